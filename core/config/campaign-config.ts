@@ -1,0 +1,227 @@
+import { z } from 'zod';
+import { durationSeconds } from './duration.js';
+
+/**
+ * The campaign config: one zod schema shared by the YAML/JSON loader, the HTTP API and the
+ * engine. Durations accept seconds or strings (`"5m"`) and always come out as seconds.
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
+
+const currency = z.string().regex(/^[A-Z]{2,6}$/, 'must be an upper-case currency code such as KRW or USDT');
+
+export const VenueSchema = z
+  .object({
+    name,
+    quoteCurrency: currency,
+    takerFeeBps: z.number().min(0).max(100).meta({ description: 'taker fee per fill, in basis points of notional' }),
+  })
+  .strict();
+
+export const FxSchema = z
+  .object({
+    pair: z
+      .string()
+      .regex(/^[A-Z]{2,6}\/[A-Z]{2,6}$/, 'must look like USDT/KRW')
+      .meta({ description: "venue B's quote currency / venue A's quote currency" }),
+    rate: z.number().positive().max(1e7).meta({ description: "units of venue A's quote currency per unit of venue B's" }),
+  })
+  .strict();
+
+export const StrategySchema = z
+  .object({
+    entryBps: z.number().min(0.1).max(2000).default(25).meta({
+      description: 'enter when the executable spread, net of both venues\' taker fees, is at least this',
+    }),
+    exitBps: z.number().min(-2000).max(2000).default(5).meta({
+      description: 'exit on reversion once the mid spread in the trade\'s direction falls to this or below',
+    }),
+    takeProfitBps: z.number().positive().max(5000).default(30),
+    stopLossBps: z.number().positive().max(5000).default(60),
+    maxHolding: durationSeconds(1, 86_400).default(120),
+    orderNotional: z.number().positive().max(1e8).default(1000).meta({
+      description: "notional per trade, in venue B's quote currency (the reporting currency)",
+    }),
+  })
+  .strict();
+
+export const RiskSchema = z
+  .object({
+    maxOpenTrades: z.number().int().min(1).max(100_000).default(20),
+    maxOpenTradesPerSymbol: z.number().int().min(1).max(1000).default(2),
+    maxNotionalPerSymbol: z.number().positive().max(1e10).optional().meta({
+      description: 'cap on open notional per symbol, reporting currency (default: orderNotional x maxOpenTradesPerSymbol)',
+    }),
+  })
+  .strict();
+
+export const SyntheticFeedSchema = z
+  .object({
+    kind: z.literal('synthetic'),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    ticksPerSecond: z.number().positive().max(1_000_000).default(10).meta({
+      description: 'book updates per second per instrument (symbol x venue)',
+    }),
+    volatilityBps: z.number().min(0).max(1000).default(3).meta({ description: 'random-walk stdev of the mid per second' }),
+    dislocationBps: z.number().min(0).max(5000).default(25).meta({
+      description: 'stationary stdev of the mean-reverting price dislocation between the venues',
+    }),
+    dislocationHalfLife: durationSeconds(0.01, 86_400).default(20),
+    bookSpreadBps: z.number().min(0).max(500).default(2).meta({ description: 'bid/ask width quoted by each venue' }),
+    fxVolatilityBps: z.number().min(0).max(1000).default(0.5),
+  })
+  .strict();
+
+export const ReplayFeedSchema = z
+  .object({
+    kind: z.literal('replay'),
+    path: z.string().min(1),
+    format: z.enum(['csv', 'jsonl']).optional().meta({ description: 'default: from the file extension' }),
+  })
+  .strict();
+
+export const FeedSchema = z.discriminatedUnion('kind', [SyntheticFeedSchema, ReplayFeedSchema]);
+
+export const ScheduleSchema = z
+  .object({
+    startAt: z.iso.datetime({ offset: true }).optional(),
+    cron: z
+      .string()
+      .regex(/^(\S+\s+){4}\S+$/, 'must be a five-field cron expression such as "0 9 * * 1-5"')
+      .optional(),
+  })
+  .strict()
+  .refine((s) => s.startAt !== undefined || s.cron !== undefined, 'give startAt, cron or both');
+
+export const ShardingSchema = z
+  .object({
+    symbolsPerShard: z.number().int().min(1).max(100).default(5),
+  })
+  .strict();
+
+export const BackoffSchema = z
+  .object({
+    initial: durationSeconds(0, 3600).default(5),
+    max: durationSeconds(0, 86_400).default(300),
+    multiplier: z.number().min(1).max(10).default(2),
+    resetAfter: durationSeconds(1, 86_400).default(600).meta({ description: 'a healthy stretch this long resets the backoff' }),
+  })
+  .strict();
+
+export const WatchdogSchema = z
+  .object({
+    heartbeatInterval: durationSeconds(0.1, 600).default(10),
+    staleAfter: durationSeconds(0.5, 3600).default(45),
+    launchTimeout: durationSeconds(1, 3600).default(180),
+    maxRestarts: z.number().int().min(0).max(1000).default(5),
+    restartWindow: durationSeconds(1, 7 * 86_400).default(3600),
+    backoff: BackoffSchema.default(BackoffSchema.parse({})),
+    memoryRecycleAt: z.number().gt(0).max(1).default(0.8).meta({ description: 'fraction of task memory at which a shard is recycled' }),
+  })
+  .strict();
+
+export const TaskSizeSchema = z
+  .object({
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
+    memoryMiB: z.number().int().min(512).max(30_720).default(1024),
+  })
+  .strict();
+
+export const MonitorSchema = z
+  .object({
+    interval: durationSeconds(0.1, 3600).default(10).meta({ description: 'one monitor line per symbol this often' }),
+    flushInterval: durationSeconds(0.01, 60).default(0.5).meta({ description: 'fills and checkpoint committed this often' }),
+  })
+  .strict();
+
+/** The raw shape, before cross-field checks. */
+const CampaignShape = z
+  .object({
+    name,
+    description: z.string().max(500).optional(),
+    symbols: z
+      .union([
+        z.array(z.string().regex(/^[A-Z0-9]{1,12}$/, 'must be an upper-case base asset such as BTC')).min(1).max(1000),
+        z.object({ top: z.number().int().min(1).max(1000) }).strict(),
+      ])
+      .meta({ description: 'base assets, or { top: N } to take the first N of configs/universe.yaml' }),
+    venues: z.object({ a: VenueSchema, b: VenueSchema }).strict(),
+    fx: FxSchema.optional(),
+    strategy: StrategySchema.default(StrategySchema.parse({})),
+    risk: RiskSchema.default(RiskSchema.parse({})),
+    feed: FeedSchema.default(SyntheticFeedSchema.parse({ kind: 'synthetic' })),
+    duration: durationSeconds(1, 30 * 86_400).default(300),
+    schedule: ScheduleSchema.optional(),
+    sharding: ShardingSchema.default(ShardingSchema.parse({})),
+    watchdog: WatchdogSchema.default(WatchdogSchema.parse({})),
+    task: TaskSizeSchema.default(TaskSizeSchema.parse({})),
+    monitor: MonitorSchema.default(MonitorSchema.parse({})),
+    onShardFailure: z.enum(['fail', 'continue']).default('fail').meta({
+      description: 'what the campaign does when a shard exhausts its restart budget',
+    }),
+  })
+  .strict();
+
+/** Cross-field rules: the ones a single field cannot express. */
+export const CampaignConfigSchema = CampaignShape.superRefine((c, ctx) => {
+  const issue = (path: (string | number)[], message: string) => ctx.addIssue({ code: 'custom', path, message });
+  const { a, b } = c.venues;
+  if (a.name === b.name) issue(['venues', 'b', 'name'], `must differ from venues.a.name (both are "${a.name}")`);
+  if (a.quoteCurrency !== b.quoteCurrency) {
+    const expected = `${b.quoteCurrency}/${a.quoteCurrency}`;
+    if (!c.fx) issue(['fx'], `required when the quote currencies differ: give { pair: ${expected}, rate: <${a.quoteCurrency} per ${b.quoteCurrency}> }`);
+    else if (c.fx.pair !== expected) issue(['fx', 'pair'], `must be ${expected} (venue B's quote / venue A's quote), got ${c.fx.pair}`);
+  } else if (c.fx && c.fx.rate !== 1) {
+    issue(['fx', 'rate'], `must be 1 (or fx omitted) when both venues quote in ${a.quoteCurrency}`);
+  }
+  const exitFees = a.takerFeeBps + b.takerFeeBps;
+  const s = c.strategy;
+  if (s.entryBps - s.exitBps <= exitFees) {
+    issue(
+      ['strategy', 'entryBps'],
+      `cannot be met after fees: entryBps (${s.entryBps}) minus exitBps (${s.exitBps}) must exceed the exit legs' taker fees ` +
+        `(${a.takerFeeBps} + ${b.takerFeeBps} = ${exitFees} bps), or every reversion exit loses money`,
+    );
+  }
+  if (s.takeProfitBps <= 0) issue(['strategy', 'takeProfitBps'], 'must be positive');
+  const r = c.risk;
+  if (r.maxOpenTradesPerSymbol > r.maxOpenTrades) {
+    issue(['risk', 'maxOpenTradesPerSymbol'], `must not exceed risk.maxOpenTrades (${r.maxOpenTrades})`);
+  }
+  if (r.maxNotionalPerSymbol !== undefined && r.maxNotionalPerSymbol < s.orderNotional) {
+    issue(['risk', 'maxNotionalPerSymbol'], `is below strategy.orderNotional (${s.orderNotional}): no trade could ever open`);
+  }
+  if (Array.isArray(c.symbols)) {
+    const seen = new Set<string>();
+    c.symbols.forEach((symbol, i) => {
+      if (seen.has(symbol)) issue(['symbols', i], `"${symbol}" is listed twice`);
+      seen.add(symbol);
+    });
+  }
+  const w = c.watchdog;
+  if (w.staleAfter < 2 * w.heartbeatInterval) {
+    issue(['watchdog', 'staleAfter'], `must be at least twice watchdog.heartbeatInterval (${w.heartbeatInterval}s), got ${w.staleAfter}s`);
+  }
+  if (w.backoff.max < w.backoff.initial) issue(['watchdog', 'backoff', 'max'], `must be at least backoff.initial (${w.backoff.initial}s)`);
+  if (c.monitor.flushInterval >= w.staleAfter) {
+    issue(['monitor', 'flushInterval'], `must be shorter than watchdog.staleAfter (${w.staleAfter}s)`);
+  }
+});
+
+/** A campaign config as written (durations may be strings, defaults may be missing). */
+export type CampaignConfigInput = z.input<typeof CampaignConfigSchema>;
+/** A validated campaign config: every default filled in, durations in seconds. */
+export type CampaignConfig = z.output<typeof CampaignConfigSchema>;
+export type VenueConfig = z.output<typeof VenueSchema>;
+export type StrategyConfig = z.output<typeof StrategySchema>;
+export type RiskConfig = z.output<typeof RiskSchema>;
+export type FeedConfig = z.output<typeof FeedSchema>;
+export type SyntheticFeedConfig = z.output<typeof SyntheticFeedSchema>;
+export type ReplayFeedConfig = z.output<typeof ReplayFeedSchema>;
+export type WatchdogConfig = z.output<typeof WatchdogSchema>;
+export type MonitorConfig = z.output<typeof MonitorSchema>;
+
+/** The fraction of `staleAfter` after which a task that cannot heartbeat fences itself. */
+export const SELF_FENCE_FRACTION = 0.6;

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { ProgressSchema } from '../model/progress.js';
+
+/** Campaign lifecycle (see docs/architecture.md). */
+export const CampaignStatusSchema = z.enum(['SCHEDULED', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED', 'CANCELLED', 'FAILED']);
+export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
+
+/** Shard lifecycle. `STALLED | CRASHED | LOST` are the trouble states a restart leaves from. */
+export const ShardStatusSchema = z.enum([
+  'PENDING',
+  'LAUNCHING',
+  'RUNNING',
+  'STALLED',
+  'CRASHED',
+  'LOST',
+  'RESTARTING',
+  'COMPLETED',
+  'FAILED',
+]);
+export type ShardStatus = z.infer<typeof ShardStatusSchema>;
+
+/** Why a shard was restarted (or failed). */
+export const RestartCauseSchema = z.enum([
+  /** Heartbeats kept coming but progress stood still for `staleAfter`. */
+  'STALLED',
+  /** The task exited non-zero or was killed by a signal. */
+  'CRASHED',
+  /** The kernel's (or ECS's) OOM killer ended the task. */
+  'OOM',
+  /** No heartbeat for `staleAfter`: frozen, partitioned or gone without a trace. */
+  'LOST',
+  /** Launched but never heartbeated within `launchTimeout`. */
+  'LAUNCH_TIMEOUT',
+  /** RSS crossed `memoryRecycleAt`: checkpointed, stopped and relaunched on purpose. */
+  'RECYCLED',
+]);
+export type RestartCause = z.infer<typeof RestartCauseSchema>;
+
+/** What was known about a task when it was judged dead: the evidence a report shows. */
+export const CauseDetailSchema = z
+  .object({
+    exitCode: z.number().int().nullable().optional(),
+    signal: z.string().nullable().optional(),
+    stopCode: z.string().optional(),
+    stoppedReason: z.string().optional(),
+    lastHeartbeatAgeSec: z.number().nullable().optional(),
+    lastRssBytes: z.number().nullable().optional(),
+    stderrTail: z.string().optional(),
+    note: z.string().optional(),
+  })
+  .strict();
+export type CauseDetail = z.infer<typeof CauseDetailSchema>;
+
+/** One restart of a shard, from detection to the new generation's first heartbeat. */
+export const RestartRecordSchema = z
+  .object({
+    fromGeneration: z.number().int().nonnegative(),
+    cause: RestartCauseSchema,
+    detail: CauseDetailSchema,
+    /** When the trouble began as far as anyone can tell (last progress or heartbeat, or the exit). */
+    failedAt: z.number(),
+    detectedAt: z.number(),
+    detectionDelaySec: z.number().nonnegative(),
+    /** When the new generation's first heartbeat arrived (absent until then). */
+    restartedAt: z.number().optional(),
+    downtimeSec: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type RestartRecord = z.infer<typeof RestartRecordSchema>;
+
+/** The latest heartbeat of a shard's current generation. */
+export const HeartbeatSchema = z
+  .object({
+    generation: z.number().int().nonnegative(),
+    /** When the store received it, ms since the epoch (the writer's wall clock). */
+    receivedAt: z.number(),
+    progress: ProgressSchema,
+  })
+  .strict();
+export type Heartbeat = z.infer<typeof HeartbeatSchema>;
+
+/** A shard as the control plane sees it. `version` guards every control-plane update. */
+export const ShardRecordSchema = z
+  .object({
+    campaignId: z.string(),
+    shardId: z.string(),
+    index: z.number().int().nonnegative(),
+    symbols: z.array(z.string()).min(1),
+    status: ShardStatusSchema,
+    /** The fencing token: only the task of this generation may write. */
+    generation: z.number().int().nonnegative(),
+    /** The task running this generation: a pid locally, an ECS task ARN on AWS. */
+    taskId: z.string().optional(),
+    launchedAt: z.number().optional(),
+    /** Earliest time the next launch may happen (backoff). */
+    launchNotBefore: z.number().optional(),
+    heartbeat: HeartbeatSchema.optional(),
+    /** The watchdog's own observation of progress: ticks it last saw and since when they stand. */
+    observedTicks: z.number().int().nonnegative().optional(),
+    observedTicksSince: z.number().optional(),
+    /** First reading that looked stale, awaiting confirmation before a kill. */
+    suspectSince: z.number().optional(),
+    restarts: z.array(RestartRecordSchema),
+    backoffSec: z.number().nonnegative(),
+    /** Since when the shard has been healthy without interruption (resets the backoff). */
+    healthySince: z.number().optional(),
+    peakRssBytes: z.number().int().nonnegative(),
+    updatedAt: z.number(),
+    version: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ShardRecord = z.infer<typeof ShardRecordSchema>;
+
+/** A campaign as the control plane sees it. The config is stored validated, defaults filled in. */
+export const CampaignRecordSchema = z
+  .object({
+    campaignId: z.string(),
+    name: z.string(),
+    status: CampaignStatusSchema,
+    /** The validated config (`CampaignConfig`), kept as data. */
+    config: z.record(z.string(), z.unknown()),
+    symbols: z.array(z.string()).min(1),
+    shardCount: z.number().int().positive(),
+    createdAt: z.number(),
+    startAt: z.number().optional(),
+    startedAt: z.number().optional(),
+    /** `startedAt + duration`: when the scheduler ends it. */
+    endsAt: z.number().optional(),
+    endedAt: z.number().optional(),
+    endReason: z.string().optional(),
+    idempotencyKey: z.string().optional(),
+    updatedAt: z.number(),
+    version: z.number().int().nonnegative(),
+  })
+  .strict();
+export type CampaignRecord = z.infer<typeof CampaignRecordSchema>;
+
+/** A lifecycle event: every transition is recorded as one. */
+export const LifecycleEventSchema = z
+  .object({
+    at: z.number(),
+    campaignId: z.string(),
+    shardId: z.string().optional(),
+    generation: z.number().int().nonnegative().optional(),
+    type: z.string(),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    cause: z.string().optional(),
+    detail: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+export type LifecycleEvent = z.infer<typeof LifecycleEventSchema>;

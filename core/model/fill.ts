@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/** Which of the campaign's two venues a fill happened on. */
+export const VenueIdSchema = z.enum(['A', 'B']);
+export type VenueId = z.infer<typeof VenueIdSchema>;
+
+/** Why a trade was closed (or `ENTRY` for the two opening legs). */
+export const FillReasonSchema = z.enum(['ENTRY', 'REVERSION', 'TAKE_PROFIT', 'STOP_LOSS', 'MAX_HOLDING', 'CAMPAIGN_END']);
+export type FillReason = z.infer<typeof FillReasonSchema>;
+
+/**
+ * One paper fill: a leg of a trade on one venue. Every trade has exactly four fills over its
+ * life (open on A and B, close on A and B). `seq` is unique and gap-free per shard across
+ * generations: the ledger's identity for "exactly once".
+ */
+export const FillSchema = z
+  .object({
+    seq: z.number().int().nonnegative(),
+    tradeId: z.number().int().nonnegative(),
+    symbol: z.string(),
+    venue: VenueIdSchema,
+    side: z.enum(['BUY', 'SELL']),
+    kind: z.enum(['OPEN', 'CLOSE']),
+    reason: FillReasonSchema,
+    qty: z.number().positive(),
+    /** Price in the venue's own quote currency. */
+    price: z.number().positive(),
+    /** Taker fee in the venue's own quote currency. */
+    fee: z.number().nonnegative(),
+    /** Units of venue A's quote per unit of venue B's at the fill (1 when both quote alike). */
+    fxRate: z.number().positive(),
+    /** Time of the fill, ms since the epoch (virtual time in simulations). */
+    ts: z.number(),
+    generation: z.number().int().nonnegative(),
+  })
+  .strict();
+export type Fill = z.infer<typeof FillSchema>;
+
+/** Fixed-point scale for money: P&L is counted in integer micro-units of the reporting currency. */
+export const MICROS = 1_000_000;
+
+/**
+ * The signed cash flow of a fill in micro-units of the reporting currency (venue B's quote):
+ * a sale brings cash in, a purchase pays it out, the fee always pays out. Rounded per fill, so
+ * sums of fills are exact integers that anyone can recompute from the ledger.
+ */
+export function fillCashMicros(fill: Pick<Fill, 'venue' | 'side' | 'qty' | 'price' | 'fee' | 'fxRate'>): number {
+  return cashMicros(fill.venue === 'A' ? fill.fxRate : 1, fill.side === 'SELL', fill.qty, fill.price, fill.fee);
+}
+
+/** The same rule for the engine's hot path, on plain numbers (no object). */
+export function cashMicros(toReporting: number, isSell: boolean, qty: number, price: number, fee: number): number {
+  const notional = Math.round(((qty * price) / toReporting) * MICROS);
+  const feeMicros = Math.round((fee / toReporting) * MICROS);
+  return (isSell ? notional : -notional) - feeMicros;
+}
