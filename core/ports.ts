@@ -83,3 +83,60 @@ export interface CampaignStore {
   appendEvents(events: LifecycleEvent[]): Promise<void>;
   listEvents(campaignId: string): Promise<LifecycleEvent[]>;
 }
+
+/** Asks for one generation of one shard to be launched. */
+export interface LaunchMessage {
+  campaignId: string;
+  shardId: string;
+  generation: number;
+}
+
+/** A received message: `receipt` deletes it; `receiveCount` counts deliveries (at least once). */
+export interface ReceivedMessage<T> {
+  messageId: string;
+  receipt: string;
+  receiveCount: number;
+  body: T;
+}
+
+/**
+ * The launch queue: SQS on AWS, in-process locally, with the semantics the control plane relies
+ * on: per-message delay, a visibility timeout after which an undeleted message is delivered
+ * again, and a dead-letter queue after `maxReceives` deliveries.
+ */
+export interface LaunchQueue {
+  send(message: LaunchMessage, delaySec?: number): Promise<void>;
+  receive(maxMessages: number): Promise<ReceivedMessage<LaunchMessage>[]>;
+  delete(receipt: string): Promise<void>;
+  /** Messages that were delivered `maxReceives` times without being deleted. */
+  deadLetters(): Promise<LaunchMessage[]>;
+}
+
+/** What a launched task needs: its shard, its generation, and its environment. */
+export interface TaskSpec {
+  key: ShardKey;
+  generation: number;
+  symbols: string[];
+  env: Record<string, string>;
+}
+
+/** A task as its runtime reports it. `oom` is true when the kernel's or ECS's OOM killer ended it. */
+export interface TaskStatus {
+  taskId: string;
+  state: 'PENDING' | 'RUNNING' | 'STOPPED';
+  exitCode?: number | null;
+  signal?: string | null;
+  stopCode?: string;
+  stoppedReason?: string;
+  oom?: boolean;
+  stoppedAt?: number;
+  stderrTail?: string;
+}
+
+/** Starts, stops and describes tasks: ECS RunTask on AWS, child processes locally. */
+export interface TaskLauncher {
+  launch(spec: TaskSpec): Promise<{ taskId: string }>;
+  /** Asks the task to stop (SIGTERM / StopTask); forced after the launcher's grace period. */
+  stop(taskId: string, reason: string): Promise<void>;
+  describe(taskIds: string[]): Promise<TaskStatus[]>;
+}
