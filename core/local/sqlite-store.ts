@@ -1,0 +1,470 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Database from 'better-sqlite3';
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { toFieldIssues } from '../config/zod-issues.js';
+import { ConflictError, FencedOutError, NotFoundError, ValidationError } from '../errors.js';
+import {
+  CampaignRecordSchema,
+  HeartbeatSchema,
+  LifecycleEventSchema,
+  ShardRecordSchema,
+  type CampaignRecord,
+  type Heartbeat,
+  type LifecycleEvent,
+  type ShardRecord,
+  type ShardStatus,
+} from '../fleet/records.js';
+import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
+import { FillSchema, type Fill } from '../model/fill.js';
+import type { Progress } from '../model/progress.js';
+import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+
+/** The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused. */
+const SCHEMA_VERSION = 1;
+
+/** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
+const BUSY_TIMEOUT_MS = 10_000;
+
+/** Shard statuses that leave the active-shard index (nothing more happens to such a shard). */
+const TERMINAL_SHARD_STATUSES: ReadonlySet<ShardStatus> = new Set(['COMPLETED', 'FAILED']);
+
+/**
+ * Records are JSON columns; the key, status, generation and version columns beside them exist
+ * only for conditions and indexes. `shards_active` is a partial index: the watchdog reads it
+ * without ever scanning terminal shards.
+ */
+const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS campaigns (
+  campaign_id     TEXT PRIMARY KEY,
+  idempotency_key TEXT UNIQUE,
+  created_at      INTEGER NOT NULL,
+  version         INTEGER NOT NULL,
+  record          TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shards (
+  campaign_id TEXT NOT NULL,
+  shard_id    TEXT NOT NULL,
+  shard_index INTEGER NOT NULL,
+  status      TEXT NOT NULL,
+  active      INTEGER NOT NULL,
+  generation  INTEGER NOT NULL,
+  version     INTEGER NOT NULL,
+  record      TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, shard_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS shards_active ON shards (campaign_id, shard_index) WHERE active = 1;
+CREATE TABLE IF NOT EXISTS fills (
+  campaign_id TEXT NOT NULL,
+  shard_id    TEXT NOT NULL,
+  seq         INTEGER NOT NULL,
+  generation  INTEGER NOT NULL,
+  fill        TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, shard_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS checkpoints (
+  campaign_id   TEXT NOT NULL,
+  shard_id      TEXT NOT NULL,
+  generation    INTEGER NOT NULL,
+  last_fill_seq INTEGER NOT NULL,
+  checkpoint    TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, shard_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS heartbeats (
+  id          INTEGER PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  shard_id    TEXT NOT NULL,
+  generation  INTEGER NOT NULL,
+  received_at INTEGER NOT NULL,
+  heartbeat   TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS heartbeats_by_shard ON heartbeats (campaign_id, shard_id, id);
+CREATE TABLE IF NOT EXISTS events (
+  id          INTEGER PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  at          INTEGER NOT NULL,
+  event       TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS events_by_campaign ON events (campaign_id, id);
+`;
+
+/** Every statement the store runs, prepared once per connection. */
+const SQL = {
+  insertCampaign: 'INSERT INTO campaigns (campaign_id, idempotency_key, created_at, version, record) VALUES (?, ?, ?, ?, ?)',
+  getCampaign: 'SELECT record FROM campaigns WHERE campaign_id = ?',
+  campaignByIdempotencyKey: 'SELECT record FROM campaigns WHERE idempotency_key = ?',
+  listCampaigns: 'SELECT record FROM campaigns ORDER BY created_at, campaign_id',
+  updateCampaign: 'UPDATE campaigns SET idempotency_key = ?, version = ?, record = ? WHERE campaign_id = ? AND version = ?',
+  insertShard:
+    'INSERT INTO shards (campaign_id, shard_id, shard_index, status, active, generation, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  getShard: 'SELECT record FROM shards WHERE campaign_id = ? AND shard_id = ?',
+  shardGeneration: 'SELECT generation FROM shards WHERE campaign_id = ? AND shard_id = ?',
+  listShards: 'SELECT record FROM shards WHERE campaign_id = ? ORDER BY shard_index, shard_id',
+  listActiveShards: 'SELECT record FROM shards INDEXED BY shards_active WHERE active = 1 ORDER BY campaign_id, shard_index',
+  updateShard:
+    'UPDATE shards SET status = ?, active = ?, generation = ?, version = ?, record = ? WHERE campaign_id = ? AND shard_id = ? AND version = ?',
+  heartbeat:
+    "UPDATE shards SET record = json_set(record, '$.heartbeat', json(?), '$.peakRssBytes', " +
+    "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
+  insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
+  readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
+  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)',
+  fillsAfter: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq > ? ORDER BY seq',
+  getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
+  upsertCheckpoint:
+    'INSERT INTO checkpoints (campaign_id, shard_id, generation, last_fill_seq, checkpoint) VALUES (?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (campaign_id, shard_id) DO UPDATE SET generation = excluded.generation, ' +
+    'last_fill_seq = excluded.last_fill_seq, checkpoint = excluded.checkpoint',
+  insertEvent: 'INSERT INTO events (campaign_id, at, event) VALUES (?, ?, ?)',
+  listEvents: 'SELECT event FROM events WHERE campaign_id = ? ORDER BY id',
+} as const;
+
+type Statement = Database.Statement<unknown[], unknown>;
+type Statements = Record<keyof typeof SQL, Statement>;
+
+/**
+ * The campaign store in an embedded SQLite file (WAL mode), shared by the control plane and the
+ * engine processes of a local fleet. It keeps the guarantees the DynamoDB adapter gives:
+ * campaigns are created atomically with their shards and at most once per idempotency key,
+ * control-plane updates are compare-and-set on `version`, and task writes (heartbeats, fills,
+ * checkpoints) are fenced by `generation` and committed all or nothing.
+ *
+ * Every write runs in a `BEGIN IMMEDIATE` transaction, so concurrent writers from other
+ * processes queue on the file lock (up to a 10 s busy timeout) instead of failing.
+ */
+export class SqliteCampaignStore implements CampaignStore {
+  private readonly db: Database.Database;
+  private readonly sql: Statements;
+
+  /**
+   * Opens (and creates, with its folder, when missing) the store at `path`.
+   * @param clock stamps heartbeats (`receivedAt`) and control-plane updates (`updatedAt`).
+   */
+  constructor(
+    readonly path: string,
+    private readonly clock: Clock,
+  ) {
+    this.db = openDatabase(path);
+    this.sql = prepareStatements(this.db);
+  }
+
+  /** Closes the file. The store (and every port `forTask` returned) is unusable afterwards. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+
+  async createCampaign(campaign: CampaignRecord, shards: ShardRecord[]): Promise<{ campaign: CampaignRecord; created: boolean }> {
+    const record = validate(CampaignRecordSchema, campaign, `campaign ${campaign.campaignId}`);
+    const shardRecords = shards.map((shard) => validate(ShardRecordSchema, shard, `shard ${shard.campaignId}/${shard.shardId}`));
+    for (const shard of shardRecords) {
+      if (shard.campaignId !== record.campaignId) {
+        throw new ValidationError([
+          { path: 'campaignId', message: `shard ${shard.shardId} belongs to campaign ${shard.campaignId}, expected ${record.campaignId}` },
+        ]);
+      }
+    }
+    return this.write(() => {
+      if (record.idempotencyKey !== undefined) {
+        const existing = this.sql.campaignByIdempotencyKey.get(record.idempotencyKey) as RecordRow | undefined;
+        if (existing) return { campaign: this.parseCampaign(existing.record), created: false };
+      }
+      if (this.sql.getCampaign.get(record.campaignId)) {
+        throw new ConflictError(`campaign ${record.campaignId} already exists in ${this.path}; choose another campaignId`);
+      }
+      this.sql.insertCampaign.run(record.campaignId, record.idempotencyKey ?? null, record.createdAt, record.version, JSON.stringify(record));
+      const seen = new Set<string>();
+      for (const shard of shardRecords) {
+        if (seen.has(shard.shardId)) {
+          throw new ConflictError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
+        }
+        seen.add(shard.shardId);
+        this.sql.insertShard.run(...shardColumns(shard));
+      }
+      return { campaign: record, created: true };
+    });
+  }
+
+  async getCampaign(campaignId: string): Promise<CampaignRecord | undefined> {
+    const row = this.sql.getCampaign.get(campaignId) as RecordRow | undefined;
+    return row ? this.parseCampaign(row.record) : undefined;
+  }
+
+  async listCampaigns(): Promise<CampaignRecord[]> {
+    return (this.sql.listCampaigns.all() as RecordRow[]).map((row) => this.parseCampaign(row.record));
+  }
+
+  async updateCampaign(campaignId: string, expectedVersion: number, patch: CampaignPatch): Promise<CampaignRecord> {
+    return this.write(() => {
+      const row = this.sql.getCampaign.get(campaignId) as RecordRow | undefined;
+      if (!row) throw new NotFoundError(`campaign ${campaignId} does not exist in ${this.path}`);
+      const current = this.parseCampaign(row.record);
+      checkVersion(`campaign ${campaignId}`, current.version, expectedVersion);
+      const next = validate(
+        CampaignRecordSchema,
+        {
+          ...current,
+          updatedAt: this.clock.now(),
+          ...patch,
+          campaignId: current.campaignId,
+          config: current.config,
+          symbols: current.symbols,
+          shardCount: current.shardCount,
+          createdAt: current.createdAt,
+          version: current.version + 1,
+        },
+        `campaign ${campaignId} update`,
+      );
+      try {
+        this.sql.updateCampaign.run(next.idempotencyKey ?? null, next.version, JSON.stringify(next), campaignId, expectedVersion);
+      } catch (error) {
+        if (isConstraintViolation(error, 'SQLITE_CONSTRAINT_UNIQUE')) {
+          throw new ConflictError(`campaign ${campaignId}: idempotency key ${next.idempotencyKey} is already used by another campaign`);
+        }
+        throw error;
+      }
+      return next;
+    });
+  }
+
+  async getShard(key: ShardKey): Promise<ShardRecord | undefined> {
+    const row = this.sql.getShard.get(key.campaignId, key.shardId) as RecordRow | undefined;
+    return row ? this.parseShard(row.record) : undefined;
+  }
+
+  async listShards(campaignId: string): Promise<ShardRecord[]> {
+    return (this.sql.listShards.all(campaignId) as RecordRow[]).map((row) => this.parseShard(row.record));
+  }
+
+  async listActiveShards(): Promise<ShardRecord[]> {
+    return (this.sql.listActiveShards.all() as RecordRow[]).map((row) => this.parseShard(row.record));
+  }
+
+  async updateShard(key: ShardKey, expectedVersion: number, patch: ShardPatch): Promise<ShardRecord> {
+    const name = `shard ${key.campaignId}/${key.shardId}`;
+    return this.write(() => {
+      const row = this.sql.getShard.get(key.campaignId, key.shardId) as RecordRow | undefined;
+      if (!row) throw new NotFoundError(`${name} does not exist in ${this.path}`);
+      const current = this.parseShard(row.record);
+      checkVersion(name, current.version, expectedVersion);
+      const next = validate(
+        ShardRecordSchema,
+        {
+          ...current,
+          updatedAt: this.clock.now(),
+          ...patch,
+          campaignId: current.campaignId,
+          shardId: current.shardId,
+          index: current.index,
+          symbols: current.symbols,
+          heartbeat: current.heartbeat,
+          version: current.version + 1,
+        },
+        `${name} update`,
+      );
+      const [campaignId, shardId, , status, active, generation, version, record] = shardColumns(next);
+      this.sql.updateShard.run(status, active, generation, version, record, campaignId, shardId, expectedVersion);
+      return next;
+    });
+  }
+
+  forTask(shard: ShardKey, generation: number): ShardPersistence {
+    const store = this;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    return {
+      key,
+      generation,
+      async restore(): Promise<RestorePoint> {
+        return store.restorePoint(key);
+      },
+      async heartbeat(progress: Progress): Promise<void> {
+        store.heartbeat(key, generation, progress);
+      },
+      async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+        store.commit(key, generation, fills, checkpoint);
+      },
+    };
+  }
+
+  async readLedger(key: ShardKey): Promise<Fill[]> {
+    return this.fillsAfter(key, -1);
+  }
+
+  async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
+    const rows = this.sql.readHeartbeats.all(key.campaignId, key.shardId) as { heartbeat: string }[];
+    return rows.map((row) => parseStored(HeartbeatSchema, row.heartbeat, `heartbeat of shard ${key.campaignId}/${key.shardId}`, this.path));
+  }
+
+  async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
+    return this.checkpointOf(key) ?? undefined;
+  }
+
+  async appendEvents(events: LifecycleEvent[]): Promise<void> {
+    const valid = events.map((event) => validate(LifecycleEventSchema, event, `event ${event.type} of campaign ${event.campaignId}`));
+    if (valid.length === 0) return;
+    this.write(() => {
+      for (const event of valid) this.sql.insertEvent.run(event.campaignId, event.at, JSON.stringify(event));
+    });
+  }
+
+  async listEvents(campaignId: string): Promise<LifecycleEvent[]> {
+    const rows = this.sql.listEvents.all(campaignId) as { event: string }[];
+    return rows.map((row) => parseStored(LifecycleEventSchema, row.event, `event of campaign ${campaignId}`, this.path));
+  }
+
+  /** Fenced heartbeat: one conditional UPDATE plus the history row, in one transaction. */
+  private heartbeat(key: ShardKey, generation: number, progress: Progress): void {
+    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt: this.clock.now(), progress }, `heartbeat of shard ${key.shardId}`);
+    const json = JSON.stringify(heartbeat);
+    this.write(() => {
+      const result = this.sql.heartbeat.run(json, progress.rssBytes, key.campaignId, key.shardId, generation);
+      if (result.changes === 0) this.throwFenced(key, generation);
+      this.sql.insertHeartbeat.run(key.campaignId, key.shardId, generation, heartbeat.receivedAt, json);
+    });
+  }
+
+  /** Fenced commit: generation check, fills and checkpoint in one transaction (all or nothing). */
+  private commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
+    const name = `shard ${key.campaignId}/${key.shardId}`;
+    const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
+    const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
+    this.write(() => {
+      const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
+      if (!row || row.generation !== generation) this.throwFenced(key, generation);
+      for (const fill of validFills) {
+        try {
+          this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
+        } catch (error) {
+          if (isConstraintViolation(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
+            throw new ConflictError(`${name}: fill seq ${fill.seq} is already in the ledger; nothing of this commit was written`);
+          }
+          throw error;
+        }
+      }
+      if (validCheckpoint) {
+        this.sql.upsertCheckpoint.run(
+          key.campaignId,
+          key.shardId,
+          validCheckpoint.generation,
+          validCheckpoint.lastFillSeq,
+          JSON.stringify(validCheckpoint),
+        );
+      }
+    });
+  }
+
+  /** The last checkpoint and the fills after it, read from one snapshot. */
+  private restorePoint(key: ShardKey): RestorePoint {
+    return this.db.transaction(() => {
+      const checkpoint = this.checkpointOf(key);
+      return { checkpoint, ledgerTail: this.fillsAfter(key, checkpoint?.lastFillSeq ?? -1) };
+    })();
+  }
+
+  private checkpointOf(key: ShardKey): Checkpoint | null {
+    const row = this.sql.getCheckpoint.get(key.campaignId, key.shardId) as { checkpoint: string } | undefined;
+    if (!row) return null;
+    return parseStored(CheckpointSchema, row.checkpoint, `checkpoint of shard ${key.campaignId}/${key.shardId}`, this.path);
+  }
+
+  private fillsAfter(key: ShardKey, afterSeq: number): Fill[] {
+    const rows = this.sql.fillsAfter.all(key.campaignId, key.shardId, afterSeq) as { fill: string }[];
+    return rows.map((row) => parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path));
+  }
+
+  /** Throws the error that explains why a fenced write changed nothing. */
+  private throwFenced(key: ShardKey, generation: number): never {
+    const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
+    if (!row) throw new NotFoundError(`shard ${key.campaignId}/${key.shardId} does not exist in ${this.path}`);
+    throw new FencedOutError(key.shardId, generation, row.generation);
+  }
+
+  /** Runs `fn` in a write transaction taken up front, so it waits for other writers rather than failing. */
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private parseCampaign(json: string): CampaignRecord {
+    return parseStored(CampaignRecordSchema, json, 'campaign record', this.path);
+  }
+
+  private parseShard(json: string): ShardRecord {
+    return parseStored(ShardRecordSchema, json, 'shard record', this.path);
+  }
+}
+
+interface RecordRow {
+  record: string;
+}
+
+function openDatabase(path: string): Database.Database {
+  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw new Error(`cannot open the campaign store at ${path}: ${(error as Error).message}`);
+  }
+  // The busy timeout comes first: switching to WAL and creating tables already need the lock.
+  db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = NORMAL');
+  db.transaction(() => {
+    const found = db.pragma('user_version', { simple: true }) as number;
+    if (found > SCHEMA_VERSION) {
+      throw new Error(
+        `campaign store ${path} has schema version ${found}, newer than this build's ${SCHEMA_VERSION}; ` +
+          'upgrade arbfleet or point it at another file',
+      );
+    }
+    db.exec(SCHEMA_SQL);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
+  return db;
+}
+
+function prepareStatements(db: Database.Database): Statements {
+  const entries = Object.entries(SQL).map(([name, text]) => [name, db.prepare(text)]);
+  return Object.fromEntries(entries) as Statements;
+}
+
+/** The column values of a shard row, in `insertShard`'s order. */
+function shardColumns(shard: ShardRecord): [string, string, number, string, number, number, number, string] {
+  return [
+    shard.campaignId,
+    shard.shardId,
+    shard.index,
+    shard.status,
+    TERMINAL_SHARD_STATUSES.has(shard.status) ? 0 : 1,
+    shard.generation,
+    shard.version,
+    JSON.stringify(shard),
+  ];
+}
+
+function checkVersion(name: string, stored: number, expected: number): void {
+  if (stored !== expected) {
+    throw new ConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
+  }
+}
+
+/** Checks a record before it is written, so that nothing unreadable ever reaches the file. */
+function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), what);
+  return parsed.data;
+}
+
+/** Reads a stored JSON column back through its schema; a mismatch means the file was changed by hand or by another build. */
+function parseStored<S extends z.ZodType>(schema: S, json: string, what: string, path: string): z.infer<S> {
+  const parsed = schema.safeParse(JSON.parse(json));
+  if (!parsed.success) {
+    const issues = toFieldIssues(parsed.error).map((i) => `${i.path || '(root)'}: ${i.message}`);
+    throw new Error(`campaign store ${path}: a stored ${what} does not match its schema (${issues.join('; ')})`);
+  }
+  return parsed.data;
+}
+
+function isConstraintViolation(error: unknown, code: string): boolean {
+  return error instanceof Database.SqliteError && error.code === code;
+}

@@ -1,0 +1,22 @@
+/** Where a feed delivers market updates: the engine (or, in the bare benchmark, just a book). */
+export interface QuoteSink {
+  /** A new top of book for instrument `symbol * 2 + venue`, prices in the venue's quote currency. */
+  onQuote(instrument: number, bid: number, ask: number, ts: number): void;
+  /** A new FX rate (units of venue A's quote per unit of venue B's). */
+  onFx(rate: number, ts: number): void;
+}
+
+/**
+ * A source of market updates for one shard's instruments. Feeds are pulled in slices by the
+ * runner so that one slice never holds the event loop for long.
+ */
+export interface MarketFeed {
+  /** Delivers, in time order, updates stamped at or before `untilMs`, at most `maxTicks`; returns how many. */
+  emitUntil(untilMs: number, maxTicks: number, sink: QuoteSink): number;
+  /** The timestamp of the next update, or `Infinity` when the feed is exhausted. */
+  nextTickAt(): number;
+  /** Moves the feed's time base so that its next update is due at `ms` (resuming in real time). */
+  rebase(ms: number): void;
+  /** The feed's resumable state, for a checkpoint. */
+  state(): Record<string, unknown>;
+}

@@ -1,0 +1,109 @@
+import type { Fill, FillReason } from '../../../core/model/fill.js';
+
+/** Fill reasons by code, as the buffer stores them. */
+export const REASONS: readonly FillReason[] = ['ENTRY', 'REVERSION', 'TAKE_PROFIT', 'STOP_LOSS', 'MAX_HOLDING', 'CAMPAIGN_END'];
+export const REASON_ENTRY = 0;
+export const REASON_REVERSION = 1;
+export const REASON_TAKE_PROFIT = 2;
+export const REASON_STOP_LOSS = 3;
+export const REASON_MAX_HOLDING = 4;
+export const REASON_CAMPAIGN_END = 5;
+
+/**
+ * Fills waiting to be committed to the ledger, in preallocated typed arrays so the per-tick path
+ * never allocates. The runner drains them into `Fill` objects when it commits (off the hot path).
+ * `seq` numbers are assigned here, gap-free, continuing from the restored ledger.
+ */
+export class FillBuffer {
+  private readonly seq: Float64Array;
+  private readonly tradeId: Float64Array;
+  private readonly symbol: Int32Array;
+  private readonly venue: Uint8Array;
+  private readonly sell: Uint8Array;
+  private readonly close: Uint8Array;
+  private readonly reason: Uint8Array;
+  private readonly qty: Float64Array;
+  private readonly price: Float64Array;
+  private readonly fee: Float64Array;
+  private readonly fxRate: Float64Array;
+  private readonly ts: Float64Array;
+  size = 0;
+  /** The `seq` the next fill gets. */
+  nextSeq: number;
+
+  constructor(
+    readonly capacity: number,
+    nextSeq = 0,
+  ) {
+    this.seq = new Float64Array(capacity);
+    this.tradeId = new Float64Array(capacity);
+    this.symbol = new Int32Array(capacity);
+    this.venue = new Uint8Array(capacity);
+    this.sell = new Uint8Array(capacity);
+    this.close = new Uint8Array(capacity);
+    this.reason = new Uint8Array(capacity);
+    this.qty = new Float64Array(capacity);
+    this.price = new Float64Array(capacity);
+    this.fee = new Float64Array(capacity);
+    this.fxRate = new Float64Array(capacity);
+    this.ts = new Float64Array(capacity);
+    this.nextSeq = nextSeq;
+  }
+
+  /** Room for `n` more fills? A trade needs two at a time. */
+  hasRoom(n: number): boolean {
+    return this.size + n <= this.capacity;
+  }
+
+  push(
+    tradeId: number,
+    symbol: number,
+    venue: number,
+    isSell: boolean,
+    isClose: boolean,
+    reason: number,
+    qty: number,
+    price: number,
+    fee: number,
+    fxRate: number,
+    ts: number,
+  ): void {
+    const i = this.size++;
+    this.seq[i] = this.nextSeq++;
+    this.tradeId[i] = tradeId;
+    this.symbol[i] = symbol;
+    this.venue[i] = venue;
+    this.sell[i] = isSell ? 1 : 0;
+    this.close[i] = isClose ? 1 : 0;
+    this.reason[i] = reason;
+    this.qty[i] = qty;
+    this.price[i] = price;
+    this.fee[i] = fee;
+    this.fxRate[i] = fxRate;
+    this.ts[i] = ts;
+  }
+
+  /** Takes every buffered fill out as ledger records. */
+  drain(symbols: readonly string[], generation: number): Fill[] {
+    const fills: Fill[] = new Array(this.size);
+    for (let i = 0; i < this.size; i++) {
+      fills[i] = {
+        seq: this.seq[i] as number,
+        tradeId: this.tradeId[i] as number,
+        symbol: symbols[this.symbol[i] as number] as string,
+        venue: this.venue[i] === 0 ? 'A' : 'B',
+        side: this.sell[i] === 1 ? 'SELL' : 'BUY',
+        kind: this.close[i] === 1 ? 'CLOSE' : 'OPEN',
+        reason: REASONS[this.reason[i] as number] as FillReason,
+        qty: this.qty[i] as number,
+        price: this.price[i] as number,
+        fee: this.fee[i] as number,
+        fxRate: this.fxRate[i] as number,
+        ts: this.ts[i] as number,
+        generation,
+      };
+    }
+    this.size = 0;
+    return fills;
+  }
+}

@@ -1,0 +1,161 @@
+/**
+ * The engine's entrypoint: one shard of one campaign, as an ECS Fargate task or a local child
+ * process. Shard assignment comes from the environment (the fleet sets it) or from flags (a
+ * person running it by hand). Exit codes: 0 done or stopped on request, 1 fatal error,
+ * 2 bad config or arguments, 3 fenced out (a newer generation owns the shard).
+ */
+import { parseArgs } from 'node:util';
+import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
+import { parseDurationSeconds } from '../../core/config/duration.js';
+import { systemClock } from '../../core/clock.js';
+import { ValidationError } from '../../core/errors.js';
+import { ChaosExit, parseEngineChaos } from './chaos.js';
+import { createLogger } from './monitor/log.js';
+import { openPersistence } from './persistence.js';
+import { ShardRunner } from './runner.js';
+
+export const EXIT_OK = 0;
+export const EXIT_FATAL = 1;
+export const EXIT_BAD_CONFIG = 2;
+export const EXIT_FENCED = 3;
+/** How long SIGTERM may take before the process gives up on flushing (ECS waits 30 s). */
+const STOP_DEADLINE_MS = 9_000;
+
+const HELP = `Usage: npm run engine -- [CONFIG] [options]
+
+Runs one shard of a campaign: the arbitrage engine on its symbols, with heartbeats and checkpoints.
+
+Options (each also read from the environment variable in brackets):
+  CONFIG                  campaign config, YAML or JSON                      [ARBFLEET_CONFIG]
+                          (or the config itself as JSON                      [ARBFLEET_CONFIG_JSON])
+  --symbols A,B,...       this shard's symbols (default: all the campaign's) [ARBFLEET_SYMBOLS]
+  --duration 90s          override the campaign's duration
+  --virtual               virtual time: run the whole duration as fast as the CPU allows
+                                                                             [ARBFLEET_CLOCK=virtual]
+  --store SPEC            memory (default) or sqlite:<path>                  [ARBFLEET_STORE]
+  --campaign ID           campaign id (default: local)                       [ARBFLEET_CAMPAIGN_ID]
+  --shard ID              shard id (default: shard-000)                      [ARBFLEET_SHARD_ID]
+  --shard-index N         shard number, varies the synthetic feed's seed     [ARBFLEET_SHARD_INDEX]
+  --generation N          fencing generation (default: 0)                    [ARBFLEET_GENERATION]
+  --pretty / --json       human-readable or JSON log lines (default: pretty on a terminal)
+  -h, --help              this help
+
+Fleet-only environment: ARBFLEET_STARTED_AT / ARBFLEET_ENDS_AT (ms since the epoch),
+ARBFLEET_HEALTH_FILE (progress file for the container HEALTHCHECK), ARBFLEET_CHAOS
+(stall|exit|leak@<epoch-ms>, comma-separated), ARBFLEET_HEARTBEAT_INTERVAL (seconds).
+
+Exit codes: 0 done or stopped by SIGTERM, 1 fatal error, 2 bad config or arguments, 3 fenced out.`;
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      symbols: { type: 'string' },
+      duration: { type: 'string' },
+      virtual: { type: 'boolean' },
+      store: { type: 'string' },
+      campaign: { type: 'string' },
+      shard: { type: 'string' },
+      'shard-index': { type: 'string' },
+      generation: { type: 'string' },
+      pretty: { type: 'boolean' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
+  const env = process.env;
+  const configPath = positionals[0] ?? env.ARBFLEET_CONFIG;
+  const configJson = env.ARBFLEET_CONFIG_JSON;
+  if (!configPath && !configJson) throw new ValidationError([{ path: '', message: 'no campaign config: give CONFIG or set ARBFLEET_CONFIG' }]);
+  let campaign = configPath ? loadCampaignFile(configPath) : campaignFromObject(parseJson(configJson as string), 'ARBFLEET_CONFIG_JSON');
+  if (values.duration) {
+    const seconds = parseDurationSeconds(values.duration);
+    if (seconds === undefined || seconds <= 0) throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${values.duration}"` }]);
+    campaign = { ...campaign, config: { ...campaign.config, duration: seconds } };
+  }
+  const symbols = (values.symbols ?? env.ARBFLEET_SYMBOLS)?.split(',').map((s) => s.trim()).filter(Boolean) ?? campaign.symbols.map((s) => s.base);
+  const unknown = symbols.filter((s) => !campaign.symbols.some((c) => c.base === s));
+  if (unknown.length > 0) throw new ValidationError([{ path: 'symbols', message: `not in the campaign: ${unknown.join(', ')}` }]);
+  const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
+  const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
+  const shardIndex = integer(values['shard-index'] ?? env.ARBFLEET_SHARD_INDEX ?? '0', 'shard-index');
+  const mode = values.virtual || env.ARBFLEET_CLOCK === 'virtual' ? 'virtual' : 'real';
+  const pretty = values.json ? false : values.pretty ? true : undefined;
+  const log = createLogger({ pretty, context: { campaign: key.campaignId, shard: key.shardId, generation } });
+  const chaos = parseEngineChaos(env.ARBFLEET_CHAOS ?? '');
+  const { persistence, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
+
+  const runner = new ShardRunner({
+    campaign,
+    shardIndex,
+    symbols,
+    persistence,
+    mode,
+    log,
+    startAt: optionalInteger(env.ARBFLEET_STARTED_AT, 'ARBFLEET_STARTED_AT'),
+    endsAt: optionalInteger(env.ARBFLEET_ENDS_AT, 'ARBFLEET_ENDS_AT'),
+    chaos,
+    healthFile: env.ARBFLEET_HEALTH_FILE,
+    heartbeatIntervalSec: env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined,
+  });
+  const onSignal = (signal: NodeJS.Signals) => {
+    log.log('info', 'stop requested', { signal });
+    runner.stop(signal);
+    setTimeout(() => {
+      process.stderr.write(`arbfleet-engine: no clean stop within ${STOP_DEADLINE_MS / 1000}s after ${signal}, exiting\n`);
+      process.exit(EXIT_FATAL);
+    }, STOP_DEADLINE_MS).unref();
+  };
+  process.once('SIGTERM', onSignal);
+  process.once('SIGINT', onSignal);
+  try {
+    const outcome = await runner.run();
+    log.log('info', 'summary', { ...outcome });
+    return outcome.end === 'fenced' || outcome.end === 'self-fenced' ? EXIT_FENCED : EXIT_OK;
+  } finally {
+    close();
+  }
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError([{ path: '', message: `not valid JSON: ${(error as Error).message}` }], 'ARBFLEET_CONFIG_JSON');
+  }
+}
+
+function integer(text: string, name: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0) throw new ValidationError([{ path: name, message: `expected a whole number ≥ 0, got "${text}"` }]);
+  return n;
+}
+
+function optionalInteger(text: string | undefined, name: string): number | undefined {
+  return text === undefined || text === '' ? undefined : integer(text, name);
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ValidationError) {
+      process.stderr.write(`arbfleet-engine: invalid config: ${error.message}\n`);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    if (error instanceof ChaosExit) {
+      process.stderr.write(`arbfleet-engine: ${error.message}\n`);
+      process.exit(EXIT_FATAL);
+    }
+    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
+      process.stderr.write(`arbfleet-engine: ${error.message} (see --help)\n`);
+      process.exit(EXIT_BAD_CONFIG);
+    }
+    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    process.stderr.write(`arbfleet-engine: fatal: ${reason}\n`);
+    process.exit(EXIT_FATAL);
+  },
+);

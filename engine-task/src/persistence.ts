@@ -1,0 +1,28 @@
+import type { Clock } from '../../core/clock.js';
+import { MemoryShardLedger } from '../../core/local/memory-shard-persistence.js';
+import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
+
+/** Store specs the entrypoint understands (`ARBFLEET_STORE` / `--store`). */
+export const STORE_SPECS = ['memory', 'sqlite:<path>'] as const;
+
+/** An open persistence port and how to release what it holds. */
+export interface OpenPersistence {
+  persistence: ShardPersistence;
+  close(): void;
+}
+
+/**
+ * Opens the engine's persistence for one shard generation from a spec: `memory` (nothing
+ * survives the process) or `sqlite:<path>` (the local fleet's shared database).
+ */
+export async function openPersistence(spec: string, key: ShardKey, generation: number, clock: Clock): Promise<OpenPersistence> {
+  if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), close() {} };
+  if (spec.startsWith('sqlite:')) {
+    const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
+      SqliteCampaignStore: new (path: string, clock: Clock) => CampaignStore & { close(): void };
+    };
+    const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock);
+    return { persistence: store.forTask(key, generation), close: () => store.close() };
+  }
+  throw new Error(`unknown store "${spec}": use one of ${STORE_SPECS.join(', ')}`);
+}

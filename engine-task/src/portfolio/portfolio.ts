@@ -1,0 +1,125 @@
+import { MICROS } from '../../../core/model/fill.js';
+
+/**
+ * Open trades and P&L of a shard. Trades live in fixed slots (`maxOpenTradesPerSymbol` per
+ * symbol) of typed arrays, so opening and closing never allocate. Money is counted in integer
+ * micro-units of the reporting currency (venue B's quote), so sums are exact.
+ */
+export class Portfolio {
+  readonly slotsPerSymbol: number;
+  readonly open: Uint8Array;
+  readonly tradeId: Float64Array;
+  /** 0 when the trade bought on venue A (and sold on B), 1 for the reverse. */
+  readonly buyVenue: Uint8Array;
+  readonly qty: Float64Array;
+  readonly entryPriceA: Float64Array;
+  readonly entryPriceB: Float64Array;
+  readonly entryCashMicros: Float64Array;
+  readonly notional: Float64Array;
+  readonly openedAt: Float64Array;
+
+  readonly openCount: Int32Array;
+  readonly openNotional: Float64Array;
+  readonly trades: Float64Array;
+  readonly tradesClosed: Float64Array;
+  readonly realizedMicros: Float64Array;
+  totalOpen = 0;
+  totalTrades = 0;
+  totalClosed = 0;
+  realizedTotalMicros = 0;
+  fillsA = 0;
+  fillsB = 0;
+  nextTradeId = 0;
+
+  constructor(
+    readonly symbolCount: number,
+    slotsPerSymbol: number,
+  ) {
+    this.slotsPerSymbol = slotsPerSymbol;
+    const slots = symbolCount * slotsPerSymbol;
+    this.open = new Uint8Array(slots);
+    this.tradeId = new Float64Array(slots);
+    this.buyVenue = new Uint8Array(slots);
+    this.qty = new Float64Array(slots);
+    this.entryPriceA = new Float64Array(slots);
+    this.entryPriceB = new Float64Array(slots);
+    this.entryCashMicros = new Float64Array(slots);
+    this.notional = new Float64Array(slots);
+    this.openedAt = new Float64Array(slots);
+    this.openCount = new Int32Array(symbolCount);
+    this.openNotional = new Float64Array(symbolCount);
+    this.trades = new Float64Array(symbolCount);
+    this.tradesClosed = new Float64Array(symbolCount);
+    this.realizedMicros = new Float64Array(symbolCount);
+  }
+
+  /** A free slot of `symbol`, or -1. */
+  freeSlot(symbol: number): number {
+    const first = symbol * this.slotsPerSymbol;
+    for (let slot = first; slot < first + this.slotsPerSymbol; slot++) if (this.open[slot] === 0) return slot;
+    return -1;
+  }
+
+  /** Records a trade's two opening legs in `slot`; returns its trade id. */
+  openTrade(
+    slot: number,
+    tradeId: number,
+    buyVenue: number,
+    qty: number,
+    entryPriceA: number,
+    entryPriceB: number,
+    entryCashMicros: number,
+    notional: number,
+    ts: number,
+  ): void {
+    const symbol = (slot / this.slotsPerSymbol) | 0;
+    this.open[slot] = 1;
+    this.tradeId[slot] = tradeId;
+    this.buyVenue[slot] = buyVenue;
+    this.qty[slot] = qty;
+    this.entryPriceA[slot] = entryPriceA;
+    this.entryPriceB[slot] = entryPriceB;
+    this.entryCashMicros[slot] = entryCashMicros;
+    this.notional[slot] = notional;
+    this.openedAt[slot] = ts;
+    this.openCount[symbol]++;
+    this.openNotional[symbol] += notional;
+    this.trades[symbol]++;
+    this.totalOpen++;
+    this.totalTrades++;
+    this.fillsA++;
+    this.fillsB++;
+    if (tradeId >= this.nextTradeId) this.nextTradeId = tradeId + 1;
+  }
+
+  /** Closes the trade in `slot` with the exit legs' cash flow; returns its realised P&L (micros). */
+  closeTrade(slot: number, exitCashMicros: number): number {
+    const symbol = (slot / this.slotsPerSymbol) | 0;
+    const pnl = (this.entryCashMicros[slot] as number) + exitCashMicros;
+    this.open[slot] = 0;
+    this.openCount[symbol]--;
+    this.openNotional[symbol] -= this.notional[slot] as number;
+    if (this.openCount[symbol] === 0) this.openNotional[symbol] = 0;
+    this.tradesClosed[symbol]++;
+    this.realizedMicros[symbol] += pnl;
+    this.totalOpen--;
+    this.totalClosed++;
+    this.realizedTotalMicros += pnl;
+    this.fillsA++;
+    this.fillsB++;
+    return pnl;
+  }
+
+  /** The slot holding `tradeId`, or -1. */
+  slotOf(tradeId: number, symbol: number): number {
+    const first = symbol * this.slotsPerSymbol;
+    for (let slot = first; slot < first + this.slotsPerSymbol; slot++) {
+      if (this.open[slot] === 1 && this.tradeId[slot] === tradeId) return slot;
+    }
+    return -1;
+  }
+
+  realizedTotal(): number {
+    return this.realizedTotalMicros / MICROS;
+  }
+}

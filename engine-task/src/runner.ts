@@ -1,0 +1,337 @@
+import { writeFileSync } from 'node:fs';
+import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
+import { SELF_FENCE_FRACTION } from '../../core/config/campaign-config.js';
+import type { Campaign } from '../../core/config/resolve-campaign.js';
+import { systemClock, type Clock } from '../../core/clock.js';
+import { FencedOutError } from '../../core/errors.js';
+import type { Fill } from '../../core/model/fill.js';
+import type { Progress } from '../../core/model/progress.js';
+import type { ShardPersistence } from '../../core/ports.js';
+import { ChaosExit, type ScheduledFault } from './chaos.js';
+import { Engine } from './engine.js';
+import type { MarketFeed } from './feed/market-feed.js';
+import { ReplayFeed } from './feed/replay-feed.js';
+import { SyntheticFeed } from './feed/synthetic-feed.js';
+import type { Logger } from './monitor/log.js';
+import { processMemory, ShardMonitor, type MemoryProbe } from './monitor/shard-monitor.js';
+
+/** How a run ended. `fenced` and `self-fenced` wrote nothing after the decision. */
+export type RunEnd = 'completed' | 'stopped' | 'fenced' | 'self-fenced';
+
+export interface RunOutcome {
+  end: RunEnd;
+  reason: string;
+  ticks: number;
+  trades: number;
+  tradesClosed: number;
+  fills: number;
+  realizedPnl: number;
+  /** Engine time the run covered (virtual or real). */
+  engineMs: number;
+  /** Wall-clock time the run took. */
+  wallMs: number;
+  latency: { p50Us: number; p99Us: number; p999Us: number; maxUs: number };
+}
+
+export interface RunnerOptions {
+  campaign: Campaign;
+  shardIndex: number;
+  symbols: readonly string[];
+  persistence: ShardPersistence;
+  /** `virtual`: engine time follows the feed, as fast as the CPU allows; `real`: the wall clock. */
+  mode: 'real' | 'virtual';
+  log: Logger;
+  /** The wall clock (real mode, self-fencing). */
+  clock?: Clock;
+  /** When the campaign started; virtual runs start their engine time here. */
+  startAt?: number;
+  /** When the campaign ends: the engine closes its trades, commits and completes. */
+  endsAt?: number;
+  chaos?: ScheduledFault[];
+  /** A file refreshed with progress at every heartbeat, for the container's HEALTHCHECK. */
+  healthFile?: string;
+  memory?: MemoryProbe;
+  /** Ticks per slice before the runner looks at its timers and yields (virtual mode). */
+  sliceTicks?: number;
+  /** Overrides for the intervals the config gives (seconds). */
+  heartbeatIntervalSec?: number;
+  monitorIntervalSec?: number;
+}
+
+/**
+ * Runs one shard: restores from its checkpoint, pumps the feed through the engine, and on timers
+ * writes heartbeats, commits fills with checkpoints, and logs monitor lines. Every write is
+ * fenced; a task that cannot heartbeat for `staleAfter × 0.6` fences itself and stops trading.
+ */
+export class ShardRunner {
+  readonly engine: Engine;
+  private feed!: MarketFeed;
+  private monitor!: ShardMonitor;
+  private readonly o: RunnerOptions;
+  private readonly clock: Clock;
+  private readonly heartbeatMs: number;
+  private readonly monitorMs: number;
+  private readonly flushMs: number;
+  private readonly selfFenceMs: number;
+  private stopReason: string | undefined;
+  private stalled = false;
+  private readonly leaked: Buffer[] = [];
+  private pending: Fill[] = [];
+  private committedSeq = -1;
+  private lastHeartbeatOk = 0;
+  private lastProgressTicks = -1;
+  private progressAt = 0;
+  private wake: (() => void) | undefined;
+  private inflight: Promise<void> | undefined;
+
+  constructor(options: RunnerOptions) {
+    this.o = options;
+    this.clock = options.clock ?? systemClock;
+    const { watchdog, monitor } = options.campaign.config;
+    this.heartbeatMs = (options.heartbeatIntervalSec ?? watchdog.heartbeatInterval) * 1000;
+    this.monitorMs = (options.monitorIntervalSec ?? monitor.interval) * 1000;
+    this.flushMs = monitor.flushInterval * 1000;
+    this.selfFenceMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
+    this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation });
+  }
+
+  /** Asks the run to end at the next slice: flush, final checkpoint, resolve with `stopped`. */
+  stop(reason = 'SIGTERM'): void {
+    this.stopReason ??= reason;
+    this.wake?.();
+  }
+
+  async run(): Promise<RunOutcome> {
+    const wallStart = this.clock.now();
+    const { config } = this.o.campaign;
+    const startAt = this.o.startAt ?? wallStart;
+    const endsAt = this.o.endsAt ?? startAt + config.duration * 1000;
+    const restorePoint = await this.o.persistence.restore();
+    const feedState = this.engine.restore(restorePoint);
+    this.committedSeq = this.engine.fills.nextSeq - 1;
+    this.feed = this.createFeed(startAt);
+    if (feedState) (this.feed as SyntheticFeed | ReplayFeed).restore(feedState);
+    const engineStart = this.o.mode === 'virtual' ? Math.max(startAt, Math.min(this.feed.nextTickAt(), endsAt)) : wallStart;
+    if (this.o.mode === 'real') this.feed.rebase(wallStart);
+    this.monitor = new ShardMonitor(this.engine, engineStart, this.o.memory ?? processMemory);
+    this.lastHeartbeatOk = wallStart;
+    this.o.log.log('info', 'shard started', {
+      symbols: this.o.symbols.join(','),
+      mode: this.o.mode,
+      restoredTicks: this.engine.restoredTicks,
+      restoredOpenTrades: this.engine.portfolio.totalOpen,
+      nextFillSeq: this.engine.fills.nextSeq,
+      endsAt: new Date(endsAt).toISOString(),
+    });
+    let end: RunEnd;
+    let reason: string;
+    let engineNow = engineStart;
+    try {
+      await this.heartbeat(engineStart);
+      ({ end, reason, engineNow } = this.o.mode === 'virtual' ? await this.runVirtual(engineStart, endsAt) : await this.runReal(endsAt));
+      if (end === 'completed' || end === 'stopped') {
+        if (end === 'completed') this.engine.closeAll(engineNow);
+        await this.inflight;
+        await this.flush(engineNow);
+        await this.heartbeat(engineNow);
+      }
+    } catch (error) {
+      if (!(error instanceof FencedOutError)) throw error;
+      end = 'fenced';
+      reason = error.message;
+    }
+    this.o.log.log(end === 'fenced' || end === 'self-fenced' ? 'warn' : 'info', 'shard ended', { end, reason });
+    return this.outcome(end, reason, engineNow - engineStart, this.clock.now() - wallStart);
+  }
+
+  private async runVirtual(start: number, endsAt: number): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
+    const slice = this.o.sliceTicks ?? 8192;
+    let now = start;
+    let nextHeartbeat = start + this.heartbeatMs;
+    let nextFlush = start + this.flushMs;
+    let nextMonitor = start + this.monitorMs;
+    for (;;) {
+      if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
+      const until = Math.min(nextHeartbeat, nextFlush, nextMonitor, endsAt);
+      const emitted = this.feed.emitUntil(until, slice, this.engine);
+      const next = this.feed.nextTickAt();
+      now = emitted === slice ? Math.min(next, until) : until;
+      if (next === Infinity && now < endsAt) now = endsAt; // a replay that ran out ends the campaign early
+      if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
+      if (now >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+        await this.flush(now);
+        nextFlush = now + this.flushMs;
+      }
+      if (now >= nextHeartbeat) {
+        await this.heartbeat(now);
+        nextHeartbeat = now + this.heartbeatMs;
+      }
+      if (now >= nextMonitor) {
+        this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
+        nextMonitor = now + this.monitorMs;
+      }
+      await yieldToLoop();
+    }
+  }
+
+  private async runReal(endsAt: number): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
+    let nextHeartbeat = this.clock.now() + this.heartbeatMs;
+    let nextFlush = this.clock.now() + this.flushMs;
+    let nextMonitor = this.clock.now() + this.monitorMs;
+    for (;;) {
+      const now = this.clock.now();
+      // Checked before anything else, so a task that wakes from a freeze writes nothing.
+      if (now - this.lastHeartbeatOk > this.selfFenceMs) {
+        return { end: 'self-fenced', reason: `no heartbeat written for ${((now - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
+      }
+      if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
+      this.applyChaos(now);
+      if (!this.stalled) {
+        while (this.feed.emitUntil(Math.min(now, endsAt), 65_536, this.engine) === 65_536) {
+          /* keep up: a slice this large means the feed is ahead of us */
+        }
+      }
+      if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
+      if (!this.inflight) {
+        if (now >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+          this.background(this.flush(now));
+          nextFlush = now + this.flushMs;
+        } else if (now >= nextHeartbeat) {
+          this.background(this.heartbeat(now));
+          nextHeartbeat = now + this.heartbeatMs;
+        }
+      }
+      if (now >= nextMonitor) {
+        this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
+        nextMonitor = now + this.monitorMs;
+      }
+      const due = Math.min(this.stalled ? Infinity : this.feed.nextTickAt(), nextHeartbeat, nextFlush, nextMonitor, endsAt);
+      await this.sleepUntil(due);
+    }
+  }
+
+  /** Runs a write without holding up the ticks; a fence ends the run, other errors are retried. */
+  private background(write: Promise<void>): void {
+    this.inflight = write
+      .catch((error: unknown) => {
+        if (error instanceof FencedOutError) this.fencedBy ??= error;
+      })
+      .finally(() => {
+        this.inflight = undefined;
+      });
+  }
+
+  private fencedBy: FencedOutError | undefined;
+
+  private async sleepUntil(due: number): Promise<void> {
+    if (this.fencedBy) throw this.fencedBy;
+    const ms = Math.max(0, Math.min(due - this.clock.now(), 50));
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      this.wake = () => {
+        clearTimeout(timer);
+        resolve();
+      };
+    });
+    this.wake = undefined;
+    if (this.fencedBy) throw this.fencedBy;
+  }
+
+  private applyChaos(now: number): void {
+    const chaos = this.o.chaos;
+    if (!chaos || chaos.length === 0) return;
+    for (const fault of chaos) {
+      if (fault.at > now || fault.at < 0) continue;
+      fault.at = -1; // fired
+      this.o.log.log('warn', 'chaos', { fault: fault.fault });
+      if (fault.fault === 'exit') throw new ChaosExit('chaos: exit fault injected');
+      if (fault.fault === 'stall') this.stalled = true;
+      if (fault.fault === 'leak') this.startLeak();
+    }
+  }
+
+  /** Holds on to memory (16 MiB, touched, every 100 ms) until the task is recycled or killed. */
+  private startLeak(): void {
+    const timer = setInterval(() => this.leaked.push(Buffer.alloc(16 * 1024 * 1024, 1)), 100);
+    timer.unref();
+  }
+
+  private async heartbeat(now: number): Promise<void> {
+    const progress = this.monitor.progress(now, this.committedSeq);
+    try {
+      await this.o.persistence.heartbeat(progress);
+      this.lastHeartbeatOk = this.clock.now();
+    } catch (error) {
+      if (error instanceof FencedOutError) throw error;
+      this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
+    }
+    this.writeHealth(progress, now);
+  }
+
+  private writeHealth(progress: Progress, now: number): void {
+    if (progress.ticks !== this.lastProgressTicks) {
+      this.lastProgressTicks = progress.ticks;
+      this.progressAt = now;
+    }
+    if (!this.o.healthFile) return;
+    try {
+      writeFileSync(this.o.healthFile, JSON.stringify({ at: now, ticks: progress.ticks, progressAt: this.progressAt }));
+    } catch (error) {
+      this.o.log.log('warn', 'health file not written', { error: String(error) });
+    }
+  }
+
+  /** Commits buffered fills with a fresh checkpoint, all or nothing; keeps them for a retry on failure. */
+  private async flush(now: number): Promise<void> {
+    const drained = this.engine.drainFills();
+    if (drained.length > 0) this.pending = this.pending.length > 0 ? this.pending.concat(drained) : drained;
+    const checkpoint = this.engine.checkpoint(this.feed.state(), now);
+    const batch = this.pending;
+    try {
+      await this.o.persistence.commit(batch, checkpoint);
+      if (this.pending === batch) this.pending = [];
+      else this.pending = this.pending.slice(batch.length);
+      this.committedSeq = checkpoint.lastFillSeq;
+    } catch (error) {
+      if (error instanceof FencedOutError) throw error;
+      this.o.log.log('warn', 'commit failed, will retry', { fills: batch.length, error: String(error) });
+    }
+  }
+
+  private createFeed(startAt: number): MarketFeed {
+    const { config, symbols } = this.o.campaign;
+    const feed = config.feed;
+    if (feed.kind === 'replay') {
+      const replay = new ReplayFeed(feed.path, this.o.symbols, feed.format);
+      if (this.o.mode === 'virtual') replay.rebase(Math.max(startAt, replay.firstTickAt()));
+      return replay;
+    }
+    const mine = this.o.symbols.map((base) => {
+      const spec = symbols.find((s) => s.base === base);
+      if (!spec) throw new Error(`shard symbol ${base} is not one of the campaign's symbols`);
+      return spec;
+    });
+    return new SyntheticFeed(feed, mine, this.o.campaign.fxRate, startAt, this.o.shardIndex);
+  }
+
+  private outcome(end: RunEnd, reason: string, engineMs: number, wallMs: number): RunOutcome {
+    const e = this.engine;
+    return {
+      end,
+      reason,
+      ticks: e.ticks(),
+      trades: e.portfolio.totalTrades,
+      tradesClosed: e.portfolio.totalClosed,
+      fills: e.portfolio.fillsA + e.portfolio.fillsB,
+      realizedPnl: e.portfolio.realizedTotal(),
+      engineMs,
+      wallMs,
+      latency: {
+        p50Us: e.latency.quantileUs(0.5),
+        p99Us: e.latency.quantileUs(0.99),
+        p999Us: e.latency.quantileUs(0.999),
+        maxUs: e.latency.maxNs / 1000,
+      },
+    };
+  }
+}

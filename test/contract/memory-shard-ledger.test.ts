@@ -1,0 +1,19 @@
+import { MemoryShardLedger } from '../../core/local/memory-shard-persistence.js';
+import { describeShardPersistenceContract } from './shard-persistence.contract.js';
+
+describeShardPersistenceContract('MemoryShardLedger', async () => {
+  const ledger = new MemoryShardLedger();
+  let shards = 0;
+  return {
+    async createShard(generation) {
+      const key = { campaignId: 'c1', shardId: `shard-${shards++}` };
+      ledger.supersede(key, generation);
+      return key;
+    },
+    forTask: (key, generation) => ledger.forTask(key, generation),
+    async supersede(key, generation) {
+      ledger.supersede(key, generation);
+    },
+    async cleanup() {},
+  };
+});

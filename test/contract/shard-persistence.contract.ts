@@ -1,0 +1,123 @@
+/**
+ * The contract of the engine's persistence port (`ShardPersistence`): fenced writes, atomic
+ * commits, restore from checkpoint plus ledger tail. Every adapter runs this same suite.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FencedOutError } from '../../core/errors.js';
+import type { ShardKey, ShardPersistence } from '../../core/ports.js';
+import { checkpoint, fills, progress } from './record-builders.js';
+
+/** What the suite needs from an adapter besides the port itself. */
+export interface ShardPersistenceHarness {
+  /** Creates a fresh shard (no checkpoint, no fills) whose current generation is `generation`. */
+  createShard(generation: number): Promise<ShardKey>;
+  forTask(key: ShardKey, generation: number): ShardPersistence;
+  /** Makes `generation` the shard's current one, as a restart does. */
+  supersede(key: ShardKey, generation: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** Registers the `ShardPersistence` contract for one adapter. */
+export function describeShardPersistenceContract(name: string, make: () => Promise<ShardPersistenceHarness>): void {
+  describe(`ShardPersistence contract: ${name}`, () => {
+    let harness: ShardPersistenceHarness;
+    let key: ShardKey;
+
+    beforeEach(async () => {
+      harness = await make();
+      key = await harness.createShard(0);
+    });
+    afterEach(async () => {
+      await harness.cleanup();
+    });
+
+    it('a fresh shard restores to no checkpoint and an empty tail', async () => {
+      const task = harness.forTask(key, 0);
+      expect(task.key).toEqual(key);
+      expect(task.generation).toBe(0);
+      expect(await task.restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+    });
+
+    it('restore returns the last checkpoint and the fills after it, in seq order', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 4, 0), checkpoint(0, 3));
+      await task.commit(fills(4, 3, 0), null);
+      await task.commit(fills(7, 2, 0), null);
+
+      const restored = await harness.forTask(key, 0).restore();
+      expect(restored.checkpoint).toEqual(checkpoint(0, 3));
+      expect(restored.ledgerTail).toEqual(fills(4, 5, 0));
+    });
+
+    it('a commit without a checkpoint keeps the previous one; a commit with one replaces it', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 2, 0), checkpoint(0, 1));
+      await task.commit(fills(2, 2, 0), null);
+      expect((await task.restore()).checkpoint).toEqual(checkpoint(0, 1));
+
+      await task.commit([], checkpoint(0, 3));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: [] });
+    });
+
+    it('a commit whose fills repeat a committed seq writes none of its fills and not its checkpoint', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 3, 0), checkpoint(0, 1));
+
+      await expect(task.commit(fills(2, 3, 0), checkpoint(0, 4))).rejects.toThrow();
+      await expect(task.commit([...fills(3, 2, 0), ...fills(3, 1, 0)], checkpoint(0, 4))).rejects.toThrow();
+
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });
+      await task.commit(fills(3, 2, 0), checkpoint(0, 4));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 4), ledgerTail: [] });
+    });
+
+    it('a superseded generation is fenced out: its heartbeat and commit reject and write nothing', async () => {
+      const old = harness.forTask(key, 0);
+      await old.heartbeat(progress(10));
+      await old.commit(fills(0, 2, 0), checkpoint(0, 1));
+      await old.commit(fills(2, 1, 0), null);
+      const before = await old.restore();
+
+      await harness.supersede(key, 1);
+
+      const heartbeat = old.heartbeat(progress(20));
+      await expect(heartbeat).rejects.toBeInstanceOf(FencedOutError);
+      await expect(heartbeat).rejects.toMatchObject({ generation: 0, currentGeneration: 1 });
+      await expect(old.commit(fills(3, 2, 0), checkpoint(0, 4))).rejects.toBeInstanceOf(FencedOutError);
+      await expect(old.commit([], checkpoint(0, 2))).rejects.toBeInstanceOf(FencedOutError);
+      expect(await old.restore()).toEqual(before);
+    });
+
+    it('the new generation resumes where the old one stopped and continues the ledger', async () => {
+      const old = harness.forTask(key, 0);
+      await old.commit(fills(0, 4, 0), checkpoint(0, 3));
+      await old.commit(fills(4, 2, 0), null);
+      await harness.supersede(key, 1);
+
+      const next = harness.forTask(key, 1);
+      const resumed = await next.restore();
+      expect(resumed).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: fills(4, 2, 0) });
+
+      await next.heartbeat(progress(5));
+      await next.commit(fills(6, 2, 1), checkpoint(1, 7));
+      expect(await next.restore()).toEqual({ checkpoint: checkpoint(1, 7), ledgerTail: [] });
+      await expect(old.commit(fills(8, 1, 0), null)).rejects.toBeInstanceOf(FencedOutError);
+    });
+
+    it('a generation from the future is fenced out too (only the current one writes)', async () => {
+      const ahead = harness.forTask(key, 3);
+      await expect(ahead.heartbeat(progress(1))).rejects.toBeInstanceOf(FencedOutError);
+      await expect(ahead.commit(fills(0, 1, 3), null)).rejects.toBeInstanceOf(FencedOutError);
+      expect(await harness.forTask(key, 0).restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+    });
+
+    it('restore returns copies: changing them changes nothing stored', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 2, 0), checkpoint(0, 0));
+      const first = await task.restore();
+      first.ledgerTail[0]!.qty = 99;
+      first.checkpoint!.symbols[0]!.ticks = 0;
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 0), ledgerTail: fills(1, 1, 0) });
+    });
+  });
+}

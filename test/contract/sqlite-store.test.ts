@@ -1,0 +1,102 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { describeCampaignStoreContract } from './campaign-store.contract.js';
+import { newCampaign } from './record-builders.js';
+import { describeShardPersistenceContract } from './shard-persistence.contract.js';
+
+/** A store in a fresh temporary folder, removed with everything in it on cleanup. */
+function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; path: string; cleanup(): Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'arbfleet-sqlite-'));
+  const path = join(dir, 'fleet.db');
+  const clock = new VirtualClock();
+  const store = new SqliteCampaignStore(path, clock);
+  return {
+    store,
+    clock,
+    path,
+    async cleanup() {
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+describeCampaignStoreContract('SqliteCampaignStore', async () => openTempStore());
+
+let shardCount = 0;
+describeShardPersistenceContract('SqliteCampaignStore.forTask', async () => {
+  const { store, cleanup } = openTempStore();
+  return {
+    async createShard(generation) {
+      const campaignId = `c${shardCount++}`;
+      const { campaign, shards } = newCampaign(campaignId, 1);
+      await store.createCampaign(campaign, [{ ...shards[0]!, generation }]);
+      return { campaignId, shardId: shards[0]!.shardId };
+    },
+    forTask: (key, generation) => store.forTask(key, generation),
+    async supersede(key, generation) {
+      const shard = await store.getShard(key);
+      await store.updateShard(key, shard!.version, { generation, status: 'RESTARTING' });
+    },
+    cleanup,
+  };
+});
+
+describe('SqliteCampaignStore file', () => {
+  let cleanup: (() => Promise<void>) | undefined;
+  afterEach(async () => {
+    await cleanup?.();
+    cleanup = undefined;
+  });
+
+  it('is in WAL mode, and a second connection sees the first one’s writes', async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 2);
+    await opened.store.createCampaign(campaign, shards);
+
+    const second = new SqliteCampaignStore(opened.path, opened.clock);
+    try {
+      expect(await second.listShards('c1')).toEqual(shards);
+    } finally {
+      second.close();
+    }
+    const raw = new Database(opened.path, { readonly: true });
+    try {
+      expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('answers listActiveShards from the partial index on active shards, not a table scan', () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const raw = new Database(opened.path, { readonly: true });
+    try {
+      const plan = raw
+        .prepare('EXPLAIN QUERY PLAN SELECT record FROM shards WHERE active = 1 ORDER BY campaign_id, shard_index')
+        .all() as { detail: string }[];
+      expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX shards_active/);
+      const index = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'shards_active'").get() as { sql: string };
+      expect(index.sql).toMatch(/WHERE active = 1/);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('refuses a file written by a newer schema, naming the file and both versions', () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    opened.store.close();
+    const raw = new Database(opened.path);
+    raw.pragma('user_version = 99');
+    raw.close();
+    expect(() => new SqliteCampaignStore(opened.path, opened.clock)).toThrow(/schema version 99, newer than this build's 1/);
+  });
+});
