@@ -1,0 +1,388 @@
+/**
+ * The watchdog's judgement of one shard: a pure function of the shard record, its task's status
+ * (when known), the time and the policy. The watchdog Lambda, the local control plane and the
+ * ECS task-state-change handler all decide through `assessShard`; they only apply the verdict.
+ *
+ * Detection paths: a task that has STOPPED is judged at once (its own status is confirmation);
+ * a heartbeat older than `staleAfter` means LOST, heartbeats whose progress stands still for
+ * `staleAfter` mean STALLED, and a launch without a heartbeat within `launchTimeout` means
+ * LAUNCH_TIMEOUT; these three are confirmed before a kill (see `WatchdogPolicy.confirmAfterSec`).
+ * RSS at `memoryRecycleAt` of the task's memory recycles the shard before the OOM killer does.
+ */
+import type { CampaignConfig } from '../config/campaign-config.js';
+import { ConflictError } from '../errors.js';
+import type { TaskStatus } from '../ports.js';
+import { nextBackoffSec, restartBudget, isBackoffReset, type BackoffPolicy, type RestartBudget } from './backoff.js';
+import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from './records.js';
+import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
+
+/** Everything the watchdog needs to judge a shard; build it from a config with `watchdogPolicyFor`. */
+export interface WatchdogPolicy {
+  /** How often a healthy task heartbeats (seconds). */
+  heartbeatIntervalSec: number;
+  /** A heartbeat this old, or progress standing still this long, is stale (seconds). */
+  staleAfterSec: number;
+  /** A launched task must heartbeat within this (seconds). */
+  launchTimeoutSec: number;
+  /** Fraction of `taskMemoryBytes` at which a shard is recycled (0.8 = 80%). */
+  memoryRecycleAt: number;
+  taskMemoryBytes: number;
+  /**
+   * How long a stale reading must persist before the task is killed (seconds). The first stale
+   * reading only marks the shard suspect; a later reading still stale at `suspectSince +
+   * confirmAfterSec` confirms it. That moment is a hard deadline: a frozen task still reports
+   * itself RUNNING, so its own status can hasten a kill (STOPPED) but never postpone one.
+   */
+  confirmAfterSec: number;
+  /** When the campaign ends (ms), if known: stops then are completion, and nothing restarts after. */
+  campaignEndsAt?: number;
+  /** The restart budget: at most this many restarts within `restartWindowSec`. */
+  maxRestarts: number;
+  restartWindowSec: number;
+  backoff: BackoffPolicy;
+}
+
+/** The default `confirmAfterSec` is this fraction of `staleAfter`… */
+export const CONFIRM_FRACTION = 0.2;
+/** …but never more than this many seconds, however long `staleAfter` is. */
+export const CONFIRM_DEADLINE_SEC = 30;
+
+/** The default confirmation delay: `CONFIRM_FRACTION` of `staleAfter`, at most `CONFIRM_DEADLINE_SEC`. */
+export function defaultConfirmAfterSec(staleAfterSec: number): number {
+  return Math.min(staleAfterSec * CONFIRM_FRACTION, CONFIRM_DEADLINE_SEC);
+}
+
+/** The watchdog policy of a validated campaign config. */
+export function watchdogPolicyFor(config: CampaignConfig, campaignEndsAt?: number): WatchdogPolicy {
+  const w = config.watchdog;
+  const policy: WatchdogPolicy = {
+    heartbeatIntervalSec: w.heartbeatInterval,
+    staleAfterSec: w.staleAfter,
+    launchTimeoutSec: w.launchTimeout,
+    memoryRecycleAt: w.memoryRecycleAt,
+    taskMemoryBytes: config.task.memoryMiB * 1024 * 1024,
+    confirmAfterSec: defaultConfirmAfterSec(w.staleAfter),
+    maxRestarts: w.maxRestarts,
+    restartWindowSec: w.restartWindow,
+    backoff: w.backoff,
+  };
+  if (campaignEndsAt !== undefined) policy.campaignEndsAt = campaignEndsAt;
+  return policy;
+}
+
+/**
+ * The `stoppedReason` the control plane gives when it stops a task because its campaign is
+ * ending (`ended`), was stopped by a user (`cancelled`) or has failed: such a stop is completion,
+ * whatever the exit code. Launchers must carry the reason given to `stop()` into `TaskStatus`.
+ */
+export function campaignStopReason(why: 'ended' | 'cancelled' | 'failed'): string {
+  return `${CAMPAIGN_STOP_PREFIX}${why}`;
+}
+
+/** True when a task was stopped by the control plane because its campaign is ending. */
+export function isCampaignStopReason(reason: string | undefined): boolean {
+  return reason !== undefined && reason.startsWith(CAMPAIGN_STOP_PREFIX);
+}
+
+const CAMPAIGN_STOP_PREFIX = 'arbfleet: campaign ';
+
+/** Evidence that the OOM killer (ECS's, the kernel's or V8's heap limit) ended a task. */
+const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
+
+/** A stopped task, judged: completion, or the cause of a restart with its evidence. */
+export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM'>; detail: CauseDetail };
+
+/**
+ * Judges a STOPPED task. Completion when the control plane stopped it for the campaign's end
+ * (`isCampaignStopReason`), when it stopped at or after `campaignEndsAt`, or when it exited 0
+ * without a signal (exit 0 is never a restart). Otherwise `OOM` when the runtime says so (the
+ * `oom` flag, `OutOfMemoryError` in `stopCode`/`stoppedReason`, or V8's "heap out of memory" in
+ * the stderr tail), else `CRASHED` (a non-zero exit, a signal, or no exit code at all).
+ *
+ * @throws ConflictError when the task has not stopped.
+ */
+export function classifyStop(task: TaskStatus, campaignEndsAt?: number): StopClassification {
+  if (task.state !== 'STOPPED') throw new ConflictError(`task ${task.taskId} is ${task.state}, not STOPPED: there is no stop to classify`);
+  if (isCampaignStopReason(task.stoppedReason)) return 'completed';
+  if (campaignEndsAt !== undefined && task.stoppedAt !== undefined && task.stoppedAt >= campaignEndsAt) return 'completed';
+  const signalled = task.signal !== undefined && task.signal !== null;
+  if (task.exitCode === 0 && !signalled) return 'completed';
+
+  const detail = stopDetail(task);
+  const oom = task.oom === true || [task.stopCode, task.stoppedReason, task.stderrTail].some((t) => t !== undefined && OOM_PATTERN.test(t));
+  if (!signalled && (task.exitCode === undefined || task.exitCode === null)) {
+    detail.note = 'the task stopped without an exit code (it may never have started)';
+  }
+  return { cause: oom ? 'OOM' : 'CRASHED', detail };
+}
+
+/** Nothing is wrong: store `patch` (when not empty) and, when `launchConfirmed`, move LAUNCHING → RUNNING. */
+export interface HealthyVerdict {
+  kind: 'healthy';
+  patch: ObservationPatch;
+  /** The current generation has heartbeated while the shard is LAUNCHING: it is now RUNNING. */
+  launchConfirmed: boolean;
+  /** When `launchConfirmed`: the heartbeat's arrival, to use as the restart's `restartedAt`. */
+  firstHeartbeatAt?: number;
+  /** Something worth a log line but no action (e.g. a recycle skipped because the budget is spent). */
+  warning?: string;
+}
+
+/** A first stale reading: store `patch` (it sets `suspectSince`), kill nothing yet. */
+export interface SuspectVerdict {
+  kind: 'suspect';
+  cause: Extract<RestartCause, 'LOST' | 'STALLED' | 'LAUNCH_TIMEOUT'>;
+  patch: ObservationPatch;
+  suspectSince: number;
+  /** A reading still stale at or after this moment (ms) confirms the trouble. */
+  confirmAt: number;
+  reason: string;
+}
+
+/**
+ * Confirmed trouble, budget left: store `restartShard(shard, incident, now, backoffSec)`, then
+ * stop `stopTaskId` (when given: the generation bump fences it first), then enqueue the launch
+ * with a delay of `backoffSec`.
+ */
+export interface RestartVerdict {
+  kind: 'restart';
+  incident: Incident;
+  backoffSec: number;
+  launchNotBefore: number;
+  budget: RestartBudget;
+  /** The task to stop, when it may still be running. */
+  stopTaskId?: string;
+}
+
+/** Confirmed trouble, budget spent: store `failShard(shard, incident, now, reason)`, stop `stopTaskId`, alarm. */
+export interface FailVerdict {
+  kind: 'fail';
+  incident: Incident;
+  budget: RestartBudget;
+  reason: string;
+  stopTaskId?: string;
+}
+
+/** The shard's work is done: move it to COMPLETED (and stop `stopTaskId`, when given). */
+export interface CompleteVerdict {
+  kind: 'complete';
+  reason: string;
+  /** What the task's end looked like (exit code, signal, stop reason), for the report. */
+  detail: CauseDetail;
+  /** Exit 0 before the campaign's end (known `campaignEndsAt`) and not a campaign stop: worth an alarm. */
+  premature: boolean;
+  stopTaskId?: string;
+}
+
+/** Nothing to judge: a terminal shard, one awaiting its launch or in backoff, an older generation's task. */
+export interface IgnoreVerdict {
+  kind: 'ignore';
+  reason: string;
+}
+
+/** The watchdog's judgement of one shard at one moment. */
+export type Verdict = HealthyVerdict | SuspectVerdict | RestartVerdict | FailVerdict | CompleteVerdict | IgnoreVerdict;
+
+/** The watchdog's own bookkeeping on a shard record; a key set to `undefined` clears that field. */
+export type ObservationPatch = Partial<
+  Pick<ShardRecord, 'observedTicks' | 'observedTicksSince' | 'healthySince' | 'peakRssBytes' | 'suspectSince' | 'backoffSec'>
+>;
+
+/** A stale reading: what kind, since when, and what it looked like. */
+interface StaleReading {
+  cause: SuspectVerdict['cause'];
+  failedAt: number;
+  note: string;
+}
+
+/**
+ * Judges one shard at `now` (ms). `task` is the shard's task as its runtime reports it (from
+ * DescribeTasks, a process table, or an ECS task-state-change event), or `undefined` when unknown.
+ *
+ * In order: terminal, not launched, in backoff or already in trouble → `ignore`; a task that is
+ * not the shard's current one (an older generation's) → `ignore`; the task STOPPED → `complete`
+ * or `restart`/`fail` at once (`classifyStop`); a stale reading (LOST, then STALLED, or
+ * LAUNCH_TIMEOUT) → `suspect` the first time, `restart`/`fail` once confirmed; RSS at the recycle
+ * threshold → `restart` as RECYCLED at once; else `healthy`. Once the campaign has ended
+ * (`campaignEndsAt`), trouble yields `complete`: nothing restarts after the end.
+ */
+export function assessShard(shard: ShardRecord, task: TaskStatus | undefined, now: number, policy: WatchdogPolicy): Verdict {
+  const skip = skipReason(shard, task);
+  if (skip !== undefined) return { kind: 'ignore', reason: skip };
+
+  const heartbeat = shard.heartbeat?.generation === shard.generation ? shard.heartbeat : undefined;
+  const ended = policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt;
+
+  if (task?.state === 'STOPPED') return judgeStop(shard, task, heartbeat, now, policy);
+
+  const stale = staleReading(shard, heartbeat, now, policy);
+  if (stale) {
+    const incident: Incident = { cause: stale.cause, detail: { ...evidence(heartbeat, now), note: stale.note }, failedAt: stale.failedAt };
+    if (ended) return endedWithTrouble(shard, incident, policy, shard.taskId);
+    if (shard.suspectSince === undefined || now < shard.suspectSince + policy.confirmAfterSec * 1000) {
+      const suspectSince = shard.suspectSince ?? now;
+      const patch: ObservationPatch = { ...progressObservation(shard, heartbeat) };
+      if (shard.suspectSince === undefined) patch.suspectSince = now;
+      return {
+        kind: 'suspect',
+        cause: stale.cause,
+        patch,
+        suspectSince,
+        confirmAt: suspectSince + policy.confirmAfterSec * 1000,
+        reason: stale.note,
+      };
+    }
+    return confirmed(shard, incident, now, policy, shard.taskId);
+  }
+
+  const verdict = healthy(shard, heartbeat, now, policy);
+  const recycleAt = policy.memoryRecycleAt * policy.taskMemoryBytes;
+  if (ended || shard.status !== 'RUNNING' || !heartbeat || heartbeat.progress.rssBytes < recycleAt) return verdict;
+  const note = `RSS ${mib(heartbeat.progress.rssBytes)} reached ${Math.round(policy.memoryRecycleAt * 100)}% of the task's ${mib(policy.taskMemoryBytes)}`;
+  const incident: Incident = { cause: 'RECYCLED', detail: { ...evidence(heartbeat, now), note }, failedAt: heartbeat.receivedAt };
+  const recycle = confirmed(shard, incident, now, policy, shard.taskId);
+  if (recycle.kind === 'restart') return recycle;
+  return { ...verdict, warning: `${note}, but the restart budget is spent: not recycling` };
+}
+
+function skipReason(shard: ShardRecord, task: TaskStatus | undefined): string | undefined {
+  const { status } = shard;
+  if (isTerminalShard(status)) return `shard is ${status}`;
+  if (status === 'PENDING') return 'shard has not been launched yet';
+  if (status === 'RESTARTING') {
+    const until = shard.launchNotBefore === undefined ? '' : ` (backoff until ${new Date(shard.launchNotBefore).toISOString()})`;
+    return `shard is awaiting the launch of generation ${shard.generation}${until}`;
+  }
+  if (isTroubleShard(status)) return `shard is ${status}: its restart is already under way`;
+  if (task !== undefined && task.taskId !== shard.taskId) {
+    return `task ${task.taskId} is not the shard's current task (${shard.taskId ?? 'none yet'}): it belongs to an older generation`;
+  }
+  if (shard.heartbeat !== undefined && shard.heartbeat.generation > shard.generation) {
+    return `heartbeat of generation ${shard.heartbeat.generation} is ahead of the shard's generation ${shard.generation}: the record is being updated`;
+  }
+  return undefined;
+}
+
+function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): Verdict {
+  const stoppedAt = task.stoppedAt ?? now;
+  const stop = classifyStop(task, policy.campaignEndsAt);
+  if (stop === 'completed') {
+    const campaignStop = isCampaignStopReason(task.stoppedReason);
+    const premature = !campaignStop && policy.campaignEndsAt !== undefined && stoppedAt < policy.campaignEndsAt;
+    const how = task.exitCode === 0 ? 'exited 0' : `stopped (${describeExit(task)})`;
+    const when = campaignStop ? `for the campaign's end (${task.stoppedReason})` : premature ? 'before the campaign ended' : 'at the campaign end';
+    return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), premature };
+  }
+  const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: stoppedAt };
+  if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
+  return confirmed(shard, incident, now, policy);
+}
+
+function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): StaleReading | undefined {
+  const staleMs = policy.staleAfterSec * 1000;
+  if (!heartbeat) {
+    const launchedAt = shard.launchedAt ?? shard.updatedAt;
+    if (now - launchedAt < policy.launchTimeoutSec * 1000) return undefined;
+    return {
+      cause: 'LAUNCH_TIMEOUT',
+      failedAt: launchedAt,
+      note: `no heartbeat from generation ${shard.generation} within ${seconds(now - launchedAt)} of its launch (launchTimeout ${policy.launchTimeoutSec}s)`,
+    };
+  }
+  const age = now - heartbeat.receivedAt;
+  if (age >= staleMs) {
+    const missed = Math.floor(age / (policy.heartbeatIntervalSec * 1000));
+    return {
+      cause: 'LOST',
+      failedAt: heartbeat.receivedAt,
+      note: `no heartbeat for ${seconds(age)} (staleAfter ${policy.staleAfterSec}s, about ${missed} intervals missed)`,
+    };
+  }
+  const ticks = heartbeat.progress.ticks;
+  if (shard.observedTicks === ticks && shard.observedTicksSince !== undefined && now - shard.observedTicksSince >= staleMs) {
+    return {
+      cause: 'STALLED',
+      failedAt: shard.observedTicksSince,
+      note: `heartbeats keep coming but ticks have stood at ${ticks} for ${seconds(now - shard.observedTicksSince)} (staleAfter ${policy.staleAfterSec}s)`,
+    };
+  }
+  return undefined;
+}
+
+function healthy(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): HealthyVerdict {
+  const patch: ObservationPatch = progressObservation(shard, heartbeat);
+  if (shard.suspectSince !== undefined) patch.suspectSince = undefined;
+  if (heartbeat && shard.healthySince === undefined) patch.healthySince = now;
+  if (shard.backoffSec > 0 && isBackoffReset(shard, now, policy.backoff)) patch.backoffSec = 0;
+  const launchConfirmed = shard.status === 'LAUNCHING' && heartbeat !== undefined;
+  const verdict: HealthyVerdict = { kind: 'healthy', patch, launchConfirmed };
+  if (launchConfirmed && heartbeat) verdict.firstHeartbeatAt = heartbeat.receivedAt;
+  return verdict;
+}
+
+/** Ticks seen moving (and since when) and the peak RSS, from the current generation's heartbeat. */
+function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefined): ObservationPatch {
+  if (!heartbeat) return {};
+  const patch: ObservationPatch = {};
+  const { ticks, rssBytes } = heartbeat.progress;
+  if (shard.observedTicks !== ticks || shard.observedTicksSince === undefined) {
+    patch.observedTicks = ticks;
+    patch.observedTicksSince = heartbeat.receivedAt;
+  }
+  if (rssBytes > shard.peakRssBytes) patch.peakRssBytes = rssBytes;
+  return patch;
+}
+
+function confirmed(shard: ShardRecord, incident: Incident, now: number, policy: WatchdogPolicy, stopTaskId?: string): RestartVerdict | FailVerdict {
+  const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
+  const stop = stopTaskId === undefined ? {} : { stopTaskId };
+  if (budget.exhausted) {
+    const reason = `restart budget spent: ${budget.used} restart(s) within ${policy.restartWindowSec}s (maxRestarts ${policy.maxRestarts}); last cause ${incident.cause}`;
+    return { kind: 'fail', incident, budget, reason, ...stop };
+  }
+  const backoffSec = nextBackoffSec(shard, now, policy.backoff);
+  return { kind: 'restart', incident, backoffSec, launchNotBefore: now + backoffSec * 1000, budget, ...stop };
+}
+
+function endedWithTrouble(shard: ShardRecord, incident: Incident, policy: WatchdogPolicy, stopTaskId?: string): CompleteVerdict {
+  const endsAt = new Date(policy.campaignEndsAt as number).toISOString();
+  const verdict: CompleteVerdict = {
+    kind: 'complete',
+    reason: `campaign ended at ${endsAt}; shard ${shard.shardId} is not restarted after ${incident.cause}${incident.detail.note ? `: ${incident.detail.note}` : ''}`,
+    detail: incident.detail,
+    premature: false,
+  };
+  if (stopTaskId !== undefined) verdict.stopTaskId = stopTaskId;
+  return verdict;
+}
+
+function stopDetail(task: TaskStatus): CauseDetail {
+  const detail: CauseDetail = {};
+  if (task.exitCode !== undefined) detail.exitCode = task.exitCode;
+  if (task.signal !== undefined) detail.signal = task.signal;
+  if (task.stopCode !== undefined) detail.stopCode = task.stopCode;
+  if (task.stoppedReason !== undefined) detail.stoppedReason = task.stoppedReason;
+  if (task.stderrTail !== undefined) detail.stderrTail = task.stderrTail;
+  return detail;
+}
+
+/** The last heartbeat's age and RSS at `at` (null when the generation never heartbeated). */
+function evidence(heartbeat: Heartbeat | undefined, at: number): Pick<CauseDetail, 'lastHeartbeatAgeSec' | 'lastRssBytes'> {
+  if (!heartbeat) return { lastHeartbeatAgeSec: null, lastRssBytes: null };
+  return { lastHeartbeatAgeSec: Math.max(0, at - heartbeat.receivedAt) / 1000, lastRssBytes: heartbeat.progress.rssBytes };
+}
+
+function describeExit(task: TaskStatus): string {
+  const parts: string[] = [];
+  if (task.exitCode !== undefined && task.exitCode !== null) parts.push(`exit ${task.exitCode}`);
+  if (task.signal) parts.push(`signal ${task.signal}`);
+  return parts.join(', ') || 'no exit code';
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(3).replace(/\.?0+$/, '')}s`;
+}
+
+function mib(bytes: number): string {
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}

@@ -1,0 +1,72 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { newCampaign } from '../contract/record-builders.js';
+import { startEngine, waitFor } from '../support/engine-process.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'arbfleet-engine-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('the engine process', () => {
+  it('exits 0 on SIGTERM within 10 s, after a final checkpoint covering every fill', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'fleet.db');
+    const store = new SqliteCampaignStore(db, systemClock);
+    const { campaign, shards } = newCampaign('c-sigterm', 1);
+    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })));
+    const key = { campaignId: 'c-sigterm', shardId: 'shard-000' };
+    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--campaign', key.campaignId, '--shard', key.shardId, '--symbols', 'BTC,ETH', '--json'], {
+      ARBFLEET_HEARTBEAT_INTERVAL: '0.2',
+    });
+    await waitFor('two heartbeats with progress', async () => {
+      const beats = await store.readHeartbeats(key);
+      return beats.length >= 2 && (beats.at(-1)?.progress.ticks ?? 0) > 0 ? beats : undefined;
+    });
+    const signalledAt = Date.now();
+    engine.child.kill('SIGTERM');
+    const exit = await engine.exited;
+    expect(exit).toEqual({ code: 0, signal: null });
+    expect(Date.now() - signalledAt).toBeLessThan(10_000);
+    const checkpoint = await store.readCheckpoint(key);
+    const ledger = await store.readLedger(key);
+    expect(checkpoint?.writtenAt).toBeGreaterThanOrEqual(signalledAt);
+    expect(checkpoint?.lastFillSeq).toBe(ledger.length - 1);
+    expect(checkpoint?.symbols.map((s) => s.symbol)).toEqual(['BTC', 'ETH']);
+    expect(engine.stdout()).toContain('"event":"shard ended"');
+    store.close();
+  });
+
+  it('exits 2 naming the field when the config is bad', async () => {
+    const dir = tempDir();
+    const config = join(dir, 'bad.yaml');
+    writeFileSync(config, 'name: bad\nsymbols: [BTC]\nvenues:\n  a: { name: upbit, quoteCurrency: KRW, takerFeeBps: -5 }\n  b: { name: binance, quoteCurrency: USDT, takerFeeBps: 10 }\nfx: { pair: USDT/KRW, rate: 1380 }\n');
+    const engine = startEngine([config]);
+    const exit = await engine.exited;
+    expect(exit.code).toBe(2);
+    expect(engine.stderr()).toContain(`${config}: venues.a.takerFeeBps:`);
+    expect(engine.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
+  });
+
+  it('exits 3 without trading when its generation is already fenced out', async () => {
+    const dir = tempDir();
+    const db = join(dir, 'fleet.db');
+    const store = new SqliteCampaignStore(db, systemClock);
+    const { campaign, shards } = newCampaign('c-fenced', 1);
+    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC'], generation: 2 })));
+    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--campaign', 'c-fenced', '--shard', 'shard-000', '--symbols', 'BTC', '--generation', '1', '--json']);
+    expect((await engine.exited).code).toBe(3);
+    expect(await store.readLedger({ campaignId: 'c-fenced', shardId: 'shard-000' })).toHaveLength(0);
+    store.close();
+  });
+});
