@@ -43,7 +43,7 @@ export interface WatchdogPolicy {
 }
 
 /** The default `confirmAfterSec` is this fraction of `staleAfter`… */
-export const CONFIRM_FRACTION = 0.2;
+export const CONFIRM_FRACTION = 0.1;
 /** …but never more than this many seconds, however long `staleAfter` is. */
 export const CONFIRM_DEADLINE_SEC = 30;
 

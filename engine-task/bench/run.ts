@@ -15,7 +15,7 @@ import type { RestorePoint, ShardPersistence } from '../../core/ports.js';
 import { BookTable } from '../src/book/book-table.js';
 import type { QuoteSink } from '../src/feed/market-feed.js';
 import { SyntheticFeed } from '../src/feed/synthetic-feed.js';
-import { silentLogger } from '../src/monitor/log.js';
+import { silentLogger } from '../../core/log.js';
 import { ShardRunner } from '../src/runner.js';
 
 const TICKS_PER_INSTRUMENT_PER_SEC = 100;

@@ -10,7 +10,7 @@ import { parseDurationSeconds } from '../../core/config/duration.js';
 import { systemClock } from '../../core/clock.js';
 import { ValidationError } from '../../core/errors.js';
 import { ChaosExit, parseEngineChaos } from './chaos.js';
-import { createLogger } from './monitor/log.js';
+import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
 import { ShardRunner } from './runner.js';
 

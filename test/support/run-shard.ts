@@ -1,7 +1,7 @@
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { MemoryShardLedger } from '../../core/local/memory-shard-persistence.js';
 import type { ShardPersistence } from '../../core/ports.js';
-import { silentLogger } from '../../engine-task/src/monitor/log.js';
+import { silentLogger } from '../../core/log.js';
 import { ShardRunner, type RunOutcome } from '../../engine-task/src/runner.js';
 import { T0 } from './campaigns.js';
 

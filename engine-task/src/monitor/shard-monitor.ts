@@ -1,7 +1,7 @@
 import { MICROS } from '../../../core/model/fill.js';
 import type { Progress, SymbolProgress } from '../../../core/model/progress.js';
 import type { Engine } from '../engine.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../../../core/log.js';
 
 /** Memory of the process, for heartbeats (injected so tests can fake a leak or a fixed size). */
 export type MemoryProbe = () => { rssBytes: number; heapUsedBytes: number };

@@ -386,7 +386,7 @@ describe('watchdogPolicyFor', () => {
       launchTimeoutSec: 180,
       memoryRecycleAt: 0.8,
       taskMemoryBytes: 2 * GIB,
-      confirmAfterSec: 12,
+      confirmAfterSec: 6,
       maxRestarts: 5,
       restartWindowSec: 3600,
       backoff: { initial: 5, max: 300, multiplier: 2, resetAfter: 600 },
@@ -395,7 +395,7 @@ describe('watchdogPolicyFor', () => {
   });
 
   it('caps the default confirmation at a hard deadline however long staleAfter is', () => {
-    expect(defaultConfirmAfterSec(45)).toBe(9);
+    expect(defaultConfirmAfterSec(45)).toBe(4.5);
     expect(defaultConfirmAfterSec(3600)).toBe(CONFIRM_DEADLINE_SEC);
   });
 });

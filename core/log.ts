@@ -1,3 +1,5 @@
+import { systemClock } from './clock.js';
+
 /**
  * Structured logging for the engine: one JSON object per line (what CloudWatch and the fleet
  * read), or a short human line when stdout is a terminal. Never called on the per-tick path.
@@ -21,7 +23,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const pretty = options.pretty ?? process.stdout.isTTY === true;
   const write = options.write ?? ((line: string) => process.stdout.write(`${line}\n`));
   const context = options.context ?? {};
-  const now = options.now ?? (() => Date.now());
+  const now = options.now ?? systemClock.now;
   return {
     log(level, event, fields = {}) {
       const at = new Date(now()).toISOString();

@@ -1,0 +1,231 @@
+/**
+ * `arbfleet`: run a campaign on this machine (`run`), re-render a run's report (`report`).
+ * Exit codes: 0 the campaign completed (or was stopped by Ctrl-C), 1 it failed or an
+ * unexpected error, 2 bad arguments or config.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { createApiHandler } from '../core/api/api-handler.js';
+import { startLocalApiServer } from '../core/api/local-http-server.js';
+import { parseConfigText } from '../core/config/load-config.js';
+import { parseDurationSeconds } from '../core/config/duration.js';
+import { systemClock } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { renderLivePage } from '../core/report/render-live-page.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { CHAOS_VERBS, parseChaos, type ChaosFault } from './chaos-plan.js';
+import { DashboardWriter } from './dashboard.js';
+import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
+import { writeReportFiles } from './report-files.js';
+
+const HELP = `arbfleet — run arbitrage-engine campaigns as a watched fleet of shard tasks
+
+Usage:
+  arbfleet run CONFIG [options]     run a campaign locally, one engine process per shard
+  arbfleet run --resume DIR         pick up a campaign whose control plane was killed
+  arbfleet report DIR               re-render DIR's report from its database
+  arbfleet help                     this text
+
+Options for run:
+  --duration 90s        override the config's duration
+  --out DIR             where the database, task logs and report go (default runs/<campaign-id>)
+  --api-port N          serve the HTTP API and a live page on http://127.0.0.1:N/
+  --chaos SPEC          inject faults, e.g. stall:shard-001@20s,kill:shard-000@40s,freeze:shard-001@70s+15s
+                        verbs: ${CHAOS_VERBS.join(', ')} (times after the campaign's start)
+  --no-dashboard        no live table; one log line per event instead
+  --json                log lines as JSON
+
+Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
+watchdog every 1s. Ctrl-C stops the campaign gracefully and still writes the report.
+
+Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config.`;
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+interface RunManifest {
+  campaignId: string;
+  config: string;
+  chaos: ChaosFault[];
+  apiPort?: number;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(HELP);
+    return command === undefined ? EXIT_USAGE : EXIT_OK;
+  }
+  if (command === 'run') return run(rest);
+  if (command === 'report') return report(rest);
+  throw new ValidationError([{ path: 'command', message: `unknown command "${command}": use run, report or help` }]);
+}
+
+async function run(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      duration: { type: 'string' },
+      out: { type: 'string' },
+      'api-port': { type: 'string' },
+      chaos: { type: 'string' },
+      'no-dashboard': { type: 'boolean' },
+      resume: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return EXIT_OK;
+  }
+  const dashboard = !values['no-dashboard'] && process.stdout.isTTY === true;
+  const log = fleetLogger(values.json === true, dashboard);
+  const apiPort = values['api-port'] === undefined ? undefined : port(values['api-port']);
+
+  let runDir: string;
+  let manifest: RunManifest;
+  let raw: Record<string, unknown> | undefined;
+  if (values.resume) {
+    runDir = resolve(values.resume);
+    manifest = readManifest(runDir);
+  } else {
+    const configPath = positionals[0];
+    if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config file, e.g. configs/top10-paper-baseline.yaml' }]);
+    raw = localConfig(configPath, values.duration);
+    const chaos = parseChaos(values.chaos ?? '');
+    const campaignId = `c-${systemClock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    runDir = resolve(values.out ?? join('runs', campaignId));
+    manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+
+  const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos });
+  fleet.useCampaignId(manifest.campaignId);
+  fleet.start();
+  let campaign;
+  if (raw) {
+    try {
+      campaign = (await fleet.campaigns.createCampaign(raw)).view.campaign;
+    } catch (error) {
+      await fleet.close();
+      throw error;
+    }
+  } else {
+    campaign = await fleet.resume(manifest.campaignId);
+  }
+  const server = apiPort === undefined ? undefined : await startApi(fleet, apiPort, campaign.campaignId);
+  process.stderr.write(
+    `arbfleet: campaign ${campaign.name} (${campaign.campaignId}), ${campaign.shardCount} shard(s), run folder ${runDir}` +
+      (server ? `, live page ${server.url}/` : '') +
+      '\n',
+  );
+
+  let interrupted = false;
+  const onInterrupt = () => {
+    if (interrupted) return;
+    interrupted = true;
+    process.stderr.write('\narbfleet: stopping the campaign (Ctrl-C again waits the same; the report will still be written)\n');
+    void fleet.campaigns.stopCampaign(campaign.campaignId).catch(() => undefined);
+  };
+  process.on('SIGINT', onInterrupt);
+  process.on('SIGTERM', onInterrupt);
+
+  const screen = new DashboardWriter(process.stdout);
+  const ended = await fleet.waitForEnd(campaign.campaignId, () => {
+    if (values['no-dashboard']) return;
+    void fleet.campaigns.getCampaign(campaign.campaignId).then((view) => screen.write(view, systemClock.now()));
+  });
+  const files = await writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
+  await server?.close();
+  await fleet.close();
+  process.off('SIGINT', onInterrupt);
+  process.off('SIGTERM', onInterrupt);
+  const r = files.report;
+  process.stderr.write(
+    `arbfleet: ${ended.status} (${ended.endReason ?? ''}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
+      `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}\n` +
+      `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
+  );
+  return ended.status === 'FAILED' ? EXIT_FAILED : EXIT_OK;
+}
+
+async function report(argv: string[]): Promise<number> {
+  const { positionals } = parseArgs({ args: argv, allowPositionals: true, options: {} });
+  const dir = positionals[0];
+  if (!dir) throw new ValidationError([{ path: 'DIR', message: 'give a run folder, e.g. runs/c-…' }]);
+  const runDir = resolve(dir);
+  const manifest = readManifest(runDir);
+  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+  try {
+    const files = await writeReportFiles(store, manifest.campaignId, runDir, systemClock.now());
+    process.stdout.write(`${files.markdown}\n${files.html}\n${files.json}\n${files.events}\n`);
+  } finally {
+    store.close();
+  }
+  return EXIT_OK;
+}
+
+/** Reads a config file and fills in the local watchdog defaults it does not set itself. */
+function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
+  if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
+  const raw = parseConfigText(readFileSync(path, 'utf8'), path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], path);
+  const config = { ...(raw as Record<string, unknown>) };
+  const watchdog = (config.watchdog ?? {}) as Record<string, unknown>;
+  config.watchdog = { ...LOCAL_WATCHDOG_DEFAULTS, ...watchdog };
+  if (duration !== undefined) {
+    const seconds = parseDurationSeconds(duration);
+    if (seconds === undefined || seconds <= 0) throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
+    config.duration = seconds;
+  }
+  return config;
+}
+
+function readManifest(runDir: string): RunManifest {
+  const path = join(runDir, 'run.json');
+  if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'not a run folder (no run.json): give the folder arbfleet run wrote' }], runDir);
+  return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+}
+
+function port(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
+  return n;
+}
+
+async function startApi(fleet: LocalFleet, apiPort: number, campaignId: string) {
+  const handler = createApiHandler(fleet.campaigns, {
+    livePage: async (id) => renderLivePage({ ...(await fleet.campaigns.getCampaign(id ?? campaignId)), now: systemClock.now() }),
+  });
+  return startLocalApiServer(handler, { port: apiPort });
+}
+
+/** Fleet events on stderr: pretty lines, or JSON; quiet under the live dashboard but for warnings. */
+function fleetLogger(json: boolean, dashboard: boolean): Logger {
+  const inner = createLogger({ pretty: !json, write: (line) => process.stderr.write(`${line}\n`) });
+  if (!dashboard) return inner;
+  return { log: (level, event, fields) => (level === 'warn' || level === 'error' ? inner.log(level, event, fields) : undefined) };
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    if (error instanceof ValidationError) {
+      process.stderr.write(`arbfleet: ${error.message}\n`);
+      process.exit(EXIT_USAGE);
+    }
+    if (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`arbfleet: ${error.message} (see arbfleet help)\n`);
+      process.exit(EXIT_USAGE);
+    }
+    process.stderr.write(`arbfleet: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(EXIT_FAILED);
+  },
+);

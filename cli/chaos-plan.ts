@@ -1,0 +1,59 @@
+import { parseDurationSeconds } from '../core/config/duration.js';
+import { ValidationError } from '../core/errors.js';
+
+/**
+ * `--chaos`: faults to inject into a local campaign, at times relative to its start.
+ * - `kill`   SIGKILL the shard's task (a crash);
+ * - `exit`   the engine exits 1 by itself;
+ * - `stall`  the engine stops processing ticks while its process and timers live on;
+ * - `freeze` SIGSTOP the task for a while, then SIGCONT (a zombie that must fence itself);
+ * - `leak`   the engine holds on to memory until it is recycled.
+ */
+export const CHAOS_VERBS = ['kill', 'exit', 'stall', 'freeze', 'leak'] as const;
+export type ChaosVerb = (typeof CHAOS_VERBS)[number];
+
+/** Faults the engine injects into itself (passed in its environment) rather than the launcher. */
+export const ENGINE_SIDE: ReadonlySet<ChaosVerb> = new Set(['exit', 'stall', 'leak']);
+
+export interface ChaosFault {
+  verb: ChaosVerb;
+  shardId: string;
+  /** Seconds after the campaign's start. */
+  atSec: number;
+  /** `freeze` only: how long the task stays stopped (seconds). */
+  forSec?: number;
+}
+
+/** Parses `stall:shard-001@20s,kill:shard-000@40s,freeze:shard-001@70s+15s`; throws naming the bad entry. */
+export function parseChaos(spec: string): ChaosFault[] {
+  if (spec.trim() === '') return [];
+  return spec.split(',').map((raw, i) => {
+    const entry = raw.trim();
+    const where = `--chaos[${i}]`;
+    const match = /^([a-z]+):([A-Za-z0-9_-]+)@([^+]+)(?:\+(.+))?$/.exec(entry);
+    if (!match) throw new ValidationError([{ path: where, message: `"${entry}" is not verb:shard@time[+duration], e.g. kill:shard-000@40s` }]);
+    const [, verb, shardId, at, duration] = match as unknown as [string, string, string, string, string | undefined];
+    if (!(CHAOS_VERBS as readonly string[]).includes(verb)) {
+      throw new ValidationError([{ path: where, message: `unknown chaos verb "${verb}": use one of ${CHAOS_VERBS.join(', ')}` }]);
+    }
+    const atSec = parseDurationSeconds(at);
+    if (atSec === undefined) throw new ValidationError([{ path: where, message: `"${at}" is not a time such as 40s or 2m` }]);
+    const fault: ChaosFault = { verb: verb as ChaosVerb, shardId, atSec };
+    if (verb === 'freeze') {
+      const forSec = duration === undefined ? 10 : parseDurationSeconds(duration);
+      if (forSec === undefined || forSec <= 0) throw new ValidationError([{ path: where, message: `"${duration}" is not a duration such as 15s` }]);
+      fault.forSec = forSec;
+    } else if (duration !== undefined) {
+      throw new ValidationError([{ path: where, message: `only freeze takes a +duration, not ${verb}` }]);
+    }
+    return fault;
+  });
+}
+
+/** The `ARBFLEET_CHAOS` value for one shard's task: its engine-side faults still ahead at `now`. */
+export function engineChaosEnv(faults: readonly ChaosFault[], shardId: string, campaignStart: number, now: number): string {
+  return faults
+    .filter((f) => f.shardId === shardId && ENGINE_SIDE.has(f.verb) && campaignStart + f.atSec * 1000 > now)
+    .map((f) => `${f.verb}@${Math.round(campaignStart + f.atSec * 1000)}`)
+    .join(',');
+}

@@ -1,0 +1,62 @@
+import type { CampaignView } from '../core/api/fleet-api.js';
+import type { ShardRecord } from '../core/fleet/records.js';
+
+const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB'] as const;
+
+/** One dashboard row per shard, as cells (shared by the terminal table and the compact lines). */
+export function shardRow(shard: ShardRecord, now: number): string[] {
+  const p = shard.heartbeat?.progress;
+  const age = shard.heartbeat ? `${((now - shard.heartbeat.receivedAt) / 1000).toFixed(1)}s` : '-';
+  const symbols = shard.symbols.length > 3 ? `${shard.symbols.slice(0, 3).join(',')}+${shard.symbols.length - 3}` : shard.symbols.join(',');
+  return [
+    shard.shardId,
+    shard.status,
+    String(shard.generation),
+    symbols,
+    p ? Math.round(p.ticksPerSec).toLocaleString('en-US') : '-',
+    p ? String(p.trades) : '-',
+    p ? p.latencyP99Us.toFixed(2) : '-',
+    age,
+    String(shard.restarts.length),
+    p ? (p.rssBytes / 2 ** 20).toFixed(0) : '-',
+  ];
+}
+
+/** The live table: a header line, then one row per shard, aligned. */
+export function renderDashboard(view: CampaignView, now: number): string[] {
+  const c = view.campaign;
+  const elapsed = c.startedAt ? Math.max(0, (now - c.startedAt) / 1000) : 0;
+  const total = typeof c.config['duration'] === 'number' ? (c.config['duration'] as number) : 0;
+  const rows = [COLUMNS as readonly string[], ...view.shards.map((s) => shardRow(s, now))];
+  const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  const lines = rows.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
+  const trades = view.shards.reduce((sum, s) => sum + (s.heartbeat?.progress.trades ?? 0), 0);
+  return [`${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}`, ...lines];
+}
+
+/** Terminal output: redraws in place on a TTY, prints compact lines every `everyMs` otherwise. */
+export class DashboardWriter {
+  private drawn = 0;
+  private lastCompact = 0;
+
+  constructor(
+    private readonly out: NodeJS.WriteStream,
+    private readonly everyMs = 5000,
+  ) {}
+
+  write(view: CampaignView, now: number): void {
+    if (this.out.isTTY) {
+      const lines = renderDashboard(view, now);
+      if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A`);
+      this.out.write(lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
+      this.drawn = lines.length;
+      return;
+    }
+    if (now - this.lastCompact < this.everyMs) return;
+    this.lastCompact = now;
+    for (const shard of view.shards) {
+      const [id, status, gen, , tps, trades, p99, age, restarts, rss] = shardRow(shard, now);
+      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB\n`);
+    }
+  }
+}

@@ -1,0 +1,190 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { systemClock, type Clock } from '../core/clock.js';
+import { CampaignService } from '../core/fleet/campaign-service.js';
+import type { FleetContext } from '../core/fleet/fleet-context.js';
+import { LaunchService } from '../core/fleet/launch-service.js';
+import type { CampaignRecord, ShardRecord } from '../core/fleet/records.js';
+import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
+import { SchedulerService } from '../core/fleet/scheduler-service.js';
+import { WatchdogService } from '../core/fleet/watchdog-service.js';
+import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
+import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
+import { ProcessLauncher } from '../core/local/process-launcher.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import type { Logger } from '../core/log.js';
+import { engineChaosEnv, type ChaosFault } from './chaos-plan.js';
+import { ChaosDriver } from './chaos-driver.js';
+
+/** Local defaults that suit one machine (seconds). */
+export const LOCAL_WATCHDOG_DEFAULTS = {
+  heartbeatInterval: 1,
+  staleAfter: 5,
+  launchTimeout: 30,
+  backoff: { initial: 1, max: 10, multiplier: 2, resetAfter: 30 },
+} as const;
+
+export interface LocalFleetOptions {
+  /** Where the campaign's database, task logs and report live. */
+  runDir: string;
+  log: Logger;
+  clock?: Clock;
+  chaos?: ChaosFault[];
+  /** How often the watchdog and the scheduler run (ms; default 250, so a 5 s staleAfter is acted on within 6 s). */
+  watchdogEveryMs?: number;
+  /** The engine command (default: the real entrypoint through tsx). */
+  engineCommand?: string[];
+  /** SIGTERM → SIGKILL grace for stopping a task (ms). */
+  stopGraceMs?: number;
+}
+
+/**
+ * The whole fleet on one machine: the SQLite store shared with the engine processes, an
+ * in-process launch queue, child processes as tasks, and the same core services the Lambdas
+ * run, driven by timers instead of EventBridge and SQS.
+ */
+export class LocalFleet {
+  readonly store: SqliteCampaignStore;
+  readonly queue: MemoryLaunchQueue;
+  readonly launcher: ProcessLauncher;
+  readonly campaigns: CampaignService;
+  readonly launches: LaunchService;
+  readonly watchdog: WatchdogService;
+  readonly scheduler: SchedulerService;
+  readonly dbPath: string;
+  private readonly ctx: FleetContext;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly chaos: ChaosDriver;
+  private busy = false;
+  private draining = false;
+  private unsubscribe: () => void = () => {};
+
+  constructor(private readonly options: LocalFleetOptions) {
+    const clock = options.clock ?? systemClock;
+    mkdirSync(join(options.runDir, 'tasks'), { recursive: true });
+    this.dbPath = join(options.runDir, 'fleet.db');
+    this.store = new SqliteCampaignStore(this.dbPath, clock);
+    this.queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+    this.launcher = new ProcessLauncher({
+      clock,
+      logDir: join(options.runDir, 'tasks'),
+      ...(options.engineCommand ? { command: options.engineCommand } : {}),
+      ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
+    });
+    this.ctx = {
+      store: this.store,
+      queue: this.queue,
+      launcher: this.launcher,
+      clock,
+      log: options.log,
+      taskEnvironment: (campaign, shard) => this.taskEnvironment(campaign, shard),
+    };
+    this.campaigns = new CampaignService(this.ctx);
+    this.launches = new LaunchService(this.ctx);
+    this.watchdog = new WatchdogService(this.ctx);
+    this.scheduler = new SchedulerService(this.ctx);
+    this.chaos = new ChaosDriver(options.chaos ?? [], this.store, this.launcher, clock, options.log);
+  }
+
+  /** Uses `id` for the next campaign created (the CLI names its run folder after it first). */
+  useCampaignId(id: string): void {
+    this.ctx.newCampaignId = () => id;
+  }
+
+  /** Starts the loops: launch queue consumer, watchdog + scheduler + chaos, and exit events. */
+  start(): void {
+    this.unsubscribe = this.launcher.onStopped((event) => {
+      void this.guard('task stopped', () => this.watchdog.onTaskStopped(event));
+    });
+    this.timers.push(setInterval(() => void this.drainQueue(), 100));
+    this.timers.push(setInterval(() => void this.tick(), this.options.watchdogEveryMs ?? 250));
+  }
+
+  /** One watchdog pass, one scheduler tick and due chaos (also what `start` runs every second). */
+  async tick(): Promise<void> {
+    if (this.busy) return;
+    this.busy = true;
+    try {
+      await this.guard('watchdog', () => this.watchdog.pass());
+      await this.guard('scheduler', () => this.scheduler.tick());
+      await this.guard('chaos', () => this.chaos.tick());
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /**
+   * Picks a campaign up after the control plane itself died: shards waiting for a launch are
+   * queued again (the in-process queue died with it); running tasks are left alone, found again
+   * by their pids, and judged by their heartbeats like any other.
+   */
+  async resume(campaignId: string): Promise<CampaignRecord> {
+    const view = await this.campaigns.getCampaign(campaignId);
+    const waiting = view.shards.filter((s) => isActiveShard(s.status) && s.taskId === undefined);
+    if (view.campaign.status !== 'SCHEDULED') await this.campaigns.enqueueLaunches(view.campaign, waiting);
+    await this.store.appendEvents([
+      { at: this.ctx.clock.now(), campaignId, type: 'control-plane.resumed', detail: { requeued: waiting.map((s) => s.shardId) } },
+    ]);
+    return view.campaign;
+  }
+
+  /** Resolves once the campaign is COMPLETED, CANCELLED or FAILED. */
+  async waitForEnd(campaignId: string, onTick?: () => void): Promise<CampaignRecord> {
+    for (;;) {
+      const campaign = await this.store.getCampaign(campaignId);
+      if (campaign && isTerminalCampaign(campaign.status)) return campaign;
+      onTick?.();
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  }
+
+  /** Stops the loops and every task still running, then closes the store. */
+  async close(): Promise<void> {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    this.unsubscribe();
+    await this.launcher.stopAll('control plane closing');
+    this.store.close();
+  }
+
+  /** Stops the loops but leaves tasks running (what a killed control plane leaves behind). */
+  detach(): void {
+    for (const timer of this.timers.splice(0)) clearInterval(timer);
+    this.unsubscribe();
+  }
+
+  private async drainQueue(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (const message of await this.queue.receive(10)) {
+        const outcome = await this.guard('launch', () => this.launches.handle(message.body));
+        if (outcome !== undefined && outcome !== 'retry') await this.queue.delete(message.receipt);
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  private taskEnvironment(campaign: CampaignRecord, shard: ShardRecord): Record<string, string> {
+    const start = campaign.startedAt ?? this.ctx.clock.now();
+    return {
+      ARBFLEET_CONFIG_JSON: JSON.stringify(campaign.config),
+      ARBFLEET_STORE: `sqlite:${this.dbPath}`,
+      ARBFLEET_SHARD_INDEX: String(shard.index),
+      ARBFLEET_STARTED_AT: String(start),
+      ...(campaign.endsAt !== undefined ? { ARBFLEET_ENDS_AT: String(campaign.endsAt) } : {}),
+      ARBFLEET_HEALTH_FILE: join(this.options.runDir, 'tasks', `${shard.shardId}.health.json`),
+      ARBFLEET_CHAOS: engineChaosEnv(this.options.chaos ?? [], shard.shardId, start, this.ctx.clock.now()),
+    };
+  }
+
+  /** Runs one control-plane step; an error is logged, never allowed to kill the loops. */
+  private async guard<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
+    try {
+      return await step();
+    } catch (error) {
+      this.options.log.log('error', `${what} failed`, { error: error instanceof Error ? error.message : String(error) });
+      return undefined;
+    }
+  }
+}

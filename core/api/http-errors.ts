@@ -1,0 +1,51 @@
+/**
+ * Errors only HTTP can produce. The domain's errors live in `core/errors.ts`; these add what the
+ * transport itself refuses. `core/api/http-status.ts` maps both families to statuses.
+ */
+
+/** A request body larger than the API accepts (counted in bytes of the decoded body). */
+export class PayloadTooLargeError extends Error {
+  override readonly name = 'PayloadTooLargeError';
+  constructor(
+    readonly limitBytes: number,
+    /** The bytes seen, when known (a streamed body stops being counted past the limit). */
+    readonly receivedBytes?: number,
+  ) {
+    super(
+      `the request body is larger than the limit of ${limitBytes} bytes` +
+        (receivedBytes === undefined ? '' : ` (got ${receivedBytes} bytes)`),
+    );
+  }
+}
+
+/** A body whose content type the route does not take (only `application/json` is taken). */
+export class UnsupportedMediaTypeError extends Error {
+  override readonly name = 'UnsupportedMediaTypeError';
+  constructor(readonly contentType: string | undefined) {
+    super(
+      contentType === undefined
+        ? 'the content-type header is missing: send the body as application/json'
+        : `content-type must be application/json (optionally with charset=utf-8), got ${excerpt(contentType)}`,
+    );
+  }
+}
+
+/** A known path asked with a method it does not answer; the response carries `Allow`. */
+export class MethodNotAllowedError extends Error {
+  override readonly name = 'MethodNotAllowedError';
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly allowed: readonly string[],
+  ) {
+    super(`${excerpt(method)} is not allowed on ${excerpt(path)}: allowed ${allowed.join(', ')}`);
+  }
+}
+
+/**
+ * Quotes text a client sent for use in an error message, cut to `max` characters so a hostile
+ * request cannot make the answer arbitrarily large.
+ */
+export function excerpt(text: string, max = 80): string {
+  return text.length <= max ? JSON.stringify(text) : `${JSON.stringify(text.slice(0, max))}…`;
+}

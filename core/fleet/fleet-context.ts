@@ -1,0 +1,29 @@
+import type { Clock } from '../clock.js';
+import type { Logger } from '../log.js';
+import type { CampaignStore, LaunchQueue, TaskLauncher } from '../ports.js';
+import type { CampaignRecord, ShardRecord } from './records.js';
+
+/**
+ * What the fleet's services share: the ports (store, queue, launcher), the clock and a logger.
+ * Lambda handlers build it from AWS adapters, the local fleet from embedded ones.
+ */
+export interface FleetContext {
+  store: CampaignStore;
+  queue: LaunchQueue;
+  launcher: TaskLauncher;
+  clock: Clock;
+  log: Logger;
+  /** The environment a shard's task needs beyond its identity (config, store, end time...). */
+  taskEnvironment(campaign: CampaignRecord, shard: ShardRecord): Record<string, string>;
+  /** New campaign ids (default: time-ordered and random). */
+  newCampaignId?: (now: number) => string;
+}
+
+/** SQS refuses delays above 15 minutes; a longer backoff is re-queued when the message comes back. */
+export const MAX_QUEUE_DELAY_SEC = 900;
+
+/** The queue delay for a launch not allowed before `notBefore` (ms), at `now`. */
+export function launchDelaySec(notBefore: number | undefined, now: number): number {
+  if (notBefore === undefined || notBefore <= now) return 0;
+  return Math.min(MAX_QUEUE_DELAY_SEC, Math.ceil((notBefore - now) / 1000));
+}

@@ -1,0 +1,74 @@
+import { ConflictError } from '../errors.js';
+import type { LaunchMessage } from '../ports.js';
+import { transitionCampaign } from './campaign-lifecycle.js';
+import { launchDelaySec, type FleetContext } from './fleet-context.js';
+import { isTerminalCampaign } from './campaign-lifecycle.js';
+import { transitionShard } from './shard-lifecycle.js';
+
+/** What became of a launch message: the queue deletes it in every case but `retry`. */
+export type LaunchOutcome = 'launched' | 'requeued' | 'dropped' | 'retry';
+
+/**
+ * Handles one launch message: launches the task for (campaign, shard, generation) when that
+ * generation is still the shard's current one and waits for a launch; anything else is a stale
+ * or duplicate message, dropped with a log line. A message that arrives before the shard's
+ * backoff has run out goes back on the queue for the rest of it.
+ */
+export class LaunchService {
+  constructor(private readonly ctx: FleetContext) {}
+
+  async handle(message: LaunchMessage): Promise<LaunchOutcome> {
+    const { store, launcher, clock, log } = this.ctx;
+    const key = { campaignId: message.campaignId, shardId: message.shardId };
+    const [campaign, shard] = await Promise.all([store.getCampaign(key.campaignId), store.getShard(key)]);
+    const drop = (why: string): LaunchOutcome => {
+      log.log('info', 'launch dropped', { ...message, why });
+      return 'dropped';
+    };
+    if (!campaign || !shard) return drop('unknown campaign or shard');
+    if (isTerminalCampaign(campaign.status) || campaign.status === 'STOPPING' || campaign.status === 'SCHEDULED') return drop(`campaign is ${campaign.status}`);
+    if (shard.generation !== message.generation) return drop(`generation ${message.generation} is stale (current ${shard.generation})`);
+    if (shard.status !== 'PENDING' && shard.status !== 'RESTARTING') return drop(`shard is ${shard.status}`);
+    const now = clock.now();
+    const wait = launchDelaySec(shard.launchNotBefore, now);
+    if (wait > 0) {
+      await this.ctx.queue.send(message, wait);
+      return 'requeued';
+    }
+    const { taskId } = await launcher.launch({
+      key,
+      generation: shard.generation,
+      symbols: shard.symbols,
+      env: this.ctx.taskEnvironment(campaign, shard),
+    });
+    const step = transitionShard(shard, 'LAUNCHING', clock.now(), { taskId });
+    try {
+      await store.updateShard(key, shard.version, step.patch);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Someone moved the shard meanwhile (a stop, a restart): this task must not run.
+      await launcher.stop(taskId, 'launch superseded');
+      return drop('shard changed while launching');
+    }
+    await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, taskId } }]);
+    log.log('info', 'shard launched', { ...key, generation: shard.generation, taskId });
+    if (campaign.status === 'STARTING') await this.markRunningWhenAllLaunched(key.campaignId);
+    return 'launched';
+  }
+
+  /** STARTING → RUNNING once every shard has a task. */
+  private async markRunningWhenAllLaunched(campaignId: string): Promise<void> {
+    const { store, clock } = this.ctx;
+    const shards = await store.listShards(campaignId);
+    if (shards.some((s) => s.status === 'PENDING')) return;
+    const campaign = await store.getCampaign(campaignId);
+    if (!campaign || campaign.status !== 'STARTING') return;
+    const step = transitionCampaign(campaign, 'RUNNING', clock.now(), { reason: 'every shard launched' });
+    try {
+      await store.updateCampaign(campaignId, campaign.version, step.patch);
+      await store.appendEvents([step.event]);
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+}

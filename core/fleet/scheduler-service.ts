@@ -1,0 +1,86 @@
+import { ConflictError } from '../errors.js';
+import { isTerminalCampaign, transitionCampaign } from './campaign-lifecycle.js';
+import { CampaignService, USER_STOP_REASON } from './campaign-service.js';
+import type { FleetContext } from './fleet-context.js';
+import type { CampaignRecord } from './records.js';
+import { isActiveShard, transitionShard } from './shard-lifecycle.js';
+import { campaignStopReason } from './watchdog-policy.js';
+
+/** How long after `endsAt` the engines get to close their trades and exit on their own. */
+export const END_GRACE_MS = 10_000;
+export const MAX_RUNTIME_REASON = 'Max runtime reached';
+
+/**
+ * The campaign clock: starts scheduled campaigns when due, moves campaigns past their maximum
+ * runtime to STOPPING (engines end themselves at `endsAt`; tasks still running `END_GRACE_MS`
+ * later are stopped), and completes a stopping campaign once every shard is terminal.
+ */
+export class SchedulerService {
+  private readonly campaigns: CampaignService;
+
+  constructor(private readonly ctx: FleetContext) {
+    this.campaigns = new CampaignService(ctx);
+  }
+
+  /** One tick over the live campaigns; returns the ids it finished (COMPLETED, CANCELLED or FAILED). */
+  async tick(): Promise<string[]> {
+    const finished: string[] = [];
+    for (const campaign of await this.ctx.store.listCampaigns()) {
+      if (isTerminalCampaign(campaign.status)) continue;
+      try {
+        if (await this.advance(campaign)) finished.push(campaign.campaignId);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error; // raced with another writer: next tick
+      }
+    }
+    return finished;
+  }
+
+  private async advance(campaign: CampaignRecord): Promise<boolean> {
+    const { store, clock } = this.ctx;
+    const now = clock.now();
+    if (campaign.status === 'SCHEDULED') {
+      if (campaign.startAt !== undefined && campaign.startAt > now) return false;
+      const step = transitionCampaign(campaign, 'STARTING', now, { reason: 'scheduled start' });
+      await store.updateCampaign(campaign.campaignId, campaign.version, step.patch);
+      await store.appendEvents([step.event]);
+      await this.campaigns.enqueueLaunches(step.record, await store.listShards(campaign.campaignId));
+      return false;
+    }
+    if ((campaign.status === 'STARTING' || campaign.status === 'RUNNING') && campaign.endsAt !== undefined && now >= campaign.endsAt) {
+      const step = transitionCampaign(campaign, 'STOPPING', now, { reason: MAX_RUNTIME_REASON });
+      await store.updateCampaign(campaign.campaignId, campaign.version, step.patch);
+      await store.appendEvents([step.event]);
+      this.ctx.log.log('info', 'campaign stopping', { campaignId: campaign.campaignId, reason: MAX_RUNTIME_REASON });
+      return false;
+    }
+    if (campaign.status === 'STOPPING') return this.finishStopping(campaign, now);
+    return false;
+  }
+
+  private async finishStopping(campaign: CampaignRecord, now: number): Promise<boolean> {
+    const { store, launcher } = this.ctx;
+    const userStop = campaign.endReason === USER_STOP_REASON;
+    const graceOver = userStop || campaign.endsAt === undefined || now >= campaign.endsAt + END_GRACE_MS;
+    let live = 0;
+    for (const shard of await store.listShards(campaign.campaignId)) {
+      if (!isActiveShard(shard.status)) continue;
+      if (shard.taskId === undefined) {
+        // Nothing runs for it (waiting for a launch or in backoff): it ends here.
+        const step = transitionShard(shard, 'COMPLETED', now, { reason: 'campaign ended before its relaunch' });
+        await store.updateShard({ campaignId: shard.campaignId, shardId: shard.shardId }, shard.version, step.patch);
+        await store.appendEvents([step.event]);
+        continue;
+      }
+      live++;
+      if (graceOver) await launcher.stop(shard.taskId, campaignStopReason(userStop ? 'cancelled' : 'ended'));
+    }
+    if (live > 0) return false;
+    const fresh = (await store.getCampaign(campaign.campaignId)) ?? campaign;
+    const step = transitionCampaign(fresh, userStop ? 'CANCELLED' : 'COMPLETED', now, { reason: fresh.endReason ?? MAX_RUNTIME_REASON });
+    await store.updateCampaign(fresh.campaignId, fresh.version, step.patch);
+    await store.appendEvents([step.event]);
+    this.ctx.log.log('info', 'campaign ended', { campaignId: campaign.campaignId, status: step.record.status, reason: step.record.endReason });
+    return true;
+  }
+}

@@ -1,0 +1,131 @@
+import type { CampaignConfig } from '../config/campaign-config.js';
+import { ConflictError } from '../errors.js';
+import type { ShardKey, TaskStatus } from '../ports.js';
+import { campaignAfterShardFailure } from './campaign-lifecycle.js';
+import { launchDelaySec, type FleetContext } from './fleet-context.js';
+import type { CampaignRecord, ShardRecord } from './records.js';
+import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
+import { assessShard, campaignStopReason, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
+
+/** A stopped task as an event reports it (a process exit, an ECS Task State Change). */
+export type TaskStoppedEvent = TaskStatus & { key: ShardKey; generation: number };
+
+/**
+ * The watchdog: judges shards with the pure policy (`assessShard`) and carries out the verdicts.
+ * Two ways in, one way of acting: `pass()` on a schedule over the index of active shards, and
+ * `onTaskStopped()` the moment a task's end is reported. Restarts are compare-and-set on the
+ * shard's version, so the two racing over one death restart it once.
+ */
+export class WatchdogService {
+  constructor(private readonly ctx: FleetContext) {}
+
+  /** One periodic pass over every active shard; returns the verdicts reached, for logs and tests. */
+  async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] }[]> {
+    const shards = await this.ctx.store.listActiveShards();
+    const withTasks = shards.filter((s) => s.taskId !== undefined).map((s) => s.taskId as string);
+    const statuses = withTasks.length > 0 ? await this.ctx.launcher.describe(withTasks) : [];
+    const byTask = new Map(statuses.map((t) => [t.taskId, t]));
+    const campaigns = new Map<string, CampaignRecord | undefined>();
+    const out: { shard: ShardKey; verdict: Verdict['kind'] }[] = [];
+    for (const shard of shards) {
+      if (!campaigns.has(shard.campaignId)) campaigns.set(shard.campaignId, await this.ctx.store.getCampaign(shard.campaignId));
+      const campaign = campaigns.get(shard.campaignId);
+      if (!campaign) continue;
+      const task = shard.taskId ? byTask.get(shard.taskId) : undefined;
+      const kind = await this.judge(campaign, shard, task);
+      out.push({ shard: { campaignId: shard.campaignId, shardId: shard.shardId }, verdict: kind });
+    }
+    return out;
+  }
+
+  /** A task's end, reported as it happens. Stale (older generation, other task) reports change nothing. */
+  async onTaskStopped(event: TaskStoppedEvent): Promise<Verdict['kind']> {
+    const shard = await this.ctx.store.getShard(event.key);
+    const campaign = await this.ctx.store.getCampaign(event.key.campaignId);
+    if (!shard || !campaign || !isActiveShard(shard.status)) return 'ignore';
+    if (shard.generation !== event.generation || shard.taskId !== event.taskId) return 'ignore';
+    return this.judge(campaign, shard, event);
+  }
+
+  private async judge(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined): Promise<Verdict['kind']> {
+    const config = campaign.config as unknown as CampaignConfig;
+    const now = this.ctx.clock.now();
+    const verdict = assessShard(shard, task, now, watchdogPolicyFor(config, campaign.endsAt));
+    try {
+      await this.apply(campaign, shard, verdict, now);
+    } catch (error) {
+      // Someone else (the other detector, a launch) updated the shard first: judge again next time.
+      if (error instanceof ConflictError) return 'ignore';
+      throw error;
+    }
+    return verdict.kind;
+  }
+
+  private async apply(campaign: CampaignRecord, shard: ShardRecord, verdict: Verdict, now: number): Promise<void> {
+    const { store, launcher, queue, log } = this.ctx;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    switch (verdict.kind) {
+      case 'ignore':
+        return;
+      case 'healthy': {
+        if (verdict.warning) log.log('warn', 'watchdog', { ...key, warning: verdict.warning });
+        if (verdict.launchConfirmed) {
+          const step = transitionShard({ ...shard, ...verdict.patch }, 'RUNNING', now, { firstHeartbeatAt: verdict.firstHeartbeatAt });
+          await store.updateShard(key, shard.version, { ...verdict.patch, ...step.patch });
+          await store.appendEvents([step.event]);
+        } else if (Object.keys(verdict.patch).length > 0) {
+          await store.updateShard(key, shard.version, verdict.patch);
+        }
+        return;
+      }
+      case 'suspect':
+        await store.updateShard(key, shard.version, verdict.patch);
+        log.log('warn', 'shard suspect', { ...key, generation: shard.generation, cause: verdict.cause, reason: verdict.reason });
+        return;
+      case 'restart': {
+        const steps = restartShard(shard, verdict.incident, now, verdict.backoffSec);
+        await store.updateShard(key, shard.version, steps.patch);
+        await store.appendEvents(steps.events);
+        log.log('warn', 'shard restarting', {
+          ...key,
+          generation: steps.record.generation,
+          cause: verdict.incident.cause,
+          backoffSec: verdict.backoffSec,
+          restartsLeft: verdict.budget.remaining,
+        });
+        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, `restart: ${verdict.incident.cause}`);
+        await queue.send({ ...key, generation: steps.record.generation }, launchDelaySec(steps.record.launchNotBefore, now));
+        return;
+      }
+      case 'fail': {
+        const steps = failShard(shard, verdict.incident, now, verdict.reason);
+        await store.updateShard(key, shard.version, steps.patch);
+        await store.appendEvents(steps.events);
+        log.log('error', 'shard failed', { ...key, cause: verdict.incident.cause, reason: verdict.reason });
+        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, verdict.reason);
+        await this.failCampaignIfPolicySays(campaign, shard.shardId, now);
+        return;
+      }
+      case 'complete': {
+        const step = transitionShard(shard, 'COMPLETED', now, { reason: verdict.reason });
+        await store.updateShard(key, shard.version, step.patch);
+        await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, ...verdict.detail, premature: verdict.premature } }]);
+        log.log(verdict.premature ? 'warn' : 'info', 'shard completed', { ...key, reason: verdict.reason, premature: verdict.premature });
+        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, campaignStopReason('ended'));
+        return;
+      }
+    }
+  }
+
+  private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: number): Promise<void> {
+    const { store, launcher } = this.ctx;
+    const fresh = (await store.getCampaign(campaign.campaignId)) ?? campaign;
+    const step = campaignAfterShardFailure(fresh, shardId, now);
+    if (!step) return;
+    await store.updateCampaign(fresh.campaignId, fresh.version, step.patch);
+    await store.appendEvents([step.event]);
+    for (const other of await store.listShards(fresh.campaignId)) {
+      if (other.taskId && isActiveShard(other.status)) await launcher.stop(other.taskId, campaignStopReason('failed'));
+    }
+  }
+}

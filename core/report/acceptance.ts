@@ -1,0 +1,187 @@
+/**
+ * The acceptance table, computed: the seed report's criteria (stability for the full duration,
+ * loop latency under target, monitoring, no unrecovered stalls, continuous trades, all symbols
+ * traded, crash-free) plus the ledger check, each judged from stored facts with its target and
+ * result in words.
+ */
+import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../fleet/records.js';
+import type { Fill } from '../model/fill.js';
+import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
+import type { ReportConfig } from './report-config.js';
+import { formatCount, formatLatencyUs, formatNumber, formatOffset, formatSeconds } from './report-format.js';
+import type { AcceptanceCriterion, LedgerCheck, ShardReport } from './report-schema.js';
+import { secondsSinceStart, type RunWindow } from './run-window.js';
+import { TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
+
+/** A campaign must run at least this fraction of its configured duration. */
+export const FULL_DURATION_FRACTION = 0.99;
+/** Loop latency p99 must stay under this (µs). */
+export const LATENCY_P99_TARGET_US = 10_000;
+
+/** Everything the acceptance table is judged on. */
+export interface AcceptanceFacts {
+  campaign: CampaignRecord;
+  config: ReportConfig;
+  window: RunWindow;
+  now: number;
+  shards: readonly ShardRecord[];
+  /** Per shard: its heartbeat history, oldest first. */
+  histories: ReadonlyMap<string, readonly Heartbeat[]>;
+  ledgers: Readonly<Record<string, readonly Fill[]>>;
+  shardReports: readonly ShardReport[];
+  ledger: LedgerCheck;
+}
+
+/** The acceptance table, in the seed report's order. */
+export function assessAcceptance(facts: AcceptanceFacts): AcceptanceCriterion[] {
+  return [
+    fullDuration(facts),
+    loopLatency(facts),
+    monitoring(facts),
+    noUnrecoveredStall(facts),
+    continuousTrades(facts),
+    allSymbolsTraded(facts),
+    noUnhandledException(facts),
+    ledgerExact(facts),
+  ];
+}
+
+function fullDuration({ campaign, config, window }: AcceptanceFacts): AcceptanceCriterion {
+  const share = config.durationSec > 0 ? window.ranSec / config.durationSec : 0;
+  return {
+    id: 'full-duration',
+    criterion: 'Ran the full duration',
+    target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %), COMPLETED`,
+    result: `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %), ${campaign.status}`,
+    pass: campaign.status === 'COMPLETED' && window.ranSec >= FULL_DURATION_FRACTION * config.durationSec,
+  };
+}
+
+function loopLatency({ shardReports, histories }: AcceptanceFacts): AcceptanceCriterion {
+  const base = { id: 'loop-latency', criterion: 'Loop latency p99', target: `< ${formatLatencyUs(LATENCY_P99_TARGET_US)}` } as const;
+  const reporting = shardReports.filter((s) => (histories.get(s.shardId)?.length ?? 0) > 0);
+  if (reporting.length === 0) return { ...base, result: 'no shard reported latency', pass: false };
+  const worst = reporting.reduce((a, b) => (b.totals.latencyUs.p99 > a.totals.latencyUs.p99 ? b : a));
+  const p99 = worst.totals.latencyUs.p99;
+  return { ...base, result: `${formatLatencyUs(p99)} (worst: ${worst.shardId})`, pass: p99 < LATENCY_P99_TARGET_US };
+}
+
+function monitoring({ shards, histories, config, campaign, now, window }: AcceptanceFacts): AcceptanceCriterion {
+  const openUntil = campaign.endedAt === undefined ? now : undefined;
+  const gaps = shards.map((s) => longestHeartbeatGap(s, histories.get(s.shardId) ?? [], openUntil));
+  const silent = gaps.filter((g, i) => g.gapSec === null && !notYetRunning(shards[i] as ShardRecord));
+  const late = gaps.filter((g) => g.gapSec !== null && g.gapSec > config.staleAfterSec);
+  const base = {
+    id: 'monitoring',
+    criterion: 'Monitoring on',
+    target: `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter)`,
+  } as const;
+  if (silent.length > 0 || late.length > 0) {
+    const problems = [
+      ...late.map((g) => `${g.shardId} gen ${g.generation}: ${formatNumber(g.gapSec ?? 0, 1)} s silent from ${offsetOf(g, window)}`),
+      ...silent.map((g) => `${g.shardId} never heartbeated`),
+    ];
+    return { ...base, result: problems.join('; '), pass: false };
+  }
+  const heard = gaps.filter((g) => g.gapSec !== null);
+  if (heard.length === 0) return { ...base, result: 'no shard heartbeated yet', pass: false };
+  const widest = heard.reduce((a, b) => ((b.gapSec ?? 0) > (a.gapSec ?? 0) ? b : a));
+  return { ...base, result: `longest gap ${formatNumber(widest.gapSec ?? 0, 1)} s (${widest.shardId})`, pass: true };
+}
+
+function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCriterion {
+  const stalls = shards.flatMap((s) => s.restarts.filter((r) => r.cause === 'STALLED' || r.cause === 'LOST').map((r) => ({ shard: s, r })));
+  const unrecovered = stalls.filter(({ r }) => r.restartedAt === undefined);
+  const failed = shards.filter((s) => s.status === 'FAILED');
+  const problems = [
+    ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))} not restarted`),
+    ...failed.map((s) => `${s.shardId} FAILED`),
+  ];
+  return {
+    id: 'no-unrecovered-stall',
+    criterion: 'No unrecovered stall',
+    target: 'every STALLED/LOST shard restarted; no shard FAILED',
+    result:
+      problems.length > 0
+        ? problems.join('; ')
+        : stalls.length === 0
+          ? 'no stall or loss; no shard FAILED'
+          : `${stalls.length} stalled/lost, all restarted; no shard FAILED`,
+    pass: problems.length === 0,
+  };
+}
+
+function continuousTrades({ window, ledgers }: AcceptanceFacts): AcceptanceCriterion {
+  const windows = tradeWindowsOf(window, Object.values(ledgers));
+  const base = { id: 'continuous-trades', criterion: 'Continuous trades' } as const;
+  if (windows.shortRun) {
+    const opened = windows.openFills[0] ?? 0;
+    return {
+      ...base,
+      target: `a trade opened in the whole run (shorter than ${formatSeconds(TRADE_WINDOW_SEC)}: one window)`,
+      result: `${formatCount(opened)} opening fills in ${formatSeconds(window.ranSec)}`,
+      pass: window.ranSec > 0 && opened > 0,
+    };
+  }
+  const empty = windows.openFills.flatMap((n, i) => (n === 0 ? [i] : []));
+  const total = windows.openFills.length;
+  const where = empty.map((i) => `${formatOffset(i * TRADE_WINDOW_SEC)}…${formatOffset((i + 1) * TRADE_WINDOW_SEC)}`);
+  return {
+    ...base,
+    target: `a trade opened in every ${formatSeconds(TRADE_WINDOW_SEC)} window`,
+    result:
+      empty.length === 0
+        ? `${total} of ${total} windows`
+        : `${total - empty.length} of ${total} windows; none in ${where.slice(0, 5).join(', ')}${where.length > 5 ? ', …' : ''}`,
+    pass: empty.length === 0,
+  };
+}
+
+function allSymbolsTraded({ campaign, ledgers }: AcceptanceFacts): AcceptanceCriterion {
+  const traded = new Set<string>();
+  for (const ledger of Object.values(ledgers)) for (const fill of ledger) if (fill.kind === 'OPEN') traded.add(fill.symbol);
+  const missing = campaign.symbols.filter((s) => !traded.has(s));
+  const total = campaign.symbols.length;
+  return {
+    id: 'all-symbols-traded',
+    criterion: 'Every symbol traded',
+    target: `${total} of ${total} symbols open a trade`,
+    result:
+      missing.length === 0
+        ? `${total} of ${total}`
+        : `${total - missing.length} of ${total}; none for ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`,
+    pass: missing.length === 0,
+  };
+}
+
+function noUnhandledException({ shards }: AcceptanceFacts): AcceptanceCriterion {
+  const crashCauses: RestartCause[] = ['CRASHED', 'OOM'];
+  const counts = new Map<RestartCause, number>();
+  for (const s of shards) for (const r of s.restarts) if (crashCauses.includes(r.cause)) counts.set(r.cause, (counts.get(r.cause) ?? 0) + 1);
+  const crashes = [...counts.values()].reduce((a, b) => a + b, 0);
+  const byCause = [...counts].map(([cause, n]) => `${cause} ×${n}`).join(', ');
+  return {
+    id: 'no-unhandled-exception',
+    criterion: 'Crash-free',
+    target: '0 CRASHED or OOM restarts',
+    result: crashes === 0 ? '0 crashes' : `${crashes} ${crashes === 1 ? 'crash' : 'crashes'} (${byCause}); restart causes are listed below`,
+    pass: crashes === 0,
+  };
+}
+
+function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
+  return {
+    id: 'ledger-exact',
+    criterion: 'Ledger exact (every fill once)',
+    target: '0 lost, 0 duplicated, 0 uncounted',
+    result: ledger.pass
+      ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted`
+      : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted ` +
+        `(${formatCount(ledger.fillsInLedger)} in ledger, ${formatCount(ledger.fillsCounted)} counted)`,
+    pass: ledger.pass,
+  };
+}
+
+function offsetOf(gap: HeartbeatGap, window: RunWindow): string {
+  return gap.fromMs === null ? '?' : formatOffset(secondsSinceStart(window, gap.fromMs));
+}

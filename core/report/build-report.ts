@@ -1,0 +1,126 @@
+/**
+ * The campaign report: a pure function of what the store holds about a campaign and the time,
+ * plus the one loader that gathers that from a `CampaignStore`. Renderers (`render-markdown.ts`,
+ * `render-html.ts`) turn the result into pages; `report.json` is the result itself.
+ */
+import { NotFoundError } from '../errors.js';
+import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from '../fleet/records.js';
+import type { Checkpoint } from '../model/checkpoint.js';
+import type { Fill } from '../model/fill.js';
+import type { CampaignStore } from '../ports.js';
+import { assessAcceptance } from './acceptance.js';
+import { heartbeatHistoryOf } from './heartbeat-history.js';
+import { checkLedgers, checkShardLedger } from './ledger-check.js';
+import { reportConfigOf } from './report-config.js';
+import { LATENCY_HISTOGRAM_RULE, LATENCY_RULE, THROUGHPUT_RULE, type CampaignReport, type ShardReport } from './report-schema.js';
+import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } from './report-series.js';
+import { campaignTotals, shardTotals } from './report-totals.js';
+import { runWindowOf } from './run-window.js';
+import { TRADE_WINDOW_SEC } from './trade-windows.js';
+
+/** Everything a report is built from, keyed by `shardId` where per shard. */
+export interface ReportInput {
+  campaign: CampaignRecord;
+  shards: ShardRecord[];
+  /** Every heartbeat of each shard, oldest first, across generations. */
+  heartbeats: Record<string, Heartbeat[]>;
+  /** Every fill of each shard, in `seq` order. */
+  ledgers: Record<string, Fill[]>;
+  /** Each shard's last checkpoint. */
+  checkpoints: Record<string, Checkpoint | undefined>;
+  events: LifecycleEvent[];
+  /** The report's time (ms): the end of the run while the campaign still runs. */
+  now: number;
+}
+
+/** Builds the campaign report from `input`. Pure: the same input gives the same report. */
+export function buildReport(input: ReportInput): CampaignReport {
+  const { campaign, now } = input;
+  const config = reportConfigOf(campaign);
+  const window = runWindowOf(campaign, now);
+  const shards = [...input.shards].sort((a, b) => a.index - b.index || a.shardId.localeCompare(b.shardId));
+  const histories = new Map(shards.map((s) => [s.shardId, heartbeatHistoryOf(s, input.heartbeats[s.shardId])]));
+  const historyOf = (s: ShardRecord) => histories.get(s.shardId) ?? [];
+
+  const shardReports: ShardReport[] = shards.map((s) => ({
+    shardId: s.shardId,
+    symbols: [...s.symbols],
+    status: s.status,
+    generation: s.generation,
+    totals: shardTotals(s, historyOf(s), window.ranSec, config.currency),
+    restarts: s.restarts.map((r) => ({ ...r, detail: { ...r.detail } })),
+  }));
+  const ledgers = Object.fromEntries(shards.map((s) => [s.shardId, input.ledgers[s.shardId] ?? []]));
+  const ledger = checkLedgers(shards.map((s) => checkShardLedger(s.shardId, ledgers[s.shardId] ?? [], input.checkpoints[s.shardId])));
+
+  return {
+    schemaVersion: 1,
+    generatedAt: now,
+    campaign: {
+      id: campaign.campaignId,
+      name: campaign.name,
+      configName: config.name,
+      status: campaign.status,
+      startedAt: campaign.startedAt ?? null,
+      endedAt: campaign.endedAt ?? null,
+      durationSec: config.durationSec,
+      ranSec: window.ranSec,
+      endReason: campaign.endReason ?? null,
+      symbols: [...campaign.symbols],
+      shardCount: shards.length,
+      staleAfterSec: config.staleAfterSec,
+    },
+    totals: campaignTotals(
+      shardReports.map((s) => s.totals),
+      window.ranSec,
+      config.currency,
+    ),
+    shards: shardReports,
+    acceptance: assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger }),
+    ledger,
+    series: {
+      shards: shards.map((s) => shardSeriesOf(s.shardId, historyOf(s), window)),
+      latencyHistogram: { source: 'heartbeat-p99', buckets: latencyHistogramOf(histories.values()) },
+      timeline: restartTimelineOf(shards, input.events, window),
+    },
+    notes: [
+      LATENCY_RULE,
+      LATENCY_HISTOGRAM_RULE,
+      THROUGHPUT_RULE,
+      SERIES_RULE,
+      `Continuous trades: the run is cut into ${TRADE_WINDOW_SEC / 60}-minute windows from its start (a shorter tail joins the last ` +
+        'window; a shorter run is one window), each needing an opening fill in some ledger.',
+      'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
+      'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; a fill repeating an earlier seq or (tradeId, venue, kind) is duplicated.',
+    ],
+  };
+}
+
+/** The reads of a `CampaignStore` that a report needs. */
+export type ReportSource = Pick<CampaignStore, 'getCampaign' | 'listShards' | 'listEvents' | 'readHeartbeats' | 'readLedger' | 'readCheckpoint'>;
+
+/**
+ * Reads everything `buildReport` needs about `campaignId` from `store`.
+ * Throws `NotFoundError` when there is no such campaign.
+ */
+export async function loadReportInput(store: ReportSource, campaignId: string, now: number): Promise<ReportInput> {
+  const campaign = await store.getCampaign(campaignId);
+  if (!campaign) throw new NotFoundError(`campaign ${campaignId} not found`);
+  const [shards, events] = await Promise.all([store.listShards(campaignId), store.listEvents(campaignId)]);
+  const perShard = await Promise.all(
+    shards.map(async (s) => {
+      const key = { campaignId, shardId: s.shardId };
+      const [heartbeats, ledger, checkpoint] = await Promise.all([store.readHeartbeats(key), store.readLedger(key), store.readCheckpoint(key)]);
+      return { shardId: s.shardId, heartbeats, ledger, checkpoint };
+    }),
+  );
+  return {
+    campaign,
+    shards,
+    heartbeats: Object.fromEntries(perShard.map((p) => [p.shardId, p.heartbeats])),
+    ledgers: Object.fromEntries(perShard.map((p) => [p.shardId, p.ledger])),
+    checkpoints: Object.fromEntries(perShard.map((p) => [p.shardId, p.checkpoint])),
+    events,
+    now,
+  };
+}

@@ -1,0 +1,78 @@
+/**
+ * The live dashboard as a web page: one row per shard from its latest heartbeat, reloading
+ * itself every `LIVE_REFRESH_SEC` seconds (a meta refresh: no script, so nothing to fail in the
+ * console) until the campaign has ended.
+ */
+import type { CampaignRecord, CampaignStatus, ShardRecord } from '../fleet/records.js';
+import { cell, htmlDocument, htmlTable } from './html-page.js';
+import { escapeHtml } from './html-text.js';
+import { reportConfigOf } from './report-config.js';
+import { formatBytes, formatCount, formatInstant, formatLatencyUs, formatMoney, formatNumber, formatSeconds } from './report-format.js';
+
+/** How often the live page reloads itself, in seconds. */
+export const LIVE_REFRESH_SEC = 2;
+
+const ENDED: readonly CampaignStatus[] = ['COMPLETED', 'CANCELLED', 'FAILED'];
+
+/** What the live page shows: a campaign and its shards as the control plane sees them, at `now`. */
+export interface LiveView {
+  campaign: CampaignRecord;
+  shards: ShardRecord[];
+  now: number;
+}
+
+/** Renders the live dashboard of `view.campaign` as a complete HTML document. */
+export function renderLivePage(view: LiveView): string {
+  const { campaign, now } = view;
+  const ended = ENDED.includes(campaign.status);
+  const shards = [...view.shards].sort((a, b) => a.index - b.index || a.shardId.localeCompare(b.shardId));
+  const elapsedSec = campaign.startedAt === undefined ? 0 : ((campaign.endedAt ?? now) - campaign.startedAt) / 1000;
+  const remaining = campaign.endsAt === undefined || ended ? '' : campaign.endsAt > now ? `, ${formatSeconds((campaign.endsAt - now) / 1000)} to go` : ', ending';
+  const config = reportConfigOf(campaign);
+  const live = shards.flatMap((s) => (s.heartbeat ? [s.heartbeat.progress] : []));
+  const totals = [
+    `<td><b>total</b></td>`,
+    cell(''),
+    cell(''),
+    cell(`${campaign.symbols.length} symbols`),
+    cell(formatNumber(live.reduce((sum, p) => sum + p.ticksPerSec, 0), 1), true),
+    cell(formatCount(live.reduce((sum, p) => sum + p.trades, 0)), true),
+    cell(formatMoney(live.reduce((sum, p) => sum + p.realizedPnl, 0), config.currency), true),
+    cell(live.length > 0 ? formatLatencyUs(Math.max(...live.map((p) => p.latencyP99Us))) : '—', true),
+    cell(''),
+    cell(shards.reduce((sum, s) => sum + s.restarts.length, 0), true),
+    cell(''),
+  ];
+  const body = [
+    `<h1>${escapeHtml(campaign.name)}</h1>`,
+    `<p><span class="status-${escapeHtml(campaign.status)}" id="campaign-status">${escapeHtml(campaign.status)}</span>` +
+      `${campaign.endReason ? ` (${escapeHtml(campaign.endReason)})` : ''} · started ${escapeHtml(formatInstant(campaign.startedAt))} · ` +
+      `running ${escapeHtml(formatSeconds(elapsedSec))}${escapeHtml(remaining)}</p>`,
+    `<div id="live-shards">${htmlTable(
+      ['Shard', 'Status', 'Gen', 'Symbols', 'Ticks/s', 'Trades', 'Realised P&L', 'Latency p99', 'Heartbeat age', 'Restarts', 'RSS'],
+      [...shards.map((s) => shardRow(s, now, config.currency, ended ? undefined : config.staleAfterSec)), totals],
+    )}</div>`,
+    `<p class="muted">As of ${escapeHtml(formatInstant(now))}. ${ended ? 'The campaign has ended: this page no longer refreshes.' : `Refreshes every ${LIVE_REFRESH_SEC} s.`}</p>`,
+  ].join('\n');
+  return htmlDocument(`${campaign.name}: live`, body, ended ? undefined : LIVE_REFRESH_SEC);
+}
+
+/** One shard's row; its heartbeat age is marked when older than `staleAfterSec` (while the campaign runs). */
+function shardRow(shard: ShardRecord, now: number, currency: string, staleAfterSec: number | undefined): string[] {
+  const p = shard.heartbeat?.progress;
+  const ageSec = shard.heartbeat ? Math.max(0, (now - shard.heartbeat.receivedAt) / 1000) : undefined;
+  const stale = staleAfterSec !== undefined && shard.status === 'RUNNING' && (ageSec === undefined || ageSec > staleAfterSec);
+  return [
+    `<td data-shard="${escapeHtml(shard.shardId)}">${escapeHtml(shard.shardId)}</td>`,
+    `<td class="status-${escapeHtml(shard.status)}">${escapeHtml(shard.status)}</td>`,
+    cell(shard.generation, true),
+    cell(shard.symbols.join(', ')),
+    cell(p ? formatNumber(p.ticksPerSec, 1) : '—', true),
+    cell(p ? formatCount(p.trades) : '—', true),
+    cell(p ? formatMoney(p.realizedPnl, currency) : '—', true),
+    cell(p ? formatLatencyUs(p.latencyP99Us) : '—', true),
+    `<td class="num${stale ? ' fail' : ''}">${escapeHtml(ageSec === undefined ? 'never' : `${formatNumber(ageSec, 1)} s`)}</td>`,
+    cell(shard.restarts.length, true),
+    cell(p ? formatBytes(p.rssBytes) : '—', true),
+  ];
+}

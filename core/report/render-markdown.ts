@@ -1,0 +1,135 @@
+/**
+ * The report as Markdown, for people and for pasting into reviews: summary, the acceptance table
+ * (✅/❌), shards, restarts with their causes and evidence, the ledger check, and the rules behind
+ * the numbers.
+ */
+import { causeEvidence } from './restart-evidence.js';
+import {
+  formatBytes,
+  formatCount,
+  formatInstant,
+  formatLatencyUs,
+  formatMoney,
+  formatNumber,
+  formatOffset,
+  formatSeconds,
+} from './report-format.js';
+import type { CampaignReport } from './report-schema.js';
+
+/** Renders `report` as a Markdown document. */
+export function renderMarkdown(report: CampaignReport): string {
+  const sections = [
+    header(report),
+    acceptance(report),
+    shards(report),
+    restarts(report),
+    ledger(report),
+    `## How the numbers are derived\n\n${report.notes.map((n) => `- ${inline(n)}`).join('\n')}`,
+  ];
+  return `${sections.join('\n\n')}\n`;
+}
+
+function header(report: CampaignReport): string {
+  const c = report.campaign;
+  const t = report.totals;
+  const passed = report.acceptance.filter((a) => a.pass).length;
+  const lines = [
+    `# Campaign report: ${inline(c.name)}`,
+    '',
+    `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${passed}/${report.acceptance.length} PASS`,
+    '',
+    `- Campaign: \`${code(c.id)}\`, config \`${code(c.configName)}\``,
+    `- Started ${formatInstant(c.startedAt)}, ended ${formatInstant(c.endedAt)}; ran ${formatSeconds(c.ranSec)} of ${formatSeconds(c.durationSec)} configured`,
+    `- Shards: ${c.shardCount}, symbols: ${c.symbols.length}`,
+    `- Ticks: ${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`,
+    `- Trades: ${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed; fills A ${formatCount(t.fillsA)}, B ${formatCount(t.fillsB)}`,
+    `- Realised P&L: ${formatMoney(t.realizedPnl, t.currency)}`,
+    `- Loop latency: p50 ${formatLatencyUs(t.latencyUs.p50)}, p99 ${formatLatencyUs(t.latencyUs.p99)}, max ${formatLatencyUs(t.latencyUs.max)}`,
+    `- Peak RSS: ${formatBytes(t.peakRssBytes)}; restarts: ${t.restarts}`,
+    `- Report built ${formatInstant(report.generatedAt)}`,
+  ];
+  return lines.join('\n');
+}
+
+function acceptance(report: CampaignReport): string {
+  const rows = report.acceptance.map((a) => [`**${inline(a.criterion)}**`, inline(a.target), inline(a.result), a.pass ? '✅ PASS' : '❌ FAIL']);
+  const passed = report.acceptance.filter((a) => a.pass).length;
+  return `## Acceptance\n\n${table(['Criterion', 'Target', 'Result', 'Status'], rows)}\n\n**Overall**: ${passed}/${report.acceptance.length} PASS`;
+}
+
+function shards(report: CampaignReport): string {
+  const rows = report.shards.map((s) => {
+    const t = s.totals;
+    return [
+      code(s.shardId),
+      inline(s.symbols.join(', ')),
+      s.status,
+      String(s.generation),
+      formatCount(t.ticks),
+      formatNumber(t.ticksPerSec),
+      `${formatCount(t.trades)} / ${formatCount(t.tradesClosed)}`,
+      `${formatCount(t.fillsA)} / ${formatCount(t.fillsB)}`,
+      formatMoney(t.realizedPnl, t.currency),
+      `${formatLatencyUs(t.latencyUs.p50)} / ${formatLatencyUs(t.latencyUs.p99)} / ${formatLatencyUs(t.latencyUs.max)}`,
+      formatBytes(t.peakRssBytes),
+      String(t.restarts),
+    ];
+  });
+  const headers = ['Shard', 'Symbols', 'Status', 'Gen', 'Ticks', 'Ticks/s', 'Trades (open/closed)', 'Fills A / B', 'Realised P&L', 'Latency p50/p99/max', 'Peak RSS', 'Restarts'];
+  return `## Shards\n\n${table(headers, rows)}`;
+}
+
+function restarts(report: CampaignReport): string {
+  const start = report.campaign.startedAt ?? 0;
+  const entries = report.shards.flatMap((s) =>
+    s.restarts.map((r) => {
+      const restarted =
+        r.restartedAt === undefined
+          ? 'not restarted'
+          : `restarted at ${formatOffset((r.restartedAt - start) / 1000)} (down ${formatNumber(r.downtimeSec ?? 0, 1)} s)`;
+      const line =
+        `- \`${code(s.shardId)}\` generation ${r.fromGeneration}: **${r.cause}** at ${formatOffset((r.failedAt - start) / 1000)}, ` +
+        `detected after ${formatNumber(r.detectionDelaySec, 1)} s, ${restarted}. Evidence: ${inline(causeEvidence(r.detail))}`;
+      return r.detail.stderrTail ? `${line}\n\n${indentedBlock(r.detail.stderrTail)}` : line;
+    }),
+  );
+  return `## Restarts\n\n${entries.length > 0 ? entries.join('\n') : 'No restarts.'}`;
+}
+
+function ledger(report: CampaignReport): string {
+  const l = report.ledger;
+  const rows = [...l.shards, { shardId: 'total', ...l }].map((s) => [
+    s.shardId === 'total' ? '**total**' : code(s.shardId),
+    formatCount(s.fillsInLedger),
+    formatCount(s.fillsCounted),
+    String(s.lost),
+    String(s.duplicated),
+    String(s.uncounted),
+  ]);
+  const verdict = l.pass ? '✅ Every counted fill is in the ledger exactly once.' : "❌ The ledger does not match the engines' counters.";
+  return `## Ledger check\n\n${verdict}\n\n${table(['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted'], rows)}`;
+}
+
+function table(headers: readonly string[], rows: readonly string[][]): string {
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** Text from data in a table cell or a line: one line, pipes escaped, nothing that could open an HTML tag. */
+function inline(text: string): string {
+  return text.replace(/\r?\n/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/<(?=[A-Za-z/!?])/g, '&lt;');
+}
+
+/** Text inside backticks: backticks and line breaks removed, pipes escaped for tables. */
+function code(text: string): string {
+  return text.replace(/`/g, "'").replace(/\r?\n/g, ' ').replace(/\|/g, '\\|');
+}
+
+/** Verbatim text as an indented code block inside a list item (no fence to break out of). */
+function indentedBlock(text: string): string {
+  return text
+    .replace(/\s+$/, '')
+    .split(/\r?\n/)
+    .map((l) => `      ${l}`)
+    .join('\n');
+}

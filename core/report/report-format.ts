@@ -1,0 +1,46 @@
+/**
+ * How the report writes numbers for people: the same in the acceptance table, Markdown and HTML.
+ * Fixed locale (`en-US`) and UTC, so a report reads the same wherever it is built.
+ */
+import { formatDuration } from '../config/duration.js';
+
+/** `12,345` */
+export function formatCount(n: number): string {
+  return Math.round(n).toLocaleString('en-US');
+}
+
+/** `16.13` style: at most `digits` decimals, thousands separated. */
+export function formatNumber(n: number, digits = 2): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits });
+}
+
+/** Seconds as a readable duration (`1224.8` → `20m25s`). */
+export function formatSeconds(seconds: number): string {
+  return seconds > 0 ? formatDuration(seconds) : '0s';
+}
+
+/** An offset from the campaign's start (`+20m25s`). */
+export function formatOffset(seconds: number): string {
+  return `${seconds < 0 ? '-' : '+'}${formatSeconds(Math.abs(seconds))}`;
+}
+
+/** Latency in microseconds, in µs below a millisecond and in ms above (`62.0 ms`). */
+export function formatLatencyUs(us: number): string {
+  return us < 1000 ? `${formatNumber(us, 1)} µs` : `${formatNumber(us / 1000, 1)} ms`;
+}
+
+/** Bytes in MiB (`812.4 MiB`). */
+export function formatBytes(bytes: number): string {
+  return `${formatNumber(bytes / (1024 * 1024), 1)} MiB`;
+}
+
+/** Money in the reporting currency (`-1,234.57 KRW`). */
+export function formatMoney(amount: number, currency: string): string {
+  const text = amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return currency ? `${text} ${currency}` : text;
+}
+
+/** An instant as ISO 8601 UTC to the second, or `—` when unknown. */
+export function formatInstant(ms: number | null | undefined): string {
+  return ms === null || ms === undefined ? '—' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,226 @@
+/**
+ * The shape of `report.json`: what a campaign did, per shard and in total, and the acceptance
+ * table the seed report wrote by hand, computed. Every number here is derived by `buildReport`
+ * from the stored records, heartbeats, ledgers and checkpoints; nothing is typed in.
+ *
+ * Times are ms since the epoch (as in the records); `t` in series is seconds since the campaign
+ * started. Rules behind numbers that are not plain counts are spelled out in `notes`.
+ */
+import { z } from 'zod';
+import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../fleet/records.js';
+
+/** Loop latency in microseconds. See `LATENCY_RULE` for how p50/p99 are combined. */
+export const LatencySummarySchema = z
+  .object({
+    p50: z.number().nonnegative(),
+    p99: z.number().nonnegative(),
+    max: z.number().nonnegative(),
+  })
+  .strict();
+export type LatencySummary = z.infer<typeof LatencySummarySchema>;
+
+/** What a shard (or the whole campaign) did, as the engines last reported it. */
+export const ReportTotalsSchema = z
+  .object({
+    ticks: z.number().int().nonnegative(),
+    /** `ticks / ranSec`: the average over the campaign's run, downtime included. */
+    ticksPerSec: z.number().nonnegative(),
+    /** Trades opened (two legs each). */
+    trades: z.number().int().nonnegative(),
+    tradesClosed: z.number().int().nonnegative(),
+    fillsA: z.number().int().nonnegative(),
+    fillsB: z.number().int().nonnegative(),
+    /** Realised P&L in `currency` (venue B's quote, the reporting currency). */
+    realizedPnl: z.number(),
+    currency: z.string(),
+    latencyUs: LatencySummarySchema,
+    /** Highest resident set size of one task (in total: of any shard's task). */
+    peakRssBytes: z.number().int().nonnegative(),
+    /** Number of restarts. */
+    restarts: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ReportTotals = z.infer<typeof ReportTotalsSchema>;
+
+/** One shard: where it stands, what it did, and every restart with its cause and evidence. */
+export const ShardReportSchema = z
+  .object({
+    shardId: z.string(),
+    symbols: z.array(z.string()),
+    status: ShardStatusSchema,
+    generation: z.number().int().nonnegative(),
+    totals: ReportTotalsSchema,
+    restarts: z.array(RestartRecordSchema),
+  })
+  .strict();
+export type ShardReport = z.infer<typeof ShardReportSchema>;
+
+/** One row of the acceptance table. `id` is stable across versions; the rest is for people. */
+export const AcceptanceCriterionSchema = z
+  .object({
+    id: z.enum([
+      'full-duration',
+      'loop-latency',
+      'monitoring',
+      'no-unrecovered-stall',
+      'continuous-trades',
+      'all-symbols-traded',
+      'no-unhandled-exception',
+      'ledger-exact',
+    ]),
+    criterion: z.string(),
+    target: z.string(),
+    result: z.string(),
+    pass: z.boolean(),
+  })
+  .strict();
+export type AcceptanceCriterion = z.infer<typeof AcceptanceCriterionSchema>;
+export type AcceptanceId = AcceptanceCriterion['id'];
+
+/** The ledger of one shard against its engine's counters. */
+export const ShardLedgerCheckSchema = z
+  .object({
+    shardId: z.string(),
+    /** Rows in the ledger, duplicates included. */
+    fillsInLedger: z.number().int().nonnegative(),
+    /** `fillsA + fillsB` of the shard's last checkpoint (0 without one). */
+    fillsCounted: z.number().int().nonnegative(),
+    /** Counted by the engine but missing from the ledger: `max(0, counted - unique)`. */
+    lost: z.number().int().nonnegative(),
+    /** Extra copies: rows repeating an earlier row's `seq` or `(tradeId, venue, kind)`. */
+    duplicated: z.number().int().nonnegative(),
+    /** In the ledger but beyond the engine's counters: `max(0, unique - counted)`. */
+    uncounted: z.number().int().nonnegative(),
+  })
+  .strict();
+export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;
+
+/** Exactly once, checked: every fill the engines counted is in the ledger, once. */
+export const LedgerCheckSchema = ShardLedgerCheckSchema.omit({ shardId: true })
+  .extend({
+    pass: z.boolean(),
+    shards: z.array(ShardLedgerCheckSchema),
+  })
+  .strict();
+export type LedgerCheck = z.infer<typeof LedgerCheckSchema>;
+
+/** One heartbeat (or the merge of several, when downsampled) of one shard, for the charts. */
+export const SeriesPointSchema = z
+  .object({
+    /** Seconds since the campaign started (when the store received the heartbeat). */
+    t: z.number(),
+    /** The generation that sent it: charts break their lines where it changes (a restart). */
+    generation: z.number().int().nonnegative(),
+    ticksPerSec: z.number().nonnegative(),
+    /** Trades opened so far (cumulative). */
+    trades: z.number().int().nonnegative(),
+    rssBytes: z.number().int().nonnegative(),
+    latencyP99Us: z.number().nonnegative(),
+  })
+  .strict();
+export type SeriesPoint = z.infer<typeof SeriesPointSchema>;
+
+/** A shard's time series, at most `MAX_SERIES_POINTS` points. */
+export const ShardSeriesSchema = z
+  .object({
+    shardId: z.string(),
+    points: z.array(SeriesPointSchema),
+  })
+  .strict();
+export type ShardSeries = z.infer<typeof ShardSeriesSchema>;
+
+/** A histogram bucket: `fromUs <= value < toUs` (`toUs` null for the open last bucket). */
+export const LatencyBucketSchema = z
+  .object({
+    fromUs: z.number().nonnegative(),
+    toUs: z.number().positive().nullable(),
+    count: z.number().int().nonnegative(),
+  })
+  .strict();
+export type LatencyBucket = z.infer<typeof LatencyBucketSchema>;
+
+/** The latency histogram and what its counts are counts of. */
+export const LatencyHistogramSchema = z
+  .object({
+    /** `heartbeat-p99`: one count per heartbeat, of the p99 it reported (see `LATENCY_HISTOGRAM_RULE`). */
+    source: z.literal('heartbeat-p99'),
+    buckets: z.array(LatencyBucketSchema),
+  })
+  .strict();
+export type LatencyHistogramReport = z.infer<typeof LatencyHistogramSchema>;
+
+/** One mark on the restart timeline: a restart (at its `failedAt`) or a shard that FAILED. */
+export const TimelineEventSchema = z
+  .object({
+    /** Seconds since the campaign started. */
+    t: z.number(),
+    shardId: z.string(),
+    kind: z.enum(['restart', 'failed']),
+    /** The restart's cause; for `failed`, the cause of the event if it named one. */
+    cause: RestartCauseSchema.nullable(),
+    /** Seconds until the next generation heartbeated (null: not restarted, or a `failed` mark). */
+    downtimeSec: z.number().nonnegative().nullable(),
+  })
+  .strict();
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
+
+/** The campaign report: `report.json`. */
+export const CampaignReportSchema = z
+  .object({
+    schemaVersion: z.literal(1),
+    /** When the report was built (ms). */
+    generatedAt: z.number(),
+    campaign: z
+      .object({
+        id: z.string(),
+        name: z.string(),
+        /** `name` of the campaign's config. */
+        configName: z.string(),
+        status: CampaignStatusSchema,
+        startedAt: z.number().nullable(),
+        endedAt: z.number().nullable(),
+        /** The configured duration. */
+        durationSec: z.number().nonnegative(),
+        /** How long it actually ran: to `endedAt`, or to the report's time while it still runs. */
+        ranSec: z.number().nonnegative(),
+        endReason: z.string().nullable(),
+        symbols: z.array(z.string()),
+        shardCount: z.number().int().nonnegative(),
+        /** `watchdog.staleAfter` of the config (seconds): the monitoring criterion's bound. */
+        staleAfterSec: z.number().positive(),
+      })
+      .strict(),
+    totals: ReportTotalsSchema,
+    shards: z.array(ShardReportSchema),
+    acceptance: z.array(AcceptanceCriterionSchema),
+    ledger: LedgerCheckSchema,
+    series: z
+      .object({
+        shards: z.array(ShardSeriesSchema),
+        latencyHistogram: LatencyHistogramSchema,
+        timeline: z.array(TimelineEventSchema),
+      })
+      .strict(),
+    /** The rules behind derived numbers, in words. */
+    notes: z.array(z.string()),
+  })
+  .strict();
+export type CampaignReport = z.infer<typeof CampaignReportSchema>;
+
+/** Series are downsampled to at most this many points per shard. */
+export const MAX_SERIES_POINTS = 300;
+
+/** How `latencyUs` is derived: stated in every report's `notes`. */
+export const LATENCY_RULE =
+  'Latency p50/p99: each generation of a shard reports percentiles over all its ticks so far, so its last heartbeat covers ' +
+  'the whole generation; a shard takes the highest over its generations and the campaign the highest over its shards. ' +
+  'That is an upper bound: the percentile over all ticks is never higher. Max is the highest maximum any heartbeat reported.';
+
+/** How the latency histogram is derived: stated in every report's `notes`. */
+export const LATENCY_HISTOGRAM_RULE =
+  'Latency histogram: no per-tick buckets are stored, so it counts heartbeats by the p99 each reported ' +
+  '(cumulative over its generation), across all shards.';
+
+/** How throughput is derived: stated in every report's `notes`. */
+export const THROUGHPUT_RULE =
+  'Ticks/s in totals is ticks divided by the campaign\'s run time (downtime included); charts show the rate each heartbeat reported.';

@@ -1,0 +1,68 @@
+/**
+ * Totals per shard and for the whole campaign. Counters come from a shard's latest heartbeat:
+ * engines restore their counters from the checkpoint on restart, so the latest heartbeat of the
+ * latest generation counts the shard's whole life. Latency follows `LATENCY_RULE`.
+ */
+import type { Heartbeat, ShardRecord } from '../fleet/records.js';
+import { MICROS } from '../model/fill.js';
+import { lastHeartbeatPerGeneration } from './heartbeat-history.js';
+import type { LatencySummary, ReportTotals } from './report-schema.js';
+
+/** The totals of one shard from its heartbeat history (oldest first). */
+export function shardTotals(shard: ShardRecord, history: readonly Heartbeat[], ranSec: number, currency: string): ReportTotals {
+  const latest = history.at(-1)?.progress;
+  const ticks = latest?.ticks ?? 0;
+  const peakRss = history.reduce((peak, h) => Math.max(peak, h.progress.rssBytes), shard.peakRssBytes);
+  return {
+    ticks,
+    ticksPerSec: perSecond(ticks, ranSec),
+    trades: latest?.trades ?? 0,
+    tradesClosed: latest?.tradesClosed ?? 0,
+    fillsA: latest?.fillsA ?? 0,
+    fillsB: latest?.fillsB ?? 0,
+    realizedPnl: latest?.realizedPnl ?? 0,
+    currency,
+    latencyUs: shardLatency(history),
+    peakRssBytes: peakRss,
+    restarts: shard.restarts.length,
+  };
+}
+
+/** The campaign's totals: counters summed, latency and peak RSS the highest of any shard. */
+export function campaignTotals(shards: readonly ReportTotals[], ranSec: number, currency: string): ReportTotals {
+  const sum = (pick: (t: ReportTotals) => number) => shards.reduce((total, t) => total + pick(t), 0);
+  const highest = (pick: (t: ReportTotals) => number) => shards.reduce((top, t) => Math.max(top, pick(t)), 0);
+  const ticks = sum((t) => t.ticks);
+  return {
+    ticks,
+    ticksPerSec: perSecond(ticks, ranSec),
+    trades: sum((t) => t.trades),
+    tradesClosed: sum((t) => t.tradesClosed),
+    fillsA: sum((t) => t.fillsA),
+    fillsB: sum((t) => t.fillsB),
+    // Summed in micro-units so that adding shards cannot drift by floating-point residue.
+    realizedPnl: sum((t) => Math.round(t.realizedPnl * MICROS)) / MICROS,
+    currency,
+    latencyUs: {
+      p50: highest((t) => t.latencyUs.p50),
+      p99: highest((t) => t.latencyUs.p99),
+      max: highest((t) => t.latencyUs.max),
+    },
+    peakRssBytes: highest((t) => t.peakRssBytes),
+    restarts: sum((t) => t.restarts),
+  };
+}
+
+/** p50/p99: highest over the generations' last heartbeats; max: highest any heartbeat reported. */
+function shardLatency(history: readonly Heartbeat[]): LatencySummary {
+  const finals = lastHeartbeatPerGeneration(history);
+  return {
+    p50: Math.max(0, ...finals.map((h) => h.progress.latencyP50Us)),
+    p99: Math.max(0, ...finals.map((h) => h.progress.latencyP99Us)),
+    max: history.reduce((top, h) => Math.max(top, h.progress.latencyMaxUs), 0),
+  };
+}
+
+function perSecond(count: number, seconds: number): number {
+  return seconds > 0 ? Math.round((count / seconds) * 1000) / 1000 : 0;
+}

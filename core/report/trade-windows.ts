@@ -1,0 +1,33 @@
+/**
+ * Continuous trading: the run is cut into consecutive 5-minute windows from the campaign's start
+ * and each should see a trade open (an `OPEN` fill in some shard's ledger). A trailing stretch
+ * shorter than a window joins the window before it, so every window is judged on at least five
+ * minutes; a run shorter than one window is judged as a single window.
+ */
+import type { Fill } from '../model/fill.js';
+import type { RunWindow } from './run-window.js';
+
+/** The length of a trade window. */
+export const TRADE_WINDOW_SEC = 300;
+
+/** Trades opened per window of the run. */
+export interface TradeWindows {
+  /** True when the run was shorter than one window and is judged as one. */
+  shortRun: boolean;
+  /** `OPEN` fills per window, in order; window `i` starts at `i × TRADE_WINDOW_SEC`. */
+  openFills: number[];
+}
+
+/** Counts `OPEN` fills of `ledgers` per trade window of `window` (fills outside the run are ignored). */
+export function tradeWindowsOf(window: RunWindow, ledgers: Iterable<readonly Fill[]>): TradeWindows {
+  const count = Math.max(1, Math.floor(window.ranSec / TRADE_WINDOW_SEC));
+  const openFills = new Array<number>(count).fill(0);
+  for (const ledger of ledgers) {
+    for (const fill of ledger) {
+      if (fill.kind !== 'OPEN' || fill.ts < window.startMs || fill.ts > window.endMs) continue;
+      const index = Math.min(count - 1, Math.floor((fill.ts - window.startMs) / (TRADE_WINDOW_SEC * 1000)));
+      openFills[index] = (openFills[index] as number) + 1;
+    }
+  }
+  return { shortRun: window.ranSec < TRADE_WINDOW_SEC, openFills };
+}

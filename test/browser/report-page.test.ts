@@ -1,0 +1,164 @@
+/**
+ * The report page and the live dashboard in a real browser (Debian's Chromium, driven by
+ * playwright-core): charts drawn with data points, nothing fetched from elsewhere, no console
+ * error and no page error. CI installs Chromium (`apt-get install -y chromium`); without it this
+ * suite fails and says how to install it.
+ */
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildReport } from '../../core/report/build-report.js';
+import { renderHtml } from '../../core/report/render-html.js';
+import { LIVE_REFRESH_SEC, renderLivePage } from '../../core/report/render-live-page.js';
+import { campaignRun, SEC, T0 } from '../unit/report/report-fixtures.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+const CHARTS = ['chart-throughput', 'chart-trades', 'chart-latency', 'chart-restarts', 'chart-rss'];
+
+/** Launches Chromium with a fresh profile (playwright's `launch` makes a temporary user-data-dir). */
+async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
+}
+
+/** A page that records console errors, page errors and every URL it requests. */
+async function watchedPage(browser: Browser): Promise<{ page: Page; errors: string[]; requests: string[] }> {
+  const page = await browser.newPage();
+  const errors: string[] = [];
+  const requests: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
+  });
+  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
+  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
+  page.on('request', (request) => requests.push(request.url()));
+  return { page, errors, requests };
+}
+
+/** A realistic hour: four shards, a crash with stderr, a stall, an OOM, heartbeats every 5 s. */
+function realisticRun() {
+  const run = campaignRun({
+    name: 'soak-top8 <script>window.__injected = 1</script>',
+    durationSec: 3600,
+    shards: 4,
+    heartbeatEverySec: 5,
+    tradeEverySec: 45,
+    restarts: [
+      { shard: 0, cause: 'CRASHED', atSec: 700, downSec: 35, stderrTail: 'TypeError: <img src=x onerror="window.__injected=2">' },
+      { shard: 2, cause: 'STALLED', atSec: 1900, downSec: 70 },
+      { shard: 3, cause: 'OOM', atSec: 2800, downSec: 40 },
+    ],
+  });
+  run.shards[1]!.symbols = ['SYM2', '<b onmouseover=alert(1)>SYM3</b>'];
+  return run;
+}
+
+let launched: Promise<Browser> | undefined;
+let dir: string;
+
+/** The browser shared by the tests, launched by the first; each test fails on its own when it is missing. */
+function sharedBrowser(): Promise<Browser> {
+  launched ??= launchChromium();
+  return launched;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'arbfleet-report-page-'));
+});
+
+afterAll(async () => {
+  await launched?.then((b) => b.close()).catch(() => undefined);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('report.html in Chromium', () => {
+  it('draws every chart with data points, fetches nothing, runs no injected markup and logs no error', async () => {
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderHtml(buildReport(realisticRun())));
+    const { page, errors, requests } = await watchedPage(await sharedBrowser());
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    for (const id of CHARTS) {
+      expect(await page.locator(`#${id} svg`).count(), `${id} has an svg`).toBe(1);
+      const points = await page.locator(`#${id} .series`).evaluateAll((series) =>
+        series.reduce((n, el) => n + Number(el.getAttribute('data-points') ?? 0), 0),
+      );
+      expect(points, `${id} data points`).toBeGreaterThan(0);
+    }
+    expect(await page.locator('#chart-restarts .point').count()).toBe(3);
+    expect(await page.locator('#chart-latency rect.bar').count()).toBeGreaterThan(0);
+    const box = await page.locator('#chart-throughput svg').boundingBox();
+    expect(box?.width ?? 0).toBeGreaterThan(300);
+
+    expect(await page.locator('#acceptance tbody tr').count()).toBe(8);
+    expect(await page.locator('#shards tbody tr').count()).toBe(4);
+    expect(await page.locator('h1').textContent()).toBe('soak-top8 <script>window.__injected = 1</script>');
+    await page.locator('#shards').hover();
+    expect(await page.evaluate(() => (globalThis as { __injected?: number }).__injected)).toBeUndefined();
+
+    expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
+describe('the live page in Chromium', () => {
+  let server: Server;
+  let served = 0;
+
+  beforeAll(async () => {
+    const run = realisticRun();
+    run.campaign.status = 'RUNNING';
+    delete run.campaign.endedAt;
+    for (const s of run.shards) s.status = 'RUNNING';
+    const id = run.campaign.campaignId;
+    server = createServer((request, response) => {
+      if (request.url === `/campaigns/${id}/live`) {
+        served++;
+        response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+        response.end(renderLivePage({ campaign: run.campaign, shards: run.shards, now: T0 + 3600 * SEC + served * SEC }));
+        return;
+      }
+      response.writeHead(404, { 'content-type': 'text/plain' });
+      response.end('not found');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  });
+
+  afterAll(async () => {
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  });
+
+  it('shows a row per shard, refreshes itself, and logs no error', async () => {
+    const { port } = server.address() as AddressInfo;
+    const { page, errors, requests } = await watchedPage(await sharedBrowser());
+    const url = `http://127.0.0.1:${port}/campaigns/c-report/live`;
+    await page.goto(url, { waitUntil: 'load' });
+
+    expect(await page.locator('#live-shards td[data-shard]').count()).toBe(4);
+    expect(await page.locator('#campaign-status').textContent()).toBe('RUNNING');
+    const first = await page.locator('p.muted').textContent();
+    await page.waitForEvent('load', { timeout: (LIVE_REFRESH_SEC + 5) * 1000 });
+    expect(served).toBeGreaterThanOrEqual(2);
+    expect(await page.locator('p.muted').textContent()).not.toBe(first);
+
+    expect(requests.filter((r) => r !== url)).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

@@ -1,0 +1,39 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { runCampaign, runFolder, startCli, E2E_CONFIG } from '../support/cli-process.js';
+
+describe('arbfleet run: a whole campaign on this machine', () => {
+  it('runs a top-10 campaign in two shards to completion, every symbol traded, the report written', async () => {
+    const runDir = runFolder();
+    const { report } = await runCampaign(['--duration', '20s'], runDir);
+    expect(report.campaign.status).toBe('COMPLETED');
+    expect(report.campaign.endReason).toMatch(/max runtime reached/i);
+    expect(report.campaign.ranSec).toBeGreaterThanOrEqual(19.8);
+    expect(report.shards.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED']);
+    expect(report.shards.flatMap((s) => s.symbols).sort()).toHaveLength(10);
+    const traded = report.acceptance.find((a) => /every symbol traded/i.test(a.criterion));
+    expect(traded?.pass, JSON.stringify(traded)).toBe(true);
+    expect(report.totals.trades).toBeGreaterThan(10);
+    expect(report.totals.restarts).toBe(0);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
+    for (const file of ['report.md', 'report.html', 'events.jsonl', 'fleet.db']) expect(existsSync(join(runDir, file)), file).toBe(true);
+    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events.some((e) => e.type === 'campaign.status' && e.to === 'COMPLETED')).toBe(true);
+  });
+
+  it('exits 2 naming the field for a bad config', async () => {
+    const runDir = runFolder();
+    const bad = join(runDir, 'bad.yaml');
+    (await import('node:fs')).writeFileSync(bad, readFileSync(E2E_CONFIG, 'utf8').replace('entryBps: 25', 'entryBps: 12'));
+    const cli = startCli(['run', bad, '--no-dashboard', '--out', join(runDir, 'out')]);
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr()).toMatch(/strategy\.entryBps: cannot be met after fees/);
+  });
+
+  it('exits 2 with the list of verbs for an unknown chaos verb', async () => {
+    const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--chaos', 'explode:shard-000@5s']);
+    expect((await cli.exited).code).toBe(2);
+    expect(cli.stderr()).toContain('unknown chaos verb "explode": use one of kill, exit, stall, freeze, leak');
+  });
+});

@@ -1,0 +1,84 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { configVariant, readReport, runCampaign, runFolder, startCli } from '../support/cli-process.js';
+import { waitFor } from '../support/engine-process.js';
+
+describe('the memory guard', () => {
+  it('recycles a shard whose memory grows before the OOM killer would, with cause RECYCLED', async () => {
+    const runDir = runFolder();
+    const config = configVariant(runDir, 'leaky', (y) => `${y}task: { cpu: 512, memoryMiB: 512 }\n`);
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '20s', '--chaos', 'leak:shard-000@4s']);
+    expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
+    const report = readReport(join(runDir, 'out'));
+    expect(report.campaign.status).toBe('COMPLETED');
+    const [recycle] = report.shards[0]?.restarts ?? [];
+    expect(recycle?.cause).toBe('RECYCLED');
+    expect(recycle?.detail.lastRssBytes).toBeGreaterThanOrEqual(0.8 * 512 * 2 ** 20);
+    expect(recycle?.detail.lastRssBytes).toBeLessThan(512 * 2 ** 20);
+    expect(report.shards[1]?.restarts).toEqual([]);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+});
+
+describe('the restart budget', () => {
+  it('fails a shard that crashes on every start after maxRestarts, with backoff between attempts', async () => {
+    const runDir = runFolder();
+    const config = configVariant(runDir, 'crashing', (y) =>
+      y
+        .replace(/^feed: .*$/m, 'feed: { kind: replay, path: /nonexistent/ticks.csv }')
+        .replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }')
+        .concat('watchdog: { maxRestarts: 2, backoff: { initial: 1s, multiplier: 2 } }\n'),
+    );
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
+    expect((await cli.exited).code).toBe(1);
+    const report = readReport(join(runDir, 'out'));
+    expect(report.campaign.status).toBe('FAILED');
+    const shard = report.shards[0];
+    expect(shard?.status).toBe('FAILED');
+    expect(shard?.restarts.map((r) => r.cause)).toEqual(['CRASHED', 'CRASHED', 'CRASHED']);
+    expect(shard?.restarts.every((r) => r.detail.exitCode === 2)).toBe(true);
+    expect(shard?.restarts[0]?.detail.stderrTail).toMatch(/cannot read replay file/);
+    const detected = (shard?.restarts ?? []).map((r) => r.detectedAt);
+    // Backoff 1 s, then 2 s (plus each start's own time).
+    expect((detected[1] as number) - (detected[0] as number)).toBeGreaterThanOrEqual(1000);
+    expect((detected[2] as number) - (detected[1] as number)).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe('--resume', () => {
+  it('finishes a campaign after SIGKILL of the control plane without relaunching healthy shards', async () => {
+    const runDir = runFolder();
+    const first = startCli(['run', (await import('../support/cli-process.js')).E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '25s']);
+    const store = await waitFor('the run database', () => {
+      try {
+        return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+      } catch {
+        return undefined;
+      }
+    });
+    await waitFor('both shards running', async () => {
+      const [campaign] = await store.listCampaigns();
+      const shards = campaign ? await store.listShards(campaign.campaignId) : [];
+      return shards.length === 2 && shards.every((s) => s.status === 'RUNNING') ? true : undefined;
+    }, 20_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    store.close();
+
+    const { report } = await (async () => {
+      const resumed = startCli(['run', '--resume', runDir, '--no-dashboard']);
+      const exit = await resumed.exited;
+      expect(exit.code, resumed.stderr().slice(-3000)).toBe(0);
+      return { report: readReport(runDir) };
+    })();
+    expect(report.campaign.status).toBe('COMPLETED');
+    expect(report.shards.map((s) => [s.generation, s.restarts.length])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+    void runCampaign;
+  });
+});

@@ -1,0 +1,56 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CampaignReport } from '../../core/report/report-schema.js';
+import { ROOT } from './engine-process.js';
+
+export const CLI_MAIN = fileURLToPath(new URL('../../cli/arbfleet.ts', import.meta.url));
+export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', import.meta.url));
+
+export interface CliProcess {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+}
+
+/** Runs `arbfleet ARGS` as a real process (what a user types), output collected. */
+export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+/** A fresh run folder under the system's temp directory. */
+export function runFolder(): string {
+  return mkdtempSync(join(tmpdir(), 'arbfleet-run-'));
+}
+
+export function readReport(runDir: string): CampaignReport {
+  return JSON.parse(readFileSync(join(runDir, 'report.json'), 'utf8')) as CampaignReport;
+}
+
+/** Runs a campaign to its end; fails with the CLI's output when it does not exit 0. */
+export async function runCampaign(args: string[], runDir: string): Promise<{ report: CampaignReport; cli: CliProcess }> {
+  const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, ...args]);
+  const exit = await cli.exited;
+  if (exit.code !== 0) throw new Error(`arbfleet exited ${exit.code ?? exit.signal}\n--- stderr ---\n${cli.stderr().slice(-4000)}`);
+  return { report: readReport(runDir), cli };
+}
+
+/** Writes a variant of the e2e config with `edit` applied to its YAML text; returns its path. */
+export function configVariant(runDir: string, name: string, edit: (yaml: string) => string): string {
+  const path = join(runDir, `${name}.yaml`);
+  writeFileSync(path, edit(readFileSync(E2E_CONFIG, 'utf8')));
+  return path;
+}

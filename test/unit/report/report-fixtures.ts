@@ -1,0 +1,223 @@
+/**
+ * A campaign run as the store would hold it, made by hand: records, heartbeats every
+ * `heartbeatEverySec`, a ledger with one trade per `tradeEverySec` per shard (symbols taking
+ * turns), and checkpoints whose counters match the ledger. Restarts leave a gap in heartbeats and
+ * trades and a restart record. Tests then change one thing and look at the report.
+ */
+import type { CampaignRecord, Heartbeat, RestartCause, RestartRecord, ShardRecord } from '../../../core/fleet/records.js';
+import type { Checkpoint } from '../../../core/model/checkpoint.js';
+import { fillCashMicros, MICROS, type Fill } from '../../../core/model/fill.js';
+import type { ReportInput } from '../../../core/report/build-report.js';
+
+/** The tests' epoch: 2026-01-01T00:00:00Z. */
+export const T0 = Date.UTC(2026, 0, 1);
+export const SEC = 1000;
+export const MIB = 1024 * 1024;
+
+/** A restart to stage: shard `shard` fails at `atSec` and its next generation heartbeats `downSec` later. */
+export interface StagedRestart {
+  shard: number;
+  cause: RestartCause;
+  atSec: number;
+  /** Omit for a shard that was never restarted. */
+  downSec?: number;
+  stderrTail?: string;
+}
+
+/** What the run looks like; every field has a healthy default. */
+export interface RunSpec {
+  name?: string;
+  configName?: string;
+  durationSec?: number;
+  /** How long it ran (default: the full duration). */
+  ranSec?: number;
+  shards?: number;
+  symbolsPerShard?: number;
+  /** Symbol names, in shard order (default `SYM0`, `SYM1`, …). */
+  symbols?: string[];
+  heartbeatEverySec?: number;
+  tradeEverySec?: number;
+  staleAfterSec?: number;
+  /** p99 loop latency every heartbeat of shard `i` reports (default 80 + 10 × i µs). */
+  latencyP99Us?: (shard: number, generation: number) => number;
+  restarts?: StagedRestart[];
+  status?: CampaignRecord['status'];
+}
+
+/** A healthy (unless told otherwise) campaign run as `ReportInput`, built at its end. */
+export function campaignRun(spec: RunSpec = {}): ReportInput {
+  const durationSec = spec.durationSec ?? 1200;
+  const ranSec = spec.ranSec ?? durationSec;
+  const shardCount = spec.shards ?? 2;
+  const perShard = spec.symbolsPerShard ?? 2;
+  const symbols = spec.symbols ?? Array.from({ length: shardCount * perShard }, (_, i) => `SYM${i}`);
+  const endedAt = T0 + ranSec * SEC;
+  const campaign: CampaignRecord = {
+    campaignId: 'c-report',
+    name: spec.name ?? 'soak-top4',
+    status: spec.status ?? 'COMPLETED',
+    config: {
+      name: spec.configName ?? 'soak-top4',
+      duration: durationSec,
+      venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'bithumb', quoteCurrency: 'KRW', takerFeeBps: 4 } },
+      watchdog: { heartbeatInterval: 10, staleAfter: spec.staleAfterSec ?? 45 },
+    },
+    symbols,
+    shardCount,
+    createdAt: T0 - 60 * SEC,
+    startedAt: T0,
+    endsAt: T0 + durationSec * SEC,
+    endedAt,
+    endReason: ranSec >= durationSec ? 'max runtime reached' : 'shard failed',
+    updatedAt: endedAt,
+    version: 9,
+  };
+  const input: ReportInput = { campaign, shards: [], heartbeats: {}, ledgers: {}, checkpoints: {}, events: [], now: endedAt + 5 * SEC };
+  for (let index = 0; index < shardCount; index++) {
+    const shardSymbols = symbols.slice(index * perShard, (index + 1) * perShard);
+    const staged = (spec.restarts ?? []).filter((r) => r.shard === index).sort((a, b) => a.atSec - b.atSec);
+    const shard = shardRun(index, shardSymbols, staged, ranSec, spec);
+    input.shards.push(shard.record);
+    input.heartbeats[shard.record.shardId] = shard.heartbeats;
+    input.ledgers[shard.record.shardId] = shard.ledger;
+    input.checkpoints[shard.record.shardId] = shard.checkpoint;
+  }
+  return input;
+}
+
+function shardRun(index: number, symbols: string[], staged: StagedRestart[], ranSec: number, spec: RunSpec) {
+  const shardId = `shard-${String(index).padStart(3, '0')}`;
+  const heartbeatEvery = spec.heartbeatEverySec ?? 10;
+  const tradeEvery = spec.tradeEverySec ?? 60;
+  const latency = spec.latencyP99Us ?? ((shard: number) => 80 + 10 * shard);
+  const generationAt = (t: number) => staged.filter((r) => r.atSec <= t).length;
+  const down = (t: number) => staged.some((r) => t >= r.atSec && (r.downSec === undefined || t < r.atSec + r.downSec));
+
+  const ledger: Fill[] = [];
+  const trades: { openedAt: number; closedAt: number | null; pnlMicros: number }[] = [];
+  for (let t = tradeEvery / 2, n = 0; t < ranSec; t += tradeEvery, n++) {
+    if (down(t)) continue;
+    const symbol = symbols[n % symbols.length] as string;
+    const generation = generationAt(t);
+    const tradeId = trades.length;
+    const closeAt = t + 20 < ranSec && !down(t + 20) ? t + 20 : null;
+    const legs: Omit<Fill, 'seq'>[] = [
+      leg(tradeId, symbol, 'A', 'BUY', 'OPEN', 100, t, generation),
+      leg(tradeId, symbol, 'B', 'SELL', 'OPEN', 100.4, t, generation),
+    ];
+    if (closeAt !== null) {
+      legs.push(leg(tradeId, symbol, 'A', 'SELL', 'CLOSE', 100.2, closeAt, generation), leg(tradeId, symbol, 'B', 'BUY', 'CLOSE', 100.25, closeAt, generation));
+    }
+    const pnlMicros = closeAt === null ? 0 : legs.reduce((sum, f) => sum + fillCashMicros(f), 0);
+    trades.push({ openedAt: t, closedAt: closeAt, pnlMicros });
+    for (const f of legs) ledger.push({ seq: 0, ...f });
+  }
+  ledger.sort((a, b) => a.ts - b.ts || a.tradeId - b.tradeId);
+  ledger.forEach((f, i) => (f.seq = i));
+
+  const heartbeats: Heartbeat[] = [];
+  let peak = 0;
+  for (let t = 0; t <= ranSec; t += heartbeatEvery) {
+    if (down(t)) continue;
+    const generation = generationAt(t);
+    const done = ledger.filter((f) => f.ts <= T0 + t * SEC);
+    const opened = trades.filter((tr) => tr.openedAt <= t);
+    const closed = trades.filter((tr) => tr.closedAt !== null && tr.closedAt <= t);
+    const rssBytes = 100 * MIB + Math.round(t * 1000) + index * MIB;
+    peak = Math.max(peak, rssBytes);
+    heartbeats.push({
+      generation,
+      receivedAt: T0 + t * SEC,
+      progress: {
+        at: T0 + t * SEC,
+        uptimeSec: t,
+        ticks: Math.round(t * 100),
+        ticksPerSec: 100,
+        trades: opened.length,
+        tradesClosed: closed.length,
+        openTrades: opened.length - closed.length,
+        fillsA: done.filter((f) => f.venue === 'A').length,
+        fillsB: done.filter((f) => f.venue === 'B').length,
+        lastFillSeq: done.length - 1,
+        rejectedEntries: 0,
+        realizedPnl: closed.reduce((sum, tr) => sum + tr.pnlMicros, 0) / MICROS,
+        unrealizedPnl: 0,
+        latencyP50Us: 20,
+        latencyP99Us: latency(index, generation),
+        latencyMaxUs: 400 + index,
+        rssBytes,
+        heapUsedBytes: 20 * MIB,
+        symbols: [],
+      },
+    });
+  }
+
+  const restarts: RestartRecord[] = staged.map((r, i) => {
+    const failedAt = T0 + r.atSec * SEC;
+    const record: RestartRecord = {
+      fromGeneration: i,
+      cause: r.cause,
+      detail: {
+        exitCode: r.cause === 'CRASHED' ? 1 : null,
+        signal: r.cause === 'OOM' ? 'SIGKILL' : null,
+        lastHeartbeatAgeSec: 12,
+        lastRssBytes: 300 * MIB,
+        ...(r.stderrTail === undefined ? {} : { stderrTail: r.stderrTail }),
+      },
+      failedAt,
+      detectedAt: failedAt + 5 * SEC,
+      detectionDelaySec: 5,
+    };
+    if (r.downSec !== undefined) {
+      record.restartedAt = failedAt + r.downSec * SEC;
+      record.downtimeSec = r.downSec;
+    }
+    return record;
+  });
+
+  const record: ShardRecord = {
+    campaignId: 'c-report',
+    shardId,
+    index,
+    symbols,
+    status: 'COMPLETED',
+    generation: staged.length,
+    restarts,
+    backoffSec: 0,
+    peakRssBytes: peak,
+    updatedAt: T0 + ranSec * SEC,
+    version: 20,
+  };
+  const last = heartbeats.at(-1);
+  if (last) record.heartbeat = last;
+  const checkpoint: Checkpoint = {
+    version: 1,
+    generation: staged.length,
+    writtenAt: T0 + ranSec * SEC,
+    lastFillSeq: ledger.length - 1,
+    nextTradeId: trades.length,
+    fillsA: ledger.filter((f) => f.venue === 'A').length,
+    fillsB: ledger.filter((f) => f.venue === 'B').length,
+    symbols: [],
+    openTrades: [],
+    feed: {},
+  };
+  return { record, heartbeats, ledger, checkpoint };
+}
+
+function leg(tradeId: number, symbol: string, venue: 'A' | 'B', side: 'BUY' | 'SELL', kind: 'OPEN' | 'CLOSE', price: number, atSec: number, generation: number): Omit<Fill, 'seq'> {
+  return {
+    tradeId,
+    symbol,
+    venue,
+    side,
+    kind,
+    reason: kind === 'OPEN' ? 'ENTRY' : 'REVERSION',
+    qty: 10,
+    price,
+    fee: 0.5,
+    fxRate: 1,
+    ts: T0 + atSec * SEC,
+    generation,
+  };
+}
