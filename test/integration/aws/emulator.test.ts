@@ -1,0 +1,14 @@
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { describe, expect, it } from 'vitest';
+import { AwsClients, awsClientSettings } from '../../../core/aws/aws-clients.js';
+
+describe('the AWS API emulator the suites run against', () => {
+  it('answers DynamoDB over HTTP at AWS_ENDPOINT_URL, through the project client factory', async () => {
+    const settings = awsClientSettings();
+    expect(settings.endpoint).toMatch(/^http:\/\/(127\.0\.0\.1|localhost)(:\d+)?$/);
+    const clients = new AwsClients(settings);
+    const { TableNames } = await clients.documents.send(new ListTablesCommand({}));
+    expect(TableNames).toEqual([]); // a fresh emulator for this suite
+    clients.destroy();
+  });
+});
