@@ -1,6 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
 /**
@@ -46,6 +47,7 @@ export class AwsClients {
   private dynamo?: DynamoDBDocumentClient;
   private sqsClient?: SQSClient;
   private ecsClient?: ECSClient;
+  private s3Client?: S3Client;
 
   constructor(readonly settings: AwsClientSettings = awsClientSettings()) {}
 
@@ -67,7 +69,14 @@ export class AwsClients {
     return this.ecsClient;
   }
 
+  /** S3 with path-style addressing when an emulator endpoint is set (moto, LocalStack). */
+  get s3(): S3Client {
+    this.s3Client ??= new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.endpoint !== undefined });
+    return this.s3Client;
+  }
+
   destroy(): void {
+    this.s3Client?.destroy();
     this.dynamo?.destroy();
     this.sqsClient?.destroy();
     this.ecsClient?.destroy();

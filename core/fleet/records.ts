@@ -129,6 +129,8 @@ export const CampaignRecordSchema = z
     endedAt: z.number().optional(),
     endReason: z.string().optional(),
     idempotencyKey: z.string().optional(),
+    /** When the reporter stored the final report (AWS); absent until then. */
+    reportedAt: z.number().optional(),
     updatedAt: z.number(),
     version: z.number().int().nonnegative(),
   })
