@@ -18,6 +18,7 @@ import { renderLivePage } from '../core/report/render-live-page.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import { CHAOS_VERBS, parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
+import { remoteCommand } from './remote-command.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
 
@@ -27,6 +28,7 @@ Usage:
   arbfleet run CONFIG [options]     run a campaign locally, one engine process per shard
   arbfleet run --resume DIR         pick up a campaign whose control plane was killed
   arbfleet report DIR               re-render DIR's report from its database
+  arbfleet remote COMMAND           start, list, show, stop campaigns on a deployed API (SigV4)
   arbfleet help                     this text
 
 Options for run:
@@ -62,7 +64,8 @@ async function main(argv: string[]): Promise<number> {
   }
   if (command === 'run') return run(rest);
   if (command === 'report') return report(rest);
-  throw new ValidationError([{ path: 'command', message: `unknown command "${command}": use run, report or help` }]);
+  if (command === 'remote') return remoteCommand(rest);
+  throw new ValidationError([{ path: 'command', message: `unknown command "${command}": use run, report, remote or help` }]);
 }
 
 async function run(argv: string[]): Promise<number> {

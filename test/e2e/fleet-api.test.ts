@@ -2,17 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { readReport, runFolder, startCli, E2E_CONFIG } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = any;
+async function json(res: Response | Promise<Response>): Promise<Json> {
+  return (await res).json();
+}
+
 describe('arbfleet run --api-port', () => {
   it('serves the HTTP API and the live page over HTTP, and a stop through the API cancels the campaign', async () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s', '--api-port', '0']);
     const base = await waitFor('the API address on stderr', () => /live page (http:\/\/127\.0\.0\.1:\d+)\//.exec(cli.stderr())?.[1], 20_000);
 
-    const list = await (await fetch(`${base}/campaigns`)).json();
+    const list = await json(fetch(`${base}/campaigns`));
     expect(list.campaigns).toHaveLength(1);
     const id = list.campaigns[0].campaignId as string;
     await waitFor('both shards running', async () => {
-      const view = await (await fetch(`${base}/campaigns/${id}`)).json();
+      const view = await json(fetch(`${base}/campaigns/${id}`));
       return view.shards.every((s: { status: string }) => s.status === 'RUNNING') ? view : undefined;
     }, 20_000);
 
@@ -24,12 +30,12 @@ describe('arbfleet run --api-port', () => {
 
     const report = await fetch(`${base}/campaigns/${id}/report`);
     expect(report.status).toBe(200);
-    expect((await report.json()).campaign.id).toBe(id);
+    expect((await json(report)).campaign.id).toBe(id);
 
     expect((await fetch(`${base}/campaigns/nope-404`)).status).toBe(404);
     const bad = await fetch(`${base}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', symbols: [] }) });
     expect(bad.status).toBe(400);
-    expect((await bad.json()).issues.some((i: { path: string }) => i.path === 'symbols')).toBe(true);
+    expect((await json(bad)).issues.some((i: { path: string }) => i.path === 'symbols')).toBe(true);
 
     const stop = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST' });
     expect(stop.status).toBe(200);

@@ -1,0 +1,96 @@
+import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
+import { defaultProvider } from '@aws-sdk/credential-provider-node';
+import { SignatureV4 } from '@smithy/signature-v4';
+import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
+
+/** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 expects. */
+class Sha256 {
+  private inner: Hash | Hmac;
+  constructor(private readonly secret?: SourceData) {
+    this.inner = Sha256.start(secret);
+  }
+  private static start(secret?: SourceData): Hash | Hmac {
+    return secret === undefined ? createHash('sha256') : createHmac('sha256', toBytes(secret));
+  }
+  update(data: SourceData): void {
+    this.inner.update(toBytes(data));
+  }
+  async digest(): Promise<Uint8Array> {
+    return new Uint8Array(this.inner.digest());
+  }
+  reset(): void {
+    this.inner = Sha256.start(this.secret);
+  }
+}
+
+function toBytes(data: SourceData): Uint8Array | string {
+  if (typeof data === 'string') return data;
+  if (data instanceof ArrayBuffer) return new Uint8Array(data);
+  return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+}
+
+export interface RemoteApiOptions {
+  /** The deployed API's base URL (the stack's `ApiUrl` output), e.g. https://abc.execute-api.eu-west-1.amazonaws.com/prod */
+  url: string;
+  region: string;
+  /** Credentials (default: the AWS SDK's provider chain: env, profile, SSO, instance role...). */
+  credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
+  fetch?: typeof fetch;
+}
+
+/** A response of the API: status and parsed JSON body (or text for pages). */
+export interface RemoteResponse {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Calls a deployed arbfleet API with requests signed by the caller's AWS credentials (SigV4,
+ * service `execute-api`): the stack authorises every route with IAM.
+ */
+export class RemoteApi {
+  private readonly signer: SignatureV4;
+  private readonly base: URL;
+  private readonly doFetch: typeof fetch;
+
+  constructor(options: RemoteApiOptions) {
+    this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
+    this.signer = new SignatureV4({
+      service: 'execute-api',
+      region: options.region,
+      credentials: options.credentials ?? defaultProvider(),
+      sha256: Sha256,
+    });
+    this.doFetch = options.fetch ?? fetch;
+  }
+
+  async request(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
+    const url = new URL(path.replace(/^\//, ''), this.base);
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const signed = await this.signer.sign({
+      method,
+      protocol: url.protocol,
+      hostname: url.hostname,
+      ...(url.port ? { port: Number(url.port) } : {}),
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      headers: {
+        host: url.host,
+        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+      },
+      ...(payload !== undefined ? { body: payload } : {}),
+    });
+    const res = await this.doFetch(url, { method, headers: signed.headers as Record<string, string>, ...(payload !== undefined ? { body: payload } : {}) });
+    const text = await res.text();
+    let parsed: unknown = text;
+    if ((res.headers.get('content-type') ?? '').includes('json')) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = text;
+      }
+    }
+    return { status: res.status, body: parsed };
+  }
+}
