@@ -289,12 +289,7 @@ export class Engine implements QuoteSink {
         const symbol = symbolOf(t.symbol);
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: more open trades on ${t.symbol} than maxOpenTradesPerSymbol allows`);
-        p.openTrade(slot, t.tradeId, t.buyVenue === 'A' ? VENUE_A : VENUE_B, t.qty, t.entryPriceA, t.entryPriceB, t.entryCashMicros, this.orderNotional, t.openedAt);
-        // openTrade counted the trade and its fills again: the checkpoint's counters already hold them.
-        p.trades[symbol]--;
-        p.totalTrades--;
-        p.fillsA--;
-        p.fillsB--;
+        p.occupy(slot, t.tradeId, t.buyVenue === 'A' ? VENUE_A : VENUE_B, t.qty, t.entryPriceA, t.entryPriceB, t.entryCashMicros, this.orderNotional, t.openedAt);
       }
       p.fillsA = checkpoint.fillsA;
       p.fillsB = checkpoint.fillsB;

@@ -53,6 +53,8 @@ export interface RunnerOptions {
   memory?: MemoryProbe;
   /** Ticks per slice before the runner looks at its timers and yields (virtual mode). */
   sliceTicks?: number;
+  /** Called with each heartbeat's progress after it was written (e.g. to emit EMF metrics). */
+  onHeartbeat?: (progress: Progress) => void;
   /** Overrides for the intervals the config gives (seconds). */
   heartbeatIntervalSec?: number;
   monitorIntervalSec?: number;
@@ -84,6 +86,8 @@ export class ShardRunner {
   private progressAt = 0;
   private wake: (() => void) | undefined;
   private inflight: Promise<void> | undefined;
+  /** A fence hit by a background write; the loop ends on it at its next turn. */
+  private fencedBy: FencedOutError | undefined;
 
   constructor(options: RunnerOptions) {
     this.o = options;
@@ -224,8 +228,6 @@ export class ShardRunner {
       });
   }
 
-  private fencedBy: FencedOutError | undefined;
-
   private async sleepUntil(due: number): Promise<void> {
     if (this.fencedBy) throw this.fencedBy;
     const ms = Math.max(0, Math.min(due - this.clock.now(), 50));
@@ -263,6 +265,7 @@ export class ShardRunner {
     try {
       await this.o.persistence.heartbeat(progress);
       this.lastHeartbeatOk = this.clock.now();
+      this.o.onHeartbeat?.(progress);
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
       this.o.log.log('warn', 'heartbeat failed', { error: String(error) });

@@ -1,6 +1,7 @@
 import { MICROS } from '../../../core/model/fill.js';
 import type { Progress, SymbolProgress } from '../../../core/model/progress.js';
 import type { Engine } from '../engine.js';
+import type { LatencyHistogram } from './latency-histogram.js';
 import type { Logger } from '../../../core/log.js';
 
 /** Memory of the process, for heartbeats (injected so tests can fake a leak or a fixed size). */
@@ -75,7 +76,7 @@ export class ShardMonitor {
       trades: p.trades[i] as number,
       openTrades: p.openCount[i] as number,
       realizedPnl: round((p.realizedMicros[i] as number) / MICROS),
-      latencyP99Us: round((e.symbolLatency[i] as { quantileUs(q: number): number }).quantileUs(0.99)),
+      latencyP99Us: round((e.symbolLatency[i] as LatencyHistogram).quantileUs(0.99)),
     }));
   }
 
@@ -88,7 +89,7 @@ export class ShardMonitor {
       const histogram = e.symbolLatency[i];
       log.log('info', 'monitor', {
         symbol,
-        ticks,
+        ticks: e.symbolTicks(i),
         trades: e.portfolio.trades[i] as number,
         open: e.portfolio.openCount[i] as number,
         elapsedSec,

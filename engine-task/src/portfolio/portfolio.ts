@@ -60,8 +60,31 @@ export class Portfolio {
     return -1;
   }
 
-  /** Records a trade's two opening legs in `slot`; returns its trade id. */
+  /** Records a new trade's two opening legs in `slot`, counting the trade and its fills. */
   openTrade(
+    slot: number,
+    tradeId: number,
+    buyVenue: number,
+    qty: number,
+    entryPriceA: number,
+    entryPriceB: number,
+    entryCashMicros: number,
+    notional: number,
+    ts: number,
+  ): void {
+    this.occupy(slot, tradeId, buyVenue, qty, entryPriceA, entryPriceB, entryCashMicros, notional, ts);
+    const symbol = (slot / this.slotsPerSymbol) | 0;
+    this.trades[symbol]++;
+    this.totalTrades++;
+    this.fillsA++;
+    this.fillsB++;
+  }
+
+  /**
+   * Puts an open trade in `slot` without counting it as new: what a restore does with the open
+   * trades of a checkpoint, whose counters already include them.
+   */
+  occupy(
     slot: number,
     tradeId: number,
     buyVenue: number,
@@ -84,11 +107,7 @@ export class Portfolio {
     this.openedAt[slot] = ts;
     this.openCount[symbol]++;
     this.openNotional[symbol] += notional;
-    this.trades[symbol]++;
     this.totalOpen++;
-    this.totalTrades++;
-    this.fillsA++;
-    this.fillsB++;
     if (tradeId >= this.nextTradeId) this.nextTradeId = tradeId + 1;
   }
 
