@@ -131,6 +131,11 @@ export interface TaskStatus {
   oom?: boolean;
   stoppedAt?: number;
   stderrTail?: string;
+  /**
+   * The runtime has no record of the task (ECS forgets stopped tasks, and may not show a task it
+   * has just started; a local launcher does not know the tasks of a control plane before it).
+   */
+  unknown?: boolean;
 }
 
 /** Starts, stops and describes tasks: ECS RunTask on AWS, child processes locally. */

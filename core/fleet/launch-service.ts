@@ -46,7 +46,11 @@ export class LaunchService {
       await store.updateShard(key, shard.version, step.patch);
     } catch (error) {
       if (!(error instanceof ConflictError)) throw error;
-      // Someone moved the shard meanwhile (a stop, a restart): this task must not run.
+      // Someone moved the shard meanwhile. A duplicate delivery launching the same generation gets
+      // the same task back (the launch is idempotent) and must leave it alone; anything else means
+      // this task must not run.
+      const now = await store.getShard(key);
+      if (now?.taskId === taskId) return drop('already launched by another delivery');
       await launcher.stop(taskId, 'launch superseded');
       return drop('shard changed while launching');
     }

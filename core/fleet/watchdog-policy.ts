@@ -206,7 +206,11 @@ interface StaleReading {
  * threshold → `restart` as RECYCLED at once; else `healthy`. Once the campaign has ended
  * (`campaignEndsAt`), trouble yields `complete`: nothing restarts after the end.
  */
-export function assessShard(shard: ShardRecord, task: TaskStatus | undefined, now: number, policy: WatchdogPolicy): Verdict {
+export function assessShard(shard: ShardRecord, reported: TaskStatus | undefined, now: number, policy: WatchdogPolicy): Verdict {
+  // A runtime may not show a task it has only just started (ECS is eventually consistent): within
+  // the launch timeout, "unknown" is no news; the launch timeout itself still catches a task that never came.
+  const justLaunched = shard.status === 'LAUNCHING' && shard.launchedAt !== undefined && now - shard.launchedAt < policy.launchTimeoutSec * 1000;
+  const task = reported?.unknown === true && justLaunched ? undefined : reported;
   const skip = skipReason(shard, task);
   if (skip !== undefined) return { kind: 'ignore', reason: skip };
 

@@ -180,7 +180,7 @@ export class ProcessLauncher implements TaskLauncher {
       if (record !== undefined) return statusOf(record, this.stderrTailBytes);
       const pid = pidFromTaskId(taskId);
       if (pid !== undefined && isLiveTask(pid)) return { taskId, state: 'RUNNING' };
-      return { taskId, state: 'STOPPED', stoppedReason: UNKNOWN_TASK_REASON };
+      return { taskId, state: 'STOPPED', unknown: true, stoppedReason: UNKNOWN_TASK_REASON };
     });
   }
 

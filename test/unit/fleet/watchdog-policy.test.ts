@@ -399,3 +399,21 @@ describe('watchdogPolicyFor', () => {
     expect(defaultConfirmAfterSec(3600)).toBe(CONFIRM_DEADLINE_SEC);
   });
 });
+
+describe('a task the runtime does not know yet', () => {
+  const unknown = task({ state: 'STOPPED', unknown: true, stoppedReason: 'task unknown to ECS' });
+
+  it('is no news while the shard is LAUNCHING within its launch timeout (ECS may not show it yet)', () => {
+    const launching = shard({ status: 'LAUNCHING', launchedAt: T0 });
+    expect(assessShard(launching, unknown, T0 + 179 * SEC, policy()).kind).toBe('healthy');
+  });
+
+  it('is a crash once the launch timeout has passed, or for a running shard', () => {
+    const launching = shard({ status: 'LAUNCHING', launchedAt: T0 });
+    expect(assessShard(launching, unknown, T0 + 180 * SEC, policy()).kind).toBe('restart');
+    const running = shard({ status: 'RUNNING', heartbeat: heartbeat(0, T0 + 5 * SEC) });
+    const verdict = assessShard(running, unknown, T0 + 6 * SEC, policy());
+    expect(verdict.kind).toBe('restart');
+    expect(verdict.kind === 'restart' && verdict.incident.cause).toBe('CRASHED');
+  });
+});
