@@ -42,7 +42,8 @@ Options (each also read from the environment variable in brackets):
 
 Fleet-only environment: ARBFLEET_STARTED_AT / ARBFLEET_ENDS_AT (ms since the epoch),
 ARBFLEET_HEALTH_FILE (progress file for the container HEALTHCHECK), ARBFLEET_CHAOS
-(stall|exit|leak@<epoch-ms>, comma-separated), ARBFLEET_HEARTBEAT_INTERVAL (seconds).
+(stall|exit|leak@<epoch-ms>, comma-separated), ARBFLEET_HEARTBEAT_INTERVAL (seconds),
+ARBFLEET_METRICS=emf (CloudWatch Embedded Metric Format lines with each heartbeat).
 
 Exit codes: 0 done or stopped by SIGTERM, 1 fatal error, 2 bad config or arguments, 3 fenced out.`;
 
@@ -101,6 +102,7 @@ async function main(): Promise<number> {
     chaos,
     healthFile: env.ARBFLEET_HEALTH_FILE,
     heartbeatIntervalSec: env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined,
+    onHeartbeat: env.ARBFLEET_METRICS === 'emf' ? await engineMetricsPublisher(key, generation) : undefined,
   });
   const onSignal = (signal: NodeJS.Signals) => {
     log.log('info', 'stop requested', { signal });
@@ -119,6 +121,13 @@ async function main(): Promise<number> {
   } finally {
     close();
   }
+}
+
+/** EMF lines for CloudWatch with each heartbeat (on AWS: ticks/s, latency p99, RSS). */
+async function engineMetricsPublisher(key: { campaignId: string; shardId: string }, generation: number) {
+  const { fleetMetrics } = await import('../../core/aws/emf-metrics.js');
+  const metrics = fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE, 'engine');
+  return (progress: Parameters<typeof metrics.publishEngine>[2]) => metrics.publishEngine(key, generation, progress);
 }
 
 function parseJson(text: string): unknown {

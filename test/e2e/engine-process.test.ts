@@ -70,3 +70,26 @@ describe('the engine process', () => {
     store.close();
   });
 });
+
+describe('the engine process on AWS', () => {
+  it('prints CloudWatch EMF metrics with each heartbeat when ARBFLEET_METRICS=emf', async () => {
+    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--virtual', '--json', '--symbols', 'BTC,ETH', '--duration', '1m'], {
+      ARBFLEET_METRICS: 'emf',
+      ARBFLEET_CAMPAIGN_ID: 'c-emf',
+      POWERTOOLS_METRICS_NAMESPACE: 'ArbfleetTest',
+    });
+    expect((await engine.exited).code).toBe(0);
+    const emf = engine
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line))
+      .filter((doc) => doc._aws !== undefined);
+    expect(emf.length).toBeGreaterThanOrEqual(6); // a heartbeat every 10 s of the simulated minute
+    const directive = emf[0]._aws.CloudWatchMetrics[0];
+    expect(directive.Namespace).toBe('ArbfleetTest');
+    expect(directive.Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining(['EngineTicksPerSec', 'EngineLatencyP99Us', 'EngineRssBytes']));
+    expect(emf.at(-1).Campaign).toBe('c-emf');
+    expect(emf.at(-1).EngineTicksPerSec).toBeGreaterThan(0);
+  });
+});
