@@ -3,7 +3,7 @@ import { MemoryShardLedger } from '../../core/local/memory-shard-persistence.js'
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 
 /** Store specs the entrypoint understands (`ARBFLEET_STORE` / `--store`). */
-export const STORE_SPECS = ['memory', 'sqlite:<path>'] as const;
+export const STORE_SPECS = ['memory', 'sqlite:<path>', 'dynamodb:<tablePrefix>'] as const;
 
 /** An open persistence port and how to release what it holds. */
 export interface OpenPersistence {
@@ -13,7 +13,8 @@ export interface OpenPersistence {
 
 /**
  * Opens the engine's persistence for one shard generation from a spec: `memory` (nothing
- * survives the process) or `sqlite:<path>` (the local fleet's shared database).
+ * survives the process), `sqlite:<path>` (the local fleet's shared database) or
+ * `dynamodb:<tablePrefix>` (the stack's tables, clients configured from the environment).
  */
 export async function openPersistence(spec: string, key: ShardKey, generation: number, clock: Clock): Promise<OpenPersistence> {
   if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), close() {} };
@@ -23,6 +24,15 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     };
     const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock);
     return { persistence: store.forTask(key, generation), close: () => store.close() };
+  }
+  if (spec.startsWith('dynamodb:')) {
+    const [{ AwsClients }, { DynamoDbCampaignStore }] = await Promise.all([
+      import('../../core/aws/aws-clients.js'),
+      import('../../core/aws/dynamodb-store.js'),
+    ]);
+    const clients = new AwsClients();
+    const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });
+    return { persistence: store.forTask(key, generation), close: () => clients.destroy() };
   }
   throw new Error(`unknown store "${spec}": use one of ${STORE_SPECS.join(', ')}`);
 }

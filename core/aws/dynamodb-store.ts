@@ -1,0 +1,816 @@
+import { randomBytes } from 'node:crypto';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  NumberValue,
+  QueryCommand,
+  ScanCommand,
+  TransactWriteCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+  type QueryCommandInput,
+  type ScanCommandInput,
+  type TransactWriteCommandInput,
+} from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import type { Clock } from '../clock.js';
+import { formatPath, toFieldIssues } from '../config/zod-issues.js';
+import { ConflictError, FencedOutError, NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
+import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
+import {
+  CampaignRecordSchema,
+  HeartbeatSchema,
+  LifecycleEventSchema,
+  ShardRecordSchema,
+  type CampaignRecord,
+  type Heartbeat,
+  type LifecycleEvent,
+  type ShardRecord,
+} from '../fleet/records.js';
+import { isTerminalShard } from '../fleet/shard-lifecycle.js';
+import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
+import { FillSchema, type Fill } from '../model/fill.js';
+import type { Progress } from '../model/progress.js';
+import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+import type { AwsClients } from './aws-clients.js';
+import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
+
+/** DynamoDB's limits: items per TransactWriteItems, requests per BatchWriteItem. */
+const MAX_TRANSACTION_ITEMS = 100;
+const MAX_BATCH_WRITE_ITEMS = 25;
+
+/** Campaign ids of the items that reserve an idempotency key (`idem#<key>`) in `campaigns`. */
+const IDEMPOTENCY_PREFIX = 'idem#';
+
+/** Heartbeat history lives a week unless told otherwise (TTL on `expiresAt`). */
+const DEFAULT_HEARTBEAT_TTL_SEC = 7 * 24 * 3600;
+
+/** Attempts of a transaction cancelled only by `TransactionConflict` (another transaction on the same item). */
+const TRANSACTION_ATTEMPTS = 5;
+/** Attempts of a heartbeat whose guess about the stored peak RSS was wrong (see `heartbeat`). */
+const HEARTBEAT_ATTEMPTS = 4;
+/** Rounds of BatchWriteItem for the items DynamoDB left unprocessed (throttling). */
+const BATCH_WRITE_ROUNDS = 8;
+
+/** Attributes that exist for keys and indexes only: never part of a record. */
+const CAMPAIGN_STORE_ATTRIBUTES = ['liveBucket'] as const;
+const SHARD_STORE_ATTRIBUTES = ['activeBucket', 'shardKey'] as const;
+/** Fields a control-plane update never changes (the SQLite store ignores them alike). */
+const CAMPAIGN_FIXED_FIELDS: readonly string[] = ['campaignId', 'config', 'symbols', 'shardCount', 'createdAt', 'version'];
+const SHARD_FIXED_FIELDS: readonly string[] = ['campaignId', 'shardId', 'index', 'symbols', 'heartbeat', 'version'];
+
+type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
+
+/** What the store needs: the shared clients, the tables' prefix, and the clock that stamps writes. */
+export interface DynamoDbCampaignStoreOptions {
+  clients: AwsClients;
+  /** Physical table names are `<tablePrefix><logicalName>` (see `table-design.ts`). */
+  tablePrefix: string;
+  /** Stamps heartbeats (`receivedAt`), control-plane updates (`updatedAt`) and history expiry. */
+  clock: Clock;
+  /** How long heartbeat history items live before TTL removes them; 7 days by default. */
+  heartbeatTtlSec?: number;
+}
+
+/**
+ * The campaign store on DynamoDB (tables of `table-design.ts`), with the guarantees of the SQLite
+ * store and the same contract suite:
+ * - a campaign is created with its shards and at most once per idempotency key (an `idem#<key>`
+ *   item written with `attribute_not_exists` in the campaign's transaction);
+ * - control-plane updates are UpdateItem conditional on `version` (compare-and-set);
+ * - task writes (heartbeats, fills, checkpoints) are transactions conditional on the shard's
+ *   `generation` (fencing), and never touch `version`;
+ * - records are stored as native attributes, plus key and index attributes that reads strip:
+ *   `liveBucket` on live campaigns, `activeBucket` + `shardKey` on active shards (sparse indexes);
+ *   every record read back is checked against its zod schema.
+ *
+ * Reads of single items and base-table queries are strongly consistent; the two index queries
+ * (`listActiveShards`, `listLiveCampaigns`) are eventually consistent, as every GSI is.
+ */
+export class DynamoDbCampaignStore implements CampaignStore {
+  private readonly db: DynamoDBDocumentClient;
+  private readonly tables: ReturnType<typeof tableNames>;
+  private readonly clock: Clock;
+  private readonly heartbeatTtlSec: number;
+  /** Distinguishes this store's sort keys from another process's written in the same millisecond. */
+  private readonly writerId = randomBytes(4).toString('hex');
+  private writeCounter = 0;
+
+  constructor(options: DynamoDbCampaignStoreOptions) {
+    this.db = options.clients.documents;
+    this.tables = tableNames(options.tablePrefix);
+    this.clock = options.clock;
+    this.heartbeatTtlSec = options.heartbeatTtlSec ?? DEFAULT_HEARTBEAT_TTL_SEC;
+  }
+
+  /**
+   * Write order: shards first, the campaign last. Up to 98 shards go in one transaction with the
+   * `idem#<key>` item and the campaign item. With more, the first shards are written in earlier
+   * transactions of up to 100 and the last transaction holds the remaining shards, the key and
+   * the campaign: a campaign is never visible without all its shards. Before writing those early
+   * shards the key and the id are checked, and when the last transaction fails anyway (a racing
+   * create) the early shards are deleted again.
+   */
+  async createCampaign(campaign: CampaignRecord, shards: ShardRecord[]): Promise<{ campaign: CampaignRecord; created: boolean }> {
+    const record = validate(CampaignRecordSchema, campaign, `campaign ${campaign.campaignId}`);
+    const shardRecords = shards.map((shard) => validate(ShardRecordSchema, shard, `shard ${shard.campaignId}/${shard.shardId}`));
+    checkNewCampaign(record, shardRecords);
+
+    const shardPuts = shardRecords.map((shard) => this.putNew(this.tables.shards, shardItem(shard), 'shardId'));
+    const finalItems: TransactItem[] = [];
+    if (record.idempotencyKey !== undefined) {
+      const keyItem = { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey, ownerCampaignId: record.campaignId };
+      finalItems.push(this.putNew(this.tables.campaigns, keyItem, 'campaignId'));
+    }
+    finalItems.push(this.putNew(this.tables.campaigns, campaignItem(record), 'campaignId'));
+    const lastCount = Math.min(shardPuts.length, MAX_TRANSACTION_ITEMS - finalItems.length);
+    const earlyPuts = shardPuts.slice(0, shardPuts.length - lastCount);
+
+    if (earlyPuts.length > 0) {
+      const existing = await this.existingCampaignFor(record);
+      if (existing) return { campaign: existing, created: false };
+    }
+    const written: ShardRecord[] = [];
+    try {
+      for (const chunk of chunks(earlyPuts, MAX_TRANSACTION_ITEMS)) {
+        await this.transact(chunk);
+        written.push(...shardRecords.slice(written.length, written.length + chunk.length));
+      }
+      await this.transact([...shardPuts.slice(earlyPuts.length), ...finalItems]);
+      return { campaign: record, created: true };
+    } catch (error) {
+      if (written.length > 0) await this.deleteShards(written);
+      if (!cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw error;
+      const existing = await this.existingCampaignFor(record);
+      if (existing) return { campaign: existing, created: false };
+      throw new ConflictError(
+        `campaign ${record.campaignId}: one of its shards already exists in table ${this.tables.shards}; nothing was created`,
+      );
+    }
+  }
+
+  async getCampaign(campaignId: string): Promise<CampaignRecord | undefined> {
+    if (campaignId.startsWith(IDEMPOTENCY_PREFIX)) return undefined;
+    const item = await this.get(this.tables.campaigns, { campaignId });
+    return item ? this.toCampaign(item) : undefined;
+  }
+
+  /** Every campaign. A Scan of `campaigns` (skipping `idem#` items): fine for the few campaigns a fleet keeps. */
+  async listCampaigns(): Promise<CampaignRecord[]> {
+    const items = await this.scanAll({
+      TableName: this.tables.campaigns,
+      FilterExpression: 'NOT begins_with(campaignId, :idem)',
+      ExpressionAttributeValues: { ':idem': IDEMPOTENCY_PREFIX },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.toCampaign(item)).sort(byCreation);
+  }
+
+  /** Campaigns not in a terminal status, through the sparse `live-campaigns` index (never a scan). */
+  async listLiveCampaigns(): Promise<CampaignRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.campaigns,
+      IndexName: LIVE_CAMPAIGNS_INDEX,
+      KeyConditionExpression: 'liveBucket = :live',
+      ExpressionAttributeValues: { ':live': LIVE_BUCKET },
+    });
+    return items.map((item) => this.toCampaign(item)).sort(byCreation);
+  }
+
+  async updateCampaign(campaignId: string, expectedVersion: number, patch: CampaignPatch): Promise<CampaignRecord> {
+    const name = `campaign ${campaignId}`;
+    const changes = patchChanges(CampaignRecordSchema, patch, CAMPAIGN_FIXED_FIELDS, `${name} update`);
+    if (campaignId.startsWith(IDEMPOTENCY_PREFIX)) throw new NotFoundError(`${name} does not exist in table ${this.tables.campaigns}`);
+    this.stampUpdate(changes);
+    const status = changes.set.status as CampaignRecord['status'] | undefined;
+    if (status !== undefined) setOrRemove(changes, { liveBucket: isTerminalCampaign(status) ? undefined : LIVE_BUCKET });
+    if ('idempotencyKey' in changes.set || changes.remove.includes('idempotencyKey')) {
+      return this.updateCampaignAndKey(campaignId, expectedVersion, changes);
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.campaigns,
+          Key: { campaignId },
+          ...versionedUpdate(changes, expectedVersion),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toCampaign(Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
+      throw error;
+    }
+  }
+
+  async getShard(key: ShardKey): Promise<ShardRecord | undefined> {
+    const item = await this.get(this.tables.shards, primaryKey(key));
+    return item ? this.toShard(item) : undefined;
+  }
+
+  async listShards(campaignId: string): Promise<ShardRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.shards,
+      KeyConditionExpression: 'campaignId = :c',
+      ExpressionAttributeValues: { ':c': campaignId },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.toShard(item)).sort((a, b) => a.index - b.index || compare(a.shardId, b.shardId));
+  }
+
+  /** Through the sparse `active-shards` index: terminal shards carry no `activeBucket` and are not in it. */
+  async listActiveShards(): Promise<ShardRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.shards,
+      IndexName: ACTIVE_SHARDS_INDEX,
+      KeyConditionExpression: 'activeBucket = :live',
+      ExpressionAttributeValues: { ':live': LIVE_BUCKET },
+    });
+    return items.map((item) => this.toShard(item)).sort((a, b) => compare(a.campaignId, b.campaignId) || a.index - b.index);
+  }
+
+  async updateShard(key: ShardKey, expectedVersion: number, patch: ShardPatch): Promise<ShardRecord> {
+    const name = `shard ${key.campaignId}/${key.shardId}`;
+    const changes = patchChanges(ShardRecordSchema, patch, SHARD_FIXED_FIELDS, `${name} update`);
+    this.stampUpdate(changes);
+    const status = changes.set.status as ShardRecord['status'] | undefined;
+    if (status !== undefined) {
+      const active = !isTerminalShard(status);
+      setOrRemove(changes, { activeBucket: active ? LIVE_BUCKET : undefined, shardKey: active ? shardKeyOf(key) : undefined });
+    }
+    try {
+      const { Attributes } = await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.shards,
+          Key: primaryKey(key),
+          ...versionedUpdate(changes, expectedVersion),
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return this.toShard(Attributes ?? {});
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.shards, primaryKey(key), name, expectedVersion);
+      throw error;
+    }
+  }
+
+  forTask(shard: ShardKey, generation: number): ShardPersistence {
+    const store = this;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    /** The peak RSS this task last saw stored: picks which heartbeat update to try first. */
+    const peak: { bytes?: number } = {};
+    return {
+      key,
+      generation,
+      async restore(): Promise<RestorePoint> {
+        const checkpoint = (await store.readCheckpoint(key)) ?? null;
+        return { checkpoint, ledgerTail: await store.fillsAfter(key, checkpoint?.lastFillSeq ?? -1) };
+      },
+      async heartbeat(progress: Progress): Promise<void> {
+        await store.heartbeat(key, generation, progress, peak);
+      },
+      async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+        await store.commit(key, generation, fills, checkpoint);
+      },
+    };
+  }
+
+  async readLedger(key: ShardKey): Promise<Fill[]> {
+    return this.fillsAfter(key, -1);
+  }
+
+  async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.heartbeats,
+      KeyConditionExpression: 'shardKey = :k',
+      ExpressionAttributeValues: { ':k': shardKeyOf(key) },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${shardKeyOf(key)}`, this.tables.heartbeats));
+  }
+
+  async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
+    const item = await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) });
+    if (!item) return undefined;
+    return this.parseStored(CheckpointSchema, without(item, ['shardKey']), `checkpoint of shard ${shardKeyOf(key)}`, this.tables.checkpoints);
+  }
+
+  /**
+   * Appends events with BatchWriteItem (25 a request). Each gets `eventKey` =
+   * `<at, 15 digits>#<this store's counter, 9 digits>#<store id>`: a campaign's events list by
+   * `at`, and events of one store with the same `at` in the order they were appended.
+   */
+  async appendEvents(events: LifecycleEvent[]): Promise<void> {
+    const valid = events.map((event) => validate(LifecycleEventSchema, event, `event ${event.type} of campaign ${event.campaignId}`));
+    const items = valid.map((event) => ({ ...event, eventKey: `${sortableMillis(event.at)}#${this.nextWriteId()}` }));
+    for (const chunk of chunks(items, MAX_BATCH_WRITE_ITEMS)) {
+      await this.batchPut(this.tables.events, chunk);
+    }
+  }
+
+  async listEvents(campaignId: string): Promise<LifecycleEvent[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.events,
+      KeyConditionExpression: 'campaignId = :c',
+      ExpressionAttributeValues: { ':c': campaignId },
+      ConsistentRead: true,
+    });
+    return items.map((item) =>
+      this.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events),
+    );
+  }
+
+  /**
+   * Fenced heartbeat: one transaction of the shard update (conditional on `generation`) and the
+   * history item. DynamoDB has no `max()`, so the peak RSS is kept by one of two conditional
+   * updates: "raise" (`SET peakRssBytes = :rss` if the stored peak is lower) or "keep" (leave it
+   * if it is not). The port remembers the last stored peak to guess which; a wrong guess fails
+   * the condition, the shard is read, and the right one is tried. The peak never decreases.
+   */
+  private async heartbeat(key: ShardKey, generation: number, progress: Progress, peak: { bytes?: number }): Promise<void> {
+    const name = `shard ${shardKeyOf(key)}`;
+    const receivedAt = this.clock.now();
+    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, progress }, `heartbeat of ${name}`);
+    const rss = heartbeat.progress.rssBytes;
+    const history: TransactItem = {
+      Put: {
+        TableName: this.tables.heartbeats,
+        Item: {
+          shardKey: shardKeyOf(key),
+          receivedAt: this.historySortKey(receivedAt),
+          expiresAt: Math.floor(receivedAt / 1000) + this.heartbeatTtlSec,
+          heartbeat,
+        },
+      },
+    };
+    for (let attempt = 1; attempt <= HEARTBEAT_ATTEMPTS; attempt++) {
+      const raise = peak.bytes === undefined || rss > peak.bytes;
+      try {
+        await this.transact([this.heartbeatUpdate(key, generation, heartbeat, raise), history]);
+        if (raise) peak.bytes = rss;
+        return;
+      } catch (error) {
+        if (!cancellationCodes(error)?.[0]?.startsWith('ConditionalCheckFailed')) throw error;
+      }
+      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'peakRssBytes']);
+      if (!shard) throw new NotFoundError(`${name} does not exist in table ${this.tables.shards}`);
+      if (shard.generation !== generation) throw new FencedOutError(key.shardId, generation, shard.generation as number);
+      peak.bytes = shard.peakRssBytes as number;
+    }
+    throw new Error(`${name}: the heartbeat of generation ${generation} kept losing races on peakRssBytes (${HEARTBEAT_ATTEMPTS} attempts)`);
+  }
+
+  private heartbeatUpdate(key: ShardKey, generation: number, heartbeat: Heartbeat, raisePeak: boolean): TransactItem {
+    return {
+      Update: {
+        TableName: this.tables.shards,
+        Key: primaryKey(key),
+        UpdateExpression: raisePeak ? 'SET #heartbeat = :heartbeat, #peak = :rss' : 'SET #heartbeat = :heartbeat',
+        ConditionExpression: `#generation = :generation AND #peak ${raisePeak ? '<' : '>='} :rss`,
+        ExpressionAttributeNames: { '#heartbeat': 'heartbeat', '#peak': 'peakRssBytes', '#generation': 'generation' },
+        ExpressionAttributeValues: { ':heartbeat': heartbeat, ':rss': heartbeat.progress.rssBytes, ':generation': generation },
+      },
+    };
+  }
+
+  /**
+   * Fenced commit. Each transaction holds a ConditionCheck on the shard's generation, so the fence
+   * holds for every part. Up to 99 fills go in one transaction with the checkpoint; more are split
+   * into parts of at most 99 fills that never separate the two legs of the same kind of a trade
+   * (same `tradeId` and `kind`), the checkpoint in the last part. A split commit is checked for
+   * fills already in the ledger before its first part is written; a part that lands was written
+   * while its generation was current (as if the engine had committed more often), and the
+   * checkpoint never lands before the fills it covers.
+   */
+  private async commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+    const name = `shard ${shardKeyOf(key)}`;
+    const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
+    const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
+    const repeated = firstRepeatedSeq(validFills);
+    if (repeated !== undefined) {
+      throw new ConflictError(`${name}: fill seq ${repeated} appears twice in one commit; nothing of this commit was written`);
+    }
+    const parts = commitParts(validFills, validCheckpoint !== null);
+    if (parts.length > 1) await this.refuseCommittedSeqs(key, validFills);
+
+    const fence: TransactItem = {
+      ConditionCheck: {
+        TableName: this.tables.shards,
+        Key: primaryKey(key),
+        ConditionExpression: '#generation = :generation',
+        ExpressionAttributeNames: { '#generation': 'generation' },
+        ExpressionAttributeValues: { ':generation': generation },
+      },
+    };
+    for (const [index, part] of parts.entries()) {
+      const items: TransactItem[] = [fence, ...part.map((fill) => this.putNew(this.tables.ledger, { shardKey: shardKeyOf(key), ...fill }, 'seq'))];
+      if (index === parts.length - 1 && validCheckpoint) {
+        items.push({ Put: { TableName: this.tables.checkpoints, Item: { shardKey: shardKeyOf(key), ...validCheckpoint } } });
+      }
+      try {
+        await this.transact(items);
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        const failed = codes?.findIndex((code) => code.startsWith('ConditionalCheckFailed')) ?? -1;
+        if (failed === 0) throw await this.fencedError(key, generation);
+        if (failed > 0 && failed <= part.length) {
+          const earlier = index === 0 ? 'nothing of this commit was written' : `its first ${index} part(s) were written, not this one nor the checkpoint`;
+          throw new ConflictError(`${name}: fill seq ${part[failed - 1]!.seq} is already in the ledger; ${earlier}`);
+        }
+        throw error;
+      }
+    }
+  }
+
+  /** Before a split commit: fails, writing nothing, when one of `fills` is already in the ledger. */
+  private async refuseCommittedSeqs(key: ShardKey, fills: readonly Fill[]): Promise<void> {
+    const seqs = new Set(fills.map((fill) => fill.seq));
+    const items = await this.queryAll({
+      TableName: this.tables.ledger,
+      KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
+      ProjectionExpression: '#seq',
+      ExpressionAttributeNames: { '#seq': 'seq' },
+      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': Math.min(...seqs), ':high': Math.max(...seqs) },
+      ConsistentRead: true,
+    });
+    const committed = items.map((item) => item.seq as number).find((seq) => seqs.has(seq));
+    if (committed !== undefined) {
+      throw new ConflictError(`shard ${shardKeyOf(key)}: fill seq ${committed} is already in the ledger; nothing of this commit was written`);
+    }
+  }
+
+  private async fillsAfter(key: ShardKey, afterSeq: number): Promise<Fill[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.ledger,
+      KeyConditionExpression: 'shardKey = :k AND #seq > :after',
+      ExpressionAttributeNames: { '#seq': 'seq' },
+      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':after': afterSeq },
+      ConsistentRead: true,
+    });
+    return items.map((item) => this.parseStored(FillSchema, without(item, ['shardKey']), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger));
+  }
+
+  /** The campaign a create must return instead of creating: the owner of its idempotency key. */
+  private async existingCampaignFor(record: CampaignRecord): Promise<CampaignRecord | undefined> {
+    if (record.idempotencyKey !== undefined) {
+      const keyItem = await this.get(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey });
+      if (keyItem) {
+        const owner = await this.getCampaign(keyItem.ownerCampaignId as string);
+        if (!owner) throw new Error(`table ${this.tables.campaigns}: idempotency key ${record.idempotencyKey} names campaign ${String(keyItem.ownerCampaignId)}, which does not exist`);
+        return owner;
+      }
+    }
+    if (await this.get(this.tables.campaigns, { campaignId: record.campaignId }, ['campaignId'])) {
+      throw new ConflictError(`campaign ${record.campaignId} already exists in table ${this.tables.campaigns}; choose another campaignId`);
+    }
+    return undefined;
+  }
+
+  /**
+   * An update that changes a campaign's idempotency key: the campaign update, the new key's
+   * `idem#` item (which must not exist) and the old one's removal, in one transaction. The
+   * version read first is the one the transaction requires, so the record returned is exact.
+   */
+  private async updateCampaignAndKey(campaignId: string, expectedVersion: number, changes: Changes): Promise<CampaignRecord> {
+    const name = `campaign ${campaignId}`;
+    const item = await this.get(this.tables.campaigns, { campaignId });
+    if (!item) throw new NotFoundError(`${name} does not exist in table ${this.tables.campaigns}`);
+    const current = this.toCampaign(item);
+    checkVersion(name, current.version, expectedVersion);
+    const nextKey = changes.set.idempotencyKey as string | undefined;
+    const items: TransactItem[] = [
+      { Update: { TableName: this.tables.campaigns, Key: { campaignId }, ...versionedUpdate(changes, expectedVersion) } },
+    ];
+    if (nextKey !== current.idempotencyKey) {
+      if (nextKey !== undefined) {
+        items.push(this.putNew(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + nextKey, ownerCampaignId: campaignId }, 'campaignId'));
+      }
+      if (current.idempotencyKey !== undefined) {
+        items.push({ Delete: { TableName: this.tables.campaigns, Key: { campaignId: IDEMPOTENCY_PREFIX + current.idempotencyKey } } });
+      }
+    }
+    try {
+      await this.transact(items);
+    } catch (error) {
+      const codes = cancellationCodes(error);
+      if (codes?.[0]?.startsWith('ConditionalCheckFailed')) throw await this.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
+      if (codes?.[1]?.startsWith('ConditionalCheckFailed')) {
+        throw new ConflictError(`${name}: idempotency key ${nextKey} is already used by another campaign`);
+      }
+      throw error;
+    }
+    const next: Item = { ...without(item, CAMPAIGN_STORE_ATTRIBUTES), ...changes.set, version: expectedVersion + 1 };
+    for (const field of changes.remove) delete next[field];
+    return this.toCampaign(next);
+  }
+
+  /** Why a versioned update failed its condition: the item is gone, or someone updated it first. */
+  private async versionError(table: string, key: Item, name: string, expectedVersion: number): Promise<Error> {
+    const item = await this.get(table, key, ['version']);
+    if (!item) return new NotFoundError(`${name} does not exist in table ${table}`);
+    return versionConflict(name, item.version as number, expectedVersion);
+  }
+
+  /** Why a fenced write failed its condition: the shard is gone, or its generation moved on. */
+  private async fencedError(key: ShardKey, generation: number): Promise<Error> {
+    const shard = await this.get(this.tables.shards, primaryKey(key), ['generation']);
+    if (!shard) return new NotFoundError(`shard ${shardKeyOf(key)} does not exist in table ${this.tables.shards}`);
+    return new FencedOutError(key.shardId, generation, shard.generation as number);
+  }
+
+  /** `updatedAt` is the clock's now unless the patch sets it. */
+  private stampUpdate(changes: Changes): void {
+    if (!('updatedAt' in changes.set) && !changes.remove.includes('updatedAt')) changes.set.updatedAt = this.clock.now();
+  }
+
+  /** A history sort key unique per heartbeat: the millisecond, then this store's write counter and id as decimals. */
+  private historySortKey(receivedAt: number): NumberValue {
+    const counter = String(++this.writeCounter % 1e9).padStart(9, '0');
+    const writer = String(parseInt(this.writerId, 16) % 1e9).padStart(9, '0');
+    return NumberValue.from(`${Math.floor(receivedAt)}.${counter}${writer}`);
+  }
+
+  private nextWriteId(): string {
+    return `${String(++this.writeCounter % 1e9).padStart(9, '0')}#${this.writerId}`;
+  }
+
+  /** A Put that must not overwrite: conditional on the item's key attribute not existing. */
+  private putNew(table: string, item: Item, keyAttribute: string): TransactItem {
+    return {
+      Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': keyAttribute } },
+    };
+  }
+
+  /** One TransactWriteItems, tried again (with backoff) while it is cancelled only by conflicts with other transactions. */
+  private async transact(items: TransactItem[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        return;
+      } catch (error) {
+        const codes = cancellationCodes(error);
+        const onlyConflicts = codes !== undefined && codes.includes('TransactionConflict') && codes.every((code) => code === 'None' || code === 'TransactionConflict');
+        if (!onlyConflicts || attempt >= TRANSACTION_ATTEMPTS) throw error;
+        await sleep(20 * 2 ** attempt * (0.5 + Math.random()));
+      }
+    }
+  }
+
+  private async get(table: string, key: Item, attributes?: string[]): Promise<Item | undefined> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: table,
+        Key: key,
+        ConsistentRead: true,
+        ...(attributes
+          ? {
+              ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(attributes.map((attribute, i) => [`#p${i}`, attribute])),
+            }
+          : {}),
+      }),
+    );
+    return Item;
+  }
+
+  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  private async scanAll(input: ScanCommandInput): Promise<Item[]> {
+    const items: Item[] = [];
+    let start: Item | undefined;
+    do {
+      const page = await this.db.send(new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
+      items.push(...(page.Items ?? []));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return items;
+  }
+
+  /** BatchWriteItem of up to 25 puts, sending again what DynamoDB left unprocessed (with backoff). */
+  private async batchPut(table: string, items: Item[]): Promise<void> {
+    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
+    for (let round = 1; requests.length > 0; round++) {
+      if (round > BATCH_WRITE_ROUNDS) throw new Error(`table ${table}: ${requests.length} item(s) still unprocessed after ${BATCH_WRITE_ROUNDS} BatchWriteItem rounds`);
+      if (round > 1) await sleep(25 * 2 ** round * (0.5 + Math.random()));
+      const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
+      requests = (UnprocessedItems?.[table] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
+    }
+  }
+
+  /** Removes the shards of a create whose final transaction failed (they have no campaign). */
+  private async deleteShards(shards: ShardRecord[]): Promise<void> {
+    await Promise.all(shards.map((shard) => this.db.send(new DeleteCommand({ TableName: this.tables.shards, Key: primaryKey(shard) }))));
+  }
+
+  private toCampaign(item: Item): CampaignRecord {
+    return this.parseStored(CampaignRecordSchema, without(item, CAMPAIGN_STORE_ATTRIBUTES), 'campaign record', this.tables.campaigns);
+  }
+
+  private toShard(item: Item): ShardRecord {
+    return this.parseStored(ShardRecordSchema, without(item, SHARD_STORE_ATTRIBUTES), 'shard record', this.tables.shards);
+  }
+
+  /** Reads an item back through its schema; a mismatch means it was changed by hand or by another build. */
+  private parseStored<S extends z.ZodType>(schema: S, value: unknown, what: string, table: string): z.infer<S> {
+    const parsed = schema.safeParse(value);
+    if (!parsed.success) {
+      const issues = toFieldIssues(parsed.error).map((i) => `${i.path || '(root)'}: ${i.message}`);
+      throw new Error(`DynamoDB table ${table}: a stored ${what} does not match its schema (${issues.join('; ')})`);
+    }
+    return parsed.data;
+  }
+}
+
+/** An update's attribute changes: what to SET, and what to REMOVE (patch keys given as `undefined`). */
+interface Changes {
+  set: Item;
+  remove: string[];
+}
+
+/**
+ * The changes of a control-plane patch, checked against the record schema field by field: an
+ * unknown field, a wrong value, or `undefined` for a required field is a `ValidationError`.
+ * Fixed fields (ids, `version`, the heartbeat) are ignored, as the SQLite store ignores them.
+ */
+function patchChanges(schema: z.ZodObject, patch: object, fixed: readonly string[], what: string): Changes {
+  const entries = Object.entries(patch).filter(([field]) => !fixed.includes(field));
+  const unknown = entries.filter(([field]) => !(field in schema.shape));
+  if (unknown.length > 0) {
+    throw new ValidationError(unknown.map(([field]) => ({ path: field, message: 'is not a field of this record, or may not be changed' })), what);
+  }
+  const changes: Changes = { set: {}, remove: [] };
+  const issues: FieldIssue[] = [];
+  for (const [field, value] of entries) {
+    const parsed = (schema.shape[field] as z.ZodType).safeParse(value);
+    if (!parsed.success) issues.push(...parsed.error.issues.map((issue) => ({ path: formatPath([field, ...issue.path]), message: issue.message })));
+    else if (value === undefined) changes.remove.push(field);
+    else changes.set[field] = parsed.data;
+  }
+  if (issues.length > 0) throw new ValidationError(issues, what);
+  return changes;
+}
+
+/** Adds index attributes to `changes`: a value is SET, `undefined` is REMOVEd. */
+function setOrRemove(changes: Changes, attributes: Record<string, string | undefined>): void {
+  for (const [attribute, value] of Object.entries(attributes)) {
+    if (value === undefined) changes.remove.push(attribute);
+    else changes.set[attribute] = value;
+  }
+}
+
+/** SET each changed attribute and `version = version + 1`, REMOVE the cleared ones; only if `version = :expected`. */
+function versionedUpdate(changes: Changes, expectedVersion: number) {
+  const names: Record<string, string> = { '#version': 'version' };
+  const values: Item = { ':expected': expectedVersion, ':one': 1 };
+  const sets = ['#version = #version + :one'];
+  Object.entries(changes.set).forEach(([attribute, value], i) => {
+    names[`#s${i}`] = attribute;
+    values[`:s${i}`] = value;
+    sets.push(`#s${i} = :s${i}`);
+  });
+  const removes = changes.remove.map((attribute, i) => {
+    names[`#r${i}`] = attribute;
+    return `#r${i}`;
+  });
+  return {
+    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
+    ConditionExpression: '#version = :expected',
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * Splits a commit's fills into transactions of at most 99 fills (one slot is the generation's
+ * ConditionCheck), keeping each trade's legs of one kind together, in the order they came. The
+ * checkpoint rides in the last part; when that part is full it gets a part of its own. Always at
+ * least one part, so that even an empty commit checks the fence.
+ */
+export function commitParts(fills: readonly Fill[], withCheckpoint: boolean): Fill[][] {
+  const capacity = MAX_TRANSACTION_ITEMS - 1;
+  const groups = new Map<string, Fill[]>();
+  for (const fill of fills) {
+    const group = `${fill.tradeId}/${fill.kind}`;
+    const legs = groups.get(group);
+    if (legs) legs.push(fill);
+    else groups.set(group, [fill]);
+  }
+  const parts: Fill[][] = [[]];
+  for (const legs of groups.values()) {
+    if (parts.at(-1)!.length + legs.length > capacity) parts.push([]);
+    parts.at(-1)!.push(...legs);
+  }
+  if (withCheckpoint && parts.at(-1)!.length >= capacity) parts.push([]);
+  return parts;
+}
+
+function checkNewCampaign(record: CampaignRecord, shards: ShardRecord[]): void {
+  if (record.campaignId.startsWith(IDEMPOTENCY_PREFIX)) {
+    throw new ValidationError([{ path: 'campaignId', message: `must not start with "${IDEMPOTENCY_PREFIX}" (reserved for idempotency keys)` }]);
+  }
+  const seen = new Set<string>();
+  for (const shard of shards) {
+    if (shard.campaignId !== record.campaignId) {
+      throw new ValidationError([
+        { path: 'campaignId', message: `shard ${shard.shardId} belongs to campaign ${shard.campaignId}, expected ${record.campaignId}` },
+      ]);
+    }
+    if (seen.has(shard.shardId)) {
+      throw new ConflictError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
+    }
+    seen.add(shard.shardId);
+  }
+}
+
+/** The stored item of a campaign: the record, plus `liveBucket` while it is not terminal. */
+function campaignItem(record: CampaignRecord): Item {
+  return isTerminalCampaign(record.status) ? { ...record } : { ...record, liveBucket: LIVE_BUCKET };
+}
+
+/** The stored item of a shard: the record, plus `activeBucket` and `shardKey` while it is not terminal. */
+function shardItem(record: ShardRecord): Item {
+  return isTerminalShard(record.status) ? { ...record } : { ...record, activeBucket: LIVE_BUCKET, shardKey: shardKeyOf(record) };
+}
+
+function primaryKey(key: ShardKey): Item {
+  return { campaignId: key.campaignId, shardId: key.shardId };
+}
+
+function without(item: Item, attributes: readonly string[]): Item {
+  const rest = { ...item };
+  for (const attribute of attributes) delete rest[attribute];
+  return rest;
+}
+
+function firstRepeatedSeq(fills: readonly Fill[]): number | undefined {
+  const seen = new Set<number>();
+  for (const fill of fills) {
+    if (seen.has(fill.seq)) return fill.seq;
+    seen.add(fill.seq);
+  }
+  return undefined;
+}
+
+function checkVersion(name: string, stored: number, expected: number): void {
+  if (stored !== expected) throw versionConflict(name, stored, expected);
+}
+
+function versionConflict(name: string, stored: number, expected: number): ConflictError {
+  return new ConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
+}
+
+/**
+ * The cancellation reason codes of a cancelled transaction, one per item in request order
+ * (`None` for an item that was fine), or undefined for any other error. Read from
+ * `CancellationReasons`, or from the message when an emulator leaves them out.
+ */
+function cancellationCodes(error: unknown): string[] | undefined {
+  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
+  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
+  if (reasons && reasons.length > 0) return reasons.map((reason) => reason.Code ?? 'None');
+  const listed = /\[([^\]]*)\]\s*$/.exec(error.message)?.[1];
+  return listed === undefined ? [] : listed.split(',').map((code) => code.trim());
+}
+
+function isConditionalCheckFailed(error: unknown): boolean {
+  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
+}
+
+/** Milliseconds as 15 digits, so that strings sort as the numbers do (until the year 33658). */
+function sortableMillis(ms: number): string {
+  return String(Math.max(0, Math.floor(ms))).padStart(15, '0');
+}
+
+function byCreation(a: CampaignRecord, b: CampaignRecord): number {
+  return a.createdAt - b.createdAt || compare(a.campaignId, b.campaignId);
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Checks a record before it is written, so that nothing unreadable ever reaches a table. */
+function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), what);
+  return parsed.data;
+}

@@ -1,0 +1,80 @@
+/**
+ * The composition root of the Lambdas: AWS adapters behind the same core services the local
+ * fleet runs. Built once per Lambda container and reused across invocations.
+ */
+import { AwsClients } from '../core/aws/aws-clients.js';
+import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
+import { EcsTaskLauncher } from '../core/aws/ecs-task-launcher.js';
+import { SqsLaunchQueue } from '../core/aws/sqs-launch-queue.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { CampaignService } from '../core/fleet/campaign-service.js';
+import type { FleetContext } from '../core/fleet/fleet-context.js';
+import { LaunchService } from '../core/fleet/launch-service.js';
+import type { CampaignRecord, ShardRecord } from '../core/fleet/records.js';
+import { SchedulerService } from '../core/fleet/scheduler-service.js';
+import { WatchdogService } from '../core/fleet/watchdog-service.js';
+import { createLogger } from '../core/log.js';
+import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
+
+export interface FleetRuntime {
+  env: LambdaEnvironment;
+  clients: AwsClients;
+  store: DynamoDbCampaignStore;
+  context: FleetContext;
+  campaigns: CampaignService;
+  launches: LaunchService;
+  watchdog: WatchdogService;
+  scheduler: SchedulerService;
+}
+
+/** What an engine task on Fargate needs beyond its identity: the config, the store, the campaign's times. */
+export function ecsTaskEnvironment(tablePrefix: string) {
+  return (campaign: CampaignRecord, shard: ShardRecord): Record<string, string> => ({
+    ARBFLEET_CONFIG_JSON: JSON.stringify(campaign.config),
+    ARBFLEET_STORE: `dynamodb:${tablePrefix}`,
+    ARBFLEET_METRICS: 'emf',
+    ARBFLEET_SHARD_INDEX: String(shard.index),
+    ...(campaign.startedAt !== undefined ? { ARBFLEET_STARTED_AT: String(campaign.startedAt) } : {}),
+    ...(campaign.endsAt !== undefined ? { ARBFLEET_ENDS_AT: String(campaign.endsAt) } : {}),
+  });
+}
+
+/** Builds the runtime from the environment (or the given one, for tests against an emulator). */
+export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(), clock: Clock = systemClock, clients = new AwsClients()): FleetRuntime {
+  const store = new DynamoDbCampaignStore({ clients, tablePrefix: env.tablePrefix, clock });
+  const context: FleetContext = {
+    store,
+    queue: new SqsLaunchQueue({ clients, queueUrl: env.launchQueueUrl }),
+    launcher: new EcsTaskLauncher({
+      clients,
+      cluster: env.cluster,
+      taskDefinition: env.taskDefinition,
+      containerName: env.containerName,
+      subnets: env.subnets,
+      securityGroups: env.securityGroups,
+      assignPublicIp: env.assignPublicIp,
+      clock,
+    }),
+    clock,
+    log: createLogger({ pretty: false, now: clock.now }),
+    taskEnvironment: ecsTaskEnvironment(env.tablePrefix),
+  };
+  return {
+    env,
+    clients,
+    store,
+    context,
+    campaigns: new CampaignService(context),
+    launches: new LaunchService(context),
+    watchdog: new WatchdogService(context),
+    scheduler: new SchedulerService(context),
+  };
+}
+
+let shared: FleetRuntime | undefined;
+
+/** The runtime of this Lambda container, built on first use. */
+export function fleetRuntime(): FleetRuntime {
+  shared ??= createFleetRuntime();
+  return shared;
+}

@@ -1,0 +1,17 @@
+/**
+ * `task-events` Lambda (EventBridge rule: ECS Task State Change, STOPPED, this cluster): the
+ * immediate path of the watchdog. Events arrive at least once and out of order; one for another
+ * generation or task, or a duplicate after the restart, finds nothing to do.
+ */
+import { parseTaskStateChange } from '../core/aws/ecs-task-event.js';
+import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+
+export async function handleTaskEvent(runtime: FleetRuntime, event: unknown): Promise<{ verdict: string }> {
+  const parsed = parseTaskStateChange(event);
+  if (!parsed) return { verdict: 'not ours' };
+  const verdict = await runtime.watchdog.onTaskStopped(parsed.event);
+  runtime.context.log.log('info', 'task stopped', { ...parsed.event.key, generation: parsed.event.generation, taskId: parsed.event.taskId, detailVersion: parsed.detailVersion, verdict });
+  return { verdict };
+}
+
+export const handler = async (event: unknown): Promise<{ verdict: string }> => handleTaskEvent(fleetRuntime(), event);

@@ -1,0 +1,53 @@
+/**
+ * The `CampaignStore` and `ShardPersistence` contracts against DynamoDbCampaignStore, over the wire
+ * (moto's server, LocalStack, or the endpoint in AWS_ENDPOINT_URL). Every store gets tables of
+ * its own prefix, so each test starts from empty tables.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll } from 'vitest';
+import { AwsClients } from '../../../core/aws/aws-clients.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
+import { VirtualClock } from '../../../core/clock.js';
+import { describeCampaignStoreContract } from '../../contract/campaign-store.contract.js';
+import { newCampaign } from '../../contract/record-builders.js';
+import { describeShardPersistenceContract } from '../../contract/shard-persistence.contract.js';
+
+const clients = new AwsClients();
+const run = randomUUID().slice(0, 8);
+let tableSets = 0;
+
+afterAll(() => clients.destroy());
+
+/** A store on freshly created tables; cleanup deletes them. */
+async function openFreshStore(): Promise<{ store: DynamoDbCampaignStore; clock: VirtualClock; cleanup(): Promise<void> }> {
+  const prefix = `arbfleet-${run}-${tableSets++}-`;
+  await createTables(clients, prefix);
+  const clock = new VirtualClock();
+  return {
+    store: new DynamoDbCampaignStore({ clients, tablePrefix: prefix, clock }),
+    clock,
+    cleanup: () => deleteTables(clients, prefix),
+  };
+}
+
+describeCampaignStoreContract('DynamoDbCampaignStore', openFreshStore);
+
+let shardCount = 0;
+describeShardPersistenceContract('DynamoDbCampaignStore.forTask', async () => {
+  const { store, cleanup } = await openFreshStore();
+  return {
+    async createShard(generation) {
+      const campaignId = `c${shardCount++}`;
+      const { campaign, shards } = newCampaign(campaignId, 1);
+      await store.createCampaign(campaign, [{ ...shards[0]!, generation }]);
+      return { campaignId, shardId: shards[0]!.shardId };
+    },
+    forTask: (key, generation) => store.forTask(key, generation),
+    async supersede(key, generation) {
+      const shard = await store.getShard(key);
+      await store.updateShard(key, shard!.version, { generation, status: 'RESTARTING' });
+    },
+    cleanup,
+  };
+});
