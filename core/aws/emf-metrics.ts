@@ -7,8 +7,9 @@
  * its own (billed, and limited per dashboard):
  * - fleet gauges (`ActiveShards`, `StaleShards`, `FailedShards`, `HeartbeatAgeMax`): `service` only;
  * - `Restarts`: `service` and `Cause`, one of the six restart causes;
- * - engine metrics (`EngineTicksPerSec`, `EngineLatencyP99Us`, `EngineRssBytes`): `service`,
- *   `Campaign` and `Shard`. Shard ids are the planner's `shard-NNN`, so a campaign adds one series
+ * - engine metrics (`EngineTicksPerSec`, `EngineLatencyP99Us`, `EngineRssBytes`): twice, once with
+ *   `service` only (what the alarms watch: an alarm sees a metric only with its exact dimension
+ *   set) and once with `service`, `Campaign` and `Shard` (what the dashboard breaks down). Shard ids are the planner's `shard-NNN`, so a campaign adds one series
  *   per shard and metric, and a restart adds none: the generation and the task are properties of
  *   the log line (searchable with Logs Insights), never dimensions. Symbols are never dimensions.
  */
@@ -19,8 +20,10 @@ import { RestartCauseSchema, type RestartCause, type ShardRecord } from '../flee
 import { isActiveShard } from '../fleet/shard-lifecycle.js';
 
 /** The namespace and service of the fleet's metrics when the environment names none. */
-export const DEFAULT_METRICS_NAMESPACE = 'arbfleet';
+export const DEFAULT_METRICS_NAMESPACE = 'Arbfleet';
 export const DEFAULT_METRICS_SERVICE = 'fleet';
+/** The `service` dimension of the engine tasks' metrics. */
+export const ENGINE_METRICS_SERVICE = 'engine';
 /** The window `publishFleetGauges` counts restarts over by default: the watchdog's schedule. */
 export const DEFAULT_RESTART_WINDOW_MS = 60_000;
 
@@ -125,13 +128,17 @@ export function fleetMetrics(namespace: string = DEFAULT_METRICS_NAMESPACE, serv
       restartLine(cause, count, at);
     },
     publishEngine(key, generation, progress) {
+      const engineMetrics = (): void => {
+        metrics.addMetric(FLEET_METRIC.engineTicksPerSec, MetricUnit.CountPerSecond, progress.ticksPerSec);
+        metrics.addMetric(FLEET_METRIC.engineLatencyP99Us, MetricUnit.Microseconds, progress.latencyP99Us);
+        metrics.addMetric(FLEET_METRIC.engineRssBytes, MetricUnit.Bytes, progress.rssBytes);
+      };
+      flush(progress.at, engineMetrics);
       flush(progress.at, () => {
         metrics.addDimension('Campaign', key.campaignId);
         metrics.addDimension('Shard', key.shardId);
         metrics.addMetadata('generation', String(generation));
-        metrics.addMetric(FLEET_METRIC.engineTicksPerSec, MetricUnit.CountPerSecond, progress.ticksPerSec);
-        metrics.addMetric(FLEET_METRIC.engineLatencyP99Us, MetricUnit.Microseconds, progress.latencyP99Us);
-        metrics.addMetric(FLEET_METRIC.engineRssBytes, MetricUnit.Bytes, progress.rssBytes);
+        engineMetrics();
       });
     },
   };

@@ -284,7 +284,7 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
 
   it('reports a task ECS answers MISSING for as STOPPED with that reason', async () => {
     ecs.script('DescribeTasks', { body: { tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] } });
-    expect(await launcher().describe([TASK_ARN])).toEqual([{ taskId: TASK_ARN, state: 'STOPPED', stoppedReason: `${ECS_UNKNOWN_TASK_REASON}: MISSING` }]);
+    expect(await launcher().describe([TASK_ARN])).toEqual([{ taskId: TASK_ARN, state: 'STOPPED', unknown: true, stoppedReason: `${ECS_UNKNOWN_TASK_REASON}: MISSING` }]);
   });
 
   it('stops a running task once: a task already stopping keeps its first reason', async () => {

@@ -96,23 +96,22 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(Object.fromEntries(restarts.map((d) => [d.Cause, d.Restarts]))).toEqual({ STALLED: 1, CRASHED: 0, OOM: 0, LOST: 0, LAUNCH_TIMEOUT: 0, RECYCLED: 0 });
   });
 
-  it('flushes engine metrics with the Campaign and Shard dimensions, the generation only as a property', () => {
+  it('flushes engine metrics twice: with service only (what alarms watch) and with Campaign and Shard, the generation only as a property', () => {
     const at = now();
     fleetMetrics('arbfleet-test', 'engine').publishEngine({ campaignId: 'c-1', shardId: 'shard-003' }, 4, { at, ticksPerSec: 1250.5, latencyP99Us: 87, rssBytes: 123_456_789 });
 
-    expect(lines).toHaveLength(1);
-    const [doc] = documents();
-    expect(doc!._aws.Timestamp).toBe(at);
-    expect(doc!._aws.CloudWatchMetrics[0]).toEqual({
-      Namespace: 'arbfleet-test',
-      Dimensions: [['service', 'Campaign', 'Shard']],
-      Metrics: [
-        { Name: 'EngineTicksPerSec', Unit: 'Count/Second' },
-        { Name: 'EngineLatencyP99Us', Unit: 'Microseconds' },
-        { Name: 'EngineRssBytes', Unit: 'Bytes' },
-      ],
-    });
-    expect(doc).toMatchObject({ Campaign: 'c-1', Shard: 'shard-003', generation: '4', EngineTicksPerSec: 1250.5, EngineLatencyP99Us: 87, EngineRssBytes: 123_456_789 });
+    expect(lines).toHaveLength(2);
+    const [fleetWide, perShard] = documents();
+    const metrics = [
+      { Name: 'EngineTicksPerSec', Unit: 'Count/Second' },
+      { Name: 'EngineLatencyP99Us', Unit: 'Microseconds' },
+      { Name: 'EngineRssBytes', Unit: 'Bytes' },
+    ];
+    expect(fleetWide!._aws.CloudWatchMetrics[0]).toEqual({ Namespace: 'arbfleet-test', Dimensions: [['service']], Metrics: metrics });
+    expect(fleetWide).not.toHaveProperty('Campaign');
+    expect(perShard!._aws.Timestamp).toBe(at);
+    expect(perShard!._aws.CloudWatchMetrics[0]).toEqual({ Namespace: 'arbfleet-test', Dimensions: [['service', 'Campaign', 'Shard']], Metrics: metrics });
+    expect(perShard).toMatchObject({ Campaign: 'c-1', Shard: 'shard-003', generation: '4', EngineTicksPerSec: 1250.5, EngineLatencyP99Us: 87, EngineRssBytes: 123_456_789 });
   });
 
   it('does not carry one flush dimensions into the next', () => {
