@@ -61,6 +61,11 @@ export interface FleetGaugeOptions {
   restartsSince?: number;
   /** A RUNNING shard whose heartbeat is this old (seconds) counts as stale even before the watchdog says so. */
   staleAfterSec?: number;
+  /**
+   * Shards failed by the pass being reported: a FAILED shard leaves the active index at once, so
+   * the watchdog, which reads only that index, passes the count of its own `fail` verdicts here.
+   */
+  failedNow?: number;
 }
 
 /** The fleet's gauges from its shard records at `now` (ms): a pure function, unit-tested. */
@@ -85,6 +90,7 @@ export function fleetGauges(shards: readonly ShardRecord[], now: number, options
     const tooOld = options.staleAfterSec !== undefined && shard.status === 'RUNNING' && ageMs !== undefined && ageMs >= options.staleAfterSec * 1000;
     if (shard.suspectSince !== undefined || shard.status === 'STALLED' || shard.status === 'LOST' || tooOld) staleShards += 1;
   }
+  failedShards += options.failedNow ?? 0;
   return { activeShards, staleShards, failedShards, heartbeatAgeMaxSec: heartbeatAgeMaxMs / 1000, restarts };
 }
 
@@ -94,6 +100,8 @@ export interface FleetMetrics {
   publishFleet(gauges: FleetGauges, at: number): void;
   /** `count` restarts of one cause, as they happen (do not also publish them through `publishFleet`'s window). */
   publishRestarts(cause: RestartCause, count: number, at: number): void;
+  /** `count` shards failed just now (the task-events path: the watchdog's gauges miss them). */
+  publishFailedShards(count: number, at: number): void;
   /** One shard's engine metrics from a heartbeat's progress (timestamped with `progress.at`). */
   publishEngine(key: ShardKey, generation: number, progress: Pick<Progress, 'at' | 'ticksPerSec' | 'latencyP99Us' | 'rssBytes'>): void;
 }
@@ -127,6 +135,9 @@ export function fleetMetrics(namespace: string = DEFAULT_METRICS_NAMESPACE, serv
     publishRestarts(cause, count, at) {
       restartLine(cause, count, at);
     },
+    publishFailedShards(count, at) {
+      flush(at, () => metrics.addMetric(FLEET_METRIC.failedShards, MetricUnit.Count, count));
+    },
     publishEngine(key, generation, progress) {
       const engineMetrics = (): void => {
         metrics.addMetric(FLEET_METRIC.engineTicksPerSec, MetricUnit.CountPerSecond, progress.ticksPerSec);
@@ -154,9 +165,12 @@ let shared: FleetMetrics | undefined;
  */
 export function publishFleetGauges(shards: readonly ShardRecord[], now: number, options: FleetGaugeOptions = {}, metrics?: FleetMetrics): FleetGauges {
   const gauges = fleetGauges(shards, now, options);
-  const publisher =
-    metrics ??
-    (shared ??= fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_METRICS_SERVICE));
-  publisher.publishFleet(gauges, now);
+  (metrics ?? sharedFleetMetrics()).publishFleet(gauges, now);
   return gauges;
+}
+
+/** The fleet metrics of this process, named from the environment the stack sets. */
+export function sharedFleetMetrics(): FleetMetrics {
+  shared ??= fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_METRICS_SERVICE);
+  return shared;
 }

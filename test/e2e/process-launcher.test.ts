@@ -223,7 +223,7 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     const gone = spawnSync(process.execPath, ['-e', '']).pid;
     for (const taskId of [String(gone), 'arn:aws:ecs:task/not-a-pid']) {
       await launcher.stop(taskId, 'whatever');
-      expect(await launcher.describe([taskId])).toEqual([{ taskId, state: 'STOPPED', stoppedReason: UNKNOWN_TASK_REASON }]);
+      expect(await launcher.describe([taskId])).toEqual([{ taskId, state: 'STOPPED', unknown: true, stoppedReason: UNKNOWN_TASK_REASON }]);
     }
   });
 
@@ -252,7 +252,7 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     const pid = stranger.pid!;
     strays.push(pid);
     const taskId = String(pid);
-    expect(await launcher.describe([taskId])).toEqual([{ taskId, state: 'STOPPED', stoppedReason: UNKNOWN_TASK_REASON }]);
+    expect(await launcher.describe([taskId])).toEqual([{ taskId, state: 'STOPPED', unknown: true, stoppedReason: UNKNOWN_TASK_REASON }]);
     await launcher.stop(taskId, 'not yours');
     await sleep(200);
     expect(stranger.exitCode).toBeNull();

@@ -71,6 +71,13 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
   const documents = (): EmfDocument[] => lines.map((line) => JSON.parse(line) as EmfDocument);
   const now = () => Math.floor(Date.now() / 1000) * 1000; // CloudWatch drops EMF stamped > 14 days ago
 
+  it('publishes a failure seen by the task-events path as a FailedShards line of its own', () => {
+    fleetMetrics('arbfleet-test', 'fleet').publishFailedShards(1, now());
+    const [doc] = documents();
+    expect(doc!._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'FailedShards', Unit: 'Count' }]);
+    expect(doc).toMatchObject({ service: 'fleet', FailedShards: 1 });
+  });
+
   it('flushes the fleet gauges as one EMF document, then one Restarts document per cause', () => {
     const at = now();
     const shards = [shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }), shard({ shardId: 's1', status: 'FAILED' })];
@@ -124,4 +131,12 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(gauges!._aws.CloudWatchMetrics[0]!.Dimensions).toEqual([['service']]);
     expect(gauges).not.toHaveProperty('Cause');
   });
+});
+
+describe('failed shards', () => {
+  it('counts the shards a pass failed, which have already left the active index', () => {
+    expect(fleetGauges([], Date.UTC(2026, 0, 1), { failedNow: 2 }).failedShards).toBe(2);
+    expect(fleetGauges([], Date.UTC(2026, 0, 1)).failedShards).toBe(0);
+  });
+
 });

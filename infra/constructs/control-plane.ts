@@ -1,0 +1,267 @@
+/**
+ * Control plane: the six Lambdas (`functions/*.ts`, bundled locally with esbuild: no Docker) and
+ * the SQS launch queue with its dead-letter queue. Each function has its own role and log group,
+ * and each role names exactly the actions and resources that function's code path uses.
+ */
+import * as path from 'node:path';
+import { ArnFormat, type CfnElement, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { TABLES } from '../../core/aws/table-design.js';
+import { ENGINE_CONTAINER_NAME, REPO_ROOT, type Fleet } from './fleet.js';
+import type { State } from './state.js';
+
+export type FunctionName = 'api' | 'scheduler' | 'launcher' | 'watchdog' | 'task-events' | 'reporter';
+
+/** What a function may do beyond writing its own logs. */
+interface FunctionAccess {
+  /** DynamoDB: `write` = get/query/put/update/batch-write on every table; `report` = get/query every table, update campaigns. */
+  tables: 'write' | 'report';
+  /** Scan of the campaigns table (`listCampaigns`). */
+  scanCampaigns: boolean;
+  /** DeleteItem on the shards table: a campaign create whose last transaction failed removes the shards it wrote. */
+  rollBackCreates: boolean;
+  sendLaunches: boolean;
+  stopTasks: boolean;
+  describeTasks: boolean;
+  /** RunTask of the engine task definition, with ListTasks to find a launch that already ran (idempotency). */
+  runTasks: boolean;
+  storeReports: boolean;
+}
+
+interface FunctionSpec {
+  description: string;
+  timeout: Duration;
+  memoryMiB: number;
+  /** Reserve one concurrent execution: a pass that must not overlap with the next one. */
+  singleFlight: boolean;
+  access: FunctionAccess;
+}
+
+/** The launcher's timeout; the launch queue's visibility timeout is six times it (AWS's advice for SQS event sources). */
+export const LAUNCHER_TIMEOUT = Duration.seconds(60);
+/** Deliveries of a launch message before it moves to the dead-letter queue. */
+export const LAUNCH_MAX_RECEIVES = 5;
+
+const NONE: FunctionAccess = { tables: 'write', scanCampaigns: false, rollBackCreates: false, sendLaunches: false, stopTasks: false, describeTasks: false, runTasks: false, storeReports: false };
+
+export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
+  api: {
+    description: 'arbfleet HTTP API (API Gateway, IAM-authorised): create, list, get, stop campaigns, reports, live page',
+    timeout: Duration.seconds(25),
+    memoryMiB: 1024,
+    singleFlight: false,
+    access: { ...NONE, scanCampaigns: true, rollBackCreates: true, sendLaunches: true, stopTasks: true },
+  },
+  scheduler: {
+    description: 'arbfleet scheduler (every minute): starts due campaigns, ends them at max runtime, completes them',
+    timeout: Duration.seconds(50),
+    memoryMiB: 512,
+    singleFlight: true,
+    access: { ...NONE, scanCampaigns: true, sendLaunches: true, stopTasks: true },
+  },
+  launcher: {
+    description: 'arbfleet launcher (SQS launch queue): RunTask for the current generation of a shard',
+    timeout: LAUNCHER_TIMEOUT,
+    memoryMiB: 512,
+    singleFlight: false,
+    access: { ...NONE, sendLaunches: true, stopTasks: true, runTasks: true },
+  },
+  watchdog: {
+    description: 'arbfleet watchdog (every minute): judges every active shard, restarts or fails, publishes fleet gauges',
+    timeout: Duration.seconds(50),
+    memoryMiB: 512,
+    singleFlight: true,
+    access: { ...NONE, sendLaunches: true, stopTasks: true, describeTasks: true },
+  },
+  'task-events': {
+    description: 'arbfleet task events (ECS Task State Change STOPPED): the immediate path of the watchdog',
+    timeout: Duration.seconds(30),
+    memoryMiB: 512,
+    singleFlight: false,
+    access: { ...NONE, sendLaunches: true, stopTasks: true },
+  },
+  reporter: {
+    description: 'arbfleet reporter (every 5 minutes): stores the report of every ended campaign in the report bucket',
+    timeout: Duration.minutes(4),
+    memoryMiB: 1024,
+    singleFlight: true,
+    access: { ...NONE, tables: 'report', scanCampaigns: true, storeReports: true },
+  },
+};
+
+/** What `DynamoDbCampaignStore` does outside `forTask` (transactions need the actions of their parts). */
+const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
+const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
+
+export interface ControlPlaneProps {
+  state: State;
+  fleet: Fleet;
+  tablePrefix: string;
+  logRetention: logs.RetentionDays;
+  /** Reserve concurrency 1 for the single-flight functions (needs unreserved concurrency to spare in the account). */
+  reservedConcurrency: boolean;
+  /** Powertools' `service` dimension of every EMF metric (the alarms select on it). */
+  metricsService: string;
+  metricsNamespace: string;
+}
+
+export class ControlPlane extends Construct {
+  readonly functions: Readonly<Record<FunctionName, nodejs.NodejsFunction>>;
+  readonly launchQueue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneProps) {
+    super(scope, id);
+    this.deadLetterQueue = new sqs.Queue(this, 'LaunchDeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.launchQueue = new sqs.Queue(this, 'LaunchQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(6 * LAUNCHER_TIMEOUT.toSeconds()),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: LAUNCH_MAX_RECEIVES },
+    });
+
+    const { fleet } = props;
+    const environment: Record<string, string> = {
+      ARBFLEET_TABLE_PREFIX: props.tablePrefix,
+      ARBFLEET_LAUNCH_QUEUE_URL: this.launchQueue.queueUrl,
+      ARBFLEET_CLUSTER: fleet.cluster.clusterArn,
+      ARBFLEET_TASK_DEFINITION: fleet.taskDefinition.taskDefinitionArn,
+      ARBFLEET_CONTAINER_NAME: ENGINE_CONTAINER_NAME,
+      ARBFLEET_SUBNETS: Fn.join(',', fleet.subnetIds()),
+      ARBFLEET_SECURITY_GROUPS: fleet.taskSecurityGroup.securityGroupId,
+      ARBFLEET_ASSIGN_PUBLIC_IP: 'DISABLED',
+      ARBFLEET_REPORT_BUCKET: props.state.reportBucket.bucketName,
+      POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+      POWERTOOLS_SERVICE_NAME: props.metricsService,
+      NODE_OPTIONS: '--enable-source-maps',
+    };
+
+    const functions = {} as Record<FunctionName, nodejs.NodejsFunction>;
+    for (const [name, spec] of Object.entries(FUNCTION_SPECS) as [FunctionName, FunctionSpec][]) {
+      functions[name] = this.addFunction(name, spec, environment, props);
+    }
+    this.functions = functions;
+
+    functions.launcher.addEventSource(
+      new SqsEventSource(this.launchQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+    );
+  }
+
+  private addFunction(name: FunctionName, spec: FunctionSpec, environment: Record<string, string>, props: ControlPlaneProps): nodejs.NodejsFunction {
+    const id = pascal(name);
+    const logGroup = new logs.LogGroup(this, `${id}LogGroup`, { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const role = new iam.Role(this, `${id}Role`, {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `arbfleet ${name} Lambda: its own log group and the actions its code path uses`,
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    this.grantAccess(role, spec.access, props);
+
+    const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
+      entry: path.join(REPO_ROOT, 'functions', `${name}.ts`),
+      handler: 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: path.join(REPO_ROOT, 'package-lock.json'),
+      runtime: lambda.Runtime.NODEJS_22_X,
+      architecture: lambda.Architecture.ARM_64,
+      description: spec.description,
+      timeout: spec.timeout,
+      memorySize: spec.memoryMiB,
+      role,
+      logGroup,
+      environment,
+      ...(spec.singleFlight && props.reservedConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
+      bundling: {
+        forceDockerBundling: false,
+        format: nodejs.OutputFormat.ESM,
+        target: 'node22',
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // Bundle the pinned AWS SDK rather than rely on the runtime's copy; better-sqlite3 is local-only.
+        externalModules: ['better-sqlite3'],
+        banner: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);",
+      },
+    });
+    Validations.of(fn).acknowledge({
+      id: 'AwsSolutions-L1',
+      reason: 'Node.js 22 is the runtime arbfleet targets (the engine image is node:22 too); a runtime upgrade is a deliberate change, not a lint fix.',
+    });
+    return fn;
+  }
+
+  private grantAccess(role: iam.Role, access: FunctionAccess, props: ControlPlaneProps): void {
+    const { state, fleet } = props;
+    const stack = Stack.of(this);
+    const tables = TABLES.map((t) => state.tables[t.logicalName].tableArn);
+    const indexes = TABLES.flatMap((t) => state.tableArns(t.logicalName).slice(1));
+    const statement = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
+      role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }));
+
+    if (access.tables === 'write') {
+      statement('FleetTables', [...READ_ACTIONS, ...WRITE_ACTIONS], tables);
+    } else {
+      statement('ReadFleetTables', READ_ACTIONS, tables);
+      statement('MarkCampaignReported', ['dynamodb:UpdateItem'], [state.tables.campaigns.tableArn]);
+    }
+    statement('FleetIndexes', ['dynamodb:Query'], indexes);
+    if (access.scanCampaigns) statement('ListCampaigns', ['dynamodb:Scan'], [state.tables.campaigns.tableArn]);
+    if (access.rollBackCreates) statement('RollBackCampaignCreate', ['dynamodb:DeleteItem'], [state.tables.shards.tableArn]);
+    if (access.sendLaunches) statement('QueueLaunches', ['sqs:SendMessage'], [this.launchQueue.queueArn]);
+
+    // Task ids are unknown until RunTask: the tasks of this cluster, and the ecs:cluster condition besides.
+    const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${fleet.cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const onCluster = { ArnEquals: { 'ecs:cluster': fleet.cluster.clusterArn } };
+    const taskActions = [...(access.stopTasks ? ['ecs:StopTask'] : []), ...(access.describeTasks ? ['ecs:DescribeTasks'] : [])];
+    const acknowledged: { finding: string; why: string }[] = [];
+    const clusterId = logicalIdOf(fleet.cluster);
+    const tasksFinding = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${clusterId}>/*`;
+    if (taskActions.length > 0) {
+      statement('FleetTasks', taskActions, [tasksOfCluster], onCluster);
+      acknowledged.push({ finding: tasksFinding, why: 'ECS task ids are unknown until RunTask: task/<this cluster>/*, with an ecs:cluster condition.' });
+    }
+    if (access.runTasks) {
+      const { taskDefinition } = fleet;
+      statement('RunEngineTask', ['ecs:RunTask'], [taskDefinition.taskDefinitionArn], onCluster);
+      // ListTasks has no task-level resource (its resource type is the container instance, absent on Fargate).
+      statement('FindLaunchedTask', ['ecs:ListTasks'], ['*'], onCluster);
+      acknowledged.push({ finding: 'Resource::*', why: 'ecs:ListTasks (finding a launch that already ran) takes no task resource; the ecs:cluster condition limits it to this cluster.' });
+      statement('TagEngineTaskAtLaunch', ['ecs:TagResource'], [tasksOfCluster], { StringEquals: { 'ecs:CreateAction': 'RunTask' } });
+      if (taskActions.length === 0) acknowledged.push({ finding: tasksFinding, why: 'Tags are set on the task RunTask creates, whose id is unknown before: task/<this cluster>/*.' });
+      const executionRole = taskDefinition.executionRole;
+      const passable = [taskDefinition.taskRole.roleArn, ...(executionRole ? [executionRole.roleArn] : [])];
+      statement('PassEngineTaskRoles', ['iam:PassRole'], passable, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    }
+    if (access.storeReports) {
+      statement('StoreReports', ['s3:PutObject'], [state.reportBucket.arnForObjects('*')]);
+      acknowledged.push({ finding: `Resource::<${logicalIdOf(state.reportBucket)}.Arn>/*`, why: 'Report keys are <campaignId>/<file>, one prefix per campaign: the objects of the report bucket, and nothing else.' });
+    }
+    for (const { finding, why } of acknowledged) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: why });
+  }
+}
+
+/** The logical id CloudFormation will know a construct's resource by (what cdk-nag's findings name). */
+export function logicalIdOf(construct: Construct): string {
+  const stack = Stack.of(construct);
+  return stack.resolve(stack.getLogicalId(construct.node.defaultChild as CfnElement)) as string;
+}
+
+/** `task-events` → `TaskEvents`. */
+function pascal(name: string): string {
+  return name
+    .split('-')
+    .map((part) => `${part.charAt(0).toUpperCase()}${part.slice(1)}`)
+    .join('');
+}

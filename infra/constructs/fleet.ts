@@ -1,0 +1,184 @@
+/**
+ * Fleet: where the engine tasks run. A VPC (new, private isolated subnets, no NAT gateway, VPC
+ * endpoints for everything a task talks to; or an existing one), an ECS cluster with Container
+ * Insights, and the Fargate task definition of one shard built from `engine-task/Dockerfile`.
+ *
+ * The image is an asset: synthesis only fingerprints the build context (no Docker needed);
+ * `cdk deploy` builds it for ARM64 and pushes it to the bootstrap ECR repository.
+ */
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Aws, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { State, TableName } from './state.js';
+
+/** The repository root: the Docker build context of the engine image. */
+export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+/** The engine's container name; the launcher's RunTask overrides address it. */
+export const ENGINE_CONTAINER_NAME = 'engine';
+
+/**
+ * What the image build needs from the repository (the Dockerfile's COPY lines), and nothing
+ * else: node_modules, .venv and run folders stay out of the fingerprint and the build context.
+ */
+export const ENGINE_BUILD_CONTEXT_EXCLUDE = [
+  '*',
+  '!package.json',
+  '!package-lock.json',
+  '!tsconfig.json',
+  '!core',
+  '!engine-task',
+  '!configs',
+  'engine-task/dist',
+  '**/node_modules',
+  '**/*.log',
+];
+
+/**
+ * The only DynamoDB operations an engine task performs (`DynamoDbCampaignStore.forTask`), per
+ * table: restore (GetItem of the checkpoint, Query of the ledger tail); heartbeat (a transaction
+ * of the shard's update, conditional on its generation, and a heartbeat put; GetItem of the
+ * shard after a lost race); commit (a transaction of a ConditionCheck of the shard's generation,
+ * ledger puts and the checkpoint put). No Scan, no deletes, no campaign or event access.
+ */
+export const TASK_TABLE_ACTIONS: Readonly<Partial<Record<TableName, readonly string[]>>> = {
+  shards: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
+  ledger: ['dynamodb:Query', 'dynamodb:PutItem'],
+  checkpoints: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+  heartbeats: ['dynamodb:PutItem'],
+};
+
+export interface FleetProps {
+  state: State;
+  /** The table prefix the engine's DynamoDB store uses (`ARBFLEET_STORE=dynamodb:<prefix>`). */
+  tablePrefix: string;
+  /** `POWERTOOLS_METRICS_NAMESPACE` of the engine's EMF metrics. */
+  metricsNamespace: string;
+  /** An existing VPC to look up; a new one when undefined. */
+  vpcId?: string;
+  vpcEndpoints: boolean;
+  taskCpu: number;
+  taskMemoryMiB: number;
+  logRetention: logs.RetentionDays;
+}
+
+export class Fleet extends Construct {
+  readonly vpc: ec2.IVpc;
+  /** The subnets tasks run in (private: no public IP is ever assigned). */
+  readonly taskSubnets: ec2.SubnetSelection;
+  readonly cluster: ecs.Cluster;
+  readonly taskDefinition: ecs.FargateTaskDefinition;
+  readonly taskSecurityGroup: ec2.SecurityGroup;
+  readonly engineLogGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: FleetProps) {
+    super(scope, id);
+    this.vpc = props.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId }) : this.newVpc(props.logRetention);
+    this.taskSubnets =
+      this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    if (props.vpcEndpoints) this.addEndpoints();
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
+
+    this.taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
+      vpc: this.vpc,
+      description: 'arbfleet engine tasks: no inbound; HTTPS out to the VPC endpoints (DynamoDB, ECR, S3, CloudWatch Logs)',
+      allowAllOutbound: false,
+    });
+    this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through the VPC endpoints');
+
+    this.engineLogGroup = new logs.LogGroup(this, 'EngineLogGroup', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'EngineTask', {
+      family: `${Stack.of(this).stackName}-engine`,
+      cpu: props.taskCpu,
+      memoryLimitMiB: props.taskMemoryMiB,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+    this.taskDefinition.addContainer('Engine', {
+      containerName: ENGINE_CONTAINER_NAME,
+      image: ecs.ContainerImage.fromAsset(REPO_ROOT, {
+        file: 'engine-task/Dockerfile',
+        platform: Platform.LINUX_ARM64,
+        ignoreMode: IgnoreMode.DOCKER,
+        exclude: ENGINE_BUILD_CONTEXT_EXCLUDE,
+      }),
+      essential: true,
+      environment: { ARBFLEET_STORE: `dynamodb:${props.tablePrefix}`, AWS_REGION: Aws.REGION, POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace },
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.engineLogGroup, streamPrefix: 'engine', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
+      // The Dockerfile's HEALTHCHECK: unhealthy when ticks stop moving, not merely when the process is gone.
+      healthCheck: {
+        command: ['CMD', 'node', 'engine-task/dist/healthcheck.mjs'],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        startPeriod: Duration.seconds(30),
+        retries: 3,
+      },
+      // SIGTERM → final checkpoint → exit 0, well inside this.
+      stopTimeout: Duration.seconds(30),
+    });
+    this.grantShardTableAccess(props.state);
+
+    Validations.of(this.taskDefinition).acknowledge(
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'The execution role (made by CDK for the image asset) needs ecr:GetAuthorizationToken, which has no resource-level permissions; its image pulls and log writes name the repository and the log group.',
+      },
+      {
+        id: 'AwsSolutions-ECS2',
+        reason: 'The environment holds no secret: the store spec (table prefix), the region and the metrics namespace. Per-shard settings come as RunTask overrides.',
+      },
+    );
+  }
+
+  /** Only private isolated subnets: tasks reach AWS through the endpoints, nothing reaches them. */
+  private newVpc(logRetention: logs.RetentionDays): ec2.Vpc {
+    const flowLogGroup = new logs.LogGroup(this, 'VpcFlowLogGroup', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    return new ec2.Vpc(this, 'Vpc', {
+      maxAzs: 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      flowLogs: {
+        rejected: { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) },
+      },
+    });
+  }
+
+  /** DynamoDB and S3 (ECR's image layers) through gateways; ECR and CloudWatch Logs through interfaces. */
+  private addEndpoints(): void {
+    const subnets = [this.taskSubnets];
+    this.vpc.addGatewayEndpoint('DynamoDbEndpoint', { service: ec2.GatewayVpcEndpointAwsService.DYNAMODB, subnets });
+    this.vpc.addGatewayEndpoint('S3Endpoint', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets });
+    const interfaces: [string, ec2.InterfaceVpcEndpointAwsService][] = [
+      ['EcrApiEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR],
+      ['EcrDockerEndpoint', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+      ['LogsEndpoint', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+    ];
+    for (const [id, service] of interfaces) {
+      const endpoint = this.vpc.addInterfaceEndpoint(id, { service, subnets: this.taskSubnets, privateDnsEnabled: true });
+      Validations.of(endpoint).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: "The endpoint's security group allows HTTPS from the VPC's own CIDR only (a CloudFormation reference cdk-nag cannot read), not from 0.0.0.0/0.",
+      });
+    }
+  }
+
+  /** The task role: the shard's own table operations, on those tables only. */
+  private grantShardTableAccess(state: State): void {
+    for (const [name, actions] of Object.entries(TASK_TABLE_ACTIONS) as [TableName, readonly string[]][]) {
+      this.taskDefinition.taskRole.addToPrincipalPolicy(
+        new iam.PolicyStatement({ sid: `Shard${name.charAt(0).toUpperCase()}${name.slice(1)}`, actions: [...actions], resources: state.tableArns(name, false) }),
+      );
+    }
+  }
+
+  /** Comma-joined ids of the task subnets (the launcher's `ARBFLEET_SUBNETS`). */
+  subnetIds(): string[] {
+    return this.vpc.selectSubnets(this.taskSubnets).subnetIds;
+  }
+}

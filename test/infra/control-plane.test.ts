@@ -1,0 +1,176 @@
+import { describe, expect, it } from 'vitest';
+import { lambdaEnvironment } from '../../functions/lambda-environment.js';
+import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
+import { allowedActions, policyStatements, resourcesOf, statementsOfRole, type Statement } from './support/policy-statements.js';
+import { synthArbfleet } from './support/synth-stack.js';
+
+const { stack, template, json } = synthArbfleet();
+const { controlPlane, fleet, state } = stack;
+const names = Object.keys(FUNCTION_SPECS) as FunctionName[];
+const functionProps = (name: FunctionName) => json.Resources[logicalIdOf(controlPlane.functions[name])]!.Properties as Record<string, unknown>;
+const roleId = (name: FunctionName) => logicalIdOf(controlPlane.functions[name].role!);
+const all = policyStatements(json.Resources);
+const statementsWith = (name: FunctionName, action: string): Statement[] =>
+  statementsOfRole(all, roleId(name)).filter((s) => s.Effect === 'Allow' && [s.Action].flat().includes(action));
+
+/** A stand-in for what CloudFormation resolves: references become plausible literal values. */
+function deployedValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const join = (value as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
+  if (join) return join[1].map(deployedValue).join(join[0]);
+  return 'resolved-at-deploy';
+}
+
+describe('control plane: six Lambdas on Node 22, ARM64, each with its own role and log group', () => {
+  it('has one function per handler in functions/, and no other of ours', () => {
+    const ours = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('arbfleet'));
+    expect(ours).toHaveLength(6);
+    expect(names.sort()).toEqual(['api', 'launcher', 'reporter', 'scheduler', 'task-events', 'watchdog']);
+  });
+
+  it.each(names)('%s: nodejs22.x on arm64, own role, own log group with retention', (name) => {
+    const props = functionProps(name);
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Architectures).toEqual(['arm64']);
+    expect(props.Handler).toBe('index.handler');
+    expect(props.Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });
+    const logGroupId = (props.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+    expect(json.Resources[logGroupId]?.Properties?.RetentionInDays).toBe(30);
+    expect(props.Timeout).toBe(FUNCTION_SPECS[name].timeout.toSeconds());
+  });
+
+  it.each(names)('%s: its environment satisfies lambdaEnvironment() (every variable the handlers read is set)', (name) => {
+    const variables = (functionProps(name).Environment as { Variables: Record<string, unknown> }).Variables;
+    const env = Object.fromEntries(Object.entries(variables).map(([k, v]) => [k, deployedValue(v)]));
+    expect(() => lambdaEnvironment(env)).not.toThrow();
+  });
+
+  it('points the functions at this stack: table prefix, queue, cluster, task definition, subnets, security group, bucket', () => {
+    const variables = (functionProps('launcher').Environment as { Variables: Record<string, unknown> }).Variables;
+    const subnets = fleet.vpc.isolatedSubnets.map((s) => ({ Ref: logicalIdOf(s) }));
+    expect(variables).toMatchObject({
+      ARBFLEET_TABLE_PREFIX: 'Arbfleet-',
+      ARBFLEET_LAUNCH_QUEUE_URL: { Ref: logicalIdOf(controlPlane.launchQueue) },
+      ARBFLEET_CLUSTER: { 'Fn::GetAtt': [logicalIdOf(fleet.cluster), 'Arn'] },
+      ARBFLEET_TASK_DEFINITION: { Ref: logicalIdOf(fleet.taskDefinition) },
+      ARBFLEET_CONTAINER_NAME: 'engine',
+      ARBFLEET_SUBNETS: { 'Fn::Join': [',', subnets] },
+      ARBFLEET_SECURITY_GROUPS: { 'Fn::GetAtt': [logicalIdOf(fleet.taskSecurityGroup), 'GroupId'] },
+      ARBFLEET_ASSIGN_PUBLIC_IP: 'DISABLED',
+      ARBFLEET_REPORT_BUCKET: { Ref: logicalIdOf(state.reportBucket) },
+      POWERTOOLS_METRICS_NAMESPACE: 'Arbfleet',
+      POWERTOOLS_SERVICE_NAME: 'Arbfleet',
+    });
+    expect(subnets).toHaveLength(2);
+  });
+
+  it('reserves one concurrent execution for the single-flight passes (scheduler, watchdog, reporter) only', () => {
+    for (const name of names) {
+      expect(functionProps(name).ReservedConcurrentExecutions, name).toBe(FUNCTION_SPECS[name].singleFlight ? 1 : undefined);
+    }
+    expect(names.filter((n) => FUNCTION_SPECS[n].singleFlight).sort()).toEqual(['reporter', 'scheduler', 'watchdog']);
+  });
+});
+
+describe('control plane: the launch queue', () => {
+  const queue = () => json.Resources[logicalIdOf(controlPlane.launchQueue)]!.Properties!;
+
+  it('redrives to the dead-letter queue after 5 receives, with a visibility of 6 × the launcher timeout', () => {
+    expect(queue().RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.deadLetterQueue), 'Arn'] }, maxReceiveCount: LAUNCH_MAX_RECEIVES });
+    expect(queue().VisibilityTimeout).toBeGreaterThanOrEqual(6 * LAUNCHER_TIMEOUT.toSeconds());
+    expect(LAUNCH_MAX_RECEIVES).toBe(5);
+  });
+
+  it('encrypts both queues and refuses requests without TLS', () => {
+    for (const q of [controlPlane.launchQueue, controlPlane.deadLetterQueue]) {
+      expect(json.Resources[logicalIdOf(q)]!.Properties!.SqsManagedSseEnabled).toBe(true);
+    }
+    const denials = Object.values(json.Resources)
+      .filter((r) => r.Type === 'AWS::SQS::QueuePolicy')
+      .flatMap((r) => (r.Properties!.PolicyDocument as { Statement: Statement[] }).Statement)
+      .filter((s) => s.Effect === 'Deny' && JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    expect(denials).toHaveLength(2);
+  });
+
+  it('feeds the launcher in batches with partial batch failures', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalIdOf(controlPlane.functions.launcher) },
+      EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.launchQueue), 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: 5 },
+    });
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+});
+
+describe('control plane: least privilege per function', () => {
+  const cluster = { 'Fn::GetAtt': [logicalIdOf(fleet.cluster), 'Arn'] };
+  const onCluster = { ArnEquals: { 'ecs:cluster': cluster } };
+  const tasksOfCluster = {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: logicalIdOf(fleet.cluster) }, '/*']],
+  };
+
+  it('only the launcher may RunTask, and only this task definition on this cluster', () => {
+    for (const name of names.filter((n) => n !== 'launcher')) expect(allowedActions(all, roleId(name))).not.toContain('ecs:RunTask');
+    const [runTask, ...more] = statementsWith('launcher', 'ecs:RunTask');
+    expect(more).toHaveLength(0);
+    expect(runTask).toMatchObject({ Action: 'ecs:RunTask', Resource: { Ref: logicalIdOf(fleet.taskDefinition) }, Condition: onCluster });
+  });
+
+  it('only the launcher may pass roles, and only the engine task role and execution role, to ECS tasks', () => {
+    const passers = all.filter((s) => s.statement.Effect === 'Allow' && [s.statement.Action].flat().includes('iam:PassRole'));
+    expect(passers.flatMap((s) => s.roles)).toEqual([roleId('launcher')]);
+    const [passRole] = statementsWith('launcher', 'iam:PassRole');
+    expect(resourcesOf(passRole!)).toEqual(
+      expect.arrayContaining([
+        { 'Fn::GetAtt': [logicalIdOf(fleet.taskDefinition.taskRole), 'Arn'] },
+        { 'Fn::GetAtt': [logicalIdOf(fleet.taskDefinition.executionRole!), 'Arn'] },
+      ]),
+    );
+    expect(resourcesOf(passRole!)).toHaveLength(2);
+    expect(passRole!.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+  });
+
+  it("the watchdog may describe and stop this cluster's tasks, nothing else of ECS", () => {
+    const ecsActions = [...allowedActions(all, roleId('watchdog'))].filter((a) => a.startsWith('ecs:')).sort();
+    expect(ecsActions).toEqual(['ecs:DescribeTasks', 'ecs:StopTask']);
+    for (const statement of statementsWith('watchdog', 'ecs:DescribeTasks')) {
+      expect(statement.Condition).toEqual(onCluster);
+      expect(statement.Resource).toEqual(tasksOfCluster);
+    }
+  });
+
+  it('task-events may stop tasks and queue launches, but not run, describe or pass roles', () => {
+    const actions = allowedActions(all, roleId('task-events'));
+    for (const forbidden of ['ecs:RunTask', 'ecs:DescribeTasks', 'ecs:ListTasks', 'iam:PassRole', 'dynamodb:Scan', 'dynamodb:DeleteItem', 's3:PutObject']) {
+      expect(actions).not.toContain(forbidden);
+    }
+    expect(actions).toContain('ecs:StopTask');
+    expect(actions).toContain('sqs:SendMessage');
+  });
+
+  it('the reporter reads the tables, marks campaigns reported, and writes report objects', () => {
+    const actions = [...allowedActions(all, roleId('reporter'))].sort();
+    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:PutObject']);
+    const [update] = statementsWith('reporter', 'dynamodb:UpdateItem');
+    expect(update!.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(state.tables.campaigns), 'Arn'] });
+    const [put] = statementsWith('reporter', 's3:PutObject');
+    expect(put!.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(state.reportBucket), 'Arn'] }, '/*']] });
+  });
+
+  it('only the api may delete items (the shards of a create that failed), and only from the shards table', () => {
+    const deleters = all.filter((s) => s.kind === 'identity' && s.statement.Effect === 'Allow' && [s.statement.Action].flat().includes('dynamodb:DeleteItem'));
+    expect(deleters.flatMap((s) => s.roles)).toEqual([roleId('api')]);
+    expect(deleters[0]!.statement.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(state.tables.shards), 'Arn'] });
+  });
+
+  it('each function writes only to its own log group', () => {
+    for (const name of names) {
+      const [logs, ...more] = statementsWith(name, 'logs:PutLogEvents');
+      expect(more).toHaveLength(0);
+      const logGroupId = (functionProps(name).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
+      expect(logs!.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
+    }
+  });
+});
