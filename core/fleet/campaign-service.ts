@@ -6,7 +6,7 @@ import { buildReport, loadReportInput } from '../report/build-report.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
 import type { CampaignRecord, ShardRecord } from './records.js';
-import { planShards } from './shard-planner.js';
+import { pendingShardRecord, planShards } from './shard-planner.js';
 import { campaignStopReason } from './watchdog-policy.js';
 
 /** The reason a user's stop leaves on a campaign; the scheduler ends such a campaign CANCELLED. */
@@ -51,19 +51,7 @@ export class CampaignService implements FleetApi {
       campaign = step.record;
       events.push(step.event as (typeof events)[number]);
     }
-    const shards: ShardRecord[] = plan.map((p) => ({
-      campaignId,
-      shardId: p.shardId,
-      index: p.index,
-      symbols: p.symbols,
-      status: 'PENDING',
-      generation: 0,
-      restarts: [],
-      backoffSec: 0,
-      peakRssBytes: 0,
-      updatedAt: now,
-      version: 0,
-    }));
+    const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, now));
     const result = await this.ctx.store.createCampaign(campaign, shards);
     if (!result.created) return { view: await this.getCampaign(result.campaign.campaignId), created: false };
     await this.ctx.store.appendEvents(events);

@@ -2,6 +2,7 @@
  * Splits a campaign's symbols into shards, one task each.
  */
 import { ValidationError } from '../errors.js';
+import type { ShardRecord } from './records.js';
 
 /** One shard of the plan: its id, its position, and the symbols its task trades. */
 export interface PlannedShard {
@@ -51,4 +52,21 @@ export function planShards(symbols: readonly string[], symbolsPerShard: number):
     start += size;
   }
   return plan;
+}
+
+/** The first record of a planned shard: PENDING at generation 0, nothing launched yet. */
+export function pendingShardRecord(campaignId: string, planned: PlannedShard, now: number): ShardRecord {
+  return {
+    campaignId,
+    shardId: planned.shardId,
+    index: planned.index,
+    symbols: planned.symbols,
+    status: 'PENDING',
+    generation: 0,
+    restarts: [],
+    backoffSec: 0,
+    peakRssBytes: 0,
+    updatedAt: now,
+    version: 0,
+  };
 }

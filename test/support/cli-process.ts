@@ -1,34 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { CampaignReport } from '../../core/report/report-schema.js';
-import { ROOT } from './engine-process.js';
+import { startNode, type NodeProcess } from './engine-process.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/arbfleet.ts', import.meta.url));
 export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', import.meta.url));
 
-export interface CliProcess {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
+export type CliProcess = NodeProcess;
 
 /** Runs `arbfleet ARGS` as a real process (what a user types), output collected. */
 export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_MAIN, ...args], {
-    cwd: ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let err = '';
-  child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
-  return { child, stdout: () => out, stderr: () => err, exited };
+  return startNode(CLI_MAIN, args, env);
 }
 
 /** A fresh run folder under the system's temp directory. */

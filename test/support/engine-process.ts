@@ -4,17 +4,25 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ENGINE_MAIN = fileURLToPath(new URL('../../engine-task/src/main.ts', import.meta.url));
 
-/** A real engine process, its output collected. */
-export interface EngineProcess {
+/** A real Node process running one of the project's TypeScript entrypoints, its output collected. */
+export interface NodeProcess {
   child: ChildProcess;
   stdout: () => string;
   stderr: () => string;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/** A real engine process. */
+export type EngineProcess = NodeProcess;
+
 /** Starts `engine-task/src/main.ts` as the fleet would: a Node process with flags and environment. */
 export function startEngine(args: string[], env: Record<string, string> = {}): EngineProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', ENGINE_MAIN, ...args], {
+  return startNode(ENGINE_MAIN, args, env);
+}
+
+/** Starts `entrypoint` (TypeScript, through tsx) from the repository root with `args` and `env` added. */
+export function startNode(entrypoint: string, args: string[], env: Record<string, string> = {}): NodeProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entrypoint, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

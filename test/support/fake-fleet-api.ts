@@ -2,7 +2,7 @@ import type { CampaignView, FleetApi } from '../../core/api/fleet-api.js';
 import { campaignFromObject } from '../../core/config/load-config.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { CampaignRecord, ShardRecord } from '../../core/fleet/records.js';
-import { planShards } from '../../core/fleet/shard-planner.js';
+import { pendingShardRecord, planShards } from '../../core/fleet/shard-planner.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const ENDED = new Set(['COMPLETED', 'CANCELLED', 'FAILED']);
@@ -42,19 +42,7 @@ export class FakeFleetApi implements FleetApi {
       version: 0,
       ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     };
-    const shards: ShardRecord[] = plan.map((p) => ({
-      campaignId,
-      shardId: p.shardId,
-      index: p.index,
-      symbols: p.symbols,
-      status: 'PENDING',
-      generation: 0,
-      restarts: [],
-      backoffSec: 0,
-      peakRssBytes: 0,
-      updatedAt: T0,
-      version: 0,
-    }));
+    const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, T0));
     this.campaigns.set(campaignId, { campaign: record, shards });
     if (options.idempotencyKey !== undefined) this.byIdempotencyKey.set(options.idempotencyKey, campaignId);
     this.writes++;
