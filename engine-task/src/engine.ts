@@ -108,17 +108,17 @@ export class Engine implements QuoteSink {
     x ^= x << 5;
     this.sampler = x;
     if ((x & this.sampleMask) !== 0) {
-      this.process(instrument, bid, ask, ts);
+      this.handleQuote(instrument, bid, ask, ts);
       return;
     }
     const started = performance.now();
-    this.process(instrument, bid, ask, ts);
+    this.handleQuote(instrument, bid, ask, ts);
     const elapsed = performance.now() - started;
     this.latency.recordMs(elapsed);
     (this.symbolLatency[instrument >> 1] as LatencyHistogram).recordMs(elapsed);
   }
 
-  private process(instrument: number, bid: number, ask: number, ts: number): void {
+  private handleQuote(instrument: number, bid: number, ask: number, ts: number): void {
     const symbol = instrument >> 1;
     this.book.update(instrument, bid, ask, ts);
     this.ticksBySymbol[symbol]++;
