@@ -5,7 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import { buildReport, loadReportInput } from '../report/build-report.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
-import type { CampaignRecord, ShardRecord } from './records.js';
+import type { CampaignRecord, LifecycleEvent, ShardRecord } from './records.js';
 import { pendingShardRecord, planShards } from './shard-planner.js';
 import { campaignStopReason } from './watchdog-policy.js';
 
@@ -45,11 +45,11 @@ export class CampaignService implements FleetApi {
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
     };
     const startsNow = startAt === undefined || startAt <= now;
-    const events = [{ at: now, campaignId, type: 'campaign.created', to: 'SCHEDULED', detail: { shards: plan.length, symbols: campaign.symbols.length } }];
+    const events: LifecycleEvent[] = [{ at: now, campaignId, type: 'campaign.created', to: 'SCHEDULED', detail: { shards: plan.length, symbols: campaign.symbols.length } }];
     if (startsNow) {
       const step = transitionCampaign(campaign, 'STARTING', now, { reason: 'started' });
       campaign = step.record;
-      events.push(step.event as (typeof events)[number]);
+      events.push(step.event);
     }
     const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, now));
     const result = await this.ctx.store.createCampaign(campaign, shards);

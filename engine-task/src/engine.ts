@@ -10,7 +10,7 @@ import { FillBuffer, REASON_CAMPAIGN_END } from './ledger/fill-buffer.js';
 import { LatencyHistogram } from './monitor/latency-histogram.js';
 import { Portfolio } from './portfolio/portfolio.js';
 import { ALLOWED, REJECT_LEDGER_FULL, RiskLimits } from './risk/risk-limits.js';
-import { exitReason, midSpreadBps, NO_EXIT, type ExitThresholds } from './strategy/spread.js';
+import { clearsEntry, entryFactor, exitReason, midSpreadBps, NO_EXIT, type ExitThresholds } from './strategy/spread.js';
 
 /** How many fills may wait for a commit; the runner commits long before this fills up. */
 export const DEFAULT_FILL_CAPACITY = 1 << 16;
@@ -75,7 +75,7 @@ export class Engine implements QuoteSink {
     const every = spec.latencySampleEvery ?? DEFAULT_LATENCY_SAMPLE_EVERY;
     if (!Number.isInteger(Math.log2(every))) throw new Error(`latencySampleEvery must be a power of two, got ${every}`);
     this.sampleMask = every - 1;
-    this.entryFactor = (config.strategy.entryBps + config.venues.a.takerFeeBps + config.venues.b.takerFeeBps) / 1e4;
+    this.entryFactor = entryFactor(config.strategy.entryBps, config.venues.a.takerFeeBps + config.venues.b.takerFeeBps);
     this.orderNotional = config.strategy.orderNotional;
     this.keepA = 1 - config.venues.a.takerFeeBps / 1e4;
     this.keepB = 1 - config.venues.b.takerFeeBps / 1e4;
@@ -131,9 +131,8 @@ export class Engine implements QuoteSink {
   }
 
   /**
-   * Exits first (they always fire), then at most one entry for the symbol. The entry test is
-   * `netEdgeBps(...) >= entryBps` multiplied out in venue A's currency, which spares the
-   * per-tick divisions: (bidB·fx − askA) / askA ≥ (entryBps + fees) / 10⁴.
+   * Exits first (they always fire), then at most one entry for the symbol. Prices are compared
+   * in venue A's currency (venue B's times the FX rate), which spares per-tick divisions.
    */
   private decide(symbol: number, ts: number): void {
     const fx = this.book.fxRate;
@@ -143,8 +142,8 @@ export class Engine implements QuoteSink {
     const bidB = (this.book.bid[iA + 1] as number) * fx;
     const askB = (this.book.ask[iA + 1] as number) * fx;
     if ((this.portfolio.openCount[symbol] as number) > 0) this.checkExits(symbol, ts, bidA, askA, bidB, askB);
-    if (bidB - askA >= askA * this.entryFactor) this.tryEnter(symbol, VENUE_A, ts);
-    else if (bidA - askB >= askB * this.entryFactor) this.tryEnter(symbol, VENUE_B, ts);
+    if (clearsEntry(bidB, askA, this.entryFactor)) this.tryEnter(symbol, VENUE_A, ts);
+    else if (clearsEntry(bidA, askB, this.entryFactor)) this.tryEnter(symbol, VENUE_B, ts);
   }
 
   /**

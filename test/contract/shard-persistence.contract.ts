@@ -4,8 +4,9 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FencedOutError } from '../../core/errors.js';
-import type { ShardKey, ShardPersistence } from '../../core/ports.js';
-import { checkpoint, fills, progress } from './record-builders.js';
+import type { ShardRecord } from '../../core/fleet/records.js';
+import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
+import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
 
 /** What the suite needs from an adapter besides the port itself. */
 export interface ShardPersistenceHarness {
@@ -15,6 +16,31 @@ export interface ShardPersistenceHarness {
   /** Makes `generation` the shard's current one, as a restart does. */
   supersede(key: ShardKey, generation: number): Promise<void>;
   cleanup(): Promise<void>;
+}
+
+let storeShards = 0;
+
+/**
+ * The harness for a `CampaignStore`'s engine port: shards are created through the store and
+ * superseded the way a restart does it (generation bumped by a compare-and-set update).
+ */
+export function storeBackedHarness(store: CampaignStore, cleanup: () => Promise<void>): ShardPersistenceHarness {
+  return {
+    async createShard(generation) {
+      const campaignId = `c${storeShards++}`;
+      const { campaign, shards } = newCampaign(campaignId, 1);
+      const shard = shards[0] as ShardRecord;
+      await store.createCampaign(campaign, [{ ...shard, generation }]);
+      return { campaignId, shardId: shard.shardId };
+    },
+    forTask: (key, generation) => store.forTask(key, generation),
+    async supersede(key, generation) {
+      const shard = await store.getShard(key);
+      if (!shard) throw new Error(`no shard ${key.campaignId}/${key.shardId} to supersede`);
+      await store.updateShard(key, shard.version, { generation, status: 'RESTARTING' });
+    },
+    cleanup,
+  };
 }
 
 /** Registers the `ShardPersistence` contract for one adapter. */

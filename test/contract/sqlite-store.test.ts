@@ -7,7 +7,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { describeCampaignStoreContract } from './campaign-store.contract.js';
 import { newCampaign } from './record-builders.js';
-import { describeShardPersistenceContract } from './shard-persistence.contract.js';
+import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
 
 /** A store in a fresh temporary folder, removed with everything in it on cleanup. */
 function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; path: string; cleanup(): Promise<void> } {
@@ -28,23 +28,9 @@ function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; pat
 
 describeCampaignStoreContract('SqliteCampaignStore', async () => openTempStore());
 
-let shardCount = 0;
 describeShardPersistenceContract('SqliteCampaignStore.forTask', async () => {
   const { store, cleanup } = openTempStore();
-  return {
-    async createShard(generation) {
-      const campaignId = `c${shardCount++}`;
-      const { campaign, shards } = newCampaign(campaignId, 1);
-      await store.createCampaign(campaign, [{ ...shards[0]!, generation }]);
-      return { campaignId, shardId: shards[0]!.shardId };
-    },
-    forTask: (key, generation) => store.forTask(key, generation),
-    async supersede(key, generation) {
-      const shard = await store.getShard(key);
-      await store.updateShard(key, shard!.version, { generation, status: 'RESTARTING' });
-    },
-    cleanup,
-  };
+  return storeBackedHarness(store, cleanup);
 });
 
 describe('SqliteCampaignStore file', () => {

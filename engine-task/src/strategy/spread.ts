@@ -1,6 +1,6 @@
 /**
  * The arbitrage arithmetic, as small pure functions the engine calls per tick (V8 inlines them).
- * All prices here are already in the reporting currency (venue B's quote).
+ * Prices within one call are in one currency; venue A's are converted by the caller.
  */
 import {
   REASON_MAX_HOLDING,
@@ -11,14 +11,18 @@ import {
 
 export const NO_EXIT = -1;
 
-/** Converts a venue-A price into the reporting currency (`fxRate` = A's units per B's unit). */
-export function toReporting(priceA: number, fxRate: number): number {
-  return priceA / fxRate;
+/** The gross edge an entry needs, as a fraction: (entryBps + both venues' taker fees) / 10⁴. */
+export function entryFactor(entryBps: number, feesBps: number): number {
+  return (entryBps + feesBps) / 1e4;
 }
 
-/** The edge of buying at `askBuy` and selling at `bidSell` at once, in bps of the purchase, net of both legs' fees. */
-export function netEdgeBps(bidSell: number, askBuy: number, feesBps: number): number {
-  return ((bidSell - askBuy) / askBuy) * 1e4 - feesBps;
+/**
+ * Whether buying at `askBuy` and selling at `bidSell` at once clears the entry threshold: the
+ * edge net of both legs' fees, `(bidSell − askBuy) / askBuy − fees`, is at least `entryBps`.
+ * Both prices in one currency (any: the test is a ratio); multiplied out, so no division per tick.
+ */
+export function clearsEntry(bidSell: number, askBuy: number, factor: number): boolean {
+  return bidSell - askBuy >= askBuy * factor;
 }
 
 /** The mid-to-mid spread of the rich venue over the cheap one, in bps of the cheap one. */

@@ -10,8 +10,7 @@ import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { describeCampaignStoreContract } from '../../contract/campaign-store.contract.js';
-import { newCampaign } from '../../contract/record-builders.js';
-import { describeShardPersistenceContract } from '../../contract/shard-persistence.contract.js';
+import { describeShardPersistenceContract, storeBackedHarness } from '../../contract/shard-persistence.contract.js';
 
 const clients = new AwsClients();
 const run = randomUUID().slice(0, 8);
@@ -33,21 +32,7 @@ async function openFreshStore(): Promise<{ store: DynamoDbCampaignStore; clock: 
 
 describeCampaignStoreContract('DynamoDbCampaignStore', openFreshStore);
 
-let shardCount = 0;
 describeShardPersistenceContract('DynamoDbCampaignStore.forTask', async () => {
   const { store, cleanup } = await openFreshStore();
-  return {
-    async createShard(generation) {
-      const campaignId = `c${shardCount++}`;
-      const { campaign, shards } = newCampaign(campaignId, 1);
-      await store.createCampaign(campaign, [{ ...shards[0]!, generation }]);
-      return { campaignId, shardId: shards[0]!.shardId };
-    },
-    forTask: (key, generation) => store.forTask(key, generation),
-    async supersede(key, generation) {
-      const shard = await store.getShard(key);
-      await store.updateShard(key, shard!.version, { generation, status: 'RESTARTING' });
-    },
-    cleanup,
-  };
+  return storeBackedHarness(store, cleanup);
 });

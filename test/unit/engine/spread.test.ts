@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { REASON_MAX_HOLDING, REASON_REVERSION, REASON_STOP_LOSS, REASON_TAKE_PROFIT } from '../../../engine-task/src/ledger/fill-buffer.js';
-import { exitReason, midSpreadBps, netEdgeBps, NO_EXIT, toReporting } from '../../../engine-task/src/strategy/spread.js';
+import { clearsEntry, entryFactor, exitReason, midSpreadBps, NO_EXIT } from '../../../engine-task/src/strategy/spread.js';
 import { fillCashMicros } from '../../../core/model/fill.js';
 import { testCampaign, T0 } from '../../support/campaigns.js';
 
 describe('FX-converted spread', () => {
-  it('converts a KRW price into USDT through the USDT/KRW rate (hand-worked)', () => {
-    // 138,000,000 KRW at 1,380 KRW per USDT is 100,000 USDT.
-    expect(toReporting(138_000_000, 1380)).toBe(100_000);
-    // Buy at 100,000 USDT (venue A converted), sell at 100,450 on B: 45 bps gross, 30 net of 5 + 10 bps fees.
-    expect(netEdgeBps(100_450, 100_000, 15)).toBeCloseTo(30, 10);
+  it('clears the entry exactly when the edge net of both fees reaches the threshold (hand-worked)', () => {
+    // entryBps 25 + fees 5 + 10 bps: a 40 bps gross edge is needed.
+    const factor = entryFactor(25, 15);
+    expect(factor).toBeCloseTo(0.004, 12);
+    // Buy at 138,000,000 KRW (100,000 USDT at 1,380), sell at 100,450 USDT = 138,621,000 KRW: 45 bps gross, 30 net.
+    expect(clearsEntry(100_450 * 1380, 138_000_000, factor)).toBe(true);
+    // 100,390 USDT: 39 bps gross, 24 net: below 25.
+    expect(clearsEntry(100_390 * 1380, 138_000_000, factor)).toBe(false);
+    // The boundary itself clears: exactly 40 bps gross.
+    expect(clearsEntry(1004, 1000, 0.004)).toBe(true);
     expect(midSpreadBps(100_460, 100_440, 99_990, 100_010)).toBeCloseTo(45, 10);
   });
 
