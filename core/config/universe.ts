@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { UNIVERSE_DATA } from './universe-data.js';
 
-const UniverseSchema = z.object({
+/** The shape of `configs/universe.yaml`. */
+export const UniverseSchema = z.object({
   symbols: z.array(z.object({ base: z.string(), refPriceUsd: z.number().positive() }).strict()).min(1),
   usdRates: z.record(z.string(), z.number().positive()),
 });
@@ -11,13 +10,15 @@ const UniverseSchema = z.object({
 /** The symbols campaigns may trade, in rank order, with reference prices for the synthetic feed. */
 export type SymbolUniverse = z.infer<typeof UniverseSchema>;
 
-/** Where the universe lives in the repository. */
-export const UNIVERSE_PATH = fileURLToPath(new URL('../../configs/universe.yaml', import.meta.url));
-
 let cached: SymbolUniverse | undefined;
 
-/** Loads (once) and returns `configs/universe.yaml`. */
+/**
+ * The symbol universe, checked once. It is compiled in (`universe-data.ts`, generated from
+ * `configs/universe.yaml` by `npm run schema`), never read from disk at run time: a Lambda
+ * bundle or the engine image holds no `configs/` folder, so a path into the repository would
+ * fail only once deployed.
+ */
 export function symbolUniverse(): SymbolUniverse {
-  cached ??= UniverseSchema.parse(parseYaml(readFileSync(UNIVERSE_PATH, 'utf8')));
+  cached ??= UniverseSchema.parse(UNIVERSE_DATA);
   return cached;
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { parseDurationSeconds } from '../../../core/config/duration.js';
-import { campaignJsonSchema, JSON_SCHEMA_PATH } from '../../../core/config/export-json-schema.js';
+import { campaignJsonSchema, JSON_SCHEMA_PATH, UNIVERSE_MODULE_PATH, universeModule } from '../../../core/config/export-json-schema.js';
 import { loadCampaignFile, parseCampaignConfig } from '../../../core/config/load-config.js';
 import { ValidationError } from '../../../core/errors.js';
 import { campaignInput } from '../../support/campaigns.js';
@@ -111,5 +111,15 @@ describe('JSON Schema for editors', () => {
     const committed = JSON.parse(readFileSync(JSON_SCHEMA_PATH, 'utf8'));
     expect(committed).toEqual(campaignJsonSchema());
     expect(Object.keys(committed.properties)).toContain('watchdog');
+  });
+});
+
+describe('the symbol universe compiled into every bundle', () => {
+  it('is generated from configs/universe.yaml and committed up to date (npm run schema)', () => {
+    expect(readFileSync(UNIVERSE_MODULE_PATH, 'utf8')).toBe(universeModule());
+  });
+
+  it('refuses a universe file that breaks the schema, naming the field', () => {
+    expect(() => universeModule('symbols:\n  - { base: BTC, refPriceUsd: -1 }\nusdRates: {}\n')).toThrow(/refPriceUsd/);
   });
 });
