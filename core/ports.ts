@@ -61,6 +61,8 @@ export interface CampaignStore {
   createCampaign(campaign: CampaignRecord, shards: ShardRecord[]): Promise<{ campaign: CampaignRecord; created: boolean }>;
   getCampaign(campaignId: string): Promise<CampaignRecord | undefined>;
   listCampaigns(): Promise<CampaignRecord[]>;
+  /** Campaigns not in a terminal status, oldest first, through an index (never a scan): what the scheduler ticks over. */
+  listLiveCampaigns(): Promise<CampaignRecord[]>;
   /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `ConflictError`. */
   updateCampaign(campaignId: string, expectedVersion: number, patch: CampaignPatch): Promise<CampaignRecord>;
 

@@ -27,6 +27,18 @@ import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import type { AwsClients } from './aws-clients.js';
 import { FargateLaunchLimiter, realSleep } from './fargate-limits.js';
 
+/**
+ * The ECS actions each method of `EcsTaskLauncher` calls, for the IAM roles of its callers
+ * (`infra/constructs/control-plane.ts` grants them from here, so a role cannot miss a call the
+ * code makes: `stop` reads the task with DescribeTasks before StopTask). `launch` also passes the
+ * task definition's roles (`iam:PassRole`), granted separately on those roles only.
+ */
+export const ECS_LAUNCHER_ACTIONS = {
+  launch: ['ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource'],
+  stop: ['ecs:DescribeTasks', 'ecs:StopTask'],
+  describe: ['ecs:DescribeTasks'],
+} as const satisfies Record<'launch' | 'stop' | 'describe', readonly string[]>;
+
 /** ECS's limit on the JSON of a RunTask's `overrides`, formatting characters included. */
 export const ECS_MAX_OVERRIDES_CHARS = 8192;
 /** ECS keeps at most this much of a StopTask reason. */

@@ -10,6 +10,13 @@ import { campaignStopReason } from './watchdog-policy.js';
 export const END_GRACE_MS = 10_000;
 export const MAX_RUNTIME_REASON = 'Max runtime reached';
 
+/** What one scheduler tick did. */
+export interface SchedulerTick {
+  finished: string[];
+  /** Campaigns whose step threw something other than a lost race; they are tried again next tick. */
+  failed: { campaignId: string; error: string }[];
+}
+
 /**
  * The campaign clock: starts scheduled campaigns when due, moves campaigns past their maximum
  * runtime to STOPPING (engines end themselves at `endsAt`; tasks still running `END_GRACE_MS`
@@ -22,18 +29,28 @@ export class SchedulerService {
     this.campaigns = new CampaignService(ctx);
   }
 
-  /** One tick over the live campaigns; returns the ids it finished (COMPLETED, CANCELLED or FAILED). */
-  async tick(): Promise<string[]> {
+  /**
+   * One tick over the live campaigns (the store's index of non-terminal campaigns, never a scan).
+   * Each campaign is advanced on its own: one that throws (a lost race, an AWS error, a bad
+   * record) is logged and reported in `failed`, and the others still advance; the next tick
+   * tries it again.
+   * @returns the ids it finished (COMPLETED, CANCELLED or FAILED) and the campaigns that failed to advance, with why.
+   */
+  async tick(): Promise<SchedulerTick> {
     const finished: string[] = [];
-    for (const campaign of await this.ctx.store.listCampaigns()) {
-      if (isTerminalCampaign(campaign.status)) continue;
+    const failed: { campaignId: string; error: string }[] = [];
+    for (const campaign of await this.ctx.store.listLiveCampaigns()) {
+      if (isTerminalCampaign(campaign.status)) continue; // the index lags a moment behind the table
       try {
         if (await this.advance(campaign)) finished.push(campaign.campaignId);
       } catch (error) {
-        if (!(error instanceof ConflictError)) throw error; // raced with another writer: next tick
+        if (error instanceof ConflictError) continue; // raced with another writer: next tick
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        failed.push({ campaignId: campaign.campaignId, error: message });
+        this.ctx.log.log('error', 'scheduler could not advance campaign', { campaignId: campaign.campaignId, status: campaign.status, error: message });
       }
     }
-    return finished;
+    return { finished, failed };
   }
 
   private async advance(campaign: CampaignRecord): Promise<boolean> {

@@ -4,6 +4,7 @@ import Database from 'better-sqlite3';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
+import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { ConflictError, FencedOutError, NotFoundError, ValidationError } from '../errors.js';
 import {
   CampaignRecordSchema,
@@ -192,6 +193,10 @@ export class SqliteCampaignStore implements CampaignStore {
 
   async listCampaigns(): Promise<CampaignRecord[]> {
     return (this.sql.listCampaigns.all() as RecordRow[]).map((row) => this.parseCampaign(row.record));
+  }
+
+  async listLiveCampaigns(): Promise<CampaignRecord[]> {
+    return (await this.listCampaigns()).filter((c) => !isTerminalCampaign(c.status));
   }
 
   async updateCampaign(campaignId: string, expectedVersion: number, patch: CampaignPatch): Promise<CampaignRecord> {

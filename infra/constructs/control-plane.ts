@@ -12,6 +12,7 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ECS_LAUNCHER_ACTIONS } from '../../core/aws/ecs-task-launcher.js';
 import { TABLES } from '../../core/aws/table-design.js';
 import { ENGINE_CONTAINER_NAME, REPO_ROOT, type Fleet } from './fleet.js';
 import type { State } from './state.js';
@@ -22,12 +23,14 @@ export type FunctionName = 'api' | 'scheduler' | 'launcher' | 'watchdog' | 'task
 interface FunctionAccess {
   /** DynamoDB: `write` = get/query/put/update/batch-write on every table; `report` = get/query every table, update campaigns. */
   tables: 'write' | 'report';
-  /** Scan of the campaigns table (`listCampaigns`). */
+  /** Scan of the campaigns table (`listCampaigns`: the API's list and the reporter; the scheduler queries the live index). */
   scanCampaigns: boolean;
   /** DeleteItem on the shards table: a campaign create whose last transaction failed removes the shards it wrote. */
   rollBackCreates: boolean;
   sendLaunches: boolean;
+  /** `EcsTaskLauncher.stop` (its actions come from `ECS_LAUNCHER_ACTIONS.stop`: DescribeTasks, then StopTask). */
   stopTasks: boolean;
+  /** `EcsTaskLauncher.describe`. */
   describeTasks: boolean;
   /** RunTask of the engine task definition, with ListTasks to find a launch that already ran (idempotency). */
   runTasks: boolean;
@@ -63,7 +66,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(50),
     memoryMiB: 512,
     singleFlight: true,
-    access: { ...NONE, scanCampaigns: true, sendLaunches: true, stopTasks: true },
+    access: { ...NONE, sendLaunches: true, stopTasks: true },
   },
   launcher: {
     description: 'arbfleet launcher (SQS launch queue): RunTask for the current generation of a shard',
@@ -224,7 +227,7 @@ export class ControlPlane extends Construct {
     // Task ids are unknown until RunTask: the tasks of this cluster, and the ecs:cluster condition besides.
     const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${fleet.cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
     const onCluster = { ArnEquals: { 'ecs:cluster': fleet.cluster.clusterArn } };
-    const taskActions = [...(access.stopTasks ? ['ecs:StopTask'] : []), ...(access.describeTasks ? ['ecs:DescribeTasks'] : [])];
+    const taskActions = [...new Set([...(access.stopTasks ? ECS_LAUNCHER_ACTIONS.stop : []), ...(access.describeTasks ? ECS_LAUNCHER_ACTIONS.describe : [])])].sort();
     const acknowledged: { finding: string; why: string }[] = [];
     const clusterId = logicalIdOf(fleet.cluster);
     const tasksFinding = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${clusterId}>/*`;
@@ -234,6 +237,7 @@ export class ControlPlane extends Construct {
     }
     if (access.runTasks) {
       const { taskDefinition } = fleet;
+      // ECS_LAUNCHER_ACTIONS.launch, each on the narrowest resource it takes.
       statement('RunEngineTask', ['ecs:RunTask'], [taskDefinition.taskDefinitionArn], onCluster);
       // ListTasks has no task-level resource (its resource type is the container instance, absent on Fargate).
       statement('FindLaunchedTask', ['ecs:ListTasks'], ['*'], onCluster);

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ECS_LAUNCHER_ACTIONS } from '../../core/aws/ecs-task-launcher.js';
 import { lambdaEnvironment } from '../../functions/lambda-environment.js';
 import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
 import { allowedActions, policyStatements, resourcesOf, statementsOfRole, type Statement } from './support/policy-statements.js';
@@ -141,13 +142,28 @@ describe('control plane: least privilege per function', () => {
     }
   });
 
-  it('task-events may stop tasks and queue launches, but not run, describe or pass roles', () => {
+  it('task-events may stop tasks (reading them first) and queue launches, but not run tasks, pass roles or scan', () => {
     const actions = allowedActions(all, roleId('task-events'));
-    for (const forbidden of ['ecs:RunTask', 'ecs:DescribeTasks', 'ecs:ListTasks', 'iam:PassRole', 'dynamodb:Scan', 'dynamodb:DeleteItem', 's3:PutObject']) {
+    for (const forbidden of ['ecs:RunTask', 'ecs:ListTasks', 'iam:PassRole', 'dynamodb:Scan', 'dynamodb:DeleteItem', 's3:PutObject']) {
       expect(actions).not.toContain(forbidden);
     }
     expect(actions).toContain('ecs:StopTask');
     expect(actions).toContain('sqs:SendMessage');
+  });
+
+  it('every role that may stop a task may also make every call EcsTaskLauncher.stop makes (DescribeTasks first), on this cluster only', () => {
+    const stoppers = names.filter((name) => allowedActions(all, roleId(name)).has('ecs:StopTask'));
+    expect(stoppers.sort()).toEqual(['api', 'launcher', 'scheduler', 'task-events', 'watchdog']);
+    for (const name of stoppers) {
+      for (const action of ECS_LAUNCHER_ACTIONS.stop) {
+        expect(allowedActions(all, roleId(name)), `${name} lacks ${action}`).toContain(action);
+        for (const statement of statementsWith(name, action)) expect(statement.Condition).toEqual(onCluster);
+      }
+    }
+  });
+
+  it('the scheduler ticks over the live-campaigns index, never a Scan', () => {
+    expect(allowedActions(all, roleId('scheduler'))).not.toContain('dynamodb:Scan');
   });
 
   it('the reporter reads the tables, marks campaigns reported, and writes report objects', () => {
