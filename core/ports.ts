@@ -120,6 +120,8 @@ export interface TaskSpec {
   generation: number;
   symbols: string[];
   env: Record<string, string>;
+  /** The campaign's task size (`task` of its config): ECS runs the task at it; a process ignores it. */
+  size?: { cpu: number; memoryMiB: number };
 }
 
 /** A task as its runtime reports it. `oom` is true when the kernel's or ECS's OOM killer ended it. */

@@ -3,6 +3,7 @@
  * fleet runs. Built once per Lambda container and reused across invocations.
  */
 import { AwsClients } from '../core/aws/aws-clients.js';
+import { ecsAdmissionIssues } from '../core/aws/ecs-admission.js';
 import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
 import { EcsTaskLauncher } from '../core/aws/ecs-task-launcher.js';
 import { SqsLaunchQueue } from '../core/aws/sqs-launch-queue.js';
@@ -27,10 +28,14 @@ export interface FleetRuntime {
   scheduler: SchedulerService;
 }
 
-/** What an engine task on Fargate needs beyond its identity: the config, the store, the campaign's times. */
+/**
+ * What an engine task on Fargate needs beyond its identity: where its config is, the store, the
+ * campaign's times. The config goes by reference (`ARBFLEET_CONFIG_FROM=store`: the engine reads
+ * it from the campaign's record), so its size never meets ECS's 8,192-character overrides limit.
+ */
 export function ecsTaskEnvironment(tablePrefix: string) {
   return (campaign: CampaignRecord, shard: ShardRecord): Record<string, string> => ({
-    ARBFLEET_CONFIG_JSON: JSON.stringify(campaign.config),
+    ARBFLEET_CONFIG_FROM: 'store',
     ARBFLEET_STORE: `dynamodb:${tablePrefix}`,
     ARBFLEET_METRICS: 'emf',
     ARBFLEET_SHARD_INDEX: String(shard.index),
@@ -59,6 +64,7 @@ export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(),
     log: createLogger({ pretty: false, now: clock.now }),
     taskEnvironment: ecsTaskEnvironment(env.tablePrefix),
   };
+  context.admit = (campaign, shards) => ecsAdmissionIssues(campaign, shards, context.taskEnvironment, env.containerName);
   return {
     env,
     clients,

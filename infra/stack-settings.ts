@@ -3,6 +3,7 @@
  * `npx cdk deploy -c name=value`). Every option has a default, so a bare `npx cdk deploy` works;
  * a bad value fails synthesis naming the option, what was expected and what was found.
  */
+import { FARGATE_CPU_UNITS, fargateMemoryChoices, isFargateTaskSize } from '../core/config/fargate-task-size.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
 
 export interface StackSettings {
@@ -29,17 +30,6 @@ export interface StackSettings {
   /** `reservedConcurrency`: reserve 1 concurrent execution for scheduler, watchdog and reporter (default true). */
   reservedConcurrency: boolean;
 }
-
-/** Fargate's valid task sizes: memory (MiB) allowed for each CPU value. */
-const FARGATE_MEMORY: ReadonlyMap<number, (memory: number) => boolean> = new Map([
-  [256, (m: number) => [512, 1024, 2048].includes(m)],
-  [512, (m: number) => m >= 1024 && m <= 4096 && m % 1024 === 0],
-  [1024, (m: number) => m >= 2048 && m <= 8192 && m % 1024 === 0],
-  [2048, (m: number) => m >= 4096 && m <= 16384 && m % 1024 === 0],
-  [4096, (m: number) => m >= 8192 && m <= 30720 && m % 1024 === 0],
-  [8192, (m: number) => m >= 16384 && m <= 61440 && m % 4096 === 0],
-  [16384, (m: number) => m >= 32768 && m <= 122880 && m % 8192 === 0],
-]);
 
 /** CloudWatch Logs' accepted retention values, in days. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -90,10 +80,10 @@ export function readStackSettings(context: ContextReader): StackSettings {
   if (alarmEmail !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(alarmEmail)) {
     issues.push({ path: 'alarmEmail', message: `expected an e-mail address, found ${JSON.stringify(alarmEmail)}` });
   }
-  const taskCpu = integer('taskCpu', 512, (n) => FARGATE_MEMORY.has(n), `one of Fargate's CPU units (${[...FARGATE_MEMORY.keys()].join(', ')})`);
+  const taskCpu = integer('taskCpu', 512, (n) => FARGATE_CPU_UNITS.includes(n), `one of Fargate's CPU units (${FARGATE_CPU_UNITS.join(', ')})`);
   const taskMemoryMiB = integer('taskMemoryMiB', 1024, () => true, 'a whole number of MiB');
-  if (!(FARGATE_MEMORY.get(taskCpu) ?? (() => false))(taskMemoryMiB)) {
-    issues.push({ path: 'taskMemoryMiB', message: `${taskMemoryMiB} MiB is not a Fargate size for ${taskCpu} CPU units (see the Fargate task size table)` });
+  if (!isFargateTaskSize(taskCpu, taskMemoryMiB)) {
+    issues.push({ path: 'taskMemoryMiB', message: `${taskMemoryMiB} MiB is not a Fargate size for ${taskCpu} CPU units (Fargate offers ${fargateMemoryChoices(taskCpu)})` });
   }
   const apiRateLimit = integer('apiRateLimit', 10, (n) => n >= 1 && n <= 10_000, 'requests per second between 1 and 10000');
   const apiBurstLimit = integer('apiBurstLimit', 20, (n) => n >= 1 && n <= 5_000, 'a burst between 1 and 5000');

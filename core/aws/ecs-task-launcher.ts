@@ -137,12 +137,17 @@ export function taskEnvironment(spec: TaskSpec): KeyValuePair[] {
 }
 
 /**
- * The RunTask `overrides` of a launch.
+ * The RunTask `overrides` of a launch: the engine container's environment and, when the spec
+ * has one, the task size (task-level `cpu` and `memory`, strings of CPU units and MiB, as ECS
+ * takes them; Fargate runs the task at that size instead of the task definition's).
  * @throws ValidationError when their JSON exceeds ECS's 8192 characters, naming the size and the largest variables.
  */
 export function launchOverrides(spec: TaskSpec, containerName: string): TaskOverride {
   const environment = taskEnvironment(spec);
-  const overrides: TaskOverride = { containerOverrides: [{ name: containerName, environment } satisfies ContainerOverride] };
+  const overrides: TaskOverride = {
+    containerOverrides: [{ name: containerName, environment } satisfies ContainerOverride],
+    ...(spec.size ? { cpu: String(spec.size.cpu), memory: String(spec.size.memoryMiB) } : {}),
+  };
   const size = JSON.stringify(overrides).length;
   if (size > ECS_MAX_OVERRIDES_CHARS) {
     const largest = [...environment]

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration.js';
+import { fargateMemoryChoices, isFargateTaskSize } from './fargate-task-size.js';
 
 /**
  * The campaign config: one zod schema shared by the YAML/JSON loader, the HTTP API and the
@@ -122,12 +123,22 @@ export const WatchdogSchema = z
   })
   .strict();
 
+/**
+ * The size of each shard's task, a Fargate size (`fargate-task-size.ts`): on AWS it is sent as the
+ * RunTask overrides of every launch; everywhere it sets the memory the recycle threshold
+ * (`watchdog.memoryRecycleAt`) is a fraction of.
+ */
 export const TaskSizeSchema = z
   .object({
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512),
-    memoryMiB: z.number().int().min(512).max(30_720).default(1024),
+    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512).meta({ description: 'CPU units (1024 = 1 vCPU)' }),
+    memoryMiB: z.number().int().min(512).max(30_720).default(1024).meta({ description: 'a memory Fargate offers with task.cpu' }),
   })
-  .strict();
+  .strict()
+  .superRefine((t, ctx) => {
+    if (!isFargateTaskSize(t.cpu, t.memoryMiB)) {
+      ctx.addIssue({ code: 'custom', path: ['memoryMiB'], message: `${t.memoryMiB} MiB is not a Fargate task size with ${t.cpu} CPU units: Fargate offers ${fargateMemoryChoices(t.cpu)}` });
+    }
+  });
 
 export const MonitorSchema = z
   .object({

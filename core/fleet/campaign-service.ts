@@ -52,6 +52,8 @@ export class CampaignService implements FleetApi {
       events.push(step.event);
     }
     const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, now));
+    const refused = this.ctx.admit?.(campaign, shards) ?? [];
+    if (refused.length > 0) throw new ValidationError(refused);
     const result = await this.ctx.store.createCampaign(campaign, shards);
     if (!result.created) return { view: await this.getCampaign(result.campaign.campaignId), created: false };
     await this.ctx.store.appendEvents(events);

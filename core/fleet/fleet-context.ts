@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { FieldIssue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CampaignStore, LaunchQueue, TaskLauncher } from '../ports.js';
 import type { CampaignRecord, ShardRecord } from './records.js';
@@ -15,6 +16,12 @@ export interface FleetContext {
   log: Logger;
   /** The environment a shard's task needs beyond its identity (config, store, end time...). */
   taskEnvironment(campaign: CampaignRecord, shard: ShardRecord): Record<string, string>;
+  /**
+   * The runtime's own front-door checks of a campaign about to be created (on AWS: Fargate size,
+   * replay file inside the image, RunTask overrides size); issues make the create a ValidationError
+   * (HTTP 400) and nothing is stored. Default: none.
+   */
+  admit?(campaign: CampaignRecord, shards: readonly ShardRecord[]): FieldIssue[];
   /** New campaign ids (default: time-ordered and random). */
   newCampaignId?: (now: number) => string;
 }

@@ -1,9 +1,19 @@
+import { TaskSizeSchema, type CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
+import type { CampaignRecord } from './records.js';
 import type { LaunchMessage } from '../ports.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
 import { isTerminalCampaign } from './campaign-lifecycle.js';
 import { transitionShard } from './shard-lifecycle.js';
+
+/** The task size a campaign's config asks for (`task`; its defaults when absent, as in old records). */
+export function taskSizeOf(campaign: CampaignRecord): { cpu: number; memoryMiB: number } {
+  const task = (campaign.config as Partial<CampaignConfig>).task;
+  return { cpu: task?.cpu ?? DEFAULT_TASK_SIZE.cpu, memoryMiB: task?.memoryMiB ?? DEFAULT_TASK_SIZE.memoryMiB };
+}
+
+const DEFAULT_TASK_SIZE = TaskSizeSchema.parse({});
 
 /** What became of a launch message: the queue deletes it in every case but `retry`. */
 export type LaunchOutcome = 'launched' | 'requeued' | 'dropped' | 'retry';
@@ -40,6 +50,7 @@ export class LaunchService {
       generation: shard.generation,
       symbols: shard.symbols,
       env: this.ctx.taskEnvironment(campaign, shard),
+      size: taskSizeOf(campaign),
     });
     const step = transitionShard(shard, 'LAUNCHING', clock.now(), { taskId });
     try {

@@ -27,7 +27,8 @@ Runs one shard of a campaign: the arbitrage engine on its symbols, with heartbea
 
 Options (each also read from the environment variable in brackets):
   CONFIG                  campaign config, YAML or JSON                      [ARBFLEET_CONFIG]
-                          (or the config itself as JSON                      [ARBFLEET_CONFIG_JSON])
+                          (or the config itself as JSON                      [ARBFLEET_CONFIG_JSON],
+                          or the config on the campaign's record in --store  [ARBFLEET_CONFIG_FROM=store])
   --symbols A,B,...       this shard's symbols (default: all the campaign's) [ARBFLEET_SYMBOLS]
   --duration 90s          override the campaign's duration
   --virtual               virtual time: run the whole duration as fast as the CPU allows
@@ -71,8 +72,21 @@ async function main(): Promise<number> {
   const env = process.env;
   const configPath = positionals[0] ?? env.ARBFLEET_CONFIG;
   const configJson = env.ARBFLEET_CONFIG_JSON;
-  if (!configPath && !configJson) throw new ValidationError([{ path: '', message: 'no campaign config: give CONFIG or set ARBFLEET_CONFIG' }]);
-  let campaign = configPath ? loadCampaignFile(configPath) : campaignFromObject(parseJson(configJson as string), 'ARBFLEET_CONFIG_JSON');
+  const configFromStore = env.ARBFLEET_CONFIG_FROM === 'store';
+  if (env.ARBFLEET_CONFIG_FROM !== undefined && !configFromStore) {
+    throw new ValidationError([{ path: 'ARBFLEET_CONFIG_FROM', message: `expected "store", got "${env.ARBFLEET_CONFIG_FROM}"` }]);
+  }
+  if (!configPath && !configJson && !configFromStore) {
+    throw new ValidationError([{ path: '', message: 'no campaign config: give CONFIG, or set ARBFLEET_CONFIG, ARBFLEET_CONFIG_JSON or ARBFLEET_CONFIG_FROM=store' }]);
+  }
+  const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
+  const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
+  const { persistence, campaignConfig, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
+  let campaign = configPath
+    ? loadCampaignFile(configPath)
+    : configJson
+      ? campaignFromObject(parseJson(configJson), 'ARBFLEET_CONFIG_JSON')
+      : campaignFromObject(await storedConfig(campaignConfig, key.campaignId), `campaign ${key.campaignId} in the store`);
   if (values.duration) {
     const seconds = parseDurationSeconds(values.duration);
     if (seconds === undefined || seconds <= 0) throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${values.duration}"` }]);
@@ -81,14 +95,11 @@ async function main(): Promise<number> {
   const symbols = (values.symbols ?? env.ARBFLEET_SYMBOLS)?.split(',').map((s) => s.trim()).filter(Boolean) ?? campaign.symbols.map((s) => s.base);
   const unknown = symbols.filter((s) => !campaign.symbols.some((c) => c.base === s));
   if (unknown.length > 0) throw new ValidationError([{ path: 'symbols', message: `not in the campaign: ${unknown.join(', ')}` }]);
-  const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
-  const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
   const shardIndex = integer(values['shard-index'] ?? env.ARBFLEET_SHARD_INDEX ?? '0', 'shard-index');
   const mode = values.virtual || env.ARBFLEET_CLOCK === 'virtual' ? 'virtual' : 'real';
   const pretty = values.json ? false : values.pretty ? true : undefined;
   const log = createLogger({ pretty, context: { campaign: key.campaignId, shard: key.shardId, generation } });
   const chaos = parseEngineChaos(env.ARBFLEET_CHAOS ?? '');
-  const { persistence, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
 
   const runner = new ShardRunner({
     campaign,
@@ -128,6 +139,15 @@ async function engineMetricsPublisher(key: { campaignId: string; shardId: string
   const { ENGINE_METRICS_SERVICE, fleetMetrics } = await import('../../core/aws/emf-metrics.js');
   const metrics = fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE, ENGINE_METRICS_SERVICE);
   return (progress: Parameters<typeof metrics.publishEngine>[2]) => metrics.publishEngine(key, generation, progress);
+}
+
+/** The config on the campaign's record (`ARBFLEET_CONFIG_FROM=store`); a missing one is bad input (exit 2), not a crash. */
+async function storedConfig(read: () => Promise<unknown>, campaignId: string): Promise<unknown> {
+  const config = await read();
+  if (config === undefined) {
+    throw new ValidationError([{ path: 'ARBFLEET_CONFIG_FROM', message: `the store holds no campaign ${campaignId} to read the config from (check ARBFLEET_STORE and ARBFLEET_CAMPAIGN_ID)` }]);
+  }
+  return config;
 }
 
 function parseJson(text: string): unknown {

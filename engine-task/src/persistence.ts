@@ -8,6 +8,11 @@ export const STORE_SPECS = ['memory', 'sqlite:<path>', 'dynamodb:<tablePrefix>']
 /** An open persistence port and how to release what it holds. */
 export interface OpenPersistence {
   persistence: ShardPersistence;
+  /**
+   * The config stored on the shard's campaign record (how a Fargate task gets its config:
+   * `ARBFLEET_CONFIG_FROM=store`); undefined when the store holds no such campaign or keeps none (memory).
+   */
+  campaignConfig(): Promise<unknown>;
   close(): void;
 }
 
@@ -17,13 +22,13 @@ export interface OpenPersistence {
  * `dynamodb:<tablePrefix>` (the stack's tables, clients configured from the environment).
  */
 export async function openPersistence(spec: string, key: ShardKey, generation: number, clock: Clock): Promise<OpenPersistence> {
-  if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), close() {} };
+  if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
     const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
       SqliteCampaignStore: new (path: string, clock: Clock) => CampaignStore & { close(): void };
     };
     const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock);
-    return { persistence: store.forTask(key, generation), close: () => store.close() };
+    return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => store.close() };
   }
   if (spec.startsWith('dynamodb:')) {
     const [{ AwsClients }, { DynamoDbCampaignStore }] = await Promise.all([
@@ -32,7 +37,7 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     ]);
     const clients = new AwsClients();
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });
-    return { persistence: store.forTask(key, generation), close: () => clients.destroy() };
+    return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => clients.destroy() };
   }
   throw new Error(`unknown store "${spec}": use one of ${STORE_SPECS.join(', ')}`);
 }

@@ -44,9 +44,11 @@ export const ENGINE_BUILD_CONTEXT_EXCLUDE = [
  * table: restore (GetItem of the checkpoint, Query of the ledger tail); heartbeat (a transaction
  * of the shard's update, conditional on its generation, and a heartbeat put; GetItem of the
  * shard after a lost race); commit (a transaction of a ConditionCheck of the shard's generation,
- * ledger puts and the checkpoint put). No Scan, no deletes, no campaign or event access.
+ * ledger puts and the checkpoint put); its config (GetItem of the campaign: the config travels by
+ * reference, `ARBFLEET_CONFIG_FROM=store`). No Scan, no deletes, no campaign writes, no event access.
  */
 export const TASK_TABLE_ACTIONS: Readonly<Partial<Record<TableName, readonly string[]>>> = {
+  campaigns: ['dynamodb:GetItem'],
   shards: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
   ledger: ['dynamodb:Query', 'dynamodb:PutItem'],
   checkpoints: ['dynamodb:GetItem', 'dynamodb:PutItem'],

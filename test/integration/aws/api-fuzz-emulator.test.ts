@@ -14,6 +14,7 @@ import { createLaunchQueues } from '../../../core/aws/sqs-launch-queue.js';
 import { systemClock } from '../../../core/clock.js';
 import { apiHandlerFor } from '../../../functions/api.js';
 import { createFleetRuntime, type FleetRuntime } from '../../../functions/fleet-runtime.js';
+import type { CampaignRecord, ShardRecord } from '../../../core/fleet/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 
 const PREFIX = `fuzz-${randomBytes(3).toString('hex')}-`;
@@ -98,5 +99,34 @@ describe('the api Lambda under fuzzing, against the emulator', () => {
     const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }));
     expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(0);
     expect(Number(Attributes?.ApproximateNumberOfMessagesDelayed)).toBe(0);
+  });
+});
+
+describe('the front door: what ECS or the engine image would refuse is a 400 naming the field, before anything is stored', () => {
+  async function refusal(config: unknown): Promise<{ status: number; fields: string[] }> {
+    const response = await api(event('POST', '/campaigns', JSON.stringify(config)));
+    const body = JSON.parse(response.body) as { issues?: { path: string }[] };
+    return { status: response.statusCode, fields: (body.issues ?? []).map((i) => i.path) };
+  }
+
+  it('a task size Fargate does not offer', async () => {
+    expect(await refusal({ ...campaignInput(), task: { cpu: 512, memoryMiB: 1536 } })).toEqual({ status: 400, fields: ['task.memoryMiB'] });
+  });
+
+  it('a replay file outside the folder the engine image holds', async () => {
+    for (const path of ['/home/quant/quotes.csv', 'data/quotes.csv', 'configs/../secrets.csv']) {
+      expect(await refusal({ ...campaignInput(), feed: { kind: 'replay', path } }), path).toEqual({ status: 400, fields: ['feed.path'] });
+    }
+    expect(await runtime.store.listCampaigns()).toEqual([]);
+  });
+
+  it('takes a valid campaign whose config travels by reference: the launch overrides carry no config, whatever its size', async () => {
+    const response = await api(event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), task: { cpu: 1024, memoryMiB: 3072 }, feed: { kind: 'replay', path: 'configs/quotes.csv' } })));
+    expect(response.statusCode, response.body).toBe(201);
+    const { campaign, shards } = JSON.parse(response.body) as { campaign: CampaignRecord; shards: ShardRecord[] };
+    const env = runtime.context.taskEnvironment(campaign, shards[0] as ShardRecord);
+    expect(env.ARBFLEET_CONFIG_FROM).toBe('store');
+    expect(Object.keys(env)).not.toContain('ARBFLEET_CONFIG_JSON');
+    expect(JSON.stringify(env).length).toBeLessThan(1_000);
   });
 });

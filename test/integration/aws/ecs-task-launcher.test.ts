@@ -94,6 +94,12 @@ describe('EcsTaskLauncher over the wire', () => {
     expect(await launcher().describe([taskId])).toEqual([{ taskId, state: 'RUNNING' }]);
   });
 
+  it("runs the task at the campaign's size: cpu and memory travel as RunTask overrides", async () => {
+    const { taskId } = await launcher().launch({ ...spec('shard-sized', 0), size: { cpu: 1024, memoryMiB: 3072 } });
+    const task = await describeTask(taskId);
+    expect({ cpu: task.overrides?.cpu, memory: task.overrides?.memory }).toEqual({ cpu: '1024', memory: '3072' });
+  });
+
   it('launches each (campaign, shard, generation) once: a retried launch gets the running task back', async () => {
     const first = await launcher().launch(spec('shard-001', 4));
     const retried = await launcher().launch(spec('shard-001', 4));

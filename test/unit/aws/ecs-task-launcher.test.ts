@@ -64,6 +64,13 @@ describe('launchOverrides', () => {
     ]);
   });
 
+  it("sends the campaign's task size as task-level cpu and memory (strings, as ECS takes them), and none without one", () => {
+    const sized = launchOverrides(spec({ size: { cpu: 1024, memoryMiB: 4096 } }), 'engine');
+    expect({ cpu: sized.cpu, memory: sized.memory }).toEqual({ cpu: '1024', memory: '4096' });
+    const unsized = launchOverrides(spec(), 'engine');
+    expect('cpu' in unsized || 'memory' in unsized).toBe(false);
+  });
+
   it("refuses overrides above ECS's 8192 characters, naming the size and the largest variable", () => {
     const big = spec({ env: { ARBFLEET_CONFIG_JSON: 'x'.repeat(8_000), SMALL: 'y' } });
     expect(() => launchOverrides(big, 'engine')).toThrow(ValidationError);

@@ -106,6 +106,19 @@ describe('campaign config bounds', () => {
   });
 });
 
+describe('task size', () => {
+  it('takes only sizes Fargate offers, naming task.memoryMiB and the choices for that CPU', () => {
+    expect(issuesOf({ ...campaignInput(), task: { cpu: 512, memoryMiB: 3072 } })).toEqual([]);
+    expect(issuesOf({ ...campaignInput(), task: { cpu: 512, memoryMiB: 1536 } })).toEqual([
+      'task.memoryMiB: 1536 MiB is not a Fargate task size with 512 CPU units: Fargate offers 1024 to 4096 MiB in steps of 1024',
+    ]);
+    expect(issuesOf({ ...campaignInput(), task: { cpu: 256, memoryMiB: 1536 } })).toEqual([
+      'task.memoryMiB: 1536 MiB is not a Fargate task size with 256 CPU units: Fargate offers 512, 1024, 2048 MiB',
+    ]);
+    expect(issuesOf({ ...campaignInput(), task: { cpu: 4096, memoryMiB: 4096 } })[0]).toMatch(/^task\.memoryMiB: .*8192 to 30720 MiB/);
+  });
+});
+
 describe('JSON Schema for editors', () => {
   it('is generated from the zod schema and committed up to date (npm run schema)', () => {
     const committed = JSON.parse(readFileSync(JSON_SCHEMA_PATH, 'utf8'));
