@@ -4,6 +4,7 @@
  */
 import { AwsClients } from '../core/aws/aws-clients.js';
 import { ecsAdmissionIssues } from '../core/aws/ecs-admission.js';
+import { fleetEventMetrics } from '../core/aws/emf-metrics.js';
 import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
 import { EcsTaskLauncher } from '../core/aws/ecs-task-launcher.js';
 import { SqsLaunchQueue } from '../core/aws/sqs-launch-queue.js';
@@ -63,6 +64,7 @@ export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(),
     clock,
     log: createLogger({ pretty: false, now: clock.now }),
     taskEnvironment: ecsTaskEnvironment(env.tablePrefix),
+    events: fleetEventMetrics(),
   };
   context.admit = (campaign, shards) => ecsAdmissionIssues(campaign, shards, context.taskEnvironment, env.containerName);
   return {

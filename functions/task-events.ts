@@ -4,15 +4,13 @@
  * generation or task, or a duplicate after the restart, finds nothing to do.
  */
 import { parseTaskStateChange } from '../core/aws/ecs-task-event.js';
-import { sharedFleetMetrics } from '../core/aws/emf-metrics.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
 
 export async function handleTaskEvent(runtime: FleetRuntime, event: unknown): Promise<{ verdict: string }> {
   const parsed = parseTaskStateChange(event);
   if (!parsed) return { verdict: 'not ours' };
+  // Restarts and failures decided here are published by the watchdog service itself (FleetContext.events).
   const verdict = await runtime.watchdog.onTaskStopped(parsed.event);
-  // A shard failed here leaves the active index before the watchdog's next gauges: count it now.
-  if (verdict === 'fail') sharedFleetMetrics().publishFailedShards(1, runtime.context.clock.now());
   runtime.context.log.log('info', 'task stopped', { ...parsed.event.key, generation: parsed.event.generation, taskId: parsed.event.taskId, detailVersion: parsed.detailVersion, verdict });
   return { verdict };
 }

@@ -9,7 +9,7 @@ export async function runWatchdog(runtime: FleetRuntime): Promise<{ verdicts: Re
   const results = await runtime.watchdog.pass();
   const verdicts: Record<string, number> = {};
   for (const { verdict } of results) verdicts[verdict] = (verdicts[verdict] ?? 0) + 1;
-  publishFleetGauges(await runtime.store.listActiveShards(), runtime.context.clock.now(), { failedNow: verdicts.fail ?? 0 });
+  publishFleetGauges(await runtime.store.listActiveShards(), runtime.context.clock.now());
   return { verdicts };
 }
 

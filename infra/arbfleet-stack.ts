@@ -5,7 +5,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { METRICS_NAMESPACE } from './fleet-metrics.js';
+import { engineMetricsService, METRICS_NAMESPACE } from './fleet-metrics.js';
 import { Alarms } from './constructs/alarms.js';
 import { Api } from './constructs/api.js';
 import { ControlPlane } from './constructs/control-plane.js';
@@ -37,12 +37,14 @@ export class ArbfleetStack extends Stack {
     this.tablePrefix = tablePrefixOf(this.stackName);
     // The `service` dimension of the EMF metrics: one per stack, so two deployments in an account never mix.
     const metricsService = this.stackName;
+    const engineService = engineMetricsService(metricsService);
 
     this.state = new State(this, 'State', { tablePrefix: this.tablePrefix, destroyTables: settings.destroyTables });
     this.fleet = new Fleet(this, 'Fleet', {
       state: this.state,
       tablePrefix: this.tablePrefix,
       metricsNamespace: METRICS_NAMESPACE,
+      metricsService: engineService,
       ...(settings.vpcId ? { vpcId: settings.vpcId } : {}),
       vpcEndpoints: settings.vpcEndpoints,
       taskCpu: settings.taskCpu,
@@ -68,6 +70,7 @@ export class ArbfleetStack extends Stack {
       clusterName: this.fleet.cluster.clusterName,
       taskFamily,
       metricsService,
+      engineMetricsService: engineService,
       restartThreshold: settings.restartAlarmThreshold,
       ...(settings.alarmEmail ? { alarmEmail: settings.alarmEmail } : {}),
     });
@@ -80,6 +83,7 @@ export class ArbfleetStack extends Stack {
       clusterName: this.fleet.cluster.clusterName,
       taskFamily,
       metricsService,
+      engineMetricsService: engineService,
     });
 
     new CfnOutput(this, 'TablePrefix', { value: this.tablePrefix, description: 'DynamoDB table prefix (tables are <prefix><logicalName>)' });

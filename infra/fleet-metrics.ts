@@ -1,25 +1,25 @@
 /**
  * The fleet's CloudWatch metrics as the alarms and the dashboard read them. Names and dimensions
  * are those `core/aws/emf-metrics.ts` publishes (Powertools Metrics, EMF on stdout):
- * - fleet gauges (`StaleShards`, `FailedShards`, `ActiveShards`, `HeartbeatAgeMax`), from the
- *   watchdog: dimension `service` = the Lambdas' `POWERTOOLS_SERVICE_NAME`;
- * - `Restarts`: dimensions `service` and `Cause` (one series per restart cause);
- * - engine metrics (`EngineLatencyP99Us`, …), from each task: `service` = `engine`, `Campaign`, `Shard`.
+ * - fleet gauges (`StaleShards`, `ActiveShards`, `HeartbeatAgeMax`) and `WatchdogPasses`, from each
+ *   watchdog pass: dimension `service` = the Lambdas' `POWERTOOLS_SERVICE_NAME` (the stack name);
+ * - `Restarts` (dimensions `service` and `Cause`, one series per restart cause) and `FailedShards`
+ *   (`service`), published the moment the watchdog or the task-events path decides them;
+ * - engine metrics (`EngineLatencyP99Us`, …), from each task: `service` = `<stack name>-engine`
+ *   (`engineMetricsService`), with and without `Campaign`, `Shard`.
  * An alarm only sees a series whose name and full dimension set match, so restarts are summed
  * over every cause with metric math and the engine latency is read with a Metrics Insights query
  * (one series per shard cannot be named in advance).
  */
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import { FLEET_METRIC } from '../core/aws/emf-metrics.js';
+import { engineMetricsService, FLEET_METRIC } from '../core/aws/emf-metrics.js';
 import { RestartCauseSchema } from '../core/fleet/records.js';
 
-export { FLEET_METRIC };
+export { engineMetricsService, FLEET_METRIC };
 
 /** The namespace of every arbfleet EMF metric (`POWERTOOLS_METRICS_NAMESPACE` of the Lambdas and the engine). */
 export const METRICS_NAMESPACE = 'Arbfleet';
-/** The `service` dimension the engine publishes its metrics under (fixed in engine-task/src/main.ts). */
-export const ENGINE_METRICS_SERVICE = 'engine';
 /** The engine's latency target: p99 tick-to-decision under 10 ms. */
 export const ENGINE_LATENCY_TARGET_US = 10_000;
 /** Task memory (MemoryUtilized / MemoryReserved) above this percentage raises an alarm. */
@@ -55,11 +55,12 @@ export function restartsMetric(service: string, period: Duration): cloudwatch.Ma
 
 /**
  * The worst shard's engine latency p99 (µs): a Metrics Insights query over every
- * (Campaign, Shard) series the engines publish, so new campaigns need no new alarm.
+ * (Campaign, Shard) series this stack's engines publish (`engineService`), so new campaigns need
+ * no new alarm and another stack's engines are never counted.
  */
-export function engineLatencyP99Metric(period = Duration.minutes(1)): cloudwatch.MathExpression {
+export function engineLatencyP99Metric(engineService: string, period = Duration.minutes(1)): cloudwatch.MathExpression {
   return new cloudwatch.MathExpression({
-    expression: `SELECT MAX(${FLEET_METRIC.engineLatencyP99Us}) FROM SCHEMA("${METRICS_NAMESPACE}", Campaign, Shard, service) WHERE service = '${ENGINE_METRICS_SERVICE}'`,
+    expression: `SELECT MAX(${FLEET_METRIC.engineLatencyP99Us}) FROM SCHEMA("${METRICS_NAMESPACE}", Campaign, Shard, service) WHERE service = '${engineService}'`,
     usingMetrics: {},
     label: 'Engine latency p99 (µs), worst shard',
     period,

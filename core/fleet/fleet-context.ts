@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { FieldIssue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CampaignStore, LaunchQueue, TaskLauncher } from '../ports.js';
-import type { CampaignRecord, ShardRecord } from './records.js';
+import type { CampaignRecord, RestartCause, ShardRecord } from './records.js';
 
 /**
  * What the fleet's services share: the ports (store, queue, launcher), the clock and a logger.
@@ -22,8 +22,16 @@ export interface FleetContext {
    * (HTTP 400) and nothing is stored. Default: none.
    */
   admit?(campaign: CampaignRecord, shards: readonly ShardRecord[]): FieldIssue[];
+  /** Told of restarts and failures as they are decided, by either detection path (on AWS: EMF metrics). Default: nobody. */
+  events?: FleetEvents;
   /** New campaign ids (default: time-ordered and random). */
   newCampaignId?: (now: number) => string;
+}
+
+/** What the watchdog reports the moment it decides: one call per restarted or failed shard. */
+export interface FleetEvents {
+  restarted(cause: RestartCause, at: number): void;
+  shardFailed(at: number): void;
 }
 
 /** SQS refuses delays above 15 minutes; a longer backoff is re-queued when the message comes back. */

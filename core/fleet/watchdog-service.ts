@@ -85,6 +85,7 @@ export class WatchdogService {
       case 'restart': {
         const steps = restartShard(shard, verdict.incident, now, verdict.backoffSec);
         await store.updateShard(key, shard.version, steps.patch);
+        this.ctx.events?.restarted(verdict.incident.cause, now);
         await store.appendEvents(steps.events);
         log.log('warn', 'shard restarting', {
           ...key,
@@ -100,6 +101,7 @@ export class WatchdogService {
       case 'fail': {
         const steps = failShard(shard, verdict.incident, now, verdict.reason);
         await store.updateShard(key, shard.version, steps.patch);
+        this.ctx.events?.shardFailed(now);
         await store.appendEvents(steps.events);
         log.log('error', 'shard failed', { ...key, cause: verdict.incident.cause, reason: verdict.reason });
         if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, verdict.reason);

@@ -137,7 +137,8 @@ async function main(): Promise<number> {
 /** EMF lines for CloudWatch with each heartbeat (on AWS: ticks/s, latency p99, RSS). */
 async function engineMetricsPublisher(key: { campaignId: string; shardId: string }, generation: number) {
   const { ENGINE_METRICS_SERVICE, fleetMetrics } = await import('../../core/aws/emf-metrics.js');
-  const metrics = fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE, ENGINE_METRICS_SERVICE);
+  // The stack names the engine's service `<stack>-engine` (POWERTOOLS_SERVICE_NAME): its alarms watch only its own tasks.
+  const metrics = fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME || ENGINE_METRICS_SERVICE);
   return (progress: Parameters<typeof metrics.publishEngine>[2]) => metrics.publishEngine(key, generation, progress);
 }
 

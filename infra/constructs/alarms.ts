@@ -1,7 +1,9 @@
 /**
  * Alarms: everything that means "a shard may be stopping silently" or "the control plane is not
  * doing its job" notifies one SNS topic (encrypted, e-mail subscription optional). Missing data
- * is not breaching: an idle fleet publishes no gauges and is healthy.
+ * is not breaching for the alarms on events and gauges (an idle fleet has no restarts), with one
+ * exception that watches the watcher: `WatchdogSilent` breaches when no watchdog pass completed
+ * for 3 minutes, missing data included, so a watchdog that stopped running cannot look healthy.
  */
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -31,6 +33,8 @@ export interface AlarmsProps {
   taskFamily: string;
   /** The `service` dimension of the fleet's EMF metrics. */
   metricsService: string;
+  /** The `service` dimension of this stack's engine metrics. */
+  engineMetricsService: string;
   restartThreshold: number;
   alarmEmail?: string;
 }
@@ -60,6 +64,17 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 3,
     });
+    this.add(
+      'WatchdogSilent',
+      {
+        alarmDescription: 'No watchdog pass completed for 3 minutes: stalls and silent deaths are not being detected (schedule disabled, Lambda failing or throttled).',
+        metric: fleetMetric(FLEET_METRIC.watchdogPasses, service, 'Sum'),
+        threshold: 1,
+        comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+        evaluationPeriods: 3,
+      },
+      cloudwatch.TreatMissingData.BREACHING,
+    );
     this.add('RestartRate', {
       alarmDescription: `At least ${props.restartThreshold} shard restarts within 15 minutes: something keeps killing or stalling tasks.`,
       metric: restartsMetric(service, Duration.minutes(15)),
@@ -83,7 +98,7 @@ export class Alarms extends Construct {
     });
     this.add('EngineLatencyP99', {
       alarmDescription: `Engine p99 tick-to-decision latency above ${ENGINE_LATENCY_TARGET_US} µs for 3 of the last 5 minutes.`,
-      metric: engineLatencyP99Metric(),
+      metric: engineLatencyP99Metric(props.engineMetricsService),
       threshold: ENGINE_LATENCY_TARGET_US,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 5,
@@ -118,8 +133,8 @@ export class Alarms extends Construct {
     }
   }
 
-  private add(id: string, props: Omit<cloudwatch.AlarmProps, 'treatMissingData'>): cloudwatch.Alarm {
-    const alarm = new cloudwatch.Alarm(this, id, { alarmName: `${Stack.of(this).stackName}-${id}`, ...props, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING });
+  private add(id: string, props: Omit<cloudwatch.AlarmProps, 'treatMissingData'>, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(this, id, { alarmName: `${Stack.of(this).stackName}-${id}`, ...props, treatMissingData });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));
     this.alarms.push(alarm);

@@ -30,6 +30,8 @@ export interface DashboardProps {
   clusterName: string;
   taskFamily: string;
   metricsService: string;
+  /** The `service` dimension of this stack's engine metrics. */
+  engineMetricsService: string;
 }
 
 export class Dashboard extends Construct {
@@ -53,20 +55,21 @@ export class Dashboard extends Construct {
         left: [
           fleetMetric(FLEET_METRIC.activeShards, service, 'Maximum'),
           fleetMetric(FLEET_METRIC.staleShards, service, 'Maximum'),
-          fleetMetric(FLEET_METRIC.failedShards, service, 'Maximum'),
+          fleetMetric(FLEET_METRIC.failedShards, service, 'Sum'),
         ],
         right: [fleetMetric(FLEET_METRIC.heartbeatAgeMax, service, 'Maximum')],
         rightYAxis: { label: 'oldest heartbeat (s)', showUnits: false },
         width: 8,
       }),
       new cloudwatch.GraphWidget({
-        title: 'Restarts (per 5 minutes)',
+        title: 'Restarts (per 5 minutes) and watchdog passes',
         left: [restartsMetric(service, fiveMinutes)],
+        right: [fleetMetric(FLEET_METRIC.watchdogPasses, service, 'Sum', fiveMinutes)],
         width: 8,
       }),
       new cloudwatch.GraphWidget({
         title: 'Engine latency p99 (µs, worst shard)',
-        left: [engineLatencyP99Metric()],
+        left: [engineLatencyP99Metric(props.engineMetricsService)],
         leftAnnotations: [{ value: ENGINE_LATENCY_TARGET_US, label: 'target', color: cloudwatch.Color.RED }],
         width: 8,
       }),

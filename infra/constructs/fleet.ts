@@ -61,6 +61,8 @@ export interface FleetProps {
   tablePrefix: string;
   /** `POWERTOOLS_METRICS_NAMESPACE` of the engine's EMF metrics. */
   metricsNamespace: string;
+  /** `POWERTOOLS_SERVICE_NAME` of the engine's EMF metrics: this stack's own, so its alarms see only its tasks. */
+  metricsService: string;
   /** An existing VPC to look up; a new one when undefined. */
   vpcId?: string;
   vpcEndpoints: boolean;
@@ -111,7 +113,12 @@ export class Fleet extends Construct {
         exclude: ENGINE_BUILD_CONTEXT_EXCLUDE,
       }),
       essential: true,
-      environment: { ARBFLEET_STORE: `dynamodb:${props.tablePrefix}`, AWS_REGION: Aws.REGION, POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace },
+      environment: {
+        ARBFLEET_STORE: `dynamodb:${props.tablePrefix}`,
+        AWS_REGION: Aws.REGION,
+        POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
+        POWERTOOLS_SERVICE_NAME: props.metricsService,
+      },
       logging: ecs.LogDrivers.awsLogs({ logGroup: this.engineLogGroup, streamPrefix: 'engine', mode: ecs.AwsLogDriverMode.NON_BLOCKING }),
       // The Dockerfile's HEALTHCHECK: unhealthy when ticks stop moving, not merely when the process is gone.
       healthCheck: {

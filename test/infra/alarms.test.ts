@@ -37,13 +37,15 @@ describe('alarms: one encrypted topic, every alarm notifies it', () => {
     template.resourceCountIs('AWS::SNS::Subscription', 0);
   });
 
-  it('every alarm notifies the topic on ALARM and OK, and treats missing data as not breaching', () => {
-    expect(alarms.length).toBe(6 + 2 * Object.keys(FUNCTION_SPECS).length);
+  it('every alarm notifies the topic on ALARM and OK; only the one watching the watchdog treats missing data as breaching', () => {
+    expect(alarms.length).toBe(7 + 2 * Object.keys(FUNCTION_SPECS).length);
     for (const a of alarms) {
       expect(a.Properties!.AlarmActions).toEqual([topicRef]);
       expect(a.Properties!.OKActions).toEqual([topicRef]);
-      expect(a.Properties!.TreatMissingData).toBe('notBreaching');
     }
+    const breaching = alarms.filter((a) => a.Properties!.TreatMissingData === 'breaching').map((a) => a.Properties!.AlarmName);
+    expect(breaching).toEqual(['Arbfleet-WatchdogSilent']);
+    expect(alarms.filter((a) => a.Properties!.TreatMissingData !== 'breaching').every((a) => a.Properties!.TreatMissingData === 'notBreaching')).toBe(true);
   });
 });
 
@@ -60,6 +62,20 @@ describe('alarms: the fleet', () => {
       Threshold: 1,
       ComparisonOperator: 'GreaterThanOrEqualToThreshold',
       EvaluationPeriods: 3,
+    });
+  });
+
+  it('watchdog silent: fewer than 1 completed pass a minute for 3 minutes, no data included (a stopped watchdog cannot look healthy)', () => {
+    expect(alarm('WatchdogSilent')).toMatchObject({
+      Namespace: METRICS_NAMESPACE,
+      MetricName: FLEET_METRIC.watchdogPasses,
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'LessThanThreshold',
+      EvaluationPeriods: 3,
+      TreatMissingData: 'breaching',
     });
   });
 
@@ -88,12 +104,12 @@ describe('alarms: the fleet', () => {
     });
   });
 
-  it('engine latency: the worst shard p99 above 10 000 µs (a Metrics Insights query over every shard)', () => {
+  it("engine latency: the worst shard p99 above 10 000 µs (a Metrics Insights query over every shard of this stack's engines)", () => {
     const props = alarm('EngineLatencyP99');
     expect(props).toMatchObject({ Threshold: ENGINE_LATENCY_TARGET_US, ComparisonOperator: 'GreaterThanThreshold' });
     expect(ENGINE_LATENCY_TARGET_US).toBe(10_000);
     const [query] = props.Metrics as MetricQuery[];
-    expect(query!.Expression).toBe(`SELECT MAX(EngineLatencyP99Us) FROM SCHEMA("Arbfleet", Campaign, Shard, service) WHERE service = 'engine'`);
+    expect(query!.Expression).toBe(`SELECT MAX(EngineLatencyP99Us) FROM SCHEMA("Arbfleet", Campaign, Shard, service) WHERE service = 'Arbfleet-engine'`);
   });
 
   it('task memory above 80 % of the reserved memory (Container Insights, this cluster and task family)', () => {

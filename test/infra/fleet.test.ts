@@ -117,11 +117,16 @@ describe('fleet: the task role may do only what a shard does, on its own tables'
     expect(granted).toHaveLength(expected.length);
   });
 
-  it('never scans, deletes, or touches campaigns or events', () => {
+  it('never scans, deletes or touches events, and only reads its campaign (the config, by reference)', () => {
     const actions = allowedActions(all, taskRoleId);
     for (const forbidden of ['dynamodb:Scan', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem']) expect(actions).not.toContain(forbidden);
-    const text = JSON.stringify(statementsOfRole(all, taskRoleId));
-    expect(text).not.toContain(logicalIdOf(stack.state.tables.campaigns));
-    expect(text).not.toContain(logicalIdOf(stack.state.tables.events));
+    const statements = statementsOfRole(all, taskRoleId);
+    const onCampaigns = statements.filter((s) => JSON.stringify(s.Resource).includes(logicalIdOf(stack.state.tables.campaigns)));
+    expect(onCampaigns.flatMap((s) => [s.Action].flat())).toEqual(['dynamodb:GetItem']);
+    expect(JSON.stringify(statements)).not.toContain(logicalIdOf(stack.state.tables.events));
+  });
+
+  it("names the engine's metrics service after the stack, as the latency alarm selects it", () => {
+    expect(engineContainer().Environment).toContainEqual({ Name: 'POWERTOOLS_SERVICE_NAME', Value: 'Arbfleet-engine' });
   });
 });

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { fleetGauges, fleetMetrics, publishFleetGauges } from '../../../core/aws/emf-metrics.js';
+import { engineMetricsService, fleetEventMetrics, fleetGauges, fleetMetrics, publishFleetGauges } from '../../../core/aws/emf-metrics.js';
 import { heartbeat, restart, SEC, shard, T0 } from '../fleet/fleet-fixtures.js';
 
 interface EmfDocument {
@@ -10,7 +10,7 @@ interface EmfDocument {
 const NOW = T0 + 3_600 * SEC;
 
 describe('fleetGauges', () => {
-  it('counts active, stale and failed shards and the oldest live heartbeat', () => {
+  it('counts active and stale shards and the oldest live heartbeat', () => {
     const shards = [
       shard({ shardId: 'healthy', heartbeat: heartbeat(0, NOW - 4 * SEC) }),
       shard({ shardId: 'suspect', heartbeat: heartbeat(0, NOW - 50 * SEC), suspectSince: NOW - 5 * SEC }),
@@ -21,7 +21,7 @@ describe('fleetGauges', () => {
       shard({ shardId: 'done', status: 'COMPLETED', heartbeat: heartbeat(0, NOW - 7_200 * SEC) }),
     ];
     const gauges = fleetGauges(shards, NOW);
-    expect(gauges).toMatchObject({ activeShards: 5, staleShards: 2, failedShards: 1 });
+    expect(gauges).toMatchObject({ activeShards: 5, staleShards: 2 });
     // Only LAUNCHING/RUNNING shards' current-generation heartbeats count: the suspect's 50 s.
     expect(gauges.heartbeatAgeMaxSec).toBe(50);
   });
@@ -37,17 +37,8 @@ describe('fleetGauges', () => {
     expect(fleetGauges(shards, NOW).heartbeatAgeMaxSec).toBe(0);
   });
 
-  it('counts restarts detected within the window, by cause, every cause present', () => {
-    const shards = [
-      shard({ restarts: [restart(NOW - 120 * SEC), restart(NOW - 30 * SEC), restart(NOW - 10 * SEC, { cause: 'OOM' })] }),
-      shard({ shardId: 'shard-001', restarts: [restart(NOW - 59 * SEC, { cause: 'OOM' }), restart(NOW + SEC, { cause: 'LOST' })] }),
-    ];
-    expect(fleetGauges(shards, NOW).restarts).toEqual({ STALLED: 0, CRASHED: 1, OOM: 2, LOST: 0, LAUNCH_TIMEOUT: 0, RECYCLED: 0 });
-    expect(fleetGauges(shards, NOW, { restartsSince: NOW - 200 * SEC }).restarts.CRASHED).toBe(2);
-  });
-
   it('is all zeros for an empty fleet', () => {
-    expect(fleetGauges([], NOW)).toMatchObject({ activeShards: 0, staleShards: 0, failedShards: 0, heartbeatAgeMaxSec: 0 });
+    expect(fleetGauges([], NOW)).toEqual({ activeShards: 0, staleShards: 0, heartbeatAgeMaxSec: 0 });
   });
 });
 
@@ -78,12 +69,13 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(doc).toMatchObject({ service: 'fleet', FailedShards: 1 });
   });
 
-  it('flushes the fleet gauges as one EMF document, then one Restarts document per cause', () => {
+  it('flushes one EMF document per watchdog pass: the gauges and WatchdogPasses = 1, and no restart (those are published as they happen)', () => {
     const at = now();
     const shards = [shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }), shard({ shardId: 's1', status: 'FAILED' })];
     publishFleetGauges(shards, at, {}, fleetMetrics('arbfleet-test', 'watchdog'));
 
-    const [gauges, ...restarts] = documents();
+    const [gauges, ...more] = documents();
+    expect(more).toEqual([]);
     const directive = gauges!._aws.CloudWatchMetrics[0]!;
     expect(gauges!._aws.Timestamp).toBe(at);
     expect(directive.Namespace).toBe('arbfleet-test');
@@ -91,16 +83,21 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(directive.Metrics).toEqual([
       { Name: 'ActiveShards', Unit: 'Count' },
       { Name: 'StaleShards', Unit: 'Count' },
-      { Name: 'FailedShards', Unit: 'Count' },
       { Name: 'HeartbeatAgeMax', Unit: 'Seconds' },
+      { Name: 'WatchdogPasses', Unit: 'Count' },
     ]);
-    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, FailedShards: 1, HeartbeatAgeMax: 8 });
+    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1 });
+  });
 
-    expect(restarts).toHaveLength(6);
-    for (const doc of restarts) {
-      expect(doc._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'arbfleet-test', Dimensions: [['service', 'Cause']], Metrics: [{ Name: 'Restarts', Unit: 'Count' }] });
-    }
-    expect(Object.fromEntries(restarts.map((d) => [d.Cause, d.Restarts]))).toEqual({ STALLED: 1, CRASHED: 0, OOM: 0, LOST: 0, LAUNCH_TIMEOUT: 0, RECYCLED: 0 });
+  it('publishes each restart and failure the moment it is decided, one per event, with its cause', () => {
+    const events = fleetEventMetrics(() => fleetMetrics('arbfleet-test', 'stack-a'));
+    const at = now();
+    events.restarted('OOM', at);
+    events.shardFailed(at);
+    const [restartDoc, failedDoc] = documents();
+    expect(restartDoc!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'arbfleet-test', Dimensions: [['service', 'Cause']], Metrics: [{ Name: 'Restarts', Unit: 'Count' }] });
+    expect(restartDoc).toMatchObject({ service: 'stack-a', Cause: 'OOM', Restarts: 1 });
+    expect(failedDoc).toMatchObject({ service: 'stack-a', FailedShards: 1 });
   });
 
   it('flushes engine metrics twice: with service only (what alarms watch) and with Campaign and Shard, the generation only as a property', () => {
@@ -133,10 +130,9 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
   });
 });
 
-describe('failed shards', () => {
-  it('counts the shards a pass failed, which have already left the active index', () => {
-    expect(fleetGauges([], Date.UTC(2026, 0, 1), { failedNow: 2 }).failedShards).toBe(2);
-    expect(fleetGauges([], Date.UTC(2026, 0, 1)).failedShards).toBe(0);
+describe('engine metrics service', () => {
+  it("is the stack's own, so two stacks in one account never share an engine alarm", () => {
+    expect(engineMetricsService('Arbfleet')).toBe('Arbfleet-engine');
+    expect(engineMetricsService('ArbfleetStaging')).not.toBe(engineMetricsService('Arbfleet'));
   });
-
 });
