@@ -61,7 +61,13 @@ export class ArbfleetStack extends Stack {
       metricsNamespace: METRICS_NAMESPACE,
     });
     const { functions } = this.controlPlane;
-    this.api = new Api(this, 'Api', { handler: functions.api, rateLimit: settings.apiRateLimit, burstLimit: settings.apiBurstLimit, logRetention });
+    this.api = new Api(this, 'Api', {
+      handler: functions.api,
+      rateLimit: settings.apiRateLimit,
+      burstLimit: settings.apiBurstLimit,
+      logRetention,
+      accountRole: settings.apiGatewayAccountRole,
+    });
     this.schedules = new Schedules(this, 'Schedules', { functions, cluster: this.fleet.cluster });
     const taskFamily = this.fleet.taskDefinition.family;
     this.alarms = new Alarms(this, 'Alarms', {

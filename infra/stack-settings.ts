@@ -29,6 +29,15 @@ export interface StackSettings {
   restartAlarmThreshold: number;
   /** `reservedConcurrency`: reserve 1 concurrent execution for scheduler, watchdog and reporter (default true). */
   reservedConcurrency: boolean;
+  /**
+   * `apiGatewayAccountRole`: create the role API Gateway writes CloudWatch logs with and set it as
+   * the account's API Gateway setting (default true). The API's stage writes access logs, which
+   * API Gateway refuses to set up in an account and Region where that setting was never made, so a
+   * first deploy would fail. The role is retained when the stack is deleted (the setting is
+   * account-wide; another stack may rely on it). `false` for accounts whose setting is already
+   * managed elsewhere (docs/deploy.md says how to check).
+   */
+  apiGatewayAccountRole: boolean;
 }
 
 /** CloudWatch Logs' accepted retention values, in days. */
@@ -101,6 +110,7 @@ export function readStackSettings(context: ContextReader): StackSettings {
     apiBurstLimit,
     restartAlarmThreshold: integer('restartAlarmThreshold', 5, (n) => n >= 1, 'a whole number of restarts, at least 1'),
     reservedConcurrency: flag('reservedConcurrency', true),
+    apiGatewayAccountRole: flag('apiGatewayAccountRole', true),
   };
   if (issues.length > 0) throw new ValidationError(issues, 'CDK context (cdk.json or -c name=value)');
   return settings;

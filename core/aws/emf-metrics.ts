@@ -7,8 +7,9 @@
  * its own (billed, and limited per dashboard). `service` is always the stack's own (the Lambdas'
  * `POWERTOOLS_SERVICE_NAME` is the stack name, the engine's is `<stack name>-engine`), so two stacks
  * in one account never share a series or an alarm:
- * - each watchdog pass: the gauges (`ActiveShards`, `StaleShards`, `HeartbeatAgeMax`) and
- *   `WatchdogPasses` = 1 (what the "watchdog silent" alarm counts), `service` only;
+ * - each watchdog pass: the gauges (`ActiveShards`, `StaleShards`, `HeartbeatAgeMax`),
+ *   `WatchdogPasses` = 1 (what the "watchdog silent" alarm counts) and `FailedShards` = 0 (so
+ *   its series exists before the first failure), `service` only;
  * - events, at the moment they happen, from whichever path decided them (the periodic pass or
  *   the task-events path): `Restarts` with `service` and `Cause` (one of the six restart causes),
  *   `FailedShards` with `service` only;
@@ -86,7 +87,7 @@ export function fleetGauges(shards: readonly ShardRecord[], now: number, options
 
 /** Publishes the fleet's metrics; every call writes (flushes) its EMF lines at once. */
 export interface FleetMetrics {
-  /** One line for a completed watchdog pass: the three fleet gauges and `WatchdogPasses` = 1. */
+  /** One line for a completed watchdog pass: the three fleet gauges, `WatchdogPasses` = 1 and `FailedShards` = 0. */
   publishFleet(gauges: FleetGauges, at: number): void;
   /** `count` restarts of one cause, as they happen (whichever path restarted them). */
   publishRestarts(cause: RestartCause, count: number, at: number): void;
@@ -119,6 +120,9 @@ export function fleetMetrics(namespace: string = DEFAULT_METRICS_NAMESPACE, serv
         metrics.addMetric(FLEET_METRIC.staleShards, MetricUnit.Count, gauges.staleShards);
         metrics.addMetric(FLEET_METRIC.heartbeatAgeMax, MetricUnit.Seconds, gauges.heartbeatAgeMaxSec);
         metrics.addMetric(FLEET_METRIC.watchdogPasses, MetricUnit.Count, 1);
+        // 0 with every pass, so the series the FailedShards alarm and graph read exists before the
+        // first failure; each failure adds its own 1 the moment it is decided (publishFailedShards).
+        metrics.addMetric(FLEET_METRIC.failedShards, MetricUnit.Count, 0);
       });
     },
     publishRestarts(cause, count, at) {

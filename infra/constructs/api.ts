@@ -19,6 +19,8 @@ export interface ApiProps {
   rateLimit: number;
   burstLimit: number;
   logRetention: logs.RetentionDays;
+  /** Create and set the account's API Gateway CloudWatch role (`StackSettings.apiGatewayAccountRole`). */
+  accountRole: boolean;
 }
 
 /** The routes, as `METHOD path` (API Gateway's resource paths). */
@@ -37,7 +39,9 @@ export class Api extends Construct {
       restApiName: `${Stack.of(this).stackName}-api`,
       description: 'arbfleet control API (IAM-authorised)',
       endpointTypes: [apigateway.EndpointType.REGIONAL],
-      cloudWatchRole: false,
+      // Access logging needs the account's API Gateway CloudWatch role; without it the stage fails to deploy.
+      cloudWatchRole: props.accountRole,
+      ...(props.accountRole ? { cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN } : {}),
       defaultMethodOptions: { authorizationType: apigateway.AuthorizationType.IAM },
       deployOptions: {
         stageName: API_STAGE,
@@ -92,12 +96,21 @@ export class Api extends Construct {
       {
         id: 'AwsSolutions-APIG6',
         reason:
-          "Execution logging needs the account-wide API Gateway CloudWatch role (AWS::ApiGateway::Account), which one stack should not own; the stage writes access logs and the api Lambda logs every error.",
+          'Execution logging (every request body and integration detail) is left off: the stage writes access logs and the api Lambda logs every error, which is what an operator reads.',
       },
       {
         id: 'AwsSolutions-COG4',
         reason: 'The API uses IAM authorisation (SigV4 with the caller’s AWS credentials), not a Cognito user pool: its users are operators with AWS identities.',
       },
     );
+    if (props.accountRole) {
+      const role = api.node.tryFindChild('CloudWatchRole');
+      if (role) {
+        Validations.of(role).acknowledge({
+          id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+          reason: "API Gateway's account-wide logging role: AWS's managed policy is the documented one for it, and API Gateway alone assumes the role.",
+        });
+      }
+    }
   }
 }

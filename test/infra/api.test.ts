@@ -60,11 +60,24 @@ describe('api: a REST API in front of the api Lambda', () => {
     expect(accessLog.Format).toContain('$context.identity.caller');
   });
 
-  it('is regional, owns no account-wide CloudWatch role, and outputs its URL', () => {
+  it('is regional and outputs its URL', () => {
     expect(json.Resources[restApiId]!.Properties!.EndpointConfiguration).toEqual({ Types: ['REGIONAL'] });
-    template.resourceCountIs('AWS::ApiGateway::Account', 0);
     const output = template.findOutputs('ApiUrl');
     expect(JSON.stringify(output.ApiUrl!.Value)).toContain(restApiId);
     expect(JSON.stringify(output.ApiUrl!.Value)).toContain(`{"Ref":"${logicalIdOf(stack.api.restApi.deploymentStage)}"}`);
+  });
+});
+
+describe("api: the account's API Gateway CloudWatch role (access logging fails to deploy without it)", () => {
+  it('is created and set by default, kept when the stack goes (the setting is account-wide), and assumed by API Gateway alone', () => {
+    const accounts = resources.filter(([, r]) => r.Type === 'AWS::ApiGateway::Account');
+    expect(accounts).toHaveLength(1);
+    const roleRef = (accounts[0]![1].Properties!.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+    const role = json.Resources[roleRef] as { Properties: { AssumeRolePolicyDocument: { Statement: { Principal: unknown }[] } }; DeletionPolicy?: string };
+    expect(role.DeletionPolicy).toBe('Retain');
+    expect(role.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal)).toEqual([{ Service: 'apigateway.amazonaws.com' }]);
+    const stage = resources.find(([, r]) => r.Type === 'AWS::ApiGateway::Stage')![1] as unknown as { DependsOn?: string[]; Properties: { AccessLogSetting?: unknown } };
+    expect(stage.Properties.AccessLogSetting).toBeDefined();
+    expect(stage.DependsOn ?? []).toContain(accounts[0]![0]);
   });
 });

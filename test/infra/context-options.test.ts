@@ -39,6 +39,7 @@ const { stack, template, json } = synthArbfleet(
     apiBurstLimit: '10',
     restartAlarmThreshold: '3',
     reservedConcurrency: 'false',
+    apiGatewayAccountRole: 'false',
   },
   { account: '123456789012', region: 'eu-west-1' },
 );
@@ -90,6 +91,10 @@ describe('context options', () => {
 
   it('restartAlarmThreshold: sets the restart-rate alarm', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ArbStaging-RestartRate', Threshold: 3 });
+  });
+
+  it("apiGatewayAccountRole=false: leaves the account's API Gateway setting alone (managed elsewhere)", () => {
+    expect(ofType('AWS::ApiGateway::Account')).toHaveLength(0);
   });
 
   it('reservedConcurrency=false: reserves nothing (accounts with little concurrency to spare)', () => {

@@ -79,16 +79,19 @@ describe('IAM: every statement of every policy in the template', () => {
     for (const s of dynamo) expect(JSON.stringify(s.statement.Resource), describeStatement(s)).not.toContain('*');
   });
 
-  it('attaches a managed policy to no role but the CDK-owned provider that locks down the default security group', () => {
+  it("attaches a managed policy to no role but the CDK-owned provider that locks down the default security group and API Gateway's account logging role", () => {
     const withManaged = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties?.ManagedPolicyArns !== undefined);
-    expect(withManaged.map(([id]) => id)).toEqual([expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderRole/)]);
+    expect(withManaged.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^ApiRestApiCloudWatchRole/), expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderRole/)]);
+    const apiLogging = withManaged.find(([id]) => id.startsWith('ApiRestApiCloudWatchRole'))![1];
+    expect(JSON.stringify(apiLogging.Properties!.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
   });
 
   it('lets each role be assumed only by the service it serves', () => {
     for (const [id, role] of Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role')) {
       const trust = role.Properties!.AssumeRolePolicyDocument as { Statement: { Principal: { Service?: string } }[] };
       for (const statement of trust.Statement) {
-        expect(['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'vpc-flow-logs.amazonaws.com'], id).toContain(statement.Principal.Service);
+        const allowed = id.startsWith('ApiRestApiCloudWatchRole') ? ['apigateway.amazonaws.com'] : ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'vpc-flow-logs.amazonaws.com'];
+        expect(allowed, id).toContain(statement.Principal.Service);
       }
     }
   });

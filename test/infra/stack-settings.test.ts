@@ -17,6 +17,7 @@ describe('stack settings from CDK context', () => {
       apiBurstLimit: 20,
       restartAlarmThreshold: 5,
       reservedConcurrency: true,
+      apiGatewayAccountRole: true,
     });
     expect(tablePrefixOf('Arbfleet')).toBe('Arbfleet-');
   });

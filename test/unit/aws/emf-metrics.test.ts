@@ -69,7 +69,7 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(doc).toMatchObject({ service: 'fleet', FailedShards: 1 });
   });
 
-  it('flushes one EMF document per watchdog pass: the gauges and WatchdogPasses = 1, and no restart (those are published as they happen)', () => {
+  it('flushes one EMF document per watchdog pass: the gauges, WatchdogPasses = 1 and FailedShards = 0, and no restart (those are published as they happen)', () => {
     const at = now();
     const shards = [shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }), shard({ shardId: 's1', status: 'FAILED' })];
     publishFleetGauges(shards, at, {}, fleetMetrics('arbfleet-test', 'watchdog'));
@@ -85,8 +85,9 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
       { Name: 'StaleShards', Unit: 'Count' },
       { Name: 'HeartbeatAgeMax', Unit: 'Seconds' },
       { Name: 'WatchdogPasses', Unit: 'Count' },
+      { Name: 'FailedShards', Unit: 'Count' },
     ]);
-    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1 });
+    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1, FailedShards: 0 });
   });
 
   it('publishes each restart and failure the moment it is decided, one per event, with its cause', () => {
