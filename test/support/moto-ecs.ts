@@ -7,6 +7,7 @@
 import { CreateClusterCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { inject } from 'vitest';
 import type { AwsClients } from '../../core/aws/aws-clients.js';
+import { motoTaskTransitionAt } from './moto-task-transition.js';
 
 /** The first match of `pattern` in an EC2 query API answer (moto checks no signature, only the credential scope). */
 export async function ec2Query(action: string, pattern: RegExp): Promise<string> {
@@ -24,12 +25,9 @@ export async function ec2Query(action: string, pattern: RegExp): Promise<string>
   return match[1];
 }
 
-/** Sets (or, with undefined, unsets) moto's state transition for ECS tasks. */
+/** Sets (or, with undefined, unsets) moto's state transition for ECS tasks, on the project's shared moto. */
 export async function motoTaskTransition(transition: { progression: string; times?: number } | undefined): Promise<void> {
-  const endpoint = inject('awsEndpoint');
-  const path = transition === undefined ? 'unset-transition' : 'set-transition';
-  const res = await fetch(`${endpoint}/moto-api/state-manager/${path}`, { method: 'POST', body: JSON.stringify({ model_name: 'ecs::task', transition }) });
-  if (!res.ok) throw new Error(`moto ${path}: HTTP ${res.status}`);
+  await motoTaskTransitionAt(inject('awsEndpoint'), transition);
 }
 
 export interface MotoEcs {

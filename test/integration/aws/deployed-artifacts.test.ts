@@ -1,0 +1,315 @@
+/**
+ * What `cdk deploy` ships, run on moto with IAM enforced: the six Lambda bundles of the cloud
+ * assembly (`npx cdk synth`, once), each copied alone into a /var/task-like folder and invoked in
+ * its own Node process with real event shapes, its environment resolved from the template and the
+ * credentials of its own role; the engine bundle built by engine-task/build.mjs, staged with only
+ * its production dependency, run with the task's environment (the task definition's, then the
+ * launcher's overrides) and the task role's credentials. Tables, queues, bucket, cluster, task
+ * definition, roles and policies all come from the template's own resource definitions.
+ *
+ * Path: POST /campaigns (api) → launch messages (SQS) → launcher → RunTask (moto's ECS) → the
+ * built engine heartbeats into DynamoDB → SIGKILL → task-events (ECS Task State Change) restarts
+ * the shard at generation 1 → launcher relaunches it → watchdog (scheduled) → POST …/stop (api) →
+ * scheduler and watchdog end the campaign → reporter stores the report in S3. Then every metric an
+ * alarm or the dashboard reads must be among the EMF lines the bundles and the engine printed.
+ *
+ * IAM, as moto 5.2.5 enforces it (own moto server, INITIAL_NO_AUTH_ACTION_COUNT, then
+ * /moto-api/reset-auth once the emulator is set up): the signature and the ACTION of every call
+ * are checked against the role's policies from the template, so an action a role lacks fails the
+ * bundle. moto does NOT check: resource ARNs for DynamoDB and ECS (it authorises those against `*`,
+ * so the test widens their statements' Resource to `*`; SQS queue ARNs and S3 object ARNs it does
+ * check, and they stay as the template wrote them), any Condition (ecs:cluster, iam:PassedToService),
+ * implied actions (RunTask's iam:PassRole / ecs:TagResource), resource policies; and it asks for
+ * `dynamodb:TransactWriteItems` where IAM asks for the parts' actions (granted by the test to
+ * roles that may write items). test/infra/iam.test.ts walks the template for exactly those:
+ * resources named one by one, wildcards only where IAM has nothing narrower, the conditions.
+ * Details in test/support/emulated-roles.ts.
+ *
+ * Its own moto (IAM on) rather than the project's shared one; in the `aws` project so it runs
+ * alone among the emulator suites (it is the heaviest: one synth, a build, ~30 processes).
+ * `ARBFLEET_CLOUD_ASSEMBLY=<cdk.out>` reuses a synthesised assembly.
+ */
+import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-clients.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { systemClock } from '../../../core/clock.js';
+import type { CampaignReport } from '../../../core/report/report-schema.js';
+import { campaignInput } from '../../support/campaigns.js';
+import { cloudAssembly, deployedFunctions, resourcesOfType, type CloudAssembly, type DeployedFunction } from '../../support/cloud-assembly.js';
+import { PhysicalResources, resolveString } from '../../support/cloudformation-values.js';
+import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
+import { createTemplateBuckets, createTemplateClusters, createTemplateQueues, createTemplateTables, mapNetworkAndLogs, MOTO_ACCOUNT_ID, registerTemplateTaskDefinitions, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
+import { assumeTemplateRole, createOperator, createTemplateRoles, enforceIam, putTemplatePolicies, type RoleCredentials } from '../../support/emulated-roles.js';
+import { buildEngineBundle, stageEngineImage, startEngineImage } from '../../support/engine-image.js';
+import { waitFor, type NodeProcess } from '../../support/engine-process.js';
+import { apiGatewayProxyEvent, scheduledEvent, sqsEvent, taskStateChangeEvent } from '../../support/lambda-events.js';
+import { invokeLambda, layOutLambdaTask, type LambdaInvocation, type LambdaTask } from '../../support/lambda-bundle.js';
+import { motoTaskTransitionAt } from '../../support/moto-task-transition.js';
+import { startMotoServer, type MotoServer } from '../../support/moto-server.js';
+import { alarmMetrics, AWS_SERVICE_NAMESPACES, dashboardMetrics, readsMetric } from '../../support/template-metrics.js';
+
+const REGION = 'us-east-1';
+const SHARDS = ['shard-000', 'shard-001'];
+
+let moto: MotoServer;
+let assembly: CloudAssembly;
+let operator: AwsClients;
+let store: DynamoDbCampaignStore;
+const resources = new PhysicalResources({ accountId: MOTO_ACCOUNT_ID, region: REGION, stackName: 'Arbfleet' });
+let engineTask: RegisteredTaskDefinition;
+let engineImage: { appDir: string; main: string };
+let engineRole: RoleCredentials;
+let launchQueue: { url: string; arn: string };
+const functions = new Map<string, { deployed: DeployedFunction; task: LambdaTask; environment: Record<string, string> }>();
+const engines = new Map<string, NodeProcess>();
+/** Every stdout line of every bundle invocation and engine: where the EMF lines are. */
+const printed: string[] = [];
+let campaignId = '';
+
+const config = campaignInput({
+  name: 'deployed-artifacts',
+  symbols: ['BTC', 'ETH', 'XRP', 'SOL'],
+  sharding: { symbolsPerShard: 2 },
+  feed: { kind: 'synthetic', seed: 11, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
+  watchdog: { heartbeatInterval: '0.5s', staleAfter: '3s', launchTimeout: '30s', maxRestarts: 3, backoff: { initial: 0 } },
+  monitor: { interval: '5s', flushInterval: '0.25s' },
+  duration: '10m',
+});
+
+function emulatorSettings(endpoint: string): AwsClientSettings {
+  return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
+}
+
+function useCredentials(credentials: RoleCredentials): void {
+  process.env.AWS_ACCESS_KEY_ID = credentials.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.AWS_SECRET_ACCESS_KEY;
+  if (credentials.AWS_SESSION_TOKEN) process.env.AWS_SESSION_TOKEN = credentials.AWS_SESSION_TOKEN;
+  else delete process.env.AWS_SESSION_TOKEN;
+}
+
+/** Invokes a function's bundle; fails the test on a handler error, naming the function and printing its output. */
+async function invoke<T>(name: string, event: unknown): Promise<LambdaInvocation<T>> {
+  const fn = functions.get(name);
+  if (!fn) throw new Error(`no deployed function ${name}`);
+  const invocation = await invokeLambda<T>(fn.task, event, fn.environment);
+  printed.push(...invocation.stdoutLines);
+  if (invocation.error) throw new Error(`${name} bundle threw ${invocation.error.errorType}: ${invocation.error.errorMessage}\n${invocation.stdoutLines.slice(-15).join('\n')}\n${invocation.stderr.slice(-1500)}`);
+  return invocation;
+}
+
+/** Calls the api bundle; the answer's message carries the bundle's last log lines (a 500 says why only there). */
+async function apiCall(method: string, path: string, resource: string, body?: unknown, pathParameters?: Record<string, string>) {
+  const invocation = await invoke<{ statusCode: number; body: string }>('api', apiGatewayProxyEvent({ method, path, resource, region: REGION, ...(body !== undefined ? { body } : {}), ...(pathParameters ? { pathParameters } : {}) }));
+  return { statusCode: invocation.result?.statusCode, body: invocation.result?.body ?? '', explained: `${invocation.result?.body}\n${invocation.stdoutLines.filter((l) => !l.includes('"_aws"')).slice(-5).join('\n')}` };
+}
+
+function ruleArnOf(functionLogicalId: string): string {
+  const rule = resourcesOfType(assembly.template, 'AWS::Events::Rule').find(([, r]) => JSON.stringify(r.Properties?.Targets ?? []).includes(functionLogicalId));
+  return `arn:aws:events:${REGION}:${MOTO_ACCOUNT_ID}:rule/Arbfleet-${rule?.[0] ?? 'schedule'}`;
+}
+
+/** Receives `count` launch messages as the SQS event source would, and hands them to the launcher bundle. */
+async function launchFromQueue(count: number) {
+  const messages: Message[] = [];
+  await waitFor(`${count} launch messages`, async () => {
+    const { Messages = [] } = await operator.sqs.send(new ReceiveMessageCommand({ QueueUrl: launchQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }));
+    messages.push(...Messages);
+    return messages.length >= count ? true : undefined;
+  }, 15_000);
+  return invoke<{ batchItemFailures: unknown[] }>('launcher', sqsEvent(messages, launchQueue.arn, REGION));
+}
+
+async function taskOfShard(shardId: string): Promise<Task> {
+  const shard = await store.getShard({ campaignId, shardId });
+  if (!shard?.taskId) throw new Error(`${shardId} has no task`);
+  const { tasks = [] } = await operator.ecs.send(new DescribeTasksCommand({ cluster: resources.ref(clusterLogicalId()), tasks: [shard.taskId] }));
+  if (!tasks[0]) throw new Error(`moto knows no task ${shard.taskId}`);
+  return tasks[0];
+}
+
+function clusterLogicalId(): string {
+  const [cluster] = resourcesOfType(assembly.template, 'AWS::ECS::Cluster');
+  return cluster?.[0] as string;
+}
+
+/** Starts the built engine as ECS would start this task: the task definition's environment, then the RunTask overrides. */
+function startEngineOfTask(task: Task): NodeProcess {
+  const definitionEnv = Object.fromEntries((engineTask.container.environment ?? []).map((e) => [e.name as string, e.value as string]));
+  const override = task.overrides?.containerOverrides?.find((o) => o.name === engineTask.container.name);
+  expect(override, `RunTask overrides address the container ${engineTask.container.name}`).toBeDefined();
+  const overrides = Object.fromEntries((override?.environment ?? []).map((e) => [e.name as string, e.value as string]));
+  const engine = startEngineImage(engineImage, { ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: moto.endpoint, ...engineRole });
+  engines.set(`${overrides.ARBFLEET_SHARD_ID}#${overrides.ARBFLEET_GENERATION}`, engine);
+  return engine;
+}
+
+beforeAll(async () => {
+  // A large count: setup runs unauthenticated; enforceIam() then switches checking on at once.
+  moto = await startMotoServer({ INITIAL_NO_AUTH_ACTION_COUNT: '1000000' });
+  process.env.AWS_ENDPOINT_URL = moto.endpoint;
+  process.env.AWS_REGION = REGION;
+  useCredentials({ AWS_ACCESS_KEY_ID: 'setup', AWS_SECRET_ACCESS_KEY: 'setup' });
+  assembly = await cloudAssembly();
+  engineImage = stageEngineImage(buildEngineBundle());
+
+  const setup = new AwsClients(emulatorSettings(moto.endpoint));
+  await motoTaskTransitionAt(moto.endpoint, { progression: 'manual', times: 1_000_000 });
+  await mapNetworkAndLogs(assembly.template, resources, moto.endpoint, assembly.stackName);
+  await createTemplateTables(assembly.template, resources, setup);
+  await createTemplateQueues(assembly.template, resources, setup, assembly.stackName);
+  await createTemplateBuckets(assembly.template, resources, setup, assembly.stackName);
+  await createTemplateClusters(assembly.template, resources, setup, assembly.stackName);
+  await createTemplateRoles(assembly.template, resources, moto.endpoint, assembly.stackName);
+  [engineTask] = (await registerTemplateTaskDefinitions(assembly.template, resources, setup)) as [RegisteredTaskDefinition];
+  await putTemplatePolicies(assembly.template, resources, moto.endpoint);
+  setup.destroy();
+
+  const taskDefinition = resourcesOfType(assembly.template, 'AWS::ECS::TaskDefinition')[0]?.[1];
+  const taskRole = (taskDefinition?.Properties?.TaskRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  engineRole = await assumeTemplateRole(resources, moto.endpoint, taskRole, 'engine-task');
+  for (const deployed of deployedFunctions(assembly)) {
+    const variables = Object.fromEntries(Object.entries(deployed.environment).map(([k, v]) => [k, resolveString(v, resources)]));
+    const credentials = await assumeTemplateRole(resources, moto.endpoint, deployed.roleLogicalId, deployed.name);
+    functions.set(deployed.name, { deployed, task: layOutLambdaTask(deployed.name, deployed.bundleDir), environment: { ...variables, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, ...credentials } });
+  }
+  const queueEnv = functions.get('api')?.environment.ARBFLEET_LAUNCH_QUEUE_URL as string;
+  const [queueId] = resourcesOfType(assembly.template, 'AWS::SQS::Queue').find(([id]) => resources.ref(id) === queueEnv) ?? [];
+  launchQueue = { url: queueEnv, arn: resources.getAtt(queueId as string, 'Arn') };
+
+  const operatorCredentials = await createOperator(moto.endpoint);
+  await enforceIam(moto.endpoint);
+  useCredentials(operatorCredentials);
+  operator = new AwsClients(emulatorSettings(moto.endpoint));
+  store = new DynamoDbCampaignStore({ clients: operator, tablePrefix: `${assembly.stackName}-`, clock: systemClock });
+}, 240_000);
+
+afterAll(async () => {
+  for (const engine of engines.values()) if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill('SIGKILL');
+  operator?.destroy();
+  await moto?.stop();
+  assembly?.dispose();
+});
+
+describe('the cloud assembly', () => {
+  it('holds the six control-plane bundles, each laid out alone as Lambda would', () => {
+    expect([...functions.keys()].sort()).toEqual(['api', 'launcher', 'reporter', 'scheduler', 'task-events', 'watchdog']);
+  });
+});
+
+describe('IAM on the emulator', () => {
+  it('is enforced: a role is refused an action its template policy does not grant', async () => {
+    const reporter = functions.get('reporter')?.environment as Record<string, string>;
+    const asReporter = new AwsClients(emulatorSettings(moto.endpoint));
+    const saved = { ...process.env };
+    useCredentials({ AWS_ACCESS_KEY_ID: reporter.AWS_ACCESS_KEY_ID as string, AWS_SECRET_ACCESS_KEY: reporter.AWS_SECRET_ACCESS_KEY as string, AWS_SESSION_TOKEN: reporter.AWS_SESSION_TOKEN as string });
+    try {
+      // moto answers an IAM refusal in IAM's XML whatever the service's protocol: read the status, not the message.
+      const refusal = await asReporter.sqs.send(new SendMessageCommand({ QueueUrl: launchQueue.url, MessageBody: '{}' })).then(
+        () => undefined,
+        (error: { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } }) => error.$response?.statusCode ?? error.$metadata?.httpStatusCode,
+      );
+      expect(refusal, 'the reporter role has no sqs:SendMessage').toBe(403);
+    } finally {
+      process.env = saved;
+      asReporter.destroy();
+    }
+  });
+});
+
+describe('the deployed artifacts, end to end on the emulator', () => {
+  it('api bundle: POST /campaigns answers 201 and queues one launch per shard', async () => {
+    const created = await apiCall('POST', '/campaigns', '/campaigns', config);
+    expect(created.statusCode, created.explained).toBe(201);
+    campaignId = JSON.parse(created.body).campaign.campaignId;
+    expect((await store.listShards(campaignId)).map((s) => s.shardId)).toEqual(SHARDS);
+  });
+
+  it('launcher bundle: the SQS batch becomes one RunTask per shard in ECS', async () => {
+    const { result } = await launchFromQueue(SHARDS.length);
+    expect(result?.batchItemFailures).toEqual([]);
+    const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()) }));
+    expect(taskArns).toHaveLength(SHARDS.length);
+    for (const shardId of SHARDS) expect((await store.getShard({ campaignId, shardId }))?.status).toBe('LAUNCHING');
+  });
+
+  it('engine bundle: started with each task’s environment and role, it heartbeats into DynamoDB', async () => {
+    for (const shardId of SHARDS) startEngineOfTask(await taskOfShard(shardId));
+    await waitFor('both shards heartbeating with progress', async () => {
+      const shards = await store.listShards(campaignId);
+      return shards.every((s) => (s.heartbeat?.progress.ticks ?? 0) > 0) ? shards : undefined;
+    }, 30_000).catch((error: Error) => {
+      const logs = [...engines.values()].map((e) => `${e.stderr().slice(-800)}${e.stdout().slice(-800)}`).join('\n---\n');
+      throw new Error(`${error.message}\n${logs}`);
+    });
+    await waitFor('fills committed', async () => ((await store.readLedger({ campaignId, shardId: 'shard-000' })).length > 0 ? true : undefined), 30_000);
+  });
+
+  it('task-events bundle: a SIGKILLed task’s ECS Task State Change restarts its shard at generation 1', async () => {
+    const engine = engines.get('shard-000#0') as NodeProcess;
+    engine.child.kill('SIGKILL');
+    await engine.exited;
+    const task = await taskOfShard('shard-000');
+    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Essential container in task exited' }));
+    const { result } = await invoke<{ verdict: string }>('task-events', taskStateChangeEvent(await taskOfShard('shard-000'), 137, 3, REGION));
+    expect(result).toEqual({ verdict: 'restart' });
+    const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
+    expect(shard?.generation).toBe(1);
+    expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration])).toEqual([['CRASHED', 0]]);
+  });
+
+  it('launcher bundle relaunches generation 1; watchdog bundle (scheduled) judges the live shard healthy', async () => {
+    const { result } = await launchFromQueue(1);
+    expect(result?.batchItemFailures).toEqual([]);
+    expect((await store.getShard({ campaignId, shardId: 'shard-000' }))?.status).toBe('LAUNCHING');
+    const watchdog = await invoke<{ verdicts: Record<string, number> }>('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION));
+    expect(watchdog.result?.verdicts.healthy ?? 0).toBeGreaterThanOrEqual(1);
+    expect(watchdog.result?.verdicts.restart ?? 0).toBe(0);
+  });
+
+  it('api bundle: POST /campaigns/{id}/stop answers 200 (it stops the ECS tasks of the campaign)', async () => {
+    const stop = await apiCall('POST', `/campaigns/${campaignId}/stop`, '/campaigns/{campaignId}/stop', undefined, { campaignId });
+    expect(stop.statusCode, stop.explained).toBe(200);
+  });
+
+  it('scheduler and watchdog bundles end the stopped campaign', async () => {
+    // What ECS does with a stopped task (whether or not the api's StopTask got through above):
+    // the task is STOPPED, its container gets SIGTERM, the engine checkpoints and exits 0.
+    const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()), desiredStatus: 'RUNNING' }));
+    for (const task of taskArns) await operator.ecs.send(new StopTaskCommand({ cluster: resources.ref(clusterLogicalId()), task, reason: 'stopped by the test for the campaign stop' }));
+    for (const engine of engines.values()) if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill('SIGTERM');
+    await waitFor('the campaign to end', async () => {
+      await invoke('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION));
+      await invoke('scheduler', scheduledEvent(ruleArnOf(functions.get('scheduler')?.deployed.logicalId as string), REGION));
+      const campaign = await store.getCampaign(campaignId);
+      return campaign?.status === 'CANCELLED' ? campaign : undefined;
+    }, 30_000);
+  });
+
+  it('reporter bundle stores the ended campaign’s report in the bucket', async () => {
+    const reporter = await invoke<{ reported: string[] }>('reporter', scheduledEvent(ruleArnOf(functions.get('reporter')?.deployed.logicalId as string), REGION));
+    expect(reporter.result).toEqual({ reported: [campaignId] });
+    const bucket = functions.get('reporter')?.environment.ARBFLEET_REPORT_BUCKET as string;
+    const object = await operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${campaignId}/report.json` }));
+    const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as CampaignReport;
+    expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED'], []]);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
+  });
+});
+
+describe('metrics the alarms and the dashboard read', () => {
+  it('are all emitted as EMF by the bundles and the engine during the run (AWS service metrics excepted)', () => {
+    for (const engine of engines.values()) printed.push(...engine.stdout().split('\n'));
+    const emitted = metricsOfEmfLines(printed);
+    const pseudo = resources.pseudo;
+    const read = [...alarmMetrics(assembly.template, pseudo), ...dashboardMetrics(assembly.template, pseudo)];
+    const ours = read.filter((m) => !AWS_SERVICE_NAMESPACES.includes(m.namespace));
+    expect(ours.length).toBeGreaterThan(5);
+    // A restart's Cause says which fault happened; this run makes one CRASHED restart, so any Cause stands for all.
+    const missing = ours.filter((m) => !emitted.some((e) => readsMetric(m, e, ['Cause'])));
+    const describeRef = (m: (typeof ours)[number]) => `${m.where}: ${m.namespace}/${m.name}{${Object.entries(m.dimensions).map(([k, v]) => `${k}=${v ?? '*'}`).join(',')}}`;
+    expect(missing.map(describeRef), `emitted: ${[...new Set(emitted.map(metricKey))].join(' ')}`).toEqual([]);
+  });
+});
