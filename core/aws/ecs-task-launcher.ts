@@ -50,6 +50,16 @@ export const DEFAULT_LAUNCH_ATTEMPTS = 5;
 /** Full-jitter backoff between attempts: a random wait up to min(cap, base × 2^attempt). */
 export const LAUNCH_BACKOFF_BASE_MS = 1_000;
 export const LAUNCH_BACKOFF_CAP_MS = 20_000;
+/**
+ * The longest `launch` can wait between RunTask attempts, in ms: the backoff cap of every attempt
+ * after the first (full jitter waits at most that). With the defaults, 1 + 2 + 4 + 8 s = 15 s.
+ */
+export function launchBackoffBudgetMs(maxAttempts: number = DEFAULT_LAUNCH_ATTEMPTS): number {
+  let total = 0;
+  for (let attempt = 1; attempt < maxAttempts; attempt++) total += Math.min(LAUNCH_BACKOFF_CAP_MS, LAUNCH_BACKOFF_BASE_MS * 2 ** (attempt - 1));
+  return total;
+}
+
 /** Launches in flight at once in `launchMany` (each still waits for the rate limiter). */
 const DEFAULT_LAUNCH_CONCURRENCY = 10;
 

@@ -12,7 +12,8 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { ECS_LAUNCHER_ACTIONS } from '../../core/aws/ecs-task-launcher.js';
+import { awsClientSettings, type AwsClientSettings } from '../../core/aws/aws-clients.js';
+import { DEFAULT_LAUNCH_ATTEMPTS, ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
 import { TABLES } from '../../core/aws/table-design.js';
 import { ENGINE_CONTAINER_NAME, REPO_ROOT, type Fleet } from './fleet.js';
 import type { State } from './state.js';
@@ -46,8 +47,37 @@ interface FunctionSpec {
   access: FunctionAccess;
 }
 
-/** The launcher's timeout; the launch queue's visibility timeout is six times it (AWS's advice for SQS event sources). */
-export const LAUNCHER_TIMEOUT = Duration.seconds(60);
+/**
+ * Launch messages per launcher invocation: one. A launch can take a while (RunTask retried with
+ * backoff for throttling and capacity), and in a batch every message behind a slow one would wait,
+ * time out with it and be delivered again, burning receive counts toward the dead-letter queue for
+ * nothing it did. One at a time, a launch that overruns costs only its own attempt; parallelism
+ * comes from concurrent invocations (`LAUNCHER_MAX_CONCURRENCY`), paced by Fargate's RunTask quota.
+ */
+export const LAUNCH_BATCH_SIZE = 1;
+/** Launcher invocations at once (each paces its RunTask calls; 5 × a few launches/s stays near Fargate's 20/s). */
+export const LAUNCHER_MAX_CONCURRENCY = 5;
+/**
+ * AWS calls on one launch's path, besides RunTask's own attempts: read campaign and shard, ListTasks
+ * (a launch already made), update the shard, append its event, and on a campaign's last launch
+ * list its shards, read, update and append again.
+ */
+const LAUNCH_PATH_CALLS = 9;
+
+/**
+ * The launcher's timeout, derived rather than guessed: the RunTask attempts' backoff
+ * (`launchBackoffBudgetMs`, 15 s) plus every call on the path (RunTask's attempts included) each
+ * taking its full connection and request timeouts once (`awsClientSettings`: 2 + 5 s), rounded up
+ * to the minute. The launch queue's visibility timeout is six times it (AWS's advice for SQS event sources).
+ */
+export function launcherTimeout(settings: Pick<AwsClientSettings, 'connectionTimeoutMs' | 'requestTimeoutMs'> = awsClientSettings({})): Duration {
+  const perCallMs = settings.connectionTimeoutMs + settings.requestTimeoutMs;
+  const worstMs = launchBackoffBudgetMs() + (LAUNCH_PATH_CALLS + DEFAULT_LAUNCH_ATTEMPTS) * perCallMs;
+  return Duration.minutes(Math.ceil(worstMs / 60_000));
+}
+
+/** The launcher's timeout (see `launcherTimeout`). */
+export const LAUNCHER_TIMEOUT = launcherTimeout();
 /** Deliveries of a launch message before it moves to the dead-letter queue. */
 export const LAUNCH_MAX_RECEIVES = 5;
 
@@ -157,7 +187,7 @@ export class ControlPlane extends Construct {
     this.functions = functions;
 
     functions.launcher.addEventSource(
-      new SqsEventSource(this.launchQueue, { batchSize: 10, reportBatchItemFailures: true, maxConcurrency: 5 }),
+      new SqsEventSource(this.launchQueue, { batchSize: LAUNCH_BATCH_SIZE, reportBatchItemFailures: true, maxConcurrency: LAUNCHER_MAX_CONCURRENCY }),
     );
   }
 

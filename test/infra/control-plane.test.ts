@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ECS_LAUNCHER_ACTIONS } from '../../core/aws/ecs-task-launcher.js';
+import { ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
 import { lambdaEnvironment } from '../../functions/lambda-environment.js';
-import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
+import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, launcherTimeout, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
 import { allowedActions, policyStatements, resourcesOf, statementsOfRole, type Statement } from './support/policy-statements.js';
 import { synthArbfleet } from './support/synth-stack.js';
 
@@ -93,15 +93,23 @@ describe('control plane: the launch queue', () => {
     expect(denials).toHaveLength(2);
   });
 
-  it('feeds the launcher in batches with partial batch failures', () => {
+  it('feeds the launcher one message per invocation (a slow launch never burns another message\'s receive count), with partial batch failures', () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(controlPlane.functions.launcher) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.launchQueue), 'Arn'] },
-      BatchSize: 10,
+      BatchSize: 1,
       FunctionResponseTypes: ['ReportBatchItemFailures'],
       ScalingConfig: { MaximumConcurrency: 5 },
     });
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+  });
+
+  it("gives a launch time for RunTask's backoff and every call on its path at its full timeouts", () => {
+    expect(launchBackoffBudgetMs()).toBe(15_000);
+    // 15 s of backoff + 14 calls × 7 s = 113 s → 2 minutes; slower clients get a longer timeout.
+    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(120);
+    expect(launcherTimeout({ connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 }).toSeconds()).toBe(480);
+    expect(functionProps('launcher').Timeout).toBe(LAUNCHER_TIMEOUT.toSeconds());
   });
 });
 
