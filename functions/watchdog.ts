@@ -1,10 +1,17 @@
 /**
- * `watchdog` Lambda (EventBridge, every minute): one pass of the same watchdog policy the local
- * fleet runs, over the index of active shards, then the fleet's gauges as EMF metrics.
+ * `watchdog` Lambda (EventBridge, every minute): several passes of the same watchdog policy the
+ * local fleet runs, `ARBFLEET_WATCHDOG_INTERVAL_SEC` apart (15 s by default: 4 passes a minute;
+ * `core/fleet/watchdog-cadence.ts`), each over the index of active shards and each followed by the
+ * fleet's gauges as EMF metrics. A pass that would not finish before the invocation's timeout is
+ * left to the next invocation.
  */
+import type { Context } from 'aws-lambda';
 import { publishFleetGauges } from '../core/aws/emf-metrics.js';
+import { DEFAULT_WATCHDOG_INTERVAL_SEC, passFits, passOffsetsMs, WATCHDOG_INTERVALS_SEC, type WatchdogIntervalSec } from '../core/fleet/watchdog-cadence.js';
+import { ValidationError } from '../core/errors.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
 
+/** One pass: verdicts counted by kind, gauges published. */
 export async function runWatchdog(runtime: FleetRuntime): Promise<{ verdicts: Record<string, number> }> {
   const results = await runtime.watchdog.pass();
   const verdicts: Record<string, number> = {};
@@ -13,4 +20,47 @@ export async function runWatchdog(runtime: FleetRuntime): Promise<{ verdicts: Re
   return { verdicts };
 }
 
-export const handler = async (): Promise<{ verdicts: Record<string, number> }> => runWatchdog(fleetRuntime());
+export interface WatchdogInvocation {
+  intervalSec: WatchdogIntervalSec;
+  /** Milliseconds the invocation has left (Lambda's `context.getRemainingTimeInMillis`). */
+  remainingMs(): number;
+  sleep(ms: number): Promise<void>;
+  /** A monotonic clock in ms (`performance.now`). */
+  elapsedMs(): number;
+}
+
+/** The passes of one invocation, as planned by `passOffsetsMs`, while they fit in its time. */
+export async function runWatchdogPasses(runtime: FleetRuntime, invocation: WatchdogInvocation): Promise<{ passes: { verdicts: Record<string, number> }[] }> {
+  const start = invocation.elapsedMs();
+  const passes: { verdicts: Record<string, number> }[] = [];
+  let slowestMs = 0;
+  for (const offset of passOffsetsMs(invocation.intervalSec)) {
+    const waitMs = Math.max(0, start + offset - invocation.elapsedMs());
+    if (!passFits(waitMs, invocation.remainingMs(), slowestMs)) break;
+    if (waitMs > 0) await invocation.sleep(waitMs);
+    const began = invocation.elapsedMs();
+    passes.push(await runWatchdog(runtime));
+    slowestMs = Math.max(slowestMs, invocation.elapsedMs() - began);
+  }
+  return { passes };
+}
+
+/** The cadence from the environment the stack sets; a bad value is a deploy mistake, named. */
+export function watchdogIntervalSec(env: NodeJS.ProcessEnv = process.env): WatchdogIntervalSec {
+  const text = env.ARBFLEET_WATCHDOG_INTERVAL_SEC;
+  if (text === undefined || text === '') return DEFAULT_WATCHDOG_INTERVAL_SEC;
+  const value = Number(text);
+  if (!(WATCHDOG_INTERVALS_SEC as readonly number[]).includes(value)) {
+    throw new ValidationError([{ path: 'ARBFLEET_WATCHDOG_INTERVAL_SEC', message: `expected one of ${WATCHDOG_INTERVALS_SEC.join(', ')} (seconds dividing a minute), found "${text}"` }], 'Lambda environment');
+  }
+  return value as WatchdogIntervalSec;
+}
+
+export const handler = async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<{ passes: { verdicts: Record<string, number> }[] }> =>
+  runWatchdogPasses(fleetRuntime(), {
+    intervalSec: watchdogIntervalSec(),
+    // Invoked without a Lambda context (a test, a script): one minute, as the schedule gives.
+    remainingMs: context ? () => context.getRemainingTimeInMillis() : (() => { const end = performance.now() + 60_000; return () => end - performance.now(); })(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    elapsedMs: () => performance.now(),
+  });

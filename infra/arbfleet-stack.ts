@@ -59,6 +59,7 @@ export class ArbfleetStack extends Stack {
       reservedConcurrency: settings.reservedConcurrency,
       metricsService,
       metricsNamespace: METRICS_NAMESPACE,
+      watchdogIntervalSec: settings.watchdogIntervalSec,
     });
     const { functions } = this.controlPlane;
     this.api = new Api(this, 'Api', {

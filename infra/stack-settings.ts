@@ -5,6 +5,7 @@
  */
 import { FARGATE_CPU_UNITS, fargateMemoryChoices, isFargateTaskSize } from '../core/config/fargate-task-size.js';
 import { ValidationError, type FieldIssue } from '../core/errors.js';
+import { DEFAULT_WATCHDOG_INTERVAL_SEC, WATCHDOG_INTERVALS_SEC, type WatchdogIntervalSec } from '../core/fleet/watchdog-cadence.js';
 
 export interface StackSettings {
   /** The CloudFormation stack name; also the table prefix (`<stackName>-`). */
@@ -38,6 +39,12 @@ export interface StackSettings {
    * managed elsewhere (docs/deploy.md says how to check).
    */
   apiGatewayAccountRole: boolean;
+  /**
+   * `watchdogIntervalSec`: seconds between the watchdog's passes (15, 20, 30 or 60; default 15).
+   * EventBridge fires the watchdog once a minute; it makes 60 / interval passes per invocation, so
+   * a stall is caught within `staleAfter` + about two intervals (README, "Detection").
+   */
+  watchdogIntervalSec: WatchdogIntervalSec;
 }
 
 /** CloudWatch Logs' accepted retention values, in days. */
@@ -111,6 +118,7 @@ export function readStackSettings(context: ContextReader): StackSettings {
     restartAlarmThreshold: integer('restartAlarmThreshold', 5, (n) => n >= 1, 'a whole number of restarts, at least 1'),
     reservedConcurrency: flag('reservedConcurrency', true),
     apiGatewayAccountRole: flag('apiGatewayAccountRole', true),
+    watchdogIntervalSec: integer('watchdogIntervalSec', DEFAULT_WATCHDOG_INTERVAL_SEC, (n) => (WATCHDOG_INTERVALS_SEC as readonly number[]).includes(n), `seconds dividing a minute (${WATCHDOG_INTERVALS_SEC.join(', ')})`) as WatchdogIntervalSec,
   };
   if (issues.length > 0) throw new ValidationError(issues, 'CDK context (cdk.json or -c name=value)');
   return settings;

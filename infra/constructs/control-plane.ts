@@ -106,8 +106,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     access: { ...NONE, sendLaunches: true, stopTasks: true, runTasks: true },
   },
   watchdog: {
-    description: 'arbfleet watchdog (every minute): judges every active shard, restarts or fails, publishes fleet gauges',
-    timeout: Duration.seconds(50),
+    description: 'arbfleet watchdog (every minute, several passes): judges every active shard, restarts or fails, publishes fleet gauges',
+    // Passes up to 45 s into the minute (15 s cadence), each only if it fits: ends before the next minute's invocation.
+    timeout: Duration.seconds(58),
     memoryMiB: 512,
     singleFlight: true,
     access: { ...NONE, sendLaunches: true, stopTasks: true, describeTasks: true },
@@ -142,6 +143,8 @@ export interface ControlPlaneProps {
   /** Powertools' `service` dimension of every EMF metric (the alarms select on it). */
   metricsService: string;
   metricsNamespace: string;
+  /** Seconds between the watchdog's passes within its one-minute invocation (`watchdog-cadence.ts`). */
+  watchdogIntervalSec: number;
 }
 
 export class ControlPlane extends Construct {
@@ -177,6 +180,7 @@ export class ControlPlane extends Construct {
       ARBFLEET_REPORT_BUCKET: props.state.reportBucket.bucketName,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       POWERTOOLS_SERVICE_NAME: props.metricsService,
+      ARBFLEET_WATCHDOG_INTERVAL_SEC: String(props.watchdogIntervalSec),
       NODE_OPTIONS: '--enable-source-maps',
     };
 

@@ -34,7 +34,7 @@ export class Schedules extends Construct {
       targets: [tick(functions.scheduler, Duration.minutes(1))],
     });
     this.watchdogRule = new events.Rule(this, 'WatchdogRule', {
-      description: 'arbfleet watchdog: every minute',
+      description: 'arbfleet watchdog: every minute, several passes per invocation (ARBFLEET_WATCHDOG_INTERVAL_SEC)',
       schedule: events.Schedule.rate(Duration.minutes(1)),
       targets: [tick(functions.watchdog, Duration.minutes(1))],
     });

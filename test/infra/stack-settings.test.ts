@@ -18,6 +18,7 @@ describe('stack settings from CDK context', () => {
       restartAlarmThreshold: 5,
       reservedConcurrency: true,
       apiGatewayAccountRole: true,
+      watchdogIntervalSec: 15,
     });
     expect(tablePrefixOf('Arbfleet')).toBe('Arbfleet-');
   });
@@ -68,6 +69,11 @@ describe('stack settings from CDK context', () => {
     expect(issues.sort()).toEqual(['alarmEmail', 'destroyTables', 'logRetentionDays', 'taskCpu', 'vpcId']);
     expect((error as Error).message).toContain('taskCpu: expected one of Fargate');
     expect((error as Error).message).toContain('found "300"');
+  });
+
+  it('takes a watchdog cadence that divides a minute, and names the choices otherwise', () => {
+    expect(read({ watchdogIntervalSec: '30' }).watchdogIntervalSec).toBe(30);
+    expect(() => read({ watchdogIntervalSec: '10' })).toThrow(/watchdogIntervalSec: expected seconds dividing a minute \(15, 20, 30, 60\), found "10"/);
   });
 
   it('refuses a memory size Fargate does not offer for the CPU', () => {
