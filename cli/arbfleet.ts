@@ -4,6 +4,7 @@
  * unexpected error, 2 bad arguments or config.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
@@ -48,6 +49,8 @@ Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or c
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** After a stop (Ctrl-C, SIGTERM), the campaign must end within this or it is ended by force (ms). */
+export const STOP_DEADLINE_MS = 45_000;
 
 interface RunManifest {
   campaignId: string;
@@ -130,21 +133,41 @@ async function run(argv: string[]): Promise<number> {
       '\n',
   );
 
+  // A stop that cannot be recorded, or that does not end the campaign in time, ends it by force.
+  let forceEnd: (cause: Error) => void = () => {};
+  const forced = new Promise<Error>((resolve) => (forceEnd = resolve));
   let interrupted = false;
-  const onInterrupt = () => {
-    if (interrupted) return;
+  const onInterrupt = (signal: NodeJS.Signals) => {
+    if (interrupted) {
+      process.stderr.write(`arbfleet: ${signal} ignored: the campaign is already stopping (within ${STOP_DEADLINE_MS / 1000} s; the report will follow)\n`);
+      return;
+    }
     interrupted = true;
-    process.stderr.write('\narbfleet: stopping the campaign (Ctrl-C again waits the same; the report will still be written)\n');
-    void fleet.campaigns.stopCampaign(campaign.campaignId).catch(() => undefined);
+    process.stderr.write('\narbfleet: stopping the campaign (the engines checkpoint and exit; the report will still be written)\n');
+    fleet.campaigns.stopCampaign(campaign.campaignId).catch((error: unknown) => {
+      forceEnd(new Error(`${signal}: the stop could not be recorded (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
+    });
+    setTimeout(() => forceEnd(new Error(`${signal}: the campaign did not end within ${STOP_DEADLINE_MS / 1000} s of the stop`)), STOP_DEADLINE_MS).unref();
   };
   process.on('SIGINT', onInterrupt);
   process.on('SIGTERM', onInterrupt);
 
   const screen = new DashboardWriter(process.stdout);
-  const ended = await fleet.waitForEnd(campaign.campaignId, () => {
-    if (values['no-dashboard']) return;
-    void fleet.campaigns.getCampaign(campaign.campaignId).then((view) => screen.write(view, systemClock.now()));
-  });
+  const outcome = await Promise.race([
+    fleet
+      .waitForEnd(campaign.campaignId, () => {
+        if (values['no-dashboard']) return;
+        void fleet.campaigns.getCampaign(campaign.campaignId).then((view) => screen.write(view, systemClock.now()));
+      })
+      .then((record) => ({ ended: record })),
+    fleet.fatal.then((cause) => ({ cause })),
+    forced.then((cause) => ({ cause })),
+  ]);
+  if ('cause' in outcome) {
+    await server?.close();
+    return abandon(fleet, campaign.campaignId, runDir, outcome.cause);
+  }
+  const ended = outcome.ended;
   const files = await writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
   await server?.close();
   await fleet.close();
@@ -157,6 +180,35 @@ async function run(argv: string[]): Promise<number> {
       `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
   );
   return ended.status === 'FAILED' ? EXIT_FAILED : EXIT_OK;
+}
+
+/**
+ * Ends a campaign that cannot end normally (its store unwritable or replaced, or a stop that could
+ * not be recorded): stops every task, writes whatever report the store still yields to the run
+ * folder or, when that cannot be written either, to a folder under the system's temporary
+ * directory, and says where or why not. Exit 1.
+ */
+async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, cause: Error): Promise<number> {
+  fleet.detach();
+  process.stderr.write(`arbfleet: FAILED: ${cause.message}\n`);
+  await fleet.launcher.stopAll(`campaign abandoned: ${cause.message}`).catch(() => undefined);
+  const now = systemClock.now();
+  const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
+  for (const dir of [runDir, fallback]) {
+    try {
+      const files = await writeReportFiles(fleet.store, campaignId, dir, now);
+      process.stderr.write(`arbfleet: the report as the store last recorded it (not a final one):\n  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`);
+      break;
+    } catch (error) {
+      process.stderr.write(`arbfleet: could not write the report to ${dir}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  try {
+    fleet.store.close();
+  } catch {
+    // the store's file is what failed: nothing more to save
+  }
+  return EXIT_FAILED;
 }
 
 async function report(argv: string[]): Promise<number> {

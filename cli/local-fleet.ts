@@ -15,6 +15,7 @@ import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { Logger } from '../core/log.js';
 import { engineChaosEnv, type ChaosFault } from './chaos-plan.js';
 import { ChaosDriver } from './chaos-driver.js';
+import { fileIdentity, isEnvironmentFault, replacedFile, StoreFaultError, StoreHealth, type FileIdentity } from './store-health.js';
 
 /** Local defaults that suit one machine (seconds). */
 export const LOCAL_WATCHDOG_DEFAULTS = {
@@ -36,6 +37,8 @@ export interface LocalFleetOptions {
   engineCommand?: string[];
   /** SIGTERM → SIGKILL grace for stopping a task (ms). */
   stopGraceMs?: number;
+  /** How long the store may stay unwritable before the campaign is given up (ms; default 20 000). */
+  storeFaultBoundMs?: number;
 }
 
 /**
@@ -58,6 +61,16 @@ export class LocalFleet {
   private busy = false;
   private draining = false;
   private unsubscribe: () => void = () => {};
+  private readonly storeHealth: StoreHealth;
+  private readonly storeFile: FileIdentity | undefined;
+  /** Repeated identical errors are logged on their 1st, 2nd, 4th, 8th… occurrence. */
+  private readonly repeats = new Map<string, number>();
+  private onFatal: (error: StoreFaultError) => void = () => {};
+  /**
+   * Settles when the campaign cannot go on over this store: it stayed unwritable past its bound,
+   * or its file was deleted or replaced. Never rejects; pending while all is well.
+   */
+  readonly fatal: Promise<StoreFaultError>;
 
   constructor(private readonly options: LocalFleetOptions) {
     const clock = options.clock ?? systemClock;
@@ -84,6 +97,18 @@ export class LocalFleet {
     this.watchdog = new WatchdogService(this.ctx);
     this.scheduler = new SchedulerService(this.ctx);
     this.chaos = new ChaosDriver(options.chaos ?? [], this.store, this.launcher, clock, options.log);
+    this.storeHealth = new StoreHealth(options.storeFaultBoundMs !== undefined ? { boundMs: options.storeFaultBoundMs } : {});
+    this.storeFile = fileIdentity(this.dbPath);
+    let settled = false;
+    this.fatal = new Promise((resolve) => {
+      this.onFatal = (error) => {
+        if (settled) return;
+        settled = true;
+        for (const timer of this.timers.splice(0)) clearInterval(timer);
+        options.log.log('error', 'campaign cannot go on', { error: error.message });
+        resolve(error);
+      };
+    });
   }
 
   /** Uses `id` for the next campaign created (the CLI names its run folder after it first). */
@@ -105,6 +130,11 @@ export class LocalFleet {
     if (this.busy) return;
     this.busy = true;
     try {
+      const replaced = this.storeFile === undefined ? undefined : replacedFile(this.dbPath, this.storeFile);
+      if (replaced !== undefined) {
+        this.onFatal(new StoreFaultError(`${replaced}: whatever writes to it now is not this campaign's record`));
+        return;
+      }
       await this.guard('watchdog', () => this.watchdog.pass());
       await this.guard('scheduler', () => this.scheduler.tick());
       await this.guard('chaos', () => this.chaos.tick());
@@ -178,12 +208,27 @@ export class LocalFleet {
     };
   }
 
-  /** Runs one control-plane step; an error is logged, never allowed to kill the loops. */
+  /**
+   * Runs one control-plane step; an error never kills the loops. It is logged with backoff (the
+   * 1st, 2nd, 4th… time the same error repeats); an environment fault (disk full, read-only, I/O)
+   * that lasts past the bound settles `fatal`.
+   */
   private async guard<T>(what: string, step: () => Promise<T>): Promise<T | undefined> {
     try {
       return await step();
     } catch (error) {
-      this.options.log.log('error', `${what} failed`, { error: error instanceof Error ? error.message : String(error) });
+      const message = error instanceof Error ? error.message : String(error);
+      const key = `${what}: ${message}`;
+      const count = (this.repeats.get(key) ?? 0) + 1;
+      this.repeats.set(key, count);
+      let log = (count & (count - 1)) === 0;
+      if (isEnvironmentFault(error)) {
+        // One streak across every step: the disk is full for all of them at once.
+        const verdict = this.storeHealth.fault(this.ctx.clock.now(), error);
+        log = verdict.log;
+        if (verdict.fatal) this.onFatal(verdict.fatal);
+      }
+      if (log) this.options.log.log('error', `${what} failed`, { error: message, ...(count > 1 ? { times: count } : {}) });
       return undefined;
     }
   }

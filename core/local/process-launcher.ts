@@ -143,7 +143,9 @@ export class ProcessLauncher implements TaskLauncher {
     const [file, ...args] = this.command as [string, ...string[]];
     let child: ChildProcess;
     try {
-      child = spawn(file, args, { cwd: this.cwd, env, detached: false, stdio: ['ignore', stdoutFd ?? 'ignore', 'pipe'] });
+      // A process group of its own: a Ctrl-C at the terminal reaches the control plane, which stops
+      // the engines gracefully, instead of every engine at once (twice, if pressed twice).
+      child = spawn(file, args, { cwd: this.cwd, env, detached: true, stdio: ['ignore', stdoutFd ?? 'ignore', 'pipe'] });
     } finally {
       if (stdoutFd !== undefined) closeSync(stdoutFd);
     }

@@ -11,8 +11,8 @@ export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', im
 export type CliProcess = NodeProcess;
 
 /** Runs `arbfleet ARGS` as a real process (what a user types), output collected. */
-export function startCli(args: string[], env: Record<string, string> = {}): CliProcess {
-  return startNode(CLI_MAIN, args, env);
+export function startCli(args: string[], env: Record<string, string> = {}, processGroup = false): CliProcess {
+  return startNode(CLI_MAIN, args, env, processGroup);
 }
 
 /** A fresh run folder under the system's temp directory. */

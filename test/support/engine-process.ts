@@ -20,12 +20,17 @@ export function startEngine(args: string[], env: Record<string, string> = {}): E
   return startNode(ENGINE_MAIN, args, env);
 }
 
-/** Starts `entrypoint` (TypeScript, through tsx) from the repository root with `args` and `env` added. */
-export function startNode(entrypoint: string, args: string[], env: Record<string, string> = {}): NodeProcess {
+/**
+ * Starts `entrypoint` (TypeScript, through tsx) from the repository root with `args` and `env` added.
+ * `processGroup`: lead a process group of its own, as a shell's foreground job does (so a test can
+ * signal the whole group, as Ctrl-C at a terminal does).
+ */
+export function startNode(entrypoint: string, args: string[], env: Record<string, string> = {}, processGroup = false): NodeProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entrypoint, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: processGroup,
   });
   let out = '';
   let err = '';
