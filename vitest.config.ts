@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
 /**
- * Two projects: everything local runs files in parallel; the `aws` suites (adapters and handlers
- * over the wire, against moto's server or the endpoint in AWS_ENDPOINT_URL) share one emulator and
- * run one file at a time so each can start from a clean emulator.
+ * Three projects: everything local runs files in parallel; the `browser` suites too, once their
+ * global setup has made sure Debian's Chromium is installed (scripts/system-tools.sh); the `aws`
+ * suites (adapters and handlers over the wire, against moto's server or the endpoint in
+ * AWS_ENDPOINT_URL) share one emulator and run one file at a time so each can start from a clean
+ * emulator.
  */
 export default defineConfig({
   test: {
@@ -15,7 +17,15 @@ export default defineConfig({
         test: {
           name: 'local',
           include: ['test/**/*.test.ts'],
-          exclude: ['test/integration/aws/**'],
+          exclude: ['test/integration/aws/**', 'test/browser/**'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          globalSetup: ['test/browser/chromium-setup.ts'],
         },
       },
       {

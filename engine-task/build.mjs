@@ -1,6 +1,12 @@
 // Bundles the engine's entrypoint and health check into engine-task/dist/ for the container image
-// (and for anyone who wants to run the engine without tsx). Only better-sqlite3 stays external.
+// (and for anyone who wants to run the engine without tsx). Everything is bundled except the
+// externals below, which dist/package.json declares at the versions package.json pins: the
+// image installs exactly those (engine-task/stage-image.sh), nothing else from node_modules.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+
+/** Packages the bundle loads from node_modules at run time: native code esbuild cannot inline. */
+const EXTERNAL = ['better-sqlite3'];
 
 await build({
   entryPoints: { main: 'engine-task/src/main.ts', healthcheck: 'engine-task/src/healthcheck.ts' },
@@ -11,7 +17,17 @@ await build({
   target: 'node22',
   format: 'esm',
   sourcemap: true,
-  external: ['better-sqlite3'],
+  external: EXTERNAL,
   banner: { js: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);" },
   logLevel: 'warning',
 });
+
+const pinned = JSON.parse(readFileSync('package.json', 'utf8')).dependencies ?? {};
+const dependencies = Object.fromEntries(
+  EXTERNAL.map((name) => {
+    if (!pinned[name]) throw new Error(`engine-task/build.mjs: external ${name} is not in package.json's dependencies`);
+    return [name, pinned[name]];
+  }),
+);
+const manifest = { name: 'arbfleet-engine', private: true, type: 'module', dependencies };
+writeFileSync('engine-task/dist/package.json', `${JSON.stringify(manifest, null, 2)}\n`);

@@ -1,8 +1,8 @@
 /**
  * The report page and the live dashboard in a real browser (Debian's Chromium, driven by
  * playwright-core): charts drawn with data points, nothing fetched from elsewhere, no console
- * error and no page error. CI installs Chromium (`apt-get install -y chromium`); without it this
- * suite fails and says how to install it.
+ * error and no page error. The `browser` project's global setup (chromium-setup.ts) installs
+ * Chromium when it is missing, or stops the run naming the command to install it.
  */
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';

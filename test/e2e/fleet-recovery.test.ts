@@ -8,7 +8,7 @@ import { waitFor } from '../support/engine-process.js';
 describe('the memory guard', () => {
   it('recycles a shard whose memory grows before the OOM killer would, with cause RECYCLED', async () => {
     const runDir = runFolder();
-    const config = configVariant(runDir, 'leaky', (y) => `${y}task: { cpu: 512, memoryMiB: 512 }\n`);
+    const config = configVariant(runDir, 'leaky', (y) => `${y}task: { cpu: 256, memoryMiB: 512 }\n`);
     const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '20s', '--chaos', 'leak:shard-000@4s']);
     expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
     const report = readReport(join(runDir, 'out'));

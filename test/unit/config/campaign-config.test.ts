@@ -29,9 +29,9 @@ function issuesOf(raw: unknown): string[] {
 describe('campaign config files', () => {
   it('loads every shipped config in configs/', () => {
     const files = readdirSync('configs').filter((f) => f.endsWith('.yaml') && f !== 'universe.yaml');
-    expect(files.sort()).toEqual(['top10-paper-baseline.yaml', 'top10-paper-soak.yaml', 'top20-load.yaml', 'top50-load.yaml']);
+    expect(files.sort()).toEqual(['quickstart-top10.yaml', 'top10-paper-baseline.yaml', 'top10-paper-soak.yaml', 'top20-load.yaml', 'top50-load.yaml']);
     const durations = Object.fromEntries(files.map((f) => [f, loadCampaignFile(join('configs', f)).config.duration]));
-    expect(durations).toMatchObject({ 'top10-paper-baseline.yaml': 300, 'top10-paper-soak.yaml': 3600 });
+    expect(durations).toMatchObject({ 'quickstart-top10.yaml': 60, 'top10-paper-baseline.yaml': 300, 'top10-paper-soak.yaml': 3600 });
     expect(loadCampaignFile('configs/top50-load.yaml').symbols).toHaveLength(50);
   });
 
