@@ -100,12 +100,12 @@ export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, n
 }
 
 /**
- * What a campaign does when one of its shards has failed (exhausted its restart budget):
+ * What a campaign does when one of its shards has failed (its restart budget spent, or bad input it will never accept):
  * with `config.onShardFailure` `fail` (the default) a live campaign goes to `FAILED`; with
  * `continue`, or when the campaign has already ended, nothing changes (`undefined`).
  */
-export function campaignAfterShardFailure(record: CampaignRecord, shardId: string, now: number): CampaignStep | undefined {
+export function campaignAfterShardFailure(record: CampaignRecord, shardId: string, now: number, why = 'exhausted its restart budget'): CampaignStep | undefined {
   if (record.config['onShardFailure'] === 'continue') return undefined;
   if (!canTransitionCampaign(record.status, 'FAILED')) return undefined;
-  return transitionCampaign(record, 'FAILED', now, { reason: `shard ${shardId} exhausted its restart budget`, shardId });
+  return transitionCampaign(record, 'FAILED', now, { reason: `shard ${shardId} failed: ${why}`, shardId });
 }

@@ -74,6 +74,11 @@ export const HeartbeatSchema = z
     generation: z.number().int().nonnegative(),
     /** When the store received it, ms since the epoch (the writer's wall clock). */
     receivedAt: z.number(),
+    /**
+     * When the writer first received this generation's current `progress.ticks` (same clock): the
+     * ticks have stood still since then. Stores set it (`TicksSince`); absent in older heartbeats.
+     */
+    ticksSince: z.number().optional(),
     progress: ProgressSchema,
   })
   .strict();

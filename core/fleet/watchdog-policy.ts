@@ -5,7 +5,8 @@
  *
  * Detection paths: a task that has STOPPED is judged at once (its own status is confirmation);
  * a heartbeat older than `staleAfter` means LOST, heartbeats whose progress stands still for
- * `staleAfter` mean STALLED, and a launch without a heartbeat within `launchTimeout` means
+ * `staleAfter` mean STALLED (the heartbeat's `ticksSince` says since when; heartbeats written
+ * without it fall back on the watchdog's own stored observation, `observedTicks`), and a launch without a heartbeat within `launchTimeout` means
  * LAUNCH_TIMEOUT; these three are confirmed before a kill (see `WatchdogPolicy.confirmAfterSec`).
  * RSS at `memoryRecycleAt` of the task's memory recycles the shard before the OOM killer does.
  */
@@ -90,14 +91,22 @@ const CAMPAIGN_STOP_PREFIX = 'arbfleet: campaign ';
 const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 
 /** A stopped task, judged: completion, or the cause of a restart with its evidence. */
-export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM'>; detail: CauseDetail };
+export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM'>; detail: CauseDetail; permanent?: true };
+
+/**
+ * The engine's exit code for bad input: a config or data file it refuses (`engine-task/src/main.ts`,
+ * `EXIT_BAD_CONFIG`). Deterministic: the same input fails the same way on every relaunch, so it is
+ * never retried as a crash.
+ */
+export const EXIT_BAD_INPUT = 2;
 
 /**
  * Judges a STOPPED task. Completion when the control plane stopped it for the campaign's end
  * (`isCampaignStopReason`), when it stopped at or after `campaignEndsAt`, or when it exited 0
  * without a signal (exit 0 is never a restart). Otherwise `OOM` when the runtime says so (the
  * `oom` flag, `OutOfMemoryError` in `stopCode`/`stoppedReason`, or V8's "heap out of memory" in
- * the stderr tail), else `CRASHED` (a non-zero exit, a signal, or no exit code at all).
+ * the stderr tail), else `CRASHED` (a non-zero exit, a signal, or no exit code at all). An exit
+ * with `EXIT_BAD_INPUT` (no signal, no OOM) is `CRASHED` and `permanent`: relaunching cannot help.
  *
  * @throws ConflictError when the task has not stopped.
  */
@@ -112,6 +121,10 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number): StopCla
   const oom = task.oom === true || [task.stopCode, task.stoppedReason, task.stderrTail].some((t) => t !== undefined && OOM_PATTERN.test(t));
   if (!signalled && (task.exitCode === undefined || task.exitCode === null)) {
     detail.note = 'the task stopped without an exit code (it may never have started)';
+  }
+  if (!oom && !signalled && task.exitCode === EXIT_BAD_INPUT) {
+    detail.note = `the engine refused its input (exit ${EXIT_BAD_INPUT}: bad config or data); the same input fails the same way, so it is not relaunched`;
+    return { cause: 'CRASHED', detail, permanent: true };
   }
   return { cause: oom ? 'OOM' : 'CRASHED', detail };
 }
@@ -279,6 +292,11 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
   }
   const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: stoppedAt };
   if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
+  if (stop.permanent) {
+    const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
+    const said = lastLine(task.stderrTail ?? task.stoppedReason);
+    return { kind: 'fail', incident, budget, reason: `bad input, not retried: the engine exited ${EXIT_BAD_INPUT}${said ? `: ${said}` : ''}` };
+  }
   return confirmed(shard, incident, now, policy);
 }
 
@@ -302,15 +320,25 @@ function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now:
       note: `no heartbeat for ${seconds(age)} (staleAfter ${policy.staleAfterSec}s, about ${missed} intervals missed)`,
     };
   }
-  const ticks = heartbeat.progress.ticks;
-  if (shard.observedTicks === ticks && shard.observedTicksSince !== undefined && now - shard.observedTicksSince >= staleMs) {
+  const standing = ticksStandingSince(shard, heartbeat);
+  if (standing !== undefined && now - standing >= staleMs) {
     return {
       cause: 'STALLED',
-      failedAt: shard.observedTicksSince,
-      note: `heartbeats keep coming but ticks have stood at ${ticks} for ${seconds(now - shard.observedTicksSince)} (staleAfter ${policy.staleAfterSec}s)`,
+      failedAt: standing,
+      note: `heartbeats keep coming but ticks have stood at ${heartbeat.progress.ticks} for ${seconds(now - standing)} (staleAfter ${policy.staleAfterSec}s)`,
     };
   }
   return undefined;
+}
+
+/**
+ * Since when the current generation's ticks have stood at their current value: the heartbeat's
+ * own `ticksSince` (set by the store that wrote it), or, for a heartbeat without one (written
+ * before it existed), the watchdog's stored observation when it saw the same ticks.
+ */
+function ticksStandingSince(shard: ShardRecord, heartbeat: Heartbeat): number | undefined {
+  if (heartbeat.ticksSince !== undefined) return heartbeat.ticksSince;
+  return shard.observedTicks === heartbeat.progress.ticks ? shard.observedTicksSince : undefined;
 }
 
 function healthy(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): HealthyVerdict {
@@ -324,12 +352,16 @@ function healthy(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: numb
   return verdict;
 }
 
-/** Ticks seen moving (and since when) and the peak RSS, from the current generation's heartbeat. */
+/**
+ * The peak RSS and, only for a heartbeat without `ticksSince`, the ticks seen moving (and since
+ * when), from the current generation's heartbeat. A heartbeat with `ticksSince` carries the stall
+ * evidence itself, so a healthy shard whose ticks move costs no write on every pass.
+ */
 function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefined): ObservationPatch {
   if (!heartbeat) return {};
   const patch: ObservationPatch = {};
   const { ticks, rssBytes } = heartbeat.progress;
-  if (shard.observedTicks !== ticks || shard.observedTicksSince === undefined) {
+  if (heartbeat.ticksSince === undefined && (shard.observedTicks !== ticks || shard.observedTicksSince === undefined)) {
     patch.observedTicks = ticks;
     patch.observedTicksSince = heartbeat.receivedAt;
   }
@@ -358,6 +390,16 @@ function endedWithTrouble(shard: ShardRecord, incident: Incident, policy: Watchd
   };
   if (stopTaskId !== undefined) verdict.stopTaskId = stopTaskId;
   return verdict;
+}
+
+/** The last non-empty line of a stderr tail (where the engine's own message is), cut to 300 characters. */
+function lastLine(text: string | undefined): string | undefined {
+  const line = text
+    ?.split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .pop();
+  return line === undefined ? undefined : line.slice(0, 300);
 }
 
 function stopDetail(task: TaskStatus): CauseDetail {

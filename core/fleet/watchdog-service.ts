@@ -105,7 +105,7 @@ export class WatchdogService {
         await store.appendEvents(steps.events);
         log.log('error', 'shard failed', { ...key, cause: verdict.incident.cause, reason: verdict.reason });
         if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, verdict.reason);
-        await this.failCampaignIfPolicySays(campaign, shard.shardId, now);
+        await this.failCampaignIfPolicySays(campaign, shard.shardId, now, verdict.reason);
         return;
       }
       case 'complete': {
@@ -119,10 +119,10 @@ export class WatchdogService {
     }
   }
 
-  private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: number): Promise<void> {
+  private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: number, why: string): Promise<void> {
     const { store, launcher } = this.ctx;
     const fresh = (await store.getCampaign(campaign.campaignId)) ?? campaign;
-    const step = campaignAfterShardFailure(fresh, shardId, now);
+    const step = campaignAfterShardFailure(fresh, shardId, now, why);
     if (!step) return;
     await store.updateCampaign(fresh.campaignId, fresh.version, step.patch);
     await store.appendEvents([step.event]);

@@ -25,25 +25,43 @@ describe('the memory guard', () => {
 describe('the restart budget', () => {
   it('fails a shard that crashes on every start after maxRestarts, with backoff between attempts', async () => {
     const runDir = runFolder();
-    const config = configVariant(runDir, 'crashing', (y) =>
-      y
-        .replace(/^feed: .*$/m, 'feed: { kind: replay, path: /nonexistent/ticks.csv }')
-        .replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }')
-        .concat('watchdog: { maxRestarts: 2, backoff: { initial: 1s, multiplier: 2 } }\n'),
-    );
-    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
-    expect((await cli.exited).code).toBe(1);
+    const config = configVariant(runDir, 'crashing', (y) => y.concat('watchdog: { maxRestarts: 2, backoff: { initial: 1s, multiplier: 2 } }\n'));
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '40s', '--chaos', 'kill:shard-000@3s,kill:shard-000@9s,kill:shard-000@16s']);
+    expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(1);
     const report = readReport(join(runDir, 'out'));
     expect(report.campaign.status).toBe('FAILED');
     const shard = report.shards[0];
     expect(shard?.status).toBe('FAILED');
-    expect(shard?.restarts.map((r) => r.cause)).toEqual(['CRASHED', 'CRASHED', 'CRASHED']);
-    expect(shard?.restarts.every((r) => r.detail.exitCode === 2)).toBe(true);
-    expect(shard?.restarts[0]?.detail.stderrTail).toMatch(/cannot read replay file/);
+    expect(shard?.restarts.map((r) => [r.cause, r.detail.signal])).toEqual([
+      ['CRASHED', 'SIGKILL'],
+      ['CRASHED', 'SIGKILL'],
+      ['CRASHED', 'SIGKILL'],
+    ]);
     const detected = (shard?.restarts ?? []).map((r) => r.detectedAt);
     // Backoff 1 s, then 2 s (plus each start's own time).
     expect((detected[1] as number) - (detected[0] as number)).toBeGreaterThanOrEqual(1000);
     expect((detected[2] as number) - (detected[1] as number)).toBeGreaterThanOrEqual(2000);
+  });
+});
+
+describe('bad input (exit 2)', () => {
+  it("fails the shard at once, without relaunching it, with the engine's own message", async () => {
+    const runDir = runFolder();
+    const config = configVariant(runDir, 'bad-input', (y) =>
+      y.replace(/^feed: .*$/m, 'feed: { kind: replay, path: /nonexistent/ticks.csv }').replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }'),
+    );
+    const started = Date.now();
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
+    expect((await cli.exited).code).toBe(1);
+    expect(Date.now() - started).toBeLessThan(20_000); // not five relaunches with backoff
+    const report = readReport(join(runDir, 'out'));
+    expect(report.campaign.status).toBe('FAILED');
+    const shard = report.shards[0];
+    expect(shard?.status).toBe('FAILED');
+    expect(shard?.generation).toBe(0); // never relaunched
+    expect(shard?.restarts.map((r) => [r.cause, r.detail.exitCode])).toEqual([['CRASHED', 2]]);
+    expect(shard?.restarts[0]?.detail.note).toMatch(/refused its input .* not relaunched/);
+    expect(report.campaign.endReason).toMatch(/^shard shard-000 failed: bad input, not retried: the engine exited 2: .*cannot read replay file \/nonexistent\/ticks\.csv/);
   });
 });
 

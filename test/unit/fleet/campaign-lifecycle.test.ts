@@ -90,7 +90,7 @@ describe('isTerminalCampaign', () => {
 describe('campaignAfterShardFailure', () => {
   it("fails a running campaign when onShardFailure is 'fail', naming the shard", () => {
     const step = campaignAfterShardFailure(campaign({ status: 'RUNNING' }), 'shard-002', T0);
-    expect(step?.record).toMatchObject({ status: 'FAILED', endedAt: T0, endReason: 'shard shard-002 exhausted its restart budget' });
+    expect(step?.record).toMatchObject({ status: 'FAILED', endedAt: T0, endReason: 'shard shard-002 failed: exhausted its restart budget' });
     expect(step?.event.shardId).toBe('shard-002');
   });
 

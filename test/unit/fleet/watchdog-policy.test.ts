@@ -126,6 +126,44 @@ describe('assessShard: stalled progress', () => {
   });
 });
 
+describe('assessShard: heartbeats that carry ticksSince (no per-pass observation to store)', () => {
+  /** A RUNNING shard as the watchdog left it long ago, whose latest heartbeat (1 s old) says its ticks stand since `ticksSince`. */
+  const carrying = (now: number, ticksSince: number, overrides: Partial<ShardRecord> = {}) =>
+    running(T0 - 600 * SEC, 50, { heartbeat: { ...heartbeat(1, now - SEC, { ticks: 100 }), ticksSince }, ...overrides });
+
+  it('a healthy shard whose ticks moved since the last pass asks for no write at all', () => {
+    const now = T0 + 600 * SEC;
+    const v = expectKind(assessShard(carrying(now, now - SEC), task({ taskId: 'task-1' }), now, policy()), 'healthy');
+    expect(v.patch).toEqual({});
+  });
+
+  it('is healthy while ticks have stood since ticksSince for 1 ms less than staleAfter, whatever the stored observation says', () => {
+    const now = T0 + STALE - 1;
+    const stillObserved = carrying(now, T0, { observedTicks: 100, observedTicksSince: T0 - 3600 * SEC });
+    const v = expectKind(assessShard(stillObserved, undefined, now, policy()), 'healthy');
+    expect(v.patch).toEqual({});
+  });
+
+  it('suspects a stall once ticks have stood since ticksSince for staleAfter, and restarts it once confirmed, dated from ticksSince', () => {
+    const s = expectKind(assessShard(carrying(T0 + STALE, T0), undefined, T0 + STALE, policy()), 'suspect');
+    expect(s).toMatchObject({ cause: 'STALLED', patch: { suspectSince: T0 + STALE } });
+    expect(s.reason).toMatch(/ticks have stood at 100 for 45s/);
+    const now = T0 + STALE + CONFIRM;
+    const r = expectKind(assessShard(carrying(now, T0, { suspectSince: T0 + STALE }), undefined, now, policy()), 'restart');
+    expect(r.incident).toMatchObject({ cause: 'STALLED', failedAt: T0 });
+  });
+
+  it('writes again only when something changes state: suspicion cleared, first healthy reading, backoff reset', () => {
+    const now = T0 + 600 * SEC;
+    const cleared = expectKind(assessShard(carrying(now, now - SEC, { suspectSince: now - 5 * SEC }), undefined, now, policy()), 'healthy');
+    expect(cleared.patch).toEqual({ suspectSince: undefined });
+    const { healthySince: _, ...neverHealthy } = carrying(now, now - SEC);
+    expect(expectKind(assessShard(neverHealthy, undefined, now, policy()), 'healthy').patch).toEqual({ healthySince: now });
+    const reset = expectKind(assessShard(carrying(now, now - SEC, { backoffSec: 40 }), undefined, now, policy()), 'healthy');
+    expect(reset.patch).toEqual({ backoffSec: 0 });
+  });
+});
+
 describe('assessShard: launch', () => {
   const launching = (overrides: Partial<ShardRecord> = {}) =>
     shard({ status: 'LAUNCHING', generation: 2, taskId: 'task-2', launchedAt: T0, heartbeat: heartbeat(1, T0 - 60 * SEC), ...overrides });
@@ -167,6 +205,14 @@ describe('assessShard: stopped task', () => {
       detail: { exitCode: 1, stderrTail: 'TypeError: x', lastHeartbeatAgeSec: 0.5, lastRssBytes: 200 * 1024 * 1024 },
     });
     expect(v).not.toHaveProperty('stopTaskId');
+  });
+
+  it("fails an exit 2 at once, restart budget left or not, with the engine's last stderr line as the reason", () => {
+    const stopped = task({ taskId: 'task-1', state: 'STOPPED', exitCode: 2, stoppedAt: T0 + 100_500, stderrTail: 'starting\narbfleet-engine: invalid config: feed.path: cannot read replay file /x.csv: ENOENT\n' });
+    const v = expectKind(assessShard(live, stopped, now, policy()), 'fail');
+    expect(v.budget.exhausted).toBe(false);
+    expect(v.reason).toBe('bad input, not retried: the engine exited 2: arbfleet-engine: invalid config: feed.path: cannot read replay file /x.csv: ENOENT');
+    expect(v.incident).toMatchObject({ cause: 'CRASHED', failedAt: T0 + 100_500, detail: { exitCode: 2 } });
   });
 
   it('calls exit 137 with the OOM flag an OOM, with ECS stop code and reason as evidence', () => {
@@ -335,9 +381,15 @@ describe('classifyStop', () => {
   });
 
   it('a non-zero exit or a signal is CRASHED, with the evidence', () => {
-    expect(classifyStop(stopped({ exitCode: 2 }))).toEqual({ cause: 'CRASHED', detail: { exitCode: 2 } });
+    expect(classifyStop(stopped({ exitCode: 1 }))).toEqual({ cause: 'CRASHED', detail: { exitCode: 1 } });
     expect(classifyStop(stopped({ exitCode: null, signal: 'SIGSEGV' }))).toEqual({ cause: 'CRASHED', detail: { exitCode: null, signal: 'SIGSEGV' } });
     expect(classifyStop(stopped({ exitCode: 137 }))).toMatchObject({ cause: 'CRASHED' });
+  });
+
+  it('exit 2 (bad input) is CRASHED and permanent: relaunching the same input cannot help; killed by a signal or OOM it is not', () => {
+    expect(classifyStop(stopped({ exitCode: 2 }))).toEqual({ cause: 'CRASHED', permanent: true, detail: { exitCode: 2, note: expect.stringMatching(/refused its input .*not relaunched/) } });
+    expect(classifyStop(stopped({ exitCode: 2, oom: true }))).not.toHaveProperty('permanent');
+    expect(classifyStop(stopped({ exitCode: 3 }))).not.toHaveProperty('permanent');
   });
 
   it('no exit code at all (a task that never started) is CRASHED, never completed', () => {
