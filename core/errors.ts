@@ -25,9 +25,65 @@ export class NotFoundError extends Error {
   override readonly name = 'NotFoundError';
 }
 
-/** A request that the current state does not allow (e.g. stopping a completed campaign). */
+/** How a `ConflictError` was made: whether trying again may succeed, and the error behind it. */
+export interface ConflictOptions {
+  /** True (the default) for a lost race, e.g. a compare-and-set someone else won: read again and retry. */
+  retryable?: boolean;
+  cause?: unknown;
+}
+
+/**
+ * A request that the current state does not allow (e.g. stopping a completed campaign, a
+ * compare-and-set someone else won). `retryable` says whether the same request may succeed
+ * later; a permanent conflict (e.g. `LedgerConflictError`) must never be retried as a race.
+ */
 export class ConflictError extends Error {
-  override readonly name = 'ConflictError';
+  override readonly name: string = 'ConflictError';
+  readonly retryable: boolean;
+  constructor(message: string, options: ConflictOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryable = options.retryable ?? true;
+  }
+}
+
+/**
+ * A commit that would put a different fill under a `seq` the ledger already holds: the ledger
+ * and the engine disagree about history. Permanent: retrying the commit cannot fix it, and the
+ * stored fill is never overwritten. Nothing of the commit was written.
+ */
+export class LedgerConflictError extends ConflictError {
+  override readonly name: string = 'LedgerConflictError';
+  constructor(
+    readonly shardId: string,
+    readonly seq: number,
+    /** The fields whose values differ, each as `field: stored → committed`. */
+    readonly differences: string[],
+  ) {
+    super(
+      `shard ${shardId}: the ledger already holds a different fill under seq ${seq} (${differences.join('; ')}); ` +
+        'nothing of this commit was written',
+      { retryable: false },
+    );
+  }
+}
+
+/**
+ * A commit that could not be written and may not have been: the store did not answer (timeout,
+ * connection reset) or refused it for a reason that may pass. Retrying is safe: the ledger is
+ * reconciled with what landed (see `ShardPersistence.commit`).
+ */
+export class CommitFailedError extends Error {
+  override readonly name = 'CommitFailedError';
+  readonly retryable = true;
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/** True when `error` says that trying the same request again may succeed. */
+export function isRetryable(error: unknown): boolean {
+  if (error instanceof ConflictError || error instanceof CommitFailedError) return error.retryable;
+  return !(error instanceof ValidationError || error instanceof NotFoundError || error instanceof FencedOutError);
 }
 
 /**

@@ -36,7 +36,11 @@ export interface ShardPersistence {
   heartbeat(progress: Progress): Promise<void>;
   /**
    * Appends `fills` to the ledger and, with them, replaces the checkpoint when one is given:
-   * all or nothing. Fills already in the ledger (same `seq`) are an error, never a duplicate.
+   * all or nothing. Exactly once, so a commit may be retried whatever happened to an earlier
+   * attempt (applied with its answer lost, or split and partly applied): a fill already in the
+   * ledger with the same content is not written again; a different fill under a stored `seq` is
+   * a `LedgerConflictError` (permanent, nothing written); a `seq` listed twice in one commit is a
+   * `ConflictError` (not retryable). Failures that may pass reject with a retryable error.
    */
   commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void>;
 }

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import type { MiddlewareStack } from '@smithy/types';
 
 /**
  * Every AWS client arbfleet uses is built here, so all of them honour the same settings:
@@ -42,6 +43,20 @@ function clientConfig(settings: AwsClientSettings) {
   };
 }
 
+/** One request about to go on the wire: each attempt of a call counts (retries included). */
+export interface AwsRequest {
+  /** The SDK client's name, e.g. `DynamoDBClient`, `ECSClient`. */
+  client: string;
+  /** The API operation, e.g. `Query`, `DescribeTasks`. */
+  operation: string;
+}
+
+/** Optional hooks; production code passes none. */
+export interface AwsClientHooks {
+  /** Told of every request the clients send (the benchmark counts a watchdog pass's calls with it). */
+  onRequest?: (request: AwsRequest) => void;
+}
+
 /** The AWS clients of one process, built lazily and shared. */
 export class AwsClients {
   private dynamo?: DynamoDBDocumentClient;
@@ -49,30 +64,50 @@ export class AwsClients {
   private ecsClient?: ECSClient;
   private s3Client?: S3Client;
 
-  constructor(readonly settings: AwsClientSettings = awsClientSettings()) {}
+  constructor(
+    readonly settings: AwsClientSettings = awsClientSettings(),
+    private readonly hooks: AwsClientHooks = {},
+  ) {}
 
   /** DynamoDB through the document client: native JS values, `undefined` attributes dropped. */
   get documents(): DynamoDBDocumentClient {
-    this.dynamo ??= DynamoDBDocumentClient.from(new DynamoDBClient(clientConfig(this.settings)), {
+    this.dynamo ??= DynamoDBDocumentClient.from(this.observed(new DynamoDBClient(clientConfig(this.settings))), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
     return this.dynamo;
   }
 
   get sqs(): SQSClient {
-    this.sqsClient ??= new SQSClient(clientConfig(this.settings));
+    this.sqsClient ??= this.observed(new SQSClient(clientConfig(this.settings)));
     return this.sqsClient;
   }
 
   get ecs(): ECSClient {
-    this.ecsClient ??= new ECSClient(clientConfig(this.settings));
+    this.ecsClient ??= this.observed(new ECSClient(clientConfig(this.settings)));
     return this.ecsClient;
   }
 
   /** S3 with path-style addressing when an emulator endpoint is set (moto, LocalStack). */
   get s3(): S3Client {
-    this.s3Client ??= new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.endpoint !== undefined });
+    this.s3Client ??= this.observed(new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.endpoint !== undefined }));
     return this.s3Client;
+  }
+
+  /**
+   * Adds the `onRequest` hook, when given, in the SDK's deserialize step: after the retry
+   * middleware, so every attempt is reported.
+   */
+  private observed<C extends DynamoDBClient | SQSClient | ECSClient | S3Client>(client: C): C {
+    const onRequest = this.hooks.onRequest;
+    if (!onRequest) return client;
+    (client.middlewareStack as MiddlewareStack<object, object>).add(
+      (next, context) => async (args) => {
+        onRequest({ client: String(context.clientName ?? 'unknown'), operation: operationOf(String(context.commandName ?? 'unknown')) });
+        return next(args);
+      },
+      { step: 'deserialize', name: 'arbfleetRequestObserver', priority: 'low' },
+    );
+    return client;
   }
 
   destroy(): void {
@@ -81,4 +116,9 @@ export class AwsClients {
     this.sqsClient?.destroy();
     this.ecsClient?.destroy();
   }
+}
+
+/** `QueryCommand` → `Query`. */
+function operationOf(commandName: string): string {
+  return commandName.endsWith('Command') ? commandName.slice(0, -'Command'.length) : commandName;
 }

@@ -11,7 +11,6 @@ import {
   type DynamoDBDocumentClient,
   type QueryCommandInput,
   type ScanCommandInput,
-  type TransactWriteCommandInput,
 } from '@aws-sdk/lib-dynamodb';
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
@@ -29,15 +28,17 @@ import {
   type ShardRecord,
 } from '../fleet/records.js';
 import { isTerminalShard } from '../fleet/shard-lifecycle.js';
+import { TicksSince } from '../fleet/ticks-since.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
+import { refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import type { AwsClients } from './aws-clients.js';
+import { cancellationCodes, commitShardFills, MAX_TRANSACTION_ITEMS, type TransactItem } from './dynamodb-commit.js';
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
 
-/** DynamoDB's limits: items per TransactWriteItems, requests per BatchWriteItem. */
-const MAX_TRANSACTION_ITEMS = 100;
+/** DynamoDB's limit of requests per BatchWriteItem (items per transaction: `MAX_TRANSACTION_ITEMS`). */
 const MAX_BATCH_WRITE_ITEMS = 25;
 
 /** Campaign ids of the items that reserve an idempotency key (`idem#<key>`) in `campaigns`. */
@@ -60,7 +61,6 @@ const SHARD_STORE_ATTRIBUTES = ['activeBucket', 'shardKey'] as const;
 const CAMPAIGN_FIXED_FIELDS: readonly string[] = ['campaignId', 'config', 'symbols', 'shardCount', 'createdAt', 'version'];
 const SHARD_FIXED_FIELDS: readonly string[] = ['campaignId', 'shardId', 'index', 'symbols', 'heartbeat', 'version'];
 
-type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
 type Item = Record<string, unknown>;
 
 /** What the store needs: the shared clients, the tables' prefix, and the clock that stamps writes. */
@@ -261,6 +261,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     /** The peak RSS this task last saw stored: picks which heartbeat update to try first. */
     const peak: { bytes?: number } = {};
+    const ticksSince = new TicksSince();
     return {
       key,
       generation,
@@ -269,7 +270,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
         return { checkpoint, ledgerTail: await store.fillsAfter(key, checkpoint?.lastFillSeq ?? -1) };
       },
       async heartbeat(progress: Progress): Promise<void> {
-        await store.heartbeat(key, generation, progress, peak);
+        await store.heartbeat(key, generation, progress, peak, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         await store.commit(key, generation, fills, checkpoint);
@@ -329,10 +330,11 @@ export class DynamoDbCampaignStore implements CampaignStore {
    * if it is not). The port remembers the last stored peak to guess which; a wrong guess fails
    * the condition, the shard is read, and the right one is tried. The peak never decreases.
    */
-  private async heartbeat(key: ShardKey, generation: number, progress: Progress, peak: { bytes?: number }): Promise<void> {
+  private async heartbeat(key: ShardKey, generation: number, progress: Progress, peak: { bytes?: number }, ticks: TicksSince): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const receivedAt = this.clock.now();
-    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, progress }, `heartbeat of ${name}`);
+    const ticksSince = ticks.next(progress.ticks, receivedAt);
+    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
     const rss = heartbeat.progress.rssBytes;
     const history: TransactItem = {
       Put: {
@@ -376,69 +378,43 @@ export class DynamoDbCampaignStore implements CampaignStore {
   }
 
   /**
-   * Fenced commit. Each transaction holds a ConditionCheck on the shard's generation, so the fence
-   * holds for every part. Up to 99 fills go in one transaction with the checkpoint; more are split
-   * into parts of at most 99 fills that never separate the two legs of the same kind of a trade
-   * (same `tradeId` and `kind`), the checkpoint in the last part. A split commit is checked for
-   * fills already in the ledger before its first part is written; a part that lands was written
-   * while its generation was current (as if the engine had committed more often), and the
-   * checkpoint never lands before the fills it covers.
+   * Fenced commit, exactly once (`dynamodb-commit.ts`). Each transaction holds a ConditionCheck
+   * on the shard's generation, so the fence holds for every part. Up to 99 fills go in one
+   * transaction with the checkpoint; more are split into parts of at most 99 fills that never
+   * separate the two legs of the same kind of a trade, the checkpoint in the last part. A part
+   * that lands was written while its generation was current (as if the engine had committed more
+   * often), and the checkpoint never lands before the fills it covers. Each part carries a client
+   * request token; fills an earlier attempt already stored identically are not written again.
    */
   private async commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
     const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
-    const repeated = firstRepeatedSeq(validFills);
-    if (repeated !== undefined) {
-      throw new ConflictError(`${name}: fill seq ${repeated} appears twice in one commit; nothing of this commit was written`);
-    }
-    const parts = commitParts(validFills, validCheckpoint !== null);
-    if (parts.length > 1) await this.refuseCommittedSeqs(key, validFills);
-
-    const fence: TransactItem = {
-      ConditionCheck: {
-        TableName: this.tables.shards,
-        Key: primaryKey(key),
-        ConditionExpression: '#generation = :generation',
-        ExpressionAttributeNames: { '#generation': 'generation' },
-        ExpressionAttributeValues: { ':generation': generation },
+    refuseRepeatedSeqs(name, validFills);
+    await commitShardFills(
+      {
+        tables: this.tables,
+        transact: (items, token) => this.transact(items, token),
+        storedFills: (shard, low, high) => this.fillsBetween(shard, low, high),
+        fencedError: (shard, gen) => this.fencedError(shard, gen),
       },
-    };
-    for (const [index, part] of parts.entries()) {
-      const items: TransactItem[] = [fence, ...part.map((fill) => this.putNew(this.tables.ledger, { shardKey: shardKeyOf(key), ...fill }, 'seq'))];
-      if (index === parts.length - 1 && validCheckpoint) {
-        items.push({ Put: { TableName: this.tables.checkpoints, Item: { shardKey: shardKeyOf(key), ...validCheckpoint } } });
-      }
-      try {
-        await this.transact(items);
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        const failed = codes?.findIndex((code) => code.startsWith('ConditionalCheckFailed')) ?? -1;
-        if (failed === 0) throw await this.fencedError(key, generation);
-        if (failed > 0 && failed <= part.length) {
-          const earlier = index === 0 ? 'nothing of this commit was written' : `its first ${index} part(s) were written, not this one nor the checkpoint`;
-          throw new ConflictError(`${name}: fill seq ${part[failed - 1]!.seq} is already in the ledger; ${earlier}`);
-        }
-        throw error;
-      }
-    }
+      key,
+      generation,
+      validFills,
+      validCheckpoint,
+    );
   }
 
-  /** Before a split commit: fails, writing nothing, when one of `fills` is already in the ledger. */
-  private async refuseCommittedSeqs(key: ShardKey, fills: readonly Fill[]): Promise<void> {
-    const seqs = new Set(fills.map((fill) => fill.seq));
+  /** The shard's fills with `low ≤ seq ≤ high`, in `seq` order (what a commit reconciles with). */
+  private async fillsBetween(key: ShardKey, low: number, high: number): Promise<Fill[]> {
     const items = await this.queryAll({
       TableName: this.tables.ledger,
       KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
-      ProjectionExpression: '#seq',
       ExpressionAttributeNames: { '#seq': 'seq' },
-      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': Math.min(...seqs), ':high': Math.max(...seqs) },
+      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': low, ':high': high },
       ConsistentRead: true,
     });
-    const committed = items.map((item) => item.seq as number).find((seq) => seqs.has(seq));
-    if (committed !== undefined) {
-      throw new ConflictError(`shard ${shardKeyOf(key)}: fill seq ${committed} is already in the ledger; nothing of this commit was written`);
-    }
+    return items.map((item) => this.parseStored(FillSchema, without(item, ['shardKey']), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger));
   }
 
   private async fillsAfter(key: ShardKey, afterSeq: number): Promise<Fill[]> {
@@ -543,11 +519,15 @@ export class DynamoDbCampaignStore implements CampaignStore {
     };
   }
 
-  /** One TransactWriteItems, tried again (with backoff) while it is cancelled only by conflicts with other transactions. */
-  private async transact(items: TransactItem[]): Promise<void> {
+  /**
+   * One TransactWriteItems, tried again (with backoff) while it is cancelled only by conflicts
+   * with other transactions. With a `clientRequestToken`, an identical request DynamoDB already
+   * applied in the last 10 minutes succeeds without being applied again.
+   */
+  private async transact(items: TransactItem[], clientRequestToken?: string): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items }));
+        await this.db.send(new TransactWriteCommand({ TransactItems: items, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }));
         return;
       } catch (error) {
         const codes = cancellationCodes(error);
@@ -691,30 +671,6 @@ function versionedUpdate(changes: Changes, expectedVersion: number) {
   };
 }
 
-/**
- * Splits a commit's fills into transactions of at most 99 fills (one slot is the generation's
- * ConditionCheck), keeping each trade's legs of one kind together, in the order they came. The
- * checkpoint rides in the last part; when that part is full it gets a part of its own. Always at
- * least one part, so that even an empty commit checks the fence.
- */
-export function commitParts(fills: readonly Fill[], withCheckpoint: boolean): Fill[][] {
-  const capacity = MAX_TRANSACTION_ITEMS - 1;
-  const groups = new Map<string, Fill[]>();
-  for (const fill of fills) {
-    const group = `${fill.tradeId}/${fill.kind}`;
-    const legs = groups.get(group);
-    if (legs) legs.push(fill);
-    else groups.set(group, [fill]);
-  }
-  const parts: Fill[][] = [[]];
-  for (const legs of groups.values()) {
-    if (parts.at(-1)!.length + legs.length > capacity) parts.push([]);
-    parts.at(-1)!.push(...legs);
-  }
-  if (withCheckpoint && parts.at(-1)!.length >= capacity) parts.push([]);
-  return parts;
-}
-
 function checkNewCampaign(record: CampaignRecord, shards: ShardRecord[]): void {
   if (record.campaignId.startsWith(IDEMPOTENCY_PREFIX)) {
     throw new ValidationError([{ path: 'campaignId', message: `must not start with "${IDEMPOTENCY_PREFIX}" (reserved for idempotency keys)` }]);
@@ -733,13 +689,13 @@ function checkNewCampaign(record: CampaignRecord, shards: ShardRecord[]): void {
   }
 }
 
-/** The stored item of a campaign: the record, plus `liveBucket` while it is not terminal. */
-function campaignItem(record: CampaignRecord): Item {
+/** The stored item of a campaign: the record, plus `liveBucket` while it is not terminal (exported for seeding benchmarks). */
+export function campaignItem(record: CampaignRecord): Item {
   return isTerminalCampaign(record.status) ? { ...record } : { ...record, liveBucket: LIVE_BUCKET };
 }
 
-/** The stored item of a shard: the record, plus `activeBucket` and `shardKey` while it is not terminal. */
-function shardItem(record: ShardRecord): Item {
+/** The stored item of a shard: the record, plus `activeBucket` and `shardKey` while it is not terminal (exported for seeding benchmarks). */
+export function shardItem(record: ShardRecord): Item {
   return isTerminalShard(record.status) ? { ...record } : { ...record, activeBucket: LIVE_BUCKET, shardKey: shardKeyOf(record) };
 }
 
@@ -753,34 +709,12 @@ function without(item: Item, attributes: readonly string[]): Item {
   return rest;
 }
 
-function firstRepeatedSeq(fills: readonly Fill[]): number | undefined {
-  const seen = new Set<number>();
-  for (const fill of fills) {
-    if (seen.has(fill.seq)) return fill.seq;
-    seen.add(fill.seq);
-  }
-  return undefined;
-}
-
 function checkVersion(name: string, stored: number, expected: number): void {
   if (stored !== expected) throw versionConflict(name, stored, expected);
 }
 
 function versionConflict(name: string, stored: number, expected: number): ConflictError {
   return new ConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
-}
-
-/**
- * The cancellation reason codes of a cancelled transaction, one per item in request order
- * (`None` for an item that was fine), or undefined for any other error. Read from
- * `CancellationReasons`, or from the message when an emulator leaves them out.
- */
-function cancellationCodes(error: unknown): string[] | undefined {
-  if (!(error instanceof Error) || error.name !== 'TransactionCanceledException') return undefined;
-  const reasons = (error as { CancellationReasons?: { Code?: string }[] }).CancellationReasons;
-  if (reasons && reasons.length > 0) return reasons.map((reason) => reason.Code ?? 'None');
-  const listed = /\[([^\]]*)\]\s*$/.exec(error.message)?.[1];
-  return listed === undefined ? [] : listed.split(',').map((code) => code.trim());
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {
@@ -814,3 +748,6 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, what: string):
   if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), what);
   return parsed.data;
 }
+
+/** Re-exported: the commit's part planning lives in `dynamodb-commit.ts`. */
+export { commitParts } from './dynamodb-commit.js';

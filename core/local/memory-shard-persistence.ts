@@ -1,6 +1,7 @@
 import { FencedOutError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
+import { reconcileCommit, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { RestorePoint, ShardKey, ShardPersistence } from '../ports.js';
 
@@ -13,7 +14,9 @@ interface ShardSlot {
 
 /**
  * An in-memory ledger for engine tests and benchmarks: the engine's persistence port with the
- * same fencing and all-or-nothing commits as the durable adapters, and nothing durable.
+ * same fencing, all-or-nothing commits and exactly-once semantics as the durable adapters (a
+ * fill already stored identically is dropped from a commit, a different one under its `seq` is
+ * a `LedgerConflictError`), and nothing durable.
  */
 export class MemoryShardLedger {
   private readonly shards = new Map<string, ShardSlot>();
@@ -34,13 +37,15 @@ export class MemoryShardLedger {
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         ledger.checkFence(key, slot, generation);
+        refuseRepeatedSeqs(`shard ${key.shardId}`, fills);
+        const { toWrite } = reconcileCommit(key.shardId, fills, storedFrom(slot.fills, fills));
         const last = slot.fills.length > 0 ? (slot.fills[slot.fills.length - 1] as Fill).seq : -1;
-        fills.forEach((fill, i) => {
+        toWrite.forEach((fill, i) => {
           if (fill.seq !== last + 1 + i) {
-            throw new Error(`shard ${key.shardId}: fill seq ${fill.seq} does not follow ${last + i} (duplicate or gap)`);
+            throw new Error(`shard ${key.shardId}: fill seq ${fill.seq} does not follow ${last + i} (a gap); nothing of this commit was written`);
           }
         });
-        slot.fills.push(...fills.map((f) => ({ ...f })));
+        slot.fills.push(...toWrite.map((f) => ({ ...f })));
         if (checkpoint) slot.checkpoint = structuredClone(checkpoint);
       },
     };
@@ -82,6 +87,13 @@ export class MemoryShardLedger {
   private checkFence(key: ShardKey, slot: ShardSlot, generation: number): void {
     if (slot.generation !== generation) throw new FencedOutError(key.shardId, generation, slot.generation);
   }
+}
+
+/** The stored fills a commit may repeat: those from its lowest `seq` on (stored fills are gap-free, in `seq` order). */
+function storedFrom(stored: readonly Fill[], fills: readonly Fill[]): readonly Fill[] {
+  if (fills.length === 0 || stored.length === 0) return [];
+  const lowest = fills.reduce((low, fill) => Math.min(low, fill.seq), Infinity);
+  return stored.slice(Math.max(0, lowest - (stored[0] as Fill).seq));
 }
 
 function id(key: ShardKey): string {

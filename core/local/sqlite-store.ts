@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
+import { TicksSince } from '../fleet/ticks-since.js';
 import { ConflictError, FencedOutError, NotFoundError, ValidationError } from '../errors.js';
 import {
   CampaignRecordSchema,
@@ -19,6 +20,7 @@ import {
 } from '../fleet/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
+import { reconcileCommit, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 
@@ -110,7 +112,8 @@ const SQL = {
     "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
   insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
   readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
-  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)',
+  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  getFill: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq = ?',
   fillsAfter: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq > ? ORDER BY seq',
   getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
   upsertCheckpoint:
@@ -276,6 +279,7 @@ export class SqliteCampaignStore implements CampaignStore {
   forTask(shard: ShardKey, generation: number): ShardPersistence {
     const store = this;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    const ticksSince = new TicksSince();
     return {
       key,
       generation,
@@ -283,7 +287,7 @@ export class SqliteCampaignStore implements CampaignStore {
         return store.restorePoint(key);
       },
       async heartbeat(progress: Progress): Promise<void> {
-        store.heartbeat(key, generation, progress);
+        store.heartbeat(key, generation, progress, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         store.commit(key, generation, fills, checkpoint);
@@ -318,8 +322,10 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   /** Fenced heartbeat: one conditional UPDATE plus the history row, in one transaction. */
-  private heartbeat(key: ShardKey, generation: number, progress: Progress): void {
-    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt: this.clock.now(), progress }, `heartbeat of shard ${key.shardId}`);
+  private heartbeat(key: ShardKey, generation: number, progress: Progress, ticks: TicksSince): void {
+    const receivedAt = this.clock.now();
+    const ticksSince = ticks.next(progress.ticks, receivedAt);
+    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of shard ${key.shardId}`);
     const json = JSON.stringify(heartbeat);
     this.write(() => {
       const result = this.sql.heartbeat.run(json, progress.rssBytes, key.campaignId, key.shardId, generation);
@@ -328,22 +334,24 @@ export class SqliteCampaignStore implements CampaignStore {
     });
   }
 
-  /** Fenced commit: generation check, fills and checkpoint in one transaction (all or nothing). */
+  /**
+   * Fenced commit: generation check, fills and checkpoint in one transaction (all or nothing).
+   * Exactly once: a fill already in the ledger with the same content (a retried commit that had
+   * landed) is skipped; a different one under its `seq` is a `LedgerConflictError`.
+   */
   private commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
     const name = `shard ${key.campaignId}/${key.shardId}`;
     const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
     const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
+    refuseRepeatedSeqs(name, validFills);
     this.write(() => {
       const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
       if (!row || row.generation !== generation) this.throwFenced(key, generation);
       for (const fill of validFills) {
-        try {
-          this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
-        } catch (error) {
-          if (isConstraintViolation(error, 'SQLITE_CONSTRAINT_PRIMARYKEY')) {
-            throw new ConflictError(`${name}: fill seq ${fill.seq} is already in the ledger; nothing of this commit was written`);
-          }
-          throw error;
+        const inserted = this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
+        if (inserted.changes === 0) {
+          const stored = this.sql.getFill.get(key.campaignId, key.shardId, fill.seq) as { fill: string };
+          reconcileCommit(key.shardId, [fill], [parseStored(FillSchema, stored.fill, `fill of ${name}`, this.path)]);
         }
       }
       if (validCheckpoint) {

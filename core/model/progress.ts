@@ -35,6 +35,8 @@ export const ProgressSchema = z
     lastFillSeq: z.number().int().min(-1),
     rejectedEntries: z.number().int().nonnegative(),
     realizedPnl: z.number(),
+    /** Realised P&L as the exact integer the engine sums, micro-units of the reporting currency (absent from older heartbeats). */
+    realizedPnlMicros: z.number().int().optional(),
     unrealizedPnl: z.number(),
     latencyP50Us: z.number().nonnegative(),
     latencyP99Us: z.number().nonnegative(),

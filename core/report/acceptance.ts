@@ -173,11 +173,15 @@ function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
   return {
     id: 'ledger-exact',
     criterion: 'Ledger exact (every fill once)',
-    target: '0 lost, 0 duplicated, 0 uncounted',
+    target: '0 lost, 0 duplicated, 0 uncounted; realised P&L from the ledger = the engines\'',
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted ` +
-        `(${formatCount(ledger.fillsInLedger)} in ledger, ${formatCount(ledger.fillsCounted)} counted)`,
+        `(${formatCount(ledger.fillsInLedger)} in ledger, ${formatCount(ledger.fillsCounted)} counted` +
+        `${ledger.fillsReported === ledger.fillsCounted ? '' : `, ${formatCount(ledger.fillsReported)} reported by heartbeats`})` +
+        (ledger.pnlMismatchMicros === 0
+          ? ''
+          : `; realised P&L ${ledger.realizedPnlMicros} µ from the ledger vs ${ledger.reportedPnlMicros ?? '?'} µ reported, off by ${ledger.pnlMismatchMicros} µ (micro-units)`),
     pass: ledger.pass,
   };
 }

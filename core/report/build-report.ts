@@ -51,7 +51,17 @@ export function buildReport(input: ReportInput): CampaignReport {
     restarts: s.restarts.map((r) => ({ ...r, detail: { ...r.detail } })),
   }));
   const ledgers = Object.fromEntries(shards.map((s) => [s.shardId, input.ledgers[s.shardId] ?? []]));
-  const ledger = checkLedgers(shards.map((s) => checkShardLedger(s.shardId, ledgers[s.shardId] ?? [], input.checkpoints[s.shardId])));
+  const ledger = checkLedgers(
+    shards.map((s) =>
+      checkShardLedger({
+        shardId: s.shardId,
+        status: s.status,
+        ledger: ledgers[s.shardId] ?? [],
+        checkpoint: input.checkpoints[s.shardId],
+        lastProgress: historyOf(s).at(-1)?.progress,
+      }),
+    ),
+  );
 
   return {
     schemaVersion: 1,
@@ -91,7 +101,10 @@ export function buildReport(input: ReportInput): CampaignReport {
       `Continuous trades: the run is cut into ${TRADE_WINDOW_SEC / 60}-minute windows from its start (a shorter tail joins the last ` +
         'window; a shorter run is one window), each needing an opening fill in some ledger.',
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
-      'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; a fill repeating an earlier seq or (tradeId, venue, kind) is duplicated.',
+      'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; reported = what its last heartbeat carried (fills made once ' +
+        'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
+        'an earlier seq or (tradeId, venue, kind) is duplicated. Realised P&L is recomputed from the ledger in integer micro-units ' +
+        '(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat\'s when that heartbeat counted the same fills.',
     ],
   };
 }

@@ -1,49 +1,123 @@
 /**
  * The ledger check: exactly once, verified after the fact. Each shard's ledger is compared with
- * the fill counters of its last checkpoint, which the engine commits atomically with the fills it
- * counts. A fill is identified by its `seq` and, independently, by `(tradeId, venue, kind)`: a
- * trade has one opening and one closing leg per venue, so either key seen twice is a duplicate.
+ * two sets of engine counters: those of its last checkpoint (committed atomically with the fills
+ * it counts, so a commit that lost fills together with their checkpoint cannot show there) and
+ * those its last heartbeat carried (`fillsA + fillsB` made, written apart from the ledger). A fill
+ * is identified by its `seq` and, independently, by `(tradeId, venue, kind)`: a trade has one
+ * opening and one closing leg per venue, so either key seen twice is a duplicate. Realised P&L is
+ * recomputed from the ledger in integer micro-units and compared with the engine's.
  */
+import type { ShardStatus } from '../fleet/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
-import type { Fill } from '../model/fill.js';
+import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
+import type { Progress } from '../model/progress.js';
 import type { LedgerCheck, ShardLedgerCheck } from './report-schema.js';
 
-/** Checks one shard's ledger against its checkpoint's counters. */
-export function checkShardLedger(shardId: string, ledger: readonly Fill[], checkpoint: Checkpoint | undefined): ShardLedgerCheck {
+/**
+ * A P&L reported as a decimal rounded to 3 places (heartbeats without `realizedPnlMicros`) is
+ * within half a thousandth of a unit of the exact sum: that much difference is rounding.
+ */
+const ROUNDED_PNL_TOLERANCE_MICROS = MICROS / 2000;
+
+/** What one shard's check reads. */
+export interface ShardLedgerFacts {
+  shardId: string;
+  status: ShardStatus;
+  ledger: readonly Fill[];
+  checkpoint: Checkpoint | undefined;
+  /** The progress of the shard's last heartbeat, if it ever sent one. */
+  lastProgress: Progress | undefined;
+}
+
+/**
+ * Checks one shard's ledger against its checkpoint's and its last heartbeat's counters.
+ * The heartbeat's count is the fills the engine made (`fillsA + fillsB`) once the shard is
+ * COMPLETED (its last heartbeat follows its last commit); while it runs, or once FAILED, it is
+ * the fills the engine says it committed (`lastFillSeq + 1`), since fills made after the last
+ * commit are still in flight (or were traded again by no one: the shard failed, and says so).
+ */
+export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
+  const { shardId, ledger, checkpoint, lastProgress } = facts;
   const seqs = new Set<number>();
   const legs = new Set<string>();
+  const unique: Fill[] = [];
   let duplicated = 0;
   for (const fill of ledger) {
     const leg = `${fill.tradeId}/${fill.venue}/${fill.kind}`;
     if (seqs.has(fill.seq) || legs.has(leg)) duplicated++;
+    else unique.push(fill);
     seqs.add(fill.seq);
     legs.add(leg);
   }
-  const unique = ledger.length - duplicated;
   const counted = checkpoint ? checkpoint.fillsA + checkpoint.fillsB : 0;
+  const made = lastProgress ? lastProgress.fillsA + lastProgress.fillsB : 0;
+  const reported = lastProgress ? reportedCount(facts.status, lastProgress) : 0;
+  const realizedPnlMicros = realizedMicrosOf(unique);
+  const reportedPnlMicros = lastProgress ? reportedRealizedMicros(lastProgress) : null;
+  // The heartbeat's P&L covers the fills it counted: comparable when those are the ledger's.
+  const comparable = reportedPnlMicros !== null && made === unique.length;
+  const tolerance = lastProgress?.realizedPnlMicros === undefined ? ROUNDED_PNL_TOLERANCE_MICROS : 0;
+  const difference = comparable ? Math.abs(realizedPnlMicros - reportedPnlMicros) : 0;
   return {
     shardId,
     fillsInLedger: ledger.length,
     fillsCounted: counted,
-    lost: Math.max(0, counted - unique),
+    fillsReported: reported,
+    lost: Math.max(0, Math.max(counted, reported) - unique.length),
     duplicated,
-    uncounted: Math.max(0, unique - counted),
+    uncounted: Math.max(0, unique.length - counted),
+    realizedPnlMicros,
+    reportedPnlMicros: comparable ? reportedPnlMicros : null,
+    pnlMismatchMicros: difference > tolerance ? difference : 0,
   };
 }
 
-/** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated or extra. */
+/** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated or extra and every P&L matches. */
 export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
   const sum = (pick: (c: ShardLedgerCheck) => number) => shards.reduce((total, c) => total + pick(c), 0);
   const lost = sum((c) => c.lost);
   const duplicated = sum((c) => c.duplicated);
   const uncounted = sum((c) => c.uncounted);
+  const pnlMismatchMicros = sum((c) => c.pnlMismatchMicros);
+  const compared = shards.filter((c) => c.reportedPnlMicros !== null);
   return {
     fillsInLedger: sum((c) => c.fillsInLedger),
     fillsCounted: sum((c) => c.fillsCounted),
+    fillsReported: sum((c) => c.fillsReported),
     lost,
     duplicated,
     uncounted,
-    pass: lost === 0 && duplicated === 0 && uncounted === 0,
+    realizedPnlMicros: sum((c) => c.realizedPnlMicros),
+    reportedPnlMicros: compared.length === 0 ? null : compared.reduce((total, c) => total + (c.reportedPnlMicros ?? 0), 0),
+    pnlMismatchMicros,
+    pass: lost === 0 && duplicated === 0 && uncounted === 0 && pnlMismatchMicros === 0,
     shards: [...shards],
   };
+}
+
+/**
+ * Realised P&L recomputed from the ledger alone, in micro-units: the cash of every fill of every
+ * trade with a closing leg, each rounded by the published rule (`fillCashMicros`). Exact.
+ */
+export function realizedMicrosOf(fills: readonly Fill[]): number {
+  const trades = new Map<number, Fill[]>();
+  for (const fill of fills) {
+    const legs = trades.get(fill.tradeId);
+    if (legs) legs.push(fill);
+    else trades.set(fill.tradeId, [fill]);
+  }
+  let total = 0;
+  for (const legs of trades.values()) {
+    if (legs.some((fill) => fill.kind === 'CLOSE')) for (const leg of legs) total += fillCashMicros(leg);
+  }
+  return total;
+}
+
+function reportedCount(status: ShardStatus, progress: Progress): number {
+  return status === 'COMPLETED' ? progress.fillsA + progress.fillsB : progress.lastFillSeq + 1;
+}
+
+/** The engine's realised P&L in micro-units: exact when the heartbeat carries it, else from the rounded decimal. */
+function reportedRealizedMicros(progress: Progress): number {
+  return progress.realizedPnlMicros ?? Math.round(progress.realizedPnl * MICROS);
 }

@@ -13,6 +13,7 @@ import {
   formatCount,
   formatInstant,
   formatLatencyUs,
+  formatMicros,
   formatMoney,
   formatNumber,
   formatOffset,
@@ -180,8 +181,12 @@ function ledger(report: CampaignReport): string {
     cell(s.lost, true),
     cell(s.duplicated, true),
     cell(s.uncounted, true),
+    cell(formatCount(s.fillsReported), true),
+    cell(formatMicros(s.realizedPnlMicros), true),
+    cell(formatMicros(s.reportedPnlMicros), true),
   ]);
-  return `<div id="ledger">${verdict}${htmlTable(['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted'], rows)}</div>`;
+  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  return `<div id="ledger">${verdict}${htmlTable(headers, rows)}</div>`;
 }
 
 function bucketLabel(b: LatencyBucket): string {

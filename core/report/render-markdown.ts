@@ -7,6 +7,7 @@ import { causeEvidence } from './restart-evidence.js';
 import {
   formatBytes,
   formatCount,
+  formatMicros,
   formatInstant,
   formatLatencyUs,
   formatMoney,
@@ -105,9 +106,15 @@ function ledger(report: CampaignReport): string {
     String(s.lost),
     String(s.duplicated),
     String(s.uncounted),
+    formatCount(s.fillsReported),
+    formatMicros(s.realizedPnlMicros),
+    formatMicros(s.reportedPnlMicros),
   ]);
-  const verdict = l.pass ? '✅ Every counted fill is in the ledger exactly once.' : "❌ The ledger does not match the engines' counters.";
-  return `## Ledger check\n\n${verdict}\n\n${table(['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted'], rows)}`;
+  const verdict = l.pass
+    ? '✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines\'.'
+    : "❌ The ledger does not match the engines' counters.";
+  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  return `## Ledger check\n\n${verdict}\n\n${table(headers, rows)}`;
 }
 
 function table(headers: readonly string[], rows: readonly string[][]): string {

@@ -40,6 +40,14 @@ export function formatMoney(amount: number, currency: string): string {
   return currency ? `${text} ${currency}` : text;
 }
 
+/** An exact amount in integer micro-units as a decimal with six places (`-12.345678`), or `—` when unknown. */
+export function formatMicros(micros: number | null): string {
+  if (micros === null) return '—';
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  return `${sign}${Math.floor(abs / 1_000_000).toLocaleString('en-US')}.${String(abs % 1_000_000).padStart(6, '0')}`;
+}
+
 /** An instant as ISO 8601 UTC to the second, or `—` when unknown. */
 export function formatInstant(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '—' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');

@@ -85,12 +85,26 @@ export const ShardLedgerCheckSchema = z
     fillsInLedger: z.number().int().nonnegative(),
     /** `fillsA + fillsB` of the shard's last checkpoint (0 without one). */
     fillsCounted: z.number().int().nonnegative(),
-    /** Counted by the engine but missing from the ledger: `max(0, counted - unique)`. */
+    /**
+     * What the shard's last heartbeat reported: fills made (`fillsA + fillsB`) once the shard is
+     * COMPLETED, fills committed (`lastFillSeq + 1`) while it runs or once it FAILED; 0 without one.
+     */
+    fillsReported: z.number().int().nonnegative(),
+    /** Counted or reported by the engine but missing from the ledger: `max(0, max(counted, reported) - unique)`. */
     lost: z.number().int().nonnegative(),
     /** Extra copies: rows repeating an earlier row's `seq` or `(tradeId, venue, kind)`. */
     duplicated: z.number().int().nonnegative(),
-    /** In the ledger but beyond the engine's counters: `max(0, unique - counted)`. */
+    /** In the ledger but beyond the checkpoint's counters: `max(0, unique - counted)`. */
     uncounted: z.number().int().nonnegative(),
+    /** Realised P&L recomputed from the ledger (each fill by `fillCashMicros`), micro-units of the reporting currency. */
+    realizedPnlMicros: z.number().int(),
+    /**
+     * The engine's realised P&L from the last heartbeat, micro-units, when that heartbeat counted
+     * exactly the ledger's fills (null otherwise: not comparable).
+     */
+    reportedPnlMicros: z.number().int().nullable(),
+    /** |ledger − reported| in micro-units when they differ beyond rounding; 0 when they agree or are not comparable. */
+    pnlMismatchMicros: z.number().int().nonnegative(),
   })
   .strict();
 export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;

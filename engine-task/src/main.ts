@@ -1,8 +1,9 @@
 /**
  * The engine's entrypoint: one shard of one campaign, as an ECS Fargate task or a local child
  * process. Shard assignment comes from the environment (the fleet sets it) or from flags (a
- * person running it by hand). Exit codes: 0 done or stopped on request, 1 fatal error,
- * 2 bad config or arguments, 3 fenced out (a newer generation owns the shard).
+ * person running it by hand). Exit codes: 0 done or stopped on request with every fill
+ * committed, 1 fatal error (including fills that could not be committed within the commit bound,
+ * `staleAfter × 0.6`), 2 bad config or arguments, 3 fenced out (a newer generation owns the shard).
  */
 import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
@@ -12,7 +13,7 @@ import { ValidationError } from '../../core/errors.js';
 import { ChaosExit, parseEngineChaos } from './chaos.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
-import { ShardRunner } from './runner.js';
+import { ShardRunner, type RunOutcome } from './runner.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
@@ -46,7 +47,9 @@ ARBFLEET_HEALTH_FILE (progress file for the container HEALTHCHECK), ARBFLEET_CHA
 (stall|exit|leak@<epoch-ms>, comma-separated), ARBFLEET_HEARTBEAT_INTERVAL (seconds),
 ARBFLEET_METRICS=emf (CloudWatch Embedded Metric Format lines with each heartbeat).
 
-Exit codes: 0 done or stopped by SIGTERM, 1 fatal error, 2 bad config or arguments, 3 fenced out.`;
+Exit codes: 0 done or stopped by SIGTERM, every fill committed; 1 fatal error, or fills not
+committed within staleAfter × 0.6 (the summary's fillsUncommitted says how many); 2 bad config
+or arguments; 3 fenced out.`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -127,11 +130,21 @@ async function main(): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     const outcome = await runner.run();
-    log.log('info', 'summary', { ...outcome });
-    return outcome.end === 'fenced' || outcome.end === 'self-fenced' ? EXIT_FENCED : EXIT_OK;
+    log.log(outcome.end === 'commit-failed' ? 'error' : 'info', 'summary', { ...outcome });
+    return exitCodeOf(outcome);
   } finally {
     close();
   }
+}
+
+/** The exit code of a run: never 0 while fills the engine made are not in the ledger. */
+function exitCodeOf(outcome: RunOutcome): number {
+  if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return EXIT_FENCED;
+  if (outcome.end === 'commit-failed' || outcome.fillsUncommitted > 0) {
+    process.stderr.write(`arbfleet-engine: ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed: ${outcome.reason}\n`);
+    return EXIT_FATAL;
+  }
+  return EXIT_OK;
 }
 
 /** EMF lines for CloudWatch with each heartbeat (on AWS: ticks/s, latency p99, RSS). */

@@ -3,7 +3,7 @@ import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/pr
 import { SELF_FENCE_FRACTION } from '../../core/config/campaign-config.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { FencedOutError } from '../../core/errors.js';
+import { FencedOutError, isRetryable } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { Progress } from '../../core/model/progress.js';
 import type { ShardPersistence } from '../../core/ports.js';
@@ -15,8 +15,12 @@ import { SyntheticFeed } from './feed/synthetic-feed.js';
 import type { Logger } from '../../core/log.js';
 import { processMemory, ShardMonitor, type MemoryProbe } from './monitor/shard-monitor.js';
 
-/** How a run ended. `fenced` and `self-fenced` wrote nothing after the decision. */
-export type RunEnd = 'completed' | 'stopped' | 'fenced' | 'self-fenced';
+/**
+ * How a run ended. `fenced` and `self-fenced` wrote nothing after the decision; `commit-failed`
+ * stopped trading because its fills could not be committed within the commit bound (or were
+ * refused for good), and leaves `fillsUncommitted` for the next generation to trade again.
+ */
+export type RunEnd = 'completed' | 'stopped' | 'fenced' | 'self-fenced' | 'commit-failed';
 
 export interface RunOutcome {
   end: RunEnd;
@@ -24,7 +28,12 @@ export interface RunOutcome {
   ticks: number;
   trades: number;
   tradesClosed: number;
+  /** Fills the engine made, across generations (`fillsA + fillsB`). */
   fills: number;
+  /** Fills in the ledger by this run's last successful commit (`lastFillSeq + 1`, across generations). */
+  fillsCommitted: number;
+  /** Fills made but not committed when the run ended: 0 unless it ended `commit-failed`, `fenced` or `self-fenced`. */
+  fillsUncommitted: number;
   realizedPnl: number;
   /** Engine time the run covered (virtual or real). */
   engineMs: number;
@@ -64,6 +73,12 @@ export interface RunnerOptions {
  * Runs one shard: restores from its checkpoint, pumps the feed through the engine, and on timers
  * writes heartbeats, commits fills with checkpoints, and logs monitor lines. Every write is
  * fenced; a task that cannot heartbeat for `staleAfter × 0.6` fences itself and stops trading.
+ *
+ * Commits are retried (the port makes a retry safe whatever happened to the previous attempt),
+ * but only for a bound: a task whose last successful commit is more than `staleAfter × 0.6`
+ * (`SELF_FENCE_FRACTION`) old, or whose commit was refused for good (`isRetryable` false, e.g. a
+ * `LedgerConflictError`), stops trading and ends `commit-failed`, so that the fleet restarts it
+ * from checkpoint + ledger tail. A run never ends `completed` or `stopped` with fills uncommitted.
  */
 export class ShardRunner {
   readonly engine: Engine;
@@ -75,6 +90,13 @@ export class ShardRunner {
   private readonly monitorMs: number;
   private readonly flushMs: number;
   private readonly selfFenceMs: number;
+  /** How long commits may keep failing before the run stops trading (`staleAfter × SELF_FENCE_FRACTION`). */
+  private readonly commitBoundMs: number;
+  /** Wall time of the last successful commit (the run's start before the first). */
+  private lastCommitOk = 0;
+  private lastCommitError: unknown;
+  /** A commit refused for good: the run ends `commit-failed` at its next turn. */
+  private commitRefusedBy: unknown;
   private stopReason: string | undefined;
   private stalled = false;
   private chaos: ScheduledFault[] = [];
@@ -97,6 +119,7 @@ export class ShardRunner {
     this.monitorMs = (options.monitorIntervalSec ?? monitor.interval) * 1000;
     this.flushMs = monitor.flushInterval * 1000;
     this.selfFenceMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
+    this.commitBoundMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
     this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation });
   }
 
@@ -122,6 +145,7 @@ export class ShardRunner {
     if (this.o.mode === 'real') this.feed.rebase(wallStart);
     this.monitor = new ShardMonitor(this.engine, engineStart, this.o.memory ?? processMemory);
     this.lastHeartbeatOk = wallStart;
+    this.lastCommitOk = wallStart;
     this.o.log.log('info', 'shard started', {
       symbols: this.o.symbols.join(','),
       mode: this.o.mode,
@@ -139,15 +163,19 @@ export class ShardRunner {
       if (end === 'completed' || end === 'stopped') {
         if (end === 'completed') this.engine.closeAll(engineNow);
         await this.inflight;
-        await this.flush(engineNow);
+        const failure = await this.finalCommit(engineNow);
+        if (failure) ({ end, reason } = { end: 'commit-failed', reason: failure });
         await this.heartbeat(engineNow);
+      } else if (end === 'commit-failed') {
+        // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs does not hold the exit.
+        await Promise.race([this.heartbeat(engineNow), sleep(this.heartbeatMs)]);
       }
     } catch (error) {
       if (!(error instanceof FencedOutError)) throw error;
       end = 'fenced';
       reason = error.message;
     }
-    this.o.log.log(end === 'fenced' || end === 'self-fenced' ? 'warn' : 'info', 'shard ended', { end, reason });
+    this.o.log.log(end === 'completed' || end === 'stopped' ? 'info' : end === 'commit-failed' ? 'error' : 'warn', 'shard ended', { end, reason });
     return this.outcome(end, reason, engineNow - engineStart, this.clock.now() - wallStart);
   }
 
@@ -158,6 +186,8 @@ export class ShardRunner {
     let nextFlush = start + this.flushMs;
     let nextMonitor = start + this.monitorMs;
     for (;;) {
+      const commitFailure = this.commitFailure(this.clock.now());
+      if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
       const until = Math.min(nextHeartbeat, nextFlush, nextMonitor, endsAt);
       const emitted = this.feed.emitUntil(until, slice, this.engine);
@@ -191,6 +221,8 @@ export class ShardRunner {
       if (now - this.lastHeartbeatOk > this.selfFenceMs) {
         return { end: 'self-fenced', reason: `no heartbeat written for ${((now - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
       }
+      const commitFailure = this.commitFailure(now);
+      if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
       this.applyChaos(now);
       if (!this.stalled) {
@@ -218,8 +250,9 @@ export class ShardRunner {
   }
 
   /** Runs a write without holding up the ticks; a fence ends the run, other errors are retried. */
-  private background(write: Promise<void>): void {
+  private background(write: Promise<unknown>): void {
     this.inflight = write
+      .then(() => undefined)
       .catch((error: unknown) => {
         if (error instanceof FencedOutError) this.fencedBy ??= error;
       })
@@ -286,8 +319,11 @@ export class ShardRunner {
     }
   }
 
-  /** Commits buffered fills with a fresh checkpoint, all or nothing; keeps them for a retry on failure. */
-  private async flush(now: number): Promise<void> {
+  /**
+   * Commits buffered fills with a fresh checkpoint, all or nothing; keeps them for a retry on
+   * failure (safe: the port drops what an earlier attempt already stored). True when committed.
+   */
+  private async flush(now: number): Promise<boolean> {
     const drained = this.engine.drainFills();
     if (drained.length > 0) this.pending = this.pending.length > 0 ? this.pending.concat(drained) : drained;
     const checkpoint = this.engine.checkpoint(this.feed.state(), now);
@@ -297,10 +333,44 @@ export class ShardRunner {
       if (this.pending === batch) this.pending = [];
       else this.pending = this.pending.slice(batch.length);
       this.committedSeq = checkpoint.lastFillSeq;
+      this.lastCommitOk = this.clock.now();
+      this.lastCommitError = undefined;
+      return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
-      this.o.log.log('warn', 'commit failed, will retry', { fills: batch.length, error: String(error) });
+      this.lastCommitError = error;
+      if (!isRetryable(error)) {
+        this.commitRefusedBy ??= error;
+        this.o.log.log('error', 'commit refused, stopping', { fills: batch.length, error: String(error) });
+      } else {
+        this.o.log.log('warn', 'commit failed, will retry', { fills: batch.length, error: String(error) });
+      }
+      return false;
     }
+  }
+
+  /**
+   * The last commit of a run: tried until it succeeds or the commit bound passes. Returns why
+   * the run must end `commit-failed` instead, or undefined once everything is committed.
+   */
+  private async finalCommit(now: number): Promise<string | undefined> {
+    for (let attempt = 0; ; attempt++) {
+      if (await this.flush(now)) return undefined;
+      const failure = this.commitFailure(this.clock.now());
+      if (failure) return failure;
+      await sleep(Math.min(this.flushMs, 20 * 2 ** attempt));
+    }
+  }
+
+  /** Why the run must stop trading for its commits, if it must: a refusal for good, or no commit within the bound. */
+  private commitFailure(wallNow: number): string | undefined {
+    if (this.commitRefusedBy !== undefined) return `commit refused: ${errorText(this.commitRefusedBy)}`;
+    const since = wallNow - this.lastCommitOk;
+    if (since <= this.commitBoundMs) return undefined;
+    return (
+      `no commit succeeded for ${(since / 1000).toFixed(1)}s (bound ${(this.commitBoundMs / 1000).toFixed(1)}s = staleAfter × ${SELF_FENCE_FRACTION}); ` +
+      `${this.engine.fills.nextSeq - 1 - this.committedSeq} fill(s) uncommitted; last error: ${errorText(this.lastCommitError)}`
+    );
   }
 
   private createFeed(startAt: number): MarketFeed {
@@ -328,6 +398,8 @@ export class ShardRunner {
       trades: e.portfolio.totalTrades,
       tradesClosed: e.portfolio.totalClosed,
       fills: e.portfolio.fillsA + e.portfolio.fillsB,
+      fillsCommitted: this.committedSeq + 1,
+      fillsUncommitted: e.fills.nextSeq - 1 - this.committedSeq,
       realizedPnl: e.portfolio.realizedTotal(),
       engineMs,
       wallMs,
@@ -339,4 +411,9 @@ export class ShardRunner {
       },
     };
   }
+}
+
+function errorText(error: unknown): string {
+  if (error === undefined) return 'none (the commit did not finish)';
+  return error instanceof Error ? error.message : String(error);
 }

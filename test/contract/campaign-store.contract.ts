@@ -188,13 +188,30 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         await task.heartbeat(progress(200, 60_000_000));
 
         const shard = await store.getShard(key);
-        expect(shard?.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), progress: progress(200, 60_000_000) });
+        expect(shard?.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) });
         expect(shard?.peakRssBytes).toBe(80_000_000);
         expect(shard?.version).toBe(0);
         expect(await store.readHeartbeats(key)).toEqual([
-          { generation: 0, receivedAt: firstAt, progress: progress(100, 80_000_000) },
-          { generation: 0, receivedAt: clock.now(), progress: progress(200, 60_000_000) },
+          { generation: 0, receivedAt: firstAt, ticksSince: firstAt, progress: progress(100, 80_000_000) },
+          { generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) },
         ]);
+      });
+
+      it('a heartbeat says since when its ticks have stood still: moving ticks restart the clock, a new task starts its own', async () => {
+        const key = await seed('c1');
+        const task = store.forTask(key, 0);
+        await task.heartbeat(progress(100));
+        const movedAt = clock.now();
+        clock.advance(10_000);
+        await task.heartbeat(progress(100));
+        expect((await store.getShard(key))?.heartbeat).toMatchObject({ receivedAt: movedAt + 10_000, ticksSince: movedAt });
+        clock.advance(10_000);
+        await task.heartbeat(progress(101));
+        expect((await store.getShard(key))?.heartbeat).toMatchObject({ ticksSince: clock.now() });
+        const again = clock.now();
+        clock.advance(10_000);
+        await store.forTask(key, 0).heartbeat(progress(101));
+        expect((await store.getShard(key))?.heartbeat?.ticksSince, 'a writer vouches only for what it saw').toBeGreaterThan(again);
       });
 
       it('heartbeats never make a control-plane update conflict, and updates never drop a heartbeat', async () => {
@@ -253,12 +270,13 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
     });
 
     describe('ledger and checkpoint', () => {
-      it('a commit whose batch repeats a committed seq writes none of its fills and not its checkpoint', async () => {
+      it('a commit whose batch puts a different fill under a committed seq writes none of its fills and not its checkpoint', async () => {
         const key = await seed('c1');
         const task = store.forTask(key, 0);
         await task.commit(fills(0, 3, 0), checkpoint(0, 2));
+        const other = { ...fills(2, 1, 0)[0]!, qty: 1 };
 
-        await expect(task.commit([...fills(3, 3, 0), ...fills(2, 1, 0)], checkpoint(0, 5))).rejects.toThrow(/seq 2/);
+        await expect(task.commit([...fills(3, 3, 0), other], checkpoint(0, 5))).rejects.toThrow(/seq 2 \(qty: 0\.015 → 1\)/);
 
         expect(await store.readLedger(key)).toEqual(fills(0, 3, 0));
         expect(await store.readCheckpoint(key)).toEqual(checkpoint(0, 2));

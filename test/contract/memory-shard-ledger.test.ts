@@ -11,6 +11,7 @@ describeShardPersistenceContract('MemoryShardLedger', async () => {
       return key;
     },
     forTask: (key, generation) => ledger.forTask(key, generation),
+    readLedger: async (key) => ledger.fills(key).map((f) => ({ ...f })),
     async supersede(key, generation) {
       ledger.supersede(key, generation);
     },

@@ -3,10 +3,11 @@
  * commits, restore from checkpoint plus ledger tail. Every adapter runs this same suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FencedOutError } from '../../core/errors.js';
+import { ConflictError, FencedOutError, isRetryable, LedgerConflictError } from '../../core/errors.js';
 import type { ShardRecord } from '../../core/fleet/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
-import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
+import type { Fill } from '../../core/model/fill.js';
+import { checkpoint, fill, fills, newCampaign, progress } from './record-builders.js';
 
 /** What the suite needs from an adapter besides the port itself. */
 export interface ShardPersistenceHarness {
@@ -15,6 +16,8 @@ export interface ShardPersistenceHarness {
   forTask(key: ShardKey, generation: number): ShardPersistence;
   /** Makes `generation` the shard's current one, as a restart does. */
   supersede(key: ShardKey, generation: number): Promise<void>;
+  /** Every fill of the shard, in `seq` order, across generations. */
+  readLedger(key: ShardKey): Promise<Fill[]>;
   cleanup(): Promise<void>;
 }
 
@@ -34,6 +37,7 @@ export function storeBackedHarness(store: CampaignStore, cleanup: () => Promise<
       return { campaignId, shardId: shard.shardId };
     },
     forTask: (key, generation) => store.forTask(key, generation),
+    readLedger: (key) => store.readLedger(key),
     async supersede(key, generation) {
       const shard = await store.getShard(key);
       if (!shard) throw new Error(`no shard ${key.campaignId}/${key.shardId} to supersede`);
@@ -85,12 +89,51 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: [] });
     });
 
-    it('a commit whose fills repeat a committed seq writes none of its fills and not its checkpoint', async () => {
+    it('a commit retried after it was applied succeeds and writes nothing twice', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 3, 0), checkpoint(0, 2));
+      // The answer was lost: the engine sends the same fills again, with a fresher checkpoint.
+      await task.commit(fills(0, 3, 0), checkpoint(0, 2));
+      await task.commit([...fills(0, 3, 0), ...fills(3, 2, 0)], checkpoint(0, 4));
+
+      expect(await harness.readLedger(key)).toEqual(fills(0, 5, 0));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 4), ledgerTail: [] });
+    });
+
+    it('a commit whose first part already landed completes the rest', async () => {
+      const task = harness.forTask(key, 0);
+      // The first part of a 250-fill commit (the DynamoDB store splits at 99) landed without its checkpoint.
+      await task.commit(fills(0, 98, 0), null);
+
+      await task.commit(fills(0, 250, 0), checkpoint(0, 249));
+
+      expect(await harness.readLedger(key)).toEqual(fills(0, 250, 0));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 249), ledgerTail: [] });
+    });
+
+    it('a different fill under an existing seq is refused with a permanent error', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 3, 0), checkpoint(0, 1));
+      const changed = { ...fill(2, 0), price: fill(2, 0).price + 1 };
+
+      const refused = task.commit([...fills(1, 1, 0), changed, ...fills(3, 2, 0)], checkpoint(0, 4));
+      await expect(refused).rejects.toBeInstanceOf(LedgerConflictError);
+      await expect(refused).rejects.toMatchObject({ shardId: key.shardId, seq: 2, retryable: false });
+      await expect(refused).rejects.toThrow(/seq 2 \(price: [\d.]+ → [\d.]+\)/);
+      expect(isRetryable(await refused.catch((error: unknown) => error))).toBe(false);
+
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });
+      await task.commit(fills(3, 2, 0), checkpoint(0, 4));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 4), ledgerTail: [] });
+    });
+
+    it('a commit that lists one seq twice writes none of its fills and not its checkpoint', async () => {
       const task = harness.forTask(key, 0);
       await task.commit(fills(0, 3, 0), checkpoint(0, 1));
 
-      await expect(task.commit(fills(2, 3, 0), checkpoint(0, 4))).rejects.toThrow();
-      await expect(task.commit([...fills(3, 2, 0), ...fills(3, 1, 0)], checkpoint(0, 4))).rejects.toThrow();
+      const refused = task.commit([...fills(3, 2, 0), ...fills(3, 1, 0)], checkpoint(0, 4));
+      await expect(refused).rejects.toBeInstanceOf(ConflictError);
+      await expect(refused).rejects.toMatchObject({ retryable: false });
 
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });
       await task.commit(fills(3, 2, 0), checkpoint(0, 4));

@@ -16,7 +16,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCampaignFile } from '../../core/config/load-config.js';
-import { planShards } from '../../core/fleet/shard-planner.js';
+import { systemClock } from '../../core/clock.js';
+import { pendingShardRecord, planShards } from '../../core/fleet/shard-planner.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { campaignRecord } from '../contract/record-builders.js';
 import { ROOT } from '../support/engine-process.js';
 
 const QUICK_START = 'configs/quickstart-top10.yaml';
@@ -160,7 +163,7 @@ describe('the engine image, built from engine-task/Dockerfile without Docker', (
     expect(statSync(path.join(image.dir, 'engine-task/dist/main.mjs')).isFile()).toBe(true);
   });
 
-  it("runs each shard of the quick-start campaign on virtual time through the image's ENTRYPOINT, every symbol trading", () => {
+  it("runs each shard of the quick-start campaign on virtual time through the image's ENTRYPOINT, every symbol trading", async () => {
     expect(image.entrypoint[0]).toBe('node');
     const campaign = loadCampaignFile(path.join(ROOT, QUICK_START));
     const shards = planShards(
@@ -169,8 +172,13 @@ describe('the engine image, built from engine-task/Dockerfile without Docker', (
     );
     expect(shards.length).toBeGreaterThan(1);
     for (const shard of shards) {
+      // The store a fleet would have made: the campaign and this shard's record, which every commit is fenced against.
       const store = path.join(scratch, `${shard.shardId}.db`);
-      const args = [QUICK_START, '--virtual', '--json', '--store', `sqlite:${store}`, '--symbols', shard.symbols.join(','), '--shard-index', String(shard.index)];
+      const campaignId = `c-image-${shard.shardId}`;
+      const seed = new SqliteCampaignStore(store, systemClock);
+      await seed.createCampaign(campaignRecord(campaignId, 1, { symbols: shard.symbols }), [pendingShardRecord(campaignId, shard, Date.now())]);
+      seed.close();
+      const args = [QUICK_START, '--virtual', '--json', '--store', `sqlite:${store}`, '--campaign', campaignId, '--shard', shard.shardId, '--symbols', shard.symbols.join(','), '--shard-index', String(shard.index)];
       const env = { PATH: process.env.PATH ?? '', ...image.env, ARBFLEET_HEALTH_FILE: path.join(scratch, `${shard.shardId}.health.json`) };
       const run = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...args], { cwd: image.dir, env, encoding: 'utf8', timeout: 30_000 });
       expect(run.stderr, shard.shardId).toBe('');

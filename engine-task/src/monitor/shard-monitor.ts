@@ -57,6 +57,7 @@ export class ShardMonitor {
       lastFillSeq,
       rejectedEntries: e.risk.totalRejected,
       realizedPnl: round(p.realizedTotal()),
+      realizedPnlMicros: p.realizedTotalMicros,
       unrealizedPnl: round(e.unrealizedPnl()),
       latencyP50Us: round(e.latency.quantileUs(0.5)),
       latencyP99Us: round(e.latency.quantileUs(0.99)),

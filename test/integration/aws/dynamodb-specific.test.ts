@@ -16,7 +16,7 @@ import { commitParts, DynamoDbCampaignStore } from '../../../core/aws/dynamodb-s
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, tableNames } from '../../../core/aws/table-design.js';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, FencedOutError, ValidationError } from '../../../core/errors.js';
+import { ConflictError, FencedOutError, LedgerConflictError, ValidationError } from '../../../core/errors.js';
 import type { LifecycleEvent } from '../../../core/fleet/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { checkpoint, fill, fills, newCampaign, progress, shardRecord } from '../../contract/record-builders.js';
@@ -188,16 +188,35 @@ describe('split commits', () => {
     expect(await store.forTask(key, 1).restore()).toEqual({ checkpoint: null, ledgerTail: fills(0, landed.length, 0) });
   });
 
-  it('a split commit that repeats a committed seq is refused before any part is written', async () => {
+  it('a split commit that puts a different fill under a committed seq is refused before any part is written', async () => {
     const { key } = await seed();
     const task = store.forTask(key, 0);
     await task.commit(fills(0, 10, 0), checkpoint(0, 9));
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+    const changed = [...fills(5, 250, 0)];
+    changed[0] = { ...changed[0]!, side: 'SELL' };
 
-    await expect(task.commit(fills(5, 250, 0), checkpoint(0, 254))).rejects.toThrow(/seq 5 is already in the ledger; nothing/);
-    await expect(task.commit(fills(5, 250, 0), null)).rejects.toBeInstanceOf(ConflictError);
+    const refused = observed.store.forTask(key, 0).commit(changed, checkpoint(0, 254));
+    await expect(refused).rejects.toBeInstanceOf(LedgerConflictError);
+    await expect(refused).rejects.toThrow(/different fill under seq 5 \(side: "BUY" → "SELL"\); nothing of this commit was written/);
 
+    expect(observed.sent).toHaveLength(0);
     expect(await store.readLedger(key)).toEqual(fills(0, 10, 0));
     expect(await store.readCheckpoint(key)).toEqual(checkpoint(0, 9));
+  });
+
+  it('a split commit that repeats committed fills identically writes only the rest', async () => {
+    const { key } = await seed();
+    await store.forTask(key, 0).commit(fills(0, 10, 0), checkpoint(0, 9));
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+
+    await observed.store.forTask(key, 0).commit(fills(5, 250, 0), checkpoint(0, 254));
+
+    expect(observed.sent.flatMap((t) => t.seqs).sort((a, b) => a - b)).toEqual(fills(10, 245, 0).map((f) => f.seq));
+    expect(await store.readLedger(key)).toEqual(fills(0, 255, 0));
+    expect(await store.readCheckpoint(key)).toEqual(checkpoint(0, 254));
   });
 });
 
@@ -257,7 +276,7 @@ describe('heartbeats', () => {
     );
     expect(Items).toHaveLength(1);
     expect(Items![0]!.expiresAt).toBe(Math.floor(clock.now() / 1000) + HEARTBEAT_TTL_SEC);
-    expect(Items![0]!.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), progress: progress(10) });
+    expect(Items![0]!.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(10) });
     const { TimeToLiveDescription } = await clients.documents.send(new DescribeTimeToLiveCommand({ TableName: tables.heartbeats }));
     expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });
