@@ -3,6 +3,9 @@
  * and 200 symbols on virtual time, beside the ceiling of a bare loop that only generates ticks
  * and updates books, measured in the same run. `--json` prints one JSON document instead.
  * A benchmark, not a test: it reports, and flags targets missed, but never fails.
+ *
+ * `--watchdog-pass 100,300,1000` measures the control plane instead: the AWS calls of one
+ * watchdog pass over that many active shards on moto's server (`watchdog-pass.ts`), by operation.
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +20,8 @@ import type { QuoteSink } from '../src/feed/market-feed.js';
 import { SyntheticFeed } from '../src/feed/synthetic-feed.js';
 import { silentLogger } from '../../core/log.js';
 import { ShardRunner } from '../src/runner.js';
+import { startMotoServer } from './moto-server.js';
+import { measureWatchdogPass, watchdogPassTable, type WatchdogPassResult } from './watchdog-pass.js';
 
 const TICKS_PER_INSTRUMENT_PER_SEC = 100;
 const TARGETS: Record<number, { ticksPerSec: number; p99Us: number; ratio?: number; heapMiB?: number }> = {
@@ -137,6 +142,37 @@ async function scenario(symbolCount: number, ticks: number): Promise<ScenarioRes
   return result;
 }
 
+/**
+ * Starts moto's server (or uses `AWS_ENDPOINT_URL`, which must be moto: the scenario sets moto's
+ * ECS task transition), then one seeded fleet and one pass per size.
+ */
+async function benchWatchdogPass(sizes: number[], json: boolean): Promise<void> {
+  const bad = sizes.filter((n) => !Number.isInteger(n) || n < 5);
+  if (bad.length > 0) {
+    console.error(`bench: --watchdog-pass takes shard counts of at least 5, comma-separated; got ${bad.join(', ')}`);
+    process.exit(2);
+  }
+  process.env.AWS_ACCESS_KEY_ID ??= 'testing';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
+  process.env.AWS_REGION ??= 'us-east-1';
+  const moto = process.env.AWS_ENDPOINT_URL ? undefined : await startMotoServer();
+  const endpoint = moto?.endpoint ?? (process.env.AWS_ENDPOINT_URL as string);
+  const results: WatchdogPassResult[] = [];
+  try {
+    for (const n of sizes) {
+      if (!json) process.stderr.write(`bench: one watchdog pass over ${n.toLocaleString('en-US')} active shards on ${endpoint}...\n`);
+      results.push(await measureWatchdogPass(endpoint, n));
+    }
+  } finally {
+    await moto?.stop();
+  }
+  if (json) console.log(JSON.stringify({ node: process.version, at: new Date().toISOString(), results }, null, 2));
+  else {
+    console.log(watchdogPassTable(results));
+    console.log(`\nverdicts: ${results.map((r) => `${r.shards}: ${Object.entries(r.verdicts).map(([k, v]) => `${v} ${k}`).join(', ')} (${r.passMs} ms)`).join('; ')}`);
+  }
+}
+
 function gc(): void {
   (globalThis as { gc?: () => void }).gc?.();
 }
@@ -167,11 +203,17 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     ticks: { type: 'string', default: '10000000' },
     symbols: { type: 'string', default: '10,50,200' },
+    'watchdog-pass': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log('Usage: npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200]');
+  console.log('       npm run bench -- [--json] --watchdog-pass 100,300,1000   (AWS calls of one watchdog pass, on moto)');
+  process.exit(0);
+}
+if (values['watchdog-pass'] !== undefined) {
+  await benchWatchdogPass(values['watchdog-pass'].split(',').map(Number), values.json === true);
   process.exit(0);
 }
 if (!(globalThis as { gc?: unknown }).gc) {
