@@ -99,6 +99,11 @@ export const ShardRecordSchema = z
     launchedAt: z.number().optional(),
     /** Earliest time the next launch may happen (backoff). */
     launchNotBefore: z.number().optional(),
+    /**
+     * How many times the watchdog queued this generation's launch again because it was overdue
+     * (its message lost, or a step between the state change and the enqueue threw).
+     */
+    launchRequeues: z.number().int().nonnegative().optional(),
     heartbeat: HeartbeatSchema.optional(),
     /** The watchdog's own observation of progress: ticks it last saw and since when they stand. */
     observedTicks: z.number().int().nonnegative().optional(),

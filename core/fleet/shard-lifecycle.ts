@@ -150,6 +150,8 @@ export function transitionShard(record: ShardRecord, to: ShardStatus, now: numbe
     const lastRss = incident.detail.lastRssBytes;
     if (typeof lastRss === 'number' && lastRss > record.peakRssBytes) patch.peakRssBytes = lastRss;
   }
+  // A launch that happened, or a new generation, starts the count of re-queued launches afresh.
+  if ((to === 'LAUNCHING' || to === 'RESTARTING') && record.launchRequeues !== undefined) patch.launchRequeues = undefined;
   switch (to) {
     case 'LAUNCHING':
       Object.assign(patch, { launchedAt: now, taskId: note.taskId, launchNotBefore: undefined });

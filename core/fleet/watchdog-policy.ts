@@ -43,6 +43,35 @@ export interface WatchdogPolicy {
   backoff: BackoffPolicy;
 }
 
+/**
+ * A launch re-queued this many times without its generation ever starting fails the shard: the
+ * launch itself is what fails (its message dead-lettered, RunTask refused), not the task.
+ */
+export const MAX_LAUNCH_REQUEUES = 3;
+
+/** What to do about a shard waiting for a launch (PENDING or RESTARTING) that has not come. */
+export type OverdueLaunch =
+  | { kind: 'requeue'; reason: string }
+  | { kind: 'fail'; reason: string };
+
+/**
+ * The reconciler's rule for a launch that never happened: a shard of a live campaign (STARTING
+ * or RUNNING) that is PENDING or RESTARTING with no task, and whose launch was due
+ * `launchTimeout` ago (due at `launchNotBefore`, or at its last update), has lost its launch
+ * message or never got one (a step between the state change and the enqueue threw). Queue it
+ * again (launches are idempotent per generation), at most `MAX_LAUNCH_REQUEUES` times; then the
+ * shard fails. Undefined while it is not overdue.
+ */
+export function overdueLaunch(shard: ShardRecord, now: number, launchTimeoutSec: number): OverdueLaunch | undefined {
+  if ((shard.status !== 'PENDING' && shard.status !== 'RESTARTING') || shard.taskId !== undefined) return undefined;
+  const due = Math.max(shard.launchNotBefore ?? 0, shard.updatedAt);
+  if (now < due + launchTimeoutSec * 1000) return undefined;
+  const requeues = shard.launchRequeues ?? 0;
+  const late = `generation ${shard.generation} was due ${seconds(now - due)} ago and never launched (launchTimeout ${launchTimeoutSec}s)`;
+  if (requeues >= MAX_LAUNCH_REQUEUES) return { kind: 'fail', reason: `launch never happened: ${late}, after ${requeues} re-queued launch(es)` };
+  return { kind: 'requeue', reason: late };
+}
+
 /** The default `confirmAfterSec` is this fraction of `staleAfter`… */
 export const CONFIRM_FRACTION = 0.1;
 /** …but never more than this many seconds, however long `staleAfter` is. */

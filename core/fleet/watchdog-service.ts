@@ -1,11 +1,14 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
 import type { ShardKey, TaskStatus } from '../ports.js';
-import { campaignAfterShardFailure } from './campaign-lifecycle.js';
+import { campaignAfterShardFailure, isTerminalCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
 import type { CampaignRecord, ShardRecord } from './records.js';
 import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
-import { assessShard, campaignStopReason, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
+import { assessShard, campaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
+
+/** What the reconciler's rules did with a shard (`WatchdogService.reconcile`). */
+export type ReconcileKind = 'closed' | 'stop-redriven' | 'requeue' | 'fail';
 
 /** A stopped task as an event reports it (a process exit, an ECS Task State Change). */
 export type TaskStoppedEvent = TaskStatus & { key: ShardKey; generation: number };
@@ -19,27 +22,39 @@ export type TaskStoppedEvent = TaskStatus & { key: ShardKey; generation: number 
 export class WatchdogService {
   constructor(private readonly ctx: FleetContext) {}
 
-  /** One periodic pass over every active shard; returns the verdicts reached, for logs and tests. */
-  async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] }[]> {
+  /**
+   * One periodic pass over every active shard; returns the verdicts reached, for logs and tests.
+   * A shard whose handling throws (a side effect failing) does not stop the pass: every other
+   * shard is still judged, and the first error is thrown at the end (the others logged), so the
+   * caller sees the pass failed and the next pass re-drives what was left undone.
+   */
+  async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[]> {
     const shards = await this.ctx.store.listActiveShards();
     const withTasks = shards.filter((s) => s.taskId !== undefined).map((s) => s.taskId as string);
     const statuses = withTasks.length > 0 ? await this.ctx.launcher.describe(withTasks) : [];
     const byTask = new Map(statuses.map((t) => [t.taskId, t]));
     const campaigns = new Map<string, CampaignRecord | undefined>();
-    const out: { shard: ShardKey; verdict: Verdict['kind'] }[] = [];
+    const out: { shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[] = [];
+    const errors: unknown[] = [];
     for (const shard of shards) {
       if (!campaigns.has(shard.campaignId)) campaigns.set(shard.campaignId, await this.ctx.store.getCampaign(shard.campaignId));
       const campaign = campaigns.get(shard.campaignId);
       if (!campaign) continue;
       const task = shard.taskId ? byTask.get(shard.taskId) : undefined;
-      const kind = await this.judge(campaign, shard, task);
-      out.push({ shard: { campaignId: shard.campaignId, shardId: shard.shardId }, verdict: kind });
+      const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+      try {
+        out.push({ shard: key, verdict: await this.judge(campaign, shard, task) });
+      } catch (error) {
+        errors.push(error);
+        if (errors.length > 1) this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
+      }
     }
+    if (errors.length > 0) throw errors[0];
     return out;
   }
 
   /** A task's end, reported as it happens. Stale (older generation, other task) reports change nothing. */
-  async onTaskStopped(event: TaskStoppedEvent): Promise<Verdict['kind']> {
+  async onTaskStopped(event: TaskStoppedEvent): Promise<Verdict['kind'] | ReconcileKind> {
     const shard = await this.ctx.store.getShard(event.key);
     const campaign = await this.ctx.store.getCampaign(event.key.campaignId);
     if (!shard || !campaign || !isActiveShard(shard.status)) return 'ignore';
@@ -47,9 +62,16 @@ export class WatchdogService {
     return this.judge(campaign, shard, event);
   }
 
-  private async judge(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined): Promise<Verdict['kind']> {
+  private async judge(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined): Promise<Verdict['kind'] | ReconcileKind> {
     const config = campaign.config as unknown as CampaignConfig;
     const now = this.ctx.clock.now();
+    try {
+      const reconciled = await this.reconcile(campaign, shard, task, config, now);
+      if (reconciled !== undefined) return reconciled;
+    } catch (error) {
+      if (error instanceof ConflictError) return 'ignore';
+      throw error;
+    }
     const verdict = assessShard(shard, task, now, watchdogPolicyFor(config, campaign.endsAt));
     try {
       await this.apply(campaign, shard, verdict, now);
@@ -117,6 +139,47 @@ export class WatchdogService {
         return;
       }
     }
+  }
+
+  /**
+   * The reconciler's rules, for what a throw between two steps (or a lost message) can leave
+   * behind; each acts only when the world is not as the records say it should be, and each side
+   * effect is idempotent, so re-driving it every pass is safe:
+   * - the campaign has ended (COMPLETED, CANCELLED, FAILED) but this shard is still active: with no
+   *   task it is closed; with a task still running, that task is asked (again) to stop;
+   * - a live campaign's shard waits for a launch that is overdue (`overdueLaunch`): the launch of its
+   *   current generation is queued again, or, after `MAX_LAUNCH_REQUEUES`, the shard fails.
+   * Undefined when no rule applies (the policy then judges the shard).
+   */
+  private async reconcile(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined, config: CampaignConfig, now: number): Promise<ReconcileKind | undefined> {
+    const { store, launcher, queue, log } = this.ctx;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    if (isTerminalCampaign(campaign.status) && isActiveShard(shard.status)) {
+      if (shard.taskId === undefined || task?.state === 'STOPPED') {
+        const step = transitionShard(shard, 'COMPLETED', now, { reason: `campaign ${campaign.status}: ${campaign.endReason ?? 'ended'}` });
+        await store.updateShard(key, shard.version, step.patch);
+        await store.appendEvents([step.event]);
+        return 'closed';
+      }
+      await launcher.stop(shard.taskId, campaignStopReason(campaign.status === 'FAILED' ? 'failed' : campaign.status === 'CANCELLED' ? 'cancelled' : 'ended'));
+      return 'stop-redriven';
+    }
+    if (campaign.status !== 'STARTING' && campaign.status !== 'RUNNING') return undefined;
+    const overdue = overdueLaunch(shard, now, config.watchdog.launchTimeout);
+    if (overdue === undefined) return undefined;
+    if (overdue.kind === 'requeue') {
+      await store.updateShard(key, shard.version, { launchRequeues: (shard.launchRequeues ?? 0) + 1, updatedAt: now });
+      await queue.send({ ...key, generation: shard.generation }, 0);
+      log.log('warn', 'launch re-queued', { ...key, generation: shard.generation, reason: overdue.reason });
+      return 'requeue';
+    }
+    const step = transitionShard(shard, 'FAILED', now, { reason: overdue.reason });
+    await store.updateShard(key, shard.version, step.patch);
+    await store.appendEvents([step.event]);
+    this.ctx.events?.shardFailed(now);
+    log.log('error', 'shard failed', { ...key, reason: overdue.reason });
+    await this.failCampaignIfPolicySays(campaign, shard.shardId, now, overdue.reason);
+    return 'fail';
   }
 
   private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: number, why: string): Promise<void> {

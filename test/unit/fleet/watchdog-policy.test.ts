@@ -8,6 +8,8 @@ import {
   isCampaignStopReason,
   watchdogPolicyFor,
   type Verdict,
+  MAX_LAUNCH_REQUEUES,
+  overdueLaunch,
 } from '../../../core/fleet/watchdog-policy.js';
 import { restartShard } from '../../../core/fleet/shard-lifecycle.js';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
@@ -467,5 +469,26 @@ describe('a task the runtime does not know yet', () => {
     const verdict = assessShard(running, unknown, T0 + 6 * SEC, policy());
     expect(verdict.kind).toBe('restart');
     expect(verdict.kind === 'restart' && verdict.incident.cause).toBe('CRASHED');
+  });
+});
+
+describe('overdueLaunch: a launch that never came', () => {
+  const waiting = (overrides: Partial<ShardRecord> = {}) => shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: T0 + 10 * SEC, updatedAt: T0, ...overrides });
+
+  it('is due launchTimeout after launchNotBefore (or the last update, whichever is later), to the millisecond', () => {
+    expect(overdueLaunch(waiting(), T0 + 10 * SEC + 30 * SEC - 1, 30)).toBeUndefined();
+    expect(overdueLaunch(waiting(), T0 + 10 * SEC + 30 * SEC, 30)).toMatchObject({ kind: 'requeue', reason: expect.stringMatching(/generation 2 was due 30s ago and never launched/) });
+    expect(overdueLaunch(waiting({ updatedAt: T0 + 20 * SEC }), T0 + 40 * SEC, 30)).toBeUndefined();
+  });
+
+  it(`fails after ${MAX_LAUNCH_REQUEUES} re-queues`, () => {
+    expect(overdueLaunch(waiting({ launchRequeues: MAX_LAUNCH_REQUEUES - 1 }), T0 + 60 * SEC, 30)?.kind).toBe('requeue');
+    expect(overdueLaunch(waiting({ launchRequeues: MAX_LAUNCH_REQUEUES }), T0 + 60 * SEC, 30)).toMatchObject({ kind: 'fail', reason: expect.stringMatching(/launch never happened/) });
+  });
+
+  it('leaves alone a shard with a task, or one that is not waiting for a launch', () => {
+    expect(overdueLaunch(waiting({ taskId: 'task-9' }), T0 + 600 * SEC, 30)).toBeUndefined();
+    expect(overdueLaunch(waiting({ status: 'RUNNING' }), T0 + 600 * SEC, 30)).toBeUndefined();
+    expect(overdueLaunch(waiting({ status: 'PENDING', launchNotBefore: undefined }), T0 + 30 * SEC, 30)?.kind).toBe('requeue');
   });
 });

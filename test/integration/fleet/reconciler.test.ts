@@ -1,0 +1,159 @@
+/**
+ * The reconciler's rules (`WatchdogService.reconcile`) against the faults that used to strand a
+ * shard forever, injected between two steps: the real SQLite store and in-memory launch queue,
+ * a scripted task launcher, virtual time. Each case is a throw after the first of two side
+ * effects; the next watchdog passes must bring the shard to a launch (or a terminal state).
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../core/clock.js';
+import { CampaignService } from '../../../core/fleet/campaign-service.js';
+import type { FleetContext } from '../../../core/fleet/fleet-context.js';
+import { LaunchService } from '../../../core/fleet/launch-service.js';
+import { MAX_LAUNCH_REQUEUES } from '../../../core/fleet/watchdog-policy.js';
+import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
+import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import type { LaunchMessage, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
+import { campaignInput } from '../../support/campaigns.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const LAUNCH_TIMEOUT_SEC = 30;
+const stores: SqliteCampaignStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+/** A launcher whose tasks live in a map; `failStops` makes the next stops throw. */
+class ScriptedLauncher implements TaskLauncher {
+  readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
+  failStops = 0;
+  private next = 0;
+  async launch(spec: TaskSpec) {
+    const taskId = `task-${this.next++}`;
+    this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
+    return { taskId };
+  }
+  async stop(taskId: string) {
+    if (this.failStops > 0) {
+      this.failStops--;
+      throw new Error('ECS: ThrottlingException (injected)');
+    }
+    const task = this.tasks.get(taskId);
+    if (task) Object.assign(task, { state: 'STOPPED', exitCode: 0, stoppedReason: 'stopped' });
+  }
+  async describe(taskIds: string[]) {
+    return taskIds.map((id) => this.tasks.get(id) ?? { taskId: id, state: 'STOPPED' as const, unknown: true });
+  }
+}
+
+/** A queue whose next `failSends` sends throw before enqueueing (the answer never came). */
+class FlakyQueue extends MemoryLaunchQueue {
+  failSends = 0;
+  override async send(message: LaunchMessage, delaySec = 0) {
+    if (this.failSends > 0) {
+      this.failSends--;
+      throw new Error('SQS: connection reset (injected)');
+    }
+    return super.send(message, delaySec);
+  }
+}
+
+function fleet() {
+  const clock = new VirtualClock(T0);
+  const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db'), clock);
+  stores.push(store);
+  const queue = new FlakyQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+  const launcher = new ScriptedLauncher();
+  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
+  const campaigns = new CampaignService(ctx);
+  const launches = new LaunchService(ctx);
+  const watchdog = new WatchdogService(ctx);
+  /** Delivers every launch message now visible, as the launcher Lambda or the local drain would. */
+  const drain = async () => {
+    for (const m of await queue.receive(10)) {
+      if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+    }
+  };
+  const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { launchTimeout: `${LAUNCH_TIMEOUT_SEC}s`, backoff: { initial: 0 } } });
+  return { clock, store, queue, launcher, campaigns, watchdog, drain, config };
+}
+
+describe('the reconciler re-drives what a throw between two steps left undone', () => {
+  it('campaign create: stored, then the enqueue threw; a retry with the same Idempotency-Key finds it, and the watchdog launches its shards', async () => {
+    const f = fleet();
+    f.queue.failSends = 1;
+    await expect(f.campaigns.createCampaign(f.config, { idempotencyKey: 'k-1' })).rejects.toThrow(/injected/);
+    const retry = await f.campaigns.createCampaign(f.config, { idempotencyKey: 'k-1' });
+    expect(retry.created).toBe(false);
+    const id = retry.view.campaign.campaignId;
+    await f.drain();
+    const launchedBefore = (await f.store.listShards(id)).filter((s) => s.status === 'LAUNCHING').length;
+    expect(launchedBefore).toBeLessThan(2); // at least one shard's launch was lost with the throw
+
+    f.clock.advance((LAUNCH_TIMEOUT_SEC - 1) * 1000);
+    await f.watchdog.pass();
+    await f.drain();
+    expect((await f.store.listShards(id)).filter((s) => s.status === 'LAUNCHING')).toHaveLength(launchedBefore); // not overdue yet
+
+    f.clock.advance(2_000);
+    const verdicts = (await f.watchdog.pass()).map((v) => v.verdict);
+    expect(verdicts).toContain('requeue');
+    await f.drain();
+    expect((await f.store.listShards(id)).map((s) => s.status)).toEqual(['LAUNCHING', 'LAUNCHING']);
+    expect(f.launcher.tasks.size).toBe(2);
+  });
+
+  it('watchdog restart: generation bumped, then StopTask threw before the enqueue; the launch is re-queued (the old task, fenced out by the new generation, ends itself)', async () => {
+    const f = fleet();
+    const { view } = await f.campaigns.createCampaign(f.config);
+    await f.drain();
+    const id = view.campaign.campaignId;
+    const [first] = await f.store.listShards(id);
+    const oldTask = first?.taskId as string;
+    // The task never heartbeats, so its launch times out (LAUNCH_TIMEOUT: suspect, then confirmed)
+    // and the restart's StopTask throws once, between the generation bump and the enqueue.
+    f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
+    expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['suspect', 'suspect']);
+    f.launcher.failStops = 1;
+    f.clock.advance(10_000);
+    await expect(f.watchdog.pass()).rejects.toThrow(/injected/);
+    // The other shard was still judged in that pass: it restarted normally.
+    expect((await f.store.listShards(id)).map((s) => s.generation)).toEqual([1, 1]);
+    let shard = await f.store.getShard({ campaignId: id, shardId: first?.shardId as string });
+    expect(shard).toMatchObject({ status: 'RESTARTING', generation: 1 });
+    await f.drain();
+    expect((await f.store.getShard({ campaignId: id, shardId: first?.shardId as string }))?.status).toBe('RESTARTING'); // nothing was queued
+
+    f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
+    await f.watchdog.pass();
+    await f.drain();
+    shard = await f.store.getShard({ campaignId: id, shardId: first?.shardId as string });
+    expect(shard).toMatchObject({ status: 'LAUNCHING', generation: 1 });
+    expect(shard?.launchRequeues).toBeUndefined(); // the count starts afresh once launched
+    expect([...f.launcher.tasks.values()].filter((t) => t.spec.key.shardId === first?.shardId && t.spec.generation === 1)).toHaveLength(1);
+    expect(oldTask).not.toBe(shard?.taskId);
+  });
+
+  it(`fails a shard whose launch never happens after ${MAX_LAUNCH_REQUEUES} re-queues, and the campaign with it`, async () => {
+    const f = fleet();
+    const { view } = await f.campaigns.createCampaign(f.config);
+    const id = view.campaign.campaignId;
+    // Every launch message is lost (dead-lettered, say): nothing ever drains the queue.
+    for (let i = 0; i < MAX_LAUNCH_REQUEUES; i++) {
+      f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
+      expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['requeue', 'requeue']);
+    }
+    f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
+    const verdicts = (await f.watchdog.pass()).map((v) => v.verdict);
+    expect(verdicts[0]).toBe('fail');
+    const campaign = await f.store.getCampaign(id);
+    expect(campaign?.status).toBe('FAILED');
+    expect(campaign?.endReason).toMatch(/launch never happened: generation 0 was due .* after 3 re-queued launch\(es\)/);
+    // The other shard, still PENDING in a FAILED campaign, is closed by the next pass: nothing is left in the active index.
+    await f.watchdog.pass();
+    expect(await f.store.listActiveShards()).toEqual([]);
+  });
+});
