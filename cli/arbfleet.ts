@@ -40,9 +40,16 @@ Options for run:
                         verbs: ${CHAOS_VERBS.join(', ')} (times after the campaign's start)
   --no-dashboard        no live table; one log line per event instead
   --json                log lines as JSON
+  --store-fault-bound 20s
+                        how long the run folder's store may stay unwritable (disk full,
+                        read-only, I/O errors) before the campaign is failed (default 20s)
 
 Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
-watchdog every 1s. Ctrl-C stops the campaign gracefully and still writes the report.
+watchdog every 250ms. Ctrl-C stops the campaign gracefully and still writes the report; a
+second Ctrl-C is ignored; a stop that cannot finish within 45s ends the run by force (exit 1).
+If the store becomes unwritable or its file is deleted or replaced, the campaign fails, the
+engines are stopped and the report is written wherever it can be (the run folder, else the
+system's temporary directory), saying where.
 
 Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config.`;
 
@@ -81,6 +88,7 @@ async function run(argv: string[]): Promise<number> {
       'api-port': { type: 'string' },
       chaos: { type: 'string' },
       'no-dashboard': { type: 'boolean' },
+      'store-fault-bound': { type: 'string' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -112,7 +120,8 @@ async function run(argv: string[]): Promise<number> {
     writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 
-  const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos });
+  const storeFaultBoundMs = faultBoundMs(values['store-fault-bound']);
+  const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
   fleet.useCampaignId(manifest.campaignId);
   fleet.start();
   let campaign;
@@ -247,6 +256,15 @@ function readManifest(runDir: string): RunManifest {
   const path = join(runDir, 'run.json');
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'not a run folder (no run.json): give the folder arbfleet run wrote' }], runDir);
   return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+}
+
+function faultBoundMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined || seconds < 1 || seconds > 3600) {
+    throw new ValidationError([{ path: '--store-fault-bound', message: `expected a duration from 1s to 1h such as 20s, got "${text}"` }]);
+  }
+  return seconds * 1000;
 }
 
 function port(text: string): number {
