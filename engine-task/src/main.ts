@@ -118,7 +118,15 @@ async function main(): Promise<number> {
     heartbeatIntervalSec: env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined,
     onHeartbeat: env.ARBFLEET_METRICS === 'emf' ? await engineMetricsPublisher(key, generation) : undefined,
   });
+  // The first SIGTERM or SIGINT starts the graceful stop; repeats (Ctrl-C pressed twice, ECS and
+  // a human both stopping it) are logged and ignored, so they cannot cut the final commit short.
+  let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      log.log('info', 'stop already under way: signal ignored', { signal });
+      return;
+    }
+    stopping = true;
     log.log('info', 'stop requested', { signal });
     runner.stop(signal);
     setTimeout(() => {
@@ -126,8 +134,8 @@ async function main(): Promise<number> {
       process.exit(EXIT_FATAL);
     }, STOP_DEADLINE_MS).unref();
   };
-  process.once('SIGTERM', onSignal);
-  process.once('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
   try {
     const outcome = await runner.run();
     log.log(outcome.end === 'commit-failed' ? 'error' : 'info', 'summary', { ...outcome });

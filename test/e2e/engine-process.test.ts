@@ -19,7 +19,7 @@ function tempDir(): string {
 }
 
 describe('the engine process', () => {
-  it('exits 0 on SIGTERM within 10 s, after a final checkpoint covering every fill', async () => {
+  it('exits 0 on SIGTERM within 10 s, after a final checkpoint covering every fill, a second SIGTERM ignored', async () => {
     const dir = tempDir();
     const db = join(dir, 'fleet.db');
     const store = new SqliteCampaignStore(db, systemClock);
@@ -34,9 +34,23 @@ describe('the engine process', () => {
       return beats.length >= 2 && (beats.at(-1)?.progress.ticks ?? 0) > 0 ? beats : undefined;
     });
     const signalledAt = Date.now();
+    // A second stop the moment the first is under way: it must not cut the final commit short
+    // (before, a repeated signal found no handler and killed the engine: exit 143). The stop is so
+    // fast here that the second signal often arrives once the engine has already exited.
+    const second = new Promise<void>((resolve) => {
+      const onData = (chunk: Buffer) => {
+        if (!chunk.toString().includes('"event":"stop requested"')) return;
+        engine.child.stdout?.off('data', onData);
+        engine.child.kill('SIGTERM');
+        resolve();
+      };
+      engine.child.stdout?.on('data', onData);
+    });
     engine.child.kill('SIGTERM');
+    await second;
     const exit = await engine.exited;
-    expect(exit).toEqual({ code: 0, signal: null });
+    expect(exit, engine.stderr()).toEqual({ code: 0, signal: null });
+    expect(engine.stdout()).toContain('"event":"summary"');
     expect(Date.now() - signalledAt).toBeLessThan(10_000);
     const checkpoint = await store.readCheckpoint(key);
     const ledger = await store.readLedger(key);
