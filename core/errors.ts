@@ -47,6 +47,38 @@ export class ConflictError extends Error {
 }
 
 /**
+ * The store cannot be opened or reached (a missing file, a disk or permission fault): the
+ * environment, not the request. An engine exits 1 on it and is restarted; nothing was written.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(message: string, options: { cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+  }
+}
+
+/**
+ * An `Idempotency-Key` already used for a campaign with another config: the same key must mean
+ * the same request (a retry), so a different body under it is refused (HTTP 422), never answered
+ * with the other campaign. Permanent.
+ */
+export class IdempotencyKeyReusedError extends ConflictError {
+  override readonly name: string = 'IdempotencyKeyReusedError';
+  constructor(
+    readonly idempotencyKey: string,
+    readonly campaignId: string,
+    /** Top-level config fields that differ from the stored campaign's. */
+    readonly differences: string[],
+  ) {
+    super(
+      `Idempotency-Key ${idempotencyKey} was used for campaign ${campaignId} with a different config (differs in: ${differences.join(', ')}); ` +
+        'use a new key for a new campaign',
+      { retryable: false },
+    );
+  }
+}
+
+/**
  * A commit that would put a different fill under a `seq` the ledger already holds: the ledger
  * and the engine disagree about history. Permanent: retrying the commit cannot fix it, and the
  * stored fill is never overwritten. Nothing of the commit was written.

@@ -7,12 +7,13 @@
  * | `ValidationError` | 400, with `issues: [{ path, message }]` |
  * | `NotFoundError` (an unknown campaign or an unknown route) | 404 |
  * | `MethodNotAllowedError` | 405, with an `Allow` header |
+ * | `IdempotencyKeyReusedError` (a key reused with another body) | 422 |
  * | `ConflictError`, `FencedOutError` | 409 |
  * | `PayloadTooLargeError` | 413 |
  * | `UnsupportedMediaTypeError` | 415 |
  * | anything else | 500, with a generic message (the caller logs the real one) |
  */
-import { ConflictError, FencedOutError, NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
+import { ConflictError, FencedOutError, IdempotencyKeyReusedError, NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
 import { MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors.js';
 import type { ApiResponse } from './http-types.js';
 import { jsonResponse } from './json-response.js';
@@ -35,6 +36,7 @@ export function statusForError(error: unknown): number {
   if (error instanceof ValidationError) return 400;
   if (error instanceof NotFoundError) return 404;
   if (error instanceof MethodNotAllowedError) return 405;
+  if (error instanceof IdempotencyKeyReusedError) return 422;
   if (error instanceof ConflictError || error instanceof FencedOutError) return 409;
   if (error instanceof PayloadTooLargeError) return 413;
   if (error instanceof UnsupportedMediaTypeError) return 415;

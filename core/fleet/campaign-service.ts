@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CampaignView, FleetApi } from '../api/fleet-api.js';
 import { campaignFromObject } from '../config/load-config.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../errors.js';
 import { buildReport, loadReportInput } from '../report/build-report.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
@@ -55,7 +55,11 @@ export class CampaignService implements FleetApi {
     const refused = this.ctx.admit?.(campaign, shards) ?? [];
     if (refused.length > 0) throw new ValidationError(refused);
     const result = await this.ctx.store.createCampaign(campaign, shards);
-    if (!result.created) return { view: await this.getCampaign(result.campaign.campaignId), created: false };
+    if (!result.created) {
+      const differences = configDifferences(result.campaign.config, campaign.config);
+      if (differences.length > 0) throw new IdempotencyKeyReusedError(options.idempotencyKey ?? '', result.campaign.campaignId, differences);
+      return { view: await this.getCampaign(result.campaign.campaignId), created: false };
+    }
     await this.ctx.store.appendEvents(events);
     if (startsNow) await this.enqueueLaunches(campaign, shards);
     this.ctx.log.log('info', 'campaign created', { campaignId, name: campaign.name, shards: plan.length, status: campaign.status });
@@ -103,6 +107,16 @@ export class CampaignService implements FleetApi {
     await this.getCampaign(campaignId);
     return buildReport(await loadReportInput(this.ctx.store, campaignId, this.ctx.clock.now()));
   }
+}
+
+/** The top-level fields of two validated configs whose values differ (key order ignored). */
+export function configDifferences(stored: Record<string, unknown>, given: Record<string, unknown>): string[] {
+  const canonical = (value: unknown): string =>
+    JSON.stringify(value, (_key, v: unknown) =>
+      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+    );
+  const fields = [...new Set([...Object.keys(stored), ...Object.keys(given)])].sort();
+  return fields.filter((field) => canonical(stored[field]) !== canonical(given[field]));
 }
 
 /** `c-<time>-<random>`: sortable by creation, unique without coordination. */

@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { z } from 'zod';
@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
-import { ConflictError, FencedOutError, NotFoundError, ValidationError } from '../errors.js';
+import { ConflictError, FencedOutError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
 import {
   CampaignRecordSchema,
   HeartbeatSchema,
@@ -144,12 +144,16 @@ export class SqliteCampaignStore implements CampaignStore {
   /**
    * Opens (and creates, with its folder, when missing) the store at `path`.
    * @param clock stamps heartbeats (`receivedAt`) and control-plane updates (`updatedAt`).
+   * @param options.mustExist open only an existing file (an engine task: a missing store means its
+   *   control plane's is gone or elsewhere, and a fresh empty one would take its writes silently).
+   * @throws StoreUnavailableError when the file cannot be opened (or, with `mustExist`, does not exist).
    */
   constructor(
     readonly path: string,
     private readonly clock: Clock,
+    options: { mustExist?: boolean } = {},
   ) {
-    this.db = openDatabase(path);
+    this.db = openDatabase(path, options.mustExist === true);
     this.sql = prepareStatements(this.db);
   }
 
@@ -410,13 +414,14 @@ interface RecordRow {
   record: string;
 }
 
-function openDatabase(path: string): Database.Database {
-  if (path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+function openDatabase(path: string, mustExist: boolean): Database.Database {
+  if (!mustExist && path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
   let db: Database.Database;
   try {
-    db = new Database(path);
+    db = new Database(path, { fileMustExist: mustExist });
   } catch (error) {
-    throw new Error(`cannot open the campaign store at ${path}: ${(error as Error).message}`);
+    const why = mustExist && !existsSync(path) ? 'no such file (a task opens only the store its control plane made)' : (error as Error).message;
+    throw new StoreUnavailableError(`cannot open the campaign store at ${path}: ${why}`, { cause: error });
   }
   // The busy timeout comes first: switching to WAL and creating tables already need the lock.
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);

@@ -34,7 +34,8 @@ Options (each also read from the environment variable in brackets):
   --duration 90s          override the campaign's duration
   --virtual               virtual time: run the whole duration as fast as the CPU allows
                                                                              [ARBFLEET_CLOCK=virtual]
-  --store SPEC            memory (default), sqlite:<path> or dynamodb:<table-prefix>  [ARBFLEET_STORE]
+  --store SPEC            memory (default), sqlite:<path> (an existing store, made by the
+                          control plane) or dynamodb:<table-prefix>           [ARBFLEET_STORE]
   --campaign ID           campaign id (default: local)                       [ARBFLEET_CAMPAIGN_ID]
   --shard ID              shard id (default: shard-000)                      [ARBFLEET_SHARD_ID]
   --shard-index N         shard number, varies the synthetic feed's seed     [ARBFLEET_SHARD_INDEX]

@@ -25,9 +25,10 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
   if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
     const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
-      SqliteCampaignStore: new (path: string, clock: Clock) => CampaignStore & { close(): void };
+      SqliteCampaignStore: new (path: string, clock: Clock, options?: { mustExist?: boolean }) => CampaignStore & { close(): void };
     };
-    const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock);
+    // Only the store the control plane made: a missing file must not become a fresh, empty one.
+    const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true });
     return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => store.close() };
   }
   if (spec.startsWith('dynamodb:')) {

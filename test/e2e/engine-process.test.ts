@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -59,6 +59,15 @@ describe('the engine process', () => {
     expect(checkpoint?.symbols.map((s) => s.symbol)).toEqual(['BTC', 'ETH']);
     expect(engine.stdout()).toContain('"event":"shard ended"');
     store.close();
+  });
+
+  it('opens only an existing SQLite store: a missing one is exit 1 naming it, and no file is made', async () => {
+    const db = join(tempDir(), 'gone', 'fleet.db');
+    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--json']);
+    const exit = await engine.exited;
+    expect(exit.code).toBe(1);
+    expect(engine.stderr()).toContain(`cannot open the campaign store at ${db}: no such file`);
+    expect(existsSync(db)).toBe(false);
   });
 
   it('exits 2 naming the field when the config is bad', async () => {

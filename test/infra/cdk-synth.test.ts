@@ -9,25 +9,12 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bareEnvironment } from '../support/cloud-assembly.js';
 import { REPO_ROOT } from './support/synth-stack.js';
 
 const run = promisify(execFile);
 const outdir = mkdtempSync(path.join(tmpdir(), 'arbfleet-cdk-synth-'));
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
-
-/** The environment of someone with no AWS account configured and no Docker. */
-function bareEnvironment(): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
-  return {
-    ...env,
-    AWS_CONFIG_FILE: path.join(outdir, 'no-aws-config'),
-    AWS_SHARED_CREDENTIALS_FILE: path.join(outdir, 'no-aws-credentials'),
-    AWS_EC2_METADATA_DISABLED: 'true',
-    CDK_DOCKER: path.join(outdir, 'no-docker'),
-    CDK_DISABLE_CLI_TELEMETRY: 'true',
-  };
-}
 
 interface AssetsManifest {
   files: Record<string, { source: { path: string; packaging: string } }>;
@@ -39,7 +26,7 @@ let synthOutput = '';
 beforeAll(async () => {
   const { stdout, stderr } = await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-c', 'nag=true', '-o', outdir], {
     cwd: REPO_ROOT,
-    env: bareEnvironment(),
+    env: bareEnvironment(outdir),
     maxBuffer: 32 * 1024 * 1024,
     timeout: 110_000,
   });

@@ -33,8 +33,8 @@ export interface CloudAssembly {
   dispose(): void;
 }
 
-/** The environment of someone with no AWS account configured and no Docker. */
-function bareEnvironment(scratch: string): NodeJS.ProcessEnv {
+/** The environment of someone with no AWS account configured and no Docker (`scratch`: where the absent files would be). */
+export function bareEnvironment(scratch: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('AWS_') && !key.startsWith('CDK_')) env[key] = value;
   return {
