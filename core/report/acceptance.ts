@@ -4,6 +4,7 @@
  * traded, crash-free) plus the ledger check, each judged from stored facts with its target and
  * result in words.
  */
+import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../fleet/records.js';
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
@@ -92,9 +93,11 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
 function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCriterion {
   const stalls = shards.flatMap((s) => s.restarts.filter((r) => r.cause === 'STALLED' || r.cause === 'LOST').map((r) => ({ shard: s, r })));
   const unrecovered = stalls.filter(({ r }) => r.restartedAt === undefined);
+  const outcomeOf = (shard: (typeof shards)[number], r: (typeof shard.restarts)[number]) =>
+    describeRestartOutcome(restartOutcome(r, shard.restarts, shard.status, shard.generation), () => '', () => '');
   const failed = shards.filter((s) => s.status === 'FAILED');
   const problems = [
-    ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))} not restarted`),
+    ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))}: ${outcomeOf(shard, r)}`),
     ...failed.map((s) => `${s.shardId} FAILED`),
   ];
   return {

@@ -4,6 +4,7 @@
  * with their evidence, the ledger check and the rules behind the numbers. No script, nothing
  * loaded from elsewhere: it opens offline from a file.
  */
+import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import type { RestartCause } from '../fleet/records.js';
 import { cell, htmlDocument, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
@@ -162,7 +163,7 @@ function restarts(report: CampaignReport): string {
       `<td class="fail">${escapeHtml(r.cause)}</td>`,
       cell(formatOffset((r.failedAt - start) / 1000)),
       cell(`${formatNumber(r.detectionDelaySec, 1)} s`, true),
-      cell(r.restartedAt === undefined ? 'not restarted' : formatOffset((r.restartedAt - start) / 1000)),
+      cell(r.restartedAt === undefined ? describeRestartOutcome(restartOutcome(r, s.restarts, s.status, s.generation), () => '', () => '') : formatOffset((r.restartedAt - start) / 1000)),
       cell(r.downtimeSec === undefined ? '—' : `${formatNumber(r.downtimeSec, 1)} s`, true),
       `<td>${escapeHtml(causeEvidence(r.detail))}${r.detail.stderrTail ? `<pre>${escapeHtml(r.detail.stderrTail)}</pre>` : ''}</td>`,
     ]),

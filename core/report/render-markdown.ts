@@ -3,6 +3,7 @@
  * (✅/❌), shards, restarts with their causes and evidence, the ledger check, and the rules behind
  * the numbers.
  */
+import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import { causeEvidence } from './restart-evidence.js';
 import {
   formatBytes,
@@ -84,10 +85,11 @@ function restarts(report: CampaignReport): string {
   const start = report.campaign.startedAt ?? 0;
   const entries = report.shards.flatMap((s) =>
     s.restarts.map((r) => {
-      const restarted =
-        r.restartedAt === undefined
-          ? 'not restarted'
-          : `restarted at ${formatOffset((r.restartedAt - start) / 1000)} (down ${formatNumber(r.downtimeSec ?? 0, 1)} s)`;
+      const restarted = describeRestartOutcome(
+        restartOutcome(r, s.restarts, s.status, s.generation),
+        (at) => formatOffset((at - start) / 1000),
+        (sec) => `${formatNumber(sec, 1)} s`,
+      );
       const line =
         `- \`${code(s.shardId)}\` generation ${r.fromGeneration}: **${r.cause}** at ${formatOffset((r.failedAt - start) / 1000)}, ` +
         `detected after ${formatNumber(r.detectionDelaySec, 1)} s, ${restarted}. Evidence: ${inline(causeEvidence(r.detail))}`;

@@ -173,7 +173,7 @@ describe('buildReport: acceptance', () => {
       run.shards[0]!.status = 'FAILED';
       const c = criterion(buildReport(run), 'no-unrecovered-stall');
       expect(c.pass).toBe(false);
-      expect(c.result).toBe('shard-001 LOST at +15m not restarted; shard-000 FAILED');
+      expect(c.result).toBe('shard-001 LOST at +15m: not restarted (the campaign ended first); shard-000 FAILED');
     });
   });
 
