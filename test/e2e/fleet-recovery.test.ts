@@ -9,7 +9,9 @@ describe('the memory guard', () => {
   it('recycles a shard whose memory grows before the OOM killer would, with cause RECYCLED', async () => {
     const runDir = runFolder();
     const config = configVariant(runDir, 'leaky', (y) => `${y}task: { cpu: 256, memoryMiB: 512 }\n`);
-    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '30s', '--chaos', 'leak:shard-000@2s']);
+    // The leak starts 6 s in: an engine-side fault is handed to the task at its launch, so it must
+    // still lie ahead when the task starts (over 2 s after the campaign on a loaded machine).
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '30s', '--chaos', 'leak:shard-000@6s']);
     expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
     const report = readReport(join(runDir, 'out'));
     expect(report.campaign.status).toBe('COMPLETED');
