@@ -42,36 +42,6 @@ describe('SqsLaunchQueue over the wire', () => {
     expect(queues.deadLetterQueueArn).toMatch(/^arn:aws:sqs:[^:]+:\d+:arbfleet-launch-.+-dlq$/);
   });
 
-  it('sends, receives with a receive count of 1, and deletes for good', async () => {
-    const queues = await freshQueues({ maxReceives: 3, visibilityTimeoutSec: 1 });
-    const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl });
-    await queue.send(launch('shard-000'));
-    await queue.send(launch('shard-001', 2));
-
-    const received = await receiveAtLeast(queue, 2);
-    expect(received.map((m) => m.body).sort((a, b) => a.shardId.localeCompare(b.shardId))).toEqual([launch('shard-000'), launch('shard-001', 2)]);
-    expect(received.map((m) => m.receiveCount)).toEqual([1, 1]);
-    for (const message of received) await queue.delete(message.receipt);
-
-    await sleep(1_500); // past the visibility timeout: an undeleted message would be back
-    expect(await queue.receive(10)).toEqual([]);
-    await queue.delete(received[0]?.receipt as string); // deleting again is not an error
-  });
-
-  it('holds a delayed message back until its delay has passed', async () => {
-    const queues = await freshQueues({ maxReceives: 3, visibilityTimeoutSec: 30 });
-    const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl, waitTimeSec: 0 });
-    const sentAt = performance.now();
-    await queue.send(launch('later'), 2);
-    await queue.send(launch('now'));
-
-    expect((await receiveAtLeast(queue, 1)).map((m) => m.body.shardId)).toEqual(['now']);
-    expect(await queue.receive(10)).toEqual([]);
-    const later = await receiveAtLeast(queue, 1);
-    expect(later.map((m) => m.body.shardId)).toEqual(['later']);
-    expect(performance.now() - sentAt).toBeGreaterThanOrEqual(1_900);
-  });
-
   it('caps a delay above 15 minutes at SQS maximum instead of failing, and refuses a negative one', async () => {
     const queues = await freshQueues({ maxReceives: 3, visibilityTimeoutSec: 30 });
     const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl, waitTimeSec: 0 });
@@ -79,39 +49,6 @@ describe('SqsLaunchQueue over the wire', () => {
     expect(await queue.receive(10)).toEqual([]);
     await expect(queue.send(launch('x'), -1)).rejects.toThrow(ValidationError);
     await expect(queue.send({ campaignId: '', shardId: 's', generation: 0 })).rejects.toThrow(/campaignId/);
-  });
-
-  it('delivers an undeleted message again after the visibility timeout, its receive count showing the duplicate', async () => {
-    const queues = await freshQueues({ maxReceives: 5, visibilityTimeoutSec: 1 });
-    const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl });
-    await queue.send(launch('shard-000', 3));
-
-    const [first] = await receiveAtLeast(queue, 1);
-    expect(first?.receiveCount).toBe(1);
-    expect(await queue.receive(10)).toEqual([]); // hidden while the first delivery is being handled
-
-    await sleep(1_200);
-    const [second] = await receiveAtLeast(queue, 1);
-    expect(second?.messageId).toBe(first?.messageId);
-    expect(second?.body).toEqual(launch('shard-000', 3));
-    expect(second?.receiveCount).toBe(2);
-    await queue.delete(second?.receipt as string);
-  });
-
-  it('moves a message delivered maxReceives times without a delete to the dead letters, read without consuming them', async () => {
-    const queues = await freshQueues({ maxReceives: 2, visibilityTimeoutSec: 1 });
-    const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl, deadLetterQueueUrl: queues.deadLetterQueueUrl });
-    await queue.send(launch('poisoned', 1));
-
-    for (const expected of [1, 2]) {
-      const [delivery] = await receiveAtLeast(queue, 1);
-      expect(delivery?.receiveCount).toBe(expected);
-      await sleep(1_200);
-    }
-    expect(await queue.receive(10)).toEqual([]); // a third delivery would exceed maxReceives: redriven instead
-
-    expect(await queue.deadLetters()).toEqual([launch('poisoned', 1)]);
-    expect(await queue.deadLetters()).toEqual([launch('poisoned', 1)]); // still there: reading is not consuming
   });
 
   it('finds the DLQ from the redrive policy when it is not configured', async () => {
@@ -144,12 +81,5 @@ describe('SqsLaunchQueue over the wire', () => {
     expect(await queue.receive(10)).toEqual([]);
     expect(await queue.deadLetters()).toEqual([]); // the malformed dead letter is reported, not listed
     expect(log.lines.length).toBeGreaterThanOrEqual(2);
-  });
-
-  it('refuses a receive batch SQS would refuse', async () => {
-    const queues = await freshQueues({ maxReceives: 1, visibilityTimeoutSec: 1 });
-    const queue = new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl });
-    await expect(queue.receive(11)).rejects.toThrow(/maxMessages/);
-    await expect(queue.receive(0)).rejects.toThrow(ValidationError);
   });
 });

@@ -1,0 +1,169 @@
+/**
+ * The contract of `LaunchQueue`: what the control plane relies on, whichever adapter carries the
+ * launch messages (in process locally, SQS on AWS): delivery with a receive count, delete, a
+ * visibility timeout after which an undeleted message comes back, per-message delay, dead letters
+ * after `maxReceives` deliveries, and refusal of a malformed delay. Every adapter runs this suite.
+ *
+ * Time is the fixture's: `advance` moves a virtual clock, or waits in real time. The suite keeps
+ * its timeouts and delays at 1 s, the shortest SQS allows, so a real-time run stays short.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { ValidationError } from '../../core/errors.js';
+import type { LaunchMessage, LaunchQueue, ReceivedMessage } from '../../core/ports.js';
+
+/** The two knobs of a launch queue, as `createLaunchQueues` and `MemoryLaunchQueue` take them. */
+export interface LaunchQueueSettings {
+  visibilityTimeoutSec: number;
+  maxReceives: number;
+}
+
+/** A fresh, empty queue under test, how its time moves, and how to throw it away. */
+export interface LaunchQueueFixture {
+  queue: LaunchQueue;
+  /** Lets `ms` of the queue's time pass (moves a virtual clock, or waits). */
+  advance(ms: number): Promise<void>;
+  cleanup(): Promise<void>;
+}
+
+/** How closely an adapter keeps time. */
+export interface LaunchQueueContractOptions {
+  /**
+   * How far from a deadline (a delay or a visibility timeout running out) the suite looks for the
+   * message to be still hidden, and then visible: 1 ms on a virtual clock (the default); a few
+   * hundred ms over the wire, where a round trip and the server's clock take some of it.
+   */
+  toleranceMs?: number;
+}
+
+/** The visibility timeout and the delay the suite uses: SQS's shortest, 1 s. */
+const VISIBILITY_TIMEOUT_SEC = 1;
+const DELAY_SEC = 1;
+
+const launch = (shardId: string, generation = 0): LaunchMessage => ({ campaignId: 'contract', shardId, generation });
+
+/** Registers the `LaunchQueue` contract for one adapter; `makeQueue` returns an empty queue with `settings`. */
+export function describeLaunchQueueContract(
+  name: string,
+  makeQueue: (settings: LaunchQueueSettings) => Promise<LaunchQueueFixture>,
+  options: LaunchQueueContractOptions = {},
+): void {
+  const toleranceMs = options.toleranceMs ?? 1;
+
+  describe(`LaunchQueue contract: ${name}`, () => {
+    let fixture: LaunchQueueFixture | undefined;
+
+    afterEach(async () => {
+      await fixture?.cleanup();
+      fixture = undefined;
+    });
+
+    async function open(maxReceives: number): Promise<LaunchQueueFixture> {
+      fixture = await makeQueue({ visibilityTimeoutSec: VISIBILITY_TIMEOUT_SEC, maxReceives });
+      return fixture;
+    }
+
+    /**
+     * Receives until `count` messages have arrived, a few polls at most without letting time pass
+     * (a short poll of a distributed queue may miss a visible message; a local one never does).
+     */
+    async function receiveAtLeast(queue: LaunchQueue, count: number): Promise<ReceivedMessage<LaunchMessage>[]> {
+      const got: ReceivedMessage<LaunchMessage>[] = [];
+      for (let poll = 0; poll < 5 && got.length < count; poll++) got.push(...(await queue.receive(10)));
+      return got;
+    }
+
+    it('a sent message is received with its body and a receive count of 1', async () => {
+      const { queue } = await open(3);
+      await queue.send(launch('shard-000'));
+      await queue.send(launch('shard-001', 2));
+
+      const received = await receiveAtLeast(queue, 2);
+
+      expect(received.map((m) => m.body).sort((a, b) => a.shardId.localeCompare(b.shardId))).toEqual([launch('shard-000'), launch('shard-001', 2)]);
+      expect(received.map((m) => m.receiveCount)).toEqual([1, 1]);
+      expect(new Set(received.map((m) => m.messageId)).size).toBe(2);
+      expect(await queue.receive(10), 'hidden while its delivery is being handled').toEqual([]);
+    });
+
+    it('a deleted message is never delivered again, nor dead-lettered; deleting it again is not an error', async () => {
+      const { queue, advance } = await open(1);
+      await queue.send(launch('shard-000'));
+      const [message] = await receiveAtLeast(queue, 1);
+      expect(message?.body).toEqual(launch('shard-000'));
+
+      await queue.delete(message!.receipt);
+      await advance(VISIBILITY_TIMEOUT_SEC * 1000 + toleranceMs);
+
+      expect(await queue.receive(10)).toEqual([]);
+      await queue.delete(message!.receipt);
+      expect(await queue.deadLetters(), 'deleted on its last allowed delivery: not a dead letter').toEqual([]);
+    });
+
+    it('an undeleted message is hidden for the visibility timeout, then delivered again with a receive count of 2', async () => {
+      const { queue, advance } = await open(3);
+      await queue.send(launch('shard-000', 3));
+      const [first] = await receiveAtLeast(queue, 1);
+      expect(first?.receiveCount).toBe(1);
+
+      await advance(VISIBILITY_TIMEOUT_SEC * 1000 - toleranceMs);
+      expect(await queue.receive(10)).toEqual([]);
+      await advance(toleranceMs);
+      const [second] = await receiveAtLeast(queue, 1);
+
+      expect(second).toMatchObject({ messageId: first!.messageId, receiveCount: 2, body: launch('shard-000', 3) });
+      expect(second!.receipt).not.toBe(first!.receipt);
+    });
+
+    it('a delayed message is not received before its delay has passed, and is after', async () => {
+      const { queue, advance } = await open(3);
+      await queue.send(launch('later'), DELAY_SEC);
+      await queue.send(launch('now'));
+
+      const [now] = await receiveAtLeast(queue, 1);
+      expect(now?.body).toEqual(launch('now'));
+      await queue.delete(now!.receipt);
+      await advance(DELAY_SEC * 1000 - toleranceMs);
+      expect(await queue.receive(10)).toEqual([]);
+      await advance(toleranceMs);
+
+      const later = await receiveAtLeast(queue, 1);
+      expect(later.map((m) => [m.body, m.receiveCount])).toEqual([[launch('later'), 1]]);
+    });
+
+    it('after maxReceives deliveries without a delete the message is a dead letter, with its body, and never delivered again', async () => {
+      const { queue, advance } = await open(2);
+      await queue.send(launch('poisoned', 1));
+
+      for (const expected of [1, 2]) {
+        const [delivery] = await receiveAtLeast(queue, 1);
+        expect(delivery).toMatchObject({ receiveCount: expected, body: launch('poisoned', 1) });
+        expect(await queue.deadLetters(), `not dead after delivery ${expected}`).toEqual([]);
+        await advance(VISIBILITY_TIMEOUT_SEC * 1000 + toleranceMs);
+      }
+
+      expect(await queue.receive(10), 'a third delivery would exceed maxReceives').toEqual([]);
+      expect(await queue.deadLetters()).toEqual([launch('poisoned', 1)]);
+      expect(await queue.deadLetters(), 'reading the dead letters does not consume them').toEqual([launch('poisoned', 1)]);
+    });
+
+    it('a negative, NaN or infinite delay is a ValidationError naming delaySec, and sends nothing', async () => {
+      const { queue, advance } = await open(3);
+      for (const delaySec of [-1, -0.5, Number.NaN, Number.POSITIVE_INFINITY]) {
+        const sent = queue.send(launch(`delay-${delaySec}`), delaySec);
+        await expect(sent, `delaySec ${delaySec}`).rejects.toBeInstanceOf(ValidationError);
+        await expect(sent, `delaySec ${delaySec}`).rejects.toThrow(/delaySec/);
+      }
+      await advance(DELAY_SEC * 1000 + toleranceMs);
+      expect(await queue.receive(10)).toEqual([]);
+    });
+
+    it('a receive batch outside 1 to 10 is a ValidationError naming maxMessages', async () => {
+      const { queue } = await open(3);
+      for (const maxMessages of [0, 11, 1.5]) {
+        const received = queue.receive(maxMessages);
+        await expect(received, `maxMessages ${maxMessages}`).rejects.toBeInstanceOf(ValidationError);
+        await expect(received, `maxMessages ${maxMessages}`).rejects.toThrow(/maxMessages/);
+      }
+    });
+  });
+}
