@@ -19,6 +19,22 @@ export function campaignInput(overrides: Partial<CampaignConfigInput> = {}): Cam
   };
 }
 
+/**
+ * The campaign of the whole-path runs on the emulator: two shards of two symbols on a lively
+ * synthetic market, heartbeats every 0.5 s, stale after 3 s, restarts without backoff.
+ */
+export function emulatorCampaignInput(name: string, seed: number): CampaignConfigInput {
+  return campaignInput({
+    name,
+    symbols: ['BTC', 'ETH', 'XRP', 'SOL'],
+    sharding: { symbolsPerShard: 2 },
+    feed: { kind: 'synthetic', seed, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
+    watchdog: { heartbeatInterval: '0.5s', staleAfter: '3s', launchTimeout: '30s', maxRestarts: 3, backoff: { initial: 0 } },
+    monitor: { interval: '5s', flushInterval: '0.25s' },
+    duration: '10m',
+  });
+}
+
 /** A validated, resolved campaign for engine tests. */
 export function testCampaign(overrides: Partial<CampaignConfigInput> = {}): Campaign {
   return resolveCampaign(parseCampaignConfig(campaignInput(overrides)), symbolUniverse());

@@ -37,7 +37,7 @@ import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-client
 import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
 import { systemClock } from '../../../core/clock.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
-import { campaignInput } from '../../support/campaigns.js';
+import { emulatorCampaignInput } from '../../support/campaigns.js';
 import { cloudAssembly, deployedFunctions, resourcesOfType, type CloudAssembly, type DeployedFunction } from '../../support/cloud-assembly.js';
 import { PhysicalResources, resolveString } from '../../support/cloudformation-values.js';
 import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
@@ -71,15 +71,7 @@ const engines = new Map<string, NodeProcess>();
 const printed: string[] = [];
 let campaignId = '';
 
-const config = campaignInput({
-  name: 'deployed-artifacts',
-  symbols: ['BTC', 'ETH', 'XRP', 'SOL'],
-  sharding: { symbolsPerShard: 2 },
-  feed: { kind: 'synthetic', seed: 11, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
-  watchdog: { heartbeatInterval: '0.5s', staleAfter: '3s', launchTimeout: '30s', maxRestarts: 3, backoff: { initial: 0 } },
-  monitor: { interval: '5s', flushInterval: '0.25s' },
-  duration: '10m',
-});
+const config = emulatorCampaignInput('deployed-artifacts', 11);
 
 function emulatorSettings(endpoint: string): AwsClientSettings {
   return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };

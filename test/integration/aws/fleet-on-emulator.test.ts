@@ -25,7 +25,7 @@ import { storeReports } from '../../../functions/reporter.js';
 import { runScheduler } from '../../../functions/scheduler.js';
 import { handleTaskEvent } from '../../../functions/task-events.js';
 import { runWatchdog } from '../../../functions/watchdog.js';
-import { campaignInput } from '../../support/campaigns.js';
+import { emulatorCampaignInput } from '../../support/campaigns.js';
 import { startEngine, waitFor, type EngineProcess } from '../../support/engine-process.js';
 import { motoTaskTransition, setUpMotoEcs } from '../../support/moto-ecs.js';
 
@@ -42,15 +42,7 @@ let launcher: ReturnType<typeof launcherHandlerFor>;
 let queueUrl: string;
 let campaignId: string;
 
-const config = campaignInput({
-  name: 'emulator-e2e',
-  symbols: ['BTC', 'ETH', 'XRP', 'SOL'],
-  sharding: { symbolsPerShard: 2 },
-  feed: { kind: 'synthetic', seed: 5, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
-  watchdog: { heartbeatInterval: '0.5s', staleAfter: '3s', launchTimeout: '30s', maxRestarts: 3, backoff: { initial: 0 } },
-  monitor: { interval: '5s', flushInterval: '0.25s' },
-  duration: '10m',
-});
+const config = emulatorCampaignInput('emulator-e2e', 5);
 
 function apiEvent(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): APIGatewayProxyEvent {
   return {
