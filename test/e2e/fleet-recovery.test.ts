@@ -1,9 +1,15 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { configVariant, readReport, runCampaign, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
+
+/** `../shared/cases/case03` (config and replay file), copied into test/fixtures. */
+const CASE03_CONFIG = fileURLToPath(new URL('../fixtures/case03.yaml', import.meta.url));
+const CASE03_REPLAY = fileURLToPath(new URL('../fixtures/case03-crossed-line.csv', import.meta.url));
 
 describe('the memory guard', () => {
   it('recycles a shard whose memory grows before the OOM killer would, with cause RECYCLED', async () => {
@@ -64,6 +70,19 @@ describe('bad input (exit 2)', () => {
     expect(shard?.restarts.map((r) => [r.cause, r.detail.exitCode])).toEqual([['CRASHED', 2]]);
     expect(shard?.restarts[0]?.detail.note).toMatch(/refused its input .* not relaunched/);
     expect(report.campaign.endReason).toMatch(/^shard shard-000 failed: bad input, not retried: the engine exited 2: .*cannot read replay file \/nonexistent\/ticks\.csv/);
+  });
+
+  it('fails both shards of ../shared/cases/case03 (one crossed quote on line 9) at once, naming file and line', async () => {
+    // The recorded replay every shard reads holds one crossed quote: each engine refuses it (exit 2).
+    const runDir = runFolder();
+    const config = join(runDir, 'case03.yaml');
+    writeFileSync(config, readFileSync(CASE03_CONFIG, 'utf8').replace('path: case03-crossed-line.csv', `path: ${CASE03_REPLAY}`));
+    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
+    expect((await cli.exited).code).toBe(1);
+    const report = readReport(join(runDir, 'out'));
+    expect(report.campaign.status).toBe('FAILED');
+    expect(report.campaign.endReason).toMatch(/bad input, not retried: .*case03-crossed-line\.csv:9: ask 4416000 is below bid 4416500/);
+    for (const shard of report.shards) expect(shard.generation, shard.shardId).toBe(0); // nothing relaunched
   });
 });
 
