@@ -341,7 +341,12 @@ function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now:
     };
   }
   const age = now - heartbeat.receivedAt;
-  if (age >= staleMs) {
+  const standing = ticksStandingSince(shard, heartbeat);
+  // The first symptom names the trouble: ticks that stood still across heartbeats (standing
+  // before the last one arrived) were a stall before the heartbeats stopped too, as when a
+  // stalled engine is then starved of CPU.
+  const stalledFirst = standing !== undefined && standing < heartbeat.receivedAt && now - standing >= staleMs;
+  if (age >= staleMs && !stalledFirst) {
     const missed = Math.floor(age / (policy.heartbeatIntervalSec * 1000));
     return {
       cause: 'LOST',
@@ -349,7 +354,6 @@ function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now:
       note: `no heartbeat for ${seconds(age)} (staleAfter ${policy.staleAfterSec}s, about ${missed} intervals missed)`,
     };
   }
-  const standing = ticksStandingSince(shard, heartbeat);
   if (standing !== undefined && now - standing >= staleMs) {
     return {
       cause: 'STALLED',

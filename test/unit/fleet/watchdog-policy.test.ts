@@ -155,6 +155,23 @@ describe('assessShard: heartbeats that carry ticksSince (no per-pass observation
     expect(r.incident).toMatchObject({ cause: 'STALLED', failedAt: T0 });
   });
 
+  it('a stall whose heartbeats then stop too stays a STALL, dated from ticksSince: the first symptom names the trouble', () => {
+    // Ticks stood from T0 while heartbeats came until T0 + 10 s; then heartbeats stopped (the stalled engine starved of CPU).
+    const stalledThenSilent = (now: number, overrides: Partial<ShardRecord> = {}) =>
+      running(T0 - 600 * SEC, 50, { heartbeat: { ...heartbeat(1, T0 + 10 * SEC, { ticks: 100 }), ticksSince: T0 }, ...overrides });
+    const at = T0 + 10 * SEC + STALE;
+    const s = expectKind(assessShard(stalledThenSilent(at), undefined, at, policy()), 'suspect');
+    expect(s.cause).toBe('STALLED');
+    const r = expectKind(assessShard(stalledThenSilent(at + CONFIRM, { suspectSince: at }), undefined, at + CONFIRM, policy()), 'restart');
+    expect(r.incident).toMatchObject({ cause: 'STALLED', failedAt: T0 });
+  });
+
+  it('heartbeats that stop while ticks were moving are LOST, though ticks stand since the last one', () => {
+    const silent = running(T0 - 600 * SEC, 50, { heartbeat: { ...heartbeat(1, T0, { ticks: 100 }), ticksSince: T0 } });
+    const s = expectKind(assessShard(silent, undefined, T0 + STALE, policy()), 'suspect');
+    expect(s.cause).toBe('LOST');
+  });
+
   it('writes again only when something changes state: suspicion cleared, first healthy reading, backoff reset', () => {
     const now = T0 + 600 * SEC;
     const cleared = expectKind(assessShard(carrying(now, now - SEC, { suspectSince: now - 5 * SEC }), undefined, now, policy()), 'healthy');
