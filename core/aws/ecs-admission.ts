@@ -34,14 +34,17 @@ export function ecsAdmissionIssues(
   const config = campaign.config as unknown as CampaignConfig;
   const issues: FieldIssue[] = [];
   if (config.feed.kind === 'replay') {
-    const path = config.feed.path.replace(/^\.\//, '');
-    if (!path.startsWith(IMAGE_DATA_FOLDER) || path.split('/').includes('..')) {
-      issues.push({
-        path: 'feed.path',
-        message:
-          `"${config.feed.path}" is not in the engine image: on Fargate a replay file must be a path under ${IMAGE_DATA_FOLDER} ` +
-          '(the only data folder engine-task/Dockerfile copies into the image); put the file there and redeploy, or run the campaign locally',
-      });
+    const files = config.feed.path !== undefined ? [{ field: 'feed.path', path: config.feed.path }] : (config.feed.sources ?? []).map((s, i) => ({ field: `feed.sources.${i}.path`, path: s.path }));
+    for (const file of files) {
+      const path = file.path.replace(/^\.\//, '');
+      if (!path.startsWith(IMAGE_DATA_FOLDER) || path.split('/').includes('..')) {
+        issues.push({
+          path: file.field,
+          message:
+            `"${file.path}" is not in the engine image: on Fargate a replay file must be a path under ${IMAGE_DATA_FOLDER} ` +
+            '(the only data folder engine-task/Dockerfile copies into the image); put the file there and redeploy, or run the campaign locally',
+        });
+      }
     }
   }
   for (const shard of shards) {

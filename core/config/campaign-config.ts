@@ -31,6 +31,19 @@ export const FxSchema = z
   })
   .strict();
 
+/**
+ * What the premium is measured against. `none`: the raw premium (the shipped rule: enter when the
+ * net spread clears `entryBps`). `ewma`: an exponentially weighted mean of the premium with this
+ * half-life (event time), so entries follow the premium's deviation from its drifting level (on
+ * real Upbit/Binance data the premium sits at ±170 bps with a half-life of about two days:
+ * `../shared/data/real/README.md`). `fixed`: a constant level in bps.
+ */
+export const PremiumBaselineSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('none') }).strict(),
+  z.object({ kind: z.literal('ewma'), halfLife: durationSeconds(1, 365 * 86_400) }).strict(),
+  z.object({ kind: z.literal('fixed'), bps: z.number().min(-5000).max(5000) }).strict(),
+]);
+
 export const StrategySchema = z
   .object({
     entryBps: z.number().min(0.1).max(2000).default(25).meta({
@@ -45,6 +58,16 @@ export const StrategySchema = z
     orderNotional: z.number().positive().max(1e8).default(1000).meta({
       description: "notional per trade, in venue B's quote currency (the reporting currency)",
     }),
+    maxQuoteAge: durationSeconds(0.001, 7 * 86_400).default(10).meta({
+      description: "no entry while either venue's quote for the symbol is older than this (event time); a close at an older price is flagged",
+    }),
+    maxFxAge: durationSeconds(0.001, 30 * 86_400).optional().meta({
+      description: 'no entry while the FX rate is older than this (default: no bound; a fixed config rate never ages)',
+    }),
+    fxJumpBps: z.number().positive().max(10_000).default(300).meta({
+      description: 'an FX update that moves more than this from the last rate holds entries until a second update confirms it',
+    }),
+    premiumBaseline: PremiumBaselineSchema.default({ kind: 'none' }),
   })
   .strict();
 
@@ -75,15 +98,67 @@ export const SyntheticFeedSchema = z
   })
   .strict();
 
-export const ReplayFeedSchema = z
+/** Recorded-data formats `arbfleet data import` reads and a replay feed's `sources` may name. */
+export const IMPORT_FORMATS = [
+  'canonical',
+  'ccxt-ohlcv',
+  'ccxt-orderbook',
+  'tardis-quotes',
+  'binance-bookticker',
+  'upbit-orderbook',
+  'fx-daily',
+] as const;
+export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+
+/** One recorded source of a replay: a file in a venue's own format, read as it is. */
+export const ReplaySourceSchema = z
   .object({
-    kind: z.literal('replay'),
-    path: z.string().min(1),
-    format: z.enum(['csv', 'jsonl']).optional().meta({ description: 'default: from the file extension' }),
+    venue: z.enum(['a', 'b', 'fx']).meta({ description: 'which venue the rows are quotes of, or fx for the conversion rate' }),
+    format: z.enum(IMPORT_FORMATS),
+    path: z.string().min(1).meta({ description: "relative paths resolve against the config file's folder" }),
+    symbolMap: z.record(z.string(), z.string()).optional().meta({ description: 'venue symbol → base asset, e.g. { KRW-BTC: BTC }' }),
+    tz: z.string().optional().meta({ description: 'IANA zone of naive timestamps (required when the file has them)' }),
+    timeUnit: z.enum(['auto', 's', 'ms', 'us', 'ns']).default('auto'),
+    halfSpreadBps: z.number().min(0).max(500).optional().meta({ description: 'ccxt-ohlcv only: the half-spread to quote around each close' }),
   })
   .strict();
 
-export const FeedSchema = z.discriminatedUnion('kind', [SyntheticFeedSchema, ReplayFeedSchema]);
+export const ReplayFeedSchema = z
+  .object({
+    kind: z.literal('replay'),
+    path: z.string().min(1).optional().meta({ description: "a canonical replay file; relative paths resolve against the config file's folder" }),
+    format: z.enum(['csv', 'jsonl']).optional().meta({ description: 'default: from the file extension' }),
+    sources: z.array(ReplaySourceSchema).min(1).max(16).optional().meta({ description: 'per-venue recorded files, instead of path' }),
+    from: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates at or after this recorded time' }),
+    to: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates before this recorded time' }),
+    speed: z.number().positive().max(1_000_000).default(1).meta({ description: 'clock real: recorded seconds played per wall second' }),
+    strict: z.boolean().default(false).meta({ description: 'refuse the file on its first bad, out-of-order or duplicate line instead of skipping and counting it' }),
+  })
+  .strict()
+  .refine((f) => (f.path === undefined) !== (f.sources === undefined), { message: 'give path (a canonical replay file) or sources, not both', path: ['path'] });
+
+/** A live paper-trading feed from the venues' public streams (venues chosen by `venues.a/b.name`). */
+export const LiveFeedSchema = z
+  .object({
+    kind: z.literal('live'),
+    fx: z
+      .union([z.object({ source: z.literal('fixed') }).strict(), z.object({ source: z.literal('upbit'), market: z.string().default('KRW-USDT') }).strict()])
+      .default({ source: 'upbit', market: 'KRW-USDT' }),
+    record: z.string().min(1).optional().meta({ description: 'write the canonical replay file of what was received here, as it trades' }),
+    silentAfter: durationSeconds(0.1, 3600).default(10).meta({ description: 'no message this long on an open socket: mark the venue stale and reconnect' }),
+    reconnect: z
+      .object({ initial: durationSeconds(0, 60).default(0.5), max: durationSeconds(0, 3600).default(30) })
+      .strict()
+      .default({ initial: 0.5, max: 30 }),
+    endpoints: z
+      .object({ a: z.url().optional(), b: z.url().optional() })
+      .strict()
+      .optional()
+      .meta({ description: "override the venues' public WebSocket URLs (tests, proxies)" }),
+  })
+  .strict();
+
+export const FeedSchema = z.discriminatedUnion('kind', [SyntheticFeedSchema, ReplayFeedSchema, LiveFeedSchema]);
 
 export const ScheduleSchema = z
   .object({
@@ -164,6 +239,9 @@ const CampaignShape = z
     risk: RiskSchema.default(RiskSchema.parse({})),
     feed: FeedSchema.default(SyntheticFeedSchema.parse({ kind: 'synthetic' })),
     duration: durationSeconds(1, 30 * 86_400).default(300),
+    clock: z.enum(['real', 'virtual']).default('real').meta({
+      description: 'virtual: every shard runs on the recorded time as fast as the CPU allows (a backtest through the fleet); real: the wall clock',
+    }),
     schedule: ScheduleSchema.optional(),
     sharding: ShardingSchema.default(ShardingSchema.parse({})),
     watchdog: WatchdogSchema.default(WatchdogSchema.parse({})),
@@ -231,6 +309,9 @@ export type RiskConfig = z.output<typeof RiskSchema>;
 export type FeedConfig = z.output<typeof FeedSchema>;
 export type SyntheticFeedConfig = z.output<typeof SyntheticFeedSchema>;
 export type ReplayFeedConfig = z.output<typeof ReplayFeedSchema>;
+export type ReplaySourceConfig = z.output<typeof ReplaySourceSchema>;
+export type LiveFeedConfig = z.output<typeof LiveFeedSchema>;
+export type PremiumBaselineConfig = z.output<typeof PremiumBaselineSchema>;
 export type WatchdogConfig = z.output<typeof WatchdogSchema>;
 export type MonitorConfig = z.output<typeof MonitorSchema>;
 

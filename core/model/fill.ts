@@ -29,8 +29,14 @@ export const FillSchema = z
     fee: z.number().nonnegative(),
     /** Units of venue A's quote per unit of venue B's at the fill (1 when both quote alike). */
     fxRate: z.number().positive(),
-    /** Time of the fill, ms since the epoch (virtual time in simulations). */
+    /** Time of the fill, ms since the epoch: engine time (the recorded time in virtual time). */
     ts: z.number(),
+    /** Recorded (event) time of the market update the decision was made on, ms (absent from older fills). */
+    eventTs: z.number().optional(),
+    /** Wall-clock time of the decision, ms (absent from older fills). */
+    wallTs: z.number().optional(),
+    /** A close priced on a quote older than `strategy.maxQuoteAge`: its price may not have been there. */
+    staleQuote: z.boolean().optional(),
     generation: z.number().int().nonnegative(),
   })
   .strict();

@@ -9,9 +9,27 @@ export const SymbolProgressSchema = z
     openTrades: z.number().int().nonnegative(),
     realizedPnl: z.number(),
     latencyP99Us: z.number().nonnegative(),
+    /** Venue A's price in venue B's currency over venue B's, minus one, in bps (mid to mid); absent before both sides quote. */
+    premiumBps: z.number().optional(),
+    /** The premium's baseline (`strategy.premiumBaseline`), bps; 0 for `none`. */
+    baselineBps: z.number().optional(),
+    /** premiumBps − baselineBps. */
+    deviationBps: z.number().optional(),
   })
   .strict();
 export type SymbolProgress = z.infer<typeof SymbolProgressSchema>;
+
+/** Data quality of one venue's updates (or the FX rate's) as the engine received them. */
+export const VenueQualitySchema = z
+  .object({
+    updates: z.number().int().nonnegative(),
+    /** Event (recorded) time of the latest update taken, ms since the epoch; absent before the first. */
+    lastUpdateAt: z.number().optional(),
+    /** Updates skipped, by reason (`crossed`, `non-positive`, `non-finite`, `fx-jump`, …). */
+    skipped: z.record(z.string(), z.number().int().nonnegative()),
+  })
+  .strict();
+export type VenueQuality = z.infer<typeof VenueQualitySchema>;
 
 /**
  * A heartbeat's payload: progress, not just liveness. A task whose heartbeats keep coming but
@@ -44,6 +62,20 @@ export const ProgressSchema = z
     rssBytes: z.number().int().nonnegative(),
     heapUsedBytes: z.number().int().nonnegative(),
     symbols: z.array(SymbolProgressSchema),
+    /** Turns of the engine's loop in this generation: they advance while the market is quiet, so a stall is judged on them, not on quotes. */
+    turns: z.number().int().nonnegative().optional(),
+    /** The recorded (event) time the engine stands at, ms: the feed's time, whatever the wall clock. */
+    eventTime: z.number().optional(),
+    /** Since when (engine time, ms) the feed has delivered nothing; absent while updates flow. A quiet market, not a stall. */
+    feedIdleSince: z.number().optional(),
+    /** The replay has run out: nothing more will come. */
+    feedDone: z.boolean().optional(),
+    /** Per-venue data quality: updates taken, skipped by reason, last update time. */
+    venues: z.object({ a: VenueQualitySchema, b: VenueQualitySchema, fx: VenueQualitySchema }).strict().optional(),
+    /** Entries refused, by reason (`stale-quote-a`, `stale-quote-b`, `stale-fx`, `fx-unconfirmed`, `risk`, …). */
+    refusals: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    /** Closes priced on a quote older than `strategy.maxQuoteAge` (flagged in the ledger). */
+    staleCloses: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type Progress = z.infer<typeof ProgressSchema>;

@@ -3,7 +3,7 @@ import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/pr
 import { SELF_FENCE_FRACTION } from '../../core/config/campaign-config.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { systemClock, type Clock } from '../../core/clock.js';
-import { FencedOutError, isRetryable } from '../../core/errors.js';
+import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { Progress } from '../../core/model/progress.js';
 import type { ShardPersistence } from '../../core/ports.js';
@@ -376,7 +376,9 @@ export class ShardRunner {
   private createFeed(startAt: number): MarketFeed {
     const { config, symbols } = this.o.campaign;
     const feed = config.feed;
+    if (feed.kind === 'live') throw new ValidationError([{ path: 'feed.kind', message: 'live feeds are not built yet' }]);
     if (feed.kind === 'replay') {
+      if (feed.path === undefined) throw new ValidationError([{ path: 'feed.sources', message: 'replay sources are not built yet' }]);
       const replay = new ReplayFeed(feed.path, this.o.symbols, feed.format);
       if (this.o.mode === 'virtual') replay.rebase(Math.max(startAt, replay.firstTickAt()));
       return replay;
