@@ -122,10 +122,17 @@ export class ProcessLauncher implements TaskLauncher {
   }
 
   /**
-   * Starts one generation of one shard as a child process and resolves once it runs.
+   * Starts one generation of one shard as a child process and resolves once it runs. A launch
+   * retried for the same (campaign, shard, generation) while its task still runs gets that task
+   * back, as ECS RunTask's client token does: a launch message delivered twice never starts two
+   * tasks of one generation (fencing cannot tell those apart).
    * @throws Error naming the shard and the command when the process cannot be started.
    */
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
+    const running = [...this.tasks.values()].find(
+      (t) => t.state !== 'STOPPED' && t.generation === spec.generation && t.key.campaignId === spec.key.campaignId && t.key.shardId === spec.key.shardId,
+    );
+    if (running !== undefined) return { taskId: running.taskId };
     const env = {
       ...process.env,
       ...this.baseEnv,
