@@ -4,6 +4,8 @@ import { ValidationError } from '../core/errors.js';
 export interface LambdaEnvironment {
   tablePrefix: string;
   launchQueueUrl: string;
+  /** The launch queue's dead-letter queue (read by the watchdog); when unset it is found from the queue's redrive policy. */
+  launchDeadLetterQueueUrl?: string;
   cluster: string;
   taskDefinition: string;
   containerName: string;
@@ -39,6 +41,7 @@ export function lambdaEnvironment(env: NodeJS.ProcessEnv = process.env): LambdaE
     securityGroups: list('ARBFLEET_SECURITY_GROUPS'),
     assignPublicIp: read('ARBFLEET_ASSIGN_PUBLIC_IP', 'DISABLED') === 'ENABLED' ? 'ENABLED' : 'DISABLED',
     reportBucket: read('ARBFLEET_REPORT_BUCKET'),
+    ...(env.ARBFLEET_LAUNCH_DLQ_URL ? { launchDeadLetterQueueUrl: env.ARBFLEET_LAUNCH_DLQ_URL } : {}),
   };
   if (missing.length > 0) {
     throw new ValidationError(missing.map((name) => ({ path: name, message: 'environment variable not set' })), 'Lambda environment');

@@ -20,6 +20,19 @@ export async function runWatchdog(runtime: FleetRuntime): Promise<{ verdicts: Re
   return { verdicts };
 }
 
+/**
+ * Fails the shards whose launch was dead-lettered (`WatchdogService.failDeadLetteredLaunches`),
+ * once per invocation. A failure to read is logged and leaves the passes to run: the overdue-launch
+ * rule still catches those shards, later.
+ */
+async function failDeadLettered(runtime: FleetRuntime): Promise<void> {
+  try {
+    await runtime.watchdog.failDeadLetteredLaunches();
+  } catch (error) {
+    runtime.context.log.log('error', 'watchdog: dead letters not read', { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 export interface WatchdogInvocation {
   intervalSec: WatchdogIntervalSec;
   /** Milliseconds the invocation has left (Lambda's `context.getRemainingTimeInMillis`). */
@@ -32,6 +45,7 @@ export interface WatchdogInvocation {
 /** The passes of one invocation, as planned by `passOffsetsMs`, while they fit in its time. */
 export async function runWatchdogPasses(runtime: FleetRuntime, invocation: WatchdogInvocation): Promise<{ passes: { verdicts: Record<string, number> }[] }> {
   const start = invocation.elapsedMs();
+  await failDeadLettered(runtime);
   const passes: { verdicts: Record<string, number> }[] = [];
   let slowestMs = 0;
   for (const offset of passOffsetsMs(invocation.intervalSec)) {
@@ -58,7 +72,11 @@ export function watchdogIntervalSec(env: NodeJS.ProcessEnv = process.env): Watch
 
 export const handler = async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<{ passes: { verdicts: Record<string, number> }[] }> => {
   // Invoked without a Lambda context (a script, by hand): one pass, not a minute of them.
-  if (!context) return { passes: [await runWatchdog(fleetRuntime())] };
+  if (!context) {
+    const runtime = fleetRuntime();
+    await failDeadLettered(runtime);
+    return { passes: [await runWatchdog(runtime)] };
+  }
   return runWatchdogPasses(fleetRuntime(), {
     intervalSec: watchdogIntervalSec(),
     remainingMs: () => context.getRemainingTimeInMillis(),

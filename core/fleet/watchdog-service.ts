@@ -20,7 +20,50 @@ export type TaskStoppedEvent = TaskStatus & { key: ShardKey; generation: number 
  * shard's version, so the two racing over one death restart it once.
  */
 export class WatchdogService {
-  constructor(private readonly ctx: FleetContext) {}
+  /**
+   * @param options.deadLettersEachPass read the launch queue's dead letters at the start of every
+   *   `pass()` (default true: cheap in process). The AWS watchdog turns it off and calls
+   *   `failDeadLetteredLaunches()` once per invocation instead, since peeking at SQS waits a second.
+   */
+  constructor(
+    private readonly ctx: FleetContext,
+    private readonly options: { deadLettersEachPass?: boolean } = {},
+  ) {}
+
+  /**
+   * Reads the launch queue's dead letters and fails each shard still waiting (PENDING or
+   * RESTARTING) for the generation a dead letter would have launched: its launch was delivered
+   * `maxReceives` times and never completed (RunTask refused, the launcher crashing on it), so
+   * waiting longer would strand it. A dead letter for a generation that has since launched, or of
+   * a shard that moved on, changes nothing; reading the same letters again is harmless (they stay
+   * in the queue for operators). Returns the shards failed.
+   */
+  async failDeadLetteredLaunches(): Promise<ShardKey[]> {
+    const { store, log } = this.ctx;
+    const failed: ShardKey[] = [];
+    for (const letter of await this.ctx.queue.deadLetters()) {
+      const key = { campaignId: letter.campaignId, shardId: letter.shardId };
+      const shard = await store.getShard(key);
+      if (!shard || shard.generation !== letter.generation || (shard.status !== 'PENDING' && shard.status !== 'RESTARTING')) continue;
+      const campaign = await store.getCampaign(key.campaignId);
+      if (!campaign || isTerminalCampaign(campaign.status)) continue;
+      const now = this.ctx.clock.now();
+      const reason = `the launch of generation ${letter.generation} was dead-lettered: delivered to the launcher the queue's maximum number of times and never launched`;
+      const step = transitionShard(shard, 'FAILED', now, { reason });
+      try {
+        await store.updateShard(key, shard.version, step.patch);
+      } catch (error) {
+        if (error instanceof ConflictError) continue; // it moved meanwhile: the next read judges it again
+        throw error;
+      }
+      await store.appendEvents([step.event]);
+      this.ctx.events?.shardFailed(now);
+      log.log('error', 'shard failed', { ...key, reason });
+      failed.push(key);
+      await this.failCampaignIfPolicySays(campaign, shard.shardId, now, reason);
+    }
+    return failed;
+  }
 
   /**
    * One periodic pass over every active shard; returns the verdicts reached, for logs and tests.
@@ -29,13 +72,20 @@ export class WatchdogService {
    * caller sees the pass failed and the next pass re-drives what was left undone.
    */
   async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[]> {
+    const errors: unknown[] = [];
+    if (this.options.deadLettersEachPass !== false) {
+      try {
+        await this.failDeadLetteredLaunches();
+      } catch (error) {
+        errors.push(error); // the shards are still judged; the pass reports the failure at its end
+      }
+    }
     const shards = await this.ctx.store.listActiveShards();
     const withTasks = shards.filter((s) => s.taskId !== undefined).map((s) => s.taskId as string);
     const statuses = withTasks.length > 0 ? await this.ctx.launcher.describe(withTasks) : [];
     const byTask = new Map(statuses.map((t) => [t.taskId, t]));
     const campaigns = new Map<string, CampaignRecord | undefined>();
     const out: { shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[] = [];
-    const errors: unknown[] = [];
     for (const shard of shards) {
       if (!campaigns.has(shard.campaignId)) campaigns.set(shard.campaignId, await this.ctx.store.getCampaign(shard.campaignId));
       const campaign = campaigns.get(shard.campaignId);

@@ -130,7 +130,7 @@ export class ProcessLauncher implements TaskLauncher {
    */
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
     const running = [...this.tasks.values()].find(
-      (t) => t.state !== 'STOPPED' && t.generation === spec.generation && t.key.campaignId === spec.key.campaignId && t.key.shardId === spec.key.shardId,
+      (t) => t.state !== 'STOPPED' && t.generation === spec.generation && t.key?.campaignId === spec.key.campaignId && t.key.shardId === spec.key.shardId,
     );
     if (running !== undefined) return { taskId: running.taskId };
     const env = {

@@ -29,6 +29,8 @@ interface FunctionAccess {
   /** DeleteItem on the shards table: a campaign create whose last transaction failed removes the shards it wrote. */
   rollBackCreates: boolean;
   sendLaunches: boolean;
+  /** `SqsLaunchQueue.deadLetters`: receive the dead-letter queue's messages and make them visible again. */
+  readDeadLetters: boolean;
   /** `EcsTaskLauncher.stop` (its actions come from `ECS_LAUNCHER_ACTIONS.stop`: DescribeTasks, then StopTask). */
   stopTasks: boolean;
   /** `EcsTaskLauncher.describe`. */
@@ -81,7 +83,7 @@ export const LAUNCHER_TIMEOUT = launcherTimeout();
 /** Deliveries of a launch message before it moves to the dead-letter queue. */
 export const LAUNCH_MAX_RECEIVES = 5;
 
-const NONE: FunctionAccess = { tables: 'write', scanCampaigns: false, rollBackCreates: false, sendLaunches: false, stopTasks: false, describeTasks: false, runTasks: false, storeReports: false };
+const NONE: FunctionAccess = { tables: 'write', scanCampaigns: false, rollBackCreates: false, sendLaunches: false, readDeadLetters: false, stopTasks: false, describeTasks: false, runTasks: false, storeReports: false };
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   api: {
@@ -111,7 +113,7 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(58),
     memoryMiB: 512,
     singleFlight: true,
-    access: { ...NONE, sendLaunches: true, stopTasks: true, describeTasks: true },
+    access: { ...NONE, sendLaunches: true, readDeadLetters: true, stopTasks: true, describeTasks: true },
   },
   'task-events': {
     description: 'arbfleet task events (ECS Task State Change STOPPED): the immediate path of the watchdog',
@@ -171,6 +173,7 @@ export class ControlPlane extends Construct {
     const environment: Record<string, string> = {
       ARBFLEET_TABLE_PREFIX: props.tablePrefix,
       ARBFLEET_LAUNCH_QUEUE_URL: this.launchQueue.queueUrl,
+      ARBFLEET_LAUNCH_DLQ_URL: this.deadLetterQueue.queueUrl,
       ARBFLEET_CLUSTER: fleet.cluster.clusterArn,
       ARBFLEET_TASK_DEFINITION: fleet.taskDefinition.taskDefinitionArn,
       ARBFLEET_CONTAINER_NAME: ENGINE_CONTAINER_NAME,
@@ -257,6 +260,7 @@ export class ControlPlane extends Construct {
     if (access.scanCampaigns) statement('ListCampaigns', ['dynamodb:Scan'], [state.tables.campaigns.tableArn]);
     if (access.rollBackCreates) statement('RollBackCampaignCreate', ['dynamodb:DeleteItem'], [state.tables.shards.tableArn]);
     if (access.sendLaunches) statement('QueueLaunches', ['sqs:SendMessage'], [this.launchQueue.queueArn]);
+    if (access.readDeadLetters) statement('ReadDeadLetters', ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility'], [this.deadLetterQueue.queueArn]);
 
     // Task ids are unknown until RunTask: the tasks of this cluster, and the ecs:cluster condition besides.
     const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${fleet.cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });

@@ -26,12 +26,14 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-/** A launcher whose tasks live in a map; `failStops` makes the next stops throw. */
+/** A launcher whose tasks live in a map; `failStops` makes the next stops throw; launches of the shards in `refuses` throw. */
 class ScriptedLauncher implements TaskLauncher {
   readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
   failStops = 0;
+  readonly refuses = new Set<string>();
   private next = 0;
   async launch(spec: TaskSpec) {
+    if (this.refuses.has(spec.key.shardId)) throw new Error('ECS: RunTask refused (injected)');
     const taskId = `task-${this.next++}`;
     this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
     return { taskId };
@@ -74,7 +76,11 @@ function fleet() {
   /** Delivers every launch message now visible, as the launcher Lambda or the local drain would. */
   const drain = async () => {
     for (const m of await queue.receive(10)) {
-      if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+      try {
+        if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+      } catch {
+        // a launch that throws is left undeleted: the queue delivers it again, then dead-letters it
+      }
     }
   };
   const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { launchTimeout: `${LAUNCH_TIMEOUT_SEC}s`, backoff: { initial: 0 } } });
@@ -155,5 +161,25 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     // The other shard, still PENDING in a FAILED campaign, is closed by the next pass: nothing is left in the active index.
     await f.watchdog.pass();
     expect(await f.store.listActiveShards()).toEqual([]);
+  });
+
+  it('a launch dead-lettered after maxReceives failed deliveries fails its shard with that cause at the next pass; a dead letter of a launched generation changes nothing', async () => {
+    const f = fleet();
+    const { view } = await f.campaigns.createCampaign({ ...f.config, onShardFailure: 'continue' });
+    const id = view.campaign.campaignId;
+    f.launcher.refuses.add('shard-000'); // its five deliveries all fail; shard-001 launches on its first
+    for (let delivery = 0; delivery < 5; delivery++) {
+      await f.drain();
+      f.clock.advance(30_001); // the visibility timeout
+    }
+    expect(await f.queue.deadLetters()).toHaveLength(1);
+    await f.watchdog.pass();
+    const shards = await f.store.listShards(id);
+    expect(shards.map((s) => s.status)).toEqual(['FAILED', 'LAUNCHING']);
+    const events = await f.store.listEvents(id);
+    expect(events.find((e) => e.type === 'shard.status' && e.to === 'FAILED')?.detail).toMatchObject({ reason: expect.stringMatching(/launch of generation 0 was dead-lettered/) });
+    // Read again on every pass: nothing more happens to either shard.
+    await f.watchdog.pass();
+    expect((await f.store.listShards(id)).map((s) => s.status)).toEqual(['FAILED', 'LAUNCHING']);
   });
 });
