@@ -93,7 +93,7 @@ export class WatchdogService {
       const task = shard.taskId ? byTask.get(shard.taskId) : undefined;
       const key = { campaignId: shard.campaignId, shardId: shard.shardId };
       try {
-        out.push({ shard: key, verdict: await this.judge(campaign, shard, task) });
+        out.push({ shard: key, verdict: await this.judge(campaign, shard, task, { fromIndex: true }) });
       } catch (error) {
         errors.push(error);
         if (errors.length > 1) this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
@@ -112,9 +112,16 @@ export class WatchdogService {
     return this.judge(campaign, shard, event);
   }
 
-  private async judge(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined): Promise<Verdict['kind'] | ReconcileKind> {
+  /**
+   * Reconciles, then judges one shard and acts. A shard read from the active index (eventually
+   * consistent on DynamoDB: its heartbeat may be seconds behind) is read again consistently before
+   * a restart or a fail, and judged on that: heartbeats do not move a shard's version, so the
+   * compare-and-set alone would not catch a verdict reached on a stale copy.
+   */
+  private async judge(campaign: CampaignRecord, listed: ShardRecord, task: TaskStatus | undefined, read: { fromIndex: boolean } = { fromIndex: false }): Promise<Verdict['kind'] | ReconcileKind> {
     const config = campaign.config as unknown as CampaignConfig;
     const now = this.ctx.clock.now();
+    let shard = listed;
     try {
       const reconciled = await this.reconcile(campaign, shard, task, config, now);
       if (reconciled !== undefined) return reconciled;
@@ -122,7 +129,14 @@ export class WatchdogService {
       if (error instanceof ConflictError) return 'ignore';
       throw error;
     }
-    const verdict = assessShard(shard, task, now, watchdogPolicyFor(config, campaign.endsAt));
+    const policy = watchdogPolicyFor(config, campaign.endsAt);
+    let verdict = assessShard(shard, task, now, policy);
+    if (read.fromIndex && (verdict.kind === 'restart' || verdict.kind === 'fail')) {
+      const current = await this.ctx.store.getShard({ campaignId: shard.campaignId, shardId: shard.shardId });
+      if (!current) return 'ignore';
+      shard = current;
+      verdict = assessShard(shard, task?.taskId === shard.taskId ? task : undefined, now, policy);
+    }
     try {
       await this.apply(campaign, shard, verdict, now);
     } catch (error) {

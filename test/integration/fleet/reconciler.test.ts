@@ -17,7 +17,9 @@ import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { LaunchMessage, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
+import type { ShardRecord } from '../../../core/fleet/records.js';
 import { campaignInput } from '../../support/campaigns.js';
+import { progress } from '../../contract/record-builders.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LAUNCH_TIMEOUT_SEC = 30;
@@ -181,5 +183,43 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     // Read again on every pass: nothing more happens to either shard.
     await f.watchdog.pass();
     expect((await f.store.listShards(id)).map((s) => s.status)).toEqual(['FAILED', 'LAUNCHING']);
+  });
+
+  it('a restart verdict reached on a lagging index copy is checked on a consistent read first: a shard whose heartbeats are fresh is not restarted', async () => {
+    const clock = new VirtualClock(T0);
+    /** An index whose heartbeats lag (a DynamoDB GSI is eventually consistent): while `lagging`, it shows the heartbeat of the moment lagging began. */
+    class LaggingIndexStore extends SqliteCampaignStore {
+      lagging: Map<string, ShardRecord['heartbeat']> | undefined;
+      override async listActiveShards(): Promise<ShardRecord[]> {
+        const live = await super.listActiveShards();
+        return live.map((s) => (this.lagging?.has(s.shardId) ? { ...s, heartbeat: this.lagging.get(s.shardId) } : s));
+      }
+    }
+    const store = new LaggingIndexStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db'), clock);
+    stores.push(store);
+    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+    const launcher = new ScriptedLauncher();
+    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
+    const watchdog = new WatchdogService(ctx);
+    const launches = new LaunchService(ctx);
+    const { view } = await new CampaignService(ctx).createCampaign(campaignInput({ symbols: ['BTC'], sharding: { symbolsPerShard: 1 } }));
+    for (const m of await queue.receive(10)) await launches.handle(m.body);
+    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+    const task = store.forTask(key, 0);
+    let ticks = 0;
+    await task.heartbeat(progress((ticks += 100)));
+    await watchdog.pass();
+    expect((await store.getShard(key))?.status).toBe('RUNNING');
+
+    store.lagging = new Map([[key.shardId, (await store.getShard(key))?.heartbeat]]);
+    const verdicts: string[] = [];
+    for (let s = 0; s < 120; s += 5) {
+      clock.advance(5_000);
+      await task.heartbeat(progress((ticks += 100))); // the task is healthy: fresh heartbeats, moving ticks
+      verdicts.push(...(await watchdog.pass()).map((v) => v.verdict));
+    }
+    expect(verdicts).toContain('suspect'); // the lagging copy did look stale
+    expect(verdicts).not.toContain('restart');
+    expect(await store.getShard(key)).toMatchObject({ status: 'RUNNING', generation: 0 });
   });
 });
