@@ -33,10 +33,14 @@ describe('watchdog cadence on a one-minute trigger', () => {
 });
 
 describe('one watchdog invocation (functions/watchdog.ts) on virtual time', () => {
-  /** A runtime whose pass takes `passMs` of virtual time and records when it started. */
-  function fakeRuntime(clock: { now: number }, passMs: number, starts: number[]): FleetRuntime {
+  /** A runtime whose pass takes `passMs` of virtual time and records when it started; dead letters are read in no time. */
+  function fakeRuntime(clock: { now: number }, passMs: number, starts: number[], deadLetterReads: number[] = []): FleetRuntime {
     return {
       watchdog: {
+        failDeadLetteredLaunches: async () => {
+          deadLetterReads.push(clock.now);
+          return [];
+        },
         pass: async () => {
           starts.push(clock.now);
           clock.now += passMs;
@@ -44,7 +48,7 @@ describe('one watchdog invocation (functions/watchdog.ts) on virtual time', () =
         },
       },
       store: { listActiveShards: async () => [] },
-      context: { clock: { now: () => clock.now } },
+      context: { clock: { now: () => clock.now }, log: { log: () => undefined } },
     } as unknown as FleetRuntime;
   }
 
@@ -63,8 +67,10 @@ describe('one watchdog invocation (functions/watchdog.ts) on virtual time', () =
   it('runs four passes 15 s apart within the 58 s timeout', async () => {
     const clock = { now: 1_000 };
     const starts: number[] = [];
-    const { passes } = await runWatchdogPasses(fakeRuntime(clock, 2_000, starts), invocation(clock, 58_000));
+    const deadLetterReads: number[] = [];
+    const { passes } = await runWatchdogPasses(fakeRuntime(clock, 2_000, starts, deadLetterReads), invocation(clock, 58_000));
     expect(starts.map((t) => t - 1_000)).toEqual([0, 15_000, 30_000, 45_000]);
+    expect(deadLetterReads, 'the dead letters are read once an invocation, before its passes').toEqual([1_000]);
     expect(passes.map((p) => p.verdicts)).toEqual(Array(4).fill({ healthy: 1 }));
   });
 
