@@ -64,7 +64,7 @@ export class RemoteApi {
     this.doFetch = options.fetch ?? fetch;
   }
 
-  async request(method: 'GET' | 'POST', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
+  async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const signed = await this.signer.sign({

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
+import { runScheduleCommand } from './schedule-command.js';
 
 export const REMOTE_HELP = `Usage: arbfleet remote [--url URL] [--region REGION] COMMAND
 
@@ -16,17 +17,22 @@ Commands:
   show ID                                a campaign and its shards
   stop ID                                stop a campaign (it ends CANCELLED)
   report ID [--out DIR]                  the campaign's report (JSON), saved to DIR/report.json with --out
+  schedule COMMAND                       recurring campaigns: create, list, show, pause, resume, trigger, delete
+                                         (see arbfleet schedule --help)
 
 --url defaults to $ARBFLEET_API_URL; --region to the URL's region, else $AWS_REGION.`;
 
 /** `arbfleet remote ...`: returns the process exit code (0 on a 2xx answer, 1 otherwise). */
 export async function remoteCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  // `remote [--url U] [--region R] schedule …`: the schedule command parses its own flags.
+  const at = argv.indexOf('schedule');
+  const scheduleArgs = at !== -1 && argv.slice(0, at).every((a, i, before) => a.startsWith('--') || before[i - 1]?.startsWith('--') === true) ? argv.slice(at + 1) : undefined;
   const { values, positionals } = parseArgs({
-    args: argv,
+    args: scheduleArgs === undefined ? argv : argv.slice(0, at),
     allowPositionals: true,
     options: { url: { type: 'string' }, region: { type: 'string' }, 'idempotency-key': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
   });
-  const [command, arg] = positionals;
+  const [command, arg] = scheduleArgs === undefined ? positionals : ['schedule'];
   if (values.help || command === undefined) {
     out(`${REMOTE_HELP}\n`);
     return values.help ? 0 : 2;
@@ -36,6 +42,7 @@ export async function remoteCommand(argv: string[], out: (text: string) => void 
   const region = values.region ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1] ?? process.env.AWS_REGION;
   if (!region) throw new ValidationError([{ path: '--region', message: 'cannot tell the region from the URL: give --region or set AWS_REGION' }]);
   const api = new RemoteApi({ url, region });
+  if (scheduleArgs !== undefined) return runScheduleCommand(scheduleArgs, (method, path, body) => api.request(method, path, body), out);
   const needId = (): string => {
     if (!arg) throw new ValidationError([{ path: 'ID', message: `${command} needs a campaign id` }]);
     return encodeURIComponent(arg);

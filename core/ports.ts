@@ -46,6 +46,7 @@ export interface ShardPersistence {
 }
 
 import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from './fleet/records.js';
+import type { SchedulePatch, ScheduleRecord } from './schedule/schedule-record.js';
 
 /** The control-plane fields of a shard that an update may change (never the heartbeat). */
 export type ShardPatch = Partial<Omit<ShardRecord, 'campaignId' | 'shardId' | 'index' | 'symbols' | 'heartbeat' | 'version'>>;
@@ -88,6 +89,25 @@ export interface CampaignStore {
 
   appendEvents(events: LifecycleEvent[]): Promise<void>;
   listEvents(campaignId: string): Promise<LifecycleEvent[]>;
+}
+
+/**
+ * Where schedules are kept (`core/schedule/`): the same SQLite file and DynamoDB stack as the
+ * campaigns. Every update is compare-and-set on `version`, and `nextRunAt` changes only through
+ * such an update, so an occurrence is claimed once however many control planes race for it.
+ */
+export interface ScheduleStore {
+  /**
+   * Stores a new schedule (a deleted one of the same id is replaced).
+   * @throws ConflictError (not retryable) when a schedule with this id exists.
+   */
+  createSchedule(schedule: ScheduleRecord): Promise<ScheduleRecord>;
+  /** The schedule, deleted ones included (`deletedAt` set); `undefined` when never created. */
+  getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined>;
+  /** Schedules not deleted, by id (never a scan on DynamoDB: an index every live schedule is in). */
+  listSchedules(): Promise<ScheduleRecord[]>;
+  /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `ConflictError` (`NotFoundError` when missing). */
+  updateSchedule(scheduleId: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleRecord>;
 }
 
 /** Asks for one generation of one shard to be launched. */

@@ -7,6 +7,7 @@ import { createApiHandler, type ApiHandler } from '../core/api/api-handler.js';
 import type { ApiRequest } from '../core/api/http-types.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { scheduleServiceFor } from './scheduler-schedules.js';
 
 /** Maps an API Gateway proxy event to the transport-neutral request. */
 export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
@@ -20,12 +21,14 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
 
 /** The handler for a given runtime (tests build one against the emulator). */
 export function apiHandlerFor(runtime: FleetRuntime): (event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult> {
+  const schedules = scheduleServiceFor(runtime);
   const api: ApiHandler = createApiHandler(runtime.campaigns, {
     log: (event, fields) => runtime.context.log.log('error', event, fields),
+    schedules,
     livePage: async (campaignId) => {
       const id = campaignId ?? (await runtime.campaigns.listCampaigns())[0]?.campaignId;
       if (!id) return '<!doctype html><title>arbfleet</title><p>No campaigns yet.</p>';
-      return renderLivePage({ ...(await runtime.campaigns.getCampaign(id)), now: runtime.context.clock.now() });
+      return renderLivePage({ ...(await runtime.campaigns.getCampaign(id)), now: runtime.context.clock.now(), schedules: await schedules.listSchedules() });
     },
   });
   return async (event) => {

@@ -1,16 +1,30 @@
 /**
  * `scheduler` Lambda (EventBridge, every minute): starts due campaigns, ends campaigns at their
- * maximum runtime, completes them when every shard is terminal. The report is stored by `reporter`.
- * One campaign that cannot advance never stops the others: it is logged, returned in `failed`,
- * and tried again on the next tick.
+ * maximum runtime, completes them when every shard is terminal; then starts the runs of the
+ * schedules that are due (`scheduler-schedules.ts`), recording missed occurrences as the
+ * `MissedOccurrences` metric. The report is stored by `reporter`.
+ * One campaign or schedule that cannot advance never stops the others: it is logged, returned in
+ * `failed`, and tried again on the next tick.
  */
+import { scheduleMetrics, type ScheduleMetrics } from '../core/aws/schedule-metrics.js';
 import type { SchedulerTick } from '../core/fleet/scheduler-service.js';
+import type { ScheduleTick } from '../core/schedule/schedule-service.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { scheduleServiceFor } from './scheduler-schedules.js';
 
-export async function runScheduler(runtime: FleetRuntime): Promise<SchedulerTick> {
+export async function runScheduler(runtime: FleetRuntime, metrics: ScheduleMetrics = sharedMetrics()): Promise<SchedulerTick & { schedules: ScheduleTick }> {
   const tick = await runtime.scheduler.tick();
   if (tick.finished.length > 0) runtime.context.log.log('info', 'campaigns finished', { finished: tick.finished });
-  return tick;
+  const schedules = await scheduleServiceFor(runtime, metrics).tick();
+  metrics.publishTick(runtime.context.clock.now());
+  if (schedules.started.length > 0) runtime.context.log.log('info', 'schedule runs started', { started: schedules.started });
+  return { ...tick, schedules };
 }
 
-export const handler = async (): Promise<SchedulerTick> => runScheduler(fleetRuntime());
+let metricsOfProcess: ScheduleMetrics | undefined;
+function sharedMetrics(): ScheduleMetrics {
+  metricsOfProcess ??= scheduleMetrics();
+  return metricsOfProcess;
+}
+
+export const handler = async (): Promise<SchedulerTick & { schedules: ScheduleTick }> => runScheduler(fleetRuntime());

@@ -10,6 +10,15 @@
  * | `POST /campaigns/{id}/stop` | 200 the campaign view after the stop |
  * | `GET /campaigns/{id}/report` | 200 the report JSON |
  * | `GET /` | 200 `text/html` from `livePage`, or 404 without one |
+ * | `POST /schedules` | 201 + the schedule view `{ schedule, next, runs }` |
+ * | `GET /schedules` | 200 `{ schedules: ScheduleRecord[] }` |
+ * | `GET /schedules/{id}?next=N` | 200 the schedule view with its next N occurrences (default 5) |
+ * | `POST /schedules/{id}/pause` | 200 the view; optional body `{ "note": "…" }` |
+ * | `POST /schedules/{id}/resume` | 200 the view |
+ * | `POST /schedules/{id}/trigger` | 201 `{ outcome, occurrence, campaignId? }`; 409 when the overlap policy refuses |
+ * | `DELETE /schedules/{id}` | 204 |
+ *
+ * The schedule routes answer 404 where no `schedules` option is given.
  *
  * A request is checked in this order: route (404) and method (405); body size (413, any route);
  * campaign id (404, see `request-ids.ts`); for `POST /campaigns`: content type (415), JSON (400),
@@ -17,14 +26,16 @@
  * paths). Errors become responses in `http-status.ts` only; every error body is
  * `{ error, message, issues? }`.
  */
-import { NotFoundError } from '../errors.js';
+import { NotFoundError, ValidationError } from '../errors.js';
+import { excerpt } from './http-errors.js';
 import type { FleetApi } from './fleet-api.js';
+import type { ScheduleApi } from './schedule-api.js';
 import { matchRoute, type RouteMatch } from './api-routes.js';
 import { errorResponse } from './http-status.js';
 import type { ApiRequest, ApiResponse } from './http-types.js';
 import { jsonResponse } from './json-response.js';
 import { bodyBytes, checkBodySize, checkJsonContentType, parseJsonBody } from './request-body.js';
-import { campaignIdFromPath, IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf } from './request-ids.js';
+import { campaignIdFromPath, IDEMPOTENCY_KEY_HEADER, idempotencyKeyOf, scheduleIdFromPath } from './request-ids.js';
 
 /** The largest request body accepted by default: 64 KiB. */
 export const DEFAULT_MAX_BODY_BYTES = 64 * 1024;
@@ -39,6 +50,8 @@ export interface ApiHandlerOptions {
   log?: ApiLog;
   /** Renders the live page for `GET /` (`?campaignId=` picks a campaign). Without it, `GET /` is 404. */
   livePage?: (campaignId?: string) => Promise<string>;
+  /** Serves the `/schedules` routes. Without it, they are 404. */
+  schedules?: ScheduleApi;
 }
 
 /** Answers one request; never throws (every failure is a response). */
@@ -84,7 +97,59 @@ async function answer(api: FleetApi, options: ApiHandlerOptions, match: RouteMat
       return jsonResponse(200, await api.stopCampaign(campaignIdOf(match)));
     case 'getReport':
       return jsonResponse(200, await api.getReport(campaignIdOf(match)));
+    default:
+      return answerSchedules(schedulesOf(options), match, req);
   }
+}
+
+async function answerSchedules(schedules: ScheduleApi, match: RouteMatch, req: ApiRequest): Promise<ApiResponse> {
+  const id = (): string => scheduleIdFromPath(match.scheduleId ?? '');
+  switch (match.route) {
+    case 'listSchedules':
+      return jsonResponse(200, { schedules: await schedules.listSchedules() });
+    case 'createSchedule': {
+      checkJsonContentType(req.headers['content-type']);
+      const view = await schedules.createSchedule(parseJsonBody(bodyBytes(req)));
+      return jsonResponse(201, view, { location: `/schedules/${encodeURIComponent(view.schedule.scheduleId)}` });
+    }
+    case 'getSchedule': {
+      const next = match.query.get('next');
+      return jsonResponse(200, await schedules.getSchedule(id(), next === null ? undefined : nextCount(next)));
+    }
+    case 'deleteSchedule':
+      await schedules.deleteSchedule(id());
+      return { status: 204, headers: { 'cache-control': 'no-store' }, body: '' };
+    case 'pauseSchedule':
+      return jsonResponse(200, await schedules.pauseSchedule(id(), pauseNote(req)));
+    case 'resumeSchedule':
+      return jsonResponse(200, await schedules.resumeSchedule(id()));
+    case 'triggerSchedule':
+      return jsonResponse(201, await schedules.triggerSchedule(id()));
+    default:
+      throw new NotFoundError(`no route ${match.route}`);
+  }
+}
+
+function schedulesOf(options: ApiHandlerOptions): ScheduleApi {
+  if (!options.schedules) throw new NotFoundError('schedules are not served here');
+  return options.schedules;
+}
+
+/** `?next=N`: a whole number (the service checks its range). */
+function nextCount(text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isInteger(n)) throw new ValidationError([{ path: 'next', message: `must be a whole number, got ${excerpt(text)}` }]);
+  return n;
+}
+
+/** The optional `{ "note": "…" }` of a pause: no body is no note. */
+function pauseNote(req: ApiRequest): string | undefined {
+  if (req.body === undefined || req.body === '') return undefined;
+  checkJsonContentType(req.headers['content-type']);
+  const body = parseJsonBody(bodyBytes(req));
+  const note = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).note : undefined;
+  if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw new ValidationError([{ path: 'note', message: 'must be text of at most 500 characters' }]);
+  return note as string | undefined;
 }
 
 async function livePage(options: ApiHandlerOptions, match: RouteMatch): Promise<ApiResponse> {

@@ -9,13 +9,28 @@ import { NotFoundError } from '../errors.js';
 import { excerpt, MethodNotAllowedError } from './http-errors.js';
 
 /** What the handler does for a request. */
-export type RouteName = 'livePage' | 'listCampaigns' | 'createCampaign' | 'getCampaign' | 'stopCampaign' | 'getReport';
+export type RouteName =
+  | 'livePage'
+  | 'listCampaigns'
+  | 'createCampaign'
+  | 'getCampaign'
+  | 'stopCampaign'
+  | 'getReport'
+  | 'listSchedules'
+  | 'createSchedule'
+  | 'getSchedule'
+  | 'deleteSchedule'
+  | 'pauseSchedule'
+  | 'resumeSchedule'
+  | 'triggerSchedule';
 
 /** A request matched to a route. */
 export interface RouteMatch {
   route: RouteName;
   /** The `{id}` path segment exactly as sent (not yet validated, not percent-decoded). */
   campaignId?: string;
+  /** The `{id}` segment of a `/schedules/{id}…` route, likewise as sent. */
+  scheduleId?: string;
   /** The query string's parameters (empty when there is none). */
   query: URLSearchParams;
 }
@@ -33,6 +48,11 @@ const ROUTES: readonly RouteShape[] = [
   { segments: ['campaigns', ID], methods: new Map([['GET', 'getCampaign']]) },
   { segments: ['campaigns', ID, 'stop'], methods: new Map([['POST', 'stopCampaign']]) },
   { segments: ['campaigns', ID, 'report'], methods: new Map([['GET', 'getReport']]) },
+  { segments: ['schedules'], methods: new Map([['GET', 'listSchedules'], ['POST', 'createSchedule']]) },
+  { segments: ['schedules', ID], methods: new Map([['GET', 'getSchedule'], ['DELETE', 'deleteSchedule']]) },
+  { segments: ['schedules', ID, 'pause'], methods: new Map([['POST', 'pauseSchedule']]) },
+  { segments: ['schedules', ID, 'resume'], methods: new Map([['POST', 'resumeSchedule']]) },
+  { segments: ['schedules', ID, 'trigger'], methods: new Map([['POST', 'triggerSchedule']]) },
 ];
 
 /** `GET /`, `GET /campaigns`, …: for the message of an unknown route. */
@@ -53,7 +73,8 @@ export function matchRoute(method: string, path: string): RouteMatch {
       if (campaignId === null) continue;
       const route = shape.methods.get(method);
       if (!route) throw new MethodNotAllowedError(method, pathname, [...shape.methods.keys()]);
-      return campaignId === undefined ? { route, query } : { route, campaignId, query };
+      if (campaignId === undefined) return { route, query };
+      return shape.segments[0] === 'schedules' ? { route, scheduleId: campaignId, query } : { route, campaignId, query };
     }
   }
   throw new NotFoundError(`no route for ${excerpt(method)} ${excerpt(pathname)}; the routes are ${ROUTE_LIST}`);

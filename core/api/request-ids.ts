@@ -26,6 +26,15 @@ export function campaignIdFromPath(segment: string): string {
 }
 
 /**
+ * Returns `segment` when it can be a schedule id (a schedule's name: 1-63 of `a-z 0-9 -`).
+ * @throws NotFoundError when it cannot.
+ */
+export function scheduleIdFromPath(segment: string): string {
+  if (/^[a-z0-9][a-z0-9-]{0,62}$/.test(segment)) return segment;
+  throw new NotFoundError(`no schedule ${excerpt(segment)}: schedule ids are 1-63 lowercase letters, digits or dashes`);
+}
+
+/**
  * The `Idempotency-Key` header's value, or `undefined` when the header is absent.
  * @throws ValidationError when present but not 1–128 characters of `A-Z a-z 0-9 _ -`.
  */

@@ -4,6 +4,7 @@ import {
   DeleteCommand,
   GetCommand,
   NumberValue,
+  PutCommand,
   QueryCommand,
   ScanCommand,
   TransactWriteCommand,
@@ -33,10 +34,11 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
-import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
 import type { AwsClients } from './aws-clients.js';
 import { cancellationCodes, commitShardFills, MAX_TRANSACTION_ITEMS, type TransactItem } from './dynamodb-commit.js';
-import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
+import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
 
 /** DynamoDB's limit of requests per BatchWriteItem (items per transaction: `MAX_TRANSACTION_ITEMS`). */
 const MAX_BATCH_WRITE_ITEMS = 25;
@@ -89,7 +91,7 @@ export interface DynamoDbCampaignStoreOptions {
  * Reads of single items and base-table queries are strongly consistent; the two index queries
  * (`listActiveShards`, `listLiveCampaigns`) are eventually consistent, as every GSI is.
  */
-export class DynamoDbCampaignStore implements CampaignStore {
+export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   private readonly db: DynamoDBDocumentClient;
   private readonly tables: ReturnType<typeof tableNames>;
   private readonly clock: Clock;
@@ -333,7 +335,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   private async heartbeat(key: ShardKey, generation: number, progress: Progress, peak: { bytes?: number }, ticks: TicksSince): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const receivedAt = this.clock.now();
-    const ticksSince = ticks.next(progress.ticks, receivedAt);
+    const ticksSince = ticks.next(progress, receivedAt);
     const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
     const rss = heartbeat.progress.rssBytes;
     const history: TransactItem = {
@@ -482,6 +484,75 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return this.toCampaign(next);
   }
 
+  /** PutItem only if no schedule has this id, or the one that has it was deleted (its version keeps counting). */
+  async createSchedule(schedule: ScheduleRecord): Promise<ScheduleRecord> {
+    const record = validate(ScheduleRecordSchema, schedule, `schedule ${schedule.scheduleId}`);
+    const existing = await this.getSchedule(record.scheduleId);
+    if (existing && existing.deletedAt === undefined) throw scheduleExists(record.scheduleId, this.tables.schedules);
+    const next = existing ? { ...record, version: existing.version + 1 } : record;
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.schedules,
+          Item: scheduleItem(next),
+          ...(existing
+            ? { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': existing.version } }
+            : { ConditionExpression: 'attribute_not_exists(scheduleId)' }),
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw scheduleExists(record.scheduleId, this.tables.schedules);
+      throw error;
+    }
+    return next;
+  }
+
+  async getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined> {
+    const item = await this.get(this.tables.schedules, { scheduleId });
+    return item ? this.toSchedule(item) : undefined;
+  }
+
+  /** Schedules not deleted, through the `listed-schedules` index (never a scan; eventually consistent). */
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    const items = await this.queryAll({
+      TableName: this.tables.schedules,
+      IndexName: LISTED_SCHEDULES_INDEX,
+      KeyConditionExpression: 'listBucket = :listed',
+      ExpressionAttributeValues: { ':listed': LIVE_BUCKET },
+    });
+    return items.map((item) => this.toSchedule(item)).filter((s) => s.deletedAt === undefined);
+  }
+
+  /** The whole record is written again with PutItem conditional on `version`: the compare-and-set. */
+  async updateSchedule(scheduleId: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleRecord> {
+    const name = `schedule ${scheduleId}`;
+    const current = await this.getSchedule(scheduleId);
+    if (!current) throw new NotFoundError(`${name} does not exist in table ${this.tables.schedules}`);
+    checkVersion(name, current.version, expectedVersion);
+    const merged: Item = { ...current, updatedAt: this.clock.now(), ...patch };
+    for (const [field, value] of Object.entries(patch)) if (value === undefined) delete merged[field];
+    const next = validate(
+      ScheduleRecordSchema,
+      { ...merged, scheduleId, spec: current.spec, createdAt: current.createdAt, version: expectedVersion + 1 },
+      `${name} update`,
+    );
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.tables.schedules,
+          Item: scheduleItem(next),
+          ConditionExpression: '#version = :expected',
+          ExpressionAttributeNames: { '#version': 'version' },
+          ExpressionAttributeValues: { ':expected': expectedVersion },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.schedules, { scheduleId }, name, expectedVersion);
+      throw error;
+    }
+    return next;
+  }
+
   /** Why a versioned update failed its condition: the item is gone, or someone updated it first. */
   private async versionError(table: string, key: Item, name: string, expectedVersion: number): Promise<Error> {
     const item = await this.get(table, key, ['version']);
@@ -597,6 +668,10 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return this.parseStored(CampaignRecordSchema, without(item, CAMPAIGN_STORE_ATTRIBUTES), 'campaign record', this.tables.campaigns);
   }
 
+  private toSchedule(item: Item): ScheduleRecord {
+    return this.parseStored(ScheduleRecordSchema, JSON.parse(String(item.record)), 'schedule record', this.tables.schedules);
+  }
+
   private toShard(item: Item): ShardRecord {
     return this.parseStored(ShardRecordSchema, without(item, SHARD_STORE_ATTRIBUTES), 'shard record', this.tables.shards);
   }
@@ -697,6 +772,15 @@ export function campaignItem(record: CampaignRecord): Item {
 /** The stored item of a shard: the record, plus `activeBucket` and `shardKey` while it is not terminal (exported for seeding benchmarks). */
 export function shardItem(record: ShardRecord): Item {
   return isTerminalShard(record.status) ? { ...record } : { ...record, activeBucket: LIVE_BUCKET, shardKey: shardKeyOf(record) };
+}
+
+/** The stored item of a schedule: the record as JSON (its `nextRunAt` may be null), its key, version and, unless deleted, `listBucket`. */
+function scheduleItem(record: ScheduleRecord): Item {
+  return { scheduleId: record.scheduleId, version: record.version, record: JSON.stringify(record), ...(record.deletedAt === undefined ? { listBucket: LIVE_BUCKET } : {}) };
+}
+
+function scheduleExists(scheduleId: string, table: string): ConflictError {
+  return new ConflictError(`schedule ${scheduleId} already exists in table ${table}; delete it first or choose another name`, { retryable: false });
 }
 
 function primaryKey(key: ShardKey): Item {

@@ -14,7 +14,11 @@
  *   shard's generation and writes the checkpoint (`checkpoints`, one item per shard);
  * - lifecycle events of a campaign (Query `events` by `campaignId`, sorted by `eventKey`);
  * - heartbeat history of a shard (Query `heartbeats` by `shardKey`, sorted by `receivedAt`),
- *   cleared by TTL on `expiresAt`.
+ *   cleared by TTL on `expiresAt`;
+ * - schedules (`schedules`, one item per schedule: key and index attributes beside the record as
+ *   JSON): by id (GetItem), every schedule not deleted for the scheduler and the API (Query of the
+ *   index `listed-schedules`: `listBucket` is removed on delete); claims and other updates are
+ *   PutItem conditional on `version`.
  */
 export interface KeyAttribute {
   name: string;
@@ -29,7 +33,7 @@ export interface TableIndex {
 
 export interface TableDesign {
   /** Logical name; the physical name is `<prefix><logicalName>`. */
-  logicalName: 'campaigns' | 'shards' | 'ledger' | 'checkpoints' | 'events' | 'heartbeats';
+  logicalName: 'campaigns' | 'shards' | 'ledger' | 'checkpoints' | 'events' | 'heartbeats' | 'schedules';
   partitionKey: KeyAttribute;
   sortKey?: KeyAttribute;
   indexes: TableIndex[];
@@ -41,6 +45,7 @@ export interface TableDesign {
 
 export const LIVE_CAMPAIGNS_INDEX = 'live-campaigns';
 export const ACTIVE_SHARDS_INDEX = 'active-shards';
+export const LISTED_SCHEDULES_INDEX = 'listed-schedules';
 /** The single partition value of the sparse indexes (they hold few items: only live ones). */
 export const LIVE_BUCKET = 'LIVE';
 
@@ -85,6 +90,12 @@ export const TABLES: readonly TableDesign[] = [
     indexes: [],
     ttlAttribute: 'expiresAt',
     pointInTimeRecovery: false,
+  },
+  {
+    logicalName: 'schedules',
+    partitionKey: { name: 'scheduleId', type: 'S' },
+    indexes: [{ name: LISTED_SCHEDULES_INDEX, partitionKey: { name: 'listBucket', type: 'S' }, sortKey: { name: 'scheduleId', type: 'S' } }],
+    pointInTimeRecovery: true,
   },
 ];
 

@@ -9,6 +9,12 @@ import type { CampaignRecord, LifecycleEvent, ShardRecord } from './records.js';
 import { pendingShardRecord, planShards } from './shard-planner.js';
 import { campaignStopReason } from './watchdog-policy.js';
 
+/** How a campaign is created: an idempotency key, and the schedule occurrence it is a run of. */
+export interface CreateCampaignOptions {
+  idempotencyKey?: string;
+  origin?: { scheduleId: string; occurrence: number };
+}
+
 /** The reason a user's stop leaves on a campaign; the scheduler ends such a campaign CANCELLED. */
 export const USER_STOP_REASON = 'stopped by user';
 
@@ -19,10 +25,12 @@ export const USER_STOP_REASON = 'stopped by user';
 export class CampaignService implements FleetApi {
   constructor(private readonly ctx: FleetContext) {}
 
-  async createCampaign(raw: unknown, options: { idempotencyKey?: string } = {}): Promise<{ view: CampaignView; created: boolean }> {
+  async createCampaign(raw: unknown, options: CreateCampaignOptions = {}): Promise<{ view: CampaignView; created: boolean }> {
     const { config, symbols } = campaignFromObject(raw);
     if (config.schedule?.cron !== undefined) {
-      throw new ValidationError([{ path: 'schedule.cron', message: 'not supported by this fleet yet: give schedule.startAt' }]);
+      throw new ValidationError([
+        { path: 'schedule.cron', message: 'a recurring campaign is a schedule: create it with POST /schedules (arbfleet schedule create CONFIG), which takes its cron from here' },
+      ]);
     }
     const now = this.ctx.clock.now();
     const campaignId = (this.ctx.newCampaignId ?? newCampaignId)(now);
@@ -43,6 +51,7 @@ export class CampaignService implements FleetApi {
       version: 0,
       ...(startAt !== undefined ? { startAt } : {}),
       ...(options.idempotencyKey !== undefined ? { idempotencyKey: options.idempotencyKey } : {}),
+      ...(options.origin !== undefined ? { scheduleId: options.origin.scheduleId, occurrence: options.origin.occurrence } : {}),
     };
     const startsNow = startAt === undefined || startAt <= now;
     const events: LifecycleEvent[] = [{ at: now, campaignId, type: 'campaign.created', to: 'SCHEDULED', detail: { shards: plan.length, symbols: campaign.symbols.length } }];

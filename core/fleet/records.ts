@@ -139,6 +139,10 @@ export const CampaignRecordSchema = z
     endedAt: z.number().optional(),
     endReason: z.string().optional(),
     idempotencyKey: z.string().optional(),
+    /** The schedule that started this run (`core/schedule/`), absent for a campaign started by hand. */
+    scheduleId: z.string().optional(),
+    /** The occurrence (ms) of that schedule this run is: with `scheduleId`, its identity (a `trigger` records when it was asked). */
+    occurrence: z.number().optional(),
     /** When the reporter stored the final report (AWS); absent until then. */
     reportedAt: z.number().optional(),
     updatedAt: z.number(),

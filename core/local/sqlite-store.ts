@@ -22,7 +22,8 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { reconcileCommit, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
-import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
+import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
 
 /** The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused. */
 const SCHEMA_VERSION = 1;
@@ -90,6 +91,12 @@ CREATE TABLE IF NOT EXISTS events (
   event       TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS events_by_campaign ON events (campaign_id, id);
+CREATE TABLE IF NOT EXISTS schedules (
+  schedule_id TEXT PRIMARY KEY,
+  deleted     INTEGER NOT NULL,
+  version     INTEGER NOT NULL,
+  record      TEXT NOT NULL
+) WITHOUT ROWID;
 `;
 
 /** Every statement the store runs, prepared once per connection. */
@@ -122,6 +129,10 @@ const SQL = {
     'last_fill_seq = excluded.last_fill_seq, checkpoint = excluded.checkpoint',
   insertEvent: 'INSERT INTO events (campaign_id, at, event) VALUES (?, ?, ?)',
   listEvents: 'SELECT event FROM events WHERE campaign_id = ? ORDER BY id',
+  getSchedule: 'SELECT record FROM schedules WHERE schedule_id = ?',
+  listSchedules: 'SELECT record FROM schedules WHERE deleted = 0 ORDER BY schedule_id',
+  putSchedule: 'INSERT OR REPLACE INTO schedules (schedule_id, deleted, version, record) VALUES (?, ?, ?, ?)',
+  updateSchedule: 'UPDATE schedules SET deleted = ?, version = ?, record = ? WHERE schedule_id = ? AND version = ?',
 } as const;
 
 type Statement = Database.Statement<unknown[], unknown>;
@@ -137,7 +148,7 @@ type Statements = Record<keyof typeof SQL, Statement>;
  * Every write runs in a `BEGIN IMMEDIATE` transaction, so concurrent writers from other
  * processes queue on the file lock (up to a 10 s busy timeout) instead of failing.
  */
-export class SqliteCampaignStore implements CampaignStore {
+export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   private readonly db: Database.Database;
   private readonly sql: Statements;
 
@@ -325,10 +336,52 @@ export class SqliteCampaignStore implements CampaignStore {
     return rows.map((row) => parseStored(LifecycleEventSchema, row.event, `event of campaign ${campaignId}`, this.path));
   }
 
+  async createSchedule(schedule: ScheduleRecord): Promise<ScheduleRecord> {
+    const record = validate(ScheduleRecordSchema, schedule, `schedule ${schedule.scheduleId}`);
+    return this.write(() => {
+      const row = this.sql.getSchedule.get(record.scheduleId) as RecordRow | undefined;
+      const existing = row ? this.parseSchedule(row.record) : undefined;
+      if (existing && existing.deletedAt === undefined) {
+        throw new ConflictError(`schedule ${record.scheduleId} already exists in ${this.path}; delete it first or choose another name`, { retryable: false });
+      }
+      // A replaced (deleted) schedule's version keeps counting up, so a reader of the old one cannot update the new one.
+      const next = existing ? { ...record, version: existing.version + 1 } : record;
+      this.sql.putSchedule.run(next.scheduleId, 0, next.version, JSON.stringify(next));
+      return next;
+    });
+  }
+
+  async getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined> {
+    const row = this.sql.getSchedule.get(scheduleId) as RecordRow | undefined;
+    return row ? this.parseSchedule(row.record) : undefined;
+  }
+
+  async listSchedules(): Promise<ScheduleRecord[]> {
+    return (this.sql.listSchedules.all() as RecordRow[]).map((row) => this.parseSchedule(row.record));
+  }
+
+  async updateSchedule(scheduleId: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleRecord> {
+    return this.write(() => {
+      const row = this.sql.getSchedule.get(scheduleId) as RecordRow | undefined;
+      if (!row) throw new NotFoundError(`schedule ${scheduleId} does not exist in ${this.path}`);
+      const current = this.parseSchedule(row.record);
+      checkVersion(`schedule ${scheduleId}`, current.version, expectedVersion);
+      const merged: Record<string, unknown> = { ...current, updatedAt: this.clock.now(), ...patch };
+      for (const [field, value] of Object.entries(patch)) if (value === undefined) delete merged[field];
+      const next = validate(
+        ScheduleRecordSchema,
+        { ...merged, scheduleId: current.scheduleId, spec: current.spec, createdAt: current.createdAt, version: current.version + 1 },
+        `schedule ${scheduleId} update`,
+      );
+      this.sql.updateSchedule.run(next.deletedAt === undefined ? 0 : 1, next.version, JSON.stringify(next), scheduleId, expectedVersion);
+      return next;
+    });
+  }
+
   /** Fenced heartbeat: one conditional UPDATE plus the history row, in one transaction. */
   private heartbeat(key: ShardKey, generation: number, progress: Progress, ticks: TicksSince): void {
     const receivedAt = this.clock.now();
-    const ticksSince = ticks.next(progress.ticks, receivedAt);
+    const ticksSince = ticks.next(progress, receivedAt);
     const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of shard ${key.shardId}`);
     const json = JSON.stringify(heartbeat);
     this.write(() => {
@@ -403,6 +456,10 @@ export class SqliteCampaignStore implements CampaignStore {
 
   private parseCampaign(json: string): CampaignRecord {
     return parseStored(CampaignRecordSchema, json, 'campaign record', this.path);
+  }
+
+  private parseSchedule(json: string): ScheduleRecord {
+    return parseStored(ScheduleRecordSchema, json, 'schedule record', this.path);
   }
 
   private parseShard(json: string): ShardRecord {

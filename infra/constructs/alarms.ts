@@ -24,6 +24,7 @@ import {
   TASK_MEMORY_ALARM_PERCENT,
   taskMemoryPercent,
 } from '../fleet-metrics.js';
+import { SCHEDULE_METRIC } from '../../core/aws/schedule-metrics.js';
 import type { FunctionName } from './control-plane.js';
 
 export interface AlarmsProps {
@@ -85,6 +86,13 @@ export class Alarms extends Construct {
     this.add('FailedShards', {
       alarmDescription: 'A shard FAILED (restart budget spent or unrecoverable): its symbols are no longer traded.',
       metric: fleetMetric(FLEET_METRIC.failedShards, service, 'Maximum'),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('MissedOccurrences', {
+      alarmDescription: 'A schedule occurrence was missed (found later than its catchupWindow: the scheduler Lambda did not run in time): a recurring campaign did not run.',
+      metric: fleetMetric(SCHEDULE_METRIC.missedOccurrences, service, 'Sum'),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,

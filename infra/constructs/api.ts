@@ -24,7 +24,21 @@ export interface ApiProps {
 }
 
 /** The routes, as `METHOD path` (API Gateway's resource paths). */
-export const API_ROUTES = ['GET /', 'POST /campaigns', 'GET /campaigns', 'GET /campaigns/{id}', 'POST /campaigns/{id}/stop', 'GET /campaigns/{id}/report'] as const;
+export const API_ROUTES = [
+  'GET /',
+  'POST /campaigns',
+  'GET /campaigns',
+  'GET /campaigns/{id}',
+  'POST /campaigns/{id}/stop',
+  'GET /campaigns/{id}/report',
+  'POST /schedules',
+  'GET /schedules',
+  'GET /schedules/{id}',
+  'DELETE /schedules/{id}',
+  'POST /schedules/{id}/pause',
+  'POST /schedules/{id}/resume',
+  'POST /schedules/{id}/trigger',
+] as const;
 
 export const API_STAGE = 'v1';
 
@@ -81,6 +95,21 @@ export class Api extends Construct {
     campaign.addMethod('GET', integration, { requestValidator: validator, requestParameters: withId });
     campaign.addResource('stop').addMethod('POST', integration, { requestValidator: validator, requestParameters: withId });
     campaign.addResource('report').addMethod('GET', integration, { requestValidator: validator, requestParameters: withId });
+    const scheduleBody = api.addModel('ScheduleBody', {
+      contentType: 'application/json',
+      modelName: 'ScheduleBody',
+      description: 'A schedule with its campaign config (checked field by field by the api Lambda)',
+      schema: { schema: apigateway.JsonSchemaVersion.DRAFT4, title: 'ScheduleBody', type: apigateway.JsonSchemaType.OBJECT },
+    });
+    const schedules = api.root.addResource('schedules');
+    schedules.addMethod('GET', integration, { requestValidator: validator });
+    schedules.addMethod('POST', integration, { requestValidator: validator, requestModels: { 'application/json': scheduleBody } });
+    const schedule = schedules.addResource('{id}');
+    schedule.addMethod('GET', integration, { requestValidator: validator, requestParameters: withId });
+    schedule.addMethod('DELETE', integration, { requestValidator: validator, requestParameters: withId });
+    for (const action of ['pause', 'resume', 'trigger']) {
+      schedule.addResource(action).addMethod('POST', integration, { requestValidator: validator, requestParameters: withId });
+    }
 
     new CfnOutput(Stack.of(this), 'ApiUrl', { value: api.url, description: 'arbfleet API base URL (requests must be SigV4-signed, service execute-api)' });
     new CfnOutput(Stack.of(this), 'ApiInvokeArn', {

@@ -94,11 +94,12 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     access: { ...NONE, scanCampaigns: true, rollBackCreates: true, sendLaunches: true, stopTasks: true },
   },
   scheduler: {
-    description: 'arbfleet scheduler (every minute): starts due campaigns, ends them at max runtime, completes them',
+    description: 'arbfleet scheduler (every minute): starts due campaigns, ends them at max runtime, completes them; starts due schedule runs',
     timeout: Duration.seconds(50),
     memoryMiB: 512,
     singleFlight: true,
-    access: { ...NONE, sendLaunches: true, stopTasks: true },
+    // Schedules create campaigns (rollBackCreates: a large create's last transaction failing) and cancel previous runs (stopTasks).
+    access: { ...NONE, sendLaunches: true, stopTasks: true, rollBackCreates: true },
   },
   launcher: {
     description: 'arbfleet launcher (SQS launch queue): RunTask for the current generation of a shard',

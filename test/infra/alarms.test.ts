@@ -38,7 +38,7 @@ describe('alarms: one encrypted topic, every alarm notifies it', () => {
   });
 
   it('every alarm notifies the topic on ALARM and OK; only the one watching the watchdog treats missing data as breaching', () => {
-    expect(alarms.length).toBe(7 + 2 * Object.keys(FUNCTION_SPECS).length);
+    expect(alarms.length).toBe(8 + 2 * Object.keys(FUNCTION_SPECS).length);
     for (const a of alarms) {
       expect(a.Properties!.AlarmActions).toEqual([topicRef]);
       expect(a.Properties!.OKActions).toEqual([topicRef]);

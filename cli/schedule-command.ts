@@ -1,0 +1,168 @@
+/**
+ * `arbfleet schedule …` and `arbfleet remote schedule …`: the schedule commands, one code path for
+ * three ways of reaching the control plane: the HTTP API of `arbfleet serve` (default), its data
+ * folder directly (`--data DIR`: the same API handler in this process, over the same SQLite file;
+ * the running service picks the change up on its next tick), or a deployed stack (SigV4).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { createApiHandler } from '../core/api/api-handler.js';
+import { systemClock } from '../core/clock.js';
+import { parseConfigText } from '../core/config/load-config.js';
+import { ValidationError } from '../core/errors.js';
+import { CampaignService } from '../core/fleet/campaign-service.js';
+import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import type { TaskLauncher } from '../core/ports.js';
+import { ScheduleService } from '../core/schedule/schedule-service.js';
+import type { RemoteResponse } from './remote-api.js';
+
+/** Where `arbfleet serve` listens unless told otherwise. */
+export const DEFAULT_SERVE_PORT = 8787;
+
+export const SCHEDULE_COMMANDS_HELP = `Schedule commands:
+  create FILE [--name N] [--cron "0 9 * * 1-5"] [--timezone Asia/Seoul] [--overlap skip|bufferOne|cancelPrevious|allow]
+                          FILE is a schedule (YAML/JSON: name, cron, timezone, overlap,
+                          catchupWindow, jitter, startAt, until, maxRuns, paused, note, campaign)
+                          or a campaign config (its schedule.cron is the schedule's cron)
+  list                    every schedule with its next run
+  show ID [--next N]      a schedule, its next N occurrences (default 5) and its runs
+  pause ID [--note TEXT]  no runs until resumed (occurrences meanwhile are neither run nor missed)
+  resume ID               the calendar goes on from now
+  trigger ID              start a run now (under the overlap policy)
+  delete ID               no more runs; live runs go on`;
+
+export const SCHEDULE_HELP = `Usage: arbfleet schedule [--api URL | --data DIR] COMMAND
+
+Manages the recurring campaigns of a local control plane (arbfleet serve): through its HTTP API
+(--api, default $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT}), or directly in its data folder (--data).
+
+${SCHEDULE_COMMANDS_HELP}`;
+
+/** Sends one API request (local HTTP, in-process handler, or SigV4 to a stack). */
+export type ScheduleTransport = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<RemoteResponse>;
+
+const OPTIONS = {
+  name: { type: 'string' },
+  cron: { type: 'string' },
+  timezone: { type: 'string' },
+  overlap: { type: 'string' },
+  next: { type: 'string' },
+  note: { type: 'string' },
+  // Where the control plane is: read by the callers, declared here so one parse takes every flag.
+  api: { type: 'string' },
+  data: { type: 'string' },
+  url: { type: 'string' },
+  region: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/**
+ * Runs one schedule command over `transport`; prints the API's JSON answer.
+ * @returns 0 on a 2xx answer, 1 otherwise.
+ */
+export async function runScheduleCommand(argv: string[], transport: ScheduleTransport, out: (text: string) => void): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  const [command, arg] = positionals;
+  const id = (): string => {
+    if (!arg) throw new ValidationError([{ path: 'ID', message: `${command} needs a schedule id (its name)` }]);
+    return encodeURIComponent(arg);
+  };
+  let response: RemoteResponse;
+  switch (command) {
+    case 'create': {
+      if (!arg) throw new ValidationError([{ path: 'FILE', message: 'create needs a schedule or campaign config file' }]);
+      response = await transport('POST', '/schedules', scheduleFromFile(arg, values));
+      break;
+    }
+    case 'list':
+      response = await transport('GET', '/schedules');
+      break;
+    case 'show':
+      response = await transport('GET', `/schedules/${id()}${values.next !== undefined ? `?next=${encodeURIComponent(values.next)}` : ''}`);
+      break;
+    case 'pause':
+      response = await transport('POST', `/schedules/${id()}/pause`, values.note !== undefined ? { note: values.note } : undefined);
+      break;
+    case 'resume':
+      response = await transport('POST', `/schedules/${id()}/resume`);
+      break;
+    case 'trigger':
+      response = await transport('POST', `/schedules/${id()}/trigger`);
+      break;
+    case 'delete':
+      response = await transport('DELETE', `/schedules/${id()}`);
+      break;
+    default:
+      throw new ValidationError([{ path: 'COMMAND', message: `unknown schedule command "${command ?? ''}": use create, list, show, pause, resume, trigger or delete` }]);
+  }
+  const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
+  out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
+  return response.status >= 200 && response.status < 300 ? 0 : 1;
+}
+
+/** `arbfleet schedule …` on this machine. */
+export async function scheduleCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  if (values.help || positionals.length === 0) {
+    out(`${SCHEDULE_HELP}\n`);
+    return values.help ? 0 : 2;
+  }
+  if (values.data !== undefined) return withDataFolder(values.data, (transport) => runScheduleCommand(argv, transport, out));
+  const base = values.api ?? process.env.ARBFLEET_SERVE_URL ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
+  return runScheduleCommand(argv, httpTransport(base), out);
+}
+
+/** Plain HTTP to a local `arbfleet serve` (loopback, no signing). */
+export function httpTransport(base: string): ScheduleTransport {
+  return async (method, path, body) => {
+    const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
+    let res: Response;
+    try {
+      res = await fetch(url, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+    } catch (error) {
+      throw new Error(`cannot reach arbfleet serve at ${base} (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}): start it, or give --api URL or --data DIR`);
+    }
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? { status: res.status } : (JSON.parse(text) as unknown) };
+  };
+}
+
+/** The API handler over the data folder's store, in this process (no service needs to run). */
+async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport) => Promise<T>): Promise<T> {
+  const path = `${dir.replace(/\/$/, '')}/fleet.db`;
+  if (!existsSync(path)) throw new ValidationError([{ path: '--data', message: `no control plane data here (no ${path}): give the folder arbfleet serve --data uses` }]);
+  const store = new SqliteCampaignStore(path, systemClock, { mustExist: true });
+  const noTasks: TaskLauncher = {
+    launch: async () => {
+      throw new Error('arbfleet schedule --data launches nothing: arbfleet serve starts the runs');
+    },
+    stop: async () => undefined,
+    describe: async () => [],
+  };
+  const log = { log: () => undefined };
+  const campaigns = new CampaignService({ store, queue: new MemoryLaunchQueue(systemClock, { visibilityTimeoutSec: 30, maxReceives: 5 }), launcher: noTasks, clock: systemClock, log, taskEnvironment: () => ({}) });
+  const handler = createApiHandler(campaigns, { schedules: new ScheduleService({ schedules: store, store, campaigns, clock: systemClock, log }) });
+  try {
+    return await use(async (method, path, body) => {
+      const response = await handler({ method, path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      return { status: response.status, body: response.body === '' ? { status: response.status } : (JSON.parse(response.body) as unknown) };
+    });
+  } finally {
+    store.close();
+  }
+}
+
+/** The schedule a file describes: a schedule spec as is, or a campaign config wrapped in one; flags override. */
+function scheduleFromFile(path: string, flags: { name?: string; cron?: string; timezone?: string; overlap?: string }): Record<string, unknown> {
+  if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
+  const raw = parseConfigText(readFileSync(path, 'utf8'), path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping: a schedule or a campaign config' }], path);
+  const doc = raw as Record<string, unknown>;
+  const spec: Record<string, unknown> = 'campaign' in doc ? { ...doc } : { name: doc.name, campaign: doc };
+  if (flags.name !== undefined) spec.name = flags.name;
+  if (flags.cron !== undefined) spec.cron = flags.cron;
+  if (flags.timezone !== undefined) spec.timezone = flags.timezone;
+  if (flags.overlap !== undefined) spec.overlap = flags.overlap;
+  return spec;
+}

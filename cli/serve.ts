@@ -1,0 +1,170 @@
+/**
+ * `arbfleet serve`: the control plane as a long-lived service on this machine, the way
+ * `temporal server start-dev` serves a developer. One data folder holds the embedded SQLite store
+ * (`fleet.db`), the task logs and each ended campaign's report (`campaigns/<id>/`); one process
+ * runs the HTTP API and live page, the watchdog, the campaign scheduler and the schedules, for
+ * as many campaigns and schedules as are stored.
+ *
+ * Restart: everything is in the store, so a service killed in any way (SIGKILL included) picks up
+ * where it was when started again on the same folder: live campaigns are resumed exactly as
+ * `arbfleet run --resume` resumes one (`LocalFleet.resume`: waiting shards queued again, running
+ * engines found by their heartbeats), and schedules go on from their stored `nextRunAt`
+ * (occurrences that came meanwhile run if still inside their `catchupWindow`, else are missed).
+ *
+ * SIGINT / SIGTERM stop the service and leave the engines running: they keep heartbeating into
+ * the store, and the next `arbfleet serve` on this folder takes them over.
+ */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createApiHandler } from '../core/api/api-handler.js';
+import type { FleetApi } from '../core/api/fleet-api.js';
+import { startLocalApiServer } from '../core/api/local-http-server.js';
+import type { ScheduleApi } from '../core/api/schedule-api.js';
+import { systemClock } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
+import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
+import type { Logger } from '../core/log.js';
+import { htmlDocument } from '../core/report/html-page.js';
+import { renderLivePage, renderSchedulesSection } from '../core/report/render-live-page.js';
+import { ScheduleService } from '../core/schedule/schedule-service.js';
+import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
+import { writeReportFiles } from './report-files.js';
+import { DEFAULT_SERVE_PORT } from './schedule-command.js';
+
+export const SERVE_HELP = `Usage: arbfleet serve [--api-port N] [--data DIR] [--json]
+
+Runs the control plane as a service: the HTTP API and live page on http://127.0.0.1:N/
+(default ${DEFAULT_SERVE_PORT}), the watchdog, the scheduler and the schedules, over the data folder DIR
+(default ./arbfleet-data). Start campaigns with POST /campaigns, recurring ones with
+arbfleet schedule create. Started again on the same folder, it resumes every campaign and
+schedule. Ctrl-C stops the service; engines keep running and are taken over on the next start.
+Each ended campaign's report is written to DIR/campaigns/<id>/.`;
+
+/** How often the schedules are ticked (ms): an occurrence starts within this of its time. */
+const SCHEDULE_TICK_MS = 1000;
+
+/** `arbfleet serve`: runs until SIGINT or SIGTERM; returns the exit code. */
+export async function serve(argv: string[], log: (json: boolean) => Logger): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { 'api-port': { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    process.stdout.write(`${SERVE_HELP}\n`);
+    return 0;
+  }
+  const port = apiPort(values['api-port']);
+  const dataDir = resolve(values.data ?? 'arbfleet-data');
+  const logger = log(values.json === true);
+  const fleet = new LocalFleet({ runDir: dataDir, log: logger });
+  const schedules = new ScheduleService({ schedules: fleet.store, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
+
+  const resumed: string[] = [];
+  for (const campaign of await fleet.store.listLiveCampaigns()) {
+    await fleet.resume(campaign.campaignId);
+    resumed.push(campaign.campaignId);
+  }
+  fleet.start();
+  const reported = new Set<string>();
+  let busy = false;
+  const tick = async (): Promise<void> => {
+    if (busy) return;
+    busy = true;
+    try {
+      await schedules.tick();
+      await writeEndedReports(fleet, dataDir, reported, logger);
+    } catch (error) {
+      logger.log('error', 'schedule tick failed', { error: error instanceof Error ? error.message : String(error) });
+    } finally {
+      busy = false;
+    }
+  };
+  const timer = setInterval(() => void tick(), SCHEDULE_TICK_MS);
+  void tick();
+
+  const handler = createApiHandler(localCampaigns(fleet), {
+    schedules: localSchedules(schedules),
+    livePage: (campaignId) => livePage(fleet, schedules, campaignId),
+  });
+  const server = await startLocalApiServer(handler, { port });
+  const scheduleCount = (await schedules.listSchedules()).length;
+  process.stderr.write(
+    `arbfleet serve: control plane on ${server.url}/ (data ${dataDir}): ${resumed.length} campaign(s) resumed` +
+      `${resumed.length > 0 ? ` (${resumed.join(', ')})` : ''}, ${scheduleCount} schedule(s)\n`,
+  );
+
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
+  });
+  process.stderr.write(`arbfleet serve: ${signal}: stopping; engines keep running and the next arbfleet serve on ${dataDir} takes them over\n`);
+  clearInterval(timer);
+  await server.close();
+  fleet.detach();
+  fleet.store.close();
+  return 0;
+}
+
+/** Campaigns created through this service get the local watchdog defaults, as `arbfleet run` gives them. */
+function localCampaigns(fleet: LocalFleet): FleetApi {
+  return {
+    createCampaign: (raw, options) => fleet.campaigns.createCampaign(withLocalWatchdog(raw), options),
+    listCampaigns: () => fleet.campaigns.listCampaigns(),
+    getCampaign: (id) => fleet.campaigns.getCampaign(id),
+    stopCampaign: (id) => fleet.campaigns.stopCampaign(id),
+    getReport: (id) => fleet.campaigns.getReport(id),
+  };
+}
+
+/** Likewise the campaign config of a schedule created here. */
+function localSchedules(schedules: ScheduleService): ScheduleApi {
+  return {
+    createSchedule: (raw) => {
+      const spec = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? (raw as Record<string, unknown>) : undefined;
+      return schedules.createSchedule(spec === undefined ? raw : { ...spec, campaign: withLocalWatchdog(spec.campaign) });
+    },
+    listSchedules: () => schedules.listSchedules(),
+    getSchedule: (id, next) => schedules.getSchedule(id, next),
+    pauseSchedule: (id, note) => schedules.pauseSchedule(id, note),
+    resumeSchedule: (id) => schedules.resumeSchedule(id),
+    triggerSchedule: (id) => schedules.triggerSchedule(id),
+    deleteSchedule: (id) => schedules.deleteSchedule(id),
+  };
+}
+
+function withLocalWatchdog(raw: unknown): unknown {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
+  const config = raw as Record<string, unknown>;
+  const watchdog = typeof config.watchdog === 'object' && config.watchdog !== null ? (config.watchdog as Record<string, unknown>) : {};
+  return { ...config, watchdog: { ...LOCAL_WATCHDOG_DEFAULTS, ...watchdog } };
+}
+
+/** `GET /`: the asked campaign, else the newest live one, else the newest; with the schedules under it. */
+async function livePage(fleet: LocalFleet, schedules: ScheduleService, campaignId: string | undefined): Promise<string> {
+  const now = systemClock.now();
+  const list = await schedules.listSchedules();
+  const campaigns = await fleet.campaigns.listCampaigns();
+  const id = campaignId ?? (campaigns.find((c) => !isTerminalCampaign(c.status)) ?? campaigns[0])?.campaignId;
+  if (id === undefined) return htmlDocument('arbfleet serve', `<h1>arbfleet serve</h1><p>No campaigns yet.</p>${renderSchedulesSection(list)}`, 5);
+  return renderLivePage({ ...(await fleet.campaigns.getCampaign(id)), now, schedules: list });
+}
+
+/** Writes the report of every campaign that ended and has none yet in `<data>/campaigns/<id>/`. */
+async function writeEndedReports(fleet: LocalFleet, dataDir: string, reported: Set<string>, log: Logger): Promise<void> {
+  for (const campaign of await fleet.store.listCampaigns()) {
+    if (!isTerminalCampaign(campaign.status) || reported.has(campaign.campaignId)) continue;
+    const dir = join(dataDir, 'campaigns', campaign.campaignId);
+    reported.add(campaign.campaignId);
+    if (existsSync(join(dir, 'report.json'))) continue;
+    const files = await writeReportFiles(fleet.store, campaign.campaignId, dir, systemClock.now());
+    log.log('info', 'campaign report written', { campaignId: campaign.campaignId, status: campaign.status, report: files.markdown });
+  }
+}
+
+function apiPort(text: string | undefined): number {
+  if (text === undefined) return DEFAULT_SERVE_PORT;
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
+  return n;
+}

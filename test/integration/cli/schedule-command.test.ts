@@ -1,0 +1,93 @@
+/**
+ * `arbfleet schedule …` and `arbfleet remote schedule …`, in process: the same commands over the
+ * three ways of reaching a control plane: a local HTTP API (`--api`), its data folder (`--data`,
+ * the SQLite file a service uses), and a stack's API signed with SigV4. Files are real YAML.
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { remoteCommand } from '../../../cli/remote-command.js';
+import { scheduleCommand } from '../../../cli/schedule-command.js';
+import { createApiHandler } from '../../../core/api/api-handler.js';
+import type { ApiRequest } from '../../../core/api/http-types.js';
+import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
+import { systemClock, VirtualClock } from '../../../core/clock.js';
+import { ValidationError } from '../../../core/errors.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { scheduleFleet } from '../../support/schedule-fleet.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'arbfleet-schedule-cli-'));
+const data = join(dir, 'data');
+const seen: ApiRequest[] = [];
+let server: LocalApiServer;
+let store: SqliteCampaignStore;
+
+/** A campaign config file whose schedule.cron makes it a recurring campaign. */
+const CAMPAIGN_YAML = `name: nightly
+symbols: [BTC, ETH]
+venues:
+  a: { name: upbit, quoteCurrency: KRW, takerFeeBps: 5 }
+  b: { name: binance, quoteCurrency: USDT, takerFeeBps: 10 }
+fx: { pair: USDT/KRW, rate: 1380 }
+duration: 5m
+schedule: { cron: "0 2 * * *" }
+`;
+
+beforeAll(async () => {
+  store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock);
+  const fleet = scheduleFleet(store, new VirtualClock(systemClock.now()));
+  const handler = createApiHandler(fleet.campaigns, { schedules: fleet.schedules });
+  server = await startLocalApiServer(async (req) => {
+    seen.push(req);
+    return handler(req);
+  }, { port: 0 });
+  writeFileSync(join(dir, 'nightly.yaml'), CAMPAIGN_YAML);
+});
+afterAll(async () => {
+  await server.close();
+  store.close();
+});
+
+async function run(command: (out: (t: string) => void) => Promise<number>): Promise<{ code: number; body: any }> {
+  let printed = '';
+  const code = await command((t) => (printed += t));
+  return { code, body: JSON.parse(printed) };
+}
+
+describe('arbfleet schedule', () => {
+  it('create from a campaign config takes its schedule.cron; flags override the zone', async () => {
+    const created = await run((out) => scheduleCommand(['--api', server.url, 'create', join(dir, 'nightly.yaml'), '--timezone', 'Asia/Seoul'], out));
+    expect(created.code).toBe(0);
+    expect(created.body.schedule.spec).toMatchObject({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul' });
+    expect(created.body.next[0]).toMatch(/T17:00:00\.000Z$/); // 02:00 KST
+  });
+
+  it('--data works on the folder directly: pause there, seen through the API', async () => {
+    const paused = await run((out) => scheduleCommand(['--data', data, 'pause', 'nightly', '--note', 'audit'], out));
+    expect(paused.code).toBe(0);
+    const shown = await run((out) => scheduleCommand(['--api', server.url, 'show', 'nightly', '--next', '2'], out));
+    expect(shown.body.schedule).toMatchObject({ paused: true, note: 'audit' });
+    expect(shown.body.next).toHaveLength(2);
+  });
+
+  it('an unknown id exits 1 with the API error; a missing id is a usage error', async () => {
+    const missing = await run((out) => scheduleCommand(['--api', server.url, 'resume', 'nope'], out));
+    expect(missing.code).toBe(1);
+    expect(missing.body.error).toBe('NotFoundError');
+    await expect(scheduleCommand(['--api', server.url, 'trigger'], () => undefined)).rejects.toThrow(ValidationError);
+    await expect(scheduleCommand(['--data', join(dir, 'nowhere'), 'list'], () => undefined)).rejects.toThrow(/no control plane data here/);
+  });
+
+  it('arbfleet remote schedule signs the same requests with SigV4', async () => {
+    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
+    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    const listed = await run((out) => remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'schedule', 'list'], out));
+    expect(listed.code).toBe(0);
+    expect(listed.body.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toEqual(['nightly']);
+    expect(seen.at(-1)?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
+    const deleted = await run((out) => remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
+    expect(deleted).toEqual({ code: 0, body: { status: 204 } });
+    expect(seen.at(-1)).toMatchObject({ method: 'DELETE', path: '/schedules/nightly' });
+  });
+});
