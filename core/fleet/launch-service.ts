@@ -1,6 +1,6 @@
 import { TaskSizeSchema, type CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
-import type { CampaignRecord } from './records.js';
+import type { CampaignRecord, ShardRecord } from './records.js';
 import type { LaunchMessage } from '../ports.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
@@ -52,18 +52,24 @@ export class LaunchService {
       env: this.ctx.taskEnvironment(campaign, shard),
       size: taskSizeOf(campaign),
     });
-    const step = transitionShard(shard, 'LAUNCHING', clock.now(), { taskId });
+    let step = transitionShard(shard, 'LAUNCHING', clock.now(), { taskId });
     try {
       await store.updateShard(key, shard.version, step.patch);
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      // Someone moved the shard meanwhile. A duplicate delivery launching the same generation gets
-      // the same task back (the launch is idempotent) and must leave it alone; anything else means
-      // this task must not run.
-      const now = await store.getShard(key);
-      if (now?.taskId === taskId) return drop('already launched by another delivery');
-      await launcher.stop(taskId, 'launch superseded');
-      return drop('shard changed while launching');
+      if (!(error instanceof ConflictError) || !error.retryable) throw error;
+      // Someone wrote the shard meanwhile. A duplicate delivery launching the same generation gets
+      // the same task back (the launch is idempotent) and must leave it alone. A write that left the
+      // shard waiting for this very generation (the watchdog counting an overdue launch's re-queue)
+      // does not make this task wrong: it is recorded on the fresh record (a second lost race throws,
+      // and the redelivered message gets this task back). Anything else means this task must not run.
+      const fresh = await store.getShard(key);
+      if (fresh?.taskId === taskId) return drop('already launched by another delivery');
+      if (!fresh || !waitsForLaunch(fresh, shard.generation)) {
+        await launcher.stop(taskId, 'launch superseded');
+        return drop('shard changed while launching');
+      }
+      step = transitionShard(fresh, 'LAUNCHING', clock.now(), { taskId });
+      await store.updateShard(key, fresh.version, step.patch);
     }
     await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, taskId } }]);
     log.log('info', 'shard launched', { ...key, generation: shard.generation, taskId });
@@ -86,4 +92,9 @@ export class LaunchService {
       if (!(error instanceof ConflictError)) throw error;
     }
   }
+}
+
+/** True while `shard` still waits for the launch of `generation`: PENDING or RESTARTING at it, with no task yet. */
+function waitsForLaunch(shard: ShardRecord, generation: number): boolean {
+  return shard.generation === generation && (shard.status === 'PENDING' || shard.status === 'RESTARTING') && shard.taskId === undefined;
 }

@@ -1,0 +1,73 @@
+import type { Checkpoint } from '../core/model/checkpoint.js';
+import type { Fill } from '../core/model/fill.js';
+import type { Progress } from '../core/model/progress.js';
+import type { RestorePoint, ShardPersistence } from '../core/ports.js';
+
+/** A commit an engine was told succeeded: its fills, and the engine's P&L once they are in. */
+export interface ToldCommitted {
+  generation: number;
+  fills: Fill[];
+  /** The highest seq the engine then held committed. */
+  committedSeq: number;
+  /** The engine's realised P&L over fills 0..committedSeq, integer micros. */
+  pnlMicros: number;
+}
+
+/** One write the store applied for a task (whatever the task was then told). */
+export interface AppliedWrite {
+  generation: number;
+  ordinal: number;
+  what: 'heartbeat' | 'commit';
+}
+
+/**
+ * What the engines did, as seen between them and the real store: every write the store applied
+ * (in one global order), when each generation first restored, and every commit an engine was
+ * told had succeeded. The invariants are checked against it after the run.
+ */
+export class LedgerOracle {
+  private ordinal = 0;
+  readonly starts = new Map<string, Map<number, number>>();
+  readonly writes = new Map<string, AppliedWrite[]>();
+  readonly told = new Map<string, ToldCommitted[]>();
+  /** Fills made by engines, whether or not ever committed. */
+  fillsMade = 0;
+
+  /** `port` with every applied call recorded (this layer sits between the real port and the faults). */
+  record(shard: string, port: ShardPersistence): ShardPersistence {
+    const oracle = this;
+    const generation = port.generation;
+    return {
+      key: port.key,
+      generation,
+      async restore(): Promise<RestorePoint> {
+        const point = await port.restore();
+        const starts = oracle.starts.get(shard) ?? new Map<number, number>();
+        oracle.starts.set(shard, starts);
+        if (!starts.has(generation)) starts.set(generation, oracle.ordinal++);
+        return point;
+      },
+      async heartbeat(progress: Progress): Promise<void> {
+        await port.heartbeat(progress);
+        oracle.applied(shard, generation, 'heartbeat');
+      },
+      async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+        await port.commit(fills, checkpoint);
+        oracle.applied(shard, generation, 'commit');
+      },
+    };
+  }
+
+  /** The engine of `shard` was told its commit succeeded. */
+  toldCommitted(shard: string, entry: ToldCommitted): void {
+    const list = this.told.get(shard) ?? [];
+    list.push(entry);
+    this.told.set(shard, list);
+  }
+
+  private applied(shard: string, generation: number, what: AppliedWrite['what']): void {
+    const list = this.writes.get(shard) ?? [];
+    list.push({ generation, ordinal: this.ordinal++, what });
+    this.writes.set(shard, list);
+  }
+}

@@ -1,0 +1,94 @@
+/**
+ * `npm run sim -- --seeds N [--from S] [--jobs J]`: runs seeds S..S+N-1 (default 1..100) on J
+ * worker threads (default: the machine's parallelism) and prints seeds/s and every failing seed
+ * with its violations and the end of its trace (replayed on the main thread).
+ * `npm run sim -- --seed S [--trace]`: replays one seed exactly (same seed, same trace hash) and
+ * prints its outcome (the whole trace with `--trace`).
+ * Exit code 1 when a seed broke an invariant, 2 on bad arguments.
+ */
+import { availableParallelism } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
+import { runSeed, type SeedResult } from './simulation.js';
+
+const TRACE_TAIL = 40;
+
+/** A worker thread does not inherit tsx's loader on Node 20: it registers it, then loads the TypeScript worker. */
+const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./seed-worker.ts', import.meta.url).href)}); });`;
+
+function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number; one?: number; trace: boolean } {
+  const out = { seeds: 100, from: 1, jobs: availableParallelism(), one: undefined as number | undefined, trace: false };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = (): number => {
+      const n = Number(argv[++i]);
+      if (!Number.isSafeInteger(n) || n < 0) usage(`${flag} expects a non-negative integer, found ${argv[i] ?? 'nothing'}`);
+      return n;
+    };
+    if (flag === '--seeds') out.seeds = value();
+    else if (flag === '--from') out.from = value();
+    else if (flag === '--seed') out.one = value();
+    else if (flag === '--jobs') out.jobs = Math.max(1, value());
+    else if (flag === '--trace') out.trace = true;
+    else usage(`unknown argument ${flag}`);
+  }
+  return out;
+}
+
+function usage(problem: string): never {
+  process.stderr.write(`sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] | --seed S [--trace]\n`);
+  process.exit(2);
+}
+
+function printFailure(result: SeedResult, tail: number): void {
+  process.stdout.write(`\nFAIL seed ${result.seed} (trace ${result.traceHash}): replay with npm run sim -- --seed ${result.seed} --trace\n`);
+  for (const v of result.violations) process.stdout.write(`  ✗ ${v}\n`);
+  const trace = result.trace;
+  if (trace.length > 0) {
+    process.stdout.write(`  last ${Math.min(tail, trace.length)} of ${trace.length} trace lines:\n`);
+    for (const line of trace.slice(-tail)) process.stdout.write(`    ${line}\n`);
+  }
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.one !== undefined) {
+    const result = await runSeed(args.one, { keepTrace: true });
+    if (args.trace) for (const line of result.trace) process.stdout.write(`${line}\n`);
+    process.stdout.write(`seed ${result.seed}: trace ${result.traceHash}, ${JSON.stringify(result.stats)}\n`);
+    if (result.violations.length > 0) printFailure(result, args.trace ? 0 : TRACE_TAIL);
+    else process.stdout.write('passed\n');
+    process.exitCode = result.violations.length > 0 ? 1 : 0;
+    return;
+  }
+  const started = performance.now();
+  const failed: number[] = [];
+  let done = 0;
+  const jobs = Math.min(args.jobs, Math.max(1, args.seeds));
+  await Promise.all(
+    Array.from({ length: jobs }, (_, job) => {
+      const count = Math.floor(args.seeds / jobs) + (job < args.seeds % jobs ? 1 : 0);
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { first: args.from + job, count, step: jobs } });
+      worker.on('message', (result: { seed: number; violations: string[] }) => {
+        if (result.violations.length > 0) failed.push(result.seed);
+        done++;
+        if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
+      });
+      return new Promise<void>((resolve, reject) => {
+        worker.on('error', reject);
+        worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sim worker ${job} exited ${code}`))));
+      });
+    }),
+  );
+  failed.sort((a, b) => a - b);
+  for (const seed of failed.slice(0, 10)) printFailure(await runSeed(seed, { keepTrace: true }), TRACE_TAIL);
+  if (failed.length > 10) process.stdout.write(`\n(${failed.length - 10} more failing seeds not shown)\n`);
+  const seconds = (performance.now() - started) / 1000;
+  process.stdout.write(
+    `${args.seeds} seeds (${args.from}..${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} seeds/s; ` +
+      `${jobs} worker(s); ${failed.length} failed${failed.length > 0 ? `: ${failed.slice(0, 50).join(', ')}` : ''}\n`,
+  );
+  process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+await main();

@@ -1,0 +1,291 @@
+import { FencedOutError, isRetryable } from '../core/errors.js';
+import type { Checkpoint } from '../core/model/checkpoint.js';
+import { fillCashMicros, type Fill } from '../core/model/fill.js';
+import type { Progress } from '../core/model/progress.js';
+import type { ShardPersistence } from '../core/ports.js';
+import type { SimActor } from './fault-proxy.js';
+import type { LedgerOracle } from './ledger-oracle.js';
+import type { Prng } from './prng.js';
+import type { SimLoop } from './sim-loop.js';
+
+/** What a simulated engine is told at launch (from its campaign's config and the task environment). */
+export interface EngineSettings {
+  shard: string;
+  symbols: string[];
+  heartbeatMs: number;
+  flushMs: number;
+  /** One turn of the engine's loop, ms: a chance of a trade each turn. */
+  turnMs: number;
+  /** `staleAfter × 0.6`, ms: no heartbeat written this long, the engine fences itself; no commit this long, it stops trading. */
+  selfFenceMs: number;
+  /** When the campaign ends: the engine commits and exits 0. */
+  endsAt: number;
+  tradeChance: number;
+  /** Bad input: the engine refuses it and exits 2 at once. */
+  badInput: boolean;
+}
+
+/** How a simulated engine's process ended: an exit code (null when killed) and its last words. */
+export interface EngineExit {
+  code: number | null;
+  message: string;
+}
+
+/** The process around an engine: its actor (crash, freeze), stop requests, its exit. */
+export interface EngineHost {
+  actor: SimActor;
+  stopRequested(): boolean;
+  /** Resident memory now, bytes. */
+  rssBytes(): number;
+  exit(exit: EngineExit): void;
+}
+
+/**
+ * A simulated engine, after `engine-task/src/runner.ts`: restores from checkpoint + ledger tail
+ * through the real `ShardPersistence` port, makes deterministic fills (four per trade), commits
+ * them with a checkpoint every `flushMs`, heartbeats every `heartbeatMs`, and ends as the real
+ * runner does: exit 0 at the campaign's end or on a stop once everything is committed; exit 3
+ * when fenced out or when it could not heartbeat for `selfFenceMs`; exit 1 when no commit
+ * succeeded for `selfFenceMs` or a commit was refused for good (never exit 0 with fills
+ * uncommitted); exit 2 on bad input.
+ */
+export class SimEngine {
+  private fills: Fill[] = [];
+  private committedSeq = -1;
+  private nextSeq = 0;
+  private nextTradeId = 0;
+  private pnlMicros = 0;
+  private committedPnlMicros = 0;
+  private fillsA = 0;
+  private fillsB = 0;
+  private turns = 0;
+  private startedAt = 0;
+  private lastHeartbeatOk = 0;
+  private lastCommitOk = 0;
+  private refused: string | undefined;
+
+  constructor(
+    private readonly loop: SimLoop,
+    private readonly rng: Prng,
+    private readonly port: ShardPersistence,
+    private readonly host: EngineHost,
+    private readonly settings: EngineSettings,
+    private readonly oracle: LedgerOracle,
+  ) {}
+
+  async run(): Promise<void> {
+    const exit = await this.lifetime().catch((error: unknown) =>
+      error instanceof FencedOutError ? { code: 3, message: `fenced: ${error.message}` } : { code: 1, message: `crashed: ${String(error)}` },
+    );
+    this.host.exit(exit);
+  }
+
+  private async lifetime(): Promise<EngineExit> {
+    const s = this.settings;
+    if (s.badInput) return { code: 2, message: `config ${s.shard}: symbols[0]: bad input (simulated); exit 2` };
+    this.startedAt = this.loop.now();
+    await this.restore();
+    this.lastHeartbeatOk = this.lastCommitOk = this.loop.now();
+    let nextFlush = this.loop.now() + s.flushMs;
+    let nextHeartbeat = this.loop.now();
+    for (;;) {
+      const now = this.loop.now();
+      if (this.host.stopRequested()) return this.finish('stopped by its launcher');
+      if (now >= s.endsAt) return this.finish('campaign end');
+      if (now - this.lastHeartbeatOk > s.selfFenceMs) return { code: 3, message: `self-fenced: no heartbeat written for ${now - this.lastHeartbeatOk}ms` };
+      const failure = this.commitFailure(now);
+      if (failure) return { code: 1, message: failure };
+      this.turns++;
+      if (this.rng.chance(s.tradeChance)) this.trade(now);
+      if (now >= nextFlush) {
+        await this.commit();
+        nextFlush = this.loop.now() + s.flushMs;
+      }
+      if (this.loop.now() >= nextHeartbeat) {
+        await this.heartbeat();
+        nextHeartbeat = this.loop.now() + s.heartbeatMs;
+      }
+      await this.sleep(s.turnMs);
+    }
+  }
+
+  /** Restores, retrying a failing store for up to `selfFenceMs`. */
+  private async restore(): Promise<void> {
+    for (;;) {
+      try {
+        const point = await this.port.restore();
+        const cp = point.checkpoint;
+        this.committedSeq = cp?.lastFillSeq ?? -1;
+        this.nextTradeId = cp?.nextTradeId ?? 0;
+        this.fillsA = cp?.fillsA ?? 0;
+        this.fillsB = cp?.fillsB ?? 0;
+        this.pnlMicros = (cp?.symbols ?? []).reduce((sum, c) => sum + c.realizedPnlMicros, 0);
+        for (const fill of point.ledgerTail) {
+          this.pnlMicros += fillCashMicros(fill);
+          this.committedSeq = fill.seq;
+          this.nextTradeId = Math.max(this.nextTradeId, fill.tradeId + 1);
+          if (fill.venue === 'A') this.fillsA++;
+          else this.fillsB++;
+        }
+        this.nextSeq = this.committedSeq + 1;
+        this.committedPnlMicros = this.pnlMicros;
+        return;
+      } catch (error) {
+        if (error instanceof FencedOutError) throw error;
+        if (this.loop.now() - this.startedAt > this.settings.selfFenceMs) throw new Error(`could not restore: ${String(error)}`);
+        await this.sleep(250);
+      }
+    }
+  }
+
+  /** One trade: open and close on both venues, four fills with deterministic content. */
+  private trade(now: number): void {
+    const tradeId = this.nextTradeId++;
+    const symbol = this.rng.pick(this.settings.symbols);
+    const qty = this.rng.int(1, 1000) / 1000;
+    const priceB = 100 + this.rng.int(0, 100_000) / 1000;
+    const fxRate = 1380;
+    const spread = this.rng.int(-30, 60) / 10_000;
+    const legs: [Fill['venue'], Fill['side'], Fill['kind'], number][] = [
+      ['A', 'BUY', 'OPEN', priceB * fxRate],
+      ['B', 'SELL', 'OPEN', priceB * (1 + spread)],
+      ['A', 'SELL', 'CLOSE', priceB * fxRate * (1 + spread / 2)],
+      ['B', 'BUY', 'CLOSE', priceB],
+    ];
+    for (const [venue, side, kind, price] of legs) {
+      const fee = (qty * price * (venue === 'A' ? 5 : 10)) / 10_000;
+      const fill: Fill = {
+        seq: this.nextSeq++,
+        tradeId,
+        symbol,
+        venue,
+        side,
+        kind,
+        reason: kind === 'OPEN' ? 'ENTRY' : 'REVERSION',
+        qty,
+        price,
+        fee,
+        fxRate,
+        ts: now,
+        eventTs: now,
+        wallTs: now,
+        generation: this.port.generation,
+      };
+      this.fills.push(fill);
+      this.pnlMicros += fillCashMicros(fill);
+      if (venue === 'A') this.fillsA++;
+      else this.fillsB++;
+      this.oracle.fillsMade++;
+    }
+  }
+
+  /** Commits every fill not yet committed, with a checkpoint; a failure is retried at the next flush. */
+  private async commit(): Promise<boolean> {
+    const batch = this.fills.slice();
+    const last = batch.length > 0 ? (batch[batch.length - 1] as Fill).seq : this.committedSeq;
+    const pnl = this.committedPnlMicros + batch.reduce((sum, f) => sum + fillCashMicros(f), 0);
+    if (batch.length === 0) {
+      this.lastCommitOk = this.loop.now();
+      return true;
+    }
+    try {
+      await this.port.commit(batch, this.checkpoint(last, pnl, batch));
+    } catch (error) {
+      if (error instanceof FencedOutError) throw error;
+      if (!isRetryable(error)) this.refused ??= String(error);
+      return false;
+    }
+    this.fills = this.fills.filter((f) => f.seq > last);
+    this.committedSeq = last;
+    this.committedPnlMicros = pnl;
+    this.lastCommitOk = this.loop.now();
+    this.oracle.toldCommitted(this.settings.shard, { generation: this.port.generation, fills: batch, committedSeq: last, pnlMicros: pnl });
+    return true;
+  }
+
+  private checkpoint(lastFillSeq: number, pnlMicros: number, batch: Fill[]): Checkpoint {
+    const [first, ...rest] = this.settings.symbols;
+    const counters = (symbol: string, pnl: number) => ({ symbol, ticks: this.turns, trades: 0, tradesClosed: 0, rejectedEntries: 0, realizedPnlMicros: pnl });
+    const pending = this.fills.filter((f) => f.seq > lastFillSeq);
+    return {
+      version: 1,
+      generation: this.port.generation,
+      writtenAt: this.loop.now(),
+      lastFillSeq,
+      nextTradeId: batch.length > 0 ? Math.max(...batch.map((f) => f.tradeId)) + 1 : this.nextTradeId,
+      fillsA: this.fillsA - pending.filter((f) => f.venue === 'A').length,
+      fillsB: this.fillsB - pending.filter((f) => f.venue === 'B').length,
+      symbols: [counters(first as string, pnlMicros), ...rest.map((s) => counters(s, 0))],
+      openTrades: [],
+      feed: {},
+    };
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      await this.port.heartbeat(this.progress());
+      this.lastHeartbeatOk = this.loop.now();
+    } catch (error) {
+      if (error instanceof FencedOutError) throw error;
+    }
+  }
+
+  /** The last commit: tried until it succeeds or the commit bound passes; then one heartbeat, best effort. */
+  private async finish(why: string): Promise<EngineExit> {
+    for (;;) {
+      if (await this.commit()) break;
+      const failure = this.commitFailure(this.loop.now());
+      if (failure) return { code: 1, message: `${why}: ${failure}` };
+      await this.sleep(200);
+    }
+    await this.heartbeat();
+    return { code: 0, message: `${why}: ${this.committedSeq + 1} fill(s) committed` };
+  }
+
+  private commitFailure(now: number): string | undefined {
+    if (this.refused !== undefined) return `commit refused: ${this.refused}`;
+    if (now - this.lastCommitOk <= this.settings.selfFenceMs) return undefined;
+    return `no commit succeeded for ${now - this.lastCommitOk}ms; ${this.fills.length} fill(s) uncommitted`;
+  }
+
+  private progress(): Progress {
+    const now = this.loop.now();
+    const uptimeSec = (now - this.startedAt) / 1000;
+    const pnl = this.pnlMicros / 1_000_000;
+    return {
+      at: now,
+      uptimeSec,
+      ticks: this.turns,
+      ticksPerSec: uptimeSec > 0 ? this.turns / uptimeSec : 0,
+      trades: 0,
+      tradesClosed: 0,
+      openTrades: 0,
+      fillsA: this.fillsA,
+      fillsB: this.fillsB,
+      lastFillSeq: this.committedSeq,
+      rejectedEntries: 0,
+      realizedPnl: pnl,
+      realizedPnlMicros: this.pnlMicros,
+      unrealizedPnl: 0,
+      latencyP50Us: 1,
+      latencyP99Us: 1,
+      latencyMaxUs: 1,
+      rssBytes: this.host.rssBytes(),
+      heapUsedBytes: 20_000_000,
+      symbols: this.settings.symbols.map((symbol) => ({ symbol, ticks: this.turns, trades: 0, openTrades: 0, realizedPnl: 0, latencyP99Us: 1 })),
+      turns: this.turns,
+    };
+  }
+
+  /** A timer of this process: virtual time, held up by a freeze, never firing after a crash. */
+  private async sleep(ms: number): Promise<void> {
+    const { actor } = this.host;
+    const epoch = actor.epoch;
+    await this.loop.sleep(ms);
+    for (;;) {
+      if (actor.epoch !== epoch) return new Promise<void>(() => undefined);
+      if (actor.frozenUntil <= this.loop.now()) return;
+      await this.loop.sleep(actor.frozenUntil - this.loop.now());
+    }
+  }
+}
