@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
+import { dirname, extname } from 'node:path';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { ValidationError } from '../errors.js';
 import { CampaignConfigSchema, type CampaignConfig } from './campaign-config.js';
+import { resolveFeedPaths } from './feed-paths.js';
 import { resolveCampaign, type Campaign } from './resolve-campaign.js';
 import { symbolUniverse } from './universe.js';
 import { toFieldIssues } from './zod-issues.js';
@@ -33,7 +34,7 @@ export function parseConfigText(text: string, source: string): unknown {
   }
 }
 
-/** Loads a campaign config file (`.yaml`, `.yml` or `.json`). */
+/** Loads a campaign config file (`.yaml`, `.yml` or `.json`); relative replay paths resolve against its folder. */
 export function loadCampaignFile(path: string): Campaign {
   let text: string;
   try {
@@ -42,5 +43,5 @@ export function loadCampaignFile(path: string): Campaign {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ValidationError([{ path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? String(error)}` }], path);
   }
-  return campaignFromObject(parseConfigText(text, path), path);
+  return campaignFromObject(resolveFeedPaths(parseConfigText(text, path), dirname(path)), path);
 }

@@ -55,8 +55,16 @@ describe('the restart budget', () => {
 describe('bad input (exit 2)', () => {
   it("fails the shard at once, without relaunching it, with the engine's own message", async () => {
     const runDir = runFolder();
+    // A missing replay file is refused when the campaign is created (exit 2, nothing launched) ...
+    const missing = configVariant(runDir, 'missing-input', (y) => y.replace(/^feed: .*$/m, 'feed: { kind: replay, path: /nonexistent/ticks.csv }'));
+    const refused = startCli(['run', missing, '--no-dashboard', '--out', join(runDir, 'refused')]);
+    expect((await refused.exited).code).toBe(2);
+    expect(refused.stderr()).toMatch(/feed\.path: \/nonexistent\/ticks\.csv: no such file/);
+    // ... while a timestamp no unit makes plausible, past the head the control plane reads, is the engine's to refuse.
+    const lines = ['ts,symbol,venue,bid,ask', ...Array.from({ length: 300 }, (_, i) => `${1_700_000_000_000 + i},FX,,1380,`), '17000000000000000000000,FX,,1380,'];
+    writeFileSync(join(runDir, 'ticks.csv'), `${lines.join('\n')}\n`);
     const config = configVariant(runDir, 'bad-input', (y) =>
-      y.replace(/^feed: .*$/m, 'feed: { kind: replay, path: /nonexistent/ticks.csv }').replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }'),
+      y.replace(/^feed: .*$/m, `feed: { kind: replay, path: ${join(runDir, 'ticks.csv')} }`).replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }'),
     );
     const started = Date.now();
     const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
@@ -69,14 +77,15 @@ describe('bad input (exit 2)', () => {
     expect(shard?.generation).toBe(0); // never relaunched
     expect(shard?.restarts.map((r) => [r.cause, r.detail.exitCode])).toEqual([['CRASHED', 2]]);
     expect(shard?.restarts[0]?.detail.note).toMatch(/refused its input .* not relaunched/);
-    expect(report.campaign.endReason).toMatch(/^shard shard-000 failed: bad input, not retried: the engine exited 2: .*cannot read replay file \/nonexistent\/ticks\.csv/);
+    expect(report.campaign.endReason).toMatch(/^shard shard-000 failed: bad input, not retried: the engine exited 2: .*ticks\.csv:302: ts: timestamp 1\.7e\+22 is not a plausible epoch/);
   });
 
   it('fails both shards of ../shared/cases/case03 (one crossed quote on line 9) at once, naming file and line', async () => {
-    // The recorded replay every shard reads holds one crossed quote: each engine refuses it (exit 2).
+    // The recorded replay every shard reads holds one crossed quote: under feed.strict each engine refuses it (exit 2);
+    // without strict it is skipped and counted (test/unit/engine/replay-feed.test.ts).
     const runDir = runFolder();
     const config = join(runDir, 'case03.yaml');
-    writeFileSync(config, readFileSync(CASE03_CONFIG, 'utf8').replace('path: case03-crossed-line.csv', `path: ${CASE03_REPLAY}`));
+    writeFileSync(config, readFileSync(CASE03_CONFIG, 'utf8').replace('path: case03-crossed-line.csv', `path: ${CASE03_REPLAY}, strict: true`));
     const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
     expect((await cli.exited).code).toBe(1);
     const report = readReport(join(runDir, 'out'));

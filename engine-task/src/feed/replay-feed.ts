@@ -1,180 +1,239 @@
-import { readFileSync } from 'node:fs';
-import { extname } from 'node:path';
-import { ValidationError } from '../../../core/errors.js';
+import type { ReplayFeedConfig } from '../../../core/config/campaign-config.js';
+import type { LinePosition } from '../../../core/data/line-reader.js';
+import { SKIP_REASONS, type RecordVenue } from '../../../core/data/quote-record.js';
+import { SourceReader, type LineProblem, type SourceSpec } from '../../../core/data/source-reader.js';
+import type { VenueQuality } from '../../../core/model/progress.js';
 import type { MarketFeed, QuoteSink } from './market-feed.js';
 
-/** Marks an FX update in the replay's instrument column. */
-const FX = -1;
+export interface ReplayFeedOptions {
+  /** The replay feed of the campaign config: a canonical `path` or per-venue `sources` (absolute paths, or relative to the working directory). */
+  feed: Pick<ReplayFeedConfig, 'path' | 'sources' | 'from' | 'to'> & { strict?: boolean };
+  /** This shard's base assets; instrument `i * 2 + venue` is `shardSymbols[i]` on venue A (0) or B (1). */
+  shardSymbols: readonly string[];
+  /** Quote currencies of venues A and B, for automatic symbol mapping (`BTCUSDT` on a USDT venue is BTC). */
+  quotes: { a: string; b: string };
+}
+
+/** Per-venue replay quality: updates delivered to this shard and lines skipped, by reason. */
+export type ReplayQuality = Record<'a' | 'b' | 'fx', VenueQuality>;
+
+const VENUE_KEYS: Record<RecordVenue, 'a' | 'b' | 'fx'> = { A: 'a', B: 'b', FX: 'fx' };
 
 /**
- * Replays recorded market updates from a file, in time order. Two formats:
- * - CSV with a header `ts,symbol,venue,bid,ask` (`venue` is `A` or `B`; an FX row has symbol
- *   `FX`, an empty venue and the rate in `bid`);
- * - JSON lines: `{"ts":…,"symbol":"BTC","venue":"A","bid":…,"ask":…}` or `{"ts":…,"fx":1380}`.
- * `ts` is milliseconds since the epoch or an ISO-8601 time. Symbols outside the shard are
- * skipped; a malformed line fails the load with the file and line number.
+ * Replays recorded market updates in time order, streaming: each source is read in 1 MiB chunks
+ * inside `emitUntil` (`core/data/source-reader.ts`), so memory stays flat whatever the files'
+ * size. The sources are the canonical file of `feed.path` (`ts,symbol,venue,bid,ask` CSV or JSON
+ * lines, see `core/data/formats/canonical.ts`), or `feed.sources`, each read through its format's
+ * decoder and merged by event time. Only updates in `[feed.from, feed.to)` are played, but for
+ * the last FX rate recorded before `from` (the rate in force, e.g. yesterday's daily close): it
+ * comes first, stamped with its own recorded time so its age is told truly.
+ *
+ * A bad line (unparseable, crossed, zero, negative or non-finite, out of order, duplicate, an
+ * unmapped symbol) is skipped and counted per venue and reason (`quality()`); under
+ * `feed.strict` it is refused: `emitUntil` (or the constructor, for the first lines) throws a
+ * `ValidationError` naming file:line, as it always does for a timestamp it cannot trust.
+ *
+ * Checkpoint state: for each source, the byte offset and line of the next update not yet
+ * delivered, plus the counts so far: a restarted shard resumes at the same recorded position.
  */
 export class ReplayFeed implements MarketFeed {
-  private readonly ts: Float64Array;
-  private readonly instrument: Int32Array;
-  private readonly bid: Float64Array;
-  private readonly ask: Float64Array;
-  private readonly length: number;
-  private next = 0;
+  private readonly specs: SourceSpec[];
+  private readers: SourceReader[];
+  /** Whether `readers[i].record` holds an update not yet delivered. */
+  private pending: boolean[];
+  private readonly instruments: Map<string, number>;
+  private readonly fromMs: number;
+  private readonly toMs: number;
   /** Added to recorded times: 0 in virtual time, the shift to "now" when paced in real time. */
   private offsetMs = 0;
+  private readonly updates = { A: 0, B: 0, FX: 0 };
+  private readonly lastAt: Record<RecordVenue, number | undefined> = { A: undefined, B: undefined, FX: undefined };
+  /** Counts restored from a checkpoint (lines skipped before this generation's readers started). */
+  private restoredSkips: Record<RecordVenue, Record<string, number>> = { A: {}, B: {}, FX: {} };
+  private emitted = 0;
+  /** The last FX rate recorded before `feed.from`: the rate in force when the window opens, delivered first (with its own recorded time). */
+  private carryFx: { ts: number; rate: number } | undefined;
 
-  constructor(path: string, shardSymbols: readonly string[], format?: 'csv' | 'jsonl') {
-    const records = parseReplay(path, new Map(shardSymbols.map((s, i) => [s, i])), format ?? formatOf(path));
-    records.sort((x, y) => x.ts - y.ts);
-    this.length = records.length;
-    this.ts = Float64Array.from(records, (r) => r.ts);
-    this.instrument = Int32Array.from(records, (r) => r.instrument);
-    this.bid = Float64Array.from(records, (r) => r.bid);
-    this.ask = Float64Array.from(records, (r) => r.ask);
+  constructor(private readonly options: ReplayFeedOptions) {
+    const { feed, shardSymbols, quotes } = options;
+    const symbols = new Set(shardSymbols);
+    const strict = feed.strict ?? false;
+    if (feed.path !== undefined) this.specs = [{ path: feed.path, format: 'canonical', strict, quotes, symbols, order: 'skip' }];
+    else {
+      this.specs = (feed.sources ?? []).map((s) => ({
+        path: s.path,
+        format: s.format,
+        venue: s.venue,
+        strict,
+        quotes,
+        symbols,
+        order: 'skip' as const,
+        timeUnit: s.timeUnit,
+        ...(s.symbolMap !== undefined ? { symbolMap: s.symbolMap } : {}),
+        ...(s.tz !== undefined ? { tz: s.tz } : {}),
+        ...(s.halfSpreadBps !== undefined ? { halfSpreadBps: s.halfSpreadBps } : {}),
+      }));
+    }
+    this.instruments = new Map(shardSymbols.map((s, i) => [s, i]));
+    this.fromMs = feed.from !== undefined ? Date.parse(feed.from) : -Infinity;
+    this.toMs = feed.to !== undefined ? Date.parse(feed.to) : Infinity;
+    this.readers = this.specs.map((spec) => new SourceReader(spec));
+    this.pending = this.readers.map((r) => this.advance(r));
   }
 
   emitUntil(untilMs: number, maxTicks: number, sink: QuoteSink): number {
     let emitted = 0;
-    while (emitted < maxTicks && this.next < this.length) {
-      const ts = (this.ts[this.next] as number) + this.offsetMs;
-      if (ts > untilMs) break;
-      const instrument = this.instrument[this.next] as number;
-      if (instrument === FX) sink.onFx(this.bid[this.next] as number, ts);
-      else sink.onQuote(instrument, this.bid[this.next] as number, this.ask[this.next] as number, ts);
-      this.next++;
+    if (this.carryFx !== undefined && maxTicks > 0 && this.carryFx.ts + this.offsetMs <= untilMs) {
+      sink.onFx(this.carryFx.rate, this.carryFx.ts + this.offsetMs);
+      this.updates.FX++;
+      this.lastAt.FX = this.carryFx.ts;
+      this.carryFx = undefined;
+      this.emitted++;
       emitted++;
+    }
+    const readers = this.readers;
+    const pending = this.pending;
+    const single = readers.length === 1;
+    while (emitted < maxTicks) {
+      let best = -1;
+      let bestTs = Infinity;
+      if (single) {
+        if (pending[0]) {
+          best = 0;
+          bestTs = (readers[0] as SourceReader).record.ts;
+        }
+      } else {
+        for (let i = 0; i < readers.length; i++) {
+          if (!pending[i]) continue;
+          const ts = (readers[i] as SourceReader).record.ts;
+          if (ts < bestTs) {
+            bestTs = ts;
+            best = i;
+          }
+        }
+      }
+      if (best < 0 || bestTs + this.offsetMs > untilMs) break;
+      const reader = readers[best] as SourceReader;
+      const r = reader.record;
+      const ts = bestTs + this.offsetMs;
+      if (r.venue === 'FX') sink.onFx(r.bid, ts);
+      else sink.onQuote((this.instruments.get(r.symbol) as number) * 2 + (r.venue === 'A' ? 0 : 1), r.bid, r.ask, ts);
+      this.updates[r.venue]++;
+      this.lastAt[r.venue] = bestTs;
+      this.emitted++;
+      emitted++;
+      pending[best] = this.advance(reader);
     }
     return emitted;
   }
 
   nextTickAt(): number {
-    return this.next < this.length ? (this.ts[this.next] as number) + this.offsetMs : Infinity;
+    const ts = this.nextRecordedAt();
+    return ts === Infinity ? Infinity : ts + this.offsetMs;
   }
 
   rebase(ms: number): void {
-    if (this.next < this.length) this.offsetMs = ms - (this.ts[this.next] as number);
+    const ts = this.nextRecordedAt();
+    if (ts !== Infinity) this.offsetMs = ms - ts;
   }
 
-  /** Recorded time of the first update (where a virtual-time run starts). */
+  /** Recorded time of the next update (where a virtual-time run starts); 0 when there is none. */
   firstTickAt(): number {
-    return this.length > 0 ? (this.ts[0] as number) : 0;
+    const ts = this.nextRecordedAt();
+    return ts === Infinity ? 0 : ts;
+  }
+
+  /**
+   * Per venue (`a`, `b`, `fx`): updates delivered to this shard, the recorded time of the last,
+   * and lines skipped by reason (`unparseable`, `crossed`, `non-positive`, `non-finite`,
+   * `unmapped-symbol`, `out-of-order`, `duplicate`; see `core/data/quote-record.ts`), cumulative
+   * across restarts. The shape of `Progress.venues` (`core/model/progress.ts`): the engine's
+   * heartbeat merges its own counts (e.g. `fx-jump`) into it.
+   */
+  quality(): ReplayQuality {
+    const out = {} as ReplayQuality;
+    for (const venue of ['A', 'B', 'FX'] as const) {
+      const skipped = this.skipCounts(venue);
+      const last = this.lastAt[venue];
+      out[VENUE_KEYS[venue]] = { updates: this.updates[venue], ...(last !== undefined ? { lastUpdateAt: last } : {}), skipped };
+    }
+    return out;
+  }
+
+  /** The first few skipped lines of each reason, with file:line, and the symbols no map could name. */
+  problems(): { lines: LineProblem[]; unmapped: Record<string, number> } {
+    const unmapped: Record<string, number> = {};
+    for (const r of this.readers) for (const [s, n] of r.unmapped()) unmapped[s] = (unmapped[s] ?? 0) + n;
+    return { lines: this.readers.flatMap((r) => r.problems), unmapped };
   }
 
   state(): Record<string, unknown> {
-    return { kind: 'replay', next: this.next, offsetMs: this.offsetMs };
+    const sources = this.readers.map((r, i) => (this.pending[i] ? r.position() : { byte: -1, line: -1 }));
+    const skipped = { A: this.skipCounts('A'), B: this.skipCounts('B'), FX: this.skipCounts('FX') };
+    return { kind: 'replay', offsetMs: this.offsetMs, emitted: this.emitted, sources, updates: { ...this.updates }, lastAt: { ...this.lastAt }, skipped, ...(this.carryFx ? { carryFx: this.carryFx } : {}) };
   }
 
   restore(state: Record<string, unknown>): void {
-    if (state.kind !== 'replay') throw new Error(`checkpoint feed state is ${String(state.kind)}, this shard replays a file`);
-    this.next = state.next as number;
+    if (state.kind !== 'replay') throw new Error(`checkpoint feed state is ${String(state.kind)}, this shard replays recorded data`);
+    const sources = state.sources as LinePosition[] | undefined;
+    if (sources === undefined) {
+      // A checkpoint from before streaming replay: skip as many updates as it had delivered.
+      this.fastForward(state.next as number);
+    } else {
+      if (sources.length !== this.specs.length) throw new Error(`checkpoint holds ${sources.length} replay source(s), the feed has ${this.specs.length}`);
+      for (const r of this.readers) r.close();
+      this.readers = this.specs.map((spec, i) => {
+        const at = sources[i] as LinePosition;
+        return at.line < 0 ? new SourceReader({ ...spec, path: spec.path }, { byte: Number.MAX_SAFE_INTEGER, line: 0 }) : new SourceReader(spec, at);
+      });
+      this.pending = this.readers.map((r, i) => ((sources[i] as LinePosition).line < 0 ? false : this.advance(r)));
+      Object.assign(this.updates, state.updates as object);
+      Object.assign(this.lastAt, state.lastAt as object);
+      this.restoredSkips = state.skipped as Record<RecordVenue, Record<string, number>>;
+      this.emitted = state.emitted as number;
+      this.carryFx = state.carryFx as { ts: number; rate: number } | undefined;
+    }
     this.offsetMs = state.offsetMs as number;
   }
-}
 
-interface ReplayRecord {
-  ts: number;
-  instrument: number;
-  bid: number;
-  ask: number;
-}
-
-function formatOf(path: string): 'csv' | 'jsonl' {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.jsonl' || ext === '.ndjson') return 'jsonl';
-  throw new ValidationError([{ path: 'feed.format', message: `cannot tell the format of ${path}: use .csv or .jsonl, or set feed.format` }]);
-}
-
-function parseReplay(path: string, symbols: Map<string, number>, format: 'csv' | 'jsonl'): ReplayRecord[] {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (error) {
-    throw new ValidationError([{ path: 'feed.path', message: `cannot read replay file ${path}: ${(error as NodeJS.ErrnoException).code ?? error}` }]);
-  }
-  const lines = text.split(/\r?\n/);
-  const records: ReplayRecord[] = [];
-  const start = format === 'csv' ? checkCsvHeader(lines[0] ?? '', path) : 0;
-  for (let i = start; i < lines.length; i++) {
-    const line = (lines[i] as string).trim();
-    if (line === '' || line.startsWith('#')) continue;
-    const where = `${path}:${i + 1}`;
-    const row = format === 'csv' ? csvRow(line, where) : jsonRow(line, where);
-    if (row.symbol === 'FX') {
-      records.push({ ts: row.ts, instrument: FX, bid: row.bid, ask: row.bid });
-      continue;
+  /** Moves a reader to its next update inside [from, to); false when it has none left. */
+  private advance(reader: SourceReader): boolean {
+    for (;;) {
+      if (!reader.next()) return false;
+      const ts = reader.record.ts;
+      if (ts >= this.toMs) return false;
+      if (ts >= this.fromMs) return true;
+      if (reader.record.venue === 'FX' && (this.carryFx === undefined || ts >= this.carryFx.ts)) this.carryFx = { ts, rate: reader.record.bid };
     }
-    const symbol = symbols.get(row.symbol);
-    if (symbol === undefined) continue;
-    if (row.ask < row.bid) throw bad(where, `ask ${row.ask} is below bid ${row.bid}`);
-    records.push({ ts: row.ts, instrument: symbol * 2 + (row.venue === 'A' ? 0 : 1), bid: row.bid, ask: row.ask });
   }
-  return records;
-}
 
-interface Row {
-  ts: number;
-  symbol: string;
-  venue: string;
-  bid: number;
-  ask: number;
-}
-
-function checkCsvHeader(header: string, path: string): number {
-  const expected = 'ts,symbol,venue,bid,ask';
-  if (header.trim().replace(/\s/g, '') !== expected) throw bad(`${path}:1`, `expected the header "${expected}", found "${header.trim()}"`);
-  return 1;
-}
-
-function csvRow(line: string, where: string): Row {
-  const cells = line.split(',').map((c) => c.trim());
-  if (cells.length < 4) throw bad(where, `expected 5 columns (ts,symbol,venue,bid,ask), found ${cells.length}`);
-  const [ts, symbol, venue, bid, ask] = cells as [string, string, string, string, string | undefined];
-  return checkRow({ ts: timeOf(ts, where), symbol, venue, bid: numberOf(bid, 'bid', where), ask: ask ? numberOf(ask, 'ask', where) : NaN }, where);
-}
-
-function jsonRow(line: string, where: string): Row {
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    throw bad(where, 'not valid JSON');
+  private nextRecordedAt(): number {
+    let next = this.carryFx?.ts ?? Infinity;
+    for (let i = 0; i < this.readers.length; i++) {
+      if (this.pending[i]) next = Math.min(next, (this.readers[i] as SourceReader).record.ts);
+    }
+    return next;
   }
-  if (typeof value !== 'object' || value === null) throw bad(where, 'expected a JSON object');
-  const o = value as Record<string, unknown>;
-  if (o.fx !== undefined) return checkRow({ ts: timeOf(o.ts, where), symbol: 'FX', venue: '', bid: numberOf(o.fx, 'fx', where), ask: NaN }, where);
-  return checkRow(
-    { ts: timeOf(o.ts, where), symbol: String(o.symbol ?? ''), venue: String(o.venue ?? ''), bid: numberOf(o.bid, 'bid', where), ask: numberOf(o.ask, 'ask', where) },
-    where,
-  );
-}
 
-function checkRow(row: Row, where: string): Row {
-  if (row.symbol === 'FX') return row;
-  if (!/^[A-Z0-9]{1,12}$/.test(row.symbol)) throw bad(where, `symbol must be an upper-case base asset, found "${row.symbol}"`);
-  if (row.venue !== 'A' && row.venue !== 'B') throw bad(where, `venue must be A or B, found "${row.venue}"`);
-  if (!Number.isFinite(row.ask) || row.ask <= 0) throw bad(where, `ask must be a positive number, found ${row.ask}`);
-  return row;
-}
-
-function timeOf(value: unknown, where: string): number {
-  if (typeof value === 'number' && Number.isFinite(value)) return value;
-  if (typeof value === 'string' && value !== '') {
-    const asNumber = Number(value);
-    if (Number.isFinite(asNumber)) return asNumber;
-    const parsed = Date.parse(value);
-    if (Number.isFinite(parsed)) return parsed;
+  private skipCounts(venue: RecordVenue): Record<string, number> {
+    const counts: Record<string, number> = { ...this.restoredSkips[venue] };
+    for (const r of this.readers) {
+      const mine = r.skipped[venue];
+      for (const reason of SKIP_REASONS) {
+        const n = mine[reason];
+        if (n !== undefined) counts[reason] = (counts[reason] ?? 0) + n;
+      }
+    }
+    return counts;
   }
-  throw bad(where, `ts must be milliseconds since the epoch or an ISO-8601 time, found ${JSON.stringify(value)}`);
-}
 
-function numberOf(value: unknown, field: string, where: string): number {
-  const n = typeof value === 'string' ? Number(value) : value;
-  if (typeof n !== 'number' || !Number.isFinite(n) || n <= 0) throw bad(where, `${field} must be a positive number, found ${JSON.stringify(value)}`);
-  return n;
-}
-
-function bad(where: string, message: string): ValidationError {
-  return new ValidationError([{ path: '', message }], where);
+  private fastForward(updates: number): void {
+    const discard: QuoteSink = { onQuote: () => undefined, onFx: () => undefined };
+    let left = updates;
+    while (left > 0) {
+      const n = this.emitUntil(Infinity, Math.min(left, 65_536), discard);
+      if (n === 0) break;
+      left -= n;
+    }
+  }
 }

@@ -1,0 +1,135 @@
+/**
+ * `arbfleet data import`: recorded market data in a venue's or vendor's own format → the engine's
+ * canonical replay CSV (`ts,symbol,venue,bid,ask`, ms). A composition root: it parses arguments,
+ * calls `core/data/importer.ts` and prints the summary. Bad input is a `ValidationError` naming
+ * file:line (exit 2).
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { IMPORT_FORMATS, type ImportFormat } from '../core/config/campaign-config.js';
+import { parseDurationSeconds } from '../core/config/duration.js';
+import { importRecorded, type ImportSummary } from '../core/data/importer.js';
+import type { TimeUnit } from '../core/data/timestamps.js';
+import { ValidationError } from '../core/errors.js';
+
+export const DATA_HELP = `arbfleet data import — recorded market data to the canonical replay file
+
+Usage:
+  arbfleet data import --format F --venue a|b|fx [options] FILES… -o OUT
+
+  --format F            ${IMPORT_FORMATS.join(', ')}
+  --venue a|b|fx        whose quotes the files hold (fx: the conversion rate; canonical files say it per line)
+  --symbol-map M        venue symbol → base asset, e.g. KRW-BTC=BTC,BTCUSDT=BTC (obvious forms map by themselves)
+  --quote CUR           the venue's quote currency for automatic symbol mapping (default KRW for a, USDT for b)
+  --tz ZONE             IANA zone of naive timestamps (required when the files have them; fx-daily: default UTC)
+  --time-unit U         auto (default: judged per value), s, ms, us or ns
+  --half-spread-bps N   ccxt-ohlcv: the half-spread quoted around each close (required: a candle is not a quote)
+  --gap 60s             list gaps between a venue's updates longer than this
+  --strict              refuse the input on its first bad, duplicate or out-of-order line
+  --json                print the summary as JSON
+  -o, --out OUT         the canonical CSV to write
+
+gzip and zip files are read as they are. Run one import per venue (or file group) and list the
+outputs, or the original files, as the replay feed's sources. Exit 2 on bad input (file:line).
+arbfleet data record (see arbfleet help) records a live session in the same canonical form.`;
+
+/** Runs `arbfleet data …`; returns the exit code. */
+export function dataCommand(argv: string[]): number {
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
+    console.log(DATA_HELP);
+    return sub === undefined ? 2 : 0;
+  }
+  if (sub !== 'import') throw new ValidationError([{ path: 'command', message: `unknown data command "${sub}": use import or record` }]);
+  const { values, positionals } = parseArgs({
+    args: rest,
+    allowPositionals: true,
+    options: {
+      format: { type: 'string' },
+      venue: { type: 'string' },
+      'symbol-map': { type: 'string' },
+      quote: { type: 'string' },
+      tz: { type: 'string' },
+      'time-unit': { type: 'string' },
+      'half-spread-bps': { type: 'string' },
+      gap: { type: 'string' },
+      strict: { type: 'boolean' },
+      json: { type: 'boolean' },
+      out: { type: 'string', short: 'o' },
+    },
+  });
+  const format = values.format as ImportFormat | undefined;
+  if (!format || !IMPORT_FORMATS.includes(format)) throw usage('--format', `expected one of ${IMPORT_FORMATS.join(', ')}, got "${values.format ?? ''}"`);
+  const venue = values.venue;
+  if (venue !== undefined && venue !== 'a' && venue !== 'b' && venue !== 'fx') throw usage('--venue', `expected a, b or fx, got "${venue}"`);
+  if (venue === undefined && format !== 'canonical') throw usage('--venue', `the ${format} format needs --venue a, b or fx`);
+  if (!values.out) throw usage('--out', 'give the canonical CSV to write, e.g. -o data/btc-a.csv');
+  if (positionals.length === 0) throw usage('FILES', 'give one or more recorded files');
+  const timeUnit = (values['time-unit'] ?? 'auto') as TimeUnit;
+  if (!['auto', 's', 'ms', 'us', 'ns'].includes(timeUnit)) throw usage('--time-unit', `expected auto, s, ms, us or ns, got "${timeUnit}"`);
+  const halfSpread = values['half-spread-bps'] === undefined ? undefined : Number(values['half-spread-bps']);
+  if (halfSpread !== undefined && !(halfSpread >= 0 && halfSpread <= 500)) throw usage('--half-spread-bps', `expected a number from 0 to 500, got "${values['half-spread-bps']}"`);
+  const gapSec = values.gap === undefined ? 60 : parseDurationSeconds(values.gap);
+  if (gapSec === undefined || gapSec <= 0) throw usage('--gap', `expected a duration such as 60s or 5m, got "${values.gap}"`);
+  const quote = values.quote?.toUpperCase();
+  const started = performance.now();
+  let lastProgress = started;
+  const summary = importRecorded({
+    spec: {
+      format,
+      ...(venue !== undefined ? { venue } : {}),
+      symbolMap: parseSymbolMap(values['symbol-map']),
+      ...(values.tz !== undefined ? { tz: values.tz } : {}),
+      timeUnit,
+      ...(halfSpread !== undefined ? { halfSpreadBps: halfSpread } : {}),
+      strict: values.strict === true,
+      quotes: { a: venue === 'a' && quote ? quote : 'KRW', b: venue === 'b' && quote ? quote : 'USDT' },
+    },
+    files: positionals.map((f) => resolve(f)),
+    out: resolve(values.out),
+    gapMs: gapSec * 1000,
+    onProgress: (rows) => {
+      const now = performance.now();
+      if (now - lastProgress < 1000) return;
+      lastProgress = now;
+      process.stderr.write(`import: ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / ((now - started) / 1000)).toLocaleString('en-US')}/s)\n`);
+    },
+  });
+  process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
+  return 0;
+}
+
+/** `KRW-BTC=BTC,BTCUSDT=BTC` → `{ "KRW-BTC": "BTC", BTCUSDT: "BTC" }`. */
+export function parseSymbolMap(text: string | undefined): Record<string, string> {
+  const map: Record<string, string> = {};
+  if (!text) return map;
+  for (const pair of text.split(',')) {
+    const [from, to, extra] = pair.split('=').map((s) => s.trim());
+    if (!from || !to || extra !== undefined || !/^[A-Z0-9]{1,12}$/.test(to)) throw usage('--symbol-map', `expected VENUE_SYMBOL=BASE pairs such as KRW-BTC=BTC, got "${pair}"`);
+    map[from] = to;
+  }
+  return map;
+}
+
+/** The summary as the lines a person reads after an import. */
+export function renderSummary(s: ImportSummary): string {
+  const n = (x: number) => x.toLocaleString('en-US');
+  const t = (ms: number | undefined) => (ms === undefined ? '-' : new Date(ms).toISOString());
+  const lines = [`imported ${s.files.length} file(s) (${s.format}) → ${s.out}`, `rows read ${n(s.rowsRead)}, written ${n(s.rowsWritten)}`];
+  const skipped = Object.entries(s.skipped);
+  lines.push(skipped.length === 0 ? 'skipped: none' : `skipped: ${skipped.map(([r, c]) => `${r} ${n(c as number)}`).join(', ')}`);
+  if (s.reordered > 0) lines.push(`reordered: ${n(s.reordered)} late line(s) put back in time order`);
+  for (const p of s.problems) lines.push(`  ${p.where}: ${p.reason}: ${p.detail}`);
+  if (Object.keys(s.unmapped).length > 0) lines.push(`unmapped symbols: ${Object.entries(s.unmapped).map(([sym, c]) => `${sym} (${n(c)} lines)`).join(', ')}`);
+  for (const [venue, c] of Object.entries(s.venues)) {
+    lines.push(`venue ${venue}: ${n(c.rows)} rows, ${t(c.first)} → ${t(c.last)}; gaps > ${s.gapBoundMs / 1000}s: ${c.gaps}${c.gaps > 0 ? ` (longest ${(c.longestGapMs / 1000).toFixed(0)}s)` : ''}`);
+    for (const g of c.firstGaps) lines.push(`  gap ${t(g.from)} → ${t(g.to)} (${((g.to - g.from) / 1000).toFixed(0)}s)`);
+  }
+  lines.push(s.span ? `time span ${t(s.span.first)} → ${t(s.span.last)} (${((s.span.last - s.span.first) / 3_600_000).toFixed(2)} h)` : 'time span: no rows');
+  for (const note of s.notes) lines.push(`note: ${note}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function usage(path: string, message: string): ValidationError {
+  return new ValidationError([{ path, message }]);
+}

@@ -1,0 +1,130 @@
+import { ValidationError } from '../../errors.js';
+import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
+import { CsvLine } from '../csv-line.js';
+import type { QuoteRecord, RecordVenue } from '../quote-record.js';
+import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+
+/** The canonical CSV header: the columns must be present (in any order; extra columns are ignored). */
+export const CANONICAL_HEADER = 'ts,symbol,venue,bid,ask';
+
+/**
+ * The engine's canonical replay form, in one of two shapes told by the first line:
+ * - CSV with a header naming `ts,symbol,venue,bid,ask`: `venue` is `A` or `B`; an FX row has
+ *   symbol `FX`, an empty venue and the rate in `bid`;
+ * - JSON lines: `{"ts":…,"symbol":"BTC","venue":"A","bid":…,"ask":…}` or `{"ts":…,"fx":1380}`.
+ * `ts` is an epoch (unit per the source's time unit; ms when written by `arbfleet data import`)
+ * or ISO-8601. Symbols go through the venue's symbol map (a bare base asset is itself).
+ */
+export class CanonicalDecoder implements FormatDecoder {
+  detail = '';
+  private json = false;
+  private col = { ts: 0, symbol: 1, venue: 2, bid: 3, ask: 4 };
+  private readonly csv = new CsvLine();
+  /** The last symbol cell seen and its base (lines of one symbol follow each other: map once). */
+  private lastSymbol = '\u0000';
+  private lastBase: string | undefined;
+  private lastVenue: RecordVenue = 'A';
+
+  constructor(private readonly ctx: DecodeContext) {}
+
+  header(line: string): boolean {
+    if (line.trimStart().startsWith('{')) {
+      this.json = true;
+      return false;
+    }
+    const names = headerNames(splitCsv(line));
+    const col = { ts: names.indexOf('ts'), symbol: names.indexOf('symbol'), venue: names.indexOf('venue'), bid: names.indexOf('bid'), ask: names.indexOf('ask') };
+    if (Object.values(col).some((i) => i < 0)) {
+      throw new ValidationError([{ path: '', message: `expected the header "${CANONICAL_HEADER}" (or JSON lines), found "${line.trim()}"` }], `${this.ctx.path}:1`);
+    }
+    this.col = col;
+    return true;
+  }
+
+  decode(line: string, out: QuoteRecord): Decoded {
+    if (line.length === 0 || line.charCodeAt(0) === 35 /* # */) return 'ignore';
+    return this.json ? this.decodeJson(line, out) : this.decodeCsv(line, out);
+  }
+
+  private decodeCsv(line: string, out: QuoteRecord): Decoded {
+    const csv = this.csv;
+    const c = this.col;
+    if (csv.split(line) <= Math.max(c.ts, c.symbol, c.venue, c.bid)) {
+      if (line.trim() === '') return 'ignore';
+      this.detail = `expected the columns ${CANONICAL_HEADER}, found ${csv.count} cells`;
+      return 'unparseable';
+    }
+    const isFx = csv.is(c.symbol, 'FX');
+    const venue: RecordVenue | undefined = isFx ? 'FX' : csv.is(c.venue, 'A') ? 'A' : csv.is(c.venue, 'B') ? 'B' : undefined;
+    if (venue === undefined) return this.fill(out, csv.text(c.ts), csv.text(c.symbol), csv.text(c.venue), csv.num(c.bid), csv.num(c.ask));
+    out.venue = venue;
+    const ts = this.ctx.times.cell(csv, c.ts);
+    if (ts !== ts) return 'time';
+    out.ts = ts;
+    const bid = csv.num(c.bid);
+    if (isFx) {
+      out.symbol = 'FX';
+      out.bid = bid;
+      out.ask = bid;
+      return 'ok';
+    }
+    const mapper = this.ctx.symbols[venue as 'A' | 'B'];
+    if (!csv.is(c.symbol, this.lastSymbol)) {
+      this.lastSymbol = csv.text(c.symbol);
+      this.lastBase = mapper.map(this.lastSymbol);
+      this.lastVenue = venue;
+    } else if (this.lastVenue !== venue) {
+      this.lastBase = mapper.map(this.lastSymbol);
+      this.lastVenue = venue;
+    } else if (this.lastBase === undefined) mapper.map(this.lastSymbol); // counted once per line
+    if (this.lastBase === undefined) {
+      this.detail = `symbol "${this.lastSymbol}" is not mapped to a base asset`;
+      return 'unmapped-symbol';
+    }
+    out.symbol = this.lastBase;
+    out.bid = bid;
+    out.ask = csv.num(c.ask);
+    return 'ok';
+  }
+
+  private decodeJson(line: string, out: QuoteRecord): Decoded {
+    let o: Record<string, unknown>;
+    try {
+      o = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      if (line.trim() === '') return 'ignore';
+      this.detail = 'not valid JSON';
+      return 'unparseable';
+    }
+    if (typeof o !== 'object' || o === null) {
+      this.detail = 'expected a JSON object';
+      return 'unparseable';
+    }
+    const ts = typeof o.ts === 'number' ? String(o.ts) : typeof o.ts === 'string' ? o.ts : '';
+    if (o.fx !== undefined) return this.fill(out, ts, 'FX', '', toNumber(o.fx), NaN);
+    return this.fill(out, ts, String(o.symbol ?? ''), String(o.venue ?? ''), toNumber(o.bid), toNumber(o.ask));
+  }
+
+  private fill(out: QuoteRecord, tsCell: string, symbol: string, venueCell: string, bid: number, ask: number): Decoded {
+    const isFx = symbol === 'FX';
+    const venue: RecordVenue | undefined = isFx ? 'FX' : venueCell === 'A' || venueCell === 'a' ? 'A' : venueCell === 'B' || venueCell === 'b' ? 'B' : undefined;
+    if (venue === undefined) {
+      this.detail = `venue must be A or B, found "${venueCell}"`;
+      return 'unparseable';
+    }
+    out.venue = venue;
+    const ts = this.ctx.times.text(tsCell);
+    if (ts !== ts) return 'time';
+    out.ts = ts;
+    if (!mapSymbol(this.ctx, venue, symbol, out)) {
+      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
+      return 'unmapped-symbol';
+    }
+    setPrices(out, venue, bid, isFx ? bid : ask);
+    return 'ok';
+  }
+}
+
+function toNumber(v: unknown): number {
+  return typeof v === 'number' ? v : typeof v === 'string' ? numberCell(v) : NaN;
+}

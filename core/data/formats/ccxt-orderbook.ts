@@ -1,0 +1,57 @@
+import type { QuoteRecord } from '../quote-record.js';
+import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+
+/**
+ * ccxt `fetchOrderBook` snapshots as JSON lines: `{timestamp, datetime?, symbol: "BTC/KRW",
+ * bids: [[price, amount], …], asks: […]}`; the top of book is `bids[0][0]` / `asks[0][0]`.
+ * `timestamp` is ms (a number) or a time text (naive: in the source's `tz`); when it is null,
+ * `datetime` (ISO-8601) is used.
+ */
+export class CcxtOrderbookDecoder implements FormatDecoder {
+  detail = '';
+  constructor(private readonly ctx: DecodeContext) {}
+
+  header(): boolean {
+    return false;
+  }
+
+  decode(line: string, out: QuoteRecord): Decoded {
+    if (line.trim() === '') return 'ignore';
+    let o: { timestamp?: unknown; datetime?: unknown; symbol?: unknown; bids?: unknown; asks?: unknown };
+    try {
+      o = JSON.parse(line) as typeof o;
+    } catch {
+      this.detail = 'not valid JSON';
+      return 'unparseable';
+    }
+    const venue = this.ctx.venue ?? 'A';
+    out.venue = venue;
+    const bid = topPrice(o?.bids);
+    const ask = topPrice(o?.asks);
+    if (o === null || typeof o !== 'object' || bid === undefined || ask === undefined) {
+      this.detail = 'expected an order book with non-empty bids and asks';
+      return 'unparseable';
+    }
+    const stamp = o.timestamp ?? o.datetime;
+    const ts = typeof stamp === 'number' ? this.ctx.times.epoch(stamp) : typeof stamp === 'string' ? this.ctx.times.text(stamp) : NaN;
+    if (ts !== ts) {
+      if (stamp === undefined || stamp === null) this.ctx.times.refusal = 'no timestamp or datetime';
+      return 'time';
+    }
+    out.ts = ts;
+    const symbol = typeof o.symbol === 'string' ? o.symbol : '';
+    if (!mapSymbol(this.ctx, venue, symbol, out)) {
+      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
+      return 'unmapped-symbol';
+    }
+    setPrices(out, venue, bid, ask);
+    return 'ok';
+  }
+}
+
+function topPrice(levels: unknown): number | undefined {
+  if (!Array.isArray(levels) || levels.length === 0) return undefined;
+  const top = levels[0] as unknown;
+  const price = Array.isArray(top) ? top[0] : undefined;
+  return typeof price === 'number' ? price : typeof price === 'string' ? Number(price) : undefined;
+}

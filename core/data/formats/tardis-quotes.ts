@@ -1,0 +1,48 @@
+import { ValidationError } from '../../errors.js';
+import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
+import type { QuoteRecord } from '../quote-record.js';
+import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+
+const HEADER = 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount';
+
+/**
+ * Tardis.dev `quotes` CSV (https://docs.tardis.dev/downloadable-csv-files#quotes):
+ * `exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount`, times in
+ * µs since the epoch. `timestamp` (the exchange's own) is the event time; columns are matched by
+ * name, so extra or reordered columns read the same.
+ */
+export class TardisQuotesDecoder implements FormatDecoder {
+  detail = '';
+  private col = { symbol: 1, ts: 2, ask: 5, bid: 6 };
+  constructor(private readonly ctx: DecodeContext) {}
+
+  header(line: string): boolean {
+    const names = headerNames(splitCsv(line));
+    const col = { symbol: names.indexOf('symbol'), ts: names.indexOf('timestamp'), ask: names.indexOf('ask_price'), bid: names.indexOf('bid_price') };
+    if (Object.values(col).some((i) => i < 0)) throw new ValidationError([{ path: '', message: `expected the Tardis quotes header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
+    this.col = col;
+    return true;
+  }
+
+  decode(line: string, out: QuoteRecord): Decoded {
+    if (line.trim() === '') return 'ignore';
+    const cells = splitCsv(line);
+    const c = this.col;
+    if (cells.length <= Math.max(c.symbol, c.ts, c.ask, c.bid)) {
+      this.detail = `expected ${HEADER}, found ${cells.length} cells`;
+      return 'unparseable';
+    }
+    const venue = this.ctx.venue ?? 'A';
+    out.venue = venue;
+    const ts = this.ctx.times.text(cells[c.ts] as string);
+    if (ts !== ts) return 'time';
+    out.ts = ts;
+    const symbol = (cells[c.symbol] as string).trim();
+    if (!mapSymbol(this.ctx, venue, symbol, out)) {
+      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
+      return 'unmapped-symbol';
+    }
+    setPrices(out, venue, numberCell(cells[c.bid]), numberCell(cells[c.ask]));
+    return 'ok';
+  }
+}

@@ -1,0 +1,117 @@
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { importRecorded } from '../../../core/data/importer.js';
+import { replaySourceIssues } from '../../../core/data/source-check.js';
+import { resolveFeedPaths } from '../../../core/config/feed-paths.js';
+import { parseCampaignConfig } from '../../../core/config/load-config.js';
+import { loadCampaignFile } from '../../../core/config/load-config.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'arbfleet-import-'));
+const CASES = new URL('../../fixtures/cases/', import.meta.url).pathname;
+const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
+const T = 1_767_225_600_000;
+
+function file(name: string, text: string): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+describe('importRecorded', () => {
+  it('puts late lines back in order within the window, counts the rest, and merges files by time', () => {
+    const a = file('a.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,3\n${T + 30},BTC,A,1,2\n${T + 40},BTC,A,1,2\n${T + 5},BTC,A,1,4\n`);
+    const b = file('b.csv', `ts,symbol,venue,bid,ask\n${T + 15},ETH,B,5,6\n${T + 15},ETH,B,5,6\n`);
+    const out = join(dir, 'merged.csv');
+    const summary = importRecorded({ spec: { format: 'canonical' }, files: [a, b], out, reorderWindow: 2 });
+    expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
+      'ts,symbol,venue,bid,ask',
+      `${T},BTC,A,1,2`,
+      `${T + 10},BTC,A,1,3`,
+      `${T + 15},ETH,B,5,6`,
+      `${T + 20},BTC,A,1,2`,
+      `${T + 30},BTC,A,1,2`,
+      `${T + 40},BTC,A,1,2`,
+    ]);
+    expect(summary).toMatchObject({ rowsRead: 8, rowsWritten: 6, reordered: 1, skipped: { 'out-of-order': 1, duplicate: 1 } });
+    expect(summary.problems.map((p) => [p.where, p.reason])).toEqual([
+      [`${b}:3`, 'duplicate'],
+      [`${a}:4`, 'out-of-order'],
+      [`${a}:7`, 'out-of-order'],
+    ]);
+    expect(summary.venues.A).toMatchObject({ rows: 5, first: T, last: T + 40, gaps: 0 });
+  });
+
+  it('strict refuses the first late line with file:line and writes nothing', () => {
+    const a = file('late.csv', `ts,symbol,venue,bid,ask\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,2\n`);
+    const out = join(dir, 'never.csv');
+    expect(() => importRecorded({ spec: { format: 'canonical', strict: true }, files: [a], out })).toThrow(/late\.csv:3: .* is earlier than .*already read \(out-of-order; strict/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('lists gaps longer than the bound per venue, and the span', () => {
+    const a = file('gappy.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 30_000},BTC,A,1,2\n${T + 200_000},BTC,A,1,2\n${T + 1000},FX,,1380,\n`);
+    const summary = importRecorded({ spec: { format: 'canonical' }, files: [a], out: join(dir, 'gappy-out.csv'), gapMs: 60_000 });
+    expect(summary.venues.A).toMatchObject({ gaps: 1, longestGapMs: 170_000, firstGaps: [{ from: T + 30_000, to: T + 200_000 }] });
+    expect(summary.span).toEqual({ first: T, last: T + 200_000 });
+  });
+
+  it('real candles: the summary says a candle is not a quote', () => {
+    const summary = importRecorded({ spec: { format: 'ccxt-ohlcv', venue: 'b', tz: 'UTC', halfSpreadBps: 0.5 }, files: [`${REAL}binance-BTC-USDT-15m.csv`], out: join(dir, 'b.csv') });
+    expect(summary.rowsWritten).toBe(672);
+    expect(summary.notes[0]).toMatch(/a candle is not a quote/);
+  });
+
+  it('unmapped symbols are named in the summary, never dropped silently', () => {
+    const summary = importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [`${CASES}upbit_ws.jsonl`], out: join(dir, 'u.csv') });
+    expect(summary.rowsWritten).toBe(0);
+    expect(summary.unmapped).toEqual({ 'KRW-BTC': 1 });
+    expect(summary.skipped).toEqual({ 'unmapped-symbol': 1 });
+    expect(summary.notes.join('\n')).toMatch(/symbols not mapped \(skipped\): KRW-BTC/);
+  });
+});
+
+describe('replay sources checked when a campaign is created', () => {
+  const base = {
+    name: 'check',
+    symbols: ['BTC'],
+    venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
+    fx: { pair: 'USDT/KRW', rate: 1380 },
+  };
+
+  it('passes readable sources, refuses a missing file, a bad header and a refused time unit with file:line', () => {
+    const ok = parseCampaignConfig({ ...base, feed: { kind: 'replay', path: `${CASES}seconds.csv` } });
+    expect(replaySourceIssues(ok)).toEqual([]);
+    const issues = replaySourceIssues(
+      parseCampaignConfig({
+        ...base,
+        feed: {
+          kind: 'replay',
+          sources: [
+            { venue: 'a', format: 'canonical', path: join(dir, 'nope.csv') },
+            { venue: 'b', format: 'tardis-quotes', path: `${CASES}binance_bookTicker.csv` },
+            { venue: 'a', format: 'canonical', path: `${CASES}case12-seconds-ts.csv`, timeUnit: 'ms' },
+            { venue: 'a', format: 'canonical', path: `${CASES}naive_mixed_with_epoch.csv` },
+            { venue: 'a', format: 'canonical', path: `${CASES}zero_bid.csv` },
+          ],
+        },
+      }),
+    );
+    expect(issues.map((i) => i.path)).toEqual(['feed.sources.0.path', 'feed.sources.1.path', 'feed.sources.2.path', 'feed.sources.3.path', 'feed.sources.4.path']);
+    expect(issues[0]?.message).toMatch(/nope\.csv: no such file/);
+    expect(issues[1]?.message).toMatch(/binance_bookTicker\.csv:1: expected the Tardis quotes header/);
+    expect(issues[2]?.message).toMatch(/case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
+    expect(issues[3]?.message).toMatch(/naive_mixed_with_epoch\.csv:4: ts: .* has no time zone/);
+    expect(issues[4]?.message).toMatch(/zero_bid\.csv:2: no update could be read/);
+  });
+
+  it("a relative feed path resolves against the config file's folder", () => {
+    expect(resolveFeedPaths({ feed: { kind: 'replay', path: 'x.csv' } }, '/data/cfg')).toEqual({ feed: { kind: 'replay', path: '/data/cfg/x.csv' } });
+    expect(resolveFeedPaths({ feed: { kind: 'replay', sources: [{ path: '../y.csv.gz' }, { path: '/abs.csv' }] } }, '/data/cfg')).toEqual({
+      feed: { kind: 'replay', sources: [{ path: '/data/y.csv.gz' }, { path: '/abs.csv' }] },
+    });
+    const campaign = loadCampaignFile(`${CASES}case12.yaml`);
+    expect(campaign.config.feed).toMatchObject({ kind: 'replay', path: `${CASES}case12-seconds-ts.csv` });
+  });
+});
