@@ -1,0 +1,118 @@
+/**
+ * `arbfleet data record CONFIG -o OUT [--duration D]`: records the venues' live streams (the
+ * campaign's venues and symbols, its live feed's settings when it has one) into the canonical
+ * replay CSV, without trading. A composition root over `engine-task/src/feed/live/live-feed.ts`.
+ */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { systemClock, type Clock } from '../core/clock.js';
+import { LiveFeedSchema } from '../core/config/campaign-config.js';
+import { parseDurationSeconds } from '../core/config/duration.js';
+import { loadCampaignFile } from '../core/config/load-config.js';
+import { ValidationError } from '../core/errors.js';
+import { LiveFeed, type LiveVenueState } from '../engine-task/src/feed/live/live-feed.js';
+
+export const DATA_RECORD_HELP = `arbfleet data record — the venues' live streams to a canonical replay file
+
+Usage:
+  arbfleet data record CONFIG -o OUT [--duration 10m] [--symbols BTC,ETH] [--json]
+
+  CONFIG            a campaign config: its venues (upbit, binance), symbols, fx and, when its
+                    feed is live, that feed's endpoints, silentAfter and reconnect settings
+  -o, --out OUT     the CSV to append to (ts,symbol,venue,bid,ask; FX rows ts,FX,,rate,)
+  --duration D      how long to record (default: the campaign's duration); Ctrl-C stops early
+  --symbols A,B     record only these of the campaign's symbols
+  --json            progress and summary as JSON lines
+
+Replay the file with feed: { kind: replay, path: OUT }.`;
+
+/** How often progress is printed while recording. */
+const PROGRESS_MS = 10_000;
+
+/** Runs `arbfleet data record …`; resolves with the exit code (0 recorded, 2 bad input). */
+export async function dataRecordCommand(argv: string[], clock: Clock = systemClock): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      out: { type: 'string', short: 'o' },
+      duration: { type: 'string' },
+      symbols: { type: 'string' },
+      json: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  if (values.help) {
+    console.log(DATA_RECORD_HELP);
+    return 0;
+  }
+  const [configPath] = positionals;
+  if (!configPath) throw usage('CONFIG', 'give the campaign config whose venues and symbols to record');
+  if (!values.out) throw usage('--out', 'give the CSV to record into, e.g. -o data/live.csv');
+  const campaign = loadCampaignFile(configPath);
+  const { config } = campaign;
+  const seconds = values.duration === undefined ? config.duration : parseDurationSeconds(values.duration);
+  if (seconds === undefined || seconds <= 0) throw usage('--duration', `expected a duration such as 90s or 10m, got "${values.duration}"`);
+  const all = campaign.symbols.map((s) => s.base);
+  const symbols = values.symbols?.split(',').map((s) => s.trim()).filter(Boolean) ?? all;
+  const unknown = symbols.filter((s) => !all.includes(s));
+  if (unknown.length > 0) throw usage('--symbols', `not in the campaign: ${unknown.join(', ')}`);
+  const out = resolve(values.out);
+  const live = config.feed.kind === 'live' ? config.feed : LiveFeedSchema.parse({ kind: 'live' });
+  const print = (event: string, fields: Record<string, unknown>) =>
+    process.stderr.write(values.json ? `${JSON.stringify({ event, ...fields })}\n` : `${event}: ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}\n`);
+
+  const startedAt = clock.now();
+  const endsAt = startedAt + seconds * 1000;
+  let wake: (() => void) | undefined;
+  const feed = new LiveFeed({ feed: { ...live, record: out }, venues: config.venues, symbols, fxRate: campaign.fxRate, clock, onUpdate: () => wake?.() });
+  let stopped: string | undefined;
+  const onSignal = (signal: NodeJS.Signals) => {
+    stopped ??= signal;
+    wake?.();
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  print('recording', { out, symbols: symbols.join(','), seconds, venues: `${config.venues.a.name},${config.venues.b.name}` });
+  const sink = { updates: 0, onQuote: () => sink.updates++, onFx: () => sink.updates++ };
+  let nextProgress = startedAt + PROGRESS_MS;
+  try {
+    for (;;) {
+      const now = clock.now();
+      feed.emitUntil(now, 1_000_000, sink);
+      if (stopped || now >= endsAt) break;
+      if (now >= nextProgress) {
+        print('progress', { rows: feed.recordedRows(), ...venueLines(feed) });
+        nextProgress = now + PROGRESS_MS;
+      }
+      await new Promise<void>((done) => {
+        const timer = setTimeout(done, Math.max(0, Math.min(endsAt, nextProgress) - clock.now()));
+        wake = () => {
+          clearTimeout(timer);
+          done();
+        };
+      });
+      wake = undefined;
+    }
+  } finally {
+    const states = venueLines(feed);
+    feed.close();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    print('recorded', { out, rows: feed.recordedRows(), seconds: Math.round((clock.now() - startedAt) / 100) / 10, ...(stopped ? { stoppedBy: stopped } : {}), ...states });
+  }
+  return 0;
+}
+
+function venueLines(feed: LiveFeed): Record<string, string> {
+  const v = feed.venueStates();
+  const line = (s: LiveVenueState) => {
+    const skipped = Object.entries(s.skipped).filter(([, n]) => n > 0);
+    return `${s.venue} ${s.connected ? 'connected' : 'down'}${s.stale ? ' STALE' : ''} quotes ${s.quotes} reconnects ${s.reconnects}${skipped.length > 0 ? ` skipped ${skipped.map(([r, n]) => `${r}:${n}`).join(',')}` : ''}`;
+  };
+  return { a: line(v.a), b: line(v.b), ...(v.fx ? { fx: line(v.fx) } : {}) };
+}
+
+function usage(path: string, message: string): ValidationError {
+  return new ValidationError([{ path, message }], 'arbfleet data record');
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+
+/** The venues whose public streams the live feed speaks. */
+export const LIVE_VENUES = ['upbit', 'binance'] as const;
+export type LiveVenue = (typeof LIVE_VENUES)[number];
+
+/** How often a protocol's `keepAlive` message is sent on an open socket (ms). */
+export const KEEP_ALIVE_MS = 60_000;
+
+/** Why a received frame gave no quote. */
+export type SkipReason = 'malformed' | 'crossed' | 'unknown-symbol' | 'venue-error';
+
+/**
+ * Where a decoded frame's quote lands: one preallocated object per connection, overwritten by
+ * every decode, so decoding allocates nothing beyond what `JSON.parse` does.
+ */
+export interface DecodedQuote {
+  /** The venue's own market code, e.g. `KRW-BTC` (Upbit) or `BTCUSDT` (Binance). */
+  code: string;
+  bid: number;
+  ask: number;
+}
+
+/** What a frame was: a quote (in the scratch object), a frame to ignore, or a skip with its reason. */
+export type DecodeResult = 'quote' | 'ignore' | SkipReason;
+
+/**
+ * One venue's public top-of-book stream: its default endpoint, the subscription for a set of
+ * markets, and the decoder of its frames. Sources (checked 2026-11-30):
+ * - Upbit: `wss://api.upbit.com/websocket/v1`; a subscription is a JSON array
+ *   `[{ticket}, {type: "orderbook", codes: ["KRW-BTC.1"]}, {format: "DEFAULT"}]` (`.1` asks for
+ *   one level, supported units 1/5/15/30); frames are BINARY JSON
+ *   `{type: "orderbook", code, timestamp, orderbook_units: [{ask_price, bid_price, ask_size, bid_size}], stream_type}`,
+ *   errors `{error: {name, message}}` (docs.upbit.com/reference/websocket-orderbook, /reference/connection;
+ *   real frames in `../shared/cases/upbit_ws.jsonl`).
+ * - Binance spot: combined streams at `wss://stream.binance.com:9443/stream?streams=btcusdt@bookTicker/…`
+ *   (symbols lower-case in stream names), text frames `{stream, data: {u, s, b, B, a, A}}`, prices
+ *   as decimal strings (binance-spot-api-docs web-socket-streams.md "Individual Symbol Book Ticker Streams").
+ */
+export interface VenueProtocol {
+  readonly venue: LiveVenue;
+  readonly defaultEndpoint: string;
+  /** The venue's market code for a base asset quoted in `quoteCurrency`, as its frames name it. */
+  marketCode(base: string, quoteCurrency: string): string;
+  /** The URL to open for `codes` (Binance subscribes in the URL). */
+  url(endpoint: string, codes: readonly string[]): string;
+  /** Messages to send once open (Upbit subscribes by message); empty when the URL subscribes. */
+  subscribe(codes: readonly string[]): string[];
+  /**
+   * A text message that keeps an otherwise quiet connection open, sent every `KEEP_ALIVE_MS`
+   * (Upbit closes a connection idle for 120 s; it answers `PING` with `{"status":"UP"}`).
+   */
+  readonly keepAlive?: string;
+  /** Decodes one frame into `out`; never throws. */
+  decode(frame: Buffer | string, out: DecodedQuote): DecodeResult;
+}
+
+export const upbitProtocol: VenueProtocol = {
+  venue: 'upbit',
+  defaultEndpoint: 'wss://api.upbit.com/websocket/v1',
+  marketCode: (base, quoteCurrency) => `${quoteCurrency}-${base}`,
+  url: (endpoint) => endpoint,
+  subscribe: (codes) => [JSON.stringify([{ ticket: `arbfleet-${randomUUID()}` }, { type: 'orderbook', codes: codes.map((c) => `${c}.1`) }, { format: 'DEFAULT' }])],
+  keepAlive: 'PING',
+  decode(frame, out) {
+    const o = parseObject(frame);
+    if (o === undefined) return 'malformed';
+    if (o.error !== undefined) return 'venue-error';
+    if (o.status !== undefined) return 'ignore'; // {"status":"UP"}, the answer to a keep-alive PING
+    if (o.type !== 'orderbook' || typeof o.code !== 'string' || !Array.isArray(o.orderbook_units)) return 'malformed';
+    const top = o.orderbook_units[0] as Record<string, unknown> | undefined;
+    if (typeof top !== 'object' || top === null) return 'malformed';
+    return fill(out, o.code, top.bid_price, top.ask_price);
+  },
+};
+
+export const binanceProtocol: VenueProtocol = {
+  venue: 'binance',
+  defaultEndpoint: 'wss://stream.binance.com:9443/stream',
+  marketCode: (base, quoteCurrency) => `${base}${quoteCurrency}`,
+  url: (endpoint, codes) => `${endpoint}?streams=${codes.map((c) => `${c.toLowerCase()}@bookTicker`).join('/')}`,
+  subscribe: () => [],
+  decode(frame, out) {
+    const o = parseObject(frame);
+    if (o === undefined) return 'malformed';
+    if (o.id !== undefined && o.result !== undefined) return 'ignore'; // an answer to a method call
+    if (o.error !== undefined) return 'venue-error';
+    const d = o.data as Record<string, unknown> | undefined;
+    if (typeof d !== 'object' || d === null || typeof d.s !== 'string') return 'malformed';
+    return fill(out, d.s, d.b, d.a);
+  },
+};
+
+/** The protocol of a venue named in `venues.a/b.name`, or undefined when the live feed does not speak it. */
+export function protocolOf(venueName: string): VenueProtocol | undefined {
+  if (venueName === 'upbit') return upbitProtocol;
+  if (venueName === 'binance') return binanceProtocol;
+  return undefined;
+}
+
+function parseObject(frame: Buffer | string): Record<string, unknown> | undefined {
+  let value: unknown;
+  try {
+    value = JSON.parse(typeof frame === 'string' ? frame : frame.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+}
+
+function fill(out: DecodedQuote, code: string, bidValue: unknown, askValue: unknown): DecodeResult {
+  const bid = typeof bidValue === 'string' ? Number(bidValue) : bidValue;
+  const ask = typeof askValue === 'string' ? Number(askValue) : askValue;
+  if (typeof bid !== 'number' || typeof ask !== 'number' || !(bid > 0) || !(ask > 0) || !Number.isFinite(bid) || !Number.isFinite(ask)) return 'malformed';
+  if (bid > ask) return 'crossed';
+  out.code = code;
+  out.bid = bid;
+  out.ask = ask;
+  return 'quote';
+}

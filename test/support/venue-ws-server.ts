@@ -1,0 +1,191 @@
+import type { AddressInfo } from 'node:net';
+import type { IncomingMessage } from 'node:http';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+/**
+ * A local stand-in for Upbit's and Binance's public WebSocket streams, on loopback, speaking
+ * their real protocols (`engine-task/src/feed/live/venue-protocol.ts` cites the docs):
+ * - Upbit at `/websocket/v1`: waits for the subscription array `[{ticket}, {type: "orderbook",
+ *   codes: ["KRW-BTC.1", …]}, …]`, answers a bad one with `{error: {name, message}}` as Upbit
+ *   does, and sends each order book as a BINARY frame shaped like `../shared/cases/upbit_ws.jsonl`;
+ * - Binance at `/stream?streams=btcusdt@bookTicker/…`: combined-stream TEXT frames
+ *   `{stream, data: {u, s, b, B, a, A}}` with decimal-string prices.
+ * It plays the faults the live feed must survive: `dropAll` (disconnects), `silence` (socket
+ * open, nothing sent), `sendRaw` (malformed frames), crossed books through `quote`, and
+ * `refuseNext` (a reconnect storm: the next N connections are closed as soon as they open).
+ */
+export type TestVenue = 'upbit' | 'binance';
+
+/** One connection the server accepted, with what it subscribed to (venue market codes, e.g. `KRW-BTC`, `BTCUSDT`). */
+export interface ServerConnection {
+  venue: TestVenue;
+  socket: WebSocket;
+  codes: Set<string>;
+  openedAt: number;
+}
+
+export class VenueWsServer {
+  /** Every connection ever accepted, in order (closed ones included). */
+  readonly connections: ServerConnection[] = [];
+  private readonly refusing: Record<TestVenue, number> = { upbit: 0, binance: 0 };
+  private readonly silent: Record<TestVenue, boolean> = { upbit: false, binance: false };
+  private updateId = 1;
+  private ticker: NodeJS.Timeout | undefined;
+
+  private constructor(private readonly wss: WebSocketServer) {
+    wss.on('connection', (socket, request) => this.accept(socket, request));
+  }
+
+  /** Starts a server on 127.0.0.1 on a free port. */
+  static async start(): Promise<VenueWsServer> {
+    const wss = new WebSocketServer({ host: '127.0.0.1', port: 0 });
+    await new Promise<void>((resolve) => wss.once('listening', resolve));
+    return new VenueWsServer(wss);
+  }
+
+  get port(): number {
+    return (this.wss.address() as AddressInfo).port;
+  }
+
+  /** The endpoints to give a live feed (`feed.endpoints`): Upbit's, and Binance's combined-stream base. */
+  get endpoints(): { upbit: string; binance: string } {
+    return { upbit: `ws://127.0.0.1:${this.port}/websocket/v1`, binance: `ws://127.0.0.1:${this.port}/stream` };
+  }
+
+  /** Open, subscribed connections of `venue`. */
+  subscribed(venue: TestVenue): ServerConnection[] {
+    return this.connections.filter((c) => c.venue === venue && c.codes.size > 0 && c.socket.readyState === c.socket.OPEN);
+  }
+
+  /**
+   * Sends a top of book for `code` (`KRW-BTC`, `BTCUSDT`, `KRW-USDT`) to every connection
+   * subscribed to it, in the venue's real frame; `bid > ask` makes a crossed book. Returns how
+   * many connections it went to.
+   */
+  quote(venue: TestVenue, code: string, bid: number, ask: number, ts = Date.now()): number {
+    if (this.silent[venue]) return 0;
+    const targets = this.subscribed(venue).filter((c) => c.codes.has(code));
+    for (const c of targets) {
+      if (venue === 'upbit') c.socket.send(Buffer.from(JSON.stringify(upbitOrderbook(code, bid, ask, ts))), { binary: true });
+      else c.socket.send(JSON.stringify(binanceBookTicker(code, bid, ask, this.updateId++)), { binary: false });
+    }
+    return targets.length;
+  }
+
+  /** Sends `frame` as it is to every subscribed connection of `venue` (malformed frames, venue errors). */
+  sendRaw(venue: TestVenue, frame: string | Buffer, binary = venue === 'upbit'): void {
+    for (const c of this.subscribed(venue)) c.socket.send(frame, { binary });
+  }
+
+  /** Drops every open connection of `venue` without a closing handshake (a network cut). */
+  dropAll(venue: TestVenue): void {
+    for (const c of this.connections) if (c.venue === venue) c.socket.terminate();
+  }
+
+  /** A silent stall: sockets stay open, nothing is sent for `venue` until `resume`. */
+  silence(venue: TestVenue): void {
+    this.silent[venue] = true;
+  }
+
+  resume(venue: TestVenue): void {
+    this.silent[venue] = false;
+  }
+
+  /** A reconnect storm: the next `n` connections of `venue` are closed (1013 try again later) as soon as they open. */
+  refuseNext(venue: TestVenue, n: number): void {
+    this.refusing[venue] += n;
+  }
+
+  /**
+   * Quotes every subscribed code of every venue each `intervalMs`, around `prices` (venue code →
+   * mid) with a small deterministic wiggle: a live market for end-to-end runs.
+   */
+  play(prices: Record<string, number>, intervalMs = 20, spreadBps = 2): void {
+    let n = 0;
+    this.ticker = setInterval(() => {
+      n++;
+      for (const [code, mid] of Object.entries(prices)) {
+        const wiggle = mid * 1e-4 * Math.sin(n / 7);
+        const half = (mid * spreadBps) / 20_000;
+        const venue: TestVenue = code.includes('-') ? 'upbit' : 'binance';
+        this.quote(venue, code, mid + wiggle - half, mid + wiggle + half);
+      }
+    }, intervalMs);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.ticker);
+    for (const c of this.connections) c.socket.terminate();
+    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  }
+
+  private accept(socket: WebSocket, request: IncomingMessage): void {
+    const url = new URL(request.url ?? '/', 'ws://127.0.0.1');
+    const venue: TestVenue | undefined = url.pathname === '/websocket/v1' ? 'upbit' : url.pathname === '/stream' ? 'binance' : undefined;
+    if (!venue) {
+      socket.close(1008, `no stream at ${url.pathname}`);
+      return;
+    }
+    const connection: ServerConnection = { venue, socket, codes: new Set(), openedAt: Date.now() };
+    this.connections.push(connection);
+    if (this.refusing[venue] > 0) {
+      this.refusing[venue]--;
+      socket.close(1013, 'try again later');
+      return;
+    }
+    if (venue === 'binance') {
+      for (const stream of (url.searchParams.get('streams') ?? '').split('/').filter(Boolean)) {
+        const [symbol, channel] = stream.split('@');
+        if (channel === 'bookTicker' && symbol) connection.codes.add(symbol.toUpperCase());
+      }
+      return;
+    }
+    socket.on('message', (data: Buffer) => {
+      const text = data.toString('utf8');
+      if (text === 'PING') {
+        socket.send(Buffer.from(JSON.stringify({ status: 'UP' })), { binary: true });
+        return;
+      }
+      const codes = upbitSubscription(text);
+      if (typeof codes === 'string') socket.send(Buffer.from(JSON.stringify({ error: { name: codes, message: codes } })), { binary: true });
+      else for (const code of codes) connection.codes.add(code);
+    });
+  }
+}
+
+/** The codes an Upbit subscription asks for (the `.N` unit suffix dropped), or Upbit's error name for a bad one. */
+function upbitSubscription(text: string): string[] | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return 'WRONG_FORMAT';
+  }
+  if (!Array.isArray(value)) return 'WRONG_FORMAT';
+  if (!value.some((o) => typeof o === 'object' && o !== null && 'ticket' in o)) return 'NO_TICKET';
+  const request = value.find((o) => typeof o === 'object' && o !== null && 'type' in o) as { type: unknown; codes?: unknown } | undefined;
+  if (!request) return 'NO_TYPE';
+  if (request.type !== 'orderbook') return 'INVALID_PARAM';
+  if (!Array.isArray(request.codes) || request.codes.length === 0) return 'NO_CODES';
+  return request.codes.map((c) => String(c).split('.')[0] as string);
+}
+
+function upbitOrderbook(code: string, bid: number, ask: number, ts: number) {
+  return {
+    type: 'orderbook',
+    code,
+    timestamp: ts,
+    total_ask_size: 1.9,
+    total_bid_size: 1.1,
+    orderbook_units: [{ ask_price: ask, bid_price: bid, ask_size: 0.0046, bid_size: 0.0206 }],
+    stream_type: 'REALTIME',
+    level: 0,
+  };
+}
+
+function binanceBookTicker(symbol: string, bid: number, ask: number, updateId: number) {
+  return {
+    stream: `${symbol.toLowerCase()}@bookTicker`,
+    data: { u: updateId, s: symbol, b: bid.toFixed(8), B: '3.06000000', a: ask.toFixed(8), A: '8.61000000' },
+  };
+}

@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { binanceProtocol, upbitProtocol, type DecodedQuote } from '../../../engine-task/src/feed/live/venue-protocol.js';
+
+const frames = (name: string) => readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8').trim().split('\n');
+const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0 });
+
+describe('Upbit orderbook frames', () => {
+  it('decode to the top level of each recorded book, from the binary frames Upbit sends', () => {
+    const out = scratch();
+    const tops = frames('upbit-orderbook-frames.jsonl').map((line) => {
+      expect(upbitProtocol.decode(Buffer.from(line), out)).toBe('quote');
+      return { ...out };
+    });
+    expect(tops).toHaveLength(8);
+    expect(tops[0]).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
+    const shared = readFileSync(new URL('../../../../shared/cases/upbit_ws.jsonl', import.meta.url));
+    expect(upbitProtocol.decode(shared, out)).toBe('quote');
+    expect(out).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
+  });
+
+  it('subscribe to one level of each market with a ticket, and map base assets to KRW-<BASE>', () => {
+    expect(upbitProtocol.marketCode('BTC', 'KRW')).toBe('KRW-BTC');
+    const [message] = upbitProtocol.subscribe(['KRW-BTC', 'KRW-ETH']);
+    const parsed = JSON.parse(message as string) as [{ ticket: string }, { type: string; codes: string[] }, { format: string }];
+    expect(parsed[0].ticket).toMatch(/^arbfleet-/);
+    expect(parsed[1]).toEqual({ type: 'orderbook', codes: ['KRW-BTC.1', 'KRW-ETH.1'] });
+    expect(parsed[2]).toEqual({ format: 'DEFAULT' });
+  });
+
+  it('skip malformed, crossed and error frames by reason, and ignore the keep-alive answer', () => {
+    const out = scratch();
+    const book = (bid: unknown, ask: unknown) => Buffer.from(JSON.stringify({ type: 'orderbook', code: 'KRW-BTC', orderbook_units: [{ bid_price: bid, ask_price: ask }] }));
+    expect(upbitProtocol.decode(Buffer.from('{"type":"orderb'), out)).toBe('malformed');
+    expect(upbitProtocol.decode(Buffer.from('[1,2]'), out)).toBe('malformed');
+    expect(upbitProtocol.decode(Buffer.from('{"type":"orderbook","code":"KRW-BTC","orderbook_units":[]}'), out)).toBe('malformed');
+    expect(upbitProtocol.decode(book(0, 10), out)).toBe('malformed');
+    expect(upbitProtocol.decode(book('x', 10), out)).toBe('malformed');
+    expect(upbitProtocol.decode(book(11, 10), out)).toBe('crossed');
+    expect(upbitProtocol.decode(Buffer.from('{"error":{"name":"NO_TICKET","message":"x"}}'), out)).toBe('venue-error');
+    expect(upbitProtocol.decode(Buffer.from('{"status":"UP"}'), out)).toBe('ignore');
+    expect(upbitProtocol.decode(book(10, 10), out)).toBe('quote'); // a locked book is a book
+  });
+});
+
+describe('Binance bookTicker frames', () => {
+  it('decode decimal-string prices of the recorded books exactly', () => {
+    const out = scratch();
+    const tops = frames('binance-bookticker-frames.jsonl').map((line) => {
+      expect(binanceProtocol.decode(Buffer.from(line), out)).toBe('quote');
+      return { ...out };
+    });
+    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26 });
+  });
+
+  it('subscribe in the URL as lower-case combined streams, and map base assets to <BASE><QUOTE>', () => {
+    expect(binanceProtocol.marketCode('BTC', 'USDT')).toBe('BTCUSDT');
+    expect(binanceProtocol.url('wss://stream.binance.com:9443/stream', ['BTCUSDT', 'ETHUSDT'])).toBe(
+      'wss://stream.binance.com:9443/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker',
+    );
+    expect(binanceProtocol.subscribe(['BTCUSDT'])).toEqual([]);
+  });
+
+  it('skip a frame without data or symbol, a crossed book, and ignore method answers', () => {
+    const out = scratch();
+    expect(binanceProtocol.decode(Buffer.from('{"stream":"btcusdt@bookTicker"}'), out)).toBe('malformed');
+    expect(binanceProtocol.decode(Buffer.from('{"stream":"x","data":{"s":"BTCUSDT","b":"2","a":"1"}}'), out)).toBe('crossed');
+    expect(binanceProtocol.decode(Buffer.from('{"stream":"x","data":{"s":"BTCUSDT","b":"NaN","a":"1"}}'), out)).toBe('malformed');
+    expect(binanceProtocol.decode(Buffer.from('{"result":null,"id":1}'), out)).toBe('ignore');
+  });
+});
