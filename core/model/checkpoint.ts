@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { VenueQualitySchema } from './progress.js';
 
 /** An open trade as a checkpoint keeps it: enough to mark it to market and close it later. */
 export const OpenTradeSchema = z
@@ -26,6 +27,9 @@ export const SymbolCountersSchema = z
     tradesClosed: z.number().int().nonnegative(),
     rejectedEntries: z.number().int().nonnegative(),
     realizedPnlMicros: z.number().int(),
+    /** The premium's `ewma` baseline, bps, and the event time of its last observation, ms (absent from older checkpoints and other baselines). */
+    baselineBps: z.number().optional(),
+    baselineAt: z.number().optional(),
   })
   .strict();
 export type SymbolCounters = z.infer<typeof SymbolCountersSchema>;
@@ -48,6 +52,14 @@ export const CheckpointSchema = z
     openTrades: z.array(OpenTradeSchema),
     /** The feed's own resumable state (opaque to everyone but the feed). */
     feed: z.record(z.string(), z.unknown()),
+    /** The accepted FX rate and the event time it was stamped, ms (`at` absent: the configured rate). Absent from older checkpoints. */
+    fx: z.object({ rate: z.number().positive(), at: z.number().optional() }).strict().optional(),
+    /** Entries refused by reason, over the shard's life (absent from older checkpoints). */
+    refusals: z.record(z.string(), z.number().int().nonnegative()).optional(),
+    /** Closes priced on a stale quote, over the shard's life (absent from older checkpoints). */
+    staleCloses: z.number().int().nonnegative().optional(),
+    /** Per-venue data quality over the shard's life (absent from older checkpoints). */
+    venues: z.object({ a: VenueQualitySchema, b: VenueQualitySchema, fx: VenueQualitySchema }).strict().optional(),
   })
   .strict();
 export type Checkpoint = z.infer<typeof CheckpointSchema>;

@@ -1,15 +1,20 @@
 import { performance } from 'node:perf_hooks';
+import { systemClock } from '../../core/clock.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../../core/model/fill.js';
+import type { VenueQuality } from '../../core/model/progress.js';
 import type { RestorePoint } from '../../core/ports.js';
 import { BookTable, VENUE_A, VENUE_B } from './book/book-table.js';
+import { FX_HELD, FxGuard } from './book/fx-guard.js';
+import { classifyQuote, classifyRate, QUALITY_A, QUALITY_B, QUALITY_FX, QUOTE_OK, QuoteQuality, SKIP_FX_JUMP } from './book/quote-quality.js';
 import { PaperExecution } from './execution/paper-execution.js';
 import type { QuoteSink } from './feed/market-feed.js';
 import { FillBuffer, REASON_CAMPAIGN_END } from './ledger/fill-buffer.js';
 import { LatencyHistogram } from './monitor/latency-histogram.js';
 import { Portfolio } from './portfolio/portfolio.js';
-import { ALLOWED, REJECT_LEDGER_FULL, RiskLimits } from './risk/risk-limits.js';
+import { ALLOWED, dataLimitsOf, REJECT_LEDGER_FULL, RiskLimits } from './risk/risk-limits.js';
+import { BASELINE_EWMA, BASELINE_NONE, clearsBuyA, clearsSellA, PremiumBaseline, premiumOf } from './strategy/premium.js';
 import { clearsEntry, entryFactor, exitReason, midSpreadBps, NO_EXIT, type ExitThresholds } from './strategy/spread.js';
 
 /** How many fills may wait for a commit; the runner commits long before this fills up. */
@@ -26,12 +31,27 @@ export interface EngineSpec {
   fillCapacity?: number;
   /** Time one tick in this many (a power of two; 1 times every tick). Default 8. */
   latencySampleEvery?: number;
+  /** The wall clock, ms since the epoch: read once per trade decision (a fill's `wallTs`), never per tick. Default: the system clock. */
+  wallClock?: () => number;
 }
 
 /**
  * The arbitrage engine of one shard: book → FX-converted spread → strategy → risk → paper
  * execution → portfolio → fill buffer, one market update at a time. `onQuote` is the per-tick
  * path: synchronous, no allocation, no logging, no exceptions; it measures its own latency.
+ *
+ * Data-quality gates (issue 9): a crossed, zero, negative or non-finite quote is skipped and
+ * counted per venue (`quality`), never fatal; an FX print jumping more than `fxJumpBps` is held
+ * (`FxGuard`); no entry while either venue's quote of the symbol is older than `maxQuoteAge` or
+ * the FX rate older than `maxFxAge` (event time: the quote's own time against the update being
+ * processed), refusals counted by reason (`risk.refusals()`). Exits are also evaluated on the
+ * runner's timers (`onTimer`), so max holding fires on a quiet symbol; a close priced on a quote
+ * older than `maxQuoteAge` is flagged `staleQuote` in the ledger and counted (`staleCloses`).
+ * The entry and exit rule follow `strategy.premiumBaseline` (`strategy/premium.ts`).
+ *
+ * Times: the engine runs on the feed's event time (a replay's recorded time, in either clock), so
+ * a fill's `eventTs` is the time of the update (or timer turn) decided on, the same as its `ts`;
+ * `wallTs` comes from `EngineSpec.wallClock`, read once per trade, never per tick.
  */
 export class Engine implements QuoteSink {
   readonly symbols: readonly string[];
@@ -44,7 +64,20 @@ export class Engine implements QuoteSink {
   readonly symbolLatency: LatencyHistogram[];
   readonly ticksBySymbol: Float64Array;
   totalTicks = 0;
+  /** Updates taken and skipped, per venue and the FX rate. */
+  readonly quality = new QuoteQuality();
+  /** The FX rate's jump gate; the accepted rate is `book.fxRate`. */
+  readonly fx: FxGuard;
+  readonly baseline: PremiumBaseline;
+  /** Closes priced on a quote older than `maxQuoteAge`, over the shard's life. */
+  staleCloses = 0;
+  /** Venue B's updates taken in this generation (venue A's: `totalTicks` minus these). */
+  private venueBTicks = 0;
   private readonly execution: PaperExecution;
+  private readonly wallClock: () => number;
+  private readonly maxQuoteAgeMs: number;
+  /** A premium baseline is set (`strategy.premiumBaseline` not `none`): the premium-aware rule decides. */
+  private readonly premiumRule: boolean;
   /** (entryBps + both taker fees) / 10⁴: the gross edge an entry needs. */
   private readonly entryFactor: number;
   private readonly orderNotional: number;
@@ -68,7 +101,12 @@ export class Engine implements QuoteSink {
     this.generation = spec.generation;
     this.book = new BookTable(n, spec.campaign.fxRate);
     this.portfolio = new Portfolio(n, config.risk.maxOpenTradesPerSymbol);
-    this.risk = new RiskLimits(config.risk, config.strategy.orderNotional, n);
+    this.risk = new RiskLimits(config.risk, config.strategy.orderNotional, n, dataLimitsOf(config.strategy));
+    this.fx = new FxGuard(this.book, config.strategy.fxJumpBps);
+    this.baseline = new PremiumBaseline(config.strategy.premiumBaseline, n);
+    this.maxQuoteAgeMs = config.strategy.maxQuoteAge * 1000;
+    this.premiumRule = this.baseline.kind !== BASELINE_NONE;
+    this.wallClock = spec.wallClock ?? systemClock.now;
     this.fills = new FillBuffer(spec.fillCapacity ?? DEFAULT_FILL_CAPACITY);
     this.symbolLatency = Array.from({ length: n }, () => new LatencyHistogram());
     this.ticksBySymbol = new Float64Array(n);
@@ -119,15 +157,50 @@ export class Engine implements QuoteSink {
   }
 
   private handleQuote(instrument: number, bid: number, ask: number, ts: number): void {
+    // One test lets a good quote through (0 < bid ≤ ask < ∞ is false for NaN); the rest is classified.
+    if (!(bid > 0 && bid <= ask && ask < Infinity)) {
+      // QUALITY_A and QUALITY_B are VENUE_A and VENUE_B: the venue bit of the instrument.
+      this.quality.skip(instrument & 1, classifyQuote(bid, ask));
+      return;
+    }
     const symbol = instrument >> 1;
     this.book.update(instrument, bid, ask, ts);
+    this.venueBTicks += instrument & 1; // venue A's are the rest; last update times are read off the book (`venueQuality`)
     this.ticksBySymbol[symbol]++;
     this.totalTicks++;
-    if (this.book.hasBothSides(symbol)) this.decide(symbol, ts);
+    if (!this.book.hasBothSides(symbol)) return;
+    if (this.premiumRule) this.decideOnPremium(symbol, ts);
+    else this.decide(symbol, ts);
   }
 
-  onFx(rate: number): void {
-    this.book.fxRate = rate;
+  /**
+   * A new FX rate stamped `ts` (event time; NaN when unknown, e.g. a rate set by hand, which then
+   * never ages). A non-finite or non-positive rate is skipped and counted; a jump beyond
+   * `fxJumpBps` is held until confirmed and counted as `fx-jump` (`FxGuard`).
+   */
+  onFx(rate: number, ts = Number.NaN): void {
+    const verdict = classifyRate(rate);
+    if (verdict !== QUOTE_OK) {
+      this.quality.skip(QUALITY_FX, verdict);
+      return;
+    }
+    if (this.fx.offer(rate, ts) === FX_HELD) {
+      this.quality.skip(QUALITY_FX, SKIP_FX_JUMP);
+      return;
+    }
+    this.quality.taken(QUALITY_FX, ts);
+  }
+
+  /**
+   * Evaluates the exits of every open trade at engine time `now`: the runner calls it on its
+   * timers, so max holding fires for a symbol whose quotes have stopped. Allocation-free.
+   */
+  onTimer(now: number): void {
+    const p = this.portfolio;
+    if (p.totalOpen === 0) return;
+    for (let symbol = 0; symbol < this.symbols.length; symbol++) {
+      if ((p.openCount[symbol] as number) > 0 && this.book.hasBothSides(symbol)) this.exitsAt(symbol, now);
+    }
   }
 
   /**
@@ -146,15 +219,51 @@ export class Engine implements QuoteSink {
     else if (clearsEntry(bidA, askB, this.entryFactor)) this.tryEnter(symbol, VENUE_B, ts);
   }
 
+  /** `decide` with a premium baseline (`strategy/premium.ts`): the baseline observes, exits, then at most one entry. */
+  private decideOnPremium(symbol: number, ts: number): void {
+    const fx = this.book.fxRate;
+    const iA = symbol * 2;
+    const bidA = this.book.bid[iA] as number;
+    const askA = this.book.ask[iA] as number;
+    const bidB = (this.book.bid[iA + 1] as number) * fx;
+    const askB = (this.book.ask[iA + 1] as number) * fx;
+    if (this.baseline.kind === BASELINE_EWMA && this.quoteAge(iA, ts) <= this.maxQuoteAgeMs && this.quoteAge(iA + 1, ts) <= this.maxQuoteAgeMs) {
+      this.baseline.observe(symbol, premiumOf((bidA + askA) / 2, (bidB + askB) / 2) * 1e4, ts);
+    }
+    if ((this.portfolio.openCount[symbol] as number) > 0) this.checkExits(symbol, ts, bidA, askA, bidB, askB);
+    const b = (this.baseline.value[symbol] as number) * 1e-4;
+    if (clearsSellA(bidA, askB, b, this.entryFactor)) this.tryEnter(symbol, VENUE_B, ts);
+    else if (clearsBuyA(askA, bidB, b, this.entryFactor)) this.tryEnter(symbol, VENUE_A, ts);
+  }
+
+  /** The symbol's exits at time `ts` on the current book (the timers' path). */
+  private exitsAt(symbol: number, ts: number): void {
+    const fx = this.book.fxRate;
+    const iA = symbol * 2;
+    const bidB = (this.book.bid[iA + 1] as number) * fx;
+    const askB = (this.book.ask[iA + 1] as number) * fx;
+    this.checkExits(symbol, ts, this.book.bid[iA] as number, this.book.ask[iA] as number, bidB, askB);
+  }
+
+  /** Event-time age of an instrument's quote at `ts`, ms. */
+  private quoteAge(instrument: number, ts: number): number {
+    return ts - (this.book.updatedAt[instrument] as number);
+  }
+
   /**
    * Marks each open trade of the symbol to the book (prices in venue A's currency here) and
-   * closes it when a rule says so. The mark is plain floating point; the exact, rounded cash of
-   * the exit legs is computed only for a trade that actually closes.
+   * closes it when a rule says so. The reversion test uses the mid spread in the trade's
+   * direction (`none`) or the premium's deviation from the baseline in the trade's direction
+   * (`premium.ts`). The mark is plain floating point; the exact, rounded cash of the exit legs is
+   * computed only for a trade that actually closes.
    */
   private checkExits(symbol: number, ts: number, bidA: number, askA: number, bidB: number, askB: number): void {
     const p = this.portfolio;
     const first = symbol * p.slotsPerSymbol;
     const fx = this.book.fxRate;
+    const withBaseline = this.premiumRule;
+    // Deviation of the premium from its baseline, bps (positive: A rich); NaN before an ewma baseline exists.
+    const deviation = withBaseline ? premiumOf((bidA + askA) / 2, (bidB + askB) / 2) * 1e4 - (this.baseline.value[symbol] as number) : 0;
     for (let slot = first; slot < first + p.slotsPerSymbol; slot++) {
       if (p.open[slot] === 0) continue;
       const qty = p.qty[slot] as number;
@@ -164,31 +273,73 @@ export class Engine implements QuoteSink {
         ? qty * (bidA * this.keepA - askB * this.payB)
         : qty * (bidB * this.keepB - askA * this.payA);
       const pnlBps = ((p.entryCashMicros[slot] as number) / MICROS + exitValue / fx) / (p.notional[slot] as number) * 1e4;
-      const spread = boughtA ? midSpreadBps(bidB, askB, bidA, askA) : midSpreadBps(bidA, askA, bidB, askB);
+      const spread = withBaseline
+        ? (boughtA ? -deviation : deviation)
+        : boughtA ? midSpreadBps(bidB, askB, bidA, askA) : midSpreadBps(bidA, askA, bidB, askB);
       const reason = exitReason(pnlBps, spread, ts - (p.openedAt[slot] as number), this.exits);
       // With the ledger buffer full the exit waits for the next tick, after the runner's commit.
-      if (reason !== NO_EXIT && this.fills.hasRoom(2)) this.execution.exit(slot, symbol, reason, ts, this.execution.exitCash(slot, symbol));
+      if (reason !== NO_EXIT && this.fills.hasRoom(2)) this.close(slot, symbol, reason, ts);
     }
   }
 
+  /** Closes one trade at the current book, flagging it when either venue's quote is older than `maxQuoteAge`. */
+  private close(slot: number, symbol: number, reason: number, ts: number): void {
+    const iA = symbol * 2;
+    const stale = this.quoteAge(iA, ts) > this.maxQuoteAgeMs || this.quoteAge(iA + 1, ts) > this.maxQuoteAgeMs;
+    if (stale) this.staleCloses++;
+    this.execution.exit(slot, symbol, reason, ts, this.execution.exitCash(slot, symbol), ts, this.wallClock(), stale);
+  }
+
+  /** Data gates, then risk limits, then room in the ledger buffer; a refusal is counted by reason. */
   private tryEnter(symbol: number, buyVenue: number, ts: number): void {
-    let verdict = this.risk.check(this.portfolio, symbol, this.orderNotional);
+    const iA = symbol * 2;
+    let verdict = this.risk.checkData(this.quoteAge(iA, ts), this.quoteAge(iA + 1, ts), ts - this.fx.acceptedAt, this.fx.isHeld());
+    if (verdict === ALLOWED) verdict = this.risk.check(this.portfolio, symbol, this.orderNotional);
     if (verdict === ALLOWED && !this.fills.hasRoom(2)) verdict = REJECT_LEDGER_FULL;
     if (verdict !== ALLOWED) {
       this.risk.reject(symbol, verdict);
       return;
     }
-    this.execution.enter(symbol, buyVenue, this.portfolio.freeSlot(symbol), ts);
+    this.execution.enter(symbol, buyVenue, this.portfolio.freeSlot(symbol), ts, ts, this.wallClock());
   }
 
-  /** Closes every open trade at the current book (the campaign's end). */
+  /** Closes every open trade at the current book (the campaign's end); closes on stale quotes are flagged. */
   closeAll(ts: number): void {
     const p = this.portfolio;
     for (let slot = 0; slot < p.open.length; slot++) {
       if (p.open[slot] === 0) continue;
-      const symbol = (slot / p.slotsPerSymbol) | 0;
-      this.execution.exit(slot, symbol, REASON_CAMPAIGN_END, ts, this.execution.exitCash(slot, symbol));
+      this.close(slot, (slot / p.slotsPerSymbol) | 0, REASON_CAMPAIGN_END, ts);
     }
+  }
+
+  /**
+   * One venue's data quality (`QUALITY_A`, `QUALITY_B` or `QUALITY_FX`) over the shard's life
+   * (`quality` holds what a checkpoint restored and the skips). The per-tick path only counts
+   * venue B's updates; venue A's and the last update times are worked out here, off that path.
+   */
+  venueQuality(venue: number): VenueQuality {
+    if (venue === QUALITY_FX) return this.quality.venue(venue);
+    for (let i = venue; i < this.book.ask.length; i += 2) {
+      if ((this.book.ask[i] as number) > 0) this.quality.noteLatest(venue, this.book.updatedAt[i] as number);
+    }
+    const quality = this.quality.venue(venue);
+    quality.updates += venue === QUALITY_B ? this.venueBTicks : this.totalTicks - this.venueBTicks;
+    return quality;
+  }
+
+  /** The symbol's premium, bps: (midA / fx) / midB − 1 at the accepted FX rate; NaN before both venues quote. */
+  premiumBps(symbol: number): number {
+    if (!this.book.hasBothSides(symbol)) return Number.NaN;
+    const iA = symbol * 2;
+    const fx = this.book.fxRate;
+    const midA = ((this.book.bid[iA] as number) + (this.book.ask[iA] as number)) / 2;
+    const midB = ((this.book.bid[iA + 1] as number) + (this.book.ask[iA + 1] as number)) / 2;
+    return premiumOf(midA, midB * fx) * 1e4;
+  }
+
+  /** The symbol's premium baseline, bps: 0 for `none`, NaN before an `ewma` baseline's first observation. */
+  baselineBps(symbol: number): number {
+    return this.baseline.value[symbol] as number;
   }
 
   /** Open trades marked to the current book, after exit fees, in the reporting currency. */
@@ -251,9 +402,16 @@ export class Engine implements QuoteSink {
         tradesClosed: p.tradesClosed[i] as number,
         rejectedEntries: this.risk.rejectedBySymbol[i] as number,
         realizedPnlMicros: p.realizedMicros[i] as number,
+        ...(this.baseline.kind === BASELINE_EWMA && !Number.isNaN(this.baseline.value[i] as number)
+          ? { baselineBps: this.baselineBps(i), baselineAt: this.baseline.at[i] as number }
+          : {}),
       })),
       openTrades,
       feed: feedState,
+      fx: { rate: this.book.fxRate, ...(this.fx.observed && !Number.isNaN(this.fx.acceptedAt) ? { at: this.fx.acceptedAt } : {}) },
+      refusals: this.risk.refusals(),
+      staleCloses: this.staleCloses,
+      venues: { a: this.venueQuality(QUALITY_A), b: this.venueQuality(QUALITY_B), fx: this.venueQuality(QUALITY_FX) },
     };
   }
 
@@ -283,6 +441,15 @@ export class Engine implements QuoteSink {
         p.totalClosed += s.tradesClosed;
         p.realizedTotalMicros += s.realizedPnlMicros;
         this.risk.totalRejected += s.rejectedEntries;
+        if (s.baselineBps !== undefined && s.baselineAt !== undefined) this.baseline.restore(i, s.baselineBps, s.baselineAt);
+      }
+      if (checkpoint.fx) this.fx.restore(checkpoint.fx.rate, checkpoint.fx.at);
+      if (checkpoint.refusals) this.risk.restoreRefusals(checkpoint.refusals);
+      this.staleCloses = checkpoint.staleCloses ?? 0;
+      if (checkpoint.venues) {
+        this.quality.restore(QUALITY_A, checkpoint.venues.a);
+        this.quality.restore(QUALITY_B, checkpoint.venues.b);
+        this.quality.restore(QUALITY_FX, checkpoint.venues.fx);
       }
       for (const t of checkpoint.openTrades) {
         const symbol = symbolOf(t.symbol);

@@ -29,8 +29,11 @@ export class PaperExecution {
     this.feeB = fees.feeBBps * 1e-4;
   }
 
-  /** Opens a trade on `symbol` in `slot`: buys on `buyVenue`, sells on the other. */
-  enter(symbol: number, buyVenue: number, slot: number, ts: number): void {
+  /**
+   * Opens a trade on `symbol` in `slot`: buys on `buyVenue`, sells on the other. `ts` engine
+   * time, `eventTs` the recorded time of the update decided on, `wallTs` the decision's wall clock.
+   */
+  enter(symbol: number, buyVenue: number, slot: number, ts: number, eventTs: number, wallTs: number): void {
     const fx = this.book.fxRate;
     const iA = symbol * 2;
     const iB = iA + 1;
@@ -42,8 +45,8 @@ export class PaperExecution {
     const feeA = qty * priceA * this.feeA;
     const feeB = qty * priceB * this.feeB;
     const tradeId = this.portfolio.nextTradeId;
-    this.fills.push(tradeId, symbol, VENUE_A, !buyA, false, REASON_ENTRY, qty, priceA, feeA, fx, ts);
-    this.fills.push(tradeId, symbol, VENUE_B, buyA, false, REASON_ENTRY, qty, priceB, feeB, fx, ts);
+    this.fills.push(tradeId, symbol, VENUE_A, !buyA, false, REASON_ENTRY, qty, priceA, feeA, fx, ts, eventTs, wallTs, false);
+    this.fills.push(tradeId, symbol, VENUE_B, buyA, false, REASON_ENTRY, qty, priceB, feeB, fx, ts, eventTs, wallTs, false);
     const cash = cashMicros(fx, !buyA, qty, priceA, feeA) + cashMicros(1, buyA, qty, priceB, feeB);
     this.portfolio.openTrade(slot, tradeId, buyVenue, qty, priceA, priceB, cash, this.orderNotional, ts);
   }
@@ -63,8 +66,11 @@ export class PaperExecution {
     return cashMicros(fx, false, qty, askA, qty * askA * this.feeA) + cashMicros(1, true, qty, bidB, qty * bidB * this.feeB);
   }
 
-  /** Closes the trade in `slot` at the current book; `exitCash` is `exitCash(slot, symbol)`. */
-  exit(slot: number, symbol: number, reason: number, ts: number, exitCash: number): void {
+  /**
+   * Closes the trade in `slot` at the current book; `exitCash` is `exitCash(slot, symbol)`.
+   * `staleQuote` flags both legs: a price older than `strategy.maxQuoteAge` was used.
+   */
+  exit(slot: number, symbol: number, reason: number, ts: number, exitCash: number, eventTs: number, wallTs: number, staleQuote: boolean): void {
     const fx = this.book.fxRate;
     const iA = symbol * 2;
     const qty = this.portfolio.qty[slot] as number;
@@ -72,8 +78,8 @@ export class PaperExecution {
     const sellA = this.portfolio.buyVenue[slot] === VENUE_A;
     const priceA = sellA ? (this.book.bid[iA] as number) : (this.book.ask[iA] as number);
     const priceB = sellA ? (this.book.ask[iA + 1] as number) : (this.book.bid[iA + 1] as number);
-    this.fills.push(tradeId, symbol, VENUE_A, sellA, true, reason, qty, priceA, qty * priceA * this.feeA, fx, ts);
-    this.fills.push(tradeId, symbol, VENUE_B, !sellA, true, reason, qty, priceB, qty * priceB * this.feeB, fx, ts);
+    this.fills.push(tradeId, symbol, VENUE_A, sellA, true, reason, qty, priceA, qty * priceA * this.feeA, fx, ts, eventTs, wallTs, staleQuote);
+    this.fills.push(tradeId, symbol, VENUE_B, !sellA, true, reason, qty, priceB, qty * priceB * this.feeB, fx, ts, eventTs, wallTs, staleQuote);
     this.portfolio.closeTrade(slot, exitCash);
   }
 }

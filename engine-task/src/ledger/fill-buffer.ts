@@ -27,6 +27,9 @@ export class FillBuffer {
   private readonly fee: Float64Array;
   private readonly fxRate: Float64Array;
   private readonly ts: Float64Array;
+  private readonly eventTs: Float64Array;
+  private readonly wallTs: Float64Array;
+  private readonly staleQuote: Uint8Array;
   size = 0;
   /** The `seq` the next fill gets. */
   nextSeq: number;
@@ -47,6 +50,9 @@ export class FillBuffer {
     this.fee = new Float64Array(capacity);
     this.fxRate = new Float64Array(capacity);
     this.ts = new Float64Array(capacity);
+    this.eventTs = new Float64Array(capacity);
+    this.wallTs = new Float64Array(capacity);
+    this.staleQuote = new Uint8Array(capacity);
     this.nextSeq = nextSeq;
   }
 
@@ -55,6 +61,11 @@ export class FillBuffer {
     return this.size + n <= this.capacity;
   }
 
+  /**
+   * Buffers one fill. `ts` is engine time, `eventTs` the recorded time of the update (or timer)
+   * the decision was made on, `wallTs` the wall clock of the decision; `staleQuote` flags a close
+   * priced on a quote older than `strategy.maxQuoteAge`.
+   */
   push(
     tradeId: number,
     symbol: number,
@@ -67,6 +78,9 @@ export class FillBuffer {
     fee: number,
     fxRate: number,
     ts: number,
+    eventTs: number,
+    wallTs: number,
+    staleQuote: boolean,
   ): void {
     const i = this.size++;
     this.seq[i] = this.nextSeq++;
@@ -81,6 +95,9 @@ export class FillBuffer {
     this.fee[i] = fee;
     this.fxRate[i] = fxRate;
     this.ts[i] = ts;
+    this.eventTs[i] = eventTs;
+    this.wallTs[i] = wallTs;
+    this.staleQuote[i] = staleQuote ? 1 : 0;
   }
 
   /** Takes every buffered fill out as ledger records. */
@@ -100,6 +117,9 @@ export class FillBuffer {
         fee: this.fee[i] as number,
         fxRate: this.fxRate[i] as number,
         ts: this.ts[i] as number,
+        eventTs: this.eventTs[i] as number,
+        wallTs: this.wallTs[i] as number,
+        ...(this.staleQuote[i] === 1 ? { staleQuote: true } : {}),
         generation,
       };
     }

@@ -1,5 +1,6 @@
 import { MICROS } from '../../../core/model/fill.js';
-import type { Progress, SymbolProgress } from '../../../core/model/progress.js';
+import type { Progress, SymbolProgress, VenueQuality } from '../../../core/model/progress.js';
+import { QUALITY_A, QUALITY_B, QUALITY_FX } from '../book/quote-quality.js';
 import type { Engine } from '../engine.js';
 import type { LatencyHistogram } from './latency-histogram.js';
 import type { Logger } from '../../../core/log.js';
@@ -12,9 +13,33 @@ export const processMemory: MemoryProbe = () => {
   return { rssBytes: m.rss, heapUsedBytes: m.heapUsed };
 };
 
+/** Updates a feed skipped before they reached the engine, by reason, for one venue. */
+export interface FeedSkips {
+  skipped: Readonly<Record<string, number>>;
+}
+
+/**
+ * The feed's own skip counts per venue (`a`, `b`, `fx`), merged into `Progress.venues` beside the
+ * engine's. A feed counts what it skips itself (a malformed frame, a crossed line it drops); the
+ * engine counts what reached it and was unusable; nothing is counted twice.
+ */
+export type FeedQuality = () => { a?: FeedSkips; b?: FeedSkips; fx?: FeedSkips } | undefined;
+
+/**
+ * The feed's quality provider, if it has one: a `quality()` method, or a live feed's
+ * `venueStates()` (whose per-venue states carry `skipped`). Undefined for feeds that skip nothing.
+ */
+export function feedQualityOf(feed: object): FeedQuality | undefined {
+  const f = feed as { quality?: FeedQuality; venueStates?: FeedQuality };
+  if (typeof f.quality === 'function') return () => f.quality?.call(feed);
+  if (typeof f.venueStates === 'function') return () => f.venueStates?.call(feed);
+  return undefined;
+}
+
 /**
  * Turns the engine's counters into heartbeat progress and per-symbol monitor lines (the seed
- * report's `[D74-3_MONITOR]` lines, with latency). Runs on the runner's timers, never per tick.
+ * report's `[D74-3_MONITOR]` lines, with latency, premium and quote ages), plus one data-quality
+ * line per monitor turn. Runs on the runner's timers, never per tick.
  */
 export class ShardMonitor {
   private lastTicks: number;
@@ -26,6 +51,7 @@ export class ShardMonitor {
     private readonly engine: Engine,
     private readonly startedAt: number,
     private readonly memory: MemoryProbe = processMemory,
+    private readonly feedQuality?: FeedQuality,
   ) {
     this.lastTicks = engine.ticks();
     this.lastAt = startedAt;
@@ -65,6 +91,9 @@ export class ShardMonitor {
       rssBytes: mem.rssBytes,
       heapUsedBytes: mem.heapUsedBytes,
       symbols: this.symbols(),
+      venues: this.venues(),
+      refusals: e.risk.refusals(),
+      staleCloses: e.staleCloses,
     };
   }
 
@@ -78,10 +107,38 @@ export class ShardMonitor {
       openTrades: p.openCount[i] as number,
       realizedPnl: round((p.realizedMicros[i] as number) / MICROS),
       latencyP99Us: round((e.symbolLatency[i] as LatencyHistogram).quantileUs(0.99)),
+      ...this.premium(i),
     }));
   }
 
-  /** Logs one monitor line per symbol: ticks, trades, elapsed, ticks/s over the interval, latency p50/p99. */
+  /** Per venue: the engine's counts, with the feed's own skips added reason by reason. */
+  venues(): NonNullable<Progress['venues']> {
+    const e = this.engine;
+    const feed = this.feedQuality?.();
+    return {
+      a: merge(e.venueQuality(QUALITY_A), feed?.a),
+      b: merge(e.venueQuality(QUALITY_B), feed?.b),
+      fx: merge(e.venueQuality(QUALITY_FX), feed?.fx),
+    };
+  }
+
+  /** Premium, baseline and deviation of one symbol, bps (rounded to 0.001); fields absent while unknown. */
+  private premium(symbol: number): Pick<SymbolProgress, 'premiumBps' | 'baselineBps' | 'deviationBps'> {
+    const premium = this.engine.premiumBps(symbol);
+    const baseline = this.engine.baselineBps(symbol);
+    return {
+      ...(Number.isFinite(premium) ? { premiumBps: round(premium) } : {}),
+      ...(Number.isFinite(baseline) ? { baselineBps: round(baseline) } : {}),
+      ...(Number.isFinite(premium) && Number.isFinite(baseline) ? { deviationBps: round(premium - baseline) } : {}),
+    };
+  }
+
+  /**
+   * Logs one monitor line per symbol (ticks, trades, elapsed, ticks/s over the interval, latency
+   * p50/p99, premium/baseline/deviation in bps, each venue's quote age in s at `now`) and one
+   * `data quality` line (per venue: updates, last update age, skipped by reason; refusals by
+   * reason; closes on stale quotes).
+   */
   logSymbols(log: Logger, now: number, intervalSec: number): void {
     const e = this.engine;
     const elapsedSec = round((now - this.startedAt) / 1000);
@@ -97,10 +154,37 @@ export class ShardMonitor {
         ticksPerSec: round((ticks - (this.lastSymbolTicks[i] as number)) / intervalSec),
         p50Us: round(histogram?.quantileUs(0.5) ?? 0),
         p99Us: round(histogram?.quantileUs(0.99) ?? 0),
+        ...this.premium(i),
+        ...ageField('quoteAgeASec', now, e.book.updatedAt[i * 2] as number),
+        ...ageField('quoteAgeBSec', now, e.book.updatedAt[i * 2 + 1] as number),
       });
       this.lastSymbolTicks[i] = ticks;
     });
+    const venues = this.venues();
+    const line = (v: VenueQuality) => ({ updates: v.updates, ...(v.lastUpdateAt === undefined ? {} : ageField('ageSec', now, v.lastUpdateAt)), skipped: nonZero(v.skipped) });
+    log.log('info', 'data quality', {
+      a: line(venues.a),
+      b: line(venues.b),
+      fx: line(venues.fx),
+      refusals: nonZero(e.risk.refusals()),
+      staleCloses: e.staleCloses,
+    });
   }
+}
+
+function merge(engine: VenueQuality, feed: FeedSkips | undefined): VenueQuality {
+  if (!feed) return engine;
+  const skipped = { ...engine.skipped };
+  for (const [reason, n] of Object.entries(feed.skipped)) skipped[reason] = (skipped[reason] ?? 0) + n;
+  return { ...engine, skipped };
+}
+
+function ageField(name: string, now: number, at: number): Record<string, number> {
+  return at > 0 ? { [name]: round((now - at) / 1000) } : {};
+}
+
+function nonZero(counts: Readonly<Record<string, number>>): Record<string, number> {
+  return Object.fromEntries(Object.entries(counts).filter(([, n]) => n > 0));
 }
 
 function round(v: number): number {

@@ -13,10 +13,12 @@ describe('engine on virtual time', () => {
     const first = await runVirtual(testCampaign({ duration: '5m' }));
     const second = await runVirtual(testCampaign({ duration: '5m' }));
     const other = await runVirtual(testCampaign({ duration: '5m', feed: { kind: 'synthetic', seed: 12, ticksPerSecond: 10 } }));
-    const a = first.ledger.fills(KEY);
+    // The decision's wall-clock time (`wallTs`) is the one thing a rerun does not reproduce.
+    const replayable = (fills: Fill[]) => fills.map(({ wallTs: _wall, ...f }) => f);
+    const a = replayable(first.ledger.fills(KEY));
     expect(a.length).toBeGreaterThan(20);
-    expect(second.ledger.fills(KEY)).toEqual(a);
-    expect(other.ledger.fills(KEY)).not.toEqual(a);
+    expect(replayable(second.ledger.fills(KEY))).toEqual(a);
+    expect(replayable(other.ledger.fills(KEY))).not.toEqual(a);
   });
 
   it('keeps trading for a whole hour with maxOpenTrades 20: exits fire, trades open in every 5-minute window', async () => {
@@ -111,7 +113,7 @@ describe('fencing', () => {
         restore: () => inner.restore(),
         heartbeat: (progress) => inner.heartbeat(progress),
         commit: async (fills: readonly Fill[], cp) => {
-          if (++commits === 200) ledger.supersede(KEY, 1); // the watchdog restarted the shard meanwhile
+          if (++commits === 20) ledger.supersede(KEY, 1); // the watchdog restarted the shard meanwhile
           return inner.commit(fills, cp);
         },
       }),
@@ -120,7 +122,7 @@ describe('fencing', () => {
     const committed = ledger.fills(KEY);
     const checkpoint = ledger.checkpoint(KEY);
     // What generation 0 committed before the fence is intact; the rejected batch left nothing behind.
-    expect(commits).toBe(200);
+    expect(commits).toBe(20);
     expect(committed.every((f) => f.generation === 0)).toBe(true);
     expect(checkpoint?.lastFillSeq ?? -1).toBe(committed.length - 1);
     await expect(ledger.forTask(KEY, 0).heartbeat({} as never)).rejects.toBeInstanceOf(FencedOutError);

@@ -72,7 +72,7 @@ describe('restore from checkpoint plus ledger tail', () => {
     // Both go on for another simulated minute and make the same trades.
     feed.emitUntil(t + 60_000, Infinity, engine);
     resumedFeed.emitUntil(t + 60_000, Infinity, restored);
-    const strip = (fills: ReturnType<Engine['drainFills']>) => fills.map(({ generation: _g, ...f }) => f);
+    const strip = (fills: ReturnType<Engine['drainFills']>) => fills.map(({ generation: _g, wallTs: _wall, ...f }) => f);
     expect(strip(restored.drainFills())).toEqual(strip(engine.drainFills()));
   });
 
