@@ -5,12 +5,13 @@
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
 import { parseConfigText } from '../core/config/load-config.js';
+import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
@@ -20,6 +21,11 @@ import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import { CHAOS_VERBS, parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
 import { remoteCommand } from './remote-command.js';
+import { scheduleCommand } from './schedule-command.js';
+import { serve } from './serve.js';
+import { dataCommand } from './data-command.js';
+import { dataRecordCommand } from './data-record.js';
+import { sweepCommand } from './sweep-command.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
 
@@ -30,6 +36,18 @@ Usage:
   arbfleet run --resume DIR         pick up a campaign whose control plane was killed
   arbfleet report DIR               re-render DIR's report from its database
   arbfleet remote COMMAND           start, list, show, stop campaigns on a deployed API (SigV4)
+  arbfleet serve [--api-port N] [--data DIR]
+                                    the control plane as a service: API, live page, watchdog,
+                                    scheduler and schedules; resumes everything after a restart
+  arbfleet schedule COMMAND         recurring campaigns on arbfleet serve: create, list, show,
+                                    pause, resume, trigger, delete (arbfleet schedule --help)
+  arbfleet data import --format F --venue a|b|fx FILES… -o OUT
+                                    recorded data to the canonical replay file (arbfleet data help)
+  arbfleet data record CONFIG -o OUT [--duration D]
+                                    the venues' live streams to a canonical replay file
+  arbfleet sweep CONFIG --set strategy.entryBps=20,30,40 [--set …] [--parallel 2]
+                                    clock: virtual campaigns over the same recorded data, one per
+                                    combination, side by side; a table of their trading
   arbfleet help                     this text
 
 Options for run:
@@ -75,7 +93,12 @@ async function main(argv: string[]): Promise<number> {
   if (command === 'run') return run(rest);
   if (command === 'report') return report(rest);
   if (command === 'remote') return remoteCommand(rest);
-  throw new ValidationError([{ path: 'command', message: `unknown command "${command}": use run, report, remote or help` }]);
+  if (command === 'serve') return serve(rest, (json) => fleetLogger(json, false));
+  if (command === 'schedule') return scheduleCommand(rest);
+  if (command === 'data' && rest[0] === 'record') return dataRecordCommand(rest.slice(1));
+  if (command === 'data') return dataCommand(rest);
+  if (command === 'sweep') return sweepCommand(rest);
+  throw new ValidationError([{ path: 'command', message: `unknown command "${command}": use run, report, remote, serve, schedule or help` }]);
 }
 
 async function run(argv: string[]): Promise<number> {
@@ -239,7 +262,7 @@ async function report(argv: string[]): Promise<number> {
 /** Reads a config file and fills in the local watchdog defaults it does not set itself. */
 function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
-  const raw = parseConfigText(readFileSync(path, 'utf8'), path);
+  const raw = resolveFeedPaths(parseConfigText(readFileSync(path, 'utf8'), path), dirname(resolve(path)));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], path);
   const config = { ...(raw as Record<string, unknown>) };
   const watchdog = (config.watchdog ?? {}) as Record<string, unknown>;

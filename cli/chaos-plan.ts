@@ -50,7 +50,11 @@ export function parseChaos(spec: string): ChaosFault[] {
   });
 }
 
-/** The `ARBFLEET_CHAOS` value for one shard's task: its engine-side faults still ahead at `now`. */
+/**
+ * The `ARBFLEET_CHAOS` value for one shard's task launched at `now`: its engine-side faults still
+ * ahead. Faults before the launch were an earlier generation's; the task fires every fault it is
+ * given, at once when it falls due while the task is still booting.
+ */
 export function engineChaosEnv(faults: readonly ChaosFault[], shardId: string, campaignStart: number, now: number): string {
   return faults
     .filter((f) => f.shardId === shardId && ENGINE_SIDE.has(f.verb) && campaignStart + f.atSec * 1000 > now)

@@ -1,7 +1,19 @@
 import type { CampaignView } from '../core/api/fleet-api.js';
 import type { ShardRecord } from '../core/fleet/records.js';
 
-const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB'] as const;
+const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed'] as const;
+
+/**
+ * The feed as the last heartbeat saw it: `done` (the replay ran out), `quiet:12s` (nothing
+ * delivered since, in recorded seconds: a quiet market, not a stall), `flowing`, `-` before a
+ * heartbeat that says.
+ */
+export function feedCell(p: { feedDone?: boolean; feedIdleSince?: number; eventTime?: number } | undefined): string {
+  if (!p) return '-';
+  if (p.feedDone) return 'done';
+  if (p.feedIdleSince !== undefined && p.eventTime !== undefined) return `quiet:${Math.max(0, (p.eventTime - p.feedIdleSince) / 1000).toFixed(0)}s`;
+  return p.eventTime !== undefined ? 'flowing' : '-';
+}
 
 /** One dashboard row per shard, as cells (shared by the terminal table and the compact lines). */
 export function shardRow(shard: ShardRecord, now: number): string[] {
@@ -19,6 +31,7 @@ export function shardRow(shard: ShardRecord, now: number): string[] {
     age,
     String(shard.restarts.length),
     p ? (p.rssBytes / 2 ** 20).toFixed(0) : '-',
+    feedCell(p),
   ];
 }
 
@@ -55,8 +68,8 @@ export class DashboardWriter {
     if (now - this.lastCompact < this.everyMs) return;
     this.lastCompact = now;
     for (const shard of view.shards) {
-      const [id, status, gen, , tps, trades, p99, age, restarts, rss] = shardRow(shard, now);
-      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB\n`);
+      const [id, status, gen, , tps, trades, p99, age, restarts, rss, feed] = shardRow(shard, now);
+      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed}\n`);
     }
   }
 }

@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
+import type { CampaignConfig } from '../core/config/campaign-config.js';
+import { replaySourceIssues } from '../core/data/source-check.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
 import { LaunchService } from '../core/fleet/launch-service.js';
@@ -9,6 +11,7 @@ import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { SchedulerService } from '../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
+import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { ProcessLauncher } from '../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
@@ -91,6 +94,7 @@ export class LocalFleet {
       clock,
       log: options.log,
       taskEnvironment: (campaign, shard) => this.taskEnvironment(campaign, shard),
+      admit: (campaign) => replaySourceIssues(campaign.config as unknown as CampaignConfig),
     };
     this.campaigns = new CampaignService(this.ctx);
     this.launches = new LaunchService(this.ctx);
@@ -203,6 +207,7 @@ export class LocalFleet {
       ARBFLEET_SHARD_INDEX: String(shard.index),
       ARBFLEET_STARTED_AT: String(start),
       ...(campaign.endsAt !== undefined ? { ARBFLEET_ENDS_AT: String(campaign.endsAt) } : {}),
+      ...taskClockEnvironment(campaign.config),
       ARBFLEET_HEALTH_FILE: join(this.options.runDir, 'tasks', `${shard.shardId}.health.json`),
       ARBFLEET_CHAOS: engineChaosEnv(this.options.chaos ?? [], shard.shardId, start, this.ctx.clock.now()),
     };

@@ -17,6 +17,7 @@ import { SchedulerService } from '../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { createLogger } from '../core/log.js';
 import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
+import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 
 export interface FleetRuntime {
   env: LambdaEnvironment;
@@ -42,6 +43,7 @@ export function ecsTaskEnvironment(tablePrefix: string) {
     ARBFLEET_SHARD_INDEX: String(shard.index),
     ...(campaign.startedAt !== undefined ? { ARBFLEET_STARTED_AT: String(campaign.startedAt) } : {}),
     ...(campaign.endsAt !== undefined ? { ARBFLEET_ENDS_AT: String(campaign.endsAt) } : {}),
+    ...taskClockEnvironment(campaign.config),
   });
 }
 
@@ -50,7 +52,7 @@ export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(),
   const store = new DynamoDbCampaignStore({ clients, tablePrefix: env.tablePrefix, clock });
   const context: FleetContext = {
     store,
-    queue: new SqsLaunchQueue({ clients, queueUrl: env.launchQueueUrl }),
+    queue: new SqsLaunchQueue({ clients, queueUrl: env.launchQueueUrl, ...(env.launchDeadLetterQueueUrl ? { deadLetterQueueUrl: env.launchDeadLetterQueueUrl } : {}) }),
     launcher: new EcsTaskLauncher({
       clients,
       cluster: env.cluster,
@@ -74,7 +76,8 @@ export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(),
     context,
     campaigns: new CampaignService(context),
     launches: new LaunchService(context),
-    watchdog: new WatchdogService(context),
+    // Dead letters are read once per watchdog invocation (`functions/watchdog.ts`): peeking at SQS waits a second.
+    watchdog: new WatchdogService(context, { deadLettersEachPass: false }),
     scheduler: new SchedulerService(context),
   };
 }

@@ -6,6 +6,7 @@
  * Pure: a transition returns the patched record, the patch to store (compare-and-set on
  * `version`, which the caller owns) and the lifecycle event to append.
  */
+import { isVirtualClock } from './task-clock.js';
 import type { CampaignPatch } from '../ports.js';
 import { ConflictError } from '../errors.js';
 import type { CampaignRecord, CampaignStatus, LifecycleEvent } from './records.js';
@@ -60,7 +61,8 @@ export function canTransitionCampaign(from: CampaignStatus, to: CampaignStatus):
 /**
  * Moves a campaign to `to` at `now` (ms). Sets `updatedAt`, and:
  * - on `STARTING`: `startedAt = now` and `endsAt = now + config.duration` (unless `note.endsAt`),
- *   so a campaign whose shards never come up still ends at its maximum runtime;
+ *   so a campaign whose shards never come up still ends at its maximum runtime; a `clock: virtual`
+ *   campaign has no wall-clock end (its duration is recorded time): it ends when every shard has;
  * - on `STOPPING`: `endReason` (the note's reason, e.g. `duration reached` or `stopped by user`);
  * - on a terminal status: `endedAt = now` and `endReason` (the note's, else the one given when
  *   stopping, else the status in words).
@@ -80,7 +82,7 @@ export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, n
   if (to === 'STARTING') {
     patch.startedAt = now;
     const durationSec = record.config['duration'];
-    const endsAt = note.endsAt ?? (typeof durationSec === 'number' ? now + durationSec * 1000 : undefined);
+    const endsAt = note.endsAt ?? (typeof durationSec === 'number' && !isVirtualClock(record.config) ? now + durationSec * 1000 : undefined);
     if (endsAt !== undefined) patch.endsAt = endsAt;
   }
   if (to === 'STOPPING' && note.reason !== undefined) patch.endReason = note.reason;

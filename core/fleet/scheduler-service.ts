@@ -3,12 +3,14 @@ import { isTerminalCampaign, transitionCampaign } from './campaign-lifecycle.js'
 import { CampaignService, USER_STOP_REASON } from './campaign-service.js';
 import type { FleetContext } from './fleet-context.js';
 import type { CampaignRecord } from './records.js';
-import { isActiveShard, transitionShard } from './shard-lifecycle.js';
+import { isActiveShard, isTerminalShard, transitionShard } from './shard-lifecycle.js';
 import { campaignStopReason } from './watchdog-policy.js';
 
 /** How long after `endsAt` the engines get to close their trades and exit on their own. */
 export const END_GRACE_MS = 10_000;
 export const MAX_RUNTIME_REASON = 'Max runtime reached';
+/** Why a campaign ends before its maximum runtime: every shard finished its work (a replay that ran out, a virtual-time campaign). */
+export const ALL_SHARDS_DONE_REASON = 'every shard completed';
 
 /** What one scheduler tick did. */
 export interface SchedulerTick {
@@ -20,7 +22,9 @@ export interface SchedulerTick {
 /**
  * The campaign clock: starts scheduled campaigns when due, moves campaigns past their maximum
  * runtime to STOPPING (engines end themselves at `endsAt`; tasks still running `END_GRACE_MS`
- * later are stopped), and completes a stopping campaign once every shard is terminal.
+ * later are stopped), moves a running campaign whose shards have all ended (their replays ran
+ * out, or a virtual-time campaign, which has no `endsAt`) to STOPPING, and completes a stopping
+ * campaign once every shard is terminal.
  */
 export class SchedulerService {
   private readonly campaigns: CampaignService;
@@ -71,8 +75,21 @@ export class SchedulerService {
       this.ctx.log.log('info', 'campaign stopping', { campaignId: campaign.campaignId, reason: MAX_RUNTIME_REASON });
       return false;
     }
+    if (campaign.status === 'RUNNING' && (await this.everyShardEnded(campaign))) {
+      const step = transitionCampaign(campaign, 'STOPPING', now, { reason: ALL_SHARDS_DONE_REASON });
+      await store.updateCampaign(campaign.campaignId, campaign.version, step.patch);
+      await store.appendEvents([step.event]);
+      this.ctx.log.log('info', 'campaign stopping', { campaignId: campaign.campaignId, reason: ALL_SHARDS_DONE_REASON });
+      return false;
+    }
     if (campaign.status === 'STOPPING') return this.finishStopping(campaign, now);
     return false;
+  }
+
+  /** Every shard has ended (COMPLETED, or FAILED under `onShardFailure: continue`): nothing is left to run. */
+  private async everyShardEnded(campaign: CampaignRecord): Promise<boolean> {
+    const shards = await this.ctx.store.listShards(campaign.campaignId);
+    return shards.length > 0 && shards.every((s) => isTerminalShard(s.status));
   }
 
   private async finishStopping(campaign: CampaignRecord, now: number): Promise<boolean> {

@@ -9,6 +9,11 @@
  * without it fall back on the watchdog's own stored observation, `observedTicks`), and a launch without a heartbeat within `launchTimeout` means
  * LAUNCH_TIMEOUT; these three are confirmed before a kill (see `WatchdogPolicy.confirmAfterSec`).
  * RSS at `memoryRecycleAt` of the task's memory recycles the shard before the OOM killer does.
+ *
+ * Progress is the engine loop's `turns` when heartbeats carry them, else its ticks
+ * (`progressCount`): turns advance while the market is quiet, so a quiet market or a recorded gap
+ * is not a stall; the arrival of quotes is not what is judged. A task that exits 0 after its
+ * heartbeat said `feedDone` (its replay ran out) completes, never prematurely.
  */
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
@@ -16,6 +21,7 @@ import type { TaskStatus } from '../ports.js';
 import { nextBackoffSec, restartBudget, isBackoffReset, type BackoffPolicy, type RestartBudget } from './backoff.js';
 import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from './records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
+import { progressCount } from './ticks-since.js';
 
 /** Everything the watchdog needs to judge a shard; build it from a config with `watchdogPolicyFor`. */
 export interface WatchdogPolicy {
@@ -314,9 +320,16 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
   const stop = classifyStop(task, policy.campaignEndsAt);
   if (stop === 'completed') {
     const campaignStop = isCampaignStopReason(task.stoppedReason);
-    const premature = !campaignStop && policy.campaignEndsAt !== undefined && stoppedAt < policy.campaignEndsAt;
+    const replayEnded = heartbeat?.progress.feedDone === true;
+    const premature = !campaignStop && !replayEnded && policy.campaignEndsAt !== undefined && stoppedAt < policy.campaignEndsAt;
     const how = task.exitCode === 0 ? 'exited 0' : `stopped (${describeExit(task)})`;
-    const when = campaignStop ? `for the campaign's end (${task.stoppedReason})` : premature ? 'before the campaign ended' : 'at the campaign end';
+    const when = campaignStop
+      ? `for the campaign's end (${task.stoppedReason})`
+      : replayEnded
+        ? 'when its replay ended'
+        : premature
+          ? 'before the campaign ended'
+          : 'at the campaign end';
     return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), premature };
   }
   const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: stoppedAt };
@@ -358,20 +371,24 @@ function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now:
     return {
       cause: 'STALLED',
       failedAt: standing,
-      note: `heartbeats keep coming but ticks have stood at ${heartbeat.progress.ticks} for ${seconds(now - standing)} (staleAfter ${policy.staleAfterSec}s)`,
+      note:
+        heartbeat.progress.turns === undefined
+          ? `heartbeats keep coming but ticks have stood at ${heartbeat.progress.ticks} for ${seconds(now - standing)} (staleAfter ${policy.staleAfterSec}s)`
+          : `heartbeats keep coming but the engine loop has stood at ${heartbeat.progress.turns} turns (${heartbeat.progress.ticks} ticks) for ${seconds(now - standing)} (staleAfter ${policy.staleAfterSec}s)`,
     };
   }
   return undefined;
 }
 
 /**
- * Since when the current generation's ticks have stood at their current value: the heartbeat's
- * own `ticksSince` (set by the store that wrote it), or, for a heartbeat without one (written
- * before it existed), the watchdog's stored observation when it saw the same ticks.
+ * Since when the current generation's progress (`progressCount`: turns, else ticks) has stood at
+ * its current value: the heartbeat's own `ticksSince` (set by the store that wrote it), or, for a
+ * heartbeat without one (written before it existed), the watchdog's stored observation when it
+ * saw the same count.
  */
 function ticksStandingSince(shard: ShardRecord, heartbeat: Heartbeat): number | undefined {
   if (heartbeat.ticksSince !== undefined) return heartbeat.ticksSince;
-  return shard.observedTicks === heartbeat.progress.ticks ? shard.observedTicksSince : undefined;
+  return shard.observedTicks === progressCount(heartbeat.progress) ? shard.observedTicksSince : undefined;
 }
 
 function healthy(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): HealthyVerdict {
@@ -393,7 +410,8 @@ function healthy(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: numb
 function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefined): ObservationPatch {
   if (!heartbeat) return {};
   const patch: ObservationPatch = {};
-  const { ticks, rssBytes } = heartbeat.progress;
+  const { rssBytes } = heartbeat.progress;
+  const ticks = progressCount(heartbeat.progress);
   if (heartbeat.ticksSince === undefined && (shard.observedTicks !== ticks || shard.observedTicksSince === undefined)) {
     patch.observedTicks = ticks;
     patch.observedTicksSince = heartbeat.receivedAt;

@@ -5,6 +5,7 @@
  * result in words.
  */
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
+import { isVirtualClock } from '../fleet/task-clock.js';
 import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../fleet/records.js';
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
@@ -47,14 +48,31 @@ export function assessAcceptance(facts: AcceptanceFacts): AcceptanceCriterion[] 
   ];
 }
 
-function fullDuration({ campaign, config, window }: AcceptanceFacts): AcceptanceCriterion {
+/**
+ * Ran the full duration: on the wall clock, or, for recorded data, to its end. A shard whose
+ * replay ran out (last heartbeat `feedDone`) has played all it had; a `clock: virtual` campaign's
+ * duration is recorded time, so every shard COMPLETED (each ran its window) is the full run.
+ */
+function fullDuration({ campaign, config, window, shards, histories }: AcceptanceFacts): AcceptanceCriterion {
   const share = config.durationSec > 0 ? window.ranSec / config.durationSec : 0;
+  const base = { id: 'full-duration', criterion: 'Ran the full duration' } as const;
+  const completed = campaign.status === 'COMPLETED';
+  const replayEnded = shards.length > 0 && shards.every((s) => histories.get(s.shardId)?.at(-1)?.progress.feedDone === true);
+  if (isVirtualClock(campaign.config) || replayEnded) {
+    const allDone = shards.length > 0 && shards.every((s) => s.status === 'COMPLETED');
+    const how = replayEnded ? 'every shard played its replay to the end' : 'virtual time: every shard ran its recorded window';
+    return {
+      ...base,
+      target: `${formatSeconds(config.durationSec)} of recorded time or the replay's end, every shard COMPLETED`,
+      result: `${allDone ? how : 'not every shard COMPLETED'} (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
+      pass: completed && allDone,
+    };
+  }
   return {
-    id: 'full-duration',
-    criterion: 'Ran the full duration',
+    ...base,
     target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %), COMPLETED`,
     result: `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %), ${campaign.status}`,
-    pass: campaign.status === 'COMPLETED' && window.ranSec >= FULL_DURATION_FRACTION * config.durationSec,
+    pass: completed && window.ranSec >= FULL_DURATION_FRACTION * config.durationSec,
   };
 }
 

@@ -17,6 +17,7 @@ import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } fro
 import { campaignTotals, shardTotals } from './report-totals.js';
 import { runWindowOf } from './run-window.js';
 import { TRADE_WINDOW_SEC } from './trade-windows.js';
+import { TRADING_NOTES, tradingConfigOf, tradingReportOf } from './trading.js';
 
 /** Everything a report is built from, keyed by `shardId` where per shard. */
 export interface ReportInput {
@@ -87,6 +88,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     ),
     shards: shardReports,
     acceptance: assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger }),
+    trading: tradingReportOf(ledgers, histories, tradingConfigOf(campaign.config)),
     ledger,
     series: {
       shards: shards.map((s) => shardSeriesOf(s.shardId, historyOf(s), window)),
@@ -105,6 +107,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
         'an earlier seq or (tradeId, venue, kind) is duplicated. Realised P&L is recomputed from the ledger in integer micro-units ' +
         '(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat\'s when that heartbeat counted the same fills.',
+      ...TRADING_NOTES,
     ],
   };
 }

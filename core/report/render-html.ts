@@ -22,6 +22,7 @@ import {
 } from './report-format.js';
 import type { CampaignReport, LatencyBucket } from './report-schema.js';
 import { barChart, lineChart, timelineChart, type LineSeries } from './svg-chart.js';
+import { tradingHtml } from './render-trading.js';
 
 /** Colour of each restart cause on the timeline; a shard that FAILED is black. */
 export const CAUSE_COLOURS: Readonly<Record<RestartCause, string>> = {
@@ -43,6 +44,7 @@ export function renderHtml(report: CampaignReport): string {
     summary(report),
     '<h2>Acceptance</h2>',
     acceptanceTable(report),
+    report.trading ? tradingHtml(report.trading, report.totals.currency) : '',
     '<h2>Shards</h2>',
     shardTable(report),
     '<h2>Charts</h2>',

@@ -4,6 +4,7 @@
  * console) until the campaign has ended.
  */
 import type { CampaignRecord, CampaignStatus, ShardRecord } from '../fleet/records.js';
+import type { ScheduleRecord } from '../schedule/schedule-record.js';
 import { cell, htmlDocument, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { reportConfigOf } from './report-config.js';
@@ -19,6 +20,8 @@ export interface LiveView {
   campaign: CampaignRecord;
   shards: ShardRecord[];
   now: number;
+  /** The control plane's schedules, listed under the shards with their next runs (`arbfleet serve`). */
+  schedules?: ScheduleRecord[];
 }
 
 /** Renders the live dashboard of `view.campaign` as a complete HTML document. */
@@ -52,6 +55,8 @@ export function renderLivePage(view: LiveView): string {
       ['Shard', 'Status', 'Gen', 'Symbols', 'Ticks/s', 'Trades', 'Realised P&L', 'Latency p99', 'Heartbeat age', 'Restarts', 'RSS'],
       [...shards.map((s) => shardRow(s, now, config.currency, ended ? undefined : config.staleAfterSec)), totals],
     )}</div>`,
+    ...(campaign.scheduleId !== undefined ? [`<p id="campaign-schedule">Run of schedule <b>${escapeHtml(campaign.scheduleId)}</b>, occurrence ${escapeHtml(formatInstant(campaign.occurrence))}</p>`] : []),
+    ...(view.schedules !== undefined ? [renderSchedulesSection(view.schedules)] : []),
     `<p class="muted">As of ${escapeHtml(formatInstant(now))}. ${ended ? 'The campaign has ended: this page no longer refreshes.' : `Refreshes every ${LIVE_REFRESH_SEC} s.`}</p>`,
   ].join('\n');
   return htmlDocument(`${campaign.name}: live`, body, ended ? undefined : LIVE_REFRESH_SEC);
@@ -75,4 +80,24 @@ function shardRow(shard: ShardRecord, now: number, currency: string, staleAfterS
     cell(shard.restarts.length, true),
     cell(p ? formatBytes(p.rssBytes) : '—', true),
   ];
+}
+
+/**
+ * The schedules section: one row per schedule with its calendar, state, next run and counts
+ * (runs started, occurrences skipped by the overlap policy, occurrences missed while down).
+ */
+export function renderSchedulesSection(schedules: readonly ScheduleRecord[]): string {
+  if (schedules.length === 0) return '<h2>Schedules</h2><p id="live-schedules" class="muted">No schedules.</p>';
+  const rows = schedules.map((s) => [
+    `<td data-schedule="${escapeHtml(s.scheduleId)}">${escapeHtml(s.scheduleId)}</td>`,
+    cell(`${s.spec.cron} (${s.spec.timezone})`),
+    cell(s.spec.overlap),
+    `<td class="${s.paused ? 'status-STOPPING' : 'status-RUNNING'}">${escapeHtml(s.paused ? `paused${s.note ? `: ${s.note}` : ''}` : 'active')}</td>`,
+    cell(s.nextRunAt === null ? 'none' : formatInstant(s.nextRunAt)),
+    cell(s.runs, true),
+    cell(s.skipped, true),
+    `<td class="num${s.missed > 0 ? ' fail' : ''}">${escapeHtml(String(s.missed))}</td>`,
+    cell(s.lastCampaignId ?? '—'),
+  ]);
+  return `<h2>Schedules</h2><div id="live-schedules">${htmlTable(['Schedule', 'Cron', 'Overlap', 'State', 'Next run', 'Runs', 'Skipped', 'Missed', 'Last run'], rows)}</div>`;
 }

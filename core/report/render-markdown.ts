@@ -17,12 +17,14 @@ import {
   formatSeconds,
 } from './report-format.js';
 import type { CampaignReport } from './report-schema.js';
+import { tradingMarkdown } from './render-trading.js';
 
 /** Renders `report` as a Markdown document. */
 export function renderMarkdown(report: CampaignReport): string {
   const sections = [
     header(report),
     acceptance(report),
+    ...(report.trading ? [tradingMarkdown(report.trading, report.totals.currency, inline)] : []),
     shards(report),
     restarts(report),
     ledger(report),

@@ -7,6 +7,7 @@
  * started. Rules behind numbers that are not plain counts are spelled out in `notes`.
  */
 import { z } from 'zod';
+import { TradingReportSchema } from './trading-schema.js';
 import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../fleet/records.js';
 
 /** Loop latency in microseconds. See `LATENCY_RULE` for how p50/p99 are combined. */
@@ -215,6 +216,8 @@ export const CampaignReportSchema = z
         timeline: z.array(TimelineEventSchema),
       })
       .strict(),
+    /** The trading judged beside the fleet (absent from reports built before it existed). */
+    trading: TradingReportSchema.optional(),
     /** The rules behind derived numbers, in words. */
     notes: z.array(z.string()),
   })

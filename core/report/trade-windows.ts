@@ -18,14 +18,16 @@ export interface TradeWindows {
   openFills: number[];
 }
 
-/** Counts `OPEN` fills of `ledgers` per trade window of `window` (fills outside the run are ignored). */
+/** Counts `OPEN` fills of `ledgers` per trade window of `window`, by `wallTs` (else `ts`); fills outside the run are ignored. */
 export function tradeWindowsOf(window: RunWindow, ledgers: Iterable<readonly Fill[]>): TradeWindows {
   const count = Math.max(1, Math.floor(window.ranSec / TRADE_WINDOW_SEC));
   const openFills = new Array<number>(count).fill(0);
   for (const ledger of ledgers) {
     for (const fill of ledger) {
-      if (fill.kind !== 'OPEN' || fill.ts < window.startMs || fill.ts > window.endMs) continue;
-      const index = Math.min(count - 1, Math.floor((fill.ts - window.startMs) / (TRADE_WINDOW_SEC * 1000)));
+      // The run window is wall time: a fill's wall time of decision (its engine time is the recorded time of a replay).
+      const at = fill.wallTs ?? fill.ts;
+      if (fill.kind !== 'OPEN' || at < window.startMs || at > window.endMs) continue;
+      const index = Math.min(count - 1, Math.floor((at - window.startMs) / (TRADE_WINDOW_SEC * 1000)));
       openFills[index] = (openFills[index] as number) + 1;
     }
   }

@@ -2,6 +2,7 @@
  * `npm run bench`: the engine's throughput, tick-to-decision latency and heap growth at 10, 50
  * and 200 symbols on virtual time, beside the ceiling of a bare loop that only generates ticks
  * and updates books, measured in the same run. `--json` prints one JSON document instead.
+ * `--baseline ewma` (or `fixed`) runs the premium-aware rule instead of the shipped one (`none`).
  * A benchmark, not a test: it reports, and flags targets missed, but never fails.
  *
  * `--watchdog-pass 100,300,1000` measures the control plane instead: the AWS calls of one
@@ -22,6 +23,7 @@ import { silentLogger } from '../../core/log.js';
 import { ShardRunner } from '../src/runner.js';
 import { startMotoServer } from './moto-server.js';
 import { measureWatchdogPass, watchdogPassTable, type WatchdogPassResult } from './watchdog-pass.js';
+import { benchImport, benchIngest } from './ingest.js';
 
 const TICKS_PER_INSTRUMENT_PER_SEC = 100;
 const TARGETS: Record<number, { ticksPerSec: number; p99Us: number; ratio?: number; heapMiB?: number }> = {
@@ -56,6 +58,16 @@ class DiscardingPersistence implements ShardPersistence {
   }
 }
 
+/** `--baseline`: the strategy's premium baseline (`none` is the shipped rule; `ewma` adds an event-time EWMA per update). */
+type BaselineKind = 'none' | 'ewma' | 'fixed';
+let baselineKind: BaselineKind = 'none';
+
+function premiumBaseline(kind: BaselineKind) {
+  if (kind === 'ewma') return { kind, halfLife: 3600 } as const;
+  if (kind === 'fixed') return { kind, bps: 0 } as const;
+  return { kind } as const;
+}
+
 function campaignFor(symbolCount: number): Campaign {
   const universe = symbolUniverse();
   // The universe has 50 symbols; larger scenarios reuse its prices under numbered names.
@@ -69,6 +81,7 @@ function campaignFor(symbolCount: number): Campaign {
     venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
     fx: { pair: 'USDT/KRW', rate: 1380 },
     risk: { maxOpenTrades: Math.max(20, symbolCount * 2), maxOpenTradesPerSymbol: 2 },
+    strategy: { premiumBaseline: premiumBaseline(baselineKind) },
     feed: { kind: 'synthetic', seed: 99, ticksPerSecond: TICKS_PER_INSTRUMENT_PER_SEC },
     watchdog: { heartbeatInterval: 10, staleAfter: 60 },
   });
@@ -203,13 +216,25 @@ const { values } = parseArgs({
     json: { type: 'boolean' },
     ticks: { type: 'string', default: '10000000' },
     symbols: { type: 'string', default: '10,50,200' },
+    baseline: { type: 'string', default: 'none' },
     'watchdog-pass': { type: 'string' },
+    import: { type: 'string' },
+    ingest: { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
-  console.log('Usage: npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200]');
+  console.log('Usage: npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200] [--baseline none|ewma|fixed]');
   console.log('       npm run bench -- [--json] --watchdog-pass 100,300,1000   (AWS calls of one watchdog pass, on moto)');
+  console.log('       npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)');
+  process.exit(0);
+}
+if (values.import !== undefined || values.ingest !== undefined) {
+  // Recorded and live data in (ingest.ts): import lines/s and RSS, frames decoded into the engine.
+  const report: Record<string, unknown> = { node: process.version };
+  if (values.import !== undefined) report.import = benchImport(Number(values.import), (line) => values.json || process.stderr.write(`${line}\n`));
+  if (values.ingest !== undefined) report.ingest = benchIngest(Number(values.ingest));
+  console.log(JSON.stringify(report, null, 2));
   process.exit(0);
 }
 if (values['watchdog-pass'] !== undefined) {
@@ -220,6 +245,11 @@ if (!(globalThis as { gc?: unknown }).gc) {
   console.error('bench: run with --expose-gc (npm run bench does) so heap growth is measured after a full collection');
   process.exit(2);
 }
+if (!['none', 'ewma', 'fixed'].includes(values.baseline)) {
+  console.error(`bench: --baseline takes none, ewma or fixed; got ${values.baseline}`);
+  process.exit(2);
+}
+baselineKind = values.baseline as BaselineKind;
 const ticks = Number(values.ticks);
 const results: ScenarioResult[] = [];
 for (const n of values.symbols.split(',').map(Number)) {
@@ -227,5 +257,5 @@ for (const n of values.symbols.split(',').map(Number)) {
   results.push(await scenario(n, ticks));
 }
 const meta = { node: process.version, cpu: (await import('node:os')).cpus()[0]?.model ?? 'unknown', at: new Date().toISOString() };
-if (values.json) console.log(JSON.stringify({ ...meta, ticksPerInstrumentPerSec: TICKS_PER_INSTRUMENT_PER_SEC, results }, null, 2));
-else console.log(`${table(results)}\n\n${meta.node} on ${meta.cpu}; the seed engine: 62 ms per iteration, 16 iterations/s.`);
+if (values.json) console.log(JSON.stringify({ ...meta, ticksPerInstrumentPerSec: TICKS_PER_INSTRUMENT_PER_SEC, baseline: baselineKind, results }, null, 2));
+else console.log(`${table(results)}\n\npremium baseline: ${baselineKind}. ${meta.node} on ${meta.cpu}; the seed engine: 62 ms per iteration, 16 iterations/s.`);

@@ -32,7 +32,8 @@ Options (each also read from the environment variable in brackets):
                           or the config on the campaign's record in --store  [ARBFLEET_CONFIG_FROM=store])
   --symbols A,B,...       this shard's symbols (default: all the campaign's) [ARBFLEET_SYMBOLS]
   --duration 90s          override the campaign's duration
-  --virtual               virtual time: run the whole duration as fast as the CPU allows
+  --virtual               virtual time: run the whole duration as fast as the CPU allows; a
+                          replay runs on its recorded time (default: the config's clock)
                                                                              [ARBFLEET_CLOCK=virtual]
   --store SPEC            memory (default), sqlite:<path> (an existing store, made by the
                           control plane) or dynamodb:<table-prefix>           [ARBFLEET_STORE]
@@ -100,7 +101,7 @@ async function main(): Promise<number> {
   const unknown = symbols.filter((s) => !campaign.symbols.some((c) => c.base === s));
   if (unknown.length > 0) throw new ValidationError([{ path: 'symbols', message: `not in the campaign: ${unknown.join(', ')}` }]);
   const shardIndex = integer(values['shard-index'] ?? env.ARBFLEET_SHARD_INDEX ?? '0', 'shard-index');
-  const mode = values.virtual || env.ARBFLEET_CLOCK === 'virtual' ? 'virtual' : 'real';
+  const mode = clockMode(values.virtual === true, env.ARBFLEET_CLOCK, campaign.config.clock);
   const pretty = values.json ? false : values.pretty ? true : undefined;
   const log = createLogger({ pretty, context: { campaign: key.campaignId, shard: key.shardId, generation } });
   const chaos = parseEngineChaos(env.ARBFLEET_CHAOS ?? '');
@@ -144,6 +145,17 @@ async function main(): Promise<number> {
   } finally {
     close();
   }
+}
+
+/**
+ * The run's clock: `--virtual`, else `ARBFLEET_CLOCK` (`real` or `virtual`, what the fleet passes),
+ * else the config's `clock`. A virtual replay runs on the recorded time as fast as the CPU allows.
+ */
+function clockMode(flag: boolean, fromEnv: string | undefined, fromConfig: 'real' | 'virtual'): 'real' | 'virtual' {
+  if (flag) return 'virtual';
+  if (fromEnv === undefined || fromEnv === '') return fromConfig;
+  if (fromEnv !== 'real' && fromEnv !== 'virtual') throw new ValidationError([{ path: 'ARBFLEET_CLOCK', message: `expected real or virtual, got "${fromEnv}"` }]);
+  return fromEnv;
 }
 
 /** The exit code of a run: never 0 while fills the engine made are not in the ledger. */

@@ -11,9 +11,15 @@ import { ChaosExit, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
 import type { MarketFeed } from './feed/market-feed.js';
 import { ReplayFeed } from './feed/replay-feed.js';
+import { LiveFeed } from './feed/live/live-feed.js';
 import { SyntheticFeed } from './feed/synthetic-feed.js';
 import type { Logger } from '../../core/log.js';
-import { processMemory, ShardMonitor, type MemoryProbe } from './monitor/shard-monitor.js';
+import { feedQualityOf, processMemory, ShardMonitor, type MemoryProbe } from './monitor/shard-monitor.js';
+import { pacedTimeline, replayWindow, wallTimeline, type CampaignTimeline } from './campaign-timeline.js';
+import type { QuoteSink } from './feed/market-feed.js';
+
+/** A virtual-time run heartbeats at least this many times over its window (the report's premium chart). */
+const VIRTUAL_HEARTBEATS = 200;
 
 /**
  * How a run ended. `fenced` and `self-fenced` wrote nothing after the decision; `commit-failed`
@@ -35,6 +41,8 @@ export interface RunOutcome {
   /** Fills made but not committed when the run ended: 0 unless it ended `commit-failed`, `fenced` or `self-fenced`. */
   fillsUncommitted: number;
   realizedPnl: number;
+  /** Recorded updates a restarted real-time replay skipped: they came while no generation ran. */
+  skippedOnResume: number;
   /** Engine time the run covered (virtual or real). */
   engineMs: number;
   /** Wall-clock time the run took. */
@@ -52,9 +60,13 @@ export interface RunnerOptions {
   log: Logger;
   /** The wall clock (real mode, self-fencing). */
   clock?: Clock;
-  /** When the campaign started; virtual runs start their engine time here. */
+  /**
+   * When the campaign started (wall ms, the same for every generation): a synthetic virtual run
+   * starts its engine time here. A replay ignores it: it runs on the recorded time, paced in real
+   * time from its first generation's start (`campaign-timeline.ts`).
+   */
   startAt?: number;
-  /** When the campaign ends: the engine closes its trades, commits and completes. */
+  /** When the campaign ends (wall ms; ignored by a virtual replay): the engine closes its trades, commits and completes. */
   endsAt?: number;
   chaos?: ScheduledFault[];
   /** A file refreshed with progress at every heartbeat, for the container's HEALTHCHECK. */
@@ -107,6 +119,19 @@ export class ShardRunner {
   private lastProgressTicks = -1;
   private progressAt = 0;
   private wake: (() => void) | undefined;
+  /** Turns of the run loop: they advance while the market is quiet (not while a chaos stall holds it). */
+  private turns = 0;
+  /** Engine time of the last turn that delivered an update, and whether one came since the last heartbeat. */
+  private lastUpdateAt: number | undefined;
+  private updatedSinceHeartbeat = false;
+  /** The replay has run out. */
+  private feedDone = false;
+  /** Engine time this generation started at. */
+  private engineStart = 0;
+  /** Wall time a real-time replay's first generation started at: recorded time is paced from here (`pacedTimeline`). */
+  private wallOrigin = 0;
+  /** Updates skipped on resuming a real-time replay, per venue (`a`, `b`, `fx`). */
+  private readonly skipped = { a: 0, b: 0, fx: 0 };
   private inflight: Promise<void> | undefined;
   /** A fence hit by a background write; the loop ends on it at its next turn. */
   private fencedBy: FencedOutError | undefined;
@@ -120,7 +145,7 @@ export class ShardRunner {
     this.flushMs = monitor.flushInterval * 1000;
     this.selfFenceMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
     this.commitBoundMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
-    this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation });
+    this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation, wallClock: () => this.clock.now() });
   }
 
   /** Asks the run to end at the next slice: flush, final checkpoint, resolve with `stopped`. */
@@ -132,18 +157,26 @@ export class ShardRunner {
   async run(): Promise<RunOutcome> {
     const wallStart = this.clock.now();
     const { config } = this.o.campaign;
-    // A fault meant for an earlier generation (its time already past) is not this task's to inject.
-    this.chaos = (this.o.chaos ?? []).filter((f) => f.at >= wallStart);
+    // Every fault given is this task's: the fleet hands a launch only the faults due at or after
+    // it (`engineChaosEnv`), so one that fell due while this process was still booting fires at once.
+    this.chaos = (this.o.chaos ?? []).map((f) => ({ ...f }));
     const startAt = this.o.startAt ?? wallStart;
     const endsAt = this.o.endsAt ?? startAt + config.duration * 1000;
     const restorePoint = await this.o.persistence.restore();
     const feedState = this.engine.restore(restorePoint);
     this.committedSeq = this.engine.fills.nextSeq - 1;
     this.feed = this.createFeed(startAt);
+    // The window is the file's, read before the checkpoint moves the feed on, and the wall origin
+    // the first generation's (kept in the checkpoint): every generation maps time alike.
+    this.wallOrigin = typeof feedState?.wallOrigin === 'number' ? feedState.wallOrigin : wallStart;
+    const timeline = this.timelineOf(this.wallOrigin, endsAt);
+    const virtualStart = this.virtualStartOf(startAt);
     if (feedState) (this.feed as SyntheticFeed | ReplayFeed).restore(feedState);
-    const engineStart = this.o.mode === 'virtual' ? Math.max(startAt, Math.min(this.feed.nextTickAt(), endsAt)) : wallStart;
-    if (this.o.mode === 'real') this.feed.rebase(wallStart);
-    this.monitor = new ShardMonitor(this.engine, engineStart, this.o.memory ?? processMemory);
+    const engineStart = this.o.mode === 'virtual' ? Math.max(virtualStart, Math.min(this.feed.nextTickAt(), timeline.endsAt)) : timeline.engineAt(wallStart);
+    if (this.o.mode === 'real' && !(this.feed instanceof ReplayFeed)) this.feed.rebase(wallStart);
+    if (this.o.mode === 'real' && this.feed instanceof ReplayFeed && feedState) this.skipPassed(engineStart);
+    this.engineStart = engineStart;
+    this.monitor = new ShardMonitor(this.engine, engineStart, this.o.memory ?? processMemory, feedQualityOf(this.feed));
     this.lastHeartbeatOk = wallStart;
     this.lastCommitOk = wallStart;
     this.o.log.log('info', 'shard started', {
@@ -152,14 +185,16 @@ export class ShardRunner {
       restoredTicks: this.engine.restoredTicks,
       restoredOpenTrades: this.engine.portfolio.totalOpen,
       nextFillSeq: this.engine.fills.nextSeq,
-      endsAt: new Date(endsAt).toISOString(),
+      endsAt: new Date(timeline.endsAt).toISOString(),
+      ...(this.o.mode === 'real' && this.feed instanceof ReplayFeed ? { wallOrigin: this.wallOrigin, recordedNow: new Date(engineStart).toISOString() } : {}),
+      ...(this.skipped.a + this.skipped.b + this.skipped.fx > 0 ? { skippedOnResume: this.skipped.a + this.skipped.b + this.skipped.fx } : {}),
     });
     let end: RunEnd;
     let reason: string;
     let engineNow = engineStart;
     try {
       await this.heartbeat(engineStart);
-      ({ end, reason, engineNow } = this.o.mode === 'virtual' ? await this.runVirtual(engineStart, endsAt) : await this.runReal(endsAt));
+      ({ end, reason, engineNow } = this.o.mode === 'virtual' ? await this.runVirtual(engineStart, timeline.endsAt) : await this.runReal(timeline));
       if (end === 'completed' || end === 'stopped') {
         if (end === 'completed') this.engine.closeAll(engineNow);
         await this.inflight;
@@ -179,29 +214,55 @@ export class ShardRunner {
     return this.outcome(end, reason, engineNow - engineStart, this.clock.now() - wallStart);
   }
 
+  /**
+   * Virtual time: engine time follows the feed as fast as the CPU allows. The loop turns at least
+   * every heartbeat interval of engine time (the engine's timers); fills are committed every
+   * flush interval of engine time; heartbeats, bare checkpoints and monitor lines go by the wall
+   * clock (so the watchdog judges a backtest as it judges any shard, and a week of quiet recorded
+   * data is not 10⁶ store writes), plus `VIRTUAL_HEARTBEATS` heartbeats over the window for charts. A replay that
+   * runs out ends the run there (`replay ended`), its trades closed at the last quotes.
+   */
   private async runVirtual(start: number, endsAt: number): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
     const slice = this.o.sliceTicks ?? 8192;
+    const turnMs = this.heartbeatMs;
+    const chartMs = Number.isFinite(endsAt - start) ? Math.max(turnMs, (endsAt - start) / VIRTUAL_HEARTBEATS) : turnMs;
     let now = start;
-    let nextHeartbeat = start + this.heartbeatMs;
-    let nextFlush = start + this.flushMs;
+    let nextTurn = start + turnMs;
+    let nextChart = start + chartMs;
+    let nextFillFlush = start + this.flushMs;
+    const wallStart = this.clock.now();
+    let nextHeartbeat = wallStart + this.heartbeatMs;
+    let nextFlush = wallStart + this.flushMs;
+    // Monitor lines follow engine time, as in real time: one per symbol per recorded interval.
     let nextMonitor = start + this.monitorMs;
     for (;;) {
-      const commitFailure = this.commitFailure(this.clock.now());
+      const wall = this.clock.now();
+      const commitFailure = this.commitFailure(wall);
       if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
-      const until = Math.min(nextHeartbeat, nextFlush, nextMonitor, endsAt);
+      const until = Math.min(nextTurn, endsAt);
       const emitted = this.feed.emitUntil(until, slice, this.engine);
       const next = this.feed.nextTickAt();
       now = emitted === slice ? Math.min(next, until) : until;
-      if (next === Infinity && now < endsAt) now = endsAt; // a replay that ran out ends the campaign early
-      if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
-      if (now >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
-        await this.flush(now);
-        nextFlush = now + this.flushMs;
+      this.turned(emitted, now);
+      this.engine.onTimer(now); // exits on the timer too: max holding fires on a quiet symbol
+      if (emitted < slice && next === Infinity && now < endsAt) {
+        this.feedDone = true;
+        return { end: 'completed', reason: 'replay ended', engineNow: now };
       }
-      if (now >= nextHeartbeat) {
+      if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
+      if (now >= nextTurn) nextTurn = now + turnMs;
+      // Fills are committed on engine time (as a real-time run would); bare checkpoints on wall time.
+      const fillsWaiting = this.engine.fills.nextSeq - 1 > this.committedSeq;
+      if ((fillsWaiting && now >= nextFillFlush) || wall >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+        await this.flush(now);
+        nextFlush = wall + this.flushMs;
+        nextFillFlush = now + this.flushMs;
+      }
+      if (wall >= nextHeartbeat || now >= nextChart) {
         await this.heartbeat(now);
-        nextHeartbeat = now + this.heartbeatMs;
+        nextHeartbeat = wall + this.heartbeatMs;
+        nextChart = now + chartMs;
       }
       if (now >= nextMonitor) {
         this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
@@ -211,41 +272,106 @@ export class ShardRunner {
     }
   }
 
-  private async runReal(endsAt: number): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
+  /**
+   * Real time: timers go by the wall clock; engine time is the timeline's (`engineAt(wall)`: the
+   * wall clock itself, or the recorded time of a paced replay). A replay that runs out ends the
+   * run at once (`replay ended`), its trades closed at the quotes just delivered.
+   */
+  private async runReal(timeline: CampaignTimeline): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
+    const endsAt = timeline.endsAt;
     let nextHeartbeat = this.clock.now() + this.heartbeatMs;
     let nextFlush = this.clock.now() + this.flushMs;
     let nextMonitor = this.clock.now() + this.monitorMs;
     for (;;) {
-      const now = this.clock.now();
+      const wall = this.clock.now();
+      const now = timeline.engineAt(wall);
       // Checked before anything else, so a task that wakes from a freeze writes nothing.
-      if (now - this.lastHeartbeatOk > this.selfFenceMs) {
-        return { end: 'self-fenced', reason: `no heartbeat written for ${((now - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
+      if (wall - this.lastHeartbeatOk > this.selfFenceMs) {
+        return { end: 'self-fenced', reason: `no heartbeat written for ${((wall - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
       }
-      const commitFailure = this.commitFailure(now);
+      const commitFailure = this.commitFailure(wall);
       if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
-      this.applyChaos(now);
+      this.applyChaos(wall);
       if (!this.stalled) {
-        while (this.feed.emitUntil(Math.min(now, endsAt), 65_536, this.engine) === 65_536) {
-          /* keep up: a slice this large means the feed is ahead of us */
+        let emitted = 0;
+        for (let n = 65_536; n === 65_536; emitted += n) {
+          n = this.feed.emitUntil(Math.min(now, endsAt), 65_536, this.engine); // keep up: a full slice means the feed is ahead of us
+        }
+        this.turned(emitted, now);
+        this.engine.onTimer(now);
+        if (this.feed instanceof ReplayFeed && this.feed.nextTickAt() === Infinity && now < endsAt) {
+          this.feedDone = true;
+          return { end: 'completed', reason: 'replay ended', engineNow: now };
         }
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (!this.inflight) {
-        if (now >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+        if (wall >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
           this.background(this.flush(now));
-          nextFlush = now + this.flushMs;
-        } else if (now >= nextHeartbeat) {
+          nextFlush = wall + this.flushMs;
+        } else if (wall >= nextHeartbeat) {
           this.background(this.heartbeat(now));
-          nextHeartbeat = now + this.heartbeatMs;
+          nextHeartbeat = wall + this.heartbeatMs;
         }
       }
-      if (now >= nextMonitor) {
+      if (wall >= nextMonitor) {
         this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
-        nextMonitor = now + this.monitorMs;
+        nextMonitor = wall + this.monitorMs;
       }
-      const due = Math.min(this.stalled ? Infinity : this.feed.nextTickAt(), nextHeartbeat, nextFlush, nextMonitor, endsAt);
+      const due = Math.min(this.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), nextHeartbeat, nextFlush, nextMonitor, timeline.wallAt(endsAt));
       await this.sleepUntil(due);
+    }
+  }
+
+  /** Counts a loop turn (a chaos stall holds the loop: no turn) and when the feed last delivered. */
+  private turned(emitted: number, now: number): void {
+    this.turns++;
+    if (emitted > 0) {
+      this.lastUpdateAt = now;
+      this.updatedSinceHeartbeat = true;
+    }
+  }
+
+  /**
+   * The engine-time mapping of this run (`campaign-timeline.ts`). A replay runs on its recorded
+   * time: virtual from its window's start; real paced at `feed.speed` from `wallOrigin`, the first
+   * generation's start (not the campaign's: a task that took 30 s to launch would otherwise play
+   * its first 30 s × speed at once), which the checkpoint keeps for every later generation.
+   */
+  private timelineOf(wallOrigin: number, endsAt: number): CampaignTimeline {
+    const { config } = this.o.campaign;
+    if (!(this.feed instanceof ReplayFeed) || config.feed.kind !== 'replay') return wallTimeline(endsAt);
+    const window = replayWindow(this.feed.firstTickAt(), config.duration, config.feed.from, config.feed.to);
+    if (this.o.mode === 'virtual') return { engineAt: () => window.startAt, wallAt: () => Infinity, endsAt: window.endsAt };
+    return pacedTimeline(window.startAt, wallOrigin, config.feed.speed, endsAt, config.feed.to === undefined ? Infinity : window.endsAt);
+  }
+
+  /** Where a virtual run's engine time starts: the replay window's start, else the campaign's. */
+  private virtualStartOf(startAt: number): number {
+    const { config } = this.o.campaign;
+    if (!(this.feed instanceof ReplayFeed) || config.feed.kind !== 'replay') return startAt;
+    return replayWindow(this.feed.firstTickAt(), config.duration, config.feed.from, config.feed.to).startAt;
+  }
+
+  /**
+   * A restarted real-time replay resumes at the checkpoint's place in the file, then skips (and
+   * counts) what was recorded up to now: those updates came while no generation ran, and playing
+   * them late would shift every later quote off the campaign's mapping.
+   */
+  private skipPassed(now: number): void {
+    const skipped = this.skipped;
+    const counter: QuoteSink = {
+      onQuote: (instrument) => {
+        if (instrument % 2 === 0) skipped.a++;
+        else skipped.b++;
+      },
+      onFx: () => {
+        skipped.fx++;
+      },
+    };
+    while (this.feed.emitUntil(now, 65_536, counter) === 65_536) {
+      /* skip to now */
     }
   }
 
@@ -294,7 +420,7 @@ export class ShardRunner {
   }
 
   private async heartbeat(now: number): Promise<void> {
-    const progress = this.monitor.progress(now, this.committedSeq);
+    const progress = this.withFeedProgress(this.monitor.progress(now, this.committedSeq), now);
     try {
       await this.o.persistence.heartbeat(progress);
       this.lastHeartbeatOk = this.clock.now();
@@ -303,17 +429,39 @@ export class ShardRunner {
       if (error instanceof FencedOutError) throw error;
       this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
     }
-    this.writeHealth(progress, now);
+    this.writeHealth(progress);
   }
 
-  private writeHealth(progress: Progress, now: number): void {
-    if (progress.ticks !== this.lastProgressTicks) {
-      this.lastProgressTicks = progress.ticks;
-      this.progressAt = now;
+  /**
+   * The loop's own progress on top of the monitor's: `turns` (a stall is judged on them, so a
+   * quiet market is not one), the recorded time, since when the feed has been idle (no update
+   * since the previous heartbeat), whether the replay ran out, and updates skipped on a resume.
+   */
+  private withFeedProgress(progress: Progress, now: number): Progress {
+    const idle = !this.updatedSinceHeartbeat;
+    this.updatedSinceHeartbeat = false;
+    const out: Progress = { ...progress, turns: this.turns, eventTime: now };
+    if (idle || this.feedDone) out.feedIdleSince = this.lastUpdateAt ?? this.engineStart;
+    if (this.feedDone) out.feedDone = true;
+    const { a, b, fx } = this.skipped;
+    if (out.venues && a + b + fx > 0) {
+      const add = (q: NonNullable<Progress['venues']>['a'], n: number) => (n > 0 ? { ...q, skipped: { ...q.skipped, 'resume-gap': (q.skipped['resume-gap'] ?? 0) + n } } : q);
+      out.venues = { a: add(out.venues.a, a), b: add(out.venues.b, b), fx: add(out.venues.fx, fx) };
+    }
+    return out;
+  }
+
+  /** The container HEALTHCHECK's file: wall times, progress judged on turns (a quiet market still turns). */
+  private writeHealth(progress: Progress): void {
+    const wall = this.clock.now();
+    const moved = progress.turns ?? progress.ticks;
+    if (moved !== this.lastProgressTicks) {
+      this.lastProgressTicks = moved;
+      this.progressAt = wall;
     }
     if (!this.o.healthFile) return;
     try {
-      writeFileSync(this.o.healthFile, JSON.stringify({ at: now, ticks: progress.ticks, progressAt: this.progressAt }));
+      writeFileSync(this.o.healthFile, JSON.stringify({ at: wall, ticks: progress.ticks, turns: moved, progressAt: this.progressAt }));
     } catch (error) {
       this.o.log.log('warn', 'health file not written', { error: String(error) });
     }
@@ -326,7 +474,7 @@ export class ShardRunner {
   private async flush(now: number): Promise<boolean> {
     const drained = this.engine.drainFills();
     if (drained.length > 0) this.pending = this.pending.length > 0 ? this.pending.concat(drained) : drained;
-    const checkpoint = this.engine.checkpoint(this.feed.state(), now);
+    const checkpoint = this.engine.checkpoint({ ...this.feed.state(), wallOrigin: this.wallOrigin }, now);
     const batch = this.pending;
     try {
       await this.o.persistence.commit(batch, checkpoint);
@@ -376,12 +524,17 @@ export class ShardRunner {
   private createFeed(startAt: number): MarketFeed {
     const { config, symbols } = this.o.campaign;
     const feed = config.feed;
-    if (feed.kind === 'live') throw new ValidationError([{ path: 'feed.kind', message: 'live feeds are not built yet' }]);
+    if (feed.kind === 'live') {
+      if (this.o.mode === 'virtual') throw new ValidationError([{ path: 'clock', message: 'a live feed runs on the real clock only: set clock: real (or drop --virtual)' }]);
+      const { venues } = config;
+      const closeAt = this.o.endsAt ?? startAt + config.duration * 1000;
+      const shard = this.o.symbols.length < symbols.length ? { index: this.o.shardIndex, count: Math.ceil(symbols.length / config.sharding.symbolsPerShard) } : undefined;
+      return new LiveFeed({ feed, venues, symbols: this.o.symbols, fxRate: this.o.campaign.fxRate, clock: this.clock, closeAt, shard, onUpdate: () => this.wake?.() });
+    }
     if (feed.kind === 'replay') {
-      if (feed.path === undefined) throw new ValidationError([{ path: 'feed.sources', message: 'replay sources are not built yet' }]);
-      const replay = new ReplayFeed(feed.path, this.o.symbols, feed.format);
-      if (this.o.mode === 'virtual') replay.rebase(Math.max(startAt, replay.firstTickAt()));
-      return replay;
+      // Engine time is the recorded time in both modes (campaign-timeline.ts): never rebased.
+      const quotes = { a: config.venues.a.quoteCurrency, b: config.venues.b.quoteCurrency };
+      return new ReplayFeed({ feed, shardSymbols: this.o.symbols, quotes });
     }
     const mine = this.o.symbols.map((base) => {
       const spec = symbols.find((s) => s.base === base);
@@ -403,6 +556,7 @@ export class ShardRunner {
       fillsCommitted: this.committedSeq + 1,
       fillsUncommitted: e.fills.nextSeq - 1 - this.committedSeq,
       realizedPnl: e.portfolio.realizedTotal(),
+      skippedOnResume: this.skipped.a + this.skipped.b + this.skipped.fx,
       engineMs,
       wallMs,
       latency: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DashboardWriter, renderDashboard } from '../../../cli/dashboard.js';
+import { DashboardWriter, feedCell, renderDashboard } from '../../../cli/dashboard.js';
 import { parseChaos, engineChaosEnv } from '../../../cli/chaos-plan.js';
 import { campaignRecord, progress, shardRecord } from '../../contract/record-builders.js';
 
@@ -20,8 +20,8 @@ describe('the live dashboard', () => {
     const [header, columns, row0, row1] = renderDashboard(view(), T0 + 10_000);
     expect(header).toContain('(c-1)');
     expect(header).toMatch(/10s \/ 60s {2}trades 12$/);
-    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+p99 µs\s+hb age\s+restarts\s+RSS MiB$/);
-    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '3.25', '1.0s', '0', '150']);
+    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed$/);
+    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '3.25', '1.0s', '0', '150', '-']);
     expect(row1?.split(/\s+/).slice(0, 2)).toEqual(['shard-1', 'PENDING']);
   });
 
@@ -63,5 +63,14 @@ describe('--chaos plans', () => {
     expect(engineChaosEnv(faults, 'shard-001', T0, T0 + 1_000)).toBe(`stall@${T0 + 20_000},exit@${T0 + 40_000}`);
     // A generation launched after the stall's time does not stall again.
     expect(engineChaosEnv(faults, 'shard-001', T0, T0 + 30_000)).toBe(`exit@${T0 + 40_000}`);
+  });
+});
+
+describe('the feed column', () => {
+  it('says done when the replay ran out, quiet (recorded seconds) while nothing comes, flowing otherwise', () => {
+    expect(feedCell(undefined)).toBe('-');
+    expect(feedCell({ eventTime: 1_000 })).toBe('flowing');
+    expect(feedCell({ eventTime: 26_000, feedIdleSince: 1_000 })).toBe('quiet:25s');
+    expect(feedCell({ eventTime: 26_000, feedIdleSince: 1_000, feedDone: true })).toBe('done');
   });
 });

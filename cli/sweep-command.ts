@@ -1,0 +1,201 @@
+/**
+ * `arbfleet sweep CONFIG --set strategy.entryBps=20,30,40 --set … [--parallel 2] [--out DIR]`:
+ * the same recorded data through one `clock: virtual` campaign per combination of the values
+ * given, each a real `arbfleet run` child process (at most `--parallel` at once, default 2: both
+ * cores of a small machine), then one table of the trading each judged from its own report.
+ * Exit codes: 0 every campaign completed, 1 one did not, 2 bad arguments or config.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
+import { parseCampaignConfig, parseConfigText } from '../core/config/load-config.js';
+import { systemClock } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
+import { formatMoney, formatNumber } from '../core/report/report-format.js';
+import type { CampaignReport } from '../core/report/report-schema.js';
+
+export const SWEEP_HELP = `Usage: arbfleet sweep CONFIG --set PATH=V1,V2,… [--set …] [options]
+
+Runs one clock: virtual campaign (a backtest through the local fleet) per combination of the
+values given, over the config's recorded data, and prints their trading side by side.
+
+Options:
+  --set PATH=V1,V2      a config field (dotted path, e.g. strategy.entryBps) and its values,
+                        comma-separated, each read as YAML (20, 2m, true); repeat for a grid
+  --parallel N          campaigns at once (default 2)
+  --out DIR             where each campaign's run folder, sweep.md and sweep.json go
+                        (default runs/sweep-<time>)`;
+
+/** One field swept, and its values. */
+export interface SweepAxis {
+  path: string[];
+  values: unknown[];
+}
+
+/** One campaign of a sweep: its settings and, once run, what its report says. */
+export interface SweepResult {
+  params: Record<string, unknown>;
+  runDir: string;
+  status: string;
+  trades: number;
+  pnl: number;
+  pnlPerTrade: number | null;
+  winRate: number | null;
+  maxDrawdown: number;
+  exits: Record<string, number>;
+  currency: string;
+}
+
+/** Parses `--set PATH=V1,V2`: the path split on dots, each value read as a YAML scalar. */
+export function parseSweepAxis(text: string): SweepAxis {
+  const eq = text.indexOf('=');
+  const path = eq > 0 ? text.slice(0, eq).trim() : '';
+  const values = eq > 0 ? text.slice(eq + 1).split(',').map((v) => v.trim()) : [];
+  if (!/^[A-Za-z][\w]*(\.[A-Za-z][\w]*)*$/.test(path) || values.length === 0 || values.some((v) => v === '')) {
+    throw new ValidationError([{ path: '--set', message: `expected PATH=V1,V2,… such as strategy.entryBps=20,30,40, got "${text}"` }]);
+  }
+  return { path: path.split('.'), values: values.map((v) => parseYaml(v) as unknown) };
+}
+
+/** Every combination of the axes' values, the first axis varying slowest. */
+export function sweepGrid(axes: readonly SweepAxis[]): Record<string, unknown>[] {
+  let grid: Record<string, unknown>[] = [{}];
+  for (const axis of axes) grid = grid.flatMap((params) => axis.values.map((value) => ({ ...params, [axis.path.join('.')]: value })));
+  return grid;
+}
+
+/** A copy of `config` with `params` set (dotted paths), `clock: virtual`, and replay paths made absolute against `baseDir`. */
+export function sweepConfig(config: Record<string, unknown>, params: Record<string, unknown>, baseDir: string): Record<string, unknown> {
+  const out = structuredClone(config);
+  for (const [dotted, value] of Object.entries(params)) {
+    const path = dotted.split('.');
+    let node = out;
+    for (const key of path.slice(0, -1)) {
+      const next = node[key];
+      node[key] = typeof next === 'object' && next !== null && !Array.isArray(next) ? { ...(next as Record<string, unknown>) } : {};
+      node = node[key] as Record<string, unknown>;
+    }
+    node[path.at(-1) as string] = value;
+  }
+  out.clock = 'virtual';
+  const feed = out.feed as { path?: unknown; sources?: { path?: unknown }[] } | undefined;
+  const absolute = (p: unknown) => (typeof p === 'string' && !isAbsolute(p) ? resolve(baseDir, p) : p);
+  if (feed && typeof feed === 'object') {
+    if (feed.path !== undefined) feed.path = absolute(feed.path);
+    if (Array.isArray(feed.sources)) feed.sources = feed.sources.map((s) => ({ ...s, path: absolute(s.path) }));
+  }
+  return out;
+}
+
+/** The sweep's table, in Markdown. */
+export function sweepTable(results: readonly SweepResult[]): string {
+  const keys = [...new Set(results.flatMap((r) => Object.keys(r.params)))];
+  const headers = [...keys, 'status', 'trades', 'P&L', 'P&L/trade', 'win rate', 'max drawdown', 'exits by reason'];
+  const rows = results.map((r) => [
+    ...keys.map((k) => String(r.params[k])),
+    r.status,
+    String(r.trades),
+    formatMoney(r.pnl, r.currency),
+    r.pnlPerTrade === null ? '–' : formatMoney(r.pnlPerTrade, r.currency),
+    r.winRate === null ? '–' : `${formatNumber(r.winRate * 100, 1)} %`,
+    formatMoney(r.maxDrawdown, r.currency),
+    Object.entries(r.exits)
+      .map(([reason, n]) => `${reason} ${n}`)
+      .join(', ') || '–',
+  ]);
+  const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+/** `arbfleet sweep …`: returns the exit code. */
+export async function sweepCommand(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { set: { type: 'string', multiple: true }, parallel: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+  });
+  if (values.help) {
+    console.log(SWEEP_HELP);
+    return 0;
+  }
+  const configPath = positionals[0];
+  if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config over recorded data, e.g. configs/replay.yaml' }]);
+  if (!existsSync(configPath)) throw new ValidationError([{ path: '', message: 'no such file' }], configPath);
+  const raw = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], configPath);
+  const axes = (values.set ?? []).map(parseSweepAxis);
+  if (axes.length === 0) throw new ValidationError([{ path: '--set', message: 'give at least one --set PATH=V1,V2,…' }]);
+  const parallel = Number(values.parallel ?? '2');
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new ValidationError([{ path: '--parallel', message: `expected a whole number 1-64, got "${values.parallel}"` }]);
+  const grid = sweepGrid(axes);
+  const configs = grid.map((params) => sweepConfig(raw as Record<string, unknown>, params, dirname(resolve(configPath))));
+  configs.forEach((c, i) => parseCampaignConfig(c, `${configPath} with ${describe(grid[i] as Record<string, unknown>)}`));
+  const outDir = resolve(values.out ?? join('runs', `sweep-${systemClock.now().toString(36)}`));
+  mkdirSync(outDir, { recursive: true });
+  process.stderr.write(`arbfleet sweep: ${grid.length} clock: virtual campaign(s), ${parallel} at a time, in ${outDir}\n`);
+
+  const results: SweepResult[] = new Array(grid.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < grid.length; i = next++) {
+      const runDir = join(outDir, `run-${String(i + 1).padStart(3, '0')}`);
+      mkdirSync(runDir, { recursive: true });
+      const file = join(runDir, 'campaign.yaml');
+      writeFileSync(file, stringifyYaml(configs[i]));
+      const code = await runChild(['run', file, '--no-dashboard', '--out', runDir]);
+      results[i] = resultOf(grid[i] as Record<string, unknown>, runDir, code);
+      process.stderr.write(`arbfleet sweep: ${describe(grid[i] as Record<string, unknown>)}: ${results[i]?.status}, ${results[i]?.trades} trades\n`);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(parallel, grid.length) }, worker));
+  const table = sweepTable(results);
+  writeFileSync(join(outDir, 'sweep.md'), `# Sweep of ${configPath}\n\n${table}\n`);
+  writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(`${table}\n`);
+  return results.every((r) => r.status === 'COMPLETED') ? 0 : 1;
+}
+
+function describe(params: Record<string, unknown>): string {
+  return Object.entries(params)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(' ');
+}
+
+/** Runs this same CLI as a child process (the way it was started: tsx loader flags included). */
+function runChild(args: string[]): Promise<number> {
+  const entry = process.argv[1] as string;
+  return new Promise((resolveExit) => {
+    const child = spawn(process.execPath, [...process.execArgv, entry, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let tail = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      tail = (tail + chunk.toString()).slice(-4000);
+    });
+    child.on('exit', (code) => {
+      if (code !== 0) process.stderr.write(`arbfleet sweep: a campaign exited ${code}:\n${tail}\n`);
+      resolveExit(code ?? 1);
+    });
+  });
+}
+
+function resultOf(params: Record<string, unknown>, runDir: string, code: number): SweepResult {
+  const empty = { params, runDir, trades: 0, pnl: 0, pnlPerTrade: null, winRate: null, maxDrawdown: 0, exits: {}, currency: '' };
+  const path = join(runDir, 'report.json');
+  if (!existsSync(path)) return { ...empty, status: `no report (exit ${code})` };
+  const report = JSON.parse(readFileSync(path, 'utf8')) as CampaignReport;
+  const stats = report.trading?.stats;
+  if (!stats) return { ...empty, status: report.campaign.status, currency: report.totals.currency };
+  return {
+    params,
+    runDir,
+    status: report.campaign.status,
+    trades: stats.trades,
+    pnl: stats.pnl,
+    pnlPerTrade: stats.pnlPerTrade,
+    winRate: stats.winRate,
+    maxDrawdown: stats.maxDrawdown,
+    exits: Object.fromEntries(stats.byExitReason.map((r) => [r.reason, r.trades])),
+    currency: report.totals.currency,
+  };
+}

@@ -1,0 +1,161 @@
+/**
+ * The report's trading section, as Markdown and as HTML: the trading acceptance rows, trade
+ * statistics, P&L by exit reason, positions left open, data quality per venue, entries refused,
+ * and the premium with its baseline over time (inline SVG, nothing when no heartbeat carried it).
+ */
+import { cell, htmlTable } from './html-page.js';
+import { escapeHtml } from './html-text.js';
+import { formatCount, formatInstant, formatMoney, formatNumber } from './report-format.js';
+import { SERIES_COLOURS } from './svg-chart.js';
+import type { PremiumSeries, TradingReport, VenueQualityRow } from './trading-schema.js';
+
+const percent = (share: number | null) => (share === null ? '–' : `${formatNumber(share * 100, 1)} %`);
+const money = (amount: number | null, currency: string) => (amount === null ? '–' : formatMoney(amount, currency));
+const seconds = (s: number | null) => (s === null ? '–' : `${formatNumber(s, 1)} s`);
+const skippedText = (skipped: Record<string, number>) =>
+  Object.entries(skipped)
+    .filter(([, n]) => n > 0)
+    .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+    .join(', ') || 'none';
+
+/** Refusal reasons that happened, most first. */
+const refused = (t: TradingReport) => Object.entries(t.refusals).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]);
+
+function statsRows(t: TradingReport, currency: string): [string, string][] {
+  const s = t.stats;
+  return [
+    ['Closed trades', formatCount(s.trades)],
+    ['Win rate', percent(s.winRate)],
+    ['Realised P&L (ledger)', formatMoney(s.pnl, currency)],
+    ['P&L per trade', money(s.pnlPerTrade, currency)],
+    ['Max drawdown', formatMoney(s.maxDrawdown, currency)],
+    ['Closed at the campaign end', `${formatCount(s.campaignEndCloses)} (CAMPAIGN_END, at the last quotes)`],
+    ['Open at the end', formatCount(t.openAtEnd.length)],
+  ];
+}
+
+function venueCells(v: VenueQualityRow): string[] {
+  return [v.name, formatCount(v.updates), percent(v.coverage), formatCount(v.gaps), seconds(v.ageP50Sec), seconds(v.ageP99Sec), skippedText(v.skipped), v.source];
+}
+const VENUE_HEADERS = ['Venue', 'Updates', 'Coverage', 'Gaps', 'Age p50', 'Age p99', 'Skipped', 'Source'];
+
+/** The trading section in Markdown (`inline` escapes text from data for a table cell). */
+export function tradingMarkdown(t: TradingReport, currency: string, inline: (text: string) => string): string {
+  const table = (headers: readonly string[], rows: readonly string[][]) =>
+    [headers, headers.map(() => '---'), ...rows].map((cells) => `| ${cells.join(' | ')} |`).join('\n');
+  const parts = [
+    '## Trading',
+    table(
+      ['Criterion', 'Target', 'Result', 'Status'],
+      t.acceptance.map((a) => [`**${inline(a.criterion)}**`, inline(a.target), inline(a.result), a.pass ? '✅ PASS' : '❌ FAIL']),
+    ),
+    table(['', ''], statsRows(t, currency).map(([k, v]) => [k, inline(v)])),
+    '### P&L by exit reason',
+    t.stats.byExitReason.length === 0
+      ? 'No closed trade.'
+      : table(
+          ['Exit reason', 'Trades', 'Wins', 'P&L', 'P&L per trade'],
+          t.stats.byExitReason.map((r) => [r.reason, formatCount(r.trades), formatCount(r.wins), formatMoney(r.pnl, currency), formatMoney(r.pnl / r.trades, currency)]),
+        ),
+    '### Open at the end',
+    t.openAtEnd.length === 0
+      ? 'Every trade was closed, none at a stale price.'
+      : table(
+          ['Shard', 'Symbol', 'Trade', 'Opened', 'State'],
+          t.openAtEnd.map((p) => [inline(p.shardId), inline(p.symbol), String(p.tradeId), formatInstant(p.openedAt), p.state === 'open' ? 'never closed' : 'closed at a stale price']),
+        ),
+    '### Data quality per venue',
+    t.venues.length === 0 ? 'No heartbeat carried per-venue quality.' : table(VENUE_HEADERS, t.venues.map((v) => venueCells(v).map(inline))),
+    '### Entries refused',
+    refused(t).length === 0 ? 'None.' : table(['Reason', 'Entries'], refused(t).map(([r, n]) => [inline(r), formatCount(n)])),
+  ];
+  const premium = t.premium.filter((p) => p.points.length > 0);
+  if (premium.length > 0) {
+    parts.push(
+      '### Premium and baseline',
+      table(
+        ['Shard', 'Symbol', 'Points', 'Premium first → last (bps)', 'Baseline last (bps)'],
+        premium.map((p) => {
+          const first = p.points[0];
+          const last = p.points.at(-1);
+          return [inline(p.shardId), inline(p.symbol), formatCount(p.points.length), `${formatNumber(first?.premiumBps ?? 0, 1)} → ${formatNumber(last?.premiumBps ?? 0, 1)}`, last?.baselineBps == null ? '–' : formatNumber(last.baselineBps, 1)];
+        }),
+      ),
+    );
+  }
+  return parts.join('\n\n');
+}
+
+/** The trading section in HTML. */
+export function tradingHtml(t: TradingReport, currency: string): string {
+  const acceptance = t.acceptance.map((a) => [
+    cell(a.criterion),
+    cell(a.target),
+    cell(a.result),
+    `<td class="${a.pass ? 'pass' : 'fail'}" data-trading-criterion="${escapeHtml(a.id)}">${a.pass ? '✓ PASS' : '✗ FAIL'}</td>`,
+  ]);
+  const stats = statsRows(t, currency);
+  const reasons = t.stats.byExitReason.map((r) => [cell(r.reason), cell(r.trades, true), cell(r.wins, true), cell(formatMoney(r.pnl, currency), true), cell(formatMoney(r.pnl / r.trades, currency), true)]);
+  const open = t.openAtEnd.map((p) => [cell(p.shardId), cell(p.symbol), cell(p.tradeId, true), cell(formatInstant(p.openedAt)), cell(p.state === 'open' ? 'never closed' : 'closed at a stale price')]);
+  return [
+    '<h2>Trading</h2>',
+    `<div id="trading-acceptance">${htmlTable(['Criterion', 'Target', 'Result', 'Status'], acceptance)}</div>`,
+    `<div class="summary" id="trade-stats">${stats.map(([k, v]) => `<div><span class="muted">${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join('')}</div>`,
+    '<h3>P&amp;L by exit reason</h3>',
+    reasons.length === 0 ? '<p class="empty">No closed trade.</p>' : `<div id="exit-reasons">${htmlTable(['Exit reason', 'Trades', 'Wins', 'P&L', 'P&L per trade'], reasons)}</div>`,
+    '<h3>Open at the end</h3>',
+    open.length === 0 ? '<p>Every trade was closed, none at a stale price.</p>' : `<div id="open-at-end">${htmlTable(['Shard', 'Symbol', 'Trade', 'Opened', 'State'], open)}</div>`,
+    '<h3>Data quality per venue</h3>',
+    t.venues.length === 0
+      ? '<p class="empty">No heartbeat carried per-venue quality.</p>'
+      : `<div id="venue-quality">${htmlTable(VENUE_HEADERS, t.venues.map((v) => venueCells(v).map((c, i) => cell(c, i >= 1 && i <= 5))))}</div>`,
+    '<h3>Entries refused</h3>',
+    refused(t).length === 0 ? '<p>None.</p>' : `<div id="refusals">${htmlTable(['Reason', 'Entries'], refused(t).map(([r, n]) => [cell(r), cell(n, true)]))}</div>`,
+    premiumChart(t.premium),
+  ].join('\n');
+}
+
+const W = 760;
+const H = 240;
+const M = { left: 60, right: 16, top: 12, bottom: 30 };
+
+/**
+ * The premium (solid) and its baseline (dashed) per shard and symbol over engine time, bps; the
+ * y axis spans negative values (a premium sits on either side of zero). Empty string without points.
+ */
+export function premiumChart(series: readonly PremiumSeries[]): string {
+  const all = series.flatMap((s) => s.points);
+  if (all.length === 0) return '';
+  const t0 = Math.min(...all.map((p) => p.at));
+  const t1 = Math.max(t0 + 1, ...all.map((p) => p.at));
+  const values = all.flatMap((p) => (p.baselineBps === null ? [p.premiumBps] : [p.premiumBps, p.baselineBps]));
+  let lo = Math.min(0, ...values);
+  let hi = Math.max(0, ...values);
+  if (hi - lo < 1) hi = lo + 1;
+  const pad = (hi - lo) * 0.05;
+  lo -= pad;
+  hi += pad;
+  const x = (at: number) => (M.left + ((at - t0) / (t1 - t0)) * (W - M.left - M.right)).toFixed(1);
+  const y = (v: number) => (H - M.bottom - ((v - lo) / (hi - lo)) * (H - M.top - M.bottom)).toFixed(1);
+  const path = (points: readonly { at: number; generation: number; v: number }[]) =>
+    points.map((p, i) => `${i === 0 || p.generation !== points[i - 1]?.generation ? 'M' : 'L'}${x(p.at)},${y(p.v)}`).join('');
+  const lines = series.map((s, i) => {
+    const colour = SERIES_COLOURS[i % SERIES_COLOURS.length] as string;
+    const premium = path(s.points.map((p) => ({ at: p.at, generation: p.generation, v: p.premiumBps })));
+    const base = s.points.filter((p) => p.baselineBps !== null).map((p) => ({ at: p.at, generation: p.generation, v: p.baselineBps as number }));
+    return (
+      `<g class="series" data-series="${escapeHtml(`${s.shardId} ${s.symbol}`)}" data-points="${s.points.length}">` +
+      `<path d="${premium}" fill="none" stroke="${colour}" stroke-width="1.5"/>` +
+      (base.length > 0 ? `<path class="baseline" d="${path(base)}" fill="none" stroke="${colour}" stroke-width="1" stroke-dasharray="4 3"/>` : '') +
+      '</g>'
+    );
+  });
+  const axis = [lo, 0, hi].map((v) => `<text x="${M.left - 6}" y="${y(v)}" text-anchor="end" font-size="11">${escapeHtml(formatNumber(v, 0))}</text>`).join('');
+  const zero = `<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" stroke="#bbb"/>`;
+  const times = `<text x="${M.left}" y="${H - 8}" font-size="11">${escapeHtml(formatInstant(t0))}</text><text x="${W - M.right}" y="${H - 8}" font-size="11" text-anchor="end">${escapeHtml(formatInstant(t1))}</text>`;
+  const legend = series.map((s, i) => `<span style="color:${SERIES_COLOURS[i % SERIES_COLOURS.length]}">■</span> ${escapeHtml(`${s.shardId} ${s.symbol}`)}`).join(' · ');
+  return (
+    `<figure id="premium-chart"><figcaption>Premium (solid) and baseline (dashed), bps, over recorded time</figcaption>` +
+    `<svg viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" role="img">${zero}${axis}${lines.join('')}${times}</svg><p class="legend">${legend}</p></figure>`
+  );
+}

@@ -1,0 +1,314 @@
+/**
+ * Judges the trading from the ledgers and heartbeats (pure): trade statistics in close order, P&L
+ * by exit reason, positions left open, data quality per venue, entries refused, the premium over
+ * time, and the trading acceptance rows. Rules are in `TRADING_NOTES`.
+ */
+import type { Heartbeat } from '../fleet/records.js';
+import { fillCashMicros, MICROS, type Fill, type FillReason } from '../model/fill.js';
+import { formatCount, formatNumber } from './report-format.js';
+import type {
+  ExitReasonRow,
+  OpenPosition,
+  PremiumSeries,
+  TradeStats,
+  TradingCriterion,
+  TradingReport,
+  VenueQualityRow,
+} from './trading-schema.js';
+
+/** Coverage of each venue must reach this share of heartbeats (the data-coverage row). */
+export const COVERAGE_BOUND = 0.9;
+
+/** The rules behind the trading numbers, for the report's notes. */
+export const TRADING_NOTES = [
+  'Trading: a trade is closed once its close legs are in the ledger; its P&L is the sum of fillCashMicros over its four legs; ' +
+    'trades are taken in close order (the latest close leg\'s ts, then shard and trade id). Win rate = trades with P&L > 0 / closed trades; ' +
+    'max drawdown = the largest fall of cumulative P&L from its running peak, which starts at 0.',
+  'Data quality: at each heartbeat the age of a venue\'s last update is eventTime − lastUpdateAt (event time); coverage is the share of ' +
+    'heartbeats with that age ≤ strategy.maxQuoteAge, a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat\'s of each shard.',
+  'No stale entry: every OPEN fill must carry no staleQuote flag and its decision update (eventTs) must be at most maxQuoteAge before the fill (ts); ' +
+    "the age of the other venue's quote at an entry is not on the fill: the engines refuse such entries and count them under refusals.",
+];
+
+/** The config fields the trading section reads (leniently: older records lack some). */
+export interface TradingConfig {
+  maxQuoteAgeSec: number;
+  venueNames: { a: string; b: string };
+  /** Where the FX rate comes from, in words. */
+  fxSource: string;
+  /** Where each venue's quotes come from, in words. */
+  quoteSource: { a: string; b: string };
+}
+
+/** Reads `TradingConfig` from a stored config object, with the schema's defaults. */
+export function tradingConfigOf(config: Record<string, unknown>): TradingConfig {
+  const get = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined);
+  const maxQuoteAge = get(config.strategy, 'maxQuoteAge');
+  const feed = config.feed;
+  const kind = get(feed, 'kind');
+  const sources = (get(feed, 'sources') as { venue?: string; format?: string; path?: string }[] | undefined) ?? [];
+  const sourceOf = (venue: string, fallback: string) => {
+    const mine = sources.filter((s) => s.venue === venue).map((s) => `${s.format} ${s.path}`);
+    return mine.length > 0 ? mine.join(', ') : fallback;
+  };
+  const path = get(feed, 'path');
+  const feedWords = kind === 'replay' ? `replay ${typeof path === 'string' ? path : ''}`.trim() : kind === 'live' ? 'live stream' : 'synthetic';
+  const fxRate = get(config.fx, 'rate');
+  const fixedFx = typeof fxRate === 'number' ? `config rate ${fxRate} until the feed gives one` : 'none (same quote currency)';
+  const liveFx = get(get(feed, 'fx'), 'source');
+  const fxSource =
+    kind === 'live' ? (liveFx === 'fixed' ? `fixed ${fixedFx}` : `upbit ${String(get(get(feed, 'fx'), 'market') ?? 'KRW-USDT')}`) : kind === 'replay' ? sourceOf('fx', `FX rows of the replay; ${fixedFx}`) : fixedFx;
+  return {
+    maxQuoteAgeSec: typeof maxQuoteAge === 'number' ? maxQuoteAge : 10,
+    venueNames: { a: String(get(get(config.venues, 'a'), 'name') ?? 'A'), b: String(get(get(config.venues, 'b'), 'name') ?? 'B') },
+    fxSource,
+    quoteSource: { a: sourceOf('a', feedWords), b: sourceOf('b', feedWords) },
+  };
+}
+
+interface TradeLegs {
+  shardId: string;
+  symbol: string;
+  tradeId: number;
+  openedAt: number;
+  closedAt: number;
+  closes: number;
+  reason: FillReason | undefined;
+  staleClose: boolean;
+  pnlMicros: number;
+}
+
+/** Groups each shard's fills into trades (by `tradeId`). */
+function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs[] {
+  const trades: TradeLegs[] = [];
+  for (const [shardId, ledger] of Object.entries(ledgers)) {
+    const byId = new Map<number, TradeLegs>();
+    for (const fill of ledger) {
+      let t = byId.get(fill.tradeId);
+      if (!t) {
+        t = { shardId, symbol: fill.symbol, tradeId: fill.tradeId, openedAt: Infinity, closedAt: -Infinity, closes: 0, reason: undefined, staleClose: false, pnlMicros: 0 };
+        byId.set(fill.tradeId, t);
+        trades.push(t);
+      }
+      t.pnlMicros += fillCashMicros(fill);
+      if (fill.kind === 'OPEN') t.openedAt = Math.min(t.openedAt, fill.ts);
+      else {
+        t.closes++;
+        t.closedAt = Math.max(t.closedAt, fill.ts);
+        t.reason = fill.reason;
+        if (fill.staleQuote) t.staleClose = true;
+      }
+    }
+  }
+  return trades;
+}
+
+/** Trade statistics from the ledgers: closed trades in close order. */
+export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeStats {
+  const closed = tradesOf(ledgers)
+    .filter((t) => t.closes > 0)
+    .sort((x, y) => x.closedAt - y.closedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
+  let cumulative = 0;
+  let peak = 0;
+  let drawdown = 0;
+  let wins = 0;
+  const byReason = new Map<FillReason, ExitReasonRow>();
+  for (const t of closed) {
+    cumulative += t.pnlMicros;
+    peak = Math.max(peak, cumulative);
+    drawdown = Math.max(drawdown, peak - cumulative);
+    const win = t.pnlMicros > 0;
+    if (win) wins++;
+    const reason = t.reason ?? 'CAMPAIGN_END';
+    const row = byReason.get(reason) ?? { reason, trades: 0, pnl: 0, pnlMicros: 0, wins: 0 };
+    row.trades++;
+    row.pnlMicros += t.pnlMicros;
+    row.pnl = row.pnlMicros / MICROS;
+    if (win) row.wins++;
+    byReason.set(reason, row);
+  }
+  const n = closed.length;
+  return {
+    trades: n,
+    wins,
+    winRate: n === 0 ? null : wins / n,
+    pnl: cumulative / MICROS,
+    pnlMicros: cumulative,
+    pnlPerTrade: n === 0 ? null : cumulative / MICROS / n,
+    maxDrawdown: drawdown / MICROS,
+    maxDrawdownMicros: drawdown,
+    byExitReason: [...byReason.values()].sort((x, y) => y.trades - x.trades || x.reason.localeCompare(y.reason)),
+    campaignEndCloses: byReason.get('CAMPAIGN_END')?.trades ?? 0,
+  };
+}
+
+/** Trades the campaign ended with unresolved: never closed, or closed on a stale quote. */
+export function openPositionsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): OpenPosition[] {
+  return tradesOf(ledgers)
+    .filter((t) => t.closes === 0 || t.staleClose)
+    .map((t) => ({ shardId: t.shardId, symbol: t.symbol, tradeId: t.tradeId, openedAt: t.openedAt, state: t.closes === 0 ? ('open' as const) : ('stale-close' as const) }));
+}
+
+/** The q-quantile (nearest rank) of sorted `values`. */
+function quantile(sorted: readonly number[], q: number): number | null {
+  if (sorted.length === 0) return null;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
+}
+
+/** Data quality per venue from every shard's heartbeats (see `TRADING_NOTES`). */
+export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config: TradingConfig): VenueQualityRow[] {
+  const maxAgeMs = config.maxQuoteAgeSec * 1000;
+  const venues = ['a', 'b', 'fx'] as const;
+  const rows = venues.map((venue) => ({ venue, updates: 0, ages: [] as number[], gaps: 0, skipped: {} as Record<string, number>, seen: false }));
+  for (const history of histories) {
+    const last = history.at(-1)?.progress.venues;
+    const inGap = [false, false, false];
+    for (const h of history) {
+      const v = h.progress.venues;
+      const at = h.progress.eventTime;
+      if (!v || at === undefined) continue;
+      venues.forEach((name, i) => {
+        const lastUpdateAt = v[name].lastUpdateAt;
+        if (lastUpdateAt === undefined) return;
+        const age = Math.max(0, at - lastUpdateAt);
+        (rows[i] as (typeof rows)[number]).ages.push(age);
+        const stale = age > maxAgeMs;
+        if (stale && !inGap[i]) (rows[i] as (typeof rows)[number]).gaps++;
+        inGap[i] = stale;
+      });
+    }
+    if (!last) continue;
+    venues.forEach((name, i) => {
+      const row = rows[i] as (typeof rows)[number];
+      row.seen = true;
+      row.updates += last[name].updates;
+      for (const [reason, n] of Object.entries(last[name].skipped)) row.skipped[reason] = (row.skipped[reason] ?? 0) + n;
+    });
+  }
+  return rows
+    .filter((r) => r.seen || r.ages.length > 0)
+    .map((r) => {
+      const sorted = [...r.ages].sort((x, y) => x - y);
+      const fresh = sorted.filter((a) => a <= maxAgeMs).length;
+      const p50 = quantile(sorted, 0.5);
+      const p99 = quantile(sorted, 0.99);
+      return {
+        venue: r.venue,
+        name: r.venue === 'fx' ? 'FX' : config.venueNames[r.venue],
+        updates: r.updates,
+        coverage: sorted.length === 0 ? null : fresh / sorted.length,
+        gaps: r.gaps,
+        ageP50Sec: p50 === null ? null : p50 / 1000,
+        ageP99Sec: p99 === null ? null : p99 / 1000,
+        skipped: r.skipped,
+        source: r.venue === 'fx' ? config.fxSource : config.quoteSource[r.venue],
+      };
+    });
+}
+
+/** Entries refused by reason: each shard's latest heartbeat (its counters are over the shard's life), summed. */
+export function refusalsOf(histories: Iterable<readonly Heartbeat[]>): Record<string, number> {
+  const total: Record<string, number> = {};
+  for (const history of histories) {
+    const refusals = history.at(-1)?.progress.refusals ?? {};
+    for (const [reason, n] of Object.entries(refusals)) total[reason] = (total[reason] ?? 0) + n;
+  }
+  return total;
+}
+
+/** The premium (and its baseline) per shard and symbol from the heartbeats that carried it. */
+export function premiumSeriesOf(histories: ReadonlyMap<string, readonly Heartbeat[]>): PremiumSeries[] {
+  const out: PremiumSeries[] = [];
+  for (const [shardId, history] of histories) {
+    const bySymbol = new Map<string, PremiumSeries>();
+    for (const h of history) {
+      const at = h.progress.eventTime ?? h.progress.at;
+      for (const s of h.progress.symbols) {
+        if (s.premiumBps === undefined) continue;
+        let series = bySymbol.get(s.symbol);
+        if (!series) {
+          series = { shardId, symbol: s.symbol, points: [] };
+          bySymbol.set(s.symbol, series);
+          out.push(series);
+        }
+        series.points.push({ at, generation: h.generation, premiumBps: s.premiumBps, baselineBps: s.baselineBps ?? null });
+      }
+    }
+  }
+  return out;
+}
+
+/** The trading acceptance rows: no entry on a stale quote, venue coverage, no position left open. */
+export function tradingAcceptanceOf(
+  ledgers: Readonly<Record<string, readonly Fill[]>>,
+  venues: readonly VenueQualityRow[],
+  openAtEnd: readonly OpenPosition[],
+  refusals: Readonly<Record<string, number>>,
+  config: TradingConfig,
+): TradingCriterion[] {
+  const maxAgeMs = config.maxQuoteAgeSec * 1000;
+  const opens = Object.values(ledgers).flatMap((l) => l.filter((f) => f.kind === 'OPEN'));
+  const stale = opens.filter((f) => f.staleQuote === true || (f.eventTs !== undefined && f.ts - f.eventTs > maxAgeMs));
+  const unchecked = opens.filter((f) => f.eventTs === undefined).length;
+  const staleRefused = Object.entries(refusals)
+    .filter(([reason]) => reason.startsWith('stale'))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const measured = venues.filter((v) => v.venue !== 'fx' && v.coverage !== null);
+  const thin = measured.filter((v) => (v.coverage as number) < COVERAGE_BOUND);
+  const open = openAtEnd.filter((p) => p.state === 'open');
+  const staleClosed = openAtEnd.filter((p) => p.state === 'stale-close');
+  const list = (ps: readonly OpenPosition[]) => ps.slice(0, 5).map((p) => `${p.shardId} ${p.symbol} #${p.tradeId}`).join(', ') + (ps.length > 5 ? ', …' : '');
+  return [
+    {
+      id: 'no-stale-entry',
+      criterion: 'No entry on a stale quote',
+      target: `every OPEN fill: not flagged staleQuote, decision update ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old (maxQuoteAge)`,
+      result:
+        (stale.length === 0 ? `${formatCount(opens.length)} of ${formatCount(opens.length)} fresh` : `${stale.length} of ${formatCount(opens.length)} on a stale quote`) +
+        (unchecked > 0 ? ` (${unchecked} without eventTs: flag only)` : '') +
+        `; ${formatCount(staleRefused)} stale entries refused`,
+      pass: stale.length === 0,
+    },
+    {
+      id: 'data-coverage',
+      criterion: 'Quote coverage',
+      target: `each venue's last update ≤ maxQuoteAge old at ≥ ${COVERAGE_BOUND * 100} % of heartbeats`,
+      result:
+        measured.length === 0
+          ? 'not measured: no heartbeat carried per-venue update times'
+          : measured.map((v) => `${v.name} ${formatNumber((v.coverage as number) * 100, 1)} %`).join(', '),
+      pass: thin.length === 0,
+    },
+    {
+      id: 'no-open-positions',
+      criterion: 'No position left open',
+      target: 'every trade closed at the end, none at a stale price',
+      result:
+        open.length + staleClosed.length === 0
+          ? 'none open'
+          : [open.length > 0 ? `${open.length} open: ${list(open)}` : '', staleClosed.length > 0 ? `${staleClosed.length} closed at a stale price: ${list(staleClosed)}` : '']
+              .filter(Boolean)
+              .join('; '),
+      pass: open.length + staleClosed.length === 0,
+    },
+  ];
+}
+
+/** The whole trading section of a report. */
+export function tradingReportOf(
+  ledgers: Readonly<Record<string, readonly Fill[]>>,
+  histories: ReadonlyMap<string, readonly Heartbeat[]>,
+  config: TradingConfig,
+): TradingReport {
+  const openAtEnd = openPositionsOf(ledgers);
+  const venues = venueQualityOf(histories.values(), config);
+  const refusals = refusalsOf(histories.values());
+  return {
+    stats: tradeStatsOf(ledgers),
+    openAtEnd,
+    venues,
+    refusals,
+    premium: premiumSeriesOf(histories),
+    acceptance: tradingAcceptanceOf(ledgers, venues, openAtEnd, refusals, config),
+  };
+}
