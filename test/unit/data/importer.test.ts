@@ -106,11 +106,12 @@ describe('replay sources checked when a campaign is created', () => {
     expect(issues[4]?.message).toMatch(/zero_bid\.csv:2: no update could be read/);
   });
 
-  it("a relative feed path resolves against the config file's folder", () => {
+  it("a relative feed path (replay files, a live feed's recording) resolves against the config file's folder", () => {
     expect(resolveFeedPaths({ feed: { kind: 'replay', path: 'x.csv' } }, '/data/cfg')).toEqual({ feed: { kind: 'replay', path: '/data/cfg/x.csv' } });
     expect(resolveFeedPaths({ feed: { kind: 'replay', sources: [{ path: '../y.csv.gz' }, { path: '/abs.csv' }] } }, '/data/cfg')).toEqual({
       feed: { kind: 'replay', sources: [{ path: '/data/y.csv.gz' }, { path: '/abs.csv' }] },
     });
+    expect(resolveFeedPaths({ feed: { kind: 'live', record: 'rec/live.csv' } }, '/data/cfg')).toEqual({ feed: { kind: 'live', record: '/data/cfg/rec/live.csv' } });
     const campaign = loadCampaignFile(`${CASES}case12.yaml`);
     expect(campaign.config.feed).toMatchObject({ kind: 'replay', path: `${CASES}case12-seconds-ts.csv` });
   });
