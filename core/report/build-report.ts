@@ -80,6 +80,7 @@ export function buildReport(input: ReportInput): CampaignReport {
       symbols: [...campaign.symbols],
       shardCount: shards.length,
       staleAfterSec: config.staleAfterSec,
+      ...(campaign.scheduleId !== undefined ? { schedule: { id: campaign.scheduleId, occurrence: campaign.occurrence ?? null } } : {}),
     },
     totals: campaignTotals(
       shardReports.map((s) => s.totals),

@@ -65,6 +65,7 @@ function summary(report: CampaignReport): string {
   const passed = report.acceptance.filter((a) => a.pass).length;
   const items: [string, string][] = [
     ['Status', `${c.status}${c.endReason ? ` (${c.endReason})` : ''}`],
+    ...(c.schedule ? [['Schedule', `${c.schedule.id}, occurrence ${formatInstant(c.schedule.occurrence)}`] as [string, string]] : []),
     ['Acceptance', `${passed}/${report.acceptance.length} pass`],
     ['Started', formatInstant(c.startedAt)],
     ['Ended', formatInstant(c.endedAt)],

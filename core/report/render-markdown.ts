@@ -43,6 +43,7 @@ function header(report: CampaignReport): string {
     `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${passed}/${report.acceptance.length} PASS`,
     '',
     `- Campaign: \`${code(c.id)}\`, config \`${code(c.configName)}\``,
+    ...(c.schedule ? [`- Run of schedule \`${code(c.schedule.id)}\`, occurrence ${formatInstant(c.schedule.occurrence)}`] : []),
     `- Started ${formatInstant(c.startedAt)}, ended ${formatInstant(c.endedAt)}; ran ${formatSeconds(c.ranSec)} of ${formatSeconds(c.durationSec)} configured`,
     `- Shards: ${c.shardCount}, symbols: ${c.symbols.length}`,
     `- Ticks: ${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`,

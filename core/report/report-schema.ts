@@ -203,6 +203,8 @@ export const CampaignReportSchema = z
         shardCount: z.number().int().nonnegative(),
         /** `watchdog.staleAfter` of the config (seconds): the monitoring criterion's bound. */
         staleAfterSec: z.number().positive(),
+        /** The schedule this campaign is a run of, and which occurrence (ms); absent for a one-off campaign. */
+        schedule: z.object({ id: z.string(), occurrence: z.number().nullable() }).strict().optional(),
       })
       .strict(),
     totals: ReportTotalsSchema,

@@ -29,7 +29,7 @@ function issuesOf(raw: unknown): string[] {
 describe('campaign config files', () => {
   it('loads every shipped config in configs/', () => {
     const files = readdirSync('configs').filter((f) => f.endsWith('.yaml') && f !== 'universe.yaml');
-    expect(files.sort()).toEqual(['quickstart-top10.yaml', 'real-btc-candles.yaml', 'top10-paper-baseline.yaml', 'top10-paper-soak.yaml', 'top20-load.yaml', 'top50-load.yaml']);
+    expect(files.sort()).toEqual(['quickstart-top10.yaml', 'real-btc-candles.yaml', 'real-btc-premium.yaml', 'top10-paper-baseline.yaml', 'top10-paper-soak.yaml', 'top20-load.yaml', 'top50-load.yaml']);
     const durations = Object.fromEntries(files.map((f) => [f, loadCampaignFile(join('configs', f)).config.duration]));
     expect(durations).toMatchObject({ 'quickstart-top10.yaml': 60, 'top10-paper-baseline.yaml': 300, 'top10-paper-soak.yaml': 3600 });
     expect(loadCampaignFile('configs/top50-load.yaml').symbols).toHaveLength(50);

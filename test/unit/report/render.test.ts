@@ -144,3 +144,18 @@ describe('renderLivePage', () => {
     expect(renderLivePage(view)).not.toMatch(/<script/i);
   });
 });
+
+describe('a run of a schedule', () => {
+  const run = campaignRun();
+  const scheduled = { ...run, campaign: { ...run.campaign, scheduleId: 'weekday-soak', occurrence: Date.UTC(2026, 0, 5, 0, 0) } };
+
+  it('names its schedule and occurrence in report.json, Markdown and HTML; a one-off campaign names none', () => {
+    const report = buildReport(scheduled);
+    expect(report.campaign.schedule).toEqual({ id: 'weekday-soak', occurrence: Date.UTC(2026, 0, 5, 0, 0) });
+    expect(renderMarkdown(report)).toContain('- Run of schedule `weekday-soak`, occurrence 2026-01-05T00:00:00Z');
+    expect(renderHtml(report)).toContain('weekday-soak, occurrence 2026-01-05T00:00:00Z');
+    const oneOff = buildReport(run);
+    expect(oneOff.campaign.schedule).toBeUndefined();
+    expect(renderMarkdown(oneOff)).not.toContain('Run of schedule');
+  });
+});
