@@ -79,11 +79,33 @@ export class ReplayFeed implements MarketFeed {
     this.toMs = feed.to !== undefined ? Date.parse(feed.to) : Infinity;
     this.readers = this.specs.map((spec) => new SourceReader(spec));
     this.pending = this.readers.map((r) => this.advance(r));
+    if (feed.from === undefined) this.startAtFirstQuote();
+  }
+
+  /**
+   * Without `feed.from`, the replay starts at the first quote, not at the first FX rate: a daily
+   * FX series reaches back years (`USD-KRW-daily.csv`: 2011) and would otherwise set a virtual
+   * campaign's start there, years before any quote. The FX rates before the first quote are
+   * passed over but for the last one, the rate in force, delivered first as with `from`.
+   */
+  private startAtFirstQuote(): void {
+    let first = Infinity;
+    this.readers.forEach((r, i) => {
+      if (this.pending[i] && this.specs[i]?.venue !== 'fx') first = Math.min(first, r.record.ts);
+    });
+    if (first === Infinity) return; // FX alone: nothing to start at but the FX itself
+    this.readers.forEach((r, i) => {
+      if (this.specs[i]?.venue !== 'fx') return;
+      while (this.pending[i] && r.record.ts < first) {
+        if (this.carryFx === undefined || r.record.ts >= this.carryFx.ts) this.carryFx = { ts: r.record.ts, rate: r.record.bid };
+        this.pending[i] = this.advance(r);
+      }
+    });
   }
 
   emitUntil(untilMs: number, maxTicks: number, sink: QuoteSink): number {
     let emitted = 0;
-    if (this.carryFx !== undefined && maxTicks > 0 && this.carryFx.ts + this.offsetMs <= untilMs) {
+    if (this.carryFx !== undefined && maxTicks > 0 && Math.max(this.carryFx.ts, this.nextRecordedAt()) + this.offsetMs <= untilMs) {
       sink.onFx(this.carryFx.rate, this.carryFx.ts + this.offsetMs);
       this.updates.FX++;
       this.lastAt.FX = this.carryFx.ts;
@@ -207,12 +229,17 @@ export class ReplayFeed implements MarketFeed {
     }
   }
 
+  /**
+   * Recorded time of the next update to play. A carried FX rate (recorded before the window or
+   * the first quote) does not count: it goes out with the first update after it, so the replay's
+   * time starts where its quotes do, not at the rate's older stamp.
+   */
   private nextRecordedAt(): number {
-    let next = this.carryFx?.ts ?? Infinity;
+    let next = Infinity;
     for (let i = 0; i < this.readers.length; i++) {
       if (this.pending[i]) next = Math.min(next, (this.readers[i] as SourceReader).record.ts);
     }
-    return next;
+    return next === Infinity && this.carryFx !== undefined ? this.carryFx.ts : next;
   }
 
   private skipCounts(venue: RecordVenue): Record<string, number> {

@@ -117,6 +117,27 @@ describe('the replay feed', () => {
     expect(feed.quality().b.updates).toBe(3);
   });
 
+  it('without a window, starts at the first quote, not at a daily FX series reaching back years; the rate in force comes first', () => {
+    const feed = new ReplayFeed({
+      feed: {
+        sources: [
+          { venue: 'fx', format: 'fx-daily', path: `${REAL}USD-KRW-daily.csv`, timeUnit: 'auto' },
+          { venue: 'a', format: 'ccxt-orderbook', path: `${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`, tz: 'UTC', timeUnit: 'auto' },
+          { venue: 'b', format: 'ccxt-orderbook', path: `${REAL}binance-BTC-USDT-orderbook.jsonl.gz`, tz: 'UTC', timeUnit: 'auto' },
+        ],
+      },
+      shardSymbols: ['BTC'],
+      quotes: QUOTES,
+    });
+    const firstQuote = Date.parse('2025-08-24T06:03:18.382Z');
+    expect(feed.firstTickAt()).toBe(firstQuote); // not 2011-01-04, the FX file's first day
+    expect(collect(feed, firstQuote - 1)).toEqual([]); // nothing plays before the first quote, not even the carried rate
+    const seen = collect(feed, Infinity, 100);
+    expect(seen[0]).toBe(`${Date.parse('2025-08-02T00:00:00Z')} fx 1389.03`);
+    expect(seen.slice(1).every((line) => !line.includes(' fx '))).toBe(true);
+    expect(seen).toHaveLength(12);
+  });
+
   it('resumes inside a gzip source at the same line', () => {
     const lines = ['ts,symbol,venue,bid,ask'];
     for (let i = 0; i < 50_000; i++) lines.push(`${T + i},BTC,${i % 2 === 0 ? 'A' : 'B'},${100 + (i % 7)},${101 + (i % 7)}`);
