@@ -61,6 +61,13 @@ export interface RunnerOptions {
   /** The wall clock (real mode, self-fencing). */
   clock?: Clock;
   /**
+   * A monotonic clock in ms for the runner's timers (heartbeat, flush, monitor, self-fence,
+   * commit bound): a wall clock that steps (NTP, a VM resumed) must not stop heartbeats or commits.
+   * Default: `performance.timeOrigin + performance.now()`, or the given `clock` when one is given
+   * (tests on virtual time).
+   */
+  monotonic?: () => number;
+  /**
    * When the campaign started (wall ms, the same for every generation): a synthetic virtual run
    * starts its engine time here. A replay ignores it: it runs on the recorded time, paced in real
    * time from its first generation's start (`campaign-timeline.ts`).
@@ -98,6 +105,8 @@ export class ShardRunner {
   private monitor!: ShardMonitor;
   private readonly o: RunnerOptions;
   private readonly clock: Clock;
+  /** Timers' time (`RunnerOptions.monotonic`); timestamps stay on `clock`. */
+  private readonly mono: () => number;
   private readonly heartbeatMs: number;
   private readonly monitorMs: number;
   private readonly flushMs: number;
@@ -139,6 +148,7 @@ export class ShardRunner {
   constructor(options: RunnerOptions) {
     this.o = options;
     this.clock = options.clock ?? systemClock;
+    this.mono = options.monotonic ?? (options.clock ? () => (options.clock as Clock).now() : () => performance.timeOrigin + performance.now());
     const { watchdog, monitor } = options.campaign.config;
     this.heartbeatMs = (options.heartbeatIntervalSec ?? watchdog.heartbeatInterval) * 1000;
     this.monitorMs = (options.monitorIntervalSec ?? monitor.interval) * 1000;
@@ -177,8 +187,8 @@ export class ShardRunner {
     if (this.o.mode === 'real' && this.feed instanceof ReplayFeed && feedState) this.skipPassed(engineStart);
     this.engineStart = engineStart;
     this.monitor = new ShardMonitor(this.engine, engineStart, this.o.memory ?? processMemory, feedQualityOf(this.feed));
-    this.lastHeartbeatOk = wallStart;
-    this.lastCommitOk = wallStart;
+    this.lastHeartbeatOk = this.mono();
+    this.lastCommitOk = this.mono();
     this.o.log.log('info', 'shard started', {
       symbols: this.o.symbols.join(','),
       mode: this.o.mode,
@@ -230,13 +240,13 @@ export class ShardRunner {
     let nextTurn = start + turnMs;
     let nextChart = start + chartMs;
     let nextFillFlush = start + this.flushMs;
-    const wallStart = this.clock.now();
+    const wallStart = this.mono();
     let nextHeartbeat = wallStart + this.heartbeatMs;
     let nextFlush = wallStart + this.flushMs;
     // Monitor lines follow engine time, as in real time: one per symbol per recorded interval.
     let nextMonitor = start + this.monitorMs;
     for (;;) {
-      const wall = this.clock.now();
+      const wall = this.mono();
       const commitFailure = this.commitFailure(wall);
       if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
@@ -279,17 +289,19 @@ export class ShardRunner {
    */
   private async runReal(timeline: CampaignTimeline): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
     const endsAt = timeline.endsAt;
-    let nextHeartbeat = this.clock.now() + this.heartbeatMs;
-    let nextFlush = this.clock.now() + this.flushMs;
-    let nextMonitor = this.clock.now() + this.monitorMs;
+    // Timers run on the monotonic clock (`tick`); engine time and chaos on the wall clock.
+    let nextHeartbeat = this.mono() + this.heartbeatMs;
+    let nextFlush = this.mono() + this.flushMs;
+    let nextMonitor = this.mono() + this.monitorMs;
     for (;;) {
       const wall = this.clock.now();
+      const tick = this.mono();
       const now = timeline.engineAt(wall);
       // Checked before anything else, so a task that wakes from a freeze writes nothing.
-      if (wall - this.lastHeartbeatOk > this.selfFenceMs) {
-        return { end: 'self-fenced', reason: `no heartbeat written for ${((wall - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
+      if (tick - this.lastHeartbeatOk > this.selfFenceMs) {
+        return { end: 'self-fenced', reason: `no heartbeat written for ${((tick - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
       }
-      const commitFailure = this.commitFailure(wall);
+      const commitFailure = this.commitFailure(tick);
       if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
       this.applyChaos(wall);
@@ -307,20 +319,21 @@ export class ShardRunner {
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (!this.inflight) {
-        if (wall >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+        if (tick >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
           this.background(this.flush(now));
-          nextFlush = wall + this.flushMs;
-        } else if (wall >= nextHeartbeat) {
+          nextFlush = tick + this.flushMs;
+        } else if (tick >= nextHeartbeat) {
           this.background(this.heartbeat(now));
-          nextHeartbeat = wall + this.heartbeatMs;
+          nextHeartbeat = tick + this.heartbeatMs;
         }
       }
-      if (wall >= nextMonitor) {
+      if (tick >= nextMonitor) {
         this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
-        nextMonitor = wall + this.monitorMs;
+        nextMonitor = tick + this.monitorMs;
       }
-      const due = Math.min(this.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), nextHeartbeat, nextFlush, nextMonitor, timeline.wallAt(endsAt));
-      await this.sleepUntil(due);
+      const feedDue = Math.min(this.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), timeline.wallAt(endsAt)) - wall;
+      const timerDue = Math.min(nextHeartbeat, nextFlush, nextMonitor) - tick;
+      await this.sleepFor(Math.min(feedDue, timerDue));
     }
   }
 
@@ -387,9 +400,10 @@ export class ShardRunner {
       });
   }
 
-  private async sleepUntil(due: number): Promise<void> {
+  /** Sleeps `waitMs` (at most 50 ms: stops and new quotes are looked at that often), unless woken. */
+  private async sleepFor(waitMs: number): Promise<void> {
     if (this.fencedBy) throw this.fencedBy;
-    const ms = Math.max(0, Math.min(due - this.clock.now(), 50));
+    const ms = Math.max(0, Math.min(waitMs, 50));
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, ms);
       this.wake = () => {
@@ -423,7 +437,7 @@ export class ShardRunner {
     const progress = this.withFeedProgress(this.monitor.progress(now, this.committedSeq), now);
     try {
       await this.o.persistence.heartbeat(progress);
-      this.lastHeartbeatOk = this.clock.now();
+      this.lastHeartbeatOk = this.mono();
       this.o.onHeartbeat?.(progress);
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
@@ -481,7 +495,7 @@ export class ShardRunner {
       if (this.pending === batch) this.pending = [];
       else this.pending = this.pending.slice(batch.length);
       this.committedSeq = checkpoint.lastFillSeq;
-      this.lastCommitOk = this.clock.now();
+      this.lastCommitOk = this.mono();
       this.lastCommitError = undefined;
       return true;
     } catch (error) {
@@ -504,16 +518,16 @@ export class ShardRunner {
   private async finalCommit(now: number): Promise<string | undefined> {
     for (let attempt = 0; ; attempt++) {
       if (await this.flush(now)) return undefined;
-      const failure = this.commitFailure(this.clock.now());
+      const failure = this.commitFailure(this.mono());
       if (failure) return failure;
       await sleep(Math.min(this.flushMs, 20 * 2 ** attempt));
     }
   }
 
   /** Why the run must stop trading for its commits, if it must: a refusal for good, or no commit within the bound. */
-  private commitFailure(wallNow: number): string | undefined {
+  private commitFailure(monoNow: number): string | undefined {
     if (this.commitRefusedBy !== undefined) return `commit refused: ${errorText(this.commitRefusedBy)}`;
-    const since = wallNow - this.lastCommitOk;
+    const since = monoNow - this.lastCommitOk;
     if (since <= this.commitBoundMs) return undefined;
     return (
       `no commit succeeded for ${(since / 1000).toFixed(1)}s (bound ${(this.commitBoundMs / 1000).toFixed(1)}s = staleAfter × ${SELF_FENCE_FRACTION}); ` +

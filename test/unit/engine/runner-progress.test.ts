@@ -102,4 +102,28 @@ describe("the runner's progress in heartbeats", () => {
     expect(turns.length).toBeGreaterThanOrEqual(5);
     expect(outcome.ticks, 'stalled from its first turn: no quote ever reached the engine').toBe(0);
   });
+
+  it('keeps heartbeating and committing when the wall clock steps 3 s backwards: timers run on the monotonic clock', async () => {
+    const campaign = testCampaign({ symbols: ['BTC'], duration: '2s', watchdog: { heartbeatInterval: '0.1s', staleAfter: '1s' }, monitor: { interval: '10s', flushInterval: '0.1s' } });
+    const started = performance.now();
+    // The wall clock runs true for 0.5 s, then steps back 3 s (NTP, a resumed VM) and runs on from there.
+    const wall = { now: () => Date.now() - (performance.now() - started > 500 ? 3_000 : 0) };
+    const beats: number[] = [];
+    const runner = new ShardRunner({
+      campaign,
+      shardIndex: 0,
+      symbols: ['BTC'],
+      persistence: new MemoryShardLedger().forTask(KEY, 0),
+      mode: 'real',
+      log: silentLogger,
+      clock: wall,
+      monotonic: () => performance.now(),
+      onHeartbeat: () => beats.push(performance.now()),
+    });
+    const outcome = await runner.run();
+    expect(outcome.end).toBe('completed');
+    const gaps = beats.slice(1).map((t, i) => t - (beats[i] as number));
+    expect(Math.max(...gaps), 'no heartbeat gap across the step').toBeLessThan(1_000);
+    expect(beats.at(-1)! - started, 'the run went on through the step (it ends 3 s later by the stepped wall clock)').toBeGreaterThan(4_000);
+  });
 });
