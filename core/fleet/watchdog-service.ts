@@ -71,6 +71,46 @@ export class WatchdogService {
    * shard is still judged, and the first error is thrown at the end (the others logged), so the
    * caller sees the pass failed and the next pass re-drives what was left undone.
    */
+  /**
+   * Heartbeats as this watchdog observed them: for each shard, the last heartbeat seen (its
+   * identity) and the time it is taken to have arrived, on this watchdog's clock.
+   */
+  private readonly observed = new Map<string, { identity: string; receivedAt: number }>();
+  /** When the previous pass read the index (this watchdog's clock). */
+  private previousPassAt: number | undefined;
+
+  /**
+   * The heartbeat with its times moved onto this watchdog's clock: freshness is judged by the
+   * observer, not by the clock of the process that wrote it (a task whose clock runs 10 s behind
+   * is not LOST; one whose clock runs ahead does not look fresh for longer). A heartbeat that
+   * changed since the previous pass arrived between that pass and now: its writer's `receivedAt`
+   * is kept when it falls in that span (clocks in step lose no precision) and clamped into it
+   * otherwise; one unchanged since keeps the time first given to it, and so ages on this clock.
+   * The first pass of a watchdog (no observation yet) clamps the writer's time to now. `ticksSince`
+   * moves by the same amount. Held in memory: a restarted watchdog starts observing afresh.
+   */
+  private observedHeartbeat(shard: ShardRecord, now: number): ShardRecord {
+    const heartbeat = shard.heartbeat;
+    const key = `${shard.campaignId}/${shard.shardId}`;
+    if (!heartbeat) {
+      this.observed.delete(key);
+      return shard;
+    }
+    const identity = `${heartbeat.generation}|${heartbeat.receivedAt}|${heartbeat.progress.at}|${heartbeat.progress.ticks}|${heartbeat.progress.turns ?? ''}`;
+    let seen = this.observed.get(key);
+    if (seen?.identity !== identity) {
+      const earliest = this.previousPassAt ?? -Infinity;
+      seen = { identity, receivedAt: Math.min(now, Math.max(earliest, heartbeat.receivedAt)) };
+      this.observed.set(key, seen);
+    }
+    const shift = seen.receivedAt - heartbeat.receivedAt;
+    if (shift === 0) return shard;
+    return {
+      ...shard,
+      heartbeat: { ...heartbeat, receivedAt: seen.receivedAt, ...(heartbeat.ticksSince !== undefined ? { ticksSince: heartbeat.ticksSince + shift } : {}) },
+    };
+  }
+
   async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[]> {
     const errors: unknown[] = [];
     if (this.options.deadLettersEachPass !== false) {
@@ -80,7 +120,11 @@ export class WatchdogService {
         errors.push(error); // the shards are still judged; the pass reports the failure at its end
       }
     }
-    const shards = await this.ctx.store.listActiveShards();
+    const listedAt = this.ctx.clock.now();
+    const shards = (await this.ctx.store.listActiveShards()).map((s) => this.observedHeartbeat(s, listedAt));
+    const live = new Set(shards.map((s) => `${s.campaignId}/${s.shardId}`));
+    for (const key of this.observed.keys()) if (!live.has(key)) this.observed.delete(key);
+    this.previousPassAt = listedAt;
     const withTasks = shards.filter((s) => s.taskId !== undefined).map((s) => s.taskId as string);
     const statuses = withTasks.length > 0 ? await this.ctx.launcher.describe(withTasks) : [];
     const byTask = new Map(statuses.map((t) => [t.taskId, t]));
@@ -134,7 +178,7 @@ export class WatchdogService {
     if (read.fromIndex && (verdict.kind === 'restart' || verdict.kind === 'fail')) {
       const current = await this.ctx.store.getShard({ campaignId: shard.campaignId, shardId: shard.shardId });
       if (!current) return 'ignore';
-      shard = current;
+      shard = this.observedHeartbeat(current, now);
       verdict = assessShard(shard, task?.taskId === shard.taskId ? task : undefined, now, policy);
     }
     try {

@@ -222,4 +222,50 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     expect(verdicts).not.toContain('restart');
     expect(await store.getShard(key)).toMatchObject({ status: 'RUNNING', generation: 0 });
   });
+
+  it("judges heartbeat freshness on the watchdog's clock: a task whose clock runs 10 s behind is not LOST, one whose clock runs 30 s ahead is caught on time", async () => {
+    const clock = new VirtualClock(T0);
+    const path = join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db');
+    const store = new SqliteCampaignStore(path, clock);
+    stores.push(store);
+    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+    const launcher = new ScriptedLauncher();
+    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
+    const watchdog = new WatchdogService(ctx);
+    const launches = new LaunchService(ctx);
+    const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { heartbeatInterval: '1s', staleAfter: '5s' } });
+    const { view } = await new CampaignService(ctx).createCampaign(config);
+    for (const m of await queue.receive(10)) await launches.handle(m.body);
+    const id = view.campaign.campaignId;
+    // Each task writes through a store of its own whose clock is skewed: shard-000's 10 s behind, shard-001's 30 s ahead.
+    const writers = [-10_000, 30_000].map((skew) => {
+      const own = new SqliteCampaignStore(path, { now: () => clock.now() + skew });
+      stores.push(own);
+      return own;
+    });
+    const tasks = writers.map((w, i) => w.forTask({ campaignId: id, shardId: `shard-00${i}` }, 0));
+    let ticks = 0;
+    const verdicts: Record<string, string[]> = { 'shard-000': [], 'shard-001': [] };
+    const tick = async (beating: boolean[]) => {
+      clock.advance(250);
+      if (clock.now() % 1000 === 0) for (const [i, t] of tasks.entries()) if (beating[i]) await t.heartbeat(progress((ticks += 10)));
+      for (const v of await watchdog.pass()) verdicts[v.shard.shardId]?.push(v.verdict);
+    };
+    for (let i = 0; i < 120; i++) await tick([true, true]); // 30 s, both heartbeating
+    expect(verdicts['shard-000']).not.toContain('suspect');
+    expect(verdicts['shard-000']).not.toContain('restart');
+    expect((await store.getShard({ campaignId: id, shardId: 'shard-000' }))?.status).toBe('RUNNING');
+
+    // shard-001 goes silent: its last heartbeat is stamped 30 s in the future, yet it is LOST after staleAfter + confirmation.
+    const silentAt = clock.now();
+    let restartedAt: number | undefined;
+    for (let i = 0; i < 80 && restartedAt === undefined; i++) {
+      await tick([true, false]);
+      if (verdicts['shard-001']?.at(-1) === 'restart') restartedAt = clock.now();
+    }
+    expect(restartedAt, 'the silent task was restarted').toBeDefined();
+    expect((restartedAt as number) - silentAt).toBeLessThanOrEqual(5_000 + 9_000 + 1_000);
+    expect((await store.getShard({ campaignId: id, shardId: 'shard-001' }))?.restarts.at(-1)?.cause).toBe('LOST');
+    expect((await store.getShard({ campaignId: id, shardId: 'shard-000' }))?.status).toBe('RUNNING');
+  });
 });
