@@ -123,7 +123,7 @@ export function isRetryable(error: unknown): boolean {
  * replaced and must stop without writing anything more.
  */
 export class FencedOutError extends Error {
-  override readonly name = 'FencedOutError';
+  override readonly name: string = 'FencedOutError';
   constructor(
     readonly shardId: string,
     readonly generation: number,
@@ -133,6 +133,25 @@ export class FencedOutError extends Error {
       `shard ${shardId}: generation ${generation} is fenced out` +
         (currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`),
     );
+  }
+}
+
+/**
+ * The store file a task opened was deleted or replaced under it: whatever it writes now goes to a
+ * file its control plane no longer reads. Fatal to the task in the same way as a fence (it stops
+ * without writing more, exit 3); its shard is judged and restarted by the control plane, which
+ * notices a replaced store of its own.
+ */
+export class StoreReplacedError extends FencedOutError {
+  override readonly name = 'StoreReplacedError';
+  constructor(
+    shardId: string,
+    generation: number,
+    readonly path: string,
+    readonly how: 'deleted' | 'replaced',
+  ) {
+    super(shardId, generation, undefined);
+    this.message = `shard ${shardId}: the campaign store at ${path} was ${how} since this task opened it; writing on would go to a file no one reads`;
   }
 }
 

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { z } from 'zod';
@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
-import { ConflictError, FencedOutError, NotFoundError, StoreUnavailableError, ValidationError } from '../errors.js';
+import { ConflictError, FencedOutError, NotFoundError, StoreReplacedError, StoreUnavailableError, ValidationError } from '../errors.js';
 import {
   CampaignRecordSchema,
   HeartbeatSchema,
@@ -151,6 +151,8 @@ type Statements = Record<keyof typeof SQL, Statement>;
 export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   private readonly db: Database.Database;
   private readonly sql: Statements;
+  /** Device and inode of the file as opened (absent in memory): a task's writes check it is still the one at `path`. */
+  private readonly opened: { dev: number; ino: number } | undefined;
 
   /**
    * Opens (and creates, with its folder, when missing) the store at `path`.
@@ -166,6 +168,18 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   ) {
     this.db = openDatabase(path, options.mustExist === true);
     this.sql = prepareStatements(this.db);
+    this.opened = fileIdentity(path);
+  }
+
+  /**
+   * For a task's writes: the file at `path` is still the one this store opened.
+   * @throws StoreReplacedError when it was deleted or replaced (another file, or a new one, at the path).
+   */
+  private checkSameFile(key: ShardKey, generation: number): void {
+    if (this.opened === undefined) return;
+    const now = fileIdentity(this.path);
+    if (now === undefined) throw new StoreReplacedError(key.shardId, generation, this.path, 'deleted');
+    if (now.dev !== this.opened.dev || now.ino !== this.opened.ino) throw new StoreReplacedError(key.shardId, generation, this.path, 'replaced');
   }
 
   /** Closes the file. The store (and every port `forTask` returned) is unusable afterwards. */
@@ -302,9 +316,11 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
         return store.restorePoint(key);
       },
       async heartbeat(progress: Progress): Promise<void> {
+        store.checkSameFile(key, generation);
         store.heartbeat(key, generation, progress, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+        store.checkSameFile(key, generation);
         store.commit(key, generation, fills, checkpoint);
       },
     };
@@ -469,6 +485,17 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
 
 interface RecordRow {
   record: string;
+}
+
+/** Device and inode of the file at `path`, or undefined when there is none (or for `:memory:`). */
+function fileIdentity(path: string): { dev: number; ino: number } | undefined {
+  if (path === ':memory:' || path === '') return undefined;
+  try {
+    const st = statSync(path);
+    return { dev: st.dev, ino: st.ino };
+  } catch {
+    return undefined;
+  }
 }
 
 function openDatabase(path: string, mustExist: boolean): Database.Database {

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -6,7 +6,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { describeCampaignStoreContract } from './campaign-store.contract.js';
-import { newCampaign } from './record-builders.js';
+import { newCampaign, progress } from './record-builders.js';
+import { FencedOutError, StoreReplacedError } from '../../core/errors.js';
 import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
 
 /** A store in a fresh temporary folder, removed with everything in it on cleanup. */
@@ -57,6 +58,29 @@ describe('SqliteCampaignStore file', () => {
       expect(raw.pragma('journal_mode', { simple: true })).toBe('wal');
     } finally {
       raw.close();
+    }
+  });
+
+  it("a task's heartbeat and commit refuse to write once the file was replaced or deleted under it (a fence: the task stops)", async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 2);
+    await opened.store.createCampaign(campaign, shards);
+    const task = new SqliteCampaignStore(opened.path, opened.clock, { mustExist: true });
+    try {
+      const port = task.forTask({ campaignId: 'c1', shardId: 'shard-0' }, 0);
+      await port.heartbeat(progress(10));
+      // A copy of the store moved over its path: same content, another file.
+      copyFileSync(opened.path, `${opened.path}.copy`);
+      renameSync(`${opened.path}.copy`, opened.path);
+      const replaced = port.heartbeat(progress(20));
+      await expect(replaced).rejects.toThrow(StoreReplacedError);
+      await expect(replaced).rejects.toThrow(FencedOutError);
+      await expect(port.commit([], null)).rejects.toThrow(/was replaced since this task opened it/);
+      rmSync(opened.path);
+      await expect(port.heartbeat(progress(30))).rejects.toThrow(/was deleted since this task opened it/);
+    } finally {
+      task.close();
     }
   });
 
