@@ -110,6 +110,19 @@ export const ShardRecordSchema = z
     observedTicksSince: z.number().optional(),
     /** First reading that looked stale, awaiting confirmation before a kill. */
     suspectSince: z.number().optional(),
+    /**
+     * A memory recycle under way (the intent, written before its side effect): the task was asked
+     * to stop so that its final commit lands under its own generation; once it has stopped (or
+     * `staleAfter` after `requestedAt`), the generation is raised and the next one launched.
+     */
+    recycle: z
+      .object({
+        requestedAt: z.number(),
+        backoffSec: z.number().nonnegative(),
+        incident: z.object({ cause: z.literal('RECYCLED'), detail: CauseDetailSchema, failedAt: z.number() }).strict(),
+      })
+      .strict()
+      .optional(),
     restarts: z.array(RestartRecordSchema),
     backoffSec: z.number().nonnegative(),
     /** Since when the shard has been healthy without interruption (resets the backoff). */

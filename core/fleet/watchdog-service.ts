@@ -174,6 +174,15 @@ export class WatchdogService {
       throw error;
     }
     const policy = watchdogPolicyFor(config, campaign.endsAt);
+    const ended = policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt;
+    if (shard.recycle !== undefined && !ended) {
+      try {
+        return await this.drainRecycle(shard, task, now, config);
+      } catch (error) {
+        if (error instanceof ConflictError) return 'ignore';
+        throw error;
+      }
+    }
     let verdict = assessShard(shard, task, now, policy);
     if (read.fromIndex && (verdict.kind === 'restart' || verdict.kind === 'fail')) {
       const current = await this.ctx.store.getShard({ campaignId: shard.campaignId, shardId: shard.shardId });
@@ -213,6 +222,15 @@ export class WatchdogService {
         log.log('warn', 'shard suspect', { ...key, generation: shard.generation, cause: verdict.cause, reason: verdict.reason });
         return;
       case 'restart': {
+        if (verdict.incident.cause === 'RECYCLED' && verdict.stopTaskId !== undefined) {
+          // Drain first: the intent is recorded, then the task asked to stop; its final commit
+          // lands under its own generation, and the next pass (or its exit event) raises the generation.
+          const recycle = { requestedAt: now, backoffSec: verdict.backoffSec, incident: { ...verdict.incident, cause: 'RECYCLED' as const } };
+          await store.updateShard(key, shard.version, { recycle, updatedAt: now });
+          log.log('warn', 'shard recycling: draining its task first', { ...key, generation: shard.generation, reason: verdict.incident.detail.note });
+          await launcher.stop(verdict.stopTaskId, 'recycle: draining before the next generation');
+          return;
+        }
         const steps = restartShard(shard, verdict.incident, now, verdict.backoffSec);
         await store.updateShard(key, shard.version, steps.patch);
         this.ctx.events?.restarted(verdict.incident.cause, now);
@@ -247,6 +265,31 @@ export class WatchdogService {
         return;
       }
     }
+  }
+
+  /**
+   * A recycle under way (`ShardRecord.recycle`): once the drained task has stopped, or
+   * `staleAfter` after the request whatever it does, the generation is raised and the next one
+   * queued (a restart with the recorded incident and backoff); until then the stop is re-driven.
+   */
+  private async drainRecycle(shard: ShardRecord, task: TaskStatus | undefined, now: number, config: CampaignConfig): Promise<Verdict['kind']> {
+    const { store, launcher, queue, log } = this.ctx;
+    const recycle = shard.recycle as NonNullable<ShardRecord['recycle']>;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    const stopped = task?.state === 'STOPPED' || shard.taskId === undefined;
+    const overdue = now - recycle.requestedAt >= config.watchdog.staleAfter * 1000;
+    if (!stopped && !overdue) {
+      if (shard.taskId !== undefined) await launcher.stop(shard.taskId, 'recycle: draining before the next generation');
+      return 'ignore';
+    }
+    const steps = restartShard(shard, recycle.incident, now, recycle.backoffSec);
+    await store.updateShard(key, shard.version, { ...steps.patch, recycle: undefined });
+    this.ctx.events?.restarted('RECYCLED', now);
+    await store.appendEvents(steps.events);
+    log.log('warn', 'shard restarting', { ...key, generation: steps.record.generation, cause: 'RECYCLED', drained: stopped, backoffSec: recycle.backoffSec });
+    if (!stopped && shard.taskId !== undefined) await launcher.stop(shard.taskId, 'restart: RECYCLED (did not stop within staleAfter)');
+    await queue.send({ ...key, generation: steps.record.generation }, launchDelaySec(steps.record.launchNotBefore, now));
+    return 'restart';
   }
 
   /**

@@ -27,6 +27,10 @@ describe('the memory guard', () => {
     expect(recycle?.detail.lastRssBytes).toBeLessThan(512 * 2 ** 20);
     expect(report.shards[1]?.restarts).toEqual([]);
     expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+    // Drained, not fenced: the recycled generation was asked to stop first and made its final commit.
+    const recycledLog = readFileSync(join(runDir, 'out', 'tasks', 'shard-000.g0.log'), 'utf8');
+    expect(recycledLog).toMatch(/"event":"shard ended".*"end":"stopped"/);
+    expect(recycledLog).not.toMatch(/fenced/);
   });
 });
 

@@ -19,7 +19,7 @@ import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { LaunchMessage, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
 import type { ShardRecord } from '../../../core/fleet/records.js';
 import { campaignInput } from '../../support/campaigns.js';
-import { progress } from '../../contract/record-builders.js';
+import { fills, progress } from '../../contract/record-builders.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const LAUNCH_TIMEOUT_SEC = 30;
@@ -267,5 +267,58 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     expect((restartedAt as number) - silentAt).toBeLessThanOrEqual(5_000 + 9_000 + 1_000);
     expect((await store.getShard({ campaignId: id, shardId: 'shard-001' }))?.restarts.at(-1)?.cause).toBe('LOST');
     expect((await store.getShard({ campaignId: id, shardId: 'shard-000' }))?.status).toBe('RUNNING');
+  });
+
+  it('a memory recycle drains the old task before raising the generation: its final commit lands, then the next generation is queued', async () => {
+    const f = fleet();
+    const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
+    await f.drain();
+    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+    const old = f.store.forTask(key, 0);
+    await old.heartbeat(progress(50));
+    await f.watchdog.pass(); // its first heartbeat: RUNNING
+    f.clock.advance(1_000);
+    await old.heartbeat(progress(100, 900 * 2 ** 20)); // 900 MiB of the task's 1,024: past the 80 % recycle line
+    await f.watchdog.pass();
+    const draining = await f.store.getShard(key);
+    expect(draining).toMatchObject({ status: 'RUNNING', generation: 0, recycle: { incident: { cause: 'RECYCLED' } } });
+    expect(f.launcher.tasks.get(draining?.taskId as string)?.state, 'the old task was asked to stop').toBe('STOPPED');
+    // Its final commit, under its own generation, is not fenced out.
+    await old.commit(fills(0, 4, 0), null);
+    expect(await f.store.readLedger(key)).toHaveLength(4);
+
+    f.clock.advance(250);
+    expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['restart']);
+    const restarted = await f.store.getShard(key);
+    expect(restarted).toMatchObject({ status: 'RESTARTING', generation: 1 });
+    expect(restarted?.recycle).toBeUndefined();
+    expect(restarted?.restarts.at(-1)?.cause).toBe('RECYCLED');
+    await expect(old.heartbeat(progress(200))).rejects.toThrow(/fenced out/);
+    await f.drain();
+    expect((await f.store.getShard(key))?.status).toBe('LAUNCHING');
+  });
+
+  it('a recycle whose task does not stop within staleAfter raises the generation anyway, stopping the task again', async () => {
+    const f = fleet();
+    const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
+    await f.drain();
+    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+    const old = f.store.forTask(key, 0);
+    await old.heartbeat(progress(50));
+    await f.watchdog.pass(); // RUNNING
+    f.clock.advance(1_000);
+    await old.heartbeat(progress(100, 900 * 2 ** 20));
+    f.launcher.failStops = 100; // the task cannot be stopped
+    await expect(f.watchdog.pass()).rejects.toThrow(/injected/);
+    expect((await f.store.getShard(key))?.recycle).toBeDefined(); // the intent was recorded before the stop threw
+    f.clock.advance(44_000);
+    await old.heartbeat(progress(200, 900 * 2 ** 20));
+    await f.watchdog.pass().catch(() => undefined);
+    expect((await f.store.getShard(key))?.generation).toBe(0);
+    f.clock.advance(2_000); // staleAfter (45 s) since the request
+    await old.heartbeat(progress(300, 900 * 2 ** 20));
+    f.launcher.failStops = 0;
+    expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['restart']);
+    expect(await f.store.getShard(key)).toMatchObject({ status: 'RESTARTING', generation: 1 });
   });
 });
