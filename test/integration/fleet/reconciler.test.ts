@@ -65,9 +65,11 @@ class FlakyQueue extends MemoryLaunchQueue {
   }
 }
 
-function fleet() {
+/** The fleet's services over a fresh SQLite store (made by `makeStore`, for a store with a twist), a flaky queue and a scripted launcher, on virtual time. */
+function fleet<S extends SqliteCampaignStore = SqliteCampaignStore>(makeStore: (path: string, clock: VirtualClock) => S = (path, clock) => new SqliteCampaignStore(path, clock) as S) {
   const clock = new VirtualClock(T0);
-  const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db'), clock);
+  const path = join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db');
+  const store = makeStore(path, clock);
   stores.push(store);
   const queue = new FlakyQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
   const launcher = new ScriptedLauncher();
@@ -86,7 +88,7 @@ function fleet() {
     }
   };
   const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { launchTimeout: `${LAUNCH_TIMEOUT_SEC}s`, backoff: { initial: 0 } } });
-  return { clock, store, queue, launcher, campaigns, watchdog, drain, config };
+  return { clock, path, store, queue, launcher, campaigns, watchdog, drain, config };
 }
 
 describe('the reconciler re-drives what a throw between two steps left undone', () => {
@@ -186,7 +188,6 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
   });
 
   it('a restart verdict reached on a lagging index copy is checked on a consistent read first: a shard whose heartbeats are fresh is not restarted', async () => {
-    const clock = new VirtualClock(T0);
     /** An index whose heartbeats lag (a DynamoDB GSI is eventually consistent): while `lagging`, it shows the heartbeat of the moment lagging began. */
     class LaggingIndexStore extends SqliteCampaignStore {
       lagging: Map<string, ShardRecord['heartbeat']> | undefined;
@@ -195,15 +196,9 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
         return live.map((s) => (this.lagging?.has(s.shardId) ? { ...s, heartbeat: this.lagging.get(s.shardId) } : s));
       }
     }
-    const store = new LaggingIndexStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db'), clock);
-    stores.push(store);
-    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-    const launcher = new ScriptedLauncher();
-    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
-    const watchdog = new WatchdogService(ctx);
-    const launches = new LaunchService(ctx);
-    const { view } = await new CampaignService(ctx).createCampaign(campaignInput({ symbols: ['BTC'], sharding: { symbolsPerShard: 1 } }));
-    for (const m of await queue.receive(10)) await launches.handle(m.body);
+    const { clock, store, watchdog, campaigns, drain, config } = fleet((path, c) => new LaggingIndexStore(path, c));
+    const { view } = await campaigns.createCampaign({ ...config, symbols: ['BTC'] });
+    await drain();
     const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
     const task = store.forTask(key, 0);
     let ticks = 0;
@@ -224,18 +219,9 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
   });
 
   it("judges heartbeat freshness on the watchdog's clock: a task whose clock runs 10 s behind is not LOST, one whose clock runs 30 s ahead is caught on time", async () => {
-    const clock = new VirtualClock(T0);
-    const path = join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db');
-    const store = new SqliteCampaignStore(path, clock);
-    stores.push(store);
-    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-    const launcher = new ScriptedLauncher();
-    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
-    const watchdog = new WatchdogService(ctx);
-    const launches = new LaunchService(ctx);
-    const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { heartbeatInterval: '1s', staleAfter: '5s' } });
-    const { view } = await new CampaignService(ctx).createCampaign(config);
-    for (const m of await queue.receive(10)) await launches.handle(m.body);
+    const { clock, path, store, watchdog, campaigns, drain, config } = fleet();
+    const { view } = await campaigns.createCampaign({ ...config, watchdog: { heartbeatInterval: '1s', staleAfter: '5s' } });
+    await drain();
     const id = view.campaign.campaignId;
     // Each task writes through a store of its own whose clock is skewed: shard-000's 10 s behind, shard-001's 30 s ahead.
     const writers = [-10_000, 30_000].map((skew) => {

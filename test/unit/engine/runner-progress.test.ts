@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
 import { silentLogger } from '../../../core/log.js';
 import type { Progress } from '../../../core/model/progress.js';
-import { ShardRunner } from '../../../engine-task/src/runner.js';
+import { ShardRunner, type RunnerOptions } from '../../../engine-task/src/runner.js';
 import { testCampaign } from '../../support/campaigns.js';
 import { runFolder } from '../../support/cli-process.js';
 
@@ -45,6 +45,15 @@ async function runReal(path: string, speed: number): Promise<{ beats: Progress[]
   return { beats, end: outcome.end, reason: outcome.reason };
 }
 
+/** A real-time runner of one BTC shard on an in-memory ledger, with `extra` options. */
+function btcRunner(campaign: RunnerOptions['campaign'], extra: Partial<RunnerOptions> = {}): ShardRunner {
+  return new ShardRunner({ campaign, shardIndex: 0, symbols: ['BTC'], persistence: new MemoryShardLedger().forTask(KEY, 0), mode: 'real', log: silentLogger, ...extra });
+}
+
+/** A 2-second BTC campaign heartbeating every 100 ms. */
+const shortCampaign = (staleAfter: string) =>
+  testCampaign({ symbols: ['BTC'], duration: '2s', watchdog: { heartbeatInterval: '0.1s', staleAfter }, monitor: { interval: '10s', flushInterval: '0.1s' } });
+
 describe("the runner's progress in heartbeats", () => {
   it('keeps turning through a quiet stretch of a real-time replay, says since when the feed is idle, and completes when it runs out', async () => {
     // 2 s recorded at speed 1: quotes, 1 s without any, quotes again.
@@ -64,16 +73,9 @@ describe("the runner's progress in heartbeats", () => {
   });
 
   it('stops turning when the engine stalls (chaos stall): heartbeats keep coming with turns standing still', async () => {
-    const campaign = testCampaign({ symbols: ['BTC'], duration: '2s', watchdog: { heartbeatInterval: '0.1s', staleAfter: '5s' }, monitor: { interval: '10s', flushInterval: '0.1s' } });
     const beats: { at: number; turns: number }[] = [];
     const stallAt = Date.now() + 700;
-    const runner = new ShardRunner({
-      campaign,
-      shardIndex: 0,
-      symbols: ['BTC'],
-      persistence: new MemoryShardLedger().forTask(KEY, 0),
-      mode: 'real',
-      log: silentLogger,
+    const runner = btcRunner(shortCampaign('5s'), {
       chaos: [{ fault: 'stall', at: stallAt }],
       onHeartbeat: (p) => beats.push({ at: Date.now(), turns: p.turns as number }),
     });
@@ -86,15 +88,8 @@ describe("the runner's progress in heartbeats", () => {
   });
 
   it('fires a fault that fell due while the task was still booting, at once (the fleet hands a launch only the faults due after it)', async () => {
-    const campaign = testCampaign({ symbols: ['BTC'], duration: '2s', watchdog: { heartbeatInterval: '0.1s', staleAfter: '5s' }, monitor: { interval: '10s', flushInterval: '0.1s' } });
     const turns: number[] = [];
-    const runner = new ShardRunner({
-      campaign,
-      shardIndex: 0,
-      symbols: ['BTC'],
-      persistence: new MemoryShardLedger().forTask(KEY, 0),
-      mode: 'real',
-      log: silentLogger,
+    const runner = btcRunner(shortCampaign('5s'), {
       chaos: [{ fault: 'stall', at: Date.now() - 1_000 }],
       onHeartbeat: (p) => turns.push(p.turns as number),
     });
@@ -104,22 +99,11 @@ describe("the runner's progress in heartbeats", () => {
   });
 
   it('keeps heartbeating and committing when the wall clock steps 3 s backwards: timers run on the monotonic clock', async () => {
-    const campaign = testCampaign({ symbols: ['BTC'], duration: '2s', watchdog: { heartbeatInterval: '0.1s', staleAfter: '1s' }, monitor: { interval: '10s', flushInterval: '0.1s' } });
     const started = performance.now();
     // The wall clock runs true for 0.5 s, then steps back 3 s (NTP, a resumed VM) and runs on from there.
     const wall = { now: () => Date.now() - (performance.now() - started > 500 ? 3_000 : 0) };
     const beats: number[] = [];
-    const runner = new ShardRunner({
-      campaign,
-      shardIndex: 0,
-      symbols: ['BTC'],
-      persistence: new MemoryShardLedger().forTask(KEY, 0),
-      mode: 'real',
-      log: silentLogger,
-      clock: wall,
-      monotonic: () => performance.now(),
-      onHeartbeat: () => beats.push(performance.now()),
-    });
+    const runner = btcRunner(shortCampaign('1s'), { clock: wall, monotonic: () => performance.now(), onHeartbeat: () => beats.push(performance.now()) });
     const outcome = await runner.run();
     expect(outcome.end).toBe('completed');
     const gaps = beats.slice(1).map((t, i) => t - (beats[i] as number));
