@@ -14,7 +14,7 @@ describe('Upbit orderbook frames', () => {
     });
     expect(tops).toHaveLength(8);
     expect(tops[0]).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
-    const shared = readFileSync(new URL('../../../../shared/cases/upbit_ws.jsonl', import.meta.url));
+    const shared = readFileSync(new URL('../../fixtures/cases/upbit_ws.jsonl', import.meta.url)); // ../shared/cases/upbit_ws.jsonl, copied
     expect(upbitProtocol.decode(shared, out)).toBe('quote');
     expect(out).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
   });
