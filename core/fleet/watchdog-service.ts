@@ -66,12 +66,6 @@ export class WatchdogService {
   }
 
   /**
-   * One periodic pass over every active shard; returns the verdicts reached, for logs and tests.
-   * A shard whose handling throws (a side effect failing) does not stop the pass: every other
-   * shard is still judged, and the first error is thrown at the end (the others logged), so the
-   * caller sees the pass failed and the next pass re-drives what was left undone.
-   */
-  /**
    * Heartbeats as this watchdog observed them: for each shard, the last heartbeat seen (its
    * identity) and the time it is taken to have arrived, on this watchdog's clock.
    */
@@ -111,6 +105,12 @@ export class WatchdogService {
     };
   }
 
+  /**
+   * One periodic pass over every active shard; returns the verdicts reached, for logs and tests.
+   * A shard whose handling throws (a side effect failing) does not stop the pass: every other
+   * shard is still judged, and the first error is thrown at the end (the others logged), so the
+   * caller sees the pass failed and the next pass re-drives what was left undone.
+   */
   async pass(): Promise<{ shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[]> {
     const errors: unknown[] = [];
     if (this.options.deadLettersEachPass !== false) {
