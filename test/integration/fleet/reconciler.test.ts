@@ -91,6 +91,20 @@ function fleet<S extends SqliteCampaignStore = SqliteCampaignStore>(makeStore: (
   return { clock, path, store, queue, launcher, campaigns, watchdog, drain, config };
 }
 
+/** A one-shard fleet whose RUNNING task's latest heartbeat shows 900 MiB of its 1,024: past the 80 % recycle line. */
+async function overRecycleLine() {
+  const f = fleet();
+  const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
+  await f.drain();
+  const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+  const old = f.store.forTask(key, 0);
+  await old.heartbeat(progress(50));
+  await f.watchdog.pass(); // its first heartbeat: RUNNING
+  f.clock.advance(1_000);
+  await old.heartbeat(progress(100, 900 * 2 ** 20));
+  return { f, key, old };
+}
+
 describe('the reconciler re-drives what a throw between two steps left undone', () => {
   it('campaign create: stored, then the enqueue threw; a retry with the same Idempotency-Key finds it, and the watchdog launches its shards', async () => {
     const f = fleet();
@@ -256,15 +270,7 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
   });
 
   it('a memory recycle drains the old task before raising the generation: its final commit lands, then the next generation is queued', async () => {
-    const f = fleet();
-    const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
-    await f.drain();
-    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
-    const old = f.store.forTask(key, 0);
-    await old.heartbeat(progress(50));
-    await f.watchdog.pass(); // its first heartbeat: RUNNING
-    f.clock.advance(1_000);
-    await old.heartbeat(progress(100, 900 * 2 ** 20)); // 900 MiB of the task's 1,024: past the 80 % recycle line
+    const { f, key, old } = await overRecycleLine();
     await f.watchdog.pass();
     const draining = await f.store.getShard(key);
     expect(draining).toMatchObject({ status: 'RUNNING', generation: 0, recycle: { incident: { cause: 'RECYCLED' } } });
@@ -285,15 +291,7 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
   });
 
   it('a recycle whose task does not stop within staleAfter raises the generation anyway, stopping the task again', async () => {
-    const f = fleet();
-    const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
-    await f.drain();
-    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
-    const old = f.store.forTask(key, 0);
-    await old.heartbeat(progress(50));
-    await f.watchdog.pass(); // RUNNING
-    f.clock.advance(1_000);
-    await old.heartbeat(progress(100, 900 * 2 ** 20));
+    const { f, key, old } = await overRecycleLine();
     f.launcher.failStops = 100; // the task cannot be stopped
     await expect(f.watchdog.pass()).rejects.toThrow(/injected/);
     expect((await f.store.getShard(key))?.recycle).toBeDefined(); // the intent was recorded before the stop threw
