@@ -93,7 +93,7 @@ export function invokeLambda<T>(task: LambdaTask, event: unknown, environment: R
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('exit', (code, signal) => {
+    child.on('close', (code, signal) => { // 'close': all its output read, not only exited
       clearTimeout(timer);
       const lines = out.split('\n');
       const resultLine = lines.find((l) => l.startsWith(RESULT_MARKER));
