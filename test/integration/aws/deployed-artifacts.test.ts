@@ -71,7 +71,10 @@ const engines = new Map<string, NodeProcess>();
 const printed: string[] = [];
 let campaignId = '';
 
-const config = emulatorCampaignInput('deployed-artifacts', 11);
+// staleAfter 10 s (not the emulator suites' 3 s): this suite detects nothing by staleness, and an
+// engine's commit bound (staleAfter × 0.6) must outlast moto's slowest TransactWriteItems on a busy
+// CI machine, or a shard ends commit-failed and the ledger check counts its last fills lost.
+const config = { ...emulatorCampaignInput('deployed-artifacts', 11), watchdog: { heartbeatInterval: '0.5s', staleAfter: '10s', launchTimeout: '30s', maxRestarts: 3, backoff: { initial: 0 } } };
 
 function emulatorSettings(endpoint: string): AwsClientSettings {
   return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
