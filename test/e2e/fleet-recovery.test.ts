@@ -2,37 +2,11 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
-import { configVariant, readReport, runCampaign, runFolder, startCli } from '../support/cli-process.js';
-import { waitFor } from '../support/engine-process.js';
+import { configVariant, readReport, runFolder, startCli } from '../support/cli-process.js';
 
 /** `../shared/cases/case03` (config and replay file), copied into test/fixtures. */
 const CASE03_CONFIG = fileURLToPath(new URL('../fixtures/case03.yaml', import.meta.url));
 const CASE03_REPLAY = fileURLToPath(new URL('../fixtures/case03-crossed-line.csv', import.meta.url));
-
-describe('the memory guard', () => {
-  it('recycles a shard whose memory grows before the OOM killer would, with cause RECYCLED', async () => {
-    const runDir = runFolder();
-    const config = configVariant(runDir, 'leaky', (y) => `${y}task: { cpu: 256, memoryMiB: 512 }\n`);
-    // The leak starts 6 s in: an engine-side fault is handed to the task at its launch, so it must
-    // still lie ahead when the task starts (over 2 s after the campaign on a loaded machine).
-    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '30s', '--chaos', 'leak:shard-000@6s']);
-    expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
-    const report = readReport(join(runDir, 'out'));
-    expect(report.campaign.status).toBe('COMPLETED');
-    const [recycle] = report.shards[0]?.restarts ?? [];
-    expect(recycle?.cause).toBe('RECYCLED');
-    expect(recycle?.detail.lastRssBytes).toBeGreaterThanOrEqual(0.8 * 512 * 2 ** 20);
-    expect(recycle?.detail.lastRssBytes).toBeLessThan(512 * 2 ** 20);
-    expect(report.shards[1]?.restarts).toEqual([]);
-    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
-    // Drained, not fenced: the recycled generation was asked to stop first and made its final commit.
-    const recycledLog = readFileSync(join(runDir, 'out', 'tasks', 'shard-000.g0.log'), 'utf8');
-    expect(recycledLog).toMatch(/"event":"shard ended".*"end":"stopped"/);
-    expect(recycledLog).not.toMatch(/fenced/);
-  });
-});
 
 describe('the restart budget', () => {
   it('fails a shard that crashes on every start after maxRestarts, with backoff between attempts', async () => {
@@ -96,41 +70,5 @@ describe('bad input (exit 2)', () => {
     expect(report.campaign.status).toBe('FAILED');
     expect(report.campaign.endReason).toMatch(/bad input, not retried: .*case03-crossed-line\.csv:9: ask 4416000 is below bid 4416500/);
     for (const shard of report.shards) expect(shard.generation, shard.shardId).toBe(0); // nothing relaunched
-  });
-});
-
-describe('--resume', () => {
-  it('finishes a campaign after SIGKILL of the control plane without relaunching healthy shards', async () => {
-    const runDir = runFolder();
-    const first = startCli(['run', (await import('../support/cli-process.js')).E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '25s']);
-    const store = await waitFor('the run database', () => {
-      try {
-        return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
-      } catch {
-        return undefined;
-      }
-    });
-    await waitFor('both shards running', async () => {
-      const [campaign] = await store.listCampaigns();
-      const shards = campaign ? await store.listShards(campaign.campaignId) : [];
-      return shards.length === 2 && shards.every((s) => s.status === 'RUNNING') ? true : undefined;
-    }, 20_000);
-    first.child.kill('SIGKILL');
-    await first.exited;
-    store.close();
-
-    const { report } = await (async () => {
-      const resumed = startCli(['run', '--resume', runDir, '--no-dashboard']);
-      const exit = await resumed.exited;
-      expect(exit.code, resumed.stderr().slice(-3000)).toBe(0);
-      return { report: readReport(runDir) };
-    })();
-    expect(report.campaign.status).toBe('COMPLETED');
-    expect(report.shards.map((s) => [s.generation, s.restarts.length])).toEqual([
-      [0, 0],
-      [0, 0],
-    ]);
-    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
-    void runCampaign;
   });
 });

@@ -1,17 +1,67 @@
 /**
- * Setup file of the `aws` test project: points the AWS SDK at the emulator and gives every suite
- * (test file) a clean emulator. The project runs its files one at a time, so a reset never pulls
- * the floor from under another suite.
+ * Setup file of the `aws` test project: leases one of the emulators the global setup provides
+ * (`aws-emulator.ts`) for this suite (test file), points the AWS SDK at it through
+ * `AWS_ENDPOINT_URL`, and resets it first, so a suite starts from a clean emulator that no other
+ * suite touches while it runs. A lease is a directory named after the endpoint's index, made
+ * atomically and holding the worker's pid; it is given back after the suite, and taken over when
+ * that pid is gone (a worker that died mid-suite).
  */
-import { beforeAll, inject } from 'vitest';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, inject } from 'vitest';
 
-process.env.AWS_ENDPOINT_URL = inject('awsEndpoint');
+const LEASE_WAIT_MS = 600_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function tryLease(dir: string): boolean {
+  try {
+    mkdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    let holder = Number.NaN;
+    try {
+      holder = Number(readFileSync(path.join(dir, 'pid'), 'utf8'));
+    } catch {
+      return false; // taken a moment ago, its pid not written yet
+    }
+    if (!Number.isInteger(holder) || alive(holder)) return false;
+    rmSync(dir, { recursive: true, force: true }); // its worker died mid-suite
+    return tryLease(dir);
+  }
+  writeFileSync(path.join(dir, 'pid'), String(process.pid));
+  return true;
+}
+
+async function lease(endpoints: string[], leaseDir: string): Promise<{ endpoint: string; dir: string }> {
+  const deadline = Date.now() + LEASE_WAIT_MS;
+  for (;;) {
+    for (const [index, endpoint] of endpoints.entries()) {
+      const dir = path.join(leaseDir, String(index));
+      if (tryLease(dir)) return { endpoint, dir };
+    }
+    if (Date.now() > deadline) throw new Error(`no AWS emulator free within ${LEASE_WAIT_MS / 1000} s (${endpoints.join(', ')}; leases in ${leaseDir})`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const leased = await lease(inject('awsEndpoints'), inject('awsLeaseDir'));
+process.env.AWS_ENDPOINT_URL = leased.endpoint;
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
 
 beforeAll(async () => {
   if (!inject('awsEmulatorIsMoto')) return; // LocalStack and real endpoints: suites use unique names instead
-  const res = await fetch(`${inject('awsEndpoint')}/moto-api/reset`, { method: 'POST' });
-  if (!res.ok) throw new Error(`could not reset moto: HTTP ${res.status}`);
+  const res = await fetch(`${leased.endpoint}/moto-api/reset`, { method: 'POST' });
+  if (!res.ok) throw new Error(`could not reset moto at ${leased.endpoint}: HTTP ${res.status}`);
 });
+
+afterAll(() => rmSync(leased.dir, { recursive: true, force: true }));

@@ -7,11 +7,12 @@
 import { CreateClusterCommand, RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { inject } from 'vitest';
 import type { AwsClients } from '../../core/aws/aws-clients.js';
+import { emulatorEndpoint } from './moto-server.js';
 import { motoTaskTransitionAt } from './moto-task-transition.js';
 
 /** The first match of `pattern` in an EC2 query API answer (moto checks no signature, only the credential scope). */
 export async function ec2Query(action: string, pattern: RegExp): Promise<string> {
-  const endpoint = inject('awsEndpoint');
+  const endpoint = emulatorEndpoint();
   const res = await fetch(`${endpoint}/`, {
     method: 'POST',
     headers: {
@@ -25,9 +26,9 @@ export async function ec2Query(action: string, pattern: RegExp): Promise<string>
   return match[1];
 }
 
-/** Sets (or, with undefined, unsets) moto's state transition for ECS tasks, on the project's shared moto. */
+/** Sets (or, with undefined, unsets) moto's state transition for ECS tasks, on the suite's own moto. */
 export async function motoTaskTransition(transition: { progression: string; times?: number } | undefined): Promise<void> {
-  await motoTaskTransitionAt(inject('awsEndpoint'), transition);
+  await motoTaskTransitionAt(emulatorEndpoint(), transition);
 }
 
 export interface MotoEcs {

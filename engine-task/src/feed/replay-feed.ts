@@ -54,7 +54,7 @@ export class ReplayFeed implements MarketFeed {
   /** The last FX rate recorded before `feed.from`: the rate in force when the window opens, delivered first (with its own recorded time). */
   private carryFx: { ts: number; rate: number } | undefined;
 
-  constructor(private readonly options: ReplayFeedOptions) {
+  constructor(options: ReplayFeedOptions) {
     const { feed, shardSymbols, quotes } = options;
     const symbols = new Set(shardSymbols);
     const strict = feed.strict ?? false;

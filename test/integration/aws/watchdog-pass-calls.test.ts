@@ -6,13 +6,14 @@
  */
 import { describe, expect, inject, it } from 'vitest';
 import { measureWatchdogPass, SHARDS_PER_CAMPAIGN, STALE_SHARDS } from '../../../engine-task/bench/watchdog-pass.js';
+import { emulatorEndpoint } from '../../support/moto-server.js';
 
 const SHARDS = 300;
 
 describe('a watchdog pass on the emulator', () => {
   it(`over ${SHARDS} active shards makes at most 3 × ceil(shards/100) + campaigns + 5 calls, writing only the shards in trouble`, async () => {
     if (!inject('awsEmulatorIsMoto')) throw new Error('this suite seeds ECS tasks through moto (its task transitions and EC2 query API); point it at moto');
-    const result = await measureWatchdogPass(inject('awsEndpoint'), SHARDS);
+    const result = await measureWatchdogPass(emulatorEndpoint(), SHARDS);
 
     const campaigns = Math.ceil(SHARDS / SHARDS_PER_CAMPAIGN);
     const troubled = STALE_SHARDS + 2; // the stale ones and the stalled one are suspect, the one whose task is gone restarts

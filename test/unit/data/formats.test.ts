@@ -72,7 +72,7 @@ describe('canonical files as users export them', () => {
   });
 
   it('a symbol no rule can name is counted and named', () => {
-    const { rows, reader } = readAll({ path: `${CASES}symbol_btcusdt.csv`, format: 'canonical', quotes: { a: 'KRW', b: 'BUSD' } });
+    const { rows } = readAll({ path: `${CASES}symbol_btcusdt.csv`, format: 'canonical', quotes: { a: 'KRW', b: 'BUSD' } });
     expect(rows).toHaveLength(3); // BTCUSDT is a bare upper-case word on a BUSD venue: itself
     const other = readAll({ path: `${CASES}upbit_ws.jsonl`, format: 'upbit-orderbook', venue: 'a', quotes: { a: 'USDT', b: 'USDT' } });
     expect(other.rows).toEqual([]);

@@ -1,0 +1,41 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { E2E_CONFIG, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { waitFor } from '../support/engine-process.js';
+
+describe('--resume', () => {
+  it('finishes a campaign after SIGKILL of the control plane without relaunching healthy shards', async () => {
+    const runDir = runFolder();
+    const first = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '25s']);
+    const store = await waitFor('the run database', () => {
+      try {
+        return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+      } catch {
+        return undefined;
+      }
+    });
+    await waitFor('both shards running', async () => {
+      const [campaign] = await store.listCampaigns();
+      const shards = campaign ? await store.listShards(campaign.campaignId) : [];
+      return shards.length === 2 && shards.every((s) => s.status === 'RUNNING') ? true : undefined;
+    }, 20_000);
+    first.child.kill('SIGKILL');
+    await first.exited;
+    store.close();
+
+    const { report } = await (async () => {
+      const resumed = startCli(['run', '--resume', runDir, '--no-dashboard']);
+      const exit = await resumed.exited;
+      expect(exit.code, resumed.stderr().slice(-3000)).toBe(0);
+      return { report: readReport(runDir) };
+    })();
+    expect(report.campaign.status).toBe('COMPLETED');
+    expect(report.shards.map((s) => [s.generation, s.restarts.length])).toEqual([
+      [0, 0],
+      [0, 0],
+    ]);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+  });
+});
