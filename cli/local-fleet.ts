@@ -31,6 +31,12 @@ export const LOCAL_WATCHDOG_DEFAULTS = {
 export interface LocalFleetOptions {
   /** Where the campaign's database, task logs and report live. */
   runDir: string;
+  /**
+   * The folder of a campaign's task logs and health files (default `<runDir>/tasks`, one campaign
+   * per run folder). `arbfleet serve` runs several campaigns over one folder, whose shards share
+   * ids, so it gives each campaign its own.
+   */
+  taskDir?: (campaignId: string) => string;
   log: Logger;
   clock?: Clock;
   chaos?: ChaosFault[];
@@ -58,6 +64,8 @@ export class LocalFleet {
   readonly watchdog: WatchdogService;
   readonly scheduler: SchedulerService;
   readonly dbPath: string;
+  /** The folder of a campaign's task logs and health files. */
+  readonly taskDir: (campaignId: string) => string;
   private readonly ctx: FleetContext;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly chaos: ChaosDriver;
@@ -77,13 +85,14 @@ export class LocalFleet {
 
   constructor(private readonly options: LocalFleetOptions) {
     const clock = options.clock ?? systemClock;
-    mkdirSync(join(options.runDir, 'tasks'), { recursive: true });
+    this.taskDir = options.taskDir ?? (() => join(options.runDir, 'tasks'));
+    if (options.taskDir === undefined) mkdirSync(join(options.runDir, 'tasks'), { recursive: true });
     this.dbPath = join(options.runDir, 'fleet.db');
     this.store = new SqliteCampaignStore(this.dbPath, clock);
     this.queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
     this.launcher = new ProcessLauncher({
       clock,
-      logDir: join(options.runDir, 'tasks'),
+      logDir: (key) => this.taskDir(key.campaignId),
       ...(options.engineCommand ? { command: options.engineCommand } : {}),
       ...(options.stopGraceMs !== undefined ? { stopGraceMs: options.stopGraceMs } : {}),
     });
@@ -208,7 +217,7 @@ export class LocalFleet {
       ARBFLEET_STARTED_AT: String(start),
       ...(campaign.endsAt !== undefined ? { ARBFLEET_ENDS_AT: String(campaign.endsAt) } : {}),
       ...taskClockEnvironment(campaign.config),
-      ARBFLEET_HEALTH_FILE: join(this.options.runDir, 'tasks', `${shard.shardId}.health.json`),
+      ARBFLEET_HEALTH_FILE: join(this.taskDir(campaign.campaignId), `${shard.shardId}.health.json`),
       ARBFLEET_CHAOS: engineChaosEnv(this.options.chaos ?? [], shard.shardId, start, this.ctx.clock.now()),
     };
   }

@@ -1,8 +1,9 @@
 /**
  * `arbfleet serve`: the control plane as a long-lived service on this machine, the way
  * `temporal server start-dev` serves a developer. One data folder holds the embedded SQLite store
- * (`fleet.db`), the task logs and each ended campaign's report (`campaigns/<id>/`); one process
- * runs the HTTP API and live page, the watchdog, the campaign scheduler and the schedules, for
+ * (`fleet.db`), each campaign's task logs (`campaigns/<id>/tasks/`: campaigns run side by side
+ * and their shards share ids) and, once it ended, its report (`campaigns/<id>/`); one process runs
+ * the HTTP API and live page, the watchdog, the campaign scheduler and the schedules, for
  * as many campaigns and schedules as are stored.
  *
  * Restart: everything is in the store, so a service killed in any way (SIGKILL included) picks up
@@ -39,7 +40,8 @@ Runs the control plane as a service: the HTTP API and live page on http://127.0.
 (default ./arbfleet-data). Start campaigns with POST /campaigns, recurring ones with
 arbfleet schedule create. Started again on the same folder, it resumes every campaign and
 schedule. Ctrl-C stops the service; engines keep running and are taken over on the next start.
-Each ended campaign's report is written to DIR/campaigns/<id>/.`;
+Each campaign's task logs go to DIR/campaigns/<id>/tasks/, and its report, once it ends, to
+DIR/campaigns/<id>/.`;
 
 /** How often the schedules are ticked (ms): an occurrence starts within this of its time. */
 const SCHEDULE_TICK_MS = 1000;
@@ -57,7 +59,7 @@ export async function serve(argv: string[], log: (json: boolean) => Logger): Pro
   const port = apiPort(values['api-port']);
   const dataDir = resolve(values.data ?? 'arbfleet-data');
   const logger = log(values.json === true);
-  const fleet = new LocalFleet({ runDir: dataDir, log: logger });
+  const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });
   const schedules = new ScheduleService({ schedules: fleet.store, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
 
   const resumed: string[] = [];

@@ -46,8 +46,12 @@ export interface ProcessLauncherOptions {
   stopGraceMs?: number;
   /** How much of the end of stderr a stopped task's status carries (default 4096 bytes). */
   stderrTailBytes?: number;
-  /** When set, each task's stdout and stderr are appended to `<logDir>/<shardId>.g<generation>.log`. */
-  logDir?: string;
+  /**
+   * When set, each task's stdout and stderr are appended to `<logDir>/<shardId>.g<generation>.log`;
+   * a function gives the folder per campaign (a control plane serving several campaigns at once,
+   * whose shards share ids).
+   */
+  logDir?: string | ((key: ShardKey) => string);
   /**
    * Asked, for a task that died of a SIGKILL this launcher did not send, whether the OOM killer
    * sent it. Locally an outside `kill -9` and the kernel's OOM killer look the same, so without a
@@ -104,7 +108,7 @@ export class ProcessLauncher implements TaskLauncher {
   private readonly baseEnv: Record<string, string>;
   private readonly stopGraceMs: number;
   private readonly stderrTailBytes: number;
-  private readonly logDir: string | undefined;
+  private readonly logDir: ((key: ShardKey) => string) | undefined;
   private readonly oomKillDetector: ((pid: number) => boolean) | undefined;
   private readonly tasks = new Map<string, TaskRecord>();
   private readonly listeners = new Set<(status: StoppedTask) => void>();
@@ -116,7 +120,8 @@ export class ProcessLauncher implements TaskLauncher {
     this.baseEnv = options.env ?? {};
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
     this.stderrTailBytes = options.stderrTailBytes ?? DEFAULT_STDERR_TAIL_BYTES;
-    this.logDir = options.logDir;
+    const logDir = options.logDir;
+    this.logDir = typeof logDir === 'string' ? () => logDir : logDir;
     this.oomKillDetector = options.oomKillDetector;
     checkOptions(this.command, this.stopGraceMs, this.stderrTailBytes);
   }
@@ -142,8 +147,9 @@ export class ProcessLauncher implements TaskLauncher {
       ARBFLEET_GENERATION: String(spec.generation),
       ARBFLEET_SYMBOLS: spec.symbols.join(','),
     };
-    const logPath = this.logDir === undefined ? undefined : join(this.logDir, `${spec.key.shardId}.g${spec.generation}.log`);
-    if (this.logDir !== undefined) mkdirSync(this.logDir, { recursive: true });
+    const logDir = this.logDir?.(spec.key);
+    const logPath = logDir === undefined ? undefined : join(logDir, `${spec.key.shardId}.g${spec.generation}.log`);
+    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
     // stdout goes straight to the log file (the child keeps writing it without us); stderr is
     // piped so its tail can be kept, and copied to the same file.
     const stdoutFd = logPath === undefined ? undefined : openSync(logPath, 'a');

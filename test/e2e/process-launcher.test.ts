@@ -202,6 +202,16 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     await waitFor('ticks after the thaw', () => (statSync(log).size > sizeFrozen ? true : undefined), 5_000);
   });
 
+  it('keeps the logs of two campaigns whose shards share an id apart, when given a folder per campaign', async () => {
+    const dir = tempDir();
+    const { launcher } = scriptLauncher("console.log('ready ' + process.env.ARBFLEET_CAMPAIGN_ID); setInterval(() => {}, 1000)", { logDir: (key) => join(dir, key.campaignId) });
+    await launcher.launch({ ...spec('shard-000'), key: { campaignId: 'c-one', shardId: 'shard-000' } });
+    await launcher.launch({ ...spec('shard-000'), key: { campaignId: 'c-two', shardId: 'shard-000' } });
+    await waitForLog(join(dir, 'c-one', 'shard-000.g0.log'), 'ready c-one');
+    await waitForLog(join(dir, 'c-two', 'shard-000.g0.log'), 'ready c-two');
+    expect(readFileSync(join(dir, 'c-one', 'shard-000.g0.log'), 'utf8')).not.toContain('c-two');
+  });
+
   it('stops every task with stopAll and resolves once all have exited', async () => {
     const dir = tempDir();
     const deaf = scriptLauncher(IGNORES_SIGTERM, { logDir: dir, stopGraceMs: 60_000 });

@@ -85,6 +85,10 @@ describe('arbfleet serve', () => {
     await waitFor('the report', () => (existsSync(events) ? true : undefined), 5_000);
     expect(existsSync(join(data, 'campaigns', campaignId, 'report.json'))).toBe(true);
     expect(readFileSync(events, 'utf8')).toContain('control-plane.resumed');
+    // Its tasks' logs and health files in its own folder: another campaign's shard-000 has its own.
+    expect(readFileSync(join(data, 'campaigns', campaignId, 'tasks', 'shard-000.g0.log'), 'utf8')).toMatch(/shard started/);
+    expect(existsSync(join(data, 'campaigns', campaignId, 'tasks', 'shard-000.health.json'))).toBe(true);
+    expect(existsSync(join(data, 'tasks'))).toBe(false);
 
     const resumed = await api(second.url, 'POST', '/schedules/soak/resume');
     expect(resumed.body.schedule.paused).toBe(false);
