@@ -127,7 +127,7 @@ export const ReplayFeedSchema = z
   .object({
     kind: z.literal('replay'),
     path: z.string().min(1).optional().meta({ description: "a canonical replay file; relative paths resolve against the config file's folder" }),
-    format: z.enum(['csv', 'jsonl']).optional().meta({ description: 'default: from the file extension' }),
+    format: z.enum(['csv', 'jsonl']).optional().meta({ description: "path's shape, checked against its first line (a file of the other shape is refused); default: the first line decides" }),
     sources: z.array(ReplaySourceSchema).min(1).max(16).optional().meta({ description: 'per-venue recorded files, instead of path' }),
     from: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates at or after this recorded time' }),
     to: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates before this recorded time' }),

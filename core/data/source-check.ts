@@ -20,7 +20,7 @@ export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
   const quotes = { a: config.venues.a.quoteCurrency, b: config.venues.b.quoteCurrency };
   const sources: { field: string; spec: SourceSpec }[] =
     feed.path !== undefined
-      ? [{ field: 'feed.path', spec: { path: feed.path, format: 'canonical', quotes } }]
+      ? [{ field: 'feed.path', spec: { path: feed.path, format: 'canonical', quotes, ...(feed.format !== undefined ? { shape: feed.format } : {}) } }]
       : (feed.sources ?? []).map((s, i) => ({
           field: `feed.sources.${i}.path`,
           spec: {

@@ -22,6 +22,11 @@ export interface SourceSpec {
   tz?: string;
   timeUnit?: TimeUnit;
   halfSpreadBps?: number;
+  /**
+   * `canonical` only: the shape the file must have, `csv` (a header line first) or `jsonl`; a
+   * first line of the other shape is refused naming file:1. Undefined: the first line decides.
+   */
+  shape?: 'csv' | 'jsonl';
   /** Refuse the file (ValidationError with file:line) on its first skipped line. */
   strict?: boolean;
   /** Quote currencies of venues A and B, for automatic symbol mapping (default KRW and USDT). */
@@ -90,6 +95,7 @@ export class SourceReader {
       symbols: { A: new SymbolMapper(map, quotes.a), B: new SymbolMapper(map, quotes.b) },
       symbolMap: map,
       halfSpreadBps: spec.halfSpreadBps,
+      shape: spec.shape,
     };
     this.decoder = decoderFor(this.ctx);
     const dataStart = this.readPreamble();

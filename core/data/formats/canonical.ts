@@ -28,7 +28,14 @@ export class CanonicalDecoder implements FormatDecoder {
   constructor(private readonly ctx: DecodeContext) {}
 
   header(line: string): boolean {
-    if (line.trimStart().startsWith('{')) {
+    const json = line.trimStart().startsWith('{');
+    const declared = this.ctx.shape;
+    if (declared !== undefined && json !== (declared === 'jsonl')) {
+      const found = json ? 'a JSON line' : `"${line.trim().slice(0, 80)}"`;
+      const expected = declared === 'jsonl' ? 'a JSON object per line' : `the header "${CANONICAL_HEADER}"`;
+      throw new ValidationError([{ path: 'format', message: `declared ${declared}: expected ${expected} first, found ${found}` }], `${this.ctx.path}:1`);
+    }
+    if (json) {
       this.json = true;
       return false;
     }

@@ -15,6 +15,8 @@ export interface DecodeContext {
   /** Explicit map as given (symbol-less formats take a one-entry map's target as their symbol). */
   symbolMap: Readonly<Record<string, string>>;
   halfSpreadBps: number | undefined;
+  /** `canonical` only: the shape the file was declared to have (`SourceSpec.shape`). */
+  shape?: 'csv' | 'jsonl' | undefined;
 }
 
 /**

@@ -7,7 +7,7 @@ import type { MarketFeed, QuoteSink } from './market-feed.js';
 
 export interface ReplayFeedOptions {
   /** The replay feed of the campaign config: a canonical `path` or per-venue `sources` (absolute paths, or relative to the working directory). */
-  feed: Pick<ReplayFeedConfig, 'path' | 'sources' | 'from' | 'to'> & { strict?: boolean };
+  feed: Pick<ReplayFeedConfig, 'path' | 'format' | 'sources' | 'from' | 'to'> & { strict?: boolean };
   /** This shard's base assets; instrument `i * 2 + venue` is `shardSymbols[i]` on venue A (0) or B (1). */
   shardSymbols: readonly string[];
   /** Quote currencies of venues A and B, for automatic symbol mapping (`BTCUSDT` on a USDT venue is BTC). */
@@ -58,7 +58,7 @@ export class ReplayFeed implements MarketFeed {
     const { feed, shardSymbols, quotes } = options;
     const symbols = new Set(shardSymbols);
     const strict = feed.strict ?? false;
-    if (feed.path !== undefined) this.specs = [{ path: feed.path, format: 'canonical', strict, quotes, symbols, order: 'skip' }];
+    if (feed.path !== undefined) this.specs = [{ path: feed.path, format: 'canonical', strict, quotes, symbols, order: 'skip', ...(feed.format !== undefined ? { shape: feed.format } : {}) }];
     else {
       this.specs = (feed.sources ?? []).map((s) => ({
         path: s.path,

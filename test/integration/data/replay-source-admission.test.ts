@@ -48,4 +48,11 @@ describe('replay sources checked at POST /campaigns', () => {
     expect(text).toMatch(/feed\.sources\.2\.path.*no-such-rates\.csv: no such file/);
     expect(await fleet.campaigns.listCampaigns()).toEqual([]);
   });
+
+  it('400 naming feed.path when the file is not of the declared format', async () => {
+    const { status, body } = await post({ kind: 'replay', format: 'jsonl', path: `${CASES}quoted.csv` });
+    expect(status).toBe(400);
+    expect(JSON.stringify(body)).toMatch(/feed\.path.*quoted\.csv:1: format: declared jsonl: expected a JSON object per line first/);
+    expect(await fleet.campaigns.listCampaigns()).toEqual([]);
+  });
 });

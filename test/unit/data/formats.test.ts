@@ -31,6 +31,12 @@ function refusal(spec: SourceSpec): string {
 }
 
 describe('canonical files as users export them', () => {
+  it('a declared shape (feed.format) is checked against the first line, naming file:1', () => {
+    expect(readAll({ path: `${CASES}quoted.csv`, format: 'canonical', shape: 'csv' }).rows).toHaveLength(1);
+    expect(refusal({ path: `${CASES}quoted.csv`, format: 'canonical', shape: 'jsonl' })).toMatch(/quoted\.csv:1: format: declared jsonl: expected a JSON object per line first, found "ts,/);
+    expect(refusal({ path: `${CASES}upbit_ws.jsonl`, format: 'canonical', shape: 'csv' })).toMatch(/upbit_ws\.jsonl:1: format: declared csv: expected the header "ts,symbol,venue,bid,ask" first, found a JSON line/);
+  });
+
   it('quoted numbers with thousands separators', () => {
     expect(readAll({ path: `${CASES}quoted.csv`, format: 'canonical' }).rows).toEqual(['2025-08-24T06:03:18.381Z FX FX 1389.03/1389.03']);
   });
