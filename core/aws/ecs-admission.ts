@@ -17,9 +17,26 @@ import { launchOverrides } from './ecs-task-launcher.js';
 export const IMAGE_DATA_FOLDER = 'configs/';
 
 /**
+ * The files under `configs/` the deployed engine image holds, relative to its working directory
+ * (`configs/…`): the stack embeds the list into the Lambda bundles at synth, from the same folder
+ * the image is built from in the same deploy (esbuild `define` of `process.env.ARBFLEET_IMAGE_FILES`,
+ * a JSON array; `infra/constructs/control-plane.ts`). Undefined where nothing was embedded (the
+ * handlers run from source): then only the folder is checked.
+ * @throws Error when the embedded value is not a JSON array of strings (a build mistake).
+ */
+export function imageFiles(): ReadonlySet<string> | undefined {
+  const embedded = process.env.ARBFLEET_IMAGE_FILES;
+  if (embedded === undefined || embedded === '') return undefined;
+  const list: unknown = JSON.parse(embedded);
+  if (!Array.isArray(list) || !list.every((f) => typeof f === 'string')) throw new Error('ARBFLEET_IMAGE_FILES is not a JSON array of paths');
+  return new Set(list as string[]);
+}
+
+/**
  * Issues that would stop a campaign from running on ECS Fargate (a task size Fargate does not
  * offer is refused earlier, by the config schema itself):
- * - `feed.path`: a replay file outside the image's `configs/` folder (the task could not see it);
+ * - `feed.path` / `feed.sources.N.path`: a replay file outside the image's `configs/` folder, or
+ *   not among the files the image holds (`inImage`, from `imageFiles()`), which the task could not read;
  * - the RunTask overrides of a shard's first launch above ECS's 8,192 characters.
  * @param campaign the campaign record about to be stored; `shards` its planned shards.
  * @param taskEnvironment the environment each launch will carry (the runtime's own).
@@ -30,6 +47,7 @@ export function ecsAdmissionIssues(
   shards: readonly ShardRecord[],
   taskEnvironment: (campaign: CampaignRecord, shard: ShardRecord) => Record<string, string>,
   containerName: string,
+  inImage: ReadonlySet<string> | undefined = imageFiles(),
 ): FieldIssue[] {
   const config = campaign.config as unknown as CampaignConfig;
   const issues: FieldIssue[] = [];
@@ -43,6 +61,14 @@ export function ecsAdmissionIssues(
           message:
             `"${file.path}" is not in the engine image: on Fargate a replay file must be a path under ${IMAGE_DATA_FOLDER} ` +
             '(the only data folder engine-task/Dockerfile copies into the image); put the file there and redeploy, or run the campaign locally',
+        });
+      } else if (inImage !== undefined && !inImage.has(path)) {
+        const near = [...inImage].filter((f) => !f.endsWith('.yaml') && !f.endsWith('.json')).slice(0, 5);
+        issues.push({
+          path: file.field,
+          message:
+            `"${file.path}" is not in the deployed engine image: its ${IMAGE_DATA_FOLDER} holds ${inImage.size} file(s)` +
+            `${near.length > 0 ? ` (data files: ${near.join(', ')})` : ', no data files'}; add the file under ${IMAGE_DATA_FOLDER} and redeploy`,
         });
       }
     }

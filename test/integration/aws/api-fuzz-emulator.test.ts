@@ -120,6 +120,18 @@ describe('the front door: what ECS or the engine image would refuse is a 400 nam
     expect(await runtime.store.listCampaigns()).toEqual([]);
   });
 
+  it('a replay file under configs/ that the deployed image does not hold (the list the stack embeds in the bundle)', async () => {
+    process.env.ARBFLEET_IMAGE_FILES = JSON.stringify(['configs/top10-paper-baseline.yaml', 'configs/quotes.csv']);
+    try {
+      const response = await api(event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), feed: { kind: 'replay', path: 'configs/quote.csv' } })));
+      expect(response.statusCode).toBe(400);
+      expect(response.body).toMatch(/feed\.path.*configs\/quote\.csv.*is not in the deployed engine image: its configs\/ holds 2 file\(s\) \(data files: configs\/quotes\.csv\)/);
+      expect(await runtime.store.listCampaigns()).toEqual([]);
+    } finally {
+      delete process.env.ARBFLEET_IMAGE_FILES;
+    }
+  });
+
   it('takes a valid campaign whose config travels by reference: the launch overrides carry no config, whatever its size', async () => {
     const response = await api(event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), task: { cpu: 1024, memoryMiB: 3072 }, feed: { kind: 'replay', path: 'configs/quotes.csv' } })));
     expect(response.statusCode, response.body).toBe(201);
