@@ -100,6 +100,31 @@ export class LedgerConflictError extends ConflictError {
 }
 
 /**
+ * A commit whose new fills do not continue the ledger one seq at a time: written, it would leave
+ * a gap, i.e. fills the engine made but the ledger never got (lost). Fills already stored
+ * identically do not count as new (a retry). Permanent: retrying the same commit cannot fill
+ * the gap; the engine must restart from checkpoint + ledger tail. Nothing of the commit was written.
+ */
+export class LedgerGapError extends ConflictError {
+  override readonly name: string = 'LedgerGapError';
+  constructor(
+    readonly shardId: string,
+    /** The first new fill's seq that does not follow. */
+    readonly seq: number,
+    /** The seq it had to be: one after the ledger's last committed seq (or the commit's previous new fill). */
+    readonly expectedSeq: number,
+  ) {
+    super(
+      `shard ${shardId}: fill seq ${seq} would leave a gap in the ledger: the next seq must be ${expectedSeq}` +
+        (expectedSeq === 0 ? ' (the ledger is empty)' : ` (one after seq ${expectedSeq - 1})`) +
+        (seq > expectedSeq ? `, so ${seqRange(expectedSeq, seq - 1)} would be missing` : ', and a commit lists its fills in seq order') +
+        '; nothing of this commit was written',
+      { retryable: false },
+    );
+  }
+}
+
+/**
  * A commit that could not be written and may not have been: the store did not answer (timeout,
  * connection reset) or refused it for a reason that may pass. Retrying is safe: the ledger is
  * reconciled with what landed (see `ShardPersistence.commit`).
@@ -163,4 +188,8 @@ function formatIssues(issues: FieldIssue[], source?: string): string {
 
 function issueLine(issue: FieldIssue): string {
   return issue.path ? `${issue.path}: ${issue.message}` : issue.message;
+}
+
+function seqRange(first: number, last: number): string {
+  return first === last ? `seq ${first}` : `seqs ${first}–${last}`;
 }

@@ -39,7 +39,9 @@ export interface ShardPersistence {
    * all or nothing. Exactly once, so a commit may be retried whatever happened to an earlier
    * attempt (applied with its answer lost, or split and partly applied): a fill already in the
    * ledger with the same content is not written again; a different fill under a stored `seq` is
-   * a `LedgerConflictError` (permanent, nothing written); a `seq` listed twice in one commit is a
+   * a `LedgerConflictError` (permanent, nothing written); new fills must continue the ledger one
+   * `seq` at a time from its last (seq 0 first), or the commit is a `LedgerGapError` (permanent,
+   * nothing written: a gap would be fills lost); a `seq` listed twice in one commit is a
    * `ConflictError` (not retryable). Failures that may pass reject with a retryable error.
    */
   commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void>;

@@ -381,8 +381,9 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /**
    * Fenced commit, exactly once (`dynamodb-commit.ts`). Each transaction holds a ConditionCheck
-   * on the shard's generation, so the fence holds for every part. Up to 99 fills go in one
-   * transaction with the checkpoint; more are split into parts of at most 99 fills that never
+   * on the shard's generation, so the fence holds for every part, and one that the seq before
+   * the part's first fill is stored, so no commit leaves a gap (`LedgerGapError`). Up to 97 fills
+   * go in one transaction with the checkpoint; more are split into parts of at most 98 fills that never
    * separate the two legs of the same kind of a trade, the checkpoint in the last part. A part
    * that lands was written while its generation was current (as if the engine had committed more
    * often), and the checkpoint never lands before the fills it covers. Each part carries a client
@@ -398,6 +399,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
         tables: this.tables,
         transact: (items, token) => this.transact(items, token),
         storedFills: (shard, low, high) => this.fillsBetween(shard, low, high),
+        lastSeq: (shard) => this.lastFillSeq(shard),
         fencedError: (shard, gen) => this.fencedError(shard, gen),
       },
       key,
@@ -417,6 +419,24 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       ConsistentRead: true,
     });
     return items.map((item) => this.parseStored(FillSchema, without(item, ['shardKey']), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger));
+  }
+
+  /** The shard's last stored seq, -1 when its ledger is empty (what a refused gap is measured from). */
+  private async lastFillSeq(key: ShardKey): Promise<number> {
+    const { Items } = await this.db.send(
+      new QueryCommand({
+        TableName: this.tables.ledger,
+        KeyConditionExpression: 'shardKey = :k',
+        ExpressionAttributeValues: { ':k': shardKeyOf(key) },
+        ProjectionExpression: '#seq',
+        ExpressionAttributeNames: { '#seq': 'seq' },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const last = Items?.[0]?.seq;
+    return typeof last === 'number' ? last : -1;
   }
 
   private async fillsAfter(key: ShardKey, afterSeq: number): Promise<Fill[]> {

@@ -1,7 +1,7 @@
 import { FencedOutError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
-import { reconcileCommit, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
+import { reconcileCommit, refuseGaps, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { RestorePoint, ShardKey, ShardPersistence } from '../ports.js';
 
@@ -16,7 +16,8 @@ interface ShardSlot {
  * An in-memory ledger for engine tests and benchmarks: the engine's persistence port with the
  * same fencing, all-or-nothing commits and exactly-once semantics as the durable adapters (a
  * fill already stored identically is dropped from a commit, a different one under its `seq` is
- * a `LedgerConflictError`), and nothing durable.
+ * a `LedgerConflictError`, new fills that do not continue the ledger are a `LedgerGapError`),
+ * and nothing durable.
  */
 export class MemoryShardLedger {
   private readonly shards = new Map<string, ShardSlot>();
@@ -39,12 +40,7 @@ export class MemoryShardLedger {
         ledger.checkFence(key, slot, generation);
         refuseRepeatedSeqs(`shard ${key.shardId}`, fills);
         const { toWrite } = reconcileCommit(key.shardId, fills, storedFrom(slot.fills, fills));
-        const last = slot.fills.length > 0 ? (slot.fills[slot.fills.length - 1] as Fill).seq : -1;
-        toWrite.forEach((fill, i) => {
-          if (fill.seq !== last + 1 + i) {
-            throw new Error(`shard ${key.shardId}: fill seq ${fill.seq} does not follow ${last + i} (a gap); nothing of this commit was written`);
-          }
-        });
+        refuseGaps(key.shardId, slot.fills.length > 0 ? (slot.fills[slot.fills.length - 1] as Fill).seq : -1, toWrite);
         slot.fills.push(...toWrite.map((f) => ({ ...f })));
         if (checkpoint) slot.checkpoint = structuredClone(checkpoint);
       },

@@ -20,7 +20,7 @@ import {
 } from '../fleet/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
-import { reconcileCommit, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
+import { reconcileCommit, refuseGaps, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
@@ -119,8 +119,9 @@ const SQL = {
     "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
   insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
   readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
-  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
-  getFill: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq = ?',
+  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)',
+  fillsBetween: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  lastFillSeq: 'SELECT max(seq) AS seq FROM fills WHERE campaign_id = ? AND shard_id = ?',
   fillsAfter: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq > ? ORDER BY seq',
   getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
   upsertCheckpoint:
@@ -410,7 +411,8 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   /**
    * Fenced commit: generation check, fills and checkpoint in one transaction (all or nothing).
    * Exactly once: a fill already in the ledger with the same content (a retried commit that had
-   * landed) is skipped; a different one under its `seq` is a `LedgerConflictError`.
+   * landed) is skipped; a different one under its `seq` is a `LedgerConflictError`. The rest must
+   * continue the ledger from its last seq, one by one, or the commit is a `LedgerGapError`.
    */
   private commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
     const name = `shard ${key.campaignId}/${key.shardId}`;
@@ -420,13 +422,10 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     this.write(() => {
       const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
       if (!row || row.generation !== generation) this.throwFenced(key, generation);
-      for (const fill of validFills) {
-        const inserted = this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
-        if (inserted.changes === 0) {
-          const stored = this.sql.getFill.get(key.campaignId, key.shardId, fill.seq) as { fill: string };
-          reconcileCommit(key.shardId, [fill], [parseStored(FillSchema, stored.fill, `fill of ${name}`, this.path)]);
-        }
-      }
+      const { toWrite } = reconcileCommit(key.shardId, validFills, this.storedFillsFor(key, validFills));
+      const last = this.sql.lastFillSeq.get(key.campaignId, key.shardId) as { seq: number | null };
+      refuseGaps(key.shardId, last.seq ?? -1, toWrite);
+      for (const fill of toWrite) this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
       if (validCheckpoint) {
         this.sql.upsertCheckpoint.run(
           key.campaignId,
@@ -437,6 +436,14 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
         );
       }
     });
+  }
+
+  /** The stored fills a commit may repeat: those between its lowest and highest `seq`. */
+  private storedFillsFor(key: ShardKey, fills: readonly Fill[]): Fill[] {
+    if (fills.length === 0) return [];
+    const seqs = fills.map((fill) => fill.seq);
+    const rows = this.sql.fillsBetween.all(key.campaignId, key.shardId, Math.min(...seqs), Math.max(...seqs)) as { fill: string }[];
+    return rows.map((row) => parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path));
   }
 
   /** The last checkpoint and the fills after it, read from one snapshot. */

@@ -3,9 +3,10 @@
  * stored (a retry of a commit whose answer was lost, or of a split commit whose first part
  * landed). A fill already stored under its `seq` with the same content is dropped from the
  * commit (it is the same fill, committed before); a different fill under that `seq` is a
- * `LedgerConflictError`, never written and never overwriting.
+ * `LedgerConflictError`, never written and never overwriting. What is left must continue the
+ * ledger one seq at a time (`refuseGaps`): a gap would mean fills were lost.
  */
-import { ConflictError, LedgerConflictError } from '../errors.js';
+import { ConflictError, LedgerConflictError, LedgerGapError } from '../errors.js';
 import { FillSchema, type Fill } from './fill.js';
 
 /** The fields that make up a fill's content, in schema order. */
@@ -59,4 +60,23 @@ export function refuseRepeatedSeqs(name: string, fills: readonly Fill[]): void {
     }
     seen.add(fill.seq);
   }
+}
+
+/**
+ * Refuses a commit that would leave a gap in the ledger: its new fills (`toWrite`, what
+ * `reconcileCommit` left), in the commit's order, must be `lastSeq + 1`, `lastSeq + 2`, …
+ * Permanent: a gap means fills the engine made never reached the ledger.
+ * @param lastSeq the ledger's last committed seq before this commit, -1 when it is empty.
+ * @throws LedgerGapError naming the shard, the first fill out of line and the seq expected there.
+ */
+export function refuseGaps(shardId: string, lastSeq: number, toWrite: readonly Fill[]): void {
+  toWrite.forEach((fill, i) => {
+    const expected = lastSeq + 1 + i;
+    if (fill.seq !== expected) throw new LedgerGapError(shardId, fill.seq, expected);
+  });
+}
+
+/** True when `fills`, in their order, are consecutive seqs (each one more than the one before); trivially for none or one. */
+export function isSeqRun(fills: readonly Fill[]): boolean {
+  return fills.every((fill, i) => i === 0 || fill.seq === (fills[i - 1] as Fill).seq + 1);
 }

@@ -43,14 +43,17 @@ export const ENGINE_BUILD_CONTEXT_EXCLUDE = [
  * The only DynamoDB operations an engine task performs (`DynamoDbCampaignStore.forTask`), per
  * table: restore (GetItem of the checkpoint, Query of the ledger tail); heartbeat (a transaction
  * of the shard's update, conditional on its generation, and a heartbeat put; GetItem of the
- * shard after a lost race); commit (a transaction of a ConditionCheck of the shard's generation,
- * ledger puts and the checkpoint put); its config (GetItem of the campaign: the config travels by
- * reference, `ARBFLEET_CONFIG_FROM=store`). No Scan, no deletes, no campaign writes, no event access.
+ * shard after a lost race); commit (`dynamodb-commit.ts`: a transaction of a ConditionCheck of the
+ * shard's generation, ledger puts, the checkpoint put and a ConditionCheck that the ledger holds
+ * the seq before the first fill; Query of the ledger to reconcile, GetItem of the shard when
+ * fenced out); its config (GetItem of the campaign: the config travels by reference,
+ * `ARBFLEET_CONFIG_FROM=store`). No Scan, no deletes, no campaign writes, no event access.
+ * A transaction needs each part's action on that part's table, as these are listed.
  */
 export const TASK_TABLE_ACTIONS: Readonly<Partial<Record<TableName, readonly string[]>>> = {
   campaigns: ['dynamodb:GetItem'],
   shards: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  ledger: ['dynamodb:Query', 'dynamodb:PutItem'],
+  ledger: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
   checkpoints: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   heartbeats: ['dynamodb:PutItem'],
 };

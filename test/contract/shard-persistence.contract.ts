@@ -3,7 +3,7 @@
  * commits, restore from checkpoint plus ledger tail. Every adapter runs this same suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, FencedOutError, isRetryable, LedgerConflictError } from '../../core/errors.js';
+import { ConflictError, FencedOutError, isRetryable, LedgerConflictError, LedgerGapError } from '../../core/errors.js';
 import type { ShardRecord } from '../../core/fleet/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 import type { Fill } from '../../core/model/fill.js';
@@ -102,7 +102,7 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
 
     it('a commit whose first part already landed completes the rest', async () => {
       const task = harness.forTask(key, 0);
-      // The first part of a 250-fill commit (the DynamoDB store splits at 99) landed without its checkpoint.
+      // The first part of a 250-fill commit (the DynamoDB store splits at 98) landed without its checkpoint.
       await task.commit(fills(0, 98, 0), null);
 
       await task.commit(fills(0, 250, 0), checkpoint(0, 249));
@@ -125,6 +125,41 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });
       await task.commit(fills(3, 2, 0), checkpoint(0, 4));
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 4), ledgerTail: [] });
+    });
+
+    it('a commit whose new fills skip seqs is refused with a permanent LedgerGapError and writes nothing', async () => {
+      const task = harness.forTask(key, 0);
+      await task.commit(fills(0, 6, 0), checkpoint(0, 5));
+      const before = await task.restore();
+
+      const skipped = task.commit(fills(8, 2, 0), checkpoint(0, 9));
+      await expect(skipped).rejects.toBeInstanceOf(LedgerGapError);
+      await expect(skipped).rejects.toMatchObject({ shardId: key.shardId, seq: 8, expectedSeq: 6, retryable: false });
+      await expect(skipped).rejects.toThrow(/fill seq 8 would leave a gap in the ledger: the next seq must be 6 .*seqs 6–7 would be missing; nothing of this commit was written/);
+      expect(isRetryable(await skipped.catch((error: unknown) => error))).toBe(false);
+      // Fills already stored identically do not count as new: the first new one (8) must still be 6.
+      await expect(task.commit([...fills(4, 2, 0), ...fills(8, 2, 0)], checkpoint(0, 9))).rejects.toMatchObject({ seq: 8, expectedSeq: 6 });
+      // A gap inside the commit refuses all of it, the fills before the gap too.
+      await expect(task.commit([...fills(6, 2, 0), ...fills(9, 1, 0)], checkpoint(0, 9))).rejects.toMatchObject({ seq: 9, expectedSeq: 8 });
+      // So does a gap in a commit large enough to be split (the DynamoDB store writes it in parts).
+      await expect(task.commit(fills(7, 250, 0), checkpoint(0, 256))).rejects.toMatchObject({ seq: 7, expectedSeq: 6 });
+      await expect(task.commit([...fills(6, 150, 0), ...fills(157, 100, 0)], checkpoint(0, 256))).rejects.toMatchObject({ seq: 157, expectedSeq: 156 });
+
+      expect(await harness.readLedger(key)).toEqual(fills(0, 6, 0));
+      expect(await task.restore()).toEqual(before);
+      // The retry that closes the gap (repeating stored fills as a retry does) is accepted.
+      await task.commit([...fills(4, 2, 0), ...fills(6, 4, 0)], checkpoint(0, 9));
+      expect(await harness.readLedger(key)).toEqual(fills(0, 10, 0));
+      expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 9), ledgerTail: [] });
+    });
+
+    it('the first commit to an empty ledger starts at seq 0', async () => {
+      const task = harness.forTask(key, 0);
+      const skipped = task.commit(fills(3, 2, 0), checkpoint(0, 4));
+      await expect(skipped).rejects.toBeInstanceOf(LedgerGapError);
+      await expect(skipped).rejects.toMatchObject({ seq: 3, expectedSeq: 0 });
+      await expect(skipped).rejects.toThrow(/the next seq must be 0 \(the ledger is empty\), so seqs 0–2 would be missing/);
+      expect(await task.restore()).toEqual({ checkpoint: null, ledgerTail: [] });
     });
 
     it('a commit that lists one seq twice writes none of its fills and not its checkpoint', async () => {

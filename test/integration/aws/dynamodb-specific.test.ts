@@ -16,7 +16,7 @@ import { commitParts, DynamoDbCampaignStore } from '../../../core/aws/dynamodb-s
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, tableNames } from '../../../core/aws/table-design.js';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, FencedOutError, LedgerConflictError, ValidationError } from '../../../core/errors.js';
+import { ConflictError, FencedOutError, LedgerConflictError, LedgerGapError, ValidationError } from '../../../core/errors.js';
 import type { LifecycleEvent } from '../../../core/fleet/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { checkpoint, fill, fills, newCampaign, progress, shardRecord } from '../../contract/record-builders.js';
@@ -146,14 +146,45 @@ describe('split commits', () => {
     expect(observed.sent.flatMap((t) => t.seqs).sort((a, b) => a - b)).toEqual(fills(0, 250, 0).map((f) => f.seq));
   });
 
-  it('plans parts of at most 99 fills, whole trade legs, and a part of its own for a checkpoint that does not fit', () => {
+  it('plans parts of at most 98 fills, whole trade legs, and a part of its own for a checkpoint that does not fit', () => {
     expect(commitParts([], false)).toEqual([[]]);
     expect(commitParts([], true)).toEqual([[]]);
     expect(commitParts(fills(0, 250, 0), true).map((part) => part.length)).toEqual([98, 98, 54]);
     const pairs = fills(0, 198, 0);
     expect(commitParts(pairs, false).map((part) => part.length)).toEqual([98, 98, 2]);
-    const full = fills(0, 99, 0).map((f, i) => ({ ...f, tradeId: i }));
-    expect(commitParts(full, true).map((part) => part.length)).toEqual([99, 0]);
+    const full = fills(0, 98, 0).map((f, i) => ({ ...f, tradeId: i }));
+    expect(commitParts(full, true).map((part) => part.length)).toEqual([98, 0]);
+    expect(commitParts(full.slice(0, 97), true).map((part) => part.length)).toEqual([97]);
+  });
+
+  it('every part with fills checks that the seq before its first is stored, within 100 items', async () => {
+    const { key } = await seed();
+    await store.forTask(key, 0).commit(fills(0, 2, 0), null);
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+
+    await observed.store.forTask(key, 0).commit(fills(2, 250, 0), checkpoint(0, 251));
+
+    const parts = observed.sent.filter((t) => t.seqs.length > 0);
+    expect(parts.length).toBeGreaterThanOrEqual(3);
+    for (const transaction of observed.sent) expect(transaction.tables.length).toBeLessThanOrEqual(100);
+    for (const transaction of parts) expect(transaction.tables.filter((t) => t === `ConditionCheck:${tables.ledger}`)).toHaveLength(1);
+    expect(await store.readLedger(key)).toEqual(fills(0, 252, 0));
+  });
+
+  it('a split commit that would leave a gap is refused in its first transaction: nothing written', async () => {
+    const { key } = await seed();
+    await store.forTask(key, 0).commit(fills(0, 5, 0), checkpoint(0, 4));
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+
+    const refused = observed.store.forTask(key, 0).commit(fills(6, 250, 0), checkpoint(0, 255));
+    await expect(refused).rejects.toBeInstanceOf(LedgerGapError);
+    await expect(refused).rejects.toMatchObject({ seq: 6, expectedSeq: 5, retryable: false });
+
+    expect(observed.sent).toHaveLength(1);
+    expect(await store.readLedger(key)).toEqual(fills(0, 5, 0));
+    expect(await store.readCheckpoint(key)).toEqual(checkpoint(0, 4));
   });
 
   it("a superseded generation's split commit is fenced at its first part and writes nothing at all", async () => {

@@ -95,4 +95,24 @@ describe('the runner when commits fail', () => {
     expect(outcome.fillsUncommitted).toBeGreaterThan(0);
     expect(Date.now() - startedAt).toBeLessThan(BOUND_MS + 2_000);
   });
+
+  it('ends commit-failed at once, with no fill after the hole, when a commit was acknowledged but never written (the ledger refuses the gap)', async () => {
+    let commits = 0;
+    const { outcome, ledger } = await runVirtual(campaign, {
+      wrap: (inner) => ({
+        ...inner,
+        restore: () => inner.restore(),
+        heartbeat: (progress) => inner.heartbeat(progress),
+        async commit(fills, checkpoint) {
+          // The first commit with fills answers OK and writes nothing: a store that lost it.
+          if (fills.length > 0 && commits++ === 0) return;
+          return inner.commit(fills, checkpoint);
+        },
+      }),
+    });
+
+    expect(outcome.end).toBe('commit-failed');
+    expect(outcome.reason).toMatch(/^commit refused: shard shard-000: fill seq \d+ would leave a gap in the ledger: the next seq must be 0 \(the ledger is empty\), so seqs? 0/);
+    expect(ledger.fills(KEY)).toEqual([]);
+  });
 });
