@@ -97,11 +97,16 @@ export const ShardRecordSchema = z
     /** The task running this generation: a pid locally, an ECS task ARN on AWS. */
     taskId: z.string().optional(),
     launchedAt: z.number().optional(),
-    /** Earliest time the next launch may happen (backoff). */
+    /**
+     * Earliest time the next launch may happen (backoff). Once the watchdog has re-queued an
+     * overdue launch, also when that launch was first due (for a PENDING shard, a time already
+     * past), from which `overdueLaunch` counts its deadline.
+     */
     launchNotBefore: z.number().optional(),
     /**
      * How many times the watchdog queued this generation's launch again because it was overdue
-     * (its message lost, or a step between the state change and the enqueue threw).
+     * (its message lost, or a step between the state change and the enqueue threw); it spaces the
+     * re-queues (`overdueLaunch`), the deadline is counted in time.
      */
     launchRequeues: z.number().int().nonnegative().optional(),
     heartbeat: HeartbeatSchema.optional(),

@@ -50,32 +50,74 @@ export interface WatchdogPolicy {
 }
 
 /**
- * A launch re-queued this many times without its generation ever starting fails the shard: the
- * launch itself is what fails (its message dead-lettered, RunTask refused), not the task.
+ * The overdue-launch deadline, in launch timeouts (`launchTimeout`, seconds): a launch overdue this
+ * long since it was first due fails its shard. Time is the evidence, not a count of re-queues: a
+ * re-queue lost to a transient fault (its message dropped, its delivery throwing and waiting out
+ * the visibility timeout) is followed by the next one, however many were lost, until the deadline;
+ * and a launch delivered and truly failing is the dead letter's to report, with its own cause
+ * (`WatchdogService.failDeadLetteredLaunches`, after `maxReceives` deliveries).
+ *
+ * Where 8 comes from: re-queues spaced exponentially, at 1, 2 and 4 launch timeouts after the
+ * launch was due; the next doubling, 8, is the deadline, and one last re-queue at 7 gives the
+ * launch a full launch timeout before it. That is more re-queues (4) over twice the time of the
+ * count it replaces (`MAX_LAUNCH_REQUEUES = 3`: a shard failed 4 launch timeouts after its launch
+ * was due, however many of those re-queues a fault storm had swallowed). With the default
+ * `launchTimeout` (180 s) the deadline is 24 min; with the local fleet's (30 s), 4 min.
  */
-export const MAX_LAUNCH_REQUEUES = 3;
+export const LAUNCH_DEADLINE_TIMEOUTS = 8;
 
 /** What to do about a shard waiting for a launch (PENDING or RESTARTING) that has not come. */
 export type OverdueLaunch =
-  | { kind: 'requeue'; reason: string }
+  | {
+      kind: 'requeue';
+      reason: string;
+      /**
+       * When the launch was first due (ms). The re-queue stores it as the shard's `launchNotBefore`
+       * (a RESTARTING shard's already is; for a PENDING one it is a time past, so it delays
+       * nothing), from which the deadline is counted once re-queues have moved `updatedAt`.
+       */
+      dueSince: number;
+    }
   | { kind: 'fail'; reason: string };
 
 /**
- * The reconciler's rule for a launch that never happened: a shard of a live campaign (STARTING
- * or RUNNING) that is PENDING or RESTARTING with no task, and whose launch was due
- * `launchTimeout` ago (due at `launchNotBefore`, or at its last update), has lost its launch
- * message or never got one (a step between the state change and the enqueue threw). Queue it
- * again (launches are idempotent per generation), at most `MAX_LAUNCH_REQUEUES` times; then the
- * shard fails. Undefined while it is not overdue.
+ * The reconciler's rule for a launch that never happened. A shard of a live campaign (STARTING
+ * or RUNNING) that is PENDING or RESTARTING with no task has lost its launch message or never got
+ * one (a step between the state change and the enqueue threw) once its launch has been due for
+ * `launchTimeout`. It is due since `launchNotBefore`, its last update (the state change) or the
+ * campaign's start (`campaignStartedAt`: a scheduled campaign's shards wait from their creation),
+ * whichever is latest; once re-queued, since the `launchNotBefore` the first re-queue stored.
+ *
+ * The launch is queued again (launches are idempotent per generation), `launchRequeues` counting
+ * the re-queues made: the k-th is due `launchTimeout × 2^(k−1)` after the launch was due (1, 2, 4
+ * launch timeouts), and none later than one launch timeout before the deadline (7), nor sooner
+ * than one launch timeout after the previous re-queue (`updatedAt`), so those a stopped watchdog
+ * missed are not fired back to back. The shard fails at the first pass at which the launch has
+ * been overdue for `LAUNCH_DEADLINE_TIMEOUTS × launchTimeout` and its last chance has passed: a
+ * re-queue made no earlier than one launch timeout before the deadline, and a launch timeout
+ * since. So at 8 launch timeouts when passes come on time; a watchdog back from an outage past
+ * the deadline re-queues first and fails the shard one launch timeout later. Undefined while
+ * nothing is due.
  */
-export function overdueLaunch(shard: ShardRecord, now: number, launchTimeoutSec: number): OverdueLaunch | undefined {
+export function overdueLaunch(shard: ShardRecord, now: number, launchTimeoutSec: number, campaignStartedAt?: number): OverdueLaunch | undefined {
   if ((shard.status !== 'PENDING' && shard.status !== 'RESTARTING') || shard.taskId !== undefined) return undefined;
-  const due = Math.max(shard.launchNotBefore ?? 0, shard.updatedAt);
-  if (now < due + launchTimeoutSec * 1000) return undefined;
+  const timeoutMs = launchTimeoutSec * 1000;
   const requeues = shard.launchRequeues ?? 0;
-  const late = `generation ${shard.generation} was due ${seconds(now - due)} ago and never launched (launchTimeout ${launchTimeoutSec}s)`;
-  if (requeues >= MAX_LAUNCH_REQUEUES) return { kind: 'fail', reason: `launch never happened: ${late}, after ${requeues} re-queued launch(es)` };
-  return { kind: 'requeue', reason: late };
+  const lastAsked = Math.max(shard.launchNotBefore ?? 0, shard.updatedAt, campaignStartedAt ?? 0);
+  const dueSince = requeues === 0 ? lastAsked : (shard.launchNotBefore ?? lastAsked);
+  const deadlineMs = LAUNCH_DEADLINE_TIMEOUTS * timeoutMs;
+  // The last chance: a re-queue made no earlier than one launch timeout before the deadline, then
+  // given that launch timeout. One made long before (a watchdog down meanwhile, and likely the
+  // launcher with it) is no such chance: the launch is re-queued once more first.
+  const lastChanceAt = dueSince + deadlineMs - timeoutMs;
+  const slot = Math.min(dueSince + timeoutMs * 2 ** requeues, lastChanceAt);
+  if (now < Math.max(slot, lastAsked + timeoutMs)) return undefined;
+  const late = `generation ${shard.generation} was due ${seconds(now - dueSince)} ago and never launched (launchTimeout ${launchTimeoutSec}s`;
+  const deadline = `${LAUNCH_DEADLINE_TIMEOUTS} × launchTimeout = ${seconds(deadlineMs)}`;
+  if (requeues > 0 && lastAsked >= lastChanceAt && now >= dueSince + deadlineMs) {
+    return { kind: 'fail', reason: `launch never happened: ${late}, deadline ${deadline}), after ${requeues} re-queued launch(es)` };
+  }
+  return { kind: 'requeue', reason: `${late}; re-queue ${requeues + 1}, deadline ${deadline})`, dueSince };
 }
 
 /** The default `confirmAfterSec` is this fraction of `staleAfter`… */

@@ -299,7 +299,8 @@ export class WatchdogService {
    * - the campaign has ended (COMPLETED, CANCELLED, FAILED) but this shard is still active: with no
    *   task it is closed; with a task still running, that task is asked (again) to stop;
    * - a live campaign's shard waits for a launch that is overdue (`overdueLaunch`): the launch of its
-   *   current generation is queued again, or, after `MAX_LAUNCH_REQUEUES`, the shard fails.
+   *   current generation is queued again (counted, and when it was first due kept as its
+   *   `launchNotBefore`), or, once `LAUNCH_DEADLINE_TIMEOUTS` launch timeouts overdue, the shard fails.
    * Undefined when no rule applies (the policy then judges the shard).
    */
   private async reconcile(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined, config: CampaignConfig, now: number): Promise<ReconcileKind | undefined> {
@@ -316,11 +317,14 @@ export class WatchdogService {
       return 'stop-redriven';
     }
     if (campaign.status !== 'STARTING' && campaign.status !== 'RUNNING') return undefined;
-    const overdue = overdueLaunch(shard, now, config.watchdog.launchTimeout);
+    const overdue = overdueLaunch(shard, now, config.watchdog.launchTimeout, campaign.startedAt);
     if (overdue === undefined) return undefined;
     if (overdue.kind === 'requeue') {
-      await store.updateShard(key, shard.version, { launchRequeues: (shard.launchRequeues ?? 0) + 1, updatedAt: now });
+      // Sent, then recorded: a re-queue counts (and spaces the next one) only once the queue took
+      // it, and a send that threw is tried again at the next pass. A launch that reaches the shard
+      // first makes this compare-and-set a ConflictError (ignored by `judge`): the launch stands.
       await queue.send({ ...key, generation: shard.generation }, 0);
+      await store.updateShard(key, shard.version, { launchRequeues: (shard.launchRequeues ?? 0) + 1, launchNotBefore: overdue.dueSince, updatedAt: now });
       log.log('warn', 'launch re-queued', { ...key, generation: shard.generation, reason: overdue.reason });
       return 'requeue';
     }

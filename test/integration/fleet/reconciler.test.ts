@@ -12,7 +12,7 @@ import { VirtualClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
-import { MAX_LAUNCH_REQUEUES } from '../../../core/fleet/watchdog-policy.js';
+import { LAUNCH_DEADLINE_TIMEOUTS } from '../../../core/fleet/watchdog-policy.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
@@ -28,14 +28,19 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-/** A launcher whose tasks live in a map; `failStops` makes the next stops throw; launches of the shards in `refuses` throw. */
+/** A launcher whose tasks live in a map; `failStops` makes the next stops throw, `failLaunches` the next launches; launches of the shards in `refuses` throw. */
 class ScriptedLauncher implements TaskLauncher {
   readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
   failStops = 0;
+  failLaunches = 0;
   readonly refuses = new Set<string>();
   private next = 0;
   async launch(spec: TaskSpec) {
     if (this.refuses.has(spec.key.shardId)) throw new Error('ECS: RunTask refused (injected)');
+    if (this.failLaunches > 0) {
+      this.failLaunches--;
+      throw new Error('ECS: ThrottlingException on RunTask (injected)');
+    }
     const taskId = `task-${this.next++}`;
     this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
     return { taskId };
@@ -53,13 +58,18 @@ class ScriptedLauncher implements TaskLauncher {
   }
 }
 
-/** A queue whose next `failSends` sends throw before enqueueing (the answer never came). */
+/** A queue whose next `failSends` sends throw before enqueueing (the answer never came), and whose next `dropSends` are taken and lost (an in-process queue dying with its process). */
 class FlakyQueue extends MemoryLaunchQueue {
   failSends = 0;
+  dropSends = 0;
   override async send(message: LaunchMessage, delaySec = 0) {
     if (this.failSends > 0) {
       this.failSends--;
       throw new Error('SQS: connection reset (injected)');
+    }
+    if (this.dropSends > 0) {
+      this.dropSends--;
+      return;
     }
     return super.send(message, delaySec);
   }
@@ -161,21 +171,54 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     expect(oldTask).not.toBe(shard?.taskId);
   });
 
-  it(`fails a shard whose launch never happens after ${MAX_LAUNCH_REQUEUES} re-queues, and the campaign with it`, async () => {
+  it('a launch lost to several transient faults in a row (message lost, two sends and two deliveries failed) is re-queued until it launches: the shard is not failed', async () => {
+    const f = fleet();
+    f.queue.dropSends = 1; // the create's launch message is lost
+    const { view } = await f.campaigns.createCampaign({ ...f.config, symbols: ['BTC'] });
+    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+    f.queue.failSends = 2; // the first re-queue's send fails twice
+    f.launcher.failLaunches = 2; // and its first two deliveries throw (redelivered after the 30 s visibility timeout)
+    const verdicts: string[] = [];
+    // Passes and drains every second until it launches, at most up to where the old count of 3
+    // re-queues failed such a shard (4 launch timeouts after its launch was due).
+    let shard = await f.store.getShard(key);
+    for (let s = 1; s <= 4 * LAUNCH_TIMEOUT_SEC && shard?.status === 'PENDING'; s++) {
+      f.clock.advance(1_000);
+      await f.watchdog.pass().then(
+        (out) => verdicts.push(...out.map((v) => v.verdict)),
+        () => verdicts.push('threw'),
+      );
+      await f.drain();
+      shard = await f.store.getShard(key);
+    }
+    expect(verdicts).not.toContain('fail');
+    expect(shard).toMatchObject({ status: 'LAUNCHING', generation: 0 });
+    expect(verdicts.filter((v) => v === 'threw')).toHaveLength(2); // the failed sends: counted as nothing, tried again at the next pass
+    expect(verdicts.filter((v) => v === 'requeue')).toHaveLength(2); // the first re-queue (its third send), and the second (2 launch timeouts after due)
+    expect(f.launcher.tasks.size).toBe(1);
+    expect(shard?.launchRequeues).toBeUndefined(); // the count starts afresh once launched
+    expect(shard?.launchNotBefore).toBeUndefined();
+    expect((await f.store.getCampaign(key.campaignId))?.status).toBe('RUNNING');
+  });
+
+  it(`fails a shard whose launch never happens once ${LAUNCH_DEADLINE_TIMEOUTS} launch timeouts overdue, after re-queues at 1, 2, 4 and 7, and the campaign with it`, async () => {
     const f = fleet();
     const { view } = await f.campaigns.createCampaign(f.config);
     const id = view.campaign.campaignId;
-    // Every launch message is lost (dead-lettered, say): nothing ever drains the queue.
-    for (let i = 0; i < MAX_LAUNCH_REQUEUES; i++) {
-      f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
-      expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['requeue', 'requeue']);
+    // Every launch message is lost: nothing ever drains the queue. The watchdog passes every second.
+    const requeuedAt: number[] = [];
+    let failedAt: number | undefined;
+    for (let s = 1; s <= LAUNCH_DEADLINE_TIMEOUTS * LAUNCH_TIMEOUT_SEC + 5 && failedAt === undefined; s++) {
+      f.clock.advance(1_000);
+      const verdicts = (await f.watchdog.pass()).filter((v) => v.shard.shardId === 'shard-000').map((v) => v.verdict);
+      if (verdicts.includes('requeue')) requeuedAt.push(s);
+      if (verdicts.includes('fail')) failedAt = s;
     }
-    f.clock.advance((LAUNCH_TIMEOUT_SEC + 1) * 1000);
-    const verdicts = (await f.watchdog.pass()).map((v) => v.verdict);
-    expect(verdicts[0]).toBe('fail');
+    expect(requeuedAt).toEqual([1, 2, 4, 7].map((n) => n * LAUNCH_TIMEOUT_SEC));
+    expect(failedAt).toBe(LAUNCH_DEADLINE_TIMEOUTS * LAUNCH_TIMEOUT_SEC);
     const campaign = await f.store.getCampaign(id);
     expect(campaign?.status).toBe('FAILED');
-    expect(campaign?.endReason).toMatch(/launch never happened: generation 0 was due .* after 3 re-queued launch\(es\)/);
+    expect(campaign?.endReason).toMatch(/launch never happened: generation 0 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)/);
     // The other shard, still PENDING in a FAILED campaign, is closed by the next pass: nothing is left in the active index.
     await f.watchdog.pass();
     expect(await f.store.listActiveShards()).toEqual([]);

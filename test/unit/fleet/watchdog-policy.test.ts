@@ -8,8 +8,9 @@ import {
   isCampaignStopReason,
   watchdogPolicyFor,
   type Verdict,
-  MAX_LAUNCH_REQUEUES,
+  LAUNCH_DEADLINE_TIMEOUTS,
   overdueLaunch,
+  type OverdueLaunch,
 } from '../../../core/fleet/watchdog-policy.js';
 import { restartShard } from '../../../core/fleet/shard-lifecycle.js';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
@@ -490,22 +491,101 @@ describe('a task the runtime does not know yet', () => {
 });
 
 describe('overdueLaunch: a launch that never came', () => {
-  const waiting = (overrides: Partial<ShardRecord> = {}) => shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: T0 + 10 * SEC, updatedAt: T0, ...overrides });
+  const T = 30; // launchTimeout, seconds
+  const DUE = T0 + 10 * SEC; // the RESTARTING shard's launchNotBefore
+  const waiting = (overrides: Partial<ShardRecord> = {}) => shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: DUE, updatedAt: T0, ...overrides });
+  /** The shard as the watchdog leaves it after carrying out a re-queue at `now` (`WatchdogService.reconcile`). */
+  const requeued = (s: ShardRecord, verdict: OverdueLaunch | undefined, now: number): ShardRecord => {
+    expect(verdict, `a re-queue at ${(now - DUE) / SEC}s after the launch was due`).toMatchObject({ kind: 'requeue' });
+    return { ...s, launchRequeues: (s.launchRequeues ?? 0) + 1, launchNotBefore: verdict?.kind === 'requeue' ? verdict.dueSince : s.launchNotBefore, updatedAt: now };
+  };
+  /** Drives the rule with a pass every `stepSec` from `from` until it fails the shard (or `untilSec` after due); returns when it re-queued and failed. */
+  const drive = (start: ShardRecord, from: number, stepSec: number, untilSec = 20 * T) => {
+    let s = start;
+    const requeuedAt: number[] = [];
+    for (let now = from; now <= DUE + untilSec * SEC; now += stepSec * SEC) {
+      const verdict = overdueLaunch(s, now, T);
+      if (verdict?.kind === 'fail') return { requeuedAt, failedAt: now, reason: verdict.reason };
+      if (verdict?.kind === 'requeue') {
+        requeuedAt.push((now - DUE) / SEC);
+        s = requeued(s, verdict, now);
+      }
+    }
+    return { requeuedAt, failedAt: undefined, reason: undefined };
+  };
 
   it('is due launchTimeout after launchNotBefore (or the last update, whichever is later), to the millisecond', () => {
-    expect(overdueLaunch(waiting(), T0 + 10 * SEC + 30 * SEC - 1, 30)).toBeUndefined();
-    expect(overdueLaunch(waiting(), T0 + 10 * SEC + 30 * SEC, 30)).toMatchObject({ kind: 'requeue', reason: expect.stringMatching(/generation 2 was due 30s ago and never launched/) });
-    expect(overdueLaunch(waiting({ updatedAt: T0 + 20 * SEC }), T0 + 40 * SEC, 30)).toBeUndefined();
+    expect(overdueLaunch(waiting(), DUE + T * SEC - 1, T)).toBeUndefined();
+    expect(overdueLaunch(waiting(), DUE + T * SEC, T)).toMatchObject({ kind: 'requeue', dueSince: DUE, reason: expect.stringMatching(/generation 2 was due 30s ago and never launched \(launchTimeout 30s; re-queue 1, deadline 8 × launchTimeout = 240s\)/) });
+    expect(overdueLaunch(waiting({ updatedAt: T0 + 20 * SEC }), T0 + 40 * SEC, T)).toBeUndefined();
   });
 
-  it(`fails after ${MAX_LAUNCH_REQUEUES} re-queues`, () => {
-    expect(overdueLaunch(waiting({ launchRequeues: MAX_LAUNCH_REQUEUES - 1 }), T0 + 60 * SEC, 30)?.kind).toBe('requeue');
-    expect(overdueLaunch(waiting({ launchRequeues: MAX_LAUNCH_REQUEUES }), T0 + 60 * SEC, 30)).toMatchObject({ kind: 'fail', reason: expect.stringMatching(/launch never happened/) });
+  it(`re-queues at 1, 2, 4 and 7 launch timeouts after the launch was due and fails at ${LAUNCH_DEADLINE_TIMEOUTS}, to the millisecond`, () => {
+    let s = waiting();
+    for (const at of [1, 2, 4, 7]) {
+      expect(overdueLaunch(s, DUE + at * T * SEC - 1, T), `nothing 1 ms before ${at} launch timeouts`).toBeUndefined();
+      s = requeued(s, overdueLaunch(s, DUE + at * T * SEC, T), DUE + at * T * SEC);
+    }
+    expect(s.launchNotBefore).toBe(DUE); // the deadline's origin stays put while re-queues move updatedAt
+    const deadline = DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC;
+    expect(overdueLaunch(s, deadline - 1, T)).toBeUndefined();
+    expect(overdueLaunch(s, deadline, T)).toMatchObject({
+      kind: 'fail',
+      reason: expect.stringMatching(/^launch never happened: generation 2 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)$/),
+    });
+  });
+
+  it('does not take re-queues as evidence: three lost re-queues 4 launch timeouts after due (where the old count failed the shard) leave it waiting', () => {
+    // The old rule's record at its fourth launch timeout: 3 re-queues, the last one a launch timeout ago.
+    const afterThree = waiting({ launchRequeues: 3, updatedAt: DUE + 3 * T * SEC });
+    expect(overdueLaunch(afterThree, DUE + 4 * T * SEC, T)).toBeUndefined();
+    expect(overdueLaunch(afterThree, DUE + 7 * T * SEC, T)?.kind).toBe('requeue');
+    // Nor does a count past it, without the time: a shard re-queued 10 times in 2 launch timeouts is not failed.
+    expect(overdueLaunch(waiting({ launchRequeues: 10, updatedAt: DUE + T * SEC }), DUE + 2 * T * SEC, T)).toBeUndefined();
+  });
+
+  it('with passes every second, fails within a second of the deadline after the four re-queues', () => {
+    const run = drive(waiting(), T0, 1);
+    expect(run.requeuedAt).toEqual([30, 60, 120, 210]);
+    expect(run.failedAt).toBe(DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC);
+  });
+
+  it('after a watchdog outage: never fails without a re-queue that has had a launch timeout, and fires missed re-queues a launch timeout apart', () => {
+    // Nothing ran until 10 launch timeouts after due: a re-queue first, the failure one launch timeout later.
+    const late = drive(waiting(), DUE + 10 * T * SEC, 1);
+    expect(late).toMatchObject({ requeuedAt: [300], failedAt: DUE + 11 * T * SEC });
+    // Back at 5 launch timeouts with one re-queue made: the rest a launch timeout apart, the deadline unmoved.
+    const midway = drive(waiting({ launchRequeues: 1, updatedAt: DUE + T * SEC }), DUE + 5 * T * SEC, 1);
+    expect(midway).toMatchObject({ requeuedAt: [150, 180, 210], failedAt: DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC });
+    // Back past the deadline with three re-queues made, the last at 4 launch timeouts: that was no last
+    // chance (the launcher was likely down too), so one more re-queue, and the failure a launch timeout later.
+    const pastDeadline = drive(waiting({ launchRequeues: 3, updatedAt: DUE + 4 * T * SEC }), DUE + 9 * T * SEC, 1);
+    expect(pastDeadline).toMatchObject({ requeuedAt: [270], failedAt: DUE + 10 * T * SEC });
+    expect(pastDeadline.reason).toMatch(/was due 300s ago .* after 4 re-queued launch\(es\)$/);
+  });
+
+  it('a PENDING shard: the first re-queue keeps when the launch was first due (as launchNotBefore), so the deadline does not move with the re-queues', () => {
+    const pending = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: DUE });
+    const first = overdueLaunch(pending, DUE + T * SEC, T);
+    expect(first).toMatchObject({ kind: 'requeue', dueSince: DUE });
+    expect(drive(pending, DUE, 1)).toMatchObject({ requeuedAt: [30, 60, 120, 210], failedAt: DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC });
+  });
+
+  it("counts from the campaign's start when the campaign was scheduled: its shards were created long before their launch was asked for", () => {
+    const startedAt = T0 + 3600 * SEC;
+    const created = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: T0 });
+    expect(overdueLaunch(created, startedAt + T * SEC - 1, T, startedAt)).toBeUndefined();
+    const first = overdueLaunch(created, startedAt + T * SEC, T, startedAt);
+    expect(first).toMatchObject({ kind: 'requeue', dueSince: startedAt });
+    const after = requeued(created, first, startedAt + T * SEC);
+    expect(overdueLaunch(after, startedAt + 2 * T * SEC, T, startedAt)?.kind).toBe('requeue');
+    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: startedAt + 7 * T * SEC }, startedAt + 8 * T * SEC - 1, T, startedAt)).toBeUndefined();
+    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: startedAt + 7 * T * SEC }, startedAt + 8 * T * SEC, T, startedAt)?.kind).toBe('fail');
   });
 
   it('leaves alone a shard with a task, or one that is not waiting for a launch', () => {
-    expect(overdueLaunch(waiting({ taskId: 'task-9' }), T0 + 600 * SEC, 30)).toBeUndefined();
-    expect(overdueLaunch(waiting({ status: 'RUNNING' }), T0 + 600 * SEC, 30)).toBeUndefined();
-    expect(overdueLaunch(waiting({ status: 'PENDING', launchNotBefore: undefined }), T0 + 30 * SEC, 30)?.kind).toBe('requeue');
+    expect(overdueLaunch(waiting({ taskId: 'task-9' }), T0 + 600 * SEC, T)).toBeUndefined();
+    expect(overdueLaunch(waiting({ status: 'RUNNING' }), T0 + 600 * SEC, T)).toBeUndefined();
+    expect(overdueLaunch(waiting({ status: 'PENDING', launchNotBefore: undefined }), T0 + 30 * SEC, T)?.kind).toBe('requeue');
   });
 });
