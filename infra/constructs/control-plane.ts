@@ -1,7 +1,11 @@
 /**
  * Control plane: the six Lambdas (`functions/*.ts`, bundled locally with esbuild: no Docker) and
- * the SQS launch queue with its dead-letter queue. Each function has its own role and log group,
- * and each role names exactly the actions and resources that function's code path uses.
+ * the SQS launch queue with its dead-letter queue. Each function has its own role and log group.
+ * Each role names the actions and resources that function's code path uses: its DynamoDB grants
+ * come from `TABLE_ACCESS` (table or index, action by action, derived from what the handler and
+ * the core services it calls make `DynamoDbCampaignStore` send), the rest from `FunctionAccess`.
+ * `test/integration/aws/deployed-artifacts.test.ts` records the DynamoDB calls each bundle makes
+ * on the emulator and checks every one against its role's statements, resource by resource.
  */
 import * as path from 'node:path';
 import { ArnFormat, type CfnElement, Duration, Fn, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -14,20 +18,125 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { awsClientSettings, type AwsClientSettings } from '../../core/aws/aws-clients.js';
 import { DEFAULT_LAUNCH_ATTEMPTS, ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
-import { TABLES } from '../../core/aws/table-design.js';
+import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_CAMPAIGNS_INDEX, TABLES } from '../../core/aws/table-design.js';
 import { ENGINE_CONTAINER_NAME, REPO_ROOT, type Fleet } from './fleet.js';
-import type { State } from './state.js';
+import type { State, TableName } from './state.js';
 
 export type FunctionName = 'api' | 'scheduler' | 'launcher' | 'watchdog' | 'task-events' | 'reporter';
 
-/** What a function may do beyond writing its own logs. */
+/**
+ * The DynamoDB actions a role is granted, by IAM's names. A TransactWriteItems needs the action
+ * of each of its parts on that part's table (Put → PutItem, Update → UpdateItem, Delete →
+ * DeleteItem, ConditionCheck → ConditionCheckItem); BatchWriteItem is its own action.
+ */
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:Query'
+  | 'dynamodb:Scan'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:BatchWriteItem'
+  | 'dynamodb:ConditionCheckItem';
+
+/** A table, or one of its indexes named as its ARN ends (`<table>/index/<index>`). */
+export type TableResource =
+  | TableName
+  | `campaigns/index/${typeof LIVE_CAMPAIGNS_INDEX}`
+  | `shards/index/${typeof ACTIVE_SHARDS_INDEX}`
+  | `schedules/index/${typeof LISTED_SCHEDULES_INDEX}`;
+
+/** A role's DynamoDB grants: per table or index, the actions it may take there, and nowhere else. */
+export type TableAccess = Readonly<Partial<Record<TableResource, readonly DynamoAction[]>>>;
+
+const GET = 'dynamodb:GetItem';
+const QUERY = 'dynamodb:Query';
+const SCAN = 'dynamodb:Scan';
+const PUT = 'dynamodb:PutItem';
+const UPDATE = 'dynamodb:UpdateItem';
+const DELETE = 'dynamodb:DeleteItem';
+const BATCH_WRITE = 'dynamodb:BatchWriteItem';
+
+/**
+ * What each function's code path sends to DynamoDB, table by table (`DynamoDbCampaignStore`):
+ * `getCampaign`/`getShard`/`getSchedule`/`readCheckpoint` GetItem; `listShards`, `listEvents`,
+ * `readLedger`, `readHeartbeats` Query the table; `listLiveCampaigns`, `listActiveShards`,
+ * `listSchedules` Query an index; `listCampaigns` Scans `campaigns`; `updateCampaign` and
+ * `updateShard` UpdateItem (and GetItem after a lost compare-and-set); `createSchedule` and
+ * `updateSchedule` GetItem then PutItem; `appendEvents` BatchWriteItem on `events`;
+ * `createCampaign` one TransactWriteItems of shard Puts and campaign (+ `idem#` key) Puts, a
+ * GetItem of the key or campaign when the create is split or loses a race, and DeleteItem of the
+ * shards an early part of a split create wrote when the last part fails. No function changes a
+ * campaign's idempotency key (the one `updateCampaign` that is a transaction, with a Delete on
+ * `campaigns`), and none writes the ledger, checkpoints or heartbeats: only the engine's task role
+ * does (`TASK_TABLE_ACTIONS` in fleet.ts). A grant here that a code path stops using is found by
+ * reading; one it starts needing fails test/integration/aws/deployed-artifacts.test.ts when the
+ * run takes that path (it prints the grants it never exercised).
+ */
+export const TABLE_ACCESS: Readonly<Record<FunctionName, TableAccess>> = {
+  // CampaignService (create, get, stop, report) and ScheduleService (create, get, pause, resume,
+  // trigger, delete) behind the routes, and the live page. List, live page and schedule views:
+  // Scan of campaigns; trigger: live runs from the index, then a run's create and stops; report:
+  // loadReportInput reads every table of the campaign; every change appends events.
+  api: {
+    campaigns: [GET, SCAN, PUT, UPDATE],
+    [`campaigns/index/${LIVE_CAMPAIGNS_INDEX}`]: [QUERY],
+    shards: [QUERY, PUT, DELETE],
+    events: [QUERY, BATCH_WRITE],
+    ledger: [QUERY],
+    checkpoints: [GET],
+    heartbeats: [QUERY],
+    schedules: [GET, PUT],
+    [`schedules/index/${LISTED_SCHEDULES_INDEX}`]: [QUERY],
+  },
+  // SchedulerService.tick over the live index: campaign transitions (UpdateItem), the shards of a
+  // starting or stopping campaign (Query; UpdateItem when one ends without a task). Then
+  // ScheduleService.tick over the listed schedules: claims (GetItem, PutItem), a run's campaign
+  // create (the transaction, its rollback) and the previous run's stop. No Scan.
+  scheduler: {
+    campaigns: [GET, PUT, UPDATE],
+    [`campaigns/index/${LIVE_CAMPAIGNS_INDEX}`]: [QUERY],
+    shards: [GET, QUERY, PUT, UPDATE, DELETE],
+    events: [BATCH_WRITE],
+    schedules: [GET, PUT],
+    [`schedules/index/${LISTED_SCHEDULES_INDEX}`]: [QUERY],
+  },
+  // LaunchService.handle: reads campaign and shard, records the launch on the shard, and on a
+  // campaign's last launch lists its shards and marks it RUNNING.
+  launcher: {
+    campaigns: [GET, UPDATE],
+    shards: [GET, QUERY, UPDATE],
+    events: [BATCH_WRITE],
+  },
+  // WatchdogService: dead-lettered launches (GetItem, UpdateItem), passes over the active-shards
+  // index (and the fleet gauges from it), each shard's campaign, verdicts on the shard (read again
+  // consistently before a restart or fail), a failed campaign's other shards (Query).
+  watchdog: {
+    campaigns: [GET, UPDATE],
+    shards: [GET, QUERY, UPDATE],
+    [`shards/index/${ACTIVE_SHARDS_INDEX}`]: [QUERY],
+    events: [BATCH_WRITE],
+  },
+  // WatchdogService.onTaskStopped: the watchdog's verdicts for one shard, without the index.
+  'task-events': {
+    campaigns: [GET, UPDATE],
+    shards: [GET, QUERY, UPDATE],
+    events: [BATCH_WRITE],
+  },
+  // storeReports: listCampaigns (Scan), loadReportInput and listEvents for each ended campaign,
+  // then marks it reported (UpdateItem).
+  reporter: {
+    campaigns: [GET, SCAN, UPDATE],
+    shards: [QUERY],
+    events: [QUERY],
+    ledger: [QUERY],
+    checkpoints: [GET],
+    heartbeats: [QUERY],
+  },
+};
+
+/** What a function may do beyond writing its own logs and its `TABLE_ACCESS`. */
 interface FunctionAccess {
-  /** DynamoDB: `write` = get/query/put/update/batch-write on every table; `report` = get/query every table, update campaigns. */
-  tables: 'write' | 'report';
-  /** Scan of the campaigns table (`listCampaigns`: the API's list and the reporter; the scheduler queries the live index). */
-  scanCampaigns: boolean;
-  /** DeleteItem on the shards table: a campaign create whose last transaction failed removes the shards it wrote. */
-  rollBackCreates: boolean;
   sendLaunches: boolean;
   /** `SqsLaunchQueue.deadLetters`: receive the dead-letter queue's messages and make them visible again. */
   readDeadLetters: boolean;
@@ -83,7 +192,7 @@ export const LAUNCHER_TIMEOUT = launcherTimeout();
 /** Deliveries of a launch message before it moves to the dead-letter queue. */
 export const LAUNCH_MAX_RECEIVES = 5;
 
-const NONE: FunctionAccess = { tables: 'write', scanCampaigns: false, rollBackCreates: false, sendLaunches: false, readDeadLetters: false, stopTasks: false, describeTasks: false, runTasks: false, storeReports: false };
+const NONE: FunctionAccess = { sendLaunches: false, readDeadLetters: false, stopTasks: false, describeTasks: false, runTasks: false, storeReports: false };
 
 export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
   api: {
@@ -91,15 +200,15 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.seconds(25),
     memoryMiB: 1024,
     singleFlight: false,
-    access: { ...NONE, scanCampaigns: true, rollBackCreates: true, sendLaunches: true, stopTasks: true },
+    access: { ...NONE, sendLaunches: true, stopTasks: true },
   },
   scheduler: {
     description: 'arbfleet scheduler (every minute): starts due campaigns, ends them at max runtime, completes them; starts due schedule runs',
     timeout: Duration.seconds(50),
     memoryMiB: 512,
     singleFlight: true,
-    // Schedules create campaigns (rollBackCreates: a large create's last transaction failing) and cancel previous runs (stopTasks).
-    access: { ...NONE, sendLaunches: true, stopTasks: true, rollBackCreates: true },
+    // Schedule runs create campaigns (sendLaunches) and cancel previous runs (stopTasks).
+    access: { ...NONE, sendLaunches: true, stopTasks: true },
   },
   launcher: {
     description: 'arbfleet launcher (SQS launch queue): RunTask for the current generation of a shard',
@@ -128,13 +237,9 @@ export const FUNCTION_SPECS: Readonly<Record<FunctionName, FunctionSpec>> = {
     timeout: Duration.minutes(4),
     memoryMiB: 1024,
     singleFlight: true,
-    access: { ...NONE, tables: 'report', scanCampaigns: true, storeReports: true },
+    access: { ...NONE, storeReports: true },
   },
 };
-
-/** What `DynamoDbCampaignStore` does outside `forTask` (transactions need the actions of their parts). */
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'];
-const WRITE_ACTIONS = ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:BatchWriteItem'];
 
 export interface ControlPlaneProps {
   state: State;
@@ -207,6 +312,7 @@ export class ControlPlane extends Construct {
       description: `arbfleet ${name} Lambda: its own log group and the actions its code path uses`,
     });
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    grantTableAccess(role, TABLE_ACCESS[name], props.state);
     this.grantAccess(role, spec.access, props);
 
     const fn = new nodejs.NodejsFunction(this, `${id}Function`, {
@@ -246,20 +352,9 @@ export class ControlPlane extends Construct {
   private grantAccess(role: iam.Role, access: FunctionAccess, props: ControlPlaneProps): void {
     const { state, fleet } = props;
     const stack = Stack.of(this);
-    const tables = TABLES.map((t) => state.tables[t.logicalName].tableArn);
-    const indexes = TABLES.flatMap((t) => state.tableArns(t.logicalName).slice(1));
     const statement = (sid: string, actions: string[], resources: string[], conditions?: Record<string, unknown>) =>
       role.addToPrincipalPolicy(new iam.PolicyStatement({ sid, actions, resources, ...(conditions ? { conditions } : {}) }));
 
-    if (access.tables === 'write') {
-      statement('FleetTables', [...READ_ACTIONS, ...WRITE_ACTIONS], tables);
-    } else {
-      statement('ReadFleetTables', READ_ACTIONS, tables);
-      statement('MarkCampaignReported', ['dynamodb:UpdateItem'], [state.tables.campaigns.tableArn]);
-    }
-    statement('FleetIndexes', ['dynamodb:Query'], indexes);
-    if (access.scanCampaigns) statement('ListCampaigns', ['dynamodb:Scan'], [state.tables.campaigns.tableArn]);
-    if (access.rollBackCreates) statement('RollBackCampaignCreate', ['dynamodb:DeleteItem'], [state.tables.shards.tableArn]);
     if (access.sendLaunches) statement('QueueLaunches', ['sqs:SendMessage'], [this.launchQueue.queueArn]);
     if (access.readDeadLetters) statement('ReadDeadLetters', ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility'], [this.deadLetterQueue.queueArn]);
 
@@ -292,6 +387,28 @@ export class ControlPlane extends Construct {
       acknowledged.push({ finding: `Resource::<${logicalIdOf(state.reportBucket)}.Arn>/*`, why: 'Report keys are <campaignId>/<file>, one prefix per campaign: the objects of the report bucket, and nothing else.' });
     }
     for (const { finding, why } of acknowledged) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: why });
+  }
+}
+
+/**
+ * One statement per table or index of `access`, naming that one ARN and its actions: `Table<Name>`
+ * or `Index<Name>` (an index ARN is `<table ARN>/index/<name>`; never `index/*`).
+ */
+function grantTableAccess(role: iam.Role, access: TableAccess, state: State): void {
+  for (const [resource, actions] of Object.entries(access) as [TableResource, readonly DynamoAction[]][]) {
+    const [table, index] = resource.split('/index/') as [TableName, string | undefined];
+    const design = TABLES.find((t) => t.logicalName === table);
+    if (!design || (index !== undefined && !design.indexes.some((i) => i.name === index))) {
+      throw new Error(`TABLE_ACCESS names ${resource}, which is not a table or index of TABLES (core/aws/table-design.ts)`);
+    }
+    const tableArn = state.tables[table].tableArn;
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: index === undefined ? `Table${pascal(table)}` : `Index${pascal(index)}`,
+        actions: [...actions].sort(),
+        resources: [index === undefined ? tableArn : `${tableArn}/index/${index}`],
+      }),
+    );
   }
 }
 

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
 import { lambdaEnvironment } from '../../functions/lambda-environment.js';
-import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, launcherTimeout, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
+import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, launcherTimeout, logicalIdOf, TABLE_ACCESS, type FunctionName, type TableResource } from '../../infra/constructs/control-plane.js';
+import type { TableName } from '../../infra/constructs/state.js';
 import { allowedActions, policyStatements, resourcesOf, statementsOfRole, type Statement } from './support/policy-statements.js';
 import { synthArbfleet } from './support/synth-stack.js';
 
@@ -177,7 +178,8 @@ describe('control plane: least privilege per function', () => {
   it('the reporter reads the tables, marks campaigns reported, and writes report objects', () => {
     const actions = [...allowedActions(all, roleId('reporter'))].sort();
     expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:PutObject']);
-    const [update] = statementsWith('reporter', 'dynamodb:UpdateItem');
+    const [update, ...more] = statementsWith('reporter', 'dynamodb:UpdateItem');
+    expect(more).toHaveLength(0);
     expect(update!.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(state.tables.campaigns), 'Arn'] });
     const [put] = statementsWith('reporter', 's3:PutObject');
     expect(put!.Resource).toEqual({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [logicalIdOf(state.reportBucket), 'Arn'] }, '/*']] });
@@ -196,5 +198,65 @@ describe('control plane: least privilege per function', () => {
       const logGroupId = (functionProps(name).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
       expect(logs!.Resource).toEqual({ 'Fn::GetAtt': [logGroupId, 'Arn'] });
     }
+  });
+});
+
+describe('control plane: DynamoDB grants, table by table (TABLE_ACCESS)', () => {
+  const tableArn = (table: TableName) => ({ 'Fn::GetAtt': [logicalIdOf(state.tables[table]), 'Arn'] });
+  /** What a TABLE_ACCESS key is in the template: the table's ARN, or `<table ARN>/index/<name>`. */
+  const arnOf = (resource: TableResource) => {
+    const [table, index] = resource.split('/index/') as [TableName, string | undefined];
+    return index === undefined ? tableArn(table) : { 'Fn::Join': ['', [tableArn(table), `/index/${index}`]] };
+  };
+  const dynamoStatements = (name: FunctionName) => statementsOfRole(all, roleId(name)).filter((s) => [s.Action].flat().some((a) => a?.startsWith('dynamodb:')));
+  /** Who may take `action` on `table` (the table itself, not its indexes). */
+  const grantedOn = (table: TableName, action: string) =>
+    names.filter((name) => dynamoStatements(name).some((s) => [s.Action].flat().includes(action) && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(tableArn(table)))));
+
+  it.each(names)('%s: one statement per table or index of its TABLE_ACCESS, naming that ARN and exactly those actions', (name) => {
+    const granted = dynamoStatements(name).map((s) => ({ resources: resourcesOf(s), actions: [s.Action].flat().sort() }));
+    const expected = Object.entries(TABLE_ACCESS[name]).map(([resource, actions]) => ({ resources: [arnOf(resource as TableResource)], actions: [...actions!].sort() }));
+    expect(granted).toEqual(expect.arrayContaining(expected));
+    expect(granted).toHaveLength(expected.length);
+  });
+
+  it('no Lambda writes the ledger, checkpoints or heartbeats (only the engine task does): it reads them for reports', () => {
+    for (const table of ['ledger', 'checkpoints', 'heartbeats'] as const) {
+      for (const action of ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem', 'dynamodb:ConditionCheckItem']) {
+        expect(grantedOn(table, action), `${action} on ${table}`).toEqual([]);
+      }
+    }
+    expect(grantedOn('ledger', 'dynamodb:Query').sort()).toEqual(['api', 'reporter']);
+  });
+
+  it('BatchWriteItem (appendEvents) only on the events table', () => {
+    const batchWrites = names.flatMap((name) => statementsWith(name, 'dynamodb:BatchWriteItem'));
+    expect(batchWrites.length).toBeGreaterThan(0);
+    for (const statement of batchWrites) expect(statement.Resource).toEqual(tableArn('events'));
+    expect(grantedOn('events', 'dynamodb:BatchWriteItem').sort()).toEqual(['api', 'launcher', 'scheduler', 'task-events', 'watchdog']);
+  });
+
+  it('only the api and the scheduler put items (campaign creates, schedules); the launcher, watchdog, task-events and reporter never do', () => {
+    const putters = names.filter((name) => allowedActions(all, roleId(name)).has('dynamodb:PutItem'));
+    expect(putters.sort()).toEqual(['api', 'scheduler']);
+    for (const table of ['campaigns', 'shards', 'schedules'] as const) expect(grantedOn(table, 'dynamodb:PutItem').sort(), table).toEqual(['api', 'scheduler']);
+    expect(grantedOn('schedules', 'dynamodb:GetItem').sort()).toEqual(['api', 'scheduler']);
+  });
+
+  it('each index is only queried, and only by the functions that list through it', () => {
+    const indexGrants = names.flatMap((name) =>
+      dynamoStatements(name)
+        .filter((s) => JSON.stringify(s.Resource).includes('/index/'))
+        .map((s) => `${name} ${[s.Action].flat().join(',')} ${JSON.stringify(s.Resource).match(/\/index\/([a-z-]+)/)?.[1]}`),
+    );
+    expect(indexGrants.sort()).toEqual(
+      ['api dynamodb:Query listed-schedules', 'api dynamodb:Query live-campaigns', 'scheduler dynamodb:Query listed-schedules', 'scheduler dynamodb:Query live-campaigns', 'watchdog dynamodb:Query active-shards'].sort(),
+    );
+  });
+
+  it('only the api and the reporter scan, and only the campaigns table (listCampaigns)', () => {
+    const scans = names.flatMap((name) => statementsWith(name, 'dynamodb:Scan').map((s) => ({ name, resource: s.Resource })));
+    expect(scans.map((s) => s.name).sort()).toEqual(['api', 'reporter']);
+    for (const scan of scans) expect(scan.resource).toEqual(tableArn('campaigns'));
   });
 });

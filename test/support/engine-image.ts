@@ -21,6 +21,8 @@ export function buildEngineBundle(): string {
   mkdirSync(path.join(scratch, 'engine-task'));
   for (const [link, target] of [
     ['engine-task/src', 'engine-task/src'],
+    // build.mjs checks what the bundle inlines against this list (what the image's build stage installs).
+    ['engine-task/bundle-packages.json', 'engine-task/bundle-packages.json'],
     ['core', 'core'],
     ['configs', 'configs'],
     ['node_modules', 'node_modules'],

@@ -25,6 +25,22 @@
  * resources named one by one, wildcards only where IAM has nothing narrower, the conditions.
  * Details in test/support/emulated-roles.ts.
  *
+ * DynamoDB resources, on the wire: the bundles and the engine reach moto through a recording
+ * proxy (test/support/recording-proxy.ts: every request forwarded unchanged, the answer streamed
+ * back). For each DynamoDB request it records the access key id (from the SigV4 Credential=), the
+ * action IAM asks for and every table or index the request names (each part of a
+ * TransactWriteItems by its own action: Put → PutItem, ConditionCheck → ConditionCheckItem, …;
+ * each table of a BatchWriteItem). The test knows which credentials it handed to whom, so each
+ * call is checked against ITS role's statements in the synthesised template, resource ARNs
+ * resolved, as IAM would check them (conditions aside): a grant missing at table or index level,
+ * which moto lets through, fails here naming the function, the role, the action and the table.
+ * And each role's DynamoDB statements must be exactly its `TABLE_ACCESS` entry (control-plane.ts;
+ * the engine's `TASK_TABLE_ACTIONS`, fleet.ts). What this proves: every DynamoDB call on the path
+ * this run takes is allowed. What it does not: calls on paths the run does not take (schedules,
+ * the report and list routes of the api, a split or racing create and its rollback, lost
+ * compare-and-sets, dead letters, failures); those grants come from reading the code
+ * (TABLE_ACCESS says which code path needs which), and the run prints them as "never exercised".
+ *
  * Its own moto (IAM on) rather than the project's shared one; in the `aws` project so it runs
  * alone among the emulator suites (it is the heaviest: one synth, a build, ~30 processes).
  * `ARBFLEET_CLOUD_ASSEMBLY=<cdk.out>` reuses a synthesised assembly.
@@ -34,12 +50,15 @@ import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-clients.js';
+import { TABLE_ACCESS, type FunctionName } from '../../../infra/constructs/control-plane.js';
+import { TASK_TABLE_ACTIONS } from '../../../infra/constructs/fleet.js';
 import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
 import { systemClock } from '../../../core/clock.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { emulatorCampaignInput } from '../../support/campaigns.js';
 import { cloudAssembly, deployedFunctions, resourcesOfType, type CloudAssembly, type DeployedFunction } from '../../support/cloud-assembly.js';
 import { PhysicalResources, resolveString } from '../../support/cloudformation-values.js';
+import { arnOfUse, dynamoDbGrantUses, isAllowed, statementsOfTemplateRole, tableArnsByName, tableResourceOfArn, type DynamoDbGrantUse } from '../../support/dynamodb-grants.js';
 import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
 import { createTemplateBuckets, createTemplateClusters, createTemplateQueues, createTemplateTables, mapNetworkAndLogs, MOTO_ACCOUNT_ID, registerTemplateTaskDefinitions, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
 import { assumeTemplateRole, createOperator, createTemplateRoles, enforceIam, putTemplatePolicies, type RoleCredentials } from '../../support/emulated-roles.js';
@@ -49,6 +68,7 @@ import { apiGatewayProxyEvent, scheduledEvent, sqsEvent, taskStateChangeEvent } 
 import { invokeLambda, layOutLambdaTask, type LambdaInvocation, type LambdaTask } from '../../support/lambda-bundle.js';
 import { motoTaskTransitionAt } from '../../support/moto-task-transition.js';
 import { startMotoServer, type MotoServer } from '../../support/moto-server.js';
+import { startRecordingProxy, type RecordingProxy } from '../../support/recording-proxy.js';
 import { alarmMetrics, AWS_SERVICE_NAMESPACES, dashboardMetrics, readsMetric } from '../../support/template-metrics.js';
 
 const REGION = 'us-east-1';
@@ -57,6 +77,11 @@ const WATCHDOG_ONE_PASS_MS = 10_000;
 const SHARDS = ['shard-000', 'shard-001'];
 
 let moto: MotoServer;
+/** Between the bundles and the engine and moto: records what each DynamoDB request needs IAM to allow. */
+let proxy: RecordingProxy;
+const grantUses: DynamoDbGrantUse[] = [];
+/** Who holds each access key id: the role's logical id, and the function (or `engine`) it was handed to. */
+const holders = new Map<string, { role: string; name: FunctionName | 'engine' }>();
 let assembly: CloudAssembly;
 let operator: AwsClients;
 let store: DynamoDbCampaignStore;
@@ -138,7 +163,7 @@ function startEngineOfTask(task: Task): NodeProcess {
   const override = task.overrides?.containerOverrides?.find((o) => o.name === engineTask.container.name);
   expect(override, `RunTask overrides address the container ${engineTask.container.name}`).toBeDefined();
   const overrides = Object.fromEntries((override?.environment ?? []).map((e) => [e.name as string, e.value as string]));
-  const engine = startEngineImage(engineImage, { ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: moto.endpoint, ...engineRole });
+  const engine = startEngineImage(engineImage, { ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: proxy.endpoint, ...engineRole });
   engines.set(`${overrides.ARBFLEET_SHARD_ID}#${overrides.ARBFLEET_GENERATION}`, engine);
   return engine;
 }
@@ -146,6 +171,7 @@ function startEngineOfTask(task: Task): NodeProcess {
 beforeAll(async () => {
   // A large count: setup runs unauthenticated; enforceIam() then switches checking on at once.
   moto = await startMotoServer({ INITIAL_NO_AUTH_ACTION_COUNT: '1000000' });
+  proxy = await startRecordingProxy(moto.endpoint, (request) => grantUses.push(...dynamoDbGrantUses(request)));
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   process.env.AWS_REGION = REGION;
   useCredentials({ AWS_ACCESS_KEY_ID: 'setup', AWS_SECRET_ACCESS_KEY: 'setup' });
@@ -167,10 +193,12 @@ beforeAll(async () => {
   const taskDefinition = resourcesOfType(assembly.template, 'AWS::ECS::TaskDefinition')[0]?.[1];
   const taskRole = (taskDefinition?.Properties?.TaskRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
   engineRole = await assumeTemplateRole(resources, moto.endpoint, taskRole, 'engine-task');
+  holders.set(engineRole.AWS_ACCESS_KEY_ID, { role: taskRole, name: 'engine' });
   for (const deployed of deployedFunctions(assembly)) {
     const variables = Object.fromEntries(Object.entries(deployed.environment).map(([k, v]) => [k, resolveString(v, resources)]));
     const credentials = await assumeTemplateRole(resources, moto.endpoint, deployed.roleLogicalId, deployed.name);
-    functions.set(deployed.name, { deployed, task: layOutLambdaTask(deployed.name, deployed.bundleDir), environment: { ...variables, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, ...credentials } });
+    holders.set(credentials.AWS_ACCESS_KEY_ID, { role: deployed.roleLogicalId, name: deployed.name as FunctionName });
+    functions.set(deployed.name, { deployed, task: layOutLambdaTask(deployed.name, deployed.bundleDir), environment: { ...variables, AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: REGION, ...credentials } });
   }
   const queueEnv = functions.get('api')?.environment.ARBFLEET_LAUNCH_QUEUE_URL as string;
   const [queueId] = resourcesOfType(assembly.template, 'AWS::SQS::Queue').find(([id]) => resources.ref(id) === queueEnv) ?? [];
@@ -186,6 +214,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const engine of engines.values()) if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill('SIGKILL');
   operator?.destroy();
+  await proxy?.stop();
   await moto?.stop();
   assembly?.dispose();
 });
@@ -310,5 +339,43 @@ describe('metrics the alarms and the dashboard read', () => {
     const missing = ours.filter((m) => !emitted.some((e) => readsMetric(m, e, ['Cause'])));
     const describeRef = (m: (typeof ours)[number]) => `${m.where}: ${m.namespace}/${m.name}{${Object.entries(m.dimensions).map(([k, v]) => `${k}=${v ?? '*'}`).join(',')}}`;
     expect(missing.map(describeRef), `emitted: ${[...new Set(emitted.map(metricKey))].join(' ')}`).toEqual([]);
+  });
+});
+
+describe('DynamoDB calls on the wire, against each role’s template statements resource by resource', () => {
+  const who = (use: DynamoDbGrantUse) => holders.get(use.accessKeyId);
+  const tablePrefix = () => functions.get('api')?.environment.ARBFLEET_TABLE_PREFIX as string;
+
+  it('every table and index a bundle or the engine touched is granted, for that action, by its own role (moto checks only the action)', () => {
+    expect(proxy.recordErrors.map(String), 'requests the recorder could not read').toEqual([]);
+    expect(grantUses.filter((use) => !who(use)).map((use) => `${use.accessKeyId} ${use.operation} ${use.table}`), 'calls with credentials the test did not hand out').toEqual([]);
+    expect(new Set(grantUses.map((use) => who(use)?.name)), 'every role made DynamoDB calls through the recorder').toEqual(new Set([...holders.values()].map((h) => h.name)));
+    const tableArns = tableArnsByName(assembly.template, resources);
+    const statements = new Map([...holders.values()].map((h) => [h.role, statementsOfTemplateRole(assembly.template, resources, h.role)]));
+    const refused = new Map<string, number>();
+    for (const use of grantUses) {
+      const holder = who(use) as { role: string; name: string };
+      if (isAllowed(statements.get(holder.role) ?? [], use.action, arnOfUse(use, tableArns))) continue;
+      const what = `${holder.name} (role ${holder.role}): ${use.action} on table ${use.table}${use.index ? ` index ${use.index}` : ''} (in ${use.operation})`;
+      refused.set(what, (refused.get(what) ?? 0) + 1);
+    }
+    expect([...refused].map(([what, calls]) => `${what}, ${calls} call(s)`), 'DynamoDB calls no Allow statement of the role names at resource level').toEqual([]);
+  });
+
+  it('each role’s DynamoDB statements are exactly its TABLE_ACCESS (the engine’s, TASK_TABLE_ACTIONS); the grants this run never used are printed', () => {
+    const tableArns = tableArnsByName(assembly.template, resources);
+    const unused: string[] = [];
+    for (const holder of holders.values()) {
+      const declared: Readonly<Record<string, readonly string[] | undefined>> = holder.name === 'engine' ? TASK_TABLE_ACTIONS : TABLE_ACCESS[holder.name];
+      const expected = Object.entries(declared).flatMap(([resource, actions]) => (actions ?? []).map((action) => `${action} ${resource}`)).sort();
+      const granted = statementsOfTemplateRole(assembly.template, resources, holder.role)
+        .filter((s) => s.effect === 'Allow')
+        .flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')).flatMap((action) => s.resources.map((arn) => `${action} ${tableResourceOfArn(arn, tablePrefix())}`)));
+      expect([...new Set(granted)].sort(), `${holder.name} (role ${holder.role}): template grants vs ${holder.name === 'engine' ? 'TASK_TABLE_ACTIONS' : 'TABLE_ACCESS'}`).toEqual(expected);
+      const used = new Set(grantUses.filter((use) => who(use)?.role === holder.role).map((use) => `${use.action} ${tableResourceOfArn(arnOfUse(use, tableArns), tablePrefix())}`));
+      const notUsed = expected.filter((grant) => !used.has(grant));
+      if (notUsed.length > 0) unused.push(`${holder.name}: ${notUsed.join(', ')}`);
+    }
+    console.info(`DynamoDB grants this run never exercised (granted from reading the code; no call on this run's path needed them):\n  ${unused.join('\n  ')}`);
   });
 });
