@@ -33,6 +33,27 @@ export function awsClientSettings(env: NodeJS.ProcessEnv = process.env): AwsClie
   };
 }
 
+/**
+ * The longest the SDK's standard retry mode waits between the attempts of one call (ms): before
+ * retry i it waits a random part of min(20 s, base × 2^i), base 500 ms for throttling errors (the
+ * larger base; `THROTTLING_RETRY_DELAY_BASE` and `MAXIMUM_RETRY_DELAY` of @smithy/util-retry).
+ * For the default 4 attempts: 1 + 2 + 4 = 7 s.
+ */
+export function sdkRetryBackoffBudgetMs(maxAttempts: number): number {
+  let total = 0;
+  for (let retry = 1; retry < maxAttempts; retry++) total += Math.min(20_000, 500 * 2 ** retry);
+  return total;
+}
+
+/**
+ * The longest one AWS call can take with these settings (ms): every attempt at its full
+ * connection and request timeouts, and the SDK's longest backoff between them. With the
+ * defaults, 4 × (2 + 5 s) + 7 s = 35 s.
+ */
+export function worstCallMs(settings: Pick<AwsClientSettings, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'>): number {
+  return settings.maxAttempts * (settings.connectionTimeoutMs + settings.requestTimeoutMs) + sdkRetryBackoffBudgetMs(settings.maxAttempts);
+}
+
 function clientConfig(settings: AwsClientSettings) {
   return {
     region: settings.region,

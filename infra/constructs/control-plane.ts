@@ -16,10 +16,10 @@ import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { awsClientSettings, type AwsClientSettings } from '../../core/aws/aws-clients.js';
+import { awsClientSettings, worstCallMs, type AwsClientSettings } from '../../core/aws/aws-clients.js';
 import { DEFAULT_LAUNCH_ATTEMPTS, ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_CAMPAIGNS_INDEX, TABLES } from '../../core/aws/table-design.js';
-import { ENGINE_CONTAINER_NAME, REPO_ROOT, type Fleet } from './fleet.js';
+import { ENGINE_CONTAINER_NAME, imageDataFiles, REPO_ROOT, type Fleet } from './fleet.js';
 import type { State, TableName } from './state.js';
 
 export type FunctionName = 'api' | 'scheduler' | 'launcher' | 'watchdog' | 'task-events' | 'reporter';
@@ -175,15 +175,24 @@ export const LAUNCHER_MAX_CONCURRENCY = 5;
  */
 const LAUNCH_PATH_CALLS = 9;
 
+/** Lambda's longest timeout. */
+const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
+
 /**
- * The launcher's timeout, derived rather than guessed: the RunTask attempts' backoff
- * (`launchBackoffBudgetMs`, 15 s) plus every call on the path (RunTask's attempts included) each
- * taking its full connection and request timeouts once (`awsClientSettings`: 2 + 5 s), rounded up
- * to the minute. The launch queue's visibility timeout is six times it (AWS's advice for SQS event sources).
+ * The launcher's timeout, derived rather than guessed, so that a launch cannot time out half done:
+ * RunTask's own backoff between its attempts (`launchBackoffBudgetMs`, 15 s) plus every AWS call
+ * on the path (the path's calls and each RunTask attempt) at its worst (`worstCallMs`: all the
+ * SDK's attempts at their full connection and request timeouts, with its retry backoff: 35 s with
+ * the defaults), rounded up to the minute: 14 × 35 + 15 = 505 s, so 9 minutes. One launch per
+ * invocation never waits for the Fargate rate limiter (its buckets hold 20 calls). The launch
+ * queue's visibility timeout is six times it (AWS's advice for SQS event sources).
+ * @throws Error when the settings make the bound longer than Lambda's 15 minutes.
  */
-export function launcherTimeout(settings: Pick<AwsClientSettings, 'connectionTimeoutMs' | 'requestTimeoutMs'> = awsClientSettings({})): Duration {
-  const perCallMs = settings.connectionTimeoutMs + settings.requestTimeoutMs;
-  const worstMs = launchBackoffBudgetMs() + (LAUNCH_PATH_CALLS + DEFAULT_LAUNCH_ATTEMPTS) * perCallMs;
+export function launcherTimeout(settings: Pick<AwsClientSettings, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'> = awsClientSettings({})): Duration {
+  const worstMs = launchBackoffBudgetMs() + (LAUNCH_PATH_CALLS + DEFAULT_LAUNCH_ATTEMPTS) * worstCallMs(settings);
+  if (worstMs > LAMBDA_MAX_TIMEOUT_MS) {
+    throw new Error(`a launch may take ${Math.ceil(worstMs / 1000)} s with these AWS client settings, over Lambda's 15 minutes: fewer attempts or shorter timeouts`);
+  }
   return Duration.minutes(Math.ceil(worstMs / 60_000));
 }
 
@@ -337,6 +346,8 @@ export class ControlPlane extends Construct {
         minify: true,
         sourceMap: true,
         sourcesContent: false,
+        // The files the engine image built in this deploy holds, for the front door's replay check.
+        define: { 'process.env.ARBFLEET_IMAGE_FILES': JSON.stringify(JSON.stringify(imageDataFiles())) },
         // Bundle the pinned AWS SDK rather than rely on the runtime's copy; better-sqlite3 is local-only.
         externalModules: ['better-sqlite3'],
         banner: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);",

@@ -6,6 +6,7 @@
  * The image is an asset: synthesis only fingerprints the build context (no Docker needed);
  * `cdk deploy` builds it for ARM64 and pushes it to the bootstrap ECR repository.
  */
+import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Aws, Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
@@ -38,6 +39,26 @@ export const ENGINE_BUILD_CONTEXT_EXCLUDE = [
   '**/node_modules',
   '**/*.log',
 ];
+
+/**
+ * The files of `configs/` the engine image holds (the Dockerfile copies the folder whole; the build
+ * context drops logs and node_modules), as paths from the image's working directory
+ * (`configs/…`), sorted. The Lambdas carry this list (`ARBFLEET_IMAGE_FILES`, `ecs-admission.ts`)
+ * so that a replay file the image built in the same deploy does not hold is a 400 at create time.
+ */
+export function imageDataFiles(root: string = REPO_ROOT): string[] {
+  const found: string[] = [];
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(path.join(root, relative), { withFileTypes: true })) {
+      const child = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) {
+        if (entry.name !== 'node_modules') walk(child);
+      } else if (!entry.name.endsWith('.log')) found.push(child);
+    }
+  };
+  walk('configs');
+  return found.sort();
+}
 
 /**
  * The only DynamoDB operations an engine task performs (`DynamoDbCampaignStore.forTask`), per

@@ -105,11 +105,12 @@ describe('control plane: the launch queue', () => {
     template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
   });
 
-  it("gives a launch time for RunTask's backoff and every call on its path at its full timeouts", () => {
+  it("gives a launch time for RunTask's backoff and every call on its path at its worst, the SDK's retries included", () => {
     expect(launchBackoffBudgetMs()).toBe(15_000);
-    // 15 s of backoff + 14 calls × 7 s = 113 s → 2 minutes; slower clients get a longer timeout.
-    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(120);
-    expect(launcherTimeout({ connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 }).toSeconds()).toBe(480);
+    // 9 path calls + 5 RunTask attempts, each at most 4 SDK attempts × (2 + 5 s) + 7 s of SDK backoff, + 15 s of RunTask backoff: 505 s.
+    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(540);
+    expect(launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 }).toSeconds()).toBe(900); // 14 × (60 + 1) + 15 = 869 s
+    expect(() => launcherTimeout({ maxAttempts: 4, connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 })).toThrow(/over Lambda's 15 minutes/);
     expect(functionProps('launcher').Timeout).toBe(LAUNCHER_TIMEOUT.toSeconds());
   });
 });

@@ -253,6 +253,12 @@ describe('the deployed artifacts, end to end on the emulator', () => {
     expect((await store.listShards(campaignId)).map((s) => s.shardId)).toEqual(SHARDS);
   });
 
+  it('api bundle: a replay file under configs/ that the image does not hold is a 400 naming the field (the list the stack embedded)', async () => {
+    const refused = await apiCall('POST', '/campaigns', '/campaigns', { ...config, name: 'missing-replay', feed: { kind: 'replay', path: 'configs/not-in-the-image.csv' } });
+    expect(refused.statusCode, refused.explained).toBe(400);
+    expect(refused.body).toMatch(/feed\.path.*configs\/not-in-the-image\.csv.*is not in the deployed engine image: its configs\/ holds \d+ file\(s\)/);
+  });
+
   it('launcher bundle: the SQS batch becomes one RunTask per shard in ECS', async () => {
     const { result } = await launchFromQueue(SHARDS.length);
     expect(result?.batchItemFailures).toEqual([]);
