@@ -136,6 +136,13 @@ export interface LaunchQueue {
   send(message: LaunchMessage, delaySec?: number): Promise<void>;
   receive(maxMessages: number): Promise<ReceivedMessage<LaunchMessage>[]>;
   delete(receipt: string): Promise<void>;
+  /**
+   * Makes the delivery `receipt` came with visible again `delaySec` seconds from now, instead of
+   * at the end of its visibility timeout: a launch that failed is retried soon, and its receives
+   * toward the dead-letter queue are spent in minutes, not visibility timeouts. A receipt no
+   * longer valid (deleted, or delivered again since) changes nothing and is not an error.
+   */
+  retryAfter(receipt: string, delaySec: number): Promise<void>;
   /** Messages that were delivered `maxReceives` times without being deleted. */
   deadLetters(): Promise<LaunchMessage[]>;
 }

@@ -15,7 +15,9 @@
  * holds a ConditionCheck that the seq before its first fill is stored (the ledger's last seq, or
  * the previous part's), so a commit that would skip seqs is refused in the same transaction that
  * would have written it; a commit whose fills are not a run of consecutive seqs is reconciled
- * with the ledger first. Either way the refusal is a permanent `LedgerGapError`.
+ * with the ledger first. Either way the refusal is a permanent `LedgerGapError`. The check is that
+ * the previous seq exists, not that it is the last: on a ledger that already has a hole (written
+ * before this check), a commit filling the hole is taken here where SQLite would refuse it.
  */
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';

@@ -8,6 +8,7 @@
  */
 import {
   ChangeMessageVisibilityBatchCommand,
+  ChangeMessageVisibilityCommand,
   CreateQueueCommand,
   DeleteMessageCommand,
   GetQueueAttributesCommand,
@@ -167,6 +168,22 @@ export class SqsLaunchQueue implements LaunchQueue {
       await this.clients.sqs.send(new DeleteMessageCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt }));
     } catch (error) {
       if (errorName(error) === 'ReceiptHandleIsInvalid') return;
+      throw error;
+    }
+  }
+
+  /**
+   * Makes the delivery visible again in `delaySec` (rounded up to whole seconds; SQS's
+   * `ChangeMessageVisibility`). A receipt SQS no longer recognises changes nothing.
+   */
+  async retryAfter(receipt: string, delaySec: number): Promise<void> {
+    if (!Number.isFinite(delaySec) || delaySec < 0 || delaySec > SQS_MAX_DELAY_SEC) {
+      throw new ValidationError([{ path: 'delaySec', message: `expected 0 to ${SQS_MAX_DELAY_SEC} seconds, found ${delaySec}` }], 'SqsLaunchQueue.retryAfter');
+    }
+    try {
+      await this.clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt, VisibilityTimeout: Math.ceil(delaySec) }));
+    } catch (error) {
+      if (errorName(error) === 'ReceiptHandleIsInvalid' || errorName(error) === 'MessageNotInflight') return;
       throw error;
     }
   }

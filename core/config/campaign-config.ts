@@ -135,7 +135,8 @@ export const ReplayFeedSchema = z
     strict: z.boolean().default(false).meta({ description: 'refuse the file on its first bad, out-of-order or duplicate line instead of skipping and counting it' }),
   })
   .strict()
-  .refine((f) => (f.path === undefined) !== (f.sources === undefined), { message: 'give path (a canonical replay file) or sources, not both', path: ['path'] });
+  .refine((f) => (f.path === undefined) !== (f.sources === undefined), { message: 'give path (a canonical replay file) or sources, not both', path: ['path'] })
+  .refine((f) => f.format === undefined || f.sources === undefined, { message: "format is the shape of path; each source names its own format (sources.N.format)", path: ['format'] });
 
 /** A live paper-trading feed from the venues' public streams (venues chosen by `venues.a/b.name`). */
 export const LiveFeedSchema = z

@@ -55,7 +55,9 @@ export interface WatchdogPolicy {
  * re-queue lost to a transient fault (its message dropped, its delivery throwing and waiting out
  * the visibility timeout) is followed by the next one, however many were lost, until the deadline;
  * and a launch delivered and truly failing is the dead letter's to report, with its own cause
- * (`WatchdogService.failDeadLetteredLaunches`, after `maxReceives` deliveries).
+ * (`WatchdogService.failDeadLetteredLaunches`, after `maxReceives` deliveries: on AWS the launcher
+ * brings a failed launch's message back after 30 s × its deliveries, `launchRetryDelaySec`, so the
+ * five take about 5 minutes; locally the queue's 30 s visibility timeout, 2.5 minutes).
  *
  * Where 8 comes from: re-queues spaced exponentially, at 1, 2 and 4 launch timeouts after the
  * launch was due; the next doubling, 8, is the deadline, and one last re-queue at 7 gives the

@@ -46,9 +46,7 @@ export class MemoryLaunchQueue implements LaunchQueue {
 
   /** Enqueues `message`, deliverable after `delaySec` (0 to 900, as SQS allows). */
   async send(message: LaunchMessage, delaySec = 0): Promise<void> {
-    if (!Number.isFinite(delaySec) || delaySec < 0 || delaySec > MAX_DELAY_SEC) {
-      throw new ValidationError([{ path: 'delaySec', message: `expected 0 to ${MAX_DELAY_SEC} seconds, found ${delaySec}` }]);
-    }
+    checkDelay(delaySec);
     const order = this.sent++;
     const messageId = `launch-${order}`;
     this.messages.set(messageId, {
@@ -92,6 +90,13 @@ export class MemoryLaunchQueue implements LaunchQueue {
     if (message && message.receipt === receipt) this.messages.delete(messageId);
   }
 
+  async retryAfter(receipt: string, delaySec: number): Promise<void> {
+    checkDelay(delaySec);
+    const messageId = receipt.slice(0, receipt.lastIndexOf('#'));
+    const message = this.messages.get(messageId);
+    if (message && message.receipt === receipt) message.visibleAt = this.clock.now() + delaySec * 1000;
+  }
+
   /** Messages delivered `maxReceives` times and never deleted, in the order they were given up on. */
   async deadLetters(): Promise<LaunchMessage[]> {
     this.redriveExhausted(this.clock.now());
@@ -119,4 +124,11 @@ function checkOptions(options: MemoryLaunchQueueOptions): void {
     issues.push({ path: 'maxReceives', message: `expected an integer >= 1, found ${options.maxReceives}` });
   }
   if (issues.length > 0) throw new ValidationError(issues, 'MemoryLaunchQueue options');
+}
+
+/** A delay SQS would take: 0 to 900 seconds. */
+function checkDelay(delaySec: number): void {
+  if (!Number.isFinite(delaySec) || delaySec < 0 || delaySec > MAX_DELAY_SEC) {
+    throw new ValidationError([{ path: 'delaySec', message: `expected 0 to ${MAX_DELAY_SEC} seconds, found ${delaySec}` }]);
+  }
 }

@@ -114,6 +114,20 @@ export function describeLaunchQueueContract(
       expect(second!.receipt).not.toBe(first!.receipt);
     });
 
+    it('retryAfter makes a delivery visible again at once (0 s), before its visibility timeout, with the next receive count', async () => {
+      const { queue } = await open(3);
+      await queue.send(launch('shard-000', 4));
+      const [first] = await receiveAtLeast(queue, 1);
+      expect(await queue.receive(10), 'hidden while its delivery is being handled').toEqual([]);
+
+      await queue.retryAfter(first!.receipt, 0);
+      const [second] = await receiveAtLeast(queue, 1);
+
+      expect(second).toMatchObject({ messageId: first!.messageId, receiveCount: 2, body: launch('shard-000', 4) });
+      await queue.delete(second!.receipt);
+      await expect(queue.retryAfter(second!.receipt, 0), 'a receipt of a deleted message is no error').resolves.toBeUndefined();
+    });
+
     it('a delayed message is not received before its delay has passed, and is after', async () => {
       const { queue, advance } = await open(3);
       await queue.send(launch('later'), DELAY_SEC);

@@ -6,7 +6,7 @@
  * atomically and holding the worker's pid; it is given back after the suite, and taken over when
  * that pid is gone (a worker that died mid-suite).
  */
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, inject } from 'vitest';
 
@@ -33,7 +33,13 @@ function tryLease(dir: string): boolean {
       return false; // taken a moment ago, its pid not written yet
     }
     if (!Number.isInteger(holder) || alive(holder)) return false;
-    rmSync(dir, { recursive: true, force: true }); // its worker died mid-suite
+    // Its worker died mid-suite: move the stale lease aside (one rename wins when two workers see
+    // it at once; removing it in place could remove the lease the other had just taken), then take it.
+    try {
+      renameSync(dir, `${dir}.stale-${process.pid}-${Date.now()}`);
+    } catch {
+      return false;
+    }
     return tryLease(dir);
   }
   writeFileSync(path.join(dir, 'pid'), String(process.pid));

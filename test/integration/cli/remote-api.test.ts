@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
@@ -6,6 +6,11 @@ import { RemoteApi } from '../../../cli/remote-api.js';
 import { remoteCommand } from '../../../cli/remote-command.js';
 import { FakeFleetApi } from '../../support/fake-fleet-api.js';
 import { campaignInput } from '../../support/campaigns.js';
+
+// Credentials stubbed for one test are not left to the next file of this worker (the suites share it).
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY' };
 const seen: ApiRequest[] = [];
@@ -40,8 +45,8 @@ describe('the remote API client (SigV4)', () => {
   });
 
   it('is what `arbfleet remote` uses: list, then a 404 for an unknown id exits 1', async () => {
-    process.env.AWS_ACCESS_KEY_ID = credentials.accessKeyId;
-    process.env.AWS_SECRET_ACCESS_KEY = credentials.secretAccessKey;
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
     let printed = '';
     const code = await remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'list'], (t) => (printed += t));
     expect(code).toBe(0);

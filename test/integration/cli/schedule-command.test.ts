@@ -6,7 +6,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { remoteCommand } from '../../../cli/remote-command.js';
 import { scheduleCommand } from '../../../cli/schedule-command.js';
 import { createApiHandler } from '../../../core/api/api-handler.js';
@@ -16,6 +16,11 @@ import { systemClock, VirtualClock } from '../../../core/clock.js';
 import { ValidationError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
+
+// Credentials stubbed for one test are not left to the next file of this worker (the suites share it).
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 const dir = mkdtempSync(join(tmpdir(), 'arbfleet-schedule-cli-'));
 const data = join(dir, 'data');
@@ -80,8 +85,8 @@ describe('arbfleet schedule', () => {
   });
 
   it('arbfleet remote schedule signs the same requests with SigV4', async () => {
-    process.env.AWS_ACCESS_KEY_ID = 'AKIDEXAMPLE';
-    process.env.AWS_SECRET_ACCESS_KEY = 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY';
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
     const listed = await run((out) => remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'schedule', 'list'], out));
     expect(listed.code).toBe(0);
     expect(listed.body.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toEqual(['nightly']);

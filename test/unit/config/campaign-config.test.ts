@@ -74,6 +74,14 @@ describe('campaign config files', () => {
 });
 
 describe('campaign config bounds', () => {
+  it('refuses a replay format beside sources, where it would be ignored', () => {
+    const sources = [{ venue: 'a', format: 'canonical', path: 'a.csv' }];
+    expect(issuesOf(campaignInput({ feed: { kind: 'replay', format: 'csv', sources } as never }))).toEqual([
+      'feed.format: format is the shape of path; each source names its own format (sources.N.format)',
+    ]);
+    expect(issuesOf(campaignInput({ feed: { kind: 'replay', format: 'csv', path: 'a.csv' } as never }))).toEqual([]);
+  });
+
   it('rejects nonsense with the field that holds it', () => {
     expect(issuesOf(campaignInput({ duration: -5 }))).toEqual([expect.stringMatching(/^duration: must be between 1s and/)]);
     expect(issuesOf(campaignInput({ duration: 'soon' }))).toEqual([expect.stringMatching(/^duration: expected a duration/)]);
