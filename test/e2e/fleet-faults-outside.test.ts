@@ -1,21 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
-import { readReport, runFolder, startCli, E2E_CONFIG } from '../support/cli-process.js';
+import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 
 describe('faults from outside, by pid', () => {
   it('copes with a SIGKILL and a SIGSTOP sent by someone else, the same way as injected ones', async () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '30s']);
-    const store = await waitFor('the run database', () => {
-      try {
-        return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
-      } catch {
-        return undefined;
-      }
-    });
+    const store = await openRunStore(runDir);
     const shards = await waitFor('both shards running with heartbeats', async () => {
       const [campaign] = await store.listCampaigns();
       if (!campaign) return undefined;

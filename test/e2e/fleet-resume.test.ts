@@ -1,21 +1,12 @@
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
-import { E2E_CONFIG, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 
 describe('--resume', () => {
   it('finishes a campaign after SIGKILL of the control plane without relaunching healthy shards', async () => {
     const runDir = runFolder();
     const first = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '25s']);
-    const store = await waitFor('the run database', () => {
-      try {
-        return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
-      } catch {
-        return undefined;
-      }
-    });
+    const store = await openRunStore(runDir);
     await waitFor('both shards running', async () => {
       const [campaign] = await store.listCampaigns();
       const shards = campaign ? await store.listShards(campaign.campaignId) : [];

@@ -2,8 +2,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { systemClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
-import { startNode, type NodeProcess } from './engine-process.js';
+import { startNode, waitFor, type NodeProcess } from './engine-process.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/arbfleet.ts', import.meta.url));
 export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', import.meta.url));
@@ -37,4 +39,15 @@ export function configVariant(runDir: string, name: string, edit: (yaml: string)
   const path = join(runDir, `${name}.yaml`);
   writeFileSync(path, edit(readFileSync(E2E_CONFIG, 'utf8')));
   return path;
+}
+
+/** The store of a run the CLI is starting in `runDir`, opened once the CLI has created it. */
+export function openRunStore(runDir: string): Promise<SqliteCampaignStore> {
+  return waitFor('the run database', () => {
+    try {
+      return new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+    } catch {
+      return undefined;
+    }
+  });
 }
