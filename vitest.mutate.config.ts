@@ -1,0 +1,34 @@
+import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
+
+/**
+ * The tests StrykerJS runs against each mutant (`npm run mutate`, `stryker.config.mjs`): the
+ * in-process suites that exercise `core/fleet/`, `core/schedule/`, `core/model/` and the stores'
+ * fencing and compare-and-set code, i.e. the unit suites, the contract suites of the embedded
+ * adapters (SQLite store, in-memory ledger and queue) and the deterministic simulation.
+ *
+ * Left out, because they leave the process: the AWS suites (they need moto over the wire), the
+ * end-to-end, browser and multi-process SQLite suites (they spawn engines and browsers, which would
+ * import the sandbox's code without Stryker's active mutant), the CDK template assertions
+ * (`test/infra/`, nothing under mutation) and the integration suites over HTTP.
+ *
+ * Order: the simulation last. Stryker runs only the tests that cover a mutant and vitest stops at
+ * the first failure (`bail: 1`, set by Stryker), so a mutant a unit test kills never pays for the
+ * 200 seeds.
+ */
+class SimulationLastSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const last = (spec: TestSpecification) => Number(spec.moduleId.includes('/test/sim/'));
+    return [...files].sort((a, b) => last(a) - last(b) || a.moduleId.localeCompare(b.moduleId));
+  }
+}
+
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/sim/**/*.test.ts'],
+    exclude: ['test/contract/sqlite-multiprocess.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    sequence: { sequencer: SimulationLastSequencer },
+  },
+});
