@@ -35,6 +35,14 @@ export const FillSchema = z
     eventTs: z.number().optional(),
     /** Wall-clock time of the decision, ms (absent from older fills). */
     wallTs: z.number().optional(),
+    /**
+     * Event (recorded) time of venue A's quote of the symbol the decision was priced on, ms; the
+     * same on both legs of a decision. Its age at the decision is `eventTs − quoteTsA` (absent
+     * from older fills).
+     */
+    quoteTsA: z.number().optional(),
+    /** Event time of venue B's quote the decision was priced on, ms (as `quoteTsA`; absent from older fills). */
+    quoteTsB: z.number().optional(),
     /** A close priced on a quote older than `strategy.maxQuoteAge`: its price may not have been there. */
     staleQuote: z.boolean().optional(),
     generation: z.number().int().nonnegative(),

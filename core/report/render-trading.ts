@@ -30,14 +30,16 @@ function statsRows(t: TradingReport, currency: string): [string, string][] {
     ['P&L per trade', money(s.pnlPerTrade, currency)],
     ['Max drawdown', formatMoney(s.maxDrawdown, currency)],
     ['Closed at the campaign end', `${formatCount(s.campaignEndCloses)} (CAMPAIGN_END, at the last quotes)`],
-    ['Open at the end', formatCount(t.openAtEnd.length)],
+    ['Open at the end', formatCount(t.openAtEnd.filter((p) => p.state === 'open').length)],
+    ['Closed at a stale price', formatCount(t.openAtEnd.filter((p) => p.state === 'stale-close').length)],
   ];
 }
 
 function venueCells(v: VenueQualityRow): string[] {
-  return [v.name, formatCount(v.updates), percent(v.coverage), formatCount(v.gaps), seconds(v.ageP50Sec), seconds(v.ageP99Sec), skippedText(v.skipped), v.source];
+  const bound = v.maxAgeSec === null || v.maxAgeSec === undefined ? 'no bound' : `≤ ${formatNumber(v.maxAgeSec, 3)} s`;
+  return [v.name, formatCount(v.updates), `${percent(v.coverage)} (${bound})`, formatCount(v.gaps), seconds(v.ageP50Sec), seconds(v.ageP99Sec), skippedText(v.skipped), v.source];
 }
-const VENUE_HEADERS = ['Venue', 'Updates', 'Coverage', 'Gaps', 'Age p50', 'Age p99', 'Skipped', 'Source'];
+const VENUE_HEADERS = ['Venue', 'Updates', 'Coverage (age bound)', 'Gaps', 'Age p50', 'Age p99', 'Skipped', 'Source'];
 
 /** The trading section in Markdown (`inline` escapes text from data for a table cell). */
 export function tradingMarkdown(t: TradingReport, currency: string, inline: (text: string) => string): string {
@@ -57,7 +59,7 @@ export function tradingMarkdown(t: TradingReport, currency: string, inline: (tex
           ['Exit reason', 'Trades', 'Wins', 'P&L', 'P&L per trade'],
           t.stats.byExitReason.map((r) => [r.reason, formatCount(r.trades), formatCount(r.wins), formatMoney(r.pnl, currency), formatMoney(r.pnl / r.trades, currency)]),
         ),
-    '### Open at the end',
+    '### Left open or closed at a stale price',
     t.openAtEnd.length === 0
       ? 'Every trade was closed, none at a stale price.'
       : table(
@@ -103,7 +105,7 @@ export function tradingHtml(t: TradingReport, currency: string): string {
     `<div class="summary" id="trade-stats">${stats.map(([k, v]) => `<div><span class="muted">${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join('')}</div>`,
     '<h3>P&amp;L by exit reason</h3>',
     reasons.length === 0 ? '<p class="empty">No closed trade.</p>' : `<div id="exit-reasons">${htmlTable(['Exit reason', 'Trades', 'Wins', 'P&L', 'P&L per trade'], reasons)}</div>`,
-    '<h3>Open at the end</h3>',
+    '<h3>Left open or closed at a stale price</h3>',
     open.length === 0 ? '<p>Every trade was closed, none at a stale price.</p>' : `<div id="open-at-end">${htmlTable(['Shard', 'Symbol', 'Trade', 'Opened', 'State'], open)}</div>`,
     '<h3>Data quality per venue</h3>',
     t.venues.length === 0

@@ -19,7 +19,10 @@ export const ExitReasonRowSchema = z
   .strict();
 export type ExitReasonRow = z.infer<typeof ExitReasonRowSchema>;
 
-/** A trade the campaign ended with: not closed, or closed at a quote older than `maxQuoteAge`. */
+/**
+ * A trade the campaign did not close cleanly: not closed (`open`), or closed at a quote older
+ * than `maxQuoteAge` (`stale-close`). The report's labels count the two states apart.
+ */
 export const OpenPositionSchema = z
   .object({
     shardId: z.string(),
@@ -61,9 +64,14 @@ export const VenueQualityRowSchema = z
     venue: z.enum(['a', 'b', 'fx']),
     name: z.string(),
     updates: z.number().int().nonnegative(),
-    /** Share of heartbeats at which the venue's last update was at most `maxQuoteAge` old (event time); null without samples. */
+    /** Share of heartbeats at which the venue's last update was at most `maxAgeSec` old (event time); null without samples. */
     coverage: z.number().min(0).max(1).nullable(),
-    /** Stretches of consecutive heartbeats with the last update older than `maxQuoteAge`. */
+    /**
+     * The age bound coverage is judged against, seconds: `strategy.maxQuoteAge` for venues A and B,
+     * `strategy.maxFxAge` for the FX rate; null when there is none (FX without maxFxAge, or a fixed rate).
+     */
+    maxAgeSec: z.number().positive().nullable(),
+    /** Stretches of consecutive heartbeats with the last update older than `maxAgeSec`. */
     gaps: z.number().int().nonnegative(),
     /** Age of the last update at each heartbeat (eventTime − lastUpdateAt), seconds; null without samples. */
     ageP50Sec: z.number().nonnegative().nullable(),

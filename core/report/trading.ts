@@ -25,14 +25,21 @@ export const TRADING_NOTES = [
     'trades are taken in close order (the latest close leg\'s ts, then shard and trade id). Win rate = trades with P&L > 0 / closed trades; ' +
     'max drawdown = the largest fall of cumulative P&L from its running peak, which starts at 0.',
   'Data quality: at each heartbeat the age of a venue\'s last update is eventTime − lastUpdateAt (event time); coverage is the share of ' +
-    'heartbeats with that age ≤ strategy.maxQuoteAge, a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat\'s of each shard.',
-  'No stale entry: every OPEN fill must carry no staleQuote flag and its decision update (eventTs) must be at most maxQuoteAge before the fill (ts); ' +
-    "the age of the other venue's quote at an entry is not on the fill: the engines refuse such entries and count them under refusals.",
+    'heartbeats with that age within its bound (venues A and B: strategy.maxQuoteAge; FX: strategy.maxFxAge, no bound without one, and a ' +
+    'fixed configured rate never ages), a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat\'s of each shard.',
+  'No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues\' quotes it was priced on must be at most ' +
+    'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. Fills from before quoteTsA/quoteTsB were recorded are judged on the flag only, and counted as such.',
+  'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
+    'Both fail the positions row.',
 ];
 
 /** The config fields the trading section reads (leniently: older records lack some). */
 export interface TradingConfig {
   maxQuoteAgeSec: number;
+  /** `strategy.maxFxAge` in seconds; null when unset (the engines put no bound on the FX rate's age). */
+  maxFxAgeSec: number | null;
+  /** The FX rate is a fixed configured one (a live feed's `fx.source: fixed`): it never ages. */
+  fxFixed: boolean;
   venueNames: { a: string; b: string };
   /** Where the FX rate comes from, in words. */
   fxSource: string;
@@ -44,6 +51,7 @@ export interface TradingConfig {
 export function tradingConfigOf(config: Record<string, unknown>): TradingConfig {
   const get = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined);
   const maxQuoteAge = get(config.strategy, 'maxQuoteAge');
+  const maxFxAge = get(config.strategy, 'maxFxAge');
   const feed = config.feed;
   const kind = get(feed, 'kind');
   const sources = (get(feed, 'sources') as { venue?: string; format?: string; path?: string }[] | undefined) ?? [];
@@ -60,6 +68,8 @@ export function tradingConfigOf(config: Record<string, unknown>): TradingConfig 
     kind === 'live' ? (liveFx === 'fixed' ? `fixed ${fixedFx}` : `upbit ${String(get(get(feed, 'fx'), 'market') ?? 'KRW-USDT')}`) : kind === 'replay' ? sourceOf('fx', `FX rows of the replay; ${fixedFx}`) : fixedFx;
   return {
     maxQuoteAgeSec: typeof maxQuoteAge === 'number' ? maxQuoteAge : 10,
+    maxFxAgeSec: typeof maxFxAge === 'number' ? maxFxAge : null,
+    fxFixed: kind === 'live' && liveFx === 'fixed',
     venueNames: { a: String(get(get(config.venues, 'a'), 'name') ?? 'A'), b: String(get(get(config.venues, 'b'), 'name') ?? 'B') },
     fxSource,
     quoteSource: { a: sourceOf('a', feedWords), b: sourceOf('b', feedWords) },
@@ -155,10 +165,19 @@ function quantile(sorted: readonly number[], q: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))] as number;
 }
 
+/**
+ * The age bound each venue's coverage is judged against, seconds: `maxQuoteAge` for the venues,
+ * `maxFxAge` for the FX rate (null: no bound, as the engines have none without it or for a fixed rate).
+ */
+export function ageBoundSec(venue: 'a' | 'b' | 'fx', config: TradingConfig): number | null {
+  if (venue !== 'fx') return config.maxQuoteAgeSec;
+  return config.fxFixed ? null : config.maxFxAgeSec;
+}
+
 /** Data quality per venue from every shard's heartbeats (see `TRADING_NOTES`). */
 export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config: TradingConfig): VenueQualityRow[] {
-  const maxAgeMs = config.maxQuoteAgeSec * 1000;
   const venues = ['a', 'b', 'fx'] as const;
+  const boundMs = venues.map((v) => (ageBoundSec(v, config) ?? Infinity) * 1000);
   const rows = venues.map((venue) => ({ venue, updates: 0, ages: [] as number[], gaps: 0, skipped: {} as Record<string, number>, seen: false }));
   for (const history of histories) {
     const last = history.at(-1)?.progress.venues;
@@ -172,7 +191,7 @@ export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config
         if (lastUpdateAt === undefined) return;
         const age = Math.max(0, at - lastUpdateAt);
         (rows[i] as (typeof rows)[number]).ages.push(age);
-        const stale = age > maxAgeMs;
+        const stale = age > (boundMs[i] as number);
         if (stale && !inGap[i]) (rows[i] as (typeof rows)[number]).gaps++;
         inGap[i] = stale;
       });
@@ -189,7 +208,8 @@ export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config
     .filter((r) => r.seen || r.ages.length > 0)
     .map((r) => {
       const sorted = [...r.ages].sort((x, y) => x - y);
-      const fresh = sorted.filter((a) => a <= maxAgeMs).length;
+      const bound = ageBoundSec(r.venue, config);
+      const fresh = sorted.filter((a) => a <= (bound ?? Infinity) * 1000).length;
       const p50 = quantile(sorted, 0.5);
       const p99 = quantile(sorted, 0.99);
       return {
@@ -197,6 +217,7 @@ export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config
         name: r.venue === 'fx' ? 'FX' : config.venueNames[r.venue],
         updates: r.updates,
         coverage: sorted.length === 0 ? null : fresh / sorted.length,
+        maxAgeSec: bound,
         gaps: r.gaps,
         ageP50Sec: p50 === null ? null : p50 / 1000,
         ageP99Sec: p99 === null ? null : p99 / 1000,
@@ -238,6 +259,41 @@ export function premiumSeriesOf(histories: ReadonlyMap<string, readonly Heartbea
   return out;
 }
 
+/** An entry judged against `maxQuoteAge`: the worst of its legs' quote ages at the decision (ms; null without quote times). */
+interface EntryAge {
+  shardId: string;
+  symbol: string;
+  tradeId: number;
+  flagged: boolean;
+  ageAMs: number | null;
+  ageBMs: number | null;
+}
+
+/** Each entry (the OPEN fills of a trade) with the ages of both venues' quotes it was priced on. */
+function entryAgesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): EntryAge[] {
+  const entries: EntryAge[] = [];
+  for (const [shardId, ledger] of Object.entries(ledgers)) {
+    const byTrade = new Map<number, EntryAge>();
+    for (const f of ledger) {
+      if (f.kind !== 'OPEN') continue;
+      const decidedAt = f.eventTs ?? f.ts;
+      const ageA = f.quoteTsA === undefined ? null : decidedAt - f.quoteTsA;
+      const ageB = f.quoteTsB === undefined ? null : decidedAt - f.quoteTsB;
+      const seen = byTrade.get(f.tradeId);
+      if (!seen) {
+        const entry = { shardId, symbol: f.symbol, tradeId: f.tradeId, flagged: f.staleQuote === true, ageAMs: ageA, ageBMs: ageB };
+        byTrade.set(f.tradeId, entry);
+        entries.push(entry);
+        continue;
+      }
+      seen.flagged ||= f.staleQuote === true;
+      if (ageA !== null) seen.ageAMs = Math.max(seen.ageAMs ?? ageA, ageA);
+      if (ageB !== null) seen.ageBMs = Math.max(seen.ageBMs ?? ageB, ageB);
+    }
+  }
+  return entries;
+}
+
 /** The trading acceptance rows: no entry on a stale quote, venue coverage, no position left open. */
 export function tradingAcceptanceOf(
   ledgers: Readonly<Record<string, readonly Fill[]>>,
@@ -247,14 +303,23 @@ export function tradingAcceptanceOf(
   config: TradingConfig,
 ): TradingCriterion[] {
   const maxAgeMs = config.maxQuoteAgeSec * 1000;
-  const opens = Object.values(ledgers).flatMap((l) => l.filter((f) => f.kind === 'OPEN'));
-  const stale = opens.filter((f) => f.staleQuote === true || (f.eventTs !== undefined && f.ts - f.eventTs > maxAgeMs));
-  const unchecked = opens.filter((f) => f.eventTs === undefined).length;
+  const entries = entryAgesOf(ledgers);
+  const tooOld = (age: number | null) => age !== null && age > maxAgeMs;
+  const stale = entries.filter((e) => e.flagged || tooOld(e.ageAMs) || tooOld(e.ageBMs));
+  const unchecked = entries.filter((e) => e.ageAMs === null || e.ageBMs === null).length;
   const staleRefused = Object.entries(refusals)
     .filter(([reason]) => reason.startsWith('stale'))
     .reduce((sum, [, n]) => sum + n, 0);
-  const measured = venues.filter((v) => v.venue !== 'fx' && v.coverage !== null);
+  const seconds = (ms: number | null) => (ms === null ? '?' : `${formatNumber(ms / 1000, 3)} s`);
+  const staleWords = (e: EntryAge) =>
+    `${e.shardId} ${e.symbol} #${e.tradeId} (` +
+    [e.flagged ? 'flagged' : '', tooOld(e.ageAMs) ? `${config.venueNames.a} ${seconds(e.ageAMs)} old` : '', tooOld(e.ageBMs) ? `${config.venueNames.b} ${seconds(e.ageBMs)} old` : '']
+      .filter(Boolean)
+      .join(', ') +
+    ')';
+  const measured = venues.filter((v) => v.coverage !== null && (v.venue !== 'fx' || v.maxAgeSec !== null));
   const thin = measured.filter((v) => (v.coverage as number) < COVERAGE_BOUND);
+  const fx = venues.find((v) => v.venue === 'fx');
   const open = openAtEnd.filter((p) => p.state === 'open');
   const staleClosed = openAtEnd.filter((p) => p.state === 'stale-close');
   const list = (ps: readonly OpenPosition[]) => ps.slice(0, 5).map((p) => `${p.shardId} ${p.symbol} #${p.tradeId}`).join(', ') + (ps.length > 5 ? ', …' : '');
@@ -262,22 +327,25 @@ export function tradingAcceptanceOf(
     {
       id: 'no-stale-entry',
       criterion: 'No entry on a stale quote',
-      target: `every OPEN fill: not flagged staleQuote, decision update ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old (maxQuoteAge)`,
+      target: `every entry: not flagged staleQuote, both venues' quotes ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old at the decision (maxQuoteAge)`,
       result:
-        (stale.length === 0 ? `${formatCount(opens.length)} of ${formatCount(opens.length)} fresh` : `${stale.length} of ${formatCount(opens.length)} on a stale quote`) +
-        (unchecked > 0 ? ` (${unchecked} without eventTs: flag only)` : '') +
+        (stale.length === 0
+          ? `${formatCount(entries.length)} of ${formatCount(entries.length)} entries fresh`
+          : `${stale.length} of ${formatCount(entries.length)} entries on a stale quote: ${stale.slice(0, 3).map(staleWords).join('; ')}${stale.length > 3 ? '; …' : ''}`) +
+        (unchecked > 0 ? ` (${unchecked} without quote times: flag only)` : '') +
         `; ${formatCount(staleRefused)} stale entries refused`,
       pass: stale.length === 0,
     },
     {
       id: 'data-coverage',
       criterion: 'Quote coverage',
-      target: `each venue's last update ≤ maxQuoteAge old at ≥ ${COVERAGE_BOUND * 100} % of heartbeats`,
+      target: `each venue's last update ≤ maxQuoteAge old (the FX rate's ≤ maxFxAge, when set) at ≥ ${COVERAGE_BOUND * 100} % of heartbeats`,
       result:
         measured.length === 0
           ? 'not measured: no heartbeat carried per-venue update times'
-          : measured.map((v) => `${v.name} ${formatNumber((v.coverage as number) * 100, 1)} %`).join(', '),
-      pass: thin.length === 0,
+          : measured.map((v) => `${v.name} ${formatNumber((v.coverage as number) * 100, 1)} %`).join(', ') +
+            (fx !== undefined && fx.maxAgeSec === null ? '; FX not judged (no maxFxAge, or a fixed rate: it never ages)' : ''),
+      pass: measured.length > 0 && thin.length === 0,
     },
     {
       id: 'no-open-positions',
@@ -285,7 +353,7 @@ export function tradingAcceptanceOf(
       target: 'every trade closed at the end, none at a stale price',
       result:
         open.length + staleClosed.length === 0
-          ? 'none open'
+          ? 'none open, none closed at a stale price'
           : [open.length > 0 ? `${open.length} open: ${list(open)}` : '', staleClosed.length > 0 ? `${staleClosed.length} closed at a stale price: ${list(staleClosed)}` : '']
               .filter(Boolean)
               .join('; '),

@@ -51,6 +51,8 @@ export interface EngineSpec {
  *
  * Times: the engine runs on the feed's event time (a replay's recorded time, in either clock), so
  * a fill's `eventTs` is the time of the update (or timer turn) decided on, the same as its `ts`;
+ * `quoteTsA`/`quoteTsB` are the event times of the two venues' quotes the decision was priced on
+ * (read off the book's typed arrays by `PaperExecution`, so the report can judge both legs' ages);
  * `wallTs` comes from `EngineSpec.wallClock`, read once per trade, never per tick.
  */
 export class Engine implements QuoteSink {

@@ -32,6 +32,8 @@ export class PaperExecution {
   /**
    * Opens a trade on `symbol` in `slot`: buys on `buyVenue`, sells on the other. `ts` engine
    * time, `eventTs` the recorded time of the update decided on, `wallTs` the decision's wall clock.
+   * Both legs carry the event times of the two venues' quotes they were priced on (`quoteTsA`,
+   * `quoteTsB`, read off the book).
    */
   enter(symbol: number, buyVenue: number, slot: number, ts: number, eventTs: number, wallTs: number): void {
     const fx = this.book.fxRate;
@@ -45,8 +47,10 @@ export class PaperExecution {
     const feeA = qty * priceA * this.feeA;
     const feeB = qty * priceB * this.feeB;
     const tradeId = this.portfolio.nextTradeId;
-    this.fills.push(tradeId, symbol, VENUE_A, !buyA, false, REASON_ENTRY, qty, priceA, feeA, fx, ts, eventTs, wallTs, false);
-    this.fills.push(tradeId, symbol, VENUE_B, buyA, false, REASON_ENTRY, qty, priceB, feeB, fx, ts, eventTs, wallTs, false);
+    const quoteTsA = this.book.updatedAt[iA] as number;
+    const quoteTsB = this.book.updatedAt[iB] as number;
+    this.fills.push(tradeId, symbol, VENUE_A, !buyA, false, REASON_ENTRY, qty, priceA, feeA, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, false);
+    this.fills.push(tradeId, symbol, VENUE_B, buyA, false, REASON_ENTRY, qty, priceB, feeB, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, false);
     const cash = cashMicros(fx, !buyA, qty, priceA, feeA) + cashMicros(1, buyA, qty, priceB, feeB);
     this.portfolio.openTrade(slot, tradeId, buyVenue, qty, priceA, priceB, cash, this.orderNotional, ts);
   }
@@ -68,7 +72,8 @@ export class PaperExecution {
 
   /**
    * Closes the trade in `slot` at the current book; `exitCash` is `exitCash(slot, symbol)`.
-   * `staleQuote` flags both legs: a price older than `strategy.maxQuoteAge` was used.
+   * `staleQuote` flags both legs: a price older than `strategy.maxQuoteAge` was used. Both legs
+   * carry the event times of the quotes they were priced on (`quoteTsA`, `quoteTsB`).
    */
   exit(slot: number, symbol: number, reason: number, ts: number, exitCash: number, eventTs: number, wallTs: number, staleQuote: boolean): void {
     const fx = this.book.fxRate;
@@ -78,8 +83,10 @@ export class PaperExecution {
     const sellA = this.portfolio.buyVenue[slot] === VENUE_A;
     const priceA = sellA ? (this.book.bid[iA] as number) : (this.book.ask[iA] as number);
     const priceB = sellA ? (this.book.ask[iA + 1] as number) : (this.book.bid[iA + 1] as number);
-    this.fills.push(tradeId, symbol, VENUE_A, sellA, true, reason, qty, priceA, qty * priceA * this.feeA, fx, ts, eventTs, wallTs, staleQuote);
-    this.fills.push(tradeId, symbol, VENUE_B, !sellA, true, reason, qty, priceB, qty * priceB * this.feeB, fx, ts, eventTs, wallTs, staleQuote);
+    const quoteTsA = this.book.updatedAt[iA] as number;
+    const quoteTsB = this.book.updatedAt[iA + 1] as number;
+    this.fills.push(tradeId, symbol, VENUE_A, sellA, true, reason, qty, priceA, qty * priceA * this.feeA, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, staleQuote);
+    this.fills.push(tradeId, symbol, VENUE_B, !sellA, true, reason, qty, priceB, qty * priceB * this.feeB, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, staleQuote);
     this.portfolio.closeTrade(slot, exitCash);
   }
 }

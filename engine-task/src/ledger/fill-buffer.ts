@@ -29,6 +29,8 @@ export class FillBuffer {
   private readonly ts: Float64Array;
   private readonly eventTs: Float64Array;
   private readonly wallTs: Float64Array;
+  private readonly quoteTsA: Float64Array;
+  private readonly quoteTsB: Float64Array;
   private readonly staleQuote: Uint8Array;
   size = 0;
   /** The `seq` the next fill gets. */
@@ -52,6 +54,8 @@ export class FillBuffer {
     this.ts = new Float64Array(capacity);
     this.eventTs = new Float64Array(capacity);
     this.wallTs = new Float64Array(capacity);
+    this.quoteTsA = new Float64Array(capacity);
+    this.quoteTsB = new Float64Array(capacity);
     this.staleQuote = new Uint8Array(capacity);
     this.nextSeq = nextSeq;
   }
@@ -63,7 +67,9 @@ export class FillBuffer {
 
   /**
    * Buffers one fill. `ts` is engine time, `eventTs` the recorded time of the update (or timer)
-   * the decision was made on, `wallTs` the wall clock of the decision; `staleQuote` flags a close
+   * the decision was made on, `wallTs` the wall clock of the decision; `quoteTsA`/`quoteTsB` the
+   * event times (ms) of venue A's and venue B's quotes of the symbol the decision priced (so the
+   * report can judge both legs' ages against `strategy.maxQuoteAge`); `staleQuote` flags a close
    * priced on a quote older than `strategy.maxQuoteAge`.
    */
   push(
@@ -80,6 +86,8 @@ export class FillBuffer {
     ts: number,
     eventTs: number,
     wallTs: number,
+    quoteTsA: number,
+    quoteTsB: number,
     staleQuote: boolean,
   ): void {
     const i = this.size++;
@@ -97,6 +105,8 @@ export class FillBuffer {
     this.ts[i] = ts;
     this.eventTs[i] = eventTs;
     this.wallTs[i] = wallTs;
+    this.quoteTsA[i] = quoteTsA;
+    this.quoteTsB[i] = quoteTsB;
     this.staleQuote[i] = staleQuote ? 1 : 0;
   }
 
@@ -119,6 +129,8 @@ export class FillBuffer {
         ts: this.ts[i] as number,
         eventTs: this.eventTs[i] as number,
         wallTs: this.wallTs[i] as number,
+        quoteTsA: this.quoteTsA[i] as number,
+        quoteTsB: this.quoteTsB[i] as number,
         ...(this.staleQuote[i] === 1 ? { staleQuote: true } : {}),
         generation,
       };

@@ -195,6 +195,6 @@ describe('`none` keeps the shipped rule', () => {
     engine.closeAll(T0 + 600_000);
     fills.push(...engine.drainFills());
     expect(golden).toHaveLength(324);
-    expect(fills.map(({ eventTs: _e, wallTs: _w, staleQuote: _s, generation: _g, ...f }) => f)).toEqual(golden);
+    expect(fills.map(({ eventTs: _e, wallTs: _w, quoteTsA: _qa, quoteTsB: _qb, staleQuote: _s, generation: _g, ...f }) => f)).toEqual(golden);
   });
 });

@@ -42,6 +42,12 @@ export interface RunSpec {
   latencyP99Us?: (shard: number, generation: number) => number;
   restarts?: StagedRestart[];
   status?: CampaignRecord['status'];
+  /** Extra config fields (e.g. `clock`, `feed`, `strategy`), merged over the fixture's. */
+  config?: Record<string, unknown>;
+  /** Recorded (event) time of the run's start, ms (default T0: engine time is the wall clock). */
+  eventStart?: number;
+  /** Age of each venue's last update at every heartbeat, seconds (default 1). */
+  quoteAgeSec?: number;
 }
 
 /** A healthy (unless told otherwise) campaign run as `ReportInput`, built at its end. */
@@ -61,6 +67,7 @@ export function campaignRun(spec: RunSpec = {}): ReportInput {
       duration: durationSec,
       venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'bithumb', quoteCurrency: 'KRW', takerFeeBps: 4 } },
       watchdog: { heartbeatInterval: 10, staleAfter: spec.staleAfterSec ?? 45 },
+      ...spec.config,
     },
     symbols,
     shardCount,
@@ -93,6 +100,8 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
   const generationAt = (t: number) => staged.filter((r) => r.atSec <= t).length;
   const down = (t: number) => staged.some((r) => t >= r.atSec && (r.downSec === undefined || t < r.atSec + r.downSec));
 
+  const eventStart = spec.eventStart ?? T0;
+  const quoteAgeMs = (spec.quoteAgeSec ?? 1) * SEC;
   const ledger: Fill[] = [];
   const trades: { openedAt: number; closedAt: number | null; pnlMicros: number }[] = [];
   for (let t = tradeEvery / 2, n = 0; t < ranSec; t += tradeEvery, n++) {
@@ -125,10 +134,14 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
     const closed = trades.filter((tr) => tr.closedAt !== null && tr.closedAt <= t);
     const rssBytes = 100 * MIB + Math.round(t * 1000) + index * MIB;
     peak = Math.max(peak, rssBytes);
+    const eventTime = eventStart + t * SEC;
+    const venue = (updates: number) => ({ updates, lastUpdateAt: eventTime - quoteAgeMs, skipped: {} });
     heartbeats.push({
       generation,
       receivedAt: T0 + t * SEC,
       progress: {
+        eventTime,
+        venues: { a: venue(Math.round(t * 50)), b: venue(Math.round(t * 50)), fx: { updates: 0, skipped: {} } },
         at: T0 + t * SEC,
         uptimeSec: t,
         ticks: Math.round(t * 100),
@@ -218,6 +231,10 @@ function leg(tradeId: number, symbol: string, venue: 'A' | 'B', side: 'BUY' | 'S
     fee: 0.5,
     fxRate: 1,
     ts: T0 + atSec * SEC,
+    eventTs: T0 + atSec * SEC,
+    wallTs: T0 + atSec * SEC,
+    quoteTsA: T0 + atSec * SEC - SEC,
+    quoteTsB: T0 + atSec * SEC - SEC,
     generation,
   };
 }

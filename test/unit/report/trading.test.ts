@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import type { Heartbeat } from '../../../core/fleet/records.js';
 import type { Fill } from '../../../core/model/fill.js';
-import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf } from '../../../core/report/trading.js';
+import type { Progress } from '../../../core/model/progress.js';
+import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../../core/report/trading.js';
 
 /**
  * One trade's four legs, fee-free, both venues in the reporting currency (fxRate 1): sell A at
@@ -72,11 +74,98 @@ describe('the trading numbers of a report', () => {
     expect(positions).toMatchObject({ pass: false, result: '1 open: shard-001 BTC #3; 1 closed at a stale price: shard-002 BTC #4' });
   });
 
-  it('fails the stale-entry row for an OPEN fill whose decision update is older than maxQuoteAge', () => {
-    const config = tradingConfigOf({ strategy: { maxQuoteAge: 10 } });
-    const stale = trade(0, 20_001, 30_000, [100, 100], [100, 100]).map((f) => (f.kind === 'OPEN' ? { ...f, eventTs: 10_000 } : f));
-    expect(tradingAcceptanceOf({ s: stale }, [], [], { 'stale-quote-b': 3 }, config)[0]).toMatchObject({ pass: false, result: '2 of 2 on a stale quote; 3 stale entries refused' });
-    const fresh = stale.map((f) => ({ ...f, eventTs: f.ts - 10_000 }));
-    expect(tradingAcceptanceOf({ s: fresh }, [], [], {}, config)[0]).toMatchObject({ pass: true });
+  describe('no entry on a stale quote: judged on both venues\' quote ages at the decision', () => {
+    const config = tradingConfigOf({ strategy: { maxQuoteAge: 10 }, venues: { a: { name: 'upbit' }, b: { name: 'binance' } } });
+    /** Trade 0 decided at 20 s, priced on A's quote `ageA` ms old and B's `ageB` ms old. */
+    const entry = (ageA: number, ageB: number) =>
+      trade(0, 20_000, 30_000, [100, 100], [100, 100]).map((f) => ({ ...f, quoteTsA: f.eventTs! - ageA, quoteTsB: f.eventTs! - ageB }));
+    const row = (fills: Fill[], refusals: Record<string, number> = {}) => tradingAcceptanceOf({ 'shard-000': fills }, [], [], refusals, config)[0];
+
+    it('FAILS an entry priced on venue B\'s quote 1 ms older than maxQuoteAge, though its own update is fresh', () => {
+      expect(row(entry(0, 10_001), { 'stale-quote-b': 3 })).toMatchObject({
+        pass: false,
+        result: '1 of 1 entries on a stale quote: shard-000 BTC #0 (binance 10.001 s old); 3 stale entries refused',
+      });
+    });
+
+    it('FAILS one priced on venue A\'s stale quote, and one flagged staleQuote', () => {
+      expect(row(entry(10_001, 0))).toMatchObject({ pass: false, result: '1 of 1 entries on a stale quote: shard-000 BTC #0 (upbit 10.001 s old); 0 stale entries refused' });
+      const flagged = entry(0, 0).map((f) => (f.kind === 'OPEN' ? { ...f, staleQuote: true } : f));
+      expect(row(flagged)).toMatchObject({ pass: false });
+    });
+
+    it('passes both quotes at exactly maxQuoteAge, and fills without quote times on the flag alone (counted as such)', () => {
+      expect(row(entry(10_000, 10_000))).toMatchObject({ pass: true, result: '1 of 1 entries fresh; 0 stale entries refused' });
+      const older = trade(0, 20_000, 30_000, [100, 100], [100, 100]);
+      expect(row(older)).toMatchObject({ pass: true, result: '1 of 1 entries fresh (1 without quote times: flag only); 0 stale entries refused' });
+    });
+  });
+
+  describe('quote coverage', () => {
+    const heartbeats = (ages: { a: number; b: number; fx?: number }[]): Heartbeat[] =>
+      ages.map((age, i) => {
+        const at = 1_000_000 + i * 10_000;
+        const venue = (ageMs: number | undefined) => (ageMs === undefined ? { updates: 0, skipped: {} } : { updates: 1, lastUpdateAt: at - ageMs, skipped: {} });
+        return { generation: 0, receivedAt: at, progress: { ...baseProgress, at, eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } } };
+      });
+    const judge = (config: Record<string, unknown>, ages: { a: number; b: number; fx?: number }[]) => {
+      const c = tradingConfigOf(config);
+      const venues = venueQualityOf([heartbeats(ages)], c);
+      return { venues, row: tradingAcceptanceOf({}, venues, [], {}, c)[1] };
+    };
+
+    it('FAILS when a venue\'s last update is older than maxQuoteAge at more than 10 % of heartbeats, passes at 90 %', () => {
+      const tenth = (stale: number) => Array.from({ length: 10 }, (_, i) => ({ a: 1_000, b: i < stale ? 10_001 : 1_000 }));
+      expect(judge({ strategy: { maxQuoteAge: 10 } }, tenth(2)).row).toMatchObject({ pass: false, result: 'A 100 %, B 80 %; FX not judged (no maxFxAge, or a fixed rate: it never ages)' });
+      expect(judge({ strategy: { maxQuoteAge: 10 } }, tenth(1)).row).toMatchObject({ pass: true });
+    });
+
+    it('judges a daily FX rate against maxFxAge, not maxQuoteAge: 100 % at 20 h old with maxFxAge 2d; FAILS past maxFxAge', () => {
+      const daily = Array.from({ length: 10 }, () => ({ a: 1_000, b: 1_000, fx: 20 * 3_600_000 }));
+      const withBound = judge({ strategy: { maxQuoteAge: 10, maxFxAge: 2 * 86_400 } }, daily);
+      expect(withBound.venues.find((v) => v.venue === 'fx')).toMatchObject({ coverage: 1, maxAgeSec: 2 * 86_400 });
+      expect(withBound.row).toMatchObject({ pass: true, result: 'A 100 %, B 100 %, FX 100 %' });
+      const tooOld = judge({ strategy: { maxQuoteAge: 10, maxFxAge: 3_600 } }, daily);
+      expect(tooOld.row).toMatchObject({ pass: false, result: 'A 100 %, B 100 %, FX 0 %' });
+      // No maxFxAge: the engines put no bound on the rate, and neither does the report.
+      expect(judge({ strategy: { maxQuoteAge: 10 } }, daily).venues.find((v) => v.venue === 'fx')).toMatchObject({ coverage: 1, maxAgeSec: null });
+    });
+
+    it('never ages a fixed configured rate (live fx.source: fixed), whatever maxFxAge says', () => {
+      const fixed = { kind: 'live', fx: { source: 'fixed' } };
+      const old = Array.from({ length: 3 }, () => ({ a: 0, b: 0, fx: 86_400_000 }));
+      expect(judge({ feed: fixed, strategy: { maxFxAge: 60 } }, old).venues.find((v) => v.venue === 'fx')).toMatchObject({ coverage: 1, maxAgeSec: null });
+    });
+
+    it('FAILS when nothing was measured: no heartbeat carried per-venue update times', () => {
+      expect(tradingAcceptanceOf({}, [], [], {}, tradingConfigOf({}))[1]).toMatchObject({ pass: false, result: 'not measured: no heartbeat carried per-venue update times' });
+    });
+  });
+
+  it('passes the positions row when every trade closed on a fresh quote', () => {
+    const closed = { s: trade(0, 1_000, 2_000, [100, 100], [100, 100]) };
+    expect(tradingAcceptanceOf(closed, [], openPositionsOf(closed), {}, tradingConfigOf({}))[2]).toMatchObject({ pass: true, result: 'none open, none closed at a stale price' });
   });
 });
+
+const baseProgress: Progress = {
+  at: 0,
+  uptimeSec: 0,
+  ticks: 0,
+  ticksPerSec: 0,
+  trades: 0,
+  tradesClosed: 0,
+  openTrades: 0,
+  fillsA: 0,
+  fillsB: 0,
+  lastFillSeq: -1,
+  rejectedEntries: 0,
+  realizedPnl: 0,
+  unrealizedPnl: 0,
+  latencyP50Us: 0,
+  latencyP99Us: 0,
+  latencyMaxUs: 0,
+  rssBytes: 0,
+  heapUsedBytes: 0,
+  symbols: [],
+};
