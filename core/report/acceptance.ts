@@ -194,10 +194,11 @@ function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
   return {
     id: 'ledger-exact',
     criterion: 'Ledger exact (every fill once)',
-    target: '0 lost, 0 duplicated, 0 uncounted; realised P&L from the ledger = the engines\'',
+    target: '0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines\'',
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted`
-      : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted ` +
+      : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +
+        `${ledger.repeatedDecisions > 0 ? `, ${ledger.repeatedDecisions} ${ledger.repeatedDecisions === 1 ? 'trade repeats' : 'trades repeat'} an earlier trade's decision` : ''} ` +
         `(${formatCount(ledger.fillsInLedger)} in ledger, ${formatCount(ledger.fillsCounted)} counted` +
         `${ledger.fillsReported === ledger.fillsCounted ? '' : `, ${formatCount(ledger.fillsReported)} reported by heartbeats`})` +
         (ledger.pnlMismatchMicros === 0

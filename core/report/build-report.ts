@@ -106,7 +106,8 @@ export function buildReport(input: ReportInput): CampaignReport {
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
       'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; reported = what its last heartbeat carried (fills made once ' +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
-        'an earlier seq or (tradeId, venue, kind) is duplicated. Realised P&L is recomputed from the ledger in integer micro-units ' +
+        'an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry or exit repeats an earlier trade\'s decision (symbol, kind, ' +
+        'event time, each leg\'s venue, side and price) under other seqs is a repeated decision (market updates traded twice). Realised P&L is recomputed from the ledger in integer micro-units ' +
         '(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat\'s when that heartbeat counted the same fills.',
       ...TRADING_NOTES,
     ],

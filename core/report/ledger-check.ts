@@ -4,8 +4,11 @@
  * it counts, so a commit that lost fills together with their checkpoint cannot show there) and
  * those its last heartbeat carried (`fillsA + fillsB` made, written apart from the ledger). A fill
  * is identified by its `seq` and, independently, by `(tradeId, venue, kind)`: a trade has one
- * opening and one closing leg per venue, so either key seen twice is a duplicate. Realised P&L is
- * recomputed from the ledger in integer micro-units and compared with the engine's.
+ * opening and one closing leg per venue, so either key seen twice is a duplicate. Two trades
+ * carrying the same decision (symbol, kind, event time, and each leg's venue, side and price) are
+ * the same market updates traded twice (a restore that resumed the feed before fills it restored:
+ * `repeatedDecisions`), whatever their seqs and trade ids. Realised P&L is recomputed from the
+ * ledger in integer micro-units and compared with the engine's.
  */
 import type { ShardStatus } from '../fleet/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
@@ -49,6 +52,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     seqs.add(fill.seq);
     legs.add(leg);
   }
+  const repeatedDecisions = repeatedDecisionsOf(unique);
   const counted = checkpoint ? checkpoint.fillsA + checkpoint.fillsB : 0;
   const made = lastProgress ? lastProgress.fillsA + lastProgress.fillsB : 0;
   const reported = lastProgress ? reportedCount(facts.status, lastProgress) : 0;
@@ -65,6 +69,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     fillsReported: reported,
     lost: Math.max(0, Math.max(counted, reported) - unique.length),
     duplicated,
+    repeatedDecisions,
     uncounted: Math.max(0, unique.length - counted),
     realizedPnlMicros,
     reportedPnlMicros: comparable ? reportedPnlMicros : null,
@@ -72,11 +77,12 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   };
 }
 
-/** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated or extra and every P&L matches. */
+/** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated (a seq, a leg or a decision) or extra and every P&L matches. */
 export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
   const sum = (pick: (c: ShardLedgerCheck) => number) => shards.reduce((total, c) => total + pick(c), 0);
   const lost = sum((c) => c.lost);
   const duplicated = sum((c) => c.duplicated);
+  const repeatedDecisions = sum((c) => c.repeatedDecisions);
   const uncounted = sum((c) => c.uncounted);
   const pnlMismatchMicros = sum((c) => c.pnlMismatchMicros);
   const compared = shards.filter((c) => c.reportedPnlMicros !== null);
@@ -86,13 +92,43 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
     fillsReported: sum((c) => c.fillsReported),
     lost,
     duplicated,
+    repeatedDecisions,
     uncounted,
     realizedPnlMicros: sum((c) => c.realizedPnlMicros),
     reportedPnlMicros: compared.length === 0 ? null : compared.reduce((total, c) => total + (c.reportedPnlMicros ?? 0), 0),
     pnlMismatchMicros,
-    pass: lost === 0 && duplicated === 0 && uncounted === 0 && pnlMismatchMicros === 0,
+    pass: lost === 0 && duplicated === 0 && repeatedDecisions === 0 && uncounted === 0 && pnlMismatchMicros === 0,
     shards: [...shards],
   };
+}
+
+/**
+ * Trades (legs grouped by `tradeId` and kind, so a trade's entry and its exit are two decisions)
+ * whose decision an earlier trade of the same ledger already made: the same symbol, kind and event
+ * time (`eventTs`, else `ts`), and the same venue, side and price on every leg. The engine makes
+ * one decision per symbol per market update, so a repeat is the same updates traded again.
+ */
+export function repeatedDecisionsOf(fills: readonly Fill[]): number {
+  const legsOf = new Map<string, Fill[]>();
+  for (const fill of fills) {
+    const key = `${fill.tradeId}/${fill.kind}`;
+    const legs = legsOf.get(key);
+    if (legs) legs.push(fill);
+    else legsOf.set(key, [fill]);
+  }
+  const seen = new Set<string>();
+  const repeatedTrades = new Set<number>();
+  for (const legs of legsOf.values()) {
+    const first = legs[0] as Fill;
+    const sides = legs
+      .map((f) => `${f.venue}:${f.side}:${f.price}`)
+      .sort()
+      .join(',');
+    const decision = `${first.symbol}|${first.kind}|${first.eventTs ?? first.ts}|${sides}`;
+    if (seen.has(decision)) repeatedTrades.add(first.tradeId);
+    seen.add(decision);
+  }
+  return repeatedTrades.size;
 }
 
 /**

@@ -184,12 +184,13 @@ function ledger(report: CampaignReport): string {
     cell(formatCount(s.fillsCounted), true),
     cell(s.lost, true),
     cell(s.duplicated, true),
+    cell(s.repeatedDecisions, true),
     cell(s.uncounted, true),
     cell(formatCount(s.fillsReported), true),
     cell(formatMicros(s.realizedPnlMicros), true),
     cell(formatMicros(s.reportedPnlMicros), true),
   ]);
-  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Repeated decisions', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
   return `<div id="ledger">${verdict}${htmlTable(headers, rows)}</div>`;
 }
 

@@ -110,6 +110,7 @@ function ledger(report: CampaignReport): string {
     formatCount(s.fillsCounted),
     String(s.lost),
     String(s.duplicated),
+    String(s.repeatedDecisions),
     String(s.uncounted),
     formatCount(s.fillsReported),
     formatMicros(s.realizedPnlMicros),
@@ -118,7 +119,7 @@ function ledger(report: CampaignReport): string {
   const verdict = l.pass
     ? '✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines\'.'
     : "❌ The ledger does not match the engines' counters.";
-  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Repeated decisions', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
   return `## Ledger check\n\n${verdict}\n\n${table(headers, rows)}`;
 }
 

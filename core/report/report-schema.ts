@@ -95,6 +95,11 @@ export const ShardLedgerCheckSchema = z
     lost: z.number().int().nonnegative(),
     /** Extra copies: rows repeating an earlier row's `seq` or `(tradeId, venue, kind)`. */
     duplicated: z.number().int().nonnegative(),
+    /**
+     * Trades whose entry or exit repeats an earlier trade's decision (symbol, kind, event time, and
+     * each leg's venue, side and price) under other seqs and trade ids: market updates traded twice.
+     */
+    repeatedDecisions: z.number().int().nonnegative(),
     /** In the ledger but beyond the checkpoint's counters: `max(0, unique - counted)`. */
     uncounted: z.number().int().nonnegative(),
     /** Realised P&L recomputed from the ledger (each fill by `fillCashMicros`), micro-units of the reporting currency. */

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../core/errors.js';
 import type { Heartbeat } from '../../../core/fleet/records.js';
 import { buildReport, loadReportInput, type ReportInput, type ReportSource } from '../../../core/report/build-report.js';
+import { realizedMicrosOf } from '../../../core/report/ledger-check.js';
 import { CampaignReportSchema, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun, MIB, SEC, T0 } from './report-fixtures.js';
 
@@ -269,6 +270,35 @@ describe('buildReport: ledger check', () => {
     const report = buildReport(run);
     expect(report.ledger).toMatchObject({ fillsInLedger: 159, fillsCounted: 160, lost: 1, duplicated: 0, pass: false });
     expect(criterion(report, 'ledger-exact').result).toBe('1 lost, 0 duplicated, 0 uncounted (159 in ledger, 160 counted)');
+  });
+
+  it('FAILS on market updates traded twice: trades repeating earlier decisions under new seqs and trade ids, every count matching', () => {
+    // What a restore that resumed the feed before the fills it restored does: generation 1 makes
+    // trades 0 and 1 again (same symbol, side, event time, price on both legs), counted as made.
+    const run = campaignRun();
+    const ledger = run.ledgers['shard-000']!;
+    const again = ledger.filter((f) => f.tradeId <= 1).map((f, i) => ({ ...f, seq: ledger.length + i, tradeId: 100 + f.tradeId, generation: 1 }));
+    ledger.push(...again);
+    const checkpoint = run.checkpoints['shard-000']!;
+    checkpoint.fillsA += 4;
+    checkpoint.fillsB += 4;
+    checkpoint.lastFillSeq += 8;
+    const last = run.heartbeats['shard-000']!.at(-1)!.progress;
+    last.fillsA += 4;
+    last.fillsB += 4;
+    last.lastFillSeq += 8;
+    last.realizedPnlMicros = realizedMicrosOf(ledger);
+    const report = buildReport(run);
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, uncounted: 0, pnlMismatchMicros: 0, repeatedDecisions: 2, pass: false });
+    expect(report.ledger.shards[0]).toMatchObject({ shardId: 'shard-000', repeatedDecisions: 2 });
+    expect(criterion(report, 'ledger-exact')).toMatchObject({
+      pass: false,
+      result: "0 lost, 0 duplicated, 0 uncounted, 2 trades repeat an earlier trade's decision (168 in ledger, 168 counted)",
+    });
+    // The same trades at another price (a different decision at the same time) are not a repeat.
+    for (const f of again) f.price += 0.01;
+    last.realizedPnlMicros = realizedMicrosOf(ledger);
+    expect(buildReport(run).ledger).toMatchObject({ repeatedDecisions: 0, pass: true });
   });
 
   it('flags fills in the ledger beyond the engine\'s counters as uncounted', () => {
