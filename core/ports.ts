@@ -162,8 +162,15 @@ export interface TaskStatus {
   taskId: string;
   state: 'PENDING' | 'RUNNING' | 'STOPPED';
   exitCode?: number | null;
+  /** The signal that ended the process (local tasks), null when it exited. */
   signal?: string | null;
+  /** ECS's stop code (`SpotInterruption`, `TerminationNotice`, `UserInitiated`, `EssentialContainerExited`…). */
   stopCode?: string;
+  /**
+   * Why it was stopped. Who asked is read from it, one rule on every runtime
+   * (`core/fleet/stop-author.ts`): the reason the fleet gave to `TaskLauncher.stop` starts with
+   * `arbfleet: ` (`FLEET_STOP_PREFIX`), and any other reason is someone else's.
+   */
   stoppedReason?: string;
   oom?: boolean;
   stoppedAt?: number;
@@ -178,7 +185,11 @@ export interface TaskStatus {
 /** Starts, stops and describes tasks: ECS RunTask on AWS, child processes locally. */
 export interface TaskLauncher {
   launch(spec: TaskSpec): Promise<{ taskId: string }>;
-  /** Asks the task to stop (SIGTERM / StopTask); forced after the launcher's grace period. */
+  /**
+   * Asks the task to stop (SIGTERM / StopTask); forced after the launcher's grace period. The
+   * task's `stoppedReason` becomes `reason` as a fleet stop reason (`fleetStopReason`: prefixed
+   * `arbfleet: ` when it is not already), so the stop is known to be the fleet's.
+   */
   stop(taskId: string, reason: string): Promise<void>;
   describe(taskIds: string[]): Promise<TaskStatus[]>;
 }

@@ -24,6 +24,7 @@ import {
 import type { Clock } from '../clock.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
+import { fleetStopReason } from '../fleet/stop-author.js';
 import type { AwsClients } from './aws-clients.js';
 import { FargateLaunchLimiter, realSleep } from './fargate-limits.js';
 
@@ -289,8 +290,10 @@ export class EcsTaskLauncher implements TaskLauncher {
   }
 
   /**
-   * Stops a task with `reason` (cut to ECS's 255 characters; the control plane's campaign-stop
-   * prefix comes first, so it survives). ECS sends SIGTERM and, after the task definition's stop
+   * Stops a task with `reason` as a fleet stop reason (`fleetStopReason`: `arbfleet: ` first,
+   * added when the caller did not, so it survives the cut to ECS's 255 characters and every
+   * StopTask arbfleet issues is told from someone else's, `core/fleet/stop-author.ts`). ECS sends
+   * SIGTERM and, after the task definition's stop
    * timeout, SIGKILL. As with the local launcher, the first reason given is the one reported: a
    * task already stopping or stopped (desired status STOPPED) is left alone. A task DescribeTasks
    * does not show is still asked to stop (ECS is eventually consistent: a task launched a moment
@@ -301,7 +304,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     const task = tasks.find((t) => t.taskArn === taskId || shortTaskId(t.taskArn ?? '') === shortTaskId(taskId));
     if (task?.desiredStatus === 'STOPPED' || task?.lastStatus === 'STOPPED') return;
     try {
-      await this.clients.ecs.send(new StopTaskCommand({ cluster: this.cluster, task: taskId, reason: reason.slice(0, ECS_MAX_STOP_REASON_CHARS) }));
+      await this.clients.ecs.send(new StopTaskCommand({ cluster: this.cluster, task: taskId, reason: fleetStopReason(reason).slice(0, ECS_MAX_STOP_REASON_CHARS) }));
     } catch (error) {
       if (errorName(error) === 'InvalidParameterException' && /not found|does not exist|unknown/i.test((error as Error).message)) return;
       throw error;

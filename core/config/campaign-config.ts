@@ -194,6 +194,16 @@ export const WatchdogSchema = z
     launchTimeout: durationSeconds(1, 3600).default(180),
     maxRestarts: z.number().int().min(0).max(1000).default(5),
     restartWindow: durationSeconds(1, 7 * 86_400).default(3600),
+    maxPreemptions: z
+      .number()
+      .int()
+      .min(0)
+      .max(1000)
+      .default(20)
+      .meta({
+        description:
+          'restarts after a stop from outside (a Spot interruption, a signal arbfleet did not send) allowed within restartWindow; they do not count against maxRestarts',
+      }),
     backoff: BackoffSchema.default(BackoffSchema.parse({})),
     memoryRecycleAt: z.number().gt(0).max(1).default(0.8).meta({ description: 'fraction of task memory at which a shard is recycled' }),
   })

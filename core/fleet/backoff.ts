@@ -1,6 +1,8 @@
 /**
  * Restart pacing for a shard: exponential backoff between restarts, reset by a healthy stretch,
  * and a restart budget (`maxRestarts` within `restartWindow`) that, once spent, fails the shard.
+ * Preemptions (stops from outside, `PREEMPTED`) are paced apart: the minimum backoff, and a budget
+ * of their own (`maxPreemptions` within the same window).
  *
  * Deterministic on purpose: no jitter. Shard restarts are triggered by independent incidents and
  * go through the launch queue one message per shard, so they do not stampede; and exact delays
@@ -50,15 +52,45 @@ export function nextBackoffSec(shard: Pick<ShardRecord, 'backoffSec' | 'healthyS
 }
 
 /**
- * How much of the restart budget is used at `now`. A restart counts while it was detected less
- * than `restartWindow` seconds ago (`now - detectedAt < restartWindow`). The budget is exhausted
- * when `used >= maxRestarts`; with `maxRestarts` 0 the first incident fails the shard.
+ * How much of the restart (crash) budget is used at `now`. A restart counts while it was detected
+ * less than `restartWindow` seconds ago (`now - detectedAt < restartWindow`). The budget is
+ * exhausted when `used >= maxRestarts`; with `maxRestarts` 0 the first incident fails the shard.
+ *
+ * `PREEMPTED` restarts are not counted here: a stop from outside (a Spot interruption, a signal
+ * arbfleet did not send) is not the engine's fault, and a Spot-heavy hour must not fail a campaign
+ * as if its code crashed. They have their own budget (`preemptionBudget`).
  */
 export function restartBudget(restarts: readonly RestartRecord[], now: number, policy: RestartBudgetPolicy): RestartBudget {
-  const windowStart = now - policy.restartWindow * 1000;
-  const used = restarts.filter((r) => r.detectedAt > windowStart).length;
-  const remaining = Math.max(0, policy.maxRestarts - used);
+  return budgetOf(restarts, (r) => r.cause !== 'PREEMPTED', now, policy.maxRestarts, policy.restartWindow);
+}
+
+/** The config's preemption budget: at most `maxPreemptions` outside stops within `restartWindow` seconds. */
+export type PreemptionBudgetPolicy = Pick<WatchdogConfig, 'maxPreemptions' | 'restartWindow'>;
+
+/**
+ * How much of the preemption budget is used at `now`: `PREEMPTED` restarts detected within the
+ * same `restartWindow` as the crash budget, against `maxPreemptions` (default 20). Spent, the next
+ * outside stop fails the shard (the platform keeps taking it away: no use relaunching it there).
+ */
+export function preemptionBudget(restarts: readonly RestartRecord[], now: number, policy: PreemptionBudgetPolicy): RestartBudget {
+  return budgetOf(restarts, (r) => r.cause === 'PREEMPTED', now, policy.maxPreemptions, policy.restartWindow);
+}
+
+function budgetOf(restarts: readonly RestartRecord[], counts: (r: RestartRecord) => boolean, now: number, max: number, windowSec: number): RestartBudget {
+  const windowStart = now - windowSec * 1000;
+  const used = restarts.filter((r) => counts(r) && r.detectedAt > windowStart).length;
+  const remaining = Math.max(0, max - used);
   return { used, remaining, exhausted: remaining === 0, windowStart };
+}
+
+/**
+ * The delay before relaunching a preempted shard, in seconds: the minimum backoff (`initial`,
+ * capped at `max`). A preemption is not the engine's fault, so it neither grows the backoff nor
+ * resets it: the shard's `backoffSec` stays as it was (`restartShard`), and the next crash goes on
+ * from there.
+ */
+export function preemptionDelaySec(policy: BackoffPolicy): number {
+  return Math.min(policy.initial, policy.max);
 }
 
 /**

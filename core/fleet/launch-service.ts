@@ -6,6 +6,7 @@ import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
 import { isTerminalCampaign } from './campaign-lifecycle.js';
 import { transitionShard } from './shard-lifecycle.js';
+import { fleetStopReason } from './stop-author.js';
 
 /** The task size a campaign's config asks for (`task`; its defaults when absent, as in old records). */
 export function taskSizeOf(campaign: CampaignRecord): { cpu: number; memoryMiB: number } {
@@ -65,7 +66,7 @@ export class LaunchService {
       const fresh = await store.getShard(key);
       if (fresh?.taskId === taskId) return drop('already launched by another delivery');
       if (!fresh || !waitsForLaunch(fresh, shard.generation)) {
-        await launcher.stop(taskId, 'launch superseded');
+        await launcher.stop(taskId, fleetStopReason('launch superseded'));
         return drop('shard changed while launching');
       }
       step = transitionShard(fresh, 'LAUNCHING', clock.now(), { taskId });

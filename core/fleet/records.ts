@@ -33,6 +33,13 @@ export const RestartCauseSchema = z.enum([
   'LAUNCH_TIMEOUT',
   /** RSS crossed `memoryRecycleAt`: checkpointed, stopped and relaunched on purpose. */
   'RECYCLED',
+  /**
+   * Stopped from outside before the campaign's end (a signal arbfleet did not send, an ECS stop
+   * code such as `SpotInterruption`/`TerminationNotice`, someone else's StopTask): restarted from
+   * its checkpoint; the detail names the signal or the stop code and reason
+   * (`core/fleet/stop-author.ts`). Paid from `watchdog.maxPreemptions`, not `maxRestarts`.
+   */
+  'PREEMPTED',
 ]);
 export type RestartCause = z.infer<typeof RestartCauseSchema>;
 

@@ -2,7 +2,7 @@
  * The shard state machine:
  * `PENDING → LAUNCHING → RUNNING → COMPLETED`; on trouble `RUNNING | LAUNCHING → STALLED |
  * CRASHED | LOST → RESTARTING → LAUNCHING`, the generation (the fencing token) going up by one on
- * entering `RESTARTING`; `FAILED` when the restart budget is spent.
+ * entering `RESTARTING`; `FAILED` when the restart budget (or, for stops from outside, the preemption budget) is spent.
  *
  * Pure: a transition returns the patched record, the patch to store (compare-and-set on
  * `version`, which the caller owns) and the lifecycle event to append. A patch key whose value is
@@ -56,8 +56,10 @@ export interface ShardTransitionNote {
   incident?: Incident;
   /** On `LAUNCHING`: the task now running this generation, when already known. */
   taskId?: string;
-  /** On `RESTARTING`: the delay before the next launch, in seconds (default 0). */
+  /** On `RESTARTING`: the delay before the next launch, in seconds (default 0); it becomes the shard's `backoffSec`… */
   backoffSec?: number;
+  /** …unless this is set (a preemption): the delay is used once and the shard's `backoffSec` stays as it was. */
+  keepBackoff?: boolean;
   /** On `RUNNING`: when the generation's first heartbeat arrived (default `now`). */
   firstHeartbeatAt?: number;
 }
@@ -101,7 +103,9 @@ export function canTransitionShard(from: ShardStatus, to: ShardStatus): boolean 
 
 /**
  * The trouble status a cause puts a shard in: an OOM kill is a crash, a launch that never
- * heartbeated is lost. `RECYCLED` is planned and has none (the shard goes straight to `RESTARTING`).
+ * heartbeated is lost, and so is a task taken away from outside (`PREEMPTED`: its host or its
+ * capacity went, as with a lost host; the restart record keeps the cause apart). `RECYCLED` is
+ * planned and has none (the shard goes straight to `RESTARTING`).
  */
 export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined {
   switch (cause) {
@@ -112,6 +116,7 @@ export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined
       return 'CRASHED';
     case 'LOST':
     case 'LAUNCH_TIMEOUT':
+    case 'PREEMPTED':
       return 'LOST';
     case 'RECYCLED':
       return undefined;
@@ -124,7 +129,8 @@ export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined
  * - on `RUNNING`: `healthySince`; closes the open restart record (`restartedAt`, `downtimeSec`);
  * - on `STALLED | CRASHED | LOST` (and a recycle): appends the incident to `restarts`, and raises
  *   `peakRssBytes` to the incident's last RSS;
- * - on `RESTARTING`: `generation + 1`, `backoffSec` and `launchNotBefore = now + backoff`, and
+ * - on `RESTARTING`: `generation + 1`, `backoffSec` (unchanged with `keepBackoff`) and
+ *   `launchNotBefore = now + backoff`, and
  *   clears what belonged to the old generation (task, observations, suspicion).
  * `version` is left alone: the store bumps it on a successful compare-and-set.
  *
@@ -164,7 +170,7 @@ export function transitionShard(record: ShardRecord, to: ShardStatus, now: numbe
       const backoffSec = note.backoffSec ?? 0;
       Object.assign(patch, {
         generation: record.generation + 1,
-        backoffSec,
+        backoffSec: note.keepBackoff === true ? record.backoffSec : backoffSec,
         launchNotBefore: now + backoffSec * 1000,
         taskId: undefined,
         launchedAt: undefined,
@@ -185,14 +191,17 @@ export function transitionShard(record: ShardRecord, to: ShardStatus, now: numbe
 /**
  * Restarts a shard after an incident, in one store update: into the incident's trouble status
  * (recording it), then `RESTARTING` with the next generation and `backoffSec` of backoff.
- * A recycle goes straight from `RUNNING` to `RESTARTING`.
+ * A recycle goes straight from `RUNNING` to `RESTARTING`. A `PREEMPTED` restart waits
+ * `backoffSec` (the minimum backoff, `preemptionDelaySec`) but leaves the shard's `backoffSec` as
+ * it was: a stop from outside neither grows the backoff nor resets it.
  */
 export function restartShard(record: ShardRecord, incident: Incident, now: number, backoffSec: number, reason?: string): ShardSteps {
   const trouble = troubleStatusFor(incident.cause);
   const why = reason === undefined ? {} : { reason };
   if (!trouble) return merge([transitionShard(record, 'RESTARTING', now, { incident, backoffSec, ...why })]);
   const first = transitionShard(record, trouble, now, { incident, ...why });
-  return merge([first, transitionShard(first.record, 'RESTARTING', now, { backoffSec })]);
+  const keepBackoff = incident.cause === 'PREEMPTED' ? { keepBackoff: true } : {};
+  return merge([first, transitionShard(first.record, 'RESTARTING', now, { backoffSec, ...keepBackoff })]);
 }
 
 /**

@@ -12,16 +12,25 @@
  *
  * Progress is the engine loop's `turns` when heartbeats carry them, else its ticks
  * (`progressCount`): turns advance while the market is quiet, so a quiet market or a recorded gap
- * is not a stall; the arrival of quotes is not what is judged. A task that exits 0 after its
- * heartbeat said `feedDone` (its replay ran out) completes, never prematurely.
+ * is not a stall; the arrival of quotes is not what is judged.
+ *
+ * Every stop has an author (`stop-author.ts`): the fleet, the engine's own end (its final heartbeat
+ * says `feed-done` or `deadline`), or outside. Only the first two complete a shard; an outside stop
+ * before the campaign's end is a `PREEMPTED` restart from the checkpoint, paid from
+ * `maxPreemptions`, never from `maxRestarts` (a Spot-heavy hour must not fail a campaign as if its
+ * code crashed), after the minimum backoff.
  */
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
+import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
-import { nextBackoffSec, restartBudget, isBackoffReset, type BackoffPolicy, type RestartBudget } from './backoff.js';
+import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, type BackoffPolicy, type RestartBudget } from './backoff.js';
 import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from './records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
+import { fleetStopReason, stopAuthor } from './stop-author.js';
 import { progressCount } from './ticks-since.js';
+
+export { fleetStopReason, isFleetStopReason } from './stop-author.js';
 
 /** Everything the watchdog needs to judge a shard; build it from a config with `watchdogPolicyFor`. */
 export interface WatchdogPolicy {
@@ -43,9 +52,11 @@ export interface WatchdogPolicy {
   confirmAfterSec: number;
   /** When the campaign ends (ms), if known: stops then are completion, and nothing restarts after. */
   campaignEndsAt?: number;
-  /** The restart budget: at most this many restarts within `restartWindowSec`. */
+  /** The restart (crash) budget: at most this many restarts within `restartWindowSec`; preemptions are not counted. */
   maxRestarts: number;
   restartWindowSec: number;
+  /** The preemption budget: at most this many `PREEMPTED` restarts within `restartWindowSec`. */
+  maxPreemptions: number;
   backoff: BackoffPolicy;
 }
 
@@ -144,6 +155,7 @@ export function watchdogPolicyFor(config: CampaignConfig, campaignEndsAt?: numbe
     confirmAfterSec: defaultConfirmAfterSec(w.staleAfter),
     maxRestarts: w.maxRestarts,
     restartWindowSec: w.restartWindow,
+    maxPreemptions: w.maxPreemptions,
     backoff: w.backoff,
   };
   if (campaignEndsAt !== undefined) policy.campaignEndsAt = campaignEndsAt;
@@ -152,11 +164,12 @@ export function watchdogPolicyFor(config: CampaignConfig, campaignEndsAt?: numbe
 
 /**
  * The `stoppedReason` the control plane gives when it stops a task because its campaign is
- * ending (`ended`), was stopped by a user (`cancelled`) or has failed: such a stop is completion,
- * whatever the exit code. Launchers must carry the reason given to `stop()` into `TaskStatus`.
+ * ending (`ended`), was stopped by a user (`cancelled`) or has failed: a fleet stop
+ * (`fleetStopReason`), so completion whatever the exit code. Launchers must carry the reason
+ * given to `stop()` into `TaskStatus`.
  */
 export function campaignStopReason(why: 'ended' | 'cancelled' | 'failed'): string {
-  return `${CAMPAIGN_STOP_PREFIX}${why}`;
+  return fleetStopReason(`campaign ${why}`);
 }
 
 /** True when a task was stopped by the control plane because its campaign is ending. */
@@ -164,13 +177,13 @@ export function isCampaignStopReason(reason: string | undefined): boolean {
   return reason !== undefined && reason.startsWith(CAMPAIGN_STOP_PREFIX);
 }
 
-const CAMPAIGN_STOP_PREFIX = 'arbfleet: campaign ';
+const CAMPAIGN_STOP_PREFIX = fleetStopReason('campaign ');
 
 /** Evidence that the OOM killer (ECS's, the kernel's or V8's heap limit) ended a task. */
 const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 
 /** A stopped task, judged: completion, or the cause of a restart with its evidence. */
-export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM'>; detail: CauseDetail; permanent?: true };
+export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED'>; detail: CauseDetail; permanent?: true };
 
 /**
  * The engine's exit code for bad input: a config or data file it refuses (`engine-task/src/main.ts`,
@@ -180,24 +193,41 @@ export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'C
 export const EXIT_BAD_INPUT = 2;
 
 /**
- * Judges a STOPPED task. Completion when the control plane stopped it for the campaign's end
- * (`isCampaignStopReason`), when it stopped at or after `campaignEndsAt`, or when it exited 0
- * without a signal (exit 0 is never a restart). Otherwise `OOM` when the runtime says so (the
- * `oom` flag, `OutOfMemoryError` in `stopCode`/`stoppedReason`, or V8's "heap out of memory" in
- * the stderr tail), else `CRASHED` (a non-zero exit, a signal, or no exit code at all). An exit
- * with `EXIT_BAD_INPUT` (no signal, no OOM) is `CRASHED` and `permanent`: relaunching cannot help.
+ * Judges a STOPPED task by who ended it (`stopAuthor`), given `final`, the last heartbeat of its
+ * generation (where the engine says why it stopped), and `campaignEndsAt` when known:
+ * - completion: a fleet stop (`isFleetStopReason`: the campaign's end, a user's stop, …); any stop
+ *   at or after `campaignEndsAt`; an exit 0 whose final heartbeat names the engine's own end
+ *   (`feed-done`, `deadline`, or `feedDone`); an exit 0 that names nothing when no end is known
+ *   (a `clock: virtual` campaign ends when its engines do);
+ * - `OOM` when the runtime says so (the `oom` flag, `OutOfMemoryError` in `stopCode`/
+ *   `stoppedReason`, V8's "heap out of memory" in the stderr tail), whoever asked for the stop;
+ * - `PREEMPTED` for a stop from outside before the end: the detail names the signal (the process's
+ *   own, or the one the engine's final heartbeat names) or the stop code and reason, with a note;
+ *   and for an exit 0 before the end that names no end of its own (nothing says it finished: a
+ *   restart from the checkpoint costs little, a shard wrongly complete loses the rest of its run);
+ * - else `CRASHED` (a non-zero exit, another signal, or no exit code at all). An exit with
+ *   `EXIT_BAD_INPUT` (no signal, no OOM) is `CRASHED` and `permanent`: relaunching cannot help.
  *
  * @throws ConflictError when the task has not stopped.
  */
-export function classifyStop(task: TaskStatus, campaignEndsAt?: number): StopClassification {
+export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: Progress): StopClassification {
   if (task.state !== 'STOPPED') throw new ConflictError(`task ${task.taskId} is ${task.state}, not STOPPED: there is no stop to classify`);
-  if (isCampaignStopReason(task.stoppedReason)) return 'completed';
+  const author = stopAuthor(task, final);
+  if (author.by === 'fleet') return 'completed';
   if (campaignEndsAt !== undefined && task.stoppedAt !== undefined && task.stoppedAt >= campaignEndsAt) return 'completed';
   const signalled = task.signal !== undefined && task.signal !== null;
-  if (task.exitCode === 0 && !signalled) return 'completed';
-
-  const detail = stopDetail(task);
   const oom = task.oom === true || [task.stopCode, task.stoppedReason, task.stderrTail].some((t) => t !== undefined && OOM_PATTERN.test(t));
+  const detail = stopDetail(task);
+  if (!oom && author.by === 'outside') {
+    if (author.signal !== undefined) detail.signal = author.signal;
+    return { cause: 'PREEMPTED', detail: { ...detail, note: author.note } };
+  }
+  if (task.exitCode === 0 && !signalled) {
+    if (author.by === 'engine' || campaignEndsAt === undefined) return 'completed';
+    const note = "exited 0 before the campaign's end without saying it had finished (its final heartbeat names no end of its own): taken as a stop from outside";
+    return { cause: 'PREEMPTED', detail: { ...detail, note } };
+  }
+
   if (!signalled && (task.exitCode === undefined || task.exitCode === null)) {
     detail.note = 'the task stopped without an exit code (it may never have started)';
   }
@@ -261,8 +291,12 @@ export interface CompleteVerdict {
   reason: string;
   /** What the task's end looked like (exit code, signal, stop reason), for the report. */
   detail: CauseDetail;
-  /** Exit 0 before the campaign's end (known `campaignEndsAt`) and not a campaign stop: worth an alarm. */
-  premature: boolean;
+  /**
+   * Who completed it: the fleet (`fleet`: its own stop), the engine (`engine`: its final heartbeat
+   * names its end), or the campaign's end (`campaign-end`: a stop at or after `campaignEndsAt`, or
+   * trouble once the campaign has ended, or an exit 0 of a campaign with no known end).
+   */
+  by: 'fleet' | 'engine' | 'campaign-end';
   stopTaskId?: string;
 }
 
@@ -361,20 +395,20 @@ function skipReason(shard: ShardRecord, task: TaskStatus | undefined): string | 
 
 function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): Verdict {
   const stoppedAt = task.stoppedAt ?? now;
-  const stop = classifyStop(task, policy.campaignEndsAt);
+  const stop = classifyStop(task, policy.campaignEndsAt, heartbeat?.progress);
   if (stop === 'completed') {
-    const campaignStop = isCampaignStopReason(task.stoppedReason);
-    const replayEnded = heartbeat?.progress.feedDone === true;
-    const premature = !campaignStop && !replayEnded && policy.campaignEndsAt !== undefined && stoppedAt < policy.campaignEndsAt;
+    const author = stopAuthor(task, heartbeat?.progress);
+    const by: CompleteVerdict['by'] = author.by === 'fleet' ? 'fleet' : author.by === 'engine' ? 'engine' : 'campaign-end';
     const how = task.exitCode === 0 ? 'exited 0' : `stopped (${describeExit(task)})`;
-    const when = campaignStop
-      ? `for the campaign's end (${task.stoppedReason})`
-      : replayEnded
-        ? 'when its replay ended'
-        : premature
-          ? 'before the campaign ended'
+    const when =
+      author.by === 'fleet'
+        ? `on the fleet's stop (${task.stoppedReason})`
+        : author.by === 'engine'
+          ? author.end === 'feed-done'
+            ? 'when its replay ended'
+            : "at the campaign's end by its own clock"
           : 'at the campaign end';
-    return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), premature };
+    return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), by };
   }
   const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: stoppedAt };
   if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
@@ -464,9 +498,24 @@ function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefine
   return patch;
 }
 
+/**
+ * Confirmed trouble: a restart while its budget lasts, else a fail. A `PREEMPTED` incident is paid
+ * from the preemption budget (`maxPreemptions`) and waits the minimum backoff
+ * (`preemptionDelaySec`); every other cause from the restart budget (`maxRestarts`, which does not
+ * count preemptions) with the exponential backoff.
+ */
 function confirmed(shard: ShardRecord, incident: Incident, now: number, policy: WatchdogPolicy, stopTaskId?: string): RestartVerdict | FailVerdict {
-  const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
   const stop = stopTaskId === undefined ? {} : { stopTaskId };
+  if (incident.cause === 'PREEMPTED') {
+    const budget = preemptionBudget(shard.restarts, now, { maxPreemptions: policy.maxPreemptions, restartWindow: policy.restartWindowSec });
+    if (budget.exhausted) {
+      const reason = `preemption budget spent: ${budget.used} stop(s) from outside within ${policy.restartWindowSec}s (maxPreemptions ${policy.maxPreemptions}); last: ${incident.detail.note ?? 'stopped from outside'}`;
+      return { kind: 'fail', incident, budget, reason, ...stop };
+    }
+    const backoffSec = preemptionDelaySec(policy.backoff);
+    return { kind: 'restart', incident, backoffSec, launchNotBefore: now + backoffSec * 1000, budget, ...stop };
+  }
+  const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
   if (budget.exhausted) {
     const reason = `restart budget spent: ${budget.used} restart(s) within ${policy.restartWindowSec}s (maxRestarts ${policy.maxRestarts}); last cause ${incident.cause}`;
     return { kind: 'fail', incident, budget, reason, ...stop };
@@ -481,7 +530,7 @@ function endedWithTrouble(shard: ShardRecord, incident: Incident, policy: Watchd
     kind: 'complete',
     reason: `campaign ended at ${endsAt}; shard ${shard.shardId} is not restarted after ${incident.cause}${incident.detail.note ? `: ${incident.detail.note}` : ''}`,
     detail: incident.detail,
-    premature: false,
+    by: 'campaign-end',
   };
   if (stopTaskId !== undefined) verdict.stopTaskId = stopTaskId;
   return verdict;

@@ -5,10 +5,14 @@ import { campaignAfterShardFailure, isTerminalCampaign } from './campaign-lifecy
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
 import type { CampaignRecord, ShardRecord } from './records.js';
 import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
+import { fleetStopReason } from './stop-author.js';
 import { assessShard, campaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
 
 /** What the reconciler's rules did with a shard (`WatchdogService.reconcile`). */
 export type ReconcileKind = 'closed' | 'stop-redriven' | 'requeue' | 'fail';
+
+/** The fleet's stop reason when it drains a task for a memory recycle (`fleetStopReason`). */
+export const RECYCLE_STOP_REASON = fleetStopReason('recycle: draining before the next generation');
 
 /** A stopped task as an event reports it (a process exit, an ECS Task State Change). */
 export type TaskStoppedEvent = TaskStatus & { key: ShardKey; generation: number };
@@ -228,7 +232,7 @@ export class WatchdogService {
           const recycle = { requestedAt: now, backoffSec: verdict.backoffSec, incident: { ...verdict.incident, cause: 'RECYCLED' as const } };
           await store.updateShard(key, shard.version, { recycle, updatedAt: now });
           log.log('warn', 'shard recycling: draining its task first', { ...key, generation: shard.generation, reason: verdict.incident.detail.note });
-          await launcher.stop(verdict.stopTaskId, 'recycle: draining before the next generation');
+          await launcher.stop(verdict.stopTaskId, RECYCLE_STOP_REASON);
           return;
         }
         const steps = restartShard(shard, verdict.incident, now, verdict.backoffSec);
@@ -242,7 +246,7 @@ export class WatchdogService {
           backoffSec: verdict.backoffSec,
           restartsLeft: verdict.budget.remaining,
         });
-        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, `restart: ${verdict.incident.cause}`);
+        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, fleetStopReason(`restart: ${verdict.incident.cause}`));
         await queue.send({ ...key, generation: steps.record.generation }, launchDelaySec(steps.record.launchNotBefore, now));
         return;
       }
@@ -252,15 +256,15 @@ export class WatchdogService {
         this.ctx.events?.shardFailed(now);
         await store.appendEvents(steps.events);
         log.log('error', 'shard failed', { ...key, cause: verdict.incident.cause, reason: verdict.reason });
-        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, verdict.reason);
+        if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, fleetStopReason(`shard failed: ${verdict.reason}`));
         await this.failCampaignIfPolicySays(campaign, shard.shardId, now, verdict.reason);
         return;
       }
       case 'complete': {
         const step = transitionShard(shard, 'COMPLETED', now, { reason: verdict.reason });
         await store.updateShard(key, shard.version, step.patch);
-        await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, ...verdict.detail, premature: verdict.premature } }]);
-        log.log(verdict.premature ? 'warn' : 'info', 'shard completed', { ...key, reason: verdict.reason, premature: verdict.premature });
+        await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, ...verdict.detail, by: verdict.by } }]);
+        log.log('info', 'shard completed', { ...key, reason: verdict.reason, by: verdict.by });
         if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, campaignStopReason('ended'));
         return;
       }
@@ -279,7 +283,7 @@ export class WatchdogService {
     const stopped = task?.state === 'STOPPED' || shard.taskId === undefined;
     const overdue = now - recycle.requestedAt >= config.watchdog.staleAfter * 1000;
     if (!stopped && !overdue) {
-      if (shard.taskId !== undefined) await launcher.stop(shard.taskId, 'recycle: draining before the next generation');
+      if (shard.taskId !== undefined) await launcher.stop(shard.taskId, RECYCLE_STOP_REASON);
       return 'ignore';
     }
     const steps = restartShard(shard, recycle.incident, now, recycle.backoffSec);
@@ -287,7 +291,7 @@ export class WatchdogService {
     this.ctx.events?.restarted('RECYCLED', now);
     await store.appendEvents(steps.events);
     log.log('warn', 'shard restarting', { ...key, generation: steps.record.generation, cause: 'RECYCLED', drained: stopped, backoffSec: recycle.backoffSec });
-    if (!stopped && shard.taskId !== undefined) await launcher.stop(shard.taskId, 'restart: RECYCLED (did not stop within staleAfter)');
+    if (!stopped && shard.taskId !== undefined) await launcher.stop(shard.taskId, fleetStopReason('restart: RECYCLED (did not stop within staleAfter)'));
     await queue.send({ ...key, generation: steps.record.generation }, launchDelaySec(steps.record.launchNotBefore, now));
     return 'restart';
   }

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
+import { fleetStopReason } from '../fleet/stop-author.js';
 
 /** The repository root: the default working directory of a task. */
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -179,7 +180,11 @@ export class ProcessLauncher implements TaskLauncher {
 
   /**
    * Sends SIGTERM (and SIGCONT, so that a frozen task can act on it), then SIGKILL after the grace
-   * period if the task is still alive. The first reason given is the one reported. Stopping a
+   * period if the task is still alive. The first reason given is the one reported, as a fleet stop
+   * reason (`fleetStopReason`: `arbfleet: ` added when the caller did not): a task's
+   * `stoppedReason` is set by this method alone, so a task that stopped without one was not
+   * stopped by the fleet (`core/fleet/stop-author.ts`: a SIGTERM from anyone else is a stop from
+   * outside, whether the engine caught it and exited 0, or died of it). Stopping a
    * stopped task, or an id that is neither a task of this launcher nor a live task, does nothing.
    * Resolves once the signal is sent, not when the task has exited (see `stopAll`).
    */
@@ -259,7 +264,7 @@ export class ProcessLauncher implements TaskLauncher {
 
   private requestStop(record: TaskRecord, reason: string, graceMs: number): void {
     if (record.state === 'STOPPED') return;
-    record.stoppedReason ??= reason;
+    record.stoppedReason ??= fleetStopReason(reason);
     // A second stop keeps the first's SIGTERM but may bring the SIGKILL forward (stopAll's grace).
     if (!record.stopping) {
       record.stopping = true;

@@ -32,6 +32,20 @@ export const VenueQualitySchema = z
 export type VenueQuality = z.infer<typeof VenueQualitySchema>;
 
 /**
+ * Why the engine stopped, in its final heartbeat and its summary line: `signal` (a SIGTERM or
+ * SIGINT reached it: it committed and checkpointed at once and exited 0), `feed-done` (its replay
+ * ran out) or `deadline` (it reached the campaign's end, `ARBFLEET_ENDS_AT` or its duration, by
+ * its own clock). The engine says what it saw, not who sent it: whether the fleet asked for the
+ * stop is the fleet's knowledge (its own stop reasons, `core/fleet/stop-author.ts`).
+ */
+export const EngineStopSchema = z.discriminatedUnion('by', [
+  z.object({ by: z.literal('signal'), signal: z.string().min(1) }).strict(),
+  z.object({ by: z.literal('feed-done') }).strict(),
+  z.object({ by: z.literal('deadline') }).strict(),
+]);
+export type EngineStop = z.infer<typeof EngineStopSchema>;
+
+/**
  * A heartbeat's payload: progress, not just liveness. A task whose heartbeats keep coming but
  * whose `ticks` stand still is stalled.
  */
@@ -76,6 +90,8 @@ export const ProgressSchema = z
     refusals: z.record(z.string(), z.number().int().nonnegative()).optional(),
     /** Closes priced on a quote older than `strategy.maxQuoteAge` (flagged in the ledger). */
     staleCloses: z.number().int().nonnegative().optional(),
+    /** Only in the final heartbeat of a run that ends with exit 0: why it stopped (`EngineStopSchema`). */
+    stop: EngineStopSchema.optional(),
   })
   .strict();
 export type Progress = z.infer<typeof ProgressSchema>;

@@ -32,6 +32,7 @@ export const CAUSE_COLOURS: Readonly<Record<RestartCause, string>> = {
   LOST: '#1f77b4',
   LAUNCH_TIMEOUT: '#8c564b',
   RECYCLED: '#2ca02c',
+  PREEMPTED: '#17becf',
 };
 const FAILED_COLOUR = '#000000';
 

@@ -1,8 +1,8 @@
 /**
  * The engine's entrypoint: one shard of one campaign, as an ECS Fargate task or a local child
  * process. Shard assignment comes from the environment (the fleet sets it) or from flags (a
- * person running it by hand). Exit codes: 0 done or stopped on request with every fill
- * committed, 1 fatal error (including fills that could not be committed within the commit bound,
+ * person running it by hand). Exit codes: 0 done or stopped by a signal with every fill
+ * committed (the summary line and the final heartbeat say why: `stop`), 1 fatal error (including fills that could not be committed within the commit bound,
  * `staleAfter × 0.6`), 2 bad config or arguments, 3 fenced out (a newer generation owns the shard).
  */
 import { parseArgs } from 'node:util';
@@ -120,8 +120,12 @@ async function main(): Promise<number> {
     heartbeatIntervalSec: env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined,
     onHeartbeat: env.ARBFLEET_METRICS === 'emf' ? await engineMetricsPublisher(key, generation) : undefined,
   });
-  // The first SIGTERM or SIGINT starts the graceful stop; repeats (Ctrl-C pressed twice, ECS and
-  // a human both stopping it) are logged and ignored, so they cannot cut the final commit short.
+  // The first SIGTERM or SIGINT starts the graceful stop at once: trading stops, every fill is
+  // committed with a final checkpoint (Fargate Spot gives 2 minutes, ECS's default stop timeout is
+  // 30 s), and the final heartbeat and the summary line say `stop: { by: 'signal', signal }`. Who
+  // sent it is not the engine's to guess: the fleet knows its own stops (`core/fleet/stop-author.ts`).
+  // Repeats (Ctrl-C pressed twice, ECS and a human both stopping it) are logged and ignored, so
+  // they cannot cut the final commit short.
   let stopping = false;
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {

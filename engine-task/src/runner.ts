@@ -5,7 +5,7 @@ import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
-import type { Progress } from '../../core/model/progress.js';
+import type { EngineStop, Progress } from '../../core/model/progress.js';
 import type { ShardPersistence } from '../../core/ports.js';
 import { ChaosExit, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
@@ -48,6 +48,11 @@ export interface RunOutcome {
   /** Wall-clock time the run took. */
   wallMs: number;
   latency: { p50Us: number; p99Us: number; p999Us: number; maxUs: number };
+  /**
+   * Why the run stopped, when it ended `completed` or `stopped` with every fill committed (what its
+   * final heartbeat says too, `Progress.stop`): a signal, its replay running out, or the deadline.
+   */
+  stop?: EngineStop;
 }
 
 export interface RunnerOptions {
@@ -118,6 +123,7 @@ export class ShardRunner {
   private lastCommitError: unknown;
   /** A commit refused for good: the run ends `commit-failed` at its next turn. */
   private commitRefusedBy: unknown;
+  /** The signal that asked the run to stop (`stop`), the first one given. */
   private stopReason: string | undefined;
   private stalled = false;
   private chaos: ScheduledFault[] = [];
@@ -144,6 +150,8 @@ export class ShardRunner {
   private inflight: Promise<void> | undefined;
   /** A fence hit by a background write; the loop ends on it at its next turn. */
   private fencedBy: FencedOutError | undefined;
+  /** Why the run stopped, set once its final commit succeeded: the final heartbeat carries it. */
+  private finalStop: EngineStop | undefined;
 
   constructor(options: RunnerOptions) {
     this.o = options;
@@ -158,9 +166,14 @@ export class ShardRunner {
     this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation, wallClock: () => this.clock.now() });
   }
 
-  /** Asks the run to end at the next slice: flush, final checkpoint, resolve with `stopped`. */
-  stop(reason = 'SIGTERM'): void {
-    this.stopReason ??= reason;
+  /**
+   * Asks the run to end at once: at the next slice (virtual) or wake-up (real, at most 50 ms), it
+   * stops trading, commits every fill with a final checkpoint and writes its final heartbeat, which
+   * names `signal` (`Progress.stop`). Open trades stay open: the next generation restores them from
+   * the checkpoint and the ledger, and closes them by its own rules.
+   */
+  stop(signal = 'SIGTERM'): void {
+    this.stopReason ??= signal;
     this.wake?.();
   }
 
@@ -210,6 +223,7 @@ export class ShardRunner {
         await this.inflight;
         const failure = await this.finalCommit(engineNow);
         if (failure) ({ end, reason } = { end: 'commit-failed', reason: failure });
+        else this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
         await this.heartbeat(engineNow);
       } else if (end === 'commit-failed') {
         // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs does not hold the exit.
@@ -459,6 +473,7 @@ export class ShardRunner {
     const out: Progress = { ...progress, turns: this.turns, eventTime: now };
     if (idle || this.feedDone) out.feedIdleSince = this.lastUpdateAt ?? this.engineStart;
     if (this.feedDone) out.feedDone = true;
+    if (this.finalStop) out.stop = this.finalStop;
     const { a, b, fx } = this.skipped;
     if (out.venues && a + b + fx > 0) {
       const add = (q: NonNullable<Progress['venues']>['a'], n: number) => (n > 0 ? { ...q, skipped: { ...q.skipped, 'resume-gap': (q.skipped['resume-gap'] ?? 0) + n } } : q);
@@ -565,6 +580,7 @@ export class ShardRunner {
     return {
       end,
       reason,
+      ...(this.finalStop ? { stop: this.finalStop } : {}),
       ticks: e.ticks(),
       trades: e.portfolio.totalTrades,
       tradesClosed: e.portfolio.totalClosed,

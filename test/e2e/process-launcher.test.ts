@@ -139,7 +139,7 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     const took = Date.now() - stoppedAt;
     expect(took).toBeGreaterThanOrEqual(450);
     expect(took).toBeLessThan(3_000);
-    expect(stop).toMatchObject({ state: 'STOPPED', exitCode: null, signal: 'SIGKILL', stoppedReason: 'stalled', oom: false });
+    expect(stop).toMatchObject({ state: 'STOPPED', exitCode: null, signal: 'SIGKILL', stoppedReason: 'arbfleet: stalled', oom: false });
   });
 
   it('reports an outside SIGKILL at once: signal SIGKILL, no exit code, and OOM only when the detector says so', async () => {
@@ -224,7 +224,7 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     await deaf.launcher.stopAll('ctrl-c', 300);
     expect(Date.now() - started).toBeLessThan(3_000);
     const statuses = await deaf.launcher.describe([a.taskId, b.taskId]);
-    for (const status of statuses) expect(status).toMatchObject({ state: 'STOPPED', signal: 'SIGKILL', stoppedReason: 'ctrl-c' });
+    for (const status of statuses) expect(status).toMatchObject({ state: 'STOPPED', signal: 'SIGKILL', stoppedReason: 'arbfleet: ctrl-c' });
     expect(deaf.stops.map((s) => s.key.shardId).sort()).toEqual(['shard-a', 'shard-b']);
   });
 

@@ -86,6 +86,7 @@ export function policy(overrides: Partial<WatchdogPolicy> = {}): WatchdogPolicy 
     confirmAfterSec: 9,
     maxRestarts: 3,
     restartWindowSec: 3600,
+    maxPreemptions: 4,
     backoff: { initial: 5, max: 300, multiplier: 2, resetAfter: 600 },
     ...overrides,
   };

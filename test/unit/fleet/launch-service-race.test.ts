@@ -70,7 +70,7 @@ describe('LaunchService: a launch whose shard was written meanwhile', () => {
       await store.updateShard(key, shard.version, { ...moved.patch });
     });
     expect(await f.launches.handle({ ...f.key, generation: 0 })).toBe('dropped');
-    expect(f.launcher.stops).toEqual([{ taskId: 'task-shard-000.g0', reason: 'launch superseded' }]);
+    expect(f.launcher.stops).toEqual([{ taskId: 'task-shard-000.g0', reason: 'arbfleet: launch superseded' }]);
     expect(await f.store.getShard(f.key)).toMatchObject({ status: 'RESTARTING', generation: 1 });
   });
 });

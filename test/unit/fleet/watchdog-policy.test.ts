@@ -255,16 +255,15 @@ describe('assessShard: stopped task', () => {
   it('exit 0 is completion, never a restart, even with a stale heartbeat', () => {
     const stale = running(T0);
     const v = expectKind(assessShard(stale, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0 }), T0 + 3600 * SEC, policy()), 'complete');
-    expect(v.premature).toBe(false);
+    expect(v.by).toBe('campaign-end');
   });
 
-  it('flags an exit 0 before the campaign end as premature (and still does not restart)', () => {
+  it('an exit 0 before the campaign end that names no end of its own is a PREEMPTED restart, not a completion', () => {
     const v = expectKind(
       assessShard(live, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0, stoppedAt: now }), now, policy({ campaignEndsAt: now + 1 })),
-      'complete',
+      'restart',
     );
-    expect(v.premature).toBe(true);
-    expect(v.reason).toMatch(/exited 0 before the campaign ended/);
+    expect(v.incident).toMatchObject({ cause: 'PREEMPTED', detail: { exitCode: 0, note: expect.stringMatching(/without saying it had finished/) } });
   });
 
   it('a kill at the campaign end is completion, whatever the exit', () => {
@@ -276,7 +275,7 @@ describe('assessShard: stopped task', () => {
   it('a stop the control plane made for the campaign is completion', () => {
     const stopped = task({ taskId: 'task-1', state: 'STOPPED', exitCode: 143, stoppedReason: campaignStopReason('cancelled') });
     const v = expectKind(assessShard(live, stopped, now, policy({ campaignEndsAt: now + 3600 * SEC })), 'complete');
-    expect(v).toMatchObject({ premature: false, detail: { exitCode: 143, stoppedReason: 'arbfleet: campaign cancelled' } });
+    expect(v).toMatchObject({ by: 'fleet', detail: { exitCode: 143, stoppedReason: 'arbfleet: campaign cancelled' } });
   });
 });
 
@@ -383,7 +382,7 @@ describe('assessShard: after the campaign end', () => {
   it('does not restart a shard that goes quiet after the end; it completes it and stops its task', () => {
     const ended = running(T0, 100, { suspectSince: T0 + STALE });
     const v = expectKind(assessShard(ended, undefined, T0 + STALE + CONFIRM, policy({ campaignEndsAt: T0 + 10 * SEC })), 'complete');
-    expect(v).toMatchObject({ stopTaskId: 'task-1', premature: false, detail: { lastHeartbeatAgeSec: 54 } });
+    expect(v).toMatchObject({ stopTaskId: 'task-1', by: 'campaign-end', detail: { lastHeartbeatAgeSec: 54 } });
     expect(v.reason).toMatch(/not restarted after LOST/);
   });
 
@@ -396,7 +395,7 @@ describe('assessShard: after the campaign end', () => {
 describe('classifyStop', () => {
   const stopped = (fields: Parameters<typeof task>[0]) => task({ state: 'STOPPED', ...fields });
 
-  it('exit 0 is completed', () => {
+  it('exit 0 is completed when no campaign end is known (a virtual campaign ends when its engines do)', () => {
     expect(classifyStop(stopped({ exitCode: 0 }))).toBe('completed');
   });
 
@@ -461,6 +460,7 @@ describe('watchdogPolicyFor', () => {
       confirmAfterSec: 6,
       maxRestarts: 5,
       restartWindowSec: 3600,
+      maxPreemptions: 20,
       backoff: { initial: 5, max: 300, multiplier: 2, resetAfter: 600 },
       campaignEndsAt: T0,
     });
