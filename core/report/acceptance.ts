@@ -10,7 +10,7 @@ import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../fl
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
 import type { ReportConfig } from './report-config.js';
-import { formatCount, formatLatencyUs, formatNumber, formatOffset, formatSeconds } from './report-format.js';
+import { formatCount, formatInstant, formatLatencyUs, formatNumber, formatOffset, formatSeconds } from './report-format.js';
 import type { AcceptanceCriterion, LedgerCheck, ShardReport } from './report-schema.js';
 import { secondsSinceStart, type RunWindow } from './run-window.js';
 import { TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
@@ -48,31 +48,112 @@ export function assessAcceptance(facts: AcceptanceFacts): AcceptanceCriterion[] 
   ];
 }
 
+/** The recorded (engine-time) stretch a campaign was asked to cover, ms, and which fields asked for it. */
+export interface AskedWindow {
+  startMs: number;
+  endMs: number;
+  /** The config fields that set the end, in words: `feed.to`, `duration`. */
+  by: string;
+}
+
+/** Reads a field of the stored config leniently (records predating a field lack it). */
+function field(o: unknown, key: string): unknown {
+  return typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined;
+}
+
 /**
- * Ran the full duration: on the wall clock, or, for recorded data, to its end. A shard whose
- * replay ran out (last heartbeat `feedDone`) has played all it had; a `clock: virtual` campaign's
- * duration is recorded time, so every shard COMPLETED (each ran its window) is the full run.
+ * What a campaign in engine time asked for (a `clock: virtual` campaign, or any replay with
+ * `feed.to`): from `feed.from`, else its first heartbeat's event time (the engine's window start:
+ * the replay's first update, or the campaign's start); to `feed.to`, else start + `duration`
+ * (virtual time only: a real-time replay's recorded end depends on its launch, and its wall-clock
+ * duration is judged on the wall). Null when the window is the wall clock's, or nothing heartbeated.
+ */
+export function askedWindowOf(campaign: CampaignRecord, config: ReportConfig, firstEventTime: number | undefined): AskedWindow | null {
+  const feed = campaign.config['feed'];
+  const from = field(feed, 'from');
+  const to = field(feed, 'to');
+  const virtual = isVirtualClock(campaign.config);
+  const replayTo = field(feed, 'kind') === 'replay' && typeof to === 'string';
+  if (!virtual && !replayTo) return null;
+  const startMs = typeof from === 'string' ? Date.parse(from) : firstEventTime;
+  if (startMs === undefined || Number.isNaN(startMs)) return null;
+  if (replayTo) return { startMs, endMs: Date.parse(to), by: 'feed.to' };
+  return { startMs, endMs: startMs + config.durationSec * 1000, by: 'duration' };
+}
+
+/**
+ * Ran the full duration: what the user asked for, by every shard, in a COMPLETED campaign.
+ * - On the wall clock, the campaign ran ≥ 99 % of `duration`, and every shard heartbeated within
+ *   `staleAfter` of the campaign's end: a shard that stopped early (its symbols untraded for the
+ *   rest of the run) fails the row however long the campaign ran.
+ * - In engine time (`clock: virtual`, or a replay with `feed.to`), every shard reached ≥ 99 % of the
+ *   asked window (`askedWindowOf`) by its last heartbeat's event time.
+ * A replay that ran out (last heartbeat `feedDone`) has played all it had: that is the end of a
+ * window asked by `duration` (an upper bound on the replay), not of one asked by `feed.to`. The
+ * result names the recorded window covered, and says when the data held more past its end.
  */
 function fullDuration({ campaign, config, window, shards, histories }: AcceptanceFacts): AcceptanceCriterion {
-  const share = config.durationSec > 0 ? window.ranSec / config.durationSec : 0;
   const base = { id: 'full-duration', criterion: 'Ran the full duration' } as const;
   const completed = campaign.status === 'COMPLETED';
-  const replayEnded = shards.length > 0 && shards.every((s) => histories.get(s.shardId)?.at(-1)?.progress.feedDone === true);
-  if (isVirtualClock(campaign.config) || replayEnded) {
-    const allDone = shards.length > 0 && shards.every((s) => s.status === 'COMPLETED');
-    const how = replayEnded ? 'every shard played its replay to the end' : 'virtual time: every shard ran its recorded window';
+  const lastOf = (s: ShardRecord) => histories.get(s.shardId)?.at(-1);
+  const reachedOf = (s: ShardRecord) => {
+    const last = lastOf(s);
+    return last === undefined ? undefined : (last.progress.eventTime ?? last.progress.at);
+  };
+  const firstEventTime = shards
+    .map((s) => histories.get(s.shardId)?.[0])
+    .reduce<number | undefined>((min, h) => (h === undefined ? min : Math.min(min ?? Infinity, h.progress.eventTime ?? h.progress.at)), undefined);
+  const asked = askedWindowOf(campaign, config, firstEventTime);
+  const notCompleted = shards.filter((s) => s.status !== 'COMPLETED').map((s) => `${s.shardId} ${s.status}`);
+
+  if (asked !== null) {
+    const spanMs = Math.max(0, asked.endMs - asked.startMs);
+    const mustReach = asked.startMs + FULL_DURATION_FRACTION * spanMs;
+    const short = shards.flatMap((s) => {
+      const reached = reachedOf(s);
+      const ranOut = lastOf(s)?.progress.feedDone === true;
+      if (reached !== undefined && (reached >= mustReach || (ranOut && asked.by === 'duration'))) return [];
+      const share = reached === undefined || spanMs === 0 ? 0 : Math.max(0, (reached - asked.startMs) / spanMs);
+      const where = reached === undefined ? 'never heartbeated' : `reached ${formatInstant(reached)} (${formatNumber(share * 100, 1)} %)`;
+      return [`${s.shardId} ${where}${ranOut ? ': its data ended' : ''}`];
+    });
+    const allRanOut = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
+    const problems = [...notCompleted, ...short];
+    const covered = `recorded ${formatInstant(asked.startMs)} → ${formatInstant(asked.endMs)} (${formatSeconds(spanMs / 1000)}, asked by ${asked.by})`;
     return {
       ...base,
-      target: `${formatSeconds(config.durationSec)} of recorded time or the replay's end, every shard COMPLETED`,
-      result: `${allDone ? how : 'not every shard COMPLETED'} (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
-      pass: completed && allDone,
+      target: `every shard reaches ≥ ${FULL_DURATION_FRACTION * 100} % of the recorded window asked (feed.from/feed.to, else duration; a replay may end sooner when asked by duration), COMPLETED`,
+      result:
+        (problems.length > 0
+          ? `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}; window ${covered}`
+          : `${covered}: ${allRanOut ? 'every shard played its replay to the end' : 'every shard reached its end'}` +
+            (!allRanOut && shards.some((s) => lastOf(s)?.progress.feedDone !== true) && field(campaign.config['feed'], 'kind') === 'replay' ? ' (the data goes on past it)' : '')) +
+        ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
+      pass: completed && shards.length > 0 && problems.length === 0,
     };
   }
+
+  const share = config.durationSec > 0 ? window.ranSec / config.durationSec : 0;
+  // The campaign's end as it happened: a campaign that ended early fails on its run time, not on every shard's silence after it.
+  const endMs = Math.min(campaign.endsAt ?? Infinity, window.endMs);
+  const quietFrom = (s: ShardRecord) => lastOf(s)?.receivedAt;
+  const early = shards.flatMap((s) => {
+    const last = lastOf(s);
+    if (last?.progress.feedDone === true) return [];
+    const at = quietFrom(s);
+    if (at !== undefined && at >= endMs - config.staleAfterSec * 1000) return [];
+    return [at === undefined ? `${s.shardId} never heartbeated` : `${s.shardId} silent from ${formatOffset(secondsSinceStart(window, at))}`];
+  });
+  const replayEnded = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
+  const ranEnough = replayEnded || window.ranSec >= FULL_DURATION_FRACTION * config.durationSec;
+  const problems = [...notCompleted, ...early];
   return {
     ...base,
-    target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %), COMPLETED`,
-    result: `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %), ${campaign.status}`,
-    pass: completed && window.ranSec >= FULL_DURATION_FRACTION * config.durationSec,
+    target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED`,
+    result:
+      `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %${replayEnded ? ', every shard played its replay to the end' : ''}), ${campaign.status}` +
+      (problems.length > 0 ? `; ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}` : ''),
+    pass: completed && ranEnough && problems.length === 0,
   };
 }
 

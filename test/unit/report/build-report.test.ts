@@ -6,6 +6,15 @@ import { realizedMicrosOf } from '../../../core/report/ledger-check.js';
 import { CampaignReportSchema, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun, MIB, SEC, T0 } from './report-fixtures.js';
 
+/** Cuts a shard's heartbeats after `untilSec` (its record's latest heartbeat too): the shard went quiet then. */
+function silenceAfter(run: ReportInput, shardId: string, untilSec: number): Heartbeat[] {
+  const kept = run.heartbeats[shardId]!.filter((h) => h.receivedAt <= T0 + untilSec * SEC);
+  run.heartbeats[shardId] = kept;
+  const shard = run.shards.find((s) => s.shardId === shardId)!;
+  shard.heartbeat = kept.at(-1)!;
+  return kept;
+}
+
 function criterion(report: CampaignReport, id: CampaignReport['acceptance'][number]['id']) {
   const found = report.acceptance.find((a) => a.id === id);
   if (!found) throw new Error(`no acceptance criterion ${id}`);
@@ -107,8 +116,57 @@ describe('buildReport: acceptance', () => {
     it('fails a campaign that ended early, whatever its status', () => {
       const report = buildReport(campaignRun({ durationSec: 3600, ranSec: 1224.8, status: 'FAILED' }));
       const c = criterion(report, 'full-duration');
-      expect(c).toMatchObject({ pass: false, target: '1h (≥ 99 %), COMPLETED' });
+      expect(c).toMatchObject({ pass: false, target: '1h (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED' });
       expect(c.result).toBe('20m25s (34 %), FAILED');
+    });
+
+    it('FAILS a COMPLETED campaign whose shard went silent before the end (stopped early, its symbols untraded), though the campaign ran it all', () => {
+      const run = campaignRun({ durationSec: 45, heartbeatEverySec: 1, tradeEverySec: 10, staleAfterSec: 5 });
+      silenceAfter(run, 'shard-000', 12);
+      const c = criterion(buildReport(run), 'full-duration');
+      expect(c).toMatchObject({ pass: false, result: '45s (100 %), COMPLETED; shard-000 silent from +12s' });
+      // Heartbeating up to staleAfter before the end is running to the end.
+      const fine = campaignRun({ durationSec: 45, heartbeatEverySec: 1, tradeEverySec: 10, staleAfterSec: 5 });
+      silenceAfter(fine, 'shard-000', 40);
+      expect(criterion(buildReport(fine), 'full-duration').pass).toBe(true);
+    });
+
+    describe('in engine time: the recorded window asked for', () => {
+      const DAY = 86_400;
+      /** A clock: virtual backtest: one heartbeat per recorded day (each a wall second), from 2025-01-01. */
+      const backtest = (durationDays: number, feed: Record<string, unknown>, ranDays = durationDays) =>
+        campaignRun({ durationSec: durationDays, ranSec: ranDays, heartbeatEverySec: 1, tradeEverySec: 1, eventStart: Date.UTC(2025, 0, 1), config: { clock: 'virtual', feed: { kind: 'replay', path: 'q.csv', ...feed } } });
+      /** Scales event time: each heartbeat's recorded time moves a day per wall second from the start. */
+      function inDays(run: ReturnType<typeof backtest>) {
+        for (const history of Object.values(run.heartbeats)) for (const h of history) h.progress.eventTime = Date.UTC(2025, 0, 1) + (h.receivedAt - T0) / SEC * DAY * SEC;
+        run.campaign.config['duration'] = (run.campaign.config['duration'] as number) * DAY;
+        return run;
+      }
+
+      it('passes a 90-day backtest whose shards reached the window\'s end, saying the data goes on past it', () => {
+        const c = criterion(buildReport(inDays(backtest(90, {}))), 'full-duration');
+        expect(c).toMatchObject({ pass: true, result: 'recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration): every shard reached its end (the data goes on past it) (wall 1m30s), COMPLETED' });
+      });
+
+      it('FAILS a COMPLETED 90-day backtest whose shard stopped after 30 recorded days', () => {
+        const run = inDays(backtest(90, {}));
+        silenceAfter(run, 'shard-001', 30);
+        const c = criterion(buildReport(run), 'full-duration');
+        expect(c.pass).toBe(false);
+        expect(c.result).toBe('shard-001 reached 2025-01-31T00:00:00Z (33.3 %); window recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration) (wall 1m30s), COMPLETED');
+      });
+
+      it('takes a replay that ran out as the end of a window asked by duration, not of one asked by feed.to', () => {
+        const ranOut = (run: ReturnType<typeof backtest>) => {
+          for (const shardId of Object.keys(run.heartbeats)) silenceAfter(run, shardId, 30).at(-1)!.progress.feedDone = true;
+          return run;
+        };
+        expect(criterion(buildReport(ranOut(inDays(backtest(90, {})))), 'full-duration')).toMatchObject({ pass: true });
+        const window = ranOut(inDays(backtest(90, { from: '2025-01-01T00:00:00Z', to: '2025-04-01T00:00:00Z' })));
+        const c = criterion(buildReport(window), 'full-duration');
+        expect(c.pass).toBe(false);
+        expect(c.result).toMatch(/^shard-000 reached 2025-01-31T00:00:00Z \(33\.3 %\): its data ended; shard-001 .*asked by feed\.to\)/);
+      });
     });
 
     it('fails a COMPLETED campaign that ran under 99 % of its duration, passes one at 99 %', () => {

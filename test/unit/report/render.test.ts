@@ -33,7 +33,8 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| Criterion | Target | Result | Status |');
     expect(markdown).toContain('| **Loop latency p99** | < 10 ms | 100 µs (worst: shard-002) | ✅ PASS |');
     expect(markdown).toContain('| **Crash-free** | 0 CRASHED or OOM restarts | 1 crash (CRASHED ×1); restart causes are listed below | ❌ FAIL |');
-    expect(markdown).toMatch(/\*\*Overall\*\*: 6\/8 PASS/);
+    expect(markdown).toContain("| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |");
+    expect(markdown).toMatch(/\*\*Overall\*\*: 5\/8 PASS/);
   });
 
   it('has a row per shard, the restarts with causes and evidence, and the ledger check', () => {
