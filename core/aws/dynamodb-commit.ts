@@ -3,101 +3,152 @@
  * TransactWriteItems parts, each with a `ClientRequestToken` derived from what it writes, and a
  * reconciliation with the stored ledger whenever an earlier attempt may have landed.
  *
- * Why both: DynamoDB honours a client request token for 10 minutes, so an identical part sent
- * again (the SDK's own retries, or this commit's) is applied at most once. Past that window, or
- * when the request differs (the runner retries the same fills with a fresher checkpoint), or on
- * an emulator that ignores tokens, the fills' `attribute_not_exists(seq)` condition refuses the
- * repeat, and the ledger from the commit's first seq is read: fills stored identically are
- * dropped from the commit, the rest is written with the checkpoint, and a different fill under a
- * stored seq is a permanent `LedgerConflictError`.
+ * The commit point. A commit of more than 98 fills cannot be one transaction (100 items at most),
+ * so it is written in parts, and a task can die between them. The LAST part writes the shard's
+ * head, `ledgerSeq` (the highest seq the commit covers), on the checkpoints item, with the
+ * checkpoint when the commit has one; earlier parts write fills only. Fills above the head are
+ * orphans of an unfinished commit: no read hands them out (restore's tail, `readLedger`), and the
+ * next generation, resuming its feed from the checkpoint, makes those trades again and writes
+ * them over the orphans under the same seqs (`ledger-reconcile.ts` says why, and what a generation
+ * does with its own orphans). Packing several fills into one item would have kept a commit to one
+ * transaction only up to DynamoDB's 4 MB transaction and 400 KB item limits, and would have
+ * changed the ledger's table design and every reader; the head keeps one item per fill.
  *
- * No gaps: the fills a commit writes must continue the ledger one seq at a time. Each part
- * holds a ConditionCheck that the seq before its first fill is stored (the ledger's last seq, or
- * the previous part's), so a commit that would skip seqs is refused in the same transaction that
- * would have written it; a commit whose fills are not a run of consecutive seqs is reconciled
- * with the ledger first. Either way the refusal is a permanent `LedgerGapError`. The check is that
- * the previous seq exists, not that it is the last: on a ledger that already has a hole (written
- * before this check), a commit filling the hole is taken here where SQLite would refuse it.
+ * Guards, all in the transactions themselves: every part has a ConditionCheck on the shard's
+ * generation (fencing); each fill's Put may replace only an orphan of an older generation
+ * (`attribute_not_exists(seq) OR writerGeneration < :generation`); the last part's head write is
+ * conditional on the head still being what the commit read, so a commit never moves the head
+ * over fills it did not check, and a late duplicate of an older attempt cannot move it back.
+ *
+ * Why tokens and reads both: DynamoDB honours a client request token for 10 minutes, so an
+ * identical part sent again (the SDK's own retries, or this commit's) is applied at most once.
+ * Past that window, or when the request differs (the runner retries the same fills with a fresher
+ * checkpoint), or on an emulator that ignores tokens, a condition refuses the repeat, and the head
+ * and the ledger are read again: fills committed identically are dropped from the commit, the
+ * rest is written with the head, and a different fill under a committed seq is a permanent
+ * `LedgerConflictError`.
+ *
+ * No gaps: the fills a commit moves the head over must be `head + 1`, `head + 2`, … (checked
+ * against the head it read, which the head write's condition pins); otherwise a permanent
+ * `LedgerGapError`, nothing written.
  */
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { CommitFailedError, FencedOutError, NotFoundError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
-import { isSeqRun, reconcileCommit, refuseGaps } from '../model/ledger-reconcile.js';
+import { isSeqRun, reconcileCommit, refuseGaps, type ReconciledCommit, type StoredFill } from '../model/ledger-reconcile.js';
 import type { ShardKey } from '../ports.js';
 import { shardKeyOf } from './table-design.js';
 
 /** DynamoDB's limit of items per TransactWriteItems. */
 export const MAX_TRANSACTION_ITEMS = 100;
+/** Fills per part: the other two items are the fence and, in the last part, the head. */
+export const FILLS_PER_PART = MAX_TRANSACTION_ITEMS - 2;
 /** Attempts of one commit, each after reading back what the previous one may have landed. */
 const COMMIT_ROUNDS = 3;
 /** DynamoDB's limit on a client request token's length. */
 const TOKEN_LENGTH = 36;
+/** The attribute of a ledger item that names the generation whose commit wrote it (not part of the fill). */
+export const WRITER_GENERATION = 'writerGeneration';
+/** The attribute of the checkpoints item that holds the shard's head (`committedSeq`). */
+export const LEDGER_SEQ = 'ledgerSeq';
 
 export type TransactItem = NonNullable<TransactWriteCommandInput['TransactItems']>[number];
+type Item = Record<string, unknown>;
 
-/** What a commit needs from the store: its tables and three of its calls. */
+/** The shard's head as read: the stored checkpoints item, if any, and the committed seq it says. */
+export interface LedgerHead {
+  /** The highest committed seq, -1 before the first commit. */
+  committedSeq: number;
+  /** The checkpoints item as stored (`shardKey`, the checkpoint's fields, `ledgerSeq`); undefined when there is none. */
+  item: Item | undefined;
+}
+
+/** What a commit needs from the store: its tables and its calls. */
 export interface CommitIo {
   tables: { shards: string; ledger: string; checkpoints: string };
   /** One TransactWriteItems with this client request token (conflicts with other transactions retried inside). */
   transact(items: TransactItem[], clientRequestToken: string): Promise<void>;
-  /** The shard's stored fills with `low ≤ seq ≤ high`, strongly consistent, in `seq` order. */
-  storedFills(key: ShardKey, low: number, high: number): Promise<Fill[]>;
-  /** The shard's last stored seq, strongly consistent; -1 when its ledger is empty. */
-  lastSeq(key: ShardKey): Promise<number>;
+  /** The shard's stored fills with `low ≤ seq ≤ high`, orphans included, strongly consistent, in `seq` order. */
+  storedFills(key: ShardKey, low: number, high: number): Promise<StoredFill[]>;
+  /** The checkpoints item, strongly consistent. */
+  readHead(key: ShardKey): Promise<Item | undefined>;
   /** Why a fenced write failed its condition: `FencedOutError` or `NotFoundError`. */
   fencedError(key: ShardKey, generation: number): Promise<Error>;
 }
 
+/** What one task's port remembers between its commits: the head its last commit wrote (undefined: read it). */
+export interface HeadCache {
+  head?: LedgerHead;
+}
+
+/** The committed seq a checkpoints item says: its `ledgerSeq`; on an item written before the head existed, its checkpoint's `lastFillSeq`. */
+export function committedSeqOf(item: Item | undefined): number {
+  if (!item) return -1;
+  const seq = item[LEDGER_SEQ] ?? item.lastFillSeq;
+  return typeof seq === 'number' ? seq : -1;
+}
+
 /**
  * Commits `fills` (valid, no seq twice) and `checkpoint` for one generation of one shard.
- * A split commit, or one whose fills are not a run of consecutive seqs, reads the ledger first
- * (an earlier attempt may have landed some parts); any commit whose part is refused because a
- * seq is stored, or whose outcome is unknown (timeout, reset, server error), reads the ledger
- * and writes only what is missing.
+ * When `cache` holds the head this task's last commit wrote and `fills` continue it one seq at a
+ * time, the parts are written at once; otherwise (a first commit, a retry, fills repeating
+ * committed ones) the head and the stored fills are read first. Any part refused by a condition
+ * other than the fence, or whose outcome is unknown (timeout, reset, server error), sends the
+ * commit back to reading and writing only what is missing.
  * @throws FencedOutError / NotFoundError when the generation is not the shard's current one.
- * @throws LedgerConflictError (permanent) when the ledger holds a different fill under one of the seqs.
- * @throws LedgerGapError (permanent) when the fills to write do not continue the ledger one seq at a time.
+ * @throws LedgerConflictError (permanent) when the ledger holds a different committed fill (or
+ *   an orphan of this generation) under one of the seqs.
+ * @throws LedgerGapError (permanent) when the fills do not continue the ledger's head one seq at a time.
  * @throws CommitFailedError (retryable) when the store kept failing; calling again is safe.
  */
-export async function commitShardFills(io: CommitIo, key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
-  let remaining: readonly Fill[] = fills;
-  if (commitParts(remaining, checkpoint !== null).length > 1 || !isSeqRun(remaining)) remaining = await missingFills(io, key, remaining);
-  if (!isSeqRun(remaining)) refuseGaps(key.shardId, await io.lastSeq(key), remaining);
+export async function commitShardFills(
+  io: CommitIo,
+  key: ShardKey,
+  generation: number,
+  fills: readonly Fill[],
+  checkpoint: Checkpoint | null,
+  cache: HeadCache = {},
+): Promise<void> {
+  let head = cache.head;
+  cache.head = undefined;
   for (let round = 1; ; round++) {
+    let plan: ReconciledCommit;
+    if (head && continuesHead(head, fills)) {
+      plan = { toWrite: [...fills], covered: [...fills], alreadyStored: 0 };
+    } else {
+      head = await readHead(io, key);
+      plan = reconcileCommit(key.shardId, fills, await storedAmong(io, key, fills), { committedSeq: head.committedSeq, generation });
+      refuseGaps(key.shardId, head.committedSeq, plan.covered);
+    }
     let error: unknown;
     try {
-      await writeParts(io, key, generation, remaining, checkpoint);
+      cache.head = await writeParts(io, key, generation, plan, checkpoint, head);
       return;
     } catch (caught) {
       error = caught;
+      head = undefined;
     }
     if (error instanceof FencedOutError || error instanceof NotFoundError || !mayHaveLanded(error)) throw error;
-    if (error instanceof MissingPredecessorError) {
-      // Throws unless the missing seq was stored meanwhile (then another round writes the rest).
-      refuseGaps(key.shardId, await io.lastSeq(key), await missingFills(io, key, remaining));
-    }
     if (round >= COMMIT_ROUNDS) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CommitFailedError(`shard ${shardKeyOf(key)}: commit of ${remaining.length} fill(s) still failing after ${round} attempts (${reason}); retrying it is safe`, {
+      throw new CommitFailedError(`shard ${shardKeyOf(key)}: commit of ${fills.length} fill(s) still failing after ${round} attempts (${reason}); retrying it is safe`, {
         cause: error,
       });
     }
-    if (!(error instanceof RefusedSeqError || error instanceof MissingPredecessorError)) await sleep(25 * 2 ** round * (0.5 + Math.random()));
-    remaining = await missingFills(io, key, remaining);
+    if (!(error instanceof RefusedSeqError || error instanceof HeadMovedError)) await sleep(25 * 2 ** round * (0.5 + Math.random()));
   }
 }
 
 /**
- * Splits a commit's fills into transactions of at most 98 fills (two slots are the ConditionChecks
- * on the generation and on the seq before the part's first fill), keeping each trade's legs of
+ * Splits a commit's fills into transactions of at most 98 fills (the other two slots: the
+ * ConditionCheck on the generation, and the head in the last part), keeping each trade's legs of
  * one kind together, in the order they came: a run of consecutive seqs gives parts that are runs
- * one after the other. The checkpoint rides in the last part; when that part is full it gets a
- * part of its own. Always at least one part, so that even an empty commit checks the fence.
+ * one after the other. Always at least one part, so that even an empty commit checks the fence and
+ * writes the head.
  */
-export function commitParts(fills: readonly Fill[], withCheckpoint: boolean): Fill[][] {
-  const capacity = MAX_TRANSACTION_ITEMS - 2;
+export function commitParts(fills: readonly Fill[]): Fill[][] {
   const groups = new Map<string, Fill[]>();
   for (const fill of fills) {
     const group = `${fill.tradeId}/${fill.kind}`;
@@ -107,10 +158,9 @@ export function commitParts(fills: readonly Fill[], withCheckpoint: boolean): Fi
   }
   const parts: Fill[][] = [[]];
   for (const legs of groups.values()) {
-    if (parts.at(-1)!.length + legs.length > capacity) parts.push([]);
+    if (parts.at(-1)!.length + legs.length > FILLS_PER_PART) parts.push([]);
     parts.at(-1)!.push(...legs);
   }
-  if (withCheckpoint && parts.at(-1)!.length >= capacity) parts.push([]);
   return parts;
 }
 
@@ -127,17 +177,33 @@ export function commitToken(key: ShardKey, generation: number, index: number, it
   return digest.slice(0, TOKEN_LENGTH);
 }
 
-/** A part refused because one of its fills' seq is already stored (nothing of that part was written). */
+/** The stored item of a fill: the fill, its key, and the generation whose commit writes it. */
+export function ledgerItem(key: ShardKey, fill: Fill, writerGeneration: number): Item {
+  return { shardKey: shardKeyOf(key), ...fill, [WRITER_GENERATION]: writerGeneration };
+}
+
+/** A part refused because one of its fills' seq is stored and may not be replaced (nothing of that part was written). */
 class RefusedSeqError extends Error {
   override readonly name = 'RefusedSeqError';
 }
 
-/** A part refused because the seq before its first fill is not stored: written, it would leave a gap (nothing of that part was written). */
-class MissingPredecessorError extends Error {
-  override readonly name = 'MissingPredecessorError';
+/** The last part refused because the head is no longer what the commit read (nothing of that part was written). */
+class HeadMovedError extends Error {
+  override readonly name = 'HeadMovedError';
 }
 
-async function writeParts(io: CommitIo, key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+/** True when `fills` are `head + 1`, `head + 2`, …: nothing to reconcile if nothing else wrote since. */
+function continuesHead(head: LedgerHead, fills: readonly Fill[]): boolean {
+  return (fills.length === 0 || (fills[0] as Fill).seq === head.committedSeq + 1) && isSeqRun(fills);
+}
+
+async function readHead(io: CommitIo, key: ShardKey): Promise<LedgerHead> {
+  const item = await io.readHead(key);
+  return { committedSeq: committedSeqOf(item), item };
+}
+
+/** Writes the parts; returns the head the last one wrote. */
+async function writeParts(io: CommitIo, key: ShardKey, generation: number, plan: ReconciledCommit, checkpoint: Checkpoint | null, head: LedgerHead): Promise<LedgerHead> {
   const fence: TransactItem = {
     ConditionCheck: {
       TableName: io.tables.shards,
@@ -147,16 +213,14 @@ async function writeParts(io: CommitIo, key: ShardKey, generation: number, fills
       ExpressionAttributeValues: { ':generation': generation },
     },
   };
-  const parts = commitParts(fills, checkpoint !== null);
+  const committedSeq = plan.covered.length > 0 ? (plan.covered[plan.covered.length - 1] as Fill).seq : head.committedSeq;
+  // The head item: the new checkpoint, or (a commit without one) the stored item as it was; with the new head either way.
+  const headItem: Item = { ...(checkpoint ? { shardKey: shardKeyOf(key), ...checkpoint } : (head.item ?? { shardKey: shardKeyOf(key) })), [LEDGER_SEQ]: committedSeq };
+  const parts = commitParts(plan.toWrite);
   for (const [index, part] of parts.entries()) {
-    const items: TransactItem[] = [fence, ...part.map((fill) => ledgerPut(io.tables.ledger, key, fill))];
-    if (index === parts.length - 1 && checkpoint) {
-      items.push({ Put: { TableName: io.tables.checkpoints, Item: { shardKey: shardKeyOf(key), ...checkpoint } } });
-    }
-    // The seq before the part's lowest: stored, or the ledger would have a gap (none before seq 0).
-    const first = Math.min(...part.map((fill) => fill.seq));
-    const predecessor = part.length > 0 && first > 0 ? items.length : -1;
-    if (predecessor >= 0) items.push(storedCheck(io.tables.ledger, key, first - 1));
+    const items: TransactItem[] = [fence, ...part.map((fill) => ledgerPut(io.tables.ledger, key, fill, generation))];
+    const last = index === parts.length - 1;
+    if (last) items.push({ Put: { TableName: io.tables.checkpoints, Item: headItem, ...headUnchanged(head) } });
     try {
       await io.transact(items, commitToken(key, generation, index, items, part));
     } catch (error) {
@@ -164,55 +228,64 @@ async function writeParts(io: CommitIo, key: ShardKey, generation: number, fills
       const failed = codes?.findIndex((code) => code.startsWith('ConditionalCheckFailed')) ?? -1;
       if (failed === 0) throw await io.fencedError(key, generation);
       if (failed > 0 && failed <= part.length) {
-        throw new RefusedSeqError(`shard ${shardKeyOf(key)}: fill seq ${part[failed - 1]!.seq} is already in the ledger`, { cause: error });
+        throw new RefusedSeqError(`shard ${shardKeyOf(key)}: fill seq ${part[failed - 1]!.seq} is stored and may not be replaced`, { cause: error });
       }
-      if (failed > 0 && failed === predecessor) {
-        throw new MissingPredecessorError(`shard ${shardKeyOf(key)}: seq ${first - 1}, before fill seq ${first}, is not in the ledger`, { cause: error });
+      if (last && failed === part.length + 1) {
+        throw new HeadMovedError(`shard ${shardKeyOf(key)}: the ledger's head moved past seq ${head.committedSeq} during the commit`, { cause: error });
       }
       throw error;
     }
   }
+  return { committedSeq, item: headItem };
 }
 
-/** The commit's fills the ledger does not hold yet; a different fill under a stored seq throws `LedgerConflictError`. */
-async function missingFills(io: CommitIo, key: ShardKey, fills: readonly Fill[]): Promise<Fill[]> {
-  if (fills.length === 0) return [];
-  const seqs = fills.map((fill) => fill.seq);
-  const stored = await io.storedFills(key, Math.min(...seqs), Math.max(...seqs));
-  return reconcileCommit(key.shardId, fills, stored).toWrite;
-}
-
-/** The condition that the ledger holds a fill under `seq` (the one a part's first fill must follow). */
-function storedCheck(table: string, key: ShardKey, seq: number): TransactItem {
+/** The condition that the checkpoints item is as the commit read it (absent; its head; or, written before heads existed, its checkpoint's `lastFillSeq`). */
+function headUnchanged(head: LedgerHead): Pick<NonNullable<TransactItem['Put']>, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+  if (!head.item) return { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': 'shardKey' } };
+  if (head.item[LEDGER_SEQ] !== undefined) {
+    return { ConditionExpression: '#head = :head', ExpressionAttributeNames: { '#head': LEDGER_SEQ }, ExpressionAttributeValues: { ':head': head.committedSeq } };
+  }
   return {
-    ConditionCheck: {
-      TableName: table,
-      Key: { shardKey: shardKeyOf(key), seq },
-      ConditionExpression: 'attribute_exists(#key)',
-      ExpressionAttributeNames: { '#key': 'seq' },
-    },
+    ConditionExpression: 'attribute_not_exists(#head) AND #last = :head',
+    ExpressionAttributeNames: { '#head': LEDGER_SEQ, '#last': 'lastFillSeq' },
+    ExpressionAttributeValues: { ':head': head.committedSeq },
   };
 }
 
-function ledgerPut(table: string, key: ShardKey, fill: Fill): TransactItem {
+/** The stored fills (orphans included) whose seq is among the commit's. */
+async function storedAmong(io: CommitIo, key: ShardKey, fills: readonly Fill[]): Promise<StoredFill[]> {
+  if (fills.length === 0) return [];
+  let low = Infinity;
+  let high = -Infinity;
+  for (const fill of fills) {
+    low = Math.min(low, fill.seq);
+    high = Math.max(high, fill.seq);
+  }
+  return io.storedFills(key, low, high);
+}
+
+/** A fill's Put: a new seq, or over an orphan that an older generation's unfinished commit left. */
+function ledgerPut(table: string, key: ShardKey, fill: Fill, generation: number): TransactItem {
   return {
     Put: {
       TableName: table,
-      Item: { shardKey: shardKeyOf(key), ...fill },
-      ConditionExpression: 'attribute_not_exists(#key)',
-      ExpressionAttributeNames: { '#key': 'seq' },
+      Item: ledgerItem(key, fill, generation),
+      ConditionExpression: 'attribute_not_exists(#seq) OR attribute_not_exists(#writer) OR #writer < :generation',
+      ExpressionAttributeNames: { '#seq': 'seq', '#writer': WRITER_GENERATION },
+      ExpressionAttributeValues: { ':generation': generation },
     },
   };
 }
 
 /**
  * Whether a failed part may have been applied, or was refused only because an earlier attempt
- * was: worth reading the ledger and trying again. A cancelled transaction wrote nothing; it is
- * worth another round only when it was cancelled for a stored seq or a conflict. Errors that say
- * the request itself is wrong (validation, missing table, mismatched token) are not.
+ * was: worth reading the head and the ledger and trying again. A cancelled transaction wrote
+ * nothing; it is worth another round only when it was cancelled for a stored seq, a moved head or
+ * a conflict. Errors that say the request itself is wrong (validation, missing table, mismatched
+ * token) are not.
  */
 function mayHaveLanded(error: unknown): boolean {
-  if (error instanceof RefusedSeqError || error instanceof MissingPredecessorError) return true;
+  if (error instanceof RefusedSeqError || error instanceof HeadMovedError) return true;
   if (!(error instanceof Error)) return false;
   if (error.name === 'TransactionCanceledException') {
     return cancellationCodes(error)?.some((code) => code === 'TransactionConflict' || code.startsWith('Throttling')) ?? false;

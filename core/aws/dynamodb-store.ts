@@ -32,12 +32,12 @@ import { isTerminalShard } from '../fleet/shard-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
-import { refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
+import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
 import type { AwsClients } from './aws-clients.js';
-import { cancellationCodes, commitShardFills, MAX_TRANSACTION_ITEMS, type TransactItem } from './dynamodb-commit.js';
+import { cancellationCodes, commitShardFills, committedSeqOf, LEDGER_SEQ, MAX_TRANSACTION_ITEMS, WRITER_GENERATION, type HeadCache, type TransactItem } from './dynamodb-commit.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
 
 /** DynamoDB's limit of requests per BatchWriteItem (items per transaction: `MAX_TRANSACTION_ITEMS`). */
@@ -264,24 +264,30 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     /** The peak RSS this task last saw stored: picks which heartbeat update to try first. */
     const peak: { bytes?: number } = {};
     const ticksSince = new TicksSince();
+    /** The head this task's last commit wrote: its next commit needs no read when it continues it. */
+    const head: HeadCache = {};
     return {
       key,
       generation,
       async restore(): Promise<RestorePoint> {
-        const checkpoint = (await store.readCheckpoint(key)) ?? null;
-        return { checkpoint, ledgerTail: await store.fillsAfter(key, checkpoint?.lastFillSeq ?? -1) };
+        // One item holds the checkpoint and the head: the tail is the committed fills between them.
+        const item = await store.get(store.tables.checkpoints, { shardKey: shardKeyOf(key) });
+        const checkpoint = store.checkpointOf(key, item) ?? null;
+        return { checkpoint, ledgerTail: await store.committedFills(key, checkpoint?.lastFillSeq ?? -1, committedSeqOf(item)) };
       },
       async heartbeat(progress: Progress): Promise<void> {
         await store.heartbeat(key, generation, progress, peak, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
-        await store.commit(key, generation, fills, checkpoint);
+        await store.commit(key, generation, fills, checkpoint, head);
       },
     };
   }
 
+  /** The shard's committed fills: orphans above the head (an unfinished split commit's, `dynamodb-commit.ts`) are left out. */
   async readLedger(key: ShardKey): Promise<Fill[]> {
-    return this.fillsAfter(key, -1);
+    const item = await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }, [LEDGER_SEQ, 'lastFillSeq']);
+    return this.committedFills(key, -1, committedSeqOf(item));
   }
 
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
@@ -295,9 +301,13 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   }
 
   async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
-    const item = await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) });
-    if (!item) return undefined;
-    return this.parseStored(CheckpointSchema, without(item, ['shardKey']), `checkpoint of shard ${shardKeyOf(key)}`, this.tables.checkpoints);
+    return this.checkpointOf(key, await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }));
+  }
+
+  /** The checkpoint a checkpoints item holds; undefined for none, or for an item that holds only a head (commits without a checkpoint). */
+  private checkpointOf(key: ShardKey, item: Item | undefined): Checkpoint | undefined {
+    if (!item || !('version' in item)) return undefined;
+    return this.parseStored(CheckpointSchema, without(item, ['shardKey', LEDGER_SEQ]), `checkpoint of shard ${shardKeyOf(key)}`, this.tables.checkpoints);
   }
 
   /**
@@ -381,15 +391,14 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /**
    * Fenced commit, exactly once (`dynamodb-commit.ts`). Each transaction holds a ConditionCheck
-   * on the shard's generation, so the fence holds for every part, and one that the seq before
-   * the part's first fill is stored, so no commit leaves a gap (`LedgerGapError`). Up to 97 fills
-   * go in one transaction with the checkpoint; more are split into parts of at most 98 fills that never
-   * separate the two legs of the same kind of a trade, the checkpoint in the last part. A part
-   * that lands was written while its generation was current (as if the engine had committed more
-   * often), and the checkpoint never lands before the fills it covers. Each part carries a client
-   * request token; fills an earlier attempt already stored identically are not written again.
+   * on the shard's generation, so the fence holds for every part. Up to 98 fills go in one
+   * transaction with the head (and the checkpoint); more are split into parts of at most 98 fills
+   * that never separate the two legs of the same kind of a trade, the head in the last part, so
+   * a commit counts only once its last part landed: fills of parts before it are orphans until
+   * then, read by no one. Each part carries a client request token; fills an earlier attempt
+   * already committed identically are not written again.
    */
-  private async commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+  private async commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null, head: HeadCache): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
     const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
@@ -398,19 +407,20 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       {
         tables: this.tables,
         transact: (items, token) => this.transact(items, token),
-        storedFills: (shard, low, high) => this.fillsBetween(shard, low, high),
-        lastSeq: (shard) => this.lastFillSeq(shard),
+        storedFills: (shard, low, high) => this.storedFills(shard, low, high),
+        readHead: (shard) => this.get(this.tables.checkpoints, { shardKey: shardKeyOf(shard) }),
         fencedError: (shard, gen) => this.fencedError(shard, gen),
       },
       key,
       generation,
       validFills,
       validCheckpoint,
+      head,
     );
   }
 
-  /** The shard's fills with `low ≤ seq ≤ high`, in `seq` order (what a commit reconciles with). */
-  private async fillsBetween(key: ShardKey, low: number, high: number): Promise<Fill[]> {
+  /** The shard's stored fills with `low ≤ seq ≤ high`, orphans included, with the generation that wrote each (what a commit reconciles with). */
+  private async storedFills(key: ShardKey, low: number, high: number): Promise<StoredFill[]> {
     const items = await this.queryAll({
       TableName: this.tables.ledger,
       KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
@@ -418,36 +428,25 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': low, ':high': high },
       ConsistentRead: true,
     });
-    return items.map((item) => this.parseStored(FillSchema, without(item, ['shardKey']), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger));
+    // An item written before writers were recorded counts as an older generation's.
+    return items.map((item) => ({ fill: this.toFill(key, item), writerGeneration: typeof item[WRITER_GENERATION] === 'number' ? item[WRITER_GENERATION] : -1 }));
   }
 
-  /** The shard's last stored seq, -1 when its ledger is empty (what a refused gap is measured from). */
-  private async lastFillSeq(key: ShardKey): Promise<number> {
-    const { Items } = await this.db.send(
-      new QueryCommand({
-        TableName: this.tables.ledger,
-        KeyConditionExpression: 'shardKey = :k',
-        ExpressionAttributeValues: { ':k': shardKeyOf(key) },
-        ProjectionExpression: '#seq',
-        ExpressionAttributeNames: { '#seq': 'seq' },
-        ScanIndexForward: false,
-        Limit: 1,
-        ConsistentRead: true,
-      }),
-    );
-    const last = Items?.[0]?.seq;
-    return typeof last === 'number' ? last : -1;
-  }
-
-  private async fillsAfter(key: ShardKey, afterSeq: number): Promise<Fill[]> {
+  /** The shard's committed fills with `afterSeq < seq ≤ committedSeq`, in `seq` order. */
+  private async committedFills(key: ShardKey, afterSeq: number, committedSeq: number): Promise<Fill[]> {
+    if (committedSeq <= afterSeq) return [];
     const items = await this.queryAll({
       TableName: this.tables.ledger,
-      KeyConditionExpression: 'shardKey = :k AND #seq > :after',
+      KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
       ExpressionAttributeNames: { '#seq': 'seq' },
-      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':after': afterSeq },
+      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': afterSeq + 1, ':high': committedSeq },
       ConsistentRead: true,
     });
-    return items.map((item) => this.parseStored(FillSchema, without(item, ['shardKey']), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger));
+    return items.map((item) => this.toFill(key, item));
+  }
+
+  private toFill(key: ShardKey, item: Item): Fill {
+    return this.parseStored(FillSchema, without(item, ['shardKey', WRITER_GENERATION]), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger);
   }
 
   /** The campaign a create must return instead of creating: the owner of its idempotency key. */
@@ -629,7 +628,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     }
   }
 
-  private async get(table: string, key: Item, attributes?: string[]): Promise<Item | undefined> {
+  private async get(table: string, key: Item, attributes?: readonly string[]): Promise<Item | undefined> {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: table,

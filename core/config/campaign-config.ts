@@ -233,6 +233,16 @@ export const MonitorSchema = z
   })
   .strict();
 
+/**
+ * The caps on what a campaign may be asked to run. A `clock: real` campaign runs `duration` on the
+ * wall clock: 30 days at most, as before. A `clock: virtual` one runs recorded time as fast as the
+ * CPU allows and has no wall-clock end (`campaign-lifecycle.ts`), so the wall-clock cap does not
+ * apply to it: a 90-day backtest is asked as `duration: 90d` (or `feed.from`/`feed.to`), not
+ * silently cut at 30 days; recorded time is capped at 3,660 days (ten years) against typos.
+ */
+export const MAX_REAL_DURATION_SEC = 30 * 86_400;
+export const MAX_VIRTUAL_DURATION_SEC = 3_660 * 86_400;
+
 /** The raw shape, before cross-field checks. */
 const CampaignShape = z
   .object({
@@ -249,7 +259,11 @@ const CampaignShape = z
     strategy: StrategySchema.default(StrategySchema.parse({})),
     risk: RiskSchema.default(RiskSchema.parse({})),
     feed: FeedSchema.default(SyntheticFeedSchema.parse({ kind: 'synthetic' })),
-    duration: durationSeconds(1, 30 * 86_400).default(300),
+    duration: durationSeconds(1, MAX_VIRTUAL_DURATION_SEC).default(300).meta({
+      description:
+        'seconds, or a duration string like "90s", "5m", "1h"; clock real: wall time, at most 720h (30 days); clock virtual: recorded time ' +
+        '(a replay without feed.to plays this long from its start), at most 3660 days',
+    }),
     clock: z.enum(['real', 'virtual']).default('real').meta({
       description: 'virtual: every shard runs on the recorded time as fast as the CPU allows (a backtest through the fleet); real: the wall clock',
     }),
@@ -299,6 +313,17 @@ export const CampaignConfigSchema = CampaignShape.superRefine((c, ctx) => {
       if (seen.has(symbol)) issue(['symbols', i], `"${symbol}" is listed twice`);
       seen.add(symbol);
     });
+  }
+  if (c.clock === 'real' && c.duration > MAX_REAL_DURATION_SEC) {
+    issue(['duration'], `must be at most 720h (30 days) with clock: real (wall time), got ${c.duration / 3600}h; a backtest over recorded data takes clock: virtual (up to 3660 days)`);
+  }
+  if (c.feed.kind === 'replay' && c.feed.to !== undefined) {
+    const from = c.feed.from === undefined ? undefined : Date.parse(c.feed.from);
+    const to = Date.parse(c.feed.to);
+    if (from !== undefined && to <= from) issue(['feed', 'to'], `must be after feed.from (${c.feed.from}), got ${c.feed.to}`);
+    else if (from !== undefined && c.clock === 'virtual' && to - from > MAX_VIRTUAL_DURATION_SEC * 1000) {
+      issue(['feed', 'to'], `the window feed.from → feed.to spans ${Math.round((to - from) / 86_400_000)} days; at most 3660 days of recorded time`);
+    }
   }
   const w = c.watchdog;
   if (w.staleAfter < 2 * w.heartbeatInterval) {

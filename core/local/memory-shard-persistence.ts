@@ -1,14 +1,17 @@
 import { FencedOutError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
-import { reconcileCommit, refuseGaps, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
+import { committedFills, reconcileCommit, refuseGaps, refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { RestorePoint, ShardKey, ShardPersistence } from '../ports.js';
 
 interface ShardSlot {
   generation: number;
   checkpoint: Checkpoint | null;
-  fills: Fill[];
+  /** Stored fills by seq, orphans included (only `writeUnfinishedCommit` leaves any: a commit here is one step). */
+  fills: Map<number, StoredFill>;
+  /** The ledger's head: the highest seq the last finished commit covers, -1 before the first. */
+  committedSeq: number;
   heartbeats: { generation: number; progress: Progress }[];
 }
 
@@ -17,7 +20,9 @@ interface ShardSlot {
  * same fencing, all-or-nothing commits and exactly-once semantics as the durable adapters (a
  * fill already stored identically is dropped from a commit, a different one under its `seq` is
  * a `LedgerConflictError`, new fills that do not continue the ledger are a `LedgerGapError`),
- * and nothing durable.
+ * the same commit point (fills above the head, `committedSeq`, are an unfinished commit's
+ * orphans: never read, written over by a newer generation; `ledger-reconcile.ts`), and nothing
+ * durable.
  */
 export class MemoryShardLedger {
   private readonly shards = new Map<string, ShardSlot>();
@@ -39,12 +44,24 @@ export class MemoryShardLedger {
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         ledger.checkFence(key, slot, generation);
         refuseRepeatedSeqs(`shard ${key.shardId}`, fills);
-        const { toWrite } = reconcileCommit(key.shardId, fills, storedFrom(slot.fills, fills));
-        refuseGaps(key.shardId, slot.fills.length > 0 ? (slot.fills[slot.fills.length - 1] as Fill).seq : -1, toWrite);
-        slot.fills.push(...toWrite.map((f) => ({ ...f })));
+        const head = { committedSeq: slot.committedSeq, generation };
+        const { toWrite, covered } = reconcileCommit(key.shardId, fills, storedAmong(slot, fills), head);
+        refuseGaps(key.shardId, slot.committedSeq, covered);
+        for (const fill of toWrite) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation });
+        if (covered.length > 0) slot.committedSeq = (covered[covered.length - 1] as Fill).seq;
         if (checkpoint) slot.checkpoint = structuredClone(checkpoint);
       },
     };
+  }
+
+  /**
+   * What a split commit leaves when its task dies between the parts (the DynamoDB store's
+   * parts of 98 fills): `fills` stored as `generation` wrote them, the head not moved, no
+   * checkpoint. The persistence contract plants orphans with it; a commit here never leaves any.
+   */
+  writeUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[]): void {
+    const slot = this.slot(key, generation);
+    for (const fill of fills) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation });
   }
 
   /** Makes `generation` the shard's current one, fencing out every older task (what a restart does). */
@@ -52,8 +69,10 @@ export class MemoryShardLedger {
     this.slot(key, generation).generation = generation;
   }
 
+  /** The shard's committed fills, in `seq` order (orphans left out). */
   fills(key: ShardKey): Fill[] {
-    return this.shards.get(id(key))?.fills ?? [];
+    const slot = this.shards.get(id(key));
+    return slot ? committedOf(slot) : [];
   }
 
   checkpoint(key: ShardKey): Checkpoint | null {
@@ -64,17 +83,18 @@ export class MemoryShardLedger {
     return this.shards.get(id(key))?.heartbeats ?? [];
   }
 
+  /** The checkpoint and the committed fills after it (copies). */
   restorePoint(key: ShardKey): RestorePoint {
     const slot = this.shards.get(id(key));
     if (!slot) return { checkpoint: null, ledgerTail: [] };
     const after = slot.checkpoint?.lastFillSeq ?? -1;
-    return { checkpoint: structuredClone(slot.checkpoint), ledgerTail: slot.fills.filter((f) => f.seq > after).map((f) => ({ ...f })) };
+    return { checkpoint: structuredClone(slot.checkpoint), ledgerTail: committedOf(slot).filter((f) => f.seq > after).map((f) => ({ ...f })) };
   }
 
   private slot(key: ShardKey, generation: number): ShardSlot {
     let slot = this.shards.get(id(key));
     if (!slot) {
-      slot = { generation, checkpoint: null, fills: [], heartbeats: [] };
+      slot = { generation, checkpoint: null, fills: new Map(), committedSeq: -1, heartbeats: [] };
       this.shards.set(id(key), slot);
     }
     return slot;
@@ -85,11 +105,15 @@ export class MemoryShardLedger {
   }
 }
 
-/** The stored fills a commit may repeat: those from its lowest `seq` on (stored fills are gap-free, in `seq` order). */
-function storedFrom(stored: readonly Fill[], fills: readonly Fill[]): readonly Fill[] {
-  if (fills.length === 0 || stored.length === 0) return [];
-  const lowest = fills.reduce((low, fill) => Math.min(low, fill.seq), Infinity);
-  return stored.slice(Math.max(0, lowest - (stored[0] as Fill).seq));
+/** The stored fills (orphans included) under the seqs of `fills`. */
+function storedAmong(slot: ShardSlot, fills: readonly Fill[]): StoredFill[] {
+  return fills.flatMap((fill) => slot.fills.get(fill.seq) ?? []);
+}
+
+/** The slot's fills at or below its head, in `seq` order. */
+function committedOf(slot: ShardSlot): Fill[] {
+  const all = [...slot.fills.values()].map((stored) => stored.fill).sort((a, b) => a.seq - b.seq);
+  return committedFills(all, slot.committedSeq);
 }
 
 function id(key: ShardKey): string {

@@ -20,13 +20,17 @@ import {
 } from '../fleet/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
-import { reconcileCommit, refuseGaps, refuseRepeatedSeqs } from '../model/ledger-reconcile.js';
+import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
 
-/** The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused. */
-const SCHEMA_VERSION = 1;
+/**
+ * The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused.
+ * 2 added `ledger_heads` (the commit point); a version-1 file gets each shard's head at its last
+ * stored seq when opened (its commits were single transactions: every stored fill was committed).
+ */
+const SCHEMA_VERSION = 2;
 
 /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
@@ -66,6 +70,12 @@ CREATE TABLE IF NOT EXISTS fills (
   generation  INTEGER NOT NULL,
   fill        TEXT NOT NULL,
   PRIMARY KEY (campaign_id, shard_id, seq)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS ledger_heads (
+  campaign_id   TEXT NOT NULL,
+  shard_id      TEXT NOT NULL,
+  committed_seq INTEGER NOT NULL,
+  PRIMARY KEY (campaign_id, shard_id)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS checkpoints (
   campaign_id   TEXT NOT NULL,
@@ -119,10 +129,19 @@ const SQL = {
     "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
   insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
   readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
-  insertFill: 'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)',
-  fillsBetween: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
-  lastFillSeq: 'SELECT max(seq) AS seq FROM fills WHERE campaign_id = ? AND shard_id = ?',
-  fillsAfter: 'SELECT fill FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq > ? ORDER BY seq',
+  // Over an orphan (a fill above the head that an unfinished commit left) too: the commit decided it may.
+  writeFill:
+    'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?) ' +
+    'ON CONFLICT (campaign_id, shard_id, seq) DO UPDATE SET generation = excluded.generation, fill = excluded.fill',
+  fillsBetween: 'SELECT fill, generation FROM fills WHERE campaign_id = ? AND shard_id = ? AND seq BETWEEN ? AND ? ORDER BY seq',
+  ledgerHead: 'SELECT committed_seq AS seq FROM ledger_heads WHERE campaign_id = ? AND shard_id = ?',
+  setLedgerHead:
+    'INSERT INTO ledger_heads (campaign_id, shard_id, committed_seq) VALUES (?, ?, ?) ' +
+    'ON CONFLICT (campaign_id, shard_id) DO UPDATE SET committed_seq = excluded.committed_seq',
+  // Committed fills only: at or below the shard's head (none without one).
+  fillsAfter:
+    'SELECT fill FROM fills WHERE campaign_id = @campaignId AND shard_id = @shardId AND seq > @after AND seq <= ' +
+    'coalesce((SELECT committed_seq FROM ledger_heads WHERE campaign_id = @campaignId AND shard_id = @shardId), -1) ORDER BY seq',
   getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
   upsertCheckpoint:
     'INSERT INTO checkpoints (campaign_id, shard_id, generation, last_fill_seq, checkpoint) VALUES (?, ?, ?, ?, ?) ' +
@@ -409,10 +428,14 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   }
 
   /**
-   * Fenced commit: generation check, fills and checkpoint in one transaction (all or nothing).
-   * Exactly once: a fill already in the ledger with the same content (a retried commit that had
-   * landed) is skipped; a different one under its `seq` is a `LedgerConflictError`. The rest must
-   * continue the ledger from its last seq, one by one, or the commit is a `LedgerGapError`.
+   * Fenced commit: generation check, fills, the ledger's head and the checkpoint in one
+   * transaction (all or nothing). Exactly once: a fill already committed with the same content (a
+   * retried commit that had landed) is skipped; a different one under its `seq` is a
+   * `LedgerConflictError`. The rest must continue the ledger from its head, one by one, or the
+   * commit is a `LedgerGapError`. The head (`ledger_heads.committed_seq`) is the commit point
+   * every read honours, as on DynamoDB (`ledger-reconcile.ts`): one transaction never leaves
+   * fills above it, but a file that holds some (written by anything else) reads the same way,
+   * and a newer generation writes over them.
    */
   private commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
     const name = `shard ${key.campaignId}/${key.shardId}`;
@@ -422,10 +445,11 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     this.write(() => {
       const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
       if (!row || row.generation !== generation) this.throwFenced(key, generation);
-      const { toWrite } = reconcileCommit(key.shardId, validFills, this.storedFillsFor(key, validFills));
-      const last = this.sql.lastFillSeq.get(key.campaignId, key.shardId) as { seq: number | null };
-      refuseGaps(key.shardId, last.seq ?? -1, toWrite);
-      for (const fill of toWrite) this.sql.insertFill.run(key.campaignId, key.shardId, fill.seq, fill.generation, JSON.stringify(fill));
+      const committedSeq = this.committedSeq(key);
+      const { toWrite, covered } = reconcileCommit(key.shardId, validFills, this.storedFillsFor(key, validFills), { committedSeq, generation });
+      refuseGaps(key.shardId, committedSeq, covered);
+      for (const fill of toWrite) this.sql.writeFill.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
+      if (covered.length > 0) this.sql.setLedgerHead.run(key.campaignId, key.shardId, (covered[covered.length - 1] as Fill).seq);
       if (validCheckpoint) {
         this.sql.upsertCheckpoint.run(
           key.campaignId,
@@ -438,15 +462,29 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     });
   }
 
-  /** The stored fills a commit may repeat: those between its lowest and highest `seq`. */
-  private storedFillsFor(key: ShardKey, fills: readonly Fill[]): Fill[] {
+  /** The stored fills a commit may repeat, orphans included: those between its lowest and highest `seq`, with the generation that wrote each. */
+  private storedFillsFor(key: ShardKey, fills: readonly Fill[]): StoredFill[] {
     if (fills.length === 0) return [];
-    const seqs = fills.map((fill) => fill.seq);
-    const rows = this.sql.fillsBetween.all(key.campaignId, key.shardId, Math.min(...seqs), Math.max(...seqs)) as { fill: string }[];
-    return rows.map((row) => parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path));
+    let low = Infinity;
+    let high = -Infinity;
+    for (const fill of fills) {
+      low = Math.min(low, fill.seq);
+      high = Math.max(high, fill.seq);
+    }
+    const rows = this.sql.fillsBetween.all(key.campaignId, key.shardId, low, high) as { fill: string; generation: number }[];
+    return rows.map((row) => ({
+      fill: parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path),
+      writerGeneration: row.generation,
+    }));
   }
 
-  /** The last checkpoint and the fills after it, read from one snapshot. */
+  /** The shard's head: the highest seq its last finished commit covers, -1 before the first. */
+  private committedSeq(key: ShardKey): number {
+    const row = this.sql.ledgerHead.get(key.campaignId, key.shardId) as { seq: number } | undefined;
+    return row?.seq ?? -1;
+  }
+
+  /** The last checkpoint and the committed fills after it, read from one snapshot. */
   private restorePoint(key: ShardKey): RestorePoint {
     return this.db.transaction(() => {
       const checkpoint = this.checkpointOf(key);
@@ -461,7 +499,7 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
   }
 
   private fillsAfter(key: ShardKey, afterSeq: number): Fill[] {
-    const rows = this.sql.fillsAfter.all(key.campaignId, key.shardId, afterSeq) as { fill: string }[];
+    const rows = this.sql.fillsAfter.all({ campaignId: key.campaignId, shardId: key.shardId, after: afterSeq }) as { fill: string }[];
     return rows.map((row) => parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path));
   }
 
@@ -527,6 +565,10 @@ function openDatabase(path: string, mustExist: boolean): Database.Database {
       );
     }
     db.exec(SCHEMA_SQL);
+    if (found === 1) {
+      // Version 1 committed in single transactions: every fill it stored is committed.
+      db.exec('INSERT OR IGNORE INTO ledger_heads (campaign_id, shard_id, committed_seq) SELECT campaign_id, shard_id, max(seq) FROM fills GROUP BY campaign_id, shard_id');
+    }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();
   return db;

@@ -1,10 +1,26 @@
 /**
  * Exactly-once commits: what every ledger adapter does with a commit whose fills may already be
  * stored (a retry of a commit whose answer was lost, or of a split commit whose first part
- * landed). A fill already stored under its `seq` with the same content is dropped from the
+ * landed). A fill already committed under its `seq` with the same content is dropped from the
  * commit (it is the same fill, committed before); a different fill under that `seq` is a
  * `LedgerConflictError`, never written and never overwriting. What is left must continue the
  * ledger one seq at a time (`refuseGaps`): a gap would mean fills were lost.
+ *
+ * The commit point. A shard's ledger has a head, `committedSeq`: the highest seq its last
+ * finished commit covers, written by that commit's last step (with the checkpoint, when it has
+ * one). Fills stored above the head are ORPHANS: the earlier parts of a split commit whose last
+ * part never landed (the DynamoDB store splits commits at 98 fills; the engine may be killed
+ * between the parts). Like log entries past a commit index, orphans are not committed: readers
+ * (restore, the ledger the report and the fleet read) never see them, and a restarted generation,
+ * which resumes its feed from the checkpoint and makes those trades again, writes its own fills
+ * over them under the same seqs. Without this rule the orphans were restored as a ledger tail while
+ * the feed resumed from the older checkpoint: the same market updates were traded twice, the
+ * second time under new seqs (issue 16, point 4: 98 fills reappeared as 26 identical trades).
+ *
+ * An orphan written by an OLDER generation is overwritten. One written by THIS generation is its
+ * own unfinished commit being retried: identical, it is kept (nothing to write, but the commit
+ * still covers it); different, it is a `LedgerConflictError` (two writers of one generation, or a
+ * bug), so one generation never overwrites its own fills.
  */
 import { ConflictError, LedgerConflictError, LedgerGapError } from '../errors.js';
 import { FillSchema, type Fill } from './fill.js';
@@ -12,33 +28,66 @@ import { FillSchema, type Fill } from './fill.js';
 /** The fields that make up a fill's content, in schema order. */
 const FILL_FIELDS = Object.keys(FillSchema.shape) as (keyof Fill)[];
 
+/** A fill as a store holds it: the fill, and the generation whose commit wrote it. */
+export interface StoredFill {
+  fill: Fill;
+  /** The generation of the task whose commit wrote this item (the port's, not the fill's field). */
+  writerGeneration: number;
+}
+
 /** What a commit still has to write once the ledger's contents are known. */
 export interface ReconciledCommit {
-  /** The commit's fills not yet in the ledger, in the commit's order. */
+  /** The commit's fills not yet in the ledger (or over an older generation's orphan), in the commit's order. */
   toWrite: Fill[];
-  /** How many of the commit's fills the ledger already held, identical. */
+  /**
+   * The commit's fills above the ledger's head, in the commit's order: `toWrite` plus this
+   * generation's own orphans stored identically. What the commit moves the head over; they must
+   * be `committedSeq + 1`, `+ 2`, … (`refuseGaps`).
+   */
+  covered: Fill[];
+  /** How many of the commit's fills the ledger already held committed, identical. */
   alreadyStored: number;
 }
 
 /**
  * Splits `fills` into those to write and those the ledger already holds identically.
- * @param stored the ledger's fills whose `seq` is one of `fills`' (others are ignored).
- * @throws LedgerConflictError naming the shard, the seq and the differing fields when a stored
- *   fill differs from the commit's fill with the same `seq`.
+ * @param stored the ledger's fills whose `seq` is one of `fills`' (others are ignored), orphans included.
+ * @param head the shard's `committedSeq` (-1 for an empty ledger) as read with `stored`, and the
+ *   committing generation (what orphans are told apart by).
+ * @throws LedgerConflictError naming the shard, the seq and the differing fields when a committed
+ *   fill, or an orphan of this same generation (or a newer one), differs from the commit's fill
+ *   with the same `seq`.
  */
-export function reconcileCommit(shardId: string, fills: readonly Fill[], stored: readonly Fill[]): ReconciledCommit {
-  const bySeq = new Map(stored.map((fill) => [fill.seq, fill]));
+export function reconcileCommit(
+  shardId: string,
+  fills: readonly Fill[],
+  stored: readonly StoredFill[],
+  head: { committedSeq: number; generation: number },
+): ReconciledCommit {
+  const bySeq = new Map(stored.map((item) => [item.fill.seq, item]));
   const toWrite: Fill[] = [];
+  const covered: Fill[] = [];
+  let alreadyStored = 0;
   for (const fill of fills) {
     const existing = bySeq.get(fill.seq);
+    const orphan = fill.seq > head.committedSeq;
     if (!existing) {
       toWrite.push(fill);
+      covered.push(fill);
       continue;
     }
-    const differences = fillDifferences(existing, fill);
+    if (orphan && existing.writerGeneration < head.generation) {
+      // An unfinished commit of an older generation: not committed, written over.
+      toWrite.push(fill);
+      covered.push(fill);
+      continue;
+    }
+    const differences = fillDifferences(existing.fill, fill);
     if (differences.length > 0) throw new LedgerConflictError(shardId, fill.seq, differences);
+    if (orphan) covered.push(fill);
+    else alreadyStored++;
   }
-  return { toWrite, alreadyStored: fills.length - toWrite.length };
+  return { toWrite, covered, alreadyStored };
 }
 
 /** The fields in which two fills differ, each as `field: a → b` (empty when they are the same fill). */
@@ -46,6 +95,15 @@ export function fillDifferences(a: Fill, b: Fill): string[] {
   return FILL_FIELDS.filter((field) => !Object.is(a[field], b[field])).map(
     (field) => `${field}: ${JSON.stringify(a[field])} → ${JSON.stringify(b[field])}`,
   );
+}
+
+/**
+ * The committed part of a shard's stored fills: those at or below its head, `committedSeq`
+ * (orphans above it are an unfinished commit's; see the module's docstring). What every ledger
+ * read hands out: restore's tail, the ledger the report and the fleet read.
+ */
+export function committedFills<T extends { seq: number }>(fills: readonly T[], committedSeq: number): T[] {
+  return fills.filter((fill) => fill.seq <= committedSeq);
 }
 
 /**
@@ -63,14 +121,14 @@ export function refuseRepeatedSeqs(name: string, fills: readonly Fill[]): void {
 }
 
 /**
- * Refuses a commit that would leave a gap in the ledger: its new fills (`toWrite`, what
- * `reconcileCommit` left), in the commit's order, must be `lastSeq + 1`, `lastSeq + 2`, …
- * Permanent: a gap means fills the engine made never reached the ledger.
- * @param lastSeq the ledger's last committed seq before this commit, -1 when it is empty.
+ * Refuses a commit that would leave a gap in the ledger: the fills it moves the head over
+ * (`covered`, what `reconcileCommit` left), in the commit's order, must be `lastSeq + 1`,
+ * `lastSeq + 2`, … Permanent: a gap means fills the engine made never reached the ledger.
+ * @param lastSeq the ledger's head (`committedSeq`) before this commit, -1 when it is empty.
  * @throws LedgerGapError naming the shard, the first fill out of line and the seq expected there.
  */
-export function refuseGaps(shardId: string, lastSeq: number, toWrite: readonly Fill[]): void {
-  toWrite.forEach((fill, i) => {
+export function refuseGaps(shardId: string, lastSeq: number, covered: readonly Fill[]): void {
+  covered.forEach((fill, i) => {
     const expected = lastSeq + 1 + i;
     if (fill.seq !== expected) throw new LedgerGapError(shardId, fill.seq, expected);
   });

@@ -62,19 +62,19 @@ export function imageDataFiles(root: string = REPO_ROOT): string[] {
 
 /**
  * The only DynamoDB operations an engine task performs (`DynamoDbCampaignStore.forTask`), per
- * table: restore (GetItem of the checkpoint, Query of the ledger tail); heartbeat (a transaction
- * of the shard's update, conditional on its generation, and a heartbeat put; GetItem of the
- * shard after a lost race); commit (`dynamodb-commit.ts`: a transaction of a ConditionCheck of the
- * shard's generation, ledger puts, the checkpoint put and a ConditionCheck that the ledger holds
- * the seq before the first fill; Query of the ledger to reconcile, GetItem of the shard when
- * fenced out); its config (GetItem of the campaign: the config travels by reference,
+ * table: restore (GetItem of the checkpoint and head, Query of the ledger tail); heartbeat (a
+ * transaction of the shard's update, conditional on its generation, and a heartbeat put; GetItem
+ * of the shard after a lost race); commit (`dynamodb-commit.ts`: transactions of a ConditionCheck
+ * of the shard's generation and ledger puts, the last one with the checkpoint-and-head put;
+ * GetItem of the head and Query of the ledger to reconcile, GetItem of the shard when fenced
+ * out); its config (GetItem of the campaign: the config travels by reference,
  * `ARBFLEET_CONFIG_FROM=store`). No Scan, no deletes, no campaign writes, no event access.
  * A transaction needs each part's action on that part's table, as these are listed.
  */
 export const TASK_TABLE_ACTIONS: Readonly<Partial<Record<TableName, readonly string[]>>> = {
   campaigns: ['dynamodb:GetItem'],
   shards: ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem'],
-  ledger: ['dynamodb:Query', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'],
+  ledger: ['dynamodb:Query', 'dynamodb:PutItem'],
   checkpoints: ['dynamodb:GetItem', 'dynamodb:PutItem'],
   heartbeats: ['dynamodb:PutItem'],
 };

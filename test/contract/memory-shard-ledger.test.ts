@@ -15,6 +15,9 @@ describeShardPersistenceContract('MemoryShardLedger', async () => {
     async supersede(key, generation) {
       ledger.supersede(key, generation);
     },
+    async leaveUnfinishedCommit(key, generation, fills) {
+      ledger.writeUnfinishedCommit(key, generation, fills);
+    },
     async cleanup() {},
   };
 });

@@ -1,6 +1,8 @@
 /**
  * The contract of the engine's persistence port (`ShardPersistence`): fenced writes, atomic
- * commits, restore from checkpoint plus ledger tail. Every adapter runs this same suite.
+ * commits, restore from checkpoint plus ledger tail, and the commit point (fills an unfinished
+ * commit left above the ledger's head are no one's to read, and a newer generation writes over
+ * them: `core/model/ledger-reconcile.ts`). Every adapter runs this same suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, FencedOutError, isRetryable, LedgerConflictError, LedgerGapError } from '../../core/errors.js';
@@ -18,6 +20,12 @@ export interface ShardPersistenceHarness {
   supersede(key: ShardKey, generation: number): Promise<void>;
   /** Every fill of the shard, in `seq` order, across generations. */
   readLedger(key: ShardKey): Promise<Fill[]>;
+  /**
+   * Stores `fills` as a split commit of `generation` leaves them when its task dies between the
+   * parts: the fills written, the head not moved, no checkpoint (on DynamoDB the items its first
+   * part writes; elsewhere, where a commit is one step, written past the store's own code).
+   */
+  leaveUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[]): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -27,7 +35,11 @@ let storeShards = 0;
  * The harness for a `CampaignStore`'s engine port: shards are created through the store and
  * superseded the way a restart does it (generation bumped by a compare-and-set update).
  */
-export function storeBackedHarness(store: CampaignStore, cleanup: () => Promise<void>): ShardPersistenceHarness {
+export function storeBackedHarness(
+  store: CampaignStore,
+  cleanup: () => Promise<void>,
+  leaveUnfinishedCommit: ShardPersistenceHarness['leaveUnfinishedCommit'],
+): ShardPersistenceHarness {
   return {
     async createShard(generation) {
       const campaignId = `c${storeShards++}`;
@@ -43,6 +55,7 @@ export function storeBackedHarness(store: CampaignStore, cleanup: () => Promise<
       if (!shard) throw new Error(`no shard ${key.campaignId}/${key.shardId} to supersede`);
       await store.updateShard(key, shard.version, { generation, status: 'RESTARTING' });
     },
+    leaveUnfinishedCommit,
     cleanup,
   };
 }
@@ -222,6 +235,85 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       first.ledgerTail[0]!.qty = 99;
       first.checkpoint!.symbols[0]!.ticks = 0;
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 0), ledgerTail: fills(1, 1, 0) });
+    });
+
+    describe('the commit point: fills an unfinished commit left above the head', () => {
+      /** A fill of `generation` that is not the one generation 0 made under `seq` (another price, as a replayed feed might give). */
+      const remade = (seq: number, generation: number): Fill => ({ ...fill(seq, generation), price: fill(seq, generation).price + 0.5 });
+
+      it('are not committed: restore, its tail and the ledger leave them out', async () => {
+        const task = harness.forTask(key, 0);
+        await task.commit(fills(0, 4, 0), checkpoint(0, 3));
+        await task.commit(fills(4, 2, 0), null);
+        await harness.leaveUnfinishedCommit(key, 0, fills(6, 98, 0));
+
+        expect(await harness.forTask(key, 0).restore()).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: fills(4, 2, 0) });
+        expect(await harness.readLedger(key)).toEqual(fills(0, 6, 0));
+      });
+
+      it('on a shard with no commit yet, restore is empty', async () => {
+        await harness.leaveUnfinishedCommit(key, 0, fills(0, 98, 0));
+        expect(await harness.forTask(key, 0).restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+        expect(await harness.readLedger(key)).toEqual([]);
+      });
+
+      it("the next generation writes its own fills over an older generation's, under the same seqs", async () => {
+        await harness.forTask(key, 0).commit(fills(0, 4, 0), checkpoint(0, 3));
+        await harness.leaveUnfinishedCommit(key, 0, fills(4, 6, 0));
+        await harness.supersede(key, 1);
+        const next = harness.forTask(key, 1);
+        expect(await next.restore()).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: [] });
+
+        const again = [remade(4, 1), remade(5, 1), remade(6, 1)];
+        await next.commit(again, checkpoint(1, 6));
+        expect(await harness.readLedger(key)).toEqual([...fills(0, 4, 0), ...again]);
+        // Seqs 7–9 are still generation 0's orphans: out of the ledger until generation 1 writes them.
+        await next.commit([remade(7, 1)], checkpoint(1, 7));
+        expect(await harness.readLedger(key)).toEqual([...fills(0, 4, 0), ...again, remade(7, 1)]);
+        expect(await next.restore()).toEqual({ checkpoint: checkpoint(1, 7), ledgerTail: [] });
+      });
+
+      it("a generation's own orphans are its unfinished commit: repeated identically, the commit completes", async () => {
+        await harness.leaveUnfinishedCommit(key, 0, fills(0, 5, 0));
+        const task = harness.forTask(key, 0);
+
+        await task.commit(fills(0, 7, 0), checkpoint(0, 6));
+
+        expect(await harness.readLedger(key)).toEqual(fills(0, 7, 0));
+        expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 6), ledgerTail: [] });
+      });
+
+      it("a different fill over the same generation's orphan is a permanent LedgerConflictError: one generation never overwrites itself", async () => {
+        await harness.forTask(key, 0).commit(fills(0, 2, 0), checkpoint(0, 1));
+        await harness.leaveUnfinishedCommit(key, 0, fills(2, 3, 0));
+        const task = harness.forTask(key, 0);
+
+        const refused = task.commit([...fills(2, 1, 0), remade(3, 0), ...fills(4, 1, 0)], checkpoint(0, 4));
+        await expect(refused).rejects.toBeInstanceOf(LedgerConflictError);
+        await expect(refused).rejects.toMatchObject({ seq: 3, retryable: false });
+        expect(await harness.readLedger(key)).toEqual(fills(0, 2, 0));
+        expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: [] });
+      });
+
+      it('the gap check counts from the head, not from the orphans above it', async () => {
+        await harness.forTask(key, 0).commit(fills(0, 2, 0), checkpoint(0, 1));
+        await harness.leaveUnfinishedCommit(key, 0, fills(2, 5, 0));
+        await harness.supersede(key, 1);
+        const next = harness.forTask(key, 1);
+
+        await expect(next.commit([remade(7, 1)], checkpoint(1, 7))).rejects.toMatchObject({ name: 'LedgerGapError', seq: 7, expectedSeq: 2 });
+        await next.commit([remade(2, 1)], checkpoint(1, 2));
+        expect(await harness.readLedger(key)).toEqual([...fills(0, 2, 0), remade(2, 1)]);
+      });
+
+      it('a committed fill is never written over, whatever generation comes next', async () => {
+        await harness.forTask(key, 0).commit(fills(0, 3, 0), checkpoint(0, 2));
+        await harness.supersede(key, 1);
+
+        const refused = harness.forTask(key, 1).commit([remade(2, 1)], checkpoint(1, 2));
+        await expect(refused).rejects.toBeInstanceOf(LedgerConflictError);
+        expect(await harness.readLedger(key)).toEqual(fills(0, 3, 0));
+      });
     });
   });
 }

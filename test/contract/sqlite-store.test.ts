@@ -30,8 +30,19 @@ function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; pat
 describeCampaignStoreContract('SqliteCampaignStore', async () => openTempStore());
 
 describeShardPersistenceContract('SqliteCampaignStore.forTask', async () => {
-  const { store, cleanup } = openTempStore();
-  return storeBackedHarness(store, cleanup);
+  const { store, cleanup, path } = openTempStore();
+  // A commit here is one transaction and never leaves fills above the head: rows written past the store.
+  return storeBackedHarness(store, cleanup, async (key, generation, fills) => {
+    const raw = new Database(path);
+    try {
+      const insert = raw.prepare('INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)');
+      raw.transaction(() => {
+        for (const fill of fills) insert.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
+      })();
+    } finally {
+      raw.close();
+    }
+  });
 });
 
 describe('SqliteCampaignStore file', () => {
@@ -107,6 +118,6 @@ describe('SqliteCampaignStore file', () => {
     const raw = new Database(opened.path);
     raw.pragma('user_version = 99');
     raw.close();
-    expect(() => new SqliteCampaignStore(opened.path, opened.clock)).toThrow(/schema version 99, newer than this build's 1/);
+    expect(() => new SqliteCampaignStore(opened.path, opened.clock)).toThrow(/schema version 99, newer than this build's 2/);
   });
 });

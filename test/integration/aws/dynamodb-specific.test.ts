@@ -37,10 +37,15 @@ interface SentTransaction {
 function observedStore(clock: VirtualClock, afterTransaction?: (sent: SentTransaction, index: number) => Promise<void>) {
   const own = new AwsClients();
   const sent: SentTransaction[] = [];
+  /** The commands other than TransactWriteItems it sent (GetItem, Query, …), by name. */
+  const reads: string[] = [];
   own.documents.middlewareStack.add(
-    (next) => async (args) => {
+    (next, context) => async (args) => {
       const input = args.input as { TransactItems?: TransactItemShape[] };
-      if (!input.TransactItems) return next(args);
+      if (!input.TransactItems) {
+        reads.push(String(context.commandName));
+        return next(args);
+      }
       const transaction = describeTransaction(input.TransactItems);
       sent.push(transaction);
       const result = await next(args);
@@ -50,7 +55,7 @@ function observedStore(clock: VirtualClock, afterTransaction?: (sent: SentTransa
     { step: 'build', name: 'recordTransactions' },
   );
   const store = new DynamoDbCampaignStore({ clients: own, tablePrefix: prefix, clock, heartbeatTtlSec: HEARTBEAT_TTL_SEC });
-  return { store, sent, destroy: () => own.destroy() };
+  return { store, sent, reads, destroy: () => own.destroy() };
 }
 
 interface TransactItemShape {
@@ -146,33 +151,45 @@ describe('split commits', () => {
     expect(observed.sent.flatMap((t) => t.seqs).sort((a, b) => a - b)).toEqual(fills(0, 250, 0).map((f) => f.seq));
   });
 
-  it('plans parts of at most 98 fills, whole trade legs, and a part of its own for a checkpoint that does not fit', () => {
-    expect(commitParts([], false)).toEqual([[]]);
-    expect(commitParts([], true)).toEqual([[]]);
-    expect(commitParts(fills(0, 250, 0), true).map((part) => part.length)).toEqual([98, 98, 54]);
+  it('plans parts of at most 98 fills and whole trade legs; the fence and the head fill the last part to 100 items', () => {
+    expect(commitParts([])).toEqual([[]]);
+    expect(commitParts(fills(0, 250, 0)).map((part) => part.length)).toEqual([98, 98, 54]);
     const pairs = fills(0, 198, 0);
-    expect(commitParts(pairs, false).map((part) => part.length)).toEqual([98, 98, 2]);
+    expect(commitParts(pairs).map((part) => part.length)).toEqual([98, 98, 2]);
     const full = fills(0, 98, 0).map((f, i) => ({ ...f, tradeId: i }));
-    expect(commitParts(full, true).map((part) => part.length)).toEqual([98, 0]);
-    expect(commitParts(full.slice(0, 97), true).map((part) => part.length)).toEqual([97]);
+    expect(commitParts(full).map((part) => part.length)).toEqual([98]);
   });
 
-  it('every part with fills checks that the seq before its first is stored, within 100 items', async () => {
+  it('only the last part writes the head; a commit without a checkpoint writes it too, keeping the stored checkpoint', async () => {
     const { key } = await seed();
-    await store.forTask(key, 0).commit(fills(0, 2, 0), null);
+    await store.forTask(key, 0).commit(fills(0, 2, 0), checkpoint(0, 1));
     const observed = observedStore(clock);
     destroy = observed.destroy;
 
-    await observed.store.forTask(key, 0).commit(fills(2, 250, 0), checkpoint(0, 251));
+    await observed.store.forTask(key, 0).commit(fills(2, 250, 0), null);
 
-    const parts = observed.sent.filter((t) => t.seqs.length > 0);
-    expect(parts.length).toBeGreaterThanOrEqual(3);
+    expect(observed.sent.length).toBe(3);
     for (const transaction of observed.sent) expect(transaction.tables.length).toBeLessThanOrEqual(100);
-    for (const transaction of parts) expect(transaction.tables.filter((t) => t === `ConditionCheck:${tables.ledger}`)).toHaveLength(1);
+    expect(observed.sent.map((t) => t.tables.filter((name) => name === `Put:${tables.checkpoints}`).length)).toEqual([0, 0, 1]);
     expect(await store.readLedger(key)).toEqual(fills(0, 252, 0));
+    expect(await store.forTask(key, 0).restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 250, 0) });
   });
 
-  it('a split commit that would leave a gap is refused in its first transaction: nothing written', async () => {
+  it('a commit that continues the head its port last wrote is written at once, without reading', async () => {
+    const { key } = await seed();
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+    const task = observed.store.forTask(key, 0);
+    await task.commit(fills(0, 2, 0), checkpoint(0, 1));
+    const reads = observed.reads.length;
+
+    await task.commit(fills(2, 3, 0), checkpoint(0, 4));
+
+    expect(observed.reads.length).toBe(reads);
+    expect(await store.readLedger(key)).toEqual(fills(0, 5, 0));
+  });
+
+  it('a split commit that would leave a gap is refused before any transaction: nothing written', async () => {
     const { key } = await seed();
     await store.forTask(key, 0).commit(fills(0, 5, 0), checkpoint(0, 4));
     const observed = observedStore(clock);
@@ -182,7 +199,7 @@ describe('split commits', () => {
     await expect(refused).rejects.toBeInstanceOf(LedgerGapError);
     await expect(refused).rejects.toMatchObject({ seq: 6, expectedSeq: 5, retryable: false });
 
-    expect(observed.sent).toHaveLength(1);
+    expect(observed.sent).toHaveLength(0);
     expect(await store.readLedger(key)).toEqual(fills(0, 5, 0));
     expect(await store.readCheckpoint(key)).toEqual(checkpoint(0, 4));
   });
@@ -202,7 +219,7 @@ describe('split commits', () => {
     expect(await store.readCheckpoint(key)).toBeUndefined();
   });
 
-  it('a generation superseded between two parts writes no later part and no checkpoint', async () => {
+  it('a generation superseded between two parts writes no later part and no checkpoint: what landed is an orphan', async () => {
     const { key } = await seed();
     const observed = observedStore(clock, async (_, index) => {
       if (index === 0) await supersede(key, 1);
@@ -215,8 +232,12 @@ describe('split commits', () => {
     expect(landed).toHaveLength(98);
     expect(observed.sent).toHaveLength(2);
     expect(await store.readCheckpoint(key)).toBeUndefined();
-    // What landed was written while generation 0 was current: the next one resumes from it.
-    expect(await store.forTask(key, 1).restore()).toEqual({ checkpoint: null, ledgerTail: fills(0, landed.length, 0) });
+    // What landed is an unfinished commit's: not committed, so the next generation trades it again, under the same seqs.
+    expect(await store.forTask(key, 1).restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+    expect(await store.readLedger(key)).toEqual([]);
+    const again = fills(0, 3, 1);
+    await store.forTask(key, 1).commit(again, checkpoint(1, 2));
+    expect(await store.readLedger(key)).toEqual(again);
   });
 
   it('a split commit that puts a different fill under a committed seq is refused before any part is written', async () => {
