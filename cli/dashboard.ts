@@ -1,7 +1,7 @@
 import type { CampaignView } from '../core/api/fleet-api.js';
 import type { ShardRecord } from '../core/fleet/records.js';
 
-const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed'] as const;
+const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed', 'last restart'] as const;
 
 /**
  * The feed as the last heartbeat saw it: `done` (the replay ran out), `quiet:12s` (nothing
@@ -13,6 +13,19 @@ export function feedCell(p: { feedDone?: boolean; feedIdleSince?: number; eventT
   if (p.feedDone) return 'done';
   if (p.feedIdleSince !== undefined && p.eventTime !== undefined) return `quiet:${Math.max(0, (p.eventTime - p.feedIdleSince) / 1000).toFixed(0)}s`;
   return p.eventTime !== undefined ? 'flowing' : '-';
+}
+
+/**
+ * The shard's last restart: its cause and what named it, `PREEMPTED:SIGTERM` (a signal from
+ * outside), `PREEMPTED:TerminationNotice` (an ECS stop code), `CRASHED:exit-1`, `LOST`; `-` before
+ * any restart.
+ */
+export function lastRestartCell(restarts: ShardRecord['restarts']): string {
+  const last = restarts.at(-1);
+  if (!last) return '-';
+  const d = last.detail;
+  const named = d.signal ?? d.stopCode ?? (d.exitCode !== undefined && d.exitCode !== null ? `exit-${d.exitCode}` : undefined);
+  return named === undefined ? last.cause : `${last.cause}:${named}`;
 }
 
 /** One dashboard row per shard, as cells (shared by the terminal table and the compact lines). */
@@ -32,6 +45,7 @@ export function shardRow(shard: ShardRecord, now: number): string[] {
     String(shard.restarts.length),
     p ? (p.rssBytes / 2 ** 20).toFixed(0) : '-',
     feedCell(p),
+    lastRestartCell(shard.restarts),
   ];
 }
 
@@ -68,8 +82,8 @@ export class DashboardWriter {
     if (now - this.lastCompact < this.everyMs) return;
     this.lastCompact = now;
     for (const shard of view.shards) {
-      const [id, status, gen, , tps, trades, p99, age, restarts, rss, feed] = shardRow(shard, now);
-      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed}\n`);
+      const [id, status, gen, , tps, trades, p99, age, restarts, rss, feed, last] = shardRow(shard, now);
+      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed} last=${last}\n`);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DashboardWriter, feedCell, renderDashboard } from '../../../cli/dashboard.js';
+import { DashboardWriter, feedCell, lastRestartCell, renderDashboard } from '../../../cli/dashboard.js';
 import { parseChaos, engineChaosEnv } from '../../../cli/chaos-plan.js';
 import { campaignRecord, progress, shardRecord } from '../../contract/record-builders.js';
 
@@ -20,8 +20,8 @@ describe('the live dashboard', () => {
     const [header, columns, row0, row1] = renderDashboard(view(), T0 + 10_000);
     expect(header).toContain('(c-1)');
     expect(header).toMatch(/10s \/ 60s {2}trades 12$/);
-    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed$/);
-    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '3.25', '1.0s', '0', '150', '-']);
+    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed\s+last restart$/);
+    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '3.25', '1.0s', '0', '150', '-', '-']);
     expect(row1?.split(/\s+/).slice(0, 2)).toEqual(['shard-1', 'PENDING']);
   });
 
@@ -32,7 +32,19 @@ describe('the live dashboard', () => {
     writer.write(view(), T0 + 10_000);
     writer.write(view(), T0 + 11_000);
     expect(written.trim().split('\n')).toHaveLength(2);
-    expect(written).toContain('shard-0 RUNNING g1 ticks/s=480 trades=12 p99=3.25µs hb=1.0s restarts=0 rss=150MiB');
+    expect(written).toContain('shard-0 RUNNING g1 ticks/s=480 trades=12 p99=3.25µs hb=1.0s restarts=0 rss=150MiB feed=- last=-');
+  });
+
+  it('names the last restart: PREEMPTED with the signal or the ECS stop code that stopped it from outside', () => {
+    const restart = (cause: 'PREEMPTED' | 'CRASHED' | 'LOST', detail: Record<string, unknown>) => ({ fromGeneration: 0, cause, detail, failedAt: T0, detectedAt: T0, detectionDelaySec: 0 });
+    expect(lastRestartCell([])).toBe('-');
+    expect(lastRestartCell([restart('PREEMPTED', { exitCode: 0, signal: 'SIGTERM' })])).toBe('PREEMPTED:SIGTERM');
+    expect(lastRestartCell([restart('CRASHED', { exitCode: 1 }), restart('PREEMPTED', { exitCode: 0, stopCode: 'TerminationNotice' })])).toBe('PREEMPTED:TerminationNotice');
+    expect(lastRestartCell([restart('CRASHED', { exitCode: 1 })])).toBe('CRASHED:exit-1');
+    expect(lastRestartCell([restart('LOST', { lastHeartbeatAgeSec: 50 })])).toBe('LOST');
+    const preempted = { ...view().shards[0], restarts: [restart('PREEMPTED', { exitCode: 0, signal: 'SIGTERM' })] };
+    const [, , row0] = renderDashboard({ ...view(), shards: [preempted] } as ReturnType<typeof view>, T0 + 10_000);
+    expect(row0?.split(/\s+/).slice(-4)).toEqual(['1', '150', '-', 'PREEMPTED:SIGTERM']);
   });
 
   it('redraws in place on a TTY', () => {
