@@ -307,6 +307,7 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({ cluster: 'arbfleet', task: TASK_ARN });
     expect(String(stops[0]?.reason)).toHaveLength(255);
+    expect(String(stops[0]?.reason)).toMatch(/^arbfleet: restart: STALLED x/); // a fleet stop reason, its prefix added by the launcher
   });
 
   it('still asks ECS to stop a task DescribeTasks does not show yet, and takes "not found" for done', async () => {
