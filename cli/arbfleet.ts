@@ -1,7 +1,8 @@
 /**
  * `arbfleet`: run a campaign on this machine (`run`), re-render a run's report (`report`).
  * Exit codes: 0 the campaign completed (or was stopped by Ctrl-C), 1 it failed or an
- * unexpected error, 2 bad arguments or config.
+ * unexpected error, 2 bad arguments or config, 4 (`run --strict` only) it ended but its report
+ * fails an acceptance or trading row.
  */
 import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +18,7 @@ import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
+import { describeOutcome } from '../core/report/report-schema.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import { CHAOS_VERBS, parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
@@ -58,6 +60,9 @@ Options for run:
                         verbs: ${CHAOS_VERBS.join(', ')} (times after the campaign's start)
   --no-dashboard        no live table; one log line per event instead
   --json                log lines as JSON
+  --strict              exit 4 when the campaign's report fails any acceptance or trading row
+                        (without it such a run exits 0 as before; the last line always says
+                        how many rows failed, e.g. "acceptance 10/11 (failed: Crash-free)")
   --store-fault-bound 20s
                         how long the run folder's store may stay unwritable (disk full,
                         read-only, I/O errors) before the campaign is failed (default 20s)
@@ -69,11 +74,14 @@ If the store becomes unwritable or its file is deleted or replaced, the campaign
 engines are stopped and the report is written wherever it can be (the run folder, else the
 system's temporary directory), saying where.
 
-Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config.`;
+Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config,
+4 with --strict: the report fails an acceptance or trading row.`;
 
 export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
+/** `run --strict`: the campaign ended but its report fails an acceptance or trading row (3 is the engine's "fenced out"). */
+export const EXIT_ROWS_FAILED = 4;
 /** After a stop (Ctrl-C, SIGTERM), the campaign must end within this or it is ended by force (ms). */
 export const STOP_DEADLINE_MS = 45_000;
 
@@ -112,6 +120,7 @@ async function run(argv: string[]): Promise<number> {
       chaos: { type: 'string' },
       'no-dashboard': { type: 'boolean' },
       'store-fault-bound': { type: 'string' },
+      strict: { type: 'boolean' },
       resume: { type: 'string' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -208,10 +217,15 @@ async function run(argv: string[]): Promise<number> {
   const r = files.report;
   process.stderr.write(
     `arbfleet: ${ended.status} (${ended.endReason ?? ''}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
-      `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}\n` +
+      `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}, ${describeOutcome(r.outcome)}\n` +
       `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
   );
-  return ended.status === 'FAILED' ? EXIT_FAILED : EXIT_OK;
+  if (ended.status === 'FAILED') return EXIT_FAILED;
+  if (values.strict === true && r.outcome.acceptance.failed > 0) {
+    process.stderr.write(`arbfleet: --strict: ${r.outcome.acceptance.failed} acceptance row(s) failed: exit ${EXIT_ROWS_FAILED}\n`);
+    return EXIT_ROWS_FAILED;
+  }
+  return EXIT_OK;
 }
 
 /**

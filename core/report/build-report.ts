@@ -12,7 +12,7 @@ import { assessAcceptance } from './acceptance.js';
 import { heartbeatHistoryOf } from './heartbeat-history.js';
 import { checkLedgers, checkShardLedger } from './ledger-check.js';
 import { reportConfigOf } from './report-config.js';
-import { LATENCY_HISTOGRAM_RULE, LATENCY_RULE, THROUGHPUT_RULE, type CampaignReport, type ShardReport } from './report-schema.js';
+import { LATENCY_HISTOGRAM_RULE, LATENCY_RULE, outcomeOf, THROUGHPUT_RULE, type CampaignReport, type ShardReport } from './report-schema.js';
 import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } from './report-series.js';
 import { campaignTotals, shardTotals } from './report-totals.js';
 import { runWindowOf } from './run-window.js';
@@ -64,6 +64,8 @@ export function buildReport(input: ReportInput): CampaignReport {
     ),
   );
 
+  const acceptance = assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger });
+  const trading = tradingReportOf(ledgers, histories, tradingConfigOf(campaign.config));
   return {
     schemaVersion: 1,
     generatedAt: now,
@@ -88,8 +90,9 @@ export function buildReport(input: ReportInput): CampaignReport {
       config.currency,
     ),
     shards: shardReports,
-    acceptance: assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger }),
-    trading: tradingReportOf(ledgers, histories, tradingConfigOf(campaign.config)),
+    acceptance,
+    trading,
+    outcome: outcomeOf([...acceptance, ...trading.acceptance]),
     ledger,
     series: {
       shards: shards.map((s) => shardSeriesOf(s.shardId, historyOf(s), window)),
@@ -106,8 +109,8 @@ export function buildReport(input: ReportInput): CampaignReport {
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
       'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; reported = what its last heartbeat carried (fills made once ' +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
-        'an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry or exit repeats an earlier trade\'s decision (symbol, kind, ' +
-        'event time, each leg\'s venue, side and price) under other seqs is a repeated decision (market updates traded twice). Realised P&L is recomputed from the ledger in integer micro-units ' +
+        'an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade\'s (symbol, event time, each leg\'s ' +
+        'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +
         '(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat\'s when that heartbeat counted the same fills.',
       ...TRADING_NOTES,
     ],

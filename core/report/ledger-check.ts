@@ -5,7 +5,7 @@
  * those its last heartbeat carried (`fillsA + fillsB` made, written apart from the ledger). A fill
  * is identified by its `seq` and, independently, by `(tradeId, venue, kind)`: a trade has one
  * opening and one closing leg per venue, so either key seen twice is a duplicate. Two trades
- * carrying the same decision (symbol, kind, event time, and each leg's venue, side and price) are
+ * entered on the same decision (symbol, event time, and each leg's venue, side and price) are
  * the same market updates traded twice (a restore that resumed the feed before fills it restored:
  * `repeatedDecisions`), whatever their seqs and trade ids. Realised P&L is recomputed from the
  * ledger in integer micro-units and compared with the engine's.
@@ -103,15 +103,17 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
 }
 
 /**
- * Trades (legs grouped by `tradeId` and kind, so a trade's entry and its exit are two decisions)
- * whose decision an earlier trade of the same ledger already made: the same symbol, kind and event
- * time (`eventTs`, else `ts`), and the same venue, side and price on every leg. The engine makes
- * one decision per symbol per market update, so a repeat is the same updates traded again.
+ * Trades whose entry (its OPEN legs, grouped by `tradeId`) an earlier trade of the same ledger
+ * already made: the same symbol and event time (`eventTs`, else `ts`), and the same venue, side and
+ * price on every leg. The engine enters at most once per symbol per market update, so a repeat is
+ * the same updates traded again. Exits are not compared: one exit decision closes every open trade
+ * of a symbol it applies to, at the same prices and time (a healthy replay does so every minute).
  */
 export function repeatedDecisionsOf(fills: readonly Fill[]): number {
-  const legsOf = new Map<string, Fill[]>();
+  const legsOf = new Map<number, Fill[]>();
   for (const fill of fills) {
-    const key = `${fill.tradeId}/${fill.kind}`;
+    if (fill.kind !== 'OPEN') continue;
+    const key = fill.tradeId;
     const legs = legsOf.get(key);
     if (legs) legs.push(fill);
     else legsOf.set(key, [fill]);
@@ -124,7 +126,7 @@ export function repeatedDecisionsOf(fills: readonly Fill[]): number {
       .map((f) => `${f.venue}:${f.side}:${f.price}`)
       .sort()
       .join(',');
-    const decision = `${first.symbol}|${first.kind}|${first.eventTs ?? first.ts}|${sides}`;
+    const decision = `${first.symbol}|${first.eventTs ?? first.ts}|${sides}`;
     if (seen.has(decision)) repeatedTrades.add(first.tradeId);
     seen.add(decision);
   }

@@ -16,7 +16,7 @@ import {
   formatOffset,
   formatSeconds,
 } from './report-format.js';
-import type { CampaignReport } from './report-schema.js';
+import { describeOutcome, type CampaignReport } from './report-schema.js';
 import { tradingMarkdown } from './render-trading.js';
 
 /** Renders `report` as a Markdown document. */
@@ -40,7 +40,7 @@ function header(report: CampaignReport): string {
   const lines = [
     `# Campaign report: ${inline(c.name)}`,
     '',
-    `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${passed}/${report.acceptance.length} PASS`,
+    `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${passed}/${report.acceptance.length} PASS · **Outcome**: ${inline(describeOutcome(report.outcome))}`,
     '',
     `- Campaign: \`${code(c.id)}\`, config \`${code(c.configName)}\``,
     ...(c.schedule ? [`- Run of schedule \`${code(c.schedule.id)}\`, occurrence ${formatInstant(c.schedule.occurrence)}`] : []),

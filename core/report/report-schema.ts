@@ -96,8 +96,8 @@ export const ShardLedgerCheckSchema = z
     /** Extra copies: rows repeating an earlier row's `seq` or `(tradeId, venue, kind)`. */
     duplicated: z.number().int().nonnegative(),
     /**
-     * Trades whose entry or exit repeats an earlier trade's decision (symbol, kind, event time, and
-     * each leg's venue, side and price) under other seqs and trade ids: market updates traded twice.
+     * Trades whose entry repeats an earlier trade's (symbol, event time, and each leg's venue, side
+     * and price) under other seqs and trade ids: market updates traded twice.
      */
     repeatedDecisions: z.number().int().nonnegative(),
     /** In the ledger but beyond the checkpoint's counters: `max(0, unique - counted)`. */
@@ -184,6 +184,40 @@ export const TimelineEventSchema = z
   .strict();
 export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
 
+/** One failed acceptance or trading row, as the outcome names it. */
+export const FailedRowSchema = z.object({ id: z.string(), criterion: z.string(), result: z.string() }).strict();
+
+/**
+ * The campaign's outcome by its own acceptance table: the fleet rows (`acceptance`) and the trading
+ * rows (`trading.acceptance`) together. `arbfleet run --strict` exits 4 when `failed` > 0; the API's
+ * `GET /campaigns/{id}/report` carries the same object.
+ */
+export const ReportOutcomeSchema = z
+  .object({
+    acceptance: z
+      .object({
+        passed: z.number().int().nonnegative(),
+        failed: z.number().int().nonnegative(),
+        total: z.number().int().nonnegative(),
+        failedRows: z.array(FailedRowSchema),
+      })
+      .strict(),
+  })
+  .strict();
+export type ReportOutcome = z.infer<typeof ReportOutcomeSchema>;
+
+/** The outcome of `rows` (every acceptance and trading row of a report). */
+export function outcomeOf(rows: readonly { id: string; criterion: string; result: string; pass: boolean }[]): ReportOutcome {
+  const failedRows = rows.filter((r) => !r.pass).map(({ id, criterion, result }) => ({ id, criterion, result }));
+  return { acceptance: { passed: rows.length - failedRows.length, failed: failedRows.length, total: rows.length, failedRows } };
+}
+
+/** `acceptance 10/11 (failed: Crash-free)`: the outcome in one phrase, for summary lines. */
+export function describeOutcome(outcome: ReportOutcome): string {
+  const a = outcome.acceptance;
+  return `acceptance ${a.passed}/${a.total}${a.failed > 0 ? ` (failed: ${a.failedRows.map((r) => r.criterion).join(', ')})` : ''}`;
+}
+
 /** The campaign report: `report.json`. */
 export const CampaignReportSchema = z
   .object({
@@ -225,6 +259,8 @@ export const CampaignReportSchema = z
       .strict(),
     /** The trading judged beside the fleet (absent from reports built before it existed). */
     trading: TradingReportSchema.optional(),
+    /** How many acceptance and trading rows passed and which failed (`outcomeOf`). */
+    outcome: ReportOutcomeSchema,
     /** The rules behind derived numbers, in words. */
     notes: z.array(z.string()),
   })

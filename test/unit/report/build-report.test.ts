@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../core/errors.js';
 import type { Heartbeat } from '../../../core/fleet/records.js';
 import { buildReport, loadReportInput, type ReportInput, type ReportSource } from '../../../core/report/build-report.js';
-import { realizedMicrosOf } from '../../../core/report/ledger-check.js';
-import { CampaignReportSchema, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
+import { realizedMicrosOf, repeatedDecisionsOf } from '../../../core/report/ledger-check.js';
+import { CampaignReportSchema, describeOutcome, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun, MIB, SEC, T0 } from './report-fixtures.js';
 
 /** Cuts a shard's heartbeats after `untilSec` (its record's latest heartbeat too): the shard went quiet then. */
@@ -110,6 +110,14 @@ describe('buildReport: acceptance', () => {
     expect(criterion(report, 'continuous-trades').result).toBe('4 of 4 windows');
     expect(criterion(report, 'all-symbols-traded').result).toBe('4 of 4');
     expect(criterion(report, 'no-unrecovered-stall').result).toBe('no stall or loss; no shard FAILED');
+  });
+
+  it('sums every acceptance and trading row into the outcome, naming the failed ones', () => {
+    expect(buildReport(campaignRun()).outcome).toEqual({ acceptance: { passed: 11, failed: 0, total: 11, failedRows: [] } });
+    const failing = buildReport(campaignRun({ latencyP99Us: () => 62_000, quoteAgeSec: 30 }));
+    expect(failing.outcome.acceptance).toMatchObject({ passed: 9, failed: 2, total: 11 });
+    expect(failing.outcome.acceptance.failedRows.map((r) => r.id)).toEqual(['loop-latency', 'data-coverage']);
+    expect(describeOutcome(failing.outcome)).toBe('acceptance 9/11 (failed: Loop latency p99, Quote coverage)');
   });
 
   describe('ran the full duration', () => {
@@ -353,6 +361,9 @@ describe('buildReport: ledger check', () => {
       pass: false,
       result: "0 lost, 0 duplicated, 0 uncounted, 2 trades repeat an earlier trade's decision (168 in ledger, 168 counted)",
     });
+    // One exit closing two open trades at the same prices and time is one decision, not a repeat.
+    const twoClosedAtOnce = ledger.filter((f) => f.tradeId <= 1).map((f) => (f.kind === 'CLOSE' ? { ...f, symbol: 'SYM0', ts: T0 + 99 * SEC, eventTs: T0 + 99 * SEC, price: 100 } : { ...f, symbol: 'SYM0' }));
+    expect(repeatedDecisionsOf(twoClosedAtOnce)).toBe(0);
     // The same trades at another price (a different decision at the same time) are not a repeat.
     for (const f of again) f.price += 0.01;
     last.realizedPnlMicros = realizedMicrosOf(ledger);

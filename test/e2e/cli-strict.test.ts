@@ -1,0 +1,46 @@
+/**
+ * `arbfleet run --strict` as a real process over recorded data (clock: virtual, seconds each): exit 4
+ * when the campaign's report fails an acceptance or trading row, 0 when every row passes; without
+ * --strict the failing run exits 0 as before. The summary line says how many rows failed either way.
+ */
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { readReport, runFolder, startCli } from '../support/cli-process.js';
+import { configIn, DISLOCATIONS } from '../support/replay-campaigns.js';
+
+async function runCli(config: string, runDir: string, args: string[]) {
+  const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), ...args]);
+  const exit = await cli.exited;
+  return { code: exit.code, stderr: cli.stderr(), report: readReport(join(runDir, 'out')) };
+}
+
+describe('arbfleet run --strict', () => {
+  it('exits 4 when a row fails (ETH has no recorded data: "Every symbol traded"), 0 without --strict, and 0 when every row passes', async () => {
+    const [failDir, laxDir, passDir] = [runFolder(), runFolder(), runFolder()];
+    const withEth = (dir: string) => configIn(dir, DISLOCATIONS, (y) => y.replace('symbols: [BTC]', 'symbols: [BTC, ETH]'));
+    const [failing, lax, passing] = await Promise.all([
+      runCli(withEth(failDir), failDir, ['--strict']),
+      runCli(withEth(laxDir), laxDir, []),
+      runCli(configIn(passDir, DISLOCATIONS), passDir, ['--strict']),
+    ]);
+
+    expect(failing.report.outcome.acceptance).toMatchObject({ passed: 10, failed: 1, total: 11 });
+    expect(failing.report.outcome.acceptance.failedRows.map((r) => r.id)).toEqual(['all-symbols-traded']);
+    expect(failing.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
+    expect(failing.code, failing.stderr.slice(-2000)).toBe(4);
+
+    expect(lax.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
+    expect(lax.code, lax.stderr.slice(-2000)).toBe(0);
+
+    expect(passing.report.outcome.acceptance).toEqual({ passed: 11, failed: 0, total: 11, failedRows: [] });
+    expect(passing.stderr).toContain('acceptance 11/11');
+    expect(passing.code, passing.stderr.slice(-2000)).toBe(0);
+  });
+
+  it('documents --strict and its exit code in --help', async () => {
+    const cli = startCli(['run', '--help']);
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stdout()).toMatch(/--strict\s+exit 4 when the campaign's report fails any acceptance or trading row/);
+    expect(cli.stdout()).toMatch(/4 with --strict: the report fails an acceptance or trading row/);
+  });
+});
