@@ -3,13 +3,25 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { Readable } from 'node:stream';
 import type { MiddlewareStack } from '@smithy/types';
 
 /**
  * Every AWS client arbfleet uses is built here, so all of them honour the same settings:
  * `AWS_ENDPOINT_URL` (and the SDK's per-service `AWS_ENDPOINT_URL_<SERVICE>`) to reach LocalStack
  * or moto's server, the region, bounded retries with the SDK's backoff and jitter, and timeouts
- * so that a hung connection cannot stall a Lambda or an engine's heartbeat.
+ * that END a held call, so that a hung connection cannot stall a Lambda or an engine's heartbeat.
+ *
+ * Why each timeout is set as it is (@smithy/node-http-handler 4.14, what the SDK installs here):
+ * its `requestTimeout` only logs a warning unless `throwOnRequestTimeout` is true, and DynamoDB's
+ * client sets a 300 s socket timeout by default, so before this an answer held for 7 s was simply
+ * waited for (issue 16). Now, per attempt: the connection timeout and the request timeout start
+ * together when the attempt reaches the handler, and the request timeout (thrown, as a
+ * `TimeoutError` the SDK retries) runs until the response's headers; from then on the attempt's
+ * own deadline (`attemptDeadline`: the same `requestTimeoutMs`, counted from the attempt's start)
+ * ends a body that does not finish, and the socket timeout (`requestTimeoutMs` of silence)
+ * closes a socket that goes quiet. So every attempt ends within `requestTimeoutMs` of its start,
+ * and a call within `worstCallMs`.
  */
 export interface AwsClientSettings {
   region: string;
@@ -17,8 +29,9 @@ export interface AwsClientSettings {
   endpoint?: string;
   /** Attempts per call, the first included (the SDK's standard retry mode, with jitter). */
   maxAttempts: number;
-  /** Milliseconds to open a connection and to get a response. */
+  /** Milliseconds to open a connection (within the request timeout: both run from the attempt's start). */
   connectionTimeoutMs: number;
+  /** Milliseconds an attempt may take in all, from its start to the response's last byte (also the socket's idle timeout). */
   requestTimeoutMs: number;
 }
 
@@ -48,7 +61,12 @@ export function sdkRetryBackoffBudgetMs(maxAttempts: number): number {
 /**
  * The longest one AWS call can take with these settings (ms): every attempt at its full
  * connection and request timeouts, and the SDK's longest backoff between them. With the
- * defaults, 4 × (2 + 5 s) + 7 s = 35 s.
+ * defaults, 4 × (2 + 5 s) + 7 s = 35 s. An attempt ends within `requestTimeoutMs` of its start
+ * (the module's docstring says how), so the connection term is headroom for what the timers do
+ * not count: signing and serializing before an attempt reaches the handler, timer latency on a
+ * loaded host. Measured through a proxy that holds every answer
+ * (`test/integration/aws/held-answers.test.ts`): each attempt ends at its request timeout and a
+ * call of the SDK's retries within this bound.
  */
 export function worstCallMs(settings: Pick<AwsClientSettings, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'>): number {
   return settings.maxAttempts * (settings.connectionTimeoutMs + settings.requestTimeoutMs) + sdkRetryBackoffBudgetMs(settings.maxAttempts);
@@ -60,8 +78,43 @@ function clientConfig(settings: AwsClientSettings) {
     ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
     maxAttempts: settings.maxAttempts,
     retryMode: 'standard' as const,
-    requestHandler: { connectionTimeout: settings.connectionTimeoutMs, requestTimeout: settings.requestTimeoutMs },
+    requestHandler: {
+      connectionTimeout: settings.connectionTimeoutMs,
+      requestTimeout: settings.requestTimeoutMs,
+      // Without it the request timeout only logs a warning and the call waits on.
+      throwOnRequestTimeout: true,
+      // Well under DynamoDB's default of 300 s: a socket silent for a whole attempt is dead.
+      socketTimeout: settings.requestTimeoutMs,
+    },
   };
+}
+
+/**
+ * Ends an attempt whose response body has not finished `requestTimeoutMs` after the attempt
+ * began (the handler's request timeout stops at the headers; a body trickled slower than the
+ * socket's idle timeout would go on forever). In the deserialize step, below the deserializer, so
+ * it runs once per attempt (the retry middleware is outside it) and sees the response before its
+ * body is read; the body is destroyed with a `TimeoutError`, which the SDK retries like any other.
+ */
+function attemptDeadline<C extends DynamoDBClient | SQSClient | ECSClient | S3Client>(client: C, requestTimeoutMs: number): C {
+  (client.middlewareStack as MiddlewareStack<object, object>).add(
+    (next) => async (args) => {
+      const started = performance.now();
+      const result = await next(args);
+      const body = (result.response as { body?: unknown } | undefined)?.body;
+      if (body instanceof Readable && !body.readableEnded && !body.destroyed) {
+        const left = Math.max(0, requestTimeoutMs - (performance.now() - started));
+        const timer = setTimeout(() => {
+          const error = new Error(`AWS response body not received within ${requestTimeoutMs} ms of the attempt's start (requestTimeoutMs)`);
+          body.destroy(Object.assign(error, { name: 'TimeoutError', code: 'ETIMEDOUT' }));
+        }, left);
+        body.once('close', () => clearTimeout(timer));
+      }
+      return result;
+    },
+    { step: 'deserialize', name: 'arbfleetAttemptDeadline', priority: 'low' },
+  );
+  return client;
 }
 
 /** One request about to go on the wire: each attempt of a call counts (retries included). */
@@ -92,26 +145,30 @@ export class AwsClients {
 
   /** DynamoDB through the document client: native JS values, `undefined` attributes dropped. */
   get documents(): DynamoDBDocumentClient {
-    this.dynamo ??= DynamoDBDocumentClient.from(this.observed(new DynamoDBClient(clientConfig(this.settings))), {
+    this.dynamo ??= DynamoDBDocumentClient.from(this.observed(this.bounded(new DynamoDBClient(clientConfig(this.settings)))), {
       marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
     });
     return this.dynamo;
   }
 
   get sqs(): SQSClient {
-    this.sqsClient ??= this.observed(new SQSClient(clientConfig(this.settings)));
+    this.sqsClient ??= this.observed(this.bounded(new SQSClient(clientConfig(this.settings))));
     return this.sqsClient;
   }
 
   get ecs(): ECSClient {
-    this.ecsClient ??= this.observed(new ECSClient(clientConfig(this.settings)));
+    this.ecsClient ??= this.observed(this.bounded(new ECSClient(clientConfig(this.settings))));
     return this.ecsClient;
   }
 
   /** S3 with path-style addressing when an emulator endpoint is set (moto, LocalStack). */
   get s3(): S3Client {
-    this.s3Client ??= this.observed(new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.endpoint !== undefined }));
+    this.s3Client ??= this.observed(this.bounded(new S3Client({ ...clientConfig(this.settings), forcePathStyle: this.settings.endpoint !== undefined })));
     return this.s3Client;
+  }
+
+  private bounded<C extends DynamoDBClient | SQSClient | ECSClient | S3Client>(client: C): C {
+    return attemptDeadline(client, this.settings.requestTimeoutMs);
   }
 
   /**
