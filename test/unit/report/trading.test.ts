@@ -169,3 +169,14 @@ const baseProgress: Progress = {
   heapUsedBytes: 0,
   symbols: [],
 };
+
+describe('the trading section\'s labels say what they count', () => {
+  it('"Open at the end" counts only trades never closed; closed-at-a-stale-price trades have their own label', async () => {
+    const { tradingMarkdown } = await import('../../../core/report/render-trading.js');
+    const { tradingReportOf } = await import('../../../core/report/trading.js');
+    const staleClosed = { 'shard-000': [...trade(0, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true), ...trade(1, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true)] };
+    const markdown = tradingMarkdown(tradingReportOf(staleClosed, new Map(), tradingConfigOf({})), 'KRW', (t) => t);
+    expect(markdown).toContain('| Open at the end | 0 |');
+    expect(markdown).toContain('| Closed at a stale price | 2 |');
+  });
+});
