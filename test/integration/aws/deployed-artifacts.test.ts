@@ -9,7 +9,9 @@
  *
  * Path: POST /campaigns (api) → launch messages (SQS) → launcher → RunTask (moto's ECS) → the
  * built engine heartbeats into DynamoDB → SIGKILL → task-events (ECS Task State Change) restarts
- * the shard at generation 1 → launcher relaunches it → watchdog (scheduled) → POST …/stop (api) →
+ * the shard at generation 1 → launcher relaunches it → watchdog (scheduled) → a Spot interruption
+ * (SIGTERM to the other engine, exit 0, TerminationNotice) → task-events restarts it as PREEMPTED →
+ * a StopTask arbfleet did not issue → the watchdog restarts that shard as PREEMPTED → POST …/stop (api) →
  * scheduler and watchdog end the campaign → reporter stores the report in S3. Then every metric an
  * alarm or the dashboard reads must be among the EMF lines the bundles and the engine printed.
  *
@@ -303,6 +305,42 @@ describe('the deployed artifacts, end to end on the emulator', () => {
     expect(watchdog.result?.passes[0]?.verdicts.restart ?? 0).toBe(0);
   });
 
+  it('task-events bundle: a Spot interruption (SIGTERM, exit 0, stop code TerminationNotice) restarts shard-001 as PREEMPTED, not complete', async () => {
+    const engine = engines.get('shard-001#0') as NodeProcess;
+    engine.child.kill('SIGTERM'); // what ECS sends the container on a Spot interruption
+    expect((await engine.exited).code).toBe(0);
+    expect(engine.stdout()).toMatch(/"event":"summary".*"stop":\{"by":"signal","signal":"SIGTERM"\}/);
+    const task = await taskOfShard('shard-001');
+    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Your Spot Task was interrupted.' }));
+    const event = taskStateChangeEvent(await taskOfShard('shard-001'), 0, 4, REGION);
+    const spot = { ...event, detail: { ...event.detail, stopCode: 'TerminationNotice', stoppedReason: 'Your Spot Task was interrupted.' } };
+    const { result } = await invoke<{ verdict: string }>('task-events', spot);
+    expect(result).toEqual({ verdict: 'restart' });
+    const shard = await store.getShard({ campaignId, shardId: 'shard-001' });
+    expect(shard?.generation).toBe(1);
+    expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration, r.detail.stopCode, r.detail.exitCode])).toEqual([['PREEMPTED', 0, 'TerminationNotice', 0]]);
+  });
+
+  it('watchdog bundle: a StopTask arbfleet did not issue restarts shard-000 as PREEMPTED, naming the stop reason', async () => {
+    const task = await taskOfShard('shard-000');
+    const reason = 'Host EC2 (instance i-0abc) stopped/terminated';
+    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason }));
+    // Passes until one has judged it (on a loaded machine an invocation's 10 s may not fit a pass).
+    const restarts: number[] = [];
+    await waitFor('the watchdog bundle to restart shard-000', async () => {
+      const watchdog = await invoke<{ passes: { verdicts: Record<string, number> }[] }>('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION), WATCHDOG_ONE_PASS_MS);
+      restarts.push(...(watchdog.result?.passes ?? []).map((p) => p.verdicts.restart ?? 0));
+      return (await store.getShard({ campaignId, shardId: 'shard-000' }))?.generation === 2 ? true : undefined;
+    }, 30_000);
+    expect(restarts.reduce((a, b) => a + b, 0)).toBe(1);
+    const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
+    expect(shard?.generation).toBe(2);
+    expect(shard?.restarts.map((r) => [r.cause, r.detail.stoppedReason ?? null])).toEqual([
+      ['CRASHED', 'Essential container in task exited'],
+      ['PREEMPTED', reason],
+    ]);
+  });
+
   it('api bundle: POST /campaigns/{id}/stop answers 200 (it stops the ECS tasks of the campaign)', async () => {
     const stop = await apiCall('POST', `/campaigns/${campaignId}/stop`, '/campaigns/{campaignId}/stop', undefined, { campaignId });
     expect(stop.statusCode, stop.explained).toBe(200);
@@ -328,7 +366,7 @@ describe('the deployed artifacts, end to end on the emulator', () => {
     const bucket = functions.get('reporter')?.environment.ARBFLEET_REPORT_BUCKET as string;
     const object = await operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${campaignId}/report.json` }));
     const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as CampaignReport;
-    expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED'], []]);
+    expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED', 'PREEMPTED'], ['PREEMPTED']]);
     expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
   });
 });
@@ -341,7 +379,7 @@ describe('metrics the alarms and the dashboard read', () => {
     const read = [...alarmMetrics(assembly.template, pseudo), ...dashboardMetrics(assembly.template, pseudo)];
     const ours = read.filter((m) => !AWS_SERVICE_NAMESPACES.includes(m.namespace));
     expect(ours.length).toBeGreaterThan(5);
-    // A restart's Cause says which fault happened; this run makes one CRASHED restart, so any Cause stands for all.
+    // A restart's Cause says which fault happened; this run makes CRASHED and PREEMPTED restarts, so any Cause stands for all.
     const missing = ours.filter((m) => !emitted.some((e) => readsMetric(m, e, ['Cause'])));
     const describeRef = (m: (typeof ours)[number]) => `${m.where}: ${m.namespace}/${m.name}{${Object.entries(m.dimensions).map(([k, v]) => `${k}=${v ?? '*'}`).join(',')}}`;
     expect(missing.map(describeRef), `emitted: ${[...new Set(emitted.map(metricKey))].join(' ')}`).toEqual([]);
