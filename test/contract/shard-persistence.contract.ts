@@ -295,6 +295,15 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
         expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: [] });
       });
 
+      it("an orphan of the task's own generation that appeared after its last commit (a second writer) is not written over either", async () => {
+        const task = harness.forTask(key, 0);
+        await task.commit(fills(0, 2, 0), checkpoint(0, 1));
+        await harness.leaveUnfinishedCommit(key, 0, [remade(2, 0)]);
+
+        await expect(task.commit(fills(2, 1, 0), checkpoint(0, 2))).rejects.toBeInstanceOf(LedgerConflictError);
+        expect(await harness.readLedger(key)).toEqual(fills(0, 2, 0));
+      });
+
       it('the gap check counts from the head, not from the orphans above it', async () => {
         await harness.forTask(key, 0).commit(fills(0, 2, 0), checkpoint(0, 1));
         await harness.leaveUnfinishedCommit(key, 0, fills(2, 5, 0));

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { describeCampaignStoreContract } from './campaign-store.contract.js';
-import { newCampaign, progress } from './record-builders.js';
+import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
 import { FencedOutError, StoreReplacedError } from '../../core/errors.js';
 import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
 
@@ -108,6 +108,28 @@ describe('SqliteCampaignStore file', () => {
       expect(index.sql).toMatch(/WHERE active = 1/);
     } finally {
       raw.close();
+    }
+  });
+
+  it('a version-1 file (no ledger heads: one transaction per commit) keeps every fill it stored committed', async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 1);
+    await opened.store.createCampaign(campaign, shards);
+    const key = { campaignId: 'c1', shardId: shards[0]!.shardId };
+    await opened.store.forTask(key, 0).commit(fills(0, 3, 0), checkpoint(0, 1));
+    opened.store.close();
+    const raw = new Database(opened.path);
+    raw.exec('DROP TABLE ledger_heads');
+    raw.pragma('user_version = 1');
+    raw.close();
+
+    const reopened = new SqliteCampaignStore(opened.path, opened.clock);
+    try {
+      expect(await reopened.readLedger(key)).toEqual(fills(0, 3, 0));
+      expect(await reopened.forTask(key, 0).restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });
+    } finally {
+      reopened.close();
     }
   });
 

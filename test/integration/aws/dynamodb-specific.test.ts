@@ -8,7 +8,7 @@
  * prefix: moto copies a whole table for every item of a transaction, so small tables keep it fast.
  */
 import { randomUUID } from 'node:crypto';
-import { DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { DescribeTimeToLiveCommand, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { AwsClients } from '../../../core/aws/aws-clients.js';
@@ -39,6 +39,8 @@ function observedStore(clock: VirtualClock, afterTransaction?: (sent: SentTransa
   const sent: SentTransaction[] = [];
   /** The commands other than TransactWriteItems it sent (GetItem, Query, …), by name. */
   const reads: string[] = [];
+  /** Each TransactWriteItems input as sent (marshalled: the document client has converted it by the build step). */
+  const inputs: TransactWriteItemsCommandInput[] = [];
   own.documents.middlewareStack.add(
     (next, context) => async (args) => {
       const input = args.input as { TransactItems?: TransactItemShape[] };
@@ -46,6 +48,7 @@ function observedStore(clock: VirtualClock, afterTransaction?: (sent: SentTransa
         reads.push(String(context.commandName));
         return next(args);
       }
+      inputs.push(structuredClone(args.input as TransactWriteItemsCommandInput));
       const transaction = describeTransaction(input.TransactItems);
       sent.push(transaction);
       const result = await next(args);
@@ -55,7 +58,7 @@ function observedStore(clock: VirtualClock, afterTransaction?: (sent: SentTransa
     { step: 'build', name: 'recordTransactions' },
   );
   const store = new DynamoDbCampaignStore({ clients: own, tablePrefix: prefix, clock, heartbeatTtlSec: HEARTBEAT_TTL_SEC });
-  return { store, sent, reads, destroy: () => own.destroy() };
+  return { store, sent, reads, inputs, destroy: () => own.destroy() };
 }
 
 interface TransactItemShape {
@@ -173,6 +176,22 @@ describe('split commits', () => {
     expect(observed.sent.map((t) => t.tables.filter((name) => name === `Put:${tables.checkpoints}`).length)).toEqual([0, 0, 1]);
     expect(await store.readLedger(key)).toEqual(fills(0, 252, 0));
     expect(await store.forTask(key, 0).restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 250, 0) });
+  });
+
+  it("a late duplicate of an earlier commit's last part cannot move the head back", async () => {
+    const { key } = await seed();
+    const observed = observedStore(clock);
+    destroy = observed.destroy;
+    const task = observed.store.forTask(key, 0);
+    await task.commit(fills(0, 3, 0), checkpoint(0, 2));
+    await task.commit([], { ...checkpoint(0, 2), writtenAt: checkpoint(0, 2).writtenAt + 1 });
+    const late = observed.inputs.at(-1)!;
+    await task.commit(fills(3, 2, 0), checkpoint(0, 4));
+
+    // The checkpoint-only commit's transaction arrives again (moto ignores its token, as DynamoDB does after 10 minutes).
+    await expect(clients.documents.send(new TransactWriteItemsCommand(late))).rejects.toMatchObject({ name: 'TransactionCanceledException' });
+    expect(await store.readLedger(key)).toEqual(fills(0, 5, 0));
+    expect(await store.forTask(key, 0).restore()).toEqual({ checkpoint: checkpoint(0, 4), ledgerTail: [] });
   });
 
   it('a commit that continues the head its port last wrote is written at once, without reading', async () => {
