@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
-import { parseConfigText } from '../core/config/load-config.js';
+import { campaignFromObject, parseConfigText } from '../core/config/load-config.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
@@ -273,7 +273,11 @@ async function report(argv: string[]): Promise<number> {
   return EXIT_OK;
 }
 
-/** Reads a config file and fills in the local watchdog defaults it does not set itself. */
+/**
+ * Reads a config file and fills in the local watchdog defaults it does not set itself. Validated
+ * here, before the run folder is made, so a refusal names the file (`bad.yaml: duration: …`,
+ * exit 2) and leaves no run folder behind.
+ */
 function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
   const raw = resolveFeedPaths(parseConfigText(readFileSync(path, 'utf8'), path), dirname(resolve(path)));
@@ -286,6 +290,7 @@ function localConfig(path: string, duration: string | undefined): Record<string,
     if (seconds === undefined || seconds <= 0) throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
     config.duration = seconds;
   }
+  campaignFromObject(config, path);
   return config;
 }
 
