@@ -1,3 +1,5 @@
+import type { Clock } from '../core/clock.js';
+import type { FaultLedger } from './fault-ledger.js';
 import type { Prng } from './prng.js';
 import type { SimLoop } from './sim-loop.js';
 
@@ -13,10 +15,30 @@ export interface SimActor {
   frozenUntil: number;
   /** Cut off from every port until then, ms: its calls fail. */
   partitionedUntil: number;
+  /** How far its wall clock runs ahead of true (virtual) time, ms (negative: behind). */
+  skewMs: number;
 }
 
-export function newActor(name: string): SimActor {
-  return { name, epoch: 0, alive: true, frozenUntil: 0, partitionedUntil: 0 };
+export function newActor(name: string, skewMs = 0): SimActor {
+  return { name, epoch: 0, alive: true, frozenUntil: 0, partitionedUntil: 0, skewMs };
+}
+
+/**
+ * The wall clock the store stamps records with (`receivedAt`, `updatedAt`): the clock of the
+ * process making the call. The SQLite store reads it synchronously when a call starts, so the
+ * injector sets `skewMs` to the caller's skew around that start (each process has its own clock).
+ */
+export class CallerWallClock implements Clock {
+  skewMs = 0;
+  constructor(private readonly loop: SimLoop) {}
+  now(): number {
+    return this.loop.now() + this.skewMs;
+  }
+}
+
+/** `actor`'s wall clock: true time plus its skew. */
+export function actorClock(loop: SimLoop, actor: SimActor): Clock {
+  return { now: () => loop.now() + actor.skewMs };
 }
 
 /** What a port call may suffer, per call (probabilities in [0, 1], latency in ms). */
@@ -31,6 +53,11 @@ export interface CallFaults {
   duplicate: number;
   /** A queue `send` is held back 1 to 5 s more than asked (deliveries reorder). */
   reorder: number;
+  /**
+   * A call whose caller died (crashed, killed, a Lambda timed out) while its request was on the
+   * wire is applied anyway, up to 3 s later, and never answered.
+   */
+  landAfterDeath: number;
 }
 
 /** An error the simulation injected: a timeout, a reset connection, a partition (retryable). */
@@ -45,6 +72,7 @@ export interface FaultCounts {
   partitioned: number;
   duplicated: number;
   reordered: number;
+  landedAfterDeath: number;
 }
 
 /**
@@ -53,14 +81,22 @@ export interface FaultCounts {
  * answered once its caller has crashed. The adapters themselves are the real ones.
  */
 export class FaultInjector {
-  readonly counts: FaultCounts = { failBefore: 0, failAfter: 0, partitioned: 0, duplicated: 0, reordered: 0 };
+  readonly counts: FaultCounts = { failBefore: 0, failAfter: 0, partitioned: 0, duplicated: 0, reordered: 0, landedAfterDeath: 0 };
   /** While false (the storm is over), calls only take their latency. */
   storming = true;
+  /** The launcher refuses every launch until then, ms (an injected RunTask outage). */
+  launcherDownUntil = 0;
 
+  /**
+   * @param streams the PRNG stream of an actor's calls (one per caller, so one caller's extra call
+   *   does not shift another's faults)
+   */
   constructor(
     private readonly loop: SimLoop,
-    private readonly rng: Prng,
+    private readonly streams: (actor: string) => Prng,
     private readonly faults: CallFaults,
+    private readonly ledger: FaultLedger,
+    private readonly wall: CallerWallClock,
   ) {}
 
   /**
@@ -71,52 +107,71 @@ export class FaultInjector {
     const wrapped = Object.create(target) as T;
     for (const method of methods) {
       const original = (target[method] as unknown as (...args: unknown[]) => Promise<unknown>).bind(target);
+      const what = `${port}.${method}`;
       (wrapped as Record<string, unknown>)[method] = (...args: unknown[]) =>
-        this.call(actor, `${port}.${method}`, (extra) => {
-          if (method === 'send' && port === 'queue' && extra > 0) {
-            const delay = typeof args[1] === 'number' ? args[1] : 0;
-            return original(args[0], Math.min(900, delay + extra));
-          }
-          return original(...args);
-        });
+        this.call(
+          actor,
+          what,
+          (extra) => {
+            if (what === 'launcher.launch' && this.storming && this.launcherDownUntil > this.loop.now()) {
+              return Promise.reject(new InjectedFault(`launcher.launch: RunTask refused, no capacity (injected outage until ${this.launcherDownUntil - this.loop.start} ms)`));
+            }
+            if (method === 'send' && port === 'queue' && extra > 0) {
+              const delay = typeof args[1] === 'number' ? args[1] : 0;
+              return original(args[0], Math.min(900, delay + extra));
+            }
+            return original(...args);
+          },
+          what === 'launcher.stop' && typeof args[0] === 'string' ? args[0] : undefined,
+        );
     }
     return wrapped;
   }
 
-  /** One call from `actor`: request leg, faults, the real `apply`, answer leg. */
-  async call<R>(actor: SimActor, what: string, apply: (extraDelaySec: number) => Promise<R>): Promise<R> {
+  /**
+   * One call from `actor`: request leg, faults, the real `apply` (under the caller's wall clock),
+   * answer leg. `stopsTask` names the task a `launcher.stop` is for (a late landing is a fault on it).
+   */
+  async call<R>(actor: SimActor, what: string, apply: (extraDelaySec: number) => Promise<R>, stopsTask?: string): Promise<R> {
     const epoch = actor.epoch;
+    const rng = this.streams(`calls ${actor.name}`);
+    const queueRng = this.streams('queue');
     await this.leg(actor, epoch, true);
+    if (actor.epoch !== epoch) return this.landAfterDeath(actor, what, rng, () => apply(0), stopsTask);
     const storm = this.storming;
-    if (storm && actor.partitionedUntil > this.loop.now()) {
+    const now = this.loop.now();
+    if (storm && actor.partitionedUntil > now) {
       this.counts.partitioned++;
+      this.ledger.add(actor.name, 'call-fault', now, now, `${what} partitioned`);
       throw new InjectedFault(`${what}: partitioned (injected)`);
     }
-    if (storm && this.rng.chance(this.faults.failBefore)) {
+    if (storm && rng.chance(this.faults.failBefore)) {
       this.counts.failBefore++;
+      this.ledger.add(actor.name, 'call-fault', now, now, `${what} failed before applying`);
       this.loop.note(actor.name, `${what} failed before applying (injected)`);
       throw new InjectedFault(`${what}: connection reset before it was applied (injected)`);
     }
     let extra = 0;
-    if (storm && what === 'queue.send' && this.rng.chance(this.faults.reorder)) {
-      extra = this.rng.int(1, 5);
+    if (storm && what === 'queue.send' && queueRng.chance(this.faults.reorder)) {
+      extra = queueRng.int(1, 5);
       this.counts.reordered++;
     }
     let result: R | undefined;
     let error: unknown;
     let failed = false;
     try {
-      result = await apply(extra);
-      if (storm && what === 'queue.send' && this.rng.chance(this.faults.duplicate)) {
+      result = await this.asCaller(actor, () => apply(extra));
+      if (storm && what === 'queue.send' && queueRng.chance(this.faults.duplicate)) {
         this.counts.duplicated++;
-        await apply(0);
+        await this.asCaller(actor, () => apply(0));
       }
     } catch (caught) {
       failed = true;
       error = caught;
     }
-    if (storm && this.rng.chance(this.faults.failAfter)) {
+    if (storm && rng.chance(this.faults.failAfter)) {
       this.counts.failAfter++;
+      this.ledger.add(actor.name, 'call-fault', this.loop.now(), this.loop.now(), `${what} applied, answer lost`);
       this.loop.note(actor.name, `${what} applied${failed ? ' (and failed)' : ''}, answer lost (injected)`);
       await this.leg(actor, epoch);
       throw new InjectedFault(`${what}: timed out after it was applied (injected)`);
@@ -126,12 +181,43 @@ export class FaultInjector {
     return result as R;
   }
 
+  /** Starts `apply` with the store's wall clock set to `actor`'s (the SQLite store reads it synchronously). */
+  private asCaller<R>(actor: SimActor, apply: () => Promise<R>): Promise<R> {
+    this.wall.skewMs = actor.skewMs;
+    try {
+      return apply();
+    } finally {
+      this.wall.skewMs = 0;
+    }
+  }
+
+  /**
+   * The caller died with this request on the wire: it lands anyway (with `landAfterDeath`'s
+   * chance), up to 3 s later, unanswered; a `launcher.stop` so landing is a fault on its task.
+   */
+  private landAfterDeath<R>(actor: SimActor, what: string, rng: Prng, apply: () => Promise<R>, stopsTask: string | undefined): Promise<R> {
+    if (this.storming && rng.chance(this.faults.landAfterDeath)) {
+      const at = this.loop.now() + rng.int(0, 3_000);
+      this.counts.landedAfterDeath++;
+      this.loop.at(at, () => {
+        this.loop.note(actor.name, `${what} lands after its caller died (injected)`);
+        this.ledger.add(actor.name, 'call-fault', at, at, `${what} landed after its caller died`);
+        if (stopsTask !== undefined) this.ledger.add(stopsTask, 'late-stop', at, at, `stop from ${actor.name}, which had died`);
+        void this.asCaller(actor, apply).catch(() => undefined);
+      });
+    }
+    return new Promise<R>(() => undefined);
+  }
+
   /**
    * One network leg: the request's latency (`withLatency`; the answer's is folded into it, one
    * event per call), then waits out a freeze; never returns to a crashed caller.
    */
   private async leg(actor: SimActor, epoch: number, withLatency = false): Promise<void> {
-    if (withLatency) await this.loop.sleep(this.faults.maxLatencyMs > 0 ? this.rng.int(0, this.faults.maxLatencyMs) : 0);
+    if (withLatency) {
+      await this.loop.sleep(this.faults.maxLatencyMs > 0 ? this.streams(`latency ${actor.name}`).int(0, this.faults.maxLatencyMs) : 0);
+      if (actor.epoch !== epoch) return; // the caller died with the request on the wire: `call` decides whether it lands
+    }
     for (;;) {
       if (actor.epoch !== epoch) return new Promise<void>(() => undefined);
       if (actor.frozenUntil <= this.loop.now()) return;

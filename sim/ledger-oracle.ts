@@ -16,6 +16,10 @@ export interface ToldCommitted {
 /** One write the store applied for a task (whatever the task was then told). */
 export interface AppliedWrite {
   generation: number;
+  /** The task that made it (its identity, not only its generation). */
+  taskId: string;
+  /** True (virtual) time it was applied, ms. */
+  at: number;
   ordinal: number;
   what: 'heartbeat' | 'commit';
 }
@@ -33,8 +37,11 @@ export class LedgerOracle {
   /** Fills made by engines, whether or not ever committed. */
   fillsMade = 0;
 
-  /** `port` with every applied call recorded (this layer sits between the real port and the faults). */
-  record(shard: string, port: ShardPersistence): ShardPersistence {
+  /** When each write happened (true time): the simulation's clock. */
+  constructor(private readonly now: () => number) {}
+
+  /** `port` of task `taskId` with every applied call recorded (this layer sits between the real port and the faults). */
+  record(shard: string, port: ShardPersistence, taskId: string): ShardPersistence {
     const oracle = this;
     const generation = port.generation;
     return {
@@ -49,11 +56,11 @@ export class LedgerOracle {
       },
       async heartbeat(progress: Progress): Promise<void> {
         await port.heartbeat(progress);
-        oracle.applied(shard, generation, 'heartbeat');
+        oracle.applied(shard, generation, taskId, 'heartbeat');
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         await port.commit(fills, checkpoint);
-        oracle.applied(shard, generation, 'commit');
+        oracle.applied(shard, generation, taskId, 'commit');
       },
     };
   }
@@ -65,9 +72,9 @@ export class LedgerOracle {
     this.told.set(shard, list);
   }
 
-  private applied(shard: string, generation: number, what: AppliedWrite['what']): void {
+  private applied(shard: string, generation: number, taskId: string, what: AppliedWrite['what']): void {
     const list = this.writes.get(shard) ?? [];
-    list.push({ generation, ordinal: this.ordinal++, what });
+    list.push({ generation, taskId, at: this.now(), ordinal: this.ordinal++, what });
     this.writes.set(shard, list);
   }
 }

@@ -1,7 +1,10 @@
 /**
- * `npm run sim -- --seeds N [--from S] [--jobs J]`: runs seeds S..S+N-1 (default 1..100) on J
- * worker threads (default: the machine's parallelism) and prints seeds/s and every failing seed
- * with its violations and the end of its trace (replayed on the main thread).
+ * `npm run sim -- --seeds N [--from S] [--jobs J] [--spawning-launcher]`: runs seeds S..S+N-1
+ * (default 1..100) on J worker threads (default: the machine's parallelism) and prints seeds/s,
+ * how many seeds spent a restart budget or reached the overdue-launch deadline, and every failing
+ * seed with its violations and the end of its trace (replayed on the main thread).
+ * `--spawning-launcher` lets 30 % of seeds have a launcher that spawns on every launch
+ * (`SeedOptions.spawningLauncher`).
  * `npm run sim -- --seed S [--trace]`: replays one seed exactly (same seed, same trace hash) and
  * prints its outcome (the whole trace with `--trace`).
  * Exit code 1 when a seed broke an invariant, 2 on bad arguments.
@@ -16,8 +19,8 @@ const TRACE_TAIL = 40;
 /** A worker thread does not inherit tsx's loader on Node 20: it registers it, then loads the TypeScript worker. */
 const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./seed-worker.ts', import.meta.url).href)}); });`;
 
-function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number; one?: number; trace: boolean } {
-  const out = { seeds: 100, from: 1, jobs: availableParallelism(), one: undefined as number | undefined, trace: false };
+function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number; one?: number; trace: boolean; spawningLauncher: boolean } {
+  const out = { seeds: 100, from: 1, jobs: availableParallelism(), one: undefined as number | undefined, trace: false, spawningLauncher: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = (): number => {
@@ -30,13 +33,14 @@ function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number;
     else if (flag === '--seed') out.one = value();
     else if (flag === '--jobs') out.jobs = Math.max(1, value());
     else if (flag === '--trace') out.trace = true;
+    else if (flag === '--spawning-launcher') out.spawningLauncher = true;
     else usage(`unknown argument ${flag}`);
   }
   return out;
 }
 
 function usage(problem: string): never {
-  process.stderr.write(`sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] | --seed S [--trace]\n`);
+  process.stderr.write(`sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] [--spawning-launcher] | --seed S [--trace] [--spawning-launcher]\n`);
   process.exit(2);
 }
 
@@ -53,7 +57,7 @@ function printFailure(result: SeedResult, tail: number): void {
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   if (args.one !== undefined) {
-    const result = await runSeed(args.one, { keepTrace: true });
+    const result = await runSeed(args.one, { keepTrace: true, spawningLauncher: args.spawningLauncher });
     if (args.trace) for (const line of result.trace) process.stdout.write(`${line}\n`);
     process.stdout.write(`seed ${result.seed}: trace ${result.traceHash}, ${JSON.stringify(result.stats)}\n`);
     if (result.violations.length > 0) printFailure(result, args.trace ? 0 : TRACE_TAIL);
@@ -64,13 +68,17 @@ async function main(): Promise<void> {
   const started = performance.now();
   const failed: number[] = [];
   let done = 0;
+  let budgets = 0;
+  let deadlines = 0;
   const jobs = Math.min(args.jobs, Math.max(1, args.seeds));
   await Promise.all(
     Array.from({ length: jobs }, (_, job) => {
       const count = Math.floor(args.seeds / jobs) + (job < args.seeds % jobs ? 1 : 0);
-      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { first: args.from + job, count, step: jobs } });
-      worker.on('message', (result: { seed: number; violations: string[] }) => {
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher } });
+      worker.on('message', (result: { seed: number; violations: string[]; budgetExhausted: number; launchDeadline: number }) => {
         if (result.violations.length > 0) failed.push(result.seed);
+        if (result.budgetExhausted > 0) budgets++;
+        if (result.launchDeadline > 0) deadlines++;
         done++;
         if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
       });
@@ -81,14 +89,19 @@ async function main(): Promise<void> {
     }),
   );
   failed.sort((a, b) => a - b);
-  for (const seed of failed.slice(0, 10)) printFailure(await runSeed(seed, { keepTrace: true }), TRACE_TAIL);
+  for (const seed of failed.slice(0, 10)) printFailure(await runSeed(seed, { keepTrace: true, spawningLauncher: args.spawningLauncher }), TRACE_TAIL);
   if (failed.length > 10) process.stdout.write(`\n(${failed.length - 10} more failing seeds not shown)\n`);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(
     `${args.seeds} seeds (${args.from}..${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} seeds/s; ` +
-      `${jobs} worker(s); ${failed.length} failed${failed.length > 0 ? `: ${failed.slice(0, 50).join(', ')}` : ''}\n`,
+      `${jobs} worker(s); ${failed.length} failed${failed.length > 0 ? `: ${failed.slice(0, 50).join(', ')}` : ''}\n` +
+      `budgets and deadlines reached: ${budgets} seed(s) spent a restart budget (${pct(budgets, args.seeds)}), ${deadlines} reached the overdue-launch deadline (${pct(deadlines, args.seeds)})\n`,
   );
   process.exitCode = failed.length > 0 ? 1 : 0;
+}
+
+function pct(n: number, of: number): string {
+  return `${((100 * n) / Math.max(1, of)).toFixed(1)} %`;
 }
 
 await main();

@@ -1,13 +1,15 @@
 /**
  * A worker thread of `npm run sim`: runs the seeds it is given (`workerData`: first, count, step)
- * and posts one message per seed: its seed, violations and trace hash.
+ * and posts one message per seed: its seed, violations, trace hash, and whether it spent a restart
+ * budget or reached the overdue-launch deadline.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSeed } from './simulation.js';
 
-const { first, count, step } = workerData as { first: number; count: number; step: number };
+const { first, count, step, spawningLauncher } = workerData as { first: number; count: number; step: number; spawningLauncher: boolean };
 for (let i = 0; i < count; i++) {
   const seed = first + i * step;
-  const result = await runSeed(seed);
-  parentPort?.postMessage({ seed, violations: result.violations, traceHash: result.traceHash });
+  const result = await runSeed(seed, { spawningLauncher });
+  const { budgetExhausted, launchDeadline } = result.stats;
+  parentPort?.postMessage({ seed, violations: result.violations, traceHash: result.traceHash, budgetExhausted, launchDeadline });
 }

@@ -7,15 +7,20 @@ import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
-import type { CampaignStore, LaunchQueue, TaskLauncher } from '../core/ports.js';
-import { InjectedFault, newActor, type FaultInjector } from './fault-proxy.js';
+import type { CampaignStore, LaunchMessage, LaunchQueue, TaskLauncher } from '../core/ports.js';
+import { ScheduleService } from '../core/schedule/schedule-service.js';
+import type { ShardRecord } from '../core/fleet/records.js';
+import { actorClock, InjectedFault, newActor, type FaultInjector } from './fault-proxy.js';
+import type { FaultLedger, LaunchAttempt } from './fault-ledger.js';
+import type { Prng } from './prng.js';
 import type { SimLauncher, SimTask } from './sim-launcher.js';
 import type { SimLoop } from './sim-loop.js';
 
 const STORE_METHODS = [
   'createCampaign', 'getCampaign', 'listCampaigns', 'listLiveCampaigns', 'updateCampaign', 'getShard', 'listShards',
   'listActiveShards', 'updateShard', 'readLedger', 'readHeartbeats', 'readCheckpoint', 'appendEvents', 'listEvents',
-] as const satisfies readonly (keyof CampaignStore)[];
+  'createSchedule', 'getSchedule', 'listSchedules', 'updateSchedule',
+] as const satisfies readonly (keyof CampaignStore | keyof SqliteCampaignStore)[];
 const QUEUE_METHODS = ['send', 'receive', 'delete', 'deadLetters'] as const satisfies readonly (keyof LaunchQueue)[];
 const LAUNCHER_METHODS = ['launch', 'stop', 'describe'] as const satisfies readonly (keyof TaskLauncher)[];
 
@@ -28,6 +33,19 @@ export interface ControlPlaneOptions {
   newCampaignId: () => string;
   /** Told of every error a loop caught that is neither injected nor a lost race: a bug, or a fault the fleet mishandles. */
   unexpected: (where: string, error: unknown) => void;
+  /** How many launch drains run at once (two: a second launcher Lambda, or a second `serve`). */
+  drains: number;
+  /** The control plane's wall clock, ahead of true time by this much, ms (negative: behind). */
+  skewMs: number;
+  /** Task-stopped events: each is lost, delivered twice, or delivered late (1 to 30 s) with these chances. */
+  events: { drop: number; duplicate: number; late: number };
+  /** The active-shard index lags the table: with `chance` per read, it returns the records as they were up to `maxMs` ago. */
+  indexLag: { chance: number; maxMs: number };
+  /** Runs the schedule service's tick after each scheduler tick. */
+  schedules: boolean;
+  /** PRNG streams of the control plane's own chances (event delivery, index lag). */
+  streams: (actor: string) => Prng;
+  ledger: FaultLedger;
 }
 
 /** The services of one life of the control plane (rebuilt from the store after a crash). */
@@ -36,6 +54,7 @@ export interface ControlPlaneServices {
   launches: LaunchService;
   watchdog: WatchdogService;
   scheduler: SchedulerService;
+  schedules: ScheduleService;
 }
 
 /**
@@ -46,10 +65,12 @@ export interface ControlPlaneServices {
  * abandons every call in flight; the restart rebuilds the services from the store.
  */
 export class SimControlPlane {
-  readonly actor = newActor('cp');
+  readonly actor: ReturnType<typeof newActor>;
   services: ControlPlaneServices | undefined;
   queue: MemoryLaunchQueue;
   restarts = 0;
+  /** What the active-shard index held at each read (true time, records), for lagging reads. */
+  private readonly indexHistory: { at: number; shards: ShardRecord[] }[] = [];
 
   constructor(
     private readonly loop: SimLoop,
@@ -58,6 +79,7 @@ export class SimControlPlane {
     private readonly launcher: SimLauncher,
     private readonly options: ControlPlaneOptions,
   ) {
+    this.actor = newActor('cp', options.skewMs);
     this.queue = newQueue(loop);
     launcher.onStopped((task) => this.taskStopped(task));
   }
@@ -65,28 +87,66 @@ export class SimControlPlane {
   /** Builds the services for this life and starts its loops. */
   boot(): void {
     const { actor, injector } = this;
+    const store = injector.wrap(this.laggingIndex(), 'store', actor, STORE_METHODS);
     const ctx: FleetContext = {
-      store: injector.wrap(this.store as CampaignStore, 'store', actor, STORE_METHODS),
+      store,
       queue: injector.wrap(this.queue as LaunchQueue, 'queue', actor, QUEUE_METHODS),
       launcher: injector.wrap(this.launcher as TaskLauncher, 'launcher', actor, LAUNCHER_METHODS),
-      clock: this.loop.clock,
+      clock: actorClock(this.loop, actor),
       log: { log: (level, event, fields) => this.loop.note('cp', `${level} ${event}${describe(fields)}`) },
       taskEnvironment: (campaign) => ({ ENDS_AT: String(campaign.endsAt ?? 0) }),
       newCampaignId: this.options.newCampaignId,
     };
-    const services = {
-      campaigns: new CampaignService(ctx),
+    const campaigns = new CampaignService(ctx);
+    const services: ControlPlaneServices = {
+      campaigns,
       launches: new LaunchService(ctx),
       watchdog: new WatchdogService(ctx),
       scheduler: new SchedulerService(ctx),
+      schedules: new ScheduleService({ schedules: store as SqliteCampaignStore, store, campaigns, clock: ctx.clock, log: ctx.log }),
     };
     this.services = services;
     const epoch = actor.epoch;
-    void this.every(epoch, this.options.drainEveryMs, () => this.drain(services, ctx.queue));
+    for (let i = 0; i < this.options.drains; i++) void this.every(epoch, this.options.drainEveryMs, () => this.drain(services, ctx.queue));
     void this.every(epoch, this.options.tickEveryMs, async () => {
       await this.guard('watchdog', () => services.watchdog.pass());
       await this.guard('scheduler', () => services.scheduler.tick());
+      if (this.options.schedules) {
+        const tick = await this.guard('schedules', () => services.schedules.tick());
+        for (const failed of tick?.failed ?? []) {
+          if (!/InjectedFault/.test(failed.error)) this.options.unexpected('schedules', new Error(`${failed.scheduleId}: ${failed.error}`));
+        }
+      }
     });
+  }
+
+  /**
+   * The store as the control plane reads it: the active-shard index may lag the table (DynamoDB's
+   * GSIs are eventually consistent). A lagging read returns each shard as the index held it up to
+   * `indexLag.maxMs` ago: an older copy of its record, a shard since ended still listed, one since
+   * activated not yet listed.
+   */
+  private laggingIndex(): SqliteCampaignStore {
+    const real = this.store;
+    const lagging = Object.create(real) as SqliteCampaignStore;
+    const { chance, maxMs } = this.options.indexLag;
+    const rng = this.options.streams('index');
+    lagging.listActiveShards = async () => {
+      const now = this.loop.now();
+      const current = await real.listActiveShards();
+      const history = this.indexHistory;
+      history.push({ at: now, shards: current });
+      while (history.length > 1 && (history[0] as { at: number }).at < now - maxMs - 2_000) history.shift();
+      if (!rng.chance(chance)) return current;
+      const lagMs = rng.int(1, maxMs);
+      const old = [...history].reverse().find((h) => h.at <= now - lagMs);
+      if (!old) return current;
+      const key = (s: ShardRecord) => `${s.campaignId}/${s.shardId}`;
+      const older = new Map(old.shards.map((s) => [key(s), s]));
+      this.loop.note('cp', `index read lags ${lagMs}ms (injected)`);
+      return old.shards.concat(current.filter((s) => !older.has(key(s)) && rng.chance(0.5)));
+    };
+    return lagging;
   }
 
   /** A crash: everything in memory is gone, calls in flight are never answered; back after `downMs`. */
@@ -132,9 +192,28 @@ export class SimControlPlane {
   private async drain(services: ControlPlaneServices, queue: LaunchQueue): Promise<void> {
     const messages = await this.guard('receive', () => queue.receive(10));
     for (const message of messages ?? []) {
-      const outcome = await this.guard('launch', () => services.launches.handle(message.body));
+      const outcome = await this.handleLaunch(services, message.body);
       this.loop.note('cp', `launch g${message.body.generation} ${message.body.shardId}: ${outcome ?? 'threw'}`);
       if (outcome !== undefined && outcome !== 'retry') await this.guard('delete', () => queue.delete(message.receipt));
+    }
+  }
+
+  /** One launch message handled, its attempt recorded in the fault ledger (`faulted` until it returns: a crash leaves it so). */
+  private async handleLaunch(services: ControlPlaneServices, body: LaunchMessage): Promise<string | undefined> {
+    const attempt: LaunchAttempt = { at: this.loop.now(), outcome: 'faulted' };
+    this.options.ledger.recordLaunchAttempt(`${body.campaignId}/${body.shardId}`, body.generation, attempt);
+    try {
+      const outcome = await services.launches.handle(body);
+      attempt.outcome = outcome;
+      attempt.endedAt = this.loop.now();
+      return outcome;
+    } catch (error) {
+      attempt.endedAt = this.loop.now();
+      attempt.outcome = error instanceof InjectedFault ? 'faulted' : 'failed';
+      attempt.note = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof InjectedFault) && !(error instanceof ConflictError && error.retryable)) this.options.unexpected('launch', error);
+      this.loop.note('cp', `launch threw ${attempt.note}`);
+      return undefined;
     }
   }
 
@@ -148,14 +227,30 @@ export class SimControlPlane {
     }
   }
 
-  /** A task's end reaches the control plane a moment later, if it is up (a dead one misses it). */
+  /**
+   * A task's end reaches the control plane a moment later, if it is up (a dead one misses it), as
+   * ECS task-state events do: at least once, maybe twice, maybe late (1 to 30 s, so out of order),
+   * maybe never (the watchdog's pass must find the stop on its own).
+   */
   private taskStopped(task: SimTask): void {
-    const epoch = this.actor.epoch;
-    this.loop.at(this.loop.now() + 20, () => {
-      const services = this.services;
-      if (!services || this.actor.epoch !== epoch || this.actor.frozenUntil > this.loop.now()) return;
-      void this.guard('task stopped', () => services.watchdog.onTaskStopped({ ...task.status, key: task.key, generation: task.generation }));
-    });
+    const rng = this.options.streams('events');
+    const { drop, duplicate, late } = this.options.events;
+    const event = { ...task.status, key: task.key, generation: task.generation };
+    if (rng.chance(drop)) {
+      this.loop.note('cp', `the stop event of ${task.taskId} is lost (injected)`);
+      return;
+    }
+    const deliveries = rng.chance(duplicate) ? 2 : 1;
+    for (let i = 0; i < deliveries; i++) {
+      const delay = rng.chance(late) ? rng.int(1_000, 30_000) : 20;
+      const epoch = this.actor.epoch;
+      this.loop.at(this.loop.now() + delay, () => {
+        const services = this.services;
+        if (!services || this.actor.epoch !== epoch || this.actor.frozenUntil > this.loop.now()) return;
+        if (delay > 20 || i > 0) this.loop.note('cp', `the stop event of ${task.taskId} arrives ${i > 0 ? 'again' : ''} after ${delay}ms (injected)`);
+        void this.guard('task stopped', () => services.watchdog.onTaskStopped(event));
+      });
+    }
   }
 }
 

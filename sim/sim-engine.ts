@@ -1,7 +1,7 @@
 import { FencedOutError, isRetryable } from '../core/errors.js';
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';
-import type { Progress } from '../core/model/progress.js';
+import type { EngineStop, Progress } from '../core/model/progress.js';
 import type { ShardPersistence } from '../core/ports.js';
 import type { SimActor } from './fault-proxy.js';
 import type { LedgerOracle } from './ledger-oracle.js';
@@ -90,13 +90,13 @@ export class SimEngine {
     let nextHeartbeat = this.loop.now();
     for (;;) {
       const now = this.loop.now();
-      if (this.host.stopRequested()) return this.finish('stopped by its launcher');
-      if (now >= s.endsAt) return this.finish('campaign end');
+      if (this.host.stopRequested()) return this.finish('stopped by its launcher', { by: 'signal', signal: 'SIGTERM' });
+      if (this.wallNow() >= s.endsAt) return this.finish('campaign end', { by: 'deadline' });
       if (now - this.lastHeartbeatOk > s.selfFenceMs) return { code: 3, message: `self-fenced: no heartbeat written for ${now - this.lastHeartbeatOk}ms` };
       const failure = this.commitFailure(now);
       if (failure) return { code: 1, message: failure };
       this.turns++;
-      if (this.rng.chance(s.tradeChance)) this.trade(now);
+      if (this.rng.chance(s.tradeChance)) this.trade(this.wallNow());
       if (now >= nextFlush) {
         await this.commit();
         nextFlush = this.loop.now() + s.flushMs;
@@ -210,7 +210,7 @@ export class SimEngine {
     return {
       version: 1,
       generation: this.port.generation,
-      writtenAt: this.loop.now(),
+      writtenAt: this.wallNow(),
       lastFillSeq,
       nextTradeId: batch.length > 0 ? Math.max(...batch.map((f) => f.tradeId)) + 1 : this.nextTradeId,
       fillsA: this.fillsA - pending.filter((f) => f.venue === 'A').length,
@@ -221,24 +221,27 @@ export class SimEngine {
     };
   }
 
-  private async heartbeat(): Promise<void> {
+  private async heartbeat(stop?: EngineStop): Promise<void> {
     try {
-      await this.port.heartbeat(this.progress());
+      await this.port.heartbeat(stop === undefined ? this.progress() : { ...this.progress(), stop });
       this.lastHeartbeatOk = this.loop.now();
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
     }
   }
 
-  /** The last commit: tried until it succeeds or the commit bound passes; then one heartbeat, best effort. */
-  private async finish(why: string): Promise<EngineExit> {
+  /**
+   * The last commit: tried until it succeeds or the commit bound passes; then one heartbeat, best
+   * effort, saying why the engine stopped (`stop`, as the real runner's final heartbeat does).
+   */
+  private async finish(why: string, stop: EngineStop): Promise<EngineExit> {
     for (;;) {
       if (await this.commit()) break;
       const failure = this.commitFailure(this.loop.now());
       if (failure) return { code: 1, message: `${why}: ${failure}` };
       await this.sleep(200);
     }
-    await this.heartbeat();
+    await this.heartbeat(stop);
     return { code: 0, message: `${why}: ${this.committedSeq + 1} fill(s) committed` };
   }
 
@@ -248,9 +251,14 @@ export class SimEngine {
     return `no commit succeeded for ${now - this.lastCommitOk}ms; ${this.fills.length} fill(s) uncommitted`;
   }
 
+  /** This process's wall clock (true time plus its skew): what timestamps and `endsAt` are read on; its timers are monotonic. */
+  private wallNow(): number {
+    return this.loop.now() + this.host.actor.skewMs;
+  }
+
   private progress(): Progress {
-    const now = this.loop.now();
-    const uptimeSec = (now - this.startedAt) / 1000;
+    const uptimeSec = (this.loop.now() - this.startedAt) / 1000;
+    const now = this.wallNow();
     const pnl = this.pnlMicros / 1_000_000;
     return {
       at: now,

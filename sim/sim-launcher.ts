@@ -1,3 +1,4 @@
+import { fleetStopReason } from '../core/fleet/stop-author.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../core/ports.js';
 import { newActor, type SimActor } from './fault-proxy.js';
 import type { SimLoop } from './sim-loop.js';
@@ -9,8 +10,10 @@ export interface SimTask {
   generation: number;
   actor: SimActor;
   status: TaskStatus;
-  /** The reason of the first stop asked for (carried into `stoppedReason`, as launchers must). */
+  /** The reason of the first stop asked for (carried into `stoppedReason` as a fleet stop reason, `arbfleet: …`, as launchers must). */
   stopReason?: string;
+  /** Set by an outside stop (a Spot interruption): ECS's `stopCode`. */
+  stopCode?: string;
   /** Resident memory its heartbeats report, bytes (a leak raises it past the recycle threshold). */
   rssBytes: number;
 }
@@ -69,7 +72,7 @@ export class SimLauncher implements TaskLauncher {
   async stop(taskId: string, reason: string): Promise<void> {
     const task = this.tasks.get(taskId);
     if (!task || task.status.state === 'STOPPED') return;
-    task.stopReason ??= reason;
+    task.stopReason ??= fleetStopReason(reason);
     task.actor.frozenUntil = 0;
     if (task.status.state === 'PENDING') {
       this.exit(task, { code: null, message: 'stopped before it started' });
@@ -100,6 +103,20 @@ export class SimLauncher implements TaskLauncher {
     return [...this.tasks.values()].filter((t) => t.status.state === 'RUNNING');
   }
 
+  /**
+   * An outside stop, as ECS gives a Spot interruption or an operator a SIGTERM: the task is asked
+   * to stop (it checkpoints and exits 0) with a reason and `stopCode` that are not the fleet's.
+   */
+  preempt(task: SimTask): void {
+    if (task.status.state !== 'RUNNING' || task.stopReason !== undefined) return;
+    task.stopReason = 'Your Spot Task was interrupted.';
+    task.stopCode = 'SpotInterruption';
+    task.actor.frozenUntil = 0;
+    this.loop.at(this.loop.now() + this.graceMs, () => {
+      if (task.status.state !== 'STOPPED') this.exit(task, { code: null, message: 'killed after the stop grace' }, 'SIGKILL');
+    });
+  }
+
   /** A crash: SIGKILL (or the OOM killer), no last words, nothing more written. */
   kill(task: SimTask, oom: boolean): void {
     this.exit(task, { code: null, message: oom ? 'OutOfMemoryError: Container killed due to memory usage' : 'killed' }, 'SIGKILL', oom);
@@ -118,6 +135,7 @@ export class SimLauncher implements TaskLauncher {
       stoppedAt: this.loop.now(),
       stoppedReason: task.stopReason ?? (exit.code === null ? exit.message : `Essential container in task exited (${exit.code})`),
       stderrTail: exit.message,
+      ...(task.stopCode !== undefined ? { stopCode: task.stopCode } : {}),
       ...(oom ? { oom: true } : {}),
     };
     this.loop.note('launcher', `${task.taskId} stopped: exit ${exit.code ?? signal} (${exit.message})`);

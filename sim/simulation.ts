@@ -1,27 +1,34 @@
 import type { CampaignConfigInput } from '../core/config/campaign-config.js';
 import { ConflictError } from '../core/errors.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
+import { RestartCauseSchema } from '../core/fleet/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { ShardPersistence } from '../core/ports.js';
-import { FaultInjector, InjectedFault, type CallFaults } from './fault-proxy.js';
+import { CallerWallClock, FaultInjector, InjectedFault } from './fault-proxy.js';
+import { FaultLedger } from './fault-ledger.js';
 import { checkInvariants, type PlannedCampaign } from './invariants.js';
 import { LedgerOracle } from './ledger-oracle.js';
+import { checkOutcomes } from './outcome-invariants.js';
 import { Prng } from './prng.js';
 import { SimControlPlane } from './sim-control-plane.js';
 import { SimEngine } from './sim-engine.js';
 import { SimLauncher, type SimTask } from './sim-launcher.js';
 import { SimLoop } from './sim-loop.js';
+import { drawSwarm, type DiscreteFault, type Swarm } from './swarm.js';
 
-/** Virtual time at which every run starts. */
-export const SIM_T0 = Date.UTC(2026, 0, 1);
+/**
+ * Virtual time at which every run starts: 45 s before a minute turns, so a `* * * * *` schedule's
+ * occurrences fall at 45 s and 105 s into the run.
+ */
+export const SIM_T0 = Date.UTC(2026, 0, 1) - 45_000;
 /** A run that has not settled this long after its start is cut off and judged as it stands. */
-const MAX_RUN_MS = 240_000;
+const MAX_RUN_MS = 300_000;
 const HEARTBEAT_SEC = 1;
 const STALE_AFTER_SEC = 4;
 const FLUSH_SEC = 1;
-/** The share of seeds whose launcher spawns on every launch (one that lost track of its tasks) rather than returning the generation's task (ECS's client token). */
-const SPAWNING_LAUNCHER = 0.3;
+/** The restart cause of an outside stop, once the fleet knows it: outside stops are injected only then. */
+const PREEMPTION_KNOWN = (RestartCauseSchema.options as readonly string[]).includes('PREEMPTED');
 
 /** How to run a seed. */
 export interface SeedOptions {
@@ -32,6 +39,14 @@ export interface SeedOptions {
    * `ack-lost-commit` answers every third commit of an engine as done without writing it.
    */
   sabotage?: 'ack-lost-commit';
+  /**
+   * Let the swarm give 30 % of seeds a launcher that spawns a task on every launch, one that lost
+   * track of its tasks (a local control plane restarted while its children lived on), rather than
+   * returning the generation's task as both real launchers do (ECS's client token and ListTasks
+   * look-up; `ProcessLauncher`'s map). Off by default: two tasks of one generation then write to
+   * one shard, which no store fences today (the "two task identities" violation).
+   */
+  spawningLauncher?: boolean;
 }
 
 /** The outcome of one seed. */
@@ -50,60 +65,67 @@ export interface SeedResult {
     ledgerFills: number;
     controlPlaneRestarts: number;
     injected: number;
+    /** The seed's fault profile (`Swarm.profile`) and its heavy options that were on. */
+    swarm: string;
+    /** Shards FAILED on a spent restart budget. */
+    budgetExhausted: number;
+    /** Shards FAILED at the overdue-launch deadline (or on a dead letter). */
+    launchDeadline: number;
   };
 }
 
-/** The discrete faults a seed may schedule (besides the per-call ones). */
-const DISCRETE_FAULTS = ['task-kill', 'task-oom', 'task-exit-1', 'task-freeze', 'task-partition', 'task-leak', 'cp-crash', 'cp-freeze', 'cp-partition'] as const;
-
 /**
- * Runs one seed of the whole fleet in one process: the real control-plane services over the real
- * SQLite store (in memory) and in-process launch queue, simulated engines as tasks, virtual time,
- * and faults chosen by the seed (see `docs/architecture.md`, "Deterministic simulation"). Returns
- * the invariants it broke (none when it passed) and the trace's hash.
+ * Runs one seed of the whole fleet in one process: the real control-plane services (campaign,
+ * launch, watchdog, scheduler, schedule) over the real SQLite store (in memory) and in-process
+ * launch queue, simulated engines as tasks, virtual time, and the faults the seed's swarm draws
+ * (see `sim/swarm.ts`). Every actor draws from its own PRNG stream (`Prng.stream`). Returns the
+ * invariants it broke (none when it passed) and the trace's hash.
  */
 export async function runSeed(seed: number, options: SeedOptions = {}): Promise<SeedResult> {
-  const rng = new Prng(seed);
   const loop = new SimLoop(SIM_T0, options.keepTrace === true);
-  const store = new SqliteCampaignStore(':memory:', loop.clock);
+  const wall = new CallerWallClock(loop);
+  const store = new SqliteCampaignStore(':memory:', wall);
   try {
-    return await simulate(seed, rng, loop, store, options.sabotage);
+    return await simulate(seed, loop, wall, store, options);
   } finally {
     store.close();
   }
 }
 
-async function simulate(seed: number, rng: Prng, loop: SimLoop, store: SqliteCampaignStore, sabotage: SeedOptions['sabotage']): Promise<SeedResult> {
-  const calm = rng.chance(0.1);
-  const harsh = !calm && rng.chance(0.15);
-  const faults: CallFaults = calm
-    ? { failBefore: 0, failAfter: 0, maxLatencyMs: 5, duplicate: 0, reorder: 0 }
-    : harsh
-      ? { failBefore: 0.2, failAfter: 0.2, maxLatencyMs: 400, duplicate: 0.3, reorder: 0.3 }
-      : {
-        failBefore: rng.pick([0, 0.01, 0.03, 0.08]),
-        failAfter: rng.pick([0, 0.01, 0.03, 0.06, 0.12]),
-        maxLatencyMs: rng.pick([1, 20, 150]),
-        duplicate: rng.pick([0, 0.05, 0.2]),
-        reorder: rng.pick([0, 0.05, 0.2]),
-      };
-  const injector = new FaultInjector(loop, rng, faults);
-  const oracle = new LedgerOracle();
+async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, store: SqliteCampaignStore, options: SeedOptions): Promise<SeedResult> {
+  const { sabotage } = options;
+  const cache = new Map<string, Prng>();
+  const streams = (actor: string): Prng => {
+    let stream = cache.get(actor);
+    if (!stream) cache.set(actor, (stream = Prng.stream(seed, actor)));
+    return stream;
+  };
+  const swarm = drawSwarm(streams('swarm'), PREEMPTION_KNOWN);
+  swarm.spawningLauncher &&= options.spawningLauncher === true;
+  const ledger = new FaultLedger();
+  const injector = new FaultInjector(loop, streams, swarm.calls, ledger, wall);
+  const oracle = new LedgerOracle(() => loop.now());
   const unexpected: string[] = [];
-  const badInput = rng.chance(0.05) ? 0.15 : 0;
   let ids = 0;
+  let engineAheadMs = 0;
 
+  const launcherRng = streams('launcher');
   const launcher: SimLauncher = new SimLauncher(
     loop,
-    () => rng.int(50, 800),
+    () => launcherRng.int(50, 800),
     (task, spec) => startEngine(task, Number(spec.env['ENDS_AT'] ?? 0), spec.symbols),
-    !rng.chance(SPAWNING_LAUNCHER),
+    !swarm.spawningLauncher,
   );
   const startEngine = (task: SimTask, endsAt: number, symbols: string[]): void => {
     const shard = `${task.key.campaignId}/${task.key.shardId}`;
+    const rng = streams(`engine ${task.taskId}`);
+    task.actor.skewMs = swarm.engineSkewMaxMs > 0 ? streams('clock').int(-swarm.engineSkewMaxMs, swarm.engineSkewMaxMs) : 0;
+    engineAheadMs = Math.max(engineAheadMs, task.actor.skewMs);
     const real = store.forTask(task.key, task.generation);
-    const port = injector.wrap(oracle.record(shard, sabotage === 'ack-lost-commit' ? ackLostCommits(real) : real), 'store', task.actor, ['restore', 'heartbeat', 'commit']);
+    const port = injector.wrap(oracle.record(shard, sabotage === 'ack-lost-commit' ? ackLostCommits(real) : real, task.taskId), 'store', task.actor, ['restore', 'heartbeat', 'commit']);
     const host = { actor: task.actor, stopRequested: () => task.stopReason !== undefined, rssBytes: () => task.rssBytes, exit: (e: { code: number | null; message: string }) => launcher.exit(task, e) };
+    const badInput = rng.chance(swarm.badInput);
+    if (badInput) ledger.add(task.taskId, 'bad-input', loop.now());
     const settings = {
       shard,
       symbols,
@@ -113,14 +135,14 @@ async function simulate(seed: number, rng: Prng, loop: SimLoop, store: SqliteCam
       selfFenceMs: STALE_AFTER_SEC * 1000 * 0.6,
       endsAt,
       tradeChance: 0.3,
-      badInput: rng.chance(badInput),
+      badInput,
     };
     void new SimEngine(loop, rng, port, host, settings, oracle).run();
   };
 
   const cp = new SimControlPlane(loop, injector, store, launcher, {
-    queueSurvivesCrash: rng.chance(0.5),
-    drainEveryMs: rng.pick([250, 500, 1000]),
+    queueSurvivesCrash: swarm.queueSurvivesCrash,
+    drainEveryMs: swarm.drainEveryMs,
     tickEveryMs: 1000,
     newCampaignId: () => `c${ids++}`,
     unexpected: (where, error) => {
@@ -128,48 +150,56 @@ async function simulate(seed: number, rng: Prng, loop: SimLoop, store: SqliteCam
       unexpected.push(text);
       loop.note('sim', `UNEXPECTED ${text}`);
     },
+    drains: swarm.drains,
+    skewMs: swarm.cpSkewMs,
+    events: swarm.events,
+    indexLag: swarm.indexLag,
+    schedules: swarm.scheduleOccurrences > 0,
+    streams,
+    ledger,
   });
   cp.boot();
 
   // The campaigns a client asks for, retrying with the same Idempotency-Key until acknowledged.
+  const plan = streams('plan');
   const planned: PlannedCampaign[] = [];
   let longest = 0;
-  for (let i = rng.int(1, 2); i > 0; i--) {
-    const config = campaignConfig(rng, planned.length);
-    if (rng.chance(0.2)) config.schedule = { startAt: new Date(SIM_T0 + rng.int(3_000, 8_000)).toISOString() };
+  for (let i = plan.int(1, 2); i > 0; i--) {
+    const config = campaignConfig(plan, planned.length, swarm);
+    if (plan.chance(0.2)) config.schedule = { startAt: new Date(SIM_T0 + plan.int(3_000, 8_000)).toISOString() };
     longest = Math.max(longest, Number.parseInt(String(config.duration), 10) * 1000 + (config.schedule ? 8_000 : 0));
-    const plan: PlannedCampaign = { name: config.name };
-    planned.push(plan);
-    const stopAt = rng.chance(0.2) ? rng.int(2_000, 30_000) : undefined;
-    loop.at(SIM_T0 + rng.int(0, 3_000), () => void client(plan, config, stopAt));
+    const campaign: PlannedCampaign = { name: config.name };
+    planned.push(campaign);
+    const stopAt = plan.chance(0.2) ? plan.int(2_000, 30_000) : undefined;
+    loop.at(SIM_T0 + plan.int(0, 3_000), () => void client(campaign, config, stopAt));
   }
-  const client = async (plan: PlannedCampaign, config: CampaignConfigInput, stopAfterMs: number | undefined): Promise<void> => {
-    const key = `key-${plan.name}`;
-    while (plan.campaignId === undefined) {
+  const client = async (campaign: PlannedCampaign, config: CampaignConfigInput, stopAfterMs: number | undefined): Promise<void> => {
+    const key = `key-${campaign.name}`;
+    while (campaign.campaignId === undefined) {
       const services = cp.services;
       if (services) {
         const created = await Promise.race([
           cp.guard('create', () => services.campaigns.createCampaign(config, { idempotencyKey: key })),
           loop.sleep(3_000).then(() => undefined),
         ]);
-        if (created) plan.campaignId = created.view.campaign.campaignId;
+        if (created) campaign.campaignId = created.view.campaign.campaignId;
       }
-      if (plan.campaignId === undefined) await loop.sleep(1_000);
+      if (campaign.campaignId === undefined) await loop.sleep(1_000);
     }
-    loop.note('client', `campaign ${plan.name} acknowledged as ${plan.campaignId}`);
+    loop.note('client', `campaign ${campaign.name} acknowledged as ${campaign.campaignId}`);
     if (stopAfterMs === undefined) return;
     await loop.sleep(stopAfterMs);
     for (;;) {
       const services = cp.services;
       if (services) {
         const outcome = await Promise.race([
-          services.campaigns.stopCampaign(plan.campaignId).then(
+          services.campaigns.stopCampaign(campaign.campaignId).then(
             () => 'stopped',
             (error: unknown) => (error instanceof ConflictError ? 'done' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
           ),
           loop.sleep(3_000).then(() => 'timeout'),
         ]);
-        loop.note('client', `stop ${plan.campaignId}: ${outcome}`);
+        loop.note('client', `stop ${campaign.campaignId}: ${outcome}`);
         if (outcome.startsWith('error')) unexpected.push(`stop: ${outcome}`);
         if (outcome !== 'retry' && outcome !== 'timeout') return;
       }
@@ -177,60 +207,130 @@ async function simulate(seed: number, rng: Prng, loop: SimLoop, store: SqliteCam
     }
   };
 
-  // The discrete faults: crashes, freezes and partitions of tasks and of the control plane.
-  const stormEnds = SIM_T0 + longest + 10_000;
-  const discrete = calm ? 0 : rng.int(0, harsh ? 24 : 12);
-  const outageMs = harsh ? 20_000 : 8_000;
-  for (let i = 0; i < discrete; i++) {
-    const kind = rng.pick(DISCRETE_FAULTS);
-    loop.at(SIM_T0 + rng.int(0, longest + 5_000), () => injectDiscrete(kind));
+  // A schedule (`* * * * *`, runs allowed to overlap), created by a client that retries until acknowledged.
+  const schedules: { scheduleId: string; until: number; acknowledged: boolean }[] = [];
+  if (swarm.scheduleOccurrences > 0) {
+    const until = SIM_T0 + 45_000 + (swarm.scheduleOccurrences - 1) * 60_000 + 1_000;
+    const entry = { scheduleId: 'sim-schedule', until, acknowledged: false };
+    schedules.push(entry);
+    longest = Math.max(longest, until - SIM_T0 + 25_000);
+    const spec = { name: entry.scheduleId, cron: '* * * * *', until: new Date(until).toISOString(), overlap: 'allow', campaign: campaignConfig(plan, 9, swarm) };
+    loop.at(SIM_T0 + plan.int(0, 3_000), () => void createSchedule(entry, spec));
   }
-  const injectDiscrete = (kind: (typeof DISCRETE_FAULTS)[number]): void => {
+  const createSchedule = async (entry: { acknowledged: boolean }, spec: Record<string, unknown>): Promise<void> => {
+    while (!entry.acknowledged) {
+      const services = cp.services;
+      if (services) {
+        const outcome = await Promise.race([
+          services.schedules.createSchedule(spec).then(
+            () => 'created',
+            (error: unknown) => (error instanceof ConflictError && !error.retryable ? 'created' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
+          ),
+          loop.sleep(3_000).then(() => 'timeout'),
+        ]);
+        loop.note('client', `create schedule: ${outcome}`);
+        if (outcome.startsWith('error')) unexpected.push(`create schedule: ${outcome}`);
+        entry.acknowledged = outcome === 'created';
+      }
+      if (!entry.acknowledged) await loop.sleep(1_000);
+    }
+  };
+
+  // The discrete faults: crashes, freezes, partitions, leaks and outside stops of tasks, and outages of the control plane.
+  const stormEnds = SIM_T0 + longest + 10_000;
+  const faults = streams('discrete');
+  for (let i = 0; i < swarm.discrete; i++) {
+    const kind = faults.pick(swarm.kinds);
+    loop.at(SIM_T0 + faults.int(0, longest + 5_000), () => injectDiscrete(kind));
+  }
+  const injectDiscrete = (kind: DiscreteFault, target?: SimTask): void => {
+    if (!injector.storming) return;
     const now = loop.now();
     if (kind.startsWith('cp-')) {
-      if (kind === 'cp-crash') cp.crash(rng.int(200, outageMs));
-      else if (kind === 'cp-freeze') cp.actor.frozenUntil = now + rng.int(500, outageMs);
-      else cp.actor.partitionedUntil = now + rng.int(500, outageMs);
-      loop.note('sim', `${kind} until ${Math.max(cp.actor.frozenUntil, cp.actor.partitionedUntil) - SIM_T0}`);
+      const until = now + faults.int(kind === 'cp-crash' ? 200 : 500, swarm.outageMs);
+      if (kind === 'cp-crash') cp.crash(until - now);
+      else if (kind === 'cp-freeze') cp.actor.frozenUntil = until;
+      else cp.actor.partitionedUntil = until;
+      ledger.add('cp', kind as 'cp-crash' | 'cp-freeze' | 'cp-partition', now, until);
+      loop.note('sim', `${kind} until ${until - SIM_T0}`);
       return;
     }
     const running = launcher.running();
-    if (running.length === 0) return;
-    const task = rng.pick(running);
+    const task = target ?? (running.length > 0 ? faults.pick(running) : undefined);
+    if (!task) return;
     loop.note('sim', `${kind} ${task.taskId}`);
-    if (kind === 'task-kill' || kind === 'task-oom') launcher.kill(task, kind === 'task-oom');
-    else if (kind === 'task-exit-1') launcher.exit(task, { code: 1, message: 'Error: simulated crash' });
-    else if (kind === 'task-freeze') task.actor.frozenUntil = now + rng.int(1_000, outageMs);
-    else if (kind === 'task-leak') task.rssBytes = 900 * 1024 * 1024; // past 80 % of the default 1024 MiB: a recycle
-    else task.actor.partitionedUntil = now + rng.int(1_000, outageMs);
+    if (kind === 'task-kill' || kind === 'task-oom') {
+      ledger.add(task.taskId, kind === 'task-oom' ? 'oom' : 'kill', now);
+      launcher.kill(task, kind === 'task-oom');
+    } else if (kind === 'task-exit-1') {
+      ledger.add(task.taskId, 'exit-1', now);
+      launcher.exit(task, { code: 1, message: 'Error: simulated crash' });
+    } else if (kind === 'task-freeze') {
+      task.actor.frozenUntil = now + faults.int(1_000, swarm.outageMs);
+      ledger.add(task.taskId, 'freeze', now, task.actor.frozenUntil);
+    } else if (kind === 'task-leak') {
+      task.rssBytes = 900 * 1024 * 1024; // past 80 % of the default 1024 MiB: a recycle
+      ledger.add(task.taskId, 'leak', now, Infinity);
+    } else if (kind === 'task-preempt') {
+      ledger.add(task.taskId, 'preempt', now, now + 5_000);
+      launcher.preempt(task);
+    } else {
+      task.actor.partitionedUntil = now + faults.int(1_000, swarm.outageMs);
+      ledger.add(task.taskId, 'partition', now, task.actor.partitionedUntil);
+    }
   };
-  loop.at(stormEnds, () => {
+  if (swarm.crashStorm) {
+    // One shard's tasks killed again and again: its restart budget must run out, and its failure be judged justified.
+    const storm = async (): Promise<void> => {
+      await loop.sleep(faults.int(2_000, 5_000));
+      while (injector.storming) {
+        const victim = launcher.running().find((t) => t.key.campaignId === 'c0' && t.key.shardId === 'shard-000');
+        if (victim) injectDiscrete(faults.pick(['task-kill', 'task-exit-1', 'task-oom'] as const), victim);
+        await loop.sleep(faults.int(1_500, 3_000));
+      }
+    };
+    void storm();
+  }
+  if (swarm.launcherOutage) {
+    injector.launcherDownUntil = SIM_T0 + 55_000;
+    ledger.add('launcher', 'launcher-outage', SIM_T0, injector.launcherDownUntil);
+    loop.note('sim', `launcher outage until ${injector.launcherDownUntil - SIM_T0} (injected)`);
+    longest = Math.max(longest, 55_000);
+  }
+  const stormEndsAt = Math.max(stormEnds, SIM_T0 + longest + 10_000);
+  loop.at(stormEndsAt, () => {
     injector.storming = false;
     loop.note('sim', 'the storm is over: calls only take their latency from now on');
   });
 
   // Run until everything has settled (or the cut-off), in slices of virtual time.
   const settled = async (): Promise<boolean> => {
-    if (loop.now() < stormEnds || planned.some((p) => p.campaignId === undefined)) return false;
-    for (const plan of planned) {
-      const campaign = await store.getCampaign(plan.campaignId as string);
-      if (!campaign || !isTerminalCampaign(campaign.status)) return false;
+    if (loop.now() < stormEndsAt || planned.some((p) => p.campaignId === undefined) || schedules.some((s) => !s.acknowledged)) return false;
+    if (schedules.some((s) => loop.now() < s.until + 5_000)) return false;
+    for (const campaign of await store.listCampaigns()) {
+      if (!isTerminalCampaign(campaign.status)) return false;
       if ((await store.listShards(campaign.campaignId)).some((s) => isActiveShard(s.status))) return false;
     }
     return launcher.running().length === 0 && [...launcher.tasks.values()].every((t) => t.status.state === 'STOPPED');
   };
   while (loop.now() < SIM_T0 + MAX_RUN_MS && !(await settled())) await loop.run(loop.now() + 5_000);
 
-  const violations = await checkInvariants(store, launcher, oracle, planned);
+  const all: PlannedCampaign[] = [...planned];
+  for (const campaign of await store.listCampaigns()) {
+    if (campaign.scheduleId !== undefined) all.push({ name: `${campaign.scheduleId} run`, campaignId: campaign.campaignId });
+  }
+  const violations = await checkInvariants(store, launcher, oracle, all, stormEndsAt);
+  const outcomes = await checkOutcomes({ store, launcher, ledger, oracle, t0: SIM_T0, cpSkewMs: swarm.cpSkewMs, engineAheadMs, schedules });
+  violations.push(...outcomes.violations);
   violations.push(...unexpected.map((u) => `unexpected error: ${u}`));
   const campaigns: string[] = [];
   let restarts = 0;
   let ledgerFills = 0;
-  for (const plan of planned) {
-    if (plan.campaignId === undefined) continue;
-    const campaign = await store.getCampaign(plan.campaignId);
-    campaigns.push(`${plan.campaignId} ${campaign?.status}${campaign?.endReason ? ` (${campaign.endReason})` : ''}`);
-    for (const shard of await store.listShards(plan.campaignId)) {
+  for (const campaign of all) {
+    if (campaign.campaignId === undefined) continue;
+    const record = await store.getCampaign(campaign.campaignId);
+    campaigns.push(`${campaign.campaignId} ${record?.status}${record?.endReason ? ` (${record.endReason})` : ''}`);
+    for (const shard of await store.listShards(campaign.campaignId)) {
       restarts += shard.restarts.length;
       ledgerFills += (await store.readLedger(shard)).length;
     }
@@ -249,13 +349,31 @@ async function simulate(seed: number, rng: Prng, loop: SimLoop, store: SqliteCam
       restarts,
       ledgerFills,
       controlPlaneRestarts: cp.restarts,
-      injected: c.failBefore + c.failAfter + c.partitioned + c.duplicated + c.reordered,
+      injected: c.failBefore + c.failAfter + c.partitioned + c.duplicated + c.reordered + c.landedAfterDeath,
+      swarm: describeSwarm(swarm),
+      budgetExhausted: outcomes.stats.budgetExhausted,
+      launchDeadline: outcomes.stats.launchDeadline,
     },
   };
 }
 
-/** A small campaign whose shape the seed picks: 1 to 3 symbols, 1 or 2 per shard, 10 to 25 s. */
-function campaignConfig(rng: Prng, index: number): CampaignConfigInput {
+/** The seed's fault mix in a few words (its profile and heavy options). */
+function describeSwarm(swarm: Swarm): string {
+  const on = [
+    swarm.crashStorm ? 'crash-storm' : '',
+    swarm.launcherOutage ? 'launcher-outage' : '',
+    swarm.spawningLauncher ? 'spawning-launcher' : '',
+    swarm.drains > 1 ? 'two-drains' : '',
+    swarm.indexLag.chance > 0 ? `index-lag≤${swarm.indexLag.maxMs}ms` : '',
+    swarm.cpSkewMs !== 0 ? `cp-skew ${swarm.cpSkewMs}ms` : '',
+    swarm.engineSkewMaxMs > 0 ? `engine-skew ±${swarm.engineSkewMaxMs}ms` : '',
+    swarm.scheduleOccurrences > 0 ? `schedule×${swarm.scheduleOccurrences}` : '',
+  ].filter(Boolean);
+  return [swarm.profile, ...on].join(' ');
+}
+
+/** A small campaign whose shape the seed picks: 1 to 3 symbols, 1 or 2 per shard, 10 to 25 s (20 to 30 s, with a budget of 1 to 3 restarts, in a crash storm). */
+function campaignConfig(rng: Prng, index: number, swarm: Swarm): CampaignConfigInput {
   const universe = ['BTC', 'ETH', 'XRP', 'SOL'];
   const symbols = universe.slice(0, rng.int(1, 3));
   return {
@@ -268,13 +386,13 @@ function campaignConfig(rng: Prng, index: number): CampaignConfigInput {
     fx: { pair: 'USDT/KRW', rate: 1380 },
     feed: { kind: 'synthetic', seed: index + 1, ticksPerSecond: 10 },
     sharding: { symbolsPerShard: rng.int(1, 2) },
-    duration: `${rng.int(10, 25)}s`,
+    duration: `${swarm.launcherOutage ? 60 : swarm.crashStorm ? rng.int(20, 30) : rng.int(10, 25)}s`,
     onShardFailure: rng.chance(0.3) ? 'continue' : 'fail',
     watchdog: {
       heartbeatInterval: `${HEARTBEAT_SEC}s`,
       staleAfter: `${STALE_AFTER_SEC}s`,
       launchTimeout: '5s',
-      maxRestarts: rng.int(3, 8),
+      maxRestarts: swarm.crashStorm ? rng.int(1, 3) : rng.int(3, 8),
       restartWindow: '1h',
       backoff: { initial: rng.pick([0, 0.5, 1]), max: 4, resetAfter: '30s' },
     },
