@@ -263,6 +263,17 @@ describe('split commits and the head', () => {
     expect(error).toBeInstanceOf(LedgerConflictError);
     expect(io.head).toMatchObject({ [LEDGER_SEQ]: 11 });
   });
+  it('a checkpoint written from a stale head never moves the head back: its condition sends it to read the head again', async () => {
+    const io = new TableModel();
+    const cache: HeadCache = {};
+    await commitShardFills(io, KEY, 0, fills(0, 4, 0), checkpoint(0, 3), cache);
+    await commitShardFills(io, KEY, 0, fills(4, 4, 0), null);
+    expect(io.head).toMatchObject({ [LEDGER_SEQ]: 7 });
+    io.calls.length = 0;
+    await commitShardFills(io, KEY, 0, [], checkpoint(0, 3), cache);
+    expect(io.head).toMatchObject({ lastFillSeq: 3, [LEDGER_SEQ]: 7 });
+    expect(io.calls).toEqual(['transact', 'readHead', 'transact']);
+  });
 });
 
 describe('the head cache', () => {
