@@ -63,11 +63,11 @@ export function renderHtml(report: CampaignReport): string {
 function summary(report: CampaignReport): string {
   const c = report.campaign;
   const t = report.totals;
-  const passed = report.acceptance.filter((a) => a.pass).length;
-  const items: [string, string][] = [
+  const lead: [string, string][] = [
     ['Status', `${c.status}${c.endReason ? ` (${c.endReason})` : ''}`],
     ...(c.schedule ? [['Schedule', `${c.schedule.id}, occurrence ${formatInstant(c.schedule.occurrence)}`] as [string, string]] : []),
-    ['Acceptance', `${passed}/${report.acceptance.length} pass`],
+  ];
+  const rest: [string, string][] = [
     ['Started', formatInstant(c.startedAt)],
     ['Ended', formatInstant(c.endedAt)],
     ['Ran / configured', `${formatSeconds(c.ranSec)} / ${formatSeconds(c.durationSec)}`],
@@ -80,7 +80,19 @@ function summary(report: CampaignReport): string {
     ['Peak RSS', formatBytes(t.peakRssBytes)],
     ['Restarts', formatCount(t.restarts)],
   ];
-  return `<div class="summary">${items.map(([k, v]) => `<div><span class="muted">${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`).join('')}</div>`;
+  const item = ([k, v]: [string, string]) => `<div><span class="muted">${escapeHtml(k)}</span><b>${escapeHtml(v)}</b></div>`;
+  return `<div class="summary">${[...lead.map(item), outcomeCell(report), ...rest.map(item)].join('')}</div>`;
+}
+
+/**
+ * The campaign's outcome in the header (`report.outcome.acceptance`: every acceptance and trading
+ * row, the counts and names the CLI's summary line and report.md give): `10/11 pass`, then the
+ * failed rows by name.
+ */
+function outcomeCell(report: CampaignReport): string {
+  const a = report.outcome.acceptance;
+  const failed = a.failed > 0 ? `<span id="outcome-failed" class="fail">failed: ${escapeHtml(a.failedRows.map((r) => r.criterion).join(', '))}</span>` : '';
+  return `<div id="outcome"><span class="muted">Acceptance</span><b class="${a.failed > 0 ? 'fail' : 'pass'}">${a.passed}/${a.total} pass</b>${failed}</div>`;
 }
 
 function acceptanceTable(report: CampaignReport): string {

@@ -16,7 +16,7 @@ import {
   formatOffset,
   formatSeconds,
 } from './report-format.js';
-import { describeOutcome, type CampaignReport } from './report-schema.js';
+import type { CampaignReport } from './report-schema.js';
 import { tradingMarkdown } from './render-trading.js';
 
 /** Renders `report` as a Markdown document. */
@@ -36,11 +36,10 @@ export function renderMarkdown(report: CampaignReport): string {
 function header(report: CampaignReport): string {
   const c = report.campaign;
   const t = report.totals;
-  const passed = report.acceptance.filter((a) => a.pass).length;
   const lines = [
     `# Campaign report: ${inline(c.name)}`,
     '',
-    `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${passed}/${report.acceptance.length} PASS · **Outcome**: ${inline(describeOutcome(report.outcome))}`,
+    `**Status**: ${c.status}${c.endReason ? ` (${inline(c.endReason)})` : ''} · **Acceptance**: ${outcomeText(report)}`,
     '',
     `- Campaign: \`${code(c.id)}\`, config \`${code(c.configName)}\``,
     ...(c.schedule ? [`- Run of schedule \`${code(c.schedule.id)}\`, occurrence ${formatInstant(c.schedule.occurrence)}`] : []),
@@ -58,8 +57,20 @@ function header(report: CampaignReport): string {
 
 function acceptance(report: CampaignReport): string {
   const rows = report.acceptance.map((a) => [`**${inline(a.criterion)}**`, inline(a.target), inline(a.result), a.pass ? '✅ PASS' : '❌ FAIL']);
-  const passed = report.acceptance.filter((a) => a.pass).length;
-  return `## Acceptance\n\n${table(['Criterion', 'Target', 'Result', 'Status'], rows)}\n\n**Overall**: ${passed}/${report.acceptance.length} PASS`;
+  const passed = (list: readonly { pass: boolean }[]) => `${list.filter((a) => a.pass).length}/${list.length}`;
+  const scope = report.trading ? `: fleet rows ${passed(report.acceptance)} above, trading rows ${passed(report.trading.acceptance)} below` : '';
+  return `## Acceptance\n\n${table(['Criterion', 'Target', 'Result', 'Status'], rows)}\n\n**Overall**: ${outcomeText(report, scope)}`;
+}
+
+/**
+ * The campaign's outcome (`report.outcome.acceptance`: every acceptance and trading row), as the
+ * header and the acceptance section both say it, `scope` after the count:
+ * `10/11 PASS (failed: Every symbol traded)`. The same counts and names as the CLI's summary line
+ * (`describeOutcome`) and the HTML header.
+ */
+function outcomeText(report: CampaignReport, scope = ''): string {
+  const a = report.outcome.acceptance;
+  return `${a.passed}/${a.total} PASS${scope}${a.failed > 0 ? ` (failed: ${a.failedRows.map((r) => inline(r.criterion)).join(', ')})` : ''}`;
 }
 
 function shards(report: CampaignReport): string {

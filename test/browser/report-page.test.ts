@@ -117,6 +117,29 @@ describe('report.html in Chromium', () => {
   });
 });
 
+describe('report.html header in Chromium', () => {
+  it('shows the outcome of every acceptance and trading row, a failed trading row by name, in the fail colour', async () => {
+    const file = join(dir, 'report-failing.html');
+    // Every fleet row passes; quotes 30 s old fail the trading row 'Quote coverage'.
+    writeFileSync(file, renderHtml(buildReport(campaignRun({ quoteAgeSec: 30 }))));
+    const { page, errors } = await watchedPage(await sharedBrowser());
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    expect(await page.locator('#outcome b').textContent()).toBe('10/11 pass');
+    const failed = page.locator('#outcome-failed');
+    expect(await failed.isVisible()).toBe(true);
+    expect(await failed.textContent()).toBe('failed: Quote coverage');
+    const colour = (selector: string) =>
+      page.locator(selector).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+    expect(await colour('#outcome-failed')).toBe(await colour('#trading-acceptance td.fail'));
+    expect(await colour('#outcome b')).toBe(await colour('#trading-acceptance td.fail'));
+    const [header, table] = await Promise.all([failed.boundingBox(), page.locator('#acceptance').boundingBox()]);
+    expect(header!.y).toBeLessThan(table!.y);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('the live page in Chromium', () => {
   let server: Server;
   let served = 0;

@@ -1,17 +1,21 @@
 /**
  * `arbfleet run --strict` as a real process over recorded data (clock: virtual, seconds each): exit 4
  * when the campaign's report fails an acceptance or trading row, 0 when every row passes; without
- * --strict the failing run exits 0 as before. The summary line says how many rows failed either way.
+ * --strict the failing run exits 0 as before. The summary line says how many rows failed either way,
+ * and report.md's and report.html's headers say the same outcome, naming the failed rows.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readReport, runFolder, startCli } from '../support/cli-process.js';
 import { configIn, DISLOCATIONS } from '../support/replay-campaigns.js';
 
 async function runCli(config: string, runDir: string, args: string[]) {
-  const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), ...args]);
+  const out = join(runDir, 'out');
+  const cli = startCli(['run', config, '--no-dashboard', '--out', out, ...args]);
   const exit = await cli.exited;
-  return { code: exit.code, stderr: cli.stderr(), report: readReport(join(runDir, 'out')) };
+  const file = (name: string) => readFileSync(join(out, name), 'utf8');
+  return { code: exit.code, stderr: cli.stderr(), report: readReport(out), markdown: file('report.md'), html: file('report.html') };
 }
 
 describe('arbfleet run --strict', () => {
@@ -28,6 +32,9 @@ describe('arbfleet run --strict', () => {
     expect(failing.report.outcome.acceptance.failedRows.map((r) => r.id)).toEqual(['all-symbols-traded']);
     expect(failing.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
     expect(failing.code, failing.stderr.slice(-2000)).toBe(4);
+    // The report's headers say the same outcome as the summary line, the failed row by name.
+    expect(failing.markdown).toContain('· **Acceptance**: 10/11 PASS (failed: Every symbol traded)\n');
+    expect(failing.html).toContain('<b class="fail">10/11 pass</b><span id="outcome-failed" class="fail">failed: Every symbol traded</span>');
 
     expect(lax.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
     expect(lax.code, lax.stderr.slice(-2000)).toBe(0);
@@ -35,6 +42,8 @@ describe('arbfleet run --strict', () => {
     expect(passing.report.outcome.acceptance).toEqual({ passed: 11, failed: 0, total: 11, failedRows: [] });
     expect(passing.stderr).toContain('acceptance 11/11');
     expect(passing.code, passing.stderr.slice(-2000)).toBe(0);
+    expect(passing.markdown).toContain('· **Acceptance**: 11/11 PASS\n');
+    expect(passing.html).toContain('<b class="pass">11/11 pass</b></div>');
   });
 
   it('documents --strict and its exit code in --help', async () => {

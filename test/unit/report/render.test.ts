@@ -3,6 +3,7 @@ import { buildReport } from '../../../core/report/build-report.js';
 import { renderHtml } from '../../../core/report/render-html.js';
 import { LIVE_REFRESH_SEC, renderLivePage } from '../../../core/report/render-live-page.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
+import { describeOutcome } from '../../../core/report/report-schema.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
 
 const HOSTILE = '<script>alert("x")</script>';
@@ -34,7 +35,16 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| **Loop latency p99** | < 10 ms | 100 µs (worst: shard-002) | ✅ PASS |');
     expect(markdown).toContain('| **Crash-free** | 0 CRASHED or OOM restarts | 1 crash (CRASHED ×1); restart causes are listed below | ❌ FAIL |');
     expect(markdown).toContain("| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |");
-    expect(markdown).toMatch(/\*\*Overall\*\*: 5\/8 PASS/);
+    expect(markdown).toContain(
+      '**Overall**: 7/11 PASS: fleet rows 5/8 above, trading rows 2/3 below (failed: Ran the full duration, No unrecovered stall, Crash-free, No position left open)',
+    );
+  });
+
+  it('says the outcome of every acceptance and trading row in its header, naming the failed ones', () => {
+    expect(markdown).toContain(
+      '**Status**: COMPLETED (max runtime reached) · **Acceptance**: 7/11 PASS (failed: Ran the full duration, No unrecovered stall, Crash-free, No position left open)\n',
+    );
+    expect(renderMarkdown(buildReport(campaignRun()))).toContain('· **Acceptance**: 11/11 PASS\n');
   });
 
   it('has a row per shard, the restarts with causes and evidence, and the ledger check', () => {
@@ -98,6 +108,17 @@ describe('renderHtml', () => {
     expect(html.match(/data-criterion="/g)).toHaveLength(8);
     expect(html).toContain('<td class="fail" data-criterion="no-unhandled-exception">✗ FAIL</td>');
     expect(html).toMatch(/<div id="shards">[\s\S]*shard-002/);
+  });
+
+  it('says the outcome of every acceptance and trading row in its header, as the CLI does: a failed trading row counts', () => {
+    const report = buildReport(campaignRun({ quoteAgeSec: 30 }));
+    expect(report.acceptance.every((a) => a.pass)).toBe(true);
+    expect(describeOutcome(report.outcome)).toBe('acceptance 10/11 (failed: Quote coverage)');
+    expect(renderHtml(report)).toContain(
+      '<div id="outcome"><span class="muted">Acceptance</span><b class="fail">10/11 pass</b><span id="outcome-failed" class="fail">failed: Quote coverage</span></div>',
+    );
+    expect(renderMarkdown(report)).toContain('· **Acceptance**: 10/11 PASS (failed: Quote coverage)\n');
+    expect(renderHtml(buildReport(campaignRun()))).toContain('<div id="outcome"><span class="muted">Acceptance</span><b class="pass">11/11 pass</b></div>');
   });
 
   it('says so instead of drawing when there is nothing to draw', () => {
