@@ -18,7 +18,7 @@ export interface ShardKey {
 /** What a task resumes from: the last checkpoint and the fills committed after it. */
 export interface RestorePoint {
   checkpoint: Checkpoint | null;
-  /** Fills with `seq` above the checkpoint's `lastFillSeq`, in `seq` order. */
+  /** Committed fills with `seq` above the checkpoint's `lastFillSeq` (none above the ledger's head), in `seq` order. */
   ledgerTail: Fill[];
 }
 
@@ -82,7 +82,11 @@ export interface CampaignStore {
 
   /** The engine's port for one generation of one shard (fenced heartbeats and commits). */
   forTask(key: ShardKey, generation: number): ShardPersistence;
-  /** Every fill of a shard, in `seq` order, across generations. */
+  /**
+   * Every committed fill of a shard, in `seq` order, across generations: fills an unfinished
+   * (split) commit left above the ledger's head are not committed and not returned
+   * (`core/model/ledger-reconcile.ts`).
+   */
   readLedger(key: ShardKey): Promise<Fill[]>;
   /** Every heartbeat of a shard, oldest first, across generations (the report's time series). */
   readHeartbeats(key: ShardKey): Promise<Heartbeat[]>;
