@@ -67,7 +67,9 @@ describe('a stop from outside', () => {
     expect(carried).toHaveLength(restored);
     for (const fills of carried) expect(fills.filter((f) => f.kind === 'CLOSE' && f.generation === 1)).toHaveLength(2);
     for (const fills of byTrade.values()) expect(fills.filter((f) => f.kind === 'CLOSE')).toHaveLength(2);
-    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+    // No market update traded twice across the restart, and every row of the report passes.
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, repeatedDecisions: 0, pass: true });
+    expect(report.outcome.acceptance, JSON.stringify(report.outcome.acceptance.failedRows)).toMatchObject({ failed: 0, total: 11 });
 
     // The report shows the cause and what named it.
     const markdown = readFileSync(join(runDir, 'report.md'), 'utf8');
