@@ -214,7 +214,7 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
   const last = tasks.filter((t) => t.generation === shard.generation).at(-1);
   const stop = last ? ` (its task ${last.taskId}: ${last.status.stoppedReason ?? 'no reason'}${last.status.stopCode ? `, stopCode ${last.status.stopCode}` : ''})` : '';
   return [
-    `shard ${campaign.campaignId}/${shard.shardId} COMPLETED ${((campaign.endsAt - completed.at) / 1000).toFixed(1)}s before its campaign's end${stop}: "${String(completed.detail?.['reason'] ?? '')}"; a stop the fleet did not ask for is a restart`,
+    `shard ${campaign.campaignId}/${shard.shardId} COMPLETED ${((campaign.endsAt - completed.at) / 1000).toFixed(1)}s before its campaign's end${stop}: "${String(completed.detail?.['reason'] ?? '')}"; before its end a shard stops only to restart (an outside stop is PREEMPTED)`,
   ];
 }
 
