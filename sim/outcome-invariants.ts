@@ -52,6 +52,7 @@ export interface OutcomeStats {
  * - no engine exit on a refused commit (every retried commit is reconciled, never refused);
  * - at most one task identity (task id, not only generation) writes to a shard at a time;
  * - a campaign that ran to its end completed none of its shards early (an outside stop is a restart);
+ * - a campaign ends only once its shards' tasks have stopped;
  * - each occurrence of a schedule started exactly one campaign.
  */
 export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: string[]; stats: OutcomeStats }> {
@@ -88,6 +89,7 @@ export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: 
         }
       }
       violations.push(...prematureCompletion(ctx, campaign, shard, events, tasks));
+      violations.push(...liveAtTheEnd(ctx, campaign, shard, tasks));
     }
     if (campaign.status === 'FAILED' && justifiedFailures.length === 0) {
       violations.push(
@@ -216,6 +218,21 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
   return [
     `shard ${campaign.campaignId}/${shard.shardId} COMPLETED ${((campaign.endsAt - completed.at) / 1000).toFixed(1)}s before its campaign's end${stop}: "${String(completed.detail?.['reason'] ?? '')}"; before its end a shard stops only to restart (an outside stop is PREEMPTED)`,
   ];
+}
+
+/**
+ * A campaign ends (COMPLETED, CANCELLED, FAILED) only once its shards' tasks have stopped: the
+ * task of each shard's last generation was no longer running when the campaign was recorded
+ * ended (`endedAt`, the control plane's clock, moved to true time: the fleet must have seen the stop first).
+ */
+function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, tasks: SimTask[]): string[] {
+  if (campaign.endedAt === undefined) return [];
+  const endedAt = campaign.endedAt - ctx.cpSkewMs;
+  const live = tasks.filter((t) => t.generation === shard.generation && t.status.state !== 'PENDING' && (t.status.stoppedAt ?? Infinity) > endedAt);
+  return live.map(
+    (t) =>
+      `campaign ${campaign.campaignId} ended ${campaign.status} at ${((endedAt - ctx.t0) / 1000).toFixed(3)}s with the task ${t.taskId} of ${shard.shardId} (generation ${t.generation}) still running${t.status.stoppedAt !== undefined ? ` until ${((t.status.stoppedAt - ctx.t0) / 1000).toFixed(3)}s` : ''}`,
+  );
 }
 
 /** Engines that exited on a refused commit: a retried commit must be reconciled (fills already stored skipped), never refused. */
