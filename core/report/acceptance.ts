@@ -14,6 +14,7 @@ import { formatCount, formatInstant, formatLatencyUs, formatNumber, formatOffset
 import type { AcceptanceCriterion, LedgerCheck, ShardReport } from './report-schema.js';
 import { secondsSinceStart, type RunWindow } from './run-window.js';
 import { TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
+import { OPPORTUNITY_MULTIPLE, shardTailOf, TAIL_FRACTION, tailRulesOf, type ShardTail } from './trading-tail.js';
 
 /** A campaign must run at least this fraction of its configured duration. */
 export const FULL_DURATION_FRACTION = 0.99;
@@ -213,7 +214,16 @@ function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCrit
   };
 }
 
-function continuousTrades({ window, ledgers }: AcceptanceFacts): AcceptanceCriterion {
+/**
+ * Continuous trades. On the wall clock: a trade opened in every 5-minute window of the run
+ * (`trade-windows.ts`). In recorded time (`clock: virtual`, a backtest that runs a day in
+ * seconds): at least one trade opened, and no shard's tail stopped trading while its caps turned
+ * signals away (a plateau) or while the market offered twice the entry threshold unanswered
+ * (`trading-tail.ts`, which says why the rule is not "a trade in every window of recorded time").
+ */
+function continuousTrades(facts: AcceptanceFacts): AcceptanceCriterion {
+  if (isVirtualClock(facts.campaign.config)) return continuousTradesRecorded(facts);
+  const { window, ledgers } = facts;
   const windows = tradeWindowsOf(window, Object.values(ledgers));
   const base = { id: 'continuous-trades', criterion: 'Continuous trades' } as const;
   if (windows.shortRun) {
@@ -236,6 +246,59 @@ function continuousTrades({ window, ledgers }: AcceptanceFacts): AcceptanceCrite
         ? `${total} of ${total} windows`
         : `${total - empty.length} of ${total} windows; none in ${where.slice(0, 5).join(', ')}${where.length > 5 ? ', …' : ''}`,
     pass: empty.length === 0,
+  };
+}
+
+/** Continuous trades in recorded time, per shard's tail (`trading-tail.ts`). */
+function continuousTradesRecorded({ campaign, shards, histories, ledgers }: AcceptanceFacts): AcceptanceCriterion {
+  const rules = tailRulesOf(campaign.config);
+  const tails = shards.map((s) => shardTailOf(s.shardId, histories.get(s.shardId) ?? [], ledgers[s.shardId] ?? [], rules));
+  const entries = tails.reduce((sum, t) => sum + t.entries, 0);
+  const opportunityBps = OPPORTUNITY_MULTIPLE * rules.entryThresholdBps;
+  const failed = tails.filter((t) => t.verdict === 'plateau' || t.verdict === 'unanswered' || t.verdict === 'unheard');
+  const spanText = (t: ShardTail) =>
+    t.fromMs === null || t.toMs === null || t.tailFromMs === null
+      ? 'no recorded time (never heartbeated)'
+      : `last ${formatSeconds((t.toMs - t.tailFromMs) / 1000)} of ${formatSeconds((t.toMs - t.fromMs) / 1000)} recorded (from ${formatInstant(t.tailFromMs)})`;
+  const refusalText = (t: ShardTail) =>
+    Object.entries(t.tailRefusals)
+      .map(([reason, n]) => `${reason} ${formatCount(n)}`)
+      .join(', ');
+  const widestText = (t: ShardTail) =>
+    t.widest === null ? 'no deviation reported' : `widest deviation ${formatNumber(t.widest.deviationBps, 1)} bps (${t.widest.symbol} at ${formatInstant(t.widest.atMs)})`;
+  const describe = (t: ShardTail): string => {
+    const opened = `${formatCount(t.entries)} opened${t.lastEntryMs === null ? '' : `, last ${formatInstant(t.lastEntryMs)}`}`;
+    switch (t.verdict) {
+      case 'unheard':
+        return `${t.shardId}: ${spanText(t)}`;
+      case 'trading':
+        return `${t.shardId}: ${formatCount(t.tailEntries)} opened in the ${spanText(t)}`;
+      case 'plateau':
+        return (
+          `${t.shardId}: trading plateaued: no entry and no exit in the ${spanText(t)} while ${formatCount(t.tailCapacityRefusals)} ` +
+          `entries were refused for capacity (${refusalText(t)}); ${opened}`
+        );
+      case 'unanswered':
+        return `${t.shardId}: stopped trading: no entry and no refusal in the ${spanText(t)} while the ${widestText(t)} was ≥ ${formatNumber(opportunityBps, 1)} bps; ${opened}`;
+      case 'quiet':
+        return (
+          `${t.shardId}: a quiet market: no entry in the ${spanText(t)}, ` +
+          `${Object.keys(t.tailRefusals).length === 0 ? 'none refused' : `refused ${refusalText(t)}`}${t.tailExits > 0 ? `, ${formatCount(t.tailExits)} closed` : ''}, ` +
+          `${widestText(t)} < ${formatNumber(opportunityBps, 1)} bps or refused; ${opened}`
+        );
+    }
+  };
+  const shown = failed.length > 0 ? failed : tails;
+  const noEntry = entries === 0 ? [`no trade opened in the recorded run`] : [];
+  return {
+    id: 'continuous-trades',
+    criterion: 'Continuous trades',
+    target:
+      `recorded time (clock: virtual): a trade opened; no shard's last ${TAIL_FRACTION * 100} % of recorded time (at least maxHolding + one heartbeat) ` +
+      `without entries while entries are refused for capacity and nothing closes (a plateau), or while a deviation ≥ ${OPPORTUNITY_MULTIPLE} × ` +
+      `the entry threshold (${formatNumber(opportunityBps, 1)} bps) goes unanswered`,
+    result: [...noEntry, ...shown.slice(0, 5).map(describe)].join('; ') + (shown.length > 5 ? '; …' : '') + ` (${formatCount(entries)} trades opened in all)`,
+    pass: entries > 0 && failed.length === 0 && shards.length > 0,
   };
 }
 

@@ -17,6 +17,7 @@ import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } fro
 import { campaignTotals, shardTotals } from './report-totals.js';
 import { runWindowOf } from './run-window.js';
 import { TRADE_WINDOW_SEC } from './trade-windows.js';
+import { OPPORTUNITY_MULTIPLE, TAIL_FRACTION } from './trading-tail.js';
 import { TRADING_NOTES, tradingConfigOf, tradingReportOf } from './trading.js';
 
 /** Everything a report is built from, keyed by `shardId` where per shard. */
@@ -104,8 +105,12 @@ export function buildReport(input: ReportInput): CampaignReport {
       LATENCY_HISTOGRAM_RULE,
       THROUGHPUT_RULE,
       SERIES_RULE,
-      `Continuous trades: the run is cut into ${TRADE_WINDOW_SEC / 60}-minute windows from its start (a shorter tail joins the last ` +
-        'window; a shorter run is one window), each needing an opening fill in some ledger.',
+      `Continuous trades: on the wall clock the run is cut into ${TRADE_WINDOW_SEC / 60}-minute windows from its start (a shorter tail joins the last ` +
+        'window; a shorter run is one window), each needing an opening fill in some ledger. A clock: virtual campaign (a backtest) is judged ' +
+        `in recorded time: each shard's last ${TAIL_FRACTION * 100} % of the recorded span it heartbeated over (at least maxHolding + one heartbeat ` +
+        'interval) fails without an entry when entries were refused there for capacity (max-open-trades, symbol-open-trades, symbol-notional, ' +
+        'ledger-full) and no trade closed (a plateau: exits not firing, caps full), or when nothing was refused there while a heartbeat showed a ' +
+        `symbol's premium deviation ≥ ${OPPORTUNITY_MULTIPLE} × (entryBps + both taker fees); otherwise a tail without entries is a quiet market.`,
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
       'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; reported = what its last heartbeat carried (fills made once ' +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +

@@ -1,8 +1,10 @@
 /**
- * Continuous trading: the run is cut into consecutive 5-minute windows from the campaign's start
- * and each should see a trade open (an `OPEN` fill in some shard's ledger). A trailing stretch
- * shorter than a window joins the window before it, so every window is judged on at least five
- * minutes; a run shorter than one window is judged as a single window.
+ * Continuous trading on the wall clock: the run is cut into consecutive 5-minute windows from the
+ * campaign's start and each should see a trade open (an `OPEN` fill in some shard's ledger). A
+ * trailing stretch shorter than a window joins the window before it, so every window is judged on
+ * at least five minutes; a run shorter than one window is judged as a single window. A
+ * `clock: virtual` campaign is judged in recorded time instead (`trading-tail.ts`): its wall time
+ * is seconds for days of data, one window that any single trade passes.
  */
 import type { Fill } from '../model/fill.js';
 import type { RunWindow } from './run-window.js';
