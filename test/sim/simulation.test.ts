@@ -54,7 +54,7 @@ describe('the deterministic simulation of the fleet', () => {
     // never happened" after 3 re-queues (4 launch timeouts) that the faults had all swallowed. The
     // rule is now a deadline of 8 launch timeouts (bb57573). Seed 3 injects a 55 s RunTask outage:
     // with the deadline, c1's shard fails 49.6 s after its launch was due, every attempt having hit
-    // the outage (justified); with the old rule reversed in, it fails 23.1 s after, and the outcome
+    // the outage (justified); with the old rule reversed in, it fails 22.2 s after, and the outcome
     // invariants report "FAILED without cause … the fleet promises 8 launch timeouts (40s)".
     const result = await runSeed(3);
     expect(result.violations).toEqual([]);
