@@ -15,7 +15,7 @@ import { campaignFromObject, parseConfigText } from '../core/config/load-config.
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
-import { ValidationError } from '../core/errors.js';
+import { ConflictError, ValidationError } from '../core/errors.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
 import { describeOutcome } from '../core/report/report-schema.js';
@@ -155,12 +155,17 @@ async function run(argv: string[]): Promise<number> {
   const storeFaultBoundMs = faultBoundMs(values['store-fault-bound']);
   const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
   fleet.useCampaignId(manifest.campaignId);
+  // Whatever ends this process from here on (a throw, process.exit) first sends SIGTERM to the engines it started.
+  const stopTasksAtExit = fleet.stopTasksAtExit('the control plane exited');
+  const stops = new SignalStops(fleet, runDir);
+  stops.install();
   fleet.start();
   let campaign;
   if (raw) {
     try {
       campaign = (await fleet.campaigns.createCampaign(raw)).view.campaign;
     } catch (error) {
+      stops.uninstall();
       await fleet.close();
       throw error;
     }
@@ -173,25 +178,7 @@ async function run(argv: string[]): Promise<number> {
       (server ? `, live page ${server.url}/` : '') +
       '\n',
   );
-
-  // A stop that cannot be recorded, or that does not end the campaign in time, ends it by force.
-  let forceEnd: (cause: Error) => void = () => {};
-  const forced = new Promise<Error>((resolve) => (forceEnd = resolve));
-  let interrupted = false;
-  const onInterrupt = (signal: NodeJS.Signals) => {
-    if (interrupted) {
-      process.stderr.write(`arbfleet: ${signal} ignored: the campaign is already stopping (within ${STOP_DEADLINE_MS / 1000} s; the report will follow)\n`);
-      return;
-    }
-    interrupted = true;
-    process.stderr.write('\narbfleet: stopping the campaign (the engines checkpoint and exit; the report will still be written)\n');
-    fleet.campaigns.stopCampaign(campaign.campaignId).catch((error: unknown) => {
-      forceEnd(new Error(`${signal}: the stop could not be recorded (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
-    });
-    setTimeout(() => forceEnd(new Error(`${signal}: the campaign did not end within ${STOP_DEADLINE_MS / 1000} s of the stop`)), STOP_DEADLINE_MS).unref();
-  };
-  process.on('SIGINT', onInterrupt);
-  process.on('SIGTERM', onInterrupt);
+  stops.campaignIs(campaign.campaignId);
 
   const screen = new DashboardWriter(process.stdout);
   const outcome = await Promise.race([
@@ -202,21 +189,23 @@ async function run(argv: string[]): Promise<number> {
       })
       .then((record) => ({ ended: record })),
     fleet.fatal.then((cause) => ({ cause })),
-    forced.then((cause) => ({ cause })),
+    stops.forced.then((cause) => ({ cause })),
   ]);
   if ('cause' in outcome) {
     await server?.close();
-    return abandon(fleet, campaign.campaignId, runDir, outcome.cause);
+    const code = await abandon(fleet, campaign.campaignId, runDir, outcome.cause);
+    stopTasksAtExit();
+    return code;
   }
   const ended = outcome.ended;
   const files = await writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
   await server?.close();
   await fleet.close();
-  process.off('SIGINT', onInterrupt);
-  process.off('SIGTERM', onInterrupt);
+  stopTasksAtExit();
+  stops.uninstall();
   const r = files.report;
   process.stderr.write(
-    `arbfleet: ${ended.status} (${ended.endReason ?? ''}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
+    `arbfleet: ${ended.status} (${ended.endReason ?? ''}${stops.signal === undefined ? '' : `, on ${stops.signal}`}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
       `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}, ${describeOutcome(r.outcome)}\n` +
       `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
   );
@@ -226,6 +215,78 @@ async function run(argv: string[]): Promise<number> {
     return EXIT_ROWS_FAILED;
   }
   return EXIT_OK;
+}
+
+/** The signals that stop a running campaign gracefully: Ctrl-C, `kill`, and a closed terminal. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * How `arbfleet run` answers a stop signal (SIGINT, SIGTERM, SIGHUP): it stops the campaign (the
+ * engines get SIGTERM, commit, checkpoint and exit 0), records the signal in the campaign's events
+ * (`control-plane.signal`, so `events.jsonl` says why it stopped even when nobody reads stderr),
+ * and the report follows. A second signal is ignored; a stop that cannot be recorded, or does not
+ * end the campaign within `STOP_DEADLINE_MS`, settles `forced` (the CLI then stops the engines
+ * itself and exits 1). A signal before the campaign exists is kept and acted on once it does.
+ *
+ * The CLI's own output may be gone by then (its terminal closed: SIGHUP; a pipe whose reader
+ * exited): a write to it fails with EPIPE, which Node raises as an uncaught error that ended the
+ * CLI at once, with exit 1, leaving its engines, each in a process group of its own, running. So
+ * from `install` on, errors of stdout and stderr are swallowed: the run goes on without its output.
+ */
+class SignalStops {
+  /** The first stop signal received, if any. */
+  signal: NodeJS.Signals | undefined;
+  readonly forced: Promise<Error>;
+  private forceEnd: (cause: Error) => void = () => {};
+  private campaignId: string | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.received(signal);
+  private readonly onOutputError = () => undefined;
+
+  constructor(
+    private readonly fleet: LocalFleet,
+    private readonly runDir: string,
+  ) {
+    this.forced = new Promise<Error>((resolve) => (this.forceEnd = resolve));
+  }
+
+  install(): void {
+    process.stdout.on('error', this.onOutputError);
+    process.stderr.on('error', this.onOutputError);
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
+  }
+
+  uninstall(): void {
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
+  }
+
+  /** The campaign is created (or resumed): a signal that came first stops it now. */
+  campaignIs(campaignId: string): void {
+    this.campaignId = campaignId;
+    if (this.signal !== undefined) this.stop(this.signal);
+  }
+
+  private received(signal: NodeJS.Signals): void {
+    if (this.signal !== undefined) {
+      process.stderr.write(`arbfleet: ${signal} ignored: the campaign is already stopping (within ${STOP_DEADLINE_MS / 1000} s; the report will follow)\n`);
+      return;
+    }
+    this.signal = signal;
+    process.stderr.write(`\narbfleet: ${signal}: stopping the campaign (the engines checkpoint and exit; the report will still be written to ${this.runDir})\n`);
+    if (this.campaignId !== undefined) this.stop(signal);
+  }
+
+  private stop(signal: NodeJS.Signals): void {
+    const campaignId = this.campaignId as string;
+    const fail = (what: string) => (error: unknown) =>
+      this.forceEnd(new Error(`${signal}: ${what} (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
+    this.fleet.store
+      .appendEvents([{ at: systemClock.now(), campaignId, type: 'control-plane.signal', detail: { signal, action: 'stopping the campaign: SIGTERM to every engine' } }])
+      .catch(() => undefined)
+      .then(() => this.fleet.campaigns.stopCampaign(campaignId))
+      // Already stopping (its end came first): it is ending anyway, within the same deadline.
+      .catch((error: unknown) => (error instanceof ConflictError ? undefined : fail('the stop could not be recorded')(error)));
+    setTimeout(() => this.forceEnd(new Error(`${signal}: the campaign did not end within ${STOP_DEADLINE_MS / 1000} s of the stop`)), STOP_DEADLINE_MS).unref();
+  }
 }
 
 /**

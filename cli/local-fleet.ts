@@ -189,6 +189,24 @@ export class LocalFleet {
     this.store.close();
   }
 
+  /**
+   * Makes any exit of this process from now on (a throw that reaches the top, `process.exit`, the
+   * end of the event loop) first send SIGTERM to every task this fleet's launcher still runs, so
+   * that they commit, checkpoint and exit 0 instead of running on without a control plane. The
+   * signals go out synchronously in the `exit` event; nothing is awaited there, and no SIGKILL
+   * follows. What `arbfleet run` wants; `arbfleet serve` leaves its engines running on purpose and
+   * does not call it. A SIGKILL of this process still leaves the tasks running: they end at the
+   * campaign's `endsAt` (real time) or when their replay ends, and fence themselves out when the
+   * store's file is deleted or replaced. Returns the function that cancels it.
+   */
+  stopTasksAtExit(reason: string): () => void {
+    const onExit = () => void this.launcher.stopAll(reason);
+    process.once('exit', onExit);
+    return () => {
+      process.off('exit', onExit);
+    };
+  }
+
   /** Stops the loops but leaves tasks running (what a killed control plane leaves behind). */
   detach(): void {
     for (const timer of this.timers.splice(0)) clearInterval(timer);

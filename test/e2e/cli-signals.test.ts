@@ -1,0 +1,118 @@
+/**
+ * `arbfleet run` stopped by a signal, as real processes: the CLI stops its engines gracefully
+ * (SIGTERM: each commits, checkpoints and exits 0) before it exits, and says so in the campaign's
+ * events, whether its own output is still read or not. Its engines run in process groups of their
+ * own, so nothing else stops them: a CLI that dies of the signal, or of a write to a pipe whose
+ * reader has gone (EPIPE), leaves them running (seen: both engines still running 13 s after a
+ * SIGINT, until they were sent SIGTERM by hand).
+ */
+import { readFileSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ShardRecord } from '../../core/fleet/records.js';
+import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { startNode, waitFor } from '../support/engine-process.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { systemClock } from '../../core/clock.js';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const EXIT_PROCESS = fileURLToPath(new URL('../support/fleet-exit-process.ts', import.meta.url));
+
+/** Alive and not a zombie. */
+function running(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
+
+const leftovers: number[] = [];
+afterEach(() => {
+  // A failing run must not leave engines behind on a shared machine.
+  for (const pid of leftovers.splice(0)) if (running(pid)) process.kill(pid, 'SIGTERM');
+});
+
+describe('arbfleet run stopped by a signal', () => {
+  it.each([
+    { signal: 'SIGINT', output: 'closed' },
+    { signal: 'SIGTERM', output: 'closed' },
+    { signal: 'SIGHUP', output: 'read' },
+  ] as const)('$signal with its output $output: the engines get SIGTERM, commit and exit before the CLI exits 0', async ({ signal, output }) => {
+    const runDir = runFolder();
+    const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s']);
+    const store = await openRunStore(runDir);
+    const shards = await waitFor(
+      'both shards running with heartbeats',
+      async () => {
+        const [campaign] = await store.listCampaigns();
+        if (!campaign) return undefined;
+        const list = await store.listShards(campaign.campaignId);
+        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
+      },
+      20_000,
+    );
+    const pids = shards.map((s) => Number(s.taskId));
+    leftovers.push(...pids);
+    expect(pids.every(running)).toBe(true);
+    // The reader of its output has gone (a pipe into `head`, a closed terminal's pty): its next write fails with EPIPE.
+    if (output === 'closed') {
+      cli.child.stdout?.destroy();
+      cli.child.stderr?.destroy();
+    }
+    cli.child.kill(signal);
+    const exit = await cli.exited;
+    const stillRunning = pids.filter(running);
+    const said = cli.stderr();
+    expect({ code: exit.code, signal: exit.signal, stillRunning }, said.slice(-2000)).toEqual({ code: 0, signal: null, stillRunning: [] });
+
+    const campaignId = shards[0]!.campaignId;
+    const ended = await store.listShards(campaignId);
+    const stopOf = (s: ShardRecord) => s.heartbeat?.progress.stop;
+    expect(ended.map((s) => [s.status, stopOf(s)])).toEqual([
+      ['COMPLETED', { by: 'signal', signal: 'SIGTERM' }],
+      ['COMPLETED', { by: 'signal', signal: 'SIGTERM' }],
+    ]);
+    const events = await store.listEvents(campaignId);
+    expect(events.find((e) => e.type === 'control-plane.signal')?.detail).toEqual({ signal, action: 'stopping the campaign: SIGTERM to every engine' });
+    store.close();
+    const report = readReport(runDir);
+    expect(report.campaign.status).toBe('CANCELLED');
+    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+    if (output === 'read') {
+      expect(said).toContain(`arbfleet: ${signal}: stopping the campaign`);
+      expect(said).toMatch(new RegExp(`CANCELLED \\(stopped by user, on ${signal}\\)`));
+    }
+  });
+});
+
+describe('a local control plane that dies of an error', () => {
+  it('sends SIGTERM to the engines it runs as it exits: they commit and exit instead of running on', async () => {
+    const runDir = runFolder();
+    const plane = startNode(EXIT_PROCESS, [runDir]);
+    const pids = (await waitFor('the engines running', () => /engines (\d+) (\d+)/.exec(plane.stdout())?.slice(1).map(Number), 30_000)) as number[];
+    leftovers.push(...pids);
+    const exit = await plane.exited;
+    expect(exit.code, plane.stderr().slice(-1500)).toBe(1);
+    expect(plane.stderr()).toContain('the control plane fails with its engines running');
+    // The campaign runs 60 s: engines still running well before that were left behind.
+    await waitFor('both engines to exit', () => (pids.some(running) ? undefined : true), 15_000);
+    const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+    try {
+      const [campaign] = await store.listCampaigns();
+      const shards = await store.listShards(campaign!.campaignId);
+      expect(shards.map((s) => s.heartbeat?.progress.stop)).toEqual([
+        { by: 'signal', signal: 'SIGTERM' },
+        { by: 'signal', signal: 'SIGTERM' },
+      ]);
+    } finally {
+      store.close();
+    }
+  });
+});
