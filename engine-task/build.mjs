@@ -11,6 +11,13 @@ import { build } from 'esbuild';
 /** Packages the bundle loads from node_modules at run time: native code esbuild cannot inline. */
 const EXTERNAL = ['better-sqlite3'];
 
+/**
+ * AWS clients the engine never calls (it talks to DynamoDB alone, through core/aws/dynamodb-client.ts):
+ * the build fails if one is inlined, e.g. because an engine module imported core/aws/aws-clients.ts
+ * (all four clients) instead of the DynamoDB one. Each weighs 0.1 to 0.4 MB of the bundle.
+ */
+const NEVER_INLINED = ['@aws-sdk/client-ecs', '@aws-sdk/client-s3', '@aws-sdk/client-sqs'];
+
 const result = await build({
   entryPoints: { main: 'engine-task/src/main.ts', healthcheck: 'engine-task/src/healthcheck.ts' },
   outdir: 'engine-task/dist',
@@ -26,12 +33,26 @@ const result = await build({
   metafile: true,
 });
 
+// ARBFLEET_BUNDLE_METAFILE=<path>: esbuild's metafile (every input and who imported it) written there (the tests read it).
+if (process.env.ARBFLEET_BUNDLE_METAFILE) writeFileSync(process.env.ARBFLEET_BUNDLE_METAFILE, JSON.stringify(result.metafile));
+
 const pinned = JSON.parse(readFileSync('package.json', 'utf8')).dependencies ?? {};
 const inlined = new Set();
 for (const input of Object.keys(result.metafile.inputs)) {
   const match = /(?:^|\/)node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(input);
   if (match && pinned[match[1]]) inlined.add(match[1]);
 }
+const unwanted = NEVER_INLINED.filter((name) => Object.keys(result.metafile.inputs).some((input) => input.includes(`node_modules/${name}/`)));
+if (unwanted.length > 0) {
+  const importers = Object.entries(result.metafile.inputs)
+    .filter(([input]) => !input.includes('node_modules/'))
+    .filter(([, { imports }]) => imports.some((i) => i.path.includes('core/aws/aws-clients') || i.path.includes('core/aws/control-plane-clients')))
+    .map(([input]) => input);
+  throw new Error(
+    `engine-task/build.mjs: the engine bundle inlines ${JSON.stringify(unwanted)}, clients the engine never calls (NEVER_INLINED); expected only @aws-sdk/client-dynamodb: build its clients with core/aws/dynamodb-client.ts (importers of the wider client sets: ${JSON.stringify(importers)})`,
+  );
+}
+
 const listed = JSON.parse(readFileSync('engine-task/bundle-packages.json', 'utf8'));
 const found = [...inlined].sort();
 if (JSON.stringify(found) !== JSON.stringify([...listed].sort())) {

@@ -2,7 +2,7 @@
  * The composition root of the Lambdas: AWS adapters behind the same core services the local
  * fleet runs. Built once per Lambda container and reused across invocations.
  */
-import { AwsClients } from '../core/aws/aws-clients.js';
+import { ControlPlaneClients } from '../core/aws/control-plane-clients.js';
 import { ecsAdmissionIssues } from '../core/aws/ecs-admission.js';
 import { fleetEventMetrics } from '../core/aws/emf-metrics.js';
 import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
@@ -19,9 +19,10 @@ import { createLogger } from '../core/log.js';
 import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
 import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 
-export interface FleetRuntime {
+/** The runtime of a Lambda container; `C` is its clients (the reporter's add S3: `AwsClients`). */
+export interface FleetRuntime<C extends ControlPlaneClients = ControlPlaneClients> {
   env: LambdaEnvironment;
-  clients: AwsClients;
+  clients: C;
   store: DynamoDbCampaignStore;
   context: FleetContext;
   campaigns: CampaignService;
@@ -48,7 +49,11 @@ export function ecsTaskEnvironment(tablePrefix: string) {
 }
 
 /** Builds the runtime from the environment (or the given one, for tests against an emulator). */
-export function createFleetRuntime(env: LambdaEnvironment = lambdaEnvironment(), clock: Clock = systemClock, clients = new AwsClients()): FleetRuntime {
+export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneClients>(
+  env: LambdaEnvironment = lambdaEnvironment(),
+  clock: Clock = systemClock,
+  clients: C = new ControlPlaneClients() as C,
+): FleetRuntime<C> {
   const store = new DynamoDbCampaignStore({ clients, tablePrefix: env.tablePrefix, clock });
   const context: FleetContext = {
     store,

@@ -10,9 +10,12 @@ import { ConflictError } from '../core/errors.js';
 import { buildReport, loadReportInput } from '../core/report/build-report.js';
 import { renderHtml } from '../core/report/render-html.js';
 import { renderMarkdown } from '../core/report/render-markdown.js';
-import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { AwsClients } from '../core/aws/aws-clients.js';
+import { lambdaEnvironment } from './lambda-environment.js';
+import { createFleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { systemClock } from '../core/clock.js';
 
-export async function storeReports(runtime: FleetRuntime): Promise<{ reported: string[] }> {
+export async function storeReports(runtime: FleetRuntime<AwsClients>): Promise<{ reported: string[] }> {
   const { store, clients, env, context } = runtime;
   const reported: string[] = [];
   for (const campaign of await store.listCampaigns()) {
@@ -40,4 +43,12 @@ export async function storeReports(runtime: FleetRuntime): Promise<{ reported: s
   return { reported };
 }
 
-export const handler = async (): Promise<{ reported: string[] }> => storeReports(fleetRuntime());
+let shared: FleetRuntime<AwsClients> | undefined;
+
+/** The reporter's runtime: the fleet's clients and S3 (the only Lambda that writes to the report bucket). */
+function reporterRuntime(): FleetRuntime<AwsClients> {
+  shared ??= createFleetRuntime(lambdaEnvironment(), systemClock, new AwsClients());
+  return shared;
+}
+
+export const handler = async (): Promise<{ reported: string[] }> => storeReports(reporterRuntime());

@@ -36,7 +36,7 @@ import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.j
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
-import type { AwsClients } from './aws-clients.js';
+import type { DynamoDbClients } from './dynamodb-client.js';
 import { cancellationCodes, commitShardFills, committedSeqOf, LEDGER_SEQ, MAX_TRANSACTION_ITEMS, WRITER_GENERATION, type HeadCache, type TransactItem } from './dynamodb-commit.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
 
@@ -67,7 +67,7 @@ type Item = Record<string, unknown>;
 
 /** What the store needs: the shared clients, the tables' prefix, and the clock that stamps writes. */
 export interface DynamoDbCampaignStoreOptions {
-  clients: AwsClients;
+  clients: DynamoDbClients;
   /** Physical table names are `<tablePrefix><logicalName>` (see `table-design.ts`). */
   tablePrefix: string;
   /** Stamps heartbeats (`receivedAt`), control-plane updates (`updatedAt`) and history expiry. */

@@ -13,7 +13,7 @@ import {
   type CreateTableCommandInput,
   type KeySchemaElement,
 } from '@aws-sdk/client-dynamodb';
-import type { AwsClients } from './aws-clients.js';
+import type { DynamoDbClients } from './dynamodb-client.js';
 import { TABLES, type KeyAttribute, type TableDesign } from './table-design.js';
 
 /** How often, and how many times, a new table's status is polled before giving up (60 s). */
@@ -26,12 +26,12 @@ const MAX_POLLS = 240;
  * indexes are ACTIVE. Idempotent: a table that already exists is left as it is (its TTL is
  * enabled if it was not).
  */
-export async function createTables(clients: AwsClients, prefix: string): Promise<void> {
+export async function createTables(clients: DynamoDbClients, prefix: string): Promise<void> {
   await Promise.all(TABLES.map((design) => createTable(clients, `${prefix}${design.logicalName}`, design)));
 }
 
 /** Deletes the tables `createTables` made for `prefix` (tests against LocalStack or real AWS clean up with it). */
-export async function deleteTables(clients: AwsClients, prefix: string): Promise<void> {
+export async function deleteTables(clients: DynamoDbClients, prefix: string): Promise<void> {
   await Promise.all(
     TABLES.map(async (design) => {
       try {
@@ -67,7 +67,7 @@ export function createTableInput(tableName: string, design: TableDesign): Create
   };
 }
 
-async function createTable(clients: AwsClients, tableName: string, design: TableDesign): Promise<void> {
+async function createTable(clients: DynamoDbClients, tableName: string, design: TableDesign): Promise<void> {
   try {
     await clients.documents.send(new CreateTableCommand(createTableInput(tableName, design)));
   } catch (error) {
@@ -85,7 +85,7 @@ function keySchema(partitionKey: KeyAttribute, sortKey: KeyAttribute | undefined
 }
 
 /** Polls until the table and every index on it are ACTIVE (a table being created answers CREATING). */
-async function waitUntilActive(clients: AwsClients, tableName: string): Promise<void> {
+async function waitUntilActive(clients: DynamoDbClients, tableName: string): Promise<void> {
   let status = 'unknown';
   for (let poll = 0; poll < MAX_POLLS; poll++) {
     const { Table } = await clients.documents.send(new DescribeTableCommand({ TableName: tableName }));
@@ -98,7 +98,7 @@ async function waitUntilActive(clients: AwsClients, tableName: string): Promise<
 }
 
 /** Turns TTL on, unless it is on already (asking twice is an error on real DynamoDB). */
-async function enableTtl(clients: AwsClients, tableName: string, attribute: string): Promise<void> {
+async function enableTtl(clients: DynamoDbClients, tableName: string, attribute: string): Promise<void> {
   const { TimeToLiveDescription } = await clients.documents.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const status = TimeToLiveDescription?.TimeToLiveStatus;
   if ((status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute) return;

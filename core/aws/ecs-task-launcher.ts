@@ -25,7 +25,7 @@ import type { Clock } from '../clock.js';
 import { ConflictError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import { fleetStopReason } from '../fleet/stop-author.js';
-import type { AwsClients } from './aws-clients.js';
+import type { ControlPlaneClients } from './control-plane-clients.js';
 import { FargateLaunchLimiter, realSleep } from './fargate-limits.js';
 
 /**
@@ -75,7 +75,7 @@ const RETRYABLE_FAILURE = /capacity|throttl|rate exceeded|RESOURCE:/i;
 const RETRYABLE_ERROR = /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable|InternalFailure/;
 
 export interface EcsTaskLauncherOptions {
-  clients: AwsClients;
+  clients: ControlPlaneClients;
   /** The cluster's name or ARN. */
   cluster: string;
   /** The task definition (family, family:revision or ARN). */
@@ -202,7 +202,7 @@ export function taskStatusOf(task: Task, containerName: string, taskId: string =
  * backoff and full jitter, then surfaced as a `TaskLaunchError` with ECS's reason.
  */
 export class EcsTaskLauncher implements TaskLauncher {
-  private readonly clients: AwsClients;
+  private readonly clients: ControlPlaneClients;
   private readonly cluster: string;
   private readonly taskDefinition: string;
   private readonly containerName: string;

@@ -21,7 +21,7 @@ import { z } from 'zod';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { createLogger, type Logger } from '../log.js';
 import type { LaunchMessage, LaunchQueue, ReceivedMessage } from '../ports.js';
-import type { AwsClients } from './aws-clients.js';
+import type { ControlPlaneClients } from './control-plane-clients.js';
 
 /** SQS's longest per-message delay; a longer backoff is re-queued by the LaunchService when the message comes back. */
 export const SQS_MAX_DELAY_SEC = 900;
@@ -65,7 +65,7 @@ export function parseLaunchMessage(body: string, source = 'launch message'): Lau
 }
 
 export interface SqsLaunchQueueOptions {
-  clients: AwsClients;
+  clients: ControlPlaneClients;
   queueUrl: string;
   /**
    * The dead-letter queue `deadLetters()` reads. When absent it is found from the queue's
@@ -90,7 +90,7 @@ export interface SqsLaunchQueueOptions {
  * same outcome by letting `parseLaunchMessage` throw for that record only.)
  */
 export class SqsLaunchQueue implements LaunchQueue {
-  private readonly clients: AwsClients;
+  private readonly clients: ControlPlaneClients;
   private readonly queueUrl: string;
   private deadLetterQueueUrl: string | null | undefined;
   private readonly waitTimeSec: number;
@@ -284,7 +284,7 @@ export interface LaunchQueueSettings {
  * deliveries. For tests and LocalStack: the CDK stack declares the same two queues.
  * @throws ValidationError for a name or setting SQS would refuse.
  */
-export async function createLaunchQueues(clients: AwsClients, name: string, settings: LaunchQueueSettings): Promise<LaunchQueues> {
+export async function createLaunchQueues(clients: ControlPlaneClients, name: string, settings: LaunchQueueSettings): Promise<LaunchQueues> {
   checkQueueSettings(name, settings);
   const dlqName = `${name}-dlq`;
   const dlq = await clients.sqs.send(new CreateQueueCommand({ QueueName: dlqName, Attributes: { MessageRetentionPeriod: String(DLQ_RETENTION_SEC) } }));
@@ -303,7 +303,7 @@ export async function createLaunchQueues(clients: AwsClients, name: string, sett
   return { queueUrl, queueArn: await queueArn(clients, queueUrl), deadLetterQueueUrl, deadLetterQueueArn };
 }
 
-async function queueArn(clients: AwsClients, queueUrl: string): Promise<string> {
+async function queueArn(clients: ControlPlaneClients, queueUrl: string): Promise<string> {
   const { Attributes = {} } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['QueueArn'] }));
   return required(Attributes.QueueArn, `GetQueueAttributes ${queueUrl}: no QueueArn`);
 }

@@ -32,11 +32,11 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => store.close() };
   }
   if (spec.startsWith('dynamodb:')) {
-    const [{ AwsClients }, { DynamoDbCampaignStore }] = await Promise.all([
-      import('../../core/aws/aws-clients.js'),
+    const [{ DynamoDbClients }, { DynamoDbCampaignStore }] = await Promise.all([
+      import('../../core/aws/dynamodb-client.js'),
       import('../../core/aws/dynamodb-store.js'),
     ]);
-    const clients = new AwsClients();
+    const clients = new DynamoDbClients();
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });
     return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => clients.destroy() };
   }

@@ -8,8 +8,15 @@ import { ROOT } from '../support/engine-process.js';
 
 /** The container runs the esbuild bundle, not tsx: build it as the Dockerfile does and run it. */
 describe('the engine bundle the container image runs', () => {
+  const metafile = join(mkdtempSync(join(tmpdir(), 'arbfleet-engine-meta-')), 'metafile.json');
   beforeAll(() => {
-    execFileSync(process.execPath, ['engine-task/build.mjs'], { cwd: ROOT });
+    execFileSync(process.execPath, ['engine-task/build.mjs'], { cwd: ROOT, env: { ...process.env, ARBFLEET_BUNDLE_METAFILE: metafile } });
+  });
+
+  it('inlines the DynamoDB client and no other AWS client (the engine calls DynamoDB alone)', () => {
+    const inputs = Object.keys((JSON.parse(readFileSync(metafile, 'utf8')) as { inputs: Record<string, unknown> }).inputs);
+    const clients = [...new Set(inputs.flatMap((input) => /node_modules\/(@aws-sdk\/client-[^/]+)\//.exec(input)?.[1] ?? []))];
+    expect(clients).toEqual(['@aws-sdk/client-dynamodb']);
   });
 
   it('runs a campaign on virtual time and writes the health file the HEALTHCHECK reads', () => {

@@ -36,7 +36,7 @@ const PREFIX = `e2e-${randomBytes(3).toString('hex')}-`;
 const BUCKET = `arbfleet-reports-${randomBytes(3).toString('hex')}`;
 const clients = new AwsClients();
 const engines: EngineProcess[] = [];
-let runtime: FleetRuntime;
+let runtime: FleetRuntime<AwsClients>;
 let api: ReturnType<typeof apiHandlerFor>;
 let launcher: ReturnType<typeof launcherHandlerFor>;
 let queueUrl: string;
