@@ -1,6 +1,6 @@
 /**
  * `arbfleet`: run a campaign on this machine (`run`), re-render a run's report (`report`).
- * Exit codes: 0 the campaign completed (or was stopped by Ctrl-C), 1 it failed or an
+ * Exit codes: 0 the campaign completed (or was stopped by Ctrl-C, SIGTERM or SIGHUP), 1 it failed or an
  * unexpected error, 2 bad arguments or config, 4 (`run --strict` only) it ended but its report
  * fails an acceptance or trading row.
  */
@@ -68,8 +68,10 @@ Options for run:
                         read-only, I/O errors) before the campaign is failed (default 20s)
 
 Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
-watchdog every 250ms. Ctrl-C stops the campaign gracefully and still writes the report; a
-second Ctrl-C is ignored; a stop that cannot finish within 45s ends the run by force (exit 1).
+watchdog every 250ms. Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) stops the campaign
+gracefully: the engines checkpoint and exit, the report is still written, exit 0, even when
+nothing reads this command's output any more; a second signal is ignored; a stop that cannot
+finish within 45s ends the run by force (exit 1). Any other exit sends SIGTERM to the engines.
 If the store becomes unwritable or its file is deleted or replaced, the campaign fails, the
 engines are stopped and the report is written wherever it can be (the run folder, else the
 system's temporary directory), saying where.
@@ -82,7 +84,7 @@ export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 /** `run --strict`: the campaign ended but its report fails an acceptance or trading row (3 is the engine's "fenced out"). */
 export const EXIT_ROWS_FAILED = 4;
-/** After a stop (Ctrl-C, SIGTERM), the campaign must end within this or it is ended by force (ms). */
+/** After a stop (Ctrl-C, SIGTERM, SIGHUP), the campaign must end within this or it is ended by force (ms). */
 export const STOP_DEADLINE_MS = 45_000;
 
 interface RunManifest {
