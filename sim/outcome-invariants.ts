@@ -52,7 +52,7 @@ export interface OutcomeStats {
  * - no engine exit on a refused commit (every retried commit is reconciled, never refused);
  * - at most one task identity (task id, not only generation) writes to a shard at a time;
  * - a campaign that ran to its end completed none of its shards early (an outside stop is a restart);
- * - a campaign ends only once its shards' tasks have stopped;
+ * - a campaign COMPLETED or CANCELLED only once its shards' tasks have stopped (but see `liveAtTheEnd`);
  * - each occurrence of a schedule started exactly one campaign.
  */
 export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: string[]; stats: OutcomeStats }> {
@@ -89,7 +89,7 @@ export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: 
         }
       }
       violations.push(...prematureCompletion(ctx, campaign, shard, events, tasks));
-      violations.push(...liveAtTheEnd(ctx, campaign, shard, tasks));
+      violations.push(...liveAtTheEnd(ctx, campaign, shard, events, tasks));
     }
     if (campaign.status === 'FAILED' && justifiedFailures.length === 0) {
       violations.push(
@@ -221,12 +221,16 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
 }
 
 /**
- * A campaign ends (COMPLETED, CANCELLED, FAILED) only once its shards' tasks have stopped: the
+ * A campaign ends (COMPLETED, CANCELLED) only once its shards' tasks have stopped: the
  * task of each shard's last generation was no longer running when the campaign was recorded
  * ended (`endedAt`, the control plane's clock, moved to true time: the fleet must have seen the stop first).
  */
-function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, tasks: SimTask[]): string[] {
-  if (campaign.endedAt === undefined) return [];
+function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, events: LifecycleEvent[], tasks: SimTask[]): string[] {
+  // FAILED is immediate by design (its tasks are stopped after); a shard closed with trouble at the
+  // end ("not restarted after …") is completed while its task is still being stopped: not held here.
+  if (campaign.endedAt === undefined || campaign.status === 'FAILED') return [];
+  const closed = events.find((e) => e.type === SHARD_STATUS_EVENT && e.shardId === shard.shardId && e.to === 'COMPLETED');
+  if (/is not restarted after/.test(String(closed?.detail?.['reason'] ?? ''))) return [];
   const endedAt = campaign.endedAt - ctx.cpSkewMs;
   const live = tasks.filter((t) => t.generation === shard.generation && t.status.state !== 'PENDING' && (t.status.stoppedAt ?? Infinity) > endedAt);
   return live.map(
