@@ -13,6 +13,8 @@ export interface Calendar {
   nextAfter(after: number): number | null;
   /** The first `count` occurrences at or after `from` (ms). */
   upcoming(from: number, count: number): number[];
+  /** Wall times the rule names folded into `occurrence` by a daylight-saving gap, besides one (`CronRule.coincident`); absent: 0. */
+  coincident?(occurrence: number): number;
 }
 
 /** A spec's calendar: the cron rule bounded by `startAt` (inclusive) and `until` (inclusive). */
@@ -37,6 +39,7 @@ export function calendarOf(spec: Pick<ScheduleSpec, 'startAt' | 'until'>, rule: 
       }
       return out;
     },
+    coincident: (occurrence) => rule.coincident(occurrence),
   };
 }
 
@@ -50,25 +53,29 @@ export function jitterMs(scheduleId: string, occurrence: number, jitterSec: numb
   return digest.readUInt32BE(0) % Math.floor(jitterSec * 1000);
 }
 
-/** What to do with a schedule now. */
+/**
+ * What to do with a schedule now. A step that decides an occurrence carries `coincident` when a
+ * daylight-saving gap folded other wall times of the rule into it (`CronRule.coincident`): runs
+ * not made, which the service records as missed.
+ */
 export type ScheduleDecision =
   /** Nothing before `until` (ms; `null`: nothing will come unless resumed or triggered). */
   | { kind: 'wait'; until: number | null }
   /** Finish a claimed run (create its campaign, idempotently): a control plane died between the two. */
   | { kind: 'complete' }
   /** Claim `occurrence` and start its run, stopping `cancel` first. */
-  | { kind: 'start'; occurrence: number; nextRunAt: number | null; cancel: string[] }
+  | { kind: 'start'; occurrence: number; nextRunAt: number | null; cancel: string[]; coincident?: number }
   /** Start the run `bufferOne` kept waiting: the live run has ended. */
   | { kind: 'startBuffered'; occurrence: number }
   /** Keep `occurrence` waiting for the live run (`bufferOne`). */
-  | { kind: 'buffer'; occurrence: number; nextRunAt: number | null }
+  | { kind: 'buffer'; occurrence: number; nextRunAt: number | null; coincident?: number }
   /** Record `occurrence` as skipped: a run is live (`skip`, or `bufferOne` with one already waiting). */
-  | { kind: 'skip'; occurrence: number; nextRunAt: number | null }
+  | { kind: 'skip'; occurrence: number; nextRunAt: number | null; coincident?: number }
   /**
    * Record `count` occurrences from `occurrence` on as missed: found later than `catchupWindow`
    * after they were due (the control plane was down). `nextRunAt` is the first one not missed.
    */
-  | { kind: 'miss'; occurrence: number; count: number; nextRunAt: number | null; lateMs: number };
+  | { kind: 'miss'; occurrence: number; count: number; nextRunAt: number | null; lateMs: number; coincident?: number };
 
 /**
  * The next step of `schedule` at `now` (ms), given the ids of its runs still live.
@@ -91,6 +98,12 @@ export function decideSchedule(schedule: ScheduleRecord, calendar: Calendar, liv
   const following = calendar.nextAfter(occurrence);
   const lateMs = now - due;
   if (lateMs > spec.catchupWindow * 1000) return missed(schedule, calendar, occurrence, now, lateMs);
+  return withCoincident(overlapDecision(schedule, occurrence, following, live), calendar.coincident?.(occurrence) ?? 0);
+}
+
+/** The occurrence due now, under the overlap policy, given the runs still live. */
+function overlapDecision(schedule: ScheduleRecord, occurrence: number, following: number | null, live: readonly string[]): Extract<ScheduleDecision, { kind: 'start' | 'buffer' | 'skip' }> {
+  const { spec } = schedule;
   const afterStart = spec.maxRuns !== undefined && schedule.runs + 1 >= spec.maxRuns ? null : following;
   if (live.length === 0 || spec.overlap === 'allow') return { kind: 'start', occurrence, nextRunAt: afterStart, cancel: [] };
   switch (spec.overlap) {
@@ -101,6 +114,11 @@ export function decideSchedule(schedule: ScheduleRecord, calendar: Calendar, liv
     case 'cancelPrevious':
       return { kind: 'start', occurrence, nextRunAt: afterStart, cancel: [...live] };
   }
+}
+
+/** `decision` carrying `coincident` when it is not 0 (decisions without folded wall times keep their shape). */
+function withCoincident<D extends Extract<ScheduleDecision, { occurrence: number }>>(decision: D, coincident: number): D {
+  return coincident > 0 ? { ...decision, coincident } : decision;
 }
 
 /**
@@ -121,10 +139,12 @@ export const MAX_MISSED_PER_STEP = 100_000;
 function missed(schedule: ScheduleRecord, calendar: Calendar, first: number, now: number, lateMs: number): ScheduleDecision {
   const windowMs = schedule.spec.catchupWindow * 1000;
   let count = 1;
+  let coincident = calendar.coincident?.(first) ?? 0;
   let next = calendar.nextAfter(first);
   while (next !== null && count < MAX_MISSED_PER_STEP && now - (next + jitterMs(schedule.scheduleId, next, schedule.spec.jitter)) > windowMs) {
     count++;
+    coincident += calendar.coincident?.(next) ?? 0;
     next = calendar.nextAfter(next);
   }
-  return { kind: 'miss', occurrence: first, count, nextRunAt: next, lateMs };
+  return withCoincident({ kind: 'miss', occurrence: first, count, nextRunAt: next, lateMs }, coincident);
 }

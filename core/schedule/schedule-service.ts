@@ -175,24 +175,37 @@ export class ScheduleService implements ScheduleApi {
           schedule = await this.claim(schedule, decision);
           break;
         case 'buffer':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { buffered: decision.occurrence, nextRunAt: decision.nextRunAt });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { buffered: decision.occurrence, nextRunAt: decision.nextRunAt, ...foldedMissed(schedule, decision) });
           result.buffered++;
           await this.event(id, 'schedule.buffered', { occurrence: iso(decision.occurrence), waitingFor: live });
           break;
         case 'skip':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { skipped: schedule.skipped + 1, nextRunAt: decision.nextRunAt });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { skipped: schedule.skipped + 1, nextRunAt: decision.nextRunAt, ...foldedMissed(schedule, decision) });
           result.skipped++;
           await this.event(id, 'schedule.skipped', { occurrence: iso(decision.occurrence), live, overlap: schedule.spec.overlap });
           break;
         case 'miss':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { missed: schedule.missed + decision.count, nextRunAt: decision.nextRunAt });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { missed: schedule.missed + decision.count + (decision.coincident ?? 0), nextRunAt: decision.nextRunAt });
           result.missed += decision.count;
           this.deps.events?.missed(id, decision.count, now);
           await this.event(id, 'schedule.missed', { occurrence: iso(decision.occurrence), count: decision.count, lateSec: decision.lateMs / 1000, catchupWindowSec: schedule.spec.catchupWindow });
           this.deps.log.log('warn', 'schedule occurrences missed', { scheduleId: id, from: iso(decision.occurrence), count: decision.count });
           break;
       }
+      if ('coincident' in decision && decision.coincident !== undefined) await this.recordCoincident(id, decision.occurrence, decision.coincident, now, result);
     }
+  }
+
+  /**
+   * Records as missed the wall times a daylight-saving gap folded into `occurrence` (the rule's
+   * shifted time fell on another time it names: one run for both, `CronRule.coincident`). The
+   * count was written with the step's own compare-and-set; this tells the events and the metric.
+   */
+  private async recordCoincident(scheduleId: string, occurrence: number, count: number, now: number, result: ScheduleTick): Promise<void> {
+    result.missed += count;
+    this.deps.events?.missed(scheduleId, count, now);
+    await this.event(scheduleId, 'schedule.missed', { occurrence: iso(occurrence), count, cause: 'dst-coincident' });
+    this.deps.log.log('warn', 'schedule occurrences missed: a daylight-saving gap folded them into one run', { scheduleId, occurrence: iso(occurrence), count });
   }
 
   /** Step 1: the compare-and-set that makes this control plane the one starting `occurrence`. */
@@ -201,6 +214,7 @@ export class ScheduleService implements ScheduleApi {
       pending: { occurrence: decision.occurrence, idempotencyKey: occurrenceKey(schedule.scheduleId, decision.occurrence), cancel: decision.kind === 'start' ? decision.cancel : [] },
       runs: schedule.runs + 1,
       lastOccurrence: decision.occurrence,
+      ...(decision.kind === 'start' ? foldedMissed(schedule, decision) : {}),
       ...(decision.kind === 'start' ? { nextRunAt: decision.nextRunAt } : { buffered: undefined }),
     };
     return this.deps.schedules.updateSchedule(schedule.scheduleId, schedule.version, patch);
@@ -263,6 +277,11 @@ export class ScheduleService implements ScheduleApi {
     const event: LifecycleEvent = { at: this.deps.clock.now(), campaignId: scheduleEventsId(scheduleId), type, detail };
     await this.deps.store.appendEvents([event]);
   }
+}
+
+/** The `missed` patch for wall times a daylight-saving gap folded into a decided occurrence; none: no patch. */
+function foldedMissed(schedule: ScheduleRecord, decision: { coincident?: number }): SchedulePatch {
+  return decision.coincident === undefined ? {} : { missed: schedule.missed + decision.coincident };
 }
 
 /** The live (non-terminal) runs of each schedule, by schedule id. */
