@@ -2,11 +2,12 @@
  * `api` Lambda: API Gateway (REST, proxy integration) → the same HTTP handler the local
  * `--api-port` server uses. Status codes and error bodies are identical in both places.
  */
-import type { APIGatewayProxyEvent, APIGatewayProxyResult } from 'aws-lambda';
+import type { APIGatewayProxyEvent, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { createApiHandler, type ApiHandler } from '../core/api/api-handler.js';
 import type { ApiRequest } from '../core/api/http-types.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { correlationIdOf } from './lambda-log.js';
 import { scheduleServiceFor } from './scheduler-schedules.js';
 
 /** Maps an API Gateway proxy event to the transport-neutral request. */
@@ -39,7 +40,9 @@ export function apiHandlerFor(runtime: FleetRuntime): (event: APIGatewayProxyEve
 
 let cached: ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) | undefined;
 
-export const handler = async (event: APIGatewayProxyEvent): Promise<APIGatewayProxyResult> => {
-  cached ??= apiHandlerFor(fleetRuntime());
-  return cached(event);
+/** Every line logged while a request is handled carries its API Gateway request id as `correlation_id`. */
+export const handler = async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
+  const runtime = fleetRuntime();
+  const api = (cached ??= apiHandlerFor(runtime));
+  return runtime.log.correlated(correlationIdOf(event), () => api(event), context);
 };

@@ -15,14 +15,16 @@ import { LaunchService } from '../core/fleet/launch-service.js';
 import type { CampaignRecord, ShardRecord } from '../core/fleet/records.js';
 import { SchedulerService } from '../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../core/fleet/watchdog-service.js';
-import { createLogger } from '../core/log.js';
 import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
+import { createLambdaLog, type LambdaLog } from './lambda-log.js';
 import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 
 /** The runtime of a Lambda container; `C` is its clients (the reporter's add S3: `AwsClients`). */
 export interface FleetRuntime<C extends ControlPlaneClients = ControlPlaneClients> {
   env: LambdaEnvironment;
   clients: C;
+  /** Powertools' logger behind core's port (`context.log`); handlers stamp correlation ids with it. */
+  log: LambdaLog;
   store: DynamoDbCampaignStore;
   context: FleetContext;
   campaigns: CampaignService;
@@ -53,6 +55,7 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
   env: LambdaEnvironment = lambdaEnvironment(),
   clock: Clock = systemClock,
   clients: C = new ControlPlaneClients() as C,
+  log: LambdaLog = createLambdaLog(),
 ): FleetRuntime<C> {
   const store = new DynamoDbCampaignStore({ clients, tablePrefix: env.tablePrefix, clock });
   const context: FleetContext = {
@@ -69,7 +72,7 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
       clock,
     }),
     clock,
-    log: createLogger({ pretty: false, now: clock.now }),
+    log: log.port,
     taskEnvironment: ecsTaskEnvironment(env.tablePrefix),
     events: fleetEventMetrics(),
   };
@@ -77,6 +80,7 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
   return {
     env,
     clients,
+    log,
     store,
     context,
     campaigns: new CampaignService(context),

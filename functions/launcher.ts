@@ -5,7 +5,7 @@
  * and its message is made visible again soon (`launchRetryDelaySec`), not after the visibility timeout.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { parseLaunchMessage } from '../core/aws/sqs-launch-queue.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
 
@@ -24,7 +24,10 @@ export function launchRetryDelaySec(receiveCount: number): number {
 
 export function launcherHandlerFor(runtime: FleetRuntime): (event: SQSEvent) => Promise<SQSBatchResponse> {
   const processor = new BatchProcessor(EventType.SQS);
-  const launchOne = async (record: SQSRecord): Promise<string> => {
+  // Every line logged while a record is handled, however deep in LaunchService, carries its SQS message id as `correlation_id`.
+  const launchOne = (record: SQSRecord): Promise<string> => runtime.log.correlated(record.messageId, () => launchRecord(record));
+  const launchRecord = async (record: SQSRecord): Promise<string> => {
+    runtime.context.log.log('debug', 'launch message received', { receiveCount: Number(record.attributes.ApproximateReceiveCount) });
     try {
       const message = parseLaunchMessage(record.body);
       const outcome = await runtime.launches.handle(message);
@@ -43,7 +46,8 @@ export function launcherHandlerFor(runtime: FleetRuntime): (event: SQSEvent) => 
 
 let cached: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
 
-export const handler = async (event: SQSEvent): Promise<SQSBatchResponse> => {
-  cached ??= launcherHandlerFor(fleetRuntime());
-  return cached(event);
+export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
+  const runtime = fleetRuntime();
+  const launch = (cached ??= launcherHandlerFor(runtime));
+  return runtime.log.correlated(undefined, () => launch(event), context);
 };

@@ -11,7 +11,9 @@ import { buildReport, loadReportInput } from '../core/report/build-report.js';
 import { renderHtml } from '../core/report/render-html.js';
 import { renderMarkdown } from '../core/report/render-markdown.js';
 import { AwsClients } from '../core/aws/aws-clients.js';
+import type { Context } from 'aws-lambda';
 import { lambdaEnvironment } from './lambda-environment.js';
+import { correlationIdOf } from './lambda-log.js';
 import { createFleetRuntime, type FleetRuntime } from './fleet-runtime.js';
 import { systemClock } from '../core/clock.js';
 
@@ -51,4 +53,8 @@ function reporterRuntime(): FleetRuntime<AwsClients> {
   return shared;
 }
 
-export const handler = async (): Promise<{ reported: string[] }> => storeReports(reporterRuntime());
+/** Every line logged during a run carries the scheduled EventBridge event's id as `correlation_id`. */
+export const handler = async (event?: unknown, context?: Context): Promise<{ reported: string[] }> => {
+  const runtime = reporterRuntime();
+  return runtime.log.correlated(correlationIdOf(event), () => storeReports(runtime), context);
+};

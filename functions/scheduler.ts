@@ -9,7 +9,9 @@
 import { scheduleMetrics, type ScheduleMetrics } from '../core/aws/schedule-metrics.js';
 import type { SchedulerTick } from '../core/fleet/scheduler-service.js';
 import type { ScheduleTick } from '../core/schedule/schedule-service.js';
+import type { Context } from 'aws-lambda';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { correlationIdOf } from './lambda-log.js';
 import { scheduleServiceFor } from './scheduler-schedules.js';
 
 export async function runScheduler(runtime: FleetRuntime, metrics: ScheduleMetrics = sharedMetrics()): Promise<SchedulerTick & { schedules: ScheduleTick }> {
@@ -27,4 +29,8 @@ function sharedMetrics(): ScheduleMetrics {
   return metricsOfProcess;
 }
 
-export const handler = async (): Promise<SchedulerTick & { schedules: ScheduleTick }> => runScheduler(fleetRuntime());
+/** Every line logged during a tick carries the scheduled EventBridge event's id as `correlation_id`. */
+export const handler = async (event?: unknown, context?: Context): Promise<SchedulerTick & { schedules: ScheduleTick }> => {
+  const runtime = fleetRuntime();
+  return runtime.log.correlated(correlationIdOf(event), () => runScheduler(runtime), context);
+};

@@ -4,7 +4,9 @@
  * generation or task, or a duplicate after the restart, finds nothing to do.
  */
 import { parseTaskStateChange } from '../core/aws/ecs-task-event.js';
+import type { Context } from 'aws-lambda';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { correlationIdOf } from './lambda-log.js';
 
 export async function handleTaskEvent(runtime: FleetRuntime, event: unknown): Promise<{ verdict: string }> {
   const parsed = parseTaskStateChange(event);
@@ -15,4 +17,8 @@ export async function handleTaskEvent(runtime: FleetRuntime, event: unknown): Pr
   return { verdict };
 }
 
-export const handler = async (event: unknown): Promise<{ verdict: string }> => handleTaskEvent(fleetRuntime(), event);
+/** Every line logged while an event is handled carries its EventBridge event id as `correlation_id`. */
+export const handler = async (event: unknown, context?: Context): Promise<{ verdict: string }> => {
+  const runtime = fleetRuntime();
+  return runtime.log.correlated(correlationIdOf(event), () => handleTaskEvent(runtime, event), context);
+};

@@ -10,6 +10,7 @@ import { publishFleetGauges } from '../core/aws/emf-metrics.js';
 import { DEFAULT_WATCHDOG_INTERVAL_SEC, passFits, passOffsetsMs, WATCHDOG_INTERVALS_SEC, type WatchdogIntervalSec } from '../core/fleet/watchdog-cadence.js';
 import { ValidationError } from '../core/errors.js';
 import { fleetRuntime, type FleetRuntime } from './fleet-runtime.js';
+import { correlationIdOf } from './lambda-log.js';
 
 /** One pass: verdicts counted by kind, gauges published. */
 export async function runWatchdog(runtime: FleetRuntime): Promise<{ verdicts: Record<string, number> }> {
@@ -70,17 +71,22 @@ export function watchdogIntervalSec(env: NodeJS.ProcessEnv = process.env): Watch
   return value as WatchdogIntervalSec;
 }
 
-export const handler = async (_event: unknown, context?: Pick<Context, 'getRemainingTimeInMillis'>): Promise<{ passes: { verdicts: Record<string, number> }[] }> => {
+/** Every line logged during the invocation carries the scheduled EventBridge event's id as `correlation_id`. */
+export const handler = async (event: unknown, context?: Context): Promise<{ passes: { verdicts: Record<string, number> }[] }> => {
+  const runtime = fleetRuntime();
   // Invoked without a Lambda context (a script, by hand): one pass, not a minute of them.
   if (!context) {
-    const runtime = fleetRuntime();
-    await failDeadLettered(runtime);
-    return { passes: [await runWatchdog(runtime)] };
+    return runtime.log.correlated(correlationIdOf(event), async () => {
+      await failDeadLettered(runtime);
+      return { passes: [await runWatchdog(runtime)] };
+    });
   }
-  return runWatchdogPasses(fleetRuntime(), {
-    intervalSec: watchdogIntervalSec(),
-    remainingMs: () => context.getRemainingTimeInMillis(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    elapsedMs: () => performance.now(),
-  });
+  const passes = () =>
+    runWatchdogPasses(runtime, {
+      intervalSec: watchdogIntervalSec(),
+      remainingMs: () => context.getRemainingTimeInMillis(),
+      sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+      elapsedMs: () => performance.now(),
+    });
+  return runtime.log.correlated(correlationIdOf(event), passes, context);
 };

@@ -156,6 +156,11 @@ interface FunctionSpec {
   /** Reserve one concurrent execution: a pass that must not overlap with the next one. */
   singleFlight: boolean;
   access: FunctionAccess;
+  /**
+   * Powertools Logger's threshold (`POWERTOOLS_LOG_LEVEL`, functions/lambda-log.ts): lines below
+   * it are dropped in the function. INFO when unset; DEBUG adds e.g. each launch message received.
+   */
+  logLevel?: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR';
 }
 
 /**
@@ -336,7 +341,7 @@ export class ControlPlane extends Construct {
       memorySize: spec.memoryMiB,
       role,
       logGroup,
-      environment,
+      environment: { ...environment, POWERTOOLS_LOG_LEVEL: spec.logLevel ?? 'INFO' },
       ...(spec.singleFlight && props.reservedConcurrency ? { reservedConcurrentExecutions: 1 } : {}),
       bundling: {
         forceDockerBundling: false,

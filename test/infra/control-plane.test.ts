@@ -47,6 +47,10 @@ describe('control plane: six Lambdas on Node 22, ARM64, each with its own role a
     expect(() => lambdaEnvironment(env)).not.toThrow();
   });
 
+  it.each(names)("%s: logs at Powertools' INFO level (POWERTOOLS_LOG_LEVEL, functions/lambda-log.ts)", (name) => {
+    expect((functionProps(name).Environment as { Variables: Record<string, unknown> }).Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+  });
+
   it('points the functions at this stack: table prefix, queue, cluster, task definition, subnets, security group, bucket', () => {
     const variables = (functionProps('launcher').Environment as { Variables: Record<string, unknown> }).Variables;
     const subnets = fleet.vpc.isolatedSubnets.map((s) => ({ Ref: logicalIdOf(s) }));

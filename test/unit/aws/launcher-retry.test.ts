@@ -8,6 +8,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { launcherHandlerFor, launchRetryDelaySec } from '../../../functions/launcher.js';
 import type { FleetRuntime } from '../../../functions/fleet-runtime.js';
+import { createLambdaLog } from '../../../functions/lambda-log.js';
 
 function record(messageId: string, receiveCount: number, body: unknown): SQSRecord {
   return {
@@ -25,9 +26,11 @@ function record(messageId: string, receiveCount: number, body: unknown): SQSReco
 
 function runtime(handle: (m: { shardId: string }) => Promise<string>) {
   const retried: [string, number][] = [];
+  const log = createLambdaLog();
   const fake = {
     launches: { handle },
-    context: { queue: { retryAfter: async (receipt: string, delaySec: number) => void retried.push([receipt, delaySec]) } },
+    log,
+    context: { log: log.port, queue: { retryAfter: async (receipt: string, delaySec: number) => void retried.push([receipt, delaySec]) } },
   } as unknown as FleetRuntime;
   return { handler: launcherHandlerFor(fake), retried };
 }
