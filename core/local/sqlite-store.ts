@@ -35,6 +35,19 @@ const SCHEMA_VERSION = 2;
 /** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
 const BUSY_TIMEOUT_MS = 10_000;
 
+/**
+ * The WAL is checkpointed once it holds this many pages (SQLite's default, stated: 4 MiB at the
+ * 4 KiB page), so in steady use the WAL file stays under about 4 MiB plus one transaction.
+ */
+export const WAL_AUTOCHECKPOINT_PAGES = 1000;
+
+/**
+ * `journal_size_limit`: a WAL that grew past this (a reader held a snapshot while the engines kept
+ * committing, so no checkpoint could finish: 3.7 to 12.2 MB in 30 s, and it stayed) is truncated
+ * back to it the next time the WAL is reset after a complete checkpoint.
+ */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
 /** Shard statuses that leave the active-shard index (nothing more happens to such a shard). */
 const TERMINAL_SHARD_STATUSES: ReadonlySet<ShardStatus> = new Set(['COMPLETED', 'FAILED']);
 
@@ -200,6 +213,20 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     const now = fileIdentity(this.path);
     if (now === undefined) throw new StoreReplacedError(key.shardId, generation, this.path, 'deleted');
     if (now.dev !== this.opened.dev || now.ino !== this.opened.ino) throw new StoreReplacedError(key.shardId, generation, this.path, 'replaced');
+  }
+
+  /**
+   * A PASSIVE WAL checkpoint (`PRAGMA wal_checkpoint(PASSIVE)`): copies into the database every
+   * frame no reader still needs, without waiting for any lock, so the control plane's loop never
+   * blocks on it. Once a checkpoint has copied the whole WAL, the next write starts the WAL over
+   * and truncates its file to {@link WAL_SIZE_LIMIT_BYTES}. What `arbfleet serve` runs every
+   * `WAL_CHECKPOINT_INTERVAL_MS`; an in-memory store has no WAL (all zeros).
+   * @returns `busy` 1 when a lock kept it from running at all; `walFrames` in the WAL, of which
+   *   `checkpointed` were copied (all of them when nothing holds an old snapshot).
+   */
+  checkpointWal(): { busy: number; walFrames: number; checkpointed: number } {
+    const [row] = this.db.pragma('wal_checkpoint(PASSIVE)') as { busy: number; log: number; checkpointed: number }[];
+    return { busy: row?.busy ?? 0, walFrames: Math.max(0, row?.log ?? 0), checkpointed: Math.max(0, row?.checkpointed ?? 0) };
   }
 
   /** Closes the file. The store (and every port `forTask` returned) is unusable afterwards. */
@@ -556,6 +583,11 @@ function openDatabase(path: string, mustExist: boolean): Database.Database {
   db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // WAL housekeeping: a checkpoint once the WAL holds WAL_AUTOCHECKPOINT_PAGES (every connection,
+  // engines included, runs it on commit), and a WAL that grew past WAL_SIZE_LIMIT_BYTES while a
+  // reader held an old snapshot is truncated back to it when it is next reset.
+  db.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_PAGES}`);
+  db.pragma(`journal_size_limit = ${WAL_SIZE_LIMIT_BYTES}`);
   db.transaction(() => {
     const found = db.pragma('user_version', { simple: true }) as number;
     if (found > SCHEMA_VERSION) {
