@@ -200,6 +200,17 @@ describe('the head', () => {
     expect(io.calls).toEqual(['readHead', 'transact', 'readHead', 'transact']);
   });
 
+  it('a commit continuing the cached head moves the stored head over its fills (they are committed, not orphans)', async () => {
+    const io = new Tables();
+    const cache = {};
+    await commitShardFills(io, KEY, 0, fills(0, 4, 0), checkpoint(0, 3), cache);
+    io.calls.length = 0;
+    await commitShardFills(io, KEY, 0, fills(4, 4, 0), null, cache);
+    expect(io.calls).toEqual(['transact']);
+    expect(io.head).toMatchObject({ lastFillSeq: 3, [LEDGER_SEQ]: 7 });
+    expect([...io.ledger.keys()]).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+  });
+
   it('an empty commit reads the head only, never the ledger (no seq range to ask for)', async () => {
     const io = new Tables();
     await commitShardFills(io, KEY, 0, [], checkpoint(0, -1));

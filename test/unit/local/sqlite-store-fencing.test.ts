@@ -5,12 +5,12 @@
  * an update may not take from another campaign, and a schedule update's record read back exactly
  * as it was returned. Written from the survivors of `npm run mutate` (docs/mutation.md).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, FencedOutError, NotFoundError, ValidationError } from '../../../core/errors.js';
+import { ConflictError, FencedOutError, NotFoundError, StoreReplacedError, ValidationError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
@@ -107,6 +107,18 @@ describe('refusals name the record, the file and the versions', () => {
     const fenced = await refusal(store.forTask(KEY, 1).commit([fill(0, 1)] as Fill[], null));
     expect(fenced).toBeInstanceOf(FencedOutError);
     expect(fenced).toMatchObject({ generation: 1, currentGeneration: 2 });
+  });
+});
+
+describe("a task's store file", () => {
+  it('moved over by another file (same path, another inode): StoreReplacedError, how replaced, nothing written', async () => {
+    const port = store.forTask(KEY, 0);
+    await port.heartbeat(progress(1));
+    copyFileSync(path, `${path}.copy`);
+    renameSync(`${path}.copy`, path);
+    const replaced = await refusal(port.commit([fill(0, 0)], null));
+    expect(replaced).toBeInstanceOf(StoreReplacedError);
+    expect(replaced).toMatchObject({ how: 'replaced', path });
   });
 });
 
