@@ -350,6 +350,3 @@ export type LiveFeedConfig = z.output<typeof LiveFeedSchema>;
 export type PremiumBaselineConfig = z.output<typeof PremiumBaselineSchema>;
 export type WatchdogConfig = z.output<typeof WatchdogSchema>;
 export type MonitorConfig = z.output<typeof MonitorSchema>;
-
-/** The fraction of `staleAfter` after which a task that cannot heartbeat fences itself. */
-export const SELF_FENCE_FRACTION = 0.6;

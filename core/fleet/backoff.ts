@@ -61,7 +61,7 @@ export function nextBackoffSec(shard: Pick<ShardRecord, 'backoffSec' | 'healthyS
  * as if its code crashed. They have their own budget (`preemptionBudget`).
  */
 export function restartBudget(restarts: readonly RestartRecord[], now: number, policy: RestartBudgetPolicy): RestartBudget {
-  return budgetOf(restarts, (r) => r.cause !== 'PREEMPTED', now, policy.maxRestarts, policy.restartWindow);
+  return budgetOf(restarts, (r) => !isOutsideCause(r.cause), now, policy.maxRestarts, policy.restartWindow);
 }
 
 /** The config's preemption budget: at most `maxPreemptions` outside stops within `restartWindow` seconds. */
@@ -73,7 +73,15 @@ export type PreemptionBudgetPolicy = Pick<WatchdogConfig, 'maxPreemptions' | 're
  * outside stop fails the shard (the platform keeps taking it away: no use relaunching it there).
  */
 export function preemptionBudget(restarts: readonly RestartRecord[], now: number, policy: PreemptionBudgetPolicy): RestartBudget {
-  return budgetOf(restarts, (r) => r.cause === 'PREEMPTED', now, policy.maxPreemptions, policy.restartWindow);
+  return budgetOf(restarts, (r) => isOutsideCause(r.cause), now, policy.maxPreemptions, policy.restartWindow);
+}
+
+/**
+ * Causes that are not the engine's fault, paid from the preemption budget with the minimum backoff:
+ * `PREEMPTED` (a stop from outside) and `STORE_UNAVAILABLE` (the store busy or unreachable).
+ */
+export function isOutsideCause(cause: RestartRecord['cause']): boolean {
+  return cause === 'PREEMPTED' || cause === 'STORE_UNAVAILABLE';
 }
 
 function budgetOf(restarts: readonly RestartRecord[], counts: (r: RestartRecord) => boolean, now: number, max: number, windowSec: number): RestartBudget {

@@ -117,6 +117,7 @@ export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined
     case 'LOST':
     case 'LAUNCH_TIMEOUT':
     case 'PREEMPTED':
+    case 'STORE_UNAVAILABLE':
       return 'LOST';
     case 'RECYCLED':
       return undefined;
@@ -200,7 +201,7 @@ export function restartShard(record: ShardRecord, incident: Incident, now: numbe
   const why = reason === undefined ? {} : { reason };
   if (!trouble) return merge([transitionShard(record, 'RESTARTING', now, { incident, backoffSec, ...why })]);
   const first = transitionShard(record, trouble, now, { incident, ...why });
-  const keepBackoff = incident.cause === 'PREEMPTED' ? { keepBackoff: true } : {};
+  const keepBackoff = incident.cause === 'PREEMPTED' || incident.cause === 'STORE_UNAVAILABLE' ? { keepBackoff: true } : {};
   return merge([first, transitionShard(first.record, 'RESTARTING', now, { backoffSec, ...keepBackoff })]);
 }
 

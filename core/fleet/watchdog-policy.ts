@@ -24,11 +24,12 @@ import type { CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
 import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
-import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, type BackoffPolicy, type RestartBudget } from './backoff.js';
+import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, isOutsideCause, type BackoffPolicy, type RestartBudget } from './backoff.js';
 import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from './records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
 import { fleetStopReason, stopAuthor } from './stop-author.js';
 import { progressCount } from './ticks-since.js';
+import { shardTimeouts } from './timeouts.js';
 
 export { fleetStopReason, isFleetStopReason } from './stop-author.js';
 
@@ -133,15 +134,7 @@ export function overdueLaunch(shard: ShardRecord, now: number, launchTimeoutSec:
   return { kind: 'requeue', reason: `${late}; re-queue ${requeues + 1}, deadline ${deadline})`, dueSince };
 }
 
-/** The default `confirmAfterSec` is this fraction of `staleAfter`… */
-export const CONFIRM_FRACTION = 0.1;
-/** …but never more than this many seconds, however long `staleAfter` is. */
-export const CONFIRM_DEADLINE_SEC = 30;
-
-/** The default confirmation delay: `CONFIRM_FRACTION` of `staleAfter`, at most `CONFIRM_DEADLINE_SEC`. */
-export function defaultConfirmAfterSec(staleAfterSec: number): number {
-  return Math.min(staleAfterSec * CONFIRM_FRACTION, CONFIRM_DEADLINE_SEC);
-}
+export { CONFIRM_DEADLINE_SEC, CONFIRM_FRACTION, defaultConfirmAfterSec } from './timeouts.js';
 
 /** The watchdog policy of a validated campaign config. */
 export function watchdogPolicyFor(config: CampaignConfig, campaignEndsAt?: number): WatchdogPolicy {
@@ -152,7 +145,7 @@ export function watchdogPolicyFor(config: CampaignConfig, campaignEndsAt?: numbe
     launchTimeoutSec: w.launchTimeout,
     memoryRecycleAt: w.memoryRecycleAt,
     taskMemoryBytes: config.task.memoryMiB * 1024 * 1024,
-    confirmAfterSec: defaultConfirmAfterSec(w.staleAfter),
+    confirmAfterSec: shardTimeouts(w).confirmAfterSec,
     maxRestarts: w.maxRestarts,
     restartWindowSec: w.restartWindow,
     maxPreemptions: w.maxPreemptions,
@@ -183,7 +176,7 @@ const CAMPAIGN_STOP_PREFIX = fleetStopReason('campaign ');
 const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 
 /** A stopped task, judged: completion, or the cause of a restart with its evidence. */
-export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED'>; detail: CauseDetail; permanent?: true };
+export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE'>; detail: CauseDetail; permanent?: true };
 
 /**
  * The engine's exit code for bad input: a config or data file it refuses (`engine-task/src/main.ts`,
@@ -191,6 +184,14 @@ export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'C
  * never retried as a crash.
  */
 export const EXIT_BAD_INPUT = 2;
+
+/**
+ * The engine's exit code when it gave up on a store that was busy or unreachable
+ * (`engine-task/src/main.ts`, `EXIT_STORE_UNAVAILABLE`): it could not write a heartbeat within its
+ * self-fence, or a commit within its commit bound (`core/fleet/timeouts.ts`), and its last stderr
+ * line says what it waited on. Booked as `STORE_UNAVAILABLE`, never as a crash.
+ */
+export const EXIT_STORE_UNAVAILABLE = 4;
 
 /**
  * Judges a STOPPED task by who ended it (`stopAuthor`), given `final`, the last heartbeat of its
@@ -205,6 +206,8 @@ export const EXIT_BAD_INPUT = 2;
  *   own, or the one the engine's final heartbeat names) or the stop code and reason, with a note;
  *   and for an exit 0 before the end that names no end of its own (nothing says it finished: a
  *   restart from the checkpoint costs little, a shard wrongly complete loses the rest of its run);
+ * - `STORE_UNAVAILABLE` for an exit `EXIT_STORE_UNAVAILABLE` (no signal, no OOM): the engine gave
+ *   up on a busy or unreachable store; the note quotes its last stderr line;
  * - else `CRASHED` (a non-zero exit, another signal, or no exit code at all). An exit with
  *   `EXIT_BAD_INPUT` (no signal, no OOM) is `CRASHED` and `permanent`: relaunching cannot help.
  *
@@ -230,6 +233,11 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: 
 
   if (!signalled && (task.exitCode === undefined || task.exitCode === null)) {
     detail.note = 'the task stopped without an exit code (it may never have started)';
+  }
+  if (!oom && !signalled && task.exitCode === EXIT_STORE_UNAVAILABLE) {
+    const said = lastLine(task.stderrTail ?? task.stoppedReason);
+    detail.note = `the engine gave up on the store (exit ${EXIT_STORE_UNAVAILABLE})${said ? `: ${said}` : ''}`;
+    return { cause: 'STORE_UNAVAILABLE', detail };
   }
   if (!oom && !signalled && task.exitCode === EXIT_BAD_INPUT) {
     detail.note = `the engine refused its input (exit ${EXIT_BAD_INPUT}: bad config or data); the same input fails the same way, so it is not relaunched`;
@@ -506,7 +514,7 @@ function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefine
  */
 function confirmed(shard: ShardRecord, incident: Incident, now: number, policy: WatchdogPolicy, stopTaskId?: string): RestartVerdict | FailVerdict {
   const stop = stopTaskId === undefined ? {} : { stopTaskId };
-  if (incident.cause === 'PREEMPTED') {
+  if (isOutsideCause(incident.cause)) {
     const budget = preemptionBudget(shard.restarts, now, { maxPreemptions: policy.maxPreemptions, restartWindow: policy.restartWindowSec });
     if (budget.exhausted) {
       const reason = `preemption budget spent: ${budget.used} stop(s) from outside within ${policy.restartWindowSec}s (maxPreemptions ${policy.maxPreemptions}); last: ${incident.detail.note ?? 'stopped from outside'}`;

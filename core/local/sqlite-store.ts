@@ -22,6 +22,7 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
+import { CONTROL_PLANE_LOCK_WAIT_SEC } from '../fleet/timeouts.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
 
@@ -32,8 +33,12 @@ import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '.
  */
 const SCHEMA_VERSION = 2;
 
-/** How long a writer waits for another process's write lock before failing with SQLITE_BUSY. */
-const BUSY_TIMEOUT_MS = 10_000;
+/**
+ * How long the control plane's connection waits for another process's write lock before failing
+ * with SQLITE_BUSY (`CONTROL_PLANE_LOCK_WAIT_SEC`); an engine's connection waits far less
+ * (`setLockWait`, `ShardTimeouts.engineLockWaitSec`): see `core/fleet/timeouts.ts`.
+ */
+const BUSY_TIMEOUT_MS = CONTROL_PLANE_LOCK_WAIT_SEC * 1000;
 
 /**
  * The WAL is checkpointed once it holds this many pages (SQLite's default, stated: 4 MiB at the
@@ -202,6 +207,16 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     this.db = openDatabase(path, options.mustExist === true);
     this.sql = prepareStatements(this.db);
     this.opened = fileIdentity(path);
+  }
+
+  /**
+   * Sets how long this connection waits for another connection's write lock before a write fails
+   * with SQLITE_BUSY (ms; SQLite's `busy_timeout`). An engine sets its campaign's
+   * `engineLockWaitSec` (`core/fleet/timeouts.ts`) once it has read its config, so that a lock held
+   * elsewhere never blocks its loop past its self-fence.
+   */
+  setLockWait(ms: number): void {
+    this.db.pragma(`busy_timeout = ${Math.max(0, Math.round(ms))}`);
   }
 
   /**

@@ -33,6 +33,7 @@ export const CAUSE_COLOURS: Readonly<Record<RestartCause, string>> = {
   LAUNCH_TIMEOUT: '#8c564b',
   RECYCLED: '#2ca02c',
   PREEMPTED: '#17becf',
+  STORE_UNAVAILABLE: '#7f7f7f',
 };
 const FAILED_COLOUR = '#000000';
 

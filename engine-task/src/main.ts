@@ -2,8 +2,12 @@
  * The engine's entrypoint: one shard of one campaign, as an ECS Fargate task or a local child
  * process. Shard assignment comes from the environment (the fleet sets it) or from flags (a
  * person running it by hand). Exit codes: 0 done or stopped by a signal with every fill
- * committed (the summary line and the final heartbeat say why: `stop`), 1 fatal error (including fills that could not be committed within the commit bound,
- * `staleAfter × 0.6`), 2 bad config or arguments, 3 fenced out (a newer generation owns the shard).
+ * committed (the summary line and the final heartbeat say why: `stop`), 1 fatal error (including
+ * fills that could not be committed within the commit bound, `core/fleet/timeouts.ts`), 2 bad
+ * config or arguments, 3 fenced out (a newer generation owns the shard, or no heartbeat written
+ * within the self-fence with no store error seen: a frozen loop), 4 the store was busy or
+ * unreachable past the self-fence or the commit bound (the last stderr line says what it waited on:
+ * "store unavailable: store busy: SQLITE_BUSY for 6.1 s …"; the fleet books it `STORE_UNAVAILABLE`).
  */
 import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
@@ -14,11 +18,15 @@ import { ChaosExit, parseEngineChaos } from './chaos.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
 import { ShardRunner, type RunOutcome } from './runner.js';
+import { STORE_UNAVAILABLE_PREFIX, storeTroubleOf } from '../../core/fleet/store-trouble.js';
+import { shardTimeouts } from '../../core/fleet/timeouts.js';
 
 export const EXIT_OK = 0;
 export const EXIT_FATAL = 1;
 export const EXIT_BAD_CONFIG = 2;
 export const EXIT_FENCED = 3;
+/** The store was busy or unreachable past the self-fence or the commit bound (`EXIT_STORE_UNAVAILABLE` in `core/fleet/watchdog-policy.ts`). */
+export const EXIT_STORE_UNAVAILABLE = 4;
 /** How long SIGTERM may take before the process gives up on flushing (ECS waits 30 s). */
 const STOP_DEADLINE_MS = 9_000;
 
@@ -50,8 +58,9 @@ ARBFLEET_HEALTH_FILE (progress file for the container HEALTHCHECK), ARBFLEET_CHA
 ARBFLEET_METRICS=emf (CloudWatch Embedded Metric Format lines with each heartbeat).
 
 Exit codes: 0 done or stopped by SIGTERM, every fill committed; 1 fatal error, or fills not
-committed within staleAfter × 0.6 (the summary's fillsUncommitted says how many); 2 bad config
-or arguments; 3 fenced out.`;
+committed within the commit bound (staleAfter + 5 % of it; the summary's fillsUncommitted says how
+many); 2 bad config or arguments; 3 fenced out; 4 the store busy or unreachable past the
+self-fence or the commit bound (the last stderr line names what it waited on).`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -86,7 +95,7 @@ async function main(): Promise<number> {
   }
   const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
   const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
-  const { persistence, campaignConfig, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
+  const { persistence, campaignConfig, setLockWait, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
   let campaign = configPath
     ? loadCampaignFile(configPath)
     : configJson
@@ -105,6 +114,9 @@ async function main(): Promise<number> {
   const pretty = values.json ? false : values.pretty ? true : undefined;
   const log = createLogger({ pretty, context: { campaign: key.campaignId, shard: key.shardId, generation } });
   const chaos = parseEngineChaos(env.ARBFLEET_CHAOS ?? '');
+  // An engine waits for another process's write lock only briefly, so that its loop (and its
+  // self-fence check) turns while the store is busy: `engineLockWaitSec` (core/fleet/timeouts.ts).
+  setLockWait?.(shardTimeouts(campaign.config.watchdog).engineLockWaitSec * 1000);
 
   const runner = new ShardRunner({
     campaign,
@@ -144,7 +156,7 @@ async function main(): Promise<number> {
   process.on('SIGINT', onSignal);
   try {
     const outcome = await runner.run();
-    log.log(outcome.end === 'commit-failed' ? 'error' : 'info', 'summary', { ...outcome });
+    log.log(outcome.end === 'commit-failed' || outcome.end === 'store-unavailable' ? 'error' : 'info', 'summary', { ...outcome });
     return exitCodeOf(outcome);
   } finally {
     close();
@@ -165,6 +177,11 @@ function clockMode(flag: boolean, fromEnv: string | undefined, fromConfig: 'real
 /** The exit code of a run: never 0 while fills the engine made are not in the ledger. */
 function exitCodeOf(outcome: RunOutcome): number {
   if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return EXIT_FENCED;
+  if (outcome.end === 'store-unavailable') {
+    // The last stderr line is what the fleet quotes in the restart's detail (`classifyStop`).
+    process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${outcome.reason}; ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed\n`);
+    return EXIT_STORE_UNAVAILABLE;
+  }
   if (outcome.end === 'commit-failed' || outcome.fillsUncommitted > 0) {
     process.stderr.write(`arbfleet-engine: ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed: ${outcome.reason}\n`);
     return EXIT_FATAL;
@@ -223,6 +240,12 @@ main().then(
       process.exit(EXIT_BAD_CONFIG);
     }
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+    const trouble = storeTroubleOf(error);
+    if (trouble !== undefined) {
+      // The store was busy or unreachable before the run began (the restore, the config read).
+      process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${trouble.kind === 'busy' ? 'store busy' : trouble.kind === 'throttled' ? 'DynamoDB throttled' : 'store unreachable'}: ${trouble.code}: ${reason}\n`);
+      process.exit(EXIT_STORE_UNAVAILABLE);
+    }
     process.stderr.write(`arbfleet-engine: fatal: ${reason}\n`);
     process.exit(EXIT_FATAL);
   },

@@ -13,6 +13,8 @@ export interface OpenPersistence {
    * `ARBFLEET_CONFIG_FROM=store`); undefined when the store holds no such campaign or keeps none (memory).
    */
   campaignConfig(): Promise<unknown>;
+  /** Sets the connection's wait for another process's write lock (ms; SQLite only: `core/fleet/timeouts.ts`). */
+  setLockWait?(ms: number): void;
   close(): void;
 }
 
@@ -25,11 +27,16 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
   if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
     const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
-      SqliteCampaignStore: new (path: string, clock: Clock, options?: { mustExist?: boolean }) => CampaignStore & { close(): void };
+      SqliteCampaignStore: new (path: string, clock: Clock, options?: { mustExist?: boolean }) => CampaignStore & { close(): void; setLockWait(ms: number): void };
     };
     // Only the store the control plane made: a missing file must not become a fresh, empty one.
     const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true });
-    return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => store.close() };
+    return {
+      persistence: store.forTask(key, generation),
+      campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,
+      setLockWait: (ms) => store.setLockWait(ms),
+      close: () => store.close(),
+    };
   }
   if (spec.startsWith('dynamodb:')) {
     const [{ DynamoDbClients }, { DynamoDbCampaignStore }] = await Promise.all([

@@ -1,12 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
-import { SELF_FENCE_FRACTION } from '../../core/config/campaign-config.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { systemClock, type Clock } from '../../core/clock.js';
 import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { EngineStop, Progress } from '../../core/model/progress.js';
 import type { ShardPersistence } from '../../core/ports.js';
+import { describeStoreTrouble, noteStoreTrouble, type StoreTrouble } from '../../core/fleet/store-trouble.js';
+import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { ChaosExit, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
 import type { MarketFeed } from './feed/market-feed.js';
@@ -24,9 +25,11 @@ const VIRTUAL_HEARTBEATS = 200;
 /**
  * How a run ended. `fenced` and `self-fenced` wrote nothing after the decision; `commit-failed`
  * stopped trading because its fills could not be committed within the commit bound (or were
- * refused for good), and leaves `fillsUncommitted` for the next generation to trade again.
+ * refused for good), and leaves `fillsUncommitted` for the next generation to trade again;
+ * `store-unavailable` is either of the last two when the store was busy or unreachable (its last
+ * answers were SQLITE_BUSY, throttling or a network fault): the reason says what it waited on.
  */
-export type RunEnd = 'completed' | 'stopped' | 'fenced' | 'self-fenced' | 'commit-failed';
+export type RunEnd = 'completed' | 'stopped' | 'fenced' | 'self-fenced' | 'commit-failed' | 'store-unavailable';
 
 export interface RunOutcome {
   end: RunEnd;
@@ -38,7 +41,7 @@ export interface RunOutcome {
   fills: number;
   /** Fills in the ledger by this run's last successful commit (`lastFillSeq + 1`, across generations). */
   fillsCommitted: number;
-  /** Fills made but not committed when the run ended: 0 unless it ended `commit-failed`, `fenced` or `self-fenced`. */
+  /** Fills made but not committed when the run ended: 0 unless it ended `commit-failed`, `store-unavailable`, `fenced` or `self-fenced`. */
   fillsUncommitted: number;
   realizedPnl: number;
   /** Recorded updates a restarted real-time replay skipped: they came while no generation ran. */
@@ -96,13 +99,17 @@ export interface RunnerOptions {
 /**
  * Runs one shard: restores from its checkpoint, pumps the feed through the engine, and on timers
  * writes heartbeats, commits fills with checkpoints, and logs monitor lines. Every write is
- * fenced; a task that cannot heartbeat for `staleAfter × 0.6` fences itself and stops trading.
+ * fenced; a task that cannot heartbeat for its self-fence (`selfFenceSec`, `core/fleet/timeouts.ts`:
+ * `staleAfter` + half the confirmation) fences itself and stops trading.
  *
  * Commits are retried (the port makes a retry safe whatever happened to the previous attempt),
- * but only for a bound: a task whose last successful commit is more than `staleAfter × 0.6`
- * (`SELF_FENCE_FRACTION`) old, or whose commit was refused for good (`isRetryable` false, e.g. a
- * `LedgerConflictError`), stops trading and ends `commit-failed`, so that the fleet restarts it
- * from checkpoint + ledger tail. A run never ends `completed` or `stopped` with fills uncommitted.
+ * but only for a bound: a task whose last successful commit is more than `commitBoundSec` old, or
+ * whose commit was refused for good (`isRetryable` false, e.g. a `LedgerConflictError`), stops
+ * trading and ends `commit-failed`, so that the fleet restarts it from checkpoint + ledger tail.
+ * When the store was busy or unreachable meanwhile, either end is `store-unavailable`, naming what
+ * it waited on. A failed heartbeat is tried again after `storeRetrySec`, not a heartbeat interval
+ * later, so a store stall shorter than `storeStallToleranceSec` costs nothing. A run never ends
+ * `completed` or `stopped` with fills uncommitted.
  */
 export class ShardRunner {
   readonly engine: Engine;
@@ -116,8 +123,12 @@ export class ShardRunner {
   private readonly monitorMs: number;
   private readonly flushMs: number;
   private readonly selfFenceMs: number;
-  /** How long commits may keep failing before the run stops trading (`staleAfter × SELF_FENCE_FRACTION`). */
+  /** How long commits may keep failing before the run stops trading (`commitBoundSec`). */
   private readonly commitBoundMs: number;
+  /** How soon a failed heartbeat is tried again (`storeRetrySec`). */
+  private readonly storeRetryMs: number;
+  /** The current run of busy or unreachable answers from the store (monotonic times); cleared by a success. */
+  private storeTrouble: StoreTrouble | undefined;
   /** Wall time of the last successful commit (the run's start before the first). */
   private lastCommitOk = 0;
   private lastCommitError: unknown;
@@ -161,8 +172,10 @@ export class ShardRunner {
     this.heartbeatMs = (options.heartbeatIntervalSec ?? watchdog.heartbeatInterval) * 1000;
     this.monitorMs = (options.monitorIntervalSec ?? monitor.interval) * 1000;
     this.flushMs = monitor.flushInterval * 1000;
-    this.selfFenceMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
-    this.commitBoundMs = watchdog.staleAfter * 1000 * SELF_FENCE_FRACTION;
+    const timeouts = shardTimeouts(watchdog);
+    this.selfFenceMs = timeouts.selfFenceSec * 1000;
+    this.commitBoundMs = timeouts.commitBoundSec * 1000;
+    this.storeRetryMs = timeouts.storeRetrySec * 1000;
     this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation, wallClock: () => this.clock.now() });
   }
 
@@ -222,10 +235,10 @@ export class ShardRunner {
         if (end === 'completed') this.engine.closeAll(engineNow);
         await this.inflight;
         const failure = await this.finalCommit(engineNow);
-        if (failure) ({ end, reason } = { end: 'commit-failed', reason: failure });
+        if (failure) ({ end, reason } = { end: this.commitFailureEnd(), reason: failure });
         else this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
         await this.heartbeat(engineNow);
-      } else if (end === 'commit-failed') {
+      } else if (end === 'commit-failed' || end === 'store-unavailable') {
         // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs does not hold the exit.
         await Promise.race([this.heartbeat(engineNow), sleep(this.heartbeatMs)]);
       }
@@ -234,7 +247,7 @@ export class ShardRunner {
       end = 'fenced';
       reason = error.message;
     }
-    this.o.log.log(end === 'completed' || end === 'stopped' ? 'info' : end === 'commit-failed' ? 'error' : 'warn', 'shard ended', { end, reason });
+    this.o.log.log(end === 'completed' || end === 'stopped' ? 'info' : end === 'commit-failed' || end === 'store-unavailable' ? 'error' : 'warn', 'shard ended', { end, reason });
     return this.outcome(end, reason, engineNow - engineStart, this.clock.now() - wallStart);
   }
 
@@ -264,7 +277,7 @@ export class ShardRunner {
     for (;;) {
       const wall = this.mono();
       const commitFailure = this.commitFailure(wall);
-      if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
+      if (commitFailure) return { end: this.commitFailureEnd(), reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
       const until = Math.min(nextTurn, endsAt);
       const emitted = this.feed.emitUntil(until, slice, this.engine);
@@ -315,10 +328,12 @@ export class ShardRunner {
       const now = timeline.engineAt(wall);
       // Checked before anything else, so a task that wakes from a freeze writes nothing.
       if (tick - this.lastHeartbeatOk > this.selfFenceMs) {
-        return { end: 'self-fenced', reason: `no heartbeat written for ${((tick - this.lastHeartbeatOk) / 1000).toFixed(1)}s`, engineNow: now };
+        const reason = `no heartbeat written for ${((tick - this.lastHeartbeatOk) / 1000).toFixed(1)}s (self-fence ${(this.selfFenceMs / 1000).toFixed(2)}s)`;
+        if (this.storeTrouble) return { end: 'store-unavailable', reason: `${describeStoreTrouble(this.storeTrouble, tick)}; ${reason}`, engineNow: now };
+        return { end: 'self-fenced', reason, engineNow: now };
       }
       const commitFailure = this.commitFailure(tick);
-      if (commitFailure) return { end: 'commit-failed', reason: commitFailure, engineNow: now };
+      if (commitFailure) return { end: this.commitFailureEnd(), reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
       this.applyChaos(wall);
       if (!this.stalled) {
@@ -340,7 +355,9 @@ export class ShardRunner {
           nextFlush = tick + this.flushMs;
         } else if (tick >= nextHeartbeat) {
           this.background(this.heartbeat(now));
-          nextHeartbeat = tick + this.heartbeatMs;
+          // A store in trouble is asked again soon: the heartbeat that follows a stall lands within
+          // `storeRetrySec` of its end, not a heartbeat interval later (`core/fleet/timeouts.ts`).
+          nextHeartbeat = tick + (this.storeTrouble ? this.storeRetryMs : this.heartbeatMs);
         }
       }
       if (tick >= nextMonitor) {
@@ -454,9 +471,11 @@ export class ShardRunner {
     try {
       await this.o.persistence.heartbeat(progress);
       this.lastHeartbeatOk = this.mono();
+      this.storeTrouble = undefined;
       this.o.onHeartbeat?.(progress);
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
+      this.noteStoreError(error);
       this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
     }
     this.writeHealth(progress);
@@ -514,10 +533,12 @@ export class ShardRunner {
       this.committedSeq = checkpoint.lastFillSeq;
       this.lastCommitOk = this.mono();
       this.lastCommitError = undefined;
+      this.storeTrouble = undefined;
       return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
       this.lastCommitError = error;
+      this.noteStoreError(error);
       if (!isRetryable(error)) {
         this.commitRefusedBy ??= error;
         this.o.log.log('error', 'commit refused, stopping', { fills: batch.length, error: String(error) });
@@ -541,13 +562,24 @@ export class ShardRunner {
     }
   }
 
+  /** Counts a failed store call as store trouble when it is one (busy, throttled, unreachable); other errors leave it as it was. */
+  private noteStoreError(error: unknown): void {
+    this.storeTrouble = noteStoreTrouble(this.storeTrouble, error, this.mono()) ?? this.storeTrouble;
+  }
+
+  /** How a run that must stop for its commits ends: `store-unavailable` while the store is in trouble, else `commit-failed`. */
+  private commitFailureEnd(): RunEnd {
+    return this.storeTrouble !== undefined && this.commitRefusedBy === undefined ? 'store-unavailable' : 'commit-failed';
+  }
+
   /** Why the run must stop trading for its commits, if it must: a refusal for good, or no commit within the bound. */
   private commitFailure(monoNow: number): string | undefined {
     if (this.commitRefusedBy !== undefined) return `commit refused: ${errorText(this.commitRefusedBy)}`;
     const since = monoNow - this.lastCommitOk;
     if (since <= this.commitBoundMs) return undefined;
     return (
-      `no commit succeeded for ${(since / 1000).toFixed(1)}s (bound ${(this.commitBoundMs / 1000).toFixed(1)}s = staleAfter × ${SELF_FENCE_FRACTION}); ` +
+      (this.storeTrouble ? `${describeStoreTrouble(this.storeTrouble, monoNow)}; ` : '') +
+      `no commit succeeded for ${(since / 1000).toFixed(1)}s (commit bound ${(this.commitBoundMs / 1000).toFixed(2)}s, core/fleet/timeouts.ts); ` +
       `${this.engine.fills.nextSeq - 1 - this.committedSeq} fill(s) uncommitted; last error: ${errorText(this.lastCommitError)}`
     );
   }
@@ -602,6 +634,6 @@ export class ShardRunner {
 }
 
 function errorText(error: unknown): string {
-  if (error === undefined) return 'none (the commit did not finish)';
+  if (error === undefined) return 'none (the commit in flight did not finish within the bound: the store did not answer)';
   return error instanceof Error ? error.message : String(error);
 }

@@ -1,7 +1,7 @@
 /**
  * A real engine process whose commits keep failing while its heartbeats go through (the store
- * refuses every checkpoint write): it stops trading within its commit bound, `staleAfter × 0.6`,
- * and exits 1, never 0, so that the fleet restarts it from checkpoint + ledger tail.
+ * refuses every checkpoint write): it stops trading within its commit bound (`commitBoundSec`,
+ * `core/fleet/timeouts.ts`: staleAfter + 5 % of it) and exits 1, never 0, so that the fleet restarts it from checkpoint + ledger tail.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,7 +20,7 @@ afterEach(() => {
 });
 
 describe('the engine process when commits keep failing', () => {
-  it('stops within staleAfter × 0.6 of its last commit and exits 1, with committed vs made fills in its summary', async () => {
+  it('stops within its commit bound of its last commit and exits 1 (not 4: the store answered, it refused), with committed vs made fills in its summary', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'arbfleet-commit-'));
     dirs.push(dir);
     const db = join(dir, 'fleet.db');
@@ -44,9 +44,9 @@ describe('the engine process when commits keep failing', () => {
     const exitedAt = Date.now();
 
     expect(exit).toEqual({ code: 1, signal: null });
-    // Bound 1.2 s after the start; the first heartbeat comes right after the start.
-    expect(exitedAt - firstBeat.receivedAt).toBeLessThan(1_200 + 3_000);
-    expect(engine.stderr()).toMatch(/arbfleet-engine: \d+ of \d+ fill\(s\) not committed: no commit succeeded for [\d.]+s \(bound 1\.2s = staleAfter × 0\.6\)/);
+    // Bound 2.1 s after the start; the first heartbeat comes right after the start.
+    expect(exitedAt - firstBeat.receivedAt).toBeLessThan(2_100 + 3_000);
+    expect(engine.stderr()).toMatch(/arbfleet-engine: \d+ of \d+ fill\(s\) not committed: no commit succeeded for [\d.]+s \(commit bound 2\.10s, core\/fleet\/timeouts\.ts\)/);
     const summary = engine
       .stdout()
       .trim()

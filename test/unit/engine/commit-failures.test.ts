@@ -1,19 +1,19 @@
 /**
  * The runner against commits that fail: an answer lost after the commit was applied is retried
  * into a ledger holding every fill exactly once; commits that keep failing stop the shard within
- * the commit bound (`staleAfter × SELF_FENCE_FRACTION`) and end `commit-failed`, never `completed`.
+ * the commit bound (`commitBoundSec`, core/fleet/timeouts.ts) and end `commit-failed`, never `completed`.
  */
 import { describe, expect, it } from 'vitest';
-import { SELF_FENCE_FRACTION } from '../../../core/config/campaign-config.js';
+import { shardTimeouts } from '../../../core/fleet/timeouts.js';
 import { LedgerConflictError } from '../../../core/errors.js';
 import type { ShardPersistence } from '../../../core/ports.js';
 import { testCampaign } from '../../support/campaigns.js';
 import { KEY, runVirtual } from '../../support/run-shard.js';
 
-/** A short campaign whose commit bound is short: staleAfter 1 s → bound 0.6 s. */
+/** A short campaign whose commit bound is short: staleAfter 1 s → bound 1.05 s. */
 const STALE_AFTER_SEC = 1;
 const campaign = testCampaign({ duration: '20m', watchdog: { staleAfter: STALE_AFTER_SEC, heartbeatInterval: 0.2 }, monitor: { flushInterval: 0.5 } });
-const BOUND_MS = STALE_AFTER_SEC * 1000 * SELF_FENCE_FRACTION;
+const BOUND_MS = shardTimeouts(campaign.config.watchdog).commitBoundSec * 1000;
 
 /** A port whose commits are applied, but every `every`-th one answers with a connection reset. */
 function answerLostEvery(every: number): (p: ShardPersistence) => ShardPersistence {
@@ -41,7 +41,7 @@ describe('the runner when commits fail', () => {
     expect(ledger.checkpoint(KEY)?.lastFillSeq).toBe(fills.length - 1);
   });
 
-  it('stops trading and ends commit-failed within the bound when every commit fails, never completed', async () => {
+  it('stops trading and ends store-unavailable, naming what it waited on, within the bound when every commit times out, never completed', async () => {
     let heartbeatsAfterFailure = 0;
     let failing = false;
     const startedAt = Date.now();
@@ -62,8 +62,10 @@ describe('the runner when commits fail', () => {
     });
     const tookMs = Date.now() - startedAt;
 
-    expect(outcome.end).toBe('commit-failed');
-    expect(outcome.reason).toMatch(/no commit succeeded for [\d.]+s \(bound 0\.6s = staleAfter × 0\.6\); \d+ fill\(s\) uncommitted; last error: connect ETIMEDOUT/);
+    expect(outcome.end).toBe('store-unavailable');
+    expect(outcome.reason).toMatch(
+      /^store unreachable: ETIMEDOUT ×\d+ over [\d.]+ s; no commit succeeded for [\d.]+s \(commit bound 1\.05s, core\/fleet\/timeouts\.ts\); \d+ fill\(s\) uncommitted; last error: connect ETIMEDOUT/,
+    );
     expect(outcome.fills).toBeGreaterThan(0);
     expect(outcome.fillsUncommitted).toBe(outcome.fills - outcome.fillsCommitted);
     expect(outcome.fillsUncommitted).toBeGreaterThan(0);
@@ -74,6 +76,23 @@ describe('the runner when commits fail', () => {
     const last = ledger.heartbeats(KEY).at(-1)!.progress;
     expect(last.fillsA + last.fillsB).toBe(outcome.fills);
     expect(last.lastFillSeq).toBe(outcome.fillsCommitted - 1);
+  });
+
+  it('ends commit-failed, not store-unavailable, when the commits fail for a reason that is not the store being busy or unreachable', async () => {
+    const { outcome } = await runVirtual(campaign, {
+      wrap: (inner) => ({
+        ...inner,
+        restore: () => inner.restore(),
+        heartbeat: (progress) => inner.heartbeat(progress),
+        async commit(fills, checkpoint) {
+          if (fills.length === 0) return inner.commit(fills, checkpoint);
+          throw new Error('checkpoint too large to encode');
+        },
+      }),
+    });
+
+    expect(outcome.end).toBe('commit-failed');
+    expect(outcome.reason).toMatch(/^no commit succeeded for [\d.]+s .*last error: checkpoint too large to encode/);
   });
 
   it('stops at once, without waiting for the bound, when a commit is refused for good', async () => {

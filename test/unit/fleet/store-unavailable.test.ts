@@ -1,0 +1,61 @@
+/**
+ * A busy or unreachable store is its own cause (`STORE_UNAVAILABLE`), never an engine crash: the
+ * engine's exit 4 is booked so, paid from the preemption budget (not `maxRestarts`), and the
+ * engine's words for what it waited on come from `core/fleet/store-trouble.ts`.
+ */
+import { describe, expect, it } from 'vitest';
+import { assessShard, classifyStop, EXIT_STORE_UNAVAILABLE } from '../../../core/fleet/watchdog-policy.js';
+import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf } from '../../../core/fleet/store-trouble.js';
+import { policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
+
+const line = 'arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for 6.1 s (40 attempt(s)); no heartbeat written for 5.3s (self-fence 5.25s); 0 of 12 fill(s) not committed';
+
+describe('an engine that gave up on the store', () => {
+  it('exit 4 is STORE_UNAVAILABLE with the engine\'s last line as the note, not CRASHED', () => {
+    const stop = classifyStop(task({ state: 'STOPPED', exitCode: EXIT_STORE_UNAVAILABLE, stderrTail: `noise\n${line}\n` }));
+    expect(stop).toEqual({ cause: 'STORE_UNAVAILABLE', detail: { exitCode: 4, stderrTail: `noise\n${line}\n`, note: `the engine gave up on the store (exit 4): ${line}` } });
+  });
+
+  it('a signal or an OOM still wins over exit 4', () => {
+    expect(classifyStop(task({ state: 'STOPPED', exitCode: 4, oom: true }))).toMatchObject({ cause: 'OOM' });
+    expect(classifyStop(task({ state: 'STOPPED', exitCode: 4, signal: 'SIGKILL' }))).toMatchObject({ cause: 'CRASHED' });
+    expect(classifyStop(task({ state: 'STOPPED', exitCode: 1 }))).toMatchObject({ cause: 'CRASHED' });
+  });
+
+  it('is restarted with the minimum backoff from the preemption budget even when maxRestarts is spent', () => {
+    const crashes = [restart(T0 - 3 * SEC), restart(T0 - 2 * SEC), restart(T0 - SEC)];
+    const s = shard({ restarts: crashes, backoffSec: 40 });
+    const v = assessShard(s, task({ state: 'STOPPED', exitCode: 4, stoppedAt: T0 }), T0, policy({ maxRestarts: 3, maxPreemptions: 2 }));
+    expect(v).toMatchObject({ kind: 'restart', incident: { cause: 'STORE_UNAVAILABLE' }, backoffSec: 5, budget: { used: 0, remaining: 2 } });
+  });
+
+  it('fails the shard once the preemption budget is spent by store outages', () => {
+    const outages = [restart(T0 - 2 * SEC, { cause: 'STORE_UNAVAILABLE' }), restart(T0 - SEC, { cause: 'PREEMPTED' })];
+    const v = assessShard(shard({ restarts: outages }), task({ state: 'STOPPED', exitCode: 4, stoppedAt: T0 }), T0, policy({ maxPreemptions: 2 }));
+    expect(v).toMatchObject({ kind: 'fail', incident: { cause: 'STORE_UNAVAILABLE' } });
+  });
+});
+
+describe('store trouble in words', () => {
+  it('names SQLite busy, DynamoDB throttling and network faults, through a cause, and nothing else', () => {
+    expect(storeTroubleOf(Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' }))).toEqual({ kind: 'busy', code: 'SQLITE_BUSY' });
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
+    expect(storeTroubleOf(new Error('commit failed', { cause: throttled }))).toEqual({ kind: 'throttled', code: 'ProvisionedThroughputExceededException' });
+    expect(storeTroubleOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unreachable', code: 'ECONNREFUSED' });
+    expect(storeTroubleOf(new Error('checkpoint too large'))).toBeUndefined();
+    expect(storeTroubleOf(Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_TRIGGER' }))).toBeUndefined();
+  });
+
+  it('counts a run of failures of one kind, restarts the run on another kind, and says how long', () => {
+    const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+    let t = noteStoreTrouble(undefined, busy, 1_000);
+    t = noteStoreTrouble(t, busy, 2_000);
+    t = noteStoreTrouble(t, busy, 5_000);
+    expect(describeStoreTrouble(t!, 5_100)).toBe('store busy: SQLITE_BUSY for 4.1 s (3 attempt(s))');
+    const throttled = Object.assign(new Error('x'), { name: 'ThrottlingException' });
+    const other = noteStoreTrouble(t, throttled, 6_000);
+    expect(other).toMatchObject({ kind: 'throttled', since: 6_000, count: 1 });
+    expect(describeStoreTrouble({ ...other!, count: 12, last: 9_200 }, 9_200)).toBe('DynamoDB throttled: ThrottlingException ×12 over 3.2 s');
+    expect(noteStoreTrouble(t, new Error('not the store'), 7_000)).toBeUndefined();
+  });
+});
