@@ -12,6 +12,10 @@
  * engines found by their heartbeats), and schedules go on from their stored `nextRunAt`
  * (occurrences that came meanwhile run if still inside their `catchupWindow`, else are missed).
  *
+ * The API shares this process, and its limit on open files, with the launcher and the store: its
+ * connections are capped so that a flood of them cannot make an engine's relaunch fail with
+ * EMFILE (`core/local/descriptor-budget.ts`, `core/api/local-http-server.ts`).
+ *
  * SIGINT / SIGTERM stop the service and leave the engines running: they keep heartbeating into
  * the store, and the next `arbfleet serve` on this folder takes them over.
  */
@@ -28,6 +32,7 @@ import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { htmlDocument } from '../core/report/html-page.js';
 import { renderLivePage, renderSchedulesSection } from '../core/report/render-live-page.js';
+import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
@@ -45,6 +50,14 @@ DIR/campaigns/<id>/.`;
 
 /** How often the schedules are ticked (ms): an occurrence starts within this of its time. */
 const SCHEDULE_TICK_MS = 1000;
+
+/**
+ * How often the service checkpoints the store's WAL (ms; `SqliteCampaignStore.checkpointWal`,
+ * PASSIVE, never waiting on a lock). Engines' commits checkpoint it too once it holds 1,000 pages;
+ * this one also runs when nothing is being written, so a WAL left large by a reader that held an
+ * old snapshot is copied back and shrinks at the next write.
+ */
+const WAL_CHECKPOINT_INTERVAL_MS = 30_000;
 
 /** `arbfleet serve`: runs until SIGINT or SIGTERM; returns the exit code. */
 export async function serve(argv: string[], log: (json: boolean) => Logger): Promise<number> {
@@ -70,12 +83,17 @@ export async function serve(argv: string[], log: (json: boolean) => Logger): Pro
   fleet.start();
   const reported = new Set<string>();
   let busy = false;
+  let checkpointedAt = systemClock.now();
   const tick = async (): Promise<void> => {
     if (busy) return;
     busy = true;
     try {
       await schedules.tick();
       await writeEndedReports(fleet, dataDir, reported, logger);
+      if (systemClock.now() - checkpointedAt >= WAL_CHECKPOINT_INTERVAL_MS) {
+        checkpointedAt = systemClock.now();
+        fleet.store.checkpointWal();
+      }
     } catch (error) {
       logger.log('error', 'schedule tick failed', { error: error instanceof Error ? error.message : String(error) });
     } finally {
@@ -89,11 +107,14 @@ export async function serve(argv: string[], log: (json: boolean) => Logger): Pro
     schedules: localSchedules(schedules),
     livePage: (campaignId) => livePage(fleet, schedules, campaignId),
   });
-  const server = await startLocalApiServer(handler, { port });
+  const fileLimit = openFileLimit();
+  const maxConnections = apiConnectionCap(fileLimit);
+  const server = await startLocalApiServer(handler, { port, maxConnections });
   const scheduleCount = (await schedules.listSchedules()).length;
   process.stderr.write(
     `arbfleet serve: control plane on ${server.url}/ (data ${dataDir}): ${resumed.length} campaign(s) resumed` +
-      `${resumed.length > 0 ? ` (${resumed.join(', ')})` : ''}, ${scheduleCount} schedule(s)\n`,
+      `${resumed.length > 0 ? ` (${resumed.join(', ')})` : ''}, ${scheduleCount} schedule(s); ` +
+      `the API holds at most ${maxConnections} connections (open-file limit ${fileLimit ?? 'unknown'})\n`,
   );
 
   const signal = await new Promise<NodeJS.Signals>((done) => {

@@ -5,9 +5,19 @@
  * `content-length` says they will), the server stops reading, drops what it buffered, answers 413
  * itself (through `http-status.ts`, like every error) and closes the connection. A body is never
  * buffered beyond `maxBodyBytes` plus one chunk, and an oversize body never reaches the handler.
+ *
+ * The API may not starve the fleet it serves (the store, the watchdog and the process launcher
+ * share its process and its descriptor limit): at most `maxConnections` connections at once
+ * (further ones are accepted and closed at once by Node), a connection must send its first byte
+ * and a request its headers within `headersTimeoutMs`, and the whole request within `requestTimeoutMs` (else 408 and the connection
+ * closed; checked every `connectionsCheckingIntervalMs`), an idle keep-alive connection is closed
+ * after `keepAliveTimeoutMs` and one connection serves at most `maxRequestsPerSocket` requests.
+ * Defaults: {@link LOCAL_API_LIMITS}; the connection cap comes from the descriptor budget
+ * (`core/local/descriptor-budget.ts`).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { apiConnectionCap } from '../local/descriptor-budget.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiHandler } from './api-handler.js';
 import { PayloadTooLargeError } from './http-errors.js';
 import { errorResponse } from './http-status.js';
@@ -20,7 +30,39 @@ export interface LocalApiServerOptions {
   host?: '127.0.0.1';
   /** The body cap; keep it equal to the handler's `maxBodyBytes`. Default {@link DEFAULT_MAX_BODY_BYTES}. */
   maxBodyBytes?: number;
+  /** At most this many open connections (default: `apiConnectionCap()`, 256 or less under a tight descriptor limit). */
+  maxConnections?: number;
+  /** Overrides of {@link LOCAL_API_LIMITS}' timeouts and keep-alive limits. */
+  limits?: Partial<Omit<LocalApiLimits, 'maxConnections'>>;
 }
+
+/** The local server's timeouts (ms) and keep-alive limits. */
+export interface LocalApiLimits {
+  /** A request's headers must be complete this long after its connection opened or its previous request ended. */
+  headersTimeoutMs: number;
+  /** The whole request (headers and body) must have arrived within this. */
+  requestTimeoutMs: number;
+  /** How often Node checks the two timeouts above: a slow request is closed within timeout + this. */
+  connectionsCheckingIntervalMs: number;
+  /** An idle keep-alive connection is closed after this. */
+  keepAliveTimeoutMs: number;
+  /** Requests one connection may carry before the server closes it. */
+  maxRequestsPerSocket: number;
+}
+
+/**
+ * The defaults: 10 s for headers (Node's own is 60 s, what let a slowloris hold a connection a
+ * minute), 30 s for a request (the API's bodies are a campaign config at most, 1 MiB on loopback),
+ * checked every second (Node's default 30 s would keep an expired connection up to 30 s more),
+ * keep-alive 5 s (Node's default), 100 requests per connection.
+ */
+export const LOCAL_API_LIMITS: LocalApiLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  connectionsCheckingIntervalMs: 1_000,
+  keepAliveTimeoutMs: 5_000,
+  maxRequestsPerSocket: 100,
+};
 
 /** A running local API server. */
 export interface LocalApiServer {
@@ -35,9 +77,22 @@ export interface LocalApiServer {
 export async function startLocalApiServer(handler: ApiHandler, options: LocalApiServerOptions): Promise<LocalApiServer> {
   const host = '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
-  const server = createServer((req, res) => {
-    void serve(handler, maxBodyBytes, req, res);
+  const limits = { ...LOCAL_API_LIMITS, ...options.limits };
+  const server = createServer(
+    { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckingIntervalMs },
+    (req, res) => {
+      void serve(handler, maxBodyBytes, req, res);
+    },
+  );
+  // Node's header timeout starts with a request's first byte: a connection that never sends one
+  // would be held for ever. It gets the same bound, lifted once its first request has arrived.
+  server.on('connection', (socket) => {
+    socket.setTimeout(limits.headersTimeoutMs, () => socket.destroy());
+    socket.once('data', () => socket.setTimeout(0));
   });
+  server.maxConnections = options.maxConnections ?? apiConnectionCap();
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
   return {

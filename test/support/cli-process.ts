@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
-import { startNode, waitFor, type NodeProcess } from './engine-process.js';
+import { startNode, startProgram, waitFor, type NodeProcess } from './engine-process.js';
 
 export const CLI_MAIN = fileURLToPath(new URL('../../cli/arbfleet.ts', import.meta.url));
 export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', import.meta.url));
@@ -50,4 +50,14 @@ export function openRunStore(runDir: string): Promise<SqliteCampaignStore> {
       return undefined;
     }
   });
+}
+
+/**
+ * Runs `arbfleet ARGS` as `startCli` does, but under a lower limit on open files (`ulimit -n
+ * LIMIT`, soft and hard, set by bash before it execs Node): how a test reproduces a descriptor
+ * shortage on a machine whose own limit is far higher. `child.pid` is Node's (bash execs it).
+ */
+export function startCliWithFileLimit(limit: number, args: string[], env: Record<string, string> = {}): CliProcess {
+  if (!Number.isInteger(limit) || limit < 64) throw new Error(`startCliWithFileLimit: expected a whole number of descriptors >= 64, got ${limit}`);
+  return startProgram('bash', ['-c', `ulimit -n ${limit} && exec "$0" "$@"`, process.execPath, '--import', 'tsx', CLI_MAIN, ...args], env);
 }

@@ -26,7 +26,12 @@ export function startEngine(args: string[], env: Record<string, string> = {}): E
  * signal the whole group, as Ctrl-C at a terminal does).
  */
 export function startNode(entrypoint: string, args: string[], env: Record<string, string> = {}, processGroup = false): NodeProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', entrypoint, ...args], {
+  return startProgram(process.execPath, ['--import', 'tsx', entrypoint, ...args], env, processGroup);
+}
+
+/** Starts `file` with `args` from the repository root, `env` added, its output collected (what `startNode` runs). */
+export function startProgram(file: string, args: string[], env: Record<string, string> = {}, processGroup = false): NodeProcess {
+  const child = spawn(file, args, {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
