@@ -9,6 +9,7 @@ describeLaunchQueueContract('MemoryLaunchQueue', async (settings) => {
     async advance(ms) {
       clock.advance(ms);
     },
+    now: () => clock.now(),
     async cleanup() {},
   };
 });

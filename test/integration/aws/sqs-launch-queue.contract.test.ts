@@ -23,6 +23,7 @@ describeLaunchQueueContract(
     return {
       queue: new SqsLaunchQueue({ clients, queueUrl: queues.queueUrl, deadLetterQueueUrl: queues.deadLetterQueueUrl, waitTimeSec: 0 }),
       advance: sleep,
+      now: () => Date.now(),
       async cleanup() {
         await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queues.queueUrl }));
         await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: queues.deadLetterQueueUrl }));
