@@ -49,6 +49,51 @@ describe('DST in Europe/Berlin', () => {
   });
 });
 
+describe('the dst-schedules case (../shared/cases/from-public-reports/dst-schedules): every wall time the rule names runs', () => {
+  it('*/30 2 * * * in America/New_York on 2027-03-14: 02:00 and 02:30 both run, shifted to 03:00 and 03:30 EDT', () => {
+    expect(around('*/30 2 * * *', 'America/New_York', '2027-03-13T00:00:00Z', 6)).toEqual([
+      '2027-03-13T07:00:00.000Z',
+      '2027-03-13T07:30:00.000Z',
+      '2027-03-14T07:00:00.000Z', // 03:00 EDT (02:00 shifted by the 1-hour gap)
+      '2027-03-14T07:30:00.000Z', // 03:30 EDT (02:30)
+      '2027-03-15T06:00:00.000Z',
+      '2027-03-15T06:30:00.000Z',
+    ]);
+  });
+
+  it('*/10 2 * * * in America/New_York on 2027-03-14: six runs, 03:00 to 03:50 EDT', () => {
+    const day = around('*/10 2 * * *', 'America/New_York', '2027-03-14T06:00:00Z', 7);
+    expect(day).toEqual(['00', '10', '20', '30', '40', '50'].map((m) => `2027-03-14T07:${m}:00.000Z`).concat('2027-03-15T06:00:00.000Z'));
+  });
+
+  it('15,45 2 * * * in Europe/Berlin on 2027-03-28: 03:15 and 03:45 CEST', () => {
+    expect(around('15,45 2 * * *', 'Europe/Berlin', '2027-03-28T00:00:00Z', 3)).toEqual(['2027-03-28T01:15:00.000Z', '2027-03-28T01:45:00.000Z', '2027-03-29T00:15:00.000Z']);
+  });
+
+  it('45 1 * * * in Australia/Lord_Howe (a 30-minute shift) on 2027-04-04: the first 01:45 (+11:00), not the second (+10:30)', () => {
+    expect(around('45 1 * * *', 'Australia/Lord_Howe', '2027-04-02T00:00:00Z', 3)).toEqual([
+      '2027-04-02T14:45:00.000Z', // 2027-04-03 01:45 +11:00
+      '2027-04-03T14:45:00.000Z', // 2027-04-04 01:45 +11:00, the first instance; not 15:15Z
+      '2027-04-04T15:15:00.000Z', // 2027-04-05 01:45 +10:30
+    ]);
+  });
+
+  it("Lord_Howe's 30-minute gap (2027-10-03, 02:00 -> 02:30): 02:15 runs at 02:45 +11:00", () => {
+    expect(around('15 2 * * *', 'Australia/Lord_Howe', '2027-10-01T00:00:00Z', 3)).toEqual([
+      '2027-10-01T15:45:00.000Z', // 2027-10-02 02:15 +10:30
+      '2027-10-02T15:45:00.000Z', // 2027-10-03 02:45 +11:00: 02:15 shifted by the 30-minute gap
+      '2027-10-03T15:15:00.000Z', // 2027-10-04 02:15 +11:00
+    ]);
+  });
+
+  it('a shifted wall time that lands on another named one is one occurrence; coincident counts the other', () => {
+    const r = rule('0,30 2,3 * * *', 'America/New_York');
+    const day = iso(calendarOf({}, r).upcoming(Date.parse('2027-03-14T05:00:00Z'), 3));
+    expect(day).toEqual(['2027-03-14T07:00:00.000Z', '2027-03-14T07:30:00.000Z', '2027-03-15T06:00:00.000Z']);
+    expect([Date.parse('2027-03-14T07:00:00Z'), Date.parse('2027-03-14T07:30:00Z'), Date.parse('2027-03-15T06:00:00Z')].map((at) => r.coincident(at))).toEqual([1, 1, 0]);
+  });
+});
+
 describe('bounds and boundaries', () => {
   it('nextAfter is strictly after: an occurrence at the instant given is not returned again', () => {
     const r = rule('0 9 * * *', 'Asia/Seoul');

@@ -72,3 +72,20 @@ describe('decideTrigger', () => {
     expect(decideTrigger(schedule({ overlap: 'allow' }), ['c-1'])).toEqual({ kind: 'start', cancel: [] });
   });
 });
+
+describe('wall times a daylight-saving gap folds into one occurrence (Calendar.coincident)', () => {
+  const folding = { ...calendar, coincident: (at: number) => (at === T0 + 10 * MIN || at === T0 + 20 * MIN ? 1 : 0) };
+
+  it('a decided occurrence carries them: start, skip and buffer alike; none: the decision keeps its shape', () => {
+    const at = T0 + 10 * MIN;
+    expect(decideSchedule(schedule({}, { nextRunAt: at }), folding, [], at)).toEqual({ kind: 'start', occurrence: at, nextRunAt: at + 10 * MIN, cancel: [], coincident: 1 });
+    expect(decideSchedule(schedule({ overlap: 'skip' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({ kind: 'skip', occurrence: at, nextRunAt: at + 10 * MIN, coincident: 1 });
+    expect(decideSchedule(schedule({ overlap: 'bufferOne' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({ kind: 'buffer', occurrence: at, nextRunAt: at + 10 * MIN, coincident: 1 });
+    expect(decideSchedule(schedule(), folding, [], T0)).toEqual({ kind: 'start', occurrence: T0, nextRunAt: T0 + 10 * MIN, cancel: [] });
+  });
+
+  it('the catch-up walk sums them over every occurrence it records as missed', () => {
+    const now = T0 + 40 * MIN;
+    expect(decideSchedule(schedule({ catchupWindow: '5m' }), folding, [], now)).toEqual({ kind: 'miss', occurrence: T0, count: 4, nextRunAt: T0 + 40 * MIN, lateMs: 40 * MIN, coincident: 2 });
+  });
+});

@@ -57,6 +57,57 @@ describe('calendars', () => {
   });
 });
 
+describe('daylight saving through the service: every wall time the rule names runs, or is recorded as missed', () => {
+  it('*/10 2 * * * in America/New_York on 2027-03-14 starts six runs, 03:00 to 03:50 EDT, and misses none', async () => {
+    const { fleet } = setup('2027-03-14T05:00:00Z');
+    await fleet.schedules.createSchedule(spec({ name: 'ny-q10', cron: '*/10 2 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    await fleet.runUntil(Date.parse('2027-03-14T09:00:00Z'), MIN);
+    expect((await fleet.runs('ny-q10')).map((r) => isoOf(r.occurrence))).toEqual(['00', '10', '20', '30', '40', '50'].map((m) => `2027-03-14T07:${m}:00.000Z`));
+    expect((await fleet.schedules.getSchedule('ny-q10')).schedule.missed).toBe(0);
+  });
+
+  it('Australia/Lord_Howe 45 1 * * * on 2027-04-04 starts one run, at the first 01:45 (+11:00)', async () => {
+    const { fleet } = setup('2027-04-03T12:00:00Z');
+    await fleet.schedules.createSchedule(spec({ name: 'lh', cron: '45 1 * * *', timezone: 'Australia/Lord_Howe', overlap: 'allow', catchupWindow: '5m' }));
+    await fleet.runUntil(Date.parse('2027-04-04T12:00:00Z'), 5 * MIN);
+    expect((await fleet.runs('lh')).map((r) => isoOf(r.occurrence))).toEqual(['2027-04-03T14:45:00.000Z']);
+  });
+
+  it('0,30 2,3 * * * on a spring-forward day: 02:00/03:00 and 02:30/03:30 are one run each, the other wall time of each recorded as missed', async () => {
+    const { fleet, store } = setup('2027-03-14T05:00:00Z');
+    await fleet.schedules.createSchedule(spec({ name: 'ny-fold', cron: '0,30 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    await fleet.runUntil(Date.parse('2027-03-14T09:00:00Z'), MIN);
+    expect((await fleet.runs('ny-fold')).map((r) => isoOf(r.occurrence))).toEqual(['2027-03-14T07:00:00.000Z', '2027-03-14T07:30:00.000Z']);
+    expect((await fleet.schedules.getSchedule('ny-fold')).schedule).toMatchObject({ runs: 2, missed: 2 });
+    expect(fleet.missed).toEqual([
+      { scheduleId: 'ny-fold', count: 1 },
+      { scheduleId: 'ny-fold', count: 1 },
+    ]);
+    const missedEvents = (await store.listEvents('schedule:ny-fold')).filter((e) => e.type === 'schedule.missed').map((e) => e.detail);
+    expect(missedEvents).toEqual([
+      { occurrence: '2027-03-14T07:00:00.000Z', count: 1, cause: 'dst-coincident' },
+      { occurrence: '2027-03-14T07:30:00.000Z', count: 1, cause: 'dst-coincident' },
+    ]);
+  });
+
+  it('a folded occurrence found past the catch-up window: both wall times recorded as missed, in the one step', async () => {
+    const { fleet, clock } = setup('2027-03-14T05:00:00Z');
+    await fleet.schedules.createSchedule(spec({ name: 'ny-late', cron: '0 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    clock.set(Date.parse('2027-03-14T08:30:00Z'));
+    await fleet.schedules.tick();
+    expect(await fleet.runs('ny-late')).toEqual([]);
+    expect((await fleet.schedules.getSchedule('ny-late')).schedule).toMatchObject({ runs: 0, missed: 2, nextRunAt: Date.parse('2027-03-15T06:00:00Z') });
+  });
+
+  it('a folded occurrence skipped for a live run (overlap skip): the other wall time is still recorded as missed', async () => {
+    const { fleet } = setup('2027-03-14T05:00:00Z');
+    await fleet.schedules.createSchedule(spec({ name: 'ny-skip', cron: '0 1,2,3 * * *', timezone: 'America/New_York', overlap: 'skip', catchupWindow: '5m' }));
+    await fleet.runUntil(Date.parse('2027-03-14T08:00:00Z'), MIN); // the 01:00 EST run never ends
+    expect((await fleet.runs('ny-skip')).map((r) => isoOf(r.occurrence))).toEqual(['2027-03-14T06:00:00.000Z']);
+    expect((await fleet.schedules.getSchedule('ny-skip')).schedule).toMatchObject({ runs: 1, skipped: 1, missed: 1 });
+  });
+});
+
 describe('overlap: a run that outlasts its 10-minute interval', () => {
   const T = '2026-02-02T00:00:00.000Z';
 
