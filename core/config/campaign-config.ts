@@ -206,6 +206,23 @@ export const WatchdogSchema = z
       }),
     backoff: BackoffSchema.default(BackoffSchema.parse({})),
     memoryRecycleAt: z.number().gt(0).max(1).default(0.8).meta({ description: 'fraction of task memory at which a shard is recycled' }),
+    massStaleThreshold: z
+      .number()
+      .gt(0)
+      .max(1)
+      .default(0.55)
+      .meta({
+        description:
+          "share of a campaign's active shards reading stale in one watchdog pass at which the watchdog checks the store and itself before restarting any (core/fleet/observer-policy.ts; Kubernetes' --unhealthy-zone-threshold)",
+      }),
+    massStaleMinShards: z.number().int().min(1).max(10_000).default(3).meta({ description: 'the mass-staleness rule applies only with at least this many shards stale' }),
+    massRestartsPerPass: z
+      .number()
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(1)
+      .meta({ description: 'while staleness is massive (and the store answers), at most this many stale shards are restarted per watchdog pass' }),
   })
   .strict();
 

@@ -32,6 +32,11 @@ export interface FleetContext {
 export interface FleetEvents {
   restarted(cause: RestartCause, at: number): void;
   shardFailed(at: number): void;
+  /**
+   * A pass found a campaign's shards stale en masse and probed the store first
+   * (`core/fleet/observer-policy.ts`): `storeOk` false when the probe failed (nothing restarted).
+   */
+  massStaleness?(storeOk: boolean, at: number): void;
 }
 
 /** SQS refuses delays above 15 minutes; a longer backoff is re-queued when the message comes back. */

@@ -7,6 +7,17 @@ import type { CampaignRecord, ShardRecord } from './records.js';
 import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
 import { fleetStopReason } from './stop-author.js';
 import { assessShard, campaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
+import { deferStale, isObserverLate, isRestartingFromStaleness, massStaleness, massStalenessPolicyFor, staleCauseOf } from './observer-policy.js';
+
+/**
+ * What a pass decided about a campaign whose shards read stale en masse (`massStaleness`): whether
+ * the store answered the probe, and how many stale restarts are left this pass.
+ */
+interface MassPass {
+  storeOk: boolean;
+  restartsLeft: number;
+  reason: string;
+}
 
 /** What the reconciler's rules did with a shard (`WatchdogService.reconcile`). */
 export type ReconcileKind = 'closed' | 'stop-redriven' | 'requeue' | 'fail';
@@ -50,7 +61,9 @@ export class WatchdogService {
       const shard = await store.getShard(key);
       if (!shard || shard.generation !== letter.generation || (shard.status !== 'PENDING' && shard.status !== 'RESTARTING')) continue;
       const campaign = await store.getCampaign(key.campaignId);
-      if (!campaign || isTerminalCampaign(campaign.status)) continue;
+      // Only a campaign that still launches fails for a launch that never happened: a STOPPING one
+      // drops its launches (LaunchService) and closes the waiting shard itself (finishStopping).
+      if (!campaign || (campaign.status !== 'STARTING' && campaign.status !== 'RUNNING')) continue;
       const now = this.ctx.clock.now();
       const reason = `the launch of generation ${letter.generation} was dead-lettered: delivered to the launcher the queue's maximum number of times and never launched`;
       const step = transitionShard(shard, 'FAILED', now, { reason });
@@ -76,6 +89,8 @@ export class WatchdogService {
   private readonly observed = new Map<string, { identity: string; receivedAt: number }>();
   /** When the previous pass read the index (this watchdog's clock). */
   private previousPassAt: number | undefined;
+  /** How long the previous pass took, listing to its end (ms): a long one means its store calls were held. */
+  private previousPassTookMs: number | undefined;
 
   /**
    * The heartbeat with its times moved onto this watchdog's clock: freshness is judged by the
@@ -133,22 +148,83 @@ export class WatchdogService {
     const statuses = withTasks.length > 0 ? await this.ctx.launcher.describe(withTasks) : [];
     const byTask = new Map(statuses.map((t) => [t.taskId, t]));
     const campaigns = new Map<string, CampaignRecord | undefined>();
-    const out: { shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[] = [];
     for (const shard of shards) {
       if (!campaigns.has(shard.campaignId)) campaigns.set(shard.campaignId, await this.ctx.store.getCampaign(shard.campaignId));
+    }
+    const mass = await this.massStaleCampaigns(shards, byTask, campaigns, listedAt);
+    const late = this.previousPassTookMs;
+    const out: { shard: ShardKey; verdict: Verdict['kind'] | ReconcileKind }[] = [];
+    for (const shard of shards) {
       const campaign = campaigns.get(shard.campaignId);
       if (!campaign) continue;
       const task = shard.taskId ? byTask.get(shard.taskId) : undefined;
       const key = { campaignId: shard.campaignId, shardId: shard.shardId };
       try {
-        out.push({ shard: key, verdict: await this.judge(campaign, shard, task, { fromIndex: true }) });
+        out.push({ shard: key, verdict: await this.judge(campaign, shard, task, { fromIndex: true, listedAt, previousPassTookMs: late, mass: mass.get(shard.campaignId) }) });
       } catch (error) {
         errors.push(error);
         if (errors.length > 1) this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
       }
     }
+    this.previousPassTookMs = this.ctx.clock.now() - listedAt;
     if (errors.length > 0) throw errors[0];
     return out;
+  }
+
+  /**
+   * The mass-staleness rule (`observer-policy.ts`) for each campaign of the pass: its shards' verdicts
+   * are read (pure, nothing applied), and a campaign with a massive share stale has the store
+   * probed (the event saying so is the write, the campaign's read back the read) before any of its
+   * shards is restarted. A probe that throws, or takes longer than the confirmation window, says the
+   * store is unavailable: none of the campaign's stale shards is restarted this pass.
+   */
+  private async massStaleCampaigns(
+    shards: ShardRecord[],
+    byTask: Map<string, TaskStatus>,
+    campaigns: Map<string, CampaignRecord | undefined>,
+    listedAt: number,
+  ): Promise<Map<string, MassPass>> {
+    const counts = new Map<string, { stale: number; active: number }>();
+    for (const shard of shards) {
+      const campaign = campaigns.get(shard.campaignId);
+      if (!campaign || isTerminalCampaign(campaign.status)) continue;
+      const policy = watchdogPolicyFor(campaign.config as unknown as CampaignConfig, campaign.endsAt);
+      const verdict = assessShard(shard, shard.taskId ? byTask.get(shard.taskId) : undefined, listedAt, policy);
+      const count = counts.get(shard.campaignId) ?? { stale: 0, active: 0 };
+      count.active++;
+      if (staleCauseOf(verdict) !== undefined || isRestartingFromStaleness(shard)) count.stale++;
+      counts.set(shard.campaignId, count);
+    }
+    const out = new Map<string, MassPass>();
+    for (const [campaignId, { stale, active }] of counts) {
+      const campaign = campaigns.get(campaignId) as CampaignRecord;
+      const config = campaign.config as unknown as CampaignConfig;
+      const rule = massStaleness(stale, active, massStalenessPolicyFor(config.watchdog));
+      if (rule.kind === 'normal') continue;
+      const probe = await this.probeStore(campaignId, listedAt, rule.reason, watchdogPolicyFor(config).confirmAfterSec);
+      this.ctx.events?.massStaleness?.(probe.ok, this.ctx.clock.now());
+      this.ctx.log.log('warn', 'watchdog: mass staleness', { campaignId, stale, active, storeOk: probe.ok, probe: probe.said, reason: rule.reason });
+      const reason = probe.ok ? `mass staleness: ${rule.reason}` : `mass staleness, store unavailable (${probe.said}): nothing restarted this pass`;
+      out.set(campaignId, { storeOk: probe.ok, restartsLeft: probe.ok ? rule.allowed : 0, reason });
+    }
+    return out;
+  }
+
+  /**
+   * The store probe of the mass-staleness rule: writes the `watchdog.mass-staleness` event, then reads
+   * the campaign back. Ok when both answer within `confirmAfterSec`.
+   */
+  private async probeStore(campaignId: string, at: number, reason: string, confirmAfterSec: number): Promise<{ ok: boolean; said: string }> {
+    const started = this.ctx.clock.now();
+    try {
+      await this.ctx.store.appendEvents([{ at, campaignId, type: 'watchdog.mass-staleness', detail: { reason } }]);
+      await this.ctx.store.getCampaign(campaignId);
+    } catch (error) {
+      return { ok: false, said: `probe failed: ${error instanceof Error ? error.message : String(error)}` };
+    }
+    const tookMs = this.ctx.clock.now() - started;
+    if (tookMs > confirmAfterSec * 1000) return { ok: false, said: `probe took ${tookMs} ms, longer than the confirmation window (${confirmAfterSec * 1000} ms)` };
+    return { ok: true, said: `write and read answered in ${tookMs} ms` };
   }
 
   /** A task's end, reported as it happens. Stale (older generation, other task) reports change nothing. */
@@ -166,7 +242,12 @@ export class WatchdogService {
    * a restart or a fail, and judged on that: heartbeats do not move a shard's version, so the
    * compare-and-set alone would not catch a verdict reached on a stale copy.
    */
-  private async judge(campaign: CampaignRecord, listed: ShardRecord, task: TaskStatus | undefined, read: { fromIndex: boolean } = { fromIndex: false }): Promise<Verdict['kind'] | ReconcileKind> {
+  private async judge(
+    campaign: CampaignRecord,
+    listed: ShardRecord,
+    task: TaskStatus | undefined,
+    read: { fromIndex: boolean; listedAt?: number; previousPassTookMs?: number | undefined; mass?: MassPass | undefined } = { fromIndex: false },
+  ): Promise<Verdict['kind'] | ReconcileKind> {
     const config = campaign.config as unknown as CampaignConfig;
     const now = this.ctx.clock.now();
     let shard = listed;
@@ -194,6 +275,7 @@ export class WatchdogService {
       shard = this.observedHeartbeat(current, now);
       verdict = assessShard(shard, task?.taskId === shard.taskId ? task : undefined, now, policy);
     }
+    verdict = this.suspectObserverFirst(verdict, shard, now, policy.confirmAfterSec, read);
     try {
       await this.apply(campaign, shard, verdict, now);
     } catch (error) {
@@ -202,6 +284,35 @@ export class WatchdogService {
       throw error;
     }
     return verdict.kind;
+  }
+
+  /**
+   * A stale restart or fail is held back (`deferStale`) when the watchdog's own view is late
+   * (`isObserverLate`), when its campaign's staleness is massive and the store probe failed, or
+   * when the pass has used its mass-staleness restarts; each said in the log.
+   */
+  private suspectObserverFirst(
+    verdict: Verdict,
+    shard: ShardRecord,
+    now: number,
+    confirmAfterSec: number,
+    read: { listedAt?: number; previousPassTookMs?: number | undefined; mass?: MassPass | undefined },
+  ): Verdict {
+    if ((verdict.kind !== 'restart' && verdict.kind !== 'fail') || staleCauseOf(verdict) === undefined) return verdict;
+    const key = { campaignId: shard.campaignId, shardId: shard.shardId };
+    if (read.listedAt !== undefined && isObserverLate(read.previousPassTookMs, now - read.listedAt, confirmAfterSec)) {
+      const why = `the watchdog's own pass was late (previous pass ${read.previousPassTookMs ?? 0} ms, this shard judged ${now - read.listedAt} ms after listing; confirmation window ${confirmAfterSec * 1000} ms): its stale reading is not confirmed`;
+      this.ctx.log.log('warn', 'watchdog late: stale reading not confirmed', { ...key, why });
+      return deferStale(verdict, now, confirmAfterSec, why);
+    }
+    const mass = read.mass;
+    if (mass === undefined) return verdict;
+    if (mass.storeOk && mass.restartsLeft > 0) {
+      mass.restartsLeft--;
+      return verdict;
+    }
+    this.ctx.log.log('warn', 'watchdog: restart held back', { ...key, reason: mass.reason });
+    return deferStale(verdict, now, confirmAfterSec, mass.reason);
   }
 
   private async apply(campaign: CampaignRecord, shard: ShardRecord, verdict: Verdict, now: number): Promise<void> {
@@ -262,7 +373,9 @@ export class WatchdogService {
       }
       case 'complete': {
         const step = transitionShard(shard, 'COMPLETED', now, { reason: verdict.reason });
-        await store.updateShard(key, shard.version, step.patch);
+        // A task still to be stopped (closed with trouble at the end) is fenced first: the shard is
+        // closed one generation on, so the straggler's next write is refused and it exits 3.
+        await store.updateShard(key, shard.version, verdict.stopTaskId === undefined ? step.patch : { ...step.patch, generation: shard.generation + 1 });
         await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, ...verdict.detail, by: verdict.by } }]);
         log.log('info', 'shard completed', { ...key, reason: verdict.reason, by: verdict.by });
         if (verdict.stopTaskId) await launcher.stop(verdict.stopTaskId, campaignStopReason('ended'));
@@ -313,7 +426,8 @@ export class WatchdogService {
     if (isTerminalCampaign(campaign.status) && isActiveShard(shard.status)) {
       if (shard.taskId === undefined || task?.state === 'STOPPED') {
         const step = transitionShard(shard, 'COMPLETED', now, { reason: `campaign ${campaign.status}: ${campaign.endReason ?? 'ended'}` });
-        await store.updateShard(key, shard.version, step.patch);
+        // With no task recorded, one may still run whose launch never reached the record: fenced as in finishStopping.
+        await store.updateShard(key, shard.version, shard.taskId === undefined ? { ...step.patch, generation: shard.generation + 1 } : step.patch);
         await store.appendEvents([step.event]);
         return 'closed';
       }
