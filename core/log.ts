@@ -6,6 +6,12 @@ import { systemClock } from './clock.js';
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 
+/**
+ * The port core services log through (`FleetContext.log`): `event` says what happened, `fields`
+ * carry the domain words (`campaignId`, `shardId`, `generation`, …) under the same names
+ * everywhere. `createLogger` below is the local adapter; the Lambdas plug Powertools' Logger in
+ * behind the same port (`functions/lambda-log.ts`), so core never imports Powertools.
+ */
 export interface Logger {
   log(level: LogLevel, event: string, fields?: Record<string, unknown>): void;
 }
