@@ -1,8 +1,11 @@
 #!/usr/bin/env node
 /**
  * The mutation score per folder (`npm run mutate` prints it after Stryker's per-file table): reads
- * one or more Stryker JSON reports (default `reports/mutation/mutation.json`; several are merged,
- * a file in a later one replacing the same file in an earlier one) and prints a Markdown table,
+ * one or more Stryker JSON reports (default `reports/mutation/mutation.json`; several are merged
+ * mutant by mutant: a mutant of a later report (same file, position, mutator and replacement)
+ * replaces the same mutant of an earlier one, and the earlier report's other mutants stay, so a
+ * rerun of a file's survivors only, `--mutate file:lines`, updates the whole file's count; merge
+ * reports of the same source only, since positions move when the code does) and prints a Markdown table,
  * one row per folder under mutation: core/fleet, core/schedule, core/model, and the stores'
  * fencing and compare-and-set code (`core/local/`, `core/aws/`).
  *
@@ -15,8 +18,17 @@ import { readFileSync } from 'node:fs';
 const reports = process.argv.slice(2);
 if (reports.length === 0) reports.push('reports/mutation/mutation.json');
 
-const files = {};
-for (const report of reports) Object.assign(files, JSON.parse(readFileSync(report, 'utf8')).files);
+/** file → (mutant key → mutant), later reports overriding earlier ones mutant by mutant. */
+const byFile = new Map();
+const keyOf = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
+for (const report of reports) {
+  for (const [file, { mutants }] of Object.entries(JSON.parse(readFileSync(report, 'utf8')).files)) {
+    const known = byFile.get(file) ?? new Map();
+    for (const mutant of mutants) known.set(keyOf(mutant), mutant);
+    byFile.set(file, known);
+  }
+}
+const files = Object.fromEntries([...byFile].map(([file, known]) => [file, { mutants: [...known.values()] }]));
 
 const folderOf = (file) => (/^core\/(local|aws)\//.test(file) ? 'stores (fencing, compare-and-set)' : file.split('/').slice(0, 2).join('/'));
 const rows = new Map();
