@@ -57,20 +57,28 @@ export class LaunchService {
     try {
       await store.updateShard(key, shard.version, step.patch);
     } catch (error) {
-      if (!(error instanceof ConflictError) || !error.retryable) throw error;
-      // Someone wrote the shard meanwhile. A duplicate delivery launching the same generation gets
-      // the same task back (the launch is idempotent) and must leave it alone. A write that left the
-      // shard waiting for this very generation (the watchdog counting an overdue launch's re-queue)
-      // does not make this task wrong: it is recorded on the fresh record (a second lost race throws,
-      // and the redelivered message gets this task back). Anything else means this task must not run.
-      const fresh = await store.getShard(key);
-      if (fresh?.taskId === taskId) return drop('already launched by another delivery');
-      if (!fresh || !waitsForLaunch(fresh, shard.generation)) {
+      // Any failure after the launch is judged on a fresh read, a refused or a lost write alike:
+      // left unjudged, a task whose shard moved on meanwhile (its campaign ended and closed it) would
+      // run on with nobody to stop it. A read that fails too rethrows: the redelivered message gets
+      // this task back, and a shard closed meanwhile was closed one generation on, fencing it.
+      const fresh = await store.getShard(key).catch(() => {
+        throw error;
+      });
+      if (fresh?.taskId === taskId) {
+        // A duplicate delivery launching the same generation got the same task back (the launch is
+        // idempotent) and must leave it alone; else this very write landed and its answer was lost.
+        if (error instanceof ConflictError) return drop('already launched by another delivery');
+      } else if (!fresh || !waitsForLaunch(fresh, shard.generation)) {
+        // The shard moved on (a newer generation, closed, failed): this task must not run.
         await launcher.stop(taskId, fleetStopReason('launch superseded'));
         return drop('shard changed while launching');
+      } else {
+        // Still waiting for this very generation (the write failed before it applied, or the
+        // watchdog counted an overdue launch's re-queue meanwhile): recorded on the fresh record
+        // (a second failure throws, and the redelivered message gets this task back).
+        step = transitionShard(fresh, 'LAUNCHING', clock.now(), { taskId });
+        await store.updateShard(key, fresh.version, step.patch);
       }
-      step = transitionShard(fresh, 'LAUNCHING', clock.now(), { taskId });
-      await store.updateShard(key, fresh.version, step.patch);
     }
     await store.appendEvents([{ ...step.event, detail: { ...step.event.detail, taskId } }]);
     log.log('info', 'shard launched', { ...key, generation: shard.generation, taskId });

@@ -100,9 +100,12 @@ export class SchedulerService {
     for (const shard of await store.listShards(campaign.campaignId)) {
       if (!isActiveShard(shard.status)) continue;
       if (shard.taskId === undefined) {
-        // Nothing runs for it (waiting for a launch or in backoff): it ends here.
+        // Nothing the fleet knows of runs for it (waiting for a launch or in backoff): it ends here,
+        // one generation on as a fence. A launch of its generation may have started a task whose id
+        // never reached the record (RunTask's answer lost, the launch's compare-and-set failed): the
+        // store refuses that task's first heartbeat or commit, and it exits 3 without writing.
         const step = transitionShard(shard, 'COMPLETED', now, { reason: 'campaign ended before its relaunch' });
-        await store.updateShard({ campaignId: shard.campaignId, shardId: shard.shardId }, shard.version, step.patch);
+        await store.updateShard({ campaignId: shard.campaignId, shardId: shard.shardId }, shard.version, { ...step.patch, generation: shard.generation + 1 });
         await store.appendEvents([step.event]);
         continue;
       }
