@@ -22,6 +22,8 @@ export interface AppliedWrite {
   at: number;
   ordinal: number;
   what: 'heartbeat' | 'commit';
+  /** The shard's status just before the write was made (read straight from the store, no fault): a terminal one means the write reached a closed shard. */
+  shardStatusBefore: string | undefined;
 }
 
 /**
@@ -37,8 +39,14 @@ export class LedgerOracle {
   /** Fills made by engines, whether or not ever committed. */
   fillsMade = 0;
 
-  /** When each write happened (true time): the simulation's clock. */
-  constructor(private readonly now: () => number) {}
+  /**
+   * `now`: when each write happened (true time), the simulation's clock. `statusOf`: the shard's
+   * status in the store (`<campaignId>/<shardId>`), read around each write, never faulted.
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly statusOf: (shard: string) => Promise<string | undefined> = async () => undefined,
+  ) {}
 
   /** `port` of task `taskId` with every applied call recorded (this layer sits between the real port and the faults). */
   record(shard: string, port: ShardPersistence, taskId: string): ShardPersistence {
@@ -55,12 +63,14 @@ export class LedgerOracle {
         return point;
       },
       async heartbeat(progress: Progress): Promise<void> {
+        const before = await oracle.statusOf(shard);
         await port.heartbeat(progress);
-        oracle.applied(shard, generation, taskId, 'heartbeat');
+        oracle.applied(shard, generation, taskId, 'heartbeat', before);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
+        const before = await oracle.statusOf(shard);
         await port.commit(fills, checkpoint);
-        oracle.applied(shard, generation, taskId, 'commit');
+        oracle.applied(shard, generation, taskId, 'commit', before);
       },
     };
   }
@@ -72,9 +82,9 @@ export class LedgerOracle {
     this.told.set(shard, list);
   }
 
-  private applied(shard: string, generation: number, taskId: string, what: AppliedWrite['what']): void {
+  private applied(shard: string, generation: number, taskId: string, what: AppliedWrite['what'], shardStatusBefore: string | undefined): void {
     const list = this.writes.get(shard) ?? [];
-    list.push({ generation, taskId, at: this.now(), ordinal: this.ordinal++, what });
+    list.push({ generation, taskId, at: this.now(), ordinal: this.ordinal++, what, shardStatusBefore });
     this.writes.set(shard, list);
   }
 }

@@ -52,7 +52,8 @@ export interface OutcomeStats {
  * - no engine exit on a refused commit (every retried commit is reconciled, never refused);
  * - at most one task identity (task id, not only generation) writes to a shard at a time;
  * - a campaign that ran to its end completed none of its shards early (an outside stop is a restart);
- * - a campaign COMPLETED or CANCELLED only once its shards' tasks have stopped (but see `liveAtTheEnd`);
+ * - a campaign COMPLETED or CANCELLED only once its shards' tasks of the current generation have stopped;
+ * - a closed (COMPLETED or FAILED) shard takes no more writes from any task;
  * - each occurrence of a schedule started exactly one campaign.
  */
 export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: string[]; stats: OutcomeStats }> {
@@ -97,7 +98,7 @@ export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: 
       );
     }
   }
-  violations.push(...refusedCommits(ctx), ...writerIdentities(ctx), ...(await scheduleOccurrences(ctx)));
+  violations.push(...refusedCommits(ctx), ...writerIdentities(ctx), ...writesAfterClose(ctx), ...(await scheduleOccurrences(ctx)));
   return { violations, stats };
 }
 
@@ -226,17 +227,33 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
  * ended (`endedAt`, the control plane's clock, moved to true time: the fleet must have seen the stop first).
  */
 function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, events: LifecycleEvent[], tasks: SimTask[]): string[] {
-  // FAILED is immediate by design (its tasks are stopped after); a shard closed with trouble at the
-  // end ("not restarted after …") is completed while its task is still being stopped: not held here.
+  // FAILED is immediate by design (its tasks are stopped after). A shard closed while a task of it
+  // may still run (closed with trouble at the end, "not restarted after …", or closed waiting for a
+  // launch whose answer was lost) is closed one generation on, a fence: that task is no longer of
+  // the shard's generation, and `writesAfterClose` holds it to writing nothing more.
   if (campaign.endedAt === undefined || campaign.status === 'FAILED') return [];
-  const closed = events.find((e) => e.type === SHARD_STATUS_EVENT && e.shardId === shard.shardId && e.to === 'COMPLETED');
-  if (/is not restarted after/.test(String(closed?.detail?.['reason'] ?? ''))) return [];
   const endedAt = campaign.endedAt - ctx.cpSkewMs;
   const live = tasks.filter((t) => t.generation === shard.generation && t.status.state !== 'PENDING' && (t.status.stoppedAt ?? Infinity) > endedAt);
   return live.map(
     (t) =>
       `campaign ${campaign.campaignId} ended ${campaign.status} at ${((endedAt - ctx.t0) / 1000).toFixed(3)}s with the task ${t.taskId} of ${shard.shardId} (generation ${t.generation}) still running${t.status.stoppedAt !== undefined ? ` until ${((t.status.stoppedAt - ctx.t0) / 1000).toFixed(3)}s` : ''}`,
   );
+}
+
+/**
+ * A closed shard takes no more writes: no heartbeat or commit of any task reached the store after
+ * the shard was COMPLETED (or FAILED). A straggler of a closed shard (a frozen task waking, a task
+ * whose launch never reached the record) must be fenced, not trusted to stop in time.
+ */
+function writesAfterClose(ctx: OutcomeContext): string[] {
+  const out: string[] = [];
+  for (const [shard, writes] of ctx.oracle.writes) {
+    const late = writes.find((w) => w.shardStatusBefore === 'COMPLETED' || w.shardStatusBefore === 'FAILED');
+    if (!late) continue;
+    const t = ((late.at - ctx.t0) / 1000).toFixed(3);
+    out.push(`task ${late.taskId} (generation ${late.generation}) wrote a ${late.what} to ${shard} at ${t}s, after the shard was closed ${late.shardStatusBefore}: a closed shard's straggler must be fenced`);
+  }
+  return out;
 }
 
 /** Engines that exited on a refused commit: a retried commit must be reconciled (fills already stored skipped), never refused. */

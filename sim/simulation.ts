@@ -104,7 +104,13 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   swarm.spawningLauncher &&= options.spawningLauncher === true;
   const ledger = new FaultLedger();
   const injector = new FaultInjector(loop, streams, swarm.calls, ledger, wall);
-  const oracle = new LedgerOracle(() => loop.now());
+  const oracle = new LedgerOracle(
+    () => loop.now(),
+    async (shard) => {
+      const [campaignId, shardId] = shard.split('/') as [string, string];
+      return (await store.getShard({ campaignId, shardId }))?.status;
+    },
+  );
   const unexpected: string[] = [];
   let ids = 0;
   let engineAheadMs = 0;
