@@ -117,7 +117,10 @@ describe('a stopped task, judged', () => {
 describe('stale readings and health', () => {
   it('a stale reading exactly at the end completes; 1 ms before, it is suspected', () => {
     const lost = running(END - 60 * SEC);
-    expectKind(assessShard(lost, task({ taskId: 'task-1' }), END, policy({ campaignEndsAt: END })), 'complete');
+    const atEnd = expectKind(assessShard(lost, task({ taskId: 'task-1' }), END, policy({ campaignEndsAt: END })), 'complete');
+    expect(atEnd.reason).toBe(
+      `campaign ended at ${new Date(END).toISOString()}; shard shard-000 is not restarted after LOST: no heartbeat for 60s (staleAfter 45s, about 6 intervals missed)`,
+    );
     expectKind(assessShard(lost, task({ taskId: 'task-1' }), END - 1, policy({ campaignEndsAt: END })), 'suspect');
   });
 
@@ -158,6 +161,11 @@ describe('the memory recycle', () => {
     expectKind(assessShard(running(T0, {}, at - 1), task({ taskId: 'task-1' }), T0 + SEC, policy()), 'healthy');
   });
 
+  it('a LAUNCHING shard whose first heartbeat is over the threshold is confirmed, not recycled (only a RUNNING one is)', () => {
+    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: T0, heartbeat: heartbeat(1, T0 + SEC, { rssBytes: GIB }) });
+    expect(expectKind(assessShard(launching, task({ taskId: 'task-1' }), T0 + 2 * SEC, policy()), 'healthy').launchConfirmed).toBe(true);
+  });
+
   it('after the campaign has ended nothing is recycled', () => {
     expectKind(assessShard(running(END, {}, GIB), task({ taskId: 'task-1' }), END + SEC, policy({ campaignEndsAt: END })), 'healthy');
   });
@@ -170,6 +178,8 @@ describe('skips', () => {
       kind: 'ignore',
       reason: `shard is awaiting the launch of generation 2 (backoff until ${new Date(T0 + 5 * SEC).toISOString()})`,
     });
+    const noBackoff = shard({ status: 'RESTARTING', generation: 2, taskId: undefined });
+    expect(assessShard(noBackoff, undefined, T0, policy())).toEqual({ kind: 'ignore', reason: 'shard is awaiting the launch of generation 2' });
     const fresh = shard({ status: 'LAUNCHING', generation: 1, taskId: undefined });
     expect(assessShard(fresh, task({ taskId: 'task-9' }), T0, policy())).toEqual({
       kind: 'ignore',
