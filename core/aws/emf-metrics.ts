@@ -12,7 +12,10 @@
  *   its series exists before the first failure), `service` only;
  * - events, at the moment they happen, from whichever path decided them (the periodic pass or
  *   the task-events path): `Restarts` with `service` and `Cause` (one of the six restart causes),
- *   `FailedShards` with `service` only;
+ *   `FailedShards` with `service` only; `StoreUnavailable` (`service` only) with every
+ *   `STORE_UNAVAILABLE` restart and every failed store probe of the mass-staleness rule, and
+ *   `MassStaleness` (`service` only) for every pass that found a campaign's shards stale en masse
+ *   (`core/fleet/observer-policy.ts`; the line's `storeOk` property says whether the probe passed);
  * - engine metrics (`EngineTicksPerSec`, `EngineLatencyP99Us`, `EngineRssBytes`): twice, once with
  *   `service` only (what the alarms watch: an alarm sees a metric only with its exact dimension
  *   set) and once with `service`, `Campaign` and `Shard` (what the dashboard breaks down). Shard ids are the planner's `shard-NNN`, so a campaign adds one series
@@ -43,6 +46,8 @@ export const FLEET_METRIC = {
   failedShards: 'FailedShards',
   heartbeatAgeMax: 'HeartbeatAgeMax',
   restarts: 'Restarts',
+  storeUnavailable: 'StoreUnavailable',
+  massStaleness: 'MassStaleness',
   watchdogPasses: 'WatchdogPasses',
   engineTicksPerSec: 'EngineTicksPerSec',
   engineLatencyP99Us: 'EngineLatencyP99Us',
@@ -91,6 +96,11 @@ export interface FleetMetrics {
   publishFleet(gauges: FleetGauges, at: number): void;
   /** `count` restarts of one cause, as they happen (whichever path restarted them). */
   publishRestarts(cause: RestartCause, count: number, at: number): void;
+  /**
+   * A pass found a campaign's shards stale en masse: `MassStaleness` = 1, and `StoreUnavailable` = 1
+   * when the store probe failed (`storeOk` false).
+   */
+  publishMassStaleness(storeOk: boolean, at: number): void;
   /** `count` shards failed just now (whichever path failed them). */
   publishFailedShards(count: number, at: number): void;
   /** One shard's engine metrics from a heartbeat's progress (timestamped with `progress.at`). */
@@ -127,6 +137,14 @@ export function fleetMetrics(namespace: string = DEFAULT_METRICS_NAMESPACE, serv
     },
     publishRestarts(cause, count, at) {
       restartLine(cause, count, at);
+      if (cause === 'STORE_UNAVAILABLE') flush(at, () => metrics.addMetric(FLEET_METRIC.storeUnavailable, MetricUnit.Count, count));
+    },
+    publishMassStaleness(storeOk, at) {
+      flush(at, () => {
+        metrics.addMetadata('storeOk', String(storeOk));
+        metrics.addMetric(FLEET_METRIC.massStaleness, MetricUnit.Count, 1);
+        if (!storeOk) metrics.addMetric(FLEET_METRIC.storeUnavailable, MetricUnit.Count, 1);
+      });
     },
     publishFailedShards(count, at) {
       flush(at, () => metrics.addMetric(FLEET_METRIC.failedShards, MetricUnit.Count, count));
@@ -165,10 +183,15 @@ export function publishFleetGauges(shards: readonly ShardRecord[], now: number, 
  * What the fleet's services report as it happens (`FleetContext.events`), as EMF metrics: the
  * restarts and failures decided by either detection path, each counted once, at its moment.
  */
-export function fleetEventMetrics(metrics: () => FleetMetrics = sharedFleetMetrics): { restarted(cause: RestartCause, at: number): void; shardFailed(at: number): void } {
+export function fleetEventMetrics(metrics: () => FleetMetrics = sharedFleetMetrics): {
+  restarted(cause: RestartCause, at: number): void;
+  shardFailed(at: number): void;
+  massStaleness(storeOk: boolean, at: number): void;
+} {
   return {
     restarted: (cause, at) => metrics().publishRestarts(cause, 1, at),
     shardFailed: (at) => metrics().publishFailedShards(1, at),
+    massStaleness: (storeOk, at) => metrics().publishMassStaleness(storeOk, at),
   };
 }
 

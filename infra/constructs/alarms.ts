@@ -83,6 +83,22 @@ export class Alarms extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       evaluationPeriods: 1,
     });
+    this.add('StoreUnavailable', {
+      alarmDescription:
+        'The campaign store was busy or unreachable: an engine gave up on it (STORE_UNAVAILABLE restart: DynamoDB throttling, a network fault) or the watchdog\'s store probe failed during mass staleness. Not an engine crash: look at the table\'s throttling and the network.',
+      metric: fleetMetric(FLEET_METRIC.storeUnavailable, service, 'Sum', Duration.minutes(5)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
+    this.add('MassStaleness', {
+      alarmDescription:
+        "Most of a campaign's shards read stale in one watchdog pass: the watchdog checked the store and itself first and is restarting them at a bounded rate (watchdog.massRestartsPerPass). Suspect the store, the network or the watchdog before the engines.",
+      metric: fleetMetric(FLEET_METRIC.massStaleness, service, 'Sum', Duration.minutes(5)),
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+    });
     this.add('FailedShards', {
       alarmDescription: 'A shard FAILED (restart budget spent or unrecoverable): its symbols are no longer traded.',
       metric: fleetMetric(FLEET_METRIC.failedShards, service, 'Maximum'),

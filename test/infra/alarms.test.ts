@@ -38,7 +38,7 @@ describe('alarms: one encrypted topic, every alarm notifies it', () => {
   });
 
   it('every alarm notifies the topic on ALARM and OK; only the one watching the watchdog treats missing data as breaching', () => {
-    expect(alarms.length).toBe(8 + 2 * Object.keys(FUNCTION_SPECS).length);
+    expect(alarms.length).toBe(10 + 2 * Object.keys(FUNCTION_SPECS).length);
     for (const a of alarms) {
       expect(a.Properties!.AlarmActions).toEqual([topicRef]);
       expect(a.Properties!.OKActions).toEqual([topicRef]);
@@ -77,6 +77,11 @@ describe('alarms: the fleet', () => {
       EvaluationPeriods: 3,
       TreatMissingData: 'breaching',
     });
+  });
+
+  it('store unavailable ≥ 1 in 5 minutes (an engine gave up on the store, or a mass-staleness probe failed), and mass staleness ≥ 1 in 5 minutes', () => {
+    expect(alarm('StoreUnavailable')).toMatchObject({ MetricName: FLEET_METRIC.storeUnavailable, Dimensions: service, Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm('MassStaleness')).toMatchObject({ MetricName: FLEET_METRIC.massStaleness, Dimensions: service, Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
   });
 
   it('failed shards ≥ 1', () => {

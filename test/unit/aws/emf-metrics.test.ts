@@ -90,6 +90,24 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1, FailedShards: 0 });
   });
 
+  it('counts a STORE_UNAVAILABLE restart as a restart of its cause and as StoreUnavailable; a mass-staleness pass as MassStaleness, and StoreUnavailable only when its probe failed', () => {
+    const events = fleetEventMetrics(() => fleetMetrics('arbfleet-test', 'stack-a'));
+    const at = now();
+    events.restarted('STORE_UNAVAILABLE', at);
+    events.restarted('CRASHED', at);
+    events.massStaleness(true, at);
+    events.massStaleness(false, at);
+    const docs = documents();
+    expect(docs).toHaveLength(5);
+    expect(docs[0]).toMatchObject({ Cause: 'STORE_UNAVAILABLE', Restarts: 1 });
+    expect(docs[1]).toMatchObject({ service: 'stack-a', StoreUnavailable: 1 });
+    expect(docs[1]).not.toHaveProperty('Cause');
+    expect(docs[2]).toMatchObject({ Cause: 'CRASHED', Restarts: 1 });
+    expect(docs[3]).toMatchObject({ service: 'stack-a', MassStaleness: 1, storeOk: 'true' });
+    expect(docs[3]).not.toHaveProperty('StoreUnavailable');
+    expect(docs[4]).toMatchObject({ service: 'stack-a', MassStaleness: 1, StoreUnavailable: 1, storeOk: 'false' });
+  });
+
   it('publishes each restart and failure the moment it is decided, one per event, with its cause', () => {
     const events = fleetEventMetrics(() => fleetMetrics('arbfleet-test', 'stack-a'));
     const at = now();
