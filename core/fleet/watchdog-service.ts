@@ -84,9 +84,10 @@ export class WatchdogService {
 
   /**
    * Heartbeats as this watchdog observed them: for each shard, the last heartbeat seen (its
-   * identity) and the time it is taken to have arrived, on this watchdog's clock.
+   * identity), the time it is taken to have arrived, on this watchdog's clock, and `seenAt`, when
+   * this watchdog first saw it changed since a previous look (-Infinity when seen on its first look).
    */
-  private readonly observed = new Map<string, { identity: string; receivedAt: number }>();
+  private readonly observed = new Map<string, { identity: string; receivedAt: number; seenAt: number }>();
   /** When the previous pass read the index (this watchdog's clock). */
   private previousPassAt: number | undefined;
   /** How long the previous pass took, listing to its end (ms): a long one means its store calls were held. */
@@ -113,7 +114,7 @@ export class WatchdogService {
     let seen = this.observed.get(key);
     if (seen?.identity !== identity) {
       const earliest = this.previousPassAt ?? -Infinity;
-      seen = { identity, receivedAt: Math.min(now, Math.max(earliest, heartbeat.receivedAt)) };
+      seen = { identity, receivedAt: Math.min(now, Math.max(earliest, heartbeat.receivedAt)), seenAt: this.previousPassAt === undefined ? -Infinity : now };
       this.observed.set(key, seen);
     }
     const shift = seen.receivedAt - heartbeat.receivedAt;
@@ -302,6 +303,15 @@ export class WatchdogService {
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     if (read.listedAt !== undefined && isObserverLate(read.previousPassTookMs, now - read.listedAt, confirmAfterSec)) {
       const why = `the watchdog's own pass was late (previous pass ${read.previousPassTookMs ?? 0} ms, this shard judged ${now - read.listedAt} ms after listing; confirmation window ${confirmAfterSec * 1000} ms): its stale reading is not confirmed`;
+      this.ctx.log.log('warn', 'watchdog late: stale reading not confirmed', { ...key, why });
+      return deferStale(verdict, now, confirmAfterSec, why);
+    }
+    const seen = this.observed.get(`${key.campaignId}/${key.shardId}`);
+    if (verdict.incident.cause === 'LOST' && read.listedAt !== undefined && seen !== undefined && seen.seenAt >= read.listedAt) {
+      // The heartbeat changed since this watchdog's previous look: the task wrote after it, so "no
+      // heartbeat for staleAfter" is only the length of the watchdog's own blindness (passes that
+      // failed, a partition), clamped to that look (seed 1315 of npm run sim: a healthy task LOST).
+      const why = `the heartbeat changed since the watchdog's previous look (${seen.seenAt - seen.receivedAt} ms before it saw the change): the task wrote after it, so its stale reading is the watchdog's blindness, not confirmed`;
       this.ctx.log.log('warn', 'watchdog late: stale reading not confirmed', { ...key, why });
       return deferStale(verdict, now, confirmAfterSec, why);
     }
