@@ -27,6 +27,7 @@ const THROTTLE_CODES = new Set([
   'ThrottlingException',
   'RequestLimitExceeded',
   'LimitExceededException',
+  'ThrottlingError',
 ]);
 /** Network-level failures to reach a store. */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'TimeoutError', 'RequestTimeout']);
@@ -34,8 +35,14 @@ const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'E
 /** The code an error carries: its `code`, else its `name`, else its cause's (one level). */
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
-  const e = error as { code?: unknown; name?: unknown; cause?: unknown };
+  const e = error as { code?: unknown; name?: unknown; cause?: unknown; message?: unknown; CancellationReasons?: { Code?: string }[] };
   for (const c of [e.code, e.name]) if (typeof c === 'string' && (BUSY_CODES.has(c) || THROTTLE_CODES.has(c) || UNREACHABLE_CODES.has(c))) return c;
+  // A DynamoDB transaction cancelled because an item was throttled: `ThrottlingError` among its
+  // reasons (or, from an emulator that leaves them out, in the message's trailing list).
+  if (e.name === 'TransactionCanceledException') {
+    const codes = e.CancellationReasons?.map((r) => r.Code ?? '') ?? [String(e.message ?? '')];
+    if (codes.some((code) => code.includes('Throttling'))) return 'ThrottlingError';
+  }
   if (e.cause !== undefined && e.cause !== error) return codeOf(e.cause);
   return undefined;
 }

@@ -42,6 +42,12 @@ describe('store trouble in words', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
     expect(storeTroubleOf(new Error('commit failed', { cause: throttled }))).toEqual({ kind: 'throttled', code: 'ProvisionedThroughputExceededException' });
     expect(storeTroubleOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unreachable', code: 'ECONNREFUSED' });
+    const cancelled = Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]'), { name: 'TransactionCanceledException' });
+    expect(storeTroubleOf(cancelled)).toEqual({ kind: 'throttled', code: 'ThrottlingError' });
+    const withReasons = Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] });
+    expect(storeTroubleOf(new Error('commit still failing', { cause: withReasons }))).toEqual({ kind: 'throttled', code: 'ThrottlingError' });
+    const conflict = Object.assign(new Error('Transaction cancelled [None, ConditionalCheckFailed]'), { name: 'TransactionCanceledException' });
+    expect(storeTroubleOf(conflict)).toBeUndefined();
     expect(storeTroubleOf(new Error('checkpoint too large'))).toBeUndefined();
     expect(storeTroubleOf(Object.assign(new Error('constraint'), { code: 'SQLITE_CONSTRAINT_TRIGGER' }))).toBeUndefined();
   });
