@@ -4,9 +4,12 @@
  *
  * - **A late observer confirms nothing.** A pass whose store calls were held (a write lock held by
  *   another process, throttling) reads heartbeats that could not land meanwhile. When the previous
- *   pass took longer than the confirmation window, or a shard is judged more than that window after
- *   the pass listed it, the watchdog's own view is late: a stale verdict from that pass is turned
- *   back into a fresh suspicion (`deferStale`), to be confirmed by a pass that is on time.
+ *   pass took longer than the store stall tolerance (`storeStallToleranceSec`, `timeouts.ts`: a load
+ *   that slows passes does not reach it, a held store does), or a shard is judged more than that
+ *   after the pass listed it, the watchdog's own view is late: a stale verdict from that pass is
+ *   turned back into a fresh suspicion (`deferStale`), to be confirmed by a pass that is on time.
+ *   Never for a reading stale for longer than twice the watchdog's kill bound: a watchdog slow pass
+ *   after pass still restarts what is dead.
  * - **Mass staleness suspects the observer first** (as Kubernetes' node lifecycle controller does
  *   with `--unhealthy-zone-threshold`: most of a zone NotReady at once is the zone's or its own
  *   trouble, not every node's). When at least `massStaleMinShards` shards of a campaign, and at least
@@ -60,12 +63,14 @@ export function staleCauseOf(verdict: Verdict): SuspectVerdict['cause'] | undefi
 
 /**
  * True when the watchdog's view of a shard is late: the previous pass took `previousPassTookMs`,
- * or the shard is judged `sinceListedMs` after its pass listed it, longer than the confirmation
- * window (`confirmAfterSec`): its store calls were held, and heartbeats could not land meanwhile.
+ * or the shard is judged `sinceListedMs` after its pass listed it, longer than `lateAfterSec` (the
+ * store stall tolerance): its store calls were held, and heartbeats could not land meanwhile; and
+ * the reading has been stale (`staleForMs`) for less than twice `watchdogKillSec`.
  */
-export function isObserverLate(previousPassTookMs: number | undefined, sinceListedMs: number, confirmAfterSec: number): boolean {
-  const windowMs = confirmAfterSec * 1000;
-  return (previousPassTookMs ?? 0) > windowMs || sinceListedMs > windowMs;
+export function isObserverLate(previousPassTookMs: number | undefined, sinceListedMs: number, lateAfterSec: number, staleForMs: number, watchdogKillSec: number): boolean {
+  if (staleForMs >= 2 * watchdogKillSec * 1000) return false;
+  const lateMs = lateAfterSec * 1000;
+  return (previousPassTookMs ?? 0) > lateMs || sinceListedMs > lateMs;
 }
 
 /**

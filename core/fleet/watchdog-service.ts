@@ -7,6 +7,7 @@ import type { CampaignRecord, ShardRecord } from './records.js';
 import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
 import { fleetStopReason } from './stop-author.js';
 import { assessShard, campaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';
+import { shardTimeouts } from './timeouts.js';
 import { deferStale, isObserverLate, isRestartingFromStaleness, massStaleness, massStalenessPolicyFor, staleCauseOf } from './observer-policy.js';
 
 /**
@@ -276,7 +277,7 @@ export class WatchdogService {
       shard = this.observedHeartbeat(current, now);
       verdict = assessShard(shard, task?.taskId === shard.taskId ? task : undefined, now, policy);
     }
-    verdict = this.suspectObserverFirst(verdict, shard, now, policy.confirmAfterSec, read);
+    verdict = this.suspectObserverFirst(verdict, shard, now, config, read);
     try {
       await this.apply(campaign, shard, verdict, now);
     } catch (error) {
@@ -296,13 +297,16 @@ export class WatchdogService {
     verdict: Verdict,
     shard: ShardRecord,
     now: number,
-    confirmAfterSec: number,
+    config: CampaignConfig,
     read: { listedAt?: number; previousPassTookMs?: number | undefined; mass?: MassPass | undefined },
   ): Verdict {
+    const confirmAfterSec = watchdogPolicyFor(config).confirmAfterSec;
     if ((verdict.kind !== 'restart' && verdict.kind !== 'fail') || staleCauseOf(verdict) === undefined) return verdict;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
-    if (read.listedAt !== undefined && isObserverLate(read.previousPassTookMs, now - read.listedAt, confirmAfterSec)) {
-      const why = `the watchdog's own pass was late (previous pass ${read.previousPassTookMs ?? 0} ms, this shard judged ${now - read.listedAt} ms after listing; confirmation window ${confirmAfterSec * 1000} ms): its stale reading is not confirmed`;
+    const t = shardTimeouts(config.watchdog);
+    const staleForMs = now - verdict.incident.failedAt;
+    if (read.listedAt !== undefined && isObserverLate(read.previousPassTookMs, now - read.listedAt, t.storeStallToleranceSec, staleForMs, t.watchdogKillSec)) {
+      const why = `the watchdog's own pass was late (previous pass ${read.previousPassTookMs ?? 0} ms, this shard judged ${now - read.listedAt} ms after listing; store stall tolerance ${t.storeStallToleranceSec * 1000} ms): its stale reading is not confirmed`;
       this.ctx.log.log('warn', 'watchdog late: stale reading not confirmed', { ...key, why });
       return deferStale(verdict, now, confirmAfterSec, why);
     }

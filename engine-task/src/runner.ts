@@ -127,8 +127,12 @@ export class ShardRunner {
   private readonly commitBoundMs: number;
   /** How soon a failed heartbeat is tried again (`storeRetrySec`). */
   private readonly storeRetryMs: number;
-  /** The current run of busy or unreachable answers from the store (monotonic times); cleared by a success. */
+  /**
+   * The current run of busy or unreachable answers to heartbeats and to commits (monotonic times),
+   * each cleared by a success of its own kind: the self-fence reads the first, the commit bound the second.
+   */
   private storeTrouble: StoreTrouble | undefined;
+  private commitTrouble: StoreTrouble | undefined;
   /** Wall time of the last successful commit (the run's start before the first). */
   private lastCommitOk = 0;
   private lastCommitError: unknown;
@@ -533,12 +537,12 @@ export class ShardRunner {
       this.committedSeq = checkpoint.lastFillSeq;
       this.lastCommitOk = this.mono();
       this.lastCommitError = undefined;
-      this.storeTrouble = undefined;
+      this.commitTrouble = undefined;
       return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
       this.lastCommitError = error;
-      this.noteStoreError(error);
+      this.commitTrouble = noteStoreTrouble(this.commitTrouble, error, this.mono()) ?? this.commitTrouble;
       if (!isRetryable(error)) {
         this.commitRefusedBy ??= error;
         this.o.log.log('error', 'commit refused, stopping', { fills: batch.length, error: String(error) });
@@ -562,14 +566,14 @@ export class ShardRunner {
     }
   }
 
-  /** Counts a failed store call as store trouble when it is one (busy, throttled, unreachable); other errors leave it as it was. */
+  /** Counts a failed heartbeat as store trouble when it is one (busy, throttled, unreachable); other errors leave it as it was. */
   private noteStoreError(error: unknown): void {
     this.storeTrouble = noteStoreTrouble(this.storeTrouble, error, this.mono()) ?? this.storeTrouble;
   }
 
   /** How a run that must stop for its commits ends: `store-unavailable` while the store is in trouble, else `commit-failed`. */
   private commitFailureEnd(): RunEnd {
-    return this.storeTrouble !== undefined && this.commitRefusedBy === undefined ? 'store-unavailable' : 'commit-failed';
+    return this.commitTrouble !== undefined && this.commitRefusedBy === undefined ? 'store-unavailable' : 'commit-failed';
   }
 
   /** Why the run must stop trading for its commits, if it must: a refusal for good, or no commit within the bound. */
@@ -578,7 +582,7 @@ export class ShardRunner {
     const since = monoNow - this.lastCommitOk;
     if (since <= this.commitBoundMs) return undefined;
     return (
-      (this.storeTrouble ? `${describeStoreTrouble(this.storeTrouble, monoNow)}; ` : '') +
+      (this.commitTrouble ? `${describeStoreTrouble(this.commitTrouble, monoNow)}; ` : '') +
       `no commit succeeded for ${(since / 1000).toFixed(1)}s (commit bound ${(this.commitBoundMs / 1000).toFixed(2)}s, core/fleet/timeouts.ts); ` +
       `${this.engine.fills.nextSeq - 1 - this.committedSeq} fill(s) uncommitted; last error: ${errorText(this.lastCommitError)}`
     );
