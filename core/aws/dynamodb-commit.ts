@@ -37,7 +37,7 @@ import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
 import { CommitFailedError, FencedOutError, NotFoundError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
-import { isSeqRun, reconcileCommit, refuseGaps, type ReconciledCommit, type StoredFill } from '../model/ledger-reconcile.js';
+import { isSeqRun, reconcileCommit, refuseGaps, seqRange, type ReconciledCommit, type StoredFill } from '../model/ledger-reconcile.js';
 import type { ShardKey } from '../ports.js';
 import { shardKeyOf } from './table-design.js';
 
@@ -254,14 +254,8 @@ function headUnchanged(head: LedgerHead): Pick<NonNullable<TransactItem['Put']>,
 
 /** The stored fills (orphans included) whose seq is among the commit's. */
 async function storedAmong(io: CommitIo, key: ShardKey, fills: readonly Fill[]): Promise<StoredFill[]> {
-  if (fills.length === 0) return [];
-  let low = Infinity;
-  let high = -Infinity;
-  for (const fill of fills) {
-    low = Math.min(low, fill.seq);
-    high = Math.max(high, fill.seq);
-  }
-  return io.storedFills(key, low, high);
+  const range = seqRange(fills);
+  return range === undefined ? [] : io.storedFills(key, range.low, range.high);
 }
 
 /** A fill's Put: a new seq, or over an orphan that an older generation's unfinished commit left. */

@@ -20,7 +20,7 @@ import {
 } from '../fleet/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
-import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
+import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, seqRange, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import { CONTROL_PLANE_LOCK_WAIT_SEC } from '../fleet/timeouts.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
@@ -506,14 +506,9 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
 
   /** The stored fills a commit may repeat, orphans included: those between its lowest and highest `seq`, with the generation that wrote each. */
   private storedFillsFor(key: ShardKey, fills: readonly Fill[]): StoredFill[] {
-    if (fills.length === 0) return [];
-    let low = Infinity;
-    let high = -Infinity;
-    for (const fill of fills) {
-      low = Math.min(low, fill.seq);
-      high = Math.max(high, fill.seq);
-    }
-    const rows = this.sql.fillsBetween.all(key.campaignId, key.shardId, low, high) as { fill: string; generation: number }[];
+    const range = seqRange(fills);
+    if (range === undefined) return [];
+    const rows = this.sql.fillsBetween.all(key.campaignId, key.shardId, range.low, range.high) as { fill: string; generation: number }[];
     return rows.map((row) => ({
       fill: parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path),
       writerGeneration: row.generation,

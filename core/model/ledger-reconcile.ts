@@ -98,6 +98,22 @@ export function fillDifferences(a: Fill, b: Fill): string[] {
 }
 
 /**
+ * The lowest and highest `seq` of a commit's fills (in one pass, no spread: commits may be
+ * large), or `undefined` for an empty commit: the range of stored fills it may repeat, which both
+ * stores read before reconciling.
+ */
+export function seqRange(fills: readonly { seq: number }[]): { low: number; high: number } | undefined {
+  if (fills.length === 0) return undefined;
+  let low = Infinity;
+  let high = -Infinity;
+  for (const fill of fills) {
+    low = Math.min(low, fill.seq);
+    high = Math.max(high, fill.seq);
+  }
+  return { low, high };
+}
+
+/**
  * The committed part of a shard's stored fills: those at or below its head, `committedSeq`
  * (orphans above it are an unfinished commit's; see the module's docstring). What every ledger
  * read hands out: restore's tail, the ledger the report and the fleet read.
