@@ -241,14 +241,18 @@ function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: Shar
 }
 
 /**
- * A closed shard takes no more writes: no heartbeat or commit of any task reached the store after
- * the shard was COMPLETED (or FAILED). A straggler of a closed shard (a frozen task waking, a task
- * whose launch never reached the record) must be fenced, not trusted to stop in time.
+ * A closed shard takes no more writes from a live task: no heartbeat or commit of a task still
+ * running reached the store after the shard was COMPLETED (or FAILED). A straggler of a closed
+ * shard (a frozen task waking, a task whose launch never reached the record) must be fenced, not
+ * trusted to stop in time. Not held: a write that landed after its task had stopped (in flight
+ * when the task died, an injected "lands after its caller died"), which only raising the
+ * generation at every close, the task already gone, would refuse (seeds 724, 1802, 1974).
  */
 function writesAfterClose(ctx: OutcomeContext): string[] {
   const out: string[] = [];
   for (const [shard, writes] of ctx.oracle.writes) {
-    const late = writes.find((w) => w.shardStatusBefore === 'COMPLETED' || w.shardStatusBefore === 'FAILED');
+    const alive = (w: { taskId: string; at: number }) => w.at <= (ctx.launcher.tasks.get(w.taskId)?.status.stoppedAt ?? Infinity);
+    const late = writes.find((w) => (w.shardStatusBefore === 'COMPLETED' || w.shardStatusBefore === 'FAILED') && alive(w));
     if (!late) continue;
     const t = ((late.at - ctx.t0) / 1000).toFixed(3);
     out.push(`task ${late.taskId} (generation ${late.generation}) wrote a ${late.what} to ${shard} at ${t}s, after the shard was closed ${late.shardStatusBefore}: a closed shard's straggler must be fenced`);
