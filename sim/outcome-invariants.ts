@@ -133,7 +133,8 @@ function judgeFailure(
   stats: OutcomeStats,
 ): { justified: boolean; why: string } {
   const reason = failure?.detail?.['reason'] !== undefined ? String(failure.detail['reason']) : inferredReason(campaign, shard);
-  const generation = failure?.generation ?? shard.generation;
+  // Without its event: the generation it failed at, not one a fenced close moved it to (the last restart's next, or its own on bad input).
+  const generation = failure?.generation ?? Math.min(shard.generation, (shard.restarts.at(-1)?.fromGeneration ?? -1) + 1);
   if (/bad input/.test(reason)) {
     const bad = tasks.some((t) => t.generation === generation && ctx.ledger.on(t.taskId).some((f) => f.kind === 'bad-input'));
     return bad ? { justified: true, why: `bad input injected: ${reason}` } : { justified: false, why: `"${reason}", but no bad input was injected into generation ${generation}` };

@@ -69,7 +69,7 @@ export class WatchdogService {
       const reason = `the launch of generation ${letter.generation} was dead-lettered: delivered to the launcher the queue's maximum number of times and never launched`;
       const step = transitionShard(shard, 'FAILED', now, { reason });
       try {
-        await store.updateShard(key, shard.version, step.patch);
+        await store.updateShard(key, shard.version, { ...step.patch, generation: shard.generation + 1 }); // fenced: a launch may be in flight
       } catch (error) {
         if (error instanceof ConflictError) continue; // it moved meanwhile: the next read judges it again
         throw error;
@@ -377,7 +377,7 @@ export class WatchdogService {
       }
       case 'fail': {
         const steps = failShard(shard, verdict.incident, now, verdict.reason);
-        await store.updateShard(key, shard.version, steps.patch);
+        await store.updateShard(key, shard.version, verdict.stopTaskId === undefined ? steps.patch : { ...steps.patch, generation: shard.generation + 1 });
         this.ctx.events?.shardFailed(now);
         await store.appendEvents(steps.events);
         log.log('error', 'shard failed', { ...key, cause: verdict.incident.cause, reason: verdict.reason });
@@ -461,7 +461,7 @@ export class WatchdogService {
       return 'requeue';
     }
     const step = transitionShard(shard, 'FAILED', now, { reason: overdue.reason });
-    await store.updateShard(key, shard.version, step.patch);
+    await store.updateShard(key, shard.version, { ...step.patch, generation: shard.generation + 1 }); // fenced: a launch may be in flight
     await store.appendEvents([step.event]);
     this.ctx.events?.shardFailed(now);
     log.log('error', 'shard failed', { ...key, reason: overdue.reason });

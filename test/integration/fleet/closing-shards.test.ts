@@ -147,6 +147,21 @@ describe('closing a shard while a task of it may run', () => {
     await expect(f.store.forTask(waiting, 0).heartbeat(progress(2))).rejects.toBeInstanceOf(FencedOutError);
   });
 
+  it('a shard failed at the overdue-launch deadline is failed one generation on: a launch of it still in flight cannot write (seed 3749)', async () => {
+    const f = await fleet({ onShardFailure: 'continue', watchdog: { heartbeatInterval: '1s', staleAfter: '5s', launchTimeout: '5s', maxRestarts: 10, backoff: { initial: 0 } } });
+    const [, waiting] = f.keys as [ShardKey, ShardKey];
+    await drainLaunches(f, waiting.shardId);
+    for (let s = 1; s <= 50 && (await f.store.getShard(waiting))?.status !== 'FAILED'; s++) {
+      f.clock.advance(1_000);
+      await f.store.forTask(f.keys[0] as ShardKey, 0).heartbeat(progress(s));
+      await f.watchdog.pass();
+      for (const m of await f.queue.receive(10)) await f.queue.delete(m.receipt); // RunTask never answers
+    }
+    expect(await f.store.getShard(waiting)).toMatchObject({ status: 'FAILED', generation: 1 });
+    // The launch that was in flight starts its task now: its first heartbeat is refused.
+    await expect(f.store.forTask(waiting, 0).heartbeat(progress(1))).rejects.toBeInstanceOf(FencedOutError);
+  });
+
   it('a shard closed with trouble at the end is closed one generation on before its task is stopped: the straggler cannot commit (seed 127)', async () => {
     const f = await fleet();
     await drainLaunches(f);
@@ -234,7 +249,7 @@ describe('the end of a campaign fails no shard', () => {
     await drainLaunches(f, waiting.shardId);
     f.queue.letters = [{ ...waiting, generation: 0 }];
     expect(await f.watchdog.failDeadLetteredLaunches()).toEqual([waiting]);
-    expect((await f.store.getShard(waiting))?.status).toBe('FAILED');
+    expect(await f.store.getShard(waiting)).toMatchObject({ status: 'FAILED', generation: 1 }); // fenced: the launch may be in flight
   });
 });
 
