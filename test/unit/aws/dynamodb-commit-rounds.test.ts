@@ -23,35 +23,12 @@ import {
 import type { Fill } from '../../../core/model/fill.js';
 import type { StoredFill } from '../../../core/model/ledger-reconcile.js';
 import { checkpoint, fill, fills } from '../../contract/record-builders.js';
+import { holds, TransactionCanceled, type Item } from '../../support/dynamodb-condition-model.js';
 import { FencedOutError } from '../../../core/errors.js';
 
-type Item = Record<string, unknown>;
 const KEY = { campaignId: 'c1', shardId: 'shard-000' };
 const SHARD_KEY = 'c1#shard-000';
 const TABLES = { shards: 'shards', ledger: 'ledger', checkpoints: 'checkpoints' };
-
-/** Evaluates a condition expression of the commit (`a = b`, `a < b`, attribute_(not_)exists, AND, OR) against `item`. */
-function holds(expression: string, item: Item | undefined, names: Record<string, string> = {}, values: Record<string, unknown> = {}): boolean {
-  const operand = (token: string): unknown => (token.startsWith(':') ? values[token] : item?.[names[token] ?? token]);
-  return expression.split(' OR ').some((alternative) =>
-    alternative.split(' AND ').every((atom) => {
-      const fn = /^(attribute_exists|attribute_not_exists)\((#\w+)\)$/.exec(atom.trim());
-      if (fn) return (operand(fn[2]!) !== undefined) === (fn[1] === 'attribute_exists');
-      const cmp = /^(#\w+) (=|<) (:\w+)$/.exec(atom.trim());
-      if (!cmp) throw new Error(`condition grammar not modelled: ${atom}`);
-      const [a, b] = [operand(cmp[1]!), operand(cmp[3]!)];
-      if (a === undefined) return false;
-      return cmp[2] === '=' ? a === b : (a as number) < (b as number);
-    }),
-  );
-}
-
-class TransactionCanceled extends Error {
-  override readonly name = 'TransactionCanceledException';
-  constructor(readonly CancellationReasons: { Code: string }[]) {
-    super(`Transaction cancelled, please refer cancellation reasons for specific reasons [${CancellationReasons.map((r) => r.Code).join(', ')}]`);
-  }
-}
 
 /** The three tables in memory; `before` runs ahead of each transaction (another writer's move). */
 class Tables implements CommitIo {
