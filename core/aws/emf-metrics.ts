@@ -8,8 +8,9 @@
  * `POWERTOOLS_SERVICE_NAME` is the stack name, the engine's is `<stack name>-engine`), so two stacks
  * in one account never share a series or an alarm:
  * - each watchdog pass: the gauges (`ActiveShards`, `StaleShards`, `HeartbeatAgeMax`),
- *   `WatchdogPasses` = 1 (what the "watchdog silent" alarm counts) and `FailedShards` = 0 (so
- *   its series exists before the first failure), `service` only;
+ *   `WatchdogPasses` = 1 (what the "watchdog silent" alarm counts), and `FailedShards`,
+ *   `StoreUnavailable` and `MassStaleness` = 0 (so their series exist before the first event),
+ *   `service` only;
  * - events, at the moment they happen, from whichever path decided them (the periodic pass or
  *   the task-events path): `Restarts` with `service` and `Cause` (one of the six restart causes),
  *   `FailedShards` with `service` only; `StoreUnavailable` (`service` only) with every
@@ -92,7 +93,7 @@ export function fleetGauges(shards: readonly ShardRecord[], now: number, options
 
 /** Publishes the fleet's metrics; every call writes (flushes) its EMF lines at once. */
 export interface FleetMetrics {
-  /** One line for a completed watchdog pass: the three fleet gauges, `WatchdogPasses` = 1 and `FailedShards` = 0. */
+  /** One line for a completed watchdog pass: the three fleet gauges, `WatchdogPasses` = 1, and `FailedShards`, `StoreUnavailable`, `MassStaleness` = 0. */
   publishFleet(gauges: FleetGauges, at: number): void;
   /** `count` restarts of one cause, as they happen (whichever path restarted them). */
   publishRestarts(cause: RestartCause, count: number, at: number): void;
@@ -133,6 +134,10 @@ export function fleetMetrics(namespace: string = DEFAULT_METRICS_NAMESPACE, serv
         // 0 with every pass, so the series the FailedShards alarm and graph read exists before the
         // first failure; each failure adds its own 1 the moment it is decided (publishFailedShards).
         metrics.addMetric(FLEET_METRIC.failedShards, MetricUnit.Count, 0);
+        // Likewise for the two observer alarms: their series exist from the first pass, so an alarm
+        // on them is never left reading no data (and the artifact run sees every alarm's metric).
+        metrics.addMetric(FLEET_METRIC.storeUnavailable, MetricUnit.Count, 0);
+        metrics.addMetric(FLEET_METRIC.massStaleness, MetricUnit.Count, 0);
       });
     },
     publishRestarts(cause, count, at) {

@@ -69,7 +69,7 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(doc).toMatchObject({ service: 'fleet', FailedShards: 1 });
   });
 
-  it('flushes one EMF document per watchdog pass: the gauges, WatchdogPasses = 1 and FailedShards = 0, and no restart (those are published as they happen)', () => {
+  it('flushes one EMF document per watchdog pass: the gauges, WatchdogPasses = 1, FailedShards, StoreUnavailable and MassStaleness = 0, and no restart (those are published as they happen)', () => {
     const at = now();
     const shards = [shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }), shard({ shardId: 's1', status: 'FAILED' })];
     publishFleetGauges(shards, at, {}, fleetMetrics('arbfleet-test', 'watchdog'));
@@ -86,8 +86,10 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
       { Name: 'HeartbeatAgeMax', Unit: 'Seconds' },
       { Name: 'WatchdogPasses', Unit: 'Count' },
       { Name: 'FailedShards', Unit: 'Count' },
+      { Name: 'StoreUnavailable', Unit: 'Count' },
+      { Name: 'MassStaleness', Unit: 'Count' },
     ]);
-    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1, FailedShards: 0 });
+    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1, FailedShards: 0, StoreUnavailable: 0, MassStaleness: 0 });
   });
 
   it('counts a STORE_UNAVAILABLE restart as a restart of its cause and as StoreUnavailable; a mass-staleness pass as MassStaleness, and StoreUnavailable only when its probe failed', () => {
