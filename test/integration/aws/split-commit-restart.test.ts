@@ -175,8 +175,15 @@ describe('the built engine killed between the parts of a split commit, restarted
     const checkpoint = await store.readCheckpoint(key);
     expect(checkpoint, 'generation 0 checkpointed before the cut').toBeDefined();
     expect(checkpoint!.lastFillSeq).toBe(landed[0]! - 1);
-    // The landed part is in the table, but no read returns it: it is not committed.
-    expect(await rawSeqs(key, landed[0]!, landed.at(-1)!)).toEqual(landed.map((seq) => ({ seq, writerGeneration: 0 })));
+    // The landed part is in the table, but no read returns it: it is not committed. It was
+    // forwarded to moto, which may still be applying it (on a loaded machine a part can take longer
+    // than the engine's attempt timeout, whose retry the proxy then dropped): wait for it to land.
+    const orphans = landed.map((seq) => ({ seq, writerGeneration: 0 }));
+    await waitFor('the forwarded part applied by moto', async () => {
+      const raw = await rawSeqs(key, landed[0]!, landed.at(-1)!);
+      return raw.length === landed.length ? raw : undefined;
+    }, 120_000);
+    expect(await rawSeqs(key, landed[0]!, landed.at(-1)!)).toEqual(orphans);
     expect((await store.readLedger(key)).map((f) => f.seq)).toEqual(Array.from({ length: landed[0]! }, (_, i) => i));
 
     // Generation 1 (what the watchdog's restart does first: the generation raised), with two commit answers held.
