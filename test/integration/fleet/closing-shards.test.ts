@@ -24,32 +24,16 @@ import { SchedulerService } from '../../../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
-import type { LaunchMessage, ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
+import type { LaunchMessage, ShardKey } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { progress } from '../../contract/record-builders.js';
+import { MapLauncher } from '../../support/map-launcher.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const stores: SqliteCampaignStore[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
-
-class MapLauncher implements TaskLauncher {
-  readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
-  private next = 0;
-  async launch(spec: TaskSpec) {
-    const taskId = `task-${this.next++}`;
-    this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
-    return { taskId };
-  }
-  async stop(taskId: string, reason: string) {
-    const task = this.tasks.get(taskId);
-    if (task && task.state !== 'STOPPED') Object.assign(task, { state: 'STOPPED', exitCode: 0, stoppedReason: reason });
-  }
-  async describe(taskIds: string[]) {
-    return taskIds.map((id) => this.tasks.get(id) ?? { taskId: id, state: 'STOPPED' as const, unknown: true });
-  }
-}
 
 /** A store whose next shard updates can be made to fail before they apply, or whose active-shard listing fails. */
 class FaultyStore extends SqliteCampaignStore {

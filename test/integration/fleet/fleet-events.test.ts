@@ -16,34 +16,17 @@ import { SchedulerService } from '../../../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
-import type { CampaignPatch, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
+import type { CampaignPatch } from '../../../core/ports.js';
 import type { RestartCause } from '../../../core/fleet/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { progress } from '../../contract/record-builders.js';
+import { MapLauncher } from '../../support/map-launcher.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const stores: SqliteCampaignStore[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
-
-/** A launcher whose tasks live in a map, all RUNNING until stopped. */
-class MapLauncher implements TaskLauncher {
-  readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
-  private next = 0;
-  async launch(spec: TaskSpec) {
-    const taskId = `task-${this.next++}`;
-    this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
-    return { taskId };
-  }
-  async stop(taskId: string) {
-    const task = this.tasks.get(taskId);
-    if (task) Object.assign(task, { state: 'STOPPED', exitCode: 0, stoppedReason: 'stopped' });
-  }
-  async describe(taskIds: string[]) {
-    return taskIds.map((id) => this.tasks.get(id) ?? { taskId: id, state: 'STOPPED' as const, unknown: true });
-  }
-}
 
 /** A SQLite store whose campaign updates throw for the campaigns in `broken` (a bad record, an AWS error). */
 class BrokenForSome extends SqliteCampaignStore {

@@ -17,32 +17,16 @@ import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { LifecycleEvent, RestartCause } from '../../../core/fleet/records.js';
-import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
+import type { ShardKey } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { progress } from '../../contract/record-builders.js';
+import { MapLauncher } from '../../support/map-launcher.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const stores: SqliteCampaignStore[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
-
-class MapLauncher implements TaskLauncher {
-  readonly tasks = new Map<string, TaskStatus & { spec: TaskSpec }>();
-  private next = 0;
-  async launch(spec: TaskSpec) {
-    const taskId = `task-${this.next++}`;
-    this.tasks.set(taskId, { taskId, state: 'RUNNING', spec });
-    return { taskId };
-  }
-  async stop(taskId: string) {
-    const task = this.tasks.get(taskId);
-    if (task) Object.assign(task, { state: 'STOPPED', exitCode: 0, stoppedReason: 'stopped' });
-  }
-  async describe(taskIds: string[]) {
-    return taskIds.map((id) => this.tasks.get(id) ?? { taskId: id, state: 'STOPPED' as const, unknown: true });
-  }
-}
 
 /** A store whose event writes can be made to fail as SQLite does under another process's lock, or to take time. */
 class ProbedStore extends SqliteCampaignStore {
