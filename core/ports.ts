@@ -47,8 +47,8 @@ export interface ShardPersistence {
   commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void>;
 }
 
-import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from './fleet/records.js';
-import type { SchedulePatch, ScheduleRecord } from './schedule/schedule-record.js';
+import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from './model/records.js';
+import type { SchedulePatch, ScheduleRecord } from './model/schedule-record.js';
 
 /** The control-plane fields of a shard that an update may change (never the heartbeat). */
 export type ShardPatch = Partial<Omit<ShardRecord, 'campaignId' | 'shardId' | 'index' | 'symbols' | 'heartbeat' | 'version'>>;

@@ -12,7 +12,7 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
 import { LaunchService } from '../core/fleet/launch-service.js';
-import type { CampaignRecord, ShardRecord } from '../core/fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../core/model/records.js';
 import { SchedulerService } from '../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';

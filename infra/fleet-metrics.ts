@@ -14,7 +14,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { engineMetricsService, FLEET_METRIC } from '../core/aws/emf-metrics.js';
-import { RestartCauseSchema } from '../core/fleet/records.js';
+import { RestartCauseSchema } from '../core/model/records.js';
 
 export { engineMetricsService, FLEET_METRIC };
 

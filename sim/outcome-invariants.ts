@@ -1,5 +1,5 @@
 import type { CampaignConfig } from '../core/config/campaign-config.js';
-import type { CampaignRecord, LifecycleEvent, RestartRecord, ShardRecord } from '../core/fleet/records.js';
+import type { CampaignRecord, LifecycleEvent, RestartRecord, ShardRecord } from '../core/model/records.js';
 import { CAMPAIGN_STATUS_EVENT } from '../core/fleet/campaign-lifecycle.js';
 import { SHARD_STATUS_EVENT } from '../core/fleet/shard-lifecycle.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';

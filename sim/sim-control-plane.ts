@@ -9,7 +9,7 @@ import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { CampaignStore, LaunchMessage, LaunchQueue, TaskLauncher } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
-import type { ShardRecord } from '../core/fleet/records.js';
+import type { ShardRecord } from '../core/model/records.js';
 import { actorClock, InjectedFault, newActor, type FaultInjector } from './fault-proxy.js';
 import type { FaultLedger, LaunchAttempt } from './fault-ledger.js';
 import type { Prng } from './prng.js';

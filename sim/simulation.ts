@@ -1,7 +1,7 @@
 import type { CampaignConfigInput } from '../core/config/campaign-config.js';
 import { ConflictError } from '../core/errors.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
-import { RestartCauseSchema } from '../core/fleet/records.js';
+import { RestartCauseSchema } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { ShardPersistence } from '../core/ports.js';

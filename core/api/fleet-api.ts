@@ -1,4 +1,4 @@
-import type { CampaignRecord, ShardRecord } from '../fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../model/records.js';
 
 /** A campaign with its shards, as the API returns it. */
 export interface CampaignView {

@@ -1,5 +1,5 @@
-import type { CampaignRecord } from '../fleet/records.js';
-import type { ScheduleRecord } from '../schedule/schedule-record.js';
+import type { CampaignRecord } from '../model/records.js';
+import type { ScheduleRecord } from '../model/schedule-record.js';
 
 /** A run of a schedule, as a schedule's view lists it. */
 export interface ScheduleRun {

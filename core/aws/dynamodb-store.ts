@@ -27,7 +27,7 @@ import {
   type Heartbeat,
   type LifecycleEvent,
   type ShardRecord,
-} from '../fleet/records.js';
+} from '../model/records.js';
 import { isTerminalShard } from '../fleet/shard-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
@@ -35,7 +35,7 @@ import { FillSchema, type Fill } from '../model/fill.js';
 import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
-import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
+import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 import type { DynamoDbClients } from './dynamodb-client.js';
 import { cancellationCodes, commitShardFills, committedSeqOf, LEDGER_SEQ, MAX_TRANSACTION_ITEMS, WRITER_GENERATION, type HeadCache, type TransactItem } from './dynamodb-commit.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';

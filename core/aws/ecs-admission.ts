@@ -6,7 +6,7 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
 import type { FieldIssue } from '../errors.js';
 import { ValidationError } from '../errors.js';
-import type { CampaignRecord, ShardRecord } from '../fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../model/records.js';
 import { launchOverrides } from './ecs-task-launcher.js';
 
 /**

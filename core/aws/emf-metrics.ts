@@ -26,7 +26,7 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ShardKey } from '../ports.js';
 import type { Progress } from '../model/progress.js';
-import type { RestartCause, ShardRecord } from '../fleet/records.js';
+import type { RestartCause, ShardRecord } from '../model/records.js';
 import { isActiveShard } from '../fleet/shard-lifecycle.js';
 
 /** The namespace and service of the fleet's metrics when the environment names none. */

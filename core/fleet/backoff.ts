@@ -9,7 +9,7 @@
  * make the watchdog's decisions testable to the millisecond.
  */
 import type { WatchdogConfig } from '../config/campaign-config.js';
-import type { RestartRecord, ShardRecord } from './records.js';
+import type { RestartRecord, ShardRecord } from '../model/records.js';
 
 /** The config's `watchdog.backoff`: `initial`, `max` and `resetAfter` in seconds. */
 export type BackoffPolicy = WatchdogConfig['backoff'];

@@ -9,7 +9,7 @@
 import { isVirtualClock } from './task-clock.js';
 import type { CampaignPatch } from '../ports.js';
 import { ConflictError } from '../errors.js';
-import type { CampaignRecord, CampaignStatus, LifecycleEvent } from './records.js';
+import type { CampaignRecord, CampaignStatus, LifecycleEvent } from '../model/records.js';
 
 /** The `type` of the lifecycle event every campaign transition records. */
 export const CAMPAIGN_STATUS_EVENT = 'campaign.status';

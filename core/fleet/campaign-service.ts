@@ -5,7 +5,7 @@ import { ConflictError, IdempotencyKeyReusedError, NotFoundError, ValidationErro
 import { buildReport, loadReportInput } from '../report/build-report.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
-import type { CampaignRecord, LifecycleEvent, ShardRecord } from './records.js';
+import type { CampaignRecord, LifecycleEvent, ShardRecord } from '../model/records.js';
 import { pendingShardRecord, planShards } from './shard-planner.js';
 import { campaignStopReason } from './watchdog-policy.js';
 

@@ -2,7 +2,7 @@ import type { Clock } from '../clock.js';
 import type { FieldIssue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CampaignStore, LaunchQueue, TaskLauncher } from '../ports.js';
-import type { CampaignRecord, RestartCause, ShardRecord } from './records.js';
+import type { CampaignRecord, RestartCause, ShardRecord } from '../model/records.js';
 
 /**
  * What the fleet's services share: the ports (store, queue, launcher), the clock and a logger.

@@ -1,6 +1,6 @@
 import { TaskSizeSchema, type CampaignConfig } from '../config/campaign-config.js';
 import { ConflictError } from '../errors.js';
-import type { CampaignRecord, ShardRecord } from './records.js';
+import type { CampaignRecord, ShardRecord } from '../model/records.js';
 import type { LaunchMessage } from '../ports.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';

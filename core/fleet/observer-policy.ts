@@ -22,7 +22,7 @@
  *   its alarm) and recorded as a lifecycle event on the campaign.
  */
 import { WatchdogSchema } from '../config/campaign-config.js';
-import type { RestartCause, ShardRecord } from './records.js';
+import type { RestartCause, ShardRecord } from '../model/records.js';
 import type { SuspectVerdict, Verdict } from './watchdog-policy.js';
 
 /** The mass-staleness settings (`watchdog.massStaleThreshold`, `massStaleMinShards`, `massRestartsPerPass`). */

@@ -2,7 +2,7 @@ import { ConflictError } from '../errors.js';
 import { isTerminalCampaign, transitionCampaign } from './campaign-lifecycle.js';
 import { CampaignService, USER_STOP_REASON } from './campaign-service.js';
 import type { FleetContext } from './fleet-context.js';
-import type { CampaignRecord } from './records.js';
+import type { CampaignRecord } from '../model/records.js';
 import { isActiveShard, isTerminalShard, transitionShard } from './shard-lifecycle.js';
 import { campaignStopReason } from './watchdog-policy.js';
 

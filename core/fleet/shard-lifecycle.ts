@@ -10,7 +10,7 @@
  */
 import type { ShardPatch } from '../ports.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import type { CauseDetail, LifecycleEvent, RestartCause, RestartRecord, ShardRecord, ShardStatus } from './records.js';
+import type { CauseDetail, LifecycleEvent, RestartCause, RestartRecord, ShardRecord, ShardStatus } from '../model/records.js';
 
 /** The `type` of the lifecycle event every shard transition records. */
 export const SHARD_STATUS_EVENT = 'shard.status';

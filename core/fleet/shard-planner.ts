@@ -2,7 +2,7 @@
  * Splits a campaign's symbols into shards, one task each.
  */
 import { ValidationError } from '../errors.js';
-import type { ShardRecord } from './records.js';
+import type { ShardRecord } from '../model/records.js';
 
 /** One shard of the plan: its id, its position, and the symbols its task trades. */
 export interface PlannedShard {

@@ -25,7 +25,7 @@ import { ConflictError } from '../errors.js';
 import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
 import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, isOutsideCause, type BackoffPolicy, type RestartBudget } from './backoff.js';
-import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from './records.js';
+import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from '../model/records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
 import { fleetStopReason, stopAuthor } from './stop-author.js';
 import { progressCount } from './ticks-since.js';

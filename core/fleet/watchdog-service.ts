@@ -3,7 +3,7 @@ import { ConflictError } from '../errors.js';
 import type { ShardKey, TaskStatus } from '../ports.js';
 import { campaignAfterShardFailure, isTerminalCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
-import type { CampaignRecord, ShardRecord } from './records.js';
+import type { CampaignRecord, ShardRecord } from '../model/records.js';
 import { failShard, isActiveShard, restartShard, transitionShard } from './shard-lifecycle.js';
 import { fleetStopReason } from './stop-author.js';
 import { assessShard, campaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from './watchdog-policy.js';

@@ -17,14 +17,14 @@ import {
   type LifecycleEvent,
   type ShardRecord,
   type ShardStatus,
-} from '../fleet/records.js';
+} from '../model/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, seqRange, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
 import { CONTROL_PLANE_LOCK_WAIT_SEC } from '../fleet/timeouts.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
-import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../schedule/schedule-record.js';
+import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 
 /**
  * The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused.

@@ -6,7 +6,7 @@
  */
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import { isVirtualClock } from '../fleet/task-clock.js';
-import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../fleet/records.js';
+import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
 import type { ReportConfig } from './report-config.js';

@@ -4,7 +4,7 @@
  * `render-html.ts`) turn the result into pages; `report.json` is the result itself.
  */
 import { NotFoundError } from '../errors.js';
-import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from '../fleet/records.js';
+import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
 import type { CampaignStore } from '../ports.js';

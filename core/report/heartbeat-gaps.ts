@@ -4,7 +4,7 @@
  * missing monitoring, so they are not counted; a shard still running is also judged on the age
  * of its latest heartbeat at the report's time.
  */
-import type { Heartbeat, ShardRecord } from '../fleet/records.js';
+import type { Heartbeat, ShardRecord } from '../model/records.js';
 
 /** The longest silence of one shard (null `gapSec` when it never heartbeated). */
 export interface HeartbeatGap {

@@ -2,7 +2,7 @@
  * A shard's heartbeats as the report reads them: the stored history plus the record's latest
  * heartbeat (which may be newer than the history a store has flushed), oldest first, each once.
  */
-import type { Heartbeat, ShardRecord } from '../fleet/records.js';
+import type { Heartbeat, ShardRecord } from '../model/records.js';
 
 /** Every known heartbeat of `shard`, ordered by `receivedAt`, without repeats. */
 export function heartbeatHistoryOf(shard: ShardRecord, history: readonly Heartbeat[] | undefined): Heartbeat[] {

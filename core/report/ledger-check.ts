@@ -10,7 +10,7 @@
  * `repeatedDecisions`), whatever their seqs and trade ids. Realised P&L is recomputed from the
  * ledger in integer micro-units and compared with the engine's.
  */
-import type { ShardStatus } from '../fleet/records.js';
+import type { ShardStatus } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
 import type { Progress } from '../model/progress.js';

@@ -5,7 +5,7 @@
  * loaded from elsewhere: it opens offline from a file.
  */
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
-import type { RestartCause } from '../fleet/records.js';
+import type { RestartCause } from '../model/records.js';
 import { cell, htmlDocument, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { causeEvidence } from './restart-evidence.js';

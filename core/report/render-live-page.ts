@@ -3,8 +3,8 @@
  * itself every `LIVE_REFRESH_SEC` seconds (a meta refresh: no script, so nothing to fail in the
  * console) until the campaign has ended.
  */
-import type { CampaignRecord, CampaignStatus, ShardRecord } from '../fleet/records.js';
-import type { ScheduleRecord } from '../schedule/schedule-record.js';
+import type { CampaignRecord, CampaignStatus, ShardRecord } from '../model/records.js';
+import type { ScheduleRecord } from '../model/schedule-record.js';
 import { cell, htmlDocument, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { reportConfigOf } from './report-config.js';

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { WatchdogSchema } from '../config/campaign-config.js';
 import { ValidationError } from '../errors.js';
-import type { CampaignRecord } from '../fleet/records.js';
+import type { CampaignRecord } from '../model/records.js';
 
 /** The config fields a report uses. */
 export interface ReportConfig {

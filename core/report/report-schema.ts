@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { TradingReportSchema } from './trading-schema.js';
-import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../fleet/records.js';
+import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../model/records.js';
 
 /** Loop latency in microseconds. See `LATENCY_RULE` for how p50/p99 are combined. */
 export const LatencySummarySchema = z

@@ -3,7 +3,7 @@
  * engines restore their counters from the checkpoint on restart, so the latest heartbeat of the
  * latest generation counts the shard's whole life. Latency follows `LATENCY_RULE`.
  */
-import type { Heartbeat, ShardRecord } from '../fleet/records.js';
+import type { Heartbeat, ShardRecord } from '../model/records.js';
 import { MICROS } from '../model/fill.js';
 import { lastHeartbeatPerGeneration } from './heartbeat-history.js';
 import type { LatencySummary, ReportTotals } from './report-schema.js';

@@ -3,7 +3,7 @@
  * signal, the stop reason, how old its last heartbeat was, its last RSS. The stderr tail is
  * shown apart, verbatim, by each renderer.
  */
-import type { CauseDetail } from '../fleet/records.js';
+import type { CauseDetail } from '../model/records.js';
 import { formatBytes, formatNumber } from './report-format.js';
 
 /** The evidence of a restart's cause, without the stderr tail (`—` when nothing is known). */

@@ -4,7 +4,7 @@
  * shard shows the generation was launched), or not restarted at all (the shard failed or the
  * campaign ended first). One wording for the Markdown, the HTML and the acceptance table.
  */
-import type { RestartRecord, ShardStatus } from '../fleet/records.js';
+import type { RestartRecord, ShardStatus } from '../model/records.js';
 
 /** The outcome of `restart` among its shard's `restarts` (oldest first). */
 export type RestartOutcome =

@@ -2,7 +2,7 @@
  * The stretch of time a report covers: from the campaign's start to its end, or to the report's
  * time while it still runs.
  */
-import type { CampaignRecord } from '../fleet/records.js';
+import type { CampaignRecord } from '../model/records.js';
 
 /** A campaign's run, in ms since the epoch. */
 export interface RunWindow {

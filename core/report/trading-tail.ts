@@ -28,7 +28,7 @@
  * (exits fired late, then trading resumed) is not a failure of this row.
  */
 import { StrategySchema, WatchdogSchema } from '../config/campaign-config.js';
-import type { Heartbeat } from '../fleet/records.js';
+import type { Heartbeat } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
 
 /** The share of a shard's recorded span judged as its tail (at least maxHolding + one heartbeat interval). */

@@ -3,7 +3,7 @@
  * by exit reason, positions left open, data quality per venue, entries refused, the premium over
  * time, and the trading acceptance rows. Rules are in `TRADING_NOTES`.
  */
-import type { Heartbeat } from '../fleet/records.js';
+import type { Heartbeat } from '../model/records.js';
 import { fillCashMicros, MICROS, type Fill, type FillReason } from '../model/fill.js';
 import { formatCount, formatNumber } from './report-format.js';
 import type {

@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CronRule } from './cron-rule.js';
-import type { ScheduleRecord, ScheduleSpec } from './schedule-record.js';
+import type { ScheduleRecord, ScheduleSpec } from '../model/schedule-record.js';
 
 /** The occurrences of a spec's rule inside its `startAt`/`until` bounds. */
 export interface Calendar {

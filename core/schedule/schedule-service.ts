@@ -16,11 +16,11 @@ import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CampaignService } from '../fleet/campaign-service.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
-import type { CampaignRecord, LifecycleEvent } from '../fleet/records.js';
+import type { CampaignRecord, LifecycleEvent } from '../model/records.js';
 import type { Logger } from '../log.js';
 import type { CampaignStore, ScheduleStore } from '../ports.js';
 import { decideSchedule, decideTrigger, type ScheduleDecision } from './schedule-policy.js';
-import { occurrenceKey, scheduleEventsId, type SchedulePatch, type ScheduleRecord } from './schedule-record.js';
+import { occurrenceKey, scheduleEventsId, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 import { calendarOfSpec, parseScheduleSpec } from './schedule-spec.js';
 
 /** Told of occurrences missed, the moment a tick records them (on AWS: an EMF metric and its alarm). */

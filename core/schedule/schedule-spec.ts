@@ -8,7 +8,7 @@ import { toFieldIssues } from '../config/zod-issues.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { parseCronRule, type CronRule } from './cron-rule.js';
 import { calendarOf, type Calendar } from './schedule-policy.js';
-import { ScheduleSpecSchema, type ScheduleSpec } from './schedule-record.js';
+import { ScheduleSpecSchema, type ScheduleSpec } from '../model/schedule-record.js';
 
 /**
  * Validates a schedule spec. The campaign config's own `schedule` block means this: its `cron`

@@ -23,7 +23,7 @@ import { createLaunchQueues, SqsLaunchQueue } from '../../core/aws/sqs-launch-qu
 import { VirtualClock } from '../../core/clock.js';
 import { parseCampaignConfig } from '../../core/config/load-config.js';
 import { symbolUniverse } from '../../core/config/universe.js';
-import type { CampaignRecord, Heartbeat, ShardRecord } from '../../core/fleet/records.js';
+import type { CampaignRecord, Heartbeat, ShardRecord } from '../../core/model/records.js';
 import { planShards, pendingShardRecord } from '../../core/fleet/shard-planner.js';
 import { WatchdogService } from '../../core/fleet/watchdog-service.js';
 import { silentLogger } from '../../core/log.js';

@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
 import { ConflictError, FencedOutError, NotFoundError } from '../../core/errors.js';
-import type { LifecycleEvent } from '../../core/fleet/records.js';
+import type { LifecycleEvent } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey } from '../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress, shardRecord } from './record-builders.js';
 

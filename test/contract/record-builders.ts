@@ -1,7 +1,7 @@
 /**
  * Valid records for the contract suites: small, deterministic, and overridable field by field.
  */
-import type { CampaignRecord, ShardRecord } from '../../core/fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { Progress } from '../../core/model/progress.js';

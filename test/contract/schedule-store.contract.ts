@@ -7,7 +7,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { CampaignStore, ScheduleStore } from '../../core/ports.js';
-import type { ScheduleRecord } from '../../core/schedule/schedule-record.js';
+import type { ScheduleRecord } from '../../core/model/schedule-record.js';
 import { parseScheduleSpec } from '../../core/schedule/schedule-spec.js';
 import { campaignInput } from '../support/campaigns.js';
 import { scheduleFleet } from '../support/schedule-fleet.js';

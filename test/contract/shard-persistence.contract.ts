@@ -6,7 +6,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, FencedOutError, isRetryable, LedgerConflictError, LedgerGapError } from '../../core/errors.js';
-import type { ShardRecord } from '../../core/fleet/records.js';
+import type { ShardRecord } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 import type { Fill } from '../../core/model/fill.js';
 import { checkpoint, fill, fills, newCampaign, progress } from './record-builders.js';

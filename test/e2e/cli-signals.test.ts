@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { ShardRecord } from '../../core/fleet/records.js';
+import type { ShardRecord } from '../../core/model/records.js';
 import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { startNode, waitFor } from '../support/engine-process.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';

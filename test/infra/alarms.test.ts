@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { FLEET_METRIC } from '../../core/aws/emf-metrics.js';
-import { RestartCauseSchema } from '../../core/fleet/records.js';
+import { RestartCauseSchema } from '../../core/model/records.js';
 import { FUNCTION_SPECS, logicalIdOf, type FunctionName } from '../../infra/constructs/control-plane.js';
 import { ENGINE_LATENCY_TARGET_US, METRICS_NAMESPACE } from '../../infra/fleet-metrics.js';
 import { synthArbfleet } from './support/synth-stack.js';

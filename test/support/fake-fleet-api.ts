@@ -1,7 +1,7 @@
 import type { CampaignView, FleetApi } from '../../core/api/fleet-api.js';
 import { campaignFromObject } from '../../core/config/load-config.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
-import type { CampaignRecord, ShardRecord } from '../../core/fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
 import { pendingShardRecord, planShards } from '../../core/fleet/shard-planner.js';
 
 const T0 = Date.UTC(2026, 0, 1);

@@ -6,7 +6,7 @@
  */
 import type { VirtualClock } from '../../core/clock.js';
 import { CampaignService } from '../../core/fleet/campaign-service.js';
-import type { CampaignRecord } from '../../core/fleet/records.js';
+import type { CampaignRecord } from '../../core/model/records.js';
 import { MemoryLaunchQueue } from '../../core/local/memory-launch-queue.js';
 import type { CampaignStore, ScheduleStore, TaskLauncher } from '../../core/ports.js';
 import { ScheduleService, type ScheduleEvents } from '../../core/schedule/schedule-service.js';

@@ -14,7 +14,7 @@ import { createLaunchQueues } from '../../../core/aws/sqs-launch-queue.js';
 import { systemClock } from '../../../core/clock.js';
 import { apiHandlerFor } from '../../../functions/api.js';
 import { createFleetRuntime, type FleetRuntime } from '../../../functions/fleet-runtime.js';
-import type { CampaignRecord, ShardRecord } from '../../../core/fleet/records.js';
+import type { CampaignRecord, ShardRecord } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 
 const PREFIX = `fuzz-${randomBytes(3).toString('hex')}-`;

@@ -17,7 +17,7 @@ import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, tableNames } from '../../../core/aws/table-design.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { ConflictError, FencedOutError, LedgerConflictError, LedgerGapError, ValidationError } from '../../../core/errors.js';
-import type { LifecycleEvent } from '../../../core/fleet/records.js';
+import type { LifecycleEvent } from '../../../core/model/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { checkpoint, fill, fills, newCampaign, progress, shardRecord } from '../../contract/record-builders.js';
 

@@ -17,7 +17,7 @@ import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { CampaignPatch } from '../../../core/ports.js';
-import type { RestartCause } from '../../../core/fleet/records.js';
+import type { RestartCause } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { progress } from '../../contract/record-builders.js';
 import { MapLauncher } from '../../support/map-launcher.js';

@@ -16,7 +16,7 @@ import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
-import type { LifecycleEvent, RestartCause } from '../../../core/fleet/records.js';
+import type { LifecycleEvent, RestartCause } from '../../../core/model/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { progress } from '../../contract/record-builders.js';

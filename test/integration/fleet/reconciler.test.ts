@@ -17,7 +17,7 @@ import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { LaunchMessage, TaskLauncher, TaskSpec, TaskStatus } from '../../../core/ports.js';
-import type { ShardRecord } from '../../../core/fleet/records.js';
+import type { ShardRecord } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { fills, progress } from '../../contract/record-builders.js';
 

@@ -7,7 +7,7 @@ import {
   isTerminalCampaign,
   transitionCampaign,
 } from '../../../core/fleet/campaign-lifecycle.js';
-import { CampaignRecordSchema, CampaignStatusSchema, LifecycleEventSchema, type CampaignStatus } from '../../../core/fleet/records.js';
+import { CampaignRecordSchema, CampaignStatusSchema, LifecycleEventSchema, type CampaignStatus } from '../../../core/model/records.js';
 import { ConflictError } from '../../../core/errors.js';
 import { campaign, SEC, T0 } from './fleet-fixtures.js';
 

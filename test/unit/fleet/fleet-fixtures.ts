@@ -2,7 +2,7 @@
  * Builders for the fleet's unit tests: a shard, a heartbeat, a task status and a watchdog policy,
  * each valid by default and overridable field by field.
  */
-import type { CampaignRecord, Heartbeat, RestartRecord, ShardRecord } from '../../../core/fleet/records.js';
+import type { CampaignRecord, Heartbeat, RestartRecord, ShardRecord } from '../../../core/model/records.js';
 import type { WatchdogPolicy } from '../../../core/fleet/watchdog-policy.js';
 import type { Progress } from '../../../core/model/progress.js';
 import type { TaskStatus } from '../../../core/ports.js';

@@ -13,7 +13,7 @@ import {
   type Incident,
   type ShardTransitionNote,
 } from '../../../core/fleet/shard-lifecycle.js';
-import { LifecycleEventSchema, ShardRecordSchema, ShardStatusSchema, type ShardStatus } from '../../../core/fleet/records.js';
+import { LifecycleEventSchema, ShardRecordSchema, ShardStatusSchema, type ShardStatus } from '../../../core/model/records.js';
 import { ConflictError, ValidationError } from '../../../core/errors.js';
 import { SEC, shard, T0 } from './fleet-fixtures.js';
 

@@ -8,7 +8,7 @@ import { preemptionBudget, restartBudget } from '../../../core/fleet/backoff.js'
 import { FLEET_STOP_PREFIX, fleetStopReason, isFleetStopReason, stopAuthor } from '../../../core/fleet/stop-author.js';
 import { restartShard } from '../../../core/fleet/shard-lifecycle.js';
 import { assessShard, campaignStopReason, classifyStop, type Verdict } from '../../../core/fleet/watchdog-policy.js';
-import type { ShardRecord } from '../../../core/fleet/records.js';
+import type { ShardRecord } from '../../../core/model/records.js';
 import type { EngineStop } from '../../../core/model/progress.js';
 import type { TaskStatus } from '../../../core/ports.js';
 import { heartbeat, policy, progress, restart, SEC, shard, T0, task } from './fleet-fixtures.js';

@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
-import type { ShardRecord } from '../../../core/fleet/records.js';
+import type { ShardRecord } from '../../../core/model/records.js';
 import { assessShard, classifyStop, isCampaignStopReason, overdueLaunch, watchdogPolicyFor, type Verdict } from '../../../core/fleet/watchdog-policy.js';
 import { GIB, heartbeat, policy, SEC, shard, T0, task } from './fleet-fixtures.js';
 

@@ -15,7 +15,7 @@ import {
 import { restartShard } from '../../../core/fleet/shard-lifecycle.js';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
 import { ConflictError } from '../../../core/errors.js';
-import type { ShardRecord } from '../../../core/fleet/records.js';
+import type { ShardRecord } from '../../../core/model/records.js';
 import { GIB, heartbeat, policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
 
 const STALE = 45 * SEC;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { assessShard, type Verdict } from '../../../core/fleet/watchdog-policy.js';
 import { progressCount, TicksSince } from '../../../core/fleet/ticks-since.js';
-import type { ShardRecord } from '../../../core/fleet/records.js';
+import type { ShardRecord } from '../../../core/model/records.js';
 import { heartbeat, policy, SEC, shard, T0, task } from './fleet-fixtures.js';
 
 const STALE = 45 * SEC;

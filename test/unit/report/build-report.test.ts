@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../../core/errors.js';
-import type { Heartbeat } from '../../../core/fleet/records.js';
+import type { Heartbeat } from '../../../core/model/records.js';
 import { buildReport, loadReportInput, type ReportInput, type ReportSource } from '../../../core/report/build-report.js';
 import { realizedMicrosOf, repeatedDecisionsOf } from '../../../core/report/ledger-check.js';
 import { CampaignReportSchema, describeOutcome, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';

@@ -4,7 +4,7 @@
  * turns), and checkpoints whose counters match the ledger. Restarts leave a gap in heartbeats and
  * trades and a restart record. Tests then change one thing and look at the report.
  */
-import type { CampaignRecord, Heartbeat, RestartCause, RestartRecord, ShardRecord } from '../../../core/fleet/records.js';
+import type { CampaignRecord, Heartbeat, RestartCause, RestartRecord, ShardRecord } from '../../../core/model/records.js';
 import type { Checkpoint } from '../../../core/model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../../../core/model/fill.js';
 import type { ReportInput } from '../../../core/report/build-report.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Heartbeat } from '../../../core/fleet/records.js';
+import type { Heartbeat } from '../../../core/model/records.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { Progress } from '../../../core/model/progress.js';
 import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../../core/report/trading.js';

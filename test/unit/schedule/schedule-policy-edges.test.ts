@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCronRule, type CronRule } from '../../../core/schedule/cron-rule.js';
 import { calendarOf, decideSchedule, decideTrigger, jitterMs, MAX_MISSED_PER_STEP, type Calendar } from '../../../core/schedule/schedule-policy.js';
-import type { ScheduleRecord } from '../../../core/schedule/schedule-record.js';
+import type { ScheduleRecord } from '../../../core/model/schedule-record.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
 import { campaignInput } from '../../support/campaigns.js';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseCronRule, type CronRule } from '../../../core/schedule/cron-rule.js';
 import { calendarOf, decideSchedule, decideTrigger, jitterMs } from '../../../core/schedule/schedule-policy.js';
-import type { ScheduleRecord } from '../../../core/schedule/schedule-record.js';
+import type { ScheduleRecord } from '../../../core/model/schedule-record.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
 import { campaignInput } from '../../support/campaigns.js';
 

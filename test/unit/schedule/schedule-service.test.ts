@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { ConflictError, ValidationError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
-import type { ScheduleSpecInput } from '../../../core/schedule/schedule-record.js';
+import type { ScheduleSpecInput } from '../../../core/model/schedule-record.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ProgressSchema } from '../model/progress.js';
+import { ProgressSchema } from './progress.js';
 
 /** Campaign lifecycle (see docs/architecture.md). */
 export const CampaignStatusSchema = z.enum(['SCHEDULED', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED', 'CANCELLED', 'FAILED']);
