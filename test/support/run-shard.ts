@@ -10,7 +10,14 @@ export const KEY = { campaignId: 'c-test', shardId: 'shard-000' };
 /** Runs a whole campaign's shard on virtual time against an in-memory ledger. */
 export async function runVirtual(
   campaign: Campaign,
-  options: { ledger?: MemoryShardLedger; generation?: number; wrap?: (p: ShardPersistence) => ShardPersistence; symbols?: string[] } = {},
+  options: {
+    ledger?: MemoryShardLedger;
+    generation?: number;
+    wrap?: (p: ShardPersistence) => ShardPersistence;
+    symbols?: string[];
+    /** The runner's timers' clock (`RunnerOptions.monotonic`, ms); the real monotonic clock when not given. */
+    monotonic?: () => number;
+  } = {},
 ): Promise<{ outcome: RunOutcome; ledger: MemoryShardLedger; runner: ShardRunner }> {
   const ledger = options.ledger ?? new MemoryShardLedger();
   const base = ledger.forTask(KEY, options.generation ?? 0);
@@ -23,6 +30,7 @@ export async function runVirtual(
     mode: 'virtual',
     log: silentLogger,
     startAt: T0,
+    ...(options.monotonic ? { monotonic: options.monotonic } : {}),
   });
   const outcome = await runner.run();
   return { outcome, ledger, runner };
