@@ -1,4 +1,4 @@
-import type { CampaignView } from '../core/api/fleet-api.js';
+import type { CampaignView } from '../core/ports.js';
 import type { ShardRecord } from '../core/model/records.js';
 
 const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed', 'last restart'] as const;

@@ -197,3 +197,75 @@ export interface TaskLauncher {
   stop(taskId: string, reason: string): Promise<void>;
   describe(taskIds: string[]): Promise<TaskStatus[]>;
 }
+
+// The driving ports: what the HTTP API (`core/api/api-handler.ts`) asks of the fleet and of the
+// schedules. They live here rather than in `core/api/` so the services implementing them do not
+// import the transport (a folder loop fleet → api → local → fleet otherwise).
+
+/** A campaign with its shards, as the API returns it. */
+export interface CampaignView {
+  campaign: CampaignRecord;
+  shards: ShardRecord[];
+}
+
+/**
+ * What the HTTP API (the `api` Lambda and the local `--api-port` server) asks of the fleet.
+ * Implemented by `core/fleet/campaign-service.ts`; the handler maps its errors to statuses:
+ * `ValidationError` 400, `NotFoundError` 404, `ConflictError` 409.
+ */
+export interface FleetApi {
+  /**
+   * Validates `config` (a campaign config object, the same schema as the YAML files), plans
+   * its shards and starts it (or schedules it). A repeated `idempotencyKey` returns the first
+   * campaign with `created: false` and creates nothing.
+   */
+  createCampaign(config: unknown, options?: { idempotencyKey?: string }): Promise<{ view: CampaignView; created: boolean }>;
+  listCampaigns(): Promise<CampaignRecord[]>;
+  getCampaign(campaignId: string): Promise<CampaignView>;
+  /** Stops a campaign a user no longer wants: it ends CANCELLED. `ConflictError` when already ended. */
+  stopCampaign(campaignId: string): Promise<CampaignView>;
+  /** The campaign's report as JSON (see `core/report/report-schema.ts`), built on demand. */
+  getReport(campaignId: string): Promise<unknown>;
+}
+
+/** A run of a schedule, as a schedule's view lists it. */
+export interface ScheduleRun {
+  campaignId: string;
+  status: CampaignRecord['status'];
+  /** The occurrence, ISO 8601 UTC. */
+  occurrence: string;
+  createdAt: number;
+}
+
+/** A schedule with its next occurrences and its runs, as `GET /schedules/{id}` returns it. */
+export interface ScheduleView {
+  schedule: ScheduleRecord;
+  /** The next occurrences from now (ISO 8601 UTC), as many as asked (`?next=N`, default 5); none while paused is still listed. */
+  next: string[];
+  /** Runs of this schedule, newest first. */
+  runs: ScheduleRun[];
+}
+
+/** What a `trigger` did: started a run (`campaignId`), or kept it waiting behind the live one (`buffered`). */
+export interface TriggerResult {
+  outcome: 'started' | 'buffered';
+  occurrence: string;
+  campaignId?: string;
+}
+
+/**
+ * What the HTTP API asks of the schedules (`core/schedule/schedule-service.ts`). Errors as for
+ * campaigns: `ValidationError` 400 (field paths such as `cron`, `campaign.venues.a.name`),
+ * `NotFoundError` 404, `ConflictError` 409.
+ */
+export interface ScheduleApi {
+  createSchedule(spec: unknown): Promise<ScheduleView>;
+  listSchedules(): Promise<ScheduleRecord[]>;
+  getSchedule(scheduleId: string, next?: number): Promise<ScheduleView>;
+  pauseSchedule(scheduleId: string, note?: string): Promise<ScheduleView>;
+  resumeSchedule(scheduleId: string): Promise<ScheduleView>;
+  /** Starts a run now, under the overlap policy (`ConflictError` when it refuses). */
+  triggerSchedule(scheduleId: string): Promise<TriggerResult>;
+  /** Deletes the schedule: no more runs; live runs go on; its record stays readable through its runs. */
+  deleteSchedule(scheduleId: string): Promise<void>;
+}

@@ -28,8 +28,7 @@
  */
 import { NotFoundError, ValidationError } from '../errors.js';
 import { excerpt } from './http-errors.js';
-import type { FleetApi } from './fleet-api.js';
-import type { ScheduleApi } from './schedule-api.js';
+import type { FleetApi, ScheduleApi } from '../ports.js';
 import { matchRoute, type RouteMatch } from './api-routes.js';
 import { errorResponse } from './http-status.js';
 import type { ApiRequest, ApiResponse } from './http-types.js';

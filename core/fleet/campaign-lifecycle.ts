@@ -6,10 +6,9 @@
  * Pure: a transition returns the patched record, the patch to store (compare-and-set on
  * `version`, which the caller owns) and the lifecycle event to append.
  */
-import { isVirtualClock } from './task-clock.js';
 import type { CampaignPatch } from '../ports.js';
 import { ConflictError } from '../errors.js';
-import type { CampaignRecord, CampaignStatus, LifecycleEvent } from '../model/records.js';
+import { isVirtualClock, type CampaignRecord, type CampaignStatus, type LifecycleEvent } from '../model/records.js';
 
 /** The `type` of the lifecycle event every campaign transition records. */
 export const CAMPAIGN_STATUS_EVENT = 'campaign.status';

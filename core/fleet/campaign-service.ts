@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { CampaignView, FleetApi } from '../api/fleet-api.js';
+import type { CampaignView, FleetApi } from '../ports.js';
 import { campaignFromObject } from '../config/load-config.js';
 import { ConflictError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../errors.js';
 import { buildReport, loadReportInput } from '../report/build-report.js';

@@ -10,10 +10,10 @@
  */
 import type { ShardPatch } from '../ports.js';
 import { ConflictError, ValidationError } from '../errors.js';
-import type { CauseDetail, LifecycleEvent, RestartCause, RestartRecord, ShardRecord, ShardStatus } from '../model/records.js';
+import { SHARD_STATUS_EVENT, type CauseDetail, type LifecycleEvent, type RestartCause, type RestartRecord, type ShardRecord, type ShardStatus } from '../model/records.js';
 
-/** The `type` of the lifecycle event every shard transition records. */
-export const SHARD_STATUS_EVENT = 'shard.status';
+/** The event type, defined with the event record so the report reads it without the fleet; kept here for the transitions' callers. */
+export { SHARD_STATUS_EVENT };
 
 /** The statuses a restart leaves from: the shard's task is dead or about to be killed. */
 export type TroubleStatus = Extract<ShardStatus, 'STALLED' | 'CRASHED' | 'LOST'>;

@@ -1,3 +1,5 @@
+import { isVirtualClock } from '../model/records.js';
+
 /**
  * The clock a campaign's engines run on, as the launchers pass it to every task
  * (`ARBFLEET_CLOCK`): `virtual` runs each shard on the recorded time as fast as the CPU allows (a
@@ -6,9 +8,4 @@
  */
 export function taskClockEnvironment(config: Record<string, unknown>): { ARBFLEET_CLOCK: 'real' | 'virtual' } {
   return { ARBFLEET_CLOCK: isVirtualClock(config) ? 'virtual' : 'real' };
-}
-
-/** True when the stored config says `clock: virtual`. */
-export function isVirtualClock(config: Record<string, unknown>): boolean {
-  return config['clock'] === 'virtual';
 }

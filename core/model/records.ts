@@ -184,6 +184,17 @@ export const CampaignRecordSchema = z
   .strict();
 export type CampaignRecord = z.infer<typeof CampaignRecordSchema>;
 
+/**
+ * True when a stored campaign config (`CampaignRecord.config`) says `clock: virtual`: its shards
+ * run on the recorded time as fast as the CPU allows; a config from before the field is `real`.
+ */
+export function isVirtualClock(config: Record<string, unknown>): boolean {
+  return config['clock'] === 'virtual';
+}
+
+/** The `type` of the lifecycle event every shard transition records (`core/fleet/shard-lifecycle.ts`). */
+export const SHARD_STATUS_EVENT = 'shard.status';
+
 /** A lifecycle event: every transition is recorded as one. */
 export const LifecycleEventSchema = z
   .object({

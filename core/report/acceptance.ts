@@ -5,8 +5,7 @@
  * result in words.
  */
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
-import { isVirtualClock } from '../fleet/task-clock.js';
-import type { CampaignRecord, Heartbeat, RestartCause, ShardRecord } from '../model/records.js';
+import { isVirtualClock, type CampaignRecord, type Heartbeat, type RestartCause, type ShardRecord } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
 import type { ReportConfig } from './report-config.js';

@@ -2,8 +2,7 @@
  * The report's charts as data: per-shard time series from heartbeat history, the latency
  * histogram and the restart timeline. Renderers draw these and compute nothing of their own.
  */
-import { RestartCauseSchema, type Heartbeat, type LifecycleEvent, type ShardRecord } from '../model/records.js';
-import { SHARD_STATUS_EVENT } from '../fleet/shard-lifecycle.js';
+import { RestartCauseSchema, SHARD_STATUS_EVENT, type Heartbeat, type LifecycleEvent, type ShardRecord } from '../model/records.js';
 import { MAX_SERIES_POINTS, type LatencyBucket, type SeriesPoint, type ShardSeries, type TimelineEvent } from './report-schema.js';
 import { secondsSinceStart, type RunWindow } from './run-window.js';
 

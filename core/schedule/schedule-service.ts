@@ -11,14 +11,13 @@
  * two leaves `pending` behind, and whichever tick comes next finishes it; the key makes that
  * create return the campaign if it had been made already.
  */
-import type { ScheduleApi, ScheduleRun, ScheduleView, TriggerResult } from '../api/schedule-api.js';
 import type { Clock } from '../clock.js';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
 import type { CampaignService } from '../fleet/campaign-service.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import type { CampaignRecord, LifecycleEvent } from '../model/records.js';
 import type { Logger } from '../log.js';
-import type { CampaignStore, ScheduleStore } from '../ports.js';
+import type { CampaignStore, ScheduleApi, ScheduleRun, ScheduleStore, ScheduleView, TriggerResult } from '../ports.js';
 import { decideSchedule, decideTrigger, type ScheduleDecision } from './schedule-policy.js';
 import { occurrenceKey, scheduleEventsId, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 import { calendarOfSpec, parseScheduleSpec } from './schedule-spec.js';

@@ -1,4 +1,4 @@
-import type { CampaignView, FleetApi } from '../../core/api/fleet-api.js';
+import type { CampaignView, FleetApi } from '../../core/ports.js';
 import { campaignFromObject } from '../../core/config/load-config.js';
 import { ConflictError, NotFoundError } from '../../core/errors.js';
 import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
