@@ -5,12 +5,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * The tests StrykerJS runs against each mutant (`npm run mutate`, `stryker.config.mjs`): the
  * in-process suites that exercise `core/fleet/`, `core/schedule/`, `core/model/` and the stores'
  * fencing and compare-and-set code, i.e. the unit suites, the contract suites of the embedded
- * adapters (SQLite store, in-memory ledger and queue) and the deterministic simulation.
+ * adapters (SQLite store, in-memory ledger and queue), the fleet's services together over the real
+ * SQLite store, in-memory queue, a scripted launcher and virtual time (`test/integration/fleet/`,
+ * and the schedule routes through the API handler, `schedules-api.test.ts`: a function call, no
+ * socket) and the deterministic simulation.
  *
  * Left out, because they leave the process: the AWS suites (they need moto over the wire), the
  * end-to-end, browser and multi-process SQLite suites (they spawn engines and browsers, which would
  * import the sandbox's code without Stryker's active mutant), the CDK template assertions
- * (`test/infra/`, nothing under mutation) and the integration suites over HTTP.
+ * (`test/infra/`, nothing under mutation) and the integration suites over HTTP or a child process
+ * (`test/integration/{api,cli,data,feed}` but `schedules-api.test.ts`).
  *
  * Order: the simulation last. Stryker runs only the tests that cover a mutant and vitest stops at
  * the first failure (`bail: 1`, set by Stryker), so a mutant a unit test kills never pays for the
@@ -25,7 +29,13 @@ class SimulationLastSequencer extends BaseSequencer {
 
 export default defineConfig({
   test: {
-    include: ['test/unit/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/sim/**/*.test.ts'],
+    include: [
+      'test/unit/**/*.test.ts',
+      'test/contract/**/*.test.ts',
+      'test/integration/fleet/**/*.test.ts',
+      'test/integration/api/schedules-api.test.ts',
+      'test/sim/**/*.test.ts',
+    ],
     exclude: ['test/contract/sqlite-multiprocess.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
