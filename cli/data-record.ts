@@ -1,7 +1,7 @@
 /**
  * `arbfleet data record CONFIG -o OUT [--duration D]`: records the venues' live streams (the
  * campaign's venues and symbols, its live feed's settings when it has one) into the canonical
- * replay CSV, without trading. A composition root over `engine-task/src/feed/live/live-feed.ts`.
+ * replay CSV, without trading. A composition root over `core/data/live/live-feed.ts`.
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -10,7 +10,7 @@ import { LiveFeedSchema } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { loadCampaignFile } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
-import { LiveFeed, type LiveVenueState } from '../engine-task/src/feed/live/live-feed.js';
+import { LiveFeed, type LiveVenueState } from '../core/data/live/live-feed.js';
 
 export const DATA_RECORD_HELP = `arbfleet data record — the venues' live streams to a canonical replay file
 

@@ -1,5 +1,5 @@
 // Measures the two ways a live feed can read Upbit's and Binance's public streams (docs/live-feeds.md):
-// ccxt's `pro` (watch*) exchanges against the venues' own protocols over `ws` (engine-task/src/feed/live/).
+// ccxt's `pro` (watch*) exchanges against the venues' own protocols over `ws` (core/data/live/).
 // Three figures for each: bundle size (esbuild, node, ESM), start-up (import + construct the two
 // venue clients, in a fresh process) and decode cost per frame on the recorded frames of
 // test/fixtures/live/ (ccxt: JSON.parse + handleMessage, as its WebSocket client does; ours:
@@ -20,7 +20,7 @@ const repo = process.cwd();
 
 // 1. Bundles: what each choice adds to the engine's bundle (engine-task/build.mjs settings).
 const entries = {
-  ours: `import { LiveFeed } from '${repo}/engine-task/src/feed/live/live-feed.ts';\nexport { LiveFeed };\n`,
+  ours: `import { LiveFeed } from '${repo}/core/data/live/live-feed.ts';\nexport { LiveFeed };\n`,
   ccxt: `import ccxt from 'ccxt';\nexport const make = () => [new ccxt.pro.upbit(), new ccxt.pro.binance()];\n`,
 };
 const bundles = {};
@@ -66,7 +66,7 @@ const binanceRaw = binanceFrames.map((b) => Buffer.from(JSON.stringify(JSON.pars
 const decode = {};
 {
   const { upbitProtocol, binanceProtocol } = await import(join(out, 'protocol.mjs')).catch(async () => {
-    await build({ entryPoints: [`${repo}/engine-task/src/feed/live/venue-protocol.ts`], outfile: join(out, 'protocol.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+    await build({ entryPoints: [`${repo}/core/data/live/venue-protocol.ts`], outfile: join(out, 'protocol.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
     return import(join(out, 'protocol.mjs'));
   });
   const scratch = { code: '', bid: 0, ask: 0 };

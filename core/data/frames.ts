@@ -2,7 +2,7 @@
  * Decoders of the two venues' live market-data frames, hand-written for speed: they read the few
  * fields a quote needs straight from the frame's text (`indexOf` and `Number` on slices) instead
  * of building the whole object with `JSON.parse` (an Upbit order-book frame carries 15 levels of
- * which only the first is used). Shared by the live feeds (`engine-task/src/feed/live/`) and
+ * which only the first is used). Shared by the live feeds (`core/data/live/`) and
  * `npm run bench -- --ingest N`, which measures them against `JSON.parse` on the same frames.
  *
  * Each decoder fills a caller-owned `FrameQuote` and returns true, or returns false for a frame

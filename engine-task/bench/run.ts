@@ -17,7 +17,7 @@ import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { RestorePoint, ShardPersistence } from '../../core/ports.js';
 import { BookTable } from '../src/book/book-table.js';
-import type { QuoteSink } from '../src/feed/market-feed.js';
+import type { QuoteSink } from '../../core/data/market-feed.js';
 import { SyntheticFeed } from '../src/feed/synthetic-feed.js';
 import { silentLogger } from '../../core/log.js';
 import { ShardRunner } from '../src/runner.js';

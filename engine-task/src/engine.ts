@@ -9,7 +9,7 @@ import { BookTable, VENUE_A, VENUE_B } from './book/book-table.js';
 import { FX_HELD, FxGuard } from './book/fx-guard.js';
 import { classifyQuote, classifyRate, QUALITY_A, QUALITY_B, QUALITY_FX, QUOTE_OK, QuoteQuality, SKIP_FX_JUMP } from './book/quote-quality.js';
 import { PaperExecution } from './execution/paper-execution.js';
-import type { QuoteSink } from './feed/market-feed.js';
+import type { QuoteSink } from '../../core/data/market-feed.js';
 import { FillBuffer, REASON_CAMPAIGN_END } from './ledger/fill-buffer.js';
 import { LatencyHistogram } from './monitor/latency-histogram.js';
 import { Portfolio } from './portfolio/portfolio.js';

@@ -10,14 +10,14 @@ import { describeStoreTrouble, noteStoreTrouble, type StoreTrouble } from '../..
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { ChaosExit, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
-import type { MarketFeed } from './feed/market-feed.js';
+import type { MarketFeed } from '../../core/data/market-feed.js';
 import { ReplayFeed } from './feed/replay-feed.js';
-import { LiveFeed } from './feed/live/live-feed.js';
+import { LiveFeed } from '../../core/data/live/live-feed.js';
 import { SyntheticFeed } from './feed/synthetic-feed.js';
 import type { Logger } from '../../core/log.js';
 import { feedQualityOf, processMemory, ShardMonitor, type MemoryProbe } from './monitor/shard-monitor.js';
 import { pacedTimeline, replayWindow, wallTimeline, type CampaignTimeline } from './campaign-timeline.js';
-import type { QuoteSink } from './feed/market-feed.js';
+import type { QuoteSink } from '../../core/data/market-feed.js';
 
 /** A virtual-time run heartbeats at least this many times over its window (the report's premium chart). */
 const VIRTUAL_HEARTBEATS = 200;

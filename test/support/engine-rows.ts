@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Engine } from '../../engine-task/src/engine.js';
-import type { MarketFeed, QuoteSink } from '../../engine-task/src/feed/market-feed.js';
+import type { MarketFeed, QuoteSink } from '../../core/data/market-feed.js';
 
 /** One recorded update: a quote of `symbol` on venue `A`/`B`, or an FX rate (`venue` `FX`, rate in `bid`). */
 export interface Row {

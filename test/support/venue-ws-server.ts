@@ -4,7 +4,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 
 /**
  * A local stand-in for Upbit's and Binance's public WebSocket streams, on loopback, speaking
- * their real protocols (`engine-task/src/feed/live/venue-protocol.ts` cites the docs):
+ * their real protocols (`core/data/live/venue-protocol.ts` cites the docs):
  * - Upbit at `/websocket/v1`: waits for the subscription array `[{ticket}, {type: "orderbook",
  *   codes: ["KRW-BTC.1", …]}, …]`, answers a bad one with `{error: {name, message}}` as Upbit
  *   does, and sends each order book as a BINARY frame shaped like `../shared/cases/upbit_ws.jsonl`;

@@ -3,7 +3,7 @@ import type { LinePosition } from '../../../core/data/line-reader.js';
 import { SKIP_REASONS, type RecordVenue } from '../../../core/data/quote-record.js';
 import { SourceReader, type LineProblem, type SourceSpec } from '../../../core/data/source-reader.js';
 import type { VenueQuality } from '../../../core/model/progress.js';
-import type { MarketFeed, QuoteSink } from './market-feed.js';
+import type { MarketFeed, QuoteSink } from '../../../core/data/market-feed.js';
 
 export interface ReplayFeedOptions {
   /** The replay feed of the campaign config: a canonical `path` or per-venue `sources` (absolute paths, or relative to the working directory). */

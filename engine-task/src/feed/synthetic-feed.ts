@@ -1,6 +1,6 @@
 import type { SyntheticFeedConfig } from '../../../core/config/campaign-config.js';
 import type { SymbolSpec } from '../../../core/config/resolve-campaign.js';
-import type { MarketFeed, QuoteSink } from './market-feed.js';
+import type { MarketFeed, QuoteSink } from '../../../core/data/market-feed.js';
 import { Prng } from './prng.js';
 
 const BPS = 1e-4;

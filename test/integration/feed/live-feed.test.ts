@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeedSchema, type LiveFeedConfig } from '../../../core/config/campaign-config.js';
 import { ValidationError } from '../../../core/errors.js';
-import { LiveFeed } from '../../../engine-task/src/feed/live/live-feed.js';
+import { LiveFeed } from '../../../core/data/live/live-feed.js';
 import { ReplayFeed } from '../../../engine-task/src/feed/replay-feed.js';
 import { waitFor } from '../../support/engine-process.js';
 import { VenueWsServer } from '../../support/venue-ws-server.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { ReplayFeed, type ReplayFeedOptions } from '../../../engine-task/src/feed/replay-feed.js';
-import type { QuoteSink } from '../../../engine-task/src/feed/market-feed.js';
+import type { QuoteSink } from '../../../core/data/market-feed.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'arbfleet-replay-'));
 const CASES = new URL('../../fixtures/cases/', import.meta.url).pathname;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FX_INSTRUMENT, QuoteRing } from '../../../engine-task/src/feed/live/quote-ring.js';
+import { FX_INSTRUMENT, QuoteRing } from '../../../core/data/live/quote-ring.js';
 
 describe('the quote ring', () => {
   it('hands updates over oldest first, only up to the time asked, and drops the oldest when full', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reconnectDelayMs } from '../../../engine-task/src/feed/live/reconnect-backoff.js';
+import { reconnectDelayMs } from '../../../core/data/live/reconnect-backoff.js';
 
 describe('reconnect backoff', () => {
   it('doubles from initial, caps at max, and jitters within [half, whole)', () => {

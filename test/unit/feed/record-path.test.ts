@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { recordPathOf } from '../../../engine-task/src/feed/live/live-feed.js';
+import { recordPathOf } from '../../../core/data/live/live-feed.js';
 
 describe('the file a live shard records into', () => {
   it('is the record path itself for a single shard, and one file per shard otherwise', () => {

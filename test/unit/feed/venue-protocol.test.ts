@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { binanceProtocol, upbitProtocol, type DecodedQuote } from '../../../engine-task/src/feed/live/venue-protocol.js';
+import { binanceProtocol, upbitProtocol, type DecodedQuote } from '../../../core/data/live/venue-protocol.js';
 
 const frames = (name: string) => readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8').trim().split('\n');
 const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0 });

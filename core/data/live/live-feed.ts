@@ -1,8 +1,8 @@
 import { extname, resolve } from 'node:path';
-import { systemClock, type Clock } from '../../../../core/clock.js';
-import type { LiveFeedConfig, VenueConfig } from '../../../../core/config/campaign-config.js';
-import { ValidationError } from '../../../../core/errors.js';
-import type { VenueQuality } from '../../../../core/model/progress.js';
+import { systemClock, type Clock } from '../../clock.js';
+import type { LiveFeedConfig, VenueConfig } from '../../config/campaign-config.js';
+import { ValidationError } from '../../errors.js';
+import type { VenueQuality } from '../../model/progress.js';
 import type { MarketFeed, QuoteSink } from '../market-feed.js';
 import { FX_INSTRUMENT, QuoteRing } from './quote-ring.js';
 import { ReplayRecorder } from './replay-recorder.js';

@@ -1,5 +1,5 @@
 import WebSocket from 'ws';
-import type { Clock } from '../../../../core/clock.js';
+import type { Clock } from '../../clock.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
 import { KEEP_ALIVE_MS, type DecodedQuote, type SkipReason, type VenueProtocol } from './venue-protocol.js';
 

@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync, writeSync } from 'node:fs';
-import { ValidationError } from '../../../../core/errors.js';
+import { ValidationError } from '../../errors.js';
 
 /** The header of the canonical replay CSV (`replay-feed.ts`). */
 export const CANONICAL_HEADER = 'ts,symbol,venue,bid,ask';
