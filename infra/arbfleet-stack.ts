@@ -47,6 +47,7 @@ export class ArbfleetStack extends Stack {
       metricsService: engineService,
       ...(settings.vpcId ? { vpcId: settings.vpcId } : {}),
       vpcEndpoints: settings.vpcEndpoints,
+      taskEgress: settings.taskEgress,
       taskCpu: settings.taskCpu,
       taskMemoryMiB: settings.taskMemoryMiB,
       logRetention,

@@ -45,7 +45,21 @@ export interface StackSettings {
    * a stall is caught within `staleAfter` + about two intervals (README, "Detection").
    */
   watchdogIntervalSec: WatchdogIntervalSec;
+  /**
+   * `taskEgress`: where engine tasks may reach beyond AWS's own APIs (default `none`; docs/deploy.md,
+   * "Live feeds: the tasks' route out", has each choice's monthly cost). `none`: private isolated
+   * subnets, no route out (AWS through the VPC endpoints only): replay and synthetic campaigns.
+   * `public-ip`: public subnets with an internet gateway and a public IPv4 address on each task
+   * (still no inbound rule), so `kind: live` campaigns reach the venues. `nat`: private subnets
+   * whose traffic leaves through one NAT gateway (one fixed address, no public IP on tasks).
+   */
+  taskEgress: TaskEgress;
 }
+
+/** The `taskEgress` choices, in the order docs/deploy.md lists them. */
+export const TASK_EGRESS = ['none', 'public-ip', 'nat'] as const;
+/** Where engine tasks may reach beyond AWS's own APIs (`StackSettings.taskEgress`). */
+export type TaskEgress = (typeof TASK_EGRESS)[number];
 
 /** CloudWatch Logs' accepted retention values, in days. */
 const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
@@ -84,6 +98,14 @@ export function readStackSettings(context: ContextReader): StackSettings {
     return n;
   };
 
+  const choice = <T extends string>(key: string, fallback: T, choices: readonly T[]): T => {
+    const value = text(key);
+    if (value === undefined) return fallback;
+    if ((choices as readonly string[]).includes(value)) return value as T;
+    issues.push({ path: key, message: `expected one of ${choices.join(', ')}, found ${JSON.stringify(value)}` });
+    return fallback;
+  };
+
   const stackName = text('stackName') ?? 'Arbfleet';
   if (!/^[A-Za-z][A-Za-z0-9-]{0,100}$/.test(stackName)) {
     issues.push({ path: 'stackName', message: `expected a CloudFormation stack name (a letter, then letters, digits or hyphens), found ${JSON.stringify(stackName)}` });
@@ -119,6 +141,7 @@ export function readStackSettings(context: ContextReader): StackSettings {
     reservedConcurrency: flag('reservedConcurrency', true),
     apiGatewayAccountRole: flag('apiGatewayAccountRole', true),
     watchdogIntervalSec: integer('watchdogIntervalSec', DEFAULT_WATCHDOG_INTERVAL_SEC, (n) => (WATCHDOG_INTERVALS_SEC as readonly number[]).includes(n), `seconds dividing a minute (${WATCHDOG_INTERVALS_SEC.join(', ')})`) as WatchdogIntervalSec,
+    taskEgress: choice('taskEgress', 'none', TASK_EGRESS),
   };
   if (issues.length > 0) throw new ValidationError(issues, 'CDK context (cdk.json or -c name=value)');
   return settings;

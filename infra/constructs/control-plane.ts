@@ -299,7 +299,7 @@ export class ControlPlane extends Construct {
       ARBFLEET_CONTAINER_NAME: ENGINE_CONTAINER_NAME,
       ARBFLEET_SUBNETS: Fn.join(',', fleet.subnetIds()),
       ARBFLEET_SECURITY_GROUPS: fleet.taskSecurityGroup.securityGroupId,
-      ARBFLEET_ASSIGN_PUBLIC_IP: 'DISABLED',
+      ARBFLEET_ASSIGN_PUBLIC_IP: fleet.assignPublicIp ? 'ENABLED' : 'DISABLED',
       ARBFLEET_REPORT_BUCKET: props.state.reportBucket.bucketName,
       POWERTOOLS_METRICS_NAMESPACE: props.metricsNamespace,
       POWERTOOLS_SERVICE_NAME: props.metricsService,

@@ -1,7 +1,14 @@
 /**
- * Fleet: where the engine tasks run. A VPC (new, private isolated subnets, no NAT gateway, VPC
- * endpoints for everything a task talks to; or an existing one), an ECS cluster with Container
- * Insights, and the Fargate task definition of one shard built from `engine-task/Dockerfile`.
+ * Fleet: where the engine tasks run. A VPC (new, or an existing one) with VPC endpoints for every
+ * AWS service a task talks to, an ECS cluster with Container Insights, and the Fargate task
+ * definition of one shard built from `engine-task/Dockerfile`.
+ *
+ * The tasks' route out is the stack's `taskEgress` setting (`infra/stack-settings.ts`):
+ * `none` (the default): private isolated subnets, no NAT gateway, no internet gateway: AWS through
+ * the endpoints and nothing else, enough for replay and synthetic campaigns. `public-ip`: public
+ * subnets (an internet gateway) and a public IPv4 address on each task, so `kind: live` campaigns
+ * reach the venues' WebSockets. `nat`: the tasks in private subnets whose traffic leaves through
+ * one NAT gateway in a small public subnet. Either way no inbound rule exists.
  *
  * The image is an asset: synthesis only fingerprints the build context (no Docker needed);
  * `cdk deploy` builds it for ARM64 and pushes it to the bootstrap ECR repository.
@@ -16,12 +23,20 @@ import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import type { TaskEgress } from '../stack-settings.js';
 import type { State, TableName } from './state.js';
 
 /** The repository root: the Docker build context of the engine image. */
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 /** The engine's container name; the launcher's RunTask overrides address it. */
 export const ENGINE_CONTAINER_NAME = 'engine';
+
+/**
+ * The ports a live feed connects to beyond 443 (which AWS's APIs need anyway): Binance's combined
+ * streams at `wss://stream.binance.com:9443` (`core/data/live/venue-protocol.ts`). Opened only
+ * when the tasks have a route out.
+ */
+export const VENUE_FEED_PORTS: readonly number[] = [9443];
 
 /**
  * What the image build needs from the repository (the Dockerfile's COPY lines), and nothing
@@ -90,6 +105,8 @@ export interface FleetProps {
   /** An existing VPC to look up; a new one when undefined. */
   vpcId?: string;
   vpcEndpoints: boolean;
+  /** The tasks' route out beyond AWS's APIs (`StackSettings.taskEgress`). */
+  taskEgress: TaskEgress;
   taskCpu: number;
   taskMemoryMiB: number;
   logRetention: logs.RetentionDays;
@@ -97,8 +114,10 @@ export interface FleetProps {
 
 export class Fleet extends Construct {
   readonly vpc: ec2.IVpc;
-  /** The subnets tasks run in (private: no public IP is ever assigned). */
+  /** The subnets tasks run in: isolated (`none`), public (`public-ip`) or private with egress (`nat`). */
   readonly taskSubnets: ec2.SubnetSelection;
+  /** Whether RunTask gives each task a public IPv4 address (`public-ip` only; the launcher's `ARBFLEET_ASSIGN_PUBLIC_IP`). */
+  readonly assignPublicIp: boolean;
   readonly cluster: ecs.Cluster;
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly taskSecurityGroup: ec2.SecurityGroup;
@@ -106,19 +125,25 @@ export class Fleet extends Construct {
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
-    this.vpc = props.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId }) : this.newVpc(props.logRetention);
-    this.taskSubnets =
-      this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    this.vpc = props.vpcId ? ec2.Vpc.fromLookup(this, 'Vpc', { vpcId: props.vpcId }) : this.newVpc(props.logRetention, props.taskEgress);
+    this.taskSubnets = this.taskSubnetsFor(props.taskEgress);
+    this.assignPublicIp = props.taskEgress === 'public-ip';
     if (props.vpcEndpoints) this.addEndpoints();
 
     this.cluster = new ecs.Cluster(this, 'Cluster', { vpc: this.vpc, containerInsightsV2: ecs.ContainerInsights.ENABLED });
 
+    const routeOut = props.taskEgress !== 'none';
     this.taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSecurityGroup', {
       vpc: this.vpc,
-      description: 'arbfleet engine tasks: no inbound; HTTPS out to the VPC endpoints (DynamoDB, ECR, S3, CloudWatch Logs)',
+      description: routeOut
+        ? `arbfleet engine tasks: no inbound; HTTPS out to AWS APIs and to the venue feeds (also port ${VENUE_FEED_PORTS.join(', ')})`
+        : 'arbfleet engine tasks: no inbound; HTTPS out to the VPC endpoints (DynamoDB, ECR, S3, CloudWatch Logs)',
       allowAllOutbound: false,
     });
-    this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs through the VPC endpoints');
+    this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), routeOut ? 'HTTPS to AWS APIs and to the venue feeds' : 'HTTPS to AWS APIs through the VPC endpoints');
+    if (routeOut) {
+      for (const port of VENUE_FEED_PORTS) this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `TLS to a venue feed on port ${port}`);
+    }
 
     this.engineLogGroup = new logs.LogGroup(this, 'EngineLogGroup', { retention: props.logRetention, removalPolicy: RemovalPolicy.DESTROY });
 
@@ -169,17 +194,42 @@ export class Fleet extends Construct {
     );
   }
 
-  /** Only private isolated subnets: tasks reach AWS through the endpoints, nothing reaches them. */
-  private newVpc(logRetention: logs.RetentionDays): ec2.Vpc {
+  /**
+   * Two availability zones. `none`: private isolated subnets only, tasks reach AWS through the
+   * endpoints and nothing reaches them. `public-ip`: the task subnets are public (a route to the
+   * internet gateway); no address is given at launch but the one RunTask asks for. `nat`: one NAT
+   * gateway in a /24 public subnet (one, not one per zone: a zone's outage costs the live feeds of
+   * the other zone's tasks, at half the hourly price), the tasks in private subnets routed to it.
+   */
+  private newVpc(logRetention: logs.RetentionDays, egress: TaskEgress): ec2.Vpc {
     const flowLogGroup = new logs.LogGroup(this, 'VpcFlowLogGroup', { retention: logRetention, removalPolicy: RemovalPolicy.DESTROY });
+    const subnets: Record<TaskEgress, ec2.SubnetConfiguration[]> = {
+      none: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      'public-ip': [{ name: 'tasks', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 22, mapPublicIpOnLaunch: false }],
+      nat: [
+        { name: 'egress', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24, mapPublicIpOnLaunch: false },
+        { name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 22 },
+      ],
+    };
     return new ec2.Vpc(this, 'Vpc', {
       maxAzs: 2,
-      natGateways: 0,
-      subnetConfiguration: [{ name: 'tasks', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 22 }],
+      natGateways: egress === 'nat' ? 1 : 0,
+      subnetConfiguration: subnets[egress],
       flowLogs: {
         rejected: { trafficType: ec2.FlowLogTrafficType.REJECT, destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup) },
       },
     });
+  }
+
+  /**
+   * Where tasks run. In an existing VPC with `none`: its isolated subnets if it has any, else its
+   * private ones (as before the setting existed); `public-ip`: its public subnets; `nat`: its
+   * private subnets with egress (their NAT is the VPC's own).
+   */
+  private taskSubnetsFor(egress: TaskEgress): ec2.SubnetSelection {
+    if (egress === 'public-ip') return { subnetType: ec2.SubnetType.PUBLIC };
+    if (egress === 'nat') return { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
+    return this.vpc.isolatedSubnets.length > 0 ? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED } : { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS };
   }
 
   /** DynamoDB and S3 (ECR's image layers) through gateways; ECR and CloudWatch Logs through interfaces. */

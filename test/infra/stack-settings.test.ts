@@ -19,6 +19,7 @@ describe('stack settings from CDK context', () => {
       reservedConcurrency: true,
       apiGatewayAccountRole: true,
       watchdogIntervalSec: 15,
+      taskEgress: 'none',
     });
     expect(tablePrefixOf('Arbfleet')).toBe('Arbfleet-');
   });
