@@ -15,7 +15,8 @@ import { campaignFromObject, parseConfigText } from '../core/config/load-config.
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
-import { ConflictError, ValidationError } from '../core/errors.js';
+import { cliExitCodeFor, isBadOption, StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
 import { describeOutcome } from '../core/report/report-schema.js';
@@ -79,11 +80,6 @@ system's temporary directory), saying where.
 Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config,
 4 with --strict: the report fails an acceptance or trading row.`;
 
-export const EXIT_OK = 0;
-export const EXIT_FAILED = 1;
-export const EXIT_USAGE = 2;
-/** `run --strict`: the campaign ended but its report fails an acceptance or trading row (3 is the engine's "fenced out"). */
-export const EXIT_ROWS_FAILED = 4;
 /** After a stop (Ctrl-C, SIGTERM, SIGHUP), the campaign must end within this or it is ended by force (ms). */
 export const STOP_DEADLINE_MS = 45_000;
 
@@ -98,7 +94,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(HELP);
-    return command === undefined ? EXIT_USAGE : EXIT_OK;
+    return command === undefined ? CLI_EXIT.BAD_INPUT : CLI_EXIT.OK;
   }
   if (command === 'run') return run(rest);
   if (command === 'report') return report(rest);
@@ -130,7 +126,7 @@ async function run(argv: string[]): Promise<number> {
   });
   if (values.help) {
     console.log(HELP);
-    return EXIT_OK;
+    return CLI_EXIT.OK;
   }
   const dashboard = !values['no-dashboard'] && process.stdout.isTTY === true;
   const log = fleetLogger(values.json === true, dashboard);
@@ -211,12 +207,12 @@ async function run(argv: string[]): Promise<number> {
       `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}, ${describeOutcome(r.outcome)}\n` +
       `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
   );
-  if (ended.status === 'FAILED') return EXIT_FAILED;
+  if (ended.status === 'FAILED') return CLI_EXIT.FAILED;
   if (values.strict === true && r.outcome.acceptance.failed > 0) {
-    process.stderr.write(`arbfleet: --strict: ${r.outcome.acceptance.failed} acceptance row(s) failed: exit ${EXIT_ROWS_FAILED}\n`);
-    return EXIT_ROWS_FAILED;
+    process.stderr.write(`arbfleet: --strict: ${r.outcome.acceptance.failed} acceptance row(s) failed: exit ${CLI_EXIT.ROWS_FAILED}\n`);
+    return CLI_EXIT.ROWS_FAILED;
   }
-  return EXIT_OK;
+  return CLI_EXIT.OK;
 }
 
 /** The signals that stop a running campaign gracefully: Ctrl-C, `kill`, and a closed terminal. */
@@ -286,7 +282,7 @@ class SignalStops {
       .catch(() => undefined)
       .then(() => this.fleet.campaigns.stopCampaign(campaignId))
       // Already stopping (its end came first): it is ending anyway, within the same deadline.
-      .catch((error: unknown) => (error instanceof ConflictError ? undefined : fail('the stop could not be recorded')(error)));
+      .catch((error: unknown) => (error instanceof StateConflictError || error instanceof VersionConflictError ? undefined : fail('the stop could not be recorded')(error)));
     setTimeout(() => this.forceEnd(new Error(`${signal}: the campaign did not end within ${STOP_DEADLINE_MS / 1000} s of the stop`)), STOP_DEADLINE_MS).unref();
   }
 }
@@ -317,7 +313,7 @@ async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, ca
   } catch {
     // the store's file is what failed: nothing more to save
   }
-  return EXIT_FAILED;
+  return CLI_EXIT.FAILED;
 }
 
 async function report(argv: string[]): Promise<number> {
@@ -333,7 +329,7 @@ async function report(argv: string[]): Promise<number> {
   } finally {
     store.close();
   }
-  return EXIT_OK;
+  return CLI_EXIT.OK;
 }
 
 /**
@@ -397,13 +393,13 @@ main(process.argv.slice(2)).then(
   (error: unknown) => {
     if (error instanceof ValidationError) {
       process.stderr.write(`arbfleet: ${error.message}\n`);
-      process.exit(EXIT_USAGE);
+      process.exit(cliExitCodeFor(error));
     }
-    if (error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`arbfleet: ${error.message} (see arbfleet help)\n`);
-      process.exit(EXIT_USAGE);
+    if (isBadOption(error)) {
+      process.stderr.write(`arbfleet: ${(error as Error).message} (see arbfleet help)\n`);
+      process.exit(cliExitCodeFor(error));
     }
     process.stderr.write(`arbfleet: ${error instanceof Error ? error.message : String(error)}\n`);
-    process.exit(EXIT_FAILED);
+    process.exit(cliExitCodeFor(error));
   },
 );

@@ -5,6 +5,7 @@
  * instead of logging the same error four times a second forever.
  */
 import { statSync } from 'node:fs';
+import { ArbfleetError } from '../core/errors.js';
 
 /** SQLite result codes and errno codes that mean "the environment", not a bug or a lost race. */
 const ENVIRONMENT_CODES = /^(SQLITE_(FULL|READONLY|IOERR|CANTOPEN|CORRUPT|NOTADB|PROTOCOL)|E(NOSPC|ROFS|IO|ACCES|PERM|DQUOT|NOENT))/;
@@ -16,8 +17,9 @@ export function isEnvironmentFault(error: unknown): boolean {
 }
 
 /** Why the campaign cannot go on over this store. */
-export class StoreFaultError extends Error {
+export class StoreFaultError extends ArbfleetError {
   override readonly name = 'StoreFaultError';
+  readonly kind = 'store-fault';
 }
 
 export interface StoreHealthOptions {

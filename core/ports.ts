@@ -42,7 +42,7 @@ export interface ShardPersistence {
    * a `LedgerConflictError` (permanent, nothing written); new fills must continue the ledger one
    * `seq` at a time from its last (seq 0 first), or the commit is a `LedgerGapError` (permanent,
    * nothing written: a gap would be fills lost); a `seq` listed twice in one commit is a
-   * `ConflictError` (not retryable). Failures that may pass reject with a retryable error.
+   * `ProgrammingError` (not retryable). Failures that may pass reject with a retryable error.
    */
   commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void>;
 }
@@ -70,14 +70,14 @@ export interface CampaignStore {
   listCampaigns(): Promise<CampaignRecord[]>;
   /** Campaigns not in a terminal status, oldest first, through an index (never a scan): what the scheduler ticks over. */
   listLiveCampaigns(): Promise<CampaignRecord[]>;
-  /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `ConflictError`. */
+  /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `VersionConflictError`. */
   updateCampaign(campaignId: string, expectedVersion: number, patch: CampaignPatch): Promise<CampaignRecord>;
 
   getShard(key: ShardKey): Promise<ShardRecord | undefined>;
   listShards(campaignId: string): Promise<ShardRecord[]>;
   /** Shards not in a terminal status, across campaigns, through an index (never a scan). */
   listActiveShards(): Promise<ShardRecord[]>;
-  /** Compare-and-set on `version`; `ConflictError` when someone else updated first. */
+  /** Compare-and-set on `version`; `VersionConflictError` when someone else updated first. */
   updateShard(key: ShardKey, expectedVersion: number, patch: ShardPatch): Promise<ShardRecord>;
 
   /** The engine's port for one generation of one shard (fenced heartbeats and commits). */
@@ -105,14 +105,14 @@ export interface CampaignStore {
 export interface ScheduleStore {
   /**
    * Stores a new schedule (a deleted one of the same id is replaced).
-   * @throws ConflictError (not retryable) when a schedule with this id exists.
+   * @throws AlreadyExistsError when a schedule with this id exists.
    */
   createSchedule(schedule: ScheduleRecord): Promise<ScheduleRecord>;
   /** The schedule, deleted ones included (`deletedAt` set); `undefined` when never created. */
   getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined>;
   /** Schedules not deleted, by id (never a scan on DynamoDB: an index every live schedule is in). */
   listSchedules(): Promise<ScheduleRecord[]>;
-  /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `ConflictError` (`NotFoundError` when missing). */
+  /** Compare-and-set: applies `patch` only if the stored version is `expectedVersion`; else `VersionConflictError` (`NotFoundError` when missing). */
   updateSchedule(scheduleId: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleRecord>;
 }
 
@@ -211,7 +211,7 @@ export interface CampaignView {
 /**
  * What the HTTP API (the `api` Lambda and the local `--api-port` server) asks of the fleet.
  * Implemented by `core/fleet/campaign-service.ts`; the handler maps its errors to statuses:
- * `ValidationError` 400, `NotFoundError` 404, `ConflictError` 409.
+ * `ValidationError` 400, `NotFoundError` 404, `StateConflictError` 409 (all of them: `ERROR_TABLE` in `core/errors.ts`).
  */
 export interface FleetApi {
   /**
@@ -222,7 +222,7 @@ export interface FleetApi {
   createCampaign(config: unknown, options?: { idempotencyKey?: string }): Promise<{ view: CampaignView; created: boolean }>;
   listCampaigns(): Promise<CampaignRecord[]>;
   getCampaign(campaignId: string): Promise<CampaignView>;
-  /** Stops a campaign a user no longer wants: it ends CANCELLED. `ConflictError` when already ended. */
+  /** Stops a campaign a user no longer wants: it ends CANCELLED. `StateConflictError` when already stopping or ended. */
   stopCampaign(campaignId: string): Promise<CampaignView>;
   /** The campaign's report as JSON (see `core/report/report-schema.ts`), built on demand. */
   getReport(campaignId: string): Promise<unknown>;
@@ -256,7 +256,7 @@ export interface TriggerResult {
 /**
  * What the HTTP API asks of the schedules (`core/schedule/schedule-service.ts`). Errors as for
  * campaigns: `ValidationError` 400 (field paths such as `cron`, `campaign.venues.a.name`),
- * `NotFoundError` 404, `ConflictError` 409.
+ * `NotFoundError` 404, `AlreadyExistsError`/`StateConflictError` 409.
  */
 export interface ScheduleApi {
   createSchedule(spec: unknown): Promise<ScheduleView>;
@@ -264,7 +264,7 @@ export interface ScheduleApi {
   getSchedule(scheduleId: string, next?: number): Promise<ScheduleView>;
   pauseSchedule(scheduleId: string, note?: string): Promise<ScheduleView>;
   resumeSchedule(scheduleId: string): Promise<ScheduleView>;
-  /** Starts a run now, under the overlap policy (`ConflictError` when it refuses). */
+  /** Starts a run now, under the overlap policy (`StateConflictError` when it refuses). */
   triggerSchedule(scheduleId: string): Promise<TriggerResult>;
   /** Deletes the schedule: no more runs; live runs go on; its record stays readable through its runs. */
   deleteSchedule(scheduleId: string): Promise<void>;

@@ -6,7 +6,7 @@
  */
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
-import { ConflictError } from '../core/errors.js';
+import { VersionConflictError } from '../core/errors.js';
 import { buildReport, loadReportInput } from '../core/report/build-report.js';
 import { renderHtml } from '../core/report/render-html.js';
 import { renderMarkdown } from '../core/report/render-markdown.js';
@@ -37,7 +37,7 @@ export async function storeReports(runtime: FleetRuntime<AwsClients>): Promise<{
     try {
       await store.updateCampaign(campaign.campaignId, campaign.version, { reportedAt: now });
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error; // stored anyway; the next run rewrites the same files
+      if (!(error instanceof VersionConflictError)) throw error; // stored anyway; the next run rewrites the same files
     }
     reported.push(campaign.campaignId);
     context.log.log('info', 'report stored', { campaignId: campaign.campaignId, bucket: env.reportBucket });

@@ -1,5 +1,6 @@
 import type { CampaignConfig } from '../core/config/campaign-config.js';
 import type { CampaignRecord, LifecycleEvent, RestartRecord, ShardRecord } from '../core/model/records.js';
+import { ENGINE_EXIT } from '../core/model/exit-codes.js';
 import { CAMPAIGN_STATUS_EVENT } from '../core/fleet/campaign-lifecycle.js';
 import { SHARD_STATUS_EVENT } from '../core/fleet/shard-lifecycle.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
@@ -163,7 +164,7 @@ function inferredReason(campaign: CampaignRecord, shard: ShardRecord): string {
   const last = shard.restarts.at(-1);
   const crashes = shard.restarts.filter((r) => r.cause !== 'PREEMPTED').length;
   const missing = '(inferred from the record: its FAILED event was lost)';
-  if (last?.fromGeneration === shard.generation && last.detail.exitCode === 2) return `bad input ${missing}`;
+  if (last?.fromGeneration === shard.generation && last.detail.exitCode === ENGINE_EXIT.BAD_INPUT) return `bad input ${missing}`;
   if (crashes > config.watchdog.maxRestarts) return `restart budget spent ${missing}`;
   return `launch never happened ${missing}`;
 }

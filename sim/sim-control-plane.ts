@@ -1,4 +1,4 @@
-import { ConflictError } from '../core/errors.js';
+import { StateConflictError, VersionConflictError } from '../core/errors.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
 import { LaunchService } from '../core/fleet/launch-service.js';
@@ -183,7 +183,7 @@ export class SimControlPlane {
     try {
       return await fn();
     } catch (error) {
-      if (!(error instanceof InjectedFault) && !(error instanceof ConflictError && error.retryable)) this.options.unexpected(where, error);
+      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError)) this.options.unexpected(where, error);
       this.loop.note('cp', `${where} threw ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
@@ -211,7 +211,7 @@ export class SimControlPlane {
       attempt.endedAt = this.loop.now();
       attempt.outcome = error instanceof InjectedFault ? 'faulted' : 'failed';
       attempt.note = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof InjectedFault) && !(error instanceof ConflictError && error.retryable)) this.options.unexpected('launch', error);
+      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError)) this.options.unexpected('launch', error);
       this.loop.note('cp', `launch threw ${attempt.note}`);
       return undefined;
     }

@@ -1,4 +1,5 @@
 import { FencedOutError, isRetryable } from '../core/errors.js';
+import { ENGINE_EXIT } from '../core/model/exit-codes.js';
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';
 import type { EngineStop, Progress } from '../core/model/progress.js';
@@ -75,14 +76,14 @@ export class SimEngine {
 
   async run(): Promise<void> {
     const exit = await this.lifetime().catch((error: unknown) =>
-      error instanceof FencedOutError ? { code: 3, message: `fenced: ${error.message}` } : { code: 1, message: `crashed: ${String(error)}` },
+      error instanceof FencedOutError ? { code: ENGINE_EXIT.FENCED_OUT, message: `fenced: ${error.message}` } : { code: ENGINE_EXIT.FATAL, message: `crashed: ${String(error)}` },
     );
     this.host.exit(exit);
   }
 
   private async lifetime(): Promise<EngineExit> {
     const s = this.settings;
-    if (s.badInput) return { code: 2, message: `config ${s.shard}: symbols[0]: bad input (simulated); exit 2` };
+    if (s.badInput) return { code: ENGINE_EXIT.BAD_INPUT, message: `config ${s.shard}: symbols[0]: bad input (simulated); exit 2` };
     this.startedAt = this.loop.now();
     await this.restore();
     this.lastHeartbeatOk = this.lastCommitOk = this.loop.now();
@@ -92,9 +93,9 @@ export class SimEngine {
       const now = this.loop.now();
       if (this.host.stopRequested()) return this.finish('stopped by its launcher', { by: 'signal', signal: 'SIGTERM' });
       if (this.wallNow() >= s.endsAt) return this.finish('campaign end', { by: 'deadline' });
-      if (now - this.lastHeartbeatOk > s.selfFenceMs) return { code: 3, message: `self-fenced: no heartbeat written for ${now - this.lastHeartbeatOk}ms` };
+      if (now - this.lastHeartbeatOk > s.selfFenceMs) return { code: ENGINE_EXIT.FENCED_OUT, message: `self-fenced: no heartbeat written for ${now - this.lastHeartbeatOk}ms` };
       const failure = this.commitFailure(now);
-      if (failure) return { code: 1, message: failure };
+      if (failure) return { code: ENGINE_EXIT.FATAL, message: failure };
       this.turns++;
       if (this.rng.chance(s.tradeChance)) this.trade(this.wallNow());
       if (now >= nextFlush) {
@@ -238,11 +239,11 @@ export class SimEngine {
     for (;;) {
       if (await this.commit()) break;
       const failure = this.commitFailure(this.loop.now());
-      if (failure) return { code: 1, message: `${why}: ${failure}` };
+      if (failure) return { code: ENGINE_EXIT.FATAL, message: `${why}: ${failure}` };
       await this.sleep(200);
     }
     await this.heartbeat(stop);
-    return { code: 0, message: `${why}: ${this.committedSeq + 1} fill(s) committed` };
+    return { code: ENGINE_EXIT.OK, message: `${why}: ${this.committedSeq + 1} fill(s) committed` };
   }
 
   private commitFailure(now: number): string | undefined {

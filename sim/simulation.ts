@@ -1,5 +1,6 @@
 import type { CampaignConfigInput } from '../core/config/campaign-config.js';
-import { ConflictError } from '../core/errors.js';
+import { AlreadyExistsError, StateConflictError, VersionConflictError } from '../core/errors.js';
+import { ENGINE_EXIT } from '../core/model/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { RestartCauseSchema } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
@@ -201,7 +202,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
         const outcome = await Promise.race([
           services.campaigns.stopCampaign(campaign.campaignId).then(
             () => 'stopped',
-            (error: unknown) => (error instanceof ConflictError ? 'done' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
+            (error: unknown) => (error instanceof StateConflictError || error instanceof VersionConflictError ? 'done' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
           ),
           loop.sleep(3_000).then(() => 'timeout'),
         ]);
@@ -230,7 +231,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
         const outcome = await Promise.race([
           services.schedules.createSchedule(spec).then(
             () => 'created',
-            (error: unknown) => (error instanceof ConflictError && !error.retryable ? 'created' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
+            (error: unknown) => (error instanceof AlreadyExistsError ? 'created' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
           ),
           loop.sleep(3_000).then(() => 'timeout'),
         ]);
@@ -270,7 +271,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       launcher.kill(task, kind === 'task-oom');
     } else if (kind === 'task-exit-1') {
       ledger.add(task.taskId, 'exit-1', now);
-      launcher.exit(task, { code: 1, message: 'Error: simulated crash' });
+      launcher.exit(task, { code: ENGINE_EXIT.FATAL, message: 'Error: simulated crash' });
     } else if (kind === 'task-freeze') {
       task.actor.frozenUntil = now + faults.int(1_000, swarm.outageMs);
       ledger.add(task.taskId, 'freeze', now, task.actor.frozenUntil);

@@ -1,11 +1,14 @@
 /**
  * Errors only HTTP can produce. The domain's errors live in `core/errors.ts`; these add what the
- * transport itself refuses. `core/api/http-status.ts` maps both families to statuses.
+ * transport itself refuses, as members of the same family (`ArbfleetError`, their statuses in its
+ * `ERROR_TABLE`). `core/api/http-status.ts` turns both into responses.
  */
+import { ArbfleetError } from '../errors.js';
 
 /** A request body larger than the API accepts (counted in bytes of the decoded body). */
-export class PayloadTooLargeError extends Error {
+export class PayloadTooLargeError extends ArbfleetError {
   override readonly name = 'PayloadTooLargeError';
+  readonly kind = 'payload-too-large';
   constructor(
     readonly limitBytes: number,
     /** The bytes seen, when known (a streamed body stops being counted past the limit). */
@@ -19,8 +22,9 @@ export class PayloadTooLargeError extends Error {
 }
 
 /** A body whose content type the route does not take (only `application/json` is taken). */
-export class UnsupportedMediaTypeError extends Error {
+export class UnsupportedMediaTypeError extends ArbfleetError {
   override readonly name = 'UnsupportedMediaTypeError';
+  readonly kind = 'unsupported-media-type';
   constructor(readonly contentType: string | undefined) {
     super(
       contentType === undefined
@@ -31,8 +35,9 @@ export class UnsupportedMediaTypeError extends Error {
 }
 
 /** A known path asked with a method it does not answer; the response carries `Allow`. */
-export class MethodNotAllowedError extends Error {
+export class MethodNotAllowedError extends ArbfleetError {
   override readonly name = 'MethodNotAllowedError';
+  readonly kind = 'method-not-allowed';
   constructor(
     readonly method: string,
     readonly path: string,

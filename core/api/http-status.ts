@@ -1,20 +1,19 @@
 /**
- * The one place where errors meet HTTP statuses. Everything that answers HTTP (the API handler,
- * the local server) turns an error into a response here and nowhere else.
- *
- * | error | status |
- * | --- | --- |
- * | `ValidationError` | 400, with `issues: [{ path, message }]` |
- * | `NotFoundError` (an unknown campaign or an unknown route) | 404 |
- * | `MethodNotAllowedError` | 405, with an `Allow` header |
- * | `IdempotencyKeyReusedError` (a key reused with another body) | 422 |
- * | `ConflictError`, `FencedOutError` | 409 |
- * | `PayloadTooLargeError` | 413 |
- * | `UnsupportedMediaTypeError` | 415 |
- * | anything else | 500, with a generic message (the caller logs the real one) |
+ * The one place where errors become HTTP responses. Everything that answers HTTP (the API
+ * handler, shared by the `api` Lambda and the local server, and the local server's own refusals)
+ * turns an error into a response here and nowhere else. The status of each kind of error is the
+ * `status` column of `ERROR_TABLE` in `core/errors.ts` (that module's docstring has the table):
+ * 400 invalid input (with `issues: [{ path, message }]`), 404 not found, 405 (with an `Allow`
+ * header), 409 for every conflict (a lost compare-and-set, a state that refuses the request, a
+ * record that already exists, a fenced-out or refused ledger write), 413, 415, 422 a reused
+ * idempotency key, 502 a launch ECS refused, 503 with `Retry-After` for a store that is busy or
+ * unreachable and a commit that may pass. A store's own busy, throttled or unreachable error (an
+ * SDK's or SQLite's, `storeTroubleOf`) is a `store-unavailable` too. Anything else is 500, with a
+ * generic message: the caller logs the real one.
  */
-import { ConflictError, FencedOutError, IdempotencyKeyReusedError, NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
-import { MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from './http-errors.js';
+import { ERROR_TABLE, errorKindOf, ValidationError, type ErrorKind, type FieldIssue } from '../errors.js';
+import { storeTroubleOf } from '../fleet/store-trouble.js';
+import { MethodNotAllowedError } from './http-errors.js';
 import type { ApiResponse } from './http-types.js';
 import { jsonResponse } from './json-response.js';
 
@@ -31,22 +30,36 @@ export const MAX_ISSUES_IN_RESPONSE = 100;
 /** What a 500 says: the details stay in the server's log, never in the answer. */
 export const INTERNAL_ERROR_MESSAGE = 'internal error: the request could not be completed (the server log has the details)';
 
-/** The HTTP status for an error; 500 for anything that is not one of the known families. */
-export function statusForError(error: unknown): number {
-  if (error instanceof ValidationError) return 400;
-  if (error instanceof NotFoundError) return 404;
-  if (error instanceof MethodNotAllowedError) return 405;
-  if (error instanceof IdempotencyKeyReusedError) return 422;
-  if (error instanceof ConflictError || error instanceof FencedOutError) return 409;
-  if (error instanceof PayloadTooLargeError) return 413;
-  if (error instanceof UnsupportedMediaTypeError) return 415;
-  return 500;
+/**
+ * How long a client should wait before trying a 503 again (seconds, the `Retry-After` header). A
+ * request that gets one has already waited out the store: the control plane's SQLite lock wait
+ * (`CONTROL_PLANE_LOCK_WAIT_SEC`, 10 s) or the SDK's retries (7 s of backoff with the default 4
+ * attempts, `sdkRetryBackoffBudgetMs`); 5 s more lets a lock holder or a throttling burst pass
+ * without a client hammering the store meanwhile.
+ */
+export const RETRY_AFTER_SEC = 5;
+
+/** What a 503 says: the store's details (paths, tables, SDK messages) stay in the server's log. */
+export const UNAVAILABLE_MESSAGE = `the campaign store is busy or unreachable: try again in ${RETRY_AFTER_SEC} s (the server log has the details)`;
+
+/** The kind an error answers as: its own, `store-unavailable` for a store's busy/throttled/unreachable error, else none. */
+function answeredKind(error: unknown): ErrorKind | undefined {
+  return errorKindOf(error) ?? (storeTroubleOf(error) === undefined ? undefined : 'store-unavailable');
 }
 
-/** The response for an error. A 500 says only {@link INTERNAL_ERROR_MESSAGE}. */
+/** The HTTP status for an error (`ERROR_TABLE`); 500 for anything outside the family. */
+export function statusForError(error: unknown): number {
+  const kind = answeredKind(error);
+  return kind === undefined ? 500 : ERROR_TABLE[kind].status;
+}
+
+/** The response for an error. A 500 says only {@link INTERNAL_ERROR_MESSAGE}, a 503 {@link UNAVAILABLE_MESSAGE} with `Retry-After`. */
 export function errorResponse(error: unknown): ApiResponse {
   const status = statusForError(error);
-  if (status === 500) return jsonResponse(500, { error: 'InternalError', message: INTERNAL_ERROR_MESSAGE } satisfies ErrorBody);
+  if (status === 503) {
+    return jsonResponse(503, { error: 'StoreUnavailableError', message: UNAVAILABLE_MESSAGE } satisfies ErrorBody, { 'retry-after': String(RETRY_AFTER_SEC) });
+  }
+  if (status >= 500) return jsonResponse(status, { error: 'InternalError', message: INTERNAL_ERROR_MESSAGE } satisfies ErrorBody);
   const known = error as Error;
   const body: ErrorBody = { error: known.name, message: known.message };
   if (error instanceof ValidationError) {

@@ -34,7 +34,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { CommitFailedError, FencedOutError, NotFoundError } from '../errors.js';
+import { CommitFailedError, FencedOutError, NotFoundError, VersionConflictError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
 import { isSeqRun, reconcileCommit, refuseGaps, seqRange, type ReconciledCommit, type StoredFill } from '../model/ledger-reconcile.js';
@@ -182,13 +182,13 @@ export function ledgerItem(key: ShardKey, fill: Fill, writerGeneration: number):
   return { shardKey: shardKeyOf(key), ...fill, [WRITER_GENERATION]: writerGeneration };
 }
 
-/** A part refused because one of its fills' seq is stored and may not be replaced (nothing of that part was written). */
-class RefusedSeqError extends Error {
+/** A part refused because one of its fills' seq is stored and may not be replaced (nothing of that part was written): a race lost to another attempt, reconciled next round. */
+class RefusedSeqError extends VersionConflictError {
   override readonly name = 'RefusedSeqError';
 }
 
-/** The last part refused because the head is no longer what the commit read (nothing of that part was written). */
-class HeadMovedError extends Error {
+/** The last part refused because the head is no longer what the commit read (nothing of that part was written): a lost compare-and-set on the head. */
+class HeadMovedError extends VersionConflictError {
   override readonly name = 'HeadMovedError';
 }
 

@@ -16,7 +16,7 @@ import {
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { formatPath, toFieldIssues } from '../config/zod-issues.js';
-import { ConflictError, FencedOutError, NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, ProgrammingError, ValidationError, VersionConflictError, type FieldIssue } from '../errors.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import {
   CampaignRecordSchema,
@@ -147,7 +147,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       if (!cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw error;
       const existing = await this.existingCampaignFor(record);
       if (existing) return { campaign: existing, created: false };
-      throw new ConflictError(
+      throw new AlreadyExistsError(
         `campaign ${record.campaignId}: one of its shards already exists in table ${this.tables.shards}; nothing was created`,
       );
     }
@@ -460,7 +460,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       }
     }
     if (await this.get(this.tables.campaigns, { campaignId: record.campaignId }, ['campaignId'])) {
-      throw new ConflictError(`campaign ${record.campaignId} already exists in table ${this.tables.campaigns}; choose another campaignId`);
+      throw new AlreadyExistsError(`campaign ${record.campaignId} already exists in table ${this.tables.campaigns}; choose another campaignId`);
     }
     return undefined;
   }
@@ -494,7 +494,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       const codes = cancellationCodes(error);
       if (codes?.[0]?.startsWith('ConditionalCheckFailed')) throw await this.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
       if (codes?.[1]?.startsWith('ConditionalCheckFailed')) {
-        throw new ConflictError(`${name}: idempotency key ${nextKey} is already used by another campaign`);
+        throw new AlreadyExistsError(`${name}: idempotency key ${nextKey} is already used by another campaign`);
       }
       throw error;
     }
@@ -777,7 +777,7 @@ function checkNewCampaign(record: CampaignRecord, shards: ShardRecord[]): void {
       ]);
     }
     if (seen.has(shard.shardId)) {
-      throw new ConflictError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
+      throw new ProgrammingError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
     }
     seen.add(shard.shardId);
   }
@@ -798,8 +798,8 @@ function scheduleItem(record: ScheduleRecord): Item {
   return { scheduleId: record.scheduleId, version: record.version, record: JSON.stringify(record), ...(record.deletedAt === undefined ? { listBucket: LIVE_BUCKET } : {}) };
 }
 
-function scheduleExists(scheduleId: string, table: string): ConflictError {
-  return new ConflictError(`schedule ${scheduleId} already exists in table ${table}; delete it first or choose another name`, { retryable: false });
+function scheduleExists(scheduleId: string, table: string): AlreadyExistsError {
+  return new AlreadyExistsError(`schedule ${scheduleId} already exists in table ${table}; delete it first or choose another name`);
 }
 
 function primaryKey(key: ShardKey): Item {
@@ -816,8 +816,8 @@ function checkVersion(name: string, stored: number, expected: number): void {
   if (stored !== expected) throw versionConflict(name, stored, expected);
 }
 
-function versionConflict(name: string, stored: number, expected: number): ConflictError {
-  return new ConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
+function versionConflict(name: string, stored: number, expected: number): VersionConflictError {
+  return new VersionConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
 }
 
 function isConditionalCheckFailed(error: unknown): boolean {

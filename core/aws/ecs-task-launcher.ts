@@ -22,7 +22,7 @@ import {
   type TaskOverride,
 } from '@aws-sdk/client-ecs';
 import type { Clock } from '../clock.js';
-import { ConflictError, ValidationError, type FieldIssue } from '../errors.js';
+import { ArbfleetError, StateConflictError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import { fleetStopReason } from '../fleet/stop-author.js';
 import type { ControlPlaneClients } from './control-plane-clients.js';
@@ -101,16 +101,22 @@ export interface EcsTaskLauncherOptions {
 /** One launch of `launchMany`: its task, or why it failed. */
 export type LaunchResult = { spec: TaskSpec; taskId: string } | { spec: TaskSpec; error: Error };
 
-/** A launch ECS refused or could not place, after the attempts allowed for a transient cause. */
-export class TaskLaunchError extends Error {
+/**
+ * A launch ECS refused or could not place, after the attempts allowed for a transient cause.
+ * `retryable` when ECS's reason may pass (capacity, throttling: the attempts ran out); `cause` is
+ * the SDK's error of the last attempt, when the attempt threw one.
+ */
+export class TaskLaunchError extends ArbfleetError {
   override readonly name = 'TaskLaunchError';
+  readonly kind = 'launch-failed';
   constructor(
     message: string,
     /** ECS's reason (a RunTask failure reason or an exception's name). */
     readonly reason: string,
     readonly attempts: number,
+    options: { retryable?: boolean; cause?: unknown } = {},
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -235,7 +241,7 @@ export class EcsTaskLauncher implements TaskLauncher {
    * Starts the task of one shard generation, or returns the one already started for it.
    * @throws ValidationError for a bad spec or overrides above ECS's size limit.
    * @throws TaskLaunchError when ECS refuses or cannot place the task (after retries for transient causes).
-   * @throws ConflictError when ECS holds the launch's client token for different parameters and no task of it runs.
+   * @throws StateConflictError when ECS holds the launch's client token for different parameters and no task of it runs.
    */
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
     checkSpec(spec);
@@ -247,6 +253,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     for (let attempt = 1; ; attempt++) {
       await this.limiter.acquire(1);
       let reason: string;
+      let cause: unknown;
       try {
         const { tasks = [], failures = [] } = await this.clients.ecs.send(this.runTask(spec, identity, overrides));
         const taskArn = tasks[0]?.taskArn;
@@ -258,9 +265,10 @@ export class EcsTaskLauncher implements TaskLauncher {
         if (errorName(error) === 'ConflictException') return { taskId: await this.afterTokenConflict(spec, identity, error) };
         if (!isRetryableError(error)) throw error;
         reason = `${errorName(error)}: ${(error as Error).message}`;
+        cause = error;
       }
       if (attempt >= this.maxAttempts) {
-        throw new TaskLaunchError(`ECS could not launch ${describeLaunch(spec)} after ${attempt} attempts: ${reason}`, reason, attempt);
+        throw new TaskLaunchError(`ECS could not launch ${describeLaunch(spec)} after ${attempt} attempts: ${reason}`, reason, attempt, { retryable: true, cause });
       }
       await this.sleep(this.backoffMs(attempt));
     }
@@ -381,7 +389,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     if (held !== undefined) return held;
     const running = await this.findRunning(identity.startedBy);
     if (running !== undefined) return running;
-    throw new ConflictError(
+    throw new StateConflictError(
       `ECS holds the client token of ${describeLaunch(spec)} for a request with other parameters, and no task of that launch is running: ${(error as Error).message}`,
     );
   }

@@ -7,7 +7,7 @@
  * `version`, which the caller owns) and the lifecycle event to append.
  */
 import type { CampaignPatch } from '../ports.js';
-import { ConflictError } from '../errors.js';
+import { StateConflictError } from '../errors.js';
 import { isVirtualClock, type CampaignRecord, type CampaignStatus, type LifecycleEvent } from '../model/records.js';
 
 /** The `type` of the lifecycle event every campaign transition records. */
@@ -67,14 +67,14 @@ export function canTransitionCampaign(from: CampaignStatus, to: CampaignStatus):
  *   stopping, else the status in words).
  * `version` is left alone: the store bumps it on a successful compare-and-set.
  *
- * @throws ConflictError naming both statuses when the table does not allow the transition.
+ * @throws StateConflictError naming both statuses when the table does not allow the transition.
  */
 export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, now: number, note: CampaignTransitionNote = {}): CampaignStep {
   const from = record.status;
   if (!canTransitionCampaign(from, to)) {
     const allowed = CAMPAIGN_TRANSITIONS[from];
     const why = allowed.length === 0 ? `${from} is terminal` : `from ${from} it may go to ${allowed.join(', ')}`;
-    throw new ConflictError(`campaign ${record.campaignId} cannot go from ${from} to ${to}: ${why}`);
+    throw new StateConflictError(`campaign ${record.campaignId} cannot go from ${from} to ${to}: ${why}`);
   }
 
   const patch: CampaignPatch = { status: to, updatedAt: now };

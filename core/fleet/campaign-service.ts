@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { CampaignView, FleetApi } from '../ports.js';
 import { campaignFromObject } from '../config/load-config.js';
-import { ConflictError, IdempotencyKeyReusedError, NotFoundError, ValidationError } from '../errors.js';
+import { IdempotencyKeyReusedError, NotFoundError, StateConflictError, ValidationError } from '../errors.js';
 import { buildReport, loadReportInput } from '../report/build-report.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
@@ -100,7 +100,7 @@ export class CampaignService implements FleetApi {
   async stopCampaign(campaignId: string): Promise<CampaignView> {
     const { campaign, shards } = await this.getCampaign(campaignId);
     const now = this.ctx.clock.now();
-    if (campaign.status === 'STOPPING') throw new ConflictError(`campaign ${campaignId} is already stopping (${campaign.endReason ?? 'ending'})`);
+    if (campaign.status === 'STOPPING') throw new StateConflictError(`campaign ${campaignId} is already stopping (${campaign.endReason ?? 'ending'})`);
     const to = campaign.status === 'SCHEDULED' ? 'CANCELLED' : 'STOPPING';
     const step = transitionCampaign(campaign, to, now, { reason: USER_STOP_REASON });
     const updated = await this.ctx.store.updateCampaign(campaignId, campaign.version, step.patch);

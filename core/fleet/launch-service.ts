@@ -1,5 +1,5 @@
 import { TaskSizeSchema, type CampaignConfig } from '../config/campaign-config.js';
-import { ConflictError } from '../errors.js';
+import { VersionConflictError } from '../errors.js';
 import type { CampaignRecord, ShardRecord } from '../model/records.js';
 import type { LaunchMessage } from '../ports.js';
 import { transitionCampaign } from './campaign-lifecycle.js';
@@ -67,7 +67,7 @@ export class LaunchService {
       if (fresh?.taskId === taskId) {
         // A duplicate delivery launching the same generation got the same task back (the launch is
         // idempotent) and must leave it alone; else this very write landed and its answer was lost.
-        if (error instanceof ConflictError) return drop('already launched by another delivery');
+        if (error instanceof VersionConflictError) return drop('already launched by another delivery');
       } else if (!fresh || !waitsForLaunch(fresh, shard.generation)) {
         // The shard moved on (a newer generation, closed, failed): this task must not run.
         await launcher.stop(taskId, fleetStopReason('launch superseded'));
@@ -98,7 +98,7 @@ export class LaunchService {
       await store.updateCampaign(campaignId, campaign.version, step.patch);
       await store.appendEvents([step.event]);
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof VersionConflictError)) throw error;
     }
   }
 }

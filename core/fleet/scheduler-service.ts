@@ -1,4 +1,4 @@
-import { ConflictError } from '../errors.js';
+import { StateConflictError, VersionConflictError } from '../errors.js';
 import { isTerminalCampaign, transitionCampaign } from './campaign-lifecycle.js';
 import { CampaignService, USER_STOP_REASON } from './campaign-service.js';
 import type { FleetContext } from './fleet-context.js';
@@ -48,7 +48,8 @@ export class SchedulerService {
       try {
         if (await this.advance(campaign)) finished.push(campaign.campaignId);
       } catch (error) {
-        if (error instanceof ConflictError) continue; // raced with another writer: next tick
+        // Raced with another writer (a lost compare-and-set, or a step its copy no longer allows): next tick.
+        if (error instanceof VersionConflictError || error instanceof StateConflictError) continue;
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         failed.push({ campaignId: campaign.campaignId, error: message });
         this.ctx.log.log('error', 'scheduler could not advance campaign', { campaignId: campaign.campaignId, status: campaign.status, error: message });

@@ -9,7 +9,7 @@
  * `undefined` clears that field.
  */
 import type { ShardPatch } from '../ports.js';
-import { ConflictError, ValidationError } from '../errors.js';
+import { ProgrammingError, StateConflictError, ValidationError } from '../errors.js';
 import { SHARD_STATUS_EVENT, type CauseDetail, type LifecycleEvent, type RestartCause, type RestartRecord, type ShardRecord, type ShardStatus } from '../model/records.js';
 
 /** The event type, defined with the event record so the report reads it without the fleet; kept here for the transitions' callers. */
@@ -135,7 +135,7 @@ export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined
  *   clears what belonged to the old generation (task, observations, suspicion).
  * `version` is left alone: the store bumps it on a successful compare-and-set.
  *
- * @throws ConflictError naming both statuses when the table does not allow the transition.
+ * @throws StateConflictError naming both statuses when the table does not allow the transition.
  * @throws ValidationError when a transition that records an incident is given none, or one whose
  *   cause does not lead to `to`.
  */
@@ -144,7 +144,7 @@ export function transitionShard(record: ShardRecord, to: ShardStatus, now: numbe
   if (!canTransitionShard(from, to)) {
     const allowed = SHARD_TRANSITIONS[from];
     const why = allowed.length === 0 ? `${from} is terminal` : `from ${from} it may go to ${allowed.join(', ')}`;
-    throw new ConflictError(
+    throw new StateConflictError(
       `shard ${record.shardId} of campaign ${record.campaignId} (generation ${record.generation}) cannot go from ${from} to ${to}: ${why}`,
     );
   }
@@ -209,12 +209,12 @@ export function restartShard(record: ShardRecord, incident: Incident, now: numbe
  * Fails a shard whose restart budget is spent, in one store update: into the incident's trouble
  * status (recording it), then `FAILED`.
  *
- * @throws ConflictError for a `RECYCLED` incident: a recycle is a precaution, never a reason to fail.
+ * @throws ProgrammingError for a `RECYCLED` incident: a recycle is a precaution, never a reason to fail.
  */
 export function failShard(record: ShardRecord, incident: Incident, now: number, reason: string): ShardSteps {
   const trouble = troubleStatusFor(incident.cause);
   if (!trouble) {
-    throw new ConflictError(`shard ${record.shardId} of campaign ${record.campaignId}: a ${incident.cause} incident never fails a shard`);
+    throw new ProgrammingError(`shard ${record.shardId} of campaign ${record.campaignId}: a ${incident.cause} incident never fails a shard`);
   }
   const first = transitionShard(record, trouble, now, { incident });
   return merge([first, transitionShard(first.record, 'FAILED', now, { reason })]);

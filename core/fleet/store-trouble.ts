@@ -81,6 +81,6 @@ export function describeStoreTrouble(trouble: StoreTrouble, now: number): string
 
 /**
  * The prefix of the engine's last stderr line when it ends because the store was unavailable
- * (exit `EXIT_STORE_UNAVAILABLE`): the fleet quotes the line in the restart's detail.
+ * (exit `ENGINE_EXIT.STORE_UNAVAILABLE`): the fleet quotes the line in the restart's detail.
  */
 export const STORE_UNAVAILABLE_PREFIX = 'store unavailable: ';

@@ -21,7 +21,8 @@
  * code crashed), after the minimum backoff.
  */
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { ConflictError } from '../errors.js';
+import { ProgrammingError } from '../errors.js';
+import { ENGINE_EXIT } from '../model/exit-codes.js';
 import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
 import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, isOutsideCause, type BackoffPolicy, type RestartBudget } from './backoff.js';
@@ -179,21 +180,6 @@ const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE'>; detail: CauseDetail; permanent?: true };
 
 /**
- * The engine's exit code for bad input: a config or data file it refuses (`engine-task/src/main.ts`,
- * `EXIT_BAD_CONFIG`). Deterministic: the same input fails the same way on every relaunch, so it is
- * never retried as a crash.
- */
-export const EXIT_BAD_INPUT = 2;
-
-/**
- * The engine's exit code when it gave up on a store that was busy or unreachable
- * (`engine-task/src/main.ts`, `EXIT_STORE_UNAVAILABLE`): it could not write a heartbeat within its
- * self-fence, or a commit within its commit bound (`core/fleet/timeouts.ts`), and its last stderr
- * line says what it waited on. Booked as `STORE_UNAVAILABLE`, never as a crash.
- */
-export const EXIT_STORE_UNAVAILABLE = 4;
-
-/**
  * Judges a STOPPED task by who ended it (`stopAuthor`), given `final`, the last heartbeat of its
  * generation (where the engine says why it stopped), and `campaignEndsAt` when known:
  * - completion: a fleet stop (`isFleetStopReason`: the campaign's end, a user's stop, …); any stop
@@ -206,15 +192,20 @@ export const EXIT_STORE_UNAVAILABLE = 4;
  *   own, or the one the engine's final heartbeat names) or the stop code and reason, with a note;
  *   and for an exit 0 before the end that names no end of its own (nothing says it finished: a
  *   restart from the checkpoint costs little, a shard wrongly complete loses the rest of its run);
- * - `STORE_UNAVAILABLE` for an exit `EXIT_STORE_UNAVAILABLE` (no signal, no OOM): the engine gave
- *   up on a busy or unreachable store; the note quotes its last stderr line;
+ * - `STORE_UNAVAILABLE` for an exit `ENGINE_EXIT.STORE_UNAVAILABLE` (no signal, no OOM): the engine
+ *   gave up on a busy or unreachable store (it could not write a heartbeat within its self-fence,
+ *   or a commit within its commit bound, `core/fleet/timeouts.ts`, or could not open it); the note
+ *   quotes its last stderr line, which says what it waited on; never a crash;
  * - else `CRASHED` (a non-zero exit, another signal, or no exit code at all). An exit with
- *   `EXIT_BAD_INPUT` (no signal, no OOM) is `CRASHED` and `permanent`: relaunching cannot help.
+ *   `ENGINE_EXIT.BAD_INPUT` (no signal, no OOM: a config or data file the engine refuses) is
+ *   `CRASHED` and `permanent`: the same input fails the same way on every relaunch.
  *
- * @throws ConflictError when the task has not stopped.
+ * The engine's exit codes are `ENGINE_EXIT` (`core/model/exit-codes.ts`).
+ *
+ * @throws ProgrammingError when the task has not stopped.
  */
 export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: Progress): StopClassification {
-  if (task.state !== 'STOPPED') throw new ConflictError(`task ${task.taskId} is ${task.state}, not STOPPED: there is no stop to classify`);
+  if (task.state !== 'STOPPED') throw new ProgrammingError(`task ${task.taskId} is ${task.state}, not STOPPED: there is no stop to classify`);
   const author = stopAuthor(task, final);
   if (author.by === 'fleet') return 'completed';
   if (campaignEndsAt !== undefined && task.stoppedAt !== undefined && task.stoppedAt >= campaignEndsAt) return 'completed';
@@ -234,13 +225,13 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: 
   if (!signalled && (task.exitCode === undefined || task.exitCode === null)) {
     detail.note = 'the task stopped without an exit code (it may never have started)';
   }
-  if (!oom && !signalled && task.exitCode === EXIT_STORE_UNAVAILABLE) {
+  if (!oom && !signalled && task.exitCode === ENGINE_EXIT.STORE_UNAVAILABLE) {
     const said = lastLine(task.stderrTail ?? task.stoppedReason);
-    detail.note = `the engine gave up on the store (exit ${EXIT_STORE_UNAVAILABLE})${said ? `: ${said}` : ''}`;
+    detail.note = `the engine gave up on the store (exit ${ENGINE_EXIT.STORE_UNAVAILABLE})${said ? `: ${said}` : ''}`;
     return { cause: 'STORE_UNAVAILABLE', detail };
   }
-  if (!oom && !signalled && task.exitCode === EXIT_BAD_INPUT) {
-    detail.note = `the engine refused its input (exit ${EXIT_BAD_INPUT}: bad config or data); the same input fails the same way, so it is not relaunched`;
+  if (!oom && !signalled && task.exitCode === ENGINE_EXIT.BAD_INPUT) {
+    detail.note = `the engine refused its input (exit ${ENGINE_EXIT.BAD_INPUT}: bad config or data); the same input fails the same way, so it is not relaunched`;
     return { cause: 'CRASHED', detail, permanent: true };
   }
   return { cause: oom ? 'OOM' : 'CRASHED', detail };
@@ -423,7 +414,7 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
   if (stop.permanent) {
     const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
     const said = lastLine(task.stderrTail ?? task.stoppedReason);
-    return { kind: 'fail', incident, budget, reason: `bad input, not retried: the engine exited ${EXIT_BAD_INPUT}${said ? `: ${said}` : ''}` };
+    return { kind: 'fail', incident, budget, reason: `bad input, not retried: the engine exited ${ENGINE_EXIT.BAD_INPUT}${said ? `: ${said}` : ''}` };
   }
   return confirmed(shard, incident, now, policy);
 }

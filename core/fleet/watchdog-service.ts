@@ -1,5 +1,5 @@
 import type { CampaignConfig } from '../config/campaign-config.js';
-import { ConflictError } from '../errors.js';
+import { StateConflictError, VersionConflictError } from '../errors.js';
 import type { ShardKey, TaskStatus } from '../ports.js';
 import { campaignAfterShardFailure, isTerminalCampaign } from './campaign-lifecycle.js';
 import { launchDelaySec, type FleetContext } from './fleet-context.js';
@@ -71,7 +71,7 @@ export class WatchdogService {
       try {
         await store.updateShard(key, shard.version, { ...step.patch, generation: shard.generation + 1 }); // fenced: a launch may be in flight
       } catch (error) {
-        if (error instanceof ConflictError) continue; // it moved meanwhile: the next read judges it again
+        if (error instanceof VersionConflictError) continue; // it moved meanwhile: the next read judges it again
         throw error;
       }
       await store.appendEvents([step.event]);
@@ -257,7 +257,7 @@ export class WatchdogService {
       const reconciled = await this.reconcile(campaign, shard, task, config, now);
       if (reconciled !== undefined) return reconciled;
     } catch (error) {
-      if (error instanceof ConflictError) return 'ignore';
+      if (movedMeanwhile(error)) return 'ignore';
       throw error;
     }
     const policy = watchdogPolicyFor(config, campaign.endsAt);
@@ -266,7 +266,7 @@ export class WatchdogService {
       try {
         return await this.drainRecycle(shard, task, now, config);
       } catch (error) {
-        if (error instanceof ConflictError) return 'ignore';
+        if (movedMeanwhile(error)) return 'ignore';
         throw error;
       }
     }
@@ -282,7 +282,7 @@ export class WatchdogService {
       await this.apply(campaign, shard, verdict, now);
     } catch (error) {
       // Someone else (the other detector, a launch) updated the shard first: judge again next time.
-      if (error instanceof ConflictError) return 'ignore';
+      if (movedMeanwhile(error)) return 'ignore';
       throw error;
     }
     return verdict.kind;
@@ -454,7 +454,7 @@ export class WatchdogService {
     if (overdue.kind === 'requeue') {
       // Sent, then recorded: a re-queue counts (and spaces the next one) only once the queue took
       // it, and a send that threw is tried again at the next pass. A launch that reaches the shard
-      // first makes this compare-and-set a ConflictError (ignored by `judge`): the launch stands.
+      // first makes this compare-and-set a VersionConflictError (ignored by `judge`): the launch stands.
       await queue.send({ ...key, generation: shard.generation }, 0);
       await store.updateShard(key, shard.version, { launchRequeues: (shard.launchRequeues ?? 0) + 1, launchNotBefore: overdue.dueSince, updatedAt: now });
       log.log('warn', 'launch re-queued', { ...key, generation: shard.generation, reason: overdue.reason });
@@ -480,4 +480,13 @@ export class WatchdogService {
       if (other.taskId && isActiveShard(other.status)) await launcher.stop(other.taskId, campaignStopReason('failed'));
     }
   }
+}
+
+/**
+ * The shard or campaign moved on since it was read: a compare-and-set lost to another writer, or
+ * a transition its (now stale) copy's state refuses. Judged again on the next pass; anything else
+ * (a `ProgrammingError` above all) is not swallowed.
+ */
+function movedMeanwhile(error: unknown): boolean {
+  return error instanceof VersionConflictError || error instanceof StateConflictError;
 }

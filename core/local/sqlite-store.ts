@@ -6,7 +6,7 @@ import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
-import { ConflictError, FencedOutError, NotFoundError, StoreReplacedError, StoreUnavailableError, ValidationError } from '../errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, ProgrammingError, StoreReplacedError, StoreUnavailableError, ValidationError, VersionConflictError } from '../errors.js';
 import {
   CampaignRecordSchema,
   HeartbeatSchema,
@@ -265,13 +265,13 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
         if (existing) return { campaign: this.parseCampaign(existing.record), created: false };
       }
       if (this.sql.getCampaign.get(record.campaignId)) {
-        throw new ConflictError(`campaign ${record.campaignId} already exists in ${this.path}; choose another campaignId`);
+        throw new AlreadyExistsError(`campaign ${record.campaignId} already exists in ${this.path}; choose another campaignId`);
       }
       this.sql.insertCampaign.run(record.campaignId, record.idempotencyKey ?? null, record.createdAt, record.version, JSON.stringify(record));
       const seen = new Set<string>();
       for (const shard of shardRecords) {
         if (seen.has(shard.shardId)) {
-          throw new ConflictError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
+          throw new ProgrammingError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
         }
         seen.add(shard.shardId);
         this.sql.insertShard.run(...shardColumns(shard));
@@ -318,7 +318,7 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
         this.sql.updateCampaign.run(next.idempotencyKey ?? null, next.version, JSON.stringify(next), campaignId, expectedVersion);
       } catch (error) {
         if (isConstraintViolation(error, 'SQLITE_CONSTRAINT_UNIQUE')) {
-          throw new ConflictError(`campaign ${campaignId}: idempotency key ${next.idempotencyKey} is already used by another campaign`);
+          throw new AlreadyExistsError(`campaign ${campaignId}: idempotency key ${next.idempotencyKey} is already used by another campaign`);
         }
         throw error;
       }
@@ -420,7 +420,7 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
       const row = this.sql.getSchedule.get(record.scheduleId) as RecordRow | undefined;
       const existing = row ? this.parseSchedule(row.record) : undefined;
       if (existing && existing.deletedAt === undefined) {
-        throw new ConflictError(`schedule ${record.scheduleId} already exists in ${this.path}; delete it first or choose another name`, { retryable: false });
+        throw new AlreadyExistsError(`schedule ${record.scheduleId} already exists in ${this.path}; delete it first or choose another name`);
       }
       // A replaced (deleted) schedule's version keeps counting up, so a reader of the old one cannot update the new one.
       const next = existing ? { ...record, version: existing.version + 1 } : record;
@@ -637,7 +637,7 @@ function shardColumns(shard: ShardRecord): [string, string, number, string, numb
 
 function checkVersion(name: string, stored: number, expected: number): void {
   if (stored !== expected) {
-    throw new ConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
+    throw new VersionConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
   }
 }
 

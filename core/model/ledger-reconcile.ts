@@ -22,7 +22,7 @@
  * still covers it); different, it is a `LedgerConflictError` (two writers of one generation, or a
  * bug), so one generation never overwrites its own fills.
  */
-import { ConflictError, LedgerConflictError, LedgerGapError } from '../errors.js';
+import { LedgerConflictError, LedgerGapError, ProgrammingError } from '../errors.js';
 import { FillSchema, type Fill } from './fill.js';
 
 /** The fields that make up a fill's content, in schema order. */
@@ -124,13 +124,13 @@ export function committedFills<T extends { seq: number }>(fills: readonly T[], c
 
 /**
  * Refuses a commit that lists one `seq` twice (a bug in the caller, not a retry): permanent.
- * @throws ConflictError (not retryable) naming the shard and the seq.
+ * @throws ProgrammingError (not retryable) naming the shard and the seq.
  */
 export function refuseRepeatedSeqs(name: string, fills: readonly Fill[]): void {
   const seen = new Set<number>();
   for (const fill of fills) {
     if (seen.has(fill.seq)) {
-      throw new ConflictError(`${name}: fill seq ${fill.seq} appears twice in one commit; nothing of this commit was written`, { retryable: false });
+      throw new ProgrammingError(`${name}: fill seq ${fill.seq} appears twice in one commit; nothing of this commit was written`);
     }
     seen.add(fill.seq);
   }

@@ -12,7 +12,7 @@
  * create return the campaign if it had been made already.
  */
 import type { Clock } from '../clock.js';
-import { ConflictError, NotFoundError, ValidationError } from '../errors.js';
+import { NotFoundError, StateConflictError, ValidationError, VersionConflictError } from '../errors.js';
 import type { CampaignService } from '../fleet/campaign-service.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import type { CampaignRecord, LifecycleEvent } from '../model/records.js';
@@ -106,10 +106,10 @@ export class ScheduleService implements ScheduleApi {
 
   async triggerSchedule(scheduleId: string): Promise<TriggerResult> {
     const current = await this.read(scheduleId);
-    if (current.pending) throw new ConflictError(`schedule ${scheduleId} is starting a run (${current.pending.idempotencyKey}); try again in a moment`);
+    if (current.pending) throw new StateConflictError(`schedule ${scheduleId} is starting a run (${current.pending.idempotencyKey}); try again in a moment`, { retryable: true });
     const now = this.deps.clock.now();
     const decision = decideTrigger(current, await this.liveRuns(scheduleId));
-    if (decision.kind === 'refuse') throw new ConflictError(`schedule ${scheduleId}: not triggered: ${decision.reason}`, { retryable: false });
+    if (decision.kind === 'refuse') throw new StateConflictError(`schedule ${scheduleId}: not triggered: ${decision.reason}`);
     if (decision.kind === 'buffer') {
       await this.deps.schedules.updateSchedule(scheduleId, current.version, { buffered: now });
       await this.event(scheduleId, 'schedule.buffered', { occurrence: iso(now), trigger: true });
@@ -141,7 +141,7 @@ export class ScheduleService implements ScheduleApi {
       try {
         await this.advance(schedule, live.get(schedule.scheduleId) ?? [], result);
       } catch (error) {
-        if (error instanceof ConflictError && error.retryable) continue;
+        if (error instanceof VersionConflictError) continue;
         const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
         result.failed.push({ scheduleId: schedule.scheduleId, error: message });
         this.deps.log.log('error', 'scheduler could not advance schedule', { scheduleId: schedule.scheduleId, error: message });
@@ -233,7 +233,7 @@ export class ScheduleService implements ScheduleApi {
         await this.deps.campaigns.stopCampaign(campaignId);
         await this.event(id, 'schedule.cancelled-previous', { campaignId, occurrence: iso(pending.occurrence) });
       } catch (error) {
-        if (!(error instanceof ConflictError) && !(error instanceof NotFoundError)) throw error; // already stopping or gone
+        if (!(error instanceof StateConflictError || error instanceof VersionConflictError || error instanceof NotFoundError)) throw error; // already stopping or gone
       }
     }
     let campaignId: string | undefined;

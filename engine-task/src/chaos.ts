@@ -2,6 +2,8 @@
  * Faults an engine can inject into itself, for the fleet's fault tests (`--chaos`). Faults
  * from outside (SIGKILL, SIGSTOP) need no help from the engine and are not here.
  */
+import { ArbfleetError } from '../../core/errors.js';
+
 export const ENGINE_FAULTS = ['stall', 'exit', 'leak'] as const;
 export type EngineFault = (typeof ENGINE_FAULTS)[number];
 
@@ -27,6 +29,7 @@ export function parseEngineChaos(spec: string): ScheduledFault[] {
 }
 
 /** Thrown by the runner when an `exit` fault fires: the entrypoint exits 1 at once, flushing nothing. */
-export class ChaosExit extends Error {
+export class ChaosExit extends ArbfleetError {
   override readonly name = 'ChaosExit';
+  readonly kind = 'chaos-exit';
 }

@@ -8,12 +8,14 @@
  * within the self-fence with no store error seen: a frozen loop), 4 the store was busy or
  * unreachable past the self-fence or the commit bound (the last stderr line says what it waited on:
  * "store unavailable: store busy: SQLITE_BUSY for 6.1 s …"; the fleet books it `STORE_UNAVAILABLE`).
+ * The codes are `ENGINE_EXIT` (`core/model/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE`.
  */
 import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
 import { parseDurationSeconds } from '../../core/config/duration.js';
 import { systemClock } from '../../core/clock.js';
-import { ValidationError } from '../../core/errors.js';
+import { engineExitCodeFor, errorKindOf, isBadOption, ValidationError } from '../../core/errors.js';
+import { ENGINE_EXIT } from '../../core/model/exit-codes.js';
 import { ChaosExit, parseEngineChaos } from './chaos.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
@@ -21,12 +23,6 @@ import { ShardRunner, type RunOutcome } from './runner.js';
 import { STORE_UNAVAILABLE_PREFIX, storeTroubleOf } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 
-export const EXIT_OK = 0;
-export const EXIT_FATAL = 1;
-export const EXIT_BAD_CONFIG = 2;
-export const EXIT_FENCED = 3;
-/** The store was busy or unreachable past the self-fence or the commit bound (`EXIT_STORE_UNAVAILABLE` in `core/fleet/watchdog-policy.ts`). */
-export const EXIT_STORE_UNAVAILABLE = 4;
 /** How long SIGTERM may take before the process gives up on flushing (ECS waits 30 s). */
 const STOP_DEADLINE_MS = 9_000;
 
@@ -81,7 +77,7 @@ async function main(): Promise<number> {
   });
   if (values.help) {
     console.log(HELP);
-    return EXIT_OK;
+    return ENGINE_EXIT.OK;
   }
   const env = process.env;
   const configPath = positionals[0] ?? env.ARBFLEET_CONFIG;
@@ -149,7 +145,7 @@ async function main(): Promise<number> {
     runner.stop(signal);
     setTimeout(() => {
       process.stderr.write(`arbfleet-engine: no clean stop within ${STOP_DEADLINE_MS / 1000}s after ${signal}, exiting\n`);
-      process.exit(EXIT_FATAL);
+      process.exit(ENGINE_EXIT.FATAL);
     }, STOP_DEADLINE_MS).unref();
   };
   process.on('SIGTERM', onSignal);
@@ -176,17 +172,17 @@ function clockMode(flag: boolean, fromEnv: string | undefined, fromConfig: 'real
 
 /** The exit code of a run: never 0 while fills the engine made are not in the ledger. */
 function exitCodeOf(outcome: RunOutcome): number {
-  if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return EXIT_FENCED;
+  if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return ENGINE_EXIT.FENCED_OUT;
   if (outcome.end === 'store-unavailable') {
     // The last stderr line is what the fleet quotes in the restart's detail (`classifyStop`).
     process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${outcome.reason}; ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed\n`);
-    return EXIT_STORE_UNAVAILABLE;
+    return ENGINE_EXIT.STORE_UNAVAILABLE;
   }
   if (outcome.end === 'commit-failed' || outcome.fillsUncommitted > 0) {
     process.stderr.write(`arbfleet-engine: ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed: ${outcome.reason}\n`);
-    return EXIT_FATAL;
+    return ENGINE_EXIT.FATAL;
   }
-  return EXIT_OK;
+  return ENGINE_EXIT.OK;
 }
 
 /** EMF lines for CloudWatch with each heartbeat (on AWS: ticks/s, latency p99, RSS). */
@@ -229,24 +225,25 @@ main().then(
   (error: unknown) => {
     if (error instanceof ValidationError) {
       process.stderr.write(`arbfleet-engine: invalid config: ${error.message}\n`);
-      process.exit(EXIT_BAD_CONFIG);
+      process.exit(engineExitCodeFor(error));
     }
     if (error instanceof ChaosExit) {
       process.stderr.write(`arbfleet-engine: ${error.message}\n`);
-      process.exit(EXIT_FATAL);
+      process.exit(engineExitCodeFor(error));
     }
-    if (error instanceof TypeError && (error as NodeJS.ErrnoException).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') {
-      process.stderr.write(`arbfleet-engine: ${error.message} (see --help)\n`);
-      process.exit(EXIT_BAD_CONFIG);
+    if (isBadOption(error)) {
+      process.stderr.write(`arbfleet-engine: ${(error as Error).message} (see --help)\n`);
+      process.exit(engineExitCodeFor(error));
     }
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
     const trouble = storeTroubleOf(error);
     if (trouble !== undefined) {
       // The store was busy or unreachable before the run began (the restore, the config read).
       process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${trouble.kind === 'busy' ? 'store busy' : trouble.kind === 'throttled' ? 'DynamoDB throttled' : 'store unreachable'}: ${trouble.code}: ${reason}\n`);
-      process.exit(EXIT_STORE_UNAVAILABLE);
+      process.exit(ENGINE_EXIT.STORE_UNAVAILABLE);
     }
-    process.stderr.write(`arbfleet-engine: fatal: ${reason}\n`);
-    process.exit(EXIT_FATAL);
+    // A store that cannot be opened (`StoreUnavailableError`, exit 4) says so in the line the fleet quotes.
+    process.stderr.write(`arbfleet-engine: ${errorKindOf(error) === 'store-unavailable' ? STORE_UNAVAILABLE_PREFIX : 'fatal: '}${reason}\n`);
+    process.exit(engineExitCodeFor(error));
   },
 );

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
-import { ConflictError, FencedOutError, NotFoundError } from '../../core/errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, VersionConflictError } from '../../core/errors.js';
 import type { LifecycleEvent } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey } from '../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress, shardRecord } from './record-builders.js';
@@ -96,10 +96,10 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         expect(await store.listCampaigns()).toHaveLength(4);
       });
 
-      it('creating a campaign id that exists is a ConflictError and changes nothing', async () => {
+      it('creating a campaign id that exists is an AlreadyExistsError and changes nothing', async () => {
         await seed('dup', 1);
         const again = newCampaign('dup', 3, { name: 'other' });
-        await expect(store.createCampaign(again.campaign, again.shards)).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.createCampaign(again.campaign, again.shards)).rejects.toBeInstanceOf(AlreadyExistsError);
         expect((await store.getCampaign('dup'))?.name).toBe('campaign dup');
         expect(await store.listShards('dup')).toHaveLength(1);
       });
@@ -129,11 +129,11 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         expect(await store.getCampaign('c1')).toEqual(updated);
       });
 
-      it('updateCampaign with a stale version is a ConflictError and changes nothing', async () => {
+      it('updateCampaign with a stale version is a VersionConflictError and changes nothing', async () => {
         await seed('c1');
         const winner = await store.updateCampaign('c1', 0, { status: 'RUNNING' });
-        await expect(store.updateCampaign('c1', 0, { status: 'CANCELLED' })).rejects.toBeInstanceOf(ConflictError);
-        await expect(store.updateCampaign('c1', 2, { status: 'CANCELLED' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.updateCampaign('c1', 0, { status: 'CANCELLED' })).rejects.toBeInstanceOf(VersionConflictError);
+        await expect(store.updateCampaign('c1', 2, { status: 'CANCELLED' })).rejects.toBeInstanceOf(VersionConflictError);
         expect(await store.getCampaign('c1')).toEqual(winner);
         expect((await store.updateCampaign('c1', 1, { status: 'STOPPING' })).version).toBe(2);
       });
@@ -147,10 +147,10 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         expect(await store.getShard(key)).toEqual(updated);
       });
 
-      it('updateShard with a stale version is a ConflictError and changes nothing', async () => {
+      it('updateShard with a stale version is a VersionConflictError and changes nothing', async () => {
         const key = await seed('c1');
         const winner = await store.updateShard(key, 0, { status: 'LAUNCHING' });
-        await expect(store.updateShard(key, 0, { status: 'RUNNING' })).rejects.toBeInstanceOf(ConflictError);
+        await expect(store.updateShard(key, 0, { status: 'RUNNING' })).rejects.toBeInstanceOf(VersionConflictError);
         expect(await store.getShard(key)).toEqual(winner);
       });
 
@@ -164,7 +164,7 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
         expect(won).toHaveLength(1);
         expect(lost).toHaveLength(1);
-        expect(lost[0]!.reason).toBeInstanceOf(ConflictError);
+        expect(lost[0]!.reason).toBeInstanceOf(VersionConflictError);
         expect((await store.getShard(key))?.version).toBe(1);
       });
     });

@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { AlreadyExistsError, NotFoundError, VersionConflictError } from '../../core/errors.js';
 import type { CampaignStore, ScheduleStore } from '../../core/ports.js';
 import type { ScheduleRecord } from '../../core/model/schedule-record.js';
 import { parseScheduleSpec } from '../../core/schedule/schedule-spec.js';
@@ -53,16 +53,16 @@ export function describeScheduleStoreContract(name: string, makeStore: () => Pro
     it('refuses a second schedule of the same id (not retryable)', async () => {
       await fixture.store.createSchedule(record('a'));
       const error = await fixture.store.createSchedule(record('a')).catch((e: unknown) => e);
-      expect(error).toBeInstanceOf(ConflictError);
-      expect((error as ConflictError).retryable).toBe(false);
+      expect(error).toBeInstanceOf(AlreadyExistsError);
+      expect((error as AlreadyExistsError).retryable).toBe(false);
     });
 
-    it('updates are compare-and-set on version: a stale one is a ConflictError and changes nothing', async () => {
+    it('updates are compare-and-set on version: a stale one is a VersionConflictError and changes nothing', async () => {
       const { store } = fixture;
       await store.createSchedule(record('a'));
       const claimed = await store.updateSchedule('a', 0, { nextRunAt: T0 + 600_000, runs: 1, pending: { occurrence: T0, idempotencyKey: 'k', cancel: [] } });
       expect(claimed).toMatchObject({ version: 1, nextRunAt: T0 + 600_000, runs: 1 });
-      await expect(store.updateSchedule('a', 0, { nextRunAt: T0 + 600_000, runs: 1 })).rejects.toThrow(ConflictError);
+      await expect(store.updateSchedule('a', 0, { nextRunAt: T0 + 600_000, runs: 1 })).rejects.toThrow(VersionConflictError);
       const cleared = await store.updateSchedule('a', 1, { pending: undefined });
       expect(cleared.pending).toBeUndefined();
       expect(await store.getSchedule('a')).toEqual(cleared);

@@ -5,7 +5,7 @@
  * them: `core/model/ledger-reconcile.ts`). Every adapter runs this same suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, FencedOutError, isRetryable, LedgerConflictError, LedgerGapError } from '../../core/errors.js';
+import { FencedOutError, isRetryable, LedgerConflictError, LedgerGapError, ProgrammingError } from '../../core/errors.js';
 import type { ShardRecord } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 import type { Fill } from '../../core/model/fill.js';
@@ -180,7 +180,7 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       await task.commit(fills(0, 3, 0), checkpoint(0, 1));
 
       const refused = task.commit([...fills(3, 2, 0), ...fills(3, 1, 0)], checkpoint(0, 4));
-      await expect(refused).rejects.toBeInstanceOf(ConflictError);
+      await expect(refused).rejects.toBeInstanceOf(ProgrammingError);
       await expect(refused).rejects.toMatchObject({ retryable: false });
 
       expect(await task.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: fills(2, 1, 0) });

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
-import { ConflictError } from '../../core/errors.js';
+import { VersionConflictError } from '../../core/errors.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { newCampaign } from './record-builders.js';
 
@@ -73,7 +73,7 @@ describe('SqliteCampaignStore shared by several processes', () => {
           await store.updateShard(key, shard!.version, { status: 'RUNNING', observedTicks: shard!.heartbeat?.progress.ticks ?? 0 });
           updates.set(key.shardId, updates.get(key.shardId)! + 1);
         } catch (error) {
-          if (!(error instanceof ConflictError)) throw error;
+          if (!(error instanceof VersionConflictError)) throw error;
           conflicts += 1;
         }
       }

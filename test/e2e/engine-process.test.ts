@@ -61,12 +61,12 @@ describe('the engine process', () => {
     store.close();
   });
 
-  it('opens only an existing SQLite store: a missing one is exit 1 naming it, and no file is made', async () => {
+  it('opens only an existing SQLite store: a missing one is exit 4 (store unavailable, ERROR_TABLE) naming it, and no file is made', async () => {
     const db = join(tempDir(), 'gone', 'fleet.db');
     const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--json']);
     const exit = await engine.exited;
-    expect(exit.code).toBe(1);
-    expect(engine.stderr()).toContain(`cannot open the campaign store at ${db}: no such file`);
+    expect(exit.code).toBe(4);
+    expect(engine.stderr()).toContain(`arbfleet-engine: store unavailable: cannot open the campaign store at ${db}: no such file`);
     expect(existsSync(db)).toBe(false);
   });
 

@@ -1,6 +1,6 @@
 import type { CampaignView, FleetApi } from '../../core/ports.js';
 import { campaignFromObject } from '../../core/config/load-config.js';
-import { ConflictError, NotFoundError } from '../../core/errors.js';
+import { StateConflictError, NotFoundError } from '../../core/errors.js';
 import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
 import { pendingShardRecord, planShards } from '../../core/fleet/shard-planner.js';
 
@@ -62,7 +62,7 @@ export class FakeFleetApi implements FleetApi {
   async stopCampaign(campaignId: string): Promise<CampaignView> {
     this.enter('stopCampaign');
     const { campaign, shards } = this.view(campaignId);
-    if (ENDED.has(campaign.status)) throw new ConflictError(`campaign ${campaignId} already ended ${campaign.status}`);
+    if (ENDED.has(campaign.status)) throw new StateConflictError(`campaign ${campaignId} already ended ${campaign.status}`);
     this.campaigns.set(campaignId, { campaign: { ...campaign, status: 'CANCELLED', endReason: 'stopped by user', version: campaign.version + 1 }, shards });
     this.writes++;
     return this.view(campaignId);

@@ -16,7 +16,7 @@ import { commitParts, DynamoDbCampaignStore } from '../../../core/aws/dynamodb-s
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, tableNames } from '../../../core/aws/table-design.js';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, FencedOutError, LedgerConflictError, LedgerGapError, ValidationError } from '../../../core/errors.js';
+import { AlreadyExistsError, FencedOutError, LedgerConflictError, LedgerGapError, ValidationError } from '../../../core/errors.js';
 import type { LifecycleEvent } from '../../../core/model/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { checkpoint, fill, fills, newCampaign, progress, shardRecord } from '../../contract/record-builders.js';
@@ -395,13 +395,13 @@ describe('control-plane updates', () => {
     expect((await store.getShard(key))?.version).toBe(0);
   });
 
-  it('changing a campaign’s idempotency key moves its reservation; a key in use is a ConflictError', async () => {
+  it('changing a campaign’s idempotency key moves its reservation; a key in use is an AlreadyExistsError', async () => {
     const a = newCampaign(`campaign-${campaigns++}`, 1, { idempotencyKey: `key-a-${prefix}` });
     const b = newCampaign(`campaign-${campaigns++}`, 1, { idempotencyKey: `key-b-${prefix}` });
     await store.createCampaign(a.campaign, a.shards);
     await store.createCampaign(b.campaign, b.shards);
 
-    await expect(store.updateCampaign(a.campaign.campaignId, 0, { idempotencyKey: `key-b-${prefix}` })).rejects.toBeInstanceOf(ConflictError);
+    await expect(store.updateCampaign(a.campaign.campaignId, 0, { idempotencyKey: `key-b-${prefix}` })).rejects.toBeInstanceOf(AlreadyExistsError);
     const moved = await store.updateCampaign(a.campaign.campaignId, 0, { idempotencyKey: `key-c-${prefix}` });
     expect(moved).toMatchObject({ idempotencyKey: `key-c-${prefix}`, version: 1 });
     expect(await store.getCampaign(a.campaign.campaignId)).toEqual(moved);

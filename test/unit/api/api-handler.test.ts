@@ -1,8 +1,8 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createApiHandler, DEFAULT_MAX_BODY_BYTES, type ApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest, ApiResponse } from '../../../core/api/http-types.js';
-import { INTERNAL_ERROR_MESSAGE, MAX_ISSUES_IN_RESPONSE } from '../../../core/api/http-status.js';
-import { FencedOutError } from '../../../core/errors.js';
+import { INTERNAL_ERROR_MESSAGE, MAX_ISSUES_IN_RESPONSE, RETRY_AFTER_SEC } from '../../../core/api/http-status.js';
+import { AlreadyExistsError, FencedOutError, ProgrammingError, StoreUnavailableError, VersionConflictError } from '../../../core/errors.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { FakeFleetApi } from '../../support/fake-fleet-api.js';
 
@@ -65,7 +65,7 @@ describe('API handler routes', () => {
     expect(json(stopped).campaign.status).toBe('CANCELLED');
     const again = await handler(request('POST', `/campaigns/${id}/stop`));
     expect(again.status).toBe(409);
-    expect(json(again)).toMatchObject({ error: 'ConflictError', message: expect.stringContaining('already ended') });
+    expect(json(again)).toMatchObject({ error: 'StateConflictError', message: expect.stringContaining('already ended') });
   });
 
   it('GET /campaigns/{id}/report returns the report JSON', async () => {
@@ -211,6 +211,29 @@ describe('API handler: errors map to statuses', () => {
     const response = await handler(request('POST', `/campaigns/${id}/stop`));
     expect(response.status).toBe(409);
     expect(json(response).error).toBe('FencedOutError');
+  });
+
+  it('the split conflicts: 409 for a lost compare-and-set and an existing record, 500 for a programming error (logged)', async () => {
+    const id = await createOne();
+    const statuses: [string, number][] = [];
+    for (const error of [new VersionConflictError('campaign c-0001 is at version 3, not 2'), new AlreadyExistsError('campaign c-0001 already exists'), new ProgrammingError('shard shard-000 is listed twice')]) {
+      fleet.failNext = error;
+      const response = await handler(request('POST', `/campaigns/${id}/stop`));
+      statuses.push([json(response).error, response.status]);
+    }
+    expect(statuses).toEqual([['VersionConflictError', 409], ['AlreadyExistsError', 409], ['InternalError', 500]]);
+    expect(logged.map((l) => [l.event, (l.fields.error as { name: string }).name])).toEqual([['api.internal_error', 'ProgrammingError']]);
+  });
+
+  it('503 with Retry-After when the store is unavailable, logged with the real error', async () => {
+    const id = await createOne();
+    fleet.failNext = new StoreUnavailableError('cannot open the campaign store at /runs/x/fleet.db: no such file');
+    const response = await handler(request('POST', `/campaigns/${id}/stop`));
+    expect(response.status).toBe(503);
+    expect(response.headers['retry-after']).toBe(String(RETRY_AFTER_SEC));
+    expect(json(response).error).toBe('StoreUnavailableError');
+    expect(response.body).not.toContain('/runs/x');
+    expect(logged.map((l) => [l.event, l.fields.status])).toEqual([['api.internal_error', 503]]);
   });
 
   it('413 for a body over the limit, counting bytes of the decoded body', async () => {

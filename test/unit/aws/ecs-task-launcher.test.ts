@@ -12,7 +12,7 @@ import {
   type EcsTaskLauncherOptions,
 } from '../../../core/aws/ecs-task-launcher.js';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, ValidationError } from '../../../core/errors.js';
+import { StateConflictError, ValidationError } from '../../../core/errors.js';
 import type { TaskSpec } from '../../../core/ports.js';
 
 const spec = (overrides: Partial<TaskSpec> = {}): TaskSpec => ({
@@ -270,10 +270,18 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
     expect(sleeps).toEqual([999, 1_999, 3_999, 7_999, 15_999, 19_999, 19_999]);
   });
 
+  it("keeps the SDK's error of the last attempt as the cause, retryable: the attempts ran out, not the reason", async () => {
+    ecs.script('ListTasks', noTasks);
+    ecs.script('RunTask', throttled);
+    const error = await launcher({ maxAttempts: 2 }).launch(spec()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TaskLaunchError);
+    expect(error).toMatchObject({ kind: 'launch-failed', retryable: true, attempts: 2, cause: { name: 'ThrottlingException' } });
+  });
+
   it('surfaces a failure that waiting cannot fix at once', async () => {
     ecs.script('ListTasks', noTasks);
     ecs.script('RunTask', { body: { tasks: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:111122223333:cluster/arbfleet', reason: 'MISSING' }] } });
-    await expect(launcher().launch(spec())).rejects.toMatchObject({ name: 'TaskLaunchError', reason: 'MISSING', attempts: 1 });
+    await expect(launcher().launch(spec())).rejects.toMatchObject({ name: 'TaskLaunchError', reason: 'MISSING', attempts: 1, retryable: false });
     expect(sleeps).toEqual([]);
   });
 
@@ -286,7 +294,7 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
   it('refuses a client-token conflict it cannot resolve to a task', async () => {
     ecs.script('ListTasks', noTasks);
     ecs.script('RunTask', { status: 400, body: { __type: 'ConflictException', message: 'The clientToken was used with different parameters' } });
-    await expect(launcher().launch(spec())).rejects.toThrow(ConflictError);
+    await expect(launcher().launch(spec())).rejects.toThrow(StateConflictError);
   });
 
   it('reports a task ECS answers MISSING for as STOPPED with that reason', async () => {

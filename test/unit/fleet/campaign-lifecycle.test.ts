@@ -8,7 +8,7 @@ import {
   transitionCampaign,
 } from '../../../core/fleet/campaign-lifecycle.js';
 import { CampaignRecordSchema, CampaignStatusSchema, LifecycleEventSchema, type CampaignStatus } from '../../../core/model/records.js';
-import { ConflictError } from '../../../core/errors.js';
+import { StateConflictError } from '../../../core/errors.js';
 import { campaign, SEC, T0 } from './fleet-fixtures.js';
 
 const STATUSES = CampaignStatusSchema.options;
@@ -59,8 +59,8 @@ describe('transitionCampaign', () => {
     expect(transitionCampaign(campaign({ status: 'STOPPING' }), 'COMPLETED', T0).record.endReason).toBe('completed');
   });
 
-  it('throws ConflictError naming both statuses for an invalid transition', () => {
-    expect(() => transitionCampaign(campaign({ status: 'COMPLETED' }), 'RUNNING', T0)).toThrow(ConflictError);
+  it('throws StateConflictError naming both statuses for an invalid transition', () => {
+    expect(() => transitionCampaign(campaign({ status: 'COMPLETED' }), 'RUNNING', T0)).toThrow(StateConflictError);
     expect(() => transitionCampaign(campaign({ status: 'COMPLETED' }), 'RUNNING', T0)).toThrow(
       'campaign c-1 cannot go from COMPLETED to RUNNING: COMPLETED is terminal',
     );
@@ -74,7 +74,7 @@ describe('transitionCampaign', () => {
       for (const to of STATUSES) {
         const attempt = () => transitionCampaign(campaign({ status: from }), to, T0);
         if (CAMPAIGN_TRANSITIONS[from].includes(to)) expect(attempt().record.status).toBe(to);
-        else expect(attempt).toThrow(ConflictError);
+        else expect(attempt).toThrow(StateConflictError);
         if (from === to) expect(canTransitionCampaign(from, to)).toBe(false);
       }
     }

@@ -14,7 +14,7 @@ import {
   type ShardTransitionNote,
 } from '../../../core/fleet/shard-lifecycle.js';
 import { LifecycleEventSchema, ShardRecordSchema, ShardStatusSchema, type ShardStatus } from '../../../core/model/records.js';
-import { ConflictError, ValidationError } from '../../../core/errors.js';
+import { StateConflictError, ValidationError } from '../../../core/errors.js';
 import { SEC, shard, T0 } from './fleet-fixtures.js';
 
 const STATUSES = ShardStatusSchema.options;
@@ -65,9 +65,9 @@ describe('transitionShard', () => {
     expect(step.patch).not.toHaveProperty('heartbeat');
   });
 
-  it('throws ConflictError naming both statuses for an invalid transition', () => {
+  it('throws StateConflictError naming both statuses for an invalid transition', () => {
     const done = shard({ status: 'COMPLETED' });
-    expect(() => transitionShard(done, 'RUNNING', T0)).toThrow(ConflictError);
+    expect(() => transitionShard(done, 'RUNNING', T0)).toThrow(StateConflictError);
     expect(() => transitionShard(done, 'RUNNING', T0)).toThrow(
       'shard shard-000 of campaign c-1 (generation 0) cannot go from COMPLETED to RUNNING: COMPLETED is terminal',
     );
@@ -81,7 +81,7 @@ describe('transitionShard', () => {
       for (const to of STATUSES) {
         const attempt = () => transitionShard(shard({ status: from }), to, T0 + 60 * SEC, noteFor(from, to));
         if (SHARD_TRANSITIONS[from].includes(to)) expect(attempt().record.status).toBe(to);
-        else expect(attempt).toThrow(ConflictError);
+        else expect(attempt).toThrow(StateConflictError);
         if (from === to) expect(canTransitionShard(from, to)).toBe(false);
       }
     }
@@ -173,7 +173,7 @@ describe('restartShard', () => {
   });
 
   it('refuses to recycle a shard that is not RUNNING', () => {
-    expect(() => restartShard(shard({ status: 'LAUNCHING' }), recycle, T0, 5)).toThrow(ConflictError);
+    expect(() => restartShard(shard({ status: 'LAUNCHING' }), recycle, T0, 5)).toThrow(StateConflictError);
   });
 });
 

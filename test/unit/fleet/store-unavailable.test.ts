@@ -4,7 +4,8 @@
  * engine's words for what it waited on come from `core/fleet/store-trouble.ts`.
  */
 import { describe, expect, it } from 'vitest';
-import { assessShard, classifyStop, EXIT_STORE_UNAVAILABLE } from '../../../core/fleet/watchdog-policy.js';
+import { assessShard, classifyStop } from '../../../core/fleet/watchdog-policy.js';
+import { ENGINE_EXIT } from '../../../core/model/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf } from '../../../core/fleet/store-trouble.js';
 import { policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
 
@@ -12,7 +13,7 @@ const line = 'arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for 6.
 
 describe('an engine that gave up on the store', () => {
   it('exit 4 is STORE_UNAVAILABLE with the engine\'s last line as the note, not CRASHED', () => {
-    const stop = classifyStop(task({ state: 'STOPPED', exitCode: EXIT_STORE_UNAVAILABLE, stderrTail: `noise\n${line}\n` }));
+    const stop = classifyStop(task({ state: 'STOPPED', exitCode: ENGINE_EXIT.STORE_UNAVAILABLE, stderrTail: `noise\n${line}\n` }));
     expect(stop).toEqual({ cause: 'STORE_UNAVAILABLE', detail: { exitCode: 4, stderrTail: `noise\n${line}\n`, note: `the engine gave up on the store (exit 4): ${line}` } });
   });
 

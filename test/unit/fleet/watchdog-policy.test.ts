@@ -14,7 +14,7 @@ import {
 } from '../../../core/fleet/watchdog-policy.js';
 import { restartShard } from '../../../core/fleet/shard-lifecycle.js';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
-import { ConflictError } from '../../../core/errors.js';
+import { ProgrammingError } from '../../../core/errors.js';
 import type { ShardRecord } from '../../../core/model/records.js';
 import { GIB, heartbeat, policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
 
@@ -436,8 +436,8 @@ describe('classifyStop', () => {
     expect(isCampaignStopReason('Task stopped by user')).toBe(false);
   });
 
-  it('throws ConflictError for a task that has not stopped', () => {
-    expect(() => classifyStop(task({ state: 'RUNNING' }))).toThrow(ConflictError);
+  it('throws ProgrammingError for a task that has not stopped', () => {
+    expect(() => classifyStop(task({ state: 'RUNNING' }))).toThrow(ProgrammingError);
     expect(() => classifyStop(task({ state: 'RUNNING' }))).toThrow('task task-0 is RUNNING, not STOPPED');
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, FencedOutError, NotFoundError, StoreReplacedError, ValidationError } from '../../../core/errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, StoreReplacedError, ValidationError, VersionConflictError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
@@ -67,10 +67,10 @@ describe('refusals name the record, the file and the versions', () => {
     expect(task.message).toBe(`shard c1/shard-9 does not exist in ${path}`);
   });
 
-  it('a stale version: ConflictError naming the record, the stored and the expected version', async () => {
+  it('a stale version: VersionConflictError naming the record, the stored and the expected version', async () => {
     await store.updateCampaign('c1', 0, { name: 'renamed' });
     const campaign = await refusal(store.updateCampaign('c1', 0, { name: 'again' }));
-    expect(campaign).toBeInstanceOf(ConflictError);
+    expect(campaign).toBeInstanceOf(VersionConflictError);
     expect(campaign.message).toBe('campaign c1 is at version 1, not 0: someone else updated it first; read it again and retry');
     await store.updateShard(KEY, 0, { status: 'RUNNING' });
     const shard = await refusal(store.updateShard(KEY, 0, { status: 'FAILED' }));
@@ -132,11 +132,11 @@ describe('idempotency keys across updates', () => {
     expect((await store.listCampaigns()).map((c) => c.campaignId)).toEqual(['c1']);
   });
 
-  it("an update may not take another campaign's idempotency key: ConflictError naming both, nothing changed", async () => {
+  it("an update may not take another campaign's idempotency key: AlreadyExistsError naming both, nothing changed", async () => {
     const { campaign, shards } = newCampaign('c2', 1, { idempotencyKey: 'key-2' });
     await store.createCampaign(campaign, shards);
     const taken = await refusal(store.updateCampaign('c2', 0, { idempotencyKey: 'key-1' }));
-    expect(taken).toBeInstanceOf(ConflictError);
+    expect(taken).toBeInstanceOf(AlreadyExistsError);
     expect(taken.message).toBe('campaign c2: idempotency key key-1 is already used by another campaign');
     expect(await store.getCampaign('c2')).toMatchObject({ idempotencyKey: 'key-2', version: 0 });
   });

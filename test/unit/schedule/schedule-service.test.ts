@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
-import { ConflictError, ValidationError } from '../../../core/errors.js';
+import { StateConflictError, ValidationError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { ScheduleSpecInput } from '../../../core/model/schedule-record.js';
 import { campaignInput } from '../../support/campaigns.js';
@@ -204,7 +204,7 @@ describe('pause, resume, trigger, maxRuns, delete', () => {
     const [run] = await fleet.runs('soak');
     expect(run).toMatchObject({ campaignId: started.campaignId, idempotencyKey: 'schedule:soak:trigger:2026-02-02T00:30:00.000Z' });
     clock.advance(MIN);
-    await expect(fleet.schedules.triggerSchedule('soak')).rejects.toThrow(ConflictError);
+    await expect(fleet.schedules.triggerSchedule('soak')).rejects.toThrow(StateConflictError);
     await expect(fleet.schedules.triggerSchedule('soak')).rejects.toThrow(/still live and the overlap policy is skip/);
   });
 
