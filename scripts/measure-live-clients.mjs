@@ -34,7 +34,7 @@ for (const [name, source] of Object.entries(entries)) {
       outfile,
       bundle: true,
       platform: 'node',
-      target: 'node22',
+      target: 'node24',
       format: 'esm',
       minify,
       nodePaths: [join(ccxtHome, 'node_modules'), join(repo, 'node_modules')],

@@ -23,16 +23,16 @@ function deployedValue(value: unknown): string {
   return 'resolved-at-deploy';
 }
 
-describe('control plane: six Lambdas on Node 22, ARM64, each with its own role and log group', () => {
+describe('control plane: six Lambdas on Node 24, ARM64, each with its own role and log group', () => {
   it('has one function per handler in functions/, and no other of ours', () => {
     const ours = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('arbfleet'));
     expect(ours).toHaveLength(6);
     expect(names.sort()).toEqual(['api', 'launcher', 'reporter', 'scheduler', 'task-events', 'watchdog']);
   });
 
-  it.each(names)('%s: nodejs22.x on arm64, own role, own log group with retention', (name) => {
+  it.each(names)('%s: nodejs24.x on arm64, own role, own log group with retention', (name) => {
     const props = functionProps(name);
-    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Runtime).toBe('nodejs24.x');
     expect(props.Architectures).toEqual(['arm64']);
     expect(props.Handler).toBe('index.handler');
     expect(props.Role).toEqual({ 'Fn::GetAtt': [roleId(name), 'Arn'] });

@@ -79,7 +79,7 @@ export function invokeLambda<T>(task: LambdaTask, event: unknown, environment: R
       PATH: process.env.PATH ?? '',
       LAMBDA_TASK_ROOT: task.taskRoot,
       AWS_LAMBDA_FUNCTION_NAME: task.name,
-      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
       ARBFLEET_TEST_TIMEOUT_MS: String(timeoutMs),
       ...environment,
     },
