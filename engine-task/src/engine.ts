@@ -168,7 +168,7 @@ export class Engine implements QuoteSink {
     const symbol = instrument >> 1;
     this.book.update(instrument, bid, ask, ts);
     this.venueBTicks += instrument & 1; // venue A's are the rest; last update times are read off the book (`venueQuality`)
-    this.ticksBySymbol[symbol]++;
+    (this.ticksBySymbol[symbol] as number)++;
     this.totalTicks++;
     if (!this.book.hasBothSides(symbol)) return;
     if (this.premiumRule) this.decideOnPremium(symbol, ts);

@@ -73,7 +73,7 @@ describe('taskEgress public-ip: public subnets, a public IP per task', () => {
   it('routes every task subnet to the internet gateway and has RunTask assign a public IP', () => {
     template.resourceCountIs('AWS::EC2::InternetGateway', 1);
     template.resourceCountIs('AWS::EC2::NatGateway', 0);
-    const [[gateway]] = ofType(json.Resources, 'AWS::EC2::InternetGateway') as [[string]];
+    const gateway = ofType(json.Resources, 'AWS::EC2::InternetGateway')[0]?.[0];
     const subnets = taskSubnets(json.Resources);
     expect(subnets).toHaveLength(2);
     for (const subnet of subnets) expect(defaultRoute(json.Resources, subnet)).toEqual({ GatewayId: { Ref: gateway } });

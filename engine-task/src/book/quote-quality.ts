@@ -51,7 +51,7 @@ export class QuoteQuality {
   readonly skipped = new Float64Array(QUALITY_VENUES.length * SKIP_REASONS.length);
 
   taken(venue: number, ts: number): void {
-    this.updates[venue]++;
+    (this.updates[venue] as number)++;
     this.lastUpdateAt[venue] = ts;
   }
 
@@ -62,7 +62,7 @@ export class QuoteQuality {
   }
 
   skip(venue: number, reason: number): void {
-    this.skipped[venue * SKIP_REASONS.length + reason]++;
+    (this.skipped[venue * SKIP_REASONS.length + reason] as number)++;
   }
 
   /** One venue's counters as the heartbeat carries them (every reason listed, zeros included). */

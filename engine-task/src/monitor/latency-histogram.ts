@@ -25,7 +25,7 @@ export class LatencyHistogram {
     if (v > this.maxNs) this.maxNs = v;
     this.sumNs += v;
     this.count++;
-    this.counts[bucketOf(v)]++;
+    (this.counts[bucketOf(v)] as number)++;
   }
 
   /** The value at quantile `q` (0..1) in nanoseconds: the bucket's upper bound, capped at the max seen. */

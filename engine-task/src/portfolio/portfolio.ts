@@ -74,7 +74,7 @@ export class Portfolio {
   ): void {
     this.occupy(slot, tradeId, buyVenue, qty, entryPriceA, entryPriceB, entryCashMicros, notional, ts);
     const symbol = (slot / this.slotsPerSymbol) | 0;
-    this.trades[symbol]++;
+    (this.trades[symbol] as number)++;
     this.totalTrades++;
     this.fillsA++;
     this.fillsB++;
@@ -105,8 +105,8 @@ export class Portfolio {
     this.entryCashMicros[slot] = entryCashMicros;
     this.notional[slot] = notional;
     this.openedAt[slot] = ts;
-    this.openCount[symbol]++;
-    this.openNotional[symbol] += notional;
+    (this.openCount[symbol] as number)++;
+    (this.openNotional[symbol] as number) += notional;
     this.totalOpen++;
     if (tradeId >= this.nextTradeId) this.nextTradeId = tradeId + 1;
   }
@@ -116,11 +116,11 @@ export class Portfolio {
     const symbol = (slot / this.slotsPerSymbol) | 0;
     const pnl = (this.entryCashMicros[slot] as number) + exitCashMicros;
     this.open[slot] = 0;
-    this.openCount[symbol]--;
-    this.openNotional[symbol] -= this.notional[slot] as number;
+    (this.openCount[symbol] as number)--;
+    (this.openNotional[symbol] as number) -= this.notional[slot] as number;
     if (this.openCount[symbol] === 0) this.openNotional[symbol] = 0;
-    this.tradesClosed[symbol]++;
-    this.realizedMicros[symbol] += pnl;
+    (this.tradesClosed[symbol] as number)++;
+    (this.realizedMicros[symbol] as number) += pnl;
     this.totalOpen--;
     this.totalClosed++;
     this.realizedTotalMicros += pnl;

@@ -85,8 +85,8 @@ export class RiskLimits {
 
   /** Counts a refusal. */
   reject(symbol: number, reason: number): void {
-    this.rejected[reason]++;
-    this.rejectedBySymbol[symbol]++;
+    (this.rejected[reason] as number)++;
+    (this.rejectedBySymbol[symbol] as number)++;
     this.totalRejected++;
   }
 

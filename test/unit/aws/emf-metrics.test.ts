@@ -65,7 +65,7 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
   it('publishes a failure seen by the task-events path as a FailedShards line of its own', () => {
     fleetMetrics('arbfleet-test', 'fleet').publishFailedShards(1, now());
     const [doc] = documents();
-    expect(doc!._aws.CloudWatchMetrics[0].Metrics).toEqual([{ Name: 'FailedShards', Unit: 'Count' }]);
+    expect(doc?._aws.CloudWatchMetrics[0]?.Metrics).toEqual([{ Name: 'FailedShards', Unit: 'Count' }]);
     expect(doc).toMatchObject({ service: 'fleet', FailedShards: 1 });
   });
 
