@@ -32,7 +32,9 @@ export type InjectedKind =
   | 'launcher-outage'
   | 'cp-crash'
   | 'cp-freeze'
-  | 'cp-partition';
+  | 'cp-partition'
+  /** The store stalled (`StoreStall`, on target `store`). */
+  | 'store-stall';
 
 /** One injected fault: on `target`, from `from` to `to` (ms; equal for a point fault). */
 export interface InjectedFaultRecord {
@@ -55,6 +57,63 @@ export interface LaunchAttempt {
   note?: string;
 }
 
+/** Whose calls a store stall holds: the engines', the control plane's, or everyone's. */
+export type StallScope = 'engines' | 'cp' | 'both';
+
+/**
+ * A store stall: from `from` to `to` (true time, ms) the store's calls of `scope` are held, as a
+ * write lock held by another process holds them (`lock`: each caller waits up to its own lock wait,
+ * then fails with SQLITE_BUSY), or refused at once, as a throttling burst does (`throttle`:
+ * ProvisionedThroughputExceededException).
+ */
+export interface StoreStall {
+  from: number;
+  to: number;
+  scope: StallScope;
+  mode: 'lock' | 'throttle';
+}
+
+/** One watchdog pass (`WatchdogService.pass`), true time. */
+export interface WatchdogPassRecord {
+  at: number;
+  /** When it returned or threw (absent: its control plane died mid-pass). */
+  endedAt?: number;
+}
+
+/**
+ * The mass-staleness rule's store probe as the store saw it: the `watchdog.mass-staleness` event's
+ * write and the campaign's read back, true time; `ok` false when either threw, undefined while unanswered.
+ */
+export interface MassProbeRecord {
+  campaignId: string;
+  at: number;
+  endedAt?: number;
+  ok?: boolean;
+  note?: string;
+}
+
+/** A stale restart the watchdog held back, as it logged it (`watchdog: restart held back`). */
+export interface HeldBackRecord {
+  campaignId: string;
+  shardId: string;
+  at: number;
+  reason: string;
+}
+
+/**
+ * One tick of the schedule service (`ScheduleService.tick`), true time: the schedules it could
+ * not advance (an error in `failed`), or the error the whole tick threw.
+ */
+export interface ScheduleTickAttempt {
+  at: number;
+  /** When it returned or threw (absent while it hangs: its control plane died). */
+  endedAt?: number;
+  /** The error the whole tick threw (its first reads failed). */
+  threw?: string;
+  /** The schedules it could not advance, with the error. */
+  failed: { scheduleId: string; error: string }[];
+}
+
 /**
  * How far back from a restart's detection an injected fault on the replaced task still explains
  * it, ms: `staleAfter` (4 s) for a heartbeat to go stale, its confirmation (0.4 s), one watchdog
@@ -66,6 +125,11 @@ export const TRACE_WINDOW_MS = 10_000;
 export class FaultLedger {
   private readonly byTarget = new Map<string, InjectedFaultRecord[]>();
   private readonly attempts = new Map<string, LaunchAttempt[]>();
+  private readonly ticks: ScheduleTickAttempt[] = [];
+  readonly stalls: StoreStall[] = [];
+  readonly passes: WatchdogPassRecord[] = [];
+  readonly probes: MassProbeRecord[] = [];
+  readonly heldBack: HeldBackRecord[] = [];
 
   add(target: string, kind: InjectedKind, from: number, to = from, note?: string): void {
     const list = this.byTarget.get(target) ?? [];
@@ -109,5 +173,24 @@ export class FaultLedger {
   /** The handlings of (shard, generation)'s launch messages, in order. */
   launchAttempts(shard: string, generation: number): readonly LaunchAttempt[] {
     return this.attempts.get(`${shard}#${generation}`) ?? [];
+  }
+
+  addStall(stall: StoreStall): void {
+    this.stalls.push(stall);
+    this.add('store', 'store-stall', stall.from, stall.to, `${stall.scope} ${stall.mode}`);
+  }
+
+  /** The stalls that held `who`'s calls at some point of [from, to]. */
+  stallsOverlapping(who: 'engines' | 'cp', from: number, to: number): StoreStall[] {
+    return this.stalls.filter((s) => (s.scope === who || s.scope === 'both') && s.from <= to && s.to >= from);
+  }
+
+  recordScheduleTick(tick: ScheduleTickAttempt): void {
+    this.ticks.push(tick);
+  }
+
+  /** Every tick of the schedule service, in order. */
+  scheduleTicks(): readonly ScheduleTickAttempt[] {
+    return this.ticks;
   }
 }

@@ -65,6 +65,20 @@ export class InjectedFault extends Error {
   override readonly name = 'InjectedFault';
 }
 
+/**
+ * A store call refused by an injected store stall, carrying the code the real store answers with
+ * (`SQLITE_BUSY` for a lock held past the caller's lock wait, `ProvisionedThroughputExceededException`
+ * for throttling), so `storeTroubleOf` reads it as the product reads the real one.
+ */
+export class InjectedStoreStall extends InjectedFault {
+  constructor(
+    message: string,
+    readonly code: 'SQLITE_BUSY' | 'ProvisionedThroughputExceededException',
+  ) {
+    super(message);
+  }
+}
+
 /** Counts of what was injected, for the run's summary. */
 export interface FaultCounts {
   failBefore: number;
@@ -73,6 +87,8 @@ export interface FaultCounts {
   duplicated: number;
   reordered: number;
   landedAfterDeath: number;
+  /** Store calls refused by a store stall. */
+  stalled: number;
 }
 
 /**
@@ -81,7 +97,12 @@ export interface FaultCounts {
  * answered once its caller has crashed. The adapters themselves are the real ones.
  */
 export class FaultInjector {
-  readonly counts: FaultCounts = { failBefore: 0, failAfter: 0, partitioned: 0, duplicated: 0, reordered: 0, landedAfterDeath: 0 };
+  readonly counts: FaultCounts = { failBefore: 0, failAfter: 0, partitioned: 0, duplicated: 0, reordered: 0, landedAfterDeath: 0, stalled: 0 };
+  /**
+   * How long a store call waits for a held lock before SQLITE_BUSY, ms: the control plane's
+   * connection (`CONTROL_PLANE_LOCK_WAIT_SEC`) and an engine's (`engineLockWaitSec`), set by the simulation.
+   */
+  storeLockWaitMs = { cp: 10_000, engine: 0 };
   /** While false (the storm is over), calls only take their latency. */
   storming = true;
   /** The launcher refuses every launch until then, ms (an injected RunTask outage). */
@@ -145,6 +166,7 @@ export class FaultInjector {
       this.ledger.add(actor.name, 'call-fault', now, now, `${what} partitioned`);
       throw new InjectedFault(`${what}: partitioned (injected)`);
     }
+    if (storm && what.startsWith('store.')) await this.stallGate(actor, epoch, what);
     if (storm && rng.chance(this.faults.failBefore)) {
       this.counts.failBefore++;
       this.ledger.add(actor.name, 'call-fault', now, now, `${what} failed before applying`);
@@ -179,6 +201,31 @@ export class FaultInjector {
     await this.leg(actor, epoch);
     if (failed) throw error;
     return result as R;
+  }
+
+  /**
+   * A store call under the store stalls that hold `actor`'s calls (`StoreStall`): a held lock keeps
+   * it waiting up to the caller's lock wait, then it fails with SQLITE_BUSY if the lock is still
+   * held; throttling refuses it at once. Never answers a caller that died while it waited.
+   */
+  private async stallGate(actor: SimActor, epoch: number, what: string): Promise<void> {
+    const who = actor.name === 'cp' ? 'cp' : 'engines';
+    const held = () => this.ledger.stalls.find((s) => (s.scope === who || s.scope === 'both') && s.from <= this.loop.now() && this.loop.now() < s.to);
+    let stall = held();
+    if (!stall) return;
+    if (stall.mode === 'lock') {
+      const gives = this.loop.now() + (who === 'cp' ? this.storeLockWaitMs.cp : this.storeLockWaitMs.engine);
+      while (stall && stall.mode === 'lock' && this.loop.now() < gives) {
+        await this.loop.sleep(Math.min(stall.to, gives) - this.loop.now());
+        if (actor.epoch !== epoch) return new Promise<void>(() => undefined);
+        stall = held();
+      }
+      if (!stall) return;
+    }
+    this.counts.stalled++;
+    const code = stall.mode === 'lock' ? 'SQLITE_BUSY' : 'ProvisionedThroughputExceededException';
+    this.loop.note(actor.name, `${what} refused: ${code} (injected store stall until ${stall.to - this.loop.start})`);
+    throw new InjectedStoreStall(`${what}: ${code}: the store is ${stall.mode === 'lock' ? 'locked by another process' : 'throttling'} (injected store stall)`, code);
   }
 
   /** Starts `apply` with the store's wall clock set to `actor`'s (the SQLite store reads it synchronously). */

@@ -1,7 +1,7 @@
 /**
  * A worker thread of `npm run sim`: runs the seeds it is given (`workerData`: first, count, step)
  * and posts one message per seed: its seed, violations, trace hash, and whether it spent a restart
- * budget or reached the overdue-launch deadline.
+ * budget, reached the overdue-launch deadline, or had schedule occurrences recorded missed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { runSeed } from './simulation.js';
@@ -10,6 +10,6 @@ const { first, count, step, spawningLauncher } = workerData as { first: number; 
 for (let i = 0; i < count; i++) {
   const seed = first + i * step;
   const result = await runSeed(seed, { spawningLauncher });
-  const { budgetExhausted, launchDeadline } = result.stats;
-  parentPort?.postMessage({ seed, violations: result.violations, traceHash: result.traceHash, budgetExhausted, launchDeadline });
+  const { budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost } = result.stats;
+  parentPort?.postMessage({ seed, violations: result.violations, traceHash: result.traceHash, budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost });
 }

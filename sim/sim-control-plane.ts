@@ -11,7 +11,7 @@ import type { CampaignStore, LaunchMessage, LaunchQueue, TaskLauncher } from '..
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { ShardRecord } from '../core/model/records.js';
 import { actorClock, InjectedFault, newActor, type FaultInjector } from './fault-proxy.js';
-import type { FaultLedger, LaunchAttempt } from './fault-ledger.js';
+import type { FaultLedger, LaunchAttempt, MassProbeRecord, ScheduleTickAttempt, WatchdogPassRecord } from './fault-ledger.js';
 import type { Prng } from './prng.js';
 import type { SimLauncher, SimTask } from './sim-launcher.js';
 import type { SimLoop } from './sim-loop.js';
@@ -87,13 +87,21 @@ export class SimControlPlane {
   /** Builds the services for this life and starts its loops. */
   boot(): void {
     const { actor, injector } = this;
-    const store = injector.wrap(this.laggingIndex(), 'store', actor, STORE_METHODS);
+    const store = this.probeObserved(injector.wrap(this.laggingIndex(), 'store', actor, STORE_METHODS));
     const ctx: FleetContext = {
       store,
       queue: injector.wrap(this.queue as LaunchQueue, 'queue', actor, QUEUE_METHODS),
       launcher: injector.wrap(this.launcher as TaskLauncher, 'launcher', actor, LAUNCHER_METHODS),
       clock: actorClock(this.loop, actor),
-      log: { log: (level, event, fields) => this.loop.note('cp', `${level} ${event}${describe(fields)}`) },
+      log: {
+        log: (level, event, fields) => {
+          this.loop.note('cp', `${level} ${event}${describe(fields)}`);
+          if (event === 'watchdog: restart held back') {
+            const f = fields as { campaignId: string; shardId: string; reason: string };
+            this.options.ledger.heldBack.push({ campaignId: f.campaignId, shardId: f.shardId, at: this.loop.now(), reason: String(f.reason) });
+          }
+        },
+      },
       taskEnvironment: (campaign) => ({ ENDS_AT: String(campaign.endsAt ?? 0) }),
       newCampaignId: this.options.newCampaignId,
     };
@@ -109,10 +117,31 @@ export class SimControlPlane {
     const epoch = actor.epoch;
     for (let i = 0; i < this.options.drains; i++) void this.every(epoch, this.options.drainEveryMs, () => this.drain(services, ctx.queue));
     void this.every(epoch, this.options.tickEveryMs, async () => {
-      await this.guard('watchdog', () => services.watchdog.pass());
+      const pass: WatchdogPassRecord = { at: this.loop.now() };
+      this.options.ledger.passes.push(pass);
+      await this.guard('watchdog', async () => {
+        try {
+          return await services.watchdog.pass();
+        } finally {
+          pass.endedAt = this.loop.now();
+        }
+      });
       await this.guard('scheduler', () => services.scheduler.tick());
       if (this.options.schedules) {
-        const tick = await this.guard('schedules', () => services.schedules.tick());
+        // Each tick recorded in the fault ledger: an occurrence may go unrun only if every tick in its catch-up window was cut short.
+        const attempt: ScheduleTickAttempt = { at: this.loop.now(), failed: [] };
+        this.options.ledger.recordScheduleTick(attempt);
+        const tick = await this.guard('schedules', async () => {
+          try {
+            return await services.schedules.tick();
+          } catch (error) {
+            attempt.threw = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+            throw error;
+          } finally {
+            attempt.endedAt = this.loop.now();
+          }
+        });
+        attempt.failed = tick?.failed ?? [];
         for (const failed of tick?.failed ?? []) {
           if (!/InjectedFault/.test(failed.error)) this.options.unexpected('schedules', new Error(`${failed.scheduleId}: ${failed.error}`));
         }
@@ -147,6 +176,49 @@ export class SimControlPlane {
       return old.shards.concat(current.filter((s) => !older.has(key(s)) && rng.chance(0.5)));
     };
     return lagging;
+  }
+
+  /**
+   * The store as the watchdog's mass-staleness probe meets it (`WatchdogService.probeStore`: the
+   * `watchdog.mass-staleness` event written, then the campaign read back), each probe recorded in
+   * the fault ledger with its outcome as the store gave it, so the invariants need not take the
+   * watchdog's word for it.
+   */
+  private probeObserved(store: SqliteCampaignStore): SqliteCampaignStore {
+    const { ledger } = this.options;
+    const open = new Map<string, MassProbeRecord>();
+    const observed = Object.create(store) as SqliteCampaignStore;
+    const close = (probe: MassProbeRecord, ok: boolean, note?: string) => {
+      probe.endedAt = this.loop.now();
+      probe.ok = ok;
+      if (note !== undefined) probe.note = note;
+    };
+    observed.appendEvents = async (events) => {
+      const event = events.find((e) => e.type === 'watchdog.mass-staleness');
+      if (!event) return store.appendEvents(events);
+      const probe: MassProbeRecord = { campaignId: event.campaignId, at: this.loop.now() };
+      ledger.probes.push(probe);
+      try {
+        await store.appendEvents(events);
+      } catch (error) {
+        close(probe, false, `write: ${String(error)}`);
+        throw error;
+      }
+      open.set(event.campaignId, probe);
+    };
+    observed.getCampaign = async (campaignId) => {
+      const probe = open.get(campaignId);
+      open.delete(campaignId);
+      try {
+        const campaign = await store.getCampaign(campaignId);
+        if (probe) close(probe, true);
+        return campaign;
+      } catch (error) {
+        if (probe) close(probe, false, `read: ${String(error)}`);
+        throw error;
+      }
+    };
+    return observed;
   }
 
   /** A crash: everything in memory is gone, calls in flight are never answered; back after `downMs`. */

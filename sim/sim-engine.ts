@@ -1,5 +1,6 @@
 import { FencedOutError, isRetryable } from '../core/errors.js';
 import { ENGINE_EXIT } from '../core/model/exit-codes.js';
+import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, storeTroubleOf, type StoreTrouble } from '../core/fleet/store-trouble.js';
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';
 import type { EngineStop, Progress } from '../core/model/progress.js';
@@ -17,13 +18,19 @@ export interface EngineSettings {
   flushMs: number;
   /** One turn of the engine's loop, ms: a chance of a trade each turn. */
   turnMs: number;
-  /** `staleAfter × 0.6`, ms: no heartbeat written this long, the engine fences itself; no commit this long, it stops trading. */
+  /** No heartbeat written this long and the engine fences itself (`selfFenceSec`, `core/fleet/timeouts.ts`), ms. */
   selfFenceMs: number;
+  /** No commit this long and the engine stops trading (`commitBoundSec`), ms. */
+  commitBoundMs: number;
+  /** A failed heartbeat is tried again this soon while the store is in trouble (`storeRetrySec`), ms. */
+  storeRetryMs: number;
   /** When the campaign ends: the engine commits and exits 0. */
   endsAt: number;
   tradeChance: number;
   /** Bad input: the engine refuses it and exits 2 at once. */
   badInput: boolean;
+  /** The exit code for a store busy or unreachable past the self-fence or commit bound: 4 (`ENGINE_EXIT.STORE_UNAVAILABLE`) unless a planted bug says otherwise. */
+  storeUnavailableExit: number;
 }
 
 /** How a simulated engine's process ended: an exit code (null when killed) and its last words. */
@@ -47,8 +54,12 @@ export interface EngineHost {
  * them with a checkpoint every `flushMs`, heartbeats every `heartbeatMs`, and ends as the real
  * runner does: exit 0 at the campaign's end or on a stop once everything is committed; exit 3
  * when fenced out or when it could not heartbeat for `selfFenceMs`; exit 1 when no commit
- * succeeded for `selfFenceMs` or a commit was refused for good (never exit 0 with fills
- * uncommitted); exit 2 on bad input.
+ * succeeded for `commitBoundMs` or a commit was refused for good (never exit 0 with fills
+ * uncommitted); exit 4 instead of 3 or 1 when the store was busy or unreachable meanwhile
+ * (`storeTroubleOf`: the heartbeats' and the commits' trouble kept apart, each cleared by its own
+ * success), its last words naming what it waited on; exit 2 on bad input. As the runner's writes
+ * run beside its loop, a write in flight does not hold up the self-fence and commit-bound checks;
+ * a failed heartbeat is tried again after `storeRetryMs` while the store is in trouble.
  */
 export class SimEngine {
   private fills: Fill[] = [];
@@ -64,6 +75,9 @@ export class SimEngine {
   private lastHeartbeatOk = 0;
   private lastCommitOk = 0;
   private refused: string | undefined;
+  /** The current run of busy or unreachable answers to heartbeats, and to commits (`core/fleet/store-trouble.ts`). */
+  private storeTrouble: StoreTrouble | undefined;
+  private commitTrouble: StoreTrouble | undefined;
 
   constructor(
     private readonly loop: SimLoop,
@@ -76,7 +90,11 @@ export class SimEngine {
 
   async run(): Promise<void> {
     const exit = await this.lifetime().catch((error: unknown) =>
-      error instanceof FencedOutError ? { code: ENGINE_EXIT.FENCED_OUT, message: `fenced: ${error.message}` } : { code: ENGINE_EXIT.FATAL, message: `crashed: ${String(error)}` },
+      error instanceof FencedOutError
+        ? { code: ENGINE_EXIT.FENCED_OUT, message: `fenced: ${error.message}` }
+        : error instanceof StoreGaveUp
+          ? { code: this.settings.storeUnavailableExit, message: error.message }
+          : { code: ENGINE_EXIT.FATAL, message: `crashed: ${String(error)}` },
     );
     this.host.exit(exit);
   }
@@ -89,25 +107,56 @@ export class SimEngine {
     this.lastHeartbeatOk = this.lastCommitOk = this.loop.now();
     let nextFlush = this.loop.now() + s.flushMs;
     let nextHeartbeat = this.loop.now();
+    let nextTurn = this.loop.now();
     for (;;) {
       const now = this.loop.now();
       if (this.host.stopRequested()) return this.finish('stopped by its launcher', { by: 'signal', signal: 'SIGTERM' });
       if (this.wallNow() >= s.endsAt) return this.finish('campaign end', { by: 'deadline' });
-      if (now - this.lastHeartbeatOk > s.selfFenceMs) return { code: ENGINE_EXIT.FENCED_OUT, message: `self-fenced: no heartbeat written for ${now - this.lastHeartbeatOk}ms` };
+      if (now - this.lastHeartbeatOk > s.selfFenceMs) {
+        const why = `no heartbeat written for ${now - this.lastHeartbeatOk}ms`;
+        if (this.storeTrouble) return { code: this.settings.storeUnavailableExit, message: `${STORE_UNAVAILABLE_PREFIX}${describeStoreTrouble(this.storeTrouble, now)}; ${why}` };
+        return { code: ENGINE_EXIT.FENCED_OUT, message: `self-fenced: ${why}` };
+      }
       const failure = this.commitFailure(now);
-      if (failure) return { code: ENGINE_EXIT.FATAL, message: failure };
-      this.turns++;
-      if (this.rng.chance(s.tradeChance)) this.trade(this.wallNow());
+      if (failure) return this.commitFailureExit(failure);
+      if (now >= nextTurn) {
+        this.turns++;
+        if (this.rng.chance(s.tradeChance)) this.trade(this.wallNow());
+        nextTurn = now + s.turnMs;
+      }
       if (now >= nextFlush) {
-        await this.commit();
+        await this.bounded(this.commit());
         nextFlush = this.loop.now() + s.flushMs;
       }
       if (this.loop.now() >= nextHeartbeat) {
-        await this.heartbeat();
-        nextHeartbeat = this.loop.now() + s.heartbeatMs;
+        const ok = await this.bounded(this.heartbeat());
+        nextHeartbeat = this.loop.now() + (ok !== true && this.storeTrouble ? s.storeRetryMs : s.heartbeatMs);
       }
-      await this.sleep(s.turnMs);
+      // Wake for the next turn, timer, or fence deadline, whichever comes first (the runner looks every 50 ms).
+      const at = this.loop.now();
+      await this.sleep(Math.max(1, Math.min(nextTurn, nextFlush, nextHeartbeat, this.fenceDeadline() + 1) - at));
     }
+  }
+
+  /** When the self-fence or the commit bound passes, whichever comes first (ms). */
+  private fenceDeadline(): number {
+    return Math.min(this.lastHeartbeatOk + this.settings.selfFenceMs, this.lastCommitOk + this.settings.commitBoundMs);
+  }
+
+  /**
+   * A write as the runner's loop sees it: its answer, or undefined once the self-fence or commit
+   * bound passes with it still in flight (it carries on; the loop's checks end the run).
+   */
+  private async bounded<T>(write: Promise<T>): Promise<T | undefined> {
+    const wait = this.fenceDeadline() + 1 - this.loop.now();
+    if (wait <= 0) return write;
+    return Promise.race([write, this.sleep(wait).then(() => undefined)]);
+  }
+
+  /** How a run that must stop for its commits ends: exit 4 while the store is in trouble (not refused), else 1. */
+  private commitFailureExit(failure: string): EngineExit {
+    if (this.refused === undefined && this.commitTrouble) return { code: this.settings.storeUnavailableExit, message: `${STORE_UNAVAILABLE_PREFIX}${failure}` };
+    return { code: ENGINE_EXIT.FATAL, message: failure };
   }
 
   /** Restores, retrying a failing store for up to `selfFenceMs`. */
@@ -133,7 +182,12 @@ export class SimEngine {
         return;
       } catch (error) {
         if (error instanceof FencedOutError) throw error;
-        if (this.loop.now() - this.startedAt > this.settings.selfFenceMs) throw new Error(`could not restore: ${String(error)}`);
+        if (this.loop.now() - this.startedAt > this.settings.selfFenceMs) {
+          const trouble = storeTroubleOf(error);
+          // As main.ts: a store busy or unreachable is exit 4 with its words, anything else a crash.
+          if (trouble) throw new StoreGaveUp(`${STORE_UNAVAILABLE_PREFIX}${trouble.code}: could not restore: ${String(error)}`);
+          throw new Error(`could not restore: ${String(error)}`);
+        }
         await this.sleep(250);
       }
     }
@@ -187,15 +241,18 @@ export class SimEngine {
     const pnl = this.committedPnlMicros + batch.reduce((sum, f) => sum + fillCashMicros(f), 0);
     if (batch.length === 0) {
       this.lastCommitOk = this.loop.now();
+      this.commitTrouble = undefined;
       return true;
     }
     try {
       await this.port.commit(batch, this.checkpoint(last, pnl, batch));
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
+      this.commitTrouble = noteStoreTrouble(this.commitTrouble, error, this.loop.now()) ?? this.commitTrouble;
       if (!isRetryable(error)) this.refused ??= String(error);
       return false;
     }
+    this.commitTrouble = undefined;
     this.fills = this.fills.filter((f) => f.seq > last);
     this.committedSeq = last;
     this.committedPnlMicros = pnl;
@@ -222,12 +279,17 @@ export class SimEngine {
     };
   }
 
-  private async heartbeat(stop?: EngineStop): Promise<void> {
+  /** One heartbeat; true when it was written. */
+  private async heartbeat(stop?: EngineStop): Promise<boolean> {
     try {
       await this.port.heartbeat(stop === undefined ? this.progress() : { ...this.progress(), stop });
       this.lastHeartbeatOk = this.loop.now();
+      this.storeTrouble = undefined;
+      return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
+      this.storeTrouble = noteStoreTrouble(this.storeTrouble, error, this.loop.now()) ?? this.storeTrouble;
+      return false;
     }
   }
 
@@ -239,7 +301,10 @@ export class SimEngine {
     for (;;) {
       if (await this.commit()) break;
       const failure = this.commitFailure(this.loop.now());
-      if (failure) return { code: ENGINE_EXIT.FATAL, message: `${why}: ${failure}` };
+      if (failure) {
+        const exit = this.commitFailureExit(failure);
+        return { code: exit.code, message: exit.message.startsWith(STORE_UNAVAILABLE_PREFIX) ? exit.message : `${why}: ${failure}` };
+      }
       await this.sleep(200);
     }
     await this.heartbeat(stop);
@@ -248,8 +313,9 @@ export class SimEngine {
 
   private commitFailure(now: number): string | undefined {
     if (this.refused !== undefined) return `commit refused: ${this.refused}`;
-    if (now - this.lastCommitOk <= this.settings.selfFenceMs) return undefined;
-    return `no commit succeeded for ${now - this.lastCommitOk}ms; ${this.fills.length} fill(s) uncommitted`;
+    if (now - this.lastCommitOk <= this.settings.commitBoundMs) return undefined;
+    const trouble = this.commitTrouble ? `${describeStoreTrouble(this.commitTrouble, now)}; ` : '';
+    return `${trouble}no commit succeeded for ${now - this.lastCommitOk}ms; ${this.fills.length} fill(s) uncommitted`;
   }
 
   /** This process's wall clock (true time plus its skew): what timestamps and `endsAt` are read on; its timers are monotonic. */
@@ -297,4 +363,9 @@ export class SimEngine {
       await this.loop.sleep(actor.frozenUntil - this.loop.now());
     }
   }
+}
+
+/** The engine gave up on a busy or unreachable store before it could restore (exit 4, as `engine-task/src/main.ts`). */
+class StoreGaveUp extends Error {
+  override readonly name = 'StoreGaveUp';
 }

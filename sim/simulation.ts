@@ -4,19 +4,21 @@ import { ENGINE_EXIT } from '../core/model/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { RestartCauseSchema } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
+import { CONTROL_PLANE_LOCK_WAIT_SEC, shardTimeouts } from '../core/fleet/timeouts.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ShardPersistence } from '../core/ports.js';
 import { CallerWallClock, FaultInjector, InjectedFault } from './fault-proxy.js';
-import { FaultLedger } from './fault-ledger.js';
+import { FaultLedger, type StallScope } from './fault-ledger.js';
 import { checkInvariants, type PlannedCampaign } from './invariants.js';
 import { LedgerOracle } from './ledger-oracle.js';
-import { checkOutcomes } from './outcome-invariants.js';
+import { checkOutcomes, shortStallBoundMs } from './outcome-invariants.js';
 import { Prng } from './prng.js';
 import { SimControlPlane } from './sim-control-plane.js';
 import { SimEngine } from './sim-engine.js';
 import { SimLauncher, type SimTask } from './sim-launcher.js';
 import { SimLoop } from './sim-loop.js';
-import { drawSwarm, type DiscreteFault, type Swarm } from './swarm.js';
+import { drawStoreStallCount, drawSwarm, type DiscreteFault, type Swarm } from './swarm.js';
 
 /**
  * Virtual time at which every run starts: 45 s before a minute turns, so a `* * * * *` schedule's
@@ -28,6 +30,8 @@ const MAX_RUN_MS = 300_000;
 const HEARTBEAT_SEC = 1;
 const STALE_AFTER_SEC = 4;
 const FLUSH_SEC = 1;
+/** Every wait of the sim's shards, from the one derivation the product uses (`core/fleet/timeouts.ts`). */
+export const TIMEOUTS = shardTimeouts({ heartbeatInterval: HEARTBEAT_SEC, staleAfter: STALE_AFTER_SEC });
 /** The restart cause of an outside stop, once the fleet knows it: outside stops are injected only then. */
 const PREEMPTION_KNOWN = (RestartCauseSchema.options as readonly string[]).includes('PREEMPTED');
 
@@ -37,9 +41,14 @@ export interface SeedOptions {
   keepTrace?: boolean;
   /**
    * A bug planted on purpose, to prove the invariants catch it (tests only):
-   * `ack-lost-commit` answers every third commit of an engine as done without writing it.
+   * `ack-lost-commit` answers every third commit of an engine as done without writing it;
+   * `no-catch-up` has the control plane's schedule service read every schedule with a catch-up
+   * window of 0 s, so an occurrence found late at all is recorded missed rather than run;
+   * `unbounded-mass-restarts` gives every campaign `massRestartsPerPass` 100 (the fleet obeys the
+   * config, the sim holds it to the documented 1); `stall-as-crash` has every engine exit 1 where
+   * it would exit 4 for a busy store (as before issue 20), so the fleet books CRASHED.
    */
-  sabotage?: 'ack-lost-commit';
+  sabotage?: 'ack-lost-commit' | 'no-catch-up' | 'unbounded-mass-restarts' | 'stall-as-crash';
   /**
    * Let the swarm give 30 % of seeds a launcher that spawns a task on every launch, one that lost
    * track of its tasks (a local control plane restarted while its children lived on), rather than
@@ -72,6 +81,12 @@ export interface SeedResult {
     budgetExhausted: number;
     /** Shards FAILED at the overdue-launch deadline (or on a dead letter). */
     launchDeadline: number;
+    /** Schedule occurrences that started no campaign, recorded missed under injected faults (each explained in the trace). */
+    unrunOccurrences: number;
+    /** The watchdog's mass-staleness store probes. */
+    massProbes: number;
+    /** LOST restarts under a long store stall accepted for the clock-skew gap (`judgeStall`). */
+    skewedLost: number;
   };
 }
 
@@ -103,8 +118,10 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   };
   const swarm = drawSwarm(streams('swarm'), PREEMPTION_KNOWN);
   swarm.spawningLauncher &&= options.spawningLauncher === true;
+  swarm.storeStalls = drawStoreStallCount(streams('stalls'), swarm.profile);
   const ledger = new FaultLedger();
   const injector = new FaultInjector(loop, streams, swarm.calls, ledger, wall);
+  injector.storeLockWaitMs = { cp: CONTROL_PLANE_LOCK_WAIT_SEC * 1000, engine: TIMEOUTS.engineLockWaitSec * 1000 };
   const oracle = new LedgerOracle(
     () => loop.now(),
     async (shard) => {
@@ -139,15 +156,18 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       heartbeatMs: HEARTBEAT_SEC * 1000,
       flushMs: FLUSH_SEC * 1000,
       turnMs: 500,
-      selfFenceMs: STALE_AFTER_SEC * 1000 * 0.6,
+      selfFenceMs: TIMEOUTS.selfFenceSec * 1000,
+      commitBoundMs: TIMEOUTS.commitBoundSec * 1000,
+      storeRetryMs: TIMEOUTS.storeRetrySec * 1000,
       endsAt,
       tradeChance: 0.3,
       badInput,
+      storeUnavailableExit: sabotage === 'stall-as-crash' ? ENGINE_EXIT.FATAL : ENGINE_EXIT.STORE_UNAVAILABLE,
     };
     void new SimEngine(loop, rng, port, host, settings, oracle).run();
   };
 
-  const cp = new SimControlPlane(loop, injector, store, launcher, {
+  const cp = new SimControlPlane(loop, injector, sabotage === 'no-catch-up' ? noCatchUp(store) : store, launcher, {
     queueSurvivesCrash: swarm.queueSurvivesCrash,
     drainEveryMs: swarm.drainEveryMs,
     tickEveryMs: 1000,
@@ -172,7 +192,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const planned: PlannedCampaign[] = [];
   let longest = 0;
   for (let i = plan.int(1, 2); i > 0; i--) {
-    const config = campaignConfig(plan, planned.length, swarm);
+    const config = campaignConfig(plan, planned.length, swarm, sabotage);
     if (plan.chance(0.2)) config.schedule = { startAt: new Date(SIM_T0 + plan.int(3_000, 8_000)).toISOString() };
     longest = Math.max(longest, Number.parseInt(String(config.duration), 10) * 1000 + (config.schedule ? 8_000 : 0));
     const campaign: PlannedCampaign = { name: config.name };
@@ -221,7 +241,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     const entry = { scheduleId: 'sim-schedule', until, acknowledged: false };
     schedules.push(entry);
     longest = Math.max(longest, until - SIM_T0 + 25_000);
-    const spec = { name: entry.scheduleId, cron: '* * * * *', until: new Date(until).toISOString(), overlap: 'allow', campaign: campaignConfig(plan, 9, swarm) };
+    const spec = { name: entry.scheduleId, cron: '* * * * *', until: new Date(until).toISOString(), overlap: 'allow', campaign: campaignConfig(plan, 9, swarm, sabotage) };
     loop.at(SIM_T0 + plan.int(0, 3_000), () => void createSchedule(entry, spec));
   }
   const createSchedule = async (entry: { acknowledged: boolean }, spec: Record<string, unknown>): Promise<void> => {
@@ -298,6 +318,18 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     };
     void storm();
   }
+  // Store stalls: a lock held by another process or a throttling burst, for the engines, the control plane or both.
+  const stallRng = streams('stalls');
+  for (let i = 0; i < swarm.storeStalls; i++) {
+    const at = SIM_T0 + stallRng.int(2_000, Math.max(2_000, longest));
+    const stall = drawStoreStall(stallRng, swarm.calls.maxLatencyMs);
+    loop.at(at, () => {
+      if (!injector.storming) return;
+      const now = loop.now();
+      ledger.addStall({ from: now, to: now + stall.spanMs, scope: stall.scope, mode: stall.mode });
+      loop.note('sim', `store stall (${stall.mode}) for ${stall.scope} until ${now + stall.spanMs - SIM_T0}: ${stall.spanMs} ms, ${stall.spanMs <= shortStallBoundMs(TIMEOUTS, swarm.calls.maxLatencyMs) ? 'shorter' : 'longer'} than the tolerance`);
+    });
+  }
   if (swarm.launcherOutage) {
     injector.launcherDownUntil = SIM_T0 + 55_000;
     ledger.add('launcher', 'launcher-outage', SIM_T0, injector.launcherDownUntil);
@@ -314,6 +346,11 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const settled = async (): Promise<boolean> => {
     if (loop.now() < stormEndsAt || planned.some((p) => p.campaignId === undefined) || schedules.some((s) => !s.acknowledged)) return false;
     if (schedules.some((s) => loop.now() < s.until + 5_000)) return false;
+    // A schedule has settled once every occurrence is decided (started or recorded missed): none pending, none due.
+    for (const { scheduleId } of schedules) {
+      const schedule = await store.getSchedule(scheduleId);
+      if (schedule && (schedule.nextRunAt !== null || schedule.pending !== undefined || schedule.buffered !== undefined)) return false;
+    }
     for (const campaign of await store.listCampaigns()) {
       if (!isTerminalCampaign(campaign.status)) return false;
       if ((await store.listShards(campaign.campaignId)).some((s) => isActiveShard(s.status))) return false;
@@ -327,8 +364,9 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     if (campaign.scheduleId !== undefined) all.push({ name: `${campaign.scheduleId} run`, campaignId: campaign.campaignId });
   }
   const violations = await checkInvariants(store, launcher, oracle, all, stormEndsAt);
-  const outcomes = await checkOutcomes({ store, launcher, ledger, oracle, t0: SIM_T0, cpSkewMs: swarm.cpSkewMs, engineAheadMs, schedules });
+  const outcomes = await checkOutcomes({ store, launcher, ledger, oracle, t0: SIM_T0, cpSkewMs: swarm.cpSkewMs, engineAheadMs, schedules, timeouts: TIMEOUTS, maxLatencyMs: swarm.calls.maxLatencyMs, skewedLost: [] });
   violations.push(...outcomes.violations);
+  for (const why of outcomes.stats.unrunOccurrences) loop.note('sim', why);
   violations.push(...unexpected.map((u) => `unexpected error: ${u}`));
   const campaigns: string[] = [];
   let restarts = 0;
@@ -356,10 +394,13 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       restarts,
       ledgerFills,
       controlPlaneRestarts: cp.restarts,
-      injected: c.failBefore + c.failAfter + c.partitioned + c.duplicated + c.reordered + c.landedAfterDeath,
+      injected: c.failBefore + c.failAfter + c.partitioned + c.duplicated + c.reordered + c.landedAfterDeath + c.stalled,
       swarm: describeSwarm(swarm),
       budgetExhausted: outcomes.stats.budgetExhausted,
       launchDeadline: outcomes.stats.launchDeadline,
+      unrunOccurrences: outcomes.stats.unrunOccurrences.length,
+      massProbes: outcomes.stats.massProbes,
+      skewedLost: outcomes.stats.skewedLost,
     },
   };
 }
@@ -375,14 +416,21 @@ function describeSwarm(swarm: Swarm): string {
     swarm.cpSkewMs !== 0 ? `cp-skew ${swarm.cpSkewMs}ms` : '',
     swarm.engineSkewMaxMs > 0 ? `engine-skew ±${swarm.engineSkewMaxMs}ms` : '',
     swarm.scheduleOccurrences > 0 ? `schedule×${swarm.scheduleOccurrences}` : '',
+    swarm.storeStalls > 0 ? `store-stall×${swarm.storeStalls}` : '',
   ].filter(Boolean);
   return [swarm.profile, ...on].join(' ');
 }
 
-/** A small campaign whose shape the seed picks: 1 to 3 symbols, 1 or 2 per shard, 10 to 25 s (20 to 30 s, with a budget of 1 to 3 restarts, in a crash storm). */
-function campaignConfig(rng: Prng, index: number, swarm: Swarm): CampaignConfigInput {
+/**
+ * A small campaign whose shape the seed picks: 1 to 3 symbols, 1 or 2 per shard (with store
+ * stalls: 2 to 4 symbols, one per shard, so a stall can make most of a campaign stale at once),
+ * 10 to 25 s (20 to 30 s, with a budget of 1 to 3 restarts, in a crash storm).
+ */
+function campaignConfig(rng: Prng, index: number, swarm: Swarm, sabotage?: SeedOptions['sabotage']): CampaignConfigInput {
   const universe = ['BTC', 'ETH', 'XRP', 'SOL'];
-  const symbols = universe.slice(0, rng.int(1, 3));
+  const stalls = swarm.storeStalls > 0;
+  const symbols = universe.slice(0, rng.int(1, 3) + (stalls ? 1 : 0));
+  const perShard = rng.int(1, 2);
   return {
     name: `sim-${index}`,
     symbols,
@@ -392,7 +440,7 @@ function campaignConfig(rng: Prng, index: number, swarm: Swarm): CampaignConfigI
     },
     fx: { pair: 'USDT/KRW', rate: 1380 },
     feed: { kind: 'synthetic', seed: index + 1, ticksPerSecond: 10 },
-    sharding: { symbolsPerShard: rng.int(1, 2) },
+    sharding: { symbolsPerShard: stalls ? 1 : perShard },
     duration: `${swarm.launcherOutage ? 60 : swarm.crashStorm ? rng.int(20, 30) : rng.int(10, 25)}s`,
     onShardFailure: rng.chance(0.3) ? 'continue' : 'fail',
     watchdog: {
@@ -402,9 +450,23 @@ function campaignConfig(rng: Prng, index: number, swarm: Swarm): CampaignConfigI
       maxRestarts: swarm.crashStorm ? rng.int(1, 3) : rng.int(3, 8),
       restartWindow: '1h',
       backoff: { initial: rng.pick([0, 0.5, 1]), max: 4, resetAfter: '30s' },
+      ...(sabotage === 'unbounded-mass-restarts' ? { massRestartsPerPass: 100 } : {}),
     },
     monitor: { interval: '5s', flushInterval: `${FLUSH_SEC}s` },
   };
+}
+
+/**
+ * One store stall's shape, from the seed's `stalls` stream: whose calls it holds, lock or
+ * throttle, and a span drawn as often shorter than the tolerance (`shortStallBoundMs`, from 0.2 s)
+ * as longer (from the tolerance + 1 s to 3 × staleAfter, past the engines' self-fence).
+ */
+function drawStoreStall(rng: Prng, maxLatencyMs: number): { scope: StallScope; mode: 'lock' | 'throttle'; spanMs: number } {
+  const scope = rng.pick(['engines', 'cp', 'both'] as const);
+  const mode = rng.pick(['lock', 'throttle'] as const);
+  const tolerance = TIMEOUTS.storeStallToleranceSec * 1000;
+  const spanMs = rng.chance(0.5) ? rng.int(200, shortStallBoundMs(TIMEOUTS, maxLatencyMs)) : rng.int(tolerance + 1_000, 3 * STALE_AFTER_SEC * 1000);
+  return { scope, mode, spanMs };
 }
 
 /** The planted bug `ack-lost-commit`: every third commit is answered as done and never written. */
@@ -420,4 +482,16 @@ function ackLostCommits(port: ShardPersistence): ShardPersistence {
       await port.commit(fills, checkpoint);
     },
   };
+}
+
+/** The planted bug `no-catch-up`: the control plane reads every schedule with `catchupWindow` 0 (the store keeps the true one). */
+function noCatchUp(store: SqliteCampaignStore): SqliteCampaignStore {
+  const planted = Object.create(store) as SqliteCampaignStore;
+  const blind = (s: ScheduleRecord): ScheduleRecord => ({ ...s, spec: { ...s.spec, catchupWindow: 0 } });
+  planted.listSchedules = async () => (await store.listSchedules()).map(blind);
+  planted.getSchedule = async (id) => {
+    const s = await store.getSchedule(id);
+    return s && blind(s);
+  };
+  return planted;
 }

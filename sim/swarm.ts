@@ -41,6 +41,24 @@ export interface Swarm {
   drainEveryMs: number;
   /** 0: no schedule; else a `* * * * *` schedule with this many occurrences during the run. */
   scheduleOccurrences: number;
+  /**
+   * How many store stalls (a write lock held by another process, a throttling burst): each blocks
+   * or fails the store's calls for the engines, the control plane or both, for a span drawn
+   * shorter or longer than the store stall tolerance (`sim/simulation.ts`, `drawStoreStall`).
+   * Seeds with stalls run campaigns of 2 to 4 shards, so mass staleness is reached.
+   */
+  storeStalls: number;
+}
+
+/**
+ * How many store stalls a seed injects (`Swarm.storeStalls`), from its own `stalls` stream (drawn
+ * apart from the rest of the swarm, so the seeds of earlier fault mixes keep theirs): none in calm
+ * seeds, else 1 to 3 (4 when harsh) in 30 % of seeds.
+ */
+export function drawStoreStallCount(rng: Prng, profile: Swarm['profile']): number {
+  const on = rng.chance(0.3);
+  const count = rng.int(1, profile === 'harsh' ? 4 : 3);
+  return profile !== 'calm' && on ? count : 0;
 }
 
 /** Draws one seed's fault mix from its `swarm` stream. `preemptions`: outside stops are a restart cause the fleet knows (PREEMPTED). */
@@ -80,5 +98,6 @@ export function drawSwarm(rng: Prng, preemptions: boolean): Swarm {
     queueSurvivesCrash: rng.chance(0.5),
     drainEveryMs: rng.pick([250, 500, 1000]),
     scheduleOccurrences: rng.chance(0.25) ? rng.int(1, 2) : 0,
+    storeStalls: 0,
   };
 }

@@ -1,5 +1,5 @@
 /**
- * The deterministic fault simulation of the whole fleet (`sim/`, issues 8 and 16): the real
+ * The deterministic fault simulation of the whole fleet (`sim/`, issues 8, 16 and 20): the real
  * control-plane services (campaign, launch, watchdog, scheduler, schedule), SQLite store (in
  * memory) and launch queue, simulated engines, virtual time, and a per-seed swarm of faults.
  * `npm run sim -- --seeds 10000` runs the long version; this file runs a bounded number of seeds,
@@ -62,6 +62,44 @@ describe('the deterministic simulation of the fleet', () => {
     const failed = result.stats.campaigns.find((c) => c.startsWith('c1 FAILED')) ?? '';
     const dueAgo = Number(/was due ([\d.]+)s ago and never launched \(launchTimeout 5s, deadline 8 × launchTimeout = 40s\)/.exec(failed)?.[1]);
     expect(dueAgo).toBeGreaterThanOrEqual(40);
+  });
+
+  it('seed 6430 (issue 16): an occurrence the injected faults kept from running for its whole catch-up window is recorded missed, and the sim says which faults', async () => {
+    // Of the 11 seeds of 10,000 the schedule check failed, 9 ended the run before the scheduler
+    // had decided their occurrence (it starts them late, within the catch-up window, now that the
+    // run waits for every occurrence to be decided); in 2735 and 6430 no tick of the schedule
+    // service ran through between the occurrence and the end of its 60 s window, so it is missed
+    // (2735 now claims its occurrence in time, the engine's waits having moved its interleaving).
+    const { violations, stats, trace } = await runSeed(6430, { keepTrace: true });
+    expect(violations).toEqual([]);
+    expect(stats.unrunOccurrences).toBe(1);
+    const why = trace.find((l) => l.includes('occurrence 2026-01-01T00:00:00.000Z recorded missed: no tick ran through in its catch-up window')) ?? '';
+    expect(why).toMatch(/cp-partition [\d.]+s–[\d.]+s/);
+    expect(why).toMatch(/\d+ tick\(s\) cut short by injected faults/);
+  });
+
+  it('reports a planted bug (the schedule service ignoring the catch-up window) as an occurrence the fleet dropped', async () => {
+    // Seed 22's occurrence is due at 45 s; its first tick is a moment late, so with a catch-up
+    // window of 0 it is recorded missed although nothing kept the scheduler from it.
+    const result = await runSeed(22, { sabotage: 'no-catch-up' });
+    expect(result.violations.some((v) => /^schedule sim-schedule: occurrence 2026-01-01T00:00:00.000Z started no campaign .*ran through inside its catch-up window .*the fleet dropped it/.test(v))).toBe(true);
+  });
+
+  it('seed 624 (issue 20): a store throttled for the engines past their self-fence restarts every shard as STORE_UNAVAILABLE, never CRASHED or LOST, and mass staleness is probed', async () => {
+    // An 8.2 s throttling stall of the engines' calls (from 6.603 s): each engine exits 4 naming
+    // the throttling 4.2 s (its self-fence) after its last heartbeat, before the watchdog's kill at
+    // 4.4 s, and is booked STORE_UNAVAILABLE; the relaunched tasks, stale while the stall lasts,
+    // make most of c0 read stale at once, and the watchdog probes the store before restarting any.
+    const { violations, stats, trace } = await runSeed(624, { keepTrace: true });
+    expect(violations).toEqual([]);
+    expect(trace.filter((l) => /cause=STORE_UNAVAILABLE/.test(l)).length).toBeGreaterThanOrEqual(5);
+    expect(trace.filter((l) => /cause=(CRASHED|LOST)/.test(l))).toEqual([]);
+    expect(stats.massProbes).toBeGreaterThan(0);
+  });
+
+  it('reports a planted bug (an engine that exits 1 for a busy store, booked CRASHED) as a stall blamed on the engine', async () => {
+    const result = await runSeed(624, { sabotage: 'stall-as-crash' });
+    expect(result.violations.some((v) => /is booked CRASHED during or after a store stall longer than the tolerance \(throttle stall of engines/.test(v))).toBe(true);
   });
 
   it("gives each actor its own PRNG stream: draws in one actor's stream do not shift another's", () => {
