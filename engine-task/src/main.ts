@@ -7,8 +7,9 @@
  * config or arguments, 3 fenced out (a newer generation owns the shard, or no heartbeat written
  * within the self-fence with no store error seen: a frozen loop), 4 the store was busy or
  * unreachable past the self-fence or the commit bound (the last stderr line says what it waited on:
- * "store unavailable: store busy: SQLITE_BUSY for 6.1 s …"; the fleet books it `STORE_UNAVAILABLE`).
- * The codes are `ENGINE_EXIT` (`core/model/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE`.
+ * "store unavailable: store busy: SQLITE_BUSY for 6.1 s …"; the fleet books it `STORE_UNAVAILABLE`),
+ * or a store file that cannot be opened (`StoreUnavailableError`). The codes are `ENGINE_EXIT`
+ * (`core/model/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE` (`core/errors.ts`).
  */
 import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
@@ -56,7 +57,8 @@ ARBFLEET_METRICS=emf (CloudWatch Embedded Metric Format lines with each heartbea
 Exit codes: 0 done or stopped by SIGTERM, every fill committed; 1 fatal error, or fills not
 committed within the commit bound (staleAfter + 5 % of it; the summary's fillsUncommitted says how
 many); 2 bad config or arguments; 3 fenced out; 4 the store busy or unreachable past the
-self-fence or the commit bound (the last stderr line names what it waited on).`;
+self-fence or the commit bound, or a store file that cannot be opened (the last stderr line names
+what it waited on or what failed).`;
 
 async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
