@@ -243,8 +243,10 @@ export class ShardRunner {
         else this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
         await this.heartbeat(engineNow);
       } else if (end === 'commit-failed' || end === 'store-unavailable') {
-        // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs does not hold the exit.
-        await Promise.race([this.heartbeat(engineNow), sleep(this.heartbeatMs)]);
+        // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs
+        // does not hold the exit: an unavailable one gets `storeRetrySec`, so the engine has exited
+        // before the watchdog's kill (self-fence + W < kill, core/fleet/timeouts.ts) and its exit 4 is what is booked.
+        await Promise.race([this.heartbeat(engineNow), sleep(end === 'store-unavailable' ? this.storeRetryMs : this.heartbeatMs)]);
       }
     } catch (error) {
       if (!(error instanceof FencedOutError)) throw error;
@@ -333,7 +335,9 @@ export class ShardRunner {
       // Checked before anything else, so a task that wakes from a freeze writes nothing.
       if (tick - this.lastHeartbeatOk > this.selfFenceMs) {
         const reason = `no heartbeat written for ${((tick - this.lastHeartbeatOk) / 1000).toFixed(1)}s (self-fence ${(this.selfFenceMs / 1000).toFixed(2)}s)`;
-        if (this.storeTrouble) return { end: 'store-unavailable', reason: `${describeStoreTrouble(this.storeTrouble, tick)}; ${reason}`, engineNow: now };
+        // The heartbeats' trouble, else the commits' (a commit retried in flight holds the heartbeat back: its failures are the store's answer too).
+        const trouble = this.storeTrouble ?? this.commitTrouble;
+        if (trouble) return { end: 'store-unavailable', reason: `${describeStoreTrouble(trouble, tick)}; ${reason}`, engineNow: now };
         return { end: 'self-fenced', reason, engineNow: now };
       }
       const commitFailure = this.commitFailure(tick);
@@ -354,7 +358,11 @@ export class ShardRunner {
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (!this.inflight) {
-        if (tick >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+        // One write at a time; when both are due, the one due first goes first, so a commit that keeps
+        // failing (or a slow store) does not hold the heartbeat back for ever.
+        const flushDue = tick >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
+        const heartbeatFirst = tick >= nextHeartbeat && nextHeartbeat < nextFlush;
+        if (flushDue && !heartbeatFirst) {
           this.background(this.flush(now));
           nextFlush = tick + this.flushMs;
         } else if (tick >= nextHeartbeat) {
@@ -472,9 +480,11 @@ export class ShardRunner {
 
   private async heartbeat(now: number): Promise<void> {
     const progress = this.withFeedProgress(this.monitor.progress(now, this.committedSeq), now);
+    // Counted from when it was sent: the store stamps the heartbeat then, and the watchdog's kill counts from there.
+    const sentAt = this.mono();
     try {
       await this.o.persistence.heartbeat(progress);
-      this.lastHeartbeatOk = this.mono();
+      this.lastHeartbeatOk = sentAt;
       this.storeTrouble = undefined;
       this.o.onHeartbeat?.(progress);
     } catch (error) {
@@ -530,12 +540,13 @@ export class ShardRunner {
     if (drained.length > 0) this.pending = this.pending.length > 0 ? this.pending.concat(drained) : drained;
     const checkpoint = this.engine.checkpoint({ ...this.feed.state(), wallOrigin: this.wallOrigin }, now);
     const batch = this.pending;
+    const sentAt = this.mono();
     try {
       await this.o.persistence.commit(batch, checkpoint);
       if (this.pending === batch) this.pending = [];
       else this.pending = this.pending.slice(batch.length);
       this.committedSeq = checkpoint.lastFillSeq;
-      this.lastCommitOk = this.mono();
+      this.lastCommitOk = sentAt;
       this.lastCommitError = undefined;
       this.commitTrouble = undefined;
       return true;

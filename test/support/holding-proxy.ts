@@ -4,8 +4,9 @@
  * `decide` says what the caller gets back — the answer at once (`pass`), nothing until `ms` later
  * (`hold-answer`: the request was applied, its answer is late), the status line and headers at
  * once but the body only `ms` later (`hold-body`) or a byte at a time (`trickle-body`), interim
- * `102 Processing` lines and never the answer (`processing`), or nothing at all and the request never
- * forwarded (`drop`: what a caller sees when its request is lost on the way). It records, per
+ * `102 Processing` lines and never the answer (`processing`), nothing at all and the request never
+ * forwarded (`drop`: what a caller sees when its request is lost on the way), or the proxy's own
+ * answer, the request never forwarded (`answer`: a service refusing it, as DynamoDB's throttling does). It records, per
  * request, when it came, what was done, and when the CALLER gave up on it (closed the connection
  * before the answer was complete): the evidence that a client's timeout ended a held call.
  */
@@ -21,7 +22,9 @@ export type HoldDecision =
   | { kind: 'trickle-body'; everyMs: number }
   /** No answer ever, but an interim `102 Processing` every `everyMs`: the connection is never idle, only the request timeout can end it. */
   | { kind: 'processing'; everyMs: number }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  /** This answer at once, the request not forwarded (nothing applied): e.g. HTTP 400 with DynamoDB's JSON error body. */
+  | { kind: 'answer'; status: number; headers: Record<string, string>; body: string };
 
 /** One request as the proxy received it. */
 export interface HeldRequest {
@@ -88,6 +91,11 @@ export async function startHoldingProxy(target: string, decide: (request: HeldRe
       req.socket.once('close', abandoned);
       res.on('finish', () => (call.answeredAt = performance.now()));
       if (decision.kind === 'drop') return;
+      if (decision.kind === 'answer') {
+        res.writeHead(decision.status, { ...decision.headers, 'content-length': String(Buffer.byteLength(decision.body)) });
+        res.end(decision.body);
+        return;
+      }
       if (decision.kind === 'processing') {
         const busy = () => {
           if (res.destroyed) return;
