@@ -2,6 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
+import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-request-guard.js';
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 expects. */
 class Sha256 {
@@ -76,6 +77,8 @@ export class RemoteApi {
       query: Object.fromEntries(url.searchParams),
       headers: {
         host: url.host,
+        // What the local API's guard asks of a call without a JSON body; a deployed API ignores it.
+        [LOCAL_CLIENT_HEADER]: LOCAL_CLIENT_NAME,
         ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
         ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
       },

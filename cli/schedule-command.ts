@@ -7,6 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { createApiHandler } from '../core/api/api-handler.js';
+import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-request-guard.js';
 import { systemClock } from '../core/clock.js';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
@@ -119,7 +120,9 @@ export function httpTransport(base: string): ScheduleTransport {
     const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
     let res: Response;
     try {
-      res = await fetch(url, { method, ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}) });
+      // The client header lets a call without a JSON body (resume, trigger, delete) past the local API's guard.
+      const headers = { [LOCAL_CLIENT_HEADER]: LOCAL_CLIENT_NAME, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
+      res = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
       throw new Error(`cannot reach arbfleet serve at ${base} (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}): start it, or give --api URL or --data DIR`);
     }

@@ -14,14 +14,22 @@
  * after `keepAliveTimeoutMs` and one connection serves at most `maxRequestsPerSocket` requests.
  * Defaults: {@link LOCAL_API_LIMITS}; the connection cap comes from the descriptor budget
  * (`core/local/descriptor-budget.ts`).
+ *
+ * Only the operator's own pages and tools may use it (`local-request-guard.ts`): a request whose
+ * `Host` is not this server (DNS rebinding), or a state-changing one that another site could have
+ * sent, is answered 403 from its headers alone, before its body is read, and the connection is
+ * closed. Each distinct refusal (rule and offending value) is logged once, the first
+ * {@link MAX_LOGGED_REFUSALS} of them, so a hostile page sending in a loop cannot flood the log.
+ * Binding to an address other than loopback is not offered: it would need a token (see the guard).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiConnectionCap } from '../local/descriptor-budget.js';
-import { DEFAULT_MAX_BODY_BYTES, type ApiHandler } from './api-handler.js';
+import { DEFAULT_MAX_BODY_BYTES, type ApiHandler, type ApiLog } from './api-handler.js';
 import { PayloadTooLargeError } from './http-errors.js';
 import { errorResponse } from './http-status.js';
 import type { ApiRequest, ApiResponse } from './http-types.js';
+import { foreignRequestRefusal, type ForeignRequestError } from './local-request-guard.js';
 
 export interface LocalApiServerOptions {
   /** The TCP port; 0 picks a free one (see `LocalApiServer.port`). */
@@ -34,7 +42,12 @@ export interface LocalApiServerOptions {
   maxConnections?: number;
   /** Overrides of {@link LOCAL_API_LIMITS}' timeouts and keep-alive limits. */
   limits?: Partial<Omit<LocalApiLimits, 'maxConnections'>>;
+  /** Receives `api.foreign_request_refused` (method, path, rule, found, message) once per distinct refusal. Default: one JSON line on stderr. */
+  log?: ApiLog;
 }
+
+/** At most this many distinct refusals are logged by one server; later ones are answered but not logged. */
+export const MAX_LOGGED_REFUSALS = 64;
 
 /** The local server's timeouts (ms) and keep-alive limits. */
 export interface LocalApiLimits {
@@ -78,9 +91,17 @@ export async function startLocalApiServer(handler: ApiHandler, options: LocalApi
   const host = '127.0.0.1';
   const maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const limits = { ...LOCAL_API_LIMITS, ...options.limits };
+  const refusals = refusalLog(options.log ?? logToStderr);
+  let boundPort = -1;
   const server = createServer(
     { headersTimeout: limits.headersTimeoutMs, requestTimeout: limits.requestTimeoutMs, connectionsCheckingInterval: limits.connectionsCheckingIntervalMs },
     (req, res) => {
+      const refusal = foreignRequestRefusal({ method: req.method ?? 'GET', path: req.url ?? '/', headers: req.headers }, boundPort);
+      if (refusal !== undefined) {
+        refusals(req, refusal);
+        refuseUnread(req, res, refusal);
+        return;
+      }
       void serve(handler, maxBodyBytes, req, res);
     },
   );
@@ -95,6 +116,7 @@ export async function startLocalApiServer(handler: ApiHandler, options: LocalApi
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   await listen(server, options.port, host);
   const { port } = server.address() as AddressInfo;
+  boundPort = port;
   return {
     url: `http://${host}:${port}`,
     port,
@@ -149,14 +171,38 @@ function readBody(req: IncomingMessage, maxBytes: number): Promise<Buffer | type
   });
 }
 
-/**
- * Answers 413 and closes the connection (node destroys the socket once the answer is flushed):
- * the rest of the body is never read.
- */
+/** Answers 413 without reading the rest of the body. */
 function refuseBody(req: IncomingMessage, res: ServerResponse, maxBytes: number): void {
+  refuseUnread(req, res, new PayloadTooLargeError(maxBytes));
+}
+
+/**
+ * Answers `error` and closes the connection (node destroys the socket once the answer is
+ * flushed): the body, or what is left of it, is never read.
+ */
+function refuseUnread(req: IncomingMessage, res: ServerResponse, error: Error): void {
   req.pause();
   req.on('error', () => {});
-  send(res, errorResponse(new PayloadTooLargeError(maxBytes)), { connection: 'close' });
+  send(res, errorResponse(error), { connection: 'close' });
+}
+
+/** Logs each distinct refusal (rule and offending value) once, at most {@link MAX_LOGGED_REFUSALS} of them. */
+function refusalLog(log: ApiLog): (req: IncomingMessage, refusal: ForeignRequestError) => void {
+  const seen = new Set<string>();
+  return (req, refusal) => {
+    const key = `${refusal.rule}\u0000${refusal.found ?? ''}`;
+    if (seen.has(key) || seen.size >= MAX_LOGGED_REFUSALS) return;
+    seen.add(key);
+    try {
+      log('api.foreign_request_refused', { method: req.method, path: req.url, rule: refusal.rule, found: refusal.found, message: refusal.message });
+    } catch {
+      // The refusal is what matters; a logger that throws must not stop it.
+    }
+  };
+}
+
+function logToStderr(event: string, fields: Record<string, unknown>): void {
+  process.stderr.write(`${JSON.stringify({ level: 'warn', event, ...fields })}\n`);
 }
 
 function toApiRequest(req: IncomingMessage, body: Buffer): ApiRequest {

@@ -37,9 +37,9 @@ describe('arbfleet run --api-port', () => {
     expect(bad.status).toBe(400);
     expect((await json(bad)).issues.some((i: { path: string }) => i.path === 'symbols')).toBe(true);
 
-    const stop = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST' });
+    const stop = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST', headers: { 'x-arbfleet-client': 'test' } });
     expect(stop.status).toBe(200);
-    const again = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST' });
+    const again = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST', headers: { 'x-arbfleet-client': 'test' } });
     expect(again.status).toBe(409);
 
     const exit = await cli.exited;

@@ -60,7 +60,7 @@ describe('the local API server’s limits', () => {
     const held = await Promise.all([1, 2, 3].map(() => open(port)));
     const extra = await open(port);
     await extra.closed;
-    held[0]!.socket.write('GET /campaigns HTTP/1.1\r\nHost: x\r\n\r\n');
+    held[0]!.socket.write(`GET /campaigns HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     await new Promise<void>((resolve) => held[0]!.socket.once('data', () => resolve()));
     expect(held[0]!.received()).toMatch(/^HTTP\/1\.1 200 /);
     expect(held.every((h) => !h.socket.destroyed)).toBe(true);
@@ -68,10 +68,10 @@ describe('the local API server’s limits', () => {
 
   it('ends a keep-alive connection after maxRequestsPerSocket requests', async () => {
     const { port } = await start();
-    const conn = await open(port, 'GET /a HTTP/1.1\r\nHost: x\r\n\r\n');
+    const conn = await open(port, `GET /a HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     await waitFor('the first answer', () => (conn.received().includes('ok') ? true : undefined));
     expect(conn.received()).toMatch(/[Cc]onnection: keep-alive/);
-    conn.socket.write('GET /b HTTP/1.1\r\nHost: x\r\n\r\n');
+    conn.socket.write(`GET /b HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`);
     await waitFor('the second answer', () => (conn.received().match(/HTTP\/1\.1 200 /g)?.length === 2 && conn.received().endsWith('ok') ? true : undefined));
     expect(conn.received().split('HTTP/1.1 200 ')[2]).toMatch(/[Cc]onnection: close/);
   });

@@ -98,8 +98,8 @@ describe('local API server over HTTP', () => {
     expect((await fetch(`${server.url}/campaigns`)).status).toBe(200);
   });
 
-  it('answers 415 to a body that is not JSON', async () => {
-    const response = await fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: JSON.stringify(campaignInput()) });
+  it('answers 415 to a body that is not JSON (from a client the guard lets through)', async () => {
+    const response = await fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-arbfleet-client': 'test' }, body: JSON.stringify(campaignInput()) });
     expect(response.status).toBe(415);
     expect(((await response.json()) as { error: string }).error).toBe('UnsupportedMediaTypeError');
   });
@@ -118,7 +118,7 @@ describe('local API server over HTTP', () => {
     expect(oddId.status).toBe(404);
     const unknownRoute = await fetch(`${server.url}/shards?x=1`);
     expect(unknownRoute.status).toBe(404);
-    const wrongMethod = await fetch(`${server.url}/campaigns`, { method: 'DELETE' });
+    const wrongMethod = await fetch(`${server.url}/campaigns`, { method: 'DELETE', headers: { 'x-arbfleet-client': 'test' } });
     expect(wrongMethod.status).toBe(405);
     expect(wrongMethod.headers.get('allow')).toBe('GET, POST');
     await wrongMethod.body?.cancel();
