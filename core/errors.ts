@@ -9,7 +9,6 @@
  * | kind | class | retryable | HTTP | engine exit | CLI exit |
  * | --- | --- | --- | --- | --- | --- |
  * | `invalid-input` | `ValidationError` | no | 400 | 2 | 2 |
- * | `foreign-request` | `ForeignRequestError` (`core/api/local-request-guard.ts`) | no | 403 | 1 | 1 |
  * | `not-found` | `NotFoundError` | no | 404 | 1 | 1 |
  * | `method-not-allowed` | `MethodNotAllowedError` | no | 405, with `Allow` | 1 | 1 |
  * | `payload-too-large` | `PayloadTooLargeError` | no | 413 | 1 | 1 |
@@ -38,7 +37,6 @@ import { CLI_EXIT, ENGINE_EXIT, type CliExitCode, type EngineExitCode } from './
 /** Every kind of error the family knows: `ArbfleetError.kind`. */
 export const ERROR_KINDS = [
   'invalid-input',
-  'foreign-request',
   'not-found',
   'method-not-allowed',
   'payload-too-large',
@@ -74,7 +72,6 @@ export interface ErrorOutcome {
 /** The one table from an error's kind to its HTTP status and exit codes (the module's docstring has it as a table). */
 export const ERROR_TABLE: Readonly<Record<ErrorKind, ErrorOutcome>> = {
   'invalid-input': { status: 400, engineExit: ENGINE_EXIT.BAD_INPUT, cliExit: CLI_EXIT.BAD_INPUT },
-  'foreign-request': { status: 403, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'not-found': { status: 404, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'method-not-allowed': { status: 405, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'payload-too-large': { status: 413, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
@@ -259,10 +256,7 @@ export class LedgerConflictError extends ArbfleetError {
     /** The fields whose values differ, each as `field: stored → committed`. */
     readonly differences: string[],
   ) {
-    super(
-      `shard ${shardId}: the ledger already holds a different fill under seq ${seq} (${differences.join('; ')}); ` +
-        'nothing of this commit was written',
-    );
+    super(`shard ${shardId}: the ledger already holds a different fill under seq ${seq} (${differences.join('; ')}); ` + 'nothing of this commit was written');
   }
 }
 
@@ -317,8 +311,7 @@ export class FencedOutError extends ArbfleetError {
     readonly currentGeneration: number | undefined,
   ) {
     super(
-      `shard ${shardId}: generation ${generation} is fenced out` +
-        (currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`),
+      `shard ${shardId}: generation ${generation} is fenced out` + (currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`),
     );
   }
 }

@@ -54,7 +54,12 @@ const MEMBERS: { error: ArbfleetError; kind: string; retryable: boolean; status:
   { error: new LedgerGapError('shard-000', 6, 4), kind: 'ledger-gap', retryable: false, status: 409 },
   { error: new StoreUnavailableError('cannot open the campaign store at /x'), kind: 'store-unavailable', retryable: true, status: 503 },
   { error: new CommitFailedError('commit still failing'), kind: 'commit-failed', retryable: true, status: 503 },
-  { error: new TaskLaunchError('ECS could not launch', 'RESOURCE:MEMORY', 4, { retryable: true, cause: sdkError }), kind: 'launch-failed', retryable: true, status: 502 },
+  {
+    error: new TaskLaunchError('ECS could not launch', 'RESOURCE:MEMORY', 4, { retryable: true, cause: sdkError }),
+    kind: 'launch-failed',
+    retryable: true,
+    status: 502,
+  },
   { error: new StoreFaultError('the store cannot be written for 21 s'), kind: 'store-fault', retryable: false, status: 500 },
   { error: new ChaosExit('chaos: exit'), kind: 'chaos-exit', retryable: false, status: 500 },
   { error: new ProgrammingError('shard shard-000 is listed twice'), kind: 'programming-error', retryable: false, status: 500 },
@@ -96,7 +101,13 @@ describe('the error family', () => {
     const launch = MEMBERS.find((m) => m.kind === 'launch-failed')?.error;
     expect(launch?.cause).toBe(sdkError);
     const io = Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
-    for (const error of [new StoreUnavailableError('x', { cause: io }), new CommitFailedError('x', { cause: io }), new VersionConflictError('x', { cause: io }), new StateConflictError('x', { cause: io }), new ProgrammingError('x', { cause: io })]) {
+    for (const error of [
+      new StoreUnavailableError('x', { cause: io }),
+      new CommitFailedError('x', { cause: io }),
+      new VersionConflictError('x', { cause: io }),
+      new StateConflictError('x', { cause: io }),
+      new ProgrammingError('x', { cause: io }),
+    ]) {
       expect(error.cause, error.name).toBe(io);
     }
     expect(new NotFoundError('x').cause).toBeUndefined();
@@ -107,7 +118,9 @@ describe('the error family', () => {
     expect(new StateConflictError('x').retryable).toBe(false);
     expect(new AlreadyExistsError('x').retryable).toBe(false);
     expect(new ProgrammingError('x').retryable).toBe(false);
-    expect([VersionConflictError, StateConflictError, AlreadyExistsError, ProgrammingError].map((c) => statusForError(new c('x')))).toEqual([409, 409, 409, 500]);
+    expect([VersionConflictError, StateConflictError, AlreadyExistsError, ProgrammingError].map((c) => statusForError(new c('x')))).toEqual([
+      409, 409, 409, 500,
+    ]);
   });
 
   it('an error outside the family may be retried (a network fault), answers 500 and exits 1', () => {
@@ -149,7 +162,9 @@ describe('exit codes from the table', () => {
 describe('HTTP answers from the table', () => {
   it('503 with Retry-After for a store that is unavailable, its own error or a store’s busy/throttled/unreachable answer, without its details', () => {
     const busy = Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-    const throttled = Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded'), { name: 'ProvisionedThroughputExceededException' });
+    const throttled = Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded'), {
+      name: 'ProvisionedThroughputExceededException',
+    });
     const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
     for (const error of [new StoreUnavailableError('cannot open the campaign store at /secret/fleet.db'), busy, throttled, refused]) {
       const response = errorResponse(error);
@@ -187,7 +202,9 @@ const ROOT = join(import.meta.dirname, '..', '..');
 
 /** The product's TypeScript sources (core/, engine-task/src/, cli/, functions/), each with its path from the repository's root. */
 function productSources(): { file: string; text: string }[] {
-  return ['core', 'engine-task/src', 'cli', 'functions'].flatMap((dir) => sourceFiles(join(ROOT, dir)).map((path) => ({ file: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') })));
+  return ['core', 'engine-task/src', 'cli', 'functions'].flatMap((dir) =>
+    sourceFiles(join(ROOT, dir)).map((path) => ({ file: path.slice(ROOT.length + 1), text: readFileSync(path, 'utf8') })),
+  );
 }
 
 function sourceFiles(dir: string): string[] {

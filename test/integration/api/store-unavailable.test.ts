@@ -59,7 +59,8 @@ describe('the local API over a SQLite store whose write lock another connection 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  const post = () => fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaignInput()) });
+  const post = () =>
+    fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(campaignInput()) });
 
   it('answers 503 with Retry-After while the lock is held, logs the store’s error, stores nothing; takes the request once it is released', async () => {
     const holder = new Database(join(dir, 'fleet.db'));
@@ -69,7 +70,9 @@ describe('the local API over a SQLite store whose write lock another connection 
       expect(refused.status).toBe(503);
       expect(refused.headers.get('retry-after')).toBe(String(RETRY_AFTER_SEC));
       expect(await refused.json()).toEqual({ error: 'StoreUnavailableError', message: UNAVAILABLE_MESSAGE });
-      expect(logged.map((l) => [l.event, l.fields.status, (l.fields.error as { message?: string }).message])).toEqual([['api.internal_error', 503, 'database is locked']]);
+      expect(logged.map((l) => [l.event, l.fields.status, (l.fields.error as { message?: string }).message])).toEqual([
+        ['api.internal_error', 503, 'database is locked'],
+      ]);
     } finally {
       holder.exec('ROLLBACK');
       holder.close();
@@ -95,7 +98,14 @@ describe('the api Lambda over a DynamoDB that cannot answer', () => {
     reportBucket: 'none',
   };
   const event = (method: string, path: string, body: unknown = null) =>
-    ({ httpMethod: method, path, headers: { 'content-type': 'application/json' }, queryStringParameters: null, body: body === null ? null : JSON.stringify(body), isBase64Encoded: false }) as unknown as APIGatewayProxyEvent;
+    ({
+      httpMethod: method,
+      path,
+      headers: { 'content-type': 'application/json' },
+      queryStringParameters: null,
+      body: body === null ? null : JSON.stringify(body),
+      isBase64Encoded: false,
+    }) as unknown as APIGatewayProxyEvent;
   let throttling: Server;
   let calls = 0;
   let setCredentials = false;
@@ -114,7 +124,8 @@ describe('the api Lambda over a DynamoDB that cannot answer', () => {
         res.end(
           JSON.stringify({
             __type: 'com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException',
-            message: 'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
+            message:
+              'The level of configured provisioned throughput for the table was exceeded. Consider increasing your provisioning level with the UpdateTable API.',
           }),
         );
       });

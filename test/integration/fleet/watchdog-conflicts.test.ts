@@ -56,7 +56,10 @@ async function launchedShard() {
 
 describe('the watchdog and the conflicts it meets', () => {
   it('a crash whose restart loses its compare-and-set, or meets a state its copy no longer allows, is ignored now and judged again', async () => {
-    for (const conflict of [new VersionConflictError('shard-000 is at version 4, not 3'), new StateConflictError('shard-000 cannot go from COMPLETED to CRASHED')]) {
+    for (const conflict of [
+      new VersionConflictError('shard-000 is at version 4, not 3'),
+      new StateConflictError('shard-000 cannot go from COMPLETED to CRASHED'),
+    ]) {
       const f = await launchedShard();
       f.store.failNext = conflict;
       expect(await f.watchdog.onTaskStopped(f.crash)).toBe('ignore');

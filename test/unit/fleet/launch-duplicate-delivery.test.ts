@@ -32,7 +32,8 @@ describe('LaunchService: a duplicate delivery of one launch', () => {
       // idempotent) records LAUNCHING first.
       async launch(spec) {
         const shard = await store.getShard(spec.key);
-        if (shard?.status === 'PENDING') await store.updateShard(spec.key, shard.version, transitionShard(shard, 'LAUNCHING', clock.now(), { taskId: taskOf(spec) }).patch);
+        if (shard?.status === 'PENDING')
+          await store.updateShard(spec.key, shard.version, transitionShard(shard, 'LAUNCHING', clock.now(), { taskId: taskOf(spec) }).patch);
         return { taskId: taskOf(spec) };
       },
       async stop(taskId) {
@@ -42,7 +43,14 @@ describe('LaunchService: a duplicate delivery of one launch', () => {
         return taskIds.map((taskId) => ({ taskId, state: 'RUNNING' as const }));
       },
     };
-    const ctx: FleetContext = { store, queue: new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 }), launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) };
+    const ctx: FleetContext = {
+      store,
+      queue: new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 }),
+      launcher,
+      clock,
+      log: { log: () => undefined },
+      taskEnvironment: () => ({}),
+    };
     const { view } = await new CampaignService(ctx).createCampaign(campaignInput({ symbols: ['BTC'], sharding: { symbolsPerShard: 1 } }));
     const key: ShardKey = { campaignId: view.campaign.campaignId, shardId: view.shards[0]?.shardId as string };
     const eventsBefore = (await store.listEvents(key.campaignId)).length;
