@@ -57,6 +57,12 @@ export interface SeedOptions {
    * one shard, which no store fences today (the "two task identities" violation).
    */
   spawningLauncher?: boolean;
+  /**
+   * Freezes every running task at once, `atMs` into the run, for `forMs` (a host paused: most of
+   * a campaign goes stale in the same pass), recorded as a freeze of each (tests only: the
+   * mass-staleness rule's restarts per pass and its event).
+   */
+  massFreeze?: { atMs: number; forMs: number };
 }
 
 /** The outcome of one seed. */
@@ -306,6 +312,17 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       ledger.add(task.taskId, 'partition', now, task.actor.partitionedUntil);
     }
   };
+  if (options.massFreeze) {
+    const { atMs, forMs } = options.massFreeze;
+    loop.at(SIM_T0 + atMs, () => {
+      const now = loop.now();
+      for (const task of launcher.running()) {
+        task.actor.frozenUntil = now + forMs;
+        ledger.add(task.taskId, 'freeze', now, now + forMs);
+      }
+      loop.note('sim', `mass freeze of every running task until ${now + forMs - SIM_T0} (injected)`);
+    });
+  }
   if (swarm.crashStorm) {
     // One shard's tasks killed again and again: its restart budget must run out, and its failure be judged justified.
     const storm = async (): Promise<void> => {

@@ -102,6 +102,20 @@ describe('the deterministic simulation of the fleet', () => {
     expect(result.violations.some((v) => /is booked CRASHED during or after a store stall longer than the tolerance \(throttle stall of engines/.test(v))).toBe(true);
   });
 
+  it('seed 346 with every task frozen at once (issue 20): the watchdog restarts at most one stale shard per pass, holds the rest back, and writes the mass-staleness event; unbounded, the sim reports it', async () => {
+    // A host paused for 9 s at 15 s: c0's 4 shards read stale in the same pass; the store probe
+    // answers, so one is restarted per pass and the others are held back (each held back from a
+    // pass that wrote watchdog.mass-staleness). With massRestartsPerPass 100 in the config (the
+    // fleet obeys it; the sim holds it to the documented 1), the pass at 19.182 s restarts all 4.
+    const massFreeze = { atMs: 15_000, forMs: 9_000 };
+    const held = await runSeed(346, { keepTrace: true, massFreeze });
+    expect(held.violations).toEqual([]);
+    expect(held.stats.massProbes).toBeGreaterThan(0);
+    expect(held.trace.filter((l) => /watchdog: restart held back campaignId=c0/.test(l)).length).toBeGreaterThan(0);
+    const unbounded = await runSeed(346, { massFreeze, sabotage: 'unbounded-mass-restarts' });
+    expect(unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 4 stale shards .* at most 1 per pass/.test(v))).toBe(true);
+  });
+
   it("gives each actor its own PRNG stream: draws in one actor's stream do not shift another's", () => {
     const alone = Prng.stream(7, 'launcher');
     const expected = [alone.float(), alone.float(), alone.float()];
