@@ -8,7 +8,9 @@
  * a commit that lands costs `ANSWER_MS`, a failed attempt `ATTEMPT_MS` (an attempt ended by its
  * timeout). So the verdicts — when the bound is passed, how many attempts were made — are the
  * same on an idle machine and under a load average of 20 (one run failed there when the bound was
- * 1.05 s of real time and the machine stalled the loop past it).
+ * 1.05 s of real time and the machine stalled the loop past it). The one real-time case (the
+ * self-fence, which only a real-time run has) orders its faults by the calls, not by time, and
+ * leaves its few turns a 5.25 s self-fence.
  */
 import { describe, expect, it } from 'vitest';
 import { shardTimeouts } from '../../../core/fleet/timeouts.js';
@@ -16,6 +18,9 @@ import { LedgerConflictError } from '../../../core/errors.js';
 import type { ShardPersistence } from '../../../core/ports.js';
 import { testCampaign } from '../../support/campaigns.js';
 import { KEY, runVirtual } from '../../support/run-shard.js';
+import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
+import { silentLogger } from '../../../core/log.js';
+import { ShardRunner } from '../../../engine-task/src/runner.js';
 
 /** A short campaign whose commit bound is short: staleAfter 1 s → bound 1.05 s. */
 const STALE_AFTER_SEC = 1;
@@ -184,5 +189,47 @@ describe('the runner when commits fail', () => {
     expect(outcome.end).toBe('commit-failed');
     expect(outcome.reason).toMatch(/^commit refused: shard shard-000: fill seq \d+ would leave a gap in the ledger: the next seq must be 0 \(the ledger is empty\), so seqs? 0/);
     expect(ledger.fills(KEY)).toEqual([]);
+  });
+
+  it('in real time, self-fences as store-unavailable naming the commits\' throttling when its heartbeat hangs after they failed (not exit 3, a crash)', async () => {
+    // Heartbeats fail for a reason that is not the store's (none counted as store trouble), while a
+    // commit still lands; then the store throttles: a commit is refused, and the heartbeat sent next
+    // is never answered (held past the self-fence). The heartbeats saw no store error; the commits did.
+    let phase: 'healthy' | 'heartbeats-failing' | 'committed' | 'throttled' = 'healthy';
+    const inner = new MemoryShardLedger().forTask(KEY, 0);
+    const runner = new ShardRunner({
+      // Real time here: staleAfter 5 s (self-fence 5.25 s) leaves the few commits' turns (0.1 s apart) before it room on a loaded machine.
+      campaign: testCampaign({ symbols: ['BTC'], duration: '10m', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.1 } }),
+      shardIndex: 0,
+      symbols: ['BTC'],
+      mode: 'real',
+      log: silentLogger,
+      persistence: {
+        ...inner,
+        restore: () => inner.restore(),
+        async heartbeat(progress) {
+          if (phase === 'throttled') return new Promise<void>(() => undefined);
+          if (phase === 'healthy') {
+            phase = 'heartbeats-failing';
+            return inner.heartbeat(progress);
+          }
+          throw new Error('heartbeat refused: progress does not validate');
+        },
+        async commit(fills, checkpoint) {
+          if (phase === 'healthy') return inner.commit(fills, checkpoint);
+          if (phase === 'heartbeats-failing') {
+            phase = 'committed';
+            return inner.commit(fills, checkpoint);
+          }
+          phase = 'throttled';
+          throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), { name: 'ProvisionedThroughputExceededException' });
+        },
+      },
+    });
+
+    const outcome = await runner.run();
+
+    expect(outcome.end).toBe('store-unavailable');
+    expect(outcome.reason).toMatch(/^DynamoDB throttled: ProvisionedThroughputExceededException ×\d+ over [\d.]+ s; no heartbeat written for [\d.]+s \(self-fence 5\.25s\)/);
   });
 });
