@@ -43,6 +43,7 @@ let cached: ((event: APIGatewayProxyEvent) => Promise<APIGatewayProxyResult>) | 
 /** Every line logged while a request is handled carries its API Gateway request id as `correlation_id`. */
 export const handler = async (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult> => {
   const runtime = fleetRuntime();
-  const api = (cached ??= apiHandlerFor(runtime));
+  cached ??= apiHandlerFor(runtime);
+  const api = cached;
   return runtime.log.correlated(correlationIdOf(event), () => api(event), context);
 };

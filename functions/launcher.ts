@@ -48,6 +48,7 @@ let cached: ((event: SQSEvent) => Promise<SQSBatchResponse>) | undefined;
 
 export const handler = async (event: SQSEvent, context?: Context): Promise<SQSBatchResponse> => {
   const runtime = fleetRuntime();
-  const launch = (cached ??= launcherHandlerFor(runtime));
+  cached ??= launcherHandlerFor(runtime);
+  const launch = cached;
   return runtime.log.correlated(undefined, () => launch(event), context);
 };

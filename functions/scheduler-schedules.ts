@@ -11,7 +11,7 @@
  * schedule to keep in step with the table). The cost: an occurrence starts within the minute
  * after it is due (plus `jitter`), not at the second.
  */
-import { scheduleMetrics } from '../core/aws/schedule-metrics.js';
+import type { scheduleMetrics } from '../core/aws/schedule-metrics.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { FleetRuntime } from './fleet-runtime.js';
 

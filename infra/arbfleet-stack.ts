@@ -3,7 +3,7 @@
  * construct of its own (`infra/constructs/`), wired here and nowhere else.
  */
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { engineMetricsService, METRICS_NAMESPACE } from './fleet-metrics.js';
 import { Alarms } from './constructs/alarms.js';

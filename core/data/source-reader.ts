@@ -1,7 +1,7 @@
 import type { ImportFormat } from '../config/campaign-config.js';
 import { ValidationError } from '../errors.js';
 import { decoderFor } from './formats/index.js';
-import { type DecodeContext, type FormatDecoder } from './formats/decoder.js';
+import type { DecodeContext, FormatDecoder } from './formats/decoder.js';
 import { LineReader, type LinePosition } from './line-reader.js';
 import { emptyRecord, priceProblem, type QuoteRecord, type RecordVenue, type SkipReason } from './quote-record.js';
 import { SymbolMapper } from './symbol-map.js';
@@ -198,8 +198,8 @@ export class SourceReader {
   private readPreamble(): LinePosition {
     const pre = new LineReader(this.spec.path);
     try {
-      let first: string | undefined;
-      while ((first = pre.next()) !== undefined && first.trim() === '');
+      let first = pre.next();
+      while (first !== undefined && first.trim() === '') first = pre.next();
       if (first === undefined) return { byte: 0, line: 0 };
       const firstAt = pre.lastLinePosition();
       const isHeader = this.decoder.header(first);

@@ -48,7 +48,7 @@ export function fleetStopReason(what: string): string {
 
 /** True when `reason` is one arbfleet gave (`FLEET_STOP_PREFIX`): the fleet asked for the stop. */
 export function isFleetStopReason(reason: string | undefined): boolean {
-  return reason !== undefined && reason.startsWith(FLEET_STOP_PREFIX);
+  return reason?.startsWith(FLEET_STOP_PREFIX) === true;
 }
 
 /** Who ended a task, with what the evidence names. */

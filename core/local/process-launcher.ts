@@ -466,7 +466,7 @@ function isLiveTask(pid: number): boolean {
   if (!isAlive(pid)) return false;
   if (process.platform !== 'linux') return true;
   const environ = procFile(pid, 'environ');
-  return environ !== undefined && environ.split('\0').some((v) => v.startsWith('ARBFLEET_SHARD_ID='));
+  return environ?.split('\0').some((v) => v.startsWith('ARBFLEET_SHARD_ID=')) === true;
 }
 
 function procFile(pid: number, name: string): string | undefined {

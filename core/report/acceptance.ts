@@ -296,7 +296,7 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
       `recorded time (clock: virtual): a trade opened; no shard's last ${TAIL_FRACTION * 100} % of recorded time (at least maxHolding + one heartbeat) ` +
       `without entries while entries are refused for capacity and nothing closes (a plateau), or while a deviation ≥ ${OPPORTUNITY_MULTIPLE} × ` +
       `the entry threshold (${formatNumber(opportunityBps, 1)} bps) goes unanswered`,
-    result: [...noEntry, ...shown.slice(0, 5).map(describe)].join('; ') + (shown.length > 5 ? '; …' : '') + ` (${formatCount(entries)} trades opened in all)`,
+    result: `${[...noEntry, ...shown.slice(0, 5).map(describe)].join('; ')}${shown.length > 5 ? '; …' : ''} (${formatCount(entries)} trades opened in all)`,
     pass: entries > 0 && failed.length === 0 && shards.length > 0,
   };
 }

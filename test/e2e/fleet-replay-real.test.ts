@@ -54,7 +54,7 @@ describe('campaigns over the shared real data', () => {
     const timed = (f: Fill) => f.reason === 'MAX_HOLDING' || f.reason === 'CAMPAIGN_END';
     const same = (f: Fill) => (timed(f) ? { ...decision(f), ts: undefined, eventTs: undefined } : decision(f));
     expect(p.fills.map(same)).toEqual(v.fills.map(same));
-    p.fills.forEach((f, i) => expect(Math.abs(f.ts - (v.fills[i] as Fill).ts), `fill ${f.seq}`).toBeLessThanOrEqual(4_000));
+    for (const [i, f] of p.fills.entries()) expect(Math.abs(f.ts - (v.fills[i] as Fill).ts), `fill ${f.seq}`).toBeLessThanOrEqual(4_000);
     expect(v.fills.some((f) => f.kind === 'OPEN')).toBe(true);
     // Recorded time starts at the first book (2025-08-24T06:03:18.382Z), not at the FX file's first day (2011).
     const firstBook = Date.parse('2025-08-24T06:03:18.382Z');

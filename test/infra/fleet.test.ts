@@ -26,7 +26,7 @@ describe('fleet: a private VPC without NAT, reaching AWS through endpoints', () 
   it('has gateway endpoints for DynamoDB and S3 (ECR layers), interface endpoints for ECR api, ECR dkr and CloudWatch Logs', () => {
     const endpoints = resourcesOfType('AWS::EC2::VPCEndpoint').map(([, r]) => ({
       // com.amazonaws.<region>.<service>: the last part of the join
-      service: String((r.Properties?.ServiceName as { 'Fn::Join': [string, unknown[]] })['Fn::Join'][1].at(-1)).replace(/^\./, ''),
+      service: String((r.Properties?.ServiceName as { 'Fn::Join': [string, unknown[]] } | undefined)?.['Fn::Join'][1].at(-1)).replace(/^\./, ''),
       type: r.Properties?.VpcEndpointType ?? 'Gateway',
       privateDns: r.Properties?.PrivateDnsEnabled,
     }));

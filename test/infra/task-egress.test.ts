@@ -39,9 +39,9 @@ function taskSubnets(resources: Resources): string[] {
 
 /** Where a subnet's default route (0.0.0.0/0) goes: `{GatewayId}` or `{NatGatewayId}`, or undefined when it has none. */
 function defaultRoute(resources: Resources, subnet: string): Record<string, unknown> | undefined {
-  const [, association] = ofType(resources, 'AWS::EC2::SubnetRouteTableAssociation').find(([, r]) => (r.Properties?.SubnetId as Ref).Ref === subnet)!;
-  const table = (association.Properties?.RouteTableId as Ref).Ref;
-  const route = ofType(resources, 'AWS::EC2::Route').find(([, r]) => (r.Properties?.RouteTableId as Ref).Ref === table && r.Properties?.DestinationCidrBlock === '0.0.0.0/0');
+  const [, association] = ofType(resources, 'AWS::EC2::SubnetRouteTableAssociation').find(([, r]) => (r.Properties?.SubnetId as Ref | undefined)?.Ref === subnet)!;
+  const table = (association.Properties?.RouteTableId as Ref | undefined)?.Ref;
+  const route = ofType(resources, 'AWS::EC2::Route').find(([, r]) => (r.Properties?.RouteTableId as Ref | undefined)?.Ref === table && r.Properties?.DestinationCidrBlock === '0.0.0.0/0');
   if (route === undefined) return undefined;
   const { GatewayId, NatGatewayId } = route[1].Properties ?? {};
   return GatewayId !== undefined ? { GatewayId } : { NatGatewayId };
@@ -91,7 +91,7 @@ describe('taskEgress nat: private task subnets behind one NAT gateway', () => {
     template.resourceCountIs('AWS::EC2::NatGateway', 1);
     template.resourceCountIs('AWS::EC2::EIP', 1);
     const [[nat, natGateway]] = ofType(json.Resources, 'AWS::EC2::NatGateway') as [[string, Resources[string]]];
-    const natSubnet = (natGateway.Properties?.SubnetId as Ref).Ref;
+    const natSubnet = (natGateway.Properties as { SubnetId: Ref }).SubnetId.Ref;
     expect(defaultRoute(json.Resources, natSubnet)).toHaveProperty('GatewayId');
     const subnets = taskSubnets(json.Resources);
     expect(subnets).toHaveLength(2);

@@ -12,7 +12,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand } from '@aws-sdk/client-s
 import { randomBytes } from 'node:crypto';
 import type { AwsClients } from '../../core/aws/aws-clients.js';
 import { resourcesOfType, type CloudFormationTemplate } from './cloud-assembly.js';
-import { PhysicalResources, resolveString, resolveValue, UnresolvedReferenceError } from './cloudformation-values.js';
+import { type PhysicalResources, resolveString, resolveValue, UnresolvedReferenceError } from './cloudformation-values.js';
 import { motoQuery, xmlValues } from './moto-query-api.js';
 
 /** moto's default account. */
@@ -20,7 +20,7 @@ export const MOTO_ACCOUNT_ID = '123456789012';
 
 /** A name CloudFormation would generate for a resource without one: `<stack>-<logicalId>-<random>`. */
 export function generatedName(stackName: string, logicalId: string, maxLength = 80): string {
-  return `${stackName}-${logicalId}`.slice(0, maxLength - 7) + `-${randomBytes(3).toString('hex')}`;
+  return `${`${stackName}-${logicalId}`.slice(0, maxLength - 7)}-${randomBytes(3).toString('hex')}`;
 }
 
 /** The tables of the template, created with its properties and physical names. */

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import type { QuoteRecord } from '../quote-record.js';
-import { type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import type { DecodeContext, Decoded, FormatDecoder } from './decoder.js';
 
 const DATE = /^(\d{4})\s*-\s*(\d{1,2})\s*-\s*(\d{1,2})$/;
 

@@ -194,7 +194,7 @@ export class LiveFeed implements MarketFeed {
    */
   private push(received: number, instrument: number, bid: number, ask: number): void {
     if (this.closed) return;
-    const at = received < this.last.at ? this.last.at : received;
+    const at = Math.max(received, this.last.at);
     const last = this.last;
     if (at === last.at && instrument === last.instrument && bid === last.bid && ask === last.ask) {
       this.repeated++;

@@ -196,7 +196,8 @@ beforeAll(async () => {
   setup.destroy();
 
   const taskDefinition = resourcesOfType(assembly.template, 'AWS::ECS::TaskDefinition')[0]?.[1];
-  const taskRole = (taskDefinition?.Properties?.TaskRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const taskRoleArn = taskDefinition?.Properties?.TaskRoleArn as { 'Fn::GetAtt': [string, string] };
+  const taskRole = taskRoleArn['Fn::GetAtt'][0];
   engineRole = await assumeTemplateRole(resources, moto.endpoint, taskRole, 'engine-task');
   holders.set(engineRole.AWS_ACCESS_KEY_ID, { role: taskRole, name: 'engine' });
   for (const deployed of deployedFunctions(assembly)) {

@@ -259,7 +259,8 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
     const task = store.forTask(key, 0);
     let ticks = 0;
-    await task.heartbeat(progress((ticks += 100)));
+    ticks += 100;
+    await task.heartbeat(progress(ticks));
     await watchdog.pass();
     expect((await store.getShard(key))?.status).toBe('RUNNING');
 
@@ -267,7 +268,8 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     const verdicts: string[] = [];
     for (let s = 0; s < 120; s += 5) {
       clock.advance(5_000);
-      await task.heartbeat(progress((ticks += 100))); // the task is healthy: fresh heartbeats, moving ticks
+      ticks += 100; // the task is healthy: fresh heartbeats, moving ticks
+      await task.heartbeat(progress(ticks));
       verdicts.push(...(await watchdog.pass()).map((v) => v.verdict));
     }
     expect(verdicts).toContain('suspect'); // the lagging copy did look stale
@@ -291,7 +293,13 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     const verdicts: Record<string, string[]> = { 'shard-000': [], 'shard-001': [] };
     const tick = async (beating: boolean[]) => {
       clock.advance(250);
-      if (clock.now() % 1000 === 0) for (const [i, t] of tasks.entries()) if (beating[i]) await t.heartbeat(progress((ticks += 10)));
+      if (clock.now() % 1000 === 0) {
+        for (const [i, t] of tasks.entries()) {
+          if (!beating[i]) continue;
+          ticks += 10;
+          await t.heartbeat(progress(ticks));
+        }
+      }
       for (const v of await watchdog.pass()) verdicts[v.shard.shardId]?.push(v.verdict);
     };
     for (let i = 0; i < 120; i++) await tick([true, true]); // 30 s, both heartbeating

@@ -82,7 +82,7 @@ describe('the ledger check against the heartbeats', () => {
 
     expect(report.ledger.shards[0]).toMatchObject({ realizedPnlMicros: exact, reportedPnlMicros: exact + 1_250, pnlMismatchMicros: 1_250 });
     expect(report.ledger.pass).toBe(false);
-    expect(ledgerRow(report).result).toMatch(new RegExp(`realised P&L -?\\d+ µ from the ledger vs -?\\d+ µ reported, off by 1250 µ`));
+    expect(ledgerRow(report).result).toMatch(/realised P&L -?\d+ µ from the ledger vs -?\d+ µ reported, off by 1250 µ/);
   });
 
   it('takes a decimal P&L rounded to three places (older heartbeats) as equal within the rounding', () => {

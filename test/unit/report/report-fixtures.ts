@@ -122,7 +122,7 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
     for (const f of legs) ledger.push({ seq: 0, ...f });
   }
   ledger.sort((a, b) => a.ts - b.ts || a.tradeId - b.tradeId);
-  ledger.forEach((f, i) => (f.seq = i));
+  for (const [i, f] of ledger.entries()) f.seq = i;
 
   const heartbeats: Heartbeat[] = [];
   let peak = 0;
