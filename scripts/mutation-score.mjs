@@ -9,6 +9,9 @@
  * one row per folder under mutation: core/fleet, core/schedule, core/model, and the stores'
  * fencing and compare-and-set code (`core/local/`, `core/aws/`).
  *
+ * `report.json#file,file` takes only those files from that report: a report of an incremental run
+ * also carries the results it inherited for every other file, of whatever code that file had then.
+ *
  * Score as Stryker counts it: detected (killed + timed out) / (detected + survived + no coverage).
  * Static mutants not run (`ignoreStatic`) and mutants that do not compile are outside the score;
  * the `ignored` column counts them.
@@ -21,8 +24,11 @@ if (reports.length === 0) reports.push('reports/mutation/mutation.json');
 /** file → (mutant key → mutant), later reports overriding earlier ones mutant by mutant. */
 const byFile = new Map();
 const keyOf = (m) => `${m.location.start.line}:${m.location.start.column}-${m.location.end.line}:${m.location.end.column} ${m.mutatorName} ${m.replacement}`;
-for (const report of reports) {
+for (const argument of reports) {
+  const [report, only] = argument.split('#');
+  const wanted = only === undefined ? undefined : new Set(only.split(','));
   for (const [file, { mutants }] of Object.entries(JSON.parse(readFileSync(report, 'utf8')).files)) {
+    if (wanted !== undefined && !wanted.has(file)) continue;
     const known = byFile.get(file) ?? new Map();
     for (const mutant of mutants) known.set(keyOf(mutant), mutant);
     byFile.set(file, known);
