@@ -122,6 +122,15 @@ describe('messages that launch nothing', () => {
     expect(f.launcher.tasks.size).toBe(0);
   });
 
+  it('drops a message of a campaign still SCHEDULED (its launches are queued at its start)', async () => {
+    const f = await fleet();
+    const campaign = await f.store.getCampaign(f.campaignId);
+    await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'SCHEDULED', updatedAt: T0 });
+    expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
+    expect(f.dropped()).toEqual(['campaign is SCHEDULED']);
+    expect(f.launcher.tasks.size).toBe(0);
+  });
+
   it('drops a message of an older generation, naming both, and launches nothing', async () => {
     const f = await fleet();
     await restarted(f);
