@@ -2,7 +2,9 @@
  * The campaign's end reason (`core/fleet/campaign-lifecycle.ts`) is set on STOPPING and on a
  * terminal status only. Written from survivors of `npm run mutate` (docs/mutation.md): a reason
  * given on a transition that does not end the campaign (STARTING, RUNNING) became its end reason,
- * and a later end without a reason reported it instead of the status.
+ * and a later end without a reason reported it instead of the status. And the campaign event as
+ * stored: `detail` only when there is a reason or an end time to tell (three mutants Stryker booked
+ * as timeouts under load, which the unit suites let through).
  */
 import { describe, expect, it } from 'vitest';
 import { transitionCampaign } from '../../../core/fleet/campaign-lifecycle.js';
@@ -25,5 +27,21 @@ describe('campaign end reason', () => {
     const stopping = transitionCampaign(campaign({ status: 'RUNNING' }), 'STOPPING', T0);
     expect(stopping.patch).toEqual({ status: 'STOPPING', updatedAt: T0 });
     expect(stopping.patch).not.toHaveProperty('endReason');
+  });
+});
+
+/** An event as the store keeps it: JSON, where a key set to `undefined` disappears but `{}` stays. */
+const stored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
+
+describe('campaign event', () => {
+  it('a transition with nothing to tell stores an event without detail or shard', () => {
+    const step = transitionCampaign(campaign({ status: 'RUNNING' }), 'STOPPING', T0);
+    expect(stored(step.event)).toEqual({ at: T0, campaignId: 'c-1', type: 'campaign.status', from: 'RUNNING', to: 'STOPPING' });
+  });
+
+  it('names the shard behind a failure, and only then', () => {
+    const failed = transitionCampaign(campaign({ status: 'RUNNING' }), 'FAILED', T0, { reason: 'shard shard-001 failed', shardId: 'shard-001' });
+    expect(failed.event).toMatchObject({ shardId: 'shard-001', detail: { reason: 'shard shard-001 failed' } });
+    expect(failed.event.detail).not.toHaveProperty('endsAt');
   });
 });
