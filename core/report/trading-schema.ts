@@ -108,9 +108,83 @@ export const TradingCriterionSchema = z
   .strict();
 export type TradingCriterion = z.infer<typeof TradingCriterionSchema>;
 
+/**
+ * One trade of the blotter, from its fills: `closedAt`, `exitA`/`exitB`, `exitReason` and the P&L are
+ * null while it has no close leg. Prices are each venue's own quote currency; P&L is the reporting
+ * currency (the sum of `fillCashMicros` over its legs).
+ */
+export const TradeRowSchema = z
+  .object({
+    shardId: z.string(),
+    symbol: z.string(),
+    tradeId: z.number().int().nonnegative(),
+    /** `sell-a-buy-b` (A rich) or `buy-a-sell-b` (A cheap): the side of the A leg at entry. */
+    direction: z.enum(['sell-a-buy-b', 'buy-a-sell-b']),
+    /** Entry time (earliest OPEN fill `ts`, engine time, ms). */
+    openedAt: z.number(),
+    /** Exit time (latest CLOSE fill `ts`, ms); null while open. */
+    closedAt: z.number().nullable(),
+    /** Entry and exit prices per venue, each in its own quote currency; null when that leg is not in the ledger. */
+    entryA: z.number().nullable(),
+    entryB: z.number().nullable(),
+    exitA: z.number().nullable(),
+    exitB: z.number().nullable(),
+    /** Age of venue A's / B's quote the entry was priced on, seconds (`eventTs − quoteTsA`); null for fills without quote times. */
+    quoteAgeASec: z.number().nullable(),
+    quoteAgeBSec: z.number().nullable(),
+    exitReason: FillReasonSchema.nullable(),
+    pnl: z.number().nullable(),
+    pnlMicros: z.number().int().nullable(),
+    /** pnlMicros / entry notional (venue B's OPEN leg, qty × price, reporting currency); null while open. */
+    returnOnNotional: z.number().nullable(),
+  })
+  .strict();
+export type TradeRow = z.infer<typeof TradeRowSchema>;
+
+/** The closed trades of one symbol (all shards). */
+export const SymbolPnlRowSchema = z
+  .object({
+    symbol: z.string(),
+    trades: z.number().int().nonnegative(),
+    wins: z.number().int().nonnegative(),
+    /** wins / trades (trades ≥ 1 in every row). */
+    winRate: z.number().min(0).max(1),
+    pnl: z.number(),
+    /** Exact: the integer sum of the trades' pnlMicros. */
+    pnlMicros: z.number().int(),
+    bestMicros: z.number().int(),
+    worstMicros: z.number().int(),
+  })
+  .strict();
+export type SymbolPnlRow = z.infer<typeof SymbolPnlRowSchema>;
+
+/** Risk figures over the closed trades (`riskFiguresOf` gives the formulas). */
+export const RiskFiguresSchema = z
+  .object({
+    grossProfitMicros: z.number().int().nonnegative(),
+    /** The sum of the losing trades' P&L, as a positive number. */
+    grossLossMicros: z.number().int().nonnegative(),
+    /** grossProfit / grossLoss; null when there is no loss (see `profitFactorNote`). */
+    profitFactor: z.number().nonnegative().nullable(),
+    /** Why `profitFactor` is null: `no-trade`, `no-loss` (∞ with a profit, n/a with none). */
+    profitFactorNote: z.enum(['no-trade', 'no-loss']).nullable(),
+    /** Per-trade Sharpe ratio, not annualised: mean / sample standard deviation of `returnOnNotional`; null below 2 trades or with no dispersion. */
+    sharpePerTrade: z.number().nullable(),
+    /** How many trade returns the Sharpe ratio is taken over. */
+    sharpeSamples: z.number().int().nonnegative(),
+  })
+  .strict();
+export type RiskFigures = z.infer<typeof RiskFiguresSchema>;
+
 export const TradingReportSchema = z
   .object({
     stats: TradeStatsSchema,
+    /** Closed trades per symbol, best P&L first (absent from reports built before it existed). */
+    bySymbol: z.array(SymbolPnlRowSchema).optional(),
+    /** Profit factor and Sharpe (absent from reports built before they existed). */
+    risk: RiskFiguresSchema.optional(),
+    /** Every trade in the ledger, closed ones in close order then open ones by entry (absent from older reports). */
+    trades: z.array(TradeRowSchema).optional(),
     openAtEnd: z.array(OpenPositionSchema),
     venues: z.array(VenueQualityRowSchema),
     /** Entries the engines refused, by reason (last heartbeat of each generation, summed). */

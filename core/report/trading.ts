@@ -1,20 +1,14 @@
 /**
  * Judges the trading from the ledgers and heartbeats (pure): trade statistics in close order, P&L
- * by exit reason, positions left open, data quality per venue, entries refused, the premium over
- * time, and the trading acceptance rows. Rules are in `TRADING_NOTES`.
+ * by exit reason, the trades, P&L per symbol and risk figures (`trade-blotter.ts`), positions left
+ * open, data quality per venue, entries refused, the premium over time, and the trading acceptance
+ * rows. Rules are in `TRADING_NOTES`.
  */
 import type { Heartbeat } from '../model/records.js';
 import { fillCashMicros, MICROS, type Fill, type FillReason } from '../model/fill.js';
 import { formatCount, formatNumber } from './report-format.js';
-import type {
-  ExitReasonRow,
-  OpenPosition,
-  PremiumSeries,
-  TradeStats,
-  TradingCriterion,
-  TradingReport,
-  VenueQualityRow,
-} from './trading-schema.js';
+import { BLOTTER_NOTES, riskFiguresOf, symbolPnlOf, tradeRowsOf } from './trade-blotter.js';
+import type { ExitReasonRow, OpenPosition, PremiumSeries, TradeStats, TradingCriterion, TradingReport, VenueQualityRow } from './trading-schema.js';
 
 /** Coverage of each venue must reach this share of heartbeats (the data-coverage row). */
 export const COVERAGE_BOUND = 0.9;
@@ -22,15 +16,16 @@ export const COVERAGE_BOUND = 0.9;
 /** The rules behind the trading numbers, for the report's notes. */
 export const TRADING_NOTES = [
   'Trading: a trade is closed once its close legs are in the ledger; its P&L is the sum of fillCashMicros over its four legs; ' +
-    'trades are taken in close order (the latest close leg\'s ts, then shard and trade id). Win rate = trades with P&L > 0 / closed trades; ' +
+    "trades are taken in close order (the latest close leg's ts, then shard and trade id). Win rate = trades with P&L > 0 / closed trades; " +
     'max drawdown = the largest fall of cumulative P&L from its running peak, which starts at 0.',
-  'Data quality: at each heartbeat the age of a venue\'s last update is eventTime − lastUpdateAt (event time); coverage is the share of ' +
+  "Data quality: at each heartbeat the age of a venue's last update is eventTime − lastUpdateAt (event time); coverage is the share of " +
     'heartbeats with that age within its bound (venues A and B: strategy.maxQuoteAge; FX: strategy.maxFxAge, no bound without one, and a ' +
-    'fixed configured rate never ages), a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat\'s of each shard.',
-  'No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues\' quotes it was priced on must be at most ' +
+    "fixed configured rate never ages), a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat's of each shard.",
+  "No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues' quotes it was priced on must be at most " +
     'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. Fills from before quoteTsA/quoteTsB were recorded are judged on the flag only, and counted as such.',
   'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
     'Both fail the positions row.',
+  ...BLOTTER_NOTES,
 ];
 
 /** The config fields the trading section reads (leniently: older records lack some). */
@@ -65,7 +60,13 @@ export function tradingConfigOf(config: Record<string, unknown>): TradingConfig 
   const fixedFx = typeof fxRate === 'number' ? `config rate ${fxRate} until the feed gives one` : 'none (same quote currency)';
   const liveFx = get(get(feed, 'fx'), 'source');
   const fxSource =
-    kind === 'live' ? (liveFx === 'fixed' ? `fixed ${fixedFx}` : `upbit ${String(get(get(feed, 'fx'), 'market') ?? 'KRW-USDT')}`) : kind === 'replay' ? sourceOf('fx', `FX rows of the replay; ${fixedFx}`) : fixedFx;
+    kind === 'live'
+      ? liveFx === 'fixed'
+        ? `fixed ${fixedFx}`
+        : `upbit ${String(get(get(feed, 'fx'), 'market') ?? 'KRW-USDT')}`
+      : kind === 'replay'
+        ? sourceOf('fx', `FX rows of the replay; ${fixedFx}`)
+        : fixedFx;
   return {
     maxQuoteAgeSec: typeof maxQuoteAge === 'number' ? maxQuoteAge : 10,
     maxFxAgeSec: typeof maxFxAge === 'number' ? maxFxAge : null,
@@ -96,7 +97,17 @@ function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs
     for (const fill of ledger) {
       let t = byId.get(fill.tradeId);
       if (!t) {
-        t = { shardId, symbol: fill.symbol, tradeId: fill.tradeId, openedAt: Infinity, closedAt: -Infinity, closes: 0, reason: undefined, staleClose: false, pnlMicros: 0 };
+        t = {
+          shardId,
+          symbol: fill.symbol,
+          tradeId: fill.tradeId,
+          openedAt: Infinity,
+          closedAt: -Infinity,
+          closes: 0,
+          reason: undefined,
+          staleClose: false,
+          pnlMicros: 0,
+        };
         byId.set(fill.tradeId, t);
         trades.push(t);
       }
@@ -156,7 +167,13 @@ export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>)
 export function openPositionsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): OpenPosition[] {
   return tradesOf(ledgers)
     .filter((t) => t.closes === 0 || t.staleClose)
-    .map((t) => ({ shardId: t.shardId, symbol: t.symbol, tradeId: t.tradeId, openedAt: t.openedAt, state: t.closes === 0 ? ('open' as const) : ('stale-close' as const) }));
+    .map((t) => ({
+      shardId: t.shardId,
+      symbol: t.symbol,
+      tradeId: t.tradeId,
+      openedAt: t.openedAt,
+      state: t.closes === 0 ? ('open' as const) : ('stale-close' as const),
+    }));
 }
 
 /** The q-quantile (nearest rank) of sorted `values`. */
@@ -313,7 +330,11 @@ export function tradingAcceptanceOf(
   const seconds = (ms: number | null) => (ms === null ? '?' : `${formatNumber(ms / 1000, 3)} s`);
   const staleWords = (e: EntryAge) =>
     `${e.shardId} ${e.symbol} #${e.tradeId} (` +
-    [e.flagged ? 'flagged' : '', tooOld(e.ageAMs) ? `${config.venueNames.a} ${seconds(e.ageAMs)} old` : '', tooOld(e.ageBMs) ? `${config.venueNames.b} ${seconds(e.ageBMs)} old` : '']
+    [
+      e.flagged ? 'flagged' : '',
+      tooOld(e.ageAMs) ? `${config.venueNames.a} ${seconds(e.ageAMs)} old` : '',
+      tooOld(e.ageBMs) ? `${config.venueNames.b} ${seconds(e.ageBMs)} old` : '',
+    ]
       .filter(Boolean)
       .join(', ') +
     ')';
@@ -322,7 +343,11 @@ export function tradingAcceptanceOf(
   const fx = venues.find((v) => v.venue === 'fx');
   const open = openAtEnd.filter((p) => p.state === 'open');
   const staleClosed = openAtEnd.filter((p) => p.state === 'stale-close');
-  const list = (ps: readonly OpenPosition[]) => ps.slice(0, 5).map((p) => `${p.shardId} ${p.symbol} #${p.tradeId}`).join(', ') + (ps.length > 5 ? ', …' : '');
+  const list = (ps: readonly OpenPosition[]) =>
+    ps
+      .slice(0, 5)
+      .map((p) => `${p.shardId} ${p.symbol} #${p.tradeId}`)
+      .join(', ') + (ps.length > 5 ? ', …' : '');
   return [
     {
       id: 'no-stale-entry',
@@ -354,7 +379,10 @@ export function tradingAcceptanceOf(
       result:
         open.length + staleClosed.length === 0
           ? 'none open, none closed at a stale price'
-          : [open.length > 0 ? `${open.length} open: ${list(open)}` : '', staleClosed.length > 0 ? `${staleClosed.length} closed at a stale price: ${list(staleClosed)}` : '']
+          : [
+              open.length > 0 ? `${open.length} open: ${list(open)}` : '',
+              staleClosed.length > 0 ? `${staleClosed.length} closed at a stale price: ${list(staleClosed)}` : '',
+            ]
               .filter(Boolean)
               .join('; '),
       pass: open.length + staleClosed.length === 0,
@@ -371,8 +399,12 @@ export function tradingReportOf(
   const openAtEnd = openPositionsOf(ledgers);
   const venues = venueQualityOf(histories.values(), config);
   const refusals = refusalsOf(histories.values());
+  const trades = tradeRowsOf(ledgers);
   return {
     stats: tradeStatsOf(ledgers),
+    bySymbol: symbolPnlOf(trades),
+    risk: riskFiguresOf(trades),
+    trades,
     openAtEnd,
     venues,
     refusals,

@@ -1,0 +1,143 @@
+/**
+ * The trades behind the totals (pure, from the ledgers): one row per trade (the blotter), P&L per
+ * symbol, and the risk figures a desk reads first (profit factor, a per-trade Sharpe ratio).
+ * Money is summed in integer micro-units (`fillCashMicros`); floats appear only in ratios and
+ * where a row gives the amount in the reporting currency beside its micros.
+ */
+import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
+import type { RiskFigures, SymbolPnlRow, TradeRow } from './trading-schema.js';
+
+/** The rules behind these figures, for the report's notes. */
+export const BLOTTER_NOTES = [
+  'Trades and P&L per symbol: a trade is its fills with one (shard, tradeId); its P&L is the integer sum of fillCashMicros over its legs, ' +
+    "a symbol's P&L the integer sum over its closed trades; best and worst are its highest and lowest trade P&L. Quote ages at entry are " +
+    "eventTs − quoteTsA and eventTs − quoteTsB of the OPEN fills (the older leg's), absent for fills recorded before quote times were.",
+  "Profit factor = gross profit / gross loss over closed trades (sums of the winning and, as a positive number, the losing trades' P&L); " +
+    '∞ when there is no losing trade but a profit, n/a without a closed trade or with neither profit nor loss.',
+  "Sharpe (per trade, not annualised) = mean(r) / s(r) over the closed trades, where r = trade P&L / entry notional (venue B's OPEN leg, " +
+    'qty × price, reporting currency) and s the sample standard deviation (n − 1); no risk-free rate is subtracted; n/a below 2 trades or when every r is equal. ' +
+    "Sampled per trade, not per unit of time, so it does not scale with the run's length: multiply by √(trades per year) to annualise.",
+];
+
+/** Each trade in the ledgers: closed trades in close order (close ts, shard, tradeId), then open ones by entry. */
+export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeRow[] {
+  const rows: (TradeRow & { notionalMicros: number })[] = [];
+  for (const [shardId, ledger] of Object.entries(ledgers)) {
+    const byId = new Map<number, TradeRow & { notionalMicros: number }>();
+    for (const fill of ledger) {
+      let t = byId.get(fill.tradeId);
+      if (!t) {
+        t = {
+          shardId,
+          symbol: fill.symbol,
+          tradeId: fill.tradeId,
+          direction: 'sell-a-buy-b',
+          openedAt: Infinity,
+          closedAt: null,
+          entryA: null,
+          entryB: null,
+          exitA: null,
+          exitB: null,
+          quoteAgeASec: null,
+          quoteAgeBSec: null,
+          exitReason: null,
+          pnl: null,
+          pnlMicros: 0,
+          returnOnNotional: null,
+          notionalMicros: 0,
+        };
+        byId.set(fill.tradeId, t);
+        rows.push(t);
+      }
+      t.pnlMicros = (t.pnlMicros as number) + fillCashMicros(fill);
+      if (fill.kind === 'OPEN') {
+        t.openedAt = Math.min(t.openedAt, fill.ts);
+        if (fill.venue === 'A') {
+          t.entryA = fill.price;
+          t.direction = fill.side === 'SELL' ? 'sell-a-buy-b' : 'buy-a-sell-b';
+        } else {
+          t.entryB = fill.price;
+          t.notionalMicros = fill.qty * fill.price * MICROS;
+        }
+        const decidedAt = fill.eventTs ?? fill.ts;
+        if (fill.quoteTsA !== undefined) t.quoteAgeASec = Math.max(t.quoteAgeASec ?? -Infinity, (decidedAt - fill.quoteTsA) / 1000);
+        if (fill.quoteTsB !== undefined) t.quoteAgeBSec = Math.max(t.quoteAgeBSec ?? -Infinity, (decidedAt - fill.quoteTsB) / 1000);
+      } else {
+        t.closedAt = Math.max(t.closedAt ?? -Infinity, fill.ts);
+        t.exitReason = fill.reason;
+        if (fill.venue === 'A') t.exitA = fill.price;
+        else t.exitB = fill.price;
+      }
+    }
+  }
+  const closed = rows.filter((t) => t.closedAt !== null);
+  closed.sort((x, y) => (x.closedAt as number) - (y.closedAt as number) || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
+  const open = rows.filter((t) => t.closedAt === null);
+  open.sort((x, y) => x.openedAt - y.openedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
+  return [...closed, ...open].map(({ notionalMicros, ...t }) => {
+    if (t.closedAt === null) return { ...t, pnlMicros: null };
+    const micros = t.pnlMicros as number;
+    return { ...t, pnl: micros / MICROS, returnOnNotional: notionalMicros > 0 ? micros / notionalMicros : null };
+  });
+}
+
+/** Closed trades per symbol, highest P&L first (then symbol): counts, win rate, exact P&L, best and worst trade. */
+export function symbolPnlOf(trades: readonly TradeRow[]): SymbolPnlRow[] {
+  const bySymbol = new Map<string, SymbolPnlRow>();
+  for (const t of trades) {
+    if (t.pnlMicros === null) continue;
+    const row = bySymbol.get(t.symbol) ?? {
+      symbol: t.symbol,
+      trades: 0,
+      wins: 0,
+      winRate: 0,
+      pnl: 0,
+      pnlMicros: 0,
+      bestMicros: t.pnlMicros,
+      worstMicros: t.pnlMicros,
+    };
+    row.trades++;
+    if (t.pnlMicros > 0) row.wins++;
+    row.pnlMicros += t.pnlMicros;
+    row.bestMicros = Math.max(row.bestMicros, t.pnlMicros);
+    row.worstMicros = Math.min(row.worstMicros, t.pnlMicros);
+    bySymbol.set(t.symbol, row);
+  }
+  return [...bySymbol.values()]
+    .map((r) => ({ ...r, winRate: r.wins / r.trades, pnl: r.pnlMicros / MICROS }))
+    .sort((x, y) => y.pnlMicros - x.pnlMicros || x.symbol.localeCompare(y.symbol));
+}
+
+/**
+ * Profit factor and the per-trade Sharpe ratio of the closed trades (formulas in `BLOTTER_NOTES`):
+ * PF = Σ max(pnl, 0) / Σ max(−pnl, 0), in integer micros until the division;
+ * Sharpe = mean(r) / sqrt(Σ (r − mean)² / (n − 1)), r = pnlMicros / entry-notional micros, not annualised.
+ */
+export function riskFiguresOf(trades: readonly TradeRow[]): RiskFigures {
+  let grossProfitMicros = 0;
+  let grossLossMicros = 0;
+  let closed = 0;
+  const returns: number[] = [];
+  for (const t of trades) {
+    if (t.pnlMicros === null) continue;
+    closed++;
+    if (t.pnlMicros > 0) grossProfitMicros += t.pnlMicros;
+    else grossLossMicros -= t.pnlMicros;
+    if (t.returnOnNotional !== null) returns.push(t.returnOnNotional);
+  }
+  const n = returns.length;
+  let sharpePerTrade: number | null = null;
+  if (n >= 2) {
+    const mean = returns.reduce((s, r) => s + r, 0) / n;
+    const variance = returns.reduce((s, r) => s + (r - mean) ** 2, 0) / (n - 1);
+    sharpePerTrade = variance > 0 ? mean / Math.sqrt(variance) : null;
+  }
+  return {
+    grossProfitMicros,
+    grossLossMicros,
+    profitFactor: grossLossMicros > 0 ? grossProfitMicros / grossLossMicros : null,
+    profitFactorNote: grossLossMicros > 0 ? null : closed === 0 ? 'no-trade' : 'no-loss',
+    sharpePerTrade,
+    sharpeSamples: n,
+  };
+}
