@@ -78,8 +78,8 @@ async function fleet(shards = 1) {
   stores.push(store);
   const launcher = new SlowLauncher();
   const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-  const logs: { event: string; fields: Record<string, unknown> }[] = [];
-  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: (_level, event, fields = {}) => logs.push({ event, fields }) }, taskEnvironment: () => ({}) };
+  const logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
+  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: (level, event, fields = {}) => logs.push({ level, event, fields }) }, taskEnvironment: () => ({}) };
   const symbols = ['BTC', 'ETH', 'XRP'].slice(0, shards);
   const { view } = await new CampaignService(ctx).createCampaign(campaignInput({ symbols, sharding: { symbolsPerShard: 1 } }));
   await queue.receive(10); // the launches createCampaign queued: the tests hand messages to handle() themselves
@@ -107,10 +107,12 @@ describe('taskSizeOf', () => {
 });
 
 describe('messages that launch nothing', () => {
-  it('drops a message for an unknown campaign, saying so', async () => {
+  it('drops a message for an unknown campaign, or an unknown shard of a known one, saying so at info level', async () => {
     const f = await fleet();
     expect(await f.launches.handle({ campaignId: 'c-none', shardId: 'shard-000', generation: 0 })).toBe('dropped');
-    expect(f.dropped()).toEqual(['unknown campaign or shard']);
+    expect(await f.launches.handle({ campaignId: f.campaignId, shardId: 'shard-999', generation: 0 })).toBe('dropped');
+    expect(f.dropped()).toEqual(['unknown campaign or shard', 'unknown campaign or shard']);
+    expect(f.logs.filter((l) => l.event === 'launch dropped').map((l) => l.level)).toEqual(['info', 'info']);
   });
 
   it('drops a message of a campaign that is not launching, naming its status', async () => {
