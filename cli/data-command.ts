@@ -5,59 +5,35 @@
  * file:line (exit 2).
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { IMPORT_FORMATS, type ImportFormat } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { importRecorded, type ImportSummary } from '../core/data/importer.js';
 import type { TimeUnit } from '../core/data/timestamps.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 
-export const DATA_HELP = `arbfleet data import — recorded market data to the canonical replay file
-
-Usage:
-  arbfleet data import --format F --venue a|b|fx [options] FILES… -o OUT
-
-  --format F            ${IMPORT_FORMATS.join(', ')}
-  --venue a|b|fx        whose quotes the files hold (fx: the conversion rate; canonical files say it per line)
-  --symbol-map M        venue symbol → base asset, e.g. KRW-BTC=BTC,BTCUSDT=BTC (obvious forms map by themselves)
-  --quote CUR           the venue's quote currency for automatic symbol mapping (default KRW for a, USDT for b)
-  --tz ZONE             IANA zone of naive timestamps (required when the files have them; fx-daily: default UTC)
-  --time-unit U         auto (default: judged per value), s, ms, us or ns
-  --half-spread-bps N   ccxt-ohlcv: the half-spread quoted around each close (required: a candle is not a quote)
-  --gap 60s             list gaps between a venue's updates longer than this
-  --strict              refuse the input on its first bad, duplicate or out-of-order line
-  --json                print the summary as JSON
-  -o, --out OUT         the canonical CSV to write
-
-gzip and zip files are read as they are. Run one import per venue (or file group) and list the
+/** What `arbfleet data import --help` says after its options. */
+export const DATA_IMPORT_NOTES = `gzip and zip files are read as they are. Run one import per venue (or file group) and list the
 outputs, or the original files, as the replay feed's sources. Exit 2 on bad input (file:line).
-arbfleet data record (see arbfleet help) records a live session in the same canonical form.`;
+arbfleet data record (see arbfleet data record --help) records a live session in the same canonical form.`;
 
-/** Runs `arbfleet data …`; returns the exit code. */
-export function dataCommand(argv: string[]): number {
-  const [sub, ...rest] = argv;
-  if (sub === undefined || sub === 'help' || sub === '--help' || sub === '-h') {
-    console.log(DATA_HELP);
-    return sub === undefined ? 2 : 0;
-  }
-  if (sub !== 'import') throw new ValidationError([{ path: 'command', message: `unknown data command "${sub}": use import or record` }]);
-  const { values, positionals } = parseArgs({
-    args: rest,
-    allowPositionals: true,
-    options: {
-      format: { type: 'string' },
-      venue: { type: 'string' },
-      'symbol-map': { type: 'string' },
-      quote: { type: 'string' },
-      tz: { type: 'string' },
-      'time-unit': { type: 'string' },
-      'half-spread-bps': { type: 'string' },
-      gap: { type: 'string' },
-      strict: { type: 'boolean' },
-      json: { type: 'boolean' },
-      out: { type: 'string', short: 'o' },
-    },
-  });
+/** `arbfleet data import`'s options, as `cli/program.ts` declares them (commander's camelCase names). */
+export interface DataImportOptions {
+  format?: string;
+  venue?: string;
+  symbolMap?: string;
+  quote?: string;
+  tz?: string;
+  timeUnit?: string;
+  halfSpreadBps?: string;
+  gap?: string;
+  strict?: boolean;
+  json?: boolean;
+  out?: string;
+}
+
+/** Runs `arbfleet data import [options] FILES…`; returns the exit code (`CLI_EXIT`). */
+export function dataImportCommand(positionals: string[], values: DataImportOptions): number {
   const format = values.format as ImportFormat | undefined;
   if (!format || !IMPORT_FORMATS.includes(format)) throw usage('--format', `expected one of ${IMPORT_FORMATS.join(', ')}, got "${values.format ?? ''}"`);
   const venue = values.venue;
@@ -65,10 +41,10 @@ export function dataCommand(argv: string[]): number {
   if (venue === undefined && format !== 'canonical') throw usage('--venue', `the ${format} format needs --venue a, b or fx`);
   if (!values.out) throw usage('--out', 'give the canonical CSV to write, e.g. -o data/btc-a.csv');
   if (positionals.length === 0) throw usage('FILES', 'give one or more recorded files');
-  const timeUnit = (values['time-unit'] ?? 'auto') as TimeUnit;
+  const timeUnit = (values.timeUnit ?? 'auto') as TimeUnit;
   if (!['auto', 's', 'ms', 'us', 'ns'].includes(timeUnit)) throw usage('--time-unit', `expected auto, s, ms, us or ns, got "${timeUnit}"`);
-  const halfSpread = values['half-spread-bps'] === undefined ? undefined : Number(values['half-spread-bps']);
-  if (halfSpread !== undefined && !(halfSpread >= 0 && halfSpread <= 500)) throw usage('--half-spread-bps', `expected a number from 0 to 500, got "${values['half-spread-bps']}"`);
+  const halfSpread = values.halfSpreadBps === undefined ? undefined : Number(values.halfSpreadBps);
+  if (halfSpread !== undefined && !(halfSpread >= 0 && halfSpread <= 500)) throw usage('--half-spread-bps', `expected a number from 0 to 500, got "${values.halfSpreadBps}"`);
   const gapSec = values.gap === undefined ? 60 : parseDurationSeconds(values.gap);
   if (gapSec === undefined || gapSec <= 0) throw usage('--gap', `expected a duration such as 60s or 5m, got "${values.gap}"`);
   const quote = values.quote?.toUpperCase();
@@ -78,7 +54,7 @@ export function dataCommand(argv: string[]): number {
     spec: {
       format,
       ...(venue !== undefined ? { venue } : {}),
-      symbolMap: parseSymbolMap(values['symbol-map']),
+      symbolMap: parseSymbolMap(values.symbolMap),
       ...(values.tz !== undefined ? { tz: values.tz } : {}),
       timeUnit,
       ...(halfSpread !== undefined ? { halfSpreadBps: halfSpread } : {}),
@@ -96,7 +72,7 @@ export function dataCommand(argv: string[]): number {
     },
   });
   process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
-  return 0;
+  return CLI_EXIT.OK;
 }
 
 /** `KRW-BTC=BTC,BTCUSDT=BTC` → `{ "KRW-BTC": "BTC", BTCUSDT: "BTC" }`. */

@@ -4,50 +4,32 @@
  * replay CSV, without trading. A composition root over `core/data/live/live-feed.ts`.
  */
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { systemClock, type Clock } from '../core/clock.js';
 import { LiveFeedSchema } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { loadCampaignFile } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { LiveFeed, type LiveVenueState } from '../core/data/live/live-feed.js';
 
-export const DATA_RECORD_HELP = `arbfleet data record — the venues' live streams to a canonical replay file
-
-Usage:
-  arbfleet data record CONFIG -o OUT [--duration 10m] [--symbols BTC,ETH] [--json]
-
-  CONFIG            a campaign config: its venues (upbit, binance), symbols, fx and, when its
-                    feed is live, that feed's endpoints, silentAfter and reconnect settings
-  -o, --out OUT     the CSV to append to (ts,symbol,venue,bid,ask; FX rows ts,FX,,rate,)
-  --duration D      how long to record (default: the campaign's duration); Ctrl-C stops early
-  --symbols A,B     record only these of the campaign's symbols
-  --json            progress and summary as JSON lines
-
+/** What `arbfleet data record --help` says after its options. */
+export const DATA_RECORD_NOTES = `CONFIG is a campaign config: its venues (upbit, binance), symbols, fx and, when its feed is live,
+that feed's endpoints, silentAfter and reconnect settings. Ctrl-C stops early.
 Replay the file with feed: { kind: replay, path: OUT }.`;
 
 /** How often progress is printed while recording. */
 const PROGRESS_MS = 10_000;
 
-/** Runs `arbfleet data record …`; resolves with the exit code (0 recorded, 2 bad input). */
-export async function dataRecordCommand(argv: string[], clock: Clock = systemClock): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      out: { type: 'string', short: 'o' },
-      duration: { type: 'string' },
-      symbols: { type: 'string' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(DATA_RECORD_HELP);
-    return 0;
-  }
-  const [configPath] = positionals;
-  if (!configPath) throw usage('CONFIG', 'give the campaign config whose venues and symbols to record');
+/** `arbfleet data record`'s options, as `cli/program.ts` declares them. */
+export interface DataRecordOptions {
+  out?: string;
+  duration?: string;
+  symbols?: string;
+  json?: boolean;
+}
+
+/** Runs `arbfleet data record CONFIG …`; resolves with the exit code (`CLI_EXIT`: 0 recorded, 2 bad input). */
+export async function dataRecordCommand(configPath: string, values: DataRecordOptions, clock: Clock = systemClock): Promise<number> {
   if (!values.out) throw usage('--out', 'give the CSV to record into, e.g. -o data/live.csv');
   const campaign = loadCampaignFile(configPath);
   const { config } = campaign;
@@ -101,7 +83,7 @@ export async function dataRecordCommand(argv: string[], clock: Clock = systemClo
     process.off('SIGTERM', onSignal);
     print('recorded', { out, rows: feed.recordedRows(), seconds: Math.round((clock.now() - startedAt) / 100) / 10, ...(stopped ? { stoppedBy: stopped } : {}), ...states });
   }
-  return 0;
+  return CLI_EXIT.OK;
 }
 
 function venueLines(feed: LiveFeed): Record<string, string> {

@@ -1,48 +1,62 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
-import { runScheduleCommand } from './schedule-command.js';
+import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 
-export const REMOTE_HELP = `Usage: arbfleet remote [--url URL] [--region REGION] COMMAND
-
-Talks to a deployed arbfleet API (the stack's ApiUrl output), signing every request with your
+/** What `arbfleet remote --help` says after its commands. */
+export const REMOTE_NOTES = `Talks to a deployed arbfleet API (the stack's ApiUrl output), signing every request with your
 AWS credentials (SigV4; the same chain the AWS CLI uses: environment, profile, SSO, role).
-
-Commands:
-  start CONFIG [--idempotency-key KEY]   start a campaign from a config file
-  list                                   list campaigns
-  show ID                                a campaign and its shards
-  stop ID                                stop a campaign (it ends CANCELLED)
-  report ID [--out DIR]                  the campaign's report (JSON), saved to DIR/report.json with --out
-  schedule COMMAND                       recurring campaigns: create, list, show, pause, resume, trigger, delete
-                                         (see arbfleet schedule --help)
-
 --url defaults to $ARBFLEET_API_URL; --region to the URL's region, else $AWS_REGION.`;
 
-/** `arbfleet remote ...`: returns the process exit code (0 on a 2xx answer, 1 otherwise). */
-export async function remoteCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  // `remote [--url U] [--region R] schedule …`: the schedule command parses its own flags.
-  const at = argv.indexOf('schedule');
-  const scheduleArgs = at !== -1 && argv.slice(0, at).every((a, i, before) => a.startsWith('--') || before[i - 1]?.startsWith('--') === true) ? argv.slice(at + 1) : undefined;
-  const { values, positionals } = parseArgs({
-    args: scheduleArgs === undefined ? argv : argv.slice(0, at),
-    allowPositionals: true,
-    options: { url: { type: 'string' }, region: { type: 'string' }, 'idempotency-key': { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  const [command, arg] = scheduleArgs === undefined ? positionals : ['schedule'];
-  if (values.help || command === undefined) {
-    out(`${REMOTE_HELP}\n`);
-    return values.help ? 0 : 2;
-  }
-  const url = values.url ?? process.env.ARBFLEET_API_URL;
+/** The remote commands on campaigns (`remote schedule …` is the schedule commands over the same API). */
+export const REMOTE_VERBS = ['start', 'list', 'show', 'stop', 'report'] as const;
+export type RemoteVerb = (typeof REMOTE_VERBS)[number];
+
+/** Where the deployed API is: `arbfleet remote`'s own options. */
+export interface RemoteTarget {
+  url?: string;
+  region?: string;
+}
+
+/** The remote commands' options, as `cli/program.ts` declares them. */
+export interface RemoteOptions {
+  idempotencyKey?: string;
+  out?: string;
+}
+
+/** A SigV4 client of the deployed API at `target` (the URL from --url or $ARBFLEET_API_URL, the region from it, --region or $AWS_REGION). */
+export function remoteApi(target: RemoteTarget): RemoteApi {
+  const url = target.url ?? process.env.ARBFLEET_API_URL;
   if (!url) throw new ValidationError([{ path: '--url', message: 'give the API URL (the stack output ApiUrl) or set ARBFLEET_API_URL' }]);
-  const region = values.region ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1] ?? process.env.AWS_REGION;
+  const region = target.region ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1] ?? process.env.AWS_REGION;
   if (!region) throw new ValidationError([{ path: '--region', message: 'cannot tell the region from the URL: give --region or set AWS_REGION' }]);
-  const api = new RemoteApi({ url, region });
-  if (scheduleArgs !== undefined) return runScheduleCommand(scheduleArgs, (method, path, body) => api.request(method, path, body), out);
+  return new RemoteApi({ url, region });
+}
+
+/** `arbfleet remote schedule COMMAND`: the schedule commands over the deployed API. */
+export function remoteScheduleCommand(
+  target: RemoteTarget,
+  command: ScheduleVerb,
+  arg: string | undefined,
+  values: ScheduleOptions,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const api = remoteApi(target);
+  return runScheduleCommand(command, arg, values, (method, path, body) => api.request(method, path, body), out);
+}
+
+/** `arbfleet remote COMMAND`: resolves with the exit code (`CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED` otherwise). */
+export async function remoteCommand(
+  target: RemoteTarget,
+  command: RemoteVerb,
+  arg: string | undefined,
+  values: RemoteOptions,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  const api = remoteApi(target);
   const needId = (): string => {
     if (!arg) throw new ValidationError([{ path: 'ID', message: `${command} needs a campaign id` }]);
     return encodeURIComponent(arg);
@@ -52,7 +66,7 @@ export async function remoteCommand(argv: string[], out: (text: string) => void 
     case 'start': {
       if (!arg) throw new ValidationError([{ path: 'CONFIG', message: 'start needs a campaign config file' }]);
       const config = parseConfigText(readFileSync(arg, 'utf8'), arg);
-      const key = values['idempotency-key'];
+      const key = values.idempotencyKey;
       response = await api.request('POST', '/campaigns', config, key ? { 'Idempotency-Key': key } : {});
       break;
     }
@@ -76,5 +90,5 @@ export async function remoteCommand(argv: string[], out: (text: string) => void 
       throw new ValidationError([{ path: 'COMMAND', message: `unknown remote command "${command}": use start, list, show, stop or report` }]);
   }
   out(`${typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2)}\n`);
-  return response.status >= 200 && response.status < 300 ? 0 : 1;
+  return response.status >= 200 && response.status < 300 ? CLI_EXIT.OK : CLI_EXIT.FAILED;
 }

@@ -5,12 +5,12 @@
  * the running service picks the change up on its next tick), or a deployed stack (SigV4).
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-request-guard.js';
 import { systemClock } from '../core/clock.js';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
@@ -21,50 +21,42 @@ import type { RemoteResponse } from './remote-api.js';
 /** Where `arbfleet serve` listens unless told otherwise. */
 export const DEFAULT_SERVE_PORT = 8787;
 
-export const SCHEDULE_COMMANDS_HELP = `Schedule commands:
-  create FILE [--name N] [--cron "0 9 * * 1-5"] [--timezone Asia/Seoul] [--overlap skip|bufferOne|cancelPrevious|allow]
-                          FILE is a schedule (YAML/JSON: name, cron, timezone, overlap,
-                          catchupWindow, jitter, startAt, until, maxRuns, paused, note, campaign)
-                          or a campaign config (its schedule.cron is the schedule's cron)
-  list                    every schedule with its next run
-  show ID [--next N]      a schedule, its next N occurrences (default 5) and its runs
-  pause ID [--note TEXT]  no runs until resumed (occurrences meanwhile are neither run nor missed)
-  resume ID               the calendar goes on from now
-  trigger ID              start a run now (under the overlap policy)
-  delete ID               no more runs; live runs go on`;
+/** What `arbfleet schedule --help` says after its commands. */
+export const SCHEDULE_NOTES = `Manages the recurring campaigns of a local control plane (arbfleet serve): through its HTTP API
+(--api, default $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT}), or directly in its data folder (--data).`;
 
-export const SCHEDULE_HELP = `Usage: arbfleet schedule [--api URL | --data DIR] COMMAND
+/** What `schedule create --help` says about FILE. */
+export const SCHEDULE_CREATE_NOTES = `FILE is a schedule (YAML/JSON: name, cron, timezone, overlap, catchupWindow, jitter, startAt,
+until, maxRuns, paused, note, campaign) or a campaign config (its schedule.cron is the schedule's cron).`;
 
-Manages the recurring campaigns of a local control plane (arbfleet serve): through its HTTP API
-(--api, default $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT}), or directly in its data folder (--data).
+/** The schedule commands, each the API call it makes. */
+export const SCHEDULE_VERBS = ['create', 'list', 'show', 'pause', 'resume', 'trigger', 'delete'] as const;
+export type ScheduleVerb = (typeof SCHEDULE_VERBS)[number];
 
-${SCHEDULE_COMMANDS_HELP}`;
+/** The schedule commands' own options, as `cli/program.ts` declares them. */
+export interface ScheduleOptions {
+  name?: string;
+  cron?: string;
+  timezone?: string;
+  overlap?: string;
+  next?: string;
+  note?: string;
+}
 
 /** Sends one API request (local HTTP, in-process handler, or SigV4 to a stack). */
 export type ScheduleTransport = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<RemoteResponse>;
 
-const OPTIONS = {
-  name: { type: 'string' },
-  cron: { type: 'string' },
-  timezone: { type: 'string' },
-  overlap: { type: 'string' },
-  next: { type: 'string' },
-  note: { type: 'string' },
-  // Where the control plane is: read by the callers, declared here so one parse takes every flag.
-  api: { type: 'string' },
-  data: { type: 'string' },
-  url: { type: 'string' },
-  region: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-} as const;
-
 /**
  * Runs one schedule command over `transport`; prints the API's JSON answer.
- * @returns 0 on a 2xx answer, 1 otherwise.
+ * @returns `CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED` otherwise.
  */
-export async function runScheduleCommand(argv: string[], transport: ScheduleTransport, out: (text: string) => void): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  const [command, arg] = positionals;
+export async function runScheduleCommand(
+  command: ScheduleVerb,
+  arg: string | undefined,
+  values: ScheduleOptions,
+  transport: ScheduleTransport,
+  out: (text: string) => void,
+): Promise<number> {
   const id = (): string => {
     if (!arg) throw new ValidationError([{ path: 'ID', message: `${command} needs a schedule id (its name)` }]);
     return encodeURIComponent(arg);
@@ -99,19 +91,23 @@ export async function runScheduleCommand(argv: string[], transport: ScheduleTran
   }
   const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
   out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
-  return response.status >= 200 && response.status < 300 ? 0 : 1;
+  return response.status >= 200 && response.status < 300 ? CLI_EXIT.OK : CLI_EXIT.FAILED;
 }
 
-/** `arbfleet schedule …` on this machine. */
-export async function scheduleCommand(argv: string[], out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
-  const { values, positionals } = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
-  if (values.help || positionals.length === 0) {
-    out(`${SCHEDULE_HELP}\n`);
-    return values.help ? 0 : 2;
-  }
-  if (values.data !== undefined) return withDataFolder(values.data, (transport) => runScheduleCommand(argv, transport, out));
-  const base = values.api ?? process.env.ARBFLEET_SERVE_URL ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
-  return runScheduleCommand(argv, httpTransport(base), out);
+/**
+ * `arbfleet schedule [--api URL | --data DIR] COMMAND` on this machine: the command over the data
+ * folder's store (`--data`), else over the HTTP API of `arbfleet serve`.
+ */
+export async function localScheduleCommand(
+  where: { api?: string; data?: string },
+  command: ScheduleVerb,
+  arg: string | undefined,
+  values: ScheduleOptions,
+  out: (text: string) => void = (t) => process.stdout.write(t),
+): Promise<number> {
+  if (where.data !== undefined) return withDataFolder(where.data, (transport) => runScheduleCommand(command, arg, values, transport, out));
+  const base = where.api ?? process.env.ARBFLEET_SERVE_URL ?? `http://127.0.0.1:${DEFAULT_SERVE_PORT}`;
+  return runScheduleCommand(command, arg, values, httpTransport(base), out);
 }
 
 /** Plain HTTP to a local `arbfleet serve` (loopback, no signing). */

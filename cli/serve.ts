@@ -21,12 +21,12 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
 import type { FleetApi, ScheduleApi } from '../core/ports.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { htmlDocument } from '../core/report/html-page.js';
@@ -35,17 +35,21 @@ import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
-import { DEFAULT_SERVE_PORT } from './schedule-command.js';
 
-export const SERVE_HELP = `Usage: arbfleet serve [--api-port N] [--data DIR] [--json]
+/** What `arbfleet serve --help` says after its options. */
+export const SERVE_NOTES = `Runs the control plane as a service: the HTTP API and live page on http://127.0.0.1:N/, the
+watchdog, the scheduler and the schedules, over the data folder DIR. Start campaigns with
+POST /campaigns, recurring ones with arbfleet schedule create. Started again on the same folder,
+it resumes every campaign and schedule. Ctrl-C stops the service; engines keep running and are
+taken over on the next start. Each campaign's task logs go to DIR/campaigns/<id>/tasks/, and its
+report, once it ends, to DIR/campaigns/<id>/.`;
 
-Runs the control plane as a service: the HTTP API and live page on http://127.0.0.1:N/
-(default ${DEFAULT_SERVE_PORT}), the watchdog, the scheduler and the schedules, over the data folder DIR
-(default ./arbfleet-data). Start campaigns with POST /campaigns, recurring ones with
-arbfleet schedule create. Started again on the same folder, it resumes every campaign and
-schedule. Ctrl-C stops the service; engines keep running and are taken over on the next start.
-Each campaign's task logs go to DIR/campaigns/<id>/tasks/, and its report, once it ends, to
-DIR/campaigns/<id>/.`;
+/** `arbfleet serve`'s options, as `cli/program.ts` declares them. */
+export interface ServeOptions {
+  apiPort: string;
+  data: string;
+  json?: boolean;
+}
 
 /** How often the schedules are ticked (ms): an occurrence starts within this of its time. */
 const SCHEDULE_TICK_MS = 1000;
@@ -58,18 +62,10 @@ const SCHEDULE_TICK_MS = 1000;
  */
 const WAL_CHECKPOINT_INTERVAL_MS = 30_000;
 
-/** `arbfleet serve`: runs until SIGINT or SIGTERM; returns the exit code. */
-export async function serve(argv: string[], log: (json: boolean) => Logger): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { 'api-port': { type: 'string' }, data: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    process.stdout.write(`${SERVE_HELP}\n`);
-    return 0;
-  }
-  const port = apiPort(values['api-port']);
-  const dataDir = resolve(values.data ?? 'arbfleet-data');
+/** `arbfleet serve`: runs until SIGINT or SIGTERM; resolves with the exit code (`CLI_EXIT`). */
+export async function serve(values: ServeOptions, log: (json: boolean) => Logger): Promise<number> {
+  const port = apiPort(values.apiPort);
+  const dataDir = resolve(values.data);
   const logger = log(values.json === true);
   const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });
   const schedules = new ScheduleService({ schedules: fleet.store, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
@@ -125,7 +121,7 @@ export async function serve(argv: string[], log: (json: boolean) => Logger): Pro
   await server.close();
   fleet.detach();
   fleet.store.close();
-  return 0;
+  return CLI_EXIT.OK;
 }
 
 /** Campaigns created through this service get the local watchdog defaults, as `arbfleet run` gives them. */
@@ -184,8 +180,7 @@ async function writeEndedReports(fleet: LocalFleet, dataDir: string, reported: S
   }
 }
 
-function apiPort(text: string | undefined): number {
-  if (text === undefined) return DEFAULT_SERVE_PORT;
+function apiPort(text: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
   return n;

@@ -8,25 +8,26 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseCampaignConfig, parseConfigText } from '../core/config/load-config.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
 import { formatMoney, formatNumber } from '../core/report/report-format.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
 
-export const SWEEP_HELP = `Usage: arbfleet sweep CONFIG --set PATH=V1,V2,… [--set …] [options]
-
-Runs one clock: virtual campaign (a backtest through the local fleet) per combination of the
+/** What `arbfleet sweep --help` says after its options. */
+export const SWEEP_NOTES = `Runs one clock: virtual campaign (a backtest through the local fleet) per combination of the
 values given, over the config's recorded data, and prints their trading side by side.
+Each --set value is read as YAML (20, 2m, true); repeat --set for a grid.
+Exit codes: 0 every campaign completed, 1 one did not, 2 bad arguments or config.`;
 
-Options:
-  --set PATH=V1,V2      a config field (dotted path, e.g. strategy.entryBps) and its values,
-                        comma-separated, each read as YAML (20, 2m, true); repeat for a grid
-  --parallel N          campaigns at once (default 2)
-  --out DIR             where each campaign's run folder, sweep.md and sweep.json go
-                        (default runs/sweep-<time>)`;
+/** `arbfleet sweep`'s options, as `cli/program.ts` declares them. */
+export interface SweepOptions {
+  set: string[];
+  parallel: string;
+  out?: string;
+}
 
 /** One field swept, and its values. */
 export interface SweepAxis {
@@ -109,25 +110,14 @@ export function sweepTable(results: readonly SweepResult[]): string {
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** `arbfleet sweep …`: returns the exit code. */
-export async function sweepCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { set: { type: 'string', multiple: true }, parallel: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
-  });
-  if (values.help) {
-    console.log(SWEEP_HELP);
-    return 0;
-  }
-  const configPath = positionals[0];
-  if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config over recorded data, e.g. configs/replay.yaml' }]);
+/** `arbfleet sweep CONFIG --set …`: resolves with the exit code (`CLI_EXIT`). */
+export async function sweepCommand(configPath: string, values: SweepOptions): Promise<number> {
   if (!existsSync(configPath)) throw new ValidationError([{ path: '', message: 'no such file' }], configPath);
   const raw = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], configPath);
-  const axes = (values.set ?? []).map(parseSweepAxis);
+  const axes = values.set.map(parseSweepAxis);
   if (axes.length === 0) throw new ValidationError([{ path: '--set', message: 'give at least one --set PATH=V1,V2,…' }]);
-  const parallel = Number(values.parallel ?? '2');
+  const parallel = Number(values.parallel);
   if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new ValidationError([{ path: '--parallel', message: `expected a whole number 1-64, got "${values.parallel}"` }]);
   const grid = sweepGrid(axes);
   const configs = grid.map((params) => sweepConfig(raw as Record<string, unknown>, params, dirname(resolve(configPath))));
@@ -154,7 +144,7 @@ export async function sweepCommand(argv: string[]): Promise<number> {
   writeFileSync(join(outDir, 'sweep.md'), `# Sweep of ${configPath}\n\n${table}\n`);
   writeFileSync(join(outDir, 'sweep.json'), `${JSON.stringify(results, null, 2)}\n`);
   process.stdout.write(`${table}\n`);
-  return results.every((r) => r.status === 'COMPLETED') ? 0 : 1;
+  return results.every((r) => r.status === 'COMPLETED') ? CLI_EXIT.OK : CLI_EXIT.FAILED;
 }
 
 function describe(params: Record<string, unknown>): string {

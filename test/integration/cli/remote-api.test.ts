@@ -3,7 +3,7 @@ import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
 import { RemoteApi } from '../../../cli/remote-api.js';
-import { remoteCommand } from '../../../cli/remote-command.js';
+import { runCli } from '../../../cli/program.js';
 import { FakeFleetApi } from '../../support/fake-fleet-api.js';
 import { campaignInput } from '../../support/campaigns.js';
 
@@ -48,11 +48,11 @@ describe('the remote API client (SigV4)', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
     let printed = '';
-    const code = await remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'list'], (t) => (printed += t));
+    const code = await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'list'], { out: (t) => (printed += t), err: (t) => (printed += t) });
     expect(code).toBe(0);
     expect(JSON.parse(printed).campaigns.length).toBeGreaterThanOrEqual(1);
     printed = '';
-    expect(await remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], (t) => (printed += t))).toBe(1);
+    expect(await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], { out: (t) => (printed += t), err: (t) => (printed += t) })).toBe(1);
     expect(JSON.parse(printed).error).toBe('NotFoundError');
   });
 });

@@ -7,13 +7,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { remoteCommand } from '../../../cli/remote-command.js';
-import { scheduleCommand } from '../../../cli/schedule-command.js';
+import { runCli } from '../../../cli/program.js';
 import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
 import { systemClock, VirtualClock } from '../../../core/clock.js';
-import { ValidationError } from '../../../core/errors.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
 
@@ -54,6 +52,10 @@ afterAll(async () => {
   store.close();
 });
 
+/** `arbfleet ARGV` in this process (the real command tree), its usage errors kept in `usageErrors`. */
+let usageErrors = '';
+const arbfleet = (argv: string[], out: (t: string) => void) => runCli(argv, { out, err: (t) => (usageErrors += t) });
+
 async function run(command: (out: (t: string) => void) => Promise<number>): Promise<{ code: number; body: any }> {
   let printed = '';
   const code = await command((t) => (printed += t));
@@ -62,36 +64,37 @@ async function run(command: (out: (t: string) => void) => Promise<number>): Prom
 
 describe('arbfleet schedule', () => {
   it('create from a campaign config takes its schedule.cron; flags override the zone', async () => {
-    const created = await run((out) => scheduleCommand(['--api', server.url, 'create', join(dir, 'nightly.yaml'), '--timezone', 'Asia/Seoul'], out));
+    const created = await run((out) => arbfleet(['schedule', '--api', server.url, 'create', join(dir, 'nightly.yaml'), '--timezone', 'Asia/Seoul'], out));
     expect(created.code).toBe(0);
     expect(created.body.schedule.spec).toMatchObject({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul' });
     expect(created.body.next[0]).toMatch(/T17:00:00\.000Z$/); // 02:00 KST
   });
 
   it('--data works on the folder directly: pause there, seen through the API', async () => {
-    const paused = await run((out) => scheduleCommand(['--data', data, 'pause', 'nightly', '--note', 'audit'], out));
+    const paused = await run((out) => arbfleet(['schedule', '--data', data, 'pause', 'nightly', '--note', 'audit'], out));
     expect(paused.code).toBe(0);
-    const shown = await run((out) => scheduleCommand(['--api', server.url, 'show', 'nightly', '--next', '2'], out));
+    const shown = await run((out) => arbfleet(['schedule', '--api', server.url, 'show', 'nightly', '--next', '2'], out));
     expect(shown.body.schedule).toMatchObject({ paused: true, note: 'audit' });
     expect(shown.body.next).toHaveLength(2);
   });
 
   it('an unknown id exits 1 with the API error; a missing id is a usage error', async () => {
-    const missing = await run((out) => scheduleCommand(['--api', server.url, 'resume', 'nope'], out));
+    const missing = await run((out) => arbfleet(['schedule', '--api', server.url, 'resume', 'nope'], out));
     expect(missing.code).toBe(1);
     expect(missing.body.error).toBe('NotFoundError');
-    await expect(scheduleCommand(['--api', server.url, 'trigger'], () => undefined)).rejects.toThrow(ValidationError);
-    await expect(scheduleCommand(['--data', join(dir, 'nowhere'), 'list'], () => undefined)).rejects.toThrow(/no control plane data here/);
+    expect(await arbfleet(['schedule', '--api', server.url, 'trigger'], () => undefined)).toBe(2);
+    expect(usageErrors).toContain("arbfleet: missing required argument 'id'\n(see arbfleet schedule trigger --help)");
+    await expect(arbfleet(['schedule', '--data', join(dir, 'nowhere'), 'list'], () => undefined)).rejects.toThrow(/no control plane data here/);
   });
 
   it('arbfleet remote schedule signs the same requests with SigV4', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
-    const listed = await run((out) => remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'schedule', 'list'], out));
+    const listed = await run((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'list'], out));
     expect(listed.code).toBe(0);
     expect(listed.body.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toEqual(['nightly']);
     expect(seen.at(-1)?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
-    const deleted = await run((out) => remoteCommand(['--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
+    const deleted = await run((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
     expect(deleted).toEqual({ code: 0, body: { status: 204 } });
     expect(seen.at(-1)).toMatchObject({ method: 'DELETE', path: '/schedules/nightly' });
   });

@@ -1,0 +1,276 @@
+/**
+ * The `arbfleet` command tree: every command, subcommand, argument and option, declared once with
+ * commander (the one parser of the CLI; issue 17). Commander gives each command `--help` (its usage
+ * line, its options with their defaults and one-line meanings), `arbfleet --version`, and usage
+ * errors that name the bad option or argument, suggest the nearest right one and say where the help
+ * is. A usage error, and a command asked for without its subcommand, exit `CLI_EXIT.BAD_INPUT` (2);
+ * `--help` and `--version` exit 0. Each action calls the command's module with its options parsed
+ * (commander's camelCase names: `--api-port` is `apiPort`, `--no-dashboard` sets `dashboard: false`).
+ *
+ * `runCli` resolves with the exit code; an error of a command (a `ValidationError`, a refused
+ * campaign…) rejects, and `cli/arbfleet.ts` turns it into a message and its code (`cliExitCodeFor`).
+ */
+import { createRequire } from 'node:module';
+import { Command, CommanderError, Option } from 'commander';
+import { IMPORT_FORMATS } from '../core/config/campaign-config.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CHAOS_VERBS } from './chaos-plan.js';
+import { DATA_IMPORT_NOTES, dataImportCommand, type DataImportOptions } from './data-command.js';
+import { DATA_RECORD_NOTES, dataRecordCommand, type DataRecordOptions } from './data-record.js';
+import { REMOTE_NOTES, remoteCommand, remoteScheduleCommand, type RemoteOptions, type RemoteTarget, type RemoteVerb } from './remote-command.js';
+import { fleetLogger, reportCommand, runCommand, STOP_DEADLINE_MS, type RunOptions } from './run-command.js';
+import {
+  DEFAULT_SERVE_PORT,
+  localScheduleCommand,
+  SCHEDULE_CREATE_NOTES,
+  SCHEDULE_NOTES,
+  type ScheduleOptions,
+  type ScheduleVerb,
+} from './schedule-command.js';
+import { SERVE_NOTES, serve, type ServeOptions } from './serve.js';
+import { SWEEP_NOTES, sweepCommand, type SweepOptions } from './sweep-command.js';
+
+/** Where the CLI writes: its results and help (`out`) and its usage errors (`err`). */
+export interface CliOutput {
+  out: (text: string) => void;
+  err: (text: string) => void;
+}
+
+const STD_OUTPUT: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+
+/** The version `arbfleet --version` prints: package.json's. */
+export const CLI_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
+const RUN_NOTES = `Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
+watchdog every 250ms. Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) stops the campaign
+gracefully: the engines checkpoint and exit, the report is still written, exit 0, even when
+nothing reads this command's output any more; a second signal is ignored; a stop that cannot
+finish within ${STOP_DEADLINE_MS / 1000}s ends the run by force (exit 1). Any other exit sends SIGTERM to the engines.
+If the store becomes unwritable or its file is deleted or replaced, the campaign fails, the
+engines are stopped and the report is written wherever it can be (the run folder, else the
+system's temporary directory), saying where. Without --strict a run whose report fails a row
+exits 0; the last line always says how many rows failed, e.g. "acceptance 10/11 (failed: Crash-free)".
+
+Examples:
+  arbfleet run configs/top10-paper-baseline.yaml --duration 90s
+  arbfleet run --resume runs/c-…      pick up a campaign whose control plane was killed
+
+Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config,
+4 with --strict: the report fails an acceptance or trading row.`;
+
+/**
+ * The whole command tree. `collect` receives each action's exit code. Every command gets the same
+ * settings (`configure`): usage errors thrown as `CommanderError` (never `process.exit` inside the
+ * parser), a suggestion for a mistyped option or command, and where its help is.
+ */
+export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: number) => void = () => undefined): Command {
+  const done = (code: number): void => collect(code);
+  const program = new Command('arbfleet')
+    .description('run arbitrage-engine campaigns as a watched fleet of shard tasks, locally or on AWS')
+    .version(CLI_VERSION, '-V, --version', "print arbfleet's version")
+    .addHelpText('after', '\nExit codes: 0 done, 1 failed, 2 bad arguments or config, 4 run --strict: a report row failed.');
+
+  program
+    .command('run')
+    .description('run a campaign locally, one engine process per shard')
+    .argument('[config]', 'the campaign config file (YAML or JSON); not with --resume')
+    .option('--duration <duration>', "override the config's duration, e.g. 90s or 5m")
+    .option('--out <dir>', 'where the database, task logs and report go (default: runs/<campaign-id>)')
+    .option('--api-port <n>', 'serve the HTTP API and a live page on http://127.0.0.1:N/')
+    .option('--chaos <spec>', `inject faults, e.g. stall:shard-001@20s,kill:shard-000@40s; verbs: ${CHAOS_VERBS.join(', ')}`)
+    .option('--no-dashboard', 'no live table; one log line per event instead')
+    .option('--json', 'log lines as JSON')
+    .option('--strict', "exit 4 when the campaign's report fails any acceptance or trading row")
+    .option('--store-fault-bound <duration>', "how long the run folder's store may stay unwritable before the campaign fails (default: 20s)")
+    .option('--resume <dir>', 'pick up the campaign of this run folder, whose control plane was killed')
+    .addHelpText('after', `\n${RUN_NOTES}`)
+    .action(async (config: string | undefined, options: RunOptions) => done(await runCommand(config, options)));
+
+  program
+    .command('report')
+    .description("re-render a run folder's report from its database")
+    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
+    .action(async (dir: string) => done(await reportCommand(dir)));
+
+  remoteCommands(program.command('remote'), done, output);
+
+  program
+    .command('serve')
+    .description('the control plane as a service: API, live page, watchdog, scheduler and schedules')
+    .option('--api-port <n>', 'the port of the HTTP API and live page on 127.0.0.1', String(DEFAULT_SERVE_PORT))
+    .option('--data <dir>', 'the data folder: store, task logs, reports', 'arbfleet-data')
+    .option('--json', 'log lines as JSON')
+    .addHelpText('after', `\n${SERVE_NOTES}`)
+    .action(async (options: ServeOptions) => done(await serve(options, (json) => fleetLogger(json, false))));
+
+  const schedule = program
+    .command('schedule')
+    .description('recurring campaigns on arbfleet serve: create, list, show, pause, resume, trigger, delete')
+    .option('--api <url>', `the API of arbfleet serve (default: $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT})`)
+    .option('--data <dir>', "act on serve's data folder directly (the running service picks the change up)")
+    .addHelpText('after', `\n${SCHEDULE_NOTES}`);
+  scheduleCommands(schedule, (where, verb, arg, options) => localScheduleCommand(where, verb, arg, options, output.out), done);
+
+  const data = program.command('data').description('recorded and live market data to canonical replay files');
+  data
+    .command('import')
+    .description("recorded market data in a venue's or vendor's own format to the canonical replay CSV")
+    .argument('<files...>', 'the recorded files (gzip and zip read as they are)')
+    .addOption(new Option('--format <f>', "the files' format").choices(IMPORT_FORMATS))
+    .addOption(
+      new Option('--venue <venue>', 'whose quotes the files hold (fx: the conversion rate; canonical files say it per line)').choices(['a', 'b', 'fx']),
+    )
+    .option('--symbol-map <map>', 'venue symbol to base asset, e.g. KRW-BTC=BTC,BTCUSDT=BTC (obvious forms map by themselves)')
+    .option('--quote <cur>', "the venue's quote currency for automatic symbol mapping (default: KRW for a, USDT for b)")
+    .option('--tz <zone>', 'IANA zone of naive timestamps (required when the files have them; fx-daily: default UTC)')
+    .addOption(
+      new Option('--time-unit <unit>', 'the unit of numeric timestamps (auto: judged per value)').choices(['auto', 's', 'ms', 'us', 'ns']).default('auto'),
+    )
+    .option('--half-spread-bps <n>', 'ccxt-ohlcv: the half-spread quoted around each close (required: a candle is not a quote)')
+    .option('--gap <duration>', "list gaps between a venue's updates longer than this", '60s')
+    .option('--strict', 'refuse the input on its first bad, duplicate or out-of-order line')
+    .option('--json', 'print the summary as JSON')
+    .option('-o, --out <file>', 'the canonical CSV to write')
+    .addHelpText('after', `\n${DATA_IMPORT_NOTES}`)
+    .action((files: string[], options: DataImportOptions) => done(dataImportCommand(files, options)));
+  data
+    .command('record')
+    .description("the venues' live streams to a canonical replay file, without trading")
+    .argument('<config>', 'a campaign config: its venues, symbols, fx and live feed settings')
+    .option('-o, --out <file>', 'the CSV to append to (ts,symbol,venue,bid,ask; FX rows ts,FX,,rate,)')
+    .option('--duration <duration>', "how long to record, e.g. 10m (default: the campaign's duration)")
+    .option('--symbols <list>', "record only these of the campaign's symbols, e.g. BTC,ETH")
+    .option('--json', 'progress and summary as JSON lines')
+    .addHelpText('after', `\n${DATA_RECORD_NOTES}`)
+    .action(async (config: string, options: DataRecordOptions) => done(await dataRecordCommand(config, options)));
+
+  program
+    .command('sweep')
+    .description('clock: virtual campaigns over the same recorded data, one per combination, side by side')
+    .argument('<config>', 'a campaign config over recorded data')
+    .option(
+      '--set <path=values>',
+      'a config field (dotted path) and its comma-separated values, e.g. strategy.entryBps=20,30,40; repeat for a grid',
+      (v: string, all: string[]) => [...all, v],
+      [] as string[],
+    )
+    .option('--parallel <n>', 'campaigns at once', '2')
+    .option('--out <dir>', "where each campaign's run folder, sweep.md and sweep.json go (default: runs/sweep-<time>)")
+    .addHelpText('after', `\n${SWEEP_NOTES}`)
+    .action(async (config: string, options: SweepOptions) => done(await sweepCommand(config, options)));
+
+  configure(program, output);
+  return program;
+}
+
+/** `arbfleet remote …`: the campaign commands and `remote schedule …` over a deployed API. */
+function remoteCommands(remote: Command, done: (code: number) => void, output: CliOutput): void {
+  remote
+    .description('start, list, show, stop campaigns and manage schedules on a deployed API (SigV4)')
+    .option('--url <url>', "the stack's ApiUrl output (default: $ARBFLEET_API_URL)")
+    .option('--region <region>', "the API's region (default: the URL's, else $AWS_REGION)")
+    .addHelpText('after', `\n${REMOTE_NOTES}`);
+  const verb = (name: RemoteVerb, description: string, argument?: [string, string]) => {
+    const cmd = remote.command(name).description(description);
+    if (argument) cmd.argument(...argument);
+    return cmd;
+  };
+  const act = (cmd: Command, name: RemoteVerb) =>
+    cmd.action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      const arg = typeof args[0] === 'string' ? args[0] : undefined;
+      done(await remoteCommand(self.optsWithGlobals<RemoteTarget>(), name, arg, self.opts<RemoteOptions>(), output.out));
+    });
+  act(
+    verb('start', 'start a campaign from a config file', ['<config>', 'the campaign config file']).option(
+      '--idempotency-key <key>',
+      'the same key starts the campaign once',
+    ),
+    'start',
+  );
+  act(verb('list', 'list campaigns'), 'list');
+  act(verb('show', 'a campaign and its shards', ['<id>', 'the campaign id']), 'show');
+  act(verb('stop', 'stop a campaign (it ends CANCELLED)', ['<id>', 'the campaign id']), 'stop');
+  act(verb('report', "the campaign's report (JSON)", ['<id>', 'the campaign id']).option('--out <dir>', 'also save it to DIR/report.json'), 'report');
+  scheduleCommands(
+    remote.command('schedule').description('recurring campaigns on the deployed API: create, list, show, pause, resume, trigger, delete'),
+    (target, verb, arg, options) => remoteScheduleCommand(target as RemoteTarget, verb, arg, options, output.out),
+    done,
+  );
+}
+
+/** The schedule commands under `parent` (`arbfleet schedule` or `arbfleet remote schedule`); `run` sends one to its control plane. */
+function scheduleCommands(
+  parent: Command,
+  run: (where: Record<string, string | undefined>, verb: ScheduleVerb, arg: string | undefined, options: ScheduleOptions) => Promise<number>,
+  done: (code: number) => void,
+): void {
+  const verb = (name: ScheduleVerb, description: string, argument?: [string, string]) => {
+    const cmd = parent.command(name).description(description);
+    if (argument) cmd.argument(...argument);
+    return cmd.action(async (...args: unknown[]) => {
+      const self = args.at(-1) as Command;
+      const arg = typeof args[0] === 'string' ? args[0] : undefined;
+      done(await run(self.optsWithGlobals(), name, arg, self.opts<ScheduleOptions>()));
+    });
+  };
+  verb('create', 'create a schedule from a schedule file or a campaign config', ['<file>', 'a schedule or a campaign config (YAML/JSON)'])
+    .option('--name <name>', "the schedule's name (its id)")
+    .option('--cron <expr>', 'when it runs, e.g. "0 9 * * 1-5"')
+    .option('--timezone <zone>', 'the IANA zone of the cron, e.g. Asia/Seoul')
+    .addOption(new Option('--overlap <policy>', 'what a run due while one is live does').choices(['skip', 'bufferOne', 'cancelPrevious', 'allow']))
+    .addHelpText('after', `\n${SCHEDULE_CREATE_NOTES}`);
+  verb('list', 'every schedule with its next run');
+  verb('show', 'a schedule, its next occurrences and its runs', ['<id>', 'the schedule id (its name)']).option(
+    '--next <n>',
+    'how many next occurrences (default: 5)',
+  );
+  verb('pause', 'no runs until resumed (occurrences meanwhile are neither run nor missed)', ['<id>', 'the schedule id']).option(
+    '--note <text>',
+    'why, kept on the schedule',
+  );
+  verb('resume', 'the calendar goes on from now', ['<id>', 'the schedule id']);
+  verb('trigger', 'start a run now (under the overlap policy)', ['<id>', 'the schedule id']);
+  verb('delete', 'no more runs; live runs go on', ['<id>', 'the schedule id']);
+}
+
+/** The settings every command shares (commander copies settings only to commands made by `.command()`, so they are set on each). */
+function configure(cmd: Command, output: CliOutput): void {
+  const path = commandPath(cmd);
+  cmd
+    .exitOverride()
+    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: (text, write) => write(text.replace(/^error: /, 'arbfleet: ')) })
+    .configureHelp({ helpWidth: Math.max(process.stdout.columns ?? 0, 120), showGlobalOptions: true })
+    .showSuggestionAfterError(true)
+    .showHelpAfterError(`(see ${path} --help)`);
+  for (const sub of cmd.commands) configure(sub, output);
+}
+
+/** `arbfleet data import` for the `import` command. */
+export function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/**
+ * Parses `argv` (the words after `arbfleet`) and runs the command it names.
+ * @returns the exit code: the command's, 0 after `--help` or `--version`, `CLI_EXIT.BAD_INPUT` after
+ * a usage error (written to `output.err`, with the suggestion and where the help is).
+ * @throws what the command throws (a `ValidationError` for bad input it finds itself, …).
+ */
+export async function runCli(argv: readonly string[], output: CliOutput = STD_OUTPUT): Promise<number> {
+  let code: number = CLI_EXIT.OK;
+  const program = buildProgram(output, (c) => {
+    code = c;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (error) {
+    if (!(error instanceof CommanderError)) throw error;
+    // --help, --version and `arbfleet help …` end as a CommanderError with exit code 0; a command
+    // asked for without its subcommand shows its help as an error ('commander.help', exit 1): bad input.
+    return error.exitCode === 0 ? CLI_EXIT.OK : CLI_EXIT.BAD_INPUT;
+  }
+  return code;
+}

@@ -1,0 +1,320 @@
+/**
+ * `arbfleet run` and `arbfleet report`: a campaign on this machine, one engine process per shard,
+ * and the re-rendering of a run folder's report. Their options are declared in `cli/program.ts`
+ * (commander); these functions take them parsed.
+ * Exit codes (`CLI_EXIT`): 0 the campaign completed (or was stopped by Ctrl-C, SIGTERM or SIGHUP),
+ * 1 it failed or an unexpected error, 2 bad arguments or config, 4 (`run --strict` only) it ended
+ * but its report fails an acceptance or trading row.
+ */
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { createApiHandler } from '../core/api/api-handler.js';
+import { startLocalApiServer } from '../core/api/local-http-server.js';
+import { campaignFromObject, parseConfigText } from '../core/config/load-config.js';
+import { resolveFeedPaths } from '../core/config/feed-paths.js';
+import { parseDurationSeconds } from '../core/config/duration.js';
+import { systemClock } from '../core/clock.js';
+import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { createLogger, type Logger } from '../core/log.js';
+import { renderLivePage } from '../core/report/render-live-page.js';
+import { describeOutcome } from '../core/report/report-schema.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import type { CampaignRecord } from '../core/model/records.js';
+import { parseChaos, type ChaosFault } from './chaos-plan.js';
+import { DashboardWriter } from './dashboard.js';
+import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
+import { writeReportFiles } from './report-files.js';
+
+export const STOP_DEADLINE_MS = 45_000;
+
+interface RunManifest {
+  campaignId: string;
+  config: string;
+  chaos: ChaosFault[];
+  apiPort?: number;
+}
+
+/** `arbfleet run`'s options, as `cli/program.ts` declares them (commander's camelCase names). */
+export interface RunOptions {
+  duration?: string;
+  out?: string;
+  apiPort?: string;
+  chaos?: string;
+  /** false with --no-dashboard. */
+  dashboard: boolean;
+  storeFaultBound?: string;
+  strict?: boolean;
+  resume?: string;
+  json?: boolean;
+}
+
+/** `arbfleet run [CONFIG] [options]` or `arbfleet run --resume DIR`: resolves with the exit code. */
+export async function runCommand(configPath: string | undefined, values: RunOptions): Promise<number> {
+  const dashboard = values.dashboard && process.stdout.isTTY === true;
+  const log = fleetLogger(values.json === true, dashboard);
+  const apiPort = values.apiPort === undefined ? undefined : port(values.apiPort);
+
+  let runDir: string;
+  let manifest: RunManifest;
+  let raw: Record<string, unknown> | undefined;
+  if (values.resume) {
+    runDir = resolve(values.resume);
+    manifest = readManifest(runDir);
+  } else {
+    if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config file, e.g. configs/top10-paper-baseline.yaml' }]);
+    raw = localConfig(configPath, values.duration);
+    const chaos = parseChaos(values.chaos ?? '');
+    const campaignId = `c-${systemClock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+    runDir = resolve(values.out ?? join('runs', campaignId));
+    manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
+    mkdirSync(runDir, { recursive: true });
+    writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
+  }
+
+  const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
+  const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
+  fleet.useCampaignId(manifest.campaignId);
+  // Whatever ends this process from here on (a throw, process.exit) first sends SIGTERM to the engines it started.
+  const stopTasksAtExit = fleet.stopTasksAtExit('the control plane exited');
+  const stops = new SignalStops(fleet, runDir);
+  stops.install();
+  fleet.start();
+  let campaign: CampaignRecord;
+  if (raw) {
+    try {
+      campaign = (await fleet.campaigns.createCampaign(raw)).view.campaign;
+    } catch (error) {
+      stops.uninstall();
+      await fleet.close();
+      throw error;
+    }
+  } else {
+    campaign = await fleet.resume(manifest.campaignId);
+  }
+  const server = apiPort === undefined ? undefined : await startApi(fleet, apiPort, campaign.campaignId);
+  process.stderr.write(
+    `arbfleet: campaign ${campaign.name} (${campaign.campaignId}), ${campaign.shardCount} shard(s), run folder ${runDir}` +
+      (server ? `, live page ${server.url}/` : '') +
+      '\n',
+  );
+  stops.campaignIs(campaign.campaignId);
+
+  const screen = new DashboardWriter(process.stdout);
+  const outcome = await Promise.race([
+    fleet
+      .waitForEnd(campaign.campaignId, () => {
+        if (!values.dashboard) return;
+        void fleet.campaigns.getCampaign(campaign.campaignId).then((view) => screen.write(view, systemClock.now()));
+      })
+      .then((record) => ({ ended: record })),
+    fleet.fatal.then((cause) => ({ cause })),
+    stops.forced.then((cause) => ({ cause })),
+  ]);
+  if ('cause' in outcome) {
+    await server?.close();
+    const code = await abandon(fleet, campaign.campaignId, runDir, outcome.cause);
+    stopTasksAtExit();
+    return code;
+  }
+  const ended = outcome.ended;
+  const files = await writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
+  await server?.close();
+  await fleet.close();
+  stopTasksAtExit();
+  stops.uninstall();
+  const r = files.report;
+  process.stderr.write(
+    `arbfleet: ${ended.status} (${ended.endReason ?? ''}${stops.signal === undefined ? '' : `, on ${stops.signal}`}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
+      `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}, ${describeOutcome(r.outcome)}\n` +
+      `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
+  );
+  if (ended.status === 'FAILED') return CLI_EXIT.FAILED;
+  if (values.strict === true && r.outcome.acceptance.failed > 0) {
+    process.stderr.write(`arbfleet: --strict: ${r.outcome.acceptance.failed} acceptance row(s) failed: exit ${CLI_EXIT.ROWS_FAILED}\n`);
+    return CLI_EXIT.ROWS_FAILED;
+  }
+  return CLI_EXIT.OK;
+}
+
+/** The signals that stop a running campaign gracefully: Ctrl-C, `kill`, and a closed terminal. */
+export const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
+
+/**
+ * How `arbfleet run` answers a stop signal (SIGINT, SIGTERM, SIGHUP): it stops the campaign (the
+ * engines get SIGTERM, commit, checkpoint and exit 0), records the signal in the campaign's events
+ * (`control-plane.signal`, so `events.jsonl` says why it stopped even when nobody reads stderr),
+ * and the report follows. A second signal is ignored; a stop that cannot be recorded, or does not
+ * end the campaign within `STOP_DEADLINE_MS`, settles `forced` (the CLI then stops the engines
+ * itself and exits 1). A signal before the campaign exists is kept and acted on once it does.
+ *
+ * The CLI's own output may be gone by then (its terminal closed: SIGHUP; a pipe whose reader
+ * exited): a write to it fails with EPIPE, which Node raises as an uncaught error that ended the
+ * CLI at once, with exit 1, leaving its engines, each in a process group of its own, running. So
+ * from `install` on, errors of stdout and stderr are swallowed: the run goes on without its output.
+ */
+class SignalStops {
+  /** The first stop signal received, if any. */
+  signal: NodeJS.Signals | undefined;
+  readonly forced: Promise<Error>;
+  private forceEnd: (cause: Error) => void = () => {};
+  private campaignId: string | undefined;
+  private readonly onSignal = (signal: NodeJS.Signals) => this.received(signal);
+  private readonly onOutputError = () => undefined;
+
+  constructor(
+    private readonly fleet: LocalFleet,
+    private readonly runDir: string,
+  ) {
+    this.forced = new Promise<Error>((resolve) => (this.forceEnd = resolve));
+  }
+
+  install(): void {
+    process.stdout.on('error', this.onOutputError);
+    process.stderr.on('error', this.onOutputError);
+    for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
+  }
+
+  uninstall(): void {
+    for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
+  }
+
+  /** The campaign is created (or resumed): a signal that came first stops it now. */
+  campaignIs(campaignId: string): void {
+    this.campaignId = campaignId;
+    if (this.signal !== undefined) this.stop(this.signal);
+  }
+
+  private received(signal: NodeJS.Signals): void {
+    if (this.signal !== undefined) {
+      process.stderr.write(`arbfleet: ${signal} ignored: the campaign is already stopping (within ${STOP_DEADLINE_MS / 1000} s; the report will follow)\n`);
+      return;
+    }
+    this.signal = signal;
+    process.stderr.write(
+      `\narbfleet: ${signal}: stopping the campaign (the engines checkpoint and exit; the report will still be written to ${this.runDir})\n`,
+    );
+    if (this.campaignId !== undefined) this.stop(signal);
+  }
+
+  private stop(signal: NodeJS.Signals): void {
+    const campaignId = this.campaignId as string;
+    const fail = (what: string) => (error: unknown) =>
+      this.forceEnd(new Error(`${signal}: ${what} (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
+    this.fleet.store
+      .appendEvents([
+        { at: systemClock.now(), campaignId, type: 'control-plane.signal', detail: { signal, action: 'stopping the campaign: SIGTERM to every engine' } },
+      ])
+      .catch(() => undefined)
+      .then(() => this.fleet.campaigns.stopCampaign(campaignId))
+      // Already stopping (its end came first): it is ending anyway, within the same deadline.
+      .catch((error: unknown) =>
+        error instanceof StateConflictError || error instanceof VersionConflictError ? undefined : fail('the stop could not be recorded')(error),
+      );
+    setTimeout(() => this.forceEnd(new Error(`${signal}: the campaign did not end within ${STOP_DEADLINE_MS / 1000} s of the stop`)), STOP_DEADLINE_MS).unref();
+  }
+}
+
+/**
+ * Ends a campaign that cannot end normally (its store unwritable or replaced, or a stop that could
+ * not be recorded): stops every task, writes whatever report the store still yields to the run
+ * folder or, when that cannot be written either, to a folder under the system's temporary
+ * directory, and says where or why not. Exit 1.
+ */
+async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, cause: Error): Promise<number> {
+  fleet.detach();
+  process.stderr.write(`arbfleet: FAILED: ${cause.message}\n`);
+  await fleet.launcher.stopAll(`campaign abandoned: ${cause.message}`).catch(() => undefined);
+  const now = systemClock.now();
+  const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
+  for (const dir of [runDir, fallback]) {
+    try {
+      const files = await writeReportFiles(fleet.store, campaignId, dir, now);
+      process.stderr.write(`arbfleet: the report as the store last recorded it (not a final one):\n  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`);
+      break;
+    } catch (error) {
+      process.stderr.write(`arbfleet: could not write the report to ${dir}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  try {
+    fleet.store.close();
+  } catch {
+    // the store's file is what failed: nothing more to save
+  }
+  return CLI_EXIT.FAILED;
+}
+
+/** `arbfleet report DIR`: writes DIR's report files again from its database; prints their paths. */
+export async function reportCommand(dir: string): Promise<number> {
+  const runDir = resolve(dir);
+  const manifest = readManifest(runDir);
+  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+  try {
+    const files = await writeReportFiles(store, manifest.campaignId, runDir, systemClock.now());
+    process.stdout.write(`${files.markdown}\n${files.html}\n${files.json}\n${files.events}\n`);
+  } finally {
+    store.close();
+  }
+  return CLI_EXIT.OK;
+}
+
+/**
+ * Reads a config file and fills in the local watchdog defaults it does not set itself. Validated
+ * here, before the run folder is made, so a refusal names the file (`bad.yaml: duration: …`,
+ * exit 2) and leaves no run folder behind.
+ */
+function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
+  if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
+  const raw = resolveFeedPaths(parseConfigText(readFileSync(path, 'utf8'), path), dirname(resolve(path)));
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], path);
+  const config = { ...(raw as Record<string, unknown>) };
+  const watchdog = (config.watchdog ?? {}) as Record<string, unknown>;
+  config.watchdog = { ...LOCAL_WATCHDOG_DEFAULTS, ...watchdog };
+  if (duration !== undefined) {
+    const seconds = parseDurationSeconds(duration);
+    if (seconds === undefined || seconds <= 0)
+      throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
+    config.duration = seconds;
+  }
+  campaignFromObject(config, path);
+  return config;
+}
+
+function readManifest(runDir: string): RunManifest {
+  const path = join(runDir, 'run.json');
+  if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'not a run folder (no run.json): give the folder arbfleet run wrote' }], runDir);
+  return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;
+}
+
+function faultBoundMs(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined || seconds < 1 || seconds > 3600) {
+    throw new ValidationError([{ path: '--store-fault-bound', message: `expected a duration from 1s to 1h such as 20s, got "${text}"` }]);
+  }
+  return seconds * 1000;
+}
+
+function port(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
+  return n;
+}
+
+async function startApi(fleet: LocalFleet, apiPort: number, campaignId: string) {
+  const handler = createApiHandler(fleet.campaigns, {
+    livePage: async (id) => renderLivePage({ ...(await fleet.campaigns.getCampaign(id ?? campaignId)), now: systemClock.now() }),
+  });
+  return startLocalApiServer(handler, { port: apiPort });
+}
+
+/** Fleet events on stderr: pretty lines, or JSON; quiet under the live dashboard but for warnings. */
+export function fleetLogger(json: boolean, dashboard: boolean): Logger {
+  const inner = createLogger({ pretty: !json, write: (line) => process.stderr.write(`${line}\n`) });
+  if (!dashboard) return inner;
+  return { log: (level, event, fields) => (level === 'warn' || level === 'error' ? inner.log(level, event, fields) : undefined) };
+}
