@@ -68,9 +68,16 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * How long moto may take to answer after its start: it did not answer within 30 s beside four
+ * busy loops on a 2-core machine at load average 22, and the whole aws project failed to start.
+ * The wait ends as soon as moto answers, so a long deadline costs nothing on an idle machine.
+ */
+const MOTO_START_DEADLINE_MS = 120_000;
+
 /** Polls moto's own API (it needs no credentials and counts as no AWS action) until it answers. */
 async function waitUntilUp(endpoint: string, moto: ChildProcess, log: () => string): Promise<void> {
-  const deadline = performance.now() + 30_000;
+  const deadline = performance.now() + MOTO_START_DEADLINE_MS;
   while (performance.now() < deadline) {
     if (moto.exitCode !== null) throw new Error(`moto_server exited with ${moto.exitCode}:\n${log()}`);
     try {
@@ -81,7 +88,7 @@ async function waitUntilUp(endpoint: string, moto: ChildProcess, log: () => stri
     }
     await new Promise((r) => setTimeout(r, 100));
   }
-  throw new Error(`moto_server did not answer at ${endpoint} within 30 s:\n${log()}`);
+  throw new Error(`moto_server did not answer at ${endpoint} within ${MOTO_START_DEADLINE_MS / 1000} s:\n${log()}`);
 }
 
 /**
