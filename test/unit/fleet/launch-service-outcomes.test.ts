@@ -124,6 +124,17 @@ describe('messages that launch nothing', () => {
     expect(f.launcher.tasks.size).toBe(0);
   });
 
+  it('drops a message of a campaign that has ended, naming its status', async () => {
+    for (const status of ['COMPLETED', 'CANCELLED', 'FAILED'] as const) {
+      const f = await fleet();
+      const campaign = await f.store.getCampaign(f.campaignId);
+      await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status, updatedAt: T0 });
+      expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
+      expect(f.dropped()).toEqual([`campaign is ${status}`]);
+      expect(f.launcher.tasks.size).toBe(0);
+    }
+  });
+
   it('drops a message of a campaign still SCHEDULED (its launches are queued at its start)', async () => {
     const f = await fleet();
     const campaign = await f.store.getCampaign(f.campaignId);
