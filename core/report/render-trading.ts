@@ -7,6 +7,7 @@ import { cell, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { formatCount, formatInstant, formatMoney, formatNumber } from './report-format.js';
 import { SERIES_COLOURS } from './svg-chart.js';
+import { premiumCharts } from './premium-charts.js';
 import { explainRefusal } from './refusal-words.js';
 import type { PremiumSeries, RiskFigures, SymbolPnlRow, TradeRow, TradingReport, VenueQualityRow } from './trading-schema.js';
 
@@ -296,7 +297,7 @@ export function tradingHtml(t: TradingReport, currency: string): string {
           ['Reason', 'Entries', 'Why'],
           refused(t).map(([r, n]) => [cell(r), cell(n, true), cell(explainRefusal(r))]),
         )}</div>`,
-    premiumChart(t.premium),
+    t.trades ? premiumCharts(t.premium, t.trades, t.entryThresholdBps ?? null) : premiumChart(t.premium),
   ].join('\n');
 }
 

@@ -185,6 +185,8 @@ export const TradingReportSchema = z
     risk: RiskFiguresSchema.optional(),
     /** Every trade in the ledger, closed ones in close order then open ones by entry (absent from older reports). */
     trades: z.array(TradeRowSchema).optional(),
+    /** The premium rule's entry bound e = strategy.entryBps + both taker fees, bps, drawn as baseline ± e; null without fees in the config (absent from older reports). */
+    entryThresholdBps: z.number().nullable().optional(),
     openAtEnd: z.array(OpenPositionSchema),
     venues: z.array(VenueQualityRowSchema),
     /** Entries the engines refused, by reason (last heartbeat of each generation, summed). */

@@ -40,6 +40,8 @@ export interface TradingConfig {
   fxSource: string;
   /** Where each venue's quotes come from, in words. */
   quoteSource: { a: string; b: string };
+  /** The entry bound e = strategy.entryBps + both venues' takerFeeBps, bps; null when the config lacks a fee. */
+  entryThresholdBps: number | null;
 }
 
 /** Reads `TradingConfig` from a stored config object, with the schema's defaults. */
@@ -47,6 +49,9 @@ export function tradingConfigOf(config: Record<string, unknown>): TradingConfig 
   const get = (o: unknown, key: string): unknown => (typeof o === 'object' && o !== null ? (o as Record<string, unknown>)[key] : undefined);
   const maxQuoteAge = get(config.strategy, 'maxQuoteAge');
   const maxFxAge = get(config.strategy, 'maxFxAge');
+  const entryBps = get(config.strategy, 'entryBps');
+  const feeA = get(get(config.venues, 'a'), 'takerFeeBps');
+  const feeB = get(get(config.venues, 'b'), 'takerFeeBps');
   const feed = config.feed;
   const kind = get(feed, 'kind');
   const sources = (get(feed, 'sources') as { venue?: string; format?: string; path?: string }[] | undefined) ?? [];
@@ -74,6 +79,7 @@ export function tradingConfigOf(config: Record<string, unknown>): TradingConfig 
     venueNames: { a: String(get(get(config.venues, 'a'), 'name') ?? 'A'), b: String(get(get(config.venues, 'b'), 'name') ?? 'B') },
     fxSource,
     quoteSource: { a: sourceOf('a', feedWords), b: sourceOf('b', feedWords) },
+    entryThresholdBps: typeof feeA === 'number' && typeof feeB === 'number' ? (typeof entryBps === 'number' ? entryBps : 25) + feeA + feeB : null,
   };
 }
 
@@ -405,6 +411,7 @@ export function tradingReportOf(
     bySymbol: symbolPnlOf(trades),
     risk: riskFiguresOf(trades),
     trades,
+    entryThresholdBps: config.entryThresholdBps,
     openAtEnd,
     venues,
     refusals,
