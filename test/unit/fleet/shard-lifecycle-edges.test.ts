@@ -52,6 +52,24 @@ describe('LOST is a trouble status', () => {
   });
 });
 
+describe('a store outage (STORE_UNAVAILABLE)', () => {
+  const outage: Incident = { cause: 'STORE_UNAVAILABLE', detail: { note: 'store busy: SQLITE_BUSY for 4.1 s' }, failedAt: T0 };
+
+  it('restarts through LOST, recording its cause', () => {
+    const steps = restartShard(shard({ generation: 2 }), outage, T0 + SEC, 1);
+    expect(steps.events.map((e) => [e.from, e.to])).toEqual([
+      ['RUNNING', 'LOST'],
+      ['LOST', 'RESTARTING'],
+    ]);
+    expect(steps.record.restarts).toMatchObject([{ fromGeneration: 2, cause: 'STORE_UNAVAILABLE' }]);
+  });
+
+  it("waits the given delay once and leaves the shard's backoff as it was, as a preemption does", () => {
+    const steps = restartShard(shard({ backoffSec: 40 }), outage, T0 + SEC, 1);
+    expect(steps.record).toMatchObject({ status: 'RESTARTING', backoffSec: 40, launchNotBefore: T0 + 2 * SEC });
+  });
+});
+
 describe('an incident whose cause leads elsewhere', () => {
   it('a recycle (RUNNING → RESTARTING) with a trouble cause is refused, naming where that cause leads', () => {
     const error = thrown(() => transitionShard(shard(), 'RESTARTING', T0, { incident: crash, backoffSec: 5 }));
