@@ -95,9 +95,7 @@ describe('report.html in Chromium', () => {
 
     for (const id of CHARTS) {
       expect(await page.locator(`#${id} svg`).count(), `${id} has an svg`).toBe(1);
-      const points = await page.locator(`#${id} .series`).evaluateAll((series) =>
-        series.reduce((n, el) => n + Number(el.getAttribute('data-points') ?? 0), 0),
-      );
+      const points = await page.locator(`#${id} .series`).evaluateAll((series) => series.reduce((n, el) => n + Number(el.getAttribute('data-points') ?? 0), 0));
       expect(points, `${id} data points`).toBeGreaterThan(0);
     }
     expect(await page.locator('#chart-restarts .point').count()).toBe(3);
@@ -117,6 +115,52 @@ describe('report.html in Chromium', () => {
   });
 });
 
+describe('report.html trades in Chromium', () => {
+  it('shows P&L per symbol, the trade table, refusals in words, and one premium chart per symbol with thresholds and visible entry marks', async () => {
+    const run = realisticRun();
+    // Each heartbeat carries its shard's symbols' premium (a slow swing of ±30 bps) around a 0 baseline.
+    for (const shard of run.shards) {
+      for (const [i, h] of (run.heartbeats[shard.shardId] ?? []).entries()) {
+        h.progress.symbols = shard.symbols.map((symbol) => ({
+          symbol,
+          ticks: i,
+          trades: 0,
+          openTrades: 0,
+          realizedPnl: 0,
+          latencyP99Us: 0,
+          premiumBps: 30 * Math.sin(i / 20),
+          baselineBps: 0,
+        }));
+        h.progress.refusals = { 'symbol-open-trades': i };
+      }
+    }
+    const report = buildReport(run);
+    const file = join(dir, 'report-trades.html');
+    writeFileSync(file, renderHtml(report));
+    const { page, errors, requests } = await watchedPage(await sharedBrowser());
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+    const series = report.trading?.premium ?? [];
+    expect(series.length).toBeGreaterThan(1);
+    expect(await page.locator('#premium-chart figure.premium-symbol').count()).toBe(series.length);
+    expect(await page.locator('#premium-chart path.threshold').count()).toBe(2 * series.length);
+    const entries = page.locator('#premium-chart circle.entry');
+    // Every trade on a charted symbol has its entry mark (shard 1's trades are on the symbols it had before this test renamed them).
+    const charted = new Set(series.map((p) => `${p.shardId} ${p.symbol}`));
+    const onCharts = (report.trading?.trades ?? []).filter((t) => charted.has(`${t.shardId} ${t.symbol}`));
+    expect(onCharts.length).toBeGreaterThan(0);
+    expect(await entries.count()).toBe(onCharts.length);
+    const mark = await entries.first().boundingBox();
+    expect(mark?.width ?? 0).toBeGreaterThan(0);
+    expect(await page.locator('#symbol-pnl tbody tr').count()).toBe(report.trading?.bySymbol?.length);
+    expect(await page.locator('#trades-all tbody tr, #trades-best tbody tr').count()).toBeGreaterThan(0);
+    expect(await page.locator('#refusals tbody tr td').nth(2).textContent()).toContain('risk.maxOpenTradesPerSymbol');
+    expect(requests.filter((url) => !url.startsWith('file:') && !url.startsWith('data:'))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});
+
 describe('report.html header in Chromium', () => {
   it('shows the outcome of every acceptance and trading row, a failed trading row by name, in the fail colour', async () => {
     const file = join(dir, 'report-failing.html');
@@ -130,7 +174,10 @@ describe('report.html header in Chromium', () => {
     expect(await failed.isVisible()).toBe(true);
     expect(await failed.textContent()).toBe('failed: Quote coverage');
     const colour = (selector: string) =>
-      page.locator(selector).first().evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
+      page
+        .locator(selector)
+        .first()
+        .evaluate((el) => (globalThis as unknown as { getComputedStyle(e: unknown): { color: string } }).getComputedStyle(el).color);
     expect(await colour('#outcome-failed')).toBe(await colour('#trading-acceptance td.fail'));
     expect(await colour('#outcome b')).toBe(await colour('#trading-acceptance td.fail'));
     const [header, table] = await Promise.all([failed.boundingBox(), page.locator('#acceptance').boundingBox()]);
