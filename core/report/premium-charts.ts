@@ -70,7 +70,8 @@ export function symbolPremiumChart(series: PremiumSeries, trades: readonly Trade
     const fill = kind === 'entry' ? (t.direction === 'sell-a-buy-b' ? '#cf222e' : '#1a7f37') : '#fff';
     return `<circle class="${kind}" cx="${x(at)}" cy="${y(v)}" r="3" fill="${fill}" stroke="#1b1f24" stroke-width="1"><title>${escapeHtml(title)}</title></circle>`;
   };
-  const marks = mine.flatMap((t) => [mark(t.openedAt, 'entry', t), ...(t.closedAt === null ? [] : [mark(t.closedAt, 'exit', t)])]).join('');
+  // Exits first, entries over them: a short trade's exit sits on its entry, and the entry (its direction) is what a reader looks for.
+  const marks = [...mine.flatMap((t) => (t.closedAt === null ? [] : [mark(t.closedAt, 'exit', t)])), ...mine.map((t) => mark(t.openedAt, 'entry', t))].join('');
   const zero = `<line x1="${M.left}" x2="${W - M.right}" y1="${y(0)}" y2="${y(0)}" stroke="#d0d7de"/>`;
   const axis = [lo, 0, hi].map((v) => `<text x="${M.left - 4}" y="${y(v)}" text-anchor="end">${escapeHtml(formatNumber(v, 0))}</text>`).join('');
   const times = `<text x="${M.left}" y="${H - 6}">${escapeHtml(formatInstant(t0))}</text><text x="${W - M.right}" y="${H - 6}" text-anchor="end">${escapeHtml(formatInstant(t1))}</text>`;
