@@ -56,12 +56,7 @@ export default {
   testRunner: 'vitest',
   vitest: { configFile: 'vitest.mutate.config.ts', related: true },
   coverageAnalysis: 'perTest',
-  mutate: [
-    'core/fleet/**/*.ts',
-    'core/schedule/**/*.ts',
-    'core/model/**/*.ts',
-    ...STORE_FENCING,
-  ],
+  mutate: ['core/fleet/**/*.ts', 'core/schedule/**/*.ts', 'core/model/**/*.ts', ...STORE_FENCING],
   // The machine is shared: at most two sandboxes at once (each runs vitest with one worker).
   concurrency: 2,
   // Static mutants (module-level code: zod schemas, constants) cannot be traced to the tests that

@@ -79,7 +79,14 @@ async function fleet(shards = 1) {
   const launcher = new SlowLauncher();
   const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
   const logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
-  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: (level, event, fields = {}) => logs.push({ level, event, fields }) }, taskEnvironment: () => ({}) };
+  const ctx: FleetContext = {
+    store,
+    queue,
+    launcher,
+    clock,
+    log: { log: (level, event, fields = {}) => logs.push({ level, event, fields }) },
+    taskEnvironment: () => ({}),
+  };
   const symbols = ['BTC', 'ETH', 'XRP'].slice(0, shards);
   const { view } = await new CampaignService(ctx).createCampaign(campaignInput({ symbols, sharding: { symbolsPerShard: 1 } }));
   await queue.receive(10); // the launches createCampaign queued: the tests hand messages to handle() themselves

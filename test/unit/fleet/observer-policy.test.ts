@@ -113,7 +113,11 @@ describe('deferStale', () => {
   });
 
   it('a stale fail is deferred too, its cause named when the incident has no note', () => {
-    expect(deferStale(failOn('STALLED'), T0, 10, 'store unavailable')).toMatchObject({ kind: 'suspect', cause: 'STALLED', reason: 'store unavailable; STALLED' });
+    expect(deferStale(failOn('STALLED'), T0, 10, 'store unavailable')).toMatchObject({
+      kind: 'suspect',
+      cause: 'STALLED',
+      reason: 'store unavailable; STALLED',
+    });
   });
 
   it('leaves a restart on evidence of an end, and a suspicion, as they are', () => {

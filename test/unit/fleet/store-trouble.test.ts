@@ -42,7 +42,10 @@ describe('storeTroubleOf', () => {
     const selfCaused = new Error('loop');
     Object.assign(selfCaused, { cause: selfCaused });
     expect(storeTroubleOf(selfCaused)).toBeUndefined();
-    const reasons = Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{}, { Code: 'ConditionalCheckFailed' }] });
+    const reasons = Object.assign(new Error('Transaction cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{}, { Code: 'ConditionalCheckFailed' }],
+    });
     expect(storeTroubleOf(reasons)).toBeUndefined();
   });
 });
