@@ -142,7 +142,12 @@ export class WatchdogService {
       }
     }
     const listedAt = this.ctx.clock.now();
-    const shards = (await this.ctx.store.listActiveShards()).map((s) => this.observedHeartbeat(s, listedAt));
+    // Observed as of the answer: a listing the store held (a lock, throttling) carries heartbeats
+    // that landed until it answered; clamped to `listedAt` they looked as old as the hold, and kept
+    // that age into the next passes (sim seed 4708: a healthy task LOST after a 9.4 s control-plane stall).
+    const listing = await this.ctx.store.listActiveShards();
+    const answeredAt = this.ctx.clock.now();
+    const shards = listing.map((s) => this.observedHeartbeat(s, answeredAt));
     const live = new Set(shards.map((s) => `${s.campaignId}/${s.shardId}`));
     for (const key of this.observed.keys()) if (!live.has(key)) this.observed.delete(key);
     this.previousPassAt = listedAt;

@@ -116,6 +116,15 @@ describe('the deterministic simulation of the fleet', () => {
     expect(unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 4 stale shards .* at most 1 per pass/.test(v))).toBe(true);
   });
 
+  it('seed 4708 (regression, WatchdogService): a watchdog pass whose listing a 9.4 s control-plane store stall held does not age the heartbeats it returns', async () => {
+    // Heartbeats were observed as of the pass's start, before the held listing: a healthy task
+    // looked 8.6 s stale, kept that age, and was restarted LOST at 17.596 s while an engines' stall
+    // had just begun (the engine would have exited 4 at its self-fence). Observed as of the answer now.
+    const { violations, trace } = await runSeed(4708, { keepTrace: true });
+    expect(violations).toEqual([]);
+    expect(trace.filter((l) => /shardId=shard-001 generation=1 cause=LOST/.test(l))).toEqual([]);
+  });
+
   it("gives each actor its own PRNG stream: draws in one actor's stream do not shift another's", () => {
     const alone = Prng.stream(7, 'launcher');
     const expected = [alone.float(), alone.float(), alone.float()];
