@@ -9,6 +9,7 @@
  * | kind | class | retryable | HTTP | engine exit | CLI exit |
  * | --- | --- | --- | --- | --- | --- |
  * | `invalid-input` | `ValidationError` | no | 400 | 2 | 2 |
+ * | `foreign-request` | `ForeignRequestError` (`core/api/local-request-guard.ts`) | no | 403 | 1 | 1 |
  * | `not-found` | `NotFoundError` | no | 404 | 1 | 1 |
  * | `method-not-allowed` | `MethodNotAllowedError` | no | 405, with `Allow` | 1 | 1 |
  * | `payload-too-large` | `PayloadTooLargeError` | no | 413 | 1 | 1 |
@@ -37,6 +38,7 @@ import { CLI_EXIT, ENGINE_EXIT, type CliExitCode, type EngineExitCode } from './
 /** Every kind of error the family knows: `ArbfleetError.kind`. */
 export const ERROR_KINDS = [
   'invalid-input',
+  'foreign-request',
   'not-found',
   'method-not-allowed',
   'payload-too-large',
@@ -72,6 +74,7 @@ export interface ErrorOutcome {
 /** The one table from an error's kind to its HTTP status and exit codes (the module's docstring has it as a table). */
 export const ERROR_TABLE: Readonly<Record<ErrorKind, ErrorOutcome>> = {
   'invalid-input': { status: 400, engineExit: ENGINE_EXIT.BAD_INPUT, cliExit: CLI_EXIT.BAD_INPUT },
+  'foreign-request': { status: 403, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'not-found': { status: 404, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'method-not-allowed': { status: 405, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'payload-too-large': { status: 413, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
