@@ -181,15 +181,17 @@ function traceRestart(ctx: OutcomeContext, name: string, restart: RestartRecord,
  * A restart under store stalls (`StoreStall`, any overlapping its trace window): `not-stalled`
  * when none did, or a fault of the task's own (a kill, a freeze, … but not a failed call) explains
  * it whatever the stalls; else a stall of the engines' calls longer than the short bound explains
- * it only as STORE_UNAVAILABLE; shorter ones explain nothing (with failed calls beside them, those
- * do); a stall of the control plane's calls alone explains nothing (the engines wrote on).
+ * it only as STORE_UNAVAILABLE; shorter ones explain nothing; failed calls beside a stall explain
+ * any cause; a stall of the control plane's calls alone explains nothing (the engines wrote on); a
+ * stall that began after the task stopped is not counted.
  * Returns `explained`, or the violation's tail.
  */
 function judgeStall(ctx: OutcomeContext, restart: RestartRecord, own: SimTask[], detected: number, faults: InjectedFaultRecord[]): 'not-stalled' | 'explained' | string {
   const began = Math.min(detected, ...own.map((t) => t.status.stoppedAt ?? Infinity));
   const from = began - TRACE_WINDOW_MS;
-  const engines = ctx.ledger.stallsOverlapping('engines', from, detected + 1_000);
-  const cpOnly = ctx.ledger.stallsOverlapping('cp', from, detected + 1_000).filter((s) => s.scope === 'cp');
+  // A stall that began after the task stopped (or after the detection) neither explains nor blames it.
+  const engines = ctx.ledger.stallsOverlapping('engines', from, detected + 1_000).filter((x) => x.from < began);
+  const cpOnly = ctx.ledger.stallsOverlapping('cp', from, detected + 1_000).filter((x) => x.scope === 'cp' && x.from < began);
   if (engines.length === 0 && cpOnly.length === 0) return 'not-stalled';
   const discrete = faults.filter((f) => f.kind !== 'call-fault');
   if (discrete.length > 0 || restart.cause === 'RECYCLED') return 'not-stalled';
@@ -197,6 +199,8 @@ function judgeStall(ctx: OutcomeContext, restart: RestartRecord, own: SimTask[],
   const s = (ms: number) => `${((ms - ctx.t0) / 1000).toFixed(3)}s`;
   const said = (list: StoreStall[]) => list.map((x) => `${x.mode} stall of ${x.scope} ${s(x.from)}–${s(x.to)} (${x.to - x.from} ms)`).join(', ');
   const long = engines.filter((x) => x.to - x.from > bound);
+  // Failed calls beside the stall (an injected reset carries no store code: the engine cannot call it store trouble) explain any cause.
+  if (long.length > 0 && faults.length > 0) return 'explained';
   if (long.length > 0) {
     // Blaming the engine (CRASHED, STALLED) or declaring it dead (LOST) is what a busy store must not cost; an
     // outside cause is not the engine's fault either (PREEMPTED: an exit 0 whose final heartbeat the stall refused).
