@@ -50,6 +50,12 @@ describe('storeTroubleOf', () => {
   });
 });
 
+describe('a message that mentions throttling', () => {
+  it('is read only on a cancelled transaction, not on any error', () => {
+    expect(storeTroubleOf(new Error('ThrottlingException seen upstream'))).toBeUndefined();
+  });
+});
+
 describe('noteStoreTrouble', () => {
   it('a run of one kind keeps its start and takes the latest failure’s code', () => {
     const first = noteStoreTrouble(undefined, withCode('SQLITE_BUSY'), 1_000);
