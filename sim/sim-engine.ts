@@ -125,8 +125,9 @@ export class SimEngine {
         nextTurn = now + s.turnMs;
       }
       if (now >= nextFlush) {
-        await this.bounded(this.commit());
-        nextFlush = this.loop.now() + s.flushMs;
+        const ok = await this.bounded(this.commit());
+        // As the runner: a commit that failed on the store's trouble is tried again after the store retry, not a flush later.
+        nextFlush = this.loop.now() + (ok !== true && this.commitTrouble ? s.storeRetryMs : s.flushMs);
       }
       if (this.loop.now() >= nextHeartbeat) {
         const ok = await this.bounded(this.heartbeat());
@@ -294,8 +295,7 @@ export class SimEngine {
   }
 
   /**
-   * The last commit: tried until it succeeds or the commit bound passes; then one heartbeat, best
-   * effort, saying why the engine stopped (`stop`, as the real runner's final heartbeat does).
+   * The last commit: tried until it succeeds or the commit bound passes; then the heartbeat saying why the engine stopped (`stop`, as the real runner's final heartbeat does).
    */
   private async finish(why: string, stop: EngineStop): Promise<EngineExit> {
     for (;;) {
@@ -307,7 +307,10 @@ export class SimEngine {
       }
       await this.sleep(200);
     }
-    await this.heartbeat(stop);
+    // As the runner: the final heartbeat (why it stopped) is tried again through a store stall until the self-fence would fall.
+    while (!(await this.heartbeat(stop)) && this.storeTrouble && this.loop.now() - this.lastHeartbeatOk < this.settings.selfFenceMs) {
+      await this.sleep(this.settings.storeRetryMs);
+    }
     return { code: ENGINE_EXIT.OK, message: `${why}: ${this.committedSeq + 1} fill(s) committed` };
   }
 

@@ -136,6 +136,14 @@ export class ShardRunner {
   /** Wall time of the last successful commit (the run's start before the first). */
   private lastCommitOk = 0;
   private lastCommitError: unknown;
+  /** When the commit still waiting for its answer was sent (monotonic ms); undefined when none is. */
+  private commitSentAt: number | undefined;
+  /**
+   * When a commit that failed on the store's trouble (busy, throttled, unreachable) is tried again
+   * (monotonic ms): `storeRetrySec` after the failure, not a flush interval later, so the commit
+   * that follows a tolerated stall lands as soon after its end as the heartbeat does.
+   */
+  private commitRetryAt: number | undefined;
   /** A commit refused for good: the run ends `commit-failed` at its next turn. */
   private commitRefusedBy: unknown;
   /** The signal that asked the run to stop (`stop`), the first one given. */
@@ -241,7 +249,11 @@ export class ShardRunner {
         const failure = await this.finalCommit(engineNow);
         if (failure) ({ end, reason } = { end: this.commitFailureEnd(), reason: failure });
         else this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
-        await this.heartbeat(engineNow);
+        // The final heartbeat says why the engine stopped (the fleet completes a shard on it): a store
+        // stall does not lose it; it is tried again every store retry until the self-fence would fall.
+        while (!(await this.heartbeat(engineNow)) && this.storeTrouble !== undefined && this.mono() - this.lastHeartbeatOk < this.selfFenceMs) {
+          await sleep(this.storeRetryMs);
+        }
       } else if (end === 'commit-failed' || end === 'store-unavailable') {
         // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs
         // does not hold the exit: an unavailable one gets `storeRetrySec`, so the engine has exited
@@ -328,9 +340,14 @@ export class ShardRunner {
     let nextHeartbeat = this.mono() + this.heartbeatMs;
     let nextFlush = this.mono() + this.flushMs;
     let nextMonitor = this.mono() + this.monitorMs;
+    let previousTick = this.mono();
     for (;;) {
       const wall = this.clock.now();
       const tick = this.mono();
+      // How long since the loop last turned (it sleeps 50 ms at most): a long gap is this process
+      // frozen or starved, which the store cannot be blamed for.
+      const loopGap = tick - previousTick;
+      previousTick = tick;
       const now = timeline.engineAt(wall);
       // Checked before anything else, so a task that wakes from a freeze writes nothing.
       if (tick - this.lastHeartbeatOk > this.selfFenceMs) {
@@ -338,6 +355,11 @@ export class ShardRunner {
         // The heartbeats' trouble, else the commits' (a commit retried in flight holds the heartbeat back: its failures are the store's answer too).
         const trouble = this.storeTrouble ?? this.commitTrouble;
         if (trouble) return { end: 'store-unavailable', reason: `${describeStoreTrouble(trouble, tick)}; ${reason}`, engineNow: now };
+        // A commit the store never answered held the heartbeats back (one write at a time) while the loop kept turning: unreachable.
+        const sentAt = this.unansweredSince();
+        if (sentAt !== undefined && loopGap < this.selfFenceMs / 2) {
+          return { end: 'store-unavailable', reason: `store did not answer: the commit in flight was sent ${((tick - sentAt) / 1000).toFixed(1)}s ago; ${reason}`, engineNow: now };
+        }
         return { end: 'self-fenced', reason, engineNow: now };
       }
       const commitFailure = this.commitFailure(tick);
@@ -360,9 +382,11 @@ export class ShardRunner {
       if (!this.inflight) {
         // One write at a time; when both are due, the one due first goes first, so a commit that keeps
         // failing (or a slow store) does not hold the heartbeat back for ever.
-        const flushDue = tick >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
-        const heartbeatFirst = tick >= nextHeartbeat && nextHeartbeat < nextFlush;
+        const flushAt = Math.min(nextFlush, this.commitRetryAt ?? Infinity);
+        const flushDue = tick >= flushAt || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
+        const heartbeatFirst = tick >= nextHeartbeat && nextHeartbeat < flushAt;
         if (flushDue && !heartbeatFirst) {
+          this.commitRetryAt = undefined;
           this.background(this.flush(now));
           nextFlush = tick + this.flushMs;
         } else if (tick >= nextHeartbeat) {
@@ -377,7 +401,7 @@ export class ShardRunner {
         nextMonitor = tick + this.monitorMs;
       }
       const feedDue = Math.min(this.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), timeline.wallAt(endsAt)) - wall;
-      const timerDue = Math.min(nextHeartbeat, nextFlush, nextMonitor) - tick;
+      const timerDue = Math.min(nextHeartbeat, nextFlush, this.commitRetryAt ?? Infinity, nextMonitor) - tick;
       await this.sleepFor(Math.min(feedDue, timerDue));
     }
   }
@@ -478,7 +502,8 @@ export class ShardRunner {
     timer.unref();
   }
 
-  private async heartbeat(now: number): Promise<void> {
+  /** Writes one heartbeat; true when the store took it. */
+  private async heartbeat(now: number): Promise<boolean> {
     const progress = this.withFeedProgress(this.monitor.progress(now, this.committedSeq), now);
     // Counted from when it was sent: the store stamps the heartbeat then, and the watchdog's kill counts from there.
     const sentAt = this.mono();
@@ -487,12 +512,15 @@ export class ShardRunner {
       this.lastHeartbeatOk = sentAt;
       this.storeTrouble = undefined;
       this.o.onHeartbeat?.(progress);
+      this.writeHealth(progress);
+      return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
       this.noteStoreError(error);
       this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
+      this.writeHealth(progress);
+      return false;
     }
-    this.writeHealth(progress);
   }
 
   /**
@@ -541,8 +569,10 @@ export class ShardRunner {
     const checkpoint = this.engine.checkpoint({ ...this.feed.state(), wallOrigin: this.wallOrigin }, now);
     const batch = this.pending;
     const sentAt = this.mono();
+    this.commitSentAt = sentAt;
     try {
       await this.o.persistence.commit(batch, checkpoint);
+      this.commitSentAt = undefined;
       if (this.pending === batch) this.pending = [];
       else this.pending = this.pending.slice(batch.length);
       this.committedSeq = checkpoint.lastFillSeq;
@@ -551,9 +581,11 @@ export class ShardRunner {
       this.commitTrouble = undefined;
       return true;
     } catch (error) {
+      this.commitSentAt = undefined;
       if (error instanceof FencedOutError) throw error;
       this.lastCommitError = error;
       this.commitTrouble = noteStoreTrouble(this.commitTrouble, error, this.mono()) ?? this.commitTrouble;
+      if (this.commitTrouble !== undefined) this.commitRetryAt = this.mono() + this.storeRetryMs;
       if (!isRetryable(error)) {
         this.commitRefusedBy ??= error;
         this.o.log.log('error', 'commit refused, stopping', { fills: batch.length, error: String(error) });
@@ -582,9 +614,20 @@ export class ShardRunner {
     this.storeTrouble = noteStoreTrouble(this.storeTrouble, error, this.mono()) ?? this.storeTrouble;
   }
 
-  /** How a run that must stop for its commits ends: `store-unavailable` while the store is in trouble, else `commit-failed`. */
+  /**
+   * How a run that must stop for its commits ends: `commit-failed` when a commit was refused for
+   * good; `store-unavailable` while the store is in trouble (busy, throttled, unreachable) or has
+   * not answered the commit in flight at all (a store that never answers is unreachable, not a
+   * crash of the engine); else `commit-failed` (commits failing for another reason).
+   */
   private commitFailureEnd(): RunEnd {
-    return this.commitTrouble !== undefined && this.commitRefusedBy === undefined ? 'store-unavailable' : 'commit-failed';
+    if (this.commitRefusedBy !== undefined) return 'commit-failed';
+    return this.commitTrouble !== undefined || this.unansweredSince() !== undefined ? 'store-unavailable' : 'commit-failed';
+  }
+
+  /** When the commit in flight was sent, if the store has answered no commit at all since the last success (ms, monotonic). */
+  private unansweredSince(): number | undefined {
+    return this.lastCommitError === undefined ? this.commitSentAt : undefined;
   }
 
   /** Why the run must stop trading for its commits, if it must: a refusal for good, or no commit within the bound. */
@@ -592,7 +635,10 @@ export class ShardRunner {
     if (this.commitRefusedBy !== undefined) return `commit refused: ${errorText(this.commitRefusedBy)}`;
     const since = monoNow - this.lastCommitOk;
     if (since <= this.commitBoundMs) return undefined;
+    const sentAt = this.unansweredSince();
+    const unanswered = sentAt === undefined ? '' : `store did not answer: the commit in flight was sent ${((monoNow - sentAt) / 1000).toFixed(1)}s ago; `;
     return (
+      unanswered +
       (this.commitTrouble ? `${describeStoreTrouble(this.commitTrouble, monoNow)}; ` : '') +
       `no commit succeeded for ${(since / 1000).toFixed(1)}s (commit bound ${(this.commitBoundMs / 1000).toFixed(2)}s, core/fleet/timeouts.ts); ` +
       `${this.engine.fills.nextSeq - 1 - this.committedSeq} fill(s) uncommitted; last error: ${errorText(this.lastCommitError)}`

@@ -125,6 +125,17 @@ describe('the deterministic simulation of the fleet', () => {
     expect(trace.filter((l) => /shardId=shard-001 generation=1 cause=LOST/.test(l))).toEqual([]);
   });
 
+  it('seeds 5159 and 7002 (regressions, the engine\'s store retries): a commit failed on a short store stall is tried again after the store retry, and the final heartbeat survives one', async () => {
+    // 5159: a commit failed in a stall shorter than the tolerance was tried again only a flush later,
+    // so the engine passed its commit bound and exited 4 for a stall that must cost nothing.
+    // 7002: an engine's final heartbeat (stop: deadline) was refused by a short stall, so its exit 0
+    // before the campaign's end (its clock runs ahead) was read as an outside stop: PREEMPTED.
+    for (const seed of [5159, 7002]) {
+      const { violations } = await runSeed(seed);
+      expect(violations, `seed ${seed}`).toEqual([]);
+    }
+  });
+
   it("gives each actor its own PRNG stream: draws in one actor's stream do not shift another's", () => {
     const alone = Prng.stream(7, 'launcher');
     const expected = [alone.float(), alone.float(), alone.float()];

@@ -232,4 +232,33 @@ describe('the runner when commits fail', () => {
     expect(outcome.end).toBe('store-unavailable');
     expect(outcome.reason).toMatch(/^DynamoDB throttled: ProvisionedThroughputExceededException ×\d+ over [\d.]+ s; no heartbeat written for [\d.]+s \(self-fence 5\.25s\)/);
   });
+  it('in real time, ends store-unavailable naming the unanswered commit when the store never answers one (not commit-failed, "last error: none")', async () => {
+    // The store answers heartbeats and the first commits, then holds a commit for ever: no error ever
+    // comes back. A store that does not answer is unreachable, not a crash of the engine.
+    let commits = 0;
+    const inner = new MemoryShardLedger().forTask(KEY, 0);
+    const runner = new ShardRunner({
+      // staleAfter 5 s: commit bound 5.25 s, self-fence later; flushes every 0.1 s.
+      campaign: testCampaign({ symbols: ['BTC'], duration: '10m', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.1 } }),
+      shardIndex: 0,
+      symbols: ['BTC'],
+      mode: 'real',
+      log: silentLogger,
+      persistence: {
+        ...inner,
+        restore: () => inner.restore(),
+        async commit(fills, checkpoint) {
+          commits++;
+          if (commits <= 2) return inner.commit(fills, checkpoint);
+          return new Promise<void>(() => undefined);
+        },
+      },
+    });
+
+    const outcome = await runner.run();
+
+    expect(commits).toBe(3);
+    expect(outcome.end).toBe('store-unavailable');
+    expect(outcome.reason).toMatch(/^store did not answer: the commit in flight was sent [\d.]+s ago; no (commit succeeded|heartbeat written) for [\d.]+s/);
+  });
 });
