@@ -1,7 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import LongestFirstSequencer from './test/setup/longest-first-sequencer.js';
 
-const IN_PROCESS = ['test/unit/**/*.test.ts', 'test/infra/**/*.test.ts', 'test/contract/**/*.test.ts', 'test/integration/{api,cli,data,feed,fleet}/**/*.test.ts', 'test/sim/**/*.test.ts'];
+const IN_PROCESS = [
+  'test/unit/**/*.test.ts',
+  'test/infra/**/*.test.ts',
+  'test/contract/**/*.test.ts',
+  'test/integration/{api,cli,data,feed,fleet}/**/*.test.ts',
+  'test/sim/**/*.test.ts',
+];
 
 /**
  * Four projects, all sharing one pool of workers, all files side by side:

@@ -36,7 +36,14 @@ export class ChaosDriver {
         else this.launcher.freeze(shard.taskId, (fault.forSec ?? 10) * 1000);
         this.log.log('warn', 'chaos injected', { ...fault, taskId: shard.taskId, generation: shard.generation });
         await this.store.appendEvents([
-          { at: now, campaignId: campaign.campaignId, shardId: fault.shardId, generation: shard.generation, type: 'chaos.injected', detail: { ...fault, taskId: shard.taskId } },
+          {
+            at: now,
+            campaignId: campaign.campaignId,
+            shardId: fault.shardId,
+            generation: shard.generation,
+            type: 'chaos.injected',
+            detail: { ...fault, taskId: shard.taskId },
+          },
         ]);
       }
     }

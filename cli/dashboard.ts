@@ -75,7 +75,7 @@ export class DashboardWriter {
     if (this.out.isTTY) {
       const lines = renderDashboard(view, now);
       if (this.drawn > 0) this.out.write(`\x1b[${this.drawn}A`);
-      this.out.write(lines.map((l) => `\x1b[2K${l}`).join('\n') + '\n');
+      this.out.write(`${lines.map((l) => `\x1b[2K${l}`).join('\n')}\n`);
       this.drawn = lines.length;
       return;
     }
@@ -83,7 +83,9 @@ export class DashboardWriter {
     this.lastCompact = now;
     for (const shard of view.shards) {
       const [id, status, gen, , tps, trades, p99, age, restarts, rss, feed, last] = shardRow(shard, now);
-      this.out.write(`${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed} last=${last}\n`);
+      this.out.write(
+        `${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed} last=${last}\n`,
+      );
     }
   }
 }

@@ -44,7 +44,8 @@ export function dataImportCommand(positionals: string[], values: DataImportOptio
   const timeUnit = (values.timeUnit ?? 'auto') as TimeUnit;
   if (!['auto', 's', 'ms', 'us', 'ns'].includes(timeUnit)) throw usage('--time-unit', `expected auto, s, ms, us or ns, got "${timeUnit}"`);
   const halfSpread = values.halfSpreadBps === undefined ? undefined : Number(values.halfSpreadBps);
-  if (halfSpread !== undefined && !(halfSpread >= 0 && halfSpread <= 500)) throw usage('--half-spread-bps', `expected a number from 0 to 500, got "${values.halfSpreadBps}"`);
+  if (halfSpread !== undefined && !(halfSpread >= 0 && halfSpread <= 500))
+    throw usage('--half-spread-bps', `expected a number from 0 to 500, got "${values.halfSpreadBps}"`);
   const gapSec = values.gap === undefined ? 60 : parseDurationSeconds(values.gap);
   if (gapSec === undefined || gapSec <= 0) throw usage('--gap', `expected a duration such as 60s or 5m, got "${values.gap}"`);
   const quote = values.quote?.toUpperCase();
@@ -81,7 +82,8 @@ export function parseSymbolMap(text: string | undefined): Record<string, string>
   if (!text) return map;
   for (const pair of text.split(',')) {
     const [from, to, extra] = pair.split('=').map((s) => s.trim());
-    if (!from || !to || extra !== undefined || !/^[A-Z0-9]{1,12}$/.test(to)) throw usage('--symbol-map', `expected VENUE_SYMBOL=BASE pairs such as KRW-BTC=BTC, got "${pair}"`);
+    if (!from || !to || extra !== undefined || !/^[A-Z0-9]{1,12}$/.test(to))
+      throw usage('--symbol-map', `expected VENUE_SYMBOL=BASE pairs such as KRW-BTC=BTC, got "${pair}"`);
     map[from] = to;
   }
   return map;
@@ -96,9 +98,16 @@ export function renderSummary(s: ImportSummary): string {
   lines.push(skipped.length === 0 ? 'skipped: none' : `skipped: ${skipped.map(([r, c]) => `${r} ${n(c as number)}`).join(', ')}`);
   if (s.reordered > 0) lines.push(`reordered: ${n(s.reordered)} late line(s) put back in time order`);
   for (const p of s.problems) lines.push(`  ${p.where}: ${p.reason}: ${p.detail}`);
-  if (Object.keys(s.unmapped).length > 0) lines.push(`unmapped symbols: ${Object.entries(s.unmapped).map(([sym, c]) => `${sym} (${n(c)} lines)`).join(', ')}`);
+  if (Object.keys(s.unmapped).length > 0)
+    lines.push(
+      `unmapped symbols: ${Object.entries(s.unmapped)
+        .map(([sym, c]) => `${sym} (${n(c)} lines)`)
+        .join(', ')}`,
+    );
   for (const [venue, c] of Object.entries(s.venues)) {
-    lines.push(`venue ${venue}: ${n(c.rows)} rows, ${t(c.first)} → ${t(c.last)}; gaps > ${s.gapBoundMs / 1000}s: ${c.gaps}${c.gaps > 0 ? ` (longest ${(c.longestGapMs / 1000).toFixed(0)}s)` : ''}`);
+    lines.push(
+      `venue ${venue}: ${n(c.rows)} rows, ${t(c.first)} → ${t(c.last)}; gaps > ${s.gapBoundMs / 1000}s: ${c.gaps}${c.gaps > 0 ? ` (longest ${(c.longestGapMs / 1000).toFixed(0)}s)` : ''}`,
+    );
     for (const g of c.firstGaps) lines.push(`  gap ${t(g.from)} → ${t(g.to)} (${((g.to - g.from) / 1000).toFixed(0)}s)`);
   }
   lines.push(s.span ? `time span ${t(s.span.first)} → ${t(s.span.last)} (${((s.span.last - s.span.first) / 3_600_000).toFixed(2)} h)` : 'time span: no rows');

@@ -36,13 +36,23 @@ export async function dataRecordCommand(configPath: string, values: DataRecordOp
   const seconds = values.duration === undefined ? config.duration : parseDurationSeconds(values.duration);
   if (seconds === undefined || seconds <= 0) throw usage('--duration', `expected a duration such as 90s or 10m, got "${values.duration}"`);
   const all = campaign.symbols.map((s) => s.base);
-  const symbols = values.symbols?.split(',').map((s) => s.trim()).filter(Boolean) ?? all;
+  const symbols =
+    values.symbols
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? all;
   const unknown = symbols.filter((s) => !all.includes(s));
   if (unknown.length > 0) throw usage('--symbols', `not in the campaign: ${unknown.join(', ')}`);
   const out = resolve(values.out);
   const live = config.feed.kind === 'live' ? config.feed : LiveFeedSchema.parse({ kind: 'live' });
   const print = (event: string, fields: Record<string, unknown>) =>
-    process.stderr.write(values.json ? `${JSON.stringify({ event, ...fields })}\n` : `${event}: ${Object.entries(fields).map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(' ')}\n`);
+    process.stderr.write(
+      values.json
+        ? `${JSON.stringify({ event, ...fields })}\n`
+        : `${event}: ${Object.entries(fields)
+            .map(([k, v]) => `${k}=${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+            .join(' ')}\n`,
+    );
 
   const startedAt = clock.now();
   const endsAt = startedAt + seconds * 1000;
@@ -81,7 +91,13 @@ export async function dataRecordCommand(configPath: string, values: DataRecordOp
     feed.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    print('recorded', { out, rows: feed.recordedRows(), seconds: Math.round((clock.now() - startedAt) / 100) / 10, ...(stopped ? { stoppedBy: stopped } : {}), ...states });
+    print('recorded', {
+      out,
+      rows: feed.recordedRows(),
+      seconds: Math.round((clock.now() - startedAt) / 100) / 10,
+      ...(stopped ? { stoppedBy: stopped } : {}),
+      ...states,
+    });
   }
   return CLI_EXIT.OK;
 }

@@ -87,7 +87,9 @@ export async function runScheduleCommand(
       response = await transport('DELETE', `/schedules/${id()}`);
       break;
     default:
-      throw new ValidationError([{ path: 'COMMAND', message: `unknown schedule command "${command ?? ''}": use create, list, show, pause, resume, trigger or delete` }]);
+      throw new ValidationError([
+        { path: 'COMMAND', message: `unknown schedule command "${command ?? ''}": use create, list, show, pause, resume, trigger or delete` },
+      ]);
   }
   const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
   out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
@@ -120,7 +122,9 @@ export function httpTransport(base: string): ScheduleTransport {
       const headers = { [LOCAL_CLIENT_HEADER]: LOCAL_CLIENT_NAME, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) };
       res = await fetch(url, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
     } catch (error) {
-      throw new Error(`cannot reach arbfleet serve at ${base} (${error instanceof Error ? (error.cause as Error | undefined)?.message ?? error.message : String(error)}): start it, or give --api URL or --data DIR`);
+      throw new Error(
+        `cannot reach arbfleet serve at ${base} (${error instanceof Error ? ((error.cause as Error | undefined)?.message ?? error.message) : String(error)}): start it, or give --api URL or --data DIR`,
+      );
     }
     const text = await res.text();
     return { status: res.status, body: text === '' ? { status: res.status } : (JSON.parse(text) as unknown) };
@@ -130,7 +134,8 @@ export function httpTransport(base: string): ScheduleTransport {
 /** The API handler over the data folder's store, in this process (no service needs to run). */
 async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport) => Promise<T>): Promise<T> {
   const path = `${dir.replace(/\/$/, '')}/fleet.db`;
-  if (!existsSync(path)) throw new ValidationError([{ path: '--data', message: `no control plane data here (no ${path}): give the folder arbfleet serve --data uses` }]);
+  if (!existsSync(path))
+    throw new ValidationError([{ path: '--data', message: `no control plane data here (no ${path}): give the folder arbfleet serve --data uses` }]);
   const store = new SqliteCampaignStore(path, systemClock, { mustExist: true });
   const noTasks: TaskLauncher = {
     launch: async () => {
@@ -140,11 +145,23 @@ async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport
     describe: async () => [],
   };
   const log = { log: () => undefined };
-  const campaigns = new CampaignService({ store, queue: new MemoryLaunchQueue(systemClock, { visibilityTimeoutSec: 30, maxReceives: 5 }), launcher: noTasks, clock: systemClock, log, taskEnvironment: () => ({}) });
+  const campaigns = new CampaignService({
+    store,
+    queue: new MemoryLaunchQueue(systemClock, { visibilityTimeoutSec: 30, maxReceives: 5 }),
+    launcher: noTasks,
+    clock: systemClock,
+    log,
+    taskEnvironment: () => ({}),
+  });
   const handler = createApiHandler(campaigns, { schedules: new ScheduleService({ schedules: store, store, campaigns, clock: systemClock, log }) });
   try {
     return await use(async (method, path, body) => {
-      const response = await handler({ method, path, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+      const response = await handler({
+        method,
+        path,
+        headers: { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
       return { status: response.status, body: response.body === '' ? { status: response.status } : (JSON.parse(response.body) as unknown) };
     });
   } finally {
@@ -156,7 +173,8 @@ async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport
 function scheduleFromFile(path: string, flags: { name?: string; cron?: string; timezone?: string; overlap?: string }): Record<string, unknown> {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
   const raw = parseConfigText(readFileSync(path, 'utf8'), path);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping: a schedule or a campaign config' }], path);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ValidationError([{ path: '', message: 'expected a mapping: a schedule or a campaign config' }], path);
   const doc = raw as Record<string, unknown>;
   const spec: Record<string, unknown> = 'campaign' in doc ? { ...doc } : { name: doc.name, campaign: doc };
   if (flags.name !== undefined) spec.name = flags.name;

@@ -182,6 +182,7 @@ async function writeEndedReports(fleet: LocalFleet, dataDir: string, reported: S
 
 function apiPort(text: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 65_535) throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
+  if (!Number.isInteger(n) || n < 0 || n > 65_535)
+    throw new ValidationError([{ path: '--api-port', message: `expected a port number 0-65535, got "${text}"` }]);
   return n;
 }

@@ -59,7 +59,12 @@ export class StoreHealth {
     const log = (this.faults & (this.faults - 1)) === 0;
     if (now - this.streakStart < this.boundMs) return { log };
     const message = error instanceof Error ? error.message : String(error);
-    return { log: true, fatal: new StoreFaultError(`the store cannot be written for ${Math.round((now - this.streakStart) / 1000)} s (${this.faults} failed steps): ${message}`, { cause: error }) };
+    return {
+      log: true,
+      fatal: new StoreFaultError(`the store cannot be written for ${Math.round((now - this.streakStart) / 1000)} s (${this.faults} failed steps): ${message}`, {
+        cause: error,
+      }),
+    };
   }
 }
 

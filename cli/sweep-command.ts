@@ -53,7 +53,13 @@ export interface SweepResult {
 export function parseSweepAxis(text: string): SweepAxis {
   const eq = text.indexOf('=');
   const path = eq > 0 ? text.slice(0, eq).trim() : '';
-  const values = eq > 0 ? text.slice(eq + 1).split(',').map((v) => v.trim()) : [];
+  const values =
+    eq > 0
+      ? text
+          .slice(eq + 1)
+          .split(',')
+          .map((v) => v.trim())
+      : [];
   if (!/^[A-Za-z][\w]*(\.[A-Za-z][\w]*)*$/.test(path) || values.length === 0 || values.some((v) => v === '')) {
     throw new ValidationError([{ path: '--set', message: `expected PATH=V1,V2,… such as strategy.entryBps=20,30,40, got "${text}"` }]);
   }
@@ -114,14 +120,16 @@ export function sweepTable(results: readonly SweepResult[]): string {
 export async function sweepCommand(configPath: string, values: SweepOptions): Promise<number> {
   if (!existsSync(configPath)) throw new ValidationError([{ path: '', message: 'no such file' }], configPath);
   const raw = parseConfigText(readFileSync(configPath, 'utf8'), configPath);
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], configPath);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], configPath);
   const axes = values.set.map(parseSweepAxis);
   if (axes.length === 0) throw new ValidationError([{ path: '--set', message: 'give at least one --set PATH=V1,V2,…' }]);
   const parallel = Number(values.parallel);
-  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64) throw new ValidationError([{ path: '--parallel', message: `expected a whole number 1-64, got "${values.parallel}"` }]);
+  if (!Number.isInteger(parallel) || parallel < 1 || parallel > 64)
+    throw new ValidationError([{ path: '--parallel', message: `expected a whole number 1-64, got "${values.parallel}"` }]);
   const grid = sweepGrid(axes);
   const configs = grid.map((params) => sweepConfig(raw as Record<string, unknown>, params, dirname(resolve(configPath))));
-  configs.forEach((c, i) => parseCampaignConfig(c, `${configPath} with ${describe(grid[i] as Record<string, unknown>)}`));
+  for (const [i, c] of configs.entries()) parseCampaignConfig(c, `${configPath} with ${describe(grid[i] as Record<string, unknown>)}`);
   const outDir = resolve(values.out ?? join('runs', `sweep-${systemClock.now().toString(36)}`));
   mkdirSync(outDir, { recursive: true });
   process.stderr.write(`arbfleet sweep: ${grid.length} clock: virtual campaign(s), ${parallel} at a time, in ${outDir}\n`);

@@ -259,7 +259,7 @@ export class LedgerConflictError extends ArbfleetError {
     /** The fields whose values differ, each as `field: stored → committed`. */
     readonly differences: string[],
   ) {
-    super(`shard ${shardId}: the ledger already holds a different fill under seq ${seq} (${differences.join('; ')}); ` + 'nothing of this commit was written');
+    super(`shard ${shardId}: the ledger already holds a different fill under seq ${seq} (${differences.join('; ')}); nothing of this commit was written`);
   }
 }
 
@@ -313,9 +313,7 @@ export class FencedOutError extends ArbfleetError {
     readonly generation: number,
     readonly currentGeneration: number | undefined,
   ) {
-    super(
-      `shard ${shardId}: generation ${generation} is fenced out` + (currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`),
-    );
+    super(`shard ${shardId}: generation ${generation} is fenced out${currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`}`);
   }
 }
 

@@ -56,7 +56,9 @@ if (unwanted.length > 0) {
 const listed = JSON.parse(readFileSync('engine-task/bundle-packages.json', 'utf8'));
 const found = [...inlined].sort();
 if (JSON.stringify(found) !== JSON.stringify([...listed].sort())) {
-  throw new Error(`engine-task/build.mjs: the bundle inlines ${JSON.stringify(found)} of package.json's dependencies, but engine-task/bundle-packages.json (what the image's build stage installs) lists ${JSON.stringify(listed)}: make the file say what the bundle inlines`);
+  throw new Error(
+    `engine-task/build.mjs: the bundle inlines ${JSON.stringify(found)} of package.json's dependencies, but engine-task/bundle-packages.json (what the image's build stage installs) lists ${JSON.stringify(listed)}: make the file say what the bundle inlines`,
+  );
 }
 
 const dependencies = Object.fromEntries(

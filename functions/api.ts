@@ -17,7 +17,13 @@ export function toApiRequest(event: APIGatewayProxyEvent): ApiRequest {
   const query = new URLSearchParams();
   for (const [name, value] of Object.entries(event.queryStringParameters ?? {})) if (value !== undefined) query.set(name, value);
   const search = query.toString();
-  return { method: event.httpMethod, path: search ? `${event.path}?${search}` : event.path, headers, body: event.body ?? undefined, isBase64Encoded: event.isBase64Encoded };
+  return {
+    method: event.httpMethod,
+    path: search ? `${event.path}?${search}` : event.path,
+    headers,
+    body: event.body ?? undefined,
+    isBase64Encoded: event.isBase64Encoded,
+  };
 }
 
 /** The handler for a given runtime (tests build one against the emulator). */

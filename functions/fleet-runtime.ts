@@ -60,7 +60,11 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
   const store = new DynamoDbCampaignStore({ clients, tablePrefix: env.tablePrefix, clock });
   const context: FleetContext = {
     store,
-    queue: new SqsLaunchQueue({ clients, queueUrl: env.launchQueueUrl, ...(env.launchDeadLetterQueueUrl ? { deadLetterQueueUrl: env.launchDeadLetterQueueUrl } : {}) }),
+    queue: new SqsLaunchQueue({
+      clients,
+      queueUrl: env.launchQueueUrl,
+      ...(env.launchDeadLetterQueueUrl ? { deadLetterQueueUrl: env.launchDeadLetterQueueUrl } : {}),
+    }),
     launcher: new EcsTaskLauncher({
       clients,
       cluster: env.cluster,

@@ -44,7 +44,10 @@ export function lambdaEnvironment(env: NodeJS.ProcessEnv = process.env): LambdaE
     ...(env.ARBFLEET_LAUNCH_DLQ_URL ? { launchDeadLetterQueueUrl: env.ARBFLEET_LAUNCH_DLQ_URL } : {}),
   };
   if (missing.length > 0) {
-    throw new ValidationError(missing.map((name) => ({ path: name, message: 'environment variable not set' })), 'Lambda environment');
+    throw new ValidationError(
+      missing.map((name) => ({ path: name, message: 'environment variable not set' })),
+      'Lambda environment',
+    );
   }
   return result;
 }

@@ -13,7 +13,13 @@ export async function handleTaskEvent(runtime: FleetRuntime, event: unknown): Pr
   if (!parsed) return { verdict: 'not ours' };
   // Restarts and failures decided here are published by the watchdog service itself (FleetContext.events).
   const verdict = await runtime.watchdog.onTaskStopped(parsed.event);
-  runtime.context.log.log('info', 'task stopped', { ...parsed.event.key, generation: parsed.event.generation, taskId: parsed.event.taskId, detailVersion: parsed.detailVersion, verdict });
+  runtime.context.log.log('info', 'task stopped', {
+    ...parsed.event.key,
+    generation: parsed.event.generation,
+    taskId: parsed.event.taskId,
+    detailVersion: parsed.detailVersion,
+    verdict,
+  });
   return { verdict };
 }
 

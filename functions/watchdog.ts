@@ -66,7 +66,15 @@ export function watchdogIntervalSec(env: NodeJS.ProcessEnv = process.env): Watch
   if (text === undefined || text === '') return DEFAULT_WATCHDOG_INTERVAL_SEC;
   const value = Number(text);
   if (!(WATCHDOG_INTERVALS_SEC as readonly number[]).includes(value)) {
-    throw new ValidationError([{ path: 'ARBFLEET_WATCHDOG_INTERVAL_SEC', message: `expected one of ${WATCHDOG_INTERVALS_SEC.join(', ')} (seconds dividing a minute), found "${text}"` }], 'Lambda environment');
+    throw new ValidationError(
+      [
+        {
+          path: 'ARBFLEET_WATCHDOG_INTERVAL_SEC',
+          message: `expected one of ${WATCHDOG_INTERVALS_SEC.join(', ')} (seconds dividing a minute), found "${text}"`,
+        },
+      ],
+      'Lambda environment',
+    );
   }
   return value as WatchdogIntervalSec;
 }

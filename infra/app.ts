@@ -13,7 +13,9 @@ const settings = readStackSettings((key) => app.node.tryGetContext(key));
 const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 if (settings.vpcId && (!account || !region)) {
-  throw new Error(`context vpcId=${settings.vpcId}: looking up an existing VPC needs an account and a region; run with AWS credentials and a region configured (AWS_PROFILE / AWS_REGION)`);
+  throw new Error(
+    `context vpcId=${settings.vpcId}: looking up an existing VPC needs an account and a region; run with AWS credentials and a region configured (AWS_PROFILE / AWS_REGION)`,
+  );
 }
 new ArbfleetStack(app, 'Arbfleet', {
   settings,

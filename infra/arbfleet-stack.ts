@@ -31,7 +31,11 @@ export class ArbfleetStack extends Stack {
   readonly tablePrefix: string;
 
   constructor(scope: Construct, id: string, props: ArbfleetStackProps) {
-    super(scope, id, { ...props, stackName: props.settings.stackName, description: props.description ?? 'arbfleet: trading-engine campaigns as a fleet of watched, restartable Fargate tasks' });
+    super(scope, id, {
+      ...props,
+      stackName: props.settings.stackName,
+      description: props.description ?? 'arbfleet: trading-engine campaigns as a fleet of watched, restartable Fargate tasks',
+    });
     const { settings } = props;
     const logRetention = settings.logRetentionDays as logs.RetentionDays;
     this.tablePrefix = tablePrefixOf(this.stackName);
@@ -95,7 +99,10 @@ export class ArbfleetStack extends Stack {
     });
 
     new CfnOutput(this, 'TablePrefix', { value: this.tablePrefix, description: 'DynamoDB table prefix (tables are <prefix><logicalName>)' });
-    new CfnOutput(this, 'ReportBucketName', { value: this.state.reportBucket.bucketName, description: 'Campaign reports: <campaignId>/report.json|md|html, events.jsonl' });
+    new CfnOutput(this, 'ReportBucketName', {
+      value: this.state.reportBucket.bucketName,
+      description: 'Campaign reports: <campaignId>/report.json|md|html, events.jsonl',
+    });
     new CfnOutput(this, 'ClusterArn', { value: this.fleet.cluster.clusterArn });
     new CfnOutput(this, 'TaskDefinitionArn', { value: this.fleet.taskDefinition.taskDefinitionArn });
     new CfnOutput(this, 'LaunchQueueUrl', { value: this.controlPlane.launchQueue.queueUrl });

@@ -108,7 +108,10 @@ export function readStackSettings(context: ContextReader): StackSettings {
 
   const stackName = text('stackName') ?? 'Arbfleet';
   if (!/^[A-Za-z][A-Za-z0-9-]{0,100}$/.test(stackName)) {
-    issues.push({ path: 'stackName', message: `expected a CloudFormation stack name (a letter, then letters, digits or hyphens), found ${JSON.stringify(stackName)}` });
+    issues.push({
+      path: 'stackName',
+      message: `expected a CloudFormation stack name (a letter, then letters, digits or hyphens), found ${JSON.stringify(stackName)}`,
+    });
   }
   const vpcId = text('vpcId');
   if (vpcId !== undefined && !/^vpc-[0-9a-f]{8,17}$/.test(vpcId)) {
@@ -121,7 +124,10 @@ export function readStackSettings(context: ContextReader): StackSettings {
   const taskCpu = integer('taskCpu', 512, (n) => FARGATE_CPU_UNITS.includes(n), `one of Fargate's CPU units (${FARGATE_CPU_UNITS.join(', ')})`);
   const taskMemoryMiB = integer('taskMemoryMiB', 1024, () => true, 'a whole number of MiB');
   if (!isFargateTaskSize(taskCpu, taskMemoryMiB)) {
-    issues.push({ path: 'taskMemoryMiB', message: `${taskMemoryMiB} MiB is not a Fargate size for ${taskCpu} CPU units (Fargate offers ${fargateMemoryChoices(taskCpu)})` });
+    issues.push({
+      path: 'taskMemoryMiB',
+      message: `${taskMemoryMiB} MiB is not a Fargate size for ${taskCpu} CPU units (Fargate offers ${fargateMemoryChoices(taskCpu)})`,
+    });
   }
   const apiRateLimit = integer('apiRateLimit', 10, (n) => n >= 1 && n <= 10_000, 'requests per second between 1 and 10000');
   const apiBurstLimit = integer('apiBurstLimit', 20, (n) => n >= 1 && n <= 5_000, 'a burst between 1 and 5000');
@@ -133,14 +139,24 @@ export function readStackSettings(context: ContextReader): StackSettings {
     vpcEndpoints: flag('vpcEndpoints', vpcId === undefined),
     taskCpu,
     taskMemoryMiB,
-    logRetentionDays: integer('logRetentionDays', 30, (n) => LOG_RETENTION_DAYS.includes(n), `one of CloudWatch Logs' retention values (${LOG_RETENTION_DAYS.join(', ')})`),
+    logRetentionDays: integer(
+      'logRetentionDays',
+      30,
+      (n) => LOG_RETENTION_DAYS.includes(n),
+      `one of CloudWatch Logs' retention values (${LOG_RETENTION_DAYS.join(', ')})`,
+    ),
     ...(alarmEmail !== undefined ? { alarmEmail } : {}),
     apiRateLimit,
     apiBurstLimit,
     restartAlarmThreshold: integer('restartAlarmThreshold', 5, (n) => n >= 1, 'a whole number of restarts, at least 1'),
     reservedConcurrency: flag('reservedConcurrency', true),
     apiGatewayAccountRole: flag('apiGatewayAccountRole', true),
-    watchdogIntervalSec: integer('watchdogIntervalSec', DEFAULT_WATCHDOG_INTERVAL_SEC, (n) => (WATCHDOG_INTERVALS_SEC as readonly number[]).includes(n), `seconds dividing a minute (${WATCHDOG_INTERVALS_SEC.join(', ')})`) as WatchdogIntervalSec,
+    watchdogIntervalSec: integer(
+      'watchdogIntervalSec',
+      DEFAULT_WATCHDOG_INTERVAL_SEC,
+      (n) => (WATCHDOG_INTERVALS_SEC as readonly number[]).includes(n),
+      `seconds dividing a minute (${WATCHDOG_INTERVALS_SEC.join(', ')})`,
+    ) as WatchdogIntervalSec,
     taskEgress: choice('taskEgress', 'none', TASK_EGRESS),
   };
   if (issues.length > 0) throw new ValidationError(issues, 'CDK context (cdk.json or -c name=value)');

@@ -66,7 +66,14 @@ const binanceRaw = binanceFrames.map((b) => Buffer.from(JSON.stringify(JSON.pars
 const decode = {};
 {
   const { upbitProtocol, binanceProtocol } = await import(join(out, 'protocol.mjs')).catch(async () => {
-    await build({ entryPoints: [`${repo}/core/data/live/venue-protocol.ts`], outfile: join(out, 'protocol.mjs'), bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+    await build({
+      entryPoints: [`${repo}/core/data/live/venue-protocol.ts`],
+      outfile: join(out, 'protocol.mjs'),
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      logLevel: 'error',
+    });
     return import(join(out, 'protocol.mjs'));
   });
   const scratch = { code: '', bid: 0, ask: 0 };
@@ -78,7 +85,19 @@ const decode = {};
 {
   const { make } = await import(join(out, 'ccxt.mjs'));
   const [upbit, binance] = make();
-  const market = (id, base, quote) => ({ id, symbol: `${base}/${quote}`, base, quote, baseId: base, quoteId: quote, type: 'spot', spot: true, active: true, precision: {}, limits: {} });
+  const market = (id, base, quote) => ({
+    id,
+    symbol: `${base}/${quote}`,
+    base,
+    quote,
+    baseId: base,
+    quoteId: quote,
+    type: 'spot',
+    spot: true,
+    active: true,
+    precision: {},
+    limits: {},
+  });
   upbit.setMarkets([market('KRW-BTC', 'BTC', 'KRW')]);
   binance.setMarkets([market('BTCUSDT', 'BTC', 'USDT')]);
   const upbitClient = upbit.client('wss://api.upbit.com/websocket/v1');

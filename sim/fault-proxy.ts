@@ -135,7 +135,9 @@ export class FaultInjector {
           what,
           (extra) => {
             if (what === 'launcher.launch' && this.storming && this.launcherDownUntil > this.loop.now()) {
-              return Promise.reject(new InjectedFault(`launcher.launch: RunTask refused, no capacity (injected outage until ${this.launcherDownUntil - this.loop.start} ms)`));
+              return Promise.reject(
+                new InjectedFault(`launcher.launch: RunTask refused, no capacity (injected outage until ${this.launcherDownUntil - this.loop.start} ms)`),
+              );
             }
             if (method === 'send' && port === 'queue' && extra > 0) {
               const delay = typeof args[1] === 'number' ? args[1] : 0;
@@ -225,7 +227,10 @@ export class FaultInjector {
     this.counts.stalled++;
     const code = stall.mode === 'lock' ? 'SQLITE_BUSY' : 'ProvisionedThroughputExceededException';
     this.loop.note(actor.name, `${what} refused: ${code} (injected store stall until ${stall.to - this.loop.start})`);
-    throw new InjectedStoreStall(`${what}: ${code}: the store is ${stall.mode === 'lock' ? 'locked by another process' : 'throttling'} (injected store stall)`, code);
+    throw new InjectedStoreStall(
+      `${what}: ${code}: the store is ${stall.mode === 'lock' ? 'locked by another process' : 'throttling'} (injected store stall)`,
+      code,
+    );
   }
 
   /** Starts `apply` with the store's wall clock set to `actor`'s (the SQLite store reads it synchronously). */

@@ -28,7 +28,13 @@ export interface PlannedCampaign {
  * - fencing: no write of a generation was applied after a newer generation of its shard started;
  * - the checkpoint never runs ahead of the ledger.
  */
-export async function checkInvariants(store: CampaignStore, launcher: SimLauncher, oracle: LedgerOracle, planned: PlannedCampaign[], stormEndsAt = 0): Promise<string[]> {
+export async function checkInvariants(
+  store: CampaignStore,
+  launcher: SimLauncher,
+  oracle: LedgerOracle,
+  planned: PlannedCampaign[],
+  stormEndsAt = 0,
+): Promise<string[]> {
   const violations: string[] = [];
   for (const plan of planned) {
     if (plan.campaignId === undefined) {
@@ -42,11 +48,14 @@ export async function checkInvariants(store: CampaignStore, launcher: SimLaunche
     }
     if (!isTerminalCampaign(campaign.status)) violations.push(`campaign ${campaign.campaignId} is ${campaign.status} at the end of the run`);
     else if (campaign.endsAt !== undefined && (campaign.endedAt ?? Infinity) > Math.max(campaign.endsAt, stormEndsAt) + END_DEADLINE_MS) {
-      violations.push(`campaign ${campaign.campaignId} ended ${((campaign.endedAt ?? 0) - campaign.endsAt) / 1000}s after its endsAt (deadline ${END_DEADLINE_MS / 1000}s after its endsAt or the end of the storm, whichever is later)`);
+      violations.push(
+        `campaign ${campaign.campaignId} ended ${((campaign.endedAt ?? 0) - campaign.endsAt) / 1000}s after its endsAt (deadline ${END_DEADLINE_MS / 1000}s after its endsAt or the end of the storm, whichever is later)`,
+      );
     }
     for (const shard of await store.listShards(campaign.campaignId)) {
       const name = `${campaign.campaignId}/${shard.shardId}`;
-      if (isActiveShard(shard.status)) violations.push(`shard ${name} is ${shard.status} (generation ${shard.generation}) with its campaign ${campaign.status}`);
+      if (isActiveShard(shard.status))
+        violations.push(`shard ${name} is ${shard.status} (generation ${shard.generation}) with its campaign ${campaign.status}`);
       violations.push(...(await checkLedger(store, oracle, name, { campaignId: campaign.campaignId, shardId: shard.shardId })));
       violations.push(...checkFencing(oracle, name));
     }
@@ -80,11 +89,14 @@ async function checkLedger(store: CampaignStore, oracle: LedgerOracle, name: str
         continue;
       }
       const differences = fillDifferences(stored, fill);
-      if (differences.length > 0 && differed++ < 3) out.push(`ledger of ${name}: seq ${fill.seq} differs from what generation ${told.generation} was told it committed (${differences.join('; ')})`);
+      if (differences.length > 0 && differed++ < 3)
+        out.push(`ledger of ${name}: seq ${fill.seq} differs from what generation ${told.generation} was told it committed (${differences.join('; ')})`);
     }
     const ledgerPnl = pnlUpTo(ledger, told.committedSeq);
     if (ledgerPnl !== told.pnlMicros && pnlOff++ === 0) {
-      out.push(`P&L of ${name}: the ledger up to seq ${told.committedSeq} sums to ${ledgerPnl} micros, generation ${told.generation}'s engine counted ${told.pnlMicros}`);
+      out.push(
+        `P&L of ${name}: the ledger up to seq ${told.committedSeq} sums to ${ledgerPnl} micros, generation ${told.generation}'s engine counted ${told.pnlMicros}`,
+      );
     }
   }
   if (lost > 0) out.push(`ledger of ${name}: ${lost} fill(s) engines were told were committed are missing (lost)`);

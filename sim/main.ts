@@ -40,7 +40,9 @@ function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number;
 }
 
 function usage(problem: string): never {
-  process.stderr.write(`sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] [--spawning-launcher] | --seed S [--trace] [--spawning-launcher]\n`);
+  process.stderr.write(
+    `sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] [--spawning-launcher] | --seed S [--trace] [--spawning-launcher]\n`,
+  );
   process.exit(2);
 }
 
@@ -77,17 +79,31 @@ async function main(): Promise<void> {
   await Promise.all(
     Array.from({ length: jobs }, (_, job) => {
       const count = Math.floor(args.seeds / jobs) + (job < args.seeds % jobs ? 1 : 0);
-      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher } });
-      worker.on('message', (result: { seed: number; violations: string[]; budgetExhausted: number; launchDeadline: number; unrunOccurrences: number; massProbes: number; skewedLost: number }) => {
-        if (result.violations.length > 0) failed.push(result.seed);
-        if (result.budgetExhausted > 0) budgets++;
-        if (result.launchDeadline > 0) deadlines++;
-        if (result.unrunOccurrences > 0) unrun++;
-        if (result.massProbes > 0) mass.push(result.seed);
-        if (result.skewedLost > 0) skewed.push(result.seed);
-        done++;
-        if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
+      const worker = new Worker(WORKER_BOOT, {
+        eval: true,
+        workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher },
       });
+      worker.on(
+        'message',
+        (result: {
+          seed: number;
+          violations: string[];
+          budgetExhausted: number;
+          launchDeadline: number;
+          unrunOccurrences: number;
+          massProbes: number;
+          skewedLost: number;
+        }) => {
+          if (result.violations.length > 0) failed.push(result.seed);
+          if (result.budgetExhausted > 0) budgets++;
+          if (result.launchDeadline > 0) deadlines++;
+          if (result.unrunOccurrences > 0) unrun++;
+          if (result.massProbes > 0) mass.push(result.seed);
+          if (result.skewedLost > 0) skewed.push(result.seed);
+          done++;
+          if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
+        },
+      );
       return new Promise<void>((resolve, reject) => {
         worker.on('error', reject);
         worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sim worker ${job} exited ${code}`))));
@@ -103,8 +119,18 @@ async function main(): Promise<void> {
       `${jobs} worker(s); ${failed.length} failed${failed.length > 0 ? `: ${failed.slice(0, 50).join(', ')}` : ''}\n` +
       `budgets and deadlines reached: ${budgets} seed(s) spent a restart budget (${pct(budgets, args.seeds)}), ${deadlines} reached the overdue-launch deadline (${pct(deadlines, args.seeds)}), ` +
       `${unrun} had a schedule occurrence recorded missed under injected faults (${pct(unrun, args.seeds)})\n` +
-      `store stalls: ${mass.length} seed(s) reached mass staleness (${mass.sort((a, b) => a - b).slice(0, 10).join(', ') || 'none'}), ` +
-      `${skewed.length} had a LOST restart under a long stall accepted for the clock-skew gap (${skewed.sort((a, b) => a - b).slice(0, 10).join(', ') || 'none'})\n`,
+      `store stalls: ${mass.length} seed(s) reached mass staleness (${
+        mass
+          .sort((a, b) => a - b)
+          .slice(0, 10)
+          .join(', ') || 'none'
+      }), ` +
+      `${skewed.length} had a LOST restart under a long stall accepted for the clock-skew gap (${
+        skewed
+          .sort((a, b) => a - b)
+          .slice(0, 10)
+          .join(', ') || 'none'
+      })\n`,
   );
   process.exitCode = failed.length > 0 ? 1 : 0;
 }

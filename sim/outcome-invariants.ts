@@ -8,7 +8,15 @@ import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import { jitterMs } from '../core/schedule/schedule-policy.js';
 import { calendarOfSpec } from '../core/schedule/schedule-spec.js';
-import { TRACE_WINDOW_MS, type FaultLedger, type InjectedFaultRecord, type LaunchAttempt, type ScheduleTickAttempt, type StoreStall, type WatchdogPassRecord } from './fault-ledger.js';
+import {
+  TRACE_WINDOW_MS,
+  type FaultLedger,
+  type InjectedFaultRecord,
+  type LaunchAttempt,
+  type ScheduleTickAttempt,
+  type StoreStall,
+  type WatchdogPassRecord,
+} from './fault-ledger.js';
 import type { LedgerOracle } from './ledger-oracle.js';
 import type { SimLauncher, SimTask } from './sim-launcher.js';
 
@@ -129,9 +137,14 @@ export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: 
       const preemptions = raised.filter((r) => OUTSIDE_CAUSES.has(r.cause)).length;
       const { maxPreemptions } = config.watchdog;
       if (crashes > config.watchdog.maxRestarts) {
-        violations.push(`restart budget of ${name}: restarted ${crashes} times after crashes, over maxRestarts ${config.watchdog.maxRestarts} (restartWindow ${config.watchdog.restartWindow}s)`);
+        violations.push(
+          `restart budget of ${name}: restarted ${crashes} times after crashes, over maxRestarts ${config.watchdog.maxRestarts} (restartWindow ${config.watchdog.restartWindow}s)`,
+        );
       }
-      if (preemptions > maxPreemptions) violations.push(`preemption budget of ${name}: restarted ${preemptions} times after outside stops or a busy store, over maxPreemptions ${maxPreemptions}`);
+      if (preemptions > maxPreemptions)
+        violations.push(
+          `preemption budget of ${name}: restarted ${preemptions} times after outside stops or a busy store, over maxPreemptions ${maxPreemptions}`,
+        );
       if (shard.status === 'FAILED') {
         // The shard's own step into FAILED (a campaign's FAILED event may name the shard too).
         const failure = events.find((e) => e.type === SHARD_STATUS_EVENT && e.shardId === shard.shardId && e.to === 'FAILED');
@@ -151,7 +164,13 @@ export async function checkOutcomes(ctx: OutcomeContext): Promise<{ violations: 
       );
     }
   }
-  violations.push(...refusedCommits(ctx), ...writerIdentities(ctx), ...writesAfterClose(ctx), ...(await scheduleOccurrences(ctx, stats)), ...(await massStaleness(ctx)));
+  violations.push(
+    ...refusedCommits(ctx),
+    ...writerIdentities(ctx),
+    ...writesAfterClose(ctx),
+    ...(await scheduleOccurrences(ctx, stats)),
+    ...(await massStaleness(ctx)),
+  );
   stats.skewedLost = ctx.skewedLost.length;
   return { violations, stats };
 }
@@ -186,7 +205,13 @@ function traceRestart(ctx: OutcomeContext, name: string, restart: RestartRecord,
  * stall that began after the task stopped is not counted.
  * Returns `explained`, or the violation's tail.
  */
-function judgeStall(ctx: OutcomeContext, restart: RestartRecord, own: SimTask[], detected: number, faults: InjectedFaultRecord[]): 'not-stalled' | 'explained' | string {
+function judgeStall(
+  ctx: OutcomeContext,
+  restart: RestartRecord,
+  own: SimTask[],
+  detected: number,
+  faults: InjectedFaultRecord[],
+): 'not-stalled' | 'explained' | string {
   const began = Math.min(detected, ...own.map((t) => t.status.stoppedAt ?? Infinity));
   const from = began - TRACE_WINDOW_MS;
   // A stall that began after the task stopped (or after the detection) neither explains nor blames it.
@@ -237,7 +262,9 @@ function judgeFailure(
   const generation = failure?.generation ?? Math.min(shard.generation, (shard.restarts.at(-1)?.fromGeneration ?? -1) + 1);
   if (/bad input/.test(reason)) {
     const bad = tasks.some((t) => t.generation === generation && ctx.ledger.on(t.taskId).some((f) => f.kind === 'bad-input'));
-    return bad ? { justified: true, why: `bad input injected: ${reason}` } : { justified: false, why: `"${reason}", but no bad input was injected into generation ${generation}` };
+    return bad
+      ? { justified: true, why: `bad input injected: ${reason}` }
+      : { justified: false, why: `"${reason}", but no bad input was injected into generation ${generation}` };
   }
   if (/restart budget spent/.test(reason)) {
     stats.budgetExhausted++;
@@ -273,14 +300,25 @@ function inferredReason(campaign: CampaignRecord, shard: ShardRecord): string {
  * promised deadline and no attempt of it came through unharmed (every handling threw an injected
  * fault or died with the control plane).
  */
-function judgeLaunchFailure(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, failure: LifecycleEvent | undefined, events: LifecycleEvent[], generation: number, reason: string): { justified: boolean; why: string } {
+function judgeLaunchFailure(
+  ctx: OutcomeContext,
+  campaign: CampaignRecord,
+  shard: ShardRecord,
+  failure: LifecycleEvent | undefined,
+  events: LifecycleEvent[],
+  generation: number,
+  reason: string,
+): { justified: boolean; why: string } {
   const config = campaign.config as unknown as CampaignConfig;
   const promiseMs = LAUNCH_PROMISE_TIMEOUTS * config.watchdog.launchTimeout * 1000;
   const dueSince = (generation === 0 ? campaign.startedAt : launchNotBefore(events, shard, generation)) ?? campaign.createdAt;
   const failedAt = failure?.at ?? shard.updatedAt;
   const waited = failedAt - dueSince;
   if (waited < promiseMs - 1_000) {
-    return { justified: false, why: `"${reason}" ${(waited / 1000).toFixed(1)}s after generation ${generation}'s launch was due; the fleet promises ${LAUNCH_PROMISE_TIMEOUTS} launch timeouts (${promiseMs / 1000}s) before failing a launch` };
+    return {
+      justified: false,
+      why: `"${reason}" ${(waited / 1000).toFixed(1)}s after generation ${generation}'s launch was due; the fleet promises ${LAUNCH_PROMISE_TIMEOUTS} launch timeouts (${promiseMs / 1000}s) before failing a launch`,
+    };
   }
   const name = `${shard.campaignId}/${shard.shardId}`;
   // Attempts count until the shard failed, or its campaign stopped running (a launch is then dropped, rightly).
@@ -291,7 +329,10 @@ function judgeLaunchFailure(ctx: OutcomeContext, campaign: CampaignRecord, shard
   const unharmed = ctx.ledger.launchAttempts(name, generation).filter((a) => window(a) && (a.outcome === 'launched' || a.outcome === 'dropped'));
   if (unharmed.length > 0) {
     const first = unharmed[0] as { at: number; outcome: string };
-    return { justified: false, why: `"${reason}", but ${unharmed.length} launch attempt(s) of generation ${generation} met no injected fault (first at ${((first.at - ctx.t0) / 1000).toFixed(3)}s: ${first.outcome})` };
+    return {
+      justified: false,
+      why: `"${reason}", but ${unharmed.length} launch attempt(s) of generation ${generation} met no injected fault (first at ${((first.at - ctx.t0) / 1000).toFixed(3)}s: ${first.outcome})`,
+    };
   }
   return { justified: true, why: `every launch attempt of generation ${generation} hit an injected fault for ${(waited / 1000).toFixed(1)}s: ${reason}` };
 }
@@ -316,7 +357,9 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
   // The engine stops at true time endsAt − its skew; the control plane stamps that moment + its own skew.
   if (!completed || completed.at >= campaign.endsAt - ctx.engineAheadMs + Math.min(0, ctx.cpSkewMs) - 1_000) return [];
   const last = tasks.filter((t) => t.generation === shard.generation).at(-1);
-  const stop = last ? ` (its task ${last.taskId}: ${last.status.stoppedReason ?? 'no reason'}${last.status.stopCode ? `, stopCode ${last.status.stopCode}` : ''})` : '';
+  const stop = last
+    ? ` (its task ${last.taskId}: ${last.status.stoppedReason ?? 'no reason'}${last.status.stopCode ? `, stopCode ${last.status.stopCode}` : ''})`
+    : '';
   return [
     `shard ${campaign.campaignId}/${shard.shardId} COMPLETED ${((campaign.endsAt - completed.at) / 1000).toFixed(1)}s before its campaign's end${stop}: "${String(completed.detail?.['reason'] ?? '')}"; before its end a shard stops only to restart (an outside stop is PREEMPTED)`,
   ];
@@ -327,7 +370,7 @@ function prematureCompletion(ctx: OutcomeContext, campaign: CampaignRecord, shar
  * task of each shard's last generation was no longer running when the campaign was recorded
  * ended (`endedAt`, the control plane's clock, moved to true time: the fleet must have seen the stop first).
  */
-function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, events: LifecycleEvent[], tasks: SimTask[]): string[] {
+function liveAtTheEnd(ctx: OutcomeContext, campaign: CampaignRecord, shard: ShardRecord, _events: LifecycleEvent[], tasks: SimTask[]): string[] {
   // FAILED is immediate by design (its tasks are stopped after). A shard closed while a task of it
   // may still run (closed with trouble at the end, "not restarted after …", or closed waiting for a
   // launch whose answer was lost) is closed one generation on, a fence: that task is no longer of
@@ -356,7 +399,9 @@ function writesAfterClose(ctx: OutcomeContext): string[] {
     const late = writes.find((w) => (w.shardStatusBefore === 'COMPLETED' || w.shardStatusBefore === 'FAILED') && alive(w));
     if (!late) continue;
     const t = ((late.at - ctx.t0) / 1000).toFixed(3);
-    out.push(`task ${late.taskId} (generation ${late.generation}) wrote a ${late.what} to ${shard} at ${t}s, after the shard was closed ${late.shardStatusBefore}: a closed shard's straggler must be fenced`);
+    out.push(
+      `task ${late.taskId} (generation ${late.generation}) wrote a ${late.what} to ${shard} at ${t}s, after the shard was closed ${late.shardStatusBefore}: a closed shard's straggler must be fenced`,
+    );
   }
   return out;
 }
@@ -367,7 +412,9 @@ function refusedCommits(ctx: OutcomeContext): string[] {
   for (const task of ctx.launcher.tasks.values()) {
     const tail = task.status.stderrTail ?? '';
     if (!/commit refused/.test(tail)) continue;
-    out.push(`task ${task.taskId} (${task.key.campaignId}/${task.key.shardId} generation ${task.generation}) exited ${task.status.exitCode} on a refused commit: ${tail}`);
+    out.push(
+      `task ${task.taskId} (${task.key.campaignId}/${task.key.shardId} generation ${task.generation}) exited ${task.status.exitCode} on a refused commit: ${tail}`,
+    );
   }
   return out;
 }
@@ -385,7 +432,9 @@ function writerIdentities(ctx: OutcomeContext): string[] {
       const gone = superseded.get(write.taskId);
       if (gone) {
         const t = (ms: number) => `${((ms - ctx.t0) / 1000).toFixed(3)}s`;
-        out.push(`two task identities wrote to ${shard}: ${write.taskId} (generation ${write.generation}) wrote a ${write.what} at ${t(write.at)} after ${gone.by} had taken over at ${t(gone.at)}`);
+        out.push(
+          `two task identities wrote to ${shard}: ${write.taskId} (generation ${write.generation}) wrote a ${write.what} at ${t(write.at)} after ${gone.by} had taken over at ${t(gone.at)}`,
+        );
         break;
       }
       if (current && current.taskId !== write.taskId) superseded.set(current.taskId, { by: write.taskId, at: write.at });
@@ -426,7 +475,10 @@ async function scheduleOccurrences(ctx: OutcomeContext, stats: OutcomeStats): Pr
     for (const occurrence of expected) {
       const started = runs.filter((c) => c.occurrence === occurrence);
       const iso = new Date(occurrence).toISOString();
-      if (started.length > 1) out.push(`schedule ${scheduleId}: occurrence ${iso} started ${started.length} campaigns (${started.map((c) => c.campaignId).join(', ')}), expected exactly one`);
+      if (started.length > 1)
+        out.push(
+          `schedule ${scheduleId}: occurrence ${iso} started ${started.length} campaigns (${started.map((c) => c.campaignId).join(', ')}), expected exactly one`,
+        );
       if (started.length !== 0) continue;
       unrun.push(occurrence);
       const verdict = judgeUnrun(ctx, schedule, occurrence);
@@ -435,10 +487,15 @@ async function scheduleOccurrences(ctx: OutcomeContext, stats: OutcomeStats): Pr
     }
     if (schedule.missed !== unrun.length || schedule.skipped !== 0) {
       const list = unrun.map((o) => new Date(o).toISOString()).join(', ') || 'none';
-      out.push(`schedule ${scheduleId}: recorded ${schedule.missed} occurrence(s) missed and ${schedule.skipped} skipped, but ${unrun.length} went unrun (${list}); with overlap allow each unrun occurrence is recorded missed, and only those`);
+      out.push(
+        `schedule ${scheduleId}: recorded ${schedule.missed} occurrence(s) missed and ${schedule.skipped} skipped, but ${unrun.length} went unrun (${list}); with overlap allow each unrun occurrence is recorded missed, and only those`,
+      );
     }
     for (const run of runs) {
-      if (!expected.includes(run.occurrence ?? Number.NaN)) out.push(`schedule ${scheduleId}: campaign ${run.campaignId} runs occurrence ${run.occurrence === undefined ? 'none' : new Date(run.occurrence).toISOString()}, which is not one of its occurrences`);
+      if (!expected.includes(run.occurrence ?? Number.NaN))
+        out.push(
+          `schedule ${scheduleId}: campaign ${run.campaignId} runs occurrence ${run.occurrence === undefined ? 'none' : new Date(run.occurrence).toISOString()}, which is not one of its occurrences`,
+        );
     }
   }
   return out;
@@ -449,7 +506,10 @@ function judgeUnrun(ctx: OutcomeContext, schedule: ScheduleRecord, occurrence: n
   const { scheduleId, spec } = schedule;
   const s = (ms: number) => `${((ms - ctx.t0) / 1000).toFixed(3)}s`;
   if (schedule.nextRunAt !== null && schedule.nextRunAt <= occurrence) {
-    return { justified: false, why: `the schedule never decided it (nextRunAt ${new Date(schedule.nextRunAt).toISOString()}${schedule.pending ? `, a run pending: ${schedule.pending.idempotencyKey}` : ''}): dropped, neither run nor recorded missed` };
+    return {
+      justified: false,
+      why: `the schedule never decided it (nextRunAt ${new Date(schedule.nextRunAt).toISOString()}${schedule.pending ? `, a run pending: ${schedule.pending.idempotencyKey}` : ''}): dropped, neither run nor recorded missed`,
+    };
   }
   // The catch-up window in true time: the control plane decides on its own clock (true time + its skew).
   const due = occurrence + jitterMs(scheduleId, occurrence, spec.jitter) - ctx.cpSkewMs;
@@ -457,10 +517,14 @@ function judgeUnrun(ctx: OutcomeContext, schedule: ScheduleRecord, occurrence: n
   const window = `${s(due)}–${s(closes)}`;
   const injected = (error: string) => /InjectedFault/.test(error);
   const ticks = ctx.ledger.scheduleTicks().filter((t) => t.at >= due && t.at <= closes);
-  const cutShort = (t: ScheduleTickAttempt) => t.endedAt === undefined || (t.threw !== undefined && injected(t.threw)) || t.failed.some((f) => f.scheduleId === scheduleId && injected(f.error));
+  const cutShort = (t: ScheduleTickAttempt) =>
+    t.endedAt === undefined || (t.threw !== undefined && injected(t.threw)) || t.failed.some((f) => f.scheduleId === scheduleId && injected(f.error));
   const ranThrough = ticks.find((t) => t.endedAt !== undefined && t.endedAt <= closes && !cutShort(t));
   if (ranThrough) {
-    return { justified: false, why: `the schedule service's tick at ${s(ranThrough.at)}–${s(ranThrough.endedAt ?? ranThrough.at)} ran through inside its catch-up window ${window} (${spec.catchupWindow}s) and did not start it: the fleet dropped it, no injected fault did` };
+    return {
+      justified: false,
+      why: `the schedule service's tick at ${s(ranThrough.at)}–${s(ranThrough.endedAt ?? ranThrough.at)} ran through inside its catch-up window ${window} (${spec.catchupWindow}s) and did not start it: the fleet dropped it, no injected fault did`,
+    };
   }
   const outages = ctx.ledger.overlapping('cp', due, closes).filter((f) => f.kind === 'cp-crash' || f.kind === 'cp-freeze' || f.kind === 'cp-partition');
   const faulted = ticks.filter(cutShort);
@@ -470,7 +534,9 @@ function judgeUnrun(ctx: OutcomeContext, schedule: ScheduleRecord, occurrence: n
   const first = faulted.find((t) => t.threw !== undefined || t.failed.length > 0);
   const what = [
     ...outages.map((f) => `${f.kind} ${s(f.from)}–${s(f.to)}`),
-    faulted.length > 0 ? `${faulted.length} tick(s) cut short by injected faults${first ? ` (first: ${first.threw ?? first.failed[0]?.error})` : ' (the control plane died mid-tick)'}` : '',
+    faulted.length > 0
+      ? `${faulted.length} tick(s) cut short by injected faults${first ? ` (first: ${first.threw ?? first.failed[0]?.error})` : ' (the control plane died mid-tick)'}`
+      : '',
   ].filter(Boolean);
   return { justified: true, why: `no tick ran through in its catch-up window ${window}: ${what.join('; ')}` };
 }
@@ -496,21 +562,33 @@ async function massStaleness(ctx: OutcomeContext): Promise<string[]> {
   const confirmMs = ctx.timeouts.confirmAfterSec * 1000;
   for (const campaign of await ctx.store.listCampaigns()) {
     const shards = await ctx.store.listShards(campaign.campaignId);
-    const stale = shards.flatMap((shard) => shard.restarts.filter((r) => STALE_READING_CAUSES.has(r.cause)).map((r) => ({ shard: shard.shardId, at: r.detectedAt - ctx.cpSkewMs, cause: r.cause })));
+    const stale = shards.flatMap((shard) =>
+      shard.restarts.filter((r) => STALE_READING_CAUSES.has(r.cause)).map((r) => ({ shard: shard.shardId, at: r.detectedAt - ctx.cpSkewMs, cause: r.cause })),
+    );
     const probes = ctx.ledger.probes.filter((p) => p.campaignId === campaign.campaignId);
     passes.forEach((pass, i) => {
       const inPass = (at: number) => at >= pass.at && at <= end(pass, i);
       const restarted = stale.filter((r) => inPass(r.at));
       const probe = probes.find((p) => inPass(p.at));
       if (restarted.length === 0) return;
-      const massive = probe !== undefined || (restarted.length >= MASS_STALE_PROMISE.minShards && restarted.length / shards.length >= MASS_STALE_PROMISE.threshold);
+      const massive =
+        probe !== undefined || (restarted.length >= MASS_STALE_PROMISE.minShards && restarted.length / shards.length >= MASS_STALE_PROMISE.threshold);
       const list = restarted.map((r) => `${r.shard} ${r.cause} at ${s(r.at)}`).join(', ');
       if (massive && restarted.length > MASS_STALE_PROMISE.restartsPerPass) {
-        out.push(`mass staleness of ${campaign.campaignId}: the watchdog pass at ${s(pass.at)} restarted ${restarted.length} stale shards (${list}) of ${shards.length}; at most ${MASS_STALE_PROMISE.restartsPerPass} per pass while most of a campaign reads stale`);
+        out.push(
+          `mass staleness of ${campaign.campaignId}: the watchdog pass at ${s(pass.at)} restarted ${restarted.length} stale shards (${list}) of ${shards.length}; at most ${MASS_STALE_PROMISE.restartsPerPass} per pass while most of a campaign reads stale`,
+        );
       }
       if (probe && (probe.ok !== true || (probe.endedAt ?? Infinity) - probe.at > confirmMs)) {
-        const why = probe.ok === false ? probe.note ?? 'it failed' : probe.endedAt === undefined ? 'it was never answered' : `it took ${(probe.endedAt ?? 0) - probe.at} ms, over the confirmation window ${confirmMs} ms`;
-        out.push(`mass staleness of ${campaign.campaignId}: the watchdog pass at ${s(pass.at)} restarted ${list} although its store probe failed (${why}): nothing is restarted while the store is unavailable`);
+        const why =
+          probe.ok === false
+            ? (probe.note ?? 'it failed')
+            : probe.endedAt === undefined
+              ? 'it was never answered'
+              : `it took ${(probe.endedAt ?? 0) - probe.at} ms, over the confirmation window ${confirmMs} ms`;
+        out.push(
+          `mass staleness of ${campaign.campaignId}: the watchdog pass at ${s(pass.at)} restarted ${list} although its store probe failed (${why}): nothing is restarted while the store is unavailable`,
+        );
       }
     });
     const events = await ctx.store.listEvents(campaign.campaignId);
@@ -520,12 +598,16 @@ async function massStaleness(ctx: OutcomeContext): Promise<string[]> {
       const probe = pass && probes.find((p) => p.at >= pass.at && p.at <= end(pass, i));
       const name = `${campaign.campaignId}/${held.shardId}`;
       if (!probe) {
-        out.push(`mass staleness of ${campaign.campaignId}: the restart of ${name} was held back at ${s(held.at)} ("${held.reason}") in a pass that wrote no watchdog.mass-staleness event`);
+        out.push(
+          `mass staleness of ${campaign.campaignId}: the restart of ${name} was held back at ${s(held.at)} ("${held.reason}") in a pass that wrote no watchdog.mass-staleness event`,
+        );
         continue;
       }
       const written = events.some((e) => e.type === 'watchdog.mass-staleness' && Math.abs(e.at - ctx.cpSkewMs - probe.at) <= end(pass, i) - pass.at + 1);
       if (probe.ok === true && !written) {
-        out.push(`mass staleness of ${campaign.campaignId}: the restart of ${name} was held back at ${s(held.at)}, the probe at ${s(probe.at)} answered, but no watchdog.mass-staleness event is in the store`);
+        out.push(
+          `mass staleness of ${campaign.campaignId}: the restart of ${name} was held back at ${s(held.at)}, the probe at ${s(probe.at)} answered, but no watchdog.mass-staleness event is in the store`,
+        );
       }
     }
   }

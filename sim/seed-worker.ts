@@ -11,5 +11,14 @@ for (let i = 0; i < count; i++) {
   const seed = first + i * step;
   const result = await runSeed(seed, { spawningLauncher });
   const { budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost } = result.stats;
-  parentPort?.postMessage({ seed, violations: result.violations, traceHash: result.traceHash, budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost });
+  parentPort?.postMessage({
+    seed,
+    violations: result.violations,
+    traceHash: result.traceHash,
+    budgetExhausted,
+    launchDeadline,
+    unrunOccurrences,
+    massProbes,
+    skewedLost,
+  });
 }

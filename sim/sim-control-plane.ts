@@ -17,9 +17,24 @@ import type { SimLauncher, SimTask } from './sim-launcher.js';
 import type { SimLoop } from './sim-loop.js';
 
 const STORE_METHODS = [
-  'createCampaign', 'getCampaign', 'listCampaigns', 'listLiveCampaigns', 'updateCampaign', 'getShard', 'listShards',
-  'listActiveShards', 'updateShard', 'readLedger', 'readHeartbeats', 'readCheckpoint', 'appendEvents', 'listEvents',
-  'createSchedule', 'getSchedule', 'listSchedules', 'updateSchedule',
+  'createCampaign',
+  'getCampaign',
+  'listCampaigns',
+  'listLiveCampaigns',
+  'updateCampaign',
+  'getShard',
+  'listShards',
+  'listActiveShards',
+  'updateShard',
+  'readLedger',
+  'readHeartbeats',
+  'readCheckpoint',
+  'appendEvents',
+  'listEvents',
+  'createSchedule',
+  'getSchedule',
+  'listSchedules',
+  'updateSchedule',
 ] as const satisfies readonly (keyof CampaignStore | keyof SqliteCampaignStore)[];
 const QUEUE_METHODS = ['send', 'receive', 'delete', 'deadLetters'] as const satisfies readonly (keyof LaunchQueue)[];
 const LAUNCHER_METHODS = ['launch', 'stop', 'describe'] as const satisfies readonly (keyof TaskLauncher)[];
@@ -245,7 +260,10 @@ export class SimControlPlane {
       for (const campaign of await services.campaigns.listCampaigns()) {
         if (campaign.status === 'SCHEDULED') continue;
         const { shards } = await services.campaigns.getCampaign(campaign.campaignId);
-        await services.campaigns.enqueueLaunches(campaign, shards.filter((s) => isActiveShard(s.status) && s.taskId === undefined));
+        await services.campaigns.enqueueLaunches(
+          campaign,
+          shards.filter((s) => isActiveShard(s.status) && s.taskId === undefined),
+        );
       }
     });
   }
@@ -255,7 +273,8 @@ export class SimControlPlane {
     try {
       return await fn();
     } catch (error) {
-      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError)) this.options.unexpected(where, error);
+      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError))
+        this.options.unexpected(where, error);
       this.loop.note('cp', `${where} threw ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
@@ -283,7 +302,8 @@ export class SimControlPlane {
       attempt.endedAt = this.loop.now();
       attempt.outcome = error instanceof InjectedFault ? 'faulted' : 'failed';
       attempt.note = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError)) this.options.unexpected('launch', error);
+      if (!(error instanceof InjectedFault) && !(error instanceof VersionConflictError || error instanceof StateConflictError))
+        this.options.unexpected('launch', error);
       this.loop.note('cp', `launch threw ${attempt.note}`);
       return undefined;
     }

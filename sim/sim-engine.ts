@@ -114,7 +114,8 @@ export class SimEngine {
       if (this.wallNow() >= s.endsAt) return this.finish('campaign end', { by: 'deadline' });
       if (now - this.lastHeartbeatOk > s.selfFenceMs) {
         const why = `no heartbeat written for ${now - this.lastHeartbeatOk}ms`;
-        if (this.storeTrouble) return { code: this.settings.storeUnavailableExit, message: `${STORE_UNAVAILABLE_PREFIX}${describeStoreTrouble(this.storeTrouble, now)}; ${why}` };
+        if (this.storeTrouble)
+          return { code: this.settings.storeUnavailableExit, message: `${STORE_UNAVAILABLE_PREFIX}${describeStoreTrouble(this.storeTrouble, now)}; ${why}` };
         return { code: ENGINE_EXIT.FENCED_OUT, message: `self-fenced: ${why}` };
       }
       const failure = this.commitFailure(now);

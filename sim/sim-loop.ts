@@ -23,7 +23,10 @@ export class SimLoop {
   private hash = 0x811c9dc5;
   events = 0;
 
-  constructor(start: number, private readonly keepTrace: boolean) {
+  constructor(
+    start: number,
+    private readonly keepTrace: boolean,
+  ) {
     this.clock = new VirtualClock(start);
     this.start = start;
   }

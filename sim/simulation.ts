@@ -119,7 +119,10 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const cache = new Map<string, Prng>();
   const streams = (actor: string): Prng => {
     let stream = cache.get(actor);
-    if (!stream) cache.set(actor, (stream = Prng.stream(seed, actor)));
+    if (!stream) {
+      stream = Prng.stream(seed, actor);
+      cache.set(actor, stream);
+    }
     return stream;
   };
   const swarm = drawSwarm(streams('swarm'), PREEMPTION_KNOWN);
@@ -152,8 +155,17 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     task.actor.skewMs = swarm.engineSkewMaxMs > 0 ? streams('clock').int(-swarm.engineSkewMaxMs, swarm.engineSkewMaxMs) : 0;
     engineAheadMs = Math.max(engineAheadMs, task.actor.skewMs);
     const real = store.forTask(task.key, task.generation);
-    const port = injector.wrap(oracle.record(shard, sabotage === 'ack-lost-commit' ? ackLostCommits(real) : real, task.taskId), 'store', task.actor, ['restore', 'heartbeat', 'commit']);
-    const host = { actor: task.actor, stopRequested: () => task.stopReason !== undefined, rssBytes: () => task.rssBytes, exit: (e: { code: number | null; message: string }) => launcher.exit(task, e) };
+    const port = injector.wrap(oracle.record(shard, sabotage === 'ack-lost-commit' ? ackLostCommits(real) : real, task.taskId), 'store', task.actor, [
+      'restore',
+      'heartbeat',
+      'commit',
+    ]);
+    const host = {
+      actor: task.actor,
+      stopRequested: () => task.stopReason !== undefined,
+      rssBytes: () => task.rssBytes,
+      exit: (e: { code: number | null; message: string }) => launcher.exit(task, e),
+    };
     const badInput = rng.chance(swarm.badInput);
     if (badInput) ledger.add(task.taskId, 'bad-input', loop.now());
     const settings = {
@@ -228,7 +240,12 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
         const outcome = await Promise.race([
           services.campaigns.stopCampaign(campaign.campaignId).then(
             () => 'stopped',
-            (error: unknown) => (error instanceof StateConflictError || error instanceof VersionConflictError ? 'done' : error instanceof InjectedFault ? 'retry' : `error ${String(error)}`),
+            (error: unknown) =>
+              error instanceof StateConflictError || error instanceof VersionConflictError
+                ? 'done'
+                : error instanceof InjectedFault
+                  ? 'retry'
+                  : `error ${String(error)}`,
           ),
           loop.sleep(3_000).then(() => 'timeout'),
         ]);
@@ -247,7 +264,13 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     const entry = { scheduleId: 'sim-schedule', until, acknowledged: false };
     schedules.push(entry);
     longest = Math.max(longest, until - SIM_T0 + 25_000);
-    const spec = { name: entry.scheduleId, cron: '* * * * *', until: new Date(until).toISOString(), overlap: 'allow', campaign: campaignConfig(plan, 9, swarm, sabotage) };
+    const spec = {
+      name: entry.scheduleId,
+      cron: '* * * * *',
+      until: new Date(until).toISOString(),
+      overlap: 'allow',
+      campaign: campaignConfig(plan, 9, swarm, sabotage),
+    };
     loop.at(SIM_T0 + plan.int(0, 3_000), () => void createSchedule(entry, spec));
   }
   const createSchedule = async (entry: { acknowledged: boolean }, spec: Record<string, unknown>): Promise<void> => {
@@ -344,7 +367,10 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       if (!injector.storming) return;
       const now = loop.now();
       ledger.addStall({ from: now, to: now + stall.spanMs, scope: stall.scope, mode: stall.mode });
-      loop.note('sim', `store stall (${stall.mode}) for ${stall.scope} until ${now + stall.spanMs - SIM_T0}: ${stall.spanMs} ms, ${stall.spanMs <= shortStallBoundMs(TIMEOUTS, swarm.calls.maxLatencyMs) ? 'shorter' : 'longer'} than the tolerance`);
+      loop.note(
+        'sim',
+        `store stall (${stall.mode}) for ${stall.scope} until ${now + stall.spanMs - SIM_T0}: ${stall.spanMs} ms, ${stall.spanMs <= shortStallBoundMs(TIMEOUTS, swarm.calls.maxLatencyMs) ? 'shorter' : 'longer'} than the tolerance`,
+      );
     });
   }
   if (swarm.launcherOutage) {
@@ -381,7 +407,19 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     if (campaign.scheduleId !== undefined) all.push({ name: `${campaign.scheduleId} run`, campaignId: campaign.campaignId });
   }
   const violations = await checkInvariants(store, launcher, oracle, all, stormEndsAt);
-  const outcomes = await checkOutcomes({ store, launcher, ledger, oracle, t0: SIM_T0, cpSkewMs: swarm.cpSkewMs, engineAheadMs, schedules, timeouts: TIMEOUTS, maxLatencyMs: swarm.calls.maxLatencyMs, skewedLost: [] });
+  const outcomes = await checkOutcomes({
+    store,
+    launcher,
+    ledger,
+    oracle,
+    t0: SIM_T0,
+    cpSkewMs: swarm.cpSkewMs,
+    engineAheadMs,
+    schedules,
+    timeouts: TIMEOUTS,
+    maxLatencyMs: swarm.calls.maxLatencyMs,
+    skewedLost: [],
+  });
   violations.push(...outcomes.violations);
   for (const why of outcomes.stats.unrunOccurrences) loop.note('sim', why);
   violations.push(...unexpected.map((u) => `unexpected error: ${u}`));

@@ -2,7 +2,18 @@ import type { CallFaults } from './fault-proxy.js';
 import type { Prng } from './prng.js';
 
 /** The discrete faults a seed may schedule on tasks and on the control plane (besides the per-call ones). */
-export const DISCRETE_FAULTS = ['task-kill', 'task-oom', 'task-exit-1', 'task-freeze', 'task-partition', 'task-leak', 'task-preempt', 'cp-crash', 'cp-freeze', 'cp-partition'] as const;
+export const DISCRETE_FAULTS = [
+  'task-kill',
+  'task-oom',
+  'task-exit-1',
+  'task-freeze',
+  'task-partition',
+  'task-leak',
+  'task-preempt',
+  'cp-crash',
+  'cp-freeze',
+  'cp-partition',
+] as const;
 export type DiscreteFault = (typeof DISCRETE_FAULTS)[number];
 
 /**

@@ -147,7 +147,8 @@ function pauseNote(req: ApiRequest): string | undefined {
   checkJsonContentType(req.headers['content-type']);
   const body = parseJsonBody(bodyBytes(req));
   const note = typeof body === 'object' && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).note : undefined;
-  if (note !== undefined && (typeof note !== 'string' || note.length > 500)) throw new ValidationError([{ path: 'note', message: 'must be text of at most 500 characters' }]);
+  if (note !== undefined && (typeof note !== 'string' || note.length > 500))
+    throw new ValidationError([{ path: 'note', message: 'must be text of at most 500 characters' }]);
   return note as string | undefined;
 }
 

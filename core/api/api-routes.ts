@@ -44,12 +44,30 @@ interface RouteShape {
 
 const ROUTES: readonly RouteShape[] = [
   { segments: [], methods: new Map([['GET', 'livePage']]) },
-  { segments: ['campaigns'], methods: new Map([['GET', 'listCampaigns'], ['POST', 'createCampaign']]) },
+  {
+    segments: ['campaigns'],
+    methods: new Map([
+      ['GET', 'listCampaigns'],
+      ['POST', 'createCampaign'],
+    ]),
+  },
   { segments: ['campaigns', ID], methods: new Map([['GET', 'getCampaign']]) },
   { segments: ['campaigns', ID, 'stop'], methods: new Map([['POST', 'stopCampaign']]) },
   { segments: ['campaigns', ID, 'report'], methods: new Map([['GET', 'getReport']]) },
-  { segments: ['schedules'], methods: new Map([['GET', 'listSchedules'], ['POST', 'createSchedule']]) },
-  { segments: ['schedules', ID], methods: new Map([['GET', 'getSchedule'], ['DELETE', 'deleteSchedule']]) },
+  {
+    segments: ['schedules'],
+    methods: new Map([
+      ['GET', 'listSchedules'],
+      ['POST', 'createSchedule'],
+    ]),
+  },
+  {
+    segments: ['schedules', ID],
+    methods: new Map([
+      ['GET', 'getSchedule'],
+      ['DELETE', 'deleteSchedule'],
+    ]),
+  },
   { segments: ['schedules', ID, 'pause'], methods: new Map([['POST', 'pauseSchedule']]) },
   { segments: ['schedules', ID, 'resume'], methods: new Map([['POST', 'resumeSchedule']]) },
   { segments: ['schedules', ID, 'trigger'], methods: new Map([['POST', 'triggerSchedule']]) },

@@ -14,7 +14,7 @@ export class PayloadTooLargeError extends ArbfleetError {
     /** The bytes seen, when known (a streamed body stops being counted past the limit). */
     readonly receivedBytes?: number,
   ) {
-    super(`the request body is larger than the limit of ${limitBytes} bytes` + (receivedBytes === undefined ? '' : ` (got ${receivedBytes} bytes)`));
+    super(`the request body is larger than the limit of ${limitBytes} bytes${receivedBytes === undefined ? '' : ` (got ${receivedBytes} bytes)`}`);
   }
 }
 

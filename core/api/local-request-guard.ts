@@ -84,7 +84,11 @@ export function foreignRequestRefusal(request: GuardedRequest, port: number): Fo
   const host = single(request.headers.host);
   if (host === undefined) return new ForeignRequestError('host', undefined, `the Host header is missing (expected ${expected})`);
   if (!isThisServer(host, port)) {
-    return new ForeignRequestError('host', host, `Host ${excerpt(host)} is not this server (expected ${expected}): a page reached through another name (DNS rebinding) may not use the local API`);
+    return new ForeignRequestError(
+      'host',
+      host,
+      `Host ${excerpt(host)} is not this server (expected ${expected}): a page reached through another name (DNS rebinding) may not use the local API`,
+    );
   }
   const method = request.method.toUpperCase();
   if (SAFE_METHODS.has(method)) return undefined;
@@ -92,11 +96,19 @@ export function foreignRequestRefusal(request: GuardedRequest, port: number): Fo
   const origin = single(request.headers.origin);
   const ownOrigin = `http://${host.toLowerCase()}`;
   if (origin !== undefined && origin.toLowerCase() !== ownOrigin) {
-    return new ForeignRequestError('origin', origin, `${what} refused: Origin ${excerpt(origin)} is not this server (expected no Origin, or ${ownOrigin} for this server's own pages)`);
+    return new ForeignRequestError(
+      'origin',
+      origin,
+      `${what} refused: Origin ${excerpt(origin)} is not this server (expected no Origin, or ${ownOrigin} for this server's own pages)`,
+    );
   }
   const site = single(request.headers['sec-fetch-site']);
   if (site !== undefined && !ALLOWED_FETCH_SITES.has(site.toLowerCase())) {
-    return new ForeignRequestError('fetch-site', site, `${what} refused: Sec-Fetch-Site ${excerpt(site)} says another site sent it (expected same-origin or none)`);
+    return new ForeignRequestError(
+      'fetch-site',
+      site,
+      `${what} refused: Sec-Fetch-Site ${excerpt(site)} says another site sent it (expected same-origin or none)`,
+    );
   }
   const contentType = single(request.headers['content-type']);
   const client = single(request.headers[LOCAL_CLIENT_HEADER]);

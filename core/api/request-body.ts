@@ -40,7 +40,11 @@ function isJsonContentType(contentType: string): boolean {
     if (parameter === '') return true;
     const eq = parameter.indexOf('=');
     if (eq === -1 || parameter.slice(0, eq).trim().toLowerCase() !== 'charset') return false;
-    const charset = parameter.slice(eq + 1).trim().replace(/^"(.*)"$/, '$1').toLowerCase();
+    const charset = parameter
+      .slice(eq + 1)
+      .trim()
+      .replace(/^"(.*)"$/, '$1')
+      .toLowerCase();
     return charset === 'utf-8' || charset === 'utf8';
   });
 }

@@ -133,9 +133,12 @@ export async function commitShardFills(
     if (error instanceof FencedOutError || error instanceof NotFoundError || !mayHaveLanded(error)) throw error;
     if (round >= COMMIT_ROUNDS) {
       const reason = error instanceof Error ? error.message : String(error);
-      throw new CommitFailedError(`shard ${shardKeyOf(key)}: commit of ${fills.length} fill(s) still failing after ${round} attempts (${reason}); retrying it is safe`, {
-        cause: error,
-      });
+      throw new CommitFailedError(
+        `shard ${shardKeyOf(key)}: commit of ${fills.length} fill(s) still failing after ${round} attempts (${reason}); retrying it is safe`,
+        {
+          cause: error,
+        },
+      );
     }
     if (!(error instanceof RefusedSeqError || error instanceof HeadMovedError)) await sleep(25 * 2 ** round * (0.5 + Math.random()));
   }
@@ -203,7 +206,14 @@ async function readHead(io: CommitIo, key: ShardKey): Promise<LedgerHead> {
 }
 
 /** Writes the parts; returns the head the last one wrote. */
-async function writeParts(io: CommitIo, key: ShardKey, generation: number, plan: ReconciledCommit, checkpoint: Checkpoint | null, head: LedgerHead): Promise<LedgerHead> {
+async function writeParts(
+  io: CommitIo,
+  key: ShardKey,
+  generation: number,
+  plan: ReconciledCommit,
+  checkpoint: Checkpoint | null,
+  head: LedgerHead,
+): Promise<LedgerHead> {
   const fence: TransactItem = {
     ConditionCheck: {
       TableName: io.tables.shards,
@@ -215,7 +225,10 @@ async function writeParts(io: CommitIo, key: ShardKey, generation: number, plan:
   };
   const committedSeq = plan.covered.length > 0 ? (plan.covered[plan.covered.length - 1] as Fill).seq : head.committedSeq;
   // The head item: the new checkpoint, or (a commit without one) the stored item as it was; with the new head either way.
-  const headItem: Item = { ...(checkpoint ? { shardKey: shardKeyOf(key), ...checkpoint } : (head.item ?? { shardKey: shardKeyOf(key) })), [LEDGER_SEQ]: committedSeq };
+  const headItem: Item = {
+    ...(checkpoint ? { shardKey: shardKeyOf(key), ...checkpoint } : (head.item ?? { shardKey: shardKeyOf(key) })),
+    [LEDGER_SEQ]: committedSeq,
+  };
   const parts = commitParts(plan.toWrite);
   for (const [index, part] of parts.entries()) {
     const items: TransactItem[] = [fence, ...part.map((fill) => ledgerPut(io.tables.ledger, key, fill, generation))];
@@ -240,10 +253,16 @@ async function writeParts(io: CommitIo, key: ShardKey, generation: number, plan:
 }
 
 /** The condition that the checkpoints item is as the commit read it (absent; its head; or, written before heads existed, its checkpoint's `lastFillSeq`). */
-function headUnchanged(head: LedgerHead): Pick<NonNullable<TransactItem['Put']>, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
+function headUnchanged(
+  head: LedgerHead,
+): Pick<NonNullable<TransactItem['Put']>, 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'> {
   if (!head.item) return { ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': 'shardKey' } };
   if (head.item[LEDGER_SEQ] !== undefined) {
-    return { ConditionExpression: '#head = :head', ExpressionAttributeNames: { '#head': LEDGER_SEQ }, ExpressionAttributeValues: { ':head': head.committedSeq } };
+    return {
+      ConditionExpression: '#head = :head',
+      ExpressionAttributeNames: { '#head': LEDGER_SEQ },
+      ExpressionAttributeValues: { ':head': head.committedSeq },
+    };
   }
   return {
     ConditionExpression: 'attribute_not_exists(#head) AND #last = :head',

@@ -37,7 +37,16 @@ import type { Progress } from '../model/progress.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 import type { DynamoDbClients } from './dynamodb-client.js';
-import { cancellationCodes, commitShardFills, committedSeqOf, LEDGER_SEQ, MAX_TRANSACTION_ITEMS, WRITER_GENERATION, type HeadCache, type TransactItem } from './dynamodb-commit.js';
+import {
+  cancellationCodes,
+  commitShardFills,
+  committedSeqOf,
+  LEDGER_SEQ,
+  MAX_TRANSACTION_ITEMS,
+  WRITER_GENERATION,
+  type HeadCache,
+  type TransactItem,
+} from './dynamodb-commit.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
 
 /** DynamoDB's limit of requests per BatchWriteItem (items per transaction: `MAX_TRANSACTION_ITEMS`). */
@@ -147,9 +156,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       if (!cancellationCodes(error)?.includes('ConditionalCheckFailed')) throw error;
       const existing = await this.existingCampaignFor(record);
       if (existing) return { campaign: existing, created: false };
-      throw new AlreadyExistsError(
-        `campaign ${record.campaignId}: one of its shards already exists in table ${this.tables.shards}; nothing was created`,
-      );
+      throw new AlreadyExistsError(`campaign ${record.campaignId}: one of its shards already exists in table ${this.tables.shards}; nothing was created`);
     }
   }
 
@@ -330,9 +337,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       ExpressionAttributeValues: { ':c': campaignId },
       ConsistentRead: true,
     });
-    return items.map((item) =>
-      this.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events),
-    );
+    return items.map((item) => this.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events));
   }
 
   /**
@@ -429,7 +434,10 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       ConsistentRead: true,
     });
     // An item written before writers were recorded counts as an older generation's.
-    return items.map((item) => ({ fill: this.toFill(key, item), writerGeneration: typeof item[WRITER_GENERATION] === 'number' ? item[WRITER_GENERATION] : -1 }));
+    return items.map((item) => ({
+      fill: this.toFill(key, item),
+      writerGeneration: typeof item[WRITER_GENERATION] === 'number' ? item[WRITER_GENERATION] : -1,
+    }));
   }
 
   /** The shard's committed fills with `afterSeq < seq ≤ committedSeq`, in `seq` order. */
@@ -455,7 +463,10 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       const keyItem = await this.get(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey });
       if (keyItem) {
         const owner = await this.getCampaign(keyItem.ownerCampaignId as string);
-        if (!owner) throw new Error(`table ${this.tables.campaigns}: idempotency key ${record.idempotencyKey} names campaign ${String(keyItem.ownerCampaignId)}, which does not exist`);
+        if (!owner)
+          throw new Error(
+            `table ${this.tables.campaigns}: idempotency key ${record.idempotencyKey} names campaign ${String(keyItem.ownerCampaignId)}, which does not exist`,
+          );
         return owner;
       }
     }
@@ -477,9 +488,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     const current = this.toCampaign(item);
     checkVersion(name, current.version, expectedVersion);
     const nextKey = changes.set.idempotencyKey as string | undefined;
-    const items: TransactItem[] = [
-      { Update: { TableName: this.tables.campaigns, Key: { campaignId }, ...versionedUpdate(changes, expectedVersion) } },
-    ];
+    const items: TransactItem[] = [{ Update: { TableName: this.tables.campaigns, Key: { campaignId }, ...versionedUpdate(changes, expectedVersion) } }];
     if (nextKey !== current.idempotencyKey) {
       if (nextKey !== undefined) {
         items.push(this.putNew(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + nextKey, ownerCampaignId: campaignId }, 'campaignId'));
@@ -515,7 +524,11 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
           TableName: this.tables.schedules,
           Item: scheduleItem(next),
           ...(existing
-            ? { ConditionExpression: '#version = :expected', ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': existing.version } }
+            ? {
+                ConditionExpression: '#version = :expected',
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': existing.version },
+              }
             : { ConditionExpression: 'attribute_not_exists(scheduleId)' }),
         }),
       );
@@ -621,7 +634,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
         return;
       } catch (error) {
         const codes = cancellationCodes(error);
-        const onlyConflicts = codes !== undefined && codes.includes('TransactionConflict') && codes.every((code) => code === 'None' || code === 'TransactionConflict');
+        const onlyConflicts = codes?.includes('TransactionConflict') && codes.every((code) => code === 'None' || code === 'TransactionConflict');
         if (!onlyConflicts || attempt >= TRANSACTION_ATTEMPTS) throw error;
         await sleep(20 * 2 ** attempt * (0.5 + Math.random()));
       }
@@ -671,7 +684,8 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   private async batchPut(table: string, items: Item[]): Promise<void> {
     let requests = items.map((item) => ({ PutRequest: { Item: item } }));
     for (let round = 1; requests.length > 0; round++) {
-      if (round > BATCH_WRITE_ROUNDS) throw new Error(`table ${table}: ${requests.length} item(s) still unprocessed after ${BATCH_WRITE_ROUNDS} BatchWriteItem rounds`);
+      if (round > BATCH_WRITE_ROUNDS)
+        throw new Error(`table ${table}: ${requests.length} item(s) still unprocessed after ${BATCH_WRITE_ROUNDS} BatchWriteItem rounds`);
       if (round > 1) await sleep(25 * 2 ** round * (0.5 + Math.random()));
       const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
       requests = (UnprocessedItems?.[table] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
@@ -721,7 +735,10 @@ function patchChanges(schema: z.ZodObject, patch: object, fixed: readonly string
   const entries = Object.entries(patch).filter(([field]) => !fixed.includes(field));
   const unknown = entries.filter(([field]) => !(field in schema.shape));
   if (unknown.length > 0) {
-    throw new ValidationError(unknown.map(([field]) => ({ path: field, message: 'is not a field of this record, or may not be changed' })), what);
+    throw new ValidationError(
+      unknown.map(([field]) => ({ path: field, message: 'is not a field of this record, or may not be changed' })),
+      what,
+    );
   }
   const changes: Changes = { set: {}, remove: [] };
   const issues: FieldIssue[] = [];
@@ -795,7 +812,12 @@ export function shardItem(record: ShardRecord): Item {
 
 /** The stored item of a schedule: the record as JSON (its `nextRunAt` may be null), its key, version and, unless deleted, `listBucket`. */
 function scheduleItem(record: ScheduleRecord): Item {
-  return { scheduleId: record.scheduleId, version: record.version, record: JSON.stringify(record), ...(record.deletedAt === undefined ? { listBucket: LIVE_BUCKET } : {}) };
+  return {
+    scheduleId: record.scheduleId,
+    version: record.version,
+    record: JSON.stringify(record),
+    ...(record.deletedAt === undefined ? { listBucket: LIVE_BUCKET } : {}),
+  };
 }
 
 function scheduleExists(scheduleId: string, table: string): AlreadyExistsError {

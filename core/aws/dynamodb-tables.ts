@@ -78,10 +78,7 @@ async function createTable(clients: DynamoDbClients, tableName: string, design: 
 }
 
 function keySchema(partitionKey: KeyAttribute, sortKey: KeyAttribute | undefined): KeySchemaElement[] {
-  return [
-    { AttributeName: partitionKey.name, KeyType: 'HASH' },
-    ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : []),
-  ];
+  return [{ AttributeName: partitionKey.name, KeyType: 'HASH' }, ...(sortKey ? [{ AttributeName: sortKey.name, KeyType: 'RANGE' as const }] : [])];
 }
 
 /** Polls until the table and every index on it are ACTIVE (a table being created answers CREATING). */
@@ -102,9 +99,7 @@ async function enableTtl(clients: DynamoDbClients, tableName: string, attribute:
   const { TimeToLiveDescription } = await clients.documents.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
   const status = TimeToLiveDescription?.TimeToLiveStatus;
   if ((status === 'ENABLED' || status === 'ENABLING') && TimeToLiveDescription?.AttributeName === attribute) return;
-  await clients.documents.send(
-    new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }),
-  );
+  await clients.documents.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: attribute } }));
 }
 
 function errorName(error: unknown): string | undefined {

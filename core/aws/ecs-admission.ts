@@ -52,7 +52,10 @@ export function ecsAdmissionIssues(
   const config = campaign.config as unknown as CampaignConfig;
   const issues: FieldIssue[] = [];
   if (config.feed.kind === 'replay') {
-    const files = config.feed.path !== undefined ? [{ field: 'feed.path', path: config.feed.path }] : (config.feed.sources ?? []).map((s, i) => ({ field: `feed.sources.${i}.path`, path: s.path }));
+    const files =
+      config.feed.path !== undefined
+        ? [{ field: 'feed.path', path: config.feed.path }]
+        : (config.feed.sources ?? []).map((s, i) => ({ field: `feed.sources.${i}.path`, path: s.path }));
     for (const file of files) {
       const path = file.path.replace(/^\.\//, '');
       if (!path.startsWith(IMAGE_DATA_FOLDER) || path.split('/').includes('..')) {
@@ -75,10 +78,22 @@ export function ecsAdmissionIssues(
   }
   for (const shard of shards) {
     try {
-      launchOverrides({ key: { campaignId: campaign.campaignId, shardId: shard.shardId }, generation: shard.generation, symbols: shard.symbols, env: taskEnvironment(campaign, shard), size: config.task }, containerName);
+      launchOverrides(
+        {
+          key: { campaignId: campaign.campaignId, shardId: shard.shardId },
+          generation: shard.generation,
+          symbols: shard.symbols,
+          env: taskEnvironment(campaign, shard),
+          size: config.task,
+        },
+        containerName,
+      );
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
-      issues.push({ path: 'sharding.symbolsPerShard', message: `${shard.shardId}: ${error.issues.map((i) => i.message).join('; ')} (fewer symbols per shard make it smaller)` });
+      issues.push({
+        path: 'sharding.symbolsPerShard',
+        message: `${shard.shardId}: ${error.issues.map((i) => i.message).join('; ')} (fewer symbols per shard make it smaller)`,
+      });
       break;
     }
   }

@@ -54,7 +54,9 @@ const DetailSchema = z.object({
       }),
     )
     .optional(),
-  overrides: z.object({ containerOverrides: z.array(z.object({ name: z.string().optional(), environment: EnvironmentSchema.optional() })).optional() }).optional(),
+  overrides: z
+    .object({ containerOverrides: z.array(z.object({ name: z.string().optional(), environment: EnvironmentSchema.optional() })).optional() })
+    .optional(),
 });
 
 /**

@@ -173,7 +173,12 @@ export function launchOverrides(spec: TaskSpec, containerName: string): TaskOver
       .map((v) => `${v.name} (${(v.value ?? '').length} chars)`)
       .join(', ');
     throw new ValidationError(
-      [{ path: 'env', message: `the container overrides are ${size} characters of JSON, above ECS's limit of ${ECS_MAX_OVERRIDES_CHARS}; largest variables: ${largest}` }],
+      [
+        {
+          path: 'env',
+          message: `the container overrides are ${size} characters of JSON, above ECS's limit of ${ECS_MAX_OVERRIDES_CHARS}; largest variables: ${largest}`,
+        },
+      ],
       `launch of ${describeLaunch(spec)}`,
     );
   }
@@ -268,7 +273,10 @@ export class EcsTaskLauncher implements TaskLauncher {
         cause = error;
       }
       if (attempt >= this.maxAttempts) {
-        throw new TaskLaunchError(`ECS could not launch ${describeLaunch(spec)} after ${attempt} attempts: ${reason}`, reason, attempt, { retryable: true, cause });
+        throw new TaskLaunchError(`ECS could not launch ${describeLaunch(spec)} after ${attempt} attempts: ${reason}`, reason, attempt, {
+          retryable: true,
+          cause,
+        });
       }
       await this.sleep(this.backoffMs(attempt));
     }
@@ -312,7 +320,9 @@ export class EcsTaskLauncher implements TaskLauncher {
     const task = tasks.find((t) => t.taskArn === taskId || shortTaskId(t.taskArn ?? '') === shortTaskId(taskId));
     if (task?.desiredStatus === 'STOPPED' || task?.lastStatus === 'STOPPED') return;
     try {
-      await this.clients.ecs.send(new StopTaskCommand({ cluster: this.cluster, task: taskId, reason: fleetStopReason(reason).slice(0, ECS_MAX_STOP_REASON_CHARS) }));
+      await this.clients.ecs.send(
+        new StopTaskCommand({ cluster: this.cluster, task: taskId, reason: fleetStopReason(reason).slice(0, ECS_MAX_STOP_REASON_CHARS) }),
+      );
     } catch (error) {
       if (errorName(error) === 'InvalidParameterException' && /not found|does not exist|unknown/i.test((error as Error).message)) return;
       throw error;
@@ -343,7 +353,12 @@ export class EcsTaskLauncher implements TaskLauncher {
       const task = found.get(taskId) ?? found.get(shortTaskId(taskId));
       if (task !== undefined) return taskStatusOf(task, this.containerName, taskId);
       const failure = failures.get(taskId);
-      return { taskId, state: 'STOPPED', unknown: true, stoppedReason: failure === undefined ? ECS_UNKNOWN_TASK_REASON : `${ECS_UNKNOWN_TASK_REASON}: ${failure}` };
+      return {
+        taskId,
+        state: 'STOPPED',
+        unknown: true,
+        stoppedReason: failure === undefined ? ECS_UNKNOWN_TASK_REASON : `${ECS_UNKNOWN_TASK_REASON}: ${failure}`,
+      };
     });
   }
 
@@ -455,7 +470,8 @@ function checkSpec(spec: TaskSpec): void {
   const issues: FieldIssue[] = [];
   if (!spec.key.campaignId) issues.push({ path: 'key.campaignId', message: 'expected a campaign id, found nothing' });
   if (!spec.key.shardId) issues.push({ path: 'key.shardId', message: 'expected a shard id, found nothing' });
-  if (!Number.isInteger(spec.generation) || spec.generation < 0) issues.push({ path: 'generation', message: `expected an integer >= 0, found ${spec.generation}` });
+  if (!Number.isInteger(spec.generation) || spec.generation < 0)
+    issues.push({ path: 'generation', message: `expected an integer >= 0, found ${spec.generation}` });
   if (spec.symbols.length === 0) issues.push({ path: 'symbols', message: 'expected at least one symbol, found none' });
   if (issues.length > 0) throw new ValidationError(issues, 'EcsTaskLauncher.launch');
 }
@@ -466,7 +482,8 @@ function checkOptions(options: EcsTaskLauncherOptions): void {
     if (!options[field]) issues.push({ path: field, message: 'expected a name, found nothing' });
   }
   if (options.subnets.length === 0) issues.push({ path: 'subnets', message: 'expected at least one subnet id, found none' });
-  if (options.securityGroups.length > 5) issues.push({ path: 'securityGroups', message: `expected at most 5 security groups, found ${options.securityGroups.length}` });
+  if (options.securityGroups.length > 5)
+    issues.push({ path: 'securityGroups', message: `expected at most 5 security groups, found ${options.securityGroups.length}` });
   if (options.maxAttempts !== undefined && (!Number.isInteger(options.maxAttempts) || options.maxAttempts < 1)) {
     issues.push({ path: 'maxAttempts', message: `expected an integer >= 1, found ${options.maxAttempts}` });
   }

@@ -202,6 +202,9 @@ export function fleetEventMetrics(metrics: () => FleetMetrics = sharedFleetMetri
 
 /** The fleet metrics of this process, named from the environment the stack sets. */
 export function sharedFleetMetrics(): FleetMetrics {
-  shared ??= fleetMetrics(process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE, process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_METRICS_SERVICE);
+  shared ??= fleetMetrics(
+    process.env.POWERTOOLS_METRICS_NAMESPACE || DEFAULT_METRICS_NAMESPACE,
+    process.env.POWERTOOLS_SERVICE_NAME || DEFAULT_METRICS_SERVICE,
+  );
   return shared;
 }

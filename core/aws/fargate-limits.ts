@@ -41,7 +41,8 @@ export class TokenBucket {
   ) {
     const issues: FieldIssue[] = [];
     if (!Number.isFinite(capacity) || capacity <= 0) issues.push({ path: 'capacity', message: `expected a number of tokens > 0, found ${capacity}` });
-    if (!Number.isFinite(refillPerSec) || refillPerSec <= 0) issues.push({ path: 'refillPerSec', message: `expected tokens per second > 0, found ${refillPerSec}` });
+    if (!Number.isFinite(refillPerSec) || refillPerSec <= 0)
+      issues.push({ path: 'refillPerSec', message: `expected tokens per second > 0, found ${refillPerSec}` });
     if (issues.length > 0) throw new ValidationError(issues, 'TokenBucket');
     this.tokens = capacity;
     this.updatedAt = clock.now();

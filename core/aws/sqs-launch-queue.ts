@@ -117,7 +117,10 @@ export class SqsLaunchQueue implements LaunchQueue {
     }
     const body = LaunchMessageSchema.safeParse(message);
     if (!body.success) {
-      throw new ValidationError(body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })), 'SqsLaunchQueue.send');
+      throw new ValidationError(
+        body.error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message })),
+        'SqsLaunchQueue.send',
+      );
     }
     await this.clients.sqs.send(
       new SendMessageCommand({
@@ -135,7 +138,10 @@ export class SqsLaunchQueue implements LaunchQueue {
    */
   async receive(maxMessages: number): Promise<ReceivedMessage<LaunchMessage>[]> {
     if (!Number.isInteger(maxMessages) || maxMessages < 1 || maxMessages > SQS_MAX_BATCH) {
-      throw new ValidationError([{ path: 'maxMessages', message: `expected an integer from 1 to ${SQS_MAX_BATCH}, found ${maxMessages}` }], 'SqsLaunchQueue.receive');
+      throw new ValidationError(
+        [{ path: 'maxMessages', message: `expected an integer from 1 to ${SQS_MAX_BATCH}, found ${maxMessages}` }],
+        'SqsLaunchQueue.receive',
+      );
     }
     const { Messages = [] } = await this.clients.sqs.send(
       new ReceiveMessageCommand({
@@ -181,7 +187,9 @@ export class SqsLaunchQueue implements LaunchQueue {
       throw new ValidationError([{ path: 'delaySec', message: `expected 0 to ${SQS_MAX_DELAY_SEC} seconds, found ${delaySec}` }], 'SqsLaunchQueue.retryAfter');
     }
     try {
-      await this.clients.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt, VisibilityTimeout: Math.ceil(delaySec) }));
+      await this.clients.sqs.send(
+        new ChangeMessageVisibilityCommand({ QueueUrl: this.queueUrl, ReceiptHandle: receipt, VisibilityTimeout: Math.ceil(delaySec) }),
+      );
     } catch (error) {
       if (errorName(error) === 'ReceiptHandleIsInvalid' || errorName(error) === 'MessageNotInflight') return;
       throw error;

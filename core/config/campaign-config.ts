@@ -7,9 +7,7 @@ import { fargateMemoryChoices, isFargateTaskSize } from './fargate-task-size.js'
  * engine. Durations accept seconds or strings (`"5m"`) and always come out as seconds.
  */
 
-const name = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
+const name = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
 
 const currency = z.string().regex(/^[A-Z]{2,6}$/, 'must be an upper-case currency code such as KRW or USDT');
 
@@ -47,10 +45,10 @@ export const PremiumBaselineSchema = z.discriminatedUnion('kind', [
 export const StrategySchema = z
   .object({
     entryBps: z.number().min(0.1).max(2000).default(25).meta({
-      description: 'enter when the executable spread, net of both venues\' taker fees, is at least this',
+      description: "enter when the executable spread, net of both venues' taker fees, is at least this",
     }),
     exitBps: z.number().min(-2000).max(2000).default(5).meta({
-      description: 'exit on reversion once the mid spread in the trade\'s direction falls to this or below',
+      description: "exit on reversion once the mid spread in the trade's direction falls to this or below",
     }),
     takeProfitBps: z.number().positive().max(5000).default(30),
     stopLossBps: z.number().positive().max(5000).default(60),
@@ -58,12 +56,16 @@ export const StrategySchema = z
     orderNotional: z.number().positive().max(1e8).default(1000).meta({
       description: "notional per trade, in venue B's quote currency (the reporting currency)",
     }),
-    maxQuoteAge: durationSeconds(0.001, 7 * 86_400).default(10).meta({
-      description: "no entry while either venue's quote for the symbol is older than this (event time); a close at an older price is flagged",
-    }),
-    maxFxAge: durationSeconds(0.001, 30 * 86_400).optional().meta({
-      description: 'no entry while the FX rate is older than this (default: no bound; a fixed config rate never ages)',
-    }),
+    maxQuoteAge: durationSeconds(0.001, 7 * 86_400)
+      .default(10)
+      .meta({
+        description: "no entry while either venue's quote for the symbol is older than this (event time); a close at an older price is flagged",
+      }),
+    maxFxAge: durationSeconds(0.001, 30 * 86_400)
+      .optional()
+      .meta({
+        description: 'no entry while the FX rate is older than this (default: no bound; a fixed config rate never ages)',
+      }),
     fxJumpBps: z.number().positive().max(10_000).default(300).meta({
       description: 'an FX update that moves more than this from the last rate holds entries until a second update confirms it',
     }),
@@ -84,7 +86,12 @@ export const RiskSchema = z
 export const SyntheticFeedSchema = z
   .object({
     kind: z.literal('synthetic'),
-    seed: z.number().int().min(0).max(2 ** 31 - 1).default(1),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1)
+      .default(1),
     ticksPerSecond: z.number().positive().max(1_000_000).default(10).meta({
       description: 'book updates per second per instrument (symbol x venue)',
     }),
@@ -99,15 +106,7 @@ export const SyntheticFeedSchema = z
   .strict();
 
 /** Recorded-data formats `arbfleet data import` reads and a replay feed's `sources` may name. */
-export const IMPORT_FORMATS = [
-  'canonical',
-  'ccxt-ohlcv',
-  'ccxt-orderbook',
-  'tardis-quotes',
-  'binance-bookticker',
-  'upbit-orderbook',
-  'fx-daily',
-] as const;
+export const IMPORT_FORMATS = ['canonical', 'ccxt-ohlcv', 'ccxt-orderbook', 'tardis-quotes', 'binance-bookticker', 'upbit-orderbook', 'fx-daily'] as const;
 export type ImportFormat = (typeof IMPORT_FORMATS)[number];
 
 /** One recorded source of a replay: a file in a venue's own format, read as it is. */
@@ -127,16 +126,25 @@ export const ReplayFeedSchema = z
   .object({
     kind: z.literal('replay'),
     path: z.string().min(1).optional().meta({ description: "a canonical replay file; relative paths resolve against the config file's folder" }),
-    format: z.enum(['csv', 'jsonl']).optional().meta({ description: "path's shape, checked against its first line (a file of the other shape is refused); default: the first line decides" }),
+    format: z
+      .enum(['csv', 'jsonl'])
+      .optional()
+      .meta({ description: "path's shape, checked against its first line (a file of the other shape is refused); default: the first line decides" }),
     sources: z.array(ReplaySourceSchema).min(1).max(16).optional().meta({ description: 'per-venue recorded files, instead of path' }),
     from: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates at or after this recorded time' }),
     to: z.iso.datetime({ offset: true }).optional().meta({ description: 'replay only updates before this recorded time' }),
     speed: z.number().positive().max(1_000_000).default(1).meta({ description: 'clock real: recorded seconds played per wall second' }),
-    strict: z.boolean().default(false).meta({ description: 'refuse the file on its first bad, out-of-order or duplicate line instead of skipping and counting it' }),
+    strict: z
+      .boolean()
+      .default(false)
+      .meta({ description: 'refuse the file on its first bad, out-of-order or duplicate line instead of skipping and counting it' }),
   })
   .strict()
   .refine((f) => (f.path === undefined) !== (f.sources === undefined), { message: 'give path (a canonical replay file) or sources, not both', path: ['path'] })
-  .refine((f) => f.format === undefined || f.sources === undefined, { message: "format is the shape of path; each source names its own format (sources.N.format)", path: ['format'] });
+  .refine((f) => f.format === undefined || f.sources === undefined, {
+    message: 'format is the shape of path; each source names its own format (sources.N.format)',
+    path: ['format'],
+  });
 
 /** A live paper-trading feed from the venues' public streams (venues chosen by `venues.a/b.name`). */
 export const LiveFeedSchema = z
@@ -194,28 +202,23 @@ export const WatchdogSchema = z
     launchTimeout: durationSeconds(1, 3600).default(180),
     maxRestarts: z.number().int().min(0).max(1000).default(5),
     restartWindow: durationSeconds(1, 7 * 86_400).default(3600),
-    maxPreemptions: z
-      .number()
-      .int()
-      .min(0)
-      .max(1000)
-      .default(20)
-      .meta({
-        description:
-          'restarts after a stop from outside (a Spot interruption, a signal arbfleet did not send) allowed within restartWindow; they do not count against maxRestarts',
-      }),
+    maxPreemptions: z.number().int().min(0).max(1000).default(20).meta({
+      description:
+        'restarts after a stop from outside (a Spot interruption, a signal arbfleet did not send) allowed within restartWindow; they do not count against maxRestarts',
+    }),
     backoff: BackoffSchema.default(BackoffSchema.parse({})),
     memoryRecycleAt: z.number().gt(0).max(1).default(0.8).meta({ description: 'fraction of task memory at which a shard is recycled' }),
-    massStaleThreshold: z
+    massStaleThreshold: z.number().gt(0).max(1).default(0.55).meta({
+      description:
+        "share of a campaign's active shards reading stale in one watchdog pass at which the watchdog checks the store and itself before restarting any (core/fleet/observer-policy.ts; Kubernetes' --unhealthy-zone-threshold)",
+    }),
+    massStaleMinShards: z
       .number()
-      .gt(0)
-      .max(1)
-      .default(0.55)
-      .meta({
-        description:
-          "share of a campaign's active shards reading stale in one watchdog pass at which the watchdog checks the store and itself before restarting any (core/fleet/observer-policy.ts; Kubernetes' --unhealthy-zone-threshold)",
-      }),
-    massStaleMinShards: z.number().int().min(1).max(10_000).default(3).meta({ description: 'the mass-staleness rule applies only with at least this many shards stale' }),
+      .int()
+      .min(1)
+      .max(10_000)
+      .default(3)
+      .meta({ description: 'the mass-staleness rule applies only with at least this many shards stale' }),
     massRestartsPerPass: z
       .number()
       .int()
@@ -233,13 +236,20 @@ export const WatchdogSchema = z
  */
 export const TaskSizeSchema = z
   .object({
-    cpu: z.union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)]).default(512).meta({ description: 'CPU units (1024 = 1 vCPU)' }),
+    cpu: z
+      .union([z.literal(256), z.literal(512), z.literal(1024), z.literal(2048), z.literal(4096)])
+      .default(512)
+      .meta({ description: 'CPU units (1024 = 1 vCPU)' }),
     memoryMiB: z.number().int().min(512).max(30_720).default(1024).meta({ description: 'a memory Fargate offers with task.cpu' }),
   })
   .strict()
   .superRefine((t, ctx) => {
     if (!isFargateTaskSize(t.cpu, t.memoryMiB)) {
-      ctx.addIssue({ code: 'custom', path: ['memoryMiB'], message: `${t.memoryMiB} MiB is not a Fargate task size with ${t.cpu} CPU units: Fargate offers ${fargateMemoryChoices(t.cpu)}` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['memoryMiB'],
+        message: `${t.memoryMiB} MiB is not a Fargate task size with ${t.cpu} CPU units: Fargate offers ${fargateMemoryChoices(t.cpu)}`,
+      });
     }
   });
 
@@ -267,7 +277,10 @@ const CampaignShape = z
     description: z.string().max(500).optional(),
     symbols: z
       .union([
-        z.array(z.string().regex(/^[A-Z0-9]{1,12}$/, 'must be an upper-case base asset such as BTC')).min(1).max(1000),
+        z
+          .array(z.string().regex(/^[A-Z0-9]{1,12}$/, 'must be an upper-case base asset such as BTC'))
+          .min(1)
+          .max(1000),
         z.object({ top: z.number().int().min(1).max(1000) }).strict(),
       ])
       .meta({ description: 'base assets, or { top: N } to take the first N of configs/universe.yaml' }),
@@ -276,11 +289,13 @@ const CampaignShape = z
     strategy: StrategySchema.default(StrategySchema.parse({})),
     risk: RiskSchema.default(RiskSchema.parse({})),
     feed: FeedSchema.default(SyntheticFeedSchema.parse({ kind: 'synthetic' })),
-    duration: durationSeconds(1, MAX_VIRTUAL_DURATION_SEC).default(300).meta({
-      description:
-        'seconds, or a duration string like "90s", "5m", "1h"; clock real: wall time, at most 720h (30 days); clock virtual: recorded time ' +
-        '(a replay without feed.to plays this long from its start), at most 3660 days',
-    }),
+    duration: durationSeconds(1, MAX_VIRTUAL_DURATION_SEC)
+      .default(300)
+      .meta({
+        description:
+          'seconds, or a duration string like "90s", "5m", "1h"; clock real: wall time, at most 720h (30 days); clock virtual: recorded time ' +
+          '(a replay without feed.to plays this long from its start), at most 3660 days',
+      }),
     clock: z.enum(['real', 'virtual']).default('real').meta({
       description: 'virtual: every shard runs on the recorded time as fast as the CPU allows (a backtest through the fleet); real: the wall clock',
     }),
@@ -332,7 +347,10 @@ export const CampaignConfigSchema = CampaignShape.superRefine((c, ctx) => {
     });
   }
   if (c.clock === 'real' && c.duration > MAX_REAL_DURATION_SEC) {
-    issue(['duration'], `must be at most 720h (30 days) with clock: real (wall time), got ${c.duration / 3600}h; a backtest over recorded data takes clock: virtual (up to 3660 days)`);
+    issue(
+      ['duration'],
+      `must be at most 720h (30 days) with clock: real (wall time), got ${c.duration / 3600}h; a backtest over recorded data takes clock: virtual (up to 3660 days)`,
+    );
   }
   if (c.feed.kind === 'replay' && c.feed.to !== undefined) {
     const from = c.feed.from === undefined ? undefined : Date.parse(c.feed.from);

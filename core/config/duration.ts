@@ -23,7 +23,11 @@ export function formatDuration(seconds: number): string {
   if (seconds < 1) return `${Math.round(seconds * 1000)}ms`;
   const parts: string[] = [];
   let rest = Math.round(seconds);
-  for (const [unit, size] of [['h', 3600], ['m', 60], ['s', 1]] as const) {
+  for (const [unit, size] of [
+    ['h', 3600],
+    ['m', 60],
+    ['s', 1],
+  ] as const) {
     const whole = Math.floor(rest / size);
     if (whole > 0) parts.push(`${whole}${unit}`);
     rest -= whole * size;

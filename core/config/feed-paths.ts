@@ -20,7 +20,9 @@ export function resolveFeedPaths(raw: unknown, configDir: string): unknown {
   }
   if (feed.path !== undefined) resolved.path = fix(feed.path);
   if (Array.isArray(feed.sources)) {
-    resolved.sources = feed.sources.map((s: unknown) => (typeof s === 'object' && s !== null ? { ...(s as Record<string, unknown>), path: fix((s as Record<string, unknown>).path) } : s));
+    resolved.sources = feed.sources.map((s: unknown) =>
+      typeof s === 'object' && s !== null ? { ...(s as Record<string, unknown>), path: fix((s as Record<string, unknown>).path) } : s,
+    );
   }
   return { ...config, feed: resolved };
 }

@@ -62,7 +62,12 @@ export interface ImportSummary {
 export function importRecorded(options: ImportOptions): ImportSummary {
   const gapMs = options.gapMs ?? 60_000;
   const window = options.reorderWindow ?? REORDER_WINDOW;
-  const sources = options.files.map((path) => ({ reader: new SourceReader({ ...options.spec, path, order: options.spec.strict ? 'skip' : 'keep' }), window: new ReorderWindow(window), done: false, late: 0 }));
+  const sources = options.files.map((path) => ({
+    reader: new SourceReader({ ...options.spec, path, order: options.spec.strict ? 'skip' : 'keep' }),
+    window: new ReorderWindow(window),
+    done: false,
+    late: 0,
+  }));
   const lateProblems: LineProblem[] = [];
   const coverage: Partial<Record<RecordVenue, VenueCoverage>> = {};
   const tmp = `${options.out}.part-${process.pid}`;
@@ -87,7 +92,12 @@ export function importRecorded(options: ImportOptions): ImportSummary {
         if (!s.window.push(r, s.reader.currentLine)) {
           s.late++;
           if (options.spec.strict) throw late(s.reader, 'strict: out-of-order lines are refused');
-          if (s.late <= PROBLEMS_KEPT) lateProblems.push({ where: s.reader.where(), reason: 'out-of-order', detail: `${iso(r.ts)} is more than ${window} lines late (earlier than ${iso(s.window.releasedTs)}, already written)` });
+          if (s.late <= PROBLEMS_KEPT)
+            lateProblems.push({
+              where: s.reader.where(),
+              reason: 'out-of-order',
+              detail: `${iso(r.ts)} is more than ${window} lines late (earlier than ${iso(s.window.releasedTs)}, already written)`,
+            });
         } else if (s.window.reordered > before && s.window.reordered <= PROBLEMS_KEPT) {
           lateProblems.push({ where: s.reader.where(), reason: 'out-of-order', detail: `${iso(r.ts)} arrived late; put back in its place` });
         }
@@ -185,10 +195,13 @@ function summarize(
   const lasts = Object.values(venues).map((v) => v.last as number);
   const notes: string[] = [];
   if (options.spec.format === 'ccxt-ohlcv') {
-    notes.push(`a candle is not a quote: each candle became one quote at its close time, mid = close, half-spread ${options.spec.halfSpreadBps} bps (given, not recorded)`);
+    notes.push(
+      `a candle is not a quote: each candle became one quote at its close time, mid = close, half-spread ${options.spec.halfSpreadBps} bps (given, not recorded)`,
+    );
   }
   if (options.spec.format === 'fx-daily') notes.push(`each day's close applies from the next day 00:00 ${options.spec.tz ?? 'UTC'} (no look-ahead)`);
-  if (Object.keys(unmapped).length > 0) notes.push(`symbols not mapped (skipped): ${Object.keys(unmapped).join(', ')}; map them with --symbol-map VENUE_SYMBOL=BASE`);
+  if (Object.keys(unmapped).length > 0)
+    notes.push(`symbols not mapped (skipped): ${Object.keys(unmapped).join(', ')}; map them with --symbol-map VENUE_SYMBOL=BASE`);
   return {
     format: options.spec.format,
     files: [...options.files],

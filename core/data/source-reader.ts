@@ -85,8 +85,10 @@ export class SourceReader {
   ) {
     const quotes = spec.quotes ?? { a: 'KRW', b: 'USDT' };
     const map = spec.symbolMap ?? {};
-    if (spec.format !== 'canonical' && spec.venue === undefined) throw new ValidationError([{ path: 'venue', message: `the ${spec.format} format needs the venue its lines are quotes of (a, b or fx)` }], spec.path);
-    if (spec.format === 'fx-daily' && spec.venue !== 'fx') throw new ValidationError([{ path: 'venue', message: 'fx-daily rates are the FX venue: use venue fx' }], spec.path);
+    if (spec.format !== 'canonical' && spec.venue === undefined)
+      throw new ValidationError([{ path: 'venue', message: `the ${spec.format} format needs the venue its lines are quotes of (a, b or fx)` }], spec.path);
+    if (spec.format === 'fx-daily' && spec.venue !== 'fx')
+      throw new ValidationError([{ path: 'venue', message: 'fx-daily rates are the FX venue: use venue fx' }], spec.path);
     this.ctx = {
       format: spec.format,
       path: spec.path,
@@ -162,7 +164,8 @@ export class SourceReader {
     const price = priceProblem(r);
     if (price !== undefined) return price;
     const ts = r.ts;
-    if (ts === this.lastTs && r.bid === this.lastBid && r.ask === this.lastAsk && r.symbol === this.lastSymbol && r.venue === this.lastVenue) return 'duplicate';
+    if (ts === this.lastTs && r.bid === this.lastBid && r.ask === this.lastAsk && r.symbol === this.lastSymbol && r.venue === this.lastVenue)
+      return 'duplicate';
     if (ts < this.lastTs && this.spec.order !== 'keep') return 'out-of-order';
     if (ts > this.lastTs) this.lastTs = ts;
     this.lastSymbol = r.symbol;

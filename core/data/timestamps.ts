@@ -38,7 +38,16 @@ export class TimestampParser {
   ) {
     if (tz !== undefined && !isUtc(tz)) {
       try {
-        this.zone = new Intl.DateTimeFormat('en-US', { timeZone: tz, hourCycle: 'h23', year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+        this.zone = new Intl.DateTimeFormat('en-US', {
+          timeZone: tz,
+          hourCycle: 'h23',
+          year: 'numeric',
+          month: 'numeric',
+          day: 'numeric',
+          hour: 'numeric',
+          minute: 'numeric',
+          second: 'numeric',
+        });
       } catch {
         throw new ValidationError([{ path: 'tz', message: `"${tz}" is not an IANA time zone (e.g. UTC, Asia/Seoul)` }]);
       }

@@ -105,7 +105,12 @@ export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, n
  * with `config.onShardFailure` `fail` (the default) a live campaign goes to `FAILED`; with
  * `continue`, or when the campaign has already ended, nothing changes (`undefined`).
  */
-export function campaignAfterShardFailure(record: CampaignRecord, shardId: string, now: number, why = 'exhausted its restart budget'): CampaignStep | undefined {
+export function campaignAfterShardFailure(
+  record: CampaignRecord,
+  shardId: string,
+  now: number,
+  why = 'exhausted its restart budget',
+): CampaignStep | undefined {
   if (record.config['onShardFailure'] === 'continue') return undefined;
   if (!canTransitionCampaign(record.status, 'FAILED')) return undefined;
   return transitionCampaign(record, 'FAILED', now, { reason: `shard ${shardId} failed: ${why}`, shardId });

@@ -29,7 +29,10 @@ export class CampaignService implements FleetApi {
     const { config, symbols } = campaignFromObject(raw);
     if (config.schedule?.cron !== undefined) {
       throw new ValidationError([
-        { path: 'schedule.cron', message: 'a recurring campaign is a schedule: create it with POST /schedules (arbfleet schedule create CONFIG), which takes its cron from here' },
+        {
+          path: 'schedule.cron',
+          message: 'a recurring campaign is a schedule: create it with POST /schedules (arbfleet schedule create CONFIG), which takes its cron from here',
+        },
       ]);
     }
     const now = this.ctx.clock.now();
@@ -54,7 +57,9 @@ export class CampaignService implements FleetApi {
       ...(options.origin !== undefined ? { scheduleId: options.origin.scheduleId, occurrence: options.origin.occurrence } : {}),
     };
     const startsNow = startAt === undefined || startAt <= now;
-    const events: LifecycleEvent[] = [{ at: now, campaignId, type: 'campaign.created', to: 'SCHEDULED', detail: { shards: plan.length, symbols: campaign.symbols.length } }];
+    const events: LifecycleEvent[] = [
+      { at: now, campaignId, type: 'campaign.created', to: 'SCHEDULED', detail: { shards: plan.length, symbols: campaign.symbols.length } },
+    ];
     if (startsNow) {
       const step = transitionCampaign(campaign, 'STARTING', now, { reason: 'started' });
       campaign = step.record;
@@ -79,7 +84,10 @@ export class CampaignService implements FleetApi {
   async enqueueLaunches(campaign: CampaignRecord, shards: readonly ShardRecord[]): Promise<void> {
     const now = this.ctx.clock.now();
     for (const shard of shards) {
-      await this.ctx.queue.send({ campaignId: campaign.campaignId, shardId: shard.shardId, generation: shard.generation }, launchDelaySec(shard.launchNotBefore, now));
+      await this.ctx.queue.send(
+        { campaignId: campaign.campaignId, shardId: shard.shardId, generation: shard.generation },
+        launchDelaySec(shard.launchNotBefore, now),
+      );
     }
   }
 
@@ -122,7 +130,9 @@ export class CampaignService implements FleetApi {
 export function configDifferences(stored: Record<string, unknown>, given: Record<string, unknown>): string[] {
   const canonical = (value: unknown): string =>
     JSON.stringify(value, (_key, v: unknown) =>
-      v !== null && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b))) : v,
+      v !== null && typeof v === 'object' && !Array.isArray(v)
+        ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => a.localeCompare(b)))
+        : v,
     );
   const fields = [...new Set([...Object.keys(stored), ...Object.keys(given)])].sort();
   return fields.filter((field) => canonical(stored[field]) !== canonical(given[field]));

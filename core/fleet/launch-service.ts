@@ -92,7 +92,7 @@ export class LaunchService {
     const shards = await store.listShards(campaignId);
     if (shards.some((s) => s.status === 'PENDING')) return;
     const campaign = await store.getCampaign(campaignId);
-    if (!campaign || campaign.status !== 'STARTING') return;
+    if (campaign?.status !== 'STARTING') return;
     const step = transitionCampaign(campaign, 'RUNNING', clock.now(), { reason: 'every shard launched' });
     try {
       await store.updateCampaign(campaignId, campaign.version, step.patch);

@@ -67,7 +67,13 @@ export function staleCauseOf(verdict: Verdict): SuspectVerdict['cause'] | undefi
  * store stall tolerance): its store calls were held, and heartbeats could not land meanwhile; and
  * the reading has been stale (`staleForMs`) for less than twice `watchdogKillSec`.
  */
-export function isObserverLate(previousPassTookMs: number | undefined, sinceListedMs: number, lateAfterSec: number, staleForMs: number, watchdogKillSec: number): boolean {
+export function isObserverLate(
+  previousPassTookMs: number | undefined,
+  sinceListedMs: number,
+  lateAfterSec: number,
+  staleForMs: number,
+  watchdogKillSec: number,
+): boolean {
   if (staleForMs >= 2 * watchdogKillSec * 1000) return false;
   const lateMs = lateAfterSec * 1000;
   return (previousPassTookMs ?? 0) > lateMs || sinceListedMs > lateMs;
@@ -80,7 +86,8 @@ export function isObserverLate(previousPassTookMs: number | undefined, sinceList
  */
 export function deferStale(verdict: Verdict, now: number, confirmAfterSec: number, why: string): Verdict {
   const cause = staleCauseOf(verdict);
-  if (cause === undefined || verdict.kind === 'suspect' || verdict.kind === 'healthy' || verdict.kind === 'ignore' || verdict.kind === 'complete') return verdict;
+  if (cause === undefined || verdict.kind === 'suspect' || verdict.kind === 'healthy' || verdict.kind === 'ignore' || verdict.kind === 'complete')
+    return verdict;
   return {
     kind: 'suspect',
     cause,

@@ -10,7 +10,15 @@
  */
 import type { ShardPatch } from '../ports.js';
 import { ProgrammingError, StateConflictError, ValidationError } from '../errors.js';
-import { SHARD_STATUS_EVENT, type CauseDetail, type LifecycleEvent, type RestartCause, type RestartRecord, type ShardRecord, type ShardStatus } from '../model/records.js';
+import {
+  SHARD_STATUS_EVENT,
+  type CauseDetail,
+  type LifecycleEvent,
+  type RestartCause,
+  type RestartRecord,
+  type ShardRecord,
+  type ShardStatus,
+} from '../model/records.js';
 
 /** The event type, defined with the event record so the report reads it without the fleet; kept here for the transitions' callers. */
 export { SHARD_STATUS_EVENT };
@@ -230,9 +238,7 @@ function incidentFor(record: ShardRecord, to: ShardStatus, note: ShardTransition
   const expected = troubleStatusFor(note.incident.cause);
   if (recycle ? expected !== undefined : expected !== to) {
     const leadsTo = expected ?? 'RESTARTING (a recycle, from RUNNING)';
-    throw new ValidationError([
-      { path: 'incident.cause', message: `${note.incident.cause} leads to ${leadsTo}, not to ${to} (${where})` },
-    ]);
+    throw new ValidationError([{ path: 'incident.cause', message: `${note.incident.cause} leads to ${leadsTo}, not to ${to} (${where})` }]);
   }
   return note.incident;
 }

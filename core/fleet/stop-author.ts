@@ -102,7 +102,11 @@ function outsideStop(task: TaskStatus, engineStop: EngineStop | undefined): Extr
     return { by: 'outside', signal, note: `stopped from outside by ${signal}: a signal arbfleet did not send, which ended the process` };
   }
   if (engineStop?.by === 'signal' && task.exitCode === 0) {
-    return { by: 'outside', signal: engineStop.signal, note: `stopped from outside by ${engineStop.signal}: a signal arbfleet did not send (the engine's final heartbeat says so); it committed and exited 0` };
+    return {
+      by: 'outside',
+      signal: engineStop.signal,
+      note: `stopped from outside by ${engineStop.signal}: a signal arbfleet did not send (the engine's final heartbeat says so); it committed and exited 0`,
+    };
   }
   return undefined;
 }

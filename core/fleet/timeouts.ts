@@ -95,13 +95,16 @@ export function timeoutOrderIssues(t: ShardTimeouts): string[] {
   const issues: string[] = [];
   const worstHeartbeatAge = t.heartbeatIntervalSec + t.storeStallToleranceSec + t.engineLockWaitSec + t.storeRetrySec;
   if (!(t.storeStallToleranceSec > 0)) issues.push(`store stall tolerance ${sec(t.storeStallToleranceSec)}s is not positive`);
-  if (!(worstHeartbeatAge < t.selfFenceSec)) issues.push(`a tolerated stall leaves a heartbeat ${sec(worstHeartbeatAge)}s old, not under the self-fence ${sec(t.selfFenceSec)}s`);
-  if (!(worstHeartbeatAge < t.watchdogKillSec)) issues.push(`a tolerated stall leaves a heartbeat ${sec(worstHeartbeatAge)}s old, not under the watchdog's kill ${sec(t.watchdogKillSec)}s`);
+  if (!(worstHeartbeatAge < t.selfFenceSec))
+    issues.push(`a tolerated stall leaves a heartbeat ${sec(worstHeartbeatAge)}s old, not under the self-fence ${sec(t.selfFenceSec)}s`);
+  if (!(worstHeartbeatAge < t.watchdogKillSec))
+    issues.push(`a tolerated stall leaves a heartbeat ${sec(worstHeartbeatAge)}s old, not under the watchdog's kill ${sec(t.watchdogKillSec)}s`);
   if (!(t.selfFenceSec + t.engineLockWaitSec < t.watchdogKillSec)) {
     issues.push(`self-fence ${sec(t.selfFenceSec)}s + lock wait ${sec(t.engineLockWaitSec)}s is not under the watchdog's kill ${sec(t.watchdogKillSec)}s`);
   }
   if (!(t.commitBoundSec <= t.selfFenceSec)) issues.push(`commit bound ${sec(t.commitBoundSec)}s is past the self-fence ${sec(t.selfFenceSec)}s`);
-  if (!(t.engineLockWaitSec < CONTROL_PLANE_LOCK_WAIT_SEC)) issues.push(`engine lock wait ${sec(t.engineLockWaitSec)}s is not under the control plane's ${sec(CONTROL_PLANE_LOCK_WAIT_SEC)}s`);
+  if (!(t.engineLockWaitSec < CONTROL_PLANE_LOCK_WAIT_SEC))
+    issues.push(`engine lock wait ${sec(t.engineLockWaitSec)}s is not under the control plane's ${sec(CONTROL_PLANE_LOCK_WAIT_SEC)}s`);
   return issues;
 }
 

@@ -25,7 +25,16 @@ import { ProgrammingError } from '../errors.js';
 import { ENGINE_EXIT } from '../model/exit-codes.js';
 import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
-import { nextBackoffSec, preemptionBudget, preemptionDelaySec, restartBudget, isBackoffReset, isOutsideCause, type BackoffPolicy, type RestartBudget } from './backoff.js';
+import {
+  nextBackoffSec,
+  preemptionBudget,
+  preemptionDelaySec,
+  restartBudget,
+  isBackoffReset,
+  isOutsideCause,
+  type BackoffPolicy,
+  type RestartBudget,
+} from './backoff.js';
 import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from '../model/records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
 import { fleetStopReason, stopAuthor } from './stop-author.js';
@@ -168,7 +177,7 @@ export function campaignStopReason(why: 'ended' | 'cancelled' | 'failed'): strin
 
 /** True when a task was stopped by the control plane because its campaign is ending. */
 export function isCampaignStopReason(reason: string | undefined): boolean {
-  return reason !== undefined && reason.startsWith(CAMPAIGN_STOP_PREFIX);
+  return reason?.startsWith(CAMPAIGN_STOP_PREFIX) ?? false;
 }
 
 const CAMPAIGN_STOP_PREFIX = fleetStopReason('campaign ');
@@ -177,7 +186,9 @@ const CAMPAIGN_STOP_PREFIX = fleetStopReason('campaign ');
 const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 
 /** A stopped task, judged: completion, or the cause of a restart with its evidence. */
-export type StopClassification = 'completed' | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE'>; detail: CauseDetail; permanent?: true };
+export type StopClassification =
+  | 'completed'
+  | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE'>; detail: CauseDetail; permanent?: true };
 
 /**
  * Judges a STOPPED task by who ended it (`stopAuthor`), given `final`, the last heartbeat of its
@@ -218,7 +229,8 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: 
   }
   if (task.exitCode === 0 && !signalled) {
     if (author.by === 'engine' || campaignEndsAt === undefined) return 'completed';
-    const note = "exited 0 before the campaign's end without saying it had finished (its final heartbeat names no end of its own): taken as a stop from outside";
+    const note =
+      "exited 0 before the campaign's end without saying it had finished (its final heartbeat names no end of its own): taken as a stop from outside";
     return { cause: 'PREEMPTED', detail: { ...detail, note } };
   }
 

@@ -167,10 +167,14 @@ export class WatchdogService {
       const task = shard.taskId ? byTask.get(shard.taskId) : undefined;
       const key = { campaignId: shard.campaignId, shardId: shard.shardId };
       try {
-        out.push({ shard: key, verdict: await this.judge(campaign, shard, task, { fromIndex: true, listedAt, previousPassTookMs: late, mass: mass.get(shard.campaignId) }) });
+        out.push({
+          shard: key,
+          verdict: await this.judge(campaign, shard, task, { fromIndex: true, listedAt, previousPassTookMs: late, mass: mass.get(shard.campaignId) }),
+        });
       } catch (error) {
         errors.push(error);
-        if (errors.length > 1) this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
+        if (errors.length > 1)
+          this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
       }
     }
     this.previousPassTookMs = this.ctx.clock.now() - listedAt;
@@ -230,7 +234,8 @@ export class WatchdogService {
       return { ok: false, said: `probe failed: ${error instanceof Error ? error.message : String(error)}` };
     }
     const tookMs = this.ctx.clock.now() - started;
-    if (tookMs > confirmAfterSec * 1000) return { ok: false, said: `probe took ${tookMs} ms, longer than the confirmation window (${confirmAfterSec * 1000} ms)` };
+    if (tookMs > confirmAfterSec * 1000)
+      return { ok: false, said: `probe took ${tookMs} ms, longer than the confirmation window (${confirmAfterSec * 1000} ms)` };
     return { ok: true, said: `write and read answered in ${tookMs} ms` };
   }
 
@@ -439,7 +444,13 @@ export class WatchdogService {
    *   `launchNotBefore`), or, once `LAUNCH_DEADLINE_TIMEOUTS` launch timeouts overdue, the shard fails.
    * Undefined when no rule applies (the policy then judges the shard).
    */
-  private async reconcile(campaign: CampaignRecord, shard: ShardRecord, task: TaskStatus | undefined, config: CampaignConfig, now: number): Promise<ReconcileKind | undefined> {
+  private async reconcile(
+    campaign: CampaignRecord,
+    shard: ShardRecord,
+    task: TaskStatus | undefined,
+    config: CampaignConfig,
+    now: number,
+  ): Promise<ReconcileKind | undefined> {
     const { store, launcher, queue, log } = this.ctx;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     if (isTerminalCampaign(campaign.status) && isActiveShard(shard.status)) {

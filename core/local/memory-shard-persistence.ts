@@ -88,7 +88,12 @@ export class MemoryShardLedger {
     const slot = this.shards.get(id(key));
     if (!slot) return { checkpoint: null, ledgerTail: [] };
     const after = slot.checkpoint?.lastFillSeq ?? -1;
-    return { checkpoint: structuredClone(slot.checkpoint), ledgerTail: committedOf(slot).filter((f) => f.seq > after).map((f) => ({ ...f })) };
+    return {
+      checkpoint: structuredClone(slot.checkpoint),
+      ledgerTail: committedOf(slot)
+        .filter((f) => f.seq > after)
+        .map((f) => ({ ...f })),
+    };
   }
 
   private slot(key: ShardKey, generation: number): ShardSlot {

@@ -166,7 +166,9 @@ export class ProcessLauncher implements TaskLauncher {
     const pid = child.pid;
     if (pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve));
-      throw new Error(`could not start the task of shard ${spec.key.campaignId}/${spec.key.shardId} generation ${spec.generation}: ${this.command.join(' ')} (cwd ${this.cwd}): ${error.message}`);
+      throw new Error(
+        `could not start the task of shard ${spec.key.campaignId}/${spec.key.shardId} generation ${spec.generation}: ${this.command.join(' ')} (cwd ${this.cwd}): ${error.message}`,
+      );
     }
     const record = newRecord(String(pid), pid, spec.key, spec.generation, child, this.clock.now());
     if (logPath !== undefined) {
@@ -437,7 +439,10 @@ function appendTail(tail: Buffer, chunk: Buffer, max: number): Buffer {
 
 /** The tail as text; a character cut in half at the start is dropped. */
 function decodeTail(tail: Buffer, max: number): string {
-  return tail.subarray(Math.max(0, tail.length - max)).toString('utf8').replace(/^\uFFFD+/, '');
+  return tail
+    .subarray(Math.max(0, tail.length - max))
+    .toString('utf8')
+    .replace(/^\uFFFD+/, '');
 }
 
 function pidFromTaskId(taskId: string): number | undefined {
@@ -486,6 +491,7 @@ function checkOptions(command: string[], stopGraceMs: number, stderrTailBytes: n
   const issues: FieldIssue[] = [];
   if (command.length === 0 || command[0] === '') issues.push({ path: 'command', message: 'expected a program and its arguments, found an empty list' });
   if (!Number.isFinite(stopGraceMs) || stopGraceMs < 0) issues.push({ path: 'stopGraceMs', message: `expected milliseconds ≥ 0, found ${stopGraceMs}` });
-  if (!Number.isInteger(stderrTailBytes) || stderrTailBytes < 0) issues.push({ path: 'stderrTailBytes', message: `expected a whole number of bytes ≥ 0, found ${stderrTailBytes}` });
+  if (!Number.isInteger(stderrTailBytes) || stderrTailBytes < 0)
+    issues.push({ path: 'stderrTailBytes', message: `expected a whole number of bytes ≥ 0, found ${stderrTailBytes}` });
   if (issues.length > 0) throw new ValidationError(issues, 'ProcessLauncher options');
 }

@@ -6,7 +6,16 @@ import type { Clock } from '../clock.js';
 import { toFieldIssues } from '../config/zod-issues.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
-import { AlreadyExistsError, FencedOutError, NotFoundError, ProgrammingError, StoreReplacedError, StoreUnavailableError, ValidationError, VersionConflictError } from '../errors.js';
+import {
+  AlreadyExistsError,
+  FencedOutError,
+  NotFoundError,
+  ProgrammingError,
+  StoreReplacedError,
+  StoreUnavailableError,
+  ValidationError,
+  VersionConflictError,
+} from '../errors.js';
 import {
   CampaignRecordSchema,
   HeartbeatSchema,
@@ -134,14 +143,12 @@ const SQL = {
   campaignByIdempotencyKey: 'SELECT record FROM campaigns WHERE idempotency_key = ?',
   listCampaigns: 'SELECT record FROM campaigns ORDER BY created_at, campaign_id',
   updateCampaign: 'UPDATE campaigns SET idempotency_key = ?, version = ?, record = ? WHERE campaign_id = ? AND version = ?',
-  insertShard:
-    'INSERT INTO shards (campaign_id, shard_id, shard_index, status, active, generation, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+  insertShard: 'INSERT INTO shards (campaign_id, shard_id, shard_index, status, active, generation, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   getShard: 'SELECT record FROM shards WHERE campaign_id = ? AND shard_id = ?',
   shardGeneration: 'SELECT generation FROM shards WHERE campaign_id = ? AND shard_id = ?',
   listShards: 'SELECT record FROM shards WHERE campaign_id = ? ORDER BY shard_index, shard_id',
   listActiveShards: 'SELECT record FROM shards INDEXED BY shards_active WHERE active = 1 ORDER BY campaign_id, shard_index',
-  updateShard:
-    'UPDATE shards SET status = ?, active = ?, generation = ?, version = ?, record = ? WHERE campaign_id = ? AND shard_id = ? AND version = ?',
+  updateShard: 'UPDATE shards SET status = ?, active = ?, generation = ?, version = ?, record = ? WHERE campaign_id = ? AND shard_id = ? AND version = ?',
   heartbeat:
     "UPDATE shards SET record = json_set(record, '$.heartbeat', json(?), '$.peakRssBytes', " +
     "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
@@ -493,13 +500,7 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
       for (const fill of toWrite) this.sql.writeFill.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
       if (covered.length > 0) this.sql.setLedgerHead.run(key.campaignId, key.shardId, (covered[covered.length - 1] as Fill).seq);
       if (validCheckpoint) {
-        this.sql.upsertCheckpoint.run(
-          key.campaignId,
-          key.shardId,
-          validCheckpoint.generation,
-          validCheckpoint.lastFillSeq,
-          JSON.stringify(validCheckpoint),
-        );
+        this.sql.upsertCheckpoint.run(key.campaignId, key.shardId, validCheckpoint.generation, validCheckpoint.lastFillSeq, JSON.stringify(validCheckpoint));
       }
     });
   }
@@ -602,14 +603,15 @@ function openDatabase(path: string, mustExist: boolean): Database.Database {
     const found = db.pragma('user_version', { simple: true }) as number;
     if (found > SCHEMA_VERSION) {
       throw new Error(
-        `campaign store ${path} has schema version ${found}, newer than this build's ${SCHEMA_VERSION}; ` +
-          'upgrade arbfleet or point it at another file',
+        `campaign store ${path} has schema version ${found}, newer than this build's ${SCHEMA_VERSION}; ` + 'upgrade arbfleet or point it at another file',
       );
     }
     db.exec(SCHEMA_SQL);
     if (found === 1) {
       // Version 1 committed in single transactions: every fill it stored is committed.
-      db.exec('INSERT OR IGNORE INTO ledger_heads (campaign_id, shard_id, committed_seq) SELECT campaign_id, shard_id, max(seq) FROM fills GROUP BY campaign_id, shard_id');
+      db.exec(
+        'INSERT OR IGNORE INTO ledger_heads (campaign_id, shard_id, committed_seq) SELECT campaign_id, shard_id, max(seq) FROM fills GROUP BY campaign_id, shard_id',
+      );
     }
     db.pragma(`user_version = ${SCHEMA_VERSION}`);
   }).immediate();

@@ -92,9 +92,7 @@ export function reconcileCommit(
 
 /** The fields in which two fills differ, each as `field: a → b` (empty when they are the same fill). */
 export function fillDifferences(a: Fill, b: Fill): string[] {
-  return FILL_FIELDS.filter((field) => !Object.is(a[field], b[field])).map(
-    (field) => `${field}: ${JSON.stringify(a[field])} → ${JSON.stringify(b[field])}`,
-  );
+  return FILL_FIELDS.filter((field) => !Object.is(a[field], b[field])).map((field) => `${field}: ${JSON.stringify(a[field])} → ${JSON.stringify(b[field])}`);
 }
 
 /**

@@ -6,17 +6,7 @@ export const CampaignStatusSchema = z.enum(['SCHEDULED', 'STARTING', 'RUNNING', 
 export type CampaignStatus = z.infer<typeof CampaignStatusSchema>;
 
 /** Shard lifecycle. `STALLED | CRASHED | LOST` are the trouble states a restart leaves from. */
-export const ShardStatusSchema = z.enum([
-  'PENDING',
-  'LAUNCHING',
-  'RUNNING',
-  'STALLED',
-  'CRASHED',
-  'LOST',
-  'RESTARTING',
-  'COMPLETED',
-  'FAILED',
-]);
+export const ShardStatusSchema = z.enum(['PENDING', 'LAUNCHING', 'RUNNING', 'STALLED', 'CRASHED', 'LOST', 'RESTARTING', 'COMPLETED', 'FAILED']);
 export type ShardStatus = z.infer<typeof ShardStatusSchema>;
 
 /** Why a shard was restarted (or failed). */

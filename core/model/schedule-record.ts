@@ -18,9 +18,7 @@ export const OverlapPolicySchema = z.enum(['skip', 'bufferOne', 'cancelPrevious'
 export type OverlapPolicy = z.infer<typeof OverlapPolicySchema>;
 
 /** Schedule names: the same rule as campaign names (they are also the schedule's id). */
-const scheduleName = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
+const scheduleName = z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit');
 
 /** A schedule as a user writes it. Durations accept seconds or strings (`"10m"`) and come out as seconds. */
 export const ScheduleSpecSchema = z
@@ -33,9 +31,11 @@ export const ScheduleSpecSchema = z
     until: z.iso.datetime({ offset: true }).optional().meta({ description: 'no occurrence after this instant' }),
     maxRuns: z.number().int().min(1).max(1_000_000).optional().meta({ description: 'the schedule ends after starting this many runs' }),
     overlap: OverlapPolicySchema.default('skip'),
-    catchupWindow: durationSeconds(0, 366 * 86_400).default(60).meta({
-      description: 'an occurrence found this late (the control plane was down) still runs; a later one is recorded as missed',
-    }),
+    catchupWindow: durationSeconds(0, 366 * 86_400)
+      .default(60)
+      .meta({
+        description: 'an occurrence found this late (the control plane was down) still runs; a later one is recorded as missed',
+      }),
     jitter: durationSeconds(0, 86_400).default(0).meta({
       description: 'each occurrence starts up to this much later, by a fixed amount per occurrence (the same on every control plane)',
     }),

@@ -127,8 +127,9 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
         (problems.length > 0
           ? `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}; window ${covered}`
           : `${covered}: ${allRanOut ? 'every shard played its replay to the end' : 'every shard reached its end'}` +
-            (!allRanOut && shards.some((s) => lastOf(s)?.progress.feedDone !== true) && field(campaign.config['feed'], 'kind') === 'replay' ? ' (the data goes on past it)' : '')) +
-        ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
+            (!allRanOut && shards.some((s) => lastOf(s)?.progress.feedDone !== true) && field(campaign.config['feed'], 'kind') === 'replay'
+              ? ' (the data goes on past it)'
+              : '')) + ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
       pass: completed && shards.length > 0 && problems.length === 0,
     };
   }
@@ -193,7 +194,11 @@ function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCrit
   const stalls = shards.flatMap((s) => s.restarts.filter((r) => r.cause === 'STALLED' || r.cause === 'LOST').map((r) => ({ shard: s, r })));
   const unrecovered = stalls.filter(({ r }) => r.restartedAt === undefined);
   const outcomeOf = (shard: (typeof shards)[number], r: (typeof shard.restarts)[number]) =>
-    describeRestartOutcome(restartOutcome(r, shard.restarts, shard.status, shard.generation), () => '', () => '');
+    describeRestartOutcome(
+      restartOutcome(r, shard.restarts, shard.status, shard.generation),
+      () => '',
+      () => '',
+    );
   const failed = shards.filter((s) => s.status === 'FAILED');
   const problems = [
     ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))}: ${outcomeOf(shard, r)}`),
@@ -264,7 +269,9 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
       .map(([reason, n]) => `${reason} ${formatCount(n)}`)
       .join(', ');
   const widestText = (t: ShardTail) =>
-    t.widest === null ? 'no deviation reported' : `widest deviation ${formatNumber(t.widest.deviationBps, 1)} bps (${t.widest.symbol} at ${formatInstant(t.widest.atMs)})`;
+    t.widest === null
+      ? 'no deviation reported'
+      : `widest deviation ${formatNumber(t.widest.deviationBps, 1)} bps (${t.widest.symbol} at ${formatInstant(t.widest.atMs)})`;
   const describe = (t: ShardTail): string => {
     const opened = `${formatCount(t.entries)} opened${t.lastEntryMs === null ? '' : `, last ${formatInstant(t.lastEntryMs)}`}`;
     switch (t.verdict) {
@@ -340,7 +347,7 @@ function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
   return {
     id: 'ledger-exact',
     criterion: 'Ledger exact (every fill once)',
-    target: '0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines\'',
+    target: "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'",
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +

@@ -112,11 +112,11 @@ export function buildReport(input: ReportInput): CampaignReport {
         'ledger-full) and no trade closed (a plateau: exits not firing, caps full), or when nothing was refused there while a heartbeat showed a ' +
         `symbol's premium deviation ≥ ${OPPORTUNITY_MULTIPLE} × (entryBps + both taker fees); otherwise a tail without entries is a quiet market.`,
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
-      'Ledger check: counted = fillsA + fillsB of each shard\'s last checkpoint; reported = what its last heartbeat carried (fills made once ' +
+      "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint; reported = what its last heartbeat carried (fills made once " +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
-        'an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade\'s (symbol, event time, each leg\'s ' +
+        "an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade's (symbol, event time, each leg's " +
         'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +
-        '(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat\'s when that heartbeat counted the same fills.',
+        "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills.",
       ...TRADING_NOTES,
     ],
   };

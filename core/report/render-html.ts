@@ -124,7 +124,20 @@ function shardTable(report: CampaignReport): string {
       cell(t.restarts, true),
     ];
   });
-  const headers = ['Shard', 'Symbols', 'Status', 'Gen', 'Ticks', 'Ticks/s', 'Trades (open/closed)', 'Fills A / B', 'Realised P&L', 'Latency p50/p99/max', 'Peak RSS', 'Restarts'];
+  const headers = [
+    'Shard',
+    'Symbols',
+    'Status',
+    'Gen',
+    'Ticks',
+    'Ticks/s',
+    'Trades (open/closed)',
+    'Fills A / B',
+    'Realised P&L',
+    'Latency p50/p99/max',
+    'Peak RSS',
+    'Restarts',
+  ];
   return `<div id="shards">${htmlTable(headers, rows)}</div>`;
 }
 
@@ -138,14 +151,35 @@ function charts(report: CampaignReport): string {
   const xMaxSec = report.campaign.ranSec;
   const noHeartbeats = 'No heartbeats recorded.';
   return [
-    lineChart({ id: 'chart-throughput', title: 'Ticks per second, per shard', yLabel: 'ticks/s', series: series((p) => p.ticksPerSec), xMaxSec, formatY: (v) => formatNumber(v, 1), emptyText: noHeartbeats }),
-    lineChart({ id: 'chart-trades', title: 'Trades opened (cumulative), per shard', yLabel: 'trades', series: series((p) => p.trades), xMaxSec, formatY: formatCount, emptyText: noHeartbeats }),
+    lineChart({
+      id: 'chart-throughput',
+      title: 'Ticks per second, per shard',
+      yLabel: 'ticks/s',
+      series: series((p) => p.ticksPerSec),
+      xMaxSec,
+      formatY: (v) => formatNumber(v, 1),
+      emptyText: noHeartbeats,
+    }),
+    lineChart({
+      id: 'chart-trades',
+      title: 'Trades opened (cumulative), per shard',
+      yLabel: 'trades',
+      series: series((p) => p.trades),
+      xMaxSec,
+      formatY: formatCount,
+      emptyText: noHeartbeats,
+    }),
     barChart({
       id: 'chart-latency',
       title: 'Loop latency: heartbeats by reported p99',
       xLabel: 'p99 reported by a heartbeat',
       yLabel: 'heartbeats',
-      bars: report.series.latencyHistogram.buckets.map((b) => ({ label: bucketLabel(b), value: b.count, tooltip: `${bucketLabel(b)}: ${b.count} heartbeats`, alert: b.fromUs >= 10_000 })),
+      bars: report.series.latencyHistogram.buckets.map((b) => ({
+        label: bucketLabel(b),
+        value: b.count,
+        tooltip: `${bucketLabel(b)}: ${b.count} heartbeats`,
+        alert: b.fromUs >= 10_000,
+      })),
       emptyText: noHeartbeats,
     }),
     timelineChart({
@@ -167,7 +201,15 @@ function charts(report: CampaignReport): string {
       legend: [...Object.entries(CAUSE_COLOURS), ['FAILED', FAILED_COLOUR]],
       emptyText: 'No restarts.',
     }),
-    lineChart({ id: 'chart-rss', title: 'Resident memory (RSS), per shard', yLabel: 'MiB', series: series((p) => p.rssBytes / (1024 * 1024)), xMaxSec, formatY: (v) => formatNumber(v, 0), emptyText: noHeartbeats }),
+    lineChart({
+      id: 'chart-rss',
+      title: 'Resident memory (RSS), per shard',
+      yLabel: 'MiB',
+      series: series((p) => p.rssBytes / (1024 * 1024)),
+      xMaxSec,
+      formatY: (v) => formatNumber(v, 0),
+      emptyText: noHeartbeats,
+    }),
   ].join('\n');
 }
 
@@ -180,7 +222,15 @@ function restarts(report: CampaignReport): string {
       `<td class="fail">${escapeHtml(r.cause)}</td>`,
       cell(formatOffset((r.failedAt - start) / 1000)),
       cell(`${formatNumber(r.detectionDelaySec, 1)} s`, true),
-      cell(r.restartedAt === undefined ? describeRestartOutcome(restartOutcome(r, s.restarts, s.status, s.generation), () => '', () => '') : formatOffset((r.restartedAt - start) / 1000)),
+      cell(
+        r.restartedAt === undefined
+          ? describeRestartOutcome(
+              restartOutcome(r, s.restarts, s.status, s.generation),
+              () => '',
+              () => '',
+            )
+          : formatOffset((r.restartedAt - start) / 1000),
+      ),
       cell(r.downtimeSec === undefined ? '—' : `${formatNumber(r.downtimeSec, 1)} s`, true),
       `<td>${escapeHtml(causeEvidence(r.detail))}${r.detail.stderrTail ? `<pre>${escapeHtml(r.detail.stderrTail)}</pre>` : ''}</td>`,
     ]),
@@ -191,7 +241,7 @@ function restarts(report: CampaignReport): string {
 
 function ledger(report: CampaignReport): string {
   const l = report.ledger;
-  const verdict = `<p class="${l.pass ? 'pass' : 'fail'}">${l.pass ? '✓ Every counted fill is in the ledger exactly once.' : '✗ The ledger does not match the engines\' counters.'}</p>`;
+  const verdict = `<p class="${l.pass ? 'pass' : 'fail'}">${l.pass ? '✓ Every counted fill is in the ledger exactly once.' : "✗ The ledger does not match the engines' counters."}</p>`;
   const rows = [...l.shards, { shardId: 'total', ...l }].map((s) => [
     cell(s.shardId),
     cell(formatCount(s.fillsInLedger), true),
@@ -204,7 +254,18 @@ function ledger(report: CampaignReport): string {
     cell(formatMicros(s.realizedPnlMicros), true),
     cell(formatMicros(s.reportedPnlMicros), true),
   ]);
-  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Repeated decisions', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  const headers = [
+    'Shard',
+    'Fills in ledger',
+    'Fills counted',
+    'Lost',
+    'Duplicated',
+    'Repeated decisions',
+    'Uncounted',
+    'Fills reported',
+    'Realised P&L (ledger)',
+    'Realised P&L (engine)',
+  ];
   return `<div id="ledger">${verdict}${htmlTable(headers, rows)}</div>`;
 }
 

@@ -30,7 +30,8 @@ export function renderLivePage(view: LiveView): string {
   const ended = ENDED.includes(campaign.status);
   const shards = [...view.shards].sort((a, b) => a.index - b.index || a.shardId.localeCompare(b.shardId));
   const elapsedSec = campaign.startedAt === undefined ? 0 : ((campaign.endedAt ?? now) - campaign.startedAt) / 1000;
-  const remaining = campaign.endsAt === undefined || ended ? '' : campaign.endsAt > now ? `, ${formatSeconds((campaign.endsAt - now) / 1000)} to go` : ', ending';
+  const remaining =
+    campaign.endsAt === undefined || ended ? '' : campaign.endsAt > now ? `, ${formatSeconds((campaign.endsAt - now) / 1000)} to go` : ', ending';
   const config = reportConfigOf(campaign);
   const live = shards.flatMap((s) => (s.heartbeat ? [s.heartbeat.progress] : []));
   const totals = [
@@ -38,12 +39,27 @@ export function renderLivePage(view: LiveView): string {
     cell(''),
     cell(''),
     cell(`${campaign.symbols.length} symbols`),
-    cell(formatNumber(live.reduce((sum, p) => sum + p.ticksPerSec, 0), 1), true),
+    cell(
+      formatNumber(
+        live.reduce((sum, p) => sum + p.ticksPerSec, 0),
+        1,
+      ),
+      true,
+    ),
     cell(formatCount(live.reduce((sum, p) => sum + p.trades, 0)), true),
-    cell(formatMoney(live.reduce((sum, p) => sum + p.realizedPnl, 0), config.currency), true),
+    cell(
+      formatMoney(
+        live.reduce((sum, p) => sum + p.realizedPnl, 0),
+        config.currency,
+      ),
+      true,
+    ),
     cell(live.length > 0 ? formatLatencyUs(Math.max(...live.map((p) => p.latencyP99Us))) : '—', true),
     cell(''),
-    cell(shards.reduce((sum, s) => sum + s.restarts.length, 0), true),
+    cell(
+      shards.reduce((sum, s) => sum + s.restarts.length, 0),
+      true,
+    ),
     cell(''),
   ];
   const body = [
@@ -55,7 +71,11 @@ export function renderLivePage(view: LiveView): string {
       ['Shard', 'Status', 'Gen', 'Symbols', 'Ticks/s', 'Trades', 'Realised P&L', 'Latency p99', 'Heartbeat age', 'Restarts', 'RSS'],
       [...shards.map((s) => shardRow(s, now, config.currency, ended ? undefined : config.staleAfterSec)), totals],
     )}</div>`,
-    ...(campaign.scheduleId !== undefined ? [`<p id="campaign-schedule">Run of schedule <b>${escapeHtml(campaign.scheduleId)}</b>, occurrence ${escapeHtml(formatInstant(campaign.occurrence))}</p>`] : []),
+    ...(campaign.scheduleId !== undefined
+      ? [
+          `<p id="campaign-schedule">Run of schedule <b>${escapeHtml(campaign.scheduleId)}</b>, occurrence ${escapeHtml(formatInstant(campaign.occurrence))}</p>`,
+        ]
+      : []),
     ...(view.schedules !== undefined ? [renderSchedulesSection(view.schedules)] : []),
     `<p class="muted">As of ${escapeHtml(formatInstant(now))}. ${ended ? 'The campaign has ended: this page no longer refreshes.' : `Refreshes every ${LIVE_REFRESH_SEC} s.`}</p>`,
   ].join('\n');

@@ -91,7 +91,20 @@ function shards(report: CampaignReport): string {
       String(t.restarts),
     ];
   });
-  const headers = ['Shard', 'Symbols', 'Status', 'Gen', 'Ticks', 'Ticks/s', 'Trades (open/closed)', 'Fills A / B', 'Realised P&L', 'Latency p50/p99/max', 'Peak RSS', 'Restarts'];
+  const headers = [
+    'Shard',
+    'Symbols',
+    'Status',
+    'Gen',
+    'Ticks',
+    'Ticks/s',
+    'Trades (open/closed)',
+    'Fills A / B',
+    'Realised P&L',
+    'Latency p50/p99/max',
+    'Peak RSS',
+    'Restarts',
+  ];
   return `## Shards\n\n${table(headers, rows)}`;
 }
 
@@ -128,9 +141,20 @@ function ledger(report: CampaignReport): string {
     formatMicros(s.reportedPnlMicros),
   ]);
   const verdict = l.pass
-    ? '✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines\'.'
+    ? "✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines'."
     : "❌ The ledger does not match the engines' counters.";
-  const headers = ['Shard', 'Fills in ledger', 'Fills counted', 'Lost', 'Duplicated', 'Repeated decisions', 'Uncounted', 'Fills reported', 'Realised P&L (ledger)', 'Realised P&L (engine)'];
+  const headers = [
+    'Shard',
+    'Fills in ledger',
+    'Fills counted',
+    'Lost',
+    'Duplicated',
+    'Repeated decisions',
+    'Uncounted',
+    'Fills reported',
+    'Realised P&L (ledger)',
+    'Realised P&L (engine)',
+  ];
   return `## Ledger check\n\n${verdict}\n\n${table(headers, rows)}`;
 }
 
@@ -141,7 +165,11 @@ function table(headers: readonly string[], rows: readonly string[][]): string {
 
 /** Text from data in a table cell or a line: one line, pipes escaped, nothing that could open an HTML tag. */
 function inline(text: string): string {
-  return text.replace(/\r?\n/g, ' ').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/<(?=[A-Za-z/!?])/g, '&lt;');
+  return text
+    .replace(/\r?\n/g, ' ')
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/<(?=[A-Za-z/!?])/g, '&lt;');
 }
 
 /** Text inside backticks: backticks and line breaks removed, pipes escaped for tables. */

@@ -283,4 +283,4 @@ export const LATENCY_HISTOGRAM_RULE =
 
 /** How throughput is derived: stated in every report's `notes`. */
 export const THROUGHPUT_RULE =
-  'Ticks/s in totals is ticks divided by the campaign\'s run time (downtime included); charts show the rate each heartbeat reported.';
+  "Ticks/s in totals is ticks divided by the campaign's run time (downtime included); charts show the rate each heartbeat reported.";

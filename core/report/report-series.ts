@@ -9,7 +9,7 @@ import { secondsSinceStart, type RunWindow } from './run-window.js';
 /** How downsampling merges heartbeats: stated in every report's `notes`. */
 export const SERIES_RULE =
   `Series: one point per heartbeat (time = when the store received it); above ${MAX_SERIES_POINTS} points a shard's ` +
-  'heartbeats are merged in consecutive groups: ticks/s averaged, trades as at the group\'s end, RSS and latency the highest.';
+  "heartbeats are merged in consecutive groups: ticks/s averaged, trades as at the group's end, RSS and latency the highest.";
 
 /** A shard's series, downsampled to at most `maxPoints`. */
 export function shardSeriesOf(shardId: string, history: readonly Heartbeat[], window: RunWindow, maxPoints = MAX_SERIES_POINTS): ShardSeries {

@@ -52,7 +52,10 @@ export function lineChart(spec: LineChartSpec): string {
     const dots =
       s.points.length <= MAX_DOTTED_POINTS
         ? s.points
-            .map(([t, v]) => `<circle class="point" cx="${x(t)}" cy="${y(v)}" r="2.5" fill="${colour}"><title>${escapeHtml(`${s.name} ${formatOffset(t)}: ${spec.formatY(v)}`)}</title></circle>`)
+            .map(
+              ([t, v]) =>
+                `<circle class="point" cx="${x(t)}" cy="${y(v)}" r="2.5" fill="${colour}"><title>${escapeHtml(`${s.name} ${formatOffset(t)}: ${spec.formatY(v)}`)}</title></circle>`,
+            )
             .join('')
         : '';
     return (
@@ -60,11 +63,7 @@ export function lineChart(spec: LineChartSpec): string {
       `<path d="${d}" fill="none" stroke="${colour}" stroke-width="1.5"/>${dots}</g>`
     );
   });
-  const svg = svgOf(spec.title, [
-    yAxis(yTicks, y, spec.formatY, spec.yLabel),
-    timeAxis(xTicks, x),
-    ...lines,
-  ]);
+  const svg = svgOf(spec.title, [yAxis(yTicks, y, spec.formatY, spec.yLabel), timeAxis(xTicks, x), ...lines]);
   return figure(spec.id, spec.title, svg + legend(spec.series.map((s) => s.name)));
 }
 
@@ -149,17 +148,16 @@ export function timelineChart(spec: TimelineSpec): string {
   const marks = spec.marks.map((m) => {
     const cx = x(m.t);
     const cy = laneY(m.lane);
-    const stretch = m.durationSec !== null && m.durationSec > 0 ? `<rect x="${cx}" y="${cy - 4}" width="${round(Math.max(1, x(m.t + m.durationSec) - cx))}" height="8" fill="${m.colour}" opacity="0.35"/>` : '';
+    const stretch =
+      m.durationSec !== null && m.durationSec > 0
+        ? `<rect x="${cx}" y="${cy - 4}" width="${round(Math.max(1, x(m.t + m.durationSec) - cx))}" height="8" fill="${m.colour}" opacity="0.35"/>`
+        : '';
     const shape = m.square
       ? `<rect class="point" x="${cx - 5}" y="${cy - 5}" width="10" height="10" fill="${m.colour}"><title>${escapeHtml(m.tooltip)}</title></rect>`
       : `<circle class="point" cx="${cx}" cy="${cy}" r="5" fill="${m.colour}"><title>${escapeHtml(m.tooltip)}</title></circle>`;
     return `<g class="mark">${stretch}${shape}</g>`;
   });
-  const svg = svgOf(
-    spec.title,
-    [...lanes, timeAxis(xTicks, x, height), `<g class="series" data-points="${spec.marks.length}">${marks.join('')}</g>`],
-    height,
-  );
+  const svg = svgOf(spec.title, [...lanes, timeAxis(xTicks, x, height), `<g class="series" data-points="${spec.marks.length}">${marks.join('')}</g>`], height);
   const empty = spec.marks.length === 0 ? `<p class="empty">${escapeHtml(spec.emptyText)}</p>` : '';
   const key = `<ul class="legend">${spec.legend.map(([label, colour]) => legendItem(label, colour)).join('')}</ul>`;
   return figure(spec.id, spec.title, svg + empty + key);
@@ -186,7 +184,8 @@ function yAxis(ticks: readonly number[], y: (v: number) => number, format: (v: n
 function timeAxis(ticks: readonly number[], x: (v: number) => number, height = HEIGHT): string {
   const base = height - MARGIN.bottom;
   const labels = ticks.map(
-    (t) => `<line class="axis" x1="${x(t)}" x2="${x(t)}" y1="${base}" y2="${base + 4}"/><text class="tick" x="${x(t)}" y="${base + 16}" text-anchor="middle">${escapeHtml(formatSeconds(t))}</text>`,
+    (t) =>
+      `<line class="axis" x1="${x(t)}" x2="${x(t)}" y1="${base}" y2="${base + 4}"/><text class="tick" x="${x(t)}" y="${base + 16}" text-anchor="middle">${escapeHtml(formatSeconds(t))}</text>`,
   );
   return (
     `<line class="axis" x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${base}" y2="${base}"/>${labels.join('')}` +

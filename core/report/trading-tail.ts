@@ -88,7 +88,18 @@ export function shardTailOf(shardId: string, history: readonly Heartbeat[], ledg
   const lastEntryMs = entries === 0 ? null : Math.max(...openings.values());
   const base = { shardId, entries, lastEntryMs };
   if (first === undefined || last === undefined) {
-    return { ...base, verdict: 'unheard', fromMs: null, toMs: null, tailFromMs: null, tailEntries: 0, tailExits: 0, tailRefusals: {}, tailCapacityRefusals: 0, widest: null };
+    return {
+      ...base,
+      verdict: 'unheard',
+      fromMs: null,
+      toMs: null,
+      tailFromMs: null,
+      tailEntries: 0,
+      tailExits: 0,
+      tailRefusals: {},
+      tailCapacityRefusals: 0,
+      widest: null,
+    };
   }
   const fromMs = eventTimeOf(first);
   const toMs = eventTimeOf(last);
@@ -114,7 +125,8 @@ export function shardTailOf(shardId: string, history: readonly Heartbeat[], ledg
     if (eventTimeOf(h) < tailFromMs) continue;
     for (const s of h.progress.symbols) {
       if (s.deviationBps === undefined || !Number.isFinite(s.deviationBps)) continue;
-      if (widest === null || Math.abs(s.deviationBps) > Math.abs(widest.deviationBps)) widest = { symbol: s.symbol, deviationBps: s.deviationBps, atMs: eventTimeOf(h) };
+      if (widest === null || Math.abs(s.deviationBps) > Math.abs(widest.deviationBps))
+        widest = { symbol: s.symbol, deviationBps: s.deviationBps, atMs: eventTimeOf(h) };
     }
   }
 
@@ -136,6 +148,8 @@ export function tailRulesOf(config: Record<string, unknown>): TailRules {
     maxHoldingSec: num(get(config.strategy, 'maxHolding'), STRATEGY_DEFAULTS.maxHolding),
     heartbeatIntervalSec: num(get(config.watchdog, 'heartbeatInterval'), HEARTBEAT_INTERVAL_DEFAULT_SEC),
     entryThresholdBps:
-      num(get(config.strategy, 'entryBps'), STRATEGY_DEFAULTS.entryBps) + num(get(get(config.venues, 'a'), 'takerFeeBps'), 0) + num(get(get(config.venues, 'b'), 'takerFeeBps'), 0),
+      num(get(config.strategy, 'entryBps'), STRATEGY_DEFAULTS.entryBps) +
+      num(get(get(config.venues, 'a'), 'takerFeeBps'), 0) +
+      num(get(get(config.venues, 'b'), 'takerFeeBps'), 0),
   };
 }

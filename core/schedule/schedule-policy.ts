@@ -102,7 +102,12 @@ export function decideSchedule(schedule: ScheduleRecord, calendar: Calendar, liv
 }
 
 /** The occurrence due now, under the overlap policy, given the runs still live. */
-function overlapDecision(schedule: ScheduleRecord, occurrence: number, following: number | null, live: readonly string[]): Extract<ScheduleDecision, { kind: 'start' | 'buffer' | 'skip' }> {
+function overlapDecision(
+  schedule: ScheduleRecord,
+  occurrence: number,
+  following: number | null,
+  live: readonly string[],
+): Extract<ScheduleDecision, { kind: 'start' | 'buffer' | 'skip' }> {
   const { spec } = schedule;
   const afterStart = spec.maxRuns !== undefined && schedule.runs + 1 >= spec.maxRuns ? null : following;
   if (live.length === 0 || spec.overlap === 'allow') return { kind: 'start', occurrence, nextRunAt: afterStart, cancel: [] };
@@ -125,11 +130,17 @@ function withCoincident<D extends Extract<ScheduleDecision, { occurrence: number
  * What a manual `trigger` at `now` does under the overlap policy: start (stopping `cancel`),
  * buffer, or be refused (`skip`, or a buffer already full) with the reason.
  */
-export function decideTrigger(schedule: ScheduleRecord, live: readonly string[]): { kind: 'start'; cancel: string[] } | { kind: 'buffer' } | { kind: 'refuse'; reason: string } {
+export function decideTrigger(
+  schedule: ScheduleRecord,
+  live: readonly string[],
+): { kind: 'start'; cancel: string[] } | { kind: 'buffer' } | { kind: 'refuse'; reason: string } {
   if (live.length === 0 || schedule.spec.overlap === 'allow') return { kind: 'start', cancel: [] };
   if (schedule.spec.overlap === 'cancelPrevious') return { kind: 'start', cancel: [...live] };
   if (schedule.spec.overlap === 'bufferOne' && schedule.buffered === undefined) return { kind: 'buffer' };
-  return { kind: 'refuse', reason: `run ${live.join(', ')} is still live and the overlap policy is ${schedule.spec.overlap}${schedule.buffered !== undefined ? ' (one run already waits)' : ''}` };
+  return {
+    kind: 'refuse',
+    reason: `run ${live.join(', ')} is still live and the overlap policy is ${schedule.spec.overlap}${schedule.buffered !== undefined ? ' (one run already waits)' : ''}`,
+  };
 }
 
 /** Most occurrences one `miss` step records (a per-minute rule down for a year is 525,600). */

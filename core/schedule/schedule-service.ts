@@ -81,7 +81,8 @@ export class ScheduleService implements ScheduleApi {
   }
 
   async getSchedule(scheduleId: string, next = DEFAULT_NEXT): Promise<ScheduleView> {
-    if (!Number.isInteger(next) || next < 0 || next > MAX_NEXT) throw new ValidationError([{ path: 'next', message: `must be a whole number from 0 to ${MAX_NEXT}, got ${next}` }]);
+    if (!Number.isInteger(next) || next < 0 || next > MAX_NEXT)
+      throw new ValidationError([{ path: 'next', message: `must be a whole number from 0 to ${MAX_NEXT}, got ${next}` }]);
     return this.view(await this.read(scheduleId), next);
   }
 
@@ -106,7 +107,8 @@ export class ScheduleService implements ScheduleApi {
 
   async triggerSchedule(scheduleId: string): Promise<TriggerResult> {
     const current = await this.read(scheduleId);
-    if (current.pending) throw new StateConflictError(`schedule ${scheduleId} is starting a run (${current.pending.idempotencyKey}); try again in a moment`, { retryable: true });
+    if (current.pending)
+      throw new StateConflictError(`schedule ${scheduleId} is starting a run (${current.pending.idempotencyKey}); try again in a moment`, { retryable: true });
     const now = this.deps.clock.now();
     const decision = decideTrigger(current, await this.liveRuns(scheduleId));
     if (decision.kind === 'refuse') throw new StateConflictError(`schedule ${scheduleId}: not triggered: ${decision.reason}`);
@@ -174,20 +176,36 @@ export class ScheduleService implements ScheduleApi {
           schedule = await this.claim(schedule, decision);
           break;
         case 'buffer':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { buffered: decision.occurrence, nextRunAt: decision.nextRunAt, ...foldedMissed(schedule, decision) });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, {
+            buffered: decision.occurrence,
+            nextRunAt: decision.nextRunAt,
+            ...foldedMissed(schedule, decision),
+          });
           result.buffered++;
           await this.event(id, 'schedule.buffered', { occurrence: iso(decision.occurrence), waitingFor: live });
           break;
         case 'skip':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { skipped: schedule.skipped + 1, nextRunAt: decision.nextRunAt, ...foldedMissed(schedule, decision) });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, {
+            skipped: schedule.skipped + 1,
+            nextRunAt: decision.nextRunAt,
+            ...foldedMissed(schedule, decision),
+          });
           result.skipped++;
           await this.event(id, 'schedule.skipped', { occurrence: iso(decision.occurrence), live, overlap: schedule.spec.overlap });
           break;
         case 'miss':
-          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, { missed: schedule.missed + decision.count + (decision.coincident ?? 0), nextRunAt: decision.nextRunAt });
+          schedule = await this.deps.schedules.updateSchedule(id, schedule.version, {
+            missed: schedule.missed + decision.count + (decision.coincident ?? 0),
+            nextRunAt: decision.nextRunAt,
+          });
           result.missed += decision.count;
           this.deps.events?.missed(id, decision.count, now);
-          await this.event(id, 'schedule.missed', { occurrence: iso(decision.occurrence), count: decision.count, lateSec: decision.lateMs / 1000, catchupWindowSec: schedule.spec.catchupWindow });
+          await this.event(id, 'schedule.missed', {
+            occurrence: iso(decision.occurrence),
+            count: decision.count,
+            lateSec: decision.lateMs / 1000,
+            catchupWindowSec: schedule.spec.catchupWindow,
+          });
           this.deps.log.log('warn', 'schedule occurrences missed', { scheduleId: id, from: iso(decision.occurrence), count: decision.count });
           break;
       }
@@ -204,13 +222,21 @@ export class ScheduleService implements ScheduleApi {
     result.missed += count;
     this.deps.events?.missed(scheduleId, count, now);
     await this.event(scheduleId, 'schedule.missed', { occurrence: iso(occurrence), count, cause: 'dst-coincident' });
-    this.deps.log.log('warn', 'schedule occurrences missed: a daylight-saving gap folded them into one run', { scheduleId, occurrence: iso(occurrence), count });
+    this.deps.log.log('warn', 'schedule occurrences missed: a daylight-saving gap folded them into one run', {
+      scheduleId,
+      occurrence: iso(occurrence),
+      count,
+    });
   }
 
   /** Step 1: the compare-and-set that makes this control plane the one starting `occurrence`. */
   private async claim(schedule: ScheduleRecord, decision: Extract<ScheduleDecision, { kind: 'start' | 'startBuffered' }>): Promise<ScheduleRecord> {
     const patch: SchedulePatch = {
-      pending: { occurrence: decision.occurrence, idempotencyKey: occurrenceKey(schedule.scheduleId, decision.occurrence), cancel: decision.kind === 'start' ? decision.cancel : [] },
+      pending: {
+        occurrence: decision.occurrence,
+        idempotencyKey: occurrenceKey(schedule.scheduleId, decision.occurrence),
+        cancel: decision.kind === 'start' ? decision.cancel : [],
+      },
       runs: schedule.runs + 1,
       lastOccurrence: decision.occurrence,
       ...(decision.kind === 'start' ? foldedMissed(schedule, decision) : {}),
@@ -238,7 +264,10 @@ export class ScheduleService implements ScheduleApi {
     }
     let campaignId: string | undefined;
     try {
-      const { view } = await this.deps.campaigns.createCampaign(schedule.spec.campaign, { idempotencyKey: pending.idempotencyKey, origin: { scheduleId: id, occurrence: pending.occurrence } });
+      const { view } = await this.deps.campaigns.createCampaign(schedule.spec.campaign, {
+        idempotencyKey: pending.idempotencyKey,
+        origin: { scheduleId: id, occurrence: pending.occurrence },
+      });
       campaignId = view.campaign.campaignId;
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;

@@ -57,5 +57,9 @@ function withCampaignSchedule(raw: unknown): unknown {
   const schedule = (campaign as Record<string, unknown>).schedule;
   if (typeof schedule !== 'object' || schedule === null) return raw;
   const { cron, startAt } = schedule as Record<string, unknown>;
-  return { ...(spec.cron === undefined && cron !== undefined ? { cron } : {}), ...(spec.startAt === undefined && startAt !== undefined ? { startAt } : {}), ...spec };
+  return {
+    ...(spec.cron === undefined && cron !== undefined ? { cron } : {}),
+    ...(spec.startAt === undefined && startAt !== undefined ? { startAt } : {}),
+    ...spec,
+  };
 }

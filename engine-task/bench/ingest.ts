@@ -109,8 +109,14 @@ function frames(): string[] {
   for (let i = 0; i < 1024; i++) {
     const bid = 115_279.25 + (i % 97) / 100;
     out.push(`{"u":${400_900_217 + i},"s":"BTCUSDT","b":"${bid.toFixed(8)}","B":"3.06000000","a":"${(bid + 0.01).toFixed(8)}","A":"8.61000000"}`);
-    const units = Array.from({ length: 15 }, (_, l) => `{"ask_price":${159_523_000 + l * 2000 + (i % 13) * 1000}.0,"bid_price":${159_508_000 - l * 1000 + (i % 13) * 1000}.0,"ask_size":0.0046748,"bid_size":0.02069352}`);
-    out.push(`{"type":"orderbook","code":"KRW-BTC","timestamp":${T0 + i},"total_ask_size":1.9,"total_bid_size":1.1,"orderbook_units":[${units.join(',')}],"stream_type":"REALTIME","level":0}`);
+    const units = Array.from(
+      { length: 15 },
+      (_, l) =>
+        `{"ask_price":${159_523_000 + l * 2000 + (i % 13) * 1000}.0,"bid_price":${159_508_000 - l * 1000 + (i % 13) * 1000}.0,"ask_size":0.0046748,"bid_size":0.02069352}`,
+    );
+    out.push(
+      `{"type":"orderbook","code":"KRW-BTC","timestamp":${T0 + i},"total_ask_size":1.9,"total_bid_size":1.1,"orderbook_units":[${units.join(',')}],"stream_type":"REALTIME","level":0}`,
+    );
   }
   return out;
 }

@@ -34,7 +34,11 @@ export function pythonToolsBin(): string {
 export async function startMotoServer(env: Record<string, string> = {}): Promise<MotoServer> {
   const bin = pythonToolsBin();
   const port = await freePort();
-  const moto = spawn(`${bin}/moto_server`, ['-H', '127.0.0.1', '-p', String(port)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const moto = spawn(`${bin}/moto_server`, ['-H', '127.0.0.1', '-p', String(port)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let log = '';
   moto.stderr?.on('data', (chunk: Buffer) => (log = (log + chunk.toString()).slice(-8000)));
   const endpoint = `http://127.0.0.1:${port}`;

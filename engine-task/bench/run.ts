@@ -97,11 +97,29 @@ async function runEngine(symbolCount: number, ticks: number) {
   const symbols = campaign.symbols.map((s) => s.base);
 
   // Warm-up run: JIT and heap settle; its numbers are thrown away.
-  await new ShardRunner({ campaign, shardIndex: 0, symbols, persistence: new DiscardingPersistence(), mode: 'virtual', log: silentLogger, startAt: start, endsAt: start + (warmupTicks / perSec) * 1000 }).run();
+  await new ShardRunner({
+    campaign,
+    shardIndex: 0,
+    symbols,
+    persistence: new DiscardingPersistence(),
+    mode: 'virtual',
+    log: silentLogger,
+    startAt: start,
+    endsAt: start + (warmupTicks / perSec) * 1000,
+  }).run();
   gc();
   const heapBefore = process.memoryUsage().heapUsed;
   const persistence = new DiscardingPersistence();
-  const runner = new ShardRunner({ campaign, shardIndex: 0, symbols, persistence, mode: 'virtual', log: silentLogger, startAt: start, endsAt: start + (ticks / perSec) * 1000 });
+  const runner = new ShardRunner({
+    campaign,
+    shardIndex: 0,
+    symbols,
+    persistence,
+    mode: 'virtual',
+    log: silentLogger,
+    startAt: start,
+    endsAt: start + (ticks / perSec) * 1000,
+  });
   const t0 = performance.now();
   const outcome = await runner.run();
   const seconds = (performance.now() - t0) / 1000;
@@ -182,7 +200,16 @@ async function benchWatchdogPass(sizes: number[], json: boolean): Promise<void> 
   if (json) console.log(JSON.stringify({ node: process.version, at: new Date().toISOString(), results }, null, 2));
   else {
     console.log(watchdogPassTable(results));
-    console.log(`\nverdicts: ${results.map((r) => `${r.shards}: ${Object.entries(r.verdicts).map(([k, v]) => `${v} ${k}`).join(', ')} (${r.passMs} ms)`).join('; ')}`);
+    console.log(
+      `\nverdicts: ${results
+        .map(
+          (r) =>
+            `${r.shards}: ${Object.entries(r.verdicts)
+              .map(([k, v]) => `${v} ${k}`)
+              .join(', ')} (${r.passMs} ms)`,
+        )
+        .join('; ')}`,
+    );
   }
 }
 

@@ -97,7 +97,15 @@ export async function measureWatchdogPass(endpoint: string, shards: number): Pro
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: `${names}-`, clock });
     await createTables(clients, `${names}-`);
     const ecs = await setUpEcs(endpoint, clients, names);
-    const launcher = new EcsTaskLauncher({ clients, cluster: names, taskDefinition: names, containerName: 'engine', ...ecs, assignPublicIp: 'DISABLED', clock });
+    const launcher = new EcsTaskLauncher({
+      clients,
+      cluster: names,
+      taskDefinition: names,
+      containerName: 'engine',
+      ...ecs,
+      assignPublicIp: 'DISABLED',
+      clock,
+    });
     const { queueUrl } = await createLaunchQueues(clients, names, { maxReceives: 5, visibilityTimeoutSec: 60 });
     const queue = new SqsLaunchQueue({ clients, queueUrl, log: silentLogger });
     const fleet = await seedFleet(clients, `${names}-`, { cluster: names, ...ecs }, clock.now(), shards);
@@ -158,7 +166,9 @@ async function setUpEcs(endpoint: string, clients: AwsClients, name: string): Pr
  */
 async function seedFleet(clients: AwsClients, tablePrefix: string, ecs: EcsPlacement, now: number, shards: number) {
   const tables = tableNames(tablePrefix);
-  const symbols = symbolUniverse().symbols.map((s) => s.base).slice(0, SHARDS_PER_CAMPAIGN);
+  const symbols = symbolUniverse()
+    .symbols.map((s) => s.base)
+    .slice(0, SHARDS_PER_CAMPAIGN);
   const campaignCount = Math.ceil(shards / SHARDS_PER_CAMPAIGN);
   for (let c = 0; c < campaignCount; c++) {
     const count = Math.min(SHARDS_PER_CAMPAIGN, shards - c * SHARDS_PER_CAMPAIGN);

@@ -271,13 +271,9 @@ export class Engine implements QuoteSink {
       const qty = p.qty[slot] as number;
       const boughtA = p.buyVenue[slot] === VENUE_A;
       // Exit legs: sell where we bought, buy back where we sold, each paying its taker fee.
-      const exitValue = boughtA
-        ? qty * (bidA * this.keepA - askB * this.payB)
-        : qty * (bidB * this.keepB - askA * this.payA);
-      const pnlBps = ((p.entryCashMicros[slot] as number) / MICROS + exitValue / fx) / (p.notional[slot] as number) * 1e4;
-      const spread = withBaseline
-        ? (boughtA ? -deviation : deviation)
-        : boughtA ? midSpreadBps(bidB, askB, bidA, askA) : midSpreadBps(bidA, askA, bidB, askB);
+      const exitValue = boughtA ? qty * (bidA * this.keepA - askB * this.payB) : qty * (bidB * this.keepB - askA * this.payA);
+      const pnlBps = (((p.entryCashMicros[slot] as number) / MICROS + exitValue / fx) / (p.notional[slot] as number)) * 1e4;
+      const spread = withBaseline ? (boughtA ? -deviation : deviation) : boughtA ? midSpreadBps(bidB, askB, bidA, askA) : midSpreadBps(bidA, askA, bidB, askB);
       const reason = exitReason(pnlBps, spread, ts - (p.openedAt[slot] as number), this.exits);
       // With the ledger buffer full the exit waits for the next tick, after the runner's commit.
       if (reason !== NO_EXIT && this.fills.hasRoom(2)) this.close(slot, symbol, reason, ts);
@@ -457,7 +453,17 @@ export class Engine implements QuoteSink {
         const symbol = symbolOf(t.symbol);
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: more open trades on ${t.symbol} than maxOpenTradesPerSymbol allows`);
-        p.occupy(slot, t.tradeId, t.buyVenue === 'A' ? VENUE_A : VENUE_B, t.qty, t.entryPriceA, t.entryPriceB, t.entryCashMicros, this.orderNotional, t.openedAt);
+        p.occupy(
+          slot,
+          t.tradeId,
+          t.buyVenue === 'A' ? VENUE_A : VENUE_B,
+          t.qty,
+          t.entryPriceA,
+          t.entryPriceB,
+          t.entryCashMicros,
+          this.orderNotional,
+          t.openedAt,
+        );
       }
       p.fillsA = checkpoint.fillsA;
       p.fillsB = checkpoint.fillsB;

@@ -89,11 +89,18 @@ async function main(): Promise<number> {
     throw new ValidationError([{ path: 'ARBFLEET_CONFIG_FROM', message: `expected "store", got "${env.ARBFLEET_CONFIG_FROM}"` }]);
   }
   if (!configPath && !configJson && !configFromStore) {
-    throw new ValidationError([{ path: '', message: 'no campaign config: give CONFIG, or set ARBFLEET_CONFIG, ARBFLEET_CONFIG_JSON or ARBFLEET_CONFIG_FROM=store' }]);
+    throw new ValidationError([
+      { path: '', message: 'no campaign config: give CONFIG, or set ARBFLEET_CONFIG, ARBFLEET_CONFIG_JSON or ARBFLEET_CONFIG_FROM=store' },
+    ]);
   }
   const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
   const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
-  const { persistence, campaignConfig, setLockWait, close } = await openPersistence(values.store ?? env.ARBFLEET_STORE ?? 'memory', key, generation, systemClock);
+  const { persistence, campaignConfig, setLockWait, close } = await openPersistence(
+    values.store ?? env.ARBFLEET_STORE ?? 'memory',
+    key,
+    generation,
+    systemClock,
+  );
   let campaign = configPath
     ? loadCampaignFile(configPath)
     : configJson
@@ -101,10 +108,15 @@ async function main(): Promise<number> {
       : campaignFromObject(await storedConfig(campaignConfig, key.campaignId), `campaign ${key.campaignId} in the store`);
   if (values.duration) {
     const seconds = parseDurationSeconds(values.duration);
-    if (seconds === undefined || seconds <= 0) throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${values.duration}"` }]);
+    if (seconds === undefined || seconds <= 0)
+      throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${values.duration}"` }]);
     campaign = { ...campaign, config: { ...campaign.config, duration: seconds } };
   }
-  const symbols = (values.symbols ?? env.ARBFLEET_SYMBOLS)?.split(',').map((s) => s.trim()).filter(Boolean) ?? campaign.symbols.map((s) => s.base);
+  const symbols =
+    (values.symbols ?? env.ARBFLEET_SYMBOLS)
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? campaign.symbols.map((s) => s.base);
   const unknown = symbols.filter((s) => !campaign.symbols.some((c) => c.base === s));
   if (unknown.length > 0) throw new ValidationError([{ path: 'symbols', message: `not in the campaign: ${unknown.join(', ')}` }]);
   const shardIndex = integer(values['shard-index'] ?? env.ARBFLEET_SHARD_INDEX ?? '0', 'shard-index');
@@ -168,7 +180,8 @@ async function main(): Promise<number> {
 function clockMode(flag: boolean, fromEnv: string | undefined, fromConfig: 'real' | 'virtual'): 'real' | 'virtual' {
   if (flag) return 'virtual';
   if (fromEnv === undefined || fromEnv === '') return fromConfig;
-  if (fromEnv !== 'real' && fromEnv !== 'virtual') throw new ValidationError([{ path: 'ARBFLEET_CLOCK', message: `expected real or virtual, got "${fromEnv}"` }]);
+  if (fromEnv !== 'real' && fromEnv !== 'virtual')
+    throw new ValidationError([{ path: 'ARBFLEET_CLOCK', message: `expected real or virtual, got "${fromEnv}"` }]);
   return fromEnv;
 }
 
@@ -177,7 +190,9 @@ function exitCodeOf(outcome: RunOutcome): number {
   if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return ENGINE_EXIT.FENCED_OUT;
   if (outcome.end === 'store-unavailable') {
     // The last stderr line is what the fleet quotes in the restart's detail (`classifyStop`).
-    process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${outcome.reason}; ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed\n`);
+    process.stderr.write(
+      `arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${outcome.reason}; ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed\n`,
+    );
     return ENGINE_EXIT.STORE_UNAVAILABLE;
   }
   if (outcome.end === 'commit-failed' || outcome.fillsUncommitted > 0) {
@@ -199,7 +214,12 @@ async function engineMetricsPublisher(key: { campaignId: string; shardId: string
 async function storedConfig(read: () => Promise<unknown>, campaignId: string): Promise<unknown> {
   const config = await read();
   if (config === undefined) {
-    throw new ValidationError([{ path: 'ARBFLEET_CONFIG_FROM', message: `the store holds no campaign ${campaignId} to read the config from (check ARBFLEET_STORE and ARBFLEET_CAMPAIGN_ID)` }]);
+    throw new ValidationError([
+      {
+        path: 'ARBFLEET_CONFIG_FROM',
+        message: `the store holds no campaign ${campaignId} to read the config from (check ARBFLEET_STORE and ARBFLEET_CAMPAIGN_ID)`,
+      },
+    ]);
   }
   return config;
 }
@@ -241,7 +261,9 @@ main().then(
     const trouble = storeTroubleOf(error);
     if (trouble !== undefined) {
       // The store was busy or unreachable before the run began (the restore, the config read).
-      process.stderr.write(`arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${trouble.kind === 'busy' ? 'store busy' : trouble.kind === 'throttled' ? 'DynamoDB throttled' : 'store unreachable'}: ${trouble.code}: ${reason}\n`);
+      process.stderr.write(
+        `arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${trouble.kind === 'busy' ? 'store busy' : trouble.kind === 'throttled' ? 'DynamoDB throttled' : 'store unreachable'}: ${trouble.code}: ${reason}\n`,
+      );
       process.exit(ENGINE_EXIT.STORE_UNAVAILABLE);
     }
     // A store that cannot be opened (`StoreUnavailableError`, exit 4) says so in the line the fleet quotes.

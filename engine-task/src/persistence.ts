@@ -27,7 +27,11 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
   if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
     const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
-      SqliteCampaignStore: new (path: string, clock: Clock, options?: { mustExist?: boolean }) => CampaignStore & { close(): void; setLockWait(ms: number): void };
+      SqliteCampaignStore: new (
+        path: string,
+        clock: Clock,
+        options?: { mustExist?: boolean },
+      ) => CampaignStore & { close(): void; setLockWait(ms: number): void };
     };
     // Only the store the control plane made: a missing file must not become a fresh, empty one.
     const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true });
@@ -45,7 +49,11 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     ]);
     const clients = new DynamoDbClients();
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });
-    return { persistence: store.forTask(key, generation), campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config, close: () => clients.destroy() };
+    return {
+      persistence: store.forTask(key, generation),
+      campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,
+      close: () => clients.destroy(),
+    };
   }
   throw new Error(`unknown store "${spec}": use one of ${STORE_SPECS.join(', ')}`);
 }

@@ -188,7 +188,12 @@ export class ShardRunner {
     this.selfFenceMs = timeouts.selfFenceSec * 1000;
     this.commitBoundMs = timeouts.commitBoundSec * 1000;
     this.storeRetryMs = timeouts.storeRetrySec * 1000;
-    this.engine = new Engine({ campaign: options.campaign, symbols: options.symbols, generation: options.persistence.generation, wallClock: () => this.clock.now() });
+    this.engine = new Engine({
+      campaign: options.campaign,
+      symbols: options.symbols,
+      generation: options.persistence.generation,
+      wallClock: () => this.clock.now(),
+    });
   }
 
   /**
@@ -248,7 +253,8 @@ export class ShardRunner {
         await this.inflight;
         const failure = await this.finalCommit(engineNow);
         if (failure) ({ end, reason } = { end: this.commitFailureEnd(), reason: failure });
-        else this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
+        else
+          this.finalStop = end === 'stopped' ? { by: 'signal', signal: this.stopReason ?? reason } : this.feedDone ? { by: 'feed-done' } : { by: 'deadline' };
         // The final heartbeat says why the engine stopped (the fleet completes a shard on it): a store
         // stall does not lose it; it is tried again every store retry until the self-fence would fall.
         while (!(await this.heartbeat(engineNow)) && this.storeTrouble !== undefined && this.mono() - this.lastHeartbeatOk < this.selfFenceMs) {
@@ -265,7 +271,11 @@ export class ShardRunner {
       end = 'fenced';
       reason = error.message;
     }
-    this.o.log.log(end === 'completed' || end === 'stopped' ? 'info' : end === 'commit-failed' || end === 'store-unavailable' ? 'error' : 'warn', 'shard ended', { end, reason });
+    this.o.log.log(
+      end === 'completed' || end === 'stopped' ? 'info' : end === 'commit-failed' || end === 'store-unavailable' ? 'error' : 'warn',
+      'shard ended',
+      { end, reason },
+    );
     return this.outcome(end, reason, engineNow - engineStart, this.clock.now() - wallStart);
   }
 
@@ -358,7 +368,11 @@ export class ShardRunner {
         // A commit the store never answered held the heartbeats back (one write at a time) while the loop kept turning: unreachable.
         const sentAt = this.unansweredSince();
         if (sentAt !== undefined && loopGap < this.selfFenceMs / 2) {
-          return { end: 'store-unavailable', reason: `store did not answer: the commit in flight was sent ${((tick - sentAt) / 1000).toFixed(1)}s ago; ${reason}`, engineNow: now };
+          return {
+            end: 'store-unavailable',
+            reason: `store did not answer: the commit in flight was sent ${((tick - sentAt) / 1000).toFixed(1)}s ago; ${reason}`,
+            engineNow: now,
+          };
         }
         return { end: 'self-fenced', reason, engineNow: now };
       }
@@ -537,7 +551,8 @@ export class ShardRunner {
     if (this.finalStop) out.stop = this.finalStop;
     const { a, b, fx } = this.skipped;
     if (out.venues && a + b + fx > 0) {
-      const add = (q: NonNullable<Progress['venues']>['a'], n: number) => (n > 0 ? { ...q, skipped: { ...q.skipped, 'resume-gap': (q.skipped['resume-gap'] ?? 0) + n } } : q);
+      const add = (q: NonNullable<Progress['venues']>['a'], n: number) =>
+        n > 0 ? { ...q, skipped: { ...q.skipped, 'resume-gap': (q.skipped['resume-gap'] ?? 0) + n } } : q;
       out.venues = { a: add(out.venues.a, a), b: add(out.venues.b, b), fx: add(out.venues.fx, fx) };
     }
     return out;
@@ -649,11 +664,22 @@ export class ShardRunner {
     const { config, symbols } = this.o.campaign;
     const feed = config.feed;
     if (feed.kind === 'live') {
-      if (this.o.mode === 'virtual') throw new ValidationError([{ path: 'clock', message: 'a live feed runs on the real clock only: set clock: real (or drop --virtual)' }]);
+      if (this.o.mode === 'virtual')
+        throw new ValidationError([{ path: 'clock', message: 'a live feed runs on the real clock only: set clock: real (or drop --virtual)' }]);
       const { venues } = config;
       const closeAt = this.o.endsAt ?? startAt + config.duration * 1000;
-      const shard = this.o.symbols.length < symbols.length ? { index: this.o.shardIndex, count: Math.ceil(symbols.length / config.sharding.symbolsPerShard) } : undefined;
-      return new LiveFeed({ feed, venues, symbols: this.o.symbols, fxRate: this.o.campaign.fxRate, clock: this.clock, closeAt, shard, onUpdate: () => this.wake?.() });
+      const shard =
+        this.o.symbols.length < symbols.length ? { index: this.o.shardIndex, count: Math.ceil(symbols.length / config.sharding.symbolsPerShard) } : undefined;
+      return new LiveFeed({
+        feed,
+        venues,
+        symbols: this.o.symbols,
+        fxRate: this.o.campaign.fxRate,
+        clock: this.clock,
+        closeAt,
+        shard,
+        onUpdate: () => this.wake?.(),
+      });
     }
     if (feed.kind === 'replay') {
       // Engine time is the recorded time in both modes (campaign-timeline.ts): never rebased.

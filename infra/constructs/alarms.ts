@@ -68,7 +68,8 @@ export class Alarms extends Construct {
     this.add(
       'WatchdogSilent',
       {
-        alarmDescription: 'No watchdog pass completed for 3 minutes: stalls and silent deaths are not being detected (schedule disabled, Lambda failing or throttled).',
+        alarmDescription:
+          'No watchdog pass completed for 3 minutes: stalls and silent deaths are not being detected (schedule disabled, Lambda failing or throttled).',
         metric: fleetMetric(FLEET_METRIC.watchdogPasses, service, 'Sum'),
         threshold: 1,
         comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -85,7 +86,7 @@ export class Alarms extends Construct {
     });
     this.add('StoreUnavailable', {
       alarmDescription:
-        'The campaign store was busy or unreachable: an engine gave up on it (STORE_UNAVAILABLE restart: DynamoDB throttling, a network fault) or the watchdog\'s store probe failed during mass staleness. Not an engine crash: look at the table\'s throttling and the network.',
+        "The campaign store was busy or unreachable: an engine gave up on it (STORE_UNAVAILABLE restart: DynamoDB throttling, a network fault) or the watchdog's store probe failed during mass staleness. Not an engine crash: look at the table's throttling and the network.",
       metric: fleetMetric(FLEET_METRIC.storeUnavailable, service, 'Sum', Duration.minutes(5)),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -107,7 +108,8 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
     });
     this.add('MissedOccurrences', {
-      alarmDescription: 'A schedule occurrence was missed (found later than its catchupWindow: the scheduler Lambda did not run in time): a recurring campaign did not run.',
+      alarmDescription:
+        'A schedule occurrence was missed (found later than its catchupWindow: the scheduler Lambda did not run in time): a recurring campaign did not run.',
       metric: fleetMetric(SCHEDULE_METRIC.missedOccurrences, service, 'Sum'),
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -157,7 +159,11 @@ export class Alarms extends Construct {
     }
   }
 
-  private add(id: string, props: Omit<cloudwatch.AlarmProps, 'treatMissingData'>, treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING): cloudwatch.Alarm {
+  private add(
+    id: string,
+    props: Omit<cloudwatch.AlarmProps, 'treatMissingData'>,
+    treatMissingData = cloudwatch.TreatMissingData.NOT_BREACHING,
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, id, { alarmName: `${Stack.of(this).stackName}-${id}`, ...props, treatMissingData });
     alarm.addAlarmAction(new actions.SnsAction(this.topic));
     alarm.addOkAction(new actions.SnsAction(this.topic));

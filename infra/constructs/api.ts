@@ -120,7 +120,8 @@ export class Api extends Construct {
     Validations.of(api).acknowledge(
       {
         id: 'AwsSolutions-APIG3',
-        reason: 'Every method requires IAM (SigV4) authorisation and the stage is throttled; a WAF web ACL adds cost without protecting an API no anonymous caller can reach.',
+        reason:
+          'Every method requires IAM (SigV4) authorisation and the stage is throttled; a WAF web ACL adds cost without protecting an API no anonymous caller can reach.',
       },
       {
         id: 'AwsSolutions-APIG6',
@@ -129,7 +130,8 @@ export class Api extends Construct {
       },
       {
         id: 'AwsSolutions-COG4',
-        reason: 'The API uses IAM authorisation (SigV4 with the caller’s AWS credentials), not a Cognito user pool: its users are operators with AWS identities.',
+        reason:
+          'The API uses IAM authorisation (SigV4 with the caller’s AWS credentials), not a Cognito user pool: its users are operators with AWS identities.',
       },
     );
     if (props.accountRole) {

@@ -203,10 +203,14 @@ const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
  * queue's visibility timeout is six times it (AWS's advice for SQS event sources).
  * @throws Error when the settings make the bound longer than Lambda's 15 minutes.
  */
-export function launcherTimeout(settings: Pick<AwsClientSettings, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'> = awsClientSettings({})): Duration {
+export function launcherTimeout(
+  settings: Pick<AwsClientSettings, 'maxAttempts' | 'connectionTimeoutMs' | 'requestTimeoutMs'> = awsClientSettings({}),
+): Duration {
   const worstMs = launchBackoffBudgetMs() + (LAUNCH_PATH_CALLS + DEFAULT_LAUNCH_ATTEMPTS) * worstCallMs(settings);
   if (worstMs > LAMBDA_MAX_TIMEOUT_MS) {
-    throw new Error(`a launch may take ${Math.ceil(worstMs / 1000)} s with these AWS client settings, over Lambda's 15 minutes: fewer attempts or shorter timeouts`);
+    throw new Error(
+      `a launch may take ${Math.ceil(worstMs / 1000)} s with these AWS client settings, over Lambda's 15 minutes: fewer attempts or shorter timeouts`,
+    );
   }
   return Duration.minutes(Math.ceil(worstMs / 60_000));
 }
@@ -335,7 +339,9 @@ export class ControlPlane extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: `arbfleet ${name} Lambda: its own log group and the actions its code path uses`,
     });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }));
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'OwnLogGroup', actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logGroup.logGroupArn] }),
+    );
     grantTableAccess(role, TABLE_ACCESS[name], props.state);
     this.grantAccess(role, spec.access, props);
 
@@ -381,9 +387,16 @@ export class ControlPlane extends Construct {
     if (access.readDeadLetters) statement('ReadDeadLetters', ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility'], [this.deadLetterQueue.queueArn]);
 
     // Task ids are unknown until RunTask: the tasks of this cluster, and the ecs:cluster condition besides.
-    const tasksOfCluster = stack.formatArn({ service: 'ecs', resource: 'task', resourceName: `${fleet.cluster.clusterName}/*`, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+    const tasksOfCluster = stack.formatArn({
+      service: 'ecs',
+      resource: 'task',
+      resourceName: `${fleet.cluster.clusterName}/*`,
+      arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+    });
     const onCluster = { ArnEquals: { 'ecs:cluster': fleet.cluster.clusterArn } };
-    const taskActions = [...new Set([...(access.stopTasks ? ECS_LAUNCHER_ACTIONS.stop : []), ...(access.describeTasks ? ECS_LAUNCHER_ACTIONS.describe : [])])].sort();
+    const taskActions = [
+      ...new Set([...(access.stopTasks ? ECS_LAUNCHER_ACTIONS.stop : []), ...(access.describeTasks ? ECS_LAUNCHER_ACTIONS.describe : [])]),
+    ].sort();
     const acknowledged: { finding: string; why: string }[] = [];
     const clusterId = logicalIdOf(fleet.cluster);
     const tasksFinding = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task/<${clusterId}>/*`;
@@ -397,16 +410,23 @@ export class ControlPlane extends Construct {
       statement('RunEngineTask', ['ecs:RunTask'], [taskDefinition.taskDefinitionArn], onCluster);
       // ListTasks has no task-level resource (its resource type is the container instance, absent on Fargate).
       statement('FindLaunchedTask', ['ecs:ListTasks'], ['*'], onCluster);
-      acknowledged.push({ finding: 'Resource::*', why: 'ecs:ListTasks (finding a launch that already ran) takes no task resource; the ecs:cluster condition limits it to this cluster.' });
+      acknowledged.push({
+        finding: 'Resource::*',
+        why: 'ecs:ListTasks (finding a launch that already ran) takes no task resource; the ecs:cluster condition limits it to this cluster.',
+      });
       statement('TagEngineTaskAtLaunch', ['ecs:TagResource'], [tasksOfCluster], { StringEquals: { 'ecs:CreateAction': 'RunTask' } });
-      if (taskActions.length === 0) acknowledged.push({ finding: tasksFinding, why: 'Tags are set on the task RunTask creates, whose id is unknown before: task/<this cluster>/*.' });
+      if (taskActions.length === 0)
+        acknowledged.push({ finding: tasksFinding, why: 'Tags are set on the task RunTask creates, whose id is unknown before: task/<this cluster>/*.' });
       const executionRole = taskDefinition.executionRole;
       const passable = [taskDefinition.taskRole.roleArn, ...(executionRole ? [executionRole.roleArn] : [])];
       statement('PassEngineTaskRoles', ['iam:PassRole'], passable, { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
     }
     if (access.storeReports) {
       statement('StoreReports', ['s3:PutObject'], [state.reportBucket.arnForObjects('*')]);
-      acknowledged.push({ finding: `Resource::<${logicalIdOf(state.reportBucket)}.Arn>/*`, why: 'Report keys are <campaignId>/<file>, one prefix per campaign: the objects of the report bucket, and nothing else.' });
+      acknowledged.push({
+        finding: `Resource::<${logicalIdOf(state.reportBucket)}.Arn>/*`,
+        why: 'Report keys are <campaignId>/<file>, one prefix per campaign: the objects of the report bucket, and nothing else.',
+      });
     }
     for (const { finding, why } of acknowledged) Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason: why });
   }

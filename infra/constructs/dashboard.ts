@@ -120,8 +120,16 @@ export class Dashboard extends Construct {
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({ title: 'Lambda errors', left: perFunction((fn) => fn.metricErrors({ statistic: 'Sum', period: fiveMinutes })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Lambda throttles', left: perFunction((fn) => fn.metricThrottles({ statistic: 'Sum', period: fiveMinutes })), width: 8 }),
-      new cloudwatch.GraphWidget({ title: 'Lambda duration p99', left: perFunction((fn) => fn.metricDuration({ statistic: 'p99', period: fiveMinutes })), width: 8 }),
+      new cloudwatch.GraphWidget({
+        title: 'Lambda throttles',
+        left: perFunction((fn) => fn.metricThrottles({ statistic: 'Sum', period: fiveMinutes })),
+        width: 8,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Lambda duration p99',
+        left: perFunction((fn) => fn.metricDuration({ statistic: 'p99', period: fiveMinutes })),
+        width: 8,
+      }),
     );
     this.dashboard.addWidgets(
       new cloudwatch.GraphWidget({

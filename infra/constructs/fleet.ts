@@ -140,7 +140,11 @@ export class Fleet extends Construct {
         : 'arbfleet engine tasks: no inbound; HTTPS out to the VPC endpoints (DynamoDB, ECR, S3, CloudWatch Logs)',
       allowAllOutbound: false,
     });
-    this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), routeOut ? 'HTTPS to AWS APIs and to the venue feeds' : 'HTTPS to AWS APIs through the VPC endpoints');
+    this.taskSecurityGroup.addEgressRule(
+      ec2.Peer.anyIpv4(),
+      ec2.Port.tcp(443),
+      routeOut ? 'HTTPS to AWS APIs and to the venue feeds' : 'HTTPS to AWS APIs through the VPC endpoints',
+    );
     if (routeOut) {
       for (const port of VENUE_FEED_PORTS) this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(port), `TLS to a venue feed on port ${port}`);
     }
@@ -185,11 +189,13 @@ export class Fleet extends Construct {
     Validations.of(this.taskDefinition).acknowledge(
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'The execution role (made by CDK for the image asset) needs ecr:GetAuthorizationToken, which has no resource-level permissions; its image pulls and log writes name the repository and the log group.',
+        reason:
+          'The execution role (made by CDK for the image asset) needs ecr:GetAuthorizationToken, which has no resource-level permissions; its image pulls and log writes name the repository and the log group.',
       },
       {
         id: 'AwsSolutions-ECS2',
-        reason: 'The environment holds no secret: the store spec (table prefix), the region and the metrics namespace. Per-shard settings come as RunTask overrides.',
+        reason:
+          'The environment holds no secret: the store spec (table prefix), the region and the metrics namespace. Per-shard settings come as RunTask overrides.',
       },
     );
   }
@@ -255,7 +261,11 @@ export class Fleet extends Construct {
   private grantShardTableAccess(state: State): void {
     for (const [name, actions] of Object.entries(TASK_TABLE_ACTIONS) as [TableName, readonly string[]][]) {
       this.taskDefinition.taskRole.addToPrincipalPolicy(
-        new iam.PolicyStatement({ sid: `Shard${name.charAt(0).toUpperCase()}${name.slice(1)}`, actions: [...actions], resources: state.tableArns(name, false) }),
+        new iam.PolicyStatement({
+          sid: `Shard${name.charAt(0).toUpperCase()}${name.slice(1)}`,
+          actions: [...actions],
+          resources: state.tableArns(name, false),
+        }),
       );
     }
   }

@@ -72,7 +72,8 @@ export class State extends Construct {
     });
     Validations.of(this.reportBucket).acknowledge({
       id: 'AwsSolutions-S1',
-      reason: 'Only the reporter Lambda writes reports and only IAM principals read them; CloudTrail data events can audit access if needed, a second bucket for server access logs is not worth its cost here.',
+      reason:
+        'Only the reporter Lambda writes reports and only IAM principals read them; CloudTrail data events can audit access if needed, a second bucket for server access logs is not worth its cost here.',
     });
   }
 

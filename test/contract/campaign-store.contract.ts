@@ -154,19 +154,17 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         expect(await store.getShard(key)).toEqual(winner);
       });
 
-      if (options.isolatesConcurrentWrites !== false) it('of two racing updates from the same version exactly one wins', async () => {
-        const key = await seed('c1');
-        const results = await Promise.allSettled([
-          store.updateShard(key, 0, { status: 'STALLED' }),
-          store.updateShard(key, 0, { status: 'CRASHED' }),
-        ]);
-        const won = results.filter((r) => r.status === 'fulfilled');
-        const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-        expect(won).toHaveLength(1);
-        expect(lost).toHaveLength(1);
-        expect(lost[0]!.reason).toBeInstanceOf(VersionConflictError);
-        expect((await store.getShard(key))?.version).toBe(1);
-      });
+      if (options.isolatesConcurrentWrites !== false)
+        it('of two racing updates from the same version exactly one wins', async () => {
+          const key = await seed('c1');
+          const results = await Promise.allSettled([store.updateShard(key, 0, { status: 'STALLED' }), store.updateShard(key, 0, { status: 'CRASHED' })]);
+          const won = results.filter((r) => r.status === 'fulfilled');
+          const lost = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+          expect(won).toHaveLength(1);
+          expect(lost).toHaveLength(1);
+          expect(lost[0]!.reason).toBeInstanceOf(VersionConflictError);
+          expect((await store.getShard(key))?.version).toBe(1);
+        });
     });
 
     describe('active shards', () => {
@@ -314,7 +312,7 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         expect(await store.readLedger({ campaignId: 'c1', shardId: 'shard-1' })).toEqual([]);
       });
 
-      it("shards keep separate ledgers: the same seq in two shards is not a duplicate", async () => {
+      it('shards keep separate ledgers: the same seq in two shards is not a duplicate', async () => {
         const key = await seed('c1');
         const other = { campaignId: 'c1', shardId: 'shard-1' };
         await store.forTask(key, 0).commit(fills(0, 2, 0), null);

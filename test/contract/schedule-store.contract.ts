@@ -27,7 +27,19 @@ const T0 = Date.parse('2026-02-02T00:00:00Z');
 
 function record(id: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
   const { spec } = parseScheduleSpec({ name: id, cron: '*/10 * * * *', campaign: campaignInput({ name: `${id}-run` }) });
-  return { scheduleId: id, spec, paused: false, nextRunAt: T0, runs: 0, skipped: 0, missed: 0, createdAt: T0 - 60_000, updatedAt: T0 - 60_000, version: 0, ...overrides };
+  return {
+    scheduleId: id,
+    spec,
+    paused: false,
+    nextRunAt: T0,
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    createdAt: T0 - 60_000,
+    updatedAt: T0 - 60_000,
+    version: 0,
+    ...overrides,
+  };
 }
 
 export function describeScheduleStoreContract(name: string, makeStore: () => Promise<ScheduleStoreFixture>, options: ScheduleStoreContractOptions = {}): void {
@@ -97,7 +109,7 @@ export function describeScheduleStoreContract(name: string, makeStore: () => Pro
       const runs = await planeA.runs('race');
       expect(runs).toHaveLength(1);
       expect(runs[0]).toMatchObject({ scheduleId: 'race', occurrence: T0, idempotencyKey: 'schedule:race:2026-02-02T00:00:00.000Z' });
-      expect((await store.getSchedule('race'))).toMatchObject({ runs: 1, nextRunAt: T0 + 600_000 });
+      expect(await store.getSchedule('race')).toMatchObject({ runs: 1, nextRunAt: T0 + 600_000 });
     });
 
     if (options.isolatesConcurrentWrites !== false) {
@@ -118,7 +130,10 @@ export function describeScheduleStoreContract(name: string, makeStore: () => Pro
       const plane = scheduleFleet(store, clock);
       await plane.schedules.createSchedule({ name: 'retry', cron: '*/10 * * * *', campaign: campaignInput({ name: 'retry-run' }) });
       clock.set(T0);
-      const first = await plane.campaigns.createCampaign(campaignInput({ name: 'retry-run' }), { idempotencyKey: 'schedule:retry:2026-02-02T00:00:00.000Z', origin: { scheduleId: 'retry', occurrence: T0 } });
+      const first = await plane.campaigns.createCampaign(campaignInput({ name: 'retry-run' }), {
+        idempotencyKey: 'schedule:retry:2026-02-02T00:00:00.000Z',
+        origin: { scheduleId: 'retry', occurrence: T0 },
+      });
       await plane.schedules.tick();
       const runs = await plane.runs('retry');
       expect(runs.map((r) => r.campaignId)).toEqual([first.view.campaign.campaignId]);

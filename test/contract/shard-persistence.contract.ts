@@ -148,7 +148,9 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       const skipped = task.commit(fills(8, 2, 0), checkpoint(0, 9));
       await expect(skipped).rejects.toBeInstanceOf(LedgerGapError);
       await expect(skipped).rejects.toMatchObject({ shardId: key.shardId, seq: 8, expectedSeq: 6, retryable: false });
-      await expect(skipped).rejects.toThrow(/fill seq 8 would leave a gap in the ledger: the next seq must be 6 .*seqs 6–7 would be missing; nothing of this commit was written/);
+      await expect(skipped).rejects.toThrow(
+        /fill seq 8 would leave a gap in the ledger: the next seq must be 6 .*seqs 6–7 would be missing; nothing of this commit was written/,
+      );
       expect(isRetryable(await skipped.catch((error: unknown) => error))).toBe(false);
       // Fills already stored identically do not count as new: the first new one (8) must still be 6.
       await expect(task.commit([...fills(4, 2, 0), ...fills(8, 2, 0)], checkpoint(0, 9))).rejects.toMatchObject({ seq: 8, expectedSeq: 6 });

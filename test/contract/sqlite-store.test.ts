@@ -100,9 +100,7 @@ describe('SqliteCampaignStore file', () => {
     cleanup = opened.cleanup;
     const raw = new Database(opened.path, { readonly: true });
     try {
-      const plan = raw
-        .prepare('EXPLAIN QUERY PLAN SELECT record FROM shards WHERE active = 1 ORDER BY campaign_id, shard_index')
-        .all() as { detail: string }[];
+      const plan = raw.prepare('EXPLAIN QUERY PLAN SELECT record FROM shards WHERE active = 1 ORDER BY campaign_id, shard_index').all() as { detail: string }[];
       expect(plan.map((row) => row.detail).join('\n')).toMatch(/USING INDEX shards_active/);
       const index = raw.prepare("SELECT sql FROM sqlite_master WHERE name = 'shards_active'").get() as { sql: string };
       expect(index.sql).toMatch(/WHERE active = 1/);

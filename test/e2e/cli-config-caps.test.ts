@@ -23,7 +23,11 @@ async function refused(config: string, runDir: string): Promise<{ code: number |
   const cli = startCli(['run', config, '--no-dashboard', '--out', out]);
   let exited = false;
   void cli.exited.then(() => (exited = true));
-  const started = await waitFor('the CLI to exit or start its campaign', () => (exited ? false : cli.stderr().includes('arbfleet: campaign ') ? true : undefined), 30_000);
+  const started = await waitFor(
+    'the CLI to exit or start its campaign',
+    () => (exited ? false : cli.stderr().includes('arbfleet: campaign ') ? true : undefined),
+    30_000,
+  );
   if (started) cli.child.kill('SIGINT');
   return { code: (await cli.exited).code, stderr: cli.stderr(), out };
 }

@@ -21,7 +21,19 @@ async function importFiles(args: string[]): Promise<{ code: number | null; stdou
 
 describe('arbfleet data import (a real process, real data)', () => {
   it('imports the real 15-minute candles of both venues, saying a candle is not a quote', async () => {
-    const upbit = await importFiles(['--format', 'ccxt-ohlcv', '--venue', 'a', '--tz', 'UTC', '--half-spread-bps', '1', `${REAL}upbit-KRW-BTC-15m.csv`, '-o', join(dir, 'upbit.csv')]);
+    const upbit = await importFiles([
+      '--format',
+      'ccxt-ohlcv',
+      '--venue',
+      'a',
+      '--tz',
+      'UTC',
+      '--half-spread-bps',
+      '1',
+      `${REAL}upbit-KRW-BTC-15m.csv`,
+      '-o',
+      join(dir, 'upbit.csv'),
+    ]);
     expect(upbit.code, upbit.stderr).toBe(0);
     expect(upbit.stdout).toContain('rows read 200, written 200');
     expect(upbit.stdout).toContain('skipped: none');
@@ -32,7 +44,20 @@ describe('arbfleet data import (a real process, real data)', () => {
     expect(rows[1]).toBe(`${Date.parse('2025-08-21T21:30:00Z')},BTC,A,157879210.5,157910789.5`);
     expect(rows).toHaveLength(201);
 
-    const binance = await importFiles(['--format', 'ccxt-ohlcv', '--venue', 'b', '--tz', 'UTC', '--half-spread-bps', '1', '--json', `${REAL}binance-BTC-USDT-15m.csv`, '-o', join(dir, 'binance.csv')]);
+    const binance = await importFiles([
+      '--format',
+      'ccxt-ohlcv',
+      '--venue',
+      'b',
+      '--tz',
+      'UTC',
+      '--half-spread-bps',
+      '1',
+      '--json',
+      `${REAL}binance-BTC-USDT-15m.csv`,
+      '-o',
+      join(dir, 'binance.csv'),
+    ]);
     expect(binance.code, binance.stderr).toBe(0);
     const summary = JSON.parse(binance.stdout) as { rowsWritten: number; venues: { B: { rows: number; first: number } } };
     expect(summary.rowsWritten).toBe(672);
@@ -41,15 +66,39 @@ describe('arbfleet data import (a real process, real data)', () => {
 
   it('imports the real gzip order-book snapshots of both venues into one time-ordered file', async () => {
     const out = join(dir, 'books.csv');
-    const a = await importFiles(['--format', 'ccxt-orderbook', '--venue', 'a', '--tz', 'UTC', `${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`, '-o', join(dir, 'books-a.csv')]);
-    const b = await importFiles(['--format', 'ccxt-orderbook', '--venue', 'b', '--tz', 'UTC', `${REAL}binance-BTC-USDT-orderbook.jsonl.gz`, '-o', join(dir, 'books-b.csv')]);
+    const a = await importFiles([
+      '--format',
+      'ccxt-orderbook',
+      '--venue',
+      'a',
+      '--tz',
+      'UTC',
+      `${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`,
+      '-o',
+      join(dir, 'books-a.csv'),
+    ]);
+    const b = await importFiles([
+      '--format',
+      'ccxt-orderbook',
+      '--venue',
+      'b',
+      '--tz',
+      'UTC',
+      `${REAL}binance-BTC-USDT-orderbook.jsonl.gz`,
+      '-o',
+      join(dir, 'books-b.csv'),
+    ]);
     expect([a.code, b.code]).toEqual([0, 0]);
     const merged = await importFiles(['--format', 'canonical', join(dir, 'books-a.csv'), join(dir, 'books-b.csv'), '-o', out]);
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toContain('rows read 11, written 11');
     expect(merged.stdout).toContain('venue A: 8 rows, 2025-08-24T06:03:18.382Z → 2025-08-24T06:05:50.382Z');
     expect(merged.stdout).toContain('venue B: 3 rows, 2025-08-24T06:05:21.192Z → 2025-08-24T06:05:39.911Z');
-    const times = readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => Number(l.split(',')[0]));
+    const times = readFileSync(out, 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((l) => Number(l.split(',')[0]));
     expect(times).toEqual([...times].sort((x, y) => x - y));
   });
 

@@ -47,7 +47,11 @@ describe('the engine bundle the container image runs', () => {
   it('has a health check command that fails on a stale progress file', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'arbfleet-health-')), 'h.json');
     writeFileSync(file, JSON.stringify({ at: 0, ticks: 5, progressAt: 0 }));
-    const check = spawnSync(process.execPath, ['engine-task/dist/healthcheck.mjs'], { cwd: ROOT, env: { ...process.env, ARBFLEET_HEALTH_FILE: file }, encoding: 'utf8' });
+    const check = spawnSync(process.execPath, ['engine-task/dist/healthcheck.mjs'], {
+      cwd: ROOT,
+      env: { ...process.env, ARBFLEET_HEALTH_FILE: file },
+      encoding: 'utf8',
+    });
     expect(check.status).toBe(1);
     expect(check.stderr).toMatch(/^unhealthy: no progress for/);
   });

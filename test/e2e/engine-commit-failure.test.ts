@@ -31,7 +31,10 @@ describe('the engine process when commits keep failing', () => {
     );
     const store = new SqliteCampaignStore(db, systemClock);
     const { campaign, shards } = newCampaign('c-commit', 1);
-    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })));
+    await store.createCampaign(
+      campaign,
+      shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })),
+    );
     // Every commit carries a checkpoint: refusing checkpoint writes fails every commit, and nothing else.
     const raw = new Database(db);
     raw.exec("CREATE TRIGGER refuse_checkpoints BEFORE INSERT ON checkpoints BEGIN SELECT RAISE(ABORT, 'injected: disk I/O error'); END;");
@@ -46,7 +49,9 @@ describe('the engine process when commits keep failing', () => {
     expect(exit).toEqual({ code: 1, signal: null });
     // Bound 2.1 s after the start; the first heartbeat comes right after the start.
     expect(exitedAt - firstBeat.receivedAt).toBeLessThan(2_100 + 3_000);
-    expect(engine.stderr()).toMatch(/arbfleet-engine: \d+ of \d+ fill\(s\) not committed: no commit succeeded for [\d.]+s \(commit bound 2\.10s, core\/fleet\/timeouts\.ts\)/);
+    expect(engine.stderr()).toMatch(
+      /arbfleet-engine: \d+ of \d+ fill\(s\) not committed: no commit succeeded for [\d.]+s \(commit bound 2\.10s, core\/fleet\/timeouts\.ts\)/,
+    );
     const summary = engine
       .stdout()
       .trim()

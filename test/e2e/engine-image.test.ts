@@ -152,7 +152,8 @@ describe('the engine image, built from engine-task/Dockerfile without Docker', (
     expect(installed).toEqual(expect.arrayContaining(inlined));
     for (const dev of DEV_ONLY) expect(installed, `${dev} is a dev dependency`).not.toContain(dev);
     // Production dependencies the engine does not bundle: the Lambdas' own, and its one external (installed in the next stage).
-    for (const other of ['@aws-lambda-powertools/batch', 'croner', 'better-sqlite3']) expect(installed, `${other} is not inlined by the engine`).not.toContain(other);
+    for (const other of ['@aws-lambda-powertools/batch', 'croner', 'better-sqlite3'])
+      expect(installed, `${other} is not inlined by the engine`).not.toContain(other);
     expect(packagesIn(path.join(bundle.dir, 'engine-task/node_modules')).filter((p) => !p.startsWith('@esbuild/'))).toEqual(['esbuild']);
   });
 
@@ -181,12 +182,29 @@ describe('the engine image, built from engine-task/Dockerfile without Docker', (
       const seed = new SqliteCampaignStore(store, systemClock);
       await seed.createCampaign(campaignRecord(campaignId, 1, { symbols: shard.symbols }), [pendingShardRecord(campaignId, shard, Date.now())]);
       seed.close();
-      const args = [QUICK_START, '--virtual', '--json', '--store', `sqlite:${store}`, '--campaign', campaignId, '--shard', shard.shardId, '--symbols', shard.symbols.join(','), '--shard-index', String(shard.index)];
+      const args = [
+        QUICK_START,
+        '--virtual',
+        '--json',
+        '--store',
+        `sqlite:${store}`,
+        '--campaign',
+        campaignId,
+        '--shard',
+        shard.shardId,
+        '--symbols',
+        shard.symbols.join(','),
+        '--shard-index',
+        String(shard.index),
+      ];
       const env = { PATH: process.env.PATH ?? '', ...image.env, ARBFLEET_HEALTH_FILE: path.join(scratch, `${shard.shardId}.health.json`) };
       const run = spawnSync(process.execPath, [...image.entrypoint.slice(1), ...args], { cwd: image.dir, env, encoding: 'utf8', timeout: 30_000 });
       expect(run.stderr, shard.shardId).toBe('');
       expect(run.status, shard.shardId).toBe(0);
-      const lines = run.stdout.trim().split('\n').map((line) => JSON.parse(line) as { event: string; symbol?: string; trades?: number; end?: string });
+      const lines = run.stdout
+        .trim()
+        .split('\n')
+        .map((line) => JSON.parse(line) as { event: string; symbol?: string; trades?: number; end?: string });
       expect(lines.at(-1), shard.shardId).toMatchObject({ event: 'summary', end: 'completed' });
       const traded = new Map<string, number>();
       for (const line of lines) if (line.event === 'monitor' && line.symbol) traded.set(line.symbol, Math.max(traded.get(line.symbol) ?? 0, line.trades ?? 0));

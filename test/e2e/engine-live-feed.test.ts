@@ -50,9 +50,14 @@ describe('the engine process on a live feed', () => {
     );
     const store = new SqliteCampaignStore(db, systemClock);
     const { campaign, shards } = newCampaign('c-live', 1);
-    await store.createCampaign(campaign, shards.map((sh) => ({ ...sh, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })));
+    await store.createCampaign(
+      campaign,
+      shards.map((sh) => ({ ...sh, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })),
+    );
     const key = { campaignId: 'c-live', shardId: 'shard-000' };
-    const engine = startEngine([config, '--store', `sqlite:${db}`, '--campaign', key.campaignId, '--shard', key.shardId, '--json'], { ARBFLEET_HEARTBEAT_INTERVAL: '0.2' });
+    const engine = startEngine([config, '--store', `sqlite:${db}`, '--campaign', key.campaignId, '--shard', key.shardId, '--json'], {
+      ARBFLEET_HEARTBEAT_INTERVAL: '0.2',
+    });
     const beats = await waitFor('heartbeats with progress', async () => {
       const got = await store.readHeartbeats(key);
       return got.length >= 3 && (got.at(-1)?.progress.ticks ?? 0) > 0 ? got : undefined;

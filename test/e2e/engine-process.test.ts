@@ -24,11 +24,17 @@ describe('the engine process', () => {
     const db = join(dir, 'fleet.db');
     const store = new SqliteCampaignStore(db, systemClock);
     const { campaign, shards } = newCampaign('c-sigterm', 1);
-    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })));
+    await store.createCampaign(
+      campaign,
+      shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })),
+    );
     const key = { campaignId: 'c-sigterm', shardId: 'shard-000' };
-    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--campaign', key.campaignId, '--shard', key.shardId, '--symbols', 'BTC,ETH', '--json'], {
-      ARBFLEET_HEARTBEAT_INTERVAL: '0.2',
-    });
+    const engine = startEngine(
+      ['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--campaign', key.campaignId, '--shard', key.shardId, '--symbols', 'BTC,ETH', '--json'],
+      {
+        ARBFLEET_HEARTBEAT_INTERVAL: '0.2',
+      },
+    );
     await waitFor('two heartbeats with progress', async () => {
       const beats = await store.readHeartbeats(key);
       return beats.length >= 2 && (beats.at(-1)?.progress.ticks ?? 0) > 0 ? beats : undefined;
@@ -73,7 +79,10 @@ describe('the engine process', () => {
   it('exits 2 naming the field when the config is bad', async () => {
     const dir = tempDir();
     const config = join(dir, 'bad.yaml');
-    writeFileSync(config, 'name: bad\nsymbols: [BTC]\nvenues:\n  a: { name: upbit, quoteCurrency: KRW, takerFeeBps: -5 }\n  b: { name: binance, quoteCurrency: USDT, takerFeeBps: 10 }\nfx: { pair: USDT/KRW, rate: 1380 }\n');
+    writeFileSync(
+      config,
+      'name: bad\nsymbols: [BTC]\nvenues:\n  a: { name: upbit, quoteCurrency: KRW, takerFeeBps: -5 }\n  b: { name: binance, quoteCurrency: USDT, takerFeeBps: 10 }\nfx: { pair: USDT/KRW, rate: 1380 }\n',
+    );
     const engine = startEngine([config]);
     const exit = await engine.exited;
     expect(exit.code).toBe(2);
@@ -86,8 +95,24 @@ describe('the engine process', () => {
     const db = join(dir, 'fleet.db');
     const store = new SqliteCampaignStore(db, systemClock);
     const { campaign, shards } = newCampaign('c-fenced', 1);
-    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC'], generation: 2 })));
-    const engine = startEngine(['configs/top10-paper-baseline.yaml', '--store', `sqlite:${db}`, '--campaign', 'c-fenced', '--shard', 'shard-000', '--symbols', 'BTC', '--generation', '1', '--json']);
+    await store.createCampaign(
+      campaign,
+      shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC'], generation: 2 })),
+    );
+    const engine = startEngine([
+      'configs/top10-paper-baseline.yaml',
+      '--store',
+      `sqlite:${db}`,
+      '--campaign',
+      'c-fenced',
+      '--shard',
+      'shard-000',
+      '--symbols',
+      'BTC',
+      '--generation',
+      '1',
+      '--json',
+    ]);
     expect((await engine.exited).code).toBe(3);
     expect(await store.readLedger({ campaignId: 'c-fenced', shardId: 'shard-000' })).toHaveLength(0);
     store.close();
@@ -111,7 +136,9 @@ describe('the engine process on AWS', () => {
     expect(emf.length).toBeGreaterThanOrEqual(6); // a heartbeat every 10 s of the simulated minute
     const directive = emf[0]._aws.CloudWatchMetrics[0];
     expect(directive.Namespace).toBe('ArbfleetTest');
-    expect(directive.Metrics.map((m: { Name: string }) => m.Name)).toEqual(expect.arrayContaining(['EngineTicksPerSec', 'EngineLatencyP99Us', 'EngineRssBytes']));
+    expect(directive.Metrics.map((m: { Name: string }) => m.Name)).toEqual(
+      expect.arrayContaining(['EngineTicksPerSec', 'EngineLatencyP99Us', 'EngineRssBytes']),
+    );
     expect(emf.at(-1).Campaign).toBe('c-emf');
     expect(emf.at(-1).EngineTicksPerSec).toBeGreaterThan(0);
   });

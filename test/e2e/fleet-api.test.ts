@@ -17,10 +17,14 @@ describe('arbfleet run --api-port', () => {
     const list = await json(fetch(`${base}/campaigns`));
     expect(list.campaigns).toHaveLength(1);
     const id = list.campaigns[0].campaignId as string;
-    await waitFor('both shards running', async () => {
-      const view = await json(fetch(`${base}/campaigns/${id}`));
-      return view.shards.every((s: { status: string }) => s.status === 'RUNNING') ? view : undefined;
-    }, 20_000);
+    await waitFor(
+      'both shards running',
+      async () => {
+        const view = await json(fetch(`${base}/campaigns/${id}`));
+        return view.shards.every((s: { status: string }) => s.status === 'RUNNING') ? view : undefined;
+      },
+      20_000,
+    );
 
     const page = await fetch(`${base}/`);
     expect(page.headers.get('content-type')).toMatch(/text\/html/);
@@ -33,7 +37,11 @@ describe('arbfleet run --api-port', () => {
     expect((await json(report)).campaign.id).toBe(id);
 
     expect((await fetch(`${base}/campaigns/nope-404`)).status).toBe(404);
-    const bad = await fetch(`${base}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name: 'x', symbols: [] }) });
+    const bad = await fetch(`${base}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name: 'x', symbols: [] }),
+    });
     expect(bad.status).toBe(400);
     expect((await json(bad)).issues.some((i: { path: string }) => i.path === 'symbols')).toBe(true);
 

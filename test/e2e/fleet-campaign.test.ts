@@ -19,7 +19,10 @@ describe('arbfleet run: a whole campaign on this machine', () => {
     expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
     expect(report.outcome.acceptance, JSON.stringify(report.outcome.acceptance.failedRows)).toEqual({ passed: 11, failed: 0, total: 11, failedRows: [] });
     for (const file of ['report.md', 'report.html', 'events.jsonl', 'fleet.db']) expect(existsSync(join(runDir, file)), file).toBe(true);
-    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readFileSync(join(runDir, 'events.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === 'campaign.status' && e.to === 'COMPLETED')).toBe(true);
   });
 

@@ -34,13 +34,10 @@ describe('faults injected with --chaos', () => {
     const ledger = await store.readLedger({ campaignId: report.campaign.id, shardId: 'shard-001' });
     expect(ledger.filter((f) => f.generation === 1 && f.ts > (freeze?.at ?? 0) + 1000)).toEqual([]);
     store.close();
-    expect(readdirSync(join(runDir, 'tasks')).filter((f) => f.endsWith('.log')).sort()).toEqual([
-      'shard-000.g0.log',
-      'shard-000.g1.log',
-      'shard-000.g2.log',
-      'shard-001.g0.log',
-      'shard-001.g1.log',
-      'shard-001.g2.log',
-    ]);
+    expect(
+      readdirSync(join(runDir, 'tasks'))
+        .filter((f) => f.endsWith('.log'))
+        .sort(),
+    ).toEqual(['shard-000.g0.log', 'shard-000.g1.log', 'shard-000.g2.log', 'shard-001.g0.log', 'shard-001.g1.log', 'shard-001.g2.log']);
   });
 });

@@ -78,7 +78,11 @@ describe('Ctrl-C pressed twice at the terminal (SIGINT to the whole process grou
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s'], {}, true);
     // Both engines up and trading (their health files written), so each has a summary to lose.
-    await waitFor('both engines to run', () => (['shard-000', 'shard-001'].every((s) => existsSync(join(runDir, 'tasks', `${s}.health.json`))) ? true : undefined), 30_000);
+    await waitFor(
+      'both engines to run',
+      () => (['shard-000', 'shard-001'].every((s) => existsSync(join(runDir, 'tasks', `${s}.health.json`))) ? true : undefined),
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, 1_000));
     const group = -(cli.child.pid as number);
     // The second Ctrl-C the moment the first is being handled (sent any sooner, the kernel may

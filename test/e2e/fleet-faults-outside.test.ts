@@ -7,12 +7,16 @@ describe('faults from outside, by pid', () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '30s']);
     const store = await openRunStore(runDir);
-    const shards = await waitFor('both shards running with heartbeats', async () => {
-      const [campaign] = await store.listCampaigns();
-      if (!campaign) return undefined;
-      const list = await store.listShards(campaign.campaignId);
-      return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
-    }, 20_000);
+    const shards = await waitFor(
+      'both shards running with heartbeats',
+      async () => {
+        const [campaign] = await store.listCampaigns();
+        if (!campaign) return undefined;
+        const list = await store.listShards(campaign.campaignId);
+        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
+      },
+      20_000,
+    );
     const [victim, sleeper] = shards.map((s) => Number(s.taskId));
     process.kill(victim as number, 'SIGKILL');
     process.kill(sleeper as number, 'SIGSTOP');
@@ -35,13 +39,17 @@ describe('faults from outside, by pid', () => {
     expect(report.shards[1]?.restarts[0]?.detectionDelaySec).toBeLessThanOrEqual(6);
     expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
     // The stopped process, once continued, found itself replaced and left on its own.
-    await waitFor('the continued zombie to exit', () => {
-      try {
-        process.kill(sleeper as number, 0);
-        return undefined;
-      } catch {
-        return true;
-      }
-    }, 5_000);
+    await waitFor(
+      'the continued zombie to exit',
+      () => {
+        try {
+          process.kill(sleeper as number, 0);
+          return undefined;
+        } catch {
+          return true;
+        }
+      },
+      5_000,
+    );
   });
 });

@@ -25,13 +25,17 @@ describe('a stop from outside', () => {
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '30s']);
     const store = await openRunStore(runDir);
     // Mid-run, once shard-000's engine holds open trades (its heartbeat says so).
-    const victim = await waitFor('shard-000 running with open trades and shard-001 heartbeating', async () => {
-      const [campaign] = await store.listCampaigns();
-      if (!campaign) return undefined;
-      const [s0, s1] = await store.listShards(campaign.campaignId);
-      const open = s0?.status === 'RUNNING' && s0.generation === 0 && (s0.heartbeat?.progress.openTrades ?? 0) > 0;
-      return open && s1?.heartbeat ? { campaignId: campaign.campaignId, pid: Number(s0.taskId) } : undefined;
-    }, 25_000);
+    const victim = await waitFor(
+      'shard-000 running with open trades and shard-001 heartbeating',
+      async () => {
+        const [campaign] = await store.listCampaigns();
+        if (!campaign) return undefined;
+        const [s0, s1] = await store.listShards(campaign.campaignId);
+        const open = s0?.status === 'RUNNING' && s0.generation === 0 && (s0.heartbeat?.progress.openTrades ?? 0) > 0;
+        return open && s1?.heartbeat ? { campaignId: campaign.campaignId, pid: Number(s0.taskId) } : undefined;
+      },
+      25_000,
+    );
     process.kill(victim.pid, 'SIGTERM');
 
     const exit = await cli.exited;
@@ -47,7 +51,11 @@ describe('a stop from outside', () => {
     expect(s0?.status).toBe('COMPLETED');
     expect(s0?.generation).toBe(1);
     expect(s0?.restarts).toHaveLength(1);
-    expect(s0?.restarts[0]).toMatchObject({ cause: 'PREEMPTED', fromGeneration: 0, detail: { exitCode: 0, signal: 'SIGTERM', note: expect.stringMatching(/from outside by SIGTERM/) } });
+    expect(s0?.restarts[0]).toMatchObject({
+      cause: 'PREEMPTED',
+      fromGeneration: 0,
+      detail: { exitCode: 0, signal: 'SIGTERM', note: expect.stringMatching(/from outside by SIGTERM/) },
+    });
     expect(s0?.restarts[0]?.restartedAt).toBeDefined();
     // The other shard ended with the campaign, on its own deadline: completion, not a restart.
     expect(s1).toMatchObject({ status: 'COMPLETED', restarts: [] });
@@ -63,7 +71,9 @@ describe('a stop from outside', () => {
     // Every trade generation 0 left open was closed by generation 1: none is left open for the stop.
     const byTrade = new Map<number, Fill[]>();
     for (const f of ledger) byTrade.set(f.tradeId, [...(byTrade.get(f.tradeId) ?? []), f]);
-    const carried = [...byTrade.values()].filter((fills) => fills.some((f) => f.kind === 'OPEN' && f.generation === 0) && !fills.some((f) => f.kind === 'CLOSE' && f.generation === 0));
+    const carried = [...byTrade.values()].filter(
+      (fills) => fills.some((f) => f.kind === 'OPEN' && f.generation === 0) && !fills.some((f) => f.kind === 'CLOSE' && f.generation === 0),
+    );
     expect(carried).toHaveLength(restored);
     for (const fills of carried) expect(fills.filter((f) => f.kind === 'CLOSE' && f.generation === 1)).toHaveLength(2);
     for (const fills of byTrade.values()) expect(fills.filter((f) => f.kind === 'CLOSE')).toHaveLength(2);

@@ -12,7 +12,17 @@ describe('the restart budget', () => {
   it('fails a shard that crashes on every start after maxRestarts, with backoff between attempts', async () => {
     const runDir = runFolder();
     const config = configVariant(runDir, 'crashing', (y) => y.concat('watchdog: { maxRestarts: 2, backoff: { initial: 1s, multiplier: 2 } }\n'));
-    const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out'), '--duration', '40s', '--chaos', 'kill:shard-000@3s,kill:shard-000@9s,kill:shard-000@16s']);
+    const cli = startCli([
+      'run',
+      config,
+      '--no-dashboard',
+      '--out',
+      join(runDir, 'out'),
+      '--duration',
+      '40s',
+      '--chaos',
+      'kill:shard-000@3s,kill:shard-000@9s,kill:shard-000@16s',
+    ]);
     expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(1);
     const report = readReport(join(runDir, 'out'));
     expect(report.campaign.status).toBe('FAILED');
@@ -39,10 +49,16 @@ describe('bad input (exit 2)', () => {
     expect((await refused.exited).code).toBe(2);
     expect(refused.stderr()).toMatch(/feed\.path: \/nonexistent\/ticks\.csv: no such file/);
     // ... while a timestamp no unit makes plausible, past the head the control plane reads, is the engine's to refuse.
-    const lines = ['ts,symbol,venue,bid,ask', ...Array.from({ length: 300 }, (_, i) => `${1_700_000_000_000 + i},FX,,1380,`), '17000000000000000000000,FX,,1380,'];
+    const lines = [
+      'ts,symbol,venue,bid,ask',
+      ...Array.from({ length: 300 }, (_, i) => `${1_700_000_000_000 + i},FX,,1380,`),
+      '17000000000000000000000,FX,,1380,',
+    ];
     writeFileSync(join(runDir, 'ticks.csv'), `${lines.join('\n')}\n`);
     const config = configVariant(runDir, 'bad-input', (y) =>
-      y.replace(/^feed: .*$/m, `feed: { kind: replay, path: ${join(runDir, 'ticks.csv')} }`).replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }'),
+      y
+        .replace(/^feed: .*$/m, `feed: { kind: replay, path: ${join(runDir, 'ticks.csv')} }`)
+        .replace('sharding: { symbolsPerShard: 5 }', 'sharding: { symbolsPerShard: 10 }'),
     );
     const started = Date.now();
     const cli = startCli(['run', config, '--no-dashboard', '--out', join(runDir, 'out')]);
@@ -55,7 +71,9 @@ describe('bad input (exit 2)', () => {
     expect(shard?.generation).toBe(0); // never relaunched
     expect(shard?.restarts.map((r) => [r.cause, r.detail.exitCode])).toEqual([['CRASHED', 2]]);
     expect(shard?.restarts[0]?.detail.note).toMatch(/refused its input .* not relaunched/);
-    expect(report.campaign.endReason).toMatch(/^shard shard-000 failed: bad input, not retried: the engine exited 2: .*ticks\.csv:302: ts: timestamp 1\.7e\+22 is not a plausible epoch/);
+    expect(report.campaign.endReason).toMatch(
+      /^shard shard-000 failed: bad input, not retried: the engine exited 2: .*ticks\.csv:302: ts: timestamp 1\.7e\+22 is not a plausible epoch/,
+    );
   });
 
   it('fails both shards of ../shared/cases/case03 (one crossed quote on line 9) at once, naming file and line', async () => {

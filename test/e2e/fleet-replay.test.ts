@@ -73,7 +73,9 @@ describe('campaigns over recorded data', () => {
 
   it('gives the same fills in a speed: 60 real-time campaign as in a clock: virtual one over the same recorded file', async () => {
     const [virtualDir, pacedDir] = [runFolder(), runFolder()];
-    const paced = configIn(pacedDir, DISLOCATIONS, (y) => y.replace('clock: virtual', 'clock: real').replace('feed: { kind: replay,', 'feed: { kind: replay, speed: 60,'));
+    const paced = configIn(pacedDir, DISLOCATIONS, (y) =>
+      y.replace('clock: virtual', 'clock: real').replace('feed: { kind: replay,', 'feed: { kind: replay, speed: 60,'),
+    );
     const [v, p] = await Promise.all([run(configIn(virtualDir, DISLOCATIONS), virtualDir), run(paced, pacedDir)]);
 
     expect(p.report.campaign.status).toBe('COMPLETED');
@@ -86,7 +88,9 @@ describe('campaigns over recorded data', () => {
 
   it('resumes a real-time replay after a SIGKILL at the recorded time the mapping gives, without shifting later quotes', async () => {
     const [virtualDir, pacedDir] = [runFolder(), runFolder()];
-    const paced = configIn(pacedDir, DISLOCATIONS, (y) => y.replace('clock: virtual', 'clock: real').replace('feed: { kind: replay,', 'feed: { kind: replay, speed: 40,'));
+    const paced = configIn(pacedDir, DISLOCATIONS, (y) =>
+      y.replace('clock: virtual', 'clock: real').replace('feed: { kind: replay,', 'feed: { kind: replay, speed: 40,'),
+    );
     // 9 s after the campaign's start: some seconds into the first generation's replay (the launch takes a few).
     const [v, p] = await Promise.all([run(configIn(virtualDir, DISLOCATIONS), virtualDir), run(paced, pacedDir, ['--chaos', 'kill:shard-000@9s'])]);
 
@@ -98,7 +102,11 @@ describe('campaigns over recorded data', () => {
     // Every entry after the restart was priced at the quote recorded at its own recorded time: what was
     // recorded while no generation ran was skipped, not replayed late. (Which entries it makes may differ
     // from the uninterrupted run's: trades open across the downtime missed the exits recorded meanwhile.)
-    const recorded = readFileSync(fixture('replay/dislocations.csv'), 'utf8').trim().split('\n').slice(1).map((line) => line.split(','));
+    const recorded = readFileSync(fixture('replay/dislocations.csv'), 'utf8')
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(','));
     const quoteAt = (venue: string, ts: number) => recorded.filter((r) => r[2] === venue && Number(r[0]) <= ts).at(-1);
     const entries = resumed.filter((x) => x.kind === 'OPEN');
     expect(entries.length, 'the new generation entered trades').toBeGreaterThan(0);
@@ -109,7 +117,8 @@ describe('campaigns over recorded data', () => {
     // And the entries the uninterrupted run also made are the same decisions at the same recorded times.
     const virtualEntries = new Map(v.fills.filter((f) => f.kind === 'OPEN').map((f) => [`${f.venue}|${f.eventTs}`, f]));
     const shared = entries.filter((f) => virtualEntries.has(`${f.venue}|${f.eventTs}`));
-    for (const f of shared) expect({ ...decision(f), qty: undefined }).toEqual({ ...decision(virtualEntries.get(`${f.venue}|${f.eventTs}`) as Fill), qty: undefined });
+    for (const f of shared)
+      expect({ ...decision(f), qty: undefined }).toEqual({ ...decision(virtualEntries.get(`${f.venue}|${f.eventTs}`) as Fill), qty: undefined });
     const started = startedLine(join(pacedDir, 'out', 'tasks', 'shard-000.g1.log'));
     expect(started.restoredTicks, 'generation 1 resumed from a checkpoint').toBeGreaterThan(0);
     expect(started.skippedOnResume, 'what was recorded while down was skipped').toBeGreaterThan(0);

@@ -7,11 +7,15 @@ describe('--resume', () => {
     const runDir = runFolder();
     const first = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '25s']);
     const store = await openRunStore(runDir);
-    await waitFor('both shards running', async () => {
-      const [campaign] = await store.listCampaigns();
-      const shards = campaign ? await store.listShards(campaign.campaignId) : [];
-      return shards.length === 2 && shards.every((s) => s.status === 'RUNNING') ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'both shards running',
+      async () => {
+        const [campaign] = await store.listCampaigns();
+        const shards = campaign ? await store.listShards(campaign.campaignId) : [];
+        return shards.length === 2 && shards.every((s) => s.status === 'RUNNING') ? true : undefined;
+      },
+      20_000,
+    );
     first.child.kill('SIGKILL');
     await first.exited;
     store.close();

@@ -74,9 +74,15 @@ describe('a write lock held on fleet.db by another process', () => {
     expect(restarts.length).toBeGreaterThan(0);
     for (const r of restarts) {
       expect(r.cause).toBe('STORE_UNAVAILABLE');
-      expect(r.detail).toMatchObject({ exitCode: 4, note: expect.stringMatching(/^the engine gave up on the store \(exit 4\): arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for [\d.]+ s/) });
+      expect(r.detail).toMatchObject({
+        exitCode: 4,
+        note: expect.stringMatching(/^the engine gave up on the store \(exit 4\): arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for [\d.]+ s/),
+      });
     }
-    expect(crashFree(report)).toMatchObject({ pass: true, result: expect.stringMatching(/^0 crashes; \d+ restart\(s\) for the store being unavailable \(STORE_UNAVAILABLE\), not counted as crashes$/) });
+    expect(crashFree(report)).toMatchObject({
+      pass: true,
+      result: expect.stringMatching(/^0 crashes; \d+ restart\(s\) for the store being unavailable \(STORE_UNAVAILABLE\), not counted as crashes$/),
+    });
     expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(/STORE_UNAVAILABLE/);
   });
 });

@@ -88,7 +88,10 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     const db = join(dir, 'fleet.db');
     const store = new SqliteCampaignStore(db, systemClock);
     const { campaign, shards } = newCampaign('c-launcher', 1);
-    await store.createCampaign(campaign, shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })));
+    await store.createCampaign(
+      campaign,
+      shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'] })),
+    );
     const key = { campaignId: 'c-launcher', shardId: 'shard-000' };
     const logDir = join(dir, 'logs');
     const { launcher, stops } = launcherWith({
@@ -147,7 +150,14 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     const first = await plain.launcher.launch(spec('shard-killed', 3));
     process.kill(plain.launcher.pidOf(first.taskId)!, 'SIGKILL');
     const stop = await stopOf(plain.stops, first.taskId);
-    expect(stop).toMatchObject({ state: 'STOPPED', exitCode: null, signal: 'SIGKILL', oom: false, key: { campaignId: 'c-launcher', shardId: 'shard-killed' }, generation: 3 });
+    expect(stop).toMatchObject({
+      state: 'STOPPED',
+      exitCode: null,
+      signal: 'SIGKILL',
+      oom: false,
+      key: { campaignId: 'c-launcher', shardId: 'shard-killed' },
+      generation: 3,
+    });
     expect(stop.stoppedReason).toBeUndefined();
     expect(classifyStop(stop)).toMatchObject({ cause: 'CRASHED' });
 
@@ -204,7 +214,9 @@ describe('ProcessLauncher (real processes, real signals)', () => {
 
   it('keeps the logs of two campaigns whose shards share an id apart, when given a folder per campaign', async () => {
     const dir = tempDir();
-    const { launcher } = scriptLauncher("console.log('ready ' + process.env.ARBFLEET_CAMPAIGN_ID); setInterval(() => {}, 1000)", { logDir: (key) => join(dir, key.campaignId) });
+    const { launcher } = scriptLauncher("console.log('ready ' + process.env.ARBFLEET_CAMPAIGN_ID); setInterval(() => {}, 1000)", {
+      logDir: (key) => join(dir, key.campaignId),
+    });
     await launcher.launch({ ...spec('shard-000'), key: { campaignId: 'c-one', shardId: 'shard-000' } });
     await launcher.launch({ ...spec('shard-000'), key: { campaignId: 'c-two', shardId: 'shard-000' } });
     await waitForLog(join(dir, 'c-one', 'shard-000.g0.log'), 'ready c-one');

@@ -49,7 +49,12 @@ afterEach(() => {
 });
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, { method, signal: AbortSignal.timeout(5_000), headers: { 'x-arbfleet-client': 'test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    signal: AbortSignal.timeout(5_000),
+    headers: { 'x-arbfleet-client': 'test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
@@ -66,36 +71,61 @@ describe('arbfleet serve under a flood of half-open API requests', () => {
     const campaignId = created.body.campaign.campaignId as string;
     const key = { campaignId, shardId: 'shard-000' };
     store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock, { mustExist: true });
-    const running = await waitFor('the shard to heartbeat', async () => {
-      const shard = await store!.getShard(key);
-      return shard?.status === 'RUNNING' && shard.heartbeat !== undefined ? shard : undefined;
-    }, 60_000);
+    const running = await waitFor(
+      'the shard to heartbeat',
+      async () => {
+        const shard = await store!.getShard(key);
+        return shard?.status === 'RUNNING' && shard.heartbeat !== undefined ? shard : undefined;
+      },
+      60_000,
+    );
 
     flood = startHalfOpenFlood(Number(new URL(url).port), FLOOD_CONNECTIONS, { maxMs: 150_000, refillMs: 500 });
-    await waitFor(`the flood to hold the API's ${cap} connections`, () => (flood!.held() >= cap && flood!.opened() >= FLOOD_CONNECTIONS ? true : undefined), 60_000);
+    await waitFor(
+      `the flood to hold the API's ${cap} connections`,
+      () => (flood!.held() >= cap && flood!.opened() >= FLOOD_CONNECTIONS ? true : undefined),
+      60_000,
+    );
     const descriptors = readdirSync(`/proc/${serve.child.pid}/fd`).length;
     process.kill(Number(running.taskId), 'SIGKILL');
 
-    const back = await waitFor('the shard RUNNING at generation 1 with a heartbeat of generation 1', async () => {
-      const shard = await store!.getShard(key);
-      return shard?.status === 'RUNNING' && shard.generation === 1 && shard.heartbeat?.generation === 1 ? shard : undefined;
-    }, BACK_WITHIN_MS).catch((error: Error) => {
-      throw new Error(`${error.message}\n--- serve's errors ---\n${serve!.stderr().split('\n').filter((l) => /error|EMFILE/i.test(l)).slice(-8).join('\n')}`);
+    const back = await waitFor(
+      'the shard RUNNING at generation 1 with a heartbeat of generation 1',
+      async () => {
+        const shard = await store!.getShard(key);
+        return shard?.status === 'RUNNING' && shard.generation === 1 && shard.heartbeat?.generation === 1 ? shard : undefined;
+      },
+      BACK_WITHIN_MS,
+    ).catch((error: Error) => {
+      throw new Error(
+        `${error.message}\n--- serve's errors ---\n${serve!
+          .stderr()
+          .split('\n')
+          .filter((l) => /error|EMFILE/i.test(l))
+          .slice(-8)
+          .join('\n')}`,
+      );
     });
     const stillFlooding = { held: flood.held(), opened: flood.opened() };
     flood.stop();
-    console.log(`flood: ${stillFlooding.opened} connections opened, ${stillFlooding.held} held when the shard was back; serve held ${descriptors} descriptors of ${FILE_LIMIT} at the kill`);
+    console.log(
+      `flood: ${stillFlooding.opened} connections opened, ${stillFlooding.held} held when the shard was back; serve held ${descriptors} descriptors of ${FILE_LIMIT} at the kill`,
+    );
     expect(stillFlooding.held, 'the shard was back while the flood still held the API full').toBeGreaterThanOrEqual(cap / 2);
     expect(back.restarts.map((r) => [r.cause, r.fromGeneration])).toEqual([['CRASHED', 0]]);
     expect(descriptors, 'the service kept descriptors free for the fleet').toBeLessThan(FILE_LIMIT);
 
-    const answered = await waitFor('the API to answer again', async () => {
-      try {
-        return await api(url, 'GET', '/campaigns');
-      } catch {
-        return undefined;
-      }
-    }, 30_000);
+    const answered = await waitFor(
+      'the API to answer again',
+      async () => {
+        try {
+          return await api(url, 'GET', '/campaigns');
+        } catch {
+          return undefined;
+        }
+      },
+      30_000,
+    );
     expect(answered.status).toBe(200);
     expect((await api(url, 'POST', `/campaigns/${campaignId}/stop`)).status).toBe(200);
     await waitFor('the campaign to end', async () => ((await store!.getCampaign(campaignId))?.status === 'CANCELLED' ? true : undefined), 60_000);

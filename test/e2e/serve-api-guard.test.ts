@@ -72,14 +72,24 @@ describe('arbfleet serve refuses requests from other sites and rebinding pages',
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     const campaignId = created.body.campaign.campaignId as string;
     store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock, { mustExist: true });
-    const running = await waitFor('the campaign RUNNING with a heartbeating shard', async () => {
-      const campaign = await store!.getCampaign(campaignId);
-      const shard = await store!.getShard({ campaignId, shardId: 'shard-000' });
-      return campaign?.status === 'RUNNING' && shard?.status === 'RUNNING' && shard.heartbeat !== undefined ? { campaign, shard } : undefined;
-    }, 60_000);
+    const running = await waitFor(
+      'the campaign RUNNING with a heartbeating shard',
+      async () => {
+        const campaign = await store!.getCampaign(campaignId);
+        const shard = await store!.getShard({ campaignId, shardId: 'shard-000' });
+        return campaign?.status === 'RUNNING' && shard?.status === 'RUNNING' && shard.heartbeat !== undefined ? { campaign, shard } : undefined;
+      },
+      60_000,
+    );
 
     const stopPath = `/campaigns/${campaignId}/stop`;
-    const crossSite = await rawRequest(port, 'POST', stopPath, { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' }, 'x');
+    const crossSite = await rawRequest(
+      port,
+      'POST',
+      stopPath,
+      { host, origin: 'http://evil.example', 'sec-fetch-site': 'cross-site', 'content-type': 'text/plain' },
+      'x',
+    );
     expect(crossSite.status).toBe(403);
     expect(crossSite.body).toEqual({
       error: 'ForeignRequestError',
@@ -94,9 +104,17 @@ describe('arbfleet serve refuses requests from other sites and rebinding pages',
     const rebindHost = `evil.example:${port}`;
     const rebound = await rawRequest(port, 'GET', `/campaigns/${campaignId}`, { host: rebindHost });
     expect(rebound.status).toBe(403);
-    expect(rebound.body.message).toBe(`Host "${rebindHost}" is not this server (expected ${host} or localhost:${port}): a page reached through another name (DNS rebinding) may not use the local API`);
+    expect(rebound.body.message).toBe(
+      `Host "${rebindHost}" is not this server (expected ${host} or localhost:${port}): a page reached through another name (DNS rebinding) may not use the local API`,
+    );
     // The same page, rebound, acting as "same-origin" with a JSON body: the Host still gives it away.
-    const reboundStop = await rawRequest(port, 'POST', stopPath, { host: rebindHost, origin: `http://${rebindHost}`, 'content-type': 'application/json' }, '{}');
+    const reboundStop = await rawRequest(
+      port,
+      'POST',
+      stopPath,
+      { host: rebindHost, origin: `http://${rebindHost}`, 'content-type': 'application/json' },
+      '{}',
+    );
     expect(reboundStop.status).toBe(403);
 
     // Nothing changed: the campaign record is at the same version, still RUNNING, its shard on the same task.
@@ -105,21 +123,40 @@ describe('arbfleet serve refuses requests from other sites and rebinding pages',
     expect(campaign).toMatchObject({ status: 'RUNNING', version: running.campaign.version });
     expect(campaign?.endReason).toBeUndefined();
     expect(shard).toMatchObject({ status: 'RUNNING', generation: running.shard.generation, taskId: running.shard.taskId });
-    const refusals = serve.stderr().split('\n').filter((line) => line.includes('"api.foreign_request_refused"'));
+    const refusals = serve
+      .stderr()
+      .split('\n')
+      .filter((line) => line.includes('"api.foreign_request_refused"'));
     expect(refusals.map((line) => JSON.parse(line).rule)).toEqual(['origin', 'simple-request', 'host']);
 
     // This server's own page sends the same stop: it works.
-    const ownPage = await rawRequest(port, 'POST', stopPath, { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, '{}');
+    const ownPage = await rawRequest(
+      port,
+      'POST',
+      stopPath,
+      { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      '{}',
+    );
     expect(ownPage.status, JSON.stringify(ownPage.body)).toBe(200);
-    await waitFor('the campaign stopped by the user', async () => {
-      const after = await store!.getCampaign(campaignId);
-      return after?.status === 'CANCELLED' ? after : undefined;
-    }, 60_000);
+    await waitFor(
+      'the campaign stopped by the user',
+      async () => {
+        const after = await store!.getCampaign(campaignId);
+        return after?.status === 'CANCELLED' ? after : undefined;
+      },
+      60_000,
+    );
 
     // The CLI's own client: a JSON body (create, pause) and bodiless calls (resume, trigger, delete).
     const file = join(dir, 'nightly.yaml');
     writeFileSync(file, SCHEDULE);
-    for (const args of [['create', file], ['pause', 'nightly', '--note', 'maintenance'], ['resume', 'nightly'], ['trigger', 'nightly'], ['delete', 'nightly']]) {
+    for (const args of [
+      ['create', file],
+      ['pause', 'nightly', '--note', 'maintenance'],
+      ['resume', 'nightly'],
+      ['trigger', 'nightly'],
+      ['delete', 'nightly'],
+    ]) {
       const run = await schedule(url, args);
       expect(run.code, `schedule ${args.join(' ')}: ${run.stdout}${run.stderr}`).toBe(0);
     }

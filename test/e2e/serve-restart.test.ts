@@ -42,7 +42,11 @@ async function startServe(data: string): Promise<{ cli: CliProcess; url: string 
 }
 
 async function api(url: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
-  const res = await fetch(`${url}${path}`, { method, headers: { 'x-arbfleet-client': 'test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) }, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
+  const res = await fetch(`${url}${path}`, {
+    method,
+    headers: { 'x-arbfleet-client': 'test', ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+  });
   const text = await res.text();
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
@@ -62,10 +66,14 @@ describe('arbfleet serve', () => {
     expect(trigger.status).toBe(201);
     const campaignId = trigger.body.campaignId as string;
 
-    await waitFor('the run to heartbeat', async () => {
-      const view = await api(first.url, 'GET', `/campaigns/${campaignId}`);
-      return view.body.shards.every((s: any) => s.status === 'RUNNING' && s.heartbeat) ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the run to heartbeat',
+      async () => {
+        const view = await api(first.url, 'GET', `/campaigns/${campaignId}`);
+        return view.body.shards.every((s: any) => s.status === 'RUNNING' && s.heartbeat) ? true : undefined;
+      },
+      20_000,
+    );
     first.cli.child.kill('SIGKILL');
     await first.cli.exited;
 
@@ -75,10 +83,14 @@ describe('arbfleet serve', () => {
     expect(schedule.body.schedule).toMatchObject({ paused: true, note: 'holiday', runs: 1, lastCampaignId: campaignId });
     expect(schedule.body.runs).toEqual([expect.objectContaining({ campaignId, occurrence: trigger.body.occurrence })]);
 
-    const ended = await waitFor('the resumed run to end', async () => {
-      const view = await api(second.url, 'GET', `/campaigns/${campaignId}`);
-      return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(view.body.campaign.status) ? view.body : undefined;
-    }, 25_000);
+    const ended = await waitFor(
+      'the resumed run to end',
+      async () => {
+        const view = await api(second.url, 'GET', `/campaigns/${campaignId}`);
+        return ['COMPLETED', 'FAILED', 'CANCELLED'].includes(view.body.campaign.status) ? view.body : undefined;
+      },
+      25_000,
+    );
     expect(ended.campaign).toMatchObject({ status: 'COMPLETED', scheduleId: 'soak' });
     expect(ended.shards.every((s: any) => s.restarts.length === 0 && s.generation === 0)).toBe(true);
     const events = join(data, 'campaigns', campaignId, 'events.jsonl'); // the report's last file

@@ -80,12 +80,31 @@ describe('alarms: the fleet', () => {
   });
 
   it('store unavailable ≥ 1 in 5 minutes (an engine gave up on the store, or a mass-staleness probe failed), and mass staleness ≥ 1 in 5 minutes', () => {
-    expect(alarm('StoreUnavailable')).toMatchObject({ MetricName: FLEET_METRIC.storeUnavailable, Dimensions: service, Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
-    expect(alarm('MassStaleness')).toMatchObject({ MetricName: FLEET_METRIC.massStaleness, Dimensions: service, Statistic: 'Sum', Period: 300, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm('StoreUnavailable')).toMatchObject({
+      MetricName: FLEET_METRIC.storeUnavailable,
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(alarm('MassStaleness')).toMatchObject({
+      MetricName: FLEET_METRIC.massStaleness,
+      Dimensions: service,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('failed shards ≥ 1', () => {
-    expect(alarm('FailedShards')).toMatchObject({ MetricName: FLEET_METRIC.failedShards, Dimensions: service, Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
+    expect(alarm('FailedShards')).toMatchObject({
+      MetricName: FLEET_METRIC.failedShards,
+      Dimensions: service,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
   });
 
   it('restarts: the sum over every restart cause, ≥ 5 in 15 minutes', () => {
@@ -94,7 +113,8 @@ describe('alarms: the fleet', () => {
     const queries = props.Metrics as MetricQuery[];
     const stats = queries.filter((q) => q.MetricStat);
     expect(stats.map((q) => q.MetricStat!.Metric.Dimensions.find((d) => d.Name === 'Cause')!.Value).sort()).toEqual([...RestartCauseSchema.options].sort());
-    for (const q of stats) expect(q.MetricStat).toMatchObject({ Metric: { Namespace: METRICS_NAMESPACE, MetricName: FLEET_METRIC.restarts }, Stat: 'Sum', Period: 900 });
+    for (const q of stats)
+      expect(q.MetricStat).toMatchObject({ Metric: { Namespace: METRICS_NAMESPACE, MetricName: FLEET_METRIC.restarts }, Stat: 'Sum', Period: 900 });
     const sum = queries.find((q) => q.ReturnData !== false)!;
     for (const q of stats) expect(sum.Expression).toContain(q.Id);
   });
@@ -121,7 +141,10 @@ describe('alarms: the fleet', () => {
     const props = alarm('TaskMemory');
     expect(props).toMatchObject({ Threshold: 80, ComparisonOperator: 'GreaterThanThreshold' });
     const queries = props.Metrics as MetricQuery[];
-    const names = queries.filter((q) => q.MetricStat).map((q) => q.MetricStat!.Metric.MetricName).sort();
+    const names = queries
+      .filter((q) => q.MetricStat)
+      .map((q) => q.MetricStat!.Metric.MetricName)
+      .sort();
     expect(names).toEqual(['MemoryReserved', 'MemoryUtilized']);
     for (const q of queries.filter((x) => x.MetricStat)) {
       expect(q.MetricStat!.Metric.Namespace).toBe('ECS/ContainerInsights');
@@ -135,7 +158,10 @@ describe('alarms: the fleet', () => {
 
 describe('alarms: the control plane', () => {
   it.each(Object.keys(FUNCTION_SPECS) as FunctionName[])('%s: errors and throttles', (name) => {
-    const id = name.split('-').map((p) => p[0]!.toUpperCase() + p.slice(1)).join('');
+    const id = name
+      .split('-')
+      .map((p) => p[0]!.toUpperCase() + p.slice(1))
+      .join('');
     const fn = [{ Name: 'FunctionName', Value: { Ref: logicalIdOf(stack.controlPlane.functions[name]) } }];
     expect(alarm(`${id}Errors`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Errors', Dimensions: fn, Statistic: 'Sum', Threshold: 1 });
     expect(alarm(`${id}Throttles`)).toMatchObject({ Namespace: 'AWS/Lambda', MetricName: 'Throttles', Dimensions: fn, Statistic: 'Sum', Threshold: 1 });

@@ -73,10 +73,16 @@ describe("api: the account's API Gateway CloudWatch role (access logging fails t
     const accounts = resources.filter(([, r]) => r.Type === 'AWS::ApiGateway::Account');
     expect(accounts).toHaveLength(1);
     const roleRef = (accounts[0]![1].Properties!.CloudWatchRoleArn as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-    const role = json.Resources[roleRef] as unknown as { Properties: { AssumeRolePolicyDocument: { Statement: { Principal: unknown }[] } }; DeletionPolicy?: string };
+    const role = json.Resources[roleRef] as unknown as {
+      Properties: { AssumeRolePolicyDocument: { Statement: { Principal: unknown }[] } };
+      DeletionPolicy?: string;
+    };
     expect(role.DeletionPolicy).toBe('Retain');
     expect(role.Properties.AssumeRolePolicyDocument.Statement.map((s) => s.Principal)).toEqual([{ Service: 'apigateway.amazonaws.com' }]);
-    const stage = resources.find(([, r]) => r.Type === 'AWS::ApiGateway::Stage')![1] as unknown as { DependsOn?: string[]; Properties: { AccessLogSetting?: unknown } };
+    const stage = resources.find(([, r]) => r.Type === 'AWS::ApiGateway::Stage')![1] as unknown as {
+      DependsOn?: string[];
+      Properties: { AccessLogSetting?: unknown };
+    };
     expect(stage.Properties.AccessLogSetting).toBeDefined();
     expect(stage.DependsOn ?? []).toContain(accounts[0]![0]);
   });

@@ -48,7 +48,9 @@ describe('npx cdk synth (no credentials, no Docker)', () => {
   it('leaves the engine image to deploy time: a Docker asset from engine-task/Dockerfile, linux/arm64', () => {
     const assets = JSON.parse(readFileSync(path.join(outdir, 'Arbfleet.assets.json'), 'utf8')) as AssetsManifest;
     const images = Object.values(assets.dockerImages);
-    expect(images.map((i) => ({ dockerFile: i.source.dockerFile, platform: i.source.platform }))).toEqual([{ dockerFile: 'engine-task/Dockerfile', platform: 'linux/arm64' }]);
+    expect(images.map((i) => ({ dockerFile: i.source.dockerFile, platform: i.source.platform }))).toEqual([
+      { dockerFile: 'engine-task/Dockerfile', platform: 'linux/arm64' },
+    ]);
   });
 
   it('bundles six ESM Lambdas with esbuild, each exporting its handler', async () => {
@@ -60,10 +62,14 @@ describe('npx cdk synth (no credentials, no Docker)', () => {
     for (const dir of bundles) {
       expect(readdirSync(dir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
       // A fresh Node process, as Lambda's: the bundle must load on its own (no node_modules beside it).
-      const { stdout } = await run(process.execPath, ['--input-type=module', '-e', `const m = await import(${JSON.stringify(path.join(dir, 'index.mjs'))}); process.stdout.write(typeof m.handler);`], {
-        cwd: outdir,
-        env: { PATH: process.env.PATH ?? '' },
-      });
+      const { stdout } = await run(
+        process.execPath,
+        ['--input-type=module', '-e', `const m = await import(${JSON.stringify(path.join(dir, 'index.mjs'))}); process.stdout.write(typeof m.handler);`],
+        {
+          cwd: outdir,
+          env: { PATH: process.env.PATH ?? '' },
+        },
+      );
       expect(stdout, dir).toBe('function');
     }
   }, 60_000);

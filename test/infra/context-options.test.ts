@@ -48,7 +48,11 @@ const ofType = (type: string) => Object.values(json.Resources).filter((r) => r.T
 describe('context options', () => {
   it('stackName: names the stack and prefixes the tables and the engine store with it', () => {
     expect(stack.stackName).toBe('ArbStaging');
-    expect(ofType('AWS::DynamoDB::Table').map((t) => t.Properties!.TableName).sort()).toEqual(Object.values(tableNames('ArbStaging-')).sort());
+    expect(
+      ofType('AWS::DynamoDB::Table')
+        .map((t) => t.Properties!.TableName)
+        .sort(),
+    ).toEqual(Object.values(tableNames('ArbStaging-')).sort());
     const container = (ofType('AWS::ECS::TaskDefinition')[0]!.Properties!.ContainerDefinitions as { Environment: unknown[] }[])[0]!;
     expect(container.Environment).toContainEqual({ Name: 'ARBFLEET_STORE', Value: 'dynamodb:ArbStaging-' });
   });
@@ -66,9 +70,13 @@ describe('context options', () => {
     template.resourceCountIs('AWS::EC2::Subnet', 0);
     template.resourceCountIs('AWS::EC2::VPCEndpoint', 0);
     expect(stack.fleet.vpc.vpcId).toMatch(/^vpc-/);
-    const subnets = (json.Resources[logicalIdOf(stack.controlPlane.functions.launcher)]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.ARBFLEET_SUBNETS;
+    const subnets = (json.Resources[logicalIdOf(stack.controlPlane.functions.launcher)]!.Properties!.Environment as { Variables: Record<string, unknown> })
+      .Variables.ARBFLEET_SUBNETS;
     expect(subnets).toBe('subnet-0aaaaaaaaaaaaaaa1,subnet-0aaaaaaaaaaaaaaa2');
-    template.hasResourceProperties('AWS::EC2::SecurityGroup', { VpcId: 'vpc-0123456789abcdef0', GroupDescription: Match.stringLikeRegexp('^arbfleet engine tasks') });
+    template.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      VpcId: 'vpc-0123456789abcdef0',
+      GroupDescription: Match.stringLikeRegexp('^arbfleet engine tasks'),
+    });
   });
 
   it('taskCpu / taskMemoryMiB: size the Fargate task', () => {
@@ -82,11 +90,17 @@ describe('context options', () => {
   });
 
   it('alarmEmail: subscribes the address to the alarm topic', () => {
-    template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'oncall@example.com', TopicArn: { Ref: logicalIdOf(stack.alarms.topic) } });
+    template.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'oncall@example.com',
+      TopicArn: { Ref: logicalIdOf(stack.alarms.topic) },
+    });
   });
 
   it('apiRateLimit / apiBurstLimit: throttle the stage', () => {
-    template.hasResourceProperties('AWS::ApiGateway::Stage', { MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }] });
+    template.hasResourceProperties('AWS::ApiGateway::Stage', {
+      MethodSettings: [{ HttpMethod: '*', ResourcePath: '/*', ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 }],
+    });
   });
 
   it('restartAlarmThreshold: sets the restart-rate alarm', () => {

@@ -1,7 +1,16 @@
 import { describe, expect, it } from 'vitest';
 import { ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
 import { lambdaEnvironment } from '../../functions/lambda-environment.js';
-import { FUNCTION_SPECS, LAUNCHER_TIMEOUT, LAUNCH_MAX_RECEIVES, launcherTimeout, logicalIdOf, TABLE_ACCESS, type FunctionName, type TableResource } from '../../infra/constructs/control-plane.js';
+import {
+  FUNCTION_SPECS,
+  LAUNCHER_TIMEOUT,
+  LAUNCH_MAX_RECEIVES,
+  launcherTimeout,
+  logicalIdOf,
+  TABLE_ACCESS,
+  type FunctionName,
+  type TableResource,
+} from '../../infra/constructs/control-plane.js';
 import type { TableName } from '../../infra/constructs/state.js';
 import { allowedActions, policyStatements, resourcesOf, statementsOfRole, type Statement } from './support/policy-statements.js';
 import { synthArbfleet } from './support/synth-stack.js';
@@ -25,7 +34,9 @@ function deployedValue(value: unknown): string {
 
 describe('control plane: six Lambdas on Node 24, ARM64, each with its own role and log group', () => {
   it('has one function per handler in functions/, and no other of ours', () => {
-    const ours = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('arbfleet'));
+    const ours = Object.values(json.Resources).filter(
+      (r) => r.Type === 'AWS::Lambda::Function' && String(r.Properties?.Description ?? '').startsWith('arbfleet'),
+    );
     expect(ours).toHaveLength(6);
     expect(names.sort()).toEqual(['api', 'launcher', 'reporter', 'scheduler', 'task-events', 'watchdog']);
   });
@@ -82,7 +93,10 @@ describe('control plane: the launch queue', () => {
   const queue = () => json.Resources[logicalIdOf(controlPlane.launchQueue)]!.Properties!;
 
   it('redrives to the dead-letter queue after 5 receives, with a visibility of 6 × the launcher timeout', () => {
-    expect(queue().RedrivePolicy).toEqual({ deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.deadLetterQueue), 'Arn'] }, maxReceiveCount: LAUNCH_MAX_RECEIVES });
+    expect(queue().RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.deadLetterQueue), 'Arn'] },
+      maxReceiveCount: LAUNCH_MAX_RECEIVES,
+    });
     expect(queue().VisibilityTimeout).toBeGreaterThanOrEqual(6 * LAUNCHER_TIMEOUT.toSeconds());
     expect(LAUNCH_MAX_RECEIVES).toBe(5);
   });
@@ -98,7 +112,7 @@ describe('control plane: the launch queue', () => {
     expect(denials).toHaveLength(2);
   });
 
-  it('feeds the launcher one message per invocation (a slow launch never burns another message\'s receive count), with partial batch failures', () => {
+  it("feeds the launcher one message per invocation (a slow launch never burns another message's receive count), with partial batch failures", () => {
     template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
       FunctionName: { Ref: logicalIdOf(controlPlane.functions.launcher) },
       EventSourceArn: { 'Fn::GetAtt': [logicalIdOf(controlPlane.launchQueue), 'Arn'] },
@@ -123,7 +137,10 @@ describe('control plane: least privilege per function', () => {
   const cluster = { 'Fn::GetAtt': [logicalIdOf(fleet.cluster), 'Arn'] };
   const onCluster = { ArnEquals: { 'ecs:cluster': cluster } };
   const tasksOfCluster = {
-    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: logicalIdOf(fleet.cluster) }, '/*']],
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: logicalIdOf(fleet.cluster) }, '/*'],
+    ],
   };
 
   it('only the launcher may RunTask, and only this task definition on this cluster', () => {
@@ -182,7 +199,15 @@ describe('control plane: least privilege per function', () => {
 
   it('the reporter reads the tables, marks campaigns reported, and writes report objects', () => {
     const actions = [...allowedActions(all, roleId('reporter'))].sort();
-    expect(actions).toEqual(['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'logs:CreateLogStream', 'logs:PutLogEvents', 's3:PutObject']);
+    expect(actions).toEqual([
+      'dynamodb:GetItem',
+      'dynamodb:Query',
+      'dynamodb:Scan',
+      'dynamodb:UpdateItem',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      's3:PutObject',
+    ]);
     const [update, ...more] = statementsWith('reporter', 'dynamodb:UpdateItem');
     expect(more).toHaveLength(0);
     expect(update!.Resource).toEqual({ 'Fn::GetAtt': [logicalIdOf(state.tables.campaigns), 'Arn'] });
@@ -216,11 +241,18 @@ describe('control plane: DynamoDB grants, table by table (TABLE_ACCESS)', () => 
   const dynamoStatements = (name: FunctionName) => statementsOfRole(all, roleId(name)).filter((s) => [s.Action].flat().some((a) => a?.startsWith('dynamodb:')));
   /** Who may take `action` on `table` (the table itself, not its indexes). */
   const grantedOn = (table: TableName, action: string) =>
-    names.filter((name) => dynamoStatements(name).some((s) => [s.Action].flat().includes(action) && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(tableArn(table)))));
+    names.filter((name) =>
+      dynamoStatements(name).some(
+        (s) => [s.Action].flat().includes(action) && resourcesOf(s).some((r) => JSON.stringify(r) === JSON.stringify(tableArn(table))),
+      ),
+    );
 
   it.each(names)('%s: one statement per table or index of its TABLE_ACCESS, naming that ARN and exactly those actions', (name) => {
     const granted = dynamoStatements(name).map((s) => ({ resources: resourcesOf(s), actions: [s.Action].flat().sort() }));
-    const expected = Object.entries(TABLE_ACCESS[name]).map(([resource, actions]) => ({ resources: [arnOf(resource as TableResource)], actions: [...actions!].sort() }));
+    const expected = Object.entries(TABLE_ACCESS[name]).map(([resource, actions]) => ({
+      resources: [arnOf(resource as TableResource)],
+      actions: [...actions!].sort(),
+    }));
     expect(granted).toEqual(expect.arrayContaining(expected));
     expect(granted).toHaveLength(expected.length);
   });
@@ -255,7 +287,13 @@ describe('control plane: DynamoDB grants, table by table (TABLE_ACCESS)', () => 
         .map((s) => `${name} ${[s.Action].flat().join(',')} ${JSON.stringify(s.Resource).match(/\/index\/([a-z-]+)/)?.[1]}`),
     );
     expect(indexGrants.sort()).toEqual(
-      ['api dynamodb:Query listed-schedules', 'api dynamodb:Query live-campaigns', 'scheduler dynamodb:Query listed-schedules', 'scheduler dynamodb:Query live-campaigns', 'watchdog dynamodb:Query active-shards'].sort(),
+      [
+        'api dynamodb:Query listed-schedules',
+        'api dynamodb:Query live-campaigns',
+        'scheduler dynamodb:Query listed-schedules',
+        'scheduler dynamodb:Query live-campaigns',
+        'watchdog dynamodb:Query active-shards',
+      ].sort(),
     );
   });
 

@@ -30,14 +30,22 @@ describe('fleet: a private VPC without NAT, reaching AWS through endpoints', () 
       type: r.Properties?.VpcEndpointType ?? 'Gateway',
       privateDns: r.Properties?.PrivateDnsEnabled,
     }));
-    expect(endpoints.map((e) => `${e.type}:${e.service}`).sort()).toEqual(['Gateway:dynamodb', 'Gateway:s3', 'Interface:ecr.api', 'Interface:ecr.dkr', 'Interface:logs']);
+    expect(endpoints.map((e) => `${e.type}:${e.service}`).sort()).toEqual([
+      'Gateway:dynamodb',
+      'Gateway:s3',
+      'Interface:ecr.api',
+      'Interface:ecr.dkr',
+      'Interface:logs',
+    ]);
     for (const endpoint of endpoints.filter((e) => e.type === 'Interface')) expect(endpoint.privateDns).toBe(true);
   });
 
   it('gives tasks a security group with no inbound rule and HTTPS out only', () => {
     const [, group] = resourcesOfType('AWS::EC2::SecurityGroup').find(([, r]) => String(r.Properties?.GroupDescription).startsWith('arbfleet engine tasks'))!;
     expect(group.Properties?.SecurityGroupIngress).toBeUndefined();
-    expect(group.Properties?.SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the VPC endpoints', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
+    expect(group.Properties?.SecurityGroupEgress).toEqual([
+      { CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the VPC endpoints', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 },
+    ]);
   });
 });
 

@@ -24,7 +24,9 @@ function allowedWildcardResources(): string[] {
   const bucket = logicalIdOf(stack.state.reportBucket);
   return [
     // ECS task ids exist only after RunTask: this cluster's tasks.
-    JSON.stringify({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: cluster }, '/*']] }),
+    JSON.stringify({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecs:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':task/', { Ref: cluster }, '/*']],
+    }),
     // Report keys are <campaignId>/<file>: the report bucket's objects.
     JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] }),
   ];
@@ -81,7 +83,10 @@ describe('IAM: every statement of every policy in the template', () => {
 
   it("attaches a managed policy to no role but the CDK-owned provider that locks down the default security group and API Gateway's account logging role", () => {
     const withManaged = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role' && r.Properties?.ManagedPolicyArns !== undefined);
-    expect(withManaged.map(([id]) => id).sort()).toEqual([expect.stringMatching(/^ApiRestApiCloudWatchRole/), expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderRole/)]);
+    expect(withManaged.map(([id]) => id).sort()).toEqual([
+      expect.stringMatching(/^ApiRestApiCloudWatchRole/),
+      expect.stringMatching(/^CustomVpcRestrictDefaultSGCustomResourceProviderRole/),
+    ]);
     const apiLogging = withManaged.find(([id]) => id.startsWith('ApiRestApiCloudWatchRole'))![1];
     expect(JSON.stringify(apiLogging.Properties!.ManagedPolicyArns)).toContain('service-role/AmazonAPIGatewayPushToCloudWatchLogs');
   });
@@ -90,7 +95,9 @@ describe('IAM: every statement of every policy in the template', () => {
     for (const [id, role] of Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS::IAM::Role')) {
       const trust = role.Properties!.AssumeRolePolicyDocument as { Statement: { Principal: { Service?: string } }[] };
       for (const statement of trust.Statement) {
-        const allowed = id.startsWith('ApiRestApiCloudWatchRole') ? ['apigateway.amazonaws.com'] : ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'vpc-flow-logs.amazonaws.com'];
+        const allowed = id.startsWith('ApiRestApiCloudWatchRole')
+          ? ['apigateway.amazonaws.com']
+          : ['lambda.amazonaws.com', 'ecs-tasks.amazonaws.com', 'vpc-flow-logs.amazonaws.com'];
         expect(allowed, id).toContain(statement.Principal.Service);
       }
     }

@@ -59,7 +59,9 @@ describe('cdk-nag AwsSolutions', () => {
     Object.defineProperty(unacknowledged, 'isAcknowledged', { value: () => false });
     const raw = unacknowledged.validateScope(app).violations;
     for (const ack of ours) {
-      const answered = raw.some((v) => v.ruleName === ack.id && v.violatingResources.some((r) => r.constructPath === ack.path || (r.constructPath ?? '').startsWith(`${ack.path}/`)));
+      const answered = raw.some(
+        (v) => v.ruleName === ack.id && v.violatingResources.some((r) => r.constructPath === ack.path || (r.constructPath ?? '').startsWith(`${ack.path}/`)),
+      );
       expect(answered, `${ack.path}: ${ack.id} answers no finding`).toBe(true);
     }
   });

@@ -45,7 +45,8 @@ describe('stack: schedules', () => {
   });
 
   it('alarms on a missed occurrence: MissedOccurrences (Sum, service) ≥ 1 in a minute, missing data not breaching', () => {
-    const alarm = Object.values(json.Resources).find((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.AlarmName === 'Arbfleet-MissedOccurrences')!.Properties!;
+    const alarm = Object.values(json.Resources).find((r) => r.Type === 'AWS::CloudWatch::Alarm' && r.Properties!.AlarmName === 'Arbfleet-MissedOccurrences')!
+      .Properties!;
     expect(alarm).toMatchObject({
       Namespace: METRICS_NAMESPACE,
       MetricName: SCHEDULE_METRIC.missedOccurrences,

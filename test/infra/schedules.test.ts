@@ -36,9 +36,7 @@ describe('schedules: EventBridge drives the control plane', () => {
   });
 
   it('lets EventBridge invoke each target function', () => {
-    const permissions = Object.values(json.Resources).filter(
-      (r) => r.Type === 'AWS::Lambda::Permission' && r.Properties!.Principal === 'events.amazonaws.com',
-    );
+    const permissions = Object.values(json.Resources).filter((r) => r.Type === 'AWS::Lambda::Permission' && r.Properties!.Principal === 'events.amazonaws.com');
     expect(permissions).toHaveLength(4);
   });
 });

@@ -9,7 +9,11 @@ const tables = Object.entries(json.Resources).filter(([, r]) => r.Type === 'AWS:
 const tableNamed = (name: string) => {
   const found = tables.find(([, r]) => r.Properties?.TableName === name);
   if (!found) throw new Error(`no table named ${name}; tables: ${tables.map(([, r]) => String(r.Properties?.TableName)).join(', ')}`);
-  return { logicalId: found[0], props: found[1].Properties as Record<string, unknown>, resource: json.Resources[found[0]] as unknown as Record<string, unknown> };
+  return {
+    logicalId: found[0],
+    props: found[1].Properties as Record<string, unknown>,
+    resource: json.Resources[found[0]] as unknown as Record<string, unknown>,
+  };
 };
 
 describe('state: the DynamoDB tables come from the one table design', () => {
@@ -24,7 +28,11 @@ describe('state: the DynamoDB tables come from the one table design', () => {
       ...(design.sortKey ? [{ AttributeName: design.sortKey.name, KeyType: 'RANGE' }] : []),
     ];
     expect(props.KeySchema).toEqual(keySchema);
-    const attributes = [design.partitionKey, ...(design.sortKey ? [design.sortKey] : []), ...design.indexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])])];
+    const attributes = [
+      design.partitionKey,
+      ...(design.sortKey ? [design.sortKey] : []),
+      ...design.indexes.flatMap((i) => [i.partitionKey, ...(i.sortKey ? [i.sortKey] : [])]),
+    ];
     const expectedDefinitions = [...new Map(attributes.map((a) => [a.name, { AttributeName: a.name, AttributeType: a.type }])).values()];
     expect(props.AttributeDefinitions).toEqual(expect.arrayContaining(expectedDefinitions));
     expect((props.AttributeDefinitions as unknown[]).length).toBe(expectedDefinitions.length);

@@ -39,9 +39,13 @@ function taskSubnets(resources: Resources): string[] {
 
 /** Where a subnet's default route (0.0.0.0/0) goes: `{GatewayId}` or `{NatGatewayId}`, or undefined when it has none. */
 function defaultRoute(resources: Resources, subnet: string): Record<string, unknown> | undefined {
-  const [, association] = ofType(resources, 'AWS::EC2::SubnetRouteTableAssociation').find(([, r]) => (r.Properties?.SubnetId as Ref | undefined)?.Ref === subnet)!;
+  const [, association] = ofType(resources, 'AWS::EC2::SubnetRouteTableAssociation').find(
+    ([, r]) => (r.Properties?.SubnetId as Ref | undefined)?.Ref === subnet,
+  )!;
   const table = (association.Properties?.RouteTableId as Ref | undefined)?.Ref;
-  const route = ofType(resources, 'AWS::EC2::Route').find(([, r]) => (r.Properties?.RouteTableId as Ref | undefined)?.Ref === table && r.Properties?.DestinationCidrBlock === '0.0.0.0/0');
+  const route = ofType(resources, 'AWS::EC2::Route').find(
+    ([, r]) => (r.Properties?.RouteTableId as Ref | undefined)?.Ref === table && r.Properties?.DestinationCidrBlock === '0.0.0.0/0',
+  );
   if (route === undefined) return undefined;
   const { GatewayId, NatGatewayId } = route[1].Properties ?? {};
   return GatewayId !== undefined ? { GatewayId } : { NatGatewayId };
@@ -64,7 +68,9 @@ describe('taskEgress none (the default): no route out', () => {
   });
 
   it('lets tasks out on 443 only (to the VPC endpoints)', () => {
-    expect(taskSecurityGroup(json.Resources).SecurityGroupEgress).toEqual([{ CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the VPC endpoints', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 }]);
+    expect(taskSecurityGroup(json.Resources).SecurityGroupEgress).toEqual([
+      { CidrIp: '0.0.0.0/0', Description: 'HTTPS to AWS APIs through the VPC endpoints', FromPort: 443, IpProtocol: 'tcp', ToPort: 443 },
+    ]);
   });
 });
 
@@ -106,10 +112,9 @@ describe.each(['public-ip', 'nat'] as const)('taskEgress %s: what a live feed ne
   it(`lets tasks out on 443 and the venues' feed ports (${VENUE_FEED_PORTS.join(', ')}), and in on nothing`, () => {
     const group = taskSecurityGroup(json.Resources);
     expect(group.SecurityGroupIngress).toBeUndefined();
-    expect((group.SecurityGroupEgress as { FromPort: number; ToPort: number; CidrIp: string }[]).map((rule) => `${rule.CidrIp}:${rule.FromPort}-${rule.ToPort}`)).toEqual([
-      '0.0.0.0/0:443-443',
-      ...VENUE_FEED_PORTS.map((port) => `0.0.0.0/0:${port}-${port}`),
-    ]);
+    expect(
+      (group.SecurityGroupEgress as { FromPort: number; ToPort: number; CidrIp: string }[]).map((rule) => `${rule.CidrIp}:${rule.FromPort}-${rule.ToPort}`),
+    ).toEqual(['0.0.0.0/0:443-443', ...VENUE_FEED_PORTS.map((port) => `0.0.0.0/0:${port}-${port}`)]);
     expect(ofType(json.Resources, 'AWS::EC2::SecurityGroupIngress')).toEqual([]);
   });
 

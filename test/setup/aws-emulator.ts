@@ -39,7 +39,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return async () => rmSync(leaseDir, { recursive: true, force: true });
   }
   const servers = await Promise.all(Array.from({ length: Math.max(1, MOTO_SERVERS) }, () => startMotoServer()));
-  project.provide('awsEndpoints', servers.map((server) => server.endpoint));
+  project.provide(
+    'awsEndpoints',
+    servers.map((server) => server.endpoint),
+  );
   project.provide('awsEmulatorIsMoto', true);
   return async () => {
     await Promise.all(servers.map((server) => server.stop()));

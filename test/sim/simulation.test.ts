@@ -82,7 +82,13 @@ describe('the deterministic simulation of the fleet', () => {
     // Seed 22's occurrence is due at 45 s; its first tick is a moment late, so with a catch-up
     // window of 0 it is recorded missed although nothing kept the scheduler from it.
     const result = await runSeed(22, { sabotage: 'no-catch-up' });
-    expect(result.violations.some((v) => /^schedule sim-schedule: occurrence 2026-01-01T00:00:00.000Z started no campaign .*ran through inside its catch-up window .*the fleet dropped it/.test(v))).toBe(true);
+    expect(
+      result.violations.some((v) =>
+        /^schedule sim-schedule: occurrence 2026-01-01T00:00:00.000Z started no campaign .*ran through inside its catch-up window .*the fleet dropped it/.test(
+          v,
+        ),
+      ),
+    ).toBe(true);
   });
 
   it('seed 624 (issue 20): a store throttled for the engines past their self-fence restarts every shard as STORE_UNAVAILABLE, never CRASHED or LOST, and mass staleness is probed', async () => {
@@ -99,7 +105,9 @@ describe('the deterministic simulation of the fleet', () => {
 
   it('reports a planted bug (an engine that exits 1 for a busy store, booked CRASHED) as a stall blamed on the engine', async () => {
     const result = await runSeed(624, { sabotage: 'stall-as-crash' });
-    expect(result.violations.some((v) => /is booked CRASHED during or after a store stall longer than the tolerance \(throttle stall of engines/.test(v))).toBe(true);
+    expect(result.violations.some((v) => /is booked CRASHED during or after a store stall longer than the tolerance \(throttle stall of engines/.test(v))).toBe(
+      true,
+    );
   });
 
   it('seed 346 with every task frozen at once (issue 20): the watchdog restarts at most one stale shard per pass, holds the rest back, and writes the mass-staleness event; unbounded, the sim reports it', async () => {
@@ -113,7 +121,9 @@ describe('the deterministic simulation of the fleet', () => {
     expect(held.stats.massProbes).toBeGreaterThan(0);
     expect(held.trace.filter((l) => /watchdog: restart held back campaignId=c0/.test(l)).length).toBeGreaterThan(0);
     const unbounded = await runSeed(346, { massFreeze, sabotage: 'unbounded-mass-restarts' });
-    expect(unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 4 stale shards .* at most 1 per pass/.test(v))).toBe(true);
+    expect(unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 4 stale shards .* at most 1 per pass/.test(v))).toBe(
+      true,
+    );
   });
 
   it('seed 4708 (regression, WatchdogService): a watchdog pass whose listing a 9.4 s control-plane store stall held does not age the heartbeats it returns', async () => {
@@ -125,7 +135,7 @@ describe('the deterministic simulation of the fleet', () => {
     expect(trace.filter((l) => /shardId=shard-001 generation=1 cause=LOST/.test(l))).toEqual([]);
   });
 
-  it('seeds 5159 and 7002 (regressions, the engine\'s store retries): a commit failed on a short store stall is tried again after the store retry, and the final heartbeat survives one', async () => {
+  it("seeds 5159 and 7002 (regressions, the engine's store retries): a commit failed on a short store stall is tried again after the store retry, and the final heartbeat survives one", async () => {
     // 5159: a commit failed in a stall shorter than the tolerance was tried again only a flush later,
     // so the engine passed its commit bound and exited 4 for a stall that must cost nothing.
     // 7002: an engine's final heartbeat (stop: deadline) was refused by a short stall, so its exit 0

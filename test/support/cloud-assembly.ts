@@ -55,7 +55,12 @@ export async function cloudAssembly(stackName = 'Arbfleet'): Promise<CloudAssemb
   const given = process.env.ARBFLEET_CLOUD_ASSEMBLY;
   const dir = given ?? mkdtempSync(path.join(tmpdir(), 'arbfleet-deployed-'));
   if (!given) {
-    await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', dir], { cwd: REPO_ROOT, env: bareEnvironment(dir), maxBuffer: 32 * 1024 * 1024, timeout: 150_000 });
+    await run('npx', ['cdk', 'synth', '--quiet', '--no-notices', '-o', dir], {
+      cwd: REPO_ROOT,
+      env: bareEnvironment(dir),
+      maxBuffer: 32 * 1024 * 1024,
+      timeout: 150_000,
+    });
   }
   const templateFile = path.join(dir, `${stackName}.template.json`);
   if (!existsSync(templateFile)) throw new Error(`no ${stackName}.template.json in ${dir}${given ? ' (ARBFLEET_CLOUD_ASSEMBLY)' : ''}`);
@@ -93,7 +98,9 @@ export interface DeployedFunction {
  * ours: they are skipped by their construct path).
  */
 export function deployedFunctions(assembly: CloudAssembly): DeployedFunction[] {
-  const assets = JSON.parse(readFileSync(path.join(assembly.dir, `${assembly.stackName}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }> };
+  const assets = JSON.parse(readFileSync(path.join(assembly.dir, `${assembly.stackName}.assets.json`), 'utf8')) as {
+    files: Record<string, { source: { path: string } }>;
+  };
   const assetPaths = new Set(Object.values(assets.files).map((f) => f.source.path));
   const found: DeployedFunction[] = [];
   for (const [logicalId, resource] of resourcesOfType(assembly.template, 'AWS::Lambda::Function')) {
@@ -110,7 +117,7 @@ export function deployedFunctions(assembly: CloudAssembly): DeployedFunction[] {
       name: match[1].replace(/[A-Z]/g, (c, i: number) => `${i === 0 ? '' : '-'}${c.toLowerCase()}`),
       logicalId,
       bundleDir,
-      environment: ((resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {}),
+      environment: (resource.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {},
       roleLogicalId: role,
     });
   }

@@ -79,7 +79,8 @@ export function resolveValue(value: unknown, resources: PhysicalResources): unkn
 /** `resolveValue`, for expressions that must come out as a string (environment values, ARNs). */
 export function resolveString(value: unknown, resources: PhysicalResources): string {
   const resolved = resolveValue(value, resources);
-  if (typeof resolved !== 'string' && typeof resolved !== 'number') throw new Error(`expected a string from ${JSON.stringify(value)}, got ${JSON.stringify(resolved)}`);
+  if (typeof resolved !== 'string' && typeof resolved !== 'number')
+    throw new Error(`expected a string from ${JSON.stringify(value)}, got ${JSON.stringify(resolved)}`);
   return String(resolved);
 }
 

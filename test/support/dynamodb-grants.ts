@@ -86,7 +86,8 @@ export function statementsOfTemplateRole(template: CloudFormationTemplate, resou
   return policyStatements(template.Resources)
     .filter((s) => s.kind === 'identity' && s.roles.includes(roleLogicalId))
     .map(({ statement }) => {
-      if (statement.NotAction !== undefined || statement.NotResource !== undefined) throw new Error(`role ${roleLogicalId}: statement ${statement.Sid ?? ''} uses NotAction/NotResource, which isAllowed does not evaluate`);
+      if (statement.NotAction !== undefined || statement.NotResource !== undefined)
+        throw new Error(`role ${roleLogicalId}: statement ${statement.Sid ?? ''} uses NotAction/NotResource, which isAllowed does not evaluate`);
       const resolved = resolveValue(statement.Resource ?? [], resources);
       return {
         ...(statement.Sid ? { sid: statement.Sid } : {}),
@@ -99,7 +100,10 @@ export function statementsOfTemplateRole(template: CloudFormationTemplate, resou
 
 /** IAM's wildcards: `*` any run of characters, `?` one. Actions compare case-insensitively, ARNs exactly. */
 function matches(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'i' : '').test(value);
 }
 

@@ -57,7 +57,8 @@ export function policyAsMotoChecksIt(document: { Statement: PolicyStatement[] })
   });
   const allowed = new Set(statements.filter((s) => s.Effect === 'Allow').flatMap((s) => list(s.Action)));
   const transactions: string[] = [];
-  if (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'].some((a) => allowed.has(a))) transactions.push('dynamodb:TransactWriteItems');
+  if (['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem'].some((a) => allowed.has(a)))
+    transactions.push('dynamodb:TransactWriteItems');
   if (allowed.has('dynamodb:GetItem')) transactions.push('dynamodb:TransactGetItems');
   if (transactions.length > 0) statements.push({ Sid: 'MotoTransactionsAsOneAction', Effect: 'Allow', Action: transactions, Resource: '*' });
   return { Version: '2012-10-17', Statement: statements };
@@ -68,7 +69,10 @@ export async function createTemplateRoles(template: CloudFormationTemplate, reso
   const { accountId } = resources.pseudo;
   for (const [logicalId, role] of resourcesOfType(template, 'AWS::IAM::Role')) {
     const name = `${stackName}-${logicalId}`.slice(0, 64);
-    await motoQuery(endpoint, 'iam', 'CreateRole', { RoleName: name, AssumeRolePolicyDocument: JSON.stringify(role.Properties?.AssumeRolePolicyDocument ?? {}) });
+    await motoQuery(endpoint, 'iam', 'CreateRole', {
+      RoleName: name,
+      AssumeRolePolicyDocument: JSON.stringify(role.Properties?.AssumeRolePolicyDocument ?? {}),
+    });
     resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:iam::${accountId}:role/${name}`, RoleId: name } });
   }
 }
@@ -84,7 +88,11 @@ export async function putTemplatePolicies(template: CloudFormationTemplate, reso
     const p = policy.Properties ?? {};
     const document = policyAsMotoChecksIt(resolveValue(p.PolicyDocument, resources) as { Statement: PolicyStatement[] });
     for (const roleRef of (p.Roles as { Ref: string }[] | undefined) ?? []) {
-      await motoQuery(endpoint, 'iam', 'PutRolePolicy', { RoleName: resources.ref(roleRef.Ref), PolicyName: logicalId, PolicyDocument: JSON.stringify(document) });
+      await motoQuery(endpoint, 'iam', 'PutRolePolicy', {
+        RoleName: resources.ref(roleRef.Ref),
+        PolicyName: logicalId,
+        PolicyDocument: JSON.stringify(document),
+      });
       documents.set(roleRef.Ref, [...(documents.get(roleRef.Ref) ?? []), document]);
     }
   }
@@ -93,8 +101,16 @@ export async function putTemplatePolicies(template: CloudFormationTemplate, reso
 
 /** Temporary credentials of a role of the template (STS AssumeRole, as Lambda and ECS get theirs). */
 export async function assumeTemplateRole(resources: PhysicalResources, endpoint: string, roleLogicalId: string, sessionName: string): Promise<RoleCredentials> {
-  const xml = await motoQuery(endpoint, 'sts', 'AssumeRole', { RoleArn: resources.getAtt(roleLogicalId, 'Arn'), RoleSessionName: sessionName, DurationSeconds: '3600' });
-  return { AWS_ACCESS_KEY_ID: xmlValue(xml, 'AccessKeyId'), AWS_SECRET_ACCESS_KEY: xmlValue(xml, 'SecretAccessKey'), AWS_SESSION_TOKEN: xmlValue(xml, 'SessionToken') };
+  const xml = await motoQuery(endpoint, 'sts', 'AssumeRole', {
+    RoleArn: resources.getAtt(roleLogicalId, 'Arn'),
+    RoleSessionName: sessionName,
+    DurationSeconds: '3600',
+  });
+  return {
+    AWS_ACCESS_KEY_ID: xmlValue(xml, 'AccessKeyId'),
+    AWS_SECRET_ACCESS_KEY: xmlValue(xml, 'SecretAccessKey'),
+    AWS_SESSION_TOKEN: xmlValue(xml, 'SessionToken'),
+  };
 }
 
 /** An IAM user allowed everything: the test's own identity (it reads what the bundles wrote) once moto enforces IAM. */

@@ -46,7 +46,12 @@ export async function createTemplateTables(template: CloudFormationTemplate, res
 }
 
 /** The queues of the template (a queue whose redrive policy names another is created after it). */
-export async function createTemplateQueues(template: CloudFormationTemplate, resources: PhysicalResources, clients: AwsClients, stackName: string): Promise<void> {
+export async function createTemplateQueues(
+  template: CloudFormationTemplate,
+  resources: PhysicalResources,
+  clients: AwsClients,
+  stackName: string,
+): Promise<void> {
   let pending = resourcesOfType(template, 'AWS::SQS::Queue');
   while (pending.length > 0) {
     const next: typeof pending = [];
@@ -75,7 +80,12 @@ export async function createTemplateQueues(template: CloudFormationTemplate, res
 }
 
 /** The buckets of the template (versioning as declared). */
-export async function createTemplateBuckets(template: CloudFormationTemplate, resources: PhysicalResources, clients: AwsClients, stackName: string): Promise<void> {
+export async function createTemplateBuckets(
+  template: CloudFormationTemplate,
+  resources: PhysicalResources,
+  clients: AwsClients,
+  stackName: string,
+): Promise<void> {
   for (const [logicalId, bucket] of resourcesOfType(template, 'AWS::S3::Bucket')) {
     const name = generatedName(stackName, logicalId, 63).toLowerCase();
     await clients.s3.send(new CreateBucketCommand({ Bucket: name }));
@@ -99,7 +109,8 @@ export async function mapNetworkAndLogs(template: CloudFormationTemplate, resour
     if (!id) throw new Error('moto has no default subnet');
     resources.set(logicalId, { ref: id, attributes: { SubnetId: id } });
   });
-  for (const [logicalId] of resourcesOfType(template, 'AWS::EC2::SecurityGroup')) resources.set(logicalId, { ref: group as string, attributes: { GroupId: group as string } });
+  for (const [logicalId] of resourcesOfType(template, 'AWS::EC2::SecurityGroup'))
+    resources.set(logicalId, { ref: group as string, attributes: { GroupId: group as string } });
   for (const [logicalId, logGroup] of resourcesOfType(template, 'AWS::Logs::LogGroup')) {
     const name = logGroup.Properties?.LogGroupName ? resolveString(logGroup.Properties.LogGroupName, resources) : `/${stackName}/${logicalId}`;
     resources.set(logicalId, { ref: name, attributes: { Arn: `arn:aws:logs:${region}:${accountId}:log-group:${name}:*` } });
@@ -115,11 +126,18 @@ export interface RegisteredTaskDefinition {
 }
 
 /** The ECS clusters of the template, with their settings (Container Insights). */
-export async function createTemplateClusters(template: CloudFormationTemplate, resources: PhysicalResources, clients: AwsClients, stackName: string): Promise<void> {
+export async function createTemplateClusters(
+  template: CloudFormationTemplate,
+  resources: PhysicalResources,
+  clients: AwsClients,
+  stackName: string,
+): Promise<void> {
   for (const [logicalId, cluster] of resourcesOfType(template, 'AWS::ECS::Cluster')) {
     const name = generatedName(stackName, logicalId);
     const settings = (cluster.Properties?.ClusterSettings as { Name: 'containerInsights'; Value: string }[] | undefined) ?? [];
-    const { cluster: created } = await clients.ecs.send(new CreateClusterCommand({ clusterName: name, settings: settings.map((s) => ({ name: s.Name, value: s.Value })) }));
+    const { cluster: created } = await clients.ecs.send(
+      new CreateClusterCommand({ clusterName: name, settings: settings.map((s) => ({ name: s.Name, value: s.Value })) }),
+    );
     resources.set(logicalId, { ref: name, attributes: { Arn: created?.clusterArn as string } });
   }
 }
@@ -129,7 +147,11 @@ export async function createTemplateClusters(template: CloudFormationTemplate, r
  * mode, roles (which must exist by now) and containers (name, image, environment, essential).
  * moto needs a container-level memory, which Fargate does not: the task's memory is given.
  */
-export async function registerTemplateTaskDefinitions(template: CloudFormationTemplate, resources: PhysicalResources, clients: AwsClients): Promise<RegisteredTaskDefinition[]> {
+export async function registerTemplateTaskDefinitions(
+  template: CloudFormationTemplate,
+  resources: PhysicalResources,
+  clients: AwsClients,
+): Promise<RegisteredTaskDefinition[]> {
   const registered: RegisteredTaskDefinition[] = [];
   for (const [logicalId, definition] of resourcesOfType(template, 'AWS::ECS::TaskDefinition')) {
     const p = resolveValue(definition.Properties ?? {}, resources) as Record<string, unknown>;

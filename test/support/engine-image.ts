@@ -61,11 +61,17 @@ export function stageEngineImage(dist: string): { appDir: string; main: string }
 /** Starts the staged engine with exactly `environment` (plus PATH and the Dockerfile's ENV), as the container would. */
 export function startEngineImage(image: { appDir: string; main: string }, environment: Record<string, string>): NodeProcess {
   const dockerfileEnv = { NODE_ENV: 'production', ARBFLEET_HEALTH_FILE: path.join(image.appDir, 'health.json') };
-  const child = spawn(process.execPath, [image.main, '--json'], { cwd: image.appDir, env: { PATH: process.env.PATH ?? '', ...dockerfileEnv, ...environment }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [image.main, '--json'], {
+    cwd: image.appDir,
+    env: { PATH: process.env.PATH ?? '', ...dockerfileEnv, ...environment },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout?.on('data', (chunk: Buffer) => (out += chunk.toString()));
   child.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal })),
+  );
   return { child, stdout: () => out, stderr: () => err, exited };
 }

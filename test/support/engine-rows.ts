@@ -17,7 +17,10 @@ export interface Row {
  * rules are tested on the same rows whatever the feed does.
  */
 export function canonicalRows(path: string): Row[] {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .filter((l) => l.trim() !== '');
   return lines.map((line) => {
     const [ts, symbol, venue, bid, ask] = line.split(',') as [string, string, string, string, string | undefined];
     return symbol === 'FX'
@@ -31,7 +34,10 @@ export function canonicalRows(path: string): Row[] {
  * candle at its close time (open + 15 min), mid = close, `halfSpreadBps` either side.
  */
 export function candleRows(path: string, symbol: string, venue: 'A' | 'B', halfSpreadBps: number): Row[] {
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).slice(1).filter((l) => l.trim() !== '');
+  const lines = readFileSync(path, 'utf8')
+    .split(/\r?\n/)
+    .slice(1)
+    .filter((l) => l.trim() !== '');
   return lines.map((line) => {
     const cells = line.split(',');
     const close = Number(cells[4]);

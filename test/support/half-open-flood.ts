@@ -19,7 +19,8 @@ export interface HalfOpenFlood {
 const MAX_CONNECTIONS = 4_000;
 
 export function startHalfOpenFlood(port: number, connections: number, options: { maxMs: number; trickleMs?: number; refillMs?: number }): HalfOpenFlood {
-  if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS) throw new Error(`startHalfOpenFlood: expected 1 to ${MAX_CONNECTIONS} connections, got ${connections}`);
+  if (!Number.isInteger(connections) || connections < 1 || connections > MAX_CONNECTIONS)
+    throw new Error(`startHalfOpenFlood: expected 1 to ${MAX_CONNECTIONS} connections, got ${connections}`);
   const open = new Set<Socket>();
   let opened = 0;
   let dropped = 0;

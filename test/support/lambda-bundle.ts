@@ -62,7 +62,8 @@ export function layOutLambdaTask(name: string, bundleDir: string): LambdaTask {
   const runtimeDir = path.join(root, 'runtime');
   mkdirSync(taskRoot);
   mkdirSync(runtimeDir);
-  for (const file of ['index.mjs', 'index.mjs.map']) if (existsSync(path.join(bundleDir, file))) copyFileSync(path.join(bundleDir, file), path.join(taskRoot, file));
+  for (const file of ['index.mjs', 'index.mjs.map'])
+    if (existsSync(path.join(bundleDir, file))) copyFileSync(path.join(bundleDir, file), path.join(taskRoot, file));
   const runtimeScript = path.join(runtimeDir, 'runtime.mjs');
   writeFileSync(runtimeScript, RUNTIME);
   return { name, taskRoot, runtimeScript };
@@ -93,7 +94,8 @@ export function invokeLambda<T>(task: LambdaTask, event: unknown, environment: R
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
     child.on('error', reject);
-    child.on('close', (code, signal) => { // 'close': all its output read, not only exited
+    child.on('close', (code, signal) => {
+      // 'close': all its output read, not only exited
       clearTimeout(timer);
       const lines = out.split('\n');
       const resultLine = lines.find((l) => l.startsWith(RESULT_MARKER));

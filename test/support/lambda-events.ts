@@ -10,7 +10,15 @@ import type { APIGatewayProxyEvent, SQSEvent } from 'aws-lambda';
 const ACCOUNT = '123456789012';
 
 /** An API Gateway REST API proxy event (IAM-authorised caller), as the `{proxy+}`-less resource `resource` sees it. */
-export function apiGatewayProxyEvent(request: { method: string; path: string; resource: string; pathParameters?: Record<string, string>; body?: unknown; headers?: Record<string, string>; region: string }): APIGatewayProxyEvent {
+export function apiGatewayProxyEvent(request: {
+  method: string;
+  path: string;
+  resource: string;
+  pathParameters?: Record<string, string>;
+  body?: unknown;
+  headers?: Record<string, string>;
+  region: string;
+}): APIGatewayProxyEvent {
   const body = request.body === undefined ? null : JSON.stringify(request.body);
   const headers: Record<string, string> = {
     Accept: 'application/json',

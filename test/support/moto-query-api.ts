@@ -9,7 +9,13 @@
 const VERSIONS: Readonly<Record<string, string>> = { iam: '2010-05-08', sts: '2011-06-15', ec2: '2016-11-15' };
 
 /** Calls `action` of `service` with `params`; returns the XML body, or throws with moto's error text. */
-export async function motoQuery(endpoint: string, service: 'iam' | 'sts' | 'ec2', action: string, params: Record<string, string> = {}, region = 'us-east-1'): Promise<string> {
+export async function motoQuery(
+  endpoint: string,
+  service: 'iam' | 'sts' | 'ec2',
+  action: string,
+  params: Record<string, string> = {},
+  region = 'us-east-1',
+): Promise<string> {
   const body = new URLSearchParams({ Action: action, Version: VERSIONS[service] as string, ...params });
   const res = await fetch(`${endpoint}/`, {
     method: 'POST',

@@ -41,4 +41,14 @@ export async function run(config: string, runDir: string, args: string[] = []): 
 }
 
 /** What a fill decided, without what differs between runs (wall time, generation, ids). */
-export const decision = (f: Fill) => ({ symbol: f.symbol, venue: f.venue, side: f.side, kind: f.kind, reason: f.reason, qty: f.qty, price: f.price, ts: f.ts, eventTs: f.eventTs });
+export const decision = (f: Fill) => ({
+  symbol: f.symbol,
+  venue: f.venue,
+  side: f.side,
+  kind: f.kind,
+  reason: f.reason,
+  qty: f.qty,
+  price: f.price,
+  ts: f.ts,
+  eventTs: f.eventTs,
+});

@@ -21,7 +21,17 @@ export interface MetricReference {
  * AWS's own metrics, published by the services (not by arbfleet's code), so no test run of the
  * bundles can emit them: Lambda, SQS, ECS, Container Insights, API Gateway, DynamoDB, EventBridge.
  */
-export const AWS_SERVICE_NAMESPACES: readonly string[] = ['AWS/Lambda', 'AWS/SQS', 'AWS/ECS', 'ECS/ContainerInsights', 'AWS/ApiGateway', 'AWS/DynamoDB', 'AWS/Events', 'AWS/S3', 'AWS/SNS'];
+export const AWS_SERVICE_NAMESPACES: readonly string[] = [
+  'AWS/Lambda',
+  'AWS/SQS',
+  'AWS/ECS',
+  'ECS/ContainerInsights',
+  'AWS/ApiGateway',
+  'AWS/DynamoDB',
+  'AWS/Events',
+  'AWS/S3',
+  'AWS/SNS',
+];
 
 /** Resolves references to resources the test never created to readable placeholders (`{LogicalId}`): only AWS metrics' dimensions use them. */
 function placeholderResources(template: CloudFormationTemplate, known: PhysicalResources): PhysicalResources {
@@ -43,7 +53,13 @@ function metricOfExpression(expression: string, where: string): MetricReference 
     return undefined;
   }
   const [, name, namespace, dimensionList, whereClause] = match;
-  const dimensions: Record<string, string | undefined> = Object.fromEntries((dimensionList ?? '').split(',').map((d) => d.trim()).filter(Boolean).map((d) => [d, undefined]));
+  const dimensions: Record<string, string | undefined> = Object.fromEntries(
+    (dimensionList ?? '')
+      .split(',')
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => [d, undefined]),
+  );
   for (const condition of (whereClause ?? '').split(/\s+AND\s+/i).filter(Boolean)) {
     const equality = /^\s*(\w+)\s*=\s*'([^']*)'\s*$/.exec(condition);
     if (!equality) throw new Error(`${where}: a WHERE condition the test cannot read: ${condition}`);
@@ -63,10 +79,12 @@ export function alarmMetrics(template: CloudFormationTemplate, pseudo: PseudoPar
   for (const [logicalId, alarm] of resourcesOfType(template, 'AWS::CloudWatch::Alarm')) {
     const p = alarm.Properties ?? {};
     const where = `alarm ${logicalId}`;
-    if (p.MetricName) found.push({ where, namespace: p.Namespace as string, name: p.MetricName as string, dimensions: dimensionsOf(p.Dimensions as never, resources) });
+    if (p.MetricName)
+      found.push({ where, namespace: p.Namespace as string, name: p.MetricName as string, dimensions: dimensionsOf(p.Dimensions as never, resources) });
     for (const query of (p.Metrics as Record<string, unknown>[] | undefined) ?? []) {
       const stat = query.MetricStat as { Metric: { Namespace: string; MetricName: string; Dimensions?: { Name: string; Value: unknown }[] } } | undefined;
-      if (stat) found.push({ where, namespace: stat.Metric.Namespace, name: stat.Metric.MetricName, dimensions: dimensionsOf(stat.Metric.Dimensions, resources) });
+      if (stat)
+        found.push({ where, namespace: stat.Metric.Namespace, name: stat.Metric.MetricName, dimensions: dimensionsOf(stat.Metric.Dimensions, resources) });
       if (typeof query.Expression === 'string') {
         const metric = metricOfExpression(query.Expression, where);
         if (metric) found.push(metric);
@@ -81,7 +99,9 @@ export function dashboardMetrics(template: CloudFormationTemplate, pseudo: Pseud
   const resources = placeholderResources(template, new PhysicalResources(pseudo));
   const found: MetricReference[] = [];
   for (const [, dashboard] of resourcesOfType(template, 'AWS::CloudWatch::Dashboard')) {
-    const body = JSON.parse(resolveString(dashboard.Properties?.DashboardBody, resources)) as { widgets: { type: string; properties: { title?: string; metrics?: unknown[][] } }[] };
+    const body = JSON.parse(resolveString(dashboard.Properties?.DashboardBody, resources)) as {
+      widgets: { type: string; properties: { title?: string; metrics?: unknown[][] } }[];
+    };
     for (const widget of body.widgets) {
       const where = `dashboard widget "${widget.properties.title ?? widget.type}"`;
       let previous: string[] = [];

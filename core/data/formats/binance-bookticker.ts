@@ -26,15 +26,30 @@ export class BinanceBookTickerDecoder implements FormatDecoder {
     this.venue = ctx.venue ?? 'B';
     this.symbol = ctx.venue === 'FX' ? 'FX' : (symbolOfFile(basename(ctx.path), ctx.symbols[ctx.venue ?? 'B'], ctx.symbolMap) ?? '');
     if (this.symbol === '') {
-      throw new ValidationError([{ path: 'symbolMap', message: 'bookTicker lines carry no symbol: give a one-entry symbol map (e.g. --symbol-map BTCUSDT=BTC) or keep the file name Binance gives it (BTCUSDT-bookTicker-….csv)' }], ctx.path);
+      throw new ValidationError(
+        [
+          {
+            path: 'symbolMap',
+            message:
+              'bookTicker lines carry no symbol: give a one-entry symbol map (e.g. --symbol-map BTCUSDT=BTC) or keep the file name Binance gives it (BTCUSDT-bookTicker-….csv)',
+          },
+        ],
+        ctx.path,
+      );
     }
   }
 
   header(line: string): boolean {
     const names = headerNames(splitCsv(line));
     if (Number.isFinite(numberCell(names[0]))) return false;
-    const col = { bid: names.indexOf('best_bid_price'), ask: names.indexOf('best_ask_price'), ts: names.indexOf('transaction_time'), event: names.indexOf('event_time') };
-    if (col.bid < 0 || col.ask < 0 || (col.ts < 0 && col.event < 0)) throw new ValidationError([{ path: '', message: `expected the bookTicker header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
+    const col = {
+      bid: names.indexOf('best_bid_price'),
+      ask: names.indexOf('best_ask_price'),
+      ts: names.indexOf('transaction_time'),
+      event: names.indexOf('event_time'),
+    };
+    if (col.bid < 0 || col.ask < 0 || (col.ts < 0 && col.event < 0))
+      throw new ValidationError([{ path: '', message: `expected the bookTicker header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
     if (col.ts < 0) col.ts = col.event;
     this.col = col;
     return true;

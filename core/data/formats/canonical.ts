@@ -40,9 +40,18 @@ export class CanonicalDecoder implements FormatDecoder {
       return false;
     }
     const names = headerNames(splitCsv(line));
-    const col = { ts: names.indexOf('ts'), symbol: names.indexOf('symbol'), venue: names.indexOf('venue'), bid: names.indexOf('bid'), ask: names.indexOf('ask') };
+    const col = {
+      ts: names.indexOf('ts'),
+      symbol: names.indexOf('symbol'),
+      venue: names.indexOf('venue'),
+      bid: names.indexOf('bid'),
+      ask: names.indexOf('ask'),
+    };
     if (Object.values(col).some((i) => i < 0)) {
-      throw new ValidationError([{ path: '', message: `expected the header "${CANONICAL_HEADER}" (or JSON lines), found "${line.trim()}"` }], `${this.ctx.path}:1`);
+      throw new ValidationError(
+        [{ path: '', message: `expected the header "${CANONICAL_HEADER}" (or JSON lines), found "${line.trim()}"` }],
+        `${this.ctx.path}:1`,
+      );
     }
     this.col = col;
     return true;
@@ -114,7 +123,13 @@ export class CanonicalDecoder implements FormatDecoder {
 
   private fill(out: QuoteRecord, tsCell: string, symbol: string, venueCell: string, bid: number, ask: number): Decoded {
     const isFx = symbol === 'FX';
-    const venue: RecordVenue | undefined = isFx ? 'FX' : venueCell === 'A' || venueCell === 'a' ? 'A' : venueCell === 'B' || venueCell === 'b' ? 'B' : undefined;
+    const venue: RecordVenue | undefined = isFx
+      ? 'FX'
+      : venueCell === 'A' || venueCell === 'a'
+        ? 'A'
+        : venueCell === 'B' || venueCell === 'b'
+          ? 'B'
+          : undefined;
     if (venue === undefined) {
       this.detail = `venue must be A or B, found "${venueCell}"`;
       return 'unparseable';

@@ -23,12 +23,24 @@ export class CcxtOhlcvDecoder implements FormatDecoder {
 
   constructor(private readonly ctx: DecodeContext) {
     if (ctx.halfSpreadBps === undefined) {
-      throw new ValidationError([{ path: 'halfSpreadBps', message: 'ccxt-ohlcv needs the half-spread to quote around each close (--half-spread-bps N): a candle is not a quote' }], ctx.path);
+      throw new ValidationError(
+        [{ path: 'halfSpreadBps', message: 'ccxt-ohlcv needs the half-spread to quote around each close (--half-spread-bps N): a candle is not a quote' }],
+        ctx.path,
+      );
     }
     this.half = ctx.halfSpreadBps / 10_000;
     this.symbol = ctx.venue === 'FX' ? 'FX' : (symbolOfFile(basename(ctx.path), ctx.symbols[ctx.venue ?? 'A'], ctx.symbolMap) ?? '');
     if (this.symbol === '') {
-      throw new ValidationError([{ path: 'symbolMap', message: 'OHLCV candles carry no symbol: give a one-entry symbol map (e.g. --symbol-map KRW-BTC=BTC) or name the file after its market (upbit-KRW-BTC-15m.csv)' }], ctx.path);
+      throw new ValidationError(
+        [
+          {
+            path: 'symbolMap',
+            message:
+              'OHLCV candles carry no symbol: give a one-entry symbol map (e.g. --symbol-map KRW-BTC=BTC) or name the file after its market (upbit-KRW-BTC-15m.csv)',
+          },
+        ],
+        ctx.path,
+      );
     }
   }
 
@@ -41,7 +53,10 @@ export class CcxtOhlcvDecoder implements FormatDecoder {
       return true;
     }
     if (Number.isFinite(numberCell(names[1]))) return false;
-    throw new ValidationError([{ path: '', message: `expected the header "timestamp,open,high,low,close,volume", found "${line.trim()}"` }], `${this.ctx.path}:1`);
+    throw new ValidationError(
+      [{ path: '', message: `expected the header "timestamp,open,high,low,close,volume", found "${line.trim()}"` }],
+      `${this.ctx.path}:1`,
+    );
   }
 
   probe(lines: readonly string[]): void {
@@ -55,7 +70,10 @@ export class CcxtOhlcvDecoder implements FormatDecoder {
       previous = ts;
     }
     if (period === Infinity) {
-      throw new ValidationError([{ path: '', message: 'cannot infer the candle period: the first candles do not give two increasing open times' }], this.ctx.path);
+      throw new ValidationError(
+        [{ path: '', message: 'cannot infer the candle period: the first candles do not give two increasing open times' }],
+        this.ctx.path,
+      );
     }
     this.periodMs = period;
   }

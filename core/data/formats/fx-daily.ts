@@ -23,7 +23,10 @@ export class FxDailyDecoder implements FormatDecoder {
     const date = names.findIndex((n) => n === '날짜' || n === 'date');
     const close = names.findIndex((n) => n === '종가' || n === 'price' || n === 'close');
     if (date < 0 || close < 0) {
-      throw new ValidationError([{ path: '', message: `expected a daily rates header with a date (날짜, Date) and a close (종가, Price, Close) column, found "${line.trim()}"` }], `${this.ctx.path}:1`);
+      throw new ValidationError(
+        [{ path: '', message: `expected a daily rates header with a date (날짜, Date) and a close (종가, Price, Close) column, found "${line.trim()}"` }],
+        `${this.ctx.path}:1`,
+      );
     }
     this.col = { date, close };
     return true;

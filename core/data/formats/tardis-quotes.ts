@@ -19,7 +19,8 @@ export class TardisQuotesDecoder implements FormatDecoder {
   header(line: string): boolean {
     const names = headerNames(splitCsv(line));
     const col = { symbol: names.indexOf('symbol'), ts: names.indexOf('timestamp'), ask: names.indexOf('ask_price'), bid: names.indexOf('bid_price') };
-    if (Object.values(col).some((i) => i < 0)) throw new ValidationError([{ path: '', message: `expected the Tardis quotes header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
+    if (Object.values(col).some((i) => i < 0))
+      throw new ValidationError([{ path: '', message: `expected the Tardis quotes header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
     this.col = col;
     return true;
   }

@@ -93,8 +93,20 @@ export class LiveFeed implements MarketFeed {
     };
     const quote = (instrument: number, bid: number, ask: number, at: number) => this.push(at, instrument, bid, ask);
     this.connections = {
-      a: new VenueConnection({ ...common, protocol: a, endpoint: feed.endpoints?.a ?? a.defaultEndpoint, codes: codesOf(a, symbols, venues.a.quoteCurrency, 0), onQuote: quote }),
-      b: new VenueConnection({ ...common, protocol: b, endpoint: feed.endpoints?.b ?? b.defaultEndpoint, codes: codesOf(b, symbols, venues.b.quoteCurrency, 1), onQuote: quote }),
+      a: new VenueConnection({
+        ...common,
+        protocol: a,
+        endpoint: feed.endpoints?.a ?? a.defaultEndpoint,
+        codes: codesOf(a, symbols, venues.a.quoteCurrency, 0),
+        onQuote: quote,
+      }),
+      b: new VenueConnection({
+        ...common,
+        protocol: b,
+        endpoint: feed.endpoints?.b ?? b.defaultEndpoint,
+        codes: codesOf(b, symbols, venues.b.quoteCurrency, 1),
+        onQuote: quote,
+      }),
     };
     if (fxPlan.kind === 'fixed') this.push(this.clock.now(), FX_INSTRUMENT, fxPlan.rate, fxPlan.rate);
     else {

@@ -77,6 +77,11 @@ function checkHeader(fd: number, path: string): void {
   const firstLine = head.subarray(0, read).toString('utf8').split(/\r?\n/)[0];
   if (firstLine !== CANONICAL_HEADER) {
     closeSync(fd);
-    throw new ValidationError([{ path: 'feed.record', message: `${path} exists and is not a canonical replay file (first line "${firstLine}", expected "${CANONICAL_HEADER}"): give a new path` }]);
+    throw new ValidationError([
+      {
+        path: 'feed.record',
+        message: `${path} exists and is not a canonical replay file (first line "${firstLine}", expected "${CANONICAL_HEADER}"): give a new path`,
+      },
+    ]);
   }
 }

@@ -60,7 +60,9 @@ export const upbitProtocol: VenueProtocol = {
   defaultEndpoint: 'wss://api.upbit.com/websocket/v1',
   marketCode: (base, quoteCurrency) => `${quoteCurrency}-${base}`,
   url: (endpoint) => endpoint,
-  subscribe: (codes) => [JSON.stringify([{ ticket: `arbfleet-${randomUUID()}` }, { type: 'orderbook', codes: codes.map((c) => `${c}.1`) }, { format: 'DEFAULT' }])],
+  subscribe: (codes) => [
+    JSON.stringify([{ ticket: `arbfleet-${randomUUID()}` }, { type: 'orderbook', codes: codes.map((c) => `${c}.1`) }, { format: 'DEFAULT' }]),
+  ],
   keepAlive: 'PING',
   decode(frame, out) {
     const o = parseObject(frame);

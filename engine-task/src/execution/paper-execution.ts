@@ -85,8 +85,42 @@ export class PaperExecution {
     const priceB = sellA ? (this.book.ask[iA + 1] as number) : (this.book.bid[iA + 1] as number);
     const quoteTsA = this.book.updatedAt[iA] as number;
     const quoteTsB = this.book.updatedAt[iA + 1] as number;
-    this.fills.push(tradeId, symbol, VENUE_A, sellA, true, reason, qty, priceA, qty * priceA * this.feeA, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, staleQuote);
-    this.fills.push(tradeId, symbol, VENUE_B, !sellA, true, reason, qty, priceB, qty * priceB * this.feeB, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, staleQuote);
+    this.fills.push(
+      tradeId,
+      symbol,
+      VENUE_A,
+      sellA,
+      true,
+      reason,
+      qty,
+      priceA,
+      qty * priceA * this.feeA,
+      fx,
+      ts,
+      eventTs,
+      wallTs,
+      quoteTsA,
+      quoteTsB,
+      staleQuote,
+    );
+    this.fills.push(
+      tradeId,
+      symbol,
+      VENUE_B,
+      !sellA,
+      true,
+      reason,
+      qty,
+      priceB,
+      qty * priceB * this.feeB,
+      fx,
+      ts,
+      eventTs,
+      wallTs,
+      quoteTsA,
+      quoteTsB,
+      staleQuote,
+    );
     this.portfolio.closeTrade(slot, exitCash);
   }
 }

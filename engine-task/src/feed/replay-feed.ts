@@ -58,7 +58,10 @@ export class ReplayFeed implements MarketFeed {
     const { feed, shardSymbols, quotes } = options;
     const symbols = new Set(shardSymbols);
     const strict = feed.strict ?? false;
-    if (feed.path !== undefined) this.specs = [{ path: feed.path, format: 'canonical', strict, quotes, symbols, order: 'skip', ...(feed.format !== undefined ? { shape: feed.format } : {}) }];
+    if (feed.path !== undefined)
+      this.specs = [
+        { path: feed.path, format: 'canonical', strict, quotes, symbols, order: 'skip', ...(feed.format !== undefined ? { shape: feed.format } : {}) },
+      ];
     else {
       this.specs = (feed.sources ?? []).map((s) => ({
         path: s.path,
@@ -192,7 +195,16 @@ export class ReplayFeed implements MarketFeed {
   state(): Record<string, unknown> {
     const sources = this.readers.map((r, i) => (this.pending[i] ? r.position() : { byte: -1, line: -1 }));
     const skipped = { A: this.skipCounts('A'), B: this.skipCounts('B'), FX: this.skipCounts('FX') };
-    return { kind: 'replay', offsetMs: this.offsetMs, emitted: this.emitted, sources, updates: { ...this.updates }, lastAt: { ...this.lastAt }, skipped, ...(this.carryFx ? { carryFx: this.carryFx } : {}) };
+    return {
+      kind: 'replay',
+      offsetMs: this.offsetMs,
+      emitted: this.emitted,
+      sources,
+      updates: { ...this.updates },
+      lastAt: { ...this.lastAt },
+      skipped,
+      ...(this.carryFx ? { carryFx: this.carryFx } : {}),
+    };
   }
 
   restore(state: Record<string, unknown>): void {

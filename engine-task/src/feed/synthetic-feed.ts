@@ -29,13 +29,7 @@ export class SyntheticFeed implements MarketFeed {
   private readonly halfSpread: number;
   private readonly fxSigma: number;
 
-  constructor(
-    config: SyntheticFeedConfig,
-    symbols: readonly SymbolSpec[],
-    fxRate: number,
-    startMs: number,
-    shardIndex = 0,
-  ) {
+  constructor(config: SyntheticFeedConfig, symbols: readonly SymbolSpec[], fxRate: number, startMs: number, shardIndex = 0) {
     this.n = symbols.length;
     this.fair = Float64Array.from(symbols, (s) => s.refPrice);
     this.dislocation = new Float64Array(this.n);

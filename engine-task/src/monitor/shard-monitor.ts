@@ -161,7 +161,11 @@ export class ShardMonitor {
       this.lastSymbolTicks[i] = ticks;
     });
     const venues = this.venues();
-    const line = (v: VenueQuality) => ({ updates: v.updates, ...(v.lastUpdateAt === undefined ? {} : ageField('ageSec', now, v.lastUpdateAt)), skipped: nonZero(v.skipped) });
+    const line = (v: VenueQuality) => ({
+      updates: v.updates,
+      ...(v.lastUpdateAt === undefined ? {} : ageField('ageSec', now, v.lastUpdateAt)),
+      skipped: nonZero(v.skipped),
+    });
     log.log('info', 'data quality', {
       a: line(venues.a),
       b: line(venues.b),

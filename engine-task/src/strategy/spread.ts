@@ -2,12 +2,7 @@
  * The arbitrage arithmetic, as small pure functions the engine calls per tick (V8 inlines them).
  * Prices within one call are in one currency; venue A's are converted by the caller.
  */
-import {
-  REASON_MAX_HOLDING,
-  REASON_REVERSION,
-  REASON_STOP_LOSS,
-  REASON_TAKE_PROFIT,
-} from '../ledger/fill-buffer.js';
+import { REASON_MAX_HOLDING, REASON_REVERSION, REASON_STOP_LOSS, REASON_TAKE_PROFIT } from '../ledger/fill-buffer.js';
 
 export const NO_EXIT = -1;
 

@@ -86,5 +86,9 @@ export function statementsOfRole(all: LocatedStatement[], roleLogicalId: string)
 
 /** Every action a role is allowed. */
 export function allowedActions(all: LocatedStatement[], roleLogicalId: string): Set<string> {
-  return new Set(statementsOfRole(all, roleLogicalId).filter((s) => s.Effect === 'Allow').flatMap((s) => asList(s.Action)));
+  return new Set(
+    statementsOfRole(all, roleLogicalId)
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap((s) => asList(s.Action)),
+  );
 }

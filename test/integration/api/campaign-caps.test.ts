@@ -51,13 +51,18 @@ describe('POST /campaigns: duration and window caps over HTTP', () => {
     expect(refused.status).toBe(400);
     expect(refused.body).toMatchObject({ error: 'ValidationError' });
     expect(refused.body.issues).toEqual([
-      { path: 'duration', message: 'must be at most 720h (30 days) with clock: real (wall time), got 800h; a backtest over recorded data takes clock: virtual (up to 3660 days)' },
+      {
+        path: 'duration',
+        message: 'must be at most 720h (30 days) with clock: real (wall time), got 800h; a backtest over recorded data takes clock: virtual (up to 3660 days)',
+      },
     ]);
     expect(await store.listCampaigns()).toEqual([]);
   });
 
   it('answers 400 naming feed.to to a window that ends before it starts, and to one past 3660 days', async () => {
-    const backwards = await post(campaignInput({ name: 'backwards', clock: 'virtual', feed: replay({ from: '2025-04-01T00:00:00Z', to: '2025-01-01T00:00:00Z' }) }));
+    const backwards = await post(
+      campaignInput({ name: 'backwards', clock: 'virtual', feed: replay({ from: '2025-04-01T00:00:00Z', to: '2025-01-01T00:00:00Z' }) }),
+    );
     expect(backwards.status).toBe(400);
     expect(backwards.body.issues).toEqual([{ path: 'feed.to', message: 'must be after feed.from (2025-04-01T00:00:00Z), got 2025-01-01T00:00:00Z' }]);
 
@@ -65,7 +70,9 @@ describe('POST /campaigns: duration and window caps over HTTP', () => {
     expect(empty.status).toBe(400);
     expect(empty.body.issues?.map((i) => i.path)).toEqual(['feed.to']);
 
-    const decades = await post(campaignInput({ name: 'decades', clock: 'virtual', feed: replay({ from: '2000-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' }) }));
+    const decades = await post(
+      campaignInput({ name: 'decades', clock: 'virtual', feed: replay({ from: '2000-01-01T00:00:00Z', to: '2025-01-01T00:00:00Z' }) }),
+    );
     expect(decades.status).toBe(400);
     expect(decades.body.issues).toEqual([{ path: 'feed.to', message: 'the window feed.from → feed.to spans 9132 days; at most 3660 days of recorded time' }]);
     expect(await store.listCampaigns()).toEqual([]);

@@ -64,7 +64,13 @@ describe('the local API server’s guard', () => {
   it('serves the same stop sent by the operator’s tool or this server’s page', async () => {
     const host = `127.0.0.1:${server.port}`;
     const fromTool = await rawRequest(server.port, 'POST', '/campaigns/c-404/stop', { host, 'x-arbfleet-client': 'arbfleet-cli' });
-    const fromPage = await rawRequest(server.port, 'POST', '/campaigns/c-404/stop', { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' }, '{}');
+    const fromPage = await rawRequest(
+      server.port,
+      'POST',
+      '/campaigns/c-404/stop',
+      { host, origin: `http://${host}`, 'sec-fetch-site': 'same-origin', 'content-type': 'application/json' },
+      '{}',
+    );
     // Both reach the handler, which knows no such campaign.
     expect([fromTool.status, fromPage.status]).toEqual([404, 404]);
     expect(reached.slice(-2)).toEqual(['POST /campaigns/c-404/stop', 'POST /campaigns/c-404/stop']);

@@ -79,7 +79,8 @@ describe('the local API server’s limits', () => {
 
 describe('the descriptor budget', () => {
   it('reads the soft limit from /proc/self/limits text, and gives the API what the fleet’s reserve leaves, between 16 and the default', () => {
-    const limits = 'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 4096                 files     \n';
+    const limits =
+      'Limit                     Soft Limit           Hard Limit           Units     \nMax open files            1024                 4096                 files     \n';
     expect(openFileLimit(limits)).toBe(1024);
     expect(openFileLimit('Max open files            unlimited            unlimited            files')).toBeUndefined();
     expect(openFileLimit('')).toBeUndefined();

@@ -99,7 +99,11 @@ describe('local API server over HTTP', () => {
   });
 
   it('answers 415 to a body that is not JSON (from a client the guard lets through)', async () => {
-    const response = await fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'text/plain', 'x-arbfleet-client': 'test' }, body: JSON.stringify(campaignInput()) });
+    const response = await fetch(`${server.url}/campaigns`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', 'x-arbfleet-client': 'test' },
+      body: JSON.stringify(campaignInput()),
+    });
     expect(response.status).toBe(415);
     expect(((await response.json()) as { error: string }).error).toBe('UnsupportedMediaTypeError');
   });

@@ -14,7 +14,12 @@ const store = new SqliteCampaignStore(':memory:', clock);
 const fleet = scheduleFleet(store, clock);
 const api = createApiHandler(fleet.campaigns, { schedules: fleet.schedules });
 const call = async (method: string, path: string, body?: unknown) => {
-  const res = await api({ method, path, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await api({
+    method,
+    path,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
   return { status: res.status, headers: res.headers, body: res.body === '' ? undefined : JSON.parse(res.body) };
 };
 const spec = { name: 'nightly', cron: '0 2 * * *', timezone: 'Europe/Berlin', campaign: campaignInput({ name: 'nightly-run' }) };
@@ -43,7 +48,10 @@ describe('/schedules', () => {
   });
 
   it('pause with a note, resume, trigger (201, then 409 under skip), delete (204, then 404)', async () => {
-    expect((await call('POST', '/schedules/nightly/pause', { note: 'venue maintenance' })).body.schedule).toMatchObject({ paused: true, note: 'venue maintenance' });
+    expect((await call('POST', '/schedules/nightly/pause', { note: 'venue maintenance' })).body.schedule).toMatchObject({
+      paused: true,
+      note: 'venue maintenance',
+    });
     expect((await call('POST', '/schedules/nightly/resume')).body.schedule.paused).toBe(false);
     const trigger = await call('POST', '/schedules/nightly/trigger');
     expect(trigger.status).toBe(201);

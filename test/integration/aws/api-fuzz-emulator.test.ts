@@ -25,7 +25,14 @@ let queueUrl: string;
 let sent = 0;
 
 function event(method: string, path: string, body: string | null, contentType = 'application/json'): APIGatewayProxyEvent {
-  return { httpMethod: method, path, headers: { 'Content-Type': contentType }, body, isBase64Encoded: false, queryStringParameters: null } as unknown as APIGatewayProxyEvent;
+  return {
+    httpMethod: method,
+    path,
+    headers: { 'Content-Type': contentType },
+    body,
+    isBase64Encoded: false,
+    queryStringParameters: null,
+  } as unknown as APIGatewayProxyEvent;
 }
 
 const NUMERIC_FIELDS: (string | number)[][] = [
@@ -39,7 +46,10 @@ const NUMERIC_FIELDS: (string | number)[][] = [
 ];
 
 function withField(path: (string | number)[], value: unknown): string {
-  const config = structuredClone({ ...campaignInput(), strategy: { entryBps: 30 }, risk: { maxOpenTrades: 20 }, sharding: { symbolsPerShard: 2 } }) as Record<string, unknown>;
+  const config = structuredClone({ ...campaignInput(), strategy: { entryBps: 30 }, risk: { maxOpenTrades: 20 }, sharding: { symbolsPerShard: 2 } }) as Record<
+    string,
+    unknown
+  >;
   let node = config as Record<string | number, unknown>;
   for (const key of path.slice(0, -1)) node = node[key] as Record<string | number, unknown>;
   node[path[path.length - 1] as string] = value;
@@ -47,31 +57,74 @@ function withField(path: (string | number)[], value: unknown): string {
 }
 
 const badRequests: fc.Arbitrary<APIGatewayProxyEvent> = fc.oneof(
-  fc.string().filter((s) => {
-    try {
-      const v = JSON.parse(s);
-      return typeof v !== 'object' || v === null;
-    } catch {
-      return true;
-    }
-  }).map((body) => event('POST', '/campaigns', body)),
-  fc.tuple(fc.constantFrom(...NUMERIC_FIELDS), fc.oneof(fc.string({ minLength: 1 }).filter((s) => Number.isNaN(Number(s))), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.object({ maxDepth: 1 })))
+  fc
+    .string()
+    .filter((s) => {
+      try {
+        const v = JSON.parse(s);
+        return typeof v !== 'object' || v === null;
+      } catch {
+        return true;
+      }
+    })
+    .map((body) => event('POST', '/campaigns', body)),
+  fc
+    .tuple(
+      fc.constantFrom(...NUMERIC_FIELDS),
+      fc.oneof(
+        fc.string({ minLength: 1 }).filter((s) => Number.isNaN(Number(s))),
+        fc.boolean(),
+        fc.constant(null),
+        fc.array(fc.integer(), { maxLength: 3 }),
+        fc.object({ maxDepth: 1 }),
+      ),
+    )
     .map(([path, value]) => event('POST', '/campaigns', withField(path, value))),
-  fc.tuple(fc.constantFrom(...NUMERIC_FIELDS), fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.double({ min: 1e11, max: 1e300, noNaN: true })))
+  fc
+    .tuple(fc.constantFrom(...NUMERIC_FIELDS), fc.oneof(fc.integer({ min: -1_000_000, max: -1 }), fc.double({ min: 1e11, max: 1e300, noNaN: true })))
     .map(([path, value]) => event('POST', '/campaigns', withField(path, value))),
-  fc.integer({ min: 1001, max: 3000 }).map((n) => event('POST', '/campaigns', withField(['symbols'], Array.from({ length: n }, (_, i) => `S${i}`)))),
-  fc.string({ minLength: 1, maxLength: 20 }).filter((k) => !(k in campaignInput()) && !['description', 'strategy', 'risk', 'schedule', 'sharding', 'watchdog', 'task', 'monitor', 'onShardFailure', '__proto__'].includes(k))
+  fc.integer({ min: 1001, max: 3000 }).map((n) =>
+    event(
+      'POST',
+      '/campaigns',
+      withField(
+        ['symbols'],
+        Array.from({ length: n }, (_, i) => `S${i}`),
+      ),
+    ),
+  ),
+  fc
+    .string({ minLength: 1, maxLength: 20 })
+    .filter(
+      (k) =>
+        !(k in campaignInput()) &&
+        !['description', 'strategy', 'risk', 'schedule', 'sharding', 'watchdog', 'task', 'monitor', 'onShardFailure', '__proto__'].includes(k),
+    )
     .map((key) => event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), [key]: 1 }))),
-  fc.tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 }), fc.boolean()).map(([method, id, stop]) => event(method, `/campaigns/${encodeURIComponent(id)}${stop ? '/stop' : ''}`, null)),
+  fc
+    .tuple(fc.constantFrom('GET', 'POST'), fc.string({ minLength: 1, maxLength: 80 }), fc.boolean())
+    .map(([method, id, stop]) => event(method, `/campaigns/${encodeURIComponent(id)}${stop ? '/stop' : ''}`, null)),
   fc.constantFrom('PUT', 'DELETE', 'PATCH').map((method) => event(method, '/campaigns', withField(['name'], 'x'))),
-  fc.constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml').map((type) => event('POST', '/campaigns', JSON.stringify(campaignInput()), type)),
+  fc
+    .constantFrom('text/plain', 'application/x-www-form-urlencoded', 'application/xml')
+    .map((type) => event('POST', '/campaigns', JSON.stringify(campaignInput()), type)),
 );
 
 beforeAll(async () => {
   await createTables(clients, PREFIX);
   queueUrl = (await createLaunchQueues(clients, `${PREFIX}launch`, { maxReceives: 5, visibilityTimeoutSec: 30 })).queueUrl;
   runtime = createFleetRuntime(
-    { tablePrefix: PREFIX, launchQueueUrl: queueUrl, cluster: 'none', taskDefinition: 'none', containerName: 'engine', subnets: ['subnet-0'], securityGroups: ['sg-0'], assignPublicIp: 'DISABLED', reportBucket: 'none' },
+    {
+      tablePrefix: PREFIX,
+      launchQueueUrl: queueUrl,
+      cluster: 'none',
+      taskDefinition: 'none',
+      containerName: 'engine',
+      subnets: ['subnet-0'],
+      securityGroups: ['sg-0'],
+      assignPublicIp: 'DISABLED',
+      reportBucket: 'none',
+    },
     systemClock,
     clients,
   );
@@ -86,7 +139,9 @@ describe('the api Lambda under fuzzing, against the emulator', () => {
       fc.asyncProperty(badRequests, async (request) => {
         sent++;
         const response = await api(request);
-        expect(response.statusCode, `${request.httpMethod} ${request.path} ${String(request.body).slice(0, 200)} → ${response.body}`).toBeGreaterThanOrEqual(400);
+        expect(response.statusCode, `${request.httpMethod} ${request.path} ${String(request.body).slice(0, 200)} → ${response.body}`).toBeGreaterThanOrEqual(
+          400,
+        );
         expect(response.statusCode).toBeLessThan(500);
         const body = JSON.parse(response.body);
         expect(typeof body.error).toBe('string');
@@ -96,7 +151,9 @@ describe('the api Lambda under fuzzing, against the emulator', () => {
     );
     expect(sent).toBeGreaterThanOrEqual(500);
     expect(await runtime.store.listCampaigns()).toEqual([]);
-    const { Attributes } = await clients.sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }));
+    const { Attributes } = await clients.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesDelayed'] }),
+    );
     expect(Number(Attributes?.ApproximateNumberOfMessages)).toBe(0);
     expect(Number(Attributes?.ApproximateNumberOfMessagesDelayed)).toBe(0);
   });
@@ -125,7 +182,9 @@ describe('the front door: what ECS or the engine image would refuse is a 400 nam
     try {
       const response = await api(event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), feed: { kind: 'replay', path: 'configs/quote.csv' } })));
       expect(response.statusCode).toBe(400);
-      expect(response.body).toMatch(/feed\.path.*configs\/quote\.csv.*is not in the deployed engine image: its configs\/ holds 2 file\(s\) \(data files: configs\/quotes\.csv\)/);
+      expect(response.body).toMatch(
+        /feed\.path.*configs\/quote\.csv.*is not in the deployed engine image: its configs\/ holds 2 file\(s\) \(data files: configs\/quotes\.csv\)/,
+      );
       expect(await runtime.store.listCampaigns()).toEqual([]);
     } finally {
       delete process.env.ARBFLEET_IMAGE_FILES;
@@ -133,7 +192,13 @@ describe('the front door: what ECS or the engine image would refuse is a 400 nam
   });
 
   it('takes a valid campaign whose config travels by reference: the launch overrides carry no config, whatever its size', async () => {
-    const response = await api(event('POST', '/campaigns', JSON.stringify({ ...campaignInput(), task: { cpu: 1024, memoryMiB: 3072 }, feed: { kind: 'replay', path: 'configs/quotes.csv' } })));
+    const response = await api(
+      event(
+        'POST',
+        '/campaigns',
+        JSON.stringify({ ...campaignInput(), task: { cpu: 1024, memoryMiB: 3072 }, feed: { kind: 'replay', path: 'configs/quotes.csv' } }),
+      ),
+    );
     expect(response.statusCode, response.body).toBe(201);
     const { campaign, shards } = JSON.parse(response.body) as { campaign: CampaignRecord; shards: ShardRecord[] };
     const env = runtime.context.taskEnvironment(campaign, shards[0] as ShardRecord);

@@ -60,10 +60,34 @@ import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { emulatorCampaignInput } from '../../support/campaigns.js';
 import { cloudAssembly, deployedFunctions, resourcesOfType, type CloudAssembly, type DeployedFunction } from '../../support/cloud-assembly.js';
 import { PhysicalResources, resolveString } from '../../support/cloudformation-values.js';
-import { arnOfUse, dynamoDbGrantUses, isAllowed, statementsOfTemplateRole, tableArnsByName, tableResourceOfArn, type DynamoDbGrantUse } from '../../support/dynamodb-grants.js';
+import {
+  arnOfUse,
+  dynamoDbGrantUses,
+  isAllowed,
+  statementsOfTemplateRole,
+  tableArnsByName,
+  tableResourceOfArn,
+  type DynamoDbGrantUse,
+} from '../../support/dynamodb-grants.js';
 import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
-import { createTemplateBuckets, createTemplateClusters, createTemplateQueues, createTemplateTables, mapNetworkAndLogs, MOTO_ACCOUNT_ID, registerTemplateTaskDefinitions, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
-import { assumeTemplateRole, createOperator, createTemplateRoles, enforceIam, putTemplatePolicies, type RoleCredentials } from '../../support/emulated-roles.js';
+import {
+  createTemplateBuckets,
+  createTemplateClusters,
+  createTemplateQueues,
+  createTemplateTables,
+  mapNetworkAndLogs,
+  MOTO_ACCOUNT_ID,
+  registerTemplateTaskDefinitions,
+  type RegisteredTaskDefinition,
+} from '../../support/emulated-stack.js';
+import {
+  assumeTemplateRole,
+  createOperator,
+  createTemplateRoles,
+  enforceIam,
+  putTemplatePolicies,
+  type RoleCredentials,
+} from '../../support/emulated-roles.js';
 import { buildEngineBundle, stageEngineImage, startEngineImage } from '../../support/engine-image.js';
 import { waitFor, type NodeProcess } from '../../support/engine-process.js';
 import { apiGatewayProxyEvent, scheduledEvent, sqsEvent, taskStateChangeEvent } from '../../support/lambda-events.js';
@@ -104,7 +128,10 @@ let campaignId = '';
 // CI machine, or a shard ends commit-failed and the ledger check counts its last fills lost.
 // launchTimeout 300 s: shard-000's generation 1 is launched but never given an engine, and must not
 // be restarted as LOST for it however long a loaded machine takes to reach the StopTask case.
-const config = { ...emulatorCampaignInput('deployed-artifacts', 11), watchdog: { heartbeatInterval: '0.5s', staleAfter: '10s', launchTimeout: '300s', maxRestarts: 3, backoff: { initial: 0 } } };
+const config = {
+  ...emulatorCampaignInput('deployed-artifacts', 11),
+  watchdog: { heartbeatInterval: '0.5s', staleAfter: '10s', launchTimeout: '300s', maxRestarts: 3, backoff: { initial: 0 } },
+};
 
 function emulatorSettings(endpoint: string): AwsClientSettings {
   return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
@@ -123,14 +150,27 @@ async function invoke<T>(name: string, event: unknown, timeoutMs?: number): Prom
   if (!fn) throw new Error(`no deployed function ${name}`);
   const invocation = await invokeLambda<T>(fn.task, event, fn.environment, timeoutMs);
   printed.push(...invocation.stdoutLines);
-  if (invocation.error) throw new Error(`${name} bundle threw ${invocation.error.errorType}: ${invocation.error.errorMessage}\n${invocation.stdoutLines.slice(-15).join('\n')}\n${invocation.stderr.slice(-1500)}`);
+  if (invocation.error)
+    throw new Error(
+      `${name} bundle threw ${invocation.error.errorType}: ${invocation.error.errorMessage}\n${invocation.stdoutLines.slice(-15).join('\n')}\n${invocation.stderr.slice(-1500)}`,
+    );
   return invocation;
 }
 
 /** Calls the api bundle; the answer's message carries the bundle's last log lines (a 500 says why only there). */
 async function apiCall(method: string, path: string, resource: string, body?: unknown, pathParameters?: Record<string, string>) {
-  const invocation = await invoke<{ statusCode: number; body: string }>('api', apiGatewayProxyEvent({ method, path, resource, region: REGION, ...(body !== undefined ? { body } : {}), ...(pathParameters ? { pathParameters } : {}) }));
-  return { statusCode: invocation.result?.statusCode, body: invocation.result?.body ?? '', explained: `${invocation.result?.body}\n${invocation.stdoutLines.filter((l) => !l.includes('"_aws"')).slice(-5).join('\n')}` };
+  const invocation = await invoke<{ statusCode: number; body: string }>(
+    'api',
+    apiGatewayProxyEvent({ method, path, resource, region: REGION, ...(body !== undefined ? { body } : {}), ...(pathParameters ? { pathParameters } : {}) }),
+  );
+  return {
+    statusCode: invocation.result?.statusCode,
+    body: invocation.result?.body ?? '',
+    explained: `${invocation.result?.body}\n${invocation.stdoutLines
+      .filter((l) => !l.includes('"_aws"'))
+      .slice(-5)
+      .join('\n')}`,
+  };
 }
 
 function ruleArnOf(functionLogicalId: string): string {
@@ -141,11 +181,17 @@ function ruleArnOf(functionLogicalId: string): string {
 /** Receives `count` launch messages as the SQS event source would, and hands them to the launcher bundle. */
 async function launchFromQueue(count: number) {
   const messages: Message[] = [];
-  await waitFor(`${count} launch messages`, async () => {
-    const { Messages = [] } = await operator.sqs.send(new ReceiveMessageCommand({ QueueUrl: launchQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }));
-    messages.push(...Messages);
-    return messages.length >= count ? true : undefined;
-  }, CONDITION_DEADLINE_MS);
+  await waitFor(
+    `${count} launch messages`,
+    async () => {
+      const { Messages = [] } = await operator.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: launchQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+      );
+      messages.push(...Messages);
+      return messages.length >= count ? true : undefined;
+    },
+    CONDITION_DEADLINE_MS,
+  );
   return invoke<{ batchItemFailures: unknown[] }>('launcher', sqsEvent(messages, launchQueue.arn, REGION));
 }
 
@@ -204,7 +250,11 @@ beforeAll(async () => {
     const variables = Object.fromEntries(Object.entries(deployed.environment).map(([k, v]) => [k, resolveString(v, resources)]));
     const credentials = await assumeTemplateRole(resources, moto.endpoint, deployed.roleLogicalId, deployed.name);
     holders.set(credentials.AWS_ACCESS_KEY_ID, { role: deployed.roleLogicalId, name: deployed.name as FunctionName });
-    functions.set(deployed.name, { deployed, task: layOutLambdaTask(deployed.name, deployed.bundleDir), environment: { ...variables, AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: REGION, ...credentials } });
+    functions.set(deployed.name, {
+      deployed,
+      task: layOutLambdaTask(deployed.name, deployed.bundleDir),
+      environment: { ...variables, AWS_ENDPOINT_URL: proxy.endpoint, AWS_REGION: REGION, ...credentials },
+    });
   }
   const queueEnv = functions.get('api')?.environment.ARBFLEET_LAUNCH_QUEUE_URL as string;
   const [queueId] = resourcesOfType(assembly.template, 'AWS::SQS::Queue').find(([id]) => resources.ref(id) === queueEnv) ?? [];
@@ -232,151 +282,240 @@ describe('the cloud assembly', () => {
 });
 
 describe('IAM on the emulator', () => {
-  it('is enforced: a role is refused an action its template policy does not grant', async () => {
-    const reporter = functions.get('reporter')?.environment as Record<string, string>;
-    const asReporter = new AwsClients(emulatorSettings(moto.endpoint));
-    const saved = { ...process.env };
-    useCredentials({ AWS_ACCESS_KEY_ID: reporter.AWS_ACCESS_KEY_ID as string, AWS_SECRET_ACCESS_KEY: reporter.AWS_SECRET_ACCESS_KEY as string, AWS_SESSION_TOKEN: reporter.AWS_SESSION_TOKEN as string });
-    try {
-      // moto answers an IAM refusal in IAM's XML whatever the service's protocol: read the status, not the message.
-      const refusal = await asReporter.sqs.send(new SendMessageCommand({ QueueUrl: launchQueue.url, MessageBody: '{}' })).then(
-        () => undefined,
-        (error: { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } }) => error.$response?.statusCode ?? error.$metadata?.httpStatusCode,
-      );
-      expect(refusal, 'the reporter role has no sqs:SendMessage').toBe(403);
-    } finally {
-      process.env = saved;
-      asReporter.destroy();
-    }
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'is enforced: a role is refused an action its template policy does not grant',
+    async () => {
+      const reporter = functions.get('reporter')?.environment as Record<string, string>;
+      const asReporter = new AwsClients(emulatorSettings(moto.endpoint));
+      const saved = { ...process.env };
+      useCredentials({
+        AWS_ACCESS_KEY_ID: reporter.AWS_ACCESS_KEY_ID as string,
+        AWS_SECRET_ACCESS_KEY: reporter.AWS_SECRET_ACCESS_KEY as string,
+        AWS_SESSION_TOKEN: reporter.AWS_SESSION_TOKEN as string,
+      });
+      try {
+        // moto answers an IAM refusal in IAM's XML whatever the service's protocol: read the status, not the message.
+        const refusal = await asReporter.sqs.send(new SendMessageCommand({ QueueUrl: launchQueue.url, MessageBody: '{}' })).then(
+          () => undefined,
+          (error: { $metadata?: { httpStatusCode?: number }; $response?: { statusCode?: number } }) =>
+            error.$response?.statusCode ?? error.$metadata?.httpStatusCode,
+        );
+        expect(refusal, 'the reporter role has no sqs:SendMessage').toBe(403);
+      } finally {
+        process.env = saved;
+        asReporter.destroy();
+      }
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('the deployed artifacts, end to end on the emulator', () => {
-  it('api bundle: POST /campaigns answers 201 and queues one launch per shard', async () => {
-    const created = await apiCall('POST', '/campaigns', '/campaigns', config);
-    expect(created.statusCode, created.explained).toBe(201);
-    campaignId = JSON.parse(created.body).campaign.campaignId;
-    expect((await store.listShards(campaignId)).map((s) => s.shardId)).toEqual(SHARDS);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'api bundle: POST /campaigns answers 201 and queues one launch per shard',
+    async () => {
+      const created = await apiCall('POST', '/campaigns', '/campaigns', config);
+      expect(created.statusCode, created.explained).toBe(201);
+      campaignId = JSON.parse(created.body).campaign.campaignId;
+      expect((await store.listShards(campaignId)).map((s) => s.shardId)).toEqual(SHARDS);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('api bundle: a replay file under configs/ that the image does not hold is a 400 naming the field (the list the stack embedded)', async () => {
-    const refused = await apiCall('POST', '/campaigns', '/campaigns', { ...config, name: 'missing-replay', feed: { kind: 'replay', path: 'configs/not-in-the-image.csv' } });
-    expect(refused.statusCode, refused.explained).toBe(400);
-    expect(refused.body).toMatch(/feed\.path.*configs\/not-in-the-image\.csv.*is not in the deployed engine image: its configs\/ holds \d+ file\(s\)/);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'api bundle: a replay file under configs/ that the image does not hold is a 400 naming the field (the list the stack embedded)',
+    async () => {
+      const refused = await apiCall('POST', '/campaigns', '/campaigns', {
+        ...config,
+        name: 'missing-replay',
+        feed: { kind: 'replay', path: 'configs/not-in-the-image.csv' },
+      });
+      expect(refused.statusCode, refused.explained).toBe(400);
+      expect(refused.body).toMatch(/feed\.path.*configs\/not-in-the-image\.csv.*is not in the deployed engine image: its configs\/ holds \d+ file\(s\)/);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('launcher bundle: the SQS batch becomes one RunTask per shard in ECS', async () => {
-    const { result } = await launchFromQueue(SHARDS.length);
-    expect(result?.batchItemFailures).toEqual([]);
-    const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()) }));
-    expect(taskArns).toHaveLength(SHARDS.length);
-    for (const shardId of SHARDS) expect((await store.getShard({ campaignId, shardId }))?.status).toBe('LAUNCHING');
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'launcher bundle: the SQS batch becomes one RunTask per shard in ECS',
+    async () => {
+      const { result } = await launchFromQueue(SHARDS.length);
+      expect(result?.batchItemFailures).toEqual([]);
+      const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()) }));
+      expect(taskArns).toHaveLength(SHARDS.length);
+      for (const shardId of SHARDS) expect((await store.getShard({ campaignId, shardId }))?.status).toBe('LAUNCHING');
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('engine bundle: started with each task’s environment and role, it heartbeats into DynamoDB', async () => {
-    for (const shardId of SHARDS) startEngineOfTask(await taskOfShard(shardId));
-    await waitFor('both shards heartbeating with progress', async () => {
-      const shards = await store.listShards(campaignId);
-      return shards.every((s) => (s.heartbeat?.progress.ticks ?? 0) > 0) ? shards : undefined;
-    }, CONDITION_DEADLINE_MS).catch((error: Error) => {
-      const logs = [...engines.values()].map((e) => `${e.stderr().slice(-800)}${e.stdout().slice(-800)}`).join('\n---\n');
-      throw new Error(`${error.message}\n${logs}`);
-    });
-    await waitFor('fills committed', async () => ((await store.readLedger({ campaignId, shardId: 'shard-000' })).length > 0 ? true : undefined), CONDITION_DEADLINE_MS);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'engine bundle: started with each task’s environment and role, it heartbeats into DynamoDB',
+    async () => {
+      for (const shardId of SHARDS) startEngineOfTask(await taskOfShard(shardId));
+      await waitFor(
+        'both shards heartbeating with progress',
+        async () => {
+          const shards = await store.listShards(campaignId);
+          return shards.every((s) => (s.heartbeat?.progress.ticks ?? 0) > 0) ? shards : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      ).catch((error: Error) => {
+        const logs = [...engines.values()].map((e) => `${e.stderr().slice(-800)}${e.stdout().slice(-800)}`).join('\n---\n');
+        throw new Error(`${error.message}\n${logs}`);
+      });
+      await waitFor(
+        'fills committed',
+        async () => ((await store.readLedger({ campaignId, shardId: 'shard-000' })).length > 0 ? true : undefined),
+        CONDITION_DEADLINE_MS,
+      );
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('task-events bundle: a SIGKILLed task’s ECS Task State Change restarts its shard at generation 1', async () => {
-    const engine = engines.get('shard-000#0') as NodeProcess;
-    engine.child.kill('SIGKILL');
-    await engine.exited;
-    const task = await taskOfShard('shard-000');
-    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Essential container in task exited' }));
-    const { result } = await invoke<{ verdict: string }>('task-events', taskStateChangeEvent(await taskOfShard('shard-000'), 137, 3, REGION));
-    expect(result).toEqual({ verdict: 'restart' });
-    const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
-    expect(shard?.generation).toBe(1);
-    expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration])).toEqual([['CRASHED', 0]]);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'task-events bundle: a SIGKILLed task’s ECS Task State Change restarts its shard at generation 1',
+    async () => {
+      const engine = engines.get('shard-000#0') as NodeProcess;
+      engine.child.kill('SIGKILL');
+      await engine.exited;
+      const task = await taskOfShard('shard-000');
+      await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Essential container in task exited' }));
+      const { result } = await invoke<{ verdict: string }>('task-events', taskStateChangeEvent(await taskOfShard('shard-000'), 137, 3, REGION));
+      expect(result).toEqual({ verdict: 'restart' });
+      const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
+      expect(shard?.generation).toBe(1);
+      expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration])).toEqual([['CRASHED', 0]]);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('launcher bundle relaunches generation 1; watchdog bundle (scheduled) judges the live shard healthy', async () => {
-    const { result } = await launchFromQueue(1);
-    expect(result?.batchItemFailures).toEqual([]);
-    expect((await store.getShard({ campaignId, shardId: 'shard-000' }))?.status).toBe('LAUNCHING');
-    // A Lambda context with 10 s left: at most one pass fits (the minute's later passes are left to
-    // the next invocation); on a loaded machine none may, so invocations until one pass was made.
-    const passes = await waitFor('a watchdog bundle invocation with one pass', async () => {
-      const watchdog = await invoke<{ passes: { verdicts: Record<string, number> }[] }>('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION), WATCHDOG_ONE_PASS_MS);
-      expect(watchdog.result?.passes.length ?? 0).toBeLessThanOrEqual(1);
-      return watchdog.result?.passes.length === 1 ? watchdog.result.passes : undefined;
-    }, CONDITION_DEADLINE_MS);
-    expect(passes[0]?.verdicts.healthy ?? 0).toBeGreaterThanOrEqual(1);
-    expect(passes[0]?.verdicts.restart ?? 0).toBe(0);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'launcher bundle relaunches generation 1; watchdog bundle (scheduled) judges the live shard healthy',
+    async () => {
+      const { result } = await launchFromQueue(1);
+      expect(result?.batchItemFailures).toEqual([]);
+      expect((await store.getShard({ campaignId, shardId: 'shard-000' }))?.status).toBe('LAUNCHING');
+      // A Lambda context with 10 s left: at most one pass fits (the minute's later passes are left to
+      // the next invocation); on a loaded machine none may, so invocations until one pass was made.
+      const passes = await waitFor(
+        'a watchdog bundle invocation with one pass',
+        async () => {
+          const watchdog = await invoke<{ passes: { verdicts: Record<string, number> }[] }>(
+            'watchdog',
+            scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION),
+            WATCHDOG_ONE_PASS_MS,
+          );
+          expect(watchdog.result?.passes.length ?? 0).toBeLessThanOrEqual(1);
+          return watchdog.result?.passes.length === 1 ? watchdog.result.passes : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      );
+      expect(passes[0]?.verdicts.healthy ?? 0).toBeGreaterThanOrEqual(1);
+      expect(passes[0]?.verdicts.restart ?? 0).toBe(0);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('task-events bundle: a Spot interruption (SIGTERM, exit 0, stop code TerminationNotice) restarts shard-001 as PREEMPTED, not complete', async () => {
-    const engine = engines.get('shard-001#0') as NodeProcess;
-    engine.child.kill('SIGTERM'); // what ECS sends the container on a Spot interruption
-    expect((await engine.exited).code).toBe(0);
-    expect(engine.stdout()).toMatch(/"event":"summary".*"stop":\{"by":"signal","signal":"SIGTERM"\}/);
-    const task = await taskOfShard('shard-001');
-    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Your Spot Task was interrupted.' }));
-    const event = taskStateChangeEvent(await taskOfShard('shard-001'), 0, 4, REGION);
-    const spot = { ...event, detail: { ...event.detail, stopCode: 'TerminationNotice', stoppedReason: 'Your Spot Task was interrupted.' } };
-    const { result } = await invoke<{ verdict: string }>('task-events', spot);
-    expect(result).toEqual({ verdict: 'restart' });
-    const shard = await store.getShard({ campaignId, shardId: 'shard-001' });
-    expect(shard?.generation).toBe(1);
-    expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration, r.detail.stopCode, r.detail.exitCode])).toEqual([['PREEMPTED', 0, 'TerminationNotice', 0]]);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'task-events bundle: a Spot interruption (SIGTERM, exit 0, stop code TerminationNotice) restarts shard-001 as PREEMPTED, not complete',
+    async () => {
+      const engine = engines.get('shard-001#0') as NodeProcess;
+      engine.child.kill('SIGTERM'); // what ECS sends the container on a Spot interruption
+      expect((await engine.exited).code).toBe(0);
+      expect(engine.stdout()).toMatch(/"event":"summary".*"stop":\{"by":"signal","signal":"SIGTERM"\}/);
+      const task = await taskOfShard('shard-001');
+      await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason: 'Your Spot Task was interrupted.' }));
+      const event = taskStateChangeEvent(await taskOfShard('shard-001'), 0, 4, REGION);
+      const spot = { ...event, detail: { ...event.detail, stopCode: 'TerminationNotice', stoppedReason: 'Your Spot Task was interrupted.' } };
+      const { result } = await invoke<{ verdict: string }>('task-events', spot);
+      expect(result).toEqual({ verdict: 'restart' });
+      const shard = await store.getShard({ campaignId, shardId: 'shard-001' });
+      expect(shard?.generation).toBe(1);
+      expect(shard?.restarts.map((r) => [r.cause, r.fromGeneration, r.detail.stopCode, r.detail.exitCode])).toEqual([['PREEMPTED', 0, 'TerminationNotice', 0]]);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('watchdog bundle: a StopTask arbfleet did not issue restarts shard-000 as PREEMPTED, naming the stop reason', async () => {
-    const task = await taskOfShard('shard-000');
-    const reason = 'Host EC2 (instance i-0abc) stopped/terminated';
-    await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason }));
-    // Passes until one has judged it (on a loaded machine an invocation's 10 s may not fit a pass).
-    const restarts: number[] = [];
-    await waitFor('the watchdog bundle to restart shard-000', async () => {
-      const watchdog = await invoke<{ passes: { verdicts: Record<string, number> }[] }>('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION), WATCHDOG_ONE_PASS_MS);
-      restarts.push(...(watchdog.result?.passes ?? []).map((p) => p.verdicts.restart ?? 0));
-      return (await store.getShard({ campaignId, shardId: 'shard-000' }))?.generation === 2 ? true : undefined;
-    }, CONDITION_DEADLINE_MS);
-    expect(restarts.reduce((a, b) => a + b, 0)).toBe(1);
-    const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
-    expect(shard?.generation).toBe(2);
-    expect(shard?.restarts.map((r) => [r.cause, r.detail.stoppedReason ?? null])).toEqual([
-      ['CRASHED', 'Essential container in task exited'],
-      ['PREEMPTED', reason],
-    ]);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'watchdog bundle: a StopTask arbfleet did not issue restarts shard-000 as PREEMPTED, naming the stop reason',
+    async () => {
+      const task = await taskOfShard('shard-000');
+      const reason = 'Host EC2 (instance i-0abc) stopped/terminated';
+      await operator.ecs.send(new StopTaskCommand({ cluster: task.clusterArn, task: task.taskArn, reason }));
+      // Passes until one has judged it (on a loaded machine an invocation's 10 s may not fit a pass).
+      const restarts: number[] = [];
+      await waitFor(
+        'the watchdog bundle to restart shard-000',
+        async () => {
+          const watchdog = await invoke<{ passes: { verdicts: Record<string, number> }[] }>(
+            'watchdog',
+            scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION),
+            WATCHDOG_ONE_PASS_MS,
+          );
+          restarts.push(...(watchdog.result?.passes ?? []).map((p) => p.verdicts.restart ?? 0));
+          return (await store.getShard({ campaignId, shardId: 'shard-000' }))?.generation === 2 ? true : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      );
+      expect(restarts.reduce((a, b) => a + b, 0)).toBe(1);
+      const shard = await store.getShard({ campaignId, shardId: 'shard-000' });
+      expect(shard?.generation).toBe(2);
+      expect(shard?.restarts.map((r) => [r.cause, r.detail.stoppedReason ?? null])).toEqual([
+        ['CRASHED', 'Essential container in task exited'],
+        ['PREEMPTED', reason],
+      ]);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('api bundle: POST /campaigns/{id}/stop answers 200 (it stops the ECS tasks of the campaign)', async () => {
-    const stop = await apiCall('POST', `/campaigns/${campaignId}/stop`, '/campaigns/{campaignId}/stop', undefined, { campaignId });
-    expect(stop.statusCode, stop.explained).toBe(200);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'api bundle: POST /campaigns/{id}/stop answers 200 (it stops the ECS tasks of the campaign)',
+    async () => {
+      const stop = await apiCall('POST', `/campaigns/${campaignId}/stop`, '/campaigns/{campaignId}/stop', undefined, { campaignId });
+      expect(stop.statusCode, stop.explained).toBe(200);
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('scheduler and watchdog bundles end the stopped campaign', async () => {
-    // What ECS does with a stopped task (whether or not the api's StopTask got through above):
-    // the task is STOPPED, its container gets SIGTERM, the engine checkpoints and exits 0.
-    const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()), desiredStatus: 'RUNNING' }));
-    for (const task of taskArns) await operator.ecs.send(new StopTaskCommand({ cluster: resources.ref(clusterLogicalId()), task, reason: 'stopped by the test for the campaign stop' }));
-    for (const engine of engines.values()) if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill('SIGTERM');
-    await waitFor('the campaign to end', async () => {
-      await invoke('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION), WATCHDOG_ONE_PASS_MS);
-      await invoke('scheduler', scheduledEvent(ruleArnOf(functions.get('scheduler')?.deployed.logicalId as string), REGION));
-      const campaign = await store.getCampaign(campaignId);
-      return campaign?.status === 'CANCELLED' ? campaign : undefined;
-    }, CONDITION_DEADLINE_MS);
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'scheduler and watchdog bundles end the stopped campaign',
+    async () => {
+      // What ECS does with a stopped task (whether or not the api's StopTask got through above):
+      // the task is STOPPED, its container gets SIGTERM, the engine checkpoints and exits 0.
+      const { taskArns = [] } = await operator.ecs.send(new ListTasksCommand({ cluster: resources.ref(clusterLogicalId()), desiredStatus: 'RUNNING' }));
+      for (const task of taskArns)
+        await operator.ecs.send(new StopTaskCommand({ cluster: resources.ref(clusterLogicalId()), task, reason: 'stopped by the test for the campaign stop' }));
+      for (const engine of engines.values()) if (engine.child.exitCode === null && engine.child.signalCode === null) engine.child.kill('SIGTERM');
+      await waitFor(
+        'the campaign to end',
+        async () => {
+          await invoke('watchdog', scheduledEvent(ruleArnOf(functions.get('watchdog')?.deployed.logicalId as string), REGION), WATCHDOG_ONE_PASS_MS);
+          await invoke('scheduler', scheduledEvent(ruleArnOf(functions.get('scheduler')?.deployed.logicalId as string), REGION));
+          const campaign = await store.getCampaign(campaignId);
+          return campaign?.status === 'CANCELLED' ? campaign : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      );
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 
-  it('reporter bundle stores the ended campaign’s report in the bucket', async () => {
-    const reporter = await invoke<{ reported: string[] }>('reporter', scheduledEvent(ruleArnOf(functions.get('reporter')?.deployed.logicalId as string), REGION));
-    expect(reporter.result).toEqual({ reported: [campaignId] });
-    const bucket = functions.get('reporter')?.environment.ARBFLEET_REPORT_BUCKET as string;
-    const object = await operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${campaignId}/report.json` }));
-    const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as CampaignReport;
-    expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED', 'PREEMPTED'], ['PREEMPTED']]);
-    expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
-  }, LOADED_TEST_TIMEOUT_MS);
+  it(
+    'reporter bundle stores the ended campaign’s report in the bucket',
+    async () => {
+      const reporter = await invoke<{ reported: string[] }>(
+        'reporter',
+        scheduledEvent(ruleArnOf(functions.get('reporter')?.deployed.logicalId as string), REGION),
+      );
+      expect(reporter.result).toEqual({ reported: [campaignId] });
+      const bucket = functions.get('reporter')?.environment.ARBFLEET_REPORT_BUCKET as string;
+      const object = await operator.s3.send(new GetObjectCommand({ Bucket: bucket, Key: `${campaignId}/report.json` }));
+      const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as CampaignReport;
+      expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED', 'PREEMPTED'], ['PREEMPTED']]);
+      expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
 });
 
 describe('metrics the alarms and the dashboard read', () => {
@@ -389,7 +528,10 @@ describe('metrics the alarms and the dashboard read', () => {
     expect(ours.length).toBeGreaterThan(5);
     // A restart's Cause says which fault happened; this run makes CRASHED and PREEMPTED restarts, so any Cause stands for all.
     const missing = ours.filter((m) => !emitted.some((e) => readsMetric(m, e, ['Cause'])));
-    const describeRef = (m: (typeof ours)[number]) => `${m.where}: ${m.namespace}/${m.name}{${Object.entries(m.dimensions).map(([k, v]) => `${k}=${v ?? '*'}`).join(',')}}`;
+    const describeRef = (m: (typeof ours)[number]) =>
+      `${m.where}: ${m.namespace}/${m.name}{${Object.entries(m.dimensions)
+        .map(([k, v]) => `${k}=${v ?? '*'}`)
+        .join(',')}}`;
     expect(missing.map(describeRef), `emitted: ${[...new Set(emitted.map(metricKey))].join(' ')}`).toEqual([]);
   });
 });
@@ -400,8 +542,13 @@ describe('DynamoDB calls on the wire, against each role’s template statements 
 
   it('every table and index a bundle or the engine touched is granted, for that action, by its own role (moto checks only the action)', () => {
     expect(proxy.recordErrors.map(String), 'requests the recorder could not read').toEqual([]);
-    expect(grantUses.filter((use) => !who(use)).map((use) => `${use.accessKeyId} ${use.operation} ${use.table}`), 'calls with credentials the test did not hand out').toEqual([]);
-    expect(new Set(grantUses.map((use) => who(use)?.name)), 'every role made DynamoDB calls through the recorder').toEqual(new Set([...holders.values()].map((h) => h.name)));
+    expect(
+      grantUses.filter((use) => !who(use)).map((use) => `${use.accessKeyId} ${use.operation} ${use.table}`),
+      'calls with credentials the test did not hand out',
+    ).toEqual([]);
+    expect(new Set(grantUses.map((use) => who(use)?.name)), 'every role made DynamoDB calls through the recorder').toEqual(
+      new Set([...holders.values()].map((h) => h.name)),
+    );
     const tableArns = tableArnsByName(assembly.template, resources);
     const statements = new Map([...holders.values()].map((h) => [h.role, statementsOfTemplateRole(assembly.template, resources, h.role)]));
     const refused = new Map<string, number>();
@@ -411,7 +558,10 @@ describe('DynamoDB calls on the wire, against each role’s template statements 
       const what = `${holder.name} (role ${holder.role}): ${use.action} on table ${use.table}${use.index ? ` index ${use.index}` : ''} (in ${use.operation})`;
       refused.set(what, (refused.get(what) ?? 0) + 1);
     }
-    expect([...refused].map(([what, calls]) => `${what}, ${calls} call(s)`), 'DynamoDB calls no Allow statement of the role names at resource level').toEqual([]);
+    expect(
+      [...refused].map(([what, calls]) => `${what}, ${calls} call(s)`),
+      'DynamoDB calls no Allow statement of the role names at resource level',
+    ).toEqual([]);
   });
 
   it('each role’s DynamoDB statements are exactly its TABLE_ACCESS (the engine’s, TASK_TABLE_ACTIONS); the grants this run never used are printed', () => {
@@ -419,12 +569,23 @@ describe('DynamoDB calls on the wire, against each role’s template statements 
     const unused: string[] = [];
     for (const holder of holders.values()) {
       const declared: Readonly<Record<string, readonly string[] | undefined>> = holder.name === 'engine' ? TASK_TABLE_ACTIONS : TABLE_ACCESS[holder.name];
-      const expected = Object.entries(declared).flatMap(([resource, actions]) => (actions ?? []).map((action) => `${action} ${resource}`)).sort();
+      const expected = Object.entries(declared)
+        .flatMap(([resource, actions]) => (actions ?? []).map((action) => `${action} ${resource}`))
+        .sort();
       const granted = statementsOfTemplateRole(assembly.template, resources, holder.role)
         .filter((s) => s.effect === 'Allow')
-        .flatMap((s) => s.actions.filter((a) => a.startsWith('dynamodb:')).flatMap((action) => s.resources.map((arn) => `${action} ${tableResourceOfArn(arn, tablePrefix())}`)));
-      expect([...new Set(granted)].sort(), `${holder.name} (role ${holder.role}): template grants vs ${holder.name === 'engine' ? 'TASK_TABLE_ACTIONS' : 'TABLE_ACCESS'}`).toEqual(expected);
-      const used = new Set(grantUses.filter((use) => who(use)?.role === holder.role).map((use) => `${use.action} ${tableResourceOfArn(arnOfUse(use, tableArns), tablePrefix())}`));
+        .flatMap((s) =>
+          s.actions
+            .filter((a) => a.startsWith('dynamodb:'))
+            .flatMap((action) => s.resources.map((arn) => `${action} ${tableResourceOfArn(arn, tablePrefix())}`)),
+        );
+      expect(
+        [...new Set(granted)].sort(),
+        `${holder.name} (role ${holder.role}): template grants vs ${holder.name === 'engine' ? 'TASK_TABLE_ACTIONS' : 'TABLE_ACCESS'}`,
+      ).toEqual(expected);
+      const used = new Set(
+        grantUses.filter((use) => who(use)?.role === holder.role).map((use) => `${use.action} ${tableResourceOfArn(arnOfUse(use, tableArns), tablePrefix())}`),
+      );
       const notUsed = expected.filter((grant) => !used.has(grant));
       if (notUsed.length > 0) unused.push(`${holder.name}: ${notUsed.join(', ')}`);
     }

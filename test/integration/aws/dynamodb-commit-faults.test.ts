@@ -178,4 +178,3 @@ describe('DynamoDB commits whose answer is lost', () => {
     expect((await reader.readCheckpoint(key))?.lastFillSeq).toBe(outcome.fills - 1);
   });
 });
-

@@ -25,18 +25,22 @@ afterAll(async () => {
   clients.destroy();
 });
 
-describeTaskLauncherContract('EcsTaskLauncher (ECS on the emulator)', async () => ({
-  launcher: new EcsTaskLauncher({
-    clients,
-    cluster: CLUSTER,
-    taskDefinition: 'arbfleet-engine-contract',
-    containerName: 'engine',
-    ...network,
-    assignPublicIp: 'DISABLED',
-    clock,
-    sleep: async (ms) => clock.advance(ms),
+describeTaskLauncherContract(
+  'EcsTaskLauncher (ECS on the emulator)',
+  async () => ({
+    launcher: new EcsTaskLauncher({
+      clients,
+      cluster: CLUSTER,
+      taskDefinition: 'arbfleet-engine-contract',
+      containerName: 'engine',
+      ...network,
+      assignPublicIp: 'DISABLED',
+      clock,
+      sleep: async (ms) => clock.advance(ms),
+    }),
+    unknownTaskId: `arn:aws:ecs:${process.env.AWS_REGION}:123456789012:task/${CLUSTER}/0123456789abcdef0123456789abcdef`,
+    settle: async () => undefined,
+    cleanup: async () => undefined,
   }),
-  unknownTaskId: `arn:aws:ecs:${process.env.AWS_REGION}:123456789012:task/${CLUSTER}/0123456789abcdef0123456789abcdef`,
-  settle: async () => undefined,
-  cleanup: async () => undefined,
-}), { stopsUnknownTasks: false });
+  { stopsUnknownTasks: false },
+);

@@ -54,7 +54,11 @@ async function timed(call: () => Promise<unknown>): Promise<{ error: unknown; ms
 async function expectEveryAttemptEndedByTheClient(held: HoldingProxy, settings: Omit<AwsClientSettings, 'region' | 'endpoint'>) {
   expect(held.calls).toHaveLength(settings.maxAttempts);
   // The proxy hears of the last close a moment after the caller has its error.
-  await waitFor('the proxy to see every attempt closed', () => (held.calls.every((call) => call.abandonedAt !== undefined || call.answeredAt !== undefined) ? true : undefined), 2_000).catch(() => undefined);
+  await waitFor(
+    'the proxy to see every attempt closed',
+    () => (held.calls.every((call) => call.abandonedAt !== undefined || call.answeredAt !== undefined) ? true : undefined),
+    2_000,
+  ).catch(() => undefined);
   for (const call of held.calls) {
     expect(call.answeredAt, `${call.operation} was answered: the client waited for it`).toBeUndefined();
     expect(call.abandonedAt, `${call.operation} was never abandoned by the client`).toBeDefined();
@@ -124,13 +128,19 @@ describe('an answer held past the request timeout', () => {
     const settings = { maxAttempts: 2, connectionTimeoutMs: 500, requestTimeoutMs: 1_000 };
     const { proxy: held, clients: aws } = await through({ kind: 'hold-answer', ms: HOLD_MS }, settings);
 
-    for (const call of [() => aws.sqs.send(new ListQueuesCommand({})), () => aws.ecs.send(new ListClustersCommand({})), () => aws.s3.send(new ListBucketsCommand({}))]) {
+    for (const call of [
+      () => aws.sqs.send(new ListQueuesCommand({})),
+      () => aws.ecs.send(new ListClustersCommand({})),
+      () => aws.s3.send(new ListBucketsCommand({})),
+    ]) {
       const { error, ms } = await timed(call);
       expect(error).toMatchObject({ name: 'TimeoutError' });
       expect(ms).toBeLessThanOrEqual(worstCallMs(settings));
     }
     expect(held.calls).toHaveLength(3 * settings.maxAttempts);
-    await waitFor('the proxy to see every attempt closed', () => (held.calls.every((call) => call.abandonedAt !== undefined) ? true : undefined), 2_000).catch(() => undefined);
+    await waitFor('the proxy to see every attempt closed', () => (held.calls.every((call) => call.abandonedAt !== undefined) ? true : undefined), 2_000).catch(
+      () => undefined,
+    );
     for (const call of held.calls) expect(call.abandonedAt, `${call.operation} was never abandoned`).toBeDefined();
   });
 
@@ -146,6 +156,8 @@ describe('an answer held past the request timeout', () => {
     await expectEveryAttemptEndedByTheClient(held, settings);
     expect(ms).toBeLessThanOrEqual(worstCallMs(settings));
     const attempts = held.calls.map((call) => (call.abandonedAt! - call.receivedAt).toFixed(0)).join(', ');
-    console.log(`production defaults: held call ended after ${ms.toFixed(0)} ms, attempts ended after ${attempts} ms (worstCallMs ${worstCallMs(settings)} ms)`);
+    console.log(
+      `production defaults: held call ended after ${ms.toFixed(0)} ms, attempts ended after ${attempts} ms (worstCallMs ${worstCallMs(settings)} ms)`,
+    );
   });
 });

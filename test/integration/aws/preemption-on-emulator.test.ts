@@ -38,14 +38,32 @@ let queueUrl: string;
 let campaignId: string;
 
 function apiEvent(method: string, path: string, body?: unknown): APIGatewayProxyEvent {
-  return { httpMethod: method, path, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body), isBase64Encoded: false, queryStringParameters: null } as unknown as APIGatewayProxyEvent;
+  return {
+    httpMethod: method,
+    path,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    queryStringParameters: null,
+  } as unknown as APIGatewayProxyEvent;
 }
 
 async function receiveLaunches(expected: number): Promise<SQSEvent> {
   const records: SQSEvent['Records'] = [];
   await waitFor(`${expected} launch messages`, async () => {
     const { Messages = [] } = await clients.sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 1 }));
-    for (const m of Messages) records.push({ messageId: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '', attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:launch', awsRegion: 'us-east-1', md5OfBody: '', messageAttributes: {} } as unknown as SQSEvent['Records'][number]);
+    for (const m of Messages)
+      records.push({
+        messageId: m.MessageId ?? '',
+        receiptHandle: m.ReceiptHandle ?? '',
+        body: m.Body ?? '',
+        attributes: { ApproximateReceiveCount: '1' },
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:launch',
+        awsRegion: 'us-east-1',
+        md5OfBody: '',
+        messageAttributes: {},
+      } as unknown as SQSEvent['Records'][number]);
     return records.length >= expected ? true : undefined;
   });
   return { Records: records };
@@ -94,7 +112,16 @@ beforeAll(async () => {
   await createTables(clients, PREFIX);
   queueUrl = (await createLaunchQueues(clients, `${PREFIX}launch`, { maxReceives: 5, visibilityTimeoutSec: 30 })).queueUrl;
   runtime = createFleetRuntime(
-    { tablePrefix: PREFIX, launchQueueUrl: queueUrl, cluster: CLUSTER, taskDefinition: FAMILY, containerName: CONTAINER, ...network, assignPublicIp: 'DISABLED', reportBucket: 'none' },
+    {
+      tablePrefix: PREFIX,
+      launchQueueUrl: queueUrl,
+      cluster: CLUSTER,
+      taskDefinition: FAMILY,
+      containerName: CONTAINER,
+      ...network,
+      assignPublicIp: 'DISABLED',
+      reportBucket: 'none',
+    },
     systemClock,
     clients,
   );
@@ -112,12 +139,17 @@ describe('stops from outside on the emulator', () => {
     expect(created.statusCode, created.body).toBe(201);
     campaignId = JSON.parse(created.body).campaign.campaignId;
     expect((await launcherHandlerFor(runtime)(await receiveLaunches(2))).batchItemFailures).toEqual([]);
-    for (const shardId of ['shard-000', 'shard-001']) engines.set(shardId, startEngine(['--json'], { ...envOf(await taskOf({ campaignId, shardId })), ARBFLEET_HEALTH_FILE: '' }));
-    await waitFor('both shards RUNNING with progress', async () => {
-      await runWatchdog(runtime);
-      const shards = await runtime.store.listShards(campaignId);
-      return shards.every((s) => s.status === 'RUNNING' && (s.heartbeat?.progress.ticks ?? 0) > 0) ? shards : undefined;
-    }, 30_000);
+    for (const shardId of ['shard-000', 'shard-001'])
+      engines.set(shardId, startEngine(['--json'], { ...envOf(await taskOf({ campaignId, shardId })), ARBFLEET_HEALTH_FILE: '' }));
+    await waitFor(
+      'both shards RUNNING with progress',
+      async () => {
+        await runWatchdog(runtime);
+        const shards = await runtime.store.listShards(campaignId);
+        return shards.every((s) => s.status === 'RUNNING' && (s.heartbeat?.progress.ticks ?? 0) > 0) ? shards : undefined;
+      },
+      30_000,
+    );
   });
 
   it('a Spot interruption (SIGTERM, exit 0, stop code TerminationNotice) is a PREEMPTED restart from task-events, not a completion', async () => {
@@ -141,7 +173,12 @@ describe('stops from outside on the emulator', () => {
     expect(after?.restarts[0]).toMatchObject({
       cause: 'PREEMPTED',
       fromGeneration: 0,
-      detail: { exitCode: 0, stopCode: 'TerminationNotice', stoppedReason: 'Your Spot Task was interrupted.', note: expect.stringMatching(/ECS stop code TerminationNotice/) },
+      detail: {
+        exitCode: 0,
+        stopCode: 'TerminationNotice',
+        stoppedReason: 'Your Spot Task was interrupted.',
+        note: expect.stringMatching(/ECS stop code TerminationNotice/),
+      },
     });
   });
 
@@ -163,15 +200,23 @@ describe('stops from outside on the emulator', () => {
 
   it("relaunched, the fleet's own stop (the campaign stopped through the API) ends both shards as completion, with no further restart", async () => {
     expect((await launcherHandlerFor(runtime)(await receiveLaunches(2))).batchItemFailures).toEqual([]);
-    for (const shardId of ['shard-000', 'shard-001']) engines.set(`${shardId}#1`, startEngine(['--json'], { ...envOf(await taskOf({ campaignId, shardId })), ARBFLEET_HEALTH_FILE: '' }));
-    await waitFor('both generation-1 shards RUNNING', async () => {
-      await runWatchdog(runtime);
-      const shards = await runtime.store.listShards(campaignId);
-      return shards.every((s) => s.status === 'RUNNING' && s.generation === 1 && s.heartbeat?.generation === 1) ? true : undefined;
-    }, 30_000);
+    for (const shardId of ['shard-000', 'shard-001'])
+      engines.set(`${shardId}#1`, startEngine(['--json'], { ...envOf(await taskOf({ campaignId, shardId })), ARBFLEET_HEALTH_FILE: '' }));
+    await waitFor(
+      'both generation-1 shards RUNNING',
+      async () => {
+        await runWatchdog(runtime);
+        const shards = await runtime.store.listShards(campaignId);
+        return shards.every((s) => s.status === 'RUNNING' && s.generation === 1 && s.heartbeat?.generation === 1) ? true : undefined;
+      },
+      30_000,
+    );
     // Each generation 1 resumed from its predecessor's checkpoint: the ticks it restored are those generation 0 made.
     for (const shardId of ['shard-000', 'shard-001']) {
-      const started = (engines.get(`${shardId}#1`) as EngineProcess).stdout().split('\n').find((l) => l.includes('"event":"shard started"'));
+      const started = (engines.get(`${shardId}#1`) as EngineProcess)
+        .stdout()
+        .split('\n')
+        .find((l) => l.includes('"event":"shard started"'));
       expect(JSON.parse(started ?? '{}').restoredTicks, `${shardId} generation 1: ${started}`).toBeGreaterThan(0);
     }
 
@@ -184,11 +229,15 @@ describe('stops from outside on the emulator', () => {
       engine.child.kill('SIGTERM'); // what ECS does after arbfleet's StopTask
       expect((await engine.exited).code).toBe(0);
     }
-    await waitFor('the campaign to end', async () => {
-      await runWatchdog(runtime);
-      await runScheduler(runtime);
-      return (await runtime.store.getCampaign(campaignId))?.status === 'CANCELLED' ? true : undefined;
-    }, 20_000);
+    await waitFor(
+      'the campaign to end',
+      async () => {
+        await runWatchdog(runtime);
+        await runScheduler(runtime);
+        return (await runtime.store.getCampaign(campaignId))?.status === 'CANCELLED' ? true : undefined;
+      },
+      20_000,
+    );
     const shards = await runtime.store.listShards(campaignId);
     expect(shards.map((s) => [s.status, s.restarts.map((r) => r.cause)])).toEqual([
       ['COMPLETED', ['PREEMPTED']],

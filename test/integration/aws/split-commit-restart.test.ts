@@ -120,7 +120,8 @@ function startEngine(key: ShardKey, generation: number, endpoint: string): NodeP
 /** What a TransactWriteItems of a commit writes: its ledger seqs, and whether it writes the head (the last part). */
 function commitPart(request: HeldRequest): { seqs: number[]; head: boolean } | undefined {
   if (request.operation !== 'DynamoDB_20120810.TransactWriteItems') return undefined;
-  const items = (JSON.parse(request.body.toString('utf8')) as { TransactItems: { Put?: { TableName: string; Item: { seq?: { N: string } } } }[] }).TransactItems;
+  const items = (JSON.parse(request.body.toString('utf8')) as { TransactItems: { Put?: { TableName: string; Item: { seq?: { N: string } } } }[] })
+    .TransactItems;
   const seqs = items.filter((item) => item.Put?.TableName === tables.ledger).map((item) => Number(item.Put!.Item.seq!.N));
   const head = items.some((item) => item.Put?.TableName === tables.checkpoints);
   return seqs.length > 0 || head ? { seqs, head } : undefined;
@@ -179,10 +180,14 @@ describe('the built engine killed between the parts of a split commit, restarted
     // forwarded to moto, which may still be applying it (on a loaded machine a part can take longer
     // than the engine's attempt timeout, whose retry the proxy then dropped): wait for it to land.
     const orphans = landed.map((seq) => ({ seq, writerGeneration: 0 }));
-    await waitFor('the forwarded part applied by moto', async () => {
-      const raw = await rawSeqs(key, landed[0]!, landed.at(-1)!);
-      return raw.length === landed.length ? raw : undefined;
-    }, 120_000);
+    await waitFor(
+      'the forwarded part applied by moto',
+      async () => {
+        const raw = await rawSeqs(key, landed[0]!, landed.at(-1)!);
+        return raw.length === landed.length ? raw : undefined;
+      },
+      120_000,
+    );
     expect(await rawSeqs(key, landed[0]!, landed.at(-1)!)).toEqual(orphans);
     expect((await store.readLedger(key)).map((f) => f.seq)).toEqual(Array.from({ length: landed[0]! }, (_, i) => i));
 
@@ -209,13 +214,17 @@ describe('the built engine killed between the parts of a split commit, restarted
     // The orphans were written over by generation 1, under the same seqs.
     expect(await rawSeqs(key, landed[0]!, landed.at(-1)!)).toEqual(landed.map((seq) => ({ seq, writerGeneration: 1 })));
     expect(ledger.filter((f) => landed.includes(f.seq)).every((f) => f.generation === 1)).toBe(true);
-    const head = await clients.documents.send(new GetCommand({ TableName: tables.checkpoints, Key: { shardKey: `${key.campaignId}#${key.shardId}` }, ConsistentRead: true }));
+    const head = await clients.documents.send(
+      new GetCommand({ TableName: tables.checkpoints, Key: { shardKey: `${key.campaignId}#${key.shardId}` }, ConsistentRead: true }),
+    );
     expect(head.Item?.ledgerSeq).toBe(ledger.length - 1);
 
     // Every held answer: the engine gave up on it (closed the connection) before it came, within the attempt's bound.
     const heldCalls = held.calls.filter((call) => call.decision === 'hold-answer');
     expect(heldCalls).toHaveLength(2);
-    await waitFor('the held calls to be closed', () => (heldCalls.every((call) => call.abandonedAt !== undefined) ? true : undefined), 5_000).catch(() => undefined);
+    await waitFor('the held calls to be closed', () => (heldCalls.every((call) => call.abandonedAt !== undefined) ? true : undefined), 5_000).catch(
+      () => undefined,
+    );
     for (const call of heldCalls) expectEndedWithinBound(call);
   }, 600_000);
 });

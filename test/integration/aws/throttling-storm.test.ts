@@ -140,17 +140,19 @@ class StormFleet {
 
   async start(): Promise<void> {
     const prefix = `thr-${this.name}-${randomBytes(3).toString('hex')}-`;
-    const decide = (who: 'engines' | 'control') => (request: HeldRequest): HoldDecision => {
-      if (!this.storm || !request.operation.startsWith('DynamoDB_20120810.')) return { kind: 'pass' };
-      if (who === 'control' && !this.throttleControlPlane) return { kind: 'pass' };
-      this.throttled[who]++;
-      const call = who === 'engines' ? callOf(request) : undefined;
-      // Only the storm's first engines' (generation 0, until it exits): a relaunched one's restore reads would read as commits.
-      if (call && this.runs.some((r) => r.shardId === call.shardId && r.generation === 0 && r.exit === undefined)) {
-        this.throttledCalls.set(call.shardId, [...(this.throttledCalls.get(call.shardId) ?? []), call.kind]);
-      }
-      return THROTTLED;
-    };
+    const decide =
+      (who: 'engines' | 'control') =>
+      (request: HeldRequest): HoldDecision => {
+        if (!this.storm || !request.operation.startsWith('DynamoDB_20120810.')) return { kind: 'pass' };
+        if (who === 'control' && !this.throttleControlPlane) return { kind: 'pass' };
+        this.throttled[who]++;
+        const call = who === 'engines' ? callOf(request) : undefined;
+        // Only the storm's first engines' (generation 0, until it exits): a relaunched one's restore reads would read as commits.
+        if (call && this.runs.some((r) => r.shardId === call.shardId && r.generation === 0 && r.exit === undefined)) {
+          this.throttledCalls.set(call.shardId, [...(this.throttledCalls.get(call.shardId) ?? []), call.kind]);
+        }
+        return THROTTLED;
+      };
     this.enginesProxy = await startHoldingProxy(emulatorEndpoint(), decide('engines'));
     const controlProxy = await startHoldingProxy(emulatorEndpoint(), decide('control'));
     proxies.push(this.enginesProxy, controlProxy);
@@ -158,7 +160,16 @@ class StormFleet {
     await createTables(direct, prefix);
     this.queueUrl = (await createLaunchQueues(direct, `${prefix}launch`, { maxReceives: 50, visibilityTimeoutSec: 30 })).queueUrl;
     this.runtime = createFleetRuntime(
-      { tablePrefix: prefix, launchQueueUrl: this.queueUrl, cluster: CLUSTER, taskDefinition: FAMILY, containerName: CONTAINER, ...network, assignPublicIp: 'DISABLED', reportBucket: 'none' },
+      {
+        tablePrefix: prefix,
+        launchQueueUrl: this.queueUrl,
+        cluster: CLUSTER,
+        taskDefinition: FAMILY,
+        containerName: CONTAINER,
+        ...network,
+        assignPublicIp: 'DISABLED',
+        reportBucket: 'none',
+      },
       systemClock,
       this.controlClients,
     );
@@ -185,9 +196,26 @@ class StormFleet {
       await direct.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: run.taskArn, reason: 'Essential container in task exited' }));
       run.delivered = true;
     }
-    const { Messages = [] } = await direct.sqs.send(new ReceiveMessageCommand({ QueueUrl: this.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const { Messages = [] } = await direct.sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: this.queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
     if (Messages.length > 0) {
-      const records = Messages.map((m) => ({ messageId: m.MessageId ?? '', receiptHandle: m.ReceiptHandle ?? '', body: m.Body ?? '', attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' }, eventSource: 'aws:sqs', eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:launch', awsRegion: REGION, md5OfBody: '', messageAttributes: {} }));
+      const records = Messages.map((m) => ({
+        messageId: m.MessageId ?? '',
+        receiptHandle: m.ReceiptHandle ?? '',
+        body: m.Body ?? '',
+        attributes: { ApproximateReceiveCount: m.Attributes?.ApproximateReceiveCount ?? '1' },
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:123456789012:launch',
+        awsRegion: REGION,
+        md5OfBody: '',
+        messageAttributes: {},
+      }));
       // As the SQS event source does: the messages the Lambda did not report failed are deleted; a
       // Lambda that threw (every record failed, the store throttled) leaves them all to come back.
       const failed = await launcherHandlerFor(this.runtime)({ Records: records } as unknown as SQSEvent).then(
@@ -195,7 +223,10 @@ class StormFleet {
         () => new Set(records.map((r) => r.messageId)),
       );
       const done = Messages.filter((m) => !failed.has(m.MessageId ?? ''));
-      if (done.length > 0) await direct.sqs.send(new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }));
+      if (done.length > 0)
+        await direct.sqs.send(
+          new DeleteMessageBatchCommand({ QueueUrl: this.queueUrl, Entries: done.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })) }),
+        );
     }
     await this.startEnginesOfNewTasks();
   }
@@ -219,7 +250,9 @@ class StormFleet {
   async state(): Promise<string> {
     const shards = await this.runtime.store.listShards(this.campaignId).catch(() => [] as ShardRecord[]);
     const lines = shards.map((s) => `${s.shardId}: ${s.status} g${s.generation} restarts ${JSON.stringify(s.restarts.map((r) => [r.cause, r.detail.note]))}`);
-    const logs = this.runs.map((r) => `${r.shardId} g${r.generation} (exit ${r.exit ? (r.exit.code ?? r.exit.signal) : 'running'}): ${r.engine.stderr().slice(-400)}`);
+    const logs = this.runs.map(
+      (r) => `${r.shardId} g${r.generation} (exit ${r.exit ? (r.exit.code ?? r.exit.signal) : 'running'}): ${r.engine.stderr().slice(-400)}`,
+    );
     return [...lines, ...logs, `passes: ${JSON.stringify(this.passes.slice(-20))}`].join('\n');
   }
 
@@ -279,7 +312,14 @@ class StormFleet {
 }
 
 function apiEvent(method: string, path: string, body?: unknown): APIGatewayProxyEvent {
-  return { httpMethod: method, path, headers: body === undefined ? {} : { 'Content-Type': 'application/json' }, body: body === undefined ? null : JSON.stringify(body), isBase64Encoded: false, queryStringParameters: null } as unknown as APIGatewayProxyEvent;
+  return {
+    httpMethod: method,
+    path,
+    headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+    body: body === undefined ? null : JSON.stringify(body),
+    isBase64Encoded: false,
+    queryStringParameters: null,
+  } as unknown as APIGatewayProxyEvent;
 }
 
 /**
@@ -321,7 +361,9 @@ async function weather(fleet: StormFleet): Promise<{ shards: ShardRecord[]; stor
     return all.every((s) => s.status === 'RUNNING' && s.generation > 0 && s.heartbeat?.generation === s.generation) ? all : undefined;
   });
   for (const [shardId, calls] of fleet.throttledCalls) console.log(`${fleet.name}: ${shardId}'s generation-0 calls throttled, in order: ${calls.join(' ')}`);
-  console.log(`${fleet.name}: ${fleet.throttled.engines} engine and ${fleet.throttled.control} control-plane calls throttled; restarts ${JSON.stringify(shards.map((s) => s.restarts.map((r) => r.cause)))}`);
+  console.log(
+    `${fleet.name}: ${fleet.throttled.engines} engine and ${fleet.throttled.control} control-plane calls throttled; restarts ${JSON.stringify(shards.map((s) => s.restarts.map((r) => r.cause)))}`,
+  );
   fleet.stopEngines();
   return { shards, stormRuns };
 }
@@ -339,8 +381,15 @@ function expectStoreUnavailableNotCrash(fleet: StormFleet, shards: ShardRecord[]
   }
   const causes = shards.flatMap((s) => s.restarts.map((r) => r.cause));
   expect(causes.length).toBeGreaterThanOrEqual(3);
-  expect(causes.filter((c) => c !== 'STORE_UNAVAILABLE'), JSON.stringify(shards.map((s) => s.restarts))).toEqual([]);
-  for (const s of shards) expect(s.restarts[0]).toMatchObject({ fromGeneration: 0, detail: { exitCode: 4, note: expect.stringMatching(/^the engine gave up on the store \(exit 4\)/) } });
+  expect(
+    causes.filter((c) => c !== 'STORE_UNAVAILABLE'),
+    JSON.stringify(shards.map((s) => s.restarts)),
+  ).toEqual([]);
+  for (const s of shards)
+    expect(s.restarts[0]).toMatchObject({
+      fromGeneration: 0,
+      detail: { exitCode: 4, note: expect.stringMatching(/^the engine gave up on the store \(exit 4\)/) },
+    });
   for (const run of stormRuns) {
     expect(run.exit, `${run.shardId} g${run.generation}: ${run.engine.stderr().slice(-800)}`).toEqual({ code: 4, signal: null });
     const said = lastLine(run.engine.stderr());
@@ -350,24 +399,35 @@ function expectStoreUnavailableNotCrash(fleet: StormFleet, shards: ShardRecord[]
 }
 
 describe('a DynamoDB throttling storm of twice staleAfter on the emulator', () => {
-  it('throttling only the engines: each gives up on the store (exit 4, naming the throttling) and is restarted STORE_UNAVAILABLE, never CRASHED or LOST', async () => {
-    const fleet = new StormFleet('engines', false);
-    const { shards, stormRuns } = await weather(fleet);
+  it(
+    'throttling only the engines: each gives up on the store (exit 4, naming the throttling) and is restarted STORE_UNAVAILABLE, never CRASHED or LOST',
+    async () => {
+      const fleet = new StormFleet('engines', false);
+      const { shards, stormRuns } = await weather(fleet);
 
-    expect(fleet.throttled.engines).toBeGreaterThan(0);
-    expect(fleet.throttled.control).toBe(0);
-    expectStoreUnavailableNotCrash(fleet, shards, stormRuns);
-  }, 15 * 60_000);
+      expect(fleet.throttled.engines).toBeGreaterThan(0);
+      expect(fleet.throttled.control).toBe(0);
+      expectStoreUnavailableNotCrash(fleet, shards, stormRuns);
+    },
+    15 * 60_000,
+  );
 
-  it('throttling the whole table, the watchdog too: the same, and its mass-staleness rule holds restarts back and says so', async () => {
-    const fleet = new StormFleet('table', true);
-    const { shards, stormRuns } = await weather(fleet);
+  it(
+    'throttling the whole table, the watchdog too: the same, and its mass-staleness rule holds restarts back and says so',
+    async () => {
+      const fleet = new StormFleet('table', true);
+      const { shards, stormRuns } = await weather(fleet);
 
-    expect(fleet.throttled.control).toBeGreaterThan(0);
-    expect(fleet.passes.some((p) => 'failed' in p), 'no watchdog pass met the storm').toBe(true);
-    expectStoreUnavailableNotCrash(fleet, shards, stormRuns);
-    for (const pass of fleet.passes) if ('restarts' in pass) expect(pass.restarts).toBeLessThanOrEqual(MASS_RESTARTS_PER_PASS);
-    const events = await fleet.runtime.store.listEvents(fleet.campaignId);
-    expect(events.filter((e) => e.type === 'watchdog.mass-staleness').length, events.map((e) => e.type).join(', ')).toBeGreaterThan(0);
-  }, 15 * 60_000);
+      expect(fleet.throttled.control).toBeGreaterThan(0);
+      expect(
+        fleet.passes.some((p) => 'failed' in p),
+        'no watchdog pass met the storm',
+      ).toBe(true);
+      expectStoreUnavailableNotCrash(fleet, shards, stormRuns);
+      for (const pass of fleet.passes) if ('restarts' in pass) expect(pass.restarts).toBeLessThanOrEqual(MASS_RESTARTS_PER_PASS);
+      const events = await fleet.runtime.store.listEvents(fleet.campaignId);
+      expect(events.filter((e) => e.type === 'watchdog.mass-staleness').length, events.map((e) => e.type).join(', ')).toBeGreaterThan(0);
+    },
+    15 * 60_000,
+  );
 });

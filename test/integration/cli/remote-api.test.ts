@@ -18,10 +18,13 @@ let server: LocalApiServer;
 
 beforeAll(async () => {
   const handler = createApiHandler(new FakeFleetApi());
-  server = await startLocalApiServer(async (req) => {
-    seen.push(req);
-    return handler(req);
-  }, { port: 0 });
+  server = await startLocalApiServer(
+    async (req) => {
+      seen.push(req);
+      return handler(req);
+    },
+    { port: 0 },
+  );
 });
 afterAll(() => server.close());
 
@@ -40,7 +43,9 @@ describe('the remote API client (SigV4)', () => {
     expect(request.headers['idempotency-key']).toBe('k-1');
     const replay = await local.request('POST', '/campaigns', campaignInput(), { 'Idempotency-Key': 'k-1' });
     expect(replay.status).toBe(200);
-    expect((replay.body as { campaign: { campaignId: string } }).campaign.campaignId).toBe((created.body as { campaign: { campaignId: string } }).campaign.campaignId);
+    expect((replay.body as { campaign: { campaignId: string } }).campaign.campaignId).toBe(
+      (created.body as { campaign: { campaignId: string } }).campaign.campaignId,
+    );
     expect((await api.request('GET', '/campaigns')).status).toBe(404); // the stage prefix is part of the path it signs
   });
 
@@ -52,7 +57,9 @@ describe('the remote API client (SigV4)', () => {
     expect(code).toBe(0);
     expect(JSON.parse(printed).campaigns.length).toBeGreaterThanOrEqual(1);
     printed = '';
-    expect(await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], { out: (t) => (printed += t), err: (t) => (printed += t) })).toBe(1);
+    expect(
+      await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], { out: (t) => (printed += t), err: (t) => (printed += t) }),
+    ).toBe(1);
     expect(JSON.parse(printed).error).toBe('NotFoundError');
   });
 });

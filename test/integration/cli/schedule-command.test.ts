@@ -41,10 +41,13 @@ beforeAll(async () => {
   store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock);
   const fleet = scheduleFleet(store, new VirtualClock(systemClock.now()));
   const handler = createApiHandler(fleet.campaigns, { schedules: fleet.schedules });
-  server = await startLocalApiServer(async (req) => {
-    seen.push(req);
-    return handler(req);
-  }, { port: 0 });
+  server = await startLocalApiServer(
+    async (req) => {
+      seen.push(req);
+      return handler(req);
+    },
+    { port: 0 },
+  );
   writeFileSync(join(dir, 'nightly.yaml'), CAMPAIGN_YAML);
 });
 afterAll(async () => {

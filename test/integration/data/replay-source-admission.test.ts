@@ -27,7 +27,11 @@ afterAll(async () => {
 });
 
 async function post(feed: unknown): Promise<{ status: number; body: { issues?: { path: string; message: string }[]; message?: string } }> {
-  const response = await fetch(`${server.url}/campaigns`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...campaignInput(), symbols: ['BTC'], feed }) });
+  const response = await fetch(`${server.url}/campaigns`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...campaignInput(), symbols: ['BTC'], feed }),
+  });
   return { status: response.status, body: (await response.json()) as never };
 }
 

@@ -117,7 +117,10 @@ describe('the live feed against local venue streams', () => {
     await subscribedTo(s, 'binance', 1);
     s.refuseNext('binance', 5);
     s.dropAll('binance');
-    await waitFor('the storm over and Binance subscribed again', () => (s.connections.filter((c) => c.venue === 'binance').length >= 7 && s.subscribed('binance').length === 1) || undefined);
+    await waitFor(
+      'the storm over and Binance subscribed again',
+      () => (s.connections.filter((c) => c.venue === 'binance').length >= 7 && s.subscribed('binance').length === 1) || undefined,
+    );
     const opened = s.connections.filter((c) => c.venue === 'binance').map((c) => c.openedAt);
     const waits = opened.slice(2).map((t, i) => t - (opened[i + 1] as number));
     // A timer never fires early (1 ms of rounding allowed); the schedule is 20, 40, 80, 160, 160 ms after each refusal.
@@ -138,7 +141,10 @@ describe('the live feed against local venue streams', () => {
     expect(feed.venueStates().b.stale).toBe(false);
     s.silence('binance');
     const stale = await waitFor('venue B stale', () => (feed.venueStates().b.stale ? feed.venueStates().b : undefined));
-    await waitFor('the silent socket dropped and a new one subscribed', () => (feed.venueStates().b.silentStalls >= 1 && feed.venueStates().b.reconnects >= 1 && s.subscribed('binance').some((c) => c !== first)) || undefined);
+    await waitFor(
+      'the silent socket dropped and a new one subscribed',
+      () => (feed.venueStates().b.silentStalls >= 1 && feed.venueStates().b.reconnects >= 1 && s.subscribed('binance').some((c) => c !== first)) || undefined,
+    );
     expect(stale.lastMessageAt).toBeDefined();
     expect(feed.venueStates().b.stale).toBe(true);
     expect(feed.venueStates().b.reconnects).toBeGreaterThanOrEqual(1);
@@ -224,7 +230,10 @@ describe('the live feed against local venue streams', () => {
   it('refuses a venue it does not speak and an FX market of other currencies, naming the field', async () => {
     const s = await startServer();
     const feed = LiveFeedSchema.parse({ kind: 'live', endpoints: { a: s.endpoints.upbit, b: s.endpoints.binance } });
-    const build = (v: typeof venues, f = feed) => () => new LiveFeed({ feed: f, venues: v, symbols: SYMBOLS, fxRate: 1380 });
+    const build =
+      (v: typeof venues, f = feed) =>
+      () =>
+        new LiveFeed({ feed: f, venues: v, symbols: SYMBOLS, fxRate: 1380 });
     expect(build({ ...venues, b: { ...venues.b, name: 'okx' } })).toThrow(ValidationError);
     expect(build({ ...venues, b: { ...venues.b, name: 'okx' } })).toThrow(/venues\.b\.name: a live feed speaks upbit and binance, not "okx"/);
     expect(build(venues, { ...feed, fx: { source: 'upbit', market: 'KRW-BTC' } })).toThrow(/feed\.fx\.market: must be KRW-USDT/);

@@ -80,7 +80,19 @@ async function fleet(overrides: Parameters<typeof campaignInput>[0] = {}) {
   const { view } = await campaigns.createCampaign(config);
   const campaignId = view.campaign.campaignId;
   const keys: ShardKey[] = [0, 1].map((i) => ({ campaignId, shardId: `shard-00${i}` }));
-  return { clock, store, queue, launcher, ctx, campaigns, campaignId, keys, launches: new LaunchService(ctx), watchdog: new WatchdogService(ctx), scheduler: new SchedulerService(ctx) };
+  return {
+    clock,
+    store,
+    queue,
+    launcher,
+    ctx,
+    campaigns,
+    campaignId,
+    keys,
+    launches: new LaunchService(ctx),
+    watchdog: new WatchdogService(ctx),
+    scheduler: new SchedulerService(ctx),
+  };
 }
 
 type Fleet = Awaited<ReturnType<typeof fleet>>;
@@ -132,7 +144,10 @@ describe('closing a shard while a task of it may run', () => {
   });
 
   it('a shard failed at the overdue-launch deadline is failed one generation on: a launch of it still in flight cannot write (seed 3749)', async () => {
-    const f = await fleet({ onShardFailure: 'continue', watchdog: { heartbeatInterval: '1s', staleAfter: '5s', launchTimeout: '5s', maxRestarts: 10, backoff: { initial: 0 } } });
+    const f = await fleet({
+      onShardFailure: 'continue',
+      watchdog: { heartbeatInterval: '1s', staleAfter: '5s', launchTimeout: '5s', maxRestarts: 10, backoff: { initial: 0 } },
+    });
     const [, waiting] = f.keys as [ShardKey, ShardKey];
     await drainLaunches(f, waiting.shardId);
     for (let s = 1; s <= 50 && (await f.store.getShard(waiting))?.status !== 'FAILED'; s++) {

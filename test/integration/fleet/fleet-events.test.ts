@@ -84,7 +84,8 @@ describe('restarts and failures are told the moment they are decided, by either 
     await f.drain();
     const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
     const first = (await f.store.getShard(key))?.taskId as string;
-    const crash = (taskId: string, generation: number) => f.watchdog.onTaskStopped({ key, generation, taskId, state: 'STOPPED', exitCode: 1, stoppedAt: f.clock.now() });
+    const crash = (taskId: string, generation: number) =>
+      f.watchdog.onTaskStopped({ key, generation, taskId, state: 'STOPPED', exitCode: 1, stoppedAt: f.clock.now() });
     expect(await crash(first, 0)).toBe('restart');
     expect(await crash(first, 0)).toBe('ignore');
     expect(f.told).toEqual([{ what: 'restarted', cause: 'CRASHED', at: T0 }]);

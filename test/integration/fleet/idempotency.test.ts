@@ -23,7 +23,14 @@ const unused: TaskLauncher = {
   stop: async () => undefined,
   describe: async () => [],
 };
-const service = new CampaignService({ store, queue: new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 }), launcher: unused, clock, log: { log: () => undefined }, taskEnvironment: () => ({}) });
+const service = new CampaignService({
+  store,
+  queue: new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 }),
+  launcher: unused,
+  clock,
+  log: { log: () => undefined },
+  taskEnvironment: () => ({}),
+});
 const api = createApiHandler(service);
 const post = (body: unknown, key: string) =>
   api({ method: 'POST', path: '/campaigns', headers: { 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) });

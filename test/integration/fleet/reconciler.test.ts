@@ -76,7 +76,9 @@ class FlakyQueue extends MemoryLaunchQueue {
 }
 
 /** The fleet's services over a fresh SQLite store (made by `makeStore`, for a store with a twist), a flaky queue and a scripted launcher, on virtual time. */
-function fleet<S extends SqliteCampaignStore = SqliteCampaignStore>(makeStore: (path: string, clock: VirtualClock) => S = (path, clock) => new SqliteCampaignStore(path, clock) as S) {
+function fleet<S extends SqliteCampaignStore = SqliteCampaignStore>(
+  makeStore: (path: string, clock: VirtualClock) => S = (path, clock) => new SqliteCampaignStore(path, clock) as S,
+) {
   const clock = new VirtualClock(T0);
   const path = join(mkdtempSync(join(tmpdir(), 'arbfleet-reconciler-')), 'fleet.db');
   const store = makeStore(path, clock);
@@ -97,7 +99,11 @@ function fleet<S extends SqliteCampaignStore = SqliteCampaignStore>(makeStore: (
       }
     }
   };
-  const config = campaignInput({ symbols: ['BTC', 'ETH'], sharding: { symbolsPerShard: 1 }, watchdog: { launchTimeout: `${LAUNCH_TIMEOUT_SEC}s`, backoff: { initial: 0 } } });
+  const config = campaignInput({
+    symbols: ['BTC', 'ETH'],
+    sharding: { symbolsPerShard: 1 },
+    watchdog: { launchTimeout: `${LAUNCH_TIMEOUT_SEC}s`, backoff: { initial: 0 } },
+  });
   return { clock, path, store, queue, launcher, campaigns, watchdog, drain, config };
 }
 
@@ -218,7 +224,9 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     expect(failedAt).toBe(LAUNCH_DEADLINE_TIMEOUTS * LAUNCH_TIMEOUT_SEC);
     const campaign = await f.store.getCampaign(id);
     expect(campaign?.status).toBe('FAILED');
-    expect(campaign?.endReason).toMatch(/launch never happened: generation 0 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)/);
+    expect(campaign?.endReason).toMatch(
+      /launch never happened: generation 0 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)/,
+    );
     // The other shard, still PENDING in a FAILED campaign, is closed by the next pass: nothing is left in the active index.
     await f.watchdog.pass();
     expect(await f.store.listActiveShards()).toEqual([]);
@@ -238,7 +246,9 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     const shards = await f.store.listShards(id);
     expect(shards.map((s) => s.status)).toEqual(['FAILED', 'LAUNCHING']);
     const events = await f.store.listEvents(id);
-    expect(events.find((e) => e.type === 'shard.status' && e.to === 'FAILED')?.detail).toMatchObject({ reason: expect.stringMatching(/launch of generation 0 was dead-lettered/) });
+    expect(events.find((e) => e.type === 'shard.status' && e.to === 'FAILED')?.detail).toMatchObject({
+      reason: expect.stringMatching(/launch of generation 0 was dead-lettered/),
+    });
     // Read again on every pass: nothing more happens to either shard.
     await f.watchdog.pass();
     expect((await f.store.listShards(id)).map((s) => s.status)).toEqual(['FAILED', 'LAUNCHING']);

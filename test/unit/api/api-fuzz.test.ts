@@ -74,23 +74,70 @@ const anyJson: fc.Arbitrary<Json> = fc.jsonValue() as fc.Arbitrary<Json>;
 
 /** Field paths by the kind of value they take, for wrong-type values. */
 const NUMBER_FIELDS: (string | number)[][] = [
-  ['venues', 'a', 'takerFeeBps'], ['venues', 'b', 'takerFeeBps'], ['fx', 'rate'], ['strategy', 'entryBps'], ['strategy', 'exitBps'],
-  ['strategy', 'orderNotional'], ['risk', 'maxOpenTrades'], ['risk', 'maxNotionalPerSymbol'], ['feed', 'seed'], ['feed', 'ticksPerSecond'],
-  ['sharding', 'symbolsPerShard'], ['watchdog', 'maxRestarts'], ['watchdog', 'memoryRecycleAt'], ['watchdog', 'backoff', 'multiplier'],
-  ['task', 'cpu'], ['task', 'memoryMiB'],
+  ['venues', 'a', 'takerFeeBps'],
+  ['venues', 'b', 'takerFeeBps'],
+  ['fx', 'rate'],
+  ['strategy', 'entryBps'],
+  ['strategy', 'exitBps'],
+  ['strategy', 'orderNotional'],
+  ['risk', 'maxOpenTrades'],
+  ['risk', 'maxNotionalPerSymbol'],
+  ['feed', 'seed'],
+  ['feed', 'ticksPerSecond'],
+  ['sharding', 'symbolsPerShard'],
+  ['watchdog', 'maxRestarts'],
+  ['watchdog', 'memoryRecycleAt'],
+  ['watchdog', 'backoff', 'multiplier'],
+  ['task', 'cpu'],
+  ['task', 'memoryMiB'],
 ];
 const STRING_FIELDS: (string | number)[][] = [
-  ['name'], ['description'], ['venues', 'a', 'name'], ['venues', 'b', 'quoteCurrency'], ['fx', 'pair'], ['feed', 'kind'], ['onShardFailure'], ['symbols', 0],
+  ['name'],
+  ['description'],
+  ['venues', 'a', 'name'],
+  ['venues', 'b', 'quoteCurrency'],
+  ['fx', 'pair'],
+  ['feed', 'kind'],
+  ['onShardFailure'],
+  ['symbols', 0],
 ];
 const DURATION_FIELDS: (string | number)[][] = [
-  ['duration'], ['strategy', 'maxHolding'], ['watchdog', 'heartbeatInterval'], ['watchdog', 'staleAfter'], ['watchdog', 'backoff', 'initial'], ['monitor', 'interval'],
+  ['duration'],
+  ['strategy', 'maxHolding'],
+  ['watchdog', 'heartbeatInterval'],
+  ['watchdog', 'staleAfter'],
+  ['watchdog', 'backoff', 'initial'],
+  ['monitor', 'interval'],
 ];
 const OBJECT_FIELDS: (string | number)[][] = [
-  ['venues'], ['venues', 'a'], ['fx'], ['strategy'], ['risk'], ['feed'], ['sharding'], ['watchdog'], ['watchdog', 'backoff'], ['task'], ['monitor'],
+  ['venues'],
+  ['venues', 'a'],
+  ['fx'],
+  ['strategy'],
+  ['risk'],
+  ['feed'],
+  ['sharding'],
+  ['watchdog'],
+  ['watchdog', 'backoff'],
+  ['task'],
+  ['monitor'],
 ];
 
-const notANumber = fc.oneof(fc.string(), fc.boolean(), fc.constant(null), fc.array(fc.integer(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }));
-const notAString = fc.oneof(fc.double(), fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }));
+const notANumber = fc.oneof(
+  fc.string(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.integer(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.integer(), { maxKeys: 2 }),
+);
+const notAString = fc.oneof(
+  fc.double(),
+  fc.integer(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 2 }),
+);
 const notADuration = fc.oneof(
   fc.boolean(),
   fc.constant(null),
@@ -119,7 +166,10 @@ function outside(min: number, max: number, { integer = false, minExcluded = fals
     fc.double({ min: max, minExcluded: true, noNaN: true, noDefaultInfinity: true, max: 1e15 }),
   );
   if (!integer) return values;
-  return fc.oneof(values, fc.double({ min, max, noNaN: true }).filter((v) => !Number.isInteger(v)));
+  return fc.oneof(
+    values,
+    fc.double({ min, max, noNaN: true }).filter((v) => !Number.isInteger(v)),
+  );
 }
 const outOfRange = fc.oneof(
   fc.tuple(fc.constant(['venues', 'a', 'takerFeeBps']), outside(0, 100)),
@@ -132,7 +182,10 @@ const outOfRange = fc.oneof(
   fc.tuple(fc.constant(['watchdog', 'maxRestarts']), outside(0, 1000, { integer: true })),
   fc.tuple(fc.constant(['watchdog', 'memoryRecycleAt']), outside(0, 1, { minExcluded: true })),
   fc.tuple(fc.constant(['task', 'memoryMiB']), outside(512, 30_720, { integer: true })),
-  fc.tuple(fc.constant(['task', 'cpu']), fc.integer().filter((n) => ![256, 512, 1024, 2048, 4096].includes(n))),
+  fc.tuple(
+    fc.constant(['task', 'cpu']),
+    fc.integer().filter((n) => ![256, 512, 1024, 2048, 4096].includes(n)),
+  ),
   fc.tuple(fc.constant(['duration']), outside(1, 30 * 86_400)),
   fc.tuple(fc.constant(['monitor', 'flushInterval']), outside(0.01, 60)),
   fc.tuple(fc.constant(['symbols']), fc.record({ top: fc.oneof(fc.integer({ max: 0 }), fc.integer({ min: 1001 })) }) as fc.Arbitrary<Json>),
@@ -149,17 +202,40 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
     const text = JSON.stringify(validConfig());
     const malformed = fc.oneof(
       fc.integer({ min: 0, max: text.length - 1 }).map((n) => text.slice(0, n)),
-      fc.string().filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
-      fc.tuple(fc.integer({ min: 1, max: text.length - 1 }), fc.constantFrom('}', ',', ']', '"', "'", 'NaN', '\u0000', '//'))
+      fc.string().filter((s) => {
+        try {
+          JSON.parse(s);
+          return false;
+        } catch {
+          return true;
+        }
+      }),
+      fc
+        .tuple(fc.integer({ min: 1, max: text.length - 1 }), fc.constantFrom('}', ',', ']', '"', "'", 'NaN', '\u0000', '//'))
         .map(([at, junk]) => text.slice(0, at) + junk + text.slice(at))
-        .filter((s) => { try { JSON.parse(s); return false; } catch { return true; } }),
+        .filter((s) => {
+          try {
+            JSON.parse(s);
+            return false;
+          } catch {
+            return true;
+          }
+        }),
     );
-    await fc.assert(fc.asyncProperty(malformed, async (body) => expectRefused(post(body), 400)), { numRuns: RUNS_PER_KIND });
+    await fc.assert(
+      fc.asyncProperty(malformed, async (body) => expectRefused(post(body), 400)),
+      { numRuns: RUNS_PER_KIND },
+    );
   });
 
   it('bodies that are not UTF-8 → 400', async () => {
     const bytes = fc.uint8Array({ minLength: 1, maxLength: 200 }).filter((b) => {
-      try { new TextDecoder('utf-8', { fatal: true }).decode(b); return false; } catch { return true; }
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(b);
+        return false;
+      } catch {
+        return true;
+      }
     });
     await fc.assert(
       fc.asyncProperty(bytes, async (b) => expectRefused({ ...post(''), body: Buffer.from(b).toString('base64'), isBase64Encoded: true }, 400)),
@@ -169,7 +245,10 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
 
   it('well-formed JSON that is not a config object → 400', async () => {
     const notAConfig = anyJson.filter((v) => v === null || typeof v !== 'object' || Array.isArray(v) || !('name' in v));
-    await fc.assert(fc.asyncProperty(notAConfig, async (value) => expectRefused(post(JSON.stringify(value)), 400)), { numRuns: RUNS_PER_KIND });
+    await fc.assert(
+      fc.asyncProperty(notAConfig, async (value) => expectRefused(post(JSON.stringify(value)), 400)),
+      { numRuns: RUNS_PER_KIND },
+    );
   });
 
   it('fields of the wrong type → 400 naming the field', async () => {
@@ -214,7 +293,20 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
   });
 
   it('unknown fields at any level → 400', async () => {
-    const levels = [[], ['venues'], ['venues', 'a'], ['fx'], ['strategy'], ['risk'], ['feed'], ['sharding'], ['watchdog'], ['watchdog', 'backoff'], ['task'], ['monitor']];
+    const levels = [
+      [],
+      ['venues'],
+      ['venues', 'a'],
+      ['fx'],
+      ['strategy'],
+      ['risk'],
+      ['feed'],
+      ['sharding'],
+      ['watchdog'],
+      ['watchdog', 'backoff'],
+      ['task'],
+      ['monitor'],
+    ];
     await fc.assert(
       fc.asyncProperty(fc.constantFrom(...levels), unknownKey, anyJson, async (level, key, value) => {
         const config = validConfig();
@@ -238,15 +330,39 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
       .filter((id) => !/[/?#]/.test(id));
     const route = fc.constantFrom(['GET', ''], ['POST', '/stop'], ['GET', '/report']);
     await fc.assert(
-      fc.asyncProperty(oddId, route, async (id, [method, suffix]) => expectRefused({ method, path: `/campaigns/${id}${suffix}`, headers: {}, body: undefined }, 404)),
+      fc.asyncProperty(oddId, route, async (id, [method, suffix]) =>
+        expectRefused({ method, path: `/campaigns/${id}${suffix}`, headers: {}, body: undefined }, 404),
+      ),
       { numRuns: RUNS_PER_KIND },
     );
   });
 
   it('odd methods on known paths → 405', async () => {
-    const allowed: Record<string, string[]> = { '/': ['GET'], '/campaigns': ['GET', 'POST'], '/campaigns/c-1': ['GET'], '/campaigns/c-1/stop': ['POST'], '/campaigns/c-1/report': ['GET'] };
+    const allowed: Record<string, string[]> = {
+      '/': ['GET'],
+      '/campaigns': ['GET', 'POST'],
+      '/campaigns/c-1': ['GET'],
+      '/campaigns/c-1/stop': ['POST'],
+      '/campaigns/c-1/report': ['GET'],
+    };
     const method = fc.oneof(
-      fc.constantFrom('PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS', 'TRACE', 'CONNECT', 'get', 'Post', '', ' GET', 'GET ', '__proto__', 'constructor', 'hasOwnProperty'),
+      fc.constantFrom(
+        'PUT',
+        'DELETE',
+        'PATCH',
+        'HEAD',
+        'OPTIONS',
+        'TRACE',
+        'CONNECT',
+        'get',
+        'Post',
+        '',
+        ' GET',
+        'GET ',
+        '__proto__',
+        'constructor',
+        'hasOwnProperty',
+      ),
       fc.string(),
     );
     await fc.assert(
@@ -261,7 +377,12 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
   it('unknown routes → 404', async () => {
     const known = /^(|\/campaigns|\/campaigns\/[^/]*|\/campaigns\/[^/]*\/(stop|report))$/;
     const path = fc
-      .oneof(fc.webPath(), fc.string(), fc.string().map((s) => `/campaigns/c-1/${s}`), fc.string().map((s) => `/${s}/campaigns`))
+      .oneof(
+        fc.webPath(),
+        fc.string(),
+        fc.string().map((s) => `/campaigns/c-1/${s}`),
+        fc.string().map((s) => `/${s}/campaigns`),
+      )
       .filter((p) => !p.startsWith('/') || !known.test(p.split(/[?#]/)[0]!.replace(/\/+$/, '')));
     await fc.assert(
       fc.asyncProperty(path, fc.constantFrom('GET', 'POST'), async (p, method) => expectRefused({ method, path: p, headers: JSON_TYPE, body: undefined }, 404)),
@@ -271,8 +392,22 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
 
   it('odd content types on POST /campaigns → 415', async () => {
     const contentType = fc.oneof(
-      fc.constantFrom(undefined, '', 'text/plain', 'application/xml', 'application/jsonp', 'application/json-patch+json', 'json', 'application/*', '*/*',
-        'multipart/form-data; boundary=x', 'application/json; charset=latin1', 'application/json; charset=utf-16', 'application/json; q=1', 'application/json, text/plain'),
+      fc.constantFrom(
+        undefined,
+        '',
+        'text/plain',
+        'application/xml',
+        'application/jsonp',
+        'application/json-patch+json',
+        'json',
+        'application/*',
+        '*/*',
+        'multipart/form-data; boundary=x',
+        'application/json; charset=latin1',
+        'application/json; charset=utf-16',
+        'application/json; q=1',
+        'application/json, text/plain',
+      ),
       fc.string().filter((s) => s.split(';')[0]!.trim().toLowerCase() !== 'application/json'),
     );
     await fc.assert(
@@ -282,9 +417,9 @@ describe('API fuzz: bad requests are refused with a 4xx and write nothing', () =
   });
 
   it('malformed Idempotency-Key headers on a valid create → 400', async () => {
-    const key = fc.oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_-]{129,300}$/), fc.constantFrom('', ' ', 'a b', 'a,b', 'ключ', 'k\u0000')).filter(
-      (k) => !/^[A-Za-z0-9_-]{1,128}$/.test(k),
-    );
+    const key = fc
+      .oneof(fc.string(), fc.stringMatching(/^[A-Za-z0-9_-]{129,300}$/), fc.constantFrom('', ' ', 'a b', 'a,b', 'ключ', 'k\u0000'))
+      .filter((k) => !/^[A-Za-z0-9_-]{1,128}$/.test(k));
     await fc.assert(
       fc.asyncProperty(key, async (k) => expectRefused(post(JSON.stringify(validConfig()), { ...JSON_TYPE, 'idempotency-key': k }), 400)),
       { numRuns: RUNS_PER_KIND },

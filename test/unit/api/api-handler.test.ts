@@ -178,7 +178,11 @@ describe('API handler: errors map to statuses', () => {
   it.each(['x'.repeat(65), 'a%20b', '..%2F..%2Fetc', '%E0%A4%A', 'caf\u00e9', 'a.b', ''])(
     '404 for an id no campaign can have (%j), without asking the fleet',
     async (id) => {
-      for (const [method, path] of [['GET', `/campaigns/${id}`], ['POST', `/campaigns/${id}/stop`], ['GET', `/campaigns/${id}/report`]] as const) {
+      for (const [method, path] of [
+        ['GET', `/campaigns/${id}`],
+        ['POST', `/campaigns/${id}/stop`],
+        ['GET', `/campaigns/${id}/report`],
+      ] as const) {
         const response = await handler(request(method, path));
         expect(response.status).toBe(id === '' && method === 'GET' && path === '/campaigns/' ? 200 : 404);
       }
@@ -216,12 +220,20 @@ describe('API handler: errors map to statuses', () => {
   it('the split conflicts: 409 for a lost compare-and-set and an existing record, 500 for a programming error (logged)', async () => {
     const id = await createOne();
     const statuses: [string, number][] = [];
-    for (const error of [new VersionConflictError('campaign c-0001 is at version 3, not 2'), new AlreadyExistsError('campaign c-0001 already exists'), new ProgrammingError('shard shard-000 is listed twice')]) {
+    for (const error of [
+      new VersionConflictError('campaign c-0001 is at version 3, not 2'),
+      new AlreadyExistsError('campaign c-0001 already exists'),
+      new ProgrammingError('shard shard-000 is listed twice'),
+    ]) {
       fleet.failNext = error;
       const response = await handler(request('POST', `/campaigns/${id}/stop`));
       statuses.push([json(response).error, response.status]);
     }
-    expect(statuses).toEqual([['VersionConflictError', 409], ['AlreadyExistsError', 409], ['InternalError', 500]]);
+    expect(statuses).toEqual([
+      ['VersionConflictError', 409],
+      ['AlreadyExistsError', 409],
+      ['InternalError', 500],
+    ]);
     expect(logged.map((l) => [l.event, (l.fields.error as { name: string }).name])).toEqual([['api.internal_error', 'ProgrammingError']]);
   });
 
@@ -256,16 +268,20 @@ describe('API handler: errors map to statuses', () => {
     expect(() => createApiHandler(fleet, { maxBodyBytes: 0 })).toThrow(RangeError);
   });
 
-  it.each([undefined, 'text/plain', 'application/x-www-form-urlencoded', 'application/jsonx', 'application/json; charset=latin1', 'application/json; boundary=x'])(
-    '415 for content-type %j on POST /campaigns',
-    async (contentType) => {
-      const headers: Record<string, string> = contentType === undefined ? {} : { 'content-type': contentType };
-      const response = await handler(request('POST', '/campaigns', campaignInput(), headers));
-      expect(response.status).toBe(415);
-      expect(json(response).error).toBe('UnsupportedMediaTypeError');
-      expect(fleet.writes).toBe(0);
-    },
-  );
+  it.each([
+    undefined,
+    'text/plain',
+    'application/x-www-form-urlencoded',
+    'application/jsonx',
+    'application/json; charset=latin1',
+    'application/json; boundary=x',
+  ])('415 for content-type %j on POST /campaigns', async (contentType) => {
+    const headers: Record<string, string> = contentType === undefined ? {} : { 'content-type': contentType };
+    const response = await handler(request('POST', '/campaigns', campaignInput(), headers));
+    expect(response.status).toBe(415);
+    expect(json(response).error).toBe('UnsupportedMediaTypeError');
+    expect(fleet.writes).toBe(0);
+  });
 
   it('takes application/json with a UTF-8 charset in any spelling', async () => {
     for (const contentType of ['application/json; charset=utf-8', 'Application/JSON;charset="UTF-8"', 'application/json; charset=utf8;']) {
@@ -286,12 +302,19 @@ describe('API handler: errors map to statuses', () => {
     expect(json(response)).toEqual({ error: 'InternalError', message: INTERNAL_ERROR_MESSAGE });
     expect(response.body).not.toContain('disk on fire');
     expect(logged).toEqual([
-      { event: 'api.internal_error', fields: expect.objectContaining({ method: 'GET', path: '/campaigns', error: expect.objectContaining({ message: 'disk on fire' }) }) },
+      {
+        event: 'api.internal_error',
+        fields: expect.objectContaining({ method: 'GET', path: '/campaigns', error: expect.objectContaining({ message: 'disk on fire' }) }),
+      },
     ]);
   });
 
   it('still answers 500 when the logger itself throws, and for a thrown non-Error', async () => {
-    const fragile = createApiHandler(fleet, { log: () => { throw new Error('log sink down'); } });
+    const fragile = createApiHandler(fleet, {
+      log: () => {
+        throw new Error('log sink down');
+      },
+    });
     fleet.failNext = 'a string';
     expect((await fragile(request('GET', '/campaigns'))).status).toBe(500);
   });

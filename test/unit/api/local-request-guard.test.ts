@@ -43,7 +43,9 @@ describe('the Host rule (DNS rebinding), every method', () => {
   });
 
   it('refuses a request without Host, and serves a Host without port only on port 80', () => {
-    expect(foreignRequestRefusal({ method: 'GET', path: '/', headers: {} }, PORT)?.message).toBe(`the Host header is missing (expected 127.0.0.1:${PORT} or localhost:${PORT})`);
+    expect(foreignRequestRefusal({ method: 'GET', path: '/', headers: {} }, PORT)?.message).toBe(
+      `the Host header is missing (expected 127.0.0.1:${PORT} or localhost:${PORT})`,
+    );
     expect(rule({ method: 'GET', path: '/', headers: { host: 'localhost' } }, 80)).toBeUndefined();
   });
 });
@@ -61,7 +63,10 @@ describe('state-changing requests', () => {
   });
 
   it('refuses the cross-site simple request a form or a no-cors fetch sends', () => {
-    const refusal = foreignRequestRefusal(request('POST', { origin: 'http://evil.example', 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' }), PORT);
+    const refusal = foreignRequestRefusal(
+      request('POST', { origin: 'http://evil.example', 'content-type': 'text/plain', 'sec-fetch-site': 'cross-site' }),
+      PORT,
+    );
     expect(refusal?.rule).toBe('origin');
     expect(refusal?.message).toBe(
       `"POST" "/campaigns/c-1/stop" refused: Origin "http://evil.example" is not this server (expected no Origin, or http://${HOST} for this server's own pages)`,
@@ -94,7 +99,9 @@ describe('state-changing requests', () => {
   ])('refuses a simple request without Origin: %s', (_what, headers) => {
     const refusal = foreignRequestRefusal(request('POST', headers), PORT);
     expect(refusal?.rule).toBe('simple-request');
-    expect(refusal?.message).toMatch(/^"POST" "\/campaigns\/c-1\/stop" refused: a request that changes something needs Content-Type: application\/json or an X-Arbfleet-Client header \(got .*\)/);
+    expect(refusal?.message).toMatch(
+      /^"POST" "\/campaigns\/c-1\/stop" refused: a request that changes something needs Content-Type: application\/json or an X-Arbfleet-Client header \(got .*\)/,
+    );
   });
 
   it.each(['PUT', 'PATCH', 'DELETE', 'PROPFIND', 'post'])('guards %s as state-changing (every method but GET, HEAD, OPTIONS)', (method) => {

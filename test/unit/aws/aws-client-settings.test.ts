@@ -15,7 +15,9 @@ describe('awsClientSettings', () => {
   });
 
   it('refuses a value that is not a positive integer, naming the variable', () => {
-    expect(() => awsClientSettings({ ARBFLEET_AWS_REQUEST_TIMEOUT_MS: '5s' })).toThrow(/ARBFLEET_AWS_REQUEST_TIMEOUT_MS: expected a positive integer, got "5s"/);
+    expect(() => awsClientSettings({ ARBFLEET_AWS_REQUEST_TIMEOUT_MS: '5s' })).toThrow(
+      /ARBFLEET_AWS_REQUEST_TIMEOUT_MS: expected a positive integer, got "5s"/,
+    );
     expect(() => awsClientSettings({ ARBFLEET_AWS_MAX_ATTEMPTS: '0' })).toThrow(/ARBFLEET_AWS_MAX_ATTEMPTS: expected a positive integer, got "0"/);
   });
 });

@@ -203,7 +203,10 @@ describe('helpers', () => {
 
   it('cancellationCodes reads the list that ends the message, whatever whitespace follows it', () => {
     const canceled = (message: string) => Object.assign(new Error(message), { name: 'TransactionCanceledException' });
-    expect(cancellationCodes(canceled('Transaction cancelled for item [key] reasons [None, ConditionalCheckFailed]'))).toEqual(['None', 'ConditionalCheckFailed']);
+    expect(cancellationCodes(canceled('Transaction cancelled for item [key] reasons [None, ConditionalCheckFailed]'))).toEqual([
+      'None',
+      'ConditionalCheckFailed',
+    ]);
     expect(cancellationCodes(canceled('reasons [ConditionalCheckFailed, None]  \n'))).toEqual(['ConditionalCheckFailed', 'None']);
   });
 });

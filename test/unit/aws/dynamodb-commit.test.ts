@@ -236,7 +236,14 @@ describe('split commits and the head', () => {
     await commitShardFills(io, KEY, 0, fills(4, 4, 0), null, cache);
     // Another writer of this generation commits 8..11 first: the cached head (7) is stale.
     await commitShardFills(io, KEY, 0, fills(8, 4, 0), null);
-    const error = await commitShardFills(io, KEY, 0, fills(8, 4, 0).map((f) => ({ ...f, qty: 1 })), null, cache).catch((e: unknown) => e);
+    const error = await commitShardFills(
+      io,
+      KEY,
+      0,
+      fills(8, 4, 0).map((f) => ({ ...f, qty: 1 })),
+      null,
+      cache,
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LedgerConflictError);
     expect(io.head).toMatchObject({ [LEDGER_SEQ]: 11 });
   });
@@ -322,7 +329,11 @@ describe('retries', () => {
       expect(once.calls.filter((c) => c === 'transact')).toHaveLength(1);
     }
     const odd = new TableModel();
-    odd.failures = [(() => { throw 'not an Error'; }) as never];
+    odd.failures = [
+      (() => {
+        throw 'not an Error';
+      }) as never,
+    ];
     await expect(commitShardFills(odd, KEY, 0, fills(0, 1, 0), null)).rejects.toBe('not an Error');
   });
 
@@ -350,7 +361,10 @@ describe('helpers', () => {
 
   it('cancellationCodes: from CancellationReasons, else from the message, else none; undefined for other errors', () => {
     expect(cancellationCodes(new TransactionCanceled([{ Code: 'None' }, { Code: 'ConditionalCheckFailed' }]))).toEqual(['None', 'ConditionalCheckFailed']);
-    const bare = Object.assign(new Error('Transaction cancelled [None, ConditionalCheckFailed] '), { name: 'TransactionCanceledException', CancellationReasons: [] });
+    const bare = Object.assign(new Error('Transaction cancelled [None, ConditionalCheckFailed] '), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [],
+    });
     expect(cancellationCodes(bare)).toEqual(['None', 'ConditionalCheckFailed']);
     expect(cancellationCodes(Object.assign(new Error('x'), { name: 'TransactionCanceledException', CancellationReasons: [{}] }))).toEqual(['None']);
     expect(cancellationCodes(Object.assign(new Error('no list'), { name: 'TransactionCanceledException' }))).toEqual([]);

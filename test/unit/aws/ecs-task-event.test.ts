@@ -139,7 +139,9 @@ describe('parseTaskStateChange', () => {
   });
 
   it('carries the reason the control plane gave StopTask, so a campaign stop is completion', () => {
-    const parsed = parseTaskStateChange(stoppedEvent({ stopCode: 'UserInitiated', stoppedReason: campaignStopReason('ended') }, { exitCode: 143, reason: undefined }));
+    const parsed = parseTaskStateChange(
+      stoppedEvent({ stopCode: 'UserInitiated', stoppedReason: campaignStopReason('ended') }, { exitCode: 143, reason: undefined }),
+    );
     expect(parsed?.event).toMatchObject({ stopCode: 'UserInitiated', stoppedReason: 'arbfleet: campaign ended', exitCode: 143 });
     expect(classifyStop(parsed!.event)).toBe('completed');
   });
@@ -153,7 +155,10 @@ describe('parseTaskStateChange', () => {
     );
     expect(parsed?.event.exitCode).toBeUndefined();
     expect(parsed?.startedAt).toBeUndefined();
-    expect(classifyStop(parsed!.event)).toMatchObject({ cause: 'CRASHED', detail: { stopCode: 'TaskFailedToStart', note: expect.stringMatching(/without an exit code/) } });
+    expect(classifyStop(parsed!.event)).toMatchObject({
+      cause: 'CRASHED',
+      detail: { stopCode: 'TaskFailedToStart', note: expect.stringMatching(/without an exit code/) },
+    });
   });
 
   it('ignores a task that has not stopped yet', () => {
@@ -180,7 +185,18 @@ describe('parseTaskStateChange', () => {
 
   it('rejects an arbfleet task event whose fields are not what ECS sends, naming the field', () => {
     const badGeneration = stoppedEvent({
-      overrides: { containerOverrides: [{ name: 'engine', environment: [{ name: 'ARBFLEET_CAMPAIGN_ID', value: 'c-1' }, { name: 'ARBFLEET_SHARD_ID', value: 's' }, { name: 'ARBFLEET_GENERATION', value: 'two' }] }] },
+      overrides: {
+        containerOverrides: [
+          {
+            name: 'engine',
+            environment: [
+              { name: 'ARBFLEET_CAMPAIGN_ID', value: 'c-1' },
+              { name: 'ARBFLEET_SHARD_ID', value: 's' },
+              { name: 'ARBFLEET_GENERATION', value: 'two' },
+            ],
+          },
+        ],
+      },
     });
     expect(() => parseTaskStateChange(badGeneration)).toThrow(ValidationError);
     expect(() => parseTaskStateChange(badGeneration)).toThrow(/ARBFLEET_GENERATION: expected a whole number, found "two"/);

@@ -74,7 +74,9 @@ describe('launchOverrides', () => {
   it("refuses overrides above ECS's 8192 characters, naming the size and the largest variable", () => {
     const big = spec({ env: { ARBFLEET_CONFIG_JSON: 'x'.repeat(8_000), SMALL: 'y' } });
     expect(() => launchOverrides(big, 'engine')).toThrow(ValidationError);
-    expect(() => launchOverrides(big, 'engine')).toThrow(/overrides are 8\d{3} characters of JSON, above ECS's limit of 8192; largest variables: ARBFLEET_CONFIG_JSON \(8000 chars\)/);
+    expect(() => launchOverrides(big, 'engine')).toThrow(
+      /overrides are 8\d{3} characters of JSON, above ECS's limit of 8192; largest variables: ARBFLEET_CONFIG_JSON \(8000 chars\)/,
+    );
     expect(() => launchOverrides(spec({ env: { ARBFLEET_CONFIG_JSON: 'x'.repeat(7_500) } }), 'engine')).not.toThrow();
   });
 });
@@ -138,7 +140,10 @@ class FakeEcs {
 
   async start(): Promise<string> {
     this.server = createServer(async (req, res) => {
-      const action = String(req.headers['x-amz-target'] ?? '').split('.').pop() ?? '';
+      const action =
+        String(req.headers['x-amz-target'] ?? '')
+          .split('.')
+          .pop() ?? '';
       this.requests.push({ action, body: JSON.parse((await readBody(req)) || '{}') });
       const script = this.scripts.get(action) ?? [{ body: {} }];
       const answer = (script.length > 1 ? script.shift() : script[0]) as Answer;
@@ -168,7 +173,15 @@ function readBody(req: IncomingMessage): Promise<string> {
 
 const throttled: Answer = { status: 400, body: { __type: 'ThrottlingException', message: 'Rate exceeded' } };
 const noCapacity: Answer = {
-  body: { tasks: [], failures: [{ arn: 'arn:aws:ecs:us-east-1:111122223333:cluster/arbfleet', reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone' }] },
+  body: {
+    tasks: [],
+    failures: [
+      {
+        arn: 'arn:aws:ecs:us-east-1:111122223333:cluster/arbfleet',
+        reason: 'Capacity is unavailable at this time. Please try again later or in a different availability zone',
+      },
+    ],
+  },
 };
 const started: Answer = { body: { tasks: [{ taskArn: TASK_ARN, lastStatus: 'PROVISIONING' }], failures: [] } };
 const noTasks: Answer = { body: { taskArns: [] } };
@@ -273,7 +286,9 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
   it("keeps the SDK's error of the last attempt as the cause, retryable: the attempts ran out, not the reason", async () => {
     ecs.script('ListTasks', noTasks);
     ecs.script('RunTask', throttled);
-    const error = await launcher({ maxAttempts: 2 }).launch(spec()).catch((e: unknown) => e);
+    const error = await launcher({ maxAttempts: 2 })
+      .launch(spec())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TaskLaunchError);
     expect(error).toMatchObject({ kind: 'launch-failed', retryable: true, attempts: 2, cause: { name: 'ThrottlingException' } });
   });
@@ -287,7 +302,10 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
 
   it('returns the task ECS holds the client token for when the token comes back with other parameters', async () => {
     ecs.script('ListTasks', noTasks);
-    ecs.script('RunTask', { status: 400, body: { __type: 'ConflictException', message: 'The clientToken was used with different parameters', resourceIds: [TASK_ARN] } });
+    ecs.script('RunTask', {
+      status: 400,
+      body: { __type: 'ConflictException', message: 'The clientToken was used with different parameters', resourceIds: [TASK_ARN] },
+    });
     expect(await launcher().launch(spec())).toEqual({ taskId: TASK_ARN });
   });
 
@@ -299,7 +317,9 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
 
   it('reports a task ECS answers MISSING for as STOPPED with that reason', async () => {
     ecs.script('DescribeTasks', { body: { tasks: [], failures: [{ arn: TASK_ARN, reason: 'MISSING' }] } });
-    expect(await launcher().describe([TASK_ARN])).toEqual([{ taskId: TASK_ARN, state: 'STOPPED', unknown: true, stoppedReason: `${ECS_UNKNOWN_TASK_REASON}: MISSING` }]);
+    expect(await launcher().describe([TASK_ARN])).toEqual([
+      { taskId: TASK_ARN, state: 'STOPPED', unknown: true, stoppedReason: `${ECS_UNKNOWN_TASK_REASON}: MISSING` },
+    ]);
   });
 
   it('stops a running task once: a task already stopping keeps its first reason', async () => {

@@ -71,7 +71,10 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
 
   it('flushes one EMF document per watchdog pass: the gauges, WatchdogPasses = 1, FailedShards, StoreUnavailable and MassStaleness = 0, and no restart (those are published as they happen)', () => {
     const at = now();
-    const shards = [shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }), shard({ shardId: 's1', status: 'FAILED' })];
+    const shards = [
+      shard({ heartbeat: heartbeat(0, at - 8 * SEC), restarts: [restart(at - 5 * SEC, { cause: 'STALLED' })] }),
+      shard({ shardId: 's1', status: 'FAILED' }),
+    ];
     publishFleetGauges(shards, at, {}, fleetMetrics('arbfleet-test', 'watchdog'));
 
     const [gauges, ...more] = documents();
@@ -89,7 +92,16 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
       { Name: 'StoreUnavailable', Unit: 'Count' },
       { Name: 'MassStaleness', Unit: 'Count' },
     ]);
-    expect(gauges).toMatchObject({ service: 'watchdog', ActiveShards: 1, StaleShards: 0, HeartbeatAgeMax: 8, WatchdogPasses: 1, FailedShards: 0, StoreUnavailable: 0, MassStaleness: 0 });
+    expect(gauges).toMatchObject({
+      service: 'watchdog',
+      ActiveShards: 1,
+      StaleShards: 0,
+      HeartbeatAgeMax: 8,
+      WatchdogPasses: 1,
+      FailedShards: 0,
+      StoreUnavailable: 0,
+      MassStaleness: 0,
+    });
   });
 
   it('counts a STORE_UNAVAILABLE restart as a restart of its cause and as StoreUnavailable; a mass-staleness pass as MassStaleness, and StoreUnavailable only when its probe failed', () => {
@@ -116,14 +128,23 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     events.restarted('OOM', at);
     events.shardFailed(at);
     const [restartDoc, failedDoc] = documents();
-    expect(restartDoc!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'arbfleet-test', Dimensions: [['service', 'Cause']], Metrics: [{ Name: 'Restarts', Unit: 'Count' }] });
+    expect(restartDoc!._aws.CloudWatchMetrics[0]).toMatchObject({
+      Namespace: 'arbfleet-test',
+      Dimensions: [['service', 'Cause']],
+      Metrics: [{ Name: 'Restarts', Unit: 'Count' }],
+    });
     expect(restartDoc).toMatchObject({ service: 'stack-a', Cause: 'OOM', Restarts: 1 });
     expect(failedDoc).toMatchObject({ service: 'stack-a', FailedShards: 1 });
   });
 
   it('flushes engine metrics twice: with service only (what alarms watch) and with Campaign and Shard, the generation only as a property', () => {
     const at = now();
-    fleetMetrics('arbfleet-test', 'engine').publishEngine({ campaignId: 'c-1', shardId: 'shard-003' }, 4, { at, ticksPerSec: 1250.5, latencyP99Us: 87, rssBytes: 123_456_789 });
+    fleetMetrics('arbfleet-test', 'engine').publishEngine({ campaignId: 'c-1', shardId: 'shard-003' }, 4, {
+      at,
+      ticksPerSec: 1250.5,
+      latencyP99Us: 87,
+      rssBytes: 123_456_789,
+    });
 
     expect(lines).toHaveLength(2);
     const [fleetWide, perShard] = documents();
@@ -136,7 +157,14 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
     expect(fleetWide).not.toHaveProperty('Campaign');
     expect(perShard!._aws.Timestamp).toBe(at);
     expect(perShard!._aws.CloudWatchMetrics[0]).toEqual({ Namespace: 'arbfleet-test', Dimensions: [['service', 'Campaign', 'Shard']], Metrics: metrics });
-    expect(perShard).toMatchObject({ Campaign: 'c-1', Shard: 'shard-003', generation: '4', EngineTicksPerSec: 1250.5, EngineLatencyP99Us: 87, EngineRssBytes: 123_456_789 });
+    expect(perShard).toMatchObject({
+      Campaign: 'c-1',
+      Shard: 'shard-003',
+      generation: '4',
+      EngineTicksPerSec: 1250.5,
+      EngineLatencyP99Us: 87,
+      EngineRssBytes: 123_456_789,
+    });
   });
 
   it('does not carry one flush dimensions into the next', () => {

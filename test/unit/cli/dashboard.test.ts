@@ -27,7 +27,13 @@ describe('the live dashboard', () => {
 
   it('prints compact lines on a non-TTY, at most every few seconds', () => {
     let written = '';
-    const out = { isTTY: false, write: (t: string) => ((written += t), true) } as unknown as NodeJS.WriteStream;
+    const out = {
+      isTTY: false,
+      write: (t: string) => {
+        written += t;
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
     const writer = new DashboardWriter(out, 5000);
     writer.write(view(), T0 + 10_000);
     writer.write(view(), T0 + 11_000);
@@ -36,10 +42,19 @@ describe('the live dashboard', () => {
   });
 
   it('names the last restart: PREEMPTED with the signal or the ECS stop code that stopped it from outside', () => {
-    const restart = (cause: 'PREEMPTED' | 'CRASHED' | 'LOST', detail: Record<string, unknown>) => ({ fromGeneration: 0, cause, detail, failedAt: T0, detectedAt: T0, detectionDelaySec: 0 });
+    const restart = (cause: 'PREEMPTED' | 'CRASHED' | 'LOST', detail: Record<string, unknown>) => ({
+      fromGeneration: 0,
+      cause,
+      detail,
+      failedAt: T0,
+      detectedAt: T0,
+      detectionDelaySec: 0,
+    });
     expect(lastRestartCell([])).toBe('-');
     expect(lastRestartCell([restart('PREEMPTED', { exitCode: 0, signal: 'SIGTERM' })])).toBe('PREEMPTED:SIGTERM');
-    expect(lastRestartCell([restart('CRASHED', { exitCode: 1 }), restart('PREEMPTED', { exitCode: 0, stopCode: 'TerminationNotice' })])).toBe('PREEMPTED:TerminationNotice');
+    expect(lastRestartCell([restart('CRASHED', { exitCode: 1 }), restart('PREEMPTED', { exitCode: 0, stopCode: 'TerminationNotice' })])).toBe(
+      'PREEMPTED:TerminationNotice',
+    );
     expect(lastRestartCell([restart('CRASHED', { exitCode: 1 })])).toBe('CRASHED:exit-1');
     expect(lastRestartCell([restart('LOST', { lastHeartbeatAgeSec: 50 })])).toBe('LOST');
     const preempted = { ...view().shards[0], restarts: [restart('PREEMPTED', { exitCode: 0, signal: 'SIGTERM' })] };
@@ -49,7 +64,13 @@ describe('the live dashboard', () => {
 
   it('redraws in place on a TTY', () => {
     let written = '';
-    const out = { isTTY: true, write: (t: string) => ((written += t), true) } as unknown as NodeJS.WriteStream;
+    const out = {
+      isTTY: true,
+      write: (t: string) => {
+        written += t;
+        return true;
+      },
+    } as unknown as NodeJS.WriteStream;
     const writer = new DashboardWriter(out);
     writer.write(view(), T0 + 10_000);
     expect(written).not.toContain('\x1b[4A');

@@ -30,7 +30,9 @@ describe('duration and window caps', () => {
 
   it('takes a 90-day clock: virtual backtest by duration (recorded time), and refuses one past 3660 days', () => {
     expect(parseCampaignConfig(campaignInput({ clock: 'virtual', feed: replay(), duration: '2160h' })).duration).toBe(90 * 86_400);
-    expect(issuesOf(campaignInput({ clock: 'virtual', feed: replay(), duration: `${3661 * 24}h` }))).toEqual([expect.stringMatching(/^duration: must be between 1s and 87840h/)]);
+    expect(issuesOf(campaignInput({ clock: 'virtual', feed: replay(), duration: `${3661 * 24}h` }))).toEqual([
+      expect.stringMatching(/^duration: must be between 1s and 87840h/),
+    ]);
   });
 
   it('takes a 90-day window feed.from → feed.to; refuses one that ends before it starts, or spans more than 3660 days, naming feed.to', () => {

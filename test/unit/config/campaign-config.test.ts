@@ -29,7 +29,15 @@ function issuesOf(raw: unknown): string[] {
 describe('campaign config files', () => {
   it('loads every shipped config in configs/', () => {
     const files = readdirSync('configs').filter((f) => f.endsWith('.yaml') && f !== 'universe.yaml');
-    expect(files.sort()).toEqual(['quickstart-top10.yaml', 'real-btc-candles.yaml', 'real-btc-premium.yaml', 'top10-paper-baseline.yaml', 'top10-paper-soak.yaml', 'top20-load.yaml', 'top50-load.yaml']);
+    expect(files.sort()).toEqual([
+      'quickstart-top10.yaml',
+      'real-btc-candles.yaml',
+      'real-btc-premium.yaml',
+      'top10-paper-baseline.yaml',
+      'top10-paper-soak.yaml',
+      'top20-load.yaml',
+      'top50-load.yaml',
+    ]);
     const durations = Object.fromEntries(files.map((f) => [f, loadCampaignFile(join('configs', f)).config.duration]));
     expect(durations).toMatchObject({ 'quickstart-top10.yaml': 60, 'top10-paper-baseline.yaml': 300, 'top10-paper-soak.yaml': 3600 });
     expect(loadCampaignFile('configs/top50-load.yaml').symbols).toHaveLength(50);
@@ -69,7 +77,9 @@ describe('campaign config files', () => {
   });
 
   it('rejects symbols that are not in the universe, by index', () => {
-    expect(() => loadCampaignFile(write('u.yaml', stringify(campaignInput({ symbols: ['BTC', 'NOPE'] }))))).toThrow(/symbols\[1\]: "NOPE" is not in the symbol universe/);
+    expect(() => loadCampaignFile(write('u.yaml', stringify(campaignInput({ symbols: ['BTC', 'NOPE'] }))))).toThrow(
+      /symbols\[1\]: "NOPE" is not in the symbol universe/,
+    );
   });
 });
 
@@ -100,7 +110,9 @@ describe('campaign config bounds', () => {
 
   it('requires an FX pair that matches the venues when quote currencies differ', () => {
     expect(issuesOf({ ...campaignInput(), fx: undefined })[0]).toMatch(/^fx: required when the quote currencies differ/);
-    expect(issuesOf(campaignInput({ fx: { pair: 'KRW/USDT', rate: 1380 } }))).toEqual(['fx.pair: must be USDT/KRW (venue B\'s quote / venue A\'s quote), got KRW/USDT']);
+    expect(issuesOf(campaignInput({ fx: { pair: 'KRW/USDT', rate: 1380 } }))).toEqual([
+      "fx.pair: must be USDT/KRW (venue B's quote / venue A's quote), got KRW/USDT",
+    ]);
   });
 
   it('keeps the watchdog able to tell a late heartbeat from a dead task', () => {

@@ -4,7 +4,19 @@ import { numberCell, splitCsv } from '../../../core/data/csv-cells.js';
 
 describe('CSV cells without allocation', () => {
   it('parses decimals exactly as Number does, and refuses what it cannot', () => {
-    const samples = ['115279.25', '0.1', '0.30000000000000004', '159508000', '1756015521192', '1756015521192000', '-3.5', '1389.03', '117299.04873200001', '0.00000001', '999999999999999'];
+    const samples = [
+      '115279.25',
+      '0.1',
+      '0.30000000000000004',
+      '159508000',
+      '1756015521192',
+      '1756015521192000',
+      '-3.5',
+      '1389.03',
+      '117299.04873200001',
+      '0.00000001',
+      '999999999999999',
+    ];
     for (const s of samples) {
       const n = parseDecimal(s, 0, s.length);
       if (n === n) expect(n, s).toBe(Number(s));

@@ -33,8 +33,12 @@ function refusal(spec: SourceSpec): string {
 describe('canonical files as users export them', () => {
   it('a declared shape (feed.format) is checked against the first line, naming file:1', () => {
     expect(readAll({ path: `${CASES}quoted.csv`, format: 'canonical', shape: 'csv' }).rows).toHaveLength(1);
-    expect(refusal({ path: `${CASES}quoted.csv`, format: 'canonical', shape: 'jsonl' })).toMatch(/quoted\.csv:1: format: declared jsonl: expected a JSON object per line first, found "ts,/);
-    expect(refusal({ path: `${CASES}upbit_ws.jsonl`, format: 'canonical', shape: 'csv' })).toMatch(/upbit_ws\.jsonl:1: format: declared csv: expected the header "ts,symbol,venue,bid,ask" first, found a JSON line/);
+    expect(refusal({ path: `${CASES}quoted.csv`, format: 'canonical', shape: 'jsonl' })).toMatch(
+      /quoted\.csv:1: format: declared jsonl: expected a JSON object per line first, found "ts,/,
+    );
+    expect(refusal({ path: `${CASES}upbit_ws.jsonl`, format: 'canonical', shape: 'csv' })).toMatch(
+      /upbit_ws\.jsonl:1: format: declared csv: expected the header "ts,symbol,venue,bid,ask" first, found a JSON line/,
+    );
   });
 
   it('quoted numbers with thousands separators', () => {
@@ -68,7 +72,9 @@ describe('canonical files as users export them', () => {
   });
 
   it('strict refuses the first bad line, naming file and line', () => {
-    expect(refusal({ path: `${CASES}crossed.csv`, format: 'canonical', strict: true })).toMatch(/crossed\.csv:4: ask 115279\.26 is below bid 115279\.27 \(crossed; strict/);
+    expect(refusal({ path: `${CASES}crossed.csv`, format: 'canonical', strict: true })).toMatch(
+      /crossed\.csv:4: ask 115279\.26 is below bid 115279\.27 \(crossed; strict/,
+    );
   });
 
   it('BTCUSDT on the USDT venue is mapped to BTC, not dropped', () => {
@@ -96,7 +102,9 @@ describe('timestamps: unit and zone detected or refused, never misread', () => {
   });
 
   it('an explicit unit that makes the times implausible is refused with file:line', () => {
-    expect(refusal({ path: `${CASES}case12-seconds-ts.csv`, format: 'canonical', timeUnit: 'ms' })).toMatch(/case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
+    expect(refusal({ path: `${CASES}case12-seconds-ts.csv`, format: 'canonical', timeUnit: 'ms' })).toMatch(
+      /case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/,
+    );
   });
 
   it('µs mixed with ms: each value judged by its magnitude', () => {
@@ -109,8 +117,12 @@ describe('timestamps: unit and zone detected or refused, never misread', () => {
   });
 
   it('a naive time needs a zone: refused with file:line without one, read in it with one', () => {
-    expect(refusal({ path: `${CASES}naive_mixed_with_epoch.csv`, format: 'canonical' })).toMatch(/naive_mixed_with_epoch\.csv:4: ts: "2025-08-24T06:05:21\.192890" has no time zone/);
-    expect(readAll({ path: `${CASES}naive_mixed_with_epoch.csv`, format: 'canonical', tz: 'UTC' }).rows[2]).toBe('2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26');
+    expect(refusal({ path: `${CASES}naive_mixed_with_epoch.csv`, format: 'canonical' })).toMatch(
+      /naive_mixed_with_epoch\.csv:4: ts: "2025-08-24T06:05:21\.192890" has no time zone/,
+    );
+    expect(readAll({ path: `${CASES}naive_mixed_with_epoch.csv`, format: 'canonical', tz: 'UTC' }).rows[2]).toBe(
+      '2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26',
+    );
     // Read as Seoul time it is 9 h earlier than the lines before it: skipped as out of order, counted.
     const seoul = readAll({ path: `${CASES}naive_mixed_with_epoch.csv`, format: 'canonical', tz: 'Asia/Seoul' });
     expect(seoul.rows).toHaveLength(2);
@@ -120,7 +132,9 @@ describe('timestamps: unit and zone detected or refused, never misread', () => {
 
 describe('venue and vendor formats', () => {
   it('Binance bookTicker CSV: symbol from a one-entry map, transaction time', () => {
-    expect(readAll({ path: `${CASES}binance_bookTicker.csv`, format: 'binance-bookticker', venue: 'b', symbolMap: { BTCUSDT: 'BTC' } }).rows).toEqual(['2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26']);
+    expect(readAll({ path: `${CASES}binance_bookTicker.csv`, format: 'binance-bookticker', venue: 'b', symbolMap: { BTCUSDT: 'BTC' } }).rows).toEqual([
+      '2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26',
+    ]);
   });
 
   it('Binance bookTicker without a symbol anywhere is refused, saying how to give one', () => {
@@ -128,15 +142,21 @@ describe('venue and vendor formats', () => {
   });
 
   it('a zip archive is read as its first file, the symbol from the file name', () => {
-    expect(readAll({ path: `${CASES}BTCUSDT-bookTicker-2025-08-24.zip`, format: 'binance-bookticker', venue: 'b' }).rows).toEqual(['2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26']);
+    expect(readAll({ path: `${CASES}BTCUSDT-bookTicker-2025-08-24.zip`, format: 'binance-bookticker', venue: 'b' }).rows).toEqual([
+      '2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26',
+    ]);
   });
 
   it('Tardis quotes CSV: µs exchange time, KRW-BTC mapped', () => {
-    expect(readAll({ path: `${CASES}tardis_quotes.csv`, format: 'tardis-quotes', venue: 'a' }).rows).toEqual(['2025-08-24T06:03:18.382Z BTC A 159508000/159523000']);
+    expect(readAll({ path: `${CASES}tardis_quotes.csv`, format: 'tardis-quotes', venue: 'a' }).rows).toEqual([
+      '2025-08-24T06:03:18.382Z BTC A 159508000/159523000',
+    ]);
   });
 
   it('Upbit orderbook JSON: code, timestamp, first orderbook unit', () => {
-    expect(readAll({ path: `${CASES}upbit_ws.jsonl`, format: 'upbit-orderbook', venue: 'a' }).rows).toEqual(['2025-08-24T06:03:18.382Z BTC A 159508000/159523000']);
+    expect(readAll({ path: `${CASES}upbit_ws.jsonl`, format: 'upbit-orderbook', venue: 'a' }).rows).toEqual([
+      '2025-08-24T06:03:18.382Z BTC A 159508000/159523000',
+    ]);
   });
 
   it('real ccxt order-book snapshots, gzip, naive UTC times: top of book', () => {
@@ -144,7 +164,11 @@ describe('venue and vendor formats', () => {
     expect(upbit).toHaveLength(8);
     expect(upbit[0]).toBe('2025-08-24T06:03:18.382Z BTC A 159508000/159523000');
     const binance = readAll({ path: `${REAL}binance-BTC-USDT-orderbook.jsonl.gz`, format: 'ccxt-orderbook', venue: 'b', tz: 'UTC' }).rows;
-    expect(binance).toEqual(['2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26', '2025-08-24T06:05:29.889Z BTC B 115279.25/115279.26', '2025-08-24T06:05:39.911Z BTC B 115279.25/115279.26']);
+    expect(binance).toEqual([
+      '2025-08-24T06:05:21.192Z BTC B 115279.25/115279.26',
+      '2025-08-24T06:05:29.889Z BTC B 115279.25/115279.26',
+      '2025-08-24T06:05:39.911Z BTC B 115279.25/115279.26',
+    ]);
   });
 
   it('real ccxt 15-minute candles: one quote per candle at its close time, mid = close', () => {

@@ -19,7 +19,9 @@ describe('live frame decoders', () => {
     expect(out).toEqual({ symbol: 'BTCUSDT', bid: 115279.25, ask: 115279.26, ts: NaN });
     expect(decodeBinanceBookTicker('{"stream":"btcusdt@bookTicker","data":{"u":1,"s":"BTCUSDT","b":"1.5","B":"1","a":"1.6","A":"2"}}', out)).toBe(true);
     expect([out.bid, out.ask]).toEqual([1.5, 1.6]);
-    expect(decodeBinanceBookTicker('{"e":"bookTicker","u":1,"s":"ETHUSDT","b":"2","B":"1","a":"3","A":"1","T":1756015521192,"E":1756015521195}', out)).toBe(true);
+    expect(decodeBinanceBookTicker('{"e":"bookTicker","u":1,"s":"ETHUSDT","b":"2","B":"1","a":"3","A":"1","T":1756015521192,"E":1756015521195}', out)).toBe(
+      true,
+    );
     expect(out).toEqual({ symbol: 'ETHUSDT', bid: 2, ask: 3, ts: 1756015521192 });
   });
 

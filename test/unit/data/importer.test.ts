@@ -21,7 +21,10 @@ function file(name: string, text: string): string {
 
 describe('importRecorded', () => {
   it('puts late lines back in order within the window, counts the rest, and merges files by time', () => {
-    const a = file('a.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,3\n${T + 30},BTC,A,1,2\n${T + 40},BTC,A,1,2\n${T + 5},BTC,A,1,4\n`);
+    const a = file(
+      'a.csv',
+      `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,3\n${T + 30},BTC,A,1,2\n${T + 40},BTC,A,1,2\n${T + 5},BTC,A,1,4\n`,
+    );
     const b = file('b.csv', `ts,symbol,venue,bid,ask\n${T + 15},ETH,B,5,6\n${T + 15},ETH,B,5,6\n`);
     const out = join(dir, 'merged.csv');
     const summary = importRecorded({ spec: { format: 'canonical' }, files: [a, b], out, reorderWindow: 2 });
@@ -46,7 +49,9 @@ describe('importRecorded', () => {
   it('strict refuses the first late line with file:line and writes nothing', () => {
     const a = file('late.csv', `ts,symbol,venue,bid,ask\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,2\n`);
     const out = join(dir, 'never.csv');
-    expect(() => importRecorded({ spec: { format: 'canonical', strict: true }, files: [a], out })).toThrow(/late\.csv:3: .* is earlier than .*already read \(out-of-order; strict/);
+    expect(() => importRecorded({ spec: { format: 'canonical', strict: true }, files: [a], out })).toThrow(
+      /late\.csv:3: .* is earlier than .*already read \(out-of-order; strict/,
+    );
     expect(existsSync(out)).toBe(false);
   });
 
@@ -58,7 +63,11 @@ describe('importRecorded', () => {
   });
 
   it('real candles: the summary says a candle is not a quote', () => {
-    const summary = importRecorded({ spec: { format: 'ccxt-ohlcv', venue: 'b', tz: 'UTC', halfSpreadBps: 0.5 }, files: [`${REAL}binance-BTC-USDT-15m.csv`], out: join(dir, 'b.csv') });
+    const summary = importRecorded({
+      spec: { format: 'ccxt-ohlcv', venue: 'b', tz: 'UTC', halfSpreadBps: 0.5 },
+      files: [`${REAL}binance-BTC-USDT-15m.csv`],
+      out: join(dir, 'b.csv'),
+    });
     expect(summary.rowsWritten).toBe(672);
     expect(summary.notes[0]).toMatch(/a candle is not a quote/);
   });
@@ -98,7 +107,13 @@ describe('replay sources checked when a campaign is created', () => {
         },
       }),
     );
-    expect(issues.map((i) => i.path)).toEqual(['feed.sources.0.path', 'feed.sources.1.path', 'feed.sources.2.path', 'feed.sources.3.path', 'feed.sources.4.path']);
+    expect(issues.map((i) => i.path)).toEqual([
+      'feed.sources.0.path',
+      'feed.sources.1.path',
+      'feed.sources.2.path',
+      'feed.sources.3.path',
+      'feed.sources.4.path',
+    ]);
     expect(issues[0]?.message).toMatch(/nope\.csv: no such file/);
     expect(issues[1]?.message).toMatch(/binance_bookTicker\.csv:1: expected the Tardis quotes header/);
     expect(issues[2]?.message).toMatch(/case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
@@ -111,7 +126,9 @@ describe('replay sources checked when a campaign is created', () => {
     expect(resolveFeedPaths({ feed: { kind: 'replay', sources: [{ path: '../y.csv.gz' }, { path: '/abs.csv' }] } }, '/data/cfg')).toEqual({
       feed: { kind: 'replay', sources: [{ path: '/data/y.csv.gz' }, { path: '/abs.csv' }] },
     });
-    expect(resolveFeedPaths({ feed: { kind: 'live', record: 'rec/live.csv' } }, '/data/cfg')).toEqual({ feed: { kind: 'live', record: '/data/cfg/rec/live.csv' } });
+    expect(resolveFeedPaths({ feed: { kind: 'live', record: 'rec/live.csv' } }, '/data/cfg')).toEqual({
+      feed: { kind: 'live', record: '/data/cfg/rec/live.csv' },
+    });
     const campaign = loadCampaignFile(`${CASES}case12.yaml`);
     expect(campaign.config.feed).toMatchObject({ kind: 'replay', path: `${CASES}case12-seconds-ts.csv` });
   });

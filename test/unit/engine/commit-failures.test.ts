@@ -44,7 +44,10 @@ class StoreTime {
  * `inner` with every call costing time on `time`: `ANSWER_MS` for an answer, `ATTEMPT_MS` for a
  * commit that `commit` makes fail (it throws). `commit` receives the inner port's commit.
  */
-function timed(time: StoreTime, commit: (inner: ShardPersistence, fills: Parameters<ShardPersistence['commit']>[0], checkpoint: Parameters<ShardPersistence['commit']>[1]) => Promise<void>) {
+function timed(
+  time: StoreTime,
+  commit: (inner: ShardPersistence, fills: Parameters<ShardPersistence['commit']>[0], checkpoint: Parameters<ShardPersistence['commit']>[1]) => Promise<void>,
+) {
   return (inner: ShardPersistence): ShardPersistence => ({
     ...inner,
     restore: () => inner.restore(),
@@ -187,11 +190,13 @@ describe('the runner when commits fail', () => {
     });
 
     expect(outcome.end).toBe('commit-failed');
-    expect(outcome.reason).toMatch(/^commit refused: shard shard-000: fill seq \d+ would leave a gap in the ledger: the next seq must be 0 \(the ledger is empty\), so seqs? 0/);
+    expect(outcome.reason).toMatch(
+      /^commit refused: shard shard-000: fill seq \d+ would leave a gap in the ledger: the next seq must be 0 \(the ledger is empty\), so seqs? 0/,
+    );
     expect(ledger.fills(KEY)).toEqual([]);
   });
 
-  it('in real time, self-fences as store-unavailable naming the commits\' throttling when its heartbeat hangs after they failed (not exit 3, a crash)', async () => {
+  it("in real time, self-fences as store-unavailable naming the commits' throttling when its heartbeat hangs after they failed (not exit 3, a crash)", async () => {
     // Heartbeats fail for a reason that is not the store's (none counted as store trouble), while a
     // commit still lands; then the store throttles: a commit is refused, and the heartbeat sent next
     // is never answered (held past the self-fence). The heartbeats saw no store error; the commits did.
@@ -222,7 +227,9 @@ describe('the runner when commits fail', () => {
             return inner.commit(fills, checkpoint);
           }
           phase = 'throttled';
-          throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), { name: 'ProvisionedThroughputExceededException' });
+          throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), {
+            name: 'ProvisionedThroughputExceededException',
+          });
         },
       },
     });
@@ -230,7 +237,9 @@ describe('the runner when commits fail', () => {
     const outcome = await runner.run();
 
     expect(outcome.end).toBe('store-unavailable');
-    expect(outcome.reason).toMatch(/^DynamoDB throttled: ProvisionedThroughputExceededException ×\d+ over [\d.]+ s; no heartbeat written for [\d.]+s \(self-fence 5\.25s\)/);
+    expect(outcome.reason).toMatch(
+      /^DynamoDB throttled: ProvisionedThroughputExceededException ×\d+ over [\d.]+ s; no heartbeat written for [\d.]+s \(self-fence 5\.25s\)/,
+    );
   });
   it('in real time, ends store-unavailable naming the unanswered commit when the store never answers one (not commit-failed, "last error: none")', async () => {
     // The store answers heartbeats and the first commits, then holds a commit for ever: no error ever

@@ -139,7 +139,17 @@ describe('exits on the timer', () => {
     engine.onTimer(T0 + 120_000);
     const [a, b] = engine.drainFills();
     // Closing legs at the book as it stood: sell A at its bid, buy B back at its ask.
-    expect(a).toMatchObject({ kind: 'CLOSE', reason: 'MAX_HOLDING', venue: 'A', side: 'SELL', price: 137_990_000, ts: T0 + 120_000, eventTs: T0 + 120_000, wallTs: 1_001, staleQuote: true });
+    expect(a).toMatchObject({
+      kind: 'CLOSE',
+      reason: 'MAX_HOLDING',
+      venue: 'A',
+      side: 'SELL',
+      price: 137_990_000,
+      ts: T0 + 120_000,
+      eventTs: T0 + 120_000,
+      wallTs: 1_001,
+      staleQuote: true,
+    });
     expect(b).toMatchObject({ kind: 'CLOSE', reason: 'MAX_HOLDING', venue: 'B', side: 'BUY', price: 100_460, staleQuote: true });
     expect(engine.staleCloses).toBe(1);
     expect(new ShardMonitor(engine, T0, memory).progress(T0 + 120_000, 3).staleCloses).toBe(1);
@@ -184,10 +194,19 @@ describe('counters in heartbeats, monitor lines and checkpoints', () => {
     new ShardMonitor(engine, T0, memory).logSymbols(log, T0 + 2_000, 1);
     const midA = 137_995_000 / 1380;
     const premium = Math.round((midA / 100_455 - 1) * 1e7) / 1000;
-    expect(lines[0]).toEqual({ event: 'monitor', fields: expect.objectContaining({ symbol: 'BTC', premiumBps: premium, baselineBps: 0, deviationBps: premium, quoteAgeASec: 2, quoteAgeBSec: 1.5 }) });
+    expect(lines[0]).toEqual({
+      event: 'monitor',
+      fields: expect.objectContaining({ symbol: 'BTC', premiumBps: premium, baselineBps: 0, deviationBps: premium, quoteAgeASec: 2, quoteAgeBSec: 1.5 }),
+    });
     expect(lines[1]).toEqual({
       event: 'data quality',
-      fields: { a: { updates: 1, ageSec: 2, skipped: {} }, b: { updates: 1, ageSec: 1.5, skipped: {} }, fx: { updates: 0, skipped: {} }, refusals: {}, staleCloses: 0 },
+      fields: {
+        a: { updates: 1, ageSec: 2, skipped: {} },
+        b: { updates: 1, ageSec: 1.5, skipped: {} },
+        fx: { updates: 0, skipped: {} },
+        refusals: {},
+        staleCloses: 0,
+      },
     });
   });
 

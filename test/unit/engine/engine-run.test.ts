@@ -28,7 +28,10 @@ describe('engine on virtual time', () => {
     const fills = ledger.fills(KEY);
     const windows = new Array(12).fill(0);
     for (const f of fills) if (f.kind === 'OPEN' && f.venue === 'A') windows[Math.floor((f.ts - T0) / 300_000)]++;
-    expect(windows.slice(0, 12).every((n) => n > 0), `opens per window: ${windows.join(',')}`).toBe(true);
+    expect(
+      windows.slice(0, 12).every((n) => n > 0),
+      `opens per window: ${windows.join(',')}`,
+    ).toBe(true);
     // The seed plateaued at its limit; here the limit is reached and trades keep cycling past it.
     expect(outcome.trades).toBeGreaterThan(5 * 20);
     const reasons = new Set(fills.filter((f) => f.kind === 'CLOSE').map((f) => f.reason));

@@ -27,7 +27,9 @@ function engineFor(overrides: Partial<CampaignConfigInput> = {}, symbols = ['BTC
 
 /** Upbit KRW-BTC and Binance BTC/USDT 15-minute candles (real, `../shared/data/real/`), as quotes 1 bps either side of the close. */
 function realRows(): Row[] {
-  return [...candleRows(`${FIXTURES}upbit-KRW-BTC-15m.csv`, 'BTC', 'A', 1), ...candleRows(`${FIXTURES}binance-BTC-USDT-15m.csv`, 'BTC', 'B', 1)].sort((x, y) => x.ts - y.ts);
+  return [...candleRows(`${FIXTURES}upbit-KRW-BTC-15m.csv`, 'BTC', 'A', 1), ...candleRows(`${FIXTURES}binance-BTC-USDT-15m.csv`, 'BTC', 'B', 1)].sort(
+    (x, y) => x.ts - y.ts,
+  );
 }
 
 /** The closes by time, read straight from the files: the independent side of the comparison. */
@@ -98,7 +100,11 @@ describe('ewma baseline in event time', () => {
   });
 
   it('resumes from the checkpoint after a restart: same baseline, same fills on what follows', async () => {
-    const config = { ...ewma, strategy: { premiumBaseline: { kind: 'ewma' as const, halfLife: '6h' }, entryBps: 5, exitBps: -15, maxHolding: '1h', maxQuoteAge: '1m' }, fx: { pair: 'USDT/KRW', rate: FX } };
+    const config = {
+      ...ewma,
+      strategy: { premiumBaseline: { kind: 'ewma' as const, halfLife: '6h' }, entryBps: 5, exitBps: -15, maxHolding: '1h', maxQuoteAge: '1m' },
+      fx: { pair: 'USDT/KRW', rate: FX },
+    };
     const rows = realRows();
     const cut = rows[Math.floor(rows.length * 0.6)]?.ts as number;
     const end = (rows.at(-1) as Row).ts;

@@ -35,7 +35,10 @@ const T = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 
 describe('the replay feed', () => {
   it('replays CSV, maps symbols and venues to instruments, skips other shards', () => {
-    const path = file('ticks.csv', `ts,symbol,venue,bid,ask\n${T + 1000},BTC,A,138000000,138010000\n${T + 1500},FX,,1380,\n${T + 1800},XRP,A,3000,3001\n${T + 2000},ETH,B,3200,3201\n`);
+    const path = file(
+      'ticks.csv',
+      `ts,symbol,venue,bid,ask\n${T + 1000},BTC,A,138000000,138010000\n${T + 1500},FX,,1380,\n${T + 1800},XRP,A,3000,3001\n${T + 2000},ETH,B,3200,3201\n`,
+    );
     const feed = replay(path, ['BTC', 'ETH']);
     expect(feed.firstTickAt()).toBe(T + 1000);
     expect(collect(feed)).toEqual([`${T + 1000} q0 138000000/138010000`, `${T + 1500} fx 1380`, `${T + 2000} q3 3200/3201`]);
@@ -43,7 +46,14 @@ describe('the replay feed', () => {
   });
 
   it('replays JSON lines with ISO times, and resumes from its state at the same recorded position', () => {
-    const path = file('ticks.jsonl', ['{"ts":"2026-01-01T00:00:01Z","symbol":"BTC","venue":"A","bid":1,"ask":2}', `{"ts":${T + 2000},"fx":1390}`, `{"ts":${T + 3000},"symbol":"BTC","venue":"B","bid":3,"ask":4}`].join('\n'));
+    const path = file(
+      'ticks.jsonl',
+      [
+        '{"ts":"2026-01-01T00:00:01Z","symbol":"BTC","venue":"A","bid":1,"ask":2}',
+        `{"ts":${T + 2000},"fx":1390}`,
+        `{"ts":${T + 3000},"symbol":"BTC","venue":"B","bid":3,"ask":4}`,
+      ].join('\n'),
+    );
     const feed = replay(path, ['BTC']);
     expect(collect(feed, T + 2000)).toEqual([`${T + 1000} q0 1/2`, `${T + 2000} fx 1390`]);
     const resumed = replay(path, ['BTC']);

@@ -78,7 +78,21 @@ describe('restore from checkpoint plus ledger tail', () => {
 
   it('refuses a tail whose trade is missing a leg rather than restoring a naked position', () => {
     const restored = new Engine({ campaign, symbols, generation: 1 });
-    const leg = { seq: 0, tradeId: 0, symbol: 'BTC', venue: 'A' as const, side: 'BUY' as const, kind: 'OPEN' as const, reason: 'ENTRY' as const, qty: 0.01, price: 1.38e8, fee: 690, fxRate: 1380, ts: T0, generation: 0 };
+    const leg = {
+      seq: 0,
+      tradeId: 0,
+      symbol: 'BTC',
+      venue: 'A' as const,
+      side: 'BUY' as const,
+      kind: 'OPEN' as const,
+      reason: 'ENTRY' as const,
+      qty: 0.01,
+      price: 1.38e8,
+      fee: 690,
+      fxRate: 1380,
+      ts: T0,
+      generation: 0,
+    };
     expect(() => restored.restore({ checkpoint: null, ledgerTail: [leg] })).toThrow(/not followed by the other leg of trade 0/);
   });
 });

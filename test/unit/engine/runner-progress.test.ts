@@ -47,7 +47,15 @@ async function runReal(path: string, speed: number): Promise<{ beats: Progress[]
 
 /** A real-time runner of one BTC shard on an in-memory ledger, with `extra` options. */
 function btcRunner(campaign: RunnerOptions['campaign'], extra: Partial<RunnerOptions> = {}): ShardRunner {
-  return new ShardRunner({ campaign, shardIndex: 0, symbols: ['BTC'], persistence: new MemoryShardLedger().forTask(KEY, 0), mode: 'real', log: silentLogger, ...extra });
+  return new ShardRunner({
+    campaign,
+    shardIndex: 0,
+    symbols: ['BTC'],
+    persistence: new MemoryShardLedger().forTask(KEY, 0),
+    mode: 'real',
+    log: silentLogger,
+    ...extra,
+  });
 }
 
 /** A 2-second BTC campaign heartbeating every 100 ms. */
@@ -59,7 +67,9 @@ describe("the runner's progress in heartbeats", () => {
     // 2 s recorded at speed 1: quotes, 1 s without any, quotes again.
     const { beats, end, reason } = await runReal(replayFile(2_000, 500, 1_500), 1);
     expect([end, reason]).toEqual(['completed', 'replay ended']);
-    const quiet = beats.filter((b) => b.feedIdleSince !== undefined && !b.feedDone && b.eventTime !== undefined && b.eventTime > T0 + 800 && b.eventTime < T0 + 1_400);
+    const quiet = beats.filter(
+      (b) => b.feedIdleSince !== undefined && !b.feedDone && b.eventTime !== undefined && b.eventTime > T0 + 800 && b.eventTime < T0 + 1_400,
+    );
     expect(quiet.length, 'heartbeats during the quiet stretch').toBeGreaterThanOrEqual(2);
     for (const b of quiet) expect(b.feedIdleSince).toBeLessThanOrEqual(T0 + 600);
     // Ticks stand still while nothing comes; the loop's turns do not.

@@ -12,8 +12,22 @@ const KEY = { campaignId: 'c-window', shardId: 'shard-000' };
 
 async function runVirtual(feed: { from?: string; to?: string }, duration = '1h') {
   const ledger = new MemoryShardLedger();
-  const campaign = testCampaign({ symbols: ['BTC'], feed: { kind: 'replay', path: DISLOCATIONS, ...feed }, duration, strategy: { maxHolding: '1h' }, clock: 'virtual' });
-  const runner = new ShardRunner({ campaign, shardIndex: 0, symbols: ['BTC'], persistence: ledger.forTask(KEY, 0), mode: 'virtual', log: silentLogger, startAt: Date.UTC(2026, 0, 1) });
+  const campaign = testCampaign({
+    symbols: ['BTC'],
+    feed: { kind: 'replay', path: DISLOCATIONS, ...feed },
+    duration,
+    strategy: { maxHolding: '1h' },
+    clock: 'virtual',
+  });
+  const runner = new ShardRunner({
+    campaign,
+    shardIndex: 0,
+    symbols: ['BTC'],
+    persistence: ledger.forTask(KEY, 0),
+    mode: 'virtual',
+    log: silentLogger,
+    startAt: Date.UTC(2026, 0, 1),
+  });
   const outcome = await runner.run();
   return { outcome, fills: ledger.fills(KEY) };
 }

@@ -43,7 +43,10 @@ describe('case 01: venue B stops quoting after 1 s', () => {
   });
 
   it('still enters on the same rows when maxQuoteAge is long enough to cover B’s quote (the gate is what refuses)', () => {
-    const { fills } = caseRun('case01', 'case01-stale-venue-b.csv', (c) => ({ ...c, config: { ...c.config, strategy: { ...c.config.strategy, maxQuoteAge: 600 } } }));
+    const { fills } = caseRun('case01', 'case01-stale-venue-b.csv', (c) => ({
+      ...c,
+      config: { ...c.config, strategy: { ...c.config.strategy, maxQuoteAge: 600 } },
+    }));
     expect(fills.filter((f) => f.kind === 'OPEN')[0]).toMatchObject({ ts: 1_700_000_300_000, venue: 'A', side: 'SELL' });
   });
 });
@@ -87,7 +90,10 @@ describe('case 04: one FX print 50 % off for 10 s', () => {
   });
 
   it('books the spike as ~990 USDT of profit when the jump gate is opened wide (what the gate prevents)', () => {
-    const { engine } = caseRun('case04', 'case04-fx-spike.csv', (c) => ({ ...c, config: { ...c.config, strategy: { ...c.config.strategy, fxJumpBps: 10_000 } } }));
+    const { engine } = caseRun('case04', 'case04-fx-spike.csv', (c) => ({
+      ...c,
+      config: { ...c.config, strategy: { ...c.config.strategy, fxJumpBps: 10_000 } },
+    }));
     expect(engine.portfolio.realizedTotal()).toBeGreaterThan(900);
   });
 });
@@ -98,7 +104,12 @@ describe('the shared cases through the shard runner (virtual time, the replay fe
     const { ledger, outcome } = await runVirtual(campaign);
     expect(outcome.end).toBe('completed');
     const eth = ledger.fills(KEY).filter((f) => f.symbol === 'ETH');
-    expect(eth.map((f) => `${f.kind}:${f.reason}:${f.staleQuote ?? false}`)).toEqual(['OPEN:ENTRY:false', 'OPEN:ENTRY:false', 'CLOSE:MAX_HOLDING:true', 'CLOSE:MAX_HOLDING:true']);
+    expect(eth.map((f) => `${f.kind}:${f.reason}:${f.staleQuote ?? false}`)).toEqual([
+      'OPEN:ENTRY:false',
+      'OPEN:ENTRY:false',
+      'CLOSE:MAX_HOLDING:true',
+      'CLOSE:MAX_HOLDING:true',
+    ]);
     const held = (eth[2] as Fill).ts - (eth[0] as Fill).ts;
     expect(held).toBeGreaterThanOrEqual(120_000);
     expect(held).toBeLessThanOrEqual(120_000 + campaign.config.watchdog.heartbeatInterval * 1000);

@@ -26,7 +26,7 @@ describe('FX-converted spread', () => {
     engine.onQuote(1, 100_450, 100_460, T0); // venue B, USDT: bid 45 bps above A's ask
     const fills = engine.drainFills();
     expect(fills).toHaveLength(2);
-    const [a, b] = fills as [typeof fills[0], typeof fills[0]];
+    const [a, b] = fills as [(typeof fills)[0], (typeof fills)[0]];
     expect(a).toMatchObject({ venue: 'A', side: 'BUY', kind: 'OPEN', price: 138_000_000, fxRate: 1380 });
     expect(b).toMatchObject({ venue: 'B', side: 'SELL', kind: 'OPEN', price: 100_450 });
     // 1,000 USDT of notional buys 0.01 BTC; fees are 5 bps of 1,380,000 KRW and 10 bps of 1,004.5 USDT.

@@ -5,11 +5,17 @@ describe('the quote ring', () => {
   it('hands updates over oldest first, only up to the time asked, and drops the oldest when full', () => {
     const ring = new QuoteRing(4);
     const got: number[][] = [];
-    const sink = { onQuote: (i: number, b: number, a: number, ts: number) => got.push([i, b, a, ts]), onFx: (r: number, ts: number) => got.push([FX_INSTRUMENT, r, ts]) };
+    const sink = {
+      onQuote: (i: number, b: number, a: number, ts: number) => got.push([i, b, a, ts]),
+      onFx: (r: number, ts: number) => got.push([FX_INSTRUMENT, r, ts]),
+    };
     for (let t = 1; t <= 5; t++) ring.push(t, t === 3 ? FX_INSTRUMENT : t, t * 10, t * 10 + 1);
     expect(ring.overflowed).toBe(1);
     expect(ring.drain(3, 100, sink)).toBe(2);
-    expect(got).toEqual([[2, 20, 21, 2], [FX_INSTRUMENT, 30, 3]]);
+    expect(got).toEqual([
+      [2, 20, 21, 2],
+      [FX_INSTRUMENT, 30, 3],
+    ]);
     expect(ring.peekTs()).toBe(4);
     expect(ring.drain(Infinity, 1, sink)).toBe(1);
     expect(ring.drain(Infinity, 100, sink)).toBe(1);

@@ -2,7 +2,10 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { binanceProtocol, upbitProtocol, type DecodedQuote } from '../../../core/data/live/venue-protocol.js';
 
-const frames = (name: string) => readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8').trim().split('\n');
+const frames = (name: string) =>
+  readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8')
+    .trim()
+    .split('\n');
 const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0 });
 
 describe('Upbit orderbook frames', () => {
@@ -30,7 +33,8 @@ describe('Upbit orderbook frames', () => {
 
   it('skip malformed, crossed and error frames by reason, and ignore the keep-alive answer', () => {
     const out = scratch();
-    const book = (bid: unknown, ask: unknown) => Buffer.from(JSON.stringify({ type: 'orderbook', code: 'KRW-BTC', orderbook_units: [{ bid_price: bid, ask_price: ask }] }));
+    const book = (bid: unknown, ask: unknown) =>
+      Buffer.from(JSON.stringify({ type: 'orderbook', code: 'KRW-BTC', orderbook_units: [{ bid_price: bid, ask_price: ask }] }));
     expect(upbitProtocol.decode(Buffer.from('{"type":"orderb'), out)).toBe('malformed');
     expect(upbitProtocol.decode(Buffer.from('[1,2]'), out)).toBe('malformed');
     expect(upbitProtocol.decode(Buffer.from('{"type":"orderbook","code":"KRW-BTC","orderbook_units":[]}'), out)).toBe('malformed');

@@ -94,7 +94,7 @@ describe('campaignAfterShardFailure', () => {
     expect(step?.event.shardId).toBe('shard-002');
   });
 
-  it("fails by default, when the config does not say", () => {
+  it('fails by default, when the config does not say', () => {
     expect(campaignAfterShardFailure(campaign({ status: 'RUNNING', config: {} }), 'shard-000', T0)?.record.status).toBe('FAILED');
   });
 

@@ -201,9 +201,14 @@ describe('shard status predicates', () => {
   });
 
   it('maps every cause to its trouble status', () => {
-    expect(
-      (['STALLED', 'CRASHED', 'OOM', 'LOST', 'LAUNCH_TIMEOUT', 'RECYCLED'] as const).map((c) => troubleStatusFor(c)),
-    ).toEqual(['STALLED', 'CRASHED', 'CRASHED', 'LOST', 'LOST', undefined]);
+    expect((['STALLED', 'CRASHED', 'OOM', 'LOST', 'LAUNCH_TIMEOUT', 'RECYCLED'] as const).map((c) => troubleStatusFor(c))).toEqual([
+      'STALLED',
+      'CRASHED',
+      'CRASHED',
+      'LOST',
+      'LOST',
+      undefined,
+    ]);
   });
 });
 

@@ -55,7 +55,10 @@ describe('who ended a task', () => {
 
   it('outside, locally: the engine caught a SIGTERM nobody in the fleet sent, committed and exited 0', () => {
     const c = classifyStop(stopped({ exitCode: 0, signal: null }), END, finalSaying({ by: 'signal', signal: 'SIGTERM' }));
-    expect(c).toMatchObject({ cause: 'PREEMPTED', detail: { exitCode: 0, signal: 'SIGTERM', note: expect.stringMatching(/from outside by SIGTERM.*final heartbeat/) } });
+    expect(c).toMatchObject({
+      cause: 'PREEMPTED',
+      detail: { exitCode: 0, signal: 'SIGTERM', note: expect.stringMatching(/from outside by SIGTERM.*final heartbeat/) },
+    });
   });
 
   it('outside, locally: a process ended by a SIGTERM or SIGINT it did not handle; a SIGKILL stays a crash', () => {
@@ -67,14 +70,20 @@ describe('who ended a task', () => {
   it('outside, on ECS: a Spot interruption, a termination notice, a service scheduler, whatever the exit code', () => {
     for (const stopCode of ['SpotInterruption', 'TerminationNotice', 'ServiceSchedulerInitiated']) {
       const c = classifyStop(stopped({ exitCode: 0, stopCode, stoppedReason: 'Your Spot Task was interrupted.' }), END);
-      expect(c).toMatchObject({ cause: 'PREEMPTED', detail: { stopCode, stoppedReason: 'Your Spot Task was interrupted.', note: expect.stringContaining(stopCode) } });
+      expect(c).toMatchObject({
+        cause: 'PREEMPTED',
+        detail: { stopCode, stoppedReason: 'Your Spot Task was interrupted.', note: expect.stringContaining(stopCode) },
+      });
     }
     expect(classifyStop(stopped({ exitCode: 137, stopCode: 'TerminationNotice' }), END)).toMatchObject({ cause: 'PREEMPTED' });
   });
 
   it('outside, on ECS: a StopTask arbfleet did not issue (UserInitiated with a reason not its own)', () => {
     const c = classifyStop(stopped({ exitCode: 0, stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' }), END);
-    expect(c).toMatchObject({ cause: 'PREEMPTED', detail: { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user', note: expect.stringMatching(/StopTask arbfleet did not issue/) } });
+    expect(c).toMatchObject({
+      cause: 'PREEMPTED',
+      detail: { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user', note: expect.stringMatching(/StopTask arbfleet did not issue/) },
+    });
     expect(classifyStop(stopped({ exitCode: 0, stopCode: 'UserInitiated', stoppedReason: campaignStopReason('ended') }), END)).toBe('completed');
   });
 
@@ -134,11 +143,17 @@ describe('assessShard: an outside stop before the end is a PREEMPTED restart', (
   it('fails the shard once maxPreemptions outside stops fell within the window, saying so', () => {
     const four = [1, 2, 3, 4].map((i) => restart(T0 + i * SEC, { cause: 'PREEMPTED' }));
     expect(preemptionBudget(four, AT, { maxPreemptions: 4, restartWindow: 3600 }).exhausted).toBe(true);
-    const v = expectKind(assessShard(running({ by: 'signal', signal: 'SIGTERM' }, { restarts: four }), stopped({ exitCode: 0 }), AT, policy({ campaignEndsAt: END })), 'fail');
+    const v = expectKind(
+      assessShard(running({ by: 'signal', signal: 'SIGTERM' }, { restarts: four }), stopped({ exitCode: 0 }), AT, policy({ campaignEndsAt: END })),
+      'fail',
+    );
     expect(v.reason).toMatch(/^preemption budget spent: 4 stop\(s\) from outside within 3600s \(maxPreemptions 4\); last: stopped from outside by SIGTERM/);
     // Three of four within the window: one more is allowed.
     const three = [...four.slice(0, 3), restart(AT - 3600 * SEC, { cause: 'PREEMPTED' })];
-    expectKind(assessShard(running({ by: 'signal', signal: 'SIGTERM' }, { restarts: three }), stopped({ exitCode: 0 }), AT, policy({ campaignEndsAt: END })), 'restart');
+    expectKind(
+      assessShard(running({ by: 'signal', signal: 'SIGTERM' }, { restarts: three }), stopped({ exitCode: 0 }), AT, policy({ campaignEndsAt: END })),
+      'restart',
+    );
   });
 
   it('a preemption neither grows nor resets the backoff: the shard keeps its backoffSec, waits the minimum', () => {

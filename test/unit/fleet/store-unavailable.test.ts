@@ -9,12 +9,16 @@ import { ENGINE_EXIT } from '../../../core/model/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf } from '../../../core/fleet/store-trouble.js';
 import { policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
 
-const line = 'arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for 6.1 s (40 attempt(s)); no heartbeat written for 5.3s (self-fence 5.25s); 0 of 12 fill(s) not committed';
+const line =
+  'arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for 6.1 s (40 attempt(s)); no heartbeat written for 5.3s (self-fence 5.25s); 0 of 12 fill(s) not committed';
 
 describe('an engine that gave up on the store', () => {
-  it('exit 4 is STORE_UNAVAILABLE with the engine\'s last line as the note, not CRASHED', () => {
+  it("exit 4 is STORE_UNAVAILABLE with the engine's last line as the note, not CRASHED", () => {
     const stop = classifyStop(task({ state: 'STOPPED', exitCode: ENGINE_EXIT.STORE_UNAVAILABLE, stderrTail: `noise\n${line}\n` }));
-    expect(stop).toEqual({ cause: 'STORE_UNAVAILABLE', detail: { exitCode: 4, stderrTail: `noise\n${line}\n`, note: `the engine gave up on the store (exit 4): ${line}` } });
+    expect(stop).toEqual({
+      cause: 'STORE_UNAVAILABLE',
+      detail: { exitCode: 4, stderrTail: `noise\n${line}\n`, note: `the engine gave up on the store (exit 4): ${line}` },
+    });
   });
 
   it('a signal or an OOM still wins over exit 4', () => {
@@ -43,9 +47,14 @@ describe('store trouble in words', () => {
     const throttled = Object.assign(new Error('Rate exceeded'), { name: 'ProvisionedThroughputExceededException' });
     expect(storeTroubleOf(new Error('commit failed', { cause: throttled }))).toEqual({ kind: 'throttled', code: 'ProvisionedThroughputExceededException' });
     expect(storeTroubleOf(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }))).toEqual({ kind: 'unreachable', code: 'ECONNREFUSED' });
-    const cancelled = Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]'), { name: 'TransactionCanceledException' });
+    const cancelled = Object.assign(new Error('Transaction cancelled, please refer cancellation reasons for specific reasons [None, ThrottlingError]'), {
+      name: 'TransactionCanceledException',
+    });
     expect(storeTroubleOf(cancelled)).toEqual({ kind: 'throttled', code: 'ThrottlingError' });
-    const withReasons = Object.assign(new Error('Transaction cancelled'), { name: 'TransactionCanceledException', CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }] });
+    const withReasons = Object.assign(new Error('Transaction cancelled'), {
+      name: 'TransactionCanceledException',
+      CancellationReasons: [{ Code: 'None' }, { Code: 'ThrottlingError' }],
+    });
     expect(storeTroubleOf(new Error('commit still failing', { cause: withReasons }))).toEqual({ kind: 'throttled', code: 'ThrottlingError' });
     const conflict = Object.assign(new Error('Transaction cancelled [None, ConditionalCheckFailed]'), { name: 'TransactionCanceledException' });
     expect(storeTroubleOf(conflict)).toBeUndefined();

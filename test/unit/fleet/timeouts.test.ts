@@ -8,7 +8,7 @@ import { LOCAL_WATCHDOG_DEFAULTS } from '../../../cli/local-fleet.js';
 import { WatchdogSchema } from '../../../core/config/campaign-config.js';
 
 describe('shardTimeouts', () => {
-  it('gives the local fleet (H 1 s, S 5 s) the table\'s figures: a 4 s store stall costs nothing, the engine stops at 5.25 s, the watchdog kills at 5.5 s', () => {
+  it("gives the local fleet (H 1 s, S 5 s) the table's figures: a 4 s store stall costs nothing, the engine stops at 5.25 s, the watchdog kills at 5.5 s", () => {
     const t = shardTimeouts(LOCAL_WATCHDOG_DEFAULTS);
     expect(t).toEqual({
       heartbeatIntervalSec: 1,
@@ -49,9 +49,15 @@ describe('shardTimeouts', () => {
     const broken = (patch: Partial<ShardTimeouts>) => timeoutOrderIssues({ ...good, ...patch });
     expect(broken({})).toEqual([]);
     // The old engine: self-fence and commit bound at 0.6 × staleAfter, lock wait 10 s.
-    expect(broken({ selfFenceSec: 3, commitBoundSec: 3 })).toEqual([expect.stringMatching(/^a tolerated stall leaves a heartbeat 5\.2s old, not under the self-fence 3s$/)]);
+    expect(broken({ selfFenceSec: 3, commitBoundSec: 3 })).toEqual([
+      expect.stringMatching(/^a tolerated stall leaves a heartbeat 5\.2s old, not under the self-fence 3s$/),
+    ]);
     expect(broken({ engineLockWaitSec: CONTROL_PLANE_LOCK_WAIT_SEC })).toEqual(
-      expect.arrayContaining([expect.stringMatching(/not under the self-fence/), expect.stringMatching(/self-fence 5\.25s \+ lock wait 10s is not under the watchdog's kill 5\.5s/), expect.stringMatching(/engine lock wait 10s is not under the control plane's 10s/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/not under the self-fence/),
+        expect.stringMatching(/self-fence 5\.25s \+ lock wait 10s is not under the watchdog's kill 5\.5s/),
+        expect.stringMatching(/engine lock wait 10s is not under the control plane's 10s/),
+      ]),
     );
     expect(broken({ selfFenceSec: 5.5 })).toEqual([expect.stringMatching(/self-fence 5\.5s \+ lock wait 0\.1s is not under the watchdog's kill 5\.5s/)]);
     expect(broken({ commitBoundSec: 6 })).toEqual([expect.stringMatching(/commit bound 6s is past the self-fence 5\.25s/)]);

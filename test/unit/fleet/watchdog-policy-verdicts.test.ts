@@ -53,7 +53,10 @@ describe('what a verdict leaves out', () => {
   });
 
   it('a verdict of trouble after the end, judged on a stopped task, names no task to stop', () => {
-    const v = expectKind(assessShard(running(T0), stopped({ exitCode: 1, stoppedAt: END - 10 * SEC }), END + 5 * SEC, policy({ campaignEndsAt: END })), 'complete');
+    const v = expectKind(
+      assessShard(running(T0), stopped({ exitCode: 1, stoppedAt: END - 10 * SEC }), END + 5 * SEC, policy({ campaignEndsAt: END })),
+      'complete',
+    );
     expect(Object.keys(v)).not.toContain('stopTaskId');
   });
 
@@ -79,8 +82,12 @@ describe('a stopped task, judged', () => {
       return expectKind(assessShard(s, t, T0 + 20 * SEC, policy()), 'complete').reason;
     };
     expect(reasonOf(stopped({ exitCode: 0, stoppedReason: fleet }))).toBe(`task task-1 exited 0 on the fleet's stop (${fleet})`);
-    expect(reasonOf(stopped({ exitCode: 137, signal: 'SIGKILL', stoppedReason: fleet }))).toBe(`task task-1 stopped (exit 137, signal SIGKILL) on the fleet's stop (${fleet})`);
-    expect(reasonOf(stopped({ exitCode: null, signal: 'SIGTERM', stoppedReason: fleet }))).toBe(`task task-1 stopped (signal SIGTERM) on the fleet's stop (${fleet})`);
+    expect(reasonOf(stopped({ exitCode: 137, signal: 'SIGKILL', stoppedReason: fleet }))).toBe(
+      `task task-1 stopped (exit 137, signal SIGKILL) on the fleet's stop (${fleet})`,
+    );
+    expect(reasonOf(stopped({ exitCode: null, signal: 'SIGTERM', stoppedReason: fleet }))).toBe(
+      `task task-1 stopped (signal SIGTERM) on the fleet's stop (${fleet})`,
+    );
     expect(reasonOf(stopped({ exitCode: null, stoppedReason: fleet }))).toBe(`task task-1 stopped (no exit code) on the fleet's stop (${fleet})`);
     expect(reasonOf(stopped({ stoppedReason: fleet }))).toBe(`task task-1 stopped (no exit code) on the fleet's stop (${fleet})`);
     expect(reasonOf(stopped({ exitCode: 0 }), { stop: { by: 'feed-done' } })).toBe('task task-1 exited 0 when its replay ended');
@@ -136,7 +143,7 @@ describe('stale readings and health', () => {
     expect(v.reason).toBe('no heartbeat from generation 1 within 180s of its launch (launchTimeout 180s)');
   });
 
-  it("a LOST note gives fractional seconds without trailing zeros", () => {
+  it('a LOST note gives fractional seconds without trailing zeros', () => {
     const v = expectKind(assessShard(running(T0), task({ taskId: 'task-1' }), T0 + 45_500, policy()), 'suspect');
     expect(v.reason).toBe('no heartbeat for 45.5s (staleAfter 45s, about 4 intervals missed)');
   });

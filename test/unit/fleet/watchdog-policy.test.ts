@@ -94,8 +94,7 @@ describe('assessShard: lost heartbeat', () => {
 
 describe('assessShard: stalled progress', () => {
   /** Heartbeats keep arriving (the last one 1 s ago) but ticks stand at 100 since T0. */
-  const stalled = (now: number, overrides: Partial<ShardRecord> = {}) =>
-    running(T0, 100, { heartbeat: heartbeat(1, now - SEC, { ticks: 100 }), ...overrides });
+  const stalled = (now: number, overrides: Partial<ShardRecord> = {}) => running(T0, 100, { heartbeat: heartbeat(1, now - SEC, { ticks: 100 }), ...overrides });
 
   it('is healthy while ticks have stood still for 1 ms less than staleAfter', () => {
     const now = T0 + STALE - 1;
@@ -158,7 +157,7 @@ describe('assessShard: heartbeats that carry ticksSince (no per-pass observation
 
   it('a stall whose heartbeats then stop too stays a STALL, dated from ticksSince: the first symptom names the trouble', () => {
     // Ticks stood from T0 while heartbeats came until T0 + 10 s; then heartbeats stopped (the stalled engine starved of CPU).
-    const stalledThenSilent = (now: number, overrides: Partial<ShardRecord> = {}) =>
+    const stalledThenSilent = (_now: number, overrides: Partial<ShardRecord> = {}) =>
       running(T0 - 600 * SEC, 50, { heartbeat: { ...heartbeat(1, T0 + 10 * SEC, { ticks: 100 }), ticksSince: T0 }, ...overrides });
     const at = T0 + 10 * SEC + STALE;
     const s = expectKind(assessShard(stalledThenSilent(at), undefined, at, policy()), 'suspect');
@@ -228,7 +227,13 @@ describe('assessShard: stopped task', () => {
   });
 
   it("fails an exit 2 at once, restart budget left or not, with the engine's last stderr line as the reason", () => {
-    const stopped = task({ taskId: 'task-1', state: 'STOPPED', exitCode: 2, stoppedAt: T0 + 100_500, stderrTail: 'starting\narbfleet-engine: invalid config: feed.path: cannot read replay file /x.csv: ENOENT\n' });
+    const stopped = task({
+      taskId: 'task-1',
+      state: 'STOPPED',
+      exitCode: 2,
+      stoppedAt: T0 + 100_500,
+      stderrTail: 'starting\narbfleet-engine: invalid config: feed.path: cannot read replay file /x.csv: ENOENT\n',
+    });
     const v = expectKind(assessShard(live, stopped, now, policy()), 'fail');
     expect(v.budget.exhausted).toBe(false);
     expect(v.reason).toBe('bad input, not retried: the engine exited 2: arbfleet-engine: invalid config: feed.path: cannot read replay file /x.csv: ENOENT');
@@ -406,7 +411,11 @@ describe('classifyStop', () => {
   });
 
   it('exit 2 (bad input) is CRASHED and permanent: relaunching the same input cannot help; killed by a signal or OOM it is not', () => {
-    expect(classifyStop(stopped({ exitCode: 2 }))).toEqual({ cause: 'CRASHED', permanent: true, detail: { exitCode: 2, note: expect.stringMatching(/refused its input .*not relaunched/) } });
+    expect(classifyStop(stopped({ exitCode: 2 }))).toEqual({
+      cause: 'CRASHED',
+      permanent: true,
+      detail: { exitCode: 2, note: expect.stringMatching(/refused its input .*not relaunched/) },
+    });
     expect(classifyStop(stopped({ exitCode: 2, oom: true }))).not.toHaveProperty('permanent');
     expect(classifyStop(stopped({ exitCode: 3 }))).not.toHaveProperty('permanent');
   });
@@ -420,7 +429,9 @@ describe('classifyStop', () => {
     expect(classifyStop(stopped({ exitCode: 137, oom: true }))).toMatchObject({ cause: 'OOM' });
     expect(classifyStop(stopped({ exitCode: 137, stoppedReason: 'OutOfMemoryError: Container killed' }))).toMatchObject({ cause: 'OOM' });
     expect(
-      classifyStop(stopped({ exitCode: 134, signal: 'SIGABRT', stderrTail: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' })),
+      classifyStop(
+        stopped({ exitCode: 134, signal: 'SIGABRT', stderrTail: 'FATAL ERROR: Reached heap limit Allocation failed - JavaScript heap out of memory' }),
+      ),
     ).toMatchObject({ cause: 'OOM' });
   });
 
@@ -493,11 +504,17 @@ describe('a task the runtime does not know yet', () => {
 describe('overdueLaunch: a launch that never came', () => {
   const T = 30; // launchTimeout, seconds
   const DUE = T0 + 10 * SEC; // the RESTARTING shard's launchNotBefore
-  const waiting = (overrides: Partial<ShardRecord> = {}) => shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: DUE, updatedAt: T0, ...overrides });
+  const waiting = (overrides: Partial<ShardRecord> = {}) =>
+    shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: DUE, updatedAt: T0, ...overrides });
   /** The shard as the watchdog leaves it after carrying out a re-queue at `now` (`WatchdogService.reconcile`). */
   const requeued = (s: ShardRecord, verdict: OverdueLaunch | undefined, now: number): ShardRecord => {
     expect(verdict, `a re-queue at ${(now - DUE) / SEC}s after the launch was due`).toMatchObject({ kind: 'requeue' });
-    return { ...s, launchRequeues: (s.launchRequeues ?? 0) + 1, launchNotBefore: verdict?.kind === 'requeue' ? verdict.dueSince : s.launchNotBefore, updatedAt: now };
+    return {
+      ...s,
+      launchRequeues: (s.launchRequeues ?? 0) + 1,
+      launchNotBefore: verdict?.kind === 'requeue' ? verdict.dueSince : s.launchNotBefore,
+      updatedAt: now,
+    };
   };
   /** Drives the rule with a pass every `stepSec` from `from` until it fails the shard (or `untilSec` after due); returns when it re-queued and failed. */
   const drive = (start: ShardRecord, from: number, stepSec: number, untilSec = 20 * T) => {
@@ -516,7 +533,11 @@ describe('overdueLaunch: a launch that never came', () => {
 
   it('is due launchTimeout after launchNotBefore (or the last update, whichever is later), to the millisecond', () => {
     expect(overdueLaunch(waiting(), DUE + T * SEC - 1, T)).toBeUndefined();
-    expect(overdueLaunch(waiting(), DUE + T * SEC, T)).toMatchObject({ kind: 'requeue', dueSince: DUE, reason: expect.stringMatching(/generation 2 was due 30s ago and never launched \(launchTimeout 30s; re-queue 1, deadline 8 × launchTimeout = 240s\)/) });
+    expect(overdueLaunch(waiting(), DUE + T * SEC, T)).toMatchObject({
+      kind: 'requeue',
+      dueSince: DUE,
+      reason: expect.stringMatching(/generation 2 was due 30s ago and never launched \(launchTimeout 30s; re-queue 1, deadline 8 × launchTimeout = 240s\)/),
+    });
     expect(overdueLaunch(waiting({ updatedAt: T0 + 20 * SEC }), T0 + 40 * SEC, T)).toBeUndefined();
   });
 
@@ -531,7 +552,9 @@ describe('overdueLaunch: a launch that never came', () => {
     expect(overdueLaunch(s, deadline - 1, T)).toBeUndefined();
     expect(overdueLaunch(s, deadline, T)).toMatchObject({
       kind: 'fail',
-      reason: expect.stringMatching(/^launch never happened: generation 2 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)$/),
+      reason: expect.stringMatching(
+        /^launch never happened: generation 2 was due 240s ago and never launched \(launchTimeout 30s, deadline 8 × launchTimeout = 240s\), after 4 re-queued launch\(es\)$/,
+      ),
     });
   });
 

@@ -49,7 +49,10 @@ describe('the stall rule follows the engine loop (turns), not the arrival of quo
   it('completes a task that exits 0 after its heartbeat said feedDone, before the campaign end: the engine’s own end', () => {
     const now = T0 + 60 * SEC;
     const done = running(now - SEC, now - SEC, { ticks: 62, turns: 300, feedDone: true });
-    const v = expectKind(assessShard(done, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0, stoppedAt: now }), now, policy({ campaignEndsAt: now + 50 * SEC })), 'complete');
+    const v = expectKind(
+      assessShard(done, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0, stoppedAt: now }), now, policy({ campaignEndsAt: now + 50 * SEC })),
+      'complete',
+    );
     expect(v.by).toBe('engine');
     expect(v.reason).toBe('task task-1 exited 0 when its replay ended');
   });
@@ -57,7 +60,10 @@ describe('the stall rule follows the engine loop (turns), not the arrival of quo
   it('restarts an exit 0 before the end as PREEMPTED when the replay had not ended and nothing names an end', () => {
     const now = T0 + 60 * SEC;
     const early = running(now - SEC, now - SEC, { ticks: 62, turns: 300 });
-    const v = expectKind(assessShard(early, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0, stoppedAt: now }), now, policy({ campaignEndsAt: now + 50 * SEC })), 'restart');
+    const v = expectKind(
+      assessShard(early, task({ taskId: 'task-1', state: 'STOPPED', exitCode: 0, stoppedAt: now }), now, policy({ campaignEndsAt: now + 50 * SEC })),
+      'restart',
+    );
     expect(v.incident.cause).toBe('PREEMPTED');
   });
 });

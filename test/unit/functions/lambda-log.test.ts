@@ -63,7 +63,15 @@ async function launcherAt(level: string) {
   const runtime = { log, context, launches: new LaunchService(context) } as unknown as FleetRuntime;
   const message = { campaignId: view.campaign.campaignId, shardId: 'shard-000', generation: 0 };
   const event = {
-    Records: [{ messageId: 'msg-7f3a', receiptHandle: 'receipt-7f3a', body: JSON.stringify(message), attributes: { ApproximateReceiveCount: '1' }, eventSource: 'aws:sqs' }],
+    Records: [
+      {
+        messageId: 'msg-7f3a',
+        receiptHandle: 'receipt-7f3a',
+        body: JSON.stringify(message),
+        attributes: { ApproximateReceiveCount: '1' },
+        eventSource: 'aws:sqs',
+      },
+    ],
   } as unknown as SQSEvent;
   return { handler: launcherHandlerFor(runtime), event, log, message };
 }

@@ -61,7 +61,9 @@ it('a WAL grown past the limit behind a held snapshot shrinks back under it afte
   reader.prepare('SELECT count(*) AS n FROM fills').get(); // the snapshot is taken by the first read
   while (walBytes() < 3 * WAL_SIZE_LIMIT_BYTES) await commitOnce();
   const grown = walBytes();
-  expect(store.checkpointWal().checkpointed, 'nothing past the reader’s snapshot can be copied while it holds it').toBeLessThan(store.checkpointWal().walFrames);
+  expect(store.checkpointWal().checkpointed, 'nothing past the reader’s snapshot can be copied while it holds it').toBeLessThan(
+    store.checkpointWal().walFrames,
+  );
   reader.exec('COMMIT');
   reader.close();
 
@@ -69,7 +71,9 @@ it('a WAL grown past the limit behind a held snapshot shrinks back under it afte
   expect(result, 'the whole WAL is copied once no reader holds an old snapshot').toMatchObject({ busy: 0, checkpointed: result.walFrames });
   await commitOnce(); // the next write starts the WAL over, truncating its file to journal_size_limit
   const after = walBytes();
-  console.log(`WAL: ${before} bytes before the reader, ${grown} behind its snapshot, ${after} after the checkpoint and one write (limit ${WAL_SIZE_LIMIT_BYTES})`);
+  console.log(
+    `WAL: ${before} bytes before the reader, ${grown} behind its snapshot, ${after} after the checkpoint and one write (limit ${WAL_SIZE_LIMIT_BYTES})`,
+  );
   expect(after).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
 });
 

@@ -46,7 +46,7 @@ describe('buildReport: campaign and totals', () => {
     });
   });
 
-  it('sums counters over shards from each shard\'s latest heartbeat, and averages ticks over the run', () => {
+  it("sums counters over shards from each shard's latest heartbeat, and averages ticks over the run", () => {
     const last = (shardId: string) => (input.heartbeats[shardId] as Heartbeat[]).at(-1)!.progress;
     const [a, b] = [last('shard-000'), last('shard-001')];
     expect(report.totals.ticks).toBe(a.ticks + b.ticks);
@@ -124,7 +124,10 @@ describe('buildReport: acceptance', () => {
     it('fails a campaign that ended early, whatever its status', () => {
       const report = buildReport(campaignRun({ durationSec: 3600, ranSec: 1224.8, status: 'FAILED' }));
       const c = criterion(report, 'full-duration');
-      expect(c).toMatchObject({ pass: false, target: '1h (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED' });
+      expect(c).toMatchObject({
+        pass: false,
+        target: '1h (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED',
+      });
       expect(c.result).toBe('20m25s (34 %), FAILED');
     });
 
@@ -143,17 +146,29 @@ describe('buildReport: acceptance', () => {
       const DAY = 86_400;
       /** A clock: virtual backtest: one heartbeat per recorded day (each a wall second), from 2025-01-01. */
       const backtest = (durationDays: number, feed: Record<string, unknown>, ranDays = durationDays) =>
-        campaignRun({ durationSec: durationDays, ranSec: ranDays, heartbeatEverySec: 1, tradeEverySec: 1, eventStart: Date.UTC(2025, 0, 1), config: { clock: 'virtual', feed: { kind: 'replay', path: 'q.csv', ...feed } } });
+        campaignRun({
+          durationSec: durationDays,
+          ranSec: ranDays,
+          heartbeatEverySec: 1,
+          tradeEverySec: 1,
+          eventStart: Date.UTC(2025, 0, 1),
+          config: { clock: 'virtual', feed: { kind: 'replay', path: 'q.csv', ...feed } },
+        });
       /** Scales event time: each heartbeat's recorded time moves a day per wall second from the start. */
       function inDays(run: ReturnType<typeof backtest>) {
-        for (const history of Object.values(run.heartbeats)) for (const h of history) h.progress.eventTime = Date.UTC(2025, 0, 1) + (h.receivedAt - T0) / SEC * DAY * SEC;
+        for (const history of Object.values(run.heartbeats))
+          for (const h of history) h.progress.eventTime = Date.UTC(2025, 0, 1) + ((h.receivedAt - T0) / SEC) * DAY * SEC;
         run.campaign.config['duration'] = (run.campaign.config['duration'] as number) * DAY;
         return run;
       }
 
-      it('passes a 90-day backtest whose shards reached the window\'s end, saying the data goes on past it', () => {
+      it("passes a 90-day backtest whose shards reached the window's end, saying the data goes on past it", () => {
         const c = criterion(buildReport(inDays(backtest(90, {}))), 'full-duration');
-        expect(c).toMatchObject({ pass: true, result: 'recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration): every shard reached its end (the data goes on past it) (wall 1m30s), COMPLETED' });
+        expect(c).toMatchObject({
+          pass: true,
+          result:
+            'recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration): every shard reached its end (the data goes on past it) (wall 1m30s), COMPLETED',
+        });
       });
 
       it('FAILS a COMPLETED 90-day backtest whose shard stopped after 30 recorded days', () => {
@@ -161,7 +176,9 @@ describe('buildReport: acceptance', () => {
         silenceAfter(run, 'shard-001', 30);
         const c = criterion(buildReport(run), 'full-duration');
         expect(c.pass).toBe(false);
-        expect(c.result).toBe('shard-001 reached 2025-01-31T00:00:00Z (33.3 %); window recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration) (wall 1m30s), COMPLETED');
+        expect(c.result).toBe(
+          'shard-001 reached 2025-01-31T00:00:00Z (33.3 %); window recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration) (wall 1m30s), COMPLETED',
+        );
       });
 
       it('takes a replay that ran out as the end of a window asked by duration, not of one asked by feed.to', () => {
@@ -183,7 +200,7 @@ describe('buildReport: acceptance', () => {
     });
   });
 
-  it('loop latency: fails when a shard\'s p99 reaches 10 ms and names it', () => {
+  it("loop latency: fails when a shard's p99 reaches 10 ms and names it", () => {
     const report = buildReport(campaignRun({ latencyP99Us: (shard) => (shard === 1 ? 62_000 : 80) }));
     expect(criterion(report, 'loop-latency')).toMatchObject({ pass: false, target: '< 10 ms', result: '62 ms (worst: shard-001)' });
     expect(criterion(buildReport(campaignRun({ latencyP99Us: () => 9_999 })), 'loop-latency').pass).toBe(true);
@@ -307,7 +324,7 @@ describe('buildReport: acceptance', () => {
 });
 
 describe('buildReport: ledger check', () => {
-  it('matches the ledger with the checkpoints\' counters on a clean run', () => {
+  it("matches the ledger with the checkpoints' counters on a clean run", () => {
     const report = buildReport(campaignRun());
     expect(report.ledger).toMatchObject({ fillsInLedger: 160, fillsCounted: 160, lost: 0, duplicated: 0, uncounted: 0, pass: true });
     expect(criterion(report, 'ledger-exact')).toMatchObject({ pass: true, result: '160 fills in ledger = 160 counted' });
@@ -362,7 +379,9 @@ describe('buildReport: ledger check', () => {
       result: "0 lost, 0 duplicated, 0 uncounted, 2 trades repeat an earlier trade's decision (168 in ledger, 168 counted)",
     });
     // One exit closing two open trades at the same prices and time is one decision, not a repeat.
-    const twoClosedAtOnce = ledger.filter((f) => f.tradeId <= 1).map((f) => (f.kind === 'CLOSE' ? { ...f, symbol: 'SYM0', ts: T0 + 99 * SEC, eventTs: T0 + 99 * SEC, price: 100 } : { ...f, symbol: 'SYM0' }));
+    const twoClosedAtOnce = ledger
+      .filter((f) => f.tradeId <= 1)
+      .map((f) => (f.kind === 'CLOSE' ? { ...f, symbol: 'SYM0', ts: T0 + 99 * SEC, eventTs: T0 + 99 * SEC, price: 100 } : { ...f, symbol: 'SYM0' }));
     expect(repeatedDecisionsOf(twoClosedAtOnce)).toBe(0);
     // The same trades at another price (a different decision at the same time) are not a repeat.
     for (const f of again) f.price += 0.01;
@@ -370,7 +389,7 @@ describe('buildReport: ledger check', () => {
     expect(buildReport(run).ledger).toMatchObject({ repeatedDecisions: 0, pass: true });
   });
 
-  it('flags fills in the ledger beyond the engine\'s counters as uncounted', () => {
+  it("flags fills in the ledger beyond the engine's counters as uncounted", () => {
     const run = campaignRun();
     run.checkpoints['shard-000'] = undefined;
     expect(buildReport(run).ledger).toMatchObject({ fillsCounted: 80, uncounted: 80, lost: 0, pass: false });
@@ -409,7 +428,15 @@ describe('buildReport: series', () => {
 
   it('puts restarts and FAILED shards on the timeline', () => {
     const run = campaignRun({ restarts: [{ shard: 1, cause: 'OOM', atSec: 420, downSec: 25 }] });
-    run.events.push({ at: T0 + 900 * SEC, campaignId: 'c-report', shardId: 'shard-000', type: 'shard.status', from: 'CRASHED', to: 'FAILED', cause: 'CRASHED' });
+    run.events.push({
+      at: T0 + 900 * SEC,
+      campaignId: 'c-report',
+      shardId: 'shard-000',
+      type: 'shard.status',
+      from: 'CRASHED',
+      to: 'FAILED',
+      cause: 'CRASHED',
+    });
     expect(buildReport(run).series.timeline).toEqual([
       { t: 420, shardId: 'shard-001', kind: 'restart', cause: 'OOM', downtimeSec: 25 },
       { t: 900, shardId: 'shard-000', kind: 'failed', cause: 'CRASHED', downtimeSec: null },

@@ -42,12 +42,14 @@ function deviation(run: ReportInput, shardId: string, bySec: (sec: number) => nu
   const symbol = run.shards.find((s) => s.shardId === shardId)!.symbols[0]!;
   for (const h of run.heartbeats[shardId]!) {
     const d = bySec(secOf(h.progress.eventTime ?? h.progress.at));
-    h.progress.symbols = [{ symbol, ticks: h.progress.ticks, trades: 0, openTrades: 0, realizedPnl: 0, latencyP99Us: 50, premiumBps: d, baselineBps: 0, deviationBps: d }];
+    h.progress.symbols = [
+      { symbol, ticks: h.progress.ticks, trades: 0, openTrades: 0, realizedPnl: 0, latencyP99Us: 50, premiumBps: d, baselineBps: 0, deviationBps: d },
+    ];
   }
 }
 
 describe('continuous trades in recorded time (clock: virtual)', () => {
-  it('passes a backtest that trades to its end, counting entries in each shard\'s tail', () => {
+  it("passes a backtest that trades to its end, counting entries in each shard's tail", () => {
     const c = continuous(backtest());
     expect(c.pass).toBe(true);
     expect(c.target).toContain('recorded time (clock: virtual)');
@@ -57,11 +59,15 @@ describe('continuous trades in recorded time (clock: virtual)', () => {
     );
   });
 
-  it('fails the seed report\'s plateau: exits stop, the caps stay full, entries are refused for capacity to the end', () => {
+  it("fails the seed report's plateau: exits stop, the caps stay full, entries are refused for capacity to the end", () => {
     const run = backtest();
     // 8 trades opened in the first 40 minutes and never closed; from then on every signal meets full caps.
     cutLedger(run, 'shard-000', 40 * 60, 0);
-    refusals(run, 'shard-000', (sec) => ({ 'max-open-trades': Math.max(0, Math.floor((sec - 2400) / 60)), 'symbol-open-trades': sec > 2400 ? 7 : 0, 'stale-quote-a': 0 }));
+    refusals(run, 'shard-000', (sec) => ({
+      'max-open-trades': Math.max(0, Math.floor((sec - 2400) / 60)),
+      'symbol-open-trades': sec > 2400 ? 7 : 0,
+      'stale-quote-a': 0,
+    }));
     const c = continuous(run);
     expect(c.pass).toBe(false);
     expect(c.result).toBe(
@@ -105,7 +111,9 @@ describe('continuous trades in recorded time (clock: virtual)', () => {
     refusals(run, 'shard-000', (sec) => ({ 'symbol-open-trades': sec < 3 * HOUR ? 0 : 5 }));
     const c = continuous(run);
     expect(c.pass, c.result).toBe(true);
-    expect(c.result).toContain('shard-000: a quiet market: no entry in the last 1h of 4h recorded (from 2026-01-01T03:00:00Z), refused symbol-open-trades 5, 10 closed');
+    expect(c.result).toContain(
+      'shard-000: a quiet market: no entry in the last 1h of 4h recorded (from 2026-01-01T03:00:00Z), refused symbol-open-trades 5, 10 closed',
+    );
   });
 
   it('judges at least maxHolding + one heartbeat: a trade rightly holding its slot near the end is no plateau', () => {

@@ -12,12 +12,28 @@ function crashFree(run: ReturnType<typeof campaignRun>) {
 
 describe('Crash-free and a store that was unavailable', () => {
   it('passes with store outages only, naming them', () => {
-    const run = campaignRun({ restarts: [{ shard: 0, cause: 'STORE_UNAVAILABLE', atSec: 200, downSec: 10 }, { shard: 1, cause: 'STORE_UNAVAILABLE', atSec: 201, downSec: 10 }] });
-    expect(crashFree(run)).toMatchObject({ pass: true, result: '0 crashes; 2 restart(s) for the store being unavailable (STORE_UNAVAILABLE), not counted as crashes' });
+    const run = campaignRun({
+      restarts: [
+        { shard: 0, cause: 'STORE_UNAVAILABLE', atSec: 200, downSec: 10 },
+        { shard: 1, cause: 'STORE_UNAVAILABLE', atSec: 201, downSec: 10 },
+      ],
+    });
+    expect(crashFree(run)).toMatchObject({
+      pass: true,
+      result: '0 crashes; 2 restart(s) for the store being unavailable (STORE_UNAVAILABLE), not counted as crashes',
+    });
   });
 
   it('still fails on a crash beside them, counting only the crash', () => {
-    const run = campaignRun({ restarts: [{ shard: 0, cause: 'STORE_UNAVAILABLE', atSec: 200, downSec: 10 }, { shard: 1, cause: 'CRASHED', atSec: 300, downSec: 10 }] });
-    expect(crashFree(run)).toMatchObject({ pass: false, result: '1 crash (CRASHED ×1); restart causes are listed below; 1 restart(s) for the store being unavailable (STORE_UNAVAILABLE), not counted as crashes' });
+    const run = campaignRun({
+      restarts: [
+        { shard: 0, cause: 'STORE_UNAVAILABLE', atSec: 200, downSec: 10 },
+        { shard: 1, cause: 'CRASHED', atSec: 300, downSec: 10 },
+      ],
+    });
+    expect(crashFree(run)).toMatchObject({
+      pass: false,
+      result: '1 crash (CRASHED ×1); restart causes are listed below; 1 restart(s) for the store being unavailable (STORE_UNAVAILABLE), not counted as crashes',
+    });
   });
 });

@@ -16,7 +16,11 @@ function ledgerRow(report: CampaignReport) {
 }
 
 /** The last heartbeat of `shardId`, the one on its record and the history's, made to say `change`. */
-function amendLastHeartbeat(run: ReportInput, shardId: string, change: (progress: NonNullable<ReportInput['shards'][number]['heartbeat']>['progress']) => void): void {
+function amendLastHeartbeat(
+  run: ReportInput,
+  shardId: string,
+  change: (progress: NonNullable<ReportInput['shards'][number]['heartbeat']>['progress']) => void,
+): void {
   const shard = run.shards.find((s) => s.shardId === shardId)!;
   const last = run.heartbeats[shardId]!.at(-1)!;
   change(last.progress);
@@ -40,7 +44,7 @@ function loseFillsWithTheirCheckpoint(run: ReportInput, shardId: string, kept: n
 }
 
 describe('the ledger check against the heartbeats', () => {
-  it('passes a clean run, comparing realised P&L from the ledger with the engine\'s', () => {
+  it("passes a clean run, comparing realised P&L from the ledger with the engine's", () => {
     const run = campaignRun();
     const report = buildReport(run);
 
@@ -71,7 +75,7 @@ describe('the ledger check against the heartbeats', () => {
     expect(renderMarkdown(report)).toContain("❌ The ledger does not match the engines' counters.");
   });
 
-  it('FAILS with the numbers when realised P&L recomputed from the ledger differs from the engine\'s', () => {
+  it("FAILS with the numbers when realised P&L recomputed from the ledger differs from the engine's", () => {
     const run = campaignRun();
     const exact = realizedMicrosOf(run.ledgers['shard-000']!);
     amendLastHeartbeat(run, 'shard-000', (progress) => {

@@ -34,7 +34,9 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| Criterion | Target | Result | Status |');
     expect(markdown).toContain('| **Loop latency p99** | < 10 ms | 100 µs (worst: shard-002) | ✅ PASS |');
     expect(markdown).toContain('| **Crash-free** | 0 CRASHED or OOM restarts | 1 crash (CRASHED ×1); restart causes are listed below | ❌ FAIL |');
-    expect(markdown).toContain("| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |");
+    expect(markdown).toContain(
+      '| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |',
+    );
     expect(markdown).toContain(
       '**Overall**: 7/11 PASS: fleet rows 5/8 above, trading rows 2/3 below (failed: Ran the full duration, No unrecovered stall, Crash-free, No position left open)',
     );
@@ -96,7 +98,7 @@ describe('renderHtml', () => {
     expect(html).toMatch(/id="chart-restarts"[\s\S]*?data-points="3"/);
   });
 
-  it('breaks a shard\'s line where a restart started a new generation', () => {
+  it("breaks a shard's line where a restart started a new generation", () => {
     const html = renderHtml(buildReport(eventfulRun()));
     const throughput = html.slice(html.indexOf('id="chart-throughput"'));
     const path = /data-series="shard-000"[^>]*><path d="([^"]+)"/.exec(throughput)?.[1] ?? '';

@@ -218,7 +218,16 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
   return { record, heartbeats, ledger, checkpoint };
 }
 
-function leg(tradeId: number, symbol: string, venue: 'A' | 'B', side: 'BUY' | 'SELL', kind: 'OPEN' | 'CLOSE', price: number, atSec: number, generation: number): Omit<Fill, 'seq'> {
+function leg(
+  tradeId: number,
+  symbol: string,
+  venue: 'A' | 'B',
+  side: 'BUY' | 'SELL',
+  kind: 'OPEN' | 'CLOSE',
+  price: number,
+  atSec: number,
+  generation: number,
+): Omit<Fill, 'seq'> {
   return {
     tradeId,
     symbol,

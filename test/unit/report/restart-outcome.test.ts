@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { describeRestartOutcome, restartOutcome } from '../../../core/report/restart-outcome.js';
 import { restart, SEC, T0 } from '../fleet/fleet-fixtures.js';
 
-const say = (o: ReturnType<typeof restartOutcome>) => describeRestartOutcome(o, (at) => `+${(at - T0) / SEC}s`, (s) => `${s} s`);
+const say = (o: ReturnType<typeof restartOutcome>) =>
+  describeRestartOutcome(
+    o,
+    (at) => `+${(at - T0) / SEC}s`,
+    (s) => `${s} s`,
+  );
 
 describe('what became of a restart', () => {
   it('restarted: when and how long the shard was down', () => {

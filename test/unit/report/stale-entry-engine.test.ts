@@ -19,8 +19,8 @@ const quoteA = (e: Engine, ts: number) => e.onQuote(0, 137_990_000, 138_000_000,
 const quoteB = (e: Engine, ts: number) => e.onQuote(1, 100_450, 100_460, ts);
 const config = tradingConfigOf({ strategy: { maxQuoteAge: 10 } });
 
-describe('fills carry both venues\' quote times, and the stale-entry row judges them', () => {
-  it('an entry decided on venue A\'s update records venue B\'s older quote time on both legs', () => {
+describe("fills carry both venues' quote times, and the stale-entry row judges them", () => {
+  it("an entry decided on venue A's update records venue B's older quote time on both legs", () => {
     const e = engine();
     quoteB(e, T0);
     quoteA(e, T0 + 10_000); // B's quote exactly maxQuoteAge old: allowed
@@ -30,10 +30,13 @@ describe('fills carry both venues\' quote times, and the stale-entry row judges 
       expect(FillSchema.parse(f)).toEqual(f);
       expect(f).toMatchObject({ ts: T0 + 10_000, eventTs: T0 + 10_000, quoteTsA: T0 + 10_000, quoteTsB: T0 });
     }
-    expect(tradingAcceptanceOf({ 'shard-000': fills }, [], [], {}, config)[0]).toMatchObject({ pass: true, result: '1 of 1 entries fresh; 0 stale entries refused' });
+    expect(tradingAcceptanceOf({ 'shard-000': fills }, [], [], {}, config)[0]).toMatchObject({
+      pass: true,
+      result: '1 of 1 entries fresh; 0 stale entries refused',
+    });
   });
 
-  it('refuses an entry while venue B\'s quote is 1 ms past maxQuoteAge, so the row passes on what the engine did', () => {
+  it("refuses an entry while venue B's quote is 1 ms past maxQuoteAge, so the row passes on what the engine did", () => {
     const e = engine();
     quoteB(e, T0);
     quoteA(e, T0 + 10_001);

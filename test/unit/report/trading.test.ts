@@ -9,7 +9,15 @@ import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf, ve
  * `open[0]`, buy B at `open[1]`, then buy A back at `close[0]`, sell B at `close[1]`, 1 unit each.
  * Its P&L is open[0] − open[1] − close[0] + close[1].
  */
-function trade(tradeId: number, openedAt: number, closedAt: number | undefined, open: [number, number], close: [number, number], reason: Fill['reason'] = 'REVERSION', staleQuote = false): Fill[] {
+function trade(
+  tradeId: number,
+  openedAt: number,
+  closedAt: number | undefined,
+  open: [number, number],
+  close: [number, number],
+  reason: Fill['reason'] = 'REVERSION',
+  staleQuote = false,
+): Fill[] {
   const leg = (seq: number, venue: 'A' | 'B', side: 'BUY' | 'SELL', kind: 'OPEN' | 'CLOSE', price: number, ts: number): Fill => ({
     seq,
     tradeId,
@@ -28,7 +36,8 @@ function trade(tradeId: number, openedAt: number, closedAt: number | undefined, 
     generation: 0,
   });
   const legs = [leg(tradeId * 4, 'A', 'SELL', 'OPEN', open[0], openedAt), leg(tradeId * 4 + 1, 'B', 'BUY', 'OPEN', open[1], openedAt)];
-  if (closedAt !== undefined) legs.push(leg(tradeId * 4 + 2, 'A', 'BUY', 'CLOSE', close[0], closedAt), leg(tradeId * 4 + 3, 'B', 'SELL', 'CLOSE', close[1], closedAt));
+  if (closedAt !== undefined)
+    legs.push(leg(tradeId * 4 + 2, 'A', 'BUY', 'CLOSE', close[0], closedAt), leg(tradeId * 4 + 3, 'B', 'SELL', 'CLOSE', close[1], closedAt));
   return legs;
 }
 
@@ -74,22 +83,25 @@ describe('the trading numbers of a report', () => {
     expect(positions).toMatchObject({ pass: false, result: '1 open: shard-001 BTC #3; 1 closed at a stale price: shard-002 BTC #4' });
   });
 
-  describe('no entry on a stale quote: judged on both venues\' quote ages at the decision', () => {
+  describe("no entry on a stale quote: judged on both venues' quote ages at the decision", () => {
     const config = tradingConfigOf({ strategy: { maxQuoteAge: 10 }, venues: { a: { name: 'upbit' }, b: { name: 'binance' } } });
     /** Trade 0 decided at 20 s, priced on A's quote `ageA` ms old and B's `ageB` ms old. */
     const entry = (ageA: number, ageB: number) =>
       trade(0, 20_000, 30_000, [100, 100], [100, 100]).map((f) => ({ ...f, quoteTsA: f.eventTs! - ageA, quoteTsB: f.eventTs! - ageB }));
     const row = (fills: Fill[], refusals: Record<string, number> = {}) => tradingAcceptanceOf({ 'shard-000': fills }, [], [], refusals, config)[0];
 
-    it('FAILS an entry priced on venue B\'s quote 1 ms older than maxQuoteAge, though its own update is fresh', () => {
+    it("FAILS an entry priced on venue B's quote 1 ms older than maxQuoteAge, though its own update is fresh", () => {
       expect(row(entry(0, 10_001), { 'stale-quote-b': 3 })).toMatchObject({
         pass: false,
         result: '1 of 1 entries on a stale quote: shard-000 BTC #0 (binance 10.001 s old); 3 stale entries refused',
       });
     });
 
-    it('FAILS one priced on venue A\'s stale quote, and one flagged staleQuote', () => {
-      expect(row(entry(10_001, 0))).toMatchObject({ pass: false, result: '1 of 1 entries on a stale quote: shard-000 BTC #0 (upbit 10.001 s old); 0 stale entries refused' });
+    it("FAILS one priced on venue A's stale quote, and one flagged staleQuote", () => {
+      expect(row(entry(10_001, 0))).toMatchObject({
+        pass: false,
+        result: '1 of 1 entries on a stale quote: shard-000 BTC #0 (upbit 10.001 s old); 0 stale entries refused',
+      });
       const flagged = entry(0, 0).map((f) => (f.kind === 'OPEN' ? { ...f, staleQuote: true } : f));
       expect(row(flagged)).toMatchObject({ pass: false });
     });
@@ -105,8 +117,13 @@ describe('the trading numbers of a report', () => {
     const heartbeats = (ages: { a: number; b: number; fx?: number }[]): Heartbeat[] =>
       ages.map((age, i) => {
         const at = 1_000_000 + i * 10_000;
-        const venue = (ageMs: number | undefined) => (ageMs === undefined ? { updates: 0, skipped: {} } : { updates: 1, lastUpdateAt: at - ageMs, skipped: {} });
-        return { generation: 0, receivedAt: at, progress: { ...baseProgress, at, eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } } };
+        const venue = (ageMs: number | undefined) =>
+          ageMs === undefined ? { updates: 0, skipped: {} } : { updates: 1, lastUpdateAt: at - ageMs, skipped: {} };
+        return {
+          generation: 0,
+          receivedAt: at,
+          progress: { ...baseProgress, at, eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } },
+        };
       });
     const judge = (config: Record<string, unknown>, ages: { a: number; b: number; fx?: number }[]) => {
       const c = tradingConfigOf(config);
@@ -114,9 +131,12 @@ describe('the trading numbers of a report', () => {
       return { venues, row: tradingAcceptanceOf({}, venues, [], {}, c)[1] };
     };
 
-    it('FAILS when a venue\'s last update is older than maxQuoteAge at more than 10 % of heartbeats, passes at 90 %', () => {
+    it("FAILS when a venue's last update is older than maxQuoteAge at more than 10 % of heartbeats, passes at 90 %", () => {
       const tenth = (stale: number) => Array.from({ length: 10 }, (_, i) => ({ a: 1_000, b: i < stale ? 10_001 : 1_000 }));
-      expect(judge({ strategy: { maxQuoteAge: 10 } }, tenth(2)).row).toMatchObject({ pass: false, result: 'A 100 %, B 80 %; FX not judged (no maxFxAge, or a fixed rate: it never ages)' });
+      expect(judge({ strategy: { maxQuoteAge: 10 } }, tenth(2)).row).toMatchObject({
+        pass: false,
+        result: 'A 100 %, B 80 %; FX not judged (no maxFxAge, or a fixed rate: it never ages)',
+      });
       expect(judge({ strategy: { maxQuoteAge: 10 } }, tenth(1)).row).toMatchObject({ pass: true });
     });
 
@@ -138,13 +158,19 @@ describe('the trading numbers of a report', () => {
     });
 
     it('FAILS when nothing was measured: no heartbeat carried per-venue update times', () => {
-      expect(tradingAcceptanceOf({}, [], [], {}, tradingConfigOf({}))[1]).toMatchObject({ pass: false, result: 'not measured: no heartbeat carried per-venue update times' });
+      expect(tradingAcceptanceOf({}, [], [], {}, tradingConfigOf({}))[1]).toMatchObject({
+        pass: false,
+        result: 'not measured: no heartbeat carried per-venue update times',
+      });
     });
   });
 
   it('passes the positions row when every trade closed on a fresh quote', () => {
     const closed = { s: trade(0, 1_000, 2_000, [100, 100], [100, 100]) };
-    expect(tradingAcceptanceOf(closed, [], openPositionsOf(closed), {}, tradingConfigOf({}))[2]).toMatchObject({ pass: true, result: 'none open, none closed at a stale price' });
+    expect(tradingAcceptanceOf(closed, [], openPositionsOf(closed), {}, tradingConfigOf({}))[2]).toMatchObject({
+      pass: true,
+      result: 'none open, none closed at a stale price',
+    });
   });
 });
 
@@ -170,11 +196,16 @@ const baseProgress: Progress = {
   symbols: [],
 };
 
-describe('the trading section\'s labels say what they count', () => {
+describe("the trading section's labels say what they count", () => {
   it('"Open at the end" counts only trades never closed; closed-at-a-stale-price trades have their own label', async () => {
     const { tradingMarkdown } = await import('../../../core/report/render-trading.js');
     const { tradingReportOf } = await import('../../../core/report/trading.js');
-    const staleClosed = { 'shard-000': [...trade(0, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true), ...trade(1, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true)] };
+    const staleClosed = {
+      'shard-000': [
+        ...trade(0, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true),
+        ...trade(1, 1_000, 2_000, [100, 100], [100, 100], 'CAMPAIGN_END', true),
+      ],
+    };
     const markdown = tradingMarkdown(tradingReportOf(staleClosed, new Map(), tradingConfigOf({})), 'KRW', (t) => t);
     expect(markdown).toContain('| Open at the end | 0 |');
     expect(markdown).toContain('| Closed at a stale price | 2 |');

@@ -22,7 +22,15 @@ const WEEK = 7 * DAY;
 
 /** A zone's wall clock at an instant, written as if UTC (ms), read from Intl's formatted parts. */
 function wallClock(zone: string): (instant: number) => number {
-  const format = new Intl.DateTimeFormat('en-GB', { timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit' });
+  const format = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+  });
   return (instant) => {
     const parts = format.formatToParts(instant);
     const part = (type: string) => Number(parts.find((p) => p.type === type)!.value);
@@ -146,7 +154,10 @@ describe('the daylight-saving rule over every IANA zone with a transition in 202
         const calendar = calendarOf({ until: new Date(hi).toISOString() }, rule);
         const actual = calendar.upcoming(lo, 1000);
         const context = `${cron} in ${t.zone}, transition at ${new Date(t.at).toISOString()} (${t.shiftMin} min)`;
-        expect(actual.map((at) => new Date(at).toISOString()), context).toEqual([...expected.keys()].sort((a, b) => a - b).map((at) => new Date(at).toISOString()));
+        expect(
+          actual.map((at) => new Date(at).toISOString()),
+          context,
+        ).toEqual([...expected.keys()].sort((a, b) => a - b).map((at) => new Date(at).toISOString()));
         for (const at of actual) expect(rule.coincident(at), `${context}: wall times on ${new Date(at).toISOString()}`).toBe(expected.get(at)! - 1);
       }),
       { numRuns: 150, seed: 20_2026, endOnFailure: true },

@@ -41,11 +41,19 @@ describe('DST in America/New_York', () => {
 
 describe('DST in Europe/Berlin', () => {
   it('spring forward (2026-03-29): 02:30 runs once, at 03:30 CEST', () => {
-    expect(around('30 2 * * *', 'Europe/Berlin', '2026-03-28T00:00:00Z', 3)).toEqual(['2026-03-28T01:30:00.000Z', '2026-03-29T01:30:00.000Z', '2026-03-30T00:30:00.000Z']);
+    expect(around('30 2 * * *', 'Europe/Berlin', '2026-03-28T00:00:00Z', 3)).toEqual([
+      '2026-03-28T01:30:00.000Z',
+      '2026-03-29T01:30:00.000Z',
+      '2026-03-30T00:30:00.000Z',
+    ]);
   });
 
   it('fall back (2026-10-25): 02:30 runs once, at the first (CEST)', () => {
-    expect(around('30 2 * * *', 'Europe/Berlin', '2026-10-24T00:00:00Z', 3)).toEqual(['2026-10-24T00:30:00.000Z', '2026-10-25T00:30:00.000Z', '2026-10-26T01:30:00.000Z']);
+    expect(around('30 2 * * *', 'Europe/Berlin', '2026-10-24T00:00:00Z', 3)).toEqual([
+      '2026-10-24T00:30:00.000Z',
+      '2026-10-25T00:30:00.000Z',
+      '2026-10-26T01:30:00.000Z',
+    ]);
   });
 });
 
@@ -67,7 +75,11 @@ describe('the dst-schedules case (../shared/cases/from-public-reports/dst-schedu
   });
 
   it('15,45 2 * * * in Europe/Berlin on 2027-03-28: 03:15 and 03:45 CEST', () => {
-    expect(around('15,45 2 * * *', 'Europe/Berlin', '2027-03-28T00:00:00Z', 3)).toEqual(['2027-03-28T01:15:00.000Z', '2027-03-28T01:45:00.000Z', '2027-03-29T00:15:00.000Z']);
+    expect(around('15,45 2 * * *', 'Europe/Berlin', '2027-03-28T00:00:00Z', 3)).toEqual([
+      '2027-03-28T01:15:00.000Z',
+      '2027-03-28T01:45:00.000Z',
+      '2027-03-29T00:15:00.000Z',
+    ]);
   });
 
   it('45 1 * * * in Australia/Lord_Howe (a 30-minute shift) on 2027-04-04: the first 01:45 (+11:00), not the second (+10:30)', () => {
@@ -90,7 +102,9 @@ describe('the dst-schedules case (../shared/cases/from-public-reports/dst-schedu
     const r = rule('0,30 2,3 * * *', 'America/New_York');
     const day = iso(calendarOf({}, r).upcoming(Date.parse('2027-03-14T05:00:00Z'), 3));
     expect(day).toEqual(['2027-03-14T07:00:00.000Z', '2027-03-14T07:30:00.000Z', '2027-03-15T06:00:00.000Z']);
-    expect([Date.parse('2027-03-14T07:00:00Z'), Date.parse('2027-03-14T07:30:00Z'), Date.parse('2027-03-15T06:00:00Z')].map((at) => r.coincident(at))).toEqual([1, 1, 0]);
+    expect([Date.parse('2027-03-14T07:00:00Z'), Date.parse('2027-03-14T07:30:00Z'), Date.parse('2027-03-15T06:00:00Z')].map((at) => r.coincident(at))).toEqual([
+      1, 1, 0,
+    ]);
   });
 });
 
@@ -105,13 +119,19 @@ describe('bounds and boundaries', () => {
 
   it('startAt and until bound the calendar, both inclusive', () => {
     const cal = calendarOf({ startAt: '2026-01-03T00:00:00Z', until: '2026-01-05T00:00:00Z' }, rule('0 0 * * *', 'UTC'));
-    expect(iso(cal.upcoming(Date.parse('2026-01-01T00:00:00Z'), 10))).toEqual(['2026-01-03T00:00:00.000Z', '2026-01-04T00:00:00.000Z', '2026-01-05T00:00:00.000Z']);
+    expect(iso(cal.upcoming(Date.parse('2026-01-01T00:00:00Z'), 10))).toEqual([
+      '2026-01-03T00:00:00.000Z',
+      '2026-01-04T00:00:00.000Z',
+      '2026-01-05T00:00:00.000Z',
+    ]);
   });
 });
 
 describe('refusals name the field and the reason', () => {
   it('an impossible date: 0 0 31 2 * never occurs', () => {
-    expect(parseCronRule('0 0 31 2 *', 'UTC')).toEqual([{ path: 'cron', message: expect.stringMatching(/"0 0 31 2 \*" never occurs: no date matches its day-of-month and month fields/) }]);
+    expect(parseCronRule('0 0 31 2 *', 'UTC')).toEqual([
+      { path: 'cron', message: expect.stringMatching(/"0 0 31 2 \*" never occurs: no date matches its day-of-month and month fields/) },
+    ]);
   });
 
   it('six fields (seconds) are refused: schedules take five', () => {
@@ -123,6 +143,8 @@ describe('refusals name the field and the reason', () => {
   });
 
   it('a zone that is not IANA', () => {
-    expect(parseCronRule('0 9 * * *', 'Mars/Olympus')).toEqual([{ path: 'timezone', message: expect.stringMatching(/"Mars\/Olympus" is not an IANA time zone/) }]);
+    expect(parseCronRule('0 9 * * *', 'Mars/Olympus')).toEqual([
+      { path: 'timezone', message: expect.stringMatching(/"Mars\/Olympus" is not an IANA time zone/) },
+    ]);
   });
 });

@@ -15,7 +15,19 @@ const MIN = 60_000;
 
 function schedule(overrides: Record<string, unknown> = {}, state: Partial<ScheduleRecord> = {}): ScheduleRecord {
   const { spec } = parseScheduleSpec({ name: 's', cron: '*/10 * * * *', campaign: campaignInput(), ...overrides });
-  return { scheduleId: 's', spec, paused: false, nextRunAt: T0, runs: 0, skipped: 0, missed: 0, createdAt: T0 - MIN, updatedAt: T0 - MIN, version: 3, ...state };
+  return {
+    scheduleId: 's',
+    spec,
+    paused: false,
+    nextRunAt: T0,
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    createdAt: T0 - MIN,
+    updatedAt: T0 - MIN,
+    version: 3,
+    ...state,
+  };
 }
 const everyTenMinutes = calendarOf({}, parseCronRule('*/10 * * * *', 'UTC') as CronRule);
 
@@ -43,7 +55,13 @@ describe('the catch-up walk (miss)', () => {
     const jitterOfNext = jitterMs('s', next, 120);
     expect(jitterOfNext).toBeGreaterThan(0);
     const now = next + jitterOfNext + 5 * MIN;
-    expect(decideSchedule(s, everyTenMinutes, [], now)).toEqual({ kind: 'miss', occurrence: T0, count: 1, nextRunAt: next, lateMs: now - T0 - jitterMs('s', T0, 120) });
+    expect(decideSchedule(s, everyTenMinutes, [], now)).toEqual({
+      kind: 'miss',
+      occurrence: T0,
+      count: 1,
+      nextRunAt: next,
+      lateMs: now - T0 - jitterMs('s', T0, 120),
+    });
     expect(decideSchedule(s, everyTenMinutes, [], now + 1)).toMatchObject({ kind: 'miss', count: 2, nextRunAt: next + 10 * MIN });
   });
 
@@ -57,7 +75,10 @@ describe('the catch-up walk (miss)', () => {
 
 describe('decideTrigger refusals name the live runs and the policy', () => {
   it('skip: every live run, comma separated', () => {
-    expect(decideTrigger(schedule({ overlap: 'skip' }), ['c-1', 'c-2'])).toEqual({ kind: 'refuse', reason: 'run c-1, c-2 is still live and the overlap policy is skip' });
+    expect(decideTrigger(schedule({ overlap: 'skip' }), ['c-1', 'c-2'])).toEqual({
+      kind: 'refuse',
+      reason: 'run c-1, c-2 is still live and the overlap policy is skip',
+    });
   });
 
   it('bufferOne with a run already waiting says so', () => {

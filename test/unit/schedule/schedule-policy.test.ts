@@ -14,7 +14,19 @@ const MIN = 60_000;
 
 function schedule(overrides: Record<string, unknown> = {}, state: Partial<ScheduleRecord> = {}): ScheduleRecord {
   const { spec } = parseScheduleSpec({ name: 's', cron: '*/10 * * * *', campaign: campaignInput(), ...overrides });
-  return { scheduleId: 's', spec, paused: false, nextRunAt: T0, runs: 0, skipped: 0, missed: 0, createdAt: T0 - MIN, updatedAt: T0 - MIN, version: 3, ...state };
+  return {
+    scheduleId: 's',
+    spec,
+    paused: false,
+    nextRunAt: T0,
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    createdAt: T0 - MIN,
+    updatedAt: T0 - MIN,
+    version: 3,
+    ...state,
+  };
 }
 const calendar = calendarOf({}, parseCronRule('*/10 * * * *', 'UTC') as CronRule);
 
@@ -48,7 +60,9 @@ describe('decideSchedule', () => {
   });
 
   it('a claimed run is completed before anything else, even while paused', () => {
-    expect(decideSchedule(schedule({}, { paused: true, pending: { occurrence: T0, idempotencyKey: 'k', cancel: [] } }), calendar, [], T0 + 3 * MIN)).toEqual({ kind: 'complete' });
+    expect(decideSchedule(schedule({}, { paused: true, pending: { occurrence: T0, idempotencyKey: 'k', cancel: [] } }), calendar, [], T0 + 3 * MIN)).toEqual({
+      kind: 'complete',
+    });
   });
 
   it('maxRuns: the start of the last run sets nextRunAt to null', () => {
@@ -78,14 +92,37 @@ describe('wall times a daylight-saving gap folds into one occurrence (Calendar.c
 
   it('a decided occurrence carries them: start, skip and buffer alike; none: the decision keeps its shape', () => {
     const at = T0 + 10 * MIN;
-    expect(decideSchedule(schedule({}, { nextRunAt: at }), folding, [], at)).toEqual({ kind: 'start', occurrence: at, nextRunAt: at + 10 * MIN, cancel: [], coincident: 1 });
-    expect(decideSchedule(schedule({ overlap: 'skip' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({ kind: 'skip', occurrence: at, nextRunAt: at + 10 * MIN, coincident: 1 });
-    expect(decideSchedule(schedule({ overlap: 'bufferOne' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({ kind: 'buffer', occurrence: at, nextRunAt: at + 10 * MIN, coincident: 1 });
+    expect(decideSchedule(schedule({}, { nextRunAt: at }), folding, [], at)).toEqual({
+      kind: 'start',
+      occurrence: at,
+      nextRunAt: at + 10 * MIN,
+      cancel: [],
+      coincident: 1,
+    });
+    expect(decideSchedule(schedule({ overlap: 'skip' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({
+      kind: 'skip',
+      occurrence: at,
+      nextRunAt: at + 10 * MIN,
+      coincident: 1,
+    });
+    expect(decideSchedule(schedule({ overlap: 'bufferOne' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({
+      kind: 'buffer',
+      occurrence: at,
+      nextRunAt: at + 10 * MIN,
+      coincident: 1,
+    });
     expect(decideSchedule(schedule(), folding, [], T0)).toEqual({ kind: 'start', occurrence: T0, nextRunAt: T0 + 10 * MIN, cancel: [] });
   });
 
   it('the catch-up walk sums them over every occurrence it records as missed', () => {
     const now = T0 + 40 * MIN;
-    expect(decideSchedule(schedule({ catchupWindow: '5m' }), folding, [], now)).toEqual({ kind: 'miss', occurrence: T0, count: 4, nextRunAt: T0 + 40 * MIN, lateMs: 40 * MIN, coincident: 2 });
+    expect(decideSchedule(schedule({ catchupWindow: '5m' }), folding, [], now)).toEqual({
+      kind: 'miss',
+      occurrence: T0,
+      count: 4,
+      nextRunAt: T0 + 40 * MIN,
+      lateMs: 40 * MIN,
+      coincident: 2,
+    });
   });
 });

@@ -75,7 +75,9 @@ describe('daylight saving through the service: every wall time the rule names ru
 
   it('0,30 2,3 * * * on a spring-forward day: 02:00/03:00 and 02:30/03:30 are one run each, the other wall time of each recorded as missed', async () => {
     const { fleet, store } = setup('2027-03-14T05:00:00Z');
-    await fleet.schedules.createSchedule(spec({ name: 'ny-fold', cron: '0,30 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    await fleet.schedules.createSchedule(
+      spec({ name: 'ny-fold', cron: '0,30 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }),
+    );
     await fleet.runUntil(Date.parse('2027-03-14T09:00:00Z'), MIN);
     expect((await fleet.runs('ny-fold')).map((r) => isoOf(r.occurrence))).toEqual(['2027-03-14T07:00:00.000Z', '2027-03-14T07:30:00.000Z']);
     expect((await fleet.schedules.getSchedule('ny-fold')).schedule).toMatchObject({ runs: 2, missed: 2 });
@@ -275,9 +277,21 @@ describe('validation names the field', () => {
   });
 
   it('bad fields of the schedule and of its campaign, each by path', async () => {
-    const issues = await errorOf({ ...spec({ timezone: 'Seoul', overlap: 'queue' as never }), campaign: { ...campaignInput(), venues: { a: { name: 'x', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'x', quoteCurrency: 'USDT', takerFeeBps: 10 } } } });
+    const issues = await errorOf({
+      ...spec({ timezone: 'Seoul', overlap: 'queue' as never }),
+      campaign: {
+        ...campaignInput(),
+        venues: { a: { name: 'x', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'x', quoteCurrency: 'USDT', takerFeeBps: 10 } },
+      },
+    });
     expect(issues.map((i) => i.path)).toEqual(['overlap']);
-    const later = await errorOf({ ...spec({ timezone: 'Seoul' }), campaign: { ...campaignInput(), venues: { a: { name: 'x', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'x', quoteCurrency: 'USDT', takerFeeBps: 10 } } } });
+    const later = await errorOf({
+      ...spec({ timezone: 'Seoul' }),
+      campaign: {
+        ...campaignInput(),
+        venues: { a: { name: 'x', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'x', quoteCurrency: 'USDT', takerFeeBps: 10 } },
+      },
+    });
     expect(later.map((i) => i.path)).toEqual(['timezone', 'campaign.venues.b.name']);
   });
 
@@ -292,6 +306,8 @@ describe('validation names the field', () => {
 
   it('POST /campaigns with schedule.cron points at schedules', async () => {
     const { fleet } = setup('2026-02-02T00:00:00Z');
-    await expect(fleet.campaigns.createCampaign(campaignInput({ schedule: { cron: '0 2 * * *' } }))).rejects.toThrow(/a recurring campaign is a schedule: create it with POST \/schedules/);
+    await expect(fleet.campaigns.createCampaign(campaignInput({ schedule: { cron: '0 2 * * *' } }))).rejects.toThrow(
+      /a recurring campaign is a schedule: create it with POST \/schedules/,
+    );
   });
 });
