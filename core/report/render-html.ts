@@ -19,6 +19,7 @@ import {
   formatNumber,
   formatOffset,
   formatSeconds,
+  SHARD_TABLE_HEADERS,
 } from './report-format.js';
 import type { CampaignReport, LatencyBucket } from './report-schema.js';
 import { barChart, lineChart, timelineChart, type LineSeries } from './svg-chart.js';
@@ -124,21 +125,7 @@ function shardTable(report: CampaignReport): string {
       cell(t.restarts, true),
     ];
   });
-  const headers = [
-    'Shard',
-    'Symbols',
-    'Status',
-    'Gen',
-    'Ticks',
-    'Ticks/s',
-    'Trades (open/closed)',
-    'Fills A / B',
-    'Realised P&L',
-    'Latency p50/p99/max',
-    'Peak RSS',
-    'Restarts',
-  ];
-  return `<div id="shards">${htmlTable(headers, rows)}</div>`;
+  return `<div id="shards">${htmlTable(SHARD_TABLE_HEADERS, rows)}</div>`;
 }
 
 function charts(report: CampaignReport): string {

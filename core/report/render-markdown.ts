@@ -15,6 +15,7 @@ import {
   formatNumber,
   formatOffset,
   formatSeconds,
+  SHARD_TABLE_HEADERS,
 } from './report-format.js';
 import type { CampaignReport } from './report-schema.js';
 import { tradingMarkdown } from './render-trading.js';
@@ -91,21 +92,7 @@ function shards(report: CampaignReport): string {
       String(t.restarts),
     ];
   });
-  const headers = [
-    'Shard',
-    'Symbols',
-    'Status',
-    'Gen',
-    'Ticks',
-    'Ticks/s',
-    'Trades (open/closed)',
-    'Fills A / B',
-    'Realised P&L',
-    'Latency p50/p99/max',
-    'Peak RSS',
-    'Restarts',
-  ];
-  return `## Shards\n\n${table(headers, rows)}`;
+  return `## Shards\n\n${table(SHARD_TABLE_HEADERS, rows)}`;
 }
 
 function restarts(report: CampaignReport): string {

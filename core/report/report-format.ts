@@ -52,3 +52,19 @@ export function formatMicros(micros: number | null): string {
 export function formatInstant(ms: number | null | undefined): string {
   return ms === null || ms === undefined ? '—' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
+
+/** The columns of the report's shard table, the same in Markdown and HTML. */
+export const SHARD_TABLE_HEADERS: readonly string[] = [
+  'Shard',
+  'Symbols',
+  'Status',
+  'Gen',
+  'Ticks',
+  'Ticks/s',
+  'Trades (open/closed)',
+  'Fills A / B',
+  'Realised P&L',
+  'Latency p50/p99/max',
+  'Peak RSS',
+  'Restarts',
+];
