@@ -10,7 +10,7 @@ import { parseDurationSeconds } from '../core/config/duration.js';
 import { importRecorded, type ImportSummary } from '../core/data/importer.js';
 import type { TimeUnit } from '../core/data/timestamps.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 
 /** What `arbfleet data import --help` says after its options. */
 export const DATA_IMPORT_NOTES = `gzip and zip files are read as they are. Run one import per venue (or file group) and list the

@@ -9,7 +9,7 @@ import { LiveFeedSchema } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { loadCampaignFile } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { LiveFeed, type LiveVenueState } from '../core/data/live/live-feed.js';
 
 /** What `arbfleet data record --help` says after its options. */

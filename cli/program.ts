@@ -13,7 +13,7 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { IMPORT_FORMATS } from '../core/config/campaign-config.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { CHAOS_VERBS } from './chaos-plan.js';
 import { DATA_IMPORT_NOTES, dataImportCommand, type DataImportOptions } from './data-command.js';
 import { DATA_RECORD_NOTES, dataRecordCommand, type DataRecordOptions } from './data-record.js';

@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 

@@ -17,7 +17,7 @@ import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
 import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
 import { describeOutcome } from '../core/report/report-schema.js';

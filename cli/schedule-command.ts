@@ -10,7 +10,7 @@ import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-reques
 import { systemClock } from '../core/clock.js';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';

@@ -26,7 +26,7 @@ import { startLocalApiServer } from '../core/api/local-http-server.js';
 import type { FleetApi, ScheduleApi } from '../core/ports.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { htmlDocument } from '../core/report/html-page.js';

@@ -12,7 +12,7 @@ import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseCampaignConfig, parseConfigText } from '../core/config/load-config.js';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
-import { CLI_EXIT } from '../core/model/exit-codes.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
 import { formatMoney, formatNumber } from '../core/report/report-format.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
 

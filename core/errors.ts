@@ -4,7 +4,7 @@
  * succeed later: only then may a caller try it again) and a standard `cause` (ES2022).
  * `ERROR_TABLE` says, for each kind, the HTTP status the API answers (`core/api/http-status.ts`
  * turns errors into responses with it) and the exit code each program ends with
- * (`core/model/exit-codes.ts` names them).
+ * (`core/exit-codes.ts` names them).
  *
  * | kind | class | retryable | HTTP | engine exit | CLI exit |
  * | --- | --- | --- | --- | --- | --- |
@@ -33,7 +33,7 @@
  * (`storeTroubleOf`, `core/fleet/store-trouble.ts`) is `store-unavailable` for the API (503) and
  * the engine (exit 4), and a bad command-line option (`ERR_PARSE_ARGS_*`) is bad input (exit 2).
  */
-import { CLI_EXIT, ENGINE_EXIT, type CliExitCode, type EngineExitCode } from './model/exit-codes.js';
+import { CLI_EXIT, ENGINE_EXIT, type CliExitCode, type EngineExitCode } from './exit-codes.js';
 
 /** Every kind of error the family knows: `ArbfleetError.kind`. */
 export const ERROR_KINDS = [

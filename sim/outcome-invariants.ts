@@ -1,7 +1,7 @@
 import type { CampaignConfig } from '../core/config/campaign-config.js';
 import type { ShardTimeouts } from '../core/fleet/timeouts.js';
 import type { CampaignRecord, LifecycleEvent, RestartRecord, ShardRecord } from '../core/model/records.js';
-import { ENGINE_EXIT } from '../core/model/exit-codes.js';
+import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { CAMPAIGN_STATUS_EVENT } from '../core/fleet/campaign-lifecycle.js';
 import { SHARD_STATUS_EVENT } from '../core/fleet/shard-lifecycle.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';

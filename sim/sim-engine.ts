@@ -1,5 +1,5 @@
 import { FencedOutError, isRetryable } from '../core/errors.js';
-import { ENGINE_EXIT } from '../core/model/exit-codes.js';
+import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, storeTroubleOf, type StoreTrouble } from '../core/fleet/store-trouble.js';
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';

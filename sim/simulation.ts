@@ -1,6 +1,6 @@
 import type { CampaignConfigInput } from '../core/config/campaign-config.js';
 import { AlreadyExistsError, StateConflictError, VersionConflictError } from '../core/errors.js';
-import { ENGINE_EXIT } from '../core/model/exit-codes.js';
+import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { RestartCauseSchema } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';

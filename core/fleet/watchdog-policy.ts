@@ -22,7 +22,7 @@
  */
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ProgrammingError } from '../errors.js';
-import { ENGINE_EXIT } from '../model/exit-codes.js';
+import { ENGINE_EXIT } from '../exit-codes.js';
 import type { Progress } from '../model/progress.js';
 import type { TaskStatus } from '../ports.js';
 import {
@@ -211,7 +211,7 @@ export type StopClassification =
  *   `ENGINE_EXIT.BAD_INPUT` (no signal, no OOM: a config or data file the engine refuses) is
  *   `CRASHED` and `permanent`: the same input fails the same way on every relaunch.
  *
- * The engine's exit codes are `ENGINE_EXIT` (`core/model/exit-codes.ts`).
+ * The engine's exit codes are `ENGINE_EXIT` (`core/exit-codes.ts`).
  *
  * @throws ProgrammingError when the task has not stopped.
  */

@@ -33,7 +33,7 @@ export const RestartCauseSchema = z.enum([
   /**
    * The store was busy or unreachable (a write lock held by another process, DynamoDB throttling, a
    * network fault): the engine gave up after its self-fence or commit bound (`core/fleet/timeouts.ts`)
-   * and exited `ENGINE_EXIT.STORE_UNAVAILABLE` (4, `core/model/exit-codes.ts`) saying what it waited on ("store busy: SQLITE_BUSY for
+   * and exited `ENGINE_EXIT.STORE_UNAVAILABLE` (4, `core/exit-codes.ts`) saying what it waited on ("store busy: SQLITE_BUSY for
    * 6.1 s"), or the watchdog's own probe of the store failed when it would have restarted the shard.
    * Not the engine's fault: never counted as a crash, paid from `maxPreemptions`, not `maxRestarts`.
    */

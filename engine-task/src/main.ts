@@ -9,14 +9,14 @@
  * unreachable past the self-fence or the commit bound (the last stderr line says what it waited on:
  * "store unavailable: store busy: SQLITE_BUSY for 6.1 s …"; the fleet books it `STORE_UNAVAILABLE`),
  * or a store file that cannot be opened (`StoreUnavailableError`). The codes are `ENGINE_EXIT`
- * (`core/model/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE` (`core/errors.ts`).
+ * (`core/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE` (`core/errors.ts`).
  */
 import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
 import { parseDurationSeconds } from '../../core/config/duration.js';
 import { systemClock } from '../../core/clock.js';
 import { engineExitCodeFor, errorKindOf, isBadOption, ValidationError } from '../../core/errors.js';
-import { ENGINE_EXIT } from '../../core/model/exit-codes.js';
+import { ENGINE_EXIT } from '../../core/exit-codes.js';
 import { ChaosExit, parseEngineChaos } from './chaos.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';

@@ -1,7 +1,7 @@
 /**
  * The error family (`core/errors.ts`): one root, a kind per class, `retryable` and `cause`, and the
  * one table from kind to HTTP status and to each program's exit code (`ERROR_TABLE`, with the
- * exit codes' names in `core/model/exit-codes.ts`), as the API, the engine and the CLI read it.
+ * exit codes' names in `core/exit-codes.ts`), as the API, the engine and the CLI read it.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,7 +30,7 @@ import {
   ValidationError,
   VersionConflictError,
 } from '../../core/errors.js';
-import { CLI_EXIT, ENGINE_EXIT } from '../../core/model/exit-codes.js';
+import { CLI_EXIT, ENGINE_EXIT } from '../../core/exit-codes.js';
 import { ChaosExit } from '../../engine-task/src/chaos.js';
 import { StoreFaultError } from '../../cli/store-health.js';
 

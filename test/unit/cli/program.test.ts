@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, CLI_VERSION, commandPath, runCli } from '../../../cli/program.js';
-import { CLI_EXIT } from '../../../core/model/exit-codes.js';
+import { CLI_EXIT } from '../../../core/exit-codes.js';
 
 async function arbfleet(argv: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';

@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assessShard, classifyStop } from '../../../core/fleet/watchdog-policy.js';
-import { ENGINE_EXIT } from '../../../core/model/exit-codes.js';
+import { ENGINE_EXIT } from '../../../core/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf } from '../../../core/fleet/store-trouble.js';
 import { policy, restart, SEC, shard, T0, task } from './fleet-fixtures.js';
 
