@@ -19,6 +19,7 @@ import {
   formatNumber,
   formatOffset,
   formatSeconds,
+  LEDGER_TABLE_HEADERS,
   SHARD_TABLE_HEADERS,
 } from './report-format.js';
 import type { CampaignReport, LatencyBucket } from './report-schema.js';
@@ -241,19 +242,7 @@ function ledger(report: CampaignReport): string {
     cell(formatMicros(s.realizedPnlMicros), true),
     cell(formatMicros(s.reportedPnlMicros), true),
   ]);
-  const headers = [
-    'Shard',
-    'Fills in ledger',
-    'Fills counted',
-    'Lost',
-    'Duplicated',
-    'Repeated decisions',
-    'Uncounted',
-    'Fills reported',
-    'Realised P&L (ledger)',
-    'Realised P&L (engine)',
-  ];
-  return `<div id="ledger">${verdict}${htmlTable(headers, rows)}</div>`;
+  return `<div id="ledger">${verdict}${htmlTable(LEDGER_TABLE_HEADERS, rows)}</div>`;
 }
 
 function bucketLabel(b: LatencyBucket): string {

@@ -15,6 +15,7 @@ import {
   formatNumber,
   formatOffset,
   formatSeconds,
+  LEDGER_TABLE_HEADERS,
   SHARD_TABLE_HEADERS,
 } from './report-format.js';
 import type { CampaignReport } from './report-schema.js';
@@ -130,19 +131,7 @@ function ledger(report: CampaignReport): string {
   const verdict = l.pass
     ? "✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines'."
     : "❌ The ledger does not match the engines' counters.";
-  const headers = [
-    'Shard',
-    'Fills in ledger',
-    'Fills counted',
-    'Lost',
-    'Duplicated',
-    'Repeated decisions',
-    'Uncounted',
-    'Fills reported',
-    'Realised P&L (ledger)',
-    'Realised P&L (engine)',
-  ];
-  return `## Ledger check\n\n${verdict}\n\n${table(headers, rows)}`;
+  return `## Ledger check\n\n${verdict}\n\n${table(LEDGER_TABLE_HEADERS, rows)}`;
 }
 
 function table(headers: readonly string[], rows: readonly string[][]): string {

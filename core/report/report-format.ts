@@ -68,3 +68,17 @@ export const SHARD_TABLE_HEADERS: readonly string[] = [
   'Peak RSS',
   'Restarts',
 ];
+
+/** The columns of the report's ledger check, the same in Markdown and HTML. */
+export const LEDGER_TABLE_HEADERS: readonly string[] = [
+  'Shard',
+  'Fills in ledger',
+  'Fills counted',
+  'Lost',
+  'Duplicated',
+  'Repeated decisions',
+  'Uncounted',
+  'Fills reported',
+  'Realised P&L (ledger)',
+  'Realised P&L (engine)',
+];

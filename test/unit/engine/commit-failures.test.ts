@@ -74,6 +74,21 @@ function secondsWithoutCommit(reason: string): number {
   return Number(match[1]);
 }
 
+/**
+ * A runner of one symbol in real time over `persistence`: staleAfter 5 s (self-fence and commit
+ * bound 5.25 s) leaves the few commits' turns (0.1 s apart) room before them on a loaded machine.
+ */
+function realTimeRunner(persistence: ShardPersistence): ShardRunner {
+  return new ShardRunner({
+    campaign: testCampaign({ symbols: ['BTC'], duration: '10m', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.1 } }),
+    shardIndex: 0,
+    symbols: ['BTC'],
+    mode: 'real',
+    log: silentLogger,
+    persistence,
+  });
+}
+
 describe('the runner when commits fail', () => {
   it('retries a commit whose answer was lost into a ledger holding every fill exactly once, and completes', async () => {
     // Every third commit is applied, but its answer is lost (a connection reset after an attempt's timeout).
@@ -202,35 +217,27 @@ describe('the runner when commits fail', () => {
     // is never answered (held past the self-fence). The heartbeats saw no store error; the commits did.
     let phase: 'healthy' | 'heartbeats-failing' | 'committed' | 'throttled' = 'healthy';
     const inner = new MemoryShardLedger().forTask(KEY, 0);
-    const runner = new ShardRunner({
-      // Real time here: staleAfter 5 s (self-fence 5.25 s) leaves the few commits' turns (0.1 s apart) before it room on a loaded machine.
-      campaign: testCampaign({ symbols: ['BTC'], duration: '10m', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.1 } }),
-      shardIndex: 0,
-      symbols: ['BTC'],
-      mode: 'real',
-      log: silentLogger,
-      persistence: {
-        ...inner,
-        restore: () => inner.restore(),
-        async heartbeat(progress) {
-          if (phase === 'throttled') return new Promise<void>(() => undefined);
-          if (phase === 'healthy') {
-            phase = 'heartbeats-failing';
-            return inner.heartbeat(progress);
-          }
-          throw new Error('heartbeat refused: progress does not validate');
-        },
-        async commit(fills, checkpoint) {
-          if (phase === 'healthy') return inner.commit(fills, checkpoint);
-          if (phase === 'heartbeats-failing') {
-            phase = 'committed';
-            return inner.commit(fills, checkpoint);
-          }
-          phase = 'throttled';
-          throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), {
-            name: 'ProvisionedThroughputExceededException',
-          });
-        },
+    const runner = realTimeRunner({
+      ...inner,
+      restore: () => inner.restore(),
+      async heartbeat(progress) {
+        if (phase === 'throttled') return new Promise<void>(() => undefined);
+        if (phase === 'healthy') {
+          phase = 'heartbeats-failing';
+          return inner.heartbeat(progress);
+        }
+        throw new Error('heartbeat refused: progress does not validate');
+      },
+      async commit(fills, checkpoint) {
+        if (phase === 'healthy') return inner.commit(fills, checkpoint);
+        if (phase === 'heartbeats-failing') {
+          phase = 'committed';
+          return inner.commit(fills, checkpoint);
+        }
+        phase = 'throttled';
+        throw Object.assign(new Error('The level of configured provisioned throughput for the table was exceeded.'), {
+          name: 'ProvisionedThroughputExceededException',
+        });
       },
     });
 
@@ -241,26 +248,19 @@ describe('the runner when commits fail', () => {
       /^DynamoDB throttled: ProvisionedThroughputExceededException ×\d+ over [\d.]+ s; no heartbeat written for [\d.]+s \(self-fence 5\.25s\)/,
     );
   });
+
   it('in real time, ends store-unavailable naming the unanswered commit when the store never answers one (not commit-failed, "last error: none")', async () => {
     // The store answers heartbeats and the first commits, then holds a commit for ever: no error ever
     // comes back. A store that does not answer is unreachable, not a crash of the engine.
     let commits = 0;
     const inner = new MemoryShardLedger().forTask(KEY, 0);
-    const runner = new ShardRunner({
-      // staleAfter 5 s: commit bound 5.25 s, self-fence later; flushes every 0.1 s.
-      campaign: testCampaign({ symbols: ['BTC'], duration: '10m', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.1 } }),
-      shardIndex: 0,
-      symbols: ['BTC'],
-      mode: 'real',
-      log: silentLogger,
-      persistence: {
-        ...inner,
-        restore: () => inner.restore(),
-        async commit(fills, checkpoint) {
-          commits++;
-          if (commits <= 2) return inner.commit(fills, checkpoint);
-          return new Promise<void>(() => undefined);
-        },
+    const runner = realTimeRunner({
+      ...inner,
+      restore: () => inner.restore(),
+      async commit(fills, checkpoint) {
+        commits++;
+        if (commits <= 2) return inner.commit(fills, checkpoint);
+        return new Promise<void>(() => undefined);
       },
     });
 
