@@ -28,6 +28,18 @@ export function linearScale(domainMax: number, from: number, to: number): (value
   return (value) => round(from + ((to - from) * value) / span);
 }
 
+/**
+ * A value axis's range: from `min(0, values)` to `max(0, values)` (so zero is always drawn), at
+ * least 1 wide, padded by 5 % of the span on each side.
+ */
+export function paddedRange(values: readonly number[]): { lo: number; hi: number } {
+  const lo = Math.min(0, ...values);
+  let hi = Math.max(0, ...values);
+  if (hi - lo < 1) hi = lo + 1;
+  const pad = (hi - lo) * 0.05;
+  return { lo: lo - pad, hi: hi + pad };
+}
+
 function ticksOf(step: number, max: number): number[] {
   const ticks: number[] = [];
   for (let v = 0; ticks.length < 50; v += step) {

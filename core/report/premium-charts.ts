@@ -4,6 +4,7 @@
  * e = strategy.entryBps + both venues' taker fees, the premium-aware rule's bound); each trade's
  * entry (filled dot) and exit (hollow dot) at the premium of the last heartbeat at or before it.
  */
+import { paddedRange } from './chart-scale.js';
 import { escapeHtml } from './html-text.js';
 import { formatInstant, formatNumber } from './report-format.js';
 import type { PremiumSeries, TradeRow } from './trading-schema.js';
@@ -31,12 +32,7 @@ export function symbolPremiumChart(series: PremiumSeries, trades: readonly Trade
   const mine = trades.filter((t) => t.shardId === series.shardId && t.symbol === series.symbol);
   const centre = (p: PremiumSeries['points'][number]) => p.baselineBps ?? 0;
   const values = points.flatMap((p) => [p.premiumBps, centre(p), ...(thresholdBps === null ? [] : [centre(p) + thresholdBps, centre(p) - thresholdBps])]);
-  let lo = Math.min(0, ...values);
-  let hi = Math.max(0, ...values);
-  if (hi - lo < 1) hi = lo + 1;
-  const pad = (hi - lo) * 0.05;
-  lo -= pad;
-  hi += pad;
+  const { lo, hi } = paddedRange(values);
   const x = (at: number) => (M.left + ((Math.min(Math.max(at, t0), t1) - t0) / (t1 - t0)) * (W - M.left - M.right)).toFixed(1);
   const y = (v: number) => (H - M.bottom - ((v - lo) / (hi - lo)) * (H - M.top - M.bottom)).toFixed(1);
   const path = (v: (p: PremiumSeries['points'][number]) => number | null) => {

@@ -3,6 +3,7 @@
  * statistics, P&L by exit reason, positions left open, data quality per venue, entries refused,
  * and the premium with its baseline over time (inline SVG, nothing when no heartbeat carried it).
  */
+import { paddedRange } from './chart-scale.js';
 import { cell, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { formatCount, formatInstant, formatMoney, formatNumber } from './report-format.js';
@@ -338,12 +339,7 @@ export function premiumChart(series: readonly PremiumSeries[]): string {
   const t0 = Math.min(...all.map((p) => p.at));
   const t1 = Math.max(t0 + 1, ...all.map((p) => p.at));
   const values = all.flatMap((p) => (p.baselineBps === null ? [p.premiumBps] : [p.premiumBps, p.baselineBps]));
-  let lo = Math.min(0, ...values);
-  let hi = Math.max(0, ...values);
-  if (hi - lo < 1) hi = lo + 1;
-  const pad = (hi - lo) * 0.05;
-  lo -= pad;
-  hi += pad;
+  const { lo, hi } = paddedRange(values);
   const x = (at: number) => (M.left + ((at - t0) / (t1 - t0)) * (W - M.left - M.right)).toFixed(1);
   const y = (v: number) => (H - M.bottom - ((v - lo) / (hi - lo)) * (H - M.top - M.bottom)).toFixed(1);
   const path = (points: readonly { at: number; generation: number; v: number }[]) =>
