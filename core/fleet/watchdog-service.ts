@@ -287,6 +287,14 @@ export class WatchdogService {
       shard = this.observedHeartbeat(current, now);
       verdict = assessShard(shard, task?.taskId === shard.taskId ? task : undefined, now, policy);
     }
+    // A task described as running at the pass's start may have ended since: an engine that gave up on a
+    // busy store exits 4 just before the watchdog's kill, and on a loaded machine after the pass read it.
+    // Its own end names the cause (STORE_UNAVAILABLE), not its silence (LOST): one more describe, only
+    // for a shard about to be restarted or failed as stale.
+    if ((verdict.kind === 'restart' || verdict.kind === 'fail') && staleCauseOf(verdict) !== undefined && shard.taskId !== undefined) {
+      const [ended] = await this.ctx.launcher.describe([shard.taskId]);
+      if (ended?.state === 'STOPPED') verdict = assessShard(shard, ended, now, policy);
+    }
     verdict = this.suspectObserverFirst(verdict, shard, now, config, read);
     try {
       await this.apply(campaign, shard, verdict, now);
