@@ -1,0 +1,79 @@
+/**
+ * A shard about to be restarted as stale whose task ended after the watchdog's pass described it
+ * (an engine that gave up on a busy store exits 4 just before the watchdog's kill; on a loaded
+ * machine, after the pass's describe): judged by the task's own end, STORE_UNAVAILABLE, not by its
+ * silence, LOST (`WatchdogService.judge`; `test/e2e/fleet-store-lock.test.ts` met it on a loaded
+ * CI run). The real SQLite store, the in-memory launch queue, a scripted launcher, virtual time.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { VirtualClock } from '../../../core/clock.js';
+import { ENGINE_EXIT } from '../../../core/exit-codes.js';
+import { CampaignService } from '../../../core/fleet/campaign-service.js';
+import type { FleetContext, FleetEvents } from '../../../core/fleet/fleet-context.js';
+import { LaunchService } from '../../../core/fleet/launch-service.js';
+import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
+import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import type { RestartCause } from '../../../core/model/records.js';
+import type { TaskStatus } from '../../../core/ports.js';
+import { progress } from '../../contract/record-builders.js';
+import { campaignInput } from '../../support/campaigns.js';
+import { MapLauncher } from '../../support/map-launcher.js';
+
+const T0 = Date.UTC(2026, 0, 1);
+const stores: SqliteCampaignStore[] = [];
+afterEach(() => {
+  for (const store of stores.splice(0)) store.close();
+});
+
+/** A launcher whose task, once `endAfterNextDescribe` is set, exits 4 right after the next describe has answered RUNNING. */
+class EndingLauncher extends MapLauncher {
+  endAfterNextDescribe = false;
+  override async describe(taskIds: string[]): Promise<TaskStatus[]> {
+    const answer = (await super.describe(taskIds)).map((t) => ({ ...t }));
+    if (this.endAfterNextDescribe) {
+      this.endAfterNextDescribe = false;
+      for (const id of taskIds) {
+        const task = this.tasks.get(id);
+        if (task) Object.assign(task, { state: 'STOPPED', exitCode: ENGINE_EXIT.STORE_UNAVAILABLE, stoppedReason: 'Essential container in task exited' });
+      }
+    }
+    return answer;
+  }
+}
+
+describe('a stale shard whose task ends after the pass described it', () => {
+  it("is restarted STORE_UNAVAILABLE by the task's own exit 4, not LOST", async () => {
+    const clock = new VirtualClock(T0);
+    const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-ended-')), 'fleet.db'), clock);
+    stores.push(store);
+    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+    const launcher = new EndingLauncher();
+    const told: RestartCause[] = [];
+    const events: FleetEvents = { restarted: (cause) => told.push(cause), shardFailed: () => undefined, massStaleness: () => undefined };
+    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}), events };
+    const { view } = await new CampaignService(ctx).createCampaign(
+      campaignInput({ symbols: ['BTC'], watchdog: { heartbeatInterval: '1s', staleAfter: '5s', backoff: { initial: 0 } } }),
+    );
+    const launches = new LaunchService(ctx);
+    for (const m of await queue.receive(10)) if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+    await store.forTask(key, 0).heartbeat(progress(10));
+    const watchdog = new WatchdogService(ctx);
+    await watchdog.pass();
+
+    // Silent past staleAfter: suspected, then confirmed; the engine exits 4 between the pass's describe and the verdict.
+    for (let i = 0; i < 40 && told.length === 0; i++) {
+      clock.advance(250);
+      // The pass that confirms the suspicion (staleAfter 5 s: confirmation 0.5 s after it) is the one whose task ends.
+      const suspectSince = (await store.getShard(key))?.suspectSince;
+      launcher.endAfterNextDescribe = suspectSince !== undefined && clock.now() - suspectSince >= 500;
+      await watchdog.pass();
+    }
+
+    expect(told).toEqual(['STORE_UNAVAILABLE']);
+  });
+});
