@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationSeconds } from './duration.js';
+import { EngineConfigSchema } from './engine-config.js';
 import { fargateMemoryChoices, isFargateTaskSize } from './fargate-task-size.js';
 
 /**
@@ -303,6 +304,7 @@ const CampaignShape = z
     sharding: ShardingSchema.default(ShardingSchema.parse({})),
     watchdog: WatchdogSchema.default(WatchdogSchema.parse({})),
     task: TaskSizeSchema.default(TaskSizeSchema.parse({})),
+    engine: EngineConfigSchema.default({ kind: 'builtin' }),
     monitor: MonitorSchema.default(MonitorSchema.parse({})),
     onShardFailure: z.enum(['fail', 'continue']).default('fail').meta({
       description: 'what the campaign does when a shard exhausts its restart budget',

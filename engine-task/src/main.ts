@@ -24,6 +24,9 @@ import { ShardRunner, type RunOutcome } from './runner.js';
 import { STORE_UNAVAILABLE_PREFIX, storeTroubleOf } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 
+/** The version the built-in engine gives in the task protocol's `hello`. */
+const ENGINE_VERSION = '0.1.0';
+
 /** How long SIGTERM may take before the process gives up on flushing (ECS waits 30 s). */
 const STOP_DEADLINE_MS = 9_000;
 
@@ -46,6 +49,8 @@ Options (each also read from the environment variable in brackets):
   --shard ID              shard id (default: shard-000)                      [ARBFLEET_SHARD_ID]
   --shard-index N         shard number, varies the synthetic feed's seed     [ARBFLEET_SHARD_INDEX]
   --generation N          fencing generation (default: 0)                    [ARBFLEET_GENERATION]
+  --protocol stdio        run behind the agent: shard, config and restore point from the task
+                          protocol's assignment on stdin (docs/task-protocol.md)
   --pretty / --json       human-readable or JSON log lines (default: pretty on a terminal)
   -h, --help              this help
 
@@ -72,6 +77,7 @@ async function main(): Promise<number> {
       shard: { type: 'string' },
       'shard-index': { type: 'string' },
       generation: { type: 'string' },
+      protocol: { type: 'string' },
       pretty: { type: 'boolean' },
       json: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
@@ -80,6 +86,12 @@ async function main(): Promise<number> {
   if (values.help) {
     console.log(HELP);
     return ENGINE_EXIT.OK;
+  }
+  // Behind the agent (`engine.kind: command` running this engine): shard, config and restore point come over stdio.
+  if (values.protocol !== undefined) {
+    if (values.protocol !== 'stdio') throw new ValidationError([{ path: '--protocol', message: `expected stdio, got "${values.protocol}"` }]);
+    const { runStdioEngine } = await import('./protocol/stdio-engine.js');
+    return runStdioEngine(ENGINE_VERSION);
   }
   const env = process.env;
   const configPath = positionals[0] ?? env.ARBFLEET_CONFIG;
@@ -128,6 +140,25 @@ async function main(): Promise<number> {
   // self-fence check) turns while the store is busy: `engineLockWaitSec` (core/fleet/timeouts.ts).
   setLockWait?.(shardTimeouts(campaign.config.watchdog).engineLockWaitSec * 1000);
 
+  if (campaign.config.engine.kind === 'command') {
+    // The agent: the engine is the configured command, supervised; this process keeps the store.
+    const { runAgent } = await import('./agent/run-agent.js');
+    try {
+      return await runAgent({
+        campaign,
+        persistence,
+        shardIndex,
+        symbols,
+        mode,
+        log,
+        ...optionalField('startAt', optionalInteger(env.ARBFLEET_STARTED_AT, 'ARBFLEET_STARTED_AT')),
+        ...optionalField('endsAt', optionalInteger(env.ARBFLEET_ENDS_AT, 'ARBFLEET_ENDS_AT')),
+        ...optionalField('heartbeatIntervalSec', env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined),
+      });
+    } finally {
+      close();
+    }
+  }
   const runner = new ShardRunner({
     campaign,
     shardIndex,
@@ -236,6 +267,10 @@ function integer(text: string, name: string): number {
   const n = Number(text);
   if (!Number.isInteger(n) || n < 0) throw new ValidationError([{ path: name, message: `expected a whole number ≥ 0, got "${text}"` }]);
   return n;
+}
+
+function optionalField<K extends string, V>(name: K, value: V | undefined): { [P in K]?: V } {
+  return (value === undefined ? {} : { [name]: value }) as { [P in K]?: V };
 }
 
 function optionalInteger(text: string | undefined, name: string): number | undefined {

@@ -1,0 +1,631 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { type Clock, systemClock } from '../../../core/clock.js';
+import type { Campaign } from '../../../core/config/resolve-campaign.js';
+import { ENGINE_EXIT } from '../../../core/exit-codes.js';
+import { FencedOutError, isRetryable } from '../../../core/errors.js';
+import { describeStoreTrouble, noteStoreTrouble, type StoreTrouble } from '../../../core/fleet/store-trouble.js';
+import { shardTimeouts } from '../../../core/fleet/timeouts.js';
+import type { Logger } from '../../../core/log.js';
+import type { Fill } from '../../../core/model/fill.js';
+import type { EngineStop, Progress } from '../../../core/model/progress.js';
+import {
+  type AgentMessage,
+  type CommitMessage,
+  type DoneMessage,
+  type EngineMessage,
+  type HelloMessage,
+  MAX_LINE_BYTES,
+  type ProgressMessage,
+  TASK_PROTOCOL_VERSION,
+} from '../../../core/model/task-protocol.js';
+import type { ShardPersistence } from '../../../core/ports.js';
+import { type CommitCursor, commitProblem } from './commit-check.js';
+import { readEngineLine } from './engine-line.js';
+import { groupRssBytes } from './group-memory.js';
+import { LineSplitter } from './line-splitter.js';
+import { LogBudget } from './log-budget.js';
+import { engineCheckpointOf, restoredCounts, storedCheckpoint, type VenueFillCounts } from './stored-checkpoint.js';
+
+/** What the engine has `stop.withinMs` to end in: as long as the built-in engine gives itself (ECS waits 30 s). */
+export const STOP_WITHIN_MS = 9_000;
+/** Engine logs copied to the task log per second at most (`docs/task-protocol.md`, Limits). */
+export const LOG_BYTES_PER_SEC = 1024 * 1024;
+
+/**
+ * How an agent's run ended, and its exit code (`ENGINE_EXIT`): `completed` (the engine's `done`
+ * then exit 0, every commit answered) and `stopped` (the same after a `stop`) exit 0; `bad-input`
+ * (the engine exited 2) exits 2; `fenced`/`self-fenced` 3; `store-unavailable` 4; everything else
+ * (`crashed`, `violation`, `commit-failed`, `killed-at-deadline`, `out-of-memory`) 1.
+ */
+export type AgentEnd =
+  | 'completed'
+  | 'stopped'
+  | 'bad-input'
+  | 'crashed'
+  | 'violation'
+  | 'commit-failed'
+  | 'killed-at-deadline'
+  | 'out-of-memory'
+  | 'fenced'
+  | 'self-fenced'
+  | 'store-unavailable';
+
+export interface AgentOutcome {
+  end: AgentEnd;
+  exitCode: number;
+  reason: string;
+  /** Who the engine said it was (`hello`). */
+  engine?: HelloMessage['engine'];
+  /** Commits the store accepted in this generation, and the fills they held. */
+  commits: number;
+  fillsCommitted: number;
+  /** Engine log bytes dropped over the log budget. */
+  logBytesDropped: number;
+}
+
+export interface TaskAgentOptions {
+  /** The engine's program and arguments (`engine.command`). */
+  command: readonly string[];
+  cwd?: string;
+  /** Added to the engine's environment (`engine.env`), after the store and credential variables are taken out. */
+  env?: Record<string, string>;
+  persistence: ShardPersistence;
+  campaign: Campaign;
+  shardIndex: number;
+  symbols: readonly string[];
+  mode: 'real' | 'virtual';
+  startAt?: number;
+  endsAt?: number;
+  log: Logger;
+  clock?: Clock;
+  /** Monotonic ms for the timers (default `performance.now()`). */
+  monotonic?: () => number;
+  stopWithinMs?: number;
+  /** How long the engine has to say `hello` (default: the campaign's `watchdog.launchTimeout`). */
+  helloTimeoutMs?: number;
+  heartbeatIntervalSec?: number;
+  /** Where the engine's log lines go (default: this process's stdout, the task log). */
+  writeLog?: (text: string) => void;
+  /** Where the engine's stderr lines go (default: this process's stderr, whose tail the launcher keeps). */
+  writeErr?: (text: string) => void;
+  /** The engine's resident memory (default: its process group's, from `/proc`). */
+  memory?: (pgid: number) => number;
+  logBytesPerSec?: number;
+}
+
+/**
+ * The environment an engine gets: this process's, without anything that reaches the store or
+ * cloud credentials (`ARBFLEET_*`, `AWS_*`, ECS's metadata and credential endpoints), so user code
+ * cannot write the ledger or a heartbeat (of its shard or any other), plus the campaign's `engine.env`.
+ */
+export function engineEnvironment(base: NodeJS.ProcessEnv, extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) {
+    if (value === undefined || /^(ARBFLEET_|AWS_|ECS_CONTAINER_METADATA)/.test(name)) continue;
+    env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+/**
+ * The supervising side of the task protocol (`docs/task-protocol.md`): starts an engine command as
+ * its child, in a process group of its own, and keeps every guarantee the built-in engine's runner
+ * keeps, for code it did not write. It alone holds the store: it writes fenced heartbeats from the
+ * engine's latest `progress` (the engine's `counter` is the heartbeat's `turns`, so a counter that
+ * stands still is a stall to the watchdog's existing rule), checks every `commit` and writes it
+ * through the same fenced, exactly-once `ShardPersistence.commit` the built-in engine uses, and
+ * answers it. It kills the engine's group when fenced, when it cannot heartbeat for the self-fence
+ * (`core/fleet/timeouts.ts`), on a protocol violation, when its memory passes the task's, and at
+ * `stop`'s deadline. Nothing here runs per market update: the engine's loop is its own.
+ */
+export class TaskAgent {
+  private readonly o: TaskAgentOptions;
+  private readonly clock: Clock;
+  private readonly mono: () => number;
+  private readonly generation: number;
+  private readonly symbolSet: ReadonlySet<string>;
+  private readonly heartbeatMs: number;
+  private readonly selfFenceMs: number;
+  private readonly commitBoundMs: number;
+  private readonly storeRetryMs: number;
+  private readonly memoryLimitBytes: number;
+  private child: ChildProcess | undefined;
+  private pgid = 0;
+  private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
+  private childGone = false;
+  private hello: HelloMessage | undefined;
+  private assigned = false;
+  /** The answer to `hello`, made before the engine starts. */
+  private assignment: AgentMessage | undefined;
+  private done: DoneMessage | undefined;
+  private latest: ProgressMessage | undefined;
+  private progressStartedAt = 0;
+  private cursor: CommitCursor = { nextCommitSeq: 0, nextFillSeq: 0 };
+  private validatedCounts: VenueFillCounts = { fillsA: 0, fillsB: 0 };
+  private committedCounts: VenueFillCounts = { fillsA: 0, fillsB: 0 };
+  private committedSeq = -1;
+  private commits = 0;
+  private fillsCommitted = 0;
+  private commitChain: Promise<void> = Promise.resolve();
+  private failure: { end: AgentEnd; reason: string } | undefined;
+  private stopCause: string | undefined;
+  private stopDeadlineHit = false;
+  private lastHeartbeatOk = 0;
+  private heartbeatInFlight = false;
+  private storeTrouble: StoreTrouble | undefined;
+  private rssBytes = 0;
+  private lastErrLine = '';
+  private timers: NodeJS.Timeout[] = [];
+  private readonly logBudget: LogBudget;
+  private logBytesDropped = 0;
+
+  constructor(options: TaskAgentOptions) {
+    this.o = options;
+    this.clock = options.clock ?? systemClock;
+    this.mono = options.monotonic ?? (() => performance.now());
+    this.generation = options.persistence.generation;
+    this.symbolSet = new Set(options.symbols);
+    const { watchdog, task } = options.campaign.config;
+    this.heartbeatMs = (options.heartbeatIntervalSec ?? watchdog.heartbeatInterval) * 1000;
+    const timeouts = shardTimeouts(watchdog);
+    this.selfFenceMs = timeouts.selfFenceSec * 1000;
+    this.commitBoundMs = timeouts.commitBoundSec * 1000;
+    this.storeRetryMs = timeouts.storeRetrySec * 1000;
+    this.memoryLimitBytes = task.memoryMiB * 1024 * 1024;
+    this.logBudget = new LogBudget(options.logBytesPerSec ?? LOG_BYTES_PER_SEC, this.mono());
+  }
+
+  /**
+   * Asks the engine to stop gracefully (`stop`, with `stopWithinMs`), then kills its process group
+   * at the deadline. The first cause given is the one the engine and the final heartbeat see;
+   * repeats change nothing.
+   */
+  stop(cause: string): void {
+    if (this.stopCause !== undefined || this.childGone) return;
+    this.stopCause = cause;
+    const withinMs = this.o.stopWithinMs ?? STOP_WITHIN_MS;
+    this.o.log.log('info', 'engine asked to stop', { cause, withinMs });
+    if (this.assigned) this.send({ type: 'stop', withinMs, cause });
+    else this.killGroup();
+    this.timers.push(
+      setTimeout(() => {
+        if (this.childGone) return;
+        this.stopDeadlineHit = true;
+        this.o.log.log('error', 'engine ignored stop: killed at the deadline', { cause, withinMs });
+        this.killGroup();
+      }, withinMs),
+    );
+  }
+
+  /** Restores, starts the engine, supervises it to its end, and says how the run ended. */
+  async run(): Promise<AgentOutcome> {
+    const restore = await this.o.persistence.restore();
+    const lastSeq = restore.ledgerTail.at(-1)?.seq ?? restore.checkpoint?.lastFillSeq ?? -1;
+    this.committedSeq = lastSeq;
+    this.cursor = { nextCommitSeq: 0, nextFillSeq: lastSeq + 1 };
+    this.committedCounts = restoredCounts(restore.checkpoint, restore.ledgerTail);
+    this.validatedCounts = { ...this.committedCounts };
+    this.lastHeartbeatOk = this.mono();
+    this.progressStartedAt = this.clock.now();
+    try {
+      await this.o.persistence.heartbeat(this.progress());
+    } catch (error) {
+      if (error instanceof FencedOutError) return this.outcome({ end: 'fenced', reason: error.message });
+      this.noteHeartbeatTrouble(error);
+    }
+    const engineCheckpoint = engineCheckpointOf(restore.checkpoint);
+    this.assignment = {
+      type: 'assignment',
+      protocol: TASK_PROTOCOL_VERSION,
+      campaignId: this.o.persistence.key.campaignId,
+      shardId: this.o.persistence.key.shardId,
+      shardIndex: this.o.shardIndex,
+      generation: this.generation,
+      symbols: [...this.o.symbols],
+      config: this.o.campaign.config as unknown as Record<string, unknown>,
+      clock: this.o.mode,
+      ...(this.o.mode === 'real' && this.o.startAt !== undefined ? { startedAt: this.o.startAt } : {}),
+      ...(this.o.mode === 'real' && this.o.endsAt !== undefined ? { endsAt: this.o.endsAt } : {}),
+      restore: { checkpoint: engineCheckpoint, ledgerTail: restore.ledgerTail, nextFillSeq: lastSeq + 1 },
+    };
+    this.start();
+    const exit = await (this.exited as Promise<{ code: number | null; signal: NodeJS.Signals | null }>);
+    await this.commitChain;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.killGroup(); // grandchildren the engine left behind die with it
+    this.noteDroppedLogs();
+    const verdict = this.failure ?? this.verdictOf(exit);
+    if (verdict.end === 'completed' || verdict.end === 'stopped') await this.finalHeartbeat(this.engineStop(verdict.end));
+    else if (verdict.end !== 'fenced' && verdict.end !== 'self-fenced') await this.lastHeartbeat();
+    return this.outcome(verdict);
+  }
+
+  /** Spawns the engine and wires its streams and the timers. */
+  private start(): void {
+    const [file, ...args] = this.o.command as [string, ...string[]];
+    const child = spawn(file, args, {
+      cwd: this.o.cwd,
+      env: engineEnvironment(process.env, this.o.env),
+      detached: true,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child = child;
+    this.pgid = child.pid ?? 0;
+    this.exited = new Promise((resolve) => {
+      let stdoutEnded = false;
+      let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      const settle = () => {
+        if (exit !== undefined && stdoutEnded) resolve(exit);
+      };
+      child.stdout?.once('close', () => {
+        stdoutEnded = true;
+        settle();
+      });
+      child.once('exit', (code, signal) => {
+        exit = { code, signal };
+        this.childGone = true;
+        settle();
+      });
+      child.once('error', (error) => {
+        this.fail('crashed', `engine could not be started: ${this.o.command.join(' ')}: ${error.message}`);
+        exit = { code: null, signal: null };
+        this.childGone = true;
+        stdoutEnded = true;
+        settle();
+      });
+    });
+    child.stdin?.on('error', () => undefined); // a child that closed its stdin: what it misses, its exit says
+    const out = new LineSplitter(
+      MAX_LINE_BYTES,
+      (line, lineNo) => this.onStdoutLine(line, lineNo),
+      (lineNo, bytes) => this.violation(`stdout line ${lineNo}: ${bytes} bytes or more, over the limit of ${MAX_LINE_BYTES} (MAX_LINE_BYTES)`),
+    );
+    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout?.on('end', () => out.end());
+    const err = new LineSplitter(
+      MAX_LINE_BYTES,
+      (line) => this.copyLog(line, true),
+      (lineNo, bytes) => this.copyLog(`[stderr line ${lineNo}: ${bytes} bytes, over the limit: not copied]`, true),
+    );
+    child.stderr?.on('data', (chunk: Buffer) => err.push(chunk));
+    child.stderr?.on('end', () => err.end());
+    const helloMs = this.o.helloTimeoutMs ?? this.o.campaign.config.watchdog.launchTimeout * 1000;
+    this.timers.push(
+      setTimeout(() => {
+        if (this.hello === undefined) this.fail('crashed', `engine wrote no hello within ${helloMs / 1000}s (watchdog.launchTimeout)`);
+      }, helloMs),
+    );
+    // Looked at four times a heartbeat (at most every 250 ms): a failed heartbeat is tried again that soon.
+    const beat = setInterval(() => void this.onHeartbeatTimer(), Math.min(this.heartbeatMs / 4, 250));
+    this.timers.push(beat);
+    if (this.o.mode === 'real' && this.o.endsAt !== undefined) {
+      const untilEnd = this.o.endsAt - this.clock.now();
+      // The engine ends itself at `endsAt` (it has it in its assignment); this is the agent's backstop.
+      if (untilEnd < 2 ** 31 - 1) this.timers.push(setTimeout(() => this.stop('deadline'), Math.max(0, untilEnd + this.heartbeatMs)));
+    }
+  }
+
+  private onStdoutLine(line: string, lineNo: number): void {
+    const read = readEngineLine(line);
+    if (read.kind === 'log') {
+      this.copyLog(line, false);
+      return;
+    }
+    if (read.kind === 'violation') {
+      if (read.commitSeq !== undefined) this.send({ type: 'commit-result', seq: read.commitSeq, status: 'rejected', reason: read.problem });
+      this.violation(`stdout line ${lineNo}: ${read.problem}`);
+      return;
+    }
+    this.onMessage(read.message, lineNo);
+  }
+
+  private onMessage(message: EngineMessage, lineNo: number): void {
+    if (this.failure !== undefined) return;
+    if (this.done !== undefined) {
+      this.violation(`stdout line ${lineNo}: ${message.type} message after done: expected nothing more`);
+      return;
+    }
+    if (message.type === 'hello') {
+      this.onHello(message, lineNo);
+      return;
+    }
+    if (this.hello === undefined) {
+      this.violation(`stdout line ${lineNo}: ${message.type} message before hello: expected hello first`);
+      return;
+    }
+    if (message.type === 'progress') {
+      this.onProgress(message, lineNo);
+      return;
+    }
+    if (message.type === 'commit') {
+      this.onCommit(message, lineNo);
+      return;
+    }
+    this.done = message;
+    if (message.reason === 'stopped' && this.stopCause === undefined) {
+      this.violation(`stdout line ${lineNo}: done message: reason "stopped", but no stop was sent: expected feed-done or deadline`);
+    }
+  }
+
+  private onHello(hello: HelloMessage, lineNo: number): void {
+    if (this.hello !== undefined) {
+      this.violation(`stdout line ${lineNo}: hello message: a second hello: expected one per run`);
+      return;
+    }
+    if (hello.protocol !== TASK_PROTOCOL_VERSION) {
+      this.fail('bad-input', `engine speaks task protocol ${hello.protocol}: this agent speaks ${TASK_PROTOCOL_VERSION} (docs/task-protocol.md)`);
+      return;
+    }
+    this.hello = hello;
+    this.o.log.log('info', 'engine said hello', { engine: hello.engine.name, version: hello.engine.version, protocol: hello.protocol });
+    if (this.assignment) this.send(this.assignment);
+    this.assigned = true;
+    if (this.stopCause !== undefined) this.send({ type: 'stop', withinMs: this.o.stopWithinMs ?? STOP_WITHIN_MS, cause: this.stopCause });
+  }
+
+  private onProgress(progress: ProgressMessage, lineNo: number): void {
+    if (this.latest !== undefined && progress.counter < this.latest.counter) {
+      this.violation(
+        `stdout line ${lineNo}: progress message: counter: expected ${this.latest.counter} or more (it never goes back), found ${progress.counter}`,
+      );
+      return;
+    }
+    this.latest = progress;
+  }
+
+  private onCommit(commit: CommitMessage, lineNo: number): void {
+    const problem = commitProblem(commit, this.cursor, this.symbolSet);
+    if (problem !== undefined) {
+      this.send({ type: 'commit-result', seq: commit.seq, status: 'rejected', reason: problem });
+      this.violation(`stdout line ${lineNo}: ${problem}`);
+      return;
+    }
+    const fills: Fill[] = new Array(commit.fills.length);
+    const counts = this.validatedCounts;
+    for (let i = 0; i < commit.fills.length; i++) {
+      const fill = commit.fills[i] as CommitMessage['fills'][number];
+      fills[i] = { ...fill, generation: this.generation };
+      if (fill.venue === 'A') counts.fillsA++;
+      else counts.fillsB++;
+    }
+    this.cursor = { nextCommitSeq: commit.seq + 1, nextFillSeq: this.cursor.nextFillSeq + fills.length };
+    const lastFillSeq = this.cursor.nextFillSeq - 1;
+    const checkpoint = storedCheckpoint(commit.checkpoint, this.generation, lastFillSeq, { ...counts }, this.clock.now());
+    const seq = commit.seq;
+    this.commitChain = this.commitChain.then(() => this.writeCommit(seq, fills, checkpoint, lastFillSeq, { ...counts }));
+  }
+
+  /** Writes one validated commit, retrying what may pass for the commit bound, and answers it. */
+  private async writeCommit(
+    seq: number,
+    fills: Fill[],
+    checkpoint: ReturnType<typeof storedCheckpoint>,
+    lastFillSeq: number,
+    counts: VenueFillCounts,
+  ): Promise<void> {
+    let trouble: StoreTrouble | undefined;
+    const firstTry = this.mono();
+    for (;;) {
+      if (this.failure !== undefined) return;
+      try {
+        await this.o.persistence.commit(fills, checkpoint);
+        this.committedSeq = lastFillSeq;
+        this.committedCounts = counts;
+        this.commits++;
+        this.fillsCommitted += fills.length;
+        this.send({ type: 'commit-result', seq, status: 'accepted' });
+        return;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        if (error instanceof FencedOutError) {
+          this.send({ type: 'commit-result', seq, status: 'fenced', reason: message });
+          this.fail('fenced', message);
+          return;
+        }
+        if (!isRetryable(error)) {
+          this.send({ type: 'commit-result', seq, status: 'rejected', reason: message });
+          this.fail('commit-failed', `commit ${seq} refused: ${message}`);
+          return;
+        }
+        trouble = noteStoreTrouble(trouble, error, this.mono()) ?? trouble;
+        const waited = this.mono() - firstTry;
+        if (waited > this.commitBoundMs) {
+          const why = `commit ${seq} not written for ${(waited / 1000).toFixed(1)}s (commit bound ${(this.commitBoundMs / 1000).toFixed(2)}s): ${trouble ? describeStoreTrouble(trouble, this.mono()) : message}`;
+          this.send({ type: 'commit-result', seq, status: 'rejected', reason: why });
+          this.fail(trouble ? 'store-unavailable' : 'commit-failed', why);
+          return;
+        }
+        this.o.log.log('warn', 'commit failed, will retry', { seq, fills: fills.length, error: message });
+        await sleep(this.storeRetryMs);
+      }
+    }
+  }
+
+  private async onHeartbeatTimer(): Promise<void> {
+    if (this.heartbeatInFlight || this.childGone || this.failure !== undefined) return;
+    const now = this.mono();
+    if (now - this.lastHeartbeatOk > this.selfFenceMs) {
+      const seconds = ((now - this.lastHeartbeatOk) / 1000).toFixed(1);
+      if (this.storeTrouble) this.fail('store-unavailable', `no heartbeat written for ${seconds}s: ${describeStoreTrouble(this.storeTrouble, now)}`);
+      else this.fail('self-fenced', `no heartbeat written for ${seconds}s (self-fence ${(this.selfFenceMs / 1000).toFixed(2)}s, core/fleet/timeouts.ts)`);
+      return;
+    }
+    if (now - this.lastHeartbeatOk < this.heartbeatMs - 5 && this.storeTrouble === undefined) return;
+    this.rssBytes = this.o.memory ? this.o.memory(this.pgid) : groupRssBytes(this.pgid);
+    if (this.rssBytes > this.memoryLimitBytes) {
+      this.fail(
+        'out-of-memory',
+        `engine resident memory ${(this.rssBytes / 2 ** 20).toFixed(0)} MiB is over the task's ${this.o.campaign.config.task.memoryMiB} MiB (task.memoryMiB)`,
+      );
+      return;
+    }
+    this.noteDroppedLogs();
+    this.heartbeatInFlight = true;
+    const sentAt = this.mono();
+    try {
+      await this.o.persistence.heartbeat(this.progress());
+      this.lastHeartbeatOk = sentAt;
+      this.storeTrouble = undefined;
+    } catch (error) {
+      if (error instanceof FencedOutError) this.fail('fenced', error.message);
+      else this.noteHeartbeatTrouble(error);
+    } finally {
+      this.heartbeatInFlight = false;
+    }
+  }
+
+  private noteHeartbeatTrouble(error: unknown): void {
+    this.storeTrouble = noteStoreTrouble(this.storeTrouble, error, this.mono()) ?? this.storeTrouble;
+    this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
+  }
+
+  /** The heartbeat's payload from the engine's latest progress: its counter is `turns`, what the stall rule judges. */
+  private progress(stop?: EngineStop): Progress {
+    const p = this.latest;
+    const now = this.clock.now();
+    const uptimeSec = Math.max(0, (now - this.progressStartedAt) / 1000);
+    const ticks = p?.ticks ?? p?.counter ?? 0;
+    const micros = p?.realizedPnlMicros ?? 0;
+    return {
+      at: now,
+      uptimeSec,
+      ticks,
+      ticksPerSec: uptimeSec > 0 ? ticks / uptimeSec : 0,
+      trades: p?.trades ?? 0,
+      tradesClosed: 0,
+      openTrades: p?.openPositions ?? 0,
+      fillsA: this.committedCounts.fillsA,
+      fillsB: this.committedCounts.fillsB,
+      lastFillSeq: this.committedSeq,
+      rejectedEntries: 0,
+      realizedPnl: micros / 1_000_000,
+      realizedPnlMicros: micros,
+      unrealizedPnl: 0,
+      latencyP50Us: p?.latency?.p50Us ?? 0,
+      latencyP99Us: p?.latency?.p99Us ?? 0,
+      latencyMaxUs: p?.latency?.maxUs ?? 0,
+      rssBytes: this.rssBytes,
+      heapUsedBytes: 0,
+      symbols: [],
+      turns: p?.counter ?? 0,
+      ...(p?.eventTime !== undefined ? { eventTime: p.eventTime } : {}),
+      ...(stop ? { stop } : {}),
+    };
+  }
+
+  /** The final heartbeat of a completed run names why it stopped; a store stall does not lose it (retried to the self-fence). */
+  private async finalHeartbeat(stop: EngineStop): Promise<void> {
+    for (;;) {
+      try {
+        await this.o.persistence.heartbeat(this.progress(stop));
+        return;
+      } catch (error) {
+        if (error instanceof FencedOutError) return;
+        this.noteHeartbeatTrouble(error);
+        if (this.mono() - this.lastHeartbeatOk > this.selfFenceMs) return;
+        await sleep(this.storeRetryMs);
+      }
+    }
+  }
+
+  /** One last heartbeat after a failure, so the report sees the engine's last progress; never holds the exit long. */
+  private async lastHeartbeat(): Promise<void> {
+    await Promise.race([this.o.persistence.heartbeat(this.progress()).catch(() => undefined), sleep(this.storeRetryMs)]);
+  }
+
+  private engineStop(end: 'completed' | 'stopped'): EngineStop {
+    if (end === 'stopped') return { by: 'signal', signal: this.stopCause ?? 'SIGTERM' };
+    return this.done?.reason === 'deadline' ? { by: 'deadline' } : { by: 'feed-done' };
+  }
+
+  /** How the engine's exit ends the run when nothing failed before it. */
+  private verdictOf(exit: { code: number | null; signal: NodeJS.Signals | null }): { end: AgentEnd; reason: string } {
+    const how = exit.signal ? `was killed by ${exit.signal}` : `exited ${exit.code}`;
+    const last = this.lastErrLine ? `; its last stderr line: ${this.lastErrLine}` : '';
+    if (this.stopDeadlineHit)
+      return { end: 'killed-at-deadline', reason: `engine ignored stop (${this.stopCause}): killed after ${(this.o.stopWithinMs ?? STOP_WITHIN_MS) / 1000}s` };
+    if (exit.code === ENGINE_EXIT.BAD_INPUT) return { end: 'bad-input', reason: `engine exited 2 (bad input: not retried)${last}` };
+    if (exit.code !== 0) return { end: 'crashed', reason: `engine ${how}${last}` };
+    if (this.done === undefined) return { end: 'crashed', reason: `engine exited 0 without done: not a completion${last}` };
+    if (this.done.reason === 'stopped') return { end: 'stopped', reason: `engine stopped on ${this.stopCause}` };
+    return { end: 'completed', reason: `engine done: ${this.done.reason}` };
+  }
+
+  /** A protocol violation: nothing more is written, the engine's group is killed, the run ends 1. */
+  private violation(problem: string): void {
+    this.fail('violation', `protocol violation: ${problem}`);
+  }
+
+  /** Ends the run for `end` (the first failure wins) and kills the engine's group. */
+  private fail(end: AgentEnd, reason: string): void {
+    if (this.failure !== undefined) return;
+    this.failure = { end, reason };
+    this.o.log.log('error', 'engine ended by the agent', { end, reason });
+    this.killGroup();
+  }
+
+  private killGroup(): void {
+    if (this.pgid <= 0) return;
+    try {
+      process.kill(-this.pgid, 'SIGKILL');
+    } catch {
+      /* already gone */
+    }
+  }
+
+  private send(message: AgentMessage): void {
+    const stdin = this.child?.stdin;
+    if (!stdin || stdin.destroyed || this.childGone) return;
+    stdin.write(`${JSON.stringify(message)}\n`);
+  }
+
+  /** Copies one engine log line to the task log, within the log budget. */
+  private copyLog(line: string, stderr: boolean): void {
+    if (stderr && line.length > 0) this.lastErrLine = line.length > 500 ? `${line.slice(0, 500)}…` : line;
+    if (!this.logBudget.take(line.length + 9, this.mono())) return;
+    const text = `engine: ${line}\n`;
+    if (stderr) (this.o.writeErr ?? ((t: string) => process.stderr.write(t)))(text);
+    else (this.o.writeLog ?? ((t: string) => process.stdout.write(t)))(text);
+  }
+
+  private noteDroppedLogs(): void {
+    const dropped = this.logBudget.takeDropped();
+    if (dropped === 0) return;
+    this.logBytesDropped += dropped;
+    this.o.log.log('warn', 'engine logs dropped over the log budget', {
+      bytes: dropped,
+      total: this.logBytesDropped,
+      budgetBytesPerSec: this.o.logBytesPerSec ?? LOG_BYTES_PER_SEC,
+    });
+  }
+
+  private outcome(verdict: { end: AgentEnd; reason: string }): AgentOutcome {
+    return {
+      ...verdict,
+      exitCode: exitCodeOf(verdict.end),
+      ...(this.hello ? { engine: this.hello.engine } : {}),
+      commits: this.commits,
+      fillsCommitted: this.fillsCommitted,
+      logBytesDropped: this.logBytesDropped,
+    };
+  }
+}
+
+/** The agent's exit code for how its run ended (`ENGINE_EXIT`, the built-in engine's codes). */
+export function exitCodeOf(end: AgentEnd): number {
+  switch (end) {
+    case 'completed':
+    case 'stopped':
+      return ENGINE_EXIT.OK;
+    case 'bad-input':
+      return ENGINE_EXIT.BAD_INPUT;
+    case 'fenced':
+    case 'self-fenced':
+      return ENGINE_EXIT.FENCED_OUT;
+    case 'store-unavailable':
+      return ENGINE_EXIT.STORE_UNAVAILABLE;
+    default:
+      return ENGINE_EXIT.FATAL;
+  }
+}
