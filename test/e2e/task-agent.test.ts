@@ -5,7 +5,7 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { agentEvents, startAgentTask } from '../support/agent-task.js';
+import { agentEvents, startAgentTask } from './agent-task-support.js';
 
 const dirs: string[] = [];
 afterEach(() => {

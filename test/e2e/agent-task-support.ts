@@ -6,8 +6,8 @@ import { systemClock } from '../../core/clock.js';
 import type { CampaignConfigInput } from '../../core/config/campaign-config.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { newCampaign } from '../contract/record-builders.js';
-import { campaignInput } from './campaigns.js';
-import { type EngineProcess, startEngine } from './engine-process.js';
+import { campaignInput } from '../support/campaigns.js';
+import { type EngineProcess, startEngine } from '../support/engine-process.js';
 
 /** The fake engine of the hostile-children tests (`FAKE_ENGINE` picks its behaviour). */
 export const FAKE_ENGINE = fileURLToPath(new URL('../fixtures/task-protocol/fake-engine.mjs', import.meta.url));
