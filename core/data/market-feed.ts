@@ -1,9 +1,14 @@
 /** Where a feed delivers market updates: the engine (or, in the bare benchmark, just a book). */
 export interface QuoteSink {
-  /** A new top of book for instrument `symbol * 2 + venue`, prices in the venue's quote currency. */
-  onQuote(instrument: number, bid: number, ask: number, ts: number): void;
-  /** A new FX rate (units of venue A's quote per unit of venue B's). */
-  onFx(rate: number, ts: number): void;
+  /**
+   * A new top of book for instrument `symbol * 2 + venue`, prices in the venue's quote currency.
+   * `ts` is the update's time on the feed's clock (a live feed: when it arrived; a replay: its
+   * recorded `ts`); `exchangeTs` the venue's own event time for it, ms, when the venue gives one
+   * (Upbit's `timestamp`), else absent or NaN. The engine ages quotes by `exchangeTs` when given.
+   */
+  onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs?: number): void;
+  /** A new FX rate (units of venue A's quote per unit of venue B's); `exchangeTs` as for `onQuote`. */
+  onFx(rate: number, ts: number, exchangeTs?: number): void;
 }
 
 /**

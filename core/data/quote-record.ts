@@ -16,10 +16,16 @@ export interface QuoteRecord {
   bid: number;
   /** Best ask; for FX, equal to `bid`. */
   ask: number;
+  /**
+   * The venue's own event time, ms, when the data keeps it apart from `ts` (a live recording's
+   * `exchange_ts` column, `ts` being the arrival there); NaN otherwise. Readers that do not know
+   * the column leave it NaN.
+   */
+  exchangeTs: number;
 }
 
 export function emptyRecord(): QuoteRecord {
-  return { ts: 0, symbol: '', venue: 'A', bid: 0, ask: 0 };
+  return { ts: 0, symbol: '', venue: 'A', bid: 0, ask: 0, exchangeTs: Number.NaN };
 }
 
 /**

@@ -19,14 +19,42 @@ export const SymbolProgressSchema = z
   .strict();
 export type SymbolProgress = z.infer<typeof SymbolProgressSchema>;
 
+/**
+ * How late one venue's updates arrived against the venue's own clock (`engine-task/src/book/quote-quality.ts`
+ * has the rules): only for venues whose frames carry an exchange time (Upbit's `timestamp`; not
+ * Binance's `bookTicker`, whose quotes are aged by arrival). Lag = arrival − exchange time, ms.
+ */
+export const VenueLagSchema = z
+  .object({
+    /** Updates that carried an exchange time, this generation. */
+    samples: z.number().int().nonnegative(),
+    p50Ms: z.number().optional(),
+    p99Ms: z.number().optional(),
+    maxMs: z.number().optional(),
+    /** The minimum lag over the last 60–120 s: our clock minus the venue's, plus the shortest one-way delay. */
+    clockOffsetMs: z.number().optional(),
+    /** Frames that arrived more than the age bound (`maxQuoteAge`; `maxFxAge` for FX) after their exchange time, over the shard's life. */
+    lateFrames: z.number().int().nonnegative(),
+    /** Runs of consecutive late frames (a burst ends at the first frame on time). */
+    lateBursts: z.number().int().nonnegative(),
+  })
+  .strict();
+export type VenueLag = z.infer<typeof VenueLagSchema>;
+
 /** Data quality of one venue's updates (or the FX rate's) as the engine received them. */
 export const VenueQualitySchema = z
   .object({
     updates: z.number().int().nonnegative(),
-    /** Event (recorded) time of the latest update taken, ms since the epoch; absent before the first. */
+    /**
+     * Event time of the latest update taken, ms since the epoch; absent before the first. The
+     * venue's exchange time when it gives one (never later than the arrival), else the arrival
+     * (live) or the recorded time (replay).
+     */
     lastUpdateAt: z.number().optional(),
     /** Updates skipped, by reason (`crossed`, `non-positive`, `non-finite`, `fx-jump`, …). */
     skipped: z.record(z.string(), z.number().int().nonnegative()),
+    /** Arrival lag against the venue's clock; absent for a venue that gives no exchange time (older heartbeats too). */
+    lag: VenueLagSchema.optional(),
   })
   .strict();
 export type VenueQuality = z.infer<typeof VenueQualitySchema>;

@@ -76,7 +76,7 @@ describe('the engine process on a live feed', () => {
     expect(ledger.length).toBeGreaterThan(0);
     store.close();
     const rows = readFileSync(record, 'utf8').trim().split('\n');
-    expect(rows[0]).toBe('ts,symbol,venue,bid,ask');
+    expect(rows[0]).toBe('ts,symbol,venue,bid,ask,exchange_ts');
     expect(rows.some((r) => r.includes(',FX,,'))).toBe(true);
     expect(rows.some((r) => r.includes(',BTC,A,'))).toBe(true);
     expect(rows.some((r) => r.includes(',ETH,B,'))).toBe(true);

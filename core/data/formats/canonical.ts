@@ -6,6 +6,8 @@ import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDeco
 
 /** The canonical CSV header: the columns must be present (in any order; extra columns are ignored). */
 export const CANONICAL_HEADER = 'ts,symbol,venue,bid,ask';
+/** The optional column of a live recording's venue event time (ms; `ts` is then the arrival time): `QuoteRecord.exchangeTs`. */
+export const EXCHANGE_TS_COLUMN = 'exchange_ts';
 
 /**
  * The engine's canonical replay form, in one of two shapes told by the first line:
@@ -14,11 +16,16 @@ export const CANONICAL_HEADER = 'ts,symbol,venue,bid,ask';
  * - JSON lines: `{"ts":…,"symbol":"BTC","venue":"A","bid":…,"ask":…}` or `{"ts":…,"fx":1380}`.
  * `ts` is an epoch (unit per the source's time unit; ms when written by `arbfleet data import`)
  * or ISO-8601. Symbols go through the venue's symbol map (a bare base asset is itself).
+ * An optional `exchange_ts` column (CSV; `exchangeTs` in JSON lines), epoch ms, empty when
+ * unknown, is the venue's own event time of a live recording whose `ts` is the arrival time
+ * (`core/data/live/replay-recorder.ts`); it becomes `QuoteRecord.exchangeTs` (NaN when absent).
  */
 export class CanonicalDecoder implements FormatDecoder {
   detail = '';
   private json = false;
   private col = { ts: 0, symbol: 1, venue: 2, bid: 3, ask: 4 };
+  /** Index of the `exchange_ts` column, or -1 without one. */
+  private exchangeCol = -1;
   private readonly csv = new CsvLine();
   /** The last symbol cell seen and its base (lines of one symbol follow each other: map once). */
   private lastSymbol = '\u0000';
@@ -54,6 +61,7 @@ export class CanonicalDecoder implements FormatDecoder {
       );
     }
     this.col = col;
+    this.exchangeCol = names.indexOf(EXCHANGE_TS_COLUMN);
     return true;
   }
 
@@ -71,6 +79,8 @@ export class CanonicalDecoder implements FormatDecoder {
       return 'unparseable';
     }
     const isFx = csv.is(c.symbol, 'FX');
+    // An empty or missing cell is NaN (no exchange time), as `csv.num` reads it.
+    out.exchangeTs = this.exchangeCol < 0 ? Number.NaN : csv.num(this.exchangeCol);
     const venue: RecordVenue | undefined = isFx ? 'FX' : csv.is(c.venue, 'A') ? 'A' : csv.is(c.venue, 'B') ? 'B' : undefined;
     if (venue === undefined) return this.fill(out, csv.text(c.ts), csv.text(c.symbol), csv.text(c.venue), csv.num(c.bid), csv.num(c.ask));
     out.venue = venue;
@@ -117,6 +127,7 @@ export class CanonicalDecoder implements FormatDecoder {
       return 'unparseable';
     }
     const ts = typeof o.ts === 'number' ? String(o.ts) : typeof o.ts === 'string' ? o.ts : '';
+    out.exchangeTs = typeof o.exchangeTs === 'number' ? o.exchangeTs : Number.NaN;
     if (o.fx !== undefined) return this.fill(out, ts, 'FX', '', toNumber(o.fx), NaN);
     return this.fill(out, ts, String(o.symbol ?? ''), String(o.venue ?? ''), toNumber(o.bid), toNumber(o.ask));
   }

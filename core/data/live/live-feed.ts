@@ -54,9 +54,13 @@ export interface LiveFeedOptions {
  * Paper trading on the real markets: venue A's and venue B's public top-of-book streams (Upbit
  * `orderbook`, Binance `bookTicker`; `venue-protocol.ts`) and the FX rate from Upbit's KRW-USDT
  * book (its mid) or the config's fixed rate. Sockets push updates, stamped with the clock's time
- * of arrival, into a `QuoteRing`; the runner takes them in `emitUntil` (real clock only: a live
- * feed has no recorded time to run ahead on). With `record`, every update handed on is also
- * written as the canonical replay CSV, so the session replays exactly through `ReplayFeed`.
+ * of arrival and the venue's own event time where its frames carry one (Upbit's `timestamp`;
+ * Binance's `bookTicker` has none: `venue-protocol.ts` says why that stream is kept), into a
+ * `QuoteRing`; the runner takes them in `emitUntil` in arrival order (real clock only: a live
+ * feed has no recorded time to run ahead on), handing the engine both times: the engine ages a
+ * quote by its exchange time and measures the arrival lag (`book/quote-quality.ts`). With
+ * `record`, every update handed on is also written as the canonical replay CSV with both times
+ * (`ts` the arrival, `exchange_ts` the venue's), so the session replays exactly through `ReplayFeed`.
  *
  * Symbols map to venue codes by the venue's convention: Upbit `<QUOTE>-<BASE>` (`KRW-BTC`),
  * Binance `<BASE><QUOTE>` (`BTCUSDT`, streamed as `btcusdt@bookTicker`).
@@ -91,7 +95,7 @@ export class LiveFeed implements MarketFeed {
       random: o.random,
       keepAliveMs: o.keepAliveMs,
     };
-    const quote = (instrument: number, bid: number, ask: number, at: number) => this.push(at, instrument, bid, ask);
+    const quote = (instrument: number, bid: number, ask: number, at: number, exchangeTs: number) => this.push(at, instrument, bid, ask, exchangeTs);
     this.connections = {
       a: new VenueConnection({
         ...common,
@@ -117,10 +121,10 @@ export class LiveFeed implements MarketFeed {
         protocol: upbitProtocol,
         endpoint: upbitEndpoint ?? upbitProtocol.defaultEndpoint,
         codes: new Map([[fxPlan.market, FX_INSTRUMENT]]),
-        onQuote: (_i, bid, ask, at) => {
+        onQuote: (_i, bid, ask, at, exchangeTs) => {
           const mid = (bid + ask) / 2;
           const rate = invert ? 1 / mid : mid;
-          this.push(at, FX_INSTRUMENT, rate, rate);
+          this.push(at, FX_INSTRUMENT, rate, rate, exchangeTs);
         },
       });
     }
@@ -200,11 +204,12 @@ export class LiveFeed implements MarketFeed {
 
   /**
    * Queues (and records) one update. Times never go backwards (a clock stepped back is held at
-   * the last time), and an update identical to the one before it (same time, instrument and
+   * the last time), and an update identical to the one before it (same arrival time, instrument and
    * prices: a venue repeating itself within a millisecond) is dropped and counted: it changes
-   * nothing for the engine, and a replay would skip it as a duplicate line.
+   * nothing for the engine, and a replay would skip it as a duplicate line (its exchange time, at
+   * most a few ms newer, is dropped with it).
    */
-  private push(received: number, instrument: number, bid: number, ask: number): void {
+  private push(received: number, instrument: number, bid: number, ask: number, exchangeTs = Number.NaN): void {
     if (this.closed) return;
     const at = Math.max(received, this.last.at);
     const last = this.last;
@@ -217,10 +222,10 @@ export class LiveFeed implements MarketFeed {
     last.bid = bid;
     last.ask = ask;
     const wasEmpty = this.ring.length === 0;
-    this.ring.push(at, instrument, bid, ask);
+    this.ring.push(at, instrument, bid, ask, exchangeTs);
     if (this.recorder) {
-      if (instrument === FX_INSTRUMENT) this.recorder.fx(at, bid);
-      else this.recorder.quote(at, this.o.symbols[instrument >> 1] as string, (instrument & 1) === 0 ? 'A' : 'B', bid, ask);
+      if (instrument === FX_INSTRUMENT) this.recorder.fx(at, bid, exchangeTs);
+      else this.recorder.quote(at, this.o.symbols[instrument >> 1] as string, (instrument & 1) === 0 ? 'A' : 'B', bid, ask, exchangeTs);
     }
     if (wasEmpty) this.o.onUpdate?.();
   }

@@ -43,8 +43,11 @@ export interface VenueConnectionOptions {
   endpoint: string;
   /** Venue market codes (e.g. `KRW-BTC`), each mapped to the index handed to `onQuote`. */
   codes: ReadonlyMap<string, number>;
-  /** Receives each good quote, in arrival order, stamped with the clock's time of arrival. */
-  onQuote: (index: number, bid: number, ask: number, receivedAt: number) => void;
+  /**
+   * Receives each good quote, in arrival order, stamped with the clock's time of arrival and the
+   * venue's own event time (`exchangeTs`, NaN when the venue's frames carry none).
+   */
+  onQuote: (index: number, bid: number, ask: number, receivedAt: number, exchangeTs: number) => void;
   clock: Clock;
   silentAfterMs: number;
   reconnectInitialMs: number;
@@ -71,7 +74,7 @@ export class VenueConnection {
   private lastKeepAliveAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly silenceTimer: NodeJS.Timeout;
-  private readonly scratch: DecodedQuote = { code: '', bid: 0, ask: 0 };
+  private readonly scratch: DecodedQuote = { code: '', bid: 0, ask: 0, exchangeTs: Number.NaN };
   private readonly s: LiveVenueState;
 
   constructor(private readonly o: VenueConnectionOptions) {
@@ -162,7 +165,7 @@ export class VenueConnection {
       this.attempt = 0;
       s.lastError = undefined;
     }
-    this.o.onQuote(index, this.scratch.bid, this.scratch.ask, now);
+    this.o.onQuote(index, this.scratch.bid, this.scratch.ask, now, this.scratch.exchangeTs);
   }
 
   private checkSilence(): void {

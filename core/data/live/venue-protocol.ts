@@ -19,6 +19,11 @@ export interface DecodedQuote {
   code: string;
   bid: number;
   ask: number;
+  /**
+   * The venue's own event time of the quote, ms since the epoch, when the frame carries one
+   * (Upbit's `timestamp`); NaN when it does not (Binance spot `bookTicker`).
+   */
+  exchangeTs: number;
 }
 
 /** What a frame was: a quote (in the scratch object), a frame to ignore, or a skip with its reason. */
@@ -36,6 +41,20 @@ export type DecodeResult = 'quote' | 'ignore' | SkipReason;
  * - Binance spot: combined streams at `wss://stream.binance.com:9443/stream?streams=btcusdt@bookTicker/…`
  *   (symbols lower-case in stream names), text frames `{stream, data: {u, s, b, B, a, A}}`, prices
  *   as decimal strings (binance-spot-api-docs web-socket-streams.md "Individual Symbol Book Ticker Streams").
+ *
+ * Exchange time (checked 2026-12-07). Upbit's order book frame carries `timestamp` (ms, the
+ * venue's time of the book; docs.upbit.com/reference/websocket-orderbook): it becomes
+ * `DecodedQuote.exchangeTs`. Binance spot's `bookTicker` carries none (`u` is an order-book
+ * update id, not a time). The spot streams that do carry one were weighed and not taken:
+ * `<symbol>@depth@100ms` (`depthUpdate`, event time `E`) is a diff stream batched per 100 ms that
+ * needs a REST snapshot and a local book to give a top of book; `<symbol>@ticker` has `E` and the
+ * best bid/ask but is pushed once a second; the spot partial-depth stream (`@depth5@100ms`) has
+ * no `E`; USD-M futures' `bookTicker` has `E` and `T` but quotes the perpetual, not the spot book
+ * this strategy trades; the SBE stream `<symbol>@bestBidAsk` (stream-sbe.binance.com) has a
+ * real-time event time in µs but needs an Ed25519 API key and SBE decoding. So Binance quotes
+ * stay on `bookTicker`, real-time and keyless, and are aged by their arrival time (the fallback
+ * for any venue that gives no time); the monitor, heartbeats and report say which venue is
+ * timed how (`VenueLag.samples` is 0 for an arrival-timed venue).
  */
 export interface VenueProtocol {
   readonly venue: LiveVenue;
@@ -72,7 +91,9 @@ export const upbitProtocol: VenueProtocol = {
     if (o.type !== 'orderbook' || typeof o.code !== 'string' || !Array.isArray(o.orderbook_units)) return 'malformed';
     const top = o.orderbook_units[0] as Record<string, unknown> | undefined;
     if (typeof top !== 'object' || top === null) return 'malformed';
-    return fill(out, o.code, top.bid_price, top.ask_price);
+    const result = fill(out, o.code, top.bid_price, top.ask_price);
+    out.exchangeTs = typeof o.timestamp === 'number' && Number.isFinite(o.timestamp) ? o.timestamp : Number.NaN;
+    return result;
   },
 };
 
@@ -89,6 +110,7 @@ export const binanceProtocol: VenueProtocol = {
     if (o.error !== undefined) return 'venue-error';
     const d = o.data as Record<string, unknown> | undefined;
     if (typeof d !== 'object' || d === null || typeof d.s !== 'string') return 'malformed';
+    out.exchangeTs = Number.NaN; // bookTicker carries no event time (see above)
     return fill(out, d.s, d.b, d.a);
   },
 };

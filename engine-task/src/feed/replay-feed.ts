@@ -141,8 +141,10 @@ export class ReplayFeed implements MarketFeed {
       const reader = readers[best] as SourceReader;
       const r = reader.record;
       const ts = bestTs + this.offsetMs;
-      if (r.venue === 'FX') sink.onFx(r.bid, ts);
-      else sink.onQuote((this.instruments.get(r.symbol) as number) * 2 + (r.venue === 'A' ? 0 : 1), r.bid, r.ask, ts);
+      // A live recording's exchange time (NaN for other data) moves with the recorded time: the lag stays what it was live.
+      const exchangeTs = r.exchangeTs + this.offsetMs;
+      if (r.venue === 'FX') sink.onFx(r.bid, ts, exchangeTs);
+      else sink.onQuote((this.instruments.get(r.symbol) as number) * 2 + (r.venue === 'A' ? 0 : 1), r.bid, r.ask, ts, exchangeTs);
       this.updates[r.venue]++;
       this.lastAt[r.venue] = bestTs;
       this.emitted++;

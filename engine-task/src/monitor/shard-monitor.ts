@@ -136,8 +136,9 @@ export class ShardMonitor {
   /**
    * Logs one monitor line per symbol (ticks, trades, elapsed, ticks/s over the interval, latency
    * p50/p99, premium/baseline/deviation in bps, each venue's quote age in s at `now`) and one
-   * `data quality` line (per venue: updates, last update age, skipped by reason; refusals by
-   * reason; closes on stale quotes).
+   * `data quality` line (per venue: updates, last update age, skipped by reason, what quotes are
+   * aged by and the arrival lag against the venue's clock, `lagFields`; refusals by reason;
+   * closes on stale quotes). Quote ages are by exchange time where the venue gives one.
    */
   logSymbols(log: Logger, now: number, intervalSec: number): void {
     const e = this.engine;
@@ -165,6 +166,7 @@ export class ShardMonitor {
       updates: v.updates,
       ...(v.lastUpdateAt === undefined ? {} : ageField('ageSec', now, v.lastUpdateAt)),
       skipped: nonZero(v.skipped),
+      ...lagFields(v),
     });
     log.log('info', 'data quality', {
       a: line(venues.a),
@@ -181,6 +183,28 @@ function merge(engine: VenueQuality, feed: FeedSkips | undefined): VenueQuality 
   const skipped = { ...engine.skipped };
   for (const [reason, n] of Object.entries(feed.skipped)) skipped[reason] = (skipped[reason] ?? 0) + n;
   return { ...engine, skipped };
+}
+
+/**
+ * A venue's arrival lag for the monitor line, when its updates carried exchange times
+ * (`VenueLag`): `timeBy: 'exchange'` (its quotes are aged by the venue's own time), lag
+ * p50/p99/max and the clock offset estimate (ms), late frames and bursts. Nothing for a venue
+ * that gave none (aged by arrival live, by recorded time in a replay), but late counts a
+ * checkpoint kept.
+ */
+function lagFields(v: VenueQuality): Record<string, string | number> {
+  const lag = v.lag;
+  if (!lag) return {};
+  if (lag.samples === 0) return { lateFrames: lag.lateFrames, lateBursts: lag.lateBursts };
+  return {
+    timeBy: 'exchange',
+    lagP50Ms: round(lag.p50Ms ?? 0),
+    lagP99Ms: round(lag.p99Ms ?? 0),
+    lagMaxMs: round(lag.maxMs ?? 0),
+    ...(lag.clockOffsetMs === undefined ? {} : { clockOffsetMs: round(lag.clockOffsetMs) }),
+    lateFrames: lag.lateFrames,
+    lateBursts: lag.lateBursts,
+  };
 }
 
 function ageField(name: string, now: number, at: number): Record<string, number> {

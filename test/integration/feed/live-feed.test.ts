@@ -10,13 +10,14 @@ import { waitFor } from '../../support/engine-process.js';
 import { VenueWsServer } from '../../support/venue-ws-server.js';
 
 /** Every update a feed hands over, in order: `[instrument, bid, ask, ts]`, FX as `[-1, rate, rate, ts]`. */
+/** Every update as `[instrument, bid, ask, ts, exchangeTs]` (exchangeTs NaN when the venue gave none). */
 class RecordingSink {
   readonly updates: number[][] = [];
-  onQuote(instrument: number, bid: number, ask: number, ts: number): void {
-    this.updates.push([instrument, bid, ask, ts]);
+  onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs = Number.NaN): void {
+    this.updates.push([instrument, bid, ask, ts, exchangeTs]);
   }
-  onFx(rate: number, ts: number): void {
-    this.updates.push([-1, rate, rate, ts]);
+  onFx(rate: number, ts: number, exchangeTs = Number.NaN): void {
+    this.updates.push([-1, rate, rate, ts, exchangeTs]);
   }
 }
 
@@ -200,7 +201,7 @@ describe('the live feed against local venue streams', () => {
     });
   });
 
-  it('records the session as the canonical replay file, which replays the same quotes in the same order', async () => {
+  it('records the session as the canonical replay file with both times, which replays the same quotes, arrival and exchange times in the same order', async () => {
     const s = await startServer();
     const dir = mkdtempSync(join(tmpdir(), 'arbfleet-live-'));
     dirs.push(dir);
@@ -209,16 +210,23 @@ describe('the live feed against local venue streams', () => {
     await subscribedTo(s, 'upbit', 2);
     await subscribedTo(s, 'binance', 1);
     const sink = new RecordingSink();
+    const t0 = Date.now() - 60_000; // Upbit's own timestamps, a minute behind (frames held, then sent)
     for (let i = 0; i < 40; i++) {
-      s.quote('upbit', i % 2 === 0 ? 'KRW-BTC' : 'KRW-ETH', 159_508_000 + i * 1000, 159_523_000 + i * 1000);
+      s.quote('upbit', i % 2 === 0 ? 'KRW-BTC' : 'KRW-ETH', 159_508_000 + i * 1000, 159_523_000 + i * 1000, t0 + i);
       s.quote('binance', i % 3 === 0 ? 'ETHUSDT' : 'BTCUSDT', 115_279.25 + i / 100, 115_279.26 + i / 100);
-      if (i % 10 === 0) s.quote('upbit', 'KRW-USDT', 1381 + i / 10, 1382 + i / 10);
+      if (i % 10 === 0) s.quote('upbit', 'KRW-USDT', 1381 + i / 10, 1382 + i / 10, t0 + i);
       if (i % 7 === 0) await pumpUntil(feed, sink, sink.updates.length + 1); // quotes arrive over several turns
     }
     const live = await pumpUntil(feed, sink, 84);
     expect(feed.recordedRows()).toBe(84);
     feed.close();
-    expect(readFileSync(path, 'utf8').split('\n')[0]).toBe('ts,symbol,venue,bid,ask');
+    const rows = readFileSync(path, 'utf8').split('\n');
+    expect(rows[0]).toBe('ts,symbol,venue,bid,ask,exchange_ts');
+    // Upbit's rows (and the FX rate from Upbit's book) keep the venue's time; Binance's bookTicker gives none.
+    expect(rows.find((r) => r.includes(',BTC,A,'))).toMatch(new RegExp(`,${t0}$`));
+    expect(rows.find((r) => r.includes(',BTC,B,'))).toMatch(/,$/);
+    expect(live.filter((u) => u[0] === 0 || u[0] === 2).every((u) => (u[4] as number) >= t0 && (u[4] as number) < t0 + 40)).toBe(true);
+    expect(live.filter((u) => u[0] === 1 || u[0] === 3).every((u) => Number.isNaN(u[4]))).toBe(true);
     const replay = new ReplayFeed({ feed: { path }, shardSymbols: SYMBOLS, quotes: { a: 'KRW', b: 'USDT' } });
     const replayed = new RecordingSink();
     expect(replay.emitUntil(Infinity, 1_000_000, replayed)).toBe(84);

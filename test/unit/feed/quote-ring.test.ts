@@ -21,4 +21,22 @@ describe('the quote ring', () => {
     expect(ring.drain(Infinity, 100, sink)).toBe(1);
     expect(ring.peekTs()).toBe(Infinity);
   });
+
+  it('hands each update its exchange time beside its arrival time, NaN when the venue gave none', () => {
+    const ring = new QuoteRing(8);
+    const got: number[][] = [];
+    const sink = {
+      onQuote: (i: number, _b: number, _a: number, ts: number, exchangeTs: number) => got.push([i, ts, exchangeTs]),
+      onFx: (_r: number, ts: number, exchangeTs: number) => got.push([FX_INSTRUMENT, ts, exchangeTs]),
+    };
+    ring.push(1000, 0, 1, 2, 400);
+    ring.push(1001, 1, 1, 2);
+    ring.push(1002, FX_INSTRUMENT, 1380, 1380, 990);
+    expect(ring.drain(Infinity, 100, sink)).toBe(3);
+    expect(got).toEqual([
+      [0, 1000, 400],
+      [1, 1001, Number.NaN],
+      [FX_INSTRUMENT, 1002, 990],
+    ]);
+  });
 });

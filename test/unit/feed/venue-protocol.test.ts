@@ -6,7 +6,7 @@ const frames = (name: string) =>
   readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8')
     .trim()
     .split('\n');
-const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0 });
+const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0, exchangeTs: Number.NaN });
 
 describe('Upbit orderbook frames', () => {
   it('decode to the top level of each recorded book, from the binary frames Upbit sends', () => {
@@ -16,10 +16,22 @@ describe('Upbit orderbook frames', () => {
       return { ...out };
     });
     expect(tops).toHaveLength(8);
-    expect(tops[0]).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
+    // Upbit's own `timestamp` (ms) of each book is its exchange time.
+    expect(tops[0]).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
+    expect(tops[1]?.exchangeTs).toBe(1756015407182);
     const shared = readFileSync(new URL('../../fixtures/cases/upbit_ws.jsonl', import.meta.url)); // ../shared/cases/upbit_ws.jsonl, copied
     expect(upbitProtocol.decode(shared, out)).toBe('quote');
-    expect(out).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000 });
+    expect(out).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
+  });
+
+  it('give no exchange time for a book without a numeric timestamp, never the previous frame’s', () => {
+    const out = scratch();
+    const book = (timestamp: unknown) =>
+      Buffer.from(JSON.stringify({ type: 'orderbook', code: 'KRW-BTC', timestamp, orderbook_units: [{ bid_price: 1, ask_price: 2 }] }));
+    expect(upbitProtocol.decode(book(1_700_000_000_000), out)).toBe('quote');
+    expect(out.exchangeTs).toBe(1_700_000_000_000);
+    expect(upbitProtocol.decode(book('1700000000001'), out)).toBe('quote');
+    expect(out.exchangeTs).toBeNaN();
   });
 
   it('subscribe to one level of each market with a ticket, and map base assets to KRW-<BASE>', () => {
@@ -54,7 +66,11 @@ describe('Binance bookTicker frames', () => {
       expect(binanceProtocol.decode(Buffer.from(line), out)).toBe('quote');
       return { ...out };
     });
-    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26 });
+    // bookTicker carries no event time: these quotes are aged by arrival (venue-protocol.ts says why).
+    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26, exchangeTs: Number.NaN });
+    out.exchangeTs = 5;
+    expect(binanceProtocol.decode(Buffer.from(frames('binance-bookticker-frames.jsonl')[0] as string), out)).toBe('quote');
+    expect(out.exchangeTs).toBeNaN();
   });
 
   it('subscribe in the URL as lower-case combined streams, and map base assets to <BASE><QUOTE>', () => {

@@ -1,0 +1,55 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CANONICAL_HEADER, RECORDED_HEADER, ReplayRecorder } from '../../../core/data/live/replay-recorder.js';
+import { ValidationError } from '../../../core/errors.js';
+import { ReplayFeed } from '../../../engine-task/src/feed/replay-feed.js';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+function file(content?: string): string {
+  const dir = mkdtempSync(join(tmpdir(), 'arbfleet-recorder-'));
+  dirs.push(dir);
+  const path = join(dir, 'live.csv');
+  if (content !== undefined) writeFileSync(path, content);
+  return path;
+}
+
+describe('the live recorder', () => {
+  it('writes both times, arrival (ts) and the venue’s (exchange_ts, empty when none), and the replay hands both back', () => {
+    const path = file();
+    const r = new ReplayRecorder(path);
+    r.quote(1_700_000_000_500, 'BTC', 'A', 100, 101, 1_700_000_000_000);
+    r.quote(1_700_000_000_501, 'BTC', 'B', 99, 100);
+    r.fx(1_700_000_000_502, 1380, 1_700_000_000_400);
+    r.close();
+    expect(readFileSync(path, 'utf8')).toBe(
+      `${RECORDED_HEADER}\n1700000000500,BTC,A,100,101,1700000000000\n1700000000501,BTC,B,99,100,\n1700000000502,FX,,1380,,1700000000400\n`,
+    );
+    const got: number[][] = [];
+    const sink = {
+      onQuote: (i: number, _b: number, _a: number, ts: number, exchangeTs = Number.NaN) => got.push([i, ts, exchangeTs]),
+      onFx: (_r: number, ts: number, exchangeTs = Number.NaN) => got.push([-1, ts, exchangeTs]),
+    };
+    new ReplayFeed({ feed: { path }, shardSymbols: ['BTC'], quotes: { a: 'KRW', b: 'USDT' } }).emitUntil(Infinity, 100, sink);
+    expect(got).toEqual([
+      [0, 1_700_000_000_500, 1_700_000_000_000],
+      [1, 1_700_000_000_501, Number.NaN],
+      [-1, 1_700_000_000_502, 1_700_000_000_400],
+    ]);
+  });
+
+  it('appends to a recording made before exchange times were kept in its own five columns, and refuses any other file', () => {
+    const old = file(`${CANONICAL_HEADER}\n1,BTC,A,100,101\n`);
+    const r = new ReplayRecorder(old);
+    r.quote(2, 'BTC', 'A', 100, 102, 1);
+    r.close();
+    expect(readFileSync(old, 'utf8')).toBe(`${CANONICAL_HEADER}\n1,BTC,A,100,101\n2,BTC,A,100,102\n`);
+    const other = file('time,price\n1,2\n');
+    expect(() => new ReplayRecorder(other)).toThrow(ValidationError);
+    expect(() => new ReplayRecorder(other)).toThrow(`expected "${RECORDED_HEADER}" or "${CANONICAL_HEADER}"`);
+  });
+});
