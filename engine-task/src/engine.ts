@@ -54,6 +54,18 @@ export interface EngineSpec {
  * `quoteTsA`/`quoteTsB` are the event times of the two venues' quotes the decision was priced on
  * (read off the book's typed arrays by `PaperExecution`, so the report can judge both legs' ages);
  * `wallTs` comes from `EngineSpec.wallClock`, read once per trade, never per tick.
+ *
+ * Simultaneous updates (issue 19): every update stamped at the same time is applied before the
+ * engine decides on any of them. An update only moves the book and marks its symbol; the marked
+ * symbols are decided (exits, then at most one entry each, in the order their first update came)
+ * once time moves on: when an update or FX rate stamped at another time arrives, when the runner
+ * says the feed has nothing more at that time (`settle`), at a timer turn (`onTimer`: every
+ * update up to the turn was delivered), and before `drainFills`/`closeAll`. So two venues' candles closing at the same
+ * instant are decided together, never one against the other's previous candle. The same rule
+ * holds for a live feed, whose `ts` is the arrival time: updates are grouped by arrival time and
+ * the runner settles after each drained batch, so a live decision is taken on every arrival, on
+ * what had arrived by then (a trader cannot wait for a frame that has not come), and frames that
+ * arrived in the same millisecond are applied together.
  */
 export class Engine implements QuoteSink {
   readonly symbols: readonly string[];
@@ -66,8 +78,8 @@ export class Engine implements QuoteSink {
   readonly symbolLatency: LatencyHistogram[];
   readonly ticksBySymbol: Float64Array;
   totalTicks = 0;
-  /** Updates taken and skipped, per venue and the FX rate, and their arrival lag. */
-  readonly quality: QuoteQuality;
+  /** Updates taken and skipped, per venue and the FX rate. */
+  readonly quality = new QuoteQuality();
   /** The FX rate's jump gate; the accepted rate is `book.fxRate`. */
   readonly fx: FxGuard;
   readonly baseline: PremiumBaseline;
@@ -95,6 +107,12 @@ export class Engine implements QuoteSink {
   /** xorshift32 state choosing which ticks are timed; `sampleMask` = sampling period − 1. */
   private sampler = 0x2545f491;
   private readonly sampleMask: number;
+  /** Symbols updated at `groupAt` and not yet decided on, in the order their first update came; `inGroup` marks them. */
+  private readonly groupSymbols: Int32Array;
+  private readonly inGroup: Uint8Array;
+  private groupSize = 0;
+  /** Event time of the updates waiting in the group (meaningless while `groupSize` is 0). */
+  private groupAt = 0;
 
   constructor(spec: EngineSpec) {
     const { config } = spec.campaign;
@@ -107,12 +125,13 @@ export class Engine implements QuoteSink {
     this.fx = new FxGuard(this.book, config.strategy.fxJumpBps);
     this.baseline = new PremiumBaseline(config.strategy.premiumBaseline, n);
     this.maxQuoteAgeMs = config.strategy.maxQuoteAge * 1000;
-    this.quality = new QuoteQuality(dataLimitsOf(config.strategy));
     this.premiumRule = this.baseline.kind !== BASELINE_NONE;
     this.wallClock = spec.wallClock ?? systemClock.now;
     this.fills = new FillBuffer(spec.fillCapacity ?? DEFAULT_FILL_CAPACITY);
     this.symbolLatency = Array.from({ length: n }, () => new LatencyHistogram());
     this.ticksBySymbol = new Float64Array(n);
+    this.groupSymbols = new Int32Array(n);
+    this.inGroup = new Uint8Array(n);
     const every = spec.latencySampleEvery ?? DEFAULT_LATENCY_SAMPLE_EVERY;
     if (!Number.isInteger(Math.log2(every))) throw new Error(`latencySampleEvery must be a power of two, got ${every}`);
     this.sampleMask = every - 1;
@@ -142,48 +161,65 @@ export class Engine implements QuoteSink {
    * random sample of ticks: a `performance.now()` pair costs about as much as the whole
    * decision, so timing every tick would halve throughput to measure it.
    */
-  onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs = Number.NaN): void {
+  onQuote(instrument: number, bid: number, ask: number, ts: number): void {
     let x = this.sampler;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.sampler = x;
     if ((x & this.sampleMask) !== 0) {
-      this.handleQuote(instrument, bid, ask, ts, exchangeTs);
+      this.handleQuote(instrument, bid, ask, ts);
       return;
     }
     const started = performance.now();
-    this.handleQuote(instrument, bid, ask, ts, exchangeTs);
+    this.handleQuote(instrument, bid, ask, ts);
     const elapsed = performance.now() - started;
     this.latency.recordMs(elapsed);
     (this.symbolLatency[instrument >> 1] as LatencyHistogram).recordMs(elapsed);
   }
 
-  /**
-   * The quote is stamped with the venue's exchange time when given (`exchangeTs`, NaN otherwise)
-   * and not after its arrival `ts`: a late frame is as old as the venue says, while a venue clock
-   * ahead of ours cannot make a quote fresher than its arrival. Without one, the arrival (live) or
-   * the recorded time (replay) stands. The stamp is what `maxQuoteAge`, `quoteTsA`/`quoteTsB` and
-   * the report's ages read; the arrival lag is counted in `quality` (`QuoteQuality.arrived`).
-   */
-  private handleQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs: number): void {
+  private handleQuote(instrument: number, bid: number, ask: number, ts: number): void {
     // One test lets a good quote through (0 < bid ≤ ask < ∞ is false for NaN); the rest is classified.
     if (!(bid > 0 && bid <= ask && ask < Infinity)) {
       // QUALITY_A and QUALITY_B are VENUE_A and VENUE_B: the venue bit of the instrument.
       this.quality.skip(instrument & 1, classifyQuote(bid, ask));
       return;
     }
+    // An update stamped at another time closes the group waiting: it is decided on the book as it stood.
+    if (this.groupSize > 0 && ts !== this.groupAt) this.decideGroup();
     const symbol = instrument >> 1;
-    // NaN < ts is false: no exchange time keeps the arrival.
-    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
-    this.book.update(instrument, bid, ask, exchangeTs < ts ? exchangeTs : ts);
-    if (exchangeTs === exchangeTs) this.quality.arrived(instrument & 1, ts, exchangeTs);
+    this.book.update(instrument, bid, ask, ts);
     this.venueBTicks += instrument & 1; // venue A's are the rest; last update times are read off the book (`venueQuality`)
     (this.ticksBySymbol[symbol] as number)++;
     this.totalTicks++;
     if (!this.book.hasBothSides(symbol)) return;
-    if (this.premiumRule) this.decideOnPremium(symbol, ts);
-    else this.decide(symbol, ts);
+    this.groupAt = ts;
+    if (this.inGroup[symbol] === 0) {
+      this.inGroup[symbol] = 1;
+      this.groupSymbols[this.groupSize++] = symbol;
+    }
+  }
+
+  /**
+   * Decides the updates waiting in the group if they are stamped before `nextAt`, the time of
+   * the feed's next update (`MarketFeed.nextTickAt`): the feed has nothing more at their time, so
+   * every simultaneous update has been applied. Default: decide now, whatever comes next.
+   */
+  settle(nextAt = Infinity): void {
+    if (this.groupSize > 0 && this.groupAt < nextAt) this.decideGroup();
+  }
+
+  /** Decides each symbol of the group at the group's time, in the order their first update came. */
+  private decideGroup(): void {
+    const ts = this.groupAt;
+    const size = this.groupSize;
+    this.groupSize = 0;
+    for (let k = 0; k < size; k++) {
+      const symbol = this.groupSymbols[k] as number;
+      this.inGroup[symbol] = 0;
+      if (this.premiumRule) this.decideOnPremium(symbol, ts);
+      else this.decide(symbol, ts);
+    }
   }
 
   /**
@@ -191,28 +227,28 @@ export class Engine implements QuoteSink {
    * never ages). A non-finite or non-positive rate is skipped and counted; a jump beyond
    * `fxJumpBps` is held until confirmed and counted as `fx-jump` (`FxGuard`).
    */
-  onFx(rate: number, ts = Number.NaN, exchangeTs = Number.NaN): void {
+  onFx(rate: number, ts = Number.NaN): void {
+    if (this.groupSize > 0 && ts !== this.groupAt) this.decideGroup();
     const verdict = classifyRate(rate);
     if (verdict !== QUOTE_OK) {
       this.quality.skip(QUALITY_FX, verdict);
       return;
     }
-    // Stamped as quotes are (`handleQuote`): the venue's exchange time when given and not after the arrival.
-    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
-    const at = exchangeTs < ts ? exchangeTs : ts;
-    if (exchangeTs === exchangeTs && ts === ts) this.quality.arrived(QUALITY_FX, ts, exchangeTs);
-    if (this.fx.offer(rate, at) === FX_HELD) {
+    if (this.fx.offer(rate, ts) === FX_HELD) {
       this.quality.skip(QUALITY_FX, SKIP_FX_JUMP);
       return;
     }
-    this.quality.taken(QUALITY_FX, at);
+    this.quality.taken(QUALITY_FX, ts);
   }
 
   /**
    * Evaluates the exits of every open trade at engine time `now`: the runner calls it on its
    * timers, so max holding fires for a symbol whose quotes have stopped. Allocation-free.
+   * The caller has delivered every update stamped up to `now` (the runner's turn), so the updates
+   * still waiting are decided first.
    */
   onTimer(now: number): void {
+    if (this.groupSize > 0) this.decideGroup();
     const p = this.portfolio;
     if (p.totalOpen === 0) return;
     for (let symbol = 0; symbol < this.symbols.length; symbol++) {
@@ -318,6 +354,7 @@ export class Engine implements QuoteSink {
 
   /** Closes every open trade at the current book (the campaign's end); closes on stale quotes are flagged. */
   closeAll(ts: number): void {
+    this.settle();
     const p = this.portfolio;
     for (let slot = 0; slot < p.open.length; slot++) {
       if (p.open[slot] === 0) continue;
@@ -375,8 +412,9 @@ export class Engine implements QuoteSink {
     return this.restoredTicks + this.totalTicks;
   }
 
-  /** Takes the buffered fills out as ledger records. */
+  /** Takes the buffered fills out as ledger records, once the updates still waiting are decided (`settle`). */
   drainFills(): Fill[] {
+    this.settle();
     return this.fills.drain(this.symbols, this.generation);
   }
 

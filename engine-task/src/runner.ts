@@ -312,7 +312,9 @@ export class ShardRunner {
       const next = this.feed.nextTickAt();
       now = emitted === slice ? Math.min(next, until) : until;
       this.turned(emitted, now);
-      this.engine.onTimer(now); // exits on the timer too: max holding fires on a quiet symbol
+      // A full slice may end inside a group of simultaneous updates: decided only once the feed has moved past it.
+      if (emitted === slice) this.engine.settle(next);
+      else this.engine.onTimer(now); // exits on the timer too: max holding fires on a quiet symbol
       if (emitted < slice && next === Infinity && now < endsAt) {
         this.feedDone = true;
         return { end: 'completed', reason: 'replay ended', engineNow: now };

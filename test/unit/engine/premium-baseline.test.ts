@@ -74,6 +74,7 @@ describe('ewma baseline in event time', () => {
     const midA = 100_000 * (1 + bps / 1e4) * 1380;
     engine.onQuote(1, 99_999, 100_001, ts);
     engine.onQuote(0, midA - 1380, midA + 1380, ts);
+    engine.settle(); // nothing more at ts: decide (the baseline observes on the decision)
   }
 
   it('moves halfway to the premium over one half-life, whatever the number of updates in between', () => {
