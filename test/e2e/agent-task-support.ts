@@ -70,20 +70,23 @@ export async function startAgentTask(
     ),
   );
   const key = { campaignId, shardId: 'shard-000' };
-  const proc = startEngine([
-    configPath,
-    '--store',
-    `sqlite:${join(dir, 'fleet.db')}`,
-    '--campaign',
-    key.campaignId,
-    '--shard',
-    key.shardId,
-    '--symbols',
-    'BTC,ETH',
-    '--generation',
-    String(options.generation ?? 0),
-    '--json',
-  ]);
+  const proc = startEngine(
+    [
+      configPath,
+      '--store',
+      `sqlite:${join(dir, 'fleet.db')}`,
+      '--campaign',
+      key.campaignId,
+      '--shard',
+      key.shardId,
+      '--symbols',
+      'BTC,ETH',
+      '--generation',
+      String(options.generation ?? 0),
+      '--json',
+    ],
+    { AWS_REGION: 'eu-west-1', AWS_SECRET_ACCESS_KEY: 'not-for-the-engine' },
+  );
   return {
     dir,
     store,

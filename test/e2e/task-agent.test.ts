@@ -5,6 +5,8 @@
  */
 import { rmSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ENGINE_EXIT } from '../../core/exit-codes.js';
+import { waitFor } from '../support/engine-process.js';
 import { agentEvents, startAgentTask } from './agent-task-support.js';
 
 const dirs: string[] = [];
@@ -18,7 +20,9 @@ describe('the agent with a well-behaved engine', () => {
     dirs.push(task.dir);
     const exit = await task.process.exited;
     expect(exit, task.process.stderr()).toEqual({ code: 0, signal: null });
-    const [assignment, ...answers] = task.recorded();
+    const [env, assignment, ...answers] = task.recorded();
+    // The engine never sees the store or credentials: the agent ran with ARBFLEET_STORE and AWS_REGION set.
+    expect(env).toEqual({ storeOrCloudEnv: [] });
     expect(assignment).toMatchObject({
       type: 'assignment',
       protocol: 1,
@@ -57,5 +61,55 @@ describe('the agent with a well-behaved engine', () => {
     const ledger = await first.store.readLedger(first.key);
     expect(ledger.map((f) => [f.seq, f.generation])).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((seq) => [seq, seq < 6 ? 0 : 1]));
     first.store.close();
+  });
+
+  it('stop: SIGTERM reaches the engine as stop with its deadline; the engine ends done/stopped and the final heartbeat names the signal', async () => {
+    const task = await startAgentTask('until-stop');
+    dirs.push(task.dir);
+    await waitFor('a first accepted commit', async () => ((await task.store.readLedger(task.key)).length >= 2 ? true : undefined), 30_000);
+    task.process.child.kill('SIGTERM');
+    const exit = await task.process.exited;
+    expect(exit, task.process.stderr()).toEqual({ code: ENGINE_EXIT.OK, signal: null });
+    expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 9000, cause: 'SIGTERM' });
+    const heartbeats = await task.store.readHeartbeats(task.key);
+    expect(heartbeats.at(-1)?.progress.stop).toEqual({ by: 'signal', signal: 'SIGTERM' });
+    task.store.close();
+  });
+
+  it('fenced: a commit after a newer generation took the shard is answered fenced, writes nothing, and the agent exits 3 with the engine killed', async () => {
+    const task = await startAgentTask('fenced');
+    dirs.push(task.dir);
+    await waitFor('two accepted commits', async () => ((await task.store.readLedger(task.key)).length >= 4 ? true : undefined), 30_000);
+    const shard = await task.store.getShard(task.key);
+    await task.store.updateShard(task.key, shard?.version ?? 0, { generation: 1 });
+    const exit = await task.process.exited;
+    expect(exit.code).toBe(ENGINE_EXIT.FENCED_OUT);
+    expect(task.process.stderr().trim().split('\n').at(-1)).toMatch(/^arbfleet-agent: fenced: shard shard-000: generation 0 is fenced out/);
+    const ledger = await task.store.readLedger(task.key);
+    const checkpoint = await task.store.readCheckpoint(task.key);
+    // Every fill in the ledger is covered by an accepted commit: the fenced one wrote nothing.
+    expect(checkpoint?.lastFillSeq).toBe(ledger.at(-1)?.seq);
+    expect(ledger.every((f) => f.generation === 0)).toBe(true);
+    task.store.close();
+  });
+
+  it('the stall rule: an engine whose counter stands still keeps its heartbeats coming, but their progress stops (ticksSince stays put)', async () => {
+    const task = await startAgentTask('stall');
+    dirs.push(task.dir);
+    const beats = await waitFor(
+      'six heartbeats',
+      async () => {
+        const all = await task.store.readHeartbeats(task.key);
+        return all.length >= 6 ? all : undefined;
+      },
+      30_000,
+    );
+    task.process.child.kill('SIGKILL');
+    await task.process.exited;
+    const moving = beats.filter((b) => b.progress.turns === 1);
+    expect(moving.length).toBeGreaterThanOrEqual(4);
+    expect(new Set(moving.map((b) => b.ticksSince)).size).toBe(1);
+    expect(moving.at(-1)?.receivedAt).toBeGreaterThan(moving[0]?.ticksSince ?? Infinity);
+    task.store.close();
   });
 });

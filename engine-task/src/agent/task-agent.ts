@@ -29,6 +29,8 @@ import { engineCheckpointOf, restoredCounts, storedCheckpoint, type VenueFillCou
 
 /** What the engine has `stop.withinMs` to end in: as long as the built-in engine gives itself (ECS waits 30 s). */
 export const STOP_WITHIN_MS = 9_000;
+/** How long an engine answered `rejected` or `fenced` has to read the answer before its group is killed. */
+export const REFUSAL_GRACE_MS = 500;
 /** Engine logs copied to the task log per second at most (`docs/task-protocol.md`, Limits). */
 export const LOG_BYTES_PER_SEC = 1024 * 1024;
 
@@ -313,7 +315,7 @@ export class TaskAgent {
       return;
     }
     if (read.kind === 'violation') {
-      if (read.commitSeq !== undefined) this.send({ type: 'commit-result', seq: read.commitSeq, status: 'rejected', reason: read.problem });
+      if (read.commitSeq !== undefined) this.refuse(read.commitSeq, 'rejected', read.problem);
       this.violation(`stdout line ${lineNo}: ${read.problem}`);
       return;
     }
@@ -377,7 +379,7 @@ export class TaskAgent {
   private onCommit(commit: CommitMessage, lineNo: number): void {
     const problem = commitProblem(commit, this.cursor, this.symbolSet);
     if (problem !== undefined) {
-      this.send({ type: 'commit-result', seq: commit.seq, status: 'rejected', reason: problem });
+      this.refuse(commit.seq, 'rejected', problem);
       this.violation(`stdout line ${lineNo}: ${problem}`);
       return;
     }
@@ -419,12 +421,12 @@ export class TaskAgent {
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         if (error instanceof FencedOutError) {
-          this.send({ type: 'commit-result', seq, status: 'fenced', reason: message });
+          this.refuse(seq, 'fenced', message);
           this.fail('fenced', message);
           return;
         }
         if (!isRetryable(error)) {
-          this.send({ type: 'commit-result', seq, status: 'rejected', reason: message });
+          this.refuse(seq, 'rejected', message);
           this.fail('commit-failed', `commit ${seq} refused: ${message}`);
           return;
         }
@@ -432,7 +434,7 @@ export class TaskAgent {
         const waited = this.mono() - firstTry;
         if (waited > this.commitBoundMs) {
           const why = `commit ${seq} not written for ${(waited / 1000).toFixed(1)}s (commit bound ${(this.commitBoundMs / 1000).toFixed(2)}s): ${trouble ? describeStoreTrouble(trouble, this.mono()) : message}`;
-          this.send({ type: 'commit-result', seq, status: 'rejected', reason: why });
+          this.refuse(seq, 'rejected', why);
           this.fail(trouble ? 'store-unavailable' : 'commit-failed', why);
           return;
         }
@@ -557,12 +559,18 @@ export class TaskAgent {
     this.fail('violation', `protocol violation: ${problem}`);
   }
 
-  /** Ends the run for `end` (the first failure wins) and kills the engine's group. */
+  /**
+   * Ends the run for `end` (the first failure wins) and kills the engine's group: at once, or after
+   * `REFUSAL_GRACE_MS` when the engine was just answered `rejected` or `fenced`, so that a
+   * well-behaved engine can read why (it can write nothing that counts meanwhile: every message
+   * after a failure is ignored).
+   */
   private fail(end: AgentEnd, reason: string): void {
     if (this.failure !== undefined) return;
     this.failure = { end, reason };
     this.o.log.log('error', 'engine ended by the agent', { end, reason });
-    this.killGroup();
+    if (end === 'violation' || end === 'fenced' || end === 'commit-failed') this.timers.push(setTimeout(() => this.killGroup(), REFUSAL_GRACE_MS));
+    else this.killGroup();
   }
 
   private killGroup(): void {
@@ -572,6 +580,12 @@ export class TaskAgent {
     } catch {
       /* already gone */
     }
+  }
+
+  /** Answers a commit that will not be written (`rejected` or `fenced`), and says so in the task log. */
+  private refuse(seq: number, status: 'rejected' | 'fenced', reason: string): void {
+    this.o.log.log('error', 'commit refused', { seq, status, reason });
+    this.send({ type: 'commit-result', seq, status, reason });
   }
 
   private send(message: AgentMessage): void {
