@@ -74,6 +74,32 @@ export const StrategySchema = z
   })
   .strict();
 
+/** Paper execution models (`engine-task/src/execution/execution-model.ts` states each rule). */
+export const EXECUTION_MODELS = ['top', 'top-size', 'depth'] as const;
+export type ExecutionModel = (typeof EXECUTION_MODELS)[number];
+
+/**
+ * How paper fills are made (issue 19). `top`: every leg fills in full at the top of the book at
+ * the decision (the shipped rule, unlimited size). `top-size`: no more than the displayed size at
+ * the top. `depth`: the recorded levels are walked. A leg reaches its venue `latency` after the
+ * decision and fills against that venue's book then (event time: in a replay the updates recorded
+ * in between are applied first). Size already taken stays taken until the venue's book updates.
+ */
+export const ExecutionSchema = z
+  .object({
+    model: z.enum(EXECUTION_MODELS).default('top').meta({
+      description: 'top: unlimited size at the top (the shipped rule); top-size: at most the displayed top size; depth: walk the recorded levels',
+    }),
+    latency: z
+      .object({
+        a: durationSeconds(0, 60).default(0).meta({ description: 'from the decision to the fill on venue A, e.g. "50ms"' }),
+        b: durationSeconds(0, 60).default(0).meta({ description: 'from the decision to the fill on venue B, e.g. "120ms"' }),
+      })
+      .strict()
+      .default({ a: 0, b: 0 }),
+  })
+  .strict();
+
 export const RiskSchema = z
   .object({
     maxOpenTrades: z.number().int().min(1).max(100_000).default(20),
@@ -289,6 +315,7 @@ const CampaignShape = z
     fx: FxSchema.optional(),
     strategy: StrategySchema.default(StrategySchema.parse({})),
     risk: RiskSchema.default(RiskSchema.parse({})),
+    execution: ExecutionSchema.default(ExecutionSchema.parse({})),
     feed: FeedSchema.default(SyntheticFeedSchema.parse({ kind: 'synthetic' })),
     duration: durationSeconds(1, MAX_VIRTUAL_DURATION_SEC)
       .default(300)
@@ -379,6 +406,7 @@ export type CampaignConfig = z.output<typeof CampaignConfigSchema>;
 export type VenueConfig = z.output<typeof VenueSchema>;
 export type StrategyConfig = z.output<typeof StrategySchema>;
 export type RiskConfig = z.output<typeof RiskSchema>;
+export type ExecutionConfig = z.output<typeof ExecutionSchema>;
 export type FeedConfig = z.output<typeof FeedSchema>;
 export type SyntheticFeedConfig = z.output<typeof SyntheticFeedSchema>;
 export type ReplayFeedConfig = z.output<typeof ReplayFeedSchema>;

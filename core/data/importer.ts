@@ -52,10 +52,16 @@ export interface ImportSummary {
   notes: string[];
 }
 
+/** Formats whose lines carry book sizes (issue 19): their import keeps them in the size columns. */
+export const SIZED_FORMATS: ReadonlySet<string> = new Set(['canonical', 'binance-bookticker', 'tardis-quotes', 'upbit-orderbook', 'ccxt-orderbook']);
+
 /**
  * `arbfleet data import`: reads recorded files of one format, each through a bounded reorder
  * window, merges them by time (k-way) and writes the canonical CSV `ts,symbol,venue,bid,ask` (ts
- * in ms; an FX row is `ts,FX,,rate,`). Streams: memory stays flat whatever the files' size.
+ * in ms; an FX row is `ts,FX,,rate,`). A format that carries sizes (`SIZED_FORMATS`) adds the
+ * size columns `bid_size,ask_size,bids,asks` (`core/data/formats/canonical.ts`): the top level's
+ * sizes and the levels below it (Upbit's 15 units, ccxt snapshots), empty for an unsized row; a
+ * canonical input keeps them when its first row written has sizes. Streams: memory stays flat whatever the files' size.
  * Throws `ValidationError` (file:line) on a refused timestamp, a file that cannot be read, and
  * under `strict` on the first skipped or late line; nothing is written then.
  */
@@ -73,7 +79,9 @@ export function importRecorded(options: ImportOptions): ImportSummary {
   const tmp = `${options.out}.part-${process.pid}`;
   const fd = openSync(tmp, 'w');
   const buffer = Buffer.allocUnsafe(WRITE_BYTES);
-  let used = buffer.write('ts,symbol,venue,bid,ask\n', 0, 'latin1');
+  // The header waits for the first row: a canonical input has size columns only if its rows have sizes.
+  let sized = SIZED_FORMATS.has(options.spec.format);
+  let used = 0;
   let rows = '';
   let written = 0;
   let read = 0;
@@ -111,9 +119,14 @@ export function importRecorded(options: ImportOptions): ImportSummary {
       }
       if (best === undefined) break;
       best.window.shift(out);
+      if (written === 0) {
+        if (options.spec.format === 'canonical') sized = out.bidLevels > 0;
+        used = buffer.write(sized ? 'ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n' : 'ts,symbol,venue,bid,ask\n', 0, 'latin1');
+      }
       const ts = Number.isInteger(out.ts) ? out.ts : Math.round(out.ts * 1000) / 1000;
       // Rows gather in a short string copied into one reused buffer every 256 rows: nothing outlives a few hundred rows.
-      rows += out.venue === 'FX' ? `${ts},FX,,${out.bid},\n` : `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}\n`;
+      if (out.venue === 'FX') rows += sized ? `${ts},FX,,${out.bid},,,,,\n` : `${ts},FX,,${out.bid},\n`;
+      else rows += `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}${sized ? sizeCells(out) : ''}\n`;
       written++;
       cover(coverage, out, gapMs);
       if ((written & 255) === 0) {
@@ -125,6 +138,7 @@ export function importRecorded(options: ImportOptions): ImportSummary {
         }
       }
     }
+    if (written === 0) used = buffer.write('ts,symbol,venue,bid,ask\n', 0, 'latin1');
     used += buffer.write(rows, used, 'latin1');
     writeSync(fd, buffer, 0, used);
     closeSync(fd);
@@ -137,6 +151,19 @@ export function importRecorded(options: ImportOptions): ImportSummary {
     for (const s of sources) s.reader.close();
   }
   return summarize(options, sources, lateProblems, coverage, read, written, gapMs);
+}
+
+/** `,bid_size,ask_size,bids,asks` of a record (empty cells when it is unsized). */
+function sizeCells(r: QuoteRecord): string {
+  if (r.bidLevels === 0 || r.askLevels === 0) return ',,,,';
+  return `,${r.bidSz[0]},${r.askSz[0]},${deeper(r.bidLevels, r.bidPx, r.bidSz)},${deeper(r.askLevels, r.askPx, r.askSz)}`;
+}
+
+/** The levels below the top as `price:size|…`. */
+function deeper(levels: number, px: Float64Array, sz: Float64Array): string {
+  let cell = '';
+  for (let k = 1; k < levels; k++) cell += `${k > 1 ? '|' : ''}${px[k]}:${sz[k]}`;
+  return cell;
 }
 
 function late(reader: SourceReader, message: string): ValidationError {

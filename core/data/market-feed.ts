@@ -1,3 +1,5 @@
+import type { QuoteRecord } from './quote-record.js';
+
 /** Where a feed delivers market updates: the engine (or, in the bare benchmark, just a book). */
 export interface QuoteSink {
   /**
@@ -9,6 +11,12 @@ export interface QuoteSink {
   onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs?: number): void;
   /** A new FX rate (units of venue A's quote per unit of venue B's); `exchangeTs` as for `onQuote`. */
   onFx(rate: number, ts: number, exchangeTs?: number): void;
+  /**
+   * The recorded book levels (sizes, depth) of the update the feed delivers next by `onQuote`,
+   * for the same instrument: called only for a record that has sizes (`QuoteRecord.bidLevels`
+   * > 0). The record is the feed's own and is overwritten after `onQuote`: read it, do not keep it.
+   */
+  onLevels?(instrument: number, record: QuoteRecord): void;
 }
 
 /**

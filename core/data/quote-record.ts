@@ -22,10 +22,89 @@ export interface QuoteRecord {
    * the column leave it NaN.
    */
   exchangeTs: number;
+  /**
+   * Recorded book levels on each side, top first (issue 19): 0 when the source gives no size
+   * (candles, a canonical file without size columns), 1 for a top of book with its sizes
+   * (bookTicker, Tardis quotes), up to `MAX_BOOK_LEVELS` for an order book (Upbit's 15, ccxt
+   * snapshots; deeper levels are dropped). Level k is `bidPx[k]`/`bidSz[k]` (`askPx`/`askSz`);
+   * level 0's price is `bid` (`ask`). Sizes are in the base asset.
+   */
+  bidLevels: number;
+  askLevels: number;
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  askPx: Float64Array;
+  askSz: Float64Array;
 }
 
+/** The most levels a record keeps per side (ccxt snapshots often hold 20; Upbit sends 15). */
+export const MAX_BOOK_LEVELS = 20;
+
 export function emptyRecord(): QuoteRecord {
-  return { ts: 0, symbol: '', venue: 'A', bid: 0, ask: 0, exchangeTs: Number.NaN };
+  return {
+    ts: 0,
+    symbol: '',
+    venue: 'A',
+    bid: 0,
+    ask: 0,
+    exchangeTs: Number.NaN,
+    bidLevels: 0,
+    askLevels: 0,
+    bidPx: new Float64Array(MAX_BOOK_LEVELS),
+    bidSz: new Float64Array(MAX_BOOK_LEVELS),
+    askPx: new Float64Array(MAX_BOOK_LEVELS),
+    askSz: new Float64Array(MAX_BOOK_LEVELS),
+  };
+}
+
+/** Sets a record's top-of-book sizes (one level a side, at its `bid`/`ask`); a size that is not a finite number ≥ 0 leaves the record unsized. */
+export function setTopSizes(out: QuoteRecord, bidSize: number, askSize: number): void {
+  if (!(bidSize >= 0 && askSize >= 0 && bidSize < Infinity && askSize < Infinity)) {
+    out.bidLevels = 0;
+    out.askLevels = 0;
+    return;
+  }
+  out.bidPx[0] = out.bid;
+  out.bidSz[0] = bidSize;
+  out.askPx[0] = out.ask;
+  out.askSz[0] = askSize;
+  out.bidLevels = 1;
+  out.askLevels = 1;
+}
+
+/**
+ * Reads `[price, size]` pairs (numbers or numeric strings, as ccxt gives them) into one side of a
+ * record from level `first` on, best first, at most `MAX_BOOK_LEVELS` in all; returns the level
+ * count (it stops at the first pair that is not a positive finite price and a finite size ≥ 0).
+ */
+export function readLevels(levels: unknown, px: Float64Array, sz: Float64Array, first = 0): number {
+  if (!Array.isArray(levels)) return first;
+  let n = first;
+  for (let k = 0; k < levels.length && n < MAX_BOOK_LEVELS; k++) {
+    const level = levels[k] as unknown;
+    if (!Array.isArray(level)) break;
+    const p = Number(level[0]);
+    const q = Number(level[1]);
+    if (!(p > 0 && p < Infinity && q >= 0 && q < Infinity)) break;
+    px[n] = p;
+    sz[n] = q;
+    n++;
+  }
+  return n;
+}
+
+/** Copies the levels of `from` into `to` (both caller-owned records). */
+export function copyLevels(from: QuoteRecord, to: QuoteRecord): void {
+  to.bidLevels = from.bidLevels;
+  to.askLevels = from.askLevels;
+  for (let k = 0; k < from.bidLevels; k++) {
+    to.bidPx[k] = from.bidPx[k] as number;
+    to.bidSz[k] = from.bidSz[k] as number;
+  }
+  for (let k = 0; k < from.askLevels; k++) {
+    to.askPx[k] = from.askPx[k] as number;
+    to.askSz[k] = from.askSz[k] as number;
+  }
 }
 
 /**

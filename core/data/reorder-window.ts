@@ -1,4 +1,4 @@
-import type { QuoteRecord, RecordVenue } from './quote-record.js';
+import { MAX_BOOK_LEVELS, type QuoteRecord, type RecordVenue } from './quote-record.js';
 
 /**
  * A bounded reorder window: holds the last `capacity` records of a file in time order and lets
@@ -13,6 +13,10 @@ export class ReorderWindow {
   private readonly line: Float64Array;
   private readonly symbol: string[];
   private readonly venue: RecordVenue[];
+  private readonly bidLevels: Uint8Array;
+  private readonly askLevels: Uint8Array;
+  /** Book levels of each slot (`MAX_BOOK_LEVELS` a slot: bid prices, bid sizes, ask prices, ask sizes), made at the first sized record. */
+  private levels: Float64Array | undefined;
   private head = 0;
   private size = 0;
   /** Time of the last record let go (`-Infinity` before the first). */
@@ -27,6 +31,8 @@ export class ReorderWindow {
     this.line = new Float64Array(capacity);
     this.symbol = new Array<string>(capacity).fill('');
     this.venue = new Array<RecordVenue>(capacity).fill('A');
+    this.bidLevels = new Uint8Array(capacity);
+    this.askLevels = new Uint8Array(capacity);
   }
 
   get length(): number {
@@ -57,6 +63,16 @@ export class ReorderWindow {
     this.line[slot] = line;
     this.symbol[slot] = r.symbol;
     this.venue[slot] = r.venue;
+    this.bidLevels[slot] = r.bidLevels;
+    this.askLevels[slot] = r.askLevels;
+    if (r.bidLevels + r.askLevels > 0) {
+      this.levels ??= new Float64Array(this.capacity * MAX_BOOK_LEVELS * 4);
+      const at = slot * MAX_BOOK_LEVELS * 4;
+      this.levels.set(r.bidPx.subarray(0, r.bidLevels), at);
+      this.levels.set(r.bidSz.subarray(0, r.bidLevels), at + MAX_BOOK_LEVELS);
+      this.levels.set(r.askPx.subarray(0, r.askLevels), at + 2 * MAX_BOOK_LEVELS);
+      this.levels.set(r.askSz.subarray(0, r.askLevels), at + 3 * MAX_BOOK_LEVELS);
+    }
     this.size++;
     return true;
   }
@@ -74,6 +90,15 @@ export class ReorderWindow {
     out.ask = this.ask[h] as number;
     out.symbol = this.symbol[h] as string;
     out.venue = this.venue[h] as RecordVenue;
+    out.bidLevels = this.bidLevels[h] as number;
+    out.askLevels = this.askLevels[h] as number;
+    if (out.bidLevels + out.askLevels > 0 && this.levels !== undefined) {
+      const at = h * MAX_BOOK_LEVELS * 4;
+      out.bidPx.set(this.levels.subarray(at, at + out.bidLevels));
+      out.bidSz.set(this.levels.subarray(at + MAX_BOOK_LEVELS, at + MAX_BOOK_LEVELS + out.bidLevels));
+      out.askPx.set(this.levels.subarray(at + 2 * MAX_BOOK_LEVELS, at + 2 * MAX_BOOK_LEVELS + out.askLevels));
+      out.askSz.set(this.levels.subarray(at + 3 * MAX_BOOK_LEVELS, at + 3 * MAX_BOOK_LEVELS + out.askLevels));
+    }
     this.releasedTs = out.ts;
     this.head = (h + 1) % this.capacity;
     this.size--;
@@ -87,5 +112,8 @@ export class ReorderWindow {
     this.line[to] = this.line[from] as number;
     this.symbol[to] = this.symbol[from] as string;
     this.venue[to] = this.venue[from] as RecordVenue;
+    this.bidLevels[to] = this.bidLevels[from] as number;
+    this.askLevels[to] = this.askLevels[from] as number;
+    if (this.levels !== undefined) this.levels.copyWithin(to * MAX_BOOK_LEVELS * 4, from * MAX_BOOK_LEVELS * 4, (from + 1) * MAX_BOOK_LEVELS * 4);
   }
 }

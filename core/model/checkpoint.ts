@@ -8,7 +8,10 @@ export const OpenTradeSchema = z
     symbol: z.string(),
     /** `A` when the trade bought on venue A and sold on venue B; `B` for the reverse. */
     buyVenue: z.enum(['A', 'B']),
-    qty: z.number().positive(),
+    /** Open quantity of venue A's leg (and of venue B's when `qtyB` is absent). */
+    qty: z.number().nonnegative(),
+    /** Open quantity of venue B's leg when it differs from venue A's (a partly filled leg: issue 19's leg risk). */
+    qtyB: z.number().nonnegative().optional(),
     entryPriceA: z.number().positive(),
     entryPriceB: z.number().positive(),
     /** Cash flow of the two opening legs, micro-units of the reporting currency. */

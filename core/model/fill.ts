@@ -22,7 +22,12 @@ export const FillSchema = z
     side: z.enum(['BUY', 'SELL']),
     kind: z.enum(['OPEN', 'CLOSE']),
     reason: FillReasonSchema,
-    qty: z.number().positive(),
+    /**
+     * Quantity filled. 0 only for a leg that was sent and found nothing to take at its venue
+     * (leg risk under `execution.model` `top-size`/`depth` with a latency): the trade keeps its
+     * four fills, the missing leg's cash is 0.
+     */
+    qty: z.number().nonnegative(),
     /** Price in the venue's own quote currency. */
     price: z.number().positive(),
     /** Taker fee in the venue's own quote currency. */
@@ -45,6 +50,16 @@ export const FillSchema = z
     quoteTsB: z.number().optional(),
     /** A close priced on a quote older than `strategy.maxQuoteAge`: its price may not have been there. */
     staleQuote: z.boolean().optional(),
+    /**
+     * Execution detail (issue 19), written when `execution` is not plain `top` without latency:
+     * the venue's top price in the leg's direction at the decision (slippage is measured against
+     * it), the quantity the leg was meant to fill (the strategy's order quantity for an entry, the
+     * open quantity for a close), and `unsized` when the book had no recorded size, so the fill
+     * assumed unlimited size.
+     */
+    decisionPrice: z.number().positive().optional(),
+    orderedQty: z.number().nonnegative().optional(),
+    unsized: z.boolean().optional(),
     generation: z.number().int().nonnegative(),
   })
   .strict();

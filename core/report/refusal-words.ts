@@ -14,6 +14,9 @@ export const REFUSAL_WORDS: Readonly<Record<string, string>> = {
   'stale-quote-b': "venue B's quote of the symbol was older than strategy.maxQuoteAge (event time) when the signal came",
   'stale-fx': 'the FX rate was older than strategy.maxFxAge (event time) when the signal came',
   'fx-unconfirmed': 'the FX rate had jumped more than strategy.fxJumpBps from the last accepted one and waited for a second print to confirm it',
+  'no-size':
+    'a venue showed no displayed size left to take at the decision (execution.model top-size or depth; earlier fills had taken it until the book updated)',
+  'legs-missed': 'both legs reached their venues after execution.latency and found nothing left to take there: no position was opened',
 };
 
 /** The words for `reason`, or a sentence saying this report has none (a reason newer than the report). */

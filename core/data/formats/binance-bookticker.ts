@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { CsvLine } from '../csv-line.js';
-import type { QuoteRecord, RecordVenue } from '../quote-record.js';
+import { setTopSizes, type QuoteRecord, type RecordVenue } from '../quote-record.js';
 import { symbolOfFile } from '../symbol-map.js';
 import { setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
@@ -14,10 +14,11 @@ const HEADER = 'update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qt
  * header; times in ms (µs in newer files: the time unit is judged per value). The event time is
  * `transaction_time` (when the book changed), `event_time` when that is empty. The lines carry no
  * symbol: it comes from a one-entry symbol map or the file name (`BTCUSDT-bookTicker-….csv`).
+ * `best_bid_qty`/`best_ask_qty` are kept as the top level's sizes (`QuoteRecord.bidSz[0]`).
  */
 export class BinanceBookTickerDecoder implements FormatDecoder {
   detail = '';
-  private col = { bid: 1, ask: 3, ts: 5, event: 6 };
+  private col = { bid: 1, bidQty: 2, ask: 3, askQty: 4, ts: 5, event: 6 };
   private readonly symbol: string;
   private readonly venue: RecordVenue;
   private readonly csv = new CsvLine();
@@ -44,7 +45,9 @@ export class BinanceBookTickerDecoder implements FormatDecoder {
     if (Number.isFinite(numberCell(names[0]))) return false;
     const col = {
       bid: names.indexOf('best_bid_price'),
+      bidQty: names.indexOf('best_bid_qty'),
       ask: names.indexOf('best_ask_price'),
+      askQty: names.indexOf('best_ask_qty'),
       ts: names.indexOf('transaction_time'),
       event: names.indexOf('event_time'),
     };
@@ -76,6 +79,7 @@ export class BinanceBookTickerDecoder implements FormatDecoder {
     else {
       out.bid = bid;
       out.ask = ask;
+      setTopSizes(out, c.bidQty < 0 ? Number.NaN : csv.num(c.bidQty), c.askQty < 0 ? Number.NaN : csv.num(c.askQty));
     }
     return 'ok';
   }

@@ -1,11 +1,12 @@
-import type { QuoteRecord } from '../quote-record.js';
+import { readLevels, type QuoteRecord } from '../quote-record.js';
 import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 /**
  * ccxt `fetchOrderBook` snapshots as JSON lines: `{timestamp, datetime?, symbol: "BTC/KRW",
  * bids: [[price, amount], …], asks: […]}`; the top of book is `bids[0][0]` / `asks[0][0]`.
  * `timestamp` is ms (a number) or a time text (naive: in the source's `tz`); when it is null,
- * `datetime` (ISO-8601) is used.
+ * `datetime` (ISO-8601) is used. The levels (`[price, amount]`, best first) are kept as the
+ * record's levels, at most `MAX_BOOK_LEVELS` a side.
  */
 export class CcxtOrderbookDecoder implements FormatDecoder {
   detail = '';
@@ -45,6 +46,8 @@ export class CcxtOrderbookDecoder implements FormatDecoder {
       return 'unmapped-symbol';
     }
     setPrices(out, venue, bid, ask);
+    out.bidLevels = venue === 'FX' ? 0 : readLevels(o.bids, out.bidPx, out.bidSz);
+    out.askLevels = venue === 'FX' ? 0 : readLevels(o.asks, out.askPx, out.askSz);
     return 'ok';
   }
 }

@@ -1,6 +1,6 @@
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
-import type { QuoteRecord } from '../quote-record.js';
+import { setTopSizes, type QuoteRecord } from '../quote-record.js';
 import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 const HEADER = 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount';
@@ -9,17 +9,25 @@ const HEADER = 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,b
  * Tardis.dev `quotes` CSV (https://docs.tardis.dev/downloadable-csv-files#quotes):
  * `exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount`, times in
  * µs since the epoch. `timestamp` (the exchange's own) is the event time; columns are matched by
- * name, so extra or reordered columns read the same.
+ * name, so extra or reordered columns read the same. `bid_amount`/`ask_amount` are kept as the
+ * top level's sizes.
  */
 export class TardisQuotesDecoder implements FormatDecoder {
   detail = '';
-  private col = { symbol: 1, ts: 2, ask: 5, bid: 6 };
+  private col = { symbol: 1, ts: 2, askAmount: 4, ask: 5, bid: 6, bidAmount: 7 };
   constructor(private readonly ctx: DecodeContext) {}
 
   header(line: string): boolean {
     const names = headerNames(splitCsv(line));
-    const col = { symbol: names.indexOf('symbol'), ts: names.indexOf('timestamp'), ask: names.indexOf('ask_price'), bid: names.indexOf('bid_price') };
-    if (Object.values(col).some((i) => i < 0))
+    const col = {
+      symbol: names.indexOf('symbol'),
+      ts: names.indexOf('timestamp'),
+      askAmount: names.indexOf('ask_amount'),
+      ask: names.indexOf('ask_price'),
+      bid: names.indexOf('bid_price'),
+      bidAmount: names.indexOf('bid_amount'),
+    };
+    if (col.symbol < 0 || col.ts < 0 || col.ask < 0 || col.bid < 0)
       throw new ValidationError([{ path: '', message: `expected the Tardis quotes header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
     this.col = col;
     return true;
@@ -44,6 +52,8 @@ export class TardisQuotesDecoder implements FormatDecoder {
       return 'unmapped-symbol';
     }
     setPrices(out, venue, numberCell(cells[c.bid]), numberCell(cells[c.ask]));
+    if (venue !== 'FX')
+      setTopSizes(out, c.bidAmount < 0 ? Number.NaN : numberCell(cells[c.bidAmount]), c.askAmount < 0 ? Number.NaN : numberCell(cells[c.askAmount]));
     return 'ok';
   }
 }

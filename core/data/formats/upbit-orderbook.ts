@@ -1,4 +1,4 @@
-import type { QuoteRecord } from '../quote-record.js';
+import { MAX_BOOK_LEVELS, type QuoteRecord } from '../quote-record.js';
 import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 /**
@@ -6,7 +6,8 @@ import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDeco
  * the WebSocket DEFAULT form `{type:"orderbook", code:"KRW-BTC", timestamp, orderbook_units:
  * [{ask_price, bid_price, ask_size, bid_size}, …]}`, its SIMPLE form (`cd`, `tms`, `obu` with
  * `ap`/`bp`), and the REST form (`market` instead of `code`; a one-element array is unwrapped).
- * `timestamp` is ms; the top of book is the first unit.
+ * `timestamp` is ms; the top of book is the first unit. Every unit's prices and sizes
+ * (`bid_size`/`ask_size`, `bs`/`as`) are kept as the record's levels (Upbit sends 15).
  */
 export class UpbitOrderbookDecoder implements FormatDecoder {
   detail = '';
@@ -45,6 +46,33 @@ export class UpbitOrderbookDecoder implements FormatDecoder {
       return 'unmapped-symbol';
     }
     setPrices(out, venue, Number(top.bid_price ?? top.bp), Number(top.ask_price ?? top.ap));
+    readUnits(units as Array<Record<string, unknown>>, out);
     return 'ok';
   }
+}
+
+/** Upbit's units (one bid and one ask level each) into the record's levels, stopping at the first unit without a positive price and a size ≥ 0 on a side. */
+function readUnits(units: Array<Record<string, unknown>>, out: QuoteRecord): void {
+  let bids = 0;
+  let asks = 0;
+  const n = Math.min(units.length, MAX_BOOK_LEVELS);
+  for (let k = 0; k < n; k++) {
+    const u = units[k] as Record<string, unknown>;
+    const bp = Number(u.bid_price ?? u.bp);
+    const bs = Number(u.bid_size ?? u.bs);
+    const ap = Number(u.ask_price ?? u.ap);
+    const as = Number(u.ask_size ?? u.as);
+    if (bids === k && bp > 0 && bp < Infinity && bs >= 0 && bs < Infinity) {
+      out.bidPx[k] = bp;
+      out.bidSz[k] = bs;
+      bids++;
+    }
+    if (asks === k && ap > 0 && ap < Infinity && as >= 0 && as < Infinity) {
+      out.askPx[k] = ap;
+      out.askSz[k] = as;
+      asks++;
+    }
+  }
+  out.bidLevels = bids;
+  out.askLevels = asks;
 }

@@ -1,7 +1,9 @@
 import { cashMicros } from '../../../core/model/fill.js';
 import { VENUE_A, VENUE_B, type BookTable } from '../book/book-table.js';
 import { REASON_ENTRY, type FillBuffer } from '../ledger/fill-buffer.js';
-import type { Portfolio } from '../portfolio/portfolio.js';
+import { SLOT_CLOSING, SLOT_ENTERING, type Portfolio } from '../portfolio/portfolio.js';
+import { ALLOWED, REJECT_LEDGER_FULL, REJECT_LEGS_MISSED, REJECT_NO_SIZE, type RiskLimits } from '../risk/risk-limits.js';
+import { MODEL_TOP, PLAIN_TOP, Take, take, type ExecutionSettings } from './execution-model.js';
 
 /** Taker fees of the two venues, in bps. */
 export interface VenueFees {
@@ -9,14 +11,60 @@ export interface VenueFees {
   feeBBps: number;
 }
 
+const NONE = 0;
+const ENTRY = 1;
+const EXIT = 2;
+
 /**
- * Paper execution at the top of the book: every trade is two legs, one fill per venue, both for
- * the same quantity, each charged its venue's taker fee. Fills go to the buffer, positions to
- * the portfolio; nothing allocates.
+ * Paper execution: every trade is two legs, one fill per venue, each charged its venue's taker
+ * fee, made under the campaign's execution model (`execution-model.ts` states the rules: `top`,
+ * `top-size`, `depth`, latency, leg risk, liquidity consumption). Fills go to the buffer,
+ * positions to the portfolio; nothing allocates.
+ *
+ * With a latency, a decision's legs are in flight until engine time reaches `decision +
+ * latency` of their venue: the engine calls `settleDue` before applying each update (legs due
+ * before it fill against the book as it stands, which is the venue's book at their due time) and
+ * on its timers; `settleAll` fills what is still in flight at the campaign's end, at the last
+ * book. A trade's two fills go to the ledger together once both legs have filled, so a trade's
+ * legs stay next to each other. An order in flight when a shard stops is not in the checkpoint:
+ * an entry is forgotten (nothing was filled), an exit is decided again after the restart.
  */
 export class PaperExecution {
   private readonly feeA: number;
   private readonly feeB: number;
+  private readonly model: number;
+  private readonly latencyA: number;
+  private readonly latencyB: number;
+  /** Fills carry `decisionPrice`, `orderedQty` and `unsized`: any model but `top` without latency. */
+  readonly detailed: boolean;
+  private readonly taken = new Take();
+  /** Legs on their way, by portfolio slot: `NONE`, `ENTRY` or `EXIT`. */
+  private readonly pending: Uint8Array;
+  /** When each leg fills (engine time, ms); Infinity once it has. */
+  private readonly dueA: Float64Array;
+  private readonly dueB: Float64Array;
+  private readonly qtyA: Float64Array;
+  private readonly qtyB: Float64Array;
+  private readonly pxA: Float64Array;
+  private readonly pxB: Float64Array;
+  private readonly tsA: Float64Array;
+  private readonly tsB: Float64Array;
+  /** Bit 0: venue A's leg found no recorded size; bit 1: venue B's. */
+  private readonly unsized: Uint8Array;
+  private readonly decisionTs: Float64Array;
+  private readonly decisionWall: Float64Array;
+  private readonly decisionPxA: Float64Array;
+  private readonly decisionPxB: Float64Array;
+  private readonly quoteTsA: Float64Array;
+  private readonly quoteTsB: Float64Array;
+  /** The quantity each leg was sent for (the trade's size at the decision), and the strategy's order quantity. */
+  private readonly sent: Float64Array;
+  private readonly ordered: Float64Array;
+  private readonly reason: Uint8Array;
+  private readonly stale: Uint8Array;
+  /** Trades with legs in flight, and the earliest time one of their legs is due. */
+  inFlight = 0;
+  private nextDue = Infinity;
 
   constructor(
     private readonly book: BookTable,
@@ -24,103 +72,295 @@ export class PaperExecution {
     private readonly portfolio: Portfolio,
     fees: VenueFees,
     private readonly orderNotional: number,
+    private readonly risk?: RiskLimits,
+    settings: ExecutionSettings = PLAIN_TOP,
   ) {
     this.feeA = fees.feeABps * 1e-4;
     this.feeB = fees.feeBBps * 1e-4;
+    this.model = settings.model;
+    this.latencyA = settings.latencyAMs;
+    this.latencyB = settings.latencyBMs;
+    this.detailed = settings.model !== MODEL_TOP || settings.latencyAMs > 0 || settings.latencyBMs > 0;
+    const slots = portfolio.open.length;
+    this.pending = new Uint8Array(slots);
+    this.dueA = new Float64Array(slots);
+    this.dueB = new Float64Array(slots);
+    this.qtyA = new Float64Array(slots);
+    this.qtyB = new Float64Array(slots);
+    this.pxA = new Float64Array(slots);
+    this.pxB = new Float64Array(slots);
+    this.tsA = new Float64Array(slots);
+    this.tsB = new Float64Array(slots);
+    this.unsized = new Uint8Array(slots);
+    this.decisionTs = new Float64Array(slots);
+    this.decisionWall = new Float64Array(slots);
+    this.decisionPxA = new Float64Array(slots);
+    this.decisionPxB = new Float64Array(slots);
+    this.quoteTsA = new Float64Array(slots);
+    this.quoteTsB = new Float64Array(slots);
+    this.sent = new Float64Array(slots);
+    this.ordered = new Float64Array(slots);
+    this.reason = new Uint8Array(slots);
+    this.stale = new Uint8Array(slots);
+  }
+
+  /** Whether the ledger buffer has room for one more trade's two fills beside those of every trade in flight. */
+  hasRoomForTrade(): boolean {
+    return this.fills.hasRoom(2 * (this.inFlight + 1));
   }
 
   /**
-   * Opens a trade on `symbol` in `slot`: buys on `buyVenue`, sells on the other. `ts` engine
-   * time, `eventTs` the recorded time of the update decided on, `wallTs` the decision's wall clock.
-   * Both legs carry the event times of the two venues' quotes they were priced on (`quoteTsA`,
-   * `quoteTsB`, read off the book).
+   * Opens a trade on `symbol` in the free `slot`: buys on `buyVenue`, sells on the other. `ts`
+   * engine time, `eventTs` the recorded time of the update decided on, `wallTs` the decision's
+   * wall clock. Returns `ALLOWED`, or why no trade was sent (`no-size`: a venue shows nothing
+   * left to take; `ledger-full`). Both legs carry the event times of the two venues' quotes the
+   * decision was priced on (`quoteTsA`, `quoteTsB`, read off the book).
    */
-  enter(symbol: number, buyVenue: number, slot: number, ts: number, eventTs: number, wallTs: number): void {
-    const fx = this.book.fxRate;
+  enter(symbol: number, buyVenue: number, slot: number, ts: number, eventTs: number, wallTs: number): number {
+    if (!this.hasRoomForTrade()) return REJECT_LEDGER_FULL;
+    const book = this.book;
+    const fx = book.fxRate;
     const iA = symbol * 2;
-    const iB = iA + 1;
     const buyA = buyVenue === VENUE_A;
-    const priceA = buyA ? (this.book.ask[iA] as number) : (this.book.bid[iA] as number);
-    const priceB = buyA ? (this.book.bid[iB] as number) : (this.book.ask[iB] as number);
+    const topA = buyA ? (book.ask[iA] as number) : (book.bid[iA] as number);
+    const topB = buyA ? (book.bid[iA + 1] as number) : (book.ask[iA + 1] as number);
     // The notional is spent on the leg that buys, converted to the reporting currency.
-    const qty = this.orderNotional / (buyA ? priceA / fx : priceB);
-    const feeA = qty * priceA * this.feeA;
-    const feeB = qty * priceB * this.feeB;
-    const tradeId = this.portfolio.nextTradeId;
-    const quoteTsA = this.book.updatedAt[iA] as number;
-    const quoteTsB = this.book.updatedAt[iB] as number;
-    this.fills.push(tradeId, symbol, VENUE_A, !buyA, false, REASON_ENTRY, qty, priceA, feeA, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, false);
-    this.fills.push(tradeId, symbol, VENUE_B, buyA, false, REASON_ENTRY, qty, priceB, feeB, fx, ts, eventTs, wallTs, quoteTsA, quoteTsB, false);
-    const cash = cashMicros(fx, !buyA, qty, priceA, feeA) + cashMicros(1, buyA, qty, priceB, feeB);
-    this.portfolio.openTrade(slot, tradeId, buyVenue, qty, priceA, priceB, cash, this.orderNotional, ts);
+    const ordered = this.orderNotional / (buyA ? topA / fx : topB);
+    let qty = ordered;
+    if (this.model !== MODEL_TOP) {
+      this.takeFrom(iA, buyA, ordered, false);
+      const fromA = this.taken.qty;
+      this.takeFrom(iA + 1, !buyA, ordered, false);
+      qty = Math.min(fromA, this.taken.qty);
+      if (!(qty > 0)) return REJECT_NO_SIZE;
+    }
+    this.pending[slot] = ENTRY;
+    this.decisionTs[slot] = eventTs;
+    this.decisionWall[slot] = wallTs;
+    this.decisionPxA[slot] = topA;
+    this.decisionPxB[slot] = topB;
+    this.quoteTsA[slot] = book.updatedAt[iA] as number;
+    this.quoteTsB[slot] = book.updatedAt[iA + 1] as number;
+    this.sent[slot] = qty;
+    this.ordered[slot] = ordered;
+    this.reason[slot] = REASON_ENTRY;
+    this.stale[slot] = 0;
+    this.unsized[slot] = 0;
+    this.portfolio.buyVenue[slot] = buyVenue;
+    this.dueA[slot] = ts + this.latencyA;
+    this.dueB[slot] = ts + this.latencyB;
+    if (this.latencyA === 0) this.fillLeg(slot, symbol, VENUE_A, ts);
+    if (this.latencyB === 0) this.fillLeg(slot, symbol, VENUE_B, ts);
+    if (this.dueA[slot] === Infinity && this.dueB[slot] === Infinity) this.complete(slot, symbol);
+    else {
+      this.portfolio.reserve(slot, this.orderNotional);
+      this.await(slot);
+    }
+    return ALLOWED;
   }
 
-  /** The cash the exit legs of the trade in `slot` would bring at the current book (micros). */
+  /** The cash the exit legs of the trade in `slot` would bring at the current top of book (micros). */
   exitCash(slot: number, symbol: number): number {
     const fx = this.book.fxRate;
     const iA = symbol * 2;
     const qty = this.portfolio.qty[slot] as number;
+    const qtyB = this.portfolio.qtyB[slot] as number;
     if (this.portfolio.buyVenue[slot] === VENUE_A) {
       const bidA = this.book.bid[iA] as number;
       const askB = this.book.ask[iA + 1] as number;
-      return cashMicros(fx, true, qty, bidA, qty * bidA * this.feeA) + cashMicros(1, false, qty, askB, qty * askB * this.feeB);
+      return cashMicros(fx, true, qty, bidA, qty * bidA * this.feeA) + cashMicros(1, false, qtyB, askB, qtyB * askB * this.feeB);
     }
     const askA = this.book.ask[iA] as number;
     const bidB = this.book.bid[iA + 1] as number;
-    return cashMicros(fx, false, qty, askA, qty * askA * this.feeA) + cashMicros(1, true, qty, bidB, qty * bidB * this.feeB);
+    return cashMicros(fx, false, qty, askA, qty * askA * this.feeA) + cashMicros(1, true, qtyB, bidB, qtyB * bidB * this.feeB);
   }
 
   /**
-   * Closes the trade in `slot` at the current book; `exitCash` is `exitCash(slot, symbol)`.
-   * `staleQuote` flags both legs: a price older than `strategy.maxQuoteAge` was used. Both legs
-   * carry the event times of the quotes they were priced on (`quoteTsA`, `quoteTsB`).
+   * Closes the trade in `slot` (its legs fill now, or when their latency has passed: the slot is
+   * `SLOT_CLOSING` meanwhile). Exits always fill in full (`execution-model.ts`). `staleQuote`
+   * flags both legs: a price older than `strategy.maxQuoteAge` was used. Both legs carry the
+   * event times of the quotes decided on (`quoteTsA`, `quoteTsB`).
    */
-  exit(slot: number, symbol: number, reason: number, ts: number, exitCash: number, eventTs: number, wallTs: number, staleQuote: boolean): void {
-    const fx = this.book.fxRate;
+  exit(slot: number, symbol: number, reason: number, ts: number, eventTs: number, wallTs: number, staleQuote: boolean): void {
+    const book = this.book;
     const iA = symbol * 2;
-    const qty = this.portfolio.qty[slot] as number;
-    const tradeId = this.portfolio.tradeId[slot] as number;
     const sellA = this.portfolio.buyVenue[slot] === VENUE_A;
-    const priceA = sellA ? (this.book.bid[iA] as number) : (this.book.ask[iA] as number);
-    const priceB = sellA ? (this.book.ask[iA + 1] as number) : (this.book.bid[iA + 1] as number);
-    const quoteTsA = this.book.updatedAt[iA] as number;
-    const quoteTsB = this.book.updatedAt[iA + 1] as number;
-    this.fills.push(
-      tradeId,
-      symbol,
-      VENUE_A,
-      sellA,
-      true,
-      reason,
-      qty,
-      priceA,
-      qty * priceA * this.feeA,
-      fx,
-      ts,
-      eventTs,
-      wallTs,
-      quoteTsA,
-      quoteTsB,
-      staleQuote,
-    );
-    this.fills.push(
-      tradeId,
-      symbol,
-      VENUE_B,
-      !sellA,
-      true,
-      reason,
-      qty,
-      priceB,
-      qty * priceB * this.feeB,
-      fx,
-      ts,
-      eventTs,
-      wallTs,
-      quoteTsA,
-      quoteTsB,
-      staleQuote,
-    );
-    this.portfolio.closeTrade(slot, exitCash);
+    this.pending[slot] = EXIT;
+    this.decisionTs[slot] = eventTs;
+    this.decisionWall[slot] = wallTs;
+    this.decisionPxA[slot] = sellA ? (book.bid[iA] as number) : (book.ask[iA] as number);
+    this.decisionPxB[slot] = sellA ? (book.ask[iA + 1] as number) : (book.bid[iA + 1] as number);
+    this.quoteTsA[slot] = book.updatedAt[iA] as number;
+    this.quoteTsB[slot] = book.updatedAt[iA + 1] as number;
+    this.reason[slot] = reason;
+    this.stale[slot] = staleQuote ? 1 : 0;
+    this.unsized[slot] = 0;
+    this.dueA[slot] = ts + this.latencyA;
+    this.dueB[slot] = ts + this.latencyB;
+    if (this.latencyA === 0) this.fillLeg(slot, symbol, VENUE_A, ts);
+    if (this.latencyB === 0) this.fillLeg(slot, symbol, VENUE_B, ts);
+    if (this.dueA[slot] === Infinity && this.dueB[slot] === Infinity) this.complete(slot, symbol);
+    else {
+      this.portfolio.open[slot] = SLOT_CLOSING;
+      this.await(slot);
+    }
+  }
+
+  /**
+   * Fills the legs due before `now` (at `now` too when `inclusive`: a timer turn, after which no
+   * update stamped `now` can come) against the book as it stands. Call before applying an
+   * update stamped `now`. One comparison when nothing is due.
+   */
+  settleDue(now: number, inclusive: boolean): void {
+    if (now < this.nextDue || (now === this.nextDue && !inclusive)) return;
+    this.settle(now, inclusive, false);
+  }
+
+  /** Fills every leg still in flight at the current book, stamped `now` (the campaign's end). */
+  settleAll(now: number): void {
+    if (this.inFlight > 0) this.settle(now, true, true);
+  }
+
+  private settle(now: number, inclusive: boolean, all: boolean): void {
+    const p = this.portfolio;
+    let next = Infinity;
+    for (let slot = 0; slot < this.pending.length; slot++) {
+      if (this.pending[slot] === NONE) continue;
+      const symbol = (slot / p.slotsPerSymbol) | 0;
+      const dueA = this.dueA[slot] as number;
+      const dueB = this.dueB[slot] as number;
+      // Legs fill in the order they are due.
+      const first = dueB < dueA ? VENUE_B : VENUE_A;
+      this.settleLeg(slot, symbol, first, now, inclusive, all);
+      this.settleLeg(slot, symbol, first === VENUE_A ? VENUE_B : VENUE_A, now, inclusive, all);
+      if (this.dueA[slot] === Infinity && this.dueB[slot] === Infinity) {
+        this.inFlight--;
+        this.complete(slot, symbol);
+      } else {
+        const left = Math.min(this.dueA[slot] as number, this.dueB[slot] as number);
+        if (left < next) next = left;
+      }
+    }
+    this.nextDue = next;
+  }
+
+  /** Fills one leg if it is due (every leg still in flight when `all`, stamped no later than `now`). */
+  private settleLeg(slot: number, symbol: number, venue: number, now: number, inclusive: boolean, all: boolean): void {
+    const due = (venue === VENUE_A ? this.dueA[slot] : this.dueB[slot]) as number;
+    if (due === Infinity) return;
+    if (all || due < now || (inclusive && due === now)) this.fillLeg(slot, symbol, venue, Math.min(due, now));
+  }
+
+  private await(slot: number): void {
+    this.inFlight++;
+    const due = Math.min(this.dueA[slot] as number, this.dueB[slot] as number);
+    if (due < this.nextDue) this.nextDue = due;
+  }
+
+  /** Takes from one side of an instrument's book into `this.taken` without consuming it. */
+  private takeFrom(instrument: number, buys: boolean, want: number, fillRest: boolean): void {
+    const book = this.book;
+    const L = book.levels;
+    if (this.model === MODEL_TOP)
+      take(MODEL_TOP, book.askPx, book.askSz, 0, 0, 0, buys ? (book.ask[instrument] as number) : (book.bid[instrument] as number), want, fillRest, this.taken);
+    else if (buys)
+      take(
+        this.model,
+        book.askPx,
+        book.askSz,
+        instrument * L,
+        book.askCount[instrument] as number,
+        book.takenAsk[instrument] as number,
+        book.ask[instrument] as number,
+        want,
+        fillRest,
+        this.taken,
+      );
+    else
+      take(
+        this.model,
+        book.bidPx,
+        book.bidSz,
+        instrument * L,
+        book.bidCount[instrument] as number,
+        book.takenBid[instrument] as number,
+        book.bid[instrument] as number,
+        want,
+        fillRest,
+        this.taken,
+      );
+  }
+
+  /** Fills one leg of the trade in `slot` against its venue's book now, consuming what it takes; stamped `ts`. */
+  private fillLeg(slot: number, symbol: number, venue: number, ts: number): void {
+    const entry = this.pending[slot] === ENTRY;
+    const boughtA = this.portfolio.buyVenue[slot] === VENUE_A;
+    // An entry buys on the buy venue; an exit sells there and buys back on the other.
+    const buys = entry === (venue === VENUE_A ? boughtA : !boughtA);
+    const instrument = symbol * 2 + venue;
+    const want = entry ? (this.sent[slot] as number) : venue === VENUE_A ? (this.portfolio.qty[slot] as number) : (this.portfolio.qtyB[slot] as number);
+    this.takeFrom(instrument, buys, want, !entry);
+    const t = this.taken;
+    const book = this.book;
+    if (this.model !== MODEL_TOP && !t.unsized) {
+      if (buys) (book.takenAsk[instrument] as number) += t.qty;
+      else (book.takenBid[instrument] as number) += t.qty;
+    }
+    // One level taken: its price exactly (the plain rule's fills stay bit for bit); more: the volume-weighted mean.
+    const top = buys ? (book.ask[instrument] as number) : (book.bid[instrument] as number);
+    const price = t.qty > 0 && t.cost !== t.qty * top ? t.cost / t.qty : top;
+    if (venue === VENUE_A) {
+      this.qtyA[slot] = t.qty;
+      this.pxA[slot] = price;
+      this.tsA[slot] = ts;
+      this.dueA[slot] = Infinity;
+    } else {
+      this.qtyB[slot] = t.qty;
+      this.pxB[slot] = price;
+      this.tsB[slot] = ts;
+      this.dueB[slot] = Infinity;
+    }
+    if (t.unsized) this.unsized[slot] = (this.unsized[slot] as number) | (venue === VENUE_A ? 1 : 2);
+  }
+
+  /** Both legs have filled: the trade's two fills go to the ledger and the portfolio opens or closes it. */
+  private complete(slot: number, symbol: number): void {
+    const entry = this.pending[slot] === ENTRY;
+    this.pending[slot] = NONE;
+    const p = this.portfolio;
+    const qtyA = this.qtyA[slot] as number;
+    const qtyB = this.qtyB[slot] as number;
+    if (entry && !(qtyA > 0) && !(qtyB > 0)) {
+      // Both legs found nothing: no position, no fills; counted as a refused entry.
+      if (p.open[slot] === SLOT_ENTERING) p.release(slot);
+      this.risk?.reject(symbol, REJECT_LEGS_MISSED);
+      return;
+    }
+    const fx = this.book.fxRate;
+    const priceA = this.pxA[slot] as number;
+    const priceB = this.pxB[slot] as number;
+    const feeA = qtyA * priceA * this.feeA;
+    const feeB = qtyB * priceB * this.feeB;
+    const boughtA = p.buyVenue[slot] === VENUE_A;
+    // Venue A's leg sells when the trade bought on B (entry) or bought on A (exit).
+    const sellA = entry ? !boughtA : boughtA;
+    const tradeId = entry ? p.nextTradeId : (p.tradeId[slot] as number);
+    const reason = this.reason[slot] as number;
+    const decided = this.decisionTs[slot] as number;
+    const wall = this.decisionWall[slot] as number;
+    const qA = this.quoteTsA[slot] as number;
+    const qB = this.quoteTsB[slot] as number;
+    const stale = this.stale[slot] === 1;
+    this.fills.push(tradeId, symbol, VENUE_A, sellA, !entry, reason, qtyA, priceA, feeA, fx, this.tsA[slot] as number, decided, wall, qA, qB, stale);
+    if (this.detailed)
+      this.fills.detail(this.decisionPxA[slot] as number, entry ? (this.ordered[slot] as number) : qtyA, ((this.unsized[slot] as number) & 1) !== 0);
+    this.fills.push(tradeId, symbol, VENUE_B, !sellA, !entry, reason, qtyB, priceB, feeB, fx, this.tsB[slot] as number, decided, wall, qA, qB, stale);
+    if (this.detailed)
+      this.fills.detail(this.decisionPxB[slot] as number, entry ? (this.ordered[slot] as number) : qtyB, ((this.unsized[slot] as number) & 2) !== 0);
+    const cash = cashMicros(fx, sellA, qtyA, priceA, feeA) + cashMicros(1, !sellA, qtyB, priceB, feeB);
+    if (entry) {
+      const openedAt = Math.max(this.tsA[slot] as number, this.tsB[slot] as number);
+      p.openTrade(slot, tradeId, boughtA ? VENUE_A : VENUE_B, qtyA, priceA, priceB, cash, this.orderNotional, openedAt, qtyB);
+    } else p.closeTrade(slot, cash);
   }
 }

@@ -144,7 +144,12 @@ export class ReplayFeed implements MarketFeed {
       // A live recording's exchange time (NaN for other data) moves with the recorded time: the lag stays what it was live.
       const exchangeTs = r.exchangeTs + this.offsetMs;
       if (r.venue === 'FX') sink.onFx(r.bid, ts, exchangeTs);
-      else sink.onQuote((this.instruments.get(r.symbol) as number) * 2 + (r.venue === 'A' ? 0 : 1), r.bid, r.ask, ts, exchangeTs);
+      else {
+        const instrument = (this.instruments.get(r.symbol) as number) * 2 + (r.venue === 'A' ? 0 : 1);
+        // Sizes and depth, when recorded, go just before their quote (issue 19's execution models).
+        if (r.bidLevels > 0 && sink.onLevels !== undefined) sink.onLevels(instrument, r);
+        sink.onQuote(instrument, r.bid, r.ask, ts, exchangeTs);
+      }
       this.updates[r.venue]++;
       this.lastAt[r.venue] = bestTs;
       this.emitted++;

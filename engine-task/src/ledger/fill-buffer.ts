@@ -32,6 +32,10 @@ export class FillBuffer {
   private readonly quoteTsA: Float64Array;
   private readonly quoteTsB: Float64Array;
   private readonly staleQuote: Uint8Array;
+  /** Execution detail (`detail`): NaN / 0 when a fill has none. */
+  private readonly decisionPrice: Float64Array;
+  private readonly orderedQty: Float64Array;
+  private readonly unsized: Uint8Array;
   size = 0;
   /** The `seq` the next fill gets. */
   nextSeq: number;
@@ -57,6 +61,9 @@ export class FillBuffer {
     this.quoteTsA = new Float64Array(capacity);
     this.quoteTsB = new Float64Array(capacity);
     this.staleQuote = new Uint8Array(capacity);
+    this.decisionPrice = new Float64Array(capacity);
+    this.orderedQty = new Float64Array(capacity);
+    this.unsized = new Uint8Array(capacity);
     this.nextSeq = nextSeq;
   }
 
@@ -108,6 +115,18 @@ export class FillBuffer {
     this.quoteTsA[i] = quoteTsA;
     this.quoteTsB[i] = quoteTsB;
     this.staleQuote[i] = staleQuote ? 1 : 0;
+    this.decisionPrice[i] = Number.NaN;
+  }
+
+  /**
+   * Adds execution detail to the fill pushed last (issue 19): the venue's top price at the
+   * decision, the quantity the leg was meant to fill, and whether the book had no recorded size.
+   */
+  detail(decisionPrice: number, orderedQty: number, unsized: boolean): void {
+    const i = this.size - 1;
+    this.decisionPrice[i] = decisionPrice;
+    this.orderedQty[i] = orderedQty;
+    this.unsized[i] = unsized ? 1 : 0;
   }
 
   /** Takes every buffered fill out as ledger records. */
@@ -132,6 +151,8 @@ export class FillBuffer {
         quoteTsA: this.quoteTsA[i] as number,
         quoteTsB: this.quoteTsB[i] as number,
         ...(this.staleQuote[i] === 1 ? { staleQuote: true } : {}),
+        ...(Number.isNaN(this.decisionPrice[i]) ? {} : { decisionPrice: this.decisionPrice[i] as number, orderedQty: this.orderedQty[i] as number }),
+        ...(this.unsized[i] === 1 && !Number.isNaN(this.decisionPrice[i]) ? { unsized: true } : {}),
         generation,
       };
     }

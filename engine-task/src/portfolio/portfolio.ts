@@ -4,7 +4,17 @@ import { MICROS } from '../../../core/model/fill.js';
  * Open trades and P&L of a shard. Trades live in fixed slots (`maxOpenTradesPerSymbol` per
  * symbol) of typed arrays, so opening and closing never allocate. Money is counted in integer
  * micro-units of the reporting currency (venue B's quote), so sums are exact.
+ *
+ * A slot's `open` state: `SLOT_FREE`, `SLOT_OPEN`, `SLOT_ENTERING` (an entry's legs are on their
+ * way: the slot and its notional count against the risk limits, nothing is in the ledger yet) or
+ * `SLOT_CLOSING` (an exit's legs are on their way: still open in the ledger and the checkpoint).
+ * `qty` is venue A's leg, `qtyB` venue B's: they differ only when a leg filled partly (issue 19).
  */
+export const SLOT_FREE = 0;
+export const SLOT_OPEN = 1;
+export const SLOT_ENTERING = 2;
+export const SLOT_CLOSING = 3;
+
 export class Portfolio {
   readonly slotsPerSymbol: number;
   readonly open: Uint8Array;
@@ -12,6 +22,7 @@ export class Portfolio {
   /** 0 when the trade bought on venue A (and sold on B), 1 for the reverse. */
   readonly buyVenue: Uint8Array;
   readonly qty: Float64Array;
+  readonly qtyB: Float64Array;
   readonly entryPriceA: Float64Array;
   readonly entryPriceB: Float64Array;
   readonly entryCashMicros: Float64Array;
@@ -41,6 +52,7 @@ export class Portfolio {
     this.tradeId = new Float64Array(slots);
     this.buyVenue = new Uint8Array(slots);
     this.qty = new Float64Array(slots);
+    this.qtyB = new Float64Array(slots);
     this.entryPriceA = new Float64Array(slots);
     this.entryPriceB = new Float64Array(slots);
     this.entryCashMicros = new Float64Array(slots);
@@ -60,7 +72,33 @@ export class Portfolio {
     return -1;
   }
 
-  /** Records a new trade's two opening legs in `slot`, counting the trade and its fills. */
+  /**
+   * Holds `slot` for an entry whose legs are on their way: it counts against the risk limits as
+   * an open trade of `notional` would. `openTrade` then fills it, or `release` frees it.
+   */
+  reserve(slot: number, notional: number): void {
+    const symbol = (slot / this.slotsPerSymbol) | 0;
+    this.open[slot] = SLOT_ENTERING;
+    this.notional[slot] = notional;
+    (this.openCount[symbol] as number)++;
+    (this.openNotional[symbol] as number) += notional;
+    this.totalOpen++;
+  }
+
+  /** Frees a slot `reserve` held (an entry whose legs both found nothing). */
+  release(slot: number): void {
+    const symbol = (slot / this.slotsPerSymbol) | 0;
+    this.open[slot] = SLOT_FREE;
+    (this.openCount[symbol] as number)--;
+    (this.openNotional[symbol] as number) -= this.notional[slot] as number;
+    if (this.openCount[symbol] === 0) this.openNotional[symbol] = 0;
+    this.totalOpen--;
+  }
+
+  /**
+   * Records a new trade's two opening legs in `slot` (free, or held by `reserve`), counting the
+   * trade and its fills; `qtyB` is venue B's leg when it differs from venue A's `qty`.
+   */
   openTrade(
     slot: number,
     tradeId: number,
@@ -71,8 +109,10 @@ export class Portfolio {
     entryCashMicros: number,
     notional: number,
     ts: number,
+    qtyB = qty,
   ): void {
-    this.occupy(slot, tradeId, buyVenue, qty, entryPriceA, entryPriceB, entryCashMicros, notional, ts);
+    if (this.open[slot] === SLOT_ENTERING) this.release(slot);
+    this.occupy(slot, tradeId, buyVenue, qty, entryPriceA, entryPriceB, entryCashMicros, notional, ts, qtyB);
     const symbol = (slot / this.slotsPerSymbol) | 0;
     (this.trades[symbol] as number)++;
     this.totalTrades++;
@@ -94,9 +134,11 @@ export class Portfolio {
     entryCashMicros: number,
     notional: number,
     ts: number,
+    qtyB = qty,
   ): void {
     const symbol = (slot / this.slotsPerSymbol) | 0;
-    this.open[slot] = 1;
+    this.open[slot] = SLOT_OPEN;
+    this.qtyB[slot] = qtyB;
     this.tradeId[slot] = tradeId;
     this.buyVenue[slot] = buyVenue;
     this.qty[slot] = qty;
@@ -133,7 +175,7 @@ export class Portfolio {
   slotOf(tradeId: number, symbol: number): number {
     const first = symbol * this.slotsPerSymbol;
     for (let slot = first; slot < first + this.slotsPerSymbol; slot++) {
-      if (this.open[slot] === 1 && this.tradeId[slot] === tradeId) return slot;
+      if ((this.open[slot] === SLOT_OPEN || this.open[slot] === SLOT_CLOSING) && this.tradeId[slot] === tradeId) return slot;
     }
     return -1;
   }

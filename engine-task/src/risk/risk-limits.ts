@@ -15,6 +15,8 @@ export const REJECT_REASONS = [
   'stale-quote-b',
   'stale-fx',
   'fx-unconfirmed',
+  'no-size',
+  'legs-missed',
 ] as const;
 export type RejectReason = (typeof REJECT_REASONS)[number];
 export const ALLOWED = -1;
@@ -29,6 +31,10 @@ export const REJECT_STALE_QUOTE_B = 5;
 export const REJECT_STALE_FX = 6;
 /** An FX jump beyond `strategy.fxJumpBps` waits for its confirmation. */
 export const REJECT_FX_UNCONFIRMED = 7;
+/** The execution model (`top-size`, `depth`) found no displayed size left on a venue at the decision (`execution/execution-model.ts`). */
+export const REJECT_NO_SIZE = 8;
+/** Both legs of a sent entry reached their venues after their latency and found nothing to take. */
+export const REJECT_LEGS_MISSED = 9;
 
 /** The data gates' bounds, ms (from `strategy.maxQuoteAge` and `strategy.maxFxAge`; Infinity when unbounded). */
 export interface DataLimits {

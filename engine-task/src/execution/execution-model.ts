@@ -1,0 +1,114 @@
+import type { ExecutionConfig, ExecutionModel } from '../../../core/config/campaign-config.js';
+import { MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
+
+/**
+ * The paper execution models (issue 19), the one place their rules live. Anchors: nautilus_trader's
+ * fill models (market orders walk the recorded L2 levels; `liquidity_consumption` remembers the
+ * displayed size already taken), QuantConnect's pluggable fill and latency models, Hummingbot's
+ * paper exchange (fills against the venue's order book).
+ *
+ * - `top` (the shipped rule, the default): a leg fills its whole quantity at the top price;
+ *   sizes are not read (unlimited size).
+ * - `top-size`: a leg takes at most the displayed size at the top, less what earlier fills took
+ *   from it since the venue's last update. Entries: the rest is **not filled** (an immediate-or-
+ *   cancel order at the top price).
+ * - `depth`: a leg walks the recorded levels (Upbit's 15 units, ccxt snapshots; a top-of-book
+ *   source has one), best first, skipping what earlier fills took; its price is the volume-
+ *   weighted mean of the levels taken. Entries: the rest beyond the last level is not filled.
+ * - Exits always fire (the engine's rule): an exit leg fills its whole open quantity; the part
+ *   beyond the displayed size (`top-size`: the top; `depth`: every level) is priced at the last
+ *   displayed level, as if the book refilled there.
+ * - No size recorded (candles, a file without size columns): the leg fills in full at the top
+ *   and is flagged `unsized` (the report says fills assumed unlimited size).
+ *
+ * Entry sizing and leg risk (`PaperExecution`): the decision at t sizes the trade to what both
+ * venues show then, q = min(order quantity, what A's side gives, what B's side gives); q = 0 is an
+ * entry refused `no-size`. Both legs are sent for q at t; each reaches its venue `latency` later
+ * and fills against that venue's book then (in event time: every update recorded up to then is
+ * applied first), so a leg may fill worse, partially or not at all while the other filled
+ * (the trade's legs then have different quantities, 0 for a missed leg); both legs missed is an
+ * entry refused `legs-missed`. With no latency both legs fill q at the decision's prices.
+ */
+export const MODEL_TOP = 0;
+export const MODEL_TOP_SIZE = 1;
+export const MODEL_DEPTH = 2;
+
+const MODEL_CODES: Record<ExecutionModel, number> = { top: MODEL_TOP, 'top-size': MODEL_TOP_SIZE, depth: MODEL_DEPTH };
+
+/** The execution settings as the engine uses them: a model code and per-venue latencies in ms. */
+export interface ExecutionSettings {
+  model: number;
+  latencyAMs: number;
+  latencyBMs: number;
+}
+
+export const PLAIN_TOP: ExecutionSettings = { model: MODEL_TOP, latencyAMs: 0, latencyBMs: 0 };
+
+export function executionSettingsOf(config: ExecutionConfig): ExecutionSettings {
+  return { model: MODEL_CODES[config.model], latencyAMs: config.latency.a * 1000, latencyBMs: config.latency.b * 1000 };
+}
+
+/** Levels the book must keep a side for a model: none for `top`, the top for `top-size`, `MAX_BOOK_LEVELS` for `depth`. */
+export function bookLevelsFor(model: number): number {
+  return model === MODEL_TOP ? 0 : model === MODEL_TOP_SIZE ? 1 : MAX_BOOK_LEVELS;
+}
+
+/** What one side of a book gave a leg (a reused object: nothing allocates per fill). */
+export class Take {
+  /** Quantity taken, base asset. */
+  qty = 0;
+  /** Sum of price × quantity over the levels taken, in the venue's quote currency. */
+  cost = 0;
+  /** The side had no recorded size: the leg took its whole quantity at the top. */
+  unsized = false;
+}
+
+/**
+ * Takes up to `want` from one side of a book under `model`: `px`/`sz` the side's levels from
+ * `base` (`count` recorded, 0 = unsized), `taken` the size already taken since the last update,
+ * `top` the side's top price. `fillRest` (exits) prices the part beyond the displayed size at the
+ * last displayed level instead of leaving it unfilled. Writes `out`; allocation-free.
+ */
+export function take(
+  model: number,
+  px: Float64Array,
+  sz: Float64Array,
+  base: number,
+  count: number,
+  taken: number,
+  top: number,
+  want: number,
+  fillRest: boolean,
+  out: Take,
+): void {
+  if (model === MODEL_TOP || count === 0) {
+    out.qty = want;
+    out.cost = want * top;
+    out.unsized = model !== MODEL_TOP;
+    return;
+  }
+  const levels = model === MODEL_TOP_SIZE ? 1 : count;
+  let skip = taken;
+  let qty = 0;
+  let cost = 0;
+  for (let k = 0; k < levels && qty < want; k++) {
+    let available = sz[base + k] as number;
+    if (skip > 0) {
+      const used = Math.min(skip, available);
+      available -= used;
+      skip -= used;
+    }
+    const part = Math.min(available, want - qty);
+    if (part > 0) {
+      qty += part;
+      cost += part * (px[base + k] as number);
+    }
+  }
+  if (fillRest && qty < want) {
+    cost += (want - qty) * (px[base + levels - 1] as number);
+    qty = want;
+  }
+  out.qty = qty;
+  out.cost = cost;
+  out.unsized = false;
+}
