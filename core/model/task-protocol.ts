@@ -126,7 +126,11 @@ export const AssignmentMessageSchema = z
     /** The campaign config as stored (`configs/campaign.schema.json`), defaults applied. */
     config: z.record(z.string(), z.unknown()),
     clock: z.enum(['real', 'virtual']),
-    /** When the campaign started and ends, ms since the epoch (real clock; absent in virtual time). */
+    /**
+     * When the campaign started and ends, ms since the epoch, when the fleet gave them (`ARBFLEET_STARTED_AT`,
+     * `ARBFLEET_ENDS_AT`): a synthetic feed starts its engine time at `startedAt` in both clocks; a
+     * `clock: virtual` campaign has no wall-clock end.
+     */
     startedAt: z.number().optional(),
     endsAt: z.number().optional(),
     restore: RestorePointMessageSchema,

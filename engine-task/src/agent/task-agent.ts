@@ -227,8 +227,8 @@ export class TaskAgent {
       symbols: [...this.o.symbols],
       config: this.o.campaign.config as unknown as Record<string, unknown>,
       clock: this.o.mode,
-      ...(this.o.mode === 'real' && this.o.startAt !== undefined ? { startedAt: this.o.startAt } : {}),
-      ...(this.o.mode === 'real' && this.o.endsAt !== undefined ? { endsAt: this.o.endsAt } : {}),
+      ...(this.o.startAt !== undefined ? { startedAt: this.o.startAt } : {}),
+      ...(this.o.endsAt !== undefined ? { endsAt: this.o.endsAt } : {}),
       restore: { checkpoint: engineCheckpoint, ledgerTail: restore.ledgerTail, nextFillSeq: lastSeq + 1 },
     };
     this.start();
