@@ -28,6 +28,9 @@ export const LOCAL_WATCHDOG_DEFAULTS = {
   backoff: { initial: 1, max: 10, multiplier: 2, resetAfter: 30 },
 } as const;
 
+/** How often the local watchdog and scheduler run (ms). */
+export const LOCAL_WATCHDOG_EVERY_MS = 250;
+
 export interface LocalFleetOptions {
   /** Where the campaign's database, task logs and report live. */
   runDir: string;
@@ -40,7 +43,7 @@ export interface LocalFleetOptions {
   log: Logger;
   clock?: Clock;
   chaos?: ChaosFault[];
-  /** How often the watchdog and the scheduler run (ms; default 250, so a 5 s staleAfter is acted on within 6 s). */
+  /** How often the watchdog and the scheduler run (ms; default `LOCAL_WATCHDOG_EVERY_MS`, so a 5 s staleAfter is acted on within 6.5 s: its 6 s kill plus two passes). */
   watchdogEveryMs?: number;
   /** The engine command (default: the real entrypoint through tsx). */
   engineCommand?: string[];
@@ -135,7 +138,7 @@ export class LocalFleet {
       void this.guard('task stopped', () => this.watchdog.onTaskStopped(event));
     });
     this.timers.push(setInterval(() => void this.drainQueue(), 100));
-    this.timers.push(setInterval(() => void this.tick(), this.options.watchdogEveryMs ?? 250));
+    this.timers.push(setInterval(() => void this.tick(), this.options.watchdogEveryMs ?? LOCAL_WATCHDOG_EVERY_MS));
   }
 
   /** One watchdog pass, one scheduler tick and due chaos (also what `start` runs every second). */

@@ -34,7 +34,7 @@ async function campaignWithLockHeld(holdMs: number): Promise<{ report: CampaignR
       const shards = await store.listShards(campaign.campaignId);
       return shards.length === 2 && shards.every((s) => s.status === 'RUNNING' && (s.heartbeat?.progress.ticks ?? 0) > 0) ? true : undefined;
     },
-    25_000,
+    60_000, // a start, not a verdict: generous for a loaded machine (25 s timed out once at a load of 11)
   );
   store.close();
   await sleep(2_000);
@@ -66,21 +66,17 @@ describe('a write lock held on fleet.db by another process', () => {
     expect(crashFree(report)).toMatchObject({ pass: true, result: '0 crashes' });
   });
 
-  it(`longer than the bound (9 s, past the ${TIMEOUTS.selfFenceSec} s self-fence): the restarts are STORE_UNAVAILABLE naming the lock, never CRASHED or LOST, and Crash-free does not blame the engines`, async () => {
+  it(`longer than the bound (9 s, past the ${TIMEOUTS.selfFenceSec} s self-fence): every restart is STORE_UNAVAILABLE with the engine's exit 4 naming the lock, never CRASHED or LOST, and Crash-free does not blame the engines`, async () => {
     const { report, runDir } = await campaignWithLockHeld(9_000);
 
     expect(report.campaign.status).toBe('COMPLETED');
     const restarts = report.shards.flatMap((s) => s.restarts);
     expect(restarts.length).toBeGreaterThan(0);
-    // Known gap, left open on issue 20: locally the engine's exit 4 (self-fence S + C/2 plus its lock
-    // wait and final heartbeat) comes only about 0.15 s before the watchdog's kill (S + C, C = 0.5 s),
-    // and in 2 of 3 fresh-clone CI runs on this 2-core machine the kill won for one shard (LOST). Until
-    // the margin is widened (core/fleet/timeouts.ts), a LOST beside a STORE_UNAVAILABLE is tolerated
-    // here; CRASHED, STALLED or OOM never are, and at least one restart must be the store's.
-    expect(restarts.map((r) => r.cause)).toContain('STORE_UNAVAILABLE');
+    // Every restart is the store's, with the engine's own exit 4 as its evidence: the engine exits
+    // (self-fence + lock wait + one last heartbeat) at least half the confirmation before the
+    // watchdog's kill (core/fleet/timeouts.ts, rule 2), so the kill does not win and book LOST.
     for (const r of restarts) {
-      expect(['STORE_UNAVAILABLE', 'LOST']).toContain(r.cause);
-      if (r.cause === 'LOST') continue;
+      expect(r.cause).toBe('STORE_UNAVAILABLE');
       expect(r.detail).toMatchObject({
         exitCode: 4,
         note: expect.stringMatching(/^the engine gave up on the store \(exit 4\): arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for [\d.]+ s/),

@@ -2,7 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_EVERY_MS } from '../../cli/local-fleet.js';
 import { systemClock } from '../../core/clock.js';
+import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { startNode, startProgram, waitFor, type NodeProcess } from './engine-process.js';
@@ -11,6 +13,13 @@ export const CLI_MAIN = fileURLToPath(new URL('../../cli/arbfleet.ts', import.me
 export const E2E_CONFIG = fileURLToPath(new URL('../fixtures/fleet-e2e.yaml', import.meta.url));
 
 export type CliProcess = NodeProcess;
+
+/**
+ * The local fleet's bound on seeing a stall, a freeze or a silent death (s, from the last heartbeat):
+ * the watchdog's kill (`staleAfter` + confirmation, `core/fleet/timeouts.ts`) plus two of its passes
+ * (one to find the reading stale, one late). 6.5 s with the local defaults.
+ */
+export const LOCAL_STALL_DETECTION_SEC = shardTimeouts(LOCAL_WATCHDOG_DEFAULTS).watchdogKillSec + (2 * LOCAL_WATCHDOG_EVERY_MS) / 1000;
 
 /** Runs `arbfleet ARGS` as a real process (what a user types), output collected. */
 export function startCli(args: string[], env: Record<string, string> = {}, processGroup = false): CliProcess {

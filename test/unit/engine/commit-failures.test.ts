@@ -22,7 +22,7 @@ import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.
 import { silentLogger } from '../../../core/log.js';
 import { ShardRunner } from '../../../engine-task/src/runner.js';
 
-/** A short campaign whose commit bound is short: staleAfter 1 s → bound 1.05 s. */
+/** A short campaign whose commit bound is short: staleAfter 1 s → bound 1.25 s (S + C / 4, C at its 1 s floor). */
 const STALE_AFTER_SEC = 1;
 const campaign = testCampaign({ duration: '20m', watchdog: { staleAfter: STALE_AFTER_SEC, heartbeatInterval: 0.2 }, monitor: { flushInterval: 0.5 } });
 const BOUND_MS = shardTimeouts(campaign.config.watchdog).commitBoundSec * 1000;
@@ -137,7 +137,7 @@ describe('the runner when commits fail', () => {
 
     expect(outcome.end).toBe('store-unavailable');
     expect(outcome.reason).toMatch(
-      /^store unreachable: ETIMEDOUT ×\d+ over [\d.]+ s; no commit succeeded for [\d.]+s \(commit bound 1\.05s, core\/fleet\/timeouts\.ts\); \d+ fill\(s\) uncommitted; last error: connect ETIMEDOUT/,
+      /^store unreachable: ETIMEDOUT ×\d+ over [\d.]+ s; no commit succeeded for [\d.]+s \(commit bound 1\.25s, core\/fleet\/timeouts\.ts\); \d+ fill\(s\) uncommitted; last error: connect ETIMEDOUT/,
     );
     // Every failed attempt is counted in the words, and the run stopped at the first look past
     // the bound: not before it, and not a failed attempt (and the heartbeats between two) later.
