@@ -1,10 +1,19 @@
 import { z } from 'zod';
 
-/** Environment names an engine may be given: not the store's or the cloud's, which the agent keeps from it. */
-const ENV_NAME = z
-  .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name (letters, digits, underscores)')
-  .refine((name) => !/^(ARBFLEET_|AWS_)/.test(name), 'ARBFLEET_* and AWS_* are reserved: the agent holds the store and the credentials, never the engine');
+/** Environment variables added to an engine's: names a shell accepts, and not the store's or the cloud's, which the agent keeps from it. */
+const EngineEnvSchema = z.record(z.string(), z.string()).superRefine((env, ctx) => {
+  for (const name of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      ctx.addIssue({ code: 'custom', path: [name], message: `must be an environment variable name (letters, digits, underscores), found "${name}"` });
+    } else if (/^(ARBFLEET_|AWS_)/.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [name],
+        message: 'ARBFLEET_* and AWS_* are reserved: the agent holds the store and the credentials, never the engine',
+      });
+    }
+  }
+});
 
 /**
  * Which engine runs each shard (issue 18). `builtin` (the default): arbfleet's own TypeScript
@@ -23,7 +32,7 @@ export const EngineConfigSchema = z
         command: z.array(z.string().min(1, 'must not be empty')).min(1, 'expected a program and its arguments, e.g. ["python3", "engine.py"]'),
         image: z.string().min(1).optional(),
         cwd: z.string().min(1).optional(),
-        env: z.record(ENV_NAME, z.string()).optional(),
+        env: EngineEnvSchema.optional(),
       })
       .strict(),
   ])
