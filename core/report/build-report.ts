@@ -19,6 +19,7 @@ import { runWindowOf } from './run-window.js';
 import { TRADE_WINDOW_SEC } from './trade-windows.js';
 import { OPPORTUNITY_MULTIPLE, TAIL_FRACTION } from './trading-tail.js';
 import { TRADING_NOTES, tradingConfigOf, tradingReportOf } from './trading.js';
+import { EXECUTION_NOTES, executionQualityOf } from './execution-quality.js';
 
 /** Everything a report is built from, keyed by `shardId` where per shard. */
 export interface ReportInput {
@@ -83,6 +84,7 @@ export function buildReport(input: ReportInput): CampaignReport {
       symbols: [...campaign.symbols],
       shardCount: shards.length,
       staleAfterSec: config.staleAfterSec,
+      engine: config.engine,
       ...(campaign.scheduleId !== undefined ? { schedule: { id: campaign.scheduleId, occurrence: campaign.occurrence ?? null } } : {}),
     },
     totals: campaignTotals(
@@ -93,6 +95,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     shards: shardReports,
     acceptance,
     trading,
+    execution: executionQualityOf(ledgers, campaign.config, trading.refusals),
     outcome: outcomeOf([...acceptance, ...trading.acceptance]),
     ledger,
     series: {
@@ -118,6 +121,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +
         "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills.",
       ...TRADING_NOTES,
+      ...EXECUTION_NOTES,
     ],
   };
 }

@@ -24,7 +24,9 @@ import {
 } from './report-format.js';
 import type { CampaignReport, LatencyBucket } from './report-schema.js';
 import { barChart, lineChart, timelineChart, type LineSeries } from './svg-chart.js';
+import { engineText } from './report-config.js';
 import { tradingHtml } from './render-trading.js';
+import { executionHtml } from './execution-quality.js';
 
 /** Colour of each restart cause on the timeline; a shard that FAILED is black. */
 export const CAUSE_COLOURS: Readonly<Record<RestartCause, string>> = {
@@ -49,6 +51,7 @@ export function renderHtml(report: CampaignReport): string {
     '<h2>Acceptance</h2>',
     acceptanceTable(report),
     report.trading ? tradingHtml(report.trading, report.totals.currency) : '',
+    report.execution ? executionHtml(report.execution) : '',
     '<h2>Shards</h2>',
     shardTable(report),
     '<h2>Charts</h2>',
@@ -75,6 +78,7 @@ function summary(report: CampaignReport): string {
     ['Ended', formatInstant(c.endedAt)],
     ['Ran / configured', `${formatSeconds(c.ranSec)} / ${formatSeconds(c.durationSec)}`],
     ['Shards / symbols', `${c.shardCount} / ${c.symbols.length}`],
+    ...(c.engine ? [['Engine', engineText(c.engine)] as [string, string]] : []),
     ['Ticks', `${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`],
     ['Trades', `${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed`],
     ['Fills A / B', `${formatCount(t.fillsA)} / ${formatCount(t.fillsB)}`],

@@ -19,7 +19,9 @@ import {
   SHARD_TABLE_HEADERS,
 } from './report-format.js';
 import type { CampaignReport } from './report-schema.js';
+import { engineText } from './report-config.js';
 import { tradingMarkdown } from './render-trading.js';
+import { executionMarkdown } from './execution-quality.js';
 
 /** Renders `report` as a Markdown document. */
 export function renderMarkdown(report: CampaignReport): string {
@@ -27,6 +29,7 @@ export function renderMarkdown(report: CampaignReport): string {
     header(report),
     acceptance(report),
     ...(report.trading ? [tradingMarkdown(report.trading, report.totals.currency, inline)] : []),
+    ...(report.execution ? [executionMarkdown(report.execution, inline)] : []),
     shards(report),
     restarts(report),
     ledger(report),
@@ -47,6 +50,7 @@ function header(report: CampaignReport): string {
     ...(c.schedule ? [`- Run of schedule \`${code(c.schedule.id)}\`, occurrence ${formatInstant(c.schedule.occurrence)}`] : []),
     `- Started ${formatInstant(c.startedAt)}, ended ${formatInstant(c.endedAt)}; ran ${formatSeconds(c.ranSec)} of ${formatSeconds(c.durationSec)} configured`,
     `- Shards: ${c.shardCount}, symbols: ${c.symbols.length}`,
+    ...(c.engine ? [`- Engine: ${inline(engineText(c.engine))}`] : []),
     `- Ticks: ${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`,
     `- Trades: ${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed; fills A ${formatCount(t.fillsA)}, B ${formatCount(t.fillsB)}`,
     `- Realised P&L: ${formatMoney(t.realizedPnl, t.currency)}`,

@@ -7,6 +7,8 @@
  * started. Rules behind numbers that are not plain counts are spelled out in `notes`.
  */
 import { z } from 'zod';
+import { ExecutionQualitySchema } from './execution-quality.js';
+import { ReportEngineSchema } from './report-config.js';
 import { TradingReportSchema } from './trading-schema.js';
 import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../model/records.js';
 
@@ -244,6 +246,8 @@ export const CampaignReportSchema = z
         staleAfterSec: z.number().positive(),
         /** The schedule this campaign is a run of, and which occurrence (ms); absent for a one-off campaign. */
         schedule: z.object({ id: z.string(), occurrence: z.number().nullable() }).strict().optional(),
+        /** The engine that ran (`engine` of the config): the built-in one, or a command behind the agent and its task protocol version (absent from older reports). */
+        engine: ReportEngineSchema.optional(),
       })
       .strict(),
     totals: ReportTotalsSchema,
@@ -259,6 +263,8 @@ export const CampaignReportSchema = z
       .strict(),
     /** The trading judged beside the fleet (absent from reports built before it existed). */
     trading: TradingReportSchema.optional(),
+    /** How the paper fills were made and how they came out against the decisions (issue 19; absent from older reports). */
+    execution: ExecutionQualitySchema.optional(),
     /** How many acceptance and trading rows passed and which failed (`outcomeOf`). */
     outcome: ReportOutcomeSchema,
     /** The rules behind derived numbers, in words. */

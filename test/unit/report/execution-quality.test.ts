@@ -1,0 +1,84 @@
+/**
+ * The report's execution section (issue 19) on a crafted ledger with known answers: slippage per
+ * leg against the decision price (bps, quantity-weighted, by venue, by symbol and in total), fill
+ * ratio, partial and missed legs, the latency assumed, and what the report says about size: the
+ * data had none (fills assumed unlimited size), model `top` reads none, or sizes were recorded.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Fill } from '../../../core/model/fill.js';
+import { executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
+
+let seq = 0;
+function leg(over: Partial<Fill>): Fill {
+  return {
+    seq: seq++,
+    tradeId: 0,
+    symbol: 'BTC',
+    venue: 'A',
+    side: 'BUY',
+    kind: 'OPEN',
+    reason: 'ENTRY',
+    qty: 10,
+    price: 100,
+    fee: 0,
+    fxRate: 1,
+    ts: 0,
+    generation: 0,
+    ...over,
+  };
+}
+
+const config = { execution: { model: 'depth', latency: { a: 0.05, b: 0.12 } } };
+
+describe('execution quality', () => {
+  it('measures slippage against the decision price, fill ratio, partial and missed legs, by symbol and in total', () => {
+    const ledgers = {
+      'shard-000': [
+        // BTC: A bought 10 at 100.5 decided at 100 (+50 bps); B sold 4 of 10 at 100.7 decided at 101 (+29.70 bps): a partial leg.
+        leg({ venue: 'A', side: 'BUY', qty: 10, price: 100.5, decisionPrice: 100, orderedQty: 10 }),
+        leg({ venue: 'B', side: 'SELL', qty: 4, price: 100.7, decisionPrice: 101, orderedQty: 10 }),
+        // Its exits: A sold 10 at 99 decided at 99 (0 bps), B bought back 4 at 100.9 decided at 101 (−9.90 bps: better).
+        leg({ venue: 'A', side: 'SELL', kind: 'CLOSE', reason: 'REVERSION', qty: 10, price: 99, decisionPrice: 99, orderedQty: 10 }),
+        leg({ venue: 'B', side: 'BUY', kind: 'CLOSE', reason: 'REVERSION', qty: 4, price: 100.9, decisionPrice: 101, orderedQty: 4 }),
+      ],
+      'shard-001': [
+        // ETH: B's leg missed (0 filled); A's filled in full at its decision price.
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'A', side: 'SELL', qty: 5, price: 50, decisionPrice: 50, orderedQty: 5 }),
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'B', side: 'BUY', qty: 0, price: 50.2, decisionPrice: 50, orderedQty: 5 }),
+      ],
+    };
+    const e = executionQualityOf(ledgers, config, { 'no-size': 3, 'legs-missed': 1 });
+    expect(e).toMatchObject({ model: 'depth', latencyMs: { a: 50, b: 120 }, sizes: 'recorded', refusedNoSize: 3, legsMissed: 1 });
+    const [btc, eth] = e.bySymbol;
+    expect(btc).toMatchObject({ symbol: 'BTC', legs: 4, partialLegs: 1, missedLegs: 0, unsizedLegs: 0 });
+    expect(btc?.fillRatio).toBeCloseTo(14 / 20, 12);
+    expect(btc?.slippageBpsA).toBeCloseTo((50 * 10 + 0 * 10) / 20, 9);
+    expect(btc?.slippageBpsB).toBeCloseTo((((101 - 100.7) / 101) * 1e4 * 4 + ((100.9 - 101) / 101) * 1e4 * 4) / 8, 9);
+    expect(btc?.worstSlippageBps).toBeCloseTo(50, 9);
+    expect(eth).toMatchObject({ symbol: 'ETH', legs: 2, partialLegs: 0, missedLegs: 1, slippageBpsA: 0, slippageBpsB: null, fillRatio: 0.5 });
+    expect(e.total).toMatchObject({ symbol: 'total', legs: 6, partialLegs: 1, missedLegs: 1 });
+    expect(e.total.fillRatio).toBeCloseTo(19 / 30, 12);
+    const md = executionMarkdown(e, (t) => t);
+    expect(md).toContain('| BTC | 4 | 70 % | 1 | 0 | 25 | 9.9 | 50 | 0 |');
+    expect(md).toContain('latency assumed A 50 ms, B 120 ms; every leg filled against the recorded sizes');
+  });
+
+  it('says fills assumed unlimited size when the data had no sizes, and when the model reads none', () => {
+    const unsized = {
+      s: [leg({ decisionPrice: 100, orderedQty: 10, unsized: true }), leg({ venue: 'B', side: 'SELL', decisionPrice: 100, orderedQty: 10, unsized: true })],
+    };
+    const sizedModel = executionQualityOf(unsized, { execution: { model: 'top-size', latency: { a: 0, b: 0 } } }, {});
+    expect(sizedModel.sizes).toBe('unlimited');
+    expect(executionSummary(sizedModel)).toContain('no sizes in the data: fills assumed unlimited size');
+    const top = executionQualityOf({ s: [leg({}), leg({ venue: 'B', side: 'SELL' })] }, {}, {});
+    expect(top).toMatchObject({ model: 'top', sizes: 'unlimited', latencyMs: { a: 0, b: 0 } });
+    expect(top.total).toMatchObject({ fillRatio: 1, slippageBpsA: 0, slippageBpsB: 0 });
+    expect(executionSummary(top)).toContain('fills assumed unlimited size at the top of the book (model top reads no size)');
+    const partly = executionQualityOf(
+      { s: [unsized.s[0] as Fill, leg({ venue: 'B', side: 'SELL', decisionPrice: 100, orderedQty: 10 })] },
+      { execution: { model: 'depth' } },
+      {},
+    );
+    expect(partly.sizes).toBe('partly');
+  });
+});
