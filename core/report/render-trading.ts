@@ -128,6 +128,7 @@ export function tradeTableOf(t: TradingReport): { heading: string; best: TradeRo
 
 function venueCells(v: VenueQualityRow): string[] {
   const bound = v.maxAgeSec === null || v.maxAgeSec === undefined ? 'no bound' : `≤ ${formatNumber(v.maxAgeSec, 3)} s`;
+  const ms = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${formatNumber(x, 0)} ms`);
   return [
     v.name,
     formatCount(v.updates),
@@ -135,11 +136,28 @@ function venueCells(v: VenueQualityRow): string[] {
     formatCount(v.gaps),
     seconds(v.ageP50Sec),
     seconds(v.ageP99Sec),
+    v.agedBy ?? '–',
+    v.agedBy === 'exchange' ? `${ms(v.lagP50Ms)} / ${ms(v.lagP99Ms)}` : '–',
+    ms(v.clockOffsetMs),
+    v.lateFrames === undefined ? '–' : `${formatCount(v.lateFrames)} (${formatCount(v.lateBursts ?? 0)})`,
     skippedText(v.skipped),
     v.source,
   ];
 }
-const VENUE_HEADERS = ['Venue', 'Updates', 'Coverage (age bound)', 'Gaps', 'Age p50', 'Age p99', 'Skipped', 'Source'];
+const VENUE_HEADERS = [
+  'Venue',
+  'Updates',
+  'Coverage (age bound)',
+  'Gaps',
+  'Age p50',
+  'Age p99',
+  'Aged by',
+  'Arrival lag p50 / p99',
+  'Clock offset',
+  'Late frames (bursts)',
+  'Skipped',
+  'Source',
+];
 
 /** The trading section in Markdown (`inline` escapes text from data for a table cell). */
 export function tradingMarkdown(t: TradingReport, currency: string, inline: (text: string) => string): string {

@@ -79,6 +79,20 @@ export const VenueQualityRowSchema = z
     skipped: z.record(z.string(), z.number().int().nonnegative()),
     /** Where the quotes (or the rate) came from. */
     source: z.string(),
+    /**
+     * What the venue's quotes were aged by: `exchange` (the venue's own event time: its updates
+     * carried one), `arrival` (a live venue that gives none, e.g. Binance's bookTicker) or
+     * `recorded` (a replay's or synthetic feed's time). Absent from older reports.
+     */
+    agedBy: z.enum(['exchange', 'arrival', 'recorded']).optional(),
+    /** Arrival lag (arrival − exchange time) p50 and p99, ms: the worst shard's, from each shard's last heartbeat; null when not measured. */
+    lagP50Ms: z.number().nullable().optional(),
+    lagP99Ms: z.number().nullable().optional(),
+    /** The clock offset estimate (minimum lag), ms: the smallest of the shards'; null when not measured. */
+    clockOffsetMs: z.number().nullable().optional(),
+    /** Frames that arrived later than the age bound by exchange time, and bursts of them, summed over shards. */
+    lateFrames: z.number().int().nonnegative().optional(),
+    lateBursts: z.number().int().nonnegative().optional(),
   })
   .strict();
 export type VenueQualityRow = z.infer<typeof VenueQualityRowSchema>;

@@ -21,6 +21,12 @@ export const TRADING_NOTES = [
   "Data quality: at each heartbeat the age of a venue's last update is eventTime − lastUpdateAt (event time); coverage is the share of " +
     'heartbeats with that age within its bound (venues A and B: strategy.maxQuoteAge; FX: strategy.maxFxAge, no bound without one, and a ' +
     "fixed configured rate never ages), a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat's of each shard.",
+  "Exchange time: a quote is aged by the venue's own event time where its updates carry one (Upbit's timestamp; aged by: exchange), " +
+    "never later than its arrival; else by its arrival (a live venue that gives none, e.g. Binance's bookTicker: aged by: arrival) or its " +
+    'recorded time (aged by: recorded). Arrival lag = arrival − exchange time, p50/p99 the worst shard’s from its last heartbeat (that ' +
+    'generation’s); clock offset = the smallest lag over the last 60–120 s (our clock minus the venue’s, plus the shortest one-way delay), ' +
+    'the smallest of the shards’; late frames arrived later than the age bound by exchange time (the engine can only refuse them), a burst ' +
+    'is a run of them ended by a frame on time; both summed over shards.',
   "No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues' quotes it was priced on must be at most " +
     'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. Fills from before quoteTsA/quoteTsB were recorded are judged on the flag only, and counted as such.',
   'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
@@ -36,6 +42,8 @@ export interface TradingConfig {
   /** The FX rate is a fixed configured one (a live feed's `fx.source: fixed`): it never ages. */
   fxFixed: boolean;
   venueNames: { a: string; b: string };
+  /** The feed is live (quotes without an exchange time are aged by their arrival), not replayed or synthetic. */
+  live?: boolean;
   /** Where the FX rate comes from, in words. */
   fxSource: string;
   /** Where each venue's quotes come from, in words. */
@@ -76,6 +84,7 @@ export function tradingConfigOf(config: Record<string, unknown>): TradingConfig 
     maxQuoteAgeSec: typeof maxQuoteAge === 'number' ? maxQuoteAge : 10,
     maxFxAgeSec: typeof maxFxAge === 'number' ? maxFxAge : null,
     fxFixed: kind === 'live' && liveFx === 'fixed',
+    live: kind === 'live',
     venueNames: { a: String(get(get(config.venues, 'a'), 'name') ?? 'A'), b: String(get(get(config.venues, 'b'), 'name') ?? 'B') },
     fxSource,
     quoteSource: { a: sourceOf('a', feedWords), b: sourceOf('b', feedWords) },
@@ -201,7 +210,15 @@ export function ageBoundSec(venue: 'a' | 'b' | 'fx', config: TradingConfig): num
 export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config: TradingConfig): VenueQualityRow[] {
   const venues = ['a', 'b', 'fx'] as const;
   const boundMs = venues.map((v) => (ageBoundSec(v, config) ?? Infinity) * 1000);
-  const rows = venues.map((venue) => ({ venue, updates: 0, ages: [] as number[], gaps: 0, skipped: {} as Record<string, number>, seen: false }));
+  const rows = venues.map((venue) => ({
+    venue,
+    updates: 0,
+    ages: [] as number[],
+    gaps: 0,
+    skipped: {} as Record<string, number>,
+    seen: false,
+    lag: { samples: 0, p50: null as number | null, p99: null as number | null, offset: null as number | null, late: 0, bursts: 0 },
+  }));
   for (const history of histories) {
     const last = history.at(-1)?.progress.venues;
     const inGap = [false, false, false];
@@ -225,6 +242,16 @@ export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config
       row.seen = true;
       row.updates += last[name].updates;
       for (const [reason, n] of Object.entries(last[name].skipped)) row.skipped[reason] = (row.skipped[reason] ?? 0) + n;
+      const lag = last[name].lag;
+      if (lag) {
+        const l = row.lag;
+        l.samples += lag.samples;
+        l.late += lag.lateFrames;
+        l.bursts += lag.lateBursts;
+        if (lag.p50Ms !== undefined) l.p50 = Math.max(l.p50 ?? -Infinity, lag.p50Ms);
+        if (lag.p99Ms !== undefined) l.p99 = Math.max(l.p99 ?? -Infinity, lag.p99Ms);
+        if (lag.clockOffsetMs !== undefined) l.offset = Math.min(l.offset ?? Infinity, lag.clockOffsetMs);
+      }
     });
   }
   return rows
@@ -246,6 +273,12 @@ export function venueQualityOf(histories: Iterable<readonly Heartbeat[]>, config
         ageP99Sec: p99 === null ? null : p99 / 1000,
         skipped: r.skipped,
         source: r.venue === 'fx' ? config.fxSource : config.quoteSource[r.venue],
+        agedBy: r.lag.samples > 0 ? ('exchange' as const) : config.live ? ('arrival' as const) : ('recorded' as const),
+        lagP50Ms: r.lag.p50,
+        lagP99Ms: r.lag.p99,
+        clockOffsetMs: r.lag.offset,
+        lateFrames: r.lag.late,
+        lateBursts: r.lag.bursts,
       };
     });
 }
@@ -333,6 +366,13 @@ export function tradingAcceptanceOf(
   const staleRefused = Object.entries(refusals)
     .filter(([reason]) => reason.startsWith('stale'))
     .reduce((sum, [, n]) => sum + n, 0);
+  const late = venues.filter((v) => (v.lateFrames ?? 0) > 0);
+  const lateWords =
+    late.length === 0
+      ? ''
+      : `; late frames (older than the age bound by exchange time on arrival): ${late
+          .map((v) => `${v.name} ${formatCount(v.lateFrames ?? 0)} in ${formatCount(v.lateBursts ?? 0)} burst(s)`)
+          .join(', ')}`;
   const seconds = (ms: number | null) => (ms === null ? '?' : `${formatNumber(ms / 1000, 3)} s`);
   const staleWords = (e: EntryAge) =>
     `${e.shardId} ${e.symbol} #${e.tradeId} (` +
@@ -364,7 +404,8 @@ export function tradingAcceptanceOf(
           ? `${formatCount(entries.length)} of ${formatCount(entries.length)} entries fresh`
           : `${stale.length} of ${formatCount(entries.length)} entries on a stale quote: ${stale.slice(0, 3).map(staleWords).join('; ')}${stale.length > 3 ? '; …' : ''}`) +
         (unchecked > 0 ? ` (${unchecked} without quote times: flag only)` : '') +
-        `; ${formatCount(staleRefused)} stale entries refused`,
+        `; ${formatCount(staleRefused)} stale entries refused` +
+        lateWords,
       pass: stale.length === 0,
     },
     {

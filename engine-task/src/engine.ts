@@ -80,8 +80,8 @@ export class Engine implements QuoteSink {
   readonly symbolLatency: LatencyHistogram[];
   readonly ticksBySymbol: Float64Array;
   totalTicks = 0;
-  /** Updates taken and skipped, per venue and the FX rate. */
-  readonly quality = new QuoteQuality();
+  /** Updates taken and skipped, per venue and the FX rate, and their arrival lag. */
+  readonly quality: QuoteQuality;
   /** The FX rate's jump gate; the accepted rate is `book.fxRate`. */
   readonly fx: FxGuard;
   readonly baseline: PremiumBaseline;
@@ -128,6 +128,7 @@ export class Engine implements QuoteSink {
     this.fx = new FxGuard(this.book, config.strategy.fxJumpBps);
     this.baseline = new PremiumBaseline(config.strategy.premiumBaseline, n);
     this.maxQuoteAgeMs = config.strategy.maxQuoteAge * 1000;
+    this.quality = new QuoteQuality(dataLimitsOf(config.strategy));
     this.premiumRule = this.baseline.kind !== BASELINE_NONE;
     this.wallClock = spec.wallClock ?? systemClock.now;
     this.fills = new FillBuffer(spec.fillCapacity ?? DEFAULT_FILL_CAPACITY);
@@ -166,24 +167,31 @@ export class Engine implements QuoteSink {
    * random sample of ticks: a `performance.now()` pair costs about as much as the whole
    * decision, so timing every tick would halve throughput to measure it.
    */
-  onQuote(instrument: number, bid: number, ask: number, ts: number): void {
+  onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs = Number.NaN): void {
     let x = this.sampler;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.sampler = x;
     if ((x & this.sampleMask) !== 0) {
-      this.handleQuote(instrument, bid, ask, ts);
+      this.handleQuote(instrument, bid, ask, ts, exchangeTs);
       return;
     }
     const started = performance.now();
-    this.handleQuote(instrument, bid, ask, ts);
+    this.handleQuote(instrument, bid, ask, ts, exchangeTs);
     const elapsed = performance.now() - started;
     this.latency.recordMs(elapsed);
     (this.symbolLatency[instrument >> 1] as LatencyHistogram).recordMs(elapsed);
   }
 
-  private handleQuote(instrument: number, bid: number, ask: number, ts: number): void {
+  /**
+   * The quote is stamped with the venue's exchange time when given (`exchangeTs`, NaN otherwise)
+   * and not after its arrival `ts`: a late frame is as old as the venue says, while a venue clock
+   * ahead of ours cannot make a quote fresher than its arrival. Without one, the arrival (live) or
+   * the recorded time (replay) stands. The stamp is what `maxQuoteAge`, `quoteTsA`/`quoteTsB` and
+   * the report's ages read; the arrival lag is counted in `quality` (`QuoteQuality.arrived`).
+   */
+  private handleQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs: number): void {
     // One test lets a good quote through (0 < bid ≤ ask < ∞ is false for NaN); the rest is classified.
     if (!(bid > 0 && bid <= ask && ask < Infinity)) {
       // QUALITY_A and QUALITY_B are VENUE_A and VENUE_B: the venue bit of the instrument.
@@ -195,7 +203,10 @@ export class Engine implements QuoteSink {
     // Legs in flight due before this update fill on the book as it stood (`execution.latency`).
     if (this.execution.inFlight > 0) this.execution.settleDue(ts, false);
     const symbol = instrument >> 1;
-    this.book.update(instrument, bid, ask, ts);
+    // NaN < ts is false: no exchange time keeps the arrival.
+    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
+    this.book.update(instrument, bid, ask, exchangeTs < ts ? exchangeTs : ts);
+    if (exchangeTs === exchangeTs) this.quality.arrived(instrument & 1, ts, exchangeTs);
     this.venueBTicks += instrument & 1; // venue A's are the rest; last update times are read off the book (`venueQuality`)
     (this.ticksBySymbol[symbol] as number)++;
     this.totalTicks++;
@@ -242,18 +253,22 @@ export class Engine implements QuoteSink {
    * never ages). A non-finite or non-positive rate is skipped and counted; a jump beyond
    * `fxJumpBps` is held until confirmed and counted as `fx-jump` (`FxGuard`).
    */
-  onFx(rate: number, ts = Number.NaN): void {
+  onFx(rate: number, ts = Number.NaN, exchangeTs = Number.NaN): void {
     if (this.groupSize > 0 && ts !== this.groupAt) this.decideGroup();
     const verdict = classifyRate(rate);
     if (verdict !== QUOTE_OK) {
       this.quality.skip(QUALITY_FX, verdict);
       return;
     }
-    if (this.fx.offer(rate, ts) === FX_HELD) {
+    // Stamped as quotes are (`handleQuote`): the venue's exchange time when given and not after the arrival.
+    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
+    const at = exchangeTs < ts ? exchangeTs : ts;
+    if (exchangeTs === exchangeTs && ts === ts) this.quality.arrived(QUALITY_FX, ts, exchangeTs);
+    if (this.fx.offer(rate, at) === FX_HELD) {
       this.quality.skip(QUALITY_FX, SKIP_FX_JUMP);
       return;
     }
-    this.quality.taken(QUALITY_FX, ts);
+    this.quality.taken(QUALITY_FX, at);
   }
 
   /**

@@ -165,6 +165,55 @@ describe('the trading numbers of a report', () => {
     });
   });
 
+  describe('exchange time and arrival lag', () => {
+    /** A shard's last heartbeat with venue A's lag (Upbit: exchange-timed) and venue B without (bookTicker: by arrival). */
+    const shard = (lag: { p50Ms: number; p99Ms: number; clockOffsetMs: number; lateFrames: number; lateBursts: number }): Heartbeat[] => [
+      {
+        generation: 0,
+        receivedAt: 1_000_000,
+        progress: {
+          ...baseProgress,
+          at: 1_000_000,
+          eventTime: 1_000_000,
+          venues: {
+            a: { updates: 100, lastUpdateAt: 999_000, skipped: {}, lag: { samples: 100, maxMs: lag.p99Ms, ...lag } },
+            b: { updates: 100, lastUpdateAt: 999_500, skipped: {} },
+            fx: { updates: 1, skipped: {} },
+          },
+        },
+      },
+    ];
+
+    it("shows what each venue was aged by, the worst shard's lag p50/p99, the smallest offset and the late frames summed, and counts them in the stale-entry row", () => {
+      const config = tradingConfigOf({ feed: { kind: 'live' }, venues: { a: { name: 'upbit' }, b: { name: 'binance' } }, strategy: { maxQuoteAge: 2 } });
+      const venues = venueQualityOf(
+        [
+          shard({ p50Ms: 30, p99Ms: 6_500, clockOffsetMs: 12, lateFrames: 140, lateBursts: 4 }),
+          shard({ p50Ms: 45, p99Ms: 90, clockOffsetMs: 9, lateFrames: 0, lateBursts: 0 }),
+        ],
+        config,
+      );
+      expect(venues.find((v) => v.venue === 'a')).toMatchObject({
+        agedBy: 'exchange',
+        lagP50Ms: 45,
+        lagP99Ms: 6_500,
+        clockOffsetMs: 9,
+        lateFrames: 140,
+        lateBursts: 4,
+      });
+      expect(venues.find((v) => v.venue === 'b')).toMatchObject({ agedBy: 'arrival', lagP50Ms: null, lateFrames: 0 });
+      expect(
+        venueQualityOf([shard({ p50Ms: 1, p99Ms: 1, clockOffsetMs: 1, lateFrames: 0, lateBursts: 0 })], tradingConfigOf({})).find((v) => v.venue === 'b'),
+      ).toMatchObject({
+        agedBy: 'recorded',
+      });
+      expect(tradingAcceptanceOf({}, venues, [], { 'stale-quote-a': 7 }, config)[0]).toMatchObject({
+        pass: true,
+        result: '0 of 0 entries fresh; 7 stale entries refused; late frames (older than the age bound by exchange time on arrival): upbit 140 in 4 burst(s)',
+      });
+    });
+  });
+
   it('passes the positions row when every trade closed on a fresh quote', () => {
     const closed = { s: trade(0, 1_000, 2_000, [100, 100], [100, 100]) };
     expect(tradingAcceptanceOf(closed, [], openPositionsOf(closed), {}, tradingConfigOf({}))[2]).toMatchObject({
