@@ -7,6 +7,28 @@ import { z } from 'zod';
 import { WatchdogSchema } from '../config/campaign-config.js';
 import { ValidationError } from '../errors.js';
 import type { CampaignRecord } from '../model/records.js';
+import { TASK_PROTOCOL_VERSION } from '../model/task-protocol.js';
+
+/**
+ * The engine a campaign ran, as the report names it: `builtin`, or a `command` (with its image, if
+ * any) behind the agent and the task protocol version the agent speaks (`core/model/task-protocol.ts`).
+ */
+export const ReportEngineSchema = z
+  .object({
+    kind: z.enum(['builtin', 'command']),
+    command: z.array(z.string()).optional(),
+    image: z.string().optional(),
+    protocol: z.number().int().positive().optional(),
+  })
+  .strict();
+export type ReportEngine = z.infer<typeof ReportEngineSchema>;
+
+/** The engine in words: "built-in" or "`python3 engine.py` behind the agent, task protocol v1". */
+export function engineText(engine: ReportEngine): string {
+  if (engine.kind === 'builtin') return "built-in (arbfleet's own, in process)";
+  const image = engine.image ? ` in image ${engine.image}` : '';
+  return `${(engine.command ?? []).join(' ')}${image}, behind the agent, task protocol v${engine.protocol ?? TASK_PROTOCOL_VERSION}`;
+}
 
 /** The config fields a report uses. */
 export interface ReportConfig {
@@ -18,6 +40,8 @@ export interface ReportConfig {
   staleAfterSec: number;
   /** `venues.b.quoteCurrency`: the reporting currency (empty when absent). */
   currency: string;
+  /** `engine` (built-in when absent: configs older than the field). */
+  engine: ReportEngine;
 }
 
 const StoredConfigSchema = z.looseObject({
@@ -25,6 +49,7 @@ const StoredConfigSchema = z.looseObject({
   duration: z.number().nonnegative().optional(),
   watchdog: z.looseObject({ staleAfter: z.number().positive().optional() }).optional(),
   venues: z.looseObject({ b: z.looseObject({ quoteCurrency: z.string().optional() }).optional() }).optional(),
+  engine: z.looseObject({ kind: z.enum(['builtin', 'command']), command: z.array(z.string()).optional(), image: z.string().optional() }).optional(),
 });
 
 const DEFAULT_STALE_AFTER_SEC = WatchdogSchema.parse({}).staleAfter;
@@ -43,5 +68,9 @@ export function reportConfigOf(campaign: CampaignRecord): ReportConfig {
     durationSec: c.duration ?? scheduled,
     staleAfterSec: c.watchdog?.staleAfter ?? DEFAULT_STALE_AFTER_SEC,
     currency: c.venues?.b?.quoteCurrency ?? '',
+    engine:
+      c.engine?.kind === 'command'
+        ? { kind: 'command', command: c.engine.command ?? [], ...(c.engine.image ? { image: c.engine.image } : {}), protocol: TASK_PROTOCOL_VERSION }
+        : { kind: 'builtin' },
   };
 }
