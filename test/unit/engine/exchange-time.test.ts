@@ -98,6 +98,11 @@ describe('arrival lag per venue', () => {
     expect(q.clockOffsetMs(QUALITY_A)).toBe(10); // the previous window still counts
     q.arrived(QUALITY_A, T0 + 2 * OFFSET_WINDOW_MS, T0 + 2 * OFFSET_WINDOW_MS - 300);
     expect(q.clockOffsetMs(QUALITY_A)).toBe(300);
+    // After a silence longer than two windows, nothing from before it counts.
+    const quiet = new QuoteQuality();
+    quiet.arrived(QUALITY_A, T0, T0 - 10);
+    quiet.arrived(QUALITY_A, T0 + 2.5 * OFFSET_WINDOW_MS, T0 + 2.5 * OFFSET_WINDOW_MS - 300);
+    expect(quiet.clockOffsetMs(QUALITY_A)).toBe(300);
   });
 
   it('buckets lags exactly below 16 ms and within 12.5 % above, up to 2^31 ms', () => {

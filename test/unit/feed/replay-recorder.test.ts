@@ -40,6 +40,13 @@ describe('the live recorder', () => {
       [1, 1_700_000_000_501, Number.NaN],
       [-1, 1_700_000_000_502, 1_700_000_000_400],
     ]);
+    // Paced in real time (rebased to now), both times move together: the lag stays what it was live.
+    got.length = 0;
+    const paced = new ReplayFeed({ feed: { path }, shardSymbols: ['BTC'], quotes: { a: 'KRW', b: 'USDT' } });
+    paced.rebase(1_800_000_000_000);
+    paced.emitUntil(Infinity, 100, sink);
+    expect(got[0]).toEqual([0, 1_800_000_000_000, 1_799_999_999_500]);
+    expect(got[2]).toEqual([-1, 1_800_000_000_002, 1_799_999_999_900]);
   });
 
   it('appends to a recording made before exchange times were kept in its own five columns, and refuses any other file', () => {

@@ -188,8 +188,8 @@ describe('the trading numbers of a report', () => {
       const config = tradingConfigOf({ feed: { kind: 'live' }, venues: { a: { name: 'upbit' }, b: { name: 'binance' } }, strategy: { maxQuoteAge: 2 } });
       const venues = venueQualityOf(
         [
-          shard({ p50Ms: 30, p99Ms: 6_500, clockOffsetMs: 12, lateFrames: 140, lateBursts: 4 }),
-          shard({ p50Ms: 45, p99Ms: 90, clockOffsetMs: 9, lateFrames: 0, lateBursts: 0 }),
+          shard({ p50Ms: 45, p99Ms: 6_500, clockOffsetMs: 9, lateFrames: 140, lateBursts: 4 }),
+          shard({ p50Ms: 30, p99Ms: 90, clockOffsetMs: 12, lateFrames: 0, lateBursts: 0 }),
         ],
         config,
       );
