@@ -112,8 +112,8 @@ describe('the agent with a hostile or broken engine', () => {
     task.process.child.kill('SIGTERM');
     const exit = await task.process.exited;
     expect(exit.code).toBe(ENGINE_EXIT.FATAL);
-    expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 9000, cause: 'SIGTERM' });
-    expect(lastStderrLine(task)).toBe('arbfleet-agent: killed-at-deadline: engine ignored stop (SIGTERM): killed after 9s');
+    expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 6000, cause: 'SIGTERM' });
+    expect(lastStderrLine(task)).toBe('arbfleet-agent: killed-at-deadline: engine ignored stop (SIGTERM): killed after 6s');
   });
 
   it('an engine that forks and crashes: the grandchild it left is killed with the group, and the end is a crash', async () => {

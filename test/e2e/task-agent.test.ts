@@ -70,7 +70,7 @@ describe('the agent with a well-behaved engine', () => {
     task.process.child.kill('SIGTERM');
     const exit = await task.process.exited;
     expect(exit, task.process.stderr()).toEqual({ code: ENGINE_EXIT.OK, signal: null });
-    expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 9000, cause: 'SIGTERM' });
+    expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 6000, cause: 'SIGTERM' });
     const heartbeats = await task.store.readHeartbeats(task.key);
     expect(heartbeats.at(-1)?.progress.stop).toEqual({ by: 'signal', signal: 'SIGTERM' });
     task.store.close();

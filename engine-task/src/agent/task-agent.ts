@@ -27,8 +27,12 @@ import { LineSplitter } from './line-splitter.js';
 import { LogBudget } from './log-budget.js';
 import { engineCheckpointOf, restoredCounts, storedCheckpoint, type VenueFillCounts } from './stored-checkpoint.js';
 
-/** What the engine has `stop.withinMs` to end in: as long as the built-in engine gives itself (ECS waits 30 s). */
-export const STOP_WITHIN_MS = 9_000;
+/**
+ * What the engine has `stop.withinMs` to end in: 6 s, inside the local launcher's 8 s between its
+ * SIGTERM and its SIGKILL of the agent (`DEFAULT_STOP_GRACE_MS`), so that the agent itself kills the
+ * engine's group at the deadline and writes its last heartbeat before it could be killed (ECS waits 30 s).
+ */
+export const STOP_WITHIN_MS = 6_000;
 /** How long an engine answered `rejected` or `fenced` has to read the answer before its group is killed. */
 export const REFUSAL_GRACE_MS = 500;
 /** Engine logs copied to the task log per second at most (`docs/task-protocol.md`, Limits). */
