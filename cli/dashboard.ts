@@ -1,7 +1,7 @@
 import type { CampaignView } from '../core/ports.js';
 import type { ShardRecord } from '../core/model/records.js';
 
-const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed', 'last restart'] as const;
+const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'P&L', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed', 'last restart'] as const;
 
 /**
  * The feed as the last heartbeat saw it: `done` (the replay ran out), `quiet:12s` (nothing
@@ -28,6 +28,17 @@ export function lastRestartCell(restarts: ShardRecord['restarts']): string {
   return named === undefined ? last.cause : `${last.cause}:${named}`;
 }
 
+/** A realised P&L for a table cell: signed, two decimals, thousands separated (`+1,234.50`, `-3.10`, `0.00`). */
+export function pnlCell(amount: number): string {
+  const text = Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+  return amount > 0 && text !== '0.00' ? `+${text}` : amount < 0 && text !== '0.00' ? `-${text}` : text;
+}
+
+/** The realised P&L a heartbeat reports: exact micro-units when it carries them. */
+function realizedOf(p: { realizedPnl: number; realizedPnlMicros?: number | undefined }): number {
+  return p.realizedPnlMicros === undefined ? p.realizedPnl : p.realizedPnlMicros / 1_000_000;
+}
+
 /** One dashboard row per shard, as cells (shared by the terminal table and the compact lines). */
 export function shardRow(shard: ShardRecord, now: number): string[] {
   const p = shard.heartbeat?.progress;
@@ -40,6 +51,7 @@ export function shardRow(shard: ShardRecord, now: number): string[] {
     symbols,
     p ? Math.round(p.ticksPerSec).toLocaleString('en-US') : '-',
     p ? String(p.trades) : '-',
+    p ? pnlCell(realizedOf(p)) : '-',
     p ? p.latencyP99Us.toFixed(2) : '-',
     age,
     String(shard.restarts.length),
@@ -58,7 +70,18 @@ export function renderDashboard(view: CampaignView, now: number): string[] {
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const lines = rows.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
   const trades = view.shards.reduce((sum, s) => sum + (s.heartbeat?.progress.trades ?? 0), 0);
-  return [`${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}`, ...lines];
+  const pnl = view.shards.reduce((sum, s) => sum + (s.heartbeat ? realizedOf(s.heartbeat.progress) : 0), 0);
+  const currency = quoteCurrencyOf(c.config);
+  return [
+    `${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}  P&L ${pnlCell(pnl)}${currency ? ` ${currency}` : ''}`,
+    ...lines,
+  ];
+}
+
+/** `venues.b.quoteCurrency` of a stored config: the reporting currency (empty when absent). */
+function quoteCurrencyOf(config: Record<string, unknown>): string {
+  const venues = config['venues'] as { b?: { quoteCurrency?: unknown } } | undefined;
+  return typeof venues?.b?.quoteCurrency === 'string' ? venues.b.quoteCurrency : '';
 }
 
 /** Terminal output: redraws in place on a TTY, prints compact lines every `everyMs` otherwise. */
@@ -82,9 +105,9 @@ export class DashboardWriter {
     if (now - this.lastCompact < this.everyMs) return;
     this.lastCompact = now;
     for (const shard of view.shards) {
-      const [id, status, gen, , tps, trades, p99, age, restarts, rss, feed, last] = shardRow(shard, now);
+      const [id, status, gen, , tps, trades, pnl, p99, age, restarts, rss, feed, last] = shardRow(shard, now);
       this.out.write(
-        `${id} ${status} g${gen} ticks/s=${tps} trades=${trades} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed} last=${last}\n`,
+        `${id} ${status} g${gen} ticks/s=${tps} trades=${trades} pnl=${pnl} p99=${p99}µs hb=${age} restarts=${restarts} rss=${rss}MiB feed=${feed} last=${last}\n`,
       );
     }
   }

@@ -20,13 +20,14 @@ import { StateConflictError, ValidationError, VersionConflictError } from '../co
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { renderLivePage } from '../core/report/render-live-page.js';
-import { describeOutcome } from '../core/report/report-schema.js';
+import { runSummaryLines } from '../core/report/run-summary.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
 import { parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
+import { terminalPaint } from './terminal-paint.js';
 
 export const STOP_DEADLINE_MS = 45_000;
 
@@ -126,11 +127,8 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   stopTasksAtExit();
   stops.uninstall();
   const r = files.report;
-  process.stderr.write(
-    `arbfleet: ${ended.status} (${ended.endReason ?? ''}${stops.signal === undefined ? '' : `, on ${stops.signal}`}): ${r.totals.trades} trades, ${r.totals.restarts} restart(s), ` +
-      `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}, ${describeOutcome(r.outcome)}\n` +
-      `  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`,
-  );
+  const summary = runSummaryLines({ report: r, status: ended.status, endReason: ended.endReason, signal: stops.signal, files }, terminalPaint(process.stderr));
+  process.stderr.write(`${summary.join('\n')}\n`);
   if (ended.status === 'FAILED') return CLI_EXIT.FAILED;
   if (values.strict === true && r.outcome.acceptance.failed > 0) {
     process.stderr.write(`arbfleet: --strict: ${r.outcome.acceptance.failed} acceptance row(s) failed: exit ${CLI_EXIT.ROWS_FAILED}\n`);

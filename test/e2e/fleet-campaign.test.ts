@@ -1,13 +1,21 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { signedPnl } from '../../core/report/run-summary.js';
 import { runCampaign, runFolder, startCli, E2E_CONFIG } from '../support/cli-process.js';
 
 describe('arbfleet run: a whole campaign on this machine', () => {
   it('runs a top-10 campaign in two shards to completion, every symbol traded, the report written', async () => {
     const runDir = runFolder();
-    const { report } = await runCampaign(['--duration', '20s'], runDir);
+    const { report, cli } = await runCampaign(['--duration', '20s'], runDir);
     expect(report.campaign.status).toBe('COMPLETED');
+    // The last lines say the verdict at a glance, with the report's own figures, uncoloured on a pipe.
+    const summary = cli.stderr().trimEnd().split('\n').slice(-2);
+    expect(summary).toEqual([
+      `arbfleet: COMPLETED (${report.campaign.endReason}) · acceptance 11/11 · ${report.totals.trades} trades · P&L ${signedPnl(report).text} · 0 restart(s) · ledger lost 0 / duplicated 0`,
+      `  report: ${join(runDir, 'report.md')} (also report.html, report.json)`,
+    ]);
+    expect(signedPnl(report).text).toMatch(/^[+-]?[\d,]+\.\d{2} USDT$/);
     expect(report.campaign.endReason).toMatch(/max runtime reached/i);
     expect(report.campaign.ranSec).toBeGreaterThanOrEqual(19.8);
     expect(report.shards.map((s) => s.status)).toEqual(['COMPLETED', 'COMPLETED']);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { DashboardWriter, feedCell, lastRestartCell, renderDashboard } from '../../../cli/dashboard.js';
+import { DashboardWriter, feedCell, lastRestartCell, pnlCell, renderDashboard } from '../../../cli/dashboard.js';
 import { parseChaos, engineChaosEnv } from '../../../cli/chaos-plan.js';
 import { campaignRecord, progress, shardRecord } from '../../contract/record-builders.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
 function view() {
-  const campaign = { ...campaignRecord('c-1', 2, { startedAt: T0 }), config: { duration: 60 } };
+  const campaign = { ...campaignRecord('c-1', 2, { startedAt: T0 }), config: { duration: 60, venues: { b: { quoteCurrency: 'USDT' } } } };
   const running = {
     ...shardRecord('c-1', 0, { status: 'RUNNING' as const, generation: 1, taskId: '4242' }),
     heartbeat: { generation: 1, receivedAt: T0 + 9_000, progress: { ...progress(5000, 150 * 2 ** 20), trades: 12, ticksPerSec: 480.4, latencyP99Us: 3.25 } },
@@ -16,12 +16,12 @@ function view() {
 }
 
 describe('the live dashboard', () => {
-  it('shows one row per shard: status, generation, ticks/s, trades, p99, heartbeat age, restarts, RSS', () => {
+  it('shows one row per shard: status, generation, ticks/s, trades, realised P&L, p99, heartbeat age, restarts, RSS', () => {
     const [header, columns, row0, row1] = renderDashboard(view(), T0 + 10_000);
     expect(header).toContain('(c-1)');
-    expect(header).toMatch(/10s \/ 60s {2}trades 12$/);
-    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed\s+last restart$/);
-    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '3.25', '1.0s', '0', '150', '-', '-']);
+    expect(header).toMatch(/10s \/ 60s {2}trades 12 {2}P&L \+12\.35 USDT$/);
+    expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+P&L\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed\s+last restart$/);
+    expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '+12.35', '3.25', '1.0s', '0', '150', '-', '-']);
     expect(row1?.split(/\s+/).slice(0, 2)).toEqual(['shard-1', 'PENDING']);
   });
 
@@ -38,7 +38,23 @@ describe('the live dashboard', () => {
     writer.write(view(), T0 + 10_000);
     writer.write(view(), T0 + 11_000);
     expect(written.trim().split('\n')).toHaveLength(2);
-    expect(written).toContain('shard-0 RUNNING g1 ticks/s=480 trades=12 p99=3.25µs hb=1.0s restarts=0 rss=150MiB feed=- last=-');
+    expect(written).toContain('shard-0 RUNNING g1 ticks/s=480 trades=12 pnl=+12.35 p99=3.25µs hb=1.0s restarts=0 rss=150MiB feed=- last=-');
+  });
+
+  it("sums the shards' realised P&L in the header, exact micro-units first, and signs each cell", () => {
+    const v = view();
+    const [running] = v.shards;
+    if (!running?.heartbeat) throw new Error('the view has a running shard');
+    const loss = {
+      ...running,
+      shardId: 'shard-1',
+      heartbeat: { ...running.heartbeat, progress: { ...running.heartbeat.progress, realizedPnl: -99, realizedPnlMicros: -20_500_000 } },
+    };
+    const [header, , row0, row1] = renderDashboard({ ...v, shards: [running, loss] } as ReturnType<typeof view>, T0 + 10_000);
+    expect(header).toMatch(/P&L -8\.15 USDT$/); // 12.345678 − 20.5
+    expect(row0?.split(/\s+/)[6]).toBe('+12.35');
+    expect(row1?.split(/\s+/)[6]).toBe('-20.50');
+    expect([pnlCell(0), pnlCell(-0.001), pnlCell(1234.5), pnlCell(-1234.5)]).toEqual(['0.00', '0.00', '+1,234.50', '-1,234.50']);
   });
 
   it('names the last restart: PREEMPTED with the signal or the ECS stop code that stopped it from outside', () => {

@@ -1,0 +1,69 @@
+/**
+ * The last lines `arbfleet run` prints: the verdict at a glance (issue 21). The status and why it
+ * ended, the acceptance score with every failed row named on a line of its own with its result,
+ * trades and the realised P&L from the ledger (signed, in the reporting currency, coloured on a
+ * terminal), restarts, the ledger check, and where the report is.
+ *
+ * ```
+ * arbfleet: COMPLETED (Max runtime reached) · acceptance 10/11 · 49 trades · P&L -885.53 USDT · 2 restart(s) · ledger lost 0 / duplicated 0
+ *   ✗ Crash-free: 2 crashes
+ *   report: runs/x/report.md (also report.html, report.json)
+ * ```
+ */
+import { formatMoney } from './report-format.js';
+import type { CampaignReport } from './report-schema.js';
+
+/** How a piece of the summary is marked: a gain, a loss, a failed verdict (colours on a terminal). */
+export type SummaryTone = 'gain' | 'loss' | 'fail';
+
+/** Paints `text` in `tone` (for a terminal: `util.styleText`); the identity for plain output. */
+export type Paint = (tone: SummaryTone, text: string) => string;
+
+const plain: Paint = (_tone, text) => text;
+
+/** What the summary reads besides the report. */
+export interface RunSummaryInput {
+  report: CampaignReport;
+  /** The campaign's final status and its end reason, as the store recorded them. */
+  status: string;
+  endReason: string | undefined;
+  /** The stop signal the CLI received, if one ended the run. */
+  signal?: string | undefined;
+  /** The report files written (Markdown first). */
+  files: { markdown: string; html: string; json: string };
+}
+
+/**
+ * The realised P&L as the report's totals give it (the engines' figure, which the ledger check
+ * compares with the ledger's recomputation), in the reporting currency, signed with `+` for a gain.
+ */
+export function signedPnl(report: CampaignReport): { text: string; tone: SummaryTone | undefined } {
+  const amount = report.totals.realizedPnl;
+  const text = formatMoney(amount, report.totals.currency);
+  if (amount > 0) return { text: `+${text}`, tone: 'gain' };
+  return { text, tone: amount < 0 ? 'loss' : undefined };
+}
+
+/** The summary's lines, without trailing newlines. */
+export function runSummaryLines(input: RunSummaryInput, paint: Paint = plain): string[] {
+  const r = input.report;
+  const a = r.outcome.acceptance;
+  const why = `${input.endReason ?? ''}${input.signal === undefined ? '' : `, on ${input.signal}`}`;
+  const status = input.status === 'COMPLETED' ? input.status : paint('fail', input.status);
+  const score = `acceptance ${a.passed}/${a.total}`;
+  const pnl = signedPnl(r);
+  const ledger = `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}`;
+  const ledgerBad = r.ledger.lost > 0 || r.ledger.duplicated > 0;
+  const head = [
+    `arbfleet: ${status}${why === '' ? '' : ` (${why})`}`,
+    a.failed > 0 ? paint('fail', score) : score,
+    `${r.totals.trades} trades`,
+    `P&L ${pnl.tone === undefined ? pnl.text : paint(pnl.tone, pnl.text)}`,
+    `${r.totals.restarts} restart(s)`,
+    ledgerBad ? paint('fail', ledger) : ledger,
+  ].join(' · ');
+  const failed = a.failedRows.map((row) => `  ${paint('fail', '✗')} ${row.criterion}: ${row.result}`);
+  const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
+  const where = `  report: ${input.files.markdown} (also ${base(input.files.html)}, ${base(input.files.json)})`;
+  return [head, ...failed, where];
+}
