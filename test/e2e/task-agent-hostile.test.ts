@@ -114,6 +114,8 @@ describe('the agent with a hostile or broken engine', () => {
     expect(exit.code).toBe(ENGINE_EXIT.FATAL);
     expect(task.recorded().find((m) => m.type === 'stop')).toEqual({ type: 'stop', withinMs: 6000, cause: 'SIGTERM' });
     expect(lastStderrLine(task)).toBe('arbfleet-agent: killed-at-deadline: engine ignored stop (SIGTERM): killed after 6s');
+    const pid = task.recorded().find((m) => typeof m.pid === 'number')?.pid as number;
+    await waitFor('the engine gone', () => (alive(pid) ? undefined : true), 10_000);
   });
 
   it('an engine that forks and crashes: the grandchild it left is killed with the group, and the end is a crash', async () => {

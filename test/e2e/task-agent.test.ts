@@ -22,7 +22,7 @@ describe('the agent with a well-behaved engine', () => {
     expect(exit, task.process.stderr()).toEqual({ code: 0, signal: null });
     const [env, assignment, ...answers] = task.recorded();
     // The engine never sees the store or credentials: the agent ran with ARBFLEET_STORE and AWS_REGION set.
-    expect(env).toEqual({ storeOrCloudEnv: [] });
+    expect(env).toEqual({ pid: expect.any(Number), storeOrCloudEnv: [] });
     expect(assignment).toMatchObject({
       type: 'assignment',
       protocol: 1,
