@@ -137,7 +137,10 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .command('record')
     .description("the venues' live streams to a canonical replay file, without trading")
     .argument('<config>', 'a campaign config: its venues, symbols, fx and live feed settings')
-    .option('-o, --out <file>', 'the CSV to append to (ts,symbol,venue,bid,ask; FX rows ts,FX,,rate,)')
+    .option(
+      '-o, --out <file>',
+      'the CSV to append to (ts,symbol,venue,bid,ask,exchange_ts: ts the arrival, exchange_ts the venue’s own time, empty when it gives none; FX rows ts,FX,,rate,,exchange_ts)',
+    )
     .option('--duration <duration>', "how long to record, e.g. 10m (default: the campaign's duration)")
     .option('--symbols <list>', "record only these of the campaign's symbols, e.g. BTC,ETH")
     .option('--json', 'progress and summary as JSON lines')
