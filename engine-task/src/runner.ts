@@ -50,6 +50,8 @@ export interface RunOutcome {
   engineMs: number;
   /** Wall-clock time the run took. */
   wallMs: number;
+  /** Turns of the run loop in this generation (a virtual run: one per update time or deadline that matters, issue 19). */
+  turns: number;
   latency: { p50Us: number; p99Us: number; p999Us: number; maxUs: number };
   /**
    * Why the run stopped, when it ended `completed` or `stopped` with every fill committed (what its
@@ -89,6 +91,12 @@ export interface RunnerOptions {
   memory?: MemoryProbe;
   /** Ticks per slice before the runner looks at its timers and yields (virtual mode). */
   sliceTicks?: number;
+  /**
+   * How a virtual run turns its loop: `jump` (the default) to the next update or deadline that
+   * matters; `every-interval` at every heartbeat interval of recorded time, the loop before issue
+   * 19, kept to show that both make the same fills and for `npm run bench -- --backtest`.
+   */
+  virtualTurns?: 'jump' | 'every-interval';
   /** Called with each heartbeat's progress after it was written (e.g. to emit EMF metrics). */
   onHeartbeat?: (progress: Progress) => void;
   /** Overrides for the intervals the config gives (seconds). */
@@ -280,21 +288,32 @@ export class ShardRunner {
   }
 
   /**
-   * Virtual time: engine time follows the feed as fast as the CPU allows. The loop turns at least
-   * every heartbeat interval of engine time (the engine's timers); fills are committed every
-   * flush interval of engine time; heartbeats, bare checkpoints and monitor lines go by the wall
-   * clock (so the watchdog judges a backtest as it judges any shard, and a week of quiet recorded
-   * data is not 10⁶ store writes), plus `VIRTUAL_HEARTBEATS` heartbeats over the window for charts. A replay that
-   * runs out ends the run there (`replay ended`), its trades closed at the last quotes.
+   * Virtual time: engine time follows the feed as fast as the CPU allows. Turns fall on the grid of
+   * heartbeat intervals of engine time from the start, and the loop jumps (issue 19) to the first
+   * grid turn at or after the next thing that matters: the feed's next update, an open trade's max
+   * holding (`Engine.timerDueAt`), a fill commit, chart heartbeat or monitor line due, the window's end. The turns it skips are those where the loop that turned every interval
+   * (`virtualTurns: 'every-interval'`) found no update and no deadline: their exits (`onTimer`) read
+   * a book that had not changed since the last turn and could fire nothing, so the fills are the
+   * same (`test/unit/engine/virtual-time-jumps.test.ts`) and the turns scale with the updates, not
+   * with the recorded time. Commits (fills with a checkpoint) and heartbeats go by the wall clock,
+   * every flush and heartbeat interval, as in real time (so the watchdog judges a backtest as it
+   * judges any shard, and a week of quiet recorded data is not 10⁶ store writes); besides, fills
+   * waiting are committed every flush interval of engine time but at most `VIRTUAL_HEARTBEATS` times
+   * over the window (one commit per trade event took 11 of the 15 s a fleet spent on 3 months of
+   * 5-minute candles), and whenever the fill buffer is half full; and `VIRTUAL_HEARTBEATS`
+   * heartbeats and monitor lines go out over the window for charts. A replay that runs out ends the run
+   * there (`replay ended`), its trades closed at the last quotes.
    */
   private async runVirtual(start: number, endsAt: number): Promise<{ end: RunEnd; reason: string; engineNow: number }> {
     const slice = this.o.sliceTicks ?? 8192;
     const turnMs = this.heartbeatMs;
+    const jump = (this.o.virtualTurns ?? 'jump') === 'jump';
     const chartMs = Number.isFinite(endsAt - start) ? Math.max(turnMs, (endsAt - start) / VIRTUAL_HEARTBEATS) : turnMs;
     let now = start;
     let nextTurn = start + turnMs;
     let nextChart = start + chartMs;
-    let nextFillFlush = start + this.flushMs;
+    const fillFlushMs = Number.isFinite(endsAt - start) ? Math.max(this.flushMs, (endsAt - start) / VIRTUAL_HEARTBEATS) : this.flushMs;
+    let nextFillFlush = start + fillFlushMs;
     const wallStart = this.mono();
     let nextHeartbeat = wallStart + this.heartbeatMs;
     let nextFlush = wallStart + this.flushMs;
@@ -302,11 +321,18 @@ export class ShardRunner {
     // at most VIRTUAL_HEARTBEATS of them over the run (a 3-day backtest at 10 s would log 26,000 a symbol).
     const monitorMs = Number.isFinite(endsAt - start) ? Math.max(this.monitorMs, (endsAt - start) / VIRTUAL_HEARTBEATS) : this.monitorMs;
     let nextMonitor = start + monitorMs;
+    // A commit forced by a full buffer may have held exits back for room: the next grid turn matters.
+    let bufferFlushed = false;
     for (;;) {
       const wall = this.mono();
       const commitFailure = this.commitFailure(wall);
       if (commitFailure) return { end: this.commitFailureEnd(), reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
+      if (jump && !bufferFlushed) {
+        const fillsWaiting = this.engine.fills.nextSeq - 1 > this.committedSeq;
+        const due = Math.min(this.feed.nextTickAt(), this.engine.timerDueAt(), fillsWaiting ? nextFillFlush : Infinity, nextChart, nextMonitor, endsAt);
+        if (due > nextTurn) nextTurn = start + Math.ceil((due - start) / turnMs) * turnMs;
+      }
       const until = Math.min(nextTurn, endsAt);
       const emitted = this.feed.emitUntil(until, slice, this.engine);
       const next = this.feed.nextTickAt();
@@ -321,12 +347,17 @@ export class ShardRunner {
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (now >= nextTurn) nextTurn = now + turnMs;
-      // Fills are committed on engine time (as a real-time run would); bare checkpoints on wall time.
+      // Commits drain the fills, which decides the updates waiting: never in the middle of a group (the next slice ends it).
+      if (this.engine.waiting) {
+        await yieldToLoop();
+        continue;
+      }
       const fillsWaiting = this.engine.fills.nextSeq - 1 > this.committedSeq;
-      if ((fillsWaiting && now >= nextFillFlush) || wall >= nextFlush || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2)) {
+      bufferFlushed = !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
+      if ((fillsWaiting && now >= nextFillFlush) || wall >= nextFlush || bufferFlushed) {
         await this.flush(now);
         nextFlush = wall + this.flushMs;
-        nextFillFlush = now + this.flushMs;
+        nextFillFlush = now + fillFlushMs;
       }
       if (wall >= nextHeartbeat || now >= nextChart) {
         await this.heartbeat(now);
@@ -712,6 +743,7 @@ export class ShardRunner {
       skippedOnResume: this.skipped.a + this.skipped.b + this.skipped.fx,
       engineMs,
       wallMs,
+      turns: this.turns,
       latency: {
         p50Us: e.latency.quantileUs(0.5),
         p99Us: e.latency.quantileUs(0.99),
