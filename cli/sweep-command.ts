@@ -3,6 +3,9 @@
  * the same recorded data through one `clock: virtual` campaign per combination of the values
  * given, each a real `arbfleet run` child process (at most `--parallel` at once, default 2: both
  * cores of a small machine), then one table of the trading each judged from its own report.
+ * Sweeping `execution.*` (`--set execution.model=top,top-size,depth --set execution.latency.b=0,250ms`)
+ * adds each campaign's execution quality (`core/report/execution-quality.ts`): the entries' fill
+ * ratio, the legs' slippage against the decision price, and whether the data had sizes.
  * Exit codes: 0 every campaign completed, 1 one did not, 2 bad arguments or config.
  */
 import { spawn } from 'node:child_process';
@@ -47,6 +50,8 @@ export interface SweepResult {
   maxDrawdown: number;
   exits: Record<string, number>;
   currency: string;
+  /** The report's execution quality, in total (absent from reports without one). */
+  execution?: { fillRatio: number | null; slippageBpsA: number | null; slippageBpsB: number | null; sizes: string; refusedNoSize: number };
 }
 
 /** Parses `--set PATH=V1,V2`: the path split on dots, each value read as a YAML scalar. */
@@ -99,7 +104,28 @@ export function sweepConfig(config: Record<string, unknown>, params: Record<stri
 /** The sweep's table, in Markdown. */
 export function sweepTable(results: readonly SweepResult[]): string {
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.params)))];
-  const headers = [...keys, 'status', 'trades', 'P&L', 'P&L/trade', 'win rate', 'max drawdown', 'exits by reason'];
+  const withExecution = keys.some((k) => k.startsWith('execution.'));
+  const headers = [
+    ...keys,
+    'status',
+    'trades',
+    'P&L',
+    'P&L/trade',
+    'win rate',
+    'max drawdown',
+    'exits by reason',
+    ...(withExecution ? ['fill ratio', 'slippage A / B (bps)', 'sizes', 'refused no-size'] : []),
+  ];
+  const bps = (x: number | null | undefined) => (x === null || x === undefined ? '–' : formatNumber(x, 2));
+  const executionCells = (r: SweepResult) =>
+    withExecution
+      ? [
+          r.execution?.fillRatio == null ? '–' : `${formatNumber(r.execution.fillRatio * 100, 1)} %`,
+          `${bps(r.execution?.slippageBpsA)} / ${bps(r.execution?.slippageBpsB)}`,
+          r.execution?.sizes ?? '–',
+          String(r.execution?.refusedNoSize ?? '–'),
+        ]
+      : [];
   const rows = results.map((r) => [
     ...keys.map((k) => String(r.params[k])),
     r.status,
@@ -111,6 +137,7 @@ export function sweepTable(results: readonly SweepResult[]): string {
     Object.entries(r.exits)
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ') || '–',
+    ...executionCells(r),
   ]);
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
   return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
@@ -195,5 +222,16 @@ function resultOf(params: Record<string, unknown>, runDir: string, code: number)
     maxDrawdown: stats.maxDrawdown,
     exits: Object.fromEntries(stats.byExitReason.map((r) => [r.reason, r.trades])),
     currency: report.totals.currency,
+    ...(report.execution
+      ? {
+          execution: {
+            fillRatio: report.execution.total.fillRatio,
+            slippageBpsA: report.execution.total.slippageBpsA,
+            slippageBpsB: report.execution.total.slippageBpsB,
+            sizes: report.execution.sizes,
+            refusedNoSize: report.execution.refusedNoSize,
+          },
+        }
+      : {}),
   };
 }

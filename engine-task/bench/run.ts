@@ -5,6 +5,9 @@
  * `--baseline ewma` (or `fixed`) runs the premium-aware rule instead of the shipped one (`none`).
  * A benchmark, not a test: it reports, and flags targets missed, but never fails.
  *
+ * `--execution top,top-size,depth` measures each execution model's per-tick cost at `--symbols`
+ * (default 50) on the same seeded market with 15-level books, `--latency 0` ms (`execution.ts`).
+ *
  * `--watchdog-pass 100,300,1000` measures the control plane instead: the AWS calls of one
  * watchdog pass over that many active shards on moto's server (`watchdog-pass.ts`), by operation.
  */
@@ -24,6 +27,8 @@ import { ShardRunner } from '../src/runner.js';
 import { startMotoServer } from './moto-server.js';
 import { measureWatchdogPass, watchdogPassTable, type WatchdogPassResult } from './watchdog-pass.js';
 import { benchImport, benchIngest } from './ingest.js';
+import { benchExecutionModel, executionTable, type ExecutionBenchRow } from './execution.js';
+import type { ExecutionModel } from '../../core/config/campaign-config.js';
 
 const TICKS_PER_INSTRUMENT_PER_SEC = 100;
 const TARGETS: Record<number, { ticksPerSec: number; p99Us: number; ratio?: number; heapMiB?: number }> = {
@@ -247,12 +252,17 @@ const { values } = parseArgs({
     'watchdog-pass': { type: 'string' },
     import: { type: 'string' },
     ingest: { type: 'string' },
+    execution: { type: 'string' },
+    latency: { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h' },
   },
 });
 if (values.help) {
   console.log('Usage: npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200] [--baseline none|ewma|fixed]');
   console.log('       npm run bench -- [--json] --watchdog-pass 100,300,1000   (AWS calls of one watchdog pass, on moto)');
+  console.log(
+    '       npm run bench -- [--json] --execution top,top-size,depth [--symbols 50] [--latency 0] [--ticks N]   (per-tick cost of each execution model)',
+  );
   console.log('       npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)');
   process.exit(0);
 }
@@ -262,6 +272,23 @@ if (values.import !== undefined || values.ingest !== undefined) {
   if (values.import !== undefined) report.import = benchImport(Number(values.import), (line) => values.json || process.stderr.write(`${line}\n`));
   if (values.ingest !== undefined) report.ingest = benchIngest(Number(values.ingest));
   console.log(JSON.stringify(report, null, 2));
+  process.exit(0);
+}
+if (values.execution !== undefined) {
+  const models = values.execution.split(',') as ExecutionModel[];
+  const bad = models.filter((m) => !['top', 'top-size', 'depth'].includes(m));
+  if (bad.length > 0) {
+    console.error(`bench: --execution takes top, top-size and depth, comma-separated; got ${bad.join(', ')}`);
+    process.exit(2);
+  }
+  const symbols = values.symbols === '10,50,200' ? 50 : Number(values.symbols);
+  const rows: ExecutionBenchRow[] = [];
+  for (const model of models) {
+    if (!values.json) process.stderr.write(`bench: execution ${model}, ${symbols} symbols, latency ${values.latency} ms...\n`);
+    rows.push(benchExecutionModel(campaignFor(symbols), model, Number(values.latency), Number(values.ticks)));
+  }
+  if (values.json) console.log(JSON.stringify({ node: process.version, rows }, null, 2));
+  else console.log(executionTable(rows));
   process.exit(0);
 }
 if (values['watchdog-pass'] !== undefined) {
