@@ -1,0 +1,30 @@
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const run = promisify(execFile);
+const REPO_ROOT = join(import.meta.dirname, '..', '..');
+
+/**
+ * The Python client's own suite (`clients/python/tests`, pytest) run by `npm test`: pytest and
+ * jsonschema come from `scripts/python-tools.sh`'s pins (the project's one virtualenv, `.venv/`),
+ * and the suite checks every message the client writes against the JSON Schemas in
+ * `docs/task-protocol/`. On failure pytest's own report is the assertion message.
+ */
+describe('the Python client (clients/python)', () => {
+  it('passes its pytest suite', async () => {
+    const { stdout: binDir } = await run('bash', [join(REPO_ROOT, 'scripts', 'python-tools.sh')], { cwd: REPO_ROOT, timeout: 170_000 });
+    const python = join(binDir.trim(), 'python');
+    const outcome = await run(python, ['-m', 'pytest', 'clients/python/tests', '-q', '-p', 'no:cacheprovider'], {
+      cwd: REPO_ROOT,
+      timeout: 170_000,
+      maxBuffer: 16 * 1024 * 1024,
+    }).then(
+      ({ stdout }) => ({ code: 0, output: stdout }),
+      (error: { code?: number; stdout?: string; stderr?: string }) => ({ code: error.code ?? -1, output: `${error.stdout ?? ''}${error.stderr ?? ''}` }),
+    );
+    expect(outcome.code, outcome.output).toBe(0);
+    expect(outcome.output).toMatch(/\d+ passed/);
+  }, 180_000);
+});
