@@ -101,8 +101,15 @@ export class WatchdogService {
    * changed since the previous pass arrived between that pass and now: its writer's `receivedAt`
    * is kept when it falls in that span (clocks in step lose no precision) and clamped into it
    * otherwise; one unchanged since keeps the time first given to it, and so ages on this clock.
-   * The first pass of a watchdog (no observation yet) clamps the writer's time to now. `ticksSince`
-   * moves by the same amount. Held in memory: a restarted watchdog starts observing afresh.
+   * The first pass of a watchdog (no observation yet: just started, restarted after a crash, a cold
+   * Lambda) dates every heartbeat as of its own look, as Kubernetes' node lifecycle controller does
+   * ("Missing timestamp for Node. Assuming now as a timestamp"): it has no earlier look to bound
+   * the writer's clock by, and a writer whose clock runs behind would read older than it is and keep
+   * that age (sim seed 8728: a restarted control plane 2.8 s ahead of the writer read a heartbeat
+   * 3.9 s old as 6.7 s and restarted it LOST, 0.4 s before its engine gave up on a throttled store
+   * with exit 4). A task that was already dead is found `staleAfter` after that first look, not
+   * sooner. `ticksSince` moves by the same amount (a stall measured on the writer's own clock stays
+   * what it was). Held in memory: a restarted watchdog starts observing afresh.
    */
   private observedHeartbeat(shard: ShardRecord, now: number): ShardRecord {
     const heartbeat = shard.heartbeat;
@@ -114,8 +121,11 @@ export class WatchdogService {
     const identity = `${heartbeat.generation}|${heartbeat.receivedAt}|${heartbeat.progress.at}|${heartbeat.progress.ticks}|${heartbeat.progress.turns ?? ''}`;
     let seen = this.observed.get(key);
     if (seen?.identity !== identity) {
-      const earliest = this.previousPassAt ?? -Infinity;
-      seen = { identity, receivedAt: Math.min(now, Math.max(earliest, heartbeat.receivedAt)), seenAt: this.previousPassAt === undefined ? -Infinity : now };
+      const previous = this.previousPassAt;
+      seen =
+        previous === undefined
+          ? { identity, receivedAt: now, seenAt: -Infinity }
+          : { identity, receivedAt: Math.min(now, Math.max(previous, heartbeat.receivedAt)), seenAt: now };
       this.observed.set(key, seen);
     }
     const shift = seen.receivedAt - heartbeat.receivedAt;

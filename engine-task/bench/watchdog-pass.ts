@@ -92,7 +92,8 @@ export async function measureWatchdogPass(endpoint: string, shards: number): Pro
   const counter = new RequestCounter();
   const clients = new AwsClients({ ...awsClientSettings({ ...process.env, AWS_ENDPOINT_URL: endpoint }), endpoint }, { onRequest: counter.onRequest });
   const names = `wdpass-${randomBytes(3).toString('hex')}`;
-  const clock = new VirtualClock(Date.now());
+  const now = Date.now();
+  const clock = new VirtualClock(now - 60 * SEC);
   try {
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: `${names}-`, clock });
     await createTables(clients, `${names}-`);
@@ -108,10 +109,12 @@ export async function measureWatchdogPass(endpoint: string, shards: number): Pro
     });
     const { queueUrl } = await createLaunchQueues(clients, names, { maxReceives: 5, visibilityTimeoutSec: 60 });
     const queue = new SqsLaunchQueue({ clients, queueUrl, log: silentLogger });
-    const fleet = await seedFleet(clients, `${names}-`, { cluster: names, ...ecs }, clock.now(), shards);
-
     // As the AWS runtime builds it (functions/fleet-runtime.ts): dead letters are read once per invocation, not per pass.
     const watchdog = new WatchdogService({ store, queue, launcher, clock, log: silentLogger, taskEnvironment: () => ({}) }, { deadLettersEachPass: false });
+    // Its previous pass, a minute ago (the seeded `observedTicksSince`): a watchdog's first look dates every heartbeat as of itself.
+    await watchdog.pass();
+    clock.set(now);
+    const fleet = await seedFleet(clients, `${names}-`, { cluster: names, ...ecs }, now, shards);
     counter.reset();
     const started = performance.now();
     const verdicts = await watchdog.pass();

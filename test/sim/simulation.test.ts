@@ -135,6 +135,20 @@ describe('the deterministic simulation of the fleet', () => {
     expect(trace.filter((l) => /shardId=shard-001 generation=1 cause=LOST/.test(l))).toEqual([]);
   });
 
+  it("seed 8728 (regression, WatchdogService): a restarted watchdog's first look dates a heartbeat as of that look, not by the writer's clock", async () => {
+    // The control plane (clock 2.846 s ahead of the store's stamps) crashed, froze and came back at
+    // 18.02 s, 2.7 s after shard-002's last heartbeat (15.325 s; the engines' calls throttled from
+    // 15.387 s); its first look read that heartbeat as 5.5 s old (the clock gap added), kept the age,
+    // and restarted it LOST at 19.214 s, 3.9 s after its last heartbeat (under staleAfter, 4 s) and
+    // 0.4 s before the engine's own exit 4. Now the first look dates it at 18.02 s: the engine's
+    // exit 4 comes first (19.577 s) and the restart is STORE_UNAVAILABLE. Fleet test:
+    // test/integration/fleet/watchdog-first-look.test.ts.
+    const { violations, trace } = await runSeed(8728, { keepTrace: true });
+    expect(violations).toEqual([]);
+    expect(trace.filter((l) => /shardId=shard-002 generation=1 cause=LOST/.test(l))).toEqual([]);
+    expect(trace.some((l) => /cp: warn shard restarting campaignId=c0 shardId=shard-002 generation=1 cause=STORE_UNAVAILABLE/.test(l))).toBe(true);
+  });
+
   it("seeds 5159 and 7002 (regressions, the engine's store retries): a commit failed on a short store stall is tried again after the store retry, and the final heartbeat survives one", async () => {
     // 5159: a commit failed in a stall shorter than the tolerance was tried again only a flush later,
     // so the engine passed its commit bound and exited 4 for a stall that must cost nothing.
