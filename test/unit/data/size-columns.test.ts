@@ -106,7 +106,10 @@ describe('data import and the canonical size columns', () => {
     importRecorded({ spec: { format: 'canonical' }, files: [plain], out });
     expect(readFileSync(out, 'utf8')).toBe('ts,symbol,venue,bid,ask\n1767225600000,BTC,A,1,2\n');
     const jsonl = join(dir, 'sized.jsonl');
-    writeFileSync(jsonl, '{"ts":1767225600000,"symbol":"BTC","venue":"B","bid":10,"ask":11,"bidSize":2,"askSize":3,"bids":[[9,5]],"asks":[[12,7],[13,1]]}\n');
+    writeFileSync(
+      jsonl,
+      '{"ts":1767225600000,"symbol":"BTC","venue":"B","bid":10,"ask":11,"bidSize":2,"askSize":3,"bids":[[9,5]],"asks":[[12,7],[13,1]]}\n{"ts":1767225600001,"symbol":"BTC","venue":"B","bid":10,"ask":11}\n',
+    );
     expect(levelsOf({ path: jsonl, format: 'canonical' })).toEqual([
       {
         bids: [
@@ -119,6 +122,7 @@ describe('data import and the canonical size columns', () => {
           [13, 1],
         ],
       },
+      { bids: [], asks: [] },
     ]);
   });
 });

@@ -69,6 +69,17 @@ describe('top-size', () => {
     expect(a?.unsized).toBeUndefined();
   });
 
+  it('takes only the top of a deeper book: 3 of the 10 wanted when B bids 3 @ 101 with more behind', () => {
+    const engine = engineFor({ model: 'top-size' });
+    entryBooks(engine, T0, [
+      [101, 3],
+      [100.9, 3],
+      [100.8, 10],
+    ]);
+    const [, b] = legs(engine.drainFills(), 'OPEN');
+    expect(b).toMatchObject({ qty: 3, price: 101 });
+  });
+
   it('refuses the entry as no-size when a venue shows nothing left at the top', () => {
     const engine = engineFor({ model: 'top-size' });
     entryBooks(engine, T0, [[101, 0]]);
@@ -183,7 +194,61 @@ describe('leg risk', () => {
   });
 });
 
+describe('restarts', () => {
+  it('keeps each leg’s quantity of a legged trade through a checkpoint and through the ledger tail, and closes each at its own', () => {
+    const legged = () => {
+      const engine = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
+      entryBooks(engine, T0, [[101, 50]]);
+      book(engine, 1, T0 + 50, [[101, 3]], [[101.05, 1000]]);
+      book(engine, 0, T0 + 200, [[99.95, 1000]], [[100, 1000]]);
+      engine.settle();
+      return engine;
+    };
+    const closeLegs = (engine: Engine) => {
+      engine.closeAll(T0 + 300);
+      return legs(engine.drainFills(), 'CLOSE').map((f) => [f.venue, f.qty]);
+    };
+    // From a checkpoint taken after the trade opened (the fills committed with it).
+    const first = legged();
+    const opened = first.drainFills();
+    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 250);
+    expect(checkpoint.openTrades[0]).toMatchObject({ qty: 10, qtyB: 3 });
+    const fromCheckpoint = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
+    fromCheckpoint.restore({ checkpoint, ledgerTail: [] });
+    entryBooks(fromCheckpoint, T0 + 260, [[101, 50]]);
+    expect(closeLegs(fromCheckpoint)).toEqual([
+      ['A', 10],
+      ['B', 3],
+    ]);
+    // From the ledger tail alone (no checkpoint yet).
+    const fromTail = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
+    fromTail.restore({ checkpoint: null, ledgerTail: opened });
+    entryBooks(fromTail, T0 + 260, [[101, 50]]);
+    expect(closeLegs(fromTail)).toEqual([
+      ['A', 10],
+      ['B', 3],
+    ]);
+  });
+
+  it('leaves an entry still in flight out of the checkpoint: it has no fill in the ledger', () => {
+    const engine = engineFor({ model: 'top', latency: { a: 0, b: '1s' } });
+    entryBooks(engine, T0, [[101, 1000]]);
+    expect(engine.portfolio.totalOpen).toBe(1);
+    expect(engine.checkpoint({ kind: 'none' }, T0 + 1).openTrades).toEqual([]);
+  });
+});
+
 describe('no sizes in the data', () => {
+  it('leaves an update without sizes unsized, even right after a sized update of the same venue', () => {
+    const engine = engineFor({ model: 'top-size' });
+    book(engine, 1, T0, [[101, 4]], [[101.05, 4]]);
+    engine.onQuote(1, 101, 101.05, T0 + 1);
+    engine.onQuote(0, 99.95, 100, T0 + 1);
+    engine.settle();
+    const [, b] = legs(engine.drainFills(), 'OPEN');
+    expect(b).toMatchObject({ qty: 10, unsized: true });
+  });
+
   it('fills in full at the top and flags the legs unsized', () => {
     const engine = engineFor({ model: 'top-size' });
     engine.onQuote(0, 99.95, 100, T0);
