@@ -5,6 +5,7 @@
  * The hostile cases are the agent's, with a scripted child: `task-agent-hostile.test.ts`.
  */
 import { rmSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../core/config/campaign-config.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
@@ -25,6 +26,11 @@ const LIVELY: Partial<CampaignConfigInput> = {
 
 export const ENGINES: ConformingEngine[] = [
   { name: 'the built-in engine (--protocol stdio)', command: [process.execPath, '--import', 'tsx', ENGINE_MAIN, '--protocol', 'stdio'], config: LIVELY },
+  {
+    name: 'the Python example (examples/python-engine)',
+    command: ['python3', fileURLToPath(new URL('../../examples/python-engine/engine.py', import.meta.url))],
+    config: LIVELY,
+  },
 ];
 
 const tasks: AgentTask[] = [];
