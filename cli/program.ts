@@ -29,6 +29,7 @@ import {
 } from './schedule-command.js';
 import { SERVE_NOTES, serve, type ServeOptions } from './serve.js';
 import { SWEEP_NOTES, sweepCommand, type SweepOptions } from './sweep-command.js';
+import { tradesCommand, type TradesOptions } from './trades-command.js';
 
 /** Where the CLI writes: its results and help (`out`) and its usage errors (`err`). */
 export interface CliOutput {
@@ -91,6 +92,16 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .description("re-render a run folder's report from its database")
     .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
     .action(async (dir: string) => done(await reportCommand(dir)));
+
+  program
+    .command('trades')
+    .description("a run folder's trade blotter from its ledger: entry and exit per venue, quote ages, exit reason, P&L")
+    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
+    .option('--symbol <symbol>', "only this symbol's trades")
+    .option('--csv', 'CSV (RFC 4180) with a header row')
+    .option('--json', 'one JSON object per trade per line')
+    .addHelpText('after', "\nClosed trades in close order, then open ones; times in UTC; P&L in the reporting currency (venue B's quote).")
+    .action(async (dir: string, options: TradesOptions) => done(await tradesCommand(dir, options)));
 
   remoteCommands(program.command('remote'), done, output);
 

@@ -31,7 +31,7 @@ import { terminalPaint } from './terminal-paint.js';
 
 export const STOP_DEADLINE_MS = 45_000;
 
-interface RunManifest {
+export interface RunManifest {
   campaignId: string;
   config: string;
   chaos: ChaosFault[];
@@ -281,7 +281,7 @@ function localConfig(path: string, duration: string | undefined): Record<string,
   return config;
 }
 
-function readManifest(runDir: string): RunManifest {
+export function readManifest(runDir: string): RunManifest {
   const path = join(runDir, 'run.json');
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'not a run folder (no run.json): give the folder arbfleet run wrote' }], runDir);
   return JSON.parse(readFileSync(path, 'utf8')) as RunManifest;

@@ -32,6 +32,29 @@ describe('arbfleet run: a whole campaign on this machine', () => {
       .split('\n')
       .map((l) => JSON.parse(l));
     expect(events.some((e) => e.type === 'campaign.status' && e.to === 'COMPLETED')).toBe(true);
+
+    // `arbfleet trades` reads the same trades from the run folder's ledger as the report lists.
+    const json = startCli(['trades', runDir, '--json']);
+    expect((await json.exited).code, json.stderr()).toBe(0);
+    const listed = json
+      .stdout()
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(listed.map(({ currency, ...row }) => ({ ...row, currency }))).toEqual((report.trading?.trades ?? []).map((t) => ({ ...t, currency: 'USDT' })));
+    expect(listed.length).toBeGreaterThan(10);
+    const symbol = listed[0].symbol as string;
+    const csv = startCli(['trades', runDir, '--symbol', symbol, '--csv']);
+    expect((await csv.exited).code, csv.stderr()).toBe(0);
+    const [header, ...lines] = csv.stdout().trim().split('\n');
+    expect(header).toBe(
+      'opened (UTC),closed (UTC),shard,symbol,trade,direction,entry A,entry B,exit A,exit B,quote age A s,quote age B s,exit reason,P&L USDT',
+    );
+    expect(lines).toHaveLength(listed.filter((t) => t.symbol === symbol).length);
+    for (const line of lines) expect(line.split(',')[3]).toBe(symbol);
+    const unknown = startCli(['trades', runDir, '--symbol', 'NOPE']);
+    expect((await unknown.exited).code).toBe(2);
+    expect(unknown.stderr()).toMatch(new RegExp(`--symbol: no trade of "NOPE" in this run \\(symbols traded: .*${symbol}`));
   });
 
   it('exits 2 naming the field for a bad config', async () => {

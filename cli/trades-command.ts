@@ -1,0 +1,101 @@
+/**
+ * `arbfleet trades DIR`: the trade blotter of a run folder, from its ledger (issue 21): one row
+ * per trade, closed trades in close order then open ones, with entry and exit prices per venue,
+ * the quote ages the entry was priced on, the exit reason and the P&L in the reporting currency.
+ * A table by default; `--csv` (RFC 4180, through csv-stringify) or `--json` (one JSON object per
+ * line) for machines. `--symbol` keeps one symbol's trades.
+ */
+import { join, resolve } from 'node:path';
+import { stringify } from 'csv-stringify/sync';
+import { systemClock } from '../core/clock.js';
+import { ValidationError } from '../core/errors.js';
+import { CLI_EXIT } from '../core/exit-codes.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { loadReportInput } from '../core/report/build-report.js';
+import { reportConfigOf } from '../core/report/report-config.js';
+import { formatInstant } from '../core/report/report-format.js';
+import { tradeRowsOf } from '../core/report/trade-blotter.js';
+import type { TradeRow } from '../core/report/trading-schema.js';
+import { readManifest } from './run-command.js';
+
+export interface TradesOptions {
+  symbol?: string;
+  csv?: boolean;
+  json?: boolean;
+}
+
+/** A price to 8 significant digits (`3304.6683`, `0.45131053`): the venues' own precision, without float tails. */
+function price(value: number | null): string | null {
+  return value === null ? null : String(Number(value.toPrecision(8)));
+}
+
+/** The blotter's columns: header, and the cell of a row (`-` for a missing value in the table, empty in CSV). */
+const COLUMNS: readonly { header: string; cell: (t: TradeRow) => string | number | null; right?: boolean }[] = [
+  { header: 'opened (UTC)', cell: (t) => formatInstant(t.openedAt) },
+  { header: 'closed (UTC)', cell: (t) => (t.closedAt === null ? null : formatInstant(t.closedAt)) },
+  { header: 'shard', cell: (t) => t.shardId },
+  { header: 'symbol', cell: (t) => t.symbol },
+  { header: 'trade', cell: (t) => t.tradeId, right: true },
+  { header: 'direction', cell: (t) => t.direction },
+  { header: 'entry A', cell: (t) => price(t.entryA), right: true },
+  { header: 'entry B', cell: (t) => price(t.entryB), right: true },
+  { header: 'exit A', cell: (t) => price(t.exitA), right: true },
+  { header: 'exit B', cell: (t) => price(t.exitB), right: true },
+  { header: 'quote age A s', cell: (t) => t.quoteAgeASec, right: true },
+  { header: 'quote age B s', cell: (t) => t.quoteAgeBSec, right: true },
+  { header: 'exit reason', cell: (t) => t.exitReason ?? 'open' },
+  { header: 'P&L', cell: (t) => (t.pnl === null ? null : t.pnl.toFixed(2)), right: true },
+];
+
+/** Prints DIR's trades; exit 2 naming the folder or the symbol when either is not there. */
+export async function tradesCommand(dir: string, options: TradesOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
+  if (options.csv && options.json) throw new ValidationError([{ path: '--csv/--json', message: 'choose one output format' }]);
+  const runDir = resolve(dir);
+  const manifest = readManifest(runDir);
+  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+  let rows: TradeRow[];
+  let currency: string;
+  try {
+    const input = await loadReportInput(store, manifest.campaignId, systemClock.now());
+    currency = reportConfigOf(input.campaign).currency;
+    rows = tradeRowsOf(input.ledgers);
+  } finally {
+    store.close();
+  }
+  if (options.symbol !== undefined) {
+    const symbols = [...new Set(rows.map((r) => r.symbol))].sort();
+    if (!symbols.includes(options.symbol)) {
+      const traded = symbols.length > 0 ? `symbols traded: ${symbols.join(', ')}` : 'no symbol traded';
+      throw new ValidationError([{ path: '--symbol', message: `no trade of "${options.symbol}" in this run (${traded})` }], runDir);
+    }
+    rows = rows.filter((r) => r.symbol === options.symbol);
+  }
+  if (options.json) {
+    out(rows.map((r) => `${JSON.stringify({ ...r, currency })}\n`).join(''));
+    return CLI_EXIT.OK;
+  }
+  if (options.csv) {
+    const header = COLUMNS.map((c) => (c.header === 'P&L' ? `P&L ${currency}`.trim() : c.header));
+    out(stringify([header, ...rows.map((r) => COLUMNS.map((c) => c.cell(r) ?? ''))]));
+    return CLI_EXIT.OK;
+  }
+  out(`${renderTable(rows, currency).join('\n')}\n`);
+  return CLI_EXIT.OK;
+}
+
+/** The blotter as aligned text lines, then a total line. */
+export function renderTable(rows: readonly TradeRow[], currency: string): string[] {
+  const cells = rows.map((r) => COLUMNS.map((c) => String(c.cell(r) ?? '-')));
+  const header = COLUMNS.map((c) => (c.header === 'P&L' && currency ? `P&L ${currency}` : c.header));
+  const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: readonly string[]) =>
+    r
+      .map((cell, i) => (COLUMNS[i]?.right ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const closed = rows.filter((r) => r.pnlMicros !== null && r.closedAt !== null);
+  const totalMicros = closed.reduce((sum, r) => sum + (r.pnlMicros ?? 0), 0);
+  const open = rows.length - closed.length;
+  const total = `${rows.length} trade(s), ${closed.length} closed${open > 0 ? `, ${open} open` : ''}; realised P&L ${(totalMicros / 1_000_000).toFixed(2)}${currency ? ` ${currency}` : ''}`;
+  return [line(header), ...cells.map(line), total];
+}
