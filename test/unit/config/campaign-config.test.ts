@@ -30,7 +30,9 @@ describe('campaign config files', () => {
   it('loads every shipped config in configs/', () => {
     const files = readdirSync('configs').filter((f) => f.endsWith('.yaml') && f !== 'universe.yaml');
     expect(files.sort()).toEqual([
+      'python-engine.yaml',
       'quickstart-top10.yaml',
+      'real-btc-candles-5m.yaml',
       'real-btc-candles.yaml',
       'real-btc-premium.yaml',
       'top10-paper-baseline.yaml',
