@@ -85,6 +85,8 @@ export function importRecorded(options: ImportOptions): ImportSummary {
   let rows = '';
   let written = 0;
   let read = 0;
+  /** Quote rows written with sizes, and the most levels a side seen. */
+  const sizes = { rows: 0, levels: 0 };
   const out = emptyRecord();
   try {
     const fill = (s: (typeof sources)[number]): void => {
@@ -126,7 +128,13 @@ export function importRecorded(options: ImportOptions): ImportSummary {
       const ts = Number.isInteger(out.ts) ? out.ts : Math.round(out.ts * 1000) / 1000;
       // Rows gather in a short string copied into one reused buffer every 256 rows: nothing outlives a few hundred rows.
       if (out.venue === 'FX') rows += sized ? `${ts},FX,,${out.bid},,,,,\n` : `${ts},FX,,${out.bid},\n`;
-      else rows += `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}${sized ? sizeCells(out) : ''}\n`;
+      else {
+        rows += `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}${sized ? sizeCells(out) : ''}\n`;
+        if (sized && out.bidLevels > 0 && out.askLevels > 0) {
+          sizes.rows++;
+          sizes.levels = Math.max(sizes.levels, out.bidLevels, out.askLevels);
+        }
+      }
       written++;
       cover(coverage, out, gapMs);
       if ((written & 255) === 0) {
@@ -150,7 +158,7 @@ export function importRecorded(options: ImportOptions): ImportSummary {
   } finally {
     for (const s of sources) s.reader.close();
   }
-  return summarize(options, sources, lateProblems, coverage, read, written, gapMs);
+  return summarize(options, sources, lateProblems, coverage, read, written, gapMs, sizes);
 }
 
 /** `,bid_size,ask_size,bids,asks` of a record (empty cells when it is unsized). */
@@ -196,6 +204,7 @@ function summarize(
   read: number,
   written: number,
   gapMs: number,
+  sizes: { rows: number; levels: number },
 ): ImportSummary {
   const skipped: Partial<Record<SkipReason, number>> = {};
   const add = (reason: SkipReason, n: number): void => {
@@ -224,6 +233,14 @@ function summarize(
   if (options.spec.format === 'ccxt-ohlcv') {
     notes.push(
       `a candle is not a quote: each candle became one quote at its close time, mid = close, half-spread ${options.spec.halfSpreadBps} bps (given, not recorded)`,
+    );
+  }
+  const quoteRows = written - (venues.FX?.rows ?? 0);
+  if (quoteRows > 0) {
+    notes.push(
+      sizes.rows > 0
+        ? `book sizes kept on ${sizes.rows} of ${quoteRows} quote rows, up to ${sizes.levels} level(s) a side (bid_size,ask_size,bids,asks), for execution.model top-size and depth`
+        : 'no book sizes in these rows: under execution.model top-size or depth their fills will assume unlimited size',
     );
   }
   if (options.spec.format === 'fx-daily') notes.push(`each day's close applies from the next day 00:00 ${options.spec.tz ?? 'UTC'} (no look-ahead)`);

@@ -80,11 +80,14 @@ describe('formats keep the sizes they carry', () => {
 describe('data import and the canonical size columns', () => {
   it('writes bid_size,ask_size,bids,asks from ccxt snapshots, and the canonical decoder reads the same levels back', () => {
     const out = join(dir, 'upbit-book.csv');
-    importRecorded({
+    const summary = importRecorded({
       spec: { format: 'ccxt-orderbook', venue: 'a', tz: 'UTC', quotes: { a: 'KRW', b: 'USDT' } },
       files: [`${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`],
       out,
     });
+    expect(summary.notes).toContain(
+      'book sizes kept on 8 of 8 quote rows, up to 20 level(s) a side (bid_size,ask_size,bids,asks), for execution.model top-size and depth',
+    );
     const [header, row] = readFileSync(out, 'utf8').split('\n');
     expect(header).toBe('ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks');
     expect(row?.split(',').slice(0, 7)).toEqual(['1756015398382', 'BTC', 'A', '159508000', '159523000', '0.02069352', '0.0046748']);
@@ -103,7 +106,8 @@ describe('data import and the canonical size columns', () => {
     const plain = join(dir, 'plain.csv');
     writeFileSync(plain, 'ts,symbol,venue,bid,ask\n1767225600000,BTC,A,1,2\n');
     const out = join(dir, 'plain-out.csv');
-    importRecorded({ spec: { format: 'canonical' }, files: [plain], out });
+    const summary = importRecorded({ spec: { format: 'canonical' }, files: [plain], out });
+    expect(summary.notes).toContain('no book sizes in these rows: under execution.model top-size or depth their fills will assume unlimited size');
     expect(readFileSync(out, 'utf8')).toBe('ts,symbol,venue,bid,ask\n1767225600000,BTC,A,1,2\n');
     const jsonl = join(dir, 'sized.jsonl');
     writeFileSync(
