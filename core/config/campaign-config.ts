@@ -82,8 +82,9 @@ export type ExecutionModel = (typeof EXECUTION_MODELS)[number];
  * How paper fills are made (issue 19). `top`: every leg fills in full at the top of the book at
  * the decision (the shipped rule, unlimited size). `top-size`: no more than the displayed size at
  * the top. `depth`: the recorded levels are walked. A leg reaches its venue `latency` after the
- * decision and fills against that venue's book then (event time: in a replay the updates recorded
- * in between are applied first). Size already taken stays taken until the venue's book updates.
+ * decision and fills against that venue's book then (engine time: in a replay the updates recorded
+ * in between are applied first; live, the leg waits for real). Size already taken stays taken until
+ * the venue's book updates. The rules: `engine-task/src/execution/execution-model.ts`.
  */
 export const ExecutionSchema = z
   .object({
