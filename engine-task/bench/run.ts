@@ -27,6 +27,7 @@ import { ShardRunner } from '../src/runner.js';
 import { startMotoServer } from './moto-server.js';
 import { measureWatchdogPass, watchdogPassTable, type WatchdogPassResult } from './watchdog-pass.js';
 import { benchImport, benchIngest } from './ingest.js';
+import { agentBenchText, benchAgentCpu, benchProtocol } from './agent.js';
 import { benchExecutionModel, executionTable, type ExecutionBenchRow } from './execution.js';
 import type { ExecutionModel } from '../../core/config/campaign-config.js';
 
@@ -252,6 +253,7 @@ const { values } = parseArgs({
     'watchdog-pass': { type: 'string' },
     import: { type: 'string' },
     ingest: { type: 'string' },
+    agent: { type: 'boolean' },
     execution: { type: 'string' },
     latency: { type: 'string', default: '0' },
     help: { type: 'boolean', short: 'h' },
@@ -264,6 +266,14 @@ if (values.help) {
     '       npm run bench -- [--json] --execution top,top-size,depth [--symbols 50] [--latency 0] [--ticks N]   (per-tick cost of each execution model)',
   );
   console.log('       npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)');
+  console.log('       npm run bench -- [--json] --agent   (the agent beside an engine at 10,000 fills/s; task protocol messages/s against JSON.parse alone)');
+  process.exit(0);
+}
+if (values.agent) {
+  // The agent behind engine.kind: command (agent.ts): its CPU beside a child engine, the protocol's throughput.
+  const protocol = [benchProtocol(200_000, 2), benchProtocol(50_000, 100)];
+  const cpu = [await benchAgentCpu(true), await benchAgentCpu(false)];
+  console.log(values.json ? JSON.stringify({ node: process.version, cpu, protocol }, null, 2) : agentBenchText(cpu, protocol));
   process.exit(0);
 }
 if (values.import !== undefined || values.ingest !== undefined) {

@@ -1,7 +1,26 @@
-import { ENGINE_MESSAGE_TYPES, type EngineMessage, EngineMessageSchema } from '../../../core/model/task-protocol.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv';
+import { z } from 'zod';
+import { ENGINE_MESSAGE_TYPES, type EngineMessage, EngineMessageSchema, TASK_PROTOCOL_MESSAGES } from '../../../core/model/task-protocol.js';
 
 /** What one line of an engine's stdout is: a protocol message, a log, or a message that breaks the protocol. */
 export type EngineLine = { kind: 'message'; message: EngineMessage } | { kind: 'log' } | { kind: 'violation'; problem: string; commitSeq?: number };
+
+/**
+ * Each engine message's validator, compiled by Ajv from the JSON Schema zod generates for it (the
+ * same schemas as `docs/task-protocol/`): the zod schemas stay the one truth, Ajv's compiled code
+ * checks a valid line about twice as fast as zod's parse (`npm run bench -- --agent`), and zod
+ * still words what is wrong with an invalid one.
+ */
+const VALIDATORS: ReadonlyMap<string, ValidateFunction> = (() => {
+  const ajv = new Ajv2020({ allErrors: false, strict: false });
+  const validators = new Map<string, ValidateFunction>();
+  for (const type of ENGINE_MESSAGE_TYPES) {
+    const schema = TASK_PROTOCOL_MESSAGES[type as keyof typeof TASK_PROTOCOL_MESSAGES];
+    validators.set(type, ajv.compile(z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' })));
+  }
+  return validators;
+})();
 
 /**
  * Reads one stdout line by the task protocol's rule (`docs/task-protocol.md`): a JSON object whose
@@ -19,7 +38,11 @@ export function readEngineLine(line: string): EngineLine {
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { kind: 'log' };
   const type = (value as { type?: unknown }).type;
-  if (typeof type !== 'string' || !ENGINE_MESSAGE_TYPES.includes(type)) return { kind: 'log' };
+  if (typeof type !== 'string') return { kind: 'log' };
+  const validate = VALIDATORS.get(type);
+  if (validate === undefined) return { kind: 'log' };
+  // Engine messages have no defaults or transforms: a valid value is the message as zod would return it.
+  if (validate(value)) return { kind: 'message', message: value as EngineMessage };
   const parsed = EngineMessageSchema.safeParse(value);
   if (parsed.success) return { kind: 'message', message: parsed.data };
   const issue = parsed.error.issues[0];

@@ -1,14 +1,20 @@
+import { StringDecoder } from 'node:string_decoder';
+
 /**
  * Splits a child's output stream into lines of at most `maxBytes` (UTF-8, without the newline).
- * A line longer than that is never buffered whole: its first `maxBytes` are kept, the rest is
- * dropped up to the next newline, and `onOversize` is called once for it (the task protocol's
- * limit, `MAX_LINE_BYTES` in `core/model/task-protocol.ts`). A last line without a newline is
- * delivered by `end()`.
+ * A line longer than that is never kept whole: the rest is dropped up to the next newline, and
+ * `onOversize` is called once for it (the task protocol's limit, `MAX_LINE_BYTES` in
+ * `core/model/task-protocol.ts`). A last line without a newline is delivered by `end()`.
+ *
+ * Each chunk is decoded once (a UTF-8 character split across chunks is kept for the next) and cut
+ * on `\n` in the string: a line costs one `indexOf` and one `slice`. A string of n UTF-16 units holds
+ * between n and 3n UTF-8 bytes, so its exact byte length is counted only when 3n passes the limit.
  */
 export class LineSplitter {
-  private parts: Buffer[] = [];
-  private partBytes = 0;
-  private oversize = false;
+  private readonly decoder = new StringDecoder('utf8');
+  private part = '';
+  /** Bytes of the line being dropped for its size; -1 while the line is within the limit. */
+  private dropped = -1;
   private lineNo = 0;
 
   constructor(
@@ -19,50 +25,57 @@ export class LineSplitter {
 
   /** Takes the next chunk of the stream. */
   push(chunk: Buffer): void {
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(10, start);
-      if (nl === -1) {
-        this.keep(chunk, start, chunk.length);
-        return;
-      }
-      this.keep(chunk, start, nl);
-      this.emit();
-      start = nl + 1;
-    }
+    this.take(this.decoder.write(chunk));
   }
 
   /** The stream ended: a last line without its newline is still a line. */
   end(): void {
-    if (this.partBytes > 0 || this.oversize) this.emit();
+    this.take(this.decoder.end());
+    if (this.part.length > 0 || this.dropped >= 0) this.emit('');
   }
 
-  private keep(chunk: Buffer, from: number, to: number): void {
-    if (to <= from) return;
-    if (this.oversize) {
-      this.partBytes += to - from;
-      return;
+  private take(text: string): void {
+    let start = 0;
+    for (;;) {
+      const nl = text.indexOf('\n', start);
+      if (nl === -1) {
+        if (start < text.length) this.keep(start === 0 ? text : text.slice(start));
+        return;
+      }
+      this.emit(text.slice(start, nl));
+      start = nl + 1;
     }
-    if (this.partBytes + (to - from) > this.maxBytes) {
-      this.oversize = true;
-      this.parts = [];
-      this.partBytes += to - from;
-      return;
-    }
-    this.parts.push(from === 0 && to === chunk.length ? chunk : chunk.subarray(from, to));
-    this.partBytes += to - from;
   }
 
-  private emit(): void {
+  /** Adds a piece of the unfinished line, or counts it if the line is already over the limit. */
+  private keep(piece: string): void {
+    if (this.dropped >= 0) {
+      this.dropped += Buffer.byteLength(piece);
+      return;
+    }
+    const joined = this.part.length === 0 ? piece : this.part + piece;
+    if (joined.length * 3 > this.maxBytes && Buffer.byteLength(joined) > this.maxBytes) {
+      this.dropped = Buffer.byteLength(joined);
+      this.part = '';
+      return;
+    }
+    this.part = joined;
+  }
+
+  private emit(tail: string): void {
     this.lineNo++;
-    if (this.oversize) {
-      this.onOversize(this.lineNo, this.partBytes);
-    } else {
-      const line = this.parts.length === 1 ? (this.parts[0] as Buffer).toString('utf8') : Buffer.concat(this.parts, this.partBytes).toString('utf8');
-      this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, this.lineNo);
+    if (this.dropped < 0) {
+      const line = this.part.length === 0 ? tail : this.part + tail;
+      this.part = '';
+      if (line.length * 3 <= this.maxBytes || Buffer.byteLength(line) <= this.maxBytes) {
+        this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, this.lineNo);
+        return;
+      }
+      this.dropped = 0;
+      tail = line;
     }
-    this.parts = [];
-    this.partBytes = 0;
-    this.oversize = false;
+    this.onOversize(this.lineNo, this.dropped + Buffer.byteLength(tail));
+    this.dropped = -1;
+    this.part = '';
   }
 }

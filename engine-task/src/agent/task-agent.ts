@@ -387,11 +387,11 @@ export class TaskAgent {
       this.violation(`stdout line ${lineNo}: ${problem}`);
       return;
     }
-    const fills: Fill[] = new Array(commit.fills.length);
+    // The parsed fills are the agent's own objects: stamped in place with its generation, not copied.
+    const fills = commit.fills as Fill[];
     const counts = this.validatedCounts;
-    for (let i = 0; i < commit.fills.length; i++) {
-      const fill = commit.fills[i] as CommitMessage['fills'][number];
-      fills[i] = { ...fill, generation: this.generation };
+    for (const fill of fills) {
+      fill.generation = this.generation;
       if (fill.venue === 'A') counts.fillsA++;
       else counts.fillsB++;
     }
