@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Clock } from '../core/clock.js';
 import type { FaultLedger } from './fault-ledger.js';
 import type { Prng } from './prng.js';
@@ -25,14 +26,20 @@ export function newActor(name: string, skewMs = 0): SimActor {
 
 /**
  * The wall clock the store stamps records with (`receivedAt`, `updatedAt`): the clock of the
- * process making the call. The SQLite store reads it synchronously when a call starts, so the
- * injector sets `skewMs` to the caller's skew around that start (each process has its own clock).
+ * process making the call (each process has its own clock). The caller's skew rides with the call
+ * through every `await` before the store reads the clock (`AsyncLocalStorage`): set only around the
+ * call's synchronous start, it was gone by the time a wrapper that awaits first (the ledger
+ * oracle's status read) reached the store, and every engine's heartbeat was stamped in true time.
  */
 export class CallerWallClock implements Clock {
-  skewMs = 0;
+  private readonly caller = new AsyncLocalStorage<number>();
   constructor(private readonly loop: SimLoop) {}
   now(): number {
-    return this.loop.now() + this.skewMs;
+    return this.loop.now() + (this.caller.getStore() ?? 0);
+  }
+  /** Runs `apply`, and everything it awaits, on a clock `skewMs` off true time. */
+  as<R>(skewMs: number, apply: () => Promise<R>): Promise<R> {
+    return this.caller.run(skewMs, apply);
   }
 }
 
@@ -233,14 +240,9 @@ export class FaultInjector {
     );
   }
 
-  /** Starts `apply` with the store's wall clock set to `actor`'s (the SQLite store reads it synchronously). */
+  /** Runs `apply` with the store's wall clock set to `actor`'s. */
   private asCaller<R>(actor: SimActor, apply: () => Promise<R>): Promise<R> {
-    this.wall.skewMs = actor.skewMs;
-    try {
-      return apply();
-    } finally {
-      this.wall.skewMs = 0;
-    }
+    return this.wall.as(actor.skewMs, apply);
   }
 
   /**

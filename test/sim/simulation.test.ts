@@ -114,16 +114,16 @@ describe('the deterministic simulation of the fleet', () => {
     // A host paused for 9 s at 15 s: c0's 4 shards read stale in the same pass; the store probe
     // answers, so one is restarted per pass and the others are held back (each held back from a
     // pass that wrote watchdog.mass-staleness). With massRestartsPerPass 100 in the config (the
-    // fleet obeys it; the sim holds it to the documented 1), the pass at 19.182 s restarts all 4.
+    // fleet obeys it; the sim holds it to the documented 1), the pass at 19.217 s restarts 3 of the 4.
     const massFreeze = { atMs: 15_000, forMs: 9_000 };
     const held = await runSeed(346, { keepTrace: true, massFreeze });
     expect(held.violations).toEqual([]);
     expect(held.stats.massProbes).toBeGreaterThan(0);
     expect(held.trace.filter((l) => /watchdog: restart held back campaignId=c0/.test(l)).length).toBeGreaterThan(0);
     const unbounded = await runSeed(346, { massFreeze, sabotage: 'unbounded-mass-restarts' });
-    expect(unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 4 stale shards .* at most 1 per pass/.test(v))).toBe(
-      true,
-    );
+    expect(
+      unbounded.violations.some((v) => /^mass staleness of c0: the watchdog pass at [\d.]+s restarted 3 stale shards .* of 4; at most 1 per pass/.test(v)),
+    ).toBe(true);
   });
 
   it('seed 4708 (regression, WatchdogService): a watchdog pass whose listing a 9.4 s control-plane store stall held does not age the heartbeats it returns', async () => {
