@@ -68,23 +68,14 @@ export class RemoteApi {
   async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
-    const signed = await this.signer.sign({
-      method,
-      protocol: url.protocol,
-      hostname: url.hostname,
-      ...(url.port ? { port: Number(url.port) } : {}),
-      path: url.pathname,
-      query: Object.fromEntries(url.searchParams),
-      headers: {
-        host: url.host,
-        // What the local API's guard asks of a call without a JSON body; a deployed API ignores it.
-        [LOCAL_CLIENT_HEADER]: LOCAL_CLIENT_NAME,
-        ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
-        ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
-      },
-      ...(payload !== undefined ? { body: payload } : {}),
-    });
-    const res = await this.doFetch(url, { method, headers: signed.headers as Record<string, string>, ...(payload !== undefined ? { body: payload } : {}) });
+    const signed = await this.sign(method, url, payload, headers);
+    let res: Response;
+    try {
+      res = await this.doFetch(url, { method, headers: signed.headers as Record<string, string>, ...(payload !== undefined ? { body: payload } : {}) });
+    } catch (error) {
+      // undici's "fetch failed" says neither where nor why: the URL and the cause (ECONNREFUSED, ENOTFOUND, a TLS error) are what a user can act on.
+      throw new Error(`cannot reach ${method} ${url.href}: ${describeFetchError(error)}`, { cause: error });
+    }
     const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json')) {
@@ -96,4 +87,45 @@ export class RemoteApi {
     }
     return { status: res.status, body: parsed };
   }
+
+  /** Signs the request; no credentials found is said as what to do, not as the SDK's sentence. */
+  private async sign(method: string, url: URL, payload: string | undefined, headers: Record<string, string>) {
+    try {
+      return await this.signer.sign({
+        method,
+        protocol: url.protocol,
+        hostname: url.hostname,
+        ...(url.port ? { port: Number(url.port) } : {}),
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: {
+          host: url.host,
+          // What the local API's guard asks of a call without a JSON body; a deployed API ignores it.
+          [LOCAL_CLIENT_HEADER]: LOCAL_CLIENT_NAME,
+          ...(payload !== undefined ? { 'content-type': 'application/json' } : {}),
+          ...Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v])),
+        },
+        ...(payload !== undefined ? { body: payload } : {}),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'CredentialsProviderError') {
+        throw new Error(
+          `no AWS credentials to sign ${method} ${url.href} with: set AWS_PROFILE (a profile from \`aws configure\` or \`aws sso login\`) or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (${error.message})`,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+}
+
+/** What a failed `fetch` says: its cause's code and message (`ECONNREFUSED 127.0.0.1:9`), else its own message. */
+export function describeFetchError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const cause = error.cause as (Error & { code?: string }) | undefined;
+  if (cause instanceof Error) {
+    const code = cause.code ?? (cause as { errors?: (Error & { code?: string })[] }).errors?.[0]?.code;
+    return code !== undefined && !cause.message.includes(code) ? `${code}: ${cause.message}` : cause.message;
+  }
+  return error.message;
 }

@@ -31,6 +31,13 @@ export interface RemoteOptions {
 export function remoteApi(target: RemoteTarget): RemoteApi {
   const url = target.url ?? process.env.ARBFLEET_API_URL;
   if (!url) throw new ValidationError([{ path: '--url', message: 'give the API URL (the stack output ApiUrl) or set ARBFLEET_API_URL' }]);
+  const from = target.url === undefined ? 'ARBFLEET_API_URL' : '--url';
+  const parsed = URL.canParse(url) ? new URL(url) : undefined;
+  if (parsed === undefined || (parsed.protocol !== 'https:' && parsed.protocol !== 'http:')) {
+    throw new ValidationError([
+      { path: from, message: `not an http(s) URL: "${url}" (expected the stack output ApiUrl, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/)` },
+    ]);
+  }
   const region = target.region ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1] ?? process.env.AWS_REGION;
   if (!region) throw new ValidationError([{ path: '--region', message: 'cannot tell the region from the URL: give --region or set AWS_REGION' }]);
   return new RemoteApi({ url, region });

@@ -62,4 +62,43 @@ describe('the remote API client (SigV4)', () => {
     ).toBe(1);
     expect(JSON.parse(printed).error).toBe('NotFoundError');
   });
+
+  it('names the URL and the cause when the API cannot be reached (not undici\'s bare "fetch failed")', async () => {
+    const closed = await startLocalApiServer(async () => ({ status: 204, headers: {}, body: '' }), { port: 0 });
+    const url = closed.url;
+    await closed.close();
+    const api = new RemoteApi({ url, region: 'eu-west-1', credentials });
+    await expect(api.request('GET', '/campaigns')).rejects.toThrow(
+      new RegExp(`^cannot reach GET ${url}/campaigns: connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+$`),
+    );
+  });
+
+  it('says an ARBFLEET_API_URL that is not a URL is not one (exit 2), rather than that it cannot tell the region', async () => {
+    vi.stubEnv('ARBFLEET_API_URL', 'foo');
+    await expect(runCli(['remote', 'list'], { out: () => undefined, err: () => undefined })).rejects.toThrow(
+      /ARBFLEET_API_URL: not an http\(s\) URL: "foo" \(expected the stack output ApiUrl/,
+    );
+    await expect(runCli(['remote', '--url', 'ftp://x', 'list'], { out: () => undefined, err: () => undefined })).rejects.toThrow(
+      /--url: not an http\(s\) URL: "ftp:\/\/x"/,
+    );
+  });
+
+  it('says what to set when no AWS credentials are found, naming the request', async () => {
+    for (const name of [
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'AWS_SESSION_TOKEN',
+      'AWS_PROFILE',
+      'AWS_WEB_IDENTITY_TOKEN_FILE',
+      'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+      'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+    ])
+      vi.stubEnv(name, undefined);
+    vi.stubEnv('AWS_SHARED_CREDENTIALS_FILE', '/nonexistent/credentials');
+    vi.stubEnv('AWS_CONFIG_FILE', '/nonexistent/config');
+    vi.stubEnv('AWS_EC2_METADATA_DISABLED', 'true');
+    await expect(runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'list'], { out: () => undefined, err: () => undefined })).rejects.toThrow(
+      new RegExp(`^no AWS credentials to sign GET ${server.url}/campaigns with: set AWS_PROFILE .* or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`),
+    );
+  });
 });
