@@ -10,6 +10,9 @@
  *
  * `--watchdog-pass 100,300,1000` measures the control plane instead: the AWS calls of one
  * watchdog pass over that many active shards on moto's server (`watchdog-pass.ts`), by operation.
+ *
+ * `--backtest [--runs 3]` measures backtest speed instead (`backtest.ts`): recorded days per wall
+ * second on real candles and order books, through the engine alone and through the local fleet.
  */
 import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
@@ -28,6 +31,7 @@ import { startMotoServer } from './moto-server.js';
 import { measureWatchdogPass, watchdogPassTable, type WatchdogPassResult } from './watchdog-pass.js';
 import { benchImport, benchIngest } from './ingest.js';
 import { agentBenchText, benchAgentCpu, benchProtocol } from './agent.js';
+import { backtestTable, benchBacktest } from './backtest.js';
 import { benchExecutionModel, executionTable, type ExecutionBenchRow } from './execution.js';
 import type { ExecutionModel } from '../../core/config/campaign-config.js';
 
@@ -256,6 +260,8 @@ const { values } = parseArgs({
     agent: { type: 'boolean' },
     execution: { type: 'string' },
     latency: { type: 'string', default: '0' },
+    backtest: { type: 'boolean' },
+    runs: { type: 'string', default: '3' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -267,6 +273,21 @@ if (values.help) {
   );
   console.log('       npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)');
   console.log('       npm run bench -- [--json] --agent   (the agent beside an engine at 10,000 fills/s; task protocol messages/s against JSON.parse alone)');
+  console.log('       npm run bench -- [--json] --backtest [--runs 3]   (backtest speed: recorded days per wall second, engine alone and local fleet)');
+  process.exit(0);
+}
+if (values.backtest) {
+  const runs = Number(values.runs);
+  if (!Number.isInteger(runs) || runs < 1) {
+    console.error(`bench: --runs takes a whole number of runs of at least 1; got ${values.runs}`);
+    process.exit(2);
+  }
+  const report = await benchBacktest(runs, (line) => values.json || process.stderr.write(`${line}\n`));
+  if (values.json) console.log(JSON.stringify({ node: process.version, at: new Date().toISOString(), ...report }, null, 2));
+  else
+    console.log(
+      `${backtestTable(report.results)}\n\n${process.version} on ${report.cpu}, load average ${report.loadAverage.join(' ')} at the start; median of ${runs} run(s).`,
+    );
   process.exit(0);
 }
 if (values.agent) {
