@@ -28,6 +28,12 @@ const VENUE_KEYS: Record<RecordVenue, 'a' | 'b' | 'fx'> = { A: 'a', B: 'b', FX: 
  * the last FX rate recorded before `from` (the rate in force, e.g. yesterday's daily close): it
  * comes first, stamped with its own recorded time so its age is told truly.
  *
+ * Updates recorded at the same time are delivered one after the other whichever source they come
+ * from (ties go in the order of `feed.sources`), and `nextTickAt` says when the next one is: the
+ * engine applies a whole group of simultaneous updates before deciding (issue 19, `Engine.settle`)
+ * and the runner decides it only once `nextTickAt` has moved past it, so a slice (`maxTicks`)
+ * that ends inside a group splits no decision.
+ *
  * A bad line (unparseable, crossed, zero, negative or non-finite, out of order, duplicate, an
  * unmapped symbol) is skipped and counted per venue and reason (`quality()`); under
  * `feed.strict` it is refused: `emitUntil` (or the constructor, for the first lines) throws a
