@@ -4,7 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { healthProblem } from '../../engine-task/src/healthcheck.js';
+import { campaignInput } from '../support/campaigns.js';
 import { ROOT } from '../support/engine-process.js';
+import { agentStore } from './agent-task-support.js';
 
 /** The container runs the esbuild bundle, not tsx: build it as the Dockerfile does and run it. */
 describe('the engine bundle the container image runs', () => {
@@ -34,6 +36,45 @@ describe('the engine bundle the container image runs', () => {
     const written = JSON.parse(readFileSync(health, 'utf8'));
     expect(written.ticks).toBe(summary.ticks);
     expect(typeof written.progressAt).toBe('number');
+  });
+
+  it('runs as the agent with the bundle itself behind it (engine.kind command, --protocol stdio): fills committed on the store, exit 0', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbfleet-agent-bundle-'));
+    const store = await agentStore(dir, 'c-bundle');
+    const config = join(dir, 'campaign.json');
+    writeFileSync(
+      config,
+      JSON.stringify(
+        campaignInput({
+          clock: 'virtual',
+          duration: '10m',
+          feed: { kind: 'synthetic', seed: 9, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
+          engine: { kind: 'command', command: [process.execPath, join(ROOT, 'engine-task/dist/main.mjs'), '--protocol', 'stdio'] },
+        }),
+      ),
+    );
+    const run = spawnSync(
+      process.execPath,
+      [
+        'engine-task/dist/main.mjs',
+        config,
+        '--json',
+        '--store',
+        `sqlite:${join(dir, 'fleet.db')}`,
+        '--campaign',
+        'c-bundle',
+        '--shard',
+        'shard-000',
+        '--symbols',
+        'BTC,ETH',
+      ],
+      { cwd: ROOT, encoding: 'utf8' },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    const ledger = await store.readLedger({ campaignId: 'c-bundle', shardId: 'shard-000' });
+    expect(ledger.length).toBeGreaterThan(0);
+    expect(run.stdout).toMatch(/"event":"engine said hello".*"engine":"arbfleet-builtin"/);
+    store.close();
   });
 
   it('judges health by progress, not by the file being there', () => {
