@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
-import { executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
+import { executionHtml, executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
 
 let seq = 0;
 function leg(over: Partial<Fill>): Fill {
@@ -61,6 +61,9 @@ describe('execution quality', () => {
     const md = executionMarkdown(e, (t) => t);
     expect(md).toContain('| BTC | 4 | 70 % | 1 | 0 | 25 | 9.9 | 50 | 0 |');
     expect(md).toContain('latency assumed A 50 ms, B 120 ms; every leg filled against the recorded sizes');
+    const html = executionHtml(e);
+    expect(html).toContain('<p id="execution-summary">Model depth, latency assumed A 50 ms, B 120 ms;');
+    expect(html.match(/<tr>/g)?.length).toBe(4); // the header, BTC, ETH and the total
   });
 
   it('says fills assumed unlimited size when the data had no sizes, and when the model reads none', () => {
