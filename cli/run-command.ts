@@ -23,6 +23,7 @@ import { renderLivePage } from '../core/report/render-live-page.js';
 import { runSummaryLines } from '../core/report/run-summary.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
+import type { FleetApi } from '../core/ports.js';
 import { parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
@@ -303,8 +304,25 @@ function port(text: string): number {
   return n;
 }
 
+/**
+ * The API of `arbfleet run --api-port`: its one campaign, read and stopped. It creates no other
+ * (the run folder, the dashboard and the report are that campaign's; the CLI ends with it): a
+ * `POST /campaigns` is refused 409 saying where campaigns are created, before its body is read.
+ */
 async function startApi(fleet: LocalFleet, apiPort: number, campaignId: string) {
-  const handler = createApiHandler(fleet.campaigns, {
+  const campaigns = fleet.campaigns;
+  const api: FleetApi = {
+    createCampaign: async () => {
+      throw new StateConflictError(
+        `arbfleet run serves its one campaign (${campaignId}) and creates no other: create campaigns over the API with \`arbfleet serve\`, or start another \`arbfleet run\``,
+      );
+    },
+    listCampaigns: () => campaigns.listCampaigns(),
+    getCampaign: (id) => campaigns.getCampaign(id),
+    stopCampaign: (id) => campaigns.stopCampaign(id),
+    getReport: (id) => campaigns.getReport(id),
+  };
+  const handler = createApiHandler(api, {
     livePage: async (id) => renderLivePage({ ...(await fleet.campaigns.getCampaign(id ?? campaignId)), now: systemClock.now() }),
   });
   return startLocalApiServer(handler, { port: apiPort });

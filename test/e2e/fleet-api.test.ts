@@ -42,8 +42,12 @@ describe('arbfleet run --api-port', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'x', symbols: [] }),
     });
-    expect(bad.status).toBe(400);
-    expect((await json(bad)).issues.some((i: { path: string }) => i.path === 'symbols')).toBe(true);
+    // `arbfleet run` serves its one campaign: a create is refused saying where campaigns are created, and nothing is created.
+    expect(bad.status).toBe(409);
+    expect((await json(bad)).message).toMatch(
+      new RegExp(`^arbfleet run serves its one campaign \\(${id}\\) and creates no other: create campaigns over the API with \`arbfleet serve\``),
+    );
+    expect((await json(fetch(`${base}/campaigns`))).campaigns).toHaveLength(1);
 
     const stop = await fetch(`${base}/campaigns/${id}/stop`, { method: 'POST', headers: { 'x-arbfleet-client': 'test' } });
     expect(stop.status).toBe(200);
