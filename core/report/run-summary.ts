@@ -7,6 +7,7 @@
  * ```
  * arbfleet: COMPLETED (Max runtime reached) · acceptance 10/11 · 49 trades · P&L -885.53 USDT · 2 restart(s) · ledger lost 0 / duplicated 0
  *   ✗ Crash-free: 2 crashes
+ *   ! upbit: 2 update(s) skipped (crossed 1, non-finite 1) from replay data/x.csv
  *   report: runs/x/report.md (also report.html, report.json)
  * ```
  */
@@ -63,7 +64,15 @@ export function runSummaryLines(input: RunSummaryInput, paint: Paint = plain): s
     ledgerBad ? paint('fail', ledger) : ledger,
   ].join(' · ');
   const failed = a.failedRows.map((row) => `  ${paint('fail', '✗')} ${row.criterion}: ${row.result}`);
+  // Updates the engines skipped (a malformed or crossed line of a recorded file, a non-finite price):
+  // counted in the report's data quality table, said here so they reach the terminal.
+  const skipped = (r.trading?.venues ?? []).flatMap((v) => {
+    const reasons = Object.entries(v.skipped).filter(([, n]) => n > 0);
+    if (reasons.length === 0) return [];
+    const total = reasons.reduce((sum, [, n]) => sum + n, 0);
+    return [`  ! ${v.name}: ${total} update(s) skipped (${reasons.map(([why, n]) => `${why} ${n}`).join(', ')}) from ${v.source}`];
+  });
   const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   const where = `  report: ${input.files.markdown} (also ${base(input.files.html)}, ${base(input.files.json)})`;
-  return [head, ...failed, where];
+  return [head, ...failed, ...skipped, where];
 }

@@ -50,4 +50,13 @@ describe('the run summary', () => {
     expect(signedPnl(report({ pnl: -0.5 }))).toEqual({ text: '-0.50 USDT', tone: 'loss' });
     expect(signedPnl(report({ pnl: 0 }))).toEqual({ text: '0.00 USDT', tone: undefined });
   });
+
+  it('says the updates the engines skipped, per venue with their reasons and source, so a bad line of a recorded file reaches the terminal', () => {
+    const r = report({});
+    const venue = (name: string, skipped: Record<string, number>) => ({ venue: 'a', name, skipped, source: `replay /data/${name}.csv` });
+    (r as { trading?: unknown }).trading = { venues: [venue('upbit', { crossed: 1, 'non-finite': 1 }), venue('binance', {}), venue('fx', { 'fx-jump': 0 })] };
+    expect(runSummaryLines({ report: r, status: 'COMPLETED', endReason: 'done', files }).slice(1, -1)).toEqual([
+      '  ! upbit: 2 update(s) skipped (crossed 1, non-finite 1) from replay /data/upbit.csv',
+    ]);
+  });
 });
