@@ -78,7 +78,7 @@ def test_commits_are_numbered_one_by_one_and_answered_by_seq(agent: FakeAgent) -
 def test_a_commit_that_breaks_the_protocol_is_refused_before_anything_is_written(agent: FakeAgent, fills: list, checkpoint: object, message: str) -> None:
     client = connect(agent)
     with pytest.raises(ValueError, match=message):
-        client.commit(fills, checkpoint)
+        client.commit(fills, checkpoint, timeout=30)  # a bound, so a commit sent by mistake fails instead of hanging
     client.progress(1, 0, 0, 0)
     assert agent.read()["type"] == "progress", "the refused commit wrote nothing before the next message"
     assert client.next_fill_seq == 4
