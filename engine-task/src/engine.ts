@@ -8,11 +8,13 @@ import type { RestorePoint } from '../../core/ports.js';
 import { BookTable, VENUE_A, VENUE_B } from './book/book-table.js';
 import { FX_HELD, FxGuard } from './book/fx-guard.js';
 import { classifyQuote, classifyRate, QUALITY_A, QUALITY_B, QUALITY_FX, QUOTE_OK, QuoteQuality, SKIP_FX_JUMP } from './book/quote-quality.js';
+import { bookLevelsFor, executionSettingsOf } from './execution/execution-model.js';
 import { PaperExecution } from './execution/paper-execution.js';
 import type { QuoteSink } from '../../core/data/market-feed.js';
+import type { QuoteRecord } from '../../core/data/quote-record.js';
 import { FillBuffer, REASON_CAMPAIGN_END } from './ledger/fill-buffer.js';
 import { LatencyHistogram } from './monitor/latency-histogram.js';
-import { Portfolio } from './portfolio/portfolio.js';
+import { Portfolio, SLOT_ENTERING, SLOT_FREE, SLOT_OPEN } from './portfolio/portfolio.js';
 import { ALLOWED, dataLimitsOf, REJECT_LEDGER_FULL, RiskLimits } from './risk/risk-limits.js';
 import { BASELINE_EWMA, BASELINE_NONE, clearsBuyA, clearsSellA, PremiumBaseline, premiumOf } from './strategy/premium.js';
 import { clearsEntry, entryFactor, exitReason, midSpreadBps, NO_EXIT, type ExitThresholds } from './strategy/spread.js';
@@ -78,8 +80,8 @@ export class Engine implements QuoteSink {
   readonly symbolLatency: LatencyHistogram[];
   readonly ticksBySymbol: Float64Array;
   totalTicks = 0;
-  /** Updates taken and skipped, per venue and the FX rate. */
-  readonly quality = new QuoteQuality();
+  /** Updates taken and skipped, per venue and the FX rate, and their arrival lag. */
+  readonly quality: QuoteQuality;
   /** The FX rate's jump gate; the accepted rate is `book.fxRate`. */
   readonly fx: FxGuard;
   readonly baseline: PremiumBaseline;
@@ -119,12 +121,14 @@ export class Engine implements QuoteSink {
     const n = spec.symbols.length;
     this.symbols = spec.symbols;
     this.generation = spec.generation;
-    this.book = new BookTable(n, spec.campaign.fxRate);
+    const execution = executionSettingsOf(config.execution);
+    this.book = new BookTable(n, spec.campaign.fxRate, bookLevelsFor(execution.model));
     this.portfolio = new Portfolio(n, config.risk.maxOpenTradesPerSymbol);
     this.risk = new RiskLimits(config.risk, config.strategy.orderNotional, n, dataLimitsOf(config.strategy));
     this.fx = new FxGuard(this.book, config.strategy.fxJumpBps);
     this.baseline = new PremiumBaseline(config.strategy.premiumBaseline, n);
     this.maxQuoteAgeMs = config.strategy.maxQuoteAge * 1000;
+    this.quality = new QuoteQuality(dataLimitsOf(config.strategy));
     this.premiumRule = this.baseline.kind !== BASELINE_NONE;
     this.wallClock = spec.wallClock ?? systemClock.now;
     this.fills = new FillBuffer(spec.fillCapacity ?? DEFAULT_FILL_CAPACITY);
@@ -153,6 +157,8 @@ export class Engine implements QuoteSink {
       this.portfolio,
       { feeABps: config.venues.a.takerFeeBps, feeBBps: config.venues.b.takerFeeBps },
       this.orderNotional,
+      this.risk,
+      execution,
     );
   }
 
@@ -161,24 +167,31 @@ export class Engine implements QuoteSink {
    * random sample of ticks: a `performance.now()` pair costs about as much as the whole
    * decision, so timing every tick would halve throughput to measure it.
    */
-  onQuote(instrument: number, bid: number, ask: number, ts: number): void {
+  onQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs = Number.NaN): void {
     let x = this.sampler;
     x ^= x << 13;
     x ^= x >>> 17;
     x ^= x << 5;
     this.sampler = x;
     if ((x & this.sampleMask) !== 0) {
-      this.handleQuote(instrument, bid, ask, ts);
+      this.handleQuote(instrument, bid, ask, ts, exchangeTs);
       return;
     }
     const started = performance.now();
-    this.handleQuote(instrument, bid, ask, ts);
+    this.handleQuote(instrument, bid, ask, ts, exchangeTs);
     const elapsed = performance.now() - started;
     this.latency.recordMs(elapsed);
     (this.symbolLatency[instrument >> 1] as LatencyHistogram).recordMs(elapsed);
   }
 
-  private handleQuote(instrument: number, bid: number, ask: number, ts: number): void {
+  /**
+   * The quote is stamped with the venue's exchange time when given (`exchangeTs`, NaN otherwise)
+   * and not after its arrival `ts`: a late frame is as old as the venue says, while a venue clock
+   * ahead of ours cannot make a quote fresher than its arrival. Without one, the arrival (live) or
+   * the recorded time (replay) stands. The stamp is what `maxQuoteAge`, `quoteTsA`/`quoteTsB` and
+   * the report's ages read; the arrival lag is counted in `quality` (`QuoteQuality.arrived`).
+   */
+  private handleQuote(instrument: number, bid: number, ask: number, ts: number, exchangeTs: number): void {
     // One test lets a good quote through (0 < bid ≤ ask < ∞ is false for NaN); the rest is classified.
     if (!(bid > 0 && bid <= ask && ask < Infinity)) {
       // QUALITY_A and QUALITY_B are VENUE_A and VENUE_B: the venue bit of the instrument.
@@ -187,8 +200,13 @@ export class Engine implements QuoteSink {
     }
     // An update stamped at another time closes the group waiting: it is decided on the book as it stood.
     if (this.groupSize > 0 && ts !== this.groupAt) this.decideGroup();
+    // Legs in flight due before this update fill on the book as it stood (`execution.latency`).
+    if (this.execution.inFlight > 0) this.execution.settleDue(ts, false);
     const symbol = instrument >> 1;
-    this.book.update(instrument, bid, ask, ts);
+    // NaN < ts is false: no exchange time keeps the arrival.
+    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
+    this.book.update(instrument, bid, ask, exchangeTs < ts ? exchangeTs : ts);
+    if (exchangeTs === exchangeTs) this.quality.arrived(instrument & 1, ts, exchangeTs);
     this.venueBTicks += instrument & 1; // venue A's are the rest; last update times are read off the book (`venueQuality`)
     (this.ticksBySymbol[symbol] as number)++;
     this.totalTicks++;
@@ -228,22 +246,34 @@ export class Engine implements QuoteSink {
   }
 
   /**
+   * The recorded book levels of the update of `instrument` the feed delivers next (issue 19): held
+   * for it by the book (`BookTable.stage`), read only by the `top-size` and `depth` models.
+   */
+  onLevels(instrument: number, record: QuoteRecord): void {
+    this.book.stage(instrument, record);
+  }
+
+  /**
    * A new FX rate stamped `ts` (event time; NaN when unknown, e.g. a rate set by hand, which then
    * never ages). A non-finite or non-positive rate is skipped and counted; a jump beyond
    * `fxJumpBps` is held until confirmed and counted as `fx-jump` (`FxGuard`).
    */
-  onFx(rate: number, ts = Number.NaN): void {
+  onFx(rate: number, ts = Number.NaN, exchangeTs = Number.NaN): void {
     if (this.groupSize > 0 && ts !== this.groupAt) this.decideGroup();
     const verdict = classifyRate(rate);
     if (verdict !== QUOTE_OK) {
       this.quality.skip(QUALITY_FX, verdict);
       return;
     }
-    if (this.fx.offer(rate, ts) === FX_HELD) {
+    // Stamped as quotes are (`handleQuote`): the venue's exchange time when given and not after the arrival.
+    // biome-ignore lint/complexity/useMathMinMax: Math.min(NaN, ts) is NaN; without an exchange time the arrival must stand.
+    const at = exchangeTs < ts ? exchangeTs : ts;
+    if (exchangeTs === exchangeTs && ts === ts) this.quality.arrived(QUALITY_FX, ts, exchangeTs);
+    if (this.fx.offer(rate, at) === FX_HELD) {
       this.quality.skip(QUALITY_FX, SKIP_FX_JUMP);
       return;
     }
-    this.quality.taken(QUALITY_FX, ts);
+    this.quality.taken(QUALITY_FX, at);
   }
 
   /**
@@ -254,6 +284,7 @@ export class Engine implements QuoteSink {
    */
   onTimer(now: number): void {
     if (this.groupSize > 0) this.decideGroup();
+    if (this.execution.inFlight > 0) this.execution.settleDue(now, true);
     const p = this.portfolio;
     if (p.totalOpen === 0) return;
     for (let symbol = 0; symbol < this.symbols.length; symbol++) {
@@ -343,16 +374,18 @@ export class Engine implements QuoteSink {
     // Deviation of the premium from its baseline, bps (positive: A rich); NaN before an ewma baseline exists.
     const deviation = withBaseline ? premiumOf((bidA + askA) / 2, (bidB + askB) / 2) * 1e4 - (this.baseline.value[symbol] as number) : 0;
     for (let slot = first; slot < first + p.slotsPerSymbol; slot++) {
-      if (p.open[slot] === 0) continue;
+      // Open trades only: an entry or exit in flight (`execution.latency`) is not decided again.
+      if (p.open[slot] !== SLOT_OPEN) continue;
       const qty = p.qty[slot] as number;
+      const qtyB = p.qtyB[slot] as number;
       const boughtA = p.buyVenue[slot] === VENUE_A;
       // Exit legs: sell where we bought, buy back where we sold, each paying its taker fee.
-      const exitValue = boughtA ? qty * (bidA * this.keepA - askB * this.payB) : qty * (bidB * this.keepB - askA * this.payA);
+      const exitValue = boughtA ? qty * bidA * this.keepA - qtyB * askB * this.payB : qtyB * bidB * this.keepB - qty * askA * this.payA;
       const pnlBps = (((p.entryCashMicros[slot] as number) / MICROS + exitValue / fx) / (p.notional[slot] as number)) * 1e4;
       const spread = withBaseline ? (boughtA ? -deviation : deviation) : boughtA ? midSpreadBps(bidB, askB, bidA, askA) : midSpreadBps(bidA, askA, bidB, askB);
       const reason = exitReason(pnlBps, spread, ts - (p.openedAt[slot] as number), this.exits);
       // With the ledger buffer full the exit waits for the next tick, after the runner's commit.
-      if (reason !== NO_EXIT && this.fills.hasRoom(2)) this.close(slot, symbol, reason, ts);
+      if (reason !== NO_EXIT && this.execution.hasRoomForTrade()) this.close(slot, symbol, reason, ts);
     }
   }
 
@@ -361,7 +394,7 @@ export class Engine implements QuoteSink {
     const iA = symbol * 2;
     const stale = this.quoteAge(iA, ts) > this.maxQuoteAgeMs || this.quoteAge(iA + 1, ts) > this.maxQuoteAgeMs;
     if (stale) this.staleCloses++;
-    this.execution.exit(slot, symbol, reason, ts, this.execution.exitCash(slot, symbol), ts, this.wallClock(), stale);
+    this.execution.exit(slot, symbol, reason, ts, ts, this.wallClock(), stale);
   }
 
   /** Data gates, then risk limits, then room in the ledger buffer; a refusal is counted by reason. */
@@ -374,17 +407,23 @@ export class Engine implements QuoteSink {
       this.risk.reject(symbol, verdict);
       return;
     }
-    this.execution.enter(symbol, buyVenue, this.portfolio.freeSlot(symbol), ts, ts, this.wallClock());
+    // The execution model may still find no size to take (`no-size`).
+    verdict = this.execution.enter(symbol, buyVenue, this.portfolio.freeSlot(symbol), ts, ts, this.wallClock());
+    if (verdict !== ALLOWED) this.risk.reject(symbol, verdict);
   }
 
   /** Closes every open trade at the current book (the campaign's end); closes on stale quotes are flagged. */
   closeAll(ts: number): void {
     this.settle();
+    // Legs still in flight fill at the last book first.
+    this.execution.settleAll(ts);
     const p = this.portfolio;
     for (let slot = 0; slot < p.open.length; slot++) {
-      if (p.open[slot] === 0) continue;
+      if (p.open[slot] === SLOT_FREE) continue;
       this.close(slot, (slot / p.slotsPerSymbol) | 0, REASON_CAMPAIGN_END, ts);
     }
+    // The closes' legs cannot wait for their latency past the end either.
+    this.execution.settleAll(ts);
   }
 
   /**
@@ -451,12 +490,14 @@ export class Engine implements QuoteSink {
     const p = this.portfolio;
     const openTrades: Checkpoint['openTrades'] = [];
     for (let slot = 0; slot < p.open.length; slot++) {
-      if (p.open[slot] === 0) continue;
+      // An entry in flight has no fill in the ledger yet: it is not an open trade (a restart forgets it).
+      if (p.open[slot] === SLOT_FREE || p.open[slot] === SLOT_ENTERING) continue;
       openTrades.push({
         tradeId: p.tradeId[slot] as number,
         symbol: this.symbols[(slot / p.slotsPerSymbol) | 0] as string,
         buyVenue: p.buyVenue[slot] === VENUE_A ? 'A' : 'B',
         qty: p.qty[slot] as number,
+        ...(p.qtyB[slot] !== p.qty[slot] ? { qtyB: p.qtyB[slot] as number } : {}),
         entryPriceA: p.entryPriceA[slot] as number,
         entryPriceB: p.entryPriceB[slot] as number,
         entryCashMicros: p.entryCashMicros[slot] as number,
@@ -541,6 +582,7 @@ export class Engine implements QuoteSink {
           t.entryCashMicros,
           this.orderNotional,
           t.openedAt,
+          t.qtyB ?? t.qty,
         );
       }
       p.fillsA = checkpoint.fillsA;
@@ -567,7 +609,8 @@ export class Engine implements QuoteSink {
       if (a.kind === 'OPEN') {
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: trade ${a.tradeId} does not fit in ${a.symbol}'s open-trade slots`);
-        p.openTrade(slot, a.tradeId, legA.side === 'BUY' ? VENUE_A : VENUE_B, a.qty, legA.price, legB.price, cash, this.orderNotional, a.ts);
+        const openedAt = Math.max(legA.ts, legB.ts);
+        p.openTrade(slot, a.tradeId, legA.side === 'BUY' ? VENUE_A : VENUE_B, legA.qty, legA.price, legB.price, cash, this.orderNotional, openedAt, legB.qty);
       } else {
         const slot = p.slotOf(a.tradeId, symbol);
         if (slot < 0) throw new Error(`restore: ledger tail closes trade ${a.tradeId}, which is not open`);
