@@ -12,6 +12,9 @@ import { type AgentTask, agentEvents, startAgentTask } from './agent-task-suppor
 const tasks: AgentTask[] = [];
 afterEach(() => {
   for (const task of tasks.splice(0)) {
+    // A test that failed may leave its agent or engine running: neither outlives it.
+    task.process.child.kill('SIGKILL');
+    for (const m of task.recorded()) if (typeof m.pid === 'number' && alive(m.pid)) process.kill(m.pid, 'SIGKILL');
     task.store.close();
     rmSync(task.dir, { recursive: true, force: true });
   }
@@ -123,7 +126,11 @@ describe('the agent with a hostile or broken engine', () => {
     expect(exit.code).toBe(ENGINE_EXIT.FATAL);
     const grandchild = task.recorded().find((m) => typeof m.grandchild === 'number')?.grandchild as number;
     expect(grandchild).toBeGreaterThan(0);
-    await waitFor('the grandchild gone', () => (alive(grandchild) ? undefined : true), 10_000);
+    try {
+      await waitFor('the grandchild gone', () => (alive(grandchild) ? undefined : true), 10_000);
+    } finally {
+      if (alive(grandchild)) process.kill(grandchild, 'SIGKILL'); // never leave it behind, even when the agent did
+    }
     expect(lastStderrLine(task)).toBe('arbfleet-agent: crashed: engine exited 1');
   });
 
