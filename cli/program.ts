@@ -119,6 +119,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .description('recurring campaigns on arbfleet serve: create, list, show, pause, resume, trigger, delete')
     .option('--api <url>', `the API of arbfleet serve (default: $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT})`)
     .option('--data <dir>', "act on serve's data folder directly (the running service picks the change up)")
+    .option('--json', "print the API's JSON answer instead of tables")
     .addHelpText('after', `\n${SCHEDULE_NOTES}`);
   scheduleCommands(schedule, (where, verb, arg, options) => localScheduleCommand(where, verb, arg, options, output.out), done);
 
@@ -207,7 +208,10 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
   act(verb('stop', 'stop a campaign (it ends CANCELLED)', ['<id>', 'the campaign id']), 'stop');
   act(verb('report', "the campaign's report (JSON)", ['<id>', 'the campaign id']).option('--out <dir>', 'also save it to DIR/report.json'), 'report');
   scheduleCommands(
-    remote.command('schedule').description('recurring campaigns on the deployed API: create, list, show, pause, resume, trigger, delete'),
+    remote
+      .command('schedule')
+      .description('recurring campaigns on the deployed API: create, list, show, pause, resume, trigger, delete')
+      .option('--json', "print the API's JSON answer instead of tables"),
     (target, verb, arg, options) => remoteScheduleCommand(target as RemoteTarget, verb, arg, options, output.out),
     done,
   );
@@ -225,7 +229,8 @@ function scheduleCommands(
     return cmd.action(async (...args: unknown[]) => {
       const self = args.at(-1) as Command;
       const arg = typeof args[0] === 'string' ? args[0] : undefined;
-      done(await run(self.optsWithGlobals(), name, arg, self.opts<ScheduleOptions>()));
+      const json = self.optsWithGlobals<{ json?: boolean }>().json === true;
+      done(await run(self.optsWithGlobals(), name, arg, { ...self.opts<ScheduleOptions>(), ...(json ? { json } : {}) }));
     });
   };
   verb('create', 'create a schedule from a schedule file or a campaign config', ['<file>', 'a schedule or a campaign config (YAML/JSON)'])

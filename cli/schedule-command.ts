@@ -14,9 +14,11 @@ import { CLI_EXIT } from '../core/exit-codes.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
-import type { TaskLauncher } from '../core/ports.js';
+import type { ScheduleRecord } from '../core/model/schedule-record.js';
+import type { ScheduleView, TaskLauncher, TriggerResult } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { RemoteResponse } from './remote-api.js';
+import { renderScheduleList, renderScheduleView, renderTrigger } from './schedule-output.js';
 
 /** Where `arbfleet serve` listens unless told otherwise. */
 export const DEFAULT_SERVE_PORT = 8787;
@@ -41,13 +43,16 @@ export interface ScheduleOptions {
   overlap?: string;
   next?: string;
   note?: string;
+  /** Print the API's JSON answer instead of tables and sentences. */
+  json?: boolean;
 }
 
 /** Sends one API request (local HTTP, in-process handler, or SigV4 to a stack). */
 export type ScheduleTransport = (method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown) => Promise<RemoteResponse>;
 
 /**
- * Runs one schedule command over `transport`; prints the API's JSON answer.
+ * Runs one schedule command over `transport`; prints its answer for people (`schedule-output.ts`),
+ * or the API's JSON with `--json` (and for an error, which names what went wrong).
  * @returns `CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED` otherwise.
  */
 export async function runScheduleCommand(
@@ -91,9 +96,29 @@ export async function runScheduleCommand(
         { path: 'COMMAND', message: `unknown schedule command "${command ?? ''}": use create, list, show, pause, resume, trigger or delete` },
       ]);
   }
+  const ok = response.status >= 200 && response.status < 300;
   const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
-  out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
-  return response.status >= 200 && response.status < 300 ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+  if (values.json || !ok || typeof body === 'string') {
+    out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
+  } else {
+    out(`${peopleShaped(command, arg ?? '', body).join('\n')}\n`);
+  }
+  return ok ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+}
+
+/** A 2xx answer for people (`cli/schedule-output.ts`). */
+function peopleShaped(command: ScheduleVerb, arg: string, body: unknown): string[] {
+  const now = systemClock.now();
+  switch (command) {
+    case 'list':
+      return renderScheduleList((body as { schedules: ScheduleRecord[] }).schedules, now);
+    case 'trigger':
+      return renderTrigger(arg, body as TriggerResult);
+    case 'delete':
+      return [`schedule ${arg} deleted: no more runs; live runs go on, and its runs stay readable`];
+    default:
+      return renderScheduleView(body as ScheduleView, now);
+  }
 }
 
 /**

@@ -60,23 +60,58 @@ let usageErrors = '';
 const arbfleet = (argv: string[], out: (t: string) => void) => runCli(argv, { out, err: (t) => (usageErrors += t) });
 
 async function run(command: (out: (t: string) => void) => Promise<number>): Promise<{ code: number; body: any }> {
+  const { code, text } = await runText(command);
+  return { code, body: JSON.parse(text) };
+}
+
+/** The command's exit code and what it printed, as text (the people-shaped output). */
+async function runText(command: (out: (t: string) => void) => Promise<number>): Promise<{ code: number; text: string }> {
   let printed = '';
   const code = await command((t) => (printed += t));
-  return { code, body: JSON.parse(printed) };
+  return { code, text: printed };
 }
 
 describe('arbfleet schedule', () => {
   it('create from a campaign config takes its schedule.cron; flags override the zone', async () => {
-    const created = await run((out) => arbfleet(['schedule', '--api', server.url, 'create', join(dir, 'nightly.yaml'), '--timezone', 'Asia/Seoul'], out));
+    const created = await run((out) =>
+      arbfleet(['schedule', '--api', server.url, '--json', 'create', join(dir, 'nightly.yaml'), '--timezone', 'Asia/Seoul'], out),
+    );
     expect(created.code).toBe(0);
     expect(created.body.schedule.spec).toMatchObject({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul' });
     expect(created.body.next[0]).toMatch(/T17:00:00\.000Z$/); // 02:00 KST
   });
 
+  it("prints for people by default: the rule, the next runs in the schedule's zone beside UTC and from now, a table for list", async () => {
+    const shown = await runText((out) => arbfleet(['schedule', '--api', server.url, 'show', 'nightly', '--next', '2'], out));
+    expect(shown.code).toBe(0);
+    const lines = shown.text.trimEnd().split('\n');
+    expect(lines.slice(0, 3)).toEqual([
+      'schedule nightly: cron "0 2 * * *" in Asia/Seoul, overlap skip, catch-up window 1m',
+      'state: active · runs 0 · skipped 0 · missed 0',
+      'next runs:',
+    ]);
+    // 02:00 in Seoul is 17:00 UTC the day before; no epoch milliseconds anywhere.
+    expect(lines.slice(3, 5)).toEqual([
+      expect.stringMatching(/^ {2}\d{4}-\d\d-\d\d 02:00 GMT\+9 {2}\d{4}-\d\d-\d\dT17:00Z {2}in (\d+h)?(\d+m)?$/),
+      expect.stringMatching(/^ {2}\d{4}-\d\d-\d\d 02:00 GMT\+9 {2}\d{4}-\d\d-\d\dT17:00Z {2}in 1d(\d+h)?$/),
+    ]);
+    expect(lines.at(-1)).toBe('runs: none yet');
+    expect(shown.text).not.toMatch(/\d{13}/);
+    const listed = await runText((out) => arbfleet(['schedule', '--api', server.url, 'list'], out));
+    const [header, row] = listed.text.trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['name', 'cron', 'zone', 'state', 'next run', 'runs', 'skipped', 'missed', 'last campaign']);
+    expect(row).toMatch(
+      /^nightly {2}"0 2 \* \* \*" {2}Asia\/Seoul {2}active {2}\d{4}-\d\d-\d\d 02:00 GMT\+9 \(\d{4}-\d\d-\d\dT17:00Z, in [\dhm]+\) +0 +0 +0 +-$/,
+    );
+  });
+
   it('--data works on the folder directly: pause there, seen through the API', async () => {
-    const paused = await run((out) => arbfleet(['schedule', '--data', data, 'pause', 'nightly', '--note', 'audit'], out));
+    const paused = await runText((out) => arbfleet(['schedule', '--data', data, 'pause', 'nightly', '--note', 'audit'], out));
     expect(paused.code).toBe(0);
-    const shown = await run((out) => arbfleet(['schedule', '--api', server.url, 'show', 'nightly', '--next', '2'], out));
+    // Paused: no upcoming runs listed for people (the JSON still carries the calendar).
+    expect(paused.text).toContain('state: paused: audit · runs 0');
+    expect(paused.text).toContain('next runs: none while paused');
+    const shown = await run((out) => arbfleet(['schedule', '--api', server.url, '--json', 'show', 'nightly', '--next', '2'], out));
     expect(shown.body.schedule).toMatchObject({ paused: true, note: 'audit' });
     expect(shown.body.next).toHaveLength(2);
   });
@@ -93,12 +128,12 @@ describe('arbfleet schedule', () => {
   it('arbfleet remote schedule signs the same requests with SigV4', async () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', 'AKIDEXAMPLE');
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY');
-    const listed = await run((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'list'], out));
+    const listed = await run((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', '--json', 'list'], out));
     expect(listed.code).toBe(0);
     expect(listed.body.schedules.map((s: { scheduleId: string }) => s.scheduleId)).toEqual(['nightly']);
     expect(seen.at(-1)?.headers.authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/eu-west-1\/execute-api\/aws4_request/);
-    const deleted = await run((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
-    expect(deleted).toEqual({ code: 0, body: { status: 204 } });
+    const deleted = await runText((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
+    expect(deleted).toEqual({ code: 0, text: 'schedule nightly deleted: no more runs; live runs go on, and its runs stay readable\n' });
     expect(seen.at(-1)).toMatchObject({ method: 'DELETE', path: '/schedules/nightly' });
   });
 });
