@@ -59,7 +59,7 @@ describe('arbfleet serve', () => {
     writeFileSync(file, SCHEDULE);
 
     const first = await startServe(data);
-    const create = startCli(['schedule', '--api', first.url, 'create', file]);
+    const create = startCli(['schedule', '--api', first.url, '--json', 'create', file]);
     expect((await create.exited).code, create.stderr()).toBe(0);
     expect(JSON.parse(create.stdout()).next[0]).toMatch(/T00:00:00\.000Z$/); // 09:00 KST
     const trigger = await api(first.url, 'POST', '/schedules/soak/trigger');
