@@ -21,8 +21,9 @@ export type SymbolProgress = z.infer<typeof SymbolProgressSchema>;
 
 /**
  * How late one venue's updates arrived against the venue's own clock (`engine-task/src/book/quote-quality.ts`
- * has the rules): only for venues whose frames carry an exchange time (Upbit's `timestamp`; not
- * Binance's `bookTicker`, whose quotes are aged by arrival). Lag = arrival − exchange time, ms.
+ * has the rules): only for updates that carried an exchange time (Upbit's `timestamp`; Binance's
+ * book tickers, the venue clock of their connection, a lower bound: `core/data/live/venue-protocol.ts`).
+ * Lag = arrival − exchange time, ms.
  */
 export const VenueLagSchema = z
   .object({

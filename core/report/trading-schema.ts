@@ -81,7 +81,7 @@ export const VenueQualityRowSchema = z
     source: z.string(),
     /**
      * What the venue's quotes were aged by: `exchange` (the venue's own event time: its updates
-     * carried one), `arrival` (a live venue that gives none, e.g. Binance's bookTicker) or
+     * carried one), `arrival` (a live venue whose updates carried none) or
      * `recorded` (a replay's or synthetic feed's time). Absent from older reports.
      */
     agedBy: z.enum(['exchange', 'arrival', 'recorded']).optional(),

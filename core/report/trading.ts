@@ -22,7 +22,8 @@ export const TRADING_NOTES = [
     'heartbeats with that age within its bound (venues A and B: strategy.maxQuoteAge; FX: strategy.maxFxAge, no bound without one, and a ' +
     "fixed configured rate never ages), a gap a stretch of heartbeats above it; counters and refusals are the last heartbeat's of each shard.",
   "Exchange time: a quote is aged by the venue's own event time where its updates carry one (Upbit's timestamp; aged by: exchange), " +
-    "never later than its arrival; else by its arrival (a live venue that gives none, e.g. Binance's bookTicker: aged by: arrival) or its " +
+    "never later than its arrival (Binance's book tickers carry none: the E of a depth stream on their connection, a lower bound), else by its arrival " +
+    '(a live venue that gave none: aged by: arrival) or its ' +
     'recorded time (aged by: recorded). Arrival lag = arrival − exchange time, p50/p99 the worst shard’s from its last heartbeat (that ' +
     'generation’s); clock offset = the smallest lag over the last 60–120 s (our clock minus the venue’s, plus the shortest one-way delay), ' +
     'the smallest of the shards’; late frames arrived later than the age bound by exchange time (the engine can only refuse them), a burst ' +

@@ -9,7 +9,9 @@ import { WebSocketServer, type WebSocket } from 'ws';
  *   codes: ["KRW-BTC.1", …]}, …]`, answers a bad one with `{error: {name, message}}` as Upbit
  *   does, and sends each order book as a BINARY frame shaped like `../shared/cases/upbit_ws.jsonl`;
  * - Binance at `/stream?streams=btcusdt@bookTicker/…`: combined-stream TEXT frames
- *   `{stream, data: {u, s, b, B, a, A}}` with decimal-string prices.
+ *   `{stream, data: {u, s, b, B, a, A}}` with decimal-string prices; a `<symbol>@depth@100ms`
+ *   stream in the URL gets the `depthUpdate` frames `clock` sends (their event time `E` is what the
+ *   live feed reads of them).
  * It plays the faults the live feed must survive: `dropAll` (disconnects), `silence` (socket
  * open, nothing sent), `sendRaw` (malformed frames), crossed books through `quote`, and
  * `refuseNext` (a reconnect storm: the next N connections are closed as soon as they open).
@@ -21,6 +23,8 @@ export interface ServerConnection {
   venue: TestVenue;
   socket: WebSocket;
   codes: Set<string>;
+  /** Binance symbols whose `@depth@100ms` stream the connection asked for (upper case). */
+  depth: Set<string>;
   openedAt: number;
 }
 
@@ -69,6 +73,22 @@ export class VenueWsServer {
       if (venue === 'upbit') c.socket.send(Buffer.from(JSON.stringify(upbitOrderbook(code, bid, ask, ts))), { binary: true });
       else c.socket.send(JSON.stringify(binanceBookTicker(code, bid, ask, this.updateId++)), { binary: false });
     }
+    return targets.length;
+  }
+
+  /**
+   * Sends Binance's `depthUpdate` frame for `code` (`BTCUSDT`) with event time `eventTime` (ms, `E`)
+   * to every connection that asked for its `@depth@100ms` stream; no levels in it. Returns how many.
+   */
+  clock(code: string, eventTime: number): number {
+    if (this.silent.binance) return 0;
+    const targets = this.connections.filter((c) => c.venue === 'binance' && c.depth.has(code) && c.socket.readyState === c.socket.OPEN);
+    const id = this.updateId++;
+    const frame = JSON.stringify({
+      stream: `${code.toLowerCase()}@depth@100ms`,
+      data: { e: 'depthUpdate', E: eventTime, s: code, U: id, u: id, b: [], a: [] },
+    });
+    for (const c of targets) c.socket.send(frame, { binary: false });
     return targets.length;
   }
 
@@ -126,7 +146,7 @@ export class VenueWsServer {
       socket.close(1008, `no stream at ${url.pathname}`);
       return;
     }
-    const connection: ServerConnection = { venue, socket, codes: new Set(), openedAt: Date.now() };
+    const connection: ServerConnection = { venue, socket, codes: new Set(), depth: new Set(), openedAt: Date.now() };
     this.connections.push(connection);
     if (this.refusing[venue] > 0) {
       this.refusing[venue]--;
@@ -137,6 +157,7 @@ export class VenueWsServer {
       for (const stream of (url.searchParams.get('streams') ?? '').split('/').filter(Boolean)) {
         const [symbol, channel] = stream.split('@');
         if (channel === 'bookTicker' && symbol) connection.codes.add(symbol.toUpperCase());
+        if (channel === 'depth' && symbol) connection.depth.add(symbol.toUpperCase());
       }
       return;
     }

@@ -54,8 +54,8 @@ export interface LiveFeedOptions {
  * Paper trading on the real markets: venue A's and venue B's public top-of-book streams (Upbit
  * `orderbook`, Binance `bookTicker`; `venue-protocol.ts`) and the FX rate from Upbit's KRW-USDT
  * book (its mid) or the config's fixed rate. Sockets push updates, stamped with the clock's time
- * of arrival and the venue's own event time where its frames carry one (Upbit's `timestamp`;
- * Binance's `bookTicker` has none: `venue-protocol.ts` says why that stream is kept), into a
+ * of arrival and the venue's own event time (Upbit's `timestamp`; for Binance's `bookTicker`,
+ * which has none, the `E` of a clock stream on the same connection: `venue-protocol.ts`), into a
  * `QuoteRing`; the runner takes them in `emitUntil` in arrival order (real clock only: a live
  * feed has no recorded time to run ahead on), handing the engine both times: the engine ages a
  * quote by its exchange time and measures the arrival lag (`book/quote-quality.ts`). With

@@ -10,8 +10,8 @@ export const RECORDED_HEADER = 'ts,symbol,venue,bid,ask,exchange_ts';
  * Writes what a live feed receives as the canonical replay CSV (`ts,symbol,venue,bid,ask,exchange_ts`,
  * FX rows `ts,FX,,rate,,exchange_ts`; `replay-feed.ts`), in the order the engine is handed it, so
  * that the file replays the session exactly: `ts` is the feed's ms of arrival (what the engine's
- * time follows), `exchange_ts` the venue's own event time in ms (empty when the venue gives none:
- * Binance's `bookTicker`, a fixed FX rate); numbers are written as JavaScript prints them (which
+ * time follows), `exchange_ts` the venue's own event time in ms (empty when there is none: a
+ * Binance quote before its connection's first clock frame, a fixed FX rate); numbers are written as JavaScript prints them (which
  * parse back to the same doubles). The replay feed hands both times to the engine again, so the
  * stale-quote gate and the arrival lag come out as they did live.
  *

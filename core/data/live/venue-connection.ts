@@ -74,7 +74,7 @@ export class VenueConnection {
   private lastKeepAliveAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly silenceTimer: NodeJS.Timeout;
-  private readonly scratch: DecodedQuote = { code: '', bid: 0, ask: 0, exchangeTs: Number.NaN };
+  private readonly scratch: DecodedQuote = { code: '', bid: 0, ask: 0, exchangeTs: Number.NaN, venueClock: Number.NaN };
   private readonly s: LiveVenueState;
 
   constructor(private readonly o: VenueConnectionOptions) {
@@ -121,6 +121,7 @@ export class VenueConnection {
       for (const message of this.o.protocol.subscribe([...this.o.codes.keys()])) socket.send(message);
       this.s.connected = true;
       this.freshSinceOpen = false;
+      this.scratch.venueClock = Number.NaN; // a new connection's clock is heard anew (venue-protocol.ts)
       this.openedAt = this.o.clock.now();
       this.lastKeepAliveAt = this.openedAt;
       if (this.s.connects > 0) this.s.reconnects++;

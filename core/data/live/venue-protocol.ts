@@ -20,10 +20,16 @@ export interface DecodedQuote {
   bid: number;
   ask: number;
   /**
-   * The venue's own event time of the quote, ms since the epoch, when the frame carries one
-   * (Upbit's `timestamp`); NaN when it does not (Binance spot `bookTicker`).
+   * The venue's own event time of the quote, ms since the epoch: Upbit's `timestamp`; for Binance
+   * the connection's venue clock (below); NaN when there is none yet.
    */
   exchangeTs: number;
+  /**
+   * The latest event time the venue has stamped on this connection, ms (Binance: the `E` of the
+   * clock stream's `depthUpdate` frames); NaN until one came. Kept across decodes, reset on each
+   * (re)connect by the connection.
+   */
+  venueClock: number;
 }
 
 /** What a frame was: a quote (in the scratch object), a frame to ignore, or a skip with its reason. */
@@ -45,16 +51,22 @@ export type DecodeResult = 'quote' | 'ignore' | SkipReason;
  * Exchange time (checked 2026-12-07). Upbit's order book frame carries `timestamp` (ms, the
  * venue's time of the book; docs.upbit.com/reference/websocket-orderbook): it becomes
  * `DecodedQuote.exchangeTs`. Binance spot's `bookTicker` carries none (`u` is an order-book
- * update id, not a time). The spot streams that do carry one were weighed and not taken:
- * `<symbol>@depth@100ms` (`depthUpdate`, event time `E`) is a diff stream batched per 100 ms that
- * needs a REST snapshot and a local book to give a top of book; `<symbol>@ticker` has `E` and the
- * best bid/ask but is pushed once a second; the spot partial-depth stream (`@depth5@100ms`) has
- * no `E`; USD-M futures' `bookTicker` has `E` and `T` but quotes the perpetual, not the spot book
- * this strategy trades; the SBE stream `<symbol>@bestBidAsk` (stream-sbe.binance.com) has a
- * real-time event time in µs but needs an Ed25519 API key and SBE decoding. So Binance quotes
- * stay on `bookTicker`, real-time and keyless, and are aged by their arrival time (the fallback
- * for any venue that gives no time); the monitor, heartbeats and report say which venue is
- * timed how (`VenueLag.samples` is 0 for an arrival-timed venue).
+ * update id, not a time). The spot streams that carry one were weighed as the quote source and
+ * not taken: `<symbol>@depth@100ms` (`depthUpdate`, event time `E`) is a diff stream batched per
+ * 100 ms that needs a REST snapshot and a local book to give a top of book; `<symbol>@ticker` has
+ * `E` and the best bid/ask but is pushed once a second; the spot partial-depth stream
+ * (`@depth5@100ms`) has no `E`; USD-M futures' `bookTicker` has `E` and `T` but quotes the
+ * perpetual, not the spot book this strategy trades; the SBE stream `<symbol>@bestBidAsk`
+ * (stream-sbe.binance.com) has a real-time event time in µs but needs an Ed25519 API key and SBE
+ * decoding. So Binance quotes stay on `bookTicker` (real-time, keyless), and the same combined
+ * connection also carries one clock stream, `<first symbol>@depth@100ms`, read only for its `E`:
+ * the venue's clock as last heard on that connection (`DecodedQuote.venueClock`). A `bookTicker`
+ * is stamped with it: a lower bound of its own event time (the depth event is emitted at the end
+ * of its 100 ms batch, before later book changes), so its age is overstated by up to about
+ * 100 ms, never understated, and a stall delays the clock frames with the quotes on the shared
+ * socket: a catch-up burst of book tickers is stamped as old as it is. Before the first clock
+ * frame of a connection, a Binance quote has no exchange time and is aged by its arrival (the
+ * fallback for any venue that gives no time).
  */
 export interface VenueProtocol {
   readonly venue: LiveVenue;
@@ -101,7 +113,12 @@ export const binanceProtocol: VenueProtocol = {
   venue: 'binance',
   defaultEndpoint: 'wss://stream.binance.com:9443/stream',
   marketCode: (base, quoteCurrency) => `${base}${quoteCurrency}`,
-  url: (endpoint, codes) => `${endpoint}?streams=${codes.map((c) => `${c.toLowerCase()}@bookTicker`).join('/')}`,
+  url: (endpoint, codes) => {
+    const streams = codes.map((c) => `${c.toLowerCase()}@bookTicker`);
+    // One clock stream per connection (see above): its depthUpdate frames carry the venue's event time E.
+    if (codes.length > 0) streams.push(`${(codes[0] as string).toLowerCase()}@depth@100ms`);
+    return `${endpoint}?streams=${streams.join('/')}`;
+  },
   subscribe: () => [],
   decode(frame, out) {
     const o = parseObject(frame);
@@ -110,7 +127,12 @@ export const binanceProtocol: VenueProtocol = {
     if (o.error !== undefined) return 'venue-error';
     const d = o.data as Record<string, unknown> | undefined;
     if (typeof d !== 'object' || d === null || typeof d.s !== 'string') return 'malformed';
-    out.exchangeTs = Number.NaN; // bookTicker carries no event time (see above)
+    if (d.e === 'depthUpdate') {
+      // The clock stream: only its event time is read; the venue's clock never runs back.
+      if (typeof d.E === 'number' && Number.isFinite(d.E) && !(d.E <= out.venueClock)) out.venueClock = d.E;
+      return 'ignore';
+    }
+    out.exchangeTs = out.venueClock; // bookTicker carries no event time: the connection's venue clock (see above)
     return fill(out, d.s, d.b, d.a);
   },
 };

@@ -90,7 +90,31 @@ describe('the live feed against local venue streams', () => {
     expect(state.a).toMatchObject({ venue: 'upbit', connected: true, stale: false, connects: 1, reconnects: 0, messages: 1, quotes: 1 });
     expect(state.b).toMatchObject({ venue: 'binance', connected: true, stale: false, quotes: 1 });
     expect(state.fx).toMatchObject({ venue: 'upbit', quotes: 1 });
-    expect(state.b.url).toBe(`${s.endpoints.binance}?streams=btcusdt@bookTicker/ethusdt@bookTicker`);
+    expect(state.b.url).toBe(`${s.endpoints.binance}?streams=btcusdt@bookTicker/ethusdt@bookTicker/btcusdt@depth@100ms`);
+  });
+
+  it("stamps Binance's book tickers with the venue clock of their connection (the depthUpdate clock stream's E), heard anew after a reconnect", async () => {
+    const s = await startServer();
+    const feed = liveFeed(s, { fx: { source: 'fixed' } });
+    await subscribedTo(s, 'binance', 1);
+    const sink = new RecordingSink();
+    await pumpUntil(feed, sink, 1); // the fixed FX rate
+    const before = Date.now() - 5_000; // a held stretch: the clock frame and the ticker behind it both 5 s old
+    expect(s.clock('BTCUSDT', before)).toBe(1);
+    s.quote('binance', 'BTCUSDT', 115_279.25, 115_279.26);
+    const [, ticker] = await pumpUntil(feed, sink, 2);
+    expect(ticker?.[0]).toBe(1);
+    expect(ticker?.[4]).toBe(before);
+    expect(ticker?.[3] as number).toBeGreaterThanOrEqual(before + 5_000);
+    s.dropAll('binance');
+    await waitFor(
+      'a second Binance connection',
+      () => (s.connections.filter((c) => c.venue === 'binance').length >= 2 && s.subscribed('binance').length === 1) || undefined,
+    );
+    await waitFor('the feed reconnected', () => feed.venueStates().b.connected || undefined);
+    s.quote('binance', 'BTCUSDT', 115_279.5, 115_279.6);
+    const [, , afterReconnect] = await pumpUntil(feed, sink, 3);
+    expect(afterReconnect?.[4]).toBeNaN(); // no clock frame yet on the new connection: aged by arrival, not by the old clock
   });
 
   it('reconnects after a disconnect and subscribes again', async () => {

@@ -6,7 +6,7 @@ const frames = (name: string) =>
   readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8')
     .trim()
     .split('\n');
-const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0, exchangeTs: Number.NaN });
+const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0, exchangeTs: Number.NaN, venueClock: Number.NaN });
 
 describe('Upbit orderbook frames', () => {
   it('decode to the top level of each recorded book, from the binary frames Upbit sends', () => {
@@ -17,11 +17,11 @@ describe('Upbit orderbook frames', () => {
     });
     expect(tops).toHaveLength(8);
     // Upbit's own `timestamp` (ms) of each book is its exchange time.
-    expect(tops[0]).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
+    expect(tops[0]).toMatchObject({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
     expect(tops[1]?.exchangeTs).toBe(1756015407182);
     const shared = readFileSync(new URL('../../fixtures/cases/upbit_ws.jsonl', import.meta.url)); // ../shared/cases/upbit_ws.jsonl, copied
     expect(upbitProtocol.decode(shared, out)).toBe('quote');
-    expect(out).toEqual({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
+    expect(out).toMatchObject({ code: 'KRW-BTC', bid: 159_508_000, ask: 159_523_000, exchangeTs: 1756015398382 });
   });
 
   it('give no exchange time for a book without a numeric timestamp, never the previous frame’s', () => {
@@ -66,17 +66,31 @@ describe('Binance bookTicker frames', () => {
       expect(binanceProtocol.decode(Buffer.from(line), out)).toBe('quote');
       return { ...out };
     });
-    // bookTicker carries no event time: these quotes are aged by arrival (venue-protocol.ts says why).
-    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26, exchangeTs: Number.NaN });
-    out.exchangeTs = 5;
-    expect(binanceProtocol.decode(Buffer.from(frames('binance-bookticker-frames.jsonl')[0] as string), out)).toBe('quote');
-    expect(out.exchangeTs).toBeNaN();
+    // bookTicker carries no event time, and no clock frame has come: no exchange time (aged by arrival).
+    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26, exchangeTs: Number.NaN, venueClock: Number.NaN });
+  });
+
+  it('stamp each book ticker with the venue clock of the connection: the E of the last depthUpdate, which never runs back', () => {
+    const out = scratch();
+    const ticker = Buffer.from(frames('binance-bookticker-frames.jsonl')[0] as string);
+    const depth = (E: unknown) =>
+      Buffer.from(JSON.stringify({ stream: 'btcusdt@depth@100ms', data: { e: 'depthUpdate', E, s: 'BTCUSDT', U: 1, u: 2, b: [], a: [] } }));
+    expect(binanceProtocol.decode(depth(1_700_000_000_000), out)).toBe('ignore');
+    expect(binanceProtocol.decode(ticker, out)).toBe('quote');
+    expect(out.exchangeTs).toBe(1_700_000_000_000);
+    expect(binanceProtocol.decode(depth(1_699_999_999_000), out)).toBe('ignore'); // an older E does not move the clock back
+    expect(binanceProtocol.decode(depth('soon'), out)).toBe('ignore');
+    expect(binanceProtocol.decode(ticker, out)).toBe('quote');
+    expect(out.exchangeTs).toBe(1_700_000_000_000);
+    expect(binanceProtocol.decode(depth(1_700_000_000_100), out)).toBe('ignore');
+    expect(binanceProtocol.decode(ticker, out)).toBe('quote');
+    expect(out.exchangeTs).toBe(1_700_000_000_100);
   });
 
   it('subscribe in the URL as lower-case combined streams, and map base assets to <BASE><QUOTE>', () => {
     expect(binanceProtocol.marketCode('BTC', 'USDT')).toBe('BTCUSDT');
     expect(binanceProtocol.url('wss://stream.binance.com:9443/stream', ['BTCUSDT', 'ETHUSDT'])).toBe(
-      'wss://stream.binance.com:9443/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker',
+      'wss://stream.binance.com:9443/stream?streams=btcusdt@bookTicker/ethusdt@bookTicker/btcusdt@depth@100ms',
     );
     expect(binanceProtocol.subscribe(['BTCUSDT'])).toEqual([]);
   });
