@@ -516,6 +516,8 @@ export class TaskAgent {
       symbols: [],
       turns: p?.counter ?? 0,
       ...(p?.eventTime !== undefined ? { eventTime: p.eventTime } : {}),
+      // An engine done with feed-done played its whole replay: the report's full-duration row reads feedDone.
+      ...(stop?.by === 'feed-done' ? { feedDone: true } : {}),
       ...(stop ? { stop } : {}),
     };
   }
