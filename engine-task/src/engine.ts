@@ -304,8 +304,8 @@ export class Engine implements QuoteSink {
     let due = Infinity;
     for (let slot = 0; slot < p.open.length; slot++) {
       const state = p.open[slot];
-      if (state === 0) continue;
-      if (state !== 1) return -Infinity;
+      if (state === SLOT_FREE) continue;
+      if (state !== SLOT_OPEN) return -Infinity;
       const at = (p.openedAt[slot] as number) + this.exits.maxHoldingMs;
       if (at < due) due = at;
     }

@@ -133,6 +133,28 @@ describe('a virtual run jumps to the next update or deadline that matters', () =
     120_000,
   );
 
+  const withLatency = (campaign: Campaign, a: number, b: number): Campaign => ({
+    ...campaign,
+    config: { ...campaign.config, execution: { ...campaign.config.execution, latency: { a, b } } },
+  });
+  it.each([
+    ['configs/real-btc-candles.yaml, latency 1 s on A and 3 s on B', () => withLatency(loadCampaignFile(resolve('configs/real-btc-candles.yaml')), 1, 3)],
+    [
+      'dislocations, max holding 30 s, latency 2.5 s on A and 0.2 s on B',
+      () => withLatency((BACKTESTS['dislocations, max holding 30 s'] as () => Campaign)(), 2.5, 0.2),
+    ],
+  ])(
+    '%s: legs in flight make every turn matter, and the fills are those of the loop that turned every interval',
+    async (_name, campaignOf) => {
+      const jumping = await backtest(campaignOf());
+      const turning = await backtest(campaignOf(), { virtualTurns: 'every-interval' });
+      expect(jumping.fills.length).toBeGreaterThan(0);
+      expect(digestOf(jumping.fills)).toBe(digestOf(turning.fills));
+      expect(jumping.outcome.turns).toBeLessThanOrEqual(turning.outcome.turns);
+    },
+    120_000,
+  );
+
   /** A canonical replay of `updates` quote pairs of BTC, one pair every `gapMs`, with a ±60 bps dislocation every tenth pair. */
   function sparseReplay(updates: number, gapMs: number): Campaign {
     const dir = mkdtempSync(join(tmpdir(), 'arbfleet-jumps-'));
