@@ -154,6 +154,7 @@ async function main(): Promise<number> {
         ...optionalField('startAt', optionalInteger(env.ARBFLEET_STARTED_AT, 'ARBFLEET_STARTED_AT')),
         ...optionalField('endsAt', optionalInteger(env.ARBFLEET_ENDS_AT, 'ARBFLEET_ENDS_AT')),
         ...optionalField('heartbeatIntervalSec', env.ARBFLEET_HEARTBEAT_INTERVAL ? Number(env.ARBFLEET_HEARTBEAT_INTERVAL) : undefined),
+        ...optionalField('healthFile', env.ARBFLEET_HEALTH_FILE),
       });
     } finally {
       close();

@@ -42,6 +42,8 @@ export async function startAgentTask(
   options: {
     command?: string[];
     env?: Record<string, string>;
+    /** Added to the agent's own environment (the fleet's variables). */
+    agentEnv?: Record<string, string>;
     config?: Partial<CampaignConfigInput>;
     generation?: number;
     dir?: string;
@@ -85,7 +87,7 @@ export async function startAgentTask(
       String(options.generation ?? 0),
       '--json',
     ],
-    { AWS_REGION: 'eu-west-1', AWS_SECRET_ACCESS_KEY: 'not-for-the-engine' },
+    { AWS_REGION: 'eu-west-1', AWS_SECRET_ACCESS_KEY: 'not-for-the-engine', ...options.agentEnv },
   );
   return {
     dir,

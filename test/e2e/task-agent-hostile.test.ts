@@ -155,4 +155,18 @@ describe('the agent with a hostile or broken engine', () => {
     expect(exit.code).toBe(ENGINE_EXIT.BAD_INPUT);
     expect(lastStderrLine(task)).toBe('arbfleet-agent: bad-input: engine speaks task protocol 2: this agent speaks 1 (docs/task-protocol.md)');
   });
+
+  it('an engine that says no hello within watchdog.launchTimeout is ended: exit 1 naming the bound', async () => {
+    const task = await startAgentTask('silent', { config: { watchdog: { staleAfter: 2, heartbeatInterval: 0.25, launchTimeout: 2 } } });
+    tasks.push(task);
+    const exit = await task.process.exited;
+    expect(exit.code).toBe(ENGINE_EXIT.FATAL);
+    expect(lastStderrLine(task)).toBe('arbfleet-agent: crashed: engine wrote no hello within 2s (watchdog.launchTimeout)');
+  });
+
+  it('a progress counter that goes back is a violation naming both values', async () => {
+    const { task, exit } = await run('counter-back');
+    expect(exit.code).toBe(ENGINE_EXIT.FATAL);
+    expect(lastStderrLine(task)).toMatch(/protocol violation: stdout line 4: progress message: counter: expected 1 or more \(it never goes back\), found 0$/);
+  });
 });

@@ -3,7 +3,9 @@
  * SQLite store: assignment and restore, progress as heartbeats, commits and their answers, the
  * engine's own completion. The hostile children are in `task-agent-hostile.test.ts`.
  */
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
 import { waitFor } from '../support/engine-process.js';
@@ -94,7 +96,8 @@ describe('the agent with a well-behaved engine', () => {
   });
 
   it('the stall rule: an engine whose counter stands still keeps its heartbeats coming, but their progress stops (ticksSince stays put)', async () => {
-    const task = await startAgentTask('stall');
+    const health = join(tmpdir(), `arbfleet-agent-health-${process.pid}.json`);
+    const task = await startAgentTask('stall', { agentEnv: { ARBFLEET_HEALTH_FILE: health } });
     dirs.push(task.dir);
     const beats = await waitFor(
       'six heartbeats',
@@ -110,6 +113,11 @@ describe('the agent with a well-behaved engine', () => {
     expect(moving.length).toBeGreaterThanOrEqual(4);
     expect(new Set(moving.map((b) => b.ticksSince)).size).toBe(1);
     expect(moving.at(-1)?.receivedAt).toBeGreaterThan(moving[0]?.ticksSince ?? Infinity);
+    // The container's HEALTHCHECK file says the same: progress has not moved since the counter stopped.
+    const written = JSON.parse(readFileSync(health, 'utf8'));
+    rmSync(health, { force: true });
+    expect(written).toMatchObject({ turns: 1 });
+    expect(written.at).toBeGreaterThan(written.progressAt);
     task.store.close();
   });
 });

@@ -13,6 +13,7 @@ export interface RunAgentOptions {
   endsAt?: number;
   log: Logger;
   heartbeatIntervalSec?: number;
+  healthFile?: string;
 }
 
 /**
@@ -38,6 +39,7 @@ export async function runAgent(o: RunAgentOptions): Promise<number> {
     ...(o.endsAt !== undefined ? { endsAt: o.endsAt } : {}),
     log: o.log,
     ...(o.heartbeatIntervalSec !== undefined ? { heartbeatIntervalSec: o.heartbeatIntervalSec } : {}),
+    ...(o.healthFile !== undefined ? { healthFile: o.healthFile } : {}),
   });
   const onSignal = (signal: NodeJS.Signals) => agent.stop(signal);
   process.on('SIGTERM', onSignal);

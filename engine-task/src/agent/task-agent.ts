@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, systemClock } from '../../../core/clock.js';
 import type { Campaign } from '../../../core/config/resolve-campaign.js';
@@ -95,6 +96,8 @@ export interface TaskAgentOptions {
   writeLog?: (text: string) => void;
   /** Where the engine's stderr lines go (default: this process's stderr, whose tail the launcher keeps). */
   writeErr?: (text: string) => void;
+  /** A file refreshed at every heartbeat for the container's HEALTHCHECK (`engine-task/src/healthcheck.ts`): unhealthy when the engine's counter stands still. */
+  healthFile?: string;
   /** The engine's resident memory (default: its process group's, from `/proc`). */
   memory?: (pgid: number) => number;
   logBytesPerSec?: number;
@@ -161,6 +164,9 @@ export class TaskAgent {
   private heartbeatInFlight = false;
   private storeTrouble: StoreTrouble | undefined;
   private rssBytes = 0;
+  /** The counter the health file last saw move, and when (wall ms). */
+  private healthCounter = -1;
+  private healthMovedAt = 0;
   private lastErrLine = '';
   private timers: NodeJS.Timeout[] = [];
   private readonly logBudget: LogBudget;
@@ -473,11 +479,28 @@ export class TaskAgent {
       await this.o.persistence.heartbeat(this.progress());
       this.lastHeartbeatOk = sentAt;
       this.storeTrouble = undefined;
+      this.writeHealth();
     } catch (error) {
       if (error instanceof FencedOutError) this.fail('fenced', error.message);
       else this.noteHeartbeatTrouble(error);
     } finally {
       this.heartbeatInFlight = false;
+    }
+  }
+
+  /** The HEALTHCHECK's file: progress judged on the engine's counter, as the built-in engine's on its turns. */
+  private writeHealth(): void {
+    if (!this.o.healthFile) return;
+    const at = this.clock.now();
+    const counter = this.latest?.counter ?? 0;
+    if (counter !== this.healthCounter) {
+      this.healthCounter = counter;
+      this.healthMovedAt = at;
+    }
+    try {
+      writeFileSync(this.o.healthFile, JSON.stringify({ at, ticks: this.latest?.ticks ?? counter, turns: counter, progressAt: this.healthMovedAt }));
+    } catch (error) {
+      this.o.log.log('warn', 'health file not written', { error: String(error) });
     }
   }
 
