@@ -97,6 +97,7 @@ describe('the agent with a well-behaved engine', () => {
 
   it('the stall rule: an engine whose counter stands still keeps its heartbeats coming, but their progress stops (ticksSince stays put)', async () => {
     const health = join(tmpdir(), `arbfleet-agent-health-${process.pid}.json`);
+    const startedAt = Date.now();
     const task = await startAgentTask('stall', { agentEnv: { ARBFLEET_HEALTH_FILE: health } });
     dirs.push(task.dir);
     const beats = await waitFor(
@@ -117,6 +118,7 @@ describe('the agent with a well-behaved engine', () => {
     const written = JSON.parse(readFileSync(health, 'utf8'));
     rmSync(health, { force: true });
     expect(written).toMatchObject({ turns: 1 });
+    expect(written.progressAt).toBeGreaterThanOrEqual(startedAt);
     expect(written.at).toBeGreaterThan(written.progressAt);
     task.store.close();
   });
