@@ -145,6 +145,9 @@ async def main(argv: list[str]) -> int:
         print(f"{ENGINE_NAME}: bad input: {error}", file=sys.stderr, flush=True)
         return 2
     reason = await trade(engine, fault(args.stall_after), fault(args.die_after))
+    if reason != "stopped":  # the end of the replay or the campaign; a stopped shard's next generation keeps its trades
+        for runner in engine.runners:
+            runner.close_all()
     await engine.commit()
     engine.progress()
     await client.done(reason)  # type: ignore[arg-type]

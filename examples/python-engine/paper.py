@@ -124,7 +124,7 @@ class PaperRunner:
         baseline = strategy.get("premiumBaseline") or {"kind": "none"}
         self._baseline_kind = baseline["kind"]
         self._half_life_ms = float(baseline.get("halfLife", 0)) * 1000
-        self.quotes: dict[str, Any] = {"a": None, "aAt": None, "b": None, "bAt": None, "baseline": float(baseline.get("bps", 0)) / 1e4, "baselineAt": None}
+        self.quotes: dict[str, Any] = {"a": None, "aAt": None, "b": None, "bAt": None, "baseline": float(baseline.get("bps", 0)) / 1e4, "baselineAt": None, "fx": 1.0, "half": 0.0}
         self.updates = 0
         self.done = False
 
@@ -141,6 +141,7 @@ class PaperRunner:
             q["a"], q["aAt"] = step.mid_a, step.at
         if step.mid_b is not None:
             q["b"], q["bAt"] = step.mid_b, step.at
+        q["fx"], q["half"] = step.fx, step.half_spread
         if q["a"] is None or q["b"] is None:
             return False
         premium = (q["a"] / step.fx) / q["b"] - 1
@@ -148,6 +149,14 @@ class PaperRunner:
         traded = self._exits(premium, step)
         fresh = step.at - q["aAt"] <= self._max_quote_age_ms and step.at - q["bAt"] <= self._max_quote_age_ms
         return self._enter(step) or traded if fresh else traded
+
+    def close_all(self) -> None:
+        """Closes the symbol's open trades at its last quotes (``CAMPAIGN_END``): the replay or the campaign is over."""
+        q = self.quotes
+        if q["a"] is None or q["b"] is None:
+            return
+        step = Step(max(q["aAt"], q["bAt"]), q["a"], q["b"], q["fx"], q["half"])
+        self._exits((q["a"] / step.fx) / q["b"] - 1, step, "CAMPAIGN_END")
 
     def _observe(self, premium: float, at: float) -> None:
         q = self.quotes
@@ -186,7 +195,7 @@ class PaperRunner:
         book.open[trade["tradeId"]] = trade
         return True
 
-    def _exits(self, premium: float, step: Step) -> bool:
+    def _exits(self, premium: float, step: Step, forced: str | None = None) -> bool:
         book = self._book
         bid_a, ask_a, bid_b, ask_b = self._prices(step)
         closed = False
@@ -198,7 +207,7 @@ class PaperRunner:
             out += cash_micros("B", "SELL" if short else "BUY", qty, price_b, qty * price_b * self._fee_b / 1e4, 1.0)
             pnl_bps = (trade["entryMicros"] + out) / (self._notional * MICROS) * 1e4
             deviation_bps = (premium - self.quotes["baseline"]) * 1e4 * (1 if short else -1)
-            reason = (
+            reason = forced or (
                 "STOP_LOSS"
                 if pnl_bps <= -self._stop_loss
                 else "TAKE_PROFIT"

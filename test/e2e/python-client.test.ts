@@ -7,16 +7,17 @@ const run = promisify(execFile);
 const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /**
- * The Python client's own suite (`clients/python/tests`, pytest) run by `npm test`: pytest and
- * jsonschema come from `scripts/python-tools.sh`'s pins (the project's one virtualenv, `.venv/`),
- * and the suite checks every message the client writes against the JSON Schemas in
- * `docs/task-protocol/`. On failure pytest's own report is the assertion message.
+ * The Python client's own suite (`clients/python/tests`, pytest) and the example engine's
+ * (`examples/python-engine/tests`: bad input, the seed's faults, FX without look-ahead), run by
+ * `npm test`: pytest and jsonschema come from `scripts/python-tools.sh`'s pins (the project's one
+ * virtualenv, `.venv/`); the client's suite checks every message it writes against the JSON Schemas
+ * in `docs/task-protocol/`. On failure pytest's own report is the assertion message.
  */
-describe('the Python client (clients/python)', () => {
-  it('passes its pytest suite', async () => {
+describe('the Python client (clients/python) and the example engine (examples/python-engine)', () => {
+  it('pass their pytest suites', async () => {
     const { stdout: binDir } = await run('bash', [join(REPO_ROOT, 'scripts', 'python-tools.sh')], { cwd: REPO_ROOT, timeout: 170_000 });
     const python = join(binDir.trim(), 'python');
-    const outcome = await run(python, ['-m', 'pytest', 'clients/python/tests', '-q', '-p', 'no:cacheprovider'], {
+    const outcome = await run(python, ['-m', 'pytest', 'clients/python/tests', 'examples/python-engine/tests', '-q', '-p', 'no:cacheprovider'], {
       cwd: REPO_ROOT,
       timeout: 170_000,
       maxBuffer: 16 * 1024 * 1024,
