@@ -11,6 +11,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { systemClock } from '../../core/clock.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import type { VenueQuality } from '../../core/model/progress.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { readReport, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
@@ -84,7 +87,14 @@ async function playMarket(s: VenueWsServer, hold: boolean): Promise<{ premiumFra
 }
 
 /** Runs a live campaign against a fresh stand-in while the market plays; returns the report and what was sent. */
-async function runLive(hold: boolean): Promise<{ report: CampaignReport; markdown: string; sent: Awaited<ReturnType<typeof playMarket>> }> {
+async function runLive(hold: boolean): Promise<{
+  report: CampaignReport;
+  markdown: string;
+  sent: Awaited<ReturnType<typeof playMarket>>;
+  /** Venue A in the shard's last heartbeat, and in its last monitor `data quality` line. */
+  heartbeatA: VenueQuality | undefined;
+  monitorA: Record<string, unknown> | undefined;
+}> {
   const s = await VenueWsServer.start();
   servers.push(s);
   const runDir = runFolder();
@@ -112,7 +122,15 @@ async function runLive(hold: boolean): Promise<{ report: CampaignReport; markdow
   const cli = startCli(['run', config, '--no-dashboard', '--out', runDir]);
   const [sent, exit] = await Promise.all([playMarket(s, hold), cli.exited]);
   if (exit.code !== 0) throw new Error(`arbfleet exited ${exit.code ?? exit.signal}\n--- stderr ---\n${cli.stderr().slice(-4000)}`);
-  return { report: readReport(runDir), markdown: readFileSync(join(runDir, 'report.md'), 'utf8'), sent };
+  const report = readReport(runDir);
+  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+  const beats = await store.readHeartbeats({ campaignId: report.campaign.id, shardId: 'shard-000' });
+  store.close();
+  const monitorLines = readFileSync(join(runDir, 'tasks', 'shard-000.g0.log'), 'utf8')
+    .split('\n')
+    .filter((line) => line.includes('"event":"data quality"'));
+  const monitorA = (JSON.parse(monitorLines.at(-1) ?? '{}') as { a?: Record<string, unknown> }).a;
+  return { report, markdown: readFileSync(join(runDir, 'report.md'), 'utf8'), sent, heartbeatA: beats.at(-1)?.progress.venues?.a, monitorA };
 }
 
 describe('late frames on a live feed (issue 19: exchange time)', () => {
@@ -142,6 +160,11 @@ describe('late frames on a live feed (issue 19: exchange time)', () => {
       /late frames \(older than the age bound by exchange time on arrival\): upbit \d+ in \d+ burst/,
     );
     expect(held.markdown).toContain('| Arrival lag p50 / p99 |');
+    // The same figures in the shard's last heartbeat and monitor line.
+    expect(held.heartbeatA?.lag?.lateFrames).toBe(upbit?.lateFrames);
+    expect(held.heartbeatA?.lag?.p99Ms ?? 0).toBeGreaterThan(2_000);
+    expect(held.monitorA).toMatchObject({ timeBy: 'exchange' });
+    expect(held.monitorA?.lateFrames as number).toBeGreaterThanOrEqual(held.sent.premiumFrames);
 
     // On time: the same premium, fresh by Upbit's clock, is traded; nothing is late.
     const o = onTime.report.trading;
