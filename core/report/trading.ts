@@ -10,6 +10,13 @@ import { formatCount, formatNumber } from './report-format.js';
 import { BLOTTER_NOTES, riskFiguresOf, symbolPnlOf, tradeRowsOf } from './trade-blotter.js';
 import type { ExitReasonRow, OpenPosition, PremiumSeries, TradeStats, TradingCriterion, TradingReport, VenueQualityRow } from './trading-schema.js';
 
+/**
+ * A venue's clock offset estimate above this share of `maxQuoteAge` (either sign) is named in the
+ * stale-entry row: ages by exchange time are then off by a good part of the bound (a machine clock
+ * ahead refuses fresh quotes; one behind lets late frames pass up to the offset).
+ */
+export const CLOCK_OFFSET_SHARE = 0.5;
+
 /** Coverage of each venue must reach this share of heartbeats (the data-coverage row). */
 export const COVERAGE_BOUND = 0.9;
 
@@ -27,7 +34,8 @@ export const TRADING_NOTES = [
     'recorded time (aged by: recorded). Arrival lag = arrival − exchange time, p50/p99 the worst shard’s from its last heartbeat (that ' +
     'generation’s); clock offset = the smallest lag over the last 60–120 s (our clock minus the venue’s, plus the shortest one-way delay), ' +
     'the smallest of the shards’; late frames arrived later than the age bound by exchange time (the engine can only refuse them), a burst ' +
-    'is a run of them ended by a frame on time; both summed over shards.',
+    'is a run of them ended by a frame on time; both summed over shards. An offset beyond half maxQuoteAge is named in the stale-entry row ' +
+    '(ages by exchange time are off by as much: sync the machine’s clock).',
   "No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues' quotes it was priced on must be at most " +
     'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. Fills from before quoteTsA/quoteTsB were recorded are judged on the flag only, and counted as such.',
   'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
@@ -374,6 +382,12 @@ export function tradingAcceptanceOf(
       : `; late frames (older than the age bound by exchange time on arrival): ${late
           .map((v) => `${v.name} ${formatCount(v.lateFrames ?? 0)} in ${formatCount(v.lateBursts ?? 0)} burst(s)`)
           .join(', ')}`;
+  // A venue's clock offset past half the age bound skews every age by as much (`CLOCK_OFFSET_SHARE`).
+  const skewed = venues.filter((v) => v.clockOffsetMs !== null && v.clockOffsetMs !== undefined && Math.abs(v.clockOffsetMs) > CLOCK_OFFSET_SHARE * maxAgeMs);
+  const skewWords =
+    skewed.length === 0
+      ? ''
+      : `; clock offset ${skewed.map((v) => `${v.name} ${formatCount(Math.round(v.clockOffsetMs as number))} ms`).join(', ')}: quote ages by exchange time are off by as much (sync this machine's clock)`;
   const seconds = (ms: number | null) => (ms === null ? '?' : `${formatNumber(ms / 1000, 3)} s`);
   const staleWords = (e: EntryAge) =>
     `${e.shardId} ${e.symbol} #${e.tradeId} (` +
@@ -406,7 +420,8 @@ export function tradingAcceptanceOf(
           : `${stale.length} of ${formatCount(entries.length)} entries on a stale quote: ${stale.slice(0, 3).map(staleWords).join('; ')}${stale.length > 3 ? '; …' : ''}`) +
         (unchecked > 0 ? ` (${unchecked} without quote times: flag only)` : '') +
         `; ${formatCount(staleRefused)} stale entries refused` +
-        lateWords,
+        lateWords +
+        skewWords,
       pass: stale.length === 0,
     },
     {

@@ -214,6 +214,43 @@ describe('the trading numbers of a report', () => {
     });
   });
 
+  it('names a venue whose clock offset is past half maxQuoteAge in the stale-entry row, and none at half exactly', () => {
+    const config = tradingConfigOf({ feed: { kind: 'live' }, venues: { a: { name: 'upbit' }, b: { name: 'binance' } }, strategy: { maxQuoteAge: 2 } });
+    const rowWith = (clockOffsetMs: number) => {
+      const venues = venueQualityOf(
+        [
+          [
+            {
+              generation: 0,
+              receivedAt: 1_000_000,
+              progress: {
+                ...baseProgress,
+                at: 1_000_000,
+                eventTime: 1_000_000,
+                venues: {
+                  a: {
+                    updates: 1,
+                    lastUpdateAt: 999_000,
+                    skipped: {},
+                    lag: { samples: 1, p50Ms: 5, p99Ms: 5, maxMs: 5, clockOffsetMs, lateFrames: 0, lateBursts: 0 },
+                  },
+                  b: { updates: 1, lastUpdateAt: 999_000, skipped: {} },
+                  fx: { updates: 1, skipped: {} },
+                },
+              },
+            },
+          ],
+        ],
+        config,
+      );
+      return tradingAcceptanceOf({}, venues, [], {}, config)[0]?.result;
+    };
+    expect(rowWith(-1_001)).toBe(
+      "0 of 0 entries fresh; 0 stale entries refused; clock offset upbit -1,001 ms: quote ages by exchange time are off by as much (sync this machine's clock)",
+    );
+    expect(rowWith(1_000)).toBe('0 of 0 entries fresh; 0 stale entries refused');
+  });
+
   it('passes the positions row when every trade closed on a fresh quote', () => {
     const closed = { s: trade(0, 1_000, 2_000, [100, 100], [100, 100]) };
     expect(tradingAcceptanceOf(closed, [], openPositionsOf(closed), {}, tradingConfigOf({}))[2]).toMatchObject({
