@@ -30,17 +30,20 @@ describe('arbfleet run --strict', () => {
 
     expect(failing.report.outcome.acceptance).toMatchObject({ passed: 10, failed: 1, total: 11 });
     expect(failing.report.outcome.acceptance.failedRows.map((r) => r.id)).toEqual(['all-symbols-traded']);
-    expect(failing.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
+    // The last lines: the score, then the failed row named with its result on a line of its own.
+    expect(failing.stderr).toContain(' · acceptance 10/11 · ');
+    expect(failing.stderr).toMatch(/\n {2}✗ Every symbol traded: 1 of 2; none for ETH\n/);
     expect(failing.code, failing.stderr.slice(-2000)).toBe(4);
     // The report's headers say the same outcome as the summary line, the failed row by name.
     expect(failing.markdown).toContain('· **Acceptance**: 10/11 PASS (failed: Every symbol traded)\n');
     expect(failing.html).toContain('<b class="fail">10/11 pass</b><span id="outcome-failed" class="fail">failed: Every symbol traded</span>');
 
-    expect(lax.stderr).toContain('acceptance 10/11 (failed: Every symbol traded)');
+    expect(lax.stderr).toMatch(/ · acceptance 10\/11 · .*\n {2}✗ Every symbol traded: /);
     expect(lax.code, lax.stderr.slice(-2000)).toBe(0);
 
     expect(passing.report.outcome.acceptance).toEqual({ passed: 11, failed: 0, total: 11, failedRows: [] });
-    expect(passing.stderr).toContain('acceptance 11/11');
+    expect(passing.stderr).toContain(' · acceptance 11/11 · ');
+    expect(passing.stderr).not.toContain('✗');
     expect(passing.code, passing.stderr.slice(-2000)).toBe(0);
     expect(passing.markdown).toContain('· **Acceptance**: 11/11 PASS\n');
     expect(passing.html).toContain('<b class="pass">11/11 pass</b></div>');
