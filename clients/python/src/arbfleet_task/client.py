@@ -16,14 +16,14 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
-from typing import IO, Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import IO, Any
 
 from .protocol import (
     MAX_LINE_BYTES,
     Assignment,
     CommitResult,
     DoneReason,
-    Fill,
     Latency,
     ProtocolError,
     Stop,
@@ -196,7 +196,7 @@ class _Session:
         message = progress_message(counter, trades, open_positions, realized_pnl_micros, ticks=ticks, event_time=event_time, latency=latency)
         self._link.send(message)
 
-    def _send_commit(self, fills: list[Fill], checkpoint: Any) -> Future[CommitResult]:
+    def _send_commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> Future[CommitResult]:
         if checkpoint is None:
             raise ValueError("commit: a checkpoint is required (any JSON value but null)")
         for index, fill in enumerate(fills):
@@ -237,8 +237,8 @@ class TaskClient(_Session):
         link.send(hello_message(engine_name, engine_version))
         return cls(link, link.assignment.result(timeout))
 
-    def commit(self, fills: list[Fill], checkpoint: Any, timeout: float | None = None) -> CommitResult:
-        """Sends fills (continuing ``next_fill_seq``) with the checkpoint covering them; returns the agent's answer."""
+    def commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any, timeout: float | None = None) -> CommitResult:
+        """Sends fills (mappings shaped as ``Fill``, continuing ``next_fill_seq``) with the checkpoint covering them; returns the agent's answer."""
         return self._send_commit(fills, checkpoint).result(timeout)
 
     def on_stop(self, callback: Callable[[Stop], None]) -> None:
@@ -293,8 +293,8 @@ class AsyncTaskClient(_Session):
         if inspect.isawaitable(outcome):
             self._loop.create_task(outcome)  # type: ignore[arg-type]
 
-    async def commit(self, fills: list[Fill], checkpoint: Any) -> CommitResult:
-        """Sends fills (continuing ``next_fill_seq``) with the checkpoint covering them; awaits the agent's answer."""
+    async def commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> CommitResult:
+        """Sends fills (mappings shaped as ``Fill``, continuing ``next_fill_seq``) with the checkpoint covering them; awaits the agent's answer."""
         return await asyncio.wrap_future(self._send_commit(fills, checkpoint))
 
     def on_stop(self, callback: Callable[[Stop], Awaitable[None] | None]) -> None:

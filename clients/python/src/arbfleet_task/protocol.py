@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from collections.abc import Mapping, Sequence
 from typing import Any, Literal, NotRequired, TypedDict
 
 PROTOCOL_VERSION = 1
@@ -135,8 +136,8 @@ def progress_message(
     return message
 
 
-def commit_message(seq: int, fills: list[Fill], checkpoint: Any) -> dict[str, Any]:
-    return {"type": "commit", "seq": seq, "fills": fills, "checkpoint": checkpoint}
+def commit_message(seq: int, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> dict[str, Any]:
+    return {"type": "commit", "seq": seq, "fills": list(fills), "checkpoint": checkpoint}
 
 
 def done_message(reason: DoneReason) -> dict[str, Any]:
@@ -198,7 +199,7 @@ def read_commit_result(message: dict[str, Any]) -> CommitResult:
     if status not in ("accepted", "fenced", "rejected"):
         raise ProtocolError(f"commit-result.status: expected accepted, fenced or rejected, found {status!r}")
     reason = message.get("reason")
-    return CommitResult(seq=_field(message, "seq", int), status=status, reason=reason if isinstance(reason, str) else None)  # type: ignore[arg-type]
+    return CommitResult(seq=_field(message, "seq", int), status=status, reason=reason if isinstance(reason, str) else None)
 
 
 def read_stop(message: dict[str, Any]) -> Stop:
