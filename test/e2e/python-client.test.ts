@@ -15,11 +15,11 @@ const REPO_ROOT = join(import.meta.dirname, '..', '..');
  */
 describe('the Python client (clients/python) and the example engine (examples/python-engine)', () => {
   it('pass their pytest suites', async () => {
-    const { stdout: binDir } = await run('bash', [join(REPO_ROOT, 'scripts', 'python-tools.sh')], { cwd: REPO_ROOT, timeout: 170_000 });
+    const { stdout: binDir } = await run('bash', [join(REPO_ROOT, 'scripts', 'python-tools.sh')], { cwd: REPO_ROOT, timeout: 300_000 });
     const python = join(binDir.trim(), 'python');
     const outcome = await run(python, ['-m', 'pytest', 'clients/python/tests', 'examples/python-engine/tests', '-q', '-p', 'no:cacheprovider'], {
       cwd: REPO_ROOT,
-      timeout: 170_000,
+      timeout: 400_000,
       maxBuffer: 16 * 1024 * 1024,
     }).then(
       ({ stdout }) => ({ code: 0, output: stdout }),
@@ -27,5 +27,5 @@ describe('the Python client (clients/python) and the example engine (examples/py
     );
     expect(outcome.code, outcome.output).toBe(0);
     expect(outcome.output).toMatch(/\d+ passed/);
-  }, 180_000);
+  }, 720_000);
 });
