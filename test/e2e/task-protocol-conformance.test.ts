@@ -24,7 +24,7 @@ const LIVELY: Partial<CampaignConfigInput> = {
   feed: { kind: 'synthetic', seed: 7, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
 };
 
-export const ENGINES: ConformingEngine[] = [
+const ENGINES: ConformingEngine[] = [
   { name: 'the built-in engine (--protocol stdio)', command: [process.execPath, '--import', 'tsx', ENGINE_MAIN, '--protocol', 'stdio'], config: LIVELY },
   {
     name: 'the Python example (examples/python-engine)',
