@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { renameSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type Clock, systemClock } from '../../../core/clock.js';
 import type { Campaign } from '../../../core/config/resolve-campaign.js';
@@ -498,7 +498,10 @@ export class TaskAgent {
       this.healthMovedAt = at;
     }
     try {
-      writeFileSync(this.o.healthFile, JSON.stringify({ at, ticks: this.latest?.ticks ?? counter, turns: counter, progressAt: this.healthMovedAt }));
+      // Written aside and renamed over: the HEALTHCHECK never reads a half-written file.
+      const aside = `${this.o.healthFile}.${process.pid}.tmp`;
+      writeFileSync(aside, JSON.stringify({ at, ticks: this.latest?.ticks ?? counter, turns: counter, progressAt: this.healthMovedAt }));
+      renameSync(aside, this.o.healthFile);
     } catch (error) {
       this.o.log.log('warn', 'health file not written', { error: String(error) });
     }
