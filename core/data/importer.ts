@@ -61,7 +61,9 @@ export const SIZED_FORMATS: ReadonlySet<string> = new Set(['canonical', 'binance
  * in ms; an FX row is `ts,FX,,rate,`). A format that carries sizes (`SIZED_FORMATS`) adds the
  * size columns `bid_size,ask_size,bids,asks` (`core/data/formats/canonical.ts`): the top level's
  * sizes and the levels below it (Upbit's 15 units, ccxt snapshots), empty for an unsized row; a
- * canonical input keeps them when its first row written has sizes. Streams: memory stays flat whatever the files' size.
+ * canonical input keeps them when its first row written has sizes. A canonical input with the
+ * `exchange_ts` column (a live recording: `core/data/live/replay-recorder.ts`) keeps it, last,
+ * so the imported file replays with the same exchange times. Streams: memory stays flat whatever the files' size.
  * Throws `ValidationError` (file:line) on a refused timestamp, a file that cannot be read, and
  * under `strict` on the first skipped or late line; nothing is written then.
  */
@@ -81,6 +83,8 @@ export function importRecorded(options: ImportOptions): ImportSummary {
   const buffer = Buffer.allocUnsafe(WRITE_BYTES);
   // The header waits for the first row: a canonical input has size columns only if its rows have sizes.
   let sized = SIZED_FORMATS.has(options.spec.format);
+  // A live recording's exchange_ts column (canonical input only, `CanonicalDecoder.hasExchangeTs`) is kept as the last column.
+  const timed = sources.some((s) => (s.reader.decoder as { hasExchangeTs?: boolean }).hasExchangeTs === true);
   let used = 0;
   let rows = '';
   let written = 0;
@@ -123,13 +127,15 @@ export function importRecorded(options: ImportOptions): ImportSummary {
       best.window.shift(out);
       if (written === 0) {
         if (options.spec.format === 'canonical') sized = out.bidLevels > 0;
-        used = buffer.write(sized ? 'ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n' : 'ts,symbol,venue,bid,ask\n', 0, 'latin1');
+        const header = sized ? 'ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks' : 'ts,symbol,venue,bid,ask';
+        used = buffer.write(`${header}${timed ? ',exchange_ts' : ''}\n`, 0, 'latin1');
       }
       const ts = Number.isInteger(out.ts) ? out.ts : Math.round(out.ts * 1000) / 1000;
+      const exchangeCell = timed ? (Number.isFinite(out.exchangeTs) ? `,${out.exchangeTs}` : ',') : '';
       // Rows gather in a short string copied into one reused buffer every 256 rows: nothing outlives a few hundred rows.
-      if (out.venue === 'FX') rows += sized ? `${ts},FX,,${out.bid},,,,,\n` : `${ts},FX,,${out.bid},\n`;
+      if (out.venue === 'FX') rows += sized ? `${ts},FX,,${out.bid},,,,,${exchangeCell}\n` : `${ts},FX,,${out.bid},${exchangeCell}\n`;
       else {
-        rows += `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}${sized ? sizeCells(out) : ''}\n`;
+        rows += `${ts},${out.symbol},${out.venue},${out.bid},${out.ask}${sized ? sizeCells(out) : ''}${exchangeCell}\n`;
         if (sized && out.bidLevels > 0 && out.askLevels > 0) {
           sizes.rows++;
           sizes.levels = Math.max(sizes.levels, out.bidLevels, out.askLevels);

@@ -11,6 +11,8 @@ export class ReorderWindow {
   private readonly bid: Float64Array;
   private readonly ask: Float64Array;
   private readonly line: Float64Array;
+  /** The venue's own event time of each record (`QuoteRecord.exchangeTs`, NaN when none). */
+  private readonly exchangeTs: Float64Array;
   private readonly symbol: string[];
   private readonly venue: RecordVenue[];
   private readonly bidLevels: Uint8Array;
@@ -29,6 +31,7 @@ export class ReorderWindow {
     this.bid = new Float64Array(capacity);
     this.ask = new Float64Array(capacity);
     this.line = new Float64Array(capacity);
+    this.exchangeTs = new Float64Array(capacity);
     this.symbol = new Array<string>(capacity).fill('');
     this.venue = new Array<RecordVenue>(capacity).fill('A');
     this.bidLevels = new Uint8Array(capacity);
@@ -58,6 +61,7 @@ export class ReorderWindow {
     }
     if (i < this.size) this.reordered++;
     this.ts[slot] = r.ts;
+    this.exchangeTs[slot] = r.exchangeTs;
     this.bid[slot] = r.bid;
     this.ask[slot] = r.ask;
     this.line[slot] = line;
@@ -86,6 +90,7 @@ export class ReorderWindow {
   shift(out: QuoteRecord): number {
     const h = this.head;
     out.ts = this.ts[h] as number;
+    out.exchangeTs = this.exchangeTs[h] as number;
     out.bid = this.bid[h] as number;
     out.ask = this.ask[h] as number;
     out.symbol = this.symbol[h] as string;
@@ -107,6 +112,7 @@ export class ReorderWindow {
 
   private copy(from: number, to: number): void {
     this.ts[to] = this.ts[from] as number;
+    this.exchangeTs[to] = this.exchangeTs[from] as number;
     this.bid[to] = this.bid[from] as number;
     this.ask[to] = this.ask[from] as number;
     this.line[to] = this.line[from] as number;

@@ -32,6 +32,10 @@ export class CanonicalDecoder implements FormatDecoder {
   private col = { ts: 0, symbol: 1, venue: 2, bid: 3, ask: 4 };
   /** Index of the `exchange_ts` column, or -1 without one. */
   private exchangeCol = -1;
+  /** The header names the `exchange_ts` column (a live recording): `data import` keeps it. */
+  get hasExchangeTs(): boolean {
+    return this.exchangeCol >= 0;
+  }
   /** Indexes of the size columns (`SIZE_COLUMNS`), -1 when absent. */
   private sizeCol = { bidSize: -1, askSize: -1, bids: -1, asks: -1 };
   private readonly csv = new CsvLine();
