@@ -74,6 +74,22 @@ export function sdkRetryBackoffBudgetMs(maxAttempts: number): number {
 }
 
 /**
+ * The SDK attempts per call an engine's store client may make (at most `configured`): the most
+ * whose retry backoff (`sdkRetryBackoffBudgetMs`) fits in a quarter of the shard's store stall
+ * tolerance (`storeStallToleranceSec`, `core/fleet/timeouts.ts`), at least 1. The engine has its
+ * own retry (every `storeRetrySec`) and must interleave heartbeats with failing commits: one call
+ * that waits 7 s inside the SDK (4 attempts) leaves an engine with a 20 s `staleAfter` room for only
+ * three calls before its self-fence, and a throttled commit then holds the heartbeat back
+ * (`test/integration/aws/throttling-storm.test.ts`). Defaults (staleAfter 45 s, heartbeat 10 s):
+ * 35 s tolerance, 4 attempts; staleAfter 20 s, heartbeat 1 s: 3 attempts (3 s of backoff).
+ */
+export function engineSdkMaxAttempts(storeStallToleranceSec: number, configured: number): number {
+  let attempts = 1;
+  while (attempts < configured && sdkRetryBackoffBudgetMs(attempts + 1) <= (storeStallToleranceSec * 1000) / 4) attempts++;
+  return attempts;
+}
+
+/**
  * The longest one AWS call can take with these settings (ms): every attempt at its full
  * connection and request timeouts, and the SDK's longest backoff between them. With the
  * defaults, 4 × (2 + 5 s) + 7 s = 35 s. An attempt ends within `requestTimeoutMs` of its start

@@ -21,9 +21,21 @@ export class DynamoDbClients {
   private dynamo?: DynamoDBDocumentClient;
 
   constructor(
-    readonly settings: AwsClientSettings = awsClientSettings(),
+    public settings: AwsClientSettings = awsClientSettings(),
     protected readonly hooks: AwsClientHooks = {},
   ) {}
+
+  /**
+   * Lowers the SDK's attempts per call to at most `maxAttempts` (never raises them): the client
+   * built so far is closed and the next call builds one with the new settings. For an engine, once
+   * its campaign's timeouts are known (`engineSdkMaxAttempts`).
+   */
+  capAttempts(maxAttempts: number): void {
+    if (maxAttempts >= this.settings.maxAttempts) return;
+    this.settings = { ...this.settings, maxAttempts };
+    this.dynamo?.destroy();
+    this.dynamo = undefined;
+  }
 
   /** DynamoDB through the document client: native JS values, `undefined` attributes dropped. */
   get documents(): DynamoDBDocumentClient {

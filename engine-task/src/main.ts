@@ -23,6 +23,7 @@ import { openPersistence } from './persistence.js';
 import { ShardRunner, type RunOutcome } from './runner.js';
 import { STORE_UNAVAILABLE_PREFIX, storeTroubleOf } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
+import { awsClientSettings, engineSdkMaxAttempts } from '../../core/aws/aws-client-settings.js';
 
 /** The version the built-in engine gives in the task protocol's `hello`. */
 const ENGINE_VERSION = '0.1.0';
@@ -107,7 +108,7 @@ async function main(): Promise<number> {
   }
   const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
   const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
-  const { persistence, campaignConfig, setLockWait, close } = await openPersistence(
+  const { persistence, campaignConfig, setLockWait, capSdkAttempts, close } = await openPersistence(
     values.store ?? env.ARBFLEET_STORE ?? 'memory',
     key,
     generation,
@@ -138,7 +139,10 @@ async function main(): Promise<number> {
   const chaos = parseEngineChaos(env.ARBFLEET_CHAOS ?? '');
   // An engine waits for another process's write lock only briefly, so that its loop (and its
   // self-fence check) turns while the store is busy: `engineLockWaitSec` (core/fleet/timeouts.ts).
-  setLockWait?.(shardTimeouts(campaign.config.watchdog).engineLockWaitSec * 1000);
+  const timeouts = shardTimeouts(campaign.config.watchdog);
+  setLockWait?.(timeouts.engineLockWaitSec * 1000);
+  // …and a DynamoDB call does not wait out the SDK's backoff for longer than its own retry would.
+  capSdkAttempts?.(engineSdkMaxAttempts(timeouts.storeStallToleranceSec, awsClientSettings().maxAttempts));
 
   if (campaign.config.engine.kind === 'command') {
     // The agent: the engine is the configured command, supervised; this process keeps the store.

@@ -15,6 +15,8 @@ export interface OpenPersistence {
   campaignConfig(): Promise<unknown>;
   /** Sets the connection's wait for another process's write lock (ms; SQLite only: `core/fleet/timeouts.ts`). */
   setLockWait?(ms: number): void;
+  /** Caps the SDK's attempts per store call (DynamoDB only: `engineSdkMaxAttempts`). */
+  capSdkAttempts?(maxAttempts: number): void;
   close(): void;
 }
 
@@ -52,6 +54,7 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     return {
       persistence: store.forTask(key, generation),
       campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,
+      capSdkAttempts: (n) => clients.capAttempts(n),
       close: () => clients.destroy(),
     };
   }
