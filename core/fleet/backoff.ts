@@ -102,6 +102,28 @@ export function preemptionDelaySec(policy: BackoffPolicy): number {
 }
 
 /**
+ * The delay before relaunching a shard whose engine gave up on the store (`STORE_UNAVAILABLE`), in
+ * seconds: the minimum backoff for a first outage, growing by `multiplier` with each earlier
+ * `STORE_UNAVAILABLE` restart in an unbroken chain (each detected within `resetAfter` of the next,
+ * the last within `resetAfter` of `now`), capped at `max`. An engine relaunched into a store that
+ * is still throttled or locked fails its restore and exits 4 again at once: relaunching it every
+ * `initial` seconds is a restart storm against the store and RunTask (issue 20), and spends the
+ * preemption budget in minutes. Like a preemption it leaves the shard's crash backoff as it was.
+ * `restarts` in the order they happened (oldest first), without the incident being decided.
+ */
+export function storeTroubleDelaySec(restarts: readonly RestartRecord[], now: number, policy: BackoffPolicy): number {
+  let chain = 0;
+  let after = now;
+  for (let i = restarts.length - 1; i >= 0; i--) {
+    const r = restarts[i];
+    if (r === undefined || r.cause !== 'STORE_UNAVAILABLE' || after - r.detectedAt > policy.resetAfter * 1000) break;
+    chain++;
+    after = r.detectedAt;
+  }
+  return Math.min(policy.max, policy.initial * policy.multiplier ** chain);
+}
+
+/**
  * Milliseconds until a shard in backoff may be launched (0 when it may launch now). A launcher
  * that receives a launch message early (a queue delay is capped, e.g. 15 min on SQS) sends it
  * again with this delay instead of launching.

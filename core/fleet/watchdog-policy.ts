@@ -29,6 +29,7 @@ import {
   nextBackoffSec,
   preemptionBudget,
   preemptionDelaySec,
+  storeTroubleDelaySec,
   restartBudget,
   isBackoffReset,
   isOutsideCause,
@@ -512,7 +513,8 @@ function progressObservation(shard: ShardRecord, heartbeat: Heartbeat | undefine
 /**
  * Confirmed trouble: a restart while its budget lasts, else a fail. A `PREEMPTED` incident is paid
  * from the preemption budget (`maxPreemptions`) and waits the minimum backoff
- * (`preemptionDelaySec`); every other cause from the restart budget (`maxRestarts`, which does not
+ * (`preemptionDelaySec`); a `STORE_UNAVAILABLE` one too, waiting longer with each outage in a row
+ * (`storeTroubleDelaySec`); every other cause from the restart budget (`maxRestarts`, which does not
  * count preemptions) with the exponential backoff.
  */
 function confirmed(shard: ShardRecord, incident: Incident, now: number, policy: WatchdogPolicy, stopTaskId?: string): RestartVerdict | FailVerdict {
@@ -523,7 +525,7 @@ function confirmed(shard: ShardRecord, incident: Incident, now: number, policy: 
       const reason = `preemption budget spent: ${budget.used} stop(s) from outside within ${policy.restartWindowSec}s (maxPreemptions ${policy.maxPreemptions}); last: ${incident.detail.note ?? 'stopped from outside'}`;
       return { kind: 'fail', incident, budget, reason, ...stop };
     }
-    const backoffSec = preemptionDelaySec(policy.backoff);
+    const backoffSec = incident.cause === 'STORE_UNAVAILABLE' ? storeTroubleDelaySec(shard.restarts, now, policy.backoff) : preemptionDelaySec(policy.backoff);
     return { kind: 'restart', incident, backoffSec, launchNotBefore: now + backoffSec * 1000, budget, ...stop };
   }
   const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });

@@ -34,6 +34,22 @@ describe('an engine that gave up on the store', () => {
     expect(v).toMatchObject({ kind: 'restart', incident: { cause: 'STORE_UNAVAILABLE' }, backoffSec: 5, budget: { used: 0, remaining: 2 } });
   });
 
+  it('waits longer with each store outage in a row (a relaunch into a store still down fails at once), and from the minimum again after a healthy stretch', () => {
+    const exit4 = task({ state: 'STOPPED', exitCode: 4, stoppedAt: T0 });
+    const outage = (at: number) => restart(at, { cause: 'STORE_UNAVAILABLE' });
+    const delay = (restarts: ReturnType<typeof restart>[], backoffSec = 40) =>
+      (assessShard(shard({ restarts, backoffSec }), exit4, T0, policy({ maxPreemptions: 20 })) as { backoffSec?: number }).backoffSec;
+    // backoff { initial 5, max 300, multiplier 2, resetAfter 600 }
+    expect(delay([])).toBe(5);
+    expect(delay([outage(T0 - 6 * SEC)])).toBe(10);
+    expect(delay([outage(T0 - 30 * SEC), outage(T0 - 20 * SEC), outage(T0 - 6 * SEC)])).toBe(40);
+    expect(delay(Array.from({ length: 9 }, (_, i) => outage(T0 - (9 - i) * SEC)))).toBe(300); // capped at max
+    // A crash breaks the chain; so does a stretch longer than resetAfter, before now or between two.
+    expect(delay([outage(T0 - 20 * SEC), restart(T0 - 10 * SEC, { cause: 'CRASHED' })])).toBe(5);
+    expect(delay([outage(T0 - 601 * SEC)])).toBe(5);
+    expect(delay([outage(T0 - 1300 * SEC), outage(T0 - 600 * SEC)])).toBe(10);
+  });
+
   it('fails the shard once the preemption budget is spent by store outages', () => {
     const outages = [restart(T0 - 2 * SEC, { cause: 'STORE_UNAVAILABLE' }), restart(T0 - SEC, { cause: 'PREEMPTED' })];
     const v = assessShard(shard({ restarts: outages }), task({ state: 'STOPPED', exitCode: 4, stoppedAt: T0 }), T0, policy({ maxPreemptions: 2 }));
