@@ -141,8 +141,11 @@ describe('the deterministic simulation of the fleet', () => {
     // 15.387 s); its first look read that heartbeat as 5.5 s old (the clock gap added), kept the age,
     // and restarted it LOST at 19.214 s, 3.9 s after its last heartbeat (under staleAfter, 4 s) and
     // 0.4 s before the engine's own exit 4. Now the first look dates it at 18.02 s: the engine's
-    // exit 4 comes first (19.577 s) and the restart is STORE_UNAVAILABLE. Fleet test:
-    // test/integration/fleet/watchdog-first-look.test.ts.
+    // exit 4 comes first (19.577 s) and the restart is STORE_UNAVAILABLE. The clock gap was the sim's
+    // too: its stores stamped engines in true time (test/sim/caller-clock.test.ts); stamped on its own
+    // clock (+2.947 s) this engine runs ahead of the control plane, and the seed no longer needs the
+    // fix (no seed of 1–8,500 with clock skew and control-plane crashes or freezes fails without it).
+    // What fails without it: test/integration/fleet/watchdog-first-look.test.ts.
     const { violations, trace } = await runSeed(8728, { keepTrace: true });
     expect(violations).toEqual([]);
     expect(trace.filter((l) => /shardId=shard-002 generation=1 cause=LOST/.test(l))).toEqual([]);
