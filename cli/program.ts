@@ -77,7 +77,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .argument('[config]', 'the campaign config file (YAML or JSON); not with --resume')
     .option('--duration <duration>', "override the config's duration, e.g. 90s or 5m")
     .option('--out <dir>', 'where the database, task logs and report go (default: runs/<campaign-id>)')
-    .option('--api-port <n>', 'serve the HTTP API and a live page on http://127.0.0.1:N/')
+    .option('--api-port <n>', 'serve the HTTP API and a live console on http://127.0.0.1:N/')
     .option('--chaos <spec>', `inject faults, e.g. stall:shard-001@20s,kill:shard-000@40s; verbs: ${CHAOS_VERBS.join(', ')}`)
     .option('--no-dashboard', 'no live table; one log line per event instead')
     .option('--json', 'log lines as JSON')
@@ -107,8 +107,8 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
 
   program
     .command('serve')
-    .description('the control plane as a service: API, live page, watchdog, scheduler and schedules')
-    .option('--api-port <n>', 'the port of the HTTP API and live page on 127.0.0.1', String(DEFAULT_SERVE_PORT))
+    .description('the control plane as a service: API, live console, watchdog, scheduler and schedules')
+    .option('--api-port <n>', 'the port of the HTTP API and live console on 127.0.0.1', String(DEFAULT_SERVE_PORT))
     .option('--data <dir>', 'the data folder: store, task logs, reports', 'arbfleet-data')
     .option('--json', 'log lines as JSON')
     .addHelpText('after', `\n${SERVE_NOTES}`)

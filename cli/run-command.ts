@@ -19,7 +19,6 @@ import { systemClock } from '../core/clock.js';
 import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
-import { renderLivePage } from '../core/report/render-live-page.js';
 import { runSummaryLines } from '../core/report/run-summary.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
@@ -28,6 +27,7 @@ import { parseChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
+import { liveConsole } from './serve.js';
 import { terminalPaint } from './terminal-paint.js';
 
 export const STOP_DEADLINE_MS = 45_000;
@@ -99,7 +99,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const server = apiPort === undefined ? undefined : await startApi(fleet, apiPort, campaign.campaignId);
   process.stderr.write(
     `arbfleet: campaign ${campaign.name} (${campaign.campaignId}), ${campaign.shardCount} shard(s), run folder ${runDir}` +
-      (server ? `, live page ${server.url}/` : '') +
+      (server ? `, live console ${server.url}/` : '') +
       '\n',
   );
   stops.campaignIs(campaign.campaignId);
@@ -322,10 +322,9 @@ async function startApi(fleet: LocalFleet, apiPort: number, campaignId: string) 
     stopCampaign: (id) => campaigns.stopCampaign(id),
     getReport: (id) => campaigns.getReport(id),
   };
-  const handler = createApiHandler(api, {
-    livePage: async (id) => renderLivePage({ ...(await fleet.campaigns.getCampaign(id ?? campaignId)), now: systemClock.now() }),
-  });
-  return startLocalApiServer(handler, { port: apiPort });
+  const operatorConsole = liveConsole(fleet, { only: campaignId });
+  const handler = createApiHandler(api, { livePage: operatorConsole.livePage });
+  return startLocalApiServer(handler, { port: apiPort, events: operatorConsole.events });
 }
 
 /** Fleet events on stderr: pretty lines, or JSON; quiet under the live dashboard but for warnings. */

@@ -3,7 +3,8 @@
  * `temporal server start-dev` serves a developer. One data folder holds the embedded SQLite store
  * (`fleet.db`), each campaign's task logs (`campaigns/<id>/tasks/`: campaigns run side by side
  * and their shards share ids) and, once it ended, its report (`campaigns/<id>/`); one process runs
- * the HTTP API and live page, the watchdog, the campaign scheduler and the schedules, for
+ * the HTTP API and the live console (runs, shards, trades, schedules, with stop / pause / resume /
+ * trigger buttons and updates pushed as server-sent events), the watchdog, the campaign scheduler and the schedules, for
  * as many campaigns and schedules as are stored.
  *
  * Restart: everything is in the store, so a service killed in any way (SIGKILL included) picks up
@@ -22,6 +23,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../core/api/api-handler.js';
+import { EventStreams } from '../core/api/event-streams.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
 import type { FleetApi, ScheduleApi } from '../core/ports.js';
 import { systemClock } from '../core/clock.js';
@@ -29,15 +31,15 @@ import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import type { Logger } from '../core/log.js';
-import { htmlDocument } from '../core/report/html-page.js';
-import { renderLivePage, renderSchedulesSection } from '../core/report/render-live-page.js';
+import { renderConsolePage } from '../core/report/console-page.js';
+import { Console } from '../core/report/console-sections.js';
 import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
 
 /** What `arbfleet serve --help` says after its options. */
-export const SERVE_NOTES = `Runs the control plane as a service: the HTTP API and live page on http://127.0.0.1:N/, the
+export const SERVE_NOTES = `Runs the control plane as a service: the HTTP API and live console on http://127.0.0.1:N/, the
 watchdog, the scheduler and the schedules, over the data folder DIR. Start campaigns with
 POST /campaigns, recurring ones with arbfleet schedule create. Started again on the same folder,
 it resumes every campaign and schedule. Ctrl-C stops the service; engines keep running and are
@@ -98,13 +100,11 @@ export async function serve(values: ServeOptions, log: (json: boolean) => Logger
   const timer = setInterval(() => void tick(), SCHEDULE_TICK_MS);
   void tick();
 
-  const handler = createApiHandler(localCampaigns(fleet), {
-    schedules: localSchedules(schedules),
-    livePage: (campaignId) => livePage(fleet, schedules, campaignId),
-  });
+  const operatorConsole = liveConsole(fleet, { schedules });
+  const handler = createApiHandler(localCampaigns(fleet), { schedules: localSchedules(schedules), livePage: operatorConsole.livePage });
   const fileLimit = openFileLimit();
   const maxConnections = apiConnectionCap(fileLimit);
-  const server = await startLocalApiServer(handler, { port, maxConnections });
+  const server = await startLocalApiServer(handler, { port, maxConnections, events: operatorConsole.events });
   const scheduleCount = (await schedules.listSchedules()).length;
   process.stderr.write(
     `arbfleet serve: control plane on ${server.url}/ (data ${dataDir}): ${resumed.length} campaign(s) resumed` +
@@ -158,14 +158,27 @@ function withLocalWatchdog(raw: unknown): unknown {
   return { ...config, watchdog: { ...LOCAL_WATCHDOG_DEFAULTS, ...watchdog } };
 }
 
-/** `GET /`: the asked campaign, else the newest live one, else the newest; with the schedules under it. */
-async function livePage(fleet: LocalFleet, schedules: ScheduleService, campaignId: string | undefined): Promise<string> {
-  const now = systemClock.now();
-  const list = await schedules.listSchedules();
-  const campaigns = await fleet.campaigns.listCampaigns();
-  const id = campaignId ?? (campaigns.find((c) => !isTerminalCampaign(c.status)) ?? campaigns[0])?.campaignId;
-  if (id === undefined) return htmlDocument('arbfleet serve', `<h1>arbfleet serve</h1><p>No campaigns yet.</p>${renderSchedulesSection(list)}`, 5);
-  return renderLivePage({ ...(await fleet.campaigns.getCampaign(id)), now, schedules: list });
+/**
+ * The live console over a local fleet (`core/report/console-sections.ts`, `console-page.ts`): the
+ * page for `GET /` (the list of runs, or `?campaignId=`'s page) and the event streams that push its
+ * changes (`GET /events`). With `only`, the console is that one campaign's (`arbfleet run --api-port`).
+ */
+export function liveConsole(
+  fleet: LocalFleet,
+  options: { schedules?: ScheduleService; only?: string },
+): { livePage: (campaignId?: string) => Promise<string>; events: EventStreams } {
+  const pages = new Console({
+    listCampaigns: () => fleet.campaigns.listCampaigns(),
+    getCampaign: (id) => fleet.campaigns.getCampaign(id),
+    readLedger: (key) => fleet.store.readLedger(key),
+    ...(options.schedules === undefined ? {} : { schedules: options.schedules }),
+    ...(options.only === undefined ? {} : { only: options.only }),
+    now: () => systemClock.now(),
+  });
+  return {
+    livePage: async (campaignId) => renderConsolePage(await pages.view(campaignId)),
+    events: new EventStreams({ sections: async (campaignId) => (await pages.view(campaignId)).sections, clock: systemClock }),
+  };
 }
 
 /** Writes the report of every campaign that ended and has none yet in `<data>/campaigns/<id>/`. */

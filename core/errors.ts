@@ -14,6 +14,7 @@
  * | `method-not-allowed` | `MethodNotAllowedError` | no | 405, with `Allow` | 1 | 1 |
  * | `payload-too-large` | `PayloadTooLargeError` | no | 413 | 1 | 1 |
  * | `unsupported-media-type` | `UnsupportedMediaTypeError` | no | 415 | 1 | 1 |
+ * | `too-many-streams` | `TooManyStreamsError` (`core/api/http-errors.ts`: the local API's event streams are all taken) | yes | 429 | 1 | 1 |
  * | `idempotency-key-reused` | `IdempotencyKeyReusedError` | no | 422 | 1 | 1 |
  * | `version-conflict` | `VersionConflictError` (a lost compare-and-set) | yes | 409 | 1 | 1 |
  * | `state-conflict` | `StateConflictError` (the record's state refuses the request) | when the state is passing | 409 | 1 | 1 |
@@ -43,6 +44,7 @@ export const ERROR_KINDS = [
   'method-not-allowed',
   'payload-too-large',
   'unsupported-media-type',
+  'too-many-streams',
   'idempotency-key-reused',
   'version-conflict',
   'state-conflict',
@@ -79,6 +81,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorKind, ErrorOutcome>> = {
   'method-not-allowed': { status: 405, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'payload-too-large': { status: 413, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'unsupported-media-type': { status: 415, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
+  'too-many-streams': { status: 429, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'idempotency-key-reused': { status: 422, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'version-conflict': { status: 409, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'state-conflict': { status: 409, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },

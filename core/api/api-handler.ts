@@ -10,6 +10,7 @@
  * | `POST /campaigns/{id}/stop` | 200 the campaign view after the stop |
  * | `GET /campaigns/{id}/report` | 200 the report JSON |
  * | `GET /` | 200 `text/html` from `livePage`, or 404 without one |
+ * | `GET /events?campaignId=` | the console's server-sent events: answered by the local server (`event-streams.ts`) before this handler; 404 here (the `api` Lambda) |
  * | `POST /schedules` | 201 + the schedule view `{ schedule, next, runs }` |
  * | `GET /schedules` | 200 `{ schedules: ScheduleRecord[] }` |
  * | `GET /schedules/{id}?next=N` | 200 the schedule view with its next N occurrences (default 5) |
@@ -81,6 +82,8 @@ async function answer(api: FleetApi, options: ApiHandlerOptions, match: RouteMat
   switch (match.route) {
     case 'livePage':
       return livePage(options, match);
+    case 'events':
+      throw new NotFoundError("the console's event stream is served by the local API only (arbfleet serve, arbfleet run --api-port)");
     case 'listCampaigns':
       return jsonResponse(200, { campaigns: await api.listCampaigns() });
     case 'createCampaign': {

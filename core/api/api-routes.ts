@@ -11,6 +11,7 @@ import { excerpt, MethodNotAllowedError } from './http-errors.js';
 /** What the handler does for a request. */
 export type RouteName =
   | 'livePage'
+  | 'events'
   | 'listCampaigns'
   | 'createCampaign'
   | 'getCampaign'
@@ -44,6 +45,7 @@ interface RouteShape {
 
 const ROUTES: readonly RouteShape[] = [
   { segments: [], methods: new Map([['GET', 'livePage']]) },
+  { segments: ['events'], methods: new Map([['GET', 'events']]) },
   {
     segments: ['campaigns'],
     methods: new Map([

@@ -45,6 +45,19 @@ export class MethodNotAllowedError extends ArbfleetError {
 }
 
 /**
+ * Every event stream the local API holds (`GET /events`, `event-streams.ts`) is taken: a console
+ * tab more would hold a connection the CLI and the engines' operator need. Retryable once a tab
+ * closes (HTTP 429).
+ */
+export class TooManyStreamsError extends ArbfleetError {
+  override readonly name = 'TooManyStreamsError';
+  readonly kind = 'too-many-streams';
+  constructor(readonly limit: number) {
+    super(`at most ${limit} console event streams are served at once and all are open: close a console tab and reload`, { retryable: true });
+  }
+}
+
+/**
  * Quotes text a client sent for use in an error message, cut to `max` characters so a hostile
  * request cannot make the answer arbitrarily large.
  */

@@ -21,11 +21,16 @@
  * closed. Each distinct refusal (rule and offending value) is logged once, the first
  * {@link MAX_LOGGED_REFUSALS} of them, so a hostile page sending in a loop cannot flood the log.
  * Binding to an address other than loopback is not offered: it would need a token (see the guard).
+ *
+ * With `events`, `GET /events` is the live console's server-sent events (`event-streams.ts`): a
+ * stream holds its connection until the page closes or the server does (`close()` ends them).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { apiConnectionCap } from '../local/descriptor-budget.js';
 import { DEFAULT_MAX_BODY_BYTES, type ApiHandler, type ApiLog } from './api-handler.js';
+import { matchRoute } from './api-routes.js';
+import type { EventStreams } from './event-streams.js';
 import { PayloadTooLargeError } from './http-errors.js';
 import { errorResponse } from './http-status.js';
 import type { ApiRequest, ApiResponse } from './http-types.js';
@@ -44,6 +49,11 @@ export interface LocalApiServerOptions {
   limits?: Partial<Omit<LocalApiLimits, 'maxConnections'>>;
   /** Receives `api.foreign_request_refused` (method, path, rule, found, message) once per distinct refusal. Default: one JSON line on stderr. */
   log?: ApiLog;
+  /**
+   * Serves `GET /events` (the console's server-sent events) from these streams, after the request
+   * guard like every route; `close()` ends them. Without it the handler answers the route (404).
+   */
+  events?: EventStreams;
 }
 
 /** At most this many distinct refusals are logged by one server; later ones are answered but not logged. */
@@ -102,6 +112,10 @@ export async function startLocalApiServer(handler: ApiHandler, options: LocalApi
         refuseUnread(req, res, refusal);
         return;
       }
+      if (options.events !== undefined && isEventsRequest(req)) {
+        void openStream(options.events, req, res);
+        return;
+      }
       void serve(handler, maxBodyBytes, req, res);
     },
   );
@@ -120,8 +134,29 @@ export async function startLocalApiServer(handler: ApiHandler, options: LocalApi
   return {
     url: `http://${host}:${port}`,
     port,
-    close: () => close(server),
+    close: () => {
+      options.events?.close();
+      return close(server);
+    },
   };
+}
+
+/** `GET /events…`: the route table decides, so `/events/` and `/events?campaignId=x` are it too. */
+function isEventsRequest(req: IncomingMessage): boolean {
+  try {
+    return matchRoute(req.method ?? 'GET', req.url ?? '/').route === 'events';
+  } catch {
+    return false;
+  }
+}
+
+/** Opens an event stream; a refusal (429, 404) is answered like any error, through `http-status.ts`. */
+async function openStream(events: EventStreams, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    await events.open(res, matchRoute('GET', req.url ?? '/').query);
+  } catch (error) {
+    send(res, errorResponse(error));
+  }
 }
 
 async function serve(handler: ApiHandler, maxBodyBytes: number, req: IncomingMessage, res: ServerResponse): Promise<void> {

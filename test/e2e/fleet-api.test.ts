@@ -9,10 +9,10 @@ async function json(res: Response | Promise<Response>): Promise<Json> {
 }
 
 describe('arbfleet run --api-port', () => {
-  it('serves the HTTP API and the live page over HTTP, and a stop through the API cancels the campaign', async () => {
+  it('serves the HTTP API and the live console over HTTP, and a stop through the API cancels the campaign', async () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s', '--api-port', '0']);
-    const base = await waitFor('the API address on stderr', () => /live page (http:\/\/127\.0\.0\.1:\d+)\//.exec(cli.stderr())?.[1], 20_000);
+    const base = await waitFor('the API address on stderr', () => /live console (http:\/\/127\.0\.0\.1:\d+)\//.exec(cli.stderr())?.[1], 20_000);
 
     const list = await json(fetch(`${base}/campaigns`));
     expect(list.campaigns).toHaveLength(1);
