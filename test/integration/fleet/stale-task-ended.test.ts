@@ -10,10 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
+import type { CampaignConfig } from '../../../core/config/campaign-config.js';
 import { ENGINE_EXIT } from '../../../core/exit-codes.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import type { FleetContext, FleetEvents } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
+import { watchdogPolicyFor } from '../../../core/fleet/watchdog-policy.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
@@ -58,6 +60,7 @@ describe('a stale shard whose task ends after the pass described it', () => {
     const { view } = await new CampaignService(ctx).createCampaign(
       campaignInput({ symbols: ['BTC'], watchdog: { heartbeatInterval: '1s', staleAfter: '5s', backoff: { initial: 0 } } }),
     );
+    const confirmMs = watchdogPolicyFor(view.campaign.config as unknown as CampaignConfig).confirmAfterSec * 1000;
     const launches = new LaunchService(ctx);
     for (const m of await queue.receive(10)) if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
     const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
@@ -68,9 +71,11 @@ describe('a stale shard whose task ends after the pass described it', () => {
     // Silent past staleAfter: suspected, then confirmed; the engine exits 4 between the pass's describe and the verdict.
     for (let i = 0; i < 40 && told.length === 0; i++) {
       clock.advance(250);
-      // The pass that confirms the suspicion (staleAfter 5 s: confirmation 0.5 s after it) is the one whose task ends.
+      // The pass that confirms the suspicion is the one whose task ends. The confirmation is read from
+      // the policy: written as 0.5 s, this test stopped testing anything when timeouts.ts moved it to 1 s
+      // (the task then ended a pass before the confirmation, and the pass's own describe saw it).
       const suspectSince = (await store.getShard(key))?.suspectSince;
-      launcher.endAfterNextDescribe = suspectSince !== undefined && clock.now() - suspectSince >= 500;
+      launcher.endAfterNextDescribe = suspectSince !== undefined && clock.now() - suspectSince >= confirmMs;
       await watchdog.pass();
     }
 
