@@ -6,7 +6,7 @@
  * once (the local twin of the ECS Task State Change event).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.js';
@@ -421,8 +421,27 @@ function statusOf(record: TaskRecord, tailBytes: number): TaskStatus {
   return status;
 }
 
-/** Sends `signal` to the task; false when it is gone. */
+/**
+ * Sends `signal` to the task; false when it is gone. A SIGKILL takes the task's descendants with it
+ * (`descendantsOf`, read before the kill: once the task is dead they are re-parented and cannot be
+ * told from anyone's): a task may have started processes of its own, in groups of their own (the
+ * agent's engine, `engine-task/src/agent/`), and a killed container takes everything it ran with
+ * it, so a killed local task must too, or an engine starved of its agent trades on unsupervised.
+ */
 function send(record: TaskRecord, signal: NodeJS.Signals): boolean {
+  const family = signal === 'SIGKILL' ? descendantsOf(record.pid) : [];
+  const sent = deliver(record, signal);
+  for (const pid of family) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  return sent;
+}
+
+function deliver(record: TaskRecord, signal: NodeJS.Signals): boolean {
   if (record.child !== undefined) return record.child.kill(signal);
   try {
     process.kill(record.pid, signal);
@@ -480,6 +499,37 @@ function procFile(pid: number, name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The live descendants of `pid` (children, their children, …), from the parent pids in
+ * `/proc/<pid>/stat`; empty where `/proc` does not exist.
+ */
+export function descendantsOf(pid: number): number[] {
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return [];
+  }
+  const children = new Map<number, number[]>();
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = procFile(Number(entry), 'stat');
+    if (stat === undefined) continue;
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (!Number.isInteger(ppid)) continue;
+    children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+  }
+  const found: number[] = [];
+  const queue = [pid];
+  for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+    for (const child of children.get(next) ?? []) {
+      found.push(child);
+      queue.push(child);
+    }
+  }
+  return found;
 }
 
 /** The state letter of a `/proc/<pid>/stat` line (after the command name, which may hold spaces). */

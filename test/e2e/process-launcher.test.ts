@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { campaignStopReason, classifyStop } from '../../core/fleet/watchdog-policy.js';
-import { ProcessLauncher, UNKNOWN_TASK_REASON, type ProcessLauncherOptions, type StoppedTask } from '../../core/local/process-launcher.js';
+import { descendantsOf, ProcessLauncher, UNKNOWN_TASK_REASON, type ProcessLauncherOptions, type StoppedTask } from '../../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { TaskSpec } from '../../core/ports.js';
 import { newCampaign } from '../contract/record-builders.js';
@@ -145,6 +145,32 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(stop).toMatchObject({ state: 'STOPPED', exitCode: null, signal: 'SIGKILL', stoppedReason: 'arbfleet: stalled', oom: false });
   });
 
+  it("a task SIGKILLed takes its descendants with it, even in process groups of their own (the agent's engine), as a killed container would", async () => {
+    const dir = tempDir();
+    // The task starts a child in a group of its own (detached, as the agent starts an engine) whose child idles too, then ignores SIGTERM.
+    const grandchild = 'setInterval(()=>{},1000)';
+    const child = `require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(grandchild)}], { stdio: 'ignore' }); setInterval(()=>{},1000)`;
+    const task = `const c = require('child_process').spawn(process.execPath, ['-e', ${JSON.stringify(child)}], { detached: true, stdio: 'ignore' }); console.log('child ' + c.pid); ${IGNORES_SIGTERM}`;
+    const { launcher, stops } = scriptLauncher(task, { stopGraceMs: 500, logDir: dir });
+    const { taskId } = await launcher.launch(spec('shard-family'));
+    await waitForLog(join(dir, 'shard-family.g0.log'), 'ready');
+    const childPid = Number(/child (\d+)/.exec(readFileSync(join(dir, 'shard-family.g0.log'), 'utf8'))?.[1]);
+    const family = await waitFor(
+      'the child and its child running',
+      () => {
+        const pids = [childPid, ...descendantsOf(childPid)];
+        return pids.length === 2 ? pids : undefined;
+      },
+      10_000,
+    );
+    strays.push(...family);
+    expect(process.kill(childPid, 0)).toBe(true);
+
+    await launcher.stop(taskId, 'stalled');
+    expect(await stopOf(stops, taskId)).toMatchObject({ signal: 'SIGKILL' });
+    await waitFor('the descendants gone', () => (family.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+  });
+
   it('reports an outside SIGKILL at once: signal SIGKILL, no exit code, and OOM only when the detector says so', async () => {
     const plain = scriptLauncher(IDLES);
     const first = await plain.launcher.launch(spec('shard-killed', 3));
@@ -281,3 +307,18 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(stranger.signalCode).toBeNull();
   });
 });
+
+/** Alive and not a zombie (`/proc/<pid>/stat` state Z: dead, waiting to be reaped by its parent). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+  } catch {
+    return false;
+  }
+}
