@@ -480,7 +480,7 @@ describe('judging a shard', () => {
     const f = await fleet({ shards: 3, watchdog: { maxRestarts: 0, maxPreemptions: 0 }, onShardFailure: 'continue' });
     await f.running();
     const [first, second, third] = f.keys as [ShardKey, ShardKey, ShardKey];
-    f.clock.advance(6_000);
+    f.clock.advance(5_000);
     await f.watchdog.pass(); // all suspect (LOST)
     f.clock.advance(f.policy.confirmAfterSec * 1000);
     // This pass's first shard update waits 4.5 s on a lock held elsewhere (the stall tolerance is 4 s):
@@ -504,6 +504,12 @@ describe('judging a shard', () => {
         },
       },
     ]);
+    // The next pass, on time, is still late by its predecessor, which took 4.5 s.
+    f.clock.advance(f.policy.confirmAfterSec * 1000);
+    expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['suspect']); // the failed shards have left the active index
+    expect(f.logs.filter((l) => l.event === 'watchdog late: stale reading not confirmed').at(-1)?.fields['why']).toMatch(
+      /^the watchdog's own pass was late \(previous pass 4500 ms, this shard judged 0 ms after listing/,
+    );
   });
 });
 
@@ -607,8 +613,12 @@ describe('a memory recycle', () => {
     await expect(f.watchdog.pass()).rejects.toThrow(/injected/);
     expect(f.logs.find((l) => l.event === 'shard recycling: draining its task first')).toMatchObject({ level: 'warn', fields: { ...key, generation: 0 } });
     f.clock.advance(250);
+    f.launcher.failStops = 1; // the drain's stop throws too: not a conflict, the pass fails
+    await expect(f.watchdog.pass()).rejects.toThrow(/injected/);
+    f.clock.advance(250);
     expect((await f.watchdog.pass()).map((v) => v.verdict)).toEqual(['ignore']);
     expect(f.launcher.stops).toEqual([
+      { taskId, reason: RECYCLE_STOP_REASON },
       { taskId, reason: RECYCLE_STOP_REASON },
       { taskId, reason: RECYCLE_STOP_REASON },
     ]);
@@ -655,10 +665,10 @@ describe('a memory recycle', () => {
     await g.store.forTask(gk, 0).heartbeat(progress(9_000, 900 * 2 ** 20));
     await g.watchdog.pass(); // the intent recorded, 250 ms before the end
     expect((await g.shard(gk)).recycle).toBeDefined();
-    g.clock.advance(250); // exactly the end
-    await g.beat(gk);
-    expect((await g.watchdog.pass()).map((v) => v.verdict)).not.toContain('restart');
-    expect((await g.shard(gk)).generation).toBe(0);
+    g.clock.advance(250); // exactly the end: the engine ends itself, exit 0
+    Object.assign(g.launcher.tasks.get((await g.shard(gk)).taskId as string) ?? {}, { state: 'STOPPED', exitCode: 0 });
+    expect((await g.watchdog.pass()).map((v) => v.verdict)).toEqual(['complete']);
+    expect(await g.shard(gk)).toMatchObject({ status: 'COMPLETED', generation: 0 });
   });
 });
 
@@ -723,6 +733,7 @@ describe('a shard failed under onShardFailure: fail', () => {
     const secondTask = (await f.shard(second)).taskId as string;
     expect(await crash(f, first)).toBe('fail');
     expect((await f.campaign()).status).toBe('FAILED');
+    expect((await f.store.listEvents(f.campaignId)).filter((e) => e.type === 'campaign.status' && e.to === 'FAILED')).toHaveLength(1);
     expect(f.launcher.stops).toEqual([{ taskId: secondTask, reason: campaignStopReason('failed') }]);
   });
 
