@@ -4,51 +4,21 @@
  * error and no page error. The `browser` project's global setup (chromium-setup.ts) installs
  * Chromium when it is missing, or stops the run naming the command to install it.
  */
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildReport } from '../../core/report/build-report.js';
 import { renderHtml } from '../../core/report/render-html.js';
 import { LIVE_REFRESH_SEC, renderLivePage } from '../../core/report/render-live-page.js';
 import { campaignRun, SEC, T0 } from '../unit/report/report-fixtures.js';
+import { launchChromium, watchedPage } from './chromium-page.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
 const CHARTS = ['chart-throughput', 'chart-trades', 'chart-latency', 'chart-restarts', 'chart-rss'];
-
-/** Launches Chromium with a fresh profile (playwright's `launch` makes a temporary user-data-dir). */
-async function launchChromium(): Promise<Browser> {
-  if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: apt-get install chromium`);
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, timeout: 30_000 });
-}
-
-/** A page that records console errors, page errors and every URL it requests. */
-async function watchedPage(browser: Browser): Promise<{ page: Page; errors: string[]; requests: string[] }> {
-  const page = await browser.newPage();
-  const errors: string[] = [];
-  const requests: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(`console: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => errors.push(`page error: ${error.message}`));
-  page.on('requestfailed', (request) => errors.push(`request failed: ${request.url()}`));
-  page.on('request', (request) => requests.push(request.url()));
-  return { page, errors, requests };
-}
 
 /** A realistic hour: four shards, a crash with stderr, a stall, an OOM, heartbeats every 5 s. */
 function realisticRun() {
