@@ -97,6 +97,13 @@ describe('API handler routes', () => {
     expect(json(response).error).toBe('NotFoundError');
   });
 
+  it("GET /events is a JSON 404 naming where it is served: the event stream is the local server's, never the api Lambda's", async () => {
+    const response = await handler(request('GET', '/events?campaignId=c-0001'));
+    expect(response.status).toBe(404);
+    expect(json(response).message).toBe("the console's event stream is served by the local API only (arbfleet serve, arbfleet run --api-port)");
+    expect((await handler(request('POST', '/events'))).status).toBe(405);
+  });
+
   it('tolerates trailing slashes and query strings', async () => {
     const id = await createOne();
     expect((await handler(request('GET', '/campaigns/?limit=5'))).status).toBe(200);
