@@ -49,36 +49,46 @@ class EndingLauncher extends MapLauncher {
 
 describe('a stale shard whose task ends after the pass described it', () => {
   it("is restarted STORE_UNAVAILABLE by the task's own exit 4, not LOST", async () => {
-    const clock = new VirtualClock(T0);
-    const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-ended-')), 'fleet.db'), clock);
-    stores.push(store);
-    const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-    const launcher = new EndingLauncher();
-    const told: RestartCause[] = [];
-    const events: FleetEvents = { restarted: (cause) => told.push(cause), shardFailed: () => undefined, massStaleness: () => undefined };
-    const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}), events };
-    const { view } = await new CampaignService(ctx).createCampaign(
-      campaignInput({ symbols: ['BTC'], watchdog: { heartbeatInterval: '1s', staleAfter: '5s', backoff: { initial: 0 } } }),
-    );
-    const confirmMs = watchdogPolicyFor(view.campaign.config as unknown as CampaignConfig).confirmAfterSec * 1000;
-    const launches = new LaunchService(ctx);
-    for (const m of await queue.receive(10)) if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
-    const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
-    await store.forTask(key, 0).heartbeat(progress(10));
-    const watchdog = new WatchdogService(ctx);
-    await watchdog.pass();
+    expect(await staleThenExit4({ backoff: { initial: 0 } })).toEqual(['STORE_UNAVAILABLE']);
+  });
 
-    // Silent past staleAfter: suspected, then confirmed; the engine exits 4 between the pass's describe and the verdict.
-    for (let i = 0; i < 40 && told.length === 0; i++) {
-      clock.advance(250);
-      // The pass that confirms the suspicion is the one whose task ends. The confirmation is read from
-      // the policy: written as 0.5 s, this test stopped testing anything when timeouts.ts moved it to 1 s
-      // (the task then ended a pass before the confirmation, and the pass's own describe saw it).
-      const suspectSince = (await store.getShard(key))?.suspectSince;
-      launcher.endAfterNextDescribe = suspectSince !== undefined && clock.now() - suspectSince >= confirmMs;
-      await watchdog.pass();
-    }
-
-    expect(told).toEqual(['STORE_UNAVAILABLE']);
+  it('with its crash budget spent, is restarted STORE_UNAVAILABLE from the preemption budget, not failed LOST', async () => {
+    expect(await staleThenExit4({ backoff: { initial: 0 }, maxRestarts: 0 })).toEqual(['STORE_UNAVAILABLE']);
   });
 });
+
+/** One shard, silent past staleAfter, whose engine exits 4 between the confirming pass's describe and its verdict: the restart causes told. */
+async function staleThenExit4(watchdogSettings: Record<string, unknown>): Promise<string[]> {
+  const clock = new VirtualClock(T0);
+  const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-ended-')), 'fleet.db'), clock);
+  stores.push(store);
+  const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+  const launcher = new EndingLauncher();
+  const told: RestartCause[] = [];
+  const events: FleetEvents = { restarted: (cause) => told.push(cause), shardFailed: () => undefined, massStaleness: () => undefined };
+  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}), events };
+  const { view } = await new CampaignService(ctx).createCampaign(
+    campaignInput({ symbols: ['BTC'], watchdog: { heartbeatInterval: '1s', staleAfter: '5s', ...watchdogSettings } }),
+  );
+  const confirmMs = watchdogPolicyFor(view.campaign.config as unknown as CampaignConfig).confirmAfterSec * 1000;
+  const launches = new LaunchService(ctx);
+  for (const m of await queue.receive(10)) if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+  const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+  await store.forTask(key, 0).heartbeat(progress(10));
+  const watchdog = new WatchdogService(ctx);
+  await watchdog.pass();
+
+  // Silent past staleAfter: suspected, then confirmed; the engine exits 4 between the pass's describe and the verdict.
+  for (let i = 0; i < 40 && told.length === 0; i++) {
+    clock.advance(250);
+    // The pass that confirms the suspicion is the one whose task ends. The confirmation is read from
+    // the policy: written as 0.5 s, this test stopped testing anything when timeouts.ts moved it to 1 s
+    // (the task then ended a pass before the confirmation, and the pass's own describe saw it).
+    const suspectSince = (await store.getShard(key))?.suspectSince;
+    launcher.endAfterNextDescribe = suspectSince !== undefined && clock.now() - suspectSince >= confirmMs;
+    await watchdog.pass();
+  }
+
+  const failed = (await store.getShard(key))?.status === 'FAILED';
+  return failed ? [...told, 'FAILED'] : told;
+}
