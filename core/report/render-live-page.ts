@@ -1,7 +1,9 @@
 /**
  * The live dashboard as a web page: one row per shard from its latest heartbeat, reloading
  * itself every `LIVE_REFRESH_SEC` seconds (a meta refresh: no script, so nothing to fail in the
- * console) until the campaign has ended.
+ * console) until the campaign has ended. The `api` Lambda's `GET /` (API Gateway cannot stream
+ * server-sent events); the local API (`arbfleet serve`, `run --api-port`) serves the live
+ * console instead (`console-page.ts`, `console-sections.ts`).
  */
 import type { CampaignRecord, CampaignStatus, ShardRecord } from '../model/records.js';
 import type { ScheduleRecord } from '../model/schedule-record.js';
