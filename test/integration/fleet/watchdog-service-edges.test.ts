@@ -62,7 +62,9 @@ class HookedStore extends SqliteCampaignStore {
     if (error) throw error;
     return super.updateShard(key, expectedVersion, patch);
   }
+  listingFails = false;
   override async listActiveShards() {
+    if (this.listingFails) throw new Error('listing timed out (injected)');
     const stale = this.staleListing;
     this.staleListing = undefined;
     return stale ?? super.listActiveShards();
@@ -754,5 +756,51 @@ describe('a shard failed under onShardFailure: fail', () => {
       event: 'shard failed',
       fields: { ...key, reason: event?.detail?.['reason'] },
     });
+  });
+});
+
+describe('a watchdog blind for a while', () => {
+  it("logs why it does not confirm a LOST reading of a task that wrote since its previous look (seed 1315's case)", async () => {
+    const f = await fleet({ shards: 1 });
+    await f.drain();
+    const [key] = f.keys as [ShardKey];
+    const behind = new VirtualClock(T0 - 8_000); // the engine's clock runs 8 s behind the watchdog's
+    const writer = new SqliteCampaignStore(f.path, behind);
+    stores.push(writer);
+    const task = writer.forTask(key, 0);
+    const beat = async (n: number) => {
+      behind.set(f.clock.now() - 8_000);
+      await task.heartbeat(progress(n));
+    };
+    await beat(1);
+    await f.watchdog.pass();
+    await beat(2);
+    f.clock.advance(1_000);
+    await f.watchdog.pass();
+    for (const stretch of [0, 1]) {
+      f.store.listingFails = true;
+      for (let s = 1; s <= 6; s++) {
+        f.clock.advance(1_000);
+        await beat(10 * stretch + s);
+        await f.watchdog.pass().catch(() => undefined);
+      }
+      f.store.listingFails = false;
+      f.clock.advance(1_000);
+      await beat(10 * stretch + 7);
+      await f.watchdog.pass();
+    }
+    // The previous successful look was 7 s (the second blind stretch) before the pass that saw the change.
+    const deferred = f.logs.filter((l) => l.event === 'watchdog late: stale reading not confirmed');
+    expect(deferred).toContainEqual({
+      level: 'warn',
+      event: 'watchdog late: stale reading not confirmed',
+      fields: {
+        ...key,
+        why: expect.stringMatching(
+          /^the heartbeat changed since the watchdog's previous look \(7000 ms before it saw the change\): the task wrote after it, so its stale reading is the watchdog's blindness, not confirmed$/,
+        ),
+      },
+    });
+    expect(await f.shard(key)).toMatchObject({ status: 'RUNNING', generation: 0, restarts: [] });
   });
 });
