@@ -50,7 +50,8 @@ finish within ${STOP_DEADLINE_MS / 1000}s ends the run by force (exit 1). Any ot
 If the store becomes unwritable or its file is deleted or replaced, the campaign fails, the
 engines are stopped and the report is written wherever it can be (the run folder, else the
 system's temporary directory), saying where. Without --strict a run whose report fails a row
-exits 0; the last line always says how many rows failed, e.g. "acceptance 10/11 (failed: Crash-free)".
+exits 0; its last lines say the score and name each failed row with its result, e.g.
+"acceptance 10/11", then "✗ Crash-free: 2 crashes", then the P&L and where the report is.
 
 Examples:
   arbfleet run configs/top10-paper-baseline.yaml --duration 90s

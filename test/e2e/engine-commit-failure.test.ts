@@ -1,7 +1,7 @@
 /**
  * A real engine process whose commits keep failing while its heartbeats go through (the store
  * refuses every checkpoint write): it stops trading within its commit bound (`commitBoundSec`,
- * `core/fleet/timeouts.ts`: staleAfter + 5 % of it) and exits 1, never 0, so that the fleet restarts it from checkpoint + ledger tail.
+ * `core/fleet/timeouts.ts`: staleAfter + a quarter of the confirmation) and exits 1, never 0, so that the fleet restarts it from checkpoint + ledger tail.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
+import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { campaignInput } from '../support/campaigns.js';
 import { newCampaign } from '../contract/record-builders.js';
@@ -47,10 +48,13 @@ describe('the engine process when commits keep failing', () => {
     const exitedAt = Date.now();
 
     expect(exit).toEqual({ code: 1, signal: null });
-    // Bound 2.1 s after the start; the first heartbeat comes right after the start.
-    expect(exitedAt - firstBeat.receivedAt).toBeLessThan(2_100 + 3_000);
+    // The bound after the start (2.25 s: staleAfter + a quarter of its 1 s confirmation); the first heartbeat comes right after the start.
+    const bound = shardTimeouts({ heartbeatInterval: 0.25, staleAfter: 2 }).commitBoundSec;
+    expect(exitedAt - firstBeat.receivedAt).toBeLessThan(bound * 1000 + 3_000);
     expect(engine.stderr()).toMatch(
-      /arbfleet-engine: \d+ of \d+ fill\(s\) not committed: no commit succeeded for [\d.]+s \(commit bound 2\.10s, core\/fleet\/timeouts\.ts\)/,
+      new RegExp(
+        `arbfleet-engine: \\d+ of \\d+ fill\\(s\\) not committed: no commit succeeded for [\\d.]+s \\(commit bound ${bound.toFixed(2).replace('.', '\\.')}s, core/fleet/timeouts\\.ts\\)`,
+      ),
     );
     const summary = engine
       .stdout()

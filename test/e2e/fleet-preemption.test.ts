@@ -46,7 +46,7 @@ describe('a stop from outside', () => {
     const report = readReport(runDir);
     expect(report.campaign.status).toBe('COMPLETED');
     expect(report.totals.restarts).toBe(1);
-    expect(cli.stderr() + cli.stdout()).toMatch(/COMPLETED .*, 1 restart\(s\)/);
+    expect(cli.stderr() + cli.stdout()).toMatch(/arbfleet: COMPLETED .* · 1 restart\(s\) · /);
     const [s0, s1] = report.shards;
     expect(s0?.status).toBe('COMPLETED');
     expect(s0?.generation).toBe(1);
