@@ -51,7 +51,9 @@ describe('the local API server’s limits', () => {
     const nodeDefault = new Promise<string>((resolve) => setTimeout(() => resolve('still open after 30 s'), 30_000).unref());
     expect(await Promise.race([Promise.all([silent.closed, slow.closed]).then(() => 'closed'), nodeDefault])).toBe('closed');
     clearInterval(trickle);
-    expect(silent.received()).toBe('');
+    // Closed is the rule; whether Node writes a 408 on a connection that sent nothing depends on which of its
+    // checks ends it first (a fresh-clone CI run at a load of 14 got one): either way no request was served.
+    expect(silent.received()).toMatch(/^(|HTTP\/1\.1 408 Request Timeout\r\n[\s\S]*)$/);
     expect(slow.received()).toMatch(/^HTTP\/1\.1 408 /);
   });
 
