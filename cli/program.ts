@@ -185,6 +185,7 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
     .description('start, list, show, stop campaigns and manage schedules on a deployed API (SigV4)')
     .option('--url <url>', "the stack's ApiUrl output (default: $ARBFLEET_API_URL)")
     .option('--region <region>', "the API's region (default: the URL's, else $AWS_REGION)")
+    .option('--json', "print the API's JSON answer instead of tables (report is always JSON)")
     .addHelpText('after', `\n${REMOTE_NOTES}`);
   const verb = (name: RemoteVerb, description: string, argument?: [string, string]) => {
     const cmd = remote.command(name).description(description);
@@ -195,7 +196,8 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
     cmd.action(async (...args: unknown[]) => {
       const self = args.at(-1) as Command;
       const arg = typeof args[0] === 'string' ? args[0] : undefined;
-      done(await remoteCommand(self.optsWithGlobals<RemoteTarget>(), name, arg, self.opts<RemoteOptions>(), output.out));
+      const json = self.optsWithGlobals<{ json?: boolean }>().json === true;
+      done(await remoteCommand(self.optsWithGlobals<RemoteTarget>(), name, arg, { ...self.opts<RemoteOptions>(), ...(json ? { json } : {}) }, output.out));
     });
   act(
     verb('start', 'start a campaign from a config file', ['<config>', 'the campaign config file']).option(

@@ -3,6 +3,9 @@ import { join } from 'node:path';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
+import type { CampaignRecord } from '../core/model/records.js';
+import type { CampaignView } from '../core/ports.js';
+import { renderDashboard } from './dashboard.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 
@@ -25,6 +28,8 @@ export interface RemoteTarget {
 export interface RemoteOptions {
   idempotencyKey?: string;
   out?: string;
+  /** Print the API's JSON answer instead of tables. */
+  json?: boolean;
 }
 
 /** A SigV4 client of the deployed API at `target` (the URL from --url or $ARBFLEET_API_URL, the region from it, --region or $AWS_REGION). */
@@ -96,6 +101,36 @@ export async function remoteCommand(
     default:
       throw new ValidationError([{ path: 'COMMAND', message: `unknown remote command "${command}": use start, list, show, stop or report` }]);
   }
-  out(`${typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2)}\n`);
-  return response.status >= 200 && response.status < 300 ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+  const ok = response.status >= 200 && response.status < 300;
+  if (ok && !values.json && command !== 'report' && typeof response.body === 'object' && response.body !== null) {
+    const now = Date.now();
+    out(
+      `${(command === 'list' ? renderCampaignList((response.body as { campaigns: CampaignRecord[] }).campaigns, now) : renderDashboard(response.body as CampaignView, now)).join('\n')}\n`,
+    );
+  } else {
+    out(`${typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2)}\n`);
+  }
+  return ok ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+}
+
+/** `remote list` for people: one row per campaign, newest first as the API lists them. */
+export function renderCampaignList(campaigns: readonly CampaignRecord[], now: number): string[] {
+  if (campaigns.length === 0) return ['no campaigns'];
+  const when = (ms: number | undefined) => (ms === undefined ? '-' : `${new Date(ms).toISOString().slice(0, 16)}Z`);
+  const rows = campaigns.map((c) => [
+    c.campaignId,
+    c.name,
+    c.status,
+    String(c.shardCount),
+    when(c.startedAt),
+    c.endedAt !== undefined ? when(c.endedAt) : c.startedAt !== undefined ? `running ${Math.round((now - c.startedAt) / 60_000)}m` : '-',
+  ]);
+  const all = [['campaign', 'name', 'status', 'shards', 'started (UTC)', 'ended (UTC)'], ...rows];
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length))) ?? [];
+  return all.map((r) =>
+    r
+      .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+      .join('  ')
+      .trimEnd(),
+  );
 }

@@ -53,9 +53,28 @@ describe('the remote API client (SigV4)', () => {
     vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
     vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
     let printed = '';
-    const code = await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'list'], { out: (t) => (printed += t), err: (t) => (printed += t) });
+    const code = await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', '--json', 'list'], {
+      out: (t) => (printed += t),
+      err: (t) => (printed += t),
+    });
     expect(code).toBe(0);
-    expect(JSON.parse(printed).campaigns.length).toBeGreaterThanOrEqual(1);
+    const campaigns = JSON.parse(printed).campaigns as { campaignId: string; name: string; status: string }[];
+    expect(campaigns.length).toBeGreaterThanOrEqual(1);
+    // For people by default: a table with one row per campaign, the same ids.
+    printed = '';
+    expect(await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'list'], { out: (t) => (printed += t), err: (t) => (printed += t) })).toBe(0);
+    const [header, ...rows] = printed.trimEnd().split('\n');
+    expect(header?.split(/\s{2,}/)).toEqual(['campaign', 'name', 'status', 'shards', 'started (UTC)', 'ended (UTC)']);
+    expect(rows.map((r) => r.split(/\s{2,}/).slice(0, 3))).toEqual(campaigns.map((c) => [c.campaignId, c.name, c.status]));
+    printed = '';
+    expect(
+      await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', campaigns[0]?.campaignId ?? ''], {
+        out: (t) => (printed += t),
+        err: (t) => (printed += t),
+      }),
+    ).toBe(0);
+    expect(printed).toMatch(new RegExp(`^\\S.* \\(${campaigns[0]?.campaignId}\\) {2}${campaigns[0]?.status} `));
+    expect(printed.split('\n')[1]).toMatch(/^shard\s+status\s+gen\s+symbols/);
     printed = '';
     expect(
       await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], { out: (t) => (printed += t), err: (t) => (printed += t) }),
