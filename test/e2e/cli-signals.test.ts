@@ -6,11 +6,10 @@
  * reader has gone (EPIPE), leaves them running (seen: both engines still running 13 s after a
  * SIGINT, until they were sent SIGTERM by hand).
  */
-import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShardRecord } from '../../core/model/records.js';
 import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
-import { startNode, waitFor } from '../support/engine-process.js';
+import { isRunning, startNode, waitFor } from '../support/engine-process.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import { systemClock } from '../../core/clock.js';
 import { join } from 'node:path';
@@ -18,25 +17,10 @@ import { fileURLToPath } from 'node:url';
 
 const EXIT_PROCESS = fileURLToPath(new URL('../support/fleet-exit-process.ts', import.meta.url));
 
-/** Alive and not a zombie. */
-function running(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 const leftovers: number[] = [];
 afterEach(() => {
   // A failing run must not leave engines behind on a shared machine.
-  for (const pid of leftovers.splice(0)) if (running(pid)) process.kill(pid, 'SIGTERM');
+  for (const pid of leftovers.splice(0)) if (isRunning(pid)) process.kill(pid, 'SIGTERM');
 });
 
 describe('arbfleet run stopped by a signal', () => {
@@ -60,7 +44,7 @@ describe('arbfleet run stopped by a signal', () => {
     );
     const pids = shards.map((s) => Number(s.taskId));
     leftovers.push(...pids);
-    expect(pids.every(running)).toBe(true);
+    expect(pids.every(isRunning)).toBe(true);
     // The reader of its output has gone (a pipe into `head`, a closed terminal's pty): its next write fails with EPIPE.
     if (output === 'closed') {
       cli.child.stdout?.destroy();
@@ -68,7 +52,7 @@ describe('arbfleet run stopped by a signal', () => {
     }
     cli.child.kill(signal);
     const exit = await cli.exited;
-    const stillRunning = pids.filter(running);
+    const stillRunning = pids.filter(isRunning);
     const said = cli.stderr();
     expect({ code: exit.code, signal: exit.signal, stillRunning }, said.slice(-2000)).toEqual({ code: 0, signal: null, stillRunning: [] });
 
@@ -102,7 +86,7 @@ describe('a local control plane that dies of an error', () => {
     expect(exit.code, plane.stderr().slice(-1500)).toBe(1);
     expect(plane.stderr()).toContain('the control plane fails with its engines running');
     // The campaign runs 60 s: engines still running well before that were left behind.
-    await waitFor('both engines to exit', () => (pids.some(running) ? undefined : true), 15_000);
+    await waitFor('both engines to exit', () => (pids.some(isRunning) ? undefined : true), 15_000);
     const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
     try {
       const [campaign] = await store.listCampaigns();

@@ -10,7 +10,7 @@ import { descendantsOf, ProcessLauncher, UNKNOWN_TASK_REASON, type ProcessLaunch
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { TaskSpec } from '../../core/ports.js';
 import { newCampaign } from '../contract/record-builders.js';
-import { ROOT, waitFor } from '../support/engine-process.js';
+import { isRunning, ROOT, waitFor } from '../support/engine-process.js';
 
 const CONFIG = join(ROOT, 'configs/top10-paper-baseline.yaml');
 /** A task that ignores SIGTERM, says when it is ready, and otherwise idles. */
@@ -168,7 +168,7 @@ describe('ProcessLauncher (real processes, real signals)', () => {
 
     await launcher.stop(taskId, 'stalled');
     expect(await stopOf(stops, taskId)).toMatchObject({ signal: 'SIGKILL' });
-    await waitFor('the descendants gone', () => (family.every((pid) => !alive(pid)) ? true : undefined), 10_000);
+    await waitFor('the descendants gone', () => (family.every((pid) => !isRunning(pid)) ? true : undefined), 10_000);
   });
 
   it('reports an outside SIGKILL at once: signal SIGKILL, no exit code, and OOM only when the detector says so', async () => {
@@ -307,18 +307,3 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(stranger.signalCode).toBeNull();
   });
 });
-
-/** Alive and not a zombie (`/proc/<pid>/stat` state Z: dead, waiting to be reaped by its parent). */
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
