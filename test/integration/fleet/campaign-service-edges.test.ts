@@ -12,13 +12,11 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { NotFoundError, StateConflictError, ValidationError } from '../../../core/errors.js';
 import { CampaignService, configDifferences, USER_STOP_REASON } from '../../../core/fleet/campaign-service.js';
-import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { campaignStopReason } from '../../../core/fleet/watchdog-policy.js';
-import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import { campaignInput } from '../../support/campaigns.js';
-import { MapLauncher } from '../../support/map-launcher.js';
+import { recordingContext } from '../../support/recording-fleet.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const stores: SqliteCampaignStore[] = [];
@@ -26,29 +24,11 @@ afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
 
-class RecordingLauncher extends MapLauncher {
-  readonly stops: { taskId: string; reason: string }[] = [];
-  override async stop(taskId: string, reason: string) {
-    this.stops.push({ taskId, reason });
-    await super.stop(taskId, reason);
-  }
-}
-
 function fleet() {
   const clock = new VirtualClock(T0);
   const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-cs-edges-')), 'fleet.db'), clock);
   stores.push(store);
-  const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-  const launcher = new RecordingLauncher();
-  const logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
-  const ctx: FleetContext = {
-    store,
-    queue,
-    launcher,
-    clock,
-    log: { log: (level, event, fields = {}) => logs.push({ level, event, fields }) },
-    taskEnvironment: () => ({}),
-  };
+  const { ctx, queue, launcher, logs } = recordingContext(store, clock);
   return { clock, store, queue, launcher, logs, campaigns: new CampaignService(ctx), launches: new LaunchService(ctx) };
 }
 

@@ -15,16 +15,14 @@ import { VirtualClock } from '../../../core/clock.js';
 import { StateConflictError, VersionConflictError } from '../../../core/errors.js';
 import { transitionCampaign } from '../../../core/fleet/campaign-lifecycle.js';
 import { CampaignService, USER_STOP_REASON } from '../../../core/fleet/campaign-service.js';
-import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { ALL_SHARDS_DONE_REASON, END_GRACE_MS, MAX_RUNTIME_REASON, SchedulerService } from '../../../core/fleet/scheduler-service.js';
 import { transitionShard } from '../../../core/fleet/shard-lifecycle.js';
 import { campaignStopReason } from '../../../core/fleet/watchdog-policy.js';
-import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import type { CampaignStatus } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';
-import { MapLauncher } from '../../support/map-launcher.js';
+import { recordingContext } from '../../support/recording-fleet.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 const MINUTE = 60_000;
@@ -32,14 +30,6 @@ const stores: SqliteCampaignStore[] = [];
 afterEach(() => {
   for (const store of stores.splice(0)) store.close();
 });
-
-class RecordingLauncher extends MapLauncher {
-  readonly stops: { taskId: string; reason: string }[] = [];
-  override async stop(taskId: string, reason: string) {
-    this.stops.push({ taskId, reason });
-    await super.stop(taskId, reason);
-  }
-}
 
 /** The real SQLite store, with hooks a test sets: runs before the live listing answers, a failure for the next campaign update, shards hidden. */
 class HookedStore extends SqliteCampaignStore {
@@ -66,17 +56,7 @@ function fleet() {
   const clock = new VirtualClock(T0);
   const store = new HookedStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-ss-edges-')), 'fleet.db'), clock);
   stores.push(store);
-  const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
-  const launcher = new RecordingLauncher();
-  const logs: { level: string; event: string; fields: Record<string, unknown> }[] = [];
-  const ctx: FleetContext = {
-    store,
-    queue,
-    launcher,
-    clock,
-    log: { log: (level, event, fields = {}) => logs.push({ level, event, fields }) },
-    taskEnvironment: () => ({}),
-  };
+  const { ctx, queue, launcher, logs } = recordingContext(store, clock);
   const campaigns = new CampaignService(ctx);
   const launches = new LaunchService(ctx);
   return {

@@ -84,18 +84,18 @@ class HookedStore extends SqliteCampaignStore {
   }
 }
 
-/** A launcher that records every stop asked of it; `failStops` makes the next stops throw, `ignoreStops` leaves the tasks running. */
+/** A launcher that records every stop asked of it (`MapLauncher.stops`); `failStops` makes the next stops throw, `ignoreStops` leaves the tasks running. */
 class RecordingLauncher extends MapLauncher {
-  readonly stops: { taskId: string; reason: string }[] = [];
   failStops = 0;
   ignoreStops = false;
   override async stop(taskId: string, reason: string) {
-    this.stops.push({ taskId, reason });
-    if (this.failStops > 0) {
+    if (this.failStops > 0 || this.ignoreStops) {
+      this.stops.push({ taskId, reason });
+      if (this.ignoreStops && this.failStops === 0) return;
       this.failStops--;
       throw new Error(`ECS: ThrottlingException stopping ${taskId} (injected)`);
     }
-    if (!this.ignoreStops) await super.stop(taskId, reason);
+    await super.stop(taskId, reason);
   }
 }
 
