@@ -71,8 +71,8 @@ function acceptance(report: CampaignReport): string {
 /**
  * The campaign's outcome (`report.outcome.acceptance`: every acceptance and trading row), as the
  * header and the acceptance section both say it, `scope` after the count:
- * `10/11 PASS (failed: Every symbol traded)`. The same counts and names as the CLI's summary line
- * (`describeOutcome`) and the HTML header.
+ * `10/11 PASS (failed: Every symbol traded)`. The same counts and names as the CLI's last lines
+ * (`run-summary.ts`) and the HTML header.
  */
 function outcomeText(report: CampaignReport, scope = ''): string {
   const a = report.outcome.acceptance;

@@ -214,12 +214,6 @@ export function outcomeOf(rows: readonly { id: string; criterion: string; result
   return { acceptance: { passed: rows.length - failedRows.length, failed: failedRows.length, total: rows.length, failedRows } };
 }
 
-/** `acceptance 10/11 (failed: Crash-free)`: the outcome in one phrase, for summary lines. */
-export function describeOutcome(outcome: ReportOutcome): string {
-  const a = outcome.acceptance;
-  return `acceptance ${a.passed}/${a.total}${a.failed > 0 ? ` (failed: ${a.failedRows.map((r) => r.criterion).join(', ')})` : ''}`;
-}
-
 /** The campaign report: `report.json`. */
 export const CampaignReportSchema = z
   .object({

@@ -3,7 +3,8 @@ import { NotFoundError } from '../../../core/errors.js';
 import type { Heartbeat } from '../../../core/model/records.js';
 import { buildReport, loadReportInput, type ReportInput, type ReportSource } from '../../../core/report/build-report.js';
 import { realizedMicrosOf, repeatedDecisionsOf } from '../../../core/report/ledger-check.js';
-import { CampaignReportSchema, describeOutcome, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
+import { CampaignReportSchema, MAX_SERIES_POINTS, type CampaignReport } from '../../../core/report/report-schema.js';
+import { runSummaryLines } from '../../../core/report/run-summary.js';
 import { campaignRun, MIB, SEC, T0 } from './report-fixtures.js';
 
 /** Cuts a shard's heartbeats after `untilSec` (its record's latest heartbeat too): the shard went quiet then. */
@@ -117,7 +118,13 @@ describe('buildReport: acceptance', () => {
     const failing = buildReport(campaignRun({ latencyP99Us: () => 62_000, quoteAgeSec: 30 }));
     expect(failing.outcome.acceptance).toMatchObject({ passed: 9, failed: 2, total: 11 });
     expect(failing.outcome.acceptance.failedRows.map((r) => r.id)).toEqual(['loop-latency', 'data-coverage']);
-    expect(describeOutcome(failing.outcome)).toBe('acceptance 9/11 (failed: Loop latency p99, Quote coverage)');
+    const summary = runSummaryLines({
+      report: failing,
+      status: 'COMPLETED',
+      endReason: undefined,
+      files: { markdown: 'r.md', html: 'r.html', json: 'r.json' },
+    });
+    expect(summary.slice(1, 3).map((line) => line.replace(/: .*$/, ''))).toEqual(['  ✗ Loop latency p99', '  ✗ Quote coverage']);
   });
 
   describe('ran the full duration', () => {

@@ -3,7 +3,7 @@ import { buildReport } from '../../../core/report/build-report.js';
 import { renderHtml } from '../../../core/report/render-html.js';
 import { LIVE_REFRESH_SEC, renderLivePage } from '../../../core/report/render-live-page.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
-import { describeOutcome } from '../../../core/report/report-schema.js';
+import { runSummaryLines } from '../../../core/report/run-summary.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
 
 const HOSTILE = '<script>alert("x")</script>';
@@ -115,7 +115,9 @@ describe('renderHtml', () => {
   it('says the outcome of every acceptance and trading row in its header, as the CLI does: a failed trading row counts', () => {
     const report = buildReport(campaignRun({ quoteAgeSec: 30 }));
     expect(report.acceptance.every((a) => a.pass)).toBe(true);
-    expect(describeOutcome(report.outcome)).toBe('acceptance 10/11 (failed: Quote coverage)');
+    const summary = runSummaryLines({ report, status: 'COMPLETED', endReason: undefined, files: { markdown: 'r.md', html: 'r.html', json: 'r.json' } });
+    expect(summary[0]).toContain(' · acceptance 10/11 · ');
+    expect(summary[1]).toMatch(/^ {2}✗ Quote coverage: /);
     expect(renderHtml(report)).toContain(
       '<div id="outcome"><span class="muted">Acceptance</span><b class="fail">10/11 pass</b><span id="outcome-failed" class="fail">failed: Quote coverage</span></div>',
     );
