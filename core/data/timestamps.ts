@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { zoneOffsets } from '../clock.js';
 import type { CsvLine } from './csv-line.js';
 
 /** The unit of numeric timestamps; `auto` judges each value by its magnitude. */
@@ -29,8 +30,8 @@ const ZONED = /(?:Z|[+-]\d{2}:?\d{2})$/i;
 export class TimestampParser {
   /** Why the last call returned NaN. */
   refusal = '';
-  private readonly zone: Intl.DateTimeFormat | undefined;
-  private readonly offsets = new Map<number, number>();
+  /** The zone's offset from UTC at an instant (ms), where a zone other than UTC was given. */
+  private readonly offsetAt: ((utc: number) => number) | undefined;
 
   constructor(
     readonly unit: TimeUnit = 'auto',
@@ -38,16 +39,7 @@ export class TimestampParser {
   ) {
     if (tz !== undefined && !isUtc(tz)) {
       try {
-        this.zone = new Intl.DateTimeFormat('en-US', {
-          timeZone: tz,
-          hourCycle: 'h23',
-          year: 'numeric',
-          month: 'numeric',
-          day: 'numeric',
-          hour: 'numeric',
-          minute: 'numeric',
-          second: 'numeric',
-        });
+        this.offsetAt = zoneOffsets(tz);
       } catch {
         throw new ValidationError([{ path: 'tz', message: `"${tz}" is not an IANA time zone (e.g. UTC, Asia/Seoul)` }]);
       }
@@ -95,7 +87,7 @@ export class TimestampParser {
     const fraction = m[7] ? Number(`0.${m[7]}`) * 1000 : 0;
     const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0), Number(m[6] ?? 0)) + fraction;
     if (!Number.isFinite(wall)) return this.refuse(`"${c}" is not a valid date`);
-    return this.plausible(this.zone ? this.fromWall(wall) : wall, c);
+    return this.plausible(this.offsetAt ? this.fromWall(wall, this.offsetAt) : wall, c);
   }
 
   private plausible(ms: number, c: string): number {
@@ -104,23 +96,9 @@ export class TimestampParser {
   }
 
   /** UTC ms of a wall-clock time in the zone (DST-correct: the offset is looked up twice). */
-  private fromWall(wall: number): number {
-    const guess = wall - this.offsetAt(wall);
-    return wall - this.offsetAt(guess);
-  }
-
-  /** The zone's offset from UTC at `utc`, ms (cached per hour). */
-  private offsetAt(utc: number): number {
-    const hour = Math.floor(utc / 3_600_000);
-    let offset = this.offsets.get(hour);
-    if (offset === undefined) {
-      const parts: Record<string, number> = {};
-      for (const p of (this.zone as Intl.DateTimeFormat).formatToParts(new Date(hour * 3_600_000))) if (p.type !== 'literal') parts[p.type] = Number(p.value);
-      const local = Date.UTC(parts.year as number, (parts.month as number) - 1, parts.day, parts.hour, parts.minute, parts.second);
-      offset = local - hour * 3_600_000;
-      this.offsets.set(hour, offset);
-    }
-    return offset;
+  private fromWall(wall: number, offsetAt: (utc: number) => number): number {
+    const guess = wall - offsetAt(wall);
+    return wall - offsetAt(guess);
   }
 
   private refuse(reason: string): number {

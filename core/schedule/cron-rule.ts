@@ -25,6 +25,7 @@
  */
 import { Cron } from 'croner';
 import type { FieldIssue } from '../errors.js';
+import { zoneOffsets } from '../clock.js';
 
 /** A parsed cron rule: the next matching instant after a given one. */
 export interface CronRule {
@@ -113,38 +114,6 @@ function instantOfWall(wall: number, offsetAt: (instant: number) => number): num
   if (viaLate) return wall - late;
   return wall - early;
 }
-
-/**
- * The zone's UTC offset (ms, east positive) at an instant, from `Intl.DateTimeFormat`, remembered
- * per second (a formatting costs ~20 µs; a rule's walk asks the same instants again). The memory
- * is dropped past `OFFSET_MEMORY` entries.
- */
-function zoneOffsets(timezone: string): (instant: number) => number {
-  const format = new Intl.DateTimeFormat('en-US', {
-    timeZone: timezone,
-    hourCycle: 'h23',
-    year: 'numeric',
-    month: 'numeric',
-    day: 'numeric',
-    hour: 'numeric',
-    minute: 'numeric',
-    second: 'numeric',
-  });
-  const known = new Map<number, number>();
-  return (instant) => {
-    const floored = Math.floor(instant / 1000) * 1000;
-    const remembered = known.get(floored);
-    if (remembered !== undefined) return remembered;
-    const p: Record<string, number> = {};
-    for (const part of format.formatToParts(floored)) if (part.type !== 'literal') p[part.type] = Number(part.value);
-    const offset = Date.UTC(p.year!, p.month! - 1, p.day!, p.hour!, p.minute!, p.second!) - floored;
-    if (known.size >= OFFSET_MEMORY) known.clear();
-    known.set(floored, offset);
-    return offset;
-  };
-}
-
-const OFFSET_MEMORY = 4096;
 
 function isIanaZone(timezone: string): boolean {
   try {
