@@ -83,3 +83,30 @@ export function cashMicros(toReporting: number, isSell: boolean, qty: number, pr
   const feeMicros = Math.round((fee / toReporting) * MICROS);
   return (isSell ? notional : -notional) - feeMicros;
 }
+
+/**
+ * The ledgers' fills grouped into trades: a trade is the fills of one (shard, `tradeId`). `start`
+ * makes a trade's accumulator from its first fill, `add` folds each of its fills (the first
+ * included) into it, in ledger order. Returns the accumulators in order of each trade's first fill,
+ * shard by shard.
+ */
+export function foldTrades<T>(
+  ledgers: Readonly<Record<string, readonly Fill[]>>,
+  start: (shardId: string, first: Fill) => T,
+  add: (trade: T, fill: Fill) => void,
+): T[] {
+  const trades: T[] = [];
+  for (const [shardId, ledger] of Object.entries(ledgers)) {
+    const byId = new Map<number, T>();
+    for (const fill of ledger) {
+      let trade = byId.get(fill.tradeId);
+      if (trade === undefined) {
+        trade = start(shardId, fill);
+        byId.set(fill.tradeId, trade);
+        trades.push(trade);
+      }
+      add(trade, fill);
+    }
+  }
+  return trades;
+}

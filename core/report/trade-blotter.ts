@@ -4,7 +4,7 @@
  * Money is summed in integer micro-units (`fillCashMicros`); floats appear only in ratios and
  * where a row gives the amount in the reporting currency beside its micros.
  */
-import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
+import { type Fill, fillCashMicros, foldTrades, MICROS } from '../model/fill.js';
 import type { RiskFigures, SymbolPnlRow, TradeRow } from './trading-schema.js';
 
 /** The rules behind these figures, for the report's notes. */
@@ -21,34 +21,28 @@ export const BLOTTER_NOTES = [
 
 /** Each trade in the ledgers: closed trades in close order (close ts, shard, tradeId), then open ones by entry. */
 export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeRow[] {
-  const rows: (TradeRow & { notionalMicros: number })[] = [];
-  for (const [shardId, ledger] of Object.entries(ledgers)) {
-    const byId = new Map<number, TradeRow & { notionalMicros: number }>();
-    for (const fill of ledger) {
-      let t = byId.get(fill.tradeId);
-      if (!t) {
-        t = {
-          shardId,
-          symbol: fill.symbol,
-          tradeId: fill.tradeId,
-          direction: 'sell-a-buy-b',
-          openedAt: Infinity,
-          closedAt: null,
-          entryA: null,
-          entryB: null,
-          exitA: null,
-          exitB: null,
-          quoteAgeASec: null,
-          quoteAgeBSec: null,
-          exitReason: null,
-          pnl: null,
-          pnlMicros: 0,
-          returnOnNotional: null,
-          notionalMicros: 0,
-        };
-        byId.set(fill.tradeId, t);
-        rows.push(t);
-      }
+  const rows = foldTrades<TradeRow & { notionalMicros: number }>(
+    ledgers,
+    (shardId, fill) => ({
+      shardId,
+      symbol: fill.symbol,
+      tradeId: fill.tradeId,
+      direction: 'sell-a-buy-b',
+      openedAt: Infinity,
+      closedAt: null,
+      entryA: null,
+      entryB: null,
+      exitA: null,
+      exitB: null,
+      quoteAgeASec: null,
+      quoteAgeBSec: null,
+      exitReason: null,
+      pnl: null,
+      pnlMicros: 0,
+      returnOnNotional: null,
+      notionalMicros: 0,
+    }),
+    (t, fill) => {
       t.pnlMicros = (t.pnlMicros as number) + fillCashMicros(fill);
       if (fill.kind === 'OPEN') {
         t.openedAt = Math.min(t.openedAt, fill.ts);
@@ -68,8 +62,8 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
         if (fill.venue === 'A') t.exitA = fill.price;
         else t.exitB = fill.price;
       }
-    }
-  }
+    },
+  );
   const closed = rows.filter((t) => t.closedAt !== null);
   closed.sort((x, y) => (x.closedAt as number) - (y.closedAt as number) || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
   const open = rows.filter((t) => t.closedAt === null);

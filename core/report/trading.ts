@@ -5,7 +5,7 @@
  * rows. Rules are in `TRADING_NOTES`.
  */
 import type { Heartbeat } from '../model/records.js';
-import { fillCashMicros, MICROS, type Fill, type FillReason } from '../model/fill.js';
+import { type Fill, type FillReason, fillCashMicros, foldTrades, MICROS } from '../model/fill.js';
 import { formatCount, formatNumber } from './report-format.js';
 import { BLOTTER_NOTES, riskFiguresOf, symbolPnlOf, tradeRowsOf } from './trade-blotter.js';
 import type { ExitReasonRow, OpenPosition, PremiumSeries, TradeStats, TradingCriterion, TradingReport, VenueQualityRow } from './trading-schema.js';
@@ -115,26 +115,20 @@ interface TradeLegs {
 
 /** Groups each shard's fills into trades (by `tradeId`). */
 function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs[] {
-  const trades: TradeLegs[] = [];
-  for (const [shardId, ledger] of Object.entries(ledgers)) {
-    const byId = new Map<number, TradeLegs>();
-    for (const fill of ledger) {
-      let t = byId.get(fill.tradeId);
-      if (!t) {
-        t = {
-          shardId,
-          symbol: fill.symbol,
-          tradeId: fill.tradeId,
-          openedAt: Infinity,
-          closedAt: -Infinity,
-          closes: 0,
-          reason: undefined,
-          staleClose: false,
-          pnlMicros: 0,
-        };
-        byId.set(fill.tradeId, t);
-        trades.push(t);
-      }
+  return foldTrades<TradeLegs>(
+    ledgers,
+    (shardId, fill) => ({
+      shardId,
+      symbol: fill.symbol,
+      tradeId: fill.tradeId,
+      openedAt: Infinity,
+      closedAt: -Infinity,
+      closes: 0,
+      reason: undefined,
+      staleClose: false,
+      pnlMicros: 0,
+    }),
+    (t, fill) => {
       t.pnlMicros += fillCashMicros(fill);
       if (fill.kind === 'OPEN') t.openedAt = Math.min(t.openedAt, fill.ts);
       else {
@@ -143,9 +137,8 @@ function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs
         t.reason = fill.reason;
         if (fill.staleQuote) t.staleClose = true;
       }
-    }
-  }
-  return trades;
+    },
+  );
 }
 
 /** Trade statistics from the ledgers: closed trades in close order. */
