@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FillReasonSchema } from './fill.js';
 import { VenueQualitySchema } from './progress.js';
 
 /** An open trade as a checkpoint keeps it: enough to mark it to market and close it later. */
@@ -20,6 +21,60 @@ export const OpenTradeSchema = z
   })
   .strict();
 export type OpenTrade = z.infer<typeof OpenTradeSchema>;
+
+/** A venue's book as an order in flight will fill against it (its instrument's last update): top, time, recorded levels and the size fills already took. */
+export const KeptBookSchema = z
+  .object({
+    bid: z.number().positive(),
+    ask: z.number().positive(),
+    /** The quote's event time, ms (the book's `updatedAt`). */
+    at: z.number(),
+    /** Recorded levels, best first, `[price, size]` (absent: the update carried no size, or the model keeps none). */
+    bids: z.array(z.tuple([z.number(), z.number()])).optional(),
+    asks: z.array(z.tuple([z.number(), z.number()])).optional(),
+    /** Size paper fills took from each side since that update (issue 19's liquidity consumption). */
+    takenBid: z.number().nonnegative().optional(),
+    takenAsk: z.number().nonnegative().optional(),
+  })
+  .strict();
+export type KeptBook = z.infer<typeof KeptBookSchema>;
+
+/** One leg of an order in flight: still on its way (`due`, with its venue's book then), or filled (`qty`, `price`, `ts`). */
+export const InFlightLegSchema = z.union([
+  z.object({ due: z.number(), book: KeptBookSchema.optional() }).strict(),
+  z.object({ qty: z.number().nonnegative(), price: z.number().nonnegative(), ts: z.number(), unsized: z.boolean().optional() }).strict(),
+]);
+export type InFlightLeg = z.infer<typeof InFlightLegSchema>;
+
+/**
+ * An order decided but not yet filled on both venues when the checkpoint was taken (issue 19's
+ * latency: `engine-task/src/execution/in-flight-orders.ts` states the rule). An `OPEN` has no
+ * trade id and nothing in the ledger yet; a `CLOSE` closes the open trade `tradeId`.
+ */
+export const InFlightOrderSchema = z
+  .object({
+    kind: z.enum(['OPEN', 'CLOSE']),
+    symbol: z.string(),
+    buyVenue: z.enum(['A', 'B']),
+    tradeId: z.number().int().nonnegative().optional(),
+    reason: FillReasonSchema,
+    /** Event time of the decision, ms, and its wall clock. */
+    decidedAt: z.number(),
+    decidedWall: z.number(),
+    /** Top prices decided on, and the event times of the two quotes. */
+    decisionPriceA: z.number(),
+    decisionPriceB: z.number(),
+    quoteTsA: z.number(),
+    quoteTsB: z.number(),
+    /** The quantity both legs were sent for (an entry's) and the strategy's order quantity. */
+    sent: z.number().nonnegative(),
+    ordered: z.number().nonnegative(),
+    staleQuote: z.boolean(),
+    a: InFlightLegSchema,
+    b: InFlightLegSchema,
+  })
+  .strict();
+export type InFlightOrder = z.infer<typeof InFlightOrderSchema>;
 
 /** Per-symbol counters a checkpoint keeps. */
 export const SymbolCountersSchema = z
@@ -63,6 +118,8 @@ export const CheckpointSchema = z
     staleCloses: z.number().int().nonnegative().optional(),
     /** Per-venue data quality over the shard's life (absent from older checkpoints). */
     venues: z.object({ a: VenueQualitySchema, b: VenueQualitySchema, fx: VenueQualitySchema }).strict().optional(),
+    /** Orders decided but not filled on both venues yet (a venue's latency, issue 19); absent when none was. */
+    inFlight: z.array(InFlightOrderSchema).optional(),
   })
   .strict();
 export type Checkpoint = z.infer<typeof CheckpointSchema>;

@@ -218,6 +218,11 @@ export class Engine implements QuoteSink {
     }
   }
 
+  /** When the next leg in flight is due (engine time, ms; Infinity when none): a live runner wakes then to fill it (`execution.latency`). */
+  fillDueAt(): number {
+    return this.execution.nextDueAt();
+  }
+
   /** Whether updates wait for their group to be decided (`settle`): the runner does not commit in the middle of a group. */
   get waiting(): boolean {
     return this.groupSize > 0;
@@ -490,7 +495,7 @@ export class Engine implements QuoteSink {
     const p = this.portfolio;
     const openTrades: Checkpoint['openTrades'] = [];
     for (let slot = 0; slot < p.open.length; slot++) {
-      // An entry in flight has no fill in the ledger yet: it is not an open trade (a restart forgets it).
+      // An entry in flight has no fill in the ledger yet: not an open trade, but an order in flight (below).
       if (p.open[slot] === SLOT_FREE || p.open[slot] === SLOT_ENTERING) continue;
       openTrades.push({
         tradeId: p.tradeId[slot] as number,
@@ -504,6 +509,8 @@ export class Engine implements QuoteSink {
         openedAt: p.openedAt[slot] as number,
       });
     }
+    // Orders decided but not filled on both venues yet (a venue's latency): `execution/in-flight-orders.ts`.
+    const inFlight = this.execution.inFlightOrders(this.symbols);
     return {
       version: 1,
       generation: this.generation,
@@ -529,6 +536,7 @@ export class Engine implements QuoteSink {
       refusals: this.risk.refusals(),
       staleCloses: this.staleCloses,
       venues: { a: this.venueQuality(QUALITY_A), b: this.venueQuality(QUALITY_B), fx: this.venueQuality(QUALITY_FX) },
+      ...(inFlight.length > 0 ? { inFlight } : {}),
     };
   }
 
@@ -585,6 +593,7 @@ export class Engine implements QuoteSink {
           t.qtyB ?? t.qty,
         );
       }
+      for (const order of checkpoint.inFlight ?? []) this.execution.restoreInFlight(order, symbolOf(order.symbol));
       p.fillsA = checkpoint.fillsA;
       p.fillsB = checkpoint.fillsB;
       p.nextTradeId = checkpoint.nextTradeId;
@@ -606,6 +615,8 @@ export class Engine implements QuoteSink {
       const [legA, legB] = a.venue === 'A' ? [a, b] : [b, a];
       const symbol = symbolOf(a.symbol);
       const cash = fillCashMicros(legA) + fillCashMicros(legB);
+      // A trade the checkpoint held in flight that the tail shows completed is not in flight any more.
+      if (this.execution.inFlight > 0) this.execution.dropCompleted(a.kind, symbol, a.eventTs ?? Number.NaN, a.tradeId);
       if (a.kind === 'OPEN') {
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: trade ${a.tradeId} does not fit in ${a.symbol}'s open-trade slots`);

@@ -1,9 +1,11 @@
+import type { InFlightLeg, InFlightOrder } from '../../../core/model/checkpoint.js';
 import { cashMicros } from '../../../core/model/fill.js';
 import { VENUE_A, VENUE_B, type BookTable } from '../book/book-table.js';
-import { REASON_ENTRY, type FillBuffer } from '../ledger/fill-buffer.js';
+import { REASON_ENTRY, REASONS, type FillBuffer } from '../ledger/fill-buffer.js';
 import { SLOT_CLOSING, SLOT_ENTERING, type Portfolio } from '../portfolio/portfolio.js';
 import { ALLOWED, REJECT_LEDGER_FULL, REJECT_LEGS_MISSED, REJECT_NO_SIZE, type RiskLimits } from '../risk/risk-limits.js';
 import { MODEL_TOP, PLAIN_TOP, Take, take, type ExecutionSettings } from './execution-model.js';
+import { keepBook, putBook } from './in-flight-orders.js';
 
 /** Taker fees of the two venues, in bps. */
 export interface VenueFees {
@@ -26,8 +28,9 @@ const EXIT = 2;
  * before it fill against the book as it stands, which is the venue's book at their due time) and
  * on its timers; `settleAll` fills what is still in flight at the campaign's end, at the last
  * book. A trade's two fills go to the ledger together once both legs have filled, so a trade's
- * legs stay next to each other. An order in flight when a shard stops is not in the checkpoint:
- * an entry is forgotten (nothing was filled), an exit is decided again after the restart.
+ * legs stay next to each other. An order in flight when a checkpoint is taken goes into it
+ * (`inFlightOrders`) and comes back in flight on restore (`restoreInFlight`): `in-flight-orders.ts`
+ * states the rule.
  */
 export class PaperExecution {
   private readonly feeA: number;
@@ -102,6 +105,11 @@ export class PaperExecution {
     this.ordered = new Float64Array(slots);
     this.reason = new Uint8Array(slots);
     this.stale = new Uint8Array(slots);
+  }
+
+  /** When the next leg in flight is due (engine time, ms); Infinity when none is: a live runner wakes then to fill it. */
+  nextDueAt(): number {
+    return this.inFlight > 0 ? this.nextDue : Infinity;
   }
 
   /** Whether the ledger buffer has room for one more trade's two fills beside those of every trade in flight. */
@@ -219,6 +227,137 @@ export class PaperExecution {
   /** Fills every leg still in flight at the current book, stamped `now` (the campaign's end). */
   settleAll(now: number): void {
     if (this.inFlight > 0) this.settle(now, true, true);
+  }
+
+  /**
+   * The orders in flight, for a checkpoint (`in-flight-orders.ts`): each leg filled or still due,
+   * a due leg with its venue's book as it stands. Off the tick path (allocates); empty when none.
+   */
+  inFlightOrders(symbols: readonly string[]): InFlightOrder[] {
+    const orders: InFlightOrder[] = [];
+    if (this.inFlight === 0) return orders;
+    const p = this.portfolio;
+    for (let slot = 0; slot < this.pending.length; slot++) {
+      const state = this.pending[slot];
+      if (state === NONE) continue;
+      const symbol = (slot / p.slotsPerSymbol) | 0;
+      const order: InFlightOrder = {
+        kind: state === ENTRY ? 'OPEN' : 'CLOSE',
+        symbol: symbols[symbol] as string,
+        buyVenue: p.buyVenue[slot] === VENUE_A ? 'A' : 'B',
+        reason: REASONS[this.reason[slot] as number] ?? 'ENTRY',
+        decidedAt: this.decisionTs[slot] as number,
+        decidedWall: this.decisionWall[slot] as number,
+        decisionPriceA: this.decisionPxA[slot] as number,
+        decisionPriceB: this.decisionPxB[slot] as number,
+        quoteTsA: this.quoteTsA[slot] as number,
+        quoteTsB: this.quoteTsB[slot] as number,
+        sent: this.sent[slot] as number,
+        ordered: this.ordered[slot] as number,
+        staleQuote: this.stale[slot] === 1,
+        a: this.legOf(slot, symbol, VENUE_A),
+        b: this.legOf(slot, symbol, VENUE_B),
+      };
+      if (state === EXIT) order.tradeId = p.tradeId[slot] as number;
+      orders.push(order);
+    }
+    return orders;
+  }
+
+  private legOf(slot: number, symbol: number, venue: number): InFlightLeg {
+    const due = (venue === VENUE_A ? this.dueA[slot] : this.dueB[slot]) as number;
+    if (due !== Infinity) {
+      const book = keepBook(this.book, symbol * 2 + venue);
+      return book === undefined ? { due } : { due, book };
+    }
+    const unsized = ((this.unsized[slot] as number) & (venue === VENUE_A ? 1 : 2)) !== 0;
+    return {
+      qty: (venue === VENUE_A ? this.qtyA[slot] : this.qtyB[slot]) as number,
+      price: (venue === VENUE_A ? this.pxA[slot] : this.pxB[slot]) as number,
+      ts: (venue === VENUE_A ? this.tsA[slot] : this.tsB[slot]) as number,
+      ...(unsized ? { unsized } : {}),
+    };
+  }
+
+  /**
+   * Puts an order of a checkpoint back in flight (`in-flight-orders.ts`) for `symbol`: an `OPEN`
+   * in a free slot, held as an entry is; a `CLOSE` on its open trade, which must already be
+   * restored. A due leg's kept book is put back unless this engine has quoted that instrument.
+   * @throws Error naming the order when it has no slot to go to.
+   */
+  restoreInFlight(order: InFlightOrder, symbol: number): void {
+    const p = this.portfolio;
+    const entry = order.kind === 'OPEN';
+    const slot = entry ? p.freeSlot(symbol) : p.slotOf(order.tradeId ?? -1, symbol);
+    if (slot < 0) {
+      throw new Error(
+        entry
+          ? `restore: the entry in flight on ${order.symbol} decided at ${order.decidedAt} does not fit in its open-trade slots`
+          : `restore: the exit in flight closes trade ${order.tradeId} of ${order.symbol}, which is not open`,
+      );
+    }
+    this.pending[slot] = entry ? ENTRY : EXIT;
+    p.buyVenue[slot] = order.buyVenue === 'A' ? VENUE_A : VENUE_B;
+    this.decisionTs[slot] = order.decidedAt;
+    this.decisionWall[slot] = order.decidedWall;
+    this.decisionPxA[slot] = order.decisionPriceA;
+    this.decisionPxB[slot] = order.decisionPriceB;
+    this.quoteTsA[slot] = order.quoteTsA;
+    this.quoteTsB[slot] = order.quoteTsB;
+    this.sent[slot] = order.sent;
+    this.ordered[slot] = order.ordered;
+    this.reason[slot] = Math.max(0, REASONS.indexOf(order.reason));
+    this.stale[slot] = order.staleQuote ? 1 : 0;
+    this.unsized[slot] = 0;
+    this.restoreLeg(slot, symbol, VENUE_A, order.a);
+    this.restoreLeg(slot, symbol, VENUE_B, order.b);
+    if (entry) p.reserve(slot, this.orderNotional);
+    else p.open[slot] = SLOT_CLOSING;
+    this.await(slot);
+  }
+
+  private restoreLeg(slot: number, symbol: number, venue: number, leg: InFlightLeg): void {
+    const a = venue === VENUE_A;
+    if ('due' in leg) {
+      if (a) this.dueA[slot] = leg.due;
+      else this.dueB[slot] = leg.due;
+      if (leg.book !== undefined) putBook(this.book, symbol * 2 + venue, leg.book);
+      return;
+    }
+    if (a) {
+      this.dueA[slot] = Infinity;
+      this.qtyA[slot] = leg.qty;
+      this.pxA[slot] = leg.price;
+      this.tsA[slot] = leg.ts;
+    } else {
+      this.dueB[slot] = Infinity;
+      this.qtyB[slot] = leg.qty;
+      this.pxB[slot] = leg.price;
+      this.tsB[slot] = leg.ts;
+    }
+    if (leg.unsized === true) this.unsized[slot] = (this.unsized[slot] as number) | (a ? 1 : 2);
+  }
+
+  /**
+   * Drops a restored order the ledger tail shows completed (`Engine.restore`): the entry in flight
+   * on `symbol` decided at `decidedAt` (`kind` OPEN), or the exit of `tradeId` (CLOSE). True when
+   * one was dropped; its slot is released (an entry) or left to the tail's close (an exit).
+   */
+  dropCompleted(kind: 'OPEN' | 'CLOSE', symbol: number, decidedAt: number, tradeId: number): boolean {
+    const p = this.portfolio;
+    const first = symbol * p.slotsPerSymbol;
+    for (let slot = first; slot < first + p.slotsPerSymbol; slot++) {
+      const state = this.pending[slot];
+      const match = kind === 'OPEN' ? state === ENTRY && this.decisionTs[slot] === decidedAt : state === EXIT && p.tradeId[slot] === tradeId;
+      if (!match) continue;
+      this.pending[slot] = NONE;
+      this.dueA[slot] = Infinity;
+      this.dueB[slot] = Infinity;
+      this.inFlight--;
+      if (kind === 'OPEN') p.release(slot);
+      return true;
+    }
+    return false;
   }
 
   private settle(now: number, inclusive: boolean, all: boolean): void {

@@ -10,6 +10,7 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
 import { emptyRecord, MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
+import { CheckpointSchema } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { Prng } from '../../../engine-task/src/feed/prng.js';
@@ -230,11 +231,106 @@ describe('restarts', () => {
     ]);
   });
 
-  it('leaves an entry still in flight out of the checkpoint: it has no fill in the ledger', () => {
-    const engine = engineFor({ model: 'top', latency: { a: 0, b: '1s' } });
-    entryBooks(engine, T0, [[101, 1000]]);
-    expect(engine.portfolio.totalOpen).toBe(1);
-    expect(engine.checkpoint({ kind: 'none' }, T0 + 1).openTrades).toEqual([]);
+  /** Fills without what differs between generations by design (the generation, the wall clock). */
+  const comparable = (fills: Fill[]) => fills.map(({ generation: _g, wallTs: _w, ...rest }) => rest);
+
+  /** B's bid falls before the leg's due time (the book the leg will take), then the decision's aftermath: A's next update, the end. */
+  const bidFalls = (engine: Engine) => book(engine, 1, T0 + 300, [[100.7, 4]], [[100.75, 1000]]);
+  function afterDecision(engine: Engine): Fill[] {
+    book(engine, 0, T0 + 1500, [[99.95, 1000]], [[100, 1000]]);
+    engine.settle();
+    engine.closeAll(T0 + 1600);
+    return engine.drainFills();
+  }
+
+  it('carries an entry in flight in the checkpoint (leg A filled, leg B due with its book) and fills it once after a restore, as if never stopped', () => {
+    const settings = { model: 'top-size', latency: { a: 0, b: '1s' } } as const;
+    const uninterrupted = engineFor(settings);
+    entryBooks(uninterrupted, T0, [[101, 50]]);
+    bidFalls(uninterrupted);
+    const expected = comparable(afterDecision(uninterrupted));
+
+    const first = engineFor(settings);
+    entryBooks(first, T0, [[101, 50]]);
+    bidFalls(first);
+    expect(first.drainFills()).toEqual([]); // nothing in the ledger: B's leg is on its way
+    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 301);
+    expect(checkpoint.openTrades).toEqual([]);
+    expect(checkpoint.inFlight).toEqual([
+      expect.objectContaining({
+        kind: 'OPEN',
+        symbol: 'BTC',
+        buyVenue: 'A',
+        decidedAt: T0,
+        sent: 10,
+        a: { qty: 10, price: 100, ts: T0 },
+        // The restored engine hears nothing from B before the leg is due: it fills on this kept book.
+        b: { due: T0 + 1000, book: { bid: 100.7, ask: 100.75, at: T0 + 300, bids: [[100.7, 4]], asks: [[100.75, 1000]] } },
+      }),
+    ]);
+    const restored = engineFor(settings);
+    restored.restore({ checkpoint: CheckpointSchema.parse(JSON.parse(JSON.stringify(checkpoint))), ledgerTail: [] });
+    expect(restored.portfolio.totalOpen).toBe(1); // the slot is held, as before the stop
+    const fills = afterDecision(restored);
+    expect(comparable(fills)).toEqual(expected);
+    // Once: one OPEN per venue, at the book B showed at the leg's due time (4 of the 10 sent: leg risk).
+    expect(fills.filter((f) => f.kind === 'OPEN').map((f) => [f.venue, f.qty, f.price, f.ts])).toEqual([
+      ['A', 10, 100, T0],
+      ['B', 4, 100.7, T0 + 1000],
+    ]);
+  });
+
+  it('carries an exit in flight: the trade stays open in the checkpoint, closes once after the restore, and is not decided again', () => {
+    const settings = { model: 'top', latency: { a: '1s', b: 0 } } as const;
+    const open = (engine: Engine) => {
+      entryBooks(engine, T0, [[101, 1000]]);
+      engine.onTimer(T0 + 1000);
+      // Back within exitBps: a reversion exit decided at T0 + 2000, venue A's leg due at T0 + 3000.
+      book(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
+      engine.settle();
+    };
+    const rest = (engine: Engine) => {
+      book(engine, 0, T0 + 2500, [[99.5, 1000]], [[99.55, 1000]]);
+      book(engine, 1, T0 + 3500, [[100.01, 1000]], [[100.02, 1000]]);
+      engine.settle();
+      return engine.drainFills();
+    };
+    const uninterrupted = engineFor(settings);
+    open(uninterrupted);
+    uninterrupted.drainFills();
+    const expected = comparable(rest(uninterrupted));
+    expect(expected.filter((f) => f.kind === 'CLOSE').map((f) => [f.tradeId, f.venue, f.price, f.ts])).toEqual([
+      [0, 'A', 99.5, T0 + 3000],
+      [0, 'B', 100.02, T0 + 2000],
+    ]);
+
+    const first = engineFor(settings);
+    open(first);
+    const opened = first.drainFills();
+    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 2001);
+    expect(checkpoint.openTrades.map((t) => t.tradeId)).toEqual([0]);
+    expect(checkpoint.inFlight?.map((o) => [o.kind, o.tradeId, o.reason, 'due' in o.a, 'due' in o.b])).toEqual([['CLOSE', 0, 'REVERSION', true, false]]);
+    const restored = engineFor(settings);
+    restored.restore({ checkpoint, ledgerTail: [] });
+    expect(comparable(rest(restored))).toEqual(expected);
+    expect(opened).toHaveLength(2);
+    expect(restored.portfolio.realizedTotalMicros).toBe(uninterrupted.portfolio.realizedTotalMicros);
+  });
+
+  it('drops an order in flight that the ledger tail shows completed: the trade is in the ledger once', () => {
+    const settings = { model: 'top', latency: { a: 0, b: '1s' } } as const;
+    const first = engineFor(settings);
+    entryBooks(first, T0, [[101, 1000]]);
+    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 1);
+    first.onTimer(T0 + 1000);
+    const tail = first.drainFills(); // committed after the checkpoint, without a new one
+    expect(tail.map((f) => f.kind)).toEqual(['OPEN', 'OPEN']);
+    const restored = engineFor(settings);
+    restored.restore({ checkpoint, ledgerTail: tail });
+    restored.onTimer(T0 + 5000);
+    expect(restored.drainFills()).toEqual([]);
+    expect(restored.portfolio.totalOpen).toBe(1);
+    expect(restored.checkpoint({ kind: 'none' }, T0 + 5000).inFlight).toBeUndefined();
   });
 });
 
