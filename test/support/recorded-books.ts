@@ -67,3 +67,42 @@ export function recomputedPnlMicros(fills: readonly Fill[], prices: readonly Rec
     return sum + fillCashMicros({ ...f, price, fee: f.qty * price * feeBps[f.venue] * 1e-4 });
   }, 0);
 }
+
+/**
+ * Seeded books for replays (`next` a seeded uniform draw in [0, 1)): `symbols` on two venues both quoting USDT, four levels a side, random
+ * walks with a dislocation between the venues (an Ornstein-Uhlenbeck-like gap) that opens and
+ * closes trades. Sizes 1 to 12 a level, so sizes bind on orders of about 10 units.
+ */
+export function seededBooks(count: number, next: () => number, symbols: Record<string, number> = { BTC: 100, ETH: 50 }): BookRow[] {
+  const rows: BookRow[] = [];
+  const mids = { ...symbols };
+  const names = Object.keys(mids);
+  let gap = 0;
+  let ts = Date.UTC(2026, 0, 1);
+  for (let i = 0; i < count; i++) {
+    ts += 7 + Math.floor(next() * 40);
+    const symbol = names[Math.floor(next() * names.length)] as string;
+    const venue = next() < 0.5 ? 'A' : 'B';
+    mids[symbol] = (mids[symbol] as number) * (1 + (next() - 0.5) * 4e-4);
+    gap = gap * 0.97 + (next() - 0.5) * 2.4e-3;
+    const mid = (mids[symbol] as number) * (venue === 'B' ? 1 + gap : 1);
+    const level = (k: number, sign: number): [number, number] => [mid * (1 + sign * (2e-4 + k * 1e-4)), 1 + Math.floor(next() * 12)];
+    rows.push({ ts, symbol, venue, bids: [0, 1, 2, 3].map((k) => level(k, -1)), asks: [0, 1, 2, 3].map((k) => level(k, 1)) });
+  }
+  return rows;
+}
+
+/** The rows as a canonical replay CSV with size columns (`core/data/formats/canonical.ts`): the top's sizes, the levels below as `price:size|…`. */
+export function booksCsv(rows: readonly BookRow[]): string {
+  const below = (levels: [number, number][]) =>
+    levels
+      .slice(1)
+      .map(([p, s]) => `${p}:${s}`)
+      .join('|');
+  const lines = rows.map((r) => {
+    const [bid, bidSize] = r.bids[0] as [number, number];
+    const [ask, askSize] = r.asks[0] as [number, number];
+    return [r.ts, r.symbol, r.venue, bid, ask, bidSize, askSize, below(r.bids), below(r.asks)].join(',');
+  });
+  return `ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n${lines.join('\n')}\n`;
+}
