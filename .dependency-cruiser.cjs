@@ -13,6 +13,7 @@
  * | `exit-codes.ts` | nothing in core (a leaf: the exit codes, read by errors.ts's error table) |
  * | `errors.ts`, `clock.ts` | nothing in core but `exit-codes.ts` |
  * | `log.ts` | clock |
+ * | `command-line.ts` | exit-codes (the programs' shared commander settings) |
  * | `config/` | errors |
  * | `model/` | config, errors |
  * | `ports.ts` | model, config, clock: types only |
@@ -104,6 +105,12 @@ module.exports = {
       'errors.ts and clock.ts are the base of core: they import nothing in core but the exit codes (a leaf).',
     ),
     coreLayer('core-log', '^core/log\\.ts$', '^core/clock\\.ts$', 'log.ts imports only the clock.'),
+    coreLayer(
+      'core-command-line',
+      '^core/command-line\\.ts$',
+      '^core/exit-codes\\.ts$',
+      "command-line.ts (every program's commander settings) imports only the exit codes.",
+    ),
     coreLayer('core-config', '^core/config/', BASE, 'The campaign config imports only errors (and the clock).'),
     coreLayer(
       'core-model',

@@ -11,7 +11,8 @@
  * campaign…) rejects, and `cli/arbfleet.ts` turns it into a message and its code (`cliExitCodeFor`).
  */
 import { createRequire } from 'node:module';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, Option } from 'commander';
+import { commandPath, configureProgram, type ProgramOutput, PROCESS_OUTPUT, usageExitCode } from '../core/command-line.js';
 import { IMPORT_FORMATS } from '../core/config/campaign-config.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { CHAOS_VERBS } from './chaos-plan.js';
@@ -32,12 +33,11 @@ import { SWEEP_NOTES, sweepCommand, type SweepOptions } from './sweep-command.js
 import { tradesCommand, type TradesOptions } from './trades-command.js';
 
 /** Where the CLI writes: its results and help (`out`) and its usage errors (`err`). */
-export interface CliOutput {
-  out: (text: string) => void;
-  err: (text: string) => void;
-}
+export type CliOutput = ProgramOutput;
 
-const STD_OUTPUT: CliOutput = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+const STD_OUTPUT: CliOutput = PROCESS_OUTPUT;
+
+export { commandPath };
 
 /** The version `arbfleet --version` prints: package.json's. */
 export const CLI_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
@@ -62,8 +62,9 @@ Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or c
 
 /**
  * The whole command tree. `collect` receives each action's exit code. Every command gets the same
- * settings (`configure`): usage errors thrown as `CommanderError` (never `process.exit` inside the
- * parser), a suggestion for a mistyped option or command, and where its help is.
+ * settings (`configureProgram`, `core/command-line.ts`): usage errors thrown as `CommanderError`
+ * (never `process.exit` inside the parser), a suggestion for a mistyped option or command, and
+ * where its help is.
  */
 export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: number) => void = () => undefined): Command {
   const done = (code: number): void => collect(code);
@@ -175,7 +176,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .addHelpText('after', `\n${SWEEP_NOTES}`)
     .action(async (config: string, options: SweepOptions) => done(await sweepCommand(config, options)));
 
-  configure(program, output);
+  configureProgram(program, output, 'arbfleet');
   return program;
 }
 
@@ -256,25 +257,6 @@ function scheduleCommands(
   verb('delete', 'no more runs; live runs go on', ['<id>', 'the schedule id']);
 }
 
-/** The settings every command shares (commander copies settings only to commands made by `.command()`, so they are set on each). */
-function configure(cmd: Command, output: CliOutput): void {
-  const path = commandPath(cmd);
-  cmd
-    .exitOverride()
-    .configureOutput({ writeOut: output.out, writeErr: output.err, outputError: (text, write) => write(text.replace(/^error: /, 'arbfleet: ')) })
-    .configureHelp({ helpWidth: Math.max(process.stdout.columns ?? 0, 120), showGlobalOptions: true })
-    .showSuggestionAfterError(true)
-    .showHelpAfterError(`(see ${path} --help)`);
-  for (const sub of cmd.commands) configure(sub, output);
-}
-
-/** `arbfleet data import` for the `import` command. */
-export function commandPath(cmd: Command): string {
-  const names: string[] = [];
-  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
-  return names.join(' ');
-}
-
 /**
  * Parses `argv` (the words after `arbfleet`) and runs the command it names.
  * @returns the exit code: the command's, 0 after `--help` or `--version`, `CLI_EXIT.BAD_INPUT` after
@@ -289,10 +271,7 @@ export async function runCli(argv: readonly string[], output: CliOutput = STD_OU
   try {
     await program.parseAsync([...argv], { from: 'user' });
   } catch (error) {
-    if (!(error instanceof CommanderError)) throw error;
-    // --help, --version and `arbfleet help …` end as a CommanderError with exit code 0; a command
-    // asked for without its subcommand shows its help as an error ('commander.help', exit 1): bad input.
-    return error.exitCode === 0 ? CLI_EXIT.OK : CLI_EXIT.BAD_INPUT;
+    return usageExitCode(error);
   }
   return code;
 }

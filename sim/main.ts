@@ -7,44 +7,18 @@
  * (`SeedOptions.spawningLauncher`).
  * `npm run sim -- --seed S [--trace]`: replays one seed exactly (same seed, same trace hash) and
  * prints its outcome (the whole trace with `--trace`).
- * Exit code 1 when a seed broke an invariant, 2 on bad arguments.
+ * Exit code 1 when a seed broke an invariant, 2 on bad arguments (`sim-command-line.ts`, commander:
+ * `npm run sim -- --help`).
  */
-import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import { parseSimCommandLine } from './sim-command-line.js';
 import { runSeed, type SeedResult } from './simulation.js';
 
 const TRACE_TAIL = 40;
 
 /** A worker thread does not inherit tsx's loader on Node 20: it registers it, then loads the TypeScript worker. */
 const WORKER_BOOT = `import('tsx/esm/api').then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./seed-worker.ts', import.meta.url).href)}); });`;
-
-function parseArgs(argv: string[]): { seeds: number; from: number; jobs: number; one?: number; trace: boolean; spawningLauncher: boolean } {
-  const out = { seeds: 100, from: 1, jobs: availableParallelism(), one: undefined as number | undefined, trace: false, spawningLauncher: false };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = (): number => {
-      const n = Number(argv[++i]);
-      if (!Number.isSafeInteger(n) || n < 0) usage(`${flag} expects a non-negative integer, found ${argv[i] ?? 'nothing'}`);
-      return n;
-    };
-    if (flag === '--seeds') out.seeds = value();
-    else if (flag === '--from') out.from = value();
-    else if (flag === '--seed') out.one = value();
-    else if (flag === '--jobs') out.jobs = Math.max(1, value());
-    else if (flag === '--trace') out.trace = true;
-    else if (flag === '--spawning-launcher') out.spawningLauncher = true;
-    else usage(`unknown argument ${flag}`);
-  }
-  return out;
-}
-
-function usage(problem: string): never {
-  process.stderr.write(
-    `sim: ${problem}\nusage: npm run sim -- --seeds N [--from S] [--jobs J] [--spawning-launcher] | --seed S [--trace] [--spawning-launcher]\n`,
-  );
-  process.exit(2);
-}
 
 function printFailure(result: SeedResult, tail: number): void {
   process.stdout.write(`\nFAIL seed ${result.seed} (trace ${result.traceHash}): replay with npm run sim -- --seed ${result.seed} --trace\n`);
@@ -57,9 +31,13 @@ function printFailure(result: SeedResult, tail: number): void {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  if (args.one !== undefined) {
-    const result = await runSeed(args.one, { keepTrace: true, spawningLauncher: args.spawningLauncher });
+  const args = parseSimCommandLine(process.argv.slice(2));
+  if ('exit' in args) {
+    process.exitCode = args.exit;
+    return;
+  }
+  if (args.seed !== undefined) {
+    const result = await runSeed(args.seed, { keepTrace: true, spawningLauncher: args.spawningLauncher === true });
     if (args.trace) for (const line of result.trace) process.stdout.write(`${line}\n`);
     process.stdout.write(`seed ${result.seed}: trace ${result.traceHash}, ${JSON.stringify(result.stats)}\n`);
     if (result.violations.length > 0) printFailure(result, args.trace ? 0 : TRACE_TAIL);
@@ -81,7 +59,7 @@ async function main(): Promise<void> {
       const count = Math.floor(args.seeds / jobs) + (job < args.seeds % jobs ? 1 : 0);
       const worker = new Worker(WORKER_BOOT, {
         eval: true,
-        workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher },
+        workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher === true },
       });
       worker.on(
         'message',
@@ -111,7 +89,7 @@ async function main(): Promise<void> {
     }),
   );
   failed.sort((a, b) => a - b);
-  for (const seed of failed.slice(0, 10)) printFailure(await runSeed(seed, { keepTrace: true, spawningLauncher: args.spawningLauncher }), TRACE_TAIL);
+  for (const seed of failed.slice(0, 10)) printFailure(await runSeed(seed, { keepTrace: true, spawningLauncher: args.spawningLauncher === true }), TRACE_TAIL);
   if (failed.length > 10) process.stdout.write(`\n(${failed.length - 10} more failing seeds not shown)\n`);
   const seconds = (performance.now() - started) / 1000;
   process.stdout.write(

@@ -13,8 +13,9 @@
  *
  * `--backtest [--runs 3]` measures backtest speed instead (`backtest.ts`): recorded days per wall
  * second on real candles and order books, through the engine alone and through the local fleet.
+ *
+ * The options, their defaults and checks: `bench-command-line.ts` (commander; `npm run bench -- --help`).
  */
-import { parseArgs } from 'node:util';
 import { performance } from 'node:perf_hooks';
 import { parseCampaignConfig } from '../../core/config/load-config.js';
 import { resolveCampaign, type Campaign } from '../../core/config/resolve-campaign.js';
@@ -33,7 +34,7 @@ import { benchImport, benchIngest } from './ingest.js';
 import { agentBenchText, benchAgentCpu, benchProtocol } from './agent.js';
 import { backtestTable, benchBacktest } from './backtest.js';
 import { benchExecutionModel, executionTable, type ExecutionBenchRow } from './execution.js';
-import type { ExecutionModel } from '../../core/config/campaign-config.js';
+import { type BaselineKind, parseBenchCommandLine } from './bench-command-line.js';
 
 const TICKS_PER_INSTRUMENT_PER_SEC = 100;
 const TARGETS: Record<number, { ticksPerSec: number; p99Us: number; ratio?: number; heapMiB?: number }> = {
@@ -68,8 +69,6 @@ class DiscardingPersistence implements ShardPersistence {
   }
 }
 
-/** `--baseline`: the strategy's premium baseline (`none` is the shipped rule; `ewma` adds an event-time EWMA per update). */
-type BaselineKind = 'none' | 'ewma' | 'fixed';
 let baselineKind: BaselineKind = 'none';
 
 function premiumBaseline(kind: BaselineKind) {
@@ -188,11 +187,6 @@ async function scenario(symbolCount: number, ticks: number): Promise<ScenarioRes
  * ECS task transition), then one seeded fleet and one pass per size.
  */
 async function benchWatchdogPass(sizes: number[], json: boolean): Promise<void> {
-  const bad = sizes.filter((n) => !Number.isInteger(n) || n < 5);
-  if (bad.length > 0) {
-    console.error(`bench: --watchdog-pass takes shard counts of at least 5, comma-separated; got ${bad.join(', ')}`);
-    process.exit(2);
-  }
   process.env.AWS_ACCESS_KEY_ID ??= 'testing';
   process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
   process.env.AWS_REGION ??= 'us-east-1';
@@ -248,40 +242,10 @@ function table(results: ScenarioResult[]): string {
   return rows.map((r) => r.map((cell, c) => cell.padStart(widths[c]!)).join('  ')).join('\n');
 }
 
-const { values } = parseArgs({
-  options: {
-    json: { type: 'boolean' },
-    ticks: { type: 'string', default: '10000000' },
-    symbols: { type: 'string', default: '10,50,200' },
-    baseline: { type: 'string', default: 'none' },
-    'watchdog-pass': { type: 'string' },
-    import: { type: 'string' },
-    ingest: { type: 'string' },
-    agent: { type: 'boolean' },
-    execution: { type: 'string' },
-    latency: { type: 'string', default: '0' },
-    backtest: { type: 'boolean' },
-    runs: { type: 'string', default: '3' },
-    help: { type: 'boolean', short: 'h' },
-  },
-});
-if (values.help) {
-  console.log('Usage: npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200] [--baseline none|ewma|fixed]');
-  console.log('       npm run bench -- [--json] --watchdog-pass 100,300,1000   (AWS calls of one watchdog pass, on moto)');
-  console.log(
-    '       npm run bench -- [--json] --execution top,top-size,depth [--symbols 50] [--latency 0] [--ticks N]   (per-tick cost of each execution model)',
-  );
-  console.log('       npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)');
-  console.log('       npm run bench -- [--json] --agent   (the agent beside an engine at 10,000 fills/s; task protocol messages/s against JSON.parse alone)');
-  console.log('       npm run bench -- [--json] --backtest [--runs 3]   (backtest speed: recorded days per wall second, engine alone and local fleet)');
-  process.exit(0);
-}
+const values = parseBenchCommandLine(process.argv.slice(2));
+if ('exit' in values) process.exit(values.exit);
 if (values.backtest) {
-  const runs = Number(values.runs);
-  if (!Number.isInteger(runs) || runs < 1) {
-    console.error(`bench: --runs takes a whole number of runs of at least 1; got ${values.runs}`);
-    process.exit(2);
-  }
+  const runs = values.runs;
   const report = await benchBacktest(runs, (line) => values.json || process.stderr.write(`${line}\n`));
   if (values.json) console.log(JSON.stringify({ node: process.version, at: new Date().toISOString(), ...report }, null, 2));
   else
@@ -300,44 +264,35 @@ if (values.agent) {
 if (values.import !== undefined || values.ingest !== undefined) {
   // Recorded and live data in (ingest.ts): import lines/s and RSS, frames decoded into the engine.
   const report: Record<string, unknown> = { node: process.version };
-  if (values.import !== undefined) report.import = benchImport(Number(values.import), (line) => values.json || process.stderr.write(`${line}\n`));
-  if (values.ingest !== undefined) report.ingest = benchIngest(Number(values.ingest));
+  if (values.import !== undefined) report.import = benchImport(values.import, (line) => values.json || process.stderr.write(`${line}\n`));
+  if (values.ingest !== undefined) report.ingest = benchIngest(values.ingest);
   console.log(JSON.stringify(report, null, 2));
   process.exit(0);
 }
 if (values.execution !== undefined) {
-  const models = values.execution.split(',') as ExecutionModel[];
-  const bad = models.filter((m) => !['top', 'top-size', 'depth'].includes(m));
-  if (bad.length > 0) {
-    console.error(`bench: --execution takes top, top-size and depth, comma-separated; got ${bad.join(', ')}`);
-    process.exit(2);
-  }
-  const symbols = values.symbols === '10,50,200' ? 50 : Number(values.symbols);
+  const models = values.execution;
+  const symbols = values.symbols?.[0] ?? 50;
   const rows: ExecutionBenchRow[] = [];
   for (const model of models) {
     if (!values.json) process.stderr.write(`bench: execution ${model}, ${symbols} symbols, latency ${values.latency} ms...\n`);
-    rows.push(benchExecutionModel(campaignFor(symbols), model, Number(values.latency), Number(values.ticks)));
+    rows.push(benchExecutionModel(campaignFor(symbols), model, values.latency, values.ticks));
   }
   if (values.json) console.log(JSON.stringify({ node: process.version, rows }, null, 2));
   else console.log(executionTable(rows));
   process.exit(0);
 }
-if (values['watchdog-pass'] !== undefined) {
-  await benchWatchdogPass(values['watchdog-pass'].split(',').map(Number), values.json === true);
+if (values.watchdogPass !== undefined) {
+  await benchWatchdogPass(values.watchdogPass, values.json === true);
   process.exit(0);
 }
 if (!(globalThis as { gc?: unknown }).gc) {
   console.error('bench: run with --expose-gc (npm run bench does) so heap growth is measured after a full collection');
   process.exit(2);
 }
-if (!['none', 'ewma', 'fixed'].includes(values.baseline)) {
-  console.error(`bench: --baseline takes none, ewma or fixed; got ${values.baseline}`);
-  process.exit(2);
-}
-baselineKind = values.baseline as BaselineKind;
-const ticks = Number(values.ticks);
+baselineKind = values.baseline;
+const ticks = values.ticks;
 const results: ScenarioResult[] = [];
-for (const n of values.symbols.split(',').map(Number)) {
+for (const n of values.symbols ?? [10, 50, 200]) {
   if (!values.json) process.stderr.write(`bench: ${n} symbols, ${ticks.toLocaleString('en-US')} ticks...\n`);
   results.push(await scenario(n, ticks));
 }

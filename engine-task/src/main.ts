@@ -1,8 +1,9 @@
 /**
  * The engine's entrypoint: one shard of one campaign, as an ECS Fargate task or a local child
  * process. Shard assignment comes from the environment (the fleet sets it) or from flags (a
- * person running it by hand). Exit codes: 0 done or stopped by a signal with every fill
- * committed (the summary line and the final heartbeat say why: `stop`), 1 fatal error (including
+ * person running it by hand), parsed by `engine-command-line.ts` (commander: `npm run engine --
+ * --help`). Exit codes: 0 done or stopped by a signal with every fill committed (the summary line
+ * and the final heartbeat say why: `stop`), 1 fatal error (including
  * fills that could not be committed within the commit bound, `core/fleet/timeouts.ts`), 2 bad
  * config or arguments, 3 fenced out (a newer generation owns the shard, or no heartbeat written
  * within the self-fence with no store error seen: a frozen loop), 4 the store was busy or
@@ -11,13 +12,12 @@
  * or a store file that cannot be opened (`StoreUnavailableError`). The codes are `ENGINE_EXIT`
  * (`core/exit-codes.ts`); an error's code is its kind's in `ERROR_TABLE` (`core/errors.ts`).
  */
-import { parseArgs } from 'node:util';
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
-import { parseDurationSeconds } from '../../core/config/duration.js';
 import { systemClock } from '../../core/clock.js';
-import { engineExitCodeFor, errorKindOf, isBadOption, ValidationError } from '../../core/errors.js';
+import { engineExitCodeFor, errorKindOf, ValidationError } from '../../core/errors.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
 import { ChaosExit, parseEngineChaos } from './chaos.js';
+import { parseEngineCommandLine } from './engine-command-line.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
 import { ShardRunner, type RunOutcome } from './runner.js';
@@ -31,71 +31,16 @@ const ENGINE_VERSION = '0.1.0';
 /** How long SIGTERM may take before the process gives up on flushing (ECS waits 30 s). */
 const STOP_DEADLINE_MS = 9_000;
 
-const HELP = `Usage: npm run engine -- [CONFIG] [options]
-
-Runs one shard of a campaign: the arbitrage engine on its symbols, with heartbeats and checkpoints.
-
-Options (each also read from the environment variable in brackets):
-  CONFIG                  campaign config, YAML or JSON                      [ARBFLEET_CONFIG]
-                          (or the config itself as JSON                      [ARBFLEET_CONFIG_JSON],
-                          or the config on the campaign's record in --store  [ARBFLEET_CONFIG_FROM=store])
-  --symbols A,B,...       this shard's symbols (default: all the campaign's) [ARBFLEET_SYMBOLS]
-  --duration 90s          override the campaign's duration
-  --virtual               virtual time: run the whole duration as fast as the CPU allows; a
-                          replay runs on its recorded time (default: the config's clock)
-                                                                             [ARBFLEET_CLOCK=virtual]
-  --store SPEC            memory (default), sqlite:<path> (an existing store, made by the
-                          control plane) or dynamodb:<table-prefix>           [ARBFLEET_STORE]
-  --campaign ID           campaign id (default: local)                       [ARBFLEET_CAMPAIGN_ID]
-  --shard ID              shard id (default: shard-000)                      [ARBFLEET_SHARD_ID]
-  --shard-index N         shard number, varies the synthetic feed's seed     [ARBFLEET_SHARD_INDEX]
-  --generation N          fencing generation (default: 0)                    [ARBFLEET_GENERATION]
-  --protocol stdio        run behind the agent: shard, config and restore point from the task
-                          protocol's assignment on stdin (docs/task-protocol.md)
-  --pretty / --json       human-readable or JSON log lines (default: pretty on a terminal)
-  -h, --help              this help
-
-Fleet-only environment: ARBFLEET_STARTED_AT / ARBFLEET_ENDS_AT (ms since the epoch),
-ARBFLEET_HEALTH_FILE (progress file for the container HEALTHCHECK), ARBFLEET_CHAOS
-(stall|exit|leak@<epoch-ms>, comma-separated), ARBFLEET_HEARTBEAT_INTERVAL (seconds),
-ARBFLEET_METRICS=emf (CloudWatch Embedded Metric Format lines with each heartbeat).
-
-Exit codes: 0 done or stopped by SIGTERM, every fill committed; 1 fatal error, or fills not
-committed within the commit bound (staleAfter + 5 % of it; the summary's fillsUncommitted says how
-many); 2 bad config or arguments; 3 fenced out; 4 the store busy or unreachable past the
-self-fence or the commit bound, or a store file that cannot be opened (the last stderr line names
-what it waited on or what failed).`;
-
 async function main(): Promise<number> {
-  const { values, positionals } = parseArgs({
-    allowPositionals: true,
-    options: {
-      symbols: { type: 'string' },
-      duration: { type: 'string' },
-      virtual: { type: 'boolean' },
-      store: { type: 'string' },
-      campaign: { type: 'string' },
-      shard: { type: 'string' },
-      'shard-index': { type: 'string' },
-      generation: { type: 'string' },
-      protocol: { type: 'string' },
-      pretty: { type: 'boolean' },
-      json: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
-  if (values.help) {
-    console.log(HELP);
-    return ENGINE_EXIT.OK;
-  }
+  const values = parseEngineCommandLine(process.argv.slice(2));
+  if ('exit' in values) return values.exit;
   // Behind the agent (`engine.kind: command` running this engine): shard, config and restore point come over stdio.
   if (values.protocol !== undefined) {
-    if (values.protocol !== 'stdio') throw new ValidationError([{ path: '--protocol', message: `expected stdio, got "${values.protocol}"` }]);
     const { runStdioEngine } = await import('./protocol/stdio-engine.js');
     return runStdioEngine(ENGINE_VERSION);
   }
   const env = process.env;
-  const configPath = positionals[0] ?? env.ARBFLEET_CONFIG;
+  const configPath = values.config;
   const configJson = env.ARBFLEET_CONFIG_JSON;
   const configFromStore = env.ARBFLEET_CONFIG_FROM === 'store';
   if (env.ARBFLEET_CONFIG_FROM !== undefined && !configFromStore) {
@@ -106,33 +51,23 @@ async function main(): Promise<number> {
       { path: '', message: 'no campaign config: give CONFIG, or set ARBFLEET_CONFIG, ARBFLEET_CONFIG_JSON or ARBFLEET_CONFIG_FROM=store' },
     ]);
   }
-  const key = { campaignId: values.campaign ?? env.ARBFLEET_CAMPAIGN_ID ?? 'local', shardId: values.shard ?? env.ARBFLEET_SHARD_ID ?? 'shard-000' };
-  const generation = integer(values.generation ?? env.ARBFLEET_GENERATION ?? '0', 'generation');
-  const { persistence, campaignConfig, setLockWait, capSdkAttempts, close } = await openPersistence(
-    values.store ?? env.ARBFLEET_STORE ?? 'memory',
-    key,
-    generation,
-    systemClock,
-  );
+  const key = { campaignId: values.campaign, shardId: values.shard };
+  const generation = values.generation;
+  const { persistence, campaignConfig, setLockWait, capSdkAttempts, close } = await openPersistence(values.store, key, generation, systemClock);
   let campaign = configPath
     ? loadCampaignFile(configPath)
     : configJson
       ? campaignFromObject(parseJson(configJson), 'ARBFLEET_CONFIG_JSON')
       : campaignFromObject(await storedConfig(campaignConfig, key.campaignId), `campaign ${key.campaignId} in the store`);
-  if (values.duration) {
-    const seconds = parseDurationSeconds(values.duration);
-    if (seconds === undefined || seconds <= 0)
-      throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${values.duration}"` }]);
-    campaign = { ...campaign, config: { ...campaign.config, duration: seconds } };
-  }
+  if (values.duration !== undefined) campaign = { ...campaign, config: { ...campaign.config, duration: values.duration } };
   const symbols =
-    (values.symbols ?? env.ARBFLEET_SYMBOLS)
+    values.symbols
       ?.split(',')
       .map((s) => s.trim())
       .filter(Boolean) ?? campaign.symbols.map((s) => s.base);
   const unknown = symbols.filter((s) => !campaign.symbols.some((c) => c.base === s));
   if (unknown.length > 0) throw new ValidationError([{ path: 'symbols', message: `not in the campaign: ${unknown.join(', ')}` }]);
-  const shardIndex = integer(values['shard-index'] ?? env.ARBFLEET_SHARD_INDEX ?? '0', 'shard-index');
+  const shardIndex = values.shardIndex;
   const mode = clockMode(values.virtual === true, env.ARBFLEET_CLOCK, campaign.config.clock);
   const pretty = values.json ? false : values.pretty ? true : undefined;
   const log = createLogger({ pretty, context: { campaign: key.campaignId, shard: key.shardId, generation } });
@@ -291,10 +226,6 @@ main().then(
     }
     if (error instanceof ChaosExit) {
       process.stderr.write(`arbfleet-engine: ${error.message}\n`);
-      process.exit(engineExitCodeFor(error));
-    }
-    if (isBadOption(error)) {
-      process.stderr.write(`arbfleet-engine: ${(error as Error).message} (see --help)\n`);
       process.exit(engineExitCodeFor(error));
     }
     const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
