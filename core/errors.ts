@@ -311,12 +311,22 @@ export class CommitFailedError extends ArbfleetError {
 export class FencedOutError extends ArbfleetError {
   override readonly name: string = 'FencedOutError';
   readonly kind = 'fenced-out';
+  /**
+   * @param writers when the generation is still current but another writer of it took the shard
+   *   over (`ShardPersistence.restore`'s claim, `core/ports.ts`): this task's writer identity
+   *   (`self`) and the one that holds the shard now (`holder`).
+   */
   constructor(
     readonly shardId: string,
     readonly generation: number,
     readonly currentGeneration: number | undefined,
+    readonly writers?: { self: string; holder: string },
   ) {
-    super(`shard ${shardId}: generation ${generation} is fenced out${currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`}`);
+    super(
+      writers !== undefined && currentGeneration === generation
+        ? `shard ${shardId}: writer ${writers.self} of generation ${generation} is fenced out: writer ${writers.holder} of the same generation took the shard over`
+        : `shard ${shardId}: generation ${generation} is fenced out${currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`}`,
+    );
   }
 }
 

@@ -23,16 +23,44 @@ export interface RestorePoint {
 }
 
 /**
- * The engine's persistence port, bound to one shard and one generation. Every write is fenced:
- * when the shard's current generation is no longer this one, the write changes nothing and
- * rejects with `FencedOutError`, and the engine exits without writing more.
+ * The engine's persistence port, bound to one shard, one generation and one writer: the engine
+ * process's writer identity (`writer`, drawn once at boot by `newWriterId`). Every write is
+ * fenced by generation AND writer: when the shard's current generation is no longer this one, or
+ * another writer of this generation has claimed the shard since, the write changes nothing and
+ * rejects with `FencedOutError` (naming the writer that holds the shard), and the engine exits
+ * without writing more (exit 3).
+ *
+ * The claim, and who wins between two writers of one generation: the LATEST claimant. `restore()`
+ * first claims the shard for (generation, writer) with a compare-and-set on the shard record,
+ * refused with `FencedOutError` when the shard's generation is another; it takes the shard over
+ * from any earlier writer of the same generation, then reads the checkpoint and ledger. So the
+ * new holder's restore sees everything the old one committed before the claim, and nothing the
+ * old one sends after it can land: its next heartbeat or commit (every part of a split commit) is
+ * fenced. Why latest and not first: two tasks of one generation exist only when a launch was
+ * repeated (a lost RunTask answer, a redelivered launch message, a launcher that lost track of
+ * its tasks), and the task the fleet records on the shard (`ShardRecord.taskId`) is the one whose
+ * launch was recorded last, nearly always the later one; latest-wins keeps it and fences the
+ * stray, whose exit the fleet ignores (not the shard's task), where first-wins fenced the
+ * recorded task at boot and cost a restart for nothing the engine did. A port that never claimed
+ * (tests, tools) may write only while nobody has claimed its generation.
  */
 export interface ShardPersistence {
   readonly key: ShardKey;
   readonly generation: number;
-  /** The state to resume from (a fresh shard has no checkpoint and no fills). */
+  /**
+   * This engine process's writer identity (`ShardRecord.writer.id` while it holds the shard).
+   * Every store's port has one; absent on ports that write to nothing shared (a benchmark's
+   * discarding port, the built-in engine's stdio port whose agent holds the store).
+   */
+  readonly writer?: string;
+  /**
+   * Claims the shard for this generation and writer (taking it over from any other writer of the
+   * same generation), then returns the state to resume from, read after the claim (a fresh shard
+   * has no checkpoint and no fills). Calling it again claims again.
+   * @throws FencedOutError when the shard's current generation is not this one (nothing written).
+   */
   restore(): Promise<RestorePoint>;
-  /** Records progress as this generation's heartbeat. */
+  /** Records progress as this generation's heartbeat (stamped with the writer). */
   heartbeat(progress: Progress): Promise<void>;
   /**
    * Appends `fills` to the ledger and, with them, replaces the checkpoint when one is given:
@@ -51,14 +79,15 @@ import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from './m
 import type { SchedulePatch, ScheduleRecord } from './model/schedule-record.js';
 
 /** The control-plane fields of a shard that an update may change (never the heartbeat). */
-export type ShardPatch = Partial<Omit<ShardRecord, 'campaignId' | 'shardId' | 'index' | 'symbols' | 'heartbeat' | 'version'>>;
+export type ShardPatch = Partial<Omit<ShardRecord, 'campaignId' | 'shardId' | 'index' | 'symbols' | 'heartbeat' | 'writer' | 'version'>>;
 /** The fields of a campaign that an update may change. */
 export type CampaignPatch = Partial<Omit<CampaignRecord, 'campaignId' | 'config' | 'symbols' | 'shardCount' | 'createdAt' | 'version'>>;
 
 /**
  * The campaign/shard store shared by the control plane and the tasks: SQLite locally, DynamoDB on
- * AWS. Control-plane updates are compare-and-set on `version`; task writes are fenced by
- * `generation` and never touch `version`, so heartbeats cannot make control-plane updates fail.
+ * AWS. Control-plane updates are compare-and-set on `version` and never change `writer`; task
+ * writes (the claim, heartbeats, commits) are fenced by `generation` and `writer` and never touch
+ * `version`, so heartbeats cannot make control-plane updates fail.
  */
 export interface CampaignStore {
   /**
@@ -80,8 +109,12 @@ export interface CampaignStore {
   /** Compare-and-set on `version`; `VersionConflictError` when someone else updated first. */
   updateShard(key: ShardKey, expectedVersion: number, patch: ShardPatch): Promise<ShardRecord>;
 
-  /** The engine's port for one generation of one shard (fenced heartbeats and commits). */
-  forTask(key: ShardKey, generation: number): ShardPersistence;
+  /**
+   * The engine's port for one generation of one shard and one writer (fenced heartbeats and
+   * commits, `ShardPersistence`). `writer` is the engine process's identity (`newWriterId`); a
+   * fresh one is drawn when it is not given, so each call is a writer of its own.
+   */
+  forTask(key: ShardKey, generation: number, writer?: string): ShardPersistence;
   /**
    * Every committed fill of a shard, in `seq` order, across generations: fills an unfinished
    * (split) commit left above the ledger's head are not committed and not returned
@@ -159,6 +192,8 @@ export interface TaskSpec {
   env: Record<string, string>;
   /** The campaign's task size (`task` of its config): ECS runs the task at it; a process ignores it. */
   size?: { cpu: number; memoryMiB: number };
+  /** The container image of a `kind: command` engine (`engine.image`): ECS runs it under a task definition made for it; a process ignores it. */
+  image?: string;
 }
 
 /** A task as its runtime reports it. `oom` is true when the kernel's or ECS's OOM killer ended it. */

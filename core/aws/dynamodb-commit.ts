@@ -15,8 +15,10 @@
  * changed the ledger's table design and every reader; the head keeps one item per fill.
  *
  * Guards, all in the transactions themselves: every part has a ConditionCheck on the shard's
- * generation (fencing); each fill's Put may replace only an orphan of an older generation
- * (`attribute_not_exists(seq) OR writerGeneration < :generation`); the last part's head write is
+ * generation and writer (fencing: `shardFenceCondition`, the same as the heartbeat's); each fill's
+ * Put may replace only an orphan of an older generation or of the writer this one took the shard
+ * over from (`attribute_not_exists(seq) OR writerGeneration < :generation OR (writerGeneration =
+ * :generation AND writerId <> :writer)`); the last part's head write is
  * conditional on the head still being what the commit read, so a commit never moves the head
  * over fills it did not check, and a late duplicate of an older attempt cannot move it back.
  *
@@ -51,6 +53,8 @@ const COMMIT_ROUNDS = 3;
 const TOKEN_LENGTH = 36;
 /** The attribute of a ledger item that names the generation whose commit wrote it (not part of the fill). */
 export const WRITER_GENERATION = 'writerGeneration';
+/** The attribute of a ledger item that names the writer identity whose commit wrote it (not part of the fill; absent on older items). */
+export const WRITER_ID = 'writerId';
 /** The attribute of the checkpoints item that holds the shard's head (`committedSeq`). */
 export const LEDGER_SEQ = 'ledgerSeq';
 
@@ -74,8 +78,8 @@ export interface CommitIo {
   storedFills(key: ShardKey, low: number, high: number): Promise<StoredFill[]>;
   /** The checkpoints item, strongly consistent. */
   readHead(key: ShardKey): Promise<Item | undefined>;
-  /** Why a fenced write failed its condition: `FencedOutError` or `NotFoundError`. */
-  fencedError(key: ShardKey, generation: number): Promise<Error>;
+  /** Why a fenced write failed its condition: `FencedOutError` (naming the writer holding the shard) or `NotFoundError`. */
+  fencedError(key: ShardKey, generation: number, writer?: string): Promise<Error>;
 }
 
 /** What one task's port remembers between its commits: the head its last commit wrote (undefined: read it). */
@@ -101,6 +105,8 @@ export function committedSeqOf(item: Item | undefined): number {
  * @throws LedgerConflictError (permanent) when the ledger holds a different committed fill (or
  *   an orphan of this generation) under one of the seqs.
  * @throws LedgerGapError (permanent) when the fills do not continue the ledger's head one seq at a time.
+ * @param writer the committing writer identity (`ShardPersistence.writer`): every part is fenced
+ *   on it as well as on the generation; undefined fences on the generation alone.
  * @throws CommitFailedError (retryable) when the store kept failing; calling again is safe.
  */
 export async function commitShardFills(
@@ -110,6 +116,7 @@ export async function commitShardFills(
   fills: readonly Fill[],
   checkpoint: Checkpoint | null,
   cache: HeadCache = {},
+  writer?: string,
 ): Promise<void> {
   let head = cache.head;
   cache.head = undefined;
@@ -119,12 +126,12 @@ export async function commitShardFills(
       plan = { toWrite: [...fills], covered: [...fills], alreadyStored: 0 };
     } else {
       head = await readHead(io, key);
-      plan = reconcileCommit(key.shardId, fills, await storedAmong(io, key, fills), { committedSeq: head.committedSeq, generation });
+      plan = reconcileCommit(key.shardId, fills, await storedAmong(io, key, fills), { committedSeq: head.committedSeq, generation, writer });
       refuseGaps(key.shardId, head.committedSeq, plan.covered);
     }
     let error: unknown;
     try {
-      cache.head = await writeParts(io, key, generation, plan, checkpoint, head);
+      cache.head = await writeParts(io, key, { generation, writer }, plan, checkpoint, head);
       return;
     } catch (caught) {
       error = caught;
@@ -180,9 +187,34 @@ export function commitToken(key: ShardKey, generation: number, index: number, it
   return digest.slice(0, TOKEN_LENGTH);
 }
 
-/** The stored item of a fill: the fill, its key, and the generation whose commit writes it. */
-export function ledgerItem(key: ShardKey, fill: Fill, writerGeneration: number): Item {
-  return { shardKey: shardKeyOf(key), ...fill, [WRITER_GENERATION]: writerGeneration };
+/** The stored item of a fill: the fill, its key, and the generation (and writer, when known) whose commit writes it. */
+export function ledgerItem(key: ShardKey, fill: Fill, writerGeneration: number, writer?: string): Item {
+  return { shardKey: shardKeyOf(key), ...fill, [WRITER_GENERATION]: writerGeneration, ...(writer !== undefined ? { [WRITER_ID]: writer } : {}) };
+}
+
+/**
+ * The fence of a task's write on the shard item (the commit's ConditionCheck, the heartbeat's
+ * update): the shard's generation is `generation`, and no other writer has claimed it since
+ * (`ShardRecord.writer`: absent, of another generation, or this writer). Without a writer, the
+ * generation alone. Its names and values are `#generation`, `#writer`, `#writerGen`, `#writerId`
+ * and `:generation`, `:writer`.
+ */
+export function shardFenceCondition(
+  generation: number,
+  writer: string | undefined,
+): { ConditionExpression: string; ExpressionAttributeNames: Record<string, string>; ExpressionAttributeValues: Item } {
+  if (writer === undefined) {
+    return {
+      ConditionExpression: '#generation = :generation',
+      ExpressionAttributeNames: { '#generation': 'generation' },
+      ExpressionAttributeValues: { ':generation': generation },
+    };
+  }
+  return {
+    ConditionExpression: '#generation = :generation AND (attribute_not_exists(#writer) OR #writer.#writerGen <> :generation OR #writer.#writerId = :writer)',
+    ExpressionAttributeNames: { '#generation': 'generation', '#writer': 'writer', '#writerGen': 'generation', '#writerId': 'id' },
+    ExpressionAttributeValues: { ':generation': generation, ':writer': writer },
+  };
 }
 
 /** A part refused because one of its fills' seq is stored and may not be replaced (nothing of that part was written): a race lost to another attempt, reconciled next round. */
@@ -209,19 +241,13 @@ async function readHead(io: CommitIo, key: ShardKey): Promise<LedgerHead> {
 async function writeParts(
   io: CommitIo,
   key: ShardKey,
-  generation: number,
+  { generation, writer }: { generation: number; writer: string | undefined },
   plan: ReconciledCommit,
   checkpoint: Checkpoint | null,
   head: LedgerHead,
 ): Promise<LedgerHead> {
   const fence: TransactItem = {
-    ConditionCheck: {
-      TableName: io.tables.shards,
-      Key: { campaignId: key.campaignId, shardId: key.shardId },
-      ConditionExpression: '#generation = :generation',
-      ExpressionAttributeNames: { '#generation': 'generation' },
-      ExpressionAttributeValues: { ':generation': generation },
-    },
+    ConditionCheck: { TableName: io.tables.shards, Key: { campaignId: key.campaignId, shardId: key.shardId }, ...shardFenceCondition(generation, writer) },
   };
   const committedSeq = plan.covered.length > 0 ? (plan.covered[plan.covered.length - 1] as Fill).seq : head.committedSeq;
   // The head item: the new checkpoint, or (a commit without one) the stored item as it was; with the new head either way.
@@ -231,7 +257,7 @@ async function writeParts(
   };
   const parts = commitParts(plan.toWrite);
   for (const [index, part] of parts.entries()) {
-    const items: TransactItem[] = [fence, ...part.map((fill) => ledgerPut(io.tables.ledger, key, fill, generation))];
+    const items: TransactItem[] = [fence, ...part.map((fill) => ledgerPut(io.tables.ledger, key, fill, generation, writer))];
     const last = index === parts.length - 1;
     if (last) items.push({ Put: { TableName: io.tables.checkpoints, Item: headItem, ...headUnchanged(head) } });
     try {
@@ -239,7 +265,7 @@ async function writeParts(
     } catch (error) {
       const codes = cancellationCodes(error);
       const failed = codes?.findIndex((code) => code.startsWith('ConditionalCheckFailed')) ?? -1;
-      if (failed === 0) throw await io.fencedError(key, generation);
+      if (failed === 0) throw await io.fencedError(key, generation, writer);
       if (failed > 0 && failed <= part.length) {
         throw new RefusedSeqError(`shard ${shardKeyOf(key)}: fill seq ${part[failed - 1]!.seq} is stored and may not be replaced`, { cause: error });
       }
@@ -277,15 +303,27 @@ async function storedAmong(io: CommitIo, key: ShardKey, fills: readonly Fill[]):
   return range === undefined ? [] : io.storedFills(key, range.low, range.high);
 }
 
-/** A fill's Put: a new seq, or over an orphan that an older generation's unfinished commit left. */
-function ledgerPut(table: string, key: ShardKey, fill: Fill, generation: number): TransactItem {
+/** A fill's Put: a new seq, or over an orphan that an older generation's unfinished commit left, or (with a writer) one the writer this one took over from left. */
+function ledgerPut(table: string, key: ShardKey, fill: Fill, generation: number, writer: string | undefined): TransactItem {
+  const older = 'attribute_not_exists(#seq) OR attribute_not_exists(#writer) OR #writer < :generation';
+  if (writer === undefined) {
+    return {
+      Put: {
+        TableName: table,
+        Item: ledgerItem(key, fill, generation),
+        ConditionExpression: older,
+        ExpressionAttributeNames: { '#seq': 'seq', '#writer': WRITER_GENERATION },
+        ExpressionAttributeValues: { ':generation': generation },
+      },
+    };
+  }
   return {
     Put: {
       TableName: table,
-      Item: ledgerItem(key, fill, generation),
-      ConditionExpression: 'attribute_not_exists(#seq) OR attribute_not_exists(#writer) OR #writer < :generation',
-      ExpressionAttributeNames: { '#seq': 'seq', '#writer': WRITER_GENERATION },
-      ExpressionAttributeValues: { ':generation': generation },
+      Item: ledgerItem(key, fill, generation, writer),
+      ConditionExpression: `${older} OR (#writer = :generation AND attribute_exists(#writerId) AND #writerId <> :writerId)`,
+      ExpressionAttributeNames: { '#seq': 'seq', '#writer': WRITER_GENERATION, '#writerId': WRITER_ID },
+      ExpressionAttributeValues: { ':generation': generation, ':writerId': writer },
     },
   };
 }

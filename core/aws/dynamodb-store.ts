@@ -23,6 +23,7 @@ import {
   HeartbeatSchema,
   LifecycleEventSchema,
   ShardRecordSchema,
+  ShardWriterSchema,
   type CampaignRecord,
   type Heartbeat,
   type LifecycleEvent,
@@ -34,6 +35,7 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
+import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
 import type { DynamoDbClients } from './dynamodb-client.js';
@@ -43,7 +45,9 @@ import {
   committedSeqOf,
   LEDGER_SEQ,
   MAX_TRANSACTION_ITEMS,
+  shardFenceCondition,
   WRITER_GENERATION,
+  WRITER_ID,
   type HeadCache,
   type TransactItem,
 } from './dynamodb-commit.js';
@@ -70,7 +74,7 @@ const CAMPAIGN_STORE_ATTRIBUTES = ['liveBucket'] as const;
 const SHARD_STORE_ATTRIBUTES = ['activeBucket', 'shardKey'] as const;
 /** Fields a control-plane update never changes (the SQLite store ignores them alike). */
 const CAMPAIGN_FIXED_FIELDS: readonly string[] = ['campaignId', 'config', 'symbols', 'shardCount', 'createdAt', 'version'];
-const SHARD_FIXED_FIELDS: readonly string[] = ['campaignId', 'shardId', 'index', 'symbols', 'heartbeat', 'version'];
+const SHARD_FIXED_FIELDS: readonly string[] = ['campaignId', 'shardId', 'index', 'symbols', 'heartbeat', 'writer', 'version'];
 
 type Item = Record<string, unknown>;
 
@@ -92,7 +96,8 @@ export interface DynamoDbCampaignStoreOptions {
  *   item written with `attribute_not_exists` in the campaign's transaction);
  * - control-plane updates are UpdateItem conditional on `version` (compare-and-set);
  * - task writes (heartbeats, fills, checkpoints) are transactions conditional on the shard's
- *   `generation` (fencing), and never touch `version`;
+ *   `generation` and on the writer that claimed it (`writer`, set by the claim in `restore`:
+ *   fencing, `ShardPersistence` in `core/ports.ts`), and never touch `version`;
  * - records are stored as native attributes, plus key and index attributes that reads strip:
  *   `liveBucket` on live campaigns, `activeBucket` + `shardKey` on active shards (sparse indexes);
  *   every record read back is checked against its zod schema.
@@ -265,7 +270,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     }
   }
 
-  forTask(shard: ShardKey, generation: number): ShardPersistence {
+  forTask(shard: ShardKey, generation: number, writer: string = newWriterId()): ShardPersistence {
     const store = this;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     /** The peak RSS this task last saw stored: picks which heartbeat update to try first. */
@@ -276,17 +281,20 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     return {
       key,
       generation,
+      writer,
       async restore(): Promise<RestorePoint> {
-        // One item holds the checkpoint and the head: the tail is the committed fills between them.
+        await store.claim(key, generation, writer);
+        head.head = undefined;
+        // Read after the claim. One item holds the checkpoint and the head: the tail is the committed fills between them.
         const item = await store.get(store.tables.checkpoints, { shardKey: shardKeyOf(key) });
         const checkpoint = store.checkpointOf(key, item) ?? null;
         return { checkpoint, ledgerTail: await store.committedFills(key, checkpoint?.lastFillSeq ?? -1, committedSeqOf(item)) };
       },
       async heartbeat(progress: Progress): Promise<void> {
-        await store.heartbeat(key, generation, progress, peak, ticksSince);
+        await store.heartbeat(key, generation, writer, progress, peak, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
-        await store.commit(key, generation, fills, checkpoint, head);
+        await store.commit(key, generation, writer, fills, checkpoint, head);
       },
     };
   }
@@ -347,11 +355,11 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    * if it is not). The port remembers the last stored peak to guess which; a wrong guess fails
    * the condition, the shard is read, and the right one is tried. The peak never decreases.
    */
-  private async heartbeat(key: ShardKey, generation: number, progress: Progress, peak: { bytes?: number }, ticks: TicksSince): Promise<void> {
+  private async heartbeat(key: ShardKey, generation: number, writer: string, progress: Progress, peak: { bytes?: number }, ticks: TicksSince): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const receivedAt = this.clock.now();
     const ticksSince = ticks.next(progress, receivedAt);
-    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
+    const heartbeat = validate(HeartbeatSchema, { generation, writer, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
     const rss = heartbeat.progress.rssBytes;
     const history: TransactItem = {
       Put: {
@@ -367,31 +375,57 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     for (let attempt = 1; attempt <= HEARTBEAT_ATTEMPTS; attempt++) {
       const raise = peak.bytes === undefined || rss > peak.bytes;
       try {
-        await this.transact([this.heartbeatUpdate(key, generation, heartbeat, raise), history]);
+        await this.transact([this.heartbeatUpdate(key, generation, writer, heartbeat, raise), history]);
         if (raise) peak.bytes = rss;
         return;
       } catch (error) {
         if (!cancellationCodes(error)?.[0]?.startsWith('ConditionalCheckFailed')) throw error;
       }
-      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'peakRssBytes']);
+      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'writer', 'peakRssBytes']);
       if (!shard) throw new NotFoundError(`${name} does not exist in table ${this.tables.shards}`);
-      if (shard.generation !== generation) throw new FencedOutError(key.shardId, generation, shard.generation as number);
+      const fenced = fencedBy(key, generation, writer, shard);
+      if (fenced) throw fenced;
       peak.bytes = shard.peakRssBytes as number;
     }
     throw new Error(`${name}: the heartbeat of generation ${generation} kept losing races on peakRssBytes (${HEARTBEAT_ATTEMPTS} attempts)`);
   }
 
-  private heartbeatUpdate(key: ShardKey, generation: number, heartbeat: Heartbeat, raisePeak: boolean): TransactItem {
+  private heartbeatUpdate(key: ShardKey, generation: number, writer: string, heartbeat: Heartbeat, raisePeak: boolean): TransactItem {
+    const fence = shardFenceCondition(generation, writer);
     return {
       Update: {
         TableName: this.tables.shards,
         Key: primaryKey(key),
         UpdateExpression: raisePeak ? 'SET #heartbeat = :heartbeat, #peak = :rss' : 'SET #heartbeat = :heartbeat',
-        ConditionExpression: `#generation = :generation AND #peak ${raisePeak ? '<' : '>='} :rss`,
-        ExpressionAttributeNames: { '#heartbeat': 'heartbeat', '#peak': 'peakRssBytes', '#generation': 'generation' },
-        ExpressionAttributeValues: { ':heartbeat': heartbeat, ':rss': heartbeat.progress.rssBytes, ':generation': generation },
+        ConditionExpression: `${fence.ConditionExpression} AND #peak ${raisePeak ? '<' : '>='} :rss`,
+        ExpressionAttributeNames: { ...fence.ExpressionAttributeNames, '#heartbeat': 'heartbeat', '#peak': 'peakRssBytes' },
+        ExpressionAttributeValues: { ...fence.ExpressionAttributeValues, ':heartbeat': heartbeat, ':rss': heartbeat.progress.rssBytes },
       },
     };
+  }
+
+  /**
+   * The claim (`ShardPersistence.restore`): the shard's `writer` becomes this one, for its
+   * generation, by an UpdateItem conditional on the generation: the latest claimant of a
+   * generation holds the shard, and every other writer's next heartbeat or commit is fenced.
+   */
+  private async claim(key: ShardKey, generation: number, writer: string): Promise<void> {
+    const claim = validate(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${shardKeyOf(key)}`);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tables.shards,
+          Key: primaryKey(key),
+          UpdateExpression: 'SET #writer = :claim',
+          ConditionExpression: '#generation = :generation',
+          ExpressionAttributeNames: { '#writer': 'writer', '#generation': 'generation' },
+          ExpressionAttributeValues: { ':claim': claim, ':generation': generation },
+        }),
+      );
+    } catch (error) {
+      if (isConditionalCheckFailed(error)) throw await this.fencedError(key, generation, writer);
+      throw error;
+    }
   }
 
   /**
@@ -403,7 +437,14 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    * then, read by no one. Each part carries a client request token; fills an earlier attempt
    * already committed identically are not written again.
    */
-  private async commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null, head: HeadCache): Promise<void> {
+  private async commit(
+    key: ShardKey,
+    generation: number,
+    writer: string,
+    fills: readonly Fill[],
+    checkpoint: Checkpoint | null,
+    head: HeadCache,
+  ): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
     const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
     const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
@@ -414,13 +455,14 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
         transact: (items, token) => this.transact(items, token),
         storedFills: (shard, low, high) => this.storedFills(shard, low, high),
         readHead: (shard) => this.get(this.tables.checkpoints, { shardKey: shardKeyOf(shard) }),
-        fencedError: (shard, gen) => this.fencedError(shard, gen),
+        fencedError: (shard, gen, by) => this.fencedError(shard, gen, by),
       },
       key,
       generation,
       validFills,
       validCheckpoint,
       head,
+      writer,
     );
   }
 
@@ -437,6 +479,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     return items.map((item) => ({
       fill: this.toFill(key, item),
       writerGeneration: typeof item[WRITER_GENERATION] === 'number' ? item[WRITER_GENERATION] : -1,
+      ...(typeof item[WRITER_ID] === 'string' ? { writer: item[WRITER_ID] } : {}),
     }));
   }
 
@@ -454,7 +497,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   }
 
   private toFill(key: ShardKey, item: Item): Fill {
-    return this.parseStored(FillSchema, without(item, ['shardKey', WRITER_GENERATION]), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger);
+    return this.parseStored(FillSchema, without(item, ['shardKey', WRITER_GENERATION, WRITER_ID]), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger);
   }
 
   /** The campaign a create must return instead of creating: the owner of its idempotency key. */
@@ -592,11 +635,13 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     return versionConflict(name, item.version as number, expectedVersion);
   }
 
-  /** Why a fenced write failed its condition: the shard is gone, or its generation moved on. */
-  private async fencedError(key: ShardKey, generation: number): Promise<Error> {
-    const shard = await this.get(this.tables.shards, primaryKey(key), ['generation']);
+  /** Why a fenced write failed its condition: the shard is gone, its generation moved on, or another writer holds it. */
+  private async fencedError(key: ShardKey, generation: number, writer?: string): Promise<Error> {
+    const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'writer']);
     if (!shard) return new NotFoundError(`shard ${shardKeyOf(key)} does not exist in table ${this.tables.shards}`);
-    return new FencedOutError(key.shardId, generation, shard.generation as number);
+    return (
+      (writer === undefined ? undefined : fencedBy(key, generation, writer, shard)) ?? new FencedOutError(key.shardId, generation, shard.generation as number)
+    );
   }
 
   /** `updatedAt` is the clock's now unless the patch sets it. */
@@ -822,6 +867,14 @@ function scheduleItem(record: ScheduleRecord): Item {
 
 function scheduleExists(scheduleId: string, table: string): AlreadyExistsError {
   return new AlreadyExistsError(`schedule ${scheduleId} already exists in table ${table}; delete it first or choose another name`);
+}
+
+/** The fence a stored shard item (`generation`, `writer`) puts on `writer` of `generation`, or undefined when it may write. */
+function fencedBy(key: ShardKey, generation: number, writer: string, shard: Item): FencedOutError | undefined {
+  if (shard.generation !== generation) return new FencedOutError(key.shardId, generation, shard.generation as number);
+  const claimed = ShardWriterSchema.safeParse(shard.writer);
+  const holder = shardHolderBesides(claimed.success ? claimed.data : undefined, generation, writer);
+  return holder === undefined ? undefined : new FencedOutError(key.shardId, generation, generation, { self: writer, holder });
 }
 
 function primaryKey(key: ShardKey): Item {

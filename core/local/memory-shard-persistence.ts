@@ -1,12 +1,17 @@
+import { systemClock, type Clock } from '../clock.js';
 import { FencedOutError } from '../errors.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import type { Fill } from '../model/fill.js';
 import { committedFills, reconcileCommit, refuseGaps, refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
+import type { ShardWriter } from '../model/records.js';
+import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
 import type { RestorePoint, ShardKey, ShardPersistence } from '../ports.js';
 
 interface ShardSlot {
   generation: number;
+  /** The last claim (`ShardRecord.writer`). */
+  writer?: ShardWriter;
   checkpoint: Checkpoint | null;
   /** Stored fills by seq, orphans included (only `writeUnfinishedCommit` leaves any: a commit here is one step). */
   fills: Map<number, StoredFill>;
@@ -21,33 +26,40 @@ interface ShardSlot {
  * fill already stored identically is dropped from a commit, a different one under its `seq` is
  * a `LedgerConflictError`, new fills that do not continue the ledger are a `LedgerGapError`),
  * the same commit point (fills above the head, `committedSeq`, are an unfinished commit's
- * orphans: never read, written over by a newer generation; `ledger-reconcile.ts`), and nothing
- * durable.
+ * orphans: never read, written over by a newer generation; `ledger-reconcile.ts`), the same
+ * claim by writer (the latest claimant of a generation holds the shard: `ShardPersistence`), and
+ * nothing durable.
  */
 export class MemoryShardLedger {
   private readonly shards = new Map<string, ShardSlot>();
 
-  /** The port for one generation of a shard. The first call for a shard sets its generation. */
-  forTask(key: ShardKey, generation: number): ShardPersistence {
+  /** @param clock stamps claims (`ShardWriter.claimedAt`). */
+  constructor(private readonly clock: Clock = systemClock) {}
+
+  /** The port for one generation of a shard and one writer (a fresh one when not given). The first call for a shard sets its generation. */
+  forTask(key: ShardKey, generation: number, writer: string = newWriterId()): ShardPersistence {
     const slot = this.slot(key, generation);
     const ledger = this;
     return {
       key,
       generation,
+      writer,
       async restore(): Promise<RestorePoint> {
+        if (slot.generation !== generation) throw new FencedOutError(key.shardId, generation, slot.generation);
+        slot.writer = { id: writer, generation, claimedAt: ledger.clock.now() };
         return ledger.restorePoint(key);
       },
       async heartbeat(progress: Progress): Promise<void> {
-        ledger.checkFence(key, slot, generation);
+        ledger.checkFence(key, slot, generation, writer);
         slot.heartbeats.push({ generation, progress });
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
-        ledger.checkFence(key, slot, generation);
+        ledger.checkFence(key, slot, generation, writer);
         refuseRepeatedSeqs(`shard ${key.shardId}`, fills);
-        const head = { committedSeq: slot.committedSeq, generation };
+        const head = { committedSeq: slot.committedSeq, generation, writer };
         const { toWrite, covered } = reconcileCommit(key.shardId, fills, storedAmong(slot, fills), head);
         refuseGaps(key.shardId, slot.committedSeq, covered);
-        for (const fill of toWrite) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation });
+        for (const fill of toWrite) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation, writer });
         if (covered.length > 0) slot.committedSeq = (covered[covered.length - 1] as Fill).seq;
         if (checkpoint) slot.checkpoint = structuredClone(checkpoint);
       },
@@ -59,9 +71,9 @@ export class MemoryShardLedger {
    * parts of 98 fills): `fills` stored as `generation` wrote them, the head not moved, no
    * checkpoint. The persistence contract plants orphans with it; a commit here never leaves any.
    */
-  writeUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[]): void {
+  writeUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[], writer?: string): void {
     const slot = this.slot(key, generation);
-    for (const fill of fills) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation });
+    for (const fill of fills) slot.fills.set(fill.seq, { fill: { ...fill }, writerGeneration: generation, ...(writer !== undefined ? { writer } : {}) });
   }
 
   /** Makes `generation` the shard's current one, fencing out every older task (what a restart does). */
@@ -105,8 +117,10 @@ export class MemoryShardLedger {
     return slot;
   }
 
-  private checkFence(key: ShardKey, slot: ShardSlot, generation: number): void {
+  private checkFence(key: ShardKey, slot: ShardSlot, generation: number, writer: string): void {
     if (slot.generation !== generation) throw new FencedOutError(key.shardId, generation, slot.generation);
+    const holder = shardHolderBesides(slot.writer, generation, writer);
+    if (holder !== undefined) throw new FencedOutError(key.shardId, generation, generation, { self: writer, holder });
   }
 }
 

@@ -21,6 +21,7 @@ import {
   HeartbeatSchema,
   LifecycleEventSchema,
   ShardRecordSchema,
+  ShardWriterSchema,
   type CampaignRecord,
   type Heartbeat,
   type LifecycleEvent,
@@ -31,6 +32,7 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, seqRange, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
+import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
 import { CONTROL_PLANE_LOCK_WAIT_SEC } from '../fleet/timeouts.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
@@ -145,13 +147,19 @@ const SQL = {
   updateCampaign: 'UPDATE campaigns SET idempotency_key = ?, version = ?, record = ? WHERE campaign_id = ? AND version = ?',
   insertShard: 'INSERT INTO shards (campaign_id, shard_id, shard_index, status, active, generation, version, record) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
   getShard: 'SELECT record FROM shards WHERE campaign_id = ? AND shard_id = ?',
-  shardGeneration: 'SELECT generation FROM shards WHERE campaign_id = ? AND shard_id = ?',
+  // The fence of a task's writes: the shard's generation and the writer that last claimed it (`ShardRecord.writer`).
+  shardFence:
+    "SELECT generation, json_extract(record, '$.writer.id') AS writer, json_extract(record, '$.writer.generation') AS writerGeneration " +
+    'FROM shards WHERE campaign_id = ? AND shard_id = ?',
+  // The claim: the latest claimant of the current generation holds the shard (`ShardPersistence.restore`).
+  claimShard: "UPDATE shards SET record = json_set(record, '$.writer', json(?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
   listShards: 'SELECT record FROM shards WHERE campaign_id = ? ORDER BY shard_index, shard_id',
   listActiveShards: 'SELECT record FROM shards INDEXED BY shards_active WHERE active = 1 ORDER BY campaign_id, shard_index',
   updateShard: 'UPDATE shards SET status = ?, active = ?, generation = ?, version = ?, record = ? WHERE campaign_id = ? AND shard_id = ? AND version = ?',
   heartbeat:
     "UPDATE shards SET record = json_set(record, '$.heartbeat', json(?), '$.peakRssBytes', " +
-    "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
+    "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ? " +
+    "AND (coalesce(json_extract(record, '$.writer.generation'), -1) <> generation OR json_extract(record, '$.writer.id') = ?)",
   insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
   readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
   // Over an orphan (a fill above the head that an unfinished commit left) too: the commit decided it may.
@@ -188,7 +196,8 @@ type Statements = Record<keyof typeof SQL, Statement>;
  * engine processes of a local fleet. It keeps the guarantees the DynamoDB adapter gives:
  * campaigns are created atomically with their shards and at most once per idempotency key,
  * control-plane updates are compare-and-set on `version`, and task writes (heartbeats, fills,
- * checkpoints) are fenced by `generation` and committed all or nothing.
+ * checkpoints) are fenced by `generation` and by the writer that claimed it (`ShardRecord.writer`,
+ * `ShardPersistence` in `core/ports.ts`) and committed all or nothing.
  *
  * Every write runs in a `BEGIN IMMEDIATE` transaction, so concurrent writers from other
  * processes queue on the file lock (up to a 10 s busy timeout) instead of failing.
@@ -364,6 +373,7 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
           index: current.index,
           symbols: current.symbols,
           heartbeat: current.heartbeat,
+          writer: current.writer,
           version: current.version + 1,
         },
         `${name} update`,
@@ -374,23 +384,25 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     });
   }
 
-  forTask(shard: ShardKey, generation: number): ShardPersistence {
+  forTask(shard: ShardKey, generation: number, writer: string = newWriterId()): ShardPersistence {
     const store = this;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     const ticksSince = new TicksSince();
     return {
       key,
       generation,
+      writer,
       async restore(): Promise<RestorePoint> {
-        return store.restorePoint(key);
+        store.checkSameFile(key, generation);
+        return store.claimAndRestore(key, generation, writer);
       },
       async heartbeat(progress: Progress): Promise<void> {
         store.checkSameFile(key, generation);
-        store.heartbeat(key, generation, progress, ticksSince);
+        store.heartbeat(key, generation, writer, progress, ticksSince);
       },
       async commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {
         store.checkSameFile(key, generation);
-        store.commit(key, generation, fills, checkpoint);
+        store.commit(key, generation, writer, fills, checkpoint);
       },
     };
   }
@@ -463,15 +475,29 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     });
   }
 
-  /** Fenced heartbeat: one conditional UPDATE plus the history row, in one transaction. */
-  private heartbeat(key: ShardKey, generation: number, progress: Progress, ticks: TicksSince): void {
+  /**
+   * The claim, then the restore point, in one write transaction: the shard's writer becomes
+   * `writer` (compare-and-set on the generation; any earlier writer of it is fenced from now on),
+   * and the checkpoint and ledger are read after it.
+   */
+  private claimAndRestore(key: ShardKey, generation: number, writer: string): RestorePoint {
+    const claim = JSON.stringify(validate(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${key.shardId}`));
+    return this.write(() => {
+      const result = this.sql.claimShard.run(claim, key.campaignId, key.shardId, generation);
+      if (result.changes === 0) this.throwFenced(key, generation, writer);
+      return this.restorePoint(key);
+    });
+  }
+
+  /** Fenced heartbeat: one conditional UPDATE (generation and writer) plus the history row, in one transaction. */
+  private heartbeat(key: ShardKey, generation: number, writer: string, progress: Progress, ticks: TicksSince): void {
     const receivedAt = this.clock.now();
     const ticksSince = ticks.next(progress, receivedAt);
-    const heartbeat = validate(HeartbeatSchema, { generation, receivedAt, ticksSince, progress }, `heartbeat of shard ${key.shardId}`);
+    const heartbeat = validate(HeartbeatSchema, { generation, writer, receivedAt, ticksSince, progress }, `heartbeat of shard ${key.shardId}`);
     const json = JSON.stringify(heartbeat);
     this.write(() => {
-      const result = this.sql.heartbeat.run(json, progress.rssBytes, key.campaignId, key.shardId, generation);
-      if (result.changes === 0) this.throwFenced(key, generation);
+      const result = this.sql.heartbeat.run(json, progress.rssBytes, key.campaignId, key.shardId, generation, writer);
+      if (result.changes === 0) this.throwFenced(key, generation, writer);
       this.sql.insertHeartbeat.run(key.campaignId, key.shardId, generation, heartbeat.receivedAt, json);
     });
   }
@@ -486,16 +512,16 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
    * fills above it, but a file that holds some (written by anything else) reads the same way,
    * and a newer generation writes over them.
    */
-  private commit(key: ShardKey, generation: number, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
+  private commit(key: ShardKey, generation: number, writer: string, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
     const name = `shard ${key.campaignId}/${key.shardId}`;
     const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
     const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
     refuseRepeatedSeqs(name, validFills);
     this.write(() => {
-      const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
-      if (!row || row.generation !== generation) this.throwFenced(key, generation);
+      const fence = this.fenceOf(key);
+      if (!fence || fence.generation !== generation || holderBesides(fence, writer) !== undefined) this.throwFenced(key, generation, writer);
       const committedSeq = this.committedSeq(key);
-      const { toWrite, covered } = reconcileCommit(key.shardId, validFills, this.storedFillsFor(key, validFills), { committedSeq, generation });
+      const { toWrite, covered } = reconcileCommit(key.shardId, validFills, this.storedFillsFor(key, validFills), { committedSeq, generation, writer });
       refuseGaps(key.shardId, committedSeq, covered);
       for (const fill of toWrite) this.sql.writeFill.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
       if (covered.length > 0) this.sql.setLedgerHead.run(key.campaignId, key.shardId, (covered[covered.length - 1] as Fill).seq);
@@ -541,11 +567,16 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
     return rows.map((row) => parseStored(FillSchema, row.fill, `fill of shard ${key.campaignId}/${key.shardId}`, this.path));
   }
 
-  /** Throws the error that explains why a fenced write changed nothing. */
-  private throwFenced(key: ShardKey, generation: number): never {
-    const row = this.sql.shardGeneration.get(key.campaignId, key.shardId) as { generation: number } | undefined;
+  private fenceOf(key: ShardKey): FenceRow | undefined {
+    return this.sql.shardFence.get(key.campaignId, key.shardId) as FenceRow | undefined;
+  }
+
+  /** Throws the error that explains why a fenced write changed nothing: the shard is gone, its generation moved on, or another writer holds it. */
+  private throwFenced(key: ShardKey, generation: number, writer: string): never {
+    const row = this.fenceOf(key);
     if (!row) throw new NotFoundError(`shard ${key.campaignId}/${key.shardId} does not exist in ${this.path}`);
-    throw new FencedOutError(key.shardId, generation, row.generation);
+    const holder = row.generation === generation ? holderBesides(row, writer) : undefined;
+    throw new FencedOutError(key.shardId, generation, row.generation, holder === undefined ? undefined : { self: writer, holder });
   }
 
   /** Runs `fn` in a write transaction taken up front, so it waits for other writers rather than failing. */
@@ -568,6 +599,19 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
 
 interface RecordRow {
   record: string;
+}
+
+/** A shard's fence as `shardFence` reads it: its generation and its last claim (nulls before the first). */
+interface FenceRow {
+  generation: number;
+  writer: string | null;
+  writerGeneration: number | null;
+}
+
+/** The writer holding the shard when it is not `writer` (`shardHolderBesides`, on a fence row). */
+function holderBesides(row: FenceRow, writer: string): string | undefined {
+  const claimed = row.writer === null || row.writerGeneration === null ? undefined : { id: row.writer, generation: row.writerGeneration, claimedAt: 0 };
+  return shardHolderBesides(claimed, row.generation, writer);
 }
 
 /** Device and inode of the file at `path`, or undefined when there is none (or for `:memory:`). */

@@ -17,10 +17,13 @@
  * the feed resumed from the older checkpoint: the same market updates were traded twice, the
  * second time under new seqs (issue 16, point 4: 98 fills reappeared as 26 identical trades).
  *
- * An orphan written by an OLDER generation is overwritten. One written by THIS generation is its
- * own unfinished commit being retried: identical, it is kept (nothing to write, but the commit
- * still covers it); different, it is a `LedgerConflictError` (two writers of one generation, or a
- * bug), so one generation never overwrites its own fills.
+ * An orphan written by an OLDER generation is overwritten, and so is one of THIS generation
+ * written by another writer (the writer the committing one took the shard over from: its claim
+ * fenced that writer, so its unfinished commit can never be completed; `ShardPersistence` in
+ * `core/ports.ts`). One written by this generation and this writer (or by a writer not recorded)
+ * is its own unfinished commit being retried: identical, it is kept (nothing to write, but the
+ * commit still covers it); different, it is a `LedgerConflictError` (a bug), so one writer never
+ * overwrites its own fills.
  */
 import { LedgerConflictError, LedgerGapError, ProgrammingError } from '../errors.js';
 import { FillSchema, type Fill } from './fill.js';
@@ -28,11 +31,13 @@ import { FillSchema, type Fill } from './fill.js';
 /** The fields that make up a fill's content, in schema order. */
 const FILL_FIELDS = Object.keys(FillSchema.shape) as (keyof Fill)[];
 
-/** A fill as a store holds it: the fill, and the generation whose commit wrote it. */
+/** A fill as a store holds it: the fill, and the generation (and writer, where recorded) whose commit wrote it. */
 export interface StoredFill {
   fill: Fill;
   /** The generation of the task whose commit wrote this item (the port's, not the fill's field). */
   writerGeneration: number;
+  /** The writer identity whose commit wrote it; undefined where the store does not record it. */
+  writer?: string;
 }
 
 /** What a commit still has to write once the ledger's contents are known. */
@@ -52,8 +57,8 @@ export interface ReconciledCommit {
 /**
  * Splits `fills` into those to write and those the ledger already holds identically.
  * @param stored the ledger's fills whose `seq` is one of `fills`' (others are ignored), orphans included.
- * @param head the shard's `committedSeq` (-1 for an empty ledger) as read with `stored`, and the
- *   committing generation (what orphans are told apart by).
+ * @param head the shard's `committedSeq` (-1 for an empty ledger) as read with `stored`, the
+ *   committing generation and writer (what orphans are told apart by).
  * @throws LedgerConflictError naming the shard, the seq and the differing fields when a committed
  *   fill, or an orphan of this same generation (or a newer one), differs from the commit's fill
  *   with the same `seq`.
@@ -62,7 +67,7 @@ export function reconcileCommit(
   shardId: string,
   fills: readonly Fill[],
   stored: readonly StoredFill[],
-  head: { committedSeq: number; generation: number },
+  head: { committedSeq: number; generation: number; writer?: string },
 ): ReconciledCommit {
   const bySeq = new Map(stored.map((item) => [item.fill.seq, item]));
   const toWrite: Fill[] = [];
@@ -76,8 +81,8 @@ export function reconcileCommit(
       covered.push(fill);
       continue;
     }
-    if (orphan && existing.writerGeneration < head.generation) {
-      // An unfinished commit of an older generation: not committed, written over.
+    if (orphan && (existing.writerGeneration < head.generation || isFormerWriters(existing, head))) {
+      // An unfinished commit of an older generation, or of the writer this one took over from: not committed, written over.
       toWrite.push(fill);
       covered.push(fill);
       continue;
@@ -88,6 +93,11 @@ export function reconcileCommit(
     else alreadyStored++;
   }
   return { toWrite, covered, alreadyStored };
+}
+
+/** True when `stored` was written by another recorded writer of the committing generation: the one it took the shard over from. */
+function isFormerWriters(stored: StoredFill, head: { generation: number; writer?: string }): boolean {
+  return stored.writerGeneration === head.generation && stored.writer !== undefined && head.writer !== undefined && stored.writer !== head.writer;
 }
 
 /** The fields in which two fills differ, each as `field: a → b` (empty when they are the same fill). */

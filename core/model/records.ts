@@ -73,10 +73,29 @@ export const RestartRecordSchema = z
   .strict();
 export type RestartRecord = z.infer<typeof RestartRecordSchema>;
 
+/**
+ * The writer that holds a shard: one engine process (its writer identity, drawn once at boot:
+ * `newWriterId`, `core/model/shard-writer.ts`) that claimed the shard for `generation` before
+ * its restore (`ShardPersistence.restore`, `core/ports.ts`). While it holds the shard, no other
+ * writer of that generation may heartbeat or commit; a later claim of the same generation takes
+ * the shard over.
+ */
+export const ShardWriterSchema = z
+  .object({
+    id: z.string().min(1),
+    generation: z.number().int().nonnegative(),
+    /** When it claimed the shard, ms since the epoch (the writer's wall clock). */
+    claimedAt: z.number(),
+  })
+  .strict();
+export type ShardWriter = z.infer<typeof ShardWriterSchema>;
+
 /** The latest heartbeat of a shard's current generation. */
 export const HeartbeatSchema = z
   .object({
     generation: z.number().int().nonnegative(),
+    /** The writer identity of the process that wrote it (absent in heartbeats from before writers were recorded). */
+    writer: z.string().optional(),
     /** When the store received it, ms since the epoch (the writer's wall clock). */
     receivedAt: z.number(),
     /**
@@ -115,6 +134,12 @@ export const ShardRecordSchema = z
      */
     launchRequeues: z.number().int().nonnegative().optional(),
     heartbeat: HeartbeatSchema.optional(),
+    /**
+     * The writer that last claimed the shard (written by the task, never by a control-plane
+     * update); it holds the shard while `writer.generation` is the shard's `generation`. Absent on
+     * records from before writers were recorded, and until the first claim.
+     */
+    writer: ShardWriterSchema.optional(),
     /** The watchdog's own observation of progress: ticks it last saw and since when they stand. */
     observedTicks: z.number().int().nonnegative().optional(),
     observedTicksSince: z.number().optional(),

@@ -189,7 +189,7 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
     describe('heartbeats', () => {
       it('a heartbeat sets the record heartbeat, keeps the peak RSS and never changes the version', async () => {
         const key = await seed('c1');
-        const task = store.forTask(key, 0);
+        const task = store.forTask(key, 0, 'writer-a');
         clock.advance(10_000);
         await task.heartbeat(progress(100, 80_000_000));
         const firstAt = clock.now();
@@ -197,13 +197,41 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         await task.heartbeat(progress(200, 60_000_000));
 
         const shard = await store.getShard(key);
-        expect(shard?.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) });
+        expect(shard?.heartbeat).toEqual({
+          generation: 0,
+          writer: 'writer-a',
+          receivedAt: clock.now(),
+          ticksSince: clock.now(),
+          progress: progress(200, 60_000_000),
+        });
         expect(shard?.peakRssBytes).toBe(80_000_000);
         expect(shard?.version).toBe(0);
         expect(await store.readHeartbeats(key)).toEqual([
-          { generation: 0, receivedAt: firstAt, ticksSince: firstAt, progress: progress(100, 80_000_000) },
-          { generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) },
+          { generation: 0, writer: 'writer-a', receivedAt: firstAt, ticksSince: firstAt, progress: progress(100, 80_000_000) },
+          { generation: 0, writer: 'writer-a', receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) },
         ]);
+      });
+
+      it('a claim records its writer on the shard (never the version); control-plane updates keep it; the writer it took over from heartbeats nothing more', async () => {
+        const key = await seed('c1');
+        const first = store.forTask(key, 0, 'writer-a');
+        await first.restore();
+        await first.heartbeat(progress(100));
+        clock.advance(1_000);
+        await store.forTask(key, 0, 'writer-b').restore();
+        const claimed = await store.getShard(key);
+        expect(claimed?.writer).toEqual({ id: 'writer-b', generation: 0, claimedAt: clock.now() });
+        expect(claimed?.version).toBe(0);
+
+        clock.advance(1_000);
+        await expect(first.heartbeat(progress(200))).rejects.toMatchObject({ name: 'FencedOutError', writers: { self: 'writer-a', holder: 'writer-b' } });
+        const after = await store.getShard(key);
+        expect(after?.heartbeat?.progress.ticks).toBe(100);
+        expect((await store.readHeartbeats(key)).map((h) => [h.writer, h.progress.ticks])).toEqual([['writer-a', 100]]);
+
+        const updated = await store.updateShard(key, 0, { status: 'RUNNING' });
+        expect(updated.writer).toEqual(claimed?.writer);
+        expect((await store.getShard(key))?.writer).toEqual(claimed?.writer);
       });
 
       it('a heartbeat says since when its ticks have stood still: moving ticks restart the clock, a new task starts its own', async () => {

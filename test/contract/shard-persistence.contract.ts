@@ -1,5 +1,6 @@
 /**
- * The contract of the engine's persistence port (`ShardPersistence`): fenced writes, atomic
+ * The contract of the engine's persistence port (`ShardPersistence`): writes fenced by generation
+ * and writer (the latest claimant of a generation holds the shard, `core/ports.ts`), atomic
  * commits, restore from checkpoint plus ledger tail, and the commit point (fills an unfinished
  * commit left above the ledger's head are no one's to read, and a newer generation writes over
  * them: `core/model/ledger-reconcile.ts`). Every adapter runs this same suite.
@@ -15,7 +16,8 @@ import { checkpoint, fill, fills, newCampaign, progress } from './record-builder
 export interface ShardPersistenceHarness {
   /** Creates a fresh shard (no checkpoint, no fills) whose current generation is `generation`. */
   createShard(generation: number): Promise<ShardKey>;
-  forTask(key: ShardKey, generation: number): ShardPersistence;
+  /** The port of one writer (a fresh writer identity when `writer` is not given). */
+  forTask(key: ShardKey, generation: number, writer?: string): ShardPersistence;
   /** Makes `generation` the shard's current one, as a restart does. */
   supersede(key: ShardKey, generation: number): Promise<void>;
   /** Every fill of the shard, in `seq` order, across generations. */
@@ -23,9 +25,10 @@ export interface ShardPersistenceHarness {
   /**
    * Stores `fills` as a split commit of `generation` leaves them when its task dies between the
    * parts: the fills written, the head not moved, no checkpoint (on DynamoDB the items its first
-   * part writes; elsewhere, where a commit is one step, written past the store's own code).
+   * part writes; elsewhere, where a commit is one step, written past the store's own code),
+   * written by `writer` where the adapter records writers of fills (`recordsFillWriters`).
    */
-  leaveUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[]): Promise<void>;
+  leaveUnfinishedCommit(key: ShardKey, generation: number, fills: readonly Fill[], writer?: string): Promise<void>;
   cleanup(): Promise<void>;
 }
 
@@ -48,7 +51,7 @@ export function storeBackedHarness(
       await store.createCampaign(campaign, [{ ...shard, generation }]);
       return { campaignId, shardId: shard.shardId };
     },
-    forTask: (key, generation) => store.forTask(key, generation),
+    forTask: (key, generation, writer) => store.forTask(key, generation, writer),
     readLedger: (key) => store.readLedger(key),
     async supersede(key, generation) {
       const shard = await store.getShard(key);
@@ -60,8 +63,22 @@ export function storeBackedHarness(
   };
 }
 
+/** What an adapter can show besides the common contract. */
+export interface ShardPersistenceContractOptions {
+  /**
+   * The adapter records which writer wrote each fill (DynamoDB, whose split commits can leave a
+   * writer's orphans; memory): orphans of the writer a claim took the shard from are written over.
+   * SQLite's commits are one transaction and leave none, so it records no writer per fill.
+   */
+  recordsFillWriters?: boolean;
+}
+
 /** Registers the `ShardPersistence` contract for one adapter. */
-export function describeShardPersistenceContract(name: string, make: () => Promise<ShardPersistenceHarness>): void {
+export function describeShardPersistenceContract(
+  name: string,
+  make: () => Promise<ShardPersistenceHarness>,
+  options: ShardPersistenceContractOptions = {},
+): void {
   describe(`ShardPersistence contract: ${name}`, () => {
     let harness: ShardPersistenceHarness;
     let key: ShardKey;
@@ -204,7 +221,91 @@ export function describeShardPersistenceContract(name: string, make: () => Promi
       await expect(heartbeat).rejects.toMatchObject({ generation: 0, currentGeneration: 1 });
       await expect(old.commit(fills(3, 2, 0), checkpoint(0, 4))).rejects.toBeInstanceOf(FencedOutError);
       await expect(old.commit([], checkpoint(0, 2))).rejects.toBeInstanceOf(FencedOutError);
-      expect(await old.restore()).toEqual(before);
+      // Its claim is refused too: a superseded task cannot even start.
+      await expect(old.restore()).rejects.toMatchObject({ name: 'FencedOutError', generation: 0, currentGeneration: 1 });
+      expect(await harness.forTask(key, 1).restore()).toEqual(before);
+    });
+
+    describe('two writers of one generation: the latest claimant holds the shard', () => {
+      it("a second writer's claim takes the shard over: it restores what the first committed, and the first's heartbeat and commits are refused naming the holder, writing nothing", async () => {
+        const first = harness.forTask(key, 0, 'writer-a');
+        await first.restore();
+        await first.heartbeat(progress(10));
+        await first.commit(fills(0, 4, 0), checkpoint(0, 3));
+        await first.commit(fills(4, 2, 0), null);
+
+        const second = harness.forTask(key, 0, 'writer-b');
+        expect(await second.restore()).toEqual({ checkpoint: checkpoint(0, 3), ledgerTail: fills(4, 2, 0) });
+
+        const heartbeat = first.heartbeat(progress(20));
+        await expect(heartbeat).rejects.toBeInstanceOf(FencedOutError);
+        await expect(heartbeat).rejects.toMatchObject({ generation: 0, currentGeneration: 0, writers: { self: 'writer-a', holder: 'writer-b' } });
+        await expect(heartbeat).rejects.toThrow(/writer writer-a of generation 0 is fenced out: writer writer-b of the same generation took the shard over/);
+        await expect(first.commit(fills(6, 2, 0), checkpoint(0, 7))).rejects.toMatchObject({ name: 'FencedOutError', writers: { holder: 'writer-b' } });
+        await expect(first.commit([], checkpoint(0, 5))).rejects.toBeInstanceOf(FencedOutError);
+        // A split commit (more than one DynamoDB transaction): refused whole.
+        await expect(first.commit(fills(6, 250, 0), checkpoint(0, 255))).rejects.toBeInstanceOf(FencedOutError);
+        expect(await harness.readLedger(key)).toEqual(fills(0, 6, 0));
+
+        await second.heartbeat(progress(11));
+        await second.commit(fills(6, 2, 0), checkpoint(0, 7));
+        expect(await harness.readLedger(key)).toEqual(fills(0, 8, 0));
+        expect(await harness.forTask(key, 0, 'writer-b').restore()).toEqual({ checkpoint: checkpoint(0, 7), ledgerTail: [] });
+      });
+
+      it('a claim again by the writer that lost the shard takes it back (latest wins), and fences the other', async () => {
+        const first = harness.forTask(key, 0, 'writer-a');
+        const second = harness.forTask(key, 0, 'writer-b');
+        await first.restore();
+        await second.restore();
+        await second.commit(fills(0, 2, 0), checkpoint(0, 1));
+        expect(await first.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: [] });
+        await expect(second.heartbeat(progress(1))).rejects.toMatchObject({ writers: { self: 'writer-b', holder: 'writer-a' } });
+        await first.commit(fills(2, 2, 0), checkpoint(0, 3));
+        expect(await harness.readLedger(key)).toEqual(fills(0, 4, 0));
+      });
+
+      it("a claim of a generation that is not the shard's is refused and takes nothing over", async () => {
+        await harness.supersede(key, 1);
+        const current = harness.forTask(key, 1, 'writer-new');
+        await current.restore();
+        await expect(harness.forTask(key, 0, 'writer-old').restore()).rejects.toMatchObject({ name: 'FencedOutError', generation: 0, currentGeneration: 1 });
+        await expect(harness.forTask(key, 2, 'writer-ahead').restore()).rejects.toMatchObject({ name: 'FencedOutError', generation: 2, currentGeneration: 1 });
+        await current.heartbeat(progress(1));
+        await current.commit(fills(0, 2, 1), checkpoint(1, 1));
+        expect(await harness.readLedger(key)).toEqual(fills(0, 2, 1));
+      });
+
+      it('a port that never claimed writes only while no writer has claimed its generation', async () => {
+        const unclaimed = harness.forTask(key, 0, 'writer-tool');
+        await unclaimed.heartbeat(progress(1));
+        await unclaimed.commit(fills(0, 2, 0), checkpoint(0, 1));
+        await harness.forTask(key, 0, 'writer-engine').restore();
+        await expect(unclaimed.heartbeat(progress(2))).rejects.toMatchObject({ writers: { self: 'writer-tool', holder: 'writer-engine' } });
+        await expect(unclaimed.commit(fills(2, 2, 0), checkpoint(0, 3))).rejects.toBeInstanceOf(FencedOutError);
+        expect(await harness.readLedger(key)).toEqual(fills(0, 2, 0));
+        // A new generation is unclaimed again until its task claims it.
+        await harness.supersede(key, 1);
+        await harness.forTask(key, 1, 'writer-tool').heartbeat(progress(3));
+      });
+
+      if (options.recordsFillWriters) {
+        it('orphans the former writer of the generation left (a split commit cut by the claim) are written over by the writer that took over; its own are not', async () => {
+          const remade = (seq: number): Fill => ({ ...fill(seq, 0), price: fill(seq, 0).price + 0.5 });
+          const first = harness.forTask(key, 0, 'writer-a');
+          await first.restore();
+          await first.commit(fills(0, 2, 0), checkpoint(0, 1));
+          await harness.leaveUnfinishedCommit(key, 0, fills(2, 98, 0), 'writer-a');
+
+          const second = harness.forTask(key, 0, 'writer-b');
+          expect(await second.restore()).toEqual({ checkpoint: checkpoint(0, 1), ledgerTail: [] });
+          await second.commit([remade(2), remade(3)], checkpoint(0, 3));
+          expect(await harness.readLedger(key)).toEqual([...fills(0, 2, 0), remade(2), remade(3)]);
+
+          await harness.leaveUnfinishedCommit(key, 0, [fill(4, 0)], 'writer-b');
+          await expect(second.commit([remade(4)], checkpoint(0, 4))).rejects.toBeInstanceOf(LedgerConflictError);
+        });
+      }
     });
 
     it('the new generation resumes where the old one stopped and continues the ledger', async () => {

@@ -252,11 +252,35 @@ describe('split commits', () => {
     expect(observed.sent).toHaveLength(2);
     expect(await store.readCheckpoint(key)).toBeUndefined();
     // What landed is an unfinished commit's: not committed, so the next generation trades it again, under the same seqs.
-    expect(await store.forTask(key, 1).restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+    const next = store.forTask(key, 1);
+    expect(await next.restore()).toEqual({ checkpoint: null, ledgerTail: [] });
     expect(await store.readLedger(key)).toEqual([]);
     const again = fills(0, 3, 1);
-    await store.forTask(key, 1).commit(again, checkpoint(1, 2));
+    await next.commit(again, checkpoint(1, 2));
     expect(await store.readLedger(key)).toEqual(again);
+  });
+
+  it('a writer whose shard another writer of its generation claimed between two parts writes no later part: what landed is an orphan the new holder writes over', async () => {
+    const { key } = await seed();
+    const observed = observedStore(clock, async (_, index) => {
+      if (index === 0) await store.forTask(key, 0, 'writer-b').restore();
+    });
+    destroy = observed.destroy;
+    const first = observed.store.forTask(key, 0, 'writer-a');
+    await first.restore();
+
+    const refused = first.commit(fills(0, 250, 0), checkpoint(0, 249));
+    await expect(refused).rejects.toMatchObject({ name: 'FencedOutError', writers: { self: 'writer-a', holder: 'writer-b' } });
+
+    // Part 1 landed before the claim, part 2 was refused by its ConditionCheck on the writer; no part 3, no checkpoint.
+    expect(observed.sent.map((part) => part.seqs.length)).toEqual([98, 98]);
+    expect(await store.readCheckpoint(key)).toBeUndefined();
+    expect(await store.readLedger(key)).toEqual([]);
+    const second = store.forTask(key, 0, 'writer-b');
+    expect(await second.restore()).toEqual({ checkpoint: null, ledgerTail: [] });
+    const remade = fills(0, 3, 0).map((f) => ({ ...f, price: f.price + 0.5 }));
+    await second.commit(remade, checkpoint(0, 2));
+    expect(await store.readLedger(key)).toEqual(remade);
   });
 
   it('a split commit that puts a different fill under a committed seq is refused before any part is written', async () => {
@@ -336,7 +360,7 @@ describe('heartbeats', () => {
   it('history items carry expiresAt (receipt + TTL, epoch seconds) and the table has TTL on it', async () => {
     const { key } = await seed();
     clock.advance(1_500);
-    await store.forTask(key, 0).heartbeat(progress(10));
+    await store.forTask(key, 0, 'writer-a').heartbeat(progress(10));
 
     const { Items } = await clients.documents.send(
       new QueryCommand({
@@ -347,7 +371,7 @@ describe('heartbeats', () => {
     );
     expect(Items).toHaveLength(1);
     expect(Items![0]!.expiresAt).toBe(Math.floor(clock.now() / 1000) + HEARTBEAT_TTL_SEC);
-    expect(Items![0]!.heartbeat).toEqual({ generation: 0, receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(10) });
+    expect(Items![0]!.heartbeat).toEqual({ generation: 0, writer: 'writer-a', receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(10) });
     const { TimeToLiveDescription } = await clients.documents.send(new DescribeTimeToLiveCommand({ TableName: tables.heartbeats }));
     expect(TimeToLiveDescription).toMatchObject({ TimeToLiveStatus: 'ENABLED', AttributeName: 'expiresAt' });
   });

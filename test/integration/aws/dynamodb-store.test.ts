@@ -37,10 +37,15 @@ async function openFreshStore(): Promise<{ store: DynamoDbCampaignStore; clock: 
 // moto does not isolate concurrent conditional writes (see CampaignStoreContractOptions); DynamoDB and LocalStack do.
 describeCampaignStoreContract('DynamoDbCampaignStore', openFreshStore, { isolatesConcurrentWrites: !inject('awsEmulatorIsMoto') });
 
-describeShardPersistenceContract('DynamoDbCampaignStore.forTask', async () => {
-  const { store, cleanup, prefix } = await openFreshStore();
-  // The items a split commit's first part writes (dynamodb-commit.ts), its head never written.
-  return storeBackedHarness(store, cleanup, async (key, generation, fills) => {
-    for (const fill of fills) await clients.documents.send(new PutCommand({ TableName: tableNames(prefix).ledger, Item: ledgerItem(key, fill, generation) }));
-  });
-});
+describeShardPersistenceContract(
+  'DynamoDbCampaignStore.forTask',
+  async () => {
+    const { store, cleanup, prefix } = await openFreshStore();
+    // The items a split commit's first part writes (dynamodb-commit.ts), its head never written.
+    return storeBackedHarness(store, cleanup, async (key, generation, fills, writer) => {
+      for (const fill of fills)
+        await clients.documents.send(new PutCommand({ TableName: tableNames(prefix).ledger, Item: ledgerItem(key, fill, generation, writer) }));
+    });
+  },
+  { recordsFillWriters: true },
+);
