@@ -105,6 +105,10 @@ export class ArbfleetStack extends Stack {
     });
     new CfnOutput(this, 'ClusterArn', { value: this.fleet.cluster.clusterArn });
     new CfnOutput(this, 'TaskDefinitionArn', { value: this.fleet.taskDefinition.taskDefinitionArn });
+    new CfnOutput(this, 'EngineImagePrefix', {
+      value: this.fleet.engineImagePrefix,
+      description: 'engine.image must start with this (an ECR repository <stack>/… of this account and region) and be pinned by digest',
+    });
     new CfnOutput(this, 'LaunchQueueUrl', { value: this.controlPlane.launchQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterQueueUrl', { value: this.controlPlane.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });

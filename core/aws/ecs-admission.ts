@@ -8,6 +8,7 @@ import type { FieldIssue } from '../errors.js';
 import { ValidationError } from '../errors.js';
 import type { CampaignRecord, ShardRecord } from '../model/records.js';
 import { launchOverrides } from './ecs-task-launcher.js';
+import { allowedEngineImages, engineImageIssues } from './engine-task-definitions.js';
 
 /**
  * The folder of the repository the engine image holds besides the engine (`engine-task/Dockerfile`
@@ -37,9 +38,12 @@ export function imageFiles(): ReadonlySet<string> | undefined {
  * offer is refused earlier, by the config schema itself):
  * - `feed.path` / `feed.sources.N.path`: a replay file outside the image's `configs/` folder, or
  *   not among the files the image holds (`inImage`, from `imageFiles()`), which the task could not read;
+ *   (not checked for a `kind: command` engine with its own `engine.image`: its data is in that image);
+ * - `engine.image`: not pinned by digest, or outside the stack's allowed prefixes (`engineImageIssues`);
  * - the RunTask overrides of a shard's first launch above ECS's 8,192 characters.
  * @param campaign the campaign record about to be stored; `shards` its planned shards.
  * @param taskEnvironment the environment each launch will carry (the runtime's own).
+ * @param allowedImages the prefixes an `engine.image` must start with (`ARBFLEET_ENGINE_IMAGES`).
  * @returns the issues, empty when the campaign can run.
  */
 export function ecsAdmissionIssues(
@@ -48,10 +52,13 @@ export function ecsAdmissionIssues(
   taskEnvironment: (campaign: CampaignRecord, shard: ShardRecord) => Record<string, string>,
   containerName: string,
   inImage: ReadonlySet<string> | undefined = imageFiles(),
+  allowedImages: readonly string[] = allowedEngineImages(),
 ): FieldIssue[] {
   const config = campaign.config as unknown as CampaignConfig;
   const issues: FieldIssue[] = [];
-  if (config.feed.kind === 'replay') {
+  const ownImage = config.engine?.kind === 'command' ? config.engine.image : undefined;
+  if (ownImage !== undefined) issues.push(...engineImageIssues(ownImage, allowedImages));
+  if (config.feed.kind === 'replay' && ownImage === undefined) {
     const files =
       config.feed.path !== undefined
         ? [{ field: 'feed.path', path: config.feed.path }]

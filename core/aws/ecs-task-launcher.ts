@@ -26,6 +26,7 @@ import { ArbfleetError, StateConflictError, ValidationError, type FieldIssue } f
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import { fleetStopReason } from '../fleet/stop-author.js';
 import type { ControlPlaneClients } from './control-plane-clients.js';
+import { EngineTaskDefinitions } from './engine-task-definitions.js';
 import { FargateLaunchLimiter, realSleep } from './fargate-limits.js';
 
 /**
@@ -38,7 +39,13 @@ export const ECS_LAUNCHER_ACTIONS = {
   launch: ['ecs:ListTasks', 'ecs:RunTask', 'ecs:TagResource'],
   stop: ['ecs:DescribeTasks', 'ecs:StopTask'],
   describe: ['ecs:DescribeTasks'],
-} as const satisfies Record<'launch' | 'stop' | 'describe', readonly string[]>;
+  /**
+   * `launch` of a spec with an `image` (`EngineTaskDefinitions`, `engine-task-definitions.ts`):
+   * the base and the image's family described, a revision registered (tagged: ecs:TagResource,
+   * granted with `launch`'s), the family's revisions listed and the stale ones deregistered.
+   */
+  defineEngine: ['ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions', 'ecs:RegisterTaskDefinition'],
+} as const satisfies Record<'launch' | 'stop' | 'describe' | 'defineEngine', readonly string[]>;
 
 /** ECS's limit on the JSON of a RunTask's `overrides`, formatting characters included. */
 export const ECS_MAX_OVERRIDES_CHARS = 8192;
@@ -96,6 +103,11 @@ export interface EcsTaskLauncherOptions {
   limiter?: FargateLaunchLimiter;
   /** Launches in flight at once in `launchMany` (default 10). */
   launchConcurrency?: number;
+  /**
+   * The task definitions of engine images (a spec with an `image`): default, ones derived from
+   * `taskDefinition` (`EngineTaskDefinitions`). A spec without an image runs `taskDefinition` itself.
+   */
+  engineDefinitions?: EngineTaskDefinitions;
 }
 
 /** One launch of `launchMany`: its task, or why it failed. */
@@ -225,6 +237,7 @@ export class EcsTaskLauncher implements TaskLauncher {
   private readonly random: () => number;
   private readonly limiter: FargateLaunchLimiter;
   private readonly launchConcurrency: number;
+  private readonly engineDefinitions: EngineTaskDefinitions;
 
   constructor(options: EcsTaskLauncherOptions) {
     checkOptions(options);
@@ -240,10 +253,15 @@ export class EcsTaskLauncher implements TaskLauncher {
     this.random = options.random ?? Math.random;
     this.limiter = options.limiter ?? new FargateLaunchLimiter(options.clock, this.sleep);
     this.launchConcurrency = options.launchConcurrency ?? DEFAULT_LAUNCH_CONCURRENCY;
+    this.engineDefinitions =
+      options.engineDefinitions ??
+      new EngineTaskDefinitions({ clients: options.clients, baseTaskDefinition: options.taskDefinition, containerName: options.containerName });
   }
 
   /**
-   * Starts the task of one shard generation, or returns the one already started for it.
+   * Starts the task of one shard generation, or returns the one already started for it. A spec
+   * with an `image` runs under that image's task definition, registered first if need be
+   * (`EngineTaskDefinitions.resolve`); a failed launch forgets it, so a retry looks it up again.
    * @throws ValidationError for a bad spec or overrides above ECS's size limit.
    * @throws TaskLaunchError when ECS refuses or cannot place the task (after retries for transient causes).
    * @throws StateConflictError when ECS holds the launch's client token for different parameters and no task of it runs.
@@ -254,13 +272,23 @@ export class EcsTaskLauncher implements TaskLauncher {
     const overrides = launchOverrides(spec, this.containerName);
     const existing = await this.findRunning(identity.startedBy);
     if (existing !== undefined) return { taskId: existing };
+    if (spec.image === undefined) return this.runWithRetries(spec, identity, overrides, this.taskDefinition);
+    const taskDefinition = await this.engineDefinitions.resolve(spec.image);
+    try {
+      return await this.runWithRetries(spec, identity, overrides, taskDefinition);
+    } catch (error) {
+      this.engineDefinitions.forget(spec.image);
+      throw error;
+    }
+  }
 
+  private async runWithRetries(spec: TaskSpec, identity: LaunchIdentity, overrides: TaskOverride, taskDefinition: string): Promise<{ taskId: string }> {
     for (let attempt = 1; ; attempt++) {
       await this.limiter.acquire(1);
       let reason: string;
       let cause: unknown;
       try {
-        const { tasks = [], failures = [] } = await this.clients.ecs.send(this.runTask(spec, identity, overrides));
+        const { tasks = [], failures = [] } = await this.clients.ecs.send(this.runTask(spec, identity, overrides, taskDefinition));
         const taskArn = tasks[0]?.taskArn;
         if (taskArn !== undefined) return { taskId: taskArn };
         reason = failureReason(failures);
@@ -362,10 +390,10 @@ export class EcsTaskLauncher implements TaskLauncher {
     });
   }
 
-  private runTask(spec: TaskSpec, identity: LaunchIdentity, overrides: TaskOverride): RunTaskCommand {
+  private runTask(spec: TaskSpec, identity: LaunchIdentity, overrides: TaskOverride, taskDefinition: string): RunTaskCommand {
     return new RunTaskCommand({
       cluster: this.cluster,
-      taskDefinition: this.taskDefinition,
+      taskDefinition,
       launchType: 'FARGATE',
       count: 1,
       clientToken: identity.clientToken,

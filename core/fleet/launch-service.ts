@@ -8,6 +8,12 @@ import { isTerminalCampaign } from './campaign-lifecycle.js';
 import { transitionShard } from './shard-lifecycle.js';
 import { fleetStopReason } from './stop-author.js';
 
+/** The container image a campaign's engine runs in (`engine.image` of a `kind: command` engine), if it names one. */
+export function engineImageOf(campaign: CampaignRecord): string | undefined {
+  const engine = (campaign.config as Partial<CampaignConfig>).engine;
+  return engine?.kind === 'command' ? engine.image : undefined;
+}
+
 /** The task size a campaign's config asks for (`task`; its defaults when absent, as in old records). */
 export function taskSizeOf(campaign: CampaignRecord): { cpu: number; memoryMiB: number } {
   const task = (campaign.config as Partial<CampaignConfig>).task;
@@ -52,6 +58,7 @@ export class LaunchService {
       symbols: shard.symbols,
       env: this.ctx.taskEnvironment(campaign, shard),
       size: taskSizeOf(campaign),
+      ...(engineImageOf(campaign) !== undefined ? { image: engineImageOf(campaign) } : {}),
     });
     let step = transitionShard(shard, 'LAUNCHING', clock.now(), { taskId });
     try {

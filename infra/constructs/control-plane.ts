@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { awsClientSettings, worstCallMs, type AwsClientSettings } from '../../core/aws/aws-clients.js';
 import { DEFAULT_LAUNCH_ATTEMPTS, ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
+import { ENGINE_DEFINITION_CALLS } from '../../core/aws/engine-task-definitions.js';
 import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_CAMPAIGNS_INDEX, TABLES } from '../../core/aws/table-design.js';
 import { ENGINE_CONTAINER_NAME, imageDataFiles, REPO_ROOT, type Fleet } from './fleet.js';
 import type { State, TableName } from './state.js';
@@ -154,7 +155,11 @@ interface FunctionAccess {
   stopTasks: boolean;
   /** `EcsTaskLauncher.describe`. */
   describeTasks: boolean;
-  /** RunTask of the engine task definition, with ListTasks to find a launch that already ran (idempotency). */
+  /**
+   * RunTask of the engine task definition and of the engine images' (`<family>-*`), with ListTasks
+   * to find a launch that already ran (idempotency), and the engine images' task definitions
+   * (`ECS_LAUNCHER_ACTIONS.defineEngine`: describe, register, list, deregister).
+   */
   runTasks: boolean;
   storeReports: boolean;
 }
@@ -186,9 +191,10 @@ export const LAUNCHER_MAX_CONCURRENCY = 5;
 /**
  * AWS calls on one launch's path, besides RunTask's own attempts: read campaign and shard, ListTasks
  * (a launch already made), update the shard, append its event, and on a campaign's last launch
- * list its shards, read, update and append again.
+ * list its shards, read, update and append again; for an engine image, its task definition's
+ * calls at worst (`ENGINE_DEFINITION_CALLS`: describe, register, list, deregister stale revisions).
  */
-const LAUNCH_PATH_CALLS = 9;
+const LAUNCH_PATH_CALLS = 9 + ENGINE_DEFINITION_CALLS;
 
 /** Lambda's longest timeout. */
 const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
@@ -198,7 +204,8 @@ const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
  * RunTask's own backoff between its attempts (`launchBackoffBudgetMs`, 15 s) plus every AWS call
  * on the path (the path's calls and each RunTask attempt) at its worst (`worstCallMs`: all the
  * SDK's attempts at their full connection and request timeouts, with its retry backoff: 35 s with
- * the defaults), rounded up to the minute: 14 × 35 + 15 = 505 s, so 9 minutes. One launch per
+ * the defaults), rounded up to the minute: 20 × 35 + 15 = 715 s, so 12 minutes (an engine image's
+ * task definition calls are 6 of the 20: `ENGINE_DEFINITION_CALLS`). One launch per
  * invocation never waits for the Fargate rate limiter (its buckets hold 20 calls). The launch
  * queue's visibility timeout is six times it (AWS's advice for SQS event sources).
  * @throws Error when the settings make the bound longer than Lambda's 15 minutes.
@@ -311,6 +318,7 @@ export class ControlPlane extends Construct {
       ARBFLEET_CLUSTER: fleet.cluster.clusterArn,
       ARBFLEET_TASK_DEFINITION: fleet.taskDefinition.taskDefinitionArn,
       ARBFLEET_CONTAINER_NAME: ENGINE_CONTAINER_NAME,
+      ARBFLEET_ENGINE_IMAGES: fleet.engineImagePrefix,
       ARBFLEET_SUBNETS: Fn.join(',', fleet.subnetIds()),
       ARBFLEET_SECURITY_GROUPS: fleet.taskSecurityGroup.securityGroupId,
       ARBFLEET_ASSIGN_PUBLIC_IP: fleet.assignPublicIp ? 'ENABLED' : 'DISABLED',
@@ -408,11 +416,24 @@ export class ControlPlane extends Construct {
       const { taskDefinition } = fleet;
       // ECS_LAUNCHER_ACTIONS.launch, each on the narrowest resource it takes.
       statement('RunEngineTask', ['ecs:RunTask'], [taskDefinition.taskDefinitionArn], onCluster);
+      // Engine images' definitions: one family per image, <base family>-<hash> (engine-task-definitions.ts).
+      const imageFamilies = stack.formatArn({ service: 'ecs', resource: 'task-definition', resourceName: `${taskDefinition.family}-*:*` });
+      statement('RunEngineImageTask', ['ecs:RunTask'], [imageFamilies], onCluster);
+      const imageFamiliesFinding = `Resource::arn:<AWS::Partition>:ecs:<AWS::Region>:<AWS::AccountId>:task-definition/${taskDefinition.family}-*:*`;
+      acknowledged.push({
+        finding: imageFamiliesFinding,
+        why: "Engine images' task definitions are registered at launch, one family per image named <engine family>-<hash of the image>: those families' revisions only.",
+      });
+      // ECS_LAUNCHER_ACTIONS.defineEngine: none of them takes a resource narrower than * in IAM.
+      statement('DefineEngineImageTasks', [...ECS_LAUNCHER_ACTIONS.defineEngine], ['*']);
+      statement('TagEngineImageTaskDefinitions', ['ecs:TagResource'], [imageFamilies], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
       // ListTasks has no task-level resource (its resource type is the container instance, absent on Fargate).
       statement('FindLaunchedTask', ['ecs:ListTasks'], ['*'], onCluster);
       acknowledged.push({
         finding: 'Resource::*',
-        why: 'ecs:ListTasks (finding a launch that already ran) takes no task resource; the ecs:cluster condition limits it to this cluster.',
+        why:
+          'ecs:ListTasks (finding a launch that already ran) takes no task resource; the ecs:cluster condition limits it to this cluster. ' +
+          "ecs:Describe/Register/List/DeregisterTaskDefinition take no resource in IAM; the launcher's code touches only its engine image families.",
       });
       statement('TagEngineTaskAtLaunch', ['ecs:TagResource'], [tasksOfCluster], { StringEquals: { 'ecs:CreateAction': 'RunTask' } });
       if (taskActions.length === 0)

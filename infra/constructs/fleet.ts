@@ -112,6 +112,16 @@ export interface FleetProps {
   logRetention: logs.RetentionDays;
 }
 
+/**
+ * The ECR repositories of engine images this stack runs (`engine.kind: command` with an `image`,
+ * `core/aws/engine-task-definitions.ts`): in its own account and region, named
+ * `<stack name, lower case>/…` (e.g. `arbfleet/python-engine`). The execution role may pull them
+ * and nothing else beyond the stack's own image; the Lambdas refuse any other image at create.
+ */
+export function engineRepositoryPrefix(stackName: string): string {
+  return `${stackName.toLowerCase()}/`;
+}
+
 export class Fleet extends Construct {
   readonly vpc: ec2.IVpc;
   /** The subnets tasks run in: isolated (`none`), public (`public-ip`) or private with egress (`nat`). */
@@ -122,6 +132,11 @@ export class Fleet extends Construct {
   readonly taskDefinition: ecs.FargateTaskDefinition;
   readonly taskSecurityGroup: ec2.SecurityGroup;
   readonly engineLogGroup: logs.LogGroup;
+  /**
+   * What an `engine.image` must start with to run here: `<account>.dkr.ecr.<region>.<suffix>/<stack>/`
+   * (`engineRepositoryPrefix`); the Lambdas' `ARBFLEET_ENGINE_IMAGES`, the stack's output `EngineImagePrefix`.
+   */
+  readonly engineImagePrefix: string;
 
   constructor(scope: Construct, id: string, props: FleetProps) {
     super(scope, id);
@@ -185,6 +200,9 @@ export class Fleet extends Construct {
       stopTimeout: Duration.seconds(30),
     });
     this.grantShardTableAccess(props.state);
+    const repositoryPrefix = engineRepositoryPrefix(Stack.of(this).stackName);
+    this.engineImagePrefix = `${Aws.ACCOUNT_ID}.dkr.ecr.${Aws.REGION}.${Aws.URL_SUFFIX}/${repositoryPrefix}`;
+    this.grantEngineImagePulls(repositoryPrefix);
 
     Validations.of(this.taskDefinition).acknowledge(
       {
@@ -268,6 +286,26 @@ export class Fleet extends Construct {
         }),
       );
     }
+  }
+
+  /**
+   * The execution role pulls engine images from this account's repositories `<prefix>*` (the
+   * layers, the manifest; its ecr:GetAuthorizationToken came with the stack's own image).
+   */
+  private grantEngineImagePulls(repositoryPrefix: string): void {
+    const executionRole = this.taskDefinition.obtainExecutionRole();
+    executionRole.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'PullEngineImages',
+        actions: ['ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        resources: [Stack.of(this).formatArn({ service: 'ecr', resource: 'repository', resourceName: `${repositoryPrefix}*` })],
+      }),
+    );
+    Validations.of(executionRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ecr:<AWS::Region>:<AWS::AccountId>:repository/${repositoryPrefix}*]`,
+      reason:
+        "Engine images are users' repositories named <stack>/… in this account and region, pushed after the deploy: this prefix, and only image pulls (core/aws/engine-task-definitions.ts).",
+    });
   }
 
   /** Comma-joined ids of the task subnets (the launcher's `ARBFLEET_SUBNETS`). */

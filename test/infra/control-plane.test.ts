@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ECS_LAUNCHER_ACTIONS, launchBackoffBudgetMs } from '../../core/aws/ecs-task-launcher.js';
+import { ENGINE_DEFINITION_CALLS } from '../../core/aws/engine-task-definitions.js';
 import { lambdaEnvironment } from '../../functions/lambda-environment.js';
 import {
   FUNCTION_SPECS,
@@ -71,6 +72,9 @@ describe('control plane: six Lambdas on Node 24, ARM64, each with its own role a
       ARBFLEET_CLUSTER: { 'Fn::GetAtt': [logicalIdOf(fleet.cluster), 'Arn'] },
       ARBFLEET_TASK_DEFINITION: { Ref: logicalIdOf(fleet.taskDefinition) },
       ARBFLEET_CONTAINER_NAME: 'engine',
+      ARBFLEET_ENGINE_IMAGES: {
+        'Fn::Join': ['', [{ Ref: 'AWS::AccountId' }, '.dkr.ecr.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/arbfleet/']],
+      },
       ARBFLEET_SUBNETS: { 'Fn::Join': [',', subnets] },
       ARBFLEET_SECURITY_GROUPS: { 'Fn::GetAtt': [logicalIdOf(fleet.taskSecurityGroup), 'GroupId'] },
       ARBFLEET_ASSIGN_PUBLIC_IP: 'DISABLED',
@@ -125,9 +129,11 @@ describe('control plane: the launch queue', () => {
 
   it("gives a launch time for RunTask's backoff and every call on its path at its worst, the SDK's retries included", () => {
     expect(launchBackoffBudgetMs()).toBe(15_000);
-    // 9 path calls + 5 RunTask attempts, each at most 4 SDK attempts × (2 + 5 s) + 7 s of SDK backoff, + 15 s of RunTask backoff: 505 s.
-    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(540);
-    expect(launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 }).toSeconds()).toBe(900); // 14 × (60 + 1) + 15 = 869 s
+    // 9 path calls + 6 of an engine image's task definition (ENGINE_DEFINITION_CALLS) + 5 RunTask attempts, each at most
+    // 4 SDK attempts × (2 + 5 s) + 7 s of SDK backoff, + 15 s of RunTask backoff: 715 s.
+    expect(ENGINE_DEFINITION_CALLS).toBe(6);
+    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(720);
+    expect(launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 7_000, requestTimeoutMs: 14_000 }).toSeconds()).toBe(900); // 20 × (42 + 1) + 15 = 875 s
     expect(() => launcherTimeout({ maxAttempts: 4, connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 })).toThrow(/over Lambda's 15 minutes/);
     expect(functionProps('launcher').Timeout).toBe(LAUNCHER_TIMEOUT.toSeconds());
   });
@@ -143,11 +149,38 @@ describe('control plane: least privilege per function', () => {
     ],
   };
 
-  it('only the launcher may RunTask, and only this task definition on this cluster', () => {
+  const imageFamilies = {
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':ecs:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:task-definition/${fleet.taskDefinition.family}-*:*`,
+      ],
+    ],
+  };
+
+  it("only the launcher may RunTask: this task definition and the engine images' families (<family>-*), on this cluster", () => {
     for (const name of names.filter((n) => n !== 'launcher')) expect(allowedActions(all, roleId(name))).not.toContain('ecs:RunTask');
-    const [runTask, ...more] = statementsWith('launcher', 'ecs:RunTask');
+    const [runTask, runImage, ...more] = statementsWith('launcher', 'ecs:RunTask');
     expect(more).toHaveLength(0);
     expect(runTask).toMatchObject({ Action: 'ecs:RunTask', Resource: { Ref: logicalIdOf(fleet.taskDefinition) }, Condition: onCluster });
+    expect(runImage).toMatchObject({ Action: 'ecs:RunTask', Resource: imageFamilies, Condition: onCluster });
+  });
+
+  it("only the launcher may define engine images' task definitions (ECS_LAUNCHER_ACTIONS.defineEngine), and tag only those families' at registration", () => {
+    for (const action of ECS_LAUNCHER_ACTIONS.defineEngine) {
+      for (const name of names.filter((n) => n !== 'launcher')) expect(allowedActions(all, roleId(name)), name).not.toContain(action);
+      expect(allowedActions(all, roleId('launcher')), action).toContain(action);
+    }
+    const tagging = statementsWith('launcher', 'ecs:TagResource').filter((s) => JSON.stringify(s.Resource).includes('task-definition'));
+    expect(tagging).toEqual([
+      expect.objectContaining({ Resource: imageFamilies, Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),
+    ]);
   });
 
   it('only the launcher may pass roles, and only the engine task role and execution role, to ECS tasks', () => {

@@ -16,6 +16,11 @@ const describeStatement = (s: LocatedStatement) => `${s.holder} ${s.statement.Si
 const STAR_ONLY_ACTIONS: Readonly<Record<string, { why: string; condition?: string }>> = {
   'ecr:GetAuthorizationToken': { why: 'ECR login tokens are per registry, not per repository (execution role)' },
   'ecs:ListTasks': { why: 'its resource type is the container instance, absent on Fargate', condition: 'ecs:cluster' },
+  // The launcher's engine-image task definitions (core/aws/engine-task-definitions.ts): IAM takes no resource for these.
+  'ecs:DescribeTaskDefinition': { why: 'no resource-level permission in IAM (launcher: the base and its engine image families)' },
+  'ecs:RegisterTaskDefinition': { why: 'no resource-level permission in IAM (launcher: engine image families only, by its code)' },
+  'ecs:ListTaskDefinitions': { why: 'no resource-level permission in IAM (launcher: one family at a time)' },
+  'ecs:DeregisterTaskDefinition': { why: 'no resource-level permission in IAM (launcher: stale revisions of an engine image family)' },
 };
 
 /** Resources that end in a wildcard because the names below them are made at run time. */
@@ -29,6 +34,25 @@ function allowedWildcardResources(): string[] {
     }),
     // Report keys are <campaignId>/<file>: the report bucket's objects.
     JSON.stringify({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/*']] }),
+    // Engine images' task definitions, registered at launch: one family per image, <engine family>-<hash>.
+    JSON.stringify({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ecs:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:task-definition/${stack.fleet.taskDefinition.family}-*:*`,
+        ],
+      ],
+    }),
+    // Engine images pushed after the deploy: this account's repositories <stack>/…, pulls only.
+    JSON.stringify({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':repository/arbfleet/*']],
+    }),
   ];
 }
 
@@ -64,7 +88,7 @@ describe('IAM: every statement of every policy in the template', () => {
     }
   });
 
-  it('ends a resource in a wildcard only for run-time names (tasks of this cluster, report objects)', () => {
+  it("ends a resource in a wildcard only for run-time names (tasks of this cluster, report objects, engine images' families and repositories)", () => {
     const allowed = allowedWildcardResources();
     for (const s of identityAllows) {
       for (const resource of resourcesOf(s.statement)) {

@@ -251,6 +251,31 @@ describe('EcsTaskLauncher against a scripted ECS endpoint', () => {
     });
   });
 
+  it("an engine image's launch that ECS refuses (its definition deregistered by a concurrent cleanup) forgets the definition: the next launch looks it up again", async () => {
+    const image = `111122223333.dkr.ecr.us-east-1.amazonaws.com/arbfleet/e@sha256:${'ef'.repeat(32)}`;
+    const base = {
+      taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/arbfleet-engine:7',
+      containerDefinitions: [{ name: 'engine', image: 'stack-image' }],
+    };
+    const registered = { taskDefinitionArn: 'arn:aws:ecs:us-east-1:111122223333:task-definition/arbfleet-engine-x:1', containerDefinitions: [] };
+    const unknownFamily: Answer = { status: 400, body: { __type: 'ClientException', message: 'Unable to describe task definition.' } };
+    ecs.script('ListTasks', noTasks);
+    ecs.script('DescribeTaskDefinition', { body: { taskDefinition: base } }, unknownFamily, unknownFamily);
+    ecs.script('RegisterTaskDefinition', { body: { taskDefinition: registered } });
+    const inactive: Answer = { status: 400, body: { __type: 'ClientException', message: 'TaskDefinition is inactive' } };
+    ecs.script('RunTask', inactive, started);
+    const ecsLauncher = launcher();
+    await expect(ecsLauncher.launch(spec({ image }))).rejects.toThrow('TaskDefinition is inactive');
+    expect(await ecsLauncher.launch(spec({ image }))).toEqual({ taskId: TASK_ARN });
+    // The base is described once; the image's family twice: once per launch, the failure having dropped what the first found.
+    expect(ecs.calls('DescribeTaskDefinition').map((c) => c.taskDefinition)).toEqual([
+      'arbfleet-engine:7',
+      expect.stringMatching(/^arbfleet-engine-[0-9a-f]{16}$/),
+      expect.stringMatching(/^arbfleet-engine-[0-9a-f]{16}$/),
+    ]);
+    expect(ecs.calls('RunTask').map((c) => c.taskDefinition)).toEqual([registered.taskDefinitionArn, registered.taskDefinitionArn]);
+  });
+
   it('returns the task already running for the launch without calling RunTask', async () => {
     ecs.script('ListTasks', { body: { taskArns: [TASK_ARN] } });
     expect(await launcher().launch(spec())).toEqual({ taskId: TASK_ARN });
