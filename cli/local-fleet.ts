@@ -13,6 +13,7 @@ import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
+import { ensureEngineBundle } from '../core/local/engine-bundle.js';
 import { ProcessLauncher } from '../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { Logger } from '../core/log.js';
@@ -45,7 +46,7 @@ export interface LocalFleetOptions {
   chaos?: ChaosFault[];
   /** How often the watchdog and the scheduler run (ms; default `LOCAL_WATCHDOG_EVERY_MS`, so a 5 s staleAfter is acted on within 6.5 s: its 6 s kill plus two passes). */
   watchdogEveryMs?: number;
-  /** The engine command (default: the real entrypoint through tsx). */
+  /** The engine command (default: the engine bundle the image runs, `core/local/engine-bundle.ts`). */
   engineCommand?: string[];
   /** SIGTERM → SIGKILL grace for stopping a task (ms). */
   stopGraceMs?: number;
@@ -130,6 +131,18 @@ export class LocalFleet {
   /** Uses `id` for the next campaign created (the CLI names its run folder after it first). */
   useCampaignId(id: string): void {
     this.ctx.newCampaignId = () => id;
+  }
+
+  /**
+   * Makes the engine bundle fresh before the first launch (built when a source changed, logged
+   * with why and how long), so that one that cannot be built stops the command at once, in the
+   * build's words, rather than failing every launch. Each launch checks again (the launcher).
+   * @throws EngineBuildError when the bundle cannot be built.
+   */
+  async prepareEngine(): Promise<void> {
+    if (this.options.engineCommand) return;
+    const { built } = await ensureEngineBundle();
+    if (built) this.options.log.log('info', 'engine bundle built', { reason: built.reason, seconds: Math.round(built.ms / 100) / 10 });
   }
 
   /** Starts the loops: launch queue consumer, watchdog + scheduler + chaos, and exit events. */

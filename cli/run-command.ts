@@ -79,6 +79,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
   const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
   fleet.useCampaignId(manifest.campaignId);
+  await fleet.prepareEngine();
   // Whatever ends this process from here on (a throw, process.exit) first sends SIGTERM to the engines it started.
   const stopTasksAtExit = fleet.stopTasksAtExit('the control plane exited');
   const stops = new SignalStops(fleet, runDir);

@@ -72,6 +72,7 @@ export async function serve(values: ServeOptions, log: (json: boolean) => Logger
   const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });
   const schedules = new ScheduleService({ schedules: fleet.store, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
 
+  await fleet.prepareEngine();
   const resumed: string[] = [];
   for (const campaign of await fleet.store.listLiveCampaigns()) {
     await fleet.resume(campaign.campaignId);

@@ -5,8 +5,33 @@
 // The packages it inlines are listed in engine-task/bundle-packages.json, which the image's build
 // stage installs (and nothing else of package.json's dependencies): the build fails when the list
 // and the bundle's inputs disagree.
-import { readFileSync, writeFileSync } from 'node:fs';
+// The local fleet runs this same main.mjs (core/local/engine-bundle.ts builds it on first use and
+// again whenever a source changed): dist/build-inputs.json, written last, records every input
+// esbuild read (its metafile) with size, mtime and SHA-256, and the outputs' hashes. Every file
+// is written to a temporary name and renamed, so a process starting the engine meanwhile reads a
+// whole old file or a whole new one, and two builds racing write the same bytes.
+import { createHash } from 'node:crypto';
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
+
+const OUTDIR = 'engine-task/dist';
+/** What core/local/engine-bundle.ts reads to tell a fresh bundle from a stale one. */
+const RECORD = `${OUTDIR}/build-inputs.json`;
+/** Files that shape the bundle without being esbuild inputs: this script and what it reads. */
+const BUILD_FILES = ['engine-task/build.mjs', 'package.json', 'engine-task/bundle-packages.json', 'tsconfig.json'];
+
+/** Writes `path` whole or not at all: a temporary file in the same folder, then a rename. */
+function writeAtomically(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
+// Inputs changed after (about) this instant may have been read before the change: never recorded as fresh.
+const startedAt = Date.now();
 
 /** Packages the bundle loads from node_modules at run time: native code esbuild cannot inline. */
 const EXTERNAL = ['better-sqlite3'];
@@ -20,7 +45,7 @@ const NEVER_INLINED = ['@aws-sdk/client-ecs', '@aws-sdk/client-s3', '@aws-sdk/cl
 
 const result = await build({
   entryPoints: { main: 'engine-task/src/main.ts', healthcheck: 'engine-task/src/healthcheck.ts' },
-  outdir: 'engine-task/dist',
+  outdir: OUTDIR,
   outExtension: { '.js': '.mjs' },
   bundle: true,
   platform: 'node',
@@ -31,6 +56,7 @@ const result = await build({
   banner: { js: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);" },
   logLevel: 'warning',
   metafile: true,
+  write: false,
 });
 
 // ARBFLEET_BUNDLE_METAFILE=<path>: esbuild's metafile (every input and who imported it) written there (the tests read it).
@@ -68,4 +94,28 @@ const dependencies = Object.fromEntries(
   }),
 );
 const manifest = { name: 'arbfleet-engine', private: true, type: 'module', dependencies };
-writeFileSync('engine-task/dist/package.json', `${JSON.stringify(manifest, null, 2)}\n`);
+
+const outputs = {};
+for (const file of result.outputFiles) {
+  const path = relative(process.cwd(), file.path);
+  writeAtomically(path, file.contents);
+  outputs[path] = { ...sizeAndTime(path), sha256: sha256(file.contents) };
+}
+writeAtomically(`${OUTDIR}/package.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+
+// The build record, last: each input as it was read. An input whose mtime is within SETTLE_MS of
+// the build's start (file times are coarse: a jiffy, up to 10 ms) may have changed while esbuild
+// read it: recorded with no hash, so it is never fresh and the next launch builds again.
+const SETTLE_MS = 50;
+const inputs = {};
+for (const input of [...new Set([...Object.keys(result.metafile.inputs), ...BUILD_FILES])].sort()) {
+  const path = relative(process.cwd(), resolve(input));
+  const { size, mtimeMs } = sizeAndTime(path);
+  inputs[path] = mtimeMs < startedAt - SETTLE_MS ? { size, mtimeMs, sha256: sha256(readFileSync(path)) } : { size, mtimeMs: -1, sha256: '' };
+}
+writeAtomically(RECORD, `${JSON.stringify({ version: 1, builtAt: new Date().toISOString(), outputs, inputs })}\n`);
+
+function sizeAndTime(path) {
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
+}

@@ -1,6 +1,8 @@
 /**
- * The task launcher of a local fleet: one child process per shard generation, running the real
- * engine entrypoint (`engine-task/src/main.ts`), as ECS RunTask runs its container on AWS.
+ * The task launcher of a local fleet: one child process per shard generation, running the engine
+ * bundle the container image runs (`node --enable-source-maps engine-task/dist/main.mjs`, built on
+ * first use and rebuilt when a source changed: `engine-bundle.ts`), as ECS RunTask runs its
+ * container on AWS.
  * SIGTERM stops a task and SIGKILL forces it after the grace period; the exit code, the signal
  * and the tail of stderr are what `describe` reports, and `onStopped` hears of every exit at
  * once (the local twin of the ECS Task State Change event).
@@ -8,16 +10,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Clock } from '../clock.js';
+import { ensureEngineBundle, REPO_ROOT } from './engine-bundle.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import { fleetStopReason } from '../fleet/stop-author.js';
-
-/** The repository root: the default working directory of a task. */
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-/** The engine entrypoint, run through tsx (a path, not an import: core never imports engine-task). */
-const ENGINE_MAIN = fileURLToPath(new URL('../../engine-task/src/main.ts', import.meta.url));
 
 /** SIGTERM, then SIGKILL this long after: inside the engine's own 9 s stop deadline. */
 export const DEFAULT_STOP_GRACE_MS = 8_000;
@@ -34,7 +31,12 @@ const ADOPTED_GIVE_UP_MS = 5_000;
 
 export interface ProcessLauncherOptions {
   clock: Clock;
-  /** The program and its arguments (default: this Node with `--import tsx` on the engine entrypoint). */
+  /**
+   * The program and its arguments. Default: this Node on the engine bundle, as the image's
+   * ENTRYPOINT runs it (`--enable-source-maps engine-task/dist/main.mjs`), the bundle made fresh
+   * before every launch (`ensureEngineBundle`: a build when a source changed, else a look at the
+   * files' sizes and times).
+   */
   command?: string[];
   /** Working directory of every task (default: the repository root). */
   cwd?: string;
@@ -104,7 +106,8 @@ interface TaskRecord {
  */
 export class ProcessLauncher implements TaskLauncher {
   private readonly clock: Clock;
-  private readonly command: string[];
+  /** Undefined: the engine bundle, made fresh at each launch. */
+  private readonly command: string[] | undefined;
   private readonly cwd: string;
   private readonly baseEnv: Record<string, string>;
   private readonly stopGraceMs: number;
@@ -116,7 +119,7 @@ export class ProcessLauncher implements TaskLauncher {
 
   constructor(options: ProcessLauncherOptions) {
     this.clock = options.clock;
-    this.command = options.command ?? [process.execPath, '--import', 'tsx', ENGINE_MAIN];
+    this.command = options.command;
     this.cwd = options.cwd ?? REPO_ROOT;
     this.baseEnv = options.env ?? {};
     this.stopGraceMs = options.stopGraceMs ?? DEFAULT_STOP_GRACE_MS;
@@ -124,7 +127,7 @@ export class ProcessLauncher implements TaskLauncher {
     const logDir = options.logDir;
     this.logDir = typeof logDir === 'string' ? () => logDir : logDir;
     this.oomKillDetector = options.oomKillDetector;
-    checkOptions(this.command, this.stopGraceMs, this.stderrTailBytes);
+    checkOptions(this.command ?? [process.execPath], this.stopGraceMs, this.stderrTailBytes);
   }
 
   /**
@@ -132,9 +135,12 @@ export class ProcessLauncher implements TaskLauncher {
    * retried for the same (campaign, shard, generation) while its task still runs gets that task
    * back, as ECS RunTask's client token does: a launch message delivered twice never starts two
    * tasks of one generation (fencing cannot tell those apart).
+   * @throws EngineBuildError when the engine bundle is stale and cannot be built (the build's own words).
    * @throws Error naming the shard and the command when the process cannot be started.
    */
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
+    // First, so that a launch delivered twice during a build finds the first one's task below.
+    const command = this.command ?? [process.execPath, '--enable-source-maps', (await ensureEngineBundle()).main];
     const running = [...this.tasks.values()].find(
       (t) => t.state !== 'STOPPED' && t.generation === spec.generation && t.key?.campaignId === spec.key.campaignId && t.key.shardId === spec.key.shardId,
     );
@@ -154,7 +160,7 @@ export class ProcessLauncher implements TaskLauncher {
     // stdout goes straight to the log file (the child keeps writing it without us); stderr is
     // piped so its tail can be kept, and copied to the same file.
     const stdoutFd = logPath === undefined ? undefined : openSync(logPath, 'a');
-    const [file, ...args] = this.command as [string, ...string[]];
+    const [file, ...args] = command as [string, ...string[]];
     let child: ChildProcess;
     try {
       // A process group of its own: a Ctrl-C at the terminal reaches the control plane, which stops
@@ -167,7 +173,7 @@ export class ProcessLauncher implements TaskLauncher {
     if (pid === undefined) {
       const error = await new Promise<Error>((resolve) => child.once('error', resolve));
       throw new Error(
-        `could not start the task of shard ${spec.key.campaignId}/${spec.key.shardId} generation ${spec.generation}: ${this.command.join(' ')} (cwd ${this.cwd}): ${error.message}`,
+        `could not start the task of shard ${spec.key.campaignId}/${spec.key.shardId} generation ${spec.generation}: ${command.join(' ')} (cwd ${this.cwd}): ${error.message}`,
       );
     }
     const record = newRecord(String(pid), pid, spec.key, spec.generation, child, this.clock.now());

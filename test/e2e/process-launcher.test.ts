@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { campaignStopReason, classifyStop } from '../../core/fleet/watchdog-policy.js';
+import { engineBundleStaleness } from '../../core/local/engine-bundle.js';
 import { descendantsOf, ProcessLauncher, UNKNOWN_TASK_REASON, type ProcessLauncherOptions, type StoppedTask } from '../../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { TaskSpec } from '../../core/ports.js';
@@ -83,7 +84,7 @@ function procState(pid: number): string | undefined {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('ProcessLauncher (real processes, real signals)', () => {
-  it('runs the engine for a shard: heartbeats reach the store, and stop() ends it with exit 0 and the first reason given', async () => {
+  it('runs the engine bundle for a shard (as the image does): heartbeats reach the store, and stop() ends it with exit 0 and the first reason given', async () => {
     const dir = tempDir();
     const db = join(dir, 'fleet.db');
     const store = new SqliteCampaignStore(db, systemClock);
@@ -101,6 +102,13 @@ describe('ProcessLauncher (real processes, real signals)', () => {
 
     const { taskId } = await launcher.launch({ key, generation: 0, symbols: ['BTC', 'ETH'], env: {} });
     expect(taskId).toBe(String(launcher.pidOf(taskId)));
+    // The artifact the image runs (its ENTRYPOINT), fresh: not the TypeScript sources through tsx.
+    expect(readFileSync(`/proc/${taskId}/cmdline`, 'utf8').split('\0').slice(0, -1)).toEqual([
+      process.execPath,
+      '--enable-source-maps',
+      join(ROOT, 'engine-task/dist/main.mjs'),
+    ]);
+    expect(await engineBundleStaleness()).toBeUndefined();
     const beats = await waitFor('two heartbeats with progress', async () => {
       const all = await store.readHeartbeats(key);
       return all.length >= 2 && (all.at(-1)?.progress.ticks ?? 0) > 0 ? all : undefined;
