@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { errorResponse, RETRY_AFTER_SEC, statusForError } from '../../core/api/http-status.js';
 import { MethodNotAllowedError, PayloadTooLargeError, UnsupportedMediaTypeError } from '../../core/api/http-errors.js';
 import { TaskLaunchError } from '../../core/aws/ecs-task-launcher.js';
+import { EngineBuildError } from '../../core/local/engine-bundle.js';
 import {
   AlreadyExistsError,
   ArbfleetError,
@@ -60,6 +61,7 @@ const MEMBERS: { error: ArbfleetError; kind: string; retryable: boolean; status:
     retryable: true,
     status: 502,
   },
+  { error: new EngineBuildError('could not build the engine bundle (never built)'), kind: 'launch-failed', retryable: false, status: 502 },
   { error: new StoreFaultError('the store cannot be written for 21 s'), kind: 'store-fault', retryable: false, status: 500 },
   { error: new ChaosExit('chaos: exit'), kind: 'chaos-exit', retryable: false, status: 500 },
   { error: new ProgrammingError('shard shard-000 is listed twice'), kind: 'programming-error', retryable: false, status: 500 },
