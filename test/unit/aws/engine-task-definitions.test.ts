@@ -133,14 +133,6 @@ describe("an engine image's task definition, derived from the stack's", () => {
     ]);
   });
 
-  it('pins the agent as the Dockerfile does: the same ENTRYPOINT, in its WORKDIR', async () => {
-    const { readFileSync } = await import('node:fs');
-    const dockerfile = readFileSync(new URL('../../../engine-task/Dockerfile', import.meta.url), 'utf8');
-    expect(JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1] ?? 'null')).toEqual([...AGENT_ENTRYPOINT]);
-    const workdirs = [...dockerfile.matchAll(/^WORKDIR (\S+)$/gm)].map((m) => m[1]);
-    expect(workdirs.at(-1)).toBe(AGENT_WORKING_DIRECTORY);
-  });
-
   it('is keyed by its content: the same base and image give the same hash, a redeployed base or another image another', () => {
     const hash = definitionHashOf(engineTaskDefinitionInput(base, IMAGE, 'engine'), 'engine');
     expect(hash).toMatch(/^[0-9a-f]{64}$/);
