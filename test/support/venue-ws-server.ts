@@ -18,6 +18,12 @@ import { WebSocketServer, type WebSocket } from 'ws';
  */
 export type TestVenue = 'upbit' | 'binance';
 
+/** Book levels a stand-in frame carries, best first, as `[price, size]` (size in the base asset). */
+export interface TestBook {
+  bids: [number, number][];
+  asks: [number, number][];
+}
+
 /** One connection the server accepted, with what it subscribed to (venue market codes, e.g. `KRW-BTC`, `BTCUSDT`). */
 export interface ServerConnection {
   venue: TestVenue;
@@ -25,6 +31,8 @@ export interface ServerConnection {
   codes: Set<string>;
   /** Binance symbols whose `@depth@100ms` stream the connection asked for (upper case). */
   depth: Set<string>;
+  /** Upbit: the order-book units asked for per code (the `.N` of `KRW-BTC.N`; 30, Upbit's default, when none). */
+  units: Map<string, number>;
   openedAt: number;
 }
 
@@ -64,14 +72,16 @@ export class VenueWsServer {
   /**
    * Sends a top of book for `code` (`KRW-BTC`, `BTCUSDT`, `KRW-USDT`) to every connection
    * subscribed to it, in the venue's real frame; `bid > ask` makes a crossed book. Returns how
-   * many connections it went to.
+   * many connections it went to. `book` gives the levels (best first, `[price, size]`; level 0
+   * should be `bid`/`ask`): Upbit sends as many `orderbook_units` as the connection subscribed
+   * to (`.N`), Binance the top's sizes as `B`/`A`; without it, one unit (Upbit) and fixed sizes.
    */
-  quote(venue: TestVenue, code: string, bid: number, ask: number, ts = Date.now()): number {
+  quote(venue: TestVenue, code: string, bid: number, ask: number, ts = Date.now(), book?: TestBook): number {
     if (this.silent[venue]) return 0;
     const targets = this.subscribed(venue).filter((c) => c.codes.has(code));
     for (const c of targets) {
-      if (venue === 'upbit') c.socket.send(Buffer.from(JSON.stringify(upbitOrderbook(code, bid, ask, ts))), { binary: true });
-      else c.socket.send(JSON.stringify(binanceBookTicker(code, bid, ask, this.updateId++)), { binary: false });
+      if (venue === 'upbit') c.socket.send(Buffer.from(JSON.stringify(upbitOrderbook(code, bid, ask, ts, book, c.units.get(code) ?? 30))), { binary: true });
+      else c.socket.send(JSON.stringify(binanceBookTicker(code, bid, ask, this.updateId++, book)), { binary: false });
     }
     return targets.length;
   }
@@ -146,7 +156,7 @@ export class VenueWsServer {
       socket.close(1008, `no stream at ${url.pathname}`);
       return;
     }
-    const connection: ServerConnection = { venue, socket, codes: new Set(), depth: new Set(), openedAt: Date.now() };
+    const connection: ServerConnection = { venue, socket, codes: new Set(), depth: new Set(), units: new Map(), openedAt: Date.now() };
     this.connections.push(connection);
     if (this.refusing[venue] > 0) {
       this.refusing[venue]--;
@@ -169,13 +179,20 @@ export class VenueWsServer {
       }
       const codes = upbitSubscription(text);
       if (typeof codes === 'string') socket.send(Buffer.from(JSON.stringify({ error: { name: codes, message: codes } })), { binary: true });
-      else for (const code of codes) connection.codes.add(code);
+      else
+        for (const [code, units] of codes) {
+          connection.codes.add(code);
+          connection.units.set(code, units);
+        }
     });
   }
 }
 
-/** The codes an Upbit subscription asks for (the `.N` unit suffix dropped), or Upbit's error name for a bad one. */
-function upbitSubscription(text: string): string[] | string {
+/**
+ * The codes an Upbit subscription asks for with the units of each (`KRW-BTC.15` → 15; Upbit serves
+ * 1, 5, 15 or 30 and its default 30 for any other count), or Upbit's error name for a bad one.
+ */
+function upbitSubscription(text: string): [string, number][] | string {
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -188,25 +205,41 @@ function upbitSubscription(text: string): string[] | string {
   if (!request) return 'NO_TYPE';
   if (request.type !== 'orderbook') return 'INVALID_PARAM';
   if (!Array.isArray(request.codes) || request.codes.length === 0) return 'NO_CODES';
-  return request.codes.map((c) => String(c).split('.')[0] as string);
+  return request.codes.map((c) => {
+    const [code, count] = String(c).split('.');
+    const units = Number(count);
+    return [code as string, [1, 5, 15, 30].includes(units) ? units : 30];
+  });
 }
 
-function upbitOrderbook(code: string, bid: number, ask: number, ts: number) {
+/** Upbit's order-book frame (docs.upbit.com reference "websocket-orderbook"; `../shared/cases/upbit_ws.jsonl`): at most `units` units, one per level of `book`. */
+function upbitOrderbook(code: string, bid: number, ask: number, ts: number, book: TestBook | undefined, units: number) {
+  const levels = book ?? { bids: [[bid, 0.0206]], asks: [[ask, 0.0046]] };
+  const n = Math.min(units, Math.max(levels.bids.length, levels.asks.length));
+  const orderbook_units = Array.from({ length: n }, (_, k) => ({
+    ask_price: levels.asks[k]?.[0],
+    bid_price: levels.bids[k]?.[0],
+    ask_size: levels.asks[k]?.[1],
+    bid_size: levels.bids[k]?.[1],
+  }));
+  const total = (side: [number, number][]) => side.slice(0, n).reduce((sum, [, size]) => sum + size, 0);
   return {
     type: 'orderbook',
     code,
     timestamp: ts,
-    total_ask_size: 1.9,
-    total_bid_size: 1.1,
-    orderbook_units: [{ ask_price: ask, bid_price: bid, ask_size: 0.0046, bid_size: 0.0206 }],
+    total_ask_size: book ? total(book.asks) : 1.9,
+    total_bid_size: book ? total(book.bids) : 1.1,
+    orderbook_units,
     stream_type: 'REALTIME',
     level: 0,
   };
 }
 
-function binanceBookTicker(symbol: string, bid: number, ask: number, updateId: number) {
+function binanceBookTicker(symbol: string, bid: number, ask: number, updateId: number, book?: TestBook) {
+  const bidSize = book?.bids[0]?.[1] ?? 3.06;
+  const askSize = book?.asks[0]?.[1] ?? 8.61;
   return {
     stream: `${symbol.toLowerCase()}@bookTicker`,
-    data: { u: updateId, s: symbol, b: bid.toFixed(8), B: '3.06000000', a: ask.toFixed(8), A: '8.61000000' },
+    data: { u: updateId, s: symbol, b: bid.toFixed(8), B: bidSize.toFixed(8), a: ask.toFixed(8), A: askSize.toFixed(8) },
   };
 }

@@ -4,7 +4,7 @@ import type { LiveFeedConfig, VenueConfig } from '../../config/campaign-config.j
 import { ValidationError } from '../../errors.js';
 import type { VenueQuality } from '../../model/progress.js';
 import type { MarketFeed, QuoteSink } from '../market-feed.js';
-import { FX_INSTRUMENT, QuoteRing } from './quote-ring.js';
+import { FX_INSTRUMENT, QuoteRing, type RingLevels } from './quote-ring.js';
 import { ReplayRecorder } from './replay-recorder.js';
 import { VenueConnection, type LiveVenueState } from './venue-connection.js';
 import { LIVE_VENUES, protocolOf, upbitProtocol, type VenueProtocol } from './venue-protocol.js';
@@ -44,7 +44,15 @@ export interface LiveFeedOptions {
   shard?: { index: number; count: number };
   /** The feed closes its sockets and its recording once `emitUntil` reaches this time (ms). */
   closeAt?: number;
+  /** Updates the ring holds; default 65,536, or 8,192 when more than one level a side is kept (`levels`). */
   ringCapacity?: number;
+  /**
+   * Book levels a side to keep per quote and hand to the engine (`QuoteSink.onLevels`), as the
+   * engine's book keeps them for its execution model (`BookTable.levels`): 0 (default, `top`)
+   * prices only; 1 (`top-size`) the top's size; more (`depth`) Upbit's order book subscribed at
+   * 15 units. Binance's `bookTicker` has the top's sizes only: its depth is one level.
+   */
+  levels?: number;
   random?: () => number;
   /** How often Upbit's keep-alive `PING` is sent (ms; default 60 s). */
   keepAliveMs?: number;
@@ -52,7 +60,8 @@ export interface LiveFeedOptions {
 
 /**
  * Paper trading on the real markets: venue A's and venue B's public top-of-book streams (Upbit
- * `orderbook`, Binance `bookTicker`; `venue-protocol.ts`) and the FX rate from Upbit's KRW-USDT
+ * `orderbook`, Binance `bookTicker`; `venue-protocol.ts`; with `levels`, their sizes and Upbit's
+ * 15 levels too) and the FX rate from Upbit's KRW-USDT
  * book (its mid) or the config's fixed rate. Sockets push updates, stamped with the clock's time
  * of arrival and the venue's own event time (Upbit's `timestamp`; for Binance's `bookTicker`,
  * which has none, the `E` of a clock stream on the same connection: `venue-protocol.ts`), into a
@@ -81,7 +90,8 @@ export class LiveFeed implements MarketFeed {
   constructor(private readonly o: LiveFeedOptions) {
     this.clock = o.clock ?? systemClock;
     this.startedAt = this.clock.now();
-    this.ring = new QuoteRing(o.ringCapacity);
+    const levels = o.levels ?? 0;
+    this.ring = new QuoteRing(o.ringCapacity ?? (levels > 1 ? 8192 : 65_536), levels);
     const { feed, venues, symbols } = o;
     const a = venueProtocol(venues.a, 'a');
     const b = venueProtocol(venues.b, 'b');
@@ -95,13 +105,15 @@ export class LiveFeed implements MarketFeed {
       random: o.random,
       keepAliveMs: o.keepAliveMs,
     };
-    const quote = (instrument: number, bid: number, ask: number, at: number, exchangeTs: number) => this.push(at, instrument, bid, ask, exchangeTs);
+    const quote = (instrument: number, bid: number, ask: number, at: number, exchangeTs: number, book: RingLevels) =>
+      this.push(at, instrument, bid, ask, exchangeTs, book);
     this.connections = {
       a: new VenueConnection({
         ...common,
         protocol: a,
         endpoint: feed.endpoints?.a ?? a.defaultEndpoint,
         codes: codesOf(a, symbols, venues.a.quoteCurrency, 0),
+        levels,
         onQuote: quote,
       }),
       b: new VenueConnection({
@@ -109,6 +121,7 @@ export class LiveFeed implements MarketFeed {
         protocol: b,
         endpoint: feed.endpoints?.b ?? b.defaultEndpoint,
         codes: codesOf(b, symbols, venues.b.quoteCurrency, 1),
+        levels,
         onQuote: quote,
       }),
     };
@@ -209,7 +222,7 @@ export class LiveFeed implements MarketFeed {
    * nothing for the engine, and a replay would skip it as a duplicate line (its exchange time, at
    * most a few ms newer, is dropped with it).
    */
-  private push(received: number, instrument: number, bid: number, ask: number, exchangeTs = Number.NaN): void {
+  private push(received: number, instrument: number, bid: number, ask: number, exchangeTs = Number.NaN, book?: RingLevels): void {
     if (this.closed) return;
     const at = Math.max(received, this.last.at);
     const last = this.last;
@@ -222,7 +235,7 @@ export class LiveFeed implements MarketFeed {
     last.bid = bid;
     last.ask = ask;
     const wasEmpty = this.ring.length === 0;
-    this.ring.push(at, instrument, bid, ask, exchangeTs);
+    this.ring.push(at, instrument, bid, ask, exchangeTs, book);
     if (this.recorder) {
       if (instrument === FX_INSTRUMENT) this.recorder.fx(at, bid, exchangeTs);
       else this.recorder.quote(at, this.o.symbols[instrument >> 1] as string, (instrument & 1) === 0 ? 'A' : 'B', bid, ask, exchangeTs);

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import type { Clock } from '../../clock.js';
 import { reconnectDelayMs } from './reconnect-backoff.js';
-import { KEEP_ALIVE_MS, type DecodedQuote, type SkipReason, type VenueProtocol } from './venue-protocol.js';
+import { decodedQuote, KEEP_ALIVE_MS, type DecodedQuote, type SkipReason, type VenueProtocol } from './venue-protocol.js';
 
 /**
  * What one venue stream looks like from outside, for monitor lines and heartbeats
@@ -47,7 +47,13 @@ export interface VenueConnectionOptions {
    * Receives each good quote, in arrival order, stamped with the clock's time of arrival and the
    * venue's own event time (`exchangeTs`, NaN when the venue's frames carry none).
    */
-  onQuote: (index: number, bid: number, ask: number, receivedAt: number, exchangeTs: number) => void;
+  onQuote: (index: number, bid: number, ask: number, receivedAt: number, exchangeTs: number, levels: DecodedQuote) => void;
+  /**
+   * Levels a side to read from each frame and hand on in `onQuote`'s `levels` (the connection's
+   * scratch, overwritten by the next frame): 0 (default) prices only, 1 the top's size, more the
+   * venue's depth (Upbit subscribed at 15 units).
+   */
+  levels?: number;
   clock: Clock;
   silentAfterMs: number;
   reconnectInitialMs: number;
@@ -74,10 +80,11 @@ export class VenueConnection {
   private lastKeepAliveAt = 0;
   private retryTimer: NodeJS.Timeout | undefined;
   private readonly silenceTimer: NodeJS.Timeout;
-  private readonly scratch: DecodedQuote = { code: '', bid: 0, ask: 0, exchangeTs: Number.NaN, venueClock: Number.NaN };
+  private readonly scratch: DecodedQuote;
   private readonly s: LiveVenueState;
 
   constructor(private readonly o: VenueConnectionOptions) {
+    this.scratch = decodedQuote(o.levels ?? 0);
     this.s = {
       venue: o.protocol.venue,
       url: o.protocol.url(o.endpoint, [...o.codes.keys()]),
@@ -118,7 +125,7 @@ export class VenueConnection {
     this.socket = socket;
     socket.on('open', () => {
       if (this.socket !== socket) return;
-      for (const message of this.o.protocol.subscribe([...this.o.codes.keys()])) socket.send(message);
+      for (const message of this.o.protocol.subscribe([...this.o.codes.keys()], this.o.levels ?? 0)) socket.send(message);
       this.s.connected = true;
       this.freshSinceOpen = false;
       this.scratch.venueClock = Number.NaN; // a new connection's clock is heard anew (venue-protocol.ts)
@@ -166,7 +173,7 @@ export class VenueConnection {
       this.attempt = 0;
       s.lastError = undefined;
     }
-    this.o.onQuote(index, this.scratch.bid, this.scratch.ask, now, this.scratch.exchangeTs);
+    this.o.onQuote(index, this.scratch.bid, this.scratch.ask, now, this.scratch.exchangeTs, this.scratch);
   }
 
   private checkSilence(): void {

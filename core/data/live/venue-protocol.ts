@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { MAX_BOOK_LEVELS } from '../quote-record.js';
 
 /** The venues whose public streams the live feed speaks. */
 export const LIVE_VENUES = ['upbit', 'binance'] as const;
@@ -30,7 +31,45 @@ export interface DecodedQuote {
    * (re)connect by the connection.
    */
   venueClock: number;
+  /**
+   * Levels a side to read from a frame (issue 19's `top-size` and `depth` models; 0: prices
+   * only), at most `MAX_BOOK_LEVELS`: set once by the connection from the feed's `levels`.
+   */
+  levelsWanted: number;
+  /**
+   * Levels the last decode read a side (0: none wanted, or the frame carried no size), best
+   * first: level k at `bidPx[k]`/`bidSz[k]` (`askPx`/`askSz`), sizes in the base asset, level 0
+   * at `bid`/`ask`. Upbit's `orderbook_units` give up to the units subscribed (`.15` when more
+   * than one level is wanted); Binance's `bookTicker` gives the top's `B`/`A`.
+   */
+  bidLevels: number;
+  askLevels: number;
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  askPx: Float64Array;
+  askSz: Float64Array;
 }
+
+/** A connection's scratch quote, allocated once: `levelsWanted` levels a side are read from each frame. */
+export function decodedQuote(levelsWanted = 0): DecodedQuote {
+  return {
+    code: '',
+    bid: 0,
+    ask: 0,
+    exchangeTs: Number.NaN,
+    venueClock: Number.NaN,
+    levelsWanted: Math.min(levelsWanted, MAX_BOOK_LEVELS),
+    bidLevels: 0,
+    askLevels: 0,
+    bidPx: new Float64Array(MAX_BOOK_LEVELS),
+    bidSz: new Float64Array(MAX_BOOK_LEVELS),
+    askPx: new Float64Array(MAX_BOOK_LEVELS),
+    askSz: new Float64Array(MAX_BOOK_LEVELS),
+  };
+}
+
+/** Upbit's order-book units asked for when more than the top is wanted (it offers 1, 5, 15 or 30; `MAX_BOOK_LEVELS` is 20). */
+export const UPBIT_DEPTH_UNITS = 15;
 
 /** What a frame was: a quote (in the scratch object), a frame to ignore, or a skip with its reason. */
 export type DecodeResult = 'quote' | 'ignore' | SkipReason;
@@ -40,7 +79,8 @@ export type DecodeResult = 'quote' | 'ignore' | SkipReason;
  * markets, and the decoder of its frames. Sources (checked 2026-11-30):
  * - Upbit: `wss://api.upbit.com/websocket/v1`; a subscription is a JSON array
  *   `[{ticket}, {type: "orderbook", codes: ["KRW-BTC.1"]}, {format: "DEFAULT"}]` (`.1` asks for
- *   one level, supported units 1/5/15/30); frames are BINARY JSON
+ *   one level, `.15` for fifteen when the `depth` model walks them; supported units 1/5/15/30,
+ *   docs.upbit.com changelog "websocket_orderbook_unit_options", v1.5.8); frames are BINARY JSON
  *   `{type: "orderbook", code, timestamp, orderbook_units: [{ask_price, bid_price, ask_size, bid_size}], stream_type}`,
  *   errors `{error: {name, message}}` (docs.upbit.com/reference/websocket-orderbook, /reference/connection;
  *   real frames in `../shared/cases/upbit_ws.jsonl`).
@@ -75,8 +115,11 @@ export interface VenueProtocol {
   marketCode(base: string, quoteCurrency: string): string;
   /** The URL to open for `codes` (Binance subscribes in the URL). */
   url(endpoint: string, codes: readonly string[]): string;
-  /** Messages to send once open (Upbit subscribes by message); empty when the URL subscribes. */
-  subscribe(codes: readonly string[]): string[];
+  /**
+   * Messages to send once open (Upbit subscribes by message, asking for `UPBIT_DEPTH_UNITS` units
+   * when `levels` > 1, else one); empty when the URL subscribes.
+   */
+  subscribe(codes: readonly string[], levels?: number): string[];
   /**
    * A text message that keeps an otherwise quiet connection open, sent every `KEEP_ALIVE_MS`
    * (Upbit closes a connection idle for 120 s; it answers `PING` with `{"status":"UP"}`).
@@ -91,9 +134,10 @@ export const upbitProtocol: VenueProtocol = {
   defaultEndpoint: 'wss://api.upbit.com/websocket/v1',
   marketCode: (base, quoteCurrency) => `${quoteCurrency}-${base}`,
   url: (endpoint) => endpoint,
-  subscribe: (codes) => [
-    JSON.stringify([{ ticket: `arbfleet-${randomUUID()}` }, { type: 'orderbook', codes: codes.map((c) => `${c}.1`) }, { format: 'DEFAULT' }]),
-  ],
+  subscribe: (codes, levels = 0) => {
+    const units = levels > 1 ? UPBIT_DEPTH_UNITS : 1;
+    return [JSON.stringify([{ ticket: `arbfleet-${randomUUID()}` }, { type: 'orderbook', codes: codes.map((c) => `${c}.${units}`) }, { format: 'DEFAULT' }])];
+  },
   keepAlive: 'PING',
   decode(frame, out) {
     const o = parseObject(frame);
@@ -105,6 +149,7 @@ export const upbitProtocol: VenueProtocol = {
     if (typeof top !== 'object' || top === null) return 'malformed';
     const result = fill(out, o.code, top.bid_price, top.ask_price);
     out.exchangeTs = typeof o.timestamp === 'number' && Number.isFinite(o.timestamp) ? o.timestamp : Number.NaN;
+    if (result === 'quote' && out.levelsWanted > 0) upbitLevels(o.orderbook_units, out);
     return result;
   },
 };
@@ -133,7 +178,9 @@ export const binanceProtocol: VenueProtocol = {
       return 'ignore';
     }
     out.exchangeTs = out.venueClock; // bookTicker carries no event time: the connection's venue clock (see above)
-    return fill(out, d.s, d.b, d.a);
+    const result = fill(out, d.s, d.b, d.a);
+    if (result === 'quote' && out.levelsWanted > 0) binanceTopSizes(d.B, d.A, out);
+    return result;
   },
 };
 
@@ -163,4 +210,59 @@ function fill(out: DecodedQuote, code: string, bidValue: unknown, askValue: unkn
   out.bid = bid;
   out.ask = ask;
   return 'quote';
+}
+
+/** A size as the venues send it (a number, or Binance's decimal string); NaN when it is neither. */
+function sizeOf(value: unknown): number {
+  return typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN;
+}
+
+/**
+ * Reads Upbit's `orderbook_units` (`{ask_price, bid_price, ask_size, bid_size}`, best first) into
+ * the levels of `out`, at most `levelsWanted` a side; a side stops at its first unit that is not
+ * a positive finite price with a finite size ≥ 0 (no size at all: the quote is unsized).
+ */
+function upbitLevels(units: unknown[], out: DecodedQuote): void {
+  const n = Math.min(units.length, out.levelsWanted);
+  let nb = 0;
+  let na = 0;
+  let bidsOk = true;
+  let asksOk = true;
+  for (let k = 0; k < n && (bidsOk || asksOk); k++) {
+    const unit = units[k] as Record<string, unknown> | null;
+    if (typeof unit !== 'object' || unit === null) break;
+    if (bidsOk) {
+      const p = sizeOf(unit.bid_price);
+      const q = sizeOf(unit.bid_size);
+      if (p > 0 && p < Infinity && q >= 0 && q < Infinity) {
+        out.bidPx[nb] = p;
+        out.bidSz[nb++] = q;
+      } else bidsOk = false;
+    }
+    if (asksOk) {
+      const p = sizeOf(unit.ask_price);
+      const q = sizeOf(unit.ask_size);
+      if (p > 0 && p < Infinity && q >= 0 && q < Infinity) {
+        out.askPx[na] = p;
+        out.askSz[na++] = q;
+      } else asksOk = false;
+    }
+  }
+  // Both sides or neither: a record with one side sized would fill the other in full (`execution-model.ts`).
+  const sized = nb > 0 && na > 0;
+  out.bidLevels = sized ? nb : 0;
+  out.askLevels = sized ? na : 0;
+}
+
+/** Binance's `bookTicker` sizes (`B` at the bid, `A` at the ask, decimal strings) as one level a side; unsized when either is not a finite number ≥ 0. */
+function binanceTopSizes(bidSize: unknown, askSize: unknown, out: DecodedQuote): void {
+  const b = sizeOf(bidSize);
+  const a = sizeOf(askSize);
+  const sized = b >= 0 && b < Infinity && a >= 0 && a < Infinity;
+  out.bidPx[0] = out.bid;
+  out.bidSz[0] = b;
+  out.askPx[0] = out.ask;
+  out.askSz[0] = a;
+  out.bidLevels = sized ? 1 : 0;
+  out.askLevels = sized ? 1 : 0;
 }

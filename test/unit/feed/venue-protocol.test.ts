@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { binanceProtocol, upbitProtocol, type DecodedQuote } from '../../../core/data/live/venue-protocol.js';
+import { binanceProtocol, decodedQuote, upbitProtocol } from '../../../core/data/live/venue-protocol.js';
 
 const frames = (name: string) =>
   readFileSync(new URL(`../../fixtures/live/${name}`, import.meta.url), 'utf8')
     .trim()
     .split('\n');
-const scratch = (): DecodedQuote => ({ code: '', bid: 0, ask: 0, exchangeTs: Number.NaN, venueClock: Number.NaN });
+const scratch = () => decodedQuote();
 
 describe('Upbit orderbook frames', () => {
   it('decode to the top level of each recorded book, from the binary frames Upbit sends', () => {
@@ -43,6 +43,47 @@ describe('Upbit orderbook frames', () => {
     expect(parsed[2]).toEqual({ format: 'DEFAULT' });
   });
 
+  it('keep the 15 levels of each recorded book when depth is wanted (issue 19), best first, with their sizes, and none when it is not', () => {
+    const line = frames('upbit-orderbook-frames.jsonl')[0] as string;
+    const units = (JSON.parse(line) as { orderbook_units: { bid_price: number; bid_size: number; ask_price: number; ask_size: number }[] }).orderbook_units;
+    expect(units).toHaveLength(15);
+    const deep = decodedQuote(20);
+    expect(upbitProtocol.decode(Buffer.from(line), deep)).toBe('quote');
+    expect([deep.bidLevels, deep.askLevels]).toEqual([15, 15]);
+    expect(Array.from(deep.bidPx.subarray(0, 15))).toEqual(units.map((u) => u.bid_price));
+    expect(Array.from(deep.bidSz.subarray(0, 15))).toEqual(units.map((u) => u.bid_size));
+    expect(Array.from(deep.askPx.subarray(0, 15))).toEqual(units.map((u) => u.ask_price));
+    expect(Array.from(deep.askSz.subarray(0, 15))).toEqual(units.map((u) => u.ask_size));
+    const top = decodedQuote(1);
+    expect(upbitProtocol.decode(Buffer.from(line), top)).toBe('quote');
+    expect([top.bidLevels, top.bidPx[0], top.bidSz[0], top.askSz[0]]).toEqual([1, 159_508_000, 0.02069352, 0.0046748]);
+    const none = scratch();
+    expect(upbitProtocol.decode(Buffer.from(line), none)).toBe('quote');
+    expect([none.bidLevels, none.askLevels]).toEqual([0, 0]);
+    // A unit without a size ends its side there; a side with none leaves the book unsized.
+    const partial = decodedQuote(20);
+    const book = {
+      type: 'orderbook',
+      code: 'KRW-BTC',
+      orderbook_units: [
+        { bid_price: 10, bid_size: 1, ask_price: 11, ask_size: 2 },
+        { bid_price: 9, ask_price: 12, ask_size: 3 },
+      ],
+    };
+    expect(upbitProtocol.decode(Buffer.from(JSON.stringify(book)), partial)).toBe('quote');
+    expect([partial.bidLevels, partial.askLevels]).toEqual([1, 2]);
+    const unsized = { ...book, orderbook_units: [{ bid_price: 10, ask_price: 11 }] };
+    expect(upbitProtocol.decode(Buffer.from(JSON.stringify(unsized)), partial)).toBe('quote');
+    expect([partial.bidLevels, partial.askLevels]).toEqual([0, 0]);
+  });
+
+  it('subscribe to 15 units of each market when more than the top is wanted (Upbit offers 1, 5, 15, 30)', () => {
+    const units = (levels: number) => (JSON.parse(upbitProtocol.subscribe(['KRW-BTC'], levels)[0] as string) as [unknown, { codes: string[] }])[1].codes;
+    expect(units(0)).toEqual(['KRW-BTC.1']);
+    expect(units(1)).toEqual(['KRW-BTC.1']);
+    expect(units(20)).toEqual(['KRW-BTC.15']);
+  });
+
   it('skip malformed, crossed and error frames by reason, and ignore the keep-alive answer', () => {
     const out = scratch();
     const book = (bid: unknown, ask: unknown) =>
@@ -67,7 +108,16 @@ describe('Binance bookTicker frames', () => {
       return { ...out };
     });
     // bookTicker carries no event time, and no clock frame has come: no exchange time (aged by arrival).
-    expect(tops[0]).toEqual({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26, exchangeTs: Number.NaN, venueClock: Number.NaN });
+    expect(tops[0]).toMatchObject({ code: 'BTCUSDT', bid: 115_279.25, ask: 115_279.26, exchangeTs: Number.NaN, venueClock: Number.NaN, bidLevels: 0 });
+  });
+
+  it('keep the top sizes B and A when sizes are wanted (issue 19): one level a side, the stream has no depth', () => {
+    const out = decodedQuote(20);
+    expect(binanceProtocol.decode(Buffer.from(frames('binance-bookticker-frames.jsonl')[0] as string), out)).toBe('quote');
+    expect([out.bidLevels, out.askLevels, out.bidPx[0], out.bidSz[0], out.askPx[0], out.askSz[0]]).toEqual([1, 1, 115_279.25, 3.06231, 115_279.26, 8.61031]);
+    const noSize = Buffer.from(JSON.stringify({ stream: 'btcusdt@bookTicker', data: { u: 1, s: 'BTCUSDT', b: '1.5', a: '1.6', A: '2' } }));
+    expect(binanceProtocol.decode(noSize, out)).toBe('quote');
+    expect([out.bidLevels, out.askLevels]).toEqual([0, 0]);
   });
 
   it('stamp each book ticker with the venue clock of the connection: the E of the last depthUpdate, which never runs back', () => {
