@@ -6,6 +6,13 @@ import { ValidationError } from '../errors.js';
 export type Compression = 'none' | 'gzip' | 'zip';
 
 const CHUNK_BYTES = 1 << 20;
+/**
+ * Compressed bytes read (and inflated) at a time: small, so that a reader wanting only a file's
+ * first lines (the preamble, the control plane's source check) inflates about that much and not
+ * the whole file (fflate inflates a 1.8 MB candle file in 130 ms here; read in 1 MiB pieces, the
+ * check at campaign creation inflated each source twice over, up to 1 s on a loaded machine).
+ */
+const COMPRESSED_CHUNK_BYTES = 64 << 10;
 
 /** Where to start reading: a byte offset in the (decompressed) text and the number of the line there. */
 export interface LinePosition {
@@ -153,10 +160,10 @@ export class LineReader {
   }
 
   private pumpCompressed(): void {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    const n = readSync(this.fd, buffer, 0, CHUNK_BYTES, this.filePos);
+    const buffer = Buffer.allocUnsafe(COMPRESSED_CHUNK_BYTES);
+    const n = readSync(this.fd, buffer, 0, COMPRESSED_CHUNK_BYTES, this.filePos);
     this.filePos += n;
-    const last = n < CHUNK_BYTES;
+    const last = n < COMPRESSED_CHUNK_BYTES;
     try {
       this.inflater?.push(buffer.subarray(0, n), last);
     } catch (error) {
