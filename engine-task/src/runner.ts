@@ -8,7 +8,7 @@ import type { EngineStop, Progress } from '../../core/model/progress.js';
 import type { ShardPersistence } from '../../core/ports.js';
 import { describeStoreTrouble, noteStoreTrouble, type StoreTrouble } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
-import { ChaosExit, type ScheduledFault } from './chaos.js';
+import { EngineChaos, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
 import type { MarketFeed } from '../../core/data/market-feed.js';
 import { ReplayFeed } from './feed/replay-feed.js';
@@ -156,9 +156,8 @@ export class ShardRunner {
   private commitRefusedBy: unknown;
   /** The signal that asked the run to stop (`stop`), the first one given. */
   private stopReason: string | undefined;
-  private stalled = false;
-  private chaos: ScheduledFault[] = [];
-  private readonly leaked: Buffer[] = [];
+  /** The faults this process injects into itself (`ARBFLEET_CHAOS`; none outside the fleet's fault tests). */
+  private readonly chaos: EngineChaos;
   private pending: Fill[] = [];
   private committedSeq = -1;
   private lastHeartbeatOk = 0;
@@ -196,6 +195,7 @@ export class ShardRunner {
     this.selfFenceMs = timeouts.selfFenceSec * 1000;
     this.commitBoundMs = timeouts.commitBoundSec * 1000;
     this.storeRetryMs = timeouts.storeRetrySec * 1000;
+    this.chaos = new EngineChaos(options.chaos ?? [], options.log);
     this.engine = new Engine({
       campaign: options.campaign,
       symbols: options.symbols,
@@ -218,9 +218,6 @@ export class ShardRunner {
   async run(): Promise<RunOutcome> {
     const wallStart = this.clock.now();
     const { config } = this.o.campaign;
-    // Every fault given is this task's: the fleet hands a launch only the faults due at or after
-    // it (`engineChaosEnv`), so one that fell due while this process was still booting fires at once.
-    this.chaos = (this.o.chaos ?? []).map((f) => ({ ...f }));
     const startAt = this.o.startAt ?? wallStart;
     const endsAt = this.o.endsAt ?? startAt + config.duration * 1000;
     const restorePoint = await this.o.persistence.restore();
@@ -412,8 +409,8 @@ export class ShardRunner {
       const commitFailure = this.commitFailure(tick);
       if (commitFailure) return { end: this.commitFailureEnd(), reason: commitFailure, engineNow: now };
       if (this.stopReason) return { end: 'stopped', reason: this.stopReason, engineNow: now };
-      this.applyChaos(wall);
-      if (!this.stalled) {
+      this.chaos.fire(wall);
+      if (!this.chaos.stalled) {
         let emitted = 0;
         for (let n = 65_536; n === 65_536; emitted += n) {
           n = this.feed.emitUntil(Math.min(now, endsAt), 65_536, this.engine); // keep up: a full slice means the feed is ahead of us
@@ -447,7 +444,7 @@ export class ShardRunner {
         this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
         nextMonitor = tick + this.monitorMs;
       }
-      const feedDue = Math.min(this.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), timeline.wallAt(endsAt)) - wall;
+      const feedDue = Math.min(this.chaos.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), timeline.wallAt(endsAt)) - wall;
       const timerDue = Math.min(nextHeartbeat, nextFlush, this.commitRetryAt ?? Infinity, nextMonitor) - tick;
       await this.sleepFor(Math.min(feedDue, timerDue));
     }
@@ -529,24 +526,6 @@ export class ShardRunner {
     });
     this.wake = undefined;
     if (this.fencedBy) throw this.fencedBy;
-  }
-
-  private applyChaos(now: number): void {
-    if (this.chaos.length === 0) return;
-    for (const fault of this.chaos) {
-      if (fault.at > now || fault.at < 0) continue;
-      fault.at = -1; // fired
-      this.o.log.log('warn', 'chaos', { fault: fault.fault });
-      if (fault.fault === 'exit') throw new ChaosExit('chaos: exit fault injected');
-      if (fault.fault === 'stall') this.stalled = true;
-      if (fault.fault === 'leak') this.startLeak();
-    }
-  }
-
-  /** Holds on to memory (8 MiB, touched, every 100 ms: ~80 MB/s) until the task is recycled or killed. */
-  private startLeak(): void {
-    const timer = setInterval(() => this.leaked.push(Buffer.alloc(8 * 1024 * 1024, 1)), 100);
-    timer.unref();
   }
 
   /** Writes one heartbeat; true when the store took it. */
