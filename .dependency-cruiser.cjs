@@ -14,6 +14,7 @@
  * | `errors.ts`, `clock.ts` | nothing in core but `exit-codes.ts` |
  * | `log.ts` | clock |
  * | `command-line.ts` | exit-codes (the programs' shared commander settings) |
+ * | `random.ts` | nothing in core (the one seeded generator, sfc32) |
  * | `config/` | errors |
  * | `model/` | config, errors |
  * | `ports.ts` | model, config, clock: types only |
@@ -105,6 +106,7 @@ module.exports = {
       'errors.ts and clock.ts are the base of core: they import nothing in core but the exit codes (a leaf).',
     ),
     coreLayer('core-log', '^core/log\\.ts$', '^core/clock\\.ts$', 'log.ts imports only the clock.'),
+    coreLayer('core-random', '^core/random\\.ts$', '^$', 'random.ts (the one seeded generator, sfc32) imports nothing in core.'),
     coreLayer(
       'core-command-line',
       '^core/command-line\\.ts$',

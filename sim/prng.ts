@@ -5,9 +5,11 @@
  * One stream per actor (`Prng.stream(seed, actor)`, as TigerBeetle's VOPR splits its seed): the
  * swarm's fault mix, each engine, the launcher, the queue's and the store's faults, the clocks,
  * the client each draw from their own sfc32 stream, so an extra draw in one actor (a trade more,
- * a call more) does not shift every other actor's faults.
+ * a call more) does not shift every other actor's faults. The generator is core's (`core/random.ts`).
  */
-export class Prng {
+import { Sfc32, splitmix32 } from '../core/random.js';
+
+export class Prng extends Sfc32 {
   /**
    * The stream of `actor` under `seed`: sfc32 seeded with the seed mixed with FNV-1a of the
    * actor's name. Equal (seed, actor) pairs give equal streams; different actors independent ones.
@@ -18,35 +20,15 @@ export class Prng {
     return new Prng((Math.imul(seed >>> 0, 0x9e3779b1) ^ h) >>> 0);
   }
 
-  private a: number;
-  private b: number;
-  private c: number;
-  private d = 1;
-
+  /** The generator of `seed`: sfc32 (`core/random.ts`) with its first three words from splitmix32, 12 draws discarded. */
   constructor(seed: number) {
-    let s = seed >>> 0;
-    const next = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = next();
-    this.b = next();
-    this.c = next();
-    for (let i = 0; i < 12; i++) this.float();
+    const [a, b, c] = splitmix32(seed, 3) as [number, number, number];
+    super(a, b, c, 1, 12);
   }
 
   /** A float in [0, 1). */
   float(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return (t >>> 0) / 4294967296;
+    return this.nextUint32() / 4294967296;
   }
 
   /** True with probability `p`. */

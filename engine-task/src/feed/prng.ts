@@ -1,31 +1,16 @@
 /**
- * A small, fast, seeded pseudo-random generator (sfc32) with a checkpointable state, and a
- * Gaussian source on top of it. Same seed, same sequence, on every machine.
+ * The synthetic market's generator: sfc32 (`core/random.ts`, the one implementation) seeded with
+ * the campaign's seed in its counter word, a Gaussian source on top, and a checkpointable state.
+ * Same seed, same sequence, on every machine.
  */
-export class Prng {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+import { Sfc32 } from '../../../core/random.js';
+
+export class Prng extends Sfc32 {
   private spareGaussian = 0;
   private hasSpare = false;
 
   constructor(seed: number) {
-    this.a = 0x9e3779b9;
-    this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
-    this.d = seed >>> 0;
-    for (let i = 0; i < 16; i++) this.nextUint32();
-  }
-
-  nextUint32(): number {
-    const t = (((this.a + this.b) | 0) + this.d) | 0;
-    this.d = (this.d + 1) | 0;
-    this.a = this.b ^ (this.b >>> 9);
-    this.b = (this.c + (this.c << 3)) | 0;
-    this.c = (this.c << 21) | (this.c >>> 11);
-    this.c = (this.c + t) | 0;
-    return t >>> 0;
+    super(0x9e3779b9, 0x243f6a88, 0xb7e15162, seed >>> 0, 16);
   }
 
   /** Uniform in (0, 1): never exactly 0, so `Math.log` of it is finite. */
