@@ -285,11 +285,13 @@ export class Engine implements QuoteSink {
    * Evaluates the exits of every open trade at engine time `now`: the runner calls it on its
    * timers, so max holding fires for a symbol whose quotes have stopped. Allocation-free.
    * The caller has delivered every update stamped up to `now` (the runner's turn), so the updates
-   * still waiting are decided first.
+   * still waiting are decided first. Legs in flight due by `now` fill (`execution.latency`); with
+   * `complete` false, only those due before it: a live feed stamps updates with their arrival, so
+   * one stamped `now` may still come after this turn and must reach the book first.
    */
-  onTimer(now: number): void {
+  onTimer(now: number, complete = true): void {
     if (this.groupSize > 0) this.decideGroup();
-    if (this.execution.inFlight > 0) this.execution.settleDue(now, true);
+    if (this.execution.inFlight > 0) this.execution.settleDue(now, complete);
     const p = this.portfolio;
     if (p.totalOpen === 0) return;
     for (let symbol = 0; symbol < this.symbols.length; symbol++) {

@@ -416,7 +416,8 @@ export class ShardRunner {
           n = this.feed.emitUntil(Math.min(now, endsAt), 65_536, this.engine); // keep up: a full slice means the feed is ahead of us
         }
         this.turned(emitted, now);
-        this.engine.onTimer(now);
+        // Live, a frame stamped this millisecond may still arrive: legs due now wait for it (`Engine.onTimer`).
+        this.engine.onTimer(now, !(this.feed instanceof LiveFeed));
         if (this.feed instanceof ReplayFeed && this.feed.nextTickAt() === Infinity && now < endsAt) {
           this.feedDone = true;
           return { end: 'completed', reason: 'replay ended', engineNow: now };
@@ -444,7 +445,9 @@ export class ShardRunner {
         this.monitor.logSymbols(this.o.log, now, this.monitorMs / 1000);
         nextMonitor = tick + this.monitorMs;
       }
-      const feedDue = Math.min(this.chaos.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), timeline.wallAt(endsAt)) - wall;
+      // A leg in flight is due at its decision + the venue's latency: the loop wakes just after to fill it (`execution/execution-model.ts`).
+      const fillDue = this.chaos.stalled ? Infinity : timeline.wallAt(this.engine.fillDueAt()) + 1;
+      const feedDue = Math.min(this.chaos.stalled ? Infinity : timeline.wallAt(this.feed.nextTickAt()), fillDue, timeline.wallAt(endsAt)) - wall;
       const timerDue = Math.min(nextHeartbeat, nextFlush, this.commitRetryAt ?? Infinity, nextMonitor) - tick;
       await this.sleepFor(Math.min(feedDue, timerDue));
     }
@@ -690,6 +693,8 @@ export class ShardRunner {
         clock: this.clock,
         closeAt,
         shard,
+        // The book levels the execution model reads (issue 19): Upbit's depth, the venues' top sizes.
+        levels: this.engine.book.levels,
         onUpdate: () => this.wake?.(),
       });
     }

@@ -28,12 +28,17 @@ import { MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
  * applied first), so a leg may fill worse, partially or not at all while the other filled
  * (the trade's legs then have different quantities, 0 for a missed leg); both legs missed is an
  * entry refused `legs-missed`. With no latency both legs fill q at the decision's prices.
- * The latency is waited in engine time: in a replay, a leg fills just before the first update
- * recorded after its due time, on the book as it stood then (reading ahead in the recorded data
- * comes to the same fills); live, engine time is the arrival time, so a leg waits for real and
- * fills at the first update or runner turn after its due time (the turn's resolution: the live
- * loop's slice). While a leg is in flight its trade's slot counts against the risk limits, and
- * an exit in flight keeps the trade open: no new entry takes its place until the legs fill.
+ * The latency is waited in engine time, by one rule: a leg due at t + latency fills on its venue's
+ * book with every update stamped up to its due time applied and none stamped after, and the fill
+ * is stamped with its due time. In a replay, it fills just before the first update recorded after
+ * its due time (reading ahead in the recorded data comes to the same fills), or at a timer turn at
+ * or after it. Live, engine time is the arrival time, so the leg waits for real: it fills just
+ * before the first frame that arrived after its due time, or at the runner's first turn after it
+ * (the loop wakes 1 ms after the due time on the monotonic clock; a live turn fills only legs due
+ * before it, since a frame stamped the current millisecond may still arrive: `Engine.onTimer`).
+ * While a leg is in flight its trade's slot counts against the risk limits, and
+ * an exit in flight keeps the trade open: no new entry takes its place until the legs fill. An
+ * order still in flight at a checkpoint is carried in it (`in-flight-orders.ts`).
  */
 export const MODEL_TOP = 0;
 export const MODEL_TOP_SIZE = 1;
