@@ -28,7 +28,8 @@ afterEach(() => {
 
 const noTasks: TaskLauncher = { launch: async () => ({ taskId: 'never' }), stop: async () => undefined, describe: async () => [] };
 
-function setup(start = T0) {
+/** The service over a fresh store at `start`; `hook: false` leaves out the missed-occurrences hook (`ScheduleEvents` is optional). */
+function setup(start = T0, { hook = true } = {}) {
   const clock = new VirtualClock(start);
   const store = new SqliteCampaignStore(':memory:', clock);
   stores.push(store);
@@ -42,16 +43,18 @@ function setup(start = T0) {
     log: { log: () => undefined },
     taskEnvironment: () => ({}),
   });
+  // Every stop the schedule service asks, in order, before the campaign service answers it.
+  const stops: string[] = [];
+  const stop = campaigns.stopCampaign.bind(campaigns);
+  campaigns.stopCampaign = async (campaignId) => {
+    stops.push(campaignId);
+    return stop(campaignId);
+  };
   const missed: { scheduleId: string; count: number; at: number }[] = [];
-  const schedules = new ScheduleService({
-    schedules: store,
-    store,
-    campaigns,
-    clock,
-    log,
-    events: { missed: (scheduleId, count, at) => missed.push({ scheduleId, count, at }) },
-  });
+  const events = { missed: (scheduleId: string, count: number, at: number) => missed.push({ scheduleId, count, at }) };
+  const schedules = new ScheduleService({ schedules: store, store, campaigns, clock, log, ...(hook ? { events } : {}) });
   return {
+    stops,
     clock,
     store,
     logs,
@@ -181,6 +184,7 @@ describe('a tick', () => {
     const record = await f.store.getSchedule('soak');
     expect(record).toMatchObject({ runs: 2, lastOccurrence: Date.parse(AT('00:10')), nextRunAt: Date.parse(AT('00:20')) });
     expect(record?.buffered).toBeUndefined();
+    expect(f.stops).toEqual([]);
   });
 
   it('cancelPrevious: stops the live run (recorded), or starts anyway when it is already stopping', async () => {
@@ -271,6 +275,56 @@ describe('a tick', () => {
   });
 });
 
+describe('a tick at its limits', () => {
+  it('created exactly at an occurrence: that occurrence is the next run; paused with a note from the start', async () => {
+    const f = setup(Date.parse(AT('00:00')));
+    const view = await f.schedules.createSchedule(spec({ paused: true, note: 'not before the exchange opens' }));
+    expect(view.schedule).toMatchObject({ nextRunAt: Date.parse(AT('00:00')), paused: true, note: 'not before the exchange opens' });
+    expect(await f.store.getSchedule('soak')).toMatchObject({ note: 'not before the exchange opens' });
+  });
+
+  it('takes at most 50 steps per schedule: 120 skips due at once are recorded 50, 50, then 20', async () => {
+    const f = setup();
+    await oneLive(f, { cron: '* * * * *', overlap: 'skip', catchupWindow: '1d' });
+    f.clock.set(Date.parse(AT('02:00')));
+    const counts = [];
+    for (let i = 0; i < 3; i++) counts.push((await f.schedules.tick()).skipped);
+    expect(counts).toEqual([50, 50, 20]);
+    expect((await f.store.getSchedule('soak'))?.nextRunAt).toBe(Date.parse(AT('02:01')));
+  });
+
+  it('cancelPrevious catching up two occurrences in one tick: each start stops only the run live before it', async () => {
+    const f = setup();
+    const first = await oneLive(f, { overlap: 'cancelPrevious', catchupWindow: '1h' });
+    f.clock.set(Date.parse(AT('00:21')));
+    const tick = await f.schedules.tick();
+    const [second, third] = tick.started.map((s) => s.campaignId);
+    expect(tick.started.map((s) => s.occurrence)).toEqual([AT('00:10'), AT('00:20')]);
+    expect(f.stops).toEqual([first, second]);
+    expect(third).toBeDefined();
+  });
+
+  it('a daylight-saving fold: the folded wall time is in the result and logged as a warning naming the occurrence', async () => {
+    const f = setup(Date.parse('2027-03-14T06:55:00Z'));
+    await f.schedules.createSchedule(spec({ cron: '0 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    f.clock.set(Date.parse('2027-03-14T07:00:00Z'));
+    expect(await f.schedules.tick()).toMatchObject({ started: [{ occurrence: '2027-03-14T07:00:00.000Z' }], missed: 1, failed: [] });
+    expect(f.logs).toContainEqual({
+      level: 'warn',
+      event: 'schedule occurrences missed: a daylight-saving gap folded them into one run',
+      fields: { scheduleId: 'soak', occurrence: '2027-03-14T07:00:00.000Z', count: 1 },
+    });
+  });
+
+  it('without the missed-occurrences hook, a miss and a fold are recorded all the same', async () => {
+    const f = setup(Date.parse('2027-03-14T04:00:00Z'), { hook: false });
+    await f.schedules.createSchedule(spec({ cron: '0 2,3 * * *', timezone: 'America/New_York', overlap: 'allow', catchupWindow: '5m' }));
+    f.clock.set(Date.parse('2027-03-14T07:30:00Z')); // the folded 02:00/03:00 EDT found 30 minutes late
+    expect(await f.schedules.tick()).toMatchObject({ missed: 2, failed: [] });
+    expect(await f.store.getSchedule('soak')).toMatchObject({ missed: 2 });
+  });
+});
+
 describe('trigger', () => {
   it('behind a live run under bufferOne: buffered now, recorded as a trigger; a second is refused naming the run', async () => {
     const f = setup();
@@ -311,8 +365,10 @@ describe('a view', () => {
     }
   });
 
-  it('lists its runs newest first, each with its status and occurrence', async () => {
+  it('lists its runs newest first, each with its status and occurrence, and no other campaign', async () => {
     const f = setup();
+    await f.campaigns.createCampaign(campaignInput({ name: 'by-hand' }));
+    await f.schedules.createSchedule(spec({ name: 'other', overlap: 'allow' }));
     await f.schedules.createSchedule(spec({ overlap: 'allow' }));
     f.clock.set(Date.parse(AT('00:00')));
     await f.schedules.tick();
