@@ -22,6 +22,19 @@ export const DEFAULT_STDERR_TAIL_BYTES = 4_096;
 /** The `stoppedReason` of a task id this launcher never started and that is not a live task. */
 export const UNKNOWN_TASK_REASON = 'task unknown to this launcher (control plane restarted?)';
 
+/**
+ * The command of a task when the launcher is given none: this Node on the engine bundle, as the
+ * image's ENTRYPOINT runs it, made fresh first (`ensureEngineBundle`). With
+ * `ARBFLEET_ENGINE_TSX=1` in `env` (the control plane's environment), the engine's TypeScript
+ * sources through tsx instead, as before the bundle: for development, and for
+ * `npm run bench -- --backtest`'s side-by-side row (about 1 s more CPU per engine start).
+ * @throws EngineBuildError when the bundle is stale and cannot be built.
+ */
+export async function defaultEngineCommand(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+  if (env.ARBFLEET_ENGINE_TSX === '1') return [process.execPath, '--import', 'tsx', join(REPO_ROOT, 'engine-task', 'src', 'main.ts')];
+  return [process.execPath, '--enable-source-maps', (await ensureEngineBundle()).main];
+}
+
 /** After a process exits, how long to wait for its stderr to close before reporting the exit anyway. */
 const STDIO_DRAIN_MS = 250;
 /** How often the death of a task adopted by pid (no child handle) is checked. */
@@ -32,10 +45,10 @@ const ADOPTED_GIVE_UP_MS = 5_000;
 export interface ProcessLauncherOptions {
   clock: Clock;
   /**
-   * The program and its arguments. Default: this Node on the engine bundle, as the image's
-   * ENTRYPOINT runs it (`--enable-source-maps engine-task/dist/main.mjs`), the bundle made fresh
-   * before every launch (`ensureEngineBundle`: a build when a source changed, else a look at the
-   * files' sizes and times).
+   * The program and its arguments. Default (`defaultEngineCommand`): this Node on the engine
+   * bundle, as the image's ENTRYPOINT runs it (`--enable-source-maps engine-task/dist/main.mjs`),
+   * the bundle made fresh before every launch (`ensureEngineBundle`: a build when a source
+   * changed, else a look at the files' sizes and times).
    */
   command?: string[];
   /** Working directory of every task (default: the repository root). */
@@ -140,7 +153,7 @@ export class ProcessLauncher implements TaskLauncher {
    */
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
     // First, so that a launch delivered twice during a build finds the first one's task below.
-    const command = this.command ?? [process.execPath, '--enable-source-maps', (await ensureEngineBundle()).main];
+    const command = this.command ?? (await defaultEngineCommand());
     const running = [...this.tasks.values()].find(
       (t) => t.state !== 'STOPPED' && t.generation === spec.generation && t.key?.campaignId === spec.key.campaignId && t.key.shardId === spec.key.shardId,
     );

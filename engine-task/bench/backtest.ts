@@ -6,11 +6,15 @@
  * - the engine alone, in this process: `ShardRunner` on virtual time into a ledger that keeps
  *   nothing, jumping time (the default) and turning every heartbeat interval (the loop before
  *   issue 19, `virtualTurns: 'every-interval'`), with the loop's turns;
- * - the engine as a process: `npm run engine -- CONFIG --virtual` (memory store), boot included;
+ * - the engine as a process (memory store), boot included: the bundle the image and the local
+ *   fleet run (`node --enable-source-maps engine-task/dist/main.mjs CONFIG --virtual`), and its
+ *   TypeScript sources through tsx (`npm run engine -- CONFIG --virtual`);
  * - the local fleet: `npm run arbfleet -- run CONFIG --no-dashboard` (SQLite store, one engine
- *   process per shard, the report), with where its time went, read from its own files: the CLI's
- *   start up to the campaign's creation, the launch, the engine's boot (launched → `shard
- *   started`), its run (`shard started` → `shard ended`), and the rest (completion, report, exit).
+ *   process per shard, the report), its engines on the bundle (the default) and, side by side,
+ *   through tsx as before the bundle (`ARBFLEET_ENGINE_TSX=1`), each with where its time went,
+ *   read from its own files: the CLI's start up to the campaign's creation, the launch, the
+ *   engine's boot (launched → `shard started`), its run (`shard started` → `shard ended`), and the
+ *   rest (completion, report, exit).
  * Targets: the 5-minute candles through the fleet in ≤ 5 s, and the fleet within 2× the engine
  * alone. A benchmark, not a test: it reports and flags targets missed, never fails.
  */
@@ -20,6 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { campaignFromObject, loadCampaignFile } from '../../core/config/load-config.js';
+import { ensureEngineBundle } from '../../core/local/engine-bundle.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
@@ -113,13 +118,13 @@ async function engineAlone(campaign: Campaign, virtualTurns: RunnerOptions['virt
   };
 }
 
-/** Runs a command, timed: wall ms, and the CPU seconds of it and its children where GNU time is there to say. */
-function timed(command: string[], cwd: string): { wallMs: number; cpuSec?: number; status: number | null; stderr: string } {
+/** Runs a command (`env` added to this process's), timed: wall ms, and the CPU seconds of it and its children where GNU time is there to say. */
+function timed(command: string[], cwd: string, env: Record<string, string> = {}): { wallMs: number; cpuSec?: number; status: number | null; stderr: string } {
   const gnuTime = existsSync('/usr/bin/time');
   const timeFile = join(mkdtempSync(join(tmpdir(), 'arbfleet-bench-time-')), 'time');
   const argv = gnuTime ? ['/usr/bin/time', '-f', '%U %S', '-o', timeFile, ...command] : command;
   const t0 = performance.now();
-  const child = spawnSync(argv[0] as string, argv.slice(1), { cwd, encoding: 'utf8', maxBuffer: 64 << 20 });
+  const child = spawnSync(argv[0] as string, argv.slice(1), { cwd, env: { ...process.env, ...env }, encoding: 'utf8', maxBuffer: 64 << 20 });
   const wallMs = performance.now() - t0;
   let cpuSec: number | undefined;
   if (gnuTime && existsSync(timeFile)) {
@@ -149,11 +154,15 @@ function logTime(dir: string, event: string): number | undefined {
   return undefined;
 }
 
-function fleetRun(config: string, recordedDays: number): FleetTiming {
+/** How an engine process runs: the bundle the image and the local fleet run, or its sources through tsx (as before the bundle). */
+type EngineArtifact = 'bundle' | 'tsx';
+
+function fleetRun(config: string, recordedDays: number, engine: EngineArtifact): FleetTiming {
   const out = mkdtempSync(join(tmpdir(), 'arbfleet-bench-fleet-'));
   try {
     const startedAt = Date.now();
-    const run = timed(['npm', 'run', '-s', 'arbfleet', '--', 'run', config, '--no-dashboard', '--out', out], process.cwd());
+    const env: Record<string, string> = engine === 'tsx' ? { ARBFLEET_ENGINE_TSX: '1' } : {};
+    const run = timed(['npm', 'run', '-s', 'arbfleet', '--', 'run', config, '--no-dashboard', '--out', out], process.cwd(), env);
     const endedAt = startedAt + run.wallMs;
     if (run.status !== 0) throw new Error(`bench: arbfleet run ${config} exited ${run.status}: ${run.stderr.slice(-2000)}`);
     const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
@@ -184,9 +193,13 @@ function fleetRun(config: string, recordedDays: number): FleetTiming {
   }
 }
 
-function engineProcess(config: string): { wallMs: number; cpuSec?: number } {
-  const run = timed(['npm', 'run', '-s', 'engine', '--', config, '--virtual', '--json'], process.cwd());
-  if (run.status !== 0) throw new Error(`bench: npm run engine -- ${config} exited ${run.status}: ${run.stderr.slice(-2000)}`);
+function engineProcess(config: string, engine: EngineArtifact, bundle: string): { wallMs: number; cpuSec?: number } {
+  const command =
+    engine === 'bundle'
+      ? [process.execPath, '--enable-source-maps', bundle, config, '--virtual', '--json']
+      : ['npm', 'run', '-s', 'engine', '--', config, '--virtual', '--json'];
+  const run = timed(command, process.cwd());
+  if (run.status !== 0) throw new Error(`bench: ${command.join(' ')} exited ${run.status}: ${run.stderr.slice(-2000)}`);
   return { wallMs: run.wallMs, ...(run.cpuSec !== undefined ? { cpuSec: run.cpuSec } : {}) };
 }
 
@@ -196,8 +209,14 @@ export interface BacktestResult {
   config: string;
   engine: EngineTiming;
   engineTurningEveryInterval: EngineTiming;
+  /** The engine bundle as a process. */
   engineProcess: { wallMs: number; cpuSec?: number };
+  /** The engine's sources through tsx as a process (`npm run engine`). */
+  engineProcessTsx: { wallMs: number; cpuSec?: number };
+  /** The local fleet, its engines on the bundle (the default). */
   fleet: FleetTiming;
+  /** The local fleet, its engines through tsx (`ARBFLEET_ENGINE_TSX=1`, as before the bundle). */
+  fleetTsx: FleetTiming;
   fleetToEngine: number;
   targets?: { met: boolean; missed: string[] };
 }
@@ -219,6 +238,8 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
   ];
   const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
   const results: BacktestResult[] = [];
+  // Built (if stale) before any measure, so that no run pays for a build.
+  const bundle = (await ensureEngineBundle()).main;
   try {
     for (const set of sets) {
       const campaign = loadCampaignFile(set.config);
@@ -227,14 +248,18 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
       const engine = await median(runs, () => engineAlone(campaign, 'jump'));
       const engineTurningEveryInterval = await engineAlone(campaign, 'every-interval');
       note(`bench: ${set.name}: the engine as a process, the local fleet...`);
-      const proc = await median(runs, () => engineProcess(set.config));
-      const fleet = await median(runs, () => fleetRun(set.config, engine.recordedDays));
+      const proc = await median(runs, () => engineProcess(set.config, 'bundle', bundle));
+      const procTsx = await median(runs, () => engineProcess(set.config, 'tsx', bundle));
+      const fleet = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle'));
+      const fleetTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'tsx'));
       const result: BacktestResult = {
         ...set,
         engine,
         engineTurningEveryInterval,
         engineProcess: proc,
+        engineProcessTsx: procTsx,
         fleet,
+        fleetTsx,
         fleetToEngine: Math.round((fleet.wallMs / engine.wallMs) * 100) / 100,
       };
       if (set.config.endsWith('real-btc-candles-5m.yaml')) {
@@ -271,28 +296,29 @@ export function backtestTable(results: readonly BacktestResult[]): string {
     ]);
     const t = r.engineTurningEveryInterval;
     rows.push(['', 'engine alone (every interval)', s(t.wallMs), cpu(t.cpuSec), days(t.daysPerSec), t.turns.toLocaleString('en-US'), String(t.trades), '']);
-    rows.push([
-      '',
-      'npm run engine -- --virtual',
-      s(r.engineProcess.wallMs),
-      cpu(r.engineProcess.cpuSec),
-      days(d / (r.engineProcess.wallMs / 1000)),
-      '',
-      '',
-      '',
-    ]);
+    const proc = (label: string, p: { wallMs: number; cpuSec?: number }) => ['', label, s(p.wallMs), cpu(p.cpuSec), days(d / (p.wallMs / 1000)), '', '', ''];
+    rows.push(proc('node engine-task/dist/main.mjs --virtual', r.engineProcess));
+    rows.push(proc('npm run engine -- --virtual (tsx)', r.engineProcessTsx));
     const target = r.targets ? (r.targets.met ? 'met' : `MISSED: ${r.targets.missed.join('; ')}`) : '';
     rows.push(['', `arbfleet run (${r.fleetToEngine}× the engine)`, s(r.fleet.wallMs), cpu(r.fleet.cpuSec), days(r.fleet.daysPerSec), '', '', target]);
+    const x = r.fleetTsx;
+    rows.push(['', 'arbfleet run, engine through tsx', s(x.wallMs), cpu(x.cpuSec), days(x.daysPerSec), '', '', '']);
   }
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const table = rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  '));
-  const phases = results.flatMap((r) => {
-    const p = r.fleet.phases;
-    return p
-      ? [
-          `${r.name}, arbfleet run: CLI start ${s(p.cliStart)} s, launch ${s(p.launch)} s, engine boot ${s(p.engineBoot)} s, engine run ${s(p.engineRun)} s, completion, report and exit ${s(p.finish)} s`,
-        ]
-      : [];
-  });
+  const phases = results.flatMap((r) =>
+    (
+      [
+        ['arbfleet run', r.fleet.phases],
+        ['arbfleet run, engine through tsx', r.fleetTsx.phases],
+      ] as const
+    ).flatMap(([label, p]) =>
+      p
+        ? [
+            `${r.name}, ${label}: CLI start ${s(p.cliStart)} s, launch ${s(p.launch)} s, engine boot ${s(p.engineBoot)} s, engine run ${s(p.engineRun)} s, completion, report and exit ${s(p.finish)} s`,
+          ]
+        : [],
+    ),
+  );
   return [...table, '', "Where the fleet's time went (its events and the engine's log):", ...phases].join('\n');
 }

@@ -7,7 +7,14 @@ import { systemClock } from '../../core/clock.js';
 import { NotFoundError } from '../../core/errors.js';
 import { campaignStopReason, classifyStop } from '../../core/fleet/watchdog-policy.js';
 import { engineBundleStaleness } from '../../core/local/engine-bundle.js';
-import { descendantsOf, ProcessLauncher, UNKNOWN_TASK_REASON, type ProcessLauncherOptions, type StoppedTask } from '../../core/local/process-launcher.js';
+import {
+  defaultEngineCommand,
+  descendantsOf,
+  ProcessLauncher,
+  UNKNOWN_TASK_REASON,
+  type ProcessLauncherOptions,
+  type StoppedTask,
+} from '../../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
 import type { TaskSpec } from '../../core/ports.js';
 import { newCampaign } from '../contract/record-builders.js';
@@ -134,6 +141,12 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(stops.filter((s) => s.taskId === taskId)).toHaveLength(1);
     expect(logText(join(logDir, 'shard-000.g0.log'))).toContain('"event":"shard ended"');
     store.close();
+  });
+
+  it('runs the TypeScript sources through tsx instead only with ARBFLEET_ENGINE_TSX=1 (development; the bench’s side-by-side row)', async () => {
+    expect(await defaultEngineCommand({ ARBFLEET_ENGINE_TSX: '1' })).toEqual([process.execPath, '--import', 'tsx', join(ROOT, 'engine-task/src/main.ts')]);
+    for (const env of [{}, { ARBFLEET_ENGINE_TSX: 'yes' }])
+      expect(await defaultEngineCommand(env)).toEqual([process.execPath, '--enable-source-maps', join(ROOT, 'engine-task/dist/main.mjs')]);
   });
 
   it('SIGKILLs a task that ignores SIGTERM once the grace period is over, and never calls that an OOM', async () => {
