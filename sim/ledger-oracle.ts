@@ -55,6 +55,7 @@ export class LedgerOracle {
     return {
       key: port.key,
       generation,
+      ...(port.writer !== undefined ? { writer: port.writer } : {}),
       async restore(): Promise<RestorePoint> {
         const point = await port.restore();
         const starts = oracle.starts.get(shard) ?? new Map<number, number>();

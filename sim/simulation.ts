@@ -154,7 +154,8 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     const rng = streams(`engine ${task.taskId}`);
     task.actor.skewMs = swarm.engineSkewMaxMs > 0 ? streams('clock').int(-swarm.engineSkewMaxMs, swarm.engineSkewMaxMs) : 0;
     engineAheadMs = Math.max(engineAheadMs, task.actor.skewMs);
-    const real = store.forTask(task.key, task.generation);
+    // The task id is this engine process's writer identity: unique per process, and deterministic (a seed replays exactly).
+    const real = store.forTask(task.key, task.generation, task.taskId);
     const port = injector.wrap(oracle.record(shard, sabotage === 'ack-lost-commit' ? ackLostCommits(real) : real, task.taskId), 'store', task.actor, [
       'restore',
       'heartbeat',
@@ -530,6 +531,7 @@ function ackLostCommits(port: ShardPersistence): ShardPersistence {
   return {
     key: port.key,
     generation: port.generation,
+    ...(port.writer !== undefined ? { writer: port.writer } : {}),
     restore: () => port.restore(),
     heartbeat: (progress) => port.heartbeat(progress),
     commit: async (fills, checkpoint) => {

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import type { Clock } from '../../core/clock.js';
+import { newWriterId } from '../../core/model/shard-writer.js';
 import { MemoryShardLedger } from '../../core/local/memory-shard-persistence.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 
@@ -21,12 +23,27 @@ export interface OpenPersistence {
 }
 
 /**
+ * This engine process's writer identity (`ShardPersistence.writer`), drawn once when the module
+ * loads: its pid (a local task's id) and host, then a random UUID, so that two processes of one
+ * shard generation (a repeated launch) are told apart by the store's fence.
+ */
+export const PROCESS_WRITER_ID = newWriterId(`pid-${process.pid}@${hostname()}`);
+
+/**
  * Opens the engine's persistence for one shard generation from a spec: `memory` (nothing
  * survives the process), `sqlite:<path>` (the local fleet's shared database) or
- * `dynamodb:<tablePrefix>` (the stack's tables, clients configured from the environment).
+ * `dynamodb:<tablePrefix>` (the stack's tables, clients configured from the environment). Its
+ * writes are this process's (`writer`, `PROCESS_WRITER_ID` unless told), claimed at its restore.
  */
-export async function openPersistence(spec: string, key: ShardKey, generation: number, clock: Clock): Promise<OpenPersistence> {
-  if (spec === 'memory') return { persistence: new MemoryShardLedger().forTask(key, generation), campaignConfig: async () => undefined, close() {} };
+export async function openPersistence(
+  spec: string,
+  key: ShardKey,
+  generation: number,
+  clock: Clock,
+  writer: string = PROCESS_WRITER_ID,
+): Promise<OpenPersistence> {
+  if (spec === 'memory')
+    return { persistence: new MemoryShardLedger(clock).forTask(key, generation, writer), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
     const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
       SqliteCampaignStore: new (
@@ -38,7 +55,7 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     // Only the store the control plane made: a missing file must not become a fresh, empty one.
     const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true });
     return {
-      persistence: store.forTask(key, generation),
+      persistence: store.forTask(key, generation, writer),
       campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,
       setLockWait: (ms) => store.setLockWait(ms),
       close: () => store.close(),
@@ -52,7 +69,7 @@ export async function openPersistence(spec: string, key: ShardKey, generation: n
     const clients = new DynamoDbClients();
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });
     return {
-      persistence: store.forTask(key, generation),
+      persistence: store.forTask(key, generation, writer),
       campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,
       capSdkAttempts: (n) => clients.capAttempts(n),
       close: () => clients.destroy(),
