@@ -74,6 +74,12 @@ export const EngineStopSchema = z.discriminatedUnion('by', [
 ]);
 export type EngineStop = z.infer<typeof EngineStopSchema>;
 
+/** An engine as its `hello` named it (`core/model/task-protocol.ts`): name, version, task protocol version. */
+export const EngineHelloSchema = z
+  .object({ name: z.string().min(1).max(100), version: z.string().min(1).max(100), protocol: z.number().int().positive() })
+  .strict();
+export type EngineHello = z.infer<typeof EngineHelloSchema>;
+
 /**
  * A heartbeat's payload: progress, not just liveness. A task whose heartbeats keep coming but
  * whose `ticks` stand still is stalled.
@@ -121,6 +127,12 @@ export const ProgressSchema = z
     staleCloses: z.number().int().nonnegative().optional(),
     /** Only in the final heartbeat of a run that ends with exit 0: why it stopped (`EngineStopSchema`). */
     stop: EngineStopSchema.optional(),
+    /**
+     * Who the engine said it was in the task protocol's `hello` and the protocol version it spoke,
+     * written by the agent (`engine-task/src/agent/`) once the engine has said it; absent for the
+     * built-in engine in process and from older heartbeats. The report names the engine from it.
+     */
+    engine: EngineHelloSchema.optional(),
   })
   .strict();
 export type Progress = z.infer<typeof ProgressSchema>;

@@ -11,7 +11,7 @@ import type { CampaignStore } from '../ports.js';
 import { assessAcceptance } from './acceptance.js';
 import { heartbeatHistoryOf } from './heartbeat-history.js';
 import { checkLedgers, checkShardLedger } from './ledger-check.js';
-import { reportConfigOf } from './report-config.js';
+import { engineThatRan, reportConfigOf } from './report-config.js';
 import { LATENCY_HISTOGRAM_RULE, LATENCY_RULE, outcomeOf, THROUGHPUT_RULE, type CampaignReport, type ShardReport } from './report-schema.js';
 import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } from './report-series.js';
 import { campaignTotals, shardTotals } from './report-totals.js';
@@ -84,7 +84,7 @@ export function buildReport(input: ReportInput): CampaignReport {
       symbols: [...campaign.symbols],
       shardCount: shards.length,
       staleAfterSec: config.staleAfterSec,
-      engine: config.engine,
+      engine: engineThatRan(config.engine, histories.values()),
       ...(campaign.scheduleId !== undefined ? { schedule: { id: campaign.scheduleId, occurrence: campaign.occurrence ?? null } } : {}),
     },
     totals: campaignTotals(

@@ -6,28 +6,57 @@
 import { z } from 'zod';
 import { WatchdogSchema } from '../config/campaign-config.js';
 import { ValidationError } from '../errors.js';
-import type { CampaignRecord } from '../model/records.js';
-import { TASK_PROTOCOL_VERSION } from '../model/task-protocol.js';
+import type { CampaignRecord, Heartbeat } from '../model/records.js';
 
 /**
  * The engine a campaign ran, as the report names it: `builtin`, or a `command` (with its image, if
- * any) behind the agent and the task protocol version the agent speaks (`core/model/task-protocol.ts`).
+ * any) behind the agent. `name`, `version` and `protocol` are what the engine itself said in its
+ * task protocol `hello` (`core/model/task-protocol.ts`), carried by the agent's heartbeats
+ * (`Progress.engine`): absent when no heartbeat carries one (the built-in engine in process, an
+ * engine that never said hello, older runs).
  */
 export const ReportEngineSchema = z
   .object({
     kind: z.enum(['builtin', 'command']),
     command: z.array(z.string()).optional(),
     image: z.string().optional(),
+    name: z.string().optional(),
+    version: z.string().optional(),
     protocol: z.number().int().positive().optional(),
   })
   .strict();
 export type ReportEngine = z.infer<typeof ReportEngineSchema>;
 
-/** The engine in words: "built-in" or "`python3 engine.py` behind the agent, task protocol v1". */
+/**
+ * The engine in words: "built-in (arbfleet's own, in process)", or "`python-seed-engine 0.1.0`
+ * (`python3 engine.py`) behind the agent, task protocol v1" with what its hello said.
+ */
 export function engineText(engine: ReportEngine): string {
-  if (engine.kind === 'builtin') return "built-in (arbfleet's own, in process)";
+  const said = engine.name !== undefined ? `${engine.name} ${engine.version ?? ''}`.trim() : undefined;
+  const protocol = engine.protocol !== undefined ? `task protocol v${engine.protocol}` : 'no hello heard';
+  if (engine.kind === 'builtin') return said === undefined ? "built-in (arbfleet's own, in process)" : `built-in (${said}) behind the agent, ${protocol}`;
   const image = engine.image ? ` in image ${engine.image}` : '';
-  return `${(engine.command ?? []).join(' ')}${image}, behind the agent, task protocol v${engine.protocol ?? TASK_PROTOCOL_VERSION}`;
+  const command = `${(engine.command ?? []).join(' ')}${image}`;
+  return `${said === undefined ? command : `${said} (${command})`} behind the agent, ${protocol}`;
+}
+
+/**
+ * The engine that ran: the config's `engine` with what the engines said in their `hello`, from the
+ * latest heartbeat of any shard that carries one (`Progress.engine`). Not the config's claim: an
+ * image or a command can hold another engine than the config's author thought.
+ */
+export function engineThatRan(configured: ReportEngine, histories: Iterable<readonly Heartbeat[]>): ReportEngine {
+  let latest: Heartbeat | undefined;
+  for (const history of histories) {
+    for (let i = history.length - 1; i >= 0; i--) {
+      const heartbeat = history[i] as Heartbeat;
+      if (heartbeat.progress.engine === undefined) continue;
+      if (latest === undefined || heartbeat.receivedAt > latest.receivedAt) latest = heartbeat;
+      break;
+    }
+  }
+  const said = latest?.progress.engine;
+  return said === undefined ? configured : { ...configured, name: said.name, version: said.version, protocol: said.protocol };
 }
 
 /** The config fields a report uses. */
@@ -40,7 +69,7 @@ export interface ReportConfig {
   staleAfterSec: number;
   /** `venues.b.quoteCurrency`: the reporting currency (empty when absent). */
   currency: string;
-  /** `engine` (built-in when absent: configs older than the field). */
+  /** `engine` as configured (built-in when absent: configs older than the field); `engineThatRan` adds what the engine said. */
   engine: ReportEngine;
 }
 
@@ -70,7 +99,7 @@ export function reportConfigOf(campaign: CampaignRecord): ReportConfig {
     currency: c.venues?.b?.quoteCurrency ?? '',
     engine:
       c.engine?.kind === 'command'
-        ? { kind: 'command', command: c.engine.command ?? [], ...(c.engine.image ? { image: c.engine.image } : {}), protocol: TASK_PROTOCOL_VERSION }
+        ? { kind: 'command', command: c.engine.command ?? [], ...(c.engine.image ? { image: c.engine.image } : {}) }
         : { kind: 'builtin' },
   };
 }

@@ -240,7 +240,7 @@ export const CampaignReportSchema = z
         staleAfterSec: z.number().positive(),
         /** The schedule this campaign is a run of, and which occurrence (ms); absent for a one-off campaign. */
         schedule: z.object({ id: z.string(), occurrence: z.number().nullable() }).strict().optional(),
-        /** The engine that ran (`engine` of the config): the built-in one, or a command behind the agent and its task protocol version (absent from older reports). */
+        /** The engine that ran: the config's `engine` (built-in, or a command behind the agent) and what the engine said in its hello: name, version, task protocol version (absent from older reports). */
         engine: ReportEngineSchema.optional(),
       })
       .strict(),

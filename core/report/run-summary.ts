@@ -2,15 +2,18 @@
  * The last lines `arbfleet run` prints: the verdict at a glance (issue 21). The status and why it
  * ended, the acceptance score with every failed row named on a line of its own with its result,
  * trades and the realised P&L from the ledger (signed, in the reporting currency, coloured on a
- * terminal), restarts, the ledger check, and where the report is.
+ * terminal), restarts, the ledger check, the engine that ran when it is not the built-in one in
+ * process (as its hello named it), and where the report is.
  *
  * ```
  * arbfleet: COMPLETED (Max runtime reached) · acceptance 10/11 · 49 trades · P&L -885.53 USDT · 2 restart(s) · ledger lost 0 / duplicated 0
+ *   engine: python-seed-engine 0.1.0 (python3 engine.py) behind the agent, task protocol v1
  *   ✗ Crash-free: 2 crashes
  *   ! upbit: 2 update(s) skipped (crossed 1, non-finite 1) from replay data/x.csv
  *   report: runs/x/report.md (also report.html, report.json)
  * ```
  */
+import { engineText } from './report-config.js';
 import { formatMoney } from './report-format.js';
 import type { CampaignReport } from './report-schema.js';
 
@@ -72,7 +75,10 @@ export function runSummaryLines(input: RunSummaryInput, paint: Paint = plain): s
     const total = reasons.reduce((sum, [, n]) => sum + n, 0);
     return [`  ! ${v.name}: ${total} update(s) skipped (${reasons.map(([why, n]) => `${why} ${n}`).join(', ')}) from ${v.source}`];
   });
+  // An engine other than the built-in one in process is named as it named itself (its hello).
+  const engine = r.campaign.engine;
+  const engineLine = engine !== undefined && (engine.kind === 'command' || engine.name !== undefined) ? [`  engine: ${engineText(engine)}`] : [];
   const base = (path: string) => path.slice(path.lastIndexOf('/') + 1);
   const where = `  report: ${input.files.markdown} (also ${base(input.files.html)}, ${base(input.files.json)})`;
-  return [head, ...failed, ...skipped, where];
+  return [head, ...engineLine, ...failed, ...skipped, where];
 }

@@ -37,7 +37,8 @@ describe('a campaign of a command engine under the fleet', () => {
     expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
     const report = readReport(join(runDir, 'out'));
     expect(report.campaign.status).toBe('COMPLETED');
-    expect(report.campaign.engine).toEqual({ kind: 'command', command: [process.execPath, FAKE_ENGINE], protocol: 1 });
+    // Named as the engine named itself in its hello, which the agent's heartbeats carry.
+    expect(report.campaign.engine).toEqual({ kind: 'command', command: [process.execPath, FAKE_ENGINE], name: 'fake-engine', version: '1.0.0', protocol: 1 });
     const [stall, ...others] = report.shards[0]?.restarts ?? [];
     expect(stall?.cause).toBe('STALLED');
     expect(others).toEqual([]);

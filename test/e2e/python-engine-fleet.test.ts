@@ -33,7 +33,8 @@ describe('the seed-shaped Python engine under the fleet', () => {
     expect((await cli.exited).code, cli.stderr().slice(-3000)).toBe(0);
     const report = readReport(runDir);
     expect(report.campaign.status).toBe('COMPLETED');
-    expect(report.campaign.engine).toEqual({ kind: 'command', command, protocol: 1 });
+    // Named as the engine named itself in its hello (the agent's heartbeats carry it), not as the config says.
+    expect(report.campaign.engine).toEqual({ kind: 'command', command, name: 'python-seed-engine', version: '0.1.0', protocol: 1 });
 
     // (a) the stall and (b) the silent death, each detected and restarted.
     const [shard] = report.shards;
@@ -58,6 +59,12 @@ describe('the seed-shaped Python engine under the fleet', () => {
     expect(new Set(ledger.map((f) => f.generation)).size, 'fills from more than one generation').toBeGreaterThan(1);
     const wentBack = ledger.filter((f, i) => i > 0 && (f.eventTs ?? 0) < (ledger[i - 1]?.eventTs ?? 0));
     expect(wentBack).toEqual([]);
+    // Closed trades as the ledger holds them (a trade with a close leg), across the three generations:
+    // the agent counts them from the fills it commits, the engine does not report them.
+    const closedInLedger = new Set(ledger.filter((f) => f.kind === 'CLOSE').map((f) => f.tradeId)).size;
+    expect(closedInLedger).toBeGreaterThan(0);
+    expect(report.totals.tradesClosed).toBe(closedInLedger);
+    expect(shard?.totals.tradesClosed).toBe(closedInLedger);
 
     // (d) the slow loop, told as it is: every update costs a blocking run_once, and the report says so.
     const totals = shard?.totals;
@@ -66,6 +73,9 @@ describe('the seed-shaped Python engine under the fleet', () => {
     expect(report.acceptance.find((row) => row.id === 'loop-latency')?.pass).toBe(false);
     // It ran its replay to the end (done feed-done): the full duration, however short the wall time.
     expect(report.acceptance.find((row) => row.id === 'full-duration')?.pass).toBe(true);
-    expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(/Engine: python3 .*engine\.py.*behind the agent, task protocol v1/);
+    expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(
+      /Engine: python-seed-engine 0\.1\.0 \(python3 .*engine\.py.*\) behind the agent, task protocol v1/,
+    );
+    expect(cli.stderr()).toMatch(/^ {2}engine: python-seed-engine 0\.1\.0 \(python3 .*engine\.py.*\) behind the agent, task protocol v1$/m);
   }, 240_000);
 });

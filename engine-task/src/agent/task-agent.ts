@@ -26,7 +26,8 @@ import { readEngineLine } from './engine-line.js';
 import { groupRssBytes } from './group-memory.js';
 import { LineSplitter } from './line-splitter.js';
 import { LogBudget } from './log-budget.js';
-import { engineCheckpointOf, restoredCounts, storedCheckpoint, type VenueFillCounts } from './stored-checkpoint.js';
+import { ClosedTradeCounter } from './closed-trades.js';
+import { engineCheckpointOf, type LedgerCounts, restoredCounts, storedCheckpoint } from './stored-checkpoint.js';
 
 /**
  * What the engine has `stop.withinMs` to end in: 6 s, inside the local launcher's 8 s between its
@@ -151,8 +152,11 @@ export class TaskAgent {
   private latest: ProgressMessage | undefined;
   private progressStartedAt = 0;
   private cursor: CommitCursor = { nextCommitSeq: 0, nextFillSeq: 0 };
-  private validatedCounts: VenueFillCounts = { fillsA: 0, fillsB: 0 };
-  private committedCounts: VenueFillCounts = { fillsA: 0, fillsB: 0 };
+  /** What the ledger will hold once every validated commit is written, and what it holds (the heartbeat's). */
+  private validatedCounts: LedgerCounts = { fillsA: 0, fillsB: 0, tradesClosed: 0 };
+  private committedCounts: LedgerCounts = { fillsA: 0, fillsB: 0, tradesClosed: 0 };
+  /** Closed trades as the validated commits leave them (`validatedCounts.tradesClosed` is its count). */
+  private closedTrades = new ClosedTradeCounter();
   private committedSeq = -1;
   private commits = 0;
   private fillsCommitted = 0;
@@ -216,8 +220,10 @@ export class TaskAgent {
     const lastSeq = restore.ledgerTail.at(-1)?.seq ?? restore.checkpoint?.lastFillSeq ?? -1;
     this.committedSeq = lastSeq;
     this.cursor = { nextCommitSeq: 0, nextFillSeq: lastSeq + 1 };
-    this.committedCounts = restoredCounts(restore.checkpoint, restore.ledgerTail);
-    this.validatedCounts = { ...this.committedCounts };
+    const restored = restoredCounts(restore.checkpoint, restore.ledgerTail);
+    this.committedCounts = restored.counts;
+    this.validatedCounts = { ...restored.counts };
+    this.closedTrades = restored.closed;
     this.lastHeartbeatOk = this.mono();
     this.progressStartedAt = this.clock.now();
     try {
@@ -396,14 +402,17 @@ export class TaskAgent {
     // The parsed fills are the agent's own objects: stamped in place with its generation, not copied.
     const fills = commit.fills as Fill[];
     const counts = this.validatedCounts;
+    const closed = this.closedTrades;
     for (const fill of fills) {
       fill.generation = this.generation;
       if (fill.venue === 'A') counts.fillsA++;
       else counts.fillsB++;
+      closed.note(fill.kind, fill.tradeId);
     }
+    counts.tradesClosed = closed.closed;
     this.cursor = { nextCommitSeq: commit.seq + 1, nextFillSeq: this.cursor.nextFillSeq + fills.length };
     const lastFillSeq = this.cursor.nextFillSeq - 1;
-    const checkpoint = storedCheckpoint(commit.checkpoint, this.generation, lastFillSeq, { ...counts }, this.clock.now());
+    const checkpoint = storedCheckpoint(commit.checkpoint, this.generation, lastFillSeq, { ...counts }, closed.closingTrades(), this.clock.now());
     const seq = commit.seq;
     this.commitChain = this.commitChain.then(() => this.writeCommit(seq, fills, checkpoint, lastFillSeq, { ...counts }));
   }
@@ -414,7 +423,7 @@ export class TaskAgent {
     fills: Fill[],
     checkpoint: ReturnType<typeof storedCheckpoint>,
     lastFillSeq: number,
-    counts: VenueFillCounts,
+    counts: LedgerCounts,
   ): Promise<void> {
     let trouble: StoreTrouble | undefined;
     const firstTry = this.mono();
@@ -525,7 +534,8 @@ export class TaskAgent {
       ticks,
       ticksPerSec: uptimeSec > 0 ? ticks / uptimeSec : 0,
       trades: p?.trades ?? 0,
-      tradesClosed: 0,
+      // Counted from the committed fills by the ledger's rule (closed-trades.ts): the engine does not report closes.
+      tradesClosed: this.committedCounts.tradesClosed,
       openTrades: p?.openPositions ?? 0,
       fillsA: this.committedCounts.fillsA,
       fillsB: this.committedCounts.fillsB,
@@ -542,6 +552,8 @@ export class TaskAgent {
       symbols: [],
       turns: p?.counter ?? 0,
       ...(p?.eventTime !== undefined ? { eventTime: p.eventTime } : {}),
+      // Who the engine said it was: the report names the engine that ran from it, not from the config.
+      ...(this.hello ? { engine: { name: this.hello.engine.name, version: this.hello.engine.version, protocol: this.hello.protocol } } : {}),
       // An engine done with feed-done played its whole replay: the report's full-duration row reads feedDone.
       ...(stop?.by === 'feed-done' ? { feedDone: true } : {}),
       ...(stop ? { stop } : {}),

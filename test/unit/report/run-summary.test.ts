@@ -10,6 +10,7 @@ import { runSummaryLines, signedPnl, type Paint } from '../../../core/report/run
 function report(patch: { pnl?: number; failedRows?: { id: string; criterion: string; result: string }[]; lost?: number; duplicated?: number }): CampaignReport {
   const failedRows = patch.failedRows ?? [];
   return {
+    campaign: { engine: { kind: 'builtin' } },
     totals: { trades: 49, restarts: 2, realizedPnl: patch.pnl ?? 0, currency: 'USDT' },
     ledger: { lost: patch.lost ?? 0, duplicated: patch.duplicated ?? 0 },
     outcome: { acceptance: { passed: 11 - failedRows.length, failed: failedRows.length, total: 11, failedRows } },
