@@ -48,6 +48,10 @@ export const STORE_FENCING = [
     'commit',
     'throwFenced',
     'checkVersion',
+    // The writer identity (d714eac): the claim on restore, the fence row read, who holds the shard.
+    'claimAndRestore',
+    'fenceOf',
+    'holderBesides',
   ]),
   'core/aws/dynamodb-commit.ts',
 ];
