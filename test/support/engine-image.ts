@@ -23,6 +23,8 @@ export function buildEngineBundle(): string {
     ['engine-task/src', 'engine-task/src'],
     // build.mjs checks what the bundle inlines against this list (what the image's build stage installs).
     ['engine-task/bundle-packages.json', 'engine-task/bundle-packages.json'],
+    // build.mjs records its own inputs (BUILD_FILES, itself included) in engine-task/dist/build-inputs.json.
+    ['engine-task/build.mjs', 'engine-task/build.mjs'],
     ['core', 'core'],
     ['configs', 'configs'],
     ['node_modules', 'node_modules'],

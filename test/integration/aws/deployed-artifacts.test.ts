@@ -12,8 +12,13 @@
  * the shard at generation 1 → launcher relaunches it → watchdog (scheduled) → a Spot interruption
  * (SIGTERM to the other engine, exit 0, TerminationNotice) → task-events restarts it as PREEMPTED →
  * a StopTask arbfleet did not issue → the watchdog restarts that shard as PREEMPTED → POST …/stop (api) →
- * scheduler and watchdog end the campaign → reporter stores the report in S3. Then every metric an
- * alarm or the dashboard reads must be among the EMF lines the bundles and the engine printed.
+ * scheduler and watchdog end the campaign → reporter stores the report in S3. Then a campaign of an
+ * engine in its own image (issue 18): the api bundle refuses a foreign or unpinned `engine.image`;
+ * the launcher bundle, one cold invocation per launch, registers the image's task definition once
+ * (moto checks the launcher role's ECS actions) and runs both shards on it; the built bundle,
+ * started as that definition says, is the agent of a child engine (the built-in engine over
+ * `--protocol stdio`) whose heartbeats and fills land in DynamoDB under the task role. Then every
+ * metric an alarm or the dashboard reads must be among the EMF lines the bundles and the engine printed.
  *
  * IAM, as moto 5.2.5 enforces it (own moto server, INITIAL_NO_AUTH_ACTION_COUNT, then
  * /moto-api/reset-auth once the emulator is set up): the signature and the ACTION of every call
@@ -47,7 +52,14 @@
  * alone among the emulator suites (it is the heaviest: one synth, a build, ~30 processes).
  * `ARBFLEET_CLOUD_ASSEMBLY=<cdk.out>` reuses a synthesised assembly.
  */
-import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand, type Task } from '@aws-sdk/client-ecs';
+import {
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  StopTaskCommand,
+  type Task,
+} from '@aws-sdk/client-ecs';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +67,7 @@ import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-client
 import { TABLE_ACCESS, type FunctionName } from '../../../infra/constructs/control-plane.js';
 import { TASK_TABLE_ACTIONS } from '../../../infra/constructs/fleet.js';
 import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { AGENT_COMMAND, AGENT_ENTRYPOINT, engineFamilyOf } from '../../../core/aws/engine-task-definitions.js';
 import { systemClock } from '../../../core/clock.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { emulatorCampaignInput } from '../../support/campaigns.js';
@@ -178,14 +191,17 @@ function ruleArnOf(functionLogicalId: string): string {
   return `arn:aws:events:${REGION}:${MOTO_ACCOUNT_ID}:rule/Arbfleet-${rule?.[0] ?? 'schedule'}`;
 }
 
-/** Receives `count` launch messages as the SQS event source would, and hands them to the launcher bundle. */
-async function launchFromQueue(count: number) {
+/**
+ * Receives `count` launch messages as the SQS event source would, and hands them to the launcher
+ * bundle (`perReceive` at most per receive: 1 makes it one message per invocation, as deployed).
+ */
+async function launchFromQueue(count: number, perReceive = 10) {
   const messages: Message[] = [];
   await waitFor(
     `${count} launch messages`,
     async () => {
       const { Messages = [] } = await operator.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: launchQueue.url, MaxNumberOfMessages: 10, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
+        new ReceiveMessageCommand({ QueueUrl: launchQueue.url, MaxNumberOfMessages: perReceive, WaitTimeSeconds: 1, MessageSystemAttributeNames: ['All'] }),
       );
       messages.push(...Messages);
       return messages.length >= count ? true : undefined;
@@ -513,6 +529,113 @@ describe('the deployed artifacts, end to end on the emulator', () => {
       const report = JSON.parse(await (object.Body as { transformToString(): Promise<string> }).transformToString()) as CampaignReport;
       expect(report.shards.map((s) => s.restarts.map((r) => r.cause))).toEqual([['CRASHED', 'PREEMPTED'], ['PREEMPTED']]);
       expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0, pass: true });
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
+});
+
+describe('an engine in its own image (issue 18): the launcher bundle registers its task definition, the agent bundle runs it', () => {
+  /** The built-in engine over the task protocol, as a user's engine: the agent's child, started from the task's working directory. */
+  const childEngine = [process.execPath, 'engine-task/dist/main.mjs', '--protocol', 'stdio'];
+  const allowedPrefix = () => functions.get('api')?.environment.ARBFLEET_ENGINE_IMAGES as string;
+  const image = () => `${allowedPrefix()}builtin-stdio@sha256:${'0f'.repeat(32)}`;
+  const ownImageConfig = (name: string, engineImage: string) => ({
+    ...config,
+    name,
+    engine: { kind: 'command', command: childEngine, image: engineImage },
+  });
+  let ownImageCampaign = '';
+  const agents: NodeProcess[] = [];
+
+  afterAll(async () => {
+    for (const agent of agents) if (agent.child.exitCode === null && agent.child.signalCode === null) agent.child.kill('SIGTERM');
+    await Promise.all(agents.map((a) => a.exited));
+  });
+
+  it(
+    'api bundle: an engine.image outside the stack’s ECR prefix, or not pinned by digest, is a 400 naming engine.image',
+    async () => {
+      expect(allowedPrefix()).toBe(`${MOTO_ACCOUNT_ID}.dkr.ecr.${REGION}.amazonaws.com/arbfleet/`);
+      for (const refused of [`docker.io/library/python@sha256:${'0f'.repeat(32)}`, `${allowedPrefix()}builtin-stdio:latest`]) {
+        const answer = await apiCall('POST', '/campaigns', '/campaigns', ownImageConfig('foreign-image', refused));
+        expect(answer.statusCode, answer.explained).toBe(400);
+        expect(answer.body).toMatch(/engine\.image/);
+      }
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'launcher bundle, one cold invocation per launch: the first registers the image’s family (the agent as entrypoint) and RunTask runs it; the second reuses it',
+    async () => {
+      const created = await apiCall('POST', '/campaigns', '/campaigns', ownImageConfig('own-image', image()));
+      expect(created.statusCode, created.explained).toBe(201);
+      ownImageCampaign = JSON.parse(created.body).campaign.campaignId;
+      // One message per invocation until both shards are launched (the queue may still hold the first campaign's stale restarts: dropped).
+      await waitFor(
+        'both shards launched',
+        async () => {
+          expect((await launchFromQueue(1, 1)).result?.batchItemFailures).toEqual([]);
+          const shards = await store.listShards(ownImageCampaign);
+          return shards.every((s) => s.status === 'LAUNCHING') ? true : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      );
+
+      const family = engineFamilyOf(engineTask.arn, image());
+      const { taskDefinitionArns = [] } = await operator.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'ACTIVE' }));
+      expect(taskDefinitionArns, 'one revision for both launches').toEqual([expect.stringMatching(new RegExp(`task-definition/${family}:1$`))]);
+      const { taskDefinition } = await operator.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: taskDefinitionArns[0] }));
+      const container = taskDefinition?.containerDefinitions?.find((c) => c.name === engineTask.container.name);
+      expect(container).toMatchObject({ image: image(), entryPoint: [...AGENT_ENTRYPOINT], command: [...AGENT_COMMAND], workingDirectory: '/app' });
+      expect(taskDefinition?.taskRoleArn).toBeDefined();
+      for (const shardId of SHARDS) {
+        const shard = await store.getShard({ campaignId: ownImageCampaign, shardId });
+        expect(shard?.status, shardId).toBe('LAUNCHING');
+        const { tasks = [] } = await operator.ecs.send(
+          new DescribeTasksCommand({ cluster: resources.ref(clusterLogicalId()), tasks: [shard?.taskId as string] }),
+        );
+        expect(tasks[0]?.taskDefinitionArn, `${shardId}'s task runs the image's definition`).toBe(taskDefinitionArns[0]);
+      }
+    },
+    LOADED_TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'agent bundle: started as that task definition says, with the task role, its child engine over stdio heartbeats and commits into DynamoDB through it',
+    async () => {
+      const shardId = SHARDS[0] as string;
+      const shard = await store.getShard({ campaignId: ownImageCampaign, shardId });
+      const { tasks = [] } = await operator.ecs.send(
+        new DescribeTasksCommand({ cluster: resources.ref(clusterLogicalId()), tasks: [shard?.taskId as string] }),
+      );
+      const { taskDefinition } = await operator.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: tasks[0]?.taskDefinitionArn as string }));
+      const container = taskDefinition?.containerDefinitions?.find((c) => c.name === engineTask.container.name);
+      const definitionEnv = Object.fromEntries((container?.environment ?? []).map((e) => [e.name as string, e.value as string]));
+      const override = tasks[0]?.overrides?.containerOverrides?.find((o) => o.name === container?.name);
+      const overrides = Object.fromEntries((override?.environment ?? []).map((e) => [e.name as string, e.value as string]));
+      // The staged image's main.mjs with --json: the definition's entryPoint and command (checked above), in its working directory.
+      const agent = startEngineImage(engineImage, { ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: proxy.endpoint, ...engineRole });
+      agents.push(agent);
+      const key = { campaignId: ownImageCampaign, shardId };
+      await waitFor(
+        'the agent’s heartbeats carrying the child’s progress, and its fills committed',
+        async () => {
+          const current = await store.getShard(key);
+          const fills = await store.readLedger(key);
+          return (current?.heartbeat?.progress.ticks ?? 0) > 0 && fills.length > 0 ? true : undefined;
+        },
+        CONDITION_DEADLINE_MS,
+      ).catch((error: Error) => {
+        throw new Error(`${error.message}\n${agent.stderr().slice(-1500)}\n${agent.stdout().slice(-1500)}`);
+      });
+      agent.child.kill('SIGTERM');
+      expect((await agent.exited).code, agent.stderr().slice(-800)).toBe(0);
+      const committed = await store.readLedger(key);
+      expect(
+        committed.map((f) => f.seq - (committed[0]?.seq ?? 0)),
+        'the child’s fills, gap-free',
+      ).toEqual(committed.map((_, i) => i));
     },
     LOADED_TEST_TIMEOUT_MS,
   );
