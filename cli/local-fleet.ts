@@ -3,13 +3,14 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { CampaignConfig } from '../core/config/campaign-config.js';
 import { replaySourceIssues } from '../core/data/source-check.js';
-import { CampaignService } from '../core/fleet/campaign-service.js';
+import type { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
-import { LaunchService } from '../core/fleet/launch-service.js';
+import { fleetServices } from '../core/fleet/fleet-services.js';
+import type { LaunchService } from '../core/fleet/launch-service.js';
 import type { CampaignRecord, ShardRecord } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
-import { SchedulerService } from '../core/fleet/scheduler-service.js';
-import { WatchdogService } from '../core/fleet/watchdog-service.js';
+import type { SchedulerService } from '../core/fleet/scheduler-service.js';
+import type { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
@@ -109,10 +110,7 @@ export class LocalFleet {
       taskEnvironment: (campaign, shard) => this.taskEnvironment(campaign, shard),
       admit: (campaign) => replaySourceIssues(campaign.config as unknown as CampaignConfig),
     };
-    this.campaigns = new CampaignService(this.ctx);
-    this.launches = new LaunchService(this.ctx);
-    this.watchdog = new WatchdogService(this.ctx);
-    this.scheduler = new SchedulerService(this.ctx);
+    ({ campaigns: this.campaigns, launches: this.launches, watchdog: this.watchdog, scheduler: this.scheduler } = fleetServices(this.ctx));
     this.chaos = new ChaosDriver(options.chaos ?? [], this.store, this.launcher, clock, options.log);
     this.storeHealth = new StoreHealth(options.storeFaultBoundMs !== undefined ? { boundMs: options.storeFaultBoundMs } : {});
     this.storeFile = fileIdentity(this.dbPath);

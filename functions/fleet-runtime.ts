@@ -9,28 +9,21 @@ import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
 import { EcsTaskLauncher } from '../core/aws/ecs-task-launcher.js';
 import { SqsLaunchQueue } from '../core/aws/sqs-launch-queue.js';
 import { systemClock, type Clock } from '../core/clock.js';
-import { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
-import { LaunchService } from '../core/fleet/launch-service.js';
+import { fleetServices, type FleetServices } from '../core/fleet/fleet-services.js';
 import type { CampaignRecord, ShardRecord } from '../core/model/records.js';
-import { SchedulerService } from '../core/fleet/scheduler-service.js';
-import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { lambdaEnvironment, type LambdaEnvironment } from './lambda-environment.js';
 import { createLambdaLog, type LambdaLog } from './lambda-log.js';
 import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 
 /** The runtime of a Lambda container; `C` is its clients (the reporter's add S3: `AwsClients`). */
-export interface FleetRuntime<C extends ControlPlaneClients = ControlPlaneClients> {
+export interface FleetRuntime<C extends ControlPlaneClients = ControlPlaneClients> extends FleetServices {
   env: LambdaEnvironment;
   clients: C;
   /** Powertools' logger behind core's port (`context.log`); handlers stamp correlation ids with it. */
   log: LambdaLog;
   store: DynamoDbCampaignStore;
   context: FleetContext;
-  campaigns: CampaignService;
-  launches: LaunchService;
-  watchdog: WatchdogService;
-  scheduler: SchedulerService;
 }
 
 /**
@@ -87,11 +80,8 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
     log,
     store,
     context,
-    campaigns: new CampaignService(context),
-    launches: new LaunchService(context),
     // Dead letters are read once per watchdog invocation (`functions/watchdog.ts`): peeking at SQS waits a second.
-    watchdog: new WatchdogService(context, { deadLettersEachPass: false }),
-    scheduler: new SchedulerService(context),
+    ...fleetServices(context, { watchdog: { deadLettersEachPass: false } }),
   };
 }
 

@@ -1,10 +1,7 @@
 import { StateConflictError, VersionConflictError } from '../core/errors.js';
-import { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
-import { LaunchService } from '../core/fleet/launch-service.js';
-import { SchedulerService } from '../core/fleet/scheduler-service.js';
+import { fleetServices, type FleetServices } from '../core/fleet/fleet-services.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
-import { WatchdogService } from '../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
 import type { CampaignStore, LaunchMessage, LaunchQueue, TaskLauncher } from '../core/ports.js';
@@ -64,11 +61,7 @@ export interface ControlPlaneOptions {
 }
 
 /** The services of one life of the control plane (rebuilt from the store after a crash). */
-export interface ControlPlaneServices {
-  campaigns: CampaignService;
-  launches: LaunchService;
-  watchdog: WatchdogService;
-  scheduler: SchedulerService;
+export interface ControlPlaneServices extends FleetServices {
   schedules: ScheduleService;
 }
 
@@ -120,13 +113,10 @@ export class SimControlPlane {
       taskEnvironment: (campaign) => ({ ENDS_AT: String(campaign.endsAt ?? 0) }),
       newCampaignId: this.options.newCampaignId,
     };
-    const campaigns = new CampaignService(ctx);
+    const fleet = fleetServices(ctx);
     const services: ControlPlaneServices = {
-      campaigns,
-      launches: new LaunchService(ctx),
-      watchdog: new WatchdogService(ctx),
-      scheduler: new SchedulerService(ctx),
-      schedules: new ScheduleService({ schedules: store as SqliteCampaignStore, store, campaigns, clock: ctx.clock, log: ctx.log }),
+      ...fleet,
+      schedules: new ScheduleService({ schedules: store as SqliteCampaignStore, store, campaigns: fleet.campaigns, clock: ctx.clock, log: ctx.log }),
     };
     this.services = services;
     const epoch = actor.epoch;
