@@ -14,14 +14,14 @@
  */
 import { loadCampaignFile, campaignFromObject } from '../../core/config/load-config.js';
 import { systemClock } from '../../core/clock.js';
-import { engineExitCodeFor, errorKindOf, ValidationError } from '../../core/errors.js';
+import { ValidationError } from '../../core/errors.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
-import { ChaosExit, parseEngineChaos } from './chaos.js';
+import { parseEngineChaos } from './chaos.js';
+import { endOfError, endOfOutcome } from './engine-exit.js';
 import { parseEngineCommandLine } from './engine-command-line.js';
 import { createLogger } from '../../core/log.js';
 import { openPersistence } from './persistence.js';
 import { ShardRunner, type RunOutcome } from './runner.js';
-import { STORE_UNAVAILABLE_PREFIX, storeTroubleOf } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { awsClientSettings, engineSdkMaxAttempts } from '../../core/aws/aws-client-settings.js';
 
@@ -156,21 +156,11 @@ function clockMode(flag: boolean, fromEnv: string | undefined, fromConfig: 'real
   return fromEnv;
 }
 
-/** The exit code of a run: never 0 while fills the engine made are not in the ledger. */
+/** The exit code of a run (`endOfOutcome`), its last words written to stderr for the fleet to quote. */
 function exitCodeOf(outcome: RunOutcome): number {
-  if (outcome.end === 'fenced' || outcome.end === 'self-fenced') return ENGINE_EXIT.FENCED_OUT;
-  if (outcome.end === 'store-unavailable') {
-    // The last stderr line is what the fleet quotes in the restart's detail (`classifyStop`).
-    process.stderr.write(
-      `arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${outcome.reason}; ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed\n`,
-    );
-    return ENGINE_EXIT.STORE_UNAVAILABLE;
-  }
-  if (outcome.end === 'commit-failed' || outcome.fillsUncommitted > 0) {
-    process.stderr.write(`arbfleet-engine: ${outcome.fillsUncommitted} of ${outcome.fills} fill(s) not committed: ${outcome.reason}\n`);
-    return ENGINE_EXIT.FATAL;
-  }
-  return ENGINE_EXIT.OK;
+  const end = endOfOutcome(outcome);
+  if (end.lastWords !== undefined) process.stderr.write(`arbfleet-engine: ${end.lastWords}\n`);
+  return end.code;
 }
 
 /** EMF lines for CloudWatch with each heartbeat (on AWS: ticks/s, latency p99, RSS). */
@@ -220,25 +210,9 @@ function optionalInteger(text: string | undefined, name: string): number | undef
 main().then(
   (code) => process.exit(code),
   (error: unknown) => {
-    if (error instanceof ValidationError) {
-      process.stderr.write(`arbfleet-engine: invalid config: ${error.message}\n`);
-      process.exit(engineExitCodeFor(error));
-    }
-    if (error instanceof ChaosExit) {
-      process.stderr.write(`arbfleet-engine: ${error.message}\n`);
-      process.exit(engineExitCodeFor(error));
-    }
-    const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
-    const trouble = storeTroubleOf(error);
-    if (trouble !== undefined) {
-      // The store was busy or unreachable before the run began (the restore, the config read).
-      process.stderr.write(
-        `arbfleet-engine: ${STORE_UNAVAILABLE_PREFIX}${trouble.kind === 'busy' ? 'store busy' : trouble.kind === 'throttled' ? 'DynamoDB throttled' : 'store unreachable'}: ${trouble.code}: ${reason}\n`,
-      );
-      process.exit(ENGINE_EXIT.STORE_UNAVAILABLE);
-    }
-    // A store that cannot be opened (`StoreUnavailableError`, exit 4) says so in the line the fleet quotes.
-    process.stderr.write(`arbfleet-engine: ${errorKindOf(error) === 'store-unavailable' ? STORE_UNAVAILABLE_PREFIX : 'fatal: '}${reason}\n`);
-    process.exit(engineExitCodeFor(error));
+    // The same mapping the simulation's real-runner tasks end by (`engine-exit.ts`).
+    const end = endOfError(error);
+    process.stderr.write(`arbfleet-engine: ${end.lastWords}\n`);
+    process.exit(end.code);
   },
 );

@@ -102,7 +102,32 @@ export interface RunnerOptions {
   /** Overrides for the intervals the config gives (seconds). */
   heartbeatIntervalSec?: number;
   monitorIntervalSec?: number;
+  /**
+   * The runner's waits (default: Node's timers, `REAL_TIMERS`): the simulation drives them on its
+   * virtual time (`sim/real-runner-task.ts`). Never called on the per-tick path.
+   */
+  timers?: RunnerTimers;
 }
+
+/** Every wait of the runner's loop: a sleep, a wake-able timer, and a yield to the event loop. */
+export interface RunnerTimers {
+  /** Resolves after `ms` (the final commit's backoff, the final heartbeat's store retry). */
+  sleep(ms: number): Promise<void>;
+  /** Calls `fire` after `ms` unless the returned cancel is called first (the real-time loop's wait, which a stop or a quote cuts short). */
+  timeout(fire: () => void, ms: number): () => void;
+  /** Lets the event loop run (I/O, signals) before the virtual-time loop goes on. */
+  yield(): Promise<void>;
+}
+
+/** Node's timers: what the engine process runs on. */
+export const REAL_TIMERS: RunnerTimers = {
+  sleep: (ms) => sleep(ms),
+  timeout(fire, ms) {
+    const timer = setTimeout(fire, ms);
+    return () => clearTimeout(timer);
+  },
+  yield: () => yieldToLoop(),
+};
 
 /**
  * Runs one shard: restores from its checkpoint, pumps the feed through the engine, and on timers
@@ -127,6 +152,8 @@ export class ShardRunner {
   private readonly clock: Clock;
   /** Timers' time (`RunnerOptions.monotonic`); timestamps stay on `clock`. */
   private readonly mono: () => number;
+  /** The waits (`RunnerOptions.timers`). */
+  private readonly timers: RunnerTimers;
   private readonly heartbeatMs: number;
   private readonly monitorMs: number;
   private readonly flushMs: number;
@@ -187,6 +214,7 @@ export class ShardRunner {
     this.o = options;
     this.clock = options.clock ?? systemClock;
     this.mono = options.monotonic ?? (options.clock ? () => (options.clock as Clock).now() : () => performance.timeOrigin + performance.now());
+    this.timers = options.timers ?? REAL_TIMERS;
     const { watchdog, monitor } = options.campaign.config;
     this.heartbeatMs = (options.heartbeatIntervalSec ?? watchdog.heartbeatInterval) * 1000;
     this.monitorMs = (options.monitorIntervalSec ?? monitor.interval) * 1000;
@@ -263,13 +291,13 @@ export class ShardRunner {
         // The final heartbeat says why the engine stopped (the fleet completes a shard on it): a store
         // stall does not lose it; it is tried again every store retry until the self-fence would fall.
         while (!(await this.heartbeat(engineNow)) && this.storeTrouble !== undefined && this.mono() - this.lastHeartbeatOk < this.selfFenceMs) {
-          await sleep(this.storeRetryMs);
+          await this.timers.sleep(this.storeRetryMs);
         }
       } else if (end === 'commit-failed' || end === 'store-unavailable') {
         // One last heartbeat, so the report sees the fills made that the ledger lacks; a store that hangs
         // does not hold the exit: an unavailable one gets `storeRetrySec`, so the engine has exited
         // before the watchdog's kill (self-fence + W < kill, core/fleet/timeouts.ts) and its exit 4 is what is booked.
-        await Promise.race([this.heartbeat(engineNow), sleep(end === 'store-unavailable' ? this.storeRetryMs : this.heartbeatMs)]);
+        await Promise.race([this.heartbeat(engineNow), this.timers.sleep(end === 'store-unavailable' ? this.storeRetryMs : this.heartbeatMs)]);
       }
     } catch (error) {
       if (!(error instanceof FencedOutError)) throw error;
@@ -346,7 +374,7 @@ export class ShardRunner {
       if (now >= nextTurn) nextTurn = now + turnMs;
       // Commits drain the fills, which decides the updates waiting: never in the middle of a group (the next slice ends it).
       if (this.engine.waiting) {
-        await yieldToLoop();
+        await this.timers.yield();
         continue;
       }
       const fillsWaiting = this.engine.fills.nextSeq - 1 > this.committedSeq;
@@ -365,7 +393,7 @@ export class ShardRunner {
         this.monitor.logSymbols(this.o.log, now, monitorMs / 1000);
         nextMonitor = now + monitorMs;
       }
-      await yieldToLoop();
+      await this.timers.yield();
     }
   }
 
@@ -521,9 +549,9 @@ export class ShardRunner {
     if (this.fencedBy) throw this.fencedBy;
     const ms = Math.max(0, Math.min(waitMs, 50));
     await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
+      const cancel = this.timers.timeout(resolve, ms);
       this.wake = () => {
-        clearTimeout(timer);
+        cancel();
         resolve();
       };
     });
@@ -635,7 +663,7 @@ export class ShardRunner {
       if (await this.flush(now)) return undefined;
       const failure = this.commitFailure(this.mono());
       if (failure) return failure;
-      await sleep(Math.min(this.flushMs, 20 * 2 ** attempt));
+      await this.timers.sleep(Math.min(this.flushMs, 20 * 2 ** attempt));
     }
   }
 
