@@ -419,7 +419,13 @@ export class Engine implements QuoteSink {
     if (verdict !== ALLOWED) this.risk.reject(symbol, verdict);
   }
 
-  /** Closes every open trade at the current book (the campaign's end); closes on stale quotes are flagged. */
+  /**
+   * Closes every open trade at the current book (the campaign's end); closes on stale quotes are
+   * flagged. A trade whose symbol has had no quote on one of the venues in this generation (one
+   * restored by a generation that reached the end before its first quotes) has no price to close
+   * at: it stays open, in the final checkpoint, as a stop leaves trades (a close at price 0 was a
+   * fill the store refuses, found by the simulation's real-runner seeds, e.g. seed 42).
+   */
   closeAll(ts: number): void {
     this.settle();
     // Legs still in flight fill at the last book first.
@@ -427,7 +433,9 @@ export class Engine implements QuoteSink {
     const p = this.portfolio;
     for (let slot = 0; slot < p.open.length; slot++) {
       if (p.open[slot] === SLOT_FREE) continue;
-      this.close(slot, (slot / p.slotsPerSymbol) | 0, REASON_CAMPAIGN_END, ts);
+      const symbol = (slot / p.slotsPerSymbol) | 0;
+      if (!this.book.hasBothSides(symbol)) continue;
+      this.close(slot, symbol, REASON_CAMPAIGN_END, ts);
     }
     // The closes' legs cannot wait for their latency past the end either.
     this.execution.settleAll(ts);
