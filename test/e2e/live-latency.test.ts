@@ -13,6 +13,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { SIZED_HEADER } from '../../core/data/live/replay-recorder.js';
 import type { Fill } from '../../core/model/fill.js';
 import { openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
@@ -109,6 +110,8 @@ describe('latency on a live feed (issue 19)', () => {
     const legsB = played.filter((f) => f.venue === 'B');
     expect(legsB.length, JSON.stringify(report.trading?.refusals)).toBeGreaterThanOrEqual(4);
     expect(report.campaign.status).toBe('CANCELLED'); // the stop above, not the cap
+    // The session is recorded with its sizes (the depth model keeps them), so it replays with them.
+    expect(readFileSync(record, 'utf8').split('\n')[0]).toBe(SIZED_HEADER);
     const rows = recordedB(record);
     for (const f of played) {
       const decided = f.eventTs as number;

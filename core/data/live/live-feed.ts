@@ -96,7 +96,7 @@ export class LiveFeed implements MarketFeed {
     const a = venueProtocol(venues.a, 'a');
     const b = venueProtocol(venues.b, 'b');
     const fxPlan = planFx(o);
-    this.recorder = feed.record === undefined ? undefined : new ReplayRecorder(recordPathOf(feed.record, o.shard));
+    this.recorder = feed.record === undefined ? undefined : new ReplayRecorder(recordPathOf(feed.record, o.shard), 1000, (o.levels ?? 0) > 0);
     const common = {
       clock: this.clock,
       silentAfterMs: feed.silentAfter * 1000,
@@ -238,7 +238,7 @@ export class LiveFeed implements MarketFeed {
     this.ring.push(at, instrument, bid, ask, exchangeTs, book);
     if (this.recorder) {
       if (instrument === FX_INSTRUMENT) this.recorder.fx(at, bid, exchangeTs);
-      else this.recorder.quote(at, this.o.symbols[instrument >> 1] as string, (instrument & 1) === 0 ? 'A' : 'B', bid, ask, exchangeTs);
+      else this.recorder.quote(at, this.o.symbols[instrument >> 1] as string, (instrument & 1) === 0 ? 'A' : 'B', bid, ask, exchangeTs, book);
     }
     if (wasEmpty) this.o.onUpdate?.();
   }
