@@ -15,7 +15,8 @@ const IN_PROCESS = [
  *   HTTP, the simulation), without isolation between files, so a worker imports the AWS SDK, CDK
  *   and zod once rather than once per file (the imports took 252 s of 149 s wall for these 71 files
  *   isolated, 79 s of 70 s shared). Their state is per test: temp folders, stores, servers.
- * - `e2e`: real processes, signals and campaigns in real time, one module graph per file.
+ * - `e2e`: real processes, signals and campaigns in real time, one module graph per file; its
+ *   global setup makes the engine bundle fresh (the engines run it, as the image does).
  * - `browser`: once its global setup has made sure Debian's Chromium is installed
  *   (scripts/system-tools.sh).
  * - `aws`: adapters and handlers over the wire. Its global setup starts one moto server per worker
@@ -31,14 +32,14 @@ export default defineConfig({
     sequence: { sequencer: LongestFirstSequencer },
     projects: [
       { extends: true, test: { name: 'unit', include: IN_PROCESS, isolate: false } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], globalSetup: ['test/setup/engine-bundle.ts'] } },
       { extends: true, test: { name: 'browser', include: ['test/browser/**/*.test.ts'], globalSetup: ['test/browser/chromium-setup.ts'] } },
       {
         extends: true,
         test: {
           name: 'aws',
           include: ['test/integration/aws/**/*.test.ts'],
-          globalSetup: ['test/setup/aws-emulator.ts'],
+          globalSetup: ['test/setup/aws-emulator.ts', 'test/setup/engine-bundle.ts'],
           setupFiles: ['test/setup/aws-suite.ts'],
         },
       },

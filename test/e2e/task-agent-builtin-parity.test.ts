@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fill } from '../../core/model/fill.js';
 import { campaignInput } from '../support/campaigns.js';
-import { ENGINE_MAIN, startEngine } from '../support/engine-process.js';
+import { ENGINE_COMMAND, startEngine } from '../support/engine-process.js';
 import { agentStore } from './agent-task-support.js';
 
 const dirs: string[] = [];
@@ -32,7 +32,7 @@ async function runOnce(behindAgent: boolean): Promise<Fill[]> {
         duration: '20m',
         feed: { kind: 'synthetic', seed: 4242, ticksPerSecond: 20, dislocationBps: 40, dislocationHalfLife: '3s' },
         watchdog: { staleAfter: 5, heartbeatInterval: 0.5 },
-        ...(behindAgent ? { engine: { kind: 'command', command: [process.execPath, '--import', 'tsx', ENGINE_MAIN, '--protocol', 'stdio'] } } : {}),
+        ...(behindAgent ? { engine: { kind: 'command', command: [...ENGINE_COMMAND, '--protocol', 'stdio'] } } : {}),
       }),
     ),
   );

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../core/config/campaign-config.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
-import { ENGINE_MAIN, waitFor } from '../support/engine-process.js';
+import { ENGINE_COMMAND, waitFor } from '../support/engine-process.js';
 import { type AgentTask, startAgentTask } from './agent-task-support.js';
 
 interface ConformingEngine {
@@ -25,7 +25,7 @@ const LIVELY: Partial<CampaignConfigInput> = {
 };
 
 const ENGINES: ConformingEngine[] = [
-  { name: 'the built-in engine (--protocol stdio)', command: [process.execPath, '--import', 'tsx', ENGINE_MAIN, '--protocol', 'stdio'], config: LIVELY },
+  { name: 'the built-in engine (--protocol stdio)', command: [...ENGINE_COMMAND, '--protocol', 'stdio'], config: LIVELY },
   {
     name: 'the Python example (examples/python-engine)',
     command: ['python3', fileURLToPath(new URL('../../examples/python-engine/engine.py', import.meta.url))],

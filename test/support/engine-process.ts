@@ -4,6 +4,13 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 export const ENGINE_MAIN = fileURLToPath(new URL('../../engine-task/src/main.ts', import.meta.url));
+/**
+ * The engine bundle the image and the local fleet run (`engine-task/build.mjs`), made fresh by
+ * the e2e and aws projects' global setup (test/setup/engine-bundle.ts).
+ */
+export const ENGINE_BUNDLE = fileURLToPath(new URL('../../engine-task/dist/main.mjs', import.meta.url));
+/** The engine as the image's ENTRYPOINT and the local fleet's launcher run it: arguments go after. */
+export const ENGINE_COMMAND: readonly [string, ...string[]] = [process.execPath, '--enable-source-maps', ENGINE_BUNDLE];
 
 /** A real Node process running one of the project's TypeScript entrypoints, its output collected. */
 export interface NodeProcess {
@@ -16,9 +23,10 @@ export interface NodeProcess {
 /** A real engine process. */
 export type EngineProcess = NodeProcess;
 
-/** Starts `engine-task/src/main.ts` as the fleet would: a Node process with flags and environment. */
+/** Starts the engine as the fleet would (its bundle, `ENGINE_COMMAND`): a Node process with flags and environment. */
 export function startEngine(args: string[], env: Record<string, string> = {}): EngineProcess {
-  return startNode(ENGINE_MAIN, args, env);
+  const [node, ...flags] = ENGINE_COMMAND;
+  return startProgram(node, [...flags, ...args], env);
 }
 
 /**
