@@ -57,6 +57,10 @@ const result = await build({
   logLevel: 'warning',
   metafile: true,
   write: false,
+}).catch((error) => {
+  // esbuild has printed each error above with its file, line and the code around it (logLevel).
+  process.stderr.write(`engine-task/build.mjs: esbuild found ${error.errors?.length ?? 'an'} error(s); nothing written\n`);
+  process.exit(1);
 });
 
 // ARBFLEET_BUNDLE_METAFILE=<path>: esbuild's metafile (every input and who imported it) written there (the tests read it).

@@ -75,7 +75,8 @@ describe('the engine bundle the local fleet runs: built on first use, rebuilt wh
     expect(error).toBeInstanceOf(EngineBuildError);
     expect((error as EngineBuildError).kind).toBe('launch-failed');
     expect((error as Error).message).toMatch(/^could not build the engine bundle \(engine-task\/\S+ changed since the last build\): /);
-    expect((error as Error).message).toMatch(/engine-task\/src\/healthcheck\.ts:\d+:\d+: ERROR: /);
+    expect((error as Error).message).toMatch(/\[ERROR\] Expected identifier but found "="\n\n\s+engine-task\/src\/healthcheck\.ts:\d+:\d+:/);
+    expect((error as Error).message).toMatch(/engine-task\/build\.mjs: esbuild found 1 error\(s\); nothing written$/);
     expect(existsSync(engineBundlePaths(root).lock)).toBe(false);
   });
 });
