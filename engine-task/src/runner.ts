@@ -5,8 +5,8 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { EngineStop, Progress } from '../../core/model/progress.js';
-import type { ShardPersistence } from '../../core/ports.js';
-import { describeStoreTrouble, noteStoreTrouble, type StoreTrouble } from '../../core/fleet/store-trouble.js';
+import type { RestorePoint, ShardPersistence } from '../../core/ports.js';
+import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf, type StoreTrouble } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { EngineChaos, type ScheduledFault } from './chaos.js';
 import { Engine } from './engine.js';
@@ -162,6 +162,8 @@ export class ShardRunner {
   private readonly commitBoundMs: number;
   /** How soon a failed heartbeat is tried again (`storeRetrySec`). */
   private readonly storeRetryMs: number;
+  /** A store stall this short costs nothing (`storeStallToleranceSec`): how long a failing restore is tried. */
+  private readonly storeStallToleranceMs: number;
   /**
    * The current run of busy or unreachable answers to heartbeats and to commits (monotonic times),
    * each cleared by a success of its own kind: the self-fence reads the first, the commit bound the second.
@@ -223,6 +225,7 @@ export class ShardRunner {
     this.selfFenceMs = timeouts.selfFenceSec * 1000;
     this.commitBoundMs = timeouts.commitBoundSec * 1000;
     this.storeRetryMs = timeouts.storeRetrySec * 1000;
+    this.storeStallToleranceMs = timeouts.storeStallToleranceSec * 1000;
     this.chaos = new EngineChaos(options.chaos ?? [], options.log);
     this.engine = new Engine({
       campaign: options.campaign,
@@ -248,7 +251,7 @@ export class ShardRunner {
     const { config } = this.o.campaign;
     const startAt = this.o.startAt ?? wallStart;
     const endsAt = this.o.endsAt ?? startAt + config.duration * 1000;
-    const restorePoint = await this.o.persistence.restore();
+    const restorePoint = await this.restoreThroughStall();
     const feedState = this.engine.restore(restorePoint);
     this.committedSeq = this.engine.fills.nextSeq - 1;
     this.feed = this.createFeed(startAt);
@@ -557,6 +560,26 @@ export class ShardRunner {
     });
     this.wake = undefined;
     if (this.fencedBy) throw this.fencedBy;
+  }
+
+  /**
+   * The restore point, tried again every `storeRetrySec` while the store answers busy, throttled or
+   * unreachable, until `storeStallToleranceSec` has passed since the first try (`core/fleet/timeouts.ts`):
+   * a stall the fleet tolerates costs nothing at boot either (the simulation's real-runner seed 218:
+   * a restore refused once by a 2.3 s throttle ended the task exit 4 and cost a restart). Past the
+   * tolerance, or on any other error, it throws: main.ts exits 4 naming the store's trouble.
+   */
+  private async restoreThroughStall(): Promise<RestorePoint> {
+    const since = this.mono();
+    for (;;) {
+      try {
+        return await this.o.persistence.restore();
+      } catch (error) {
+        if (storeTroubleOf(error) === undefined || this.mono() - since + this.storeRetryMs > this.storeStallToleranceMs) throw error;
+        this.o.log.log('warn', 'restore failed, will retry', { error: String(error) });
+        await this.timers.sleep(this.storeRetryMs);
+      }
+    }
   }
 
   /** Writes one heartbeat; true when the store took it. */
