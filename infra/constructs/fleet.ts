@@ -11,7 +11,10 @@
  * one NAT gateway in a small public subnet. Either way no inbound rule exists.
  *
  * The image is an asset: synthesis only fingerprints the build context (no Docker needed);
- * `cdk deploy` builds it for ARM64 and pushes it to the bootstrap ECR repository.
+ * `cdk deploy` builds it for ARM64 and pushes it to the bootstrap ECR repository. It is also the
+ * base image of engines arbfleet did not write: a campaign's `engine.image` (an ECR repository
+ * `<stack>/…` of this account, `engineRepositoryPrefix`) runs under a task definition the launcher
+ * derives from this one (`core/aws/engine-task-definitions.ts`); the execution role may pull those.
  */
 import { readdirSync } from 'node:fs';
 import * as path from 'node:path';
