@@ -9,7 +9,7 @@
  * --format?") and where its help is; `usageExitCode` then turns what the parser threw into the
  * exit code, 0 after help, `USAGE_EXIT` (2, bad input in `core/exit-codes.ts`) after a usage error.
  */
-import { type Command, CommanderError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { CLI_EXIT, type ENGINE_EXIT } from './exit-codes.js';
 
 /** Where a program writes its help (`out`) and its usage errors (`err`). */
@@ -42,6 +42,31 @@ export function configureProgram(cmd: Command, output: ProgramOutput, prefix: st
   return cmd;
 }
 
+/**
+ * A program of its own (the engine, the benchmark, the simulation; not a command of the CLI):
+ * `name` as a person types it (`npm run sim --`, the usage line's start), its description,
+ * `-h, --help`, and `notes` (examples, environment, exit codes) after the options in its help.
+ * Declare its options on it, then `configureProgram` it.
+ */
+export function standaloneProgram(name: string, description: string, notes: string): Command {
+  return new Command(name).description(description).helpOption('-h, --help', 'this help').addHelpText('after', `\n${notes}`);
+}
+
+/**
+ * An option's value parser: a whole number of at least `min`, else a usage error that commander
+ * words with the option (or the environment variable) it came from: `option '--seeds <n>'
+ * argument '-1' is invalid. expected a whole number ≥ 0, got "-1"`.
+ * @param what what the number counts, when the option's name does not say (`a shard count`).
+ */
+export function wholeNumber(min = 0, what?: string): (text: string) => number {
+  return (text) => {
+    const n = Number(text);
+    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min)
+      throw new InvalidArgumentError(`expected ${what ? `${what}: ` : ''}a whole number ≥ ${min}, got "${text}"`);
+    return n;
+  };
+}
+
 /** The words that run `cmd`: `arbfleet data import` for the `import` command. */
 export function commandPath(cmd: Command): string {
   const names: string[] = [];
@@ -72,4 +97,10 @@ export function parseCommandLine<T>(program: Command, argv: readonly string[]): 
     return { exit: usageExitCode(error) };
   }
   return { options: program.opts<T & Record<string, unknown>>(), args: program.args };
+}
+
+/** `parseCommandLine` for a program that takes options only: its options, or the exit code when it should not run. */
+export function parseOptions<T>(program: Command, argv: readonly string[]): T | { exit: number } {
+  const parsed = parseCommandLine<T>(program, argv);
+  return 'exit' in parsed ? parsed : parsed.options;
 }

@@ -5,8 +5,8 @@
  * right one and where the help is.
  */
 import { availableParallelism } from 'node:os';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseCommandLine } from '../core/command-line.js';
+import { type Command, Option } from 'commander';
+import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseOptions, standaloneProgram, wholeNumber } from '../core/command-line.js';
 
 /** What `npm run sim` was asked. */
 export interface SimCommandLine {
@@ -21,6 +21,9 @@ export interface SimCommandLine {
   spawningLauncher?: boolean;
 }
 
+/** The first line of its help. */
+const DESCRIPTION = 'the deterministic simulation: the whole fleet on virtual time under injected faults, one seed per run, judged by its invariants';
+
 const NOTES = `Examples:
   npm run sim -- --seeds 10000 --jobs 2     seeds 1..10000 on two worker threads
   npm run sim -- --seed 8728 --trace        replay one seed exactly, its whole trace printed
@@ -28,28 +31,19 @@ const NOTES = `Examples:
 Exit codes: 0 every seed held every invariant, 1 a seed broke one (each failing seed is printed with
 its violations and the end of its trace), 2 bad arguments.`;
 
-function wholeNumber(text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isSafeInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, such as 100, got "${text}"`);
-  return n;
-}
-
 /** The simulation's commander program: its options, defaults and help. */
 export function simProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
-  const program = new Command('npm run sim --')
-    .description('the deterministic simulation: the whole fleet on virtual time under injected faults, one seed per run, judged by its invariants')
-    .addOption(new Option('--seeds <n>', 'how many seeds to run').argParser(wholeNumber).default(100))
-    .addOption(new Option('--from <s>', 'the first seed').argParser(wholeNumber).default(1))
+  const program = standaloneProgram('npm run sim --', DESCRIPTION, NOTES)
+    .addOption(new Option('--seeds <n>', 'how many seeds to run').argParser(wholeNumber()).default(100))
+    .addOption(new Option('--from <s>', 'the first seed').argParser(wholeNumber()).default(1))
     .addOption(
       new Option('--jobs <j>', 'worker threads')
-        .argParser((text) => Math.max(1, wholeNumber(text)))
+        .argParser((text) => Math.max(1, wholeNumber()(text)))
         .default(availableParallelism(), "the machine's parallelism"),
     )
-    .addOption(new Option('--seed <s>', 'replay this one seed exactly (same seed, same trace hash) instead').argParser(wholeNumber))
+    .addOption(new Option('--seed <s>', 'replay this one seed exactly (same seed, same trace hash) instead').argParser(wholeNumber()))
     .option('--trace', 'with --seed: print its whole trace')
-    .option('--spawning-launcher', 'let 30 % of seeds have a launcher that spawns on every launch')
-    .helpOption('-h, --help', 'this help')
-    .addHelpText('after', `\n${NOTES}`);
+    .option('--spawning-launcher', 'let 30 % of seeds have a launcher that spawns on every launch');
   return configureProgram(program, output, 'sim');
 }
 
@@ -58,6 +52,5 @@ export function simProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
  * @returns what to run, or the exit code when nothing should run (0 after `--help`, 2 after a usage error, already written).
  */
 export function parseSimCommandLine(argv: readonly string[], output: ProgramOutput = PROCESS_OUTPUT): SimCommandLine | { exit: number } {
-  const parsed = parseCommandLine<SimCommandLine>(simProgram(output), argv);
-  return 'exit' in parsed ? parsed : parsed.options;
+  return parseOptions<SimCommandLine>(simProgram(output), argv);
 }

@@ -4,8 +4,8 @@
  * (an unknown option, a count that is not a whole number, a baseline or execution model that does
  * not exist) exits 2 naming the option, with the nearest right one and where the help is.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseCommandLine } from '../../core/command-line.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseOptions, standaloneProgram, wholeNumber } from '../../core/command-line.js';
 import { EXECUTION_MODELS, type ExecutionModel } from '../../core/config/campaign-config.js';
 
 /** `--baseline`: the strategy's premium baseline (`none` is the shipped rule; `ewma` adds an event-time EWMA per update). */
@@ -31,6 +31,9 @@ export interface BenchCommandLine {
   runs: number;
 }
 
+/** The first line of its help. */
+const DESCRIPTION = "the engine's throughput, tick-to-decision latency and heap growth on virtual time, or another mode's measures";
+
 const NOTES = `Modes (one per run; the engine at 10, 50 and 200 symbols unless another is named):
   npm run bench -- [--json] [--ticks 10000000] [--symbols 10,50,200] [--baseline none|ewma|fixed]
   npm run bench -- [--json] --watchdog-pass 100,300,1000   (AWS calls of one watchdog pass, on moto)
@@ -40,15 +43,6 @@ const NOTES = `Modes (one per run; the engine at 10, 50 and 200 symbols unless a
   npm run bench -- [--json] --backtest [--runs 3]   (backtest speed: recorded days per wall second, engine alone and local fleet)
 
 A benchmark, not a test: it reports, and flags targets missed, but never fails.`;
-
-/** A whole number of at least `min`. */
-function atLeast(min: number, what: string): (text: string) => number {
-  return (text) => {
-    const n = Number(text);
-    if (text.trim() === '' || !Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected ${what}: a whole number ≥ ${min}, got "${text}"`);
-    return n;
-  };
-}
 
 /** A comma-separated list, each item checked by `item`. */
 function listOf<T>(item: (text: string) => T): (text: string) => T[] {
@@ -69,30 +63,27 @@ function milliseconds(text: string): number {
 
 /** The benchmark's commander program: its options, defaults and help. */
 export function benchProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
-  const program = new Command('npm run bench --')
-    .description("the engine's throughput, tick-to-decision latency and heap growth on virtual time, or another mode's measures")
+  const program = standaloneProgram('npm run bench --', DESCRIPTION, NOTES)
     .option('--json', 'one JSON document instead of tables')
-    .addOption(new Option('--ticks <n>', 'ticks per scenario').argParser(atLeast(1, 'ticks')).default(10_000_000))
+    .addOption(new Option('--ticks <n>', 'ticks per scenario').argParser(wholeNumber(1, 'ticks')).default(10_000_000))
     .addOption(
       new Option('--symbols <counts>', 'symbol counts, comma-separated (default: 10,50,200; --execution: the first count, default 50)').argParser(
-        listOf(atLeast(1, 'a symbol count')),
+        listOf(wholeNumber(1, 'a symbol count')),
       ),
     )
     .addOption(new Option('--baseline <kind>', "the premium baseline of the strategy's rule").choices(BASELINE_KINDS).default('none'))
     .addOption(
       new Option('--watchdog-pass <shards>', 'measure one watchdog pass over this many active shards on moto, e.g. 100,300,1000').argParser(
-        listOf(atLeast(5, 'a shard count')),
+        listOf(wholeNumber(5, 'a shard count')),
       ),
     )
-    .addOption(new Option('--import <lines>', 'measure arbfleet data import over this many lines').argParser(atLeast(1, 'lines')))
-    .addOption(new Option('--ingest <frames>', 'measure this many live frames decoded into the engine').argParser(atLeast(1, 'frames')))
+    .addOption(new Option('--import <lines>', 'measure arbfleet data import over this many lines').argParser(wholeNumber(1, 'lines')))
+    .addOption(new Option('--ingest <frames>', 'measure this many live frames decoded into the engine').argParser(wholeNumber(1, 'frames')))
     .option('--agent', 'measure the agent beside an engine committing 10,000 fills/s, and the task protocol')
     .addOption(new Option('--execution <models>', "measure each execution model's per-tick cost, e.g. top,top-size,depth").argParser(listOf(executionModel)))
     .addOption(new Option('--latency <ms>', '--execution: the latency per venue').argParser(milliseconds).default(0))
     .option('--backtest', 'measure backtest speed: recorded days per wall second, the engine alone and the local fleet')
-    .addOption(new Option('--runs <n>', '--backtest: runs per measure (the median is shown)').argParser(atLeast(1, 'runs')).default(3))
-    .helpOption('-h, --help', 'this help')
-    .addHelpText('after', `\n${NOTES}`);
+    .addOption(new Option('--runs <n>', '--backtest: runs per measure (the median is shown)').argParser(wholeNumber(1, 'runs')).default(3));
   return configureProgram(program, output, 'bench');
 }
 
@@ -101,6 +92,5 @@ export function benchProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
  * @returns what to measure, or the exit code when nothing should run (0 after `--help`, 2 after a usage error, already written).
  */
 export function parseBenchCommandLine(argv: readonly string[], output: ProgramOutput = PROCESS_OUTPUT): BenchCommandLine | { exit: number } {
-  const parsed = parseCommandLine<BenchCommandLine>(benchProgram(output), argv);
-  return 'exit' in parsed ? parsed : parsed.options;
+  return parseOptions<BenchCommandLine>(benchProgram(output), argv);
 }

@@ -7,8 +7,8 @@
  * environment variable, then on its default: the launchers pass a shard's assignment in the
  * environment, a person types flags.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseCommandLine } from '../../core/command-line.js';
+import { type Command, InvalidArgumentError, Option } from 'commander';
+import { configureProgram, type ProgramOutput, PROCESS_OUTPUT, parseCommandLine, standaloneProgram, wholeNumber } from '../../core/command-line.js';
 import { parseDurationSeconds } from '../../core/config/duration.js';
 
 /** What the engine was asked on its command line (and in the environment variables its options read). */
@@ -31,6 +31,9 @@ export interface EngineCommandLine {
   json?: boolean;
 }
 
+/** The first line of its help. */
+const DESCRIPTION = 'Runs one shard of a campaign: the arbitrage engine on its symbols, with heartbeats and checkpoints.';
+
 const NOTES = `The config: CONFIG, else $ARBFLEET_CONFIG, else the config itself as JSON in $ARBFLEET_CONFIG_JSON, else
 ARBFLEET_CONFIG_FROM=store: the config on the campaign's record in --store (how a Fargate task gets it).
 
@@ -46,23 +49,9 @@ many); 2 bad config or arguments; 3 fenced out; 4 the store busy or unreachable 
 self-fence or the commit bound, or a store file that cannot be opened (the last stderr line names
 what it waited on or what failed).`;
 
-/** `--generation`, `--shard-index`: a whole number ≥ 0 (commander names the option or variable it came from). */
-function wholeNumber(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`expected a whole number ≥ 0, such as 0 or 3, got "${text}"`);
-  return n;
-}
-
-function positiveDuration(text: string): number {
-  const seconds = parseDurationSeconds(text);
-  if (seconds === undefined || seconds <= 0) throw new InvalidArgumentError(`expected a duration such as 90s or 5m, got "${text}"`);
-  return seconds;
-}
-
 /** The engine's commander program: its options, defaults and environment variables, and its help. */
 export function engineProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
-  const program = new Command('npm run engine --')
-    .description('Runs one shard of a campaign: the arbitrage engine on its symbols, with heartbeats and checkpoints.')
+  const program = standaloneProgram('npm run engine --', DESCRIPTION, NOTES)
     .argument('[config]', 'the campaign config, YAML or JSON (env: ARBFLEET_CONFIG)')
     .addOption(new Option('--symbols <list>', "this shard's symbols, e.g. BTC,ETH (default: all the campaign's)").env('ARBFLEET_SYMBOLS'))
     .addOption(new Option('--duration <duration>', "override the campaign's duration, e.g. 90s or 5m").argParser(positiveDuration))
@@ -75,9 +64,9 @@ export function engineProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
     .addOption(new Option('--campaign <id>', 'the campaign id').env('ARBFLEET_CAMPAIGN_ID').default('local'))
     .addOption(new Option('--shard <id>', 'the shard id').env('ARBFLEET_SHARD_ID').default('shard-000'))
     .addOption(
-      new Option('--shard-index <n>', "the shard's number: varies the synthetic feed's seed").env('ARBFLEET_SHARD_INDEX').argParser(wholeNumber).default(0),
+      new Option('--shard-index <n>', "the shard's number: varies the synthetic feed's seed").env('ARBFLEET_SHARD_INDEX').argParser(wholeNumber()).default(0),
     )
-    .addOption(new Option('--generation <n>', 'the fencing generation').env('ARBFLEET_GENERATION').argParser(wholeNumber).default(0))
+    .addOption(new Option('--generation <n>', 'the fencing generation').env('ARBFLEET_GENERATION').argParser(wholeNumber()).default(0))
     .addOption(
       new Option(
         '--protocol <kind>',
@@ -85,10 +74,15 @@ export function engineProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
       ).choices(['stdio']),
     )
     .option('--pretty', 'human-readable log lines (default on a terminal)')
-    .option('--json', 'JSON log lines (default when not on a terminal; wins over --pretty)')
-    .helpOption('-h, --help', 'this help')
-    .addHelpText('after', `\n${NOTES}`);
+    .option('--json', 'JSON log lines (default when not on a terminal; wins over --pretty)');
   return configureProgram(program, output, 'arbfleet-engine');
+}
+
+/** `--duration`: a duration of more than 0 s (`core/config/duration.ts`), in seconds. */
+function positiveDuration(text: string): number {
+  const seconds = parseDurationSeconds(text);
+  if (seconds === undefined || seconds <= 0) throw new InvalidArgumentError(`expected a duration such as 90s or 5m, got "${text}"`);
+  return seconds;
 }
 
 /**
