@@ -193,7 +193,8 @@ export class EngineTaskDefinitions {
   private readonly baseTaskDefinition: string;
   private readonly containerName: string;
   private base: Promise<TaskDefinition> | undefined;
-  private readonly resolved = new Map<string, string>();
+  /** Each image's definition, resolved or being resolved: launches of one image at once (`launchMany`) share one look-up. */
+  private readonly resolved = new Map<string, Promise<string>>();
 
   constructor(options: EngineTaskDefinitionsOptions) {
     this.ecs = options.clients.ecs;
@@ -211,9 +212,17 @@ export class EngineTaskDefinitions {
    * family's latest revision when it holds exactly the derived definition, else a new revision
    * (older, stale ones deregistered).
    */
-  async resolve(image: string): Promise<string> {
-    const known = this.resolved.get(image);
-    if (known !== undefined) return known;
+  resolve(image: string): Promise<string> {
+    let arn = this.resolved.get(image);
+    if (arn === undefined) {
+      arn = this.lookUpOrRegister(image);
+      this.resolved.set(image, arn);
+      arn.catch(() => this.forget(image));
+    }
+    return arn;
+  }
+
+  private async lookUpOrRegister(image: string): Promise<string> {
     const desired = engineTaskDefinitionInput(await this.baseDefinition(), image, this.containerName);
     const family = desired.family as string;
     const want = definitionHashOf(desired, this.containerName);
@@ -227,7 +236,6 @@ export class EngineTaskDefinitions {
       arn = taskDefinition.taskDefinitionArn;
       if (latest?.revision !== undefined) await this.deregisterStale(family, latest.revision);
     }
-    this.resolved.set(image, arn);
     return arn;
   }
 

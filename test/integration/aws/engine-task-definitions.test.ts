@@ -138,6 +138,13 @@ describe("an engine image's task definition, registered by the launcher on the e
     expect(await activeRevisions(family())).toEqual([1]);
   });
 
+  it('registers one revision for launches of a new image at once (launchMany shares the look-up)', async () => {
+    const other = IMAGE.replace('python-engine', 'other-engine');
+    const results = await coldLauncher().launchMany([1, 2, 3].map((n) => spec(`shard-1${n}`, other)));
+    expect(results.map((r) => ('error' in r ? String(r.error) : 'launched'))).toEqual(['launched', 'launched', 'launched']);
+    expect(await activeRevisions(engineFamilyOf(baseArn, other))).toEqual([1]);
+  });
+
   it('runs a spec without an image on the base itself', async () => {
     const { taskId } = await coldLauncher().launch(spec('shard-004', null));
     expect(await taskDefinitionOfTask(taskId)).toBe(baseArn);
