@@ -19,7 +19,7 @@
  * | `version-conflict` | `VersionConflictError` (a lost compare-and-set) | yes | 409 | 1 | 1 |
  * | `state-conflict` | `StateConflictError` (the record's state refuses the request) | when the state is passing | 409 | 1 | 1 |
  * | `already-exists` | `AlreadyExistsError` | no | 409 | 1 | 1 |
- * | `fenced-out` | `FencedOutError`, `StoreReplacedError` | no | 409 | 3 | 1 |
+ * | `fenced-out` | `FencedOutError`, `StoreReplacedError`, `ShardClosedError` | no | 409 | 3 | 1 |
  * | `ledger-conflict` | `LedgerConflictError` | no | 409 | 1 | 1 |
  * | `ledger-gap` | `LedgerGapError` | no | 409 | 1 | 1 |
  * | `store-unavailable` | `StoreUnavailableError` | yes | 503, with `Retry-After` | 4 | 1 |
@@ -327,6 +327,23 @@ export class FencedOutError extends ArbfleetError {
         ? `shard ${shardId}: writer ${writers.self} of generation ${generation} is fenced out: writer ${writers.holder} of the same generation took the shard over`
         : `shard ${shardId}: generation ${generation} is fenced out${currentGeneration === undefined ? '' : ` (current generation is ${currentGeneration})`}`,
     );
+  }
+}
+
+/**
+ * A task's claim (`ShardPersistence.restore`) found its shard closed (COMPLETED or FAILED) at its
+ * own generation: a task started after its shard's end (a repeated launch whose task started late)
+ * must not write to it. Fatal to the task as a fence (exit 3), and nothing is written.
+ */
+export class ShardClosedError extends FencedOutError {
+  override readonly name = 'ShardClosedError';
+  constructor(
+    shardId: string,
+    generation: number,
+    readonly status: string,
+  ) {
+    super(shardId, generation, generation);
+    this.message = `shard ${shardId}: generation ${generation} may not claim the shard: it is ${status} (closed); a task that starts after its shard's end writes nothing`;
   }
 }
 

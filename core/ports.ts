@@ -57,7 +57,9 @@ export interface ShardPersistence {
    * Claims the shard for this generation and writer (taking it over from any other writer of the
    * same generation), then returns the state to resume from, read after the claim (a fresh shard
    * has no checkpoint and no fills). Calling it again claims again.
-   * @throws FencedOutError when the shard's current generation is not this one (nothing written).
+   * @throws FencedOutError when the shard's current generation is not this one, `ShardClosedError`
+   *   (a `FencedOutError`) when the shard is closed (COMPLETED or FAILED: a task that starts after
+   *   its shard's end); nothing written either way.
    */
   restore(): Promise<RestorePoint>;
   /** Records progress as this generation's heartbeat (stamped with the writer). */

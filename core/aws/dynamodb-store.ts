@@ -16,7 +16,16 @@ import {
 import type { z } from 'zod';
 import type { Clock } from '../clock.js';
 import { formatPath, toFieldIssues } from '../config/zod-issues.js';
-import { AlreadyExistsError, FencedOutError, NotFoundError, ProgrammingError, ValidationError, VersionConflictError, type FieldIssue } from '../errors.js';
+import {
+  AlreadyExistsError,
+  FencedOutError,
+  NotFoundError,
+  ProgrammingError,
+  ShardClosedError,
+  ValidationError,
+  VersionConflictError,
+  type FieldIssue,
+} from '../errors.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import {
   CampaignRecordSchema,
@@ -406,8 +415,9 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /**
    * The claim (`ShardPersistence.restore`): the shard's `writer` becomes this one, for its
-   * generation, by an UpdateItem conditional on the generation: the latest claimant of a
-   * generation holds the shard, and every other writer's next heartbeat or commit is fenced.
+   * generation, by an UpdateItem conditional on the generation and on the shard not being closed
+   * (`activeBucket`, on every shard not COMPLETED or FAILED): the latest claimant of a generation
+   * holds the shard, and every other writer's next heartbeat or commit is fenced.
    */
   private async claim(key: ShardKey, generation: number, writer: string): Promise<void> {
     const claim = validate(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${shardKeyOf(key)}`);
@@ -417,14 +427,18 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
           TableName: this.tables.shards,
           Key: primaryKey(key),
           UpdateExpression: 'SET #writer = :claim',
-          ConditionExpression: '#generation = :generation',
-          ExpressionAttributeNames: { '#writer': 'writer', '#generation': 'generation' },
+          ConditionExpression: '#generation = :generation AND attribute_exists(#active)',
+          ExpressionAttributeNames: { '#writer': 'writer', '#generation': 'generation', '#active': 'activeBucket' },
           ExpressionAttributeValues: { ':claim': claim, ':generation': generation },
         }),
       );
     } catch (error) {
-      if (isConditionalCheckFailed(error)) throw await this.fencedError(key, generation, writer);
-      throw error;
+      if (!isConditionalCheckFailed(error)) throw error;
+      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'status']);
+      if (shard?.generation === generation && isTerminalShard(shard.status as ShardRecord['status'])) {
+        throw new ShardClosedError(key.shardId, generation, String(shard.status));
+      }
+      throw await this.fencedError(key, generation, writer);
     }
   }
 

@@ -11,6 +11,7 @@ import {
   FencedOutError,
   NotFoundError,
   ProgrammingError,
+  ShardClosedError,
   StoreReplacedError,
   StoreUnavailableError,
   ValidationError,
@@ -149,10 +150,10 @@ const SQL = {
   getShard: 'SELECT record FROM shards WHERE campaign_id = ? AND shard_id = ?',
   // The fence of a task's writes: the shard's generation and the writer that last claimed it (`ShardRecord.writer`).
   shardFence:
-    "SELECT generation, json_extract(record, '$.writer.id') AS writer, json_extract(record, '$.writer.generation') AS writerGeneration " +
+    "SELECT generation, status, json_extract(record, '$.writer.id') AS writer, json_extract(record, '$.writer.generation') AS writerGeneration " +
     'FROM shards WHERE campaign_id = ? AND shard_id = ?',
-  // The claim: the latest claimant of the current generation holds the shard (`ShardPersistence.restore`).
-  claimShard: "UPDATE shards SET record = json_set(record, '$.writer', json(?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ?",
+  // The claim: the latest claimant of the current generation of a shard not closed holds it (`ShardPersistence.restore`).
+  claimShard: "UPDATE shards SET record = json_set(record, '$.writer', json(?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ? AND active = 1",
   listShards: 'SELECT record FROM shards WHERE campaign_id = ? ORDER BY shard_index, shard_id',
   listActiveShards: 'SELECT record FROM shards INDEXED BY shards_active WHERE active = 1 ORDER BY campaign_id, shard_index',
   updateShard: 'UPDATE shards SET status = ?, active = ?, generation = ?, version = ?, record = ? WHERE campaign_id = ? AND shard_id = ? AND version = ?',
@@ -477,14 +478,18 @@ export class SqliteCampaignStore implements CampaignStore, ScheduleStore {
 
   /**
    * The claim, then the restore point, in one write transaction: the shard's writer becomes
-   * `writer` (compare-and-set on the generation; any earlier writer of it is fenced from now on),
-   * and the checkpoint and ledger are read after it.
+   * `writer` (compare-and-set on the generation, refused on a closed shard; any earlier writer of
+   * it is fenced from now on), and the checkpoint and ledger are read after it.
    */
   private claimAndRestore(key: ShardKey, generation: number, writer: string): RestorePoint {
     const claim = JSON.stringify(validate(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${key.shardId}`));
     return this.write(() => {
       const result = this.sql.claimShard.run(claim, key.campaignId, key.shardId, generation);
-      if (result.changes === 0) this.throwFenced(key, generation, writer);
+      if (result.changes === 0) {
+        const row = this.fenceOf(key);
+        if (row?.generation === generation && TERMINAL_SHARD_STATUSES.has(row.status)) throw new ShardClosedError(key.shardId, generation, row.status);
+        this.throwFenced(key, generation, writer);
+      }
       return this.restorePoint(key);
     });
   }
@@ -604,6 +609,7 @@ interface RecordRow {
 /** A shard's fence as `shardFence` reads it: its generation and its last claim (nulls before the first). */
 interface FenceRow {
   generation: number;
+  status: ShardStatus;
   writer: string | null;
   writerGeneration: number | null;
 }

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
-import { AlreadyExistsError, FencedOutError, NotFoundError, VersionConflictError } from '../../core/errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, ShardClosedError, VersionConflictError } from '../../core/errors.js';
 import type { LifecycleEvent } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey } from '../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress, shardRecord } from './record-builders.js';
@@ -210,6 +210,21 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
           { generation: 0, writer: 'writer-a', receivedAt: firstAt, ticksSince: firstAt, progress: progress(100, 80_000_000) },
           { generation: 0, writer: 'writer-a', receivedAt: clock.now(), ticksSince: clock.now(), progress: progress(200, 60_000_000) },
         ]);
+      });
+
+      it("a task that starts after its shard closed cannot claim it: ShardClosedError (a fence, exit 3), and the holder's claim stays", async () => {
+        const key = await seed('c1');
+        const holder = store.forTask(key, 0, 'writer-a');
+        await holder.restore();
+        const shard = await store.getShard(key);
+        await store.updateShard(key, shard!.version, { status: 'COMPLETED' });
+
+        const late = store.forTask(key, 0, 'writer-late').restore();
+        await expect(late).rejects.toBeInstanceOf(ShardClosedError);
+        await expect(late).rejects.toBeInstanceOf(FencedOutError);
+        await expect(late).rejects.toThrow(/generation 0 may not claim the shard: it is COMPLETED \(closed\)/);
+        expect((await store.getShard(key))?.writer?.id).toBe('writer-a');
+        await expect(store.forTask(key, 0, 'writer-late').heartbeat(progress(1))).rejects.toBeInstanceOf(FencedOutError);
       });
 
       it('a claim records its writer on the shard (never the version); control-plane updates keep it; the writer it took over from heartbeats nothing more', async () => {
