@@ -13,15 +13,15 @@
  *
  * Concurrency: several CLI processes and test files may start engines at once on a fresh clone.
  * One builds, holding `engine-task/dist/.build.lock` (created whole with `link`, holding its pid);
- * the others wait for the lock to go, then find the bundle fresh. A lock whose pid is dead is
- * taken over. `build.mjs` writes each file to a temporary name and renames it, so an engine
+ * the others wait for the lock to go, then find the bundle fresh. A lock whose pid is dead, or
+ * older than a build may last (5 min 10 s: its pid may have been reused), is taken over. `build.mjs` writes each file to a temporary name and renames it, so an engine
  * starting meanwhile reads a whole file, old or new.
  *
  * A path, not an import: core never imports `engine-task/`.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,6 +36,8 @@ const BUILD_LOCK_WAIT_MS = 300_000;
 const BUILD_LOCK_POLL_MS = 100;
 /** A build that takes longer than this is killed and reported (ms); one takes 1 to 4 s here. */
 const BUILD_TIMEOUT_MS = 300_000;
+/** A lock older than the build timeout and this is left by a build that no longer runs, whatever its pid says. */
+const BUILD_LOCK_SLACK_MS = 10_000;
 /** How much of the build's stderr an `EngineBuildError` quotes (characters, from the end). */
 const BUILD_STDERR_TAIL = 4_000;
 
@@ -178,12 +180,15 @@ function takeLock(lock: string): string | undefined {
     unlinkSync(mine);
   }
   let holder: string;
+  let takenAt: number;
   try {
     holder = readFileSync(lock, 'utf8');
+    takenAt = statSync(lock).mtimeMs;
   } catch {
     return '?'; // released meanwhile: the next look takes it
   }
-  if (!isAlive(Number(holder))) releaseLock(lock);
+  // Dead, or older than any build may last (its pid since reused, as in a CI container): taken over.
+  if (!isAlive(Number(holder)) || Date.now() - takenAt > BUILD_TIMEOUT_MS + BUILD_LOCK_SLACK_MS) releaseLock(lock);
   return holder;
 }
 

@@ -28,11 +28,13 @@ describe('the engine bundle the local fleet runs: built on first use, rebuilt wh
   });
   afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-  it('builds a bundle that was never built, taking over a lock left by a dead process, then finds it fresh', async () => {
+  it('builds a bundle that was never built, taking over a lock older than any build (its pid reused), then finds it fresh', async () => {
     const paths = engineBundlePaths(root);
     expect(await engineBundleStaleness(root)).toMatch(/^never built/);
     mkdirSync(join(root, 'engine-task/dist'));
-    writeFileSync(paths.lock, '2147483646'); // above any pid Linux hands out: a holder that died
+    writeFileSync(paths.lock, String(process.pid)); // a live pid...
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(paths.lock, hourAgo, hourAgo); // ...on a lock taken an hour ago
     const first = await ensureEngineBundle(root);
     expect(first.built?.reason).toMatch(/^never built/);
     expect(first.main).toBe(join(root, 'engine-task/dist/main.mjs'));
@@ -65,9 +67,10 @@ describe('the engine bundle the local fleet runs: built on first use, rebuilt wh
     expect(await engineBundleStaleness(root)).toBe('engine-task/dist/main.mjs changed since the last build');
   });
 
-  it('a source that does not build fails the launch with the build’s own words (file, line, what is wrong)', async () => {
+  it('a source that does not build fails the launch with the build’s own words (file, line, what is wrong), after taking over a dead process’s lock', async () => {
     const broken = join(root, 'engine-task/src/healthcheck.ts');
     writeFileSync(broken, `${readFileSync(broken, 'utf8')}\nconst = ;\n`);
+    writeFileSync(engineBundlePaths(root).lock, '2147483646'); // above any pid Linux hands out: a holder that died
     const error = await ensureEngineBundle(root).then(
       () => undefined,
       (e: unknown) => e,
