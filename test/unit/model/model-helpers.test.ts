@@ -6,9 +6,9 @@
  * ledger's seq helpers (`ledger-reconcile.ts`).
  */
 import { describe, expect, it } from 'vitest';
-import { LedgerGapError } from '../../../core/errors.js';
+import { LedgerConflictError, LedgerGapError } from '../../../core/errors.js';
 import { cashMicros, type Fill, fillCashMicros, foldTrades } from '../../../core/model/fill.js';
-import { committedFills, isSeqRun, refuseGaps, seqRange } from '../../../core/model/ledger-reconcile.js';
+import { committedFills, isSeqRun, reconcileCommit, refuseGaps, seqRange } from '../../../core/model/ledger-reconcile.js';
 import { isVirtualClock } from '../../../core/model/records.js';
 import { occurrenceKey, scheduleEventsId } from '../../../core/model/schedule-record.js';
 import { newWriterId, shardHolderBesides } from '../../../core/model/shard-writer.js';
@@ -109,5 +109,28 @@ describe('the ledger seq helpers (ledger-reconcile.ts)', () => {
     })();
     expect(error).toBeInstanceOf(LedgerGapError);
     expect(error).toMatchObject({ shardId: 'shard-000', seq: 4, expectedSeq: 3 });
+  });
+});
+
+describe('reconcileCommit: an orphan of the committing generation (above the head)', () => {
+  const head = { committedSeq: 2, generation: 2 };
+  const orphan = (writer?: string) => ({ fill: { ...fill(3, 2), qty: 9 }, writerGeneration: 2, ...(writer === undefined ? {} : { writer }) });
+
+  it('written by the writer this one took over from: written over', () => {
+    expect(reconcileCommit('shard-000', [fill(3, 2)], [orphan('w-1')], { ...head, writer: 'w-2' })).toEqual({
+      toWrite: [fill(3, 2)],
+      covered: [fill(3, 2)],
+      alreadyStored: 0,
+    });
+  });
+
+  it('of an unknown writer, or met by a writer that names none: a different fill under its seq is a conflict', () => {
+    expect(() => reconcileCommit('shard-000', [fill(3, 2)], [orphan()], { ...head, writer: 'w-2' })).toThrow(LedgerConflictError);
+    expect(() => reconcileCommit('shard-000', [fill(3, 2)], [orphan('w-1')], head)).toThrow(LedgerConflictError);
+  });
+
+  it("the committing writer's own, identical: covered again, not written", () => {
+    const own = { fill: fill(3, 2), writerGeneration: 2, writer: 'w-2' };
+    expect(reconcileCommit('shard-000', [fill(3, 2)], [own], { ...head, writer: 'w-2' })).toEqual({ toWrite: [], covered: [fill(3, 2)], alreadyStored: 0 });
   });
 });
