@@ -53,6 +53,7 @@ async function main(): Promise<void> {
   let unrun = 0;
   const mass: number[] = [];
   const skewed: number[] = [];
+  let realRunners = 0;
   const jobs = Math.min(args.jobs, Math.max(1, args.seeds));
   await Promise.all(
     Array.from({ length: jobs }, (_, job) => {
@@ -71,6 +72,7 @@ async function main(): Promise<void> {
           unrunOccurrences: number;
           massProbes: number;
           skewedLost: number;
+          realRunner: boolean;
         }) => {
           if (result.violations.length > 0) failed.push(result.seed);
           if (result.budgetExhausted > 0) budgets++;
@@ -78,6 +80,7 @@ async function main(): Promise<void> {
           if (result.unrunOccurrences > 0) unrun++;
           if (result.massProbes > 0) mass.push(result.seed);
           if (result.skewedLost > 0) skewed.push(result.seed);
+          if (result.realRunner) realRunners++;
           done++;
           if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
         },
@@ -96,7 +99,8 @@ async function main(): Promise<void> {
     `${args.seeds} seeds (${args.from}..${args.from + args.seeds - 1}) in ${seconds.toFixed(1)} s: ${(args.seeds / seconds).toFixed(1)} seeds/s; ` +
       `${jobs} worker(s); ${failed.length} failed${failed.length > 0 ? `: ${failed.slice(0, 50).join(', ')}` : ''}\n` +
       `budgets and deadlines reached: ${budgets} seed(s) spent a restart budget (${pct(budgets, args.seeds)}), ${deadlines} reached the overdue-launch deadline (${pct(deadlines, args.seeds)}), ` +
-      `${unrun} had a schedule occurrence recorded missed under injected faults (${pct(unrun, args.seeds)})\n` +
+      `${unrun} had a schedule occurrence recorded missed under injected faults (${pct(unrun, args.seeds)}); ` +
+      `${realRunners} ran the real engine's runner as their tasks (${pct(realRunners, args.seeds)})\n` +
       `store stalls: ${mass.length} seed(s) reached mass staleness (${
         mass
           .sort((a, b) => a - b)

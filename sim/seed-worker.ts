@@ -10,7 +10,7 @@ const { first, count, step, spawningLauncher } = workerData as { first: number; 
 for (let i = 0; i < count; i++) {
   const seed = first + i * step;
   const result = await runSeed(seed, { spawningLauncher });
-  const { budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost } = result.stats;
+  const { budgetExhausted, launchDeadline, unrunOccurrences, massProbes, skewedLost, realRunner } = result.stats;
   parentPort?.postMessage({
     seed,
     violations: result.violations,
@@ -20,5 +20,6 @@ for (let i = 0; i < count; i++) {
     unrunOccurrences,
     massProbes,
     skewedLost,
+    realRunner,
   });
 }

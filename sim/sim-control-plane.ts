@@ -110,7 +110,13 @@ export class SimControlPlane {
           }
         },
       },
-      taskEnvironment: (campaign) => ({ ENDS_AT: String(campaign.endsAt ?? 0) }),
+      // What an engine is launched with: the model reads ENDS_AT; a real runner all four (`sim/real-runner-task.ts`).
+      taskEnvironment: (campaign, shard) => ({
+        ENDS_AT: String(campaign.endsAt ?? 0),
+        STARTED_AT: String(campaign.startedAt ?? 0),
+        SHARD_INDEX: String(shard.index),
+        CONFIG_JSON: JSON.stringify(campaign.config),
+      }),
       newCampaignId: this.options.newCampaignId,
     };
     const fleet = fleetServices(ctx);

@@ -46,6 +46,8 @@ export interface EngineHost {
   /** Resident memory now, bytes. */
   rssBytes(): number;
   exit(exit: EngineExit): void;
+  /** Registers the process's SIGTERM handler: called with the signal when its launcher asks it to stop (the model polls `stopRequested` instead). */
+  onSignal?(handler: (signal: string) => void): void;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface SimTask {
   stopCode?: string;
   /** Resident memory its heartbeats report, bytes (a leak raises it past the recycle threshold). */
   rssBytes: number;
+  /** The program's SIGTERM handler, if it set one: called when a stop is asked for (the fleet's or an outside one). */
+  onSignal?: (signal: string) => void;
 }
 
 /** What the launcher calls to run a task's program once it has started. */
@@ -78,6 +80,7 @@ export class SimLauncher implements TaskLauncher {
       this.exit(task, { code: null, message: 'stopped before it started' });
       return;
     }
+    task.onSignal?.('SIGTERM');
     this.loop.at(this.loop.now() + this.graceMs, () => {
       if (task.status.state !== 'STOPPED') this.exit(task, { code: null, message: 'killed after the stop grace' }, 'SIGKILL');
     });
@@ -112,6 +115,7 @@ export class SimLauncher implements TaskLauncher {
     task.stopReason = 'Your Spot Task was interrupted.';
     task.stopCode = 'SpotInterruption';
     task.actor.frozenUntil = 0;
+    task.onSignal?.('SIGTERM');
     this.loop.at(this.loop.now() + this.graceMs, () => {
       if (task.status.state !== 'STOPPED') this.exit(task, { code: null, message: 'killed after the stop grace' }, 'SIGKILL');
     });

@@ -15,10 +15,11 @@ import { LedgerOracle } from './ledger-oracle.js';
 import { checkOutcomes, shortStallBoundMs } from './outcome-invariants.js';
 import { Prng } from './prng.js';
 import { SimControlPlane } from './sim-control-plane.js';
+import { runRealRunnerTask } from './real-runner-task.js';
 import { SimEngine } from './sim-engine.js';
 import { SimLauncher, type SimTask } from './sim-launcher.js';
 import { SimLoop } from './sim-loop.js';
-import { drawStoreStallCount, drawSwarm, type DiscreteFault, type Swarm } from './swarm.js';
+import { drawRealRunner, drawStoreStallCount, drawSwarm, type DiscreteFault, type Swarm } from './swarm.js';
 
 /**
  * Virtual time at which every run starts: 45 s before a minute turns, so a `* * * * *` schedule's
@@ -63,6 +64,12 @@ export interface SeedOptions {
    * mass-staleness rule's restarts per pass and its event).
    */
   massFreeze?: { atMs: number; forMs: number };
+  /**
+   * Whether the tasks run the real engine (`ShardRunner`, `sim/real-runner-task.ts`) rather than
+   * the model (`SimEngine`): true for every task, false for none; by default the swarm draws it
+   * per seed (`drawRealRunner`: 30 % of seeds).
+   */
+  realRunner?: boolean;
 }
 
 /** The outcome of one seed. */
@@ -93,6 +100,8 @@ export interface SeedResult {
     massProbes: number;
     /** LOST restarts under a long store stall accepted for the clock-skew gap (`judgeStall`). */
     skewedLost: number;
+    /** The tasks ran the real engine (`Swarm.realRunner`). */
+    realRunner: boolean;
   };
 }
 
@@ -128,6 +137,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const swarm = drawSwarm(streams('swarm'), PREEMPTION_KNOWN);
   swarm.spawningLauncher &&= options.spawningLauncher === true;
   swarm.storeStalls = drawStoreStallCount(streams('stalls'), swarm.profile);
+  swarm.realRunner = options.realRunner ?? drawRealRunner(streams('runner'));
   const ledger = new FaultLedger();
   const injector = new FaultInjector(loop, streams, swarm.calls, ledger, wall);
   injector.storeLockWaitMs = { cp: CONTROL_PLANE_LOCK_WAIT_SEC * 1000, engine: TIMEOUTS.engineLockWaitSec * 1000 };
@@ -146,10 +156,11 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const launcher: SimLauncher = new SimLauncher(
     loop,
     () => launcherRng.int(50, 800),
-    (task, spec) => startEngine(task, Number(spec.env['ENDS_AT'] ?? 0), spec.symbols),
+    (task, spec) => startEngine(task, spec.env, spec.symbols),
     !swarm.spawningLauncher,
   );
-  const startEngine = (task: SimTask, endsAt: number, symbols: string[]): void => {
+  const startEngine = (task: SimTask, env: Record<string, string>, symbols: string[]): void => {
+    const endsAt = Number(env['ENDS_AT'] ?? 0);
     const shard = `${task.key.campaignId}/${task.key.shardId}`;
     const rng = streams(`engine ${task.taskId}`);
     task.actor.skewMs = swarm.engineSkewMaxMs > 0 ? streams('clock').int(-swarm.engineSkewMaxMs, swarm.engineSkewMaxMs) : 0;
@@ -166,9 +177,25 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       stopRequested: () => task.stopReason !== undefined,
       rssBytes: () => task.rssBytes,
       exit: (e: { code: number | null; message: string }) => launcher.exit(task, e),
+      onSignal: (handler: (signal: string) => void) => {
+        task.onSignal = handler;
+      },
     };
     const badInput = rng.chance(swarm.badInput);
     if (badInput) ledger.add(task.taskId, 'bad-input', loop.now());
+    if (swarm.realRunner) {
+      const realSettings = {
+        shard,
+        config: JSON.parse(env['CONFIG_JSON'] ?? '{}') as Record<string, unknown>,
+        shardIndex: Number(env['SHARD_INDEX'] ?? 0),
+        symbols,
+        startAt: Number(env['STARTED_AT'] ?? 0),
+        endsAt,
+        badInput,
+      };
+      void runRealRunnerTask(loop, port, host, realSettings, oracle);
+      return;
+    }
     const settings = {
       shard,
       symbols,
@@ -457,6 +484,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
       unrunOccurrences: outcomes.stats.unrunOccurrences.length,
       massProbes: outcomes.stats.massProbes,
       skewedLost: outcomes.stats.skewedLost,
+      realRunner: swarm.realRunner,
     },
   };
 }
@@ -473,6 +501,7 @@ function describeSwarm(swarm: Swarm): string {
     swarm.engineSkewMaxMs > 0 ? `engine-skew ±${swarm.engineSkewMaxMs}ms` : '',
     swarm.scheduleOccurrences > 0 ? `schedule×${swarm.scheduleOccurrences}` : '',
     swarm.storeStalls > 0 ? `store-stall×${swarm.storeStalls}` : '',
+    swarm.realRunner ? 'real-runner' : '',
   ].filter(Boolean);
   return [swarm.profile, ...on].join(' ');
 }
@@ -495,7 +524,10 @@ function campaignConfig(rng: Prng, index: number, swarm: Swarm, sabotage?: SeedO
       b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 },
     },
     fx: { pair: 'USDT/KRW', rate: 1380 },
-    feed: { kind: 'synthetic', seed: index + 1, ticksPerSecond: 10 },
+    // A real runner trades on this feed: dislocations wide and short enough to open and close trades within a run.
+    feed: swarm.realRunner
+      ? { kind: 'synthetic', seed: index + 1, ticksPerSecond: 10, dislocationBps: 60, dislocationHalfLife: 2 }
+      : { kind: 'synthetic', seed: index + 1, ticksPerSecond: 10 },
     sharding: { symbolsPerShard: stalls ? 1 : perShard },
     duration: `${swarm.launcherOutage ? 60 : swarm.crashStorm ? rng.int(20, 30) : rng.int(10, 25)}s`,
     onShardFailure: rng.chance(0.3) ? 'continue' : 'fail',

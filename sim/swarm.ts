@@ -59,6 +59,20 @@ export interface Swarm {
    * Seeds with stalls run campaigns of 2 to 4 shards, so mass staleness is reached.
    */
   storeStalls: number;
+  /**
+   * The tasks run the real engine (`ShardRunner`, `sim/real-runner-task.ts`) instead of the model
+   * (`SimEngine`), so a bug the model does not share (the runner's commit retry, self-fence, final
+   * heartbeat, restore) fails a seed.
+   */
+  realRunner: boolean;
+}
+
+/**
+ * Whether a seed's tasks run the real engine (`Swarm.realRunner`), from its own `runner` stream
+ * (drawn apart from the rest of the swarm, so every seed keeps its faults): 30 % of seeds.
+ */
+export function drawRealRunner(rng: Prng): boolean {
+  return rng.chance(0.3);
 }
 
 /**
@@ -110,5 +124,6 @@ export function drawSwarm(rng: Prng, preemptions: boolean): Swarm {
     drainEveryMs: rng.pick([250, 500, 1000]),
     scheduleOccurrences: rng.chance(0.25) ? rng.int(1, 2) : 0,
     storeStalls: 0,
+    realRunner: false,
   };
 }
