@@ -217,16 +217,17 @@ export class LiveFeed implements MarketFeed {
 
   /**
    * Queues (and records) one update. Times never go backwards (a clock stepped back is held at
-   * the last time), and an update identical to the one before it (same arrival time, instrument and
-   * prices: a venue repeating itself within a millisecond) is dropped and counted: it changes
-   * nothing for the engine, and a replay would skip it as a duplicate line (its exchange time, at
-   * most a few ms newer, is dropped with it).
+   * the last time), and a top-of-book update identical to the one before it (same arrival time,
+   * instrument and prices: a venue repeating itself within a millisecond) is dropped and counted: it
+   * changes nothing for the engine, and a replay would skip it as a duplicate line (its exchange
+   * time, at most a few ms newer, is dropped with it). An update with book levels is always kept:
+   * its sizes may have changed while its prices did not.
    */
   private push(received: number, instrument: number, bid: number, ask: number, exchangeTs = Number.NaN, book?: RingLevels): void {
     if (this.closed) return;
     const at = Math.max(received, this.last.at);
     const last = this.last;
-    if (at === last.at && instrument === last.instrument && bid === last.bid && ask === last.ask) {
+    if (book === undefined && at === last.at && instrument === last.instrument && bid === last.bid && ask === last.ask) {
       this.repeated++;
       return;
     }

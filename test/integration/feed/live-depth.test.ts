@@ -10,6 +10,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LiveFeedSchema } from '../../../core/config/campaign-config.js';
 import { LiveFeed } from '../../../core/data/live/live-feed.js';
+import { VirtualClock } from '../../../core/clock.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { testCampaign } from '../../support/campaigns.js';
@@ -79,5 +80,51 @@ describe('Upbit depth on a live feed', () => {
     expect(a?.price).toBeCloseTo(walked, 6);
     expect(a?.price).toBeLessThan(b1); // below the top: the walk went deeper
     expect(a?.unsized).toBeUndefined();
+  });
+
+  it('keeps a frame whose sizes changed while its prices did not, arriving in the same millisecond (not dropped as a repeat)', async () => {
+    server = await VenueWsServer.start();
+    const s = server;
+    const campaign = testCampaign({
+      symbols: ['BTC'],
+      strategy: { entryBps: 25, exitBps: -1000, maxHolding: '10m', stopLossBps: 1000, takeProfitBps: 1000, orderNotional: 1000 },
+      execution: { model: 'depth' },
+    });
+    const engine = new Engine({ campaign, symbols: ['BTC'], generation: 0 });
+    // Every arrival at one instant: two frames of one market are a repeat only if nothing in them changed.
+    const clock = new VirtualClock(Date.UTC(2026, 11, 7));
+    feed = new LiveFeed({
+      feed: LiveFeedSchema.parse({ kind: 'live', fx: { source: 'fixed' }, endpoints: { a: s.endpoints.upbit, b: s.endpoints.binance } }),
+      venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
+      symbols: ['BTC'],
+      fxRate: FX,
+      levels: engine.book.levels,
+      clock,
+    });
+    await waitFor('Upbit subscribed', () => (s.subscribed('upbit').length > 0 ? true : undefined));
+    await waitFor('Binance subscribed', () => (s.subscribed('binance').length > 0 ? true : undefined));
+    const askB = 95_000;
+    const binance: TestBook = { bids: [[askB - 10, 5]], asks: [[askB, 5]] };
+    const b1 = askB * FX * 1.01;
+    const step = -1000;
+    const deep = { bids: fifteen(b1, step, [1, 1, 1]), asks: fifteen(b1 + 20_000, 1000, []) };
+    const thin = { bids: fifteen(b1, step, [0.004, 0.004, 0.01]), asks: deep.asks };
+    const fills: Fill[] = [];
+    const t = clock.now();
+    await waitFor('a trade from the live books', async () => {
+      s.quote('binance', 'BTCUSDT', askB - 10, askB, t, binance);
+      s.quote('upbit', 'KRW-BTC', b1, b1 + 20_000, t, deep);
+      s.quote('upbit', 'KRW-BTC', b1, b1 + 20_000, t, thin);
+      // Both Upbit frames must have arrived before the engine decides on them.
+      await new Promise((r) => setTimeout(r, 100));
+      (feed as LiveFeed).emitUntil(Infinity, 1000, engine);
+      engine.settle();
+      fills.push(...engine.drainFills());
+      return fills.length > 0 ? true : undefined;
+    });
+    const a = fills.find((f) => f.venue === 'A');
+    expect(a?.decisionPrice).toBe(b1);
+    // The thin book's sizes were taken: the sale walked below the top (the deep book would fill it all at b1).
+    expect(a?.price).toBeLessThan(b1);
   });
 });
