@@ -33,11 +33,17 @@ function agentWith(memory: (pgid: number) => number, ledger: MemoryShardLedger):
 describe('the memory guard on an engine behind the agent', () => {
   it("reads the engine group's real resident memory into the heartbeat's rssBytes", async () => {
     const ledger = new MemoryShardLedger();
+    // The first non-zero read once the engine has said hello (a stop before it kills the engine: not
+    // this test's case); a read after the stop may find the engine gone (a zombie's memory is 0).
     let seen = 0;
+    const saidHello = () => ledger.heartbeats({ campaignId: 'c-mem', shardId: 'shard-000' }).some((b) => b.progress.engine !== undefined);
     const agent = agentWith((pgid) => {
-      seen = groupRssBytes(pgid);
-      if (seen > 0) setImmediate(() => agent.stop('SIGTERM'));
-      return seen;
+      const read = groupRssBytes(pgid);
+      if (read > 0 && seen === 0 && saidHello()) {
+        seen = read;
+        setImmediate(() => agent.stop('SIGTERM'));
+      }
+      return read;
     }, ledger);
     const outcome = await agent.run();
     expect(outcome.end).toBe('stopped');

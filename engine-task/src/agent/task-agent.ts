@@ -23,7 +23,7 @@ import {
 import type { ShardPersistence } from '../../../core/ports.js';
 import { type CommitCursor, commitProblem } from './commit-check.js';
 import { readEngineLine } from './engine-line.js';
-import { groupRssBytes } from './group-memory.js';
+import { GroupMemory } from './group-memory.js';
 import { LineSplitter } from './line-splitter.js';
 import { LogBudget } from './log-budget.js';
 import { ClosedTradeCounter } from './closed-trades.js';
@@ -99,7 +99,7 @@ export interface TaskAgentOptions {
   writeErr?: (text: string) => void;
   /** A file refreshed at every heartbeat for the container's HEALTHCHECK (`engine-task/src/healthcheck.ts`): unhealthy when the engine's counter stands still. */
   healthFile?: string;
-  /** The engine's resident memory (default: its process group's, from `/proc`). */
+  /** The engine's resident memory (default: its process group's, from `/proc`: `GroupMemory`). */
   memory?: (pgid: number) => number;
   logBytesPerSec?: number;
 }
@@ -168,6 +168,7 @@ export class TaskAgent {
   private heartbeatInFlight = false;
   private storeTrouble: StoreTrouble | undefined;
   private rssBytes = 0;
+  private readonly groupMemory = new GroupMemory();
   /** The counter the health file last saw move, and when (wall ms). */
   private healthCounter = -1;
   private healthMovedAt = 0;
@@ -473,7 +474,7 @@ export class TaskAgent {
       return;
     }
     if (now - this.lastHeartbeatOk < this.heartbeatMs - 5 && this.storeTrouble === undefined) return;
-    this.rssBytes = this.o.memory ? this.o.memory(this.pgid) : groupRssBytes(this.pgid);
+    this.rssBytes = this.o.memory ? this.o.memory(this.pgid) : this.groupMemory.read(this.pgid, now);
     if (this.rssBytes > this.memoryLimitBytes) {
       this.fail(
         'out-of-memory',
