@@ -14,8 +14,9 @@
  * Concurrency: several CLI processes and test files may start engines at once on a fresh clone.
  * One builds, holding `engine-task/dist/.build.lock` (created whole with `link`, holding its pid);
  * the others wait for the lock to go, then find the bundle fresh. A lock whose pid is dead, or
- * older than a build may last (5 min 10 s: its pid may have been reused), is taken over. `build.mjs` writes each file to a temporary name and renames it, so an engine
- * starting meanwhile reads a whole file, old or new.
+ * older than a build may last (5 min 10 s: its pid may have been reused), is taken over.
+ * `build.mjs` writes each file to a temporary name and renames it, so an engine starting
+ * meanwhile reads a whole file, old or new.
  *
  * A path, not an import: core never imports `engine-task/`.
  */
