@@ -127,23 +127,18 @@ export function isRetryable(error: unknown): boolean {
   return error instanceof ArbfleetError ? error.retryable : true;
 }
 
-/** A command-line option `node:util`'s `parseArgs` refuses (`ERR_PARSE_ARGS_UNKNOWN_OPTION`, …): bad input. */
-export function isBadOption(error: unknown): boolean {
-  return error instanceof TypeError && String((error as NodeJS.ErrnoException).code).startsWith('ERR_PARSE_ARGS');
-}
-
-/** The engine's exit code for an error that ends it (`ERROR_TABLE`); a bad option is bad input; anything else is fatal. */
+/** The engine's exit code for an error that ends it (`ERROR_TABLE`); anything outside the family is fatal (usage errors exit 2 in `core/command-line.ts`). */
 export function engineExitCodeFor(error: unknown): EngineExitCode {
   const kind = errorKindOf(error);
   if (kind !== undefined) return ERROR_TABLE[kind].engineExit;
-  return isBadOption(error) ? ENGINE_EXIT.BAD_INPUT : ENGINE_EXIT.FATAL;
+  return ENGINE_EXIT.FATAL;
 }
 
-/** The `arbfleet` command's exit code for an error that ends it (`ERROR_TABLE`); a bad option is bad input; anything else fails. */
+/** The `arbfleet` command's exit code for an error that ends it (`ERROR_TABLE`); anything outside the family fails (usage errors exit 2 in `core/command-line.ts`). */
 export function cliExitCodeFor(error: unknown): CliExitCode {
   const kind = errorKindOf(error);
   if (kind !== undefined) return ERROR_TABLE[kind].cliExit;
-  return isBadOption(error) ? CLI_EXIT.BAD_INPUT : CLI_EXIT.FAILED;
+  return CLI_EXIT.FAILED;
 }
 
 /** One thing wrong with an input: where (a field path such as `strategy.entryBps`) and what. */

@@ -149,10 +149,10 @@ describe('exit codes from the table', () => {
     for (const { error } of MEMBERS.filter((m) => m.kind !== 'invalid-input')) expect(cliExitCodeFor(error), error.name).toBe(1);
   });
 
-  it('a command-line option parseArgs refuses is bad input in both programs', () => {
+  it('an error outside the family is fatal in the engine and a failure in the CLI, whatever it says', () => {
     const unknown = Object.assign(new TypeError("Unknown option '--bogus'"), { code: 'ERR_PARSE_ARGS_UNKNOWN_OPTION' });
-    expect(engineExitCodeFor(unknown)).toBe(ENGINE_EXIT.BAD_INPUT);
-    expect(cliExitCodeFor(unknown)).toBe(CLI_EXIT.BAD_INPUT);
+    expect(engineExitCodeFor(unknown)).toBe(ENGINE_EXIT.FATAL);
+    expect(cliExitCodeFor(unknown)).toBe(CLI_EXIT.FAILED);
   });
 
   it('0, 1 and 2 mean the same in both programs; each program names each code once', () => {
