@@ -11,6 +11,9 @@ import type { ShardRecord } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 import type { Fill } from '../../core/model/fill.js';
 import { checkpoint, fill, fills, newCampaign, progress } from './record-builders.js';
+import type { Checkpoint } from '../../core/model/checkpoint.js';
+
+const T0 = Date.UTC(2026, 0, 1);
 
 /** What the suite needs from an adapter besides the port itself. */
 export interface ShardPersistenceHarness {
@@ -107,6 +110,65 @@ export function describeShardPersistenceContract(
       const restored = await harness.forTask(key, 0).restore();
       expect(restored.checkpoint).toEqual(checkpoint(0, 3));
       expect(restored.ledgerTail).toEqual(fills(4, 5, 0));
+    });
+
+    it('a checkpoint holding orders in flight (legs filled or due, kept books with levels and sizes taken) restores exactly', async () => {
+      const task = harness.forTask(key, 0);
+      const withOrders: Checkpoint = {
+        ...checkpoint(0, 3),
+        inFlight: [
+          {
+            kind: 'OPEN',
+            symbol: 'BTC',
+            buyVenue: 'B',
+            reason: 'ENTRY',
+            decidedAt: T0 + 1_000,
+            decidedWall: T0 + 1_003,
+            decisionPriceA: 132_411_000,
+            decisionPriceB: 95_000.1,
+            quoteTsA: T0 + 990,
+            quoteTsB: T0 + 998,
+            sent: 0.010526315789473684,
+            ordered: 0.010526315789473684,
+            staleQuote: false,
+            a: { qty: 0.010526315789473684, price: 132_409_859.99999999, ts: T0 + 1_000 },
+            b: {
+              due: T0 + 1_300,
+              book: {
+                bid: 94_999.9,
+                ask: 95_000.1,
+                at: T0 + 998,
+                bids: [[94_999.9, 0.1 + 0.2]],
+                asks: [
+                  [95_000.1, 5],
+                  [95_000.2, 1e-8],
+                ],
+                takenAsk: 0.004,
+              },
+            },
+          },
+          {
+            kind: 'CLOSE',
+            symbol: 'BTC',
+            buyVenue: 'A',
+            tradeId: 0,
+            reason: 'STOP_LOSS',
+            decidedAt: T0 + 1_100,
+            decidedWall: T0 + 1_100,
+            decisionPriceA: 132_000_000,
+            decisionPriceB: 94_800,
+            quoteTsA: T0 + 1_099,
+            quoteTsB: T0 + 1_050,
+            sent: 0.5,
+            ordered: 0.5,
+            staleQuote: true,
+            a: { due: T0 + 1_100 },
+            b: { qty: 0.25, price: 94_800, ts: T0 + 1_400, unsized: true },
+          },
+        ],
+      };
+      await task.commit(fills(0, 4, 0), withOrders);
+      expect((await harness.forTask(key, 0).restore()).checkpoint).toEqual(withOrders);
     });
 
     it('a commit without a checkpoint keeps the previous one; a commit with one replaces it', async () => {
