@@ -110,3 +110,18 @@ describe('a stored spec', () => {
     }
   });
 });
+
+describe("a spec's calendar (startAt and until both inclusive)", () => {
+  it('an occurrence exactly at startAt is the first, one exactly at until the last; nothing before or after', () => {
+    const { calendar } = parseScheduleSpec({ ...base, cron: '30 4 * * *', startAt: '2026-05-01T04:30:00Z', until: '2026-05-03T04:30:00Z' });
+    const at = (day: number) => Date.parse(`2026-05-0${day}T04:30:00Z`);
+    expect(calendar.nextAfter(0)).toBe(at(1));
+    expect(calendar.nextAfter(at(1) - 1)).toBe(at(1));
+    expect(calendar.nextAfter(at(1))).toBe(at(2));
+    expect(calendar.nextAfter(at(2))).toBe(at(3));
+    expect(calendar.nextAfter(at(3))).toBeNull();
+    expect(calendar.upcoming(0, 5)).toEqual([at(1), at(2), at(3)]);
+    expect(calendar.upcoming(at(2), 5)).toEqual([at(2), at(3)]);
+    expect(calendar.upcoming(0, 2)).toEqual([at(1), at(2)]);
+  });
+});
