@@ -42,4 +42,11 @@ describe('coincident', () => {
     expect(ny.coincident(at)).toBe(0);
     expect(rule('30 2,3 * * *', 'America/New_York').coincident(at)).toBe(1);
   });
+
+  it('02:30 EST on a fall-back day, a day after 03:30 EDT: no fold (the wall time a day before names another instant)', () => {
+    const ny = rule('30 2,3 * * *', 'America/New_York');
+    const at = Date.parse('2026-11-01T07:30:00Z');
+    expect(ny.nextAfter(at - 1)).toBe(at);
+    expect(ny.coincident(at)).toBe(0);
+  });
 });
