@@ -11,6 +11,7 @@ import { loadCampaignFile } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { LiveFeed, type LiveVenueState } from '../core/data/live/live-feed.js';
+import { MAX_BOOK_LEVELS } from '../core/data/quote-record.js';
 
 /** What `arbfleet data record --help` says after its options. */
 export const DATA_RECORD_NOTES = `CONFIG is a campaign config: its venues (upbit, binance), symbols, fx and, when its feed is live,
@@ -25,7 +26,18 @@ export interface DataRecordOptions {
   out?: string;
   duration?: string;
   symbols?: string;
+  levels?: string;
   json?: boolean;
+}
+
+/**
+ * Book levels a side recorded by default for a campaign's execution model, as its engine keeps them
+ * (`bookLevelsFor` in `engine-task/src/execution/execution-model.ts`): none for `top` (top prices
+ * only, the compact file), the top with its sizes for `top-size`, every level up to
+ * `MAX_BOOK_LEVELS` for `depth` (Upbit sends 15; Binance's bookTicker its top).
+ */
+export function recordLevelsFor(model: 'top' | 'top-size' | 'depth'): number {
+  return model === 'top' ? 0 : model === 'top-size' ? 1 : MAX_BOOK_LEVELS;
 }
 
 /** Runs `arbfleet data record CONFIG …`; resolves with the exit code (`CLI_EXIT`: 0 recorded, 2 bad input). */
@@ -43,6 +55,10 @@ export async function dataRecordCommand(configPath: string, values: DataRecordOp
       .filter(Boolean) ?? all;
   const unknown = symbols.filter((s) => !all.includes(s));
   if (unknown.length > 0) throw usage('--symbols', `not in the campaign: ${unknown.join(', ')}`);
+  const levels = values.levels === undefined ? recordLevelsFor(config.execution.model) : Number(values.levels);
+  if (!Number.isInteger(levels) || levels < 0 || levels > MAX_BOOK_LEVELS) {
+    throw usage('--levels', `expected a whole number of levels a side from 0 to ${MAX_BOOK_LEVELS}, got "${values.levels}"`);
+  }
   const out = resolve(values.out);
   const live = config.feed.kind === 'live' ? config.feed : LiveFeedSchema.parse({ kind: 'live' });
   const print = (event: string, fields: Record<string, unknown>) =>
@@ -57,7 +73,15 @@ export async function dataRecordCommand(configPath: string, values: DataRecordOp
   const startedAt = clock.now();
   const endsAt = startedAt + seconds * 1000;
   let wake: (() => void) | undefined;
-  const feed = new LiveFeed({ feed: { ...live, record: out }, venues: config.venues, symbols, fxRate: campaign.fxRate, clock, onUpdate: () => wake?.() });
+  const feed = new LiveFeed({
+    feed: { ...live, record: out },
+    venues: config.venues,
+    symbols,
+    fxRate: campaign.fxRate,
+    clock,
+    levels,
+    onUpdate: () => wake?.(),
+  });
   let stopped: string | undefined;
   const onSignal = (signal: NodeJS.Signals) => {
     stopped ??= signal;
@@ -65,7 +89,7 @@ export async function dataRecordCommand(configPath: string, values: DataRecordOp
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  print('recording', { out, symbols: symbols.join(','), seconds, venues: `${config.venues.a.name},${config.venues.b.name}` });
+  print('recording', { out, symbols: symbols.join(','), seconds, levels, venues: `${config.venues.a.name},${config.venues.b.name}` });
   const sink = { updates: 0, onQuote: () => sink.updates++, onFx: () => sink.updates++ };
   let nextProgress = startedAt + PROGRESS_MS;
   try {

@@ -157,6 +157,10 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     )
     .option('--duration <duration>', "how long to record, e.g. 10m (default: the campaign's duration)")
     .option('--symbols <list>', "record only these of the campaign's symbols, e.g. BTC,ETH")
+    .option(
+      '--levels <n>',
+      "book levels a side to record with their sizes (bid_size, ask_size, bids, asks columns), 0 to 20: 0 top prices only; default what the campaign's execution model keeps (top 0, top-size 1, depth 20; Upbit sends 15, Binance its top)",
+    )
     .option('--json', 'progress and summary as JSON lines')
     .addHelpText('after', `\n${DATA_RECORD_NOTES}`)
     .action(async (config: string, options: DataRecordOptions) => done(await dataRecordCommand(config, options)));
