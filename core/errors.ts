@@ -24,7 +24,7 @@
  * | `ledger-gap` | `LedgerGapError` | no | 409 | 1 | 1 |
  * | `store-unavailable` | `StoreUnavailableError` | yes | 503, with `Retry-After` | 4 | 1 |
  * | `commit-failed` | `CommitFailedError` | yes | 503, with `Retry-After` | 1 | 1 |
- * | `launch-failed` | `TaskLaunchError` (`core/aws/ecs-task-launcher.ts`) | when ECS's reason may pass | 502 | 1 | 1 |
+ * | `launch-failed` | `TaskLaunchError` (`core/aws/ecs-task-launcher.ts`), `EngineBuildError` (`core/local/engine-bundle.ts`: the local engine bundle could not be built) | TaskLaunchError when ECS's reason may pass; EngineBuildError never | 502 | 1 | 1 |
  * | `store-fault` | `StoreFaultError` (`cli/store-health.ts`) | no | 500 | 1 | 1 |
  * | `chaos-exit` | `ChaosExit` (`engine-task/src/chaos.ts`) | no | 500 | 1 | 1 |
  * | `programming-error` | `ProgrammingError` (a caller broke a rule of the code) | no | 500 | 1 | 1 |
