@@ -10,8 +10,8 @@
  * `runCli` resolves with the exit code; an error of a command (a `ValidationError`, a refused
  * campaign…) rejects, and `cli/arbfleet.ts` turns it into a message and its code (`cliExitCodeFor`).
  */
-import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
+import packageJson from '../package.json' with { type: 'json' };
 import { commandPath, configureProgram, type ProgramOutput, PROCESS_OUTPUT, usageExitCode } from '../core/command-line.js';
 import { IMPORT_FORMATS } from '../core/config/campaign-config.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
@@ -39,8 +39,8 @@ const STD_OUTPUT: CliOutput = PROCESS_OUTPUT;
 
 export { commandPath };
 
-/** The version `arbfleet --version` prints: package.json's. */
-export const CLI_VERSION = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+/** The version `arbfleet --version` prints: package.json's (inlined by the CLI bundle, cli/build.mjs). */
+export const CLI_VERSION: string = packageJson.version;
 
 const RUN_NOTES = `Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
 watchdog every 250ms. Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) stops the campaign

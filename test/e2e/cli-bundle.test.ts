@@ -1,0 +1,97 @@
+/**
+ * `arbfleet` (bin/arbfleet.mjs, what `npm run arbfleet` and `npx arbfleet` run) starts the CLI's
+ * bundle, cli/dist/arbfleet.mjs (cli/build.mjs), built on first use and again whenever a file it
+ * was built from changed (bin/cli-bundle.mjs). Exercised as real processes on a copy of the
+ * sources (the repository's own bundle is left alone): the real build, real files changed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROOT } from '../support/engine-process.js';
+
+function copyOfTheSources(): string {
+  const root = mkdtempSync(join(tmpdir(), 'arbfleet-cli-bundle-'));
+  for (const path of ['bin', 'cli', 'core', 'package.json', 'tsconfig.json']) cpSync(join(ROOT, path), join(root, path), { recursive: true });
+  rmSync(join(root, 'cli', 'dist'), { recursive: true, force: true });
+  symlinkSync(join(ROOT, 'node_modules'), join(root, 'node_modules'));
+  return root;
+}
+
+/** Runs the copy's `arbfleet ARGS`, as a user would (Node 24, from any folder). */
+function arbfleet(root: string, args: string[], env: Record<string, string> = {}) {
+  const run = spawnSync(process.execPath, [join(root, 'bin', 'arbfleet.mjs'), ...args], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    env: { ...process.env, ...env },
+    timeout: 120_000,
+  });
+  return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+/** Rewrites `path` with `edit` applied, its mtime set in the past (settled before the next build starts). */
+function change(path: string, edit: (text: string) => string): void {
+  writeFileSync(path, edit(readFileSync(path, 'utf8')));
+  const earlier = new Date(Date.now() - 5_000);
+  utimesSync(path, earlier, earlier);
+}
+
+describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a source changed', () => {
+  let root: string;
+  let bundle: string;
+  beforeAll(() => {
+    root = copyOfTheSources();
+    bundle = join(root, 'cli', 'dist', 'arbfleet.mjs');
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('a copy never built builds on the first start, then starts the same bundle again', { timeout: 240_000 }, () => {
+    const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
+    expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
+    const built = statSync(bundle);
+    expect(built.size).toBeGreaterThan(1_000_000);
+    expect(readFileSync(join(root, 'cli', 'dist', 'build-inputs.json'), 'utf8')).toContain('"cli/program.ts"');
+    expect(arbfleet(root, ['--version']).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(built.mtimeMs);
+  });
+
+  it('a file touched but not changed stays fresh; package.json or a source changed is rebuilt on the next start', { timeout: 240_000 }, () => {
+    const program = join(root, 'cli', 'program.ts');
+    const before = statSync(bundle).mtimeMs;
+    change(program, (text) => text);
+    expect(arbfleet(root, ['--version']).code).toBe(0);
+    expect(statSync(bundle).mtimeMs).toBe(before);
+
+    change(join(root, 'package.json'), (text) => text.replace(/"version": "[^"]+"/, '"version": "9.8.7"'));
+    expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: '9.8.7\n', err: '' });
+
+    change(program, (text) => text.replace('packageJson.version;', "packageJson.version.concat('-rebuilt');"));
+    expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: '9.8.7-rebuilt\n', err: '' });
+    expect(readFileSync(bundle, 'utf8')).toContain('-rebuilt');
+  });
+
+  it('a source that does not build fails the start with the build’s own words (file, line); ARBFLEET_CLI_TSX=1 runs the sources through tsx', {
+    timeout: 240_000,
+  }, () => {
+    change(join(root, 'cli', 'trades-command.ts'), (text) => `${text}\nconst = ;\n`);
+    const failed = arbfleet(root, ['--version']);
+    expect(failed.code).toBe(1);
+    expect(failed.out).toBe('');
+    expect(failed.err).toMatch(/^arbfleet: could not build the CLI bundle \(cli\/trades-command\.ts changed since the last build\): /);
+    expect(failed.err).toMatch(/ERROR\] Expected identifier[\s\S]*cli\/trades-command\.ts:\d+:\d+/);
+
+    change(join(root, 'cli', 'trades-command.ts'), (text) => text.replace('\nconst = ;\n', ''));
+    change(join(root, 'cli', 'program.ts'), (text) => text.replace('-rebuilt', '-tsx'));
+    expect(arbfleet(root, ['--version'], { ARBFLEET_CLI_TSX: '1' })).toEqual({ code: 0, out: '9.8.7-tsx\n', err: '' });
+    expect(readFileSync(bundle, 'utf8')).not.toContain('-tsx');
+  });
+});
+
+// The repository's own `npm run arbfleet` goes through the same entry.
+it('package.json runs arbfleet and campaign through bin/arbfleet.mjs', () => {
+  const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
+  expect(scripts.arbfleet).toBe('node bin/arbfleet.mjs');
+  expect(scripts.campaign).toBe('node bin/arbfleet.mjs run');
+  expect(execFileSync(process.execPath, [join(ROOT, 'bin', 'arbfleet.mjs'), '--version'], { encoding: 'utf8' })).toMatch(/^\d+\.\d+\.\d+\n$/);
+});
