@@ -80,6 +80,20 @@ describe('the agent with a well-behaved engine', () => {
     task.store.close();
   });
 
+  it('stop before hello: the engine is ended at once, nothing is assigned, and the run ends stopped (exit 0, the signal named), not crashed', async () => {
+    const task = await startAgentTask('silent');
+    dirs.push(task.dir);
+    await waitFor('the engine started', () => (task.recorded().length > 0 ? true : undefined), 30_000);
+    task.process.child.kill('SIGTERM');
+    const exit = await task.process.exited;
+    expect(exit, task.process.stderr()).toEqual({ code: ENGINE_EXIT.OK, signal: null });
+    expect(task.recorded().find((m) => m.type === 'assignment')).toBeUndefined();
+    expect(agentEvents(task.process.stdout()).find((e) => e.event === 'summary')).toMatchObject({ end: 'stopped' });
+    const heartbeats = await task.store.readHeartbeats(task.key);
+    expect(heartbeats.at(-1)?.progress.stop).toEqual({ by: 'signal', signal: 'SIGTERM' });
+    task.store.close();
+  });
+
   it('fenced: a commit after a newer generation took the shard is answered fenced, writes nothing, and the agent exits 3 with the engine killed', async () => {
     const task = await startAgentTask('fenced');
     dirs.push(task.dir);

@@ -593,6 +593,10 @@ export class TaskAgent {
     if (this.stopDeadlineHit)
       return { end: 'killed-at-deadline', reason: `engine ignored stop (${this.stopCause}): killed after ${(this.o.stopWithinMs ?? STOP_WITHIN_MS) / 1000}s` };
     if (exit.code === ENGINE_EXIT.BAD_INPUT) return { end: 'bad-input', reason: `engine exited 2 (bad input: not retried)${last}` };
+    // Asked to stop before it said hello: nothing was assigned, so nothing could be saved or lost;
+    // its group was killed at once (`stop`). A stop someone asked for, not a crash.
+    if (this.stopCause !== undefined && !this.assigned)
+      return { end: 'stopped', reason: `stopped on ${this.stopCause} before the engine said hello: nothing assigned` };
     if (exit.code !== 0) return { end: 'crashed', reason: `engine ${how}${last}` };
     if (this.done === undefined) return { end: 'crashed', reason: `engine exited 0 without done: not a completion${last}` };
     if (this.done.reason === 'stopped') return { end: 'stopped', reason: `engine stopped on ${this.stopCause}` };
