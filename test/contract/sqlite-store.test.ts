@@ -131,6 +131,40 @@ describe('SqliteCampaignStore file', () => {
     }
   });
 
+  it('reads back the fills it stored, and refuses a row changed by hand, naming the file, the shard and the field', async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 1);
+    await opened.store.createCampaign(campaign, shards);
+    const key = { campaignId: 'c1', shardId: 'shard-0' };
+    const port = opened.store.forTask(key, 0);
+    await port.restore();
+    const written = fills(0, 8, 0);
+    await port.commit(written, checkpoint(0, 7));
+    expect(await opened.store.readLedger(key)).toEqual(written);
+    const raw = new Database(opened.path);
+    const corrupt = (edit: string) => raw.prepare(`UPDATE fills SET fill = ${edit} WHERE seq = 5`).run();
+    const original = (raw.prepare('SELECT fill FROM fills WHERE seq = 5').get() as { fill: string }).fill;
+    try {
+      for (const [edit, field] of [
+        ["json_set(fill, '$.price', -5)", 'price'],
+        ["json_set(fill, '$.seq', '5')", 'seq'],
+        ["json_set(fill, '$.venue', 'C')", 'venue'],
+        ["json_set(fill, '$.qty', 0.5, '$.extra', 1)", 'extra'],
+        ["json_remove(fill, '$.generation')", 'generation'],
+      ] as const) {
+        corrupt(edit);
+        const read = opened.store.readLedger(key);
+        await expect(read).rejects.toThrow(`campaign store ${opened.path}: a stored fill of shard c1/shard-0 does not match its schema`);
+        await expect(read).rejects.toThrow(new RegExp(`\\b${field}\\b`));
+        raw.prepare('UPDATE fills SET fill = ? WHERE seq = 5').run(original);
+        expect(await opened.store.readLedger(key)).toEqual(written);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
   it('refuses a file written by a newer schema, naming the file and both versions', () => {
     const opened = openTempStore();
     cleanup = opened.cleanup;
