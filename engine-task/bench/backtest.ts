@@ -10,8 +10,10 @@
  *   fleet run (`node --enable-source-maps engine-task/dist/main.mjs CONFIG --virtual`), and its
  *   TypeScript sources through tsx (`npm run engine -- CONFIG --virtual`);
  * - the local fleet: `npm run arbfleet -- run CONFIG --no-dashboard` (SQLite store, one engine
- *   process per shard, the report), its engines on the bundle (the default) and, side by side,
- *   through tsx as before the bundle (`ARBFLEET_ENGINE_TSX=1`), each with where its time went,
+ *   process per shard, the report; the CLI from its bundle, cli/dist/arbfleet.mjs), its engines
+ *   on the bundle (the default) and, side by side, through tsx as before the bundle
+ *   (`ARBFLEET_ENGINE_TSX=1`); the same started as `node bin/arbfleet.mjs` (no npm), and with the
+ *   CLI through tsx as before its bundle (`ARBFLEET_CLI_TSX=1`), each with where its time went,
  *   read from its own files: the CLI's start up to the campaign's creation, the launch, the
  *   engine's boot (launched → `shard started`), its run (`shard started` → `shard ended`), and the
  *   rest (completion, report, exit).
@@ -157,12 +159,24 @@ function logTime(dir: string, event: string): number | undefined {
 /** How an engine process runs: the bundle the image and the local fleet run, or its sources through tsx (as before the bundle). */
 type EngineArtifact = 'bundle' | 'tsx';
 
-function fleetRun(config: string, recordedDays: number, engine: EngineArtifact): FleetTiming {
+/**
+ * How the CLI is started: `npm run arbfleet` (its bundle, cli/dist/arbfleet.mjs, through
+ * bin/arbfleet.mjs), `node bin/arbfleet.mjs` (the `arbfleet` command without npm), or its
+ * sources through tsx as before the bundle (`ARBFLEET_CLI_TSX=1 npm run arbfleet`).
+ */
+type CliStart = 'npm' | 'bin' | 'tsx';
+
+function fleetRun(config: string, recordedDays: number, engine: EngineArtifact, cli: CliStart = 'npm'): FleetTiming {
   const out = mkdtempSync(join(tmpdir(), 'arbfleet-bench-fleet-'));
   try {
     const startedAt = Date.now();
-    const env: Record<string, string> = engine === 'tsx' ? { ARBFLEET_ENGINE_TSX: '1' } : {};
-    const run = timed(['npm', 'run', '-s', 'arbfleet', '--', 'run', config, '--no-dashboard', '--out', out], process.cwd(), env);
+    const env: Record<string, string> = {
+      ...(engine === 'tsx' ? { ARBFLEET_ENGINE_TSX: '1' } : {}),
+      ...(cli === 'tsx' ? { ARBFLEET_CLI_TSX: '1' } : {}),
+    };
+    const args = ['run', config, '--no-dashboard', '--out', out];
+    const command = cli === 'bin' ? [process.execPath, resolve('bin/arbfleet.mjs'), ...args] : ['npm', 'run', '-s', 'arbfleet', '--', ...args];
+    const run = timed(command, process.cwd(), env);
     const endedAt = startedAt + run.wallMs;
     if (run.status !== 0) throw new Error(`bench: arbfleet run ${config} exited ${run.status}: ${run.stderr.slice(-2000)}`);
     const events = readFileSync(join(out, 'events.jsonl'), 'utf8')
@@ -217,6 +231,10 @@ export interface BacktestResult {
   fleet: FleetTiming;
   /** The local fleet, its engines through tsx (`ARBFLEET_ENGINE_TSX=1`, as before the bundle). */
   fleetTsx: FleetTiming;
+  /** The local fleet started as `node bin/arbfleet.mjs` (no npm). */
+  fleetBin: FleetTiming;
+  /** The local fleet, its CLI through tsx (`ARBFLEET_CLI_TSX=1`, as before the CLI bundle). */
+  fleetCliTsx: FleetTiming;
   fleetToEngine: number;
   targets?: { met: boolean; missed: string[] };
 }
@@ -238,8 +256,10 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
   ];
   const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
   const results: BacktestResult[] = [];
-  // Built (if stale) before any measure, so that no run pays for a build.
+  // Built (if stale) before any measure, so that no run pays for a build: the engine's bundle and the CLI's.
   const bundle = (await ensureEngineBundle()).main;
+  const cliBuild = spawnSync(process.execPath, [resolve('bin/arbfleet.mjs'), '--version'], { encoding: 'utf8' });
+  if (cliBuild.status !== 0) throw new Error(`bench: bin/arbfleet.mjs --version exited ${cliBuild.status}: ${cliBuild.stderr}`);
   try {
     for (const set of sets) {
       const campaign = loadCampaignFile(set.config);
@@ -252,6 +272,8 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
       const procTsx = await median(runs, () => engineProcess(set.config, 'tsx', bundle));
       const fleet = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle'));
       const fleetTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'tsx'));
+      const fleetBin = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'bin'));
+      const fleetCliTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'tsx'));
       const result: BacktestResult = {
         ...set,
         engine,
@@ -260,6 +282,8 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
         engineProcessTsx: procTsx,
         fleet,
         fleetTsx,
+        fleetBin,
+        fleetCliTsx,
         fleetToEngine: Math.round((fleet.wallMs / engine.wallMs) * 100) / 100,
       };
       if (set.config.endsWith('real-btc-candles-5m.yaml')) {
@@ -303,6 +327,10 @@ export function backtestTable(results: readonly BacktestResult[]): string {
     rows.push(['', `arbfleet run (${r.fleetToEngine}× the engine)`, s(r.fleet.wallMs), cpu(r.fleet.cpuSec), days(r.fleet.daysPerSec), '', '', target]);
     const x = r.fleetTsx;
     rows.push(['', 'arbfleet run, engine through tsx', s(x.wallMs), cpu(x.cpuSec), days(x.daysPerSec), '', '', '']);
+    const b = r.fleetBin;
+    rows.push(['', 'node bin/arbfleet.mjs run (no npm)', s(b.wallMs), cpu(b.cpuSec), days(b.daysPerSec), '', '', '']);
+    const c = r.fleetCliTsx;
+    rows.push(['', 'arbfleet run, CLI through tsx', s(c.wallMs), cpu(c.cpuSec), days(c.daysPerSec), '', '', '']);
   }
   const widths = (rows[0] as string[]).map((_, c) => Math.max(...rows.map((r) => (r[c] as string).length)));
   const table = rows.map((r) => r.map((cell, c) => (c < 2 ? cell.padEnd(widths[c] as number) : cell.padStart(widths[c] as number))).join('  '));
@@ -311,6 +339,8 @@ export function backtestTable(results: readonly BacktestResult[]): string {
       [
         ['arbfleet run', r.fleet.phases],
         ['arbfleet run, engine through tsx', r.fleetTsx.phases],
+        ['node bin/arbfleet.mjs run (no npm)', r.fleetBin.phases],
+        ['arbfleet run, CLI through tsx', r.fleetCliTsx.phases],
       ] as const
     ).flatMap(([label, p]) =>
       p
