@@ -192,6 +192,8 @@ export class ShardRunner {
   private lastHeartbeatOk = 0;
   private lastProgressTicks = -1;
   private progressAt = 0;
+  /** Wall time the health file was last written (virtual time writes it once per heartbeat interval). */
+  private healthWrittenAt = Number.NEGATIVE_INFINITY;
   private wake: (() => void) | undefined;
   /** Turns of the run loop: they advance while the market is quiet (not while a chaos stall holds it). */
   private turns = 0;
@@ -633,6 +635,11 @@ export class ShardRunner {
       this.progressAt = wall;
     }
     if (!this.o.healthFile) return;
+    // On virtual time heartbeats come as fast as the replay goes (199 in 1 to 2 s for 3 months of
+    // 5-minute candles); the file is judged on wall time (healthcheck.ts: stale after 60 s), so it
+    // is written at most once per heartbeat interval of wall time, and at the final heartbeat.
+    if (this.o.mode === 'virtual' && this.finalStop === undefined && wall - this.healthWrittenAt < this.heartbeatMs) return;
+    this.healthWrittenAt = wall;
     try {
       writeFileSync(this.o.healthFile, JSON.stringify({ at: wall, ticks: progress.ticks, turns: moved, progressAt: this.progressAt }));
     } catch (error) {
