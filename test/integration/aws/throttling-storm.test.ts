@@ -18,11 +18,11 @@
  * most `massRestartsPerPass` per pass, with its `watchdog.mass-staleness` event; after the storm
  * every shard runs again, on a later generation.
  *
- * How the fleet is driven (one turn at a time, as the Lambdas' triggers would): a watchdog pass
- * (its failure during the storm is what the Lambda would log), then each engine's exit handed to
- * task-events as ECS's STOPPED event with the engine's real exit code (a delivery that fails is
- * tried again next turn, as EventBridge retries the invocation), the moto task stopped once the
- * event was taken (moto's DescribeTasks carries no exit code; ECS's would show the same exit 4),
+ * How the fleet is driven (one turn at a time, as the Lambdas' triggers would): each engine's exit
+ * so far handed to task-events as ECS's STOPPED event with the engine's real exit code, a watchdog
+ * pass (its failure during the storm is what the Lambda would log), then the exits again (a
+ * delivery that fails is tried again, as EventBridge retries the invocation), the moto task
+ * stopped once the event was taken (moto's DescribeTasks carries no exit code; ECS's would show the same exit 4),
  * then the launch queue handed to the launcher and an engine started for each task it ran. The
  * storm starts and ends at a turn's start. Every wait is on a condition with a deadline meant for a
  * loaded machine (test/support/loaded-machine.ts); nothing is judged on speed.
@@ -115,6 +115,8 @@ interface Run {
   exit?: { code: number | null; signal: NodeJS.Signals | null };
   /** The STOPPED event was taken by task-events, and the moto task stopped. */
   delivered: boolean;
+  /** A delivery was tried and refused (the store throttled): EventBridge's retry backoff holds it past the next pass. */
+  refused?: boolean;
 }
 
 /** A fleet on its own tables and queue, its engines and (when `control`) its control plane's DynamoDB calls behind the proxy. */
@@ -180,22 +182,18 @@ class StormFleet {
 
   /** One turn: a watchdog pass, the exits handed to task-events, the launches made and their engines started. */
   async turn(): Promise<void> {
+    // Exits that came since the last turn reach task-events before the pass, as ECS's STOPPED event
+    // (seconds after the exit) comes before a watchdog that runs once a minute: a turn here lasts
+    // seconds (the launcher's calls), and an exit held back for a whole turn would be judged LOST.
+    // An event whose delivery was refused waits for the pass: EventBridge retries it with backoff.
+    await this.deliverExits(true);
     try {
       const { verdicts } = await runWatchdog(this.runtime);
       this.passes.push({ restarts: verdicts.restart ?? 0 });
     } catch (error) {
       this.passes.push({ failed: (error as Error).name });
     }
-    for (const run of this.runs) {
-      if (run.exit === undefined || run.delivered) continue;
-      try {
-        await handleTaskEvent(this.runtime, this.stoppedEvent(run));
-      } catch {
-        continue; // throttled: EventBridge tries the invocation again
-      }
-      await direct.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: run.taskArn, reason: 'Essential container in task exited' }));
-      run.delivered = true;
-    }
+    await this.deliverExits();
     const { Messages = [] } = await direct.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: this.queueUrl,
@@ -232,6 +230,21 @@ class StormFleet {
   }
 
   /** Turns until `check` holds (returns a value), at most `timeoutMs`. */
+  /** Each engine exit not yet delivered (`fresh`: never tried), handed to task-events as ECS's STOPPED event, then the moto task stopped. */
+  private async deliverExits(fresh = false): Promise<void> {
+    for (const run of this.runs) {
+      if (run.exit === undefined || run.delivered || (fresh && run.refused)) continue;
+      try {
+        await handleTaskEvent(this.runtime, this.stoppedEvent(run));
+      } catch {
+        run.refused = true;
+        continue; // throttled: EventBridge tries the invocation again
+      }
+      await direct.ecs.send(new StopTaskCommand({ cluster: CLUSTER, task: run.taskArn, reason: 'Essential container in task exited' }));
+      run.delivered = true;
+    }
+  }
+
   async turnUntil<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = CONDITION_DEADLINE_MS): Promise<T> {
     return waitFor(
       what,
