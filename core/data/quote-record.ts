@@ -6,7 +6,28 @@
 /** Venue A's quotes, venue B's quotes, or the FX rate (units of A's quote currency per unit of B's). */
 export type RecordVenue = 'A' | 'B' | 'FX';
 
-export interface QuoteRecord {
+/**
+ * Book levels on each side, top first (issue 19): how many a side, and level k at `bidPx[k]`/
+ * `bidSz[k]` (`askPx`/`askSz`), sizes in the base asset, level 0 at the quote's `bid`/`ask`.
+ * Caller-owned arrays of at least `MAX_BOOK_LEVELS`, reused: a record, a venue connection's decoded
+ * quote (`live/venue-protocol.ts`), an update in the live feed's ring (`live/quote-ring.ts`).
+ */
+export interface BookLevels {
+  bidLevels: number;
+  askLevels: number;
+  bidPx: Float64Array;
+  bidSz: Float64Array;
+  askPx: Float64Array;
+  askSz: Float64Array;
+}
+
+/**
+ * One record. Its levels (`BookLevels`): 0 a side when the source gives no size (candles, a
+ * canonical file without size columns), 1 for a top of book with its sizes (bookTicker, Tardis
+ * quotes), up to `MAX_BOOK_LEVELS` for an order book (Upbit's 15, ccxt snapshots; deeper levels
+ * are dropped).
+ */
+export interface QuoteRecord extends BookLevels {
   /** Event time (when the venue stamped the update), ms since the epoch, UTC. */
   ts: number;
   /** The base asset (`BTC`), after the symbol map; `FX` for a rate. */
@@ -22,32 +43,14 @@ export interface QuoteRecord {
    * the column leave it NaN.
    */
   exchangeTs: number;
-  /**
-   * Recorded book levels on each side, top first (issue 19): 0 when the source gives no size
-   * (candles, a canonical file without size columns), 1 for a top of book with its sizes
-   * (bookTicker, Tardis quotes), up to `MAX_BOOK_LEVELS` for an order book (Upbit's 15, ccxt
-   * snapshots; deeper levels are dropped). Level k is `bidPx[k]`/`bidSz[k]` (`askPx`/`askSz`);
-   * level 0's price is `bid` (`ask`). Sizes are in the base asset.
-   */
-  bidLevels: number;
-  askLevels: number;
-  bidPx: Float64Array;
-  bidSz: Float64Array;
-  askPx: Float64Array;
-  askSz: Float64Array;
 }
 
 /** The most levels a record keeps per side (ccxt snapshots often hold 20; Upbit sends 15). */
 export const MAX_BOOK_LEVELS = 20;
 
-export function emptyRecord(): QuoteRecord {
+/** No levels, with room for `MAX_BOOK_LEVELS` a side. */
+export function emptyLevels(): BookLevels {
   return {
-    ts: 0,
-    symbol: '',
-    venue: 'A',
-    bid: 0,
-    ask: 0,
-    exchangeTs: Number.NaN,
     bidLevels: 0,
     askLevels: 0,
     bidPx: new Float64Array(MAX_BOOK_LEVELS),
@@ -55,6 +58,10 @@ export function emptyRecord(): QuoteRecord {
     askPx: new Float64Array(MAX_BOOK_LEVELS),
     askSz: new Float64Array(MAX_BOOK_LEVELS),
   };
+}
+
+export function emptyRecord(): QuoteRecord {
+  return { ts: 0, symbol: '', venue: 'A', bid: 0, ask: 0, exchangeTs: Number.NaN, ...emptyLevels() };
 }
 
 /** Sets a record's top-of-book sizes (one level a side, at its `bid`/`ask`); a size that is not a finite number ≥ 0 leaves the record unsized. */
@@ -93,8 +100,8 @@ export function readLevels(levels: unknown, px: Float64Array, sz: Float64Array, 
   return n;
 }
 
-/** Copies the levels of `from` into `to` (both caller-owned records). */
-export function copyLevels(from: QuoteRecord, to: QuoteRecord): void {
+/** Copies the levels of `from` into `to` (both caller-owned). */
+export function copyLevels(from: BookLevels, to: BookLevels): void {
   to.bidLevels = from.bidLevels;
   to.askLevels = from.askLevels;
   for (let k = 0; k < from.bidLevels; k++) {
@@ -124,4 +131,12 @@ export function priceProblem(r: QuoteRecord): SkipReason | undefined {
   if (bid <= 0 || ask <= 0) return 'non-positive';
   if (bid > ask) return 'crossed';
   return undefined;
+}
+
+/** True when `a` and `b` hold the same levels, price and size, on both sides. */
+export function sameLevels(a: BookLevels, b: BookLevels): boolean {
+  if (a.bidLevels !== b.bidLevels || a.askLevels !== b.askLevels) return false;
+  for (let k = 0; k < a.bidLevels; k++) if (a.bidPx[k] !== b.bidPx[k] || a.bidSz[k] !== b.bidSz[k]) return false;
+  for (let k = 0; k < a.askLevels; k++) if (a.askPx[k] !== b.askPx[k] || a.askSz[k] !== b.askSz[k]) return false;
+  return true;
 }

@@ -4,6 +4,7 @@ import type { LiveFeedConfig, VenueConfig } from '../../config/campaign-config.j
 import { ValidationError } from '../../errors.js';
 import type { VenueQuality } from '../../model/progress.js';
 import type { MarketFeed, QuoteSink } from '../market-feed.js';
+import { type BookLevels, copyLevels, emptyLevels, sameLevels } from '../quote-record.js';
 import { FX_INSTRUMENT, QuoteRing, type RingLevels } from './quote-ring.js';
 import { ReplayRecorder } from './replay-recorder.js';
 import { VenueConnection, type LiveVenueState } from './venue-connection.js';
@@ -85,7 +86,7 @@ export class LiveFeed implements MarketFeed {
   private closed = false;
   private readonly last = { at: -Infinity, instrument: 0, bid: 0, ask: 0 };
   /** The levels of the last update pushed with levels (what a repeat is compared with). */
-  private readonly lastBook: LastBook;
+  private readonly lastBook: BookLevels = emptyLevels();
   private repeated = 0;
   private readonly startedAt: number;
 
@@ -93,7 +94,6 @@ export class LiveFeed implements MarketFeed {
     this.clock = o.clock ?? systemClock;
     this.startedAt = this.clock.now();
     const levels = o.levels ?? 0;
-    this.lastBook = new LastBook(levels);
     this.ring = new QuoteRing(o.ringCapacity ?? (levels > 1 ? 8192 : 65_536), levels);
     const { feed, venues, symbols } = o;
     const a = venueProtocol(venues.a, 'a');
@@ -231,11 +231,11 @@ export class LiveFeed implements MarketFeed {
     const at = Math.max(received, this.last.at);
     const last = this.last;
     const same = at === last.at && instrument === last.instrument && bid === last.bid && ask === last.ask;
-    if (same && (book === undefined || this.lastBook.matches(book))) {
+    if (same && (book === undefined || sameLevels(book, this.lastBook))) {
       this.repeated++;
       return;
     }
-    if (book !== undefined) this.lastBook.copy(book);
+    if (book !== undefined) copyLevels(book, this.lastBook);
     last.at = at;
     last.instrument = instrument;
     last.bid = bid;
@@ -282,43 +282,4 @@ function planFx(o: LiveFeedOptions): FxPlan {
   throw new ValidationError([
     { path: 'feed.fx.market', message: `must be ${a.quoteCurrency}-${b.quoteCurrency} (Upbit's market of venue A's quote against venue B's), got ${market}` },
   ]);
-}
-
-/** A copy of one update's book levels, allocated once (`levels` a side), to tell a repeat from a change of size. */
-class LastBook {
-  private bidLevels = -1;
-  private askLevels = -1;
-  private readonly bidPx: Float64Array;
-  private readonly bidSz: Float64Array;
-  private readonly askPx: Float64Array;
-  private readonly askSz: Float64Array;
-
-  constructor(levels: number) {
-    this.bidPx = new Float64Array(levels);
-    this.bidSz = new Float64Array(levels);
-    this.askPx = new Float64Array(levels);
-    this.askSz = new Float64Array(levels);
-  }
-
-  matches(book: RingLevels): boolean {
-    const bids = Math.min(book.bidLevels, this.bidPx.length);
-    const asks = Math.min(book.askLevels, this.askPx.length);
-    if (bids !== this.bidLevels || asks !== this.askLevels) return false;
-    for (let k = 0; k < bids; k++) if (book.bidPx[k] !== this.bidPx[k] || book.bidSz[k] !== this.bidSz[k]) return false;
-    for (let k = 0; k < asks; k++) if (book.askPx[k] !== this.askPx[k] || book.askSz[k] !== this.askSz[k]) return false;
-    return true;
-  }
-
-  copy(book: RingLevels): void {
-    this.bidLevels = Math.min(book.bidLevels, this.bidPx.length);
-    this.askLevels = Math.min(book.askLevels, this.askPx.length);
-    for (let k = 0; k < this.bidLevels; k++) {
-      this.bidPx[k] = book.bidPx[k] as number;
-      this.bidSz[k] = book.bidSz[k] as number;
-    }
-    for (let k = 0; k < this.askLevels; k++) {
-      this.askPx[k] = book.askPx[k] as number;
-      this.askSz[k] = book.askSz[k] as number;
-    }
-  }
 }

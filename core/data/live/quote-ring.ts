@@ -1,18 +1,11 @@
 import type { QuoteSink } from '../market-feed.js';
-import { emptyRecord, type QuoteRecord } from '../quote-record.js';
+import { type BookLevels, emptyRecord, type QuoteRecord } from '../quote-record.js';
 
 /** The instrument number of an FX update in the ring (quotes are `symbol * 2 + venue`). */
 export const FX_INSTRUMENT = -1;
 
 /** One update's book levels as the ring takes them (a venue connection's scratch: `venue-protocol.ts`'s `DecodedQuote`). */
-export interface RingLevels {
-  bidLevels: number;
-  askLevels: number;
-  bidPx: Float64Array;
-  bidSz: Float64Array;
-  askPx: Float64Array;
-  askSz: Float64Array;
-}
+export type RingLevels = BookLevels;
 
 /**
  * A fixed-size first-in first-out queue of market updates between the sockets (which push as

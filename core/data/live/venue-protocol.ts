@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { MAX_BOOK_LEVELS } from '../quote-record.js';
+import { type BookLevels, emptyLevels, MAX_BOOK_LEVELS } from '../quote-record.js';
 
 /** The venues whose public streams the live feed speaks. */
 export const LIVE_VENUES = ['upbit', 'binance'] as const;
@@ -13,9 +13,11 @@ export type SkipReason = 'malformed' | 'crossed' | 'unknown-symbol' | 'venue-err
 
 /**
  * Where a decoded frame's quote lands: one preallocated object per connection, overwritten by
- * every decode, so decoding allocates nothing beyond what `JSON.parse` does.
+ * every decode, so decoding allocates nothing beyond what `JSON.parse` does. Its levels (`BookLevels`) are those the last decode read a side
+ * (0: none wanted, or the frame carried no size): Upbit's `orderbook_units` give up to the units
+ * subscribed (`.15` when more than one level is wanted); Binance's `bookTicker` gives the top's `B`/`A`.
  */
-export interface DecodedQuote {
+export interface DecodedQuote extends BookLevels {
   /** The venue's own market code, e.g. `KRW-BTC` (Upbit) or `BTCUSDT` (Binance). */
   code: string;
   bid: number;
@@ -36,18 +38,6 @@ export interface DecodedQuote {
    * only), at most `MAX_BOOK_LEVELS`: set once by the connection from the feed's `levels`.
    */
   levelsWanted: number;
-  /**
-   * Levels the last decode read a side (0: none wanted, or the frame carried no size), best
-   * first: level k at `bidPx[k]`/`bidSz[k]` (`askPx`/`askSz`), sizes in the base asset, level 0
-   * at `bid`/`ask`. Upbit's `orderbook_units` give up to the units subscribed (`.15` when more
-   * than one level is wanted); Binance's `bookTicker` gives the top's `B`/`A`.
-   */
-  bidLevels: number;
-  askLevels: number;
-  bidPx: Float64Array;
-  bidSz: Float64Array;
-  askPx: Float64Array;
-  askSz: Float64Array;
 }
 
 /** A connection's scratch quote, allocated once: `levelsWanted` levels a side are read from each frame. */
@@ -59,12 +49,7 @@ export function decodedQuote(levelsWanted = 0): DecodedQuote {
     exchangeTs: Number.NaN,
     venueClock: Number.NaN,
     levelsWanted: Math.min(levelsWanted, MAX_BOOK_LEVELS),
-    bidLevels: 0,
-    askLevels: 0,
-    bidPx: new Float64Array(MAX_BOOK_LEVELS),
-    bidSz: new Float64Array(MAX_BOOK_LEVELS),
-    askPx: new Float64Array(MAX_BOOK_LEVELS),
-    askSz: new Float64Array(MAX_BOOK_LEVELS),
+    ...emptyLevels(),
   };
 }
 
