@@ -10,41 +10,16 @@
 import { describe, expect, it } from 'vitest';
 import { shardTimeouts } from '../../../core/fleet/timeouts.js';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
-import { silentLogger } from '../../../core/log.js';
 import type { ShardPersistence } from '../../../core/ports.js';
-import { type RunnerTimers, ShardRunner } from '../../../engine-task/src/runner.js';
-import { T0, testCampaign } from '../../support/campaigns.js';
+import { testCampaign } from '../../support/campaigns.js';
 import { KEY } from '../../support/run-shard.js';
+import { busyAnswer, sleepingRunner } from '../../support/sleeping-runner.js';
 
 const campaign = testCampaign({ duration: '30s', watchdog: { staleAfter: 5, heartbeatInterval: 1 } });
 const TIMEOUTS = shardTimeouts(campaign.config.watchdog);
 
 function runWith(port: ShardPersistence) {
-  const clock = { ms: T0, sleeps: [] as number[] };
-  const timers: RunnerTimers = {
-    sleep: async (ms) => {
-      clock.sleeps.push(ms);
-      clock.ms += ms;
-    },
-    timeout: (fire, ms) => {
-      clock.ms += ms;
-      queueMicrotask(fire);
-      return () => undefined;
-    },
-    yield: async () => undefined,
-  };
-  const runner = new ShardRunner({
-    campaign,
-    shardIndex: 0,
-    symbols: campaign.symbols.map((s) => s.base),
-    persistence: port,
-    mode: 'virtual',
-    log: silentLogger,
-    startAt: T0,
-    clock: { now: () => clock.ms },
-    monotonic: () => clock.ms,
-    timers,
-  });
+  const { runner, clock } = sleepingRunner(campaign, port);
   return { run: () => runner.run(), clock };
 }
 
@@ -60,7 +35,7 @@ function busyAtTheEnd(inner: ShardPersistence, failures: number) {
     heartbeat: async (progress) => {
       if (progress.stop !== undefined && refused < failures) {
         refused++;
-        throw Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
+        throw busyAnswer();
       }
       return inner.heartbeat(progress);
     },

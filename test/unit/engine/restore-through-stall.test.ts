@@ -10,52 +10,16 @@
 import { describe, expect, it } from 'vitest';
 import { shardTimeouts } from '../../../core/fleet/timeouts.js';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
-import { silentLogger } from '../../../core/log.js';
 import type { ShardPersistence } from '../../../core/ports.js';
-import { type RunnerTimers, ShardRunner } from '../../../engine-task/src/runner.js';
-import { T0, testCampaign } from '../../support/campaigns.js';
+import { testCampaign } from '../../support/campaigns.js';
 import { KEY } from '../../support/run-shard.js';
+import { busyAnswer, sleepingRunner } from '../../support/sleeping-runner.js';
 
 const campaign = testCampaign({ duration: '30s', watchdog: { staleAfter: 5, heartbeatInterval: 1 } });
 const TIMEOUTS = shardTimeouts(campaign.config.watchdog);
 
-/** Timers on a clock that only the runner's own sleeps move (ms). */
-function sleepClock() {
-  const clock = { ms: T0, sleeps: [] as number[] };
-  const timers: RunnerTimers = {
-    sleep: async (ms) => {
-      clock.sleeps.push(ms);
-      clock.ms += ms;
-    },
-    timeout: (fire, ms) => {
-      clock.ms += ms;
-      queueMicrotask(fire);
-      return () => undefined;
-    },
-    yield: async () => undefined,
-  };
-  return { clock, timers };
-}
-
-/** A `SQLITE_BUSY` answer, as the SQLite store throws it. */
-function busy(): Error {
-  return Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' });
-}
-
 function runner(persistence: ShardPersistence) {
-  const { clock, timers } = sleepClock();
-  const shard = new ShardRunner({
-    campaign,
-    shardIndex: 0,
-    symbols: campaign.symbols.map((s) => s.base),
-    persistence,
-    mode: 'virtual',
-    log: silentLogger,
-    startAt: T0,
-    clock: { now: () => clock.ms },
-    monotonic: () => clock.ms,
-    timers,
-  });
+  const { runner: shard, clock } = sleepingRunner(campaign, persistence);
   return { shard, clock };
 }
 
@@ -79,7 +43,7 @@ function failingRestores(inner: ShardPersistence, failures: number, error: () =>
 describe('restoring through a store stall', () => {
   it('tries a busy restore again every store retry and runs on once the store answers', async () => {
     const ledger = new MemoryShardLedger();
-    const { port, calls } = failingRestores(ledger.forTask(KEY, 0), 3, busy);
+    const { port, calls } = failingRestores(ledger.forTask(KEY, 0), 3, busyAnswer);
     const { shard, clock } = runner(port);
     const outcome = await shard.run();
     expect(outcome.end).toBe('completed');
@@ -89,7 +53,7 @@ describe('restoring through a store stall', () => {
   });
 
   it('gives up within the store stall tolerance, throwing the store error (main.ts: exit 4)', async () => {
-    const { port, calls } = failingRestores(new MemoryShardLedger().forTask(KEY, 0), Infinity, busy);
+    const { port, calls } = failingRestores(new MemoryShardLedger().forTask(KEY, 0), Infinity, busyAnswer);
     const { shard, clock } = runner(port);
     const started = clock.ms;
     await expect(shard.run()).rejects.toMatchObject({ code: 'SQLITE_BUSY' });
