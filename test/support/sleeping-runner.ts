@@ -1,7 +1,8 @@
 /**
  * A `ShardRunner` whose waits are injected (`RunnerOptions.timers`) on a clock that only its own
  * sleeps and timeouts move (ms): verdicts about when the runner retried or gave up do not depend
- * on the machine's load. Virtual mode, one shard of `campaign`, over `persistence`.
+ * on the machine's load. One shard of `campaign` over `persistence`, in virtual time (default) or
+ * in real time on that clock (engine time and timers both follow it).
  */
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { silentLogger } from '../../core/log.js';
@@ -9,7 +10,11 @@ import type { ShardPersistence } from '../../core/ports.js';
 import { type RunnerTimers, ShardRunner } from '../../engine-task/src/runner.js';
 import { T0 } from './campaigns.js';
 
-export function sleepingRunner(campaign: Campaign, persistence: ShardPersistence): { runner: ShardRunner; clock: { ms: number; sleeps: number[] } } {
+export function sleepingRunner(
+  campaign: Campaign,
+  persistence: ShardPersistence,
+  mode: 'virtual' | 'real' = 'virtual',
+): { runner: ShardRunner; clock: { ms: number; sleeps: number[] } } {
   const clock = { ms: T0, sleeps: [] as number[] };
   const timers: RunnerTimers = {
     sleep: async (ms) => {
@@ -28,7 +33,7 @@ export function sleepingRunner(campaign: Campaign, persistence: ShardPersistence
     shardIndex: 0,
     symbols: campaign.symbols.map((s) => s.base),
     persistence,
-    mode: 'virtual',
+    mode,
     log: silentLogger,
     startAt: T0,
     clock: { now: () => clock.ms },

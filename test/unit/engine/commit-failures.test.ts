@@ -18,6 +18,7 @@ import { LedgerConflictError } from '../../../core/errors.js';
 import type { ShardPersistence } from '../../../core/ports.js';
 import { testCampaign } from '../../support/campaigns.js';
 import { KEY, runVirtual } from '../../support/run-shard.js';
+import { busyAnswer, sleepingRunner } from '../../support/sleeping-runner.js';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
 import { silentLogger } from '../../../core/log.js';
 import { ShardRunner } from '../../../engine-task/src/runner.js';
@@ -269,5 +270,42 @@ describe('the runner when commits fail', () => {
     expect(commits).toBe(3);
     expect(outcome.end).toBe('store-unavailable');
     expect(outcome.reason).toMatch(/^store did not answer: the commit in flight was sent [\d.]+s ago; no (commit succeeded|heartbeat written) for [\d.]+s/);
+  });
+});
+
+describe('a commit refused by a store in trouble', () => {
+  it('is tried again one store retry later (storeRetrySec), not a flush later, so a tolerated stall cannot pass the commit bound', async () => {
+    // Real time on a clock that only the runner's own waits move: the gap between the refused
+    // attempt and the next is the runner's choice, the store retry (0.25 s here), not the flush (1 s).
+    const real = testCampaign({ symbols: ['BTC'], duration: '20s', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 1 } });
+    const retry = shardTimeouts(real.config.watchdog).storeRetrySec * 1000;
+    const flush = real.config.monitor.flushInterval * 1000;
+    expect(retry).toBeLessThan(flush / 2);
+    const ledger = new MemoryShardLedger();
+    const inner = ledger.forTask(KEY, 0);
+    const attempts: number[] = [];
+    let clockMs = () => 0;
+    const { runner, clock } = sleepingRunner(
+      real,
+      {
+        ...inner,
+        restore: () => inner.restore(),
+        heartbeat: (progress) => inner.heartbeat(progress),
+        async commit(fills, checkpoint) {
+          attempts.push(clockMs());
+          if (attempts.length === 1) throw busyAnswer();
+          await inner.commit(fills, checkpoint);
+        },
+      },
+      'real',
+    );
+    clockMs = () => clock.ms;
+    const outcome = await runner.run();
+    expect(outcome.end).toBe('completed');
+    expect(attempts.length).toBeGreaterThan(2);
+    const gap = (attempts[1] as number) - (attempts[0] as number);
+    expect(gap).toBeGreaterThanOrEqual(retry);
+    expect(gap).toBeLessThan(flush);
+    expect(ledger.fills(KEY).map((f) => f.seq)).toEqual(ledger.fills(KEY).map((_, i) => i));
   });
 });
