@@ -31,23 +31,31 @@ function fifteen(top: number, step: number, sizes: number[]): [number, number][]
   return Array.from({ length: 15 }, (_, k): [number, number] => [top + k * step, sizes[k] ?? 1]);
 }
 
+/** A depth engine on BTC and a live feed of the stand-in's two venues feeding it (`clock`: the feed's arrival times). */
+async function depthFeed(clock?: VirtualClock): Promise<{ s: VenueWsServer; engine: Engine; feed: LiveFeed }> {
+  const s = await VenueWsServer.start();
+  server = s;
+  const campaign = testCampaign({
+    symbols: ['BTC'],
+    strategy: { entryBps: 25, exitBps: -1000, maxHolding: '10m', stopLossBps: 1000, takeProfitBps: 1000, orderNotional: 1000 },
+    execution: { model: 'depth' },
+  });
+  const engine = new Engine({ campaign, symbols: ['BTC'], generation: 0 });
+  const live = new LiveFeed({
+    feed: LiveFeedSchema.parse({ kind: 'live', fx: { source: 'fixed' }, endpoints: { a: s.endpoints.upbit, b: s.endpoints.binance } }),
+    venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
+    symbols: ['BTC'],
+    fxRate: FX,
+    levels: engine.book.levels,
+    ...(clock ? { clock } : {}),
+  });
+  feed = live;
+  return { s, engine, feed: live };
+}
+
 describe('Upbit depth on a live feed', () => {
   it('subscribes to 15 units, keeps them, and walks three of Upbit’s bid levels for a sale: 0.004 + 0.004 + the rest, at their volume-weighted price', async () => {
-    server = await VenueWsServer.start();
-    const s = server;
-    const campaign = testCampaign({
-      symbols: ['BTC'],
-      strategy: { entryBps: 25, exitBps: -1000, maxHolding: '10m', stopLossBps: 1000, takeProfitBps: 1000, orderNotional: 1000 },
-      execution: { model: 'depth' },
-    });
-    const engine = new Engine({ campaign, symbols: ['BTC'], generation: 0 });
-    feed = new LiveFeed({
-      feed: LiveFeedSchema.parse({ kind: 'live', fx: { source: 'fixed' }, endpoints: { a: s.endpoints.upbit, b: s.endpoints.binance } }),
-      venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
-      symbols: ['BTC'],
-      fxRate: FX,
-      levels: engine.book.levels,
-    });
+    const { s, engine } = await depthFeed();
     const [upbit] = await waitFor('Upbit subscribed', () => (s.subscribed('upbit').length > 0 ? s.subscribed('upbit') : undefined));
     await waitFor('Binance subscribed', () => (s.subscribed('binance').length > 0 ? true : undefined));
     expect(upbit?.units.get('KRW-BTC')).toBe(15);
@@ -83,24 +91,9 @@ describe('Upbit depth on a live feed', () => {
   });
 
   it('keeps a frame whose sizes changed while its prices did not, arriving in the same millisecond (not dropped as a repeat)', async () => {
-    server = await VenueWsServer.start();
-    const s = server;
-    const campaign = testCampaign({
-      symbols: ['BTC'],
-      strategy: { entryBps: 25, exitBps: -1000, maxHolding: '10m', stopLossBps: 1000, takeProfitBps: 1000, orderNotional: 1000 },
-      execution: { model: 'depth' },
-    });
-    const engine = new Engine({ campaign, symbols: ['BTC'], generation: 0 });
     // Every arrival at one instant: two frames of one market are a repeat only if nothing in them changed.
     const clock = new VirtualClock(Date.UTC(2026, 11, 7));
-    feed = new LiveFeed({
-      feed: LiveFeedSchema.parse({ kind: 'live', fx: { source: 'fixed' }, endpoints: { a: s.endpoints.upbit, b: s.endpoints.binance } }),
-      venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
-      symbols: ['BTC'],
-      fxRate: FX,
-      levels: engine.book.levels,
-      clock,
-    });
+    const { s, engine } = await depthFeed(clock);
     await waitFor('Upbit subscribed', () => (s.subscribed('upbit').length > 0 ? true : undefined));
     await waitFor('Binance subscribed', () => (s.subscribed('binance').length > 0 ? true : undefined));
     const askB = 95_000;
