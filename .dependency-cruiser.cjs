@@ -67,9 +67,9 @@ module.exports = {
     },
     {
       name: 'nothing-imports-test',
-      comment: 'test/ is imported by test/ only (and the vitest configs that run it).',
+      comment: 'test/ is imported by test/ only (the vitest configs name its setup files as paths; the file order is vitest.sequencer.ts, beside them).',
       severity: 'error',
-      from: { pathNot: '^test/|^vitest\\.(mutate\\.)?config\\.ts$' },
+      from: { pathNot: '^test/' },
       to: { path: '^test/' },
     },
     {

@@ -1,5 +1,5 @@
 import { defineConfig } from 'vitest/config';
-import LongestFirstSequencer from './test/setup/longest-first-sequencer.js';
+import LongestFirstSequencer from './vitest.sequencer.js';
 
 const IN_PROCESS = [
   'test/unit/**/*.test.ts',

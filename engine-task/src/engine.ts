@@ -13,7 +13,7 @@ import { PaperExecution } from './execution/paper-execution.js';
 import type { QuoteSink } from '../../core/data/market-feed.js';
 import type { QuoteRecord } from '../../core/data/quote-record.js';
 import { FillBuffer, REASON_CAMPAIGN_END } from './ledger/fill-buffer.js';
-import { LatencyHistogram } from './monitor/latency-histogram.js';
+import { LatencyHistogram } from './latency/latency-histogram.js';
 import { Portfolio, SLOT_ENTERING, SLOT_FREE, SLOT_OPEN } from './portfolio/portfolio.js';
 import { ALLOWED, dataLimitsOf, REJECT_LEDGER_FULL, RiskLimits } from './risk/risk-limits.js';
 import { BASELINE_EWMA, BASELINE_NONE, clearsBuyA, clearsSellA, PremiumBaseline, premiumOf } from './strategy/premium.js';

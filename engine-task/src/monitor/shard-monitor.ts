@@ -2,7 +2,7 @@ import { MICROS } from '../../../core/model/fill.js';
 import type { Progress, SymbolProgress, VenueQuality } from '../../../core/model/progress.js';
 import { QUALITY_A, QUALITY_B, QUALITY_FX } from '../book/quote-quality.js';
 import type { Engine } from '../engine.js';
-import type { LatencyHistogram } from './latency-histogram.js';
+import type { LatencyHistogram } from '../latency/latency-histogram.js';
 import type { Logger } from '../../../core/log.js';
 
 /** Memory of the process, for heartbeats (injected so tests can fake a leak or a fixed size). */

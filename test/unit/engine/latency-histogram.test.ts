@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LatencyHistogram } from '../../../engine-task/src/monitor/latency-histogram.js';
+import { LatencyHistogram } from '../../../engine-task/src/latency/latency-histogram.js';
 
 describe('the latency histogram', () => {
   it('is exact below 64 ns and within ~3 % above, up to seconds (property)', () => {

@@ -8,6 +8,9 @@
  * from its size: seconds per KiB of test source by project, as one run here gave them (JSON
  * reporter, 2026-11-30): e2e 4.6, aws 1.9, browser 1.0, the in-process suites 0.2. A file that
  * failed last time still runs first.
+ *
+ * Beside vitest.config.ts, not in test/: the config imports it, and a root file importing test/
+ * while test/ imports the CLI, which reads package.json at the root, made a unit loop.
  */
 import { statSync } from 'node:fs';
 import { relative } from 'node:path';
