@@ -1,19 +1,20 @@
 #!/usr/bin/env node
 // The `arbfleet` command (`npm run arbfleet`, `npx arbfleet`): runs the CLI's bundle,
-// cli/dist/arbfleet.mjs, built on first use and rebuilt whenever a source changed
-// (bin/cli-bundle.mjs), with source maps, so a stack names the TypeScript line.
+// cli/dist/arbfleet.mjs (cli/build.mjs), built on first use and rebuilt whenever a file it was
+// built from changed, one process building while others wait (core/local/bundle-freshness.mjs,
+// the engine bundle's check and lock too), with source maps, so a stack names the TypeScript line.
 // ARBFLEET_CLI_TSX=1 runs cli/arbfleet.ts through tsx instead, as before the bundle.
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 if (process.env.ARBFLEET_CLI_TSX === '1') {
   const { register } = await import('tsx/esm/api');
   register();
   await import('../cli/arbfleet.ts');
 } else {
-  const { ensureCliBundle } = await import('./cli-bundle.mjs');
+  const { CLI_BUNDLE, ensureBundle } = await import('../core/local/bundle-freshness.mjs');
   let bundle;
   try {
-    bundle = ensureCliBundle();
+    bundle = (await ensureBundle(CLI_BUNDLE, fileURLToPath(new URL('../', import.meta.url)))).main;
   } catch (error) {
     process.stderr.write(`arbfleet: ${error.message}\n`);
     process.exit(1);

@@ -1,10 +1,10 @@
 /**
  * `arbfleet` (bin/arbfleet.mjs, what `npm run arbfleet` and `npx arbfleet` run) starts the CLI's
  * bundle, cli/dist/arbfleet.mjs (cli/build.mjs), built on first use and again whenever a file it
- * was built from changed (bin/cli-bundle.mjs). Exercised as real processes on a copy of the
+ * was built from changed (core/local/bundle-freshness.mjs). Exercised as real processes on a copy of the
  * sources (the repository's own bundle is left alone): the real build, real files changed.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,6 +28,20 @@ function arbfleet(root: string, args: string[], env: Record<string, string> = {}
     timeout: 120_000,
   });
   return { code: run.status, out: run.stdout, err: run.stderr };
+}
+
+/** `arbfleet ARGS` as above, started without waiting for it: several may run at once. */
+function arbfleetStarting(root: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'arbfleet.mjs'), ...args], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    out += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
+  return new Promise((done) => child.on('close', (code) => done({ code, out, err })));
 }
 
 /** Rewrites `path` with `edit` applied, its mtime set in the past (settled before the next build starts). */
@@ -56,15 +70,25 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     expect(statSync(bundle).mtimeMs).toBe(built.mtimeMs);
   });
 
-  it('a file touched but not changed stays fresh; package.json or a source changed is rebuilt on the next start', { timeout: 240_000 }, () => {
+  it('a file touched but not changed stays fresh; package.json or a source changed is rebuilt on the next start, once for two starts at once', {
+    timeout: 240_000,
+  }, async () => {
     const program = join(root, 'cli', 'program.ts');
     const before = statSync(bundle).mtimeMs;
     change(program, (text) => text);
     expect(arbfleet(root, ['--version']).code).toBe(0);
     expect(statSync(bundle).mtimeMs).toBe(before);
 
+    // The copy's build notes each run of it in builds.log: two CLIs starting on a stale bundle build it once (the build lock).
+    const builds = join(root, 'builds.log');
+    change(join(root, 'cli', 'build.mjs'), (text) => `${text}\n(await import('node:fs')).appendFileSync(${JSON.stringify(builds)}, 'built\\n');\n`);
     change(join(root, 'package.json'), (text) => text.replace(/"version": "[^"]+"/, '"version": "9.8.7"'));
-    expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: '9.8.7\n', err: '' });
+    const both = await Promise.all([arbfleetStarting(root, ['--version']), arbfleetStarting(root, ['--version'])]);
+    expect(both).toEqual([
+      { code: 0, out: '9.8.7\n', err: '' },
+      { code: 0, out: '9.8.7\n', err: '' },
+    ]);
+    expect(readFileSync(builds, 'utf8')).toBe('built\n');
 
     change(program, (text) => text.replace('packageJson.version;', "packageJson.version.concat('-rebuilt');"));
     expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: '9.8.7-rebuilt\n', err: '' });

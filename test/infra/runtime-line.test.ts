@@ -40,7 +40,7 @@ describe(`one Node.js line for the tests, the Lambdas and the engine image: pack
 
   it.each([
     ['engine-task/Dockerfile', /^FROM node:(\d+)\b/g],
-    ['engine-task/build.mjs', /target: 'node(\d+)'/g],
+    ['core/local/bundle-build.mjs', /target: 'node(\d+)'/g],
     ['scripts/measure-live-clients.mjs', /target: 'node(\d+)'/g],
     ['test/support/lambda-bundle.ts', /AWS_Lambda_nodejs(\d+)\.x/g],
   ])('%s names it wherever it names a Node line', (file, pattern) => {

@@ -1,0 +1,96 @@
+// The one build of arbfleet's bundles (the engine's: engine-task/build.mjs; the CLI's:
+// cli/build.mjs): esbuild's settings, the outputs written whole, and the build record the
+// freshness check reads (core/local/bundle-freshness.mjs). Each build script names its entry
+// points and the files that shape its bundle, and may check what esbuild read before anything is
+// written. Plain JavaScript, run by Node before anything could compile TypeScript.
+//
+// esbuild comes from the caller: the image's build stage installs it under engine-task/ only
+// (engine-task/stage-image.sh), where this module, under core/, would not find it.
+//
+// Every file is written to a temporary name and renamed, so a process starting the bundle meanwhile
+// reads a whole old file or a whole new one, and two builds racing write the same bytes. The
+// record, `<outdir>/build-inputs.json`, is written last: every input esbuild read (its metafile)
+// and the build files, with size, mtime and SHA-256, and the outputs' hashes.
+import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { RECORD_FILE, sha256 } from './bundle-freshness.mjs';
+
+/** This module: it shapes every bundle, so each build records it among its inputs. */
+const SELF = 'core/local/bundle-build.mjs';
+/** Files that shape every bundle without being esbuild inputs. */
+const SHARED_BUILD_FILES = [SELF, 'package.json', 'tsconfig.json'];
+/** Packages the bundles load from node_modules at run time: native code esbuild cannot inline. */
+export const EXTERNAL = ['better-sqlite3'];
+/**
+ * An input whose mtime is within this of the build's start (file times are coarse: a jiffy, up to
+ * 10 ms) may have changed while esbuild read it: recorded with no hash, so it is never fresh and the
+ * next start builds again (ms).
+ */
+const SETTLE_MS = 50;
+
+/** Writes `path` whole or not at all: a temporary file in the same folder, then a rename. */
+function writeAtomically(path, contents) {
+  mkdirSync(dirname(path), { recursive: true });
+  const temporary = `${path}.${process.pid}.tmp`;
+  writeFileSync(temporary, contents);
+  renameSync(temporary, path);
+}
+
+function sizeAndTime(path) {
+  const { size, mtimeMs } = statSync(path);
+  return { size, mtimeMs };
+}
+
+/**
+ * Builds one bundle under `root` (paths in the record are relative to it) and exits 1 when esbuild
+ * finds an error (it has printed each with its file, line and the code around it).
+ * @param build esbuild's `build`.
+ * @param options.bundle the bundle (bundle-freshness.mjs: ENGINE_BUNDLE or CLI_BUNDLE).
+ * @param options.entryPoints esbuild's entry points: output name → source.
+ * @param options.buildFiles files besides the shared ones that shape the bundle (the script, lists it reads).
+ * @param options.check given esbuild's metafile before anything is written: throws to refuse the
+ *   bundle, or returns more files to write before the record (path → text).
+ * @returns esbuild's metafile.
+ */
+export async function buildBundle(build, { root, bundle, entryPoints, buildFiles = [], check = () => ({}) }) {
+  const startedAt = Date.now();
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints,
+    outdir: bundle.outdir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    platform: 'node',
+    target: 'node24',
+    format: 'esm',
+    sourcemap: true,
+    external: EXTERNAL,
+    banner: { js: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);" },
+    logLevel: 'warning',
+    metafile: true,
+    write: false,
+  }).catch((error) => {
+    process.stderr.write(`${bundle.script}: esbuild found ${error.errors?.length ?? 'an'} error(s); nothing written\n`);
+    process.exit(1);
+  });
+  // ARBFLEET_BUNDLE_METAFILE=<path>: esbuild's metafile (every input and who imported it) written there (the tests read it).
+  if (process.env.ARBFLEET_BUNDLE_METAFILE) writeFileSync(process.env.ARBFLEET_BUNDLE_METAFILE, JSON.stringify(result.metafile));
+  const extra = check(result.metafile);
+
+  const outputs = {};
+  for (const file of result.outputFiles) {
+    const path = relative(root, file.path);
+    writeAtomically(file.path, file.contents);
+    outputs[path] = { ...sizeAndTime(file.path), sha256: sha256(file.contents) };
+  }
+  for (const [path, text] of Object.entries(extra)) writeAtomically(join(root, path), text);
+
+  const inputs = {};
+  for (const input of [...new Set([...Object.keys(result.metafile.inputs), ...SHARED_BUILD_FILES, ...buildFiles])].sort()) {
+    const path = relative(root, resolve(root, input));
+    const { size, mtimeMs } = sizeAndTime(join(root, path));
+    inputs[path] = mtimeMs < startedAt - SETTLE_MS ? { size, mtimeMs, sha256: sha256(readFileSync(join(root, path))) } : { size, mtimeMs: -1, sha256: '' };
+  }
+  writeAtomically(join(root, bundle.outdir, RECORD_FILE), `${JSON.stringify({ version: 1, builtAt: new Date().toISOString(), outputs, inputs })}\n`);
+  return result.metafile;
+}
