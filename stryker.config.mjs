@@ -38,21 +38,21 @@ function functionRanges(file, names) {
 
 /** The stores' fencing (generation) and compare-and-set (version) code. */
 export const STORE_FENCING = [
-  ...functionRanges('core/local/sqlite-store.ts', [
+  ...functionRanges('core/local/sqlite-campaign-store.ts', [
     'checkSameFile',
     'updateCampaign',
     'updateShard',
     'forTask',
-    'updateSchedule',
     'heartbeat',
     'commit',
     'throwFenced',
-    'checkVersion',
     // The writer identity (d714eac): the claim on restore, the fence row read, who holds the shard.
     'claimAndRestore',
     'fenceOf',
     'holderBesides',
   ]),
+  ...functionRanges('core/local/sqlite-schedule-store.ts', ['updateSchedule']),
+  ...functionRanges('core/model/record-codec.ts', ['checkVersion']),
   'core/aws/dynamodb-commit.ts',
 ];
 

@@ -16,7 +16,8 @@ import { taskClockEnvironment } from '../core/fleet/task-clock.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { ensureEngineBundle } from '../core/local/engine-bundle.js';
 import { ProcessLauncher } from '../core/local/process-launcher.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
+import { SqliteScheduleStore } from '../core/local/sqlite-schedule-store.js';
 import type { Logger } from '../core/log.js';
 import { engineChaosEnv, type ChaosFault } from './chaos-plan.js';
 import { ChaosDriver } from './chaos-driver.js';
@@ -62,6 +63,8 @@ export interface LocalFleetOptions {
  */
 export class LocalFleet {
   readonly store: SqliteCampaignStore;
+  /** The schedules, in the same file on the same connection as `store`. */
+  readonly schedules: SqliteScheduleStore;
   readonly queue: MemoryLaunchQueue;
   readonly launcher: ProcessLauncher;
   readonly campaigns: CampaignService;
@@ -94,6 +97,7 @@ export class LocalFleet {
     if (options.taskDir === undefined) mkdirSync(join(options.runDir, 'tasks'), { recursive: true });
     this.dbPath = join(options.runDir, 'fleet.db');
     this.store = new SqliteCampaignStore(this.dbPath, clock);
+    this.schedules = new SqliteScheduleStore(this.store.database, clock);
     this.queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
     this.launcher = new ProcessLauncher({
       clock,

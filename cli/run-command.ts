@@ -20,7 +20,7 @@ import { StateConflictError, ValidationError, VersionConflictError } from '../co
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { runSummaryLines } from '../core/report/run-summary.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
 import type { FleetApi } from '../core/ports.js';
 import { parseChaos, type ChaosFault } from './chaos-plan.js';

@@ -13,7 +13,8 @@ import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { CampaignService } from '../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
+import { SqliteScheduleStore } from '../core/local/sqlite-schedule-store.js';
 import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ScheduleView, TaskLauncher, TriggerResult } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
@@ -178,7 +179,9 @@ async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport
     log,
     taskEnvironment: () => ({}),
   });
-  const handler = createApiHandler(campaigns, { schedules: new ScheduleService({ schedules: store, store, campaigns, clock: systemClock, log }) });
+  const handler = createApiHandler(campaigns, {
+    schedules: new ScheduleService({ schedules: new SqliteScheduleStore(store.database, systemClock), store, campaigns, clock: systemClock, log }),
+  });
   try {
     return await use(async (method, path, body) => {
       const response = await handler({

@@ -70,7 +70,7 @@ export async function serve(values: ServeOptions, log: (json: boolean) => Logger
   const dataDir = resolve(values.data);
   const logger = log(values.json === true);
   const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });
-  const schedules = new ScheduleService({ schedules: fleet.store, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
+  const schedules = new ScheduleService({ schedules: fleet.schedules, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
 
   await fleet.prepareEngine();
   const resumed: string[] = [];

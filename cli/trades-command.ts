@@ -10,7 +10,7 @@ import { stringify } from 'csv-stringify/sync';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import { loadReportInput } from '../core/report/build-report.js';
 import { reportConfigOf } from '../core/report/report-config.js';
 import { formatInstant } from '../core/report/report-format.js';

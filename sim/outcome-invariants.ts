@@ -4,8 +4,9 @@ import type { CampaignRecord, LifecycleEvent, RestartRecord, ShardRecord } from 
 import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { CAMPAIGN_STATUS_EVENT } from '../core/fleet/campaign-lifecycle.js';
 import { SHARD_STATUS_EVENT } from '../core/fleet/shard-lifecycle.js';
-import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import type { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import type { ScheduleRecord } from '../core/model/schedule-record.js';
+import type { ScheduleStore } from '../core/ports.js';
 import { jitterMs } from '../core/schedule/schedule-policy.js';
 import { calendarOfSpec } from '../core/schedule/schedule-spec.js';
 import {
@@ -60,6 +61,8 @@ export function shortStallBoundMs(t: ShardTimeouts, maxLatencyMs: number): numbe
 /** What the outcome invariants need to know of the run besides the store. */
 export interface OutcomeContext {
   store: SqliteCampaignStore;
+  /** The schedule store over the same file (`SqliteScheduleStore` on `store.database`). */
+  scheduleStore: ScheduleStore;
   launcher: SimLauncher;
   ledger: FaultLedger;
   /** True time at which the run started, ms (times in violations are seconds since). */
@@ -462,7 +465,7 @@ async function scheduleOccurrences(ctx: OutcomeContext, stats: OutcomeStats): Pr
   const out: string[] = [];
   const campaigns = await ctx.store.listCampaigns();
   for (const { scheduleId, until } of ctx.schedules) {
-    const schedule = await ctx.store.getSchedule(scheduleId);
+    const schedule = await ctx.scheduleStore.getSchedule(scheduleId);
     if (!schedule) {
       out.push(`schedule ${scheduleId} was acknowledged but is not in the store`);
       continue;

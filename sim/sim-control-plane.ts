@@ -3,8 +3,8 @@ import type { FleetContext } from '../core/fleet/fleet-context.js';
 import { fleetServices, type FleetServices } from '../core/fleet/fleet-services.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
-import type { SqliteCampaignStore } from '../core/local/sqlite-store.js';
-import type { CampaignStore, LaunchMessage, LaunchQueue, TaskLauncher } from '../core/ports.js';
+import type { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
+import type { CampaignStore, LaunchMessage, LaunchQueue, ScheduleStore, TaskLauncher } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { ShardRecord } from '../core/model/records.js';
 import { actorClock, InjectedFault, newActor, type FaultInjector } from './fault-proxy.js';
@@ -28,11 +28,8 @@ const STORE_METHODS = [
   'readCheckpoint',
   'appendEvents',
   'listEvents',
-  'createSchedule',
-  'getSchedule',
-  'listSchedules',
-  'updateSchedule',
 ] as const satisfies readonly (keyof CampaignStore | keyof SqliteCampaignStore)[];
+const SCHEDULE_STORE_METHODS = ['createSchedule', 'getSchedule', 'listSchedules', 'updateSchedule'] as const satisfies readonly (keyof ScheduleStore)[];
 const QUEUE_METHODS = ['send', 'receive', 'delete', 'deadLetters'] as const satisfies readonly (keyof LaunchQueue)[];
 const LAUNCHER_METHODS = ['launch', 'stop', 'describe'] as const satisfies readonly (keyof TaskLauncher)[];
 
@@ -84,6 +81,7 @@ export class SimControlPlane {
     private readonly loop: SimLoop,
     private readonly injector: FaultInjector,
     private readonly store: SqliteCampaignStore,
+    private readonly scheduleStore: ScheduleStore,
     private readonly launcher: SimLauncher,
     private readonly options: ControlPlaneOptions,
   ) {
@@ -96,6 +94,7 @@ export class SimControlPlane {
   boot(): void {
     const { actor, injector } = this;
     const store = this.probeObserved(injector.wrap(this.laggingIndex(), 'store', actor, STORE_METHODS));
+    const schedules = injector.wrap(this.scheduleStore, 'store', actor, SCHEDULE_STORE_METHODS);
     const ctx: FleetContext = {
       store,
       queue: injector.wrap(this.queue as LaunchQueue, 'queue', actor, QUEUE_METHODS),
@@ -122,7 +121,7 @@ export class SimControlPlane {
     const fleet = fleetServices(ctx);
     const services: ControlPlaneServices = {
       ...fleet,
-      schedules: new ScheduleService({ schedules: store as SqliteCampaignStore, store, campaigns: fleet.campaigns, clock: ctx.clock, log: ctx.log }),
+      schedules: new ScheduleService({ schedules, store, campaigns: fleet.campaigns, clock: ctx.clock, log: ctx.log }),
     };
     this.services = services;
     const epoch = actor.epoch;

@@ -5,7 +5,8 @@ import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { RestartCauseSchema } from '../core/model/records.js';
 import { isActiveShard } from '../core/fleet/shard-lifecycle.js';
 import { CONTROL_PLANE_LOCK_WAIT_SEC, shardTimeouts } from '../core/fleet/timeouts.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
+import { SqliteScheduleStore } from '../core/local/sqlite-schedule-store.js';
 import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ShardPersistence } from '../core/ports.js';
 import { CallerWallClock, FaultInjector, InjectedFault } from './fault-proxy.js';
@@ -125,6 +126,7 @@ export async function runSeed(seed: number, options: SeedOptions = {}): Promise<
 
 async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, store: SqliteCampaignStore, options: SeedOptions): Promise<SeedResult> {
   const { sabotage } = options;
+  const scheduleStore = new SqliteScheduleStore(store.database, wall);
   const cache = new Map<string, Prng>();
   const streams = (actor: string): Prng => {
     let stream = cache.get(actor);
@@ -213,7 +215,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     void new SimEngine(loop, rng, port, host, settings, oracle).run();
   };
 
-  const cp = new SimControlPlane(loop, injector, sabotage === 'no-catch-up' ? noCatchUp(store) : store, launcher, {
+  const cp = new SimControlPlane(loop, injector, store, sabotage === 'no-catch-up' ? noCatchUp(scheduleStore) : scheduleStore, launcher, {
     queueSurvivesCrash: swarm.queueSurvivesCrash,
     drainEveryMs: swarm.drainEveryMs,
     tickEveryMs: 1000,
@@ -419,7 +421,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
     if (schedules.some((s) => loop.now() < s.until + 5_000)) return false;
     // A schedule has settled once every occurrence is decided (started or recorded missed): none pending, none due.
     for (const { scheduleId } of schedules) {
-      const schedule = await store.getSchedule(scheduleId);
+      const schedule = await scheduleStore.getSchedule(scheduleId);
       if (schedule && (schedule.nextRunAt !== null || schedule.pending !== undefined || schedule.buffered !== undefined)) return false;
     }
     for (const campaign of await store.listCampaigns()) {
@@ -437,6 +439,7 @@ async function simulate(seed: number, loop: SimLoop, wall: CallerWallClock, stor
   const violations = await checkInvariants(store, launcher, oracle, all, stormEndsAt);
   const outcomes = await checkOutcomes({
     store,
+    scheduleStore,
     launcher,
     ledger,
     oracle,
@@ -574,8 +577,8 @@ function ackLostCommits(port: ShardPersistence): ShardPersistence {
 }
 
 /** The planted bug `no-catch-up`: the control plane reads every schedule with `catchupWindow` 0 (the store keeps the true one). */
-function noCatchUp(store: SqliteCampaignStore): SqliteCampaignStore {
-  const planted = Object.create(store) as SqliteCampaignStore;
+function noCatchUp(store: SqliteScheduleStore): SqliteScheduleStore {
+  const planted = Object.create(store) as SqliteScheduleStore;
   const blind = (s: ScheduleRecord): ScheduleRecord => ({ ...s, spec: { ...s.spec, catchupWindow: 0 } });
   planted.listSchedules = async () => (await store.listSchedules()).map(blind);
   planted.getSchedule = async (id) => {

@@ -14,7 +14,7 @@
  * | engine exit X | F + W + R: the self-fence found late by a blocked call, then one last heartbeat tried for R | 5.35 | 46.575 | runner |
  * | watchdog kill K | S + C: a stale reading confirmed | 6 | 49.5 | watchdog |
  * | exit allowance | K − X (0.65 C): the engine's process ends and its exit code is seen before the kill | 0.65 | 2.925 | launcher |
- * | control-plane lock wait | 10, fixed: `busy_timeout` of the control plane's connection | 10 | 10 | `sqlite-store.ts` |
+ * | control-plane lock wait | 10, fixed: `busy_timeout` of the control plane's connection | 10 | 10 | `sqlite-database.ts` |
  *
  * The ordering (checked by `timeoutOrderIssues`, unit-tested over the config's range):
  * 1. A stall of T costs nothing: the last heartbeat before it is at most H old when it starts, the

@@ -45,7 +45,7 @@ export async function openPersistence(
   if (spec === 'memory')
     return { persistence: new MemoryShardLedger(clock).forTask(key, generation, writer), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
-    const { SqliteCampaignStore } = (await import('../../core/local/sqlite-store.js')) as {
+    const { SqliteCampaignStore } = (await import('../../core/local/sqlite-campaign-store.js')) as {
       SqliteCampaignStore: new (
         path: string,
         clock: Clock,

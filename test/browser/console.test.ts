@@ -14,7 +14,9 @@ import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
+import type { ScheduleStore } from '../../core/ports.js';
+import { withSchedules } from '../support/sqlite-stores.js';
 import { runFolder, startCli, type CliProcess } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 import { rawRequest } from '../support/raw-http.js';
@@ -42,7 +44,7 @@ const SCHEDULE = {
 
 const started: CliProcess[] = [];
 let browser: Browser | undefined;
-let store: SqliteCampaignStore | undefined;
+let store: (SqliteCampaignStore & ScheduleStore) | undefined;
 let foreign: Server | undefined;
 afterEach(async () => {
   await browser?.close().catch(() => undefined);
@@ -92,7 +94,7 @@ describe('the live console of arbfleet serve in Chromium', () => {
     const campaignId = created.body.campaign.campaignId as string;
     const schedule = await rawRequest(port, 'POST', '/schedules', json, JSON.stringify(SCHEDULE));
     expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
-    store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock, { mustExist: true });
+    store = withSchedules(new SqliteCampaignStore(join(data, 'fleet.db'), systemClock, { mustExist: true }), systemClock);
     await waitFor(
       'the campaign RUNNING with a heartbeating shard',
       async () => {

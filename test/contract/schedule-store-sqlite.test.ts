@@ -2,13 +2,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { VirtualClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { sqliteStores } from '../support/sqlite-stores.js';
 import { describeScheduleStoreContract } from './schedule-store.contract.js';
 
-describeScheduleStoreContract('SqliteCampaignStore', async () => {
+describeScheduleStoreContract('SqliteScheduleStore', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'arbfleet-schedules-'));
   const clock = new VirtualClock();
-  const store = new SqliteCampaignStore(join(dir, 'fleet.db'), clock);
+  const store = sqliteStores(join(dir, 'fleet.db'), clock);
   return {
     store,
     clock,

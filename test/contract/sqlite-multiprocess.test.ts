@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
 import { VersionConflictError } from '../../core/errors.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { newCampaign } from './record-builders.js';
 
 const WRITER = fileURLToPath(new URL('../fixtures/sqlite-fill-writer.mjs', import.meta.url));

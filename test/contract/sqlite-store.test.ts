@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { describeCampaignStoreContract } from './campaign-store.contract.js';
 import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
 import { FencedOutError, StoreReplacedError } from '../../core/errors.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { systemClock } from '../../core/clock.js';
 import type { CampaignConfigInput } from '../../core/config/campaign-config.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { newCampaign } from '../contract/record-builders.js';
 import { campaignInput } from '../support/campaigns.js';
 import { type EngineProcess, startEngine } from '../support/engine-process.js';

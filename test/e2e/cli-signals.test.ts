@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ShardRecord } from '../../core/model/records.js';
 import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { isRunning, startNode, waitFor } from '../support/engine-process.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { systemClock } from '../../core/clock.js';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { campaignInput } from '../support/campaigns.js';
 import { newCampaign } from '../contract/record-builders.js';
 import { startEngine, waitFor } from '../support/engine-process.js';

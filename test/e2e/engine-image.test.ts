@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadCampaignFile } from '../../core/config/load-config.js';
 import { systemClock } from '../../core/clock.js';
 import { pendingShardRecord, planShards } from '../../core/fleet/shard-planner.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { campaignRecord } from '../contract/record-builders.js';
 import { ROOT } from '../support/engine-process.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import { fillCashMicros } from '../../core/model/fill.js';
 import { Prng } from '../../engine-task/src/feed/prng.js';

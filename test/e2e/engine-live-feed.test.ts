@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { ReplayFeed } from '../../engine-task/src/feed/replay-feed.js';
 import { newCampaign } from '../contract/record-builders.js';
 import { startEngine, waitFor } from '../support/engine-process.js';

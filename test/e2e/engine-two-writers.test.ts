@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { newCampaign } from '../contract/record-builders.js';
 import { startEngine, waitFor, type EngineProcess } from '../support/engine-process.js';
 

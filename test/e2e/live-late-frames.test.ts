@@ -12,7 +12,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import type { VenueQuality } from '../../core/model/progress.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { readReport, runFolder, startCli } from '../support/cli-process.js';

@@ -15,7 +15,7 @@ import {
   type ProcessLauncherOptions,
   type StoppedTask,
 } from '../../core/local/process-launcher.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import type { TaskSpec } from '../../core/ports.js';
 import { newCampaign } from '../contract/record-builders.js';
 import { isRunning, ROOT, waitFor } from '../support/engine-process.js';

@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
 import { apiConnectionCap } from '../../core/local/descriptor-budget.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { LOCAL_WATCHDOG_DEFAULTS } from '../../cli/local-fleet.js';
 import { runFolder, startCliWithFileLimit, type CliProcess } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';

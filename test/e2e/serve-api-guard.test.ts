@@ -12,7 +12,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { runFolder, startCli, type CliProcess } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 import { rawRequest } from '../support/raw-http.js';

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_EVERY_MS } from '../../cli/local-fleet.js';
 import { systemClock } from '../../core/clock.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { startNode, startProgram, waitFor, type NodeProcess } from './engine-process.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
 import { systemClock } from '../../core/clock.js';
-import { SqliteCampaignStore } from '../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { readReport, startCli } from './cli-process.js';

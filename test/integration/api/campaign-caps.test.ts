@@ -12,7 +12,7 @@ import { VirtualClock } from '../../../core/clock.js';
 import type { FieldIssue } from '../../../core/errors.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { TaskLauncher } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 

@@ -5,12 +5,12 @@
 import { describe, expect, it } from 'vitest';
 import { createApiHandler } from '../../../core/api/api-handler.js';
 import { VirtualClock } from '../../../core/clock.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
+import { sqliteStores } from '../../support/sqlite-stores.js';
 
 const clock = new VirtualClock(Date.parse('2026-02-02T00:00:00Z'));
-const store = new SqliteCampaignStore(':memory:', clock);
+const store = sqliteStores(':memory:', clock);
 const fleet = scheduleFleet(store, clock);
 const api = createApiHandler(fleet.campaigns, { schedules: fleet.schedules });
 const call = async (method: string, path: string, body?: unknown) => {

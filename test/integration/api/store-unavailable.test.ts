@@ -23,7 +23,7 @@ import { ControlPlaneClients } from '../../../core/aws/control-plane-clients.js'
 import { systemClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { TaskLauncher } from '../../../core/ports.js';
 import { apiHandlerFor } from '../../../functions/api.js';
 import { createFleetRuntime } from '../../../functions/fleet-runtime.js';

@@ -12,7 +12,9 @@ import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
 import { systemClock, VirtualClock } from '../../../core/clock.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import type { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
+import type { ScheduleStore } from '../../../core/ports.js';
+import { sqliteStores } from '../../support/sqlite-stores.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
 
 // Credentials stubbed for one test are not left to the next file of this worker (the suites share it).
@@ -24,7 +26,7 @@ const dir = mkdtempSync(join(tmpdir(), 'arbfleet-schedule-cli-'));
 const data = join(dir, 'data');
 const seen: ApiRequest[] = [];
 let server: LocalApiServer;
-let store: SqliteCampaignStore;
+let store: SqliteCampaignStore & ScheduleStore;
 
 /** A campaign config file whose schedule.cron makes it a recurring campaign. */
 const CAMPAIGN_YAML = `name: nightly
@@ -38,7 +40,7 @@ schedule: { cron: "0 2 * * *" }
 `;
 
 beforeAll(async () => {
-  store = new SqliteCampaignStore(join(data, 'fleet.db'), systemClock);
+  store = sqliteStores(join(data, 'fleet.db'), systemClock);
   const fleet = scheduleFleet(store, new VirtualClock(systemClock.now()));
   const handler = createApiHandler(fleet.campaigns, { schedules: fleet.schedules });
   server = await startLocalApiServer(

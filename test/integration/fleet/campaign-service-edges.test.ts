@@ -14,7 +14,7 @@ import { NotFoundError, StateConflictError, ValidationError } from '../../../cor
 import { CampaignService, configDifferences, USER_STOP_REASON } from '../../../core/fleet/campaign-service.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { campaignStopReason } from '../../../core/fleet/watchdog-policy.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { recordingContext } from '../../support/recording-fleet.js';
 

@@ -15,7 +15,7 @@ import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { SchedulerService } from '../../../core/fleet/scheduler-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { CampaignPatch } from '../../../core/ports.js';
 import type { RestartCause } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';

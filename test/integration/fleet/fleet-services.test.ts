@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { fleetServices } from '../../../core/fleet/fleet-services.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { recordingContext } from '../../support/recording-fleet.js';
 

@@ -11,7 +11,7 @@ import { createApiHandler } from '../../../core/api/api-handler.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { TaskLauncher } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 

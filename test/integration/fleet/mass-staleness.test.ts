@@ -15,7 +15,7 @@ import type { FleetContext, FleetEvents } from '../../../core/fleet/fleet-contex
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { LifecycleEvent, RestartCause } from '../../../core/model/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';

@@ -19,7 +19,7 @@ import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { ALL_SHARDS_DONE_REASON, END_GRACE_MS, MAX_RUNTIME_REASON, SchedulerService } from '../../../core/fleet/scheduler-service.js';
 import { transitionShard } from '../../../core/fleet/shard-lifecycle.js';
 import { campaignStopReason } from '../../../core/fleet/watchdog-policy.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { CampaignStatus } from '../../../core/model/records.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { recordingContext } from '../../support/recording-fleet.js';

@@ -11,7 +11,7 @@ import { VirtualClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { SchedulerService } from '../../../core/fleet/scheduler-service.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { recordingContext } from '../../support/recording-fleet.js';
 

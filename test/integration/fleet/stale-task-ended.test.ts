@@ -18,7 +18,7 @@ import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { watchdogPolicyFor } from '../../../core/fleet/watchdog-policy.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { RestartCause } from '../../../core/model/records.js';
 import type { TaskStatus } from '../../../core/ports.js';
 import { progress } from '../../contract/record-builders.js';

@@ -17,7 +17,7 @@ import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { ShardKey, ShardPatch } from '../../../core/ports.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { MapLauncher } from '../../support/map-launcher.js';

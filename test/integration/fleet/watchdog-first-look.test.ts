@@ -22,7 +22,7 @@ import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { shardTimeouts } from '../../../core/fleet/timeouts.js';
 import { WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { RestartCause } from '../../../core/model/records.js';
 import type { ShardKey } from '../../../core/ports.js';
 import { progress } from '../../contract/record-builders.js';

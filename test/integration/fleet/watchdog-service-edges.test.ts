@@ -22,7 +22,7 @@ import { fleetStopReason } from '../../../core/fleet/stop-author.js';
 import { campaignStopReason, watchdogPolicyFor } from '../../../core/fleet/watchdog-policy.js';
 import { RECYCLE_STOP_REASON, WatchdogService } from '../../../core/fleet/watchdog-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord, LifecycleEvent, RestartCause, ShardRecord } from '../../../core/model/records.js';
 import type { LaunchMessage, ShardKey, ShardPatch } from '../../../core/ports.js';
 import { progress } from '../../contract/record-builders.js';

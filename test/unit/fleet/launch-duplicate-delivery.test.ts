@@ -11,7 +11,7 @@ import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { transitionShard } from '../../../core/fleet/shard-lifecycle.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { ShardKey, TaskLauncher, TaskSpec } from '../../../core/ports.js';
 import { campaignInput, T0 } from '../../support/campaigns.js';
 

@@ -18,7 +18,7 @@ import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService, taskSizeOf } from '../../../core/fleet/launch-service.js';
 import { restartShard, transitionShard } from '../../../core/fleet/shard-lifecycle.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord } from '../../../core/model/records.js';
 import type { CampaignPatch, ShardKey, ShardPatch, TaskSpec } from '../../../core/ports.js';
 import { campaignInput, T0 } from '../../support/campaigns.js';

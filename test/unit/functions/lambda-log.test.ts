@@ -12,7 +12,7 @@ import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import type { TaskLauncher, TaskSpec } from '../../../core/ports.js';
 import type { FleetRuntime } from '../../../functions/fleet-runtime.js';
 import { launcherHandlerFor } from '../../../functions/launcher.js';

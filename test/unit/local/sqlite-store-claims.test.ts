@@ -1,6 +1,6 @@
 /**
  * The SQLite store's claim and fence answers, and its schedule listing after an update
- * (`core/local/sqlite-store.ts`; written against the survivors of the stores' Stryker run,
+ * (`core/local/sqlite-campaign-store.ts`; written against the survivors of the stores' Stryker run,
  * docs/mutation.md): a claim for a shard that does not exist, a claim and a commit of a generation
  * the shard has moved past (closed or not) fenced with no writer named, a claim by an empty writer
  * identity refused naming the claim, an in-memory store (no file to be replaced) that takes its
@@ -12,18 +12,21 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { FencedOutError, NotFoundError, ShardClosedError, ValidationError } from '../../../core/errors.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
+import { SqliteScheduleStore } from '../../../core/local/sqlite-schedule-store.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
 import { fill, newCampaign, progress } from '../../contract/record-builders.js';
 import { campaignInput } from '../../support/campaigns.js';
 
 let dir: string;
 let store: SqliteCampaignStore;
+let schedules: SqliteScheduleStore;
 const KEY = { campaignId: 'c1', shardId: 'shard-0' };
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arbfleet-sqlite-claims-'));
   store = new SqliteCampaignStore(join(dir, 'fleet.db'), new VirtualClock());
+  schedules = new SqliteScheduleStore(store.database, new VirtualClock());
   const { campaign, shards } = newCampaign('c1', 1);
   await store.createCampaign(campaign, shards);
 });
@@ -104,7 +107,7 @@ describe('an in-memory store', () => {
 describe('schedules', () => {
   it('stay listed once updated, until deleted', async () => {
     const { spec } = parseScheduleSpec({ name: 's', cron: '*/10 * * * *', campaign: campaignInput({ name: 's-run' }) });
-    await store.createSchedule({
+    await schedules.createSchedule({
       scheduleId: 's',
       spec,
       paused: false,
@@ -116,9 +119,9 @@ describe('schedules', () => {
       updatedAt: 0,
       version: 0,
     });
-    const paused = await store.updateSchedule('s', 0, { paused: true });
-    expect((await store.listSchedules()).map((s) => s.scheduleId)).toEqual(['s']);
-    await store.updateSchedule('s', paused.version, { deletedAt: 5 });
-    expect(await store.listSchedules()).toEqual([]);
+    const paused = await schedules.updateSchedule('s', 0, { paused: true });
+    expect((await schedules.listSchedules()).map((s) => s.scheduleId)).toEqual(['s']);
+    await schedules.updateSchedule('s', paused.version, { deletedAt: 5 });
+    expect(await schedules.listSchedules()).toEqual([]);
   });
 });

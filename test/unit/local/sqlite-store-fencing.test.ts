@@ -1,5 +1,5 @@
 /**
- * The SQLite store's fencing and compare-and-set code (`core/local/sqlite-store.ts`) where the
+ * The SQLite store's fencing and compare-and-set code (`core/local/sqlite-campaign-store.ts`) where the
  * contract suites do not look closely: the words of its refusals (each names the record, the file
  * and the versions, so an operator can act on it), the idempotency key an update keeps, the key
  * an update may not take from another campaign, and a schedule update's record read back exactly
@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { AlreadyExistsError, FencedOutError, NotFoundError, StoreReplacedError, ValidationError, VersionConflictError } from '../../../core/errors.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
+import { SqliteScheduleStore } from '../../../core/local/sqlite-schedule-store.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
 import { checkpoint, fill, newCampaign, progress } from '../../contract/record-builders.js';
@@ -20,12 +21,14 @@ import { campaignInput } from '../../support/campaigns.js';
 let dir: string;
 let path: string;
 let store: SqliteCampaignStore;
+let schedules: SqliteScheduleStore;
 const KEY = { campaignId: 'c1', shardId: 'shard-0' };
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'arbfleet-sqlite-fencing-'));
   path = join(dir, 'fleet.db');
   store = new SqliteCampaignStore(path, new VirtualClock());
+  schedules = new SqliteScheduleStore(store.database, new VirtualClock());
   const { campaign, shards } = newCampaign('c1', 1, { idempotencyKey: 'key-1' });
   await store.createCampaign(campaign, shards);
 });
@@ -58,7 +61,7 @@ describe('refusals name the record, the file and the versions', () => {
     const shard = await refusal(store.updateShard({ campaignId: 'c1', shardId: 'shard-9' }, 0, { status: 'RUNNING' }));
     expect(shard).toBeInstanceOf(NotFoundError);
     expect(shard.message).toBe(`shard c1/shard-9 does not exist in ${path}`);
-    const missingSchedule = await refusal(store.updateSchedule('nope', 0, { paused: true }));
+    const missingSchedule = await refusal(schedules.updateSchedule('nope', 0, { paused: true }));
     expect(missingSchedule).toBeInstanceOf(NotFoundError);
     expect(missingSchedule.message).toBe(`schedule nope does not exist in ${path}`);
     // A task's fenced write to a shard that is not there: the fence explains itself.
@@ -75,9 +78,9 @@ describe('refusals name the record, the file and the versions', () => {
     await store.updateShard(KEY, 0, { status: 'RUNNING' });
     const shard = await refusal(store.updateShard(KEY, 0, { status: 'FAILED' }));
     expect(shard.message).toBe('shard c1/shard-0 is at version 1, not 0: someone else updated it first; read it again and retry');
-    await store.createSchedule(schedule('s'));
-    await store.updateSchedule('s', 0, { paused: true });
-    const stale = await refusal(store.updateSchedule('s', 0, { paused: false }));
+    await schedules.createSchedule(schedule('s'));
+    await schedules.updateSchedule('s', 0, { paused: true });
+    const stale = await refusal(schedules.updateSchedule('s', 0, { paused: false }));
     expect(stale.message).toBe('schedule s is at version 1, not 0: someone else updated it first; read it again and retry');
   });
 
@@ -87,8 +90,8 @@ describe('refusals name the record, the file and the versions', () => {
     expect((campaign as ValidationError).source).toBe('campaign c1 update');
     const shard = await refusal(store.updateShard(KEY, 0, { status: 'NOPE' as never }));
     expect((shard as ValidationError).source).toBe('shard c1/shard-0 update');
-    await store.createSchedule(schedule('s'));
-    const scheduled = await refusal(store.updateSchedule('s', 0, { runs: -1 }));
+    await schedules.createSchedule(schedule('s'));
+    const scheduled = await refusal(schedules.updateSchedule('s', 0, { runs: -1 }));
     expect((scheduled as ValidationError).source).toBe('schedule s update');
 
     const port = store.forTask(KEY, 0);
@@ -144,10 +147,10 @@ describe('idempotency keys across updates', () => {
 
 describe('schedule updates', () => {
   it('a field cleared by the update (set to undefined) is gone from the returned record, exactly as read back', async () => {
-    await store.createSchedule({ ...schedule('s'), pending: { occurrence: 1_000, idempotencyKey: 'k', cancel: [] }, note: 'n' });
-    const cleared = await store.updateSchedule('s', 0, { pending: undefined, note: undefined });
+    await schedules.createSchedule({ ...schedule('s'), pending: { occurrence: 1_000, idempotencyKey: 'k', cancel: [] }, note: 'n' });
+    const cleared = await schedules.updateSchedule('s', 0, { pending: undefined, note: undefined });
     expect(Object.keys(cleared)).not.toContain('pending');
     expect(Object.keys(cleared)).not.toContain('note');
-    expect(cleared).toStrictEqual(await store.getSchedule('s'));
+    expect(cleared).toStrictEqual(await schedules.getSchedule('s'));
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The SQLite store's WAL housekeeping (`core/local/sqlite-store.ts`): a reader holding an old
+ * The SQLite store's WAL housekeeping (`core/local/sqlite-database.ts`): a reader holding an old
  * snapshot keeps every checkpoint from finishing, so the WAL grows while the engines commit (the
  * reported case: 3.7 to 12.2 MB in 30 s, and it stayed). Once the reader lets go, the next
  * checkpoint (`checkpointWal`, what `arbfleet serve` runs periodically, or SQLite's automatic one)
@@ -13,7 +13,8 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
-import { SqliteCampaignStore, WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../core/local/sqlite-store.js';
+import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
+import { WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../core/local/sqlite-database.js';
 import type { ShardPersistence } from '../../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress } from '../../contract/record-builders.js';
 

@@ -11,7 +11,8 @@ import { VirtualClock } from '../../../core/clock.js';
 import { NotFoundError, StateConflictError, ValidationError, VersionConflictError } from '../../../core/errors.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import { MemoryLaunchQueue } from '../../../core/local/memory-launch-queue.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import type { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
+import { sqliteStores } from '../../support/sqlite-stores.js';
 import type { ScheduleSpecInput } from '../../../core/model/schedule-record.js';
 import type { TaskLauncher } from '../../../core/ports.js';
 import { MAX_NEXT, ScheduleService } from '../../../core/schedule/schedule-service.js';
@@ -31,7 +32,7 @@ const noTasks: TaskLauncher = { launch: async () => ({ taskId: 'never' }), stop:
 /** The service over a fresh store at `start`; `hook: false` leaves out the missed-occurrences hook (`ScheduleEvents` is optional). */
 function setup(start = T0, { hook = true } = {}) {
   const clock = new VirtualClock(start);
-  const store = new SqliteCampaignStore(':memory:', clock);
+  const store = sqliteStores(':memory:', clock);
   stores.push(store);
   const logs: LogLine[] = [];
   const log = { log: (level: string, event: string, fields: Record<string, unknown> = {}) => logs.push({ level, event, fields }) };

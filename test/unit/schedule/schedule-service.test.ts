@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { StateConflictError, ValidationError } from '../../../core/errors.js';
-import { SqliteCampaignStore } from '../../../core/local/sqlite-store.js';
+import { sqliteStores } from '../../support/sqlite-stores.js';
 import type { ScheduleSpecInput } from '../../../core/model/schedule-record.js';
 import { campaignInput } from '../../support/campaigns.js';
 import { scheduleFleet } from '../../support/schedule-fleet.js';
@@ -17,7 +17,7 @@ const HOUR = 60 * MIN;
 
 function setup(startIso: string) {
   const clock = new VirtualClock(Date.parse(startIso));
-  const store = new SqliteCampaignStore(':memory:', clock);
+  const store = sqliteStores(':memory:', clock);
   return { clock, store, fleet: scheduleFleet(store, clock) };
 }
 
