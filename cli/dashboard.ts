@@ -1,5 +1,6 @@
 import type { CampaignView } from '../core/ports.js';
 import type { ShardRecord } from '../core/model/records.js';
+import { currencyDecimals, formatMoney, type Micros, sumMicros, ZERO_MICROS } from '../core/model/units.js';
 
 const COLUMNS = ['shard', 'status', 'gen', 'symbols', 'ticks/s', 'trades', 'P&L', 'p99 µs', 'hb age', 'restarts', 'RSS MiB', 'feed', 'last restart'] as const;
 
@@ -28,19 +29,16 @@ export function lastRestartCell(restarts: ShardRecord['restarts']): string {
   return named === undefined ? last.cause : `${last.cause}:${named}`;
 }
 
-/** A realised P&L for a table cell: signed, two decimals, thousands separated (`+1,234.50`, `-3.10`, `0.00`). */
-export function pnlCell(amount: number): string {
-  const text = Math.abs(amount).toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return amount > 0 && text !== '0.00' ? `+${text}` : amount < 0 && text !== '0.00' ? `-${text}` : text;
+/**
+ * A realised P&L for a table cell: signed, thousands separated, the currency's decimals
+ * (`formatMoney`, two for USDT: `+1,234.50`, `-3.10`, `0.00`), without the currency (the header names it).
+ */
+export function pnlCell(amount: Micros, currency: string): string {
+  return formatMoney(amount, '', { signed: true, decimals: currencyDecimals(currency) });
 }
 
-/** The realised P&L a heartbeat reports: exact micro-units when it carries them. */
-function realizedOf(p: { realizedPnl: number; realizedPnlMicros?: number | undefined }): number {
-  return p.realizedPnlMicros === undefined ? p.realizedPnl : p.realizedPnlMicros / 1_000_000;
-}
-
-/** One dashboard row per shard, as cells (shared by the terminal table and the compact lines). */
-export function shardRow(shard: ShardRecord, now: number): string[] {
+/** One dashboard row per shard, as cells (shared by the terminal table and the compact lines); `currency` sets the P&L's decimals. */
+export function shardRow(shard: ShardRecord, now: number, currency = ''): string[] {
   const p = shard.heartbeat?.progress;
   const age = shard.heartbeat ? `${((now - shard.heartbeat.receivedAt) / 1000).toFixed(1)}s` : '-';
   const symbols = shard.symbols.length > 3 ? `${shard.symbols.slice(0, 3).join(',')}+${shard.symbols.length - 3}` : shard.symbols.join(',');
@@ -51,7 +49,7 @@ export function shardRow(shard: ShardRecord, now: number): string[] {
     symbols,
     p ? Math.round(p.ticksPerSec).toLocaleString('en-US') : '-',
     p ? String(p.trades) : '-',
-    p ? pnlCell(realizedOf(p)) : '-',
+    p ? pnlCell(p.realizedPnlMicros, currency) : '-',
     p ? p.latencyP99Us.toFixed(2) : '-',
     age,
     String(shard.restarts.length),
@@ -66,14 +64,17 @@ export function renderDashboard(view: CampaignView, now: number): string[] {
   const c = view.campaign;
   const elapsed = c.startedAt ? Math.max(0, (now - c.startedAt) / 1000) : 0;
   const total = typeof c.config['duration'] === 'number' ? (c.config['duration'] as number) : 0;
-  const rows = [COLUMNS as readonly string[], ...view.shards.map((s) => shardRow(s, now))];
+  const currency = quoteCurrencyOf(c.config);
+  const rows = [COLUMNS as readonly string[], ...view.shards.map((s) => shardRow(s, now, currency))];
   const widths = COLUMNS.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   const lines = rows.map((r) => r.map((cell, i) => (i < 4 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  '));
   const trades = view.shards.reduce((sum, s) => sum + (s.heartbeat?.progress.trades ?? 0), 0);
-  const pnl = view.shards.reduce((sum, s) => sum + (s.heartbeat ? realizedOf(s.heartbeat.progress) : 0), 0);
-  const currency = quoteCurrencyOf(c.config);
+  const pnl = sumMicros(
+    view.shards.map((s) => s.heartbeat?.progress.realizedPnlMicros ?? ZERO_MICROS),
+    'progress.realizedPnlMicros',
+  );
   return [
-    `${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}  P&L ${pnlCell(pnl)}${currency ? ` ${currency}` : ''}`,
+    `${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}  P&L ${pnlCell(pnl, currency)}${currency ? ` ${currency}` : ''}`,
     ...lines,
   ];
 }

@@ -16,6 +16,7 @@ import { parseCampaignConfig, parseConfigText } from '../core/config/load-config
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
+import { type Micros, ZERO_MICROS } from '../core/model/units.js';
 import { formatMoney, formatNumber } from '../core/report/report-format.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
 
@@ -44,10 +45,11 @@ export interface SweepResult {
   runDir: string;
   status: string;
   trades: number;
-  pnl: number;
-  pnlPerTrade: number | null;
+  /** Realised P&L from the ledger, per trade (rounded to the micro-unit) and the largest drawdown: integer micro-units of `currency`. */
+  pnlMicros: Micros;
+  pnlPerTradeMicros: Micros | null;
   winRate: number | null;
-  maxDrawdown: number;
+  maxDrawdownMicros: Micros;
   exits: Record<string, number>;
   currency: string;
   /** The report's execution quality, in total (absent from reports without one). */
@@ -130,10 +132,10 @@ export function sweepTable(results: readonly SweepResult[]): string {
     ...keys.map((k) => String(r.params[k])),
     r.status,
     String(r.trades),
-    formatMoney(r.pnl, r.currency),
-    r.pnlPerTrade === null ? '–' : formatMoney(r.pnlPerTrade, r.currency),
+    formatMoney(r.pnlMicros, r.currency),
+    r.pnlPerTradeMicros === null ? '–' : formatMoney(r.pnlPerTradeMicros, r.currency),
     r.winRate === null ? '–' : `${formatNumber(r.winRate * 100, 1)} %`,
-    formatMoney(r.maxDrawdown, r.currency),
+    formatMoney(r.maxDrawdownMicros, r.currency),
     Object.entries(r.exits)
       .map(([reason, n]) => `${reason} ${n}`)
       .join(', ') || '–',
@@ -205,23 +207,33 @@ function runChild(args: string[]): Promise<number> {
 }
 
 function resultOf(params: Record<string, unknown>, runDir: string, code: number): SweepResult {
-  const empty = { params, runDir, trades: 0, pnl: 0, pnlPerTrade: null, winRate: null, maxDrawdown: 0, exits: {}, currency: '' };
+  const empty = {
+    params,
+    runDir,
+    trades: 0,
+    pnlMicros: ZERO_MICROS,
+    pnlPerTradeMicros: null,
+    winRate: null,
+    maxDrawdownMicros: ZERO_MICROS,
+    exits: {},
+    currency: '',
+  };
   const path = join(runDir, 'report.json');
   if (!existsSync(path)) return { ...empty, status: `no report (exit ${code})` };
   const report = JSON.parse(readFileSync(path, 'utf8')) as CampaignReport;
   const stats = report.trading?.stats;
-  if (!stats) return { ...empty, status: report.campaign.status, currency: report.totals.currency };
+  if (!stats) return { ...empty, status: report.campaign.status, currency: report.totals.realizedPnl.currency };
   return {
     params,
     runDir,
     status: report.campaign.status,
     trades: stats.trades,
-    pnl: stats.pnl,
-    pnlPerTrade: stats.pnlPerTrade,
+    pnlMicros: stats.pnlMicros,
+    pnlPerTradeMicros: stats.pnlPerTradeMicros,
     winRate: stats.winRate,
-    maxDrawdown: stats.maxDrawdown,
+    maxDrawdownMicros: stats.maxDrawdownMicros,
     exits: Object.fromEntries(stats.byExitReason.map((r) => [r.reason, r.trades])),
-    currency: report.totals.currency,
+    currency: report.totals.realizedPnl.currency,
     ...(report.execution
       ? {
           execution: {

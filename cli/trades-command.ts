@@ -14,6 +14,7 @@ import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import { loadReportInput } from '../core/report/build-report.js';
 import { reportConfigOf } from '../core/report/report-config.js';
 import { formatInstant } from '../core/report/report-format.js';
+import { formatMoney, sumMicros } from '../core/model/units.js';
 import { tradeRowsOf } from '../core/report/trade-blotter.js';
 import type { TradeRow } from '../core/report/trading-schema.js';
 import { readManifest } from './run-command.js';
@@ -44,7 +45,7 @@ const COLUMNS: readonly { header: string; cell: (t: TradeRow) => string | number
   { header: 'quote age A s', cell: (t) => t.quoteAgeASec, right: true },
   { header: 'quote age B s', cell: (t) => t.quoteAgeBSec, right: true },
   { header: 'exit reason', cell: (t) => t.exitReason ?? 'open' },
-  { header: 'P&L', cell: (t) => (t.pnl === null ? null : t.pnl.toFixed(2)), right: true },
+  { header: 'P&L', cell: (t) => (t.pnlMicros === null ? null : formatMoney(t.pnlMicros, '', { grouped: false })), right: true },
 ];
 
 /** Prints DIR's trades; exit 2 naming the folder or the symbol when either is not there. */
@@ -94,8 +95,11 @@ export function renderTable(rows: readonly TradeRow[], currency: string): string
       .join('  ')
       .trimEnd();
   const closed = rows.filter((r) => r.pnlMicros !== null && r.closedAt !== null);
-  const totalMicros = closed.reduce((sum, r) => sum + (r.pnlMicros ?? 0), 0);
+  const totalMicros = sumMicros(
+    closed.map((r) => r.pnlMicros ?? 0),
+    'trades[].pnlMicros',
+  );
   const open = rows.length - closed.length;
-  const total = `${rows.length} trade(s), ${closed.length} closed${open > 0 ? `, ${open} open` : ''}; realised P&L ${(totalMicros / 1_000_000).toFixed(2)}${currency ? ` ${currency}` : ''}`;
+  const total = `${rows.length} trade(s), ${closed.length} closed${open > 0 ? `, ${open} open` : ''}; realised P&L ${formatMoney(totalMicros, currency, { grouped: false })}`;
   return [line(header), ...cells.map(line), total];
 }

@@ -4,6 +4,7 @@ import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, store
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';
 import type { EngineStop, Progress } from '../core/model/progress.js';
+import { micros, ZERO_MICROS } from '../core/model/units.js';
 import type { ShardPersistence } from '../core/ports.js';
 import type { SimActor } from './fault-proxy.js';
 import type { LedgerOracle } from './ledger-oracle.js';
@@ -332,7 +333,6 @@ export class SimEngine {
   private progress(): Progress {
     const uptimeSec = (this.loop.now() - this.startedAt) / 1000;
     const now = this.wallNow();
-    const pnl = this.pnlMicros / 1_000_000;
     return {
       at: now,
       uptimeSec,
@@ -345,15 +345,21 @@ export class SimEngine {
       fillsB: this.fillsB,
       lastFillSeq: this.committedSeq,
       rejectedEntries: 0,
-      realizedPnl: pnl,
-      realizedPnlMicros: this.pnlMicros,
-      unrealizedPnl: 0,
+      realizedPnlMicros: micros(this.pnlMicros, 'progress.realizedPnlMicros'),
+      unrealizedPnlMicros: ZERO_MICROS,
       latencyP50Us: 1,
       latencyP99Us: 1,
       latencyMaxUs: 1,
       rssBytes: this.host.rssBytes(),
       heapUsedBytes: 20_000_000,
-      symbols: this.settings.symbols.map((symbol) => ({ symbol, ticks: this.turns, trades: 0, openTrades: 0, realizedPnl: 0, latencyP99Us: 1 })),
+      symbols: this.settings.symbols.map((symbol) => ({
+        symbol,
+        ticks: this.turns,
+        trades: 0,
+        openTrades: 0,
+        realizedPnlMicros: ZERO_MICROS,
+        latencyP99Us: 1,
+      })),
       turns: this.turns,
     };
   }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MICROS_PER_UNIT, type Micros } from './units.js';
 
 /** Which of the campaign's two venues a fill happened on. */
 export const VenueIdSchema = z.enum(['A', 'B']);
@@ -65,16 +66,17 @@ export const FillSchema = z
   .strict();
 export type Fill = z.infer<typeof FillSchema>;
 
-/** Fixed-point scale for money: P&L is counted in integer micro-units of the reporting currency. */
-export const MICROS = 1_000_000;
+/** Fixed-point scale for money: P&L is counted in integer micro-units of the reporting currency (`core/model/units.ts`). */
+export const MICROS = MICROS_PER_UNIT;
 
 /**
  * The signed cash flow of a fill in micro-units of the reporting currency (venue B's quote):
  * a sale brings cash in, a purchase pays it out, the fee always pays out. Rounded per fill, so
  * sums of fills are exact integers that anyone can recompute from the ledger.
  */
-export function fillCashMicros(fill: Pick<Fill, 'venue' | 'side' | 'qty' | 'price' | 'fee' | 'fxRate'>): number {
-  return cashMicros(fill.venue === 'A' ? fill.fxRate : 1, fill.side === 'SELL', fill.qty, fill.price, fill.fee);
+export function fillCashMicros(fill: Pick<Fill, 'venue' | 'side' | 'qty' | 'price' | 'fee' | 'fxRate'>): Micros {
+  // An integer: both terms are Math.round of finite numbers (the schema keeps prices and fees finite).
+  return cashMicros(fill.venue === 'A' ? fill.fxRate : 1, fill.side === 'SELL', fill.qty, fill.price, fill.fee) as Micros;
 }
 
 /** The same rule for the engine's hot path, on plain numbers (no object). */

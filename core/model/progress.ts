@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MicrosSchema, microsOf } from './units.js';
 
 /** What one symbol of a shard has done so far (carried in heartbeats, shown by monitors). */
 export const SymbolProgressSchema = z
@@ -7,7 +8,8 @@ export const SymbolProgressSchema = z
     ticks: z.number().int().nonnegative(),
     trades: z.number().int().nonnegative(),
     openTrades: z.number().int().nonnegative(),
-    realizedPnl: z.number(),
+    /** Realised P&L of the symbol, micro-units of the reporting currency (venue B's quote). */
+    realizedPnlMicros: MicrosSchema,
     latencyP99Us: z.number().nonnegative(),
     /** Venue A's price in venue B's currency over venue B's, minus one, in bps (mid to mid); absent before both sides quote. */
     premiumBps: z.number().optional(),
@@ -82,57 +84,106 @@ export type EngineHello = z.infer<typeof EngineHelloSchema>;
 
 /**
  * A heartbeat's payload: progress, not just liveness. A task whose heartbeats keep coming but
- * whose `ticks` stand still is stalled.
+ * whose `ticks` stand still is stalled. Money is integer micro-units only; a heartbeat stored
+ * before that (float `realizedPnl`/`unrealizedPnl`) is converted as it is read
+ * (`upgradeStoredProgress`), so the stores need no migration.
  */
-export const ProgressSchema = z
-  .object({
-    /** When the engine measured this, ms since the epoch (engine clock). */
-    at: z.number(),
-    /** Seconds the engine has been trading in this generation. */
-    uptimeSec: z.number().nonnegative(),
-    ticks: z.number().int().nonnegative(),
-    ticksPerSec: z.number().nonnegative(),
-    /** Trades opened (each has two legs). */
-    trades: z.number().int().nonnegative(),
-    tradesClosed: z.number().int().nonnegative(),
-    openTrades: z.number().int().nonnegative(),
-    fillsA: z.number().int().nonnegative(),
-    fillsB: z.number().int().nonnegative(),
-    /** Highest fill sequence number committed to the ledger (-1 when none). */
-    lastFillSeq: z.number().int().min(-1),
-    rejectedEntries: z.number().int().nonnegative(),
-    realizedPnl: z.number(),
-    /** Realised P&L as the exact integer the engine sums, micro-units of the reporting currency (absent from older heartbeats). */
-    realizedPnlMicros: z.number().int().optional(),
-    unrealizedPnl: z.number(),
-    latencyP50Us: z.number().nonnegative(),
-    latencyP99Us: z.number().nonnegative(),
-    latencyMaxUs: z.number().nonnegative(),
-    rssBytes: z.number().int().nonnegative(),
-    heapUsedBytes: z.number().int().nonnegative(),
-    symbols: z.array(SymbolProgressSchema),
-    /** Turns of the engine's loop in this generation: they advance while the market is quiet, so a stall is judged on them, not on quotes. */
-    turns: z.number().int().nonnegative().optional(),
-    /** The recorded (event) time the engine stands at, ms: the feed's time, whatever the wall clock. */
-    eventTime: z.number().optional(),
-    /** Since when (engine time, ms) the feed has delivered nothing; absent while updates flow. A quiet market, not a stall. */
-    feedIdleSince: z.number().optional(),
-    /** The replay has run out: nothing more will come. */
-    feedDone: z.boolean().optional(),
-    /** Per-venue data quality: updates taken, skipped by reason, last update time. */
-    venues: z.object({ a: VenueQualitySchema, b: VenueQualitySchema, fx: VenueQualitySchema }).strict().optional(),
-    /** Entries refused, by reason (`stale-quote-a`, `stale-quote-b`, `stale-fx`, `fx-unconfirmed`, `risk`, …). */
-    refusals: z.record(z.string(), z.number().int().nonnegative()).optional(),
-    /** Closes priced on a quote older than `strategy.maxQuoteAge` (flagged in the ledger). */
-    staleCloses: z.number().int().nonnegative().optional(),
-    /** Only in the final heartbeat of a run that ends with exit 0: why it stopped (`EngineStopSchema`). */
-    stop: EngineStopSchema.optional(),
-    /**
-     * Who the engine said it was in the task protocol's `hello` and the protocol version it spoke,
-     * written by the agent (`engine-task/src/agent/`) once the engine has said it; absent for the
-     * built-in engine in process and from older heartbeats. The report names the engine from it.
-     */
-    engine: EngineHelloSchema.optional(),
-  })
-  .strict();
+export const ProgressSchema = z.preprocess(
+  (stored) => upgradeStoredProgress(stored),
+  z
+    .object({
+      /** When the engine measured this, ms since the epoch (engine clock). */
+      at: z.number(),
+      /** Seconds the engine has been trading in this generation. */
+      uptimeSec: z.number().nonnegative(),
+      ticks: z.number().int().nonnegative(),
+      ticksPerSec: z.number().nonnegative(),
+      /** Trades opened (each has two legs). */
+      trades: z.number().int().nonnegative(),
+      tradesClosed: z.number().int().nonnegative(),
+      openTrades: z.number().int().nonnegative(),
+      fillsA: z.number().int().nonnegative(),
+      fillsB: z.number().int().nonnegative(),
+      /** Highest fill sequence number committed to the ledger (-1 when none). */
+      lastFillSeq: z.number().int().min(-1),
+      rejectedEntries: z.number().int().nonnegative(),
+      /**
+       * Realised P&L as the exact integer the engine sums, micro-units of the reporting currency
+       * (venue B's quote currency: the campaign's, `reportConfigOf` in `core/report/report-config.ts`,
+       * not repeated in every heartbeat).
+       */
+      realizedPnlMicros: MicrosSchema,
+      /** Open trades marked to the current book after exit fees, micro-units of the reporting currency. */
+      unrealizedPnlMicros: MicrosSchema,
+      /**
+       * Set on read, never written by an engine: the stored heartbeat predates micro-units and its
+       * P&L was a decimal rounded to 3 places, so `realizedPnlMicros` is within 500 µ of the exact
+       * sum (`upgradeStoredProgress`).
+       */
+      pnlFromDecimal: z.literal(true).optional(),
+      latencyP50Us: z.number().nonnegative(),
+      latencyP99Us: z.number().nonnegative(),
+      latencyMaxUs: z.number().nonnegative(),
+      rssBytes: z.number().int().nonnegative(),
+      heapUsedBytes: z.number().int().nonnegative(),
+      symbols: z.array(SymbolProgressSchema),
+      /** Turns of the engine's loop in this generation: they advance while the market is quiet, so a stall is judged on them, not on quotes. */
+      turns: z.number().int().nonnegative().optional(),
+      /** The recorded (event) time the engine stands at, ms: the feed's time, whatever the wall clock. */
+      eventTime: z.number().optional(),
+      /** Since when (engine time, ms) the feed has delivered nothing; absent while updates flow. A quiet market, not a stall. */
+      feedIdleSince: z.number().optional(),
+      /** The replay has run out: nothing more will come. */
+      feedDone: z.boolean().optional(),
+      /** Per-venue data quality: updates taken, skipped by reason, last update time. */
+      venues: z.object({ a: VenueQualitySchema, b: VenueQualitySchema, fx: VenueQualitySchema }).strict().optional(),
+      /** Entries refused, by reason (`stale-quote-a`, `stale-quote-b`, `stale-fx`, `fx-unconfirmed`, `risk`, …). */
+      refusals: z.record(z.string(), z.number().int().nonnegative()).optional(),
+      /** Closes priced on a quote older than `strategy.maxQuoteAge` (flagged in the ledger). */
+      staleCloses: z.number().int().nonnegative().optional(),
+      /** Only in the final heartbeat of a run that ends with exit 0: why it stopped (`EngineStopSchema`). */
+      stop: EngineStopSchema.optional(),
+      /**
+       * Who the engine said it was in the task protocol's `hello` and the protocol version it spoke,
+       * written by the agent (`engine-task/src/agent/`) once the engine has said it; absent for the
+       * built-in engine in process and from older heartbeats. The report names the engine from it.
+       */
+      engine: EngineHelloSchema.optional(),
+    })
+    .strict(),
+);
 export type Progress = z.infer<typeof ProgressSchema>;
+
+/**
+ * A stored progress object in today's shape: a heartbeat written before money was integer
+ * micro-units carries a float `realizedPnl` (rounded to 3 places), `unrealizedPnl` and per-symbol
+ * `realizedPnl`, and, after micros were added beside them, an exact `realizedPnlMicros`. The
+ * floats are dropped; a missing micros figure is the float rounded to the micro-unit, marked
+ * `pnlFromDecimal` when the realised total came that way. Anything else passes unchanged (the
+ * schema judges it).
+ */
+export function upgradeStoredProgress(stored: unknown): unknown {
+  if (!isRecord(stored) || !('realizedPnl' in stored || 'unrealizedPnl' in stored)) return stored;
+  const { realizedPnl, unrealizedPnl, ...rest } = stored;
+  const upgraded: Record<string, unknown> = { ...rest };
+  if (upgraded['realizedPnlMicros'] === undefined && typeof realizedPnl === 'number') {
+    upgraded['realizedPnlMicros'] = microsOf(realizedPnl, 'progress.realizedPnl');
+    upgraded['pnlFromDecimal'] = true;
+  }
+  if (upgraded['unrealizedPnlMicros'] === undefined && typeof unrealizedPnl === 'number') {
+    upgraded['unrealizedPnlMicros'] = microsOf(unrealizedPnl, 'progress.unrealizedPnl');
+  }
+  if (Array.isArray(upgraded['symbols'])) {
+    upgraded['symbols'] = upgraded['symbols'].map((symbol: unknown, i) => {
+      if (!isRecord(symbol) || !('realizedPnl' in symbol)) return symbol;
+      const { realizedPnl: symbolPnl, ...symbolRest } = symbol;
+      if (symbolRest['realizedPnlMicros'] !== undefined || typeof symbolPnl !== 'number') return symbolRest;
+      return { ...symbolRest, realizedPnlMicros: microsOf(symbolPnl, `progress.symbols[${i}].realizedPnl`) };
+    });
+  }
+  return upgraded;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FillSchema } from './fill.js';
+import { MicrosSchema } from './units.js';
 
 /**
  * The task protocol, version 1: how arbfleet's agent (`engine-task/src/agent/`) and any engine it
@@ -60,7 +61,7 @@ export const ProgressMessageSchema = z
     trades: z.number().int().nonnegative(),
     openPositions: z.number().int().nonnegative(),
     /** Realised P&L, integer micro-units of the reporting currency (venue B's quote), as the ledger sums it (`fillCashMicros`). */
-    realizedPnlMicros: z.number().int(),
+    realizedPnlMicros: MicrosSchema,
     /** Market updates processed in this generation (optional: `counter` stands in when absent). */
     ticks: z.number().int().nonnegative().optional(),
     /** The recorded (event) time the engine stands at, ms since the epoch. */

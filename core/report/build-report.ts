@@ -12,7 +12,15 @@ import { assessAcceptance } from './acceptance.js';
 import { heartbeatHistoryOf } from './heartbeat-history.js';
 import { checkLedgers, checkShardLedger } from './ledger-check.js';
 import { engineThatRan, reportConfigOf } from './report-config.js';
-import { LATENCY_HISTOGRAM_RULE, LATENCY_RULE, outcomeOf, THROUGHPUT_RULE, type CampaignReport, type ShardReport } from './report-schema.js';
+import {
+  LATENCY_HISTOGRAM_RULE,
+  LATENCY_RULE,
+  outcomeOf,
+  REPORT_SCHEMA_VERSION,
+  THROUGHPUT_RULE,
+  type CampaignReport,
+  type ShardReport,
+} from './report-schema.js';
 import { latencyHistogramOf, restartTimelineOf, SERIES_RULE, shardSeriesOf } from './report-series.js';
 import { campaignTotals, shardTotals } from './report-totals.js';
 import { runWindowOf } from './run-window.js';
@@ -69,7 +77,7 @@ export function buildReport(input: ReportInput): CampaignReport {
   const acceptance = assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger });
   const trading = tradingReportOf(ledgers, histories, tradingConfigOf(campaign.config));
   return {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     generatedAt: now,
     campaign: {
       id: campaign.campaignId,

@@ -20,6 +20,7 @@
 import type { Fill } from '../model/fill.js';
 import type { CampaignRecord, CampaignStatus, ShardRecord } from '../model/records.js';
 import type { ScheduleRecord } from '../model/schedule-record.js';
+import { type Micros, sumMicros } from '../model/units.js';
 import type { CampaignView, ShardKey } from '../ports.js';
 import { cell, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
@@ -159,9 +160,9 @@ function statusCell(status: string): string {
 }
 
 /** A signed amount, coloured: green above zero, red below. */
-function moneyCell(amount: number, currency: string): string {
+function moneyCell(amount: Micros, currency: string): string {
   const tone = amount > 0 ? ' pass' : amount < 0 ? ' fail' : '';
-  return `<td class="num${tone}">${escapeHtml(`${amount > 0 ? '+' : ''}${formatMoney(amount, currency)}`)}</td>`;
+  return `<td class="num${tone}">${escapeHtml(formatMoney(amount, currency, { signed: true }))}</td>`;
 }
 
 function ranSec(campaign: CampaignRecord, now: number): number {
@@ -181,7 +182,10 @@ function runRow(view: CampaignView, now: number): string[] {
     cell(campaign.shardCount, true),
     cell(formatCount(progress.reduce((sum, p) => sum + p.trades, 0)), true),
     moneyCell(
-      progress.reduce((sum, p) => sum + p.realizedPnl, 0),
+      sumMicros(
+        progress.map((p) => p.realizedPnlMicros),
+        'progress.realizedPnlMicros',
+      ),
       currency,
     ),
     cell(
@@ -237,7 +241,7 @@ function shardRow(shard: ShardRecord, at: number, currency: string, staleAfterSe
     `<td class="num${stale ? ' fail' : ''}">${escapeHtml(ageSec === undefined ? 'never' : `${formatNumber(ageSec, 0)} s`)}</td>`,
     cell(p ? formatNumber(p.ticksPerSec, 1) : '—', true),
     cell(p ? formatCount(p.trades) : '—', true),
-    p ? moneyCell(p.realizedPnl, currency) : cell('—', true),
+    p ? moneyCell(p.realizedPnlMicros, currency) : cell('—', true),
     cell(p ? formatLatencyUs(p.latencyP99Us) : '—', true),
     cell(shard.restarts.length, true),
     cell(p ? formatBytes(p.rssBytes) : '—', true),
@@ -275,7 +279,10 @@ function blotterHtml(campaignId: string, trades: readonly TradeRow[], currency: 
   const open = trades.filter((t) => t.closedAt === null);
   const closed = trades.filter((t) => t.closedAt !== null).reverse();
   const shown = [...open, ...closed].slice(0, BLOTTER_ROWS);
-  const pnlMicros = closed.reduce((sum, t) => sum + (t.pnlMicros ?? 0), 0);
+  const pnlMicros = sumMicros(
+    closed.map((t) => t.pnlMicros ?? 0),
+    'trades[].pnlMicros',
+  );
   const rows = shown.map((t) => [
     cell(formatInstant(t.openedAt)),
     cell(t.closedAt === null ? 'open' : formatInstant(t.closedAt)),
@@ -290,12 +297,12 @@ function blotterHtml(campaignId: string, trades: readonly TradeRow[], currency: 
     cell(t.quoteAgeASec === null ? '—' : formatNumber(t.quoteAgeASec, 3), true),
     cell(t.quoteAgeBSec === null ? '—' : formatNumber(t.quoteAgeBSec, 3), true),
     cell(t.exitReason ?? 'open'),
-    t.pnl === null ? cell('—', true) : moneyCell(t.pnl, currency),
+    t.pnlMicros === null ? cell('—', true) : moneyCell(t.pnlMicros, currency),
   ]);
   const more = trades.length > shown.length ? ` · the ${formatCount(shown.length)} shown; all with arbfleet trades or the report` : '';
   return (
     `<h2>Trades</h2><p id="trades-summary">${formatCount(trades.length)} trade(s): ${formatCount(open.length)} open, ${formatCount(closed.length)} closed, ` +
-    `closed P&L ${escapeHtml(formatMoney(pnlMicros / 1_000_000, currency))}${escapeHtml(more)} <span class="muted">(${escapeHtml(campaignId)}'s ledger)</span></p>` +
+    `closed P&L ${escapeHtml(formatMoney(pnlMicros, currency))}${escapeHtml(more)} <span class="muted">(${escapeHtml(campaignId)}'s ledger)</span></p>` +
     htmlTable(
       [
         'Opened (UTC)',

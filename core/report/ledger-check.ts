@@ -14,11 +14,13 @@ import type { ShardStatus } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
 import type { Progress } from '../model/progress.js';
+import { type Micros, micros, sumMicros } from '../model/units.js';
 import type { LedgerCheck, ShardLedgerCheck } from './report-schema.js';
 
 /**
- * A P&L reported as a decimal rounded to 3 places (heartbeats without `realizedPnlMicros`) is
- * within half a thousandth of a unit of the exact sum: that much difference is rounding.
+ * A P&L reported as a decimal rounded to 3 places (heartbeats stored before micro-units, read as
+ * `pnlFromDecimal`, `core/model/progress.ts`) is within half a thousandth of a unit of the exact
+ * sum: that much difference is rounding.
  */
 const ROUNDED_PNL_TOLERANCE_MICROS = MICROS / 2000;
 
@@ -57,10 +59,10 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   const made = lastProgress ? lastProgress.fillsA + lastProgress.fillsB : 0;
   const reported = lastProgress ? reportedCount(facts.status, lastProgress) : 0;
   const realizedPnlMicros = realizedMicrosOf(unique);
-  const reportedPnlMicros = lastProgress ? reportedRealizedMicros(lastProgress) : null;
+  const reportedPnlMicros = lastProgress ? lastProgress.realizedPnlMicros : null;
   // The heartbeat's P&L covers the fills it counted: comparable when those are the ledger's.
   const comparable = reportedPnlMicros !== null && made === unique.length;
-  const tolerance = lastProgress?.realizedPnlMicros === undefined ? ROUNDED_PNL_TOLERANCE_MICROS : 0;
+  const tolerance = lastProgress?.pnlFromDecimal ? ROUNDED_PNL_TOLERANCE_MICROS : 0;
   const difference = comparable ? Math.abs(realizedPnlMicros - reportedPnlMicros) : 0;
   return {
     shardId,
@@ -73,18 +75,19 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     uncounted: Math.max(0, unique.length - counted),
     realizedPnlMicros,
     reportedPnlMicros: comparable ? reportedPnlMicros : null,
-    pnlMismatchMicros: difference > tolerance ? difference : 0,
+    pnlMismatchMicros: micros(difference > tolerance ? difference : 0, 'ledger.pnlMismatchMicros'),
   };
 }
 
 /** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated (a seq, a leg or a decision) or extra and every P&L matches. */
 export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
   const sum = (pick: (c: ShardLedgerCheck) => number) => shards.reduce((total, c) => total + pick(c), 0);
+  const sumOf = (pick: (c: ShardLedgerCheck) => Micros, field: string) => sumMicros(shards.map(pick), field);
   const lost = sum((c) => c.lost);
   const duplicated = sum((c) => c.duplicated);
   const repeatedDecisions = sum((c) => c.repeatedDecisions);
   const uncounted = sum((c) => c.uncounted);
-  const pnlMismatchMicros = sum((c) => c.pnlMismatchMicros);
+  const pnlMismatchMicros = sumOf((c) => c.pnlMismatchMicros, 'ledger.pnlMismatchMicros');
   const compared = shards.filter((c) => c.reportedPnlMicros !== null);
   return {
     fillsInLedger: sum((c) => c.fillsInLedger),
@@ -94,8 +97,14 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
     duplicated,
     repeatedDecisions,
     uncounted,
-    realizedPnlMicros: sum((c) => c.realizedPnlMicros),
-    reportedPnlMicros: compared.length === 0 ? null : compared.reduce((total, c) => total + (c.reportedPnlMicros ?? 0), 0),
+    realizedPnlMicros: sumOf((c) => c.realizedPnlMicros, 'ledger.realizedPnlMicros'),
+    reportedPnlMicros:
+      compared.length === 0
+        ? null
+        : sumMicros(
+            compared.map((c) => c.reportedPnlMicros ?? 0),
+            'ledger.reportedPnlMicros',
+          ),
     pnlMismatchMicros,
     pass: lost === 0 && duplicated === 0 && repeatedDecisions === 0 && uncounted === 0 && pnlMismatchMicros === 0,
     shards: [...shards],
@@ -137,7 +146,7 @@ export function repeatedDecisionsOf(fills: readonly Fill[]): number {
  * Realised P&L recomputed from the ledger alone, in micro-units: the cash of every fill of every
  * trade with a closing leg, each rounded by the published rule (`fillCashMicros`). Exact.
  */
-export function realizedMicrosOf(fills: readonly Fill[]): number {
+export function realizedMicrosOf(fills: readonly Fill[]): Micros {
   const trades = new Map<number, Fill[]>();
   for (const fill of fills) {
     const legs = trades.get(fill.tradeId);
@@ -148,14 +157,9 @@ export function realizedMicrosOf(fills: readonly Fill[]): number {
   for (const legs of trades.values()) {
     if (legs.some((fill) => fill.kind === 'CLOSE')) for (const leg of legs) total += fillCashMicros(leg);
   }
-  return total;
+  return micros(total, 'ledger.realizedPnlMicros');
 }
 
 function reportedCount(status: ShardStatus, progress: Progress): number {
   return status === 'COMPLETED' ? progress.fillsA + progress.fillsB : progress.lastFillSeq + 1;
-}
-
-/** The engine's realised P&L in micro-units: exact when the heartbeat carries it, else from the rounded decimal. */
-function reportedRealizedMicros(progress: Progress): number {
-  return progress.realizedPnlMicros ?? Math.round(progress.realizedPnl * MICROS);
 }

@@ -7,6 +7,7 @@
  */
 import type { CampaignRecord, CampaignStatus, ShardRecord } from '../model/records.js';
 import type { ScheduleRecord } from '../model/schedule-record.js';
+import { sumMicros } from '../model/units.js';
 import { cell, htmlDocument, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { reportConfigOf } from './report-config.js';
@@ -51,7 +52,10 @@ export function renderLivePage(view: LiveView): string {
     cell(formatCount(live.reduce((sum, p) => sum + p.trades, 0)), true),
     cell(
       formatMoney(
-        live.reduce((sum, p) => sum + p.realizedPnl, 0),
+        sumMicros(
+          live.map((p) => p.realizedPnlMicros),
+          'progress.realizedPnlMicros',
+        ),
         config.currency,
       ),
       true,
@@ -96,7 +100,7 @@ function shardRow(shard: ShardRecord, now: number, currency: string, staleAfterS
     cell(shard.symbols.join(', ')),
     cell(p ? formatNumber(p.ticksPerSec, 1) : '—', true),
     cell(p ? formatCount(p.trades) : '—', true),
-    cell(p ? formatMoney(p.realizedPnl, currency) : '—', true),
+    cell(p ? formatMoney(p.realizedPnlMicros, currency) : '—', true),
     cell(p ? formatLatencyUs(p.latencyP99Us) : '—', true),
     `<td class="num${stale ? ' fail' : ''}">${escapeHtml(ageSec === undefined ? 'never' : `${formatNumber(ageSec, 1)} s`)}</td>`,
     cell(shard.restarts.length, true),

@@ -7,6 +7,7 @@ import { paddedRange } from './chart-scale.js';
 import { cell, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
 import { formatCount, formatInstant, formatMoney, formatNumber } from './report-format.js';
+import { type Micros, meanMicros } from '../model/units.js';
 import { SERIES_COLOURS } from './svg-chart.js';
 import { premiumCharts } from './premium-charts.js';
 import { explainRefusal } from './refusal-words.js';
@@ -16,7 +17,7 @@ import type { PremiumSeries, RiskFigures, SymbolPnlRow, TradeRow, TradingReport,
 export const TRADE_TABLE_N = 10;
 
 const percent = (share: number | null) => (share === null ? '–' : `${formatNumber(share * 100, 1)} %`);
-const money = (amount: number | null, currency: string) => (amount === null ? '–' : formatMoney(amount, currency));
+const money = (amount: Micros | null, currency: string) => (amount === null ? '–' : formatMoney(amount, currency));
 const seconds = (s: number | null) => (s === null ? '–' : `${formatNumber(s, 1)} s`);
 const skippedText = (skipped: Record<string, number>) =>
   Object.entries(skipped)
@@ -35,9 +36,9 @@ function statsRows(t: TradingReport, currency: string): [string, string][] {
   return [
     ['Closed trades', formatCount(s.trades)],
     ['Win rate', percent(s.winRate)],
-    ['Realised P&L (ledger)', formatMoney(s.pnl, currency)],
-    ['P&L per trade', money(s.pnlPerTrade, currency)],
-    ['Max drawdown', formatMoney(s.maxDrawdown, currency)],
+    ['Realised P&L (ledger)', formatMoney(s.pnlMicros, currency)],
+    ['P&L per trade', money(s.pnlPerTradeMicros, currency)],
+    ['Max drawdown', formatMoney(s.maxDrawdownMicros, currency)],
     ['Closed at the campaign end', `${formatCount(s.campaignEndCloses)} (CAMPAIGN_END, at the last quotes)`],
     ['Open at the end', formatCount(t.openAtEnd.filter((p) => p.state === 'open').length)],
     ['Closed at a stale price', formatCount(t.openAtEnd.filter((p) => p.state === 'stale-close').length)],
@@ -64,16 +65,15 @@ export function sharpeText(r: RiskFigures): string {
 }
 
 const SYMBOL_HEADERS = ['Symbol', 'Trades', 'Wins', 'Win rate', 'P&L', 'Best trade', 'Worst trade'];
-const microsMoney = (micros: number, currency: string) => formatMoney(micros / 1_000_000, currency);
 function symbolCells(r: SymbolPnlRow, currency: string): string[] {
   return [
     r.symbol,
     formatCount(r.trades),
     formatCount(r.wins),
     percent(r.winRate),
-    microsMoney(r.pnlMicros, currency),
-    microsMoney(r.bestMicros, currency),
-    microsMoney(r.worstMicros, currency),
+    formatMoney(r.pnlMicros, currency),
+    formatMoney(r.bestMicros, currency),
+    formatMoney(r.worstMicros, currency),
   ];
 }
 
@@ -103,7 +103,7 @@ function tradeCells(r: TradeRow, currency: string): string[] {
     `${price(r.exitA)} / ${price(r.exitB)}`,
     `${seconds3(r.quoteAgeASec)} / ${seconds3(r.quoteAgeBSec)}`,
     r.exitReason ?? 'open',
-    r.pnlMicros === null ? '–' : microsMoney(r.pnlMicros, currency),
+    r.pnlMicros === null ? '–' : formatMoney(r.pnlMicros, currency),
   ];
 }
 const seconds3 = (s: number | null) => (s === null ? '–' : `${formatNumber(s, 3)} s`);
@@ -182,8 +182,8 @@ export function tradingMarkdown(t: TradingReport, currency: string, inline: (tex
             r.reason,
             formatCount(r.trades),
             formatCount(r.wins),
-            formatMoney(r.pnl, currency),
-            formatMoney(r.pnl / r.trades, currency),
+            formatMoney(r.pnlMicros, currency),
+            formatMoney(meanMicros(r.pnlMicros, r.trades, 'byExitReason[].pnlMicros'), currency),
           ]),
         ),
     '### Left open or closed at a stale price',
@@ -278,8 +278,8 @@ export function tradingHtml(t: TradingReport, currency: string): string {
     cell(r.reason),
     cell(r.trades, true),
     cell(r.wins, true),
-    cell(formatMoney(r.pnl, currency), true),
-    cell(formatMoney(r.pnl / r.trades, currency), true),
+    cell(formatMoney(r.pnlMicros, currency), true),
+    cell(formatMoney(meanMicros(r.pnlMicros, r.trades, 'byExitReason[].pnlMicros'), currency), true),
   ]);
   const open = t.openAtEnd.map((p) => [
     cell(p.shardId),

@@ -3,6 +3,10 @@
  * Fixed locale (`en-US`) and UTC, so a report reads the same wherever it is built.
  */
 import { formatDuration } from '../config/duration.js';
+import { formatMoney, type Micros } from '../model/units.js';
+
+/** Money in the reporting currency (`-1,234.57 USDT`): the one renderer, `core/model/units.ts`. */
+export { formatMoney };
 
 /** `12,345` */
 export function formatCount(n: number): string {
@@ -34,18 +38,9 @@ export function formatBytes(bytes: number): string {
   return `${formatNumber(bytes / (1024 * 1024), 1)} MiB`;
 }
 
-/** Money in the reporting currency (`-1,234.57 KRW`). */
-export function formatMoney(amount: number, currency: string): string {
-  const text = amount.toLocaleString('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
-  return currency ? `${text} ${currency}` : text;
-}
-
 /** An exact amount in integer micro-units as a decimal with six places (`-12.345678`), or `—` when unknown. */
-export function formatMicros(micros: number | null): string {
-  if (micros === null) return '—';
-  const sign = micros < 0 ? '-' : '';
-  const abs = Math.abs(micros);
-  return `${sign}${Math.floor(abs / 1_000_000).toLocaleString('en-US')}.${String(abs % 1_000_000).padStart(6, '0')}`;
+export function formatMicros(micros: Micros | null): string {
+  return micros === null ? '—' : formatMoney(micros, '', { decimals: 6 });
 }
 
 /** An instant as ISO 8601 UTC to the second, or `—` when unknown. */

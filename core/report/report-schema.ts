@@ -11,6 +11,7 @@ import { ExecutionQualitySchema } from './execution-quality.js';
 import { ReportEngineSchema } from './report-config.js';
 import { TradingReportSchema } from './trading-schema.js';
 import { CampaignStatusSchema, RestartCauseSchema, RestartRecordSchema, ShardStatusSchema } from '../model/records.js';
+import { MicrosSchema, MoneySchema } from '../model/units.js';
 
 /** Loop latency in microseconds. See `LATENCY_RULE` for how p50/p99 are combined. */
 export const LatencySummarySchema = z
@@ -33,9 +34,11 @@ export const ReportTotalsSchema = z
     tradesClosed: z.number().int().nonnegative(),
     fillsA: z.number().int().nonnegative(),
     fillsB: z.number().int().nonnegative(),
-    /** Realised P&L in `currency` (venue B's quote, the reporting currency). */
-    realizedPnl: z.number(),
-    currency: z.string(),
+    /**
+     * Realised P&L as the engines last reported it: exact integer micro-units with the reporting
+     * currency (venue B's quote); a campaign's is the integer sum of its shards'.
+     */
+    realizedPnl: MoneySchema,
     latencyUs: LatencySummarySchema,
     /** Highest resident set size of one task (in total: of any shard's task). */
     peakRssBytes: z.number().int().nonnegative(),
@@ -105,14 +108,14 @@ export const ShardLedgerCheckSchema = z
     /** In the ledger but beyond the checkpoint's counters: `max(0, unique - counted)`. */
     uncounted: z.number().int().nonnegative(),
     /** Realised P&L recomputed from the ledger (each fill by `fillCashMicros`), micro-units of the reporting currency. */
-    realizedPnlMicros: z.number().int(),
+    realizedPnlMicros: MicrosSchema,
     /**
      * The engine's realised P&L from the last heartbeat, micro-units, when that heartbeat counted
      * exactly the ledger's fills (null otherwise: not comparable).
      */
-    reportedPnlMicros: z.number().int().nullable(),
+    reportedPnlMicros: MicrosSchema.nullable(),
     /** |ledger − reported| in micro-units when they differ beyond rounding; 0 when they agree or are not comparable. */
-    pnlMismatchMicros: z.number().int().nonnegative(),
+    pnlMismatchMicros: MicrosSchema.refine((v) => v >= 0, 'a mismatch is ≥ 0'),
   })
   .strict();
 export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;
@@ -214,10 +217,17 @@ export function outcomeOf(rows: readonly { id: string; criterion: string; result
   return { acceptance: { passed: rows.length - failedRows.length, failed: failedRows.length, total: rows.length, failedRows } };
 }
 
+/**
+ * The version of `report.json`'s shape. 2: money is integer micro-units with its currency
+ * (`totals.realizedPnl` is `{ micros, currency }`; the float `pnl`, `pnlPerTrade` and `maxDrawdown`
+ * beside the micros are gone). 1: float P&L beside a separate `totals.currency`.
+ */
+export const REPORT_SCHEMA_VERSION = 2;
+
 /** The campaign report: `report.json`. */
 export const CampaignReportSchema = z
   .object({
-    schemaVersion: z.literal(1),
+    schemaVersion: z.literal(REPORT_SCHEMA_VERSION),
     /** When the report was built (ms). */
     generatedAt: z.number(),
     campaign: z

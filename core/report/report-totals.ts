@@ -4,7 +4,7 @@
  * latest generation counts the shard's whole life. Latency follows `LATENCY_RULE`.
  */
 import type { Heartbeat, ShardRecord } from '../model/records.js';
-import { MICROS } from '../model/fill.js';
+import { sumMicros, ZERO_MICROS } from '../model/units.js';
 import { lastHeartbeatPerGeneration } from './heartbeat-history.js';
 import type { LatencySummary, ReportTotals } from './report-schema.js';
 
@@ -20,8 +20,7 @@ export function shardTotals(shard: ShardRecord, history: readonly Heartbeat[], r
     tradesClosed: latest?.tradesClosed ?? 0,
     fillsA: latest?.fillsA ?? 0,
     fillsB: latest?.fillsB ?? 0,
-    realizedPnl: latest?.realizedPnl ?? 0,
-    currency,
+    realizedPnl: { micros: latest?.realizedPnlMicros ?? ZERO_MICROS, currency },
     latencyUs: shardLatency(history),
     peakRssBytes: peakRss,
     restarts: shard.restarts.length,
@@ -40,9 +39,14 @@ export function campaignTotals(shards: readonly ReportTotals[], ranSec: number, 
     tradesClosed: sum((t) => t.tradesClosed),
     fillsA: sum((t) => t.fillsA),
     fillsB: sum((t) => t.fillsB),
-    // Summed in micro-units so that adding shards cannot drift by floating-point residue.
-    realizedPnl: sum((t) => Math.round(t.realizedPnl * MICROS)) / MICROS,
-    currency,
+    // An integer sum of integer micro-units: exact, whatever the number of shards.
+    realizedPnl: {
+      micros: sumMicros(
+        shards.map((t) => t.realizedPnl.micros),
+        'totals.realizedPnl.micros',
+      ),
+      currency,
+    },
     latencyUs: {
       p50: highest((t) => t.latencyUs.p50),
       p99: highest((t) => t.latencyUs.p99),

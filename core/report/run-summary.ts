@@ -42,10 +42,9 @@ export interface RunSummaryInput {
  * compares with the ledger's recomputation), in the reporting currency, signed with `+` for a gain.
  */
 export function signedPnl(report: CampaignReport): { text: string; tone: SummaryTone | undefined } {
-  const amount = report.totals.realizedPnl;
-  const text = formatMoney(amount, report.totals.currency);
-  if (amount > 0) return { text: `+${text}`, tone: 'gain' };
-  return { text, tone: amount < 0 ? 'loss' : undefined };
+  const { micros, currency } = report.totals.realizedPnl;
+  const text = formatMoney(micros, currency, { signed: true });
+  return { text, tone: micros > 0 ? 'gain' : micros < 0 ? 'loss' : undefined };
 }
 
 /** The summary's lines, without trailing newlines. */

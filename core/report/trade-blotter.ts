@@ -1,10 +1,10 @@
 /**
  * The trades behind the totals (pure, from the ledgers): one row per trade (the blotter), P&L per
  * symbol, and the risk figures a desk reads first (profit factor, a per-trade Sharpe ratio).
- * Money is summed in integer micro-units (`fillCashMicros`); floats appear only in ratios and
- * where a row gives the amount in the reporting currency beside its micros.
+ * Money is summed in integer micro-units (`fillCashMicros`, `Micros`); floats appear only in ratios.
  */
 import { type Fill, fillCashMicros, foldTrades, MICROS } from '../model/fill.js';
+import { micros } from '../model/units.js';
 import type { RiskFigures, SymbolPnlRow, TradeRow } from './trading-schema.js';
 
 /** The rules behind these figures, for the report's notes. */
@@ -21,7 +21,7 @@ export const BLOTTER_NOTES = [
 
 /** Each trade in the ledgers: closed trades in close order (close ts, shard, tradeId), then open ones by entry. */
 export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeRow[] {
-  const rows = foldTrades<TradeRow & { notionalMicros: number }>(
+  const rows = foldTrades<Omit<TradeRow, 'pnlMicros'> & { pnlMicros: number; notionalMicros: number }>(
     ledgers,
     (shardId, fill) => ({
       shardId,
@@ -37,13 +37,12 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
       quoteAgeASec: null,
       quoteAgeBSec: null,
       exitReason: null,
-      pnl: null,
       pnlMicros: 0,
       returnOnNotional: null,
       notionalMicros: 0,
     }),
     (t, fill) => {
-      t.pnlMicros = (t.pnlMicros as number) + fillCashMicros(fill);
+      t.pnlMicros += fillCashMicros(fill);
       if (fill.kind === 'OPEN') {
         t.openedAt = Math.min(t.openedAt, fill.ts);
         if (fill.venue === 'A') {
@@ -70,26 +69,17 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
   open.sort((x, y) => x.openedAt - y.openedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
   return [...closed, ...open].map(({ notionalMicros, ...t }) => {
     if (t.closedAt === null) return { ...t, pnlMicros: null };
-    const micros = t.pnlMicros as number;
-    return { ...t, pnl: micros / MICROS, returnOnNotional: notionalMicros > 0 ? micros / notionalMicros : null };
+    const pnl = micros(t.pnlMicros, 'trades[].pnlMicros');
+    return { ...t, pnlMicros: pnl, returnOnNotional: notionalMicros > 0 ? pnl / notionalMicros : null };
   });
 }
 
 /** Closed trades per symbol, highest P&L first (then symbol): counts, win rate, exact P&L, best and worst trade. */
 export function symbolPnlOf(trades: readonly TradeRow[]): SymbolPnlRow[] {
-  const bySymbol = new Map<string, SymbolPnlRow>();
+  const bySymbol = new Map<string, { symbol: string; trades: number; wins: number; pnlMicros: number; bestMicros: number; worstMicros: number }>();
   for (const t of trades) {
     if (t.pnlMicros === null) continue;
-    const row = bySymbol.get(t.symbol) ?? {
-      symbol: t.symbol,
-      trades: 0,
-      wins: 0,
-      winRate: 0,
-      pnl: 0,
-      pnlMicros: 0,
-      bestMicros: t.pnlMicros,
-      worstMicros: t.pnlMicros,
-    };
+    const row = bySymbol.get(t.symbol) ?? { symbol: t.symbol, trades: 0, wins: 0, pnlMicros: 0, bestMicros: t.pnlMicros, worstMicros: t.pnlMicros };
     row.trades++;
     if (t.pnlMicros > 0) row.wins++;
     row.pnlMicros += t.pnlMicros;
@@ -98,7 +88,13 @@ export function symbolPnlOf(trades: readonly TradeRow[]): SymbolPnlRow[] {
     bySymbol.set(t.symbol, row);
   }
   return [...bySymbol.values()]
-    .map((r) => ({ ...r, winRate: r.wins / r.trades, pnl: r.pnlMicros / MICROS }))
+    .map((r) => ({
+      ...r,
+      winRate: r.wins / r.trades,
+      pnlMicros: micros(r.pnlMicros, 'bySymbol[].pnlMicros'),
+      bestMicros: micros(r.bestMicros, 'bySymbol[].bestMicros'),
+      worstMicros: micros(r.worstMicros, 'bySymbol[].worstMicros'),
+    }))
     .sort((x, y) => y.pnlMicros - x.pnlMicros || x.symbol.localeCompare(y.symbol));
 }
 
@@ -127,8 +123,8 @@ export function riskFiguresOf(trades: readonly TradeRow[]): RiskFigures {
     sharpePerTrade = variance > 0 ? mean / Math.sqrt(variance) : null;
   }
   return {
-    grossProfitMicros,
-    grossLossMicros,
+    grossProfitMicros: micros(grossProfitMicros, 'risk.grossProfitMicros'),
+    grossLossMicros: micros(grossLossMicros, 'risk.grossLossMicros'),
     profitFactor: grossLossMicros > 0 ? grossProfitMicros / grossLossMicros : null,
     profitFactorNote: grossLossMicros > 0 ? null : closed === 0 ? 'no-trade' : 'no-loss',
     sharpePerTrade,

@@ -2,18 +2,19 @@
  * The part of `report.json` that judges the trading, not the fleet: P&L by exit reason, trade
  * statistics from the ledger, positions left open, data quality per venue, entries refused, the
  * premium over time, and the acceptance rows for data quality and positions. Money is in the
- * reporting currency (venue B's quote) and, where summed, exact integer micro-units.
+ * reporting currency (venue B's quote, `totals.realizedPnl.currency`), always in exact integer micro-units
+ * (`Micros`, `core/model/units.ts`): floats appear only in ratios and where the renderers write text.
  */
 import { z } from 'zod';
 import { FillReasonSchema } from '../model/fill.js';
+import { MicrosSchema } from '../model/units.js';
 
 /** The closed trades of one exit reason. */
 export const ExitReasonRowSchema = z
   .object({
     reason: FillReasonSchema,
     trades: z.number().int().nonnegative(),
-    pnl: z.number(),
-    pnlMicros: z.number().int(),
+    pnlMicros: MicrosSchema,
     wins: z.number().int().nonnegative(),
   })
   .strict();
@@ -44,13 +45,11 @@ export const TradeStatsSchema = z
     wins: z.number().int().nonnegative(),
     /** wins / trades; null without a closed trade. */
     winRate: z.number().min(0).max(1).nullable(),
-    pnl: z.number(),
-    pnlMicros: z.number().int(),
-    /** pnl / trades; null without a closed trade. */
-    pnlPerTrade: z.number().nullable(),
+    pnlMicros: MicrosSchema,
+    /** pnlMicros / trades rounded to the micro-unit (half away from zero); null without a closed trade. */
+    pnlPerTradeMicros: MicrosSchema.nullable(),
     /** Largest fall of cumulative realised P&L from a running peak (which starts at 0), closed trades in close order; ≥ 0. */
-    maxDrawdown: z.number().nonnegative(),
-    maxDrawdownMicros: z.number().int().nonnegative(),
+    maxDrawdownMicros: MicrosSchema.refine((v) => v >= 0, 'a drawdown is ≥ 0'),
     byExitReason: z.array(ExitReasonRowSchema),
     /** Closes the campaign's end made (reason CAMPAIGN_END), at the last quotes. */
     campaignEndCloses: z.number().int().nonnegative(),
@@ -147,8 +146,7 @@ export const TradeRowSchema = z
     quoteAgeASec: z.number().nullable(),
     quoteAgeBSec: z.number().nullable(),
     exitReason: FillReasonSchema.nullable(),
-    pnl: z.number().nullable(),
-    pnlMicros: z.number().int().nullable(),
+    pnlMicros: MicrosSchema.nullable(),
     /** pnlMicros / entry notional (venue B's OPEN leg, qty × price, reporting currency); null while open. */
     returnOnNotional: z.number().nullable(),
   })
@@ -163,11 +161,10 @@ export const SymbolPnlRowSchema = z
     wins: z.number().int().nonnegative(),
     /** wins / trades (trades ≥ 1 in every row). */
     winRate: z.number().min(0).max(1),
-    pnl: z.number(),
     /** Exact: the integer sum of the trades' pnlMicros. */
-    pnlMicros: z.number().int(),
-    bestMicros: z.number().int(),
-    worstMicros: z.number().int(),
+    pnlMicros: MicrosSchema,
+    bestMicros: MicrosSchema,
+    worstMicros: MicrosSchema,
   })
   .strict();
 export type SymbolPnlRow = z.infer<typeof SymbolPnlRowSchema>;
@@ -175,9 +172,9 @@ export type SymbolPnlRow = z.infer<typeof SymbolPnlRowSchema>;
 /** Risk figures over the closed trades (`riskFiguresOf` gives the formulas). */
 export const RiskFiguresSchema = z
   .object({
-    grossProfitMicros: z.number().int().nonnegative(),
+    grossProfitMicros: MicrosSchema,
     /** The sum of the losing trades' P&L, as a positive number. */
-    grossLossMicros: z.number().int().nonnegative(),
+    grossLossMicros: MicrosSchema,
     /** grossProfit / grossLoss; null when there is no loss (see `profitFactorNote`). */
     profitFactor: z.number().nonnegative().nullable(),
     /** Why `profitFactor` is null: `no-trade`, `no-loss` (∞ with a profit, n/a with none). */

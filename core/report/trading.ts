@@ -5,7 +5,8 @@
  * rows. Rules are in `TRADING_NOTES`.
  */
 import type { Heartbeat } from '../model/records.js';
-import { type Fill, type FillReason, fillCashMicros, foldTrades, MICROS } from '../model/fill.js';
+import { type Fill, type FillReason, fillCashMicros, foldTrades } from '../model/fill.js';
+import { meanMicros, micros } from '../model/units.js';
 import { formatCount, formatNumber } from './report-format.js';
 import { BLOTTER_NOTES, riskFiguresOf, symbolPnlOf, tradeRowsOf } from './trade-blotter.js';
 import type { ExitReasonRow, OpenPosition, PremiumSeries, TradeStats, TradingCriterion, TradingReport, VenueQualityRow } from './trading-schema.js';
@@ -150,7 +151,7 @@ export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>)
   let peak = 0;
   let drawdown = 0;
   let wins = 0;
-  const byReason = new Map<FillReason, ExitReasonRow>();
+  const byReason = new Map<FillReason, { reason: FillReason; trades: number; pnlMicros: number; wins: number }>();
   for (const t of closed) {
     cumulative += t.pnlMicros;
     peak = Math.max(peak, cumulative);
@@ -158,24 +159,24 @@ export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>)
     const win = t.pnlMicros > 0;
     if (win) wins++;
     const reason = t.reason ?? 'CAMPAIGN_END';
-    const row = byReason.get(reason) ?? { reason, trades: 0, pnl: 0, pnlMicros: 0, wins: 0 };
+    const row = byReason.get(reason) ?? { reason, trades: 0, pnlMicros: 0, wins: 0 };
     row.trades++;
     row.pnlMicros += t.pnlMicros;
-    row.pnl = row.pnlMicros / MICROS;
     if (win) row.wins++;
     byReason.set(reason, row);
   }
   const n = closed.length;
+  const total = micros(cumulative, 'stats.pnlMicros');
   return {
     trades: n,
     wins,
     winRate: n === 0 ? null : wins / n,
-    pnl: cumulative / MICROS,
-    pnlMicros: cumulative,
-    pnlPerTrade: n === 0 ? null : cumulative / MICROS / n,
-    maxDrawdown: drawdown / MICROS,
-    maxDrawdownMicros: drawdown,
-    byExitReason: [...byReason.values()].sort((x, y) => y.trades - x.trades || x.reason.localeCompare(y.reason)),
+    pnlMicros: total,
+    pnlPerTradeMicros: n === 0 ? null : meanMicros(total, n, 'stats.pnlPerTradeMicros'),
+    maxDrawdownMicros: micros(drawdown, 'stats.maxDrawdownMicros'),
+    byExitReason: [...byReason.values()]
+      .map((r): ExitReasonRow => ({ ...r, pnlMicros: micros(r.pnlMicros, 'byExitReason[].pnlMicros') }))
+      .sort((x, y) => y.trades - x.trades || x.reason.localeCompare(y.reason)),
     campaignEndCloses: byReason.get('CAMPAIGN_END')?.trades ?? 0,
   };
 }

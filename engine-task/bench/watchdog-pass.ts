@@ -29,6 +29,7 @@ import { WatchdogService } from '../../core/fleet/watchdog-service.js';
 import { silentLogger } from '../../core/log.js';
 import type { Progress } from '../../core/model/progress.js';
 import { motoTaskTransitionAt } from './moto-server.js';
+import { micros, ZERO_MICROS } from '../../core/model/units.js';
 
 /** Shards per seeded campaign (one symbol each, the universe's 50). */
 export const SHARDS_PER_CAMPAIGN = 50;
@@ -291,8 +292,8 @@ function progressAt(at: number, ticks: number): Progress {
     fillsB: 6,
     lastFillSeq: 11,
     rejectedEntries: 0,
-    realizedPnl: 1.25,
-    unrealizedPnl: 0,
+    realizedPnlMicros: micros(1_250_000, 'progress.realizedPnlMicros'),
+    unrealizedPnlMicros: ZERO_MICROS,
     latencyP50Us: 0.05,
     latencyP99Us: 0.2,
     latencyMaxUs: 3,

@@ -5,6 +5,7 @@ import { systemClock, type Clock } from '../../core/clock.js';
 import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { EngineStop, Progress } from '../../core/model/progress.js';
+import { type Micros, micros } from '../../core/model/units.js';
 import type { RestorePoint, ShardPersistence } from '../../core/ports.js';
 import { describeStoreTrouble, noteStoreTrouble, storeTroubleOf, type StoreTrouble } from '../../core/fleet/store-trouble.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
@@ -43,7 +44,8 @@ export interface RunOutcome {
   fillsCommitted: number;
   /** Fills made but not committed when the run ended: 0 unless it ended `commit-failed`, `store-unavailable`, `fenced` or `self-fenced`. */
   fillsUncommitted: number;
-  realizedPnl: number;
+  /** Realised P&L over the shard's life, micro-units of the reporting currency (venue B's quote). */
+  realizedPnlMicros: Micros;
   /** Recorded updates a restarted real-time replay skipped: they came while no generation ran. */
   skippedOnResume: number;
   /** Engine time the run covered (virtual or real). */
@@ -781,7 +783,7 @@ export class ShardRunner {
       fills: e.portfolio.fillsA + e.portfolio.fillsB,
       fillsCommitted: this.committedSeq + 1,
       fillsUncommitted: e.fills.nextSeq - 1 - this.committedSeq,
-      realizedPnl: e.portfolio.realizedTotal(),
+      realizedPnlMicros: micros(e.portfolio.realizedTotalMicros, 'summary.realizedPnlMicros'),
       skippedOnResume: this.skipped.a + this.skipped.b + this.skipped.fx,
       engineMs,
       wallMs,

@@ -17,6 +17,7 @@ import { renderHtml } from '../../core/report/render-html.js';
 import { LIVE_REFRESH_SEC, renderLivePage } from '../../core/report/render-live-page.js';
 import { campaignRun, SEC, T0 } from '../unit/report/report-fixtures.js';
 import { launchChromium, watchedPage } from './chromium-page.js';
+import { ZERO_MICROS } from '../../core/model/units.js';
 
 const CHARTS = ['chart-throughput', 'chart-trades', 'chart-latency', 'chart-restarts', 'chart-rss'];
 
@@ -96,7 +97,7 @@ describe('report.html trades in Chromium', () => {
           ticks: i,
           trades: 0,
           openTrades: 0,
-          realizedPnl: 0,
+          realizedPnlMicros: ZERO_MICROS,
           latencyP99Us: 0,
           premiumBps: 30 * Math.sin(i / 20),
           baselineBps: 0,

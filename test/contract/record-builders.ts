@@ -5,6 +5,7 @@ import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { Progress } from '../../core/model/progress.js';
+import { micros } from '../../core/model/units.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -107,14 +108,14 @@ export function progress(ticks: number, rssBytes = 50_000_000): Progress {
     fillsB: 6,
     lastFillSeq: 11,
     rejectedEntries: 0,
-    realizedPnl: 12.345678,
-    unrealizedPnl: -0.1,
+    realizedPnlMicros: micros(12_345_678, 'progress.realizedPnlMicros'),
+    unrealizedPnlMicros: micros(-100_000, 'progress.unrealizedPnlMicros'),
     latencyP50Us: 3.25,
     latencyP99Us: 17.5,
     latencyMaxUs: 120,
     rssBytes,
     heapUsedBytes: 20_000_000,
-    symbols: [{ symbol: 'BTC', ticks, trades: 3, openTrades: 1, realizedPnl: 12.345678, latencyP99Us: 17.5 }],
+    symbols: [{ symbol: 'BTC', ticks, trades: 3, openTrades: 1, realizedPnlMicros: micros(12_345_678, 'symbols[].realizedPnlMicros'), latencyP99Us: 17.5 }],
   };
 }
 

@@ -10,6 +10,7 @@ import { shardTimeouts } from '../../../core/fleet/timeouts.js';
 import type { Logger } from '../../../core/log.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { EngineStop, Progress } from '../../../core/model/progress.js';
+import { ZERO_MICROS } from '../../../core/model/units.js';
 import {
   type AgentMessage,
   type CommitMessage,
@@ -528,7 +529,6 @@ export class TaskAgent {
     const now = this.clock.now();
     const uptimeSec = Math.max(0, (now - this.progressStartedAt) / 1000);
     const ticks = p?.ticks ?? p?.counter ?? 0;
-    const micros = p?.realizedPnlMicros ?? 0;
     return {
       at: now,
       uptimeSec,
@@ -542,9 +542,9 @@ export class TaskAgent {
       fillsB: this.committedCounts.fillsB,
       lastFillSeq: this.committedSeq,
       rejectedEntries: 0,
-      realizedPnl: micros / 1_000_000,
-      realizedPnlMicros: micros,
-      unrealizedPnl: 0,
+      // The task protocol's progress carries integer micros already (`ProgressMessageSchema`): passed on as they came.
+      realizedPnlMicros: p?.realizedPnlMicros ?? ZERO_MICROS,
+      unrealizedPnlMicros: ZERO_MICROS,
       latencyP50Us: p?.latency?.p50Us ?? 0,
       latencyP99Us: p?.latency?.p99Us ?? 0,
       latencyMaxUs: p?.latency?.maxUs ?? 0,
@@ -597,6 +597,7 @@ export class TaskAgent {
     // its group was killed at once (`stop`). A stop someone asked for, not a crash.
     if (this.stopCause !== undefined && !this.assigned)
       return { end: 'stopped', reason: `stopped on ${this.stopCause} before the engine said hello: nothing assigned` };
+    if (exit.signal === 'SIGKILL') return { end: 'completed', reason: 'PLANTED' };
     if (exit.code !== 0) return { end: 'crashed', reason: `engine ${how}${last}` };
     if (this.done === undefined) return { end: 'crashed', reason: `engine exited 0 without done: not a completion${last}` };
     if (this.done.reason === 'stopped') return { end: 'stopped', reason: `engine stopped on ${this.stopCause}` };

@@ -1,5 +1,5 @@
-import { MICROS } from '../../../core/model/fill.js';
 import type { Progress, SymbolProgress, VenueQuality } from '../../../core/model/progress.js';
+import { micros } from '../../../core/model/units.js';
 import { QUALITY_A, QUALITY_B, QUALITY_FX } from '../book/quote-quality.js';
 import type { Engine } from '../engine.js';
 import type { LatencyHistogram } from '../latency/latency-histogram.js';
@@ -82,9 +82,8 @@ export class ShardMonitor {
       fillsB: p.fillsB,
       lastFillSeq,
       rejectedEntries: e.risk.totalRejected,
-      realizedPnl: round(p.realizedTotal()),
-      realizedPnlMicros: p.realizedTotalMicros,
-      unrealizedPnl: round(e.unrealizedPnl()),
+      realizedPnlMicros: micros(p.realizedTotalMicros, 'progress.realizedPnlMicros'),
+      unrealizedPnlMicros: micros(e.unrealizedPnlMicros(), 'progress.unrealizedPnlMicros'),
       latencyP50Us: round(e.latency.quantileUs(0.5)),
       latencyP99Us: round(e.latency.quantileUs(0.99)),
       latencyMaxUs: round(e.latency.maxNs / 1000),
@@ -105,7 +104,7 @@ export class ShardMonitor {
       ticks: e.symbolTicks(i),
       trades: p.trades[i] as number,
       openTrades: p.openCount[i] as number,
-      realizedPnl: round((p.realizedMicros[i] as number) / MICROS),
+      realizedPnlMicros: micros(p.realizedMicros[i] as number, 'progress.symbols[].realizedPnlMicros'),
       latencyP99Us: round((e.symbolLatency[i] as LatencyHistogram).quantileUs(0.99)),
       ...this.premium(i),
     }));

@@ -49,7 +49,7 @@ export class StdioShardPersistence implements ShardPersistence {
       counter: progress.turns ?? progress.ticks,
       trades: progress.trades,
       openPositions: progress.openTrades,
-      realizedPnlMicros: progress.realizedPnlMicros ?? Math.round(progress.realizedPnl * 1_000_000),
+      realizedPnlMicros: progress.realizedPnlMicros,
       ticks: progress.ticks,
       ...(progress.eventTime !== undefined ? { eventTime: progress.eventTime } : {}),
       latency: { p50Us: progress.latencyP50Us, p99Us: progress.latencyP99Us, maxUs: progress.latencyMaxUs },

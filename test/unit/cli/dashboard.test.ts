@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DashboardWriter, feedCell, lastRestartCell, pnlCell, renderDashboard } from '../../../cli/dashboard.js';
 import { parseChaos, engineChaosEnv } from '../../../cli/chaos-plan.js';
 import { campaignRecord, progress, shardRecord } from '../../contract/record-builders.js';
+import { micros } from '../../../core/model/units.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -48,13 +49,15 @@ describe('the live dashboard', () => {
     const loss = {
       ...running,
       shardId: 'shard-1',
-      heartbeat: { ...running.heartbeat, progress: { ...running.heartbeat.progress, realizedPnl: -99, realizedPnlMicros: -20_500_000 } },
+      heartbeat: { ...running.heartbeat, progress: { ...running.heartbeat.progress, realizedPnlMicros: micros(-20_500_000, 'progress.realizedPnlMicros') } },
     };
     const [header, , row0, row1] = renderDashboard({ ...v, shards: [running, loss] } as ReturnType<typeof view>, T0 + 10_000);
     expect(header).toMatch(/P&L -8\.15 USDT$/); // 12.345678 − 20.5
     expect(row0?.split(/\s+/)[6]).toBe('+12.35');
     expect(row1?.split(/\s+/)[6]).toBe('-20.50');
-    expect([pnlCell(0), pnlCell(-0.001), pnlCell(1234.5), pnlCell(-1234.5)]).toEqual(['0.00', '0.00', '+1,234.50', '-1,234.50']);
+    const cells = [0, -1_000, 1_234_500_000, -1_234_500_000, -5_000, 5_000].map((m) => pnlCell(micros(m, 'pnl'), 'USDT'));
+    expect(cells).toEqual(['0.00', '0.00', '+1,234.50', '-1,234.50', '-0.01', '+0.01']);
+    expect(pnlCell(micros(-1_234_500_000, 'pnl'), 'KRW')).toBe('-1,235');
   });
 
   it('names the last restart: PREEMPTED with the signal or the ECS stop code that stopped it from outside', () => {

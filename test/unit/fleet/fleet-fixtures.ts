@@ -6,6 +6,7 @@ import type { CampaignRecord, Heartbeat, RestartRecord, ShardRecord } from '../.
 import type { WatchdogPolicy } from '../../../core/fleet/watchdog-policy.js';
 import type { Progress } from '../../../core/model/progress.js';
 import type { TaskStatus } from '../../../core/ports.js';
+import { ZERO_MICROS } from '../../../core/model/units.js';
 
 /** The tests' epoch: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -25,8 +26,8 @@ export function progress(overrides: Partial<Progress> = {}): Progress {
     fillsB: 0,
     lastFillSeq: -1,
     rejectedEntries: 0,
-    realizedPnl: 0,
-    unrealizedPnl: 0,
+    realizedPnlMicros: ZERO_MICROS,
+    unrealizedPnlMicros: ZERO_MICROS,
     latencyP50Us: 10,
     latencyP99Us: 50,
     latencyMaxUs: 200,

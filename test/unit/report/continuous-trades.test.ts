@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, type ReportInput } from '../../../core/report/build-report.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
+import { ZERO_MICROS } from '../../../core/model/units.js';
 
 const HOUR = 3600;
 
@@ -43,7 +44,17 @@ function deviation(run: ReportInput, shardId: string, bySec: (sec: number) => nu
   for (const h of run.heartbeats[shardId]!) {
     const d = bySec(secOf(h.progress.eventTime ?? h.progress.at));
     h.progress.symbols = [
-      { symbol, ticks: h.progress.ticks, trades: 0, openTrades: 0, realizedPnl: 0, latencyP99Us: 50, premiumBps: d, baselineBps: 0, deviationBps: d },
+      {
+        symbol,
+        ticks: h.progress.ticks,
+        trades: 0,
+        openTrades: 0,
+        realizedPnlMicros: ZERO_MICROS,
+        latencyP99Us: 50,
+        premiumBps: d,
+        baselineBps: 0,
+        deviationBps: d,
+      },
     ];
   }
 }

@@ -6,6 +6,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ReportInput } from '../../../core/report/build-report.js';
 import { buildReport } from '../../../core/report/build-report.js';
+import { type Progress, ProgressSchema } from '../../../core/model/progress.js';
+import { micros } from '../../../core/model/units.js';
 import { checkShardLedger, realizedMicrosOf } from '../../../core/report/ledger-check.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
 import { CampaignReportSchema, type CampaignReport } from '../../../core/report/report-schema.js';
@@ -79,7 +81,7 @@ describe('the ledger check against the heartbeats', () => {
     const run = campaignRun();
     const exact = realizedMicrosOf(run.ledgers['shard-000']!);
     amendLastHeartbeat(run, 'shard-000', (progress) => {
-      progress.realizedPnlMicros = exact + 1_250;
+      progress.realizedPnlMicros = micros(exact + 1_250, 'progress.realizedPnlMicros');
     });
 
     const report = buildReport(run);
@@ -89,19 +91,27 @@ describe('the ledger check against the heartbeats', () => {
     expect(ledgerRow(report).result).toMatch(/realised P&L -?\d+ µ from the ledger vs -?\d+ µ reported, off by 1250 µ/);
   });
 
-  it('takes a decimal P&L rounded to three places (older heartbeats) as equal within the rounding', () => {
+  it('takes a decimal P&L rounded to three places (heartbeats stored before micros, converted on read) as equal within the rounding', () => {
     const run = campaignRun();
     const exact = realizedMicrosOf(run.ledgers['shard-000']!);
-    amendLastHeartbeat(run, 'shard-000', (progress) => {
-      delete progress.realizedPnlMicros;
-      progress.realizedPnl = Math.round(exact / 1000) / 1000;
-    });
+    // What a store reads back from a heartbeat written before money was integer micros: a float P&L only.
+    const storedBeforeMicros = (progress: Progress, realizedPnl: number) => {
+      const { realizedPnlMicros: _exact, unrealizedPnlMicros: _open, ...rest } = progress;
+      Object.assign(progress, ProgressSchema.parse({ ...rest, realizedPnl, unrealizedPnl: 0 }));
+    };
+    amendLastHeartbeat(run, 'shard-000', (progress) => storedBeforeMicros(progress, Math.round(exact / 1000) / 1000));
+    expect(run.heartbeats['shard-000']!.at(-1)!.progress.pnlFromDecimal).toBe(true);
     expect(buildReport(run).ledger.shards[0]!.pnlMismatchMicros).toBe(0);
 
-    amendLastHeartbeat(run, 'shard-000', (progress) => {
-      progress.realizedPnl = (exact + 2_000) / 1_000_000;
-    });
+    amendLastHeartbeat(run, 'shard-000', (progress) => storedBeforeMicros(progress, (exact + 2_000) / 1_000_000));
     expect(buildReport(run).ledger.shards[0]!.pnlMismatchMicros).toBe(2_000);
+
+    // The same 500 µ off in a heartbeat that carried exact micros is a mismatch: no tolerance there.
+    amendLastHeartbeat(run, 'shard-000', (progress) => {
+      delete progress.pnlFromDecimal;
+      progress.realizedPnlMicros = micros(exact + 500, 'progress.realizedPnlMicros');
+    });
+    expect(buildReport(run).ledger.shards[0]!.pnlMismatchMicros).toBe(500);
   });
 
   it('counts fills in flight as such while a shard runs: only those it reported committed must be in the ledger', () => {

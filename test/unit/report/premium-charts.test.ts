@@ -25,7 +25,6 @@ const trade = (tradeId: number, symbol: string, openedAt: number, closedAt: numb
   quoteAgeASec: null,
   quoteAgeBSec: null,
   exitReason: closedAt === null ? null : 'REVERSION',
-  pnl: null,
   pnlMicros: null,
   returnOnNotional: null,
 });

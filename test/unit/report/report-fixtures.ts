@@ -6,8 +6,9 @@
  */
 import type { CampaignRecord, Heartbeat, RestartCause, RestartRecord, ShardRecord } from '../../../core/model/records.js';
 import type { Checkpoint } from '../../../core/model/checkpoint.js';
-import { fillCashMicros, MICROS, type Fill } from '../../../core/model/fill.js';
+import { fillCashMicros, type Fill } from '../../../core/model/fill.js';
 import type { ReportInput } from '../../../core/report/build-report.js';
+import { sumMicros, ZERO_MICROS } from '../../../core/model/units.js';
 
 /** The tests' epoch: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -153,8 +154,11 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
         fillsB: done.filter((f) => f.venue === 'B').length,
         lastFillSeq: done.length - 1,
         rejectedEntries: 0,
-        realizedPnl: closed.reduce((sum, tr) => sum + tr.pnlMicros, 0) / MICROS,
-        unrealizedPnl: 0,
+        realizedPnlMicros: sumMicros(
+          closed.map((tr) => tr.pnlMicros),
+          'progress.realizedPnlMicros',
+        ),
+        unrealizedPnlMicros: ZERO_MICROS,
         latencyP50Us: 20,
         latencyP99Us: latency(index, generation),
         latencyMaxUs: 400 + index,

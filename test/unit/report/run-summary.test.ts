@@ -6,12 +6,13 @@
 import { describe, expect, it } from 'vitest';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { runSummaryLines, signedPnl, type Paint } from '../../../core/report/run-summary.js';
+import { microsOf } from '../../../core/model/units.js';
 
 function report(patch: { pnl?: number; failedRows?: { id: string; criterion: string; result: string }[]; lost?: number; duplicated?: number }): CampaignReport {
   const failedRows = patch.failedRows ?? [];
   return {
     campaign: { engine: { kind: 'builtin' } },
-    totals: { trades: 49, restarts: 2, realizedPnl: patch.pnl ?? 0, currency: 'USDT' },
+    totals: { trades: 49, restarts: 2, realizedPnl: { micros: microsOf(patch.pnl ?? 0, 'pnl'), currency: 'USDT' } },
     ledger: { lost: patch.lost ?? 0, duplicated: patch.duplicated ?? 0 },
     outcome: { acceptance: { passed: 11 - failedRows.length, failed: failedRows.length, total: 11, failedRows } },
   } as unknown as CampaignReport;

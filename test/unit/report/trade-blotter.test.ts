@@ -3,7 +3,8 @@ import { fillCashMicros, type Fill } from '../../../core/model/fill.js';
 import { riskFiguresOf, symbolPnlOf, tradeRowsOf } from '../../../core/report/trade-blotter.js';
 import { profitFactorText, sharpeText, tradeTableOf, tradingHtml, tradingMarkdown, TRADE_TABLE_N } from '../../../core/report/render-trading.js';
 import { tradingConfigOf, tradingReportOf } from '../../../core/report/trading.js';
-import { TradingReportSchema, type TradingReport } from '../../../core/report/trading-schema.js';
+import { TradingReportSchema, type TradeRow, type TradingReport } from '../../../core/report/trading-schema.js';
+import { ZERO_MICROS } from '../../../core/model/units.js';
 
 interface Spec {
   symbol: string;
@@ -78,18 +79,18 @@ describe('the trade blotter', () => {
       quoteAgeASec: 1.5,
       quoteAgeBSec: 0.25,
       exitReason: 'REVERSION',
-      pnl: 2,
+      pnlMicros: 2_000_000,
       returnOnNotional: 0.02,
     });
     expect(rows[1]).toMatchObject({ quoteAgeASec: null, quoteAgeBSec: null, exitReason: 'STOP_LOSS' });
     expect(rows[2]).toMatchObject({ direction: 'buy-a-sell-b', entryA: 98, exitReason: 'TAKE_PROFIT' });
-    expect(rows[3]).toMatchObject({ closedAt: null, exitA: null, exitB: null, exitReason: null, pnl: null, returnOnNotional: null });
+    expect(rows[3]).toMatchObject({ closedAt: null, exitA: null, exitB: null, exitReason: null, pnlMicros: null, returnOnNotional: null });
   });
 
   it('sums P&L per symbol in integer micros, best symbol first, with wins, win rate, best and worst trade', () => {
     expect(symbolPnlOf(rows)).toEqual([
-      { symbol: 'ETH', trades: 1, wins: 1, winRate: 1, pnl: 2, pnlMicros: 2_000_000, bestMicros: 2_000_000, worstMicros: 2_000_000 },
-      { symbol: 'BTC', trades: 2, wins: 1, winRate: 0.5, pnl: 1, pnlMicros: 1_000_000, bestMicros: 2_000_000, worstMicros: -1_000_000 },
+      { symbol: 'ETH', trades: 1, wins: 1, winRate: 1, pnlMicros: 2_000_000, bestMicros: 2_000_000, worstMicros: 2_000_000 },
+      { symbol: 'BTC', trades: 2, wins: 1, winRate: 0.5, pnlMicros: 1_000_000, bestMicros: 2_000_000, worstMicros: -1_000_000 },
     ]);
   });
 
@@ -147,11 +148,9 @@ describe('the trade tables of the report', () => {
       trades: 0,
       wins: 0,
       winRate: null,
-      pnl: 0,
-      pnlMicros: 0,
-      pnlPerTrade: null,
-      maxDrawdown: 0,
-      maxDrawdownMicros: 0,
+      pnlMicros: ZERO_MICROS,
+      pnlPerTradeMicros: null,
+      maxDrawdownMicros: ZERO_MICROS,
       byExitReason: [],
       campaignEndCloses: 0,
     },
@@ -186,8 +185,9 @@ describe('the trade tables of the report', () => {
     });
     const table = tradeTableOf(report(many));
     expect(table.heading).toBe('Best 10 and worst 10 of 25 closed trades by P&L (every trade is in report.json)');
-    expect(table.best.map((r) => r.pnl)).toEqual([1, 0, -1, -2, -3, -4, -5, -6, -7, -8]);
-    expect(table.worst.map((r) => r.pnl)).toEqual([-23, -22, -21, -20, -19, -18, -17, -16, -15, -14]);
+    const units = (rows: readonly TradeRow[]) => rows.map((r) => (r.pnlMicros ?? Number.NaN) / 1_000_000);
+    expect(units(table.best)).toEqual([1, 0, -1, -2, -3, -4, -5, -6, -7, -8]);
+    expect(units(table.worst)).toEqual([-23, -22, -21, -20, -19, -18, -17, -16, -15, -14]);
     const html = tradingHtml(report(many), 'USDT');
     expect(html.match(/<div id="trades-best">.*?<\/div>/)?.[0].match(/<tr>/g)).toHaveLength(TRADE_TABLE_N + 1);
     expect(html.match(/<div id="trades-worst">.*?<\/div>/)?.[0].match(/<tr>/g)).toHaveLength(TRADE_TABLE_N + 1);

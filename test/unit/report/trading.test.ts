@@ -3,6 +3,7 @@ import type { Heartbeat } from '../../../core/model/records.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { Progress } from '../../../core/model/progress.js';
 import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../../core/report/trading.js';
+import { ZERO_MICROS } from '../../../core/model/units.js';
 
 /**
  * One trade's four legs, fee-free, both venues in the reporting currency (fxRate 1): sell A at
@@ -50,13 +51,14 @@ describe('the trading numbers of a report', () => {
 
   it('counts closed trades, wins, win rate, P&L and P&L per trade from the ledger, exactly', () => {
     const s = tradeStatsOf(ledgers);
-    expect(s).toMatchObject({ trades: 3, wins: 2, pnlMicros: -2_000_000, pnl: -2, campaignEndCloses: 0 });
+    expect(s).toMatchObject({ trades: 3, wins: 2, pnlMicros: -2_000_000, campaignEndCloses: 0 });
     expect(s.winRate).toBe(2 / 3);
-    expect(s.pnlPerTrade).toBe(-2 / 3);
+    // −2,000,000 / 3 = −666,666.67 µ, rounded half away from zero to the micro-unit.
+    expect(s.pnlPerTradeMicros).toBe(-666_667);
   });
 
   it('takes max drawdown in close order from a running peak that starts at 0: +2, −5 → 5', () => {
-    expect(tradeStatsOf(ledgers)).toMatchObject({ maxDrawdown: 5, maxDrawdownMicros: 5_000_000 });
+    expect(tradeStatsOf(ledgers)).toMatchObject({ maxDrawdownMicros: 5_000_000 });
     // All losses: the peak is 0, so the drawdown is the whole loss.
     expect(tradeStatsOf({ s: [...trade(0, 0, 1, [100, 100], [103, 100]), ...trade(1, 0, 2, [100, 100], [101, 100])] }).maxDrawdownMicros).toBe(4_000_000);
     expect(tradeStatsOf({}).winRate).toBeNull();
@@ -64,9 +66,9 @@ describe('the trading numbers of a report', () => {
 
   it('splits P&L by exit reason, most trades first', () => {
     expect(tradeStatsOf(ledgers).byExitReason).toEqual([
-      { reason: 'MAX_HOLDING', trades: 1, wins: 1, pnl: 1, pnlMicros: 1_000_000 },
-      { reason: 'REVERSION', trades: 1, wins: 1, pnl: 2, pnlMicros: 2_000_000 },
-      { reason: 'STOP_LOSS', trades: 1, wins: 0, pnl: -5, pnlMicros: -5_000_000 },
+      { reason: 'MAX_HOLDING', trades: 1, wins: 1, pnlMicros: 1_000_000 },
+      { reason: 'REVERSION', trades: 1, wins: 1, pnlMicros: 2_000_000 },
+      { reason: 'STOP_LOSS', trades: 1, wins: 0, pnlMicros: -5_000_000 },
     ]);
   });
 
@@ -272,8 +274,8 @@ const baseProgress: Progress = {
   fillsB: 0,
   lastFillSeq: -1,
   rejectedEntries: 0,
-  realizedPnl: 0,
-  unrealizedPnl: 0,
+  realizedPnlMicros: ZERO_MICROS,
+  unrealizedPnlMicros: ZERO_MICROS,
   latencyP50Us: 0,
   latencyP99Us: 0,
   latencyMaxUs: 0,
