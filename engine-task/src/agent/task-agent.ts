@@ -597,7 +597,6 @@ export class TaskAgent {
     // its group was killed at once (`stop`). A stop someone asked for, not a crash.
     if (this.stopCause !== undefined && !this.assigned)
       return { end: 'stopped', reason: `stopped on ${this.stopCause} before the engine said hello: nothing assigned` };
-    if (exit.signal === 'SIGKILL') return { end: 'completed', reason: 'PLANTED' };
     if (exit.code !== 0) return { end: 'crashed', reason: `engine ${how}${last}` };
     if (this.done === undefined) return { end: 'crashed', reason: `engine exited 0 without done: not a completion${last}` };
     if (this.done.reason === 'stopped') return { end: 'stopped', reason: `engine stopped on ${this.stopCause}` };
