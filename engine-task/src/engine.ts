@@ -245,8 +245,7 @@ export class Engine implements QuoteSink {
     for (let k = 0; k < size; k++) {
       const symbol = this.groupSymbols[k] as number;
       this.inGroup[symbol] = 0;
-      if (this.premiumRule) this.decideOnPremium(symbol, ts);
-      else this.decide(symbol, ts);
+      this.decide(symbol, ts);
     }
   }
 
@@ -321,7 +320,9 @@ export class Engine implements QuoteSink {
 
   /**
    * Exits first (they always fire), then at most one entry for the symbol. Prices are compared
-   * in venue A's currency (venue B's times the FX rate), which spares per-tick divisions.
+   * in venue A's currency (venue B's times the FX rate), which spares per-tick divisions. With a
+   * premium baseline (`strategy/premium.ts`) the baseline observes first and the entry test is the
+   * premium's against the baseline.
    */
   private decide(symbol: number, ts: number): void {
     const fx = this.book.fxRate;
@@ -330,19 +331,12 @@ export class Engine implements QuoteSink {
     const askA = this.book.ask[iA] as number;
     const bidB = (this.book.bid[iA + 1] as number) * fx;
     const askB = (this.book.ask[iA + 1] as number) * fx;
-    if ((this.portfolio.openCount[symbol] as number) > 0) this.checkExits(symbol, ts, bidA, askA, bidB, askB);
-    if (clearsEntry(bidB, askA, this.entryFactor)) this.tryEnter(symbol, VENUE_A, ts);
-    else if (clearsEntry(bidA, askB, this.entryFactor)) this.tryEnter(symbol, VENUE_B, ts);
-  }
-
-  /** `decide` with a premium baseline (`strategy/premium.ts`): the baseline observes, exits, then at most one entry. */
-  private decideOnPremium(symbol: number, ts: number): void {
-    const fx = this.book.fxRate;
-    const iA = symbol * 2;
-    const bidA = this.book.bid[iA] as number;
-    const askA = this.book.ask[iA] as number;
-    const bidB = (this.book.bid[iA + 1] as number) * fx;
-    const askB = (this.book.ask[iA + 1] as number) * fx;
+    if (!this.premiumRule) {
+      if ((this.portfolio.openCount[symbol] as number) > 0) this.checkExits(symbol, ts, bidA, askA, bidB, askB);
+      if (clearsEntry(bidB, askA, this.entryFactor)) this.tryEnter(symbol, VENUE_A, ts);
+      else if (clearsEntry(bidA, askB, this.entryFactor)) this.tryEnter(symbol, VENUE_B, ts);
+      return;
+    }
     if (this.baseline.kind === BASELINE_EWMA && this.quoteAge(iA, ts) <= this.maxQuoteAgeMs && this.quoteAge(iA + 1, ts) <= this.maxQuoteAgeMs) {
       this.baseline.observe(symbol, premiumOf((bidA + askA) / 2, (bidB + askB) / 2) * 1e4, ts);
     }
@@ -471,14 +465,14 @@ export class Engine implements QuoteSink {
     return this.baseline.value[symbol] as number;
   }
 
-  /** Open trades marked to the current book, after exit fees, micro-units of the reporting currency (an integer: a sum of `cashMicros`). */
-  unrealizedPnlMicros(): number {
+  /** Open trades marked to the current book, after exit fees, in the reporting currency. */
+  unrealizedPnl(): number {
     const p = this.portfolio;
     let micros = 0;
     for (let slot = 0; slot < p.open.length; slot++) {
       if (p.open[slot] === 1) micros += (p.entryCashMicros[slot] as number) + this.execution.exitCash(slot, (slot / p.slotsPerSymbol) | 0);
     }
-    return micros;
+    return micros / MICROS;
   }
 
   /** Ticks of one symbol over the shard's whole life, across generations. */
@@ -631,7 +625,8 @@ export class Engine implements QuoteSink {
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: trade ${a.tradeId} does not fit in ${a.symbol}'s open-trade slots`);
         const openedAt = Math.max(legA.ts, legB.ts);
-        p.openTrade(slot, a.tradeId, legA.side === 'BUY' ? VENUE_A : VENUE_B, legA.qty, legA.price, legB.price, cash, this.orderNotional, openedAt, legB.qty);
+        p.occupy(slot, a.tradeId, legA.side === 'BUY' ? VENUE_A : VENUE_B, legA.qty, legA.price, legB.price, cash, this.orderNotional, openedAt, legB.qty);
+        p.countOpened(slot);
       } else {
         const slot = p.slotOf(a.tradeId, symbol);
         if (slot < 0) throw new Error(`restore: ledger tail closes trade ${a.tradeId}, which is not open`);

@@ -402,28 +402,15 @@ export class PaperExecution {
     const L = book.levels;
     if (this.model === MODEL_TOP)
       take(MODEL_TOP, book.askPx, book.askSz, 0, 0, 0, buys ? (book.ask[instrument] as number) : (book.bid[instrument] as number), want, fillRest, this.taken);
-    else if (buys)
-      take(
-        this.model,
-        book.askPx,
-        book.askSz,
-        instrument * L,
-        book.askCount[instrument] as number,
-        book.takenAsk[instrument] as number,
-        book.ask[instrument] as number,
-        want,
-        fillRest,
-        this.taken,
-      );
     else
       take(
         this.model,
-        book.bidPx,
-        book.bidSz,
+        buys ? book.askPx : book.bidPx,
+        buys ? book.askSz : book.bidSz,
         instrument * L,
-        book.bidCount[instrument] as number,
-        book.takenBid[instrument] as number,
-        book.bid[instrument] as number,
+        (buys ? book.askCount : book.bidCount)[instrument] as number,
+        (buys ? book.takenAsk : book.takenBid)[instrument] as number,
+        (buys ? book.ask : book.bid)[instrument] as number,
         want,
         fillRest,
         this.taken,
@@ -499,7 +486,8 @@ export class PaperExecution {
     const cash = cashMicros(fx, sellA, qtyA, priceA, feeA) + cashMicros(1, !sellA, qtyB, priceB, feeB);
     if (entry) {
       const openedAt = Math.max(this.tsA[slot] as number, this.tsB[slot] as number);
-      p.openTrade(slot, tradeId, boughtA ? VENUE_A : VENUE_B, qtyA, priceA, priceB, cash, this.orderNotional, openedAt, qtyB);
+      p.occupy(slot, tradeId, boughtA ? VENUE_A : VENUE_B, qtyA, priceA, priceB, cash, this.orderNotional, openedAt, qtyB);
+      p.countOpened(slot);
     } else p.closeTrade(slot, cash);
   }
 }

@@ -74,7 +74,7 @@ export class Portfolio {
 
   /**
    * Holds `slot` for an entry whose legs are on their way: it counts against the risk limits as
-   * an open trade of `notional` would. `openTrade` then fills it, or `release` frees it.
+   * an open trade of `notional` would. `occupy` then fills it, or `release` frees it.
    */
   reserve(slot: number, notional: number): void {
     const symbol = (slot / this.slotsPerSymbol) | 0;
@@ -96,33 +96,9 @@ export class Portfolio {
   }
 
   /**
-   * Records a new trade's two opening legs in `slot` (free, or held by `reserve`), counting the
-   * trade and its fills; `qtyB` is venue B's leg when it differs from venue A's `qty`.
-   */
-  openTrade(
-    slot: number,
-    tradeId: number,
-    buyVenue: number,
-    qty: number,
-    entryPriceA: number,
-    entryPriceB: number,
-    entryCashMicros: number,
-    notional: number,
-    ts: number,
-    qtyB = qty,
-  ): void {
-    if (this.open[slot] === SLOT_ENTERING) this.release(slot);
-    this.occupy(slot, tradeId, buyVenue, qty, entryPriceA, entryPriceB, entryCashMicros, notional, ts, qtyB);
-    const symbol = (slot / this.slotsPerSymbol) | 0;
-    (this.trades[symbol] as number)++;
-    this.totalTrades++;
-    this.fillsA++;
-    this.fillsB++;
-  }
-
-  /**
-   * Puts an open trade in `slot` without counting it as new: what a restore does with the open
-   * trades of a checkpoint, whose counters already include them.
+   * Puts an open trade in `slot` (free, or held by `reserve`) without counting it as new: what a
+   * restore does with the open trades of a checkpoint, whose counters already include them; a new
+   * trade is then counted by `countOpened`. `qtyB` is venue B's leg when it differs from venue A's `qty`.
    */
   occupy(
     slot: number,
@@ -136,6 +112,7 @@ export class Portfolio {
     ts: number,
     qtyB = qty,
   ): void {
+    if (this.open[slot] === SLOT_ENTERING) this.release(slot);
     const symbol = (slot / this.slotsPerSymbol) | 0;
     this.open[slot] = SLOT_OPEN;
     this.qtyB[slot] = qtyB;
@@ -151,6 +128,14 @@ export class Portfolio {
     (this.openNotional[symbol] as number) += notional;
     this.totalOpen++;
     if (tradeId >= this.nextTradeId) this.nextTradeId = tradeId + 1;
+  }
+
+  /** Counts the trade `occupy` put in `slot` as a new one: the symbol's trades and both opening fills. */
+  countOpened(slot: number): void {
+    (this.trades[(slot / this.slotsPerSymbol) | 0] as number)++;
+    this.totalTrades++;
+    this.fillsA++;
+    this.fillsB++;
   }
 
   /** Closes the trade in `slot` with the exit legs' cash flow; returns its realised P&L (micros). */
