@@ -1,0 +1,52 @@
+/**
+ * The report's money is summed in integer micro-units and rendered once (`report-totals.ts`,
+ * `trade-blotter.ts`): the amounts here are ones whose sum taken in units (floats) is one
+ * micro-unit off, so a float creeping into a sum shows.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatMoney, micros } from '../../../core/model/units.js';
+import { renderMarkdown } from '../../../core/report/render-markdown.js';
+import type { ReportTotals } from '../../../core/report/report-schema.js';
+import { campaignTotals } from '../../../core/report/report-totals.js';
+import { symbolPnlOf } from '../../../core/report/trade-blotter.js';
+import type { TradeRow } from '../../../core/report/trading-schema.js';
+import { buildReport } from '../../../core/report/build-report.js';
+import { campaignRun } from './report-fixtures.js';
+
+// Near 7 × 10⁹ units a double's step is about 1 µ: summed as floats these come to …447, not …446.
+const AMOUNTS = [7_000_000_000_840_570, -1_663_415, -2_461_387, 1_016_134, -3_920_900, 4_629_444];
+const EXACT = 6_999_999_998_440_446;
+
+function shardTotalsWith(pnl: number): ReportTotals {
+  return {
+    ticks: 1,
+    ticksPerSec: 0,
+    trades: 1,
+    tradesClosed: 1,
+    fillsA: 2,
+    fillsB: 2,
+    realizedPnl: { micros: micros(pnl, 'pnl'), currency: 'USDT' },
+    latencyUs: { p50: 1, p99: 2, max: 3 },
+    peakRssBytes: 1,
+    restarts: 0,
+  };
+}
+
+describe('money in the report', () => {
+  it("sums the shards' realised P&L exactly, with the reporting currency", () => {
+    const totals = campaignTotals(AMOUNTS.map(shardTotalsWith), 60, 'USDT');
+    expect(totals.realizedPnl).toEqual({ micros: EXACT, currency: 'USDT' });
+  });
+
+  it("sums a symbol's trades exactly, and its best and worst", () => {
+    const rows = AMOUNTS.map((pnl, tradeId) => ({ symbol: 'BTC', tradeId, pnlMicros: micros(pnl, 'pnl') }) as TradeRow);
+    expect(symbolPnlOf(rows)[0]).toMatchObject({ symbol: 'BTC', trades: 6, wins: 3, pnlMicros: EXACT, worstMicros: -3_920_900 });
+  });
+
+  it('renders the total once, from the micros, to the currency decimals', () => {
+    const report = buildReport(campaignRun());
+    const total = report.totals.realizedPnl;
+    expect(total.micros).toBe(report.shards.reduce((sum, s) => sum + s.totals.realizedPnl.micros, 0));
+    expect(renderMarkdown(report)).toContain(`- Realised P&L: ${formatMoney(total.micros, total.currency)}\n`);
+  });
+});
