@@ -465,14 +465,14 @@ export class Engine implements QuoteSink {
     return this.baseline.value[symbol] as number;
   }
 
-  /** Open trades marked to the current book, after exit fees, in the reporting currency. */
-  unrealizedPnl(): number {
+  /** Open trades marked to the current book, after exit fees, micro-units of the reporting currency (an integer: a sum of `cashMicros`). */
+  unrealizedPnlMicros(): number {
     const p = this.portfolio;
     let micros = 0;
     for (let slot = 0; slot < p.open.length; slot++) {
       if (p.open[slot] === 1) micros += (p.entryCashMicros[slot] as number) + this.execution.exitCash(slot, (slot / p.slotsPerSymbol) | 0);
     }
-    return micros / MICROS;
+    return micros;
   }
 
   /** Ticks of one symbol over the shard's whole life, across generations. */
