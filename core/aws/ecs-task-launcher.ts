@@ -45,7 +45,9 @@ export const ECS_LAUNCHER_ACTIONS = {
    * granted with `launch`'s), the family's revisions listed and the stale ones deregistered.
    */
   defineEngine: ['ecs:DeregisterTaskDefinition', 'ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions', 'ecs:RegisterTaskDefinition'],
-} as const satisfies Record<'launch' | 'stop' | 'describe' | 'defineEngine', readonly string[]>;
+  /** Then the family's INACTIVE revisions deleted (IAM takes a task-definition resource for it: granted on the image families only). */
+  deleteEngineRevisions: ['ecs:DeleteTaskDefinitions'],
+} as const satisfies Record<'launch' | 'stop' | 'describe' | 'defineEngine' | 'deleteEngineRevisions', readonly string[]>;
 
 /** ECS's limit on the JSON of a RunTask's `overrides`, formatting characters included. */
 export const ECS_MAX_OVERRIDES_CHARS = 8192;

@@ -20,10 +20,14 @@
  * one it replaced are older content (a base ARN never comes back after a redeploy), deregistered
  * at most `STALE_DEREGISTRATIONS_PER_REGISTRATION` at a time (the rest at the family's next
  * registration); revisions of the current content that concurrent launches registered beside this
- * one are left ACTIVE (identical, and another launch may be about to run one). Tasks running on a
- * deregistered revision run on; a launch that raced a cleanup fails RunTask, forgets the revision
- * (`forget`) and its redelivered message registers it again. A family whose image no campaign uses
- * any more keeps its one ACTIVE revision (ECS charges nothing for it): not cleaned up here.
+ * one are left ACTIVE (identical, and another launch may be about to run one). Then the family's
+ * INACTIVE revisions (those just deregistered, and any deregistered earlier, by a cleanup or by
+ * hand) are deleted, at most `INACTIVE_DELETIONS_PER_REGISTRATION` (one `DeleteTaskDefinitions`
+ * call: ECS takes 10 at most), else ECS keeps them for ever; ECS moves each to DELETE_IN_PROGRESS
+ * and removes it once no task uses it. Tasks running on a deregistered or deleted revision run on;
+ * a launch that raced a cleanup fails RunTask, forgets the revision (`forget`) and its redelivered
+ * message registers it again. A family whose image no campaign uses any more keeps its one ACTIVE
+ * revision (ECS charges nothing for it): not cleaned up here.
  *
  * Which images: `engineImageIssues`, at the front door (`ecs-admission.ts`): pinned by digest (a
  * restart must run the very engine that wrote the checkpoint; a tag can move mid-campaign) and
@@ -32,6 +36,7 @@
  */
 import { createHash } from 'node:crypto';
 import {
+  DeleteTaskDefinitionsCommand,
   DeregisterTaskDefinitionCommand,
   DescribeTaskDefinitionCommand,
   ListTaskDefinitionsCommand,
@@ -62,12 +67,15 @@ export const IMAGE_LABEL = 'arbfleet.engine-image';
 
 /** Stale revisions a registration deregisters at most (each one call; the rest go at the next registration). */
 export const STALE_DEREGISTRATIONS_PER_REGISTRATION = 2;
+/** INACTIVE revisions a registration deletes at most: one `DeleteTaskDefinitions` call, which takes 10 (ECS API reference); the rest go at the next registration. */
+export const INACTIVE_DELETIONS_PER_REGISTRATION = 10;
 /**
  * The ECS calls `EngineTaskDefinitions.resolve` makes at worst, for the launcher's derived timeout
  * (`infra/constructs/control-plane.ts`): describe the base (once per container), describe the
- * family, register, list the family's revisions, and the stale deregistrations.
+ * family, register, list the family's ACTIVE revisions, the stale deregistrations, then list its
+ * INACTIVE revisions and delete them (one call).
  */
-export const ENGINE_DEFINITION_CALLS = 4 + STALE_DEREGISTRATIONS_PER_REGISTRATION;
+export const ENGINE_DEFINITION_CALLS = 4 + STALE_DEREGISTRATIONS_PER_REGISTRATION + 2;
 
 /** An image reference pinned by digest: `<registry>/<repository>@sha256:<64 hex>`. */
 const DIGEST_PINNED = /^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._/-]+@sha256:[0-9a-f]{64}$/;
@@ -235,6 +243,7 @@ export class EngineTaskDefinitions {
       if (!taskDefinition?.taskDefinitionArn) throw new Error(`RegisterTaskDefinition of family ${family} returned no task definition`);
       arn = taskDefinition.taskDefinitionArn;
       if (latest?.revision !== undefined) await this.deregisterStale(family, latest.revision);
+      await this.deleteInactive(family);
     }
     return arn;
   }
@@ -276,6 +285,19 @@ export class EngineTaskDefinitions {
       .sort((a, b) => b.revision - a.revision)
       .slice(0, STALE_DEREGISTRATIONS_PER_REGISTRATION);
     for (const { arn } of stale) await this.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: arn }));
+  }
+
+  /**
+   * Deletes the family's INACTIVE revisions, oldest first, at most `INACTIVE_DELETIONS_PER_REGISTRATION`.
+   * A revision ECS lists under `failures` (deleted meanwhile by a concurrent launch, or not INACTIVE
+   * any more) is left to ECS: the next registration lists the family again.
+   */
+  private async deleteInactive(family: string): Promise<void> {
+    const { taskDefinitionArns = [] } = await this.ecs.send(
+      new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'INACTIVE', sort: 'ASC', maxResults: 100 }),
+    );
+    const inactive = taskDefinitionArns.filter((arn) => familyOf(arn) === family).slice(0, INACTIVE_DELETIONS_PER_REGISTRATION);
+    if (inactive.length > 0) await this.ecs.send(new DeleteTaskDefinitionsCommand({ taskDefinitions: inactive }));
   }
 }
 

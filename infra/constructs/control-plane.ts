@@ -158,7 +158,8 @@ interface FunctionAccess {
   /**
    * RunTask of the engine task definition and of the engine images' (`<family>-*`), with ListTasks
    * to find a launch that already ran (idempotency), and the engine images' task definitions
-   * (`ECS_LAUNCHER_ACTIONS.defineEngine`: describe, register, list, deregister).
+   * (`ECS_LAUNCHER_ACTIONS.defineEngine`: describe, register, list, deregister; `deleteEngineRevisions`
+   * on those families only).
    */
   runTasks: boolean;
   storeReports: boolean;
@@ -192,7 +193,8 @@ export const LAUNCHER_MAX_CONCURRENCY = 5;
  * AWS calls on one launch's path, besides RunTask's own attempts: read campaign and shard, ListTasks
  * (a launch already made), update the shard, append its event, and on a campaign's last launch
  * list its shards, read, update and append again; for an engine image, its task definition's
- * calls at worst (`ENGINE_DEFINITION_CALLS`: describe, register, list, deregister stale revisions).
+ * calls at worst (`ENGINE_DEFINITION_CALLS`: describe, register, list, deregister stale revisions,
+ * list and delete inactive ones).
  */
 const LAUNCH_PATH_CALLS = 9 + ENGINE_DEFINITION_CALLS;
 
@@ -204,8 +206,8 @@ const LAMBDA_MAX_TIMEOUT_MS = 15 * 60_000;
  * RunTask's own backoff between its attempts (`launchBackoffBudgetMs`, 15 s) plus every AWS call
  * on the path (the path's calls and each RunTask attempt) at its worst (`worstCallMs`: all the
  * SDK's attempts at their full connection and request timeouts, with its retry backoff: 35 s with
- * the defaults), rounded up to the minute: 20 × 35 + 15 = 715 s, so 12 minutes (an engine image's
- * task definition calls are 6 of the 20: `ENGINE_DEFINITION_CALLS`). One launch per
+ * the defaults), rounded up to the minute: 22 × 35 + 15 = 785 s, so 14 minutes (an engine image's
+ * task definition calls are 8 of the 22: `ENGINE_DEFINITION_CALLS`). One launch per
  * invocation never waits for the Fargate rate limiter (its buckets hold 20 calls). The launch
  * queue's visibility timeout is six times it (AWS's advice for SQS event sources).
  * @throws Error when the settings make the bound longer than Lambda's 15 minutes.
@@ -426,6 +428,8 @@ export class ControlPlane extends Construct {
       });
       // ECS_LAUNCHER_ACTIONS.defineEngine: none of them takes a resource narrower than * in IAM.
       statement('DefineEngineImageTasks', [...ECS_LAUNCHER_ACTIONS.defineEngine], ['*']);
+      // ECS_LAUNCHER_ACTIONS.deleteEngineRevisions: DeleteTaskDefinitions takes a task-definition resource (Service Authorization Reference).
+      statement('DeleteEngineImageRevisions', [...ECS_LAUNCHER_ACTIONS.deleteEngineRevisions], [imageFamilies]);
       statement('TagEngineImageTaskDefinitions', ['ecs:TagResource'], [imageFamilies], { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } });
       // ListTasks has no task-level resource (its resource type is the container instance, absent on Fargate).
       statement('FindLaunchedTask', ['ecs:ListTasks'], ['*'], onCluster);

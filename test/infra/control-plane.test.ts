@@ -129,11 +129,13 @@ describe('control plane: the launch queue', () => {
 
   it("gives a launch time for RunTask's backoff and every call on its path at its worst, the SDK's retries included", () => {
     expect(launchBackoffBudgetMs()).toBe(15_000);
-    // 9 path calls + 6 of an engine image's task definition (ENGINE_DEFINITION_CALLS) + 5 RunTask attempts, each at most
-    // 4 SDK attempts × (2 + 5 s) + 7 s of SDK backoff, + 15 s of RunTask backoff: 715 s.
-    expect(ENGINE_DEFINITION_CALLS).toBe(6);
-    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(720);
-    expect(launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 7_000, requestTimeoutMs: 14_000 }).toSeconds()).toBe(900); // 20 × (42 + 1) + 15 = 875 s
+    // 9 path calls + 8 of an engine image's task definition (ENGINE_DEFINITION_CALLS: 6, then list and delete the
+    // INACTIVE revisions) + 5 RunTask attempts, each at most 4 SDK attempts × (2 + 5 s) + 7 s of SDK backoff,
+    // + 15 s of RunTask backoff: 22 × 35 + 15 = 785 s.
+    expect(ENGINE_DEFINITION_CALLS).toBe(8);
+    expect(LAUNCHER_TIMEOUT.toSeconds()).toBe(840);
+    expect(launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 6_000, requestTimeoutMs: 13_000 }).toSeconds()).toBe(900); // 22 × (38 + 1) + 15 = 873 s
+    expect(() => launcherTimeout({ maxAttempts: 2, connectionTimeoutMs: 7_000, requestTimeoutMs: 14_000 })).toThrow(/961 s .* over Lambda's 15 minutes/);
     expect(() => launcherTimeout({ maxAttempts: 4, connectionTimeoutMs: 10_000, requestTimeoutMs: 20_000 })).toThrow(/over Lambda's 15 minutes/);
     expect(functionProps('launcher').Timeout).toBe(LAUNCHER_TIMEOUT.toSeconds());
   });
@@ -172,11 +174,17 @@ describe('control plane: least privilege per function', () => {
     expect(runImage).toMatchObject({ Action: 'ecs:RunTask', Resource: imageFamilies, Condition: onCluster });
   });
 
-  it("only the launcher may define engine images' task definitions (ECS_LAUNCHER_ACTIONS.defineEngine), and tag only those families' at registration", () => {
+  it("only the launcher may define engine images' task definitions (ECS_LAUNCHER_ACTIONS.defineEngine), delete only those families' revisions, and tag only those families' at registration", () => {
     for (const action of ECS_LAUNCHER_ACTIONS.defineEngine) {
       for (const name of names.filter((n) => n !== 'launcher')) expect(allowedActions(all, roleId(name)), name).not.toContain(action);
       expect(allowedActions(all, roleId('launcher')), action).toContain(action);
     }
+    // DeleteTaskDefinitions takes a task-definition resource in IAM: the engine images' families' revisions, not *.
+    for (const name of names.filter((n) => n !== 'launcher')) expect(allowedActions(all, roleId(name)), name).not.toContain('ecs:DeleteTaskDefinitions');
+    expect(ECS_LAUNCHER_ACTIONS.deleteEngineRevisions).toEqual(['ecs:DeleteTaskDefinitions']);
+    expect(statementsWith('launcher', 'ecs:DeleteTaskDefinitions')).toEqual([
+      expect.objectContaining({ Sid: 'DeleteEngineImageRevisions', Action: 'ecs:DeleteTaskDefinitions', Resource: imageFamilies }),
+    ]);
     const tagging = statementsWith('launcher', 'ecs:TagResource').filter((s) => JSON.stringify(s.Resource).includes('task-definition'));
     expect(tagging).toEqual([
       expect.objectContaining({ Resource: imageFamilies, Condition: { StringEquals: { 'ecs:CreateAction': 'RegisterTaskDefinition' } } }),

@@ -85,6 +85,20 @@ async function activeRevisions(family: string): Promise<number[]> {
   return taskDefinitionArns.map((arn) => Number(arn.slice(arn.lastIndexOf(':') + 1))).sort((a, b) => a - b);
 }
 
+/** The family's revisions ECS keeps INACTIVE (deregistered, not deleted). */
+async function inactiveRevisions(family: string): Promise<number[]> {
+  const { taskDefinitionArns = [] } = await clients.ecs.send(new ListTaskDefinitionsCommand({ familyPrefix: family, status: 'INACTIVE' }));
+  return taskDefinitionArns.map((arn) => Number(arn.slice(arn.lastIndexOf(':') + 1))).sort((a, b) => a - b);
+}
+
+/** Whether ECS still knows `family:revision` (ACTIVE or INACTIVE; a deleted one is gone). */
+async function exists(family: string, revision: number): Promise<boolean> {
+  return clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: `${family}:${revision}` })).then(
+    () => true,
+    () => false,
+  );
+}
+
 async function taskDefinitionOfTask(taskArn: string): Promise<string> {
   const { tasks = [] } = await clients.ecs.send(new DescribeTasksCommand({ cluster: CLUSTER, tasks: [taskArn] }));
   return tasks[0]?.taskDefinitionArn as string;
@@ -150,19 +164,44 @@ describe("an engine image's task definition, registered by the launcher on the e
     expect(await taskDefinitionOfTask(taskId)).toBe(baseArn);
   });
 
-  it("after a redeploy (a new base revision) registers the image's next revision and deregisters the stale one", async () => {
+  it("after a redeploy (a new base revision) registers the image's next revision, deregisters the stale one and deletes it", async () => {
     const before = family();
     baseArn = await registerBase();
     expect(family(), 'the family is per image, whatever the base revision').toBe(before);
     const { taskId } = await coldLauncher().launch(spec('shard-005'));
     expect(await taskDefinitionOfTask(taskId)).toMatch(new RegExp(`:task-definition/${family()}:2$`));
     expect(await activeRevisions(family())).toEqual([2]);
+    expect(await inactiveRevisions(family()), 'no INACTIVE revision left behind').toEqual([]);
+    expect(await exists(family(), 1), 'revision 1 deleted (DeleteTaskDefinitions)').toBe(false);
   });
 
-  it('registers the definition again when its revision was deregistered behind its back', async () => {
+  it('registers the definition again when its revision was deregistered behind its back, and deletes that INACTIVE one', async () => {
     await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: `${family()}:2` }));
+    expect(await inactiveRevisions(family())).toEqual([2]);
     const { taskId } = await coldLauncher().launch(spec('shard-006'));
     expect(await taskDefinitionOfTask(taskId)).toMatch(new RegExp(`:task-definition/${family()}:3$`));
     expect(await activeRevisions(family())).toEqual([3]);
+    expect(await inactiveRevisions(family())).toEqual([]);
+    expect(await exists(family(), 2)).toBe(false);
+  });
+
+  it('deletes at most 10 INACTIVE revisions per registration (one DeleteTaskDefinitions call), the oldest first; the rest at the next one', async () => {
+    const other = IMAGE.replace('python-engine', 'many-revisions');
+    const many = engineFamilyOf(baseArn, other);
+    // 12 revisions of the image's family made and deregistered by hand (as ECS would keep them after older cleanups without deletion).
+    for (let n = 0; n < 12; n++) {
+      const { taskDefinition } = await clients.ecs.send(
+        new RegisterTaskDefinitionCommand({ family: many, containerDefinitions: [{ ...baseContainer, image: other }], memory: '512' }),
+      );
+      await clients.ecs.send(new DeregisterTaskDefinitionCommand({ taskDefinition: taskDefinition?.taskDefinitionArn as string }));
+    }
+    expect(await inactiveRevisions(many)).toHaveLength(12);
+    await coldLauncher().launch(spec('shard-007', other));
+    expect(await activeRevisions(many)).toEqual([13]);
+    expect(await inactiveRevisions(many), 'the 2 newest wait for the next registration').toEqual([11, 12]);
+    baseArn = await registerBase();
+    await coldLauncher().launch(spec('shard-008', other));
+    expect(await activeRevisions(many)).toEqual([14]);
+    expect(await inactiveRevisions(many)).toEqual([]);
   });
 });
