@@ -34,6 +34,19 @@ export const LOCAL_WATCHDOG_DEFAULTS = {
 /** How often the local watchdog and scheduler run (ms). */
 export const LOCAL_WATCHDOG_EVERY_MS = 250;
 
+/** How often the launch queue is polled (ms), besides at every send: the safety net (a delayed launch's backoff, a redelivery). */
+export const LOCAL_QUEUE_POLL_MS = 100;
+
+/** How often `waitForEnd` looks at the campaign when nothing wakes it sooner (ms): the safety net under the events. */
+export const WAIT_FOR_END_POLL_MS = 250;
+
+/**
+ * Control-plane ticks run at once after a task's exit: a campaign's last shard ending takes two
+ * scheduler ticks to end the campaign (RUNNING → STOPPING, then STOPPING → COMPLETED once no task
+ * is live, `core/fleet/scheduler-service.ts`), which the timer alone spreads over two periods.
+ */
+const TICKS_AFTER_TASK_EXIT = 2;
+
 export interface LocalFleetOptions {
   /** Where the campaign's database, task logs and report live. */
   runDir: string;
@@ -48,6 +61,8 @@ export interface LocalFleetOptions {
   chaos?: ChaosFault[];
   /** How often the watchdog and the scheduler run (ms; default `LOCAL_WATCHDOG_EVERY_MS`, so a 5 s staleAfter is acted on within 6.5 s: its 6 s kill plus two passes). */
   watchdogEveryMs?: number;
+  /** How often the launch queue is polled besides being received at every send (ms; default `LOCAL_QUEUE_POLL_MS`). */
+  queuePollMs?: number;
   /** The engine command (default: the engine bundle the image runs, `core/local/engine-bundle.ts`). */
   engineCommand?: string[];
   /** SIGTERM → SIGKILL grace for stopping a task (ms). */
@@ -77,9 +92,14 @@ export class LocalFleet {
   private readonly ctx: FleetContext;
   private readonly timers: NodeJS.Timeout[] = [];
   private readonly chaos: ChaosDriver;
-  private busy = false;
+  /** The tick under way, if any; `tickAgain` asks it to run once more when it ends. */
+  private ticking: Promise<void> | undefined;
+  private tickAgain = false;
   private draining = false;
+  private stopped = false;
   private unsubscribe: () => void = () => {};
+  /** Woken after the ticks a task's exit sets off (`waitForEnd` sleeps on them between its polls). */
+  private readonly changeWaiters = new Set<() => void>();
   private readonly storeHealth: StoreHealth;
   private readonly storeFile: FileIdentity | undefined;
   /** Repeated identical errors are logged on their 1st, 2nd, 4th, 8th… occurrence. */
@@ -147,31 +167,68 @@ export class LocalFleet {
     if (built) this.options.log.log('info', 'engine bundle built', { reason: built.reason, seconds: Math.round(built.ms / 100) / 10 });
   }
 
-  /** Starts the loops: launch queue consumer, watchdog + scheduler + chaos, and exit events. */
+  /**
+   * Starts the loops: launch queue consumer, watchdog + scheduler + chaos, and exit events. Events
+   * drive them at once, the timers being the safety net: a launch queued is received at once, and
+   * a task's exit is judged at once and followed by the ticks it calls for (the campaign's end,
+   * when it was the last), which then wake `waitForEnd`.
+   */
   start(): void {
-    this.unsubscribe = this.launcher.onStopped((event) => {
-      void this.guard('task stopped', () => this.watchdog.onTaskStopped(event));
+    this.stopped = false;
+    const unsubscribeStopped = this.launcher.onStopped((event) => {
+      void this.guard('task stopped', () => this.watchdog.onTaskStopped(event)).then(() => this.afterTaskExit());
     });
-    this.timers.push(setInterval(() => void this.drainQueue(), 100));
+    const unsubscribeSent = this.queue.onSent(() => setImmediate(() => void this.drainQueue()));
+    this.unsubscribe = () => {
+      unsubscribeStopped();
+      unsubscribeSent();
+    };
+    this.timers.push(setInterval(() => void this.drainQueue(), this.options.queuePollMs ?? LOCAL_QUEUE_POLL_MS));
     this.timers.push(setInterval(() => void this.tick(), this.options.watchdogEveryMs ?? LOCAL_WATCHDOG_EVERY_MS));
   }
 
-  /** One watchdog pass, one scheduler tick and due chaos (also what `start` runs every second). */
+  /** One watchdog pass, one scheduler tick and due chaos (what `start` runs every `watchdogEveryMs`); nothing when one is under way. */
   async tick(): Promise<void> {
-    if (this.busy) return;
-    this.busy = true;
-    try {
-      const replaced = this.storeFile === undefined ? undefined : replacedFile(this.dbPath, this.storeFile);
-      if (replaced !== undefined) {
-        this.onFatal(new StoreFaultError(`${replaced}: whatever writes to it now is not this campaign's record`));
-        return;
+    if (this.ticking) return;
+    await this.runTicks();
+  }
+
+  /** A tick that starts after this call: the one under way runs once more when it ends (it may have read the store before the event), else a new one. */
+  private tickNow(): Promise<void> {
+    if (this.ticking === undefined) return this.runTicks();
+    this.tickAgain = true;
+    return this.ticking;
+  }
+
+  private runTicks(): Promise<void> {
+    this.ticking = (async () => {
+      try {
+        do {
+          this.tickAgain = false;
+          await this.tickOnce();
+        } while (this.tickAgain);
+      } finally {
+        this.ticking = undefined;
       }
-      await this.guard('watchdog', () => this.watchdog.pass());
-      await this.guard('scheduler', () => this.scheduler.tick());
-      await this.guard('chaos', () => this.chaos.tick());
-    } finally {
-      this.busy = false;
+    })();
+    return this.ticking;
+  }
+
+  /** After a task's exit has been judged: the ticks it calls for, now, then `waitForEnd` woken. */
+  private async afterTaskExit(): Promise<void> {
+    for (let i = 0; i < TICKS_AFTER_TASK_EXIT && !this.stopped; i++) await this.tickNow();
+    for (const wake of [...this.changeWaiters]) wake();
+  }
+
+  private async tickOnce(): Promise<void> {
+    const replaced = this.storeFile === undefined ? undefined : replacedFile(this.dbPath, this.storeFile);
+    if (replaced !== undefined) {
+      this.onFatal(new StoreFaultError(`${replaced}: whatever writes to it now is not this campaign's record`));
+      return;
     }
+    await this.guard('watchdog', () => this.watchdog.pass());
+    await this.guard('scheduler', () => this.scheduler.tick());
+    await this.guard('chaos', () => this.chaos.tick());
   }
 
   /**
@@ -189,18 +246,35 @@ export class LocalFleet {
     return view.campaign;
   }
 
-  /** Resolves once the campaign is COMPLETED, CANCELLED or FAILED. */
+  /**
+   * Resolves once the campaign is COMPLETED, CANCELLED or FAILED: looked at again after the ticks a
+   * task's exit sets off, and every `WAIT_FOR_END_POLL_MS` whatever happens (`onTick` each time).
+   */
   async waitForEnd(campaignId: string, onTick?: () => void): Promise<CampaignRecord> {
     for (;;) {
       const campaign = await this.store.getCampaign(campaignId);
       if (campaign && isTerminalCampaign(campaign.status)) return campaign;
       onTick?.();
-      await new Promise((r) => setTimeout(r, 250));
+      await this.nextChange(WAIT_FOR_END_POLL_MS);
     }
+  }
+
+  /** Resolves at the next wake-up after a task's exit, or after `ms`, whichever comes first. */
+  private nextChange(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wake = () => {
+        clearTimeout(timer);
+        this.changeWaiters.delete(wake);
+        resolve();
+      };
+      const timer = setTimeout(wake, ms);
+      this.changeWaiters.add(wake);
+    });
   }
 
   /** Stops the loops and every task still running, then closes the store. */
   async close(): Promise<void> {
+    this.stopped = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     this.unsubscribe();
     await this.launcher.stopAll('control plane closing');
@@ -227,6 +301,7 @@ export class LocalFleet {
 
   /** Stops the loops but leaves tasks running (what a killed control plane leaves behind). */
   detach(): void {
+    this.stopped = true;
     for (const timer of this.timers.splice(0)) clearInterval(timer);
     this.unsubscribe();
   }

@@ -35,6 +35,7 @@ interface QueuedMessage {
 export class MemoryLaunchQueue implements LaunchQueue {
   private readonly messages = new Map<string, QueuedMessage>();
   private readonly dead: LaunchMessage[] = [];
+  private readonly sendListeners = new Set<() => void>();
   private sent = 0;
 
   constructor(
@@ -57,6 +58,19 @@ export class MemoryLaunchQueue implements LaunchQueue {
       receipt: undefined,
       order,
     });
+    for (const listener of this.sendListeners) listener();
+  }
+
+  /**
+   * Calls `listener` after every `send` (delayed or not), so that a consumer in the same process
+   * can receive at once instead of at its next poll (SQS's long polling, in process). Returns the
+   * unsubscribe function.
+   */
+  onSent(listener: () => void): () => void {
+    this.sendListeners.add(listener);
+    return () => {
+      this.sendListeners.delete(listener);
+    };
   }
 
   /**
