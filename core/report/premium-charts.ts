@@ -15,12 +15,33 @@ const M = { left: 44, right: 8, top: 10, bottom: 26 };
 
 /** The premium's y at `at`: the last point at or before it (the first point before the series starts); null without points. */
 export function premiumAt(points: PremiumSeries['points'], at: number): number | null {
-  let found: number | null = points[0]?.premiumBps ?? null;
-  for (const p of points) {
-    if (p.at > at) break;
-    found = p.premiumBps;
+  return premiumLookup(points)(at);
+}
+
+/**
+ * `premiumAt` over the same points for many instants (a chart's thousands of marks), in O(log n)
+ * each: the answer is the point before the first one later than `at`, in the points' order (a
+ * restart's heartbeats may step back in recorded time), which is where the running maximum of
+ * their times first exceeds `at`, found by bisection.
+ */
+export function premiumLookup(points: PremiumSeries['points']): (at: number) => number | null {
+  const latest = new Float64Array(points.length);
+  let max = Number.NEGATIVE_INFINITY;
+  for (const [i, p] of points.entries()) {
+    max = Math.max(max, p.at);
+    latest[i] = max;
   }
-  return found;
+  return (at) => {
+    if (points.length === 0) return null;
+    let lo = 0;
+    let hi = points.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((latest[mid] as number) > at) hi = mid;
+      else lo = mid + 1;
+    }
+    return (points[Math.max(0, lo - 1)] as PremiumSeries['points'][number]).premiumBps;
+  };
 }
 
 /** One chart: `thresholdBps` null draws no threshold lines (a report built without the config's figures). */
@@ -60,8 +81,9 @@ export function symbolPremiumChart(series: PremiumSeries, trades: readonly Trade
               `<path class="threshold" d="${path((p) => centre(p) + s * thresholdBps)}" fill="none" stroke="#bf8700" stroke-width="1" stroke-dasharray="1 2"/>`,
           )
           .join('');
+  const premiumOf = premiumLookup(points);
   const mark = (at: number, kind: 'entry' | 'exit', t: TradeRow) => {
-    const v = premiumAt(points, at) as number;
+    const v = premiumOf(at) as number;
     const title = `${kind} #${t.tradeId} ${t.direction === 'sell-a-buy-b' ? 'sell A / buy B' : 'buy A / sell B'} ${formatInstant(at)}${kind === 'exit' ? ` ${t.exitReason ?? ''}` : ''}`;
     const fill = kind === 'entry' ? (t.direction === 'sell-a-buy-b' ? '#cf222e' : '#1a7f37') : '#fff';
     return `<circle class="${kind}" cx="${x(at)}" cy="${y(v)}" r="3" fill="${fill}" stroke="#1b1f24" stroke-width="1"><title>${escapeHtml(title)}</title></circle>`;

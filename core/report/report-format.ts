@@ -8,6 +8,12 @@ import { formatMoney, type Micros } from '../model/units.js';
 /** Money in the reporting currency (`-1,234.57 USDT`): the one renderer, `core/model/units.ts`. */
 export { formatMoney };
 
+/**
+ * One `Intl.NumberFormat` per number of decimals, made once: what `toLocaleString('en-US',
+ * options)` makes on every call (a report formats tens of thousands of numbers; the text is the same).
+ */
+const NUMBER_FORMATS = new Map<number, Intl.NumberFormat>();
+
 /** `12,345` */
 export function formatCount(n: number): string {
   return Math.round(n).toLocaleString('en-US');
@@ -15,7 +21,12 @@ export function formatCount(n: number): string {
 
 /** `16.13` style: at most `digits` decimals, thousands separated. */
 export function formatNumber(n: number, digits = 2): string {
-  return n.toLocaleString('en-US', { maximumFractionDigits: digits });
+  let format = NUMBER_FORMATS.get(digits);
+  if (format === undefined) {
+    format = new Intl.NumberFormat('en-US', { maximumFractionDigits: digits });
+    NUMBER_FORMATS.set(digits, format);
+  }
+  return format.format(n);
 }
 
 /** Seconds as a readable duration (`1224.8` → `20m25s`). */
@@ -45,7 +56,9 @@ export function formatMicros(micros: Micros | null): string {
 
 /** An instant as ISO 8601 UTC to the second, or `—` when unknown. */
 export function formatInstant(ms: number | null | undefined): string {
-  return ms === null || ms === undefined ? '—' : new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  if (ms === null || ms === undefined) return '—';
+  const iso = new Date(ms).toISOString(); // always ends in `.sssZ`
+  return `${iso.slice(0, -5)}Z`;
 }
 
 /** The columns of the report's shard table, the same in Markdown and HTML. */

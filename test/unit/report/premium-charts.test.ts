@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { premiumAt, premiumCharts, symbolPremiumChart } from '../../../core/report/premium-charts.js';
+import { premiumAt, premiumCharts, premiumLookup, symbolPremiumChart } from '../../../core/report/premium-charts.js';
 import { tradingConfigOf } from '../../../core/report/trading.js';
 import type { PremiumSeries, TradeRow } from '../../../core/report/trading-schema.js';
 
@@ -35,6 +35,25 @@ describe('the premium chart of one symbol', () => {
       10, 10, -10, 10,
     ]);
     expect(premiumAt([], 0)).toBeNull();
+  });
+
+  it('reads the same by bisection as by a scan in order, also where a restart steps back in recorded time', () => {
+    // The definition: the point before the first one later than `at`, in the points' order.
+    const scan = (points: PremiumSeries['points'], at: number) => {
+      let found: number | null = points[0]?.premiumBps ?? null;
+      for (const p of points) {
+        if (p.at > at) break;
+        found = p.premiumBps;
+      }
+      return found;
+    };
+    const times = [0, 1000, 2000, 1500, 1600, 3000, 3000, 2500, 4000];
+    const points = times.map((at, i) => ({ at, generation: at < 2000 && i > 2 ? 1 : 0, premiumBps: i * 10, baselineBps: 0 }));
+    const lookup = premiumLookup(points);
+    const instants = [-1, 0, 999, 1000, 1499, 1500, 1999, 2000, 2499, 2500, 2999, 3000, 3999, 4000, 9e9];
+    expect(instants.map(lookup)).toEqual(instants.map((at) => scan(points, at)));
+    expect(lookup(2999)).toBe(40); // the scan stops at 3000 (index 5) and takes 1600 before it, though 2000 came earlier
+    expect(premiumLookup([])(0)).toBeNull();
   });
 
   it("draws the thresholds at baseline ± e and marks its own trades' entries and exits at the premium", () => {
