@@ -6,7 +6,8 @@
  * handler), the launch message (SQS) → the launcher handler registers the image's task definition
  * and runs it (moto's ECS) → the agent bundle, started as that definition says with the task's
  * environment and the template's engine task role (IAM enforced by moto, as in
- * `deployed-artifacts.test.ts`), runs `python3 examples/python-engine/engine.py` as its child on
+ * `deployed-artifacts.test.ts`), runs `python3 examples/python-engine/engine.py` as its child (the
+ * client on PYTHONPATH, importable as `pip install ./clients/python` makes it) on
  * 8 hours of real 15-minute candles (32 per venue) → heartbeats and fills in DynamoDB. One fault:
  * the Python child SIGKILLed after its first commit: the agent ends `crashed` naming SIGKILL (exit
  * 1, not completed), the ECS Task State Change (task-events handler) restarts the shard as CRASHED,
@@ -129,7 +130,9 @@ async function startAgentOfTask(task: Task): Promise<NodeProcess> {
   const definitionEnv = Object.fromEntries((container?.environment ?? []).map((e) => [e.name as string, e.value as string]));
   const override = task.overrides?.containerOverrides?.find((o) => o.name === container?.name);
   const overrides = Object.fromEntries((override?.environment ?? []).map((e) => [e.name as string, e.value as string]));
-  const agent = startEngineImage(image, { ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, ...engineRole });
+  // PYTHONPATH: the client importable as `pip install ./clients/python` makes it in an image (the example's own fallback path unused).
+  const installed = { PYTHONPATH: path.join(image.appDir, 'clients/python/src') };
+  const agent = startEngineImage(image, { ...installed, ...definitionEnv, ...overrides, AWS_ENDPOINT_URL: moto.endpoint, AWS_REGION: REGION, ...engineRole });
   agents.push(agent);
   return agent;
 }
