@@ -123,6 +123,24 @@ export interface ProtocolThroughput {
   mix: string;
 }
 
+/** A fill as an engine commits it over the task protocol: the required fields, seq `seq` (venue A when even), stamped `ts`. */
+export function protocolFill(seq: number, ts: number): Record<string, unknown> {
+  return {
+    seq,
+    tradeId: seq >> 1,
+    symbol: 'BTC',
+    venue: seq % 2 ? 'B' : 'A',
+    side: 'BUY',
+    kind: 'OPEN',
+    reason: 'ENTRY',
+    qty: 0.5,
+    price: 100.25,
+    fee: 0.01,
+    fxRate: 1,
+    ts,
+  };
+}
+
 /** Protocol lines as an engine writes them: progress messages, and commits of `fillsPerCommit` fills, one in ten lines. */
 function protocolLines(count: number, fillsPerCommit: number): string[] {
   const lines: string[] = [];
@@ -131,20 +149,7 @@ function protocolLines(count: number, fillsPerCommit: number): string[] {
     if (i % 10 === 9) {
       const fills = [];
       for (let f = 0; f < fillsPerCommit; f++, seq++) {
-        fills.push({
-          seq,
-          tradeId: seq >> 1,
-          symbol: 'BTC',
-          venue: seq % 2 ? 'B' : 'A',
-          side: 'BUY',
-          kind: 'OPEN',
-          reason: 'ENTRY',
-          qty: 0.5,
-          price: 100.25,
-          fee: 0.01,
-          fxRate: 1,
-          ts: 1_767_225_600_000 + i,
-        });
+        fills.push(protocolFill(seq, 1_767_225_600_000 + i));
       }
       lines.push(JSON.stringify({ type: 'commit', seq: i, fills, checkpoint: { i } }));
     } else {

@@ -21,11 +21,11 @@
  * alone. A benchmark, not a test: it reports and flags targets missed, never fails.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { campaignFromObject, loadCampaignFile } from '../../core/config/load-config.js';
+import { loadCampaignFile } from '../../core/config/load-config.js';
 import { ensureEngineBundle } from '../../core/local/engine-bundle.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
@@ -54,32 +54,6 @@ interface DataSet {
   name: string;
   density: 'sparse' | 'dense';
   config: string;
-}
-
-/** The shipped order books (11 snapshots, 2.5 minutes), written as a config beside the run. */
-function orderBookConfig(dir: string): string {
-  const real = resolve('test/fixtures/real');
-  const path = join(dir, 'real-orderbooks.json');
-  const config = {
-    name: 'real-orderbooks',
-    symbols: ['BTC'],
-    venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
-    fx: { pair: 'USDT/KRW', rate: 1380 },
-    strategy: { entryBps: 20, exitBps: 4, maxHolding: '20s', maxQuoteAge: '5m', premiumBaseline: { kind: 'fixed', bps: -80 } },
-    duration: '10m',
-    clock: 'virtual',
-    feed: {
-      kind: 'replay',
-      sources: [
-        { venue: 'a', format: 'ccxt-orderbook', path: join(real, 'upbit-KRW-BTC-orderbook.jsonl.gz'), tz: 'UTC' },
-        { venue: 'b', format: 'ccxt-orderbook', path: join(real, 'binance-BTC-USDT-orderbook.jsonl.gz'), tz: 'UTC' },
-        { venue: 'fx', format: 'fx-daily', path: join(real, 'USD-KRW-daily.csv') },
-      ],
-    },
-  };
-  campaignFromObject(config, path); // refuses a config the CLI would refuse
-  writeFileSync(path, JSON.stringify(config, null, 2));
-  return path;
 }
 
 export interface EngineTiming {
@@ -248,11 +222,10 @@ async function median<T extends { wallMs: number }>(runs: number, measure: () =>
 
 /** Measures every data set; `runs` repetitions of each measure (the median by wall time is kept). */
 export async function benchBacktest(runs: number, note: (line: string) => void): Promise<{ loadAverage: number[]; cpu: string; results: BacktestResult[] }> {
-  const dir = mkdtempSync(join(tmpdir(), 'arbfleet-bench-backtest-'));
   const sets: DataSet[] = [
     { name: '3 months of 5-minute candles (31,121 quotes)', density: 'sparse', config: resolve('configs/real-btc-candles-5m.yaml') },
     { name: '2 days of 15-minute candles (400 quotes)', density: 'sparse', config: resolve('configs/real-btc-candles.yaml') },
-    { name: 'the shipped order books (11 snapshots, 2.5 min)', density: 'dense', config: orderBookConfig(dir) },
+    { name: 'the shipped order books (11 snapshots, 2.5 min)', density: 'dense', config: resolve('configs/real-btc-orderbooks.yaml') },
   ];
   const loadAverage = loadavg().map((l) => Math.round(l * 100) / 100);
   const results: BacktestResult[] = [];
@@ -260,42 +233,38 @@ export async function benchBacktest(runs: number, note: (line: string) => void):
   const bundle = (await ensureEngineBundle()).main;
   const cliBuild = spawnSync(process.execPath, [resolve('bin/arbfleet.mjs'), '--version'], { encoding: 'utf8' });
   if (cliBuild.status !== 0) throw new Error(`bench: bin/arbfleet.mjs --version exited ${cliBuild.status}: ${cliBuild.stderr}`);
-  try {
-    for (const set of sets) {
-      const campaign = loadCampaignFile(set.config);
-      note(`bench: ${set.name}: the engine alone...`);
-      await engineAlone(campaign, 'jump'); // warm-up: JIT, file cache
-      const engine = await median(runs, () => engineAlone(campaign, 'jump'));
-      const engineTurningEveryInterval = await engineAlone(campaign, 'every-interval');
-      note(`bench: ${set.name}: the engine as a process, the local fleet...`);
-      const proc = await median(runs, () => engineProcess(set.config, 'bundle', bundle));
-      const procTsx = await median(runs, () => engineProcess(set.config, 'tsx', bundle));
-      const fleet = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle'));
-      const fleetTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'tsx'));
-      const fleetBin = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'bin'));
-      const fleetCliTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'tsx'));
-      const result: BacktestResult = {
-        ...set,
-        engine,
-        engineTurningEveryInterval,
-        engineProcess: proc,
-        engineProcessTsx: procTsx,
-        fleet,
-        fleetTsx,
-        fleetBin,
-        fleetCliTsx,
-        fleetToEngine: Math.round((fleet.wallMs / engine.wallMs) * 100) / 100,
-      };
-      if (set.config.endsWith('real-btc-candles-5m.yaml')) {
-        const missed: string[] = [];
-        if (fleet.wallMs > BACKTEST_TARGETS.fleetSeconds * 1000) missed.push(`fleet > ${BACKTEST_TARGETS.fleetSeconds} s`);
-        if (result.fleetToEngine > BACKTEST_TARGETS.fleetToEngine) missed.push(`fleet > ${BACKTEST_TARGETS.fleetToEngine}× the engine alone`);
-        result.targets = { met: missed.length === 0, missed };
-      }
-      results.push(result);
+  for (const set of sets) {
+    const campaign = loadCampaignFile(set.config);
+    note(`bench: ${set.name}: the engine alone...`);
+    await engineAlone(campaign, 'jump'); // warm-up: JIT, file cache
+    const engine = await median(runs, () => engineAlone(campaign, 'jump'));
+    const engineTurningEveryInterval = await engineAlone(campaign, 'every-interval');
+    note(`bench: ${set.name}: the engine as a process, the local fleet...`);
+    const proc = await median(runs, () => engineProcess(set.config, 'bundle', bundle));
+    const procTsx = await median(runs, () => engineProcess(set.config, 'tsx', bundle));
+    const fleet = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle'));
+    const fleetTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'tsx'));
+    const fleetBin = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'bin'));
+    const fleetCliTsx = await median(runs, () => fleetRun(set.config, engine.recordedDays, 'bundle', 'tsx'));
+    const result: BacktestResult = {
+      ...set,
+      engine,
+      engineTurningEveryInterval,
+      engineProcess: proc,
+      engineProcessTsx: procTsx,
+      fleet,
+      fleetTsx,
+      fleetBin,
+      fleetCliTsx,
+      fleetToEngine: Math.round((fleet.wallMs / engine.wallMs) * 100) / 100,
+    };
+    if (set.config.endsWith('real-btc-candles-5m.yaml')) {
+      const missed: string[] = [];
+      if (fleet.wallMs > BACKTEST_TARGETS.fleetSeconds * 1000) missed.push(`fleet > ${BACKTEST_TARGETS.fleetSeconds} s`);
+      if (result.fleetToEngine > BACKTEST_TARGETS.fleetToEngine) missed.push(`fleet > ${BACKTEST_TARGETS.fleetToEngine}× the engine alone`);
+      result.targets = { met: missed.length === 0, missed };
     }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
+    results.push(result);
   }
   return { loadAverage, cpu: cpus()[0]?.model ?? 'unknown', results };
 }

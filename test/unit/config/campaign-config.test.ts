@@ -34,6 +34,7 @@ describe('campaign config files', () => {
       'quickstart-top10.yaml',
       'real-btc-candles-5m.yaml',
       'real-btc-candles.yaml',
+      'real-btc-orderbooks.yaml',
       'real-btc-premium.yaml',
       'top10-paper-baseline.yaml',
       'top10-paper-soak.yaml',

@@ -9,9 +9,10 @@
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { campaignFromObject, loadCampaignFile } from '../../../core/config/load-config.js';
+import { resolveFeedPaths } from '../../../core/config/feed-paths.js';
+import { campaignFromObject, loadCampaignFile, parseConfigText } from '../../../core/config/load-config.js';
 import type { Campaign } from '../../../core/config/resolve-campaign.js';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
 import { silentLogger } from '../../../core/log.js';
@@ -21,7 +22,6 @@ import { T0, testCampaign } from '../../support/campaigns.js';
 
 const FIXTURE = resolve('test/fixtures/engine/turn-loop-fills.json');
 const CASES = resolve('test/fixtures/cases');
-const REAL = resolve('test/fixtures/real');
 const KEY = { campaignId: 'c-jumps', shardId: 'shard-000' };
 
 /** The shipped data and the cases whose exits fire on timers, each as the campaign it runs in. */
@@ -29,25 +29,12 @@ const BACKTESTS: Record<string, () => Campaign> = {
   'configs/real-btc-candles.yaml': () => loadCampaignFile(resolve('configs/real-btc-candles.yaml')),
   'configs/real-btc-premium.yaml': () => loadCampaignFile(resolve('configs/real-btc-premium.yaml')),
   'configs/real-btc-candles-5m.yaml': () => loadCampaignFile(resolve('configs/real-btc-candles-5m.yaml')),
-  'the real order books, max holding 20 s': () =>
-    campaignFromObject({
-      name: 'real-orderbooks',
-      symbols: ['BTC'],
-      venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
-      fx: { pair: 'USDT/KRW', rate: 1380 },
-      strategy: { entryBps: 20, exitBps: 4, maxHolding: '20s', maxQuoteAge: '5m', premiumBaseline: { kind: 'fixed', bps: -80 } },
-      duration: '10m',
-      clock: 'virtual',
-      watchdog: { heartbeatInterval: '1s', staleAfter: '5s' },
-      feed: {
-        kind: 'replay',
-        sources: [
-          { venue: 'a', format: 'ccxt-orderbook', path: join(REAL, 'upbit-KRW-BTC-orderbook.jsonl.gz'), tz: 'UTC' },
-          { venue: 'b', format: 'ccxt-orderbook', path: join(REAL, 'binance-BTC-USDT-orderbook.jsonl.gz'), tz: 'UTC' },
-          { venue: 'fx', format: 'fx-daily', path: join(REAL, 'USD-KRW-daily.csv') },
-        ],
-      },
-    }),
+  // configs/real-btc-orderbooks.yaml (the bench's dense backtest), on a 1 s heartbeat grid.
+  'the real order books, max holding 20 s': () => {
+    const path = resolve('configs/real-btc-orderbooks.yaml');
+    const raw = resolveFeedPaths(parseConfigText(readFileSync(path, 'utf8'), path), dirname(path)) as object;
+    return campaignFromObject({ ...raw, watchdog: { heartbeatInterval: '1s', staleAfter: '5s' } }, path);
+  },
   'case 02: a quiet symbol with a trade open': () => loadCampaignFile(join(CASES, 'case02.yaml')),
   'case 05b: a gap in the replay': () => loadCampaignFile(join(CASES, 'case05b.yaml')),
   'dislocations, max holding 30 s': () =>

@@ -7,24 +7,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CommitMessageSchema, ProgressMessageSchema } from '../../../../core/model/task-protocol.js';
+import { protocolFill } from '../../../../engine-task/bench/agent.js';
 import { isCommitMessage, isProgressMessage } from '../../../../engine-task/src/agent/message-check.js';
 
 type Json = Record<string, unknown>;
 
-const fill = (seq: number): Json => ({
-  seq,
-  tradeId: seq >> 1,
-  symbol: 'BTC',
-  venue: 'A',
-  side: 'BUY',
-  kind: 'OPEN',
-  reason: 'ENTRY',
-  qty: 0.5,
-  price: 100.25,
-  fee: 0.01,
-  fxRate: 1,
-  ts: 1_767_225_600_000,
-});
+const fill = (seq: number): Json => protocolFill(seq, 1_767_225_600_000);
 const fullFill: Json = {
   ...fill(1),
   venue: 'B',
