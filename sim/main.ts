@@ -12,6 +12,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import type { SeedSummary } from './seed-worker.js';
 import { parseSimCommandLine } from './sim-command-line.js';
 import { runSeed, type SeedResult } from './simulation.js';
 
@@ -62,29 +63,17 @@ async function main(): Promise<void> {
         eval: true,
         workerData: { first: args.from + job, count, step: jobs, spawningLauncher: args.spawningLauncher === true },
       });
-      worker.on(
-        'message',
-        (result: {
-          seed: number;
-          violations: string[];
-          budgetExhausted: number;
-          launchDeadline: number;
-          unrunOccurrences: number;
-          massProbes: number;
-          skewedLost: number;
-          realRunner: boolean;
-        }) => {
-          if (result.violations.length > 0) failed.push(result.seed);
-          if (result.budgetExhausted > 0) budgets++;
-          if (result.launchDeadline > 0) deadlines++;
-          if (result.unrunOccurrences > 0) unrun++;
-          if (result.massProbes > 0) mass.push(result.seed);
-          if (result.skewedLost > 0) skewed.push(result.seed);
-          if (result.realRunner) realRunners++;
-          done++;
-          if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
-        },
-      );
+      worker.on('message', (result: SeedSummary) => {
+        if (result.violations.length > 0) failed.push(result.seed);
+        if (result.budgetExhausted > 0) budgets++;
+        if (result.launchDeadline > 0) deadlines++;
+        if (result.unrunOccurrences > 0) unrun++;
+        if (result.massProbes > 0) mass.push(result.seed);
+        if (result.skewedLost > 0) skewed.push(result.seed);
+        if (result.realRunner) realRunners++;
+        done++;
+        if (done % 500 === 0) process.stdout.write(`${done} seeds, ${(done / ((performance.now() - started) / 1000)).toFixed(1)} seeds/s\n`);
+      });
       return new Promise<void>((resolve, reject) => {
         worker.on('error', reject);
         worker.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sim worker ${job} exited ${code}`))));

@@ -4,7 +4,11 @@
  * budget, reached the overdue-launch deadline, or had schedule occurrences recorded missed.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { runSeed } from './simulation.js';
+import { runSeed, type SeedResult } from './simulation.js';
+
+/** What a worker posts per seed (`npm run sim`'s main thread counts them). */
+export type SeedSummary = Pick<SeedResult, 'seed' | 'violations' | 'traceHash'> &
+  Pick<SeedResult['stats'], 'budgetExhausted' | 'launchDeadline' | 'unrunOccurrences' | 'massProbes' | 'skewedLost' | 'realRunner'>;
 
 const { first, count, step, spawningLauncher } = workerData as { first: number; count: number; step: number; spawningLauncher: boolean };
 for (let i = 0; i < count; i++) {
@@ -21,5 +25,5 @@ for (let i = 0; i < count; i++) {
     massProbes,
     skewedLost,
     realRunner,
-  });
+  } satisfies SeedSummary);
 }
