@@ -4,7 +4,7 @@ import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, store
 import type { Checkpoint } from '../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../core/model/fill.js';
 import type { EngineStop, Progress } from '../core/model/progress.js';
-import { micros, ZERO_MICROS } from '../core/model/units.js';
+import { epochMs, micros, ZERO_MICROS } from '../core/model/units.js';
 import type { ShardPersistence } from '../core/ports.js';
 import type { SimActor } from './fault-proxy.js';
 import type { LedgerOracle } from './ledger-oracle.js';
@@ -334,7 +334,7 @@ export class SimEngine {
     const uptimeSec = (this.loop.now() - this.startedAt) / 1000;
     const now = this.wallNow();
     return {
-      at: now,
+      at: epochMs(now, 'progress.at'),
       uptimeSec,
       ticks: this.turns,
       ticksPerSec: uptimeSec > 0 ? this.turns / uptimeSec : 0,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MicrosSchema, microsOf } from './units.js';
+import { EpochMsSchema, MicrosSchema, microsOf } from './units.js';
 
 /** What one symbol of a shard has done so far (carried in heartbeats, shown by monitors). */
 export const SymbolProgressSchema = z
@@ -93,7 +93,7 @@ export const ProgressSchema = z.preprocess(
   z
     .object({
       /** When the engine measured this, ms since the epoch (engine clock). */
-      at: z.number(),
+      at: EpochMsSchema,
       /** Seconds the engine has been trading in this generation. */
       uptimeSec: z.number().nonnegative(),
       ticks: z.number().int().nonnegative(),

@@ -29,7 +29,7 @@ import { WatchdogService } from '../../core/fleet/watchdog-service.js';
 import { silentLogger } from '../../core/log.js';
 import type { Progress } from '../../core/model/progress.js';
 import { motoTaskTransitionAt } from './moto-server.js';
-import { micros, ZERO_MICROS } from '../../core/model/units.js';
+import { micros, ms, ZERO_MICROS } from '../../core/model/units.js';
 
 /** Shards per seeded campaign (one symbol each, the universe's 50). */
 export const SHARDS_PER_CAMPAIGN = 50;
@@ -281,7 +281,7 @@ async function ec2First(endpoint: string, action: string, pattern: RegExp): Prom
 
 function progressAt(at: number, ticks: number): Progress {
   return {
-    at,
+    at: ms(at),
     uptimeSec: 590,
     ticks,
     ticksPerSec: ticks === 1_000 ? 0 : 16.7,

@@ -5,7 +5,7 @@ import type { CampaignRecord, ShardRecord } from '../../core/model/records.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { Progress } from '../../core/model/progress.js';
-import { micros } from '../../core/model/units.js';
+import { micros, ms } from '../../core/model/units.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -97,7 +97,7 @@ export function checkpoint(generation: number, lastFillSeq: number): Checkpoint 
 /** A heartbeat's progress with `ticks` processed and `rssBytes` resident. */
 export function progress(ticks: number, rssBytes = 50_000_000): Progress {
   return {
-    at: T0 + ticks,
+    at: ms(T0 + ticks),
     uptimeSec: ticks / 100,
     ticks,
     ticksPerSec: 100.5,

@@ -1,5 +1,5 @@
 import type { Progress, SymbolProgress, VenueQuality } from '../../../core/model/progress.js';
-import { micros } from '../../../core/model/units.js';
+import { epochMs, micros } from '../../../core/model/units.js';
 import { QUALITY_A, QUALITY_B, QUALITY_FX } from '../book/quote-quality.js';
 import type { Engine } from '../engine.js';
 import type { LatencyHistogram } from '../latency/latency-histogram.js';
@@ -71,7 +71,7 @@ export class ShardMonitor {
     }
     const mem = this.memory();
     return {
-      at: now,
+      at: epochMs(now, 'progress.at'),
       uptimeSec: Math.max(0, (now - this.startedAt) / 1000),
       ticks,
       ticksPerSec: round(this.ticksPerSec),

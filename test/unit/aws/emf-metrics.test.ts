@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { engineMetricsService, fleetEventMetrics, fleetGauges, fleetMetrics, publishFleetGauges } from '../../../core/aws/emf-metrics.js';
 import { heartbeat, restart, SEC, shard, T0 } from '../fleet/fleet-fixtures.js';
+import { ms } from '../../../core/model/units.js';
 
 interface EmfDocument {
   _aws: { Timestamp: number; CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
@@ -140,7 +141,7 @@ describe('fleetMetrics (Embedded Metric Format on stdout)', () => {
   it('flushes engine metrics twice: with service only (what alarms watch) and with Campaign and Shard, the generation only as a property', () => {
     const at = now();
     fleetMetrics('arbfleet-test', 'engine').publishEngine({ campaignId: 'c-1', shardId: 'shard-003' }, 4, {
-      at,
+      at: ms(at),
       ticksPerSec: 1250.5,
       latencyP99Us: 87,
       rssBytes: 123_456_789,

@@ -6,7 +6,7 @@ import type { CampaignRecord, Heartbeat, RestartRecord, ShardRecord } from '../.
 import type { WatchdogPolicy } from '../../../core/fleet/watchdog-policy.js';
 import type { Progress } from '../../../core/model/progress.js';
 import type { TaskStatus } from '../../../core/ports.js';
-import { ZERO_MICROS } from '../../../core/model/units.js';
+import { ms, ZERO_MICROS } from '../../../core/model/units.js';
 
 /** The tests' epoch: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -15,7 +15,7 @@ export const GIB = 1024 * 1024 * 1024;
 
 export function progress(overrides: Partial<Progress> = {}): Progress {
   return {
-    at: T0,
+    at: ms(T0),
     uptimeSec: 0,
     ticks: 0,
     ticksPerSec: 0,
@@ -39,7 +39,7 @@ export function progress(overrides: Partial<Progress> = {}): Progress {
 }
 
 export function heartbeat(generation: number, receivedAt: number, overrides: Partial<Progress> = {}): Heartbeat {
-  return { generation, receivedAt, progress: progress({ at: receivedAt, ...overrides }) };
+  return { generation, receivedAt, progress: progress({ at: ms(receivedAt), ...overrides }) };
 }
 
 export function shard(overrides: Partial<ShardRecord> = {}): ShardRecord {

@@ -8,7 +8,7 @@ import type { CampaignRecord, Heartbeat, RestartCause, RestartRecord, ShardRecor
 import type { Checkpoint } from '../../../core/model/checkpoint.js';
 import { fillCashMicros, type Fill } from '../../../core/model/fill.js';
 import type { ReportInput } from '../../../core/report/build-report.js';
-import { sumMicros, ZERO_MICROS } from '../../../core/model/units.js';
+import { ms, sumMicros, ZERO_MICROS } from '../../../core/model/units.js';
 
 /** The tests' epoch: 2026-01-01T00:00:00Z. */
 export const T0 = Date.UTC(2026, 0, 1);
@@ -143,7 +143,7 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
       progress: {
         eventTime,
         venues: { a: venue(Math.round(t * 50)), b: venue(Math.round(t * 50)), fx: { updates: 0, skipped: {} } },
-        at: T0 + t * SEC,
+        at: ms(T0 + t * SEC),
         uptimeSec: t,
         ticks: Math.round(t * 100),
         ticksPerSec: 100,

@@ -3,7 +3,7 @@ import type { Heartbeat } from '../../../core/model/records.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { Progress } from '../../../core/model/progress.js';
 import { openPositionsOf, tradeStatsOf, tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../../core/report/trading.js';
-import { ZERO_MICROS } from '../../../core/model/units.js';
+import { ms, ZERO_MICROS } from '../../../core/model/units.js';
 
 /**
  * One trade's four legs, fee-free, both venues in the reporting currency (fxRate 1): sell A at
@@ -124,7 +124,7 @@ describe('the trading numbers of a report', () => {
         return {
           generation: 0,
           receivedAt: at,
-          progress: { ...baseProgress, at, eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } },
+          progress: { ...baseProgress, at: ms(at), eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } },
         };
       });
     const judge = (config: Record<string, unknown>, ages: { a: number; b: number; fx?: number }[]) => {
@@ -175,7 +175,7 @@ describe('the trading numbers of a report', () => {
         receivedAt: 1_000_000,
         progress: {
           ...baseProgress,
-          at: 1_000_000,
+          at: ms(1_000_000),
           eventTime: 1_000_000,
           venues: {
             a: { updates: 100, lastUpdateAt: 999_000, skipped: {}, lag: { samples: 100, maxMs: lag.p99Ms, ...lag } },
@@ -227,7 +227,7 @@ describe('the trading numbers of a report', () => {
               receivedAt: 1_000_000,
               progress: {
                 ...baseProgress,
-                at: 1_000_000,
+                at: ms(1_000_000),
                 eventTime: 1_000_000,
                 venues: {
                   a: {
@@ -263,7 +263,7 @@ describe('the trading numbers of a report', () => {
 });
 
 const baseProgress: Progress = {
-  at: 0,
+  at: ms(0),
   uptimeSec: 0,
   ticks: 0,
   ticksPerSec: 0,
