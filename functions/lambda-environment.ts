@@ -1,17 +1,12 @@
+import type { EcsTaskPlacement } from '../core/aws/ecs-task-launcher.js';
 import { ValidationError } from '../core/errors.js';
 
 /** The settings every arbfleet Lambda reads from its environment (the CDK stack sets them). */
-export interface LambdaEnvironment {
+export interface LambdaEnvironment extends EcsTaskPlacement {
   tablePrefix: string;
   launchQueueUrl: string;
   /** The launch queue's dead-letter queue (read by the watchdog); when unset it is found from the queue's redrive policy. */
   launchDeadLetterQueueUrl?: string;
-  cluster: string;
-  taskDefinition: string;
-  containerName: string;
-  subnets: string[];
-  securityGroups: string[];
-  assignPublicIp: 'ENABLED' | 'DISABLED';
   reportBucket: string;
 }
 

@@ -83,8 +83,8 @@ const RETRYABLE_FAILURE = /capacity|throttl|rate exceeded|RESOURCE:/i;
 /** Exception names worth another attempt after a wait (the SDK has already retried them briefly). */
 const RETRYABLE_ERROR = /Throttl|TooManyRequests|RequestLimitExceeded|ServerException|ServiceUnavailable|InternalFailure/;
 
-export interface EcsTaskLauncherOptions {
-  clients: ControlPlaneClients;
+/** Where and what an engine task runs: the settings the stack gives the Lambdas (`functions/lambda-environment.ts`). */
+export interface EcsTaskPlacement {
   /** The cluster's name or ARN. */
   cluster: string;
   /** The task definition (family, family:revision or ARN). */
@@ -94,6 +94,10 @@ export interface EcsTaskLauncherOptions {
   subnets: string[];
   securityGroups: string[];
   assignPublicIp: 'ENABLED' | 'DISABLED';
+}
+
+export interface EcsTaskLauncherOptions extends EcsTaskPlacement {
+  clients: ControlPlaneClients;
   clock: Clock;
   /** Waiting between attempts and for the rate limiter (default: real time). */
   sleep?: (ms: number) => Promise<void>;
