@@ -1,6 +1,5 @@
 import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
-import { defaultProvider } from '@aws-sdk/credential-provider-node';
-import { SignatureV4 } from '@smithy/signature-v4';
+import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-request-guard.js';
 
@@ -47,22 +46,27 @@ export interface RemoteResponse {
 
 /**
  * Calls a deployed arbfleet API with requests signed by the caller's AWS credentials (SigV4,
- * service `execute-api`): the stack authorises every route with IAM.
+ * service `execute-api`): the stack authorises every route with IAM. The signer and the SDK's
+ * credential chain are loaded at the first request, not when the CLI starts: every other command
+ * (`arbfleet run` first) would pay for evaluating them.
  */
 export class RemoteApi {
-  private readonly signer: SignatureV4;
+  private signer: Promise<SignatureV4> | undefined;
   private readonly base: URL;
   private readonly doFetch: typeof fetch;
 
-  constructor(options: RemoteApiOptions) {
+  constructor(private readonly options: RemoteApiOptions) {
     this.base = new URL(options.url.endsWith('/') ? options.url : `${options.url}/`);
-    this.signer = new SignatureV4({
-      service: 'execute-api',
-      region: options.region,
-      credentials: options.credentials ?? defaultProvider(),
-      sha256: Sha256,
-    });
     this.doFetch = options.fetch ?? fetch;
+  }
+
+  private signerOf(): Promise<SignatureV4> {
+    this.signer ??= (async () => {
+      const { SignatureV4 } = await import('@smithy/signature-v4');
+      const credentials = this.options.credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+      return new SignatureV4({ service: 'execute-api', region: this.options.region, credentials, sha256: Sha256 });
+    })();
+    return this.signer;
   }
 
   async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown, headers: Record<string, string> = {}): Promise<RemoteResponse> {
@@ -91,7 +95,7 @@ export class RemoteApi {
   /** Signs the request; no credentials found is said as what to do, not as the SDK's sentence. */
   private async sign(method: string, url: URL, payload: string | undefined, headers: Record<string, string>) {
     try {
-      return await this.signer.sign({
+      return await (await this.signerOf()).sign({
         method,
         protocol: url.protocol,
         hostname: url.hostname,
