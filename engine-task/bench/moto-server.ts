@@ -34,7 +34,8 @@ export function pythonToolsBin(): string {
 export async function startMotoServer(env: Record<string, string> = {}): Promise<MotoServer> {
   const bin = pythonToolsBin();
   const port = await freePort();
-  const moto = spawn(`${bin}/moto_server`, ['-H', '127.0.0.1', '-p', String(port)], {
+  // scripts/moto_server.py: moto's server with a table backed up once per transaction, not once per item.
+  const moto = spawn(`${bin}/python`, [`${ROOT}scripts/moto_server.py`, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
