@@ -1,20 +1,10 @@
-import type { Campaign } from '../../../core/config/resolve-campaign.js';
-import type { Logger } from '../../../core/log.js';
-import type { ShardPersistence } from '../../../core/ports.js';
-import { TaskAgent } from './task-agent.js';
+import { TaskAgent, type TaskAgentOptions } from './task-agent.js';
 
-export interface RunAgentOptions {
-  campaign: Campaign;
-  persistence: ShardPersistence;
-  shardIndex: number;
-  symbols: readonly string[];
-  mode: 'real' | 'virtual';
-  startAt?: number;
-  endsAt?: number;
-  log: Logger;
-  heartbeatIntervalSec?: number;
-  healthFile?: string;
-}
+/** What the entrypoint gives the agent: the task's part of `TaskAgentOptions` (the engine's command comes from the campaign). */
+export type RunAgentOptions = Pick<
+  TaskAgentOptions,
+  'campaign' | 'persistence' | 'shardIndex' | 'symbols' | 'mode' | 'startAt' | 'endsAt' | 'log' | 'heartbeatIntervalSec' | 'healthFile'
+>;
 
 /**
  * The entrypoint's agent mode (`engine.kind: command`): the same process the fleet launches for the
@@ -27,19 +17,10 @@ export async function runAgent(o: RunAgentOptions): Promise<number> {
   const engine = o.campaign.config.engine;
   if (engine.kind !== 'command') throw new Error('runAgent needs engine.kind: command');
   const agent = new TaskAgent({
+    ...o,
     command: engine.command,
     ...(engine.cwd !== undefined ? { cwd: engine.cwd } : {}),
     ...(engine.env !== undefined ? { env: engine.env } : {}),
-    persistence: o.persistence,
-    campaign: o.campaign,
-    shardIndex: o.shardIndex,
-    symbols: o.symbols,
-    mode: o.mode,
-    ...(o.startAt !== undefined ? { startAt: o.startAt } : {}),
-    ...(o.endsAt !== undefined ? { endsAt: o.endsAt } : {}),
-    log: o.log,
-    ...(o.heartbeatIntervalSec !== undefined ? { heartbeatIntervalSec: o.heartbeatIntervalSec } : {}),
-    ...(o.healthFile !== undefined ? { healthFile: o.healthFile } : {}),
   });
   const onSignal = (signal: NodeJS.Signals) => agent.stop(signal);
   process.on('SIGTERM', onSignal);
