@@ -4,6 +4,7 @@
 // built from changed, one process building while others wait (core/local/bundle-freshness.mjs,
 // the engine bundle's check and lock too), with source maps, so a stack names the TypeScript line.
 // ARBFLEET_CLI_TSX=1 runs cli/arbfleet.ts through tsx instead, as before the bundle.
+import { enableCompileCache } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 if (process.env.ARBFLEET_CLI_TSX === '1') {
@@ -20,5 +21,8 @@ if (process.env.ARBFLEET_CLI_TSX === '1') {
     process.exit(1);
   }
   process.setSourceMapsEnabled(true);
+  // V8's code for the 3 MB bundle kept on disk across starts (Node's default folder; NODE_COMPILE_CACHE
+  // and NODE_DISABLE_COMPILE_CACHE are honoured): the start does not compile it again.
+  enableCompileCache?.();
   await import(pathToFileURL(bundle).href);
 }

@@ -8,6 +8,7 @@ import { NotFoundError } from '../../core/errors.js';
 import { campaignStopReason, classifyStop } from '../../core/fleet/watchdog-policy.js';
 import { engineBundleStaleness } from '../../core/local/engine-bundle.js';
 import {
+  compileCacheEnvironment,
   defaultEngineCommand,
   descendantsOf,
   ProcessLauncher,
@@ -116,6 +117,10 @@ describe('ProcessLauncher (real processes, real signals)', () => {
       join(ROOT, 'engine-task/dist/main.mjs'),
     ]);
     expect(await engineBundleStaleness()).toBeUndefined();
+    // With Node's compile cache on (its default folder, unless this environment says otherwise).
+    const taskEnv = readFileSync(`/proc/${taskId}/environ`, 'utf8').split('\0');
+    const cache = compileCacheEnvironment(process.env).NODE_COMPILE_CACHE ?? process.env.NODE_COMPILE_CACHE;
+    expect(taskEnv.find((v) => v.startsWith('NODE_COMPILE_CACHE='))).toBe(cache === undefined ? undefined : `NODE_COMPILE_CACHE=${cache}`);
     const beats = await waitFor('two heartbeats with progress', async () => {
       const all = await store.readHeartbeats(key);
       return all.length >= 2 && (all.at(-1)?.progress.ticks ?? 0) > 0 ? all : undefined;
@@ -141,6 +146,12 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(stops.filter((s) => s.taskId === taskId)).toHaveLength(1);
     expect(logText(join(logDir, 'shard-000.g0.log'))).toContain('"event":"shard ended"');
     store.close();
+  });
+
+  it("turns Node's compile cache on for the engine bundle's tasks unless the environment sets it or disables it", () => {
+    expect(compileCacheEnvironment({})).toEqual({ NODE_COMPILE_CACHE: join(tmpdir(), 'node-compile-cache') });
+    expect(compileCacheEnvironment({ NODE_COMPILE_CACHE: '/elsewhere' })).toEqual({});
+    expect(compileCacheEnvironment({ NODE_DISABLE_COMPILE_CACHE: '1' })).toEqual({});
   });
 
   it('runs the TypeScript sources through tsx instead only with ARBFLEET_ENGINE_TSX=1 (development; the bench’s side-by-side row)', async () => {
