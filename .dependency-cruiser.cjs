@@ -33,9 +33,14 @@
 /** Everything in the repository that is not core. */
 const SHELLS = '^(cli|engine-task|functions|infra|sim|test|scripts|bin)/';
 
+/** A rule no import may break: an error naming the rule, the importing file and the imported one. */
+function forbid(name, comment, from, to, more = {}) {
+  return { name, comment, severity: 'error', ...more, from, to };
+}
+
 /** A core unit `from` may import only the core units matched by `allowed` (and itself). */
 function coreLayer(name, from, allowed, comment) {
-  return { name, comment, severity: 'error', from: { path: from }, to: { path: '^core/', pathNot: [from, allowed] } };
+  return forbid(name, comment, { path: from }, { path: '^core/', pathNot: [from, allowed] });
 }
 
 const BASE = '^core/(errors|clock|exit-codes)\\.ts$';
@@ -43,64 +48,50 @@ const BELOW_DATA = `${BASE}|^core/log\\.ts$|^core/(config|model)/|^core/ports\\.
 
 module.exports = {
   forbidden: [
-    {
-      name: 'core-imports-only-core',
-      comment: 'core/ is the domain both halves share: it imports nothing outside core/ (architecture.md, Layout).',
-      severity: 'error',
-      from: { path: '^core/' },
-      to: { path: SHELLS },
-    },
-    {
-      name: 'shells-import-only-core',
-      comment:
-        "functions/, infra/, engine-task/, cli/ and sim/ are composition roots over core/: they import core/ and themselves, never each other; but sim/ runs the engine's own runner as a task (sim/real-runner-task.ts), so it may import engine-task/src/.",
-      severity: 'error',
-      from: { path: '^(functions|infra|engine-task|cli|sim)/' },
-      to: { path: SHELLS, pathNot: ['^$1/', '^engine-task/src/'] },
-    },
-    {
-      name: 'only-sim-imports-the-engine',
-      comment: 'Of the other shells, only sim/ imports engine-task/ (its runner, as a simulated task).',
-      severity: 'error',
-      from: { path: '^(functions|infra|cli)/' },
-      to: { path: '^engine-task/' },
-    },
-    {
-      name: 'nothing-imports-test',
-      comment: 'test/ is imported by test/ only (the vitest configs name its setup files as paths; the file order is vitest.sequencer.ts, beside them).',
-      severity: 'error',
-      from: { pathNot: '^test/' },
-      to: { path: '^test/' },
-    },
-    {
-      name: 'nothing-imports-sim',
-      comment: 'sim/ (the simulation) is run by test/ and its own entry point; no shipped code imports it.',
-      severity: 'error',
-      from: { pathNot: '^(test|sim)/' },
-      to: { path: '^sim/' },
-    },
-    {
-      name: 'no-file-cycle',
-      comment: 'No file imports itself through others, type-only imports included.',
-      severity: 'error',
-      from: {},
-      to: { circular: true },
-    },
-    {
-      name: 'no-folder-cycle',
-      comment: 'No two folders import each other, directly or round a loop (sibling folders; parent and child folders are one unit).',
-      severity: 'error',
-      scope: 'folder',
-      from: {},
-      to: { circular: true },
-    },
-    {
-      name: 'ports-are-types',
-      comment: 'core/ports.ts names interfaces: it imports types only, so importing a port costs no module at run time.',
-      severity: 'error',
-      from: { path: '^core/ports\\.ts$' },
-      to: { dependencyTypesNot: ['type-only'] },
-    },
+    forbid(
+      'core-imports-only-core',
+      'core/ is the domain both halves share: it imports nothing outside core/ (architecture.md, Layout).',
+      { path: '^core/' },
+      { path: SHELLS },
+    ),
+    forbid(
+      'shells-import-only-core',
+      "functions/, infra/, engine-task/, cli/ and sim/ are composition roots over core/: they import core/ and themselves, never each other; but sim/ runs the engine's own runner as a task (sim/real-runner-task.ts), so it may import engine-task/src/.",
+      { path: '^(functions|infra|engine-task|cli|sim)/' },
+      { path: SHELLS, pathNot: ['^$1/', '^engine-task/src/'] },
+    ),
+    forbid(
+      'only-sim-imports-the-engine',
+      'Of the other shells, only sim/ imports engine-task/ (its runner, as a simulated task).',
+      { path: '^(functions|infra|cli)/' },
+      { path: '^engine-task/' },
+    ),
+    forbid(
+      'nothing-imports-test',
+      'test/ is imported by test/ only (the vitest configs name its setup files as paths; the file order is vitest.sequencer.ts, beside them).',
+      { pathNot: '^test/' },
+      { path: '^test/' },
+    ),
+    forbid(
+      'nothing-imports-sim',
+      'sim/ (the simulation) is run by test/ and its own entry point; no shipped code imports it.',
+      { pathNot: '^(test|sim)/' },
+      { path: '^sim/' },
+    ),
+    forbid('no-file-cycle', 'No file imports itself through others, type-only imports included.', {}, { circular: true }),
+    forbid(
+      'no-folder-cycle',
+      'No two folders import each other, directly or round a loop (sibling folders; parent and child folders are one unit).',
+      {},
+      { circular: true },
+      { scope: 'folder' },
+    ),
+    forbid(
+      'ports-are-types',
+      'core/ports.ts names interfaces: it imports types only, so importing a port costs no module at run time.',
+      { path: '^core/ports\\.ts$' },
+      { dependencyTypesNot: ['type-only'] },
+    ),
     coreLayer(
       'core-exit-codes',
       '^core/exit-codes\\.ts$',
