@@ -5,7 +5,8 @@
 import { ControlPlaneClients } from '../core/aws/control-plane-clients.js';
 import { ecsAdmissionIssues } from '../core/aws/ecs-admission.js';
 import { fleetEventMetrics } from '../core/aws/emf-metrics.js';
-import { DynamoDbCampaignStore } from '../core/aws/dynamodb-store.js';
+import { DynamoDbCampaignStore } from '../core/aws/dynamodb-campaign-store.js';
+import { DynamoDbScheduleStore } from '../core/aws/dynamodb-schedule-store.js';
 import { EcsTaskLauncher } from '../core/aws/ecs-task-launcher.js';
 import { SqsLaunchQueue } from '../core/aws/sqs-launch-queue.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -23,6 +24,8 @@ export interface FleetRuntime<C extends ControlPlaneClients = ControlPlaneClient
   /** Powertools' logger behind core's port (`context.log`); handlers stamp correlation ids with it. */
   log: LambdaLog;
   store: DynamoDbCampaignStore;
+  /** The schedules' table (`scheduler-schedules.ts`). */
+  scheduleStore: DynamoDbScheduleStore;
   context: FleetContext;
 }
 
@@ -79,6 +82,7 @@ export function createFleetRuntime<C extends ControlPlaneClients = ControlPlaneC
     clients,
     log,
     store,
+    scheduleStore: new DynamoDbScheduleStore({ clients, tablePrefix: env.tablePrefix, clock }),
     context,
     // Dead letters are read once per watchdog invocation (`functions/watchdog.ts`): peeking at SQS waits a second.
     ...fleetServices(context, { watchdog: { deadLettersEachPass: false } }),

@@ -18,7 +18,7 @@ import type { FleetRuntime } from './fleet-runtime.js';
 /** The schedule service of a runtime; missed occurrences are published as `MissedOccurrences` when `metrics` is given. */
 export function scheduleServiceFor(runtime: FleetRuntime, metrics?: ReturnType<typeof scheduleMetrics>): ScheduleService {
   return new ScheduleService({
-    schedules: runtime.store,
+    schedules: runtime.scheduleStore,
     store: runtime.store,
     campaigns: runtime.campaigns,
     clock: runtime.context.clock,

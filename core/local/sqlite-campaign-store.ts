@@ -2,18 +2,8 @@ import type { Clock } from '../clock.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
 import { AlreadyExistsError, FencedOutError, NotFoundError, ShardClosedError, StoreReplacedError } from '../errors.js';
-import {
-  CampaignRecordSchema,
-  HeartbeatSchema,
-  LifecycleEventSchema,
-  ShardRecordSchema,
-  ShardWriterSchema,
-  type CampaignRecord,
-  type Heartbeat,
-  type LifecycleEvent,
-  type ShardRecord,
-  type ShardStatus,
-} from '../model/records.js';
+import { CampaignRecordSchema, HeartbeatSchema, LifecycleEventSchema, ShardRecordSchema, ShardWriterSchema } from '../model/records.js';
+import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord, ShardStatus } from '../model/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, seqRange, type StoredFill } from '../model/ledger-reconcile.js';

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto';
 import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import { CreateClusterCommand, RegisterTaskDefinitionCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { AwsClients, awsClientSettings, type AwsRequest } from '../../core/aws/aws-clients.js';
-import { campaignItem, DynamoDbCampaignStore, shardItem } from '../../core/aws/dynamodb-store.js';
+import { campaignItem, DynamoDbCampaignStore, shardItem } from '../../core/aws/dynamodb-campaign-store.js';
 import { tableNames } from '../../core/aws/table-design.js';
 import { createTables, deleteTables } from '../../core/aws/dynamodb-tables.js';
 import { EcsTaskLauncher } from '../../core/aws/ecs-task-launcher.js';

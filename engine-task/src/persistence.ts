@@ -64,7 +64,7 @@ export async function openPersistence(
   if (spec.startsWith('dynamodb:')) {
     const [{ DynamoDbClients }, { DynamoDbCampaignStore }] = await Promise.all([
       import('../../core/aws/dynamodb-client.js'),
-      import('../../core/aws/dynamodb-store.js'),
+      import('../../core/aws/dynamodb-campaign-store.js'),
     ]);
     const clients = new DynamoDbClients();
     const store = new DynamoDbCampaignStore({ clients, tablePrefix: spec.slice('dynamodb:'.length), clock });

@@ -4,7 +4,15 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
-import { AlreadyExistsError, FencedOutError, NotFoundError, ShardClosedError, VersionConflictError } from '../../core/errors.js';
+import {
+  AlreadyExistsError,
+  FencedOutError,
+  NotFoundError,
+  ProgrammingError,
+  ShardClosedError,
+  ValidationError,
+  VersionConflictError,
+} from '../../core/errors.js';
 import type { LifecycleEvent } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey } from '../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress, shardRecord } from './record-builders.js';
@@ -102,6 +110,21 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
         await expect(store.createCampaign(again.campaign, again.shards)).rejects.toBeInstanceOf(AlreadyExistsError);
         expect((await store.getCampaign('dup'))?.name).toBe('campaign dup');
         expect(await store.listShards('dup')).toHaveLength(1);
+      });
+
+      it('a shard of another campaign is a ValidationError, a shard listed twice a ProgrammingError; neither creates anything', async () => {
+        const foreign = newCampaign('c1', 2);
+        foreign.shards[1] = shardRecord('c2', 1);
+        const refused = await store.createCampaign(foreign.campaign, foreign.shards).catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(ValidationError);
+        expect((refused as ValidationError).issues).toEqual([{ path: 'campaignId', message: 'shard shard-1 belongs to campaign c2, expected c1' }]);
+        const twice = newCampaign('c1', 2);
+        twice.shards[1] = shardRecord('c1', 0);
+        const bug = await store.createCampaign(twice.campaign, twice.shards).catch((error: unknown) => error);
+        expect(bug).toBeInstanceOf(ProgrammingError);
+        expect((bug as Error).message).toBe('campaign c1: shard shard-0 is listed twice; shard ids must be unique');
+        expect(await store.getCampaign('c1')).toBeUndefined();
+        expect(await store.listShards('c1')).toEqual([]);
       });
 
       it('unknown ids read as undefined or empty, and updating them is a NotFoundError', async () => {

@@ -1,6 +1,6 @@
 /**
  * What the stack adds for schedules: the `schedules` table with its listing index, the scheduler
- * and API roles' access to it (the actions `DynamoDbCampaignStore`'s schedule methods call:
+ * and API roles' access to it (the actions `DynamoDbScheduleStore` calls:
  * GetItem, PutItem, Query of the index), the scheduler's right to roll back a campaign create it
  * starts, and the `MissedOccurrences` alarm on the metric `core/aws/schedule-metrics.ts` publishes.
  */

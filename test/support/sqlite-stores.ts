@@ -1,22 +1,16 @@
 /**
- * The SQLite campaign store and schedule store of one file as one object, for tests that drive
- * both ports through one handle (the schedule services, the schedule store contract): the
- * campaign store with the schedule store's four methods on the same connection.
+ * The SQLite campaign store and schedule store of one file as one object (`joinStores`): the
+ * schedule store on the campaign store's connection.
  */
 import type { Clock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { SqliteScheduleStore } from '../../core/local/sqlite-schedule-store.js';
 import type { ScheduleStore } from '../../core/ports.js';
+import { joinStores } from './joined-stores.js';
 
-/** `campaigns` with the schedule store's methods (bound to a `SqliteScheduleStore` on its connection) added. */
+/** `campaigns` with the methods of a `SqliteScheduleStore` on its connection. */
 export function withSchedules<C extends SqliteCampaignStore>(campaigns: C, clock: Clock): C & ScheduleStore {
-  const schedules = new SqliteScheduleStore(campaigns.database, clock);
-  const joined = campaigns as C & ScheduleStore;
-  joined.createSchedule = (schedule) => schedules.createSchedule(schedule);
-  joined.getSchedule = (scheduleId) => schedules.getSchedule(scheduleId);
-  joined.listSchedules = () => schedules.listSchedules();
-  joined.updateSchedule = (scheduleId, expectedVersion, patch) => schedules.updateSchedule(scheduleId, expectedVersion, patch);
-  return joined;
+  return joinStores(campaigns, new SqliteScheduleStore(campaigns.database, clock));
 }
 
 /** Opens the store at `path` (`:memory:` for none) with both ports. */

@@ -66,7 +66,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-clients.js';
 import { TABLE_ACCESS, type FunctionName } from '../../../infra/constructs/control-plane.js';
 import { TASK_TABLE_ACTIONS } from '../../../infra/constructs/fleet.js';
-import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
 import { AGENT_COMMAND, AGENT_ENTRYPOINT, engineFamilyOf } from '../../../core/aws/engine-task-definitions.js';
 import { systemClock } from '../../../core/clock.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';

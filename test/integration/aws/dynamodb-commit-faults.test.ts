@@ -11,7 +11,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../../core/aws/aws-clients.js';
-import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { CommitFailedError, LedgerConflictError } from '../../../core/errors.js';

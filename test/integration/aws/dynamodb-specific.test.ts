@@ -12,7 +12,7 @@ import { DescribeTimeToLiveCommand, TransactWriteItemsCommand, type TransactWrit
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeEach, describe, expect, inject, it } from 'vitest';
 import { AwsClients } from '../../../core/aws/aws-clients.js';
-import { commitParts, DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { commitParts, DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, tableNames } from '../../../core/aws/table-design.js';
 import { VirtualClock } from '../../../core/clock.js';

@@ -9,7 +9,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { AwsClients } from '../../../core/aws/aws-clients.js';
 import { ledgerItem } from '../../../core/aws/dynamodb-commit.js';
 import { tableNames } from '../../../core/aws/table-design.js';
-import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { VirtualClock } from '../../../core/clock.js';
 import { describeCampaignStoreContract } from '../../contract/campaign-store.contract.js';

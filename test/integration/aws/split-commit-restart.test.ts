@@ -25,7 +25,7 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AwsClients, awsClientSettings } from '../../../core/aws/aws-clients.js';
-import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-store.js';
+import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
 import { createTables, deleteTables } from '../../../core/aws/dynamodb-tables.js';
 import { tableNames } from '../../../core/aws/table-design.js';
 import { systemClock } from '../../../core/clock.js';

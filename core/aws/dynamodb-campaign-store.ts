@@ -1,52 +1,19 @@
 import { randomBytes } from 'node:crypto';
-import {
-  BatchWriteCommand,
-  DeleteCommand,
-  GetCommand,
-  NumberValue,
-  PutCommand,
-  QueryCommand,
-  ScanCommand,
-  TransactWriteCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-  type QueryCommandInput,
-  type ScanCommandInput,
-} from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
+import { DeleteCommand, NumberValue, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Clock } from '../clock.js';
-import { formatPath, toFieldIssues } from '../config/zod-issues.js';
-import {
-  AlreadyExistsError,
-  FencedOutError,
-  NotFoundError,
-  ProgrammingError,
-  ShardClosedError,
-  ValidationError,
-  VersionConflictError,
-  type FieldIssue,
-} from '../errors.js';
+import { AlreadyExistsError, FencedOutError, NotFoundError, ShardClosedError, ValidationError } from '../errors.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
-import {
-  CampaignRecordSchema,
-  HeartbeatSchema,
-  LifecycleEventSchema,
-  ShardRecordSchema,
-  ShardWriterSchema,
-  type CampaignRecord,
-  type Heartbeat,
-  type LifecycleEvent,
-  type ShardRecord,
-} from '../model/records.js';
+import { CampaignRecordSchema, HeartbeatSchema, LifecycleEventSchema, ShardRecordSchema, ShardWriterSchema } from '../model/records.js';
+import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from '../model/records.js';
 import { isTerminalShard } from '../fleet/shard-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
+import { checkVersion, refuseForeignShards, refuseRepeatedShardIds, validateRecord } from '../model/record-codec.js';
 import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
-import type { CampaignPatch, CampaignStore, RestorePoint, ScheduleStore, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
-import { ScheduleRecordSchema, type SchedulePatch, type ScheduleRecord } from '../model/schedule-record.js';
+import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import type { DynamoDbClients } from './dynamodb-client.js';
 import {
   cancellationCodes,
@@ -60,7 +27,9 @@ import {
   type HeadCache,
   type TransactItem,
 } from './dynamodb-commit.js';
-import { ACTIVE_SHARDS_INDEX, LISTED_SCHEDULES_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf, tableNames } from './table-design.js';
+import { isConditionalCheckFailed, patchChanges, putNew, setOrRemove, versionedUpdate, type Changes, type Item } from './dynamodb-expressions.js';
+import { DynamoDbTableAccess, without } from './dynamodb-table-access.js';
+import { ACTIVE_SHARDS_INDEX, LIVE_BUCKET, LIVE_CAMPAIGNS_INDEX, shardKeyOf } from './table-design.js';
 
 /** DynamoDB's limit of requests per BatchWriteItem (items per transaction: `MAX_TRANSACTION_ITEMS`). */
 const MAX_BATCH_WRITE_ITEMS = 25;
@@ -71,12 +40,8 @@ const IDEMPOTENCY_PREFIX = 'idem#';
 /** Heartbeat history lives a week unless told otherwise (TTL on `expiresAt`). */
 const DEFAULT_HEARTBEAT_TTL_SEC = 7 * 24 * 3600;
 
-/** Attempts of a transaction cancelled only by `TransactionConflict` (another transaction on the same item). */
-const TRANSACTION_ATTEMPTS = 5;
 /** Attempts of a heartbeat whose guess about the stored peak RSS was wrong (see `heartbeat`). */
 const HEARTBEAT_ATTEMPTS = 4;
-/** Rounds of BatchWriteItem for the items DynamoDB left unprocessed (throttling). */
-const BATCH_WRITE_ROUNDS = 8;
 
 /** Attributes that exist for keys and indexes only: never part of a record. */
 const CAMPAIGN_STORE_ATTRIBUTES = ['liveBucket'] as const;
@@ -84,8 +49,6 @@ const SHARD_STORE_ATTRIBUTES = ['activeBucket', 'shardKey'] as const;
 /** Fields a control-plane update never changes (the SQLite store ignores them alike). */
 const CAMPAIGN_FIXED_FIELDS: readonly string[] = ['campaignId', 'config', 'symbols', 'shardCount', 'createdAt', 'version'];
 const SHARD_FIXED_FIELDS: readonly string[] = ['campaignId', 'shardId', 'index', 'symbols', 'heartbeat', 'writer', 'version'];
-
-type Item = Record<string, unknown>;
 
 /** What the store needs: the shared clients, the tables' prefix, and the clock that stamps writes. */
 export interface DynamoDbCampaignStoreOptions {
@@ -114,9 +77,10 @@ export interface DynamoDbCampaignStoreOptions {
  * Reads of single items and base-table queries are strongly consistent; the two index queries
  * (`listActiveShards`, `listLiveCampaigns`) are eventually consistent, as every GSI is.
  */
-export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
-  private readonly db: DynamoDBDocumentClient;
-  private readonly tables: ReturnType<typeof tableNames>;
+export class DynamoDbCampaignStore implements CampaignStore {
+  private readonly access: DynamoDbTableAccess;
+  private readonly db: DynamoDbTableAccess['db'];
+  private readonly tables: DynamoDbTableAccess['tables'];
   private readonly clock: Clock;
   private readonly heartbeatTtlSec: number;
   /** Distinguishes this store's sort keys from another process's written in the same millisecond. */
@@ -124,8 +88,9 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   private writeCounter = 0;
 
   constructor(options: DynamoDbCampaignStoreOptions) {
-    this.db = options.clients.documents;
-    this.tables = tableNames(options.tablePrefix);
+    this.access = new DynamoDbTableAccess(options.clients, options.tablePrefix);
+    this.db = this.access.db;
+    this.tables = this.access.tables;
     this.clock = options.clock;
     this.heartbeatTtlSec = options.heartbeatTtlSec ?? DEFAULT_HEARTBEAT_TTL_SEC;
   }
@@ -139,17 +104,17 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    * create) the early shards are deleted again.
    */
   async createCampaign(campaign: CampaignRecord, shards: ShardRecord[]): Promise<{ campaign: CampaignRecord; created: boolean }> {
-    const record = validate(CampaignRecordSchema, campaign, `campaign ${campaign.campaignId}`);
-    const shardRecords = shards.map((shard) => validate(ShardRecordSchema, shard, `shard ${shard.campaignId}/${shard.shardId}`));
+    const record = validateRecord(CampaignRecordSchema, campaign, `campaign ${campaign.campaignId}`);
+    const shardRecords = shards.map((shard) => validateRecord(ShardRecordSchema, shard, `shard ${shard.campaignId}/${shard.shardId}`));
     checkNewCampaign(record, shardRecords);
 
-    const shardPuts = shardRecords.map((shard) => this.putNew(this.tables.shards, shardItem(shard), 'shardId'));
+    const shardPuts = shardRecords.map((shard) => putNew(this.tables.shards, shardItem(shard), 'shardId'));
     const finalItems: TransactItem[] = [];
     if (record.idempotencyKey !== undefined) {
       const keyItem = { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey, ownerCampaignId: record.campaignId };
-      finalItems.push(this.putNew(this.tables.campaigns, keyItem, 'campaignId'));
+      finalItems.push(putNew(this.tables.campaigns, keyItem, 'campaignId'));
     }
-    finalItems.push(this.putNew(this.tables.campaigns, campaignItem(record), 'campaignId'));
+    finalItems.push(putNew(this.tables.campaigns, campaignItem(record), 'campaignId'));
     const lastCount = Math.min(shardPuts.length, MAX_TRANSACTION_ITEMS - finalItems.length);
     const earlyPuts = shardPuts.slice(0, shardPuts.length - lastCount);
 
@@ -160,10 +125,10 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     const written: ShardRecord[] = [];
     try {
       for (const chunk of chunks(earlyPuts, MAX_TRANSACTION_ITEMS)) {
-        await this.transact(chunk);
+        await this.access.transact(chunk);
         written.push(...shardRecords.slice(written.length, written.length + chunk.length));
       }
-      await this.transact([...shardPuts.slice(earlyPuts.length), ...finalItems]);
+      await this.access.transact([...shardPuts.slice(earlyPuts.length), ...finalItems]);
       return { campaign: record, created: true };
     } catch (error) {
       if (written.length > 0) await this.deleteShards(written);
@@ -176,13 +141,13 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   async getCampaign(campaignId: string): Promise<CampaignRecord | undefined> {
     if (campaignId.startsWith(IDEMPOTENCY_PREFIX)) return undefined;
-    const item = await this.get(this.tables.campaigns, { campaignId });
+    const item = await this.access.get(this.tables.campaigns, { campaignId });
     return item ? this.toCampaign(item) : undefined;
   }
 
   /** Every campaign. A Scan of `campaigns` (skipping `idem#` items): fine for the few campaigns a fleet keeps. */
   async listCampaigns(): Promise<CampaignRecord[]> {
-    const items = await this.scanAll({
+    const items = await this.access.scanAll({
       TableName: this.tables.campaigns,
       FilterExpression: 'NOT begins_with(campaignId, :idem)',
       ExpressionAttributeValues: { ':idem': IDEMPOTENCY_PREFIX },
@@ -193,12 +158,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /** Campaigns not in a terminal status, through the sparse `live-campaigns` index (never a scan). */
   async listLiveCampaigns(): Promise<CampaignRecord[]> {
-    const items = await this.queryAll({
-      TableName: this.tables.campaigns,
-      IndexName: LIVE_CAMPAIGNS_INDEX,
-      KeyConditionExpression: 'liveBucket = :live',
-      ExpressionAttributeValues: { ':live': LIVE_BUCKET },
-    });
+    const items = await this.access.queryBucket(this.tables.campaigns, LIVE_CAMPAIGNS_INDEX, 'liveBucket');
     return items.map((item) => this.toCampaign(item)).sort(byCreation);
   }
 
@@ -212,29 +172,16 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     if ('idempotencyKey' in changes.set || changes.remove.includes('idempotencyKey')) {
       return this.updateCampaignAndKey(campaignId, expectedVersion, changes);
     }
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.campaigns,
-          Key: { campaignId },
-          ...versionedUpdate(changes, expectedVersion),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return this.toCampaign(Attributes ?? {});
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
-      throw error;
-    }
+    return this.toCampaign(await this.access.updateVersioned(this.tables.campaigns, { campaignId }, changes, expectedVersion, name));
   }
 
   async getShard(key: ShardKey): Promise<ShardRecord | undefined> {
-    const item = await this.get(this.tables.shards, primaryKey(key));
+    const item = await this.access.get(this.tables.shards, primaryKey(key));
     return item ? this.toShard(item) : undefined;
   }
 
   async listShards(campaignId: string): Promise<ShardRecord[]> {
-    const items = await this.queryAll({
+    const items = await this.access.queryAll({
       TableName: this.tables.shards,
       KeyConditionExpression: 'campaignId = :c',
       ExpressionAttributeValues: { ':c': campaignId },
@@ -245,12 +192,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /** Through the sparse `active-shards` index: terminal shards carry no `activeBucket` and are not in it. */
   async listActiveShards(): Promise<ShardRecord[]> {
-    const items = await this.queryAll({
-      TableName: this.tables.shards,
-      IndexName: ACTIVE_SHARDS_INDEX,
-      KeyConditionExpression: 'activeBucket = :live',
-      ExpressionAttributeValues: { ':live': LIVE_BUCKET },
-    });
+    const items = await this.access.queryBucket(this.tables.shards, ACTIVE_SHARDS_INDEX, 'activeBucket');
     return items.map((item) => this.toShard(item)).sort((a, b) => compare(a.campaignId, b.campaignId) || a.index - b.index);
   }
 
@@ -263,20 +205,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       const active = !isTerminalShard(status);
       setOrRemove(changes, { activeBucket: active ? LIVE_BUCKET : undefined, shardKey: active ? shardKeyOf(key) : undefined });
     }
-    try {
-      const { Attributes } = await this.db.send(
-        new UpdateCommand({
-          TableName: this.tables.shards,
-          Key: primaryKey(key),
-          ...versionedUpdate(changes, expectedVersion),
-          ReturnValues: 'ALL_NEW',
-        }),
-      );
-      return this.toShard(Attributes ?? {});
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.shards, primaryKey(key), name, expectedVersion);
-      throw error;
-    }
+    return this.toShard(await this.access.updateVersioned(this.tables.shards, primaryKey(key), changes, expectedVersion, name));
   }
 
   forTask(shard: ShardKey, generation: number, writer: string = newWriterId()): ShardPersistence {
@@ -295,7 +224,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
         await store.claim(key, generation, writer);
         head.head = undefined;
         // Read after the claim. One item holds the checkpoint and the head: the tail is the committed fills between them.
-        const item = await store.get(store.tables.checkpoints, { shardKey: shardKeyOf(key) });
+        const item = await store.access.get(store.tables.checkpoints, { shardKey: shardKeyOf(key) });
         const checkpoint = store.checkpointOf(key, item) ?? null;
         return { checkpoint, ledgerTail: await store.committedFills(key, checkpoint?.lastFillSeq ?? -1, committedSeqOf(item)) };
       },
@@ -310,28 +239,33 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /** The shard's committed fills: orphans above the head (an unfinished split commit's, `dynamodb-commit.ts`) are left out. */
   async readLedger(key: ShardKey): Promise<Fill[]> {
-    const item = await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }, [LEDGER_SEQ, 'lastFillSeq']);
+    const item = await this.access.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }, [LEDGER_SEQ, 'lastFillSeq']);
     return this.committedFills(key, -1, committedSeqOf(item));
   }
 
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
-    const items = await this.queryAll({
+    const items = await this.access.queryAll({
       TableName: this.tables.heartbeats,
       KeyConditionExpression: 'shardKey = :k',
       ExpressionAttributeValues: { ':k': shardKeyOf(key) },
       ConsistentRead: true,
     });
-    return items.map((item) => this.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${shardKeyOf(key)}`, this.tables.heartbeats));
+    return items.map((item) => this.access.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${shardKeyOf(key)}`, this.tables.heartbeats));
   }
 
   async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
-    return this.checkpointOf(key, await this.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }));
+    return this.checkpointOf(key, await this.access.get(this.tables.checkpoints, { shardKey: shardKeyOf(key) }));
   }
 
   /** The checkpoint a checkpoints item holds; undefined for none, or for an item that holds only a head (commits without a checkpoint). */
   private checkpointOf(key: ShardKey, item: Item | undefined): Checkpoint | undefined {
     if (!item || !('version' in item)) return undefined;
-    return this.parseStored(CheckpointSchema, without(item, ['shardKey', LEDGER_SEQ]), `checkpoint of shard ${shardKeyOf(key)}`, this.tables.checkpoints);
+    return this.access.parseStored(
+      CheckpointSchema,
+      without(item, ['shardKey', LEDGER_SEQ]),
+      `checkpoint of shard ${shardKeyOf(key)}`,
+      this.tables.checkpoints,
+    );
   }
 
   /**
@@ -340,21 +274,23 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    * `at`, and events of one store with the same `at` in the order they were appended.
    */
   async appendEvents(events: LifecycleEvent[]): Promise<void> {
-    const valid = events.map((event) => validate(LifecycleEventSchema, event, `event ${event.type} of campaign ${event.campaignId}`));
+    const valid = events.map((event) => validateRecord(LifecycleEventSchema, event, `event ${event.type} of campaign ${event.campaignId}`));
     const items = valid.map((event) => ({ ...event, eventKey: `${sortableMillis(event.at)}#${this.nextWriteId()}` }));
     for (const chunk of chunks(items, MAX_BATCH_WRITE_ITEMS)) {
-      await this.batchPut(this.tables.events, chunk);
+      await this.access.batchPut(this.tables.events, chunk);
     }
   }
 
   async listEvents(campaignId: string): Promise<LifecycleEvent[]> {
-    const items = await this.queryAll({
+    const items = await this.access.queryAll({
       TableName: this.tables.events,
       KeyConditionExpression: 'campaignId = :c',
       ExpressionAttributeValues: { ':c': campaignId },
       ConsistentRead: true,
     });
-    return items.map((item) => this.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events));
+    return items.map((item) =>
+      this.access.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events),
+    );
   }
 
   /**
@@ -368,7 +304,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     const name = `shard ${shardKeyOf(key)}`;
     const receivedAt = this.clock.now();
     const ticksSince = ticks.next(progress, receivedAt);
-    const heartbeat = validate(HeartbeatSchema, { generation, writer, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
+    const heartbeat = validateRecord(HeartbeatSchema, { generation, writer, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
     const rss = heartbeat.progress.rssBytes;
     const history: TransactItem = {
       Put: {
@@ -384,13 +320,13 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     for (let attempt = 1; attempt <= HEARTBEAT_ATTEMPTS; attempt++) {
       const raise = peak.bytes === undefined || rss > peak.bytes;
       try {
-        await this.transact([this.heartbeatUpdate(key, generation, writer, heartbeat, raise), history]);
+        await this.access.transact([this.heartbeatUpdate(key, generation, writer, heartbeat, raise), history]);
         if (raise) peak.bytes = rss;
         return;
       } catch (error) {
         if (!cancellationCodes(error)?.[0]?.startsWith('ConditionalCheckFailed')) throw error;
       }
-      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'writer', 'peakRssBytes']);
+      const shard = await this.access.get(this.tables.shards, primaryKey(key), ['generation', 'writer', 'peakRssBytes']);
       if (!shard) throw new NotFoundError(`${name} does not exist in table ${this.tables.shards}`);
       const fenced = fencedBy(key, generation, writer, shard);
       if (fenced) throw fenced;
@@ -420,7 +356,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    * holds the shard, and every other writer's next heartbeat or commit is fenced.
    */
   private async claim(key: ShardKey, generation: number, writer: string): Promise<void> {
-    const claim = validate(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${shardKeyOf(key)}`);
+    const claim = validateRecord(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${shardKeyOf(key)}`);
     try {
       await this.db.send(
         new UpdateCommand({
@@ -434,7 +370,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
       );
     } catch (error) {
       if (!isConditionalCheckFailed(error)) throw error;
-      const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'status']);
+      const shard = await this.access.get(this.tables.shards, primaryKey(key), ['generation', 'status']);
       if (shard?.generation === generation && isTerminalShard(shard.status as ShardRecord['status'])) {
         throw new ShardClosedError(key.shardId, generation, String(shard.status));
       }
@@ -460,15 +396,15 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     head: HeadCache,
   ): Promise<void> {
     const name = `shard ${shardKeyOf(key)}`;
-    const validFills = fills.map((fill) => validate(FillSchema, fill, `${name} fill seq ${fill.seq}`));
-    const validCheckpoint = checkpoint ? validate(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
+    const validFills = fills.map((fill) => validateRecord(FillSchema, fill, `${name} fill seq ${fill.seq}`));
+    const validCheckpoint = checkpoint ? validateRecord(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
     refuseRepeatedSeqs(name, validFills);
     await commitShardFills(
       {
         tables: this.tables,
-        transact: (items, token) => this.transact(items, token),
+        transact: (items, token) => this.access.transact(items, token),
         storedFills: (shard, low, high) => this.storedFills(shard, low, high),
-        readHead: (shard) => this.get(this.tables.checkpoints, { shardKey: shardKeyOf(shard) }),
+        readHead: (shard) => this.access.get(this.tables.checkpoints, { shardKey: shardKeyOf(shard) }),
         fencedError: (shard, gen, by) => this.fencedError(shard, gen, by),
       },
       key,
@@ -482,7 +418,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
 
   /** The shard's stored fills with `low ≤ seq ≤ high`, orphans included, with the generation that wrote each (what a commit reconciles with). */
   private async storedFills(key: ShardKey, low: number, high: number): Promise<StoredFill[]> {
-    const items = await this.queryAll({
+    const items = await this.access.queryAll({
       TableName: this.tables.ledger,
       KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
       ExpressionAttributeNames: { '#seq': 'seq' },
@@ -500,7 +436,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   /** The shard's committed fills with `afterSeq < seq ≤ committedSeq`, in `seq` order. */
   private async committedFills(key: ShardKey, afterSeq: number, committedSeq: number): Promise<Fill[]> {
     if (committedSeq <= afterSeq) return [];
-    const items = await this.queryAll({
+    const items = await this.access.queryAll({
       TableName: this.tables.ledger,
       KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
       ExpressionAttributeNames: { '#seq': 'seq' },
@@ -511,13 +447,18 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
   }
 
   private toFill(key: ShardKey, item: Item): Fill {
-    return this.parseStored(FillSchema, without(item, ['shardKey', WRITER_GENERATION, WRITER_ID]), `fill of shard ${shardKeyOf(key)}`, this.tables.ledger);
+    return this.access.parseStored(
+      FillSchema,
+      without(item, ['shardKey', WRITER_GENERATION, WRITER_ID]),
+      `fill of shard ${shardKeyOf(key)}`,
+      this.tables.ledger,
+    );
   }
 
   /** The campaign a create must return instead of creating: the owner of its idempotency key. */
   private async existingCampaignFor(record: CampaignRecord): Promise<CampaignRecord | undefined> {
     if (record.idempotencyKey !== undefined) {
-      const keyItem = await this.get(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey });
+      const keyItem = await this.access.get(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + record.idempotencyKey });
       if (keyItem) {
         const owner = await this.getCampaign(keyItem.ownerCampaignId as string);
         if (!owner)
@@ -527,7 +468,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
         return owner;
       }
     }
-    if (await this.get(this.tables.campaigns, { campaignId: record.campaignId }, ['campaignId'])) {
+    if (await this.access.get(this.tables.campaigns, { campaignId: record.campaignId }, ['campaignId'])) {
       throw new AlreadyExistsError(`campaign ${record.campaignId} already exists in table ${this.tables.campaigns}; choose another campaignId`);
     }
     return undefined;
@@ -540,7 +481,7 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
    */
   private async updateCampaignAndKey(campaignId: string, expectedVersion: number, changes: Changes): Promise<CampaignRecord> {
     const name = `campaign ${campaignId}`;
-    const item = await this.get(this.tables.campaigns, { campaignId });
+    const item = await this.access.get(this.tables.campaigns, { campaignId });
     if (!item) throw new NotFoundError(`${name} does not exist in table ${this.tables.campaigns}`);
     const current = this.toCampaign(item);
     checkVersion(name, current.version, expectedVersion);
@@ -548,17 +489,17 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     const items: TransactItem[] = [{ Update: { TableName: this.tables.campaigns, Key: { campaignId }, ...versionedUpdate(changes, expectedVersion) } }];
     if (nextKey !== current.idempotencyKey) {
       if (nextKey !== undefined) {
-        items.push(this.putNew(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + nextKey, ownerCampaignId: campaignId }, 'campaignId'));
+        items.push(putNew(this.tables.campaigns, { campaignId: IDEMPOTENCY_PREFIX + nextKey, ownerCampaignId: campaignId }, 'campaignId'));
       }
       if (current.idempotencyKey !== undefined) {
         items.push({ Delete: { TableName: this.tables.campaigns, Key: { campaignId: IDEMPOTENCY_PREFIX + current.idempotencyKey } } });
       }
     }
     try {
-      await this.transact(items);
+      await this.access.transact(items);
     } catch (error) {
       const codes = cancellationCodes(error);
-      if (codes?.[0]?.startsWith('ConditionalCheckFailed')) throw await this.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
+      if (codes?.[0]?.startsWith('ConditionalCheckFailed')) throw await this.access.versionError(this.tables.campaigns, { campaignId }, name, expectedVersion);
       if (codes?.[1]?.startsWith('ConditionalCheckFailed')) {
         throw new AlreadyExistsError(`${name}: idempotency key ${nextKey} is already used by another campaign`);
       }
@@ -569,89 +510,9 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     return this.toCampaign(next);
   }
 
-  /** PutItem only if no schedule has this id, or the one that has it was deleted (its version keeps counting). */
-  async createSchedule(schedule: ScheduleRecord): Promise<ScheduleRecord> {
-    const record = validate(ScheduleRecordSchema, schedule, `schedule ${schedule.scheduleId}`);
-    const existing = await this.getSchedule(record.scheduleId);
-    if (existing && existing.deletedAt === undefined) throw scheduleExists(record.scheduleId, this.tables.schedules);
-    const next = existing ? { ...record, version: existing.version + 1 } : record;
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tables.schedules,
-          Item: scheduleItem(next),
-          ...(existing
-            ? {
-                ConditionExpression: '#version = :expected',
-                ExpressionAttributeNames: { '#version': 'version' },
-                ExpressionAttributeValues: { ':expected': existing.version },
-              }
-            : { ConditionExpression: 'attribute_not_exists(scheduleId)' }),
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw scheduleExists(record.scheduleId, this.tables.schedules);
-      throw error;
-    }
-    return next;
-  }
-
-  async getSchedule(scheduleId: string): Promise<ScheduleRecord | undefined> {
-    const item = await this.get(this.tables.schedules, { scheduleId });
-    return item ? this.toSchedule(item) : undefined;
-  }
-
-  /** Schedules not deleted, through the `listed-schedules` index (never a scan; eventually consistent). */
-  async listSchedules(): Promise<ScheduleRecord[]> {
-    const items = await this.queryAll({
-      TableName: this.tables.schedules,
-      IndexName: LISTED_SCHEDULES_INDEX,
-      KeyConditionExpression: 'listBucket = :listed',
-      ExpressionAttributeValues: { ':listed': LIVE_BUCKET },
-    });
-    return items.map((item) => this.toSchedule(item)).filter((s) => s.deletedAt === undefined);
-  }
-
-  /** The whole record is written again with PutItem conditional on `version`: the compare-and-set. */
-  async updateSchedule(scheduleId: string, expectedVersion: number, patch: SchedulePatch): Promise<ScheduleRecord> {
-    const name = `schedule ${scheduleId}`;
-    const current = await this.getSchedule(scheduleId);
-    if (!current) throw new NotFoundError(`${name} does not exist in table ${this.tables.schedules}`);
-    checkVersion(name, current.version, expectedVersion);
-    const merged: Item = { ...current, updatedAt: this.clock.now(), ...patch };
-    for (const [field, value] of Object.entries(patch)) if (value === undefined) delete merged[field];
-    const next = validate(
-      ScheduleRecordSchema,
-      { ...merged, scheduleId, spec: current.spec, createdAt: current.createdAt, version: expectedVersion + 1 },
-      `${name} update`,
-    );
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tables.schedules,
-          Item: scheduleItem(next),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': expectedVersion },
-        }),
-      );
-    } catch (error) {
-      if (isConditionalCheckFailed(error)) throw await this.versionError(this.tables.schedules, { scheduleId }, name, expectedVersion);
-      throw error;
-    }
-    return next;
-  }
-
-  /** Why a versioned update failed its condition: the item is gone, or someone updated it first. */
-  private async versionError(table: string, key: Item, name: string, expectedVersion: number): Promise<Error> {
-    const item = await this.get(table, key, ['version']);
-    if (!item) return new NotFoundError(`${name} does not exist in table ${table}`);
-    return versionConflict(name, item.version as number, expectedVersion);
-  }
-
   /** Why a fenced write failed its condition: the shard is gone, its generation moved on, or another writer holds it. */
   private async fencedError(key: ShardKey, generation: number, writer?: string): Promise<Error> {
-    const shard = await this.get(this.tables.shards, primaryKey(key), ['generation', 'writer']);
+    const shard = await this.access.get(this.tables.shards, primaryKey(key), ['generation', 'writer']);
     if (!shard) return new NotFoundError(`shard ${shardKeyOf(key)} does not exist in table ${this.tables.shards}`);
     return (
       (writer === undefined ? undefined : fencedBy(key, generation, writer, shard)) ?? new FencedOutError(key.shardId, generation, shard.generation as number)
@@ -674,189 +535,27 @@ export class DynamoDbCampaignStore implements CampaignStore, ScheduleStore {
     return `${String(++this.writeCounter % 1e9).padStart(9, '0')}#${this.writerId}`;
   }
 
-  /** A Put that must not overwrite: conditional on the item's key attribute not existing. */
-  private putNew(table: string, item: Item, keyAttribute: string): TransactItem {
-    return {
-      Put: { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(#key)', ExpressionAttributeNames: { '#key': keyAttribute } },
-    };
-  }
-
-  /**
-   * One TransactWriteItems, tried again (with backoff) while it is cancelled only by conflicts
-   * with other transactions. With a `clientRequestToken`, an identical request DynamoDB already
-   * applied in the last 10 minutes succeeds without being applied again.
-   */
-  private async transact(items: TransactItem[], clientRequestToken?: string): Promise<void> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.db.send(new TransactWriteCommand({ TransactItems: items, ...(clientRequestToken ? { ClientRequestToken: clientRequestToken } : {}) }));
-        return;
-      } catch (error) {
-        const codes = cancellationCodes(error);
-        const onlyConflicts = codes?.includes('TransactionConflict') && codes.every((code) => code === 'None' || code === 'TransactionConflict');
-        if (!onlyConflicts || attempt >= TRANSACTION_ATTEMPTS) throw error;
-        await sleep(20 * 2 ** attempt * (0.5 + Math.random()));
-      }
-    }
-  }
-
-  private async get(table: string, key: Item, attributes?: readonly string[]): Promise<Item | undefined> {
-    const { Item } = await this.db.send(
-      new GetCommand({
-        TableName: table,
-        Key: key,
-        ConsistentRead: true,
-        ...(attributes
-          ? {
-              ProjectionExpression: attributes.map((_, i) => `#p${i}`).join(', '),
-              ExpressionAttributeNames: Object.fromEntries(attributes.map((attribute, i) => [`#p${i}`, attribute])),
-            }
-          : {}),
-      }),
-    );
-    return Item;
-  }
-
-  private async queryAll(input: QueryCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  private async scanAll(input: ScanCommandInput): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const page = await this.db.send(new ScanCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) }));
-      items.push(...(page.Items ?? []));
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  /** BatchWriteItem of up to 25 puts, sending again what DynamoDB left unprocessed (with backoff). */
-  private async batchPut(table: string, items: Item[]): Promise<void> {
-    let requests = items.map((item) => ({ PutRequest: { Item: item } }));
-    for (let round = 1; requests.length > 0; round++) {
-      if (round > BATCH_WRITE_ROUNDS)
-        throw new Error(`table ${table}: ${requests.length} item(s) still unprocessed after ${BATCH_WRITE_ROUNDS} BatchWriteItem rounds`);
-      if (round > 1) await sleep(25 * 2 ** round * (0.5 + Math.random()));
-      const { UnprocessedItems } = await this.db.send(new BatchWriteCommand({ RequestItems: { [table]: requests } }));
-      requests = (UnprocessedItems?.[table] ?? []).flatMap((request) => (request.PutRequest?.Item ? [{ PutRequest: { Item: request.PutRequest.Item } }] : []));
-    }
-  }
-
   /** Removes the shards of a create whose final transaction failed (they have no campaign). */
   private async deleteShards(shards: ShardRecord[]): Promise<void> {
     await Promise.all(shards.map((shard) => this.db.send(new DeleteCommand({ TableName: this.tables.shards, Key: primaryKey(shard) }))));
   }
 
   private toCampaign(item: Item): CampaignRecord {
-    return this.parseStored(CampaignRecordSchema, without(item, CAMPAIGN_STORE_ATTRIBUTES), 'campaign record', this.tables.campaigns);
-  }
-
-  private toSchedule(item: Item): ScheduleRecord {
-    return this.parseStored(ScheduleRecordSchema, JSON.parse(String(item.record)), 'schedule record', this.tables.schedules);
+    return this.access.parseStored(CampaignRecordSchema, without(item, CAMPAIGN_STORE_ATTRIBUTES), 'campaign record', this.tables.campaigns);
   }
 
   private toShard(item: Item): ShardRecord {
-    return this.parseStored(ShardRecordSchema, without(item, SHARD_STORE_ATTRIBUTES), 'shard record', this.tables.shards);
-  }
-
-  /** Reads an item back through its schema; a mismatch means it was changed by hand or by another build. */
-  private parseStored<S extends z.ZodType>(schema: S, value: unknown, what: string, table: string): z.infer<S> {
-    const parsed = schema.safeParse(value);
-    if (!parsed.success) {
-      const issues = toFieldIssues(parsed.error).map((i) => `${i.path || '(root)'}: ${i.message}`);
-      throw new Error(`DynamoDB table ${table}: a stored ${what} does not match its schema (${issues.join('; ')})`);
-    }
-    return parsed.data;
+    return this.access.parseStored(ShardRecordSchema, without(item, SHARD_STORE_ATTRIBUTES), 'shard record', this.tables.shards);
   }
 }
 
-/** An update's attribute changes: what to SET, and what to REMOVE (patch keys given as `undefined`). */
-interface Changes {
-  set: Item;
-  remove: string[];
-}
-
-/**
- * The changes of a control-plane patch, checked against the record schema field by field: an
- * unknown field, a wrong value, or `undefined` for a required field is a `ValidationError`.
- * Fixed fields (ids, `version`, the heartbeat) are ignored, as the SQLite store ignores them.
- */
-function patchChanges(schema: z.ZodObject, patch: object, fixed: readonly string[], what: string): Changes {
-  const entries = Object.entries(patch).filter(([field]) => !fixed.includes(field));
-  const unknown = entries.filter(([field]) => !(field in schema.shape));
-  if (unknown.length > 0) {
-    throw new ValidationError(
-      unknown.map(([field]) => ({ path: field, message: 'is not a field of this record, or may not be changed' })),
-      what,
-    );
-  }
-  const changes: Changes = { set: {}, remove: [] };
-  const issues: FieldIssue[] = [];
-  for (const [field, value] of entries) {
-    const parsed = (schema.shape[field] as z.ZodType).safeParse(value);
-    if (!parsed.success) issues.push(...parsed.error.issues.map((issue) => ({ path: formatPath([field, ...issue.path]), message: issue.message })));
-    else if (value === undefined) changes.remove.push(field);
-    else changes.set[field] = parsed.data;
-  }
-  if (issues.length > 0) throw new ValidationError(issues, what);
-  return changes;
-}
-
-/** Adds index attributes to `changes`: a value is SET, `undefined` is REMOVEd. */
-function setOrRemove(changes: Changes, attributes: Record<string, string | undefined>): void {
-  for (const [attribute, value] of Object.entries(attributes)) {
-    if (value === undefined) changes.remove.push(attribute);
-    else changes.set[attribute] = value;
-  }
-}
-
-/** SET each changed attribute and `version = version + 1`, REMOVE the cleared ones; only if `version = :expected`. */
-function versionedUpdate(changes: Changes, expectedVersion: number) {
-  const names: Record<string, string> = { '#version': 'version' };
-  const values: Item = { ':expected': expectedVersion, ':one': 1 };
-  const sets = ['#version = #version + :one'];
-  Object.entries(changes.set).forEach(([attribute, value], i) => {
-    names[`#s${i}`] = attribute;
-    values[`:s${i}`] = value;
-    sets.push(`#s${i} = :s${i}`);
-  });
-  const removes = changes.remove.map((attribute, i) => {
-    names[`#r${i}`] = attribute;
-    return `#r${i}`;
-  });
-  return {
-    UpdateExpression: `SET ${sets.join(', ')}${removes.length > 0 ? ` REMOVE ${removes.join(', ')}` : ''}`,
-    ConditionExpression: '#version = :expected',
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
-}
-
+/** A new campaign's id and shards: not an idempotency key's id, its own shards, each listed once. */
 function checkNewCampaign(record: CampaignRecord, shards: ShardRecord[]): void {
   if (record.campaignId.startsWith(IDEMPOTENCY_PREFIX)) {
     throw new ValidationError([{ path: 'campaignId', message: `must not start with "${IDEMPOTENCY_PREFIX}" (reserved for idempotency keys)` }]);
   }
-  const seen = new Set<string>();
-  for (const shard of shards) {
-    if (shard.campaignId !== record.campaignId) {
-      throw new ValidationError([
-        { path: 'campaignId', message: `shard ${shard.shardId} belongs to campaign ${shard.campaignId}, expected ${record.campaignId}` },
-      ]);
-    }
-    if (seen.has(shard.shardId)) {
-      throw new ProgrammingError(`campaign ${record.campaignId}: shard ${shard.shardId} is listed twice; shard ids must be unique`);
-    }
-    seen.add(shard.shardId);
-  }
+  refuseForeignShards(record, shards);
+  refuseRepeatedShardIds(record, shards);
 }
 
 /** The stored item of a campaign: the record, plus `liveBucket` while it is not terminal (exported for seeding benchmarks). */
@@ -869,20 +568,6 @@ export function shardItem(record: ShardRecord): Item {
   return isTerminalShard(record.status) ? { ...record } : { ...record, activeBucket: LIVE_BUCKET, shardKey: shardKeyOf(record) };
 }
 
-/** The stored item of a schedule: the record as JSON (its `nextRunAt` may be null), its key, version and, unless deleted, `listBucket`. */
-function scheduleItem(record: ScheduleRecord): Item {
-  return {
-    scheduleId: record.scheduleId,
-    version: record.version,
-    record: JSON.stringify(record),
-    ...(record.deletedAt === undefined ? { listBucket: LIVE_BUCKET } : {}),
-  };
-}
-
-function scheduleExists(scheduleId: string, table: string): AlreadyExistsError {
-  return new AlreadyExistsError(`schedule ${scheduleId} already exists in table ${table}; delete it first or choose another name`);
-}
-
 /** The fence a stored shard item (`generation`, `writer`) puts on `writer` of `generation`, or undefined when it may write. */
 function fencedBy(key: ShardKey, generation: number, writer: string, shard: Item): FencedOutError | undefined {
   if (shard.generation !== generation) return new FencedOutError(key.shardId, generation, shard.generation as number);
@@ -893,24 +578,6 @@ function fencedBy(key: ShardKey, generation: number, writer: string, shard: Item
 
 function primaryKey(key: ShardKey): Item {
   return { campaignId: key.campaignId, shardId: key.shardId };
-}
-
-function without(item: Item, attributes: readonly string[]): Item {
-  const rest = { ...item };
-  for (const attribute of attributes) delete rest[attribute];
-  return rest;
-}
-
-function checkVersion(name: string, stored: number, expected: number): void {
-  if (stored !== expected) throw versionConflict(name, stored, expected);
-}
-
-function versionConflict(name: string, stored: number, expected: number): VersionConflictError {
-  return new VersionConflictError(`${name} is at version ${stored}, not ${expected}: someone else updated it first; read it again and retry`);
-}
-
-function isConditionalCheckFailed(error: unknown): boolean {
-  return error instanceof Error && error.name === 'ConditionalCheckFailedException';
 }
 
 /** Milliseconds as 15 digits, so that strings sort as the numbers do (until the year 33658). */
@@ -928,17 +595,6 @@ function compare(a: string, b: string): number {
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let start = 0; start < items.length; start += size) yield items.slice(start, start + size);
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** Checks a record before it is written, so that nothing unreadable ever reaches a table. */
-function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
-  const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationError(toFieldIssues(parsed.error), what);
-  return parsed.data;
 }
 
 /** Re-exported: the commit's part planning lives in `dynamodb-commit.ts`. */
