@@ -307,7 +307,8 @@ export class LocalFleet {
   }
 
   private async drainQueue(): Promise<void> {
-    if (this.draining) return;
+    // A send's immediate receive may come after close(), whose store is gone: the launch waits for the next start.
+    if (this.draining || this.stopped) return;
     this.draining = true;
     try {
       for (const message of await this.queue.receive(10)) {

@@ -51,4 +51,16 @@ describe('the local fleet on events', () => {
     ]);
     expect(events.find((e) => e.type === 'shard.status' && e.to === 'COMPLETED')?.detail).toMatchObject({ reason: expect.stringMatching(/exited 0/) });
   });
+
+  it('a launch queued as the fleet closes is left in the queue, not received over the closing store', async () => {
+    const errors: string[] = [];
+    const closed = new LocalFleet({ runDir: runFolder(), log: { log: (level, event) => void (level === 'error' && errors.push(event)) } });
+    closed.start();
+    // The send's immediate receive is scheduled before close() and runs after it began.
+    await closed.queue.send({ campaignId: 'c-after-close', shardId: 'shard-000', generation: 0 });
+    await closed.close();
+    await new Promise((resolve) => setTimeout(resolve, 50)); // past the send's setImmediate
+    expect(errors).toEqual([]);
+    expect((await closed.queue.receive(10)).map((m) => m.body.campaignId)).toEqual(['c-after-close']);
+  });
 });
