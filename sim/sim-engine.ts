@@ -268,7 +268,14 @@ export class SimEngine {
 
   private checkpoint(lastFillSeq: number, pnlMicros: number, batch: Fill[]): Checkpoint {
     const [first, ...rest] = this.settings.symbols;
-    const counters = (symbol: string, pnl: number) => ({ symbol, ticks: this.turns, trades: 0, tradesClosed: 0, rejectedEntries: 0, realizedPnlMicros: pnl });
+    const counters = (symbol: string, pnl: number) => ({
+      symbol,
+      ticks: this.turns,
+      trades: 0,
+      tradesClosed: 0,
+      rejectedEntries: 0,
+      realizedPnlMicros: micros(pnl, 'checkpoint.symbols[].realizedPnlMicros'),
+    });
     const pending = this.fills.filter((f) => f.seq > lastFillSeq);
     return {
       version: 1,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { MicrosSchema } from './units.js';
 import { FillReasonSchema } from './fill.js';
 import { VenueQualitySchema } from './progress.js';
 
@@ -84,7 +85,8 @@ export const SymbolCountersSchema = z
     trades: z.number().int().nonnegative(),
     tradesClosed: z.number().int().nonnegative(),
     rejectedEntries: z.number().int().nonnegative(),
-    realizedPnlMicros: z.number().int(),
+    /** Realised P&L of the symbol over the shard's life, micro-units of the reporting currency (`Micros`). */
+    realizedPnlMicros: MicrosSchema,
     /** The premium's `ewma` baseline, bps, and the event time of its last observation, ms (absent from older checkpoints and other baselines). */
     baselineBps: z.number().optional(),
     baselineAt: z.number().optional(),

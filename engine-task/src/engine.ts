@@ -4,6 +4,7 @@ import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../../core/model/fill.js';
 import type { VenueQuality } from '../../core/model/progress.js';
+import { micros } from '../../core/model/units.js';
 import type { RestorePoint } from '../../core/ports.js';
 import { BookTable, VENUE_A, VENUE_B } from './book/book-table.js';
 import { FX_HELD, FxGuard } from './book/fx-guard.js';
@@ -529,7 +530,7 @@ export class Engine implements QuoteSink {
         trades: p.trades[i] as number,
         tradesClosed: p.tradesClosed[i] as number,
         rejectedEntries: this.risk.rejectedBySymbol[i] as number,
-        realizedPnlMicros: p.realizedMicros[i] as number,
+        realizedPnlMicros: micros(p.realizedMicros[i] as number, 'checkpoint.symbols[].realizedPnlMicros'),
         ...(this.baseline.kind === BASELINE_EWMA && !Number.isNaN(this.baseline.value[i] as number)
           ? { baselineBps: this.baselineBps(i), baselineAt: this.baseline.at[i] as number }
           : {}),

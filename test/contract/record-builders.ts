@@ -88,7 +88,16 @@ export function checkpoint(generation: number, lastFillSeq: number): Checkpoint 
     nextTradeId: Math.floor((lastFillSeq + 1) / 4),
     fillsA: Math.ceil((lastFillSeq + 1) / 2),
     fillsB: Math.floor((lastFillSeq + 1) / 2),
-    symbols: [{ symbol: 'BTC', ticks: 1_000 + lastFillSeq, trades: 3, tradesClosed: 2, rejectedEntries: 1, realizedPnlMicros: -1_234_567 }],
+    symbols: [
+      {
+        symbol: 'BTC',
+        ticks: 1_000 + lastFillSeq,
+        trades: 3,
+        tradesClosed: 2,
+        rejectedEntries: 1,
+        realizedPnlMicros: micros(-1_234_567, 'symbols[].realizedPnlMicros'),
+      },
+    ],
     openTrades: [],
     feed: { seed: 42, position: lastFillSeq, venues: { A: { mid: 97_000.5 }, B: { mid: 67.89 } } },
   };

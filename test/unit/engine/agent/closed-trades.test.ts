@@ -9,6 +9,7 @@ import type { Fill } from '../../../../core/model/fill.js';
 import { ClosedTradeCounter, MAX_CLOSING } from '../../../../engine-task/src/agent/closed-trades.js';
 import { restoredCounts, storedCheckpoint } from '../../../../engine-task/src/agent/stored-checkpoint.js';
 import { checkpoint, fill } from '../../../contract/record-builders.js';
+import { ZERO_MICROS } from '../../../../core/model/units.js';
 
 /** Closed trades in a ledger as the report counts them: trade ids with a close leg. */
 const closedInLedger = (fills: readonly Pick<Fill, 'kind' | 'tradeId'>[]) => new Set(fills.filter((f) => f.kind === 'CLOSE').map((f) => f.tradeId)).size;
@@ -58,7 +59,14 @@ describe('the closed-trade count across generations', () => {
 
   it("takes a built-in engine's per-symbol counters when the checkpoint has no count of the agent's, and 0 on a fresh shard", () => {
     const builtin: Checkpoint = checkpoint(0, 3);
-    builtin.symbols = ['BTC', 'ETH'].map((symbol, i) => ({ symbol, ticks: 0, trades: 4, tradesClosed: 2 + i, rejectedEntries: 0, realizedPnlMicros: 0 }));
+    builtin.symbols = ['BTC', 'ETH'].map((symbol, i) => ({
+      symbol,
+      ticks: 0,
+      trades: 4,
+      tradesClosed: 2 + i,
+      rejectedEntries: 0,
+      realizedPnlMicros: ZERO_MICROS,
+    }));
     expect(restoredCounts(builtin, []).counts.tradesClosed).toBe(5);
     expect(restoredCounts(null, []).counts).toEqual({ fillsA: 0, fillsB: 0, tradesClosed: 0 });
   });
