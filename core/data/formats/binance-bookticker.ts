@@ -1,10 +1,8 @@
-import { basename } from 'node:path';
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { CsvLine } from '../csv-line.js';
 import { setTopSizes, type QuoteRecord, type RecordVenue } from '../quote-record.js';
-import { symbolOfFile } from '../symbol-map.js';
-import { setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { setPrices, symbolOfLines, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 const HEADER = 'update_id,best_bid_price,best_bid_qty,best_ask_price,best_ask_qty,transaction_time,event_time';
 
@@ -25,19 +23,11 @@ export class BinanceBookTickerDecoder implements FormatDecoder {
 
   constructor(private readonly ctx: DecodeContext) {
     this.venue = ctx.venue ?? 'B';
-    this.symbol = ctx.venue === 'FX' ? 'FX' : (symbolOfFile(basename(ctx.path), ctx.symbols[ctx.venue ?? 'B'], ctx.symbolMap) ?? '');
-    if (this.symbol === '') {
-      throw new ValidationError(
-        [
-          {
-            path: 'symbolMap',
-            message:
-              'bookTicker lines carry no symbol: give a one-entry symbol map (e.g. --symbol-map BTCUSDT=BTC) or keep the file name Binance gives it (BTCUSDT-bookTicker-….csv)',
-          },
-        ],
-        ctx.path,
-      );
-    }
+    this.symbol = symbolOfLines(
+      ctx,
+      'B',
+      'bookTicker lines carry no symbol: give a one-entry symbol map (e.g. --symbol-map BTCUSDT=BTC) or keep the file name Binance gives it (BTCUSDT-bookTicker-….csv)',
+    );
   }
 
   header(line: string): boolean {

@@ -2,7 +2,7 @@ import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { CsvLine } from '../csv-line.js';
 import { MAX_BOOK_LEVELS, readLevels, setTopSizes, type QuoteRecord, type RecordVenue } from '../quote-record.js';
-import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { setPrices, stampAndMap, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 /** The canonical CSV header: the columns must be present (in any order; extra columns are ignored). */
 export const CANONICAL_HEADER = 'ts,symbol,venue,bid,ask';
@@ -182,13 +182,8 @@ export class CanonicalDecoder implements FormatDecoder {
       return 'unparseable';
     }
     out.venue = venue;
-    const ts = this.ctx.times.text(tsCell);
-    if (ts !== ts) return 'time';
-    out.ts = ts;
-    if (!mapSymbol(this.ctx, venue, symbol, out)) {
-      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
-      return 'unmapped-symbol';
-    }
+    const refused = stampAndMap(this, this.ctx, venue, this.ctx.times.text(tsCell), symbol, out);
+    if (refused) return refused;
     setPrices(out, venue, bid, isFx ? bid : ask);
     return 'ok';
   }

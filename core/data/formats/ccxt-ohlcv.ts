@@ -1,9 +1,7 @@
-import { basename } from 'node:path';
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import type { QuoteRecord } from '../quote-record.js';
-import { symbolOfFile } from '../symbol-map.js';
-import { setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { setPrices, symbolOfLines, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 /**
  * ccxt OHLCV candles as CSV, `timestamp,open,high,low,close,volume` (header optional), where
@@ -29,19 +27,11 @@ export class CcxtOhlcvDecoder implements FormatDecoder {
       );
     }
     this.half = ctx.halfSpreadBps / 10_000;
-    this.symbol = ctx.venue === 'FX' ? 'FX' : (symbolOfFile(basename(ctx.path), ctx.symbols[ctx.venue ?? 'A'], ctx.symbolMap) ?? '');
-    if (this.symbol === '') {
-      throw new ValidationError(
-        [
-          {
-            path: 'symbolMap',
-            message:
-              'OHLCV candles carry no symbol: give a one-entry symbol map (e.g. --symbol-map KRW-BTC=BTC) or name the file after its market (upbit-KRW-BTC-15m.csv)',
-          },
-        ],
-        ctx.path,
-      );
-    }
+    this.symbol = symbolOfLines(
+      ctx,
+      'A',
+      'OHLCV candles carry no symbol: give a one-entry symbol map (e.g. --symbol-map KRW-BTC=BTC) or name the file after its market (upbit-KRW-BTC-15m.csv)',
+    );
   }
 
   header(line: string): boolean {

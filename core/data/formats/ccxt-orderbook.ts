@@ -1,5 +1,5 @@
 import { readLevels, type QuoteRecord } from '../quote-record.js';
-import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { JsonLinesDecoder, setPrices, stampAndMap, type Decoded } from './decoder.js';
 
 /**
  * ccxt `fetchOrderBook` snapshots as JSON lines: `{timestamp, datetime?, symbol: "BTC/KRW",
@@ -8,23 +8,9 @@ import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDeco
  * `datetime` (ISO-8601) is used. The levels (`[price, amount]`, best first) are kept as the
  * record's levels, at most `MAX_BOOK_LEVELS` a side.
  */
-export class CcxtOrderbookDecoder implements FormatDecoder {
-  detail = '';
-  constructor(private readonly ctx: DecodeContext) {}
-
-  header(): boolean {
-    return false;
-  }
-
-  decode(line: string, out: QuoteRecord): Decoded {
-    if (line.trim() === '') return 'ignore';
-    let o: { timestamp?: unknown; datetime?: unknown; symbol?: unknown; bids?: unknown; asks?: unknown };
-    try {
-      o = JSON.parse(line) as typeof o;
-    } catch {
-      this.detail = 'not valid JSON';
-      return 'unparseable';
-    }
+export class CcxtOrderbookDecoder extends JsonLinesDecoder {
+  protected decodeValue(value: unknown, out: QuoteRecord): Decoded {
+    const o = value as { timestamp?: unknown; datetime?: unknown; symbol?: unknown; bids?: unknown; asks?: unknown } | null;
     const venue = this.ctx.venue ?? 'A';
     out.venue = venue;
     const bid = topPrice(o?.bids);
@@ -34,17 +20,10 @@ export class CcxtOrderbookDecoder implements FormatDecoder {
       return 'unparseable';
     }
     const stamp = o.timestamp ?? o.datetime;
+    if (stamp === undefined || stamp === null) this.ctx.times.refusal = 'no timestamp or datetime';
     const ts = typeof stamp === 'number' ? this.ctx.times.epoch(stamp) : typeof stamp === 'string' ? this.ctx.times.text(stamp) : NaN;
-    if (ts !== ts) {
-      if (stamp === undefined || stamp === null) this.ctx.times.refusal = 'no timestamp or datetime';
-      return 'time';
-    }
-    out.ts = ts;
-    const symbol = typeof o.symbol === 'string' ? o.symbol : '';
-    if (!mapSymbol(this.ctx, venue, symbol, out)) {
-      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
-      return 'unmapped-symbol';
-    }
+    const refused = stampAndMap(this, this.ctx, venue, ts, typeof o.symbol === 'string' ? o.symbol : '', out);
+    if (refused) return refused;
     setPrices(out, venue, bid, ask);
     out.bidLevels = venue === 'FX' ? 0 : readLevels(o.bids, out.bidPx, out.bidSz);
     out.askLevels = venue === 'FX' ? 0 : readLevels(o.asks, out.askPx, out.askSz);

@@ -1,7 +1,7 @@
 import { ValidationError } from '../../errors.js';
 import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { setTopSizes, type QuoteRecord } from '../quote-record.js';
-import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { setPrices, stampAndMap, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
 const HEADER = 'exchange,symbol,timestamp,local_timestamp,ask_amount,ask_price,bid_price,bid_amount';
 
@@ -43,14 +43,8 @@ export class TardisQuotesDecoder implements FormatDecoder {
     }
     const venue = this.ctx.venue ?? 'A';
     out.venue = venue;
-    const ts = this.ctx.times.text(cells[c.ts] as string);
-    if (ts !== ts) return 'time';
-    out.ts = ts;
-    const symbol = (cells[c.symbol] as string).trim();
-    if (!mapSymbol(this.ctx, venue, symbol, out)) {
-      this.detail = `symbol "${symbol}" is not mapped to a base asset`;
-      return 'unmapped-symbol';
-    }
+    const refused = stampAndMap(this, this.ctx, venue, this.ctx.times.text(cells[c.ts] as string), (cells[c.symbol] as string).trim(), out);
+    if (refused) return refused;
     setPrices(out, venue, numberCell(cells[c.bid]), numberCell(cells[c.ask]));
     if (venue !== 'FX')
       setTopSizes(out, c.bidAmount < 0 ? Number.NaN : numberCell(cells[c.bidAmount]), c.askAmount < 0 ? Number.NaN : numberCell(cells[c.askAmount]));

@@ -1,5 +1,5 @@
 import { MAX_BOOK_LEVELS, type QuoteRecord } from '../quote-record.js';
-import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
+import { JsonLinesDecoder, setPrices, stampAndMap, type Decoded } from './decoder.js';
 
 /**
  * Upbit `orderbook` messages as JSON lines (https://global-docs.upbit.com/reference/websocket-orderbook):
@@ -9,23 +9,9 @@ import { mapSymbol, setPrices, type DecodeContext, type Decoded, type FormatDeco
  * `timestamp` is ms; the top of book is the first unit. Every unit's prices and sizes
  * (`bid_size`/`ask_size`, `bs`/`as`) are kept as the record's levels (Upbit sends 15).
  */
-export class UpbitOrderbookDecoder implements FormatDecoder {
-  detail = '';
-  constructor(private readonly ctx: DecodeContext) {}
-
-  header(): boolean {
-    return false;
-  }
-
-  decode(line: string, out: QuoteRecord): Decoded {
-    if (line.trim() === '') return 'ignore';
-    let v: unknown;
-    try {
-      v = JSON.parse(line);
-    } catch {
-      this.detail = 'not valid JSON';
-      return 'unparseable';
-    }
+export class UpbitOrderbookDecoder extends JsonLinesDecoder {
+  protected decodeValue(value: unknown, out: QuoteRecord): Decoded {
+    let v = value;
     if (Array.isArray(v) && v.length === 1) v = v[0];
     const o = (typeof v === 'object' && v !== null ? v : {}) as Record<string, unknown>;
     const units = (o.orderbook_units ?? o.obu) as Array<Record<string, unknown>> | undefined;
@@ -38,13 +24,8 @@ export class UpbitOrderbookDecoder implements FormatDecoder {
       this.detail = 'expected an Upbit orderbook: code, timestamp and orderbook_units';
       return 'unparseable';
     }
-    const ts = this.ctx.times.epoch(stamp);
-    if (ts !== ts) return 'time';
-    out.ts = ts;
-    if (!mapSymbol(this.ctx, venue, code, out)) {
-      this.detail = `symbol "${code}" is not mapped to a base asset`;
-      return 'unmapped-symbol';
-    }
+    const refused = stampAndMap(this, this.ctx, venue, this.ctx.times.epoch(stamp), code, out);
+    if (refused) return refused;
     setPrices(out, venue, Number(top.bid_price ?? top.bp), Number(top.ask_price ?? top.ap));
     readUnits(units as Array<Record<string, unknown>>, out);
     return 'ok';
