@@ -15,8 +15,11 @@ present() {
   esac
 }
 
-missing=()
-for package in "$@"; do present "$package" || missing+=("$package"); done
+missing_now() {
+  missing=()
+  for package in "$@"; do present "$package" || missing+=("$package"); done
+}
+missing_now "$@"
 [ ${#missing[@]} -eq 0 ] && exit 0
 
 command_to_run="apt-get update && apt-get install -y ${missing[*]}"
@@ -33,6 +36,12 @@ else
   exit 1
 fi
 
+# npm test (scripts/test.sh) installs Chromium and python3-venv (for the venv) side by side: one
+# apt-get at a time, each looking again once it has the lock (the other may have installed its package).
+exec 8>"${TMPDIR:-/tmp}/arbfleet-system-tools.lock"
+flock 8
+missing_now "$@"
+[ ${#missing[@]} -eq 0 ] && exit 0
 echo "system-tools: installing from Debian (once): ${missing[*]}" >&2
 # Another apt-get (or a second suite calling this script) may hold the dpkg lock: wait for it.
 apt=(${as_root[@]+"${as_root[@]}"} env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=300 -qq)
