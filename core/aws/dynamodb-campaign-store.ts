@@ -181,12 +181,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   }
 
   async listShards(campaignId: string): Promise<ShardRecord[]> {
-    const items = await this.access.queryAll({
-      TableName: this.tables.shards,
-      KeyConditionExpression: 'campaignId = :c',
-      ExpressionAttributeValues: { ':c': campaignId },
-      ConsistentRead: true,
-    });
+    const items = await this.access.queryPartition(this.tables.shards, 'campaignId', campaignId);
     return items.map((item) => this.toShard(item)).sort((a, b) => a.index - b.index || compare(a.shardId, b.shardId));
   }
 
@@ -244,12 +239,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   }
 
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
-    const items = await this.access.queryAll({
-      TableName: this.tables.heartbeats,
-      KeyConditionExpression: 'shardKey = :k',
-      ExpressionAttributeValues: { ':k': shardKeyOf(key) },
-      ConsistentRead: true,
-    });
+    const items = await this.access.queryPartition(this.tables.heartbeats, 'shardKey', shardKeyOf(key));
     return items.map((item) => this.access.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${shardKeyOf(key)}`, this.tables.heartbeats));
   }
 
@@ -282,12 +272,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
   }
 
   async listEvents(campaignId: string): Promise<LifecycleEvent[]> {
-    const items = await this.access.queryAll({
-      TableName: this.tables.events,
-      KeyConditionExpression: 'campaignId = :c',
-      ExpressionAttributeValues: { ':c': campaignId },
-      ConsistentRead: true,
-    });
+    const items = await this.access.queryPartition(this.tables.events, 'campaignId', campaignId);
     return items.map((item) =>
       this.access.parseStored(LifecycleEventSchema, without(item, ['eventKey']), `event of campaign ${campaignId}`, this.tables.events),
     );
@@ -418,13 +403,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
 
   /** The shard's stored fills with `low ≤ seq ≤ high`, orphans included, with the generation that wrote each (what a commit reconciles with). */
   private async storedFills(key: ShardKey, low: number, high: number): Promise<StoredFill[]> {
-    const items = await this.access.queryAll({
-      TableName: this.tables.ledger,
-      KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
-      ExpressionAttributeNames: { '#seq': 'seq' },
-      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': low, ':high': high },
-      ConsistentRead: true,
-    });
+    const items = await this.ledgerItems(key, low, high);
     // An item written before writers were recorded counts as an older generation's.
     return items.map((item) => ({
       fill: this.toFill(key, item),
@@ -436,14 +415,18 @@ export class DynamoDbCampaignStore implements CampaignStore {
   /** The shard's committed fills with `afterSeq < seq ≤ committedSeq`, in `seq` order. */
   private async committedFills(key: ShardKey, afterSeq: number, committedSeq: number): Promise<Fill[]> {
     if (committedSeq <= afterSeq) return [];
-    const items = await this.access.queryAll({
+    return (await this.ledgerItems(key, afterSeq + 1, committedSeq)).map((item) => this.toFill(key, item));
+  }
+
+  /** The shard's ledger items with `low ≤ seq ≤ high` (orphans included), in `seq` order, strongly consistent. */
+  private ledgerItems(key: ShardKey, low: number, high: number): Promise<Item[]> {
+    return this.access.queryAll({
       TableName: this.tables.ledger,
       KeyConditionExpression: 'shardKey = :k AND #seq BETWEEN :low AND :high',
       ExpressionAttributeNames: { '#seq': 'seq' },
-      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': afterSeq + 1, ':high': committedSeq },
+      ExpressionAttributeValues: { ':k': shardKeyOf(key), ':low': low, ':high': high },
       ConsistentRead: true,
     });
-    return items.map((item) => this.toFill(key, item));
   }
 
   private toFill(key: ShardKey, item: Item): Fill {

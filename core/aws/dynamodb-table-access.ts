@@ -61,6 +61,17 @@ export class DynamoDbTableAccess {
     return this.allPages((start) => this.db.send(new QueryCommand({ ...input, ...(start ? { ExclusiveStartKey: start } : {}) })));
   }
 
+  /** Every item of one partition of a base table (`attribute = value`), in sort-key order, strongly consistent. */
+  queryPartition(table: string, attribute: string, value: string): Promise<Item[]> {
+    return this.queryAll({
+      TableName: table,
+      KeyConditionExpression: '#partition = :partition',
+      ExpressionAttributeNames: { '#partition': attribute },
+      ExpressionAttributeValues: { ':partition': value },
+      ConsistentRead: true,
+    });
+  }
+
   /**
    * Every item of a sparse index (`table-design.ts`): those whose `bucket` attribute holds
    * `LIVE_BUCKET`, the one partition such an index has. Eventually consistent, as every GSI is.
