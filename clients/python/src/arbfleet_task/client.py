@@ -17,7 +17,7 @@ import threading
 import time
 from concurrent.futures import Future
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from typing import IO, Any
+from typing import IO, Any, TypedDict, Unpack
 
 from .protocol import (
     MAX_LINE_BYTES,
@@ -32,7 +32,6 @@ from .protocol import (
     done_message,
     encode,
     hello_message,
-    progress_message,
     read_assignment,
     read_commit_result,
     read_stop,
@@ -193,7 +192,19 @@ class _Session:
         latency: Latency | None = None,
     ) -> None:
         """Queues a progress report; never blocks. ``counter`` must never go back: a counter standing still is a stall."""
-        message = progress_message(counter, trades, open_positions, realized_pnl_micros, ticks=ticks, event_time=event_time, latency=latency)
+        message: dict[str, Any] = {
+            "type": "progress",
+            "counter": counter,
+            "trades": trades,
+            "openPositions": open_positions,
+            "realizedPnlMicros": realized_pnl_micros,
+        }
+        if ticks is not None:
+            message["ticks"] = ticks
+        if event_time is not None:
+            message["eventTime"] = event_time
+        if latency is not None:
+            message["latency"] = {"p50Us": latency.p50_us, "p99Us": latency.p99_us, "maxUs": latency.max_us}
         self._link.send(message)
 
     def _send_commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> Future[CommitResult]:
@@ -211,10 +222,24 @@ class _Session:
         return answer
 
 
-def _connect_link(stdin: IO[bytes] | None, stdout: IO[bytes] | None, redirect_stdout: bool) -> _Link:
+class LinkOptions(TypedDict, total=False):
+    """Where the protocol's lines go, for ``connect``: ``stdin`` and ``stdout`` (default: this
+    process's), and ``redirect_stdout`` (default True: ``print`` goes to stderr when ``stdout`` is
+    this process's, so it cannot break the protocol)."""
+
+    stdin: IO[bytes] | None
+    stdout: IO[bytes] | None
+    redirect_stdout: bool
+
+
+def _hello(engine_name: str, engine_version: str, options: LinkOptions) -> _Link:
+    """Opens the link and writes ``hello``; the assignment is then awaited on ``link.assignment``."""
+    stdin = options.get("stdin")
+    stdout = options.get("stdout")
     link = _Link(stdin if stdin is not None else sys.stdin.buffer, stdout if stdout is not None else sys.stdout.buffer)
-    if redirect_stdout and stdout is None:
+    if options.get("redirect_stdout", True) and stdout is None:
         sys.stdout = sys.stderr
+    link.send(hello_message(engine_name, engine_version))
     return link
 
 
@@ -222,19 +247,9 @@ class TaskClient(_Session):
     """Blocking client: ``connect``, ``progress``, ``commit`` (waits for the answer), ``on_stop``, ``done``."""
 
     @classmethod
-    def connect(
-        cls,
-        engine_name: str,
-        engine_version: str,
-        *,
-        stdin: IO[bytes] | None = None,
-        stdout: IO[bytes] | None = None,
-        redirect_stdout: bool = True,
-        timeout: float | None = None,
-    ) -> TaskClient:
+    def connect(cls, engine_name: str, engine_version: str, *, timeout: float | None = None, **options: Unpack[LinkOptions]) -> TaskClient:
         """Writes ``hello`` and waits for the assignment; AgentGoneError when stdin ends first."""
-        link = _connect_link(stdin, stdout, redirect_stdout)
-        link.send(hello_message(engine_name, engine_version))
+        link = _hello(engine_name, engine_version, options)
         return cls(link, link.assignment.result(timeout))
 
     def commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any, timeout: float | None = None) -> CommitResult:
@@ -255,17 +270,9 @@ class AsyncTaskClient(_Session):
     """asyncio client: the same calls, none of which blocks the event loop."""
 
     @classmethod
-    async def connect(
-        cls,
-        engine_name: str,
-        engine_version: str,
-        *,
-        stdin: IO[bytes] | None = None,
-        stdout: IO[bytes] | None = None,
-        redirect_stdout: bool = True,
-    ) -> AsyncTaskClient:
-        link = _connect_link(stdin, stdout, redirect_stdout)
-        link.send(hello_message(engine_name, engine_version))
+    async def connect(cls, engine_name: str, engine_version: str, **options: Unpack[LinkOptions]) -> AsyncTaskClient:
+        """Writes ``hello`` and awaits the assignment; AgentGoneError when stdin ends first."""
+        link = _hello(engine_name, engine_version, options)
         client = cls(link, await asyncio.wrap_future(link.assignment))
         client._loop = asyncio.get_running_loop()
         client._stop_event = asyncio.Event()

@@ -110,32 +110,6 @@ def hello_message(engine_name: str, engine_version: str) -> dict[str, Any]:
     return {"type": "hello", "protocol": PROTOCOL_VERSION, "engine": {"name": engine_name, "version": engine_version}}
 
 
-def progress_message(
-    counter: int,
-    trades: int,
-    open_positions: int,
-    realized_pnl_micros: int,
-    *,
-    ticks: int | None = None,
-    event_time: float | None = None,
-    latency: Latency | None = None,
-) -> dict[str, Any]:
-    message: dict[str, Any] = {
-        "type": "progress",
-        "counter": counter,
-        "trades": trades,
-        "openPositions": open_positions,
-        "realizedPnlMicros": realized_pnl_micros,
-    }
-    if ticks is not None:
-        message["ticks"] = ticks
-    if event_time is not None:
-        message["eventTime"] = event_time
-    if latency is not None:
-        message["latency"] = {"p50Us": latency.p50_us, "p99Us": latency.p99_us, "maxUs": latency.max_us}
-    return message
-
-
 def commit_message(seq: int, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> dict[str, Any]:
     return {"type": "commit", "seq": seq, "fills": list(fills), "checkpoint": checkpoint}
 
