@@ -83,24 +83,9 @@ import {
   type DynamoDbGrantUse,
 } from '../../support/dynamodb-grants.js';
 import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
-import {
-  createTemplateBuckets,
-  createTemplateClusters,
-  createTemplateQueues,
-  createTemplateTables,
-  mapNetworkAndLogs,
-  MOTO_ACCOUNT_ID,
-  registerTemplateTaskDefinitions,
-  type RegisteredTaskDefinition,
-} from '../../support/emulated-stack.js';
-import {
-  assumeTemplateRole,
-  createOperator,
-  createTemplateRoles,
-  enforceIam,
-  putTemplatePolicies,
-  type RoleCredentials,
-} from '../../support/emulated-roles.js';
+import { deployTemplateToMoto, engineTaskRoleOf } from '../../support/emulated-deployment.js';
+import { MOTO_ACCOUNT_ID, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
+import { assumeTemplateRole, createOperator, enforceIam, type RoleCredentials } from '../../support/emulated-roles.js';
 import { buildEngineBundle, stageEngineImage, startEngineImage } from '../../support/engine-image.js';
 import { waitFor, type NodeProcess } from '../../support/engine-process.js';
 import { apiGatewayProxyEvent, scheduledEvent, sqsEvent, taskStateChangeEvent } from '../../support/lambda-events.js';
@@ -247,19 +232,10 @@ beforeAll(async () => {
 
   const setup = new AwsClients(emulatorSettings(moto.endpoint));
   await motoTaskTransitionAt(moto.endpoint, { progression: 'manual', times: 1_000_000 });
-  await mapNetworkAndLogs(assembly.template, resources, moto.endpoint, assembly.stackName);
-  await createTemplateTables(assembly.template, resources, setup);
-  await createTemplateQueues(assembly.template, resources, setup, assembly.stackName);
-  await createTemplateBuckets(assembly.template, resources, setup, assembly.stackName);
-  await createTemplateClusters(assembly.template, resources, setup, assembly.stackName);
-  await createTemplateRoles(assembly.template, resources, moto.endpoint, assembly.stackName);
-  [engineTask] = (await registerTemplateTaskDefinitions(assembly.template, resources, setup)) as [RegisteredTaskDefinition];
-  await putTemplatePolicies(assembly.template, resources, moto.endpoint);
+  engineTask = await deployTemplateToMoto(assembly.template, resources, moto.endpoint, assembly.stackName, setup);
   setup.destroy();
 
-  const taskDefinition = resourcesOfType(assembly.template, 'AWS::ECS::TaskDefinition')[0]?.[1];
-  const taskRoleArn = taskDefinition?.Properties?.TaskRoleArn as { 'Fn::GetAtt': [string, string] };
-  const taskRole = taskRoleArn['Fn::GetAtt'][0];
+  const taskRole = engineTaskRoleOf(assembly.template);
   engineRole = await assumeTemplateRole(resources, moto.endpoint, taskRole, 'engine-task');
   holders.set(engineRole.AWS_ACCESS_KEY_ID, { role: taskRole, name: 'engine' });
   for (const deployed of deployedFunctions(assembly)) {
