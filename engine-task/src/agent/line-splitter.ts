@@ -1,4 +1,11 @@
-import { StringDecoder } from 'node:string_decoder';
+import { isAscii } from 'node:buffer';
+
+const NEWLINE = 0x0a;
+const CARRIAGE_RETURN = 0x0d;
+/** The unfinished line's buffer at first; it grows to the longest line seen, at most the limit. */
+const FIRST_BUFFER_BYTES = 64 * 1024;
+/** A buffer grown past this is let go once its line is read: one huge line does not pin it for the run. */
+const KEPT_BUFFER_BYTES = 1024 * 1024;
 
 /**
  * Splits a child's output stream into lines of at most `maxBytes` (UTF-8, without the newline).
@@ -6,13 +13,18 @@ import { StringDecoder } from 'node:string_decoder';
  * `onOversize` is called once for it (the task protocol's limit, `MAX_LINE_BYTES` in
  * `core/model/task-protocol.ts`). A last line without a newline is delivered by `end()`.
  *
- * Each chunk is decoded once (a UTF-8 character split across chunks is kept for the next) and cut
- * on `\n` in the string: a line costs one `indexOf` and one `slice`. A string of n UTF-16 units holds
- * between n and 3n UTF-8 bytes, so its exact byte length is counted only when 3n passes the limit.
+ * Lines are cut on the chunks' bytes (a `\n` byte is never part of a multi-byte UTF-8 character)
+ * and each is made a string once, whole: a line inside one chunk straight from it, a line across
+ * chunks (a commit of thousands of fills spans reads) from one buffer its pieces are copied into,
+ * kept for the next line. A string over 128 KiB is V8's large object, fresh memory mapped for it
+ * and unmapped after: a commit costs one, not one per piece plus the joined copy. The chunk may be
+ * reused by the caller once `push` returns. An ASCII line (protocol lines are) is copied as Latin-1,
+ * without UTF-8 decoding; any other is decoded as UTF-8, bad bytes as U+FFFD.
  */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
-  private part = '';
+  /** The unfinished line's bytes so far: `partBytes` of `part`. */
+  private part = Buffer.allocUnsafe(0);
+  private partBytes = 0;
   /** Bytes of the line being dropped for its size; -1 while the line is within the limit. */
   private dropped = -1;
   private lineNo = 0;
@@ -25,57 +37,67 @@ export class LineSplitter {
 
   /** Takes the next chunk of the stream. */
   push(chunk: Buffer): void {
-    this.take(this.decoder.write(chunk));
-  }
-
-  /** The stream ended: a last line without its newline is still a line. */
-  end(): void {
-    this.take(this.decoder.end());
-    if (this.part.length > 0 || this.dropped >= 0) this.emit('');
-  }
-
-  private take(text: string): void {
     let start = 0;
     for (;;) {
-      const nl = text.indexOf('\n', start);
+      const nl = chunk.indexOf(NEWLINE, start);
       if (nl === -1) {
-        if (start < text.length) this.keep(start === 0 ? text : text.slice(start));
+        if (start < chunk.length) this.keep(chunk, start, chunk.length);
         return;
       }
-      this.emit(text.slice(start, nl));
+      this.emit(chunk, start, nl);
       start = nl + 1;
     }
   }
 
-  /** Adds a piece of the unfinished line, or counts it if the line is already over the limit. */
-  private keep(piece: string): void {
-    if (this.dropped >= 0) {
-      this.dropped += Buffer.byteLength(piece);
-      return;
-    }
-    const joined = this.part.length === 0 ? piece : this.part + piece;
-    if (joined.length * 3 > this.maxBytes && Buffer.byteLength(joined) > this.maxBytes) {
-      this.dropped = Buffer.byteLength(joined);
-      this.part = '';
-      return;
-    }
-    this.part = joined;
+  /** The stream ended: a last line without its newline is still a line. */
+  end(): void {
+    if (this.partBytes > 0 || this.dropped >= 0) this.emit(this.part, 0, 0);
   }
 
-  private emit(tail: string): void {
-    this.lineNo++;
-    if (this.dropped < 0) {
-      const line = this.part.length === 0 ? tail : this.part + tail;
-      this.part = '';
-      if (line.length * 3 <= this.maxBytes || Buffer.byteLength(line) <= this.maxBytes) {
-        this.onLine(line.endsWith('\r') ? line.slice(0, -1) : line, this.lineNo);
-        return;
-      }
-      this.dropped = 0;
-      tail = line;
+  /** Keeps `chunk[start, end)` of the unfinished line, or counts it if the line is already over the limit. */
+  private keep(chunk: Buffer, start: number, end: number): void {
+    if (this.dropped >= 0) {
+      this.dropped += end - start;
+      return;
     }
-    this.onOversize(this.lineNo, this.dropped + Buffer.byteLength(tail));
-    this.dropped = -1;
-    this.part = '';
+    const total = this.partBytes + end - start;
+    if (total > this.maxBytes) {
+      this.dropped = total;
+      this.partBytes = 0;
+      return;
+    }
+    if (total > this.part.length) {
+      const grown = Buffer.allocUnsafe(Math.min(this.maxBytes, Math.max(FIRST_BUFFER_BYTES, total, this.part.length * 2)));
+      this.part.copy(grown, 0, 0, this.partBytes);
+      this.part = grown;
+    }
+    chunk.copy(this.part, this.partBytes, start, end);
+    this.partBytes = total;
+  }
+
+  /** Ends the line whose last piece is `chunk[start, end)`. */
+  private emit(chunk: Buffer, start: number, end: number): void {
+    this.lineNo++;
+    if (this.dropped >= 0 || this.partBytes + end - start > this.maxBytes) {
+      const bytes = (this.dropped >= 0 ? this.dropped : this.partBytes) + end - start;
+      this.dropped = -1;
+      this.partBytes = 0;
+      this.onOversize(this.lineNo, bytes);
+      return;
+    }
+    let bytes = chunk;
+    let from = start;
+    let to = end;
+    if (this.partBytes > 0) {
+      this.keep(chunk, start, end);
+      bytes = this.part;
+      from = 0;
+      to = this.partBytes;
+      this.partBytes = 0;
+    }
+    if (to > from && bytes[to - 1] === CARRIAGE_RETURN) to--;
+    const line = bytes.toString(isAscii(bytes.subarray(from, to)) ? 'latin1' : 'utf8', from, to);
+    if (this.part.length > KEPT_BUFFER_BYTES) this.part = Buffer.allocUnsafe(0);
+    this.onLine(line, this.lineNo);
   }
 }

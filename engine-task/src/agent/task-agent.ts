@@ -25,6 +25,7 @@ import type { ShardPersistence } from '../../../core/ports.js';
 import { type CommitCursor, commitProblem } from './commit-check.js';
 import { readEngineLine } from './engine-line.js';
 import { GroupMemory } from './group-memory.js';
+import { EngineStdout } from './engine-stdout.js';
 import { LineSplitter } from './line-splitter.js';
 import { LogBudget } from './log-budget.js';
 import { ClosedTradeCounter } from './closed-trades.js';
@@ -142,6 +143,8 @@ export class TaskAgent {
   private readonly storeRetryMs: number;
   private readonly memoryLimitBytes: number;
   private child: ChildProcess | undefined;
+  /** The engine's stdout (`engine-stdout.ts`); undefined when it is read through Node's pipe instead. */
+  private stdout: EngineStdout | undefined;
   private pgid = 0;
   private exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }> | undefined;
   private childGone = false;
@@ -249,8 +252,9 @@ export class TaskAgent {
       ...(this.o.endsAt !== undefined ? { endsAt: this.o.endsAt } : {}),
       restore: { checkpoint: engineCheckpoint, ledgerTail: restore.ledgerTail, nextFillSeq: lastSeq + 1 },
     };
-    this.start();
+    await this.start();
     const exit = await (this.exited as Promise<{ code: number | null; signal: NodeJS.Signals | null }>);
+    this.stdout?.close();
     await this.commitChain;
     for (const timer of this.timers) clearTimeout(timer);
     this.killGroup(); // grandchildren the engine left behind die with it
@@ -262,26 +266,44 @@ export class TaskAgent {
   }
 
   /** Spawns the engine and wires its streams and the timers. */
-  private start(): void {
+  private async start(): Promise<void> {
+    const out = new LineSplitter(
+      MAX_LINE_BYTES,
+      (line, lineNo) => this.onStdoutLine(line, lineNo),
+      (lineNo, bytes) => this.violation(`stdout line ${lineNo}: ${bytes} bytes or more, over the limit of ${MAX_LINE_BYTES} (MAX_LINE_BYTES)`),
+    );
+    let stdoutEnded = false;
+    let settle: () => void = () => undefined;
+    const onStdoutEnd = () => {
+      if (stdoutEnded) return;
+      out.end();
+      stdoutEnded = true;
+      settle();
+    };
+    try {
+      this.stdout = await EngineStdout.open((bytes) => out.push(bytes), onStdoutEnd);
+    } catch (error) {
+      this.o.log.log('warn', "engine stdout read through Node's pipe: its socket could not be made", { error: String(error) });
+    }
     const [file, ...args] = this.o.command as [string, ...string[]];
     const child = spawn(file, args, {
       cwd: this.o.cwd,
       env: engineEnvironment(process.env, this.o.env),
       detached: true,
-      stdio: ['pipe', 'pipe', 'pipe'],
+      stdio: ['pipe', this.stdout?.engineEnd ?? 'pipe', 'pipe'],
     });
+    this.stdout?.spawned();
     this.child = child;
     this.pgid = child.pid ?? 0;
+    if (!this.stdout) {
+      child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
+      child.stdout?.once('close', onStdoutEnd);
+    }
     this.exited = new Promise((resolve) => {
-      let stdoutEnded = false;
       let exit: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-      const settle = () => {
+      settle = () => {
         if (exit !== undefined && stdoutEnded) resolve(exit);
       };
-      child.stdout?.once('close', () => {
-        stdoutEnded = true;
-        settle();
-      });
       child.once('exit', (code, signal) => {
         exit = { code, signal };
         this.childGone = true;
@@ -291,18 +313,12 @@ export class TaskAgent {
         this.fail('crashed', `engine could not be started: ${this.o.command.join(' ')}: ${error.message}`);
         exit = { code: null, signal: null };
         this.childGone = true;
+        this.stdout?.close();
         stdoutEnded = true;
         settle();
       });
     });
     child.stdin?.on('error', () => undefined); // a child that closed its stdin: what it misses, its exit says
-    const out = new LineSplitter(
-      MAX_LINE_BYTES,
-      (line, lineNo) => this.onStdoutLine(line, lineNo),
-      (lineNo, bytes) => this.violation(`stdout line ${lineNo}: ${bytes} bytes or more, over the limit of ${MAX_LINE_BYTES} (MAX_LINE_BYTES)`),
-    );
-    child.stdout?.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stdout?.on('end', () => out.end());
     const err = new LineSplitter(
       MAX_LINE_BYTES,
       (line) => this.copyLog(line, true),

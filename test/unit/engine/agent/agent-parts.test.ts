@@ -32,6 +32,35 @@ describe('LineSplitter', () => {
     });
   });
 
+  it('keeps what it needs of a chunk: the reader may overwrite its buffer after each push (as the engine stdout socket does)', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter(
+      100,
+      (line) => lines.push(line),
+      () => undefined,
+    );
+    const buffer = Buffer.alloc(8);
+    for (const piece of ['abc', 'def\ngh', 'ij\nk', 'l\n']) {
+      buffer.fill(0x3f); // '?' over what the last read left
+      const n = buffer.write(piece);
+      splitter.push(buffer.subarray(0, n));
+    }
+    expect(lines).toEqual(['abcdef', 'ghij', 'kl']);
+  });
+
+  it('decodes a line with UTF-8 as UTF-8, also when a character is split across chunks, and bad bytes as U+FFFD', () => {
+    const euro = Buffer.from('€'); // three bytes
+    const chunks = [Buffer.from('prix 5'), euro.subarray(0, 1), Buffer.concat([euro.subarray(1), Buffer.from('\ncafé\n')]), Buffer.from([0x61, 0xff, 0x0a])];
+    const lines: string[] = [];
+    const splitter = new LineSplitter(
+      100,
+      (line) => lines.push(line),
+      () => undefined,
+    );
+    for (const chunk of chunks) splitter.push(chunk);
+    expect(lines).toEqual(['prix 5€', 'café', 'a\ufffd']);
+  });
+
   it('a line of exactly the limit passes; one byte more is reported once with its size and never buffered whole, and the next line is read', () => {
     expect(split(4, ['abcd\n']).lines).toEqual([['abcd', 1]]);
     expect(split(4, ['abc', 'de', 'fgh\nok\n'])).toEqual({ lines: [['ok', 2]], oversize: [[1, 8]] });
