@@ -155,16 +155,25 @@ export class PaperExecution {
     this.stale[slot] = 0;
     this.unsized[slot] = 0;
     this.portfolio.buyVenue[slot] = buyVenue;
-    this.dueA[slot] = ts + this.latencyA;
-    this.dueB[slot] = ts + this.latencyB;
-    if (this.latencyA === 0) this.fillLeg(slot, symbol, VENUE_A, ts);
-    if (this.latencyB === 0) this.fillLeg(slot, symbol, VENUE_B, ts);
-    if (this.dueA[slot] === Infinity && this.dueB[slot] === Infinity) this.complete(slot, symbol);
-    else {
+    if (!this.send(slot, symbol, ts)) {
       this.portfolio.reserve(slot, this.orderNotional);
       this.await(slot);
     }
     return ALLOWED;
+  }
+
+  /**
+   * Sends both legs of the trade in `slot` at `ts`: a leg whose venue has no latency fills now,
+   * the other when due. True when both have filled and the trade is complete (opened or closed).
+   */
+  private send(slot: number, symbol: number, ts: number): boolean {
+    this.dueA[slot] = ts + this.latencyA;
+    this.dueB[slot] = ts + this.latencyB;
+    if (this.latencyA === 0) this.fillLeg(slot, symbol, VENUE_A, ts);
+    if (this.latencyB === 0) this.fillLeg(slot, symbol, VENUE_B, ts);
+    if (this.dueA[slot] !== Infinity || this.dueB[slot] !== Infinity) return false;
+    this.complete(slot, symbol);
+    return true;
   }
 
   /** The cash the exit legs of the trade in `slot` would bring at the current top of book (micros). */
@@ -203,12 +212,7 @@ export class PaperExecution {
     this.reason[slot] = reason;
     this.stale[slot] = staleQuote ? 1 : 0;
     this.unsized[slot] = 0;
-    this.dueA[slot] = ts + this.latencyA;
-    this.dueB[slot] = ts + this.latencyB;
-    if (this.latencyA === 0) this.fillLeg(slot, symbol, VENUE_A, ts);
-    if (this.latencyB === 0) this.fillLeg(slot, symbol, VENUE_B, ts);
-    if (this.dueA[slot] === Infinity && this.dueB[slot] === Infinity) this.complete(slot, symbol);
-    else {
+    if (!this.send(slot, symbol, ts)) {
       this.portfolio.open[slot] = SLOT_CLOSING;
       this.await(slot);
     }
