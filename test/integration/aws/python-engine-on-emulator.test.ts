@@ -8,7 +8,7 @@
  * environment and the template's engine task role (IAM enforced by moto, as in
  * `deployed-artifacts.test.ts`), runs `python3 examples/python-engine/engine.py` as its child (the
  * client on PYTHONPATH, importable as `pip install ./clients/python` makes it) on
- * 8 hours of real 15-minute candles (32 per venue) → heartbeats and fills in DynamoDB. One fault:
+ * 6 hours of real 15-minute candles (24 per venue) → heartbeats and fills in DynamoDB. One fault:
  * the Python child SIGKILLed after its first commit: the agent ends `crashed` naming SIGKILL (exit
  * 1, not completed), the ECS Task State Change (task-events handler) restarts the shard as CRASHED,
  * the relaunched agent's child resumes from its checkpoint and ends the replay `done`, and its
@@ -80,7 +80,7 @@ function useCredentials(credentials: RoleCredentials): void {
 /**
  * `configs/python-engine.yaml` as a user would send it to the deployed API: its engine in its own
  * image (pinned by digest under the stack's prefix), feed paths as the image holds them (from
- * `/app`), run_once at 1 ms (the loop's pace is its own sleeps, 0.05–0.1 s a candle), 8 hours of
+ * `/app`), run_once at 1 ms (the loop's pace is its own sleeps, 0.05–0.1 s a candle), 6 hours of
  * candles, and the shipped rule without the EWMA baseline so that trades come from the first candles.
  */
 function pythonCampaign(engineImage: string) {
@@ -91,7 +91,7 @@ function pythonCampaign(engineImage: string) {
     name: 'python-engine-on-aws',
     engine: { kind: 'command', command: ['python3', 'examples/python-engine/engine.py', '--run-once-ms', '1'], image: engineImage },
     strategy: { ...shipped.strategy, premiumBaseline: { kind: 'none' }, maxHolding: '1h' },
-    feed: { ...feed, to: '2025-08-22T05:30:00Z', sources: feed.sources.map((s) => ({ ...s, path: s.path.replace(/^\.\.\//, '') })) },
+    feed: { ...feed, to: '2025-08-22T03:30:00Z', sources: feed.sources.map((s) => ({ ...s, path: s.path.replace(/^\.\.\//, '') })) },
     // Nothing here is judged by staleness: a loaded machine's slow moto must not restart a shard as LOST.
     watchdog: { heartbeatInterval: '0.5s', staleAfter: '10s', launchTimeout: '120s', maxRestarts: 3, backoff: { initial: 0 } },
   };
