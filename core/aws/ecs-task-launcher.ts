@@ -232,12 +232,8 @@ export function taskStatusOf(task: Task, containerName: string, taskId: string =
  */
 export class EcsTaskLauncher implements TaskLauncher {
   private readonly clients: ControlPlaneClients;
-  private readonly cluster: string;
-  private readonly taskDefinition: string;
-  private readonly containerName: string;
-  private readonly subnets: string[];
-  private readonly securityGroups: string[];
-  private readonly assignPublicIp: 'ENABLED' | 'DISABLED';
+  /** Where the tasks run (a copy: the caller's lists may change). */
+  private readonly placement: EcsTaskPlacement;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly maxAttempts: number;
   private readonly random: () => number;
@@ -248,12 +244,8 @@ export class EcsTaskLauncher implements TaskLauncher {
   constructor(options: EcsTaskLauncherOptions) {
     checkOptions(options);
     this.clients = options.clients;
-    this.cluster = options.cluster;
-    this.taskDefinition = options.taskDefinition;
-    this.containerName = options.containerName;
-    this.subnets = [...options.subnets];
-    this.securityGroups = [...options.securityGroups];
-    this.assignPublicIp = options.assignPublicIp;
+    const { cluster, taskDefinition, containerName, subnets, securityGroups, assignPublicIp } = options;
+    this.placement = { cluster, taskDefinition, containerName, subnets: [...subnets], securityGroups: [...securityGroups], assignPublicIp };
     this.sleep = options.sleep ?? realSleep;
     this.maxAttempts = options.maxAttempts ?? DEFAULT_LAUNCH_ATTEMPTS;
     this.random = options.random ?? Math.random;
@@ -275,10 +267,10 @@ export class EcsTaskLauncher implements TaskLauncher {
   async launch(spec: TaskSpec): Promise<{ taskId: string }> {
     checkSpec(spec);
     const identity = launchIdentity(spec.key, spec.generation);
-    const overrides = launchOverrides(spec, this.containerName);
+    const overrides = launchOverrides(spec, this.placement.containerName);
     const existing = await this.findRunning(identity.startedBy);
     if (existing !== undefined) return { taskId: existing };
-    if (spec.image === undefined) return this.runWithRetries(spec, identity, overrides, this.taskDefinition);
+    if (spec.image === undefined) return this.runWithRetries(spec, identity, overrides, this.placement.taskDefinition);
     const taskDefinition = await this.engineDefinitions.resolve(spec.image);
     try {
       return await this.runWithRetries(spec, identity, overrides, taskDefinition);
@@ -350,12 +342,12 @@ export class EcsTaskLauncher implements TaskLauncher {
    * ago may not show yet), and ECS's "task was not found" answer is not an error.
    */
   async stop(taskId: string, reason: string): Promise<void> {
-    const { tasks = [] } = await this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: [taskId] }));
+    const { tasks = [] } = await this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.placement.cluster, tasks: [taskId] }));
     const task = tasks.find((t) => t.taskArn === taskId || shortTaskId(t.taskArn ?? '') === shortTaskId(taskId));
     if (task?.desiredStatus === 'STOPPED' || task?.lastStatus === 'STOPPED') return;
     try {
       await this.clients.ecs.send(
-        new StopTaskCommand({ cluster: this.cluster, task: taskId, reason: fleetStopReason(reason).slice(0, ECS_MAX_STOP_REASON_CHARS) }),
+        new StopTaskCommand({ cluster: this.placement.cluster, task: taskId, reason: fleetStopReason(reason).slice(0, ECS_MAX_STOP_REASON_CHARS) }),
       );
     } catch (error) {
       if (errorName(error) === 'InvalidParameterException' && /not found|does not exist|unknown/i.test((error as Error).message)) return;
@@ -373,7 +365,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     const failures = new Map<string, string>();
     for (let i = 0; i < unique.length; i += DESCRIBE_BATCH) {
       const batch = unique.slice(i, i + DESCRIBE_BATCH);
-      const response = await this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.cluster, tasks: batch }));
+      const response = await this.clients.ecs.send(new DescribeTasksCommand({ cluster: this.placement.cluster, tasks: batch }));
       for (const task of response.tasks ?? []) {
         if (task.taskArn === undefined) continue;
         found.set(task.taskArn, task);
@@ -385,7 +377,7 @@ export class EcsTaskLauncher implements TaskLauncher {
     }
     return taskIds.map((taskId) => {
       const task = found.get(taskId) ?? found.get(shortTaskId(taskId));
-      if (task !== undefined) return taskStatusOf(task, this.containerName, taskId);
+      if (task !== undefined) return taskStatusOf(task, this.placement.containerName, taskId);
       const failure = failures.get(taskId);
       return {
         taskId,
@@ -398,7 +390,7 @@ export class EcsTaskLauncher implements TaskLauncher {
 
   private runTask(spec: TaskSpec, identity: LaunchIdentity, overrides: TaskOverride, taskDefinition: string): RunTaskCommand {
     return new RunTaskCommand({
-      cluster: this.cluster,
+      cluster: this.placement.cluster,
       taskDefinition,
       launchType: 'FARGATE',
       count: 1,
@@ -407,7 +399,7 @@ export class EcsTaskLauncher implements TaskLauncher {
       group: identity.group,
       overrides,
       networkConfiguration: {
-        awsvpcConfiguration: { subnets: this.subnets, securityGroups: this.securityGroups, assignPublicIp: this.assignPublicIp },
+        awsvpcConfiguration: { subnets: this.placement.subnets, securityGroups: this.placement.securityGroups, assignPublicIp: this.placement.assignPublicIp },
       },
       tags: [
         { key: 'arbfleet:campaign', value: spec.key.campaignId },
@@ -425,7 +417,7 @@ export class EcsTaskLauncher implements TaskLauncher {
    * which the watchdog sees STOPPED and restarts as the next generation).
    */
   private async findRunning(startedBy: string): Promise<string | undefined> {
-    const { taskArns = [] } = await this.clients.ecs.send(new ListTasksCommand({ cluster: this.cluster, startedBy, desiredStatus: 'RUNNING' }));
+    const { taskArns = [] } = await this.clients.ecs.send(new ListTasksCommand({ cluster: this.placement.cluster, startedBy, desiredStatus: 'RUNNING' }));
     return taskArns[0];
   }
 
