@@ -45,3 +45,10 @@ export function numberCell(cell: string | undefined): number {
 export function headerNames(cells: readonly string[]): string[] {
   return cells.map((c) => c.trim().toLowerCase());
 }
+
+/** Where each wanted column is in a header's `names` (`headerNames`): key → its column's index, −1 when absent. */
+export function columnsOf<K extends string>(names: readonly string[], wanted: Readonly<Record<K, string>>): Record<K, number> {
+  const columns = {} as Record<K, number>;
+  for (const key of Object.keys(wanted) as K[]) columns[key] = names.indexOf(wanted[key]);
+  return columns;
+}

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
+import { columnsOf, headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { CsvLine } from '../csv-line.js';
 import { setTopSizes, type QuoteRecord, type RecordVenue } from '../quote-record.js';
 import { setPrices, symbolOfLines, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
@@ -33,14 +33,14 @@ export class BinanceBookTickerDecoder implements FormatDecoder {
   header(line: string): boolean {
     const names = headerNames(splitCsv(line));
     if (Number.isFinite(numberCell(names[0]))) return false;
-    const col = {
-      bid: names.indexOf('best_bid_price'),
-      bidQty: names.indexOf('best_bid_qty'),
-      ask: names.indexOf('best_ask_price'),
-      askQty: names.indexOf('best_ask_qty'),
-      ts: names.indexOf('transaction_time'),
-      event: names.indexOf('event_time'),
-    };
+    const col = columnsOf(names, {
+      bid: 'best_bid_price',
+      bidQty: 'best_bid_qty',
+      ask: 'best_ask_price',
+      askQty: 'best_ask_qty',
+      ts: 'transaction_time',
+      event: 'event_time',
+    });
     if (col.bid < 0 || col.ask < 0 || (col.ts < 0 && col.event < 0))
       throw new ValidationError([{ path: '', message: `expected the bookTicker header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
     if (col.ts < 0) col.ts = col.event;

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
+import { columnsOf, headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { CsvLine } from '../csv-line.js';
 import { MAX_BOOK_LEVELS, readLevels, setTopSizes, type QuoteRecord, type RecordVenue } from '../quote-record.js';
 import { setPrices, stampAndMap, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
@@ -59,13 +59,7 @@ export class CanonicalDecoder implements FormatDecoder {
       return false;
     }
     const names = headerNames(splitCsv(line));
-    const col = {
-      ts: names.indexOf('ts'),
-      symbol: names.indexOf('symbol'),
-      venue: names.indexOf('venue'),
-      bid: names.indexOf('bid'),
-      ask: names.indexOf('ask'),
-    };
+    const col = columnsOf(names, { ts: 'ts', symbol: 'symbol', venue: 'venue', bid: 'bid', ask: 'ask' });
     if (Object.values(col).some((i) => i < 0)) {
       throw new ValidationError(
         [{ path: '', message: `expected the header "${CANONICAL_HEADER}" (or JSON lines), found "${line.trim()}"` }],
@@ -74,7 +68,7 @@ export class CanonicalDecoder implements FormatDecoder {
     }
     this.col = col;
     this.exchangeCol = names.indexOf(EXCHANGE_TS_COLUMN);
-    this.sizeCol = { bidSize: names.indexOf('bid_size'), askSize: names.indexOf('ask_size'), bids: names.indexOf('bids'), asks: names.indexOf('asks') };
+    this.sizeCol = columnsOf(names, { bidSize: 'bid_size', askSize: 'ask_size', bids: 'bids', asks: 'asks' });
     return true;
   }
 

@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.js';
-import { headerNames, numberCell, splitCsv } from '../csv-cells.js';
+import { columnsOf, headerNames, numberCell, splitCsv } from '../csv-cells.js';
 import { setTopSizes, type QuoteRecord } from '../quote-record.js';
 import { setPrices, stampAndMap, type DecodeContext, type Decoded, type FormatDecoder } from './decoder.js';
 
@@ -19,14 +19,7 @@ export class TardisQuotesDecoder implements FormatDecoder {
 
   header(line: string): boolean {
     const names = headerNames(splitCsv(line));
-    const col = {
-      symbol: names.indexOf('symbol'),
-      ts: names.indexOf('timestamp'),
-      askAmount: names.indexOf('ask_amount'),
-      ask: names.indexOf('ask_price'),
-      bid: names.indexOf('bid_price'),
-      bidAmount: names.indexOf('bid_amount'),
-    };
+    const col = columnsOf(names, { symbol: 'symbol', ts: 'timestamp', askAmount: 'ask_amount', ask: 'ask_price', bid: 'bid_price', bidAmount: 'bid_amount' });
     if (col.symbol < 0 || col.ts < 0 || col.ask < 0 || col.bid < 0)
       throw new ValidationError([{ path: '', message: `expected the Tardis quotes header "${HEADER}", found "${line.trim()}"` }], `${this.ctx.path}:1`);
     this.col = col;
