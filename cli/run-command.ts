@@ -12,7 +12,7 @@ import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
-import { campaignFromObject, parseConfigText } from '../core/config/load-config.js';
+import { campaignFromObject, parseConfigText, withLinesOf } from '../core/config/load-config.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
@@ -267,7 +267,8 @@ export async function reportCommand(dir: string): Promise<number> {
  */
 function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
-  const raw = resolveFeedPaths(parseConfigText(readFileSync(path, 'utf8'), path), dirname(resolve(path)));
+  const text = readFileSync(path, 'utf8');
+  const raw = resolveFeedPaths(parseConfigText(text, path), dirname(resolve(path)));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ValidationError([{ path: '', message: 'expected a mapping of campaign settings' }], path);
   const config = { ...(raw as Record<string, unknown>) };
@@ -279,7 +280,7 @@ function localConfig(path: string, duration: string | undefined): Record<string,
       throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
     config.duration = seconds;
   }
-  campaignFromObject(config, path);
+  withLinesOf(text, path, () => campaignFromObject(config, path));
   return config;
 }
 

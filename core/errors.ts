@@ -145,6 +145,8 @@ export function cliExitCodeFor(error: unknown): CliExitCode {
 export interface FieldIssue {
   path: string;
   message: string;
+  /** The 1-based line of the field in the file `source` names, when known. */
+  line?: number;
 }
 
 /** Input that does not satisfy a schema or a rule. `source` names the file or request, if any. */
@@ -363,8 +365,9 @@ export class StoreReplacedError extends FencedOutError {
 
 function formatIssues(issues: FieldIssue[], source?: string): string {
   const prefix = source ? `${source}: ` : '';
-  if (issues.length === 1) return `${prefix}${issueLine(issues[0] as FieldIssue)}`;
-  return `${prefix}${issues.length} problems\n${issues.map((i) => `  - ${issueLine(i)}`).join('\n')}`;
+  const only = issues.length === 1 ? (issues[0] as FieldIssue) : undefined;
+  if (only) return `${source && only.line !== undefined ? `${source}:${only.line}: ` : prefix}${issueLine(only)}`;
+  return `${prefix}${issues.length} problems\n${issues.map((i) => `  - ${i.line !== undefined ? `line ${i.line}: ` : ''}${issueLine(i)}`).join('\n')}`;
 }
 
 function issueLine(issue: FieldIssue): string {

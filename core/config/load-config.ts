@@ -6,7 +6,7 @@ import { CampaignConfigSchema, type CampaignConfig } from './campaign-config.js'
 import { resolveFeedPaths } from './feed-paths.js';
 import { resolveCampaign, type Campaign } from './resolve-campaign.js';
 import { symbolUniverse } from './universe.js';
-import { toFieldIssues } from './zod-issues.js';
+import { campaignConfigIssues, withLines } from './config-issues.js';
 
 /**
  * Validates an already-parsed config object (from a file or an API body).
@@ -14,7 +14,7 @@ import { toFieldIssues } from './zod-issues.js';
  */
 export function parseCampaignConfig(raw: unknown, source?: string): CampaignConfig {
   const result = CampaignConfigSchema.safeParse(raw);
-  if (!result.success) throw new ValidationError(toFieldIssues(result.error), source);
+  if (!result.success) throw new ValidationError(campaignConfigIssues(result.error, raw), source);
   return result.data;
 }
 
@@ -43,5 +43,20 @@ export function loadCampaignFile(path: string): Campaign {
     const code = (error as NodeJS.ErrnoException).code;
     throw new ValidationError([{ path: '', message: code === 'ENOENT' ? 'no such file' : `cannot read: ${code ?? String(error)}` }], path);
   }
-  return campaignFromObject(resolveFeedPaths(parseConfigText(text, path), dirname(path)), path);
+  return withLinesOf(text, path, () => campaignFromObject(resolveFeedPaths(parseConfigText(text, path), dirname(path)), path));
+}
+
+/**
+ * Runs `check`, a validation of the config read from `text` (the file `path`); a refusal naming
+ * that file is thrown again with each issue's line in it (`bad.yaml:15: strategy.entryBsp: …`).
+ */
+export function withLinesOf<T>(text: string, path: string, check: () => T): T {
+  try {
+    return check();
+  } catch (error) {
+    if (error instanceof ValidationError && error.source === path && error.issues.some((i) => i.line === undefined)) {
+      throw new ValidationError(withLines(error.issues, text), path);
+    }
+    throw error;
+  }
 }

@@ -6,7 +6,7 @@
  * is taken (it replays its 10 recorded minutes and ends, exit 0, 'Ran the full duration' passing:
  * a replay that ran out ends a window asked by duration).
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { configVariant, readReport, runFolder, startCli } from '../support/cli-process.js';
@@ -32,12 +32,24 @@ async function refused(config: string, runDir: string): Promise<{ code: number |
   return { code: (await cli.exited).code, stderr: cli.stderr(), out };
 }
 
+/** The 1-based line of `config` holding `text`: a refusal names it (`bad.yaml:12: duration: …`). */
+function lineOf(config: string, text: string): number {
+  const line =
+    readFileSync(config, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes(text)) + 1;
+  if (line === 0) throw new Error(`${config}: no line holds ${text}`);
+  return line;
+}
+
 describe('arbfleet run: duration and window caps', () => {
   it('exits 2 naming the file and duration for a clock: real campaign of 800h, leaving no run folder', async () => {
     const runDir = runFolder();
     const bad = configVariant(runDir, 'bad', (y) => y.replace('duration: 30s', 'duration: 800h'));
     const { code, stderr, out } = await refused(bad, runDir);
-    expect(stderr).toContain(`arbfleet: ${bad}: duration: must be at most 720h (30 days) with clock: real (wall time), got 800h`);
+    expect(stderr).toContain(
+      `arbfleet: ${bad}:${lineOf(bad, 'duration: 800h')}: duration: must be at most 720h (30 days) with clock: real (wall time), got 800h`,
+    );
     expect(code, stderr).toBe(2);
     expect(existsSync(out), 'run folder made for a refused config').toBe(false);
   });
@@ -52,9 +64,13 @@ describe('arbfleet run: duration and window caps', () => {
       y.replace(/feed: \{ kind: replay, path: (\S+) \}/, 'feed: { kind: replay, path: $1, from: "2000-01-01T00:00:00Z", to: "2025-01-01T00:00:00Z" }'),
     );
     const [b, d] = await Promise.all([refused(backwards, backwardsDir), refused(decades, decadesDir)]);
-    expect(b.stderr).toContain(`arbfleet: ${backwards}: feed.to: must be after feed.from (2025-04-01T00:00:00Z), got 2025-01-01T00:00:00Z`);
+    expect(b.stderr).toContain(
+      `arbfleet: ${backwards}:${lineOf(backwards, 'feed:')}: feed.to: must be after feed.from (2025-04-01T00:00:00Z), got 2025-01-01T00:00:00Z`,
+    );
     expect(b.code, b.stderr).toBe(2);
-    expect(d.stderr).toContain(`arbfleet: ${decades}: feed.to: the window feed.from → feed.to spans 9132 days; at most 3660 days of recorded time`);
+    expect(d.stderr).toContain(
+      `arbfleet: ${decades}:${lineOf(decades, 'feed:')}: feed.to: the window feed.from → feed.to spans 9132 days; at most 3660 days of recorded time`,
+    );
     expect(d.code, d.stderr).toBe(2);
     expect([existsSync(b.out), existsSync(d.out)]).toEqual([false, false]);
   });
