@@ -5,10 +5,10 @@ import { AlreadyExistsError, FencedOutError, NotFoundError, ShardClosedError, St
 import { CampaignRecordSchema, HeartbeatSchema, LifecycleEventSchema, ShardRecordSchema, ShardWriterSchema } from '../model/records.js';
 import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord, ShardStatus } from '../model/records.js';
 import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
-import { FillSchema, type Fill } from '../model/fill.js';
+import type { Fill } from '../model/fill.js';
 import { reconcileCommit, refuseGaps, refuseRepeatedSeqs, seqRange, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
-import { checkVersion, refuseForeignShards, refuseRepeatedShardIds, validateRecord } from '../model/record-codec.js';
+import { checkVersion, refuseForeignShards, refuseRepeatedShardIds, validateFill, validateRecord } from '../model/record-codec.js';
 import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import { isConstraintViolation, SqliteDatabase, type RecordRow, type Statement } from './sqlite-database.js';
@@ -325,7 +325,7 @@ export class SqliteCampaignStore implements CampaignStore {
    */
   private commit(key: ShardKey, generation: number, writer: string, fills: readonly Fill[], checkpoint: Checkpoint | null): void {
     const name = `shard ${key.campaignId}/${key.shardId}`;
-    const validFills = fills.map((fill) => validateRecord(FillSchema, fill, `${name} fill seq ${fill.seq}`));
+    const validFills = fills.map((fill) => validateFill(fill, name));
     const validCheckpoint = checkpoint ? validateRecord(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
     refuseRepeatedSeqs(name, validFills);
     this.database.write(() => {

@@ -1,7 +1,8 @@
 /**
- * `isFill` (core/model/fill-check.ts), the store's cheap read-path check, says yes exactly when
- * `FillSchema` does: on fills as the engine writes them and on every field set to each odd value,
- * removed, or joined by a key the schema does not know, plus random objects.
+ * `isFill` (core/model/fill-check.ts), the stores' cheap check of fills read back and committed,
+ * says yes exactly when `FillSchema` does on plain objects: on fills as the engine writes them and
+ * on every field set to each odd value, removed, or joined by a key the schema does not know, plus
+ * random objects; and no on objects that are not plain (zod decides those).
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -92,6 +93,22 @@ describe('isFill agrees with FillSchema', () => {
     }
     for (const odd of ODD) agree(odd);
     expect(refused).toBeGreaterThan(500); // the corpus exercises refusals, not only yeses
+  });
+
+  it('on null-prototype objects; an object inheriting its fields or a class instance is left to zod (no), and zod gives back own fields', () => {
+    for (const base of [PLAIN, FULL]) {
+      agree(Object.assign(Object.create(null), base));
+      agree(Object.assign(Object.create(null), base, { price: -1 }));
+      // zod reads inherited fields and accepts; a store writing the value as given would keep none of them.
+      const inheriting: unknown = Object.create(base);
+      expect(FillSchema.safeParse(inheriting).success).toBe(true);
+      expect(isFill(inheriting)).toBe(false);
+      expect(FillSchema.parse(inheriting)).toEqual(base);
+      class Leg {}
+      const instance = Object.assign(new Leg(), base);
+      expect(FillSchema.safeParse(instance).success).toBe(true);
+      expect(isFill(instance)).toBe(false);
+    }
   });
 
   it('on random objects shaped like fills', () => {
