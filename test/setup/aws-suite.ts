@@ -63,10 +63,12 @@ process.env.AWS_ENDPOINT_URL = leased.endpoint;
 process.env.AWS_REGION ??= 'us-east-1';
 process.env.AWS_ACCESS_KEY_ID ??= 'testing';
 process.env.AWS_SECRET_ACCESS_KEY ??= 'testing';
-// The SDK's timeouts end a held call now (core/aws/aws-clients.ts), and moto copies a table for
-// every item of a transaction (a 98-fill TransactWriteItems took 10–28 s on a 1,600-item ledger on
-// a loaded 2-core machine): clients built from the environment here, and the engines started with
-// it, give an attempt 30 s, so the emulator's slowness is not a fault of the code under test.
+// The SDK's timeouts end a held call now (core/aws/aws-clients.ts), and moto is slow on a loaded
+// 2-core machine (a 98-fill TransactWriteItems took 10–28 s on a 1,600-item ledger while moto copied
+// the table once per item; scripts/moto_server.py now copies it once per transaction, and heartbeat
+// transactions still took up to 6 s at a load of 15): clients built from the environment here, and
+// the engines started with it, give an attempt 30 s, so the emulator's slowness is not a fault of
+// the code under test.
 // Suites that measure the timeouts set their own (held-answers.test.ts).
 process.env.ARBFLEET_AWS_REQUEST_TIMEOUT_MS ??= '30000';
 

@@ -42,9 +42,10 @@ const REGION = 'us-east-1';
 const prefix = `arbfleet-split-${process.pid}-`;
 const tables = tableNames(prefix);
 /**
- * The engines' attempt timeout here: moto copies a table for every item of a transaction, and a
- * 98-fill TransactWriteItems took 10–28 s on a 1,600-item ledger on this loaded 2-core machine;
- * production's 5 s would make the emulator's slowness the fault under test.
+ * The engines' attempt timeout here: moto is slow on this loaded 2-core machine (a 98-fill
+ * TransactWriteItems took 10–28 s on a 1,600-item ledger while moto copied the table for every item
+ * of a transaction, before scripts/moto_server.py; heartbeat transactions still took up to 6 s at a
+ * load of 15); production's 5 s would make the emulator's slowness the fault under test.
  */
 const ENGINE_REQUEST_TIMEOUT_MS = 15_000;
 const SETTINGS = awsClientSettings({ ARBFLEET_AWS_REQUEST_TIMEOUT_MS: String(ENGINE_REQUEST_TIMEOUT_MS) });
@@ -53,8 +54,8 @@ const HOLD_MS = 40_000;
 
 // Two symbols on a lively market, 2 minutes of virtual time, commits every 40 s of engine time:
 // ~130 fills a commit, so each is written in two parts (98 fills, then the rest with the head).
-// Longer runs make moto slower (it copies the table per transaction item): a 3-minute run's final
-// 196-fill commit outlasted three 15 s attempts at a load of 10.
+// Longer runs made moto slower while it copied the table per transaction item (a 3-minute run's final
+// 196-fill commit outlasted three 15 s attempts at a load of 10; scripts/moto_server.py copies it once now).
 const config = {
   ...emulatorCampaignInput('split-commit', 11),
   symbols: ['BTC', 'ETH'],
