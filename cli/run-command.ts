@@ -71,6 +71,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     const chaos = parseChaos(values.chaos ?? '');
     const campaignId = `c-${systemClock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     runDir = resolve(values.out ?? join('runs', campaignId));
+    refuseUsedRunFolder(runDir);
     manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
     mkdirSync(runDir, { recursive: true });
     writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
@@ -282,6 +283,31 @@ function localConfig(path: string, duration: string | undefined): Record<string,
   }
   withLinesOf(text, path, () => campaignFromObject(config, path));
   return config;
+}
+
+/**
+ * A run folder holds one campaign: `--out` naming a folder another run wrote (its `run.json`) is
+ * refused, exit 2, before anything is written. It used to start the new campaign there, replacing
+ * the earlier run's `run.json`, report, `events.jsonl` and task logs (its records left in
+ * `fleet.db`, but `arbfleet report` and `trades` reading the new one).
+ */
+function refuseUsedRunFolder(runDir: string): void {
+  if (!existsSync(join(runDir, 'run.json'))) return;
+  let earlier = 'another run';
+  try {
+    earlier = `run ${readManifest(runDir).campaignId}`;
+  } catch {
+    // An unreadable run.json is still another run's: refused all the same.
+  }
+  throw new ValidationError(
+    [
+      {
+        path: '--out',
+        message: `already holds ${earlier} (run.json): give another --out, or remove that folder (arbfleet run --resume ${runDir} picks up a run whose control plane was killed)`,
+      },
+    ],
+    runDir,
+  );
 }
 
 export function readManifest(runDir: string): RunManifest {
