@@ -11,7 +11,7 @@ import { CheckpointSchema, type Checkpoint } from '../model/checkpoint.js';
 import { FillSchema, type Fill } from '../model/fill.js';
 import { refuseRepeatedSeqs, type StoredFill } from '../model/ledger-reconcile.js';
 import type { Progress } from '../model/progress.js';
-import { checkVersion, refuseForeignShards, refuseRepeatedShardIds, validateRecord } from '../model/record-codec.js';
+import { checkVersion, refuseForeignShards, refuseRepeatedShardIds, validateFill, validateRecord } from '../model/record-codec.js';
 import { newWriterId, shardHolderBesides } from '../model/shard-writer.js';
 import type { CampaignPatch, CampaignStore, RestorePoint, ShardKey, ShardPatch, ShardPersistence } from '../ports.js';
 import type { DynamoDbClients } from './dynamodb-client.js';
@@ -240,7 +240,9 @@ export class DynamoDbCampaignStore implements CampaignStore {
 
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
     const items = await this.access.queryPartition(this.tables.heartbeats, 'shardKey', shardKeyOf(key));
-    return items.map((item) => this.access.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${shardKeyOf(key)}`, this.tables.heartbeats));
+    return items.map((item) =>
+      this.access.parseStored(HeartbeatSchema, item.heartbeat, `heartbeat of shard ${key.campaignId}/${key.shardId}`, this.tables.heartbeats),
+    );
   }
 
   async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
@@ -253,7 +255,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return this.access.parseStored(
       CheckpointSchema,
       without(item, ['shardKey', LEDGER_SEQ]),
-      `checkpoint of shard ${shardKeyOf(key)}`,
+      `checkpoint of shard ${key.campaignId}/${key.shardId}`,
       this.tables.checkpoints,
     );
   }
@@ -286,7 +288,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
    * the condition, the shard is read, and the right one is tried. The peak never decreases.
    */
   private async heartbeat(key: ShardKey, generation: number, writer: string, progress: Progress, peak: { bytes?: number }, ticks: TicksSince): Promise<void> {
-    const name = `shard ${shardKeyOf(key)}`;
+    const name = `shard ${key.campaignId}/${key.shardId}`;
     const receivedAt = this.clock.now();
     const ticksSince = ticks.next(progress, receivedAt);
     const heartbeat = validateRecord(HeartbeatSchema, { generation, writer, receivedAt, ticksSince, progress }, `heartbeat of ${name}`);
@@ -341,7 +343,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
    * holds the shard, and every other writer's next heartbeat or commit is fenced.
    */
   private async claim(key: ShardKey, generation: number, writer: string): Promise<void> {
-    const claim = validateRecord(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${shardKeyOf(key)}`);
+    const claim = validateRecord(ShardWriterSchema, { id: writer, generation, claimedAt: this.clock.now() }, `claim of shard ${key.campaignId}/${key.shardId}`);
     try {
       await this.db.send(
         new UpdateCommand({
@@ -380,8 +382,8 @@ export class DynamoDbCampaignStore implements CampaignStore {
     checkpoint: Checkpoint | null,
     head: HeadCache,
   ): Promise<void> {
-    const name = `shard ${shardKeyOf(key)}`;
-    const validFills = fills.map((fill) => validateRecord(FillSchema, fill, `${name} fill seq ${fill.seq}`));
+    const name = `shard ${key.campaignId}/${key.shardId}`;
+    const validFills = fills.map((fill) => validateFill(fill, name));
     const validCheckpoint = checkpoint ? validateRecord(CheckpointSchema, checkpoint, `${name} checkpoint`) : null;
     refuseRepeatedSeqs(name, validFills);
     await commitShardFills(
@@ -433,7 +435,7 @@ export class DynamoDbCampaignStore implements CampaignStore {
     return this.access.parseStored(
       FillSchema,
       without(item, ['shardKey', WRITER_GENERATION, WRITER_ID]),
-      `fill of shard ${shardKeyOf(key)}`,
+      `fill of shard ${key.campaignId}/${key.shardId}`,
       this.tables.ledger,
     );
   }

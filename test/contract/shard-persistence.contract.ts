@@ -6,7 +6,7 @@
  * them: `core/model/ledger-reconcile.ts`). Every adapter runs this same suite.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FencedOutError, isRetryable, LedgerConflictError, LedgerGapError, ProgrammingError } from '../../core/errors.js';
+import { FencedOutError, isRetryable, LedgerConflictError, LedgerGapError, ProgrammingError, ValidationError } from '../../core/errors.js';
 import type { ShardRecord } from '../../core/model/records.js';
 import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports.js';
 import type { Fill } from '../../core/model/fill.js';
@@ -74,6 +74,11 @@ export interface ShardPersistenceContractOptions {
    * SQLite's commits are one transaction and leave none, so it records no writer per fill.
    */
   recordsFillWriters?: boolean;
+  /**
+   * The adapter checks every fill of a commit before writing any (the stores, through
+   * `validateFill`, `core/model/record-codec.ts`); the in-memory ledger of engine tests does not.
+   */
+  validatesFills?: boolean;
 }
 
 /** Registers the `ShardPersistence` contract for one adapter. */
@@ -93,6 +98,36 @@ export function describeShardPersistenceContract(
     afterEach(async () => {
       await harness.cleanup();
     });
+
+    // Registered only for adapters that check fills (no skipped test for the others).
+    if (options.validatesFills)
+      it('refuses a commit holding a malformed fill with a ValidationError naming the shard, the seq and the field, and writes nothing of it', async () => {
+        const port = harness.forTask(key, 0);
+        await port.restore();
+        const owner = `shard ${key.campaignId}/${key.shardId} fill seq`;
+        const [good, second] = fills(0, 2, 0) as [Fill, Fill];
+        const { generation: _gone, ...withoutGeneration } = second;
+        for (const [bad, field] of [
+          [{ ...second, price: -5 }, 'price'],
+          [{ ...second, seq: '1' }, 'seq'],
+          [{ ...second, venue: 'C' }, 'venue'],
+          [{ ...second, qty: Number.NaN }, 'qty'],
+          [{ ...second, extra: 1 }, 'extra'],
+          [withoutGeneration, 'generation'],
+        ] as const) {
+          const refused = await port.commit([good, bad as unknown as Fill], checkpoint(0, 1)).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          expect(refused, field).toBeInstanceOf(ValidationError);
+          expect((refused as ValidationError).source?.startsWith(owner), field).toBe(true);
+          expect((refused as ValidationError).message, field).toMatch(new RegExp(`^${owner} 1\\b.*\\b${field}\\b`, 's'));
+          expect(await harness.readLedger(key)).toEqual([]);
+        }
+        // A fill whose fields are inherited (zod accepts it): stored with every field.
+        await port.commit([Object.create(good) as Fill, second], checkpoint(0, 1));
+        expect(await harness.readLedger(key)).toEqual([good, second]);
+      });
 
     it('a fresh shard restores to no checkpoint and an empty tail', async () => {
       const task = harness.forTask(key, 0);

@@ -7,8 +7,7 @@ import { VirtualClock } from '../../core/clock.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { describeCampaignStoreContract } from './campaign-store.contract.js';
 import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
-import { FencedOutError, StoreReplacedError, ValidationError } from '../../core/errors.js';
-import type { Fill } from '../../core/model/fill.js';
+import { FencedOutError, StoreReplacedError } from '../../core/errors.js';
 import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
 
 /** A store in a fresh temporary folder, removed with everything in it on cleanup. */
@@ -30,21 +29,25 @@ function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; pat
 
 describeCampaignStoreContract('SqliteCampaignStore', async () => openTempStore());
 
-describeShardPersistenceContract('SqliteCampaignStore.forTask', async () => {
-  const { store, cleanup, path } = openTempStore();
-  // A commit here is one transaction and never leaves fills above the head: rows written past the store.
-  return storeBackedHarness(store, cleanup, async (key, generation, fills) => {
-    const raw = new Database(path);
-    try {
-      const insert = raw.prepare('INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)');
-      raw.transaction(() => {
-        for (const fill of fills) insert.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
-      })();
-    } finally {
-      raw.close();
-    }
-  });
-});
+describeShardPersistenceContract(
+  'SqliteCampaignStore.forTask',
+  async () => {
+    const { store, cleanup, path } = openTempStore();
+    // A commit here is one transaction and never leaves fills above the head: rows written past the store.
+    return storeBackedHarness(store, cleanup, async (key, generation, fills) => {
+      const raw = new Database(path);
+      try {
+        const insert = raw.prepare('INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?)');
+        raw.transaction(() => {
+          for (const fill of fills) insert.run(key.campaignId, key.shardId, fill.seq, generation, JSON.stringify(fill));
+        })();
+      } finally {
+        raw.close();
+      }
+    });
+  },
+  { validatesFills: true },
+);
 
 describe('SqliteCampaignStore file', () => {
   let cleanup: (() => Promise<void>) | undefined;
@@ -164,38 +167,6 @@ describe('SqliteCampaignStore file', () => {
     } finally {
       raw.close();
     }
-  });
-
-  it('refuses a commit holding a malformed fill with a ValidationError naming the shard, the seq and the field, and writes nothing of it', async () => {
-    const opened = openTempStore();
-    cleanup = opened.cleanup;
-    const { campaign, shards } = newCampaign('c1', 1);
-    await opened.store.createCampaign(campaign, shards);
-    const key = { campaignId: 'c1', shardId: 'shard-0' };
-    const port = opened.store.forTask(key, 0);
-    await port.restore();
-    const [good, second] = fills(0, 2, 0) as [Fill, Fill];
-    const { generation: _gone, ...withoutGeneration } = second;
-    for (const [bad, field] of [
-      [{ ...second, price: -5 }, 'price'],
-      [{ ...second, seq: '1' }, 'seq'],
-      [{ ...second, venue: 'C' }, 'venue'],
-      [{ ...second, qty: Number.NaN }, 'qty'],
-      [{ ...second, extra: 1 }, 'extra'],
-      [withoutGeneration, 'generation'],
-    ] as const) {
-      const refused = await port.commit([good, bad as unknown as Fill], checkpoint(0, 1)).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      expect(refused, field).toBeInstanceOf(ValidationError);
-      expect((refused as ValidationError).source).toMatch(/^shard c1\/shard-0 fill seq /);
-      expect((refused as ValidationError).message, field).toMatch(new RegExp(`^shard c1/shard-0 fill seq 1\\b.*\\b${field}\\b`, 's'));
-      expect(await opened.store.readLedger(key)).toEqual([]);
-    }
-    // A fill whose fields are inherited (zod accepts it): stored with every field.
-    await port.commit([Object.create(good) as Fill, second], checkpoint(0, 1));
-    expect(await opened.store.readLedger(key)).toEqual([good, second]);
   });
 
   it('refuses a file written by a newer schema, naming the file and both versions', () => {

@@ -47,5 +47,5 @@ describeShardPersistenceContract(
         await clients.documents.send(new PutCommand({ TableName: tableNames(prefix).ledger, Item: ledgerItem(key, fill, generation, writer) }));
     });
   },
-  { recordsFillWriters: true },
+  { recordsFillWriters: true, validatesFills: true },
 );
