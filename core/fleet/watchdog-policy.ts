@@ -426,7 +426,7 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
   if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
   if (stop.permanent) {
     const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
-    const said = lastLine(task.stderrTail ?? task.stoppedReason);
+    const said = lastLine(withoutAgentPreamble(task.stderrTail ?? task.stoppedReason));
     return { kind: 'fail', incident, budget, reason: `bad input, not retried: the engine exited ${ENGINE_EXIT.BAD_INPUT}${said ? `: ${said}` : ''}` };
   }
   return confirmed(shard, incident, now, policy);
@@ -547,6 +547,16 @@ function endedWithTrouble(shard: ShardRecord, incident: Incident, policy: Watchd
   };
   if (stopTaskId !== undefined) verdict.stopTaskId = stopTaskId;
   return verdict;
+}
+
+/**
+ * The stderr text without the task agent's preamble on its bad-input line ("arbfleet-agent: bad-input:
+ * engine exited 2 (bad input: not retried); its last stderr line: X" keeps X; the agent's own
+ * refusal keeps its reason; `engine-task/src/agent/task-agent.ts`): the fail reason already says
+ * so, and says it once.
+ */
+function withoutAgentPreamble(text: string | undefined): string | undefined {
+  return text?.replace(/^[ \t]*arbfleet-agent: bad-input: (engine exited 2 \(bad input: not retried\)(; its last stderr line: )?)?/gm, '');
 }
 
 /** The last non-empty line of a stderr tail (where the engine's own message is), cut to 300 characters. */

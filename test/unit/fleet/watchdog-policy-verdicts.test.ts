@@ -115,6 +115,22 @@ describe('a stopped task, judged', () => {
     expect(long.reason).toBe(`bad input, not retried: the engine exited 2: ${'x'.repeat(300)}`);
   });
 
+  it("bad input through the task agent: the reason says it once, quoting the engine's line, not the agent's preamble", () => {
+    const at = T0 + 20 * SEC;
+    const agentLine = 'arbfleet-agent: bad-input: engine exited 2 (bad input: not retried); its last stderr line: fake-engine: no price file for BTC';
+    const v = expectKind(
+      assessShard(running(T0), stopped({ exitCode: 2, stderrTail: `fake-engine: no price file for BTC\n${agentLine}\n` }), at, policy()),
+      'fail',
+    );
+    expect(v.reason).toBe('bad input, not retried: the engine exited 2: fake-engine: no price file for BTC');
+    const bare = 'arbfleet-agent: bad-input: engine exited 2 (bad input: not retried)';
+    const quiet = expectKind(assessShard(running(T0), stopped({ exitCode: 2, stderrTail: bare }), at, policy()), 'fail');
+    expect(quiet.reason).toBe('bad input, not retried: the engine exited 2');
+    const own = 'arbfleet-agent: bad-input: engine speaks task protocol 2: this agent speaks 1 (docs/task-protocol.md)';
+    const refused = expectKind(assessShard(running(T0), stopped({ exitCode: 2, stderrTail: own }), at, policy()), 'fail');
+    expect(refused.reason).toBe('bad input, not retried: the engine exited 2: engine speaks task protocol 2: this agent speaks 1 (docs/task-protocol.md)');
+  });
+
   it('a task just launched and reported STOPPED is judged, not taken for a runtime that has not caught up', () => {
     const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: T0 });
     expectKind(assessShard(launching, stopped({ exitCode: 1 }), T0 + 10 * SEC, policy()), 'restart');
