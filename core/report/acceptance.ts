@@ -5,6 +5,7 @@
  * result in words.
  */
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
+import { ENGINE_EXIT } from '../exit-codes.js';
 import { isVirtualClock, type CampaignRecord, type Heartbeat, type RestartCause, type ShardRecord } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
@@ -328,17 +329,27 @@ function allSymbolsTraded({ campaign, ledgers }: AcceptanceFacts): AcceptanceCri
 function noUnhandledException({ shards }: AcceptanceFacts): AcceptanceCriterion {
   const crashCauses: RestartCause[] = ['CRASHED', 'OOM'];
   const counts = new Map<RestartCause, number>();
-  for (const s of shards) for (const r of s.restarts) if (crashCauses.includes(r.cause)) counts.set(r.cause, (counts.get(r.cause) ?? 0) + 1);
+  // An engine that refused its input (exit ENGINE_EXIT.BAD_INPUT, no signal: `classifyStop` in
+  // core/fleet/watchdog-policy.ts) failed its shard without a restart: said, never counted as a crash.
+  const badInput = (r: ShardRecord['restarts'][number]) => r.cause === 'CRASHED' && r.detail.exitCode === ENGINE_EXIT.BAD_INPUT && !r.detail.signal;
+  let refused = 0;
+  for (const s of shards) {
+    for (const r of s.restarts) {
+      if (badInput(r)) refused += 1;
+      else if (crashCauses.includes(r.cause)) counts.set(r.cause, (counts.get(r.cause) ?? 0) + 1);
+    }
+  }
   const crashes = [...counts.values()].reduce((a, b) => a + b, 0);
   const byCause = [...counts].map(([cause, n]) => `${cause} ×${n}`).join(', ');
   // A busy or unreachable store (STORE_UNAVAILABLE) is not the engines' crash: said, never counted.
   const outages = shards.reduce((n, s) => n + s.restarts.filter((r) => r.cause === 'STORE_UNAVAILABLE').length, 0);
   const store = outages === 0 ? '' : `; ${outages} restart(s) for the store being unavailable (STORE_UNAVAILABLE), not counted as crashes`;
+  const input = refused === 0 ? '' : `; ${refused} shard(s) failed for bad input (engine exit ${ENGINE_EXIT.BAD_INPUT}, not retried), not counted as crashes`;
   return {
     id: 'no-unhandled-exception',
     criterion: 'Crash-free',
     target: '0 CRASHED or OOM restarts',
-    result: (crashes === 0 ? '0 crashes' : `${crashes} ${crashes === 1 ? 'crash' : 'crashes'} (${byCause}); restart causes are listed below`) + store,
+    result: (crashes === 0 ? '0 crashes' : `${crashes} ${crashes === 1 ? 'crash' : 'crashes'} (${byCause}); restart causes are listed below`) + store + input,
     pass: crashes === 0,
   };
 }

@@ -42,7 +42,7 @@ export const ReportTotalsSchema = z
     latencyUs: LatencySummarySchema,
     /** Highest resident set size of one task (in total: of any shard's task). */
     peakRssBytes: z.number().int().nonnegative(),
-    /** Number of restarts. */
+    /** Number of restarts that happened (a new generation launched); the incident a shard failed on is not one. */
     restarts: z.number().int().nonnegative(),
   })
   .strict();

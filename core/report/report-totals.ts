@@ -23,7 +23,8 @@ export function shardTotals(shard: ShardRecord, history: readonly Heartbeat[], r
     realizedPnl: { micros: latest?.realizedPnlMicros ?? ZERO_MICROS, currency },
     latencyUs: shardLatency(history),
     peakRssBytes: peakRss,
-    restarts: shard.restarts.length,
+    // Restarts that happened: an incident the shard failed on (a spent budget, bad input) raised no generation.
+    restarts: shard.restarts.filter((r) => r.fromGeneration < shard.generation).length,
   };
 }
 
