@@ -14,6 +14,7 @@ import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
 import { campaignFromObject, parseConfigText, withLinesOf } from '../core/config/load-config.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
+import { replaySourceIssues } from '../core/data/source-check.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
 import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
@@ -281,7 +282,12 @@ function localConfig(path: string, duration: string | undefined): Record<string,
       throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
     config.duration = seconds;
   }
-  withLinesOf(text, path, () => campaignFromObject(config, path));
+  withLinesOf(text, path, () => {
+    // The recorded files too, before the run folder is made: a missing or unreadable one is named
+    // with the config's file and line, as any other field (the fleet checks again at creation).
+    const issues = replaySourceIssues(campaignFromObject(config, path).config);
+    if (issues.length > 0) throw new ValidationError(issues, path);
+  });
   return config;
 }
 

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { SourceReader, type SourceSpec } from './source-reader.js';
@@ -12,7 +13,7 @@ export const CHECKED_UPDATES = 200;
  * unreadable file, a header or format that cannot be read, a timestamp whose unit or zone cannot
  * be trusted, a source whose first lines hold no update at all. Skipped lines further in are the
  * replay's to count. Returns the issues (empty when every source reads), fields named like
- * `feed.path` or `feed.sources.1.path`.
+ * `feed.path` or `feed.sources[1].path` (the paths the config's own issues use, so a file's line can be found).
  */
 export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
   const feed = config.feed;
@@ -22,7 +23,7 @@ export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
     feed.path !== undefined
       ? [{ field: 'feed.path', spec: { path: feed.path, format: 'canonical', quotes, ...(feed.format !== undefined ? { shape: feed.format } : {}) } }]
       : (feed.sources ?? []).map((s, i) => ({
-          field: `feed.sources.${i}.path`,
+          field: `feed.sources[${i}].path`,
           spec: {
             path: s.path,
             format: s.format,
@@ -43,6 +44,9 @@ export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
 }
 
 function sourceProblem(spec: SourceSpec): string | undefined {
+  // Before the reader, whose format checks (a symbol map for a file named after no market, …) would
+  // otherwise speak of a file that is not there.
+  if (!existsSync(spec.path)) return `${spec.path}: no such file`;
   let reader: SourceReader | undefined;
   try {
     reader = new SourceReader(spec);

@@ -75,6 +75,16 @@ describe('arbfleet run: duration and window caps', () => {
     expect([existsSync(b.out), existsSync(d.out)]).toEqual([false, false]);
   });
 
+  it('exits 2 naming the file, line and feed path for a replay file that is not there, leaving no run folder', async () => {
+    const runDir = runFolder();
+    const missing = join(runDir, 'upbit-nope.csv');
+    const config = configIn(runDir, DISLOCATIONS, (y) => y.replace(/feed: \{ kind: replay, path: (\S+) \}/, `feed: { kind: replay, path: ${missing} }`));
+    const { code, stderr, out } = await refused(config, runDir);
+    expect(stderr).toContain(`arbfleet: ${config}:${lineOf(config, 'feed:')}: feed.path: ${missing}: no such file`);
+    expect(code, stderr).toBe(2);
+    expect(existsSync(out), 'run folder made for a refused config').toBe(false);
+  });
+
   it('takes a 90-day clock: virtual backtest by duration (recorded time, not the wall clock)', async () => {
     const runDir = runFolder();
     const config = configIn(runDir, DISLOCATIONS, (y) => y.replace('duration: 10m', 'duration: 2160h'));

@@ -108,11 +108,11 @@ describe('replay sources checked when a campaign is created', () => {
       }),
     );
     expect(issues.map((i) => i.path)).toEqual([
-      'feed.sources.0.path',
-      'feed.sources.1.path',
-      'feed.sources.2.path',
-      'feed.sources.3.path',
-      'feed.sources.4.path',
+      'feed.sources[0].path',
+      'feed.sources[1].path',
+      'feed.sources[2].path',
+      'feed.sources[3].path',
+      'feed.sources[4].path',
     ]);
     expect(issues[0]?.message).toMatch(/nope\.csv: no such file/);
     expect(issues[1]?.message).toMatch(/binance_bookTicker\.csv:1: expected the Tardis quotes header/);
