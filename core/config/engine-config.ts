@@ -19,7 +19,8 @@ const EngineEnvSchema = z.record(z.string(), z.string()).superRefine((env, ctx) 
  * Which engine runs each shard (issue 18). `builtin` (the default): arbfleet's own TypeScript
  * engine, in process. `command`: any program speaking the task protocol (`docs/task-protocol.md`)
  * on its stdin/stdout, started by arbfleet's agent as its child: `command` is the program and its
- * arguments (no shell), `cwd` its working directory (default: the task's), `env` variables added
+ * arguments (no shell), `cwd` its working directory (in a config file: relative to the file's folder,
+ * and that folder when not given, as feed paths are, `core/config/feed-paths.ts`; else the task's), `env` variables added
  * to its environment; `image` is the container image it runs in on AWS (a base image users build
  * `FROM`); locally it is ignored.
  */
