@@ -124,6 +124,13 @@ export const ProgressSchema = z.preprocess(
       latencyP50Us: z.number().nonnegative(),
       latencyP99Us: z.number().nonnegative(),
       latencyMaxUs: z.number().nonnegative(),
+      /**
+       * `false` when the engine measured no latency (a command engine whose `progress` carries no
+       * `latency`, docs/task-protocol.md): the three latency fields are then 0 placeholders, not
+       * measurements, and the report's loop-latency row says "not measured". Absent: measured
+       * (the built-in engine; heartbeats stored before this field).
+       */
+      latencyMeasured: z.literal(false).optional(),
       rssBytes: z.number().int().nonnegative(),
       heapUsedBytes: z.number().int().nonnegative(),
       symbols: z.array(SymbolProgressSchema),

@@ -21,6 +21,29 @@ export const FULL_DURATION_FRACTION = 0.99;
 /** Loop latency p99 must stay under this (µs). */
 export const LATENCY_P99_TARGET_US = 10_000;
 
+/**
+ * Whether a heartbeat carries the engine's progress, not only a task's liveness: the engine's loop
+ * turned (`turns`, a command engine's `counter`) or took a tick. A command engine's agent
+ * heartbeats on its own before the engine's first `progress`, and for ever when the engine never
+ * says `hello` (docs/task-protocol.md), with 0 ticks and 0 turns: such beats show the agent alive,
+ * not the engine running, so "Ran the full duration" and "Monitoring on" do not pass on them.
+ */
+export function showsEngineProgress(h: Heartbeat): boolean {
+  return h.progress.ticks > 0 || (h.progress.turns ?? 0) > 0;
+}
+
+/** The shards that heartbeated, none of whose heartbeats showed engine progress, in words. */
+function withoutEngineProgress(shards: readonly ShardRecord[], histories: ReadonlyMap<string, readonly Heartbeat[]>, longerThanSec = 0): string[] {
+  return shards.flatMap((s) => {
+    const history = histories.get(s.shardId) ?? [];
+    const first = history[0];
+    const last = history.at(-1);
+    if (first === undefined || last === undefined || history.some(showsEngineProgress)) return [];
+    if ((last.receivedAt - first.receivedAt) / 1000 <= longerThanSec) return [];
+    return [`${s.shardId}: no engine progress in ${formatCount(history.length)} heartbeats (0 ticks, 0 turns: the task alive, its engine not running)`];
+  });
+}
+
 /** Everything the acceptance table is judged on. */
 export interface AcceptanceFacts {
   campaign: CampaignRecord;
@@ -106,6 +129,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
     .reduce<number | undefined>((min, h) => (h === undefined ? min : Math.min(min ?? Infinity, h.progress.eventTime ?? h.progress.at)), undefined);
   const asked = askedWindowOf(campaign, config, firstEventTime);
   const notCompleted = shards.filter((s) => s.status !== 'COMPLETED').map((s) => `${s.shardId} ${s.status}`);
+  const idle = withoutEngineProgress(shards, histories);
 
   if (asked !== null) {
     const spanMs = Math.max(0, asked.endMs - asked.startMs);
@@ -119,7 +143,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
       return [`${s.shardId} ${where}${ranOut ? ': its data ended' : ''}`];
     });
     const allRanOut = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
-    const problems = [...notCompleted, ...short];
+    const problems = [...notCompleted, ...idle, ...short];
     const covered = `recorded ${formatInstant(asked.startMs)} → ${formatInstant(asked.endMs)} (${formatSeconds(spanMs / 1000)}, asked by ${asked.by})`;
     return {
       ...base,
@@ -148,7 +172,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
   });
   const replayEnded = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
   const ranEnough = replayEnded || window.ranSec >= FULL_DURATION_FRACTION * config.durationSec;
-  const problems = [...notCompleted, ...early];
+  const problems = [...notCompleted, ...idle, ...early];
   return {
     ...base,
     target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED`,
@@ -163,9 +187,21 @@ function loopLatency({ shardReports, histories }: AcceptanceFacts): AcceptanceCr
   const base = { id: 'loop-latency', criterion: 'Loop latency p99', target: `< ${formatLatencyUs(LATENCY_P99_TARGET_US)}` } as const;
   const reporting = shardReports.filter((s) => (histories.get(s.shardId)?.length ?? 0) > 0);
   if (reporting.length === 0) return { ...base, result: 'no shard reported latency', pass: false };
-  const worst = reporting.reduce((a, b) => (b.totals.latencyUs.p99 > a.totals.latencyUs.p99 ? b : a));
+  // A shard none of whose heartbeats measured latency (`latencyMeasured: false`) is not judged on its placeholder 0 µs.
+  const measured = reporting.filter((s) => (histories.get(s.shardId) ?? []).some((h) => h.progress.latencyMeasured !== false));
+  const unmeasured = reporting.filter((s) => !measured.includes(s)).map((s) => s.shardId);
+  const notMeasured =
+    unmeasured.length === 0
+      ? ''
+      : `not measured for ${unmeasured.slice(0, 5).join(', ')}${unmeasured.length > 5 ? ', …' : ''} (its engine's progress carried no latency, docs/task-protocol.md)`;
+  if (measured.length === 0) return { ...base, result: notMeasured, pass: false };
+  const worst = measured.reduce((a, b) => (b.totals.latencyUs.p99 > a.totals.latencyUs.p99 ? b : a));
   const p99 = worst.totals.latencyUs.p99;
-  return { ...base, result: `${formatLatencyUs(p99)} (worst: ${worst.shardId})`, pass: p99 < LATENCY_P99_TARGET_US };
+  return {
+    ...base,
+    result: `${formatLatencyUs(p99)} (worst: ${worst.shardId})${notMeasured === '' ? '' : `; ${notMeasured}`}`,
+    pass: p99 < LATENCY_P99_TARGET_US && unmeasured.length === 0,
+  };
 }
 
 function monitoring({ shards, histories, config, campaign, now, window }: AcceptanceFacts): AcceptanceCriterion {
@@ -176,12 +212,15 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
   const base = {
     id: 'monitoring',
     criterion: 'Monitoring on',
-    target: `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter)`,
+    target: `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter), its engine's progress in them`,
   } as const;
-  if (silent.length > 0 || late.length > 0) {
+  // Beats without engine progress for longer than staleAfter: the agent alive, its engine never running.
+  const idle = withoutEngineProgress(shards, histories, config.staleAfterSec);
+  if (silent.length > 0 || late.length > 0 || idle.length > 0) {
     const problems = [
       ...late.map((g) => `${g.shardId} gen ${g.generation}: ${formatNumber(g.gapSec ?? 0, 1)} s silent from ${offsetOf(g, window)}`),
       ...silent.map((g) => `${g.shardId} never heartbeated`),
+      ...idle,
     ];
     return { ...base, result: problems.join('; '), pass: false };
   }

@@ -40,6 +40,8 @@ describe('the agent with a well-behaved engine', () => {
     expect(ledger.every((f) => f.generation === 0 && f.symbol === 'BTC')).toBe(true);
     const heartbeats = await task.store.readHeartbeats(task.key);
     expect(heartbeats.at(-1)?.progress).toMatchObject({ stop: { by: 'feed-done' }, lastFillSeq: 5, fillsA: 3, fillsB: 3, turns: 4 });
+    // The fake engine's progress carries no latency: its 0 µs are placeholders, said so (the report's row says "not measured").
+    expect(heartbeats.every((h) => h.progress.latencyMeasured === false)).toBe(true);
     // Who the engine said it was rides in the heartbeats once it said hello: the report names the engine from it.
     expect(heartbeats.at(-1)?.progress.engine).toEqual({ name: 'fake-engine', version: '1.0.0', protocol: 1 });
     expect(task.process.stdout()).toContain('engine: a plain log line from the engine');

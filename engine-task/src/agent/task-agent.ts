@@ -564,6 +564,8 @@ export class TaskAgent {
       latencyP50Us: p?.latency?.p50Us ?? 0,
       latencyP99Us: p?.latency?.p99Us ?? 0,
       latencyMaxUs: p?.latency?.maxUs ?? 0,
+      // No `latency` from the engine: the zeros above are placeholders, said so (the report shows "not measured").
+      ...(p?.latency === undefined ? { latencyMeasured: false as const } : {}),
       rssBytes: this.rssBytes,
       heapUsedBytes: 0,
       symbols: [],
