@@ -71,6 +71,12 @@ describe('bad input (exit 2)', () => {
     expect(shard?.generation).toBe(0); // never relaunched
     expect(shard?.restarts.map((r) => [r.cause, r.detail.exitCode])).toEqual([['CRASHED', 2]]);
     expect(shard?.restarts[0]?.detail.note).toMatch(/refused its input .* not relaunched/);
+    // Bad input is no crash and no restart: the report says so once, and counts nothing restarted.
+    expect(report.totals.restarts).toBe(0);
+    expect(report.acceptance.find((a) => a.id === 'no-unhandled-exception')).toMatchObject({
+      pass: true,
+      result: '0 crashes; 1 shard(s) failed for bad input (engine exit 2, not retried), not counted as crashes',
+    });
     expect(report.campaign.endReason).toMatch(
       /^shard shard-000 failed: bad input, not retried: the engine exited 2: .*ticks\.csv:302: ts: timestamp 1\.7e\+22 is not a plausible epoch/,
     );
