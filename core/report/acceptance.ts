@@ -10,7 +10,8 @@ import { isVirtualClock, type CampaignRecord, type Heartbeat, type RestartCause,
 import type { Fill } from '../model/fill.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
 import type { ReportConfig } from './report-config.js';
-import { formatCount, formatInstant, formatLatencyUs, formatNumber, formatOffset, formatSeconds } from './report-format.js';
+import { formatCount, formatInstant, formatLatencyUs, formatMoney, formatNumber, formatOffset, formatSeconds } from './report-format.js';
+import { currencyDecimals, type Micros, MICROS_PER_UNIT } from '../model/units.js';
 import type { AcceptanceCriterion, LedgerCheck, ShardReport } from './report-schema.js';
 import { secondsSinceStart, type RunWindow } from './run-window.js';
 import { TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
@@ -393,7 +394,8 @@ function noUnhandledException({ shards }: AcceptanceFacts): AcceptanceCriterion 
   };
 }
 
-function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
+function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
+  const money = pnlMismatchMoney(ledger, config.currency);
   return {
     id: 'ledger-exact',
     criterion: 'Ledger exact (every fill once)',
@@ -406,9 +408,21 @@ function ledgerExact({ ledger }: AcceptanceFacts): AcceptanceCriterion {
         `${ledger.fillsReported === ledger.fillsCounted ? '' : `, ${formatCount(ledger.fillsReported)} reported by heartbeats`})` +
         (ledger.pnlMismatchMicros === 0
           ? ''
-          : `; realised P&L ${ledger.realizedPnlMicros} µ from the ledger vs ${ledger.reportedPnlMicros ?? '?'} µ reported, off by ${ledger.pnlMismatchMicros} µ (micro-units)`),
+          : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`),
     pass: ledger.pass,
   };
+}
+
+/**
+ * How the ledger row writes P&L figures: in the reporting currency to its decimals when every figure
+ * is a whole number of those (`5.09 USDT`), else to the micro-unit (`0.001250 USDT`), so a mismatch
+ * below a cent never reads as 0.00.
+ */
+function pnlMismatchMoney(ledger: LedgerCheck, currency: string): (amount: Micros) => string {
+  const step = MICROS_PER_UNIT / 10 ** Math.min(6, currencyDecimals(currency));
+  const figures = [ledger.realizedPnlMicros, ledger.reportedPnlMicros ?? 0, ledger.pnlMismatchMicros];
+  const decimals = figures.every((m) => m % step === 0) ? undefined : 6;
+  return (amount) => formatMoney(amount, currency, decimals === undefined ? {} : { decimals });
 }
 
 function offsetOf(gap: HeartbeatGap, window: RunWindow): string {

@@ -58,7 +58,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     symbols: [...s.symbols],
     status: s.status,
     generation: s.generation,
-    totals: shardTotals(s, historyOf(s), window.ranSec, config.currency),
+    totals: shardTotals(s, historyOf(s), input.ledgers[s.shardId] ?? [], window.ranSec, config.currency),
     restarts: s.restarts.map((r) => ({ ...r, detail: { ...r.detail } })),
   }));
   const ledgers = Object.fromEntries(shards.map((s) => [s.shardId, input.ledgers[s.shardId] ?? []]));

@@ -35,8 +35,10 @@ export const ReportTotalsSchema = z
     fillsA: z.number().int().nonnegative(),
     fillsB: z.number().int().nonnegative(),
     /**
-     * Realised P&L as the engines last reported it: exact integer micro-units with the reporting
-     * currency (venue B's quote); a campaign's is the integer sum of its shards'.
+     * Realised P&L from the ledger (`ledgerPnlMicros`, `report-totals.ts`: the fills of closed trades,
+     * as the Trading section sums them), never the engines' heartbeat figure, which the ledger check
+     * compares with it: exact integer micro-units with the reporting currency (venue B's quote); a
+     * campaign's is the integer sum of its shards'.
      */
     realizedPnl: MoneySchema,
     latencyUs: LatencySummarySchema,

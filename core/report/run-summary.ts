@@ -38,8 +38,9 @@ export interface RunSummaryInput {
 }
 
 /**
- * The realised P&L as the report's totals give it (the engines' figure, which the ledger check
- * compares with the ledger's recomputation), in the reporting currency, signed with `+` for a gain.
+ * The realised P&L as the report's totals give it (the ledger's: the committed fills of closed
+ * trades; an engine's differing claim fails the ledger check instead), in the reporting currency,
+ * signed with `+` for a gain.
  */
 export function signedPnl(report: CampaignReport): { text: string; tone: SummaryTone | undefined } {
   const { micros, currency } = report.totals.realizedPnl;

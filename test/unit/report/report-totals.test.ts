@@ -11,6 +11,7 @@ import { campaignTotals } from '../../../core/report/report-totals.js';
 import { symbolPnlOf } from '../../../core/report/trade-blotter.js';
 import type { TradeRow } from '../../../core/report/trading-schema.js';
 import { buildReport } from '../../../core/report/build-report.js';
+import { signedPnl } from '../../../core/report/run-summary.js';
 import { campaignRun } from './report-fixtures.js';
 
 // Near 7 × 10⁹ units a double's step is about 1 µ: summed as floats these come to …447, not …446.
@@ -48,5 +49,27 @@ describe('money in the report', () => {
     const total = report.totals.realizedPnl;
     expect(total.micros).toBe(report.shards.reduce((sum, s) => sum + s.totals.realizedPnl.micros, 0));
     expect(renderMarkdown(report)).toContain(`- Realised P&L: ${formatMoney(total.micros, total.currency)}\n`);
+  });
+});
+
+describe("the headline P&L is the ledger's", () => {
+  it('says what the committed fills made, not what the heartbeats claim, and the ledger row names both in the currency', () => {
+    const venues = { a: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 5 }, b: { name: 'bybit', quoteCurrency: 'USDT', takerFeeBps: 4 } };
+    // One shard, two closed trades (opened at 30 s and 90 s, closed 20 s later): each nets
+    // −1,000.5 + 1,003.5 + 1,001.5 − 1,003.0 = 1.5 USDT (10 units a leg, 0.5 fee a leg).
+    const run = campaignRun({ shards: 1, durationSec: 120, config: { venues } });
+    // An engine whose progress adds +5 USDT to realizedPnlMicros (as a command engine may).
+    for (const h of run.heartbeats['shard-000']!) h.progress.realizedPnlMicros = micros(h.progress.realizedPnlMicros + 5_000_000, 'claimed');
+
+    const report = buildReport(run);
+
+    expect(report.totals.realizedPnl).toEqual({ micros: 3_000_000, currency: 'USDT' });
+    expect(report.shards[0]!.totals.realizedPnl.micros).toBe(3_000_000);
+    expect(report.trading?.stats.pnlMicros).toBe(3_000_000);
+    expect(renderMarkdown(report)).toContain('- Realised P&L: 3.00 USDT\n');
+    expect(signedPnl(report).text).toBe('+3.00 USDT');
+    const row = report.acceptance.find((c) => c.id === 'ledger-exact')!;
+    expect(row.pass).toBe(false);
+    expect(row.result).toContain('; realised P&L 3.00 USDT from the ledger vs 8.00 USDT reported by the engines, off by 5.00 USDT');
   });
 });
