@@ -9,10 +9,10 @@
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { AwsClients } from '../../core/aws/aws-clients.js';
+import type { AwsClients, AwsClientSettings } from '../../core/aws/aws-clients.js';
 import { resourcesOfType, type CloudFormationTemplate } from './cloud-assembly.js';
 import type { PhysicalResources } from './cloudformation-values.js';
-import { createTemplateRoles, putTemplatePolicies } from './emulated-roles.js';
+import { createTemplateRoles, putTemplatePolicies, type RoleCredentials } from './emulated-roles.js';
 import {
   createTemplateBuckets,
   createTemplateClusters,
@@ -86,4 +86,17 @@ function copyInto(source: string, target: string): void {
     return;
   }
   for (const entry of readdirSync(source)) if (entry !== '__pycache__') copyInto(path.join(source, entry), path.join(target, entry));
+}
+
+/** The AWS client settings of a test's own calls to the emulator: two attempts, a 10 s request bound. */
+export function emulatorSettings(endpoint: string, region: string): AwsClientSettings {
+  return { region, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
+}
+
+/** Makes `credentials` (a template role's, assumed) the ones this process's AWS clients use from now on. */
+export function useCredentials(credentials: RoleCredentials): void {
+  process.env.AWS_ACCESS_KEY_ID = credentials.AWS_ACCESS_KEY_ID;
+  process.env.AWS_SECRET_ACCESS_KEY = credentials.AWS_SECRET_ACCESS_KEY;
+  if (credentials.AWS_SESSION_TOKEN) process.env.AWS_SESSION_TOKEN = credentials.AWS_SESSION_TOKEN;
+  else delete process.env.AWS_SESSION_TOKEN;
 }

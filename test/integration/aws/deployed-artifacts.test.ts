@@ -63,7 +63,7 @@ import {
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { ReceiveMessageCommand, SendMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-clients.js';
+import { AwsClients } from '../../../core/aws/aws-clients.js';
 import { TABLE_ACCESS, type FunctionName } from '../../../infra/constructs/control-plane.js';
 import { TASK_TABLE_ACTIONS } from '../../../infra/constructs/fleet.js';
 import { DynamoDbCampaignStore } from '../../../core/aws/dynamodb-campaign-store.js';
@@ -83,7 +83,7 @@ import {
   type DynamoDbGrantUse,
 } from '../../support/dynamodb-grants.js';
 import { metricKey, metricsOfEmfLines } from '../../support/emf-lines.js';
-import { deployTemplateToMoto, engineTaskRoleOf } from '../../support/emulated-deployment.js';
+import { deployTemplateToMoto, engineTaskRoleOf, emulatorSettings, useCredentials } from '../../support/emulated-deployment.js';
 import { MOTO_ACCOUNT_ID, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
 import { assumeTemplateRole, createOperator, enforceIam, type RoleCredentials } from '../../support/emulated-roles.js';
 import { buildEngineBundle, stageEngineImage, startEngineImage } from '../../support/engine-image.js';
@@ -130,17 +130,6 @@ const config = {
   ...emulatorCampaignInput('deployed-artifacts', 11),
   watchdog: { heartbeatInterval: '0.5s', staleAfter: '10s', launchTimeout: '300s', maxRestarts: 3, backoff: { initial: 0 } },
 };
-
-function emulatorSettings(endpoint: string): AwsClientSettings {
-  return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
-}
-
-function useCredentials(credentials: RoleCredentials): void {
-  process.env.AWS_ACCESS_KEY_ID = credentials.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = credentials.AWS_SECRET_ACCESS_KEY;
-  if (credentials.AWS_SESSION_TOKEN) process.env.AWS_SESSION_TOKEN = credentials.AWS_SESSION_TOKEN;
-  else delete process.env.AWS_SESSION_TOKEN;
-}
 
 /** Invokes a function's bundle; fails the test on a handler error, naming the function and printing its output. */
 async function invoke<T>(name: string, event: unknown, timeoutMs?: number): Promise<LambdaInvocation<T>> {
@@ -230,7 +219,7 @@ beforeAll(async () => {
   assembly = await cloudAssembly();
   engineImage = stageEngineImage(buildEngineBundle());
 
-  const setup = new AwsClients(emulatorSettings(moto.endpoint));
+  const setup = new AwsClients(emulatorSettings(moto.endpoint, REGION));
   await motoTaskTransitionAt(moto.endpoint, { progression: 'manual', times: 1_000_000 });
   engineTask = await deployTemplateToMoto(assembly.template, resources, moto.endpoint, assembly.stackName, setup);
   setup.destroy();
@@ -255,7 +244,7 @@ beforeAll(async () => {
   const operatorCredentials = await createOperator(moto.endpoint);
   await enforceIam(moto.endpoint);
   useCredentials(operatorCredentials);
-  operator = new AwsClients(emulatorSettings(moto.endpoint));
+  operator = new AwsClients(emulatorSettings(moto.endpoint, REGION));
   store = new DynamoDbCampaignStore({ clients: operator, tablePrefix: `${assembly.stackName}-`, clock: systemClock });
 }, 240_000);
 
@@ -278,7 +267,7 @@ describe('IAM on the emulator', () => {
     'is enforced: a role is refused an action its template policy does not grant',
     async () => {
       const reporter = functions.get('reporter')?.environment as Record<string, string>;
-      const asReporter = new AwsClients(emulatorSettings(moto.endpoint));
+      const asReporter = new AwsClients(emulatorSettings(moto.endpoint, REGION));
       const saved = { ...process.env };
       useCredentials({
         AWS_ACCESS_KEY_ID: reporter.AWS_ACCESS_KEY_ID as string,

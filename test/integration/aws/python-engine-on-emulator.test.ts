@@ -25,7 +25,7 @@ import { DescribeTaskDefinitionCommand, DescribeTasksCommand, StopTaskCommand, t
 import { ReceiveMessageCommand, type Message } from '@aws-sdk/client-sqs';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AwsClients, type AwsClientSettings } from '../../../core/aws/aws-clients.js';
+import { AwsClients } from '../../../core/aws/aws-clients.js';
 import { engineFamilyOf } from '../../../core/aws/engine-task-definitions.js';
 import { systemClock } from '../../../core/clock.js';
 import { ENGINE_EXIT } from '../../../core/exit-codes.js';
@@ -39,7 +39,7 @@ import { logicalIdOf } from '../../../infra/constructs/control-plane.js';
 import { synthArbfleet } from '../../infra/support/synth-stack.js';
 import { resourcesOfType, type CloudFormationTemplate } from '../../support/cloud-assembly.js';
 import { PhysicalResources, resolveString } from '../../support/cloudformation-values.js';
-import { deployTemplateToMoto, engineTaskRoleOf, layOutImageCopies } from '../../support/emulated-deployment.js';
+import { deployTemplateToMoto, engineTaskRoleOf, layOutImageCopies, emulatorSettings, useCredentials } from '../../support/emulated-deployment.js';
 import { assumeTemplateRole, createOperator, enforceIam, type RoleCredentials } from '../../support/emulated-roles.js';
 import { MOTO_ACCOUNT_ID, type RegisteredTaskDefinition } from '../../support/emulated-stack.js';
 import { stageEngineImage, startEngineImage } from '../../support/engine-image.js';
@@ -65,17 +65,6 @@ let launchQueue: { url: string; arn: string };
 let image: { appDir: string; main: string };
 let allowedImages = '';
 const agents: NodeProcess[] = [];
-
-function emulatorSettings(endpoint: string): AwsClientSettings {
-  return { region: REGION, endpoint, maxAttempts: 2, connectionTimeoutMs: 2_000, requestTimeoutMs: 10_000 };
-}
-
-function useCredentials(credentials: RoleCredentials): void {
-  process.env.AWS_ACCESS_KEY_ID = credentials.AWS_ACCESS_KEY_ID;
-  process.env.AWS_SECRET_ACCESS_KEY = credentials.AWS_SECRET_ACCESS_KEY;
-  if (credentials.AWS_SESSION_TOKEN) process.env.AWS_SESSION_TOKEN = credentials.AWS_SESSION_TOKEN;
-  else delete process.env.AWS_SESSION_TOKEN;
-}
 
 /**
  * `configs/python-engine.yaml` as a user would send it to the deployed API: its engine in its own
@@ -161,7 +150,7 @@ beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL = moto.endpoint;
   process.env.AWS_REGION = REGION;
   useCredentials({ AWS_ACCESS_KEY_ID: 'setup', AWS_SECRET_ACCESS_KEY: 'setup' });
-  const setup = new AwsClients(emulatorSettings(moto.endpoint));
+  const setup = new AwsClients(emulatorSettings(moto.endpoint, REGION));
   await motoTaskTransitionAt(moto.endpoint, { progression: 'manual', times: 1_000_000 });
   engineTask = await deployTemplateToMoto(template, resources, moto.endpoint, STACK, setup);
   setup.destroy();
@@ -179,7 +168,7 @@ beforeAll(async () => {
 
   useCredentials(await createOperator(moto.endpoint));
   await enforceIam(moto.endpoint);
-  operator = new AwsClients(emulatorSettings(moto.endpoint));
+  operator = new AwsClients(emulatorSettings(moto.endpoint, REGION));
   runtime = createFleetRuntime(lambdaEnvironment(environment), systemClock, operator);
 
   image = stageEngineImage(path.dirname(ENGINE_BUNDLE));
