@@ -2,20 +2,39 @@
  * Time, injected. Nothing outside this file reads the wall clock, so tests and soaks can run a
  * simulated hour in seconds.
  */
+import type { z } from 'zod';
+
+/**
+ * An instant, milliseconds since 1970-01-01T00:00:00Z: the same type as zod's
+ * `z.number().brand<'EpochMs'>()` output (`EpochMsSchema`, `core/model/units.ts`, which re-exports
+ * it), so a record parsed by zod and a value read from a clock are one type. Defined here, below
+ * the model, so a clock can return it.
+ */
+export type EpochMs = number & z.$brand<'EpochMs'>;
+
+/**
+ * `value` as `EpochMs` without a check (a type only: no cost at run time), for values read from a
+ * clock and instants computed from instants (`asEpochMs(now + timeoutMs)`). The checking
+ * constructor is `epochMs` in `core/model/units.ts`.
+ */
+export function asEpochMs(value: number): EpochMs {
+  return value as EpochMs;
+}
+
 export interface Clock {
-  /** Milliseconds since the epoch. */
-  now(): number;
+  /** Milliseconds since the epoch (an integer for the wall clock). */
+  now(): EpochMs;
 }
 
 /** The wall clock. */
-export const systemClock: Clock = { now: () => Date.now() };
+export const systemClock: Clock = { now: () => Date.now() as EpochMs };
 
 /** A clock that moves only when told to: the engine's virtual time and the tests' time. */
 export class VirtualClock implements Clock {
   constructor(private nowMs = Date.UTC(2026, 0, 1)) {}
 
-  now(): number {
-    return this.nowMs;
+  now(): EpochMs {
+    return this.nowMs as EpochMs;
   }
 
   /** Moves to `ms` (never backwards). */

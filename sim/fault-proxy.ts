@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { Clock } from '../core/clock.js';
+import { asEpochMs, type Clock, type EpochMs } from '../core/clock.js';
 import type { FaultLedger } from './fault-ledger.js';
 import type { Prng } from './prng.js';
 import type { SimLoop } from './sim-loop.js';
@@ -34,8 +34,8 @@ export function newActor(name: string, skewMs = 0): SimActor {
 export class CallerWallClock implements Clock {
   private readonly caller = new AsyncLocalStorage<number>();
   constructor(private readonly loop: SimLoop) {}
-  now(): number {
-    return this.loop.now() + (this.caller.getStore() ?? 0);
+  now(): EpochMs {
+    return asEpochMs(this.loop.now() + (this.caller.getStore() ?? 0));
   }
   /** Runs `apply`, and everything it awaits, on a clock `skewMs` off true time. */
   as<R>(skewMs: number, apply: () => Promise<R>): Promise<R> {
@@ -45,7 +45,7 @@ export class CallerWallClock implements Clock {
 
 /** `actor`'s wall clock: true time plus its skew. */
 export function actorClock(loop: SimLoop, actor: SimActor): Clock {
-  return { now: () => loop.now() + actor.skewMs };
+  return { now: () => asEpochMs(loop.now() + actor.skewMs) };
 }
 
 /** What a port call may suffer, per call (probabilities in [0, 1], latency in ms). */

@@ -1,3 +1,4 @@
+import { asEpochMs } from '../core/clock.js';
 import { FencedOutError, isRetryable } from '../core/errors.js';
 import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, storeTroubleOf, type StoreTrouble } from '../core/fleet/store-trouble.js';
@@ -126,7 +127,7 @@ export class SimEngine {
       if (now >= nextTurn) {
         this.turns++;
         if (this.rng.chance(s.tradeChance)) this.trade(this.wallNow());
-        nextTurn = now + s.turnMs;
+        nextTurn = asEpochMs(now + s.turnMs);
       }
       if (now >= nextFlush) {
         const ok = await this.bounded(this.commit());
@@ -135,7 +136,7 @@ export class SimEngine {
       }
       if (this.loop.now() >= nextHeartbeat) {
         const ok = await this.bounded(this.heartbeat());
-        nextHeartbeat = this.loop.now() + (ok !== true && this.storeTrouble ? s.storeRetryMs : s.heartbeatMs);
+        nextHeartbeat = asEpochMs(this.loop.now() + (ok !== true && this.storeTrouble ? s.storeRetryMs : s.heartbeatMs));
       }
       // Wake for the next turn, timer, or fence deadline, whichever comes first (the runner looks every 50 ms).
       const at = this.loop.now();

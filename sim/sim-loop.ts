@@ -1,4 +1,4 @@
-import { VirtualClock } from '../core/clock.js';
+import { type EpochMs, VirtualClock } from '../core/clock.js';
 
 interface Scheduled {
   at: number;
@@ -31,7 +31,7 @@ export class SimLoop {
     this.start = start;
   }
 
-  now(): number {
+  now(): EpochMs {
     return this.clock.now();
   }
 

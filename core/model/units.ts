@@ -21,7 +21,10 @@
  * for a value the caller has just computed from checked parts (say so where it is used).
  */
 import { z } from 'zod';
+import type { EpochMs } from '../clock.js';
 import { ArbfleetError } from '../errors.js';
+
+export { asEpochMs, type EpochMs } from '../clock.js';
 
 /** Micro-units per unit of a currency: the fixed-point scale of money. */
 export const MICROS_PER_UNIT = 1_000_000;
@@ -37,9 +40,8 @@ export const ZERO_MICROS = 0 as Micros;
 export const MoneySchema = z.object({ micros: MicrosSchema, currency: z.string() }).strict();
 export type Money = z.infer<typeof MoneySchema>;
 
-/** An instant, ms since the epoch (JSON: a finite number). */
+/** An instant, ms since the epoch (JSON: a finite number); parses to `EpochMs` (defined in `core/clock.ts`). */
 export const EpochMsSchema = z.number().brand<'EpochMs'>();
-export type EpochMs = z.infer<typeof EpochMsSchema>;
 
 /** A length of time in ms, ≥ 0 (JSON: a finite number). */
 export const DurationMsSchema = z.number().nonnegative().brand<'DurationMs'>();

@@ -4,6 +4,7 @@
  * on the machine's load. One shard of `campaign` over `persistence`, in virtual time (default) or
  * in real time on that clock (engine time and timers both follow it).
  */
+import { asEpochMs } from '../../core/clock.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import { silentLogger } from '../../core/log.js';
 import type { ShardPersistence } from '../../core/ports.js';
@@ -36,7 +37,7 @@ export function sleepingRunner(
     mode,
     log: silentLogger,
     startAt: T0,
-    clock: { now: () => clock.ms },
+    clock: { now: () => asEpochMs(clock.ms) },
     monotonic: () => clock.ms,
     timers,
   });

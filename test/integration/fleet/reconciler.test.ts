@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../../core/clock.js';
+import { asEpochMs, VirtualClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
 import type { FleetContext } from '../../../core/fleet/fleet-context.js';
 import { LaunchService } from '../../../core/fleet/launch-service.js';
@@ -294,7 +294,7 @@ describe('the reconciler re-drives what a throw between two steps left undone', 
     const id = view.campaign.campaignId;
     // Each task writes through a store of its own whose clock is skewed: shard-000's 10 s behind, shard-001's 30 s ahead.
     const writers = [-10_000, 30_000].map((skew) => {
-      const own = new SqliteCampaignStore(path, { now: () => clock.now() + skew });
+      const own = new SqliteCampaignStore(path, { now: () => asEpochMs(clock.now() + skew) });
       stores.push(own);
       return own;
     });

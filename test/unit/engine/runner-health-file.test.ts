@@ -5,6 +5,7 @@
  * interval of wall time, not once per heartbeat, and at the final heartbeat; on real time, at every
  * heartbeat as before.
  */
+import { asEpochMs } from '../../../core/clock.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -45,7 +46,7 @@ describe('the health file on virtual time', () => {
       persistence: new MemoryShardLedger().forTask({ campaignId: 'c-health', shardId: 'shard-000' }, 0),
       mode: 'virtual',
       log: silentLogger,
-      clock: { now: () => wall },
+      clock: { now: () => asEpochMs(wall) },
       healthFile,
       // Called before the beat's health write: what the file holds is the earlier beats' doing.
       onHeartbeat: () => {

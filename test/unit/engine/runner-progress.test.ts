@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { asEpochMs } from '../../../core/clock.js';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
@@ -111,7 +112,7 @@ describe("the runner's progress in heartbeats", () => {
   it('keeps heartbeating and committing when the wall clock steps 3 s backwards: timers run on the monotonic clock', async () => {
     const started = performance.now();
     // The wall clock runs true for 0.5 s, then steps back 3 s (NTP, a resumed VM) and runs on from there.
-    const wall = { now: () => Date.now() - (performance.now() - started > 500 ? 3_000 : 0) };
+    const wall = { now: () => asEpochMs(Date.now() - (performance.now() - started > 500 ? 3_000 : 0)) };
     const beats: number[] = [];
     const runner = btcRunner(shortCampaign('1s'), { clock: wall, monotonic: () => performance.now(), onHeartbeat: () => beats.push(performance.now()) });
     const outcome = await runner.run();
