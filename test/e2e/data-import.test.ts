@@ -165,7 +165,7 @@ describe('the local control plane checks replay sources when the campaign is cre
     const cli = startCli(['run', config, '--no-dashboard', '--out', join(dir, 'run-refused')]);
     const exit = await cli.exited;
     expect(exit.code).toBe(2);
-    expect(cli.stderr()).toMatch(/feed\.sources\.0\.path: .*case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
+    expect(cli.stderr()).toMatch(/feed\.sources\[0\]\.path: .*case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
   });
 });
 

@@ -86,7 +86,7 @@ describe('the engine process', () => {
     const engine = startEngine([config]);
     const exit = await engine.exited;
     expect(exit.code).toBe(2);
-    expect(engine.stderr()).toContain(`${config}: venues.a.takerFeeBps:`);
+    expect(engine.stderr()).toContain(`${config}:4: venues.a.takerFeeBps:`); // the line of the field
     expect(engine.stderr()).not.toMatch(/\n\s+at /); // a message, not a stack trace
   });
 

@@ -47,9 +47,9 @@ describe('replay sources checked at POST /campaigns', () => {
     });
     expect(status).toBe(400);
     const text = JSON.stringify(body);
-    expect(text).toMatch(/feed\.sources\.0\.path.*case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
-    expect(text).toMatch(/feed\.sources\.1\.path.*naive_mixed_with_epoch\.csv:4: ts: .*has no time zone/);
-    expect(text).toMatch(/feed\.sources\.2\.path.*no-such-rates\.csv: no such file/);
+    expect(text).toMatch(/feed\.sources\[0\]\.path.*case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
+    expect(text).toMatch(/feed\.sources\[1\]\.path.*naive_mixed_with_epoch\.csv:4: ts: .*has no time zone/);
+    expect(text).toMatch(/feed\.sources\[2\]\.path.*no-such-rates\.csv: no such file/);
     expect(await fleet.campaigns.listCampaigns()).toEqual([]);
   });
 
