@@ -1,4 +1,4 @@
-import { asEpochMs } from '../core/clock.js';
+import { asEpochMs, type EpochMs } from '../core/clock.js';
 import { FencedOutError, isRetryable } from '../core/errors.js';
 import { ENGINE_EXIT } from '../core/exit-codes.js';
 import { describeStoreTrouble, noteStoreTrouble, STORE_UNAVAILABLE_PREFIX, storeTroubleOf, type StoreTrouble } from '../core/fleet/store-trouble.js';
@@ -334,8 +334,8 @@ export class SimEngine {
   }
 
   /** This process's wall clock (true time plus its skew): what timestamps and `endsAt` are read on; its timers are monotonic. */
-  private wallNow(): number {
-    return this.loop.now() + this.host.actor.skewMs;
+  private wallNow(): EpochMs {
+    return asEpochMs(this.loop.now() + this.host.actor.skewMs);
   }
 
   private progress(): Progress {

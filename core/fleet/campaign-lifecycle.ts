@@ -6,6 +6,7 @@
  * Pure: a transition returns the patched record, the patch to store (compare-and-set on
  * `version`, which the caller owns) and the lifecycle event to append.
  */
+import { asEpochMs, type EpochMs } from '../clock.js';
 import type { CampaignPatch } from '../ports.js';
 import { StateConflictError } from '../errors.js';
 import { isVirtualClock, type CampaignRecord, type CampaignStatus, type LifecycleEvent } from '../model/records.js';
@@ -37,7 +38,7 @@ export interface CampaignTransitionNote {
   /** The shard behind the transition (a failed shard that fails the campaign). */
   shardId?: string;
   /** On `STARTING`: overrides `now + config.duration` as the moment the scheduler ends the campaign. */
-  endsAt?: number;
+  endsAt?: EpochMs;
 }
 
 /** One transition's result: the record as it now is, the patch to store, the event to append. */
@@ -69,7 +70,7 @@ export function canTransitionCampaign(from: CampaignStatus, to: CampaignStatus):
  *
  * @throws StateConflictError naming both statuses when the table does not allow the transition.
  */
-export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, now: number, note: CampaignTransitionNote = {}): CampaignStep {
+export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, now: EpochMs, note: CampaignTransitionNote = {}): CampaignStep {
   const from = record.status;
   if (!canTransitionCampaign(from, to)) {
     const allowed = CAMPAIGN_TRANSITIONS[from];
@@ -81,7 +82,7 @@ export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, n
   if (to === 'STARTING') {
     patch.startedAt = now;
     const durationSec = record.config['duration'];
-    const endsAt = note.endsAt ?? (typeof durationSec === 'number' && !isVirtualClock(record.config) ? now + durationSec * 1000 : undefined);
+    const endsAt = note.endsAt ?? (typeof durationSec === 'number' && !isVirtualClock(record.config) ? asEpochMs(now + durationSec * 1000) : undefined);
     if (endsAt !== undefined) patch.endsAt = endsAt;
   }
   if (to === 'STOPPING' && note.reason !== undefined) patch.endReason = note.reason;
@@ -108,7 +109,7 @@ export function transitionCampaign(record: CampaignRecord, to: CampaignStatus, n
 export function campaignAfterShardFailure(
   record: CampaignRecord,
   shardId: string,
-  now: number,
+  now: EpochMs,
   why = 'exhausted its restart budget',
 ): CampaignStep | undefined {
   if (record.config['onShardFailure'] === 'continue') return undefined;

@@ -1,3 +1,4 @@
+import { asEpochMs } from '../clock.js';
 import { randomBytes } from 'node:crypto';
 import type { CampaignView, FleetApi } from '../ports.js';
 import { campaignFromObject } from '../config/load-config.js';
@@ -37,7 +38,7 @@ export class CampaignService implements FleetApi {
     }
     const now = this.ctx.clock.now();
     const campaignId = (this.ctx.newCampaignId ?? newCampaignId)(now);
-    const startAt = config.schedule?.startAt ? Date.parse(config.schedule.startAt) : undefined;
+    const startAt = config.schedule?.startAt ? asEpochMs(Date.parse(config.schedule.startAt)) : undefined;
     const plan = planShards(
       symbols.map((s) => s.base),
       config.sharding.symbolsPerShard,

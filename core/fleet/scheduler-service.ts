@@ -1,3 +1,4 @@
+import type { EpochMs } from '../clock.js';
 import { StateConflictError, VersionConflictError } from '../errors.js';
 import { isTerminalCampaign, transitionCampaign } from './campaign-lifecycle.js';
 import { CampaignService, USER_STOP_REASON } from './campaign-service.js';
@@ -93,7 +94,7 @@ export class SchedulerService {
     return shards.length > 0 && shards.every((s) => isTerminalShard(s.status));
   }
 
-  private async finishStopping(campaign: CampaignRecord, now: number): Promise<boolean> {
+  private async finishStopping(campaign: CampaignRecord, now: EpochMs): Promise<boolean> {
     const { store, launcher } = this.ctx;
     const userStop = campaign.endReason === USER_STOP_REASON;
     const graceOver = userStop || campaign.endsAt === undefined || now >= campaign.endsAt + END_GRACE_MS;

@@ -8,6 +8,7 @@
  * `version`, which the caller owns) and the lifecycle event to append. A patch key whose value is
  * `undefined` clears that field.
  */
+import type { EpochMs } from '../clock.js';
 import type { ShardPatch } from '../ports.js';
 import { ProgrammingError, StateConflictError, ValidationError } from '../errors.js';
 import {
@@ -50,7 +51,7 @@ export interface Incident {
   cause: RestartCause;
   detail: CauseDetail;
   /** Best estimate of when the trouble began (ms): last progress or heartbeat, or the exit. */
-  failedAt: number;
+  failedAt: EpochMs;
 }
 
 /** What a caller knows about a shard transition. */
@@ -69,7 +70,7 @@ export interface ShardTransitionNote {
   /** …unless this is set (a preemption): the delay is used once and the shard's `backoffSec` stays as it was. */
   keepBackoff?: boolean;
   /** On `RUNNING`: when the generation's first heartbeat arrived (default `now`). */
-  firstHeartbeatAt?: number;
+  firstHeartbeatAt?: EpochMs;
 }
 
 /** One transition's result: the record as it now is, the patch to store, the event to append. */
@@ -147,7 +148,7 @@ export function troubleStatusFor(cause: RestartCause): TroubleStatus | undefined
  * @throws ValidationError when a transition that records an incident is given none, or one whose
  *   cause does not lead to `to`.
  */
-export function transitionShard(record: ShardRecord, to: ShardStatus, now: number, note: ShardTransitionNote = {}): ShardStep {
+export function transitionShard(record: ShardRecord, to: ShardStatus, now: EpochMs, note: ShardTransitionNote = {}): ShardStep {
   const from = record.status;
   if (!canTransitionShard(from, to)) {
     const allowed = SHARD_TRANSITIONS[from];
@@ -204,7 +205,7 @@ export function transitionShard(record: ShardRecord, to: ShardStatus, now: numbe
  * `backoffSec` (the minimum backoff, `preemptionDelaySec`) but leaves the shard's `backoffSec` as
  * it was: a stop from outside neither grows the backoff nor resets it.
  */
-export function restartShard(record: ShardRecord, incident: Incident, now: number, backoffSec: number, reason?: string): ShardSteps {
+export function restartShard(record: ShardRecord, incident: Incident, now: EpochMs, backoffSec: number, reason?: string): ShardSteps {
   const trouble = troubleStatusFor(incident.cause);
   const why = reason === undefined ? {} : { reason };
   if (!trouble) return merge([transitionShard(record, 'RESTARTING', now, { incident, backoffSec, ...why })]);
@@ -219,7 +220,7 @@ export function restartShard(record: ShardRecord, incident: Incident, now: numbe
  *
  * @throws ProgrammingError for a `RECYCLED` incident: a recycle is a precaution, never a reason to fail.
  */
-export function failShard(record: ShardRecord, incident: Incident, now: number, reason: string): ShardSteps {
+export function failShard(record: ShardRecord, incident: Incident, now: EpochMs, reason: string): ShardSteps {
   const trouble = troubleStatusFor(incident.cause);
   if (!trouble) {
     throw new ProgrammingError(`shard ${record.shardId} of campaign ${record.campaignId}: a ${incident.cause} incident never fails a shard`);
@@ -243,7 +244,7 @@ function incidentFor(record: ShardRecord, to: ShardStatus, note: ShardTransition
   return note.incident;
 }
 
-function restartRecord(record: ShardRecord, incident: Incident, now: number): RestartRecord {
+function restartRecord(record: ShardRecord, incident: Incident, now: EpochMs): RestartRecord {
   return {
     fromGeneration: record.generation,
     cause: incident.cause,
@@ -255,14 +256,14 @@ function restartRecord(record: ShardRecord, incident: Incident, now: number): Re
 }
 
 /** The newest restart record without `restartedAt` gets one: the new generation is trading. */
-function closeOpenRestart(record: ShardRecord, restartedAt: number, patch: ShardPatch): void {
+function closeOpenRestart(record: ShardRecord, restartedAt: EpochMs, patch: ShardPatch): void {
   const last = record.restarts.at(-1);
   if (!last || last.restartedAt !== undefined || last.fromGeneration >= record.generation) return;
   const closed: RestartRecord = { ...last, restartedAt, downtimeSec: Math.max(0, restartedAt - last.failedAt) / 1000 };
   patch.restarts = [...record.restarts.slice(0, -1), closed];
 }
 
-function shardEvent(before: ShardRecord, after: ShardRecord, now: number, note: ShardTransitionNote, incident?: Incident): LifecycleEvent {
+function shardEvent(before: ShardRecord, after: ShardRecord, now: EpochMs, note: ShardTransitionNote, incident?: Incident): LifecycleEvent {
   const detail: Record<string, unknown> = {};
   if (note.reason !== undefined) detail['reason'] = note.reason;
   if (incident) Object.assign(detail, incident.detail, { failedAt: incident.failedAt });

@@ -1,6 +1,7 @@
 /**
  * Splits a campaign's symbols into shards, one task each.
  */
+import type { EpochMs } from '../clock.js';
 import { ValidationError } from '../errors.js';
 import type { ShardRecord } from '../model/records.js';
 
@@ -55,7 +56,7 @@ export function planShards(symbols: readonly string[], symbolsPerShard: number):
 }
 
 /** The first record of a planned shard: PENDING at generation 0, nothing launched yet. */
-export function pendingShardRecord(campaignId: string, planned: PlannedShard, now: number): ShardRecord {
+export function pendingShardRecord(campaignId: string, planned: PlannedShard, now: EpochMs): ShardRecord {
   return {
     campaignId,
     shardId: planned.shardId,

@@ -20,6 +20,7 @@
  * `maxPreemptions`, never from `maxRestarts` (a Spot-heavy hour must not fail a campaign as if its
  * code crashed), after the minimum backoff.
  */
+import { asEpochMs, type EpochMs } from '../clock.js';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ProgrammingError } from '../errors.js';
 import { ENGINE_EXIT } from '../exit-codes.js';
@@ -257,7 +258,7 @@ export interface HealthyVerdict {
   /** The current generation has heartbeated while the shard is LAUNCHING: it is now RUNNING. */
   launchConfirmed: boolean;
   /** When `launchConfirmed`: the heartbeat's arrival, to use as the restart's `restartedAt`. */
-  firstHeartbeatAt?: number;
+  firstHeartbeatAt?: EpochMs;
   /** Something worth a log line but no action (e.g. a recycle skipped because the budget is spent). */
   warning?: string;
 }
@@ -329,7 +330,7 @@ export type ObservationPatch = Partial<
 /** A stale reading: what kind, since when, and what it looked like. */
 interface StaleReading {
   cause: SuspectVerdict['cause'];
-  failedAt: number;
+  failedAt: EpochMs;
   note: string;
 }
 
@@ -422,7 +423,7 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
           : 'at the campaign end';
     return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), by };
   }
-  const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: stoppedAt };
+  const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: asEpochMs(stoppedAt) };
   if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
   if (stop.permanent) {
     const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });
@@ -460,7 +461,7 @@ function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now:
   if (standing !== undefined && now - standing >= staleMs) {
     return {
       cause: 'STALLED',
-      failedAt: standing,
+      failedAt: asEpochMs(standing),
       note:
         heartbeat.progress.turns === undefined
           ? `heartbeats keep coming but ticks have stood at ${heartbeat.progress.ticks} for ${seconds(now - standing)} (staleAfter ${policy.staleAfterSec}s)`

@@ -1,3 +1,4 @@
+import { asEpochMs, type EpochMs } from '../clock.js';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { StateConflictError, VersionConflictError } from '../errors.js';
 import type { ShardKey, TaskStatus } from '../ports.js';
@@ -88,9 +89,9 @@ export class WatchdogService {
    * identity), the time it is taken to have arrived, on this watchdog's clock, and `seenAt`, when
    * this watchdog first saw it changed since a previous look (-Infinity when seen on its first look).
    */
-  private readonly observed = new Map<string, { identity: string; receivedAt: number; seenAt: number }>();
+  private readonly observed = new Map<string, { identity: string; receivedAt: EpochMs; seenAt: number }>();
   /** When the previous pass read the index (this watchdog's clock). */
-  private previousPassAt: number | undefined;
+  private previousPassAt: EpochMs | undefined;
   /** How long the previous pass took, listing to its end (ms): a long one means its store calls were held. */
   private previousPassTookMs: number | undefined;
 
@@ -111,7 +112,7 @@ export class WatchdogService {
    * sooner. `ticksSince` moves by the same amount (a stall measured on the writer's own clock stays
    * what it was). Held in memory: a restarted watchdog starts observing afresh.
    */
-  private observedHeartbeat(shard: ShardRecord, now: number): ShardRecord {
+  private observedHeartbeat(shard: ShardRecord, now: EpochMs): ShardRecord {
     const heartbeat = shard.heartbeat;
     const key = `${shard.campaignId}/${shard.shardId}`;
     if (!heartbeat) {
@@ -125,7 +126,7 @@ export class WatchdogService {
       seen =
         previous === undefined
           ? { identity, receivedAt: now, seenAt: -Infinity }
-          : { identity, receivedAt: Math.min(now, Math.max(previous, heartbeat.receivedAt)), seenAt: now };
+          : { identity, receivedAt: asEpochMs(Math.min(now, Math.max(previous, heartbeat.receivedAt))), seenAt: now };
       this.observed.set(key, seen);
     }
     const shift = seen.receivedAt - heartbeat.receivedAt;
@@ -324,7 +325,7 @@ export class WatchdogService {
   private suspectObserverFirst(
     verdict: Verdict,
     shard: ShardRecord,
-    now: number,
+    now: EpochMs,
     config: CampaignConfig,
     read: { listedAt?: number; previousPassTookMs?: number | undefined; mass?: MassPass | undefined },
   ): Verdict {
@@ -357,7 +358,7 @@ export class WatchdogService {
     return deferStale(verdict, now, confirmAfterSec, mass.reason);
   }
 
-  private async apply(campaign: CampaignRecord, shard: ShardRecord, verdict: Verdict, now: number): Promise<void> {
+  private async apply(campaign: CampaignRecord, shard: ShardRecord, verdict: Verdict, now: EpochMs): Promise<void> {
     const { store, launcher, queue, log } = this.ctx;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
     switch (verdict.kind) {
@@ -431,7 +432,7 @@ export class WatchdogService {
    * `staleAfter` after the request whatever it does, the generation is raised and the next one
    * queued (a restart with the recorded incident and backoff); until then the stop is re-driven.
    */
-  private async drainRecycle(shard: ShardRecord, task: TaskStatus | undefined, now: number, config: CampaignConfig): Promise<Verdict['kind']> {
+  private async drainRecycle(shard: ShardRecord, task: TaskStatus | undefined, now: EpochMs, config: CampaignConfig): Promise<Verdict['kind']> {
     const { store, launcher, queue, log } = this.ctx;
     const recycle = shard.recycle as NonNullable<ShardRecord['recycle']>;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
@@ -467,7 +468,7 @@ export class WatchdogService {
     shard: ShardRecord,
     task: TaskStatus | undefined,
     config: CampaignConfig,
-    now: number,
+    now: EpochMs,
   ): Promise<ReconcileKind | undefined> {
     const { store, launcher, queue, log } = this.ctx;
     const key = { campaignId: shard.campaignId, shardId: shard.shardId };
@@ -503,7 +504,7 @@ export class WatchdogService {
     return 'fail';
   }
 
-  private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: number, why: string): Promise<void> {
+  private async failCampaignIfPolicySays(campaign: CampaignRecord, shardId: string, now: EpochMs, why: string): Promise<void> {
     const { store, launcher } = this.ctx;
     const fresh = (await store.getCampaign(campaign.campaignId)) ?? campaign;
     const step = campaignAfterShardFailure(fresh, shardId, now, why);

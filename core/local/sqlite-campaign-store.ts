@@ -1,3 +1,4 @@
+import { asEpochMs } from '../clock.js';
 import type { Clock } from '../clock.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
 import { TicksSince } from '../fleet/ticks-since.js';
@@ -409,7 +410,8 @@ interface FenceRow {
 
 /** The writer holding the shard when it is not `writer` (`shardHolderBesides`, on a fence row). */
 function holderBesides(row: FenceRow, writer: string): string | undefined {
-  const claimed = row.writer === null || row.writerGeneration === null ? undefined : { id: row.writer, generation: row.writerGeneration, claimedAt: 0 };
+  const claimed =
+    row.writer === null || row.writerGeneration === null ? undefined : { id: row.writer, generation: row.writerGeneration, claimedAt: asEpochMs(0) };
   return shardHolderBesides(claimed, row.generation, writer);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { MicrosSchema } from './units.js';
+import { EpochMsSchema, MicrosSchema } from './units.js';
 import { FillReasonSchema } from './fill.js';
 import { VenueQualitySchema } from './progress.js';
 
@@ -18,7 +18,7 @@ export const OpenTradeSchema = z
     entryPriceB: z.number().positive(),
     /** Cash flow of the two opening legs, micro-units of the reporting currency. */
     entryCashMicros: z.number().int(),
-    openedAt: z.number(),
+    openedAt: EpochMsSchema,
   })
   .strict();
 export type OpenTrade = z.infer<typeof OpenTradeSchema>;
@@ -103,7 +103,7 @@ export const CheckpointSchema = z
   .object({
     version: z.literal(1),
     generation: z.number().int().nonnegative(),
-    writtenAt: z.number(),
+    writtenAt: EpochMsSchema,
     lastFillSeq: z.number().int().min(-1),
     nextTradeId: z.number().int().nonnegative(),
     fillsA: z.number().int().nonnegative(),

@@ -1,5 +1,9 @@
 import { z } from 'zod';
 import { ProgressSchema } from './progress.js';
+import { EpochMsSchema } from './units.js';
+
+// Every `*At` field of these records is an instant in ms since the epoch, typed `EpochMs`
+// (`core/clock.ts`): stamped from a `Clock` or computed from instants through `asEpochMs`.
 
 /** Campaign lifecycle (see docs/architecture.md). */
 export const CampaignStatusSchema = z.enum(['SCHEDULED', 'STARTING', 'RUNNING', 'STOPPING', 'COMPLETED', 'CANCELLED', 'FAILED']);
@@ -63,11 +67,11 @@ export const RestartRecordSchema = z
     cause: RestartCauseSchema,
     detail: CauseDetailSchema,
     /** When the trouble began as far as anyone can tell (last progress or heartbeat, or the exit). */
-    failedAt: z.number(),
-    detectedAt: z.number(),
+    failedAt: EpochMsSchema,
+    detectedAt: EpochMsSchema,
     detectionDelaySec: z.number().nonnegative(),
     /** When the new generation's first heartbeat arrived (absent until then). */
-    restartedAt: z.number().optional(),
+    restartedAt: EpochMsSchema.optional(),
     downtimeSec: z.number().nonnegative().optional(),
   })
   .strict();
@@ -85,7 +89,7 @@ export const ShardWriterSchema = z
     id: z.string().min(1),
     generation: z.number().int().nonnegative(),
     /** When it claimed the shard, ms since the epoch (the writer's wall clock). */
-    claimedAt: z.number(),
+    claimedAt: EpochMsSchema,
   })
   .strict();
 export type ShardWriter = z.infer<typeof ShardWriterSchema>;
@@ -97,7 +101,7 @@ export const HeartbeatSchema = z
     /** The writer identity of the process that wrote it (absent in heartbeats from before writers were recorded). */
     writer: z.string().optional(),
     /** When the store received it, ms since the epoch (the writer's wall clock). */
-    receivedAt: z.number(),
+    receivedAt: EpochMsSchema,
     /**
      * When the writer first received this generation's current `progress.ticks` (same clock): the
      * ticks have stood still since then. Stores set it (`TicksSince`); absent in older heartbeats.
@@ -120,7 +124,7 @@ export const ShardRecordSchema = z
     generation: z.number().int().nonnegative(),
     /** The task running this generation: a pid locally, an ECS task ARN on AWS. */
     taskId: z.string().optional(),
-    launchedAt: z.number().optional(),
+    launchedAt: EpochMsSchema.optional(),
     /**
      * Earliest time the next launch may happen (backoff). Once the watchdog has re-queued an
      * overdue launch, also when that launch was first due (for a PENDING shard, a time already
@@ -152,9 +156,9 @@ export const ShardRecordSchema = z
      */
     recycle: z
       .object({
-        requestedAt: z.number(),
+        requestedAt: EpochMsSchema,
         backoffSec: z.number().nonnegative(),
-        incident: z.object({ cause: z.literal('RECYCLED'), detail: CauseDetailSchema, failedAt: z.number() }).strict(),
+        incident: z.object({ cause: z.literal('RECYCLED'), detail: CauseDetailSchema, failedAt: EpochMsSchema }).strict(),
       })
       .strict()
       .optional(),
@@ -163,7 +167,7 @@ export const ShardRecordSchema = z
     /** Since when the shard has been healthy without interruption (resets the backoff). */
     healthySince: z.number().optional(),
     peakRssBytes: z.number().int().nonnegative(),
-    updatedAt: z.number(),
+    updatedAt: EpochMsSchema,
     version: z.number().int().nonnegative(),
   })
   .strict();
@@ -179,12 +183,12 @@ export const CampaignRecordSchema = z
     config: z.record(z.string(), z.unknown()),
     symbols: z.array(z.string()).min(1),
     shardCount: z.number().int().positive(),
-    createdAt: z.number(),
-    startAt: z.number().optional(),
-    startedAt: z.number().optional(),
+    createdAt: EpochMsSchema,
+    startAt: EpochMsSchema.optional(),
+    startedAt: EpochMsSchema.optional(),
     /** `startedAt + duration`: when the scheduler ends it. */
-    endsAt: z.number().optional(),
-    endedAt: z.number().optional(),
+    endsAt: EpochMsSchema.optional(),
+    endedAt: EpochMsSchema.optional(),
     endReason: z.string().optional(),
     idempotencyKey: z.string().optional(),
     /** The schedule that started this run (`core/schedule/`), absent for a campaign started by hand. */
@@ -192,8 +196,8 @@ export const CampaignRecordSchema = z
     /** The occurrence (ms) of that schedule this run is: with `scheduleId`, its identity (a `trigger` records when it was asked). */
     occurrence: z.number().optional(),
     /** When the reporter stored the final report (AWS); absent until then. */
-    reportedAt: z.number().optional(),
-    updatedAt: z.number(),
+    reportedAt: EpochMsSchema.optional(),
+    updatedAt: EpochMsSchema,
     version: z.number().int().nonnegative(),
   })
   .strict();

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { durationSeconds } from '../config/duration.js';
+import { EpochMsSchema } from './units.js';
 
 /**
  * What happens when an occurrence comes while an earlier run of the same schedule is still live
@@ -68,7 +69,7 @@ export const ScheduleRecordSchema = z
     paused: z.boolean(),
     note: z.string().optional(),
     /** The next occurrence not yet decided (ms); `null` when no more will come (`until`, `maxRuns`). Moved only by compare-and-set. */
-    nextRunAt: z.number().nullable(),
+    nextRunAt: EpochMsSchema.nullable(),
     pending: PendingRunSchema.optional(),
     /** `bufferOne`: the occurrence waiting for the live run to end. */
     buffered: z.number().optional(),
@@ -81,9 +82,9 @@ export const ScheduleRecordSchema = z
     lastOccurrence: z.number().optional(),
     lastCampaignId: z.string().optional(),
     /** Set by DELETE: the schedule is gone from lists and answers 404; its runs are kept. */
-    deletedAt: z.number().optional(),
-    createdAt: z.number(),
-    updatedAt: z.number(),
+    deletedAt: EpochMsSchema.optional(),
+    createdAt: EpochMsSchema,
+    updatedAt: EpochMsSchema,
     version: z.number().int().nonnegative(),
   })
   .strict();

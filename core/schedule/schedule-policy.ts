@@ -4,13 +4,14 @@
  * record, so two control planes deciding the same thing cannot both act on it.
  */
 import { createHash } from 'node:crypto';
+import { asEpochMs, type EpochMs } from '../clock.js';
 import type { CronRule } from './cron-rule.js';
 import type { ScheduleRecord, ScheduleSpec } from '../model/schedule-record.js';
 
 /** The occurrences of a spec's rule inside its `startAt`/`until` bounds. */
 export interface Calendar {
   /** The first occurrence strictly after `after` (ms) and not after `until`, or `null`. */
-  nextAfter(after: number): number | null;
+  nextAfter(after: number): EpochMs | null;
   /** The first `count` occurrences at or after `from` (ms). */
   upcoming(from: number, count: number): number[];
   /** Wall times the rule names folded into `occurrence` by a daylight-saving gap, besides one (`CronRule.coincident`); absent: 0. */
@@ -21,10 +22,10 @@ export interface Calendar {
 export function calendarOf(spec: Pick<ScheduleSpec, 'startAt' | 'until'>, rule: CronRule): Calendar {
   const startAt = spec.startAt === undefined ? undefined : Date.parse(spec.startAt);
   const until = spec.until === undefined ? undefined : Date.parse(spec.until);
-  const nextAfter = (after: number): number | null => {
+  const nextAfter = (after: number): EpochMs | null => {
     const from = startAt !== undefined && after < startAt ? startAt - 1 : after;
     const next = rule.nextAfter(from);
-    return next === null || (until !== undefined && next > until) ? null : next;
+    return next === null || (until !== undefined && next > until) ? null : asEpochMs(next);
   };
   return {
     nextAfter,
@@ -64,18 +65,18 @@ export type ScheduleDecision =
   /** Finish a claimed run (create its campaign, idempotently): a control plane died between the two. */
   | { kind: 'complete' }
   /** Claim `occurrence` and start its run, stopping `cancel` first. */
-  | { kind: 'start'; occurrence: number; nextRunAt: number | null; cancel: string[]; coincident?: number }
+  | { kind: 'start'; occurrence: number; nextRunAt: EpochMs | null; cancel: string[]; coincident?: number }
   /** Start the run `bufferOne` kept waiting: the live run has ended. */
   | { kind: 'startBuffered'; occurrence: number }
   /** Keep `occurrence` waiting for the live run (`bufferOne`). */
-  | { kind: 'buffer'; occurrence: number; nextRunAt: number | null; coincident?: number }
+  | { kind: 'buffer'; occurrence: number; nextRunAt: EpochMs | null; coincident?: number }
   /** Record `occurrence` as skipped: a run is live (`skip`, or `bufferOne` with one already waiting). */
-  | { kind: 'skip'; occurrence: number; nextRunAt: number | null; coincident?: number }
+  | { kind: 'skip'; occurrence: number; nextRunAt: EpochMs | null; coincident?: number }
   /**
    * Record `count` occurrences from `occurrence` on as missed: found later than `catchupWindow`
    * after they were due (the control plane was down). `nextRunAt` is the first one not missed.
    */
-  | { kind: 'miss'; occurrence: number; count: number; nextRunAt: number | null; lateMs: number; coincident?: number };
+  | { kind: 'miss'; occurrence: number; count: number; nextRunAt: EpochMs | null; lateMs: number; coincident?: number };
 
 /**
  * The next step of `schedule` at `now` (ms), given the ids of its runs still live.
@@ -105,7 +106,7 @@ export function decideSchedule(schedule: ScheduleRecord, calendar: Calendar, liv
 function overlapDecision(
   schedule: ScheduleRecord,
   occurrence: number,
-  following: number | null,
+  following: EpochMs | null,
   live: readonly string[],
 ): Extract<ScheduleDecision, { kind: 'start' | 'buffer' | 'skip' }> {
   const { spec } = schedule;

@@ -11,7 +11,7 @@
  * two leaves `pending` behind, and whichever tick comes next finishes it; the key makes that
  * create return the campaign if it had been made already.
  */
-import type { Clock } from '../clock.js';
+import type { Clock, EpochMs } from '../clock.js';
 import { NotFoundError, StateConflictError, ValidationError, VersionConflictError } from '../errors.js';
 import type { CampaignService } from '../fleet/campaign-service.js';
 import { isTerminalCampaign } from '../fleet/campaign-lifecycle.js';
@@ -218,7 +218,7 @@ export class ScheduleService implements ScheduleApi {
    * shifted time fell on another time it names: one run for both, `CronRule.coincident`). The
    * count was written with the step's own compare-and-set; this tells the events and the metric.
    */
-  private async recordCoincident(scheduleId: string, occurrence: number, count: number, now: number, result: ScheduleTick): Promise<void> {
+  private async recordCoincident(scheduleId: string, occurrence: number, count: number, now: EpochMs, result: ScheduleTick): Promise<void> {
     result.missed += count;
     this.deps.events?.missed(scheduleId, count, now);
     await this.event(scheduleId, 'schedule.missed', { occurrence: iso(occurrence), count, cause: 'dst-coincident' });

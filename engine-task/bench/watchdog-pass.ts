@@ -20,7 +20,7 @@ import { tableNames } from '../../core/aws/table-design.js';
 import { createTables, deleteTables } from '../../core/aws/dynamodb-tables.js';
 import { EcsTaskLauncher } from '../../core/aws/ecs-task-launcher.js';
 import { createLaunchQueues, SqsLaunchQueue } from '../../core/aws/sqs-launch-queue.js';
-import { VirtualClock } from '../../core/clock.js';
+import { asEpochMs, VirtualClock } from '../../core/clock.js';
 import { parseCampaignConfig } from '../../core/config/load-config.js';
 import { symbolUniverse } from '../../core/config/universe.js';
 import type { CampaignRecord, Heartbeat, ShardRecord } from '../../core/model/records.js';
@@ -194,20 +194,20 @@ async function seedFleet(clients: AwsClients, tablePrefix: string, ecs: EcsPlace
       config: config as unknown as Record<string, unknown>,
       symbols: campaignSymbols,
       shardCount: count,
-      createdAt: now - 600 * SEC,
-      startedAt: now - 600 * SEC,
-      endsAt: now + 3000 * SEC,
-      updatedAt: now - 600 * SEC,
+      createdAt: asEpochMs(now - 600 * SEC),
+      startedAt: asEpochMs(now - 600 * SEC),
+      endsAt: asEpochMs(now + 3000 * SEC),
+      updatedAt: asEpochMs(now - 600 * SEC),
       version: 1,
     };
     const taskIds = await runTasks(clients, ecs, count);
     const campaignShards = planShards(campaignSymbols, 1).map((planned, i): ShardRecord => {
       const n = c * SHARDS_PER_CAMPAIGN + i;
       const record: ShardRecord = {
-        ...pendingShardRecord(campaignId, planned, now - 600 * SEC),
+        ...pendingShardRecord(campaignId, planned, asEpochMs(now - 600 * SEC)),
         status: 'RUNNING',
         taskId: taskIds[i] as string,
-        launchedAt: now - 600 * SEC,
+        launchedAt: asEpochMs(now - 600 * SEC),
         healthySince: now - 590 * SEC,
         observedTicks: 1_000,
         observedTicksSince: now - 60 * SEC,
@@ -239,7 +239,7 @@ async function batchPut(clients: AwsClients, table: string, items: Record<string
 
 /** A heartbeat of generation 0 received at `receivedAt` with `ticks`, which have stood since `ticksSince`. */
 function heartbeatAt(receivedAt: number, ticks: number, ticksSince = receivedAt): Heartbeat {
-  return { generation: 0, receivedAt, ticksSince, progress: progressAt(receivedAt, ticks) };
+  return { generation: 0, receivedAt: asEpochMs(receivedAt), ticksSince, progress: progressAt(receivedAt, ticks) };
 }
 
 /** `count` tasks of the cluster's task definition, RUNNING (RunTask starts ten at a time). */

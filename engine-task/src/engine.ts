@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { systemClock } from '../../core/clock.js';
+import { type EpochMs, systemClock } from '../../core/clock.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import { fillCashMicros, MICROS, type Fill } from '../../core/model/fill.js';
@@ -496,7 +496,7 @@ export class Engine implements QuoteSink {
    * The resumable state. Call it right after `drainFills()`: the checkpoint covers every fill up
    * to `nextSeq - 1`, so committing both together keeps ledger and checkpoint in step.
    */
-  checkpoint(feedState: Record<string, unknown>, writtenAt: number): Checkpoint {
+  checkpoint(feedState: Record<string, unknown>, writtenAt: EpochMs): Checkpoint {
     const p = this.portfolio;
     const openTrades: Checkpoint['openTrades'] = [];
     for (let slot = 0; slot < p.open.length; slot++) {
@@ -511,7 +511,7 @@ export class Engine implements QuoteSink {
         entryPriceA: p.entryPriceA[slot] as number,
         entryPriceB: p.entryPriceB[slot] as number,
         entryCashMicros: p.entryCashMicros[slot] as number,
-        openedAt: p.openedAt[slot] as number,
+        openedAt: p.openedAt[slot] as EpochMs,
       });
     }
     // Orders decided but not filled on both venues yet (a venue's latency): `execution/in-flight-orders.ts`.

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { setTimeout as sleep, setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
-import { systemClock, type Clock } from '../../core/clock.js';
+import { asEpochMs, systemClock, type Clock } from '../../core/clock.js';
 import { FencedOutError, isRetryable, ValidationError } from '../../core/errors.js';
 import type { Fill } from '../../core/model/fill.js';
 import type { EngineStop, Progress } from '../../core/model/progress.js';
@@ -656,7 +656,8 @@ export class ShardRunner {
   private async flush(now: number): Promise<boolean> {
     const drained = this.engine.drainFills();
     if (drained.length > 0) this.pending = this.pending.length > 0 ? this.pending.concat(drained) : drained;
-    const checkpoint = this.engine.checkpoint({ ...this.feed.state(), wallOrigin: this.wallOrigin }, now);
+    // `now` is engine time: an instant (the replay's or the wall's), stamped as the checkpoint's `writtenAt`.
+    const checkpoint = this.engine.checkpoint({ ...this.feed.state(), wallOrigin: this.wallOrigin }, asEpochMs(now));
     const batch = this.pending;
     const sentAt = this.mono();
     this.commitSentAt = sentAt;

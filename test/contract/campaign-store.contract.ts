@@ -2,6 +2,7 @@
  * The contract of `CampaignStore`: what the control plane and the tasks rely on, whichever
  * adapter holds the records (SQLite locally, DynamoDB on AWS). Every adapter runs this suite.
  */
+import { ms } from '../../core/model/units.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
 import {
@@ -72,7 +73,7 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
 
       it('lists every campaign, and each campaign only its own shards in index order', async () => {
         const a = newCampaign('a', 2);
-        const b = newCampaign('b', 3, { createdAt: a.campaign.createdAt + 1 });
+        const b = newCampaign('b', 3, { createdAt: ms(a.campaign.createdAt + 1) });
         await store.createCampaign(b.campaign, [...b.shards].reverse());
         await store.createCampaign(a.campaign, a.shards);
 
@@ -415,7 +416,7 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
     });
 
     it('records come back equal to what was written, field for field', async () => {
-      const { campaign } = newCampaign('full', 1, { startAt: 1, endsAt: 2, endReason: 'duration', idempotencyKey: 'k' });
+      const { campaign } = newCampaign('full', 1, { startAt: ms(1), endsAt: ms(2), endReason: 'duration', idempotencyKey: 'k' });
       const shard = shardRecord('full', 0, {
         status: 'RUNNING',
         taskId: 'arn:aws:ecs:task/1',
@@ -430,8 +431,8 @@ export function describeCampaignStoreContract(name: string, makeStore: () => Pro
             fromGeneration: 0,
             cause: 'OOM',
             detail: { exitCode: 137, signal: null, stopCode: 'EssentialContainerExited', lastRssBytes: 1_000, note: 'ü' },
-            failedAt: 10,
-            detectedAt: 11.5,
+            failedAt: ms(10),
+            detectedAt: ms(11.5),
             detectionDelaySec: 1.5,
           },
         ],

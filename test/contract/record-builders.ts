@@ -18,8 +18,8 @@ export function campaignRecord(campaignId: string, shardCount: number, overrides
     config: { name: campaignId, symbols: symbolsOf(shardCount), nested: { symbolsPerShard: 2 } },
     symbols: symbolsOf(shardCount),
     shardCount,
-    createdAt: T0,
-    updatedAt: T0,
+    createdAt: ms(T0),
+    updatedAt: ms(T0),
     version: 0,
     ...overrides,
   };
@@ -37,7 +37,7 @@ export function shardRecord(campaignId: string, index: number, overrides: Partia
     restarts: [],
     backoffSec: 0,
     peakRssBytes: 0,
-    updatedAt: T0,
+    updatedAt: ms(T0),
     version: 0,
     ...overrides,
   };
@@ -83,7 +83,7 @@ export function checkpoint(generation: number, lastFillSeq: number): Checkpoint 
   return {
     version: 1,
     generation,
-    writtenAt: T0 + lastFillSeq * 250,
+    writtenAt: ms(T0 + lastFillSeq * 250),
     lastFillSeq,
     nextTradeId: Math.floor((lastFillSeq + 1) / 4),
     fillsA: Math.ceil((lastFillSeq + 1) / 2),

@@ -3,6 +3,7 @@
  * runs the same suite. Two control planes (two schedule services over one store) race for one
  * occurrence and one run results.
  */
+import { ms } from '../../core/model/units.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { VirtualClock } from '../../core/clock.js';
 import { AlreadyExistsError, NotFoundError, VersionConflictError } from '../../core/errors.js';
@@ -31,12 +32,12 @@ function record(id: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRe
     scheduleId: id,
     spec,
     paused: false,
-    nextRunAt: T0,
+    nextRunAt: ms(T0),
     runs: 0,
     skipped: 0,
     missed: 0,
-    createdAt: T0 - 60_000,
-    updatedAt: T0 - 60_000,
+    createdAt: ms(T0 - 60_000),
+    updatedAt: ms(T0 - 60_000),
     version: 0,
     ...overrides,
   };
@@ -72,9 +73,13 @@ export function describeScheduleStoreContract(name: string, makeStore: () => Pro
     it('updates are compare-and-set on version: a stale one is a VersionConflictError and changes nothing', async () => {
       const { store } = fixture;
       await store.createSchedule(record('a'));
-      const claimed = await store.updateSchedule('a', 0, { nextRunAt: T0 + 600_000, runs: 1, pending: { occurrence: T0, idempotencyKey: 'k', cancel: [] } });
+      const claimed = await store.updateSchedule('a', 0, {
+        nextRunAt: ms(T0 + 600_000),
+        runs: 1,
+        pending: { occurrence: T0, idempotencyKey: 'k', cancel: [] },
+      });
       expect(claimed).toMatchObject({ version: 1, nextRunAt: T0 + 600_000, runs: 1 });
-      await expect(store.updateSchedule('a', 0, { nextRunAt: T0 + 600_000, runs: 1 })).rejects.toThrow(VersionConflictError);
+      await expect(store.updateSchedule('a', 0, { nextRunAt: ms(T0 + 600_000), runs: 1 })).rejects.toThrow(VersionConflictError);
       const cleared = await store.updateSchedule('a', 1, { pending: undefined });
       expect(cleared.pending).toBeUndefined();
       expect(await store.getSchedule('a')).toEqual(cleared);
@@ -84,7 +89,7 @@ export function describeScheduleStoreContract(name: string, makeStore: () => Pro
     it('a deleted schedule leaves the list, stays readable, and its id may be used again', async () => {
       const { store } = fixture;
       await store.createSchedule(record('a'));
-      await store.updateSchedule('a', 0, { deletedAt: T0 });
+      await store.updateSchedule('a', 0, { deletedAt: ms(T0) });
       expect(await store.listSchedules()).toEqual([]);
       expect((await store.getSchedule('a'))?.deletedAt).toBe(T0);
       const again = await store.createSchedule(record('a'));

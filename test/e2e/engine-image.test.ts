@@ -10,6 +10,7 @@
  * repository's `npm ci` compiled (same version, same install script) instead of compiling it again
  * for two minutes.
  */
+import { ms } from '../../core/model/units.js';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -180,7 +181,7 @@ describe('the engine image, built from engine-task/Dockerfile without Docker', (
       const store = path.join(scratch, `${shard.shardId}.db`);
       const campaignId = `c-image-${shard.shardId}`;
       const seed = new SqliteCampaignStore(store, systemClock);
-      await seed.createCampaign(campaignRecord(campaignId, 1, { symbols: shard.symbols }), [pendingShardRecord(campaignId, shard, Date.now())]);
+      await seed.createCampaign(campaignRecord(campaignId, 1, { symbols: shard.symbols }), [pendingShardRecord(campaignId, shard, ms(Date.now()))]);
       seed.close();
       const args = [
         QUICK_START,

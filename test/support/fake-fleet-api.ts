@@ -1,3 +1,4 @@
+import { ms } from '../../core/model/units.js';
 import type { CampaignView, FleetApi } from '../../core/ports.js';
 import { campaignFromObject } from '../../core/config/load-config.js';
 import { StateConflictError, NotFoundError } from '../../core/errors.js';
@@ -37,12 +38,12 @@ export class FakeFleetApi implements FleetApi {
       config: campaign.config as unknown as Record<string, unknown>,
       symbols,
       shardCount: plan.length,
-      createdAt: T0,
-      updatedAt: T0,
+      createdAt: ms(T0),
+      updatedAt: ms(T0),
       version: 0,
       ...(options.idempotencyKey === undefined ? {} : { idempotencyKey: options.idempotencyKey }),
     };
-    const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, T0));
+    const shards: ShardRecord[] = plan.map((p) => pendingShardRecord(campaignId, p, ms(T0)));
     this.campaigns.set(campaignId, { campaign: record, shards });
     if (options.idempotencyKey !== undefined) this.byIdempotencyKey.set(options.idempotencyKey, campaignId);
     this.writes++;

@@ -1,3 +1,4 @@
+import type { EpochMs } from '../../../core/clock.js';
 import type { Checkpoint } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { EngineCheckpoint } from '../../../core/model/task-protocol.js';
@@ -31,7 +32,7 @@ export function storedCheckpoint(
   lastFillSeq: number,
   counts: LedgerCounts,
   closing: readonly number[],
-  writtenAt: number,
+  writtenAt: EpochMs,
 ): Checkpoint {
   return {
     version: 1,

@@ -7,6 +7,7 @@
  * each TransactWriteItems request as it goes to the emulator. Every test gets tables of its own
  * prefix: moto copies a whole table for every item of a transaction, so small tables keep it fast.
  */
+import { ms } from '../../../core/model/units.js';
 import { randomUUID } from 'node:crypto';
 import { DescribeTimeToLiveCommand, TransactWriteItemsCommand, type TransactWriteItemsCommandInput } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
@@ -184,7 +185,7 @@ describe('split commits', () => {
     destroy = observed.destroy;
     const task = observed.store.forTask(key, 0);
     await task.commit(fills(0, 3, 0), checkpoint(0, 2));
-    await task.commit([], { ...checkpoint(0, 2), writtenAt: checkpoint(0, 2).writtenAt + 1 });
+    await task.commit([], { ...checkpoint(0, 2), writtenAt: ms(checkpoint(0, 2).writtenAt + 1) });
     const late = observed.inputs.at(-1)!;
     await task.commit(fills(3, 2, 0), checkpoint(0, 4));
 
@@ -401,7 +402,7 @@ describe('heartbeats', () => {
 describe('control-plane updates', () => {
   it('a patch key given as undefined removes the attribute; the record comes back without it', async () => {
     const { key } = await seed();
-    const launched = await store.updateShard(key, 0, { status: 'LAUNCHING', taskId: 'task-1', launchedAt: 5, launchNotBefore: 4 });
+    const launched = await store.updateShard(key, 0, { status: 'LAUNCHING', taskId: 'task-1', launchedAt: ms(5), launchNotBefore: 4 });
     const cleared = await store.updateShard(key, launched.version, { status: 'RESTARTING', taskId: undefined, launchedAt: undefined });
 
     expect(cleared).not.toHaveProperty('taskId');

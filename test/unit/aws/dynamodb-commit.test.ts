@@ -8,6 +8,7 @@
  * written, in process, where mutation testing can reach them (`npm run mutate`). The same code
  * against moto over the wire: `test/integration/aws/dynamodb-*.test.ts`.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { CommitFailedError, FencedOutError, LedgerConflictError, LedgerGapError, NotFoundError } from '../../../core/errors.js';
 import {
@@ -134,7 +135,7 @@ describe('a commit in one transaction', () => {
     await commitShardFills(io, KEY, 0, fills(0, 4, 0), checkpoint(0, 3));
     io.generation = 1;
     await expect(commitShardFills(io, KEY, 0, [], checkpoint(0, 3))).rejects.toBeInstanceOf(FencedOutError);
-    await commitShardFills(io, KEY, 1, [], { ...checkpoint(1, 3), writtenAt: 1 });
+    await commitShardFills(io, KEY, 1, [], { ...checkpoint(1, 3), writtenAt: ms(1) });
     expect(io.head).toMatchObject({ generation: 1, writtenAt: 1, [LEDGER_SEQ]: 3 });
   });
 });

@@ -2,15 +2,19 @@ import { describe, expect, it } from 'vitest';
 import { DashboardWriter, feedCell, lastRestartCell, pnlCell, renderDashboard } from '../../../cli/dashboard.js';
 import { parseChaos, engineChaosEnv } from '../../../cli/chaos-plan.js';
 import { campaignRecord, progress, shardRecord } from '../../contract/record-builders.js';
-import { micros } from '../../../core/model/units.js';
+import { micros, ms } from '../../../core/model/units.js';
 
-const T0 = Date.UTC(2026, 0, 1);
+const T0 = ms(Date.UTC(2026, 0, 1));
 
 function view() {
   const campaign = { ...campaignRecord('c-1', 2, { startedAt: T0 }), config: { duration: 60, venues: { b: { quoteCurrency: 'USDT' } } } };
   const running = {
     ...shardRecord('c-1', 0, { status: 'RUNNING' as const, generation: 1, taskId: '4242' }),
-    heartbeat: { generation: 1, receivedAt: T0 + 9_000, progress: { ...progress(5000, 150 * 2 ** 20), trades: 12, ticksPerSec: 480.4, latencyP99Us: 3.25 } },
+    heartbeat: {
+      generation: 1,
+      receivedAt: ms(T0 + 9_000),
+      progress: { ...progress(5000, 150 * 2 ** 20), trades: 12, ticksPerSec: 480.4, latencyP99Us: 3.25 },
+    },
   };
   const pending = shardRecord('c-1', 1);
   return { campaign, shards: [running, pending] };

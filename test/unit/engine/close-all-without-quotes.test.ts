@@ -4,6 +4,7 @@
  * quotes (launched late, or its clock ahead) leaves them open in its final checkpoint rather than
  * closing them at price 0, a fill the store refuses (found by the simulation's real-runner seeds).
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
 import { Engine } from '../../../engine-task/src/engine.js';
@@ -25,7 +26,7 @@ async function tradedUntilOpen() {
   while (engine.portfolio.totalOpen === 0 && t < T0 + 3_600_000) {
     t += 1_000;
     feed.emitUntil(t, Infinity, engine);
-    await port.commit(engine.drainFills(), engine.checkpoint(feed.state(), t));
+    await port.commit(engine.drainFills(), engine.checkpoint(feed.state(), ms(t)));
   }
   return { point: ledger.restorePoint(KEY), feed, t, open: engine.portfolio.totalOpen };
 }
@@ -42,7 +43,7 @@ describe('closing at the campaign end', () => {
     expect(fills.filter((f) => !(f.price > 0))).toEqual([]);
     expect(fills).toEqual([]);
     expect(restored.portfolio.totalOpen).toBe(open);
-    expect(restored.checkpoint(feed.state(), t + 1_000).openTrades).toHaveLength(open);
+    expect(restored.checkpoint(feed.state(), ms(t + 1_000)).openTrades).toHaveLength(open);
 
     // Once both venues have quoted, the end closes every one at a real price.
     feed.emitUntil(t + 2_000, Infinity, restored);

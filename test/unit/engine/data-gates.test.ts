@@ -4,6 +4,7 @@
  * ±1 ms boundaries, exits on the runner's timers with stale closes flagged, and the counters in
  * heartbeats, monitor lines and checkpoints.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { CheckpointSchema } from '../../../core/model/checkpoint.js';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
@@ -219,11 +220,11 @@ describe('counters in heartbeats, monitor lines and checkpoints', () => {
     quoteEntry(engine, T0 + 20_000, T0 + 20_001); // A's quote first, on B's 20-s-old one: refused; then B's, 1 ms later: entered
     engine.onTimer(T0 + 200_000); // closed on stale quotes
     const fills = engine.drainFills();
-    const checkpoint = CheckpointSchema.parse(engine.checkpoint({ kind: 'synthetic' }, T0 + 200_000));
+    const checkpoint = CheckpointSchema.parse(engine.checkpoint({ kind: 'synthetic' }, ms(T0 + 200_000)));
     expect(checkpoint).toMatchObject({ fx: { rate: 1390, at: T0 + 1 }, staleCloses: 1, refusals: { 'stale-quote-b': 1 } });
     const restored = engineFor();
     restored.restore({ checkpoint, ledgerTail: [] });
-    expect(restored.checkpoint({ kind: 'synthetic' }, T0 + 200_000)).toEqual({ ...checkpoint });
+    expect(restored.checkpoint({ kind: 'synthetic' }, ms(T0 + 200_000))).toEqual({ ...checkpoint });
     expect(fills).toHaveLength(4);
     const { fx: _fx, refusals: _r, staleCloses: _s, venues: _v, ...older } = checkpoint;
     const fromOlder = engineFor();

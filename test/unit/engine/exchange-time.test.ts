@@ -4,6 +4,7 @@
  * lag per venue (p50/p99, max, clock offset, late frames and bursts) reaches heartbeats, monitor
  * lines and checkpoints.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
 import type { Logger } from '../../../core/log.js';
@@ -132,7 +133,7 @@ describe('arrival lag per venue', () => {
     expect(quality.b).not.toHaveProperty('timeBy'); // venue B gave no exchange time
     const symbolLine = lines.find((l) => l.msg === 'monitor') as Record<string, unknown>;
     expect(symbolLine.quoteAgeASec).toBe(5); // by the late frame's exchange time, T0 + 1000
-    const checkpoint = CheckpointSchema.parse(engine.checkpoint({ kind: 'synthetic' }, T0 + 6000));
+    const checkpoint = CheckpointSchema.parse(engine.checkpoint({ kind: 'synthetic' }, ms(T0 + 6000)));
     const next = engineFor();
     next.restore({ checkpoint, ledgerTail: [] } as never);
     expect(next.quality.lagOf(QUALITY_A)).toEqual({ samples: 0, lateFrames: 1, lateBursts: 1 });

@@ -7,6 +7,7 @@
  * consumption, every fill's price and the realised P&L equal an independent recomputation from
  * the ledger and the recorded books (`test/support/recorded-books.ts`).
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
 import { emptyRecord, MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
@@ -212,7 +213,7 @@ describe('restarts', () => {
     // From a checkpoint taken after the trade opened (the fills committed with it).
     const first = legged();
     const opened = first.drainFills();
-    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 250);
+    const checkpoint = first.checkpoint({ kind: 'none' }, ms(T0 + 250));
     expect(checkpoint.openTrades[0]).toMatchObject({ qty: 10, qtyB: 3 });
     const fromCheckpoint = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
     fromCheckpoint.restore({ checkpoint, ledgerTail: [] });
@@ -254,7 +255,7 @@ describe('restarts', () => {
     entryBooks(first, T0, [[101, 50]]);
     bidFalls(first);
     expect(first.drainFills()).toEqual([]); // nothing in the ledger: B's leg is on its way
-    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 301);
+    const checkpoint = first.checkpoint({ kind: 'none' }, ms(T0 + 301));
     expect(checkpoint.openTrades).toEqual([]);
     expect(checkpoint.inFlight).toEqual([
       expect.objectContaining({
@@ -307,7 +308,7 @@ describe('restarts', () => {
     const first = engineFor(settings);
     open(first);
     const opened = first.drainFills();
-    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 2001);
+    const checkpoint = first.checkpoint({ kind: 'none' }, ms(T0 + 2001));
     expect(checkpoint.openTrades.map((t) => t.tradeId)).toEqual([0]);
     expect(checkpoint.inFlight?.map((o) => [o.kind, o.tradeId, o.reason, 'due' in o.a, 'due' in o.b])).toEqual([['CLOSE', 0, 'REVERSION', true, false]]);
     const restored = engineFor(settings);
@@ -321,7 +322,7 @@ describe('restarts', () => {
     const settings = { model: 'top', latency: { a: 0, b: '1s' } } as const;
     const first = engineFor(settings);
     entryBooks(first, T0, [[101, 1000]]);
-    const checkpoint = first.checkpoint({ kind: 'none' }, T0 + 1);
+    const checkpoint = first.checkpoint({ kind: 'none' }, ms(T0 + 1));
     first.onTimer(T0 + 1000);
     const tail = first.drainFills(); // committed after the checkpoint, without a new one
     expect(tail.map((f) => f.kind)).toEqual(['OPEN', 'OPEN']);
@@ -330,7 +331,7 @@ describe('restarts', () => {
     restored.onTimer(T0 + 5000);
     expect(restored.drainFills()).toEqual([]);
     expect(restored.portfolio.totalOpen).toBe(1);
-    expect(restored.checkpoint({ kind: 'none' }, T0 + 5000).inFlight).toBeUndefined();
+    expect(restored.checkpoint({ kind: 'none' }, ms(T0 + 5000)).inFlight).toBeUndefined();
   });
 });
 

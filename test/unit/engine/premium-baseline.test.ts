@@ -4,6 +4,7 @@
  * entry and reversion rule around a baseline with exact fills, a restart that resumes the
  * baseline from the checkpoint, and `none` reproducing the shipped engine's fills exactly.
  */
+import { ms } from '../../../core/model/units.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
@@ -116,7 +117,7 @@ describe('ewma baseline in event time', () => {
       feed.emitUntil(t, Infinity, original);
       original.onTimer(t);
     }
-    await ledger.forTask(KEY, 0).commit(original.drainFills(), original.checkpoint(feed.state(), cut));
+    await ledger.forTask(KEY, 0).commit(original.drainFills(), original.checkpoint(feed.state(), ms(cut)));
     const restored = new Engine({ campaign: testCampaign({ symbols: ['BTC'], ...config }), symbols: ['BTC'], generation: 1, wallClock: () => 7 });
     const point = ledger.restorePoint(KEY);
     const resumedFeed = new RowFeed(rows, ['BTC']);

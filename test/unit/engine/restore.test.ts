@@ -1,3 +1,4 @@
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { MemoryShardLedger } from '../../../core/local/memory-shard-persistence.js';
 import type { Checkpoint } from '../../../core/model/checkpoint.js';
@@ -20,7 +21,7 @@ async function trade(ledger: MemoryShardLedger, steps: number, withCheckpoint: (
     t += 5_000;
     feed.emitUntil(t, Infinity, engine);
     const fills = engine.drainFills();
-    await port.commit(fills, withCheckpoint(step) ? engine.checkpoint(feed.state(), t) : null);
+    await port.commit(fills, withCheckpoint(step) ? engine.checkpoint(feed.state(), ms(t)) : null);
   }
   return { engine, feed, t };
 }
@@ -52,8 +53,8 @@ describe('restore from checkpoint plus ledger tail', () => {
 
     const restored = new Engine({ campaign, symbols, generation: 1 });
     restored.restore(point);
-    const before = engine.checkpoint(feed.state(), t);
-    const after = restored.checkpoint(feed.state(), t);
+    const before = engine.checkpoint(feed.state(), ms(t));
+    const after = restored.checkpoint(feed.state(), ms(t));
     expect(positions(after)).toEqual(positions(before));
     expect(restored.portfolio.realizedTotalMicros).toBe(engine.portfolio.realizedTotalMicros);
     expect(restored.portfolio.totalOpen).toBe(engine.portfolio.totalOpen);
@@ -68,7 +69,7 @@ describe('restore from checkpoint plus ledger tail', () => {
     const restored = new Engine({ campaign, symbols, generation: 1 });
     const resumedFeed = new SyntheticFeed(feedConfig, campaign.symbols, campaign.fxRate, T0);
     resumedFeed.restore(restored.restore(point) as Record<string, unknown>);
-    expect(restored.checkpoint(resumedFeed.state(), t)).toEqual({ ...engine.checkpoint(feed.state(), t), generation: 1 });
+    expect(restored.checkpoint(resumedFeed.state(), ms(t))).toEqual({ ...engine.checkpoint(feed.state(), ms(t)), generation: 1 });
     // Both go on for another simulated minute and make the same trades.
     feed.emitUntil(t + 60_000, Infinity, engine);
     resumedFeed.emitUntil(t + 60_000, Infinity, restored);

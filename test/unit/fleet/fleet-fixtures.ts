@@ -39,7 +39,7 @@ export function progress(overrides: Partial<Progress> = {}): Progress {
 }
 
 export function heartbeat(generation: number, receivedAt: number, overrides: Partial<Progress> = {}): Heartbeat {
-  return { generation, receivedAt, progress: progress({ at: ms(receivedAt), ...overrides }) };
+  return { generation, receivedAt: ms(receivedAt), progress: progress({ at: ms(receivedAt), ...overrides }) };
 }
 
 export function shard(overrides: Partial<ShardRecord> = {}): ShardRecord {
@@ -51,11 +51,11 @@ export function shard(overrides: Partial<ShardRecord> = {}): ShardRecord {
     status: 'RUNNING',
     generation: 0,
     taskId: 'task-0',
-    launchedAt: T0,
+    launchedAt: ms(T0),
     restarts: [],
     backoffSec: 0,
     peakRssBytes: 0,
-    updatedAt: T0,
+    updatedAt: ms(T0),
     version: 7,
     ...overrides,
   };
@@ -66,8 +66,8 @@ export function restart(detectedAt: number, overrides: Partial<RestartRecord> = 
     fromGeneration: 0,
     cause: 'CRASHED',
     detail: { exitCode: 1 },
-    failedAt: detectedAt,
-    detectedAt,
+    failedAt: ms(detectedAt),
+    detectedAt: ms(detectedAt),
     detectionDelaySec: 0,
     ...overrides,
   };
@@ -101,8 +101,8 @@ export function campaign(overrides: Partial<CampaignRecord> = {}): CampaignRecor
     config: { duration: 3600, onShardFailure: 'fail' },
     symbols: ['BTC', 'ETH'],
     shardCount: 1,
-    createdAt: T0,
-    updatedAt: T0,
+    createdAt: ms(T0),
+    updatedAt: ms(T0),
     version: 3,
     ...overrides,
   };

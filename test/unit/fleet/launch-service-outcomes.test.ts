@@ -10,6 +10,7 @@
  * (docs/mutation.md). The real SQLite store and in-memory queue, virtual time; the store's faults
  * are injected by a subclass, the launcher is a map.
  */
+import { ms } from '../../../core/model/units.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { VersionConflictError } from '../../../core/errors.js';
@@ -125,7 +126,7 @@ describe('messages that launch nothing', () => {
   it('drops a message of a campaign that is not launching, naming its status', async () => {
     const f = await fleet();
     const campaign = await f.store.getCampaign(f.campaignId);
-    await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'STOPPING', updatedAt: T0 });
+    await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'STOPPING', updatedAt: ms(T0) });
     expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
     expect(f.dropped()).toEqual(['campaign is STOPPING']);
     expect(f.launcher.tasks.size).toBe(0);
@@ -135,7 +136,7 @@ describe('messages that launch nothing', () => {
     for (const status of ['COMPLETED', 'CANCELLED', 'FAILED'] as const) {
       const f = await fleet();
       const campaign = await f.store.getCampaign(f.campaignId);
-      await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status, updatedAt: T0 });
+      await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status, updatedAt: ms(T0) });
       expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
       expect(f.dropped()).toEqual([`campaign is ${status}`]);
       expect(f.launcher.tasks.size).toBe(0);
@@ -145,7 +146,7 @@ describe('messages that launch nothing', () => {
   it('drops a message of a campaign still SCHEDULED (its launches are queued at its start)', async () => {
     const f = await fleet();
     const campaign = await f.store.getCampaign(f.campaignId);
-    await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'SCHEDULED', updatedAt: T0 });
+    await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'SCHEDULED', updatedAt: ms(T0) });
     expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
     expect(f.dropped()).toEqual(['campaign is SCHEDULED']);
     expect(f.launcher.tasks.size).toBe(0);
@@ -188,7 +189,7 @@ describe('a write after the launch that fails', () => {
       // The other delivery of this generation recorded the (same, idempotent) task first.
       const shard = await f.store.getShard(f.key());
       if (!shard) throw new Error('no shard');
-      await f.store.updateShard(f.key(), shard.version, transitionShard(shard, 'LAUNCHING', T0, { taskId }).patch);
+      await f.store.updateShard(f.key(), shard.version, transitionShard(shard, 'LAUNCHING', ms(T0), { taskId }).patch);
     };
     expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
     expect(f.dropped()).toEqual(['already launched by another delivery']);
@@ -231,7 +232,7 @@ describe('a write after the launch that fails', () => {
       const shard = await f.store.getShard(f.key());
       if (!shard) throw new Error('no shard');
       f.store.onUpdateShard = undefined;
-      await f.store.updateShard(f.key(), shard.version, transitionShard(shard, 'FAILED', T0, { reason: 'failed elsewhere' }).patch);
+      await f.store.updateShard(f.key(), shard.version, transitionShard(shard, 'FAILED', ms(T0), { reason: 'failed elsewhere' }).patch);
       f.store.onUpdateShard = 'refuse-before';
     };
     expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('dropped');
@@ -263,7 +264,7 @@ describe('after a launch', () => {
     const f = await fleet();
     f.launcher.meanwhile = async () => {
       const campaign = await f.store.getCampaign(f.campaignId);
-      await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'RUNNING', updatedAt: T0 });
+      await f.store.updateCampaign(f.campaignId, campaign?.version ?? 0, { status: 'RUNNING', updatedAt: ms(T0) });
     };
     expect(await f.launches.handle({ ...f.key(), generation: 0 })).toBe('launched');
     expect((await f.store.listEvents(f.campaignId)).filter((e) => e.type === 'campaign.status' && e.to === 'RUNNING')).toEqual([]);

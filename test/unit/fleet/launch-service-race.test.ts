@@ -6,6 +6,7 @@
  * very generation (an idempotent launcher then handed the stopped task to the next delivery: a
  * needless CRASHED restart, charged to the restart budget).
  */
+import { ms } from '../../../core/model/units.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { CampaignService } from '../../../core/fleet/campaign-service.js';
@@ -54,7 +55,7 @@ describe('LaunchService: a launch whose shard was written meanwhile', () => {
   it('seed 11: keeps its task when the shard still waits for that generation (the watchdog counted a re-queue meanwhile)', async () => {
     const f = await fleetWith(async (store, key) => {
       const shard = await store.getShard(key);
-      await store.updateShard(key, shard?.version ?? 0, { launchRequeues: 1, updatedAt: T0 });
+      await store.updateShard(key, shard?.version ?? 0, { launchRequeues: 1, updatedAt: ms(T0) });
     });
     expect(await f.launches.handle({ ...f.key, generation: 0 })).toBe('launched');
     expect(await f.store.getShard(f.key)).toMatchObject({ status: 'LAUNCHING', generation: 0, taskId: 'task-shard-000.g0' });
@@ -66,7 +67,7 @@ describe('LaunchService: a launch whose shard was written meanwhile', () => {
     const f = await fleetWith(async (store, key) => {
       const shard = await store.getShard(key);
       if (!shard) throw new Error('no shard');
-      const moved = restartShard({ ...shard, status: 'RUNNING' }, { cause: 'CRASHED', detail: {}, failedAt: T0 }, T0, 0);
+      const moved = restartShard({ ...shard, status: 'RUNNING' }, { cause: 'CRASHED', detail: {}, failedAt: ms(T0) }, ms(T0), 0);
       await store.updateShard(key, shard.version, { ...moved.patch });
     });
     expect(await f.launches.handle({ ...f.key, generation: 0 })).toBe('dropped');

@@ -6,6 +6,7 @@
  * exercised only through the services (`test/integration/fleet/mass-staleness.test.ts`,
  * `store-unavailable.test.ts`); written for `npm run mutate` (docs/mutation.md).
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { RestartBudget } from '../../../core/fleet/backoff.js';
 import {
@@ -25,7 +26,7 @@ const budget: RestartBudget = { used: 1, remaining: 2, exhausted: false, windowS
 const incident = (cause: RestartCause, note?: string): Incident => ({
   cause,
   detail: note === undefined ? {} : { note },
-  failedAt: T0,
+  failedAt: ms(T0),
 });
 const restartOn = (cause: RestartCause, note?: string): RestartVerdict => ({
   kind: 'restart',
@@ -136,7 +137,7 @@ describe('isRestartingFromStaleness', () => {
 
   it('a shard with no restart, a last restart that ran again, or one for a crash is not', () => {
     expect(isRestartingFromStaleness({ restarts: [] })).toBe(false);
-    expect(isRestartingFromStaleness({ restarts: [restart(T0, { cause: 'LOST', restartedAt: T0 + SEC })] })).toBe(false);
+    expect(isRestartingFromStaleness({ restarts: [restart(T0, { cause: 'LOST', restartedAt: ms(T0 + SEC) })] })).toBe(false);
     expect(isRestartingFromStaleness({ restarts: [restart(T0, { cause: 'LOST' }), restart(T0 + SEC, { cause: 'CRASHED' })] })).toBe(false);
   });
 });

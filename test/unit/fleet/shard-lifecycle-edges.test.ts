@@ -6,14 +6,15 @@
  * record of the current generation is not closed by that generation's RUNNING, and a lifecycle
  * event carries a `detail` (and in it a task) only when the transition has one to tell.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { restartShard, transitionShard, type Incident } from '../../../core/fleet/shard-lifecycle.js';
 import { ValidationError } from '../../../core/errors.js';
 import { restart, SEC, shard, T0 } from './fleet-fixtures.js';
 
-const lost: Incident = { cause: 'LOST', detail: { lastHeartbeatAgeSec: 40 }, failedAt: T0 + 10 * SEC };
-const crash: Incident = { cause: 'CRASHED', detail: { exitCode: 1 }, failedAt: T0 + 10 * SEC };
-const recycle: Incident = { cause: 'RECYCLED', detail: { lastRssBytes: 900 }, failedAt: T0 + 10 * SEC };
+const lost: Incident = { cause: 'LOST', detail: { lastHeartbeatAgeSec: 40 }, failedAt: ms(T0 + 10 * SEC) };
+const crash: Incident = { cause: 'CRASHED', detail: { exitCode: 1 }, failedAt: ms(T0 + 10 * SEC) };
+const recycle: Incident = { cause: 'RECYCLED', detail: { lastRssBytes: 900 }, failedAt: ms(T0 + 10 * SEC) };
 
 /** The error `fn` throws (fails the test when it throws none). */
 function thrown(fn: () => unknown): unknown {
@@ -30,7 +31,7 @@ const stored = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
 
 describe('LOST is a trouble status', () => {
   it('entering LOST records the incident, as STALLED and CRASHED do', () => {
-    const step = transitionShard(shard({ generation: 3 }), 'LOST', T0 + 50 * SEC, { incident: lost });
+    const step = transitionShard(shard({ generation: 3 }), 'LOST', ms(T0 + 50 * SEC), { incident: lost });
     expect(step.record.restarts).toEqual([
       { fromGeneration: 3, cause: 'LOST', detail: lost.detail, failedAt: T0 + 10 * SEC, detectedAt: T0 + 50 * SEC, detectionDelaySec: 40 },
     ]);
@@ -38,12 +39,12 @@ describe('LOST is a trouble status', () => {
   });
 
   it('entering LOST without an incident is refused', () => {
-    expect(() => transitionShard(shard(), 'LOST', T0)).toThrow(/incident: required to move shard shard-000 of campaign c-1 from RUNNING to LOST/);
+    expect(() => transitionShard(shard(), 'LOST', ms(T0))).toThrow(/incident: required to move shard shard-000 of campaign c-1 from RUNNING to LOST/);
   });
 
   it('a preemption restarts through LOST with its restart record', () => {
-    const preempted: Incident = { cause: 'PREEMPTED', detail: { signal: 'SIGTERM' }, failedAt: T0 };
-    const steps = restartShard(shard({ generation: 1 }), preempted, T0 + SEC, 2);
+    const preempted: Incident = { cause: 'PREEMPTED', detail: { signal: 'SIGTERM' }, failedAt: ms(T0) };
+    const steps = restartShard(shard({ generation: 1 }), preempted, ms(T0 + SEC), 2);
     expect(steps.events.map((e) => [e.to, e.cause])).toEqual([
       ['LOST', 'PREEMPTED'],
       ['RESTARTING', undefined],
@@ -53,10 +54,10 @@ describe('LOST is a trouble status', () => {
 });
 
 describe('a store outage (STORE_UNAVAILABLE)', () => {
-  const outage: Incident = { cause: 'STORE_UNAVAILABLE', detail: { note: 'store busy: SQLITE_BUSY for 4.1 s' }, failedAt: T0 };
+  const outage: Incident = { cause: 'STORE_UNAVAILABLE', detail: { note: 'store busy: SQLITE_BUSY for 4.1 s' }, failedAt: ms(T0) };
 
   it('restarts through LOST, recording its cause', () => {
-    const steps = restartShard(shard({ generation: 2 }), outage, T0 + SEC, 1);
+    const steps = restartShard(shard({ generation: 2 }), outage, ms(T0 + SEC), 1);
     expect(steps.events.map((e) => [e.from, e.to])).toEqual([
       ['RUNNING', 'LOST'],
       ['LOST', 'RESTARTING'],
@@ -65,14 +66,14 @@ describe('a store outage (STORE_UNAVAILABLE)', () => {
   });
 
   it("waits the given delay once and leaves the shard's backoff as it was, as a preemption does", () => {
-    const steps = restartShard(shard({ backoffSec: 40 }), outage, T0 + SEC, 1);
+    const steps = restartShard(shard({ backoffSec: 40 }), outage, ms(T0 + SEC), 1);
     expect(steps.record).toMatchObject({ status: 'RESTARTING', backoffSec: 40, launchNotBefore: T0 + 2 * SEC });
   });
 });
 
 describe('an incident whose cause leads elsewhere', () => {
   it('a recycle (RUNNING → RESTARTING) with a trouble cause is refused, naming where that cause leads', () => {
-    const error = thrown(() => transitionShard(shard(), 'RESTARTING', T0, { incident: crash, backoffSec: 5 }));
+    const error = thrown(() => transitionShard(shard(), 'RESTARTING', ms(T0), { incident: crash, backoffSec: 5 }));
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
       { path: 'incident.cause', message: 'CRASHED leads to CRASHED, not to RESTARTING (shard shard-000 of campaign c-1)' },
@@ -80,7 +81,7 @@ describe('an incident whose cause leads elsewhere', () => {
   });
 
   it('a RECYCLED incident for a trouble status is refused, naming the recycle', () => {
-    const error = thrown(() => transitionShard(shard(), 'CRASHED', T0, { incident: recycle }));
+    const error = thrown(() => transitionShard(shard(), 'CRASHED', ms(T0), { incident: recycle }));
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).issues).toEqual([
       { path: 'incident.cause', message: 'RECYCLED leads to RESTARTING (a recycle, from RUNNING), not to CRASHED (shard shard-000 of campaign c-1)' },
@@ -90,7 +91,7 @@ describe('an incident whose cause leads elsewhere', () => {
 
 describe('peak RSS', () => {
   it('an incident whose RSS equals the peak leaves the peak out of the patch', () => {
-    const step = transitionShard(shard({ peakRssBytes: 900 }), 'RESTARTING', T0, { incident: recycle });
+    const step = transitionShard(shard({ peakRssBytes: 900 }), 'RESTARTING', ms(T0), { incident: recycle });
     expect(step.patch).not.toHaveProperty('peakRssBytes');
     expect(step.record.peakRssBytes).toBe(900);
   });
@@ -98,14 +99,14 @@ describe('peak RSS', () => {
 
 describe('launch re-queues', () => {
   it('a launch clears the count of re-queued launches', () => {
-    const step = transitionShard(shard({ status: 'PENDING', taskId: undefined, launchRequeues: 2 }), 'LAUNCHING', T0, { taskId: 'task-1' });
+    const step = transitionShard(shard({ status: 'PENDING', taskId: undefined, launchRequeues: 2 }), 'LAUNCHING', ms(T0), { taskId: 'task-1' });
     expect(step.patch).toHaveProperty('launchRequeues', undefined);
     expect(step.record.launchRequeues).toBeUndefined();
   });
 
   it('a shard failed for a launch that never happened keeps its re-queue count as evidence', () => {
     const waiting = shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchRequeues: 3 });
-    const step = transitionShard(waiting, 'FAILED', T0, { reason: 'launch never happened' });
+    const step = transitionShard(waiting, 'FAILED', ms(T0), { reason: 'launch never happened' });
     expect(step.patch).not.toHaveProperty('launchRequeues');
     expect(step.record.launchRequeues).toBe(3);
   });
@@ -114,7 +115,7 @@ describe('launch re-queues', () => {
 describe('closing the open restart record', () => {
   it("a restart record of the current generation stays open on that generation's RUNNING", () => {
     const own = restart(T0, { fromGeneration: 2 });
-    const step = transitionShard(shard({ status: 'LAUNCHING', generation: 2, restarts: [own] }), 'RUNNING', T0 + 30 * SEC);
+    const step = transitionShard(shard({ status: 'LAUNCHING', generation: 2, restarts: [own] }), 'RUNNING', ms(T0 + 30 * SEC));
     expect(step.patch).not.toHaveProperty('restarts');
     expect(step.record.restarts).toEqual([own]);
   });
@@ -122,7 +123,7 @@ describe('closing the open restart record', () => {
 
 describe('lifecycle event detail', () => {
   it('a transition with nothing to tell stores an event without detail', () => {
-    const launching = transitionShard(shard({ status: 'PENDING', taskId: undefined, launchedAt: undefined }), 'LAUNCHING', T0 + SEC);
+    const launching = transitionShard(shard({ status: 'PENDING', taskId: undefined, launchedAt: undefined }), 'LAUNCHING', ms(T0 + SEC));
     expect(stored(launching.event)).toEqual({
       at: T0 + SEC,
       campaignId: 'c-1',
@@ -135,9 +136,9 @@ describe('lifecycle event detail', () => {
   });
 
   it('a task kept across the transition is not named as a previous task', () => {
-    const running = transitionShard(shard({ status: 'LAUNCHING', taskId: 'task-1' }), 'RUNNING', T0 + SEC);
+    const running = transitionShard(shard({ status: 'LAUNCHING', taskId: 'task-1' }), 'RUNNING', ms(T0 + SEC));
     expect(stored(running.event)).not.toHaveProperty('detail');
-    const completed = transitionShard(shard({ taskId: 'task-1' }), 'COMPLETED', T0 + 2 * SEC, { reason: 'exited 0 at the campaign end' });
+    const completed = transitionShard(shard({ taskId: 'task-1' }), 'COMPLETED', ms(T0 + 2 * SEC), { reason: 'exited 0 at the campaign end' });
     expect(stored(completed.event)).toHaveProperty('detail', { reason: 'exited 0 at the campaign end' });
   });
 });

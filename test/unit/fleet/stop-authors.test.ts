@@ -3,6 +3,7 @@
  * outside. Only the first two complete a shard; an outside stop before the campaign's end is a
  * PREEMPTED restart from the checkpoint, paid from `maxPreemptions`, never from `maxRestarts`.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { preemptionBudget, restartBudget } from '../../../core/fleet/backoff.js';
 import { FLEET_STOP_PREFIX, fleetStopReason, isFleetStopReason, stopAuthor } from '../../../core/fleet/stop-author.js';
@@ -160,7 +161,7 @@ describe('assessShard: an outside stop before the end is a PREEMPTED restart', (
     const backedOff = running(undefined, { backoffSec: 40 });
     const v = expectKind(assessShard(backedOff, stopped({ exitCode: null, signal: 'SIGTERM' }), AT, policy({ campaignEndsAt: END })), 'restart');
     expect(v.backoffSec).toBe(5);
-    const steps = restartShard(backedOff, v.incident, AT, v.backoffSec);
+    const steps = restartShard(backedOff, v.incident, ms(AT), v.backoffSec);
     expect(steps.record).toMatchObject({ status: 'RESTARTING', generation: 2, backoffSec: 40, launchNotBefore: AT + 5 * SEC });
     expect(steps.record.restarts.at(-1)).toMatchObject({ cause: 'PREEMPTED', fromGeneration: 1 });
     expect(steps.events.map((e) => e.to)).toEqual(['LOST', 'RESTARTING']);

@@ -1,3 +1,4 @@
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { transitionCampaign } from '../../../core/fleet/campaign-lifecycle.js';
 import { taskClockEnvironment } from '../../../core/fleet/task-clock.js';
@@ -8,8 +9,8 @@ describe('a clock: virtual campaign', () => {
     const now = Date.UTC(2026, 0, 1);
     const real = campaignRecord('c-real', 1, { status: 'SCHEDULED', config: { duration: 60 } });
     const virtual = campaignRecord('c-virtual', 1, { status: 'SCHEDULED', config: { duration: 60, clock: 'virtual' } });
-    expect(transitionCampaign(real, 'STARTING', now).record.endsAt).toBe(now + 60_000);
-    expect(transitionCampaign(virtual, 'STARTING', now).record.endsAt).toBeUndefined();
+    expect(transitionCampaign(real, 'STARTING', ms(now)).record.endsAt).toBe(now + 60_000);
+    expect(transitionCampaign(virtual, 'STARTING', ms(now)).record.endsAt).toBeUndefined();
   });
 
   it('tells its tasks the clock (ARBFLEET_CLOCK), real for a config from before the field', () => {

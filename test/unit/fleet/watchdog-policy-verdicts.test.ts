@@ -6,6 +6,7 @@
  * recycle threshold, a just-launched task and a launch due since a later update. Written from the
  * survivors of `npm run mutate` (docs/mutation.md).
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { CampaignConfigSchema } from '../../../core/config/campaign-config.js';
 import type { ShardRecord } from '../../../core/model/records.js';
@@ -132,7 +133,7 @@ describe('a stopped task, judged', () => {
   });
 
   it('a task just launched and reported STOPPED is judged, not taken for a runtime that has not caught up', () => {
-    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: T0 });
+    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: ms(T0) });
     expectKind(assessShard(launching, stopped({ exitCode: 1 }), T0 + 10 * SEC, policy()), 'restart');
   });
 });
@@ -153,7 +154,7 @@ describe('stale readings and health', () => {
   });
 
   it('LAUNCH_TIMEOUT counts from the launch, not from a later update of the record', () => {
-    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: T0, updatedAt: T0 + 100 * SEC });
+    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: ms(T0), updatedAt: ms(T0 + 100 * SEC) });
     const v = expectKind(assessShard(launching, task({ taskId: 'task-1' }), T0 + 180 * SEC, policy()), 'suspect');
     expect(v.cause).toBe('LAUNCH_TIMEOUT');
     expect(v.reason).toBe('no heartbeat from generation 1 within 180s of its launch (launchTimeout 180s)');
@@ -185,7 +186,7 @@ describe('the memory recycle', () => {
   });
 
   it('a LAUNCHING shard whose first heartbeat is over the threshold is confirmed, not recycled (only a RUNNING one is)', () => {
-    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: T0, heartbeat: heartbeat(1, T0 + SEC, { rssBytes: GIB }) });
+    const launching = shard({ status: 'LAUNCHING', generation: 1, taskId: 'task-1', launchedAt: ms(T0), heartbeat: heartbeat(1, T0 + SEC, { rssBytes: GIB }) });
     expect(expectKind(assessShard(launching, task({ taskId: 'task-1' }), T0 + 2 * SEC, policy()), 'healthy').launchConfirmed).toBe(true);
   });
 
@@ -214,7 +215,7 @@ describe('skips', () => {
 describe('overdueLaunch', () => {
   it('before any re-queue, the launch is due since the latest of its updates, not an earlier launchNotBefore', () => {
     const timeout = 180 * SEC;
-    const s = shard({ status: 'RESTARTING', taskId: undefined, launchNotBefore: T0, updatedAt: T0 + 10 * timeout });
+    const s = shard({ status: 'RESTARTING', taskId: undefined, launchNotBefore: T0, updatedAt: ms(T0 + 10 * timeout) });
     expect(overdueLaunch(s, T0 + 11 * timeout, 180)).toMatchObject({ kind: 'requeue', dueSince: T0 + 10 * timeout });
   });
 });

@@ -1,3 +1,4 @@
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import {
   assessShard,
@@ -185,7 +186,7 @@ describe('assessShard: heartbeats that carry ticksSince (no per-pass observation
 
 describe('assessShard: launch', () => {
   const launching = (overrides: Partial<ShardRecord> = {}) =>
-    shard({ status: 'LAUNCHING', generation: 2, taskId: 'task-2', launchedAt: T0, heartbeat: heartbeat(1, T0 - 60 * SEC), ...overrides });
+    shard({ status: 'LAUNCHING', generation: 2, taskId: 'task-2', launchedAt: ms(T0), heartbeat: heartbeat(1, T0 - 60 * SEC), ...overrides });
 
   it("is waiting, not late, 1 ms before launchTimeout; an older generation's heartbeat does not count as a launch", () => {
     const v = expectKind(assessShard(launching(), task({ taskId: 'task-2', state: 'PENDING' }), T0 + LAUNCH_TIMEOUT - 1, policy()), 'healthy');
@@ -352,7 +353,7 @@ describe('assessShard: restart budget and backoff', () => {
   it('applies cleanly: the restart verdict feeds restartShard for one store update', () => {
     const record = running(now - SEC);
     const v = expectKind(assessShard(record, crashed, now, policy()), 'restart');
-    const steps = restartShard(record, v.incident, now, v.backoffSec);
+    const steps = restartShard(record, v.incident, ms(now), v.backoffSec);
     expect(steps.record).toMatchObject({ status: 'RESTARTING', generation: 2, launchNotBefore: v.launchNotBefore });
   });
 });
@@ -487,12 +488,12 @@ describe('a task the runtime does not know yet', () => {
   const unknown = task({ state: 'STOPPED', unknown: true, stoppedReason: 'task unknown to ECS' });
 
   it('is no news while the shard is LAUNCHING within its launch timeout (ECS may not show it yet)', () => {
-    const launching = shard({ status: 'LAUNCHING', launchedAt: T0 });
+    const launching = shard({ status: 'LAUNCHING', launchedAt: ms(T0) });
     expect(assessShard(launching, unknown, T0 + 179 * SEC, policy()).kind).toBe('healthy');
   });
 
   it('is a crash once the launch timeout has passed, or for a running shard', () => {
-    const launching = shard({ status: 'LAUNCHING', launchedAt: T0 });
+    const launching = shard({ status: 'LAUNCHING', launchedAt: ms(T0) });
     expect(assessShard(launching, unknown, T0 + 180 * SEC, policy()).kind).toBe('restart');
     const running = shard({ status: 'RUNNING', heartbeat: heartbeat(0, T0 + 5 * SEC) });
     const verdict = assessShard(running, unknown, T0 + 6 * SEC, policy());
@@ -505,7 +506,7 @@ describe('overdueLaunch: a launch that never came', () => {
   const T = 30; // launchTimeout, seconds
   const DUE = T0 + 10 * SEC; // the RESTARTING shard's launchNotBefore
   const waiting = (overrides: Partial<ShardRecord> = {}) =>
-    shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: DUE, updatedAt: T0, ...overrides });
+    shard({ status: 'RESTARTING', generation: 2, taskId: undefined, launchedAt: undefined, launchNotBefore: DUE, updatedAt: ms(T0), ...overrides });
   /** The shard as the watchdog leaves it after carrying out a re-queue at `now` (`WatchdogService.reconcile`). */
   const requeued = (s: ShardRecord, verdict: OverdueLaunch | undefined, now: number): ShardRecord => {
     expect(verdict, `a re-queue at ${(now - DUE) / SEC}s after the launch was due`).toMatchObject({ kind: 'requeue' });
@@ -513,7 +514,7 @@ describe('overdueLaunch: a launch that never came', () => {
       ...s,
       launchRequeues: (s.launchRequeues ?? 0) + 1,
       launchNotBefore: verdict?.kind === 'requeue' ? verdict.dueSince : s.launchNotBefore,
-      updatedAt: now,
+      updatedAt: ms(now),
     };
   };
   /** Drives the rule with a pass every `stepSec` from `from` until it fails the shard (or `untilSec` after due); returns when it re-queued and failed. */
@@ -538,7 +539,7 @@ describe('overdueLaunch: a launch that never came', () => {
       dueSince: DUE,
       reason: expect.stringMatching(/generation 2 was due 30s ago and never launched \(launchTimeout 30s; re-queue 1, deadline 8 × launchTimeout = 240s\)/),
     });
-    expect(overdueLaunch(waiting({ updatedAt: T0 + 20 * SEC }), T0 + 40 * SEC, T)).toBeUndefined();
+    expect(overdueLaunch(waiting({ updatedAt: ms(T0 + 20 * SEC) }), T0 + 40 * SEC, T)).toBeUndefined();
   });
 
   it(`re-queues at 1, 2, 4 and 7 launch timeouts after the launch was due and fails at ${LAUNCH_DEADLINE_TIMEOUTS}, to the millisecond`, () => {
@@ -560,11 +561,11 @@ describe('overdueLaunch: a launch that never came', () => {
 
   it('does not take re-queues as evidence: three lost re-queues 4 launch timeouts after due (where the old count failed the shard) leave it waiting', () => {
     // The old rule's record at its fourth launch timeout: 3 re-queues, the last one a launch timeout ago.
-    const afterThree = waiting({ launchRequeues: 3, updatedAt: DUE + 3 * T * SEC });
+    const afterThree = waiting({ launchRequeues: 3, updatedAt: ms(DUE + 3 * T * SEC) });
     expect(overdueLaunch(afterThree, DUE + 4 * T * SEC, T)).toBeUndefined();
     expect(overdueLaunch(afterThree, DUE + 7 * T * SEC, T)?.kind).toBe('requeue');
     // Nor does a count past it, without the time: a shard re-queued 10 times in 2 launch timeouts is not failed.
-    expect(overdueLaunch(waiting({ launchRequeues: 10, updatedAt: DUE + T * SEC }), DUE + 2 * T * SEC, T)).toBeUndefined();
+    expect(overdueLaunch(waiting({ launchRequeues: 10, updatedAt: ms(DUE + T * SEC) }), DUE + 2 * T * SEC, T)).toBeUndefined();
   });
 
   it('with passes every second, fails within a second of the deadline after the four re-queues', () => {
@@ -578,17 +579,17 @@ describe('overdueLaunch: a launch that never came', () => {
     const late = drive(waiting(), DUE + 10 * T * SEC, 1);
     expect(late).toMatchObject({ requeuedAt: [300], failedAt: DUE + 11 * T * SEC });
     // Back at 5 launch timeouts with one re-queue made: the rest a launch timeout apart, the deadline unmoved.
-    const midway = drive(waiting({ launchRequeues: 1, updatedAt: DUE + T * SEC }), DUE + 5 * T * SEC, 1);
+    const midway = drive(waiting({ launchRequeues: 1, updatedAt: ms(DUE + T * SEC) }), DUE + 5 * T * SEC, 1);
     expect(midway).toMatchObject({ requeuedAt: [150, 180, 210], failedAt: DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC });
     // Back past the deadline with three re-queues made, the last at 4 launch timeouts: that was no last
     // chance (the launcher was likely down too), so one more re-queue, and the failure a launch timeout later.
-    const pastDeadline = drive(waiting({ launchRequeues: 3, updatedAt: DUE + 4 * T * SEC }), DUE + 9 * T * SEC, 1);
+    const pastDeadline = drive(waiting({ launchRequeues: 3, updatedAt: ms(DUE + 4 * T * SEC) }), DUE + 9 * T * SEC, 1);
     expect(pastDeadline).toMatchObject({ requeuedAt: [270], failedAt: DUE + 10 * T * SEC });
     expect(pastDeadline.reason).toMatch(/was due 300s ago .* after 4 re-queued launch\(es\)$/);
   });
 
   it('a PENDING shard: the first re-queue keeps when the launch was first due (as launchNotBefore), so the deadline does not move with the re-queues', () => {
-    const pending = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: DUE });
+    const pending = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: ms(DUE) });
     const first = overdueLaunch(pending, DUE + T * SEC, T);
     expect(first).toMatchObject({ kind: 'requeue', dueSince: DUE });
     expect(drive(pending, DUE, 1)).toMatchObject({ requeuedAt: [30, 60, 120, 210], failedAt: DUE + LAUNCH_DEADLINE_TIMEOUTS * T * SEC });
@@ -596,14 +597,14 @@ describe('overdueLaunch: a launch that never came', () => {
 
   it("counts from the campaign's start when the campaign was scheduled: its shards were created long before their launch was asked for", () => {
     const startedAt = T0 + 3600 * SEC;
-    const created = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: T0 });
+    const created = waiting({ status: 'PENDING', generation: 0, launchNotBefore: undefined, updatedAt: ms(T0) });
     expect(overdueLaunch(created, startedAt + T * SEC - 1, T, startedAt)).toBeUndefined();
     const first = overdueLaunch(created, startedAt + T * SEC, T, startedAt);
     expect(first).toMatchObject({ kind: 'requeue', dueSince: startedAt });
     const after = requeued(created, first, startedAt + T * SEC);
     expect(overdueLaunch(after, startedAt + 2 * T * SEC, T, startedAt)?.kind).toBe('requeue');
-    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: startedAt + 7 * T * SEC }, startedAt + 8 * T * SEC - 1, T, startedAt)).toBeUndefined();
-    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: startedAt + 7 * T * SEC }, startedAt + 8 * T * SEC, T, startedAt)?.kind).toBe('fail');
+    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: ms(startedAt + 7 * T * SEC) }, startedAt + 8 * T * SEC - 1, T, startedAt)).toBeUndefined();
+    expect(overdueLaunch({ ...after, launchRequeues: 4, updatedAt: ms(startedAt + 7 * T * SEC) }, startedAt + 8 * T * SEC, T, startedAt)?.kind).toBe('fail');
   });
 
   it('leaves alone a shard with a task, or one that is not waiting for a launch', () => {

@@ -6,6 +6,7 @@
  * identity refused naming the claim, an in-memory store (no file to be replaced) that takes its
  * task's writes, and a schedule that stays listed once updated until deleted.
  */
+import { ms } from '../../../core/model/units.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -111,17 +112,17 @@ describe('schedules', () => {
       scheduleId: 's',
       spec,
       paused: false,
-      nextRunAt: 1_000,
+      nextRunAt: ms(1_000),
       runs: 0,
       skipped: 0,
       missed: 0,
-      createdAt: 0,
-      updatedAt: 0,
+      createdAt: ms(0),
+      updatedAt: ms(0),
       version: 0,
     });
     const paused = await schedules.updateSchedule('s', 0, { paused: true });
     expect((await schedules.listSchedules()).map((s) => s.scheduleId)).toEqual(['s']);
-    await schedules.updateSchedule('s', paused.version, { deletedAt: 5 });
+    await schedules.updateSchedule('s', paused.version, { deletedAt: ms(5) });
     expect(await schedules.listSchedules()).toEqual([]);
   });
 });

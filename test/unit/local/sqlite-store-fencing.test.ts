@@ -14,6 +14,7 @@ import { AlreadyExistsError, FencedOutError, NotFoundError, StoreReplacedError, 
 import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import { SqliteScheduleStore } from '../../../core/local/sqlite-schedule-store.js';
 import type { Fill } from '../../../core/model/fill.js';
+import { ms } from '../../../core/model/units.js';
 import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
 import { checkpoint, fill, newCampaign, progress } from '../../contract/record-builders.js';
 import { campaignInput } from '../../support/campaigns.js';
@@ -50,7 +51,7 @@ async function refusal(promise: Promise<unknown>): Promise<Error> {
 
 function schedule(id: string) {
   const { spec } = parseScheduleSpec({ name: id, cron: '*/10 * * * *', campaign: campaignInput({ name: `${id}-run` }) });
-  return { scheduleId: id, spec, paused: false, nextRunAt: 1_000, runs: 0, skipped: 0, missed: 0, createdAt: 0, updatedAt: 0, version: 0 };
+  return { scheduleId: id, spec, paused: false, nextRunAt: ms(1_000), runs: 0, skipped: 0, missed: 0, createdAt: ms(0), updatedAt: ms(0), version: 0 };
 }
 
 describe('refusals name the record, the file and the versions', () => {

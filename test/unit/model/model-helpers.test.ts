@@ -13,6 +13,7 @@ import { isVirtualClock } from '../../../core/model/records.js';
 import { occurrenceKey, scheduleEventsId } from '../../../core/model/schedule-record.js';
 import { newWriterId, shardHolderBesides } from '../../../core/model/shard-writer.js';
 import { fill, fills } from '../../contract/record-builders.js';
+import { ms } from '../../../core/model/units.js';
 
 const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
 
@@ -25,7 +26,7 @@ describe('a writer identity (shard-writer.ts)', () => {
   });
 
   it('who else holds the shard: no one unclaimed, for another generation or for the writer itself; else the claimant', () => {
-    const claim = { id: 'w-1', generation: 3, claimedAt: 0 };
+    const claim = { id: 'w-1', generation: 3, claimedAt: ms(0) };
     expect(shardHolderBesides(undefined, 3, 'w-2')).toBeUndefined();
     expect(shardHolderBesides(claim, 4, 'w-2')).toBeUndefined();
     expect(shardHolderBesides(claim, 3, 'w-1')).toBeUndefined();

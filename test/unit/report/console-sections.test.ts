@@ -4,6 +4,7 @@
  * ledger read once, a stale heartbeat marked, the blotter capped, a schedule's next runs in its
  * zone beside UTC and the buttons its state allows.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
 import type { ScheduleRecord } from '../../../core/model/schedule-record.js';
@@ -46,7 +47,19 @@ function section(view: { sections: { id: string; html: string }[] }, id: string)
 
 function nightly(state: Partial<ScheduleRecord>): ScheduleRecord {
   const { spec } = parseScheduleSpec({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul', campaign: campaignInput() });
-  return { scheduleId: 'nightly', spec, paused: false, nextRunAt: T0, runs: 0, skipped: 0, missed: 0, createdAt: T0, updatedAt: T0, version: 1, ...state };
+  return {
+    scheduleId: 'nightly',
+    spec,
+    paused: false,
+    nextRunAt: ms(T0),
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    createdAt: ms(T0),
+    updatedAt: ms(T0),
+    version: 1,
+    ...state,
+  };
 }
 
 describe('the console list of runs', () => {

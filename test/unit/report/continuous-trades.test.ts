@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReport, type ReportInput } from '../../../core/report/build-report.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
-import { ZERO_MICROS } from '../../../core/model/units.js';
+import { ZERO_MICROS, ms } from '../../../core/model/units.js';
 
 const HOUR = 3600;
 
@@ -152,7 +152,7 @@ describe('continuous trades in recorded time (clock: virtual)', () => {
 
   it('is not judged on the wall clock: a backtest that ran in 5 s of wall time still fails its plateau', () => {
     const run = backtest();
-    run.campaign.endedAt = run.campaign.startedAt! + 5 * SEC;
+    run.campaign.endedAt = ms(run.campaign.startedAt! + 5 * SEC);
     cutLedger(run, 'shard-000', 40 * 60, 0);
     refusals(run, 'shard-000', (sec) => ({ 'max-open-trades': Math.max(0, Math.floor((sec - 2400) / 60)) }));
     expect(continuous(run).pass).toBe(false);

@@ -72,12 +72,12 @@ export function campaignRun(spec: RunSpec = {}): ReportInput {
     },
     symbols,
     shardCount,
-    createdAt: T0 - 60 * SEC,
-    startedAt: T0,
-    endsAt: T0 + durationSec * SEC,
-    endedAt,
+    createdAt: ms(T0 - 60 * SEC),
+    startedAt: ms(T0),
+    endsAt: ms(T0 + durationSec * SEC),
+    endedAt: ms(endedAt),
     endReason: ranSec >= durationSec ? 'max runtime reached' : 'shard failed',
-    updatedAt: endedAt,
+    updatedAt: ms(endedAt),
     version: 9,
   };
   const input: ReportInput = { campaign, shards: [], heartbeats: {}, ledgers: {}, checkpoints: {}, events: [], now: endedAt + 5 * SEC };
@@ -139,7 +139,7 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
     const venue = (updates: number) => ({ updates, lastUpdateAt: eventTime - quoteAgeMs, skipped: {} });
     heartbeats.push({
       generation,
-      receivedAt: T0 + t * SEC,
+      receivedAt: ms(T0 + t * SEC),
       progress: {
         eventTime,
         venues: { a: venue(Math.round(t * 50)), b: venue(Math.round(t * 50)), fx: { updates: 0, skipped: {} } },
@@ -181,12 +181,12 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
         lastRssBytes: 300 * MIB,
         ...(r.stderrTail === undefined ? {} : { stderrTail: r.stderrTail }),
       },
-      failedAt,
-      detectedAt: failedAt + 5 * SEC,
+      failedAt: ms(failedAt),
+      detectedAt: ms(failedAt + 5 * SEC),
       detectionDelaySec: 5,
     };
     if (r.downSec !== undefined) {
-      record.restartedAt = failedAt + r.downSec * SEC;
+      record.restartedAt = ms(failedAt + r.downSec * SEC);
       record.downtimeSec = r.downSec;
     }
     return record;
@@ -202,7 +202,7 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
     restarts,
     backoffSec: 0,
     peakRssBytes: peak,
-    updatedAt: T0 + ranSec * SEC,
+    updatedAt: ms(T0 + ranSec * SEC),
     version: 20,
   };
   const last = heartbeats.at(-1);
@@ -210,7 +210,7 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
   const checkpoint: Checkpoint = {
     version: 1,
     generation: staged.length,
-    writtenAt: T0 + ranSec * SEC,
+    writtenAt: ms(T0 + ranSec * SEC),
     lastFillSeq: ledger.length - 1,
     nextTradeId: trades.length,
     fillsA: ledger.filter((f) => f.venue === 'A').length,

@@ -1,3 +1,4 @@
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { describeRestartOutcome, restartOutcome } from '../../../core/report/restart-outcome.js';
 import { restart, SEC, T0 } from '../fleet/fleet-fixtures.js';
@@ -11,7 +12,7 @@ const say = (o: ReturnType<typeof restartOutcome>) =>
 
 describe('what became of a restart', () => {
   it('restarted: when and how long the shard was down', () => {
-    const r = restart(T0 + 10 * SEC, { restartedAt: T0 + 14 * SEC, downtimeSec: 4 });
+    const r = restart(T0 + 10 * SEC, { restartedAt: ms(T0 + 14 * SEC), downtimeSec: 4 });
     expect(say(restartOutcome(r, [r], 'RUNNING', 1))).toBe('restarted at +14s (down 4 s)');
   });
 

@@ -123,7 +123,7 @@ describe('the trading numbers of a report', () => {
           ageMs === undefined ? { updates: 0, skipped: {} } : { updates: 1, lastUpdateAt: at - ageMs, skipped: {} };
         return {
           generation: 0,
-          receivedAt: at,
+          receivedAt: ms(at),
           progress: { ...baseProgress, at: ms(at), eventTime: at, venues: { a: venue(age.a), b: venue(age.b), fx: venue(age.fx) } },
         };
       });
@@ -172,7 +172,7 @@ describe('the trading numbers of a report', () => {
     const shard = (lag: { p50Ms: number; p99Ms: number; clockOffsetMs: number; lateFrames: number; lateBursts: number }): Heartbeat[] => [
       {
         generation: 0,
-        receivedAt: 1_000_000,
+        receivedAt: ms(1_000_000),
         progress: {
           ...baseProgress,
           at: ms(1_000_000),
@@ -224,7 +224,7 @@ describe('the trading numbers of a report', () => {
           [
             {
               generation: 0,
-              receivedAt: 1_000_000,
+              receivedAt: ms(1_000_000),
               progress: {
                 ...baseProgress,
                 at: ms(1_000_000),

@@ -3,6 +3,7 @@
  * unguarded: what a paused or exhausted schedule waits for, the catch-up walk's bounds (the
  * calendar ending, the window's edge with jitter, the per-step cap) and the trigger's refusal.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { parseCronRule, type CronRule } from '../../../core/schedule/cron-rule.js';
 import { calendarOf, decideSchedule, decideTrigger, jitterMs, MAX_MISSED_PER_STEP, type Calendar } from '../../../core/schedule/schedule-policy.js';
@@ -19,12 +20,12 @@ function schedule(overrides: Record<string, unknown> = {}, state: Partial<Schedu
     scheduleId: 's',
     spec,
     paused: false,
-    nextRunAt: T0,
+    nextRunAt: ms(T0),
     runs: 0,
     skipped: 0,
     missed: 0,
-    createdAt: T0 - MIN,
-    updatedAt: T0 - MIN,
+    createdAt: ms(T0 - MIN),
+    updatedAt: ms(T0 - MIN),
     version: 3,
     ...state,
   };
@@ -66,7 +67,7 @@ describe('the catch-up walk (miss)', () => {
   });
 
   it(`records at most MAX_MISSED_PER_STEP (${MAX_MISSED_PER_STEP}) occurrences in one step, and points at the next one`, () => {
-    const everyMinute: Calendar = { nextAfter: (after) => after + MIN, upcoming: () => [] };
+    const everyMinute: Calendar = { nextAfter: (after) => ms(after + MIN), upcoming: () => [] };
     const s = schedule({ catchupWindow: '1m' });
     const decision = decideSchedule(s, everyMinute, [], T0 + 2 * MAX_MISSED_PER_STEP * MIN);
     expect(decision).toMatchObject({ kind: 'miss', occurrence: T0, count: MAX_MISSED_PER_STEP, nextRunAt: T0 + MAX_MISSED_PER_STEP * MIN });

@@ -2,6 +2,7 @@
  * The pure decisions of a schedule: jitter (fixed per occurrence, inside its bound), the due time
  * at ±1 ms, catch-up coalescing, overlap and triggers.
  */
+import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import { parseCronRule, type CronRule } from '../../../core/schedule/cron-rule.js';
 import { calendarOf, decideSchedule, decideTrigger, jitterMs } from '../../../core/schedule/schedule-policy.js';
@@ -18,12 +19,12 @@ function schedule(overrides: Record<string, unknown> = {}, state: Partial<Schedu
     scheduleId: 's',
     spec,
     paused: false,
-    nextRunAt: T0,
+    nextRunAt: ms(T0),
     runs: 0,
     skipped: 0,
     missed: 0,
-    createdAt: T0 - MIN,
-    updatedAt: T0 - MIN,
+    createdAt: ms(T0 - MIN),
+    updatedAt: ms(T0 - MIN),
     version: 3,
     ...state,
   };
@@ -70,7 +71,7 @@ describe('decideSchedule', () => {
   });
 
   it('a buffered occurrence starts once nothing is live, before the next occurrence', () => {
-    const s = schedule({ overlap: 'bufferOne' }, { buffered: T0 - 10 * MIN, nextRunAt: T0 + 10 * MIN });
+    const s = schedule({ overlap: 'bufferOne' }, { buffered: T0 - 10 * MIN, nextRunAt: ms(T0 + 10 * MIN) });
     expect(decideSchedule(s, calendar, ['c-1'], T0).kind).toBe('wait');
     expect(decideSchedule(s, calendar, [], T0)).toEqual({ kind: 'startBuffered', occurrence: T0 - 10 * MIN });
   });
@@ -92,20 +93,20 @@ describe('wall times a daylight-saving gap folds into one occurrence (Calendar.c
 
   it('a decided occurrence carries them: start, skip and buffer alike; none: the decision keeps its shape', () => {
     const at = T0 + 10 * MIN;
-    expect(decideSchedule(schedule({}, { nextRunAt: at }), folding, [], at)).toEqual({
+    expect(decideSchedule(schedule({}, { nextRunAt: ms(at) }), folding, [], at)).toEqual({
       kind: 'start',
       occurrence: at,
       nextRunAt: at + 10 * MIN,
       cancel: [],
       coincident: 1,
     });
-    expect(decideSchedule(schedule({ overlap: 'skip' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({
+    expect(decideSchedule(schedule({ overlap: 'skip' }, { nextRunAt: ms(at) }), folding, ['c-1'], at)).toEqual({
       kind: 'skip',
       occurrence: at,
       nextRunAt: at + 10 * MIN,
       coincident: 1,
     });
-    expect(decideSchedule(schedule({ overlap: 'bufferOne' }, { nextRunAt: at }), folding, ['c-1'], at)).toEqual({
+    expect(decideSchedule(schedule({ overlap: 'bufferOne' }, { nextRunAt: ms(at) }), folding, ['c-1'], at)).toEqual({
       kind: 'buffer',
       occurrence: at,
       nextRunAt: at + 10 * MIN,

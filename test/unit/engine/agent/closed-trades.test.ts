@@ -9,7 +9,7 @@ import type { Fill } from '../../../../core/model/fill.js';
 import { ClosedTradeCounter, MAX_CLOSING } from '../../../../engine-task/src/agent/closed-trades.js';
 import { restoredCounts, storedCheckpoint } from '../../../../engine-task/src/agent/stored-checkpoint.js';
 import { checkpoint, fill } from '../../../contract/record-builders.js';
-import { ZERO_MICROS } from '../../../../core/model/units.js';
+import { ZERO_MICROS, ms } from '../../../../core/model/units.js';
 
 /** Closed trades in a ledger as the report counts them: trade ids with a close leg. */
 const closedInLedger = (fills: readonly Pick<Fill, 'kind' | 'tradeId'>[]) => new Set(fills.filter((f) => f.kind === 'CLOSE').map((f) => f.tradeId)).size;
@@ -45,7 +45,7 @@ describe('the closed-trade count across generations', () => {
   it('resumes from the stored checkpoint: a trade whose second close leg comes after the restart is counted once', () => {
     const before = new ClosedTradeCounter();
     for (const f of [leg(7, 'CLOSE'), leg(7, 'CLOSE'), leg(8, 'CLOSE')]) before.note(f.kind, f.tradeId);
-    const stored = storedCheckpoint({ mine: 1 }, 0, 9, { fillsA: 5, fillsB: 5, tradesClosed: before.closed }, before.closingTrades(), 0);
+    const stored = storedCheckpoint({ mine: 1 }, 0, 9, { fillsA: 5, fillsB: 5, tradesClosed: before.closed }, before.closingTrades(), ms(0));
     // The ledger tail after the checkpoint holds trade 8's second close leg and trade 9's first.
     const tail = [
       { ...fill(10, 0), tradeId: 8, kind: 'CLOSE' as const, venue: 'B' as const },
