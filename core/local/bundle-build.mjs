@@ -42,6 +42,26 @@ function sizeAndTime(path) {
 }
 
 /**
+ * `node:http` and `node:https` loaded through `require`, not `import`: Node's ESM facade of a
+ * built-in reads every export once, and `node:http`'s lazy `WebSocket`/`MessageEvent` getters then
+ * load undici: about 60 ms at every start of a process that imports them (the CLI: its local API
+ * server), used or not. Through `require`, a named import is a property read when the code runs.
+ */
+const builtinsThroughRequire = {
+  name: 'builtins-through-require',
+  setup(build) {
+    // The `require` inside the stand-in resolves as esbuild's own external built-in (not to itself).
+    build.onResolve({ filter: /^node:https?$/ }, (args) =>
+      args.namespace === 'builtin-require' ? undefined : { path: args.path, namespace: 'builtin-require' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtin-require' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
+      loader: 'js',
+    }));
+  },
+};
+
+/**
  * Builds one bundle under `root` (paths in the record are relative to it) and exits 1 when esbuild
  * finds an error (it has printed each with its file, line and the code around it).
  * @param build esbuild's `build`.
@@ -66,6 +86,7 @@ export async function buildBundle(build, { root, bundle, entryPoints, buildFiles
     sourcemap: true,
     external: EXTERNAL,
     banner: { js: "import { createRequire as __arbfleetRequire } from 'node:module'; const require = __arbfleetRequire(import.meta.url);" },
+    plugins: [builtinsThroughRequire],
     logLevel: 'warning',
     metafile: true,
     write: false,
@@ -86,7 +107,9 @@ export async function buildBundle(build, { root, bundle, entryPoints, buildFiles
   for (const [path, text] of Object.entries(extra)) writeAtomically(join(root, path), text);
 
   const inputs = {};
-  for (const input of [...new Set([...Object.keys(result.metafile.inputs), ...SHARED_BUILD_FILES, ...buildFiles])].sort()) {
+  for (const input of [
+    ...new Set([...Object.keys(result.metafile.inputs).filter((i) => !i.startsWith('builtin-require:')), ...SHARED_BUILD_FILES, ...buildFiles]),
+  ].sort()) {
     const path = relative(root, resolve(root, input));
     const { size, mtimeMs } = sizeAndTime(join(root, path));
     inputs[path] = mtimeMs < startedAt - SETTLE_MS ? { size, mtimeMs, sha256: sha256(readFileSync(join(root, path))) } : { size, mtimeMs: -1, sha256: '' };

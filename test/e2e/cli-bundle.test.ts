@@ -66,6 +66,10 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     const built = statSync(bundle);
     expect(built.size).toBeGreaterThan(1_000_000);
     expect(readFileSync(join(root, 'cli', 'dist', 'build-inputs.json'), 'utf8')).toContain('"cli/program.ts"');
+    // node:http through require, never an ESM import: its ESM facade loads undici (~60 ms) at every start.
+    const text = readFileSync(bundle, 'utf8');
+    expect(text).toContain('require("node:http")');
+    expect(text).not.toMatch(/from\s*"node:https?"/);
     expect(arbfleet(root, ['--version']).code).toBe(0);
     expect(statSync(bundle).mtimeMs).toBe(built.mtimeMs);
   });
