@@ -1,5 +1,5 @@
 import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { constants as zlibConstants, gunzipSync } from 'node:zlib';
 import { Gunzip, Unzip, UnzipInflate } from 'fflate';
 import { ValidationError } from '../errors.js';
 
@@ -25,6 +25,13 @@ const COMPRESSED_CHUNK_BYTES = 64 << 10;
  */
 export const WHOLE_GUNZIP_LIMITS = { maxCompressedBytes: 2 << 20, maxBytes: 8 << 20 };
 
+/**
+ * Compressed bytes a reader that wants only a file's first lines (`{ head: true }`: a format's
+ * header and probe, the control plane's source check) inflates of a larger gzip file: its prefix,
+ * inflated by zlib as far as it goes. The 5-minute candles' files hold about 3,000 lines in it.
+ */
+export const HEAD_COMPRESSED_BYTES = 64 << 10;
+
 /** Where to start reading: a byte offset in the (decompressed) text and the number of the line there. */
 export interface LinePosition {
   /** Byte offset of the line's first byte in the decompressed text. */
@@ -42,6 +49,11 @@ export interface LinePosition {
  */
 export class LineReader {
   readonly compression: Compression;
+  /**
+   * True when this reader read only the head of a gzip file (`{ head: true }`) and stopped before its
+   * end: `next()` ran out there, the last (cut) line dropped.
+   */
+  truncated = false;
   /** 1-based number of the line `next()` returned last (0 before the first). */
   lineNo: number;
   private readonly fd: number;
@@ -60,9 +72,14 @@ export class LineReader {
   private lastLineStart = 0;
   private first = true;
 
+  /**
+   * @param options.head only the file's first lines are wanted: of a gzip file larger than
+   *   `HEAD_COMPRESSED_BYTES`, that much is inflated (`truncated` says when the file went on).
+   */
   constructor(
     readonly path: string,
     start: LinePosition = { byte: 0, line: 0 },
+    options: { head?: boolean } = {},
   ) {
     try {
       this.fd = openSync(path, 'r');
@@ -73,7 +90,7 @@ export class LineReader {
     const magic = Buffer.alloc(4);
     const n = readSync(this.fd, magic, 0, 4, 0);
     this.compression = n >= 2 && magic[0] === 0x1f && magic[1] === 0x8b ? 'gzip' : n === 4 && magic.readUInt32BE(0) === 0x504b0304 ? 'zip' : 'none';
-    if (this.compression === 'gzip' && this.inflateWhole()) this.eof = true;
+    if (this.compression === 'gzip' && ((options.head === true && this.inflateHead()) || this.inflateWhole())) this.eof = true;
     else if (this.compression !== 'none') this.inflater = this.makeInflater();
     this.lineNo = start.line > 0 ? start.line - 1 : 0;
     this.first = start.byte === 0;
@@ -115,7 +132,7 @@ export class LineReader {
     for (;;) {
       const chunk = this.readBytes();
       if (chunk === undefined) {
-        if (this.carry.length === 0) return false;
+        if (this.carry.length === 0 || this.truncated) return false;
         const rest = this.carry;
         this.carry = Buffer.alloc(0);
         this.setText(rest, rest.length);
@@ -182,6 +199,27 @@ export class LineReader {
       throw new ValidationError([{ path: '', message: `cannot decompress (${this.compression}): ${(error as Error).message}` }], this.path);
     }
     if (last) this.eof = true;
+  }
+
+  /**
+   * The head of a gzip file larger than `HEAD_COMPRESSED_BYTES`: its first that many bytes inflated
+   * by zlib as far as they go (a sync flush: a cut stream is not an error), into `inflated`, the file
+   * then `truncated`. False for a smaller file (read whole) or one zlib cannot start to read.
+   */
+  private inflateHead(): boolean {
+    if (fstatSync(this.fd).size <= HEAD_COMPRESSED_BYTES) return false;
+    const compressed = Buffer.allocUnsafe(HEAD_COMPRESSED_BYTES);
+    const n = readSync(this.fd, compressed, 0, HEAD_COMPRESSED_BYTES, 0);
+    let text: Buffer;
+    try {
+      text = gunzipSync(compressed.subarray(0, n), { finishFlush: zlibConstants.Z_SYNC_FLUSH, maxOutputLength: WHOLE_GUNZIP_LIMITS.maxBytes });
+    } catch {
+      return false;
+    }
+    if (text.length === 0) return false;
+    this.inflated.push(text);
+    this.truncated = true;
+    return true;
   }
 
   /** Inflates a small gzip file at once into `inflated` (`WHOLE_GUNZIP_LIMITS`); false when it is to be streamed instead. */

@@ -49,9 +49,15 @@ function sourceProblem(spec: SourceSpec): string | undefined {
   if (!existsSync(spec.path)) return `${spec.path}: no such file`;
   let reader: SourceReader | undefined;
   try {
-    reader = new SourceReader(spec);
+    // The head of a large gzip file is enough for the first updates; the whole file only when its head held none.
+    reader = new SourceReader(spec, undefined, { head: true });
     let read = 0;
     while (read < CHECKED_UPDATES && reader.next()) read++;
+    if (read === 0 && reader.truncated) {
+      reader.close();
+      reader = new SourceReader(spec);
+      while (read < CHECKED_UPDATES && reader.next()) read++;
+    }
     if (read > 0) return undefined;
     const first = reader.problems[0];
     if (first) return `${first.where}: no update could be read from the first lines (${first.reason}: ${first.detail})`;

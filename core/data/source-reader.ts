@@ -79,9 +79,14 @@ export class SourceReader {
   private lastAsk = NaN;
   private line = 0;
 
+  /**
+   * @param options.head only the file's first updates are wanted (the control plane's source check):
+   *   a large gzip file's head is inflated, not the whole file; `truncated` says when it went on.
+   */
   constructor(
     readonly spec: SourceSpec,
     start?: LinePosition,
+    options: { head?: boolean } = {},
   ) {
     const quotes = spec.quotes ?? { a: 'KRW', b: 'USDT' };
     const map = spec.symbolMap ?? {};
@@ -105,8 +110,13 @@ export class SourceReader {
       this.sorted = this.readAllSorted(dataStart);
       this.sortedNext = start ? start.line : 0;
     } else {
-      this.lines = new LineReader(spec.path, start ?? dataStart);
+      this.lines = new LineReader(spec.path, start ?? dataStart, options);
     }
+  }
+
+  /** True when a `head` reader ran out at the end of the head it read, not at the file's end. */
+  get truncated(): boolean {
+    return this.lines?.truncated ?? false;
   }
 
   /** Symbols no map could name, with how many lines carried each. */
@@ -199,23 +209,33 @@ export class SourceReader {
 
   /** Reads the header (and the lines a format probes); returns where the data lines start. */
   private readPreamble(): LinePosition {
-    const pre = new LineReader(this.spec.path);
+    // The head of a large gzip file holds any header and probe; read whole if it does not.
+    return (
+      this.readPreambleOf(new LineReader(this.spec.path, undefined, { head: true })) ?? (this.readPreambleOf(new LineReader(this.spec.path)) as LinePosition)
+    );
+  }
+
+  /** The preamble read through `pre` (closed after), or undefined when `pre` read only a head and it ran out first. */
+  private readPreambleOf(pre: LineReader): LinePosition | undefined {
+    const cut = () => pre.truncated;
     try {
       let first = pre.next();
       while (first !== undefined && first.trim() === '') first = pre.next();
-      if (first === undefined) return { byte: 0, line: 0 };
+      if (first === undefined) return cut() ? undefined : { byte: 0, line: 0 };
       const firstAt = pre.lastLinePosition();
       const isHeader = this.decoder.header(first);
       let dataStart = firstAt;
       const probe: string[] = isHeader ? [] : [first];
       if (isHeader) {
         const second = pre.next();
+        if (second === undefined && cut()) return undefined;
         dataStart = second === undefined ? { byte: Number.MAX_SAFE_INTEGER, line: pre.lineNo + 1 } : pre.lastLinePosition();
         if (second !== undefined) probe.push(second);
       }
       if (this.decoder.probe) {
         while (probe.length < PROBE_LINES) {
           const line = pre.next();
+          if (line === undefined && cut()) return undefined;
           if (line === undefined) break;
           probe.push(line);
         }

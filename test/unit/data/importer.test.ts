@@ -1,9 +1,11 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { importRecorded } from '../../../core/data/importer.js';
 import { replaySourceIssues } from '../../../core/data/source-check.js';
+import { HEAD_COMPRESSED_BYTES } from '../../../core/data/line-reader.js';
 import { resolveFeedPaths } from '../../../core/config/feed-paths.js';
 import { parseCampaignConfig } from '../../../core/config/load-config.js';
 import { loadCampaignFile } from '../../../core/config/load-config.js';
@@ -119,6 +121,30 @@ describe('replay sources checked when a campaign is created', () => {
     expect(issues[2]?.message).toMatch(/case12-seconds-ts\.csv:2: ts: timestamp 1700000000 read as milliseconds is year 1970/);
     expect(issues[3]?.message).toMatch(/naive_mixed_with_epoch\.csv:4: ts: .* has no time zone/);
     expect(issues[4]?.message).toMatch(/zero_bid\.csv:2: no update could be read/);
+  });
+
+  it('reads the head of a large gzip source, and the whole file only when its head held no update', () => {
+    // 3 months of real candles: their head holds updates (the check reads no further).
+    const real = parseCampaignConfig({
+      ...base,
+      feed: { kind: 'replay', sources: [{ venue: 'b', format: 'ccxt-ohlcv', path: `${REAL}binance-BTC-USDT-5m.csv.gz`, tz: 'UTC', halfSpreadBps: 1 }] },
+    });
+    expect(replaySourceIssues(real)).toEqual([]);
+    // A head of zero bids (unusable, varied enough that its compressed size passes the head's), the updates after it.
+    let seed = 7;
+    const noise = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
+    const bad = Array.from({ length: 40_000 }, (_, i) => `${1756015398000 + i * 1000 + (noise() % 997)},BTC,A,0,${159_000_000 + (noise() % 900_000)}`);
+    const good = Array.from({ length: 10 }, (_, i) => `${1756100000000 + i * 1000},BTC,A,159508000,159523000`);
+    const path = join(dir, 'late-updates.csv.gz');
+    writeFileSync(path, gzipSync(['ts,symbol,venue,bid,ask', ...bad, ...good].join('\n')));
+    expect(readFileSync(path).length).toBeGreaterThan(HEAD_COMPRESSED_BYTES);
+    expect(replaySourceIssues(parseCampaignConfig({ ...base, feed: { kind: 'replay', path } }))).toEqual([]);
+    // Without the good rows, the whole file is read and refused as before.
+    const none = join(dir, 'no-updates.csv.gz');
+    writeFileSync(none, gzipSync(['ts,symbol,venue,bid,ask', ...bad].join('\n')));
+    expect(replaySourceIssues(parseCampaignConfig({ ...base, feed: { kind: 'replay', path: none } }))[0]?.message).toMatch(
+      /no-updates\.csv\.gz:2: no update could be read/,
+    );
   });
 
   it("a relative feed path (replay files, a live feed's recording) resolves against the config file's folder", () => {

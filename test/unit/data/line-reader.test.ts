@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
-import { LineReader, type LinePosition, WHOLE_GUNZIP_LIMITS } from '../../../core/data/line-reader.js';
+import { HEAD_COMPRESSED_BYTES, LineReader, type LinePosition, WHOLE_GUNZIP_LIMITS } from '../../../core/data/line-reader.js';
 
 const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
 const FILES = ['upbit-KRW-BTC-5m.csv.gz', 'binance-BTC-USDT-5m.csv.gz'].map((f) => join(REAL, f));
@@ -68,5 +68,28 @@ describe('LineReader on gzip files', () => {
     };
     expect(outcome(() => lines(cut))).toMatch(/cut\.csv\.gz: .*cannot decompress \(gzip\)/);
     expect(outcome(() => lines(cut))).toEqual(streamed(() => outcome(() => lines(cut))));
+  });
+
+  it('reads only the head of a large gzip file when asked: the same first lines, none cut, and says it stopped early', () => {
+    for (const file of FILES) {
+      expect(readFileSync(file).length, file).toBeGreaterThan(HEAD_COMPRESSED_BYTES);
+      const whole = lines(file);
+      const reader = new LineReader(file, undefined, { head: true });
+      const head: string[] = [];
+      for (let line = reader.next(); line !== undefined; line = reader.next()) head.push(line);
+      reader.close();
+      expect(reader.truncated, file).toBe(true);
+      expect(head.length, file).toBeGreaterThan(500);
+      expect(head.length, file).toBeLessThan(whole.lines.length);
+      // Every line the head gives is whole: the one the cut fell in is dropped, not returned short.
+      expect(head, file).toEqual(whole.lines.slice(0, head.length));
+    }
+    // A file within the head's size is read whole, and is not truncated.
+    const dir = mkdtempSync(join(tmpdir(), 'arbfleet-line-reader-'));
+    const small = join(dir, 'small.csv.gz');
+    writeFileSync(small, gzipSync('a\nb\nc'));
+    const reader = new LineReader(small, undefined, { head: true });
+    expect([reader.next(), reader.next(), reader.next(), reader.next()]).toEqual(['a', 'b', 'c', undefined]);
+    expect(reader.truncated).toBe(false);
   });
 });
