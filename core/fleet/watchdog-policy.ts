@@ -39,7 +39,7 @@ import {
 } from './backoff.js';
 import type { CauseDetail, Heartbeat, RestartCause, ShardRecord } from '../model/records.js';
 import { isTerminalShard, isTroubleShard, type Incident } from './shard-lifecycle.js';
-import { fleetStopReason, stopAuthor } from './stop-author.js';
+import { fleetStopReason, stopAuthor, type StopAuthor } from './stop-author.js';
 import { progressCount } from './ticks-since.js';
 import { shardTimeouts } from './timeouts.js';
 
@@ -190,7 +190,7 @@ const OOM_PATTERN = /OutOfMemory|out of memory|OOMKilled/i;
 /** A stopped task, judged: completion, or the cause of a restart with its evidence. */
 export type StopClassification =
   | 'completed'
-  | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE'>; detail: CauseDetail; permanent?: true };
+  | { cause: Extract<RestartCause, 'CRASHED' | 'OOM' | 'PREEMPTED' | 'STORE_UNAVAILABLE' | 'LOST'>; detail: CauseDetail; permanent?: true };
 
 /**
  * Judges a STOPPED task by who ended it (`stopAuthor`), given `final`, the last heartbeat of its
@@ -209,6 +209,10 @@ export type StopClassification =
  *   gave up on a busy or unreachable store (it could not write a heartbeat within its self-fence,
  *   or a commit within its commit bound, `core/fleet/timeouts.ts`, or could not open it); the note
  *   quotes its last stderr line, which says what it waited on; never a crash;
+ * - for a task the runtime has no record of, no exit code and no signal (`isUnobservedEnd`: a
+ *   predecessor's child after `arbfleet run --resume`, a task ECS forgot): its final heartbeat
+ *   decides (`unobservedStop`): the engine's own end completes it, a signal it caught is
+ *   `PREEMPTED`, anything else `LOST` (its end was not seen: not a crash);
  * - else `CRASHED` (a non-zero exit, another signal, or no exit code at all). An exit with
  *   `ENGINE_EXIT.BAD_INPUT` (no signal, no OOM: a config or data file the engine refuses) is
  *   `CRASHED` and `permanent`: the same input fails the same way on every relaunch.
@@ -229,6 +233,7 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: 
     if (author.signal !== undefined) detail.signal = author.signal;
     return { cause: 'PREEMPTED', detail: { ...detail, note: author.note } };
   }
+  if (!oom && isUnobservedEnd(task)) return unobservedStop(author, detail, final);
   if (task.exitCode === 0 && !signalled) {
     if (author.by === 'engine' || campaignEndsAt === undefined) return 'completed';
     const note =
@@ -249,6 +254,34 @@ export function classifyStop(task: TaskStatus, campaignEndsAt?: number, final?: 
     return { cause: 'CRASHED', detail, permanent: true };
   }
   return { cause: oom ? 'OOM' : 'CRASHED', detail };
+}
+
+/**
+ * True when the runtime has no record of a task (`TaskStatus.unknown`) and so reports no exit code
+ * and no signal: its end happened out of sight (a local fleet resumed with `arbfleet run --resume`
+ * cannot see the exits of its predecessor's children; ECS forgets stopped tasks). Its end is then
+ * judged on its final heartbeat alone, never taken as a crash nobody saw.
+ */
+function isUnobservedEnd(task: TaskStatus): boolean {
+  return task.unknown === true && (task.exitCode === undefined || task.exitCode === null) && (task.signal === undefined || task.signal === null);
+}
+
+/**
+ * The end of a task whose exit was not observed (`isUnobservedEnd`), from what its generation's
+ * final heartbeat says (`final`): the engine's own end (`feed-done`, `deadline`: written only after
+ * its final commit succeeded) completes it; a signal it caught (written after that same commit) is
+ * a stop from outside, `PREEMPTED`; a heartbeat that names no end, or none at all, is `LOST`: the
+ * task is gone and nothing says how, which no one saw crash.
+ */
+function unobservedStop(author: StopAuthor, detail: CauseDetail, final: Progress | undefined): StopClassification {
+  const unseen = `its end was not observed (${detail.stoppedReason ?? 'the runtime has no record of the task'})`;
+  if (author.by === 'engine') return 'completed';
+  if (final?.stop?.by === 'signal') {
+    const note = `stopped from outside by ${final.stop.signal}: a signal arbfleet did not send (the engine's final heartbeat says so, written after its final commit); ${unseen}`;
+    return { cause: 'PREEMPTED', detail: { ...detail, signal: final.stop.signal, note } };
+  }
+  const said = final === undefined ? 'it never heartbeated (it may never have started)' : 'its last heartbeat names no end of its own';
+  return { cause: 'LOST', detail: { ...detail, note: `${unseen}; ${said}` } };
 }
 
 /** Nothing is wrong: store `patch` (when not empty) and, when `launchConfirmed`, move LAUNCHING → RUNNING. */
@@ -421,9 +454,19 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
             ? 'when its replay ended'
             : "at the campaign's end by its own clock"
           : 'at the campaign end';
-    return { kind: 'complete', reason: `task ${task.taskId} ${how} ${when}`, detail: stopDetail(task), by };
+    const reason = isUnobservedEnd(task)
+      ? `task ${task.taskId} ended ${when}, as its final heartbeat says (its exit was not observed: ${task.stoppedReason ?? 'the runtime has no record of it'})`
+      : `task ${task.taskId} ${how} ${when}`;
+    return { kind: 'complete', reason, detail: stopDetail(task), by };
   }
-  const incident: Incident = { cause: stop.cause, detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) }, failedAt: asEpochMs(stoppedAt) };
+  // An end not observed happened at some moment after the last heartbeat: dated by it, as a LOST
+  // task found by its silence is, with the heartbeat's age as of now.
+  const unseenSince = task.stoppedAt === undefined && isUnobservedEnd(task) ? heartbeat?.receivedAt : undefined;
+  const incident: Incident = {
+    cause: stop.cause,
+    detail: { ...stop.detail, ...evidence(heartbeat, stoppedAt) },
+    failedAt: unseenSince ?? asEpochMs(stoppedAt),
+  };
   if (policy.campaignEndsAt !== undefined && now >= policy.campaignEndsAt) return endedWithTrouble(shard, incident, policy);
   if (stop.permanent) {
     const budget = restartBudget(shard.restarts, now, { maxRestarts: policy.maxRestarts, restartWindow: policy.restartWindowSec });

@@ -32,5 +32,15 @@ describe('--resume', () => {
       [0, 0],
     ]);
     expect(report.ledger).toMatchObject({ lost: 0, duplicated: 0 });
+    // The resumed control plane never saw its predecessor's children exit: each shard's end is
+    // told from what the engine's final heartbeat says (or the fleet's own stop), never as a crash.
+    const after = await openRunStore(runDir);
+    const completions = (await after.listEvents(report.campaign.id)).filter((e) => e.type === 'shard.status' && e.to === 'COMPLETED');
+    after.close();
+    expect(completions).toHaveLength(2);
+    for (const event of completions) {
+      expect(['engine', 'fleet'], JSON.stringify(event)).toContain(event.detail?.['by']);
+      expect(String(event.detail?.['reason'])).not.toMatch(/CRASHED|LOST|without an exit code/);
+    }
   });
 });

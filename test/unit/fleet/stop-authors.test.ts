@@ -91,7 +91,7 @@ describe('who ended a task', () => {
   it("outside, on the emulator: a StopTask's reason with no stop code and no exit; a task the runtime forgot is not one", () => {
     const c = classifyStop(stopped({ stoppedReason: 'Host EC2 (instance i-0abc) stopped/terminated' }), END);
     expect(c).toMatchObject({ cause: 'PREEMPTED', detail: { stoppedReason: 'Host EC2 (instance i-0abc) stopped/terminated' } });
-    expect(classifyStop(stopped({ unknown: true, stoppedReason: 'task unknown to ECS' }), END)).toMatchObject({ cause: 'CRASHED' });
+    expect(classifyStop(stopped({ unknown: true, stoppedReason: 'task unknown to ECS' }), END)).toMatchObject({ cause: 'LOST' });
     expect(classifyStop(stopped({ stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError' }), END)).toMatchObject({ cause: 'CRASHED' });
   });
 

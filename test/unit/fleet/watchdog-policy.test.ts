@@ -492,13 +492,56 @@ describe('a task the runtime does not know yet', () => {
     expect(assessShard(launching, unknown, T0 + 179 * SEC, policy()).kind).toBe('healthy');
   });
 
-  it('is a crash once the launch timeout has passed, or for a running shard', () => {
+  it('is LOST once the launch timeout has passed, or for a running shard: gone, and nobody saw it crash', () => {
     const launching = shard({ status: 'LAUNCHING', launchedAt: ms(T0) });
-    expect(assessShard(launching, unknown, T0 + 180 * SEC, policy()).kind).toBe('restart');
+    const neverCame = expectKind(assessShard(launching, unknown, T0 + 180 * SEC, policy()), 'restart');
+    expect(neverCame.incident).toMatchObject({ cause: 'LOST', detail: { note: expect.stringMatching(/never heartbeated \(it may never have started\)/) } });
     const running = shard({ status: 'RUNNING', heartbeat: heartbeat(0, T0 + 5 * SEC) });
-    const verdict = assessShard(running, unknown, T0 + 6 * SEC, policy());
-    expect(verdict.kind).toBe('restart');
-    expect(verdict.kind === 'restart' && verdict.incident.cause).toBe('CRASHED');
+    const verdict = expectKind(assessShard(running, unknown, T0 + 6 * SEC, policy()), 'restart');
+    expect(verdict.incident).toMatchObject({
+      cause: 'LOST',
+      failedAt: T0 + 5 * SEC,
+      detail: { note: 'its end was not observed (task unknown to ECS); its last heartbeat names no end of its own', lastHeartbeatAgeSec: 1 },
+    });
+  });
+});
+
+describe("a predecessor's task after `arbfleet run --resume`: its exit was not observed", () => {
+  const gone = task({ taskId: 'task-1', state: 'STOPPED', unknown: true, stoppedReason: 'task unknown to this launcher (control plane restarted?)' });
+  const END = T0 + 60 * SEC;
+  const withFinal = (stop: Parameters<typeof heartbeat>[2]) => running(END - 50, 100, { heartbeat: heartbeat(1, END - 50, { ticks: 100, ...stop }) });
+
+  it("completes by the engine when its final heartbeat names its own end, at or after the campaign's end, with no word of a crash", () => {
+    for (const at of [END - 10 * SEC, END + 30]) {
+      const v = expectKind(assessShard(withFinal({ stop: { by: 'deadline' } }), gone, at, policy({ campaignEndsAt: END })), 'complete');
+      expect(v).toMatchObject({ by: 'engine', detail: { stoppedReason: gone.stoppedReason } });
+      expect(v.reason).toBe(
+        "task task-1 ended at the campaign's end by its own clock, as its final heartbeat says (its exit was not observed: task unknown to this launcher (control plane restarted?))",
+      );
+      expect(v.reason).not.toMatch(/CRASHED|exit code/);
+    }
+    const replay = expectKind(assessShard(withFinal({ stop: { by: 'feed-done' } }), gone, END - 10 * SEC, policy()), 'complete');
+    expect(replay).toMatchObject({ by: 'engine', reason: expect.stringMatching(/^task task-1 ended when its replay ended, as its final heartbeat says/) });
+  });
+
+  it('a signal its final heartbeat names is a stop from outside (PREEMPTED), naming the signal', () => {
+    const v = expectKind(
+      assessShard(withFinal({ stop: { by: 'signal', signal: 'SIGINT' } }), gone, END - 10 * SEC, policy({ campaignEndsAt: END })),
+      'restart',
+    );
+    expect(v.incident).toMatchObject({ cause: 'PREEMPTED', detail: { signal: 'SIGINT', note: expect.stringMatching(/by SIGINT.*its end was not observed/) } });
+  });
+
+  it("at the campaign's end, a final heartbeat naming no end closes the shard as LOST, never CRASHED", () => {
+    const v = expectKind(assessShard(running(END - 50), gone, END + 30, policy({ campaignEndsAt: END })), 'complete');
+    expect(v.by).toBe('campaign-end');
+    expect(v.reason).toMatch(
+      /not restarted after LOST: its end was not observed \(task unknown to this launcher \(control plane restarted\?\)\); its last heartbeat names no end of its own$/,
+    );
+  });
+
+  it('an unknown task that did report an exit code is judged by it as before', () => {
+    expect(classifyStop({ ...gone, exitCode: 1 }, END)).toMatchObject({ cause: 'CRASHED' });
   });
 });
 
