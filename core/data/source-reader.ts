@@ -106,7 +106,8 @@ export class SourceReader {
     };
     this.decoder = decoderFor(this.ctx);
     const dataStart = this.readPreamble();
-    if (spec.format === 'fx-daily') {
+    // A head reader of daily rates reads them as written: the check wants one readable rate, not the days in order.
+    if (spec.format === 'fx-daily' && options.head !== true) {
       this.sorted = this.readAllSorted(dataStart);
       this.sortedNext = start ? start.line : 0;
     } else {
