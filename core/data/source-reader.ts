@@ -78,6 +78,8 @@ export class SourceReader {
   private lastBid = NaN;
   private lastAsk = NaN;
   private line = 0;
+  /** Lines taken in the file's order (`order: keep`, and daily rates read by a head reader, which are sorted only when read whole). */
+  private readonly keepOrder: boolean;
 
   /**
    * @param options.head only the file's first updates are wanted (the control plane's source check):
@@ -106,7 +108,8 @@ export class SourceReader {
     };
     this.decoder = decoderFor(this.ctx);
     const dataStart = this.readPreamble();
-    // A head reader of daily rates reads them as written: the check wants one readable rate, not the days in order.
+    // A head reader of daily rates reads them as written: the check wants readable rates, not the days in order.
+    this.keepOrder = spec.order === 'keep' || (spec.format === 'fx-daily' && options.head === true);
     if (spec.format === 'fx-daily' && options.head !== true) {
       this.sorted = this.readAllSorted(dataStart);
       this.sortedNext = start ? start.line : 0;
@@ -177,7 +180,7 @@ export class SourceReader {
     const ts = r.ts;
     if (ts === this.lastTs && r.bid === this.lastBid && r.ask === this.lastAsk && r.symbol === this.lastSymbol && r.venue === this.lastVenue)
       return 'duplicate';
-    if (ts < this.lastTs && this.spec.order !== 'keep') return 'out-of-order';
+    if (ts < this.lastTs && !this.keepOrder) return 'out-of-order';
     if (ts > this.lastTs) this.lastTs = ts;
     this.lastSymbol = r.symbol;
     this.lastVenue = r.venue;
