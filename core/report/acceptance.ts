@@ -14,7 +14,7 @@ import { formatCount, formatInstant, formatLatencyUs, formatMoney, formatNumber,
 import { currencyDecimals, type Micros, MICROS_PER_UNIT } from '../model/units.js';
 import type { AcceptanceCriterion, LedgerCheck, ShardReport } from './report-schema.js';
 import { secondsSinceStart, type RunWindow } from './run-window.js';
-import { TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
+import { opensPosition, TRADE_WINDOW_SEC, tradeWindowsOf } from './trade-windows.js';
 import { OPPORTUNITY_MULTIPLE, shardTailOf, TAIL_FRACTION, tailRulesOf, type ShardTail } from './trading-tail.js';
 
 /** A campaign must run at least this fraction of its configured duration. */
@@ -300,7 +300,7 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
   const tails = shards.map((s) => shardTailOf(s.shardId, histories.get(s.shardId) ?? [], ledgers[s.shardId] ?? [], rules));
   const entries = tails.reduce((sum, t) => sum + t.entries, 0);
   const opportunityBps = OPPORTUNITY_MULTIPLE * rules.entryThresholdBps;
-  const failed = tails.filter((t) => t.verdict === 'plateau' || t.verdict === 'unanswered' || t.verdict === 'unheard');
+  const failed = tails.filter((t) => t.verdict === 'plateau' || t.verdict === 'unanswered' || t.verdict === 'silent' || t.verdict === 'unheard');
   const spanText = (t: ShardTail) =>
     t.fromMs === null || t.toMs === null || t.tailFromMs === null
       ? 'no recorded time (never heartbeated)'
@@ -327,6 +327,11 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
         );
       case 'unanswered':
         return `${t.shardId}: stopped trading: no entry and no refusal in the ${spanText(t)} while the ${widestText(t)} was ≥ ${formatNumber(opportunityBps, 1)} bps; ${opened}`;
+      case 'silent':
+        return (
+          `${t.shardId}: not judged: no entry, no refusal, no close and no premium deviation reported in the ${spanText(t)}: ` +
+          `a quiet market cannot be told from an engine that stopped trading; ${opened}`
+        );
       case 'quiet':
         return (
           `${t.shardId}: a quiet market: no entry in the ${spanText(t)}, ` +
@@ -342,8 +347,8 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
     criterion: 'Continuous trades',
     target:
       `recorded time (clock: virtual): a trade opened; no shard's last ${TAIL_FRACTION * 100} % of recorded time (at least maxHolding + one heartbeat) ` +
-      `without entries while entries are refused for capacity and nothing closes (a plateau), or while a deviation ≥ ${OPPORTUNITY_MULTIPLE} × ` +
-      `the entry threshold (${formatNumber(opportunityBps, 1)} bps) goes unanswered`,
+      `without entries while entries are refused for capacity and nothing closes (a plateau), while a deviation ≥ ${OPPORTUNITY_MULTIPLE} × ` +
+      `the entry threshold (${formatNumber(opportunityBps, 1)} bps) goes unanswered, or with nothing to judge it by (no refusal, close or deviation reported)`,
     result: `${[...noEntry, ...shown.slice(0, 5).map(describe)].join('; ')}${shown.length > 5 ? '; …' : ''} (${formatCount(entries)} trades opened in all)`,
     pass: entries > 0 && failed.length === 0 && shards.length > 0,
   };
@@ -351,13 +356,14 @@ function continuousTradesRecorded({ campaign, shards, histories, ledgers }: Acce
 
 function allSymbolsTraded({ campaign, ledgers }: AcceptanceFacts): AcceptanceCriterion {
   const traded = new Set<string>();
-  for (const ledger of Object.values(ledgers)) for (const fill of ledger) if (fill.kind === 'OPEN') traded.add(fill.symbol);
+  // Traded: an entry filled some quantity (an entry whose legs all found nothing to take traded nothing).
+  for (const ledger of Object.values(ledgers)) for (const fill of ledger) if (opensPosition(fill)) traded.add(fill.symbol);
   const missing = campaign.symbols.filter((s) => !traded.has(s));
   const total = campaign.symbols.length;
   return {
     id: 'all-symbols-traded',
     criterion: 'Every symbol traded',
-    target: `${total} of ${total} symbols open a trade`,
+    target: `${total} of ${total} symbols open a trade (an entry filling some quantity)`,
     result:
       missing.length === 0
         ? `${total} of ${total}`
@@ -399,18 +405,33 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
   return {
     id: 'ledger-exact',
     criterion: 'Ledger exact (every fill once)',
-    target: "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'",
+    target:
+      "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'; " +
+      "trades opened and closed in the ledger = each COMPLETED shard's engine's count",
     result: ledger.pass
-      ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted`
+      ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted; ${formatCount(ledger.tradesInLedger)} trades (${formatCount(ledger.tradesClosedInLedger)} closed) in the ledger`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +
         `${ledger.repeatedDecisions > 0 ? `, ${ledger.repeatedDecisions} ${ledger.repeatedDecisions === 1 ? 'trade repeats' : 'trades repeat'} an earlier trade's decision` : ''} ` +
         `(${formatCount(ledger.fillsInLedger)} in ledger, ${formatCount(ledger.fillsCounted)} counted` +
         `${ledger.fillsReported === ledger.fillsCounted ? '' : `, ${formatCount(ledger.fillsReported)} reported by heartbeats`})` +
         (ledger.pnlMismatchMicros === 0
           ? ''
-          : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`),
+          : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`) +
+        miscountedTrades(ledger),
     pass: ledger.pass,
   };
+}
+
+/** The shards whose engine counted other trades than their ledger holds, in words (empty when none). */
+function miscountedTrades(ledger: LedgerCheck): string {
+  const off = ledger.shards.filter((c) => c.tradesMiscounted > 0);
+  if (off.length === 0) return '';
+  const words = off.map(
+    (c) =>
+      `${c.shardId} engine-reported ${formatCount(c.tradesReported)} opened / ${formatCount(c.tradesClosedReported)} closed, ` +
+      `the ledger holds ${formatCount(c.tradesInLedger)} / ${formatCount(c.tradesClosedInLedger)}`,
+  );
+  return `; trades miscounted by the engine: ${words.slice(0, 5).join('; ')}${words.length > 5 ? '; …' : ''}`;
 }
 
 /**

@@ -121,7 +121,9 @@ export function buildReport(input: ReportInput): CampaignReport {
         `in recorded time: each shard's last ${TAIL_FRACTION * 100} % of the recorded span it heartbeated over (at least maxHolding + one heartbeat ` +
         'interval) fails without an entry when entries were refused there for capacity (max-open-trades, symbol-open-trades, symbol-notional, ' +
         'ledger-full) and no trade closed (a plateau: exits not firing, caps full), or when nothing was refused there while a heartbeat showed a ' +
-        `symbol's premium deviation ≥ ${OPPORTUNITY_MULTIPLE} × (entryBps + both taker fees); otherwise a tail without entries is a quiet market.`,
+        `symbol's premium deviation ≥ ${OPPORTUNITY_MULTIPLE} × (entryBps + both taker fees), or when nothing there was refused or closed and no ` +
+        'heartbeat reported a premium deviation (not judged: a quiet market cannot be told from an engine that stopped trading); otherwise a tail ' +
+        'without entries is a quiet market.',
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
       "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint; reported = what its last heartbeat carried (fills made once " +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +

@@ -8,7 +8,10 @@
  * entered on the same decision (symbol, event time, and each leg's venue, side and price) are
  * the same market updates traded twice (a restore that resumed the feed before fills it restored:
  * `repeatedDecisions`), whatever their seqs and trade ids. Realised P&L is recomputed from the
- * ledger in integer micro-units and compared with the engine's.
+ * ledger in integer micro-units and compared with the engine's, and so are the trades opened and
+ * closed once a shard has COMPLETED (`tradesMiscounted`): a command engine's `progress` may claim
+ * any count (docs/task-protocol.md), the report's headline counts are the ledger's, and an engine
+ * whose own count disagrees with what it committed fails the check rather than looking clean.
  */
 import type { ShardStatus } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
@@ -16,6 +19,7 @@ import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
 import type { Progress } from '../model/progress.js';
 import { type Micros, micros, sumMicros } from '../model/units.js';
 import type { LedgerCheck, ShardLedgerCheck } from './report-schema.js';
+import { ledgerCountsOf } from './report-totals.js';
 
 /**
  * A P&L reported as a decimal rounded to 3 places (heartbeats stored before micro-units, read as
@@ -64,6 +68,12 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   const comparable = reportedPnlMicros !== null && made === unique.length;
   const tolerance = lastProgress?.pnlFromDecimal ? ROUNDED_PNL_TOLERANCE_MICROS : 0;
   const difference = comparable ? Math.abs(realizedPnlMicros - reportedPnlMicros) : 0;
+  const inLedger = ledgerCountsOf(unique);
+  const tradesReported = lastProgress?.trades ?? 0;
+  const tradesClosedReported = lastProgress?.tradesClosed ?? 0;
+  // A COMPLETED shard's last heartbeat follows its last commit: every trade it counts is committed.
+  const settled = facts.status === 'COMPLETED' && lastProgress !== undefined;
+  const tradesMiscounted = settled ? Math.abs(tradesReported - inLedger.trades) + Math.abs(tradesClosedReported - inLedger.tradesClosed) : 0;
   return {
     shardId,
     fillsInLedger: ledger.length,
@@ -76,10 +86,19 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     realizedPnlMicros,
     reportedPnlMicros: comparable ? reportedPnlMicros : null,
     pnlMismatchMicros: micros(difference > tolerance ? difference : 0, 'ledger.pnlMismatchMicros'),
+    tradesInLedger: inLedger.trades,
+    tradesClosedInLedger: inLedger.tradesClosed,
+    tradesReported,
+    tradesClosedReported,
+    tradesMiscounted,
   };
 }
 
-/** The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated (a seq, a leg or a decision) or extra and every P&L matches. */
+/**
+ * The campaign's ledger check: shard checks summed; passes when nothing is lost, repeated (a seq, a
+ * leg or a decision) or extra, every P&L matches and every COMPLETED shard's engine counted the
+ * trades (opened, closed) its ledger holds.
+ */
 export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
   const sum = (pick: (c: ShardLedgerCheck) => number) => shards.reduce((total, c) => total + pick(c), 0);
   const sumOf = (pick: (c: ShardLedgerCheck) => Micros, field: string) => sumMicros(shards.map(pick), field);
@@ -89,6 +108,7 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
   const uncounted = sum((c) => c.uncounted);
   const pnlMismatchMicros = sumOf((c) => c.pnlMismatchMicros, 'ledger.pnlMismatchMicros');
   const compared = shards.filter((c) => c.reportedPnlMicros !== null);
+  const tradesMiscounted = sum((c) => c.tradesMiscounted);
   return {
     fillsInLedger: sum((c) => c.fillsInLedger),
     fillsCounted: sum((c) => c.fillsCounted),
@@ -106,7 +126,12 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
             'ledger.reportedPnlMicros',
           ),
     pnlMismatchMicros,
-    pass: lost === 0 && duplicated === 0 && repeatedDecisions === 0 && uncounted === 0 && pnlMismatchMicros === 0,
+    tradesInLedger: sum((c) => c.tradesInLedger),
+    tradesClosedInLedger: sum((c) => c.tradesClosedInLedger),
+    tradesReported: sum((c) => c.tradesReported),
+    tradesClosedReported: sum((c) => c.tradesClosedReported),
+    tradesMiscounted,
+    pass: lost === 0 && duplicated === 0 && repeatedDecisions === 0 && uncounted === 0 && pnlMismatchMicros === 0 && tradesMiscounted === 0,
     shards: [...shards],
   };
 }

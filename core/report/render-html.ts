@@ -79,11 +79,14 @@ function summary(report: CampaignReport): string {
     ['Ran / configured', `${formatSeconds(c.ranSec)} / ${formatSeconds(c.durationSec)}`],
     ['Shards / symbols', `${c.shardCount} / ${c.symbols.length}`],
     ...(c.engine ? [['Engine', engineText(c.engine)] as [string, string]] : []),
-    ['Ticks', `${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`],
-    ['Trades', `${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed`],
-    ['Fills A / B', `${formatCount(t.fillsA)} / ${formatCount(t.fillsB)}`],
-    ['Realised P&L', formatMoney(t.realizedPnl.micros, t.realizedPnl.currency)],
-    ['Latency p50 / p99 / max', `${formatLatencyUs(t.latencyUs.p50)} / ${formatLatencyUs(t.latencyUs.p99)} / ${formatLatencyUs(t.latencyUs.max)}`],
+    ['Ticks (engine-reported)', `${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`],
+    ['Trades (ledger)', `${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed`],
+    ['Fills A / B (ledger)', `${formatCount(t.fillsA)} / ${formatCount(t.fillsB)}`],
+    ['Realised P&L (ledger)', formatMoney(t.realizedPnl.micros, t.realizedPnl.currency)],
+    [
+      'Latency p50 / p99 / max (engine-reported)',
+      `${formatLatencyUs(t.latencyUs.p50)} / ${formatLatencyUs(t.latencyUs.p99)} / ${formatLatencyUs(t.latencyUs.max)}`,
+    ],
     ['Peak RSS', formatBytes(t.peakRssBytes)],
     ['Restarts', formatCount(t.restarts)],
   ];
@@ -245,6 +248,8 @@ function ledger(report: CampaignReport): string {
     cell(formatCount(s.fillsReported), true),
     cell(formatMicros(s.realizedPnlMicros), true),
     cell(formatMicros(s.reportedPnlMicros), true),
+    cell(`${formatCount(s.tradesInLedger)} / ${formatCount(s.tradesClosedInLedger)}`, true),
+    cell(`${formatCount(s.tradesReported)} / ${formatCount(s.tradesClosedReported)}`, true),
   ]);
   return `<div id="ledger">${verdict}${htmlTable(LEDGER_TABLE_HEADERS, rows)}</div>`;
 }

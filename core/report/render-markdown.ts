@@ -51,10 +51,10 @@ function header(report: CampaignReport): string {
     `- Started ${formatInstant(c.startedAt)}, ended ${formatInstant(c.endedAt)}; ran ${formatSeconds(c.ranSec)} of ${formatSeconds(c.durationSec)} configured`,
     `- Shards: ${c.shardCount}, symbols: ${c.symbols.length}`,
     ...(c.engine ? [`- Engine: ${inline(engineText(c.engine))}`] : []),
-    `- Ticks: ${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`,
-    `- Trades: ${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed; fills A ${formatCount(t.fillsA)}, B ${formatCount(t.fillsB)}`,
+    `- Ticks (engine-reported): ${formatCount(t.ticks)} (${formatNumber(t.ticksPerSec)}/s)`,
+    `- Trades (ledger): ${formatCount(t.trades)} opened, ${formatCount(t.tradesClosed)} closed; fills A ${formatCount(t.fillsA)}, B ${formatCount(t.fillsB)}`,
     `- Realised P&L: ${formatMoney(t.realizedPnl.micros, t.realizedPnl.currency)}`,
-    `- Loop latency: p50 ${formatLatencyUs(t.latencyUs.p50)}, p99 ${formatLatencyUs(t.latencyUs.p99)}, max ${formatLatencyUs(t.latencyUs.max)}`,
+    `- Loop latency (engine-reported): p50 ${formatLatencyUs(t.latencyUs.p50)}, p99 ${formatLatencyUs(t.latencyUs.p99)}, max ${formatLatencyUs(t.latencyUs.max)}`,
     `- Peak RSS: ${formatBytes(t.peakRssBytes)}; restarts: ${t.restarts}`,
     `- Report built ${formatInstant(report.generatedAt)}`,
   ];
@@ -131,9 +131,11 @@ function ledger(report: CampaignReport): string {
     formatCount(s.fillsReported),
     formatMicros(s.realizedPnlMicros),
     formatMicros(s.reportedPnlMicros),
+    `${formatCount(s.tradesInLedger)} / ${formatCount(s.tradesClosedInLedger)}`,
+    `${formatCount(s.tradesReported)} / ${formatCount(s.tradesClosedReported)}`,
   ]);
   const verdict = l.pass
-    ? "✅ Every counted fill is in the ledger exactly once, and realised P&L recomputed from it matches the engines'."
+    ? "✅ Every counted fill is in the ledger exactly once, and realised P&L and trades recomputed from it match the engines'."
     : "❌ The ledger does not match the engines' counters.";
   return `## Ledger check\n\n${verdict}\n\n${table(LEDGER_TABLE_HEADERS, rows)}`;
 }

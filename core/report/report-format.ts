@@ -61,18 +61,18 @@ export function formatInstant(ms: number | null | undefined): string {
   return `${iso.slice(0, -5)}Z`;
 }
 
-/** The columns of the report's shard table, the same in Markdown and HTML. */
+/** The columns of the report's shard table, the same in Markdown and HTML: where each figure comes from, the ledger or the engine's word. */
 export const SHARD_TABLE_HEADERS: readonly string[] = [
   'Shard',
   'Symbols',
   'Status',
   'Gen',
-  'Ticks',
-  'Ticks/s',
-  'Trades (open/closed)',
-  'Fills A / B',
-  'Realised P&L',
-  'Latency p50/p99/max',
+  'Ticks (engine-reported)',
+  'Ticks/s (engine-reported)',
+  'Trades opened / closed (ledger)',
+  'Fills A / B (ledger)',
+  'Realised P&L (ledger)',
+  'Latency p50/p99/max (engine-reported)',
   'Peak RSS',
   'Restarts',
 ];
@@ -89,4 +89,6 @@ export const LEDGER_TABLE_HEADERS: readonly string[] = [
   'Fills reported',
   'Realised P&L (ledger)',
   'Realised P&L (engine)',
+  'Trades opened / closed (ledger)',
+  'Trades opened / closed (engine)',
 ];

@@ -23,15 +23,22 @@ export const LatencySummarySchema = z
   .strict();
 export type LatencySummary = z.infer<typeof LatencySummarySchema>;
 
-/** What a shard (or the whole campaign) did, as the engines last reported it. */
+/**
+ * What a shard (or the whole campaign) did: trades, fills and realised P&L as the ledger holds them
+ * (`ledgerCountsOf`, `ledgerPnlMicros` in `report-totals.ts`); ticks, latency and memory as the
+ * engines last reported them (only they can say), labelled engine-reported where rendered.
+ */
 export const ReportTotalsSchema = z
   .object({
+    /** Market updates the engine says it took (its last heartbeat's `ticks`): engine-reported. */
     ticks: z.number().int().nonnegative(),
-    /** `ticks / ranSec`: the average over the campaign's run, downtime included. */
+    /** `ticks / ranSec`: the average over the campaign's run, downtime included (engine-reported). */
     ticksPerSec: z.number().nonnegative(),
-    /** Trades opened (two legs each). */
+    /** Trades in the ledger (distinct `tradeId`s of the committed fills), never the engine's count. */
     trades: z.number().int().nonnegative(),
+    /** Of which closed (a CLOSE leg committed). */
     tradesClosed: z.number().int().nonnegative(),
+    /** Committed fills on venue A, and on venue B (ledger rows). */
     fillsA: z.number().int().nonnegative(),
     fillsB: z.number().int().nonnegative(),
     /**
@@ -118,6 +125,18 @@ export const ShardLedgerCheckSchema = z
     reportedPnlMicros: MicrosSchema.nullable(),
     /** |ledger − reported| in micro-units when they differ beyond rounding; 0 when they agree or are not comparable. */
     pnlMismatchMicros: MicrosSchema.refine((v) => v >= 0, 'a mismatch is ≥ 0'),
+    /** Trades in the ledger (distinct `tradeId`s), and of which closed (a CLOSE leg committed). */
+    tradesInLedger: z.number().int().nonnegative(),
+    tradesClosedInLedger: z.number().int().nonnegative(),
+    /** What the shard's last heartbeat claimed: trades opened (`Progress.trades`) and closed (`Progress.tradesClosed`); 0 without one. */
+    tradesReported: z.number().int().nonnegative(),
+    tradesClosedReported: z.number().int().nonnegative(),
+    /**
+     * Trades the engine's last heartbeat counted other than the ledger holds, once the shard is
+     * COMPLETED (its last heartbeat follows its last commit): |reported − ledger| of the opened plus
+     * of the closed; 0 before that (trades still in flight) or once FAILED (lost with the engine).
+     */
+    tradesMiscounted: z.number().int().nonnegative(),
   })
   .strict();
 export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;

@@ -1,9 +1,12 @@
 /**
- * Totals per shard and for the whole campaign. Counters come from a shard's latest heartbeat:
- * engines restore their counters from the checkpoint on restart, so the latest heartbeat of the
- * latest generation counts the shard's whole life. Latency follows `LATENCY_RULE`. Realised P&L
- * is the ledger's (`ledgerPnlMicros`), never an engine's word: what a heartbeat claimed is only
- * compared with it, by the ledger check (`ledger-check.ts`, the "Ledger exact" row).
+ * Totals per shard and for the whole campaign. What the ledger holds comes from the ledger, never
+ * from an engine's word: trades opened and closed, fills per venue (`ledgerCountsOf`) and realised
+ * P&L (`ledgerPnlMicros`), folded as the Trading section and `arbfleet trades` fold them; what a
+ * heartbeat claimed for them is only compared with it, by the ledger check (`ledger-check.ts`, the
+ * "Ledger exact" row). Only the engine can say how many ticks it took and how fast its loop was:
+ * those come from its latest heartbeat (engines restore their counters from the checkpoint on
+ * restart, so the latest heartbeat of the latest generation counts the shard's whole life) and the
+ * renderers label them engine-reported. Latency follows `LATENCY_RULE`.
  */
 import { type Fill, fillCashMicros, foldTrades } from '../model/fill.js';
 import type { Heartbeat, ShardRecord } from '../model/records.js';
@@ -19,16 +22,38 @@ export function shardTotals(shard: ShardRecord, history: readonly Heartbeat[], l
   return {
     ticks,
     ticksPerSec: perSecond(ticks, ranSec),
-    trades: latest?.trades ?? 0,
-    tradesClosed: latest?.tradesClosed ?? 0,
-    fillsA: latest?.fillsA ?? 0,
-    fillsB: latest?.fillsB ?? 0,
+    ...ledgerCountsOf(ledger),
     realizedPnl: { micros: ledgerPnlMicros(ledger), currency },
     latencyUs: shardLatency(history),
     peakRssBytes: peakRss,
     // Restarts that happened: an incident the shard failed on (a spent budget, bad input) raised no generation.
     restarts: shard.restarts.filter((r) => r.fromGeneration < shard.generation).length,
   };
+}
+
+/** What one shard's ledger holds, counted: trades opened and closed, fills per venue. */
+export interface LedgerCounts {
+  /** Trades in the ledger: the distinct `tradeId`s of its fills (a trade is its fills with one `tradeId`). */
+  trades: number;
+  /** Of which closed: a CLOSE leg of it is committed (the rule of `ledgerPnlMicros` and the agent's `closed-trades.ts`). */
+  tradesClosed: number;
+  /** Ledger rows on venue A, and on venue B (a duplicated row counts: the ledger check names it). */
+  fillsA: number;
+  fillsB: number;
+}
+
+/** Counts one shard's committed fills (`seq` order) into trades by the one fold (`foldTrades`). */
+export function ledgerCountsOf(ledger: readonly Fill[]): LedgerCounts {
+  let fillsA = 0;
+  const trades = foldTrades(
+    { ledger },
+    () => ({ closed: false }),
+    (t, fill) => {
+      if (fill.venue === 'A') fillsA++;
+      if (fill.kind === 'CLOSE') t.closed = true;
+    },
+  );
+  return { trades: trades.length, tradesClosed: trades.filter((t) => t.closed).length, fillsA, fillsB: ledger.length - fillsA };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Continuous trading on the wall clock: the run is cut into consecutive 5-minute windows from the
- * campaign's start and each should see a trade open (an `OPEN` fill in some shard's ledger). A
+ * campaign's start and each should see a trade open (an `OPEN` fill of some quantity in some shard's ledger). A
  * trailing stretch shorter than a window joins the window before it, so every window is judged on
  * at least five minutes; a run shorter than one window is judged as a single window. A
  * `clock: virtual` campaign is judged in recorded time instead (`trading-tail.ts`): its wall time
@@ -8,6 +8,15 @@
  */
 import type { Fill } from '../model/fill.js';
 import type { RunWindow } from './run-window.js';
+
+/**
+ * Whether `fill` opened a position: an `OPEN` leg that filled something. A leg sent that found
+ * nothing to take is a fill of qty 0 (leg risk, `core/model/fill.ts`); an entry whose legs all
+ * filled nothing traded nothing, so the trading rows do not count it as a trade opened.
+ */
+export function opensPosition(fill: Fill): boolean {
+  return fill.kind === 'OPEN' && fill.qty > 0;
+}
 
 /** The length of a trade window. */
 export const TRADE_WINDOW_SEC = 300;
@@ -28,7 +37,7 @@ export function tradeWindowsOf(window: RunWindow, ledgers: Iterable<readonly Fil
     for (const fill of ledger) {
       // The run window is wall time: a fill's wall time of decision (its engine time is the recorded time of a replay).
       const at = fill.wallTs ?? fill.ts;
-      if (fill.kind !== 'OPEN' || at < window.startMs || at > window.endMs) continue;
+      if (!opensPosition(fill) || at < window.startMs || at > window.endMs) continue;
       const index = Math.min(count - 1, Math.floor((at - window.startMs) / (TRADE_WINDOW_SEC * 1000)));
       openFills[index] = (openFills[index] as number) + 1;
     }

@@ -22,6 +22,10 @@
  *   {@link OPPORTUNITY_MULTIPLE} × the entry threshold e = entryBps + both taker fees: the quoted
  *   spreads would have to be as wide as the threshold itself for the rule not to enter, so an
  *   engine that stopped trading while data kept coming is caught when the market offered.
+ * - **silent**: no entry, no refusal and no close there, and no tail heartbeat reported a premium
+ *   deviation: nothing shows the engine was still watching the market, so a quiet market cannot
+ *   be told from an engine that stopped trading (a command engine's heartbeats carry no per-symbol
+ *   premium, docs/task-protocol.md); the row cannot judge it, and fails rather than pass.
  * Otherwise a tail without entries is a quiet market, said so with the widest deviation seen.
  * Limits: heartbeats sample the deviation (one per heartbeat interval of engine time), so an
  * unanswered opportunity between two heartbeats is not seen; a plateau that ends before the tail
@@ -30,6 +34,7 @@
 import { StrategySchema, WatchdogSchema } from '../config/campaign-config.js';
 import type { Heartbeat } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
+import { opensPosition } from './trade-windows.js';
 
 /** The share of a shard's recorded span judged as its tail (at least maxHolding + one heartbeat interval). */
 export const TAIL_FRACTION = 0.25;
@@ -49,7 +54,7 @@ export interface TailRules {
 }
 
 /** How a shard's tail was judged. */
-export type TailVerdict = 'trading' | 'quiet' | 'plateau' | 'unanswered' | 'unheard';
+export type TailVerdict = 'trading' | 'quiet' | 'plateau' | 'unanswered' | 'silent' | 'unheard';
 
 /** One shard's recorded run and its tail, in recorded (event) time, ms. */
 export interface ShardTail {
@@ -83,7 +88,7 @@ export function shardTailOf(shardId: string, history: readonly Heartbeat[], ledg
   const first = history[0];
   const last = history.at(-1);
   const openings = new Map<number, number>();
-  for (const f of ledger) if (f.kind === 'OPEN' && !openings.has(f.tradeId)) openings.set(f.tradeId, fillTimeOf(f));
+  for (const f of ledger) if (opensPosition(f) && !openings.has(f.tradeId)) openings.set(f.tradeId, fillTimeOf(f));
   const entries = openings.size;
   const lastEntryMs = entries === 0 ? null : Math.max(...openings.values());
   const base = { shardId, entries, lastEntryMs };
@@ -132,8 +137,18 @@ export function shardTailOf(shardId: string, history: readonly Heartbeat[], ledg
 
   const refusedAny = Object.keys(tailRefusals).length > 0;
   const offered = widest !== null && Math.abs(widest.deviationBps) >= OPPORTUNITY_MULTIPLE * rules.entryThresholdBps;
+  // Silent: nothing in the tail shows the engine still deciding (no refusal, no close, no deviation reported).
+  const silent = !refusedAny && closed.size === 0 && widest === null;
   const verdict: TailVerdict =
-    tailEntries > 0 ? 'trading' : tailCapacityRefusals > 0 && closed.size === 0 ? 'plateau' : !refusedAny && offered ? 'unanswered' : 'quiet';
+    tailEntries > 0
+      ? 'trading'
+      : tailCapacityRefusals > 0 && closed.size === 0
+        ? 'plateau'
+        : !refusedAny && offered
+          ? 'unanswered'
+          : silent
+            ? 'silent'
+            : 'quiet';
   return { ...base, verdict, fromMs, toMs, tailFromMs, tailEntries, tailExits: closed.size, tailRefusals, tailCapacityRefusals, widest };
 }
 

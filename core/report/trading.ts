@@ -38,7 +38,9 @@ export const TRADING_NOTES = [
     'is a run of them ended by a frame on time; both summed over shards. An offset beyond half maxQuoteAge is named in the stale-entry row ' +
     '(ages by exchange time are off by as much: sync the machine’s clock).',
   "No stale entry: every entry (its OPEN fills) must carry no staleQuote flag, and both venues' quotes it was priced on must be at most " +
-    'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. Fills from before quoteTsA/quoteTsB were recorded are judged on the flag only, and counted as such.',
+    'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. An entry whose fills carry no quoteTsA or quoteTsB ' +
+    '(a command engine may omit them, docs/task-protocol.md; fills stored before they were recorded) cannot be judged: the row fails ' +
+    "naming how many, as loop latency fails 'not measured', rather than passing on the flag alone.",
   'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
     'Both fail the positions row.',
   ...BLOTTER_NOTES,
@@ -365,7 +367,10 @@ export function tradingAcceptanceOf(
   const entries = entryAgesOf(ledgers);
   const tooOld = (age: number | null) => age !== null && age > maxAgeMs;
   const stale = entries.filter((e) => e.flagged || tooOld(e.ageAMs) || tooOld(e.ageBMs));
-  const unchecked = entries.filter((e) => e.ageAMs === null || e.ageBMs === null).length;
+  const timeless = (e: EntryAge) => e.ageAMs === null || e.ageBMs === null;
+  const unchecked = entries.filter(timeless).length;
+  // Fresh: judged on both quote times and found within the bound (an entry without them is not judged fresh).
+  const fresh = entries.filter((e) => !timeless(e) && !stale.includes(e)).length;
   const staleRefused = Object.entries(refusals)
     .filter(([reason]) => reason.startsWith('stale'))
     .reduce((sum, [, n]) => sum + n, 0);
@@ -407,16 +412,19 @@ export function tradingAcceptanceOf(
     {
       id: 'no-stale-entry',
       criterion: 'No entry on a stale quote',
-      target: `every entry: not flagged staleQuote, both venues' quotes ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old at the decision (maxQuoteAge)`,
+      target: `every entry: not flagged staleQuote, both venues' quotes ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old at the decision (maxQuoteAge), judged from its fills' quote times`,
       result:
         (stale.length === 0
-          ? `${formatCount(entries.length)} of ${formatCount(entries.length)} entries fresh`
+          ? `${formatCount(fresh)} of ${formatCount(entries.length)} entries fresh`
           : `${stale.length} of ${formatCount(entries.length)} entries on a stale quote: ${stale.slice(0, 3).map(staleWords).join('; ')}${stale.length > 3 ? '; …' : ''}`) +
-        (unchecked > 0 ? ` (${unchecked} without quote times: flag only)` : '') +
+        (unchecked > 0
+          ? `; not judged: ${formatCount(unchecked)} of ${formatCount(entries.length)} entries carried no quote times (quoteTsA/quoteTsB on their fills)`
+          : '') +
         `; ${formatCount(staleRefused)} stale entries refused` +
         lateWords +
         skewWords,
-      pass: stale.length === 0,
+      // An entry without quote times cannot be judged: the row cannot pass on it (the flag alone is the engine's word).
+      pass: stale.length === 0 && unchecked === 0,
     },
     {
       id: 'data-coverage',

@@ -108,10 +108,25 @@ describe('the trading numbers of a report', () => {
       expect(row(flagged)).toMatchObject({ pass: false });
     });
 
-    it('passes both quotes at exactly maxQuoteAge, and fills without quote times on the flag alone (counted as such)', () => {
+    it('passes both quotes at exactly maxQuoteAge', () => {
       expect(row(entry(10_000, 10_000))).toMatchObject({ pass: true, result: '1 of 1 entries fresh; 0 stale entries refused' });
+    });
+
+    it('FAILS, "not judged", on entries whose fills carry no quote times, rather than passing on the flag alone', () => {
       const older = trade(0, 20_000, 30_000, [100, 100], [100, 100]);
-      expect(row(older)).toMatchObject({ pass: true, result: '1 of 1 entries fresh (1 without quote times: flag only); 0 stale entries refused' });
+      expect(row(older)).toMatchObject({
+        pass: false,
+        result: '0 of 1 entries fresh; not judged: 1 of 1 entries carried no quote times (quoteTsA/quoteTsB on their fills); 0 stale entries refused',
+      });
+      // One venue's quote time missing is as unjudgeable as both: venue B's age at the decision is unknown.
+      const halfTimed = entry(5_000, 5_000).map((f) => {
+        const { quoteTsB: _dropped, ...rest } = f;
+        return rest;
+      });
+      expect(row([...halfTimed, ...entry(5_000, 5_000).map((f) => ({ ...f, tradeId: 9, seq: f.seq + 10 }))])).toMatchObject({
+        pass: false,
+        result: expect.stringContaining('1 of 2 entries fresh; not judged: 1 of 2 entries carried no quote times'),
+      });
     });
   });
 

@@ -1,0 +1,268 @@
+/**
+ * Every verdict of the report against the wrong run it exists to reject: a healthy run passes all
+ * eleven rows; each case below changes one thing so that the run is wrong in the row's sense, and
+ * that row must fail (and only rows that judge the same fault may fail beside it). A row no wrong run
+ * can fail is decoration (../shared/STYLE.md, "A check is worth the wrong outcome it rejects").
+ */
+import { describe, expect, it } from 'vitest';
+import { buildReport, type ReportInput } from '../../../core/report/build-report.js';
+import type { CampaignReport } from '../../../core/report/report-schema.js';
+import { micros } from '../../../core/model/units.js';
+import { campaignRun, SEC, T0 } from './report-fixtures.js';
+
+type RowId = CampaignReport['outcome']['acceptance']['failedRows'][number]['id'];
+
+/** A virtual-clock backtest: 4 h recorded, 2 shards, a trade every 5 minutes per shard, heartbeats every minute. */
+const backtest = () => campaignRun({ durationSec: 4 * 3600, heartbeatEverySec: 60, tradeEverySec: 300, staleAfterSec: 120, config: { clock: 'virtual' } });
+
+/** Keeps only the shard's trades opened before `untilSec`, each with its close. */
+function entriesUntil(run: ReportInput, shardId: string, untilSec: number): void {
+  const ledger = run.ledgers[shardId] ?? [];
+  const kept = new Set(ledger.filter((f) => f.kind === 'OPEN' && f.ts < T0 + untilSec * SEC).map((f) => f.tradeId));
+  run.ledgers[shardId] = ledger.filter((f) => kept.has(f.tradeId)).map((f, seq) => ({ ...f, seq }));
+}
+
+/** The shard's heartbeats, checkpoint and ledger agree again after its ledger was cut (only the cut is wrong). */
+function recount(run: ReportInput, shardId: string): void {
+  const ledger = run.ledgers[shardId] ?? [];
+  const closed = new Set(ledger.filter((f) => f.kind === 'CLOSE').map((f) => f.tradeId));
+  const opened = new Set(ledger.map((f) => f.tradeId));
+  for (const h of run.heartbeats[shardId] ?? []) {
+    const upTo = ledger.filter((f) => f.ts <= h.receivedAt);
+    Object.assign(h.progress, {
+      trades: new Set(upTo.map((f) => f.tradeId)).size,
+      tradesClosed: new Set(upTo.filter((f) => f.kind === 'CLOSE').map((f) => f.tradeId)).size,
+      fillsA: upTo.filter((f) => f.venue === 'A').length,
+      fillsB: upTo.filter((f) => f.venue === 'B').length,
+      lastFillSeq: upTo.length - 1,
+    });
+  }
+  const last = run.heartbeats[shardId]?.at(-1)?.progress;
+  if (last) {
+    last.trades = opened.size;
+    last.tradesClosed = closed.size;
+    last.fillsA = ledger.filter((f) => f.venue === 'A').length;
+    last.fillsB = ledger.length - last.fillsA;
+    last.lastFillSeq = ledger.length - 1;
+    last.realizedPnlMicros = buildReport(run).ledger.shards.find((s) => s.shardId === shardId)?.realizedPnlMicros ?? last.realizedPnlMicros;
+  }
+  const checkpoint = run.checkpoints[shardId];
+  if (checkpoint) {
+    checkpoint.fillsA = ledger.filter((f) => f.venue === 'A').length;
+    checkpoint.fillsB = ledger.length - checkpoint.fillsA;
+    checkpoint.lastFillSeq = ledger.length - 1;
+  }
+}
+
+interface WrongRun {
+  row: RowId;
+  wrong: string;
+  run: () => ReportInput;
+}
+
+const WRONG_RUNS: WrongRun[] = [
+  {
+    row: 'full-duration',
+    wrong: 'a COMPLETED campaign that ran 50 % of its duration',
+    run: () => campaignRun({ ranSec: 600, durationSec: 1200 }),
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a shard silent from half-way while the campaign ran on (wall clock)',
+    run: () => {
+      const run = campaignRun();
+      const kept = (run.heartbeats['shard-001'] ?? []).filter((h) => h.receivedAt <= T0 + 600 * SEC);
+      run.heartbeats['shard-001'] = kept;
+      const shard = run.shards[1];
+      const last = kept.at(-1);
+      if (shard && last) shard.heartbeat = last;
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a backtest shard whose engine time stopped at 30 % of the asked window',
+    run: () => {
+      const run = backtest();
+      for (const h of run.heartbeats['shard-000'] ?? []) h.progress.eventTime = Math.min(h.progress.eventTime ?? 0, T0 + 0.3 * 4 * 3600 * SEC);
+      return run;
+    },
+  },
+  {
+    row: 'loop-latency',
+    wrong: 'p99 12 ms',
+    run: () => campaignRun({ latencyP99Us: () => 12_000 }),
+  },
+  {
+    row: 'loop-latency',
+    wrong: 'an engine that measured no latency (placeholder zeros)',
+    run: () => {
+      const run = campaignRun();
+      for (const beats of Object.values(run.heartbeats)) for (const h of beats) Object.assign(h.progress, { latencyP99Us: 0, latencyMeasured: false });
+      return run;
+    },
+  },
+  {
+    row: 'monitoring',
+    wrong: 'a 90 s heartbeat gap (staleAfter 45 s) inside one generation',
+    run: () => {
+      const run = campaignRun();
+      run.heartbeats['shard-000'] = (run.heartbeats['shard-000'] ?? []).filter((h) => h.receivedAt <= T0 + 300 * SEC || h.receivedAt >= T0 + 390 * SEC);
+      return run;
+    },
+  },
+  {
+    row: 'no-unrecovered-stall',
+    wrong: 'a STALLED shard never restarted',
+    run: () => campaignRun({ restarts: [{ shard: 0, cause: 'STALLED', atSec: 600 }] }),
+  },
+  {
+    row: 'continuous-trades',
+    wrong: 'no entry in a 5-minute window of a wall-clock run',
+    run: () => {
+      const run = campaignRun();
+      for (const id of Object.keys(run.ledgers)) {
+        const ledger = run.ledgers[id] ?? [];
+        const gone = new Set(ledger.filter((f) => f.kind === 'OPEN' && f.ts >= T0 + 600 * SEC && f.ts < T0 + 900 * SEC).map((f) => f.tradeId));
+        run.ledgers[id] = ledger.filter((f) => !gone.has(f.tradeId)).map((f, seq) => ({ ...f, seq }));
+        recount(run, id);
+      }
+      return run;
+    },
+  },
+  {
+    row: 'continuous-trades',
+    wrong: 'a backtest shard whose engine stopped entering for its last half and reported nothing else (no refusal, close or premium)',
+    run: () => {
+      const run = backtest();
+      entriesUntil(run, 'shard-001', 2 * 3600);
+      recount(run, 'shard-001');
+      return run;
+    },
+  },
+  {
+    row: 'all-symbols-traded',
+    wrong: 'a symbol never entered',
+    run: () => {
+      const run = campaignRun();
+      const ledger = run.ledgers['shard-000'] ?? [];
+      run.ledgers['shard-000'] = ledger.filter((f) => f.symbol !== 'SYM1').map((f, seq) => ({ ...f, seq }));
+      recount(run, 'shard-000');
+      return run;
+    },
+  },
+  {
+    row: 'all-symbols-traded',
+    wrong: "a symbol whose only entries filled nothing (qty 0 on both legs, a command engine's fills)",
+    run: () => {
+      const run = campaignRun();
+      for (const f of run.ledgers['shard-000'] ?? []) if (f.symbol === 'SYM1') f.qty = 0;
+      recount(run, 'shard-000');
+      return run;
+    },
+  },
+  {
+    row: 'no-unhandled-exception',
+    wrong: 'a CRASHED restart (recovered)',
+    run: () => campaignRun({ restarts: [{ shard: 1, cause: 'CRASHED', atSec: 300, downSec: 10 }] }),
+  },
+  {
+    row: 'no-unhandled-exception',
+    wrong: 'an OOM restart (recovered)',
+    run: () => campaignRun({ restarts: [{ shard: 1, cause: 'OOM', atSec: 300, downSec: 10 }] }),
+  },
+  {
+    row: 'ledger-exact',
+    wrong: 'a fill the engine counted, missing from the ledger',
+    run: () => {
+      const run = campaignRun();
+      run.ledgers['shard-001']?.splice(7, 1);
+      return run;
+    },
+  },
+  {
+    row: 'ledger-exact',
+    wrong: "an engine's heartbeat P&L 1 µ off the ledger's",
+    run: () => {
+      const run = campaignRun();
+      const last = run.heartbeats['shard-000']?.at(-1)?.progress;
+      if (last) last.realizedPnlMicros = micros(last.realizedPnlMicros + 1, 'claimed');
+      return run;
+    },
+  },
+  {
+    row: 'ledger-exact',
+    wrong: 'an engine claiming one trade more than it committed',
+    run: () => {
+      const run = campaignRun();
+      const last = run.heartbeats['shard-000']?.at(-1)?.progress;
+      if (last) last.trades += 1;
+      return run;
+    },
+  },
+  {
+    row: 'no-stale-entry',
+    wrong: "an entry on venue B's quote 1 ms past maxQuoteAge (10 s)",
+    run: () => {
+      const run = campaignRun({ config: { strategy: { maxQuoteAge: 10 } } });
+      for (const f of run.ledgers['shard-000'] ?? []) if (f.tradeId === 3 && f.kind === 'OPEN') f.quoteTsB = (f.eventTs ?? f.ts) - 10_001;
+      return run;
+    },
+  },
+  {
+    row: 'no-stale-entry',
+    wrong: 'entries whose fills carry no quote times (cannot be judged)',
+    run: () => {
+      const run = campaignRun();
+      for (const f of run.ledgers['shard-000'] ?? []) {
+        delete f.quoteTsA;
+        delete f.quoteTsB;
+      }
+      return run;
+    },
+  },
+  {
+    row: 'data-coverage',
+    wrong: "venue B's last update older than maxQuoteAge at every heartbeat",
+    run: () => campaignRun({ quoteAgeSec: 11, config: { strategy: { maxQuoteAge: 10 } } }),
+  },
+  {
+    row: 'data-coverage',
+    wrong: 'no heartbeat carried per-venue update times (a command engine)',
+    run: () => {
+      const run = campaignRun();
+      for (const beats of Object.values(run.heartbeats)) for (const h of beats) delete h.progress.venues;
+      return run;
+    },
+  },
+  {
+    row: 'no-open-positions',
+    wrong: 'a trade left open at the end',
+    run: () => {
+      const run = campaignRun();
+      const ledger = run.ledgers['shard-000'] ?? [];
+      run.ledgers['shard-000'] = ledger.filter((f) => !(f.tradeId === 2 && f.kind === 'CLOSE')).map((f, seq) => ({ ...f, seq }));
+      recount(run, 'shard-000');
+      return run;
+    },
+  },
+];
+
+describe('every verdict fails the wrong run it exists to reject', () => {
+  it('a healthy run passes every row (so the failures below are the wrong runs, not the fixture)', () => {
+    for (const run of [campaignRun(), backtest()]) expect(buildReport(run).outcome.acceptance.failedRows).toEqual([]);
+  });
+
+  it.each(WRONG_RUNS)('$row fails: $wrong', ({ row, run }) => {
+    const report = buildReport(run());
+    const failed = report.outcome.acceptance.failedRows.map((r) => r.id);
+    expect(failed, JSON.stringify(report.outcome.acceptance.failedRows)).toContain(row);
+  });
+
+  it('covers every row of the report', () => {
+    const rows = new Set(buildReport(campaignRun()).outcome.acceptance.failedRows.map((r) => r.id));
+    const all = [...buildReport(campaignRun()).acceptance, ...(buildReport(campaignRun()).trading?.acceptance ?? [])].map((r) => r.id);
+    expect(rows.size).toBe(0);
+    expect(new Set(WRONG_RUNS.map((w) => w.row))).toEqual(new Set(all));
+  });
+});
