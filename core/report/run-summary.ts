@@ -2,7 +2,8 @@
  * The last lines `arbfleet run` prints: the verdict at a glance (issue 21). The status and why it
  * ended, the acceptance score with every failed row named on a line of its own with its result,
  * trades and the realised P&L from the ledger (signed, in the reporting currency, coloured on a
- * terminal), restarts, the ledger check, the engine that ran when it is not the built-in one in
+ * terminal), restarts, the ledger check (lost and duplicated, and whatever else failed it: painted
+ * as a failure whenever it failed), the engine that ran when it is not the built-in one in
  * process (as its hello named it), and where the report is.
  *
  * ```
@@ -56,8 +57,16 @@ export function runSummaryLines(input: RunSummaryInput, paint: Paint = plain): s
   const status = input.status === 'COMPLETED' ? input.status : paint('fail', input.status);
   const score = `acceptance ${a.passed}/${a.total}`;
   const pnl = signedPnl(r);
-  const ledger = `ledger lost ${r.ledger.lost} / duplicated ${r.ledger.duplicated}`;
-  const ledgerBad = r.ledger.lost > 0 || r.ledger.duplicated > 0;
+  // Lost and duplicated always; whatever else failed the ledger check said too, so a failed check never reads clean.
+  const l = r.ledger;
+  const more = [
+    l.uncounted > 0 ? `uncounted ${l.uncounted}` : '',
+    l.repeatedDecisions > 0 ? `repeated decisions ${l.repeatedDecisions}` : '',
+    l.pnlMismatchMicros > 0 ? "P&L ≠ the engines'" : '',
+    l.tradesMiscounted > 0 ? `trades miscounted ${l.tradesMiscounted}` : '',
+  ].filter(Boolean);
+  const ledger = [`ledger lost ${l.lost}`, `duplicated ${l.duplicated}`, ...more].join(' / ');
+  const ledgerBad = !l.pass;
   const head = [
     `arbfleet: ${status}${why === '' ? '' : ` (${why})`}`,
     a.failed > 0 ? paint('fail', score) : score,

@@ -8,12 +8,20 @@ import type { CampaignReport } from '../../../core/report/report-schema.js';
 import { runSummaryLines, signedPnl, type Paint } from '../../../core/report/run-summary.js';
 import { microsOf } from '../../../core/model/units.js';
 
-function report(patch: { pnl?: number; failedRows?: { id: string; criterion: string; result: string }[]; lost?: number; duplicated?: number }): CampaignReport {
+function report(patch: {
+  pnl?: number;
+  failedRows?: { id: string; criterion: string; result: string }[];
+  lost?: number;
+  duplicated?: number;
+  ledger?: Record<string, number>;
+}): CampaignReport {
   const failedRows = patch.failedRows ?? [];
+  const ledger = { lost: 0, duplicated: 0, uncounted: 0, repeatedDecisions: 0, pnlMismatchMicros: 0, tradesMiscounted: 0, ...patch.ledger };
+  Object.assign(ledger, { lost: patch.lost ?? ledger.lost, duplicated: patch.duplicated ?? ledger.duplicated });
   return {
     campaign: { engine: { kind: 'builtin' } },
     totals: { trades: 49, restarts: 2, realizedPnl: { micros: microsOf(patch.pnl ?? 0, 'pnl'), currency: 'USDT' } },
-    ledger: { lost: patch.lost ?? 0, duplicated: patch.duplicated ?? 0 },
+    ledger: { ...ledger, pass: Object.values(ledger).every((n) => n === 0) },
     outcome: { acceptance: { passed: 11 - failedRows.length, failed: failedRows.length, total: 11, failedRows } },
   } as unknown as CampaignReport;
 }
@@ -45,6 +53,14 @@ describe('the run summary', () => {
       '  <fail>✗</fail> Profitable: -885.53 USDT',
       '  report: runs/x/report.md (also report.html, report.json)',
     ]);
+  });
+
+  it('paints a ledger check failed for other reasons than lost or duplicated fills, and says which', () => {
+    const lines = runSummaryLines(
+      { report: report({ ledger: { tradesMiscounted: 2, pnlMismatchMicros: 5 } }), status: 'COMPLETED', endReason: 'done', files },
+      brackets,
+    );
+    expect(lines[0]).toMatch(/ · <fail>ledger lost 0 \/ duplicated 0 \/ P&L ≠ the engines' \/ trades miscounted 2<\/fail>$/);
   });
 
   it('signs a gain, leaves zero unsigned and unpainted', () => {
