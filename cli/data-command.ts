@@ -2,7 +2,7 @@
  * `arbfleet data import`: recorded market data in a venue's or vendor's own format → the engine's
  * canonical replay CSV (`ts,symbol,venue,bid,ask`, ms). A composition root: it parses arguments,
  * calls `core/data/importer.ts` and prints the summary. Bad input is a `ValidationError` naming
- * file:line (exit 2).
+ * file:line (exit 2), and so is an import that wrote no row (naming each file and why).
  */
 import { resolve } from 'node:path';
 import { IMPORT_FORMATS, type ImportFormat } from '../core/config/campaign-config.js';
@@ -14,7 +14,9 @@ import { CLI_EXIT } from '../core/exit-codes.js';
 
 /** What `arbfleet data import --help` says after its options. */
 export const DATA_IMPORT_NOTES = `gzip and zip files are read as they are. Run one import per venue (or file group) and list the
-outputs, or the original files, as the replay feed's sources. Exit 2 on bad input (file:line).
+outputs, or the original files, as the replay feed's sources. Exit 2 on bad input (file:line), and
+when no row was imported (the message says why, per file). fx-daily gaps are weekdays without a
+fixing (no weekend fixings; holidays count); other formats' gaps are time over --gap.
 arbfleet data record (see arbfleet data record --help) records a live session in the same canonical form.`;
 
 /** `arbfleet data import`'s options, as `cli/program.ts` declares them (commander's camelCase names). */
@@ -105,10 +107,14 @@ export function renderSummary(s: ImportSummary): string {
         .join(', ')}`,
     );
   for (const [venue, c] of Object.entries(s.venues)) {
+    const rule = c.gapRule === 'weekdays' ? 'gaps (weekdays without a fixing)' : `gaps > ${s.gapBoundMs / 1000}s`;
     lines.push(
-      `venue ${venue}: ${n(c.rows)} rows, ${t(c.first)} → ${t(c.last)}; gaps > ${s.gapBoundMs / 1000}s: ${c.gaps}${c.gaps > 0 ? ` (longest ${(c.longestGapMs / 1000).toFixed(0)}s)` : ''}`,
+      `venue ${venue}: ${n(c.rows)} rows, ${t(c.first)} → ${t(c.last)}; ${rule}: ${c.gaps}${c.gaps > 0 ? ` (longest ${(c.longestGapMs / 1000).toFixed(0)}s)` : ''}`,
     );
-    for (const g of c.firstGaps) lines.push(`  gap ${t(g.from)} → ${t(g.to)} (${((g.to - g.from) / 1000).toFixed(0)}s)`);
+    for (const g of c.firstGaps) {
+      const missing = g.missingWeekdays === undefined ? '' : `; ${g.missingWeekdays} weekday(s) without a fixing`;
+      lines.push(`  gap ${t(g.from)} → ${t(g.to)} (${((g.to - g.from) / 1000).toFixed(0)}s${missing})`);
+    }
   }
   lines.push(s.span ? `time span ${t(s.span.first)} → ${t(s.span.last)} (${((s.span.last - s.span.first) / 3_600_000).toFixed(2)} h)` : 'time span: no rows');
   for (const note of s.notes) lines.push(`note: ${note}`);

@@ -1,5 +1,6 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { ValidationError } from '../errors.js';
+import { zoneOffsets } from '../clock.js';
+import { ValidationError, type FieldIssue } from '../errors.js';
 import { emptyRecord, type QuoteRecord, type RecordVenue, type SkipReason } from './quote-record.js';
 import { ReorderWindow } from './reorder-window.js';
 import { PROBLEMS_KEPT, SourceReader, type LineProblem, type SourceSpec } from './source-reader.js';
@@ -26,11 +27,29 @@ export interface VenueCoverage {
   /** First and last event time written, ms (absent without rows). */
   first?: number;
   last?: number;
-  /** Gaps longer than the bound: how many, and the first few (ms). */
+  /**
+   * What a gap is (`FX_DAILY_GAP_RULE`): `elapsed`, more than the summary's `gapBoundMs` between two
+   * updates; `weekdays`, the rows of a daily fixing series (`fx-daily`) with a weekday between
+   * them that has no fixing.
+   */
+  gapRule: 'elapsed' | 'weekdays';
+  /** Gaps by `gapRule`: how many, and the first few (ms; under `weekdays`, with the weekdays missing). */
   gaps: number;
+  /** The longest time between two updates, gap or not (ms). */
   longestGapMs: number;
-  firstGaps: { from: number; to: number }[];
+  firstGaps: { from: number; to: number; missingWeekdays?: number }[];
 }
+
+/**
+ * How an `fx-daily` import judges gaps: a daily rates series has a fixing on business days only,
+ * so two fixings with only a Saturday and a Sunday between them (Friday → Monday) are no gap; a
+ * gap is a weekday (Monday to Friday, a fixing's date in the source's `tz`) with no fixing. No
+ * holiday calendar is known: a market holiday (Seollal, Christmas) is listed as a gap of one
+ * weekday, which is what it is for a replay (the rate of the day before is held). Every other
+ * format's gaps are `elapsed` time between two updates over the `--gap` bound.
+ */
+export const FX_DAILY_GAP_RULE =
+  'gaps are weekdays (Mon–Fri) with no fixing: a daily rate has none on weekends; market holidays count as gaps (no holiday calendar is known)';
 
 export interface ImportSummary {
   format: string;
@@ -64,8 +83,12 @@ export const SIZED_FORMATS: ReadonlySet<string> = new Set(['canonical', 'binance
  * canonical input keeps them when its first row written has sizes. A canonical input with the
  * `exchange_ts` column (a live recording: `core/data/live/replay-recorder.ts`) keeps it, last,
  * so the imported file replays with the same exchange times. Streams: memory stays flat whatever the files' size.
+ * Gaps are listed per venue by elapsed time over `gapMs`, except an `fx-daily` import's, judged
+ * against business days (`FX_DAILY_GAP_RULE`).
  * Throws `ValidationError` (file:line) on a refused timestamp, a file that cannot be read, and
- * under `strict` on the first skipped or late line; nothing is written then.
+ * under `strict` on the first skipped or late line; and (naming each file and why: no data lines,
+ * or every line skipped, with the reasons, counts, the first problem line and the unmapped
+ * symbols) when not one row was imported. Nothing is written then: `out` is left as it was.
  */
 export function importRecorded(options: ImportOptions): ImportSummary {
   const gapMs = options.gapMs ?? 60_000;
@@ -78,6 +101,7 @@ export function importRecorded(options: ImportOptions): ImportSummary {
   }));
   const lateProblems: LineProblem[] = [];
   const coverage: Partial<Record<RecordVenue, VenueCoverage>> = {};
+  const fixingDay = options.spec.format === 'fx-daily' ? fixingDayOf(options.spec.tz) : undefined;
   const tmp = `${options.out}.part-${process.pid}`;
   const fd = openSync(tmp, 'w');
   const buffer = Buffer.allocUnsafe(WRITE_BYTES);
@@ -142,7 +166,7 @@ export function importRecorded(options: ImportOptions): ImportSummary {
         }
       }
       written++;
-      cover(coverage, out, gapMs);
+      cover(coverage, out, gapMs, out.venue === 'FX' ? fixingDay : undefined);
       if ((written & 255) === 0) {
         used += buffer.write(rows, used, 'latin1');
         rows = '';
@@ -152,7 +176,7 @@ export function importRecorded(options: ImportOptions): ImportSummary {
         }
       }
     }
-    if (written === 0) used = buffer.write('ts,symbol,venue,bid,ask\n', 0, 'latin1');
+    if (written === 0) throw nothingImported(options, sources);
     used += buffer.write(rows, used, 'latin1');
     writeSync(fd, buffer, 0, used);
     closeSync(fd);
@@ -184,18 +208,74 @@ function late(reader: SourceReader, message: string): ValidationError {
   return new ValidationError([{ path: '', message: `${iso(reader.record.ts)} is earlier than a line before it (${message})` }], reader.where());
 }
 
-function cover(coverage: Partial<Record<RecordVenue, VenueCoverage>>, r: QuoteRecord, gapMs: number): void {
+/**
+ * Why nothing was imported, per file: it had no data lines, or every one was skipped (the
+ * reasons with their counts, the first problem line, the symbols not mapped).
+ */
+function nothingImported(options: ImportOptions, sources: { reader: SourceReader; late: number }[]): ValidationError {
+  const why = sources.map(({ reader, late }) => {
+    const counts = new Map<string, number>();
+    for (const venue of ['A', 'B', 'FX'] as const) {
+      for (const [reason, n] of Object.entries(reader.skipped[venue])) counts.set(reason, (counts.get(reason) ?? 0) + (n as number));
+    }
+    if (late > 0) counts.set('out-of-order', (counts.get('out-of-order') ?? 0) + late);
+    const total = [...counts.values()].reduce((a, b) => a + b, 0);
+    if (total === 0) return `no data lines (only a header, blank or comment lines) in the ${options.spec.format} format`;
+    const reasons = [...counts].map(([reason, n]) => `${reason} ${n}`).join(', ');
+    const unmapped = [...reader.unmapped().keys()];
+    const symbols =
+      unmapped.length === 0
+        ? ''
+        : `; symbols not mapped to venue ${options.spec.venue?.toUpperCase() ?? '?'}: ${unmapped.slice(0, 5).join(', ')} (map them with --symbol-map VENUE_SYMBOL=BASE)`;
+    const first = reader.problems[0];
+    const example = first === undefined ? '' : `; first: ${first.where}: ${first.reason}: ${first.detail}`;
+    return `every one of its ${total} data line(s) was skipped (${reasons})${symbols}${example}`;
+  });
+  const head = `nothing imported, so ${options.out} was not written`;
+  if (options.files.length === 1) return new ValidationError([{ path: '', message: `${head}: ${why[0]}` }], options.files[0]);
+  const issues: FieldIssue[] = options.files.map((file, i) => ({ path: file, message: why[i] as string }));
+  return new ValidationError(issues, head);
+}
+
+/**
+ * The day number (days since 1970-01-01) of the fixing a `fx-daily` row carries: the row's time is
+ * the day after the fixing, 00:00 in `tz` (`core/data/formats/fx-daily.ts`).
+ */
+function fixingDayOf(tz: string | undefined): (ts: number) => number {
+  const offsetAt = tz === undefined || tz === 'UTC' ? () => 0 : zoneOffsets(tz);
+  return (ts) => Math.floor((ts + offsetAt(ts)) / DAY_MS) - 1;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Weekdays (Monday to Friday) among the days numbered `from` to `to`, both excluded (day 0, 1970-01-01, was a Thursday). */
+export function weekdaysBetween(from: number, to: number): number {
+  let weekdays = 0;
+  const span = to - from - 1;
+  if (span <= 0) return 0;
+  weekdays += Math.floor(span / 7) * 5;
+  for (let d = from + 1 + Math.floor(span / 7) * 7; d < to; d++) {
+    const weekday = (((d + 4) % 7) + 7) % 7; // 0 Sunday … 6 Saturday
+    if (weekday !== 0 && weekday !== 6) weekdays++;
+  }
+  return weekdays;
+}
+
+/** Counts a written row into its venue's coverage; `fixingDay` set: gaps by weekdays without a fixing (`FX_DAILY_GAP_RULE`). */
+function cover(coverage: Partial<Record<RecordVenue, VenueCoverage>>, r: QuoteRecord, gapMs: number, fixingDay?: (ts: number) => number): void {
   let c = coverage[r.venue];
   if (c === undefined) {
-    c = { rows: 0, gaps: 0, longestGapMs: 0, firstGaps: [] };
+    c = { rows: 0, gapRule: fixingDay === undefined ? 'elapsed' : 'weekdays', gaps: 0, longestGapMs: 0, firstGaps: [] };
     coverage[r.venue] = c;
   }
   c.rows++;
   if (c.last !== undefined) {
     const gap = r.ts - c.last;
-    if (gap > gapMs) {
+    const missing = fixingDay === undefined ? 0 : weekdaysBetween(fixingDay(c.last), fixingDay(r.ts));
+    if (fixingDay === undefined ? gap > gapMs : missing > 0) {
       c.gaps++;
-      if (c.firstGaps.length < PROBLEMS_KEPT) c.firstGaps.push({ from: c.last, to: r.ts });
+      if (c.firstGaps.length < PROBLEMS_KEPT)
+        c.firstGaps.push(fixingDay === undefined ? { from: c.last, to: r.ts } : { from: c.last, to: r.ts, missingWeekdays: missing });
     }
     if (gap > c.longestGapMs) c.longestGapMs = gap;
   } else c.first = r.ts;
@@ -249,7 +329,10 @@ function summarize(
         : 'no book sizes in these rows: under execution.model top-size or depth their fills will assume unlimited size',
     );
   }
-  if (options.spec.format === 'fx-daily') notes.push(`each day's close applies from the next day 00:00 ${options.spec.tz ?? 'UTC'} (no look-ahead)`);
+  if (options.spec.format === 'fx-daily') {
+    notes.push(`each day's close applies from the next day 00:00 ${options.spec.tz ?? 'UTC'} (no look-ahead)`);
+    notes.push(FX_DAILY_GAP_RULE);
+  }
   if (Object.keys(unmapped).length > 0)
     notes.push(`symbols not mapped (skipped): ${Object.keys(unmapped).join(', ')}; map them with --symbol-map VENUE_SYMBOL=BASE`);
   return {

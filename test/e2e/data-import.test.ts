@@ -2,7 +2,7 @@
  * `arbfleet data import` as a user runs it (a real process) on the real recorded data in
  * `test/fixtures/real/` (from `../shared/data/real/`), then the engine alone replaying what it wrote.
  */
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -109,6 +109,12 @@ describe('arbfleet data import (a real process, real data)', () => {
     const strict = await importFiles(['--format', 'canonical', '--strict', `${CASES}crossed.csv`, '-o', join(dir, 'never.csv')]);
     expect(strict.code).toBe(2);
     expect(strict.stderr).toMatch(/crossed\.csv:4: ask 115279\.26 is below bid 115279\.27/);
+    const headerOnly = join(dir, 'header-only.csv');
+    writeFileSync(headerOnly, 'ts,symbol,venue,bid,ask\n');
+    const nothing = await importFiles(['--format', 'canonical', headerOnly, '-o', join(dir, 'never.csv')]);
+    expect(nothing.code).toBe(2);
+    expect(nothing.stderr).toContain(`${headerOnly}: nothing imported, so ${join(dir, 'never.csv')} was not written: no data lines`);
+    expect(existsSync(join(dir, 'never.csv'))).toBe(false);
     const lax = await importFiles(['--format', 'canonical', `${CASES}crossed.csv`, '-o', join(dir, 'lax.csv')]);
     expect(lax.code).toBe(0);
     expect(lax.stdout).toContain('skipped: crossed 1');

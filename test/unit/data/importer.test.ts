@@ -1,9 +1,10 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { importRecorded } from '../../../core/data/importer.js';
+import { FX_DAILY_GAP_RULE, importRecorded, weekdaysBetween } from '../../../core/data/importer.js';
+import { ValidationError } from '../../../core/errors.js';
 import { replaySourceIssues } from '../../../core/data/source-check.js';
 import { HEAD_COMPRESSED_BYTES } from '../../../core/data/line-reader.js';
 import { resolveFeedPaths } from '../../../core/config/feed-paths.js';
@@ -14,6 +15,7 @@ const dir = mkdtempSync(join(tmpdir(), 'arbfleet-import-'));
 const CASES = new URL('../../fixtures/cases/', import.meta.url).pathname;
 const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
 const T = 1_767_225_600_000;
+const DAY = 86_400_000;
 
 function file(name: string, text: string): string {
   const path = join(dir, name);
@@ -75,11 +77,111 @@ describe('importRecorded', () => {
   });
 
   it('unmapped symbols are named in the summary, never dropped silently', () => {
-    const summary = importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [`${CASES}upbit_ws.jsonl`], out: join(dir, 'u.csv') });
-    expect(summary.rowsWritten).toBe(0);
+    const ws = file(
+      'ws-two.jsonl',
+      `${readFileSync(`${CASES}upbit_ws.jsonl`, 'utf8').trim()}\n${readFileSync(`${CASES}upbit_ws.jsonl`, 'utf8')
+        .trim()
+        .replace('KRW-BTC', 'USDT-BTC')
+        .replace(/"timestamp":(\d+)/, (_m, t) => `"timestamp":${Number(t) + 1}`)}\n`,
+    );
+    const summary = importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [ws], out: join(dir, 'u.csv') });
+    expect(summary.rowsWritten).toBe(1);
     expect(summary.unmapped).toEqual({ 'KRW-BTC': 1 });
     expect(summary.skipped).toEqual({ 'unmapped-symbol': 1 });
     expect(summary.notes.join('\n')).toMatch(/symbols not mapped \(skipped\): KRW-BTC/);
+  });
+});
+
+describe('an import that imports nothing is refused (exit 2), naming the file and why, and writes nothing', () => {
+  it('a file with no data lines', () => {
+    const empty = file('header-only.csv', 'ts,symbol,venue,bid,ask\n\n');
+    const out = join(dir, 'kept.csv');
+    writeFileSync(out, 'the previous import\n');
+    expect(() => importRecorded({ spec: { format: 'canonical' }, files: [empty], out })).toThrow(
+      `${empty}: nothing imported, so ${out} was not written: no data lines (only a header, blank or comment lines) in the canonical format`,
+    );
+    expect(readFileSync(out, 'utf8')).toBe('the previous import\n');
+    expect(readdirSync(dir).filter((f) => f.startsWith('kept.csv.part'))).toEqual([]);
+  });
+
+  it('every line skipped: the reasons with counts, the symbols not mapped and the first problem line; the error is a ValidationError', () => {
+    const out = join(dir, 'never-unmapped.csv');
+    let error: unknown;
+    try {
+      importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [`${CASES}upbit_ws.jsonl`], out });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).kind).toBe('invalid-input');
+    expect((error as Error).message).toBe(
+      `${CASES}upbit_ws.jsonl: nothing imported, so ${out} was not written: every one of its 1 data line(s) was skipped (unmapped-symbol 1); ` +
+        `symbols not mapped to venue B: KRW-BTC (map them with --symbol-map VENUE_SYMBOL=BASE); ` +
+        `first: ${CASES}upbit_ws.jsonl:1: unmapped-symbol: symbol "KRW-BTC" is not mapped to a base asset`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('several files: one line per file', () => {
+    const empty = file('empty-a.csv', 'ts,symbol,venue,bid,ask\n');
+    const crossed = file('all-crossed.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,2,1\n${T + 1},BTC,A,3,1\n`);
+    const out = join(dir, 'never-two.csv');
+    expect(() => importRecorded({ spec: { format: 'canonical' }, files: [empty, crossed], out })).toThrow(
+      `nothing imported, so ${out} was not written: 2 problems\n` +
+        `  - ${empty}: no data lines (only a header, blank or comment lines) in the canonical format\n` +
+        `  - ${crossed}: every one of its 2 data line(s) was skipped (crossed 2); first: ${crossed}:2: crossed: ask 1 is below bid 2`,
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+});
+
+describe('fx-daily gaps are judged against business days', () => {
+  // 2026-01-02 is a Friday: fixings on Fri 2, Mon 5, Wed 7 (Tue 6 missing), Mon 12 (Thu 8, Fri 9 missing).
+  const fixings = ['2026-01-12', '2026-01-07', '2026-01-05', '2026-01-02'];
+  const daily = file('usd-krw.csv', `"Date","Price"\n${fixings.map((d, i) => `"${d}","${1400 + i}.5"`).join('\n')}\n`);
+
+  // January: Seoul is UTC+9, New York UTC−5 (EST).
+  for (const [tz, offsetHours] of [
+    ['UTC', 0],
+    ['Asia/Seoul', 9],
+    ['America/New_York', -5],
+  ] as const) {
+    it(`a weekend is no gap, a weekday without a fixing is (tz ${tz})`, () => {
+      const summary = importRecorded({
+        spec: { format: 'fx-daily', venue: 'fx', tz },
+        files: [daily],
+        out: join(dir, `fx-${tz.replace('/', '-')}.csv`),
+        gapMs: 60_000,
+      });
+      /** The row of a fixing: the next day 00:00 in tz. */
+      const row = (fixing: string) => Date.parse(`${fixing}T00:00:00Z`) + DAY - offsetHours * 3_600_000;
+      expect(summary.venues.FX).toMatchObject({
+        rows: 4,
+        gapRule: 'weekdays',
+        gaps: 2,
+        first: row('2026-01-02'),
+        firstGaps: [
+          { from: row('2026-01-05'), to: row('2026-01-07'), missingWeekdays: 1 },
+          { from: row('2026-01-07'), to: row('2026-01-12'), missingWeekdays: 2 },
+        ],
+      });
+      expect(summary.notes).toContain(FX_DAILY_GAP_RULE);
+    });
+  }
+
+  it('other formats keep elapsed-time gaps, FX rows included', () => {
+    const canonical = file('fx-canonical.csv', `ts,symbol,venue,bid,ask\n${T},FX,,1380,\n${T + 3 * DAY},FX,,1381,\n`);
+    const summary = importRecorded({ spec: { format: 'canonical' }, files: [canonical], out: join(dir, 'fx-canonical-out.csv'), gapMs: 60_000 });
+    expect(summary.venues.FX).toMatchObject({ gapRule: 'elapsed', gaps: 1, firstGaps: [{ from: T, to: T + 3 * DAY }] });
+  });
+
+  it('weekdaysBetween counts Monday to Friday strictly between two day numbers', () => {
+    const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY;
+    expect(weekdaysBetween(day('2026-01-02'), day('2026-01-05'))).toBe(0); // Fri → Mon
+    expect(weekdaysBetween(day('2026-01-05'), day('2026-01-07'))).toBe(1); // Mon → Wed
+    expect(weekdaysBetween(day('2026-01-02'), day('2026-01-03'))).toBe(0);
+    expect(weekdaysBetween(day('2026-01-01'), day('2026-01-31'))).toBe(21); // Fri 2, then four full weeks Mon 5 … Fri 30
+    expect(weekdaysBetween(day('1969-12-26'), day('1970-01-05'))).toBe(5); // across day 0, negative day numbers
   });
 });
 
