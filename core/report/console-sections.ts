@@ -5,8 +5,9 @@
  * server: the page's script only puts a section where its id says.
  *
  * - the list of runs (`GET /`): one row per campaign, newest first, with its status, trades and
- *   realised P&L summed over its shards' latest heartbeats (the ledger is exact; a heartbeat is at
- *   most one interval behind it), started/ended and a link to its page; the schedules with their
+ *   realised P&L summed over its shards' latest heartbeats (the engines' word, labelled
+ *   engine-reported: the campaign's report and blotter give the ledger's, which a heartbeat may
+ *   trail by an interval or, from an engine that miscounts, contradict), started/ended and a link to its page; the schedules with their
  *   next runs in their own zone beside UTC and Pause / Resume / Trigger buttons;
  * - one campaign (`GET /?campaignId=`): its status and a Stop button, its shards (status,
  *   generation, heartbeat age), its restarts with their causes, and its trade blotter
@@ -122,7 +123,7 @@ export class Console {
       if (ENDED.includes(view.campaign.status)) this.endedRuns.set(campaign.campaignId, { version: view.campaign.version, row });
       rows.push(row);
     }
-    return `<h1>arbfleet console</h1><h2>Runs</h2>${htmlTable(['Campaign', 'Status', 'Started (UTC)', 'Ended (UTC)', 'Ran', 'Shards', 'Trades', 'Realised P&L', 'Restarts', 'Schedule'], rows)}`;
+    return `<h1>arbfleet console</h1><h2>Runs</h2>${htmlTable(['Campaign', 'Status', 'Started (UTC)', 'Ended (UTC)', 'Ran', 'Shards', 'Trades (engine-reported)', 'Realised P&L (engine-reported)', 'Restarts', 'Schedule'], rows)}`;
   }
 
   private async blotterHtml(view: CampaignView, currency: string): Promise<string> {
@@ -226,7 +227,7 @@ function shardsHtml(view: CampaignView, now: number): string {
   const at = ended ? (campaign.endedAt ?? now) : now;
   const shards = [...view.shards].sort((a, b) => a.index - b.index || a.shardId.localeCompare(b.shardId));
   const rows = shards.map((s) => shardRow(s, at, config.currency, ended ? undefined : config.staleAfterSec));
-  return `<h2>Shards</h2>${htmlTable(['Shard', 'Status', 'Generation', 'Symbols', 'Heartbeat age', 'Ticks/s', 'Trades', 'Realised P&L', 'Latency p99', 'Restarts', 'RSS'], rows)}`;
+  return `<h2>Shards</h2>${htmlTable(['Shard', 'Status', 'Generation', 'Symbols', 'Heartbeat age', 'Ticks/s (engine-reported)', 'Trades (engine-reported)', 'Realised P&L (engine-reported)', 'Latency p99 (engine-reported)', 'Restarts', 'RSS'], rows)}`;
 }
 
 function shardRow(shard: ShardRecord, at: number, currency: string, staleAfterSec: number | undefined): string[] {

@@ -1,5 +1,6 @@
 /**
- * The live dashboard as a web page: one row per shard from its latest heartbeat, reloading
+ * The live dashboard as a web page: one row per shard from its latest heartbeat (the engine's
+ * word: its columns are labelled engine-reported; the report gives the ledger's counts), reloading
  * itself every `LIVE_REFRESH_SEC` seconds (a meta refresh: no script, so nothing to fail in the
  * console) until the campaign has ended. The `api` Lambda's `GET /` (API Gateway cannot stream
  * server-sent events); the local API (`arbfleet serve`, `run --api-port`) serves the live
@@ -74,7 +75,19 @@ export function renderLivePage(view: LiveView): string {
       `${campaign.endReason ? ` (${escapeHtml(campaign.endReason)})` : ''} · started ${escapeHtml(formatInstant(campaign.startedAt))} · ` +
       `running ${escapeHtml(formatSeconds(elapsedSec))}${escapeHtml(remaining)}</p>`,
     `<div id="live-shards">${htmlTable(
-      ['Shard', 'Status', 'Gen', 'Symbols', 'Ticks/s', 'Trades', 'Realised P&L', 'Latency p99', 'Heartbeat age', 'Restarts', 'RSS'],
+      [
+        'Shard',
+        'Status',
+        'Gen',
+        'Symbols',
+        'Ticks/s (engine-reported)',
+        'Trades (engine-reported)',
+        'Realised P&L (engine-reported)',
+        'Latency p99 (engine-reported)',
+        'Heartbeat age',
+        'Restarts',
+        'RSS',
+      ],
       [...shards.map((s) => shardRow(s, now, config.currency, ended ? undefined : config.staleAfterSec)), totals],
     )}</div>`,
     ...(campaign.scheduleId !== undefined

@@ -72,6 +72,8 @@ describe('the console list of runs', () => {
     const runs = section(view, 'console-runs');
     expect(runs).toContain('href="/?campaignId=c-report"');
     expect(runs).toContain('data-status="COMPLETED"');
+    // Summed from heartbeats, so said to be the engines' word (the report gives the ledger's).
+    expect(runs).toContain('<th>Trades (engine-reported)</th><th>Realised P&amp;L (engine-reported)</th>');
     expect(renderConsolePage(view)).not.toContain(HOSTILE);
     expect(runs).toContain('&lt;script&gt;');
   });

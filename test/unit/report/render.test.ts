@@ -148,6 +148,7 @@ describe('renderLivePage', () => {
     const html = renderLivePage(liveView(T0 + 612 * SEC));
     expect(html).toContain(`<meta http-equiv="refresh" content="${LIVE_REFRESH_SEC}">`);
     expect(html.match(/<td data-shard=/g)).toHaveLength(2);
+    expect(html).toContain('<th>Trades (engine-reported)</th>');
     expect(html).toContain('<td class="num">12 s</td>');
     expect(html).toContain('running 10m12s, 9m48s to go');
     expect(html).not.toMatch(/<script|https?:\/\//i);
