@@ -23,7 +23,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 
 /** The engine's bundle: what the image runs and the local fleet launches. Paths from the repository root. */
@@ -90,21 +90,25 @@ export async function bundleStaleness(bundle, root) {
   if (record?.version !== 1 || typeof record.inputs !== 'object' || typeof record.outputs !== 'object')
     return `${recordPath} is not a build record of version 1`;
   if (record.outputs[bundle.main] === undefined) return `the build record names no ${bundle.main}`;
-  const files = [...Object.entries(record.outputs), ...Object.entries(record.inputs)];
-  const reasons = await Promise.all(files.map(([path, recorded]) => fileChange(root, path, recorded)));
-  return reasons.find((reason) => reason !== undefined);
+  // Looked at one by one, synchronously, the first change ending the look: about 850 files a bundle
+  // (most under node_modules), 5 ms here where as many promised stats took 20-30 ms (and more CPU).
+  for (const [path, recorded] of [...Object.entries(record.outputs), ...Object.entries(record.inputs)]) {
+    const reason = fileChange(root, path, recorded);
+    if (reason !== undefined) return reason;
+  }
+  return undefined;
 }
 
-async function fileChange(root, path, recorded) {
+function fileChange(root, path, recorded) {
   let now;
   try {
-    now = await stat(resolve(root, path));
+    now = statSync(resolve(root, path));
   } catch {
     return `${path} is gone since the last build`;
   }
   if (recorded.sha256 === '') return `${path} changed while the last build read it`;
   if (now.size === recorded.size && now.mtimeMs === recorded.mtimeMs) return undefined;
-  if (now.size === recorded.size && sha256(await readFile(resolve(root, path))) === recorded.sha256) return undefined;
+  if (now.size === recorded.size && sha256(readFileSync(resolve(root, path))) === recorded.sha256) return undefined;
   return `${path} changed since the last build`;
 }
 
