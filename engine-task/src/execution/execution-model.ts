@@ -15,9 +15,11 @@ import { MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
  * - `depth`: a leg walks the recorded levels (Upbit's 15 units, ccxt snapshots; a top-of-book
  *   source has one), best first, skipping what earlier fills took; its price is the volume-
  *   weighted mean of the levels taken. Entries: the rest beyond the last level is not filled.
+ *   A level priced better than the one before it (an unsorted or crossed record) ends the walk:
+ *   the levels from it on are not there, so no leg fills better than the top.
  * - Exits always fire (the engine's rule): an exit leg fills its whole open quantity; the part
- *   beyond the displayed size (`top-size`: the top; `depth`: every level) is priced at the last
- *   displayed level, as if the book refilled there.
+ *   beyond the displayed size (`top-size`: the top; `depth`: every level walked) is priced at the
+ *   last level walked, as if the book refilled there.
  * - No size recorded (candles, a file without size columns): the leg fills in full at the top
  *   and is flagged `unsized` (the report says fills assumed unlimited size).
  *
@@ -76,9 +78,12 @@ export class Take {
 
 /**
  * Takes up to `want` from one side of a book under `model`: `px`/`sz` the side's levels from
- * `base` (`count` recorded, 0 = unsized), `taken` the size already taken since the last update,
- * `top` the side's top price. `fillRest` (exits) prices the part beyond the displayed size at the
- * last displayed level instead of leaving it unfilled. Writes `out`; allocation-free.
+ * `base` (`count` recorded, 0 = unsized), `buys` true for the asks (a buy), false for the bids,
+ * `taken` the size already taken since the last update, `top` the side's top price. `fillRest`
+ * (exits) prices the part beyond the displayed size at the last level walked instead of leaving
+ * it unfilled. Levels are best first: a level priced better than the one before it (an ask below,
+ * a bid above: an unsorted or crossed record) ends the walk, so no leg fills better than the top.
+ * Writes `out`; allocation-free.
  */
 export function take(
   model: number,
@@ -86,6 +91,7 @@ export function take(
   sz: Float64Array,
   base: number,
   count: number,
+  buys: boolean,
   taken: number,
   top: number,
   want: number,
@@ -102,7 +108,11 @@ export function take(
   let skip = taken;
   let qty = 0;
   let cost = 0;
+  let last = top;
   for (let k = 0; k < levels && qty < want; k++) {
+    const price = px[base + k] as number;
+    if (buys ? price < last : price > last) break;
+    last = price;
     let available = sz[base + k] as number;
     if (skip > 0) {
       const used = Math.min(skip, available);
@@ -112,11 +122,11 @@ export function take(
     const part = Math.min(available, want - qty);
     if (part > 0) {
       qty += part;
-      cost += part * (px[base + k] as number);
+      cost += part * price;
     }
   }
   if (fillRest && qty < want) {
-    cost += (want - qty) * (px[base + levels - 1] as number);
+    cost += (want - qty) * last;
     qty = want;
   }
   out.qty = qty;

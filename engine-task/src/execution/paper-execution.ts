@@ -405,7 +405,19 @@ export class PaperExecution {
     const book = this.book;
     const L = book.levels;
     if (this.model === MODEL_TOP)
-      take(MODEL_TOP, book.askPx, book.askSz, 0, 0, 0, buys ? (book.ask[instrument] as number) : (book.bid[instrument] as number), want, fillRest, this.taken);
+      take(
+        MODEL_TOP,
+        book.askPx,
+        book.askSz,
+        0,
+        0,
+        buys,
+        0,
+        buys ? (book.ask[instrument] as number) : (book.bid[instrument] as number),
+        want,
+        fillRest,
+        this.taken,
+      );
     else
       take(
         this.model,
@@ -413,6 +425,7 @@ export class PaperExecution {
         buys ? book.askSz : book.bidSz,
         instrument * L,
         (buys ? book.askCount : book.bidCount)[instrument] as number,
+        buys,
         (buys ? book.takenAsk : book.takenBid)[instrument] as number,
         (buys ? book.ask : book.bid)[instrument] as number,
         want,

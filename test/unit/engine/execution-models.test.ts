@@ -114,6 +114,34 @@ describe('depth', () => {
     const [, b] = legs(engine.drainFills(), 'OPEN');
     expect(b?.qty).toBe(6);
   });
+
+  it('ends the walk at a level priced better than the one before it (an unsorted record): no leg fills better than the top', () => {
+    const engine = engineFor({ model: 'depth' });
+    // B's second bid, 101.5, is above its top of 101: the walk takes the top's 3 and stops (walked through, 10 would sell at 101.07).
+    entryBooks(engine, T0, [
+      [101, 3],
+      [101.5, 3],
+      [100.8, 10],
+    ]);
+    const [a, b] = legs(engine.drainFills(), 'OPEN');
+    expect(a).toMatchObject({ qty: 3, price: 100 });
+    expect(b).toMatchObject({ qty: 3, price: 101 });
+    // The exit buys B back on asks whose second level, 100.5, is below the top of 101.05: the 2 beyond the top's 1 are priced at the top.
+    book(
+      engine,
+      1,
+      T0 + 1000,
+      [[100.95, 1000]],
+      [
+        [101.05, 1],
+        [100.5, 100],
+      ],
+    );
+    engine.closeAll(T0 + 1000);
+    const close = legs(engine.drainFills(), 'CLOSE').find((f) => f.venue === 'B');
+    expect(close).toMatchObject({ side: 'BUY', qty: 3 });
+    expect(close?.price).toBeCloseTo(101.05, 9);
+  });
 });
 
 describe('latency', () => {
