@@ -148,7 +148,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
     const covered = `recorded ${formatInstant(asked.startMs)} → ${formatInstant(asked.endMs)} (${formatSeconds(spanMs / 1000)}, asked by ${asked.by})`;
     return {
       ...base,
-      target: `every shard reaches ≥ ${FULL_DURATION_FRACTION * 100} % of the recorded window asked (feed.from/feed.to, else duration; a replay may end sooner when asked by duration), COMPLETED`,
+      target: `every shard reaches ≥ ${FULL_DURATION_FRACTION * 100} % of the recorded window asked (feed.from/feed.to, else duration; a replay may end sooner when asked by duration) by its engine-reported event time, COMPLETED`,
       result:
         (problems.length > 0
           ? `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}; window ${covered}`
@@ -185,7 +185,11 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
 }
 
 function loopLatency({ shardReports, histories }: AcceptanceFacts): AcceptanceCriterion {
-  const base = { id: 'loop-latency', criterion: 'Loop latency p99', target: `< ${formatLatencyUs(LATENCY_P99_TARGET_US)}` } as const;
+  const base = {
+    id: 'loop-latency',
+    criterion: 'Loop latency p99',
+    target: `< ${formatLatencyUs(LATENCY_P99_TARGET_US)}, as the engines measured it (engine-reported)`,
+  } as const;
   const reporting = shardReports.filter((s) => (histories.get(s.shardId)?.length ?? 0) > 0);
   if (reporting.length === 0) return { ...base, result: 'no shard reported latency', pass: false };
   // A shard none of whose heartbeats measured latency (`latencyMeasured: false`) is not judged on its placeholder 0 µs.
@@ -231,7 +235,44 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
   return { ...base, result: `longest gap ${formatNumber(widest.gapSec ?? 0, 1)} s (${widest.shardId})`, pass: true };
 }
 
-function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCriterion {
+/**
+ * A stall the fleet never acted on, seen in the heartbeats: progress beyond this multiple of
+ * `staleAfter` without a restart of its generation. The watchdog restarts a shard whose progress
+ * (`turns`, else ticks: its stall rule) stands still for `staleAfter`, after its confirmation and
+ * within one look; twice `staleAfter` leaves room for both, so a stretch this long with no restart
+ * of that generation means the watchdog missed it (or never ran), whatever the records say.
+ */
+export const UNNOTICED_STALL_MULTIPLE = 2;
+
+/** The longest stretch of each generation whose progress stood still past the bound with no restart of that generation, in words. */
+function unnoticedStalls(
+  shards: readonly ShardRecord[],
+  histories: ReadonlyMap<string, readonly Heartbeat[]>,
+  staleAfterSec: number,
+  window: RunWindow,
+): string[] {
+  const boundMs = UNNOTICED_STALL_MULTIPLE * staleAfterSec * 1000;
+  return shards.flatMap((s) => {
+    const acted = new Set(s.restarts.map((r) => r.fromGeneration));
+    const longest = new Map<number, { fromMs: number; forMs: number; at: number }>();
+    let since: Heartbeat | undefined;
+    for (const h of histories.get(s.shardId) ?? []) {
+      const count = h.progress.turns ?? h.progress.ticks;
+      if (since === undefined || since.generation !== h.generation || (since.progress.turns ?? since.progress.ticks) !== count) since = h;
+      // Standing at 0 is an engine not yet started (or never: "Monitoring on" and "Ran the full duration" say so).
+      const forMs = h.receivedAt - since.receivedAt;
+      if (count === 0 || acted.has(h.generation) || forMs <= boundMs) continue;
+      if (forMs > (longest.get(h.generation)?.forMs ?? 0)) longest.set(h.generation, { fromMs: since.receivedAt, forMs, at: count });
+    }
+    return [...longest].map(
+      ([generation, stall]) =>
+        `${s.shardId} gen ${generation}: progress stood at ${formatCount(stall.at)} for ${formatSeconds(stall.forMs / 1000)} from ` +
+        `${formatOffset(secondsSinceStart(window, stall.fromMs))} (staleAfter ${formatSeconds(staleAfterSec)}), never restarted`,
+    );
+  });
+}
+
+function noUnrecoveredStall({ shards, window, histories, config }: AcceptanceFacts): AcceptanceCriterion {
   const stalls = shards.flatMap((s) => s.restarts.filter((r) => r.cause === 'STALLED' || r.cause === 'LOST').map((r) => ({ shard: s, r })));
   const unrecovered = stalls.filter(({ r }) => r.restartedAt === undefined);
   const outcomeOf = (shard: (typeof shards)[number], r: (typeof shard.restarts)[number]) =>
@@ -244,11 +285,12 @@ function noUnrecoveredStall({ shards, window }: AcceptanceFacts): AcceptanceCrit
   const problems = [
     ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))}: ${outcomeOf(shard, r)}`),
     ...failed.map((s) => `${s.shardId} FAILED`),
+    ...unnoticedStalls(shards, histories, config.staleAfterSec, window),
   ];
   return {
     id: 'no-unrecovered-stall',
     criterion: 'No unrecovered stall',
-    target: 'every STALLED/LOST shard restarted; no shard FAILED',
+    target: `every STALLED/LOST shard restarted; no shard FAILED; no progress standing still past ${UNNOTICED_STALL_MULTIPLE} × staleAfter in heartbeats without a restart`,
     result:
       problems.length > 0
         ? problems.join('; ')

@@ -117,6 +117,18 @@ const WRONG_RUNS: WrongRun[] = [
     run: () => campaignRun({ restarts: [{ shard: 0, cause: 'STALLED', atSec: 600 }] }),
   },
   {
+    row: 'no-unrecovered-stall',
+    wrong: 'a shard whose progress stood still from +5m to the end while its heartbeats came on time, never restarted (the watchdog missed it)',
+    run: () => {
+      const run = campaignRun();
+      const frozenAt = T0 + 300 * SEC;
+      for (const h of run.heartbeats['shard-001'] ?? []) if (h.receivedAt > frozenAt) Object.assign(h.progress, { ticks: 30_000, ticksPerSec: 0 });
+      entriesUntil(run, 'shard-001', 300);
+      recount(run, 'shard-001');
+      return run;
+    },
+  },
+  {
     row: 'continuous-trades',
     wrong: 'no entry in a 5-minute window of a wall-clock run',
     run: () => {
@@ -257,6 +269,20 @@ describe('every verdict fails the wrong run it exists to reject', () => {
     const report = buildReport(run());
     const failed = report.outcome.acceptance.failedRows.map((r) => r.id);
     expect(failed, JSON.stringify(report.outcome.acceptance.failedRows)).toContain(row);
+  });
+
+  it('does not call a stall unnoticed when the watchdog restarted its generation, nor progress standing for up to twice staleAfter', () => {
+    const stallRow = (run: ReportInput) => buildReport(run).acceptance.find((a) => a.id === 'no-unrecovered-stall');
+    // Generation 0 of shard-001 stands still from +5m until its STALLED restart at +10m; generation 1 runs on.
+    const restarted = campaignRun({ restarts: [{ shard: 1, cause: 'STALLED', atSec: 600, downSec: 30 }] });
+    for (const h of restarted.heartbeats['shard-001'] ?? []) if (h.generation === 0 && h.receivedAt > T0 + 300 * SEC) h.progress.ticks = 30_000;
+    expect(stallRow(restarted)).toMatchObject({ pass: true });
+    // 90 s standing (staleAfter 45 s): within the watchdog's confirmation and look, not judged.
+    const brief = campaignRun();
+    for (const h of brief.heartbeats['shard-001'] ?? []) if (h.receivedAt > T0 + 300 * SEC && h.receivedAt <= T0 + 390 * SEC) h.progress.ticks = 30_000;
+    expect(stallRow(brief)).toMatchObject({ pass: true });
+    for (const h of brief.heartbeats['shard-001'] ?? []) if (h.receivedAt > T0 + 390 * SEC && h.receivedAt <= T0 + 400 * SEC) h.progress.ticks = 30_000;
+    expect(stallRow(brief)).toMatchObject({ pass: false, result: expect.stringContaining('shard-001 gen 0: progress stood at 30,000 for 1m40s from +5m') });
   });
 
   it('covers every row of the report', () => {
