@@ -42,6 +42,8 @@ export interface RemoteApiOptions {
 export interface RemoteResponse {
   status: number;
   body: unknown;
+  /** The request it answers, as a message names it: `GET /campaigns/c-1` (`RemoteApi` sets it). */
+  request?: string;
 }
 
 /**
@@ -89,7 +91,7 @@ export class RemoteApi {
         parsed = text;
       }
     }
-    return { status: res.status, body: parsed };
+    return { status: res.status, body: parsed, request: `${method} ${url.pathname}` };
   }
 
   /** Signs the request; no credentials found is said as what to do, not as the SDK's sentence. */

@@ -4,9 +4,9 @@ import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import type { CampaignRecord } from '../core/model/records.js';
-import type { CampaignView } from '../core/ports.js';
 import { renderDashboard } from './dashboard.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
+import { campaignListOf, campaignViewOf } from './remote-answer.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 
 /** What `arbfleet remote --help` says after its commands. */
@@ -60,7 +60,12 @@ export function remoteScheduleCommand(
   return runScheduleCommand(command, arg, values, (method, path, body) => api.request(method, path, body), out);
 }
 
-/** `arbfleet remote COMMAND`: resolves with the exit code (`CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED` otherwise). */
+/**
+ * `arbfleet remote COMMAND`: resolves with the exit code (`CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED`
+ * otherwise, the answer printed as it came). A 2xx answer is drawn as a table only once it reads as
+ * the records this CLI knows (`remote-answer.ts`); `--json` and `report` print it as it came.
+ * @throws IncompatibleAnswerError (exit 1) naming the request and the fields that did not match.
+ */
 export async function remoteCommand(
   target: RemoteTarget,
   command: RemoteVerb,
@@ -102,10 +107,12 @@ export async function remoteCommand(
       throw new ValidationError([{ path: 'COMMAND', message: `unknown remote command "${command}": use start, list, show, stop or report` }]);
   }
   const ok = response.status >= 200 && response.status < 300;
-  if (ok && !values.json && command !== 'report' && typeof response.body === 'object' && response.body !== null) {
+  if (ok && !values.json && command !== 'report') {
+    // Read through the records' schemas first: an older or newer API's answer is refused naming its field (`remote-answer.ts`).
+    const request = response.request ?? `remote ${command}`;
     const now = Date.now();
     out(
-      `${(command === 'list' ? renderCampaignList((response.body as { campaigns: CampaignRecord[] }).campaigns, now) : renderDashboard(response.body as CampaignView, now)).join('\n')}\n`,
+      `${(command === 'list' ? renderCampaignList(campaignListOf(response.body, request), now) : renderDashboard(campaignViewOf(response.body, request), now)).join('\n')}\n`,
     );
   } else {
     out(`${typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2)}\n`);

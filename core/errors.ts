@@ -26,6 +26,7 @@
  * | `commit-failed` | `CommitFailedError` | yes | 503, with `Retry-After` | 1 | 1 |
  * | `launch-failed` | `TaskLaunchError` (`core/aws/ecs-task-launcher.ts`), `EngineBuildError` (`core/local/engine-bundle.ts`: the local engine bundle could not be built) | TaskLaunchError when ECS's reason may pass; EngineBuildError never | 502 | 1 | 1 |
  * | `store-fault` | `StoreFaultError` (`cli/store-health.ts`) | no | 500 | 1 | 1 |
+ * | `incompatible-answer` | `IncompatibleAnswerError` (`cli/remote-answer.ts`: a deployed API's answer this CLI cannot read) | no | 502 | 1 | 1 |
  * | `chaos-exit` | `ChaosExit` (`engine-task/src/chaos.ts`) | no | 500 | 1 | 1 |
  * | `programming-error` | `ProgrammingError` (a caller broke a rule of the code) | no | 500 | 1 | 1 |
  *
@@ -56,6 +57,7 @@ export const ERROR_KINDS = [
   'commit-failed',
   'launch-failed',
   'store-fault',
+  'incompatible-answer',
   'chaos-exit',
   'programming-error',
 ] as const;
@@ -93,6 +95,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorKind, ErrorOutcome>> = {
   'commit-failed': { status: 503, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'launch-failed': { status: 502, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'store-fault': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
+  'incompatible-answer': { status: 502, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'chaos-exit': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'programming-error': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
 };

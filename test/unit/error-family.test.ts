@@ -34,6 +34,7 @@ import {
 import { CLI_EXIT, ENGINE_EXIT } from '../../core/exit-codes.js';
 import { ChaosExit } from '../../engine-task/src/chaos.js';
 import { StoreFaultError } from '../../cli/store-health.js';
+import { IncompatibleAnswerError } from '../../cli/remote-answer.js';
 
 const sdkError = Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' });
 
@@ -63,6 +64,7 @@ const MEMBERS: { error: ArbfleetError; kind: string; retryable: boolean; status:
   },
   { error: new EngineBuildError('could not build the engine bundle (never built)'), kind: 'launch-failed', retryable: false, status: 502 },
   { error: new StoreFaultError('the store cannot be written for 21 s'), kind: 'store-fault', retryable: false, status: 500 },
+  { error: new IncompatibleAnswerError('GET /campaigns/c1: campaign.shardCount: expected number'), kind: 'incompatible-answer', retryable: false, status: 502 },
   { error: new ChaosExit('chaos: exit'), kind: 'chaos-exit', retryable: false, status: 500 },
   { error: new ProgrammingError('shard shard-000 is listed twice'), kind: 'programming-error', retryable: false, status: 500 },
 ];

@@ -3,6 +3,9 @@ import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
 import { RemoteApi } from '../../../cli/remote-api.js';
+import { IncompatibleAnswerError } from '../../../cli/remote-answer.js';
+import { cliExitCodeFor } from '../../../core/errors.js';
+import { CLI_EXIT } from '../../../core/exit-codes.js';
 import { runCli } from '../../../cli/program.js';
 import { FakeFleetApi } from '../../support/fake-fleet-api.js';
 import { campaignInput } from '../../support/campaigns.js';
@@ -119,5 +122,91 @@ describe('the remote API client (SigV4)', () => {
     await expect(runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'list'], { out: () => undefined, err: () => undefined })).rejects.toThrow(
       new RegExp(`^no AWS credentials to sign GET ${server.url}/campaigns with: set AWS_PROFILE .* or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY`),
     );
+  });
+});
+
+describe('`arbfleet remote` reads the answer through the records’ schemas before drawing it', () => {
+  /** The answers of an API of another version: what `answers` holds for a path, as JSON, 200. */
+  const answers = new Map<string, unknown>();
+  let other: LocalApiServer;
+  let view: { campaign: Record<string, unknown>; shards: Record<string, unknown>[] };
+
+  beforeAll(async () => {
+    // A real campaign view, as this version's API answers it, to start each variant from.
+    const api = new RemoteApi({ url: server.url, region: 'eu-west-1', credentials });
+    const created = await api.request('POST', '/campaigns', campaignInput());
+    view = created.body as typeof view;
+    other = await startLocalApiServer(
+      async (req) => {
+        const body = answers.get(req.path.replace(/\?.*$/, ''));
+        return body === undefined
+          ? { status: 404, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotFoundError', message: `no ${req.path}` }) }
+          : { status: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+      },
+      { port: 0 },
+    );
+  });
+  afterAll(() => other?.close());
+
+  const remote = async (...args: string[]) => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    let printed = '';
+    const code = await runCli(['remote', '--url', other.url, '--region', 'eu-west-1', ...args], { out: (t) => (printed += t), err: (t) => (printed += t) });
+    return { code, printed };
+  };
+  const refusal = async (...args: string[]): Promise<Error> => {
+    const error = await remote(...args).then(
+      () => undefined,
+      (e: unknown) => e as Error,
+    );
+    expect(error, 'the command should have been refused').toBeInstanceOf(IncompatibleAnswerError);
+    expect(cliExitCodeFor(error)).toBe(CLI_EXIT.FAILED);
+    return error as Error;
+  };
+
+  it('an older API whose answer lacks a field: refused naming the request and the field, expected and found', async () => {
+    const { shardCount: _dropped, ...campaign } = view.campaign;
+    answers.set('/campaigns/c-old', { campaign, shards: view.shards });
+    const error = await refusal('show', 'c-old');
+    expect(error.message).toMatch(
+      /^GET \/campaigns\/c-old: the API's answer is not a campaign view \(\{ campaign, shards \}\) as this CLI reads it: campaign\.shardCount: .*expected number, received undefined\. Is the API older or newer than this CLI\?/,
+    );
+  });
+
+  it('a field of another type deep in a shard is named by its path', async () => {
+    answers.set('/campaigns/c-typed', { campaign: view.campaign, shards: [{ ...view.shards[0], generation: 'one' }] });
+    expect((await refusal('show', 'c-typed')).message).toMatch(/: shards\[0\]\.generation: .*expected number, received string\./);
+  });
+
+  it('an error body where a campaign was expected is refused, quoting the error', async () => {
+    answers.set('/campaigns/c-err', { error: 'InternalError', message: 'the store is being migrated' });
+    expect((await refusal('show', 'c-err')).message).toMatch(
+      /: campaign: .*expected object, received undefined; shards: .*expected array, received undefined\. It reads as an error: InternalError: the store is being migrated\./,
+    );
+  });
+
+  it('a list whose campaign lacks its status is refused naming campaigns[0].status', async () => {
+    const { status: _dropped, ...campaign } = view.campaign;
+    answers.set('/campaigns', { campaigns: [campaign] });
+    expect((await refusal('list')).message).toMatch(
+      /^GET \/campaigns: the API's answer is not a campaign list \(\{ campaigns \}\) as this CLI reads it: campaigns\[0\]\.status: /,
+    );
+  });
+
+  it('a newer API that adds fields is drawn as before: fields this CLI does not know are not read', async () => {
+    answers.set('/campaigns/c-new', {
+      campaign: { ...view.campaign, costEstimate: { usd: 3 } },
+      shards: view.shards.map((s) => ({ ...s, zone: 'eu-west-1a' })),
+      links: { report: '/campaigns/c-new/report' },
+    });
+    const { code, printed } = await remote('show', 'c-new');
+    expect(code).toBe(0);
+    expect(printed).toMatch(new RegExp(`^\\S.* \\(${String(view.campaign.campaignId)}\\) {2}${String(view.campaign.status)} `));
+    expect(printed.split('\n')[1]).toMatch(/^shard\s+status\s+gen\s+symbols/);
+    // --json is the answer as it came, never judged.
+    answers.set('/campaigns/c-old-json', { campaign: { campaignId: 'c-old-json' } });
+    const raw = await remote('--json', 'show', 'c-old-json');
+    expect([raw.code, JSON.parse(raw.printed)]).toEqual([0, { campaign: { campaignId: 'c-old-json' } }]);
   });
 });
