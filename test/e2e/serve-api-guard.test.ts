@@ -147,6 +147,15 @@ describe('arbfleet serve refuses requests from other sites and rebinding pages',
       60_000,
     );
 
+    // `arbfleet remote show` (the client of a deployed API, SigV4-signed) reads this API's real answer through the records' schemas.
+    const show = startCli(['remote', '--url', url, '--region', 'eu-west-1', 'show', campaignId], {
+      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
+      AWS_SECRET_ACCESS_KEY: 'example',
+    });
+    started.push(show);
+    expect((await show.exited).code, show.stderr()).toBe(0);
+    expect(show.stdout()).toMatch(new RegExp(`^guarded \\(${campaignId}\\) {2}CANCELLED .*\nshard\\s+status\\s+gen.*\nshard-000 `));
+
     // The CLI's own client: a JSON body (create, pause) and bodiless calls (resume, trigger, delete).
     const file = join(dir, 'nightly.yaml');
     writeFileSync(file, SCHEDULE);
