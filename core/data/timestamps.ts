@@ -77,6 +77,13 @@ export class TimestampParser {
       const n = Number(c);
       if (n === n) return this.epoch(n);
     }
+    // `YYYY-MM-DD HH:MM:SS` (or with a T), the candle files' shape: read digit by digit (0.1 µs
+    // where the patterns below take 2 µs: 60 ms of every boot on 3 months of 5-minute candles).
+    const fixed = naiveFixedWall(c);
+    if (fixed !== undefined) {
+      if (this.tz === undefined) return this.refuse(`"${c}" has no time zone: give the zone it is in (--tz / tz, e.g. UTC or Asia/Seoul)`);
+      return this.plausible(this.offsetAt ? this.fromWall(fixed, this.offsetAt) : fixed, c);
+    }
     if (ZONED.test(c)) {
       const ms = Date.parse(c.replace(' ', 'T'));
       if (Number.isFinite(ms)) return this.plausible(ms, c);
@@ -105,6 +112,24 @@ export class TimestampParser {
     this.refusal = reason;
     return NaN;
   }
+}
+
+/**
+ * The wall-clock ms (as if UTC) of exactly `YYYY-MM-DD HH:MM:SS` or `YYYY-MM-DDTHH:MM:SS`, each
+ * field as `NAIVE` and `Date.UTC` read it (a month 13 rolls over as there); undefined for any other
+ * text, which the patterns read.
+ */
+export function naiveFixedWall(c: string): number | undefined {
+  if (c.length !== 19) return undefined;
+  const sep = c.charCodeAt(10);
+  if (c.charCodeAt(4) !== 45 || c.charCodeAt(7) !== 45 || (sep !== 32 && sep !== 84) || c.charCodeAt(13) !== 58 || c.charCodeAt(16) !== 58) return undefined;
+  const d = (i: number): number => {
+    const v = c.charCodeAt(i) - 48;
+    return v >= 0 && v <= 9 ? v : Number.NaN;
+  };
+  const year = d(0) * 1000 + d(1) * 100 + d(2) * 10 + d(3);
+  const wall = Date.UTC(year, d(5) * 10 + d(6) - 1, d(8) * 10 + d(9), d(11) * 10 + d(12), d(14) * 10 + d(15), d(17) * 10 + d(18));
+  return Number.isFinite(wall) ? wall : undefined;
 }
 
 function isUtc(tz: string): boolean {
