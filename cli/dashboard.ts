@@ -59,7 +59,10 @@ export function shardRow(shard: ShardRecord, now: number, currency = ''): string
   ];
 }
 
-/** The live table: a header line, then one row per shard, aligned. */
+/**
+ * The live table: a header line, then one row per shard, aligned. Trades and P&L are the engines'
+ * latest heartbeats, so the header says engine-reported: the report gives the ledger's.
+ */
 export function renderDashboard(view: CampaignView, now: number): string[] {
   const c = view.campaign;
   const elapsed = c.startedAt ? Math.max(0, (now - c.startedAt) / 1000) : 0;
@@ -74,7 +77,7 @@ export function renderDashboard(view: CampaignView, now: number): string[] {
     'progress.realizedPnlMicros',
   );
   return [
-    `${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  trades ${trades}  P&L ${pnlCell(pnl, currency)}${currency ? ` ${currency}` : ''}`,
+    `${c.name} (${c.campaignId})  ${c.status}  ${elapsed.toFixed(0)}s / ${total}s  engine-reported trades ${trades}  P&L ${pnlCell(pnl, currency)}${currency ? ` ${currency}` : ''}`,
     ...lines,
   ];
 }

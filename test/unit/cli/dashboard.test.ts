@@ -24,7 +24,7 @@ describe('the live dashboard', () => {
   it('shows one row per shard: status, generation, ticks/s, trades, realised P&L, p99, heartbeat age, restarts, RSS', () => {
     const [header, columns, row0, row1] = renderDashboard(view(), T0 + 10_000);
     expect(header).toContain('(c-1)');
-    expect(header).toMatch(/10s \/ 60s {2}trades 12 {2}P&L \+12\.35 USDT$/);
+    expect(header).toMatch(/10s \/ 60s {2}engine-reported trades 12 {2}P&L \+12\.35 USDT$/);
     expect(columns).toMatch(/^shard\s+status\s+gen\s+symbols\s+ticks\/s\s+trades\s+P&L\s+p99 µs\s+hb age\s+restarts\s+RSS MiB\s+feed\s+last restart$/);
     expect(row0?.split(/\s+/)).toEqual(['shard-0', 'RUNNING', '1', expect.any(String), '480', '12', '+12.35', '3.25', '1.0s', '0', '150', '-', '-']);
     expect(row1?.split(/\s+/).slice(0, 2)).toEqual(['shard-1', 'PENDING']);
