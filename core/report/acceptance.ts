@@ -113,7 +113,8 @@ export function askedWindowOf(campaign: CampaignRecord, config: ReportConfig, fi
  *   rest of the run) fails the row however long the campaign ran.
  * - In engine time (`clock: virtual`, or a replay with `feed.to`), every shard reached ≥ 99 % of the
  *   asked window (`askedWindowOf`) by its last heartbeat's event time.
- * A replay that ran out (last heartbeat `feedDone`) has played all it had: that is the end of a
+ * A replay that ran out (last heartbeat `feedDone`, honoured only when `feed.kind` is `replay`: an
+ * engine claiming it on a synthetic or live feed excuses nothing) has played all it had: that is the end of a
  * window asked by `duration` (an upper bound on the replay), not of one asked by `feed.to`. The
  * result names the recorded window covered, and says when the data held more past its end.
  */
@@ -121,6 +122,9 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
   const base = { id: 'full-duration', criterion: 'Ran the full duration' } as const;
   const completed = campaign.status === 'COMPLETED';
   const lastOf = (s: ShardRecord) => histories.get(s.shardId)?.at(-1);
+  // Only a replay can run out: an engine saying feed-done on a synthetic or live feed excuses nothing.
+  const replay = field(campaign.config['feed'], 'kind') === 'replay';
+  const ranOutOf = (s: ShardRecord) => replay && lastOf(s)?.progress.feedDone === true;
   const reachedOf = (s: ShardRecord) => {
     const last = lastOf(s);
     return last === undefined ? undefined : (last.progress.eventTime ?? last.progress.at);
@@ -137,13 +141,13 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
     const mustReach = asked.startMs + FULL_DURATION_FRACTION * spanMs;
     const short = shards.flatMap((s) => {
       const reached = reachedOf(s);
-      const ranOut = lastOf(s)?.progress.feedDone === true;
+      const ranOut = ranOutOf(s);
       if (reached !== undefined && (reached >= mustReach || (ranOut && asked.by === 'duration'))) return [];
       const share = reached === undefined || spanMs === 0 ? 0 : Math.max(0, (reached - asked.startMs) / spanMs);
       const where = reached === undefined ? 'never heartbeated' : `reached ${formatInstant(reached)} (${formatNumber(share * 100, 1)} %)`;
       return [`${s.shardId} ${where}${ranOut ? ': its data ended' : ''}`];
     });
-    const allRanOut = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
+    const allRanOut = shards.length > 0 && shards.every(ranOutOf);
     const problems = [...notCompleted, ...idle, ...short];
     const covered = `recorded ${formatInstant(asked.startMs)} → ${formatInstant(asked.endMs)} (${formatSeconds(spanMs / 1000)}, asked by ${asked.by})`;
     return {
@@ -153,9 +157,8 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
         (problems.length > 0
           ? `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}; window ${covered}`
           : `${covered}: ${allRanOut ? 'every shard played its replay to the end' : 'every shard reached its end'}` +
-            (!allRanOut && shards.some((s) => lastOf(s)?.progress.feedDone !== true) && field(campaign.config['feed'], 'kind') === 'replay'
-              ? ' (the data goes on past it)'
-              : '')) + ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
+            (!allRanOut && shards.some((s) => !ranOutOf(s)) && replay ? ' (the data goes on past it)' : '')) +
+        ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
       pass: completed && shards.length > 0 && problems.length === 0,
     };
   }
@@ -165,13 +168,12 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
   const endMs = Math.min(campaign.endsAt ?? Infinity, window.endMs);
   const quietFrom = (s: ShardRecord) => lastOf(s)?.receivedAt;
   const early = shards.flatMap((s) => {
-    const last = lastOf(s);
-    if (last?.progress.feedDone === true) return [];
+    if (ranOutOf(s)) return [];
     const at = quietFrom(s);
     if (at !== undefined && at >= endMs - config.staleAfterSec * 1000) return [];
     return [at === undefined ? `${s.shardId} never heartbeated` : `${s.shardId} silent from ${formatOffset(secondsSinceStart(window, at))}`];
   });
-  const replayEnded = shards.length > 0 && shards.every((s) => lastOf(s)?.progress.feedDone === true);
+  const replayEnded = shards.length > 0 && shards.every(ranOutOf);
   const ranEnough = replayEnded || window.ranSec >= FULL_DURATION_FRACTION * config.durationSec;
   const problems = [...notCompleted, ...idle, ...early];
   return {

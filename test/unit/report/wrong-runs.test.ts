@@ -89,6 +89,31 @@ const WRONG_RUNS: WrongRun[] = [
     },
   },
   {
+    row: 'full-duration',
+    wrong: 'a synthetic-feed campaign ended at 10 % by engines claiming their replay ran out (feed-done: there is no replay)',
+    run: () => {
+      const run = campaignRun({ ranSec: 120, durationSec: 1200 });
+      for (const s of run.shards) if (s.heartbeat) s.heartbeat.progress.feedDone = true;
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a synthetic-feed backtest (clock: virtual) whose engines claim feed-done at 30 % of the window',
+    run: () => {
+      const run = backtest();
+      for (const [id, beats] of Object.entries(run.heartbeats)) {
+        const kept = beats.filter((h) => h.receivedAt <= T0 + 0.3 * 4 * 3600 * SEC);
+        const last = kept.at(-1);
+        if (last) last.progress.feedDone = true;
+        run.heartbeats[id] = kept;
+        const shard = run.shards.find((s) => s.shardId === id);
+        if (shard && last) shard.heartbeat = last;
+      }
+      return run;
+    },
+  },
+  {
     row: 'loop-latency',
     wrong: 'p99 12 ms',
     run: () => campaignRun({ latencyP99Us: () => 12_000 }),
