@@ -82,6 +82,34 @@ describe('the agent with a well-behaved engine', () => {
     task.store.close();
   });
 
+  it('an engine killed by SIGTERM that the agent never sent is a stop from outside (exit 0, the signal in the final heartbeat), not a crash; SIGKILL stays a crash', async () => {
+    for (const signal of ['SIGTERM', 'SIGKILL'] as const) {
+      const task = await startAgentTask('until-stop');
+      dirs.push(task.dir);
+      await waitFor('a first accepted commit', async () => ((await task.store.readLedger(task.key)).length >= 2 ? true : undefined), 30_000);
+      const enginePid = (task.recorded()[0] as { pid: number }).pid;
+      process.kill(enginePid, signal);
+      const exit = await task.process.exited;
+      const summary = agentEvents(task.process.stdout()).find((e) => e.event === 'summary');
+      const heartbeats = await task.store.readHeartbeats(task.key);
+      if (signal === 'SIGTERM') {
+        expect(exit, task.process.stderr()).toEqual({ code: ENGINE_EXIT.OK, signal: null });
+        expect(summary).toMatchObject({
+          end: 'stopped',
+          reason: expect.stringMatching(/killed by SIGTERM, a signal the agent did not send: stopped from outside/),
+        });
+        // Nothing was asked of the engine: no stop message went to it.
+        expect(task.recorded().find((m) => m.type === 'stop')).toBeUndefined();
+        expect(heartbeats.at(-1)?.progress.stop).toEqual({ by: 'signal', signal: 'SIGTERM' });
+      } else {
+        expect(exit.code, task.process.stderr()).not.toBe(ENGINE_EXIT.OK);
+        expect(summary).toMatchObject({ end: 'crashed', reason: expect.stringMatching(/killed by SIGKILL/) });
+        expect(heartbeats.at(-1)?.progress.stop).toBeUndefined();
+      }
+      task.store.close();
+    }
+  });
+
   it('stop before hello: the engine is ended at once, nothing is assigned, and the run ends stopped (exit 0, the signal named), not crashed', async () => {
     const task = await startAgentTask('silent');
     dirs.push(task.dir);

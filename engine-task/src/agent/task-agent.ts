@@ -48,6 +48,9 @@ export const LOG_BYTES_PER_SEC = 1024 * 1024;
  * (the engine exited 2) exits 2; `fenced`/`self-fenced` 3; `store-unavailable` 4; everything else
  * (`crashed`, `violation`, `commit-failed`, `killed-at-deadline`, `out-of-memory`) 1.
  */
+/** Signals that stop a process when someone asks it to (SIGKILL stays a kill, booked as a crash; an OOM kill is SIGKILL). */
+const OUTSIDE_STOP_SIGNALS: ReadonlySet<NodeJS.Signals> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP']);
+
 export type AgentEnd =
   | 'completed'
   | 'stopped'
@@ -615,6 +618,14 @@ export class TaskAgent {
     // its group was killed at once (`stop`). A stop someone asked for, not a crash.
     if (this.stopCause !== undefined && !this.assigned)
       return { end: 'stopped', reason: `stopped on ${this.stopCause} before the engine said hello: nothing assigned` };
+    // Killed by a stop signal the agent never sent (it was not asked to stop): someone outside stopped
+    // the engine (a `kill` on the host), not a crash of its own. Who asked matters: the run ends
+    // stopped, its final heartbeat names the signal, and the fleet books the stop from outside
+    // (PREEMPTED, a restart from the checkpoint; at or after the campaign's end, a completion).
+    if (exit.signal !== null && OUTSIDE_STOP_SIGNALS.has(exit.signal) && this.stopCause === undefined) {
+      this.stopCause = exit.signal;
+      return { end: 'stopped', reason: `engine was killed by ${exit.signal}, a signal the agent did not send: stopped from outside${last}` };
+    }
     if (exit.code !== 0) return { end: 'crashed', reason: `engine ${how}${last}` };
     if (this.done === undefined) return { end: 'crashed', reason: `engine exited 0 without done: not a completion${last}` };
     if (this.done.reason === 'stopped') return { end: 'stopped', reason: `engine stopped on ${this.stopCause}` };
