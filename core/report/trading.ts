@@ -41,7 +41,8 @@ export const TRADING_NOTES = [
     'maxQuoteAge old at the decision: eventTs − quoteTsA and eventTs − quoteTsB. An entry whose fills carry no quoteTsA or quoteTsB ' +
     '(a command engine may omit them, docs/task-protocol.md; fills stored before they were recorded) cannot be judged: the row fails ' +
     "naming how many, as loop latency fails 'not measured', rather than passing on the flag alone.",
-  'Open at the end counts trades with no close in the ledger; Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
+  'Open at the end counts trades with no close in the ledger, or closed on one venue only (a venue whose entry leg filled some quantity has no close leg); ' +
+    'Closed at a stale price counts trades closed on a quote older than maxQuoteAge (Fill.staleQuote). ' +
     'Both fail the positions row.',
   ...BLOTTER_NOTES,
 ];
@@ -114,7 +115,12 @@ interface TradeLegs {
   reason: FillReason | undefined;
   staleClose: boolean;
   pnlMicros: number;
+  /** Venues whose OPEN leg filled some quantity, and venues with a CLOSE leg (bits: A 1, B 2). */
+  openedOn: number;
+  closedOn: number;
 }
+
+const venueBit = (fill: Fill) => (fill.venue === 'A' ? 1 : 2);
 
 /** Groups each shard's fills into trades (by `tradeId`). */
 function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs[] {
@@ -130,11 +136,16 @@ function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs
       reason: undefined,
       staleClose: false,
       pnlMicros: 0,
+      openedOn: 0,
+      closedOn: 0,
     }),
     (t, fill) => {
       t.pnlMicros += fillCashMicros(fill);
-      if (fill.kind === 'OPEN') t.openedAt = Math.min(t.openedAt, fill.ts);
-      else {
+      if (fill.kind === 'OPEN') {
+        t.openedAt = Math.min(t.openedAt, fill.ts);
+        if (fill.qty > 0) t.openedOn |= venueBit(fill);
+      } else {
+        t.closedOn |= venueBit(fill);
         t.closes++;
         t.closedAt = Math.max(t.closedAt, fill.ts);
         t.reason = fill.reason;
@@ -183,16 +194,21 @@ export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>)
   };
 }
 
-/** Trades the campaign ended with unresolved: never closed, or closed on a stale quote. */
+/**
+ * Trades the campaign ended with unresolved: open (never closed, or a venue whose entry leg filled
+ * some quantity has no close leg: closed on one venue only, still open on the other), or closed on
+ * a stale quote.
+ */
 export function openPositionsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): OpenPosition[] {
+  const open = (t: TradeLegs) => t.closes === 0 || (t.openedOn & ~t.closedOn) !== 0;
   return tradesOf(ledgers)
-    .filter((t) => t.closes === 0 || t.staleClose)
+    .filter((t) => open(t) || t.staleClose)
     .map((t) => ({
       shardId: t.shardId,
       symbol: t.symbol,
       tradeId: t.tradeId,
       openedAt: t.openedAt,
-      state: t.closes === 0 ? ('open' as const) : ('stale-close' as const),
+      state: open(t) ? ('open' as const) : ('stale-close' as const),
     }));
 }
 

@@ -283,6 +283,17 @@ const WRONG_RUNS: WrongRun[] = [
       return run;
     },
   },
+  {
+    row: 'no-open-positions',
+    wrong: 'a trade closed on venue A only: its venue B leg still open at the end (every count agreeing)',
+    run: () => {
+      const run = campaignRun();
+      const ledger = run.ledgers['shard-000'] ?? [];
+      run.ledgers['shard-000'] = ledger.filter((f) => !(f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B')).map((f, seq) => ({ ...f, seq }));
+      recount(run, 'shard-000');
+      return run;
+    },
+  },
 ];
 
 describe('every verdict fails the wrong run it exists to reject', () => {
