@@ -28,6 +28,10 @@ export interface BenchCommandLine {
   /** Milliseconds per venue. */
   latency: number;
   backtest?: boolean;
+  /** Measure nautilus_trader on the 5-minute candles beside the fleet (with `--backtest`, or alone: that data set only). */
+  peer?: boolean;
+  /** The Python with nautilus_trader (default: ARBFLEET_PEER_PYTHON). */
+  peerPython?: string;
   runs: number;
 }
 
@@ -41,6 +45,8 @@ const NOTES = `Modes (one per run; the engine at 10, 50 and 200 symbols unless a
   npm run bench -- [--import 10000000] [--ingest 5000000]   (data import lines/s and RSS; frames decoded into the engine)
   npm run bench -- [--json] --agent   (the agent beside an engine at 10,000 fills/s; task protocol messages/s against JSON.parse alone)
   npm run bench -- [--json] --backtest [--runs 3]   (backtest speed: recorded days per wall second, engine alone and local fleet)
+  npm run bench -- [--json] [--backtest] --peer [--peer-python PATH] [--runs 3]   (nautilus_trader on the same rule and 5-minute candles, beside the fleet;
+      without --backtest that data set only; the Python: bash scripts/peer-venv.sh, default ARBFLEET_PEER_PYTHON)
 
 A benchmark, not a test: it reports, and flags targets missed, but never fails.`;
 
@@ -83,7 +89,9 @@ export function benchProgram(output: ProgramOutput = PROCESS_OUTPUT): Command {
     .addOption(new Option('--execution <models>', "measure each execution model's per-tick cost, e.g. top,top-size,depth").argParser(listOf(executionModel)))
     .addOption(new Option('--latency <ms>', '--execution: the latency per venue').argParser(milliseconds).default(0))
     .option('--backtest', 'measure backtest speed: recorded days per wall second, the engine alone and the local fleet')
-    .addOption(new Option('--runs <n>', '--backtest: runs per measure (the median is shown)').argParser(wholeNumber(1, 'runs')).default(3));
+    .option('--peer', 'measure nautilus_trader on the same rule and 5-minute candles beside the fleet (with --backtest, or alone: that data set only)')
+    .option('--peer-python <path>', '--peer: the Python with nautilus_trader (default: ARBFLEET_PEER_PYTHON; bash scripts/peer-venv.sh makes one)')
+    .addOption(new Option('--runs <n>', '--backtest, --peer: runs per measure (the median is shown)').argParser(wholeNumber(1, 'runs')).default(3));
   return configureProgram(program, output, 'bench');
 }
 

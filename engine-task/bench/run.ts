@@ -13,6 +13,8 @@
  *
  * `--backtest [--runs 3]` measures backtest speed instead (`backtest.ts`): recorded days per wall
  * second on real candles and order books, through the engine alone and through the local fleet.
+ * `--peer` adds nautilus_trader on the same rule and 5-minute candles (`peer.ts`); alone, it
+ * measures that data set only (the engine alone, the fleet, the peer).
  *
  * The options, their defaults and checks: `bench-command-line.ts` (commander; `npm run bench -- --help`).
  */
@@ -244,9 +246,10 @@ function table(results: ScenarioResult[]): string {
 
 const values = parseBenchCommandLine(process.argv.slice(2));
 if ('exit' in values) process.exit(values.exit);
-if (values.backtest) {
+if (values.backtest || values.peer) {
   const runs = values.runs;
-  const report = await benchBacktest(runs, (line) => values.json || process.stderr.write(`${line}\n`));
+  const peer = values.peer ? { peer: { ...(values.peerPython !== undefined ? { python: values.peerPython } : {}) }, peerOnly: !values.backtest } : {};
+  const report = await benchBacktest(runs, (line) => values.json || process.stderr.write(`${line}\n`), peer);
   if (values.json) console.log(JSON.stringify({ node: process.version, at: new Date().toISOString(), ...report }, null, 2));
   else
     console.log(
