@@ -14,6 +14,14 @@ export const OpenTradeSchema = z
     qty: z.number().nonnegative(),
     /** Open quantity of venue B's leg when it differs from venue A's (a partly filled leg: issue 19's leg risk). */
     qtyB: z.number().nonnegative().optional(),
+    /**
+     * The entry's order quantity (base asset) when the larger leg filled short of it: the trade's
+     * P&L in bps is measured on the part of `orderNotional` that filled, `orderNotional ×
+     * max(qty, qtyB) / orderedQty` (`engine-task/src/portfolio/portfolio.ts` `filledNotional`).
+     * Absent: filled in full, measured on the whole `orderNotional`; a checkpoint written before
+     * the field restores its trades that way too, as the engine that wrote it measured them.
+     */
+    orderedQty: z.number().positive().optional(),
     entryPriceA: z.number().positive(),
     entryPriceB: z.number().positive(),
     /** Cash flow of the two opening legs, micro-units of the reporting currency. */

@@ -508,6 +508,8 @@ export class Engine implements QuoteSink {
         buyVenue: p.buyVenue[slot] === VENUE_A ? 'A' : 'B',
         qty: p.qty[slot] as number,
         ...(p.qtyB[slot] !== p.qty[slot] ? { qtyB: p.qtyB[slot] as number } : {}),
+        // Kept when a leg filled short of the order (`filledNotional`), so a restore measures the trade on the same notional.
+        ...(p.ordered[slot] !== Math.max(p.qty[slot] as number, p.qtyB[slot] as number) ? { orderedQty: p.ordered[slot] as number } : {}),
         entryPriceA: p.entryPriceA[slot] as number,
         entryPriceB: p.entryPriceB[slot] as number,
         entryCashMicros: p.entryCashMicros[slot] as number,
@@ -596,6 +598,8 @@ export class Engine implements QuoteSink {
           this.orderNotional,
           t.openedAt,
           t.qtyB ?? t.qty,
+          // Absent (filled in full, or a checkpoint written before the field): the larger leg, so the whole orderNotional.
+          t.orderedQty,
         );
       }
       for (const order of checkpoint.inFlight ?? []) this.execution.restoreInFlight(order, symbolOf(order.symbol));
@@ -626,7 +630,20 @@ export class Engine implements QuoteSink {
         const slot = p.freeSlot(symbol);
         if (slot < 0) throw new Error(`restore: trade ${a.tradeId} does not fit in ${a.symbol}'s open-trade slots`);
         const openedAt = Math.max(legA.ts, legB.ts);
-        p.occupy(slot, a.tradeId, legA.side === 'BUY' ? VENUE_A : VENUE_B, legA.qty, legA.price, legB.price, cash, this.orderNotional, openedAt, legB.qty);
+        // An opening fill's orderedQty is the entry's order quantity (absent without execution detail: the plain top model filled in full).
+        p.occupy(
+          slot,
+          a.tradeId,
+          legA.side === 'BUY' ? VENUE_A : VENUE_B,
+          legA.qty,
+          legA.price,
+          legB.price,
+          cash,
+          this.orderNotional,
+          openedAt,
+          legB.qty,
+          legA.orderedQty ?? legB.orderedQty,
+        );
         p.countOpened(slot);
       } else {
         const slot = p.slotOf(a.tradeId, symbol);

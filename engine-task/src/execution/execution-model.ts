@@ -29,7 +29,9 @@ import { MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
  * and fills against that venue's book then (in event time: every update recorded up to then is
  * applied first), so a leg may fill worse, partially or not at all while the other filled
  * (the trade's legs then have different quantities, 0 for a missed leg); both legs missed is an
- * entry refused `legs-missed`. With no latency both legs fill q at the decision's prices.
+ * entry refused `legs-missed`. With no latency both legs fill q at the decision's prices. An open
+ * trade's P&L in bps (take-profit, stop-loss) and its open notional (the per-symbol cap) are
+ * measured on what filled, not on the order (`portfolio.ts` `filledNotional`: the larger leg's).
  * The latency is waited in engine time, by one rule: a leg due at t + latency fills on its venue's
  * book with every update stamped up to its due time applied and none stamped after, and the fill
  * is stamped with its due time. In a replay, it fills just before the first update recorded after

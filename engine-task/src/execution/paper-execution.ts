@@ -503,7 +503,8 @@ export class PaperExecution {
     const cash = cashMicros(fx, sellA, qtyA, priceA, feeA) + cashMicros(1, !sellA, qtyB, priceB, feeB);
     if (entry) {
       const openedAt = Math.max(this.tsA[slot] as number, this.tsB[slot] as number);
-      p.occupy(slot, tradeId, boughtA ? VENUE_A : VENUE_B, qtyA, priceA, priceB, cash, this.orderNotional, openedAt, qtyB);
+      // Its P&L in bps is measured on the part of the order that filled (`filledNotional`: the larger leg's).
+      p.occupy(slot, tradeId, boughtA ? VENUE_A : VENUE_B, qtyA, priceA, priceB, cash, this.orderNotional, openedAt, qtyB, this.ordered[slot] as number);
       p.countOpened(slot);
     } else p.closeTrade(slot, cash);
   }

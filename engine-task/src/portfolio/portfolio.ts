@@ -9,11 +9,33 @@ import { MICROS } from '../../../core/model/fill.js';
  * way: the slot and its notional count against the risk limits, nothing is in the ledger yet) or
  * `SLOT_CLOSING` (an exit's legs are on their way: still open in the ledger and the checkpoint).
  * `qty` is venue A's leg, `qtyB` venue B's: they differ only when a leg filled partly (issue 19).
+ * `notional` is what an open trade's P&L in bps is measured on (`filledNotional`).
  */
 export const SLOT_FREE = 0;
 export const SLOT_OPEN = 1;
 export const SLOT_ENTERING = 2;
 export const SLOT_CLOSING = 3;
+
+/**
+ * The notional an open trade's P&L in bps is measured on (take-profit and stop-loss: the engine's
+ * `checkExits`), in the reporting currency: the part of the order that filled,
+ * `orderNotional × max(qtyA, qtyB) / ordered`, where `ordered` is the strategy's order quantity
+ * (`orderNotional` at the decision's price of the leg that buys) and `qtyA`, `qtyB` what each leg
+ * filled. Measured against the whole `orderNotional`, a trade filled 30 % showed a third of its
+ * move and stopped out three times too late (issue 19, found by a tester on a crafted book).
+ *
+ * The larger leg's, when the legs filled differently (leg risk): it is the capital at risk. A
+ * missed leg leaves the other one a naked position whose move is the trade's whole P&L, so its
+ * bps must be that leg's move (the smaller leg's, 0, would divide by nothing; the two legs' mean
+ * would double it). A trade filled in full (every `top` fill) gets `orderNotional` itself, bit for
+ * bit. Units: `orderNotional` reporting currency, the quantities base asset; `ordered` ≤ 0 (no
+ * order quantity known) counts as filled in full.
+ */
+export function filledNotional(orderNotional: number, ordered: number, qtyA: number, qtyB: number): number {
+  const filled = Math.max(qtyA, qtyB);
+  // The ratio first: filled / ordered is exactly 1 when they are equal ((orderNotional × filled) / ordered may not be).
+  return ordered > 0 ? orderNotional * (filled / ordered) : orderNotional;
+}
 
 export class Portfolio {
   readonly slotsPerSymbol: number;
@@ -26,7 +48,10 @@ export class Portfolio {
   readonly entryPriceA: Float64Array;
   readonly entryPriceB: Float64Array;
   readonly entryCashMicros: Float64Array;
+  /** The filled notional of an open trade (`filledNotional`), or the whole order's while its entry is in flight (`reserve`). */
   readonly notional: Float64Array;
+  /** The strategy's order quantity of an open trade's entry (base asset): a checkpoint keeps it when a leg filled short of it. */
+  readonly ordered: Float64Array;
   readonly openedAt: Float64Array;
 
   readonly openCount: Int32Array;
@@ -57,6 +82,7 @@ export class Portfolio {
     this.entryPriceB = new Float64Array(slots);
     this.entryCashMicros = new Float64Array(slots);
     this.notional = new Float64Array(slots);
+    this.ordered = new Float64Array(slots);
     this.openedAt = new Float64Array(slots);
     this.openCount = new Int32Array(symbolCount);
     this.openNotional = new Float64Array(symbolCount);
@@ -98,7 +124,9 @@ export class Portfolio {
   /**
    * Puts an open trade in `slot` (free, or held by `reserve`) without counting it as new: what a
    * restore does with the open trades of a checkpoint, whose counters already include them; a new
-   * trade is then counted by `countOpened`. `qtyB` is venue B's leg when it differs from venue A's `qty`.
+   * trade is then counted by `countOpened`. `qtyB` is venue B's leg when it differs from venue A's
+   * `qty`; `ordered` the entry's order quantity (default: the larger leg, filled in full). The
+   * trade's notional is the part of `orderNotional` that filled (`filledNotional`).
    */
   occupy(
     slot: number,
@@ -108,10 +136,12 @@ export class Portfolio {
     entryPriceA: number,
     entryPriceB: number,
     entryCashMicros: number,
-    notional: number,
+    orderNotional: number,
     ts: number,
     qtyB = qty,
+    ordered = Math.max(qty, qtyB),
   ): void {
+    const notional = filledNotional(orderNotional, ordered, qty, qtyB);
     if (this.open[slot] === SLOT_ENTERING) this.release(slot);
     const symbol = (slot / this.slotsPerSymbol) | 0;
     this.open[slot] = SLOT_OPEN;
@@ -123,6 +153,7 @@ export class Portfolio {
     this.entryPriceB[slot] = entryPriceB;
     this.entryCashMicros[slot] = entryCashMicros;
     this.notional[slot] = notional;
+    this.ordered[slot] = ordered;
     this.openedAt[slot] = ts;
     (this.openCount[symbol] as number)++;
     (this.openNotional[symbol] as number) += notional;
