@@ -451,7 +451,7 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
     criterion: 'Ledger exact (every fill once)',
     target:
       "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'; " +
-      "trades opened and closed in the ledger = each COMPLETED shard's engine's count",
+      "no COMPLETED shard's engine claiming more trades opened or closed than its ledger holds",
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted; ${formatCount(ledger.tradesInLedger)} trades (${formatCount(ledger.tradesClosedInLedger)} closed) in the ledger`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +
@@ -461,21 +461,21 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
         (ledger.pnlMismatchMicros === 0
           ? ''
           : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`) +
-        miscountedTrades(ledger),
+        overclaimedTrades(ledger),
     pass: ledger.pass,
   };
 }
 
-/** The shards whose engine counted other trades than their ledger holds, in words (empty when none). */
-function miscountedTrades(ledger: LedgerCheck): string {
-  const off = ledger.shards.filter((c) => c.tradesMiscounted > 0);
+/** The shards whose engine claimed more trades than their ledger holds, in words (empty when none). */
+function overclaimedTrades(ledger: LedgerCheck): string {
+  const off = ledger.shards.filter((c) => c.tradesOverclaimed > 0);
   if (off.length === 0) return '';
   const words = off.map(
     (c) =>
       `${c.shardId} engine-reported ${formatCount(c.tradesReported)} opened / ${formatCount(c.tradesClosedReported)} closed, ` +
       `the ledger holds ${formatCount(c.tradesInLedger)} / ${formatCount(c.tradesClosedInLedger)}`,
   );
-  return `; trades miscounted by the engine: ${words.slice(0, 5).join('; ')}${words.length > 5 ? '; …' : ''}`;
+  return `; trades claimed beyond the ledger: ${words.slice(0, 5).join('; ')}${words.length > 5 ? '; …' : ''}`;
 }
 
 /**

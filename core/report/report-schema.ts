@@ -132,11 +132,12 @@ export const ShardLedgerCheckSchema = z
     tradesReported: z.number().int().nonnegative(),
     tradesClosedReported: z.number().int().nonnegative(),
     /**
-     * Trades the engine's last heartbeat counted other than the ledger holds, once the shard is
-     * COMPLETED (its last heartbeat follows its last commit): |reported − ledger| of the opened plus
-     * of the closed; 0 before that (trades still in flight) or once FAILED (lost with the engine).
+     * Trades the engine's last heartbeat claimed beyond what the ledger holds, once the shard is
+     * COMPLETED (its last heartbeat follows its last commit): max(0, reported − ledger) of the opened
+     * plus of the closed; 0 before that (trades still in flight) or once FAILED (lost with the
+     * engine). A heartbeat trailing the ledger (a final one lost to a store stall) is no claim.
      */
-    tradesMiscounted: z.number().int().nonnegative(),
+    tradesOverclaimed: z.number().int().nonnegative(),
   })
   .strict();
 export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;

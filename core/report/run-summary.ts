@@ -63,7 +63,7 @@ export function runSummaryLines(input: RunSummaryInput, paint: Paint = plain): s
     l.uncounted > 0 ? `uncounted ${l.uncounted}` : '',
     l.repeatedDecisions > 0 ? `repeated decisions ${l.repeatedDecisions}` : '',
     l.pnlMismatchMicros > 0 ? "P&L ≠ the engines'" : '',
-    l.tradesMiscounted > 0 ? `trades miscounted ${l.tradesMiscounted}` : '',
+    l.tradesOverclaimed > 0 ? `trades claimed beyond it ${l.tradesOverclaimed}` : '',
   ].filter(Boolean);
   const ledger = [`ledger lost ${l.lost}`, `duplicated ${l.duplicated}`, ...more].join(' / ');
   const ledgerBad = !l.pass;

@@ -34,7 +34,7 @@ describe('the report of a command engine whose progress claims more than it comm
     expect(report.totals).toMatchObject({ trades: 3, tradesClosed: 0, fillsA: 3, fillsB: 3 });
     const ledgerRow = report.acceptance.find((a) => a.id === 'ledger-exact');
     expect(ledgerRow).toMatchObject({ pass: false });
-    expect(ledgerRow?.result).toContain('trades miscounted by the engine: shard-000 engine-reported 4 opened / 0 closed, the ledger holds 3 / 0');
+    expect(ledgerRow?.result).toContain('trades claimed beyond the ledger: shard-000 engine-reported 4 opened / 0 closed, the ledger holds 3 / 0');
     const staleRow = report.trading?.acceptance.find((a) => a.id === 'no-stale-entry');
     expect(staleRow).toMatchObject({ pass: false });
     expect(staleRow?.result).toContain('0 of 3 entries fresh; not judged: 3 of 3 entries carried no quote times');

@@ -38,7 +38,7 @@ describe("the report's trade and fill counts are the ledger's", () => {
   it('a clean run: the ledger and the engine agree, the row passes and names the trades', () => {
     const report = buildReport(run());
     expect(report.totals).toMatchObject({ trades: 2, tradesClosed: 2, fillsA: 4, fillsB: 4 });
-    expect(report.ledger).toMatchObject({ tradesInLedger: 2, tradesClosedInLedger: 2, tradesReported: 2, tradesClosedReported: 2, tradesMiscounted: 0 });
+    expect(report.ledger).toMatchObject({ tradesInLedger: 2, tradesClosedInLedger: 2, tradesReported: 2, tradesClosedReported: 2, tradesOverclaimed: 0 });
     expect(ledgerRow(report)).toMatchObject({ pass: true, result: '8 fills in ledger = 8 counted; 2 trades (2 closed) in the ledger' });
   });
 
@@ -49,10 +49,10 @@ describe("the report's trade and fill counts are the ledger's", () => {
 
     expect(report.totals).toMatchObject({ trades: 2, tradesClosed: 2, fillsA: 4, fillsB: 4 });
     expect(report.shards[0]?.totals).toMatchObject({ trades: 2, tradesClosed: 2, fillsA: 4, fillsB: 4 });
-    expect(report.ledger.shards[0]).toMatchObject({ tradesReported: 42, tradesClosedReported: 42, tradesMiscounted: 80 });
+    expect(report.ledger.shards[0]).toMatchObject({ tradesReported: 42, tradesClosedReported: 42, tradesOverclaimed: 80 });
     const row = ledgerRow(report);
     expect(row.pass).toBe(false);
-    expect(row.result).toContain('; trades miscounted by the engine: shard-000 engine-reported 42 opened / 42 closed, the ledger holds 2 / 2');
+    expect(row.result).toContain('; trades claimed beyond the ledger: shard-000 engine-reported 42 opened / 42 closed, the ledger holds 2 / 2');
     expect(report.outcome.acceptance.failedRows.map((r) => r.id)).toContain('ledger-exact');
 
     const markdown = renderMarkdown(report);
@@ -63,13 +63,15 @@ describe("the report's trade and fill counts are the ledger's", () => {
     expect(runSummaryLines({ report, status: 'COMPLETED', endReason: 'done', files })[0]).toContain(' · 2 trades · ');
   });
 
-  it('an engine claiming fewer closed trades than its ledger holds (its restore lost count) fails too', () => {
+  it('an engine claiming one closed trade more than its ledger holds fails; a heartbeat trailing the ledger (a final one lost) does not', () => {
     const input = run();
     const last = input.heartbeats['shard-000']?.at(-1);
-    if (last) last.progress.tradesClosed = 1;
+    if (last) last.progress.tradesClosed = 3;
     const row = ledgerRow(buildReport(input));
     expect(row.pass).toBe(false);
-    expect(row.result).toContain('shard-000 engine-reported 2 opened / 1 closed, the ledger holds 2 / 2');
+    expect(row.result).toContain('shard-000 engine-reported 2 opened / 3 closed, the ledger holds 2 / 2');
+    if (last) Object.assign(last.progress, { trades: 1, tradesClosed: 1 });
+    expect(buildReport(input).ledger).toMatchObject({ tradesOverclaimed: 0 });
   });
 
   it('does not judge the counts of a shard still running (its trades in flight) or FAILED (lost with its engine)', () => {
@@ -78,7 +80,7 @@ describe("the report's trade and fill counts are the ledger's", () => {
       overclaim(input, 'shard-000', 3);
       for (const s of input.shards) s.status = status;
       const report = buildReport(input);
-      expect(report.ledger.shards[0], status).toMatchObject({ tradesReported: 5, tradesInLedger: 2, tradesMiscounted: 0 });
+      expect(report.ledger.shards[0], status).toMatchObject({ tradesReported: 5, tradesInLedger: 2, tradesOverclaimed: 0 });
       expect(report.totals.trades, status).toBe(2);
     }
   });

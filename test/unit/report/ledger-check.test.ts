@@ -72,7 +72,7 @@ describe('the ledger check against the heartbeats', () => {
     expect(ledgerRow(report)).toMatchObject({ pass: false });
     expect(ledgerRow(report).result).toBe(
       `${made - 4} lost, 0 duplicated, 0 uncounted (${report.ledger.fillsInLedger} in ledger, ${report.ledger.fillsCounted} counted, ` +
-        `${report.ledger.fillsReported} reported by heartbeats); trades miscounted by the engine: shard-001 engine-reported 20 opened / 20 closed, ` +
+        `${report.ledger.fillsReported} reported by heartbeats); trades claimed beyond the ledger: shard-001 engine-reported 20 opened / 20 closed, ` +
         'the ledger holds 1 / 1',
     );
     expect(renderMarkdown(report)).toContain("❌ The ledger does not match the engines' counters.");

@@ -16,7 +16,7 @@ function report(patch: {
   ledger?: Record<string, number>;
 }): CampaignReport {
   const failedRows = patch.failedRows ?? [];
-  const ledger = { lost: 0, duplicated: 0, uncounted: 0, repeatedDecisions: 0, pnlMismatchMicros: 0, tradesMiscounted: 0, ...patch.ledger };
+  const ledger = { lost: 0, duplicated: 0, uncounted: 0, repeatedDecisions: 0, pnlMismatchMicros: 0, tradesOverclaimed: 0, ...patch.ledger };
   Object.assign(ledger, { lost: patch.lost ?? ledger.lost, duplicated: patch.duplicated ?? ledger.duplicated });
   return {
     campaign: { engine: { kind: 'builtin' } },
@@ -57,10 +57,10 @@ describe('the run summary', () => {
 
   it('paints a ledger check failed for other reasons than lost or duplicated fills, and says which', () => {
     const lines = runSummaryLines(
-      { report: report({ ledger: { tradesMiscounted: 2, pnlMismatchMicros: 5 } }), status: 'COMPLETED', endReason: 'done', files },
+      { report: report({ ledger: { tradesOverclaimed: 2, pnlMismatchMicros: 5 } }), status: 'COMPLETED', endReason: 'done', files },
       brackets,
     );
-    expect(lines[0]).toMatch(/ · <fail>ledger lost 0 \/ duplicated 0 \/ P&L ≠ the engines' \/ trades miscounted 2<\/fail>$/);
+    expect(lines[0]).toMatch(/ · <fail>ledger lost 0 \/ duplicated 0 \/ P&L ≠ the engines' \/ trades claimed beyond it 2<\/fail>$/);
   });
 
   it('signs a gain, leaves zero unsigned and unpainted', () => {
