@@ -119,7 +119,7 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
 // The repository's own `npm run arbfleet` goes through the same entry.
 it('package.json runs arbfleet and campaign through bin/arbfleet.mjs', () => {
   const scripts = (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts;
-  expect(scripts.arbfleet).toBe('node bin/arbfleet.mjs');
-  expect(scripts.campaign).toBe('node bin/arbfleet.mjs run');
+  expect(scripts.arbfleet).toBe('exec node bin/arbfleet.mjs'); // exec: a Ctrl-C's exit is the CLI's (cli-signals.test.ts)
+  expect(scripts.campaign).toBe('exec node bin/arbfleet.mjs run');
   expect(execFileSync(process.execPath, [join(ROOT, 'bin', 'arbfleet.mjs'), '--version'], { encoding: 'utf8' })).toMatch(/^\d+\.\d+\.\d+\n$/);
 });

@@ -9,7 +9,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShardRecord } from '../../core/model/records.js';
 import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
-import { isRunning, startNode, waitFor } from '../support/engine-process.js';
+import { isRunning, startNode, startProgram, waitFor } from '../support/engine-process.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { systemClock } from '../../core/clock.js';
 import { join } from 'node:path';
@@ -73,6 +73,34 @@ describe('arbfleet run stopped by a signal', () => {
       expect(said).toContain(`arbfleet: ${signal}: stopping the campaign`);
       expect(said).toMatch(new RegExp(`CANCELLED \\(stopped by user, on ${signal}\\)`));
     }
+  });
+});
+
+describe('Ctrl-C at a terminal running `npm run arbfleet -- run`', () => {
+  // A terminal's Ctrl-C sends SIGINT to its whole foreground process group: npm, the `sh -c` npm
+  // runs the script with, and the CLI. Dash waits for the CLI, then kills itself with SIGINT, so
+  // npm exited 130 after a graceful stop the CLI ended with 0, unless the script `exec`s node.
+  it('the CLI stops the campaign and npm exits 0, as the help says', async () => {
+    const runDir = runFolder();
+    const npm = startProgram('npm', ['run', '-s', 'arbfleet', '--', 'run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s'], {}, true);
+    const store = await openRunStore(runDir);
+    const shards = await waitFor(
+      'both shards running with heartbeats',
+      async () => {
+        const [campaign] = await store.listCampaigns();
+        if (!campaign) return undefined;
+        const list = await store.listShards(campaign.campaignId);
+        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
+      },
+      30_000,
+    );
+    store.close();
+    leftovers.push(...shards.map((s) => Number(s.taskId)));
+    process.kill(-(npm.child.pid as number), 'SIGINT');
+    const exit = await npm.exited;
+    expect({ code: exit.code, signal: exit.signal }, npm.stderr().slice(-2000)).toEqual({ code: 0, signal: null });
+    expect(npm.stderr()).toMatch(/CANCELLED \(stopped by user, on SIGINT\)/);
+    expect(readReport(runDir).campaign.status).toBe('CANCELLED');
   });
 });
 
