@@ -44,7 +44,8 @@ class Book:
         self.closed = 0
         self.realized_micros = 0
 
-    def fill(self, trade: dict[str, Any], venue: str, side: str, kind: str, reason: str, price: float, fee_bps: float, step: Step) -> int:
+    def fill(self, trade: dict[str, Any], venue: str, side: str, kind: str, reason: str, price: float, fee_bps: float, step: Step, quotes_at: tuple[float, float]) -> int:
+        """Books one leg; ``quotes_at``: the event times of venue A's and B's quotes it was priced on (the report ages entries by them)."""
         fee = trade["qty"] * price * fee_bps / 1e4
         self.pending.append(
             {
@@ -61,6 +62,8 @@ class Book:
                 "fxRate": step.fx,
                 "ts": step.at,
                 "eventTs": step.at,
+                "quoteTsA": quotes_at[0],
+                "quoteTsB": quotes_at[1],
                 "wallTs": time.time() * 1000,
             }
         )
@@ -187,10 +190,11 @@ class PaperRunner:
         trade = {"tradeId": book.next_trade_id, "symbol": self.symbol, "buyVenue": buy_venue, "qty": round(self._notional / self.quotes["b"], 8), "openedAt": step.at}
         book.next_trade_id += 1
         book.trades += 1
+        at = (self.quotes["aAt"], self.quotes["bAt"])
         if buy_venue == "B":
-            cash = book.fill(trade, "A", "SELL", "OPEN", "ENTRY", bid_a, self._fee_a, step) + book.fill(trade, "B", "BUY", "OPEN", "ENTRY", ask_b, self._fee_b, step)
+            cash = book.fill(trade, "A", "SELL", "OPEN", "ENTRY", bid_a, self._fee_a, step, at) + book.fill(trade, "B", "BUY", "OPEN", "ENTRY", ask_b, self._fee_b, step, at)
         else:
-            cash = book.fill(trade, "A", "BUY", "OPEN", "ENTRY", ask_a, self._fee_a, step) + book.fill(trade, "B", "SELL", "OPEN", "ENTRY", bid_b, self._fee_b, step)
+            cash = book.fill(trade, "A", "BUY", "OPEN", "ENTRY", ask_a, self._fee_a, step, at) + book.fill(trade, "B", "SELL", "OPEN", "ENTRY", bid_b, self._fee_b, step, at)
         trade["entryMicros"] = cash
         book.open[trade["tradeId"]] = trade
         return True
@@ -220,8 +224,9 @@ class PaperRunner:
             )
             if reason is None:
                 continue
-            cash = book.fill(trade, "A", "BUY" if short else "SELL", "CLOSE", reason, price_a, self._fee_a, step)
-            cash += book.fill(trade, "B", "SELL" if short else "BUY", "CLOSE", reason, price_b, self._fee_b, step)
+            at = (self.quotes["aAt"], self.quotes["bAt"])
+            cash = book.fill(trade, "A", "BUY" if short else "SELL", "CLOSE", reason, price_a, self._fee_a, step, at)
+            cash += book.fill(trade, "B", "SELL" if short else "BUY", "CLOSE", reason, price_b, self._fee_b, step, at)
             del book.open[trade["tradeId"]]
             book.closed += 1
             book.realized_micros += trade["entryMicros"] + cash

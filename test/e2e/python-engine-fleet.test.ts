@@ -73,6 +73,11 @@ describe('the seed-shaped Python engine under the fleet', () => {
     expect(report.acceptance.find((row) => row.id === 'loop-latency')?.pass).toBe(false);
     // It ran its replay to the end (done feed-done): the full duration, however short the wall time.
     expect(report.acceptance.find((row) => row.id === 'full-duration')?.pass).toBe(true);
+    // Its fills name the quotes they were priced on (quoteTsA/quoteTsB), so its entries are judged, not passed unjudged.
+    expect(report.trading?.acceptance.find((row) => row.id === 'no-stale-entry')).toMatchObject({
+      pass: true,
+      result: expect.stringMatching(/^(\d+) of \1 entries fresh;/),
+    });
     expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(
       /Engine: python-seed-engine 0\.1\.0 \(python3 .*engine\.py.*\) behind the agent, task protocol v1/,
     );

@@ -101,6 +101,7 @@ def test_it_plays_the_shipped_candles_to_their_end_and_says_done_feed_done() -> 
     assert {f["reason"] for f in fills} - {"ENTRY"}, "exits fire"
     assert sum(1 for f in fills if f["kind"] == "OPEN") == sum(1 for f in fills if f["kind"] == "CLOSE"), "every trade closed by the end"
     assert fills[-1]["reason"] == "CAMPAIGN_END", "the trades open when the replay ran out closed at its end"
+    assert all(f["quoteTsA"] <= f["eventTs"] and f["quoteTsB"] <= f["eventTs"] for f in fills), "every fill names the quotes it was priced on"
 
 
 def test_die_after_ends_the_process_with_exit_0_and_no_done() -> None:
