@@ -135,7 +135,7 @@ function ledger(report: CampaignReport): string {
     `${formatCount(s.tradesReported)} / ${formatCount(s.tradesClosedReported)}`,
   ]);
   const verdict = l.pass
-    ? "✅ Every counted fill is in the ledger exactly once, and realised P&L and trades recomputed from it match the engines'."
+    ? "✅ Every counted fill is in the ledger exactly once, realised P&L recomputed from it matches the engines', and no engine claimed trades beyond it."
     : "❌ The ledger does not match the engines' counters.";
   return `## Ledger check\n\n${verdict}\n\n${table(LEDGER_TABLE_HEADERS, rows)}`;
 }
