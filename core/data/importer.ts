@@ -58,6 +58,7 @@ export interface ImportSummary {
   /** Data lines read (records and skipped lines; headers, blank and comment lines excluded). */
   rowsRead: number;
   rowsWritten: number;
+  /** Lines skipped by reason; `unsorted-levels` counts lines written with their book levels cut (`cutUnsortedLevels`), not in `rowsRead` twice. */
   skipped: Partial<Record<SkipReason, number>>;
   /** Lines that arrived late but within the reorder window: written in their place. */
   reordered: number;
@@ -306,6 +307,7 @@ function summarize(
         add(reason as SkipReason, n as number);
         skippedLines += n as number;
       }
+      for (const [reason, n] of Object.entries(s.reader.levelsCut[venue])) add(reason as SkipReason, n as number);
     }
     add('out-of-order', s.late);
     reordered += s.window.reordered;

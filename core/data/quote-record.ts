@@ -100,6 +100,44 @@ export function readLevels(levels: unknown, px: Float64Array, sz: Float64Array, 
   return n;
 }
 
+/**
+ * Cuts each side of a record's levels at the first level priced better than the one before it
+ * (an ask below, a bid above: an unsorted or crossed book) and drops it and every level after
+ * it; level 0 is the top (`bid`/`ask`). The rule of the engine's depth walk
+ * (`engine-task/src/execution/execution-model.ts`: such a level ends the walk), applied when the
+ * data is read, so an imported file holds the levels a walk would take and no more: a book whose
+ * later level beats its top does not say which one is wrong, and no fill may be better than the
+ * top. Equal prices are in order. Returns what was cut (each side's level and prices), or
+ * undefined when both sides were in order; allocates only then.
+ */
+export function cutUnsortedLevels(r: BookLevels): string | undefined {
+  const bids = firstUnsorted(r.bidLevels, r.bidPx, false);
+  const asks = firstUnsorted(r.askLevels, r.askPx, true);
+  if (bids === r.bidLevels && asks === r.askLevels) return undefined;
+  const cuts: string[] = [];
+  if (bids < r.bidLevels) cuts.push(cutOf('bid', bids, r.bidLevels, r.bidPx));
+  if (asks < r.askLevels) cuts.push(cutOf('ask', asks, r.askLevels, r.askPx));
+  r.bidLevels = bids;
+  r.askLevels = asks;
+  return `${cuts.join('; ')} (levels are best first: a depth walk stops there; the line is kept with the levels before)`;
+}
+
+/** `bid level 2 of 3 at 99995 is above level 1 at 99990: levels 2–3 dropped`. */
+function cutOf(side: 'bid' | 'ask', k: number, count: number, px: Float64Array): string {
+  const dropped = k + 1 === count ? `level ${count}` : `levels ${k + 1}–${count}`;
+  return `${side} level ${k + 1} of ${count} at ${px[k]} is ${side === 'bid' ? 'above' : 'below'} level ${k} at ${px[k - 1]}: ${dropped} dropped`;
+}
+
+/** The number of levels of a side in order from the top: the index of the first priced better than the one before it, else `count`. */
+function firstUnsorted(count: number, px: Float64Array, asks: boolean): number {
+  for (let k = 1; k < count; k++) {
+    const price = px[k] as number;
+    const before = px[k - 1] as number;
+    if (asks ? price < before : price > before) return k;
+  }
+  return count;
+}
+
 /** Copies the levels of `from` into `to` (both caller-owned). */
 export function copyLevels(from: BookLevels, to: BookLevels): void {
   to.bidLevels = from.bidLevels;
@@ -119,9 +157,20 @@ export function copyLevels(from: BookLevels, to: BookLevels): void {
  * field that is not a number or a time); `crossed`: bid above ask; `non-positive`: a price at or
  * below zero; `non-finite`: NaN or infinite; `unmapped-symbol`: a symbol the map cannot name (the
  * names are listed separately); `out-of-order`: earlier than a line already read; `duplicate`: the
- * same time, symbol, venue and prices as the line before it for that instrument.
+ * same time, symbol, venue and prices as the line before it for that instrument. And one that
+ * skips part of a line: `unsorted-levels`, book levels from the first one priced better than the
+ * level before it were dropped and the line kept with the levels before it (`cutUnsortedLevels`).
  */
-export const SKIP_REASONS = ['unparseable', 'crossed', 'non-positive', 'non-finite', 'unmapped-symbol', 'out-of-order', 'duplicate'] as const;
+export const SKIP_REASONS = [
+  'unparseable',
+  'crossed',
+  'non-positive',
+  'non-finite',
+  'unmapped-symbol',
+  'out-of-order',
+  'duplicate',
+  'unsorted-levels',
+] as const;
 export type SkipReason = (typeof SKIP_REASONS)[number];
 
 /** Checks a decoded record's prices; returns why it must be skipped, or undefined when it is fine. */

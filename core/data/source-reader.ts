@@ -3,7 +3,7 @@ import { ValidationError } from '../errors.js';
 import { decoderFor } from './formats/index.js';
 import type { DecodeContext, FormatDecoder } from './formats/decoder.js';
 import { LineReader, type LinePosition } from './line-reader.js';
-import { emptyRecord, priceProblem, type QuoteRecord, type RecordVenue, type SkipReason } from './quote-record.js';
+import { cutUnsortedLevels, emptyRecord, priceProblem, type QuoteRecord, type RecordVenue, type SkipReason } from './quote-record.js';
 import { SymbolMapper } from './symbol-map.js';
 import { TimestampParser, type TimeUnit } from './timestamps.js';
 
@@ -57,12 +57,15 @@ export type SkipCounts = Record<RecordVenue, Partial<Record<SkipReason, number>>
  * in constant memory (`fx-daily` files, a few thousand rows, are read whole and sorted). Bad
  * lines are skipped and counted by venue and reason, with file:line of the first few kept
  * (`strict`: the first one throws); a refused timestamp always throws `ValidationError` naming
- * file:line. Resumable: `position()` of the current record reopens there.
+ * file:line. Book levels out of order are cut at the first one and the line kept, counted apart in
+ * `levelsCut` (`unsorted-levels`, `cutUnsortedLevels`). Resumable: `position()` of the current record reopens there.
  */
 export class SourceReader {
   /** The current record (valid after `next()` returned true). */
   readonly record: QuoteRecord = emptyRecord();
   readonly skipped: SkipCounts = { A: {}, B: {}, FX: {} };
+  /** Lines kept with their book levels cut (`unsorted-levels`, `cutUnsortedLevels`): not skipped lines, so apart from `skipped`. */
+  readonly levelsCut: SkipCounts = { A: {}, B: {}, FX: {} };
   readonly problems: LineProblem[] = [];
   /** Records read so far (good ones). */
   records = 0;
@@ -159,6 +162,10 @@ export class SourceReader {
         this.skip(out.venue, reason, decoded === 'ok' ? this.detailOf(reason, out) : this.decoder.detail);
         continue;
       }
+      if (out.bidLevels > 1 || out.askLevels > 1) {
+        const cut = cutUnsortedLevels(out);
+        if (cut !== undefined) this.skip(out.venue, 'unsorted-levels', cut, this.levelsCut);
+      }
       this.records++;
       return true;
     }
@@ -196,9 +203,10 @@ export class SourceReader {
     return `${new Date(r.ts).toISOString()} is earlier than ${new Date(this.lastTs).toISOString()}, already read`;
   }
 
-  private skip(venue: RecordVenue, reason: SkipReason, detail: string): void {
+  /** Counts a skipped line (or, into `levelsCut`, a line kept with part of it skipped) and keeps the first few with file:line; `strict` refuses the file. */
+  private skip(venue: RecordVenue, reason: SkipReason, detail: string, into: SkipCounts = this.skipped): void {
     if (this.spec.strict) throw new ValidationError([{ path: '', message: `${detail} (${reason}; strict: the file is refused)` }], this.where());
-    const counts = this.skipped[venue];
+    const counts = into[venue];
     counts[reason] = (counts[reason] ?? 0) + 1;
     const kept = this.problemsByReason.get(reason) ?? 0;
     if (kept < PROBLEMS_KEPT) {
