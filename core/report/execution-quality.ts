@@ -14,7 +14,9 @@ export const EXECUTION_NOTES = [
   'Execution: slippage of a leg = how much worse than the decision price it filled, bps of the decision price (a buy: (price − decision) / ' +
     'decision; a sale: (decision − price) / decision; negative = better), averaged over legs weighted by quantity. Fill ratio = quantity ' +
     "filled / quantity ordered over entry legs (an entry's order quantity is the strategy's, before sizes; exits always fill in full). " +
-    'Partial: an entry leg filled above 0 and below its order; missed: a leg filled 0 (its other leg filled). Legs without execution detail ' +
+    'Partial: an entry leg filled above 0 and below its order; missed: an entry leg that filled 0 of an order above 0 (its other leg filled). ' +
+    'A close of nothing (quantity 0: its entry leg missed, so there was no position on that venue to close) is not a leg: it is not counted ' +
+    'in legs, missed legs or unsized legs. Legs without execution detail ' +
     '(model top, no latency) filled at the decision price and in full. Unsized: the book had no recorded size, so the leg assumed unlimited size.',
 ];
 
@@ -22,7 +24,7 @@ export const ExecutionRowSchema = z
   .object({
     /** A symbol, or `total`. */
     symbol: z.string(),
-    /** Legs in the ledger (entries and exits, both venues). */
+    /** Legs in the ledger (entries and exits, both venues); a close of quantity 0 (nothing open on its venue) is not a leg. */
     legs: z.number().int().nonnegative(),
     /** Entry legs' quantity filled / ordered (1 without execution detail); null without entries. */
     fillRatio: z.number().nullable(),
@@ -84,7 +86,12 @@ interface Tally {
 
 const emptyTally = (): Tally => ({ legs: 0, ordered: 0, filled: 0, partial: 0, missed: 0, slipA: 0, qtyA: 0, slipB: 0, qtyB: 0, worst: null, unsized: 0 });
 
+/**
+ * Counts one fill into `t`. A close of quantity 0 is not a leg (nothing was open on its venue: its entry
+ * leg missed and was counted missed once, there); a missed leg is an entry leg that filled 0 of an order above 0.
+ */
 function count(t: Tally, f: Fill): void {
+  if (f.kind === 'CLOSE' && f.qty === 0) return;
   t.legs++;
   const decision = f.decisionPrice ?? f.price;
   const slip = ((f.side === 'BUY' ? f.price - decision : decision - f.price) / decision) * 1e4;
@@ -103,9 +110,10 @@ function count(t: Tally, f: Fill): void {
     const ordered = f.orderedQty ?? f.qty;
     t.ordered += ordered;
     t.filled += f.qty;
-    if (f.qty === 0) t.missed++;
-    else if (f.qty < ordered * (1 - 1e-9)) t.partial++;
-  } else if (f.qty === 0) t.missed++;
+    if (f.qty === 0) {
+      if (ordered > 0) t.missed++;
+    } else if (f.qty < ordered * (1 - 1e-9)) t.partial++;
+  }
 }
 
 function rowOf(symbol: string, t: Tally): ExecutionRow {
