@@ -28,6 +28,12 @@ What is the same as arbfleet's engine (engine-task/src/engine.ts, strategy/sprea
 What differs: nautilus fills the market orders on its own book built from the bars, i.e. at the
 candle's close, where arbfleet fills at close -/+ the half-spread; so P&L differs, trades do not.
 The FX series is a table the strategy reads (nautilus has no USD/KRW venue here).
+
+nautilus' set-up: two simulated venues with CASH accounts (balances large enough never to refuse:
+10^13 KRW or 10^10 USDT, and 10^6 BTC), HEDGING order management (each leg its own position, an
+exit closes it by id; NETTING reopens one position per instrument and pickles a snapshot of it on
+every reopen, about 30 % more CPU on 30 days of these candles), bar execution, everything else at
+its defaults (fill model, risk engine, Python's garbage collector).
 """
 
 import time
@@ -299,9 +305,9 @@ class ShippedRule(Strategy):
         qty = self.notional / (self.ask[0] / fx if buy_a else self.ask[1])
         price_a, price_b = (self.ask[0], self.bid[1]) if buy_a else (self.bid[0], self.ask[1])
         cash = self.cash(fx, not buy_a, qty, price_a, qty * price_a * self.fee_a * 1e-4) + self.cash(1, buy_a, qty, price_b, qty * price_b * self.fee_b * 1e-4)
-        self.submit(buy_a, qty)
+        orders = self.submit(buy_a, qty)
         self.digest.update(f"{ts} OPEN {'BUY' if buy_a else 'SELL'}\n".encode())
-        self.open.append({"id": self.next_trade_id, "buy_a": buy_a, "qty": qty, "cash": cash, "opened_at": ts})
+        self.open.append({"id": self.next_trade_id, "buy_a": buy_a, "qty": qty, "cash": cash, "opened_at": ts, "orders": orders})
         self.clock.set_time_alert_ns(f"hold-{self.next_trade_id}", (ts + self.max_holding_ms) * 1_000_000, self.on_holding)
         self.next_trade_id += 1
         self.trades += 1
@@ -311,11 +317,20 @@ class ShippedRule(Strategy):
         notional = js_round(qty * price / to_reporting * MICROS)
         return (notional if is_sell else -notional) - js_round(fee / to_reporting * MICROS)
 
-    def submit(self, buy_a, qty):
-        """Two market orders: buy on one venue, sell on the other (an exit passes the entry's buy_a reversed)."""
+    def submit(self, buy_a, qty, entry=None):
+        """
+        Two market orders, buying on one venue and selling on the other; returns their client order ids.
+        An exit passes its entry's (`entry`) and closes the positions they opened (HEDGING: one per leg).
+        """
         q = Quantity(qty, 8)
-        self.submit_order(self.order_factory.market(self.instrument_a, OrderSide.BUY if buy_a else OrderSide.SELL, q))
-        self.submit_order(self.order_factory.market(self.instrument_b, OrderSide.SELL if buy_a else OrderSide.BUY, q))
+        orders = (
+            self.order_factory.market(self.instrument_a, OrderSide.BUY if buy_a else OrderSide.SELL, q),
+            self.order_factory.market(self.instrument_b, OrderSide.SELL if buy_a else OrderSide.BUY, q),
+        )
+        for k, order in enumerate(orders):
+            position = None if entry is None else self.cache.position_for_order(entry[k])
+            self.submit_order(order, position_id=None if position is None else position.id)
+        return (orders[0].client_order_id, orders[1].client_order_id)
 
     def on_holding(self, event):
         ts = event.ts_event // 1_000_000
@@ -350,7 +365,7 @@ class ShippedRule(Strategy):
     def close(self, trade, reason, ts):
         self.open.remove(trade)
         self.exits[reason] = self.exits.get(reason, 0) + 1
-        self.submit(not trade["buy_a"], trade["qty"])
+        self.submit(not trade["buy_a"], trade["qty"], trade["orders"])
         self.digest.update(f"{ts} CLOSE {'SELL' if trade['buy_a'] else 'BUY'}\n".encode())
         name = f"hold-{trade['id']}"
         if name in self.clock.timer_names:
@@ -399,7 +414,7 @@ def main():
     for instrument, quote in ((instrument_a, va["quote"]), (instrument_b, vb["quote"])):
         engine.add_venue(
             venue=instrument.id.venue,
-            oms_type=OmsType.NETTING,
+            oms_type=OmsType.HEDGING,
             account_type=AccountType.CASH,
             starting_balances=[Money(10**13 if quote == "KRW" else 10**10, CURRENCIES[quote]), Money(1_000_000, BTC)],
         )
