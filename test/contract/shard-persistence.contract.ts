@@ -12,6 +12,7 @@ import type { CampaignStore, ShardKey, ShardPersistence } from '../../core/ports
 import type { Fill } from '../../core/model/fill.js';
 import { checkpoint, fill, fills, newCampaign, progress } from './record-builders.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
+import { ms } from '../../core/model/units.js';
 
 const T0 = Date.UTC(2026, 0, 1);
 
@@ -147,10 +148,25 @@ export function describeShardPersistenceContract(
       expect(restored.ledgerTail).toEqual(fills(4, 5, 0));
     });
 
-    it('a checkpoint holding orders in flight (legs filled or due, kept books with levels and sizes taken) restores exactly', async () => {
+    it('a checkpoint holding a partly filled open trade and orders in flight (legs filled or due, kept books with levels and sizes taken) restores exactly', async () => {
       const task = harness.forTask(key, 0);
       const withOrders: Checkpoint = {
         ...checkpoint(0, 3),
+        // Trade 0 filled 0.3 and 0.25 of the 0.5 ordered (leg risk): its P&L in bps is measured on what filled (`orderedQty`).
+        openTrades: [
+          {
+            tradeId: 0,
+            symbol: 'BTC',
+            buyVenue: 'A',
+            qty: 0.3,
+            qtyB: 0.25,
+            orderedQty: 0.5,
+            entryPriceA: 132_100_000,
+            entryPriceB: 95_100.5,
+            entryCashMicros: -13_776_123,
+            openedAt: ms(T0 + 500),
+          },
+        ],
         inFlight: [
           {
             kind: 'OPEN',
