@@ -51,6 +51,32 @@ export function parseChaos(spec: string): ChaosFault[] {
 }
 
 /**
+ * Refuses faults that could never be injected into this campaign: a shard it does not have
+ * (`kill:shard-009@1s` against two shards), or, on the wall clock (`clock: real`), a time at or
+ * after its end (`kill:shard-000@99s` in a 5 s run). Such a fault was skipped without a word, so
+ * the run passed as though the fault had been survived.
+ * @param shardIds the campaign's shards (`planShards`), in order.
+ * @param realDurationSec the campaign's duration in seconds when it runs on the wall clock; undefined for `clock: virtual`.
+ * @throws ValidationError naming each `--chaos[i]` entry, what it asked and what the campaign has.
+ */
+export function refuseUnreachableChaos(faults: readonly ChaosFault[], shardIds: readonly string[], realDurationSec: number | undefined): void {
+  const issues: { path: string; message: string }[] = [];
+  faults.forEach((fault, i) => {
+    const where = `--chaos[${i}]`;
+    if (!shardIds.includes(fault.shardId)) {
+      const have = shardIds.length <= 5 ? shardIds.join(', ') : `${shardIds.slice(0, 5).join(', ')}, …`;
+      issues.push({ path: where, message: `no shard ${fault.shardId} in this campaign (${shardIds.length} shard(s): ${have})` });
+    } else if (realDurationSec !== undefined && fault.atSec >= realDurationSec) {
+      issues.push({
+        path: where,
+        message: `${fault.verb} at ${fault.atSec}s comes at or after the campaign's end (duration ${realDurationSec}s): it would never be injected`,
+      });
+    }
+  });
+  if (issues.length > 0) throw new ValidationError(issues);
+}
+
+/**
  * The `ARBFLEET_CHAOS` value for one shard's task launched at `now`: its engine-side faults still
  * ahead. Faults before the launch were an earlier generation's; the task fires every fault it is
  * given, at once when it falls due while the task is still booting.

@@ -6,13 +6,15 @@
  * 1 it failed or an unexpected error, 2 bad arguments or config, 4 (`run --strict` only) it ended
  * but its report fails an acceptance or trading row.
  */
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { startLocalApiServer } from '../core/api/local-http-server.js';
 import { campaignFromObject, parseConfigText, withLinesOf } from '../core/config/load-config.js';
+import type { Campaign } from '../core/config/resolve-campaign.js';
+import { planShards } from '../core/fleet/shard-planner.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { replaySourceIssues } from '../core/data/source-check.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
@@ -24,7 +26,7 @@ import { runSummaryLines } from '../core/report/run-summary.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
 import type { FleetApi } from '../core/ports.js';
-import { parseChaos, type ChaosFault } from './chaos-plan.js';
+import { parseChaos, refuseUnreachableChaos, type ChaosFault } from './chaos-plan.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
@@ -63,17 +65,42 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   let runDir: string;
   let manifest: RunManifest;
   let raw: Record<string, unknown> | undefined;
+  // From before the run folder is written on: a Ctrl-C in the seconds before the campaign exists
+  // (the store opening, the engine bundle made fresh) killed the CLI by the signal's default,
+  // leaving a run.json without a campaign that neither `report` nor `--resume` could read. It is
+  // now kept and stops the campaign once it exists.
+  const stops = new SignalStops();
   if (values.resume) {
+    if (configPath !== undefined) {
+      throw new ValidationError([
+        {
+          path: 'CONFIG',
+          message: `not with --resume: the run folder's campaign is resumed as it was created (give --resume ${values.resume} alone, or CONFIG alone for a new run)`,
+        },
+      ]);
+    }
     runDir = resolve(values.resume);
     manifest = readManifest(runDir);
+    stops.install(runDir);
   } else {
     if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config file, e.g. configs/top10-paper-baseline.yaml' }]);
-    raw = localConfig(configPath, values.duration);
+    const local = localConfig(configPath, values.duration);
+    raw = local.raw;
     const chaos = parseChaos(values.chaos ?? '');
+    const { config } = local.campaign;
+    refuseUnreachableChaos(
+      chaos,
+      planShards(
+        local.campaign.symbols.map((s) => s.base),
+        config.sharding.symbolsPerShard,
+      ).map((s) => s.shardId),
+      config.clock === 'real' ? config.duration : undefined,
+    );
     const campaignId = `c-${systemClock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     runDir = resolve(values.out ?? join('runs', campaignId));
     refuseUsedRunFolder(runDir);
     manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
+    stops.install(runDir);
     mkdirSync(runDir, { recursive: true });
     writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
@@ -81,11 +108,10 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
   const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
   fleet.useCampaignId(manifest.campaignId);
+  stops.fleetIs(fleet);
   await fleet.prepareEngine();
   // Whatever ends this process from here on (a throw, process.exit) first sends SIGTERM to the engines it started.
   const stopTasksAtExit = fleet.stopTasksAtExit('the control plane exited');
-  const stops = new SignalStops(fleet, runDir);
-  stops.install();
   fleet.start();
   let campaign: CampaignRecord;
   if (raw) {
@@ -163,17 +189,18 @@ class SignalStops {
   readonly forced: Promise<Error>;
   private forceEnd: (cause: Error) => void = () => {};
   private campaignId: string | undefined;
+  private fleet: LocalFleet | undefined;
+  private runDir = '';
   private readonly onSignal = (signal: NodeJS.Signals) => this.received(signal);
   private readonly onOutputError = () => undefined;
 
-  constructor(
-    private readonly fleet: LocalFleet,
-    private readonly runDir: string,
-  ) {
+  constructor() {
     this.forced = new Promise<Error>((resolve) => (this.forceEnd = resolve));
   }
 
-  install(): void {
+  /** From here on a stop signal is kept (`runDir`: where the report will go, for the message). */
+  install(runDir: string): void {
+    this.runDir = runDir;
     process.stdout.on('error', this.onOutputError);
     process.stderr.on('error', this.onOutputError);
     for (const signal of STOP_SIGNALS) process.on(signal, this.onSignal);
@@ -183,7 +210,12 @@ class SignalStops {
     for (const signal of STOP_SIGNALS) process.off(signal, this.onSignal);
   }
 
-  /** The campaign is created (or resumed): a signal that came first stops it now. */
+  /** The fleet the campaign will run on (before `campaignIs`). */
+  fleetIs(fleet: LocalFleet): void {
+    this.fleet = fleet;
+  }
+
+  /** The campaign is created (or resumed) on the fleet: a signal that came first stops it now. */
   campaignIs(campaignId: string): void {
     this.campaignId = campaignId;
     if (this.signal !== undefined) this.stop(this.signal);
@@ -203,14 +235,15 @@ class SignalStops {
 
   private stop(signal: NodeJS.Signals): void {
     const campaignId = this.campaignId as string;
+    const fleet = this.fleet as LocalFleet;
     const fail = (what: string) => (error: unknown) =>
       this.forceEnd(new Error(`${signal}: ${what} (${error instanceof Error ? error.message : String(error)})`, { cause: error }));
-    this.fleet.store
+    fleet.store
       .appendEvents([
         { at: systemClock.now(), campaignId, type: 'control-plane.signal', detail: { signal, action: 'stopping the campaign: SIGTERM to every engine' } },
       ])
       .catch(() => undefined)
-      .then(() => this.fleet.campaigns.stopCampaign(campaignId))
+      .then(() => fleet.campaigns.stopCampaign(campaignId))
       // Already stopping (its end came first): it is ending anyway, within the same deadline.
       .catch((error: unknown) =>
         error instanceof StateConflictError || error instanceof VersionConflictError ? undefined : fail('the stop could not be recorded')(error),
@@ -266,9 +299,11 @@ export async function reportCommand(dir: string): Promise<number> {
  * Reads a config file and fills in the local watchdog defaults it does not set itself. Validated
  * here, before the run folder is made, so a refusal names the file (`bad.yaml: duration: …`,
  * exit 2) and leaves no run folder behind.
+ * @returns the config as the API takes it (`raw`) and the campaign it resolves to (its symbols, for the shard plan).
  */
-function localConfig(path: string, duration: string | undefined): Record<string, unknown> {
+function localConfig(path: string, duration: string | undefined): { raw: Record<string, unknown>; campaign: Campaign } {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
+  if (statSync(path).isDirectory()) throw new ValidationError([{ path: '', message: 'is a folder: give a campaign config file (YAML or JSON)' }], path);
   const text = readFileSync(path, 'utf8');
   const raw = resolveFeedPaths(parseConfigText(text, path), dirname(resolve(path)));
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
@@ -282,13 +317,15 @@ function localConfig(path: string, duration: string | undefined): Record<string,
       throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
     config.duration = seconds;
   }
-  withLinesOf(text, path, () => {
+  const campaign = withLinesOf(text, path, () => {
     // The recorded files too, before the run folder is made: a missing or unreadable one is named
     // with the config's file and line, as any other field (the fleet checks again at creation).
-    const issues = replaySourceIssues(campaignFromObject(config, path).config);
+    const resolved = campaignFromObject(config, path);
+    const issues = replaySourceIssues(resolved.config);
     if (issues.length > 0) throw new ValidationError(issues, path);
+    return resolved;
   });
-  return config;
+  return { raw: config, campaign };
 }
 
 /**

@@ -12,6 +12,7 @@ import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../su
 import { isRunning, startNode, startProgram, waitFor } from '../support/engine-process.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { systemClock } from '../../core/clock.js';
+import { watch } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -73,6 +74,31 @@ describe('arbfleet run stopped by a signal', () => {
       expect(said).toContain(`arbfleet: ${signal}: stopping the campaign`);
       expect(said).toMatch(new RegExp(`CANCELLED \\(stopped by user, on ${signal}\\)`));
     }
+  });
+});
+
+describe('a stop signal before the campaign exists', () => {
+  // The CLI writes run.json, then opens the store and makes the engine bundle fresh (seconds when
+  // a source changed) before it creates the campaign. A Ctrl-C there killed it by the signal's
+  // default (exit 130, no word), leaving run.json beside no campaign: `report` and `--resume` both
+  // answered "campaign … not found", and the folder was refused as --out.
+  it('is kept: the campaign is created and stopped, its report written, exit 0', async () => {
+    const runDir = runFolder();
+    const written = new Promise<void>((resolve) => {
+      const watcher = watch(runDir, (_event, name) => {
+        if (name !== 'run.json') return;
+        watcher.close();
+        resolve();
+      });
+    });
+    const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s']);
+    await written;
+    cli.child.kill('SIGINT');
+    const exit = await cli.exited;
+    expect({ code: exit.code, signal: exit.signal }, cli.stderr().slice(-2000)).toEqual({ code: 0, signal: null });
+    expect(cli.stderr()).toMatch(/CANCELLED \(stopped by user, on SIGINT\)/);
+    const report = readReport(runDir);
+    expect(report.campaign.status).toBe('CANCELLED');
   });
 });
 
