@@ -52,10 +52,14 @@ export function massStalenessPolicyFor(watchdog: Partial<MassStalenessPolicy>): 
 /** Causes that come from a stale reading (what a late observer or a store outage can fake). */
 const STALE_CAUSES: ReadonlySet<RestartCause> = new Set(['LOST', 'STALLED', 'LAUNCH_TIMEOUT']);
 
-/** The stale cause of a verdict: a suspicion, or a restart or fail reached on a stale reading; undefined otherwise. */
+/**
+ * The stale cause of a verdict: a suspicion, or a restart or fail reached on a stale reading;
+ * undefined otherwise, and for a task seen stopped (`taskStopped`: an end nobody observed is `LOST`
+ * by its cause, but it is the runtime's word that the task is gone, not the heartbeats' silence).
+ */
 export function staleCauseOf(verdict: Verdict): SuspectVerdict['cause'] | undefined {
   if (verdict.kind === 'suspect') return verdict.cause;
-  if ((verdict.kind === 'restart' || verdict.kind === 'fail') && STALE_CAUSES.has(verdict.incident.cause)) {
+  if ((verdict.kind === 'restart' || verdict.kind === 'fail') && verdict.taskStopped !== true && STALE_CAUSES.has(verdict.incident.cause)) {
     return verdict.incident.cause as SuspectVerdict['cause'];
   }
   return undefined;

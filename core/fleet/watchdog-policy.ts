@@ -320,6 +320,12 @@ export interface RestartVerdict {
   budget: RestartBudget;
   /** The task to stop, when it may still be running. */
   stopTaskId?: string;
+  /**
+   * The task was seen stopped (`judgeStop`): the cause, even `LOST` for an end nobody observed, is
+   * judged on the end itself, not on a stale reading that a late watchdog or a store outage could
+   * fake, so mass staleness and a late pass do not hold it back (`staleCauseOf`).
+   */
+  taskStopped?: true;
 }
 
 /** Confirmed trouble, budget spent: store `failShard(shard, incident, now, reason)`, stop `stopTaskId`, alarm. */
@@ -329,6 +335,8 @@ export interface FailVerdict {
   budget: RestartBudget;
   reason: string;
   stopTaskId?: string;
+  /** As `RestartVerdict.taskStopped`. */
+  taskStopped?: true;
 }
 
 /** The shard's work is done: move it to COMPLETED (and stop `stopTaskId`, when given). */
@@ -473,7 +481,7 @@ function judgeStop(shard: ShardRecord, task: TaskStatus, heartbeat: Heartbeat | 
     const said = lastLine(withoutAgentPreamble(task.stderrTail ?? task.stoppedReason));
     return { kind: 'fail', incident, budget, reason: `bad input, not retried: the engine exited ${ENGINE_EXIT.BAD_INPUT}${said ? `: ${said}` : ''}` };
   }
-  return confirmed(shard, incident, now, policy);
+  return { ...confirmed(shard, incident, now, policy), taskStopped: true };
 }
 
 function staleReading(shard: ShardRecord, heartbeat: Heartbeat | undefined, now: number, policy: WatchdogPolicy): StaleReading | undefined {

@@ -65,6 +65,11 @@ describe('staleCauseOf', () => {
     }
   });
 
+  it('a LOST restart or fail of a task seen stopped (its end not observed) is not: the runtime says it is gone', () => {
+    expect(staleCauseOf({ ...restartOn('LOST'), taskStopped: true })).toBeUndefined();
+    expect(staleCauseOf({ ...failOn('LOST'), taskStopped: true })).toBeUndefined();
+  });
+
   it('a restart or fail on evidence of an end (a crash, OOM, a stop from outside, a recycle) is not', () => {
     for (const cause of ['CRASHED', 'OOM', 'PREEMPTED', 'STORE_UNAVAILABLE', 'RECYCLED'] as const) {
       expect(staleCauseOf(restartOn(cause))).toBeUndefined();
