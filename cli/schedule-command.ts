@@ -140,6 +140,11 @@ export async function localScheduleCommand(
 
 /** Plain HTTP to a local `arbfleet serve` (loopback, no signing). */
 export function httpTransport(base: string): ScheduleTransport {
+  if (!URL.canParse(base) || !/^https?:$/.test(new URL(base).protocol)) {
+    // It was "arbfleet: Invalid URL", exit 1, naming neither the option nor the value.
+    const from = process.env.ARBFLEET_SERVE_URL === base ? 'ARBFLEET_SERVE_URL' : '--api';
+    throw new ValidationError([{ path: from, message: `not an http(s) URL: "${base}" (expected arbfleet serve's, e.g. http://127.0.0.1:8787)` }]);
+  }
   return async (method, path, body) => {
     const url = new URL(path.replace(/^\//, ''), base.endsWith('/') ? base : `${base}/`);
     let res: Response;
@@ -204,7 +209,17 @@ function scheduleFromFile(path: string, flags: { name?: string; cron?: string; t
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ValidationError([{ path: '', message: 'expected a mapping: a schedule or a campaign config' }], path);
   const doc = raw as Record<string, unknown>;
-  const spec: Record<string, unknown> = 'campaign' in doc ? { ...doc } : { name: doc.name, campaign: doc };
+  const isSchedule = 'campaign' in doc;
+  // Without a cron the API's refusal named no file ("cron: … expected string, received undefined").
+  const cron = isSchedule ? doc.cron : (doc.schedule as { cron?: unknown } | undefined)?.cron;
+  if (cron === undefined && flags.cron === undefined) {
+    const field = isSchedule ? 'cron' : 'schedule.cron';
+    throw new ValidationError(
+      [{ path: field, message: `missing: when the runs start, e.g. ${field}: "0 9 * * 1-5" (a five-field cron rule), or give --cron` }],
+      path,
+    );
+  }
+  const spec: Record<string, unknown> = isSchedule ? { ...doc } : { name: doc.name, campaign: doc };
   if (flags.name !== undefined) spec.name = flags.name;
   if (flags.cron !== undefined) spec.cron = flags.cron;
   if (flags.timezone !== undefined) spec.timezone = flags.timezone;

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../../../cli/program.js';
+import { cliExitCodeFor } from '../../../core/errors.js';
+import { CLI_EXIT } from '../../../core/exit-codes.js';
 import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
 import { startLocalApiServer, type LocalApiServer } from '../../../core/api/local-http-server.js';
@@ -125,6 +127,24 @@ describe('arbfleet schedule', () => {
     expect(await arbfleet(['schedule', '--api', server.url, 'trigger'], () => undefined)).toBe(2);
     expect(usageErrors).toContain("arbfleet: missing required argument 'id'\n(see arbfleet schedule trigger --help)");
     await expect(arbfleet(['schedule', '--data', join(dir, 'nowhere'), 'list'], () => undefined)).rejects.toThrow(/no control plane data here/);
+  });
+
+  // Found trying arbfleet as a new user: a campaign config without schedule.cron was answered with
+  // the API's JSON ("cron: Invalid input: expected string, received undefined", no file, exit 1),
+  // and `--api notaurl` with "arbfleet: Invalid URL" (exit 1, neither option nor value named).
+  it('create without a cron names the file and the field to add; a --api that is not a URL is exit 2 naming it', async () => {
+    const plain = join(dir, 'one-off.yaml');
+    writeFileSync(plain, CAMPAIGN_YAML.replace('schedule: { cron: "0 2 * * *" }\n', ''));
+    const before = seen.length;
+    const noCron = arbfleet(['schedule', '--api', server.url, 'create', plain], () => undefined);
+    await expect(noCron).rejects.toThrow(
+      `${plain}: schedule.cron: missing: when the runs start, e.g. schedule.cron: "0 9 * * 1-5" (a five-field cron rule), or give --cron`,
+    );
+    await expect(noCron.catch((e: unknown) => cliExitCodeFor(e))).resolves.toBe(CLI_EXIT.BAD_INPUT);
+    expect(seen.length).toBe(before); // refused before any request
+    const badApi = arbfleet(['schedule', '--api', 'notaurl', 'list'], () => undefined);
+    await expect(badApi).rejects.toThrow('--api: not an http(s) URL: "notaurl" (expected arbfleet serve\'s, e.g. http://127.0.0.1:8787)');
+    await expect(badApi.catch((e: unknown) => cliExitCodeFor(e))).resolves.toBe(CLI_EXIT.BAD_INPUT);
   });
 
   it('arbfleet remote schedule signs the same requests with SigV4', async () => {
