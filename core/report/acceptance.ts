@@ -451,7 +451,8 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
     criterion: 'Ledger exact (every fill once)',
     target:
       "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'; " +
-      "no COMPLETED shard's engine claiming more trades opened or closed than its ledger holds",
+      "no COMPLETED shard's engine claiming more trades opened or closed than its ledger holds; " +
+      'every close equal to its entry per venue, no entry leg above its order, no leg on a venue without latency better than its decision price',
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted; ${formatCount(ledger.tradesInLedger)} trades (${formatCount(ledger.tradesClosedInLedger)} closed) in the ledger`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +
@@ -461,9 +462,21 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
         (ledger.pnlMismatchMicros === 0
           ? ''
           : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`) +
-        overclaimedTrades(ledger),
+        overclaimedTrades(ledger) +
+        fillRuleWords(ledger),
     pass: ledger.pass,
   };
+}
+
+/** Fills no correct engine makes (`fillRuleBreaksOf`), counted and the first few named (empty when none). */
+function fillRuleWords(ledger: LedgerCheck): string {
+  const counts = [
+    [ledger.partialCloses, 'trade(s) closed another quantity than opened'],
+    [ledger.overfilledEntries, 'entry leg(s) filled above their order'],
+    [ledger.betterThanDecision, 'leg(s) filled better than their decision price with no latency'],
+  ] as const;
+  const found = counts.filter(([n]) => n > 0).map(([n, words]) => `${formatCount(n)} ${words}`);
+  return found.length === 0 ? '' : `; fills no engine makes: ${found.join(', ')} (${ledger.fillRuleBreaks.join('; ')})`;
 }
 
 /** The shards whose engine claimed more trades than their ledger holds, in words (empty when none). */

@@ -27,7 +27,7 @@ import { runWindowOf } from './run-window.js';
 import { TRADE_WINDOW_SEC } from './trade-windows.js';
 import { OPPORTUNITY_MULTIPLE, TAIL_FRACTION } from './trading-tail.js';
 import { TRADING_NOTES, tradingConfigOf, tradingReportOf } from './trading.js';
-import { EXECUTION_NOTES, executionQualityOf } from './execution-quality.js';
+import { EXECUTION_NOTES, executionQualityOf, executionSettingsOf } from './execution-quality.js';
 
 /** Everything a report is built from, keyed by `shardId` where per shard. */
 export interface ReportInput {
@@ -70,6 +70,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         ledger: ledgers[s.shardId] ?? [],
         checkpoint: input.checkpoints[s.shardId],
         lastProgress: historyOf(s).at(-1)?.progress,
+        latencyMs: executionSettingsOf(campaign.config).latencyMs,
       }),
     ),
   );
@@ -129,7 +130,11 @@ export function buildReport(input: ReportInput): CampaignReport {
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
         "an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade's (symbol, event time, each leg's " +
         'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +
-        "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills.",
+        "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills. " +
+        "Fills are held to rules every correct engine meets (relative tolerance 1e-9: floating-point rounding of sums of levels): a trade's CLOSE " +
+        'leg on a venue moves the quantity its OPEN leg there did (a partial close leaves a position open); no OPEN leg fills above its orderedQty; ' +
+        'on a venue with execution.latency 0 no leg fills better than its decisionPrice (the top of the book it was decided and filled on: a BUY ' +
+        'not below it, a SELL not above it; with a latency the book may move in its favour, so those legs are not judged).',
       ...TRADING_NOTES,
       ...EXECUTION_NOTES,
     ],

@@ -11,7 +11,10 @@
  * ledger in integer micro-units and compared with the engine's, and so are the trades opened and
  * closed once a shard has COMPLETED (`tradesOverclaimed`): a command engine's `progress` may claim
  * any count (docs/task-protocol.md), the report's headline counts are the ledger's, and an engine
- * claiming more trades than it committed fails the check rather than looking clean.
+ * claiming more trades than it committed fails the check rather than looking clean. Fills are
+ * also held to rules every correct engine meets (`fillRuleBreaksOf`): each venue's close equals its
+ * entry's quantity, no entry leg fills above its order, and with no latency on its venue no leg
+ * fills better than the price it was decided on.
  */
 import type { ShardStatus } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
@@ -36,6 +39,8 @@ export interface ShardLedgerFacts {
   checkpoint: Checkpoint | undefined;
   /** The progress of the shard's last heartbeat, if it ever sent one. */
   lastProgress: Progress | undefined;
+  /** The campaign's `execution.latency` per venue, ms (`executionSettingsOf`): a leg is held to its decision price only at 0. */
+  latencyMs: { a: number; b: number };
 }
 
 /**
@@ -76,6 +81,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   // Only a claim beyond the ledger: a heartbeat is written apart from the ledger, so one that trails it (a final heartbeat
   // lost to a store stall) under-counts innocently, as `lost` counts only fills claimed beyond the ledger.
   const tradesOverclaimed = settled ? Math.max(0, tradesReported - inLedger.trades) + Math.max(0, tradesClosedReported - inLedger.tradesClosed) : 0;
+  const breaks = fillRuleBreaksOf(unique, facts.latencyMs);
   return {
     shardId,
     fillsInLedger: ledger.length,
@@ -93,7 +99,87 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     tradesReported,
     tradesClosedReported,
     tradesOverclaimed,
+    partialCloses: breaks.partialCloses,
+    overfilledEntries: breaks.overfilledEntries,
+    betterThanDecision: breaks.betterThanDecision,
+    fillRuleBreaks: breaks.examples.map((e) => `${shardId} ${e}`),
   };
+}
+
+/**
+ * Relative tolerance of the fill rules (`fillRuleBreaksOf`), on quantities and prices: the engine
+ * computes a leg's quantity and volume-weighted price in floating point (`execution-model.ts`
+ * `take`: q + (want − q) may miss `want` by a unit in the last place, a mean of levels all at the
+ * top may land one below it: /tmp/v7c/s15's exit bought at 100010000.00000001 on a top of
+ * 100010000), so a difference below 1e-9 of the value is rounding; the smallest real fault (a tick,
+ * a lot) is many orders of magnitude larger.
+ */
+export const FILL_RULE_TOLERANCE = 1e-9;
+
+/** Examples each shard's check keeps in words (`fillRuleBreaks`). */
+const FILL_RULE_EXAMPLES = 3;
+
+/** What `fillRuleBreaksOf` found. */
+export interface FillRuleBreaks {
+  partialCloses: number;
+  overfilledEntries: number;
+  betterThanDecision: number;
+  /** The first few breaks in words (`trade 1: venue B closed 0.004 of 0.005 opened`). */
+  examples: string[];
+}
+
+const beyond = (x: number, bound: number) => x > bound + FILL_RULE_TOLERANCE * Math.abs(bound);
+
+/**
+ * Fills no correct engine makes, in one pass over a shard's (deduplicated) ledger plus one over its trades:
+ * - a partial close: a trade whose CLOSE leg on a venue moved another quantity than its OPEN leg
+ *   there (a venue without a CLOSE leg is the positions row's: a trade closed on one venue only is
+ *   open, `openPositionsOf`);
+ * - an overfilled entry: an OPEN leg filled above its `orderedQty` (legs without it are not judged);
+ * - a leg better than its decision: with `execution.latency` 0 on its venue a leg fills against the
+ *   book it was decided on, whose top in its direction is its `decisionPrice`
+ *   (`engine-task/src/execution/paper-execution.ts`), and every model takes the top first and walks
+ *   only to worse levels: a BUY below its decision price or a SELL above it cannot happen. With a
+ *   latency the book may have moved in the leg's favour meanwhile, so such legs are not judged.
+ * Tolerance `FILL_RULE_TOLERANCE`, relative.
+ */
+export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }): FillRuleBreaks {
+  const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, examples: [] };
+  const note = (words: string) => {
+    if (out.examples.length < FILL_RULE_EXAMPLES) out.examples.push(words);
+  };
+  // Per trade: OPEN and CLOSE quantity per venue (NaN: no such leg).
+  const legs = new Map<number, [number, number, number, number]>();
+  for (const f of fills) {
+    const q = legs.get(f.tradeId) ?? [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
+    legs.set(f.tradeId, q);
+    q[(f.kind === 'OPEN' ? 0 : 2) + (f.venue === 'A' ? 0 : 1)] = f.qty;
+    if (f.kind === 'OPEN' && f.orderedQty !== undefined && beyond(f.qty, f.orderedQty)) {
+      out.overfilledEntries++;
+      note(`trade ${f.tradeId}: venue ${f.venue}'s entry filled ${f.qty} of ${f.orderedQty} ordered`);
+    }
+    const latency = f.venue === 'A' ? latencyMs.a : latencyMs.b;
+    if (f.decisionPrice !== undefined && latency === 0 && f.qty > 0) {
+      const better = f.side === 'BUY' ? beyond(f.decisionPrice, f.price) : beyond(f.price, f.decisionPrice);
+      if (better) {
+        out.betterThanDecision++;
+        note(
+          `trade ${f.tradeId}: venue ${f.venue}'s ${f.kind === 'OPEN' ? 'entry' : 'exit'} ${f.side === 'BUY' ? 'bought' : 'sold'} at ${f.price}, ` +
+            `better than its decision ${f.side === 'BUY' ? 'ask' : 'bid'} ${f.decisionPrice} with no latency`,
+        );
+      }
+    }
+  }
+  for (const [tradeId, [openA, openB, closeA, closeB]] of legs) {
+    const off = (open: number, close: number) =>
+      !Number.isNaN(close) && (beyond(close, Number.isNaN(open) ? 0 : open) || beyond(Number.isNaN(open) ? 0 : open, close));
+    const venue = off(openA, closeA) ? 'A' : off(openB, closeB) ? 'B' : null;
+    if (venue === null) continue;
+    out.partialCloses++;
+    const [open, close] = venue === 'A' ? [openA, closeA] : [openB, closeB];
+    note(`trade ${tradeId}: venue ${venue} closed ${close} of ${Number.isNaN(open) ? 0 : open} opened`);
+  }
+  return out;
 }
 
 /**
@@ -133,7 +219,18 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
     tradesReported: sum((c) => c.tradesReported),
     tradesClosedReported: sum((c) => c.tradesClosedReported),
     tradesOverclaimed,
-    pass: lost === 0 && duplicated === 0 && repeatedDecisions === 0 && uncounted === 0 && pnlMismatchMicros === 0 && tradesOverclaimed === 0,
+    partialCloses: sum((c) => c.partialCloses),
+    overfilledEntries: sum((c) => c.overfilledEntries),
+    betterThanDecision: sum((c) => c.betterThanDecision),
+    fillRuleBreaks: shards.flatMap((c) => c.fillRuleBreaks).slice(0, FILL_RULE_EXAMPLES),
+    pass:
+      lost === 0 &&
+      duplicated === 0 &&
+      repeatedDecisions === 0 &&
+      uncounted === 0 &&
+      pnlMismatchMicros === 0 &&
+      tradesOverclaimed === 0 &&
+      shards.every((c) => c.partialCloses === 0 && c.overfilledEntries === 0 && c.betterThanDecision === 0),
     shards: [...shards],
   };
 }

@@ -135,7 +135,8 @@ function ledger(report: CampaignReport): string {
     `${formatCount(s.tradesReported)} / ${formatCount(s.tradesClosedReported)}`,
   ]);
   const verdict = l.pass
-    ? "✅ Every counted fill is in the ledger exactly once, realised P&L recomputed from it matches the engines', and no engine claimed trades beyond it."
+    ? "✅ Every counted fill is in the ledger exactly once, realised P&L recomputed from it matches the engines', no engine claimed trades beyond it, " +
+      'and every fill keeps to its order, its entry and its decision price."'
     : "❌ The ledger does not match the engines' counters.";
   return `## Ledger check\n\n${verdict}\n\n${table(LEDGER_TABLE_HEADERS, rows)}`;
 }

@@ -138,6 +138,16 @@ export const ShardLedgerCheckSchema = z
      * engine). A heartbeat trailing the ledger (a final one lost to a store stall) is no claim.
      */
     tradesOverclaimed: z.number().int().nonnegative(),
+    /**
+     * Fills no correct engine makes (`fillRuleBreaksOf`, tolerance `FILL_RULE_TOLERANCE`): trades whose
+     * close on a venue moved another quantity than their entry there; entry legs filled above their
+     * `orderedQty`; legs on a venue with no latency filled better than their `decisionPrice`.
+     */
+    partialCloses: z.number().int().nonnegative(),
+    overfilledEntries: z.number().int().nonnegative(),
+    betterThanDecision: z.number().int().nonnegative(),
+    /** The first few of those in words, each naming its shard, trade and venue. */
+    fillRuleBreaks: z.array(z.string()),
   })
   .strict();
 export type ShardLedgerCheck = z.infer<typeof ShardLedgerCheckSchema>;

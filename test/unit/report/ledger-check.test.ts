@@ -8,7 +8,8 @@ import type { ReportInput } from '../../../core/report/build-report.js';
 import { buildReport } from '../../../core/report/build-report.js';
 import { type Progress, ProgressSchema } from '../../../core/model/progress.js';
 import { formatMoney, micros } from '../../../core/model/units.js';
-import { checkShardLedger, realizedMicrosOf } from '../../../core/report/ledger-check.js';
+import { checkShardLedger, fillRuleBreaksOf, realizedMicrosOf } from '../../../core/report/ledger-check.js';
+import type { Fill } from '../../../core/model/fill.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
 import { CampaignReportSchema, type CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun } from './report-fixtures.js';
@@ -125,10 +126,129 @@ describe('the ledger check against the heartbeats', () => {
     const ledger = run.ledgers['shard-000']!;
     const progress = { ...run.heartbeats['shard-000']!.at(-1)!.progress, fillsA: 1_000, fillsB: 1_000, lastFillSeq: ledger.length - 1 };
 
-    const running = checkShardLedger({ shardId: 'shard-000', status: 'RUNNING', ledger, checkpoint: run.checkpoints['shard-000'], lastProgress: progress });
-    const completed = checkShardLedger({ shardId: 'shard-000', status: 'COMPLETED', ledger, checkpoint: run.checkpoints['shard-000'], lastProgress: progress });
+    const running = checkShardLedger({
+      shardId: 'shard-000',
+      status: 'RUNNING',
+      ledger,
+      checkpoint: run.checkpoints['shard-000'],
+      lastProgress: progress,
+      latencyMs: { a: 0, b: 0 },
+    });
+    const completed = checkShardLedger({
+      shardId: 'shard-000',
+      status: 'COMPLETED',
+      ledger,
+      checkpoint: run.checkpoints['shard-000'],
+      lastProgress: progress,
+      latencyMs: { a: 0, b: 0 },
+    });
 
     expect(running).toMatchObject({ fillsReported: ledger.length, lost: 0 });
     expect(completed).toMatchObject({ fillsReported: 2_000, lost: 2_000 - ledger.length });
+  });
+});
+
+/** A fill of the tester's crafted book /tmp/v7c/s4 (top-size, no latency, fees 0, fx 1000): BTC, shard-000, generation 0. */
+function s4Fill(
+  seq: number,
+  tradeId: number,
+  venue: 'A' | 'B',
+  side: 'BUY' | 'SELL',
+  kind: 'OPEN' | 'CLOSE',
+  qty: number,
+  price: number,
+  decisionPrice: number,
+  orderedQty: number,
+): Fill {
+  const ts = kind === 'OPEN' ? 1_700_000_000_000 + tradeId * 10 : 1_700_000_001_000;
+  return {
+    seq,
+    tradeId,
+    symbol: 'BTC',
+    venue,
+    side,
+    kind,
+    reason: kind === 'OPEN' ? 'ENTRY' : 'TAKE_PROFIT',
+    qty,
+    price,
+    fee: 0,
+    fxRate: 1000,
+    ts,
+    eventTs: ts,
+    decisionPrice,
+    orderedQty,
+    generation: 0,
+  };
+}
+
+/** The engine's ledger of s4: trade 0 took 0.01, trade 1 the 0.005 left of B's displayed 0.015 (liquidity consumption); both closed in full. */
+const s4Ledger = (): Fill[] => [
+  s4Fill(0, 0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 101_000_000, 0.01),
+  s4Fill(1, 0, 'B', 'BUY', 'OPEN', 0.01, 100_000, 100_000, 0.01),
+  s4Fill(2, 1, 'A', 'SELL', 'OPEN', 0.004999999999999999, 101_000_000, 101_000_000, 0.01),
+  s4Fill(3, 1, 'B', 'BUY', 'OPEN', 0.004999999999999999, 100_000, 100_000, 0.01),
+  s4Fill(4, 0, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 100_010_000, 0.01),
+  s4Fill(5, 0, 'B', 'SELL', 'CLOSE', 0.01, 99_990, 99_990, 0.01),
+  s4Fill(6, 1, 'A', 'BUY', 'CLOSE', 0.004999999999999999, 100_010_000, 100_010_000, 0.004999999999999999),
+  s4Fill(7, 1, 'B', 'SELL', 'CLOSE', 0.004999999999999999, 99_990, 99_990, 0.004999999999999999),
+];
+
+describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
+  const noLatency = { a: 0, b: 0 };
+
+  it("passes the engine's own ledger of a crafted book, and rounding a unit in the last place off", () => {
+    expect(fillRuleBreaksOf(s4Ledger(), noLatency)).toEqual({ partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, examples: [] });
+    const rounded = s4Ledger();
+    // A volume-weighted mean of levels at the top landing one ulp better; a sum of parts one ulp past the order.
+    Object.assign(rounded[4]!, { price: 100_009_999.99999999 });
+    Object.assign(rounded[2]!, { qty: 0.005000000000000001, orderedQty: 0.005 });
+    Object.assign(rounded[3]!, { qty: 0.005000000000000001, orderedQty: 0.005 });
+    expect(fillRuleBreaksOf(rounded, noLatency)).toMatchObject({ partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0 });
+  });
+
+  it("FAILS the tester's edit of s4 (trade 1's B leg closed 0.004 of 0.005, sold 25 % above the bid): 11/11 before", () => {
+    const edited = s4Ledger();
+    Object.assign(edited[7]!, { qty: 0.004, price: 124_987.5 });
+    expect(fillRuleBreaksOf(edited, noLatency)).toEqual({
+      partialCloses: 1,
+      overfilledEntries: 0,
+      betterThanDecision: 1,
+      examples: [
+        "trade 1: venue B's exit sold at 124987.5, better than its decision bid 99990 with no latency",
+        'trade 1: venue B closed 0.004 of 0.004999999999999999 opened',
+      ],
+    });
+    // With a latency on B the book may have moved for it: the price is not judged, the quantity still is.
+    expect(fillRuleBreaksOf(edited, { a: 0, b: 250 })).toMatchObject({ partialCloses: 1, betterThanDecision: 0 });
+  });
+
+  it('FAILS an entry leg filled above its order, and a buy below its decision ask', () => {
+    const over = s4Ledger();
+    Object.assign(over[1]!, { orderedQty: 0.008 });
+    Object.assign(over[0]!, { price: 100_999_000 }); // a sale below its bid: worse, allowed
+    Object.assign(over[4]!, { price: 100_000_000 }); // a buy 1 bp below its ask: better, impossible
+    const found = fillRuleBreaksOf(over, noLatency);
+    expect(found).toMatchObject({ partialCloses: 0, overfilledEntries: 1, betterThanDecision: 1 });
+    expect(found.examples).toEqual([
+      "trade 0: venue B's entry filled 0.01 of 0.008 ordered",
+      "trade 0: venue A's exit bought at 100000000, better than its decision ask 100010000 with no latency",
+    ]);
+  });
+
+  it('names the breaks in the Ledger exact row and fails it, the counts agreeing', () => {
+    const run = campaignRun({ config: { execution: { model: 'top-size' } } });
+    for (const f of run.ledgers['shard-001']!) {
+      f.orderedQty = f.qty;
+      f.decisionPrice = f.price;
+    }
+    expect(buildReport(run).ledger.pass).toBe(true);
+    const sale = run.ledgers['shard-001']!.find((f) => f.tradeId === 0 && f.side === 'SELL' && f.kind === 'OPEN')!;
+    sale.decisionPrice = sale.price - 1;
+    const report = buildReport(run);
+    expect(report.ledger).toMatchObject({ pass: false, betterThanDecision: 1, lost: 0, duplicated: 0, uncounted: 0, pnlMismatchMicros: 0 });
+    expect(ledgerRow(report).result).toContain(
+      `fills no engine makes: 1 leg(s) filled better than their decision price with no latency (shard-001 trade 0: venue B's entry sold at ${sale.price}, better than its decision bid ${sale.price - 1} with no latency)`,
+    );
+    expect(CampaignReportSchema.parse(report)).toEqual(report);
   });
 });

@@ -294,6 +294,34 @@ const WRONG_RUNS: WrongRun[] = [
       return run;
     },
   },
+  {
+    row: 'ledger-exact',
+    wrong: "a trade closed only 80 % of its venue B entry (a partial close: /tmp/v7c/s4's edited ledger), every count and P&L agreeing",
+    run: () => {
+      const run = campaignRun();
+      for (const f of run.ledgers['shard-000'] ?? []) if (f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B') f.qty *= 0.8;
+      recount(run, 'shard-000');
+      return run;
+    },
+  },
+  {
+    row: 'ledger-exact',
+    wrong: 'an entry leg filled twice its ordered quantity',
+    run: () => {
+      const run = campaignRun();
+      for (const f of run.ledgers['shard-000'] ?? []) if (f.kind === 'OPEN') f.orderedQty = f.tradeId === 3 && f.venue === 'A' ? f.qty / 2 : f.qty;
+      return run;
+    },
+  },
+  {
+    row: 'ledger-exact',
+    wrong: 'with no latency, a sale on venue B 25 % above the bid it was decided on',
+    run: () => {
+      const run = campaignRun({ config: { execution: { model: 'top-size', latency: { a: 0, b: 0 } } } });
+      for (const f of run.ledgers['shard-000'] ?? []) f.decisionPrice = f.tradeId === 3 && f.venue === 'B' && f.side === 'SELL' ? f.price / 1.25 : f.price;
+      return run;
+    },
+  },
 ];
 
 describe('every verdict fails the wrong run it exists to reject', () => {
