@@ -61,6 +61,8 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const dashboard = values.dashboard && process.stdout.isTTY === true;
   const log = fleetLogger(values.json === true, dashboard);
   const apiPort = values.apiPort === undefined ? undefined : port(values.apiPort);
+  // Read before the run folder is made: a bad value used to leave run.json with no campaign behind.
+  const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
 
   let runDir: string;
   let manifest: RunManifest;
@@ -105,7 +107,6 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 
-  const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
   const fleet = new LocalFleet({ runDir, log, chaos: values.resume ? [] : manifest.chaos, ...(storeFaultBoundMs !== undefined ? { storeFaultBoundMs } : {}) });
   fleet.useCampaignId(manifest.campaignId);
   stops.fleetIs(fleet);
@@ -335,6 +336,10 @@ function localConfig(path: string, duration: string | undefined): { raw: Record<
  * `fleet.db`, but `arbfleet report` and `trades` reading the new one).
  */
 function refuseUsedRunFolder(runDir: string): void {
+  // A file there was "EEXIST: file already exists, mkdir …", exit 1.
+  if (existsSync(runDir) && !statSync(runDir).isDirectory()) {
+    throw new ValidationError([{ path: '--out', message: 'is a file, not a folder: give a folder for the run (made when missing)' }], runDir);
+  }
   if (!existsSync(join(runDir, 'run.json'))) return;
   let earlier = 'another run';
   try {

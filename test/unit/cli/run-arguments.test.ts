@@ -47,6 +47,20 @@ describe('arbfleet run: arguments refused before anything is written', () => {
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a file as --out, naming it (was EEXIST from mkdir, exit 1)', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'arbfleet-out-file-')), 'taken');
+    writeFileSync(file, 'not a folder\n');
+    const error = await refusal(E2E, { out: file });
+    expect(error.message).toBe(`${file}: --out: is a file, not a folder: give a folder for the run (made when missing)`);
+  });
+
+  it('a bad --store-fault-bound before the run folder is made (it left a run.json with no campaign)', async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'arbfleet-fault-bound-')), 'out');
+    const error = await refusal(E2E, { out, storeFaultBound: 'xyz' });
+    expect(error.message).toBe('--store-fault-bound: expected a duration from 1s to 1h such as 20s, got "xyz"');
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a --chaos fault on a shard the campaign does not have, or after its end', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'arbfleet-chaos-args-')), 'out');
     const noShard = await refusal(E2E, { out, chaos: 'kill:shard-000@5s,kill:shard-002@1s' });
