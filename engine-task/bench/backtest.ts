@@ -404,6 +404,9 @@ export function backtestTable(results: readonly BacktestResult[]): string {
       peerLines.push(
         `${r.name}, nautilus_trader ${peer.nautilusTrader} on Python ${peer.python} (engine-task/bench/peer_nautilus.py): import ${sec(peer.seconds.import)} s, ` +
           `load ${sec(peer.seconds.load)} s, run ${sec(peer.seconds.run)} s (in the script; the row's wall is the process, start to exit); ` +
+          (peer.cpuSec !== undefined && r.fleet.cpuSec !== undefined
+            ? `CPU: the fleet ${(peer.cpuSec / r.fleet.cpuSec).toFixed(1)}× less (steadier than wall on a loaded machine); `
+            : '') +
           `${peer.bars.toLocaleString('en-US')} bars, ${peer.decisions.toLocaleString('en-US')} decisions, ${peer.trades.toLocaleString('en-US')} trades ` +
           `(${peer.ordersFilled.toLocaleString('en-US')} of ${peer.orders.toLocaleString('en-US')} market orders filled); refusals: ${by(peer.refusals)}; exits: ${by(peer.exits)}; ` +
           `trades ${peer.tradeDigest === r.engine.tradeDigest ? 'the very same as' : 'DIFFERENT from'} the engine's ${r.engine.trades} (each open and close at the same time and side: SHA-256 ${peer.tradeDigest.slice(0, 12)}…)` +
