@@ -27,6 +27,7 @@ import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
 import type { FleetApi } from '../core/ports.js';
 import { parseChaos, refuseUnreachableChaos, type ChaosFault } from './chaos-plan.js';
+import { refuseBusyPort } from './port-free.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
@@ -63,6 +64,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const apiPort = values.apiPort === undefined ? undefined : port(values.apiPort);
   // Read before the run folder is made: a bad value used to leave run.json with no campaign behind.
   const storeFaultBoundMs = faultBoundMs(values.storeFaultBound);
+  if (apiPort !== undefined) await refuseBusyPort(apiPort, '--api-port');
 
   let runDir: string;
   let manifest: RunManifest;

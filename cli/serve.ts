@@ -36,6 +36,7 @@ import { Console } from '../core/report/console-sections.js';
 import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
+import { refuseBusyPort } from './port-free.js';
 import { writeReportFiles } from './report-files.js';
 
 /** What `arbfleet serve --help` says after its options. */
@@ -67,6 +68,7 @@ const WAL_CHECKPOINT_INTERVAL_MS = 30_000;
 /** `arbfleet serve`: runs until SIGINT or SIGTERM; resolves with the exit code (`CLI_EXIT`). */
 export async function serve(values: ServeOptions, log: (json: boolean) => Logger): Promise<number> {
   const port = apiPort(values.apiPort);
+  await refuseBusyPort(port, '--api-port');
   const dataDir = resolve(values.data);
   const logger = log(values.json === true);
   const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });

@@ -7,11 +7,13 @@
  * before a run folder is made.
  */
 import { existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { refuseUnreachableChaos } from '../../../cli/chaos-plan.js';
 import { runCommand, type RunOptions } from '../../../cli/run-command.js';
+import { serve } from '../../../cli/serve.js';
 import { cliExitCodeFor, ValidationError } from '../../../core/errors.js';
 import { CLI_EXIT } from '../../../core/exit-codes.js';
 
@@ -59,6 +61,28 @@ describe('arbfleet run: arguments refused before anything is written', () => {
     const error = await refusal(E2E, { out, storeFaultBound: 'xyz' });
     expect(error.message).toBe('--store-fault-bound: expected a duration from 1s to 1h such as 20s, got "xyz"');
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("an --api-port something already listens on, before the run folder (or serve's data folder) is made", async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    try {
+      const base = mkdtempSync(join(tmpdir(), 'arbfleet-busy-port-'));
+      const out = join(base, 'out');
+      const expected = `--api-port: 127.0.0.1:${port} cannot be listened on (EADDRINUSE: something already listens there, another arbfleet perhaps): give another port, or 0 for any free one`;
+      expect((await refusal(E2E, { out, apiPort: String(port) })).message).toBe(expected);
+      expect(existsSync(out)).toBe(false);
+      const data = join(base, 'data');
+      const served = await serve({ apiPort: String(port), data }, () => ({ log: () => undefined })).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect((served as Error).message).toBe(expected);
+      expect(existsSync(data)).toBe(false);
+    } finally {
+      taken.close();
+    }
   });
 
   it('a --chaos fault on a shard the campaign does not have, or after its end', async () => {
