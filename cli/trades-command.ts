@@ -1,7 +1,10 @@
 /**
  * `arbfleet trades DIR`: the trade blotter of a run folder, from its ledger (issue 21): one row
  * per trade, closed trades in close order then open ones, with entry and exit prices per venue,
- * the quote ages the entry was priced on, the exit reason and the P&L in the reporting currency.
+ * each venue's entry quantity filled (and ordered: the CSV has both exact, the table `0.004 of
+ * 0.01` when a leg filled less), the unhedged part when the legs filled different quantities (leg
+ * risk: a bare position on one venue), the quote ages the entry was priced on, the exit reason and
+ * the P&L in the reporting currency.
  * A table by default; `--csv` (RFC 4180, through csv-stringify) or `--json` (one JSON object per
  * line) for machines. `--symbol` keeps one symbol's trades.
  */
@@ -39,8 +42,27 @@ function pnlCell(pnl: Micros, currency: string, exact: boolean): string {
   return formatMoney(pnl, '', { grouped: false, decimals: exact ? 6 : currencyDecimals(currency) });
 }
 
-/** The blotter's columns: header, and the cell of a row (`-` for a missing value in the table, empty in CSV). */
-const COLUMNS: readonly { header: string; cell: (t: TradeRow, pnl: (m: Micros) => string) => string | number | null; right?: boolean }[] = [
+/** A quantity: in CSV exact (every digit of the ledger's number), in the table to 8 significant digits. */
+function qty(value: number, exact: boolean): string {
+  return exact ? String(value) : String(Number(value.toPrecision(8)));
+}
+
+/** An entry leg's quantity in the table: `0.004 of 0.01` when it filled less than ordered. */
+function filledCell(filled: number | null, ordered: number | null): string | null {
+  if (filled === null) return null;
+  return ordered !== null && filled < ordered * (1 - 1e-9) ? `${qty(filled, false)} of ${qty(ordered, false)}` : qty(filled, false);
+}
+
+/** One column: its header, the cell of a row (`-` for a missing value in the table, empty in CSV), and where it shows. */
+interface Column {
+  header: string;
+  cell: (t: TradeRow, pnl: (m: Micros) => string) => string | number | null;
+  right?: boolean;
+  /** Only in the table (`table`) or only in CSV (`csv`); both when absent. */
+  only?: 'table' | 'csv';
+}
+
+const COLUMNS: readonly Column[] = [
   { header: 'opened (UTC)', cell: (t) => formatInstant(t.openedAt) },
   { header: 'closed (UTC)', cell: (t) => (t.closedAt === null ? null : formatInstant(t.closedAt)) },
   { header: 'shard', cell: (t) => t.shardId },
@@ -51,6 +73,15 @@ const COLUMNS: readonly { header: string; cell: (t: TradeRow, pnl: (m: Micros) =
   { header: 'entry B', cell: (t) => price(t.entryB), right: true },
   { header: 'exit A', cell: (t) => price(t.exitA), right: true },
   { header: 'exit B', cell: (t) => price(t.exitB), right: true },
+  { header: 'filled A', cell: (t) => filledCell(t.qtyA, t.orderedQtyA), right: true, only: 'table' },
+  { header: 'filled B', cell: (t) => filledCell(t.qtyB, t.orderedQtyB), right: true, only: 'table' },
+  { header: 'unhedged', cell: (t) => (t.unhedged === null ? null : `${t.unhedged.venue} ${qty(t.unhedged.qty, false)}`), only: 'table' },
+  { header: 'filled A', cell: (t) => (t.qtyA === null ? null : qty(t.qtyA, true)), only: 'csv' },
+  { header: 'ordered A', cell: (t) => (t.orderedQtyA === null ? null : qty(t.orderedQtyA, true)), only: 'csv' },
+  { header: 'filled B', cell: (t) => (t.qtyB === null ? null : qty(t.qtyB, true)), only: 'csv' },
+  { header: 'ordered B', cell: (t) => (t.orderedQtyB === null ? null : qty(t.orderedQtyB, true)), only: 'csv' },
+  { header: 'unhedged venue', cell: (t) => t.unhedged?.venue ?? null, only: 'csv' },
+  { header: 'unhedged qty', cell: (t) => (t.unhedged === null ? null : qty(t.unhedged.qty, true)), only: 'csv' },
   { header: 'quote age A s', cell: (t) => t.quoteAgeASec, right: true },
   { header: 'quote age B s', cell: (t) => t.quoteAgeBSec, right: true },
   { header: 'exit reason', cell: (t) => t.exitReason ?? 'open' },
@@ -94,20 +125,22 @@ export async function tradesCommand(dir: string, options: TradesOptions, out: (t
 
 /** The blotter as RFC 4180 CSV, a header line first; P&L exact to the micro-unit. */
 export function renderCsv(rows: readonly TradeRow[], currency: string): string {
-  const header = COLUMNS.map((c) => (c.header === 'P&L' ? `P&L ${currency}`.trim() : c.header));
+  const columns = COLUMNS.filter((c) => c.only !== 'table');
+  const header = columns.map((c) => (c.header === 'P&L' ? `P&L ${currency}`.trim() : c.header));
   const pnl = (m: Micros) => pnlCell(m, currency, true);
-  return stringify([header, ...rows.map((r) => COLUMNS.map((c) => c.cell(r, pnl) ?? ''))]);
+  return stringify([header, ...rows.map((r) => columns.map((c) => c.cell(r, pnl) ?? ''))]);
 }
 
 /** The blotter as aligned text lines, then a total line. */
 export function renderTable(rows: readonly TradeRow[], currency: string): string[] {
   const pnl = (m: Micros) => pnlCell(m, currency, false);
-  const cells = rows.map((r) => COLUMNS.map((c) => String(c.cell(r, pnl) ?? '-')));
-  const header = COLUMNS.map((c) => (c.header === 'P&L' && currency ? `P&L ${currency}` : c.header));
+  const columns = COLUMNS.filter((c) => c.only !== 'csv');
+  const cells = rows.map((r) => columns.map((c) => String(c.cell(r, pnl) ?? '-')));
+  const header = columns.map((c) => (c.header === 'P&L' && currency ? `P&L ${currency}` : c.header));
   const widths = header.map((h, i) => Math.max(h.length, ...cells.map((r) => (r[i] ?? '').length)));
   const line = (r: readonly string[]) =>
     r
-      .map((cell, i) => (COLUMNS[i]?.right ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
+      .map((cell, i) => (columns[i]?.right ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0)))
       .join('  ')
       .trimEnd();
   const closed = rows.filter((r) => r.pnlMicros !== null && r.closedAt !== null);

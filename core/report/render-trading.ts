@@ -86,6 +86,7 @@ const TRADE_HEADERS = [
   'Closed',
   'Entry A / B',
   'Exit A / B',
+  'Filled A / B',
   'Quote age A / B at entry',
   'Exit reason',
   'P&L',
@@ -101,10 +102,24 @@ function tradeCells(r: TradeRow, currency: string): string[] {
     formatInstant(r.closedAt),
     `${price(r.entryA)} / ${price(r.entryB)}`,
     `${price(r.exitA)} / ${price(r.exitB)}`,
+    filledText(r),
     `${seconds3(r.quoteAgeASec)} / ${seconds3(r.quoteAgeBSec)}`,
     r.exitReason ?? 'open',
     r.pnlMicros === null ? '–' : formatMoney(r.pnlMicros, currency),
   ];
+}
+/** A quantity to 8 significant digits (`0.005`, not `0.004999999999999999`; `arbfleet trades --csv` has it exact). */
+const quantity = (q: number) => String(Number(q.toPrecision(8)));
+
+/**
+ * Each venue's entry quantity, `of` its order when it filled less (`0.01 / 0 of 0.01`), and the
+ * unhedged part when the legs differ (`⚠ unhedged A 0.01`): one side of the trade was a bare position.
+ */
+export function filledText(r: TradeRow): string {
+  const leg = (qty: number | null, ordered: number | null) =>
+    qty === null ? '–' : ordered !== null && qty < ordered * (1 - 1e-9) ? `${quantity(qty)} of ${quantity(ordered)}` : quantity(qty);
+  const legs = `${leg(r.qtyA, r.orderedQtyA)} / ${leg(r.qtyB, r.orderedQtyB)}`;
+  return r.unhedged === null ? legs : `${legs} ⚠ unhedged ${r.unhedged.venue} ${quantity(r.unhedged.qty)}`;
 }
 const seconds3 = (s: number | null) => (s === null ? '–' : `${formatNumber(s, 3)} s`);
 
@@ -332,7 +347,7 @@ function tradesHtml(t: TradingReport, currency: string): string {
   const table = (id: string, list: readonly TradeRow[]) =>
     `<div id="${id}">${htmlTable(
       TRADE_HEADERS,
-      list.map((r) => tradeCells(r, currency).map((c, i) => cell(c, i === 2 || (i >= 6 && i !== 9)))),
+      list.map((r) => tradeCells(r, currency).map((c, i) => cell(c, i === 2 || (i >= 6 && i !== 10)))),
     )}</div>`;
   const body =
     best.length === 0

@@ -11,13 +11,30 @@ import type { RiskFigures, SymbolPnlRow, TradeRow } from './trading-schema.js';
 export const BLOTTER_NOTES = [
   'Trades and P&L per symbol: a trade is its fills with one (shard, tradeId); its P&L is the integer sum of fillCashMicros over its legs, ' +
     "a symbol's P&L the integer sum over its closed trades; best and worst are its highest and lowest trade P&L. Quote ages at entry are " +
-    "eventTs − quoteTsA and eventTs − quoteTsB of the OPEN fills (the older leg's), absent for fills recorded before quote times were.",
+    "eventTs − quoteTsA and eventTs − quoteTsB of the OPEN fills (the older leg's), absent for fills recorded before quote times were. " +
+    "Filled A / B: each venue's entry quantity, 'of' its order when it filled less (Fill.orderedQty); a leg that filled 0 has no price. " +
+    'Unhedged: the entry legs filled different quantities (leg risk: one venue missed or filled part), so |qty A − qty B| on the venue that ' +
+    'filled more was a bare position and part of the P&L is its move, not the spread (quantities equal within 1e-9 of the larger are hedged).',
   "Profit factor = gross profit / gross loss over closed trades (sums of the winning and, as a positive number, the losing trades' P&L); " +
     '∞ when there is no losing trade but a profit, n/a without a closed trade or with neither profit nor loss.',
   "Sharpe (per trade, not annualised) = mean(r) / s(r) over the closed trades, where r = trade P&L / entry notional (venue B's OPEN leg, " +
     'qty × price, reporting currency) and s the sample standard deviation (n − 1); no risk-free rate is subtracted; n/a below 2 trades or when every r is equal. ' +
     "Sampled per trade, not per unit of time, so it does not scale with the run's length: multiply by √(trades per year) to annualise.",
 ];
+
+/**
+ * Two legs' quantities agree within this share of the larger (relative): the engine sums a leg's levels
+ * in floating point, so two legs sent for the same quantity may differ in the last place.
+ */
+export const UNHEDGED_TOLERANCE = 1e-9;
+
+/** The venue whose entry leg filled more and by how much, or null when the two agree (or a leg is not in the ledger). */
+function unhedgedOf(qtyA: number | null, qtyB: number | null): TradeRow['unhedged'] {
+  if (qtyA === null || qtyB === null) return null;
+  const gap = Math.abs(qtyA - qtyB);
+  if (gap <= UNHEDGED_TOLERANCE * Math.max(qtyA, qtyB)) return null;
+  return { venue: qtyA > qtyB ? 'A' : 'B', qty: gap };
+}
 
 /** Each trade in the ledgers: closed trades in close order (close ts, shard, tradeId), then open ones by entry. */
 export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeRow[] {
@@ -34,6 +51,11 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
       entryB: null,
       exitA: null,
       exitB: null,
+      qtyA: null,
+      qtyB: null,
+      orderedQtyA: null,
+      orderedQtyB: null,
+      unhedged: null,
       quoteAgeASec: null,
       quoteAgeBSec: null,
       exitReason: null,
@@ -45,11 +67,17 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
       t.pnlMicros += fillCashMicros(fill);
       if (fill.kind === 'OPEN') {
         t.openedAt = Math.min(t.openedAt, fill.ts);
+        const price = fill.qty > 0 ? fill.price : null;
+        const ordered = fill.orderedQty ?? null;
         if (fill.venue === 'A') {
-          t.entryA = fill.price;
+          t.entryA = price;
+          t.qtyA = fill.qty;
+          t.orderedQtyA = ordered;
           t.direction = fill.side === 'SELL' ? 'sell-a-buy-b' : 'buy-a-sell-b';
         } else {
-          t.entryB = fill.price;
+          t.entryB = price;
+          t.qtyB = fill.qty;
+          t.orderedQtyB = ordered;
           t.notionalMicros = fill.qty * fill.price * MICROS;
         }
         const decidedAt = fill.eventTs ?? fill.ts;
@@ -58,8 +86,9 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
       } else {
         t.closedAt = Math.max(t.closedAt ?? -Infinity, fill.ts);
         t.exitReason = fill.reason;
-        if (fill.venue === 'A') t.exitA = fill.price;
-        else t.exitB = fill.price;
+        const price = fill.qty > 0 ? fill.price : null;
+        if (fill.venue === 'A') t.exitA = price;
+        else t.exitB = price;
       }
     },
   );
@@ -67,7 +96,8 @@ export function tradeRowsOf(ledgers: Readonly<Record<string, readonly Fill[]>>):
   closed.sort((x, y) => (x.closedAt as number) - (y.closedAt as number) || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
   const open = rows.filter((t) => t.closedAt === null);
   open.sort((x, y) => x.openedAt - y.openedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
-  return [...closed, ...open].map(({ notionalMicros, ...t }) => {
+  return [...closed, ...open].map(({ notionalMicros, ...row }) => {
+    const t = { ...row, unhedged: unhedgedOf(row.qtyA, row.qtyB) };
     if (t.closedAt === null) return { ...t, pnlMicros: null };
     const pnl = micros(t.pnlMicros, 'trades[].pnlMicros');
     return { ...t, pnlMicros: pnl, returnOnNotional: notionalMicros > 0 ? pnl / notionalMicros : null };

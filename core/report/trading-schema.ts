@@ -137,11 +137,29 @@ export const TradeRowSchema = z
     openedAt: z.number(),
     /** Exit time (latest CLOSE fill `ts`, ms); null while open. */
     closedAt: z.number().nullable(),
-    /** Entry and exit prices per venue, each in its own quote currency; null when that leg is not in the ledger. */
+    /**
+     * Entry and exit prices per venue, each in its own quote currency; null when that leg is not in the
+     * ledger or filled nothing (a missed leg's fill has quantity 0: its price was never paid).
+     */
     entryA: z.number().nullable(),
     entryB: z.number().nullable(),
     exitA: z.number().nullable(),
     exitB: z.number().nullable(),
+    /** Quantity each venue's entry leg filled, base asset; null when that leg is not in the ledger (0: the leg missed). */
+    qtyA: z.number().nonnegative().nullable(),
+    qtyB: z.number().nonnegative().nullable(),
+    /** Quantity each venue's entry leg was ordered (`Fill.orderedQty`); null for fills without execution detail (filled as ordered). */
+    orderedQtyA: z.number().nonnegative().nullable(),
+    orderedQtyB: z.number().nonnegative().nullable(),
+    /**
+     * The entry legs filled different quantities (leg risk, `execution-model.ts`): the venue that filled
+     * more and the quantity it holds without a hedge on the other (`|qtyA − qtyB|`); null when they agree
+     * within `UNHEDGED_TOLERANCE`. Its P&L is in part a bare position's, not the spread's.
+     */
+    unhedged: z
+      .object({ venue: z.enum(['A', 'B']), qty: z.number().positive() })
+      .strict()
+      .nullable(),
     /** Age of venue A's / B's quote the entry was priced on, seconds (`eventTs − quoteTsA`); null for fills without quote times. */
     quoteAgeASec: z.number().nullable(),
     quoteAgeBSec: z.number().nullable(),

@@ -48,7 +48,7 @@ describe('arbfleet run: a whole campaign on this machine', () => {
     expect((await csv.exited).code, csv.stderr()).toBe(0);
     const [header, ...lines] = csv.stdout().trim().split('\n');
     expect(header).toBe(
-      'opened (UTC),closed (UTC),shard,symbol,trade,direction,entry A,entry B,exit A,exit B,quote age A s,quote age B s,exit reason,P&L USDT',
+      'opened (UTC),closed (UTC),shard,symbol,trade,direction,entry A,entry B,exit A,exit B,filled A,ordered A,filled B,ordered B,unhedged venue,unhedged qty,quote age A s,quote age B s,exit reason,P&L USDT',
     );
     expect(lines).toHaveLength(listed.filter((t) => t.symbol === symbol).length);
     for (const line of lines) expect(line.split(',')[3]).toBe(symbol);

@@ -21,6 +21,11 @@ function trade(tradeId: number, pnlMicros: number): TradeRow {
     entryB: 2.1936697,
     exitA: 3034.5039,
     exitB: 2.1978858,
+    qtyA: 0.5,
+    qtyB: 0.5,
+    orderedQtyA: null,
+    orderedQtyB: null,
+    unhedged: null,
     quoteAgeASec: 0.01,
     quoteAgeBSec: 0,
     exitReason: 'REVERSION',
@@ -51,5 +56,51 @@ describe('arbfleet trades: money cells', () => {
     expect(table[2]).toMatch(/ -3490$/);
     expect(table.at(-1)).toBe('2 trade(s), 2 closed; realised P&L -2810 KRW');
     expect(renderTable([trade(0, 494_952)], 'USDT')[1]).toMatch(/ 0\.49$/);
+  });
+});
+
+describe('arbfleet trades: quantities and the unhedged part (/tmp/v7c/s5: B missed, a bare short on A read as a hedged trade)', () => {
+  const s5: TradeRow = {
+    ...trade(0, 9_900_000),
+    entryB: null,
+    exitB: null,
+    qtyA: 0.01,
+    qtyB: 0,
+    orderedQtyA: 0.01,
+    orderedQtyB: 0.01,
+    unhedged: { venue: 'A', qty: 0.01 },
+  };
+  const partial: TradeRow = { ...s5, qtyB: 0.004999999999999999, orderedQtyB: 0.01, unhedged: { venue: 'A', qty: 0.005000000000000001 } };
+
+  it('writes each leg filled and ordered, and the unhedged venue and quantity, exact in CSV', () => {
+    const [header, first, second] = renderCsv([s5, partial], 'USDT').trim().split('\n');
+    const columns = header?.split(',') ?? [];
+    const at = (line: string | undefined, name: string) => line?.split(',')[columns.indexOf(name)];
+    expect(columns).toEqual(expect.arrayContaining(['filled A', 'ordered A', 'filled B', 'ordered B', 'unhedged venue', 'unhedged qty']));
+    expect([
+      at(first, 'entry B'),
+      at(first, 'filled A'),
+      at(first, 'filled B'),
+      at(first, 'ordered B'),
+      at(first, 'unhedged venue'),
+      at(first, 'unhedged qty'),
+    ]).toEqual(['', '0.01', '0', '0.01', 'A', '0.01']);
+    expect([at(second, 'filled B'), at(second, 'unhedged qty')]).toEqual(['0.004999999999999999', '0.005000000000000001']);
+    expect(
+      at(
+        renderCsv([trade(1, 1)], 'USDT')
+          .trim()
+          .split('\n')[1],
+        'unhedged venue',
+      ),
+    ).toBe('');
+  });
+
+  it('writes the table with `of` the order on a short leg and the unhedged part', () => {
+    const [header, first, second, hedged] = renderTable([s5, partial, trade(1, 1)], 'USDT');
+    expect(header).toMatch(/filled A +filled B +unhedged/);
+    expect(first).toMatch(/ 0\.01 +0 of 0\.01 +A 0\.01 /);
+    expect(second).toMatch(/ 0\.01 +0\.005 of 0\.01 +A 0\.005 /);
+    expect(hedged).toMatch(/ 0\.5 +0\.5 +- /);
   });
 });

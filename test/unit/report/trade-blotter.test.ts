@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fillCashMicros, type Fill } from '../../../core/model/fill.js';
 import { riskFiguresOf, symbolPnlOf, tradeRowsOf } from '../../../core/report/trade-blotter.js';
-import { profitFactorText, sharpeText, tradeTableOf, tradingHtml, tradingMarkdown, TRADE_TABLE_N } from '../../../core/report/render-trading.js';
+import { filledText, profitFactorText, sharpeText, tradeTableOf, tradingHtml, tradingMarkdown, TRADE_TABLE_N } from '../../../core/report/render-trading.js';
 import { tradingConfigOf, tradingReportOf } from '../../../core/report/trading.js';
 import { TradingReportSchema, type TradeRow, type TradingReport } from '../../../core/report/trading-schema.js';
 import { ZERO_MICROS } from '../../../core/model/units.js';
@@ -168,7 +168,7 @@ describe('the trade tables of the report', () => {
     const md = tradingMarkdown(report(), 'USDT', (s) => s);
     expect(md).toContain('### Trades: All 3 closed trades, in close order; 1 open trade(s) are in report.json');
     expect(md).toContain(
-      '| shard-000 | BTC | 0 | sell A / buy B | 1970-01-01T00:00:01Z | 1970-01-01T00:00:10Z | 100 / 100 | 98 / 100 | 1.5 s / 0.25 s | REVERSION | 2.00 USDT |',
+      '| shard-000 | BTC | 0 | sell A / buy B | 1970-01-01T00:00:01Z | 1970-01-01T00:00:10Z | 100 / 100 | 98 / 100 | 1 / 1 | 1.5 s / 0.25 s | REVERSION | 2.00 USDT |',
     );
     expect(md).toContain('### P&L per symbol');
     expect(md).toContain('| ETH | 1 | 1 | 100 % | 2.00 USDT | 2.00 USDT | 2.00 USDT |');
@@ -198,5 +198,56 @@ describe('the trade tables of the report', () => {
     const words = 'an entry signal came while the symbol already had its maximum of open trades (risk.maxOpenTradesPerSymbol)';
     expect(tradingMarkdown(report(), 'USDT', (s) => s)).toContain(`| symbol-open-trades | 1,092 | ${words} |`);
     expect(tradingHtml(report(), 'USDT')).toContain(`<td>symbol-open-trades</td><td class="num">1092</td><td>${words}</td>`);
+  });
+});
+
+describe('a trade whose legs filled different quantities (leg risk)', () => {
+  /** /tmp/v7c/s5's ledger (top-size, B 250 ms): A sold 0.01; B's buy found no size, 0 of 0.01; closed 0.01 on A, nothing on B. */
+  const s5Leg = (seq: number, venue: 'A' | 'B', side: 'BUY' | 'SELL', kind: 'OPEN' | 'CLOSE', qty: number, price: number, orderedQty: number): Fill => ({
+    seq,
+    tradeId: 0,
+    symbol: 'BTC',
+    venue,
+    side,
+    kind,
+    reason: kind === 'OPEN' ? 'ENTRY' : 'TAKE_PROFIT',
+    qty,
+    price,
+    fee: 0,
+    fxRate: 1000,
+    ts: 1_700_000_000_000 + seq * 1000,
+    decisionPrice: price,
+    orderedQty,
+    generation: 0,
+  });
+  const s5 = {
+    'shard-000': [
+      s5Leg(0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 0.01),
+      s5Leg(1, 'B', 'BUY', 'OPEN', 0, 100_050, 0.01),
+      s5Leg(2, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 0.01),
+      s5Leg(3, 'B', 'SELL', 'CLOSE', 0, 99_990, 0),
+    ],
+  };
+
+  it('shows each leg filled, B missed with no price, and marks the bare short on A as unhedged (it read as a hedged +9.90 before)', () => {
+    const [row] = tradeRowsOf(s5);
+    expect(row).toMatchObject({ entryA: 101_000_000, entryB: null, exitB: null, qtyA: 0.01, qtyB: 0, orderedQtyB: 0.01, unhedged: { venue: 'A', qty: 0.01 } });
+    expect(row?.pnlMicros).toBe(9_900_000);
+    expect(filledText(row as TradeRow)).toBe('0.01 / 0 of 0.01 ⚠ unhedged A 0.01');
+    const t = tradingReportOf(s5, new Map(), tradingConfigOf({}));
+    expect(tradingMarkdown(t, 'USDT', (s) => s)).toContain('| 101,000,000 / – | 100,010,000 / – | 0.01 / 0 of 0.01 ⚠ unhedged A 0.01 |');
+  });
+
+  it('marks a partial leg, and calls legs a unit in the last place apart hedged', () => {
+    const partial = structuredClone(s5);
+    Object.assign(partial['shard-000'][1] as Fill, { qty: 0.004 });
+    Object.assign(partial['shard-000'][3] as Fill, { qty: 0.004, orderedQty: 0.004 });
+    expect(filledText(tradeRowsOf(partial)[0] as TradeRow)).toBe('0.01 / 0.004 of 0.01 ⚠ unhedged A 0.006');
+    const rounded = structuredClone(s5);
+    Object.assign(rounded['shard-000'][1] as Fill, { qty: 0.010000000000000002 });
+    Object.assign(rounded['shard-000'][3] as Fill, { qty: 0.010000000000000002, orderedQty: 0.010000000000000002 });
+    const row = tradeRowsOf(rounded)[0] as TradeRow;
+    expect(row.unhedged).toBeNull();
+    expect(filledText(row)).toBe('0.01 / 0.01');
   });
 });
