@@ -14,6 +14,9 @@ export const EXECUTION_NOTES = [
   'Execution: slippage of a leg = how much worse than the decision price it filled, bps of the decision price (a buy: (price − decision) / ' +
     'decision; a sale: (decision − price) / decision; negative = better), averaged over legs weighted by quantity. Fill ratio = quantity ' +
     "filled / quantity ordered over entry legs (an entry's order quantity is the strategy's, before sizes; exits always fill in full). " +
+    'Sizes: under top-size and depth an entry takes at most what the book shows (the rest is not filled); an exit always fills in full, the part ' +
+    'beyond the displayed size at the last level shown, and a fill does not record the displayed size, so the report cannot count how much an exit ' +
+    'took beyond the book. ' +
     'Partial: an entry leg filled above 0 and below its order; missed: an entry leg that filled 0 of an order above 0 (its other leg filled). ' +
     'A close of nothing (quantity 0: its entry leg missed, so there was no position on that venue to close) is not a leg: it is not counted ' +
     'in legs, missed legs or unsized legs. Legs without execution detail ' +
@@ -183,13 +186,21 @@ function cells(r: ExecutionRow): string[] {
   ];
 }
 
+/**
+ * What a sized model's exits did (`execution-model.ts`: exits always fill in full, the part beyond the
+ * displayed size at the last level walked): the fills carry no displayed size, so how much went beyond
+ * the book cannot be counted from the ledger (/tmp/v7c/s15: exits took 0.01 on books showing 0.001).
+ */
+const EXITS_BEYOND_BOOK =
+  'exits always filled in full, any part beyond the displayed size at the last level shown (the fills do not record the displayed size, so how much went beyond the book is not counted)';
+
 /** One sentence: the model, the latency assumed, and what was assumed about size. */
 export function executionSummary(e: ExecutionQuality): string {
   const sizes =
     e.sizes === 'recorded'
-      ? 'every leg filled against the recorded sizes'
+      ? `entries filled within the recorded sizes; ${EXITS_BEYOND_BOOK}`
       : e.sizes === 'partly'
-        ? `${formatCount(e.total.unsizedLegs)} legs found no recorded size and assumed unlimited size`
+        ? `${formatCount(e.total.unsizedLegs)} legs found no recorded size and assumed unlimited size; the other entries filled within the recorded sizes; ${EXITS_BEYOND_BOOK}`
         : e.model === 'top'
           ? 'fills assumed unlimited size at the top of the book (model top reads no size)'
           : 'no sizes in the data: fills assumed unlimited size';

@@ -60,7 +60,11 @@ describe('execution quality', () => {
     expect(e.total.fillRatio).toBeCloseTo(19 / 30, 12);
     const md = executionMarkdown(e, (t) => t);
     expect(md).toContain('| BTC | 4 | 70 % | 1 | 0 | 25 | 9.9 | 50 | 0 |');
-    expect(md).toContain('latency assumed A 50 ms, B 120 ms; every leg filled against the recorded sizes');
+    // Exits always fill in full, beyond the book when it shows less (/tmp/v7c/s15): never "every leg filled against the recorded sizes".
+    expect(md).toContain(
+      'latency assumed A 50 ms, B 120 ms; entries filled within the recorded sizes; exits always filled in full, any part beyond the displayed size at the last level shown',
+    );
+    expect(md).not.toContain('every leg filled against the recorded sizes');
     const html = executionHtml(e);
     expect(html).toContain('<p id="execution-summary">Model depth, latency assumed A 50 ms, B 120 ms;');
     expect(html.match(/<tr>/g)?.length).toBe(4); // the header, BTC, ETH and the total
