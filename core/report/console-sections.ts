@@ -25,6 +25,7 @@ import { type Micros, sumMicros } from '../model/units.js';
 import type { CampaignView, ShardKey } from '../ports.js';
 import { cell, htmlTable } from './html-page.js';
 import { escapeHtml } from './html-text.js';
+import { filledText } from './render-trading.js';
 import { reportConfigOf } from './report-config.js';
 import { formatBytes, formatCount, formatInstant, formatLatencyUs, formatMoney, formatNumber, formatSeconds } from './report-format.js';
 import { causeEvidence } from './restart-evidence.js';
@@ -295,6 +296,7 @@ function blotterHtml(campaignId: string, trades: readonly TradeRow[], currency: 
     cell(price(t.entryB), true),
     cell(price(t.exitA), true),
     cell(price(t.exitB), true),
+    cell(filledText(t), true),
     cell(t.quoteAgeASec === null ? '—' : formatNumber(t.quoteAgeASec, 3), true),
     cell(t.quoteAgeBSec === null ? '—' : formatNumber(t.quoteAgeBSec, 3), true),
     cell(t.exitReason ?? 'open'),
@@ -316,6 +318,7 @@ function blotterHtml(campaignId: string, trades: readonly TradeRow[], currency: 
         'Entry B',
         'Exit A',
         'Exit B',
+        'Filled A / B',
         'Quote age A s',
         'Quote age B s',
         'Exit reason',

@@ -132,5 +132,8 @@ describe("the console's page of a campaign", () => {
     expect(total).toBeGreaterThan(BLOTTER_ROWS);
     expect(rows - 1).toBe(BLOTTER_ROWS);
     expect(trades).toContain(`${total.toLocaleString('en-US')} trade(s)`);
+    // Each leg's entry quantity (the fixture's legs are hedged: 10 on each venue).
+    expect(trades).toContain('<th>Filled A / B</th>');
+    expect(trades).toContain('<td class="num">10 / 10</td>');
   });
 });
