@@ -236,7 +236,11 @@ function restarts(report: CampaignReport): string {
 
 function ledger(report: CampaignReport): string {
   const l = report.ledger;
-  const verdict = `<p class="${l.pass ? 'pass' : 'fail'}">${l.pass ? '✓ Every counted fill is in the ledger exactly once.' : "✗ The ledger does not match the engines' counters."}</p>`;
+  const failure =
+    l.fillRuleBreaks.length > 0
+      ? `✗ The ledger holds fills no correct engine makes: ${l.fillRuleBreaks.join('; ')} (the Ledger exact row counts them and any counter that does not match).`
+      : "✗ The ledger does not match the engines' counters.";
+  const verdict = `<p class="${l.pass ? 'pass' : 'fail'}">${l.pass ? '✓ Every counted fill is in the ledger exactly once.' : escapeHtml(failure)}</p>`;
   const rows = [...l.shards, { shardId: 'total', ...l }].map((s) => [
     cell(s.shardId),
     cell(formatCount(s.fillsInLedger), true),

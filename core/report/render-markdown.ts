@@ -136,8 +136,10 @@ function ledger(report: CampaignReport): string {
   ]);
   const verdict = l.pass
     ? "✅ Every counted fill is in the ledger exactly once, realised P&L recomputed from it matches the engines', no engine claimed trades beyond it, " +
-      'and every fill keeps to its order, its entry and its decision price."'
-    : "❌ The ledger does not match the engines' counters.";
+      'and every fill keeps to its order, its entry and its decision price.'
+    : l.fillRuleBreaks.length > 0
+      ? `❌ The ledger holds fills no correct engine makes: ${l.fillRuleBreaks.map((b) => inline(b)).join('; ')} (the Ledger exact row counts them and any counter that does not match).`
+      : "❌ The ledger does not match the engines' counters.";
   return `## Ledger check\n\n${verdict}\n\n${table(LEDGER_TABLE_HEADERS, rows)}`;
 }
 

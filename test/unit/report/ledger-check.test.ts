@@ -10,6 +10,7 @@ import { type Progress, ProgressSchema } from '../../../core/model/progress.js';
 import { formatMoney, micros } from '../../../core/model/units.js';
 import { checkShardLedger, fillRuleBreaksOf, realizedMicrosOf } from '../../../core/report/ledger-check.js';
 import type { Fill } from '../../../core/model/fill.js';
+import { renderHtml } from '../../../core/report/render-html.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
 import { CampaignReportSchema, type CampaignReport } from '../../../core/report/report-schema.js';
 import { campaignRun } from './report-fixtures.js';
@@ -250,5 +251,7 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       `fills no engine makes: 1 leg(s) filled better than their decision price with no latency (shard-001 trade 0: venue B's entry sold at ${sale.price}, better than its decision bid ${sale.price - 1} with no latency)`,
     );
     expect(CampaignReportSchema.parse(report)).toEqual(report);
+    expect(renderMarkdown(report)).toContain(`❌ The ledger holds fills no correct engine makes: shard-001 trade 0: venue B's entry sold at ${sale.price}`);
+    expect(renderHtml(report)).toContain(`✗ The ledger holds fills no correct engine makes: shard-001 trade 0: venue B&#39;s entry sold at ${sale.price}`);
   });
 });
