@@ -47,6 +47,29 @@ export const HelloMessageSchema = z
 export const ProtocolLatencySchema = z.object({ p50Us: z.number().nonnegative(), p99Us: z.number().nonnegative(), maxUs: z.number().nonnegative() }).strict();
 
 /**
+ * One venue's updates as the engine took them (the built-in engine's `VenueQuality` in
+ * `core/model/progress.ts`, same meaning): how many, and the event time of the latest, ms since the
+ * epoch. That time is the venue's own exchange time when its update carries one, never later than
+ * the update's arrival (clamp it: a venue clock ahead of ours must not make a quote fresher than its
+ * arrival), else the arrival (live) or the recorded time (replay). The report's "Quote coverage" row
+ * ages it against the message's `eventTime` at each heartbeat.
+ */
+export const ProtocolVenueSchema = z
+  .object({
+    /** Updates taken from this venue (this generation or the shard's life, as the engine counts them; the built-in engine keeps them in its checkpoint). */
+    updates: z.number().int().nonnegative(),
+    /** Event time of the latest update taken, ms since the epoch; absent before the first. Never later than `eventTime`, never goes back. */
+    lastUpdateAt: z.number().optional(),
+  })
+  .strict();
+
+/**
+ * The venues' updates (`ProtocolVenueSchema`): venues A and B, and the FX rate's source when the
+ * engine has one (absent: a fixed rate or one currency).
+ */
+export const ProtocolVenuesSchema = z.object({ a: ProtocolVenueSchema, b: ProtocolVenueSchema, fx: ProtocolVenueSchema.optional() }).strict();
+
+/**
  * What the engine has done so far, written as often as it likes (the agent heartbeats the latest
  * at the campaign's `watchdog.heartbeatInterval`). `counter` is the progress the stall rule
  * judges: any monotonic count the engine chooses (loop turns, updates processed); it must never
@@ -67,6 +90,13 @@ export const ProgressMessageSchema = z
     /** The recorded (event) time the engine stands at, ms since the epoch. */
     eventTime: z.number().optional(),
     latency: ProtocolLatencySchema.optional(),
+    /**
+     * Each venue's updates (optional, added in v1 without a version change): the heartbeat's
+     * `Progress.venues`, from which the report judges "Quote coverage"; without it that row cannot
+     * judge the engine. A venue's `lastUpdateAt` needs `eventTime` in the same message and is never
+     * later than it; it never goes back (`docs/task-protocol.md`, ordering rules).
+     */
+    venues: ProtocolVenuesSchema.optional(),
   })
   .strict();
 
@@ -95,6 +125,7 @@ export const EngineMessageSchema = z.discriminatedUnion('type', [HelloMessageSch
 export type EngineMessage = z.infer<typeof EngineMessageSchema>;
 export type HelloMessage = z.infer<typeof HelloMessageSchema>;
 export type ProgressMessage = z.infer<typeof ProgressMessageSchema>;
+export type ProtocolVenue = z.infer<typeof ProtocolVenueSchema>;
 export type CommitMessage = z.infer<typeof CommitMessageSchema>;
 export type DoneMessage = z.infer<typeof DoneMessageSchema>;
 

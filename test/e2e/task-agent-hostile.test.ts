@@ -169,4 +169,19 @@ describe('the agent with a hostile or broken engine', () => {
     expect(exit.code).toBe(ENGINE_EXIT.FATAL);
     expect(lastStderrLine(task)).toMatch(/protocol violation: stdout line 4: progress message: counter: expected 1 or more \(it never goes back\), found 0$/);
   });
+
+  it("a venue's update time later than the engine's event time, or going back, is a violation naming the venue and both times", async () => {
+    const [future, back] = await Promise.all([run('good', { FAKE_VENUES: 'future' }), run('good', { FAKE_VENUES: 'back' })]);
+    expect(future.exit.code).toBe(ENGINE_EXIT.FATAL);
+    expect(lastStderrLine(future.task)).toMatch(
+      /protocol violation: stdout line 2: progress message: venues\.a\.lastUpdateAt: expected at most eventTime 1767225601000 \(no update is later than the time the engine stands at\), found 1767225602000 \(1000 ms later\)$/,
+    );
+    expect(back.exit.code).toBe(ENGINE_EXIT.FATAL);
+    expect(lastStderrLine(back.task)).toMatch(
+      /progress message: venues\.b\.lastUpdateAt: expected 1767225600900 or later \(it never goes back\), found 1767225595000$/,
+    );
+    // Refused, never heartbeated: no stored heartbeat carries a venue time from the future of its event time.
+    const beats = await future.task.store.readHeartbeats(future.task.key);
+    expect(beats.some((b) => b.progress.venues !== undefined)).toBe(false);
+  });
 });

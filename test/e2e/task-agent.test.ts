@@ -7,11 +7,21 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { CampaignConfigSchema } from '../../core/config/campaign-config.js';
 import { ENGINE_EXIT } from '../../core/exit-codes.js';
+import { tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../core/report/trading.js';
 import { waitFor } from '../support/engine-process.js';
-import { agentEvents, startAgentTask } from './agent-task-support.js';
+import { type AgentTask, agentEvents, startAgentTask } from './agent-task-support.js';
 
 const dirs: string[] = [];
+
+/** The report's "Quote coverage" row over the shard's stored heartbeats, judged as the report judges it (`core/report/trading.ts`), on the config the agent ran. */
+async function coverageOf(task: AgentTask) {
+  const config = CampaignConfigSchema.parse(JSON.parse(readFileSync(join(task.dir, 'campaign.json'), 'utf8')));
+  const trading = tradingConfigOf(config as unknown as Record<string, unknown>);
+  const venues = venueQualityOf([await task.store.readHeartbeats(task.key)], trading);
+  return { venues, row: tradingAcceptanceOf({}, venues, [], {}, trading).find((r) => r.id === 'data-coverage') };
+}
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -44,6 +54,9 @@ describe('the agent with a well-behaved engine', () => {
     expect(heartbeats.every((h) => h.progress.latencyMeasured === false)).toBe(true);
     // Who the engine said it was rides in the heartbeats once it said hello: the report names the engine from it.
     expect(heartbeats.at(-1)?.progress.engine).toEqual({ name: 'fake-engine', version: '1.0.0', protocol: 1 });
+    // No per-venue update times in its progress: the report's Quote coverage row cannot judge it, and says so.
+    expect(heartbeats.some((h) => h.progress.venues !== undefined)).toBe(false);
+    expect((await coverageOf(task)).row).toMatchObject({ pass: false, result: 'not measured: no heartbeat carried per-venue update times' });
     expect(task.process.stdout()).toContain('engine: a plain log line from the engine');
     expect(agentEvents(task.process.stdout()).find((e) => e.event === 'summary')).toMatchObject({
       end: 'completed',
@@ -52,6 +65,32 @@ describe('the agent with a well-behaved engine', () => {
       engine: { name: 'fake-engine', version: '1.0.0' },
     });
     task.store.close();
+  });
+
+  it("carries the engine's per-venue update times into the heartbeats, so the report judges Quote coverage: passed when fresh, failed naming a stale venue", async () => {
+    const [fresh, stale] = await Promise.all([
+      startAgentTask('good', { env: { FAKE_VENUES: 'fresh' } }),
+      startAgentTask('good', { env: { FAKE_VENUES: 'stale-b' } }),
+    ]);
+    dirs.push(fresh.dir, stale.dir);
+    for (const task of [fresh, stale]) expect((await task.process.exited).code, task.process.stderr()).toBe(0);
+    // The final heartbeat holds the engine's last progress (counter 4): its venues as sent, FX included.
+    const last = (await fresh.store.readHeartbeats(fresh.key)).at(-1)?.progress;
+    expect(last?.eventTime).toBe(1_767_225_604_000);
+    expect(last?.venues).toEqual({
+      a: { updates: 12, lastUpdateAt: 1_767_225_603_900, skipped: {} },
+      b: { updates: 8, lastUpdateAt: 1_767_225_603_900, skipped: {} },
+      fx: { updates: 4, lastUpdateAt: 1_767_225_603_000, skipped: {} },
+    });
+    const judged = await coverageOf(fresh);
+    expect(judged.row).toMatchObject({ pass: true, result: expect.stringMatching(/^upbit 100(\.0)? %, binance 100(\.0)? %/) });
+    expect(judged.venues.find((v) => v.venue === 'a')?.coverage).toBe(1);
+    // Venue B an hour behind its event time, against maxQuoteAge 10 s: never fresh, the row fails on it.
+    const staleRow = await coverageOf(stale);
+    expect(staleRow.venues.find((v) => v.venue === 'b')?.coverage).toBe(0);
+    expect(staleRow.row).toMatchObject({ pass: false, result: expect.stringMatching(/binance 0(\.0)? %/) });
+    fresh.store.close();
+    stale.store.close();
   });
 
   it('restores the next generation from the engine checkpoint it accepted last and the ledger after it', async () => {

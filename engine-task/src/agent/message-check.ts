@@ -105,6 +105,20 @@ export function isCommitMessage(value: Record<string, unknown>): boolean {
   return true;
 }
 
+/** `ProtocolVenueSchema`: `updates` a count, `lastUpdateAt` finite when present, no other key. */
+function isProtocolVenue(value: unknown): boolean {
+  if (!isPlainObject(value) || !isCount(value.updates)) return false;
+  if (value.lastUpdateAt === undefined) return keyCount(value) === 1;
+  return isFiniteNumber(value.lastUpdateAt) && keyCount(value) === 2;
+}
+
+/** `ProtocolVenuesSchema`: venues `a` and `b`, `fx` when present, no other key. */
+function isProtocolVenues(value: unknown): boolean {
+  if (!isPlainObject(value) || !isProtocolVenue(value.a) || !isProtocolVenue(value.b)) return false;
+  if (value.fx === undefined) return keyCount(value) === 2;
+  return isProtocolVenue(value.fx) && keyCount(value) === 3;
+}
+
 /** `ProgressMessageSchema`. */
 export function isProgressMessage(value: Record<string, unknown>): boolean {
   if (
@@ -130,6 +144,10 @@ export function isProgressMessage(value: Record<string, unknown>): boolean {
   if (value.latency !== undefined) {
     const l = value.latency;
     if (!(isPlainObject(l) && isNonNegative(l.p50Us) && isNonNegative(l.p99Us) && isNonNegative(l.maxUs) && keyCount(l) === 3)) return false;
+    known++;
+  }
+  if (value.venues !== undefined) {
+    if (!isProtocolVenues(value.venues)) return false;
     known++;
   }
   return keyCount(value) === known;

@@ -29,6 +29,7 @@ import { EngineStdout } from './engine-stdout.js';
 import { LineSplitter } from './line-splitter.js';
 import { LogBudget } from './log-budget.js';
 import { ClosedTradeCounter } from './closed-trades.js';
+import { heartbeatVenues, noteVenueTimes, noVenueTimes, progressProblem, type VenueTimes } from './progress-check.js';
 import { engineCheckpointOf, type LedgerCounts, restoredCounts, storedCheckpoint } from './stored-checkpoint.js';
 
 /**
@@ -157,6 +158,8 @@ export class TaskAgent {
   private assignment: AgentMessage | undefined;
   private done: DoneMessage | undefined;
   private latest: ProgressMessage | undefined;
+  /** Each venue's latest `lastUpdateAt` taken in this generation (`progress-check.ts`: it never goes back). */
+  private readonly venueTimes: VenueTimes = noVenueTimes();
   private progressStartedAt = 0;
   private cursor: CommitCursor = { nextCommitSeq: 0, nextFillSeq: 0 };
   /** What the ledger will hold once every validated commit is written, and what it holds (the heartbeat's). */
@@ -404,12 +407,12 @@ export class TaskAgent {
   }
 
   private onProgress(progress: ProgressMessage, lineNo: number): void {
-    if (this.latest !== undefined && progress.counter < this.latest.counter) {
-      this.violation(
-        `stdout line ${lineNo}: progress message: counter: expected ${this.latest.counter} or more (it never goes back), found ${progress.counter}`,
-      );
+    const problem = progressProblem(progress, this.latest, this.venueTimes);
+    if (problem !== undefined) {
+      this.violation(`stdout line ${lineNo}: ${problem}`);
       return;
     }
+    noteVenueTimes(progress, this.venueTimes);
     this.latest = progress;
   }
 
@@ -574,6 +577,8 @@ export class TaskAgent {
       symbols: [],
       turns: p?.counter ?? 0,
       ...(p?.eventTime !== undefined ? { eventTime: p.eventTime } : {}),
+      // Each venue's last update time, aged by the report against eventTime ("Quote coverage"), as the built-in engine's.
+      ...(p?.venues !== undefined ? { venues: heartbeatVenues(p.venues) } : {}),
       // Who the engine said it was: the report names the engine that ran from it, not from the config.
       ...(this.hello ? { engine: { name: this.hello.engine.name, version: this.hello.engine.version, protocol: this.hello.protocol } } : {}),
       // An engine done with feed-done played its whole replay: the report's full-duration row reads feedDone.

@@ -42,6 +42,24 @@ const progressBases: Json[] = [
     eventTime: -1.5,
     latency: { p50Us: 0, p99Us: 1.5, maxUs: 2 },
   },
+  // Per-venue updates (optional): fx present or absent, a venue before its first update (no lastUpdateAt).
+  {
+    type: 'progress',
+    counter: 4,
+    trades: 0,
+    openPositions: 0,
+    realizedPnlMicros: 0,
+    eventTime: 1_767_225_600_000,
+    venues: { a: { updates: 3, lastUpdateAt: 1_767_225_599_000.5 }, b: { updates: 0 }, fx: { updates: 1, lastUpdateAt: -2 } },
+  },
+  {
+    type: 'progress',
+    counter: 5,
+    trades: 0,
+    openPositions: 0,
+    realizedPnlMicros: 0,
+    venues: { a: { updates: 0 }, b: { updates: 2 ** 53 - 1, lastUpdateAt: 0 } },
+  },
 ];
 const commitBases: Json[] = [
   { type: 'commit', seq: 0, fills: [], checkpoint: {} },
@@ -98,6 +116,10 @@ function mutations(base: Json): { label: string; value: Json }[] {
   const copy = () => structuredClone(base);
   const targets: { label: string; at: (m: Json) => Json | undefined }[] = [{ label: '', at: (m) => m }];
   if (isObject(base.latency)) targets.push({ label: 'latency.', at: (m) => m.latency as Json });
+  if (isObject(base.venues)) {
+    targets.push({ label: 'venues.', at: (m) => m.venues as Json });
+    for (const venue of Object.keys(base.venues)) targets.push({ label: `venues.${venue}.`, at: (m) => (m.venues as Json)[venue] as Json });
+  }
   if (Array.isArray(base.fills)) {
     for (let i = 0; i < base.fills.length; i++) targets.push({ label: `fills[${i}].`, at: (m) => (m.fills as Json[])[i] });
   }
