@@ -51,7 +51,16 @@ export type KeptBook = z.infer<typeof KeptBookSchema>;
 /** One leg of an order in flight: still on its way (`due`, with its venue's book then), or filled (`qty`, `price`, `ts`). */
 export const InFlightLegSchema = z.union([
   z.object({ due: z.number(), book: KeptBookSchema.optional() }).strict(),
-  z.object({ qty: z.number().nonnegative(), price: z.number().nonnegative(), ts: z.number(), unsized: z.boolean().optional() }).strict(),
+  z
+    .object({
+      qty: z.number().nonnegative(),
+      price: z.number().nonnegative(),
+      ts: z.number(),
+      unsized: z.boolean().optional(),
+      /** A filled exit leg's quantity beyond the displayed book (`Fill.beyondBookQty`), carried to its fill. */
+      beyondBookQty: z.number().nonnegative().optional(),
+    })
+    .strict(),
 ]);
 export type InFlightLeg = z.infer<typeof InFlightLegSchema>;
 

@@ -49,6 +49,7 @@ const KEYS: ReadonlySet<string> = new Set([
   'decisionPrice',
   'orderedQty',
   'unsized',
+  'beyondBookQty',
   'generation',
 ]);
 
@@ -82,6 +83,7 @@ export function isFill(value: unknown): value is Fill {
     optional(f.decisionPrice, aboveZero) &&
     optional(f.orderedQty, atLeastZero) &&
     optional(f.unsized, boolean) &&
+    optional(f.beyondBookQty, atLeastZero) &&
     count(f.generation)
   );
 }

@@ -61,6 +61,15 @@ export const FillSchema = z
     decisionPrice: z.number().positive().optional(),
     orderedQty: z.number().nonnegative().optional(),
     unsized: z.boolean().optional(),
+    /**
+     * A close leg's quantity taken beyond the displayed book (base asset): under `top-size` and
+     * `depth` an exit always fills in full, the part beyond what its venue's book showed (net of
+     * size earlier fills took) priced at the last level walked (`engine-task/src/execution/
+     * execution-model.ts`). Written on every close leg those models filled on a sized book, 0 when
+     * the book held it all, so a ledger that has it was counted; absent from entries, `top`,
+     * unsized legs and fills written before it was recorded (the report then says it is not counted).
+     */
+    beyondBookQty: z.number().nonnegative().optional(),
     generation: z.number().int().nonnegative(),
   })
   .strict();

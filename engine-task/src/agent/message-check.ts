@@ -87,6 +87,10 @@ export function isProtocolFill(value: unknown): boolean {
     if (typeof f.unsized !== 'boolean') return false;
     known++;
   }
+  if (f.beyondBookQty !== undefined) {
+    if (!isNonNegative(f.beyondBookQty)) return false;
+    known++;
+  }
   return keyCount(f) === known;
 }
 

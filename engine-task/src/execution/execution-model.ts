@@ -19,7 +19,10 @@ import { MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
  *   the levels from it on are not there, so no leg fills better than the top.
  * - Exits always fire (the engine's rule): an exit leg fills its whole open quantity; the part
  *   beyond the displayed size (`top-size`: the top; `depth`: every level walked) is priced at the
- *   last level walked, as if the book refilled there.
+ *   last level walked, as if the book refilled there. That part is counted: the close fill carries
+ *   it as `beyondBookQty` (base asset; 0 when the book showed enough), so the report can say how
+ *   much the exits took beyond the book. A shortfall within 1e-9 of the leg's quantity
+ *   (`BEYOND_BOOK_TOLERANCE`) is floating-point rounding of the walk's sum, not size beyond it.
  * - No size recorded (candles, a file without size columns): the leg fills in full at the top
  *   and is flagged `unsized` (the report says fills assumed unlimited size).
  *
@@ -76,7 +79,16 @@ export class Take {
   cost = 0;
   /** The side had no recorded size: the leg took its whole quantity at the top. */
   unsized = false;
+  /**
+   * With `fillRest` (an exit), the part taken beyond the displayed size (base asset), priced at the
+   * last level walked; 0 when the levels held it all (within `BEYOND_BOOK_TOLERANCE`), and for `top`
+   * or an unsized side (no displayed size to go beyond).
+   */
+  beyond = 0;
 }
+
+/** A shortfall of an exit's walk at most this fraction of its quantity is rounding of the sum of the parts, not size beyond the book. */
+export const BEYOND_BOOK_TOLERANCE = 1e-9;
 
 /**
  * Takes up to `want` from one side of a book under `model`: `px`/`sz` the side's levels from
@@ -104,6 +116,7 @@ export function take(
     out.qty = want;
     out.cost = want * top;
     out.unsized = model !== MODEL_TOP;
+    out.beyond = 0;
     return;
   }
   const levels = model === MODEL_TOP_SIZE ? 1 : count;
@@ -127,10 +140,13 @@ export function take(
       cost += part * price;
     }
   }
+  let beyond = 0;
   if (fillRest && qty < want) {
+    if (want - qty > want * BEYOND_BOOK_TOLERANCE) beyond = want - qty;
     cost += (want - qty) * last;
     qty = want;
   }
+  out.beyond = beyond;
   out.qty = qty;
   out.cost = cost;
   out.unsized = false;

@@ -54,6 +54,9 @@ export class PaperExecution {
   private readonly tsB: Float64Array;
   /** Bit 0: venue A's leg found no recorded size; bit 1: venue B's. */
   private readonly unsized: Uint8Array;
+  /** What each exit leg took beyond the displayed book (base asset, `Take.beyond`); NaN when not measured (entries, `top`, unsized). */
+  private readonly beyondA: Float64Array;
+  private readonly beyondB: Float64Array;
   private readonly decisionTs: Float64Array;
   private readonly decisionWall: Float64Array;
   private readonly decisionPxA: Float64Array;
@@ -95,6 +98,8 @@ export class PaperExecution {
     this.tsA = new Float64Array(slots);
     this.tsB = new Float64Array(slots);
     this.unsized = new Uint8Array(slots);
+    this.beyondA = new Float64Array(slots);
+    this.beyondB = new Float64Array(slots);
     this.decisionTs = new Float64Array(slots);
     this.decisionWall = new Float64Array(slots);
     this.decisionPxA = new Float64Array(slots);
@@ -275,11 +280,13 @@ export class PaperExecution {
       return book === undefined ? { due } : { due, book };
     }
     const unsized = ((this.unsized[slot] as number) & (venue === VENUE_A ? 1 : 2)) !== 0;
+    const beyond = (venue === VENUE_A ? this.beyondA[slot] : this.beyondB[slot]) as number;
     return {
       qty: (venue === VENUE_A ? this.qtyA[slot] : this.qtyB[slot]) as number,
       price: (venue === VENUE_A ? this.pxA[slot] : this.pxB[slot]) as number,
       ts: (venue === VENUE_A ? this.tsA[slot] : this.tsB[slot]) as number,
       ...(unsized ? { unsized } : {}),
+      ...(Number.isNaN(beyond) ? {} : { beyondBookQty: beyond }),
     };
   }
 
@@ -340,6 +347,8 @@ export class PaperExecution {
       this.tsB[slot] = leg.ts;
     }
     if (leg.unsized === true) this.unsized[slot] = (this.unsized[slot] as number) | (a ? 1 : 2);
+    if (a) this.beyondA[slot] = leg.beyondBookQty ?? Number.NaN;
+    else this.beyondB[slot] = leg.beyondBookQty ?? Number.NaN;
   }
 
   /**
@@ -464,6 +473,10 @@ export class PaperExecution {
       this.dueB[slot] = Infinity;
     }
     if (t.unsized) this.unsized[slot] = (this.unsized[slot] as number) | (venue === VENUE_A ? 1 : 2);
+    // An exit under a sized model on a sized book: what it took beyond the displayed book (0 when none); else not measured.
+    const beyond = entry || this.model === MODEL_TOP || t.unsized ? Number.NaN : t.beyond;
+    if (venue === VENUE_A) this.beyondA[slot] = beyond;
+    else this.beyondB[slot] = beyond;
   }
 
   /** Both legs have filled: the trade's two fills go to the ledger and the portfolio opens or closes it. */
@@ -496,10 +509,20 @@ export class PaperExecution {
     const stale = this.stale[slot] === 1;
     this.fills.push(tradeId, symbol, VENUE_A, sellA, !entry, reason, qtyA, priceA, feeA, fx, this.tsA[slot] as number, decided, wall, qA, qB, stale);
     if (this.detailed)
-      this.fills.detail(this.decisionPxA[slot] as number, entry ? (this.ordered[slot] as number) : qtyA, ((this.unsized[slot] as number) & 1) !== 0);
+      this.fills.detail(
+        this.decisionPxA[slot] as number,
+        entry ? (this.ordered[slot] as number) : qtyA,
+        ((this.unsized[slot] as number) & 1) !== 0,
+        this.beyondA[slot] as number,
+      );
     this.fills.push(tradeId, symbol, VENUE_B, !sellA, !entry, reason, qtyB, priceB, feeB, fx, this.tsB[slot] as number, decided, wall, qA, qB, stale);
     if (this.detailed)
-      this.fills.detail(this.decisionPxB[slot] as number, entry ? (this.ordered[slot] as number) : qtyB, ((this.unsized[slot] as number) & 2) !== 0);
+      this.fills.detail(
+        this.decisionPxB[slot] as number,
+        entry ? (this.ordered[slot] as number) : qtyB,
+        ((this.unsized[slot] as number) & 2) !== 0,
+        this.beyondB[slot] as number,
+      );
     const cash = cashMicros(fx, sellA, qtyA, priceA, feeA) + cashMicros(1, !sellA, qtyB, priceB, feeB);
     if (entry) {
       const openedAt = Math.max(this.tsA[slot] as number, this.tsB[slot] as number);

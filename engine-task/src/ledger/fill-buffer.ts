@@ -36,6 +36,8 @@ export class FillBuffer {
   private readonly decisionPrice: Float64Array;
   private readonly orderedQty: Float64Array;
   private readonly unsized: Uint8Array;
+  /** An exit's quantity taken beyond the displayed book; NaN when not measured. */
+  private readonly beyondBook: Float64Array;
   size = 0;
   /** The `seq` the next fill gets. */
   nextSeq: number;
@@ -64,6 +66,7 @@ export class FillBuffer {
     this.decisionPrice = new Float64Array(capacity);
     this.orderedQty = new Float64Array(capacity);
     this.unsized = new Uint8Array(capacity);
+    this.beyondBook = new Float64Array(capacity);
     this.nextSeq = nextSeq;
   }
 
@@ -120,13 +123,16 @@ export class FillBuffer {
 
   /**
    * Adds execution detail to the fill pushed last (issue 19): the venue's top price at the
-   * decision, the quantity the leg was meant to fill, and whether the book had no recorded size.
+   * decision, the quantity the leg was meant to fill, whether the book had no recorded size, and
+   * for an exit under `top-size`/`depth` on a sized book the quantity it took beyond the displayed
+   * book (base asset, 0 when none: `beyondBookQty`); NaN when not measured (the field is left out).
    */
-  detail(decisionPrice: number, orderedQty: number, unsized: boolean): void {
+  detail(decisionPrice: number, orderedQty: number, unsized: boolean, beyondBookQty: number): void {
     const i = this.size - 1;
     this.decisionPrice[i] = decisionPrice;
     this.orderedQty[i] = orderedQty;
     this.unsized[i] = unsized ? 1 : 0;
+    this.beyondBook[i] = beyondBookQty;
   }
 
   /** Takes every buffered fill out as ledger records. */
@@ -153,6 +159,7 @@ export class FillBuffer {
         ...(this.staleQuote[i] === 1 ? { staleQuote: true } : {}),
         ...(Number.isNaN(this.decisionPrice[i]) ? {} : { decisionPrice: this.decisionPrice[i] as number, orderedQty: this.orderedQty[i] as number }),
         ...(this.unsized[i] === 1 && !Number.isNaN(this.decisionPrice[i]) ? { unsized: true } : {}),
+        ...(Number.isNaN(this.decisionPrice[i]) || Number.isNaN(this.beyondBook[i]) ? {} : { beyondBookQty: this.beyondBook[i] as number }),
         generation,
       };
     }

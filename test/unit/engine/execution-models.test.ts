@@ -13,6 +13,7 @@ import type { CampaignConfigInput } from '../../../core/config/campaign-config.j
 import { emptyRecord, MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
 import { CheckpointSchema } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
+import { executionMarkdown, executionQualityOf } from '../../../core/report/execution-quality.js';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { Prng } from '../../../engine-task/src/feed/prng.js';
 import { testCampaign, T0 } from '../../support/campaigns.js';
@@ -141,6 +142,114 @@ describe('depth', () => {
     const close = legs(engine.drainFills(), 'CLOSE').find((f) => f.venue === 'B');
     expect(close).toMatchObject({ side: 'BUY', qty: 3 });
     expect(close?.price).toBeCloseTo(101.05, 9);
+  });
+});
+
+describe('exits beyond the displayed book', () => {
+  /** Orders of 1 USDT at 100: 0.01 BTC a trade (the /tmp/v7c/s15 case: exits of 0.01 on books showing 0.001). */
+  const small = { strategy: { entryBps: 25, exitBps: 5, maxHolding: '10m', stopLossBps: 1000, takeProfitBps: 1000, orderNotional: 1 } } as const;
+
+  /** Enters 0.01 (buys A at 100, sells B at 101, both plentiful), then closes it when A's bids show only `aBids`. */
+  function exitOnThinBook(model: 'top-size' | 'depth', aBids: Level[], orderNotional = 1): Fill[] {
+    const engine = engineFor({ model }, { strategy: { ...small.strategy, orderNotional } });
+    entryBooks(engine, T0, [[101, 1000]]);
+    book(engine, 0, T0 + 1000, aBids, [[100.05, 1000]]);
+    engine.closeAll(T0 + 2000);
+    return engine.drainFills();
+  }
+
+  it('top-size: an exit of 0.01 on a bid showing 0.001 records 0.009 beyond the book on that leg, 0 on the other, none on the entries', () => {
+    const fills = exitOnThinBook('top-size', [[99.9, 0.001]]);
+    const [openA, openB] = legs(fills, 'OPEN');
+    const [closeA, closeB] = legs(fills, 'CLOSE');
+    expect(closeA).toMatchObject({ venue: 'A', side: 'SELL', qty: 0.01, price: 99.9, orderedQty: 0.01 });
+    expect(closeA?.beyondBookQty).toBeCloseTo(0.009, 15);
+    expect(closeB).toMatchObject({ venue: 'B', side: 'BUY', qty: 0.01, beyondBookQty: 0 });
+    expect(openA).not.toHaveProperty('beyondBookQty');
+    expect(openB).not.toHaveProperty('beyondBookQty');
+    // The report's execution section counts it on venue A: 1 of 2 exit legs, 0.009 beyond the book.
+    const e = executionQualityOf({ 'shard-000': fills }, { execution: { model: 'top-size' } }, {});
+    expect(e.bySymbol[0]).toMatchObject({ symbol: 'BTC', beyondBookExits: 1, beyondBookQtyB: 0 });
+    const md = executionMarkdown(e, (t) => t);
+    expect(md).toContain(
+      '1 of 2 exit legs took more than the displayed size, the part beyond priced at the last level shown (beyond the book, base asset: BTC A 0.009, B 0)',
+    );
+    expect(md).toContain('| BTC | 4 | 100 % | 0 | 0 | 0 | 0 | 0 | 0 | 1 | 0.009 | 0 |');
+    expect(md).not.toContain('not counted');
+  });
+
+  it('depth: the walk over two levels (0.0005 @ 99.9, 0.0005 @ 99.8) leaves 0.009 beyond, priced at the last level', () => {
+    const fills = exitOnThinBook('depth', [
+      [99.9, 0.0005],
+      [99.8, 0.0005],
+    ]);
+    const closeA = legs(fills, 'CLOSE')[0];
+    expect(closeA?.beyondBookQty).toBeCloseTo(0.009, 15);
+    expect(closeA?.price).toBeCloseTo((0.0005 * 99.9 + 0.0095 * 99.8) / 0.01, 9);
+  });
+
+  it('records 0 when the book held the whole exit, and nothing on legs that read no size (top with a latency, an unsized book)', () => {
+    const held = exitOnThinBook('depth', [
+      [99.9, 0.006],
+      [99.8, 0.004],
+    ]);
+    expect(legs(held, 'CLOSE').map((f) => f.beyondBookQty)).toEqual([0, 0]);
+    // 0.07 + 0.001 + 0.529 of 0.6 sums to 0.6 − 1.1e-16 in floating point: rounding, not size beyond the book (BEYOND_BOOK_TOLERANCE).
+    const rounded = exitOnThinBook(
+      'depth',
+      [
+        [99.9, 0.07],
+        [99.85, 0.001],
+        [99.8, 0.6],
+      ],
+      60,
+    );
+    expect(legs(rounded, 'CLOSE').map((f) => [f.qty, f.beyondBookQty])).toEqual([
+      [0.6, 0],
+      [0.6, 0],
+    ]);
+    const topLatency = engineFor({ model: 'top', latency: { a: 0, b: '1ms' } }, small);
+    entryBooks(topLatency, T0, [[101, 1000]]);
+    topLatency.closeAll(T0 + 2000);
+    const topFills = topLatency.drainFills();
+    expect(topFills).toHaveLength(4);
+    for (const f of topFills) expect(f).not.toHaveProperty('beyondBookQty');
+    const unsized = engineFor({ model: 'top-size' }, small);
+    unsized.onQuote(0, 99.95, 100, T0);
+    unsized.onQuote(1, 101, 101.05, T0);
+    unsized.settle();
+    unsized.closeAll(T0 + 1000);
+    const unsizedFills = unsized.drainFills();
+    expect(unsizedFills.filter((f) => f.unsized === true)).toHaveLength(4);
+    for (const f of unsizedFills) expect(f).not.toHaveProperty('beyondBookQty');
+  });
+
+  it('carries a filled exit leg’s quantity beyond the book through a checkpoint while the other leg is in flight', () => {
+    const latency = { a: 0, b: '1s' };
+    const exitDecided = () => {
+      const engine = engineFor({ model: 'top-size', latency }, small);
+      entryBooks(engine, T0, [[101, 1000]]);
+      engine.onTimer(T0 + 1000);
+      engine.drainFills();
+      book(engine, 0, T0 + 1500, [[99.9, 0.001]], [[100.05, 1000]]); // A's bid thins out: still far from reversion
+      engine.settle();
+      // Back within exitBps: a reversion exit decided at T0 + 2000; A's leg fills at once (0.009 beyond the book), B's is due at T0 + 3000.
+      book(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
+      engine.settle();
+      return engine;
+    };
+    const rest = (engine: Engine) => {
+      engine.onTimer(T0 + 4000);
+      return legs(engine.drainFills(), 'CLOSE').map(({ generation: _g, wallTs: _w, ...f }) => f);
+    };
+    const expected = rest(exitDecided());
+    expect(expected[0]?.beyondBookQty).toBeCloseTo(0.009, 15);
+    const first = exitDecided();
+    const checkpoint = CheckpointSchema.parse(JSON.parse(JSON.stringify(first.checkpoint({ kind: 'none' }, ms(T0 + 2001)))));
+    expect(checkpoint.inFlight?.[0]?.a).toMatchObject({ qty: 0.01, beyondBookQty: expected[0]?.beyondBookQty });
+    const restored = engineFor({ model: 'top-size', latency }, small);
+    restored.restore({ checkpoint, ledgerTail: [] });
+    expect(rest(restored)).toEqual(expected);
   });
 });
 
@@ -387,9 +496,32 @@ describe('no sizes in the data', () => {
   it('leaves the plain top model’s fills as they were: no execution detail', () => {
     const engine = engineFor({ model: 'top' });
     entryBooks(engine, T0, [[101, 4]]);
-    const [a] = legs(engine.drainFills(), 'OPEN');
+    engine.closeAll(T0 + 1000);
+    const fills = engine.drainFills();
+    const [a] = legs(fills, 'OPEN');
     expect(a?.qty).toBe(10);
     expect(a?.decisionPrice).toBeUndefined();
+    // The fields of a plain top fill, as before execution detail (issue 19): nothing beyond the book, nothing else.
+    for (const f of fills)
+      expect(Object.keys(f)).toEqual([
+        'seq',
+        'tradeId',
+        'symbol',
+        'venue',
+        'side',
+        'kind',
+        'reason',
+        'qty',
+        'price',
+        'fee',
+        'fxRate',
+        'ts',
+        'eventTs',
+        'wallTs',
+        'quoteTsA',
+        'quoteTsB',
+        'generation',
+      ]);
   });
 });
 
@@ -446,7 +578,10 @@ describe('P&L against an independent recomputation', () => {
         const f = bySeq.get(r.seq) as Fill;
         expect(f.price, `fill ${f.seq} (${f.kind} ${f.venue} ${f.side} ${f.qty} at ${f.ts})`).toBeCloseTo(r.price, 9);
         if (f.kind === 'OPEN') expect(f.qty).toBeLessThanOrEqual(r.available + 1e-9);
+        // An exit's part beyond what the book displayed (net of earlier fills) is what the recomputation found missing.
+        else expect(f.beyondBookQty, `close ${f.seq}`).toBeCloseTo(Math.max(0, f.qty - r.available), 9);
       }
+      expect(fills.some((f) => (f.beyondBookQty ?? 0) > 0)).toBe(true); // some exits went beyond the book
       expect(engine.portfolio.totalOpen).toBe(0);
       expect(engine.portfolio.realizedTotalMicros).toBe(recomputedPnlMicros(fills, recomputed, feeBps));
     });

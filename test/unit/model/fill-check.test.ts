@@ -34,6 +34,7 @@ const FULL = {
   decisionPrice: 1.19e8,
   orderedQty: 0.02,
   unsized: false,
+  beyondBookQty: 0.009,
 };
 const ODD: unknown[] = [
   -1,

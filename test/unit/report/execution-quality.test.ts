@@ -84,6 +84,57 @@ describe('execution quality', () => {
     expect(e.total).toMatchObject({ legs: 3, missedLegs: 1, partialLegs: 0, fillRatio: 0.5 });
   });
 
+  it('counts what exits took beyond the displayed book per venue when the close legs record it, and says it is not counted when they do not', () => {
+    const detail = (price: number, qty: number) => ({ decisionPrice: price, orderedQty: qty });
+    const close = { kind: 'CLOSE', reason: 'REVERSION' } as const;
+    const measured = {
+      'shard-000': [
+        leg({ venue: 'A', side: 'BUY', qty: 0.01, ...detail(100, 0.01) }),
+        leg({ venue: 'B', side: 'SELL', qty: 0.01, ...detail(101, 0.01) }),
+        leg({ venue: 'A', side: 'SELL', ...close, qty: 0.01, price: 99.9, ...detail(99.9, 0.01), beyondBookQty: 0.009 }),
+        leg({ venue: 'B', side: 'BUY', ...close, qty: 0.01, price: 100.05, ...detail(100.05, 0.01), beyondBookQty: 0 }),
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'A', side: 'BUY', qty: 2, ...detail(100, 2) }),
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'B', side: 'SELL', qty: 2, ...detail(101, 2) }),
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'A', side: 'SELL', ...close, qty: 2, ...detail(100, 2), beyondBookQty: 0.5 }),
+        leg({ symbol: 'ETH', tradeId: 1, venue: 'B', side: 'BUY', ...close, qty: 2, ...detail(100, 2), beyondBookQty: 1.25 }),
+      ],
+    };
+    const e = executionQualityOf(measured, { execution: { model: 'depth' } }, {});
+    expect(e.sizedExits).toEqual({ counted: 4, uncounted: 0 });
+    expect(e.bySymbol.map((r) => [r.symbol, r.beyondBookExits, r.beyondBookQtyA, r.beyondBookQtyB])).toEqual([
+      ['BTC', 1, 0.009, 0],
+      ['ETH', 2, 0.5, 1.25],
+    ]);
+    // Two base assets: the total counts exits but adds no quantities.
+    expect(e.total).toMatchObject({ beyondBookExits: 3, beyondBookQtyA: null, beyondBookQtyB: null });
+    const md = executionMarkdown(e, (t) => t);
+    expect(md).toContain(
+      'exits always filled in full: 3 of 4 exit legs took more than the displayed size, the part beyond priced at the last level shown (beyond the book, base asset: BTC A 0.009, B 0; ETH A 0.5, B 1.25)',
+    );
+    expect(md).toContain('| Exits beyond book | Beyond book A | Beyond book B |');
+    expect(md).toContain('| 0 | 1 | 0.009 | 0 |');
+    expect(md).toContain('| total | 8 |');
+    expect(md).toContain('| 3 | – | – |');
+    expect(md).not.toContain('not counted');
+    expect(executionHtml(e)).toContain('3 of 4 exit legs took more than the displayed size');
+
+    // Every exit within the book: counted, none beyond.
+    const within = { s: (measured['shard-000'] as Fill[]).slice(0, 4).map((f) => (f.kind === 'CLOSE' ? { ...f, beyondBookQty: 0 } : f)) };
+    const held = executionQualityOf(within, { execution: { model: 'top-size' } }, {});
+    expect(held.total).toMatchObject({ beyondBookExits: 0, beyondBookQtyA: 0, beyondBookQtyB: 0 });
+    expect(executionSummary(held)).toContain('exits always filled in full, none of 2 exit legs beyond the displayed size.');
+
+    // Older fills without the field keep the caveat; a ledger mixing both counts what it can and says what it could not.
+    const older = { s: (measured['shard-000'] as Fill[]).slice(0, 4).map(({ beyondBookQty: _b, ...f }) => f) };
+    const uncounted = executionQualityOf(older, { execution: { model: 'top-size' } }, {});
+    expect(uncounted.sizedExits).toEqual({ counted: 0, uncounted: 2 });
+    expect(uncounted.total.beyondBookExits).toBeNull();
+    expect(executionSummary(uncounted)).toContain('(the fills do not record the displayed size, so how much went beyond the book is not counted)');
+    const mixed = executionQualityOf({ ...measured, 'shard-001': older.s.map((f) => ({ ...f, symbol: 'SOL' })) }, { execution: { model: 'depth' } }, {});
+    expect(executionSummary(mixed)).toContain('3 of 4 exit legs took more than the displayed size');
+    expect(executionSummary(mixed)).toContain('; 2 exit legs written before fills recorded it are not counted.');
+  });
+
   it('says fills assumed unlimited size when the data had no sizes, and when the model reads none', () => {
     const unsized = {
       s: [leg({ decisionPrice: 100, orderedQty: 10, unsized: true }), leg({ venue: 'B', side: 'SELL', decisionPrice: 100, orderedQty: 10, unsized: true })],

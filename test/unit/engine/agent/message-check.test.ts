@@ -28,6 +28,7 @@ const fullFill: Json = {
   decisionPrice: 1e-9,
   orderedQty: 0,
   unsized: true,
+  beyondBookQty: 0,
 };
 
 const progressBases: Json[] = [
