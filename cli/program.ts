@@ -97,7 +97,9 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
 
   program
     .command('trades')
-    .description("a run folder's trade blotter from its ledger: entry and exit per venue, quote ages, exit reason, P&L")
+    .description(
+      "a run folder's trade blotter from its ledger: entry and exit per venue, each venue's entry quantity filled (of its order when short) and the unhedged part, quote ages, exit reason, P&L",
+    )
     .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
     .option('--symbol <symbol>', "only this symbol's trades")
     .option('--csv', 'CSV (RFC 4180) with a header row')

@@ -57,6 +57,11 @@ describe('arbfleet --help on every command', () => {
     for (const sub of cmd.commands) expect(out).toMatch(new RegExp(`\\n  ${sub.name()}\\b`));
   });
 
+  it('arbfleet trades --help names the filled quantities and the unhedged part its table and CSV show', async () => {
+    const { out } = await arbfleet(['trades', '--help']);
+    expect(out.replace(/\s+/g, ' ')).toContain("each venue's entry quantity filled (of its order when short) and the unhedged part");
+  });
+
   it("arbfleet help COMMAND is the same help; --version prints package.json's version", async () => {
     expect(CLI_VERSION).toMatch(/^\d+\.\d+\.\d+/);
     expect(await arbfleet(['help', 'data'])).toMatchObject({ code: 0, out: expect.stringContaining('Usage: arbfleet data ') });
