@@ -320,15 +320,23 @@ function localConfig(path: string, duration: string | undefined): { raw: Record<
       throw new ValidationError([{ path: '--duration', message: `expected a duration such as 90s or 5m, got "${duration}"` }]);
     config.duration = seconds;
   }
-  const campaign = withLinesOf(text, path, () => {
-    // The recorded files too, before the run folder is made: a missing or unreadable one is named
-    // with the config's file and line, as any other field (the fleet checks again at creation).
-    const resolved = campaignFromObject(config, path);
-    const issues = replaySourceIssues(resolved.config);
-    if (issues.length > 0) throw new ValidationError(issues, path);
-    return resolved;
-  });
-  return { raw: config, campaign };
+  try {
+    const campaign = withLinesOf(text, path, () => {
+      // The recorded files too, before the run folder is made: a missing or unreadable one is named
+      // with the config's file and line, as any other field (the fleet checks again at creation).
+      const resolved = campaignFromObject(config, path);
+      const issues = replaySourceIssues(resolved.config);
+      if (issues.length > 0) throw new ValidationError(issues, path);
+      return resolved;
+    });
+    return { raw: config, campaign };
+  } catch (error) {
+    // A --duration out of range was blamed on the file's duration line ("x.yaml:12: duration: … got 1ms"), which says something else.
+    if (duration !== undefined && error instanceof ValidationError && error.issues.every((i) => i.path === 'duration')) {
+      throw new ValidationError(error.issues.map(({ message }) => ({ path: '--duration', message })));
+    }
+    throw error;
+  }
 }
 
 /**

@@ -85,6 +85,15 @@ describe('arbfleet run: arguments refused before anything is written', () => {
     }
   });
 
+  it("a --duration out of range names --duration, not the config file's duration line", async () => {
+    const out = join(mkdtempSync(join(tmpdir(), 'arbfleet-duration-')), 'out');
+    const error = await refusal(E2E, { out, duration: '1000h' });
+    expect(error.message).toBe(
+      '--duration: must be at most 720h (30 days) with clock: real (wall time), got 1000h; a backtest over recorded data takes clock: virtual (up to 3660 days)',
+    );
+    expect(existsSync(out)).toBe(false);
+  });
+
   it('a --chaos fault on a shard the campaign does not have, or after its end', async () => {
     const out = join(mkdtempSync(join(tmpdir(), 'arbfleet-chaos-args-')), 'out');
     const noShard = await refusal(E2E, { out, chaos: 'kill:shard-000@5s,kill:shard-002@1s' });
