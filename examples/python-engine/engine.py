@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Any
 
 try:
-    from arbfleet_task import AsyncTaskClient, Latency
+    from arbfleet_task import AsyncTaskClient, Latency, Venue
 except ImportError:  # not pip-installed: use the client beside it in the repository
     sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "clients" / "python" / "src"))
-    from arbfleet_task import AsyncTaskClient, Latency
+    from arbfleet_task import AsyncTaskClient, Latency, Venue
 
-from market import BadInput, open_market
+from market import BadInput, ReplayMarket, open_market
 from paper import Book, PaperRunner
 
 ENGINE_NAME = "python-seed-engine"
@@ -90,8 +90,38 @@ class Engine:
     def progress(self) -> None:
         ordered = sorted(self.latencies[-1000:]) or [0.0]
         latency = Latency(ordered[len(ordered) // 2], ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], ordered[-1])
-        event_time = max((r.quotes["aAt"] or 0 for r in self.runners), default=0) or None
-        self.client.progress(self.counter, self.book.trades, len(self.book.open), self.book.realized_micros, ticks=sum(r.updates for r in self.runners), event_time=event_time, latency=latency)
+        times = [r.at for r in self.runners if r.at is not None]
+        event_time = max(times) if times else None
+        self.client.progress(
+            self.counter,
+            self.book.trades,
+            len(self.book.open),
+            self.book.realized_micros,
+            ticks=sum(r.updates for r in self.runners),
+            event_time=event_time,
+            latency=latency,
+            venues=self.venues(),
+        )
+
+    def venues(self) -> dict[str, Venue]:
+        """Each venue's updates and the event time of its latest (the recorded candle's close), for the report's Quote coverage row.
+
+        The FX source is a venue too when the replay records one: its time is since when the rate in
+        effect applies; the config's fixed rate (synthetic, or before the first recorded rate) never ages and is not sent.
+        """
+
+        def latest(times: list[float | None]) -> float | None:
+            known = [t for t in times if t is not None]
+            return max(known) if known else None
+
+        out = {
+            "a": Venue(sum(r.updates_a for r in self.runners), latest([r.quotes["aAt"] for r in self.runners])),
+            "b": Venue(sum(r.updates_b for r in self.runners), latest([r.quotes["bAt"] for r in self.runners])),
+        }
+        fx_at = latest([r.fx_at for r in self.runners])
+        if isinstance(self.market, ReplayMarket) and fx_at is not None:
+            out["fx"] = Venue(len(self.market.fx_taken), fx_at)
+        return out
 
     async def commit(self) -> None:
         fills, self.book.pending = self.book.pending, []

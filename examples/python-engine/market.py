@@ -28,13 +28,14 @@ class BadInput(Exception):
 
 @dataclass
 class Step:
-    """One recorded (or simulated) moment of a symbol: event time ms, mids per venue (None: no quote then), FX rate (A per B)."""
+    """One recorded (or simulated) moment of a symbol: event time ms, mids per venue (None: no quote then), FX rate (A per B) and since when it applies (None: the config's rate, which never ages)."""
 
     at: float
     mid_a: float | None
     mid_b: float | None
     fx: float
     half_spread: float
+    fx_at: float | None = None
 
 
 def _naive_utc(text: str, where: str) -> float:
@@ -116,10 +117,20 @@ class ReplayMarket:
             times = sorted(t for t in set(a) | set(b) if start <= t < end)
             self.timeline[symbol] = [Step(t, a.get(t), b.get(t), self._fx(t), spread[symbol]) for t in times]
         self.cursor = {symbol: 0 for symbol in symbols}
+        self.fx_taken: set[int] = set()
+        """The recorded FX rates handed out with a step in this generation (their indexes): the FX source's updates."""
 
     def _fx(self, at: float) -> float:
         index = bisect.bisect_right(self._fx_times, at) - 1
         return self._fx_rates[index] if index >= 0 else self._fx_config
+
+    def _fx_since(self, at: float) -> float | None:
+        """Since when the rate in effect at ``at`` applies (its day's next 00:00 UTC), None before the first: the config's rate."""
+        index = bisect.bisect_right(self._fx_times, at) - 1
+        if index < 0:
+            return None
+        self.fx_taken.add(index)
+        return self._fx_times[index]
 
     def step(self, symbol: str) -> Step | None:
         """The symbol's next recorded step, or None when its replay has run out."""
@@ -127,7 +138,9 @@ class ReplayMarket:
         if index >= len(line):
             return None
         self.cursor[symbol] = index + 1
-        return line[index]
+        step = line[index]
+        step.fx_at = self._fx_since(step.at)
+        return step
 
     def skip_past(self, symbol: str, at: float) -> None:
         """Moves the symbol's cursor past event time ``at`` (a restored ledger tail was decided there)."""

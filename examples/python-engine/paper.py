@@ -129,6 +129,11 @@ class PaperRunner:
         self._half_life_ms = float(baseline.get("halfLife", 0)) * 1000
         self.quotes: dict[str, Any] = {"a": None, "aAt": None, "b": None, "bAt": None, "baseline": float(baseline.get("bps", 0)) / 1e4, "baselineAt": None, "fx": 1.0, "half": 0.0}
         self.updates = 0
+        self.updates_a = 0
+        self.updates_b = 0
+        self.at: float | None = None
+        """Event time of the latest step taken, ms (None before the first)."""
+        self.fx_at: float | None = None
         self.done = False
 
     def run_once(self) -> bool:
@@ -139,11 +144,16 @@ class PaperRunner:
             self.done = True
             return False
         self.updates += 1
+        self.at = step.at
+        if step.fx_at is not None:
+            self.fx_at = step.fx_at
         q = self.quotes
         if step.mid_a is not None:
             q["a"], q["aAt"] = step.mid_a, step.at
+            self.updates_a += 1
         if step.mid_b is not None:
             q["b"], q["bAt"] = step.mid_b, step.at
+            self.updates_b += 1
         q["fx"], q["half"] = step.fx, step.half_spread
         if q["a"] is None or q["b"] is None:
             return False

@@ -22,13 +22,13 @@ export interface AgentTask {
   recorded(): Record<string, unknown>[];
 }
 
-/** A store with one campaign of one shard (BTC, ETH) at `generation`, ready for a task. */
-export async function agentStore(dir: string, campaignId: string, generation = 0): Promise<SqliteCampaignStore> {
+/** A store with one campaign of one shard (`symbols`: BTC, ETH unless given) at `generation`, ready for a task. */
+export async function agentStore(dir: string, campaignId: string, generation = 0, symbols: readonly string[] = ['BTC', 'ETH']): Promise<SqliteCampaignStore> {
   const store = new SqliteCampaignStore(join(dir, 'fleet.db'), systemClock);
   const { campaign, shards } = newCampaign(campaignId, 1);
   await store.createCampaign(
     campaign,
-    shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: ['BTC', 'ETH'], generation })),
+    shards.map((s) => ({ ...s, shardId: 'shard-000', symbols: [...symbols], generation })),
   );
   return store;
 }
@@ -48,11 +48,14 @@ export async function startAgentTask(
     generation?: number;
     dir?: string;
     store?: SqliteCampaignStore;
+    /** The shard's symbols (default BTC, ETH). */
+    symbols?: readonly string[];
   } = {},
 ): Promise<AgentTask> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'arbfleet-agent-'));
   const campaignId = 'c-agent';
-  const store = options.store ?? (await agentStore(dir, campaignId, options.generation ?? 0));
+  const symbols = options.symbols ?? ['BTC', 'ETH'];
+  const store = options.store ?? (await agentStore(dir, campaignId, options.generation ?? 0, symbols));
   const recordPath = join(dir, `recorded-${mode}-${Date.now()}.jsonl`);
   const configPath = join(dir, 'campaign.json');
   writeFileSync(
@@ -82,7 +85,7 @@ export async function startAgentTask(
       '--shard',
       key.shardId,
       '--symbols',
-      'BTC,ETH',
+      symbols.join(','),
       '--generation',
       String(options.generation ?? 0),
       '--json',

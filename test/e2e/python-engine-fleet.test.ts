@@ -9,13 +9,17 @@
  * so generation 0 has committed fills before it starves. Each is caught, the shard restarted from its checkpoint, the ledger exact, and the report
  * tells the slow loop as it is.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CampaignConfigSchema, type CampaignConfigInput } from '../../core/config/campaign-config.js';
 import { resolveFeedPaths } from '../../core/config/feed-paths.js';
+import { tradingAcceptanceOf, tradingConfigOf, venueQualityOf } from '../../core/report/trading.js';
 import { LOCAL_STALL_DETECTION_SEC, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { startAgentTask } from './agent-task-support.js';
 
 const CONFIG = fileURLToPath(new URL('../../configs/python-engine.yaml', import.meta.url));
 const ENGINE = fileURLToPath(new URL('../../examples/python-engine/engine.py', import.meta.url));
@@ -78,9 +82,49 @@ describe('the seed-shaped Python engine under the fleet', () => {
       pass: true,
       result: expect.stringMatching(/^(\d+) of \1 entries fresh;/),
     });
+    // Its progress names each venue's last update (task protocol `venues`), so Quote coverage is judged, not "not measured":
+    // both venues quote every 15-minute candle, well within maxQuoteAge 20m, at every heartbeat of the three generations.
+    expect(report.trading?.acceptance.find((row) => row.id === 'data-coverage')).toMatchObject({
+      pass: true,
+      result: expect.stringMatching(/^upbit \d+(\.\d)? %, binance \d+(\.\d)? %/),
+    });
     expect(readFileSync(join(runDir, 'report.md'), 'utf8')).toMatch(
       /Engine: python-seed-engine 0\.1\.0 \(python3 .*engine\.py.*\) behind the agent, task protocol v1/,
     );
     expect(cli.stderr()).toMatch(/^ {2}engine: python-seed-engine 0\.1\.0 \(python3 .*engine\.py.*\) behind the agent, task protocol v1$/m);
   }, 240_000);
+
+  it("judges Quote coverage from the engine's venues: failed when a venue stops quoting (Binance's candles of 2025-08-22 00:00–04:00 taken out)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'arbfleet-python-coverage-'));
+    const raw = resolveFeedPaths(parse(readFileSync(CONFIG, 'utf8')), dirname(CONFIG)) as Record<string, unknown> & CampaignConfigInput;
+    const feed = raw.feed as Extract<CampaignConfigInput['feed'], { kind: 'replay' }>;
+    const binance = feed.sources?.find((s) => s.venue === 'b')?.path as string;
+    const rows = readFileSync(binance, 'utf8').split('\n');
+    const kept = rows.filter((row) => !(row.slice(0, 16) >= '2025-08-22 00:00' && row.slice(0, 16) < '2025-08-22 04:00'));
+    expect(rows.length - kept.length).toBe(16);
+    const crafted = join(dir, 'binance-BTC-USDT-15m.csv');
+    writeFileSync(crafted, kept.join('\n'));
+    const sources = feed.sources?.map((s) => (s.venue === 'b' ? { ...s, path: crafted } : s));
+    // 33 candles, one a pass, the run-once work cut to 1 ms: a few seconds, a heartbeat every 0.25 s.
+    const task = await startAgentTask('python', {
+      dir,
+      symbols: ['BTC'],
+      command: ['python3', ENGINE, '--run-once-ms', '1'],
+      config: { symbols: ['BTC'], venues: raw.venues, fx: raw.fx, strategy: raw.strategy, feed: { ...feed, to: '2025-08-22T06:00:00Z', sources } },
+    });
+    try {
+      expect((await task.process.exited).code, task.process.stderr()).toBe(0);
+      const config = CampaignConfigSchema.parse(JSON.parse(readFileSync(join(dir, 'campaign.json'), 'utf8')));
+      const trading = tradingConfigOf(config as unknown as Record<string, unknown>);
+      const venues = venueQualityOf([await task.store.readHeartbeats(task.key)], trading);
+      const row = tradingAcceptanceOf({}, venues, [], {}, trading).find((r) => r.id === 'data-coverage');
+      // Binance silent for 4 h against maxQuoteAge 20m: stale at about half the heartbeats, Upbit fresh at all.
+      expect(venues.find((v) => v.venue === 'a')?.coverage).toBe(1);
+      expect(venues.find((v) => v.venue === 'b')?.coverage).toBeLessThan(0.9);
+      expect(row).toMatchObject({ pass: false, result: expect.stringMatching(/^upbit 100(\.0)? %, binance \d+(\.\d)? %/) });
+    } finally {
+      task.store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

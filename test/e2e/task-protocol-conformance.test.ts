@@ -68,6 +68,9 @@ describe.each(ENGINES)('task protocol conformance: $name', (engine) => {
     expect(exit, task.process.stderr()).toEqual({ code: ENGINE_EXIT.OK, signal: null });
     const heartbeats = await task.store.readHeartbeats(task.key);
     expect(heartbeats.at(-1)?.progress.stop).toEqual({ by: 'signal', signal: 'SIGTERM' });
+    // Each venue's last update rides in the progress (`venues`), no later than its event time: the report judges Quote coverage.
+    const last = heartbeats.at(-1)?.progress;
+    for (const venue of ['a', 'b'] as const) expect(last?.venues?.[venue].lastUpdateAt).toBeLessThanOrEqual(last?.eventTime ?? Number.NEGATIVE_INFINITY);
     const ledger = await task.store.readLedger(task.key);
     expect(ledger.map((f) => f.seq)).toEqual(ledger.map((_, i) => i));
     expect(ledger.every((f) => ['BTC', 'ETH'].includes(f.symbol) && f.generation === 0)).toBe(true);

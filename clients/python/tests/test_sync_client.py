@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import threading
 import time
 
 import pytest
 from conftest import FakeAgent, assignment, fill
 
-from arbfleet_task import AgentGoneError, Latency, Stop, TaskClient
+from arbfleet_task import AgentGoneError, Latency, Stop, TaskClient, Venue, event_time_of
 
 
 def connect(agent: FakeAgent, **overrides: object) -> TaskClient:
@@ -37,6 +38,37 @@ def test_progress_lines_match_the_schema_with_and_without_the_optional_fields(ag
     client.progress(4, 2, 0, 900, ticks=40, event_time=1_700_000_002_000.5, latency=Latency(61_000, 64_000, 70_500))
     assert agent.read() == {"type": "progress", "counter": 3, "trades": 1, "openPositions": 1, "realizedPnlMicros": -1250}
     assert agent.read()["latency"] == {"p50Us": 61_000, "p99Us": 64_000, "maxUs": 70_500}
+
+
+def test_progress_carries_each_venues_updates_and_last_update_time_as_the_schema_says(agent: FakeAgent) -> None:
+    client = connect(agent)
+    t = 1_700_000_002_000
+    client.progress(5, 0, 0, 0, event_time=t, venues={"a": Venue(3, t - 100), "b": Venue(0)})
+    client.progress(6, 0, 0, 0, event_time=t + 10, venues={"a": Venue(4, t), "b": Venue(1, t + 10), "fx": Venue(1, t - 86_400_000)})
+    assert agent.read()["venues"] == {"a": {"updates": 3, "lastUpdateAt": t - 100}, "b": {"updates": 0}}
+    assert agent.read()["venues"] == {"a": {"updates": 4, "lastUpdateAt": t}, "b": {"updates": 1, "lastUpdateAt": t + 10}, "fx": {"updates": 1, "lastUpdateAt": t - 86_400_000}}
+    # An exchange time ahead of the arrival (a venue clock ahead of ours) is clamped to the arrival.
+    assert (event_time_of(t, t + 5), event_time_of(t, t - 5), event_time_of(t, None)) == (t, t - 5, t)
+
+
+@pytest.mark.parametrize(
+    ("venues", "event_time", "message"),
+    [
+        ({"a": Venue(1, 1_001.0), "b": Venue(1, 900.0)}, 1_000.0, "venues.a.last_update_at: expected at most event_time 1000.0, found 1001.0"),
+        ({"a": Venue(1, 900.0), "b": Venue(1, 900.0)}, None, "venues.a.last_update_at: expected event_time in the same progress"),
+        ({"a": Venue(1, 900.0), "b": Venue(1, 499.0)}, 1_000.0, "venues.b.last_update_at: expected 500.0 or later (it never goes back), found 499.0"),
+        ({"a": Venue(1, 900.0), "b": Venue(1)}, 1_000.0, "venues.b.last_update_at: expected 500.0 or later (it never goes back), found none"),
+        ({"a": Venue(1, 900.0)}, 1_000.0, "venues: expected a and b"),
+    ],
+)
+def test_venue_times_the_agent_would_refuse_are_refused_before_anything_is_written(agent: FakeAgent, venues: dict[str, Venue], event_time: float | None, message: str) -> None:
+    client = connect(agent)
+    client.progress(1, 0, 0, 0, event_time=500.0, venues={"a": Venue(1, 500.0), "b": Venue(1, 500.0)})
+    assert agent.read()["counter"] == 1
+    with pytest.raises(ValueError, match=re.escape(message)):
+        client.progress(2, 0, 0, 0, event_time=event_time, venues=venues)
+    client.progress(3, 0, 0, 0)
+    assert agent.read()["counter"] == 3, "the refused progress wrote nothing"
 
 
 @pytest.mark.parametrize("status", ["accepted", "fenced", "rejected"])

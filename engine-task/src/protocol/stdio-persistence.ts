@@ -4,7 +4,9 @@ import type { Checkpoint } from '../../../core/model/checkpoint.js';
 import { CheckpointSchema } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
 import type { Progress } from '../../../core/model/progress.js';
-import { type AgentMessage, AgentMessageSchema, type AssignmentMessage, type EngineMessage } from '../../../core/model/task-protocol.js';
+import { type AgentMessage, AgentMessageSchema, type AssignmentMessage, type EngineMessage, type ProgressMessage } from '../../../core/model/task-protocol.js';
+
+type ProtocolVenues = NonNullable<ProgressMessage['venues']>;
 import type { RestorePoint, ShardKey, ShardPersistence } from '../../../core/ports.js';
 
 /**
@@ -18,6 +20,8 @@ export class StdioShardPersistence implements ShardPersistence {
   readonly key: ShardKey;
   readonly generation: number;
   private commitSeq = 0;
+  /** Each venue's last update time sent in this generation (the protocol's: it never goes back). */
+  private readonly sentUpdateAt = { a: Number.NEGATIVE_INFINITY, b: Number.NEGATIVE_INFINITY, fx: Number.NEGATIVE_INFINITY };
   private readonly waiting = new Map<number, { resolve: () => void; reject: (error: Error) => void }>();
 
   constructor(
@@ -53,7 +57,25 @@ export class StdioShardPersistence implements ShardPersistence {
       ticks: progress.ticks,
       ...(progress.eventTime !== undefined ? { eventTime: progress.eventTime } : {}),
       latency: { p50Us: progress.latencyP50Us, p99Us: progress.latencyP99Us, maxUs: progress.latencyMaxUs },
+      ...(progress.venues !== undefined && progress.eventTime !== undefined ? { venues: this.venues(progress.venues, progress.eventTime) } : {}),
     });
+  }
+
+  /**
+   * The heartbeat's venues as the protocol carries them (updates and last update time), so the
+   * report judges Quote coverage behind the agent as in process. Held to the protocol's rules, which
+   * the engine keeps already but for an FX exchange time arriving out of order: never later than
+   * the event time, never back from the last one sent.
+   */
+  private venues(venues: NonNullable<Progress['venues']>, eventTime: number): ProtocolVenues {
+    const one = (name: 'a' | 'b' | 'fx') => {
+      const q = venues[name];
+      if (q.lastUpdateAt === undefined && this.sentUpdateAt[name] === Number.NEGATIVE_INFINITY) return { updates: q.updates };
+      const at = Math.max(this.sentUpdateAt[name], Math.min(q.lastUpdateAt ?? Number.NEGATIVE_INFINITY, eventTime));
+      this.sentUpdateAt[name] = at;
+      return { updates: q.updates, lastUpdateAt: at };
+    };
+    return { a: one('a'), b: one('b'), fx: one('fx') };
   }
 
   commit(fills: readonly Fill[], checkpoint: Checkpoint | null): Promise<void> {

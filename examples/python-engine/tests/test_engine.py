@@ -151,3 +151,43 @@ def test_a_market_without_candles_of_a_symbol_is_bad_input() -> None:
         assert "expected ccxt-ohlcv candles of ETH on venues a and b, found none" in str(error)
     else:
         raise AssertionError("ETH has no candles: expected BadInput")
+
+
+def venue_ages(run: Run) -> list[dict[str, float]]:
+    """Each progress line's venue ages, eventTime − lastUpdateAt in ms: what the report's Quote coverage row judges at each heartbeat."""
+    ages = []
+    for _, m in run.lines:
+        if m["type"] == "progress" and "venues" in m:
+            ages.append({name: m["eventTime"] - v["lastUpdateAt"] for name, v in m["venues"].items() if "lastUpdateAt" in v})
+    return ages
+
+
+def test_progress_carries_each_venues_last_update_so_quote_coverage_is_judged_fresh_on_the_shipped_candles() -> None:
+    run = Run(replay_config(to="2025-08-22T06:00:00Z"))
+    assert run.wait() == 0, run.end()
+    progress = [m for _, m in run.lines if m["type"] == "progress"]
+    last = progress[-1]
+    assert set(last["venues"]) == {"a", "b", "fx"} and last["venues"]["a"]["updates"] > 30
+    # The shipped USD/KRW ends with the 08-01 close, applied from 08-02 00:00 UTC: three weeks old by then (no maxFxAge: not judged).
+    assert last["venues"]["fx"]["lastUpdateAt"] == 1_754_092_800_000
+    ages = venue_ages(run)
+    assert ages and all(0 <= age <= 1_200_000 for a in ages for name, age in a.items() if name != "fx"), "A and B within maxQuoteAge (20 min) at every progress"
+    for name in ("a", "b", "fx"):
+        times = [m["venues"][name]["lastUpdateAt"] for m in progress if name in m.get("venues", {}) and "lastUpdateAt" in m["venues"][name]]
+        assert times == sorted(times), f"venue {name}'s time never goes back"
+
+
+def test_a_venue_that_stops_quoting_ages_past_max_quote_age(tmp_path: Path) -> None:
+    # Binance's candles of 2025-08-22 00:00–04:00 taken out: venue B's last update ages to hours while A quotes on.
+    source = (REAL / "binance-BTC-USDT-15m.csv").read_text().splitlines()
+    gap = [line for line in source if not ("2025-08-22 00:00" <= line[:16] < "2025-08-22 04:00")]
+    assert len(source) - len(gap) == 16
+    crafted = tmp_path / "binance-BTC-USDT-15m.csv"
+    crafted.write_text("\n".join(gap) + "\n")
+    config = replay_config(to="2025-08-22T06:00:00Z")
+    config["feed"]["sources"][1]["path"] = str(crafted)
+    run = Run(config)
+    assert run.wait() == 0, run.end()
+    stale = [a["b"] for a in venue_ages(run) if a.get("b", 0) > 1_200_000]
+    assert stale and max(stale) >= 3 * 3_600_000, "B's age past 20 min through the gap, up to its 4 hours"
+    assert all(a["a"] <= 1_200_000 for a in venue_ages(run)), "A stays fresh"

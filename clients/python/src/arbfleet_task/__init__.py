@@ -14,6 +14,8 @@ from .protocol import (
     ProtocolError,
     RestorePoint,
     Stop,
+    Venue,
+    event_time_of,
 )
 
 __all__ = [
@@ -29,5 +31,7 @@ __all__ = [
     "RestorePoint",
     "Stop",
     "TaskClient",
+    "Venue",
+    "event_time_of",
 ]
 __version__ = "0.1.0"

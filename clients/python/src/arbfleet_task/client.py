@@ -27,6 +27,7 @@ from .protocol import (
     Latency,
     ProtocolError,
     Stop,
+    Venue,
     commit_message,
     decode,
     done_message,
@@ -174,6 +175,7 @@ class _Session:
         self.assignment = assignment
         self._commit_seq = 0
         self.next_fill_seq = assignment.restore.next_fill_seq
+        self._venue_times: dict[str, float] = {}
 
     @property
     def stop_requested(self) -> Stop | None:
@@ -190,8 +192,17 @@ class _Session:
         ticks: int | None = None,
         event_time: float | None = None,
         latency: Latency | None = None,
+        venues: Mapping[str, Venue] | None = None,
     ) -> None:
-        """Queues a progress report; never blocks. ``counter`` must never go back: a counter standing still is a stall."""
+        """Queues a progress report; never blocks. ``counter`` must never go back: a counter standing still is a stall.
+
+        ``venues`` (``"a"`` and ``"b"``, ``"fx"`` when the engine has an FX source) lets the report judge
+        its "Quote coverage" row; without it that row says "not measured". ValueError, before anything
+        is written, for a venue time without ``event_time``, later than it, or earlier than (or, after
+        one, without) the venue's last one: the agent would end the engine for it.
+        """
+        if venues is not None:
+            self._check_venues(venues, event_time)
         message: dict[str, Any] = {
             "type": "progress",
             "counter": counter,
@@ -205,7 +216,27 @@ class _Session:
             message["eventTime"] = event_time
         if latency is not None:
             message["latency"] = {"p50Us": latency.p50_us, "p99Us": latency.p99_us, "maxUs": latency.max_us}
+        if venues is not None:
+            message["venues"] = {name: venue.message() for name, venue in venues.items()}
+            self._venue_times.update({name: v.last_update_at for name, v in venues.items() if v.last_update_at is not None})
         self._link.send(message)
+
+    def _check_venues(self, venues: Mapping[str, Venue], event_time: float | None) -> None:
+        if not {"a", "b"} <= set(venues) <= {"a", "b", "fx"}:
+            raise ValueError(f"progress: venues: expected a and b (and fx when there is an FX source), found {sorted(venues)}")
+        for name in ("a", "b", "fx"):
+            venue, before = venues.get(name), self._venue_times.get(name)
+            at = venue.last_update_at if venue is not None else None
+            if at is None:
+                if before is not None:
+                    raise ValueError(f"progress: venues.{name}.last_update_at: expected {before} or later (it never goes back), found none")
+                continue
+            if event_time is None:
+                raise ValueError(f"progress: venues.{name}.last_update_at: expected event_time in the same progress (a venue's age is event_time − last_update_at), found none")
+            if at > event_time:
+                raise ValueError(f"progress: venues.{name}.last_update_at: expected at most event_time {event_time}, found {at}")
+            if before is not None and at < before:
+                raise ValueError(f"progress: venues.{name}.last_update_at: expected {before} or later (it never goes back), found {at}")
 
     def _send_commit(self, fills: Sequence[Mapping[str, object]], checkpoint: Any) -> Future[CommitResult]:
         if checkpoint is None:

@@ -60,6 +60,29 @@ class Latency:
 
 
 @dataclass(frozen=True)
+class Venue:
+    """One venue's updates as the engine took them (``venues`` in ``progress``): how many, and the event time of the latest.
+
+    ``last_update_at`` is ms since the epoch, None before the first update: the venue's own exchange
+    time when its update carries one, never later than the update's arrival (``event_time_of`` clamps
+    it), else the arrival (live) or the recorded time (replay). The report's "Quote coverage" row ages
+    it against the progress's ``event_time`` at each heartbeat, so it is never later than that and
+    never goes back.
+    """
+
+    updates: int
+    last_update_at: float | None = None
+
+    def message(self) -> dict[str, Any]:
+        return {"updates": self.updates} if self.last_update_at is None else {"updates": self.updates, "lastUpdateAt": self.last_update_at}
+
+
+def event_time_of(arrival: float, exchange_time: float | None) -> float:
+    """An update's event time as the protocol ages it: the venue's exchange time when it gives one, never later than the arrival."""
+    return arrival if exchange_time is None else min(exchange_time, arrival)
+
+
+@dataclass(frozen=True)
 class RestorePoint:
     """Where the shard resumes: the engine's last checkpoint (None on a fresh shard), committed fills after it, the next fill seq."""
 
