@@ -45,6 +45,22 @@ function withoutEngineProgress(shards: readonly ShardRecord[], histories: Readon
   });
 }
 
+/**
+ * A shard whose last heartbeat is not a final one (no `stop`: its engine never said it ended or was
+ * stopped; every engine writes one when it ends, `runner.ts`, the agent) and that stayed silent past
+ * `boundSec` up to the run's end (`endMs`): lost at the end, whatever status the campaign's end gave
+ * it (a task frozen or killed in the last `staleAfter` is completed by the campaign's end, never
+ * restarted). Undefined for a shard still running (`openUntil` judges it), one that never
+ * heartbeated, and one whose replay ran out.
+ */
+function silentAtTheEnd(shard: ShardRecord, history: readonly Heartbeat[], endMs: number, boundSec: number): { fromMs: number; silentSec: number } | undefined {
+  const last = history.at(-1);
+  if (last === undefined || last.progress.stop !== undefined || last.progress.feedDone === true || (shard.status !== 'COMPLETED' && shard.status !== 'FAILED'))
+    return undefined;
+  const silentSec = (endMs - last.receivedAt) / 1000;
+  return silentSec > boundSec ? { fromMs: last.receivedAt, silentSec } : undefined;
+}
+
 /** Everything the acceptance table is judged on. */
 export interface AcceptanceFacts {
   campaign: CampaignRecord;
@@ -166,19 +182,25 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
   const share = config.durationSec > 0 ? window.ranSec / config.durationSec : 0;
   // The campaign's end as it happened: a campaign that ended early fails on its run time, not on every shard's silence after it.
   const endMs = Math.min(campaign.endsAt ?? Infinity, window.endMs);
-  const quietFrom = (s: ShardRecord) => lastOf(s)?.receivedAt;
+  // A shard ran to the end when its last heartbeat is a final one (its engine said it ended or was
+  // stopped: `stop`) within staleAfter of the end. A last heartbeat that is not final means the
+  // engine went silent, however close to the end (a task frozen 1 s into a 5 s campaign passed
+  // this row when "within staleAfter of the end" was the whole rule).
   const early = shards.flatMap((s) => {
     if (ranOutOf(s)) return [];
-    const at = quietFrom(s);
-    if (at !== undefined && at >= endMs - config.staleAfterSec * 1000) return [];
-    return [at === undefined ? `${s.shardId} never heartbeated` : `${s.shardId} silent from ${formatOffset(secondsSinceStart(window, at))}`];
+    const last = lastOf(s);
+    if (last === undefined) return [`${s.shardId} never heartbeated`];
+    const from = formatOffset(secondsSinceStart(window, last.receivedAt));
+    if (last.receivedAt < endMs - config.staleAfterSec * 1000) return [`${s.shardId} silent from ${from}`];
+    if (last.progress.stop === undefined) return [`${s.shardId} silent from ${from}, no final heartbeat (its engine never said it ended)`];
+    return [];
   });
   const replayEnded = shards.length > 0 && shards.every(ranOutOf);
   const ranEnough = replayEnded || window.ranSec >= FULL_DURATION_FRACTION * config.durationSec;
   const problems = [...notCompleted, ...idle, ...early];
   return {
     ...base,
-    target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED`,
+    target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %, or every replay to its end), every shard's final heartbeat within staleAfter of the end, COMPLETED`,
     result:
       `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %${replayEnded ? ', every shard played its replay to the end' : ''}), ${campaign.status}` +
       (problems.length > 0 ? `; ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}` : ''),
@@ -216,6 +238,18 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
   const gaps = shards.map((s) => longestHeartbeatGap(s, histories.get(s.shardId) ?? [], openUntil));
   const silent = gaps.filter((g, i) => g.gapSec === null && !notYetRunning(shards[i] as ShardRecord));
   const late = gaps.filter((g) => g.gapSec !== null && g.gapSec > config.staleAfterSec);
+  // The silence after a last heartbeat that is not a final one, up to the run's end, is a gap too.
+  const lostAtEnd =
+    openUntil === undefined
+      ? shards.flatMap((s) => {
+          const silent = silentAtTheEnd(s, histories.get(s.shardId) ?? [], window.endMs, config.staleAfterSec);
+          return silent === undefined
+            ? []
+            : [
+                `${s.shardId}: ${formatNumber(silent.silentSec, 1)} s silent from ${formatOffset(secondsSinceStart(window, silent.fromMs))} to the end, no final heartbeat`,
+              ];
+        })
+      : [];
   const base = {
     id: 'monitoring',
     criterion: 'Monitoring on',
@@ -223,9 +257,10 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
   } as const;
   // Beats without engine progress for longer than staleAfter: the agent alive, its engine never running.
   const idle = withoutEngineProgress(shards, histories, config.staleAfterSec);
-  if (silent.length > 0 || late.length > 0 || idle.length > 0) {
+  if (silent.length > 0 || late.length > 0 || idle.length > 0 || lostAtEnd.length > 0) {
     const problems = [
       ...late.map((g) => `${g.shardId} gen ${g.generation}: ${formatNumber(g.gapSec ?? 0, 1)} s silent from ${offsetOf(g, window)}`),
+      ...lostAtEnd,
       ...silent.map((g) => `${g.shardId} never heartbeated`),
       ...idle,
     ];
@@ -288,11 +323,21 @@ function noUnrecoveredStall({ shards, window, histories, config }: AcceptanceFac
     ...unrecovered.map(({ shard, r }) => `${shard.shardId} ${r.cause} at ${formatOffset(secondsSinceStart(window, r.failedAt))}: ${outcomeOf(shard, r)}`),
     ...failed.map((s) => `${s.shardId} FAILED`),
     ...unnoticedStalls(shards, histories, config.staleAfterSec, window),
+    // Silent past staleAfter up to the end with no final heartbeat: LOST, and the campaign's end, not a restart, closed it.
+    ...shards.flatMap((s) => {
+      if (unrecovered.some(({ shard }) => shard.shardId === s.shardId)) return []; // said above, with its restart record
+      const silent = silentAtTheEnd(s, histories.get(s.shardId) ?? [], window.endMs, config.staleAfterSec);
+      return silent === undefined
+        ? []
+        : [
+            `${s.shardId} lost at the end: no heartbeat from ${formatOffset(secondsSinceStart(window, silent.fromMs))} (${formatNumber(silent.silentSec, 1)} s, staleAfter ${formatSeconds(config.staleAfterSec)}) and no final one, never restarted`,
+          ];
+    }),
   ];
   return {
     id: 'no-unrecovered-stall',
     criterion: 'No unrecovered stall',
-    target: `every STALLED/LOST shard restarted; no shard FAILED; no progress standing still past ${UNNOTICED_STALL_MULTIPLE} × staleAfter in heartbeats without a restart`,
+    target: `every STALLED/LOST shard restarted; no shard FAILED; no progress standing still past ${UNNOTICED_STALL_MULTIPLE} × staleAfter in heartbeats without a restart; none silent past staleAfter at the end without a final heartbeat`,
     result:
       problems.length > 0
         ? problems.join('; ')

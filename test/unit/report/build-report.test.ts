@@ -131,7 +131,7 @@ describe('buildReport: acceptance', () => {
       const c = criterion(report, 'full-duration');
       expect(c).toMatchObject({
         pass: false,
-        target: '1h (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED',
+        target: "1h (≥ 99 %, or every replay to its end), every shard's final heartbeat within staleAfter of the end, COMPLETED",
       });
       expect(c.result).toBe('20m25s (34 %), FAILED');
     });
@@ -141,10 +141,33 @@ describe('buildReport: acceptance', () => {
       silenceAfter(run, 'shard-000', 12);
       const c = criterion(buildReport(run), 'full-duration');
       expect(c).toMatchObject({ pass: false, result: '45s (100 %), COMPLETED; shard-000 silent from +12s' });
-      // Heartbeating up to staleAfter before the end is running to the end.
+      // A final heartbeat (its engine said it ended) within staleAfter of the end is running to the end.
       const fine = campaignRun({ durationSec: 45, heartbeatEverySec: 1, tradeEverySec: 10, staleAfterSec: 5 });
-      silenceAfter(fine, 'shard-000', 40);
+      (silenceAfter(fine, 'shard-000', 41).at(-1) as Heartbeat).progress.stop = { by: 'deadline' };
       expect(criterion(buildReport(fine), 'full-duration').pass).toBe(true);
+    });
+
+    it('FAILS a COMPLETED campaign whose shard went silent near the end with no final heartbeat (a task frozen 1 s into a 5 s campaign, booked COMPLETED by its end)', () => {
+      // The same silence as above, but the engine never said it ended: frozen or killed, not finished.
+      const frozen = campaignRun({ durationSec: 45, heartbeatEverySec: 1, tradeEverySec: 10, staleAfterSec: 5 });
+      silenceAfter(frozen, 'shard-000', 41);
+      const report = buildReport(frozen);
+      expect(criterion(report, 'full-duration')).toMatchObject({
+        pass: false,
+        result: '45s (100 %), COMPLETED; shard-000 silent from +41s, no final heartbeat (its engine never said it ended)',
+      });
+      // Silent 4 s (under staleAfter 5 s): not yet a monitoring gap nor a loss.
+      expect(criterion(report, 'monitoring').pass).toBe(true);
+      expect(criterion(report, 'no-unrecovered-stall').pass).toBe(true);
+      // Silent past staleAfter up to the end with no final heartbeat: a gap and a loss nobody restarted.
+      const lost = campaignRun({ durationSec: 45, heartbeatEverySec: 1, tradeEverySec: 10, staleAfterSec: 5 });
+      silenceAfter(lost, 'shard-000', 38);
+      const lostReport = buildReport(lost);
+      expect(criterion(lostReport, 'monitoring')).toMatchObject({ pass: false, result: 'shard-000: 7 s silent from +38s to the end, no final heartbeat' });
+      expect(criterion(lostReport, 'no-unrecovered-stall')).toMatchObject({
+        pass: false,
+        result: 'shard-000 lost at the end: no heartbeat from +38s (7 s, staleAfter 5s) and no final one, never restarted',
+      });
     });
 
     describe('in engine time: the recorded window asked for', () => {

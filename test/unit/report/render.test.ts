@@ -35,16 +35,20 @@ describe('renderMarkdown', () => {
     expect(markdown).toContain('| **Loop latency p99** | < 10 ms, as the engines measured it (engine-reported) | 100 µs (worst: shard-002) | ✅ PASS |');
     expect(markdown).toContain('| **Crash-free** | 0 CRASHED or OOM restarts | 1 crash (CRASHED ×1); restart causes are listed below | ❌ FAIL |');
     expect(markdown).toContain(
-      '| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard heartbeating within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |',
+      "| **Ran the full duration** | 30m (≥ 99 %, or every replay to its end), every shard's final heartbeat within staleAfter of the end, COMPLETED | 30m (100 %), COMPLETED; shard-002 silent from +24m50s | ❌ FAIL |",
+    );
+    // shard-002, LOST at +25m and never restarted, was silent to the end: a monitoring gap too.
+    expect(markdown).toContain(
+      "| **Monitoring on** | every shard heartbeats at least every 45 s (staleAfter), its engine's progress in them | shard-002: 310 s silent from +24m50s to the end, no final heartbeat | ❌ FAIL |",
     );
     expect(markdown).toContain(
-      '**Overall**: 7/11 PASS: fleet rows 5/8 above, trading rows 2/3 below (failed: Ran the full duration, No unrecovered stall, Crash-free, No position left open)',
+      '**Overall**: 6/11 PASS: fleet rows 4/8 above, trading rows 2/3 below (failed: Ran the full duration, Monitoring on, No unrecovered stall, Crash-free, No position left open)',
     );
   });
 
   it('says the outcome of every acceptance and trading row in its header, naming the failed ones', () => {
     expect(markdown).toContain(
-      '**Status**: COMPLETED (max runtime reached) · **Acceptance**: 7/11 PASS (failed: Ran the full duration, No unrecovered stall, Crash-free, No position left open)\n',
+      '**Status**: COMPLETED (max runtime reached) · **Acceptance**: 6/11 PASS (failed: Ran the full duration, Monitoring on, No unrecovered stall, Crash-free, No position left open)\n',
     );
     expect(renderMarkdown(buildReport(campaignRun()))).toContain('· **Acceptance**: 11/11 PASS\n');
   });

@@ -206,6 +206,8 @@ function shardRun(index: number, symbols: string[], staged: StagedRestart[], ran
     version: 20,
   };
   const last = heartbeats.at(-1);
+  // A shard up at the run's end wrote its final heartbeat there, as every engine does (`stop`: its own deadline).
+  if (last && !down(ranSec) && last.receivedAt > T0 + (ranSec - heartbeatEvery) * SEC) last.progress.stop = { by: 'deadline' };
   if (last) record.heartbeat = last;
   const checkpoint: Checkpoint = {
     version: 1,
