@@ -1,12 +1,39 @@
+import { emptyRecord, MAX_BOOK_LEVELS } from '../../core/data/quote-record.js';
 import { fillCashMicros, type Fill } from '../../core/model/fill.js';
+import type { Engine } from '../../engine-task/src/engine.js';
+
+/** One level of a book: `[price, size]` (size in the base asset). */
+export type Level = [number, number];
 
 /** One recorded book update: a venue's levels, best first, as `[price, size]` (size in the base asset). */
 export interface BookRow {
   ts: number;
   symbol: string;
   venue: 'A' | 'B';
-  bids: [number, number][];
-  asks: [number, number][];
+  bids: Level[];
+  asks: Level[];
+}
+
+const delivered = emptyRecord();
+
+/**
+ * Hands `engine` one venue's book update with its levels, best first, as the replay feed delivers a
+ * sized record: `onLevels` (at most `MAX_BOOK_LEVELS` a side) then `onQuote` with the tops at `ts`.
+ * It does not settle: the caller says when time moves on (`engine.settle()`), as the runner does.
+ */
+export function deliverBook(engine: Engine, instrument: number, ts: number, bids: readonly Level[], asks: readonly Level[]): void {
+  delivered.bidLevels = Math.min(bids.length, MAX_BOOK_LEVELS);
+  delivered.askLevels = Math.min(asks.length, MAX_BOOK_LEVELS);
+  bids.forEach(([p, s], k) => {
+    delivered.bidPx[k] = p;
+    delivered.bidSz[k] = s;
+  });
+  asks.forEach(([p, s], k) => {
+    delivered.askPx[k] = p;
+    delivered.askSz[k] = s;
+  });
+  engine.onLevels(instrument, delivered);
+  engine.onQuote(instrument, (bids[0] as Level)[0], (asks[0] as Level)[0], ts);
 }
 
 /** What an independent recomputation found for one fill. */
@@ -49,7 +76,7 @@ export function recomputeFills(rows: readonly BookRow[], fills: readonly Fill[],
       cost += part * price;
       want -= part;
     }
-    if (want > 1e-12 && f.kind === 'CLOSE') cost += want * (used[used.length - 1] as [number, number])[0];
+    if (want > 1e-12 && f.kind === 'CLOSE') cost += want * (used[used.length - 1] as Level)[0];
     taken.set(key, { at: book.ts, qty: prior + f.qty });
     return { seq: f.seq, price: f.qty > 0 ? cost / f.qty : (side[0]?.[0] ?? Number.NaN), available };
   });
@@ -86,7 +113,7 @@ export function seededBooks(count: number, next: () => number, symbols: Record<s
     mids[symbol] = (mids[symbol] as number) * (1 + (next() - 0.5) * 4e-4);
     gap = gap * 0.97 + (next() - 0.5) * 2.4e-3;
     const mid = (mids[symbol] as number) * (venue === 'B' ? 1 + gap : 1);
-    const level = (k: number, sign: number): [number, number] => [mid * (1 + sign * (2e-4 + k * 1e-4)), 1 + Math.floor(next() * 12)];
+    const level = (k: number, sign: number): Level => [mid * (1 + sign * (2e-4 + k * 1e-4)), 1 + Math.floor(next() * 12)];
     rows.push({ ts, symbol, venue, bids: [0, 1, 2, 3].map((k) => level(k, -1)), asks: [0, 1, 2, 3].map((k) => level(k, 1)) });
   }
   return rows;
@@ -94,14 +121,14 @@ export function seededBooks(count: number, next: () => number, symbols: Record<s
 
 /** The rows as a canonical replay CSV with size columns (`core/data/formats/canonical.ts`): the top's sizes, the levels below as `price:size|…`. */
 export function booksCsv(rows: readonly BookRow[]): string {
-  const below = (levels: [number, number][]) =>
+  const below = (levels: Level[]) =>
     levels
       .slice(1)
       .map(([p, s]) => `${p}:${s}`)
       .join('|');
   const lines = rows.map((r) => {
-    const [bid, bidSize] = r.bids[0] as [number, number];
-    const [ask, askSize] = r.asks[0] as [number, number];
+    const [bid, bidSize] = r.bids[0] as Level;
+    const [ask, askSize] = r.asks[0] as Level;
     return [r.ts, r.symbol, r.venue, bid, ask, bidSize, askSize, below(r.bids), below(r.asks)].join(',');
   });
   return `ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n${lines.join('\n')}\n`;

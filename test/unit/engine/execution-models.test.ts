@@ -10,16 +10,13 @@
 import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
-import { emptyRecord, MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
 import { CheckpointSchema } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { executionMarkdown, executionQualityOf } from '../../../core/report/execution-quality.js';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { Prng } from '../../../engine-task/src/feed/prng.js';
 import { testCampaign, T0 } from '../../support/campaigns.js';
-import { recomputedPnlMicros, recomputeFills, type BookRow } from '../../support/recorded-books.js';
-
-type Level = [number, number];
+import { deliverBook, recomputedPnlMicros, recomputeFills, seededBooks, type BookRow, type Level } from '../../support/recorded-books.js';
 
 /** One symbol, both venues quoting USDT (no FX), fees 0 unless given: the numbers stay readable. */
 function engineFor(execution: CampaignConfigInput['execution'], overrides: Partial<CampaignConfigInput> = {}, symbols = ['BTC']): Engine {
@@ -35,28 +32,10 @@ function engineFor(execution: CampaignConfigInput['execution'], overrides: Parti
   return new Engine({ campaign, symbols, generation: 0, wallClock: () => 42 });
 }
 
-const record = emptyRecord();
-
-/** A venue's book update with its levels (`onLevels` then `onQuote`, as the replay feed delivers a sized record). */
-function book(engine: Engine, instrument: number, ts: number, bids: Level[], asks: Level[]): void {
-  record.bidLevels = Math.min(bids.length, MAX_BOOK_LEVELS);
-  record.askLevels = Math.min(asks.length, MAX_BOOK_LEVELS);
-  bids.forEach(([p, s], k) => {
-    record.bidPx[k] = p;
-    record.bidSz[k] = s;
-  });
-  asks.forEach(([p, s], k) => {
-    record.askPx[k] = p;
-    record.askSz[k] = s;
-  });
-  engine.onLevels(instrument, record);
-  engine.onQuote(instrument, (bids[0] as Level)[0], (asks[0] as Level)[0], ts);
-}
-
 /** Venue A offers BTC at 100 (plenty), venue B bids 101: 100 bps over, an entry that buys A and sells B for 1,000 / 100 = 10 BTC. */
 function entryBooks(engine: Engine, ts: number, bBids: Level[]): void {
-  book(engine, 0, ts, [[99.95, 1000]], [[100, 1000]]);
-  book(engine, 1, ts, bBids, [[101.05, 1000]]);
+  deliverBook(engine, 0, ts, [[99.95, 1000]], [[100, 1000]]);
+  deliverBook(engine, 1, ts, bBids, [[101.05, 1000]]);
   engine.settle();
 }
 
@@ -128,7 +107,7 @@ describe('depth', () => {
     expect(a).toMatchObject({ qty: 3, price: 100 });
     expect(b).toMatchObject({ qty: 3, price: 101 });
     // The exit buys B back on asks whose second level, 100.5, is below the top of 101.05: the 2 beyond the top's 1 are priced at the top.
-    book(
+    deliverBook(
       engine,
       1,
       T0 + 1000,
@@ -153,7 +132,7 @@ describe('exits beyond the displayed book', () => {
   function exitOnThinBook(model: 'top-size' | 'depth', aBids: Level[], orderNotional = 1): Fill[] {
     const engine = engineFor({ model }, { strategy: { ...small.strategy, orderNotional } });
     entryBooks(engine, T0, [[101, 1000]]);
-    book(engine, 0, T0 + 1000, aBids, [[100.05, 1000]]);
+    deliverBook(engine, 0, T0 + 1000, aBids, [[100.05, 1000]]);
     engine.closeAll(T0 + 2000);
     return engine.drainFills();
   }
@@ -231,10 +210,10 @@ describe('exits beyond the displayed book', () => {
       entryBooks(engine, T0, [[101, 1000]]);
       engine.onTimer(T0 + 1000);
       engine.drainFills();
-      book(engine, 0, T0 + 1500, [[99.9, 0.001]], [[100.05, 1000]]); // A's bid thins out: still far from reversion
+      deliverBook(engine, 0, T0 + 1500, [[99.9, 0.001]], [[100.05, 1000]]); // A's bid thins out: still far from reversion
       engine.settle();
       // Back within exitBps: a reversion exit decided at T0 + 2000; A's leg fills at once (0.009 beyond the book), B's is due at T0 + 3000.
-      book(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
+      deliverBook(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
       engine.settle();
       return engine;
     };
@@ -257,8 +236,8 @@ describe('latency', () => {
   it("fills venue B's leg against B's book 100 ms after the decision: the bid fell from 101 to 100.7 in between", () => {
     const engine = engineFor({ model: 'top', latency: { a: 0, b: '100ms' } });
     entryBooks(engine, T0, [[101, 1000]]);
-    book(engine, 1, T0 + 50, [[100.7, 1000]], [[100.75, 1000]]);
-    book(engine, 1, T0 + 200, [[100.1, 1000]], [[100.15, 1000]]);
+    deliverBook(engine, 1, T0 + 50, [[100.7, 1000]], [[100.75, 1000]]);
+    deliverBook(engine, 1, T0 + 200, [[100.1, 1000]], [[100.15, 1000]]);
     engine.settle();
     const [a, b] = legs(engine.drainFills(), 'OPEN');
     expect(a).toMatchObject({ venue: 'A', price: 100, ts: T0, eventTs: T0 });
@@ -285,9 +264,9 @@ describe('liquidity consumption', () => {
   it('lets a second trade take only what the first left of B’s displayed 15 until B updates its book', () => {
     const engine = engineFor({ model: 'top-size' }, { risk: { maxOpenTrades: 3, maxOpenTradesPerSymbol: 3 } });
     entryBooks(engine, T0, [[101, 15]]);
-    book(engine, 0, T0 + 1, [[99.95, 1000]], [[100, 1000]]); // A moves, B does not
+    deliverBook(engine, 0, T0 + 1, [[99.95, 1000]], [[100, 1000]]); // A moves, B does not
     engine.settle();
-    book(engine, 1, T0 + 2, [[101, 15]], [[101.05, 1000]]); // B's next update shows 15 again
+    deliverBook(engine, 1, T0 + 2, [[101, 15]], [[101.05, 1000]]); // B's next update shows 15 again
     engine.settle();
     const opens = legs(engine.drainFills(), 'OPEN').filter((f) => f.venue === 'B');
     expect(opens.map((f) => f.qty)).toEqual([10, 5, 10]);
@@ -298,8 +277,8 @@ describe('leg risk', () => {
   it('opens a trade whose late leg filled 3 of 10 (B bid 3 when it arrived), marks and closes each leg at its own quantity', () => {
     const engine = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
     entryBooks(engine, T0, [[101, 50]]);
-    book(engine, 1, T0 + 50, [[101, 3]], [[101.05, 1000]]);
-    book(engine, 0, T0 + 200, [[99.95, 1000]], [[100, 1000]]);
+    deliverBook(engine, 1, T0 + 50, [[101, 3]], [[101.05, 1000]]);
+    deliverBook(engine, 0, T0 + 200, [[99.95, 1000]], [[100, 1000]]);
     engine.settle();
     const slot = 0;
     expect([engine.portfolio.qty[slot], engine.portfolio.qtyB[slot]]).toEqual([10, 3]);
@@ -317,15 +296,15 @@ describe('leg risk', () => {
   it('records a leg that found nothing as a fill of 0, and refuses as legs-missed an entry whose two legs both found nothing', () => {
     const one = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
     entryBooks(one, T0, [[101, 50]]);
-    book(one, 1, T0 + 50, [[101, 0]], [[101.05, 1000]]);
-    book(one, 1, T0 + 200, [[101, 0]], [[101.05, 1000]]);
+    deliverBook(one, 1, T0 + 50, [[101, 0]], [[101.05, 1000]]);
+    deliverBook(one, 1, T0 + 200, [[101, 0]], [[101.05, 1000]]);
     one.settle();
     expect(legs(one.drainFills(), 'OPEN').map((f) => f.qty)).toEqual([10, 0]);
     const both = engineFor({ model: 'top-size', latency: { a: '100ms', b: '100ms' } });
     entryBooks(both, T0, [[101, 50]]);
-    book(both, 0, T0 + 50, [[99.95, 0]], [[100, 0]]);
-    book(both, 1, T0 + 50, [[101, 0]], [[101.05, 0]]);
-    book(both, 1, T0 + 200, [[101, 0]], [[101.05, 0]]);
+    deliverBook(both, 0, T0 + 50, [[99.95, 0]], [[100, 0]]);
+    deliverBook(both, 1, T0 + 50, [[101, 0]], [[101.05, 0]]);
+    deliverBook(both, 1, T0 + 200, [[101, 0]], [[101.05, 0]]);
     both.settle();
     expect(both.drainFills()).toEqual([]);
     expect(both.risk.refusals()['legs-missed']).toBe(1);
@@ -338,8 +317,8 @@ describe('restarts', () => {
     const legged = () => {
       const engine = engineFor({ model: 'top-size', latency: { a: 0, b: '100ms' } });
       entryBooks(engine, T0, [[101, 50]]);
-      book(engine, 1, T0 + 50, [[101, 3]], [[101.05, 1000]]);
-      book(engine, 0, T0 + 200, [[99.95, 1000]], [[100, 1000]]);
+      deliverBook(engine, 1, T0 + 50, [[101, 3]], [[101.05, 1000]]);
+      deliverBook(engine, 0, T0 + 200, [[99.95, 1000]], [[100, 1000]]);
       engine.settle();
       return engine;
     };
@@ -373,9 +352,9 @@ describe('restarts', () => {
   const comparable = (fills: Fill[]) => fills.map(({ generation: _g, wallTs: _w, ...rest }) => rest);
 
   /** B's bid falls before the leg's due time (the book the leg will take), then the decision's aftermath: A's next update, the end. */
-  const bidFalls = (engine: Engine) => book(engine, 1, T0 + 300, [[100.7, 4]], [[100.75, 1000]]);
+  const bidFalls = (engine: Engine) => deliverBook(engine, 1, T0 + 300, [[100.7, 4]], [[100.75, 1000]]);
   function afterDecision(engine: Engine): Fill[] {
-    book(engine, 0, T0 + 1500, [[99.95, 1000]], [[100, 1000]]);
+    deliverBook(engine, 0, T0 + 1500, [[99.95, 1000]], [[100, 1000]]);
     engine.settle();
     engine.closeAll(T0 + 1600);
     return engine.drainFills();
@@ -424,12 +403,12 @@ describe('restarts', () => {
       entryBooks(engine, T0, [[101, 1000]]);
       engine.onTimer(T0 + 1000);
       // Back within exitBps: a reversion exit decided at T0 + 2000, venue A's leg due at T0 + 3000.
-      book(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
+      deliverBook(engine, 1, T0 + 2000, [[100.01, 1000]], [[100.02, 1000]]);
       engine.settle();
     };
     const rest = (engine: Engine) => {
-      book(engine, 0, T0 + 2500, [[99.5, 1000]], [[99.55, 1000]]);
-      book(engine, 1, T0 + 3500, [[100.01, 1000]], [[100.02, 1000]]);
+      deliverBook(engine, 0, T0 + 2500, [[99.5, 1000]], [[99.55, 1000]]);
+      deliverBook(engine, 1, T0 + 3500, [[100.01, 1000]], [[100.02, 1000]]);
       engine.settle();
       return engine.drainFills();
     };
@@ -475,7 +454,7 @@ describe('restarts', () => {
 describe('no sizes in the data', () => {
   it('leaves an update without sizes unsized, even right after a sized update of the same venue', () => {
     const engine = engineFor({ model: 'top-size' });
-    book(engine, 1, T0, [[101, 4]], [[101.05, 4]]);
+    deliverBook(engine, 1, T0, [[101, 4]], [[101.05, 4]]);
     engine.onQuote(1, 101, 101.05, T0 + 1);
     engine.onQuote(0, 99.95, 100, T0 + 1);
     engine.settle();
@@ -528,32 +507,13 @@ describe('no sizes in the data', () => {
 describe('P&L against an independent recomputation', () => {
   const feeBps = { A: 5, B: 10 };
 
-  /** Seeded books: two symbols, four levels a side, random walks with a dislocation between the venues that opens and closes trades. */
-  function recordedBooks(seed: number, count: number): BookRow[] {
-    const prng = new Prng(seed);
-    const rows: BookRow[] = [];
-    const mids: Record<string, number> = { BTC: 100, ETH: 50 };
-    let gap = 0;
-    let ts = T0;
-    for (let i = 0; i < count; i++) {
-      ts += 7 + Math.floor(prng.nextUniform() * 40);
-      const symbol = prng.nextUniform() < 0.5 ? 'BTC' : 'ETH';
-      const venue = prng.nextUniform() < 0.5 ? 'A' : 'B';
-      mids[symbol] = (mids[symbol] as number) * (1 + (prng.nextUniform() - 0.5) * 4e-4);
-      gap = gap * 0.97 + (prng.nextUniform() - 0.5) * 2.4e-3;
-      const mid = (mids[symbol] as number) * (venue === 'B' ? 1 + gap : 1);
-      const level = (k: number, sign: number): Level => [mid * (1 + sign * (2e-4 + k * 1e-4)), 1 + Math.floor(prng.nextUniform() * 12)];
-      rows.push({ ts, symbol, venue, bids: [0, 1, 2, 3].map((k) => level(k, -1)), asks: [0, 1, 2, 3].map((k) => level(k, 1)) });
-    }
-    return rows;
-  }
-
   for (const [model, levels] of [
     ['top-size', 1],
     ['depth', 4],
   ] as const) {
     it(`${model} with latencies 30/80 ms: every fill's price and the realised P&L equal the recomputation from the ledger and the recorded books`, () => {
-      const rows = recordedBooks(7, 3000);
+      const prng = new Prng(7);
+      const rows = seededBooks(3000, () => prng.nextUniform()); // two symbols, four levels a side, a dislocation that opens and closes trades
       const engine = engineFor(
         { model, latency: { a: '30ms', b: '80ms' } },
         {
@@ -563,7 +523,7 @@ describe('P&L against an independent recomputation', () => {
         },
         ['BTC', 'ETH'],
       );
-      for (const r of rows) book(engine, (r.symbol === 'BTC' ? 0 : 2) + (r.venue === 'A' ? 0 : 1), r.ts, r.bids, r.asks);
+      for (const r of rows) deliverBook(engine, (r.symbol === 'BTC' ? 0 : 2) + (r.venue === 'A' ? 0 : 1), r.ts, r.bids, r.asks);
       engine.closeAll((rows[rows.length - 1] as BookRow).ts);
       const fills = engine.drainFills();
       const trades = fills.length / 4;

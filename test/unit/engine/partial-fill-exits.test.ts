@@ -14,15 +14,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import type { CampaignConfigInput } from '../../../core/config/campaign-config.js';
-import { emptyRecord, MAX_BOOK_LEVELS } from '../../../core/data/quote-record.js';
 import { CheckpointSchema, type Checkpoint } from '../../../core/model/checkpoint.js';
 import type { Fill } from '../../../core/model/fill.js';
 import { ms } from '../../../core/model/units.js';
 import { Engine } from '../../../engine-task/src/engine.js';
 import { filledNotional } from '../../../engine-task/src/portfolio/portfolio.js';
 import { testCampaign, T0 } from '../../support/campaigns.js';
-
-type Level = [number, number];
+import { deliverBook, type Level } from '../../support/recorded-books.js';
 
 function engineFor(execution: CampaignConfigInput['execution']): Engine {
   const campaign = testCampaign({
@@ -36,22 +34,9 @@ function engineFor(execution: CampaignConfigInput['execution']): Engine {
   return new Engine({ campaign, symbols: ['BTC'], generation: 0, wallClock: () => 42 });
 }
 
-const record = emptyRecord();
-
 /** A venue's book update with its levels, then the group decided, as the replay feed and the runner deliver it. */
 function book(engine: Engine, instrument: number, ts: number, bids: Level[], asks: Level[]): void {
-  record.bidLevels = Math.min(bids.length, MAX_BOOK_LEVELS);
-  record.askLevels = Math.min(asks.length, MAX_BOOK_LEVELS);
-  bids.forEach(([p, s], k) => {
-    record.bidPx[k] = p;
-    record.bidSz[k] = s;
-  });
-  asks.forEach(([p, s], k) => {
-    record.askPx[k] = p;
-    record.askSz[k] = s;
-  });
-  engine.onLevels(instrument, record);
-  engine.onQuote(instrument, (bids[0] as Level)[0], (asks[0] as Level)[0], ts);
+  deliverBook(engine, instrument, ts, bids, asks);
   engine.settle();
 }
 
