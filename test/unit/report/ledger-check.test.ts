@@ -13,7 +13,7 @@ import type { Fill } from '../../../core/model/fill.js';
 import { renderHtml } from '../../../core/report/render-html.js';
 import { renderMarkdown } from '../../../core/report/render-markdown.js';
 import { CampaignReportSchema, type CampaignReport } from '../../../core/report/report-schema.js';
-import { campaignRun } from './report-fixtures.js';
+import { campaignRun, craftedFill } from './report-fixtures.js';
 
 function ledgerRow(report: CampaignReport) {
   return report.acceptance.find((c) => c.id === 'ledger-exact')!;
@@ -149,49 +149,19 @@ describe('the ledger check against the heartbeats', () => {
   });
 });
 
-/** A fill of the tester's crafted book /tmp/v7c/s4 (top-size, no latency, fees 0, fx 1000): BTC, shard-000, generation 0. */
-function s4Fill(
-  seq: number,
-  tradeId: number,
-  venue: 'A' | 'B',
-  side: 'BUY' | 'SELL',
-  kind: 'OPEN' | 'CLOSE',
-  qty: number,
-  price: number,
-  decisionPrice: number,
-  orderedQty: number,
-): Fill {
-  const ts = kind === 'OPEN' ? 1_700_000_000_000 + tradeId * 10 : 1_700_000_001_000;
-  return {
-    seq,
-    tradeId,
-    symbol: 'BTC',
-    venue,
-    side,
-    kind,
-    reason: kind === 'OPEN' ? 'ENTRY' : 'TAKE_PROFIT',
-    qty,
-    price,
-    fee: 0,
-    fxRate: 1000,
-    ts,
-    eventTs: ts,
-    decisionPrice,
-    orderedQty,
-    generation: 0,
-  };
-}
+/** When s4 happened (ms): trade n opened at +10n ms, both closed at +1 s. */
+const S4_AT = 1_700_000_000_000;
 
-/** The engine's ledger of s4: trade 0 took 0.01, trade 1 the 0.005 left of B's displayed 0.015 (liquidity consumption); both closed in full. */
+/** The engine's ledger of the tester's crafted book s4 (`craftedFill`): trade 0 took 0.01, trade 1 the 0.005 left of B's displayed 0.015 (liquidity consumption); both closed in full. */
 const s4Ledger = (): Fill[] => [
-  s4Fill(0, 0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 101_000_000, 0.01),
-  s4Fill(1, 0, 'B', 'BUY', 'OPEN', 0.01, 100_000, 100_000, 0.01),
-  s4Fill(2, 1, 'A', 'SELL', 'OPEN', 0.004999999999999999, 101_000_000, 101_000_000, 0.01),
-  s4Fill(3, 1, 'B', 'BUY', 'OPEN', 0.004999999999999999, 100_000, 100_000, 0.01),
-  s4Fill(4, 0, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 100_010_000, 0.01),
-  s4Fill(5, 0, 'B', 'SELL', 'CLOSE', 0.01, 99_990, 99_990, 0.01),
-  s4Fill(6, 1, 'A', 'BUY', 'CLOSE', 0.004999999999999999, 100_010_000, 100_010_000, 0.004999999999999999),
-  s4Fill(7, 1, 'B', 'SELL', 'CLOSE', 0.004999999999999999, 99_990, 99_990, 0.004999999999999999),
+  craftedFill(0, 0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 0.01, S4_AT),
+  craftedFill(1, 0, 'B', 'BUY', 'OPEN', 0.01, 100_000, 0.01, S4_AT),
+  craftedFill(2, 1, 'A', 'SELL', 'OPEN', 0.004999999999999999, 101_000_000, 0.01, S4_AT + 10),
+  craftedFill(3, 1, 'B', 'BUY', 'OPEN', 0.004999999999999999, 100_000, 0.01, S4_AT + 10),
+  craftedFill(4, 0, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 0.01, S4_AT + 1_000),
+  craftedFill(5, 0, 'B', 'SELL', 'CLOSE', 0.01, 99_990, 0.01, S4_AT + 1_000),
+  craftedFill(6, 1, 'A', 'BUY', 'CLOSE', 0.004999999999999999, 100_010_000, 0.004999999999999999, S4_AT + 1_000),
+  craftedFill(7, 1, 'B', 'SELL', 'CLOSE', 0.004999999999999999, 99_990, 0.004999999999999999, S4_AT + 1_000),
 ];
 
 describe('fills no correct engine makes (fillRuleBreaksOf)', () => {

@@ -253,3 +253,39 @@ function leg(
     generation,
   };
 }
+
+/**
+ * One fill of a tester's crafted book (`/tmp/v7c/s4` and `s5`: BTC on shard-000 under `top-size`,
+ * fees 0, `fxRate` 1000, generation 0): an OPEN is an ENTRY, a CLOSE a TAKE_PROFIT; decided at the
+ * price it filled at (`decisionPrice` = `price`), `qty` of `orderedQty`, at event time `ts` (ms).
+ */
+export function craftedFill(
+  seq: number,
+  tradeId: number,
+  venue: 'A' | 'B',
+  side: 'BUY' | 'SELL',
+  kind: 'OPEN' | 'CLOSE',
+  qty: number,
+  price: number,
+  orderedQty: number,
+  ts: number,
+): Fill {
+  return {
+    seq,
+    tradeId,
+    symbol: 'BTC',
+    venue,
+    side,
+    kind,
+    reason: kind === 'OPEN' ? 'ENTRY' : 'TAKE_PROFIT',
+    qty,
+    price,
+    fee: 0,
+    fxRate: 1000,
+    ts,
+    eventTs: ts,
+    decisionPrice: price,
+    orderedQty,
+    generation: 0,
+  };
+}
