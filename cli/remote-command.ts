@@ -57,7 +57,7 @@ export function remoteScheduleCommand(
   out: (text: string) => void = (t) => process.stdout.write(t),
 ): Promise<number> {
   const api = remoteApi(target);
-  return runScheduleCommand(command, arg, values, (method, path, body) => api.request(method, path, body), out);
+  return runScheduleCommand(command, arg, values, (method, path, body) => api.request(method, path, body), out, 'remote schedule');
 }
 
 /**

@@ -19,7 +19,7 @@ import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ScheduleView, TaskLauncher, TriggerResult } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { RemoteResponse } from './remote-api.js';
-import { renderScheduleList, renderScheduleView, renderTrigger } from './schedule-output.js';
+import { renderScheduleList, renderScheduleView, renderTrigger, scheduleRefusal, type RefusedRequest } from './schedule-output.js';
 
 /** Where `arbfleet serve` listens unless told otherwise. */
 export const DEFAULT_SERVE_PORT = 8787;
@@ -53,8 +53,11 @@ export type ScheduleTransport = (method: 'GET' | 'POST' | 'DELETE', path: string
 
 /**
  * Runs one schedule command over `transport`; prints its answer for people (`schedule-output.ts`),
- * or the API's JSON with `--json` (and for an error, which names what went wrong).
- * @returns `CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED` otherwise.
+ * or the API's JSON with `--json`. `commandName` is how the user called it (`schedule`,
+ * `remote schedule`), for the words of a refusal.
+ * @returns `CLI_EXIT.OK` on a 2xx answer.
+ * @throws the API's refusal in words (`scheduleRefusal`): `ValidationError` for a 400 (exit 2),
+ * `NotFoundError`, `AlreadyExistsError`, `StateConflictError` (exit 1), else an `Error` (exit 1).
  */
 export async function runScheduleCommand(
   command: ScheduleVerb,
@@ -62,16 +65,24 @@ export async function runScheduleCommand(
   values: ScheduleOptions,
   transport: ScheduleTransport,
   out: (text: string) => void,
+  commandName = 'schedule',
 ): Promise<number> {
   const id = (): string => {
     if (!arg) throw new ValidationError([{ path: 'ID', message: `${command} needs a schedule id (its name)` }]);
     return encodeURIComponent(arg);
   };
   let response: RemoteResponse;
+  const refused: RefusedRequest = {
+    command: [commandName, command, ...(arg === undefined ? [] : [arg])].join(' '),
+    listCommand: `arbfleet ${commandName} list`,
+    flags: flagsGiven(values),
+  };
   switch (command) {
     case 'create': {
       if (!arg) throw new ValidationError([{ path: 'FILE', message: 'create needs a schedule or campaign config file' }]);
-      response = await transport('POST', '/schedules', scheduleFromFile(arg, values));
+      const { spec, text, campaignConfig } = scheduleFromFile(arg, values);
+      refused.file = { path: arg, text, campaignConfig };
+      response = await transport('POST', '/schedules', spec);
       break;
     }
     case 'list':
@@ -97,14 +108,22 @@ export async function runScheduleCommand(
         { path: 'COMMAND', message: `unknown schedule command "${command ?? ''}": use create, list, show, pause, resume, trigger or delete` },
       ]);
   }
-  const ok = response.status >= 200 && response.status < 300;
+  // A refusal was the API's JSON on stdout, exit 1 whatever it said (a bad zone as much as a lost race).
+  if (response.status < 200 || response.status >= 300) throw scheduleRefusal(response.status, response.body, refused);
   const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
-  if (values.json || !ok || typeof body === 'string') {
+  if (values.json || typeof body === 'string') {
     out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);
   } else {
     out(`${peopleShaped(command, arg ?? '', body).join('\n')}\n`);
   }
-  return ok ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+  return CLI_EXIT.OK;
+}
+
+/** The request fields the flags set, each with its flag (a refusal names the flag, not the file): create's spec fields, show's next, pause's note. */
+function flagsGiven(values: ScheduleOptions): Record<string, string> {
+  const flags: Record<string, string> = {};
+  for (const field of ['name', 'cron', 'timezone', 'overlap', 'next', 'note'] as const) if (values[field] !== undefined) flags[field] = `--${field}`;
+  return flags;
 }
 
 /** A 2xx answer for people (`cli/schedule-output.ts`). */
@@ -203,9 +222,13 @@ async function withDataFolder<T>(dir: string, use: (transport: ScheduleTransport
 }
 
 /** The schedule a file describes: a schedule spec as is, or a campaign config wrapped in one; flags override. */
-function scheduleFromFile(path: string, flags: { name?: string; cron?: string; timezone?: string; overlap?: string }): Record<string, unknown> {
+function scheduleFromFile(
+  path: string,
+  flags: { name?: string; cron?: string; timezone?: string; overlap?: string },
+): { spec: Record<string, unknown>; text: string; campaignConfig: boolean } {
   if (!existsSync(path)) throw new ValidationError([{ path: '', message: 'no such file' }], path);
-  const raw = parseConfigText(readFileSync(path, 'utf8'), path);
+  const text = readFileSync(path, 'utf8');
+  const raw = parseConfigText(text, path);
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
     throw new ValidationError([{ path: '', message: 'expected a mapping: a schedule or a campaign config' }], path);
   const doc = raw as Record<string, unknown>;
@@ -224,5 +247,5 @@ function scheduleFromFile(path: string, flags: { name?: string; cron?: string; t
   if (flags.cron !== undefined) spec.cron = flags.cron;
   if (flags.timezone !== undefined) spec.timezone = flags.timezone;
   if (flags.overlap !== undefined) spec.overlap = flags.overlap;
-  return spec;
+  return { spec, text, campaignConfig: !isSchedule };
 }

@@ -3,8 +3,11 @@
  * `show` (and for `create`, `pause`, `resume`, whose answer is the same view), a sentence for
  * `trigger` and `delete`. Times in the schedule's own zone beside UTC, durations in words
  * (`10m`, `in 16h 32m`), nothing in epoch milliseconds. `--json` prints the API's answer instead.
+ * A refusal (`scheduleRefusal`) is an error in words, never the API's JSON on stdout.
  */
+import { withLines } from '../core/config/config-issues.js';
 import { formatDuration } from '../core/config/duration.js';
+import { AlreadyExistsError, NotFoundError, StateConflictError, ValidationError, type FieldIssue } from '../core/errors.js';
 import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ScheduleView, TriggerResult } from '../core/ports.js';
 import { relative, utcMinute as utc, zonedTime } from '../core/report/zoned-time.js';
@@ -81,4 +84,56 @@ export function renderTrigger(scheduleId: string, result: TriggerResult): string
   return result.outcome === 'started'
     ? [`schedule ${scheduleId}: started campaign ${result.campaignId ?? '?'} (occurrence ${result.occurrence})`]
     : [`schedule ${scheduleId}: a run is live; this one waits to start when it ends (overlap bufferOne, occurrence ${result.occurrence})`];
+}
+
+/** Where a refused request's fields came from: the file (and its text, for lines) and the flags that override fields. */
+export interface RefusedRequest {
+  /** The command as the user typed it, e.g. `schedule show nope`. */
+  command: string;
+  /** How to list the schedules there are, e.g. `arbfleet schedule list`. */
+  listCommand: string;
+  /** `create`: the file the spec came from, its text, and whether it is a campaign config (its fields under `campaign.` in the spec). */
+  file?: { path: string; text: string; campaignConfig: boolean };
+  /** The request fields a flag set (`timezone` → `--timezone`, `next` → `--next`). */
+  flags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A refusal of the API (a non-2xx answer) as an error of the family, in words, for stderr: a 400
+ * is a `ValidationError` (exit 2) naming each field where the user set it (the flag that gave it,
+ * else the file's field with its line), a 404 a `NotFoundError` saying how to list the schedules,
+ * a 409 an `AlreadyExistsError` or `StateConflictError` (exit 1, `ERROR_TABLE`); anything else an
+ * error with the API's own message (exit 1). The answer is `{ error, message, issues? }`
+ * (`core/api/http-status.ts`), or a gateway's `{ message }`.
+ */
+export function scheduleRefusal(status: number, body: unknown, request: RefusedRequest): Error {
+  const { error, message, issues } = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; message?: unknown; issues?: unknown };
+  const said = typeof message === 'string' ? message : typeof body === 'string' ? body : `HTTP ${status}`;
+  if (status === 400 || error === 'ValidationError') return validationRefusal(said, Array.isArray(issues) ? (issues as FieldIssue[]) : [], request);
+  if (status === 404 || error === 'NotFoundError') return new NotFoundError(`${request.command}: ${said} (\`${request.listCommand}\` lists the schedules)`);
+  if (error === 'AlreadyExistsError') return new AlreadyExistsError(`${request.command}: ${said}${request.file ? ' (--name gives the schedule another)' : ''}`);
+  if (status === 409 || error === 'StateConflictError') return new StateConflictError(`${request.command}: ${said}`);
+  return new Error(`${request.command}: the API answered ${status}${typeof error === 'string' ? ` ${error}` : ''}: ${said}`);
+}
+
+/** A 400's issues named where the user set each field: the flag, else the file's field (`campaign.symbols` of a campaign config is its `symbols`) and line. */
+function validationRefusal(said: string, issues: readonly FieldIssue[], request: RefusedRequest): ValidationError {
+  if (issues.length === 0) return new ValidationError([{ path: '', message: said }], request.command);
+  const { file, flags = {} } = request;
+  const fromFlags: FieldIssue[] = [];
+  const fromFile: FieldIssue[] = [];
+  for (const issue of issues) {
+    const flag = flags[issue.path];
+    if (flag !== undefined) fromFlags.push({ path: flag, message: issue.message });
+    else fromFile.push({ path: file ? fieldInFile(issue.path, file.campaignConfig) : issue.path, message: issue.message });
+  }
+  if (file === undefined || fromFile.length === 0) return new ValidationError([...fromFlags, ...fromFile], file === undefined ? request.command : undefined);
+  return new ValidationError([...withLines(fromFile, file.text), ...fromFlags], file.path);
+}
+
+/** A spec field's path in the file it came from: a campaign config's fields are the spec's `campaign.…`, its cron `schedule.cron`. */
+function fieldInFile(path: string, campaignConfig: boolean): string {
+  if (!campaignConfig) return path;
+  if (path === 'cron' || path === 'startAt') return `schedule.${path}`;
+  return path.startsWith('campaign.') ? path.slice('campaign.'.length) : path;
 }

@@ -120,13 +120,56 @@ describe('arbfleet schedule', () => {
     expect(shown.body.next).toHaveLength(2);
   });
 
-  it('an unknown id exits 1 with the API error; a missing id is a usage error', async () => {
-    const missing = await run((out) => arbfleet(['schedule', '--api', server.url, 'resume', 'nope'], out));
-    expect(missing.code).toBe(1);
-    expect(missing.body.error).toBe('NotFoundError');
+  /** What `arbfleet ARGV` ends with: its exit code (`cliExitCodeFor`, as `cli/arbfleet.ts` exits), what it printed and the error's words. */
+  async function refusal(argv: string[]): Promise<{ code: number; printed: string; words: string }> {
+    let printed = '';
+    try {
+      const code = await arbfleet(argv, (t) => (printed += t));
+      return { code, printed, words: '' };
+    } catch (error) {
+      return { code: cliExitCodeFor(error), printed, words: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  it('an unknown id exits 1 in words on stderr, saying how to list the schedules; a missing id is a usage error', async () => {
+    expect(await refusal(['schedule', '--api', server.url, 'resume', 'nope'])).toEqual({
+      code: CLI_EXIT.FAILED,
+      printed: '',
+      words: 'schedule resume nope: no schedule nope (`arbfleet schedule list` lists the schedules)',
+    });
     expect(await arbfleet(['schedule', '--api', server.url, 'trigger'], () => undefined)).toBe(2);
     expect(usageErrors).toContain("arbfleet: missing required argument 'id'\n(see arbfleet schedule trigger --help)");
     await expect(arbfleet(['schedule', '--data', join(dir, 'nowhere'), 'list'], () => undefined)).rejects.toThrow(/no control plane data here/);
+  });
+
+  // Found by a new user: every refusal of the API (already exists, not found, a bad zone, a cron that
+  // never occurs) was its JSON on stdout, exit 1, a bad file as much as a lost race.
+  it('refusals are words, never JSON on stdout: a bad field exit 2 named by the flag or the file line that set it, a taken name exit 1', async () => {
+    const zone = await refusal(['schedule', '--api', server.url, 'create', join(dir, 'nightly.yaml'), '--name', 'z1', '--timezone', 'Mars/Olympus']);
+    expect(zone).toEqual({
+      code: CLI_EXIT.BAD_INPUT,
+      printed: '',
+      words: '--timezone: "Mars/Olympus" is not an IANA time zone such as Asia/Seoul, Europe/Berlin or UTC',
+    });
+    const never = join(dir, 'never.yaml');
+    writeFileSync(never, CAMPAIGN_YAML.replace('0 2 * * *', '0 0 31 2 *').replace('[BTC, ETH]', '[btc]'));
+    const file = await refusal(['schedule', '--json', '--api', server.url, 'create', never, '--name', 'z2']);
+    expect(file).toMatchObject({ code: CLI_EXIT.BAD_INPUT, printed: '' });
+    expect(file.words.split('\n')).toEqual([
+      `${never}: 2 problems`,
+      '  - line 8: schedule.cron: "0 0 31 2 *" never occurs: no date matches its day-of-month and month fields together (e.g. February 31st)',
+      '  - line 2: symbols[0]: must be an upper-case base asset such as BTC',
+    ]);
+    const taken = await refusal(['schedule', '--api', server.url, 'create', join(dir, 'nightly.yaml')]);
+    expect(taken).toMatchObject({ code: CLI_EXIT.FAILED, printed: '' });
+    expect(taken.words).toMatch(
+      /^schedule create .*nightly\.yaml: schedule nightly already exists in .*; delete it first or choose another name \(--name gives the schedule another\)$/,
+    );
+    expect(await refusal(['schedule', '--data', data, 'show', 'nightly', '--next', 'abc'])).toEqual({
+      code: CLI_EXIT.BAD_INPUT,
+      printed: '',
+      words: 'schedule show nightly: --next: must be a whole number, got "abc"',
+    });
   });
 
   // Found trying arbfleet as a new user: a campaign config without schedule.cron was answered with
@@ -157,5 +200,10 @@ describe('arbfleet schedule', () => {
     const deleted = await runText((out) => arbfleet(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'delete', 'nightly'], out));
     expect(deleted).toEqual({ code: 0, text: 'schedule nightly deleted: no more runs; live runs go on, and its runs stay readable\n' });
     expect(seen.at(-1)).toMatchObject({ method: 'DELETE', path: '/schedules/nightly' });
+    expect(await refusal(['remote', '--url', server.url, '--region', 'eu-west-1', 'schedule', 'show', 'nightly'])).toEqual({
+      code: CLI_EXIT.FAILED,
+      printed: '',
+      words: 'remote schedule show nightly: no schedule nightly (`arbfleet remote schedule list` lists the schedules)',
+    });
   });
 });
