@@ -9,6 +9,7 @@ import type { Progress } from '../../../../core/model/progress.js';
 import type { AssignmentMessage, EngineMessage } from '../../../../core/model/task-protocol.js';
 import { ms } from '../../../../core/model/units.js';
 import { StdioShardPersistence } from '../../../../engine-task/src/protocol/stdio-persistence.js';
+import { progress } from '../../fleet/fleet-fixtures.js';
 
 const T = 1_767_225_600_000;
 const assignment: AssignmentMessage = {
@@ -24,27 +25,13 @@ const assignment: AssignmentMessage = {
   restore: { checkpoint: null, ledgerTail: [], nextFillSeq: 0 },
 };
 
-function progress(eventTime: number, fxAt: number | undefined, aAt: number): Progress {
-  return {
+/** A heartbeat's progress at event time `eventTime`: A updated at `aAt`, B never, FX at `fxAt` (none when undefined). */
+function progressAt(eventTime: number, fxAt: number | undefined, aAt: number): Progress {
+  return progress({
     at: ms(T),
     uptimeSec: 1,
     ticks: 1,
     ticksPerSec: 1,
-    trades: 0,
-    tradesClosed: 0,
-    openTrades: 0,
-    fillsA: 0,
-    fillsB: 0,
-    lastFillSeq: -1,
-    rejectedEntries: 0,
-    realizedPnlMicros: 0 as Progress['realizedPnlMicros'],
-    unrealizedPnlMicros: 0 as Progress['unrealizedPnlMicros'],
-    latencyP50Us: 0,
-    latencyP99Us: 0,
-    latencyMaxUs: 0,
-    rssBytes: 0,
-    heapUsedBytes: 0,
-    symbols: [],
     turns: 1,
     eventTime,
     venues: {
@@ -52,16 +39,16 @@ function progress(eventTime: number, fxAt: number | undefined, aAt: number): Pro
       b: { updates: 0, skipped: {} },
       fx: { updates: 1, ...(fxAt === undefined ? {} : { lastUpdateAt: fxAt }), skipped: {} },
     },
-  };
+  });
 }
 
 describe('the built-in engine over the task protocol: progress.venues', () => {
   it('sends updates and last update times, never later than the event time nor back from the last sent', async () => {
     const sent: EngineMessage[] = [];
     const persistence = new StdioShardPersistence(assignment, (m) => sent.push(m));
-    await persistence.heartbeat(progress(T, T - 500, T - 10));
-    await persistence.heartbeat(progress(T + 1_000, T - 900, T + 1_200)); // FX out of order; A stamped past the event time
-    await persistence.heartbeat(progress(T + 2_000, undefined, T + 1_500));
+    await persistence.heartbeat(progressAt(T, T - 500, T - 10));
+    await persistence.heartbeat(progressAt(T + 1_000, T - 900, T + 1_200)); // FX out of order; A stamped past the event time
+    await persistence.heartbeat(progressAt(T + 2_000, undefined, T + 1_500));
     const venues = sent.map((m) => (m.type === 'progress' ? m.venues : undefined));
     expect(venues).toEqual([
       { a: { updates: 2, lastUpdateAt: T - 10 }, b: { updates: 0 }, fx: { updates: 1, lastUpdateAt: T - 500 } },
