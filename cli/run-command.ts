@@ -23,6 +23,7 @@ import { StateConflictError, ValidationError, VersionConflictError } from '../co
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
 import { runSummaryLines } from '../core/report/run-summary.js';
+import { ControlPlaneLock } from '../core/local/control-plane-lock.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import type { CampaignRecord } from '../core/model/records.js';
 import type { FleetApi } from '../core/ports.js';
@@ -69,6 +70,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   let runDir: string;
   let manifest: RunManifest;
   let raw: Record<string, unknown> | undefined;
+  let lock: ControlPlaneLock;
   // From before the run folder is written on: a Ctrl-C in the seconds before the campaign exists
   // (the store opening, the engine bundle made fresh) killed the CLI by the signal's default,
   // leaving a run.json without a campaign that neither `report` nor `--resume` could read. It is
@@ -85,6 +87,8 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     }
     runDir = resolve(values.resume);
     manifest = readManifest(runDir);
+    // Before the store is opened: a control plane still on this folder (a serve, or a run not killed after all) refuses this one, exit 2.
+    lock = await ControlPlaneLock.take(runDir, 'arbfleet run --resume', '--resume');
     stops.install(runDir);
   } else {
     if (!configPath) throw new ValidationError([{ path: 'CONFIG', message: 'give a campaign config file, e.g. configs/top10-paper-baseline.yaml' }]);
@@ -103,6 +107,8 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     const campaignId = `c-${systemClock.now().toString(36)}-${randomBytes(3).toString('hex')}`;
     runDir = resolve(values.out ?? join('runs', campaignId));
     refuseUsedRunFolder(runDir);
+    // A folder without run.json may still be another control plane's (a serve's data folder).
+    lock = await ControlPlaneLock.take(runDir, 'arbfleet run', '--out');
     manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
     stops.install(runDir);
     mkdirSync(runDir, { recursive: true });
@@ -123,6 +129,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     } catch (error) {
       stops.uninstall();
       await fleet.close();
+      lock.release();
       throw error;
     }
   } else {
@@ -151,6 +158,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     await server?.close();
     const code = await abandon(fleet, campaign.campaignId, runDir, outcome.cause);
     stopTasksAtExit();
+    lock.release();
     return code;
   }
   const ended = outcome.ended;
@@ -159,6 +167,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   await fleet.close();
   stopTasksAtExit();
   stops.uninstall();
+  lock.release();
   const r = files.report;
   const summary = runSummaryLines({ report: r, status: ended.status, endReason: ended.endReason, signal: stops.signal, files }, terminalPaint(process.stderr));
   process.stderr.write(`${summary.join('\n')}\n`);

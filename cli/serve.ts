@@ -19,6 +19,10 @@
  *
  * SIGINT / SIGTERM stop the service and leave the engines running: they keep heartbeating into
  * the store, and the next `arbfleet serve` on this folder takes them over.
+ *
+ * One control plane per folder (`core/local/control-plane-lock.ts`): a `serve` or `run` already on
+ * it makes this one exit 2 at start, naming its pid and command; the lock goes with its holder's
+ * process, however it ends.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -33,6 +37,7 @@ import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import type { Logger } from '../core/log.js';
 import { renderConsolePage } from '../core/report/console-page.js';
 import { Console } from '../core/report/console-sections.js';
+import { ControlPlaneLock } from '../core/local/control-plane-lock.js';
 import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
@@ -68,8 +73,18 @@ const WAL_CHECKPOINT_INTERVAL_MS = 30_000;
 /** `arbfleet serve`: runs until SIGINT or SIGTERM; resolves with the exit code (`CLI_EXIT`). */
 export async function serve(values: ServeOptions, log: (json: boolean) => Logger): Promise<number> {
   const port = apiPort(values.apiPort);
-  await refuseBusyPort(port, '--api-port');
   const dataDir = resolve(values.data);
+  // A second control plane on this folder is refused before it opens the store or takes anything over,
+  // and before the port is looked at (two services on one folder likely share the default port). A
+  // folder still missing is nobody's: a busy port is refused before it is made.
+  const taken = existsSync(dataDir) ? await ControlPlaneLock.take(dataDir, 'arbfleet serve', '--data') : undefined;
+  try {
+    await refuseBusyPort(port, '--api-port');
+  } catch (error) {
+    taken?.release();
+    throw error;
+  }
+  const lock = taken ?? (await ControlPlaneLock.take(dataDir, 'arbfleet serve', '--data'));
   const logger = log(values.json === true);
   const fleet = new LocalFleet({ runDir: dataDir, log: logger, taskDir: (campaignId) => join(dataDir, 'campaigns', campaignId, 'tasks') });
   const schedules = new ScheduleService({ schedules: fleet.schedules, store: fleet.store, campaigns: fleet.campaigns, clock: systemClock, log: logger });
@@ -124,6 +139,7 @@ export async function serve(values: ServeOptions, log: (json: boolean) => Logger
   await server.close();
   fleet.detach();
   fleet.store.close();
+  lock.release();
   return CLI_EXIT.OK;
 }
 
