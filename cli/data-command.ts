@@ -4,7 +4,8 @@
  * calls `core/data/importer.ts` and prints the summary. Bad input is a `ValidationError` naming
  * file:line (exit 2), and so is an import that wrote no row (naming each file and why).
  */
-import { resolve } from 'node:path';
+import { closeSync, openSync, rmSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { IMPORT_FORMATS, type ImportFormat } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { importRecorded, type ImportSummary } from '../core/data/importer.js';
@@ -41,8 +42,9 @@ export function dataImportCommand(positionals: string[], values: DataImportOptio
   const venue = values.venue;
   if (venue !== undefined && venue !== 'a' && venue !== 'b' && venue !== 'fx') throw usage('--venue', `expected a, b or fx, got "${venue}"`);
   if (venue === undefined && format !== 'canonical') throw usage('--venue', `the ${format} format needs --venue a, b or fx`);
-  if (!values.out) throw usage('--out', 'give the canonical CSV to write, e.g. -o data/btc-a.csv');
+  if (!values.out) throw usage(OUT_OPTION, 'give the canonical CSV to write, e.g. -o data/btc-a.csv');
   if (positionals.length === 0) throw usage('FILES', 'give one or more recorded files');
+  checkOutput(values.out);
   const timeUnit = (values.timeUnit ?? 'auto') as TimeUnit;
   if (!['auto', 's', 'ms', 'us', 'ns'].includes(timeUnit)) throw usage('--time-unit', `expected auto, s, ms, us or ns, got "${timeUnit}"`);
   const halfSpread = values.halfSpreadBps === undefined ? undefined : Number(values.halfSpreadBps);
@@ -119,6 +121,38 @@ export function renderSummary(s: ImportSummary): string {
   lines.push(s.span ? `time span ${t(s.span.first)} → ${t(s.span.last)} (${((s.span.last - s.span.first) / 3_600_000).toFixed(2)} h)` : 'time span: no rows');
   for (const note of s.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** How a refusal names the output option. */
+const OUT_OPTION = '-o/--out';
+
+/**
+ * Refuses, before any input is read, an output the import could not write: a folder (was
+ * "EBADF: bad file descriptor, close", exit 1), or a file in a folder that is missing, not a
+ * folder or not writable (was a raw ENOENT naming the temporary `….part-PID`). The folder is tried
+ * by creating, then removing, the very temporary file the import writes first
+ * (`core/data/importer.ts`), so a read-only mount or a pseudo file system such as /proc is caught
+ * as well as a permission. Names the path as the user gave it.
+ * @throws ValidationError (exit 2) naming -o/--out, the path, what is wrong and what to give instead.
+ */
+function checkOutput(out: string): void {
+  const path = resolve(out);
+  const existing = statSync(path, { throwIfNoEntry: false });
+  if (existing?.isDirectory() || /[/\\]$/.test(out)) {
+    throw usage(OUT_OPTION, `"${out}" is a folder: give the CSV file to write, e.g. -o ${out.replace(/[/\\]+$/, '')}/quotes.csv`);
+  }
+  const folder = dirname(path);
+  const parent = statSync(folder, { throwIfNoEntry: false });
+  if (parent === undefined) throw usage(OUT_OPTION, `"${out}": its folder ${folder} does not exist: create it first (mkdir -p ${folder})`);
+  if (!parent.isDirectory()) throw usage(OUT_OPTION, `"${out}": ${folder} is not a folder`);
+  const probe = `${path}.part-${process.pid}`;
+  try {
+    closeSync(openSync(probe, 'wx'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown';
+    throw usage(OUT_OPTION, `"${out}" cannot be written: the folder ${folder} refuses a new file (${code}): give a path in a folder you can write to`);
+  }
+  rmSync(probe, { force: true });
 }
 
 function usage(path: string, message: string): ValidationError {
