@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
 import { executionHtml, executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
+import { s5Ledger } from './report-fixtures.js';
 
 let seq = 0;
 function leg(over: Partial<Fill>): Fill {
@@ -72,14 +73,7 @@ describe('execution quality', () => {
 
   it('counts a missed entry leg once: the close of nothing after it is not a leg (/tmp/v7c/s5: B missed, the report said 2 missed)', () => {
     // The ledger of s5 (top-size, B 250 ms): A sold 0.01; B's buy found no size (0 of 0.01); the close buys A back and "sells" 0 on B.
-    const s5 = {
-      'shard-000': [
-        leg({ venue: 'A', side: 'SELL', qty: 0.01, price: 101_000_000, decisionPrice: 101_000_000, orderedQty: 0.01 }),
-        leg({ venue: 'B', side: 'BUY', qty: 0, price: 100_050, decisionPrice: 100_000, orderedQty: 0.01 }),
-        leg({ venue: 'A', side: 'BUY', kind: 'CLOSE', reason: 'TAKE_PROFIT', qty: 0.01, price: 100_010_000, decisionPrice: 100_010_000, orderedQty: 0.01 }),
-        leg({ venue: 'B', side: 'SELL', kind: 'CLOSE', reason: 'TAKE_PROFIT', qty: 0, price: 99_990, decisionPrice: 99_990, orderedQty: 0 }),
-      ],
-    };
+    const s5 = { 'shard-000': s5Ledger() };
     const e = executionQualityOf(s5, { execution: { model: 'top-size', latency: { b: 0.25 } } }, {});
     expect(e.total).toMatchObject({ legs: 3, missedLegs: 1, partialLegs: 0, fillRatio: 0.5 });
   });

@@ -256,8 +256,9 @@ function leg(
 
 /**
  * One fill of a tester's crafted book (`/tmp/v7c/s4` and `s5`: BTC on shard-000 under `top-size`,
- * fees 0, `fxRate` 1000, generation 0): an OPEN is an ENTRY, a CLOSE a TAKE_PROFIT; decided at the
- * price it filled at (`decisionPrice` = `price`), `qty` of `orderedQty`, at event time `ts` (ms).
+ * fees 0, `fxRate` 1000, generation 0): an OPEN is an ENTRY, a CLOSE a TAKE_PROFIT; `qty` of
+ * `orderedQty` at `price`, decided at `decisionPrice` (the fill's price unless given: no latency), at
+ * event time `ts` (ms).
  */
 export function craftedFill(
   seq: number,
@@ -269,6 +270,7 @@ export function craftedFill(
   price: number,
   orderedQty: number,
   ts: number,
+  decisionPrice = price,
 ): Fill {
   return {
     seq,
@@ -284,8 +286,23 @@ export function craftedFill(
     fxRate: 1000,
     ts,
     eventTs: ts,
-    decisionPrice: price,
+    decisionPrice,
     orderedQty,
     generation: 0,
   };
+}
+
+/**
+ * The ledger of the tester's crafted book `/tmp/v7c/s5` (`top-size`, venue B 250 ms behind): A sold
+ * 0.01; B's buy, decided at 100,000, found no size 250 ms later (0 of 0.01 at 100,050); the close
+ * bought 0.01 back on A and "sold" 0 on B (nothing open there), one second apart each.
+ */
+export function s5Ledger(): Fill[] {
+  const at = 1_700_000_000_000;
+  return [
+    craftedFill(0, 0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 0.01, at),
+    craftedFill(1, 0, 'B', 'BUY', 'OPEN', 0, 100_050, 0.01, at + 1_000, 100_000),
+    craftedFill(2, 0, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 0.01, at + 2_000),
+    craftedFill(3, 0, 'B', 'SELL', 'CLOSE', 0, 99_990, 0, at + 3_000),
+  ];
 }

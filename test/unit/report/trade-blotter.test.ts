@@ -5,7 +5,7 @@ import { filledText, profitFactorText, sharpeText, tradeTableOf, tradingHtml, tr
 import { tradingConfigOf, tradingReportOf } from '../../../core/report/trading.js';
 import { TradingReportSchema, type TradeRow, type TradingReport } from '../../../core/report/trading-schema.js';
 import { ZERO_MICROS } from '../../../core/model/units.js';
-import { craftedFill } from './report-fixtures.js';
+import { s5Ledger } from './report-fixtures.js';
 
 interface Spec {
   symbol: string;
@@ -203,16 +203,8 @@ describe('the trade tables of the report', () => {
 });
 
 describe('a trade whose legs filled different quantities (leg risk)', () => {
-  /** /tmp/v7c/s5's ledger (`craftedFill`; B 250 ms): A sold 0.01; B's buy found no size, 0 of 0.01; closed 0.01 on A, nothing on B. */
-  const S5_AT = 1_700_000_000_000;
-  const s5 = {
-    'shard-000': [
-      craftedFill(0, 0, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 0.01, S5_AT),
-      craftedFill(1, 0, 'B', 'BUY', 'OPEN', 0, 100_050, 0.01, S5_AT + 1_000),
-      craftedFill(2, 0, 'A', 'BUY', 'CLOSE', 0.01, 100_010_000, 0.01, S5_AT + 2_000),
-      craftedFill(3, 0, 'B', 'SELL', 'CLOSE', 0, 99_990, 0, S5_AT + 3_000),
-    ],
-  };
+  /** /tmp/v7c/s5's ledger (`s5Ledger`): A sold 0.01; B's buy found no size, 0 of 0.01; closed 0.01 on A, nothing on B. */
+  const s5 = { 'shard-000': s5Ledger() };
 
   it('shows each leg filled, B missed with no price, and marks the bare short on A as unhedged (it read as a hedged +9.90 before)', () => {
     const [row] = tradeRowsOf(s5);
