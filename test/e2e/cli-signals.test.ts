@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShardRecord } from '../../core/model/records.js';
-import { E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { bothShardsRunning, E2E_CONFIG, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { isRunning, startNode, startProgram, waitFor } from '../support/engine-process.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
 import { systemClock } from '../../core/clock.js';
@@ -33,16 +33,7 @@ describe('arbfleet run stopped by a signal', () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s']);
     const store = await openRunStore(runDir);
-    const shards = await waitFor(
-      'both shards running with heartbeats',
-      async () => {
-        const [campaign] = await store.listCampaigns();
-        if (!campaign) return undefined;
-        const list = await store.listShards(campaign.campaignId);
-        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
-      },
-      20_000,
-    );
+    const shards = await bothShardsRunning(store, 20_000);
     const pids = shards.map((s) => Number(s.taskId));
     leftovers.push(...pids);
     expect(pids.every(isRunning)).toBe(true);
@@ -110,16 +101,7 @@ describe('Ctrl-C at a terminal running `npm run arbfleet -- run`', () => {
     const runDir = runFolder();
     const npm = startProgram('npm', ['run', '-s', 'arbfleet', '--', 'run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '60s'], {}, true);
     const store = await openRunStore(runDir);
-    const shards = await waitFor(
-      'both shards running with heartbeats',
-      async () => {
-        const [campaign] = await store.listCampaigns();
-        if (!campaign) return undefined;
-        const list = await store.listShards(campaign.campaignId);
-        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
-      },
-      30_000,
-    );
+    const shards = await bothShardsRunning(store, 30_000);
     store.close();
     leftovers.push(...shards.map((s) => Number(s.taskId)));
     process.kill(-(npm.child.pid as number), 'SIGINT');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { E2E_CONFIG, LOCAL_STALL_DETECTION_SEC, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
+import { bothShardsRunning, E2E_CONFIG, LOCAL_STALL_DETECTION_SEC, openRunStore, readReport, runFolder, startCli } from '../support/cli-process.js';
 import { waitFor } from '../support/engine-process.js';
 
 describe('faults from outside, by pid', () => {
@@ -7,16 +7,7 @@ describe('faults from outside, by pid', () => {
     const runDir = runFolder();
     const cli = startCli(['run', E2E_CONFIG, '--no-dashboard', '--out', runDir, '--duration', '30s']);
     const store = await openRunStore(runDir);
-    const shards = await waitFor(
-      'both shards running with heartbeats',
-      async () => {
-        const [campaign] = await store.listCampaigns();
-        if (!campaign) return undefined;
-        const list = await store.listShards(campaign.campaignId);
-        return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
-      },
-      20_000,
-    );
+    const shards = await bothShardsRunning(store, 20_000);
     const [victim, sleeper] = shards.map((s) => Number(s.taskId));
     process.kill(victim as number, 'SIGKILL');
     process.kill(sleeper as number, 'SIGSTOP');

@@ -6,6 +6,7 @@ import { LOCAL_WATCHDOG_DEFAULTS, LOCAL_WATCHDOG_EVERY_MS } from '../../cli/loca
 import { systemClock } from '../../core/clock.js';
 import { shardTimeouts } from '../../core/fleet/timeouts.js';
 import { SqliteCampaignStore } from '../../core/local/sqlite-campaign-store.js';
+import type { ShardRecord } from '../../core/model/records.js';
 import type { CampaignReport } from '../../core/report/report-schema.js';
 import { startNode, startProgram, waitFor, type NodeProcess } from './engine-process.js';
 
@@ -59,6 +60,23 @@ export function openRunStore(runDir: string): Promise<SqliteCampaignStore> {
       return undefined;
     }
   });
+}
+
+/**
+ * The shards of the run's campaign once both (the e2e config plans two) are RUNNING with a
+ * heartbeat; fails after `timeoutMs` naming what it waited for.
+ */
+export function bothShardsRunning(store: SqliteCampaignStore, timeoutMs: number): Promise<ShardRecord[]> {
+  return waitFor(
+    'both shards running with heartbeats',
+    async () => {
+      const [campaign] = await store.listCampaigns();
+      if (!campaign) return undefined;
+      const list = await store.listShards(campaign.campaignId);
+      return list.length === 2 && list.every((s) => s.status === 'RUNNING' && s.heartbeat) ? list : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 /**
