@@ -311,7 +311,7 @@ const CampaignShape = z
           .max(1000),
         z.object({ top: z.number().int().min(1).max(1000) }).strict(),
       ])
-      .meta({ description: 'base assets, or { top: N } to take the first N of configs/universe.yaml' }),
+      .meta({ description: 'base assets, e.g. [BTC, ETH], or { top: N } to take the first N of configs/universe.yaml' }),
     venues: z.object({ a: VenueSchema, b: VenueSchema }).strict(),
     fx: FxSchema.optional(),
     strategy: StrategySchema.default(StrategySchema.parse({})),

@@ -8,7 +8,7 @@ import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
 import { z } from 'zod';
 import type { FieldIssue } from '../errors.js';
 import { CampaignConfigSchema } from './campaign-config.js';
-import { formatPath, toFieldIssues } from './zod-issues.js';
+import { expectedTypesOf, formatPath, toFieldIssues } from './zod-issues.js';
 
 type JsonSchema = {
   properties?: Record<string, JsonSchema>;
@@ -18,6 +18,7 @@ type JsonSchema = {
   items?: JsonSchema;
   additionalProperties?: JsonSchema | boolean;
   const?: unknown;
+  description?: string;
 };
 
 let configSchema: JsonSchema | undefined;
@@ -34,12 +35,11 @@ function schemaOfConfig(): JsonSchema {
 export function campaignConfigIssues(error: z.ZodError, raw: unknown): FieldIssue[] {
   const issues: FieldIssue[] = [];
   for (const issue of error.issues) {
-    if (issue.code === 'invalid_type' && issue.message.endsWith('received undefined')) {
-      issues.push({ path: formatPath(issue.path as readonly PropertyKey[]), message: `required, missing (expected ${issue.expected})` });
-      continue;
-    }
     if (issue.code !== 'unrecognized_keys') {
-      issues.push(...toFieldIssues(new z.ZodError([issue])));
+      const [words] = toFieldIssues(new z.ZodError([issue])) as [FieldIssue];
+      // A missing or wrongly shaped field is said with what the field is for (its schema's description), e.g. "symbols: required, missing (expected array or object: base assets, e.g. [BTC, ETH], or { top: N } …)".
+      const description = expectedTypesOf(issue) === undefined ? undefined : descriptionAt(schemaOfConfig(), raw, issue.path as readonly PropertyKey[]);
+      issues.push(description === undefined ? words : { ...words, message: withDescription(words.message, description) });
       continue;
     }
     const known = knownKeysAt(schemaOfConfig(), raw, issue.path as readonly PropertyKey[]);
@@ -52,6 +52,29 @@ export function campaignConfigIssues(error: z.ZodError, raw: unknown): FieldIssu
     }
   }
   return issues;
+}
+
+/** `required, missing (expected array)` → `required, missing (expected array: DESCRIPTION)`; `expected X, found Y` → `expected X (DESCRIPTION), found Y`. */
+function withDescription(message: string, description: string): string {
+  if (message.endsWith(')')) return `${message.slice(0, -1)}: ${description})`;
+  const found = message.lastIndexOf(', found ');
+  return found === -1 ? `${message} (${description})` : `${message.slice(0, found)} (${description})${message.slice(found)}`;
+}
+
+/** The description the schema gives the field at `path` of `raw`, if any (a union's own, or its variant's). */
+function descriptionAt(root: JsonSchema, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  let schemas = [root];
+  let value = raw;
+  for (const key of path) {
+    const next: JsonSchema[] = [];
+    for (const s of variantsOf(schemas, value)) {
+      const child = typeof key === 'number' ? s.items : (s.properties?.[String(key)] ?? objectOrUndefined(s.additionalProperties));
+      if (child) next.push(child);
+    }
+    schemas = next;
+    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
+  }
+  return schemas.find((s) => typeof s.description === 'string')?.description;
 }
 
 /** The field names the schema allows for the object at `path` of `raw` (a union: the variant whose `kind` matches). */

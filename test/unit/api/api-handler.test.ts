@@ -153,6 +153,26 @@ describe('API handler: errors map to statuses', () => {
     expect(fleet.writes).toBe(0);
   });
 
+  // Found by a new user: POST /campaigns {"name":1} answered "symbols: Invalid input", saying neither that the field was missing nor what it takes.
+  it('400 naming a missing field as required, with what it takes, and a wrong type with what was found', async () => {
+    const response = await handler(request('POST', '/campaigns', { name: 1 }));
+    expect(response.status).toBe(400);
+    expect(json(response).issues).toEqual([
+      { path: 'name', message: 'expected string, found number' },
+      {
+        path: 'symbols',
+        message: 'required, missing (expected array or object: base assets, e.g. [BTC, ETH], or { top: N } to take the first N of configs/universe.yaml)',
+      },
+      { path: 'venues', message: 'required, missing (expected object)' },
+    ]);
+    const { symbols: _symbols, ...input } = campaignInput();
+    const wrong = json(await handler(request('POST', '/campaigns', { ...input, symbols: 'BTC' })));
+    expect(wrong.message).toBe(
+      'symbols: expected array or object (base assets, e.g. [BTC, ETH], or { top: N } to take the first N of configs/universe.yaml), found string',
+    );
+    expect(fleet.writes).toBe(0);
+  });
+
   it('400 "body is not valid JSON" for malformed JSON, and for an empty body', async () => {
     const malformed = await handler(request('POST', '/campaigns', '{"name": '));
     expect(malformed.status).toBe(400);
