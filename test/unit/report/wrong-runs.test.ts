@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildReport, type ReportInput } from '../../../core/report/build-report.js';
 import type { CampaignReport } from '../../../core/report/report-schema.js';
+import type { Fill } from '../../../core/model/fill.js';
 import { micros } from '../../../core/model/units.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
 
@@ -15,11 +16,18 @@ type RowId = CampaignReport['outcome']['acceptance']['failedRows'][number]['id']
 /** A virtual-clock backtest: 4 h recorded, 2 shards, a trade every 5 minutes per shard, heartbeats every minute. */
 const backtest = () => campaignRun({ durationSec: 4 * 3600, heartbeatEverySec: 60, tradeEverySec: 300, staleAfterSec: 120, config: { clock: 'virtual' } });
 
-/** Keeps only the shard's trades opened before `untilSec`, each with its close. */
-function entriesUntil(run: ReportInput, shardId: string, untilSec: number): void {
+/** Drops the shard's fills that `drop` picks and numbers the rest from 0 again; then `recount`s, so only the drop is wrong. */
+function withoutFills(run: ReportInput, shardId: string, drop: (f: Fill) => boolean): ReportInput {
   const ledger = run.ledgers[shardId] ?? [];
-  const kept = new Set(ledger.filter((f) => f.kind === 'OPEN' && f.ts < T0 + untilSec * SEC).map((f) => f.tradeId));
-  run.ledgers[shardId] = ledger.filter((f) => kept.has(f.tradeId)).map((f, seq) => ({ ...f, seq }));
+  run.ledgers[shardId] = ledger.filter((f) => !drop(f)).map((f, seq) => ({ ...f, seq }));
+  recount(run, shardId);
+  return run;
+}
+
+/** Keeps only the shard's trades opened before `untilSec`, each with its close (`withoutFills`: the counts agree). */
+function entriesUntil(run: ReportInput, shardId: string, untilSec: number): ReportInput {
+  const kept = new Set((run.ledgers[shardId] ?? []).filter((f) => f.kind === 'OPEN' && f.ts < T0 + untilSec * SEC).map((f) => f.tradeId));
+  return withoutFills(run, shardId, (f) => !kept.has(f.tradeId));
 }
 
 /** The shard's heartbeats, checkpoint and ledger agree again after its ledger was cut (only the cut is wrong). */
@@ -148,9 +156,7 @@ const WRONG_RUNS: WrongRun[] = [
       const run = campaignRun();
       const frozenAt = T0 + 300 * SEC;
       for (const h of run.heartbeats['shard-001'] ?? []) if (h.receivedAt > frozenAt) Object.assign(h.progress, { ticks: 30_000, ticksPerSec: 0 });
-      entriesUntil(run, 'shard-001', 300);
-      recount(run, 'shard-001');
-      return run;
+      return entriesUntil(run, 'shard-001', 300);
     },
   },
   {
@@ -161,8 +167,7 @@ const WRONG_RUNS: WrongRun[] = [
       for (const id of Object.keys(run.ledgers)) {
         const ledger = run.ledgers[id] ?? [];
         const gone = new Set(ledger.filter((f) => f.kind === 'OPEN' && f.ts >= T0 + 600 * SEC && f.ts < T0 + 900 * SEC).map((f) => f.tradeId));
-        run.ledgers[id] = ledger.filter((f) => !gone.has(f.tradeId)).map((f, seq) => ({ ...f, seq }));
-        recount(run, id);
+        withoutFills(run, id, (f) => gone.has(f.tradeId));
       }
       return run;
     },
@@ -170,23 +175,12 @@ const WRONG_RUNS: WrongRun[] = [
   {
     row: 'continuous-trades',
     wrong: 'a backtest shard whose engine stopped entering for its last half and reported nothing else (no refusal, close or premium)',
-    run: () => {
-      const run = backtest();
-      entriesUntil(run, 'shard-001', 2 * 3600);
-      recount(run, 'shard-001');
-      return run;
-    },
+    run: () => entriesUntil(backtest(), 'shard-001', 2 * 3600),
   },
   {
     row: 'all-symbols-traded',
     wrong: 'a symbol never entered',
-    run: () => {
-      const run = campaignRun();
-      const ledger = run.ledgers['shard-000'] ?? [];
-      run.ledgers['shard-000'] = ledger.filter((f) => f.symbol !== 'SYM1').map((f, seq) => ({ ...f, seq }));
-      recount(run, 'shard-000');
-      return run;
-    },
+    run: () => withoutFills(campaignRun(), 'shard-000', (f) => f.symbol === 'SYM1'),
   },
   {
     row: 'all-symbols-traded',
@@ -275,24 +269,12 @@ const WRONG_RUNS: WrongRun[] = [
   {
     row: 'no-open-positions',
     wrong: 'a trade left open at the end',
-    run: () => {
-      const run = campaignRun();
-      const ledger = run.ledgers['shard-000'] ?? [];
-      run.ledgers['shard-000'] = ledger.filter((f) => !(f.tradeId === 2 && f.kind === 'CLOSE')).map((f, seq) => ({ ...f, seq }));
-      recount(run, 'shard-000');
-      return run;
-    },
+    run: () => withoutFills(campaignRun(), 'shard-000', (f) => f.tradeId === 2 && f.kind === 'CLOSE'),
   },
   {
     row: 'no-open-positions',
     wrong: 'a trade closed on venue A only: its venue B leg still open at the end (every count agreeing)',
-    run: () => {
-      const run = campaignRun();
-      const ledger = run.ledgers['shard-000'] ?? [];
-      run.ledgers['shard-000'] = ledger.filter((f) => !(f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B')).map((f, seq) => ({ ...f, seq }));
-      recount(run, 'shard-000');
-      return run;
-    },
+    run: () => withoutFills(campaignRun(), 'shard-000', (f) => f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B'),
   },
   {
     row: 'ledger-exact',
