@@ -34,7 +34,7 @@ export const CONTROL_PLANE_LOCK_FILE = 'control-plane.lock';
 export const CONTROL_PLANE_HOLDER_FILE = 'control-plane.json';
 
 /** How long a refused start waits for a holder that has just taken the lock to write down who it is (ms). */
-const HOLDER_RECORD_WAIT_MS = 2_000;
+const HOLDER_RECORD_WAIT_MS = 1_000;
 
 /** What started a control plane: `arbfleet serve`, `arbfleet run` or `arbfleet run --resume`. */
 export type ControlPlaneCommand = 'arbfleet serve' | 'arbfleet run' | 'arbfleet run --resume';

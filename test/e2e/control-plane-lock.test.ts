@@ -40,6 +40,13 @@ async function startServe(data: string): Promise<{ serve: CliProcess; url: strin
 /** Runs `args` to its end and expects it refused, exit 2, naming the folder and the holder. */
 async function expectRefused(args: string[], folder: string, holderPid: number, holderCommand: string): Promise<void> {
   const second = cli(args);
+  // Not refused, it would run on: stop waiting as soon as it says it started (serve's API, run's campaign line).
+  const started = await waitFor(
+    `${args.join(' ')} to exit`,
+    () => (second.child.exitCode !== null ? false : /control plane on http|arbfleet: campaign /.test(second.stderr()) ? true : undefined),
+    30_000,
+  );
+  expect(started, `${args.join(' ')} started beside the holder:\n${second.stderr()}`).toBe(false);
   const exit = await second.exited;
   expect(exit.code, second.stderr()).toBe(CLI_EXIT.BAD_INPUT);
   expect(second.stderr()).toContain(`arbfleet: ${folder}: `);

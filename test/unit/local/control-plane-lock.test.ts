@@ -57,6 +57,12 @@ describe('the control-plane lock of a data folder', () => {
     expect(error).toBeInstanceOf(FolderHeldError);
     expect((error as FolderHeldError).holder).toBeUndefined();
     expect((error as Error).message).toContain('held by another control plane: another process (it has not written down who it is');
+
+    // A running pid whose start time is not the recorded one: the pid was reused, the record is not its holder's.
+    writeFileSync(join(folder, CONTROL_PLANE_HOLDER_FILE), JSON.stringify({ ...holding.holder, processStart: '1' }));
+    const reused = await refusalOf(ControlPlaneLock.take(folder, 'arbfleet serve', '--data'));
+    expect(holding.holder.processStart, 'this machine has /proc/<pid>/stat').toMatch(/^\d+$/);
+    expect((reused as FolderHeldError).holder).toBeUndefined();
     holding.release();
   });
 });
