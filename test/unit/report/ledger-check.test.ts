@@ -127,25 +127,12 @@ describe('the ledger check against the heartbeats', () => {
     const ledger = run.ledgers['shard-000']!;
     const progress = { ...run.heartbeats['shard-000']!.at(-1)!.progress, fillsA: 1_000, fillsB: 1_000, lastFillSeq: ledger.length - 1 };
 
-    const running = checkShardLedger({
-      shardId: 'shard-000',
-      status: 'RUNNING',
-      ledger,
-      checkpoint: run.checkpoints['shard-000'],
-      lastProgress: progress,
-      latencyMs: { a: 0, b: 0 },
-    });
-    const completed = checkShardLedger({
-      shardId: 'shard-000',
-      status: 'COMPLETED',
-      ledger,
-      checkpoint: run.checkpoints['shard-000'],
-      lastProgress: progress,
-      latencyMs: { a: 0, b: 0 },
-    });
+    // The same facts, read while the shard runs and once it has completed.
+    const checked = (status: 'RUNNING' | 'COMPLETED') =>
+      checkShardLedger({ shardId: 'shard-000', status, ledger, checkpoint: run.checkpoints['shard-000'], lastProgress: progress, latencyMs: { a: 0, b: 0 } });
 
-    expect(running).toMatchObject({ fillsReported: ledger.length, lost: 0 });
-    expect(completed).toMatchObject({ fillsReported: 2_000, lost: 2_000 - ledger.length });
+    expect(checked('RUNNING')).toMatchObject({ fillsReported: ledger.length, lost: 0 });
+    expect(checked('COMPLETED')).toMatchObject({ fillsReported: 2_000, lost: 2_000 - ledger.length });
   });
 });
 
