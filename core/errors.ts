@@ -8,7 +8,7 @@
  *
  * | kind | class | retryable | HTTP | engine exit | CLI exit |
  * | --- | --- | --- | --- | --- | --- |
- * | `invalid-input` | `ValidationError`, `UnitError` (`core/model/units.ts`: money or time not in its unit) | no | 400 | 2 | 2 |
+ * | `invalid-input` | `ValidationError`, `UnitError` (`core/model/units.ts`: money or time not in its unit), `FolderHeldError` (`core/local/control-plane-lock.ts`: a data folder another control plane holds) | no | 400 | 2 | 2 |
  * | `foreign-request` | `ForeignRequestError` (`core/api/local-request-guard.ts`) | no | 403 | 1 | 1 |
  * | `not-found` | `NotFoundError` | no | 404 | 1 | 1 |
  * | `method-not-allowed` | `MethodNotAllowedError` | no | 405, with `Allow` | 1 | 1 |
