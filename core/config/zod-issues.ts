@@ -17,13 +17,13 @@ export function toFieldIssues(error: z.ZodError): FieldIssue[] {
 
 /** What a wrong type wanted: `array`, `array or object` for a union whose every shape refused the value's type; undefined otherwise. */
 export function expectedTypesOf(issue: z.core.$ZodIssue): string | undefined {
-  if (issue.code === 'invalid_type') return issue.expected;
+  if (issue.code === 'invalid_type') return issue.expected === 'record' ? 'object' : issue.expected;
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return undefined;
   const shapes = issue.errors.map((branch) =>
     branch.length === 1 && branch[0]?.code === 'invalid_type' && branch[0].path.length === 0 ? branch[0].expected : undefined,
   );
   if (shapes.some((shape) => shape === undefined)) return undefined;
-  return [...new Set(shapes)].join(' or ');
+  return [...new Set(shapes.map((shape) => (shape === 'record' ? 'object' : shape)))].join(' or ');
 }
 
 /** True when the issue is about a value that is not there (zod says `received undefined`). */

@@ -66,6 +66,15 @@ describe("the campaign config's schedule block", () => {
 });
 
 describe('input that is not a spec', () => {
+  // POST /schedules {} said zod's "Invalid input: expected record, received undefined" per field.
+  it('an empty spec: each required field said missing, with the shape it takes', () => {
+    expect(issuesOf({}).issues).toEqual([
+      { path: 'name', message: 'required, missing (expected string)' },
+      { path: 'cron', message: 'required, missing (expected string)' },
+      { path: 'campaign', message: 'required, missing (expected object)' },
+    ]);
+  });
+
   it('null, an array, a string: refused as input, naming the source', () => {
     for (const raw of [null, [], 'nightly']) {
       const { issues, source } = issuesOf(raw, 'nightly.json');
@@ -75,8 +84,11 @@ describe('input that is not a spec', () => {
   });
 
   it('a campaign that is an array or null: refused at campaign', () => {
-    for (const campaign of [[], null]) {
-      expect(issuesOf({ ...base, campaign }).issues).toEqual([{ path: 'campaign', message: expect.stringContaining('expected record') }]);
+    for (const [campaign, found] of [
+      [[], 'array'],
+      [null, 'null'],
+    ]) {
+      expect(issuesOf({ ...base, campaign }).issues).toEqual([{ path: 'campaign', message: `expected object, found ${found}` }]);
     }
   });
 
