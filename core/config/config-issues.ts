@@ -61,8 +61,8 @@ function withDescription(message: string, description: string): string {
   return found === -1 ? `${message} (${description})` : `${message.slice(0, found)} (${description})${message.slice(found)}`;
 }
 
-/** The description the schema gives the field at `path` of `raw`, if any (a union's own, or its variant's). */
-function descriptionAt(root: JsonSchema, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+/** The schemas that may describe the field at `path` of `raw` (each union narrowed by the value's `kind`), with that field's value. */
+function schemasAt(root: JsonSchema, raw: unknown, path: readonly PropertyKey[]): { schemas: JsonSchema[]; value: unknown } {
   let schemas = [root];
   let value = raw;
   for (const key of path) {
@@ -74,22 +74,17 @@ function descriptionAt(root: JsonSchema, raw: unknown, path: readonly PropertyKe
     schemas = next;
     value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
   }
-  return schemas.find((s) => typeof s.description === 'string')?.description;
+  return { schemas, value };
+}
+
+/** The description the schema gives the field at `path` of `raw`, if any (a union's own, or its variant's). */
+function descriptionAt(root: JsonSchema, raw: unknown, path: readonly PropertyKey[]): string | undefined {
+  return schemasAt(root, raw, path).schemas.find((s) => typeof s.description === 'string')?.description;
 }
 
 /** The field names the schema allows for the object at `path` of `raw` (a union: the variant whose `kind` matches). */
 function knownKeysAt(root: JsonSchema, raw: unknown, path: readonly PropertyKey[]): string[] {
-  let schemas = [root];
-  let value = raw;
-  for (const key of path) {
-    const next: JsonSchema[] = [];
-    for (const s of variantsOf(schemas, value)) {
-      const child = typeof key === 'number' ? s.items : (s.properties?.[String(key)] ?? objectOrUndefined(s.additionalProperties));
-      if (child) next.push(child);
-    }
-    schemas = next;
-    value = value !== null && typeof value === 'object' ? (value as Record<PropertyKey, unknown>)[key] : undefined;
-  }
+  const { schemas, value } = schemasAt(root, raw, path);
   const keys = new Set<string>();
   for (const s of variantsOf(schemas, value)) for (const k of Object.keys(s.properties ?? {})) keys.add(k);
   return [...keys];
