@@ -9,8 +9,7 @@ import type { VirtualClock } from '../../core/clock.js';
 import { AlreadyExistsError, NotFoundError, VersionConflictError } from '../../core/errors.js';
 import type { CampaignStore, ScheduleStore } from '../../core/ports.js';
 import type { ScheduleRecord } from '../../core/model/schedule-record.js';
-import { parseScheduleSpec } from '../../core/schedule/schedule-spec.js';
-import { campaignInput } from '../support/campaigns.js';
+import { campaignInput, storedSchedule } from '../support/campaigns.js';
 import { scheduleFleet } from '../support/schedule-fleet.js';
 
 export interface ScheduleStoreFixture {
@@ -27,20 +26,7 @@ export interface ScheduleStoreContractOptions {
 const T0 = Date.parse('2026-02-02T00:00:00Z');
 
 function record(id: string, overrides: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  const { spec } = parseScheduleSpec({ name: id, cron: '*/10 * * * *', campaign: campaignInput({ name: `${id}-run` }) });
-  return {
-    scheduleId: id,
-    spec,
-    paused: false,
-    nextRunAt: ms(T0),
-    runs: 0,
-    skipped: 0,
-    missed: 0,
-    createdAt: ms(T0 - 60_000),
-    updatedAt: ms(T0 - 60_000),
-    version: 0,
-    ...overrides,
-  };
+  return storedSchedule({ name: id, campaign: campaignInput({ name: `${id}-run` }) }, { createdAt: T0 - 60_000, nextRunAt: T0, version: 0 }, overrides);
 }
 
 export function describeScheduleStoreContract(name: string, makeStore: () => Promise<ScheduleStoreFixture>, options: ScheduleStoreContractOptions = {}): void {

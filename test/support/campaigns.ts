@@ -2,6 +2,9 @@ import { parseCampaignConfig } from '../../core/config/load-config.js';
 import { resolveCampaign, type Campaign } from '../../core/config/resolve-campaign.js';
 import { symbolUniverse } from '../../core/config/universe.js';
 import type { CampaignConfigInput } from '../../core/config/campaign-config.js';
+import type { ScheduleRecord } from '../../core/model/schedule-record.js';
+import { ms } from '../../core/model/units.js';
+import { parseScheduleSpec } from '../../core/schedule/schedule-spec.js';
 
 /** A valid KRW/USDT campaign input; tests override what they are about. */
 export function campaignInput(overrides: Partial<CampaignConfigInput> = {}): CampaignConfigInput {
@@ -41,3 +44,29 @@ export function testCampaign(overrides: Partial<CampaignConfigInput> = {}): Camp
 }
 
 export const T0 = Date.UTC(2026, 0, 1);
+
+/**
+ * A schedule as a store holds it: `input` parsed as the API parses it (every 10 minutes over
+ * `campaignInput()` unless it says otherwise; its `name` is the id), active and never run, created
+ * (and last updated) at `times.createdAt`, next due at `times.nextRunAt`; `state` over that.
+ */
+export function storedSchedule(
+  input: Record<string, unknown>,
+  times: { createdAt: number; nextRunAt: number; version: number },
+  state: Partial<ScheduleRecord> = {},
+): ScheduleRecord {
+  const { spec } = parseScheduleSpec({ cron: '*/10 * * * *', campaign: campaignInput(), ...input });
+  return {
+    scheduleId: spec.name,
+    spec,
+    paused: false,
+    nextRunAt: ms(times.nextRunAt),
+    runs: 0,
+    skipped: 0,
+    missed: 0,
+    createdAt: ms(times.createdAt),
+    updatedAt: ms(times.createdAt),
+    version: times.version,
+    ...state,
+  };
+}

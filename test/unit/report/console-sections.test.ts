@@ -1,10 +1,3 @@
-/**
- * The live console's sections (core/report/console-sections.ts): what each page holds, markup
- * from data escaped, an ended campaign's page still (so its stream sends nothing more) and its
- * ledger read once, a stale heartbeat marked, the blotter capped, a schedule's next runs in its
- * zone beside UTC and the buttons its state allows.
- */
-import { ms } from '../../../core/model/units.js';
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
 import type { ScheduleRecord } from '../../../core/model/schedule-record.js';
@@ -12,8 +5,7 @@ import type { ShardKey } from '../../../core/ports.js';
 import { renderConsolePage } from '../../../core/report/console-page.js';
 import { BLOTTER_ROWS, Console, type ConsoleSource } from '../../../core/report/console-sections.js';
 import type { ReportInput } from '../../../core/report/build-report.js';
-import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
-import { campaignInput } from '../../support/campaigns.js';
+import { storedSchedule } from '../../support/campaigns.js';
 import { campaignRun, SEC, T0 } from './report-fixtures.js';
 
 const HOSTILE = '<script>alert("x")</script>';
@@ -46,20 +38,7 @@ function section(view: { sections: { id: string; html: string }[] }, id: string)
 }
 
 function nightly(state: Partial<ScheduleRecord>): ScheduleRecord {
-  const { spec } = parseScheduleSpec({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul', campaign: campaignInput() });
-  return {
-    scheduleId: 'nightly',
-    spec,
-    paused: false,
-    nextRunAt: ms(T0),
-    runs: 0,
-    skipped: 0,
-    missed: 0,
-    createdAt: ms(T0),
-    updatedAt: ms(T0),
-    version: 1,
-    ...state,
-  };
+  return storedSchedule({ name: 'nightly', cron: '0 2 * * *', timezone: 'Asia/Seoul' }, { createdAt: T0, nextRunAt: T0, version: 1 }, state);
 }
 
 describe('the console list of runs', () => {

@@ -8,27 +8,13 @@ import { describe, expect, it } from 'vitest';
 import { parseCronRule, type CronRule } from '../../../core/schedule/cron-rule.js';
 import { calendarOf, decideSchedule, decideTrigger, jitterMs, MAX_MISSED_PER_STEP, type Calendar } from '../../../core/schedule/schedule-policy.js';
 import type { ScheduleRecord } from '../../../core/model/schedule-record.js';
-import { parseScheduleSpec } from '../../../core/schedule/schedule-spec.js';
-import { campaignInput } from '../../support/campaigns.js';
+import { storedSchedule } from '../../support/campaigns.js';
 
 const T0 = Date.parse('2026-02-02T00:00:00Z');
 const MIN = 60_000;
 
 function schedule(overrides: Record<string, unknown> = {}, state: Partial<ScheduleRecord> = {}): ScheduleRecord {
-  const { spec } = parseScheduleSpec({ name: 's', cron: '*/10 * * * *', campaign: campaignInput(), ...overrides });
-  return {
-    scheduleId: 's',
-    spec,
-    paused: false,
-    nextRunAt: ms(T0),
-    runs: 0,
-    skipped: 0,
-    missed: 0,
-    createdAt: ms(T0 - MIN),
-    updatedAt: ms(T0 - MIN),
-    version: 3,
-    ...state,
-  };
+  return storedSchedule({ name: 's', ...overrides }, { createdAt: T0 - MIN, nextRunAt: T0, version: 3 }, state);
 }
 const everyTenMinutes = calendarOf({}, parseCronRule('*/10 * * * *', 'UTC') as CronRule);
 
