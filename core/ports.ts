@@ -221,6 +221,13 @@ export interface TaskStatus {
    * has just started; a local launcher does not know the tasks of a control plane before it).
    */
   unknown?: boolean;
+  /**
+   * RUNNING only: the engine has ended but the runtime has not yet reported the task's end (a
+   * local process exited, not yet reaped or its output not yet drained; an ECS task on its way down
+   * whose engine container has an exit code). The end is on its way and names its own cause, so
+   * the watchdog does not take the silence before it for a loss (`WatchdogService.judge`).
+   */
+  exiting?: true;
 }
 
 /** Starts, stops and describes tasks: ECS RunTask on AWS, child processes locally. */

@@ -206,14 +206,16 @@ export function launchOverrides(spec: TaskSpec, containerName: string): TaskOver
 /**
  * A task as DescribeTasks reports it, as the watchdog judges it. PROVISIONING, PENDING and
  * ACTIVATING are PENDING; RUNNING and the states on the way down (DEACTIVATING, STOPPING,
- * DEPROVISIONING) are RUNNING, as a process is until it has exited; STOPPED carries the stop code,
+ * DEPROVISIONING) are RUNNING, as a process is until it has exited (`exiting` once the engine
+ * container has an exit code: the task's end, with its reason, follows); STOPPED carries the stop code,
  * the reason (the engine container's own reason appended, where the OOM killer and image pull
  * errors show), the engine container's exit code, `oom` and when it stopped.
  */
 export function taskStatusOf(task: Task, containerName: string, taskId: string = task.taskArn ?? ''): TaskStatus {
   const state = stateOf(task.lastStatus);
-  if (state !== 'STOPPED') return { taskId, state };
   const container = engineContainer(task.containers ?? [], containerName);
+  if (state === 'RUNNING' && container?.exitCode !== undefined && container.exitCode !== null) return { taskId, state, exiting: true };
+  if (state !== 'STOPPED') return { taskId, state };
   const status: TaskStatus = { taskId, state: 'STOPPED' };
   if (container?.exitCode !== undefined && container.exitCode !== null) status.exitCode = container.exitCode;
   if (task.stopCode) status.stopCode = task.stopCode;

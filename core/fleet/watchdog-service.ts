@@ -24,6 +24,9 @@ interface MassPass {
 /** What the reconciler's rules did with a shard (`WatchdogService.reconcile`). */
 export type ReconcileKind = 'closed' | 'stop-redriven' | 'requeue' | 'fail';
 
+/** A task whose engine has ended is waited for (its reported end) while stale for less than this many watchdog kills (`ShardTimeouts.watchdogKillSec`). */
+export const EXIT_REPORT_WAIT_KILLS = 2;
+
 /** The fleet's stop reason when it drains a task for a memory recycle (`fleetStopReason`). */
 export const RECYCLE_STOP_REASON = fleetStopReason('recycle: draining before the next generation');
 
@@ -305,6 +308,7 @@ export class WatchdogService {
     if ((verdict.kind === 'restart' || verdict.kind === 'fail') && staleCauseOf(verdict) !== undefined && shard.taskId !== undefined) {
       const [ended] = await this.ctx.launcher.describe([shard.taskId]);
       if (ended?.state === 'STOPPED') verdict = assessShard(shard, ended, now, policy);
+      else if (ended?.exiting === true) verdict = this.awaitReportedEnd(verdict, shard, now, config);
     }
     verdict = this.suspectObserverFirst(verdict, shard, now, config, read);
     try {
@@ -315,6 +319,26 @@ export class WatchdogService {
       throw error;
     }
     return verdict.kind;
+  }
+
+  /**
+   * A stale restart or fail of a task whose engine has ended but whose end the runtime has not yet
+   * reported (`TaskStatus.exiting`) is held back (`deferStale`): the end names its own cause (exit 4,
+   * the store unavailable) and is judged when it comes (`onTaskStopped`, or the next pass's describe).
+   * The control plane's loop held by a synchronous store wait judged a stale shard before handling its
+   * engine's exit 4 of 3.9 s before, and booked it LOST (`test/e2e/fleet-store-lock.test.ts`, a
+   * fresh-clone CI run); on ECS, a task deprovisioning for tens of seconds after its container's exit
+   * is the same. Held for at most `EXIT_REPORT_WAIT_KILLS` watchdog kills of staleness: an end never
+   * reported is then judged stale as before.
+   */
+  private awaitReportedEnd(verdict: Verdict, shard: ShardRecord, now: EpochMs, config: CampaignConfig): Verdict {
+    if ((verdict.kind !== 'restart' && verdict.kind !== 'fail') || staleCauseOf(verdict) === undefined) return verdict;
+    const t = shardTimeouts(config.watchdog);
+    const staleForMs = now - verdict.incident.failedAt;
+    if (staleForMs >= EXIT_REPORT_WAIT_KILLS * t.watchdogKillSec * 1000) return verdict;
+    const why = `its engine has ended and the runtime has not yet reported the end (stale for ${staleForMs} ms): the end, not the silence before it, names the cause`;
+    this.ctx.log.log('warn', 'watchdog: stale reading held for the reported end', { campaignId: shard.campaignId, shardId: shard.shardId, why });
+    return deferStale(verdict, now, watchdogPolicyFor(config).confirmAfterSec, why);
   }
 
   /**

@@ -443,7 +443,12 @@ function newRecord(
 }
 
 function statusOf(record: TaskRecord, tailBytes: number): TaskStatus {
-  if (record.state === 'RUNNING') return { taskId: record.taskId, state: 'RUNNING' };
+  if (record.state === 'RUNNING') {
+    // Its exit seen and its output still draining, or dead and not yet reaped (this process's loop
+    // was held, by a synchronous store wait for one, and has not yet handled the child's exit).
+    const exiting = record.child !== undefined && (record.exitCode !== undefined || !isAlive(record.pid));
+    return exiting ? { taskId: record.taskId, state: 'RUNNING', exiting: true } : { taskId: record.taskId, state: 'RUNNING' };
+  }
   const status: TaskStatus = { taskId: record.taskId, state: 'STOPPED', oom: record.oom };
   if (record.exitCode !== undefined) status.exitCode = record.exitCode;
   if (record.signal !== undefined) status.signal = record.signal;

@@ -76,7 +76,7 @@ describe('a write lock held on fleet.db by another process', () => {
     // (self-fence + lock wait + one last heartbeat) at least half the confirmation before the
     // watchdog's kill (core/fleet/timeouts.ts, rule 2), so the kill does not win and book LOST.
     for (const r of restarts) {
-      expect(r.cause).toBe('STORE_UNAVAILABLE');
+      expect(r.cause, JSON.stringify(r)).toBe('STORE_UNAVAILABLE');
       expect(r.detail).toMatchObject({
         exitCode: 4,
         note: expect.stringMatching(/^the engine gave up on the store \(exit 4\): arbfleet-engine: store unavailable: store busy: SQLITE_BUSY for [\d.]+ s/),

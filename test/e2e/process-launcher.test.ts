@@ -247,6 +247,22 @@ describe('ProcessLauncher (real processes, real signals)', () => {
     expect(log).toContain('boom');
   });
 
+  it.runIf(process.platform === 'linux')(
+    "describes a task that has exited while this process's loop was held (not yet reaped) as exiting, then reports its exit",
+    async () => {
+      const { launcher, stops } = scriptLauncher('process.exit(4)', {});
+      const { taskId } = await launcher.launch(spec('shard-exiting'));
+      const pid = launcher.pidOf(taskId)!;
+      // Held synchronously, as a control plane is by a store's busy wait: the child's exit waits for the loop.
+      const deadline = Date.now() + 20_000;
+      while (procState(pid) !== 'Z' && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+      expect(procState(pid)).toBe('Z');
+      expect(await launcher.describe([taskId])).toEqual([{ taskId, state: 'RUNNING', exiting: true }]);
+      expect(await stopOf(stops, taskId)).toMatchObject({ state: 'STOPPED', exitCode: 4 });
+      expect((await launcher.describe([taskId]))[0]).not.toHaveProperty('exiting');
+    },
+  );
+
   it.runIf(process.platform === 'linux')('freezes a task (state T) and lets it run again afterwards', async () => {
     const dir = tempDir();
     const log = join(dir, 'shard-frozen.g0.log');

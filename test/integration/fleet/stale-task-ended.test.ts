@@ -47,6 +47,45 @@ class EndingLauncher extends MapLauncher {
   }
 }
 
+/**
+ * A launcher whose task, once `exitAt` is reached, is described as ended but not yet reported
+ * (`exiting`: what a process launcher whose loop was held says of a child that exited 4 and is not
+ * yet reaped, or ECS of a task deprovisioning after its container's exit) until `reportAt`, then
+ * STOPPED with exit 4 (and undefined: never reported).
+ */
+class UnreportedEndLauncher extends MapLauncher {
+  constructor(
+    private readonly clock: VirtualClock,
+    private readonly exitAt: () => number | undefined,
+    private readonly reportAfterMs: number | undefined,
+  ) {
+    super();
+  }
+  override async describe(taskIds: string[]): Promise<TaskStatus[]> {
+    const exitAt = this.exitAt();
+    return (await super.describe(taskIds)).map((t) => {
+      if (t.state !== 'RUNNING' || exitAt === undefined || this.clock.now() < exitAt) return { ...t };
+      if (this.reportAfterMs !== undefined && this.clock.now() >= exitAt + this.reportAfterMs) {
+        return { ...t, state: 'STOPPED' as const, exitCode: ENGINE_EXIT.STORE_UNAVAILABLE, stoppedReason: 'Essential container in task exited' };
+      }
+      return { ...t, exiting: true as const };
+    });
+  }
+}
+
+describe('a stale shard whose engine has ended but whose end the runtime has not yet reported', () => {
+  it('is held until the end is reported, then restarted STORE_UNAVAILABLE by its exit 4, not LOST', async () => {
+    // Reported 3 s after the engine ended: past the confirmation, within twice the kill (12 s).
+    expect(await staleThenUnreportedEnd(3_000)).toEqual(['STORE_UNAVAILABLE']);
+  });
+
+  it('whose end is never reported, is judged stale (LOST) once stale for twice the watchdog kill', async () => {
+    const { causes, lostAfterMs } = await staleThenUnreportedEndTimed(undefined);
+    expect(causes).toEqual(['LOST']);
+    expect(lostAfterMs).toBeGreaterThanOrEqual(2 * 6_000);
+  });
+});
+
 describe('a stale shard whose task ends after the pass described it', () => {
   it("is restarted STORE_UNAVAILABLE by the task's own exit 4, not LOST", async () => {
     expect(await staleThenExit4({ backoff: { initial: 0 } })).toEqual(['STORE_UNAVAILABLE']);
@@ -91,4 +130,48 @@ async function staleThenExit4(watchdogSettings: Record<string, unknown>): Promis
 
   const failed = (await store.getShard(key))?.status === 'FAILED';
   return failed ? [...told, 'FAILED'] : told;
+}
+
+async function staleThenUnreportedEnd(reportAfterMs: number): Promise<string[]> {
+  return (await staleThenUnreportedEndTimed(reportAfterMs)).causes;
+}
+
+/**
+ * One shard, silent from its only heartbeat; its engine ends (exit 4) 5.35 s after it, as the
+ * self-fence has it, and the runtime reports the end `reportAfterMs` later (never: undefined).
+ * Passes every 250 ms of virtual time. The restart causes told, and when the first came (ms after the heartbeat).
+ */
+async function staleThenUnreportedEndTimed(reportAfterMs: number | undefined): Promise<{ causes: string[]; lostAfterMs: number | undefined }> {
+  const clock = new VirtualClock(T0);
+  const store = new SqliteCampaignStore(join(mkdtempSync(join(tmpdir(), 'arbfleet-ended-')), 'fleet.db'), clock);
+  stores.push(store);
+  const queue = new MemoryLaunchQueue(clock, { visibilityTimeoutSec: 30, maxReceives: 5 });
+  let heartbeatAt: number | undefined;
+  const launcher = new UnreportedEndLauncher(clock, () => (heartbeatAt === undefined ? undefined : heartbeatAt + 5_350), reportAfterMs);
+  const told: RestartCause[] = [];
+  let firstAt: number | undefined;
+  const events: FleetEvents = {
+    restarted: (cause, at) => {
+      told.push(cause);
+      firstAt ??= at;
+    },
+    shardFailed: () => undefined,
+    massStaleness: () => undefined,
+  };
+  const ctx: FleetContext = { store, queue, launcher, clock, log: { log: () => undefined }, taskEnvironment: () => ({}), events };
+  const { view } = await new CampaignService(ctx).createCampaign(
+    campaignInput({ symbols: ['BTC'], watchdog: { heartbeatInterval: '1s', staleAfter: '5s', backoff: { initial: 0 } } }),
+  );
+  const launches = new LaunchService(ctx);
+  for (const m of await queue.receive(10)) if ((await launches.handle(m.body)) !== 'retry') await queue.delete(m.receipt);
+  const key = { campaignId: view.campaign.campaignId, shardId: 'shard-000' };
+  await store.forTask(key, 0).heartbeat(progress(10));
+  heartbeatAt = clock.now();
+  const watchdog = new WatchdogService(ctx);
+  await watchdog.pass();
+  for (let i = 0; i < 120 && told.length === 0; i++) {
+    clock.advance(250);
+    await watchdog.pass();
+  }
+  return { causes: told, lostAfterMs: firstAt === undefined ? undefined : firstAt - heartbeatAt };
 }

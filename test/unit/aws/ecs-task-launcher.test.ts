@@ -89,6 +89,14 @@ describe('taskStatusOf', () => {
     expect(state('STOPPED')).toBe('STOPPED');
   });
 
+  it('says a task on its way down is exiting once its engine container has an exit code, and only then (not a sidecar’s)', () => {
+    const down = (exitCode: number | undefined, name = 'engine') =>
+      taskStatusOf({ taskArn: TASK_ARN, lastStatus: 'DEPROVISIONING', containers: [{ name: 'log-router' }, { name, exitCode }] }, 'engine');
+    expect(down(4)).toEqual({ taskId: TASK_ARN, state: 'RUNNING', exiting: true });
+    expect(down(undefined)).toEqual({ taskId: TASK_ARN, state: 'RUNNING' });
+    expect(down(0, 'sidecar')).toEqual({ taskId: TASK_ARN, state: 'RUNNING' });
+  });
+
   it("judges a stop from the engine container, not a sidecar, and sees ECS's OOM kill", () => {
     const status = taskStatusOf(
       {
