@@ -460,11 +460,13 @@ export class ShardRunner {
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (!this.inflight) {
-        // One write at a time; when both are due, the one due first goes first, so a commit that keeps
-        // failing (or a slow store) does not hold the heartbeat back for ever.
+        // One write at a time; when both are due, the one due first goes first (the heartbeat on a
+        // tie), and while commits are failing a due heartbeat always goes first: a failing commit takes
+        // its retries' time (seconds when throttled), and sent again before the heartbeat it held the
+        // heartbeat back one whole failing commit more (`commit-failures.test.ts`).
         const flushAt = Math.min(nextFlush, this.commitRetryAt ?? Infinity);
         const flushDue = tick >= flushAt || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
-        const heartbeatFirst = tick >= nextHeartbeat && nextHeartbeat < flushAt;
+        const heartbeatFirst = tick >= nextHeartbeat && (nextHeartbeat <= flushAt || this.lastCommitError !== undefined);
         if (flushDue && !heartbeatFirst) {
           this.commitRetryAt = undefined;
           this.background(this.flush(now));

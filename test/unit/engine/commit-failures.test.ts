@@ -309,3 +309,50 @@ describe('a commit refused by a store in trouble', () => {
     expect(ledger.fills(KEY).map((f) => f.seq)).toEqual(ledger.fills(KEY).map((_, i) => i));
   });
 });
+
+describe('commits that keep failing, each longer than a heartbeat interval', () => {
+  it('never hold a due heartbeat back: after each failed commit the next store call is the heartbeat, even with the flush due earlier', async () => {
+    // Heartbeat 1 s, flush 0.5 s: a commit started 0.2 s after a heartbeat has its next flush due
+    // before the next heartbeat, so "the one due first goes first" alone sent the commit again and
+    // kept the heartbeat waiting a whole failing commit more (the throttling storm on the emulator).
+    const real = testCampaign({ symbols: ['BTC'], duration: '30s', watchdog: { staleAfter: 10, heartbeatInterval: 1 }, monitor: { flushInterval: 0.5 } });
+    const interval = real.config.watchdog.heartbeatInterval * 1000;
+    const ledger = new MemoryShardLedger();
+    const inner = ledger.forTask(KEY, 0);
+    const calls: { kind: 'heartbeat' | 'commit'; at: number; failed?: true }[] = [];
+    let clock = { ms: 0 };
+    const { runner, clock: runnerClock } = sleepingRunner(
+      real,
+      {
+        ...inner,
+        restore: () => inner.restore(),
+        async heartbeat(progress) {
+          calls.push({ kind: 'heartbeat', at: clock.ms });
+          await inner.heartbeat(progress);
+        },
+        async commit(fills, checkpoint) {
+          const call: (typeof calls)[number] = { kind: 'commit', at: clock.ms };
+          calls.push(call);
+          if (calls.filter((c) => c.kind === 'commit').length <= 4) {
+            clock.ms += 1_500; // a throttled call with its SDK retries: longer than a heartbeat interval
+            call.failed = true;
+            throw busyAnswer();
+          }
+          await inner.commit(fills, checkpoint);
+        },
+      },
+      'real',
+    );
+    clock = runnerClock;
+    const outcome = await runner.run();
+    expect(outcome.end).toBe('completed');
+    const failed = calls.filter((c) => c.failed);
+    expect(failed).toHaveLength(4);
+    for (const commit of failed) {
+      const next = calls[calls.indexOf(commit) + 1];
+      const lastHeartbeat = calls.slice(0, calls.indexOf(commit)).findLast((c) => c.kind === 'heartbeat');
+      expect(lastHeartbeat === undefined || commit.at + 1_500 - lastHeartbeat.at >= interval).toBe(true);
+      expect(next?.kind, JSON.stringify(calls.slice(0, 16))).toBe('heartbeat');
+    }
+  });
+});
