@@ -52,7 +52,7 @@ const SQL = {
     'ON CONFLICT (campaign_id, shard_id) DO UPDATE SET committed_seq = excluded.committed_seq',
   // Committed fills only: at or below the shard's head (none without one).
   fillsAfter:
-    'SELECT fill FROM fills WHERE campaign_id = @campaignId AND shard_id = @shardId AND seq > @after AND seq <= ' +
+    'SELECT seq, fill FROM fills WHERE campaign_id = @campaignId AND shard_id = @shardId AND seq > @after AND seq <= ' +
     'coalesce((SELECT committed_seq FROM ledger_heads WHERE campaign_id = @campaignId AND shard_id = @shardId), -1) ORDER BY seq',
   getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
   upsertCheckpoint:
@@ -64,6 +64,16 @@ const SQL = {
 } as const;
 
 type Statements = Record<keyof typeof SQL, Statement>;
+
+/** A committed fills row: its `seq` column and its stored text. */
+type FillRow = { seq: number; fill: string };
+
+/** What `readLedgerAhead` read of one shard's ledger: each committed row's `seq` and stored text and the fill parsed from it, in `seq` order. */
+interface LedgerAhead {
+  seqs: number[];
+  texts: string[];
+  fills: Fill[];
+}
 
 /**
  * The campaign store in an embedded SQLite file (WAL mode), shared by the control plane and the
@@ -80,6 +90,8 @@ export class SqliteCampaignStore implements CampaignStore {
   /** The connection, shared with the schedule store of the same file (`new SqliteScheduleStore(store.database, clock)`). */
   readonly database: SqliteDatabase;
   private readonly sql: Statements;
+  /** The ledgers read ahead (`readLedgerAhead`), by `campaignId` and `shardId`; none unless asked for. */
+  private readonly ahead = new Map<string, LedgerAhead>();
 
   /**
    * Opens (and creates, with its folder, when missing) the store at `path`, or uses a connection
@@ -257,8 +269,52 @@ export class SqliteCampaignStore implements CampaignStore {
     };
   }
 
+  /**
+   * Every committed fill of the shard, in `seq` order. After a `readLedgerAhead` of the shard, every
+   * committed row is still read, and a fill parsed ahead is taken only for a row whose `seq` and
+   * stored text are the very ones it was parsed from: the answer is exactly what the store holds
+   * now (a row rewritten or removed since is read as it is now, a corrupted one refused as ever).
+   */
   async readLedger(key: ShardKey): Promise<Fill[]> {
-    return this.fillsAfter(key, -1);
+    const id = aheadId(key);
+    const kept = this.ahead.get(id);
+    if (kept === undefined) return this.fillsAfter(key, -1);
+    const rows = this.fillRowsAfter(key, -1);
+    const next: LedgerAhead = { seqs: new Array(rows.length), texts: new Array(rows.length), fills: new Array(rows.length) };
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as FillRow;
+      next.seqs[i] = row.seq;
+      next.texts[i] = row.fill;
+      // Strings compare by content: a row whose text changed in any byte is parsed again.
+      next.fills[i] = kept.seqs[i] === row.seq && kept.texts[i] === row.fill ? (kept.fills[i] as Fill) : this.parseFill(key, row.fill);
+    }
+    this.ahead.set(id, next);
+    return next.fills.slice();
+  }
+
+  /**
+   * Reads the shard's committed ledger ahead of a `readLedger` to come, for a caller idle meanwhile
+   * (`arbfleet run` while its engines run: its report then parses only the fills committed since,
+   * not the campaign's whole ledger at the end). Parses the rows committed after the last one read
+   * ahead and keeps each fill with its row's `seq` and text; `readLedger` takes a kept fill only for
+   * an unchanged row. Stops, keeping what it read, at a row that does not parse: `readLedger`
+   * refuses it in the usual words. Held until the store is closed.
+   */
+  readLedgerAhead(key: ShardKey): void {
+    const id = aheadId(key);
+    const kept = this.ahead.get(id) ?? { seqs: [], texts: [], fills: [] };
+    this.ahead.set(id, kept);
+    for (const row of this.fillRowsAfter(key, kept.seqs.at(-1) ?? -1)) {
+      let fill: Fill;
+      try {
+        fill = this.parseFill(key, row.fill);
+      } catch {
+        return;
+      }
+      kept.seqs.push(row.seq);
+      kept.texts.push(row.fill);
+      kept.fills.push(fill);
+    }
   }
 
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
@@ -375,8 +431,16 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   private fillsAfter(key: ShardKey, afterSeq: number): Fill[] {
-    const rows = this.sql.fillsAfter.all({ campaignId: key.campaignId, shardId: key.shardId, after: afterSeq }) as { fill: string }[];
-    return rows.map((row) => this.database.parseStoredFill(row.fill, `fill of shard ${key.campaignId}/${key.shardId}`));
+    return this.fillRowsAfter(key, afterSeq).map((row) => this.parseFill(key, row.fill));
+  }
+
+  /** The committed rows after `afterSeq`, in `seq` order (none above the shard's head). */
+  private fillRowsAfter(key: ShardKey, afterSeq: number): FillRow[] {
+    return this.sql.fillsAfter.all({ campaignId: key.campaignId, shardId: key.shardId, after: afterSeq }) as FillRow[];
+  }
+
+  private parseFill(key: ShardKey, text: string): Fill {
+    return this.database.parseStoredFill(text, `fill of shard ${key.campaignId}/${key.shardId}`);
   }
 
   private fenceOf(key: ShardKey): FenceRow | undefined {
@@ -427,4 +491,9 @@ function shardColumns(shard: ShardRecord): [string, string, number, string, numb
     shard.version,
     JSON.stringify(shard),
   ];
+}
+
+/** The key of a shard's ledger read ahead (`SqliteCampaignStore.readLedgerAhead`). */
+function aheadId(key: ShardKey): string {
+  return `${key.campaignId}\n${key.shardId}`;
 }

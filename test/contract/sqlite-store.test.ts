@@ -9,6 +9,7 @@ import { describeCampaignStoreContract } from './campaign-store.contract.js';
 import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
 import { FencedOutError, StoreReplacedError } from '../../core/errors.js';
 import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
+import { buildReport, loadReportInput } from '../../core/report/build-report.js';
 
 /** A store in a fresh temporary folder, removed with everything in it on cleanup. */
 function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; path: string; cleanup(): Promise<void> } {
@@ -163,6 +164,46 @@ describe('SqliteCampaignStore file', () => {
         await expect(read).rejects.toThrow(new RegExp(`\\b${field}\\b`));
         raw.prepare('UPDATE fills SET fill = ? WHERE seq = 5').run(original);
         expect(await opened.store.readLedger(key)).toEqual(written);
+      }
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('a ledger read ahead is read again whole: a fill rewritten or removed since is read as stored, and fails "Ledger exact" as it does unread', async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 1);
+    await opened.store.createCampaign(campaign, shards);
+    const key = { campaignId: 'c1', shardId: 'shard-0' };
+    const port = opened.store.forTask(key, 0);
+    await port.restore();
+    const written = fills(0, 8, 0);
+    await port.commit(written.slice(0, 4), checkpoint(0, 3));
+    opened.store.readLedgerAhead(key);
+    await port.commit(written.slice(4), checkpoint(0, 7));
+    opened.store.readLedgerAhead(key);
+    expect(await opened.store.readLedger(key)).toEqual(written);
+    const raw = new Database(opened.path);
+    // The report of a store that never read ahead, on the same file: what "exactly the store's ledger" gives.
+    const unread = () => {
+      const fresh = new SqliteCampaignStore(opened.path, opened.clock);
+      return loadReportInput(fresh, 'c1', 0).finally(() => fresh.close());
+    };
+    try {
+      for (const [edit, exact] of [
+        ["UPDATE fills SET fill = json_set(fill, '$.price', 99.5) WHERE seq = 6", true],
+        ["UPDATE fills SET fill = json_set(fill, '$.tradeId', 0) WHERE seq = 5", false],
+        ['DELETE FROM fills WHERE seq = 2', false],
+      ] as const) {
+        opened.store.readLedgerAhead(key);
+        raw.exec(edit);
+        const stored = (raw.prepare('SELECT fill FROM fills ORDER BY seq').all() as { fill: string }[]).map((r) => JSON.parse(r.fill));
+        expect(await opened.store.readLedger(key)).toEqual(stored);
+        const report = buildReport(await loadReportInput(opened.store, 'c1', 0));
+        expect(report.ledger).toEqual(buildReport(await unread()).ledger);
+        expect(report.acceptance.find((row) => row.id === 'ledger-exact')?.pass).toBe(exact);
+        expect(report.ledger.pass).toBe(exact);
       }
     } finally {
       raw.close();
