@@ -53,11 +53,11 @@ export interface ShardLedgerFacts {
 export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   const { shardId, ledger, checkpoint, lastProgress } = facts;
   const seqs = new Set<number>();
-  const legs = new Set<string>();
+  const legs = new Set<number | string>();
   const unique: Fill[] = [];
   let duplicated = 0;
   for (const fill of ledger) {
-    const leg = `${fill.tradeId}/${fill.venue}/${fill.kind}`;
+    const leg = legKey(fill);
     if (seqs.has(fill.seq) || legs.has(leg)) duplicated++;
     else unique.push(fill);
     seqs.add(fill.seq);
@@ -251,10 +251,19 @@ export function repeatedDecisionsOf(fills: readonly Fill[]): number {
     if (legs) legs.push(fill);
     else legsOf.set(key, [fill]);
   }
+  // Only trades entered at the same instant can repeat a decision: each one's key is built only
+  // when another trade entered at its instant (most entries have an instant of their own).
+  const atInstant = new Map<number, number>();
+  for (const legs of legsOf.values()) {
+    const first = legs[0] as Fill;
+    const at = first.eventTs ?? first.ts;
+    atInstant.set(at, (atInstant.get(at) ?? 0) + 1);
+  }
   const seen = new Set<string>();
   const repeatedTrades = new Set<number>();
   for (const legs of legsOf.values()) {
     const first = legs[0] as Fill;
+    if ((atInstant.get(first.eventTs ?? first.ts) as number) < 2) continue;
     const sides = legs
       .map((f) => `${f.venue}:${f.side}:${f.price}`)
       .sort()
@@ -283,6 +292,20 @@ export function realizedMicrosOf(fills: readonly Fill[]): Micros {
   }
   return micros(total, 'ledger.realizedPnlMicros');
 }
+
+/**
+ * A fill's leg, `(tradeId, venue, kind)`, as one number (`tradeId` × 4 + venue + kind: one per leg
+ * while that stays a safe integer, `Fill.tradeId` being one), else as text: a number is compared
+ * without building a string per fill (17,236 of them in 3 months of 5-minute candles).
+ */
+function legKey(fill: Fill): number | string {
+  return fill.tradeId <= MAX_NUMERIC_TRADE_ID
+    ? fill.tradeId * 4 + (fill.venue === 'A' ? 0 : 2) + (fill.kind === 'OPEN' ? 0 : 1)
+    : `${fill.tradeId}/${fill.venue}/${fill.kind}`;
+}
+
+/** The largest `tradeId` whose `legKey` is a safe integer. */
+const MAX_NUMERIC_TRADE_ID = Math.floor((Number.MAX_SAFE_INTEGER - 3) / 4);
 
 function reportedCount(status: ShardStatus, progress: Progress): number {
   return status === 'COMPLETED' ? progress.fillsA + progress.fillsB : progress.lastFillSeq + 1;

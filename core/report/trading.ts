@@ -157,9 +157,11 @@ function tradesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeLegs
 
 /** Trade statistics from the ledgers: closed trades in close order. */
 export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): TradeStats {
-  const closed = tradesOf(ledgers)
-    .filter((t) => t.closes > 0)
-    .sort((x, y) => x.closedAt - y.closedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
+  return statsOfTrades(tradesOf(ledgers));
+}
+
+function statsOfTrades(trades: readonly TradeLegs[]): TradeStats {
+  const closed = trades.filter((t) => t.closes > 0).sort((x, y) => x.closedAt - y.closedAt || x.shardId.localeCompare(y.shardId) || x.tradeId - y.tradeId);
   let cumulative = 0;
   let peak = 0;
   let drawdown = 0;
@@ -200,8 +202,12 @@ export function tradeStatsOf(ledgers: Readonly<Record<string, readonly Fill[]>>)
  * a stale quote.
  */
 export function openPositionsOf(ledgers: Readonly<Record<string, readonly Fill[]>>): OpenPosition[] {
+  return openOfTrades(tradesOf(ledgers));
+}
+
+function openOfTrades(trades: readonly TradeLegs[]): OpenPosition[] {
   const open = (t: TradeLegs) => t.closes === 0 || (t.openedOn & ~t.closedOn) !== 0;
-  return tradesOf(ledgers)
+  return trades
     .filter((t) => open(t) || t.staleClose)
     .map((t) => ({
       shardId: t.shardId,
@@ -477,12 +483,14 @@ export function tradingReportOf(
   histories: ReadonlyMap<string, readonly Heartbeat[]>,
   config: TradingConfig,
 ): TradingReport {
-  const openAtEnd = openPositionsOf(ledgers);
+  // One grouping of the fills into trades for the statistics and the positions left open.
+  const legs = tradesOf(ledgers);
+  const openAtEnd = openOfTrades(legs);
   const venues = venueQualityOf(histories.values(), config);
   const refusals = refusalsOf(histories.values());
   const trades = tradeRowsOf(ledgers);
   return {
-    stats: tradeStatsOf(ledgers),
+    stats: statsOfTrades(legs),
     bySymbol: symbolPnlOf(trades),
     risk: riskFiguresOf(trades),
     trades,

@@ -136,6 +136,27 @@ describe('the ledger check against the heartbeats', () => {
   });
 });
 
+describe('duplicated legs', () => {
+  /** The four legs of trade `tradeId`, seqs from `seq`. */
+  const legsOf = (seq: number, tradeId: number, at: number): Fill[] => [
+    craftedFill(seq, tradeId, 'A', 'SELL', 'OPEN', 0.01, 101_000_000, 0.01, at),
+    craftedFill(seq + 1, tradeId, 'B', 'BUY', 'OPEN', 0.01, 100_000, 0.01, at),
+    craftedFill(seq + 2, tradeId, 'A', 'BUY', 'CLOSE', 0.01, 100_500_000, 0.01, at + 1_000),
+    craftedFill(seq + 3, tradeId, 'B', 'SELL', 'CLOSE', 0.01, 100_100, 0.01, at + 1_000),
+  ];
+  const duplicatedIn = (ledger: Fill[]) =>
+    checkShardLedger({ shardId: 's', status: 'COMPLETED', ledger, checkpoint: undefined, lastProgress: undefined, latencyMs: { a: 0, b: 0 } }).duplicated;
+
+  it('tells every leg of neighbouring trades apart, up to the largest trade id, and counts a leg stored twice under another seq', () => {
+    for (const first of [0, 1_000, Number.MAX_SAFE_INTEGER - 2]) {
+      const ledger = [...legsOf(0, first, 1_000), ...legsOf(4, first + 1, 2_000), ...legsOf(8, first + 2, 3_000)];
+      expect(duplicatedIn(ledger), `trades ${first}..${first + 2}`).toBe(0);
+      const again = { ...(ledger[6] as Fill), seq: 12 };
+      expect(duplicatedIn([...ledger, again]), `trades ${first}..${first + 2}, a leg again`).toBe(1);
+    }
+  });
+});
+
 /** When s4 happened (ms): trade n opened at +10n ms, both closed at +1 s. */
 const S4_AT = 1_700_000_000_000;
 
