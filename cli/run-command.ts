@@ -10,8 +10,6 @@ import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'no
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createApiHandler } from '../core/api/api-handler.js';
-import { startLocalApiServer } from '../core/api/local-http-server.js';
 import { campaignFromObject, parseConfigText, withLinesOf } from '../core/config/load-config.js';
 import type { Campaign } from '../core/config/resolve-campaign.js';
 import { planShards } from '../core/fleet/shard-planner.js';
@@ -144,13 +142,13 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   stops.campaignIs(campaign.campaignId);
 
   const screen = new DashboardWriter(process.stdout);
-  // The fills the engines commit are read while they run (`readLedgerAhead`): the report at the end
-  // parses only those committed since, and still reads exactly the ledger the store then holds.
+  // The fills and heartbeats the engines write are read while they run (`readAhead`): the report at
+  // the end parses only those written since, and still reads exactly what the store then holds.
   const ledgers = (await fleet.store.listShards(campaign.campaignId)).map((s) => ({ campaignId: campaign.campaignId, shardId: s.shardId }));
   const outcome = await Promise.race([
     fleet
       .waitForEnd(campaign.campaignId, () => {
-        readLedgersAhead(fleet.store, ledgers);
+        readShardsAhead(fleet.store, ledgers);
         if (!values.dashboard) return;
         void fleet.campaigns.getCampaign(campaign.campaignId).then((view) => screen.write(view, systemClock.now()));
       })
@@ -184,12 +182,12 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
 }
 
 /**
- * Reads the shards' committed fills ahead of the report (`SqliteCampaignStore.readLedgerAhead`). Only
+ * Reads the shards' committed fills and heartbeats ahead of the report (`SqliteCampaignStore.readAhead`). Only
  * a head start: a read that fails here is left to the report's own read at the end, which words it.
  */
-function readLedgersAhead(store: SqliteCampaignStore, shards: readonly ShardKey[]): void {
+function readShardsAhead(store: SqliteCampaignStore, shards: readonly ShardKey[]): void {
   try {
-    for (const key of shards) store.readLedgerAhead(key);
+    for (const key of shards) store.readAhead(key);
   } catch {
     // The report's read at the end reads every row again and refuses what does not read.
   }
@@ -433,6 +431,13 @@ async function startApi(fleet: LocalFleet, apiPort: number, campaignId: string) 
     stopCampaign: (id) => campaigns.stopCampaign(id),
     getReport: (id) => campaigns.getReport(id),
   };
+  // Loaded here, not at the CLI's start: a run without --api-port never evaluates the HTTP server,
+  // the live console and the schedule code they bring (issue 19: the CLI's start).
+  const [{ liveConsole }, { createApiHandler }, { startLocalApiServer }] = await Promise.all([
+    import('./serve.js'),
+    import('../core/api/api-handler.js'),
+    import('../core/api/local-http-server.js'),
+  ]);
   const operatorConsole = liveConsole(fleet, { only: campaignId });
   const handler = createApiHandler(api, { livePage: operatorConsole.livePage });
   return startLocalApiServer(handler, { port: apiPort, events: operatorConsole.events });

@@ -40,7 +40,7 @@ const SQL = {
     "max(json_extract(record, '$.peakRssBytes'), ?)) WHERE campaign_id = ? AND shard_id = ? AND generation = ? " +
     "AND (coalesce(json_extract(record, '$.writer.generation'), -1) <> generation OR json_extract(record, '$.writer.id') = ?)",
   insertHeartbeat: 'INSERT INTO heartbeats (campaign_id, shard_id, generation, received_at, heartbeat) VALUES (?, ?, ?, ?, ?)',
-  readHeartbeats: 'SELECT heartbeat FROM heartbeats WHERE campaign_id = ? AND shard_id = ? ORDER BY id',
+  heartbeatsAfter: 'SELECT id AS key, heartbeat AS text FROM heartbeats WHERE campaign_id = ? AND shard_id = ? AND id > ? ORDER BY id',
   // Over an orphan (a fill above the head that an unfinished commit left) too: the commit decided it may.
   writeFill:
     'INSERT INTO fills (campaign_id, shard_id, seq, generation, fill) VALUES (?, ?, ?, ?, ?) ' +
@@ -52,7 +52,7 @@ const SQL = {
     'ON CONFLICT (campaign_id, shard_id) DO UPDATE SET committed_seq = excluded.committed_seq',
   // Committed fills only: at or below the shard's head (none without one).
   fillsAfter:
-    'SELECT seq, fill FROM fills WHERE campaign_id = @campaignId AND shard_id = @shardId AND seq > @after AND seq <= ' +
+    'SELECT seq AS key, fill AS text FROM fills WHERE campaign_id = @campaignId AND shard_id = @shardId AND seq > @after AND seq <= ' +
     'coalesce((SELECT committed_seq FROM ledger_heads WHERE campaign_id = @campaignId AND shard_id = @shardId), -1) ORDER BY seq',
   getCheckpoint: 'SELECT checkpoint FROM checkpoints WHERE campaign_id = ? AND shard_id = ?',
   upsertCheckpoint:
@@ -65,14 +65,60 @@ const SQL = {
 
 type Statements = Record<keyof typeof SQL, Statement>;
 
-/** A committed fills row: its `seq` column and its stored text. */
-type FillRow = { seq: number; fill: string };
+/** A stored row read back: its key (a fill's `seq`, a heartbeat's `id`) and its stored text. */
+type StoredRow = { key: number; text: string };
 
-/** What `readLedgerAhead` read of one shard's ledger: each committed row's `seq` and stored text and the fill parsed from it, in `seq` order. */
-interface LedgerAhead {
-  seqs: number[];
-  texts: string[];
-  fills: Fill[];
+/**
+ * One shard's rows of one table read ahead (`SqliteCampaignStore.readAhead`): each row's key, its
+ * stored text and the record parsed from it, in key order.
+ */
+class RowsAhead<T> {
+  private keys: number[] = [];
+  private texts: string[] = [];
+  private values: T[] = [];
+
+  /** The key of the last row kept, -1 before any. */
+  get last(): number {
+    return this.keys.at(-1) ?? -1;
+  }
+
+  /** Keeps `rows` (the rows after `last`), parsed; stops, keeping what it read, at one `parse` refuses. */
+  extend(rows: readonly StoredRow[], parse: (text: string) => T): void {
+    for (const row of rows) {
+      let value: T;
+      try {
+        value = parse(row.text);
+      } catch {
+        return;
+      }
+      this.keys.push(row.key);
+      this.texts.push(row.text);
+      this.values.push(value);
+    }
+  }
+
+  /**
+   * The records of `rows` (every row now, in key order): a kept record for a row whose key and text
+   * are the very ones it was parsed from, else `parse`d (and refused) as ever; the rows are kept as they are now.
+   */
+  reread(rows: readonly StoredRow[], parse: (text: string) => T): T[] {
+    const values = new Array<T>(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i] as StoredRow;
+      // Strings compare by content: a row whose text changed in any byte is parsed again.
+      values[i] = this.keys[i] === row.key && this.texts[i] === row.text ? (this.values[i] as T) : parse(row.text);
+    }
+    this.keys = rows.map((row) => row.key);
+    this.texts = rows.map((row) => row.text);
+    this.values = values;
+    return values.slice();
+  }
+}
+
+/** A shard's ledger and heartbeats read ahead. */
+interface ShardAhead {
+  fills: RowsAhead<Fill>;
+  heartbeats: RowsAhead<Heartbeat>;
 }
 
 /**
@@ -90,8 +136,8 @@ export class SqliteCampaignStore implements CampaignStore {
   /** The connection, shared with the schedule store of the same file (`new SqliteScheduleStore(store.database, clock)`). */
   readonly database: SqliteDatabase;
   private readonly sql: Statements;
-  /** The ledgers read ahead (`readLedgerAhead`), by `campaignId` and `shardId`; none unless asked for. */
-  private readonly ahead = new Map<string, LedgerAhead>();
+  /** The shards read ahead (`readAhead`), by `campaignId` and `shardId`; none unless asked for. */
+  private readonly ahead = new Map<string, ShardAhead>();
 
   /**
    * Opens (and creates, with its folder, when missing) the store at `path`, or uses a connection
@@ -270,56 +316,39 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   /**
-   * Every committed fill of the shard, in `seq` order. After a `readLedgerAhead` of the shard, every
+   * Every committed fill of the shard, in `seq` order. After a `readAhead` of the shard, every
    * committed row is still read, and a fill parsed ahead is taken only for a row whose `seq` and
    * stored text are the very ones it was parsed from: the answer is exactly what the store holds
    * now (a row rewritten or removed since is read as it is now, a corrupted one refused as ever).
    */
   async readLedger(key: ShardKey): Promise<Fill[]> {
-    const id = aheadId(key);
-    const kept = this.ahead.get(id);
-    if (kept === undefined) return this.fillsAfter(key, -1);
     const rows = this.fillRowsAfter(key, -1);
-    const next: LedgerAhead = { seqs: new Array(rows.length), texts: new Array(rows.length), fills: new Array(rows.length) };
-    for (let i = 0; i < rows.length; i++) {
-      const row = rows[i] as FillRow;
-      next.seqs[i] = row.seq;
-      next.texts[i] = row.fill;
-      // Strings compare by content: a row whose text changed in any byte is parsed again.
-      next.fills[i] = kept.seqs[i] === row.seq && kept.texts[i] === row.fill ? (kept.fills[i] as Fill) : this.parseFill(key, row.fill);
-    }
-    this.ahead.set(id, next);
-    return next.fills.slice();
+    const parse = (text: string) => this.parseFill(key, text);
+    return this.ahead.get(aheadId(key))?.fills.reread(rows, parse) ?? rows.map((row) => parse(row.text));
+  }
+
+  /** Every heartbeat of the shard, oldest first; after a `readAhead`, read as `readLedger` reads the ledger. */
+  async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
+    const rows = this.heartbeatRowsAfter(key, -1);
+    const parse = (text: string) => this.parseHeartbeat(key, text);
+    return this.ahead.get(aheadId(key))?.heartbeats.reread(rows, parse) ?? rows.map((row) => parse(row.text));
   }
 
   /**
-   * Reads the shard's committed ledger ahead of a `readLedger` to come, for a caller idle meanwhile
-   * (`arbfleet run` while its engines run: its report then parses only the fills committed since,
-   * not the campaign's whole ledger at the end). Parses the rows committed after the last one read
-   * ahead and keeps each fill with its row's `seq` and text; `readLedger` takes a kept fill only for
-   * an unchanged row. Stops, keeping what it read, at a row that does not parse: `readLedger`
-   * refuses it in the usual words. Held until the store is closed.
+   * Reads the shard's committed ledger and its heartbeats ahead of a `readLedger` and
+   * `readHeartbeats` to come, for a caller idle meanwhile (`arbfleet run` while its engines run: its
+   * report then parses only the fills and heartbeats written since, not the campaign's whole ledger
+   * at the end). Parses the rows written after the last ones read ahead and keeps each record with
+   * its row's key and text; the reads take a kept record only for an unchanged row. Stops, keeping
+   * what it read, at a row that does not parse: the reads refuse it in the usual words. Held until
+   * the store is closed.
    */
-  readLedgerAhead(key: ShardKey): void {
+  readAhead(key: ShardKey): void {
     const id = aheadId(key);
-    const kept = this.ahead.get(id) ?? { seqs: [], texts: [], fills: [] };
+    const kept = this.ahead.get(id) ?? { fills: new RowsAhead<Fill>(), heartbeats: new RowsAhead<Heartbeat>() };
     this.ahead.set(id, kept);
-    for (const row of this.fillRowsAfter(key, kept.seqs.at(-1) ?? -1)) {
-      let fill: Fill;
-      try {
-        fill = this.parseFill(key, row.fill);
-      } catch {
-        return;
-      }
-      kept.seqs.push(row.seq);
-      kept.texts.push(row.fill);
-      kept.fills.push(fill);
-    }
-  }
-
-  async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
-    const rows = this.sql.readHeartbeats.all(key.campaignId, key.shardId) as { heartbeat: string }[];
-    return rows.map((row) => this.database.parseStored(HeartbeatSchema, row.heartbeat, `heartbeat of shard ${key.campaignId}/${key.shardId}`));
+    kept.fills.extend(this.fillRowsAfter(key, kept.fills.last), (text) => this.parseFill(key, text));
+    kept.heartbeats.extend(this.heartbeatRowsAfter(key, kept.heartbeats.last), (text) => this.parseHeartbeat(key, text));
   }
 
   async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
@@ -431,12 +460,21 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   private fillsAfter(key: ShardKey, afterSeq: number): Fill[] {
-    return this.fillRowsAfter(key, afterSeq).map((row) => this.parseFill(key, row.fill));
+    return this.fillRowsAfter(key, afterSeq).map((row) => this.parseFill(key, row.text));
   }
 
-  /** The committed rows after `afterSeq`, in `seq` order (none above the shard's head). */
-  private fillRowsAfter(key: ShardKey, afterSeq: number): FillRow[] {
-    return this.sql.fillsAfter.all({ campaignId: key.campaignId, shardId: key.shardId, after: afterSeq }) as FillRow[];
+  /** The committed fills rows after `afterSeq`, in `seq` order (none above the shard's head). */
+  private fillRowsAfter(key: ShardKey, afterSeq: number): StoredRow[] {
+    return this.sql.fillsAfter.all({ campaignId: key.campaignId, shardId: key.shardId, after: afterSeq }) as StoredRow[];
+  }
+
+  /** The heartbeats rows after `afterId`, oldest first. */
+  private heartbeatRowsAfter(key: ShardKey, afterId: number): StoredRow[] {
+    return this.sql.heartbeatsAfter.all(key.campaignId, key.shardId, afterId) as StoredRow[];
+  }
+
+  private parseHeartbeat(key: ShardKey, text: string): Heartbeat {
+    return this.database.parseStored(HeartbeatSchema, text, `heartbeat of shard ${key.campaignId}/${key.shardId}`);
   }
 
   private parseFill(key: ShardKey, text: string): Fill {
@@ -493,7 +531,7 @@ function shardColumns(shard: ShardRecord): [string, string, number, string, numb
   ];
 }
 
-/** The key of a shard's ledger read ahead (`SqliteCampaignStore.readLedgerAhead`). */
+/** The key of a shard read ahead (`SqliteCampaignStore.readAhead`). */
 function aheadId(key: ShardKey): string {
   return `${key.campaignId}\n${key.shardId}`;
 }

@@ -180,9 +180,9 @@ describe('SqliteCampaignStore file', () => {
     await port.restore();
     const written = fills(0, 8, 0);
     await port.commit(written.slice(0, 4), checkpoint(0, 3));
-    opened.store.readLedgerAhead(key);
+    opened.store.readAhead(key);
     await port.commit(written.slice(4), checkpoint(0, 7));
-    opened.store.readLedgerAhead(key);
+    opened.store.readAhead(key);
     expect(await opened.store.readLedger(key)).toEqual(written);
     const raw = new Database(opened.path);
     // The report of a store that never read ahead, on the same file: what "exactly the store's ledger" gives.
@@ -196,7 +196,7 @@ describe('SqliteCampaignStore file', () => {
         ["UPDATE fills SET fill = json_set(fill, '$.tradeId', 0) WHERE seq = 5", false],
         ['DELETE FROM fills WHERE seq = 2', false],
       ] as const) {
-        opened.store.readLedgerAhead(key);
+        opened.store.readAhead(key);
         raw.exec(edit);
         const stored = (raw.prepare('SELECT fill FROM fills ORDER BY seq').all() as { fill: string }[]).map((r) => JSON.parse(r.fill));
         expect(await opened.store.readLedger(key)).toEqual(stored);
@@ -205,6 +205,43 @@ describe('SqliteCampaignStore file', () => {
         expect(report.acceptance.find((row) => row.id === 'ledger-exact')?.pass).toBe(exact);
         expect(report.ledger.pass).toBe(exact);
       }
+    } finally {
+      raw.close();
+    }
+  });
+
+  it('heartbeats read ahead are read again whole: one rewritten or removed since is read as stored, a corrupted one refused', async () => {
+    const opened = openTempStore();
+    cleanup = opened.cleanup;
+    const { campaign, shards } = newCampaign('c1', 1);
+    await opened.store.createCampaign(campaign, shards);
+    const key = { campaignId: 'c1', shardId: 'shard-0' };
+    const port = opened.store.forTask(key, 0);
+    await port.restore();
+    for (const ticks of [10, 20, 30]) await port.heartbeat(progress(ticks));
+    opened.store.readAhead(key);
+    await port.heartbeat(progress(40));
+    opened.store.readAhead(key);
+    const unread = async () => {
+      const fresh = new SqliteCampaignStore(opened.path, opened.clock);
+      return fresh.readHeartbeats(key).finally(() => fresh.close());
+    };
+    expect((await opened.store.readHeartbeats(key)).map((h) => h.progress.ticks)).toEqual([10, 20, 30, 40]);
+    const raw = new Database(opened.path);
+    try {
+      for (const [edit, ticks] of [
+        ["UPDATE heartbeats SET heartbeat = json_set(heartbeat, '$.progress.ticks', 25) WHERE id = 2", [10, 25, 30, 40]],
+        ['DELETE FROM heartbeats WHERE id = 1', [25, 30, 40]],
+      ] as const) {
+        opened.store.readAhead(key);
+        raw.exec(edit);
+        const read = await opened.store.readHeartbeats(key);
+        expect(read.map((h) => h.progress.ticks)).toEqual(ticks);
+        expect(read).toEqual(await unread());
+      }
+      opened.store.readAhead(key);
+      raw.exec("UPDATE heartbeats SET heartbeat = json_set(heartbeat, '$.progress.ticks', -1) WHERE id = 3");
+      await expect(opened.store.readHeartbeats(key)).rejects.toThrow(/heartbeat of shard c1\/shard-0 does not match its schema[\s\S]*ticks/);
     } finally {
       raw.close();
     }
