@@ -20,6 +20,7 @@ import { systemClock } from '../core/clock.js';
 import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 import { createLogger, type Logger } from '../core/log.js';
+import { prepareNumberFormats } from '../core/report/report-format.js';
 import { runSummaryLines } from '../core/report/run-summary.js';
 import { ControlPlaneLock } from '../core/local/control-plane-lock.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
@@ -143,8 +144,10 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
 
   const screen = new DashboardWriter(process.stdout);
   // The fills and heartbeats the engines write are read while they run (`readAhead`): the report at
-  // the end parses only those written since, and still reads exactly what the store then holds.
+  // the end parses only those written since, and still reads exactly what the store then holds. Its
+  // number formats are made now too (`prepareNumberFormats`: ICU's locale data, loaded once).
   const ledgers = (await fleet.store.listShards(campaign.campaignId)).map((s) => ({ campaignId: campaign.campaignId, shardId: s.shardId }));
+  prepareNumberFormats();
   const outcome = await Promise.race([
     fleet
       .waitForEnd(campaign.campaignId, () => {
