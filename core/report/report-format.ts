@@ -65,11 +65,32 @@ export function formatMicros(micros: Micros | null): string {
   return micros === null ? '—' : formatMoney(micros, '', { decimals: 6 });
 }
 
-/** An instant as ISO 8601 UTC to the second, or `—` when unknown. */
+/** The day `formatInstant` wrote last (days since 1970-01-01 UTC) and its `YYYY-MM-DDT`. */
+let lastDay = Number.NaN;
+let lastDayText = '';
+
+/** Where `formatInstant`'s own arithmetic stops: 10000-01-01T00:00:00Z (from there `toISOString` writes a six-digit year). */
+const YEAR_10000_MS = 253_402_300_800_000;
+
+const twoDigits = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * An instant as ISO 8601 UTC to the second (`toISOString` without its milliseconds), or `—` when
+ * unknown. The date is `toISOString`'s, made once per day in a row (a report writes thousands of
+ * instants: 8,618 trade marks for 3 months of 5-minute candles), the time of day by arithmetic;
+ * before 1970 and from the year 10000 on, `toISOString` alone.
+ * @throws RangeError for an instant `Date` cannot hold (NaN, ±Infinity, beyond ±8.64e15 ms), as `toISOString`.
+ */
 export function formatInstant(ms: number | null | undefined): string {
   if (ms === null || ms === undefined) return '—';
-  const iso = new Date(ms).toISOString(); // always ends in `.sssZ`
-  return `${iso.slice(0, -5)}Z`;
+  if (!(ms >= 0 && ms < YEAR_10000_MS)) return `${new Date(ms).toISOString().slice(0, -5)}Z`; // always ends in `.sssZ`
+  const day = Math.floor(ms / 86_400_000);
+  if (day !== lastDay) {
+    lastDayText = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    lastDay = day;
+  }
+  const second = Math.floor(ms / 1000) - day * 86_400;
+  return `${lastDayText}${twoDigits(Math.floor(second / 3600))}:${twoDigits(Math.floor(second / 60) % 60)}:${twoDigits(second % 60)}Z`;
 }
 
 /** The columns of the report's shard table, the same in Markdown and HTML: where each figure comes from, the ledger or the engine's word. */

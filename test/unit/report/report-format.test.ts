@@ -21,4 +21,21 @@ describe('the report number and time formats', () => {
     expect(formatInstant(8.64e15)).toBe('+275760-09-13T00:00:00Z');
     expect([formatInstant(null), formatInstant(undefined)]).toEqual(['—', '—']);
   });
+
+  it("formatInstant reads as toISOString without its milliseconds, at every day's edges, leap days, the year 10000's and fractions of a ms", () => {
+    const iso = (ms: number) => `${new Date(ms).toISOString().slice(0, -5)}Z`;
+    const day = 86_400_000;
+    const edges = [0, 0.4, 999.9, 1000, 59_999, 60_000, 3_599_999, 3_600_000, day - 1, day, day + 1];
+    const days = [0, 1, 59, 365, 789, 11_016, 11_017, 20_233, 2_932_896, 2_932_896 - 1];
+    const instants = [...days.flatMap((d) => edges.map((e) => d * day + e)), 253_402_300_799_999, 253_402_300_800_000, -0.5, -86_400_001];
+    let seed = 7;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    // Random instants, in random order (the day written last is remembered) and in runs within one day.
+    for (let i = 0; i < 3_000; i++) instants.push(Math.floor(random() * 253_402_300_800_000), 1_748_131_200_000 + Math.floor(random() * day));
+    for (const ms of instants) expect(formatInstant(ms), String(ms)).toBe(iso(ms));
+    expect(() => formatInstant(Number.NaN)).toThrow(RangeError);
+  });
 });
