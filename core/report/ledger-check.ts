@@ -22,7 +22,7 @@ import { fillCashMicros, MICROS, type Fill } from '../model/fill.js';
 import type { Progress } from '../model/progress.js';
 import { type Micros, micros, sumMicros } from '../model/units.js';
 import type { LedgerCheck, ShardLedgerCheck } from './report-schema.js';
-import { ledgerCountsOf } from './report-totals.js';
+import { ledgerFiguresOf } from './report-totals.js';
 
 /**
  * A P&L reported as a decimal rounded to 3 places (heartbeats stored before micro-units, read as
@@ -67,13 +67,13 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   const counted = checkpoint ? checkpoint.fillsA + checkpoint.fillsB : 0;
   const made = lastProgress ? lastProgress.fillsA + lastProgress.fillsB : 0;
   const reported = lastProgress ? reportedCount(facts.status, lastProgress) : 0;
-  const realizedPnlMicros = realizedMicrosOf(unique);
+  // Counts and P&L of the unique fills in one fold (`ledgerFiguresOf`, the shard totals' too).
+  const { counts: inLedger, pnlMicros: realizedPnlMicros } = ledgerFiguresOf(unique, 'ledger.realizedPnlMicros');
   const reportedPnlMicros = lastProgress ? lastProgress.realizedPnlMicros : null;
   // The heartbeat's P&L covers the fills it counted: comparable when those are the ledger's.
   const comparable = reportedPnlMicros !== null && made === unique.length;
   const tolerance = lastProgress?.pnlFromDecimal ? ROUNDED_PNL_TOLERANCE_MICROS : 0;
   const difference = comparable ? Math.abs(realizedPnlMicros - reportedPnlMicros) : 0;
-  const inLedger = ledgerCountsOf(unique);
   const tradesReported = lastProgress?.trades ?? 0;
   const tradesClosedReported = lastProgress?.tradesClosed ?? 0;
   // A COMPLETED shard's last heartbeat follows its last commit: every trade it counts is committed.
@@ -277,7 +277,8 @@ export function repeatedDecisionsOf(fills: readonly Fill[]): number {
 
 /**
  * Realised P&L recomputed from the ledger alone, in micro-units: the cash of every fill of every
- * trade with a closing leg, each rounded by the published rule (`fillCashMicros`). Exact.
+ * trade with a closing leg, each rounded by the published rule (`fillCashMicros`). Exact. Grouped
+ * apart from the report's own fold (`ledgerFiguresOf`), which the tests hold to it.
  */
 export function realizedMicrosOf(fills: readonly Fill[]): Micros {
   const trades = new Map<number, Fill[]>();

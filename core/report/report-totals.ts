@@ -19,11 +19,12 @@ export function shardTotals(shard: ShardRecord, history: readonly Heartbeat[], l
   const latest = history.at(-1)?.progress;
   const ticks = latest?.ticks ?? 0;
   const peakRss = history.reduce((peak, h) => Math.max(peak, h.progress.rssBytes), shard.peakRssBytes);
+  const figures = ledgerFiguresOf(ledger, 'totals.realizedPnl.micros');
   return {
     ticks,
     ticksPerSec: perSecond(ticks, ranSec),
-    ...ledgerCountsOf(ledger),
-    realizedPnl: { micros: ledgerPnlMicros(ledger), currency },
+    ...figures.counts,
+    realizedPnl: { micros: figures.pnlMicros, currency },
     latencyUs: shardLatency(history),
     peakRssBytes: peakRss,
     // Restarts that happened: an incident the shard failed on (a spent budget, bad input) raised no generation.
@@ -44,16 +45,7 @@ export interface LedgerCounts {
 
 /** Counts one shard's committed fills (`seq` order) into trades by the one fold (`foldTrades`). */
 export function ledgerCountsOf(ledger: readonly Fill[]): LedgerCounts {
-  let fillsA = 0;
-  const trades = foldTrades(
-    { ledger },
-    () => ({ closed: false }),
-    (t, fill) => {
-      if (fill.venue === 'A') fillsA++;
-      if (fill.kind === 'CLOSE') t.closed = true;
-    },
-  );
-  return { trades: trades.length, tradesClosed: trades.filter((t) => t.closed).length, fillsA, fillsB: ledger.length - fillsA };
+  return foldLedger(ledger).counts;
 }
 
 /**
@@ -62,18 +54,39 @@ export function ledgerCountsOf(ledger: readonly Fill[]): LedgerCounts {
  * the Trading section and `arbfleet trades` fold them (`foldTrades`), so the three agree to the micro.
  */
 export function ledgerPnlMicros(ledger: readonly Fill[]): Micros {
+  return micros(foldLedger(ledger).pnl, 'totals.realizedPnl.micros');
+}
+
+/**
+ * `ledgerCountsOf` and `ledgerPnlMicros` of one ledger from one fold over it (the shard totals and
+ * the ledger check each read both: 17,236 fills for 3 months of 5-minute candles).
+ * @param field names the P&L in the error when it is not a safe integer of micro-units.
+ */
+export function ledgerFiguresOf(ledger: readonly Fill[], field: string): { counts: LedgerCounts; pnlMicros: Micros } {
+  const { counts, pnl } = foldLedger(ledger);
+  return { counts, pnlMicros: micros(pnl, field) };
+}
+
+/** The counts and the P&L sum (micro-units, not yet checked) of one ledger, in one fold. */
+function foldLedger(ledger: readonly Fill[]): { counts: LedgerCounts; pnl: number } {
+  let fillsA = 0;
   const trades = foldTrades(
     { ledger },
     () => ({ closed: false, cash: 0 }),
     (t, fill) => {
       t.cash += fillCashMicros(fill);
+      if (fill.venue === 'A') fillsA++;
       if (fill.kind === 'CLOSE') t.closed = true;
     },
   );
-  return micros(
-    trades.reduce((total, t) => (t.closed ? total + t.cash : total), 0),
-    'totals.realizedPnl.micros',
-  );
+  let tradesClosed = 0;
+  let pnl = 0;
+  for (const t of trades) {
+    if (!t.closed) continue;
+    tradesClosed++;
+    pnl += t.cash;
+  }
+  return { counts: { trades: trades.length, tradesClosed, fillsA, fillsB: ledger.length - fillsA }, pnl };
 }
 
 /** The campaign's totals: counters summed, latency and peak RSS the highest of any shard. */
