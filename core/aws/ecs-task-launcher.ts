@@ -214,7 +214,7 @@ export function launchOverrides(spec: TaskSpec, containerName: string): TaskOver
 export function taskStatusOf(task: Task, containerName: string, taskId: string = task.taskArn ?? ''): TaskStatus {
   const state = stateOf(task.lastStatus);
   const container = engineContainer(task.containers ?? [], containerName);
-  if (state === 'RUNNING' && container?.exitCode !== undefined && container.exitCode !== null) return { taskId, state, exiting: true };
+  if (ON_THE_WAY_DOWN.has(task.lastStatus ?? '') && container?.exitCode !== undefined && container.exitCode !== null) return { taskId, state, exiting: true };
   if (state !== 'STOPPED') return { taskId, state };
   const status: TaskStatus = { taskId, state: 'STOPPED' };
   if (container?.exitCode !== undefined && container.exitCode !== null) status.exitCode = container.exitCode;
@@ -441,6 +441,9 @@ export class EcsTaskLauncher implements TaskLauncher {
     return Math.floor(this.random() * Math.min(LAUNCH_BACKOFF_CAP_MS, LAUNCH_BACKOFF_BASE_MS * 2 ** (attempt - 1)));
   }
 }
+
+/** The states of a task going down (RUNNING as the watchdog judges them): one whose engine container has an exit code is `exiting`. */
+const ON_THE_WAY_DOWN = new Set(['DEACTIVATING', 'STOPPING', 'DEPROVISIONING']);
 
 function stateOf(lastStatus: string | undefined): TaskStatus['state'] {
   switch (lastStatus) {

@@ -95,6 +95,11 @@ describe('taskStatusOf', () => {
     expect(down(4)).toEqual({ taskId: TASK_ARN, state: 'RUNNING', exiting: true });
     expect(down(undefined)).toEqual({ taskId: TASK_ARN, state: 'RUNNING' });
     expect(down(0, 'sidecar')).toEqual({ taskId: TASK_ARN, state: 'RUNNING' });
+    // RUNNING is not on the way down, whatever a container says (moto's running task carries an exit code).
+    expect(taskStatusOf({ taskArn: TASK_ARN, lastStatus: 'RUNNING', containers: [{ name: 'engine', exitCode: 0 }] }, 'engine')).toEqual({
+      taskId: TASK_ARN,
+      state: 'RUNNING',
+    });
   });
 
   it("judges a stop from the engine container, not a sidecar, and sees ECS's OOM kill", () => {
