@@ -21,8 +21,11 @@ if (process.env.ARBFLEET_CLI_TSX === '1') {
     process.exit(1);
   }
   process.setSourceMapsEnabled(true);
-  // V8's code for the 3 MB bundle kept on disk across starts (Node's default folder; NODE_COMPILE_CACHE
-  // and NODE_DISABLE_COMPILE_CACHE are honoured): the start does not compile it again.
+  // Source maps on before the bundle loads: Node maps the stacks of modules loaded while they are
+  // on, not of those loaded before (turned on later, a stack names the bundle's lines).
+  // V8's code for the bundle's files kept on disk across starts (Node's default folder;
+  // NODE_COMPILE_CACHE and NODE_DISABLE_COMPILE_CACHE are honoured; NODE_DEBUG_NATIVE=COMPILE_CACHE
+  // shows each file's cache "accepted"): a start does not compile them again.
   enableCompileCache?.();
   await import(pathToFileURL(bundle).href);
 }

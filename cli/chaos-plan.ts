@@ -1,16 +1,9 @@
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { ValidationError } from '../core/errors.js';
+import { CHAOS_VERBS, type ChaosVerb } from './command-help.js';
 
-/**
- * `--chaos`: faults to inject into a local campaign, at times relative to its start.
- * - `kill`   SIGKILL the shard's task (a crash);
- * - `exit`   the engine exits 1 by itself;
- * - `stall`  the engine stops processing ticks while its process and timers live on;
- * - `freeze` SIGSTOP the task for a while, then SIGCONT (a zombie that must fence itself);
- * - `leak`   the engine holds on to memory until it is recycled.
- */
-export const CHAOS_VERBS = ['kill', 'exit', 'stall', 'freeze', 'leak'] as const;
-export type ChaosVerb = (typeof CHAOS_VERBS)[number];
+/** `--chaos`: faults to inject into a local campaign, at times relative to its start (the verbs: `CHAOS_VERBS`, cli/command-help.ts). */
+export { CHAOS_VERBS, type ChaosVerb } from './command-help.js';
 
 /** Faults the engine injects into itself (passed in its environment) rather than the launcher. */
 export const ENGINE_SIDE: ReadonlySet<ChaosVerb> = new Set(['exit', 'stall', 'leak']);

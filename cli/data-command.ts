@@ -13,13 +13,6 @@ import type { TimeUnit } from '../core/data/timestamps.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
 
-/** What `arbfleet data import --help` says after its options. */
-export const DATA_IMPORT_NOTES = `gzip and zip files are read as they are. Run one import per venue (or file group) and list the
-outputs, or the original files, as the replay feed's sources. Exit 2 on bad input (file:line), and
-when no row was imported (the message says why, per file). fx-daily gaps are weekdays without a
-fixing (no weekend fixings; holidays count); other formats' gaps are time over --gap.
-arbfleet data record (see arbfleet data record --help) records a live session in the same canonical form.`;
-
 /** `arbfleet data import`'s options, as `cli/program.ts` declares them (commander's camelCase names). */
 export interface DataImportOptions {
   format?: string;

@@ -13,11 +13,6 @@ import { CLI_EXIT } from '../core/exit-codes.js';
 import { LiveFeed, type LiveVenueState } from '../core/data/live/live-feed.js';
 import { MAX_BOOK_LEVELS } from '../core/data/quote-record.js';
 
-/** What `arbfleet data record --help` says after its options. */
-export const DATA_RECORD_NOTES = `CONFIG is a campaign config: its venues (upbit, binance), symbols, fx and, when its feed is live,
-that feed's endpoints, silentAfter and reconnect settings. Ctrl-C stops early.
-Replay the file with feed: { kind: replay, path: OUT }.`;
-
 /** How often progress is printed while recording. */
 const PROGRESS_MS = 10_000;
 

@@ -13,24 +13,28 @@
 import { Command, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { commandPath, configureProgram, type ProgramOutput, PROCESS_OUTPUT, usageExitCode } from '../core/command-line.js';
-import { IMPORT_FORMATS } from '../core/config/campaign-config.js';
+import { IMPORT_FORMATS } from '../core/config/import-formats.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
-import { CHAOS_VERBS } from './chaos-plan.js';
-import { DATA_IMPORT_NOTES, dataImportCommand, type DataImportOptions } from './data-command.js';
-import { DATA_RECORD_NOTES, dataRecordCommand, type DataRecordOptions } from './data-record.js';
-import { REMOTE_NOTES, remoteCommand, remoteScheduleCommand, type RemoteOptions, type RemoteTarget, type RemoteVerb } from './remote-command.js';
-import { fleetLogger, reportCommand, runCommand, STOP_DEADLINE_MS, type RunOptions } from './run-command.js';
 import {
+  CHAOS_VERBS,
+  DATA_IMPORT_NOTES,
+  DATA_RECORD_NOTES,
   DEFAULT_SERVE_PORT,
-  localScheduleCommand,
+  REMOTE_NOTES,
+  RUN_NOTES,
   SCHEDULE_CREATE_NOTES,
   SCHEDULE_NOTES,
-  type ScheduleOptions,
-  type ScheduleVerb,
-} from './schedule-command.js';
-import { SERVE_NOTES, serve, type ServeOptions } from './serve.js';
-import { SWEEP_NOTES, sweepCommand, type SweepOptions } from './sweep-command.js';
-import { tradesCommand, type TradesOptions } from './trades-command.js';
+  SERVE_NOTES,
+  SWEEP_NOTES,
+} from './command-help.js';
+import type { DataImportOptions } from './data-command.js';
+import type { DataRecordOptions } from './data-record.js';
+import type { RemoteOptions, RemoteTarget, RemoteVerb } from './remote-command.js';
+import type { RunOptions } from './run-command.js';
+import type { ScheduleOptions, ScheduleVerb } from './schedule-command.js';
+import type { ServeOptions } from './serve.js';
+import type { SweepOptions } from './sweep-command.js';
+import type { TradesOptions } from './trades-command.js';
 
 /** Where the CLI writes: its results and help (`out`) and its usage errors (`err`). */
 export type CliOutput = ProgramOutput;
@@ -41,24 +45,6 @@ export { commandPath };
 
 /** The version `arbfleet --version` prints: package.json's (inlined by the CLI bundle, cli/build.mjs). */
 export const CLI_VERSION: string = packageJson.version;
-
-const RUN_NOTES = `Local watchdog defaults (unless the config sets them): heartbeat every 1s, stale after 5s,
-watchdog every 250ms. Ctrl-C (or SIGTERM, or SIGHUP: a closed terminal) stops the campaign
-gracefully: the engines checkpoint and exit, the report is still written, exit 0, even when
-nothing reads this command's output any more; a second signal is ignored; a stop that cannot
-finish within ${STOP_DEADLINE_MS / 1000}s ends the run by force (exit 1). Any other exit sends SIGTERM to the engines.
-If the store becomes unwritable or its file is deleted or replaced, the campaign fails, the
-engines are stopped and the report is written wherever it can be (the run folder, else the
-system's temporary directory), saying where. Without --strict a run whose report fails a row
-exits 0; its last lines say the score and name each failed row with its result, e.g.
-"acceptance 10/11", then "✗ Crash-free: 2 crashes", then the P&L and where the report is.
-
-Examples:
-  arbfleet run configs/top10-paper-baseline.yaml --duration 90s
-  arbfleet run --resume runs/c-…      pick up a campaign whose control plane was killed
-
-Exit codes: 0 completed (or stopped with Ctrl-C), 1 failed, 2 bad arguments or config,
-4 with --strict: the report fails an acceptance or trading row.`;
 
 /**
  * The whole command tree. `collect` receives each action's exit code. Every command gets the same
@@ -87,13 +73,13 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--store-fault-bound <duration>', "how long the run folder's store may stay unwritable before the campaign fails (default: 20s)")
     .option('--resume <dir>', 'pick up the campaign of this run folder, whose control plane was killed')
     .addHelpText('after', `\n${RUN_NOTES}`)
-    .action(async (config: string | undefined, options: RunOptions) => done(await runCommand(config, options)));
+    .action(async (config: string | undefined, options: RunOptions) => done(await (await import('./run-command.js')).runCommand(config, options)));
 
   program
     .command('report')
     .description("re-render a run folder's report from its database")
     .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
-    .action(async (dir: string) => done(await reportCommand(dir)));
+    .action(async (dir: string) => done(await (await import('./run-command.js')).reportCommand(dir)));
 
   program
     .command('trades')
@@ -105,7 +91,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--csv', 'CSV (RFC 4180) with a header row')
     .option('--json', 'one JSON object per trade per line')
     .addHelpText('after', "\nClosed trades in close order, then open ones; times in UTC; P&L in the reporting currency (venue B's quote).")
-    .action(async (dir: string, options: TradesOptions) => done(await tradesCommand(dir, options)));
+    .action(async (dir: string, options: TradesOptions) => done(await (await import('./trades-command.js')).tradesCommand(dir, options)));
 
   remoteCommands(program.command('remote'), done, output);
 
@@ -116,7 +102,10 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--data <dir>', 'the data folder: store, task logs, reports', 'arbfleet-data')
     .option('--json', 'log lines as JSON')
     .addHelpText('after', `\n${SERVE_NOTES}`)
-    .action(async (options: ServeOptions) => done(await serve(options, (json) => fleetLogger(json, false))));
+    .action(async (options: ServeOptions) => {
+      const [{ serve }, { fleetLogger }] = await Promise.all([import('./serve.js'), import('./run-command.js')]);
+      done(await serve(options, (json) => fleetLogger(json, false)));
+    });
 
   const schedule = program
     .command('schedule')
@@ -125,7 +114,11 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--data <dir>', "act on serve's data folder directly (the running service picks the change up)")
     .option('--json', "print the API's JSON answer instead of tables")
     .addHelpText('after', `\n${SCHEDULE_NOTES}`);
-  scheduleCommands(schedule, (where, verb, arg, options) => localScheduleCommand(where, verb, arg, options, output.out), done);
+  scheduleCommands(
+    schedule,
+    async (where, verb, arg, options) => (await import('./schedule-command.js')).localScheduleCommand(where, verb, arg, options, output.out),
+    done,
+  );
 
   const data = program.command('data').description('recorded and live market data to canonical replay files');
   data
@@ -148,7 +141,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--json', 'print the summary as JSON')
     .option('-o, --out <file>', 'the canonical CSV to write')
     .addHelpText('after', `\n${DATA_IMPORT_NOTES}`)
-    .action((files: string[], options: DataImportOptions) => done(dataImportCommand(files, options)));
+    .action(async (files: string[], options: DataImportOptions) => done((await import('./data-command.js')).dataImportCommand(files, options)));
   data
     .command('record')
     .description("the venues' live streams to a canonical replay file, without trading")
@@ -165,7 +158,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     )
     .option('--json', 'progress and summary as JSON lines')
     .addHelpText('after', `\n${DATA_RECORD_NOTES}`)
-    .action(async (config: string, options: DataRecordOptions) => done(await dataRecordCommand(config, options)));
+    .action(async (config: string, options: DataRecordOptions) => done(await (await import('./data-record.js')).dataRecordCommand(config, options)));
 
   program
     .command('sweep')
@@ -180,7 +173,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--parallel <n>', 'campaigns at once', '2')
     .option('--out <dir>', "where each campaign's run folder, sweep.md and sweep.json go (default: runs/sweep-<time>)")
     .addHelpText('after', `\n${SWEEP_NOTES}`)
-    .action(async (config: string, options: SweepOptions) => done(await sweepCommand(config, options)));
+    .action(async (config: string, options: SweepOptions) => done(await (await import('./sweep-command.js')).sweepCommand(config, options)));
 
   configureProgram(program, output, 'arbfleet');
   return program;
@@ -204,6 +197,7 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
       const self = args.at(-1) as Command;
       const arg = typeof args[0] === 'string' ? args[0] : undefined;
       const json = self.optsWithGlobals<{ json?: boolean }>().json === true;
+      const { remoteCommand } = await import('./remote-command.js');
       done(await remoteCommand(self.optsWithGlobals<RemoteTarget>(), name, arg, { ...self.opts<RemoteOptions>(), ...(json ? { json } : {}) }, output.out));
     });
   act(
@@ -222,7 +216,7 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
       .command('schedule')
       .description('recurring campaigns on the deployed API: create, list, show, pause, resume, trigger, delete')
       .option('--json', "print the API's JSON answer instead of tables"),
-    (target, verb, arg, options) => remoteScheduleCommand(target as RemoteTarget, verb, arg, options, output.out),
+    async (target, verb, arg, options) => (await import('./remote-command.js')).remoteScheduleCommand(target as RemoteTarget, verb, arg, options, output.out),
     done,
   );
 }

@@ -9,11 +9,6 @@ import { RemoteApi, type RemoteResponse } from './remote-api.js';
 import { campaignListOf, campaignViewOf } from './remote-answer.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 
-/** What `arbfleet remote --help` says after its commands. */
-export const REMOTE_NOTES = `Talks to a deployed arbfleet API (the stack's ApiUrl output), signing every request with your
-AWS credentials (SigV4; the same chain the AWS CLI uses: environment, profile, SSO, role).
---url defaults to $ARBFLEET_API_URL; --region to the URL's region, else $AWS_REGION.`;
-
 /** The remote commands on campaigns (`remote schedule …` is the schedule commands over the same API). */
 export const REMOTE_VERBS = ['start', 'list', 'show', 'stop', 'report'] as const;
 export type RemoteVerb = (typeof REMOTE_VERBS)[number];

@@ -31,10 +31,8 @@ import { refuseBusyPort } from './port-free.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
-import { liveConsole } from './serve.js';
 import { terminalPaint } from './terminal-paint.js';
-
-export const STOP_DEADLINE_MS = 45_000;
+import { STOP_DEADLINE_MS } from './command-help.js';
 
 export interface RunManifest {
   campaignId: string;

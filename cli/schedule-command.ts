@@ -19,18 +19,8 @@ import type { ScheduleRecord } from '../core/model/schedule-record.js';
 import type { ScheduleView, TaskLauncher, TriggerResult } from '../core/ports.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { RemoteResponse } from './remote-api.js';
+import { DEFAULT_SERVE_PORT } from './command-help.js';
 import { renderScheduleList, renderScheduleView, renderTrigger, scheduleRefusal, type RefusedRequest } from './schedule-output.js';
-
-/** Where `arbfleet serve` listens unless told otherwise. */
-export const DEFAULT_SERVE_PORT = 8787;
-
-/** What `arbfleet schedule --help` says after its commands. */
-export const SCHEDULE_NOTES = `Manages the recurring campaigns of a local control plane (arbfleet serve): through its HTTP API
-(--api, default $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT}), or directly in its data folder (--data).`;
-
-/** What `schedule create --help` says about FILE. */
-export const SCHEDULE_CREATE_NOTES = `FILE is a schedule (YAML/JSON: name, cron, timezone, overlap, catchupWindow, jitter, startAt,
-until, maxRuns, paused, note, campaign) or a campaign config (its schedule.cron is the schedule's cron).`;
 
 /** The schedule commands, each the API call it makes. */
 export const SCHEDULE_VERBS = ['create', 'list', 'show', 'pause', 'resume', 'trigger', 'delete'] as const;

@@ -44,15 +44,6 @@ import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { refuseBusyPort } from './port-free.js';
 import { writeReportFiles } from './report-files.js';
 
-/** What `arbfleet serve --help` says after its options. */
-export const SERVE_NOTES = `Runs the control plane as a service: the HTTP API and live console on http://127.0.0.1:N/, the
-watchdog, the scheduler and the schedules, over the data folder DIR. Start campaigns with
-POST /campaigns, recurring ones with arbfleet schedule create. Started again on the same folder,
-it resumes every campaign and schedule. One control plane per folder: a second serve, or an
-arbfleet run, on DIR is refused (exit 2, naming the first's pid). Ctrl-C stops the service;
-engines keep running and are taken over on the next start. Each campaign's task logs go to DIR/campaigns/<id>/tasks/, and its
-report, once it ends, to DIR/campaigns/<id>/.`;
-
 /** `arbfleet serve`'s options, as `cli/program.ts` declares them. */
 export interface ServeOptions {
   apiPort: string;

@@ -20,12 +20,6 @@ import { type Micros, ZERO_MICROS } from '../core/model/units.js';
 import { formatMoney, formatNumber } from '../core/report/report-format.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
 
-/** What `arbfleet sweep --help` says after its options. */
-export const SWEEP_NOTES = `Runs one clock: virtual campaign (a backtest through the local fleet) per combination of the
-values given, over the config's recorded data, and prints their trading side by side.
-Each --set value is read as YAML (20, 2m, true); repeat --set for a grid.
-Exit codes: 0 every campaign completed, 1 one did not, 2 bad arguments or config.`;
-
 /** `arbfleet sweep`'s options, as `cli/program.ts` declares them. */
 export interface SweepOptions {
   set: string[];

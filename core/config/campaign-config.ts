@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { durationSeconds } from './duration.js';
 import { EngineConfigSchema } from './engine-config.js';
 import { fargateMemoryChoices, isFargateTaskSize } from './fargate-task-size.js';
+import { IMPORT_FORMATS } from './import-formats.js';
 
 /**
  * The campaign config: one zod schema shared by the YAML/JSON loader, the HTTP API and the
@@ -133,9 +134,7 @@ export const SyntheticFeedSchema = z
   })
   .strict();
 
-/** Recorded-data formats `arbfleet data import` reads and a replay feed's `sources` may name. */
-export const IMPORT_FORMATS = ['canonical', 'ccxt-ohlcv', 'ccxt-orderbook', 'tardis-quotes', 'binance-bookticker', 'upbit-orderbook', 'fx-daily'] as const;
-export type ImportFormat = (typeof IMPORT_FORMATS)[number];
+export { IMPORT_FORMATS, type ImportFormat } from './import-formats.js';
 
 /** One recorded source of a replay: a file in a venue's own format, read as it is. */
 export const ReplaySourceSchema = z

@@ -11,7 +11,7 @@
 // reads a whole old file or a whole new one, and two builds racing write the same bytes. The
 // record, `<outdir>/build-inputs.json`, is written last: every input esbuild read (its metafile)
 // and the build files, with size, mtime and SHA-256, and the outputs' hashes.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { RECORD_FILE, sha256 } from './bundle-freshness.mjs';
 
@@ -68,18 +68,25 @@ const builtinsThroughRequire = {
  * @param options.bundle the bundle (bundle-freshness.mjs: ENGINE_BUNDLE or CLI_BUNDLE).
  * @param options.entryPoints esbuild's entry points: output name → source.
  * @param options.buildFiles files besides the shared ones that shape the bundle (the script, lists it reads).
+ * @param options.splitting ESM code splitting (the CLI's): code only some commands use goes to
+ *   chunks their `import()` loads when they run, `<name>-<hash>.mjs` beside the entry (in its
+ *   folder, so that the sources' `import.meta.url` paths hold), each in the record as an output;
+ *   chunks older than the previous build are removed (`removeOldChunks`).
  * @param options.check given esbuild's metafile before anything is written: throws to refuse the
  *   bundle, or returns more files to write before the record (path → text).
  * @returns esbuild's metafile.
  */
-export async function buildBundle(build, { root, bundle, entryPoints, buildFiles = [], check = () => ({}) }) {
+export async function buildBundle(build, { root, bundle, entryPoints, buildFiles = [], splitting = false, check = () => ({}) }) {
   const startedAt = Date.now();
+  const previousOutputs = splitting ? recordedOutputs(root, bundle.outdir) : {};
   const result = await build({
     absWorkingDir: root,
     entryPoints,
     outdir: bundle.outdir,
     outExtension: { '.js': '.mjs' },
     bundle: true,
+    splitting,
+    chunkNames: '[name]-[hash]',
     platform: 'node',
     target: 'node24',
     format: 'esm',
@@ -115,5 +122,29 @@ export async function buildBundle(build, { root, bundle, entryPoints, buildFiles
     inputs[path] = mtimeMs < startedAt - SETTLE_MS ? { size, mtimeMs, sha256: sha256(readFileSync(join(root, path))) } : { size, mtimeMs: -1, sha256: '' };
   }
   writeAtomically(join(root, bundle.outdir, RECORD_FILE), `${JSON.stringify({ version: 1, builtAt: new Date().toISOString(), outputs, inputs })}\n`);
+  if (splitting) removeOldChunks(root, bundle.outdir, [outputs, previousOutputs]);
   return result.metafile;
+}
+
+/**
+ * Chunks are named by their content, so each build that changed one leaves the old file behind.
+ * Removed: the outdir's `.mjs` and `.mjs.map` files that neither this build nor the one before it
+ * wrote. The previous build's are kept: a CLI started on it loads its chunks when a command runs,
+ * maybe after this build (`import()` of a file since removed would fail it).
+ */
+function removeOldChunks(root, outdir, kept) {
+  for (const name of readdirSync(join(root, outdir))) {
+    const path = `${outdir}/${name}`;
+    if (!/\.mjs(\.map)?$/.test(name) || kept.some((outputs) => outputs[path] !== undefined)) continue;
+    rmSync(join(root, path), { force: true });
+  }
+}
+
+/** The outputs the build record in `outdir` names (path → size, mtime, hash), or none when there is no readable record. */
+function recordedOutputs(root, outdir) {
+  try {
+    return JSON.parse(readFileSync(join(root, outdir, RECORD_FILE), 'utf8')).outputs ?? {};
+  } catch {
+    return {};
+  }
 }

@@ -5,9 +5,10 @@
  * sources (the repository's own bundle is left alone): the real build, real files changed.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../support/engine-process.js';
 
@@ -44,6 +45,46 @@ function arbfleetStarting(root: string, args: string[]): Promise<{ code: number 
   return new Promise((done) => child.on('close', (code) => done({ code, out, err })));
 }
 
+/** The files the copy's last build wrote (its record's outputs: path from the root → size, mtime, hash). */
+function builtOutputs(root: string): Record<string, unknown> {
+  return (JSON.parse(readFileSync(join(root, 'cli', 'dist', 'build-inputs.json'), 'utf8')) as { outputs: Record<string, unknown> }).outputs;
+}
+
+/** The text of every JavaScript file the copy's last build wrote, one after the other. */
+function distText(root: string): string {
+  return Object.keys(builtOutputs(root))
+    .filter((path) => path.endsWith('.mjs'))
+    .map((path) => readFileSync(join(root, path), 'utf8'))
+    .join('\n');
+}
+
+/**
+ * `arbfleet ARGS` as above, noting every file of the bundle Node loads (a module hook, node:module's
+ * `registerHooks`, imported before the CLI starts): which of the build's files the start evaluated.
+ */
+function arbfleetLoading(root: string, args: string[]) {
+  const log = join(root, `loaded-${process.pid}-${Date.now()}.log`);
+  const hook = join(root, 'load-hook.mjs');
+  writeFileSync(
+    hook,
+    `import { appendFileSync } from 'node:fs';
+import { registerHooks } from 'node:module';
+import { fileURLToPath } from 'node:url';
+registerHooks({ load(url, context, next) { if (url.startsWith('file:')) appendFileSync(${JSON.stringify(log)}, fileURLToPath(url) + '\\n'); return next(url, context); } });
+`,
+  );
+  writeFileSync(log, '');
+  const run = spawnSync(process.execPath, ['--import', pathToFileURL(hook).href, join(root, 'bin', 'arbfleet.mjs'), ...args], {
+    cwd: tmpdir(),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const loaded = readFileSync(log, 'utf8')
+    .split('\n')
+    .filter((file) => file.startsWith(join(root, 'cli', 'dist')));
+  return { code: run.status, out: run.stdout, err: run.stderr, loaded };
+}
+
 /** Rewrites `path` with `edit` applied, its mtime set in the past (settled before the next build starts). */
 function change(path: string, edit: (text: string) => string): void {
   writeFileSync(path, edit(readFileSync(path, 'utf8')));
@@ -64,14 +105,71 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     expect(arbfleet(root, ['--version'])).toEqual({ code: 0, out: `${version}\n`, err: '' });
     const built = statSync(bundle);
-    expect(built.size).toBeGreaterThan(1_000_000);
     expect(readFileSync(join(root, 'cli', 'dist', 'build-inputs.json'), 'utf8')).toContain('"cli/program.ts"');
+    // Every file the build wrote sits beside the entry (the sources' `new URL('../../…', import.meta.url)` paths hold in any chunk).
+    const written = Object.keys(builtOutputs(root));
+    expect(written.length).toBeGreaterThan(2);
+    expect(written.filter((path) => dirname(path) !== 'cli/dist')).toEqual([]);
     // node:http through require, never an ESM import: its ESM facade loads undici (~60 ms) at every start.
-    const text = readFileSync(bundle, 'utf8');
+    const text = distText(root);
     expect(text).toContain('require("node:http")');
     expect(text).not.toMatch(/from\s*"node:https?"/);
     expect(arbfleet(root, ['--version']).code).toBe(0);
     expect(statSync(bundle).mtimeMs).toBe(built.mtimeMs);
+  });
+
+  it("--version and --help load no command's code; a command loads its own when it runs", { timeout: 120_000 }, () => {
+    // A line of each command's own code, as bundled (a message it writes): all are in the build, none in what --version loads.
+    const commandCode = ['not a run folder (no run.json)', 'give at least one --set', 'choose one output format'];
+    for (const line of commandCode) expect(distText(root)).toContain(line);
+    for (const args of [['--version'], ['--help'], ['run', '--help'], ['data', 'record', '--help']]) {
+      const start = arbfleetLoading(root, args);
+      expect(start.code, args.join(' ')).toBe(0);
+      expect(start.loaded).toContain(bundle);
+      for (const line of commandCode)
+        expect(
+          start.loaded.filter((file) => readFileSync(file, 'utf8').includes(line)),
+          `${args.join(' ')}: ${line}`,
+        ).toEqual([]);
+    }
+    const report = arbfleetLoading(root, ['report', join(root, 'no-such-run')]);
+    expect(report.code).toBe(2);
+    expect(report.err).toContain('not a run folder (no run.json)');
+    expect(report.loaded.filter((file) => readFileSync(file, 'utf8').includes('not a run folder (no run.json)'))).toHaveLength(1);
+  });
+
+  it('a chunk changed or gone is built again before the start; chunks older than the build before are removed', { timeout: 240_000 }, () => {
+    const chunkOf = (line: string) => {
+      const [chunk, ...more] = Object.keys(builtOutputs(root)).filter((path) => path.endsWith('.mjs') && readFileSync(join(root, path), 'utf8').includes(line));
+      expect(more).toEqual([]);
+      return chunk as string;
+    };
+    const trades = () => arbfleet(root, ['trades', join(root, 'no-such-run'), '--csv', '--json']);
+    const tradesChunk = chunkOf('choose one output format');
+    expect(tradesChunk).not.toBe('cli/dist/arbfleet.mjs');
+    const whole = readFileSync(join(root, tradesChunk), 'utf8');
+
+    writeFileSync(join(root, tradesChunk), whole.replace('choose one output format', 'choose one output format, edited in the bundle'));
+    expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format\n') });
+    expect(readFileSync(join(root, tradesChunk), 'utf8')).toBe(whole);
+    rmSync(join(root, tradesChunk));
+    expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format\n') });
+    expect(readFileSync(join(root, tradesChunk), 'utf8')).toBe(whole);
+
+    // Two builds with the trades command changed: the chunk of the build before them is removed, the
+    // previous build's kept (a CLI started on it may still load it); the copy is left built on the second.
+    const source = join(root, 'cli', 'trades-command.ts');
+    change(source, (text) => text.replace("'choose one output format'", "'choose one output format (2)'"));
+    expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format (2)') });
+    const second = chunkOf('choose one output format (2)');
+    const secondBuild = Object.keys(builtOutputs(root));
+    change(source, (text) => text.replace("'choose one output format (2)'", "'choose one output format (3)'"));
+    expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format (3)') });
+    expect(existsSync(join(root, tradesChunk))).toBe(false);
+    expect(existsSync(join(root, second))).toBe(true);
+    const kept = new Set([...secondBuild, ...Object.keys(builtOutputs(root))]);
+    const left = readdirSync(join(root, 'cli', 'dist')).map((name) => `cli/dist/${name}`);
+    expect(left.filter((path) => /\.mjs(\.map)?$/.test(path) && !kept.has(path))).toEqual([]);
   });
 
   it('a file touched but not changed stays fresh; package.json or a source changed is rebuilt on the next start, once for two starts at once', {
