@@ -32,6 +32,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { loadCampaignFile } from '../../core/config/load-config.js';
 import { ensureEngineBundle } from '../../core/local/engine-bundle.js';
+import { compileCacheEnvironment } from '../../core/local/process-launcher.js';
 import type { Campaign } from '../../core/config/resolve-campaign.js';
 import type { Checkpoint } from '../../core/model/checkpoint.js';
 import type { Fill } from '../../core/model/fill.js';
@@ -195,12 +196,17 @@ function fleetRun(config: string, recordedDays: number, engine: EngineArtifact, 
   }
 }
 
+/**
+ * The engine as a process on `config`, as the local fleet starts it (`defaultEngineCommand`: the
+ * bundle with source maps, Node's compile cache on through `compileCacheEnvironment`), with its
+ * memory store: what the fleet adds is measured against the same start.
+ */
 function engineProcess(config: string, engine: EngineArtifact, bundle: string): { wallMs: number; cpuSec?: number } {
   const command =
     engine === 'bundle'
       ? [process.execPath, '--enable-source-maps', bundle, config, '--virtual', '--json']
       : ['npm', 'run', '-s', 'engine', '--', config, '--virtual', '--json'];
-  const run = timed(command, process.cwd());
+  const run = timed(command, process.cwd(), compileCacheEnvironment());
   if (run.status !== 0) throw new Error(`bench: ${command.join(' ')} exited ${run.status}: ${run.stderr.slice(-2000)}`);
   return { wallMs: run.wallMs, ...(run.cpuSec !== undefined ? { cpuSec: run.cpuSec } : {}) };
 }
