@@ -196,6 +196,13 @@ function fleetRun(config: string, recordedDays: number, engine: EngineArtifact, 
   }
 }
 
+/** `node bin/arbfleet.mjs --version`, timed: the CLI's start without a command. */
+function cliVersion(): { wallMs: number; cpuSec?: number } {
+  const run = timed([process.execPath, resolve('bin/arbfleet.mjs'), '--version'], process.cwd());
+  if (run.status !== 0) throw new Error(`bench: bin/arbfleet.mjs --version exited ${run.status}: ${run.stderr.slice(-2000)}`);
+  return { wallMs: run.wallMs, ...(run.cpuSec !== undefined ? { cpuSec: run.cpuSec } : {}) };
+}
+
 /**
  * The engine as a process on `config`, as the local fleet starts it (`defaultEngineCommand`: the
  * bundle with source maps, Node's compile cache on through `compileCacheEnvironment`), with its
@@ -230,6 +237,8 @@ export interface BacktestResult {
   fleetBin?: FleetTiming;
   /** The local fleet, its CLI through tsx (`ARBFLEET_CLI_TSX=1`, as before the CLI bundle). */
   fleetCliTsx?: FleetTiming;
+  /** The CLI's start alone, `node bin/arbfleet.mjs --version` (the 5-minute candles' row only): its bundle's freshness check, the entry's load, commander. */
+  cliVersion?: { wallMs: number; cpuSec?: number };
   fleetToEngine: number;
   /**
    * The fleet's wall time over the engine bundle run as a process with its memory store (Node's
@@ -343,6 +352,7 @@ export async function benchBacktest(
       ...(proc ? { fleetToEngineProcess: Math.round((fleet.wallMs / proc.wallMs) * 100) / 100 } : {}),
     };
     if (set.config.endsWith(CANDLES_5M)) {
+      if (all) result.cliVersion = await median(runs, cliVersion);
       if (options.peer) {
         result.peer = peerRuns(runs, campaign, options.peer.python, note);
         if (!('skipped' in result.peer)) result.peerToFleet = Math.round((result.peer.wallMs / fleet.wallMs) * 100) / 100;
@@ -447,6 +457,9 @@ export function backtestTable(results: readonly BacktestResult[]): string {
         : [],
     ),
   );
+  for (const r of results)
+    if (r.cliVersion)
+      phases.push(`${r.name}: the CLI's start alone, node bin/arbfleet.mjs --version: ${s(r.cliVersion.wallMs)} s (CPU ${cpu(r.cliVersion.cpuSec)} s)`);
   const peerPart = peerLines.length > 0 ? ['', 'The peer (nautilus_trader, the same rule on the same candles):', ...peerLines] : [];
   return [...table, '', "Where the fleet's time went (its events and the engine's log):", ...phases, ...peerPart].join('\n');
 }
