@@ -17,6 +17,7 @@ import { MemoryLaunchQueue } from '../core/local/memory-launch-queue.js';
 import { ensureEngineBundle } from '../core/local/engine-bundle.js';
 import { ProcessLauncher } from '../core/local/process-launcher.js';
 import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
+import { CONTROL_PLANE_WAL_CHECKPOINT_MS } from '../core/local/sqlite-database.js';
 import { SqliteScheduleStore } from '../core/local/sqlite-schedule-store.js';
 import type { Logger } from '../core/log.js';
 import { engineChaosEnv, type ChaosFault } from './chaos-plan.js';
@@ -95,6 +96,8 @@ export class LocalFleet {
   /** The tick under way, if any; `tickAgain` asks it to run once more when it ends. */
   private ticking: Promise<void> | undefined;
   private tickAgain = false;
+  /** When the store's WAL was last checkpointed by this control plane (`CONTROL_PLANE_WAL_CHECKPOINT_MS`). */
+  private walCheckpointedAt = Number.NEGATIVE_INFINITY;
   private draining = false;
   private stopped = false;
   private unsubscribe: () => void = () => {};
@@ -229,6 +232,15 @@ export class LocalFleet {
     await this.guard('watchdog', () => this.watchdog.pass());
     await this.guard('scheduler', () => this.scheduler.tick());
     await this.guard('chaos', () => this.chaos.tick());
+    // The WAL copied back here, on this process's core, not on the engines' commits (theirs checkpoint
+    // only past ENGINE_WAL_AUTOCHECKPOINT_PAGES); PASSIVE: it never waits on a lock.
+    const now = this.ctx.clock.now();
+    if (now >= this.walCheckpointedAt + CONTROL_PLANE_WAL_CHECKPOINT_MS) {
+      this.walCheckpointedAt = now;
+      await this.guard('WAL checkpoint', async () => {
+        this.store.checkpointWal();
+      });
+    }
   }
 
   /**

@@ -145,12 +145,13 @@ export class SqliteCampaignStore implements CampaignStore {
    * @param clock stamps heartbeats (`receivedAt`) and control-plane updates (`updatedAt`).
    * @param options.mustExist open only an existing file (an engine task: a missing store means its
    *   control plane's is gone or elsewhere, and a fresh empty one would take its writes silently).
+   * @param options.walAutocheckpointPages the connection's `wal_autocheckpoint` (`SqliteDatabase`).
    * @throws StoreUnavailableError when the file cannot be opened (or, with `mustExist`, does not exist).
    */
   constructor(
     path: string | SqliteDatabase,
     private readonly clock: Clock,
-    options: { mustExist?: boolean } = {},
+    options: { mustExist?: boolean; walAutocheckpointPages?: number } = {},
   ) {
     this.database = typeof path === 'string' ? new SqliteDatabase(path, options) : path;
     this.sql = this.database.prepare(SQL);

@@ -45,15 +45,22 @@ export async function openPersistence(
   if (spec === 'memory')
     return { persistence: new MemoryShardLedger(clock).forTask(key, generation, writer), campaignConfig: async () => undefined, close() {} };
   if (spec.startsWith('sqlite:')) {
-    const { SqliteCampaignStore } = (await import('../../core/local/sqlite-campaign-store.js')) as {
-      SqliteCampaignStore: new (
-        path: string,
-        clock: Clock,
-        options?: { mustExist?: boolean },
-      ) => CampaignStore & { close(): void; setLockWait(ms: number): void };
-    };
-    // Only the store the control plane made: a missing file must not become a fresh, empty one.
-    const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true });
+    const [{ SqliteCampaignStore }, { ENGINE_WAL_AUTOCHECKPOINT_PAGES }] = (await Promise.all([
+      import('../../core/local/sqlite-campaign-store.js'),
+      import('../../core/local/sqlite-database.js'),
+    ])) as [
+      {
+        SqliteCampaignStore: new (
+          path: string,
+          clock: Clock,
+          options?: { mustExist?: boolean; walAutocheckpointPages?: number },
+        ) => CampaignStore & { close(): void; setLockWait(ms: number): void };
+      },
+      { ENGINE_WAL_AUTOCHECKPOINT_PAGES: number },
+    ];
+    // Only the store the control plane made: a missing file must not become a fresh, empty one. Its
+    // WAL is checkpointed by the control plane, not on this engine's commits (`ENGINE_WAL_AUTOCHECKPOINT_PAGES`).
+    const store = new SqliteCampaignStore(spec.slice('sqlite:'.length), clock, { mustExist: true, walAutocheckpointPages: ENGINE_WAL_AUTOCHECKPOINT_PAGES });
     return {
       persistence: store.forTask(key, generation, writer),
       campaignConfig: async () => (await store.getCampaign(key.campaignId))?.config,

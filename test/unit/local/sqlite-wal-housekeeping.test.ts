@@ -11,10 +11,13 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../../core/clock.js';
 import { SqliteCampaignStore } from '../../../core/local/sqlite-campaign-store.js';
 import { WAL_AUTOCHECKPOINT_PAGES, WAL_SIZE_LIMIT_BYTES } from '../../../core/local/sqlite-database.js';
+import { silentLogger } from '../../../core/log.js';
+import { LocalFleet } from '../../../cli/local-fleet.js';
+import { openPersistence } from '../../../engine-task/src/persistence.js';
 import type { ShardPersistence } from '../../../core/ports.js';
 import { checkpoint, fills, newCampaign, progress } from '../../contract/record-builders.js';
 
@@ -97,4 +100,41 @@ it('in a long run of commits without a reader, the WAL never passes the automati
   const bound = 32 + WAL_AUTOCHECKPOINT_PAGES * (pageSize + 24) + largestCommit;
   console.log(`WAL soak: ${600 * FILLS_PER_COMMIT} fills in 600 commits, largest WAL ${largest} bytes (bound ${bound})`);
   expect(largest).toBeLessThanOrEqual(bound);
+});
+
+describe('an engine’s connection and its control plane', () => {
+  /** An engine's connection on `file`, opened as the engine opens it (`openPersistence`), writing shard 0 of `c1`. */
+  async function engineTask(file: string): Promise<{ engine: { close(): void }; task: ShardPersistence }> {
+    const opened = await openPersistence(`sqlite:${file}`, { campaignId: 'c1', shardId: 'shard-0' }, 0, new VirtualClock());
+    return { engine: opened, task: opened.persistence };
+  }
+
+  it('the engine’s commits do not checkpoint the WAL past the control plane’s size; the control plane’s tick does, and the next write truncates it', async () => {
+    const fleet = new LocalFleet({ runDir: mkdtempSync(join(tmpdir(), 'arbfleet-wal-fleet-')), log: silentLogger });
+    try {
+      const { campaign, shards } = newCampaign('c1', 1);
+      await fleet.store.createCampaign(campaign, shards);
+      const { engine, task: writer } = await engineTask(fleet.dbPath);
+      try {
+        const wal = () => statSync(`${fleet.dbPath}-wal`).size;
+        let seq = 0;
+        const commit = async () => {
+          await writer.commit(fills(seq, FILLS_PER_COMMIT, 0), checkpoint(0, seq + FILLS_PER_COMMIT - 1));
+          seq += FILLS_PER_COMMIT;
+        };
+        // Past the control plane's automatic checkpoint (1,000 pages, about 4 MiB) and the size limit: an engine's commits leave it.
+        for (let i = 0; i < 400 && wal() < 2 * WAL_SIZE_LIMIT_BYTES; i++) await commit();
+        expect(wal(), 'the engine’s commits checkpointed the WAL themselves').toBeGreaterThanOrEqual(2 * WAL_SIZE_LIMIT_BYTES);
+        expect(2 * WAL_SIZE_LIMIT_BYTES).toBeGreaterThan(WAL_AUTOCHECKPOINT_PAGES * 4096);
+        await fleet.tick(); // the control plane's checkpoint
+        await commit(); // the next write starts the WAL over, truncating it to journal_size_limit
+        expect(wal()).toBeLessThanOrEqual(WAL_SIZE_LIMIT_BYTES);
+        expect((await fleet.store.readLedger({ campaignId: 'c1', shardId: 'shard-0' })).length).toBe(seq);
+      } finally {
+        engine.close();
+      }
+    } finally {
+      await fleet.close();
+    }
+  });
 });
