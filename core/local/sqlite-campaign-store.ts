@@ -73,13 +73,12 @@ type StoredRow = readonly [key: number, text: string];
  * stored text and the record parsed from it, in key order.
  */
 class RowsAhead<T> {
-  private keys: number[] = [];
-  private texts: string[] = [];
+  private rows: StoredRow[] = [];
   private values: T[] = [];
 
   /** The key of the last row kept, -1 before any. */
   get last(): number {
-    return this.keys.at(-1) ?? -1;
+    return this.rows.at(-1)?.[0] ?? -1;
   }
 
   /** Keeps `rows` (the rows after `last`), parsed; stops, keeping what it read, at one `parse` refuses. */
@@ -91,8 +90,7 @@ class RowsAhead<T> {
       } catch {
         return;
       }
-      this.keys.push(row[0]);
-      this.texts.push(row[1]);
+      this.rows.push(row);
       this.values.push(value);
     }
   }
@@ -101,15 +99,15 @@ class RowsAhead<T> {
    * The records of `rows` (every row now, in key order): a kept record for a row whose key and text
    * are the very ones it was parsed from, else `parse`d (and refused) as ever; the rows are kept as they are now.
    */
-  reread(rows: readonly StoredRow[], parse: (text: string) => T): T[] {
+  reread(rows: StoredRow[], parse: (text: string) => T): T[] {
     const values = new Array<T>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as StoredRow;
+      const kept = this.rows[i];
       // Strings compare by content: a row whose text changed in any byte is parsed again.
-      values[i] = this.keys[i] === row[0] && this.texts[i] === row[1] ? (this.values[i] as T) : parse(row[1]);
+      values[i] = kept !== undefined && kept[0] === row[0] && kept[1] === row[1] ? (this.values[i] as T) : parse(row[1]);
     }
-    this.keys = rows.map((row) => row[0]);
-    this.texts = rows.map((row) => row[1]);
+    this.rows = rows;
     this.values = values;
     return values.slice();
   }
