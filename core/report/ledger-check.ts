@@ -102,6 +102,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     partialCloses: breaks.partialCloses,
     overfilledEntries: breaks.overfilledEntries,
     betterThanDecision: breaks.betterThanDecision,
+    beyondBookOverruns: breaks.beyondBookOverruns,
     fillRuleBreaks: breaks.examples.map((e) => `${shardId} ${e}`),
   };
 }
@@ -124,6 +125,7 @@ export interface FillRuleBreaks {
   partialCloses: number;
   overfilledEntries: number;
   betterThanDecision: number;
+  beyondBookOverruns: number;
   /** The first few breaks in words (`trade 1: venue B closed 0.004 of 0.005 opened`). */
   examples: string[];
 }
@@ -140,11 +142,13 @@ const beyond = (x: number, bound: number) => x > bound + FILL_RULE_TOLERANCE * M
  *   book it was decided on, whose top in its direction is its `decisionPrice`
  *   (`engine-task/src/execution/paper-execution.ts`), and every model takes the top first and walks
  *   only to worse levels: a BUY below its decision price or a SELL above it cannot happen. With a
- *   latency the book may have moved in the leg's favour meanwhile, so such legs are not judged.
+ *   latency the book may have moved in the leg's favour meanwhile, so such legs are not judged;
+ * - a beyond-book overrun: a leg whose `beyondBookQty` is more than the quantity it filled, or one on
+ *   an entry (only an exit fills beyond the displayed book, `execution-model.ts`).
  * Tolerance `FILL_RULE_TOLERANCE`, relative.
  */
 export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }): FillRuleBreaks {
-  const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, examples: [] };
+  const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, beyondBookOverruns: 0, examples: [] };
   const note = (words: string) => {
     if (out.examples.length < FILL_RULE_EXAMPLES) out.examples.push(words);
   };
@@ -157,6 +161,14 @@ export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number;
     if (f.kind === 'OPEN' && f.orderedQty !== undefined && beyond(f.qty, f.orderedQty)) {
       out.overfilledEntries++;
       note(`trade ${f.tradeId}: venue ${f.venue}'s entry filled ${f.qty} of ${f.orderedQty} ordered`);
+    }
+    if (f.beyondBookQty !== undefined && (f.kind === 'OPEN' || beyond(f.beyondBookQty, f.qty))) {
+      out.beyondBookOverruns++;
+      note(
+        f.kind === 'OPEN'
+          ? `trade ${f.tradeId}: venue ${f.venue}'s entry carries a quantity beyond the book (${f.beyondBookQty}): only an exit fills beyond it`
+          : `trade ${f.tradeId}: venue ${f.venue}'s exit took ${f.beyondBookQty} beyond the book of the ${f.qty} it filled`,
+      );
     }
     const latency = f.venue === 'A' ? latencyMs.a : latencyMs.b;
     if (f.decisionPrice !== undefined && latency === 0 && f.qty > 0) {
@@ -222,6 +234,7 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
     partialCloses: sum((c) => c.partialCloses),
     overfilledEntries: sum((c) => c.overfilledEntries),
     betterThanDecision: sum((c) => c.betterThanDecision),
+    beyondBookOverruns: sum((c) => c.beyondBookOverruns),
     fillRuleBreaks: shards.flatMap((c) => c.fillRuleBreaks).slice(0, FILL_RULE_EXAMPLES),
     pass:
       lost === 0 &&
@@ -230,7 +243,7 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
       uncounted === 0 &&
       pnlMismatchMicros === 0 &&
       tradesOverclaimed === 0 &&
-      shards.every((c) => c.partialCloses === 0 && c.overfilledEntries === 0 && c.betterThanDecision === 0),
+      shards.every((c) => c.partialCloses === 0 && c.overfilledEntries === 0 && c.betterThanDecision === 0 && c.beyondBookOverruns === 0),
     shards: [...shards],
   };
 }

@@ -141,11 +141,13 @@ export const ShardLedgerCheckSchema = z
     /**
      * Fills no correct engine makes (`fillRuleBreaksOf`, tolerance `FILL_RULE_TOLERANCE`): trades whose
      * close on a venue moved another quantity than their entry there; entry legs filled above their
-     * `orderedQty`; legs on a venue with no latency filled better than their `decisionPrice`.
+     * `orderedQty`; legs on a venue with no latency filled better than their `decisionPrice`; legs
+     * whose `beyondBookQty` is above their quantity, or on an entry (0 in a report written before it was checked).
      */
     partialCloses: z.number().int().nonnegative(),
     overfilledEntries: z.number().int().nonnegative(),
     betterThanDecision: z.number().int().nonnegative(),
+    beyondBookOverruns: z.number().int().nonnegative().default(0),
     /** The first few of those in words, each naming its shard, trade and venue. */
     fillRuleBreaks: z.array(z.string()),
   })

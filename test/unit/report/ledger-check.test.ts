@@ -176,7 +176,13 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
   const noLatency = { a: 0, b: 0 };
 
   it("passes the engine's own ledger of a crafted book, and rounding a unit in the last place off", () => {
-    expect(fillRuleBreaksOf(s4Ledger(), noLatency)).toEqual({ partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, examples: [] });
+    expect(fillRuleBreaksOf(s4Ledger(), noLatency)).toEqual({
+      partialCloses: 0,
+      overfilledEntries: 0,
+      betterThanDecision: 0,
+      beyondBookOverruns: 0,
+      examples: [],
+    });
     const rounded = s4Ledger();
     // A volume-weighted mean of levels at the top landing one ulp better; a sum of parts one ulp past the order.
     Object.assign(rounded[4]!, { price: 100_009_999.99999999 });
@@ -192,6 +198,7 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       partialCloses: 1,
       overfilledEntries: 0,
       betterThanDecision: 1,
+      beyondBookOverruns: 0,
       examples: [
         "trade 1: venue B's exit sold at 124987.5, better than its decision bid 99990 with no latency",
         'trade 1: venue B closed 0.004 of 0.004999999999999999 opened',
@@ -211,6 +218,21 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
     expect(found.examples).toEqual([
       "trade 0: venue B's entry filled 0.01 of 0.008 ordered",
       "trade 0: venue A's exit bought at 100000000, better than its decision ask 100010000 with no latency",
+    ]);
+  });
+
+  it('FAILS an exit beyond the book by more than it filled, and a quantity beyond the book on an entry; passes an exit beyond by all it filled', () => {
+    const ledger = s4Ledger();
+    Object.assign(ledger[4]!, { beyondBookQty: 0.01 }); // all of it beyond the book: possible
+    Object.assign(ledger[6]!, { beyondBookQty: 0 });
+    expect(fillRuleBreaksOf(ledger, noLatency).beyondBookOverruns).toBe(0);
+    Object.assign(ledger[5]!, { beyondBookQty: 0.02 }); // 0.02 beyond a leg of 0.01
+    Object.assign(ledger[1]!, { beyondBookQty: 0 }); // an entry never fills beyond the book: the field has no place there
+    const found = fillRuleBreaksOf(ledger, noLatency);
+    expect(found).toMatchObject({ partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, beyondBookOverruns: 2 });
+    expect(found.examples).toEqual([
+      "trade 0: venue B's entry carries a quantity beyond the book (0): only an exit fills beyond it",
+      "trade 0: venue B's exit took 0.02 beyond the book of the 0.01 it filled",
     ]);
   });
 
