@@ -6,6 +6,10 @@
  * is. A usage error, and a command asked for without its subcommand, exit `CLI_EXIT.BAD_INPUT` (2);
  * `--help` and `--version` exit 0. Each action calls the command's module with its options parsed
  * (commander's camelCase names: `--api-port` is `apiPort`, `--no-dashboard` sets `dashboard: false`).
+ * A command's module is loaded by its action (`import()`), not here: the tree itself needs only
+ * commander and the help texts (`command-help.ts`), so `--version`, `--help` and each command
+ * evaluate no other command's code (issue 19; the CLI bundle puts each in chunks: cli/build.mjs).
+ * Only types are imported statically from the command modules.
  *
  * `runCli` resolves with the exit code; an error of a command (a `ValidationError`, a refused
  * campaign…) rejects, and `cli/arbfleet.ts` turns it into a message and its code (`cliExitCodeFor`).
