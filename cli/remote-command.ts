@@ -8,6 +8,7 @@ import { renderDashboard } from './dashboard.js';
 import { RemoteApi, type RemoteResponse } from './remote-api.js';
 import { campaignListOf, campaignViewOf } from './remote-answer.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
+import { apiRefusal, type RefusedRequest } from './schedule-output.js';
 
 /** The remote commands on campaigns (`remote schedule …` is the schedule commands over the same API). */
 export const REMOTE_VERBS = ['start', 'list', 'show', 'stop', 'report'] as const;
@@ -56,10 +57,13 @@ export function remoteScheduleCommand(
 }
 
 /**
- * `arbfleet remote COMMAND`: resolves with the exit code (`CLI_EXIT.OK` on a 2xx answer, `CLI_EXIT.FAILED`
- * otherwise, the answer printed as it came). A 2xx answer is drawn as a table only once it reads as
- * the records this CLI knows (`remote-answer.ts`); `--json` and `report` print it as it came.
+ * `arbfleet remote COMMAND`: resolves with `CLI_EXIT.OK` on a 2xx answer. A 2xx answer is drawn as a
+ * table only once it reads as the records this CLI knows (`remote-answer.ts`); `--json` and `report`
+ * print it as it came.
  * @throws IncompatibleAnswerError (exit 1) naming the request and the fields that did not match.
+ * @throws the API's refusal in words on stderr (`apiRefusal`): `ValidationError` for a 400 (exit 2,
+ *   each field with its line in the config file for `start`), `NotFoundError` saying how to list the
+ *   campaigns, `StateConflictError`… (exit 1); never the API's JSON on stdout.
  */
 export async function remoteCommand(
   target: RemoteTarget,
@@ -74,10 +78,17 @@ export async function remoteCommand(
     return encodeURIComponent(arg);
   };
   let response: RemoteResponse;
+  const refused: RefusedRequest = {
+    command: ['remote', command, ...(arg === undefined ? [] : [arg])].join(' '),
+    listCommand: 'arbfleet remote list',
+    listed: 'the campaigns',
+  };
   switch (command) {
     case 'start': {
       if (!arg) throw new ValidationError([{ path: 'CONFIG', message: 'start needs a campaign config file' }]);
-      const config = parseConfigText(readFileSync(arg, 'utf8'), arg);
+      const text = readFileSync(arg, 'utf8');
+      const config = parseConfigText(text, arg);
+      refused.file = { path: arg, text, campaignConfig: false };
       const key = values.idempotencyKey;
       response = await api.request('POST', '/campaigns', config, key ? { 'Idempotency-Key': key } : {});
       break;
@@ -101,8 +112,9 @@ export async function remoteCommand(
     default:
       throw new ValidationError([{ path: 'COMMAND', message: `unknown remote command "${command}": use start, list, show, stop or report` }]);
   }
-  const ok = response.status >= 200 && response.status < 300;
-  if (ok && !values.json && command !== 'report') {
+  // A refusal was the API's JSON on stdout, exit 1 whatever it said (a bad config field as much as an unknown id).
+  if (response.status < 200 || response.status >= 300) throw apiRefusal(response.status, response.body, refused);
+  if (!values.json && command !== 'report') {
     // Read through the records' schemas first: an older or newer API's answer is refused naming its field (`remote-answer.ts`).
     const request = response.request ?? `remote ${command}`;
     const now = Date.now();
@@ -112,7 +124,7 @@ export async function remoteCommand(
   } else {
     out(`${typeof response.body === 'string' ? response.body : JSON.stringify(response.body, null, 2)}\n`);
   }
-  return ok ? CLI_EXIT.OK : CLI_EXIT.FAILED;
+  return CLI_EXIT.OK;
 }
 
 /** `remote list` for people: one row per campaign, newest first as the API lists them. */

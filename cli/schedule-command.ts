@@ -20,7 +20,7 @@ import type { ScheduleView, TaskLauncher, TriggerResult } from '../core/ports.js
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import type { RemoteResponse } from './remote-api.js';
 import { DEFAULT_SERVE_PORT } from './command-help.js';
-import { renderScheduleList, renderScheduleView, renderTrigger, scheduleRefusal, type RefusedRequest } from './schedule-output.js';
+import { renderScheduleList, renderScheduleView, renderTrigger, apiRefusal, type RefusedRequest } from './schedule-output.js';
 
 /** The schedule commands, each the API call it makes. */
 export const SCHEDULE_VERBS = ['create', 'list', 'show', 'pause', 'resume', 'trigger', 'delete'] as const;
@@ -46,7 +46,7 @@ export type ScheduleTransport = (method: 'GET' | 'POST' | 'DELETE', path: string
  * or the API's JSON with `--json`. `commandName` is how the user called it (`schedule`,
  * `remote schedule`), for the words of a refusal.
  * @returns `CLI_EXIT.OK` on a 2xx answer.
- * @throws the API's refusal in words (`scheduleRefusal`): `ValidationError` for a 400 (exit 2),
+ * @throws the API's refusal in words (`apiRefusal`): `ValidationError` for a 400 (exit 2),
  * `NotFoundError`, `AlreadyExistsError`, `StateConflictError` (exit 1), else an `Error` (exit 1).
  */
 export async function runScheduleCommand(
@@ -99,7 +99,7 @@ export async function runScheduleCommand(
       ]);
   }
   // A refusal was the API's JSON on stdout, exit 1 whatever it said (a bad zone as much as a lost race).
-  if (response.status < 200 || response.status >= 300) throw scheduleRefusal(response.status, response.body, refused);
+  if (response.status < 200 || response.status >= 300) throw apiRefusal(response.status, response.body, refused);
   const body = response.body === '' || response.body === undefined ? { status: response.status } : response.body; // 204: no body
   if (values.json || typeof body === 'string') {
     out(`${typeof body === 'string' ? body : JSON.stringify(body, null, 2)}\n`);

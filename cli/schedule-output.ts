@@ -3,7 +3,7 @@
  * `show` (and for `create`, `pause`, `resume`, whose answer is the same view), a sentence for
  * `trigger` and `delete`. Times in the schedule's own zone beside UTC, durations in words
  * (`10m`, `in 16h 32m`), nothing in epoch milliseconds. `--json` prints the API's answer instead.
- * A refusal (`scheduleRefusal`) is an error in words, never the API's JSON on stdout.
+ * A refusal (`apiRefusal`) is an error in words, never the API's JSON on stdout.
  */
 import { withLines } from '../core/config/config-issues.js';
 import { formatDuration } from '../core/config/duration.js';
@@ -90,8 +90,10 @@ export function renderTrigger(scheduleId: string, result: TriggerResult): string
 export interface RefusedRequest {
   /** The command as the user typed it, e.g. `schedule show nope`. */
   command: string;
-  /** How to list the schedules there are, e.g. `arbfleet schedule list`. */
+  /** How to list what there is, e.g. `arbfleet schedule list`. */
   listCommand: string;
+  /** What `listCommand` lists (default `the schedules`). */
+  listed?: string;
   /** `create`: the file the spec came from, its text, and whether it is a campaign config (its fields under `campaign.` in the spec). */
   file?: { path: string; text: string; campaignConfig: boolean };
   /** The request fields a flag set (`timezone` → `--timezone`, `next` → `--next`). */
@@ -99,18 +101,19 @@ export interface RefusedRequest {
 }
 
 /**
- * A refusal of the API (a non-2xx answer) as an error of the family, in words, for stderr: a 400
+ * A refusal of the API (a non-2xx answer: `schedule` and `remote`) as an error of the family, in words, for stderr: a 400
  * is a `ValidationError` (exit 2) naming each field where the user set it (the flag that gave it,
  * else the file's field with its line), a 404 a `NotFoundError` saying how to list the schedules,
  * a 409 an `AlreadyExistsError` or `StateConflictError` (exit 1, `ERROR_TABLE`); anything else an
  * error with the API's own message (exit 1). The answer is `{ error, message, issues? }`
  * (`core/api/http-status.ts`), or a gateway's `{ message }`.
  */
-export function scheduleRefusal(status: number, body: unknown, request: RefusedRequest): Error {
+export function apiRefusal(status: number, body: unknown, request: RefusedRequest): Error {
   const { error, message, issues } = (typeof body === 'object' && body !== null ? body : {}) as { error?: unknown; message?: unknown; issues?: unknown };
   const said = typeof message === 'string' ? message : typeof body === 'string' ? body : `HTTP ${status}`;
   if (status === 400 || error === 'ValidationError') return validationRefusal(said, Array.isArray(issues) ? (issues as FieldIssue[]) : [], request);
-  if (status === 404 || error === 'NotFoundError') return new NotFoundError(`${request.command}: ${said} (\`${request.listCommand}\` lists the schedules)`);
+  if (status === 404 || error === 'NotFoundError')
+    return new NotFoundError(`${request.command}: ${said} (\`${request.listCommand}\` lists ${request.listed ?? 'the schedules'})`);
   if (error === 'AlreadyExistsError') return new AlreadyExistsError(`${request.command}: ${said}${request.file ? ' (--name gives the schedule another)' : ''}`);
   if (status === 409 || error === 'StateConflictError') return new StateConflictError(`${request.command}: ${said}`);
   return new Error(`${request.command}: the API answered ${status}${typeof error === 'string' ? ` ${error}` : ''}: ${said}`);

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createApiHandler } from '../../../core/api/api-handler.js';
 import type { ApiRequest } from '../../../core/api/http-types.js';
@@ -78,11 +81,32 @@ describe('the remote API client (SigV4)', () => {
     ).toBe(0);
     expect(printed).toMatch(new RegExp(`^\\S.* \\(${campaigns[0]?.campaignId}\\) {2}${campaigns[0]?.status} `));
     expect(printed.split('\n')[1]).toMatch(/^shard\s+status\s+gen\s+symbols/);
+    // In words, naming the command and how to list the campaigns (stderr, exit 1): it was the API's JSON on stdout.
     printed = '';
-    expect(
-      await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], { out: (t) => (printed += t), err: (t) => (printed += t) }),
-    ).toBe(1);
-    expect(JSON.parse(printed).error).toBe('NotFoundError');
+    const refusal = await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'show', 'c-none'], {
+      out: (t) => (printed += t),
+      err: (t) => (printed += t),
+    }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(Error);
+    expect((refusal as Error).message).toBe('remote show c-none: no campaign c-none (`arbfleet remote list` lists the campaigns)');
+    expect(cliExitCodeFor(refusal)).toBe(CLI_EXIT.FAILED);
+    expect(printed).toBe('');
+  });
+
+  it('a config the API refuses: exit 2, each field named with its line in the file, nothing on stdout', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    const file = join(mkdtempSync(join(tmpdir(), 'arbfleet-remote-')), 'bad.yaml');
+    writeFileSync(file, 'name: bad\nsymbols: [BTC]\nduration: 10 minutes\n');
+    let out = '';
+    const refusal = await runCli(['remote', '--url', server.url, '--region', 'eu-west-1', 'start', file], {
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+    }).catch((error: unknown) => error);
+    expect(cliExitCodeFor(refusal)).toBe(CLI_EXIT.BAD_INPUT);
+    expect((refusal as Error).message).toContain(file);
+    expect((refusal as Error).message).toContain('line 3: duration: expected a duration');
+    expect(out).toBe('');
   });
 
   it('names the URL and the cause when the API cannot be reached (not undici\'s bare "fetch failed")', async () => {
