@@ -1,7 +1,7 @@
 // The two bundles arbfleet runs from source, and the one freshness check and build lock both use:
 // the engine's (engine-task/dist/main.mjs, the file the container image runs and the local fleet
-// launches: core/local/engine-bundle.ts) and the CLI's (cli/dist/arbfleet.mjs, what bin/arbfleet.mjs
-// starts: bin/cli-bundle.mjs). Each is built on first use and built again whenever a file it was
+// launches: core/local/engine-bundle.ts) and the CLI's (cli/dist/arbfleet.mjs and the chunks beside
+// it, what bin/arbfleet.mjs starts). Each is built on first use and built again whenever a file it was
 // built from changed, so a stale bundle is never run. Plain JavaScript (types in the .d.mts beside
 // it) with Node's own modules only: bin/arbfleet.mjs runs it before anything could compile
 // TypeScript, and the CLI bundle inlines it.
@@ -12,7 +12,9 @@
 // size, mtime and SHA-256. A file whose size and mtime are as recorded is taken as unchanged (as
 // git's index does); any other is hashed and compared. An input that changed while the build read
 // it is recorded without a hash: never fresh. The outputs are checked too, so a bundle written by
-// another build since the record (two builds racing from different sources) is never taken for it.
+// another build since the record (two builds racing from different sources) is never taken for it,
+// and every chunk of a split bundle (the CLI's) is one of them: a chunk changed or gone builds the
+// bundle again before it starts, though the start would not load that chunk.
 //
 // Concurrency: several CLI processes and test files may start engines (or CLIs) at once on a fresh
 // clone. One builds, holding `<outdir>/.build.lock` (created whole with `link`, holding its pid);
