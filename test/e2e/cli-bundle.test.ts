@@ -138,7 +138,7 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     expect(report.loaded.filter((file) => readFileSync(file, 'utf8').includes('not a run folder (no run.json)'))).toHaveLength(1);
   });
 
-  it('a chunk changed or gone is built again before the start; chunks older than the build before are removed', { timeout: 240_000 }, () => {
+  it('a chunk changed is built again before the start; chunks older than the build before are removed', { timeout: 240_000 }, () => {
     const chunkOf = (line: string) => {
       const [chunk, ...more] = Object.keys(builtOutputs(root)).filter((path) => path.endsWith('.mjs') && readFileSync(join(root, path), 'utf8').includes(line));
       expect(more).toEqual([]);
@@ -150,9 +150,6 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     const whole = readFileSync(join(root, tradesChunk), 'utf8');
 
     writeFileSync(join(root, tradesChunk), whole.replace('choose one output format', 'choose one output format, edited in the bundle'));
-    expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format\n') });
-    expect(readFileSync(join(root, tradesChunk), 'utf8')).toBe(whole);
-    rmSync(join(root, tradesChunk));
     expect(trades()).toMatchObject({ code: 2, err: expect.stringContaining('choose one output format\n') });
     expect(readFileSync(join(root, tradesChunk), 'utf8')).toBe(whole);
 
