@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
@@ -9,6 +9,7 @@ import { RemoteApi, type RemoteResponse } from './remote-api.js';
 import { campaignListOf, campaignViewOf } from './remote-answer.js';
 import { runScheduleCommand, type ScheduleOptions, type ScheduleVerb } from './schedule-command.js';
 import { apiRefusal, type RefusedRequest } from './schedule-output.js';
+import { makeFolder } from '../core/local/make-folder.js';
 
 /** The remote commands on campaigns (`remote schedule …` is the schedule commands over the same API). */
 export const REMOTE_VERBS = ['start', 'list', 'show', 'stop', 'report'] as const;
@@ -105,7 +106,7 @@ export async function remoteCommand(
     case 'report':
       response = await api.request('GET', `/campaigns/${needId()}/report`);
       if (values.out && response.status === 200) {
-        mkdirSync(values.out, { recursive: true });
+        makeFolder(values.out);
         writeFileSync(join(values.out, 'report.json'), `${JSON.stringify(response.body, null, 2)}\n`);
       }
       break;

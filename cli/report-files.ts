@@ -1,10 +1,10 @@
-import { mkdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { buildReport, loadReportInput, type ReportSource } from '../core/report/build-report.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
 import { renderHtml } from '../core/report/render-html.js';
 import { renderMarkdown } from '../core/report/render-markdown.js';
+import { makeFolder } from '../core/local/make-folder.js';
 
 /** The files a campaign's report is made of, in its run folder. */
 export interface ReportFiles {
@@ -22,7 +22,7 @@ export interface ReportFiles {
  * failed is thrown (after the others finished).
  */
 export async function writeReportFiles(store: ReportSource, campaignId: string, outDir: string, now: number): Promise<ReportFiles> {
-  mkdirSync(outDir, { recursive: true });
+  makeFolder(outDir);
   const report = buildReport(await loadReportInput(store, campaignId, now));
   const files = {
     json: join(outDir, 'report.json'),

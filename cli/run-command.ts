@@ -6,7 +6,7 @@
  * 1 it failed or an unexpected error, 2 bad arguments or config, 4 (`run --strict` only) it ended
  * but its report fails an acceptance or trading row.
  */
-import { existsSync, readFileSync, statSync, writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -33,6 +33,7 @@ import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { writeReportFiles } from './report-files.js';
 import { terminalPaint } from './terminal-paint.js';
 import { STOP_DEADLINE_MS } from './command-help.js';
+import { makeFolder } from '../core/local/make-folder.js';
 
 export interface RunManifest {
   campaignId: string;
@@ -108,7 +109,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     lock = await ControlPlaneLock.take(runDir, 'arbfleet run', '--out');
     manifest = { campaignId, config: resolve(configPath), chaos, ...(apiPort !== undefined ? { apiPort } : {}) };
     stops.install(runDir);
-    mkdirSync(runDir, { recursive: true });
+    makeFolder(runDir);
     writeFileSync(join(runDir, 'run.json'), `${JSON.stringify(manifest, null, 2)}\n`);
   }
 

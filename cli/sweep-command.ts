@@ -9,7 +9,7 @@
  * Exit codes: 0 every campaign completed, 1 one did not, 2 bad arguments or config.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { parse as parseYaml, stringify as stringifyYaml } from 'yaml';
 import { parseCampaignConfig, parseConfigText } from '../core/config/load-config.js';
@@ -19,6 +19,7 @@ import { CLI_EXIT } from '../core/exit-codes.js';
 import { type Micros, ZERO_MICROS } from '../core/model/units.js';
 import { formatMoney, formatNumber } from '../core/report/report-format.js';
 import type { CampaignReport } from '../core/report/report-schema.js';
+import { makeFolder } from '../core/local/make-folder.js';
 
 /** `arbfleet sweep`'s options, as `cli/program.ts` declares them. */
 export interface SweepOptions {
@@ -154,7 +155,7 @@ export async function sweepCommand(configPath: string, values: SweepOptions): Pr
   const configs = grid.map((params) => sweepConfig(raw as Record<string, unknown>, params, dirname(resolve(configPath))));
   for (const [i, c] of configs.entries()) parseCampaignConfig(c, `${configPath} with ${describe(grid[i] as Record<string, unknown>)}`);
   const outDir = resolve(values.out ?? join('runs', `sweep-${systemClock.now().toString(36)}`));
-  mkdirSync(outDir, { recursive: true });
+  makeFolder(outDir);
   process.stderr.write(`arbfleet sweep: ${grid.length} clock: virtual campaign(s), ${parallel} at a time, in ${outDir}\n`);
 
   const results: SweepResult[] = new Array(grid.length);
@@ -162,7 +163,7 @@ export async function sweepCommand(configPath: string, values: SweepOptions): Pr
   const worker = async () => {
     for (let i = next++; i < grid.length; i = next++) {
       const runDir = join(outDir, `run-${String(i + 1).padStart(3, '0')}`);
-      mkdirSync(runDir, { recursive: true });
+      makeFolder(runDir);
       const file = join(runDir, 'campaign.yaml');
       writeFileSync(file, stringifyYaml(configs[i]));
       const code = await runChild(['run', file, '--no-dashboard', '--out', runDir]);

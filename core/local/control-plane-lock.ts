@@ -21,11 +21,12 @@
  * and the process's start time from `/proc/<pid>/stat`), read only to name the holder in the
  * refusal, and believed only while that pid runs with the same start time.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { systemClock } from '../clock.js';
 import { ValidationError } from '../errors.js';
+import { makeFolder } from './make-folder.js';
 
 /** The lock's file in a data folder: an empty SQLite database whose RESERVED lock is the lock. */
 export const CONTROL_PLANE_LOCK_FILE = 'control-plane.lock';
@@ -94,9 +95,17 @@ export class ControlPlaneLock {
    * @param command what this process was started as (written down for a refused successor).
    * @param option the option that named the folder, for the refusal (`--data`, `--out`, `--resume`).
    * @throws FolderHeldError when another process holds it (exit 2), after opening nothing else.
+   * @throws ValidationError naming `option` when the folder cannot be made (exit 2).
    */
   static async take(folder: string, command: ControlPlaneCommand, option: string): Promise<ControlPlaneLock> {
-    mkdirSync(folder, { recursive: true });
+    try {
+      makeFolder(folder);
+    } catch (error) {
+      const { code, path } = error as NodeJS.ErrnoException;
+      throw new ValidationError([
+        { path: option, message: `cannot make the folder ${path ?? folder} (${code ?? String(error)}): give a folder this user can write` },
+      ]);
+    }
     const db = new Database(join(folder, CONTROL_PLANE_LOCK_FILE), { timeout: 0 });
     try {
       // No journal file: nothing is ever written, and a killed holder leaves nothing behind.

@@ -8,7 +8,7 @@
  * once (the local twin of the ECS Task State Change event).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, createWriteStream, mkdirSync, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
+import { closeSync, createWriteStream, openSync, readdirSync, readFileSync, type WriteStream } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Clock } from '../clock.js';
@@ -16,6 +16,7 @@ import { ensureEngineBundle, REPO_ROOT } from './engine-bundle.js';
 import { NotFoundError, ValidationError, type FieldIssue } from '../errors.js';
 import type { ShardKey, TaskLauncher, TaskSpec, TaskStatus } from '../ports.js';
 import { fleetStopReason } from '../fleet/stop-author.js';
+import { makeFolder } from './make-folder.js';
 
 /** SIGTERM, then SIGKILL this long after: inside the engine's own 9 s stop deadline. */
 export const DEFAULT_STOP_GRACE_MS = 8_000;
@@ -182,7 +183,7 @@ export class ProcessLauncher implements TaskLauncher {
     };
     const logDir = this.logDir?.(spec.key);
     const logPath = logDir === undefined ? undefined : join(logDir, `${spec.key.shardId}.g${spec.generation}.log`);
-    if (logDir !== undefined) mkdirSync(logDir, { recursive: true });
+    if (logDir !== undefined) makeFolder(logDir);
     // stdout goes straight to the log file (the child keeps writing it without us); stderr is
     // piped so its tail can be kept, and copied to the same file.
     const stdoutFd = logPath === undefined ? undefined : openSync(logPath, 'a');

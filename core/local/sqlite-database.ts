@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import type { z } from 'zod';
@@ -6,6 +6,7 @@ import { StoreUnavailableError } from '../errors.js';
 import { CONTROL_PLANE_LOCK_WAIT_SEC } from '../fleet/timeouts.js';
 import type { Fill } from '../model/fill.js';
 import { parseStoredFill, parseStoredRecord } from '../model/record-codec.js';
+import { makeFolder } from './make-folder.js';
 
 /**
  * The schema this build writes (`PRAGMA user_version`); a file from a newer build is refused.
@@ -246,7 +247,7 @@ function fileIdentity(path: string): { dev: number; ino: number } | undefined {
 }
 
 function openDatabase(path: string, mustExist: boolean, walAutocheckpointPages: number): Database.Database {
-  if (!mustExist && path !== ':memory:' && path !== '') mkdirSync(dirname(path), { recursive: true });
+  if (!mustExist && path !== ':memory:' && path !== '') makeFolder(dirname(path));
   let db: Database.Database;
   try {
     db = new Database(path, { fileMustExist: mustExist });
