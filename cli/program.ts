@@ -82,15 +82,17 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
   program
     .command('report')
     .description("re-render a run folder's report from its database")
-    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
-    .action(async (dir: string) => done(await (await import('./run-command.js')).reportCommand(dir)));
+    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…, or the data folder of arbfleet serve (with --campaign)')
+    .option('--campaign <id>', 'in a serve data folder: the campaign (its report goes to <dir>/campaigns/<id>/, where serve writes it)')
+    .action(async (dir: string, options: { campaign?: string }) => done(await (await import('./run-command.js')).reportCommand(dir, options)));
 
   program
     .command('trades')
     .description(
       "a run folder's trade blotter from its ledger: entry and exit per venue, each venue's entry quantity filled (of its order when short) and the unhedged part, quote ages, exit reason, P&L",
     )
-    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…')
+    .argument('<dir>', 'the run folder arbfleet run wrote, e.g. runs/c-…, or the data folder of arbfleet serve (with --campaign)')
+    .option('--campaign <id>', 'in a serve data folder: the campaign')
     .option('--symbol <symbol>', "only this symbol's trades")
     .option('--csv', 'CSV (RFC 4180) with a header row')
     .option('--json', 'one JSON object per trade per line')

@@ -310,12 +310,10 @@ async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, ca
 }
 
 /** `arbfleet report DIR`: writes DIR's report files again from its database; prints their paths. */
-export async function reportCommand(dir: string): Promise<number> {
-  const runDir = resolve(dir);
-  const manifest = readManifest(runDir);
-  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+export async function reportCommand(dir: string, options: { campaign?: string } = {}): Promise<number> {
+  const { campaignId, outDir, store } = await campaignInFolder(dir, options.campaign);
   try {
-    const files = await writeReportFiles(store, manifest.campaignId, runDir, systemClock.now());
+    const files = await writeReportFiles(store, campaignId, outDir, systemClock.now());
     process.stdout.write(`${files.markdown}\n${files.html}\n${files.json}\n${files.events}\n`);
   } finally {
     store.close();
@@ -391,6 +389,42 @@ function refuseUsedRunFolder(runDir: string): void {
     ],
     runDir,
   );
+}
+
+/**
+ * The campaign of a folder whose report or blotter is asked for, with its store open: a run
+ * folder's own (its `run.json`), or, in a folder of `arbfleet serve` (a `fleet.db` without
+ * `run.json`, holding many campaigns), the one `--campaign` names, its files in
+ * `<data>/campaigns/<id>/` where serve writes them once it ends. The caller closes the store.
+ * @throws ValidationError (exit 2) naming the folder: no store there; a serve folder without
+ *   `--campaign` (its campaigns listed) or with an id it does not hold; `--campaign` naming another
+ *   campaign than a run folder's. (`arbfleet report` on a serve folder said "not a run folder".)
+ */
+export async function campaignInFolder(dir: string, campaign: string | undefined): Promise<{ campaignId: string; outDir: string; store: SqliteCampaignStore }> {
+  const folder = resolve(dir);
+  if (existsSync(join(folder, 'run.json'))) {
+    const { campaignId } = readManifest(folder);
+    if (campaign !== undefined && campaign !== campaignId)
+      throw new ValidationError([{ path: '--campaign', message: `this run folder holds campaign ${campaignId}, not ${campaign}` }], folder);
+    return { campaignId, outDir: folder, store: new SqliteCampaignStore(join(folder, 'fleet.db'), systemClock, { mustExist: true }) };
+  }
+  if (!existsSync(join(folder, 'fleet.db')))
+    throw new ValidationError(
+      [{ path: '', message: 'not a run folder (no run.json) nor a serve data folder (no fleet.db): give the folder arbfleet run or serve wrote' }],
+      folder,
+    );
+  const store = new SqliteCampaignStore(join(folder, 'fleet.db'), systemClock, { mustExist: true });
+  try {
+    const held = (await store.listCampaigns()).map((c) => c.campaignId);
+    const list = held.length === 0 ? 'it holds none yet' : `it holds ${held.join(', ')}`;
+    if (campaign === undefined)
+      throw new ValidationError([{ path: '--campaign', message: `an arbfleet serve data folder: give the campaign (${list})` }], folder);
+    if (!held.includes(campaign)) throw new ValidationError([{ path: '--campaign', message: `no campaign ${campaign} here (${list})` }], folder);
+    return { campaignId: campaign, outDir: join(folder, 'campaigns', campaign), store };
+  } catch (error) {
+    store.close();
+    throw error;
+  }
 }
 
 export function readManifest(runDir: string): RunManifest {

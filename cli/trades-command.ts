@@ -8,22 +8,23 @@
  * A table by default; `--csv` (RFC 4180, through csv-stringify) or `--json` (one JSON object per
  * line) for machines. `--symbol` keeps one symbol's trades.
  */
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { stringify } from 'csv-stringify/sync';
 import { systemClock } from '../core/clock.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
-import { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import { loadReportInput } from '../core/report/build-report.js';
 import { reportConfigOf } from '../core/report/report-config.js';
 import { formatInstant } from '../core/report/report-format.js';
 import { currencyDecimals, formatMoney, type Micros, sumMicros } from '../core/model/units.js';
 import { tradeRowsOf } from '../core/report/trade-blotter.js';
 import type { TradeRow } from '../core/report/trading-schema.js';
-import { readManifest } from './run-command.js';
+import { campaignInFolder } from './run-command.js';
 
 export interface TradesOptions {
   symbol?: string;
+  /** In a serve data folder: the campaign (`campaignInFolder`). */
+  campaign?: string;
   csv?: boolean;
   json?: boolean;
 }
@@ -92,12 +93,11 @@ const COLUMNS: readonly Column[] = [
 export async function tradesCommand(dir: string, options: TradesOptions, out: (text: string) => void = (t) => process.stdout.write(t)): Promise<number> {
   if (options.csv && options.json) throw new ValidationError([{ path: '--csv/--json', message: 'choose one output format' }]);
   const runDir = resolve(dir);
-  const manifest = readManifest(runDir);
-  const store = new SqliteCampaignStore(join(runDir, 'fleet.db'), systemClock);
+  const { campaignId, store } = await campaignInFolder(runDir, options.campaign);
   let rows: TradeRow[];
   let currency: string;
   try {
-    const input = await loadReportInput(store, manifest.campaignId, systemClock.now());
+    const input = await loadReportInput(store, campaignId, systemClock.now());
     currency = reportConfigOf(input.campaign).currency;
     rows = tradeRowsOf(input.ledgers);
   } finally {
