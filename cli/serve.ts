@@ -55,10 +55,11 @@ export interface ServeOptions {
 const SCHEDULE_TICK_MS = 1000;
 
 /**
- * How often the service checkpoints the store's WAL (ms; `SqliteCampaignStore.checkpointWal`,
- * PASSIVE, never waiting on a lock). Engines' commits checkpoint it too once it holds 1,000 pages;
- * this one also runs when nothing is being written, so a WAL left large by a reader that held an
- * old snapshot is copied back and shrinks at the next write.
+ * How often the service checkpoints the store's WAL besides its fleet's ticks (ms;
+ * `SqliteCampaignStore.checkpointWal`, PASSIVE, never waiting on a lock). The fleet checkpoints it
+ * every `CONTROL_PLANE_WAL_CHECKPOINT_MS` while it ticks, and engines' commits only once it holds
+ * `ENGINE_WAL_AUTOCHECKPOINT_PAGES`; this one also runs when nothing is being written, so a WAL
+ * left large by a reader that held an old snapshot is copied back and shrinks at the next write.
  */
 const WAL_CHECKPOINT_INTERVAL_MS = 30_000;
 
