@@ -211,6 +211,10 @@ export class ShardRunner {
   /** Updates skipped on resuming a real-time replay, per venue (`a`, `b`, `fx`). */
   private readonly skipped = { a: 0, b: 0, fx: 0 };
   private inflight: Promise<void> | undefined;
+  /** The write the loop sent last (one at a time): after a failed one, the other kind goes next when due. */
+  private lastWrite: 'heartbeat' | 'commit' | undefined;
+  /** The last heartbeat failed (any error but a fence). */
+  private heartbeatFailing = false;
   /** A fence hit by a background write; the loop ends on it at its next turn. */
   private fencedBy: FencedOutError | undefined;
   /** Why the run stopped, set once its final commit succeeded: the final heartbeat carries it. */
@@ -460,18 +464,22 @@ export class ShardRunner {
       }
       if (now >= endsAt) return { end: 'completed', reason: 'max runtime reached', engineNow: endsAt };
       if (!this.inflight) {
-        // One write at a time; when both are due, the one due first goes first (the heartbeat on a
-        // tie), and while commits are failing a due heartbeat always goes first: a failing commit takes
-        // its retries' time (seconds when throttled), and sent again before the heartbeat it held the
-        // heartbeat back one whole failing commit more (`commit-failures.test.ts`).
+        // One write at a time. When both are due: after a failed write the other kind goes next (a
+        // failing commit takes its retries' time, seconds when throttled, and sent again first it held
+        // the heartbeat back one whole failing commit more; heartbeats failing on one throttled table
+        // must not keep a commit that could land from its turn either); otherwise the one due first
+        // goes first, the heartbeat on a tie (`commit-failures.test.ts`).
         const flushAt = Math.min(nextFlush, this.commitRetryAt ?? Infinity);
         const flushDue = tick >= flushAt || !this.engine.fills.hasRoom(this.engine.fills.capacity / 2);
-        const heartbeatFirst = tick >= nextHeartbeat && (nextHeartbeat <= flushAt || this.lastCommitError !== undefined);
+        const lastFailed = this.lastWrite === 'commit' ? this.lastCommitError !== undefined : this.lastWrite === 'heartbeat' && this.heartbeatFailing;
+        const heartbeatFirst = tick >= nextHeartbeat && (lastFailed ? this.lastWrite === 'commit' : nextHeartbeat <= flushAt);
         if (flushDue && !heartbeatFirst) {
           this.commitRetryAt = undefined;
+          this.lastWrite = 'commit';
           this.background(this.flush(now));
           nextFlush = tick + this.flushMs;
         } else if (tick >= nextHeartbeat) {
+          this.lastWrite = 'heartbeat';
           this.background(this.heartbeat(now));
           // A store in trouble is asked again soon: the heartbeat that follows a stall lands within
           // `storeRetrySec` of its end, not a heartbeat interval later (`core/fleet/timeouts.ts`).
@@ -595,6 +603,7 @@ export class ShardRunner {
     const sentAt = this.mono();
     try {
       await this.o.persistence.heartbeat(progress);
+      this.heartbeatFailing = false;
       this.lastHeartbeatOk = sentAt;
       this.storeTrouble = undefined;
       this.o.onHeartbeat?.(progress);
@@ -602,6 +611,7 @@ export class ShardRunner {
       return true;
     } catch (error) {
       if (error instanceof FencedOutError) throw error;
+      this.heartbeatFailing = true;
       this.noteStoreError(error);
       this.o.log.log('warn', 'heartbeat failed', { error: String(error) });
       this.writeHealth(progress);

@@ -356,3 +356,52 @@ describe('commits that keep failing, each longer than a heartbeat interval', () 
     }
   });
 });
+
+describe('heartbeats that fail while commits could land (one table throttled)', () => {
+  it('do not keep a commit that failed once from its turn: commits go on landing until the self-fence', async () => {
+    // Failed heartbeats are tried again a store retry later (0.05 s here), and each takes 0.3 s: one is
+    // due whenever the write slot frees. A commit that failed once while they fail must still get its
+    // turn between them (after a failed write the other kind goes next), not wait behind heartbeats
+    // until the self-fence.
+    const real = testCampaign({ symbols: ['BTC'], duration: '30s', watchdog: { staleAfter: 5, heartbeatInterval: 1 }, monitor: { flushInterval: 0.5 } });
+    const ledger = new MemoryShardLedger();
+    const inner = ledger.forTask(KEY, 0);
+    let clock = { ms: 0 };
+    let failFrom = Number.POSITIVE_INFINITY;
+    let failedCommitAt: number | undefined;
+    let landedAfter = 0;
+    const { runner, clock: runnerClock } = sleepingRunner(
+      real,
+      {
+        ...inner,
+        restore: () => inner.restore(),
+        async heartbeat(progress) {
+          if (clock.ms >= failFrom) {
+            clock.ms += 300; // a throttled call with its retries: longer than the store retry, so the next is due at once
+            throw busyAnswer();
+          }
+          clock.ms += 5;
+          await inner.heartbeat(progress);
+        },
+        async commit(fills, checkpoint) {
+          clock.ms += 5;
+          if (failedCommitAt === undefined && clock.ms >= failFrom + 1_500) {
+            failedCommitAt = clock.ms; // once, with the heartbeats already failing
+            throw busyAnswer();
+          }
+          if (failedCommitAt !== undefined) landedAfter++;
+          await inner.commit(fills, checkpoint);
+        },
+      },
+      'real',
+    );
+    clock = runnerClock;
+    failFrom = clock.ms + 1_000;
+    const outcome = await runner.run();
+    expect(outcome.end).toBe('store-unavailable');
+    expect(outcome.reason).toMatch(/no heartbeat written for/);
+    expect(failedCommitAt).toBeDefined();
+    // About 3.5 s from the failed commit to the self-fence, a flush due every 0.5 s.
+    expect(landedAfter).toBeGreaterThanOrEqual(3);
+  });
+});
