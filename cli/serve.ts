@@ -24,7 +24,7 @@
  * it makes this one exit 2 at start, naming its pid and command; the lock goes with its holder's
  * process, however it ends.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createApiHandler } from '../core/api/api-handler.js';
 import { EventStreams } from '../core/api/event-streams.js';
@@ -38,6 +38,7 @@ import type { Logger } from '../core/log.js';
 import { renderConsolePage } from '../core/report/console-page.js';
 import { Console } from '../core/report/console-sections.js';
 import { ControlPlaneLock } from '../core/local/control-plane-lock.js';
+import type { SqliteCampaignStore } from '../core/local/sqlite-campaign-store.js';
 import { apiConnectionCap, openFileLimit } from '../core/local/descriptor-budget.js';
 import { ScheduleService } from '../core/schedule/schedule-service.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
@@ -97,7 +98,7 @@ export async function serve(values: ServeOptions, log: (json: boolean) => Logger
     busy = true;
     try {
       await schedules.tick();
-      await writeEndedReports(fleet, dataDir, reported, logger);
+      await writeEndedReports(fleet.store, dataDir, reported, logger);
       if (systemClock.now() - checkpointedAt >= WAL_CHECKPOINT_INTERVAL_MS) {
         checkpointedAt = systemClock.now();
         fleet.store.checkpointWal();
@@ -193,15 +194,40 @@ export function liveConsole(
   };
 }
 
-/** Writes the report of every campaign that ended and has none yet in `<data>/campaigns/<id>/`. */
-async function writeEndedReports(fleet: LocalFleet, dataDir: string, reported: Set<string>, log: Logger): Promise<void> {
-  for (const campaign of await fleet.store.listCampaigns()) {
+/**
+ * Writes the report of every campaign that ended and has no final one yet in
+ * `<data>/campaigns/<id>/` (`hasFinalReport`), once per campaign per process (`reported`).
+ */
+export async function writeEndedReports(store: SqliteCampaignStore, dataDir: string, reported: Set<string>, log: Logger): Promise<void> {
+  for (const campaign of await store.listCampaigns()) {
     if (!isTerminalCampaign(campaign.status) || reported.has(campaign.campaignId)) continue;
     const dir = join(dataDir, 'campaigns', campaign.campaignId);
     reported.add(campaign.campaignId);
-    if (existsSync(join(dir, 'report.json'))) continue;
-    const files = await writeReportFiles(fleet.store, campaign.campaignId, dir, systemClock.now());
+    if (hasFinalReport(dir, campaign.status)) continue;
+    const files = await writeReportFiles(store, campaign.campaignId, dir, systemClock.now());
     log.log('info', 'campaign report written', { campaignId: campaign.campaignId, status: campaign.status, report: files.markdown });
+  }
+}
+
+/**
+ * Whether `dir/report.json` is already the report of the campaign as it ended: its
+ * `campaign.status` is `status` (a terminal status). A report written by `arbfleet report DIR
+ * --campaign ID` while the campaign still ran says RUNNING and is replaced by the final one; so is
+ * one missing, unreadable or not JSON. Any status equal to the ended one is kept (written by a
+ * serve before it was restarted, or by `arbfleet report` after the end).
+ */
+export function hasFinalReport(dir: string, status: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(join(dir, 'report.json'), 'utf8');
+  } catch {
+    return false;
+  }
+  try {
+    const report = JSON.parse(text) as { campaign?: { status?: unknown } } | null;
+    return report?.campaign?.status === status;
+  } catch {
+    return false;
   }
 }
 
