@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { SourceReader, type SourceSpec } from './source-reader.js';
@@ -43,10 +43,29 @@ export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
   return issues;
 }
 
+/**
+ * Verdicts of `sourceProblem` already reached in this process, by spec and the file as it was
+ * (device, inode, size, modification time): `arbfleet run` checks its config's sources before
+ * making its run folder and its campaign's admission checks them again (10–18 ms each on the
+ * 5-minute candles, issue 19); a file changed since is read again. At most `CHECKED_KEPT` kept.
+ */
+const checked = new Map<string, string | undefined>();
+const CHECKED_KEPT = 64;
+
 function sourceProblem(spec: SourceSpec): string | undefined {
   // Before the reader, whose format checks (a symbol map for a file named after no market, …) would
   // otherwise speak of a file that is not there.
-  if (!existsSync(spec.path)) return `${spec.path}: no such file`;
+  const file = statSync(spec.path, { throwIfNoEntry: false });
+  if (file === undefined) return `${spec.path}: no such file`;
+  const key = `${file.dev}:${file.ino}:${file.size}:${file.mtimeMs} ${JSON.stringify(spec)}`;
+  if (checked.has(key)) return checked.get(key);
+  const problem = readProblem(spec);
+  if (checked.size >= CHECKED_KEPT) checked.clear();
+  checked.set(key, problem);
+  return problem;
+}
+
+function readProblem(spec: SourceSpec): string | undefined {
   let reader: SourceReader | undefined;
   try {
     // The head of a large gzip file is enough for the first updates; the whole file only when its head held none.

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -192,6 +192,20 @@ describe('replay sources checked when a campaign is created', () => {
     venues: { a: { name: 'upbit', quoteCurrency: 'KRW', takerFeeBps: 5 }, b: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 10 } },
     fx: { pair: 'USDT/KRW', rate: 1380 },
   };
+
+  it('a file checked once is checked again once it changed (the same size, a new time)', () => {
+    const path = join(dir, 'checked-once.csv');
+    const good = 'ts,symbol,venue,bid,ask\n1756015398000,BTC,A,159508000,159523000\n';
+    const bad = 'ts,symbol,venue,bid,ask\n1756015398000,BTC,A,-159508000,15952300\n';
+    expect(bad.length).toBe(good.length);
+    writeFileSync(path, good);
+    utimesSync(path, new Date(T), new Date(T));
+    const config = parseCampaignConfig({ ...base, feed: { kind: 'replay', path } });
+    expect(replaySourceIssues(config)).toEqual([]);
+    writeFileSync(path, bad);
+    utimesSync(path, new Date(T + 1000), new Date(T + 1000)); // the same size: only the time tells the change
+    expect(replaySourceIssues(config)[0]?.message).toMatch(/checked-once\.csv:2: no update could be read/);
+  });
 
   it('passes readable sources, refuses a missing file, a bad header and a refused time unit with file:line', () => {
     const ok = parseCampaignConfig({ ...base, feed: { kind: 'replay', path: `${CASES}seconds.csv` } });
