@@ -30,7 +30,6 @@ import { parseChaos, refuseUnreachableChaos, type ChaosFault } from './chaos-pla
 import { refuseBusyPort } from './port-free.js';
 import { DashboardWriter } from './dashboard.js';
 import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
-import { writeReportFiles } from './report-files.js';
 import { terminalPaint } from './terminal-paint.js';
 import { STOP_DEADLINE_MS } from './command-help.js';
 import { makeFolder } from '../core/local/make-folder.js';
@@ -147,6 +146,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   // number formats are made now too (`prepareNumberFormats`: ICU's locale data, loaded once).
   const ledgers = (await fleet.store.listShards(campaign.campaignId)).map((s) => ({ campaignId: campaign.campaignId, shardId: s.shardId }));
   prepareNumberFormats();
+  void reportFiles().catch(() => undefined); // loaded while the engines run; a failure is the end's to say
   const outcome = await Promise.race([
     fleet
       .waitForEnd(campaign.campaignId, () => {
@@ -166,7 +166,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     return code;
   }
   const ended = outcome.ended;
-  const files = await writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
+  const files = await (await reportFiles()).writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
   await server?.close();
   await fleet.close();
   stopTasksAtExit();
@@ -294,7 +294,7 @@ async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, ca
   const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
   for (const dir of [runDir, fallback]) {
     try {
-      const files = await writeReportFiles(fleet.store, campaignId, dir, now);
+      const files = await (await reportFiles()).writeReportFiles(fleet.store, campaignId, dir, now);
       process.stderr.write(`arbfleet: the report as the store last recorded it (not a final one):\n  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`);
       break;
     } catch (error) {
@@ -313,7 +313,7 @@ async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, ca
 export async function reportCommand(dir: string, options: { campaign?: string } = {}): Promise<number> {
   const { campaignId, outDir, store } = await campaignInFolder(dir, options.campaign);
   try {
-    const files = await writeReportFiles(store, campaignId, outDir, systemClock.now());
+    const files = await (await reportFiles()).writeReportFiles(store, campaignId, outDir, systemClock.now());
     process.stdout.write(`${files.markdown}\n${files.html}\n${files.json}\n${files.events}\n`);
   } finally {
     store.close();
@@ -425,6 +425,18 @@ export async function campaignInFolder(dir: string, campaign: string | undefined
     store.close();
     throw error;
   }
+}
+
+type ReportFilesModule = typeof import('./report-files.js');
+let reportFilesModule: Promise<ReportFilesModule> | undefined;
+
+/**
+ * The report's writer and its renderers, loaded once, when first asked: `arbfleet run` asks while
+ * its engines run, so they are not on the way to its campaign's start (issue 19: the CLI's start).
+ */
+function reportFiles(): Promise<ReportFilesModule> {
+  reportFilesModule ??= import('./report-files.js');
+  return reportFilesModule;
 }
 
 export function readManifest(runDir: string): RunManifest {
