@@ -9,6 +9,7 @@ import { describeCampaignStoreContract } from './campaign-store.contract.js';
 import { checkpoint, fills, newCampaign, progress } from './record-builders.js';
 import { FencedOutError, StoreReplacedError } from '../../core/errors.js';
 import { describeShardPersistenceContract, storeBackedHarness } from './shard-persistence.contract.js';
+import type { ShardPersistence } from '../../core/ports.js';
 import { buildReport, loadReportInput } from '../../core/report/build-report.js';
 
 /** A store in a fresh temporary folder, removed with everything in it on cleanup. */
@@ -26,6 +27,17 @@ function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; pat
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** A temporary store holding campaign `c1` with one shard, its writer claimed (generation 0); the caller removes it (`opened.cleanup`). */
+async function oneShardStore(): Promise<{ opened: ReturnType<typeof openTempStore>; key: { campaignId: string; shardId: string }; port: ShardPersistence }> {
+  const opened = openTempStore();
+  const { campaign, shards } = newCampaign('c1', 1);
+  await opened.store.createCampaign(campaign, shards);
+  const key = { campaignId: 'c1', shardId: 'shard-0' };
+  const port = opened.store.forTask(key, 0);
+  await port.restore();
+  return { opened, key, port };
 }
 
 describeCampaignStoreContract('SqliteCampaignStore', async () => openTempStore());
@@ -137,13 +149,8 @@ describe('SqliteCampaignStore file', () => {
   });
 
   it('reads back the fills it stored, and refuses a row changed by hand, naming the file, the shard and the field', async () => {
-    const opened = openTempStore();
+    const { opened, key, port } = await oneShardStore();
     cleanup = opened.cleanup;
-    const { campaign, shards } = newCampaign('c1', 1);
-    await opened.store.createCampaign(campaign, shards);
-    const key = { campaignId: 'c1', shardId: 'shard-0' };
-    const port = opened.store.forTask(key, 0);
-    await port.restore();
     const written = fills(0, 8, 0);
     await port.commit(written, checkpoint(0, 7));
     expect(await opened.store.readLedger(key)).toEqual(written);
@@ -171,13 +178,8 @@ describe('SqliteCampaignStore file', () => {
   });
 
   it('a ledger read ahead is read again whole: a fill rewritten or removed since is read as stored, and fails "Ledger exact" as it does unread', async () => {
-    const opened = openTempStore();
+    const { opened, key, port } = await oneShardStore();
     cleanup = opened.cleanup;
-    const { campaign, shards } = newCampaign('c1', 1);
-    await opened.store.createCampaign(campaign, shards);
-    const key = { campaignId: 'c1', shardId: 'shard-0' };
-    const port = opened.store.forTask(key, 0);
-    await port.restore();
     const written = fills(0, 8, 0);
     await port.commit(written.slice(0, 4), checkpoint(0, 3));
     opened.store.readAhead(key);
@@ -211,13 +213,8 @@ describe('SqliteCampaignStore file', () => {
   });
 
   it('heartbeats read ahead are read again whole: one rewritten or removed since is read as stored, a corrupted one refused', async () => {
-    const opened = openTempStore();
+    const { opened, key, port } = await oneShardStore();
     cleanup = opened.cleanup;
-    const { campaign, shards } = newCampaign('c1', 1);
-    await opened.store.createCampaign(campaign, shards);
-    const key = { campaignId: 'c1', shardId: 'shard-0' };
-    const port = opened.store.forTask(key, 0);
-    await port.restore();
     for (const ticks of [10, 20, 30]) await port.heartbeat(progress(ticks));
     opened.store.readAhead(key);
     await port.heartbeat(progress(40));
