@@ -14,7 +14,7 @@
  * `runCli` resolves with the exit code; an error of a command (a `ValidationError`, a refused
  * campaign…) rejects, and `cli/arbfleet.ts` turns it into a message and its code (`cliExitCodeFor`).
  */
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import packageJson from '../package.json' with { type: 'json' };
 import { commandPath, configureProgram, type ProgramOutput, PROCESS_OUTPUT, usageExitCode } from '../core/command-line.js';
 import { IMPORT_FORMATS } from '../core/config/import-formats.js';
@@ -47,6 +47,16 @@ const STD_OUTPUT: CliOutput = PROCESS_OUTPUT;
 
 export { commandPath };
 
+/**
+ * A folder option's value (`--out`, `--data`, `--resume`). An empty one is a usage error (exit 2):
+ * `--out "$OUT"` with `OUT` unset used to mean the current folder, where the run's fleet.db, task
+ * logs and report were written.
+ */
+function folderPath(value: string): string {
+  if (value.trim() === '') throw new InvalidArgumentError('an empty path (an unset shell variable?): give a folder');
+  return value;
+}
+
 /** The version `arbfleet --version` prints: package.json's (inlined by the CLI bundle, cli/build.mjs). */
 export const CLI_VERSION: string = packageJson.version;
 
@@ -68,14 +78,14 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .description('run a campaign locally, one engine process per shard')
     .argument('[config]', 'the campaign config file (YAML or JSON); not with --resume')
     .option('--duration <duration>', "override the config's duration, e.g. 90s or 5m")
-    .option('--out <dir>', 'where the database, task logs and report go (default: runs/<campaign-id>)')
+    .option('--out <dir>', 'where the database, task logs and report go (default: runs/<campaign-id>)', folderPath)
     .option('--api-port <n>', 'serve the HTTP API and a live console on http://127.0.0.1:N/')
     .option('--chaos <spec>', `inject faults, e.g. stall:shard-001@20s,kill:shard-000@40s; verbs: ${CHAOS_VERBS.join(', ')}`)
     .option('--no-dashboard', 'no live table; one log line per event instead')
     .option('--json', 'log lines as JSON')
     .option('--strict', "exit 4 when the campaign's report fails any acceptance or trading row")
     .option('--store-fault-bound <duration>', "how long the run folder's store may stay unwritable before the campaign fails (default: 20s)")
-    .option('--resume <dir>', 'pick up the campaign of this run folder, whose control plane was killed')
+    .option('--resume <dir>', 'pick up the campaign of this run folder, whose control plane was killed', folderPath)
     .addHelpText('after', `\n${RUN_NOTES}`)
     .action(async (config: string | undefined, options: RunOptions) => done(await (await import('./run-command.js')).runCommand(config, options)));
 
@@ -105,7 +115,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .command('serve')
     .description('the control plane as a service: API, live console, watchdog, scheduler and schedules')
     .option('--api-port <n>', 'the port of the HTTP API and live console on 127.0.0.1', String(DEFAULT_SERVE_PORT))
-    .option('--data <dir>', 'the data folder: store, task logs, reports', 'arbfleet-data')
+    .option('--data <dir>', 'the data folder: store, task logs, reports', folderPath, 'arbfleet-data')
     .option('--json', 'log lines as JSON')
     .addHelpText('after', `\n${SERVE_NOTES}`)
     .action(async (options: ServeOptions) => {
@@ -117,7 +127,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .command('schedule')
     .description('recurring campaigns on arbfleet serve: create, list, show, pause, resume, trigger, delete')
     .option('--api <url>', `the API of arbfleet serve (default: $ARBFLEET_SERVE_URL or http://127.0.0.1:${DEFAULT_SERVE_PORT})`)
-    .option('--data <dir>', "act on serve's data folder directly (the running service picks the change up)")
+    .option('--data <dir>', "act on serve's data folder directly (the running service picks the change up)", folderPath)
     .option('--json', "print the API's JSON answer instead of tables")
     .addHelpText('after', `\n${SCHEDULE_NOTES}`);
   scheduleCommands(
@@ -177,7 +187,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
       [] as string[],
     )
     .option('--parallel <n>', 'campaigns at once', '2')
-    .option('--out <dir>', "where each campaign's run folder, sweep.md and sweep.json go (default: runs/sweep-<time>)")
+    .option('--out <dir>', "where each campaign's run folder, sweep.md and sweep.json go (default: runs/sweep-<time>)", folderPath)
     .addHelpText('after', `\n${SWEEP_NOTES}`)
     .action(async (config: string, options: SweepOptions) => done(await (await import('./sweep-command.js')).sweepCommand(config, options)));
 
@@ -216,7 +226,10 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
   act(verb('list', 'list campaigns'), 'list');
   act(verb('show', 'a campaign and its shards', ['<id>', 'the campaign id']), 'show');
   act(verb('stop', 'stop a campaign (it ends CANCELLED)', ['<id>', 'the campaign id']), 'stop');
-  act(verb('report', "the campaign's report (JSON)", ['<id>', 'the campaign id']).option('--out <dir>', 'also save it to DIR/report.json'), 'report');
+  act(
+    verb('report', "the campaign's report (JSON)", ['<id>', 'the campaign id']).option('--out <dir>', 'also save it to DIR/report.json', folderPath),
+    'report',
+  );
   scheduleCommands(
     remote
       .command('schedule')
