@@ -23,6 +23,16 @@ class Sha256 {
   }
 }
 
+/**
+ * The exports of a CommonJS package loaded with `import()`. Node (and tsx) give its named exports
+ * beside `default`; the CLI bundle's chunks (cli/build.mjs, esbuild's splitting) give only
+ * `default`, its `module.exports`: read through the names alone, every `arbfleet remote` command of
+ * the bundle failed with "defaultProvider is not a function".
+ */
+function commonJsExports<T extends object>(module: T): T {
+  return (module as { default?: T }).default ?? module;
+}
+
 function toBytes(data: SourceData): Uint8Array | string {
   if (typeof data === 'string') return data;
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
@@ -64,8 +74,8 @@ export class RemoteApi {
 
   private signerOf(): Promise<SignatureV4> {
     this.signer ??= (async () => {
-      const { SignatureV4 } = await import('@smithy/signature-v4');
-      const credentials = this.options.credentials ?? (await import('@aws-sdk/credential-provider-node')).defaultProvider();
+      const { SignatureV4 } = commonJsExports(await import('@smithy/signature-v4'));
+      const credentials = this.options.credentials ?? commonJsExports(await import('@aws-sdk/credential-provider-node')).defaultProvider();
       return new SignatureV4({ service: 'execute-api', region: this.options.region, credentials, sha256: Sha256 });
     })();
     return this.signer;

@@ -6,6 +6,8 @@
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -32,8 +34,12 @@ function arbfleet(root: string, args: string[], env: Record<string, string> = {}
 }
 
 /** `arbfleet ARGS` as above, started without waiting for it: several may run at once. */
-function arbfleetStarting(root: string, args: string[]): Promise<{ code: number | null; out: string; err: string }> {
-  const child = spawn(process.execPath, [join(root, 'bin', 'arbfleet.mjs'), ...args], { cwd: tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
+function arbfleetStarting(root: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string }> {
+  const child = spawn(process.execPath, [join(root, 'bin', 'arbfleet.mjs'), ...args], {
+    cwd: tmpdir(),
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
@@ -116,6 +122,30 @@ describe('arbfleet runs the CLI bundle: built on first use, rebuilt when a sourc
     expect(text).not.toMatch(/from\s*"node:https?"/);
     expect(arbfleet(root, ['--version']).code).toBe(0);
     expect(statSync(bundle).mtimeMs).toBe(built.mtimeMs);
+  });
+
+  // The signer and the credential chain are CommonJS packages loaded with import() at the first
+  // request: the bundle's chunks give only their default export. Every remote command of the bundle
+  // failed with "defaultProvider is not a function" while the in-process tests (tsx) passed.
+  it('remote from the bundle: its lazily loaded AWS packages sign the request, and the answer is read', { timeout: 120_000 }, async () => {
+    let authorization: string | undefined;
+    const api = createServer((req, res) => {
+      authorization = req.headers.authorization;
+      res.writeHead(404, { 'content-type': 'application/json' }).end(JSON.stringify({ error: 'NotFoundError', message: 'no campaign c-none' }));
+    });
+    await new Promise<void>((listening) => api.listen(0, '127.0.0.1', listening));
+    try {
+      const url = `http://127.0.0.1:${(api.address() as AddressInfo).port}/`;
+      const shown = await arbfleetStarting(root, ['remote', '--url', url, '--region', 'us-east-1', 'show', 'c-none'], {
+        AWS_ACCESS_KEY_ID: 'AKIDBUNDLETEST',
+        AWS_SECRET_ACCESS_KEY: 'not-a-secret',
+      });
+      expect(shown.err).toBe('arbfleet: remote show c-none: no campaign c-none (`arbfleet remote list` lists the campaigns)\n');
+      expect(shown.code).toBe(1);
+      expect(authorization).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDBUNDLETEST\/\d{8}\/us-east-1\/execute-api\/aws4_request, /);
+    } finally {
+      api.close();
+    }
   });
 
   it("--version and --help load no command's code; a command loads its own when it runs", { timeout: 120_000 }, () => {
