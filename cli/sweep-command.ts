@@ -47,6 +47,11 @@ export interface SweepResult {
   maxDrawdownMicros: Micros;
   exits: Record<string, number>;
   currency: string;
+  /**
+   * Its report's verdict (report.json `outcome.acceptance`): rows passed of all, and the criteria
+   * failed; absent without a report. A run whose ledger fails its check is not one to compare by P&L.
+   */
+  acceptance?: { passed: number; total: number; failed: string[] };
   /** The report's execution quality, in total (absent from reports without one). */
   execution?: { fillRatio: number | null; slippageBpsA: number | null; slippageBpsB: number | null; sizes: string; refusedNoSize: number };
 }
@@ -98,6 +103,13 @@ export function sweepConfig(config: Record<string, unknown>, params: Record<stri
   return out;
 }
 
+/** A run's verdict in the sweep's table: `11/11`, or `9/11 ✗ Continuous trades, Every symbol traded`. */
+function acceptanceCell(acceptance: SweepResult['acceptance']): string {
+  if (acceptance === undefined) return '–';
+  const score = `${acceptance.passed}/${acceptance.total}`;
+  return acceptance.failed.length === 0 ? score : `${score} ✗ ${acceptance.failed.join(', ')}`;
+}
+
 /** The sweep's table, in Markdown. */
 export function sweepTable(results: readonly SweepResult[]): string {
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.params)))];
@@ -105,6 +117,7 @@ export function sweepTable(results: readonly SweepResult[]): string {
   const headers = [
     ...keys,
     'status',
+    'acceptance',
     'trades',
     'P&L',
     'P&L/trade',
@@ -126,6 +139,7 @@ export function sweepTable(results: readonly SweepResult[]): string {
   const rows = results.map((r) => [
     ...keys.map((k) => String(r.params[k])),
     r.status,
+    acceptanceCell(r.acceptance),
     String(r.trades),
     formatMoney(r.pnlMicros, r.currency),
     r.pnlPerTradeMicros === null ? '–' : formatMoney(r.pnlPerTradeMicros, r.currency),
@@ -216,12 +230,16 @@ function resultOf(params: Record<string, unknown>, runDir: string, code: number)
   const path = join(runDir, 'report.json');
   if (!existsSync(path)) return { ...empty, status: `no report (exit ${code})` };
   const report = JSON.parse(readFileSync(path, 'utf8')) as CampaignReport;
+  const verdict = report.outcome?.acceptance;
+  const acceptance =
+    verdict === undefined ? {} : { acceptance: { passed: verdict.passed, total: verdict.total, failed: verdict.failedRows.map((row) => row.criterion) } };
   const stats = report.trading?.stats;
-  if (!stats) return { ...empty, status: report.campaign.status, currency: report.totals.realizedPnl.currency };
+  if (!stats) return { ...empty, status: report.campaign.status, currency: report.totals.realizedPnl.currency, ...acceptance };
   return {
     params,
     runDir,
     status: report.campaign.status,
+    ...acceptance,
     trades: stats.trades,
     pnlMicros: stats.pnlMicros,
     pnlPerTradeMicros: stats.pnlPerTradeMicros,

@@ -38,7 +38,9 @@ describe('arbfleet sweep over execution settings', () => {
     expect(depth?.execution?.slippageBpsB).toBeGreaterThan(0.3);
     expect(depth?.execution?.slippageBpsB).toBeLessThan(2);
     const table = cli.stdout();
-    expect(table).toMatch(/^\| execution\.model \| status \| trades \| .* \| fill ratio \| slippage A \/ B \(bps\) \| sizes \| refused no-size \|$/m);
-    expect(table).toMatch(/^\| top \| COMPLETED \| \d+ \| .* \| 100 % \| 0 \/ 0 \| unlimited \| 0 \|$/m);
+    expect(table).toMatch(
+      /^\| execution\.model \| status \| acceptance \| trades \| .* \| fill ratio \| slippage A \/ B \(bps\) \| sizes \| refused no-size \|$/m,
+    );
+    expect(table).toMatch(/^\| top \| COMPLETED \| \d+\/\d+[^|]* \| \d+ \| .* \| 100 % \| 0 \/ 0 \| unlimited \| 0 \|$/m);
   });
 });
