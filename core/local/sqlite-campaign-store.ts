@@ -82,11 +82,11 @@ class RowsAhead<T> {
   }
 
   /** Keeps `rows` (the rows after `last`), parsed; stops, keeping what it read, at one `parse` refuses. */
-  extend(rows: readonly StoredRow[], parse: (text: string) => T): void {
+  extend(rows: readonly StoredRow[], parse: (row: StoredRow) => T): void {
     for (const row of rows) {
       let value: T;
       try {
-        value = parse(row[1]);
+        value = parse(row);
       } catch {
         return;
       }
@@ -99,13 +99,13 @@ class RowsAhead<T> {
    * The records of `rows` (every row now, in key order): a kept record for a row whose key and text
    * are the very ones it was parsed from, else `parse`d (and refused) as ever; the rows are kept as they are now.
    */
-  reread(rows: StoredRow[], parse: (text: string) => T): T[] {
+  reread(rows: StoredRow[], parse: (row: StoredRow) => T): T[] {
     const values = new Array<T>(rows.length);
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i] as StoredRow;
       const kept = this.rows[i];
       // Strings compare by content: a row whose text changed in any byte is parsed again.
-      values[i] = kept !== undefined && kept[0] === row[0] && kept[1] === row[1] ? (this.values[i] as T) : parse(row[1]);
+      values[i] = kept !== undefined && kept[0] === row[0] && kept[1] === row[1] ? (this.values[i] as T) : parse(row);
     }
     this.rows = rows;
     this.values = values;
@@ -322,15 +322,15 @@ export class SqliteCampaignStore implements CampaignStore {
    */
   async readLedger(key: ShardKey): Promise<Fill[]> {
     const rows = this.fillRowsAfter(key, -1);
-    const parse = (text: string) => this.parseFill(key, text);
-    return this.ahead.get(aheadId(key))?.fills.reread(rows, parse) ?? rows.map((row) => parse(row[1]));
+    const parse = (row: StoredRow) => this.fillOf(key, row);
+    return this.ahead.get(aheadId(key))?.fills.reread(rows, parse) ?? rows.map(parse);
   }
 
   /** Every heartbeat of the shard, oldest first; after a `readAhead`, read as `readLedger` reads the ledger. */
   async readHeartbeats(key: ShardKey): Promise<Heartbeat[]> {
     const rows = this.heartbeatRowsAfter(key, -1);
-    const parse = (text: string) => this.parseHeartbeat(key, text);
-    return this.ahead.get(aheadId(key))?.heartbeats.reread(rows, parse) ?? rows.map((row) => parse(row[1]));
+    const parse = (row: StoredRow) => this.parseHeartbeat(key, row[1]);
+    return this.ahead.get(aheadId(key))?.heartbeats.reread(rows, parse) ?? rows.map(parse);
   }
 
   /**
@@ -346,8 +346,8 @@ export class SqliteCampaignStore implements CampaignStore {
     const id = aheadId(key);
     const kept = this.ahead.get(id) ?? { fills: new RowsAhead<Fill>(), heartbeats: new RowsAhead<Heartbeat>() };
     this.ahead.set(id, kept);
-    kept.fills.extend(this.fillRowsAfter(key, kept.fills.last), (text) => this.parseFill(key, text));
-    kept.heartbeats.extend(this.heartbeatRowsAfter(key, kept.heartbeats.last), (text) => this.parseHeartbeat(key, text));
+    kept.fills.extend(this.fillRowsAfter(key, kept.fills.last), (row) => this.fillOf(key, row));
+    kept.heartbeats.extend(this.heartbeatRowsAfter(key, kept.heartbeats.last), (row) => this.parseHeartbeat(key, row[1]));
   }
 
   async readCheckpoint(key: ShardKey): Promise<Checkpoint | undefined> {
@@ -459,7 +459,7 @@ export class SqliteCampaignStore implements CampaignStore {
   }
 
   private fillsAfter(key: ShardKey, afterSeq: number): Fill[] {
-    return this.fillRowsAfter(key, afterSeq).map((row) => this.parseFill(key, row[1]));
+    return this.fillRowsAfter(key, afterSeq).map((row) => this.fillOf(key, row));
   }
 
   /**
@@ -479,8 +479,19 @@ export class SqliteCampaignStore implements CampaignStore {
     return this.database.parseStored(HeartbeatSchema, text, `heartbeat of shard ${key.campaignId}/${key.shardId}`);
   }
 
-  private parseFill(key: ShardKey, text: string): Fill {
-    return this.database.parseStoredFill(text, `fill of shard ${key.campaignId}/${key.shardId}`);
+  /**
+   * A fills row read back: its stored fill, whose `seq` must be the row's (a row whose fill names
+   * another seq was edited by hand: it is refused, not read as the fill it says it is; a tester's
+   * row 3 saying seq 999 passed "Ledger exact").
+   */
+  private fillOf(key: ShardKey, row: StoredRow): Fill {
+    const fill = this.database.parseStoredFill(row[1], `fill of shard ${key.campaignId}/${key.shardId}`);
+    if (fill.seq !== row[0]) {
+      throw new Error(
+        `campaign store ${this.database.path}: a stored fill of shard ${key.campaignId}/${key.shardId} does not match its row (seq: the row's ${row[0]}, the fill's ${fill.seq})`,
+      );
+    }
+    return fill;
   }
 
   private fenceOf(key: ShardKey): FenceRow | undefined {

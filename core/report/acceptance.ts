@@ -497,7 +497,7 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
     target:
       "0 lost, 0 duplicated, 0 uncounted, no decision traded twice; realised P&L from the ledger = the engines'; " +
       "no COMPLETED shard's engine claiming more trades opened or closed than its ledger holds; " +
-      'every close equal to its entry per venue, no entry leg above its order, no leg on a venue without latency better than its decision price, no leg beyond the book by more than it filled',
+      'every close equal to its entry per venue, no entry leg above its order, no leg on a venue without latency better than its decision price, no leg beyond the book by more than it filled, no malformed fill',
     result: ledger.pass
       ? `${formatCount(ledger.fillsInLedger)} fills in ledger = ${formatCount(ledger.fillsCounted)} counted; ${formatCount(ledger.tradesInLedger)} trades (${formatCount(ledger.tradesClosedInLedger)} closed) in the ledger`
       : `${ledger.lost} lost, ${ledger.duplicated} duplicated, ${ledger.uncounted} uncounted` +
@@ -520,6 +520,10 @@ function fillRuleWords(ledger: LedgerCheck): string {
     [ledger.overfilledEntries, 'entry leg(s) filled above their order'],
     [ledger.betterThanDecision, 'leg(s) filled better than their decision price with no latency'],
     [ledger.beyondBookOverruns, 'leg(s) beyond the book by more than they filled, or on an entry'],
+    [
+      ledger.malformedFills,
+      'malformed fill(s) (a reason against its kind, a trade of two symbols or closed before it opened, a symbol or generation not the shard’s)',
+    ],
   ] as const;
   const found = counts.filter(([n]) => n > 0).map(([n, words]) => `${formatCount(n)} ${words}`);
   return found.length === 0 ? '' : `; fills no engine makes: ${found.join(', ')} (${ledger.fillRuleBreaks.join('; ')})`;

@@ -71,6 +71,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         checkpoint: input.checkpoints[s.shardId],
         lastProgress: historyOf(s).at(-1)?.progress,
         latencyMs: executionSettingsOf(campaign.config).latencyMs,
+        shard: { symbols: s.symbols, generation: s.generation },
       }),
     ),
   );

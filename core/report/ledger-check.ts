@@ -41,6 +41,14 @@ export interface ShardLedgerFacts {
   lastProgress: Progress | undefined;
   /** The campaign's `execution.latency` per venue, ms (`executionSettingsOf`): a leg is held to its decision price only at 0. */
   latencyMs: { a: number; b: number };
+  /** The shard as recorded: its symbols (no fill names another) and its generation (no fill was written by a later one). */
+  shard?: ShardShape;
+}
+
+/** What a shard's fills must agree with (`fillRuleBreaksOf`). */
+export interface ShardShape {
+  symbols: readonly string[];
+  generation: number;
 }
 
 /**
@@ -81,7 +89,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   // Only a claim beyond the ledger: a heartbeat is written apart from the ledger, so one that trails it (a final heartbeat
   // lost to a store stall) under-counts innocently, as `lost` counts only fills claimed beyond the ledger.
   const tradesOverclaimed = settled ? Math.max(0, tradesReported - inLedger.trades) + Math.max(0, tradesClosedReported - inLedger.tradesClosed) : 0;
-  const breaks = fillRuleBreaksOf(unique, facts.latencyMs);
+  const breaks = fillRuleBreaksOf(unique, facts.latencyMs, facts.shard);
   return {
     shardId,
     fillsInLedger: ledger.length,
@@ -103,6 +111,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
     overfilledEntries: breaks.overfilledEntries,
     betterThanDecision: breaks.betterThanDecision,
     beyondBookOverruns: breaks.beyondBookOverruns,
+    malformedFills: breaks.malformedFills,
     fillRuleBreaks: breaks.examples.map((e) => `${shardId} ${e}`),
   };
 }
@@ -126,6 +135,7 @@ export interface FillRuleBreaks {
   overfilledEntries: number;
   betterThanDecision: number;
   beyondBookOverruns: number;
+  malformedFills: number;
   /** The first few breaks in words (`trade 1: venue B closed 0.004 of 0.005 opened`). */
   examples: string[];
 }
@@ -144,20 +154,44 @@ const beyond = (x: number, bound: number) => x > bound + FILL_RULE_TOLERANCE * M
  *   only to worse levels: a BUY below its decision price or a SELL above it cannot happen. With a
  *   latency the book may have moved in the leg's favour meanwhile, so such legs are not judged;
  * - a beyond-book overrun: a leg whose `beyondBookQty` is more than the quantity it filled, or one on
- *   an entry (only an exit fills beyond the displayed book, `execution-model.ts`).
+ *   an entry (only an exit fills beyond the displayed book, `execution-model.ts`);
+ * - a malformed fill or trade: an OPEN leg whose reason is an exit's or a CLOSE leg's that is ENTRY;
+ *   a trade whose legs name two symbols, or closed (on a venue) before it opened there; with `shard`,
+ *   a fill of a symbol not the shard's, or written by a generation above the shard's (none ran).
+ * Each found by a tester who edited a real run's `fleet.db` and saw "Ledger exact" pass.
  * Tolerance `FILL_RULE_TOLERANCE`, relative.
  */
-export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }): FillRuleBreaks {
-  const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, beyondBookOverruns: 0, examples: [] };
+export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }, shard?: ShardShape): FillRuleBreaks {
+  const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, beyondBookOverruns: 0, malformedFills: 0, examples: [] };
   const note = (words: string) => {
     if (out.examples.length < FILL_RULE_EXAMPLES) out.examples.push(words);
   };
+  const malformed = (words: string) => {
+    out.malformedFills++;
+    note(words);
+  };
+  const symbols = shard === undefined ? undefined : new Set(shard.symbols);
   // Per trade: OPEN and CLOSE quantity per venue (NaN: no such leg).
   const legs = new Map<number, [number, number, number, number]>();
+  // Per trade: its first leg's symbol, and per venue its entry's and its exit's time.
+  const shapes = new Map<number, { symbol: string; openTs: [number, number]; closeTs: [number, number] }>();
   for (const f of fills) {
     const q = legs.get(f.tradeId) ?? [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
     legs.set(f.tradeId, q);
     q[(f.kind === 'OPEN' ? 0 : 2) + (f.venue === 'A' ? 0 : 1)] = f.qty;
+    let shape = shapes.get(f.tradeId);
+    if (shape === undefined) {
+      shape = { symbol: f.symbol, openTs: [Number.NaN, Number.NaN], closeTs: [Number.NaN, Number.NaN] };
+      shapes.set(f.tradeId, shape);
+    } else if (shape.symbol !== f.symbol) {
+      malformed(`trade ${f.tradeId}: venue ${f.venue}'s ${f.kind === 'OPEN' ? 'entry' : 'exit'} is of ${f.symbol}, the trade of ${shape.symbol}`);
+    }
+    (f.kind === 'OPEN' ? shape.openTs : shape.closeTs)[f.venue === 'A' ? 0 : 1] = f.ts;
+    if ((f.kind === 'OPEN') !== (f.reason === 'ENTRY'))
+      malformed(`trade ${f.tradeId}: venue ${f.venue}'s ${f.kind === 'OPEN' ? 'entry' : 'exit'} gives the reason ${f.reason}`);
+    if (symbols !== undefined && !symbols.has(f.symbol)) malformed(`fill ${f.seq}: ${f.symbol} is not one of the shard's symbols (${[...symbols].join(', ')})`);
+    if (shard !== undefined && f.generation > shard.generation)
+      malformed(`fill ${f.seq}: written by generation ${f.generation}, above the shard's ${shard.generation} (no such generation ran)`);
     if (f.kind === 'OPEN' && f.orderedQty !== undefined && beyond(f.qty, f.orderedQty)) {
       out.overfilledEntries++;
       note(`trade ${f.tradeId}: venue ${f.venue}'s entry filled ${f.qty} of ${f.orderedQty} ordered`);
@@ -180,6 +214,12 @@ export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number;
             `better than its decision ${f.side === 'BUY' ? 'ask' : 'bid'} ${f.decisionPrice} with no latency`,
         );
       }
+    }
+  }
+  for (const [tradeId, { openTs, closeTs }] of shapes) {
+    for (const v of [0, 1]) {
+      if ((closeTs[v] as number) < (openTs[v] as number))
+        malformed(`trade ${tradeId}: venue ${v === 0 ? 'A' : 'B'} closed at ${closeTs[v]}, before it opened at ${openTs[v]}`);
     }
   }
   for (const [tradeId, [openA, openB, closeA, closeB]] of legs) {
@@ -235,6 +275,7 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
     overfilledEntries: sum((c) => c.overfilledEntries),
     betterThanDecision: sum((c) => c.betterThanDecision),
     beyondBookOverruns: sum((c) => c.beyondBookOverruns),
+    malformedFills: sum((c) => c.malformedFills),
     fillRuleBreaks: shards.flatMap((c) => c.fillRuleBreaks).slice(0, FILL_RULE_EXAMPLES),
     pass:
       lost === 0 &&
@@ -243,7 +284,9 @@ export function checkLedgers(shards: readonly ShardLedgerCheck[]): LedgerCheck {
       uncounted === 0 &&
       pnlMismatchMicros === 0 &&
       tradesOverclaimed === 0 &&
-      shards.every((c) => c.partialCloses === 0 && c.overfilledEntries === 0 && c.betterThanDecision === 0 && c.beyondBookOverruns === 0),
+      shards.every(
+        (c) => c.partialCloses === 0 && c.overfilledEntries === 0 && c.betterThanDecision === 0 && c.beyondBookOverruns === 0 && c.malformedFills === 0,
+      ),
     shards: [...shards],
   };
 }

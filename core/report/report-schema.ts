@@ -148,6 +148,8 @@ export const ShardLedgerCheckSchema = z
     overfilledEntries: z.number().int().nonnegative(),
     betterThanDecision: z.number().int().nonnegative(),
     beyondBookOverruns: z.number().int().nonnegative().default(0),
+    /** Fills of a malformed shape (`fillRuleBreaksOf`: reason against kind, a trade of two symbols or closed before it opened, a symbol or generation not the shard's; 0 in a report written before it was checked). */
+    malformedFills: z.number().int().nonnegative().default(0),
     /** The first few of those in words, each naming its shard, trade and venue. */
     fillRuleBreaks: z.array(z.string()),
   })

@@ -33,7 +33,7 @@ function openTempStore(): { store: SqliteCampaignStore; clock: VirtualClock; pat
 async function oneShardStore(): Promise<{ opened: ReturnType<typeof openTempStore>; key: { campaignId: string; shardId: string }; port: ShardPersistence }> {
   const opened = openTempStore();
   const { campaign, shards } = newCampaign('c1', 1);
-  await opened.store.createCampaign(campaign, shards);
+  await opened.store.createCampaign(campaign, [{ ...shards[0]!, symbols: ['BTC'] }]); // the fills' symbol (`fill`)
   const key = { campaignId: 'c1', shardId: 'shard-0' };
   const port = opened.store.forTask(key, 0);
   await port.restore();
@@ -172,6 +172,12 @@ describe('SqliteCampaignStore file', () => {
         raw.prepare('UPDATE fills SET fill = ? WHERE seq = 5').run(original);
         expect(await opened.store.readLedger(key)).toEqual(written);
       }
+      // A well-formed fill under another seq than its row's (row 5 saying 999): refused, read ahead or not.
+      corrupt("json_set(fill, '$.seq', 999)");
+      const mismatch = `campaign store ${opened.path}: a stored fill of shard c1/shard-0 does not match its row (seq: the row's 5, the fill's 999)`;
+      await expect(opened.store.readLedger(key)).rejects.toThrow(mismatch);
+      opened.store.readAhead(key);
+      await expect(opened.store.readLedger(key)).rejects.toThrow(mismatch);
     } finally {
       raw.close();
     }

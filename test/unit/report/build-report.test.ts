@@ -394,6 +394,7 @@ describe('buildReport: ledger check', () => {
     const ledger = run.ledgers['shard-000']!;
     const again = ledger.filter((f) => f.tradeId <= 1).map((f, i) => ({ ...f, seq: ledger.length + i, tradeId: 100 + f.tradeId, generation: 1 }));
     ledger.push(...again);
+    run.shards.find((s) => s.shardId === 'shard-000')!.generation = 1; // generation 1 ran
     const checkpoint = run.checkpoints['shard-000']!;
     checkpoint.fillsA += 4;
     checkpoint.fillsB += 4;

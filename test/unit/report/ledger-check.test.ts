@@ -181,8 +181,10 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       overfilledEntries: 0,
       betterThanDecision: 0,
       beyondBookOverruns: 0,
+      malformedFills: 0,
       examples: [],
     });
+    expect(fillRuleBreaksOf(s4Ledger(), noLatency, { symbols: ['BTC'], generation: 0 }).malformedFills).toBe(0);
     const rounded = s4Ledger();
     // A volume-weighted mean of levels at the top landing one ulp better; a sum of parts one ulp past the order.
     Object.assign(rounded[4]!, { price: 100_009_999.99999999 });
@@ -199,6 +201,7 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       overfilledEntries: 0,
       betterThanDecision: 1,
       beyondBookOverruns: 0,
+      malformedFills: 0,
       examples: [
         "trade 1: venue B's exit sold at 124987.5, better than its decision bid 99990 with no latency",
         'trade 1: venue B closed 0.004 of 0.004999999999999999 opened',
@@ -234,6 +237,38 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       "trade 0: venue B's entry carries a quantity beyond the book (0): only an exit fills beyond it",
       "trade 0: venue B's exit took 0.02 beyond the book of the 0.01 it filled",
     ]);
+  });
+
+  it('FAILS each malformed fill a tester made by hand in a real run’s fleet.db (each passed 11/11)', () => {
+    const shard = { symbols: ['BTC', 'XRP'], generation: 0 };
+    const edited = (edit: (ledger: Fill[]) => void) => {
+      const ledger = s4Ledger();
+      edit(ledger);
+      return fillRuleBreaksOf(ledger, noLatency, shard);
+    };
+    const cases: [string, (ledger: Fill[]) => void, string][] = [
+      ['a close leg of another symbol', (l) => Object.assign(l[5]!, { symbol: 'XRP' }), "trade 0: venue B's exit is of XRP, the trade of BTC"],
+      ['a trade closed before it opened', (l) => Object.assign(l[4]!, { ts: 1000 }), 'trade 0: venue A closed at 1000, before it opened at 1700000000000'],
+      ['an entry with an exit’s reason', (l) => Object.assign(l[0]!, { reason: 'TAKE_PROFIT' }), "trade 0: venue A's entry gives the reason TAKE_PROFIT"],
+      ['an exit with the entry’s reason', (l) => Object.assign(l[6]!, { reason: 'ENTRY' }), "trade 1: venue A's exit gives the reason ENTRY"],
+      [
+        'a trade of a symbol not the shard’s',
+        (l) => {
+          for (const f of l) if (f.tradeId === 0) f.symbol = 'ETH';
+        },
+        "fill 0: ETH is not one of the shard's symbols (BTC, XRP)",
+      ],
+      [
+        'a fill written by a generation that never ran',
+        (l) => Object.assign(l[3]!, { generation: 5 }),
+        "fill 3: written by generation 5, above the shard's 0 (no such generation ran)",
+      ],
+    ];
+    for (const [what, edit, words] of cases) {
+      const found = edited(edit);
+      expect(found.malformedFills, what).toBeGreaterThan(0);
+      expect(found.examples, what).toContain(words);
+    }
   });
 
   it('names the breaks in the Ledger exact row and fails it, the counts agreeing', () => {
