@@ -166,12 +166,17 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     return code;
   }
   const ended = outcome.ended;
-  const files = await (await reportFiles()).writeReportFiles(fleet.store, campaign.campaignId, runDir, systemClock.now());
+  // A run folder that cannot take the report (its disk full) has it written under the temporary folder, and says where.
+  const files = await writeReportWhereItFits(fleet.store, campaign.campaignId, runDir, systemClock.now(), 'the report');
   await server?.close();
   await fleet.close();
   stopTasksAtExit();
   stops.uninstall();
   lock.release();
+  if (files === undefined) {
+    process.stderr.write(`arbfleet: the campaign ended ${ended.status}, but its report could not be written anywhere (above)\n`);
+    return CLI_EXIT.FAILED;
+  }
   const r = files.report;
   const summary = runSummaryLines({ report: r, status: ended.status, endReason: ended.endReason, signal: stops.signal, files }, terminalPaint(process.stderr));
   process.stderr.write(`${summary.join('\n')}\n`);
@@ -290,23 +295,40 @@ async function abandon(fleet: LocalFleet, campaignId: string, runDir: string, ca
   fleet.detach();
   process.stderr.write(`arbfleet: FAILED: ${cause.message}\n`);
   await fleet.launcher.stopAll(`campaign abandoned: ${cause.message}`).catch(() => undefined);
-  const now = systemClock.now();
-  const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
-  for (const dir of [runDir, fallback]) {
-    try {
-      const files = await (await reportFiles()).writeReportFiles(fleet.store, campaignId, dir, now);
-      process.stderr.write(`arbfleet: the report as the store last recorded it (not a final one):\n  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`);
-      break;
-    } catch (error) {
-      process.stderr.write(`arbfleet: could not write the report to ${dir}: ${error instanceof Error ? error.message : String(error)}\n`);
-    }
-  }
+  const files = await writeReportWhereItFits(fleet.store, campaignId, runDir, systemClock.now(), 'the report');
+  if (files !== undefined)
+    process.stderr.write(`arbfleet: the report as the store last recorded it (not a final one):\n  ${files.markdown}\n  ${files.html}\n  ${files.json}\n`);
   try {
     fleet.store.close();
   } catch {
     // the store's file is what failed: nothing more to save
   }
   return CLI_EXIT.FAILED;
+}
+
+/**
+ * Writes the campaign's report to `runDir`, or, when that cannot be written (a full disk), to
+ * `<tmp>/arbfleet-<campaign>`; each failure said on stderr, and the fallback folder named as `what`.
+ * @returns the files written, or undefined when neither folder took them.
+ */
+async function writeReportWhereItFits(
+  store: SqliteCampaignStore,
+  campaignId: string,
+  runDir: string,
+  now: number,
+  what: string,
+): Promise<Awaited<ReturnType<ReportFilesModule['writeReportFiles']>> | undefined> {
+  const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
+  for (const dir of [runDir, fallback]) {
+    try {
+      const files = await (await reportFiles()).writeReportFiles(store, campaignId, dir, now);
+      if (dir === fallback) process.stderr.write(`arbfleet: ${what} written to ${fallback} instead\n`);
+      return files;
+    } catch (error) {
+      process.stderr.write(`arbfleet: could not write the report to ${dir}: ${error instanceof Error ? error.message : String(error)}\n`);
+    }
+  }
+  return undefined;
 }
 
 /** `arbfleet report DIR`: writes DIR's report files again from its database; prints their paths. */

@@ -5,7 +5,7 @@
  * say why, keep what report it can, and never log the same error four times a second.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -14,11 +14,17 @@ import { waitFor } from '../support/engine-process.js';
 
 const mounts: string[] = [];
 
-/** A run folder on a tmpfs of `size` (root only: the tests and CI run as root). */
-function tinyDisk(size = '1m'): string {
+/**
+ * A run folder on a tmpfs of `size` (root only: the tests and CI run as root), `taken` bytes of it
+ * already used by a filler: the control plane checkpoints the store's WAL every second, so a run
+ * alone keeps its store small and fills 1 MiB only past half a minute (this test's SIGTERM case
+ * waited 60 s for it in vain); with 600 KB taken it fills within seconds.
+ */
+function tinyDisk(size = '1m', taken = 600_000): string {
   const dir = mkdtempSync(join(tmpdir(), 'arbfleet-tiny-disk-'));
   execFileSync('mount', ['-t', 'tmpfs', '-o', `size=${size}`, 'tmpfs', dir]);
   mounts.push(dir);
+  writeFileSync(join(dir, 'filler'), Buffer.alloc(taken));
   mkdirSync(join(dir, 'run'));
   return join(dir, 'run');
 }
