@@ -12,15 +12,18 @@ export interface VenueTimes {
   a: number;
   b: number;
   fx: number;
+  /** The latest `eventTime` taken (-Infinity: none yet). */
+  eventTime: number;
 }
 
 export function noVenueTimes(): VenueTimes {
-  return { a: Number.NaN, b: Number.NaN, fx: Number.NaN };
+  return { a: Number.NaN, b: Number.NaN, fx: Number.NaN, eventTime: Number.NEGATIVE_INFINITY };
 }
 
 /**
  * Checks one `progress` against the task protocol's ordering rules (`docs/task-protocol.md`), after
- * its schema: `counter` never goes back (against `latest`, the last progress taken); a venue's
+ * its schema: `counter` never goes back (against `latest`, the last progress taken), nor does
+ * `eventTime` (against the latest given, `seen.eventTime`); a venue's
  * `lastUpdateAt` comes with the message's `eventTime` and is never later than it (an update later
  * than the time the engine stands at would read as 0 s old, fresh whatever happened: the report's
  * age is `eventTime − lastUpdateAt`), and never goes back, not even to none, from the latest taken
@@ -31,6 +34,11 @@ export function noVenueTimes(): VenueTimes {
 export function progressProblem(progress: ProgressMessage, latest: ProgressMessage | undefined, seen: VenueTimes): string | undefined {
   if (latest !== undefined && progress.counter < latest.counter) {
     return `progress message: counter: expected ${latest.counter} or more (it never goes back), found ${progress.counter}`;
+  }
+  // The time the engine stands at only moves on: an event time that went back would read old
+  // quotes as fresh and a window's end as reached before its data was played. A message may leave it out.
+  if (progress.eventTime !== undefined && progress.eventTime < seen.eventTime) {
+    return `progress message: eventTime: expected ${seen.eventTime} or later (it never goes back), found ${progress.eventTime}`;
   }
   const venues = progress.venues;
   if (venues === undefined) return undefined;
@@ -54,6 +62,7 @@ export function progressProblem(progress: ProgressMessage, latest: ProgressMessa
 
 /** Takes the venue times of a `progress` that passed `progressProblem` as the latest seen. */
 export function noteVenueTimes(progress: ProgressMessage, seen: VenueTimes): void {
+  if (progress.eventTime !== undefined) seen.eventTime = progress.eventTime;
   const venues = progress.venues;
   if (venues === undefined) return;
   for (const name of VENUES) {

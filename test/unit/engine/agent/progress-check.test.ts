@@ -37,6 +37,16 @@ function firstProblem(messages: ProgressMessage[]): string | undefined {
 }
 
 describe('progress ordering rules', () => {
+  it('refuses an event time that goes back, even across a message without one; takes one that stands still or moves on', () => {
+    expect(firstProblem([progress(1, { eventTime: T }), progress(2, { eventTime: T }), progress(3), progress(4, { eventTime: T + 1 })])).toBeUndefined();
+    expect(firstProblem([progress(1, { eventTime: T + 5_000 }), progress(2, { eventTime: T })])).toBe(
+      `progress message: eventTime: expected ${T + 5_000} or later (it never goes back), found ${T}`,
+    );
+    expect(firstProblem([progress(1, { eventTime: T + 5_000 }), progress(2), progress(3, { eventTime: T })])).toBe(
+      `progress message: eventTime: expected ${T + 5_000} or later (it never goes back), found ${T}`,
+    );
+  });
+
   it('takes venue times at or before the event time, moving on or standing still, and messages without venues at any time', () => {
     expect(
       firstProblem([
