@@ -13,6 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { campaignFromObject, parseConfigText, withLinesOf } from '../core/config/load-config.js';
 import type { Campaign } from '../core/config/resolve-campaign.js';
 import { planShards } from '../core/fleet/shard-planner.js';
+import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { replaySourceIssues } from '../core/data/source-check.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
@@ -337,6 +338,10 @@ export async function reportCommand(dir: string, options: { campaign?: string } 
   try {
     const files = await (await reportFiles()).writeReportFiles(store, campaignId, outDir, systemClock.now());
     process.stdout.write(`${files.markdown}\n${files.html}\n${files.json}\n${files.events}\n`);
+    const status = files.report.campaign.status;
+    if (!isTerminalCampaign(status)) {
+      process.stderr.write(`arbfleet: campaign ${campaignId} is ${status}: this report is as of now, not its final one (its rows judge a run not yet ended)\n`);
+    }
   } finally {
     store.close();
   }

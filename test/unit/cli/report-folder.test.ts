@@ -4,7 +4,7 @@
  * Now the campaign is given with `--campaign` (refused, exit 2, listing the campaigns, when missing
  * or unknown), and its report is written where serve writes it, `<data>/campaigns/<id>/`.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -49,13 +49,21 @@ describe('report and trades on a serve data folder', () => {
   it('with --campaign: the report written to <data>/campaigns/<id>/, and the blotter read', async () => {
     const dir = await serveFolder();
     const printed: string[] = [];
+    const said: string[] = [];
     const write = process.stdout.write;
+    const writeErr = process.stderr.write;
     process.stdout.write = ((text: string) => printed.push(text) > 0) as typeof process.stdout.write;
+    process.stderr.write = ((text: string) => said.push(text) > 0) as typeof process.stderr.write;
     try {
       expect(await reportCommand(dir, { campaign: 'c-two' })).toBe(CLI_EXIT.OK);
     } finally {
       process.stdout.write = write;
+      process.stderr.write = writeErr;
     }
+    // Its campaign has not ended (the builder's records are not terminal): said, so the report is not taken for the final one.
+    const status = JSON.parse(readFileSync(join(dir, 'campaigns', 'c-two', 'report.json'), 'utf8')).campaign.status as string;
+    expect(['COMPLETED', 'FAILED', 'CANCELLED']).not.toContain(status);
+    expect(said.join('')).toBe(`arbfleet: campaign c-two is ${status}: this report is as of now, not its final one (its rows judge a run not yet ended)\n`);
     for (const file of ['report.md', 'report.html', 'report.json', 'events.jsonl']) expect(existsSync(join(dir, 'campaigns', 'c-two', file)), file).toBe(true);
     expect(printed.join('')).toContain(join(dir, 'campaigns', 'c-two', 'report.md'));
     let blotter = '';
