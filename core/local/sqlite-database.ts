@@ -33,8 +33,9 @@ export const WAL_AUTOCHECKPOINT_PAGES = 1000;
  * 4 KiB page): the control plane checkpoints it every `CONTROL_PLANE_WAL_CHECKPOINT_MS` (PASSIVE,
  * on its own core, `LocalFleet`), so an engine's commit does not copy the WAL back on its loop
  * (3 months of 5-minute candles: its 17,236 fills committed in batches of 2,048 through this store
- * took 250 ms with the checkpoints on the commits, 145 ms without, in a micro-bench run three times
- * on a loaded machine). The bound stays for an engine whose control plane is gone.
+ * took 254–270 ms with the checkpoints on the commits, 143–152 ms without in two of three runs
+ * (318 ms in the third), a micro-bench on a loaded machine). The bound stays for an engine whose
+ * control plane is gone.
  */
 export const ENGINE_WAL_AUTOCHECKPOINT_PAGES = 8192;
 
