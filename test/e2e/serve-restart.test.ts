@@ -93,10 +93,10 @@ describe('arbfleet serve', () => {
     );
     expect(ended.campaign).toMatchObject({ status: 'COMPLETED', scheduleId: 'soak' });
     expect(ended.shards.every((s: any) => s.restarts.length === 0 && s.generation === 0)).toBe(true);
-    const events = join(data, 'campaigns', campaignId, 'events.jsonl'); // the report's last file
-    await waitFor('the report', () => (existsSync(events) ? true : undefined), 5_000);
-    expect(existsSync(join(data, 'campaigns', campaignId, 'report.json'))).toBe(true);
-    expect(readFileSync(events, 'utf8')).toContain('control-plane.resumed');
+    const report = join(data, 'campaigns', campaignId, 'report.json'); // renamed into place after the report's other files
+    await waitFor('the report', () => (existsSync(report) ? true : undefined), 5_000);
+    expect(JSON.parse(readFileSync(report, 'utf8')).campaign.status).toBe('COMPLETED');
+    expect(readFileSync(join(data, 'campaigns', campaignId, 'events.jsonl'), 'utf8')).toContain('control-plane.resumed');
     // Its tasks' logs and health files in its own folder: another campaign's shard-000 has its own.
     expect(readFileSync(join(data, 'campaigns', campaignId, 'tasks', 'shard-000.g0.log'), 'utf8')).toMatch(/shard started/);
     expect(existsSync(join(data, 'campaigns', campaignId, 'tasks', 'shard-000.health.json'))).toBe(true);
