@@ -8,6 +8,7 @@ import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import { ENGINE_EXIT } from '../exit-codes.js';
 import { isVirtualClock, type CampaignRecord, type Heartbeat, type RestartCause, type ShardRecord } from '../model/records.js';
 import type { Fill } from '../model/fill.js';
+import { heartbeatContradictions } from './heartbeat-consistency.js';
 import { longestHeartbeatGap, notYetRunning, type HeartbeatGap } from './heartbeat-gaps.js';
 import type { ReportConfig } from './report-config.js';
 import { formatCount, formatInstant, formatLatencyUs, formatMoney, formatNumber, formatOffset, formatSeconds } from './report-format.js';
@@ -253,16 +254,20 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
   const base = {
     id: 'monitoring',
     criterion: 'Monitoring on',
-    target: `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter), its engine's progress in them`,
+    target:
+      `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter), its engine's progress in them; ` +
+      "no heartbeat its shard's record contradicts (a generation that never ran or was replaced, two writers in one generation, a writer's counts going back)",
   } as const;
   // Beats without engine progress for longer than staleAfter: the agent alive, its engine never running.
   const idle = withoutEngineProgress(shards, histories, config.staleAfterSec);
-  if (silent.length > 0 || late.length > 0 || idle.length > 0 || lostAtEnd.length > 0) {
+  const contradicted = heartbeatContradictions(shards, histories);
+  if (silent.length > 0 || late.length > 0 || idle.length > 0 || lostAtEnd.length > 0 || contradicted.length > 0) {
     const problems = [
       ...late.map((g) => `${g.shardId} gen ${g.generation}: ${formatNumber(g.gapSec ?? 0, 1)} s silent from ${offsetOf(g, window)}`),
       ...lostAtEnd,
       ...silent.map((g) => `${g.shardId} never heartbeated`),
       ...idle,
+      ...contradicted,
     ];
     return { ...base, result: problems.join('; '), pass: false };
   }
@@ -522,7 +527,7 @@ function fillRuleWords(ledger: LedgerCheck): string {
     [ledger.beyondBookOverruns, 'leg(s) beyond the book by more than they filled, or on an entry'],
     [
       ledger.malformedFills,
-      'malformed fill(s) (a reason against its kind, a trade of two symbols or closed before it opened, a symbol or generation not the shard’s)',
+      'malformed fill(s) (a reason against its kind, a trade of two symbols or closed before it opened, an exit on its entry’s side, a symbol or generation not the shard’s, a fee not the venue’s)',
     ],
   ] as const;
   const found = counts.filter(([n]) => n > 0).map(([n, words]) => `${formatCount(n)} ${words}`);

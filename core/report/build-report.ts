@@ -10,7 +10,7 @@ import type { Fill } from '../model/fill.js';
 import type { CampaignStore } from '../ports.js';
 import { assessAcceptance } from './acceptance.js';
 import { heartbeatHistoryOf } from './heartbeat-history.js';
-import { checkLedgers, checkShardLedger } from './ledger-check.js';
+import { checkLedgers, checkShardLedger, feesBpsOf } from './ledger-check.js';
 import { engineThatRan, reportConfigOf } from './report-config.js';
 import {
   LATENCY_HISTOGRAM_RULE,
@@ -72,6 +72,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         lastProgress: historyOf(s).at(-1)?.progress,
         latencyMs: executionSettingsOf(campaign.config).latencyMs,
         shard: { symbols: s.symbols, generation: s.generation },
+        ...feesBpsOf(campaign.config),
       }),
     ),
   );
@@ -126,7 +127,10 @@ export function buildReport(input: ReportInput): CampaignReport {
         `symbol's premium deviation ≥ ${OPPORTUNITY_MULTIPLE} × (entryBps + both taker fees), or when nothing there was refused or closed and no ` +
         'heartbeat reported a premium deviation (not judged: a quiet market cannot be told from an engine that stopped trading); otherwise a tail ' +
         'without entries is a quiet market.',
-      'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart.',
+      'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart. ' +
+        "A heartbeat its shard's record contradicts fails it: a generation above the shard's, an older generation's after a newer one's, a second " +
+        'writer in one generation (each engine process has its own, and the store refuses any other), a writer whose turns, fills made or last ' +
+        'committed fill went back.',
       "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint; reported = what its last heartbeat carried (fills made once " +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
         "an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade's (symbol, event time, each leg's " +
@@ -135,7 +139,9 @@ export function buildReport(input: ReportInput): CampaignReport {
         "Fills are held to rules every correct engine meets (relative tolerance 1e-9: floating-point rounding of sums of levels): a trade's CLOSE " +
         'leg on a venue moves the quantity its OPEN leg there did (a partial close leaves a position open); no OPEN leg fills above its orderedQty; ' +
         'on a venue with execution.latency 0 no leg fills better than its decisionPrice (the top of the book it was decided and filled on: a BUY ' +
-        'not below it, a SELL not above it; with a latency the book may move in its favour, so those legs are not judged).',
+        'not below it, a SELL not above it; with a latency the book may move in its favour, so those legs are not judged); a trade buys on one ' +
+        "venue and sells on the other, and each exit takes the other side of its entry there; each leg's fee is qty × price × its venue's " +
+        'takerFeeBps / 10⁴.',
       ...TRADING_NOTES,
       ...EXECUTION_NOTES,
     ],

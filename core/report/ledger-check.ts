@@ -43,6 +43,22 @@ export interface ShardLedgerFacts {
   latencyMs: { a: number; b: number };
   /** The shard as recorded: its symbols (no fill names another) and its generation (no fill was written by a later one). */
   shard?: ShardShape;
+  /** The campaign's `venues.a/b.takerFeeBps`: every leg's fee is its notional at its venue's rate (not judged when absent). */
+  feesBps?: VenueFeesBps;
+}
+
+/** Taker fee per venue, bps of a leg's notional (`venues.a.takerFeeBps`, `venues.b.takerFeeBps`). */
+export interface VenueFeesBps {
+  a: number;
+  b: number;
+}
+
+/** `{ feesBps }` from a stored campaign config's `venues` (read leniently), or nothing when either venue lacks a fee. */
+export function feesBpsOf(config: Record<string, unknown>): { feesBps?: VenueFeesBps } {
+  const venues = config.venues as { a?: { takerFeeBps?: unknown }; b?: { takerFeeBps?: unknown } } | undefined;
+  const a = venues?.a?.takerFeeBps;
+  const b = venues?.b?.takerFeeBps;
+  return typeof a === 'number' && typeof b === 'number' ? { feesBps: { a, b } } : {};
 }
 
 /** What a shard's fills must agree with (`fillRuleBreaksOf`). */
@@ -89,7 +105,7 @@ export function checkShardLedger(facts: ShardLedgerFacts): ShardLedgerCheck {
   // Only a claim beyond the ledger: a heartbeat is written apart from the ledger, so one that trails it (a final heartbeat
   // lost to a store stall) under-counts innocently, as `lost` counts only fills claimed beyond the ledger.
   const tradesOverclaimed = settled ? Math.max(0, tradesReported - inLedger.trades) + Math.max(0, tradesClosedReported - inLedger.tradesClosed) : 0;
-  const breaks = fillRuleBreaksOf(unique, facts.latencyMs, facts.shard);
+  const breaks = fillRuleBreaksOf(unique, facts.latencyMs, facts.shard, facts.feesBps);
   return {
     shardId,
     fillsInLedger: ledger.length,
@@ -157,11 +173,16 @@ const beyond = (x: number, bound: number) => x > bound + FILL_RULE_TOLERANCE * M
  *   an entry (only an exit fills beyond the displayed book, `execution-model.ts`);
  * - a malformed fill or trade: an OPEN leg whose reason is an exit's or a CLOSE leg's that is ENTRY;
  *   a trade whose legs name two symbols, or closed (on a venue) before it opened there; with `shard`,
- *   a fill of a symbol not the shard's, or written by a generation above the shard's (none ran).
+ *   a fill of a symbol not the shard's, or written by a generation above the shard's (none ran); a
+ *   trade whose two entry legs take the same side, or whose exit on a venue takes its entry's side
+ *   there (it doubles the position instead of closing it); with `feesBps`, a leg whose fee is not
+ *   its notional (qty × price) at its venue's taker fee (every engine charges it so:
+ *   `paper-execution.ts`, `examples/python-engine/paper.py`): fees wrong by a factor, with the
+ *   engine's P&L agreeing, scored 11/11.
  * Each found by a tester who edited a real run's `fleet.db` and saw "Ledger exact" pass.
  * Tolerance `FILL_RULE_TOLERANCE`, relative.
  */
-export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }, shard?: ShardShape): FillRuleBreaks {
+export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number; b: number }, shard?: ShardShape, feesBps?: VenueFeesBps): FillRuleBreaks {
   const out: FillRuleBreaks = { partialCloses: 0, overfilledEntries: 0, betterThanDecision: 0, beyondBookOverruns: 0, malformedFills: 0, examples: [] };
   const note = (words: string) => {
     if (out.examples.length < FILL_RULE_EXAMPLES) out.examples.push(words);
@@ -173,20 +194,37 @@ export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number;
   const symbols = shard === undefined ? undefined : new Set(shard.symbols);
   // Per trade: OPEN and CLOSE quantity per venue (NaN: no such leg).
   const legs = new Map<number, [number, number, number, number]>();
-  // Per trade: its first leg's symbol, and per venue its entry's and its exit's time.
-  const shapes = new Map<number, { symbol: string; openTs: [number, number]; closeTs: [number, number] }>();
+  // Per trade: its first leg's symbol, and per venue its entry's and its exit's time and side.
+  const shapes = new Map<
+    number,
+    {
+      symbol: string;
+      openTs: [number, number];
+      closeTs: [number, number];
+      openSide: [Fill['side'] | null, Fill['side'] | null];
+      closeSide: [Fill['side'] | null, Fill['side'] | null];
+    }
+  >();
   for (const f of fills) {
     const q = legs.get(f.tradeId) ?? [Number.NaN, Number.NaN, Number.NaN, Number.NaN];
     legs.set(f.tradeId, q);
     q[(f.kind === 'OPEN' ? 0 : 2) + (f.venue === 'A' ? 0 : 1)] = f.qty;
     let shape = shapes.get(f.tradeId);
     if (shape === undefined) {
-      shape = { symbol: f.symbol, openTs: [Number.NaN, Number.NaN], closeTs: [Number.NaN, Number.NaN] };
+      shape = { symbol: f.symbol, openTs: [Number.NaN, Number.NaN], closeTs: [Number.NaN, Number.NaN], openSide: [null, null], closeSide: [null, null] };
       shapes.set(f.tradeId, shape);
     } else if (shape.symbol !== f.symbol) {
       malformed(`trade ${f.tradeId}: venue ${f.venue}'s ${f.kind === 'OPEN' ? 'entry' : 'exit'} is of ${f.symbol}, the trade of ${shape.symbol}`);
     }
     (f.kind === 'OPEN' ? shape.openTs : shape.closeTs)[f.venue === 'A' ? 0 : 1] = f.ts;
+    (f.kind === 'OPEN' ? shape.openSide : shape.closeSide)[f.venue === 'A' ? 0 : 1] = f.side;
+    if (feesBps !== undefined) {
+      const due = f.qty * f.price * ((f.venue === 'A' ? feesBps.a : feesBps.b) / 1e4);
+      if (beyond(f.fee, due) || beyond(due, f.fee))
+        malformed(
+          `fill ${f.seq}: trade ${f.tradeId}'s venue ${f.venue} fee ${f.fee}, not ${due} (${f.qty} × ${f.price} at ${f.venue === 'A' ? feesBps.a : feesBps.b} bps)`,
+        );
+    }
     if ((f.kind === 'OPEN') !== (f.reason === 'ENTRY'))
       malformed(`trade ${f.tradeId}: venue ${f.venue}'s ${f.kind === 'OPEN' ? 'entry' : 'exit'} gives the reason ${f.reason}`);
     if (symbols !== undefined && !symbols.has(f.symbol)) malformed(`fill ${f.seq}: ${f.symbol} is not one of the shard's symbols (${[...symbols].join(', ')})`);
@@ -216,10 +254,15 @@ export function fillRuleBreaksOf(fills: readonly Fill[], latencyMs: { a: number;
       }
     }
   }
-  for (const [tradeId, { openTs, closeTs }] of shapes) {
+  for (const [tradeId, { openTs, closeTs, openSide, closeSide }] of shapes) {
+    if (openSide[0] !== null && openSide[0] === openSide[1]) malformed(`trade ${tradeId}: both entry legs ${openSide[0] === 'BUY' ? 'bought' : 'sold'}`);
     for (const v of [0, 1]) {
       if ((closeTs[v] as number) < (openTs[v] as number))
         malformed(`trade ${tradeId}: venue ${v === 0 ? 'A' : 'B'} closed at ${closeTs[v]}, before it opened at ${openTs[v]}`);
+      if (closeSide[v] !== null && closeSide[v] === openSide[v])
+        malformed(
+          `trade ${tradeId}: venue ${v === 0 ? 'A' : 'B'}'s exit ${closeSide[v] === 'BUY' ? 'bought' : 'sold'} as its entry did: it adds to the position instead of closing it`,
+        );
     }
   }
   for (const [tradeId, [openA, openB, closeA, closeB]] of legs) {

@@ -419,7 +419,10 @@ describe('buildReport: ledger check', () => {
       .map((f) => (f.kind === 'CLOSE' ? { ...f, symbol: 'SYM0', ts: T0 + 99 * SEC, eventTs: T0 + 99 * SEC, price: 100 } : { ...f, symbol: 'SYM0' }));
     expect(repeatedDecisionsOf(twoClosedAtOnce)).toBe(0);
     // The same trades at another price (a different decision at the same time) are not a repeat.
-    for (const f of again) f.price += 0.01;
+    for (const f of again) {
+      f.price += 0.01;
+      f.fee = f.qty * f.price * ((f.venue === 'A' ? 5 : 4) / 1e4); // the fixture's taker fees on the new price
+    }
     last.realizedPnlMicros = realizedMicrosOf(ledger);
     expect(buildReport(run).ledger).toMatchObject({ repeatedDecisions: 0, pass: true });
   });

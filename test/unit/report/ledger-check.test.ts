@@ -259,6 +259,12 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
         "fill 0: ETH is not one of the shard's symbols (BTC, XRP)",
       ],
       [
+        'an exit taking its entry’s side (adding to the position)',
+        (l) => Object.assign(l[4]!, { side: 'SELL' }),
+        "trade 0: venue A's exit sold as its entry did: it adds to the position instead of closing it",
+      ],
+      ['two entry legs on one side', (l) => Object.assign(l[1]!, { side: 'SELL' }), 'trade 0: both entry legs sold'],
+      [
         'a fill written by a generation that never ran',
         (l) => Object.assign(l[3]!, { generation: 5 }),
         "fill 3: written by generation 5, above the shard's 0 (no such generation ran)",
@@ -269,6 +275,27 @@ describe('fills no correct engine makes (fillRuleBreaksOf)', () => {
       expect(found.malformedFills, what).toBeGreaterThan(0);
       expect(found.examples, what).toContain(words);
     }
+  });
+
+  it('FAILS fees wrong by a factor with the engine’s P&L agreeing (a tester’s edit of a real run: 11/11 before); passes the fees the config states', () => {
+    const run = campaignRun();
+    expect(buildReport(run).ledger.pass).toBe(true);
+    // Every fee of shard-000 ten times the venue's taker fee, the engine's final P&L claim recomputed to agree.
+    for (const f of run.ledgers['shard-000']!) f.fee *= 10;
+    amendLastHeartbeat(run, 'shard-000', (progress) => {
+      progress.realizedPnlMicros = realizedMicrosOf(run.ledgers['shard-000']!);
+    });
+    const report = buildReport(run);
+    expect(report.ledger).toMatchObject({ pass: false, lost: 0, duplicated: 0, uncounted: 0, pnlMismatchMicros: 0 });
+    expect(report.ledger.malformedFills).toBe(run.ledgers['shard-000']!.length);
+    expect(ledgerRow(report).result).toContain("shard-000 fill 0: trade 0's venue A fee 5, not 0.5 (10 × 100 at 5 bps)");
+    // A fee a rounding off the rate is the engine's float product, not a break.
+    const close = campaignRun();
+    for (const f of close.ledgers['shard-000']!) f.fee *= 1 + 1e-12;
+    expect(buildReport(close).ledger.pass).toBe(true);
+    // Without the venues' fees in the config, fees are not judged.
+    expect(fillRuleBreaksOf(run.ledgers['shard-000']!, noLatency).malformedFills).toBe(0);
+    expect(fillRuleBreaksOf(run.ledgers['shard-000']!, noLatency, undefined, { a: 50, b: 40 }).malformedFills).toBe(0);
   });
 
   it('names the breaks in the Ledger exact row and fails it, the counts agreeing', () => {

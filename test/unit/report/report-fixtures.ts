@@ -243,7 +243,8 @@ function leg(
     reason: kind === 'OPEN' ? 'ENTRY' : 'REVERSION',
     qty: 10,
     price,
-    fee: 0.5,
+    // The fixture config's taker fees (A 5 bps, B 4 bps) on the leg's notional, as every engine charges them.
+    fee: 10 * price * ((venue === 'A' ? 5 : 4) / 1e4),
     fxRate: 1,
     ts: T0 + atSec * SEC,
     eventTs: T0 + atSec * SEC,

@@ -56,20 +56,22 @@ describe("the headline P&L is the ledger's", () => {
   it('says what the committed fills made, not what the heartbeats claim, and the ledger row names both in the currency', () => {
     const venues = { a: { name: 'binance', quoteCurrency: 'USDT', takerFeeBps: 5 }, b: { name: 'bybit', quoteCurrency: 'USDT', takerFeeBps: 4 } };
     // One shard, two closed trades (opened at 30 s and 90 s, closed 20 s later): each nets
-    // −1,000.5 + 1,003.5 + 1,001.5 − 1,003.0 = 1.5 USDT (10 units a leg, 0.5 fee a leg).
+    // −1,000 + 1,004 + 1,002 − 1,002.5 = 3.5 USDT (10 units a leg) less the taker fees, A's 5 bps
+    // (0.5 + 0.501) and B's 4 bps (0.4016 + 0.401): 1.6964 USDT.
     const run = campaignRun({ shards: 1, durationSec: 120, config: { venues } });
     // An engine whose progress adds +5 USDT to realizedPnlMicros (as a command engine may).
     for (const h of run.heartbeats['shard-000']!) h.progress.realizedPnlMicros = micros(h.progress.realizedPnlMicros + 5_000_000, 'claimed');
 
     const report = buildReport(run);
 
-    expect(report.totals.realizedPnl).toEqual({ micros: 3_000_000, currency: 'USDT' });
-    expect(report.shards[0]!.totals.realizedPnl.micros).toBe(3_000_000);
-    expect(report.trading?.stats.pnlMicros).toBe(3_000_000);
-    expect(renderMarkdown(report)).toContain('- Realised P&L: 3.00 USDT\n');
-    expect(signedPnl(report).text).toBe('+3.00 USDT');
+    expect(report.totals.realizedPnl).toEqual({ micros: 3_392_800, currency: 'USDT' });
+    expect(report.shards[0]!.totals.realizedPnl.micros).toBe(3_392_800);
+    expect(report.trading?.stats.pnlMicros).toBe(3_392_800);
+    expect(renderMarkdown(report)).toContain('- Realised P&L: 3.39 USDT\n');
+    expect(signedPnl(report).text).toBe('+3.39 USDT');
     const row = report.acceptance.find((c) => c.id === 'ledger-exact')!;
     expect(row.pass).toBe(false);
-    expect(row.result).toContain('; realised P&L 3.00 USDT from the ledger vs 8.00 USDT reported by the engines, off by 5.00 USDT');
+    // Written to the micro-unit: 3.3928 is no whole number of cents.
+    expect(row.result).toContain('; realised P&L 3.392800 USDT from the ledger vs 8.392800 USDT reported by the engines, off by 5.000000 USDT');
   });
 });
