@@ -28,8 +28,12 @@ export interface DataImportOptions {
   out?: string;
 }
 
-/** Runs `arbfleet data import [options] FILES…`; returns the exit code (`CLI_EXIT`). */
-export function dataImportCommand(positionals: string[], values: DataImportOptions): number {
+/**
+ * Runs `arbfleet data import [options] FILES…`; resolves with the exit code (`CLI_EXIT`). Ctrl-C,
+ * SIGTERM or SIGHUP stop it with nothing written (`out` as it was, no partial file left; it used
+ * to leave `<out>.part-<pid>` behind): exit `CLI_EXIT.INTERRUPTED`.
+ */
+export async function dataImportCommand(positionals: string[], values: DataImportOptions): Promise<number> {
   const format = values.format as ImportFormat | undefined;
   if (!format || !IMPORT_FORMATS.includes(format)) throw usage('--format', `expected one of ${IMPORT_FORMATS.join(', ')}, got "${values.format ?? ''}"`);
   const venue = values.venue;
@@ -48,27 +52,42 @@ export function dataImportCommand(positionals: string[], values: DataImportOptio
   const quote = values.quote?.toUpperCase();
   const started = performance.now();
   let lastProgress = started;
-  const summary = importRecorded({
-    spec: {
-      format,
-      ...(venue !== undefined ? { venue } : {}),
-      symbolMap: parseSymbolMap(values.symbolMap),
-      ...(values.tz !== undefined ? { tz: values.tz } : {}),
-      timeUnit,
-      ...(halfSpread !== undefined ? { halfSpreadBps: halfSpread } : {}),
-      strict: values.strict === true,
-      quotes: { a: venue === 'a' && quote ? quote : 'KRW', b: venue === 'b' && quote ? quote : 'USDT' },
-    },
-    files: positionals.map((f) => resolve(f)),
-    out: resolve(values.out),
-    gapMs: gapSec * 1000,
-    onProgress: (rows) => {
-      const now = performance.now();
-      if (now - lastProgress < 1000) return;
-      lastProgress = now;
-      process.stderr.write(`import: ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / ((now - started) / 1000)).toLocaleString('en-US')}/s)\n`);
-    },
-  });
+  const stop = new AbortController();
+  const onSignal = (signal: NodeJS.Signals) => stop.abort(new Error(`stopped by ${signal}`));
+  for (const signal of STOP_SIGNALS) process.once(signal, onSignal);
+  let summary: ImportSummary;
+  try {
+    summary = await importRecorded({
+      spec: {
+        format,
+        ...(venue !== undefined ? { venue } : {}),
+        symbolMap: parseSymbolMap(values.symbolMap),
+        ...(values.tz !== undefined ? { tz: values.tz } : {}),
+        timeUnit,
+        ...(halfSpread !== undefined ? { halfSpreadBps: halfSpread } : {}),
+        strict: values.strict === true,
+        quotes: { a: venue === 'a' && quote ? quote : 'KRW', b: venue === 'b' && quote ? quote : 'USDT' },
+      },
+      files: positionals.map((f) => resolve(f)),
+      out: resolve(values.out),
+      gapMs: gapSec * 1000,
+      onProgress: (rows) => {
+        const now = performance.now();
+        if (now - lastProgress < 1000) return;
+        lastProgress = now;
+        process.stderr.write(`import: ${rows.toLocaleString('en-US')} rows read (${Math.round(rows / ((now - started) / 1000)).toLocaleString('en-US')}/s)\n`);
+      },
+      signal: stop.signal,
+    });
+  } catch (error) {
+    if (!stop.signal.aborted) throw error;
+    process.stderr.write(
+      `import: ${(stop.signal.reason as Error).message} before the end: ${resolve(values.out)} not written (as it was), nothing left behind\n`,
+    );
+    return CLI_EXIT.INTERRUPTED;
+  } finally {
+    for (const signal of STOP_SIGNALS) process.off(signal, onSignal);
+  }
   process.stdout.write(values.json ? `${JSON.stringify(summary, null, 2)}\n` : renderSummary(summary));
   return CLI_EXIT.OK;
 }
@@ -115,6 +134,9 @@ export function renderSummary(s: ImportSummary): string {
   for (const note of s.notes) lines.push(`note: ${note}`);
   return `${lines.join('\n')}\n`;
 }
+
+/** The signals that stop an import: Ctrl-C, `kill`, a closed terminal. */
+const STOP_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const;
 
 /** How a refusal names the output option. */
 const OUT_OPTION = '-o/--out';

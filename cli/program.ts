@@ -71,7 +71,10 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
   const program = new Command('arbfleet')
     .description('run arbitrage-engine campaigns as a watched fleet of shard tasks, locally or on AWS')
     .version(CLI_VERSION, '-V, --version', "print arbfleet's version")
-    .addHelpText('after', '\nExit codes: 0 done, 1 failed, 2 bad arguments or config, 4 run --strict: a report row failed.');
+    .addHelpText(
+      'after',
+      '\nExit codes: 0 done, 1 failed, 2 bad arguments or config, 4 run --strict: a report row failed, 130 data import stopped by Ctrl-C (nothing written).',
+    );
 
   program
     .command('run')
@@ -157,7 +160,7 @@ export function buildProgram(output: CliOutput = STD_OUTPUT, collect: (code: num
     .option('--json', 'print the summary as JSON')
     .option('-o, --out <file>', 'the canonical CSV to write')
     .addHelpText('after', `\n${DATA_IMPORT_NOTES}`)
-    .action(async (files: string[], options: DataImportOptions) => done((await import('./data-command.js')).dataImportCommand(files, options)));
+    .action(async (files: string[], options: DataImportOptions) => done(await (await import('./data-command.js')).dataImportCommand(files, options)));
   data
     .command('record')
     .description("the venues' live streams to a canonical replay file, without trading")

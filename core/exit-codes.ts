@@ -14,6 +14,7 @@
  * | 2 | bad config, arguments or data: never relaunched | bad arguments or config |
  * | 3 | fenced out: a newer generation owns the shard, or self-fenced | (not used) |
  * | 4 | the store busy or unreachable past its bound: booked `STORE_UNAVAILABLE` | `run --strict`: a report row failed |
+ * | 130 | (not used) | `data import` stopped by a signal before its end, nothing written |
  *
  * 0, 1 and 2 mean the same in both programs. 4 does not, and need not: no process reads both
  * programs' codes. The fleet reads only the engine's (from a task's record, never from the CLI),
@@ -46,6 +47,8 @@ export const CLI_EXIT = {
   BAD_INPUT: 2,
   /** `run --strict`: the campaign ended but its report fails an acceptance or trading row. */
   ROWS_FAILED: 4,
+  /** `data import` stopped by Ctrl-C, SIGTERM or SIGHUP before its end: nothing written (128 + SIGINT's 2, the shells' convention). */
+  INTERRUPTED: 130,
 } as const;
 
 export type EngineExitCode = (typeof ENGINE_EXIT)[keyof typeof ENGINE_EXIT];

@@ -1,4 +1,5 @@
 import { closeSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { setImmediate as turn } from 'node:timers/promises';
 import { zoneOffsets } from '../clock.js';
 import { ValidationError, type FieldIssue } from '../errors.js';
 import { emptyRecord, type QuoteRecord, type RecordVenue, type SkipReason } from './quote-record.js';
@@ -20,6 +21,12 @@ export interface ImportOptions {
   reorderWindow?: number;
   /** Called every 2^20 rows with the rows read so far. */
   onProgress?: (rows: number) => void;
+  /**
+   * Stops the import when aborted (the CLI's Ctrl-C): checked every `SIGNAL_CHECK_ROWS` rows
+   * written, after a turn of the event loop so a signal's handler can run; the abort's reason is
+   * thrown and nothing is left behind (the partial file removed, `out` as it was).
+   */
+  signal?: AbortSignal;
 }
 
 export interface VenueCoverage {
@@ -72,6 +79,9 @@ export interface ImportSummary {
   notes: string[];
 }
 
+/** Rows written between two looks at `ImportOptions.signal` (a turn of the event loop each: about 20 ms of work). */
+const SIGNAL_CHECK_ROWS = 65_536;
+
 /** Formats whose lines carry book sizes (issue 19): their import keeps them in the size columns. */
 export const SIZED_FORMATS: ReadonlySet<string> = new Set(['canonical', 'binance-bookticker', 'tardis-quotes', 'upbit-orderbook', 'ccxt-orderbook']);
 
@@ -89,9 +99,10 @@ export const SIZED_FORMATS: ReadonlySet<string> = new Set(['canonical', 'binance
  * Throws `ValidationError` (file:line) on a refused timestamp, a file that cannot be read, and
  * under `strict` on the first skipped or late line; and (naming each file and why: no data lines,
  * or every line skipped, with the reasons, counts, the first problem line and the unmapped
- * symbols) when not one row was imported. Nothing is written then: `out` is left as it was.
+ * symbols) when not one row was imported. Nothing is written then: `out` is left as it was; nor
+ * when `signal` aborts it (its reason thrown).
  */
-export function importRecorded(options: ImportOptions): ImportSummary {
+export async function importRecorded(options: ImportOptions): Promise<ImportSummary> {
   const gapMs = options.gapMs ?? 60_000;
   const window = options.reorderWindow ?? REORDER_WINDOW;
   const sources = options.files.map((path) => ({
@@ -168,6 +179,10 @@ export function importRecorded(options: ImportOptions): ImportSummary {
       }
       written++;
       cover(coverage, out, gapMs, out.venue === 'FX' ? fixingDay : undefined);
+      if (options.signal !== undefined && written % SIGNAL_CHECK_ROWS === 0) {
+        await turn(); // the import is synchronous between these turns: a signal's handler runs here
+        options.signal.throwIfAborted();
+      }
       if ((written & 255) === 0) {
         used += buffer.write(rows, used, 'latin1');
         rows = '';

@@ -63,7 +63,7 @@ function writeBookTicker(path: string, lines: number): void {
   closeSync(fd);
 }
 
-export function benchImport(lines: number, log: (line: string) => void): ImportBenchResult {
+export async function benchImport(lines: number, log: (line: string) => void): Promise<ImportBenchResult> {
   const dir = mkdtempSync(join(tmpdir(), 'arbfleet-bench-import-'));
   try {
     const input = join(dir, 'BTCUSDT-bookTicker-2025-08-24.csv');
@@ -74,7 +74,7 @@ export function benchImport(lines: number, log: (line: string) => void): ImportB
     let rssPeak = rssStart;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
-    const summary = importRecorded({
+    const summary = await importRecorded({
       spec: { format: 'binance-bookticker', venue: 'b' },
       files: [input],
       out: join(dir, 'out.csv'),

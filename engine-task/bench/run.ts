@@ -267,7 +267,7 @@ if (values.agent) {
 if (values.import !== undefined || values.ingest !== undefined) {
   // Recorded and live data in (ingest.ts): import lines/s and RSS, frames decoded into the engine.
   const report: Record<string, unknown> = { node: process.version };
-  if (values.import !== undefined) report.import = benchImport(values.import, (line) => values.json || process.stderr.write(`${line}\n`));
+  if (values.import !== undefined) report.import = await benchImport(values.import, (line) => values.json || process.stderr.write(`${line}\n`));
   if (values.ingest !== undefined) report.ingest = benchIngest(values.ingest);
   console.log(JSON.stringify(report, null, 2));
   process.exit(0);

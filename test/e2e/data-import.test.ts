@@ -2,12 +2,12 @@
  * `arbfleet data import` as a user runs it (a real process) on the real recorded data in
  * `test/fixtures/real/` (from `../shared/data/real/`), then the engine alone replaying what it wrote.
  */
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readReport, startCli } from '../support/cli-process.js';
-import { startEngine } from '../support/engine-process.js';
+import { startEngine, waitFor } from '../support/engine-process.js';
 
 const REAL = new URL('../fixtures/real/', import.meta.url).pathname;
 const CASES = new URL('../fixtures/cases/', import.meta.url).pathname;
@@ -211,4 +211,22 @@ describe('cfg-symbol_btcusdt: venue B rows named BTCUSDT', () => {
     // about -39 bps, does not clear 25 bps after 30 bps of fees: no trade, for a reason the data gives.
     expect(summary).toMatchObject({ end: 'completed', ticks: 2 });
   });
+
+  it('stops on Ctrl-C with nothing written and nothing left behind, exit 130', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'arbfleet-data-stop-'));
+    const input = join(folder, 'big.csv');
+    // 1.5 million canonical rows (about 50 MB): an import of a second or more, stopped well before its end.
+    let chunk = '';
+    for (let i = 0; i < 10_000; i++) chunk += `${1_700_000_000_000 + i},BTC,${i % 2 === 0 ? 'A' : 'B'},100.5,100.7\n`;
+    writeFileSync(input, 'ts,symbol,venue,bid,ask\n');
+    for (let k = 0; k < 150; k++) appendFileSync(input, chunk.replaceAll('1700000', String(1_700_001 + k)));
+    const out = join(folder, 'out.csv');
+    const cli = startCli(['data', 'import', '--format', 'canonical', input, '-o', out]);
+    await waitFor('the import to start writing', () => (readdirSync(folder).some((f) => f.startsWith('out.csv.part-')) ? true : undefined), 30_000, 5);
+    cli.child.kill('SIGINT');
+    const exit = await cli.exited;
+    expect(exit.code, cli.stderr()).toBe(130);
+    expect(cli.stderr()).toContain(`import: stopped by SIGINT before the end: ${out} not written (as it was), nothing left behind`);
+    expect(readdirSync(folder).sort()).toEqual(['big.csv']);
+  }, 60_000);
 });

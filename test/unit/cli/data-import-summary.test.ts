@@ -9,8 +9,8 @@ const REAL = new URL('../../fixtures/real/', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'arbfleet-import-summary-'));
 
 describe("arbfleet data import's summary", () => {
-  it('judges the real daily USD/KRW series by weekdays without a fixing, not by 60 s gaps (its 3,806 fixings have no weekday missing)', () => {
-    const summary = importRecorded({
+  it('judges the real daily USD/KRW series by weekdays without a fixing, not by 60 s gaps (its 3,806 fixings have no weekday missing)', async () => {
+    const summary = await importRecorded({
       spec: { format: 'fx-daily', venue: 'fx', tz: 'UTC' },
       files: [`${REAL}USD-KRW-daily.csv`],
       out: join(dir, 'fx.csv'),
@@ -22,7 +22,7 @@ describe("arbfleet data import's summary", () => {
     expect(text).toContain('note: gaps are weekdays (Mon–Fri) with no fixing');
   });
 
-  it('names the weekdays a listed fx-daily gap is missing', () => {
+  it('names the weekdays a listed fx-daily gap is missing', async () => {
     const text = renderSummary({
       format: 'fx-daily',
       files: ['fx.csv'],

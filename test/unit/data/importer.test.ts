@@ -24,14 +24,14 @@ function file(name: string, text: string): string {
 }
 
 describe('importRecorded', () => {
-  it('puts late lines back in order within the window, counts the rest, and merges files by time', () => {
+  it('puts late lines back in order within the window, counts the rest, and merges files by time', async () => {
     const a = file(
       'a.csv',
       `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,3\n${T + 30},BTC,A,1,2\n${T + 40},BTC,A,1,2\n${T + 5},BTC,A,1,4\n`,
     );
     const b = file('b.csv', `ts,symbol,venue,bid,ask\n${T + 15},ETH,B,5,6\n${T + 15},ETH,B,5,6\n`);
     const out = join(dir, 'merged.csv');
-    const summary = importRecorded({ spec: { format: 'canonical' }, files: [a, b], out, reorderWindow: 2 });
+    const summary = await importRecorded({ spec: { format: 'canonical' }, files: [a, b], out, reorderWindow: 2 });
     expect(readFileSync(out, 'utf8').trim().split('\n')).toEqual([
       'ts,symbol,venue,bid,ask',
       `${T},BTC,A,1,2`,
@@ -50,24 +50,24 @@ describe('importRecorded', () => {
     expect(summary.venues.A).toMatchObject({ rows: 5, first: T, last: T + 40, gaps: 0 });
   });
 
-  it('strict refuses the first late line with file:line and writes nothing', () => {
+  it('strict refuses the first late line with file:line and writes nothing', async () => {
     const a = file('late.csv', `ts,symbol,venue,bid,ask\n${T + 20},BTC,A,1,2\n${T + 10},BTC,A,1,2\n`);
     const out = join(dir, 'never.csv');
-    expect(() => importRecorded({ spec: { format: 'canonical', strict: true }, files: [a], out })).toThrow(
+    await expect(importRecorded({ spec: { format: 'canonical', strict: true }, files: [a], out })).rejects.toThrow(
       /late\.csv:3: .* is earlier than .*already read \(out-of-order; strict/,
     );
     expect(existsSync(out)).toBe(false);
   });
 
-  it('lists gaps longer than the bound per venue, and the span', () => {
+  it('lists gaps longer than the bound per venue, and the span', async () => {
     const a = file('gappy.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,1,2\n${T + 30_000},BTC,A,1,2\n${T + 200_000},BTC,A,1,2\n${T + 1000},FX,,1380,\n`);
-    const summary = importRecorded({ spec: { format: 'canonical' }, files: [a], out: join(dir, 'gappy-out.csv'), gapMs: 60_000 });
+    const summary = await importRecorded({ spec: { format: 'canonical' }, files: [a], out: join(dir, 'gappy-out.csv'), gapMs: 60_000 });
     expect(summary.venues.A).toMatchObject({ gaps: 1, longestGapMs: 170_000, firstGaps: [{ from: T + 30_000, to: T + 200_000 }] });
     expect(summary.span).toEqual({ first: T, last: T + 200_000 });
   });
 
-  it('real candles: the summary says a candle is not a quote', () => {
-    const summary = importRecorded({
+  it('real candles: the summary says a candle is not a quote', async () => {
+    const summary = await importRecorded({
       spec: { format: 'ccxt-ohlcv', venue: 'b', tz: 'UTC', halfSpreadBps: 0.5 },
       files: [`${REAL}binance-BTC-USDT-15m.csv`],
       out: join(dir, 'b.csv'),
@@ -76,7 +76,7 @@ describe('importRecorded', () => {
     expect(summary.notes[0]).toMatch(/a candle is not a quote/);
   });
 
-  it('unmapped symbols are named in the summary, never dropped silently', () => {
+  it('unmapped symbols are named in the summary, never dropped silently', async () => {
     const ws = file(
       'ws-two.jsonl',
       `${readFileSync(`${CASES}upbit_ws.jsonl`, 'utf8').trim()}\n${readFileSync(`${CASES}upbit_ws.jsonl`, 'utf8')
@@ -84,7 +84,7 @@ describe('importRecorded', () => {
         .replace('KRW-BTC', 'USDT-BTC')
         .replace(/"timestamp":(\d+)/, (_m, t) => `"timestamp":${Number(t) + 1}`)}\n`,
     );
-    const summary = importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [ws], out: join(dir, 'u.csv') });
+    const summary = await importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [ws], out: join(dir, 'u.csv') });
     expect(summary.rowsWritten).toBe(1);
     expect(summary.unmapped).toEqual({ 'KRW-BTC': 1 });
     expect(summary.skipped).toEqual({ 'unmapped-symbol': 1 });
@@ -93,22 +93,22 @@ describe('importRecorded', () => {
 });
 
 describe('an import that imports nothing is refused (exit 2), naming the file and why, and writes nothing', () => {
-  it('a file with no data lines', () => {
+  it('a file with no data lines', async () => {
     const empty = file('header-only.csv', 'ts,symbol,venue,bid,ask\n\n');
     const out = join(dir, 'kept.csv');
     writeFileSync(out, 'the previous import\n');
-    expect(() => importRecorded({ spec: { format: 'canonical' }, files: [empty], out })).toThrow(
+    await expect(importRecorded({ spec: { format: 'canonical' }, files: [empty], out })).rejects.toThrow(
       `${empty}: nothing imported, so ${out} was not written: no data lines (only a header, blank or comment lines) in the canonical format`,
     );
     expect(readFileSync(out, 'utf8')).toBe('the previous import\n');
     expect(readdirSync(dir).filter((f) => f.startsWith('kept.csv.part'))).toEqual([]);
   });
 
-  it('every line skipped: the reasons with counts, the symbols not mapped and the first problem line; the error is a ValidationError', () => {
+  it('every line skipped: the reasons with counts, the symbols not mapped and the first problem line; the error is a ValidationError', async () => {
     const out = join(dir, 'never-unmapped.csv');
     let error: unknown;
     try {
-      importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [`${CASES}upbit_ws.jsonl`], out });
+      await importRecorded({ spec: { format: 'upbit-orderbook', venue: 'b' }, files: [`${CASES}upbit_ws.jsonl`], out });
     } catch (e) {
       error = e;
     }
@@ -122,11 +122,11 @@ describe('an import that imports nothing is refused (exit 2), naming the file an
     expect(existsSync(out)).toBe(false);
   });
 
-  it('several files: one line per file', () => {
+  it('several files: one line per file', async () => {
     const empty = file('empty-a.csv', 'ts,symbol,venue,bid,ask\n');
     const crossed = file('all-crossed.csv', `ts,symbol,venue,bid,ask\n${T},BTC,A,2,1\n${T + 1},BTC,A,3,1\n`);
     const out = join(dir, 'never-two.csv');
-    expect(() => importRecorded({ spec: { format: 'canonical' }, files: [empty, crossed], out })).toThrow(
+    await expect(importRecorded({ spec: { format: 'canonical' }, files: [empty, crossed], out })).rejects.toThrow(
       `nothing imported, so ${out} was not written: 2 problems\n` +
         `  - ${empty}: no data lines (only a header, blank or comment lines) in the canonical format\n` +
         `  - ${crossed}: every one of its 2 data line(s) was skipped (crossed 2); first: ${crossed}:2: crossed: ask 1 is below bid 2`,
@@ -146,8 +146,8 @@ describe('fx-daily gaps are judged against business days', () => {
     ['Asia/Seoul', 9],
     ['America/New_York', -5],
   ] as const) {
-    it(`a weekend is no gap, a weekday without a fixing is (tz ${tz})`, () => {
-      const summary = importRecorded({
+    it(`a weekend is no gap, a weekday without a fixing is (tz ${tz})`, async () => {
+      const summary = await importRecorded({
         spec: { format: 'fx-daily', venue: 'fx', tz },
         files: [daily],
         out: join(dir, `fx-${tz.replace('/', '-')}.csv`),
@@ -169,13 +169,13 @@ describe('fx-daily gaps are judged against business days', () => {
     });
   }
 
-  it('other formats keep elapsed-time gaps, FX rows included', () => {
+  it('other formats keep elapsed-time gaps, FX rows included', async () => {
     const canonical = file('fx-canonical.csv', `ts,symbol,venue,bid,ask\n${T},FX,,1380,\n${T + 3 * DAY},FX,,1381,\n`);
-    const summary = importRecorded({ spec: { format: 'canonical' }, files: [canonical], out: join(dir, 'fx-canonical-out.csv'), gapMs: 60_000 });
+    const summary = await importRecorded({ spec: { format: 'canonical' }, files: [canonical], out: join(dir, 'fx-canonical-out.csv'), gapMs: 60_000 });
     expect(summary.venues.FX).toMatchObject({ gapRule: 'elapsed', gaps: 1, firstGaps: [{ from: T, to: T + 3 * DAY }] });
   });
 
-  it('weekdaysBetween counts Monday to Friday strictly between two day numbers', () => {
+  it('weekdaysBetween counts Monday to Friday strictly between two day numbers', async () => {
     const day = (iso: string) => Date.parse(`${iso}T00:00:00Z`) / DAY;
     expect(weekdaysBetween(day('2026-01-02'), day('2026-01-05'))).toBe(0); // Fri → Mon
     expect(weekdaysBetween(day('2026-01-05'), day('2026-01-07'))).toBe(1); // Mon → Wed
@@ -193,7 +193,7 @@ describe('replay sources checked when a campaign is created', () => {
     fx: { pair: 'USDT/KRW', rate: 1380 },
   };
 
-  it('a file checked once is checked again once it changed (the same size, a new time)', () => {
+  it('a file checked once is checked again once it changed (the same size, a new time)', async () => {
     const path = join(dir, 'checked-once.csv');
     const good = 'ts,symbol,venue,bid,ask\n1756015398000,BTC,A,159508000,159523000\n';
     const bad = 'ts,symbol,venue,bid,ask\n1756015398000,BTC,A,-159508000,15952300\n';
@@ -207,7 +207,7 @@ describe('replay sources checked when a campaign is created', () => {
     expect(replaySourceIssues(config)[0]?.message).toMatch(/checked-once\.csv:2: no update could be read/);
   });
 
-  it('passes readable sources, refuses a missing file, a bad header and a refused time unit with file:line', () => {
+  it('passes readable sources, refuses a missing file, a bad header and a refused time unit with file:line', async () => {
     const ok = parseCampaignConfig({ ...base, feed: { kind: 'replay', path: `${CASES}seconds.csv` } });
     expect(replaySourceIssues(ok)).toEqual([]);
     const issues = replaySourceIssues(
@@ -239,7 +239,7 @@ describe('replay sources checked when a campaign is created', () => {
     expect(issues[4]?.message).toMatch(/zero_bid\.csv:2: no update could be read/);
   });
 
-  it('reads the head of a large gzip source, and the whole file only when its head held no update', () => {
+  it('reads the head of a large gzip source, and the whole file only when its head held no update', async () => {
     // 3 months of real candles: their head holds updates (the check reads no further).
     const real = parseCampaignConfig({
       ...base,
@@ -263,7 +263,7 @@ describe('replay sources checked when a campaign is created', () => {
     );
   });
 
-  it("a relative feed path (replay files, a live feed's recording) resolves against the config file's folder", () => {
+  it("a relative feed path (replay files, a live feed's recording) resolves against the config file's folder", async () => {
     expect(resolveFeedPaths({ feed: { kind: 'replay', path: 'x.csv' } }, '/data/cfg')).toEqual({ feed: { kind: 'replay', path: '/data/cfg/x.csv' } });
     expect(resolveFeedPaths({ feed: { kind: 'replay', sources: [{ path: '../y.csv.gz' }, { path: '/abs.csv' }] } }, '/data/cfg')).toEqual({
       feed: { kind: 'replay', sources: [{ path: '/data/y.csv.gz' }, { path: '/abs.csv' }] },

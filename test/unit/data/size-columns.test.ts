@@ -32,22 +32,22 @@ function levelsOf(spec: SourceSpec): { bids: number[][]; asks: number[][] }[] {
 }
 
 describe('formats keep the sizes they carry', () => {
-  it('Binance bookTicker: best_bid_qty and best_ask_qty as the top level', () => {
+  it('Binance bookTicker: best_bid_qty and best_ask_qty as the top level', async () => {
     const [first] = levelsOf({ path: `${CASES}binance_bookTicker.csv`, format: 'binance-bookticker', venue: 'b', symbolMap: { BTCUSDT: 'BTC' } });
     expect(first).toEqual({ bids: [[115279.25, 3.06]], asks: [[115279.26, 8.61]] });
   });
 
-  it('Tardis quotes: bid_amount and ask_amount as the top level', () => {
+  it('Tardis quotes: bid_amount and ask_amount as the top level', async () => {
     const [first] = levelsOf({ path: `${CASES}tardis_quotes.csv`, format: 'tardis-quotes', venue: 'a', quotes: { a: 'KRW', b: 'USDT' } });
     expect(first).toEqual({ bids: [[159508000, 0.0206]], asks: [[159523000, 0.0046]] });
   });
 
-  it("Upbit orderbook: every unit's bid and ask with their sizes", () => {
+  it("Upbit orderbook: every unit's bid and ask with their sizes", async () => {
     const [first] = levelsOf({ path: `${CASES}upbit_ws.jsonl`, format: 'upbit-orderbook', venue: 'a', quotes: { a: 'KRW', b: 'USDT' } });
     expect(first).toEqual({ bids: [[159508000, 0.0206]], asks: [[159523000, 0.0046]] });
   });
 
-  it('ccxt order books: the 20 recorded levels a side of the real Upbit snapshots', () => {
+  it('ccxt order books: the 20 recorded levels a side of the real Upbit snapshots', async () => {
     const books = levelsOf({
       path: `${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`,
       format: 'ccxt-orderbook',
@@ -64,7 +64,7 @@ describe('formats keep the sizes they carry', () => {
     expect(books[0]?.asks[0]).toEqual([159523000, 0.0046748]);
   });
 
-  it('candles carry no size', () => {
+  it('candles carry no size', async () => {
     const [first] = levelsOf({
       path: `${REAL}upbit-KRW-BTC-15m.csv`,
       format: 'ccxt-ohlcv',
@@ -78,9 +78,9 @@ describe('formats keep the sizes they carry', () => {
 });
 
 describe('data import and the canonical size columns', () => {
-  it('writes bid_size,ask_size,bids,asks from ccxt snapshots, and the canonical decoder reads the same levels back', () => {
+  it('writes bid_size,ask_size,bids,asks from ccxt snapshots, and the canonical decoder reads the same levels back', async () => {
     const out = join(dir, 'upbit-book.csv');
-    const summary = importRecorded({
+    const summary = await importRecorded({
       spec: { format: 'ccxt-orderbook', venue: 'a', tz: 'UTC', quotes: { a: 'KRW', b: 'USDT' } },
       files: [`${REAL}upbit-KRW-BTC-orderbook.jsonl.gz`],
       out,
@@ -102,11 +102,11 @@ describe('data import and the canonical size columns', () => {
     expect(levelsOf({ path: out, format: 'canonical' })).toEqual(original);
   });
 
-  it('keeps a canonical input without sizes as it was (no size columns), and reads JSON lines sizes', () => {
+  it('keeps a canonical input without sizes as it was (no size columns), and reads JSON lines sizes', async () => {
     const plain = join(dir, 'plain.csv');
     writeFileSync(plain, 'ts,symbol,venue,bid,ask\n1767225600000,BTC,A,1,2\n');
     const out = join(dir, 'plain-out.csv');
-    const summary = importRecorded({ spec: { format: 'canonical' }, files: [plain], out });
+    const summary = await importRecorded({ spec: { format: 'canonical' }, files: [plain], out });
     expect(summary.notes).toContain('no book sizes in these rows: under execution.model top-size or depth their fills will assume unlimited size');
     expect(readFileSync(out, 'utf8')).toBe('ts,symbol,venue,bid,ask\n1767225600000,BTC,A,1,2\n');
     const jsonl = join(dir, 'sized.jsonl');
@@ -132,7 +132,7 @@ describe('data import and the canonical size columns', () => {
 });
 
 describe('the replay feed', () => {
-  it('hands each sized record to onLevels just before its quote, and an unsized one to onQuote alone', () => {
+  it('hands each sized record to onLevels just before its quote, and an unsized one to onQuote alone', async () => {
     const path = join(dir, 'replay.csv');
     writeFileSync(path, 'ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n1767225600000,BTC,A,10,11,2,3,9:4,\n1767225600001,BTC,B,10,11,,,,\n');
     const feed = new ReplayFeed({ feed: { path }, shardSymbols: ['BTC'], quotes: { a: 'USDT', b: 'USDT' } });

@@ -22,17 +22,17 @@ const SNAPSHOTS = [
   '{"timestamp":1700000001000,"symbol":"BTC/USDT","bids":[[99990,1],[99980,1]],"asks":[[100000,1],[100000,2],[100010,1]]}',
 ].join('\n');
 
-function importSnapshots(name: string, text: string, strict = false) {
+async function importSnapshots(name: string, text: string, strict = false) {
   const path = join(dir, `${name}.jsonl`);
   writeFileSync(path, `${text}\n`);
   const out = join(dir, `${name}.csv`);
-  const summary = importRecorded({ spec: { format: 'ccxt-orderbook', venue: 'b', quotes: { a: 'KRW', b: 'USDT' }, strict }, files: [path], out });
+  const summary = await importRecorded({ spec: { format: 'ccxt-orderbook', venue: 'b', quotes: { a: 'KRW', b: 'USDT' }, strict }, files: [path], out });
   return { path, summary, rows: readFileSync(out, 'utf8').trimEnd().split('\n') };
 }
 
 describe('book levels out of order', () => {
-  it('import: an unsorted ccxt snapshot is counted with its line and written with the levels before the first out of order', () => {
-    const { path, summary, rows } = importSnapshots('ob', SNAPSHOTS);
+  it('import: an unsorted ccxt snapshot is counted with its line and written with the levels before the first out of order', async () => {
+    const { path, summary, rows } = await importSnapshots('ob', SNAPSHOTS);
     expect(summary.skipped).toEqual({ 'unsorted-levels': 1 });
     expect([summary.rowsRead, summary.rowsWritten]).toEqual([2, 2]);
     expect(summary.problems).toEqual([
@@ -54,8 +54,8 @@ describe('book levels out of order', () => {
     expect(renderSummary(summary)).toContain('skipped: unsorted-levels 1\n');
   });
 
-  it('cuts one side at the first level out of order, deeper than the top: asks 100000, 100010, then 100005', () => {
-    const { summary, rows } = importSnapshots(
+  it('cuts one side at the first level out of order, deeper than the top: asks 100000, 100010, then 100005', async () => {
+    const { summary, rows } = await importSnapshots(
       'deep',
       '{"timestamp":1700000000000,"symbol":"BTC/USDT","bids":[[99990,1],[99980,2]],"asks":[[100000,1],[100010,2],[100005,3],[100020,4]]}',
     );
@@ -64,20 +64,20 @@ describe('book levels out of order', () => {
     expect(rows[1]).toBe('1700000000000,BTC,B,99990,100000,1,1,99980:2,100010:2');
   });
 
-  it('refuses the file under strict, naming its line', () => {
-    expect(() => importSnapshots('strict', SNAPSHOTS, true)).toThrow(
+  it('refuses the file under strict, naming its line', async () => {
+    await expect(importSnapshots('strict', SNAPSHOTS, true)).rejects.toThrow(
       /strict\.jsonl:1.*bid level 2 of 2 at 99995 is above level 1.*unsorted-levels; strict: the file is refused/s,
     );
   });
 
-  it('re-imports a canonical file holding the unsorted levels the old import wrote, and a replay reader keeps the line (not a skipped update)', () => {
+  it('re-imports a canonical file holding the unsorted levels the old import wrote, and a replay reader keeps the line (not a skipped update)', async () => {
     const canonical = join(dir, 'old-import.csv');
     writeFileSync(
       canonical,
       'ts,symbol,venue,bid,ask,bid_size,ask_size,bids,asks\n1700000000000,BTC,B,99990,100020,1,1,99995:1,100010:1|100000:0.002\n1700000001000,BTC,B,99990,100000,1,1,99980:1,100010:1\n',
     );
     const out = join(dir, 'old-import-again.csv');
-    const summary = importRecorded({ spec: { format: 'canonical' }, files: [canonical], out });
+    const summary = await importRecorded({ spec: { format: 'canonical' }, files: [canonical], out });
     expect(summary.skipped).toEqual({ 'unsorted-levels': 1 });
     expect(readFileSync(out, 'utf8').split('\n')[1]).toBe('1700000000000,BTC,B,99990,100020,1,1,,');
     const reader = new SourceReader({ path: canonical, format: 'canonical' });
@@ -92,7 +92,7 @@ describe('book levels out of order', () => {
     expect(reader.levelsCut.B).toEqual({ 'unsorted-levels': 1 });
   });
 
-  it('leaves levels in order alone, equal prices included, and says nothing', () => {
+  it('leaves levels in order alone, equal prices included, and says nothing', async () => {
     const levels = emptyLevels();
     levels.bidPx.set([10, 9, 9, 8]);
     levels.askPx.set([11, 11, 12]);
