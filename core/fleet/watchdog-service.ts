@@ -187,8 +187,11 @@ export class WatchdogService {
         });
       } catch (error) {
         errors.push(error);
-        if (errors.length > 1)
-          this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: error instanceof Error ? error.message : String(error) });
+        // The first error is thrown, and its caller logs it (with backoff on a lasting fault: the local
+        // fleet's store health); a later shard's is logged here only when it says something else. The same
+        // fault under every shard (a full disk) was logged once a shard, four passes a second.
+        if (errors.length > 1 && messageOf(error) !== messageOf(errors[0]))
+          this.ctx.log.log('error', 'watchdog: shard not handled', { ...key, error: messageOf(error) });
       }
     }
     this.previousPassTookMs = this.ctx.clock.now() - listedAt;
@@ -548,4 +551,9 @@ export class WatchdogService {
  */
 function movedMeanwhile(error: unknown): boolean {
   return error instanceof VersionConflictError || error instanceof StateConflictError;
+}
+
+/** An error's message (or the thrown value in words). */
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
