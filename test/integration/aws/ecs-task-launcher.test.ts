@@ -124,6 +124,27 @@ describe('EcsTaskLauncher over the wire', () => {
     expect((await describeTask(taskId)).desiredStatus).toBe('STOPPED');
   });
 
+  it('describes a task on its way down (DEACTIVATING, STOPPING, DEPROVISIONING) as exiting, then STOPPED with its exit code', async () => {
+    const ecs = launcher();
+    const { taskId } = await ecs.launch(spec('shard-003'));
+    expect(await ecs.describe([taskId])).toEqual([{ taskId, state: 'RUNNING' }]); // moto's container already has its exit code 0: not exiting while RUNNING
+    await motoTaskTransition({ progression: 'manual', times: 1 }); // one step towards STOPPED on each DescribeTasks from here
+    try {
+      // Only the launcher describes from here: each of its DescribeTasks moves the task one state down.
+      const seen: unknown[] = [];
+      for (let i = 0; i < 6 && (seen.at(-1) as { state?: string } | undefined)?.state !== 'STOPPED'; i++) seen.push((await ecs.describe([taskId]))[0]);
+      // DEACTIVATING, STOPPING, DEPROVISIONING: the engine container has its exit code, the task's end not yet reported.
+      expect(seen.slice(0, -1)).toEqual([
+        { taskId, state: 'RUNNING', exiting: true },
+        { taskId, state: 'RUNNING', exiting: true },
+        { taskId, state: 'RUNNING', exiting: true },
+      ]);
+      expect(seen.at(-1)).toMatchObject({ taskId, state: 'STOPPED', exitCode: 0 });
+    } finally {
+      await motoTaskTransition({ progression: 'manual', times: 1_000_000 });
+    }
+  });
+
   it('cuts a stop reason to the 255 characters ECS keeps', async () => {
     const ecs = launcher();
     const { taskId } = await ecs.launch(spec('shard-004'));
