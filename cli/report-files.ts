@@ -5,6 +5,8 @@ import type { CampaignReport } from '../core/report/report-schema.js';
 import { renderHtml } from '../core/report/render-html.js';
 import { renderMarkdown } from '../core/report/render-markdown.js';
 import { makeFolder } from '../core/local/make-folder.js';
+import type { CampaignConfig } from '../core/config/campaign-config.js';
+import { readReplayExtent, type ReplayExtent } from '../core/data/replay-extent.js';
 
 /** The files a campaign's report is made of, in its run folder. */
 export interface ReportFiles {
@@ -17,6 +19,8 @@ export interface ReportFiles {
 
 /**
  * Builds the report from the store and writes report.json, report.md, report.html and events.jsonl.
+ * A replay campaign's recorded files are read for where their data ends (`readReplayExtent`, unless
+ * `read.replayExtent` gives it): the evidence an engine's feed-done is judged against.
  * Each file is written aside (`<name>.<pid>.partial`) on libuv's threads while the next one is
  * rendered (report.json is 2.9 MB for 3 months of 5-minute candles), then renamed over its name once
  * every write has finished, report.json last: a reader (a dashboard, `serve`'s `hasFinalReport`, an
@@ -25,9 +29,18 @@ export interface ReportFiles {
  * The first write or rename that failed is thrown after the others were renamed (the aside files of
  * the failed ones removed); when a renderer throws, nothing is renamed.
  */
-export async function writeReportFiles(store: ReportSource, campaignId: string, outDir: string, now: number): Promise<ReportFiles> {
+export async function writeReportFiles(
+  store: ReportSource,
+  campaignId: string,
+  outDir: string,
+  now: number,
+  read: { replayExtent?: ReplayExtent | undefined } = {},
+): Promise<ReportFiles> {
   makeFolder(outDir);
   const input = await loadReportInput(store, campaignId, now);
+  // The data's end, against which an engine's feed-done is judged: read from the files unless the caller read it already.
+  const replayExtent = 'replayExtent' in read ? read.replayExtent : readReplayExtent(input.campaign.config as unknown as CampaignConfig);
+  if (replayExtent !== undefined) input.replayExtent = replayExtent;
   const report = buildReport(input);
   const files = {
     json: join(outDir, 'report.json'),

@@ -16,6 +16,8 @@ import { planShards } from '../core/fleet/shard-planner.js';
 import { isTerminalCampaign } from '../core/fleet/campaign-lifecycle.js';
 import { resolveFeedPaths } from '../core/config/feed-paths.js';
 import { replaySourceIssues } from '../core/data/source-check.js';
+import { readReplayExtent, type ReplayExtent } from '../core/data/replay-extent.js';
+import type { CampaignConfig } from '../core/config/campaign-config.js';
 import { parseDurationSeconds } from '../core/config/duration.js';
 import { systemClock } from '../core/clock.js';
 import { StateConflictError, ValidationError, VersionConflictError } from '../core/errors.js';
@@ -34,6 +36,9 @@ import { LOCAL_WATCHDOG_DEFAULTS, LocalFleet } from './local-fleet.js';
 import { terminalPaint } from './terminal-paint.js';
 import { STOP_DEADLINE_MS } from './command-help.js';
 import { makeFolder } from '../core/local/make-folder.js';
+
+/** How long after the campaign's creation its replay's files are read for their end: after its engines' launch (about 30 ms). */
+const REPLAY_EXTENT_DELAY_MS = 100;
 
 export interface RunManifest {
   campaignId: string;
@@ -148,6 +153,13 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   const ledgers = (await fleet.store.listShards(campaign.campaignId)).map((s) => ({ campaignId: campaign.campaignId, shardId: s.shardId }));
   prepareNumberFormats();
   void reportFiles().catch(() => undefined); // loaded while the engines run; a failure is the end's to say
+  // Where the replay's data ends (the evidence an engine's feed-done is judged against: 140-200 ms
+  // for the 5-minute candles) is read while the engines run, once they are launched; at the end if
+  // the campaign ended first.
+  let replayExtent: { value: ReplayExtent | undefined } | undefined;
+  const readExtent = () => (replayExtent ??= { value: readReplayExtent(campaign.config as unknown as CampaignConfig) });
+  const extentTimer = setTimeout(readExtent, REPLAY_EXTENT_DELAY_MS);
+  extentTimer.unref();
   const outcome = await Promise.race([
     fleet
       .waitForEnd(campaign.campaignId, () => {
@@ -167,8 +179,9 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
     return code;
   }
   const ended = outcome.ended;
+  clearTimeout(extentTimer);
   // A run folder that cannot take the report (its disk full) has it written under the temporary folder, and says where.
-  const files = await writeReportWhereItFits(fleet.store, campaign.campaignId, runDir, systemClock.now(), 'the report');
+  const files = await writeReportWhereItFits(fleet.store, campaign.campaignId, runDir, systemClock.now(), 'the report', { replayExtent: readExtent().value });
   await server?.close();
   await fleet.close();
   stopTasksAtExit();
@@ -318,11 +331,12 @@ async function writeReportWhereItFits(
   runDir: string,
   now: number,
   what: string,
+  read: { replayExtent?: ReplayExtent | undefined } = {},
 ): Promise<Awaited<ReturnType<ReportFilesModule['writeReportFiles']>> | undefined> {
   const fallback = join(tmpdir(), `arbfleet-${campaignId}`);
   for (const dir of [runDir, fallback]) {
     try {
-      const files = await (await reportFiles()).writeReportFiles(store, campaignId, dir, now);
+      const files = await (await reportFiles()).writeReportFiles(store, campaignId, dir, now, read);
       if (dir === fallback) process.stderr.write(`arbfleet: ${what} written to ${fallback} instead\n`);
       return files;
     } catch (error) {

@@ -16,6 +16,19 @@ export const CHECKED_UPDATES = 200;
  * `feed.path` or `feed.sources[1].path` (the paths the config's own issues use, so a file's line can be found).
  */
 export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
+  const issues: FieldIssue[] = [];
+  for (const { field, spec } of replaySourcesOf(config)) {
+    const message = sourceProblem(spec);
+    if (message !== undefined) issues.push({ path: field, message });
+  }
+  return issues;
+}
+
+/**
+ * A replay campaign's recorded files as its engines read them (`SourceSpec`, the config's field
+ * naming each: `feed.path` or `feed.sources[i].path`); empty for any other feed.
+ */
+export function replaySourcesOf(config: CampaignConfig): { field: string; spec: SourceSpec }[] {
   const feed = config.feed;
   if (feed.kind !== 'replay') return [];
   const quotes = { a: config.venues.a.quoteCurrency, b: config.venues.b.quoteCurrency };
@@ -35,12 +48,7 @@ export function replaySourceIssues(config: CampaignConfig): FieldIssue[] {
             ...(s.halfSpreadBps !== undefined ? { halfSpreadBps: s.halfSpreadBps } : {}),
           },
         }));
-  const issues: FieldIssue[] = [];
-  for (const { field, spec } of sources) {
-    const message = sourceProblem(spec);
-    if (message !== undefined) issues.push({ path: field, message });
-  }
-  return issues;
+  return sources;
 }
 
 /**

@@ -4,6 +4,7 @@
  * traded, crash-free) plus the ledger check, each judged from stored facts with its target and
  * result in words.
  */
+import type { ReplayExtent } from '../data/replay-extent.js';
 import { describeRestartOutcome, restartOutcome } from './restart-outcome.js';
 import { ENGINE_EXIT } from '../exit-codes.js';
 import { isVirtualClock, type CampaignRecord, type Heartbeat, type RestartCause, type ShardRecord } from '../model/records.js';
@@ -74,6 +75,8 @@ export interface AcceptanceFacts {
   ledgers: Readonly<Record<string, readonly Fill[]>>;
   shardReports: readonly ShardReport[];
   ledger: LedgerCheck;
+  /** Where the replay's data ends, read from its files (`ReportInput.replayExtent`); undefined when not read. */
+  replayExtent?: ReplayExtent | undefined;
 }
 
 /** The acceptance table, in the seed report's order. */
@@ -132,20 +135,42 @@ export function askedWindowOf(campaign: CampaignRecord, config: ReportConfig, fi
  *   asked window (`askedWindowOf`) by its last heartbeat's event time.
  * A replay that ran out (last heartbeat `feedDone`, honoured only when `feed.kind` is `replay`: an
  * engine claiming it on a synthetic or live feed excuses nothing) has played all it had: that is the end of a
- * window asked by `duration` (an upper bound on the replay), not of one asked by `feed.to`. The
- * result names the recorded window covered, and says when the data held more past its end.
+ * window asked by `duration` (an upper bound on the replay), not of one asked by `feed.to`. Where
+ * the recorded files were read (`replayExtent`), the claim must agree with them: a shard whose event
+ * time stopped before its symbols' last recorded update in the window fails the row, however it
+ * ended (an engine that stopped reading halfway and said feed-done passed on its own word); where
+ * they were not, the result says the end was taken on the engines' word. The result names the
+ * recorded window covered, and says when the data held more past its end.
  */
-function fullDuration({ campaign, config, window, shards, histories }: AcceptanceFacts): AcceptanceCriterion {
+function fullDuration({ campaign, config, window, shards, histories, replayExtent }: AcceptanceFacts): AcceptanceCriterion {
   const base = { id: 'full-duration', criterion: 'Ran the full duration' } as const;
   const completed = campaign.status === 'COMPLETED';
   const lastOf = (s: ShardRecord) => histories.get(s.shardId)?.at(-1);
   // Only a replay can run out: an engine saying feed-done on a synthetic or live feed excuses nothing.
   const replay = field(campaign.config['feed'], 'kind') === 'replay';
-  const ranOutOf = (s: ShardRecord) => replay && lastOf(s)?.progress.feedDone === true;
   const reachedOf = (s: ShardRecord) => {
     const last = lastOf(s);
     return last === undefined ? undefined : (last.progress.eventTime ?? last.progress.at);
   };
+  const claimsRanOut = (s: ShardRecord) => replay && lastOf(s)?.progress.feedDone === true;
+  // The files' word against the engine's: its symbols' last recorded update, where the files were read.
+  const dataEndOf = (s: ShardRecord) =>
+    replayExtent === undefined
+      ? undefined
+      : s.symbols.reduce<number | undefined>((end, symbol) => {
+          const t = replayExtent.lastUpdateAt[symbol];
+          return t === undefined || (end !== undefined && end >= t) ? end : t;
+        }, undefined);
+  const stoppedShort = shards.flatMap((s) => {
+    const end = dataEndOf(s);
+    const reached = reachedOf(s);
+    if (!claimsRanOut(s) || end === undefined || (reached !== undefined && reached >= end)) return [];
+    return [
+      `${s.shardId} said its replay ran out at ${reached === undefined ? 'no event time' : formatInstant(reached)}, but its data goes on to ${formatInstant(end)}`,
+    ];
+  });
+  const ranOutOf = (s: ShardRecord) => claimsRanOut(s) && !stoppedShort.some((p) => p.startsWith(`${s.shardId} `));
+  const onWhoseWord = replayExtent === undefined ? " (on the engines' word: the recorded files were not read)" : ", each to its data's last update";
   const firstEventTime = shards
     .map((s) => histories.get(s.shardId)?.[0])
     .reduce<number | undefined>((min, h) => (h === undefined ? min : Math.min(min ?? Infinity, h.progress.eventTime ?? h.progress.at)), undefined);
@@ -165,7 +190,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
       return [`${s.shardId} ${where}${ranOut ? ': its data ended' : ''}`];
     });
     const allRanOut = shards.length > 0 && shards.every(ranOutOf);
-    const problems = [...notCompleted, ...idle, ...short];
+    const problems = [...notCompleted, ...idle, ...stoppedShort, ...short];
     const covered = `recorded ${formatInstant(asked.startMs)} → ${formatInstant(asked.endMs)} (${formatSeconds(spanMs / 1000)}, asked by ${asked.by})`;
     return {
       ...base,
@@ -173,7 +198,7 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
       result:
         (problems.length > 0
           ? `${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}; window ${covered}`
-          : `${covered}: ${allRanOut ? 'every shard played its replay to the end' : 'every shard reached its end'}` +
+          : `${covered}: ${allRanOut ? `every shard played its replay to the end${onWhoseWord}` : 'every shard reached its end'}` +
             (!allRanOut && shards.some((s) => !ranOutOf(s)) && replay ? ' (the data goes on past it)' : '')) +
         ` (wall ${formatSeconds(window.ranSec)}), ${campaign.status}`,
       pass: completed && shards.length > 0 && problems.length === 0,
@@ -198,12 +223,12 @@ function fullDuration({ campaign, config, window, shards, histories }: Acceptanc
   });
   const replayEnded = shards.length > 0 && shards.every(ranOutOf);
   const ranEnough = replayEnded || window.ranSec >= FULL_DURATION_FRACTION * config.durationSec;
-  const problems = [...notCompleted, ...idle, ...early];
+  const problems = [...notCompleted, ...idle, ...stoppedShort, ...early];
   return {
     ...base,
     target: `${formatSeconds(config.durationSec)} (≥ ${FULL_DURATION_FRACTION * 100} %, or every replay to its end), every shard's final heartbeat within staleAfter of the end, COMPLETED`,
     result:
-      `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %${replayEnded ? ', every shard played its replay to the end' : ''}), ${campaign.status}` +
+      `${formatSeconds(window.ranSec)} (${formatNumber(share * 100, 1)} %${replayEnded ? `, every shard played its replay to the end${onWhoseWord}` : ''}), ${campaign.status}` +
       (problems.length > 0 ? `; ${problems.slice(0, 5).join('; ')}${problems.length > 5 ? '; …' : ''}` : ''),
     pass: completed && ranEnough && problems.length === 0,
   };
@@ -511,7 +536,8 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
         `${ledger.fillsReported === ledger.fillsCounted ? '' : `, ${formatCount(ledger.fillsReported)} reported by heartbeats`})` +
         (ledger.pnlMismatchMicros === 0
           ? ''
-          : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}`) +
+          : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}` +
+            trailingClaims(ledger, money)) +
         overclaimedTrades(ledger) +
         fillRuleWords(ledger),
     pass: ledger.pass,
@@ -532,6 +558,17 @@ function fillRuleWords(ledger: LedgerCheck): string {
   ] as const;
   const found = counts.filter(([n]) => n > 0).map(([n, words]) => `${formatCount(n)} ${words}`);
   return found.length === 0 ? '' : `; fills no engine makes: ${found.join(', ')} (${ledger.fillRuleBreaks.join('; ')})`;
+}
+
+/** Shards whose last heartbeat trailed the ledger and claimed a P&L its fills did not make, in words (empty when none). */
+function trailingClaims(ledger: LedgerCheck, money: (amount: Micros) => string): string {
+  const off = ledger.shards.filter((c) => c.pnlComparedFills !== undefined && c.pnlComparedMicros !== undefined && c.pnlMismatchMicros > 0);
+  const words = off.map(
+    (c) =>
+      `${c.shardId}'s last heartbeat counted ${formatCount(c.pnlComparedFills ?? 0)} of its ${formatCount(c.fillsInLedger)} fills and claimed ` +
+      `${c.reportedPnlMicros === null ? '?' : money(c.reportedPnlMicros)}; those fills made ${money(c.pnlComparedMicros ?? (0 as Micros))}`,
+  );
+  return words.length === 0 ? '' : ` (${words.slice(0, 3).join('; ')}${words.length > 3 ? '; …' : ''})`;
 }
 
 /** The shards whose engine claimed more trades than their ledger holds, in words (empty when none). */

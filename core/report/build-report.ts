@@ -3,6 +3,7 @@
  * plus the one loader that gathers that from a `CampaignStore`. Renderers (`render-markdown.ts`,
  * `render-html.ts`) turn the result into pages; `report.json` is the result itself.
  */
+import type { ReplayExtent } from '../data/replay-extent.js';
 import { NotFoundError } from '../errors.js';
 import type { CampaignRecord, Heartbeat, LifecycleEvent, ShardRecord } from '../model/records.js';
 import type { Checkpoint } from '../model/checkpoint.js';
@@ -42,6 +43,12 @@ export interface ReportInput {
   events: LifecycleEvent[];
   /** The report's time (ms): the end of the run while the campaign still runs. */
   now: number;
+  /**
+   * Where a replay's recorded data ends, read from its files by the control plane
+   * (`core/data/replay-extent.ts`); absent where they were not read (the AWS reporter), and then an
+   * engine's feed-done is taken on its word and the row says so.
+   */
+  replayExtent?: ReplayExtent;
 }
 
 /** Builds the campaign report from `input`. Pure: the same input gives the same report. */
@@ -77,7 +84,7 @@ export function buildReport(input: ReportInput): CampaignReport {
     ),
   );
 
-  const acceptance = assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger });
+  const acceptance = assessAcceptance({ campaign, config, window, now, shards, histories, ledgers, shardReports, ledger, replayExtent: input.replayExtent });
   const trading = tradingReportOf(ledgers, histories, tradingConfigOf(campaign.config));
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
@@ -135,7 +142,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
         "an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade's (symbol, event time, each leg's " +
         'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +
-        "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills. " +
+        "(fillCashMicros of every fill of every closed trade) and must equal the last heartbeat's when that heartbeat counted the same fills; once a shard COMPLETED, a last heartbeat that counted fewer (all committed, ending between two steps of trades) must claim the P&L of the fills it counted, the ledger's first by seq. " +
         "Fills are held to rules every correct engine meets (relative tolerance 1e-9: floating-point rounding of sums of levels): a trade's CLOSE " +
         'leg on a venue moves the quantity its OPEN leg there did (a partial close leaves a position open); no OPEN leg fills above its orderedQty; ' +
         'on a venue with execution.latency 0 no leg fills better than its decisionPrice (the top of the book it was decided and filled on: a BUY ' +

@@ -40,7 +40,12 @@ function sourceOf(input: ReportInput): ReportSource {
 
 describe('writeReportFiles', () => {
   let dir = '';
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+  let stopWatcher = () => {};
+  afterEach(() => {
+    stopWatcher(); // a test that failed midway leaves no reader spinning
+    stopWatcher = () => {};
+    rmSync(dir, { recursive: true, force: true });
+  });
 
   it('writes report.json, report.md, report.html and events.jsonl whole, each what its renderer gives', async () => {
     dir = mkdtempSync(join(tmpdir(), 'arbfleet-report-files-'));
@@ -86,7 +91,8 @@ describe('writeReportFiles', () => {
         `const fs = require('node:fs'); const p = require('node:path');
          const [dir, stop, ...names] = process.argv.slice(1); const seen = new Set();
          process.stdout.write('ready\\n');
-         while (!fs.existsSync(stop)) {
+         const deadline = Date.now() + 30000; // never outlives a test that failed before writing the stop file
+         while (!fs.existsSync(stop) && Date.now() < deadline) {
            seen.add(names.map((n) => { try { return fs.statSync(p.join(dir, n)).size; } catch { return -1; } }).join(','));
          }
          process.stdout.write(JSON.stringify([...seen]));`,
@@ -101,6 +107,7 @@ describe('writeReportFiles', () => {
       out += chunk;
     });
     const closed = new Promise((resolve) => watcher.on('close', resolve));
+    stopWatcher = () => watcher.kill('SIGKILL');
     while (!out.startsWith('ready')) await new Promise((resolve) => setTimeout(resolve, 10));
 
     await writeReportFiles(sourceOf(input), campaignId, dir, input.now);

@@ -220,6 +220,37 @@ describe('buildReport: acceptance', () => {
         expect(c.pass).toBe(false);
         expect(c.result).toMatch(/^shard-000 reached 2025-01-31T00:00:00Z \(33\.3 %\): its data ended; shard-001 .*asked by feed\.to\)/);
       });
+
+      it("judges a replay's feed-done against where its recorded files end: a shard that stopped short of its data fails", () => {
+        const ranOutAt30 = () => {
+          const run = inDays(backtest(90, {}));
+          for (const shardId of Object.keys(run.heartbeats)) silenceAfter(run, shardId, 30).at(-1)!.progress.feedDone = true;
+          return run;
+        };
+        const day30 = Date.UTC(2025, 0, 31);
+        const symbolsOf = (run: ReportInput) => run.shards.flatMap((s) => s.symbols);
+        // The files end where the engines said: passes, saying the end was checked against them.
+        const agreed = ranOutAt30();
+        agreed.replayExtent = { lastUpdateAt: Object.fromEntries(symbolsOf(agreed).map((sym) => [sym, day30])) };
+        expect(criterion(buildReport(agreed), 'full-duration')).toMatchObject({
+          pass: true,
+          result:
+            "recorded 2025-01-01T00:00:00Z → 2025-04-01T00:00:00Z (2160h, asked by duration): every shard played its replay to the end, each to its data's last update (wall 1m30s), COMPLETED",
+        });
+        // Files not read (the AWS reporter): passes on the engines' word, and says so.
+        expect(criterion(buildReport(ranOutAt30()), 'full-duration').result).toContain(
+          "every shard played its replay to the end (on the engines' word: the recorded files were not read)",
+        );
+        // shard-001's symbols go on 10 days past the feed-done its engine claimed: it stopped reading halfway.
+        const short = ranOutAt30();
+        short.replayExtent = { lastUpdateAt: Object.fromEntries(symbolsOf(short).map((sym) => [sym, day30])) };
+        for (const sym of short.shards.find((sh) => sh.shardId === 'shard-001')!.symbols) short.replayExtent.lastUpdateAt[sym] = Date.UTC(2025, 1, 10);
+        const c = criterion(buildReport(short), 'full-duration');
+        expect(c.pass).toBe(false);
+        expect(c.result).toMatch(
+          /^shard-001 said its replay ran out at 2025-01-31T00:00:00Z, but its data goes on to 2025-02-10T00:00:00Z; shard-001 reached 2025-01-31T00:00:00Z \(33\.3 %\); window /,
+        );
+      });
     });
 
     it('fails a COMPLETED campaign that ran under 99 % of its duration, passes one at 99 %', () => {
