@@ -17,7 +17,7 @@ import type { Heartbeat, ShardRecord } from '../model/records.js';
 import { formatCount } from './report-format.js';
 
 /** Problems a shard's heartbeats show against its record, in words (at most `limit` per shard). */
-export function heartbeatContradictions(shards: readonly ShardRecord[], histories: ReadonlyMap<string, readonly Heartbeat[]>, limit = 2): string[] {
+export function heartbeatContradictions(shards: readonly ShardRecord[], histories: ReadonlyMap<string, readonly Heartbeat[]>, limit = 4): string[] {
   return shards.flatMap((s) => shardContradictions(s, histories.get(s.shardId) ?? []).slice(0, limit));
 }
 

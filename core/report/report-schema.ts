@@ -125,6 +125,13 @@ export const ShardLedgerCheckSchema = z
     reportedPnlMicros: MicrosSchema.nullable(),
     /** |ledger − reported| in micro-units when they differ beyond rounding; 0 when they agree or are not comparable. */
     pnlMismatchMicros: MicrosSchema.refine((v) => v >= 0, 'a mismatch is ≥ 0'),
+    /**
+     * When the last heartbeat trailed the ledger (counted fewer fills than it holds, all of them
+     * committed when it was written): the fills its P&L was compared with (the ledger's first, by seq)
+     * and their realised P&L, micro-units. Absent when it counted the ledger's fills, or was not compared.
+     */
+    pnlComparedFills: z.number().int().nonnegative().optional(),
+    pnlComparedMicros: MicrosSchema.optional(),
     /** Trades in the ledger (distinct `tradeId`s), and of which closed (a CLOSE leg committed). */
     tradesInLedger: z.number().int().nonnegative(),
     tradesClosedInLedger: z.number().int().nonnegative(),

@@ -122,6 +122,43 @@ describe('the ledger check against the heartbeats', () => {
     expect(buildReport(run).ledger.shards[0]!.pnlMismatchMicros).toBe(500);
   });
 
+  it("FAILS a last heartbeat trailing the ledger whose P&L its counted fills did not make (a tester's edit: 11/11 before); passes one that agrees", () => {
+    const run = campaignRun();
+    const ledger = run.ledgers['shard-000']!;
+    const bySeq = [...ledger].sort((a, b) => a.seq - b.seq);
+    // The last step (a close on both venues) is past what the heartbeat counted: it claims the whole ledger's P&L all the same.
+    expect(bySeq.at(-1)!.tradeId).toBe(bySeq.at(-2)!.tradeId);
+    const counted = bySeq.slice(0, -2);
+    amendLastHeartbeat(run, 'shard-000', (progress) => {
+      progress.fillsA -= 1;
+      progress.fillsB -= 1;
+      progress.realizedPnlMicros = realizedMicrosOf(ledger);
+    });
+    const off = buildReport(run);
+    const lastTrade = realizedMicrosOf(ledger) - realizedMicrosOf(counted);
+    expect(lastTrade).not.toBe(0);
+    expect(off.ledger.shards[0]).toMatchObject({
+      pnlComparedFills: counted.length,
+      pnlComparedMicros: realizedMicrosOf(counted),
+      pnlMismatchMicros: Math.abs(lastTrade),
+    });
+    expect(off.ledger.pass).toBe(false);
+    expect(ledgerRow(off).result).toContain(`(shard-000's last heartbeat counted ${counted.length} of its ${ledger.length} fills and claimed `);
+    expect(CampaignReportSchema.parse(off)).toEqual(off);
+
+    // The P&L its counted fills made: agreed.
+    amendLastHeartbeat(run, 'shard-000', (progress) => {
+      progress.realizedPnlMicros = realizedMicrosOf(counted);
+    });
+    expect(buildReport(run).ledger).toMatchObject({ pass: true, pnlMismatchMicros: 0 });
+    // A count that ends between the legs of one step is not compared: no engine here commits half a step.
+    amendLastHeartbeat(run, 'shard-000', (progress) => {
+      progress.fillsB += 1;
+      progress.realizedPnlMicros = micros(-500_000_000, 'claimed');
+    });
+    expect(buildReport(run).ledger.shards[0]).toMatchObject({ reportedPnlMicros: null, pnlMismatchMicros: 0 });
+  });
+
   it('counts fills in flight as such while a shard runs: only those it reported committed must be in the ledger', () => {
     const run = campaignRun();
     const ledger = run.ledgers['shard-000']!;
