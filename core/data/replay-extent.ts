@@ -7,9 +7,17 @@
  * ("every shard played its replay to the end"), found by reading the row's code for what it
  * could not fail.
  */
+import { statSync } from 'node:fs';
 import type { CampaignConfig } from '../config/campaign-config.js';
 import { replaySourcesOf } from './source-check.js';
 import { SourceReader } from './source-reader.js';
+
+/**
+ * The most bytes of recorded files (as stored, compressed or not) read for their end: 256 MiB, about
+ * 5 s of reading at the import's measured 1-2 million lines/s (`npm run bench -- --import`); larger
+ * replays are judged on the engines' word, and the report says so.
+ */
+export const REPLAY_EXTENT_MAX_BYTES = 256 * 1024 * 1024;
 
 /** The recorded data's end: for each base asset, the time of its last update on venue A or B (ms, the engine's event time). */
 export interface ReplayExtent {
@@ -20,14 +28,19 @@ export interface ReplayExtent {
  * Reads every source of a replay campaign through the reader its engines use (`order: 'skip'`, the
  * same formats, maps and zones), keeping each symbol's last update on venue A or B within
  * `[feed.from, feed.to)`, the window the engines play; FX rows are not a symbol's. Streams: memory stays flat (31,121 candles in about 30 ms).
- * @returns undefined for a feed that is not a replay, or when a source cannot be read (the report
- *   then says the engine's feed-done was taken on its word).
+ * @returns undefined for a feed that is not a replay, when a source cannot be read, or when the
+ *   sources hold more than `maxBytes` (default `REPLAY_EXTENT_MAX_BYTES`) (the report then says the engines' feed-done
+ *   was taken on their word).
  */
-export function readReplayExtent(config: CampaignConfig): ReplayExtent | undefined {
+export function readReplayExtent(config: CampaignConfig, maxBytes = REPLAY_EXTENT_MAX_BYTES): ReplayExtent | undefined {
   // A stored record read back may lack a feed (written before it had one): nothing to read then.
   if (config.feed?.kind !== 'replay') return undefined;
   const sources = replaySourcesOf(config);
   if (sources.length === 0) return undefined;
+  // A report is not worth minutes of reading: past the bound the end is left to the engines' word.
+  let bytes = 0;
+  for (const { spec } of sources) bytes += statSync(spec.path, { throwIfNoEntry: false })?.size ?? 0;
+  if (bytes > maxBytes) return undefined;
   // The engines play only [feed.from, feed.to): the data's end is the last update they could play.
   const fromMs = config.feed.from !== undefined ? Date.parse(config.feed.from) : Number.NEGATIVE_INFINITY;
   const toMs = config.feed.to !== undefined ? Date.parse(config.feed.to) : Number.POSITIVE_INFINITY;
