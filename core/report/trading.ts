@@ -350,6 +350,9 @@ interface EntryAge {
   flagged: boolean;
   ageAMs: number | null;
   ageBMs: number | null;
+  /** The youngest of its legs' quote ages per venue (ms; null without quote times): below 0, a quote from after the decision. */
+  youngestAMs: number | null;
+  youngestBMs: number | null;
 }
 
 /** Each entry (the OPEN fills of a trade) with the ages of both venues' quotes it was priced on. */
@@ -364,7 +367,16 @@ function entryAgesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): EntryA
       const ageB = f.quoteTsB === undefined ? null : decidedAt - f.quoteTsB;
       const seen = byTrade.get(f.tradeId);
       if (!seen) {
-        const entry = { shardId, symbol: f.symbol, tradeId: f.tradeId, flagged: f.staleQuote === true, ageAMs: ageA, ageBMs: ageB };
+        const entry = {
+          shardId,
+          symbol: f.symbol,
+          tradeId: f.tradeId,
+          flagged: f.staleQuote === true,
+          ageAMs: ageA,
+          ageBMs: ageB,
+          youngestAMs: ageA,
+          youngestBMs: ageB,
+        };
         byTrade.set(f.tradeId, entry);
         entries.push(entry);
         continue;
@@ -372,6 +384,8 @@ function entryAgesOf(ledgers: Readonly<Record<string, readonly Fill[]>>): EntryA
       seen.flagged ||= f.staleQuote === true;
       if (ageA !== null) seen.ageAMs = Math.max(seen.ageAMs ?? ageA, ageA);
       if (ageB !== null) seen.ageBMs = Math.max(seen.ageBMs ?? ageB, ageB);
+      if (ageA !== null) seen.youngestAMs = Math.min(seen.youngestAMs ?? ageA, ageA);
+      if (ageB !== null) seen.youngestBMs = Math.min(seen.youngestBMs ?? ageB, ageB);
     }
   }
   return entries;
@@ -388,7 +402,11 @@ export function tradingAcceptanceOf(
   const maxAgeMs = config.maxQuoteAgeSec * 1000;
   const entries = entryAgesOf(ledgers);
   const tooOld = (age: number | null) => age !== null && age > maxAgeMs;
-  const stale = entries.filter((e) => e.flagged || tooOld(e.ageAMs) || tooOld(e.ageBMs));
+  // A quote time after the decision's event time: priced on a quote the engine could not have had yet
+  // (look-ahead; every engine prices on quotes already applied, so its ages are ≥ 0). A tester's edit of
+  // a real run's fills (upbit's quote 5 s after each decision) scored 11/11.
+  const ahead = (age: number | null) => age !== null && age < 0;
+  const stale = entries.filter((e) => e.flagged || tooOld(e.ageAMs) || tooOld(e.ageBMs) || ahead(e.youngestAMs) || ahead(e.youngestBMs));
   const timeless = (e: EntryAge) => e.ageAMs === null || e.ageBMs === null;
   const unchecked = entries.filter(timeless).length;
   // Fresh: judged on both quote times and found within the bound (an entry without them is not judged fresh).
@@ -416,6 +434,8 @@ export function tradingAcceptanceOf(
       e.flagged ? 'flagged' : '',
       tooOld(e.ageAMs) ? `${config.venueNames.a} ${seconds(e.ageAMs)} old` : '',
       tooOld(e.ageBMs) ? `${config.venueNames.b} ${seconds(e.ageBMs)} old` : '',
+      ahead(e.youngestAMs) ? `${config.venueNames.a}'s quote ${seconds(-(e.youngestAMs as number))} after the decision: look-ahead` : '',
+      ahead(e.youngestBMs) ? `${config.venueNames.b}'s quote ${seconds(-(e.youngestBMs as number))} after the decision: look-ahead` : '',
     ]
       .filter(Boolean)
       .join(', ') +
@@ -434,7 +454,7 @@ export function tradingAcceptanceOf(
     {
       id: 'no-stale-entry',
       criterion: 'No entry on a stale quote',
-      target: `every entry: not flagged staleQuote, both venues' quotes ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old at the decision (maxQuoteAge), judged from its fills' quote times`,
+      target: `every entry: not flagged staleQuote, both venues' quotes ≤ ${formatNumber(config.maxQuoteAgeSec, 3)} s old at the decision (maxQuoteAge) and none from after it, judged from its fills' quote times`,
       result:
         (stale.length === 0
           ? `${formatCount(fresh)} of ${formatCount(entries.length)} entries fresh`

@@ -108,6 +108,15 @@ describe('the trading numbers of a report', () => {
       expect(row(flagged)).toMatchObject({ pass: false });
     });
 
+    it("FAILS an entry priced on a quote from after its decision (look-ahead: a tester's edit of a real run, 11/11 before); passes one of the decision's own instant", () => {
+      expect(row(entry(-5_000, 0))).toMatchObject({
+        pass: false,
+        result: "1 of 1 entries on a stale quote: shard-000 BTC #0 (upbit's quote 5 s after the decision: look-ahead); 0 stale entries refused",
+      });
+      expect(row(entry(0, -1))).toMatchObject({ pass: false, result: expect.stringContaining("(binance's quote 0.001 s after the decision: look-ahead)") });
+      expect(row(entry(0, 0))).toMatchObject({ pass: true });
+    });
+
     it('passes both quotes at exactly maxQuoteAge', () => {
       expect(row(entry(10_000, 10_000))).toMatchObject({ pass: true, result: '1 of 1 entries fresh; 0 stale entries refused' });
     });
