@@ -539,6 +539,7 @@ function ledgerExact({ ledger, config }: AcceptanceFacts): AcceptanceCriterion {
           : `; realised P&L ${money(ledger.realizedPnlMicros)} from the ledger vs ${ledger.reportedPnlMicros === null ? '?' : money(ledger.reportedPnlMicros)} reported by the engines, off by ${money(ledger.pnlMismatchMicros)}` +
             trailingClaims(ledger, money)) +
         overclaimedTrades(ledger) +
+        selfContradictingCheckpoints(ledger) +
         fillRuleWords(ledger),
     pass: ledger.pass,
   };
@@ -569,6 +570,16 @@ function trailingClaims(ledger: LedgerCheck, money: (amount: Micros) => string):
       `${c.reportedPnlMicros === null ? '?' : money(c.reportedPnlMicros)}; those fills made ${money(c.pnlComparedMicros ?? (0 as Micros))}`,
   );
   return words.length === 0 ? '' : ` (${words.slice(0, 3).join('; ')}${words.length > 3 ? '; …' : ''})`;
+}
+
+/** Shards whose last checkpoint's lastFillSeq says another number of fills than its counts, in words (empty when none). */
+function selfContradictingCheckpoints(ledger: LedgerCheck): string {
+  const off = ledger.shards.filter((c) => c.checkpointCovers !== undefined);
+  const words = off.map(
+    (c) =>
+      `${c.shardId}'s checkpoint covers seqs up to ${formatCount((c.checkpointCovers ?? 0) - 1)} (${formatCount(c.checkpointCovers ?? 0)} fills) and counts ${formatCount(c.fillsCounted)}`,
+  );
+  return words.length === 0 ? '' : `; checkpoints at odds with themselves: ${words.slice(0, 5).join('; ')}${words.length > 5 ? '; …' : ''}`;
 }
 
 /** The shards whose engine claimed more trades than their ledger holds, in words (empty when none). */

@@ -138,7 +138,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         "A heartbeat its shard's record contradicts fails it: a generation above the shard's, an older generation's after a newer one's, a second " +
         'writer in one generation (each engine process has its own, and the store refuses any other), a writer whose turns, fills made or last ' +
         'committed fill went back.',
-      "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint; reported = what its last heartbeat carried (fills made once " +
+      "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint (its lastFillSeq + 1 must say the same: the fills past the smaller are uncounted, those past the larger lost); reported = what its last heartbeat carried (fills made once " +
         'COMPLETED, lastFillSeq + 1 before that or once FAILED); lost = max(counted, reported) − unique fills in the ledger; a fill repeating ' +
         "an earlier seq or (tradeId, venue, kind) is duplicated; a trade whose entry repeats an earlier trade's (symbol, event time, each leg's " +
         'venue, side and price) under other seqs is a repeated decision (market updates traded twice; exits are not compared: one exit closes every open trade it applies to). Realised P&L is recomputed from the ledger in integer micro-units ' +

@@ -114,8 +114,10 @@ export const ShardLedgerCheckSchema = z
      * and price) under other seqs and trade ids: market updates traded twice.
      */
     repeatedDecisions: z.number().int().nonnegative(),
-    /** In the ledger but beyond the checkpoint's counters: `max(0, unique - counted)`. */
+    /** In the ledger but beyond the checkpoint's counters or its `lastFillSeq`: `max(0, unique - min(counted, lastFillSeq + 1))`. */
     uncounted: z.number().int().nonnegative(),
+    /** The fills the last checkpoint's `lastFillSeq` covers (`lastFillSeq + 1`), when its counts (`fillsCounted`) say otherwise: a checkpoint at odds with itself. */
+    checkpointCovers: z.number().int().nonnegative().optional(),
     /** Realised P&L recomputed from the ledger (each fill by `fillCashMicros`), micro-units of the reporting currency. */
     realizedPnlMicros: MicrosSchema,
     /**

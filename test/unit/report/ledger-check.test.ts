@@ -159,6 +159,26 @@ describe('the ledger check against the heartbeats', () => {
     expect(buildReport(run).ledger.shards[0]).toMatchObject({ reportedPnlMicros: null, pnlMismatchMicros: 0 });
   });
 
+  it("FAILS a checkpoint whose lastFillSeq says fewer fills than it counts (a tester's edit of a real run: 11/11 before), and one claiming seqs past the ledger", () => {
+    const run = campaignRun();
+    const ledger = run.ledgers['shard-000']!;
+    const checkpoint = run.checkpoints['shard-000']!;
+    expect(checkpoint.lastFillSeq + 1).toBe(checkpoint.fillsA + checkpoint.fillsB);
+    expect(buildReport(run).ledger.shards[0]).not.toHaveProperty('checkpointCovers');
+
+    run.checkpoints['shard-000'] = { ...checkpoint, lastFillSeq: checkpoint.lastFillSeq - 4 };
+    const behind = buildReport(run);
+    expect(behind.ledger.shards[0]).toMatchObject({ lost: 0, uncounted: 4, checkpointCovers: ledger.length - 4, fillsCounted: ledger.length });
+    expect(behind.ledger.pass).toBe(false);
+    expect(ledgerRow(behind).result).toContain(
+      `; checkpoints at odds with themselves: shard-000's checkpoint covers seqs up to ${ledger.length - 5} (${ledger.length - 4} fills) and counts ${ledger.length}`,
+    );
+    expect(CampaignReportSchema.parse(behind)).toEqual(behind);
+
+    run.checkpoints['shard-000'] = { ...checkpoint, lastFillSeq: checkpoint.lastFillSeq + 2 };
+    expect(buildReport(run).ledger.shards[0]).toMatchObject({ lost: 2, uncounted: 0, checkpointCovers: ledger.length + 2 });
+  });
+
   it('counts fills in flight as such while a shard runs: only those it reported committed must be in the ledger', () => {
     const run = campaignRun();
     const ledger = run.ledgers['shard-000']!;
