@@ -175,7 +175,8 @@ function fullDuration({ campaign, config, window, shards, histories, replayExten
     .map((s) => histories.get(s.shardId)?.[0])
     .reduce<number | undefined>((min, h) => (h === undefined ? min : Math.min(min ?? Infinity, h.progress.eventTime ?? h.progress.at)), undefined);
   const asked = askedWindowOf(campaign, config, firstEventTime);
-  const notCompleted = shards.filter((s) => s.status !== 'COMPLETED').map((s) => `${s.shardId} ${s.status}`);
+  // A campaign whose shard records are gone (or were never made) ran nothing anyone can vouch for.
+  const notCompleted = shards.length === 0 ? ['no shard'] : shards.filter((s) => s.status !== 'COMPLETED').map((s) => `${s.shardId} ${s.status}`);
   const idle = withoutEngineProgress(shards, histories);
 
   if (asked !== null) {
@@ -281,7 +282,7 @@ function monitoring({ shards, histories, config, campaign, now, window }: Accept
     criterion: 'Monitoring on',
     target:
       `every shard heartbeats at least every ${formatNumber(config.staleAfterSec, 1)} s (staleAfter), its engine's progress in them; ` +
-      "no heartbeat its shard's record contradicts (a generation that never ran or was replaced, two writers in one generation, a writer's counts going back)",
+      "no heartbeat its shard's record contradicts (a generation that never ran, was replaced or has no restart into it, two writers in one generation, a writer's counts going back)",
   } as const;
   // Beats without engine progress for longer than staleAfter: the agent alive, its engine never running.
   const idle = withoutEngineProgress(shards, histories, config.staleAfterSec);

@@ -221,6 +221,30 @@ describe('buildReport: acceptance', () => {
         expect(c.result).toMatch(/^shard-000 reached 2025-01-31T00:00:00Z \(33\.3 %\): its data ended; shard-001 .*asked by feed\.to\)/);
       });
 
+      it('judges a shard by its symbol whose data ends last, wherever it is listed', () => {
+        const run = inDays(backtest(90, {}));
+        for (const shardId of Object.keys(run.heartbeats)) silenceAfter(run, shardId, 30).at(-1)!.progress.feedDone = true;
+        const day30 = Date.UTC(2025, 0, 31);
+        run.replayExtent = { lastUpdateAt: Object.fromEntries(run.shards.flatMap((sh) => sh.symbols).map((sym) => [sym, day30])) };
+        const symbols = run.shards.find((sh) => sh.shardId === 'shard-000')!.symbols;
+        for (const goesOn of [symbols[0]!, symbols.at(-1)!]) {
+          const extent = { lastUpdateAt: { ...run.replayExtent.lastUpdateAt, [goesOn]: Date.UTC(2025, 1, 2) } };
+          const c = criterion(buildReport({ ...run, replayExtent: extent }), 'full-duration');
+          expect(c.pass, goesOn).toBe(false);
+          expect(c.result).toMatch(/^shard-000 said its replay ran out at 2025-01-31T00:00:00Z, but its data goes on to 2025-02-02T00:00:00Z/);
+        }
+      });
+
+      it('passes a shard that reached exactly 99 % of the asked window, fails one a day short of it', () => {
+        const run = (reachedDays: number) => {
+          const r = inDays(backtest(100, {}));
+          for (const shardId of Object.keys(r.heartbeats)) silenceAfter(r, shardId, reachedDays);
+          return buildReport(r);
+        };
+        expect(criterion(run(99), 'full-duration').pass).toBe(true);
+        expect(criterion(run(98), 'full-duration')).toMatchObject({ pass: false, result: expect.stringMatching(/^shard-000 reached .* \(98 %\)/) });
+      });
+
       it("judges a replay's feed-done against where its recorded files end: a shard that stopped short of its data fails", () => {
         const ranOutAt30 = () => {
           const run = inDays(backtest(90, {}));
@@ -251,6 +275,28 @@ describe('buildReport: acceptance', () => {
           /^shard-001 said its replay ran out at 2025-01-31T00:00:00Z, but its data goes on to 2025-02-10T00:00:00Z; shard-001 reached 2025-01-31T00:00:00Z \(33\.3 %\); window /,
         );
       });
+    });
+
+    it('passes a wall-clock replay that ran out at half its duration, every shard saying so in its final heartbeat', () => {
+      const run = campaignRun({ config: { feed: { kind: 'replay', path: 'q.csv' } } });
+      for (const shardId of Object.keys(run.heartbeats)) {
+        const last = silenceAfter(run, shardId, 600).at(-1)!;
+        last.progress.feedDone = true;
+        last.progress.stop = { by: 'feed-done' };
+      }
+      expect(criterion(buildReport(run), 'full-duration')).toMatchObject({
+        pass: true,
+        result: expect.stringContaining("every shard played its replay to the end (on the engines' word: the recorded files were not read)"),
+      });
+    });
+
+    it('fails a wall-clock replay stopped at half its duration where only one shard had run out of data', () => {
+      const run = campaignRun({ ranSec: 600, config: { feed: { kind: 'replay', path: 'q.csv' } } });
+      const [ranOut, stopped] = ['shard-000', 'shard-001'].map((id) => run.heartbeats[id]!.at(-1)!);
+      ranOut!.progress.feedDone = true;
+      ranOut!.progress.stop = { by: 'feed-done' };
+      stopped!.progress.stop = { by: 'signal', signal: 'SIGINT' };
+      expect(criterion(buildReport(run), 'full-duration')).toMatchObject({ pass: false, result: expect.stringMatching(/^10m \(50 %\), COMPLETED/) });
     });
 
     it('fails a COMPLETED campaign that ran under 99 % of its duration, passes one at 99 %', () => {

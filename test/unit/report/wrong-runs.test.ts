@@ -121,6 +121,70 @@ const WRONG_RUNS: WrongRun[] = [
       return run;
     },
   },
+  // Found by a narrowed mutation run of fullDuration (MUTATE_TESTS='test/unit/report/**' npx stryker run --mutate
+  // core/report/acceptance.ts:145-236): with the campaign's status, a shard's status, the shards' count or a silent
+  // shard not judged, no test failed.
+  {
+    row: 'full-duration',
+    wrong: 'a campaign CANCELLED having run all of its duration, every shard COMPLETED (wall clock)',
+    run: () => campaignRun({ status: 'CANCELLED' }),
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a backtest FAILED at its end, every shard having reached the window’s end',
+    run: () => {
+      const run = backtest();
+      run.campaign.status = 'FAILED';
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a shard FAILED in a COMPLETED campaign that ran all of its duration (wall clock)',
+    run: () => {
+      const run = campaignRun();
+      (run.shards[1] as { status: string }).status = 'FAILED';
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a backtest shard FAILED, its engine time at the window’s end',
+    run: () => {
+      const run = backtest();
+      (run.shards[1] as { status: string }).status = 'FAILED';
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a COMPLETED campaign with no shard at all (wall clock)',
+    run: () => {
+      const run = campaignRun();
+      run.shards = [];
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a COMPLETED backtest with no shard at all',
+    run: () => {
+      const run = backtest();
+      run.shards = [];
+      return run;
+    },
+  },
+  {
+    row: 'full-duration',
+    wrong: 'a shard that never heartbeated, in a campaign that ran all of its duration (wall clock)',
+    run: () => {
+      const run = campaignRun();
+      run.heartbeats['shard-001'] = [];
+      const shard = run.shards[1];
+      if (shard) delete (shard as { heartbeat?: unknown }).heartbeat;
+      return run;
+    },
+  },
   {
     row: 'loop-latency',
     wrong: 'p99 12 ms',
