@@ -39,7 +39,10 @@ export async function writeReportFiles(
   makeFolder(outDir);
   const input = await loadReportInput(store, campaignId, now);
   // The data's end, against which an engine's feed-done is judged: read from the files unless the caller read it already.
-  const replayExtent = 'replayExtent' in read ? read.replayExtent : readReplayExtent(input.campaign.config as unknown as CampaignConfig);
+  const replayExtent =
+    'replayExtent' in read
+      ? read.replayExtent
+      : readReplayExtent(input.campaign.config as unknown as CampaignConfig, { unchangedSince: input.campaign.createdAt });
   if (replayExtent !== undefined) input.replayExtent = replayExtent;
   const report = buildReport(input);
   const files = {

@@ -157,7 +157,7 @@ export async function runCommand(configPath: string | undefined, values: RunOpti
   // for the 5-minute candles) is read while the engines run, once they are launched; at the end if
   // the campaign ended first.
   let replayExtent: { value: ReplayExtent | undefined } | undefined;
-  const readExtent = () => (replayExtent ??= { value: readReplayExtent(campaign.config as unknown as CampaignConfig) });
+  const readExtent = () => (replayExtent ??= { value: readReplayExtent(campaign.config as unknown as CampaignConfig, { unchangedSince: campaign.createdAt }) });
   const extentTimer = setTimeout(readExtent, REPLAY_EXTENT_DELAY_MS);
   extentTimer.unref();
   const outcome = await Promise.race([

@@ -27,19 +27,29 @@ export interface ReplayExtent {
 /**
  * Reads every source of a replay campaign through the reader its engines use (`order: 'skip'`, the
  * same formats, maps and zones), keeping each symbol's last update on venue A or B within
- * `[feed.from, feed.to)`, the window the engines play; FX rows are not a symbol's. Streams: memory stays flat (31,121 candles in about 30 ms).
- * @returns undefined for a feed that is not a replay, when a source cannot be read, or when the
- *   sources hold more than `maxBytes` (default `REPLAY_EXTENT_MAX_BYTES`) (the report then says the engines' feed-done
- *   was taken on their word).
+ * `[feed.from, feed.to)`, the window the engines play; FX rows are not a symbol's. Streams:
+ * memory stays flat (the 31,121 5-minute candles in 140-200 ms).
+ * @param options.maxBytes the most bytes read (default `REPLAY_EXTENT_MAX_BYTES`).
+ * @param options.unchangedSince the campaign's creation (ms): a file modified after it is not what
+ *   the engines read, and nothing is judged.
+ * @returns undefined for a feed that is not a replay, when a source is missing, cannot be read, was
+ *   modified after `unchangedSince`, or the sources hold more than `maxBytes` (the report then says
+ *   the engines' feed-done was taken on their word).
  */
-export function readReplayExtent(config: CampaignConfig, maxBytes = REPLAY_EXTENT_MAX_BYTES): ReplayExtent | undefined {
+export function readReplayExtent(config: CampaignConfig, options: { maxBytes?: number; unchangedSince?: number } = {}): ReplayExtent | undefined {
+  const maxBytes = options.maxBytes ?? REPLAY_EXTENT_MAX_BYTES;
   // A stored record read back may lack a feed (written before it had one): nothing to read then.
   if (config.feed?.kind !== 'replay') return undefined;
   const sources = replaySourcesOf(config);
   if (sources.length === 0) return undefined;
   // A report is not worth minutes of reading: past the bound the end is left to the engines' word.
   let bytes = 0;
-  for (const { spec } of sources) bytes += statSync(spec.path, { throwIfNoEntry: false })?.size ?? 0;
+  for (const { spec } of sources) {
+    const file = statSync(spec.path, { throwIfNoEntry: false });
+    // Changed since the campaign was created: not what its engines read (a report written again later).
+    if (file === undefined || (options.unchangedSince !== undefined && file.mtimeMs > options.unchangedSince)) return undefined;
+    bytes += file.size;
+  }
   if (bytes > maxBytes) return undefined;
   // The engines play only [feed.from, feed.to): the data's end is the last update they could play.
   const fromMs = config.feed.from !== undefined ? Date.parse(config.feed.from) : Number.NEGATIVE_INFINITY;

@@ -28,6 +28,12 @@ describe('readReplayExtent', () => {
     if (missing.feed.kind !== 'replay') throw new Error('a replay config');
     missing.feed.sources![0]!.path = '/nonexistent/upbit.csv';
     expect(readReplayExtent(missing)).toBeUndefined();
-    expect(readReplayExtent(config(), 1_000)).toBeUndefined();
+    expect(readReplayExtent(config(), { maxBytes: 1_000 })).toBeUndefined();
+  });
+
+  it('reads nothing from files modified after the campaign was created (a report written again later)', () => {
+    const when = Date.now(); // the fixtures are older
+    expect(readReplayExtent(config(), { unchangedSince: when })).toEqual({ lastUpdateAt: { BTC: Date.parse('2025-08-23T23:15:00Z') } });
+    expect(readReplayExtent(config(), { unchangedSince: Date.parse('2020-01-01T00:00:00Z') })).toBeUndefined();
   });
 });
