@@ -162,7 +162,7 @@ module.exports = {
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: '(^|/)(node_modules|cdk\\.out|dist)/|^(\\.[a-z]+|runs|reports|docs|configs)/' },
+    exclude: { path: '(^|/)(node_modules|cdk\\.out|dist)/|^(\\.[a-z][a-z-]*|runs|reports|docs|configs)/' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],

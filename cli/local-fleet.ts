@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { CampaignConfig } from '../core/config/campaign-config.js';
 import { replaySourceIssues } from '../core/data/source-check.js';
+import { readReplayExtent, type ReplayExtent } from '../core/data/replay-extent.js';
 import type { CampaignService } from '../core/fleet/campaign-service.js';
 import type { FleetContext } from '../core/fleet/fleet-context.js';
 import { fleetServices } from '../core/fleet/fleet-services.js';
@@ -40,6 +41,8 @@ export const LOCAL_QUEUE_POLL_MS = 100;
 
 /** How often `waitForEnd` looks at the campaign when nothing wakes it sooner (ms): the safety net under the events. */
 export const WAIT_FOR_END_POLL_MS = 250;
+/** Campaigns whose replay extent a local fleet keeps (`serve` runs many). */
+const REPLAY_EXTENTS_KEPT = 64;
 
 /**
  * Control-plane ticks run at once after a task's exit: a campaign's last shard ending takes two
@@ -107,6 +110,7 @@ export class LocalFleet {
   private readonly storeFile: FileIdentity | undefined;
   /** Repeated identical errors are logged on their 1st, 2nd, 4th, 8th… occurrence. */
   private readonly repeats = new Map<string, number>();
+  private readonly replayExtents = new Map<string, ReplayExtent | undefined>();
   private onFatal: (error: StoreFaultError) => void = () => {};
   /**
    * Settles when the campaign cannot go on over this store: it stayed unwritable past its bound,
@@ -136,6 +140,7 @@ export class LocalFleet {
       log: options.log,
       taskEnvironment: (campaign, shard) => this.taskEnvironment(campaign, shard),
       admit: (campaign) => replaySourceIssues(campaign.config as unknown as CampaignConfig),
+      replayExtent: (campaign) => this.replayExtentOf(campaign),
     };
     ({ campaigns: this.campaigns, launches: this.launches, watchdog: this.watchdog, scheduler: this.scheduler } = fleetServices(this.ctx));
     this.chaos = new ChaosDriver(options.chaos ?? [], this.store, this.launcher, clock, options.log);
@@ -151,6 +156,20 @@ export class LocalFleet {
         resolve(error);
       };
     });
+  }
+
+  /**
+   * Where a campaign's replay files end (`readReplayExtent`, unchanged since its creation), read once
+   * per campaign in this process (140-200 ms for the 5-minute candles): `GET /campaigns/{id}/report`
+   * judges feed-done against it as the report files do.
+   */
+  private replayExtentOf(campaign: CampaignRecord): ReplayExtent | undefined {
+    const known = this.replayExtents.get(campaign.campaignId);
+    if (known !== undefined || this.replayExtents.has(campaign.campaignId)) return known;
+    const extent = readReplayExtent(campaign.config as unknown as CampaignConfig, { unchangedSince: campaign.createdAt });
+    if (this.replayExtents.size >= REPLAY_EXTENTS_KEPT) this.replayExtents.clear();
+    this.replayExtents.set(campaign.campaignId, extent);
+    return extent;
   }
 
   /** Uses `id` for the next campaign created (the CLI names its run folder after it first). */

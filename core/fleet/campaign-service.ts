@@ -123,7 +123,9 @@ export class CampaignService implements FleetApi {
 
   async getReport(campaignId: string): Promise<unknown> {
     await this.getCampaign(campaignId);
-    return buildReport(await loadReportInput(this.ctx.store, campaignId, this.ctx.clock.now()));
+    const input = await loadReportInput(this.ctx.store, campaignId, this.ctx.clock.now());
+    const replayExtent = this.ctx.replayExtent?.(input.campaign);
+    return buildReport(replayExtent === undefined ? input : { ...input, replayExtent });
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Clock } from '../clock.js';
+import type { ReplayExtent } from '../data/replay-extent.js';
 import type { FieldIssue } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { CampaignStore, LaunchQueue, TaskLauncher } from '../ports.js';
@@ -22,6 +23,12 @@ export interface FleetContext {
    * (HTTP 400) and nothing is stored. Default: none.
    */
   admit?(campaign: CampaignRecord, shards: readonly ShardRecord[]): FieldIssue[];
+  /**
+   * Where a replay campaign's recorded files end (`core/data/replay-extent.ts`), for the report's
+   * "Ran the full duration": the runtime reads them where it can (the local fleet); undefined leaves
+   * an engine's feed-done on its word, and the row says so. Default: not read (on AWS).
+   */
+  replayExtent?(campaign: CampaignRecord): ReplayExtent | undefined;
   /** Told of restarts and failures as they are decided, by either detection path (on AWS: EMF metrics). Default: nobody. */
   events?: FleetEvents;
   /** New campaign ids (default: time-ordered and random). */

@@ -4,14 +4,17 @@
  * 15-minute candles passes, its end agreeing with the files to the millisecond (the report's reader
  * and the engine's see the same candles, close times and zones); the same run with its final
  * heartbeat's event time set 12 h back (an engine that stopped reading and said feed-done) fails,
- * naming the shard, where it stopped and where its data goes on to. It passed on the engine's word before.
+ * naming the shard, where it stopped and where its data goes on to, in the report files and in the
+ * API's report alike. It passed on the engine's word before.
  */
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Heartbeat } from '../../core/model/records.js';
+import type { CampaignReport } from '../../core/report/report-schema.js';
 import { readReport, runFolder, startCli } from '../support/cli-process.js';
+import { waitFor } from '../support/engine-process.js';
 
 const CONFIG = new URL('../../configs/real-btc-candles.yaml', import.meta.url).pathname;
 const fullDuration = (dir: string) => readReport(dir).acceptance.find((r) => r.id === 'full-duration');
@@ -49,5 +52,19 @@ describe("a replay's feed-done against its recorded files", () => {
     expect(short?.pass).toBe(false);
     const stopped = new Date(stoppedAt).toISOString().replace('.000', '');
     expect(short?.result).toMatch(new RegExp(`^shard-000 said its replay ran out at ${stopped}, but its data goes on to 2025-08-23T23:15:00Z`));
+
+    // The API's report (GET /campaigns/{id}/report, from arbfleet serve on the same folder) judges it the same.
+    const serve = startCli(['serve', '--api-port', '0', '--data', copy]);
+    try {
+      const url = await waitFor('arbfleet serve to listen', () => /control plane on (http:\/\/127\.0\.0\.1:\d+)\//.exec(serve.stderr())?.[1], 20_000);
+      const campaignId = readReport(copy).campaign.id;
+      const res = await fetch(`${url}/campaigns/${campaignId}/report`, { headers: { 'x-arbfleet-client': 'test' } });
+      expect(res.status).toBe(200);
+      const api = ((await res.json()) as CampaignReport).acceptance.find((r) => r.id === 'full-duration');
+      expect(api).toMatchObject({ pass: false, result: short?.result });
+    } finally {
+      serve.child.kill('SIGTERM');
+      await serve.exited;
+    }
   }, 60_000);
 });
