@@ -135,7 +135,7 @@ export function buildReport(input: ReportInput): CampaignReport {
         'heartbeat reported a premium deviation (not judged: a quiet market cannot be told from an engine that stopped trading); otherwise a tail ' +
         'without entries is a quiet market.',
       'Monitoring: heartbeats of one generation at most staleAfter apart; gaps between generations are restart downtime, shown with each restart. ' +
-        "A heartbeat its shard's record contradicts fails it: a generation above the shard's, an older generation's after a newer one's, a second " +
+        "A heartbeat its shard's record contradicts fails it: a generation above the shard's or with no restart into it recorded, an older generation's after a newer one's, a second " +
         'writer in one generation (each engine process has its own, and the store refuses any other), a writer whose turns, fills made or last ' +
         'committed fill went back.',
       "Ledger check: counted = fillsA + fillsB of each shard's last checkpoint (its lastFillSeq + 1 must say the same: the fills past the smaller are uncounted, those past the larger lost); reported = what its last heartbeat carried (fills made once " +

@@ -10,7 +10,11 @@
  *   store refuses any other writer of the shard's generation (`shard-writer.ts`), so a second one is
  *   a second process writing as the first (a zombie, or a restart nobody recorded);
  * - a writer's counters going back (`turns`, fills made, the last committed fill): one process only
- *   counts up; a count that fell is a restart that kept its generation, or two writers mixed.
+ *   counts up; a count that fell is a restart that kept its generation, or two writers mixed;
+ * - heartbeats of a generation above 0 with no restart into it on the record: every relaunch is a
+ *   restart recorded with its cause (the only other generation step is the fence a shard is closed
+ *   with, which no task runs), so one missing hides a restart, a crash perhaps (a real run's crash
+ *   and freeze, their restart records erased, scored 11/11).
  * Heartbeats without a writer (stored before writers were) are judged on their generation alone.
  */
 import type { Heartbeat, ShardRecord } from '../model/records.js';
@@ -37,6 +41,7 @@ function shardContradictions(shard: ShardRecord, history: readonly Heartbeat[]):
     out.push(`${shard.shardId}: ${words}`);
   };
   let newest = -1;
+  const restartedInto = new Set(shard.restarts.map((r) => r.fromGeneration + 1));
   const writerOf = new Map<number, string>();
   const lastOfWriter = new Map<string, Heartbeat>();
   for (const h of history) {
@@ -45,6 +50,11 @@ function shardContradictions(shard: ShardRecord, history: readonly Heartbeat[]):
     if (h.generation < newest)
       once(`older ${h.generation}`, `a heartbeat of generation ${h.generation} after generation ${newest} had heartbeated (a replaced task wrote on)`);
     newest = Math.max(newest, h.generation);
+    if (h.generation > 0 && h.generation <= shard.generation && !restartedInto.has(h.generation))
+      once(
+        `unrecorded ${h.generation}`,
+        `heartbeats of generation ${h.generation} with no restart into it on the shard's record (a restart hidden: its cause unknown)`,
+      );
     if (h.writer === undefined) continue;
     const first = writerOf.get(h.generation);
     if (first === undefined) writerOf.set(h.generation, h.writer);

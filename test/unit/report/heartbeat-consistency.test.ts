@@ -31,6 +31,15 @@ describe('heartbeats the shard record contradicts', () => {
     expect(monitoring(run).pass).toBe(true);
   });
 
+  it("FAILS heartbeats of a generation no restart led into (a real run's restart records erased: 11/11 before, its crash hidden)", () => {
+    const run = withWriters(campaignRun({ restarts: [{ shard: 0, cause: 'CRASHED', atSec: 600, downSec: 30 }] }));
+    run.shards[0]!.restarts = [];
+    expect(monitoring(run)).toMatchObject({
+      pass: false,
+      result: "shard-000: heartbeats of generation 1 with no restart into it on the shard's record (a restart hidden: its cause unknown)",
+    });
+  });
+
   it('FAILS a writer whose counts go back (a restart that kept its generation), naming the count', () => {
     const run = withWriters(campaignRun());
     const history = run.heartbeats['shard-001']!;

@@ -39,7 +39,7 @@ describe('renderMarkdown', () => {
     );
     // shard-002, LOST at +25m and never restarted, was silent to the end: a monitoring gap too.
     expect(markdown).toContain(
-      "| **Monitoring on** | every shard heartbeats at least every 45 s (staleAfter), its engine's progress in them; no heartbeat its shard's record contradicts (a generation that never ran or was replaced, two writers in one generation, a writer's counts going back) | shard-002: 310 s silent from +24m50s to the end, no final heartbeat | ❌ FAIL |",
+      "| **Monitoring on** | every shard heartbeats at least every 45 s (staleAfter), its engine's progress in them; no heartbeat its shard's record contradicts (a generation that never ran, was replaced or has no restart into it, two writers in one generation, a writer's counts going back) | shard-002: 310 s silent from +24m50s to the end, no final heartbeat | ❌ FAIL |",
     );
     expect(markdown).toContain(
       '**Overall**: 6/11 PASS: fleet rows 4/8 above, trading rows 2/3 below (failed: Ran the full duration, Monitoring on, No unrecovered stall, Crash-free, No position left open)',
