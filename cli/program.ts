@@ -204,6 +204,7 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
     .description('start, list, show, stop campaigns and manage schedules on a deployed API (SigV4)')
     .option('--url <url>', "the stack's ApiUrl output (default: $ARBFLEET_API_URL)")
     .option('--region <region>', "the API's region (default: the URL's, else $AWS_REGION)")
+    .option('--timeout <duration>', 'how long each request waits for its answer', '30s')
     .option('--json', "print the API's JSON answer instead of tables (report is always JSON)")
     .addHelpText('after', `\n${REMOTE_NOTES}`);
   const verb = (name: RemoteVerb, description: string, argument?: [string, string]) => {
@@ -222,7 +223,7 @@ function remoteCommands(remote: Command, done: (code: number) => void, output: C
   act(
     verb('start', 'start a campaign from a config file', ['<config>', 'the campaign config file']).option(
       '--idempotency-key <key>',
-      'the same key starts the campaign once',
+      'the same key starts the campaign once (default: a new key, sent again on each retry after a lost answer)',
     ),
     'start',
   );

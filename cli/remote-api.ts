@@ -2,6 +2,7 @@ import { createHash, createHmac, type Hash, type Hmac } from 'node:crypto';
 import type { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
 import { LOCAL_CLIENT_HEADER, LOCAL_CLIENT_NAME } from '../core/api/local-request-guard.js';
+import { ArbfleetError } from '../core/errors.js';
 
 /** SHA-256 (or HMAC-SHA-256 with a secret) in the shape SignatureV4 expects. */
 class Sha256 {
@@ -46,6 +47,29 @@ export interface RemoteApiOptions {
   /** Credentials (default: the AWS SDK's provider chain: env, profile, SSO, instance role...). */
   credentials?: AwsCredentialIdentity | AwsCredentialIdentityProvider;
   fetch?: typeof fetch;
+  /** How long one request waits for its whole answer (ms; default `REMOTE_TIMEOUT_MS`): a held answer ends the call, it is not waited on for ever. */
+  timeoutMs?: number;
+  /** The waits before each retry of an idempotent request (ms; default `REMOTE_RETRY_DELAYS_MS`). */
+  retryDelaysMs?: readonly number[];
+  /** Told of each retry: the attempt that failed and why. */
+  onRetry?: (attempt: number, why: string) => void;
+}
+
+/** One request's wait for its answer: 30 s, API Gateway's own integration limit (29 s) and a second. */
+export const REMOTE_TIMEOUT_MS = 30_000;
+/** The waits before the 2nd and 3rd tries of an idempotent request (`requestIdempotent`). */
+export const REMOTE_RETRY_DELAYS_MS: readonly number[] = [1_000, 3_000];
+
+/** Answers worth trying again with the same idempotency key: throttled, or the gateway or the service failing. */
+const RETRIED_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+/**
+ * A request that got no answer a retry could replace: it may or may not have been applied. The
+ * message says which idempotency key to send again to get its outcome without doing it twice.
+ */
+export class UnansweredRequestError extends ArbfleetError {
+  override readonly name = 'UnansweredRequestError';
+  readonly kind = 'unanswered-request';
 }
 
 /** A response of the API: status and parsed JSON body (or text for pages). */
@@ -85,14 +109,18 @@ export class RemoteApi {
     const url = new URL(path.replace(/^\//, ''), this.base);
     const payload = body === undefined ? undefined : JSON.stringify(body);
     const signed = await this.sign(method, url, payload, headers);
+    const timeoutMs = this.options.timeoutMs ?? REMOTE_TIMEOUT_MS;
+    const signal = AbortSignal.timeout(timeoutMs);
     let res: Response;
+    let text: string;
     try {
-      res = await this.doFetch(url, { method, headers: signed.headers as Record<string, string>, ...(payload !== undefined ? { body: payload } : {}) });
+      res = await this.doFetch(url, { method, headers: signed.headers as Record<string, string>, signal, ...(payload !== undefined ? { body: payload } : {}) });
+      text = await res.text();
     } catch (error) {
+      if (signal.aborted) throw new UnansweredRequestError(`no answer to ${method} ${url.href} within ${timeoutMs / 1000} s`, { cause: error });
       // undici's "fetch failed" says neither where nor why: the URL and the cause (ECONNREFUSED, ENOTFOUND, a TLS error) are what a user can act on.
-      throw new Error(`cannot reach ${method} ${url.href}: ${describeFetchError(error)}`, { cause: error });
+      throw new UnansweredRequestError(`cannot reach ${method} ${url.href}: ${describeFetchError(error)}`, { cause: error });
     }
-    const text = await res.text();
     let parsed: unknown = text;
     if ((res.headers.get('content-type') ?? '').includes('json')) {
       try {
@@ -102,6 +130,38 @@ export class RemoteApi {
       }
     }
     return { status: res.status, body: parsed, request: `${method} ${url.pathname}` };
+  }
+
+  /**
+   * A POST made idempotent by `key` (sent as `Idempotency-Key`: the API applies it once and answers
+   * a repeat with the first outcome), tried again with the same key when it got no answer (a
+   * timeout, a reset connection) or a 429/5xx, after each of `retryDelaysMs`: an answer lost on the
+   * way neither fails the command nor starts a second campaign.
+   * @throws UnansweredRequestError after the last try, naming the key to send again.
+   */
+  async requestIdempotent(path: string, body: unknown, key: string): Promise<RemoteResponse> {
+    const delays = this.options.retryDelaysMs ?? REMOTE_RETRY_DELAYS_MS;
+    for (let attempt = 1; ; attempt++) {
+      let why: string;
+      let last: RemoteResponse | undefined;
+      try {
+        last = await this.request('POST', path, body, { 'Idempotency-Key': key });
+        if (!RETRIED_STATUSES.has(last.status)) return last;
+        why = `HTTP ${last.status}`;
+      } catch (error) {
+        if (!(error instanceof UnansweredRequestError)) throw error;
+        why = error.message;
+      }
+      const delay = delays[attempt - 1];
+      if (delay === undefined) {
+        if (last !== undefined) return last; // the API's own refusal, for the caller to word
+        throw new UnansweredRequestError(
+          `${why}, ${attempt} tries with Idempotency-Key ${key}: it may have been applied; send it again with --idempotency-key ${key} to get its outcome without doing it twice`,
+        );
+      }
+      this.options.onRetry?.(attempt, why);
+      await new Promise((wake) => setTimeout(wake, delay));
+    }
   }
 
   /** Signs the request; no credentials found is said as what to do, not as the SDK's sentence. */

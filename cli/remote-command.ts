@@ -1,5 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { parseDurationSeconds } from '../core/config/duration.js';
 import { parseConfigText } from '../core/config/load-config.js';
 import { ValidationError } from '../core/errors.js';
 import { CLI_EXIT } from '../core/exit-codes.js';
@@ -19,6 +21,8 @@ export type RemoteVerb = (typeof REMOTE_VERBS)[number];
 export interface RemoteTarget {
   url?: string;
   region?: string;
+  /** `--timeout`: how long one request waits for its answer (a duration: `30s`, `2m`). */
+  timeout?: string;
 }
 
 /** The remote commands' options, as `cli/program.ts` declares them. */
@@ -42,7 +46,19 @@ export function remoteApi(target: RemoteTarget): RemoteApi {
   }
   const region = target.region ?? /execute-api\.([a-z0-9-]+)\.amazonaws\.com/.exec(url)?.[1] ?? process.env.AWS_REGION;
   if (!region) throw new ValidationError([{ path: '--region', message: 'cannot tell the region from the URL: give --region or set AWS_REGION' }]);
-  return new RemoteApi({ url, region });
+  let timeoutMs: number | undefined;
+  if (target.timeout !== undefined) {
+    const seconds = parseDurationSeconds(target.timeout);
+    if (seconds === undefined || seconds <= 0)
+      throw new ValidationError([{ path: '--timeout', message: `expected a duration such as 30s or 2m, got "${target.timeout}"` }]);
+    timeoutMs = seconds * 1000;
+  }
+  return new RemoteApi({
+    url,
+    region,
+    ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+    onRetry: (attempt, why) => process.stderr.write(`arbfleet: ${why}; trying again (try ${attempt + 1}, the same Idempotency-Key)\n`),
+  });
 }
 
 /** `arbfleet remote schedule COMMAND`: the schedule commands over the deployed API. */
@@ -90,8 +106,9 @@ export async function remoteCommand(
       const text = readFileSync(arg, 'utf8');
       const config = parseConfigText(text, arg);
       refused.file = { path: arg, text, campaignConfig: false };
-      const key = values.idempotencyKey;
-      response = await api.request('POST', '/campaigns', config, key ? { 'Idempotency-Key': key } : {});
+      // Always a key, made here when not given: a retry after a lost answer must not start a second campaign.
+      const key = values.idempotencyKey ?? `arbfleet-${randomUUID()}`;
+      response = await api.requestIdempotent('/campaigns', config, key);
       break;
     }
     case 'list':

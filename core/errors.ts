@@ -27,6 +27,7 @@
  * | `launch-failed` | `TaskLaunchError` (`core/aws/ecs-task-launcher.ts`), `EngineBuildError` (`core/local/engine-bundle.ts`: the local engine bundle could not be built) | TaskLaunchError when ECS's reason may pass; EngineBuildError never | 502 | 1 | 1 |
  * | `store-fault` | `StoreFaultError` (`cli/store-health.ts`) | no | 500 | 1 | 1 |
  * | `incompatible-answer` | `IncompatibleAnswerError` (`cli/remote-answer.ts`: a deployed API's answer this CLI cannot read) | no | 502 | 1 | 1 |
+ * | `unanswered-request` | `UnansweredRequestError` (`cli/remote-api.ts`: no answer from a deployed API, after its retries when idempotent) | no | 504 | 1 | 1 |
  * | `chaos-exit` | `ChaosExit` (`engine-task/src/chaos.ts`) | no | 500 | 1 | 1 |
  * | `programming-error` | `ProgrammingError` (a caller broke a rule of the code) | no | 500 | 1 | 1 |
  *
@@ -58,6 +59,7 @@ export const ERROR_KINDS = [
   'launch-failed',
   'store-fault',
   'incompatible-answer',
+  'unanswered-request',
   'chaos-exit',
   'programming-error',
 ] as const;
@@ -96,6 +98,7 @@ export const ERROR_TABLE: Readonly<Record<ErrorKind, ErrorOutcome>> = {
   'launch-failed': { status: 502, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'store-fault': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'incompatible-answer': { status: 502, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
+  'unanswered-request': { status: 504, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'chaos-exit': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
   'programming-error': { status: 500, engineExit: ENGINE_EXIT.FATAL, cliExit: CLI_EXIT.FAILED },
 };

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -12,6 +14,7 @@ import { CLI_EXIT } from '../../../core/exit-codes.js';
 import { runCli } from '../../../cli/program.js';
 import { FakeFleetApi } from '../../support/fake-fleet-api.js';
 import { campaignInput } from '../../support/campaigns.js';
+import { type HoldDecision, type HoldingProxy, startHoldingProxy } from '../../support/holding-proxy.js';
 
 // Credentials stubbed for one test are not left to the next file of this worker (the suites share it).
 afterEach(() => {
@@ -233,4 +236,97 @@ describe('`arbfleet remote` reads the answer through the records’ schemas befo
     const raw = await remote('--json', 'show', 'c-old-json');
     expect([raw.code, JSON.parse(raw.printed)]).toEqual([0, { campaign: { campaignId: 'c-old-json' } }]);
   });
+});
+
+/** The API handler behind a plain HTTP server, as API Gateway puts the Lambda behind its own (no local-host guard). */
+async function startGatewayLike(fleet: FakeFleetApi): Promise<{ url: string; close: () => Promise<void> }> {
+  const handler = createApiHandler(fleet);
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', async () => {
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(',') : v]));
+      const body = chunks.length > 0 ? Buffer.concat(chunks).toString('utf8') : undefined;
+      const answer = await handler({ method: req.method ?? 'GET', path: req.url ?? '/', headers, body });
+      res.writeHead(answer.status, answer.headers);
+      res.end(answer.body);
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return { url: `http://127.0.0.1:${port}`, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('`arbfleet remote start` when the answer is lost or held (a proxy between the CLI and the API)', () => {
+  let fleet: FakeFleetApi;
+  let api: { url: string; close: () => Promise<void> };
+  let proxy: HoldingProxy;
+  /** Decides each POST /campaigns in turn; every other request passes. */
+  let posts: HoldDecision[] = [];
+  beforeAll(async () => {
+    fleet = new FakeFleetApi();
+    api = await startGatewayLike(fleet);
+    proxy = await startHoldingProxy(api.url, (request) =>
+      request.operation === '/campaigns' && posts.length > 0 ? (posts.shift() as HoldDecision) : { kind: 'pass' },
+    );
+  });
+  afterAll(async () => {
+    await proxy.stop();
+    await api.close();
+  });
+
+  it('tries again with the same key after a held answer: one campaign, its answer', async () => {
+    posts = [{ kind: 'hold-answer', ms: 3_000 }]; // applied, but its answer comes after the client's timeout
+    const client = new RemoteApi({ url: proxy.endpoint, region: 'eu-west-1', credentials, timeoutMs: 300, retryDelaysMs: [50, 50] });
+    const before = fleet.campaigns.size;
+    const retried: string[] = [];
+    const lossy = new RemoteApi({
+      ...{ url: proxy.endpoint, region: 'eu-west-1', credentials, timeoutMs: 300, retryDelaysMs: [50, 50] },
+      onRetry: (_n, why) => retried.push(why),
+    });
+    const answer = await lossy.requestIdempotent('/campaigns', campaignInput(), 'k-held');
+    expect(answer.status).toBe(200); // the first try's campaign, answered again
+    expect(fleet.campaigns.size).toBe(before + 1);
+    expect(retried).toEqual([expect.stringMatching(/^no answer to POST http:\/\/127\.0\.0\.1:\d+\/campaigns within 0\.3 s$/)]);
+    const campaignId = (answer.body as { campaign: { campaignId: string } }).campaign.campaignId;
+    expect(fleet.byIdempotencyKey.get('k-held')).toBe(campaignId);
+    // A 503 from the gateway is tried again too; a refusal (400) is not.
+    posts = [{ kind: 'answer', status: 503, headers: { 'content-type': 'application/json' }, body: '{"message":"Service Unavailable"}' }];
+    expect((await client.requestIdempotent('/campaigns', campaignInput(), 'k-503')).status).toBe(201);
+    const calls = proxy.calls.length;
+    expect((await client.requestIdempotent('/campaigns', { name: 'bad' }, 'k-400')).status).toBe(400);
+    expect(proxy.calls.length).toBe(calls + 1);
+  });
+
+  it('gives up after its tries naming the key to send again; run again with it, the campaign is not started twice', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', credentials.accessKeyId);
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', credentials.secretAccessKey);
+    const file = join(mkdtempSync(join(tmpdir(), 'arbfleet-remote-')), 'c.yaml');
+    writeFileSync(file, JSON.stringify(campaignInput()));
+    const before = fleet.campaigns.size;
+    posts = [
+      { kind: 'hold-answer', ms: 3_000 },
+      { kind: 'hold-answer', ms: 3_000 },
+      { kind: 'hold-answer', ms: 3_000 },
+    ];
+    let printed = '';
+    const failure = await runCli(['remote', '--url', proxy.endpoint, '--region', 'eu-west-1', '--timeout', '200ms', '--json', 'start', file], {
+      out: (t) => (printed += t),
+      err: (t) => (printed += t),
+    }).catch((error: unknown) => error);
+    expect(cliExitCodeFor(failure)).toBe(CLI_EXIT.FAILED);
+    const key = /--idempotency-key (arbfleet-[0-9a-f-]{36}) /.exec((failure as Error).message)?.[1];
+    expect((failure as Error).message).toMatch(
+      /^no answer to POST .*within 0\.2 s, 3 tries with Idempotency-Key arbfleet-[0-9a-f-]{36}: it may have been applied; send it again/,
+    );
+    expect(fleet.campaigns.size).toBe(before + 1); // the first try was applied; the others were its repeats
+    printed = '';
+    const code = await runCli(['remote', '--url', proxy.endpoint, '--region', 'eu-west-1', '--json', 'start', file, '--idempotency-key', key as string], {
+      out: (t) => (printed += t),
+      err: (t) => (printed += t),
+    });
+    expect(code).toBe(0);
+    expect(fleet.campaigns.size).toBe(before + 1);
+    expect(JSON.parse(printed).campaign.campaignId).toBe(fleet.byIdempotencyKey.get(key as string));
+  }, 30_000);
 });
