@@ -185,6 +185,28 @@ const WRONG_RUNS: WrongRun[] = [
       return run;
     },
   },
+  // A narrowed mutation run of the other rows (core/report/acceptance.ts:238-600): with "nothing heard" passing, no test failed.
+  {
+    row: 'loop-latency',
+    wrong: 'a campaign whose shards never heartbeated (no latency measured by anyone)',
+    run: () => {
+      const run = campaignRun();
+      for (const shard of run.shards) {
+        run.heartbeats[shard.shardId] = [];
+        delete (shard as { heartbeat?: unknown }).heartbeat;
+      }
+      return run;
+    },
+  },
+  {
+    row: 'monitoring',
+    wrong: 'a campaign with no shard record at all (nothing was monitored)',
+    run: () => {
+      const run = campaignRun();
+      run.shards = [];
+      return run;
+    },
+  },
   {
     row: 'loop-latency',
     wrong: 'p99 12 ms',
