@@ -66,7 +66,8 @@ export function fill(seq: number, generation: number): Fill {
     tradeId: Math.floor(seq / 4),
     symbol: 'BTC',
     venue: seq % 2 === 0 ? 'A' : 'B',
-    side: seq % 4 < 2 ? 'BUY' : 'SELL',
+    // Venue A buys the entry and sells the exit, venue B the other way (a hedged trade: both legs of one side is malformed).
+    side: (seq % 4 < 2) === (seq % 2 === 0) ? 'BUY' : 'SELL',
     kind: seq % 4 < 2 ? 'OPEN' : 'CLOSE',
     reason: seq % 4 < 2 ? 'ENTRY' : 'REVERSION',
     qty: 0.015,

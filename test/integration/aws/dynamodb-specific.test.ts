@@ -291,11 +291,11 @@ describe('split commits', () => {
     const observed = observedStore(clock);
     destroy = observed.destroy;
     const changed = [...fills(5, 250, 0)];
-    changed[0] = { ...changed[0]!, side: 'SELL' };
+    changed[0] = { ...changed[0]!, side: 'BUY' }; // seq 5: venue B's entry, a SELL
 
     const refused = observed.store.forTask(key, 0).commit(changed, checkpoint(0, 254));
     await expect(refused).rejects.toBeInstanceOf(LedgerConflictError);
-    await expect(refused).rejects.toThrow(/different fill under seq 5 \(side: "BUY" → "SELL"\); nothing of this commit was written/);
+    await expect(refused).rejects.toThrow(/different fill under seq 5 \(side: "SELL" → "BUY"\); nothing of this commit was written/);
 
     expect(observed.sent).toHaveLength(0);
     expect(await store.readLedger(key)).toEqual(fills(0, 10, 0));
