@@ -495,6 +495,17 @@ describe('buildReport: ledger check', () => {
       .filter((f) => f.tradeId <= 1)
       .map((f) => (f.kind === 'CLOSE' ? { ...f, symbol: 'SYM0', ts: T0 + 99 * SEC, eventTs: T0 + 99 * SEC, price: 100 } : { ...f, symbol: 'SYM0' }));
     expect(repeatedDecisionsOf(twoClosedAtOnce)).toBe(0);
+    // (A mutation run of ledger-check.ts: with exits compared, or only a trade's first leg, no test failed.)
+    // A repeated entry is a repeat whatever its exits did: trade 101 entered as trade 1 did, closed later at another price.
+    const entry = (f: (typeof ledger)[number]) => ({ ...f, symbol: 'SYM0' });
+    const firstTrade = ledger.filter((f) => f.tradeId === 1).map(entry);
+    const sameEntryOtherExit = firstTrade.map((f) =>
+      f.kind === 'CLOSE' ? { ...f, tradeId: 101, seq: f.seq + 1000, ts: f.ts + SEC, price: f.price + 1 } : { ...f, tradeId: 101, seq: f.seq + 1000 },
+    );
+    expect(repeatedDecisionsOf([...firstTrade, ...sameEntryOtherExit])).toBe(1);
+    // Same instant and venue A leg, another venue B price: another decision, not a repeat.
+    const otherB = firstTrade.map((f) => ({ ...f, tradeId: 102, seq: f.seq + 2000, price: f.venue === 'B' ? f.price + 1 : f.price }));
+    expect(repeatedDecisionsOf([...firstTrade, ...otherB])).toBe(0);
     // The same trades at another price (a different decision at the same time) are not a repeat.
     for (const f of again) {
       f.price += 0.01;

@@ -159,6 +159,30 @@ describe('the ledger check against the heartbeats', () => {
     expect(buildReport(run).ledger.shards[0]).toMatchObject({ reportedPnlMicros: null, pnlMismatchMicros: 0 });
   });
 
+  it('compares a trailing claim only once the shard COMPLETED and only over fills committed when it was made (a mutation run: neither guard had a test)', () => {
+    const claimOff = () => {
+      const run = campaignRun();
+      const ledger = run.ledgers['shard-000']!;
+      amendLastHeartbeat(run, 'shard-000', (progress) => {
+        progress.fillsA -= 1;
+        progress.fillsB -= 1;
+        progress.realizedPnlMicros = realizedMicrosOf(ledger); // the whole ledger's P&L for all but its last step
+      });
+      return run;
+    };
+    expect(buildReport(claimOff()).ledger.pass).toBe(false); // as above, COMPLETED: compared
+    // While it runs, a command engine's progress may count a close whose fills are not yet committed: not compared.
+    const running = claimOff();
+    (running.shards[0] as { status: string }).status = 'RUNNING';
+    expect(buildReport(running).ledger.shards[0]).toMatchObject({ pnlMismatchMicros: 0 });
+    // A count past what had been committed when the heartbeat was written (lastFillSeq + 1 below it): not its fills, not compared.
+    const ahead = claimOff();
+    amendLastHeartbeat(ahead, 'shard-000', (progress) => {
+      progress.lastFillSeq = progress.fillsA + progress.fillsB - 3;
+    });
+    expect(buildReport(ahead).ledger.shards[0]).toMatchObject({ pnlMismatchMicros: 0 });
+  });
+
   it("FAILS a checkpoint whose lastFillSeq says fewer fills than it counts (a tester's edit of a real run: 11/11 before), and one claiming seqs past the ledger", () => {
     const run = campaignRun();
     const ledger = run.ledgers['shard-000']!;

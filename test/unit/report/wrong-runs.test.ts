@@ -367,8 +367,23 @@ const WRONG_RUNS: WrongRun[] = [
     wrong: "a trade closed only 80 % of its venue B entry (a partial close: /tmp/v7c/s4's edited ledger), every count and P&L agreeing",
     run: () => {
       const run = campaignRun();
-      for (const f of run.ledgers['shard-000'] ?? []) if (f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B') f.qty *= 0.8;
+      // Its fee scaled with it: the fee rule (qty × price × takerFeeBps) masked the partial close (a mutation run of ledger-check.ts:
+      // the pass's partialCloses term turned true failed no test).
+      for (const f of run.ledgers['shard-000'] ?? [])
+        if (f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B') {
+          f.qty *= 0.8;
+          f.fee *= 0.8;
+        }
       recount(run, 'shard-000');
+      return run;
+    },
+  },
+  {
+    row: 'ledger-exact',
+    wrong: 'an exit that took more beyond the displayed book than it filled (beyondBookQty above its quantity)',
+    run: () => {
+      const run = campaignRun();
+      for (const f of run.ledgers['shard-000'] ?? []) if (f.tradeId === 2 && f.kind === 'CLOSE' && f.venue === 'B') f.beyondBookQty = f.qty * 2;
       return run;
     },
   },
