@@ -9,26 +9,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
 import { executionHtml, executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
+import { executionLeg } from './report-fixtures.js';
 
-let seq = 0;
-function leg(over: Partial<Fill>): Fill {
-  return {
-    seq: seq++,
-    tradeId: 0,
-    symbol: 'BTC',
-    venue: 'A',
-    side: 'BUY',
-    kind: 'OPEN',
-    reason: 'ENTRY',
-    qty: 10,
-    price: 100,
-    fee: 0,
-    fxRate: 1,
-    ts: 0,
-    generation: 0,
-    ...over,
-  };
-}
+const leg = executionLeg;
 /** A buy of 10 at `price` decided at 100: its slippage is `price − 100` %, in bps × 100. */
 const buyAt = (price: number, over: Partial<Fill> = {}) => leg({ price, decisionPrice: 100, orderedQty: 10, ...over });
 const close = { kind: 'CLOSE', reason: 'REVERSION' } as const;

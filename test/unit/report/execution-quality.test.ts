@@ -7,27 +7,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Fill } from '../../../core/model/fill.js';
 import { executionHtml, executionMarkdown, executionQualityOf, executionSummary } from '../../../core/report/execution-quality.js';
-import { s5Ledger } from './report-fixtures.js';
+import { s5Ledger, executionLeg } from './report-fixtures.js';
 
-let seq = 0;
-function leg(over: Partial<Fill>): Fill {
-  return {
-    seq: seq++,
-    tradeId: 0,
-    symbol: 'BTC',
-    venue: 'A',
-    side: 'BUY',
-    kind: 'OPEN',
-    reason: 'ENTRY',
-    qty: 10,
-    price: 100,
-    fee: 0,
-    fxRate: 1,
-    ts: 0,
-    generation: 0,
-    ...over,
-  };
-}
+const leg = executionLeg;
 
 const config = { execution: { model: 'depth', latency: { a: 0.05, b: 0.12 } } };
 

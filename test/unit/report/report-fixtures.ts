@@ -307,3 +307,27 @@ export function s5Ledger(): Fill[] {
     craftedFill(3, 0, 'B', 'SELL', 'CLOSE', 0, 99_990, 0, at + 3_000),
   ];
 }
+
+let legSeq = 0;
+/**
+ * One fill of an execution-quality case: a 10-unit BTC entry bought on venue A at 100, no fee, FX 1,
+ * each call the next seq; `over` changes what the case is about.
+ */
+export function executionLeg(over: Partial<Fill>): Fill {
+  return {
+    seq: legSeq++,
+    tradeId: 0,
+    symbol: 'BTC',
+    venue: 'A',
+    side: 'BUY',
+    kind: 'OPEN',
+    reason: 'ENTRY',
+    qty: 10,
+    price: 100,
+    fee: 0,
+    fxRate: 1,
+    ts: 0,
+    generation: 0,
+    ...over,
+  };
+}
