@@ -67,7 +67,7 @@ export function fill(seq: number, generation: number): Fill {
     symbol: 'BTC',
     venue: seq % 2 === 0 ? 'A' : 'B',
     // Venue A buys the entry and sells the exit, venue B the other way (a hedged trade: both legs of one side is malformed).
-    side: (seq % 4 < 2) === (seq % 2 === 0) ? 'BUY' : 'SELL',
+    side: seq % 4 < 2 === (seq % 2 === 0) ? 'BUY' : 'SELL',
     kind: seq % 4 < 2 ? 'OPEN' : 'CLOSE',
     reason: seq % 4 < 2 ? 'ENTRY' : 'REVERSION',
     qty: 0.015,
